@@ -1,0 +1,51 @@
+# Vanity: `make run` runs the flagship example on the hosted simulator,
+# `make test` runs every test. Both install missing Debian packages first.
+
+PYTHON ?= /usr/bin/python3
+VANITY := $(PYTHON) ./vanity
+EXAMPLES := $(sort $(wildcard examples/*/*.yaml))
+FLAGSHIP := examples/pipeline/pipeline.yaml
+
+DEPS := make gcc libc6-dev python3 python3-jinja2 python3-yaml python3-libfdt \
+	python3-jsonschema python3-pytest clang-format libcmocka-dev
+BENCH_DEPS := g++ pkg-config valgrind libdpdk-dev libck-dev libboost-dev
+
+.PHONY: all deps bench-deps run test test-runtime test-python gen \
+	check-generated bench clean
+
+all: test
+
+deps:
+	@sh tools/install-deps $(DEPS)
+
+bench-deps: deps
+	@sh tools/install-deps $(BENCH_DEPS)
+
+# The flagship: a three-stage pipeline on the hosted simulator.
+run: deps
+	$(VANITY) run $(FLAGSHIP)
+
+# Every test: the runtime's cmocka suites, then pytest (generator, golden
+# output, system tests on hosted). Each prints its own summary.
+test: deps test-runtime test-python
+
+test-runtime:
+	@sh tests/runtime/run.sh
+
+test-python:
+	$(PYTHON) -m pytest -q tests
+
+# Regenerate the committed output of every example.
+gen: deps
+	@for spec in $(EXAMPLES); do $(VANITY) gen $$spec || exit 1; done
+
+# Fails when out/ is stale: run `make gen` and commit the result.
+check-generated:
+	@status=0; for spec in $(EXAMPLES); do \
+		$(VANITY) diff $$spec || status=1; done; exit $$status
+
+bench: bench-deps
+	$(PYTHON) bench/run.py
+
+clean:
+	rm -rf build

@@ -1,0 +1,213 @@
+/*
+ * rtt.c - poll-mode round trip between two processes on two CPUs.
+ *
+ *   raw      the floor: two counters on separate cache lines; ping writes
+ *            its counter, echo sees it and writes its own, ping sees that.
+ *            This is the cost of moving one line there and one line back.
+ *   vanity8  one 8-byte message ping -> echo through one Vanity ring and
+ *            back through a second ring, both sides spin-polling.
+ *   vanity64 the same with 64-byte messages.
+ *
+ * Timing: the TSC on the ping side. On this machine RDTSC advances in steps
+ * of 10 ns and costs ~20 ns (with its lfence), both large next to a ~70 ns
+ * round trip, so one sample is the mean of RTT_BATCH back-to-back round
+ * trips (resolution 10/RTT_BATCH ns, overhead amortised). min/p50/p99 are
+ * over those samples. The three modes run in interleaved rounds; samples of
+ * all rounds are pooled per mode.
+ * Output, per mode:  rtt mode=raw n=... min=... p50=... p99=... (ns)
+ *
+ * usage: rtt [-n samples-per-round] [-r rounds]
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vanity/ring.h>
+
+#include "common.h"
+
+#define PING_CPU 0
+#define ECHO_CPU 1
+#define WARMUP 2000u /* samples */
+#define RTT_BATCH 8u /* round trips per sample */
+
+enum mode { MODE_RAW, MODE_VANITY8, MODE_VANITY64, N_MODES };
+static const char *const mode_names[N_MODES] = {"raw", "vanity8", "vanity64"};
+
+struct raw_lines {
+	_Alignas(BENCH_LINE) uint64_t ping;
+	_Alignas(BENCH_LINE) uint64_t pong;
+};
+
+/* Shared memory of one round: the raw lines, or two rings of 1024 slots. */
+struct shared {
+	_Alignas(BENCH_LINE) uint32_t ready;
+	struct raw_lines raw;
+};
+#define RING_BYTES VN_RING_BYTES(64, BENCH_DEPTH)
+#define SHM_BYTES (4096 + 2 * RING_BYTES)
+
+/* Each process's private endpoints, like a shard's generated globals. */
+static struct vn_tx tx;
+static struct vn_rx rx;
+
+static void *ring_a(void *shm) { return (char *)shm + 4096; }
+static void *ring_b(void *shm) { return (char *)shm + 4096 + RING_BYTES; }
+
+/* ---- raw cache-line ping-pong ------------------------------------------ */
+
+static void raw_echo(struct raw_lines *l, uint64_t n)
+{
+	for (uint64_t i = 1; i <= n; i++) {
+		while (__atomic_load_n(&l->ping, __ATOMIC_ACQUIRE) != i)
+			cpu_relax();
+		__atomic_store_n(&l->pong, i, __ATOMIC_RELEASE);
+	}
+}
+
+/* n samples of RTT_BATCH round trips each. */
+static void raw_ping(struct raw_lines *l, uint64_t n, uint64_t *lat)
+{
+	uint64_t i = 0;
+
+	for (uint64_t s = 0; s < n; s++) {
+		uint64_t t = tsc_now();
+
+		for (uint32_t b = 0; b < RTT_BATCH; b++) {
+			i++;
+			__atomic_store_n(&l->ping, i, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&l->pong, __ATOMIC_ACQUIRE) != i)
+				cpu_relax();
+		}
+		lat[s] = tsc_now() - t;
+	}
+}
+
+/* ---- the same through two Vanity rings ---------------------------------- */
+
+#define VANITY_RTT(MSG_T, SFX)                                                 \
+	static void vanity_echo##SFX(uint64_t n)                               \
+	{                                                                      \
+		MSG_T m;                                                       \
+		for (uint64_t i = 0; i < n; i++) {                             \
+			while (!vn_rx_recv(&rx, &m, sizeof(m)))                \
+				cpu_relax();                                   \
+			while (!vn_tx_send(&tx, &m, sizeof(m)))                \
+				cpu_relax();                                   \
+		}                                                              \
+	}                                                                      \
+	static uint64_t vanity_ping##SFX(uint64_t n, uint64_t *lat)            \
+	{                                                                      \
+		MSG_T m, r;                                                    \
+		uint64_t bad = 0, i = 0;                                       \
+		for (uint64_t s = 0; s < n; s++) {                             \
+			uint64_t t = tsc_now();                                \
+			for (uint32_t b = 0; b < RTT_BATCH; b++, i++) {        \
+				MSG_FILL(m, i);                                \
+				while (!vn_tx_send(&tx, &m, sizeof(m)))        \
+					cpu_relax();                           \
+				while (!vn_rx_recv(&rx, &r, sizeof(r)))        \
+					cpu_relax();                           \
+				bad += !MSG_OK(r, i);                          \
+			}                                                      \
+			lat[s] = tsc_now() - t;                                \
+		}                                                              \
+		return bad;                                                    \
+	}
+VANITY_RTT(struct msg8, 8)
+VANITY_RTT(struct msg64, 64)
+
+static uint32_t msg_size(enum mode m)
+{
+	return m == MODE_VANITY8 ? 8u : 64u;
+}
+
+/* One round of one mode: n timed samples after WARMUP untimed ones. */
+static uint64_t round_trip(enum mode mode, uint64_t n, uint64_t *lat)
+{
+	struct shared *shm = shm_alloc(SHM_BYTES);
+	uint64_t total = WARMUP + n, bad = 0, trips = total * RTT_BATCH;
+	uint64_t *all = malloc(total * sizeof(*all));
+	int status;
+	pid_t pid;
+
+	if (!all)
+		die("malloc");
+	if (mode != MODE_RAW) {
+		vn_ring_init(ring_a(shm), msg_size(mode), BENCH_DEPTH);
+		vn_ring_init(ring_b(shm), msg_size(mode), BENCH_DEPTH);
+	}
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		pin_to_cpu(ECHO_CPU);
+		if (mode != MODE_RAW) {
+			rx = (struct vn_rx)VN_RX_INIT(0, ring_a(shm), msg_size(mode), BENCH_DEPTH, 0);
+			tx = (struct vn_tx)VN_TX_INIT(1, ring_b(shm), msg_size(mode), BENCH_DEPTH, 0);
+		}
+		__atomic_store_n(&shm->ready, 1, __ATOMIC_RELEASE);
+		switch (mode) {
+		case MODE_RAW: raw_echo(&shm->raw, trips); break;
+		case MODE_VANITY8: vanity_echo8(trips); break;
+		default: vanity_echo64(trips); break;
+		}
+		_exit(0);
+	}
+	if (mode != MODE_RAW) {
+		tx = (struct vn_tx)VN_TX_INIT(0, ring_a(shm), msg_size(mode), BENCH_DEPTH, 0);
+		rx = (struct vn_rx)VN_RX_INIT(1, ring_b(shm), msg_size(mode), BENCH_DEPTH, 0);
+	}
+	while (!__atomic_load_n(&shm->ready, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	switch (mode) {
+	case MODE_RAW: raw_ping(&shm->raw, total, all); break;
+	case MODE_VANITY8: bad = vanity_ping8(total, all); break;
+	default: bad = vanity_ping64(total, all); break;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	for (uint64_t i = 0; i < n; i++)
+		lat[i] = all[WARMUP + i];
+	free(all);
+	shm_free(shm, SHM_BYTES);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t n = 20000, bad[N_MODES] = {0};
+	unsigned rounds = 3;
+	uint64_t *lat[N_MODES];
+	double tpn;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+		switch (opt) {
+		case 'n': n = strtoull(optarg, NULL, 0); break;
+		case 'r': rounds = (unsigned)atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: %s [-n round-trips] [-r rounds]\n", argv[0]);
+			return 2;
+		}
+	}
+	pin_to_cpu(PING_CPU);
+	tpn = tsc_per_ns();
+	for (int m = 0; m < N_MODES; m++)
+		if (!(lat[m] = malloc(rounds * n * sizeof(uint64_t))))
+			die("malloc");
+	for (unsigned r = 0; r < rounds; r++)
+		for (int m = 0; m < N_MODES; m++)
+			bad[m] += round_trip((enum mode)m, n, lat[m] + r * n);
+	for (int m = 0; m < N_MODES; m++) {
+		struct lat_summary s = lat_summarise(lat[m], rounds * n, tpn * RTT_BATCH);
+
+		printf("rtt mode=%s samples=%llu batch=%u min=%.1f p50=%.1f p99=%.1f bad=%llu\n",
+		       mode_names[m], (unsigned long long)(rounds * n), RTT_BATCH, s.min,
+		       s.p50, s.p99, (unsigned long long)bad[m]);
+		free(lat[m]);
+	}
+	return bad[MODE_VANITY8] + bad[MODE_VANITY64] != 0;
+}

@@ -1,0 +1,168 @@
+"""The `vanity` command: check, gen, build, run and diff a system spec."""
+
+import argparse
+import difflib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .boards import BOARDS, DEFAULT_BOARD, ported
+from .errors import SpecError, fail
+from .model import build_model
+from .parse import parse_file
+from .render import render, write
+from .validate import suggest, validate
+
+REPO = Path(__file__).resolve().parent.parent
+
+EXIT_SPEC = 1
+EXIT_INTERNAL = 70
+
+
+def spec_label(spec_path, repo_root):
+    """How generated files name the spec: relative to the repo, never absolute."""
+    path = spec_path.resolve()
+    try:
+        return path.relative_to(repo_root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def load(args, repo_root=REPO):
+    """Parses and validates a spec; returns (model, warnings)."""
+    if args.board and args.board not in BOARDS:
+        raise fail(f"unknown board '{args.board}' (known: {', '.join(BOARDS)})"
+                   f"{suggest(args.board, BOARDS)}")
+    path = Path(args.spec)
+    root = parse_file(path, args.spec)
+    spec, warnings = validate(root, args.board, path.resolve().parent, repo_root)
+    board = BOARDS[spec["board"]]
+    return build_model(spec, board, spec_label(path, repo_root)), warnings
+
+
+def generate(model, out_dir, repo_root=REPO):
+    write(render(model, repo_root), out_dir)
+
+
+def default_out(model, repo_root=REPO):
+    return repo_root / "out" / model.name / model.board
+
+
+def require_port(model):
+    if not BOARDS[model.board].has_port:
+        raise fail(f"board '{model.board}' has no port yet; boards with a port: "
+                   f"{', '.join(ported())}")
+
+
+# ---- commands ------------------------------------------------------------------
+
+def _count(items, noun):
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def cmd_check(args, model):
+    print(f"{args.spec}: ok ({_count(model.shards, 'shard')}, "
+          f"{_count(model.channels, 'channel')})")
+    return 0
+
+
+def cmd_gen(args, model):
+    require_port(model)
+    generate(model, Path(args.output) if args.output else default_out(model))
+    return 0
+
+
+def _build(args, model):
+    from . import build as builder
+    require_port(model)
+    out_dir = default_out(model)
+    generate(model, out_dir)
+    build_dir = REPO / "build" / model.name / model.board
+    try:
+        return builder, builder.build(Path(args.spec), out_dir, build_dir)
+    except builder.BuildError as exc:
+        raise fail(str(exc)) from None
+
+
+def cmd_build(args, model):
+    _build(args, model)
+    return 0
+
+
+def cmd_run(args, model):
+    builder, kernel = _build(args, model)
+    return builder.run(kernel, args.args)
+
+
+def _tree(root):
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _lines(path):
+    return path.read_text(encoding="utf-8", errors="replace").splitlines(keepends=True) if path else []
+
+
+def cmd_diff(args, model):
+    require_port(model)
+    committed = default_out(model)
+    rel = f"out/{model.name}/{model.board}"
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(model, Path(tmp))
+        old, new = _tree(committed) if committed.is_dir() else {}, _tree(Path(tmp))
+        changed = False
+        for name in sorted(set(old) | set(new)):
+            a, b = _lines(old.get(name)), _lines(new.get(name))
+            if a == b and name in old and name in new:
+                continue
+            changed = True
+            sys.stdout.writelines(difflib.unified_diff(
+                a, b, f"a/{rel}/{name}" if name in old else "/dev/null",
+                f"b/{rel}/{name}" if name in new else "/dev/null"))
+    return 1 if changed else 0
+
+
+COMMANDS = {
+    "check": (cmd_check, "validate a spec"),
+    "gen": (cmd_gen, "write generated sources to out/<system>/<board>/"),
+    "build": (cmd_build, "generate, then compile into build/<system>/<board>/"),
+    "run": (cmd_run, "build, then run; exits with the system's status"),
+    "diff": (cmd_diff, "show how out/<system>/<board>/ would change (exit 1 if it would)"),
+}
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="vanity", description="Vanity system generator.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        c = sub.add_parser(name, help=help_text, description=help_text)
+        c.add_argument("spec", metavar="SPEC", help="the system spec (YAML)")
+        c.add_argument("--board", "-b", help=f"board (overrides the spec's; default {DEFAULT_BOARD})")
+        if name == "gen":
+            c.add_argument("-o", "--output", metavar="DIR", help="output directory")
+        if name == "run":
+            c.epilog = "Arguments after '--' are passed to the system."
+    return p
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser().parse_args(argv[:len(argv) - len(extra) - (1 if "--" in argv else 0)])
+    args.args = extra
+    if extra and args.command != "run":
+        parser().error("only 'run' takes arguments after '--'")
+    try:
+        model, warnings = load(args)
+        for w in warnings:
+            print(w, file=sys.stderr)
+        return COMMANDS[args.command][0](args, model)
+    except SpecError as exc:
+        for d in exc.diags:
+            print(d, file=sys.stderr)
+        return EXIT_SPEC
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback: name the bug instead
+        print(f"vanity: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL

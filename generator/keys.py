@@ -1,0 +1,235 @@
+"""What a spec may contain: every key, its type, default and limits.
+
+This table is the single source of truth. The validator walks it to check
+types, unknown and missing keys and to fill defaults; json_schema() turns it
+into spec/schema.json for editors (regenerate with
+`/usr/bin/python3 -m generator.keys > spec/schema.json`; a test checks that
+the committed file matches).
+"""
+
+import json
+from dataclasses import dataclass, field
+
+from .boards import BOARDS, DEFAULT_BOARD
+
+IDENT_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+def _or_list(items):
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+@dataclass(frozen=True)
+class Int:
+    min: int = None
+    const: int = None
+    desc = "an integer"
+
+    def schema(self):
+        s = {"type": "integer"}
+        if self.const is not None:
+            s["const"] = self.const
+        elif self.min is not None:
+            s["minimum"] = self.min
+        return s
+
+
+@dataclass(frozen=True)
+class Str:
+    desc = "a string"
+
+    def schema(self):
+        return {"type": "string"}
+
+
+@dataclass(frozen=True)
+class Ident:
+    """A C identifier: names become parts of C symbols."""
+    desc = "a string"
+
+    def schema(self):
+        return {"type": "string", "pattern": IDENT_PATTERN}
+
+
+@dataclass(frozen=True)
+class Enum:
+    choices: tuple
+
+    @property
+    def desc(self):
+        return _or_list(self.choices)
+
+    def schema(self):
+        return {"enum": list(self.choices)}
+
+
+@dataclass(frozen=True)
+class Size:
+    desc = "a size such as 16KiB"
+
+    def schema(self):
+        return {"anyOf": [{"type": "integer", "minimum": 0},
+                          {"type": "string", "pattern": "^[0-9]+(B|KiB|MiB|GiB)$"}]}
+
+
+@dataclass(frozen=True)
+class Time:
+    desc = "a time such as 100ms"
+
+    def schema(self):
+        return {"type": "string", "pattern": "^[0-9]+(ns|us|ms|s)$"}
+
+
+@dataclass(frozen=True)
+class Bits:
+    """A register field's bit range: 3, or "7:0" (high:low)."""
+    desc = "a bit number or a range such as \"7:0\""
+
+    def schema(self):
+        return {"anyOf": [{"type": "integer", "minimum": 0},
+                          {"type": "string", "pattern": "^[0-9]+:[0-9]+$"}]}
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: object
+
+    @property
+    def desc(self):
+        return "a list" if isinstance(self.item, Obj) else f"a list of {self.item.desc[2:]}s"
+
+    def schema(self):
+        return {"type": "array", "items": self.item.ref()
+                if isinstance(self.item, Obj) else self.item.schema()}
+
+
+@dataclass(frozen=True)
+class MapOf:
+    """A mapping from names (C identifiers) to objects."""
+    item: object
+    desc = "a mapping of names"
+
+    def schema(self):
+        return {"type": "object", "propertyNames": {"pattern": IDENT_PATTERN},
+                "additionalProperties": self.item.ref()}
+
+
+@dataclass(frozen=True)
+class Key:
+    type: object
+    doc: str
+    required: bool = False
+    default: object = None
+
+
+@dataclass(frozen=True)
+class Obj:
+    label: str   # how messages name one: "shard 'ping'"
+    keys: dict = field(hash=False)
+    desc = "a mapping"
+
+    def ref(self):
+        return {"$ref": f"#/definitions/{self.label}"}
+
+    def schema(self):
+        props = {}
+        for name, key in self.keys.items():
+            p = {"description": key.doc, **key.type.schema()}
+            if key.default is not None:
+                p["default"] = key.default
+            props[name] = p
+        s = {"type": "object", "properties": props, "additionalProperties": False}
+        required = [name for name, key in self.keys.items() if key.required]
+        if required:
+            s["required"] = required
+        return s
+
+
+ACCESS = Enum(("ro", "wo", "rw", "w1c"))
+
+FIELD = Obj("field", {
+    "name": Key(Ident(), "field name (C identifier)", required=True),
+    "bits": Key(Bits(), "bit number, or \"high:low\" range", required=True),
+    "access": Key(ACCESS, "access; defaults to the register's"),
+    "description": Key(Str(), "free text"),
+})
+
+REGISTER = Obj("register", {
+    "name": Key(Ident(), "register name (C identifier)", required=True),
+    "offset": Key(Int(min=0), "byte offset from the device base; aligned to width", required=True),
+    "width": Key(Enum((8, 16, 32, 64)), "width in bits", default=32),
+    "access": Key(ACCESS, "ro, wo, rw or w1c (write 1 to clear)", default="rw"),
+    "reset": Key(Int(min=0), "value after reset", default=0),
+    "fields": Key(ListOf(FIELD), "bit fields; must not overlap", default=[]),
+    "description": Key(Str(), "free text"),
+})
+
+REGMAP = Obj("regmap", {
+    "registers": Key(ListOf(REGISTER), "the device's registers", required=True),
+    "description": Key(Str(), "free text"),
+})
+
+DEVICE = Obj("device", {
+    "name": Key(Ident(), "device name (C identifier)", required=True),
+    "regmap": Key(Ident(), "register map: inline in regmaps:, or drivers/NAME/NAME.yaml"),
+    "shard": Key(Ident(), "the shard granted this device"),
+    "compatible": Key(Str(), "device-tree compatible, resolved from the board"),
+    "address": Key(Int(min=0), "base address of the MMIO window"),
+    "size": Key(Size(), "size of the MMIO window"),
+    "irq": Key(Int(min=0), "interrupt number"),
+})
+
+CHANNEL = Obj("channel", {
+    "name": Key(Ident(), "channel name (C identifier)", required=True),
+    "from": Key(Ident(), "producer shard", required=True),
+    "to": Key(Ident(), "consumer shard", required=True),
+    "message": Key(Size(), "bytes per message, 1..65536", required=True),
+    "depth": Key(Int(), "slots: a power of two, 2..65536", required=True),
+})
+
+SHARD = Obj("shard", {
+    "name": Key(Ident(), "shard name (C identifier)", required=True),
+    "sources": Key(ListOf(Str()), "C sources, relative to the spec file", required=True),
+    "core": Key(Int(min=0), "core the shard runs on", default=0),
+    "mode": Key(Enum(("yield", "poll")), "yield: sleep when idle; poll: busy-poll",
+                default="yield"),
+    "stack": Key(Size(), "stack size", default="16KiB"),
+    "memory": Key(Size(), "heap size", default="64KiB"),
+    "watchdog": Key(Time(), "longest run without yielding; none if absent"),
+    "on_fault": Key(Enum(("restart", "stop", "halt")), "what a fault does", default="stop"),
+    "spin": Key(Time(), "how long a yield shard spins on its rings before sleeping"),
+    "cflags": Key(ListOf(Str()), "extra compiler flags for this shard", default=[]),
+    "devices": Key(ListOf(Ident()), "devices granted to this shard", default=[]),
+})
+
+SPEC = Obj("spec", {
+    "vanity": Key(Int(const=1), "spec format version: 1", required=True),
+    "system": Key(Ident(), "system name (C identifier)", required=True),
+    "board": Key(Enum(tuple(BOARDS)), "board to build for; the command line may override",
+                 default=DEFAULT_BOARD),
+    "shards": Key(ListOf(SHARD), "the workloads", required=True),
+    "channels": Key(ListOf(CHANNEL), "one-way queues between shards", default=[]),
+    "devices": Key(ListOf(DEVICE), "hardware granted to shards", default=[]),
+    "regmaps": Key(MapOf(REGMAP), "inline register maps, by name", default={}),
+})
+
+OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD)
+
+
+def json_schema():
+    top = SPEC.schema()
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Vanity system spec, version 1",
+        **top,
+        "definitions": {o.label: o.schema() for o in OBJECTS if o is not SPEC},
+    }
+
+
+def schema_text():
+    return json.dumps(json_schema(), indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    print(schema_text(), end="")

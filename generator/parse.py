@@ -1,0 +1,143 @@
+"""YAML text -> a tree of Nodes that remember where they came from.
+
+PyYAML's composer gives positions (0-based; we add 1). We build our own
+small tree on top so that later layers never touch PyYAML, and so that
+duplicate keys (which yaml.safe_load silently merges) are kept and can be
+reported by the validator with their context.
+"""
+
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+
+from .errors import Diag, SpecError
+
+
+@dataclass(eq=False)
+class Node:
+    """A YAML value. kind is 'map', 'seq' or 'scalar'.
+
+    map:    value is a dict key -> Node; keys holds the key Nodes by key;
+            dups lists (key Node, first key Node) for repeated keys.
+    seq:    value is a list of Nodes.
+    scalar: value is the Python value (int, str, bool, float, None, ...).
+    """
+
+    kind: str
+    value: object
+    file: str
+    line: int
+    col: int
+    keys: dict = field(default_factory=dict)
+    dups: list = field(default_factory=list)
+
+    @property
+    def where(self):
+        return f"{self.line}:{self.col}"
+
+
+class _Builder:
+    def __init__(self, file):
+        self.file = file
+        self.constructor = SafeConstructor()
+        self.diags = []
+        self.active = set()
+
+    def at(self, ynode, kind, value):
+        mark = ynode.start_mark
+        return Node(kind, value, self.file, mark.line + 1, mark.column + 1)
+
+    def error(self, ynode, message):
+        mark = ynode.start_mark
+        self.diags.append(Diag(self.file, mark.line + 1, mark.column + 1, message))
+
+    def build(self, ynode):
+        if id(ynode) in self.active:
+            self.error(ynode, "YAML alias refers to itself")
+            return self.at(ynode, "scalar", None)
+        self.active.add(id(ynode))
+        try:
+            if isinstance(ynode, yaml.MappingNode):
+                return self.mapping(ynode)
+            if isinstance(ynode, yaml.SequenceNode):
+                return self.at(ynode, "seq", [self.build(n) for n in ynode.value])
+            return self.scalar(ynode)
+        finally:
+            self.active.discard(id(ynode))
+
+    def scalar(self, ynode):
+        try:
+            value = self.constructor.construct_object(ynode, deep=True)
+        except (ConstructorError, ValueError, TypeError) as exc:
+            self.error(ynode, f"YAML: cannot read value: {getattr(exc, 'problem', exc)}")
+            value = None
+        return self.at(ynode, "scalar", value)
+
+    def mapping(self, ynode):
+        node = self.at(ynode, "map", {})
+        for ykey, yvalue in ynode.value:
+            if not isinstance(ykey, yaml.ScalarNode):
+                self.error(ykey, "YAML: a mapping key must be a plain name")
+                continue
+            key = self.at(ykey, "scalar", ykey.value)
+            if ykey.value in node.value:
+                node.dups.append((key, node.keys[ykey.value]))
+                continue
+            node.keys[ykey.value] = key
+            node.value[ykey.value] = self.build(yvalue)
+        return node
+
+
+def _position(text, index):
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _syntax_error(file, text, exc):
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if problem.startswith("but ") and exc.context:
+            problem = f"{exc.context}, {problem}"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    elif isinstance(exc, yaml.reader.ReaderError):
+        line, col = _position(text, exc.position)
+        char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        problem = f"character U+{char:04X} is not allowed"
+    else:
+        line, col, problem = 1, 1, str(exc)
+    return Diag(file, line, col, f"YAML syntax: {problem}")
+
+
+def parse_text(text, file):
+    """Returns the root Node of one YAML document; raises SpecError."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise SpecError([_syntax_error(file, text, exc)]) from None
+    if root is None:
+        raise SpecError([Diag(file, 1, 1, "the file is empty; a spec starts with 'vanity: 1'")])
+    builder = _Builder(file)
+    try:
+        node = builder.build(root)
+    except RecursionError:
+        raise SpecError([Diag(file, 1, 1, "YAML nesting is too deep")]) from None
+    if builder.diags:
+        raise SpecError(builder.diags)
+    return node
+
+
+def parse_file(path, file):
+    """Reads and parses path; file is the name used in diagnostics."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SpecError([Diag("", 0, 0, f"cannot read '{file}': {exc.strerror}")]) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start].decode("utf-8")
+        line, col = _position(before, len(before))
+        raise SpecError([Diag(file, line, col, "the file is not UTF-8 text")]) from None
+    return parse_text(text, file)

@@ -1,0 +1,551 @@
+"""Every check of a spec, in one place.
+
+validate() walks the key table in keys.py over the parsed nodes (types,
+unknown, missing and duplicate keys, defaults), then checks what ties the
+items together: names, references, limits, devices and register maps. It
+collects every error, each pinned to the node at fault, and returns plain
+checked values for the model; it never stops at the first problem.
+"""
+
+import difflib
+import os
+import re
+
+from . import keys as K
+from .boards import BOARDS
+from .errors import Diags, SpecError
+from .parse import parse_file
+from .units import UnitError, parse_size, parse_time
+
+MAX_SHARDS = 64           # VN_MAX_SHARDS in runtime/core/kernel.h
+MAX_ENDPOINTS = 64        # notification bits per shard
+MAX_DEPTH = 65536
+MAX_MESSAGE = 65536
+MAX_STACK = 16 << 20
+MAX_MEMORY = 64 << 20
+
+_IDENT = re.compile(K.IDENT_PATTERN)
+_BITS = re.compile(r"\s*(\d+)\s*:\s*(\d+)\s*$")
+
+
+class Checked(dict):
+    """One spec object's values, defaults filled in, plus the nodes they
+    came from so later checks can point at them."""
+
+    def __init__(self, node, label):
+        super().__init__()
+        self.node = node
+        self.label = label
+        self.nodes = {}
+
+    @property
+    def prefix(self):
+        return f"{self.label}: " if self.label else ""
+
+    def at(self, key):
+        return self.nodes.get(key, self.node)
+
+    def item_at(self, key, i):
+        node = self.nodes.get(key)
+        return node.value[i] if node is not None and node.kind == "seq" else self.at(key)
+
+
+def describe(node):
+    if node.kind == "map":
+        return "a mapping"
+    if node.kind == "seq":
+        return "a list"
+    v = node.value
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return f"boolean {str(v).lower()}"
+    if isinstance(v, int):
+        return f"integer {v}"
+    if isinstance(v, float):
+        return f"number {v}"
+    if isinstance(v, str):
+        return f"string '{v}'"
+    return f"{type(v).__name__} '{v}'"
+
+
+def suggest(word, choices):
+    """'; did you mean 'x'?' or ''."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _pos(node):
+    return f"{node.line}:{node.col}"
+
+
+def _is_int(node):
+    return node.kind == "scalar" and isinstance(node.value, int) and not isinstance(node.value, bool)
+
+
+def _is_str(node):
+    return node.kind == "scalar" and isinstance(node.value, str)
+
+
+class Validator:
+    def __init__(self, diags, spec_dir, repo_root):
+        self.d = diags
+        self.spec_dir = spec_dir
+        self.repo_root = repo_root
+
+    # ---- structure: the key table -------------------------------------
+
+    def obj(self, obj, node, label):
+        """Checks a mapping against obj's keys; returns a Checked."""
+        item = Checked(node, label)
+        where = f"in {label}" if label else "in the spec"
+        for key, first in node.dups:
+            self.d.error(key, f"duplicate key '{key.value}' {where} (first at {_pos(first)})")
+        for name, knode in node.keys.items():
+            if name not in obj.keys:
+                self.d.error(knode, f"unknown key '{name}' {where}{suggest(name, obj.keys)}")
+        for name, key in obj.keys.items():
+            if name in node.value:
+                vnode = node.value[name]
+                item.nodes[name] = vnode
+                ok, value = self.value(key.type, vnode, item.prefix, name)
+                if ok:
+                    item[name] = value
+            elif key.required:
+                self.d.error(node, f"{item.prefix}missing required key '{name}'")
+            elif key.default is not None:
+                ok, value = self.value(key.type, _Default(key.default, node), "", name)
+                item[name] = value
+        return item
+
+    def label_of(self, obj, node, index, parent):
+        name = node.value.get("name") if node.kind == "map" else None
+        if name is not None and _is_str(name):
+            return f"{parent}{obj.label} '{name.value}'"
+        return f"{parent}{obj.label} #{index + 1}"
+
+    def value(self, typ, node, prefix, key, quoted=None):
+        """Returns (ok, value); reports a type error when not ok."""
+        check = getattr(self, "v_" + type(typ).__name__)
+        result = check(typ, node, prefix, key)
+        if result is None:
+            quoted = quoted or f"'{key}'"
+            self.d.error(node, f"{prefix}{quoted} must be {typ.desc}, got {describe(node)}")
+            return False, None
+        return result
+
+    def v_Int(self, typ, node, prefix, key):
+        if not _is_int(node):
+            return None
+        if typ.min is not None and node.value < typ.min:
+            self.d.error(node, f"{prefix}{key} {node.value} must not be negative" if typ.min == 0
+                         else f"{prefix}{key} {node.value} must be at least {typ.min}")
+            return False, None
+        return True, node.value
+
+    def v_Str(self, typ, node, prefix, key):
+        return (True, node.value) if _is_str(node) else None
+
+    def v_Ident(self, typ, node, prefix, key):
+        if not _is_str(node):
+            return None
+        if not _IDENT.match(node.value):
+            self.d.error(node, f"{prefix}{key} '{node.value}' is not a C identifier "
+                         "(letters, digits and '_', not starting with a digit)")
+            return False, None
+        return True, node.value
+
+    def v_Enum(self, typ, node, prefix, key):
+        if node.kind != "scalar" or node.value not in typ.choices or isinstance(node.value, bool):
+            shown = f"'{node.value}'" if _is_str(node) else describe(node)
+            self.d.error(node, f"{prefix}{key} {shown} must be {typ.desc}"
+                         f"{suggest(node.value, typ.choices)}")
+            return False, None
+        return True, node.value
+
+    def _unit(self, parser, node, prefix, key):
+        if node.kind != "scalar" or not isinstance(node.value, (int, str)) \
+                or isinstance(node.value, bool):
+            return None
+        try:
+            return True, parser(node.value)
+        except UnitError as exc:
+            self.d.error(node, f"{prefix}{key} {exc}")
+            return False, None
+
+    def v_Size(self, typ, node, prefix, key):
+        return self._unit(parse_size, node, prefix, key)
+
+    def v_Time(self, typ, node, prefix, key):
+        return self._unit(parse_time, node, prefix, key)
+
+    def v_Bits(self, typ, node, prefix, key):
+        if _is_int(node) and node.value >= 0:
+            return True, (node.value, node.value)
+        m = _BITS.match(node.value) if _is_str(node) else None
+        if not m:
+            return None
+        hi, lo = int(m.group(1)), int(m.group(2))
+        if hi < lo:
+            self.d.error(node, f"{prefix}bits '{node.value}' must be high:low, "
+                         f"write '{lo}:{hi}'")
+            return False, None
+        return True, (hi, lo)
+
+    def v_ListOf(self, typ, node, prefix, key):
+        if node.kind != "seq":
+            return None
+        out = []
+        for i, elem in enumerate(node.value):
+            if isinstance(typ.item, K.Obj):
+                if elem.kind != "map":
+                    self.d.error(elem, f"{prefix}'{key}' item {i + 1} must be a mapping "
+                                 f"(a {typ.item.label}), got {describe(elem)}")
+                    continue
+                parent = prefix[:-2] + " " if prefix else ""
+                out.append(self.obj(typ.item, elem, self.label_of(typ.item, elem, i, parent)))
+            else:
+                ok, v = self.value(typ.item, elem, prefix, f"{key} item {i + 1}",
+                                   f"'{key}' item {i + 1}")
+                out.append(v if ok else None)
+        return True, out
+
+    def v_MapOf(self, typ, node, prefix, key):
+        if node.kind != "map":
+            return None
+        out = {}
+        for dup, first in node.dups:
+            self.d.error(dup, f"{prefix}duplicate {typ.item.label} '{dup.value}' in '{key}' "
+                         f"(first at {_pos(first)})")
+        for name, vnode in node.value.items():
+            label = f"{typ.item.label} '{name}'"
+            if not _IDENT.match(name):
+                self.d.error(node.keys[name], f"{label}: name is not a C identifier "
+                             "(letters, digits and '_', not starting with a digit)")
+            if vnode.kind != "map":
+                self.d.error(vnode, f"{label} must be a mapping, got {describe(vnode)}")
+                continue
+            out[name] = self.obj(typ.item, vnode, label)
+        return True, out
+
+
+class _Default:
+    """A default value dressed as a node, so defaults go through the same
+    parsers as spec values."""
+
+    def __init__(self, value, at):
+        self.kind = "seq" if isinstance(value, list) else "map" if isinstance(value, dict) else "scalar"
+        self.value = value
+        self.file, self.line, self.col = at.file, at.line, at.col
+        self.keys, self.dups = {}, []
+
+
+# ---- semantics: what ties the items together -----------------------------
+
+class Semantics:
+    def __init__(self, v, top, board):
+        self.v, self.d, self.top, self.board = v, v.d, top, board
+        self.shards = {s["name"]: s for s in top.get("shards", []) if "name" in s}
+        self.devices = {x["name"]: x for x in top.get("devices", []) if "name" in x}
+
+    def run(self):
+        self.version()
+        self.unique("shard", self.top.get("shards", []), fold=False)
+        self.unique("channel", self.top.get("channels", []), fold=True)
+        self.unique("device", self.top.get("devices", []), fold=True)
+        for shard in self.top.get("shards", []):
+            self.shard(shard)
+        for chan in self.top.get("channels", []):
+            self.channel(chan)
+        self.endpoints()
+        self.claims()
+        for dev in self.top.get("devices", []):
+            self.device(dev)
+        self.windows()
+        self.regmaps()
+
+    def version(self):
+        top = self.top
+        if top.get("vanity", 1) != 1:
+            self.d.error(top.at("vanity"), f"unsupported spec version {top['vanity']}; "
+                         "this vanity reads version 1")
+        shards = top.get("shards")
+        if shards is not None and not shards:
+            self.d.error(top.at("shards"), "'shards' is empty; a system needs at least one shard")
+        if shards and len(shards) > MAX_SHARDS:
+            self.d.error(top.at("shards"), f"{len(shards)} shards; at most {MAX_SHARDS} are allowed")
+
+    def unique(self, what, items, fold):
+        seen = {}
+        for item in items:
+            name = item.get("name")
+            if name is None:
+                continue
+            key = name.lower() if fold else name
+            first = seen.setdefault(key, item)
+            if first is item:
+                continue
+            where = _pos(first.at("name"))
+            if first["name"] == name:
+                self.d.error(item.at("name"), f"{what} '{name}' is defined twice (first at {where})")
+            else:
+                self.d.error(item.at("name"), f"{what} '{name}' clashes with {what} "
+                             f"'{first['name']}' (at {where}); names must differ in more than case")
+
+    # ---- shards --------------------------------------------------------
+
+    def shard(self, s):
+        core, cores = s.get("core"), self.board.cores
+        if core is not None and core >= cores:
+            self.d.error(s.at("core"), f"{s.prefix}core {core} does not exist on board "
+                         f"'{self.board.name}' (cores 0-{cores - 1})")
+        self.sources(s)
+        self.limit(s, "stack", 1, MAX_STACK)
+        self.limit(s, "memory", 1, MAX_MEMORY)
+        if s.get("watchdog") == 0:
+            self.d.error(s.at("watchdog"), f"{s.prefix}watchdog 0 would fire at once; "
+                         "leave it out for no watchdog")
+        if s.get("spin") and s.get("mode") == "poll":
+            self.d.warning(s.at("spin"), f"{s.prefix}spin has no effect on a poll shard, "
+                           "which always spins")
+        for i, name in enumerate(s.get("devices", [])):
+            if name is not None and name not in self.devices:
+                self.d.error(s.item_at("devices", i), f"{s.prefix}unknown device "
+                             f"'{name}'{suggest(name, self.devices)}")
+
+    def sources(self, s):
+        srcs = s.get("sources")
+        if srcs is not None and not srcs:
+            self.d.error(s.at("sources"), f"{s.prefix}'sources' is empty; list its C files")
+        for i, src in enumerate(srcs or []):
+            if src is None:
+                continue
+            node = s.item_at("sources", i)
+            if os.path.isabs(src):
+                self.d.error(node, f"{s.prefix}source '{src}' must be relative to the spec's directory")
+            elif not (self.v.spec_dir / src).is_file():
+                shown = os.path.join(os.path.dirname(node.file), src)
+                self.d.error(node, f"{s.prefix}source file '{shown}' does not exist")
+
+    def limit(self, s, key, low, high):
+        n = s.get(key)
+        if n is None:
+            return
+        if n < low:
+            self.d.error(s.at(key), f"{s.prefix}{key} must not be 0")
+        elif n > high:
+            self.d.error(s.at(key), f"{s.prefix}{key} {s.nodes[key].value} is too large "
+                         f"(at most {high >> 20}MiB)")
+
+    # ---- channels ------------------------------------------------------
+
+    def channel(self, c):
+        for end in ("from", "to"):
+            name = c.get(end)
+            if name is not None and name not in self.shards:
+                self.d.error(c.at(end), f"{c.prefix}'{end}' names no shard "
+                             f"'{name}'{suggest(name, self.shards)}")
+        if c.get("from") is not None and c.get("from") == c.get("to"):
+            self.d.error(c.at("to"), f"{c.label} goes from shard '{c['from']}' to itself; "
+                         "a channel joins two different shards")
+        self.depth(c)
+        size = c.get("message")
+        if size == 0:
+            self.d.error(c.at("message"), f"{c.prefix}message size must be at least "
+                         "1 byte, got 0")
+        elif size is not None and size > MAX_MESSAGE:
+            self.d.error(c.at("message"), f"{c.prefix}message size {size} is larger "
+                         f"than {MAX_MESSAGE} bytes")
+
+    def depth(self, c):
+        depth = c.get("depth")
+        if depth is None:
+            return
+        if not 2 <= depth <= MAX_DEPTH:
+            self.d.error(c.at("depth"), f"{c.prefix}depth {depth} is out of range; "
+                         f"use a power of two from 2 to {MAX_DEPTH}")
+        elif depth & (depth - 1):
+            low = 1 << (depth.bit_length() - 1)
+            self.d.error(c.at("depth"), f"{c.prefix}depth {depth} is not a power of two; "
+                         f"use {low} or {low * 2}")
+
+    def endpoints(self):
+        count = {}
+        for c in self.top.get("channels", []):
+            for end in ("from", "to"):
+                if c.get(end) in self.shards:
+                    count[c[end]] = count.get(c[end], 0) + 1
+        for name, n in count.items():
+            if n > MAX_ENDPOINTS:
+                s = self.shards[name]
+                self.d.error(s.at("name"), f"{s.label} has {n} channel endpoints; at most "
+                             f"{MAX_ENDPOINTS} fit its notification bits")
+
+    # ---- devices -------------------------------------------------------
+
+    def claims(self):
+        """A device belongs to exactly one shard, named on either side."""
+        claims = {}
+        for dev in self.top.get("devices", []):
+            owner = dev.get("shard")
+            if owner is not None and owner not in self.shards:
+                self.d.error(dev.at("shard"), f"{dev.prefix}shard '{owner}' does not exist"
+                             f"{suggest(owner, self.shards)}")
+            elif owner is not None and "name" in dev:
+                claims.setdefault(dev["name"], []).append((owner, dev.at("shard")))
+        for s in self.top.get("shards", []):
+            for i, name in enumerate(s.get("devices", [])):
+                if name in self.devices and "name" in s:
+                    claims.setdefault(name, []).append((s["name"], s.item_at("devices", i)))
+        for name, dev in self.devices.items():
+            owners = claims.get(name, [])
+            if not owners:
+                self.d.error(dev.at("name"), f"device '{name}' is granted to no shard; add "
+                             "'shard: NAME' to it or list it in a shard's 'devices'")
+            for owner, node in owners[1:]:
+                first, fnode = owners[0]
+                if owner != first:
+                    self.d.error(node, f"device '{name}' is claimed by shard '{first}' "
+                                 f"(at {_pos(fnode)}) and by shard '{owner}'; "
+                                 "a device belongs to one shard")
+
+    def device(self, dev):
+        has_addr, has_size = "address" in dev.nodes, "size" in dev.nodes
+        if "compatible" in dev.nodes and (has_addr or has_size):
+            self.d.error(dev.at("compatible"), f"{dev.prefix}give either 'compatible' or "
+                         "'address' and 'size', not both")
+        elif has_addr != has_size:
+            missing = "size" if has_addr else "address"
+            self.d.error(dev.node, f"{dev.prefix}missing '{missing}'; 'address' and 'size' "
+                         "go together")
+        elif not (has_addr or "compatible" in dev.nodes):
+            self.d.error(dev.node, f"{dev.prefix}give 'compatible' (found in the board's "
+                         "device tree) or 'address' and 'size'")
+        if dev.get("size") == 0:
+            self.d.error(dev.at("size"), f"{dev.prefix}size must not be 0")
+        elif dev.get("address", 0) + (dev.get("size") or 0) > 1 << 64:
+            self.d.error(dev.at("address"), f"{dev.prefix}window ends beyond the 64-bit "
+                         "address space")
+        name = dev.get("regmap")
+        if name is not None and name not in self.regmap_names():
+            self.d.error(dev.at("regmap"), f"{dev.prefix}unknown register map '{name}'"
+                         f"{suggest(name, self.regmap_names())}")
+
+    def windows(self):
+        placed = [d for d in self.top.get("devices", [])
+                  if d.get("address") is not None and d.get("size")]
+        for i, b in enumerate(placed):
+            for a in placed[:i]:
+                if a["address"] < b["address"] + b["size"] and b["address"] < a["address"] + a["size"]:
+                    self.d.error(b.at("address"), f"device '{b['name']}' window {_range(b)} "
+                                 f"overlaps device '{a['name']}' window {_range(a)} "
+                                 f"(at {_pos(a.at('address'))})")
+
+    # ---- register maps -------------------------------------------------
+
+    def regmap_names(self):
+        names = set(self.top.get("regmaps", {}))
+        drivers = self.v.repo_root / "drivers"
+        if drivers.is_dir():
+            names.update(p.name for p in drivers.iterdir() if (p / f"{p.name}.yaml").is_file())
+        return sorted(names)
+
+    def regmaps(self):
+        """Checks inline maps, and loads the driver maps that devices use."""
+        maps = self.top.setdefault("regmaps", {})
+        for dev in self.top.get("devices", []):
+            name = dev.get("regmap")
+            if name is None or name in maps:
+                continue
+            path = self.v.repo_root / "drivers" / name / f"{name}.yaml"
+            if path.is_file():
+                maps[name] = self.load(name, path)
+        for name, rmap in sorted(maps.items()):
+            if rmap is not None:
+                regmap(self.d, rmap)
+
+    def load(self, name, path):
+        try:
+            node = parse_file(path, os.path.relpath(path))
+        except SpecError as exc:
+            self.d.items.extend(exc.diags)
+            return None
+        if node.kind != "map":
+            self.d.error(node, f"regmap '{name}' must be a mapping, got {describe(node)}")
+            return None
+        return self.v.obj(K.REGMAP, node, f"regmap '{name}'")
+
+
+def _range(dev):
+    return f"[{dev['address']:#x}, {dev['address'] + dev['size']:#x})"
+
+
+def regmap(d, rmap):
+    for reg in rmap.get("registers", []):
+        register(d, reg)
+    _unique_names(d, "register", rmap.get("registers", []))
+
+
+def _unique_names(d, what, items):
+    seen = {}
+    for item in items:
+        name = item.get("name")
+        if name is None:
+            continue
+        first = seen.setdefault(name.lower(), item)
+        if first is not item:
+            d.error(item.at("name"), f"{item.label} is defined twice in its "
+                    f"{'regmap' if what == 'register' else 'register'} "
+                    f"(first at {_pos(first.at('name'))})")
+
+
+def register(d, reg):
+    width = reg.get("width")
+    if width is None:
+        return
+    offset, reset = reg.get("offset"), reg.get("reset")
+    if offset is not None and offset % (width // 8):
+        d.error(reg.at("offset"), f"{reg.prefix}offset {offset:#x} is not aligned to its "
+                f"{width}-bit width (a multiple of {width // 8})")
+    if reset is not None and reset >> width:
+        d.error(reg.at("reset"), f"{reg.prefix}reset {reset:#x} does not fit in {width} bits")
+    fields = [f for f in reg.get("fields", []) if "bits" in f]
+    for f in fields:
+        hi, lo = f["bits"]
+        if hi >= width:
+            d.error(f.at("bits"), f"{f.prefix}bits {_bits(f)} exceed the register's "
+                    f"{width}-bit width")
+    for i, b in enumerate(fields):
+        for a in fields[:i]:
+            if a["bits"][1] <= b["bits"][0] and b["bits"][1] <= a["bits"][0]:
+                d.error(b.at("bits"), f"{reg.prefix}field '{b.get('name')}' (bits {_bits(b)}) "
+                        f"overlaps field '{a.get('name')}' (bits {_bits(a)})")
+    _unique_names(d, "field", reg.get("fields", []))
+
+
+def _bits(f):
+    hi, lo = f["bits"]
+    return f"{hi}:{lo}" if hi != lo else f"{hi}"
+
+
+# ---- entry point -----------------------------------------------------------
+
+def validate(root, board_override, spec_dir, repo_root):
+    """Checks a parsed spec. Returns (checked top-level values, warnings);
+    raises SpecError with every error found. The effective board is
+    top['board']."""
+    diags = Diags()
+    v = Validator(diags, spec_dir, repo_root)
+    if root.kind != "map":
+        diags.error(root, f"a spec must be a mapping that starts with 'vanity: 1', "
+                    f"got {describe(root)}")
+        diags.check()
+    top = v.obj(K.SPEC, root, None)
+    if board_override:
+        top["board"] = board_override
+    board = BOARDS.get(top.get("board"), BOARDS[K.DEFAULT_BOARD])
+    Semantics(v, top, board).run()
+    diags.check()
+    return top, diags.warnings

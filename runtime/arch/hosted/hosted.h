@@ -1,0 +1,83 @@
+/*
+ * hosted.h - the hosted port's contract between the kernel process and a
+ * shard process: file descriptor numbers, the control page, the turn word.
+ *
+ * A shard process starts with exactly these descriptors (all others closed):
+ *   0, 1, 2                 inherited stdio
+ *   VN_FD_CTL               memfd of its control page
+ *   VN_FD_DOORBELL          eventfd of its core's kernel thread
+ *   VN_FD_CHAN0 + bit       memfd of the channel whose endpoint in this shard
+ *                           has notification bit `bit`
+ *
+ * The control page is the only memory the kernel and a shard share besides
+ * the shard's channels. The kernel treats all of it as untrusted input: it
+ * copies what it reads once, and validates it before use.
+ *
+ * The turn word is the shard's right to run. The kernel sets VN_TURN_SHARD
+ * and futex-wakes it to hand the core over; the shard posts a call by
+ * writing op/a0/a1, storing VN_TURN_KERNEL and ringing its doorbell, then
+ * futex-waits until the turn is its again (or VN_TURN_EXIT: end the process).
+ */
+#ifndef VN_HOSTED_H
+#define VN_HOSTED_H
+
+#include <linux/futex.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <vanity/syscall.h>
+
+#define VN_PAGE 4096u
+#define VN_PAGE_ROUND(x) (((x) + VN_PAGE - 1) & ~(uint64_t)(VN_PAGE - 1))
+
+#define VN_FD_CTL 3
+#define VN_FD_DOORBELL 4
+#define VN_FD_CHAN0 5
+
+#define VN_CTL_MAGIC 0x6c74436eu /* "nCtl" */
+
+enum vn_turn {
+	VN_TURN_KERNEL = 0, /* the kernel's move: a call is posted, or not started */
+	VN_TURN_SHARD = 1,  /* the shard holds its core */
+	VN_TURN_EXIT = 2,   /* the shard must end its process now */
+};
+
+/* Written by the shard's fault handler just before it dies. */
+struct vn_crash {
+	uint32_t valid;
+	int32_t signo;
+	int32_t code;
+	uint32_t pad;
+	uint64_t addr;
+	uint64_t pc;
+};
+
+struct vn_ctl {
+	uint32_t magic;
+	_Atomic uint32_t turn;        /* enum vn_turn; futex word */
+	uint32_t op;                  /* request, written by the shard */
+	uint32_t core_shared;         /* kernel: other live shards on this core */
+	uint64_t a0, a1;
+	uint64_t ret;                 /* response, written by the kernel */
+	uint64_t pending;             /* kernel: notification bits not yet taken */
+	struct vn_crash crash;
+	/* Kernel-maintained copies of the kernel's counters, for host tools. */
+	uint64_t syscalls, yields, waits, notifies, restarts;
+	char log[VN_LOG_MAX];
+};
+
+_Static_assert(sizeof(struct vn_ctl) <= VN_PAGE, "control page overflows");
+
+static inline long vn_futex_wait(_Atomic uint32_t *w, uint32_t val)
+{
+	return syscall(SYS_futex, w, FUTEX_WAIT, val, NULL, NULL, 0);
+}
+
+static inline long vn_futex_wake(_Atomic uint32_t *w)
+{
+	return syscall(SYS_futex, w, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+#endif /* VN_HOSTED_H */

@@ -1,0 +1,83 @@
+/*
+ * console.c - the kernel's two output streams.
+ *
+ * Kernel messages go to stderr as "vanity: ...". Shard logs go to stdout as
+ * "[name] text", one line per line of text, flushed at once so tests and
+ * pipes see them in order. Log text comes from a shard's control page: it is
+ * copied out first, and anything unprintable is shown as '?'.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hk.h"
+#include "port.h"
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "vanity: %s\n", line);
+	fflush(stderr);
+}
+
+void hk_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+/* Informational messages, silenced by --quiet. */
+void hk_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (hk_quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void port_shard_log(struct vn_shard *s, uint32_t len)
+{
+	char text[VN_LOG_MAX + 1];
+	char *line, *save = NULL;
+
+	memcpy(text, hk_of(s)->ctl->log, len);
+	text[len] = '\0';
+	for (uint32_t i = 0; i < len; i++)
+		if ((text[i] < ' ' && text[i] != '\n' && text[i] != '\t') || text[i] == 0x7f)
+			text[i] = '?';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		printf("[%s] %s\n", s->cfg->name, line);
+	if (len == 0 || text[0] == '\0')
+		printf("[%s]\n", s->cfg->name);
+	fflush(stdout);
+}
+
+/* VANITY_STATS=1: the counters, and each ring's indices as the kernel sees
+ * them. */
+void hk_stats(void)
+{
+	const struct vn_ksystem *sys = hk_kernel.sys;
+
+	for (uint32_t i = 0; i < sys->n_shards; i++) {
+		const struct vn_counters *n = &hk_kernel.shard[i].count;
+
+		hk_msg("stats: shard '%s': syscalls %llu yields %llu waits %llu "
+		       "notifies %llu restarts %llu", sys->shards[i].name,
+		       (unsigned long long)n->syscalls, (unsigned long long)n->yields,
+		       (unsigned long long)n->waits, (unsigned long long)n->notifies,
+		       (unsigned long long)n->restarts);
+	}
+	for (uint32_t i = 0; i < sys->n_channels; i++)
+		hk_msg("stats: channel '%s': head %u tail %u", sys->channels[i].name,
+		       atomic_load(&hk_chans[i].ring->head),
+		       atomic_load(&hk_chans[i].ring->tail));
+}

@@ -1,0 +1,216 @@
+/*
+ * core.c - one scheduler thread per used core.
+ *
+ * The thread is pinned to its core's host CPU, as are the core's shard
+ * processes, so handing the core to a shard and taking it back are same-CPU
+ * wake-ups. It sleeps in poll() on its doorbell (a shard posted a call, or
+ * another thread kicked us because a shard of ours became ready) and on the
+ * pidfds of its shards (one died), with a timeout for the earliest WAIT
+ * deadline or watchdog expiry. Each round, under the kernel lock, it:
+ * serves the running shard's call, picks a shard if the core is free, and
+ * checks the watchdog.
+ *
+ * Handing over: write the result, set the turn word to VN_TURN_SHARD, and
+ * futex-wake it. The shard is the only reader; the kernel never blocks on it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hk.h"
+#include "port.h"
+#include "vn_sched.h"
+
+uint64_t port_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void hk_eventfd_ring(int fd)
+{
+	static const uint64_t one = 1;
+
+	while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+void port_kick_core(uint32_t core)
+{
+	hk_eventfd_ring(hk_cores[core].doorbell);
+}
+
+/* Give s its core back with `value` as the result of its last call. */
+static void hand_over(struct vn_shard *s, uint64_t value)
+{
+	struct vn_ctl *ctl = hk_of(s)->ctl;
+
+	ctl->ret = value;
+	ctl->pending = s->pending;
+	ctl->core_shared = vn_core_live_shards(&hk_kernel, s->cfg->core) > 1;
+	ctl->syscalls = s->count.syscalls;
+	ctl->yields = s->count.yields;
+	ctl->waits = s->count.waits;
+	ctl->notifies = s->count.notifies;
+	atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);
+	vn_futex_wake(&ctl->turn);
+}
+
+static void tell_exit(struct vn_shard *s, uint64_t status)
+{
+	struct vn_ctl *ctl = hk_of(s)->ctl;
+
+	ctl->ret = status;
+	atomic_store_explicit(&ctl->turn, VN_TURN_EXIT, memory_order_release);
+	vn_futex_wake(&ctl->turn);
+}
+
+/* Serve the call the running shard posted, if it posted one. The request
+ * is read once from memory the shard owns; the core validates it. */
+static void serve(uint32_t core)
+{
+	struct vn_shard *s = hk_kernel.core[core].current;
+	struct vn_ctl *ctl;
+	struct vn_sysres r;
+	uint32_t op;
+	uint64_t a0, a1;
+
+	if (!s)
+		return;
+	ctl = hk_of(s)->ctl;
+	if (atomic_load_explicit(&ctl->turn, memory_order_acquire) != VN_TURN_KERNEL)
+		return;
+	op = *(volatile uint32_t *)&ctl->op;
+	a0 = *(volatile uint64_t *)&ctl->a0;
+	a1 = *(volatile uint64_t *)&ctl->a1;
+	r = vn_syscall_dispatch(&hk_kernel, s, op, a0, a1);
+	if (r.action == VN_ACT_CONTINUE)
+		hand_over(s, r.value);
+	else if (r.action == VN_ACT_EXIT || r.action == VN_ACT_HALT)
+		tell_exit(s, r.value);
+}
+
+static void dispatch(uint32_t core, uint64_t now)
+{
+	struct vn_shard *s = vn_sched_pick(&hk_kernel, core, now);
+
+	if (s)
+		hand_over(s, vn_shard_resume(&hk_kernel, s));
+}
+
+static void watchdog(uint32_t core, uint64_t now)
+{
+	struct vn_shard *s = vn_watchdog(&hk_kernel, core, now);
+
+	if (s)
+		hk_msg("shard '%s' watchdog: ran %llu ms without yielding",
+		       s->cfg->name, (unsigned long long)((now - s->ran_since) / 1000000));
+}
+
+/* One round under the lock; returns the poll timeout in ms (-1: none). */
+static int step(uint32_t core)
+{
+	uint64_t now = port_now(), next;
+	struct vn_shard *s;
+
+	if (hk_kernel.halted)
+		return -1;
+	serve(core);
+	/* After serve: a WAIT just served has a deadline to count. */
+	next = vn_sched_expire(&hk_kernel, core, now);
+	dispatch(core, now);
+	watchdog(core, now);
+	s = hk_kernel.core[core].current;
+	if (s && s->cfg->watchdog_ns && !s->watchdog_fired &&
+	    s->ran_since + s->cfg->watchdog_ns < next)
+		next = s->ran_since + s->cfg->watchdog_ns + 1;
+	if (next == VN_NEVER)
+		return -1;
+	return next <= now ? 0 : (int)((next - now + 999999) / 1000000);
+}
+
+/* The poll set: the doorbell, then the pidfd of each live process. */
+static int poll_set(uint32_t core, struct pollfd *fds, struct hk_shard **who)
+{
+	int n = 1;
+
+	fds[0] = (struct pollfd){.fd = hk_cores[core].doorbell, .events = POLLIN};
+	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++) {
+		struct hk_shard *h = &hk_shards[i];
+
+		if (h->s->cfg->core != core || h->pidfd < 0)
+			continue;
+		who[n] = h;
+		fds[n++] = (struct pollfd){.fd = h->pidfd, .events = POLLIN};
+	}
+	return n;
+}
+
+static void *core_main(void *arg)
+{
+	struct hk_core *c = arg;
+	struct pollfd fds[VN_MAX_SHARDS + 1];
+	struct hk_shard *who[VN_MAX_SHARDS + 1];
+	cpu_set_t set;
+	uint64_t junk;
+
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	pthread_mutex_lock(&hk_lock);
+	for (;;) {
+		int timeout = step(c->id), n = poll_set(c->id, fds, who);
+
+		pthread_mutex_unlock(&hk_lock);
+		if (poll(fds, (nfds_t)n, timeout) > 0 && (fds[0].revents & POLLIN))
+			(void)!read(c->doorbell, &junk, sizeof(junk));
+		pthread_mutex_lock(&hk_lock);
+		for (int i = 1; i < n; i++)
+			if (fds[i].revents)
+				hk_reap(who[i]);
+	}
+	return NULL;
+}
+
+/* The host CPU for a core: the core number modulo the CPUs we may use. */
+static int host_cpu(uint32_t core)
+{
+	cpu_set_t set;
+	int n, k = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) != 0 || (n = CPU_COUNT(&set)) == 0)
+		return 0;
+	k = (int)(core % (uint32_t)n);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && k-- == 0)
+			return cpu;
+	return 0;
+}
+
+/* Doorbells and CPUs first (the spawner needs them), threads later. */
+int hk_cores_prepare(void)
+{
+	for (uint32_t i = 0; i < hk_kernel.sys->n_cores; i++) {
+		hk_cores[i].id = i;
+		hk_cores[i].cpu = host_cpu(i);
+		hk_cores[i].doorbell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (hk_cores[i].doorbell < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int hk_cores_start(void)
+{
+	for (uint32_t i = 0; i < hk_kernel.sys->n_cores; i++)
+		if (pthread_create(&hk_cores[i].thread, NULL, core_main, &hk_cores[i]) != 0)
+			return -1;
+	return 0;
+}

@@ -1,0 +1,145 @@
+/*
+ * fault.c - noticing a shard's death, reporting it, and applying its policy.
+ *
+ * A shard process can end three ways: it was told to (EXIT or HALT, already
+ * accounted for), it exited on its own (_exit from C: finished with that
+ * status), or a signal killed it (a fault, the watchdog, or someone outside).
+ * The crash record in its control page says what the fault was; the record
+ * is the shard's own writing, so it is only printed, never trusted further.
+ * Runs on the dead shard's core thread, with the kernel lock held.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "hk.h"
+#include "port.h"
+
+const char *hk_signame(int signo)
+{
+	static char buf[32];
+	const char *abbrev = signo > 0 && signo < NSIG ? sigabbrev_np(signo) : NULL;
+
+	if (abbrev)
+		snprintf(buf, sizeof(buf), "SIG%s", abbrev);
+	else
+		snprintf(buf, sizeof(buf), "signal %d", signo);
+	return buf;
+}
+
+static const char *code_name(int signo, int code)
+{
+	if (code == SI_TKILL)
+		return "raised by the shard";
+	if (code == SI_USER || code == SI_QUEUE)
+		return "sent by a process";
+	if (signo == SIGSEGV)
+		return code == SEGV_MAPERR ? "address not mapped" :
+		       code == SEGV_ACCERR ? "invalid permissions" : "segmentation fault";
+	if (signo == SIGBUS)
+		return code == BUS_ADRALN ? "misaligned address" :
+		       code == BUS_ADRERR ? "nonexistent physical address" : "bus error";
+	if (signo == SIGILL)
+		return code == ILL_ILLOPC ? "illegal opcode" : "illegal instruction";
+	if (signo == SIGFPE)
+		return code == FPE_INTDIV ? "integer divide by zero" : "arithmetic exception";
+	if (signo == SIGTRAP)
+		return "trap";
+	return "fault";
+}
+
+/* The first report line: what killed the shard. */
+static void report_death(const struct vn_shard *s, struct vn_crash c, int signo)
+{
+	char where[64] = "";
+
+	if (c.valid && (c.signo == SIGSEGV || c.signo == SIGBUS))
+		snprintf(where, sizeof(where), " at 0x%llx,", (unsigned long long)c.addr);
+	if (c.valid)
+		hk_msg("shard '%s' faulted: %s (%s)%s pc 0x%llx", s->cfg->name,
+		       hk_signame(c.signo), code_name(c.signo, c.code),
+		       where[0] ? where : ",", (unsigned long long)c.pc);
+	else
+		hk_msg("shard '%s' killed by %s", s->cfg->name, hk_signame(signo));
+}
+
+static const char *policy_name(uint32_t p)
+{
+	return p == VN_FAULT_RESTART ? "restart" : p == VN_FAULT_HALT ? "halt" : "stop";
+}
+
+/* The second report line: what the policy did about it. */
+static void report_outcome(const struct vn_shard *s, enum vn_fault_outcome o)
+{
+	const char *name = s->cfg->name, *pol = policy_name(s->cfg->on_fault);
+	uint32_t others = vn_live_shards(&hk_kernel);
+
+	if (o == VN_FAULT_RESTARTED)
+		hk_msg("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
+		       (unsigned long long)s->count.restarts);
+	else if (o == VN_FAULT_HALTED)
+		hk_msg("shard '%s': on_fault=%s, halting the system", name, pol);
+	else if (o != VN_FAULT_IGNORED)
+		hk_msg("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
+		       o == VN_FAULT_GAVE_UP ? "restarted 5 times within 1 s, gave up: " :
+		       o == VN_FAULT_START_FAILED ? "could not restart: " : "",
+		       others, others == 1 ? "" : "s");
+}
+
+static void fault(struct hk_shard *h, int signo)
+{
+	struct vn_shard *s = h->s;
+	struct vn_crash c = h->ctl->crash;
+	enum vn_fault_outcome o;
+
+	if (!s->watchdog_fired)
+		report_death(s, c, signo);
+	if (c.valid && c.signo > 0 && c.signo < NSIG)
+		signo = c.signo;
+	o = vn_shard_fault(&hk_kernel, s, port_now(), 128 + signo);
+	report_outcome(s, o);
+}
+
+/* h's pidfd is readable: collect the process and account for its end. */
+void hk_reap(struct hk_shard *h)
+{
+	struct vn_shard *s = h->s;
+	int st;
+
+	if (h->pid <= 0 || waitpid(h->pid, &st, WNOHANG) != h->pid)
+		return;
+	close(h->pidfd);
+	h->pid = 0;
+	h->pidfd = -1;
+	if (!vn_shard_live(s) || hk_kernel.halted)
+		return;
+	if (WIFEXITED(st) && !h->ctl->crash.valid && !s->watchdog_fired) {
+		if (WEXITSTATUS(st) != 0)
+			hk_msg("shard '%s' exited with status %d", s->cfg->name,
+			       WEXITSTATUS(st));
+		vn_shard_finish(&hk_kernel, s, WEXITSTATUS(st));
+		return;
+	}
+	fault(h, WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL);
+}
+
+int port_shard_start(struct vn_shard *s)
+{
+	struct hk_shard *h = hk_of(s);
+
+	hk_ctl_reset(h);
+	return hk_spawn(h);
+}
+
+void port_shard_stop(struct vn_shard *s)
+{
+	hk_kill(hk_of(s));
+}
+
+void port_system_event(void)
+{
+	hk_eventfd_ring(hk_done_fd);
+}

@@ -1,0 +1,78 @@
+/*
+ * hk.h - private to the hosted kernel process.
+ *
+ * The hosted kernel is one supervising process: a thread per used core runs
+ * that core's scheduler (core.c), each shard is a child process (proc.c),
+ * deaths are noticed through pidfds by the owning core's thread (fault.c),
+ * and the main thread waits for the end and reports (main.c). Everything
+ * below, and the kernel core's state in hk_kernel, is guarded by hk_lock
+ * (the one kernel lock of port.h).
+ */
+#ifndef VN_HK_H
+#define VN_HK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "hosted.h"
+#include "kernel.h"
+
+struct hk_shard {
+	struct vn_shard *s;
+	struct vn_ctl *ctl; /* the kernel's mapping of the control page */
+	int ctl_fd;
+	pid_t pid;          /* 0: no process */
+	int pidfd;          /* -1: no process */
+};
+
+struct hk_core {
+	uint32_t id;
+	int cpu;            /* host CPU the thread and its shards are pinned to */
+	int doorbell;       /* eventfd: a shard posted a call, or a kick */
+	pthread_t thread;
+};
+
+struct hk_chan {
+	struct vn_ring *ring; /* the kernel's mapping */
+	int fd;
+};
+
+extern struct vn_kernel hk_kernel;
+extern pthread_mutex_t hk_lock;
+extern struct hk_shard hk_shards[VN_MAX_SHARDS];
+extern struct hk_core hk_cores[VN_MAX_CORES];
+#define HK_MAX_CHANNELS 1024u
+extern struct hk_chan hk_chans[HK_MAX_CHANNELS];
+extern char hk_dir[];
+extern int hk_done_fd;
+extern bool hk_quiet;
+
+/* console.c */
+void hk_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hk_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hk_stats(void);
+
+/* proc.c */
+int hk_memfd(const char *name, uint64_t size, void **map);
+int hk_channels_create(void);
+int hk_ctl_create(struct hk_shard *h);
+void hk_ctl_reset(struct hk_shard *h);
+int hk_spawn(struct hk_shard *h);
+void hk_kill(struct hk_shard *h);
+
+/* core.c */
+int hk_cores_prepare(void);
+int hk_cores_start(void);
+void hk_eventfd_ring(int fd);
+
+/* fault.c */
+void hk_reap(struct hk_shard *h);
+const char *hk_signame(int signo);
+
+static inline struct hk_shard *hk_of(const struct vn_shard *s)
+{
+	return &hk_shards[s->cfg->id];
+}
+
+#endif /* VN_HK_H */

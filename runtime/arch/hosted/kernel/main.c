@@ -1,0 +1,147 @@
+/*
+ * main.c - the hosted kernel: boot, wait for the end, report.
+ *
+ *   kernel [--quiet]
+ *
+ * Boot creates every channel and control page, starts every shard process,
+ * then one scheduler thread per core. The main thread then only waits: for
+ * the system to be done (every shard finished or stopped, or a halt) or for
+ * SIGINT/SIGTERM. At the end it takes the kernel lock for good, so no core
+ * thread acts again, stops what still runs and exits.
+ */
+#define _GNU_SOURCE
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "hk.h"
+#include "port.h"
+
+struct vn_kernel hk_kernel;
+pthread_mutex_t hk_lock = PTHREAD_MUTEX_INITIALIZER;
+struct hk_shard hk_shards[VN_MAX_SHARDS];
+struct hk_core hk_cores[VN_MAX_CORES];
+struct hk_chan hk_chans[HK_MAX_CHANNELS];
+char hk_dir[PATH_MAX];
+int hk_done_fd = -1;
+bool hk_quiet;
+
+static int find_dir(void)
+{
+	ssize_t n = readlink("/proc/self/exe", hk_dir, sizeof(hk_dir) - 1);
+	char *d;
+
+	if (n <= 0)
+		return -1;
+	hk_dir[n] = '\0';
+	d = dirname(hk_dir);
+	memmove(hk_dir, d, strlen(d) + 1);
+	return 0;
+}
+
+static int boot(void)
+{
+	const struct vn_ksystem *sys = &vn_system;
+
+	if (vn_kernel_init(&hk_kernel, sys) != 0 || sys->n_channels > HK_MAX_CHANNELS)
+		return hk_msg("system tables are inconsistent"), -1;
+	if (hk_cores_prepare() != 0 || hk_channels_create() != 0)
+		return hk_msg("cannot create channels: %m"), -1;
+	for (uint32_t i = 0; i < sys->n_shards; i++) {
+		hk_shards[i].s = &hk_kernel.shard[i];
+		hk_kernel.shard[i].port = &hk_shards[i];
+		if (hk_ctl_create(&hk_shards[i]) != 0)
+			return hk_msg("cannot create control pages: %m"), -1;
+	}
+	for (uint32_t i = 0; i < sys->n_shards; i++)
+		if (hk_spawn(&hk_shards[i]) != 0)
+			return hk_msg("cannot start shard '%s'", sys->shards[i].name), -1;
+	hk_info("system '%s' (%s): %u shards on %u cores", sys->name, sys->board,
+		sys->n_shards, sys->n_cores);
+	return hk_cores_start() == 0 ? 0 : -1;
+}
+
+/* Called with hk_lock held, never released: the system is over. */
+static _Noreturn void finish(int status, const char *why)
+{
+	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++)
+		hk_kill(&hk_shards[i]);
+	if (getenv("VANITY_STATS") && strcmp(getenv("VANITY_STATS"), "0") != 0)
+		hk_stats();
+	if (why)
+		hk_msg("system '%s' %s, exited with status %d", hk_kernel.sys->name, why, status);
+	else
+		hk_info("system '%s' exited with status %d", hk_kernel.sys->name, status);
+	fflush(NULL);
+	_exit(status);
+}
+
+static int signals_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	signal(SIGPIPE, SIG_IGN);
+	/* Blocked in every thread (they inherit the mask); read via signalfd. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static _Noreturn void wait_for_end(int sig_fd)
+{
+	struct pollfd fds[2] = {{.fd = hk_done_fd, .events = POLLIN},
+				{.fd = sig_fd, .events = POLLIN}};
+	struct signalfd_siginfo si;
+	uint64_t junk;
+
+	for (;;) {
+		if (poll(fds, 2, -1) <= 0)
+			continue;
+		/* Drain before looking, so an event after the look is not lost. */
+		(void)!read(hk_done_fd, &junk, sizeof(junk));
+		pthread_mutex_lock(&hk_lock);
+		if (fds[1].revents && read(sig_fd, &si, sizeof(si)) == sizeof(si))
+			finish(128 + (int)si.ssi_signo, si.ssi_signo == SIGINT ?
+			       "interrupted by SIGINT" : "terminated by SIGTERM");
+		if (vn_system_done(&hk_kernel))
+			finish(vn_system_status(&hk_kernel), NULL);
+		pthread_mutex_unlock(&hk_lock);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	int sig_fd;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--quiet") == 0) {
+			hk_quiet = true;
+		} else {
+			fprintf(stderr, "usage: %s [--quiet]\n", argv[0]);
+			return 2;
+		}
+	}
+	sig_fd = signals_fd();
+	hk_done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sig_fd < 0 || hk_done_fd < 0 || find_dir() != 0)
+		return hk_msg("cannot set up the kernel: %m"), 1;
+	pthread_mutex_lock(&hk_lock);
+	if (boot() != 0) {
+		for (uint32_t i = 0; i < VN_MAX_SHARDS; i++)
+			if (hk_shards[i].s)
+				hk_kill(&hk_shards[i]);
+		return 1;
+	}
+	pthread_mutex_unlock(&hk_lock);
+	wait_for_end(sig_fd);
+}

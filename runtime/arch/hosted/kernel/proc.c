@@ -1,0 +1,177 @@
+/*
+ * proc.c - shard processes and the memory they share with the kernel.
+ *
+ * Every region a shard shares is a sealed memfd (it cannot be grown or
+ * shrunk, so no shard can make its peer or the kernel fault on a truncated
+ * mapping). Every descriptor the kernel opens is close-on-exec; a shard gets
+ * exactly its control page, its core's doorbell and its own channels, at
+ * the numbers hosted.h fixes, and nothing else.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hk.h"
+
+#define SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+#define MAX_FDS (VN_FD_CHAN0 + 64)
+
+extern char **environ;
+
+/* A zeroed, sealed shared region of `size` bytes, mapped into the kernel. */
+int hk_memfd(const char *name, uint64_t size, void **map)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size) != 0 || fcntl(fd, F_ADD_SEALS, SEALS) != 0)
+		goto out_close;
+	*map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (*map == MAP_FAILED)
+		goto out_close;
+	return fd;
+out_close:
+	close(fd);
+	return -1;
+}
+
+int hk_channels_create(void)
+{
+	const struct vn_ksystem *sys = hk_kernel.sys;
+
+	for (uint32_t i = 0; i < sys->n_channels; i++) {
+		const struct vn_kchannel *c = &sys->channels[i];
+		void *map;
+
+		if (c->size < VN_RING_BYTES(c->msg_size, c->depth))
+			return -1;
+		hk_chans[i].fd = hk_memfd(c->name, c->size, &map);
+		if (hk_chans[i].fd < 0)
+			return -1;
+		hk_chans[i].ring = map;
+		vn_ring_init(map, c->msg_size, c->depth);
+	}
+	return 0;
+}
+
+int hk_ctl_create(struct hk_shard *h)
+{
+	void *map;
+
+	h->ctl_fd = hk_memfd(h->s->cfg->name, VN_PAGE, &map);
+	if (h->ctl_fd < 0)
+		return -1;
+	h->ctl = map;
+	h->pid = 0;
+	h->pidfd = -1;
+	hk_ctl_reset(h);
+	return 0;
+}
+
+/* A fresh control page for a (re)started shard; the counters carry over. */
+void hk_ctl_reset(struct hk_shard *h)
+{
+	const struct vn_counters *n = &h->s->count;
+
+	memset(h->ctl, 0, VN_PAGE);
+	h->ctl->magic = VN_CTL_MAGIC;
+	h->ctl->syscalls = n->syscalls;
+	h->ctl->yields = n->yields;
+	h->ctl->waits = n->waits;
+	h->ctl->notifies = n->notifies;
+	h->ctl->restarts = n->restarts;
+}
+
+/* The descriptors shard `id` starts with: src[i] goes to dst[i]. */
+static int fd_plan(struct hk_shard *h, int *src, int *dst)
+{
+	const struct vn_ksystem *sys = hk_kernel.sys;
+	uint32_t id = h->s->cfg->id;
+	int n = 0;
+
+	src[n] = h->ctl_fd, dst[n++] = VN_FD_CTL;
+	src[n] = hk_cores[h->s->cfg->core].doorbell, dst[n++] = VN_FD_DOORBELL;
+	for (uint32_t i = 0; i < sys->n_channels && n < MAX_FDS; i++) {
+		const struct vn_kchannel *c = &sys->channels[i];
+
+		if (c->from == id)
+			src[n] = hk_chans[i].fd, dst[n++] = VN_FD_CHAN0 + (int)c->from_bit;
+		if (c->to == id && n < MAX_FDS)
+			src[n] = hk_chans[i].fd, dst[n++] = VN_FD_CHAN0 + (int)c->to_bit;
+	}
+	return n;
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static _Noreturn void child_exec(const char *path, char *const argv[], int cpu,
+				 const int *src, const int *dst, int n)
+{
+	sigset_t none;
+	cpu_set_t set;
+	int tmp[MAX_FDS], top = 0;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	/* Move every source above all targets first, so no dup2 clobbers a
+	 * source that is still to be moved. */
+	for (int i = 0; i < n; i++)
+		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, MAX_FDS)) < 0)
+			_exit(126);
+	for (int i = 0; i < n; i++) {
+		if (dup2(tmp[i], dst[i]) < 0)
+			_exit(126);
+		top = dst[i] > top ? dst[i] : top;
+	}
+	syscall(SYS_close_range, top + 1, ~0u, 0);
+	execve(path, argv, environ);
+	_exit(127);
+}
+
+/* Start h's shard process. Called with hk_lock held. */
+int hk_spawn(struct hk_shard *h)
+{
+	int src[MAX_FDS], dst[MAX_FDS], n = fd_plan(h, src, dst);
+	char path[PATH_MAX], kpid[24];
+	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
+	pid_t pid;
+
+	if (snprintf(path, sizeof(path), "%s/%s", hk_dir, h->s->cfg->image) >= (int)sizeof(path))
+		return -1;
+	if (access(path, X_OK) != 0) {
+		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
+		return -1;
+	}
+	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		child_exec(path, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
+	h->pid = pid;
+	h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (h->pidfd < 0) {
+		kill(pid, SIGKILL);
+		return -1;
+	}
+	fcntl(h->pidfd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+void hk_kill(struct hk_shard *h)
+{
+	if (h->pid > 0)
+		kill(h->pid, SIGKILL);
+}

@@ -1,0 +1,133 @@
+/*
+ * start.c - a hosted shard process from exec to vn_main().
+ *
+ * The kernel forked and exec'd us with our control page, our core's
+ * doorbell and our channels at fixed descriptors (hosted.h), pinned to our
+ * core's host CPU. Here we:
+ *  1. make ourselves unreadable to siblings and die with the kernel;
+ *  2. map the control page, every channel, the heap and the stack at the
+ *     addresses the generator gave us (MAP_FIXED_NOREPLACE: an address
+ *     already in use is a build error, not something to paper over);
+ *  3. pick up each ring where the last instance left it (a restart keeps
+ *     queued messages);
+ *  4. wait for our turn, and run vn_main() on the spec's stack, with a
+ *     PROT_NONE guard page below it so an overflow faults.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <vanity.h>
+#include <vanity/config.h>
+
+#include "hosted.h"
+#include "shard.h"
+
+_Noreturn void vn_hosted_die(const char *what, const char *detail)
+{
+	fprintf(stderr, "vanity: shard '%s': %s%s%s\n", vn_self.name, what,
+		detail ? ": " : "", detail ? detail : "");
+	_exit(125);
+}
+
+static void *map_at(uint64_t addr, uint64_t len, int prot, int flags, int fd)
+{
+	void *p = mmap((void *)(uintptr_t)addr, len, prot,
+		       flags | MAP_FIXED_NOREPLACE, fd, 0);
+
+	if (p == MAP_FAILED || p != (void *)(uintptr_t)addr)
+		vn_hosted_die("cannot map memory", strerror(errno));
+	return p;
+}
+
+static void map_private(void)
+{
+	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+
+	map_at(vn_self.ctl, VN_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, VN_FD_CTL);
+	if (((struct vn_ctl *)(uintptr_t)vn_self.ctl)->magic != VN_CTL_MAGIC)
+		vn_hosted_die("bad control page", NULL);
+	if (vn_self.heap_hi > vn_self.heap_lo)
+		map_at(vn_self.heap_lo, vn_self.heap_hi - vn_self.heap_lo,
+		       PROT_READ | PROT_WRITE, anon, -1);
+	map_at(vn_self.stack_lo - VN_PAGE, VN_PAGE, PROT_NONE,
+	       anon | MAP_NORESERVE, -1);
+	map_at(vn_self.stack_lo, vn_self.stack_hi - vn_self.stack_lo,
+	       PROT_READ | PROT_WRITE, anon | MAP_STACK, -1);
+}
+
+/* Map one ring and check the kernel made it for this endpoint's shape. */
+static void map_ring(struct vn_ring *r, uint32_t msg_size, uint32_t mask, uint32_t bit)
+{
+	uint64_t size = VN_PAGE_ROUND(VN_RING_BYTES(msg_size, mask + 1u));
+
+	map_at((uint64_t)(uintptr_t)r, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+	       VN_FD_CHAN0 + (int)bit);
+	if (r->magic != VN_RING_MAGIC || r->msg_size != msg_size ||
+	    r->depth != mask + 1u)
+		vn_hosted_die("channel does not match this build", NULL);
+}
+
+/* Our private endpoint state starts from the ring's published indices, so a
+ * restarted shard continues where its predecessor stopped. */
+static void attach_channels(void)
+{
+	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
+		struct vn_tx *tx = vn_self.tx[i];
+
+		map_ring(tx->ring, tx->msg_size, tx->mask, vn_self.tx_bit[i]);
+		tx->head = atomic_load(&tx->ring->head);
+		tx->cached_tail = atomic_load(&tx->ring->tail);
+		atomic_store(&tx->ring->tx_sleeping, 0);
+	}
+	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
+		struct vn_rx *rx = vn_self.rx[i];
+
+		map_ring(rx->ring, rx->msg_size, rx->mask, vn_self.rx_bit[i]);
+		rx->tail = atomic_load(&rx->ring->tail);
+		rx->cached_head = atomic_load(&rx->ring->head);
+		atomic_store(&rx->ring->rx_sleeping, 0);
+	}
+}
+
+static void shard_entry(void)
+{
+	vn_main();
+	vn_exit(0);
+}
+
+static void run_on_stack(void)
+{
+	static ucontext_t boot, entry;
+
+	getcontext(&entry);
+	entry.uc_stack.ss_sp = (void *)(uintptr_t)vn_self.stack_lo;
+	entry.uc_stack.ss_size = vn_self.stack_hi - vn_self.stack_lo;
+	entry.uc_link = NULL;
+	makecontext(&entry, shard_entry, 0);
+	swapcontext(&boot, &entry);
+	vn_hosted_die("vn_main returned to the boot stack", NULL);
+}
+
+/* argv[1] is the kernel's pid: if our parent is no longer the kernel, it
+ * died before PDEATHSIG was set, and we must not run unsupervised. */
+int main(int argc, char **argv)
+{
+	prctl(PR_SET_DUMPABLE, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (argc < 2 || getppid() != (pid_t)atol(argv[1]))
+		_exit(125);
+	map_private();
+	attach_channels();
+	vn_hosted_fault_init();
+	vn_hosted_wait_turn();
+	run_on_stack();
+	return 125;
+}

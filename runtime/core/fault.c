@@ -1,0 +1,87 @@
+/*
+ * fault.c - what a fault costs, and the watchdog rule.
+ *
+ * A faulted shard is already off its core when we get here (the port saw it
+ * die). Its policy from the spec decides: stop it, start it again, or halt
+ * the system. Restarting keeps its channels, and so every queued message;
+ * only the shard's own memory starts fresh. A shard that keeps dying is not
+ * restarted forever: more than VN_RESTART_BURST restarts inside
+ * VN_RESTART_WINDOW_NS and it is stopped.
+ */
+#include "kernel.h"
+#include "port.h"
+#include "vn_sched.h"
+
+static void stop(struct vn_kernel *k, struct vn_shard *s)
+{
+	vn_sched_remove(k, s, VN_STOPPED);
+	k->any_fault = true;
+	port_system_event();
+}
+
+/* True when the last VN_RESTART_BURST restarts all fell inside the window. */
+static bool budget_spent(const struct vn_shard *s, uint64_t now)
+{
+	uint64_t oldest = s->restart_at[s->count.restarts % VN_RESTART_BURST];
+
+	return s->count.restarts >= VN_RESTART_BURST &&
+	       now - oldest < VN_RESTART_WINDOW_NS;
+}
+
+static enum vn_fault_outcome restart(struct vn_kernel *k, struct vn_shard *s,
+				     uint64_t now)
+{
+	if (budget_spent(s, now)) {
+		stop(k, s);
+		return VN_FAULT_GAVE_UP;
+	}
+	s->restart_at[s->count.restarts % VN_RESTART_BURST] = now;
+	s->count.restarts++;
+	vn_sched_remove(k, s, VN_STOPPED);
+	s->pending = 0;
+	s->waiting = false;
+	s->watchdog_fired = false;
+	if (port_shard_start(s) != 0) {
+		stop(k, s);
+		return VN_FAULT_START_FAILED;
+	}
+	vn_sched_ready(k, s);
+	port_kick_core(s->cfg->core);
+	return VN_FAULT_RESTARTED;
+}
+
+/* Shard s died of a fault at `now`; apply its policy. A halt ends the
+ * system with `halt_status` (the port's choice, e.g. 128 + signal). */
+enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
+				     uint64_t now, int halt_status)
+{
+	if (!vn_shard_live(s) || k->halted)
+		return VN_FAULT_IGNORED;
+	switch (s->cfg->on_fault) {
+	case VN_FAULT_RESTART:
+		return restart(k, s, now);
+	case VN_FAULT_HALT:
+		vn_sched_remove(k, s, VN_STOPPED);
+		vn_system_halt(k, halt_status);
+		return VN_FAULT_HALTED;
+	default:
+		stop(k, s);
+		return VN_FAULT_STOPPED;
+	}
+}
+
+/* If the running shard of `core` has held it longer than its watchdog
+ * allows, stop it and return it; its death then goes through
+ * vn_shard_fault(). A shard with no watchdog is never interrupted. */
+struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now)
+{
+	struct vn_shard *s = k->core[core].current;
+
+	if (!s || s->cfg->watchdog_ns == 0 || s->watchdog_fired)
+		return NULL;
+	if (now - s->ran_since <= s->cfg->watchdog_ns)
+		return NULL;
+	s->watchdog_fired = true;
+	port_shard_stop(s);
+	return s;
+}

@@ -1,0 +1,107 @@
+/*
+ * kernel.c - boot-time checks and the whole-system state.
+ *
+ * The system ends when every shard has finished or been stopped, or when a
+ * shard or a fault halts it. Its exit status is the halt status; else 1 if a
+ * fault stopped a shard; else the first non-zero exit status; else 0.
+ */
+#include <string.h>
+
+#include "kernel.h"
+#include "port.h"
+#include "vn_sched.h"
+
+/* The tables are generated, but a bad one must fail at boot, not later. */
+static int check_tables(const struct vn_ksystem *sys)
+{
+	if (sys->n_shards == 0 || sys->n_shards > VN_MAX_SHARDS)
+		return -1;
+	if (sys->n_cores == 0 || sys->n_cores > VN_MAX_CORES)
+		return -1;
+	for (uint32_t i = 0; i < sys->n_shards; i++)
+		if (sys->shards[i].id != i || sys->shards[i].core >= sys->n_cores)
+			return -1;
+	for (uint32_t i = 0; i < sys->n_channels; i++) {
+		const struct vn_kchannel *c = &sys->channels[i];
+
+		if (c->id != i || c->from >= sys->n_shards || c->to >= sys->n_shards)
+			return -1;
+		if (c->from_bit >= 64 || c->to_bit >= 64)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every shard starts ready, in spec order, on its core's queue. */
+int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys)
+{
+	if (check_tables(sys) != 0)
+		return -1;
+	memset(k, 0, sizeof(*k));
+	k->sys = sys;
+	for (uint32_t i = 0; i < sys->n_shards; i++) {
+		k->shard[i].cfg = &sys->shards[i];
+		vn_sched_ready(k, &k->shard[i]);
+	}
+	return 0;
+}
+
+/* s is done (returned, exited, or its process ended) with `status`. */
+void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status)
+{
+	if (!vn_shard_live(s))
+		return;
+	vn_sched_remove(k, s, VN_FINISHED);
+	s->exit_status = status;
+	if (status != 0 && k->first_error == 0)
+		k->first_error = status;
+	port_system_event();
+}
+
+/* The first halt wins; later ones (say, from shards being torn down) do not
+ * change the status. */
+void vn_system_halt(struct vn_kernel *k, int status)
+{
+	if (k->halted)
+		return;
+	k->halted = true;
+	k->halt_status = status;
+	port_system_event();
+}
+
+bool vn_shard_live(const struct vn_shard *s)
+{
+	return s->state != VN_FINISHED && s->state != VN_STOPPED;
+}
+
+uint32_t vn_live_shards(const struct vn_kernel *k)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < k->sys->n_shards; i++)
+		n += vn_shard_live(&k->shard[i]);
+	return n;
+}
+
+uint32_t vn_core_live_shards(const struct vn_kernel *k, uint32_t core)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < k->sys->n_shards; i++)
+		n += k->shard[i].cfg->core == core && vn_shard_live(&k->shard[i]);
+	return n;
+}
+
+bool vn_system_done(const struct vn_kernel *k)
+{
+	return k->halted || vn_live_shards(k) == 0;
+}
+
+int vn_system_status(const struct vn_kernel *k)
+{
+	if (k->halted)
+		return k->halt_status;
+	if (k->any_fault)
+		return 1;
+	return k->first_error;
+}

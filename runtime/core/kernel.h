@@ -1,0 +1,122 @@
+/*
+ * kernel.h - the kernel core's state and entry points.
+ *
+ * The kernel knows each shard as a struct vn_shard: its static configuration
+ * from the generated tables, its scheduling state, its pending notification
+ * bits and its counters. All of it lives in one struct vn_kernel, passed
+ * explicitly so the host unit tests can build as many kernels as they like.
+ * Nothing is allocated: the sizes are fixed below and checked at boot.
+ *
+ * Locking: see port.h. Every function here runs under the kernel lock.
+ */
+#ifndef VN_KERNEL_H
+#define VN_KERNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vanity/config.h>
+#include <vanity/syscall.h>
+
+#define VN_MAX_SHARDS 64u
+#define VN_MAX_CORES 16u
+#define VN_NEVER UINT64_MAX
+
+/* The restart budget: more than this many restarts within the window and
+ * the shard is stopped instead. */
+#define VN_RESTART_BURST 5u
+#define VN_RESTART_WINDOW_NS 1000000000ull
+
+enum vn_state {
+	VN_READY = 0,    /* on its core's run queue */
+	VN_RUNNING = 1,  /* holds its core */
+	VN_BLOCKED = 2,  /* in WAIT, until notified or its deadline */
+	VN_FINISHED = 3, /* returned, exited or was halted: never runs again */
+	VN_STOPPED = 4,  /* stopped by a fault: never runs again */
+};
+
+struct vn_counters {
+	uint64_t syscalls;
+	uint64_t yields;
+	uint64_t waits;
+	uint64_t notifies; /* notifications sent */
+	uint64_t restarts;
+};
+
+struct vn_shard {
+	const struct vn_kshard *cfg;
+	uint32_t state;          /* enum vn_state */
+	bool queued;             /* on the run queue (iff state == VN_READY) */
+	bool waiting;            /* blocked in WAIT: resumes with pending bits */
+	bool watchdog_fired;     /* the next death is the watchdog's doing */
+	struct vn_shard *next;   /* run-queue link */
+	uint64_t pending;        /* notification bits not yet returned by WAIT */
+	uint64_t deadline;       /* VN_BLOCKED: wake at this time, or VN_NEVER */
+	uint64_t ran_since;      /* VN_RUNNING: when it got the core */
+	int exit_status;
+	uint64_t restart_at[VN_RESTART_BURST]; /* times of the last restarts */
+	struct vn_counters count;
+	void *port;              /* the port's own per-shard state */
+};
+
+struct vn_core {
+	struct vn_shard *current; /* the shard holding the core, or NULL */
+	struct vn_shard *head;    /* ready queue, round-robin */
+	struct vn_shard *tail;
+};
+
+struct vn_kernel {
+	const struct vn_ksystem *sys;
+	struct vn_shard shard[VN_MAX_SHARDS];
+	struct vn_core core[VN_MAX_CORES];
+	bool halted;
+	int halt_status;
+	bool any_fault;   /* a shard was stopped by a fault */
+	int first_error;  /* first non-zero exit status, or 0 */
+};
+
+/* kernel.c: boot and whole-system state */
+int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys);
+void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status);
+void vn_system_halt(struct vn_kernel *k, int status);
+bool vn_shard_live(const struct vn_shard *s);
+uint32_t vn_live_shards(const struct vn_kernel *k);
+uint32_t vn_core_live_shards(const struct vn_kernel *k, uint32_t core);
+bool vn_system_done(const struct vn_kernel *k);
+int vn_system_status(const struct vn_kernel *k);
+
+/* syscall.c: the system call table */
+enum vn_sysaction {
+	VN_ACT_CONTINUE = 0, /* the caller keeps its core; return value now */
+	VN_ACT_SWITCH = 1,   /* the caller gave up its core; pick the next shard */
+	VN_ACT_EXIT = 2,     /* the caller is finished */
+	VN_ACT_HALT = 3,     /* the system is halted */
+};
+
+struct vn_sysres {
+	uint64_t value;
+	uint32_t action; /* enum vn_sysaction */
+};
+
+struct vn_sysres vn_syscall_dispatch(struct vn_kernel *k, struct vn_shard *caller,
+				     uint32_t op, uint64_t a0, uint64_t a1);
+uint64_t vn_shard_resume(struct vn_kernel *k, struct vn_shard *s);
+
+/* notify.c: channel notifications */
+int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t channel);
+
+/* fault.c: fault policy and watchdog */
+enum vn_fault_outcome {
+	VN_FAULT_STOPPED = 0,   /* policy stop */
+	VN_FAULT_RESTARTED = 1, /* policy restart, within budget */
+	VN_FAULT_GAVE_UP = 2,   /* policy restart, budget spent: stopped */
+	VN_FAULT_START_FAILED = 3, /* policy restart, the port could not: stopped */
+	VN_FAULT_HALTED = 4,    /* policy halt */
+	VN_FAULT_IGNORED = 5,   /* already finished or stopped, or the system halted */
+};
+
+enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
+				     uint64_t now, int halt_status);
+struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now);
+
+#endif /* VN_KERNEL_H */

@@ -1,0 +1,59 @@
+/*
+ * port.h - what every port implements for the kernel core.
+ *
+ * The kernel core (this directory) is the part of Vanity that is the same on
+ * every target: the run queues, the system call table, notification
+ * delivery, the fault policy and the watchdog rule. It never touches a
+ * register, a host system call or a clock directly; it asks its port, through
+ * the handful of functions below, and nothing else. A port is the thin layer
+ * that boots, switches contexts, takes traps and owns the hardware (or, on
+ * the hosted port, the host processes standing in for it).
+ *
+ * The division of work is:
+ *
+ *   core decides, port does.  The core says which shard runs next on a core,
+ *   whether a call may proceed, who a notification wakes and what a fault
+ *   costs. The port makes it happen: it hands the CPU to a shard, stops one,
+ *   starts one again, prints, and keeps time.
+ *
+ *   one big kernel lock.  Every vn_* function of the core must be called with
+ *   the port's kernel lock held, and every port_* function below is called
+ *   with it held. The core never blocks, so the lock is held for microseconds.
+ *   A single lock is the simplest thing that is correct with one scheduler per
+ *   core; it is not on any channel's hot path (channels never enter the
+ *   kernel), only on yield, wait, notify and faults.
+ *
+ *   no formatting in the core.  The core returns outcomes; the port prints
+ *   the report lines. A bare-metal port may print less.
+ *
+ * Every port implements:
+ *
+ *   port_now()            monotonic time in nanoseconds.
+ *   port_kick_core(c)     core c's run queue changed under another core: make
+ *                         core c's scheduler look at it again soon (hosted: an
+ *                         eventfd; bare metal: an IPI). One kick per wake.
+ *   port_shard_log(s, n)  print the n bytes of s's log buffer as one line.
+ *   port_shard_start(s)   (re)start shard s from its entry point with fresh
+ *                         data, bss and stack, its channels untouched.
+ *                         Returns 0, or -1 if it cannot.
+ *   port_shard_stop(s)    stop s now, wherever it is (watchdog, halt). Its
+ *                         death is reported back through vn_shard_fault() or
+ *                         vn_shard_finish() as usual.
+ *   port_system_event()   a shard finished or stopped, or the system halted:
+ *                         look at vn_system_done().
+ */
+#ifndef VN_PORT_H
+#define VN_PORT_H
+
+#include <stdint.h>
+
+struct vn_shard;
+
+uint64_t port_now(void);
+void port_kick_core(uint32_t core);
+void port_shard_log(struct vn_shard *s, uint32_t len);
+int port_shard_start(struct vn_shard *s);
+void port_shard_stop(struct vn_shard *s);
+void port_system_event(void);
+
+#endif /* VN_PORT_H */

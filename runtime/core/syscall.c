@@ -1,0 +1,122 @@
+/*
+ * syscall.c - the system call table.
+ *
+ * Each call is one handler (kernel, caller, a0, a1) -> result. A handler
+ * validates every argument before it acts: the caller is untrusted, and on
+ * the hosted port its arguments were read from memory it can still write.
+ * The port delivers calls only from the shard holding its core.
+ */
+#include "kernel.h"
+#include "port.h"
+#include "vn_sched.h"
+
+typedef struct vn_sysres (*vn_sysfn)(struct vn_kernel *k, struct vn_shard *s,
+				     uint64_t a0, uint64_t a1);
+
+static struct vn_sysres ret(uint64_t value, uint32_t action)
+{
+	return (struct vn_sysres){.value = value, .action = action};
+}
+
+static struct vn_sysres sys_yield(struct vn_kernel *k, struct vn_shard *s,
+				  uint64_t a0, uint64_t a1)
+{
+	(void)a0, (void)a1;
+	s->count.yields++;
+	vn_sched_yield(k, s);
+	return ret(0, VN_ACT_SWITCH);
+}
+
+/* Bits already pending return at once; a zero timeout never sleeps. */
+static struct vn_sysres sys_wait(struct vn_kernel *k, struct vn_shard *s,
+				 uint64_t timeout, uint64_t a1)
+{
+	uint64_t now, deadline;
+
+	(void)a1;
+	s->count.waits++;
+	if (s->pending || timeout == 0) {
+		uint64_t bits = s->pending;
+
+		s->pending = 0;
+		return ret(bits, VN_ACT_CONTINUE);
+	}
+	now = port_now();
+	deadline = timeout > VN_NEVER - now ? VN_NEVER : now + timeout;
+	s->waiting = true;
+	vn_sched_block(k, s, deadline);
+	return ret(0, VN_ACT_SWITCH);
+}
+
+static struct vn_sysres sys_notify(struct vn_kernel *k, struct vn_shard *s,
+				   uint64_t channel, uint64_t a1)
+{
+	(void)a1;
+	if (channel >= k->sys->n_channels)
+		return ret(VN_ERR(VN_EINVAL), VN_ACT_CONTINUE);
+	if (vn_notify_deliver(k, s, (uint32_t)channel) != 0)
+		return ret(VN_ERR(VN_EPERM), VN_ACT_CONTINUE);
+	s->count.notifies++;
+	return ret(0, VN_ACT_CONTINUE);
+}
+
+static struct vn_sysres sys_exit(struct vn_kernel *k, struct vn_shard *s,
+				 uint64_t status, uint64_t a1)
+{
+	(void)a1;
+	vn_shard_finish(k, s, (int)(status & 0xff));
+	return ret(status & 0xff, VN_ACT_EXIT);
+}
+
+static struct vn_sysres sys_halt(struct vn_kernel *k, struct vn_shard *s,
+				 uint64_t status, uint64_t a1)
+{
+	(void)a1;
+	vn_sched_remove(k, s, VN_FINISHED);
+	vn_system_halt(k, (int)(status & 0xff));
+	return ret(status & 0xff, VN_ACT_HALT);
+}
+
+static struct vn_sysres sys_log(struct vn_kernel *k, struct vn_shard *s,
+				uint64_t len, uint64_t a1)
+{
+	(void)k, (void)a1;
+	if (len > VN_LOG_MAX)
+		return ret(VN_ERR(VN_EINVAL), VN_ACT_CONTINUE);
+	port_shard_log(s, (uint32_t)len);
+	return ret(0, VN_ACT_CONTINUE);
+}
+
+static const vn_sysfn vn_systab[VN_SYS_COUNT] = {
+	[VN_SYS_YIELD] = sys_yield,
+	[VN_SYS_WAIT] = sys_wait,
+	[VN_SYS_NOTIFY] = sys_notify,
+	[VN_SYS_EXIT] = sys_exit,
+	[VN_SYS_HALT] = sys_halt,
+	[VN_SYS_LOG] = sys_log,
+};
+
+/* Run call `op` for `caller`, which must be the running shard of its core. */
+struct vn_sysres vn_syscall_dispatch(struct vn_kernel *k, struct vn_shard *caller,
+				     uint32_t op, uint64_t a0, uint64_t a1)
+{
+	caller->count.syscalls++;
+	if (op >= VN_SYS_COUNT || !vn_systab[op])
+		return ret(VN_ERR(VN_ENOSYS), VN_ACT_CONTINUE);
+	return vn_systab[op](k, caller, a0, a1);
+}
+
+/* What the last call of s returns once s holds its core again: a WAIT
+ * returns the bits pending now (0 if it timed out), anything else 0. */
+uint64_t vn_shard_resume(struct vn_kernel *k, struct vn_shard *s)
+{
+	uint64_t bits = 0;
+
+	(void)k;
+	if (s->waiting) {
+		bits = s->pending;
+		s->pending = 0;
+		s->waiting = false;
+	}
+	return bits;
+}

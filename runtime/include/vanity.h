@@ -1,0 +1,99 @@
+/*
+ * vanity.h - the shard API.
+ *
+ * A shard is one isolated workload. It provides vn_main() and talks to other
+ * shards only through the channels the system spec gives it. Its generated
+ * header <vanity_shard.h> declares exactly those channel endpoints (and
+ * includes this file), so a shard cannot even name another shard's channel.
+ *
+ *   #include <vanity_shard.h>
+ *
+ *   void vn_main(void)
+ *   {
+ *           struct msg m;
+ *           for (;;) {
+ *                   while (!vn_recv(&vn_rx_requests, &m))
+ *                           vn_wait(VN_FOREVER);
+ *                   ...
+ *           }
+ *   }
+ *
+ * Hot path: vn_send/vn_recv and their burst and zero-copy forms are inline
+ * loads and stores on the shared ring; they never enter the kernel unless the
+ * peer is a `yield` shard that is asleep. The kernel is entered by vn_yield,
+ * vn_wait, vn_exit, vn_halt and vn_log only.
+ */
+#ifndef VANITY_H
+#define VANITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vanity/ring.h>
+
+/* A set of notification bits: bit k is the shard's k-th channel endpoint, in
+ * the order of the generated VN_NOTIFY_* constants. */
+typedef uint64_t vn_bits_t;
+
+#define VN_FOREVER UINT64_MAX
+
+/* Entry point, written by the shard. Returning is vn_exit(0). */
+void vn_main(void);
+
+/* ---- channels: copying ---------------------------------------------------
+ * Messages are exactly the channel's message size (VN_MSG_SIZE_<channel> in
+ * the generated header). Send returns false when the ring is full, receive
+ * returns false when it is empty; neither blocks. */
+#define vn_send(tx, msg) vn_tx_send((tx), (msg), (tx)->msg_size)
+#define vn_recv(rx, msg) vn_rx_recv((rx), (msg), (rx)->msg_size)
+
+/* Up to n messages to or from a contiguous array; returns the count moved.
+ * A burst publishes once and notifies at most once. */
+#define vn_send_burst(tx, msgs, n) vn_tx_send_burst((tx), (msgs), (n), (tx)->msg_size)
+#define vn_recv_burst(rx, msgs, n) vn_rx_recv_burst((rx), (msgs), (n), (rx)->msg_size)
+
+/* ---- channels: zero-copy -------------------------------------------------
+ * vn_reserve returns the next free slot (NULL when full); call it again to
+ * reserve more. vn_commit publishes every slot reserved so far.
+ * vn_peek returns the next unread message (NULL when none); call it again to
+ * look further. vn_release frees every slot peeked so far. */
+#define vn_reserve(tx) vn_tx_reserve(tx)
+#define vn_commit(tx) vn_tx_commit(tx)
+#define vn_peek(rx) vn_rx_peek(rx)
+#define vn_release(rx) vn_rx_release(rx)
+
+/* Messages waiting / slots free, without blocking. */
+#define vn_pending(rx) vn_rx_avail((rx), UINT32_MAX)
+#define vn_space(tx) vn_tx_space((tx), UINT32_MAX)
+
+/* ---- scheduling ---------------------------------------------------------- */
+
+/* Let the other shards on this core run; returns when it is our turn again. */
+void vn_yield(void);
+
+/*
+ * Sleep until one of this shard's input channels has a message, a full
+ * output channel has space, or timeout_ns passes. Returns the channels that
+ * are ready (VN_NOTIFY_* bits), or 0 on timeout. A `poll` shard, or a `yield`
+ * shard with a spin budget, spins on its rings before it sleeps.
+ */
+vn_bits_t vn_wait(uint64_t timeout_ns);
+
+/* Monotonic time in nanoseconds. */
+uint64_t vn_now(void);
+
+/* This shard is done; the others go on. */
+_Noreturn void vn_exit(int status);
+
+/* Stop the whole system with this exit status. */
+_Noreturn void vn_halt(int status);
+
+/* ---- introspection and console (not for hot paths) ----------------------- */
+
+const char *vn_shard_name(void);
+
+/* printf-style line on the system console, prefixed with the shard's name. */
+void vn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* VANITY_H */

@@ -1,0 +1,92 @@
+/*
+ * vanity/config.h - the contract between the generator and the runtime.
+ *
+ * The generator fills these structures from the system spec:
+ *  - kernel/tables.c defines vn_system (struct vn_ksystem) for the kernel;
+ *  - shards/<name>/config.c defines vn_self (struct vn_shard_config) and the
+ *    shard's endpoints for its shard library.
+ * All values are fixed at build time; nothing here is allocated at run time.
+ */
+#ifndef VANITY_CONFIG_H
+#define VANITY_CONFIG_H
+
+#include <stdint.h>
+
+#include <vanity/ring.h>
+
+enum vn_mode {
+	VN_MODE_YIELD = 0, /* sleeps in vn_wait until notified */
+	VN_MODE_POLL = 1,  /* spins on its rings in vn_wait */
+};
+
+enum vn_fault_policy {
+	VN_FAULT_RESTART = 0, /* start the shard again; its channels survive */
+	VN_FAULT_STOP = 1,    /* leave it stopped; the others run on */
+	VN_FAULT_HALT = 2,    /* stop the whole system */
+};
+
+/* ---- kernel tables ------------------------------------------------------- */
+
+struct vn_kshard {
+	const char *name;
+	const char *image;  /* hosted: the shard's executable, relative to the build dir */
+	uint32_t id;
+	uint32_t core;
+	uint32_t mode;      /* enum vn_mode */
+	uint32_t on_fault;  /* enum vn_fault_policy */
+	uint64_t watchdog_ns; /* 0: no watchdog */
+	uint64_t spin_ns;
+	uint64_t base;      /* lowest address of the shard's image */
+	uint64_t stack;     /* stack bytes */
+	uint64_t memory;    /* heap bytes */
+	uint64_t ctl;       /* address of the shard's control page */
+};
+
+struct vn_kchannel {
+	const char *name;
+	uint32_t id;
+	uint32_t from;      /* producer shard id */
+	uint32_t to;        /* consumer shard id */
+	uint32_t from_bit;  /* notification bit of this channel in the producer */
+	uint32_t to_bit;    /* notification bit of this channel in the consumer */
+	uint32_t msg_size;
+	uint32_t depth;
+	uint64_t addr;      /* where both endpoints map the ring */
+	uint64_t size;      /* bytes, page-rounded */
+};
+
+struct vn_ksystem {
+	const char *name;
+	const char *board;
+	uint32_t n_cores;   /* cores used by the spec: 1 + highest core */
+	uint32_t n_shards;
+	uint32_t n_channels;
+	const struct vn_kshard *shards;
+	const struct vn_kchannel *channels;
+};
+
+extern const struct vn_ksystem vn_system;
+
+/* ---- the shard's own view ------------------------------------------------ */
+
+struct vn_shard_config {
+	const char *name;
+	uint32_t id;
+	uint32_t mode;
+	uint64_t spin_ns;
+	uint64_t ctl;       /* address of the control page shared with the kernel */
+	uint64_t stack_lo;  /* stack region [stack_lo, stack_hi) */
+	uint64_t stack_hi;
+	uint64_t heap_lo;   /* heap region [heap_lo, heap_hi) */
+	uint64_t heap_hi;
+	uint32_t n_tx;
+	uint32_t n_rx;
+	struct vn_tx *const *tx; /* indexed by notification bit order, tx first */
+	struct vn_rx *const *rx;
+	const uint32_t *tx_bit;  /* notification bit of each tx endpoint */
+	const uint32_t *rx_bit;
+};
+
+extern const struct vn_shard_config vn_self;
+
+#endif /* VANITY_CONFIG_H */

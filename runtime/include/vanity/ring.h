@@ -1,0 +1,296 @@
+/*
+ * vanity/ring.h - the channel ring: a one-way single-producer single-consumer
+ * queue of fixed-size message slots in memory shared by exactly two shards.
+ *
+ * Design:
+ *  - The shared part (struct vn_ring) holds only the two published indices and
+ *    the two "sleeping" flags, each index on its own cache line, so the
+ *    producer and consumer never write the same line.
+ *  - Each side keeps a private endpoint (struct vn_tx / struct vn_rx) in its
+ *    own memory, with its local index and a cached copy of the other side's
+ *    index. The other side's line is only read when the cache says "full"
+ *    (producer) or "empty" (consumer). In steady state a send or a receive is
+ *    a few plain loads and stores: no syscall, no lock, no fence stronger than
+ *    release/acquire.
+ *  - Indices are free-running 32-bit counters; depth is a power of two, so
+ *    (head - tail) is the fill level even across wraparound.
+ *  - Notifications: a receiver in `yield` mode sets `rx_sleeping` before it
+ *    sleeps. Only when the peer may sleep (VN_EP_NOTIFY, decided by the
+ *    generator from the peer's mode) does a commit pay for a full fence and a
+ *    check of that flag, and only when the flag is set does it enter the
+ *    kernel (vn_notify). Between `poll` shards no fence is ever issued.
+ *
+ * Everything here is static inline and portable C11; the one outside call is
+ * vn_notify(), supplied by the port's shard library.
+ */
+#ifndef VANITY_RING_H
+#define VANITY_RING_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Two 64-byte lines: keeps adjacent-line prefetchers from pairing indices. */
+#define VN_CACHELINE 128u
+
+#define VN_RING_MAGIC 0x676e6952u /* "Ring" */
+
+/* Offset of the first slot from the start of the shared region. */
+#define VN_RING_SLOTS_OFFSET (3u * VN_CACHELINE)
+
+/* Bytes of shared memory a channel needs (before page rounding). */
+#define VN_RING_BYTES(msg_size, depth) \
+	(VN_RING_SLOTS_OFFSET + (size_t)(msg_size) * (size_t)(depth))
+
+struct vn_ring {
+	/* Written by the producer only: one past the last published slot. */
+	_Alignas(VN_CACHELINE) _Atomic uint32_t head;
+	/* Written by the consumer only: one past the last released slot. */
+	_Alignas(VN_CACHELINE) _Atomic uint32_t tail;
+	/* Rarely written: set by a side that is about to sleep on this ring. */
+	_Alignas(VN_CACHELINE) _Atomic uint32_t rx_sleeping;
+	_Atomic uint32_t tx_sleeping;
+	/* Written once when the channel is created; read by host tools. */
+	uint32_t magic;
+	uint32_t msg_size;
+	uint32_t depth;
+};
+
+_Static_assert(sizeof(struct vn_ring) == VN_RING_SLOTS_OFFSET,
+	       "ring header must be exactly three cache lines");
+
+/* Endpoint flags. */
+#define VN_EP_NOTIFY 1u /* the peer may sleep: check its flag on publish */
+
+/* Producer endpoint, private to the sending shard. */
+struct vn_tx {
+	struct vn_ring *ring;
+	uint8_t *slots;
+	uint32_t mask;        /* depth - 1 */
+	uint32_t msg_size;    /* bytes per slot */
+	uint32_t head;        /* next slot to reserve (may run ahead of ring->head) */
+	uint32_t cached_tail; /* ring->tail as last seen */
+	uint32_t flags;       /* VN_EP_* */
+	uint32_t channel;     /* system-wide channel id, for vn_notify() */
+};
+
+/* Consumer endpoint, private to the receiving shard. */
+struct vn_rx {
+	struct vn_ring *ring;
+	uint8_t *slots;
+	uint32_t mask;
+	uint32_t msg_size;
+	uint32_t tail;        /* next slot to peek (may run ahead of ring->tail) */
+	uint32_t cached_head; /* ring->head as last seen */
+	uint32_t flags;
+	uint32_t channel;
+};
+
+/*
+ * Static initialisers used by generated code: the ring sits at a fixed address
+ * in the shard's address space, so endpoints need no setup at run time.
+ */
+#define VN_TX_INIT(id, addr, size, dep, fl)                                    \
+	{                                                                      \
+		.ring = (struct vn_ring *)(addr),                              \
+		.slots = (uint8_t *)(addr) + VN_RING_SLOTS_OFFSET,             \
+		.mask = (dep) - 1u, .msg_size = (size), .flags = (fl),         \
+		.channel = (id),                                               \
+	}
+#define VN_RX_INIT(id, addr, size, dep, fl) VN_TX_INIT(id, addr, size, dep, fl)
+
+/* Port hook: wake the peer sleeping on `channel` (a syscall). */
+void vn_notify(uint32_t channel);
+
+/* Create an empty ring in freshly zeroed shared memory (kernel side). */
+static inline void vn_ring_init(struct vn_ring *r, uint32_t msg_size,
+				uint32_t depth)
+{
+	atomic_store_explicit(&r->head, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->tail, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->rx_sleeping, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->tx_sleeping, 0, memory_order_relaxed);
+	r->magic = VN_RING_MAGIC;
+	r->msg_size = msg_size;
+	r->depth = depth;
+}
+
+/* ---- producer ---------------------------------------------------------- */
+
+/* Free slots, refreshing the cached tail only when it is not enough. */
+static inline uint32_t vn_tx_space(struct vn_tx *tx, uint32_t want)
+{
+	uint32_t space = tx->mask + 1u - (tx->head - tx->cached_tail);
+
+	if (space < want) {
+		tx->cached_tail = atomic_load_explicit(&tx->ring->tail,
+						       memory_order_acquire);
+		space = tx->mask + 1u - (tx->head - tx->cached_tail);
+	}
+	return space;
+}
+
+/* Zero-copy: the next free slot, or NULL when the ring is full. Slots
+ * reserved so far become visible to the consumer at the next commit. */
+static inline void *vn_tx_reserve(struct vn_tx *tx)
+{
+	if (vn_tx_space(tx, 1) == 0)
+		return NULL;
+	return tx->slots + (size_t)(tx->head++ & tx->mask) * tx->msg_size;
+}
+
+/* Publish every reserved slot; wake the consumer if it sleeps. */
+static inline void vn_tx_commit(struct vn_tx *tx)
+{
+	atomic_store_explicit(&tx->ring->head, tx->head, memory_order_release);
+	if (tx->flags & VN_EP_NOTIFY) {
+		/* Pairs with the fence in vn_rx_arm(): either the consumer sees
+		 * the new head, or we see its sleeping flag. */
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&tx->ring->rx_sleeping,
+					 memory_order_relaxed))
+			vn_notify(tx->channel);
+	}
+}
+
+static inline bool vn_tx_send(struct vn_tx *tx, const void *msg, size_t size)
+{
+	void *slot = vn_tx_reserve(tx);
+
+	if (!slot)
+		return false;
+	memcpy(slot, msg, size);
+	vn_tx_commit(tx);
+	return true;
+}
+
+/* Copy up to n messages from the array `msgs`; returns how many were sent.
+ * One publish (and at most one notification) for the whole burst. */
+static inline uint32_t vn_tx_send_burst(struct vn_tx *tx, const void *msgs,
+					uint32_t n, size_t size)
+{
+	uint32_t space = vn_tx_space(tx, n);
+	uint32_t idx, first;
+
+	if (n > space)
+		n = space;
+	if (n == 0)
+		return 0;
+	idx = tx->head & tx->mask;
+	first = tx->mask + 1u - idx;
+	if (first > n)
+		first = n;
+	memcpy(tx->slots + (size_t)idx * size, msgs, (size_t)first * size);
+	memcpy(tx->slots, (const uint8_t *)msgs + (size_t)first * size,
+	       (size_t)(n - first) * size);
+	tx->head += n;
+	vn_tx_commit(tx);
+	return n;
+}
+
+/* ---- consumer ---------------------------------------------------------- */
+
+/* Messages available, refreshing the cached head only when it is not enough. */
+static inline uint32_t vn_rx_avail(struct vn_rx *rx, uint32_t want)
+{
+	uint32_t avail = rx->cached_head - rx->tail;
+
+	if (avail < want) {
+		rx->cached_head = atomic_load_explicit(&rx->ring->head,
+						       memory_order_acquire);
+		avail = rx->cached_head - rx->tail;
+	}
+	return avail;
+}
+
+/* Zero-copy: the oldest message not yet peeked, or NULL when there is none.
+ * The slot stays valid until vn_rx_release(). */
+static inline const void *vn_rx_peek(struct vn_rx *rx)
+{
+	if (vn_rx_avail(rx, 1) == 0)
+		return NULL;
+	return rx->slots + (size_t)(rx->tail++ & rx->mask) * rx->msg_size;
+}
+
+/* Hand every peeked slot back to the producer; wake it if it sleeps. */
+static inline void vn_rx_release(struct vn_rx *rx)
+{
+	atomic_store_explicit(&rx->ring->tail, rx->tail, memory_order_release);
+	if (rx->flags & VN_EP_NOTIFY) {
+		atomic_thread_fence(memory_order_seq_cst);
+		if (atomic_load_explicit(&rx->ring->tx_sleeping,
+					 memory_order_relaxed))
+			vn_notify(rx->channel);
+	}
+}
+
+static inline bool vn_rx_recv(struct vn_rx *rx, void *msg, size_t size)
+{
+	const void *slot = vn_rx_peek(rx);
+
+	if (!slot)
+		return false;
+	memcpy(msg, slot, size);
+	vn_rx_release(rx);
+	return true;
+}
+
+static inline uint32_t vn_rx_recv_burst(struct vn_rx *rx, void *msgs,
+					uint32_t n, size_t size)
+{
+	uint32_t avail = vn_rx_avail(rx, n);
+	uint32_t idx, first;
+
+	if (n > avail)
+		n = avail;
+	if (n == 0)
+		return 0;
+	idx = rx->tail & rx->mask;
+	first = rx->mask + 1u - idx;
+	if (first > n)
+		first = n;
+	memcpy(msgs, rx->slots + (size_t)idx * size, (size_t)first * size);
+	memcpy((uint8_t *)msgs + (size_t)first * size, rx->slots,
+	       (size_t)(n - first) * size);
+	rx->tail += n;
+	vn_rx_release(rx);
+	return n;
+}
+
+/* ---- sleeping ---------------------------------------------------------- */
+
+/*
+ * Before a shard sleeps it arms each ring it waits on, then rechecks it.
+ * Returns true when the ring already has work (do not sleep). The seq_cst
+ * fence pairs with the one in commit/release (Dekker): a message published
+ * concurrently is either seen here or its producer sees the flag and
+ * notifies.
+ */
+static inline bool vn_rx_arm(struct vn_rx *rx)
+{
+	atomic_store_explicit(&rx->ring->rx_sleeping, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	return vn_rx_avail(rx, 1) != 0;
+}
+
+static inline void vn_rx_disarm(struct vn_rx *rx)
+{
+	atomic_store_explicit(&rx->ring->rx_sleeping, 0, memory_order_relaxed);
+}
+
+/* For a producer waiting for space: true when there is space already. */
+static inline bool vn_tx_arm(struct vn_tx *tx)
+{
+	atomic_store_explicit(&tx->ring->tx_sleeping, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	return vn_tx_space(tx, 1) != 0;
+}
+
+static inline void vn_tx_disarm(struct vn_tx *tx)
+{
+	atomic_store_explicit(&tx->ring->tx_sleeping, 0, memory_order_relaxed);
+}
+
+#endif /* VANITY_RING_H */

@@ -1,0 +1,54 @@
+/*
+ * vanity/syscall.h - the system call ABI between a shard and the kernel.
+ *
+ * Six calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
+ * kernel is the port's business (hosted: a request in the control page and a
+ * doorbell; bare metal: a trap), so vn_syscall() lives in each port's shard
+ * library. The kernel validates every argument before it acts on it.
+ *
+ * Results: WAIT returns notification bits and never fails. Every other call
+ * returns 0 on success or VN_ERR(e); test with VN_IS_ERR().
+ */
+#ifndef VANITY_SYSCALL_H
+#define VANITY_SYSCALL_H
+
+#include <stdint.h>
+
+enum vn_sysop {
+	VN_SYS_YIELD = 0,  /* give up the core; returns when it is ours again */
+	VN_SYS_WAIT = 1,   /* a0 = timeout ns; returns pending bits, 0 on timeout */
+	VN_SYS_NOTIFY = 2, /* a0 = channel id; the caller must be an endpoint */
+	VN_SYS_EXIT = 3,   /* a0 = status; does not return */
+	VN_SYS_HALT = 4,   /* a0 = status; stops the whole system */
+	VN_SYS_LOG = 5,    /* a0 = length of the text in the log buffer */
+	VN_SYS_COUNT
+};
+
+/* Error codes, returned as VN_ERR(code) (that is, -code). */
+#define VN_ENOSYS 1u /* no such call */
+#define VN_EINVAL 2u /* argument out of range */
+#define VN_EPERM 3u  /* not allowed for this shard */
+
+#define VN_ERR(e) ((uint64_t)0 - (uint64_t)(e))
+#define VN_IS_ERR(r) ((r) >= VN_ERR(4095))
+
+/* Longest LOG text in bytes (the log buffer holds this much). */
+#define VN_LOG_MAX 1024u
+
+#include <stdbool.h>
+
+/*
+ * Supplied by each port's shard library, for runtime/lib (the portable part
+ * of the shard library) and nobody else:
+ *   vn_syscall          enter the kernel with one call;
+ *   vn_port_log_buf     the VN_LOG_MAX-byte buffer LOG takes its text from;
+ *   vn_port_core_shared true while other live shards share our core (a
+ *                       spinning shard must then yield now and then);
+ *   vn_port_relax       a pause hint for spin loops (may do nothing).
+ */
+uint64_t vn_syscall(uint32_t op, uint64_t a0, uint64_t a1);
+char *vn_port_log_buf(void);
+bool vn_port_core_shared(void);
+void vn_port_relax(void);
+
+#endif /* VANITY_SYSCALL_H */

@@ -1,0 +1,54 @@
+/*
+ * api.c - the shard API calls that are one system call each, and vn_log.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <vanity.h>
+#include <vanity/config.h>
+#include <vanity/syscall.h>
+
+void vn_yield(void)
+{
+	vn_syscall(VN_SYS_YIELD, 0, 0);
+}
+
+/* Called by vn_tx_commit/vn_rx_release only when the peer sleeps. */
+void vn_notify(uint32_t channel)
+{
+	vn_syscall(VN_SYS_NOTIFY, channel, 0);
+}
+
+_Noreturn void vn_exit(int status)
+{
+	for (;;)
+		vn_syscall(VN_SYS_EXIT, (uint64_t)(unsigned)status, 0);
+}
+
+_Noreturn void vn_halt(int status)
+{
+	for (;;)
+		vn_syscall(VN_SYS_HALT, (uint64_t)(unsigned)status, 0);
+}
+
+const char *vn_shard_name(void)
+{
+	return vn_self.name;
+}
+
+/* Not a hot path: formatting is fine here. Long lines are truncated. */
+void vn_log(const char *fmt, ...)
+{
+	char *buf = vn_port_log_buf();
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, VN_LOG_MAX, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((unsigned)n >= VN_LOG_MAX)
+		n = VN_LOG_MAX - 1;
+	vn_syscall(VN_SYS_LOG, (uint64_t)n, 0);
+}

@@ -1,0 +1,129 @@
+/*
+ * wait.c - vn_wait(): spin, then arm, then sleep.
+ *
+ * What a shard waits for: a message on any of its rx endpoints, or space on
+ * any tx endpoint that was full when it started waiting (a tx endpoint with
+ * space is not news). The answer is always recomputed from the rings, so a
+ * stale notification costs a spurious wake-up at most, never a lost message.
+ *
+ *  poll shard:  spin on the rings until something is ready or the timeout;
+ *               if it shares its core, yield between checks.
+ *  yield shard: spin for spin_ns, then arm every watched ring (set our
+ *               sleeping flag, fence, recheck: see vn_rx_arm) and sleep in
+ *               the kernel. The producer that publishes after our arm sees
+ *               the flag and notifies; one that published before is seen by
+ *               the recheck. So no wake-up is lost.
+ */
+#include <vanity.h>
+#include <vanity/config.h>
+#include <vanity/syscall.h>
+
+/* Full tx endpoints: the ones whose space we wait for. */
+static vn_bits_t full_tx(void)
+{
+	vn_bits_t w = 0;
+
+	for (uint32_t i = 0; i < vn_self.n_tx; i++)
+		if (vn_tx_space(vn_self.tx[i], 1) == 0)
+			w |= UINT64_C(1) << vn_self.tx_bit[i];
+	return w;
+}
+
+/* The watched endpoints that are ready now. */
+static vn_bits_t ready(vn_bits_t watch_tx)
+{
+	vn_bits_t r = 0;
+
+	for (uint32_t i = 0; i < vn_self.n_rx; i++)
+		if (vn_rx_avail(vn_self.rx[i], 1))
+			r |= UINT64_C(1) << vn_self.rx_bit[i];
+	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
+		vn_bits_t b = UINT64_C(1) << vn_self.tx_bit[i];
+
+		if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1))
+			r |= b;
+	}
+	return r;
+}
+
+/* Arm every watched ring; returns the ones already ready. */
+static vn_bits_t arm(vn_bits_t watch_tx)
+{
+	vn_bits_t r = 0;
+
+	for (uint32_t i = 0; i < vn_self.n_rx; i++)
+		if (vn_rx_arm(vn_self.rx[i]))
+			r |= UINT64_C(1) << vn_self.rx_bit[i];
+	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
+		vn_bits_t b = UINT64_C(1) << vn_self.tx_bit[i];
+
+		if ((watch_tx & b) && vn_tx_arm(vn_self.tx[i]))
+			r |= b;
+	}
+	return r;
+}
+
+static void disarm(vn_bits_t watch_tx)
+{
+	for (uint32_t i = 0; i < vn_self.n_rx; i++)
+		vn_rx_disarm(vn_self.rx[i]);
+	for (uint32_t i = 0; i < vn_self.n_tx; i++)
+		if (watch_tx & (UINT64_C(1) << vn_self.tx_bit[i]))
+			vn_tx_disarm(vn_self.tx[i]);
+}
+
+static uint64_t deadline_of(uint64_t timeout_ns)
+{
+	uint64_t now = vn_now();
+
+	return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+}
+
+/* Spin until something is ready or `until`; when `share`, yield between
+ * checks while another shard lives on our core. */
+static vn_bits_t spin(vn_bits_t watch_tx, uint64_t until, bool share)
+{
+	vn_bits_t r;
+
+	for (uint32_t n = 1;; n++) {
+		r = ready(watch_tx);
+		if (r)
+			return r;
+		if (((n & 63) == 1 || share) && vn_now() >= until)
+			return 0;
+		if (share && vn_port_core_shared())
+			vn_yield();
+		else
+			vn_port_relax();
+	}
+}
+
+/* Arm, and sleep in the kernel unless something is ready already. Returns
+ * the ready set, OR'd with the kernel's pending bits. */
+static vn_bits_t sleep_once(vn_bits_t watch_tx, uint64_t deadline)
+{
+	vn_bits_t r = arm(watch_tx);
+	uint64_t now = vn_now();
+
+	if (!r && now < deadline)
+		r = vn_syscall(VN_SYS_WAIT,
+			       deadline == UINT64_MAX ? VN_FOREVER : deadline - now, 0);
+	disarm(watch_tx);
+	return r | ready(watch_tx);
+}
+
+vn_bits_t vn_wait(uint64_t timeout_ns)
+{
+	vn_bits_t watch_tx = full_tx();
+	uint64_t deadline = deadline_of(timeout_ns);
+	uint64_t spin_until;
+	vn_bits_t r;
+
+	if (vn_self.mode == VN_MODE_POLL)
+		return spin(watch_tx, deadline, true);
+	spin_until = deadline_of(vn_self.spin_ns);
+	r = spin(watch_tx, spin_until < deadline ? spin_until : deadline, false);
+	while (!r && vn_now() < deadline)
+		r = sleep_once(watch_tx, deadline);
+	return r;
+}

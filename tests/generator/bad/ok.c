@@ -1,0 +1,2 @@
+#include <vanity_shard.h>
+void vn_main(void) {}

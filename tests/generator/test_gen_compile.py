@@ -1,0 +1,49 @@
+"""Generated C compiles cleanly, and a shard cannot name another shard's channel."""
+
+import subprocess
+
+import pytest
+
+from vanity_testlib import REPO
+
+CFLAGS = ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-std=c11",
+          "-I", str(REPO / "runtime/include")]
+OUT = REPO / "out"
+SHARDS = sorted(OUT.glob("*/hosted/shards/*"))
+TABLES = sorted(OUT.glob("*/hosted/kernel/tables.c"))
+
+
+def _gcc(*args):
+    return subprocess.run(["gcc", *CFLAGS, *map(str, args)], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("shard", SHARDS, ids=lambda p: f"{p.parts[-4]}/{p.name}")
+def test_config_compiles(shard):
+    proc = _gcc("-I", shard, shard / "config.c")
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("tables", TABLES, ids=lambda p: p.parts[-4])
+def test_tables_compile(tables):
+    proc = _gcc(tables)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _shard_source(tmp_path, body):
+    src = tmp_path / "user.c"
+    src.write_text("#include <vanity_shard.h>\n\nvoid vn_main(void)\n{\n"
+                   f"\t{body}\n}}\n")
+    return src
+
+
+def test_own_channel_compiles(tmp_path):
+    src = _shard_source(tmp_path, "vn_tx_reserve(&vn_tx_ping_to_pong);")
+    proc = _gcc("-I", OUT / "pingpong/hosted/shards/ping", src)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_other_shards_channel_does_not_compile(tmp_path):
+    src = _shard_source(tmp_path, "vn_rx_peek(&vn_rx_ping_to_pong);")
+    proc = _gcc("-I", OUT / "pingpong/hosted/shards/ping", src)
+    assert proc.returncode != 0
+    assert "vn_rx_ping_to_pong" in proc.stderr

@@ -1,0 +1,148 @@
+"""One small bad spec per error class, each with its exact message."""
+
+import argparse
+
+import pytest
+
+from vanity_testlib import BAD, vanity
+from generator.cli import load
+from generator.errors import SpecError
+
+# file -> the exact diagnostics, without the "tests/generator/bad/" prefix.
+EXPECTED = {
+    "yaml_syntax": ["5:13: error: YAML syntax: mapping values are not allowed here"],
+    "duplicate_key": ["7:5: error: duplicate key 'core' in shard 'ping' (first at 6:5)"],
+    "unknown_key": [
+        "9:5: error: channel 'x': missing required key 'depth'",
+        "9:50: error: unknown key 'dpeth' in channel 'x'; did you mean 'depth'?"],
+    "wrong_type": ["8:11: error: shard 'pong': 'core' must be an integer, got string 'zero'"],
+    "missing_key": ["9:5: error: channel 'x': missing required key 'depth'"],
+    "missing_shards": ["1:1: error: missing required key 'shards'"],
+    "unsupported_version": ["1:9: error: unsupported spec version 2; this vanity reads version 1"],
+    "not_identifier": [
+        "9:12: error: channel 'ping-pong': name 'ping-pong' is not a C identifier "
+        "(letters, digits and '_', not starting with a digit)"],
+    "duplicate_shard": ["8:11: error: shard 'ping' is defined twice (first at 4:11)"],
+    "duplicate_channel": ["10:12: error: channel 'x' is defined twice (first at 9:12)"],
+    "channel_case_clash": [
+        "10:12: error: channel 'X' clashes with channel 'x' (at 9:12); "
+        "names must differ in more than case"],
+    "duplicate_device": ["10:12: error: device 'uart' is defined twice (first at 9:12)"],
+    "unknown_endpoint": [
+        "9:31: error: channel 'x': 'to' names no shard 'pnog'; did you mean 'pong'?"],
+    "channel_to_itself": [
+        "9:31: error: channel 'x' goes from shard 'ping' to itself; "
+        "a channel joins two different shards"],
+    "depth_not_power_of_two": [
+        "9:57: error: channel 'x': depth 200 is not a power of two; use 128 or 256"],
+    "depth_out_of_range": [
+        "9:57: error: channel 'x': depth 131072 is out of range; "
+        "use a power of two from 2 to 65536"],
+    "message_size_zero": ["9:46: error: channel 'x': message size must be at least 1 byte, got 0"],
+    "message_too_large": [
+        "9:46: error: channel 'x': message size 1048576 is larger than 65536 bytes"],
+    "core_out_of_range": [
+        "8:11: error: shard 'pong': core 9 does not exist on board 'hosted' (cores 0-7)"],
+    "missing_source": [
+        "9:21: error: shard 'pang': source file 'tests/generator/bad/pang.c' does not exist"],
+    "bad_mode": ["8:11: error: shard 'pong': mode 'sleep' must be yield or poll"],
+    "bad_on_fault": [
+        "8:15: error: shard 'pong': on_fault 'restrat' must be restart, stop or halt; "
+        "did you mean 'restart'?"],
+    "too_many_endpoints": [
+        "4:12: error: shard 'hub' has 65 channel endpoints; at most 64 fit its notification bits"],
+    "device_two_claimants": [
+        "8:15: error: device 'uart' is claimed by shard 'ping' (at 10:57) and by shard 'pong'; "
+        "a device belongs to one shard"],
+    "device_no_claimant": [
+        "9:12: error: device 'uart' is granted to no shard; "
+        "add 'shard: NAME' to it or list it in a shard's 'devices'"],
+    "shard_unknown_device": [
+        "8:15: error: shard 'pong': unknown device 'uart1'; did you mean 'uart0'?"],
+    "device_windows_overlap": [
+        "10:27: error: device 'gpio' window [0x9000800, 0x9001800) overlaps "
+        "device 'uart' window [0x9000000, 0x9001000) (at 9:27)"],
+    "unknown_regmap": [
+        "9:26: error: device 'uart': unknown register map 'pl01'; did you mean 'pl011'?"],
+    "fields_overlap": [
+        "17:32: error: regmap 'uart' register 'CR': field 'MODE' (bits 3:0) "
+        "overlaps field 'EN' (bits 0)"],
+    "field_exceeds_width": [
+        "15:32: error: regmap 'uart' register 'LCR' field 'WLEN': "
+        "bits 9:8 exceed the register's 8-bit width"],
+    "register_misaligned": [
+        "11:28: error: regmap 'uart' register 'FR': offset 0x6 is not aligned to its "
+        "32-bit width (a multiple of 4)"],
+    "bad_size": ["8:12: error: shard 'pong': stack '16KB' is not a size; did you mean '16KiB'?"],
+    "bad_time": [
+        "8:15: error: shard 'pong': watchdog 100 has no unit; give a unit: ns, us, ms or s"],
+    "bad_time_unit": [
+        "8:15: error: shard 'pong': watchdog '100 msec' is not a time; did you mean '100ms'?"],
+    "multiple_errors": [
+        "6:11: error: shard 'ping': core 12 does not exist on board 'hosted' (cores 0-7)",
+        "7:11: error: shard 'ping': mode 'fast' must be yield or poll",
+        "10:12: error: shard 'pong': stack '1MB' is not a size; did you mean '1MiB'?",
+        "12:46: error: channel 'x': message size must be at least 1 byte, got 0",
+        "12:56: error: channel 'x': depth 100 is not a power of two; use 64 or 128",
+        "13:31: error: channel 'y': 'to' names no shard 'pnig'; did you mean 'pong'?",
+        "13:60: error: unknown key 'colour' in channel 'y'"],
+}
+
+# These go through the real command line; the rest call the library.
+VIA_CLI = {"yaml_syntax", "duplicate_key", "depth_not_power_of_two", "unknown_key",
+           "missing_source", "multiple_errors"}
+
+
+def _expected(name):
+    return [f"tests/generator/bad/{name}.yaml:{line}" for line in EXPECTED[name]]
+
+
+def test_every_bad_spec_has_an_expectation():
+    assert {p.stem for p in BAD.glob("*.yaml")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(VIA_CLI))
+def test_cli_error(name):
+    proc = vanity("check", f"tests/generator/bad/{name}.yaml")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == _expected(name)
+
+
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - VIA_CLI))
+def test_library_error(name, in_repo):
+    args = argparse.Namespace(spec=f"tests/generator/bad/{name}.yaml", board=None)
+    with pytest.raises(SpecError) as exc:
+        load(args)
+    assert [str(d) for d in exc.value.diags] == _expected(name)
+
+
+def test_all_errors_reported_sorted():
+    lines = vanity("check", "tests/generator/bad/multiple_errors.yaml").stderr.splitlines()
+    assert len(lines) == 7
+    positions = [tuple(map(int, line.split(":")[1:3])) for line in lines]
+    assert positions == sorted(positions)
+
+
+def test_board_override_checks_cores():
+    proc = vanity("check", "examples/pingpong/pingpong.yaml", "--board", "qemu-virt-riscv64")
+    assert proc.returncode == 0, proc.stderr
+    proc = vanity("check", "tests/generator/bad/core_out_of_range.yaml",
+                  "--board", "qemu-virt-aarch64")
+    assert proc.stderr.splitlines() == [
+        "tests/generator/bad/core_out_of_range.yaml:8:11: error: shard 'pong': core 9 "
+        "does not exist on board 'qemu-virt-aarch64' (cores 0-3)"]
+
+
+def test_unknown_board():
+    proc = vanity("check", "examples/pingpong/pingpong.yaml", "--board", "hostd")
+    assert proc.returncode == 1
+    assert proc.stderr == ("vanity: error: unknown board 'hostd' (known: hosted, "
+                           "qemu-virt-aarch64, qemu-virt-riscv64); did you mean 'hosted'?\n")
+
+
+def test_missing_file():
+    proc = vanity("check", "no/such.yaml")
+    assert proc.returncode == 1
+    assert proc.stderr == "vanity: error: cannot read 'no/such.yaml': No such file or directory\n"

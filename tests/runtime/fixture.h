@@ -1,0 +1,48 @@
+/*
+ * fixture.h - a small system for kernel-core unit tests:
+ *   shards 0,1,2 on core 0; shard 3 on core 1 (all yield, policy per test);
+ *   channel 0: 0 -> 3 (bits 0 / 0), channel 1: 3 -> 0 (bits 1 / 1),
+ *   channel 2: 1 -> 2 (bits 0 / 0).
+ */
+#ifndef FIXTURE_H
+#define FIXTURE_H
+
+#include "kernel.h"
+#include "stub_port.h"
+#include "vn_sched.h"
+
+static struct vn_kshard fx_shards[] = {
+	{.name = "s0", .id = 0, .core = 0},
+	{.name = "s1", .id = 1, .core = 0},
+	{.name = "s2", .id = 2, .core = 0},
+	{.name = "s3", .id = 3, .core = 1},
+};
+
+static const struct vn_kchannel fx_channels[] = {
+	{.name = "c0", .id = 0, .from = 0, .to = 3, .from_bit = 0, .to_bit = 0},
+	{.name = "c1", .id = 1, .from = 3, .to = 0, .from_bit = 1, .to_bit = 1},
+	{.name = "c2", .id = 2, .from = 1, .to = 2, .from_bit = 0, .to_bit = 0},
+};
+
+static const struct vn_ksystem fx_system = {
+	.name = "fixture", .board = "test", .n_cores = 2, .n_shards = 4,
+	.n_channels = 3, .shards = fx_shards, .channels = fx_channels,
+};
+
+static struct vn_kernel fx_k;
+
+static inline struct vn_kernel *fx_boot(void)
+{
+	stub_reset();
+	for (unsigned i = 0; i < 4; i++) {
+		fx_shards[i].on_fault = VN_FAULT_STOP;
+		fx_shards[i].watchdog_ns = 0;
+	}
+	if (vn_kernel_init(&fx_k, &fx_system) != 0)
+		return NULL;
+	return &fx_k;
+}
+
+#define S(i) (&fx_k.shard[i])
+
+#endif

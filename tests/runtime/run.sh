@@ -1,0 +1,37 @@
+#!/bin/sh
+# run.sh - build and run the runtime's tests:
+#   1. cmocka unit tests of the ring and the kernel core (host build);
+#   2. the hosted port end to end, on the hand-made systems in hosted/.
+# Builds into build/tests/runtime/. Exits non-zero if anything fails.
+# usage: tests/runtime/run.sh [unit|hosted]   (default: both)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+out=$root/build/tests/runtime
+rt=$root/runtime
+CC=${CC:-gcc}
+CFLAGS="-std=gnu11 -Wall -Wextra -Werror -O2 -g"
+what=${1:-all}
+fail=0
+
+unit() {
+	mkdir -p "$out"
+	inc="-I$rt/include -I$rt/core -I$here"
+	$CC $CFLAGS $inc "$here/test_ring.c" -o "$out/test_ring" -lcmocka &&
+	$CC $CFLAGS $inc "$here/test_sched.c" "$here/stub_port.c" "$rt"/core/*.c \
+		-o "$out/test_sched" -lcmocka &&
+	$CC $CFLAGS $inc "$here/test_syscall.c" "$here/stub_port.c" "$rt"/core/*.c \
+		-o "$out/test_syscall" -lcmocka || return 1
+	for t in test_ring test_sched test_syscall; do
+		"$out/$t" || fail=1
+	done
+}
+
+if [ "$what" != hosted ]; then
+	unit || fail=1
+fi
+if [ "$what" != unit ]; then
+	"$here/hosted/run.sh" || fail=1
+fi
+[ $fail -eq 0 ] && echo "runtime tests: all passed" || echo "runtime tests: FAILED"
+exit $fail

@@ -1,0 +1,48 @@
+/*
+ * stub_port.c - a recording port for host unit tests of the kernel core:
+ * a settable clock, and a log of every port call the core makes.
+ */
+#include "stub_port.h"
+
+struct stub_port stub;
+
+void stub_reset(void)
+{
+	memset(&stub, 0, sizeof(stub));
+}
+
+uint64_t port_now(void)
+{
+	return stub.now;
+}
+
+void port_kick_core(uint32_t core)
+{
+	stub.kicks++;
+	stub.last_kick = core;
+}
+
+void port_shard_log(struct vn_shard *s, uint32_t len)
+{
+	stub.logs++;
+	stub.last_log_shard = s->cfg->id;
+	stub.last_log_len = len;
+}
+
+int port_shard_start(struct vn_shard *s)
+{
+	stub.starts++;
+	stub.last_start = s->cfg->id;
+	return stub.start_fails ? -1 : 0;
+}
+
+void port_shard_stop(struct vn_shard *s)
+{
+	stub.stops++;
+	stub.last_stop = s->cfg->id;
+}
+
+void port_system_event(void)
+{
+	stub.events++;
+}

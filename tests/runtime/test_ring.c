@@ -1,0 +1,271 @@
+/*
+ * test_ring.c - the channel ring (runtime/include/vanity/ring.h), single
+ * threaded: every index path, wraparound, bursts, zero-copy, notify rules.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include <vanity/ring.h>
+
+#define MSG 24u
+#define DEPTH 8u
+
+static unsigned notified;
+static uint32_t notified_channel;
+
+/* The port hook the ring calls: here it only counts. */
+void vn_notify(uint32_t channel)
+{
+	notified++;
+	notified_channel = channel;
+}
+
+struct pair {
+	void *mem;
+	struct vn_tx tx;
+	struct vn_rx rx;
+};
+
+static struct pair *pair_new(uint32_t msg, uint32_t depth, uint32_t tx_flags,
+			     uint32_t rx_flags)
+{
+	struct pair *p = calloc(1, sizeof(*p));
+	size_t bytes = VN_RING_BYTES(msg, depth);
+
+	p->mem = aligned_alloc(VN_CACHELINE, (bytes + VN_CACHELINE - 1) & ~(size_t)(VN_CACHELINE - 1));
+	memset(p->mem, 0, bytes);
+	vn_ring_init(p->mem, msg, depth);
+	p->tx = (struct vn_tx)VN_TX_INIT(3, p->mem, msg, depth, tx_flags);
+	p->rx = (struct vn_rx)VN_RX_INIT(3, p->mem, msg, depth, rx_flags);
+	notified = 0;
+	return p;
+}
+
+static int teardown(void **state)
+{
+	struct pair *p = *state;
+
+	free(p->mem);
+	free(p);
+	return 0;
+}
+
+static int setup(void **state)
+{
+	*state = pair_new(MSG, DEPTH, 0, 0);
+	return 0;
+}
+
+static void fill(uint8_t *m, uint32_t seq)
+{
+	for (uint32_t i = 0; i < MSG; i++)
+		m[i] = (uint8_t)(seq * 31u + i);
+}
+
+static void check(const uint8_t *m, uint32_t seq)
+{
+	uint8_t want[MSG];
+
+	fill(want, seq);
+	assert_memory_equal(m, want, MSG);
+}
+
+static void test_empty(void **state)
+{
+	struct pair *p = *state;
+	uint8_t m[MSG];
+
+	assert_false(vn_rx_recv(&p->rx, m, MSG));
+	assert_null(vn_rx_peek(&p->rx));
+	assert_int_equal(vn_rx_avail(&p->rx, UINT32_MAX), 0);
+	assert_int_equal(vn_tx_space(&p->tx, UINT32_MAX), DEPTH);
+	assert_int_equal(vn_rx_recv_burst(&p->rx, m, 1, MSG), 0);
+}
+
+static void test_full_at_depth(void **state)
+{
+	struct pair *p = *state;
+	uint8_t m[MSG];
+
+	for (uint32_t i = 0; i < DEPTH; i++) {
+		fill(m, i);
+		assert_true(vn_tx_send(&p->tx, m, MSG));
+	}
+	assert_false(vn_tx_send(&p->tx, m, MSG));
+	assert_null(vn_tx_reserve(&p->tx));
+	assert_int_equal(vn_tx_space(&p->tx, 1), 0);
+	assert_int_equal(vn_rx_avail(&p->rx, UINT32_MAX), DEPTH);
+	/* One slot freed: exactly one more send fits. */
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	check(m, 0);
+	fill(m, DEPTH);
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_false(vn_tx_send(&p->tx, m, MSG));
+}
+
+/* Many laps with a fill level that changes each lap, so every slot and the
+ * 32-bit index wrap (started near UINT32_MAX) are crossed. */
+static void test_wraparound(void **state)
+{
+	struct pair *p = *state;
+	uint32_t sent = 0, got = 0, start = UINT32_MAX - 50;
+	uint8_t m[MSG];
+
+	atomic_store(&p->tx.ring->head, start);
+	atomic_store(&p->tx.ring->tail, start);
+	p->tx.head = p->tx.cached_tail = start;
+	p->rx.tail = p->rx.cached_head = start;
+	for (uint32_t lap = 0; lap < 1000; lap++) {
+		uint32_t n = lap % (DEPTH + 1);
+
+		for (uint32_t i = 0; i < n; i++) {
+			fill(m, sent);
+			if (!vn_tx_send(&p->tx, m, MSG))
+				break;
+			sent++;
+		}
+		while (got < sent && (lap & 1 || sent - got > DEPTH / 2)) {
+			assert_true(vn_rx_recv(&p->rx, m, MSG));
+			check(m, got++);
+		}
+	}
+	while (vn_rx_recv(&p->rx, m, MSG))
+		check(m, got++);
+	assert_int_equal(got, sent);
+	assert_true(sent > 2000);
+}
+
+static void test_burst_across_wrap(void **state)
+{
+	struct pair *p = *state;
+	uint8_t in[DEPTH + 3][MSG], out[DEPTH + 3][MSG];
+	uint32_t seq = 0, got = 0;
+
+	for (uint32_t i = 0; i < DEPTH + 3; i++)
+		fill(in[i], i);
+	/* Move the indices to 5 so an 8-burst wraps after 3 slots. */
+	assert_int_equal(vn_tx_send_burst(&p->tx, in, 5, MSG), 5);
+	assert_int_equal(vn_rx_recv_burst(&p->rx, out, 5, MSG), 5);
+	seq = got = 5;
+	for (uint32_t i = 0; i < DEPTH + 3; i++)
+		fill(in[i], seq + i);
+	/* Partial: only DEPTH fit. */
+	assert_int_equal(vn_tx_send_burst(&p->tx, in, DEPTH + 3, MSG), DEPTH);
+	assert_int_equal(vn_tx_send_burst(&p->tx, in, 1, MSG), 0);
+	/* Partial receive, then the rest. */
+	assert_int_equal(vn_rx_recv_burst(&p->rx, out, 3, MSG), 3);
+	assert_int_equal(vn_rx_recv_burst(&p->rx, out[3], DEPTH + 3, MSG), DEPTH - 3);
+	for (uint32_t i = 0; i < DEPTH; i++)
+		check(out[i], got + i);
+	assert_int_equal(vn_rx_recv_burst(&p->rx, out, 4, MSG), 0);
+}
+
+static void test_zero_copy(void **state)
+{
+	struct pair *p = *state;
+	uint8_t *slot[DEPTH];
+	const uint8_t *r;
+
+	for (uint32_t k = 0; k < 3; k++) {
+		slot[k] = vn_tx_reserve(&p->tx);
+		assert_non_null(slot[k]);
+		fill(slot[k], k);
+	}
+	/* Reserved is not published. */
+	assert_int_equal(vn_rx_avail(&p->rx, UINT32_MAX), 0);
+	vn_tx_commit(&p->tx);
+	assert_int_equal(vn_rx_avail(&p->rx, UINT32_MAX), 3);
+	for (uint32_t k = 0; k < 3; k++) {
+		r = vn_rx_peek(&p->rx);
+		assert_non_null(r);
+		check(r, k);
+	}
+	assert_null(vn_rx_peek(&p->rx));
+	/* Peeked is not released: the producer still sees those slots used. */
+	assert_int_equal(vn_tx_space(&p->tx, UINT32_MAX), DEPTH - 3);
+	vn_rx_release(&p->rx);
+	assert_int_equal(vn_tx_space(&p->tx, UINT32_MAX), DEPTH);
+	/* Reserve runs out at exactly depth. */
+	for (uint32_t k = 0; k < DEPTH; k++)
+		assert_non_null(vn_tx_reserve(&p->tx));
+	assert_null(vn_tx_reserve(&p->tx));
+}
+
+/* Notify only when the endpoint may notify AND the peer's flag is set. */
+static void test_notify_rules(void **state)
+{
+	struct pair *p;
+	uint8_t m[MSG] = {0};
+
+	(void)state;
+	p = pair_new(MSG, DEPTH, 0, 0);
+	atomic_store(&p->tx.ring->rx_sleeping, 1);
+	atomic_store(&p->tx.ring->tx_sleeping, 1);
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	assert_int_equal(notified, 0); /* no VN_EP_NOTIFY: never */
+	teardown((void **)&p);
+
+	p = pair_new(MSG, DEPTH, VN_EP_NOTIFY, VN_EP_NOTIFY);
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	assert_int_equal(notified, 0); /* nobody asleep */
+	atomic_store(&p->tx.ring->rx_sleeping, 1);
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_int_equal(notified, 1);
+	assert_int_equal(notified_channel, 3);
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	assert_int_equal(notified, 1); /* tx side not asleep */
+	atomic_store(&p->tx.ring->tx_sleeping, 1);
+	assert_true(vn_rx_recv(&p->rx, m, MSG) == false);
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	assert_int_equal(notified, 3); /* one for the send, one for the release */
+	/* A burst notifies once. */
+	uint8_t b[4][MSG] = {{0}};
+	assert_int_equal(vn_tx_send_burst(&p->tx, b, 4, MSG), 4);
+	assert_int_equal(notified, 4);
+	teardown((void **)&p);
+}
+
+static void test_arm_disarm(void **state)
+{
+	struct pair *p = *state;
+	uint8_t m[MSG] = {0};
+
+	assert_false(vn_rx_arm(&p->rx)); /* empty: go to sleep */
+	assert_int_equal(atomic_load(&p->rx.ring->rx_sleeping), 1);
+	vn_rx_disarm(&p->rx);
+	assert_int_equal(atomic_load(&p->rx.ring->rx_sleeping), 0);
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_true(vn_rx_arm(&p->rx)); /* a message: do not sleep */
+	vn_rx_disarm(&p->rx);
+	assert_true(vn_tx_arm(&p->tx)); /* space: do not sleep */
+	vn_tx_disarm(&p->tx);
+	for (uint32_t i = 1; i < DEPTH; i++)
+		assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_false(vn_tx_arm(&p->tx)); /* full: sleep */
+	assert_int_equal(atomic_load(&p->tx.ring->tx_sleeping), 1);
+	vn_tx_disarm(&p->tx);
+	assert_int_equal(atomic_load(&p->tx.ring->tx_sleeping), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_at_depth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wraparound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_burst_across_wrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_copy, setup, teardown),
+		cmocka_unit_test(test_notify_rules),
+		cmocka_unit_test_setup_teardown(test_arm_disarm, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
+}

@@ -1,0 +1,141 @@
+/*
+ * test_sched.c - the per-core run queue (runtime/core/sched.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+
+/* Run whatever is picked, then yield it; return the id picked. */
+static uint32_t run_and_yield(struct vn_kernel *k, uint32_t core)
+{
+	struct vn_shard *s = vn_sched_pick(k, core, 0);
+
+	assert_non_null(s);
+	assert_int_equal(s->state, VN_RUNNING);
+	assert_ptr_equal(k->core[core].current, s);
+	vn_sched_yield(k, s);
+	return s->cfg->id;
+}
+
+static void test_round_robin(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+	uint32_t want[] = {0, 1, 2, 0, 1, 2, 0};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(run_and_yield(k, 0), want[i]);
+}
+
+static void test_one_at_a_time(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+
+	(void)state;
+	assert_non_null(vn_sched_pick(k, 0, 0));
+	assert_null(vn_sched_pick(k, 0, 0)); /* the core is taken */
+	assert_non_null(vn_sched_pick(k, 1, 0)); /* another core is not */
+}
+
+static void test_blocked_skipped_and_wake_order(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+	struct vn_shard *s;
+
+	(void)state;
+	s = vn_sched_pick(k, 0, 0); /* s0 */
+	vn_sched_block(k, s, VN_NEVER);
+	assert_int_equal(run_and_yield(k, 0), 1);
+	assert_int_equal(run_and_yield(k, 0), 2);
+	assert_int_equal(run_and_yield(k, 0), 1); /* s0 skipped */
+	assert_true(vn_sched_wake(k, S(0)));
+	assert_false(vn_sched_wake(k, S(0))); /* only a blocked shard wakes */
+	/* Queue was 2, 1; s0 joins at the back. */
+	assert_int_equal(run_and_yield(k, 0), 2);
+	assert_int_equal(run_and_yield(k, 0), 1);
+	assert_int_equal(run_and_yield(k, 0), 0);
+}
+
+static void test_stopped_never_picked(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+
+	(void)state;
+	vn_sched_remove(k, S(1), VN_STOPPED);      /* while queued */
+	struct vn_shard *s = vn_sched_pick(k, 0, 0); /* s0 */
+	vn_sched_remove(k, s, VN_FINISHED);        /* while running */
+	assert_null(k->core[0].current);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(run_and_yield(k, 0), 2);
+	assert_false(vn_sched_wake(k, S(1)));
+	vn_sched_remove(k, S(2), VN_STOPPED);
+	assert_null(vn_sched_pick(k, 0, 0));
+	assert_false(vn_shard_live(S(0)));
+	assert_int_equal(vn_core_live_shards(k, 0), 0);
+	assert_int_equal(vn_core_live_shards(k, 1), 1);
+}
+
+static void test_per_core(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(run_and_yield(k, 1), 3);
+	assert_int_equal(run_and_yield(k, 0), 0);
+	vn_sched_remove(k, S(3), VN_FINISHED);
+	assert_null(vn_sched_pick(k, 1, 0));
+	assert_int_equal(run_and_yield(k, 0), 1);
+}
+
+static void test_expire(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+
+	(void)state;
+	vn_sched_block(k, vn_sched_pick(k, 0, 0), 100); /* s0 until 100 */
+	vn_sched_block(k, vn_sched_pick(k, 0, 0), 50);  /* s1 until 50 */
+	vn_sched_block(k, vn_sched_pick(k, 1, 0), 10);  /* s3, other core */
+	assert_int_equal(vn_sched_expire(k, 0, 10), 50);
+	assert_int_equal(S(3)->state, VN_BLOCKED); /* not core 0's business */
+	assert_int_equal(vn_sched_expire(k, 0, 60), 100);
+	assert_int_equal(S(1)->state, VN_READY);
+	assert_int_equal(vn_sched_expire(k, 0, 100), VN_NEVER);
+	assert_int_equal(run_and_yield(k, 0), 2);
+	assert_int_equal(run_and_yield(k, 0), 1);
+	assert_int_equal(run_and_yield(k, 0), 0);
+}
+
+static void test_bad_tables(void **state)
+{
+	struct vn_ksystem bad = fx_system;
+	struct vn_kchannel ch[3];
+
+	(void)state;
+	memcpy(ch, fx_channels, sizeof(ch));
+	ch[1].to_bit = 64;
+	bad.channels = ch;
+	assert_int_equal(vn_kernel_init(&fx_k, &bad), -1);
+	bad = fx_system;
+	bad.n_cores = 1; /* shard 3 is on core 1 */
+	assert_int_equal(vn_kernel_init(&fx_k, &bad), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_robin),
+		cmocka_unit_test(test_one_at_a_time),
+		cmocka_unit_test(test_blocked_skipped_and_wake_order),
+		cmocka_unit_test(test_stopped_never_picked),
+		cmocka_unit_test(test_per_core),
+		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_bad_tables),
+	};
+
+	return cmocka_run_group_tests_name("sched", tests, NULL, NULL);
+}

@@ -1,0 +1,294 @@
+/*
+ * test_syscall.c - the system call table, notification delivery, the fault
+ * policy and the watchdog (runtime/core/{syscall,notify,fault,kernel}.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+
+static struct vn_sysres call(struct vn_shard *s, uint32_t op, uint64_t a0)
+{
+	return vn_syscall_dispatch(&fx_k, s, op, a0, 0);
+}
+
+/* Boot and make shard i the running shard of its core. */
+static struct vn_shard *boot_running(uint32_t i)
+{
+	struct vn_kernel *k = fx_boot();
+	struct vn_shard *s;
+
+	while ((s = vn_sched_pick(k, fx_shards[i].core, stub.now)) != S(i)) {
+		assert_non_null(s);
+		vn_sched_yield(k, s);
+	}
+	return s;
+}
+
+/* Put shard i to sleep in WAIT (forever). */
+static void put_to_sleep(uint32_t i)
+{
+	struct vn_shard *s = S(i);
+
+	if (fx_k.core[s->cfg->core].current)
+		vn_sched_yield(&fx_k, fx_k.core[s->cfg->core].current);
+	while (vn_sched_pick(&fx_k, s->cfg->core, 0) != s)
+		vn_sched_yield(&fx_k, fx_k.core[s->cfg->core].current);
+	assert_int_equal(call(s, VN_SYS_WAIT, VN_NEVER).action, VN_ACT_SWITCH);
+	assert_int_equal(s->state, VN_BLOCKED);
+}
+
+static void test_bad_op(void **state)
+{
+	struct vn_shard *s = boot_running(0);
+	struct vn_sysres r;
+
+	(void)state;
+	r = call(s, VN_SYS_COUNT, 0);
+	assert_int_equal(r.value, VN_ERR(VN_ENOSYS));
+	assert_int_equal(r.action, VN_ACT_CONTINUE);
+	r = call(s, 0xffffffffu, 0);
+	assert_true(VN_IS_ERR(r.value));
+	assert_int_equal(s->count.syscalls, 2);
+	assert_int_equal(s->state, VN_RUNNING);
+}
+
+static void test_notify_validation(void **state)
+{
+	struct vn_shard *s = boot_running(0);
+	struct vn_sysres r;
+
+	(void)state;
+	r = call(s, VN_SYS_NOTIFY, 3); /* no such channel */
+	assert_int_equal(r.value, VN_ERR(VN_EINVAL));
+	r = call(s, VN_SYS_NOTIFY, UINT64_C(1) << 32);
+	assert_int_equal(r.value, VN_ERR(VN_EINVAL));
+	r = call(s, VN_SYS_NOTIFY, 2); /* 1 -> 2: not ours */
+	assert_int_equal(r.value, VN_ERR(VN_EPERM));
+	assert_int_equal(r.action, VN_ACT_CONTINUE);
+	assert_int_equal(S(1)->pending | S(2)->pending, 0);
+	assert_int_equal(s->count.notifies, 0);
+}
+
+static void test_notify_wakes_other_core_once(void **state)
+{
+	struct vn_shard *s;
+
+	(void)state;
+	fx_boot();
+	put_to_sleep(3);
+	s = vn_sched_pick(&fx_k, 0, 0);
+	assert_ptr_equal(s, S(0));
+	stub.kicks = 0;
+	assert_int_equal(call(s, VN_SYS_NOTIFY, 0).value, 0); /* 0 -> 3 */
+	assert_int_equal(S(3)->state, VN_READY);
+	assert_int_equal(S(3)->pending, 1u << 0);
+	assert_int_equal(stub.kicks, 1);
+	assert_int_equal(stub.last_kick, 1);
+	/* Already awake: the bit merges, no second kick. */
+	assert_int_equal(call(s, VN_SYS_NOTIFY, 1).value, 0); /* rx side of 3 -> 0 */
+	assert_int_equal(S(3)->pending, (1u << 0) | (1u << 1));
+	assert_int_equal(stub.kicks, 1);
+	assert_int_equal(s->count.notifies, 2);
+	/* s3 runs: WAIT's result is the pending set, which is then clear. */
+	assert_ptr_equal(vn_sched_pick(&fx_k, 1, 0), S(3));
+	assert_int_equal(vn_shard_resume(&fx_k, S(3)), 3);
+	assert_int_equal(S(3)->pending, 0);
+}
+
+static void test_notify_same_core_no_kick(void **state)
+{
+	struct vn_shard *s;
+
+	(void)state;
+	fx_boot();
+	put_to_sleep(2); /* leaves core 0 free */
+	while ((s = vn_sched_pick(&fx_k, 0, 0)) != S(1))
+		vn_sched_yield(&fx_k, s);
+	assert_int_equal(call(s, VN_SYS_NOTIFY, 2).value, 0); /* 1 -> 2 */
+	assert_int_equal(S(2)->state, VN_READY);
+	assert_int_equal(stub.kicks, 0);
+	assert_int_equal(s->state, VN_RUNNING); /* notify keeps the core */
+}
+
+static void test_wait(void **state)
+{
+	struct vn_shard *s = boot_running(3);
+	struct vn_sysres r;
+
+	(void)state;
+	s->pending = 5;
+	r = call(s, VN_SYS_WAIT, 1000);
+	assert_int_equal(r.value, 5); /* pending: returns at once */
+	assert_int_equal(r.action, VN_ACT_CONTINUE);
+	assert_int_equal(s->pending, 0);
+	r = call(s, VN_SYS_WAIT, 0); /* zero timeout: a poll */
+	assert_int_equal(r.value, 0);
+	assert_int_equal(r.action, VN_ACT_CONTINUE);
+	stub.now = 1000;
+	r = call(s, VN_SYS_WAIT, 500);
+	assert_int_equal(r.action, VN_ACT_SWITCH);
+	assert_int_equal(s->deadline, 1500);
+	assert_int_equal(vn_sched_expire(&fx_k, 1, 1499), 1500);
+	vn_sched_expire(&fx_k, 1, 1500);
+	assert_ptr_equal(vn_sched_pick(&fx_k, 1, 1500), s);
+	assert_int_equal(vn_shard_resume(&fx_k, s), 0); /* timed out */
+	assert_int_equal(s->count.waits, 3);
+	/* A huge timeout saturates instead of wrapping. */
+	call(s, VN_SYS_WAIT, VN_NEVER - 10);
+	assert_int_equal(s->deadline, VN_NEVER);
+}
+
+static void test_yield(void **state)
+{
+	struct vn_shard *s = boot_running(0);
+
+	(void)state;
+	assert_int_equal(call(s, VN_SYS_YIELD, 0).action, VN_ACT_SWITCH);
+	assert_int_equal(s->state, VN_READY);
+	assert_ptr_equal(fx_k.core[0].head, S(1));
+	assert_ptr_equal(fx_k.core[0].tail, s);
+	assert_int_equal(s->count.yields, 1);
+}
+
+static void test_log(void **state)
+{
+	struct vn_shard *s = boot_running(1);
+
+	(void)state;
+	assert_int_equal(call(s, VN_SYS_LOG, VN_LOG_MAX + 1).value, VN_ERR(VN_EINVAL));
+	assert_int_equal(stub.logs, 0);
+	assert_int_equal(call(s, VN_SYS_LOG, 12).value, 0);
+	assert_int_equal(stub.logs, 1);
+	assert_int_equal(stub.last_log_len, 12);
+}
+
+static void test_exit_and_status(void **state)
+{
+	struct vn_sysres r;
+
+	(void)state;
+	r = call(boot_running(0), VN_SYS_EXIT, 0x104); /* status is 8 bits */
+	assert_int_equal(r.action, VN_ACT_EXIT);
+	assert_int_equal(S(0)->exit_status, 4);
+	assert_int_equal(S(0)->state, VN_FINISHED);
+	assert_null(fx_k.core[0].current);
+	assert_false(vn_system_done(&fx_k));
+	vn_shard_finish(&fx_k, S(1), 9);
+	vn_shard_finish(&fx_k, S(2), 0);
+	vn_shard_finish(&fx_k, S(3), 0);
+	assert_true(vn_system_done(&fx_k));
+	assert_int_equal(vn_system_status(&fx_k), 4); /* the first non-zero */
+}
+
+static void test_halt(void **state)
+{
+	(void)state;
+	assert_int_equal(call(boot_running(3), VN_SYS_HALT, 7).action, VN_ACT_HALT);
+	assert_true(vn_system_done(&fx_k));
+	vn_system_halt(&fx_k, 9); /* the first halt wins */
+	assert_int_equal(vn_system_status(&fx_k), 7);
+	/* Faults after a halt change nothing. */
+	assert_int_equal(vn_shard_fault(&fx_k, S(0), 0, 139), VN_FAULT_IGNORED);
+}
+
+static void test_fault_stop(void **state)
+{
+	(void)state;
+	boot_running(0);
+	assert_int_equal(vn_shard_fault(&fx_k, S(0), 0, 139), VN_FAULT_STOPPED);
+	assert_int_equal(S(0)->state, VN_STOPPED);
+	assert_null(fx_k.core[0].current);
+	for (uint32_t i = 1; i < 4; i++)
+		vn_shard_finish(&fx_k, S(i), 0);
+	assert_true(vn_system_done(&fx_k));
+	assert_int_equal(vn_system_status(&fx_k), 1);
+}
+
+static void test_fault_halt(void **state)
+{
+	(void)state;
+	fx_boot();
+	fx_shards[2].on_fault = VN_FAULT_HALT;
+	assert_int_equal(vn_shard_fault(&fx_k, S(2), 0, 139), VN_FAULT_HALTED);
+	assert_true(vn_system_done(&fx_k));
+	assert_int_equal(vn_system_status(&fx_k), 139);
+}
+
+/* Five restarts inside a second are allowed; the sixth fault stops it. A
+ * shard that faults rarely is restarted for ever. */
+static void test_fault_restart_budget(void **state)
+{
+	(void)state;
+	boot_running(3);
+	fx_shards[3].on_fault = VN_FAULT_RESTART;
+	S(3)->pending = 4;
+	for (unsigned i = 1; i <= 5; i++) {
+		stub.now = i * 100000000ull;
+		assert_int_equal(vn_shard_fault(&fx_k, S(3), stub.now, 139),
+				 VN_FAULT_RESTARTED);
+		assert_int_equal(S(3)->state, VN_READY);
+		assert_int_equal(S(3)->count.restarts, i);
+		assert_int_equal(stub.starts, i);
+	}
+	assert_int_equal(S(3)->pending, 0);
+	stub.now = 600000000ull;
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), stub.now, 139), VN_FAULT_GAVE_UP);
+	assert_int_equal(S(3)->state, VN_STOPPED);
+	assert_int_equal(stub.starts, 5);
+
+	boot_running(3);
+	fx_shards[3].on_fault = VN_FAULT_RESTART;
+	for (unsigned i = 1; i <= 20; i++)
+		assert_int_equal(vn_shard_fault(&fx_k, S(3), i * 300000000ull, 139),
+				 VN_FAULT_RESTARTED);
+	stub.start_fails = 1;
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 99000000000ull, 139),
+			 VN_FAULT_START_FAILED);
+	assert_int_equal(S(3)->state, VN_STOPPED);
+}
+
+static void test_watchdog(void **state)
+{
+	struct vn_shard *s;
+
+	(void)state;
+	fx_boot();
+	fx_shards[0].watchdog_ns = 100;
+	stub.now = 1000;
+	s = vn_sched_pick(&fx_k, 0, stub.now);
+	assert_null(vn_watchdog(&fx_k, 0, 1100)); /* exactly at budget: fine */
+	assert_ptr_equal(vn_watchdog(&fx_k, 0, 1101), s);
+	assert_int_equal(stub.stops, 1);
+	assert_int_equal(stub.last_stop, 0);
+	assert_null(vn_watchdog(&fx_k, 0, 5000)); /* fires once */
+	/* No watchdog: never interrupted. */
+	vn_sched_remove(&fx_k, s, VN_STOPPED);
+	s = vn_sched_pick(&fx_k, 0, 0);
+	assert_null(vn_watchdog(&fx_k, 0, UINT64_MAX));
+	assert_int_equal(stub.stops, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_op),
+		cmocka_unit_test(test_notify_validation),
+		cmocka_unit_test(test_notify_wakes_other_core_once),
+		cmocka_unit_test(test_notify_same_core_no_kick),
+		cmocka_unit_test(test_wait),
+		cmocka_unit_test(test_yield),
+		cmocka_unit_test(test_log),
+		cmocka_unit_test(test_exit_and_status),
+		cmocka_unit_test(test_halt),
+		cmocka_unit_test(test_fault_stop),
+		cmocka_unit_test(test_fault_halt),
+		cmocka_unit_test(test_fault_restart_budget),
+		cmocka_unit_test(test_watchdog),
+	};
+
+	return cmocka_run_group_tests_name("syscall", tests, NULL, NULL);
+}

@@ -1,0 +1,19 @@
+/* Queues COUNT numbered messages for the consumer, then lets the crasher go. */
+#include <vanity_shard.h>
+
+#define COUNT 1000u
+
+void vn_main(void)
+{
+	uint64_t msg[2], go = 1;
+
+	for (uint64_t i = 0; i < COUNT; i++) {
+		msg[0] = i;
+		msg[1] = ~i;
+		while (!vn_send(&vn_tx_data, msg))
+			vn_wait(VN_FOREVER);
+	}
+	while (!vn_send(&vn_tx_poke, &go))
+		vn_wait(VN_FOREVER);
+	vn_log("queued %u messages", COUNT);
+}
