@@ -167,7 +167,11 @@ def vanity_wake(spec):
     if not os.access(exe, os.X_OK):
         return None, "hosted runtime not built: no ./vanity"
     try:
-        proc = run(["./vanity", "run", spec], timeout=120)
+        name = os.path.splitext(os.path.basename(spec))[0]
+        work = os.path.join(ROOT, "build", "bench", "wake", name)
+        proc = run(["/usr/bin/python3", "./vanity", "run", spec,
+                    "-o", os.path.join(work, "out"),
+                    "--build-dir", os.path.join(work, "build")], timeout=120)
     except subprocess.TimeoutExpired:
         return None, "`./vanity run %s` timed out" % spec
     res = parse_wake(proc.stdout + proc.stderr)

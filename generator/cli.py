@@ -76,9 +76,10 @@ def cmd_gen(args, model):
 def _build(args, model):
     from . import build as builder
     require_port(model)
-    out_dir = default_out(model)
+    out_dir = Path(args.output) if args.output else default_out(model)
     generate(model, out_dir)
-    build_dir = REPO / "build" / model.name / model.board
+    build_dir = (Path(args.build_dir) if args.build_dir
+                 else REPO / "build" / model.name / model.board)
     try:
         return builder, builder.build(Path(args.spec), out_dir, build_dir)
     except builder.BuildError as exc:
@@ -138,8 +139,12 @@ def parser():
         c = sub.add_parser(name, help=help_text, description=help_text)
         c.add_argument("spec", metavar="SPEC", help="the system spec (YAML)")
         c.add_argument("--board", "-b", help=f"board (overrides the spec's; default {DEFAULT_BOARD})")
-        if name == "gen":
-            c.add_argument("-o", "--output", metavar="DIR", help="output directory")
+        if name in ("gen", "build", "run"):
+            c.add_argument("-o", "--output", metavar="DIR",
+                           help="where generated sources go (default out/<system>/<board>/)")
+        if name in ("build", "run"):
+            c.add_argument("--build-dir", metavar="DIR",
+                           help="where binaries go (default build/<system>/<board>/)")
         if name == "run":
             c.epilog = "Arguments after '--' are passed to the system."
     return p

@@ -1,22 +1,58 @@
 /*
  * peer_vanity.c - the Vanity channel ring (runtime/include/vanity/ring.h).
  *
- * Endpoints live in file-scope variables, private to each process after
- * fork(), exactly like the generated `struct vn_tx vn_tx_<chan>` globals of a
- * shard. Flags are 0: both sides are poll-mode, so no fence and no
- * notification is ever issued (vn_notify is the stub in notify_stub.c).
- * Every operation passes the message size as a compile-time constant.
+ * Endpoints are exactly what a shard's generated header gives it: static const
+ * descriptions with the ring's address folded in (the ring is mapped at a
+ * fixed address, as in a shard), and private index state. Flags are 0: both
+ * sides are poll-mode, so no fence and no notification is ever issued
+ * (vn_notify is the stub in notify_stub.c). Every operation passes the
+ * message size as a compile-time constant.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sys/mman.h>
+
 #include <vanity/ring.h>
 
 #include "common.h"
 #include "peer.h"
 
-static struct vn_tx bench_tx;
-static struct vn_rx bench_rx;
+/* Where this process sees the ring, like a channel in a shard's layout. */
+#define RING_ADDR 0x800000000ul
 
-#define LOOP_TX struct vn_tx
-#define LOOP_RX struct vn_rx
+static struct vn_tx_state tx_st;
+static struct vn_rx_state rx_st;
+static const struct vn_tx tx8 = VN_TX_INIT(0, RING_ADDR, 8, BENCH_DEPTH, 0, &tx_st);
+static const struct vn_rx rx8 = VN_RX_INIT(0, RING_ADDR, 8, BENCH_DEPTH, 0, &rx_st);
+static const struct vn_tx tx64 = VN_TX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, 0, &tx_st);
+static const struct vn_rx rx64 = VN_RX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, 0, &rx_st);
+
+/* A second mapping of the shared ring at RING_ADDR (old_size 0 duplicates a
+ * shared mapping), and fresh private indices. */
+static void attach(void *mem, size_t bytes)
+{
+	if (mremap(mem, 0, bytes, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   (void *)RING_ADDR) == MAP_FAILED)
+		die("mremap");
+	tx_st = (struct vn_tx_state){0};
+	rx_st = (struct vn_rx_state){0};
+}
+
+/* Valgrind cannot duplicate a mapping; the single-process instruction
+ * counts run on a fresh copy of the (empty) ring at RING_ADDR instead. */
+static void attach_copy(void *mem, size_t bytes)
+{
+	if (mmap((void *)RING_ADDR, bytes, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		die("mmap");
+	memcpy((void *)RING_ADDR, mem, bytes);
+	tx_st = (struct vn_tx_state){0};
+	rx_st = (struct vn_rx_state){0};
+}
+
+#define LOOP_TX const struct vn_tx
+#define LOOP_RX const struct vn_rx
 #define LOOP_SEND1(tx, m) vn_tx_send((tx), (m), sizeof(LOOP_MSG))
 #define LOOP_RECV1(rx, m) vn_rx_recv((rx), (m), sizeof(LOOP_MSG))
 #define LOOP_SENDN(tx, m, n) vn_tx_send_burst((tx), (m), (n), sizeof(LOOP_MSG))
@@ -47,24 +83,24 @@ static void vanity_init(void *mem, enum bench_case c)
 
 static void vanity_produce(void *mem, enum bench_case c, uint64_t n)
 {
-	bench_tx = (struct vn_tx)VN_TX_INIT(0, mem, msg_size(c), BENCH_DEPTH, 0);
+	attach(mem, vanity_shm_bytes(c));
 	switch (c) {
-	case CASE_8_SINGLE: vanity8_produce_single(&bench_tx, n); break;
-	case CASE_8_BURST: vanity8_produce_burst(&bench_tx, n); break;
-	case CASE_64_SINGLE: vanity64_produce_single(&bench_tx, n); break;
-	case CASE_64_BURST: vanity64_produce_burst(&bench_tx, n); break;
+	case CASE_8_SINGLE: vanity8_produce_single(&tx8, n); break;
+	case CASE_8_BURST: vanity8_produce_burst(&tx8, n); break;
+	case CASE_64_SINGLE: vanity64_produce_single(&tx64, n); break;
+	case CASE_64_BURST: vanity64_produce_burst(&tx64, n); break;
 	default: abort();
 	}
 }
 
 static uint64_t vanity_consume(void *mem, enum bench_case c, uint64_t n)
 {
-	bench_rx = (struct vn_rx)VN_RX_INIT(0, mem, msg_size(c), BENCH_DEPTH, 0);
+	attach(mem, vanity_shm_bytes(c));
 	switch (c) {
-	case CASE_8_SINGLE: return vanity8_consume_single(&bench_rx, n);
-	case CASE_8_BURST: return vanity8_consume_burst(&bench_rx, n);
-	case CASE_64_SINGLE: return vanity64_consume_single(&bench_rx, n);
-	case CASE_64_BURST: return vanity64_consume_burst(&bench_rx, n);
+	case CASE_8_SINGLE: return vanity8_consume_single(&rx8, n);
+	case CASE_8_BURST: return vanity8_consume_burst(&rx8, n);
+	case CASE_64_SINGLE: return vanity64_consume_single(&rx64, n);
+	case CASE_64_BURST: return vanity64_consume_burst(&rx64, n);
 	default: abort();
 	}
 }
@@ -72,16 +108,14 @@ static uint64_t vanity_consume(void *mem, enum bench_case c, uint64_t n)
 /* Not static and never inlined: callgrind toggles collection on its name. */
 __attribute__((noinline)) uint64_t vanity_pairs8(void *mem, uint64_t n)
 {
-	bench_tx = (struct vn_tx)VN_TX_INIT(0, mem, 8u, BENCH_DEPTH, 0);
-	bench_rx = (struct vn_rx)VN_RX_INIT(0, mem, 8u, BENCH_DEPTH, 0);
-	return vanity8_pairs(&bench_tx, &bench_rx, n);
+	attach_copy(mem, VN_RING_BYTES(8, BENCH_DEPTH));
+	return vanity8_pairs(&tx8, &rx8, n);
 }
 
 __attribute__((noinline)) uint64_t vanity_stream8(void *mem, uint64_t n)
 {
-	bench_tx = (struct vn_tx)VN_TX_INIT(0, mem, 8u, BENCH_DEPTH, 0);
-	bench_rx = (struct vn_rx)VN_RX_INIT(0, mem, 8u, BENCH_DEPTH, 0);
-	return vanity8_stream(&bench_tx, &bench_rx, n);
+	attach_copy(mem, VN_RING_BYTES(8, BENCH_DEPTH));
+	return vanity8_stream(&tx8, &rx8, n);
 }
 
 const struct bench_peer peer_vanity = {

@@ -2,8 +2,9 @@
  * wait.c - vn_wait(): spin, then arm, then sleep.
  *
  * What a shard waits for: a message on any of its rx endpoints, or space on
- * any tx endpoint that was full when it started waiting (a tx endpoint with
- * space is not news). The answer is always recomputed from the rings, so a
+ * any tx endpoint that a send or reserve found full ("starved"; space on an
+ * endpoint that never ran out is not news). Reporting space clears starved.
+ * The answer is always recomputed from the rings, so a
  * stale notification costs a spurious wake-up at most, never a lost message.
  *
  *  poll shard:  spin on the rings until something is ready or the timeout;
@@ -18,13 +19,13 @@
 #include <vanity/config.h>
 #include <vanity/syscall.h>
 
-/* Full tx endpoints: the ones whose space we wait for. */
-static vn_bits_t full_tx(void)
+/* Starved tx endpoints: the ones whose space we wait for. */
+static vn_bits_t starved_tx(void)
 {
 	vn_bits_t w = 0;
 
 	for (uint32_t i = 0; i < vn_self.n_tx; i++)
-		if (vn_tx_space(vn_self.tx[i], 1) == 0)
+		if (vn_self.tx[i]->st->starved)
 			w |= UINT64_C(1) << vn_self.tx_bit[i];
 	return w;
 }
@@ -40,8 +41,10 @@ static vn_bits_t ready(vn_bits_t watch_tx)
 	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
 		vn_bits_t b = UINT64_C(1) << vn_self.tx_bit[i];
 
-		if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1))
+		if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1)) {
+			vn_self.tx[i]->st->starved = 0;
 			r |= b;
+		}
 	}
 	return r;
 }
@@ -114,7 +117,7 @@ static vn_bits_t sleep_once(vn_bits_t watch_tx, uint64_t deadline)
 
 vn_bits_t vn_wait(uint64_t timeout_ns)
 {
-	vn_bits_t watch_tx = full_tx();
+	vn_bits_t watch_tx = starved_tx();
 	uint64_t deadline = deadline_of(timeout_ns);
 	uint64_t spin_until;
 	vn_bits_t r;

@@ -29,6 +29,8 @@ struct pair {
 	void *mem;
 	struct vn_tx tx;
 	struct vn_rx rx;
+	struct vn_tx_state tx_st;
+	struct vn_rx_state rx_st;
 };
 
 static struct pair *pair_new(uint32_t msg, uint32_t depth, uint32_t tx_flags,
@@ -40,8 +42,8 @@ static struct pair *pair_new(uint32_t msg, uint32_t depth, uint32_t tx_flags,
 	p->mem = aligned_alloc(VN_CACHELINE, (bytes + VN_CACHELINE - 1) & ~(size_t)(VN_CACHELINE - 1));
 	memset(p->mem, 0, bytes);
 	vn_ring_init(p->mem, msg, depth);
-	p->tx = (struct vn_tx)VN_TX_INIT(3, p->mem, msg, depth, tx_flags);
-	p->rx = (struct vn_rx)VN_RX_INIT(3, p->mem, msg, depth, rx_flags);
+	p->tx = (struct vn_tx)VN_TX_INIT(3, p->mem, msg, depth, tx_flags, &p->tx_st);
+	p->rx = (struct vn_rx)VN_RX_INIT(3, p->mem, msg, depth, rx_flags, &p->rx_st);
 	notified = 0;
 	return p;
 }
@@ -96,7 +98,9 @@ static void test_full_at_depth(void **state)
 		fill(m, i);
 		assert_true(vn_tx_send(&p->tx, m, MSG));
 	}
+	assert_int_equal(p->tx_st.starved, 0);
 	assert_false(vn_tx_send(&p->tx, m, MSG));
+	assert_int_equal(p->tx_st.starved, 1); /* vn_wait now waits for space */
 	assert_null(vn_tx_reserve(&p->tx));
 	assert_int_equal(vn_tx_space(&p->tx, 1), 0);
 	assert_int_equal(vn_rx_avail(&p->rx, UINT32_MAX), DEPTH);
@@ -118,8 +122,8 @@ static void test_wraparound(void **state)
 
 	atomic_store(&p->tx.ring->head, start);
 	atomic_store(&p->tx.ring->tail, start);
-	p->tx.head = p->tx.cached_tail = start;
-	p->rx.tail = p->rx.cached_head = start;
+	p->tx_st.head = p->tx_st.cached_tail = start;
+	p->rx_st.tail = p->rx_st.cached_head = start;
 	for (uint32_t lap = 0; lap < 1000; lap++) {
 		uint32_t n = lap % (DEPTH + 1);
 

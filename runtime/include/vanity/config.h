@@ -81,8 +81,8 @@ struct vn_shard_config {
 	uint64_t heap_hi;
 	uint32_t n_tx;
 	uint32_t n_rx;
-	struct vn_tx *const *tx; /* indexed by notification bit order, tx first */
-	struct vn_rx *const *rx;
+	const struct vn_tx *const *tx; /* the shard's endpoints, in spec order */
+	const struct vn_rx *const *rx;
 	const uint32_t *tx_bit;  /* notification bit of each tx endpoint */
 	const uint32_t *rx_bit;
 };

@@ -64,42 +64,61 @@ _Static_assert(sizeof(struct vn_ring) == VN_RING_SLOTS_OFFSET,
 /* Endpoint flags. */
 #define VN_EP_NOTIFY 1u /* the peer may sleep: check its flag on publish */
 
-/* Producer endpoint, private to the sending shard. */
+/*
+ * An endpoint is split in two. The description (struct vn_tx / vn_rx) is
+ * fixed at build time: the generator emits it as a `static const` object in
+ * the shard's header, so after inlining the compiler folds the ring address,
+ * mask, size and flags into immediates. Only the indices live in the mutable
+ * state (struct vn_tx_state / vn_rx_state), private to the shard. A send is
+ * then one load of the local head, a copy into the slot, and two stores.
+ */
+struct vn_tx_state {
+	uint32_t head;        /* next slot to reserve (may run ahead of ring->head) */
+	uint32_t cached_tail; /* ring->tail as last seen */
+	uint32_t starved;     /* a send or reserve found the ring full: vn_wait
+				 waits for space here */
+};
+
+struct vn_rx_state {
+	uint32_t tail;        /* next slot to peek (may run ahead of ring->tail) */
+	uint32_t cached_head; /* ring->head as last seen */
+};
+
+/* Producer endpoint. */
 struct vn_tx {
 	struct vn_ring *ring;
 	uint8_t *slots;
-	uint32_t mask;        /* depth - 1 */
-	uint32_t msg_size;    /* bytes per slot */
-	uint32_t head;        /* next slot to reserve (may run ahead of ring->head) */
-	uint32_t cached_tail; /* ring->tail as last seen */
-	uint32_t flags;       /* VN_EP_* */
-	uint32_t channel;     /* system-wide channel id, for vn_notify() */
+	uint32_t mask;     /* depth - 1 */
+	uint32_t msg_size; /* bytes per slot */
+	uint32_t flags;    /* VN_EP_* */
+	uint32_t channel;  /* system-wide channel id, for vn_notify() */
+	struct vn_tx_state *st;
 };
 
-/* Consumer endpoint, private to the receiving shard. */
+/* Consumer endpoint. */
 struct vn_rx {
 	struct vn_ring *ring;
 	uint8_t *slots;
 	uint32_t mask;
 	uint32_t msg_size;
-	uint32_t tail;        /* next slot to peek (may run ahead of ring->tail) */
-	uint32_t cached_head; /* ring->head as last seen */
 	uint32_t flags;
 	uint32_t channel;
+	struct vn_rx_state *st;
 };
 
 /*
  * Static initialisers used by generated code: the ring sits at a fixed address
  * in the shard's address space, so endpoints need no setup at run time.
  */
-#define VN_TX_INIT(id, addr, size, dep, fl)                                    \
+#define VN_TX_INIT(id, addr, size, dep, fl, state)                             \
 	{                                                                      \
 		.ring = (struct vn_ring *)(addr),                              \
 		.slots = (uint8_t *)(addr) + VN_RING_SLOTS_OFFSET,             \
 		.mask = (dep) - 1u, .msg_size = (size), .flags = (fl),         \
-		.channel = (id),                                               \
+		.channel = (id), .st = (state),                                \
 	}
-#define VN_RX_INIT(id, addr, size, dep, fl) VN_TX_INIT(id, addr, size, dep, fl)
+#define VN_RX_INIT(id, addr, size, dep, fl, state)                             \
+	VN_TX_INIT(id, addr, size, dep, fl, state)
 
 /* Port hook: wake the peer sleeping on `channel` (a syscall). */
 void vn_notify(uint32_t channel);
@@ -120,31 +139,34 @@ static inline void vn_ring_init(struct vn_ring *r, uint32_t msg_size,
 /* ---- producer ---------------------------------------------------------- */
 
 /* Free slots, refreshing the cached tail only when it is not enough. */
-static inline uint32_t vn_tx_space(struct vn_tx *tx, uint32_t want)
+static inline uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
 {
-	uint32_t space = tx->mask + 1u - (tx->head - tx->cached_tail);
+	struct vn_tx_state *st = tx->st;
+	uint32_t space = tx->mask + 1u - (st->head - st->cached_tail);
 
 	if (space < want) {
-		tx->cached_tail = atomic_load_explicit(&tx->ring->tail,
+		st->cached_tail = atomic_load_explicit(&tx->ring->tail,
 						       memory_order_acquire);
-		space = tx->mask + 1u - (tx->head - tx->cached_tail);
+		space = tx->mask + 1u - (st->head - st->cached_tail);
+		if (space == 0)
+			st->starved = 1;
 	}
 	return space;
 }
 
 /* Zero-copy: the next free slot, or NULL when the ring is full. Slots
  * reserved so far become visible to the consumer at the next commit. */
-static inline void *vn_tx_reserve(struct vn_tx *tx)
+static inline void *vn_tx_reserve(const struct vn_tx *tx)
 {
 	if (vn_tx_space(tx, 1) == 0)
 		return NULL;
-	return tx->slots + (size_t)(tx->head++ & tx->mask) * tx->msg_size;
+	return tx->slots + (size_t)(tx->st->head++ & tx->mask) * tx->msg_size;
 }
 
-/* Publish every reserved slot; wake the consumer if it sleeps. */
-static inline void vn_tx_commit(struct vn_tx *tx)
+/* Make slots up to `head` visible to the consumer; wake it if it sleeps. */
+static inline void vn_tx_publish(const struct vn_tx *tx, uint32_t head)
 {
-	atomic_store_explicit(&tx->ring->head, tx->head, memory_order_release);
+	atomic_store_explicit(&tx->ring->head, head, memory_order_release);
 	if (tx->flags & VN_EP_NOTIFY) {
 		/* Pairs with the fence in vn_rx_arm(): either the consumer sees
 		 * the new head, or we see its sleeping flag. */
@@ -155,7 +177,13 @@ static inline void vn_tx_commit(struct vn_tx *tx)
 	}
 }
 
-static inline bool vn_tx_send(struct vn_tx *tx, const void *msg, size_t size)
+/* Publish every reserved slot. */
+static inline void vn_tx_commit(const struct vn_tx *tx)
+{
+	vn_tx_publish(tx, tx->st->head);
+}
+
+static inline bool vn_tx_send(const struct vn_tx *tx, const void *msg, size_t size)
 {
 	void *slot = vn_tx_reserve(tx);
 
@@ -168,7 +196,7 @@ static inline bool vn_tx_send(struct vn_tx *tx, const void *msg, size_t size)
 
 /* Copy up to n messages from the array `msgs`; returns how many were sent.
  * One publish (and at most one notification) for the whole burst. */
-static inline uint32_t vn_tx_send_burst(struct vn_tx *tx, const void *msgs,
+static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
 					uint32_t n, size_t size)
 {
 	uint32_t space = vn_tx_space(tx, n);
@@ -178,46 +206,48 @@ static inline uint32_t vn_tx_send_burst(struct vn_tx *tx, const void *msgs,
 		n = space;
 	if (n == 0)
 		return 0;
-	idx = tx->head & tx->mask;
+	idx = tx->st->head & tx->mask;
 	first = tx->mask + 1u - idx;
 	if (first > n)
 		first = n;
 	memcpy(tx->slots + (size_t)idx * size, msgs, (size_t)first * size);
-	memcpy(tx->slots, (const uint8_t *)msgs + (size_t)first * size,
-	       (size_t)(n - first) * size);
-	tx->head += n;
-	vn_tx_commit(tx);
+	if (first < n)
+		memcpy(tx->slots, (const uint8_t *)msgs + (size_t)first * size,
+		       (size_t)(n - first) * size);
+	tx->st->head += n;
+	vn_tx_publish(tx, tx->st->head);
 	return n;
 }
 
 /* ---- consumer ---------------------------------------------------------- */
 
 /* Messages available, refreshing the cached head only when it is not enough. */
-static inline uint32_t vn_rx_avail(struct vn_rx *rx, uint32_t want)
+static inline uint32_t vn_rx_avail(const struct vn_rx *rx, uint32_t want)
 {
-	uint32_t avail = rx->cached_head - rx->tail;
+	struct vn_rx_state *st = rx->st;
+	uint32_t avail = st->cached_head - st->tail;
 
 	if (avail < want) {
-		rx->cached_head = atomic_load_explicit(&rx->ring->head,
+		st->cached_head = atomic_load_explicit(&rx->ring->head,
 						       memory_order_acquire);
-		avail = rx->cached_head - rx->tail;
+		avail = st->cached_head - st->tail;
 	}
 	return avail;
 }
 
 /* Zero-copy: the oldest message not yet peeked, or NULL when there is none.
  * The slot stays valid until vn_rx_release(). */
-static inline const void *vn_rx_peek(struct vn_rx *rx)
+static inline const void *vn_rx_peek(const struct vn_rx *rx)
 {
 	if (vn_rx_avail(rx, 1) == 0)
 		return NULL;
-	return rx->slots + (size_t)(rx->tail++ & rx->mask) * rx->msg_size;
+	return rx->slots + (size_t)(rx->st->tail++ & rx->mask) * rx->msg_size;
 }
 
-/* Hand every peeked slot back to the producer; wake it if it sleeps. */
-static inline void vn_rx_release(struct vn_rx *rx)
+/* Hand slots up to `tail` back to the producer; wake it if it sleeps. */
+static inline void vn_rx_publish(const struct vn_rx *rx, uint32_t tail)
 {
-	atomic_store_explicit(&rx->ring->tail, rx->tail, memory_order_release);
+	atomic_store_explicit(&rx->ring->tail, tail, memory_order_release);
 	if (rx->flags & VN_EP_NOTIFY) {
 		atomic_thread_fence(memory_order_seq_cst);
 		if (atomic_load_explicit(&rx->ring->tx_sleeping,
@@ -226,7 +256,13 @@ static inline void vn_rx_release(struct vn_rx *rx)
 	}
 }
 
-static inline bool vn_rx_recv(struct vn_rx *rx, void *msg, size_t size)
+/* Hand every peeked slot back. */
+static inline void vn_rx_release(const struct vn_rx *rx)
+{
+	vn_rx_publish(rx, rx->st->tail);
+}
+
+static inline bool vn_rx_recv(const struct vn_rx *rx, void *msg, size_t size)
 {
 	const void *slot = vn_rx_peek(rx);
 
@@ -237,7 +273,7 @@ static inline bool vn_rx_recv(struct vn_rx *rx, void *msg, size_t size)
 	return true;
 }
 
-static inline uint32_t vn_rx_recv_burst(struct vn_rx *rx, void *msgs,
+static inline uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 					uint32_t n, size_t size)
 {
 	uint32_t avail = vn_rx_avail(rx, n);
@@ -247,15 +283,16 @@ static inline uint32_t vn_rx_recv_burst(struct vn_rx *rx, void *msgs,
 		n = avail;
 	if (n == 0)
 		return 0;
-	idx = rx->tail & rx->mask;
+	idx = rx->st->tail & rx->mask;
 	first = rx->mask + 1u - idx;
 	if (first > n)
 		first = n;
 	memcpy(msgs, rx->slots + (size_t)idx * size, (size_t)first * size);
-	memcpy((uint8_t *)msgs + (size_t)first * size, rx->slots,
-	       (size_t)(n - first) * size);
-	rx->tail += n;
-	vn_rx_release(rx);
+	if (first < n)
+		memcpy((uint8_t *)msgs + (size_t)first * size, rx->slots,
+		       (size_t)(n - first) * size);
+	rx->st->tail += n;
+	vn_rx_publish(rx, rx->st->tail);
 	return n;
 }
 
@@ -268,27 +305,27 @@ static inline uint32_t vn_rx_recv_burst(struct vn_rx *rx, void *msgs,
  * concurrently is either seen here or its producer sees the flag and
  * notifies.
  */
-static inline bool vn_rx_arm(struct vn_rx *rx)
+static inline bool vn_rx_arm(const struct vn_rx *rx)
 {
 	atomic_store_explicit(&rx->ring->rx_sleeping, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	return vn_rx_avail(rx, 1) != 0;
 }
 
-static inline void vn_rx_disarm(struct vn_rx *rx)
+static inline void vn_rx_disarm(const struct vn_rx *rx)
 {
 	atomic_store_explicit(&rx->ring->rx_sleeping, 0, memory_order_relaxed);
 }
 
 /* For a producer waiting for space: true when there is space already. */
-static inline bool vn_tx_arm(struct vn_tx *tx)
+static inline bool vn_tx_arm(const struct vn_tx *tx)
 {
 	atomic_store_explicit(&tx->ring->tx_sleeping, 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_seq_cst);
 	return vn_tx_space(tx, 1) != 0;
 }
 
-static inline void vn_tx_disarm(struct vn_tx *tx)
+static inline void vn_tx_disarm(const struct vn_tx *tx)
 {
 	atomic_store_explicit(&tx->ring->tx_sleeping, 0, memory_order_relaxed);
 }

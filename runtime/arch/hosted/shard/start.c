@@ -80,19 +80,19 @@ static void map_ring(struct vn_ring *r, uint32_t msg_size, uint32_t mask, uint32
 static void attach_channels(void)
 {
 	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
-		struct vn_tx *tx = vn_self.tx[i];
+		const struct vn_tx *tx = vn_self.tx[i];
 
 		map_ring(tx->ring, tx->msg_size, tx->mask, vn_self.tx_bit[i]);
-		tx->head = atomic_load(&tx->ring->head);
-		tx->cached_tail = atomic_load(&tx->ring->tail);
+		tx->st->head = atomic_load(&tx->ring->head);
+		tx->st->cached_tail = atomic_load(&tx->ring->tail);
 		atomic_store(&tx->ring->tx_sleeping, 0);
 	}
 	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
-		struct vn_rx *rx = vn_self.rx[i];
+		const struct vn_rx *rx = vn_self.rx[i];
 
 		map_ring(rx->ring, rx->msg_size, rx->mask, vn_self.rx_bit[i]);
-		rx->tail = atomic_load(&rx->ring->tail);
-		rx->cached_head = atomic_load(&rx->ring->head);
+		rx->st->tail = atomic_load(&rx->ring->tail);
+		rx->st->cached_head = atomic_load(&rx->ring->head);
 		atomic_store(&rx->ring->rx_sleeping, 0);
 	}
 }

@@ -6,17 +6,17 @@
 #include "vanity_shard.h"
 
 /* ping_to_pong: to pong, notification bit 0 */
-struct vn_tx vn_tx_ping_to_pong = VN_TX_INIT(0, 0x800000000, 64, 256, 0);
+struct vn_tx_state vn_tx_state_ping_to_pong;
 
 /* pong_to_ping: from pong, notification bit 1 */
-struct vn_rx vn_rx_pong_to_ping = VN_RX_INIT(1, 0x800006000, 64, 256, 0);
+struct vn_rx_state vn_rx_state_pong_to_ping;
 
-static struct vn_tx *const tx[] = {
+static const struct vn_tx *const tx[] = {
 	&vn_tx_ping_to_pong,
 };
 static const uint32_t tx_bit[] = { 0 };
 
-static struct vn_rx *const rx[] = {
+static const struct vn_rx *const rx[] = {
 	&vn_rx_pong_to_ping,
 };
 static const uint32_t rx_bit[] = { 1 };

@@ -6,21 +6,21 @@
 #include "vanity_shard.h"
 
 /* raw: from source, notification bit 0 */
-struct vn_rx vn_rx_raw = VN_RX_INIT(0, 0x800000000, 64, 1024, VN_EP_NOTIFY);
+struct vn_rx_state vn_rx_state_raw;
 
 /* clean: to sink, notification bit 1 */
-struct vn_tx vn_tx_clean = VN_TX_INIT(1, 0x800012000, 64, 1024, VN_EP_NOTIFY);
+struct vn_tx_state vn_tx_state_clean;
 
 /* stats: to source, notification bit 2 */
-struct vn_tx vn_tx_stats = VN_TX_INIT(2, 0x800024000, 16, 4, VN_EP_NOTIFY);
+struct vn_tx_state vn_tx_state_stats;
 
-static struct vn_tx *const tx[] = {
+static const struct vn_tx *const tx[] = {
 	&vn_tx_clean,
 	&vn_tx_stats,
 };
 static const uint32_t tx_bit[] = { 1, 2 };
 
-static struct vn_rx *const rx[] = {
+static const struct vn_rx *const rx[] = {
 	&vn_rx_raw,
 };
 static const uint32_t rx_bit[] = { 0 };

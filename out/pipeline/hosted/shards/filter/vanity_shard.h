@@ -3,6 +3,10 @@
 /*
  * The view of shard 'filter': its own channel endpoints and devices,
  * and nothing else, so it cannot name another shard's channel.
+ *
+ * Each endpoint is a static const description, so the compiler folds its
+ * ring address, size and flags into the code; only its indices (the _state
+ * object, defined in config.c) are variables.
  */
 #ifndef VANITY_SHARD_FILTER_H
 #define VANITY_SHARD_FILTER_H
@@ -13,19 +17,25 @@
 #define VN_SHARD_ID   1
 
 /* raw: from source, 64-byte messages, depth 1024 */
-extern struct vn_rx vn_rx_raw;
+extern struct vn_rx_state vn_rx_state_raw;
+static const struct vn_rx vn_rx_raw =
+        VN_RX_INIT(0, 0x800000000, 64, 1024, VN_EP_NOTIFY, &vn_rx_state_raw);
 #define VN_MSG_SIZE_RAW 64u
 #define VN_DEPTH_RAW    1024u
 #define VN_NOTIFY_RAW   (UINT64_C(1) << 0)
 
 /* clean: to sink, 64-byte messages, depth 1024 */
-extern struct vn_tx vn_tx_clean;
+extern struct vn_tx_state vn_tx_state_clean;
+static const struct vn_tx vn_tx_clean =
+        VN_TX_INIT(1, 0x800012000, 64, 1024, VN_EP_NOTIFY, &vn_tx_state_clean);
 #define VN_MSG_SIZE_CLEAN 64u
 #define VN_DEPTH_CLEAN    1024u
 #define VN_NOTIFY_CLEAN   (UINT64_C(1) << 1)
 
 /* stats: to source, 16-byte messages, depth 4 */
-extern struct vn_tx vn_tx_stats;
+extern struct vn_tx_state vn_tx_state_stats;
+static const struct vn_tx vn_tx_stats =
+        VN_TX_INIT(2, 0x800024000, 16, 4, VN_EP_NOTIFY, &vn_tx_state_stats);
 #define VN_MSG_SIZE_STATS 16u
 #define VN_DEPTH_STATS    4u
 #define VN_NOTIFY_STATS   (UINT64_C(1) << 2)

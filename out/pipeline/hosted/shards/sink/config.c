@@ -6,9 +6,9 @@
 #include "vanity_shard.h"
 
 /* clean: from filter, notification bit 0 */
-struct vn_rx vn_rx_clean = VN_RX_INIT(1, 0x800012000, 64, 1024, 0);
+struct vn_rx_state vn_rx_state_clean;
 
-static struct vn_rx *const rx[] = {
+static const struct vn_rx *const rx[] = {
 	&vn_rx_clean,
 };
 static const uint32_t rx_bit[] = { 0 };

@@ -6,17 +6,17 @@
 #include "vanity_shard.h"
 
 /* raw: to filter, notification bit 0 */
-struct vn_tx vn_tx_raw = VN_TX_INIT(0, 0x800000000, 64, 1024, 0);
+struct vn_tx_state vn_tx_state_raw;
 
 /* stats: from filter, notification bit 1 */
-struct vn_rx vn_rx_stats = VN_RX_INIT(2, 0x800024000, 16, 4, 0);
+struct vn_rx_state vn_rx_state_stats;
 
-static struct vn_tx *const tx[] = {
+static const struct vn_tx *const tx[] = {
 	&vn_tx_raw,
 };
 static const uint32_t tx_bit[] = { 0 };
 
-static struct vn_rx *const rx[] = {
+static const struct vn_rx *const rx[] = {
 	&vn_rx_stats,
 };
 static const uint32_t rx_bit[] = { 1 };

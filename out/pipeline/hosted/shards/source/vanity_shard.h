@@ -3,6 +3,10 @@
 /*
  * The view of shard 'source': its own channel endpoints and devices,
  * and nothing else, so it cannot name another shard's channel.
+ *
+ * Each endpoint is a static const description, so the compiler folds its
+ * ring address, size and flags into the code; only its indices (the _state
+ * object, defined in config.c) are variables.
  */
 #ifndef VANITY_SHARD_SOURCE_H
 #define VANITY_SHARD_SOURCE_H
@@ -13,13 +17,17 @@
 #define VN_SHARD_ID   0
 
 /* raw: to filter, 64-byte messages, depth 1024 */
-extern struct vn_tx vn_tx_raw;
+extern struct vn_tx_state vn_tx_state_raw;
+static const struct vn_tx vn_tx_raw =
+        VN_TX_INIT(0, 0x800000000, 64, 1024, 0, &vn_tx_state_raw);
 #define VN_MSG_SIZE_RAW 64u
 #define VN_DEPTH_RAW    1024u
 #define VN_NOTIFY_RAW   (UINT64_C(1) << 0)
 
 /* stats: from filter, 16-byte messages, depth 4 */
-extern struct vn_rx vn_rx_stats;
+extern struct vn_rx_state vn_rx_state_stats;
+static const struct vn_rx vn_rx_stats =
+        VN_RX_INIT(2, 0x800024000, 16, 4, 0, &vn_rx_state_stats);
 #define VN_MSG_SIZE_STATS 16u
 #define VN_DEPTH_STATS    4u
 #define VN_NOTIFY_STATS   (UINT64_C(1) << 1)
