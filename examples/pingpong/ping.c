@@ -11,7 +11,7 @@ _Static_assert(sizeof(struct pp_msg) == VN_MSG_SIZE_PING_TO_PONG, "slot size");
 
 #define ROUNDS 10000u
 
-static uint64_t rtt[ROUNDS];
+static uint64_t *rtt; /* ROUNDS samples, in the shard's heap */
 
 static void fill(struct pp_msg *m, uint64_t seq)
 {
@@ -62,7 +62,13 @@ static void round_trip(uint64_t seq)
 void vn_main(void)
 {
 	struct pp_msg stop = {.seq = PP_STOP};
+	size_t heap_size;
 
+	rtt = vn_heap(&heap_size);
+	if (heap_size < ROUNDS * sizeof(*rtt)) {
+		vn_log("heap too small for %u samples", ROUNDS);
+		vn_halt(2);
+	}
 	for (uint64_t seq = 0; seq < ROUNDS; seq++)
 		round_trip(seq);
 	while (!vn_send(&vn_tx_ping_to_pong, &stop))

@@ -93,6 +93,11 @@ _Noreturn void vn_halt(int status);
 
 const char *vn_shard_name(void);
 
+/* The shard's private heap region (the spec's `memory:`), zeroed at start;
+ * its size in *size. The C library's malloc, where there is one, does not
+ * use it. */
+void *vn_heap(size_t *size);
+
 /* printf-style line on the system console, prefixed with the shard's name. */
 void vn_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

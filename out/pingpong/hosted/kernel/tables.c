@@ -21,7 +21,7 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 50000ull,
 		.base = 0x10000000,
 		.stack = 0x4000,
-		.memory = 0x10000,
+		.memory = 0x20000,
 		.ctl = 0x18000000,
 	},
 	/* pong: core 1, poll, on fault stop, watchdog none */
