@@ -5,13 +5,15 @@ PYTHON ?= /usr/bin/python3
 VANITY := $(PYTHON) ./vanity
 EXAMPLES := $(sort $(wildcard examples/*/*.yaml))
 FLAGSHIP := examples/pipeline/pipeline.yaml
+SPEC ?= $(FLAGSHIP)
+BOARD ?= hosted
 
 DEPS := make gcc libc6-dev python3 python3-jinja2 python3-yaml python3-libfdt \
 	python3-jsonschema python3-pytest clang-format libcmocka-dev
 BENCH_DEPS := g++ pkg-config valgrind libdpdk-dev libck-dev libboost-dev
 
 .PHONY: all deps bench-deps run test test-runtime test-python gen \
-	check-generated bench clean
+	check-generated check build diff bench clean
 
 all: test
 
@@ -21,9 +23,13 @@ deps:
 bench-deps: deps
 	@sh tools/install-deps $(BENCH_DEPS)
 
-# The flagship: a three-stage pipeline on the hosted simulator.
+# The flagship (a three-stage pipeline) on the hosted simulator, or any
+# spec: `make run SPEC=examples/pingpong/pingpong.yaml`.
 run: deps
-	$(VANITY) run $(FLAGSHIP)
+	$(VANITY) run $(SPEC) --board $(BOARD)
+
+check build diff: deps
+	$(VANITY) $@ $(SPEC) --board $(BOARD)
 
 # Every test: the runtime's cmocka suites, then pytest (generator, golden
 # output, system tests on hosted). Each prints its own summary.

@@ -104,6 +104,8 @@ uint64_t vn_shard_resume(struct vn_kernel *k, struct vn_shard *s);
 
 /* notify.c: channel notifications */
 int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t channel);
+int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
+			 uint32_t channel, uint32_t here);
 
 /* fault.c: fault policy and watchdog */
 enum vn_fault_outcome {

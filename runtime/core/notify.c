@@ -7,16 +7,23 @@
  * never lost, only merged with others on the same endpoint.
  *
  * Wake path: the peer becomes ready on its own core's queue; only if that
- * core is not the caller's is it kicked (exactly one cross-core wake). The
- * caller's own core is already in the kernel and will look at its queue.
+ * core is not the one delivering is it kicked (at most one cross-core wake).
+ * The delivering core is already in the kernel and will look at its queue.
+ *
+ * A port may deliver on the caller's core (NOTIFY as a system call) or on
+ * another core: the hosted port lets a shard post notification requests
+ * asynchronously and the core of the receiver collects them
+ * (vn_notify_deliver_on with here = that core). Either way the core checks
+ * that the caller is an endpoint of the channel.
  */
 #include "kernel.h"
 #include "port.h"
 #include "vn_sched.h"
 
 /* Returns 0, or -1 if the caller is not an endpoint of `channel` (which the
- * caller has checked is in range). */
-int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t channel)
+ * caller has checked is in range). `here` is the core doing the delivery. */
+int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
+			 uint32_t channel, uint32_t here)
 {
 	const struct vn_kchannel *ch = &k->sys->channels[channel];
 	uint32_t id = caller->cfg->id;
@@ -33,7 +40,13 @@ int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t cha
 		return -1;
 	}
 	peer->pending |= UINT64_C(1) << bit;
-	if (vn_sched_wake(k, peer) && peer->cfg->core != caller->cfg->core)
+	if (vn_sched_wake(k, peer) && peer->cfg->core != here)
 		port_kick_core(peer->cfg->core);
 	return 0;
+}
+
+/* NOTIFY as a system call: delivered on the caller's own core. */
+int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t channel)
+{
+	return vn_notify_deliver_on(k, caller, channel, caller->cfg->core);
 }

@@ -1,5 +1,6 @@
 /*
  * api.c - the shard API calls that are one system call each, and vn_log.
+ * (vn_notify, which ring.h calls, is the port's: see its shard library.)
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,12 +12,6 @@
 void vn_yield(void)
 {
 	vn_syscall(VN_SYS_YIELD, 0, 0);
-}
-
-/* Called by vn_tx_commit/vn_rx_release only when the peer sleeps. */
-void vn_notify(uint32_t channel)
-{
-	vn_syscall(VN_SYS_NOTIFY, channel, 0);
 }
 
 _Noreturn void vn_exit(int status)

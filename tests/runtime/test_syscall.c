@@ -114,6 +114,29 @@ static void test_notify_same_core_no_kick(void **state)
 	assert_int_equal(s->state, VN_RUNNING); /* notify keeps the core */
 }
 
+/* Delivered by another core than the caller's (hosted: the receiver's core
+ * collects posted requests): kick the peer's core unless it is the one
+ * delivering; the endpoint check is the same. */
+static void test_notify_deliver_on(void **state)
+{
+	(void)state;
+	fx_boot();
+	put_to_sleep(3);
+	stub.kicks = 0;
+	assert_int_equal(vn_notify_deliver_on(&fx_k, S(0), 0, 1), 0); /* 0 -> 3, on core 1 */
+	assert_int_equal(S(3)->state, VN_READY);
+	assert_int_equal(S(3)->pending, 1u << 0);
+	assert_int_equal(stub.kicks, 0);
+	put_to_sleep(2);
+	assert_int_equal(vn_notify_deliver_on(&fx_k, S(1), 2, 1), 0); /* 1 -> 2 (core 0), on core 1 */
+	assert_int_equal(S(2)->state, VN_READY);
+	assert_int_equal(stub.kicks, 1);
+	assert_int_equal(stub.last_kick, 0);
+	assert_int_equal(vn_notify_deliver_on(&fx_k, S(1), 0, 1), -1); /* not an endpoint */
+	assert_int_equal(S(0)->pending | S(3)->pending, 1u << 0);
+	assert_int_equal(stub.kicks, 1);
+}
+
 static void test_wait(void **state)
 {
 	struct vn_shard *s = boot_running(3);
@@ -278,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_bad_op),
 		cmocka_unit_test(test_notify_validation),
 		cmocka_unit_test(test_notify_wakes_other_core_once),
+		cmocka_unit_test(test_notify_deliver_on),
 		cmocka_unit_test(test_notify_same_core_no_kick),
 		cmocka_unit_test(test_wait),
 		cmocka_unit_test(test_yield),

@@ -8,6 +8,8 @@
  *   VN_FD_DOORBELL          eventfd of its core's kernel thread
  *   VN_FD_CHAN0 + bit       memfd of the channel whose endpoint in this shard
  *                           has notification bit `bit`
+ *   VN_FD_BELL0 + bit       eventfd of the core of that channel's other
+ *                           endpoint (the doorbell a notification rings)
  *
  * The control page is the only memory the kernel and a shard share besides
  * the shard's channels. The kernel treats all of it as untrusted input: it
@@ -17,6 +19,15 @@
  * and futex-wakes it to hand the core over; the shard posts a call by
  * writing op/a0/a1, storing VN_TURN_KERNEL and ringing its doorbell, then
  * futex-waits until the turn is its again (or VN_TURN_EXIT: end the process).
+ *
+ * Notifications do not take the turn. The shard ORs bit `bit` (its endpoint
+ * of the channel) into notify_req and rings VN_FD_BELL0 + bit, the doorbell
+ * of the peer's core, and carries on. Every core thread, each time it runs,
+ * takes (atomic exchange) the requests of every shard with a channel into
+ * that core, maps each bit to a channel through the kernel's own tables and
+ * lets the kernel core validate and deliver it. The request is posted before
+ * the doorbell is rung and the doorbell is drained before the requests are
+ * taken, so a request is never left behind unseen.
  */
 #ifndef VN_HOSTED_H
 #define VN_HOSTED_H
@@ -35,6 +46,7 @@
 #define VN_FD_CTL 3
 #define VN_FD_DOORBELL 4
 #define VN_FD_CHAN0 5
+#define VN_FD_BELL0 (VN_FD_CHAN0 + 64)
 
 #define VN_CTL_MAGIC 0x6c74436eu /* "nCtl" */
 
@@ -62,7 +74,10 @@ struct vn_ctl {
 	uint64_t a0, a1;
 	uint64_t ret;                 /* response, written by the kernel */
 	uint64_t pending;             /* kernel: notification bits not yet taken */
-	struct vn_crash crash;
+	/* Notification requests, one bit per endpoint of the shard (the shard
+	 * ORs, the kernel exchanges with 0); on its own cache line. */
+	_Alignas(64) _Atomic uint64_t notify_req;
+	_Alignas(64) struct vn_crash crash;
 	/* Kernel-maintained copies of the kernel's counters, for host tools. */
 	uint64_t syscalls, yields, waits, notifies, restarts;
 	char log[VN_LOG_MAX];

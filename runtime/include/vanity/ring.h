@@ -120,7 +120,8 @@ struct vn_rx {
 #define VN_RX_INIT(id, addr, size, dep, fl, state)                             \
 	VN_TX_INIT(id, addr, size, dep, fl, state)
 
-/* Port hook: wake the peer sleeping on `channel` (a syscall). */
+/* Port hook: wake the peer sleeping on `channel` (enters the kernel: a trap on
+ * bare metal; on hosted, a request posted to the kernel without waiting). */
 void vn_notify(uint32_t channel);
 
 /* Create an empty ring in freshly zeroed shared memory (kernel side). */

@@ -7,8 +7,13 @@
  * another thread kicked us because a shard of ours became ready) and on the
  * pidfds of its shards (one died), with a timeout for the earliest WAIT
  * deadline or watchdog expiry. Each round, under the kernel lock, it:
- * serves the running shard's call, picks a shard if the core is free, and
- * checks the watchdog.
+ * collects the notification requests posted for this core (hosted.h), serves
+ * the running shard's call, picks a shard if the core is free, and checks
+ * the watchdog.
+ *
+ * A notification from another core therefore costs the receiver one
+ * cross-CPU wake-up (the sender rings this core's doorbell directly) and
+ * one same-CPU hand-over; the sender never waits for any core thread.
  *
  * Handing over: write the result, set the turn word to VN_TURN_SHARD, and
  * futex-wake it. The shard is the only reader; the kernel never blocks on it.
@@ -45,6 +50,42 @@ void hk_eventfd_ring(int fd)
 void port_kick_core(uint32_t core)
 {
 	hk_eventfd_ring(hk_cores[core].doorbell);
+}
+
+/* Take the notification requests h's shard posted and deliver them from
+ * core `here`. Each bit is mapped to a channel by the kernel's own table;
+ * the core checks the shard is an endpoint of it. The page is untrusted: a
+ * bit with no channel is dropped. */
+void hk_collect(struct hk_shard *h, uint32_t here)
+{
+	struct vn_ctl *ctl = h->ctl;
+	uint64_t bits;
+
+	if (!atomic_load_explicit(&ctl->notify_req, memory_order_relaxed))
+		return;
+	bits = atomic_exchange_explicit(&ctl->notify_req, 0, memory_order_acquire);
+	while (bits) {
+		int bit = __builtin_ctzll(bits), ch = h->chan_of_bit[bit];
+
+		bits &= bits - 1;
+		if (ch >= 0 && (uint32_t)ch < hk_kernel.sys->n_channels &&
+		    vn_notify_deliver_on(&hk_kernel, h->s, (uint32_t)ch, here) == 0)
+			h->s->count.notifies++;
+	}
+}
+
+/* Every request posted for shards of `core`. The doorbell was drained
+ * before this, so a request posted after the look rings it again. */
+static void collect(uint32_t core)
+{
+	uint64_t m = hk_cores[core].senders;
+
+	while (m) {
+		int i = __builtin_ctzll(m);
+
+		m &= m - 1;
+		hk_collect(&hk_shards[i], core);
+	}
 }
 
 /* Give s its core back with `value` as the result of its last call. */
@@ -122,6 +163,7 @@ static int step(uint32_t core)
 
 	if (hk_kernel.halted)
 		return -1;
+	collect(core);
 	serve(core);
 	/* After serve: a WAIT just served has a deadline to count. */
 	next = vn_sched_expire(&hk_kernel, core, now);
@@ -194,6 +236,24 @@ static int host_cpu(uint32_t core)
 	return 0;
 }
 
+/* Who may post notifications for which core, and what each bit means. */
+static void notify_tables(void)
+{
+	const struct vn_ksystem *sys = hk_kernel.sys;
+
+	for (uint32_t i = 0; i < sys->n_shards; i++)
+		for (int b = 0; b < 64; b++)
+			hk_shards[i].chan_of_bit[b] = -1;
+	for (uint32_t i = 0; i < sys->n_channels; i++) {
+		const struct vn_kchannel *c = &sys->channels[i];
+
+		hk_shards[c->from].chan_of_bit[c->from_bit] = (int16_t)i;
+		hk_shards[c->to].chan_of_bit[c->to_bit] = (int16_t)i;
+		hk_cores[sys->shards[c->to].core].senders |= UINT64_C(1) << c->from;
+		hk_cores[sys->shards[c->from].core].senders |= UINT64_C(1) << c->to;
+	}
+}
+
 /* Doorbells and CPUs first (the spawner needs them), threads later. */
 int hk_cores_prepare(void)
 {
@@ -204,6 +264,7 @@ int hk_cores_prepare(void)
 		if (hk_cores[i].doorbell < 0)
 			return -1;
 	}
+	notify_tables();
 	return 0;
 }
 

@@ -114,7 +114,12 @@ void hk_reap(struct hk_shard *h)
 	close(h->pidfd);
 	h->pid = 0;
 	h->pidfd = -1;
-	if (!vn_shard_live(s) || hk_kernel.halted)
+	if (hk_kernel.halted)
+		return;
+	/* It may have died between posting a notification and ringing the
+	 * doorbell, and a restart clears its control page: deliver them now. */
+	hk_collect(h, s->cfg->core);
+	if (!vn_shard_live(s))
 		return;
 	if (WIFEXITED(st) && !h->ctl->crash.valid && !s->watchdog_fired) {
 		if (WEXITSTATUS(st) != 0)

@@ -24,12 +24,14 @@ struct hk_shard {
 	int ctl_fd;
 	pid_t pid;          /* 0: no process */
 	int pidfd;          /* -1: no process */
+	int16_t chan_of_bit[64]; /* endpoint bit -> channel id, or -1 */
 };
 
 struct hk_core {
 	uint32_t id;
 	int cpu;            /* host CPU the thread and its shards are pinned to */
-	int doorbell;       /* eventfd: a shard posted a call, or a kick */
+	int doorbell;       /* eventfd: a shard posted a call or a notification, or a kick */
+	uint64_t senders;   /* shards with a channel into a shard of this core */
 	pthread_t thread;
 };
 
@@ -65,6 +67,7 @@ void hk_kill(struct hk_shard *h);
 int hk_cores_prepare(void);
 int hk_cores_start(void);
 void hk_eventfd_ring(int fd);
+void hk_collect(struct hk_shard *h, uint32_t here);
 
 /* fault.c */
 void hk_reap(struct hk_shard *h);

@@ -4,8 +4,9 @@
  * Every region a shard shares is a sealed memfd (it cannot be grown or
  * shrunk, so no shard can make its peer or the kernel fault on a truncated
  * mapping). Every descriptor the kernel opens is close-on-exec; a shard gets
- * exactly its control page, its core's doorbell and its own channels, at
- * the numbers hosted.h fixes, and nothing else.
+ * exactly its control page, its core's doorbell, its own channels and, per
+ * channel, the doorbell of its peer's core, at the numbers hosted.h fixes,
+ * and nothing else.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,7 +23,7 @@
 #include "hk.h"
 
 #define SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
-#define MAX_FDS (VN_FD_CHAN0 + 64)
+#define MAX_FDS (VN_FD_BELL0 + 64)
 
 extern char **environ;
 
@@ -103,10 +104,16 @@ static int fd_plan(struct hk_shard *h, int *src, int *dst)
 	for (uint32_t i = 0; i < sys->n_channels && n < MAX_FDS; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
 
-		if (c->from == id)
+		if (c->from == id && n + 1 < MAX_FDS) {
 			src[n] = hk_chans[i].fd, dst[n++] = VN_FD_CHAN0 + (int)c->from_bit;
-		if (c->to == id && n < MAX_FDS)
+			src[n] = hk_cores[sys->shards[c->to].core].doorbell;
+			dst[n++] = VN_FD_BELL0 + (int)c->from_bit;
+		}
+		if (c->to == id && n + 1 < MAX_FDS) {
 			src[n] = hk_chans[i].fd, dst[n++] = VN_FD_CHAN0 + (int)c->to_bit;
+			src[n] = hk_cores[sys->shards[c->from].core].doorbell;
+			dst[n++] = VN_FD_BELL0 + (int)c->to_bit;
+		}
 	}
 	return n;
 }

@@ -5,6 +5,9 @@
  * shard sleeps on its turn word until the kernel hands the core back. The
  * kernel thread of our core runs on our host CPU, so the round trip is two
  * same-CPU wake-ups, never a cross-CPU one.
+ *
+ * A notification is not a call: it is posted in the control page and the
+ * doorbell of the peer's core is rung directly; we keep our core (hosted.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -46,6 +49,37 @@ uint64_t vn_syscall(uint32_t op, uint64_t a0, uint64_t a1)
 		;
 	vn_hosted_wait_turn();
 	return ctl->ret;
+}
+
+static void ring_bell(int fd)
+{
+	static const uint64_t one = 1;
+
+	while (write(fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+}
+
+/* Called by vn_tx_commit/vn_rx_release only when the peer sleeps. The
+ * request is visible before the doorbell rings (the OR is a full barrier),
+ * and the peer's core drains its doorbell before it takes the requests. */
+void vn_notify(uint32_t channel)
+{
+	int bit = -1;
+
+	for (uint32_t i = 0; i < vn_self.n_tx && bit < 0; i++)
+		if (vn_self.tx[i]->channel == channel)
+			bit = (int)vn_self.tx_bit[i];
+	for (uint32_t i = 0; i < vn_self.n_rx && bit < 0; i++)
+		if (vn_self.rx[i]->channel == channel)
+			bit = (int)vn_self.rx_bit[i];
+	if (bit < 0) {
+		/* Not one of ours: the kernel refuses it. */
+		vn_syscall(VN_SYS_NOTIFY, channel, 0);
+		return;
+	}
+	atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,
+				 memory_order_seq_cst);
+	ring_bell(VN_FD_BELL0 + bit);
 }
 
 uint64_t vn_now(void)
