@@ -1,9 +1,9 @@
 #!/bin/sh
-# run.sh - build and run the runtime's tests:
-#   1. cmocka unit tests of the ring and the kernel core (host build);
-#   2. the hosted port end to end, on the hand-made systems in hosted/.
+# run.sh - build and run the runtime's cmocka unit tests of the ring and the
+# kernel core (host build). The hosted port is tested end to end, on systems
+# built from real specs, by tests/system (pytest).
 # Builds into build/tests/runtime/. Exits non-zero if anything fails.
-# usage: tests/runtime/run.sh [unit|hosted]   (default: both)
+# usage: tests/runtime/run.sh
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -11,7 +11,6 @@ out=$root/build/tests/runtime
 rt=$root/runtime
 CC=${CC:-gcc}
 CFLAGS="-std=gnu11 -Wall -Wextra -Werror -O2 -g"
-what=${1:-all}
 fail=0
 
 unit() {
@@ -27,11 +26,6 @@ unit() {
 	done
 }
 
-if [ "$what" != hosted ]; then
-	unit || fail=1
-fi
-if [ "$what" != unit ]; then
-	"$here/hosted/run.sh" || fail=1
-fi
+unit || fail=1
 [ $fail -eq 0 ] && echo "runtime tests: all passed" || echo "runtime tests: FAILED"
 exit $fail

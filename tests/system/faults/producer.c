@@ -1,4 +1,9 @@
-/* Queues COUNT numbered messages for the consumer, then lets the crasher go. */
+/*
+ * Queues COUNT numbered messages for the consumer, then lets the crasher go
+ * and yields the core to it (they share core 0). It runs again only once the
+ * crasher has given the core back, which a faulting or watchdogged crasher
+ * does by being stopped.
+ */
 #include <vanity_shard.h>
 
 #define COUNT 1000u
@@ -16,4 +21,6 @@ void vn_main(void)
 	while (!vn_send(&vn_tx_poke, &go))
 		vn_wait(VN_FOREVER);
 	vn_log("queued %u messages", COUNT);
+	vn_yield();
+	vn_log("ran again after the crasher");
 }

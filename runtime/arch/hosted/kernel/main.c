@@ -63,8 +63,9 @@ static int boot(void)
 	for (uint32_t i = 0; i < sys->n_shards; i++)
 		if (hk_spawn(&hk_shards[i]) != 0)
 			return hk_msg("cannot start shard '%s'", sys->shards[i].name), -1;
-	hk_info("system '%s' (%s): %u shards on %u cores", sys->name, sys->board,
-		sys->n_shards, sys->n_cores);
+	hk_info("system '%s' (%s): %u shard%s on %u core%s", sys->name, sys->board,
+		sys->n_shards, sys->n_shards == 1 ? "" : "s", sys->n_cores,
+		sys->n_cores == 1 ? "" : "s");
 	return hk_cores_start() == 0 ? 0 : -1;
 }
 

@@ -1,0 +1,216 @@
+"""Helpers for the hosted system tests (a unique module name: tests/ has no
+packages, and other test directories have helper modules of their own).
+
+Every system is generated, built and run through ./vanity into a temporary
+directory, never into the repository's out/ or build/. Every run is bounded:
+a system that does not finish within TIMEOUT seconds is killed (the whole
+process group: vanity, the kernel and its shards) and the test fails saying
+so, with whatever the system printed.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+PYTHON = "/usr/bin/python3"
+VANITY = REPO / "vanity"
+TIMEOUT = 60
+
+# "vanity: shard 'x' faulted: SIGSEGV (address not mapped) at 0x10000000, pc 0x30001493"
+FAULT_RE = re.compile(
+    r"^shard '(?P<shard>\w+)' faulted: (?P<sig>SIG\w+) \((?P<code>[^)]*)\)"
+    r"(?: at (?P<addr>0x[0-9a-f]+))?, pc (?P<pc>0x[0-9a-f]+)$")
+
+
+class Run:
+    """What one run of a command printed, and how it ended."""
+
+    def __init__(self, what, status, stdout, stderr, elapsed):
+        self.what, self.status, self.elapsed = what, status, elapsed
+        self.stdout, self.stderr = stdout, stderr
+
+    @property
+    def report(self):
+        """The whole run, for assertion messages."""
+        return (f"\n$ {self.what}\nexit status {self.status} after {self.elapsed:.2f} s\n"
+                f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}---")
+
+    def log(self, shard):
+        """The lines shard logged (vn_log), without the "[shard] " prefix."""
+        pre = f"[{shard}] "
+        return [ln[len(pre):] for ln in self.stdout.splitlines() if ln.startswith(pre)]
+
+    def kernel(self):
+        """The kernel's messages (stderr), without the "vanity: " prefix."""
+        return [ln[len("vanity: "):] for ln in self.stderr.splitlines()
+                if ln.startswith("vanity: ")]
+
+    def faults(self, shard):
+        """The fault reports of shard, as regex matches (FAULT_RE)."""
+        found = [FAULT_RE.match(m) for m in self.kernel()]
+        return [m for m in found if m and m["shard"] == shard]
+
+    def stats(self, shard):
+        """VANITY_STATS=1 counters of shard: {'syscalls': n, 'waits': n, ...}."""
+        for m in self.kernel():
+            if m.startswith(f"stats: shard '{shard}': "):
+                words = m.split(": ", 2)[2].split()
+                return {k: int(v) for k, v in zip(words[::2], words[1::2])}
+        return None
+
+
+def run(cmd, *, env=None, timeout=TIMEOUT, cwd=REPO):
+    """Runs cmd in its own session; returns a Run. A hang fails the test."""
+    full_env = dict(os.environ, **(env or {}))
+    what = " ".join(map(str, cmd))
+    t0 = time.monotonic()
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=full_env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    hung = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        hung = True
+        kill_session(proc.pid)
+        out, err = proc.communicate()
+    r = Run(what, None if hung else proc.returncode, out, err, time.monotonic() - t0)
+    if hung:
+        pytest.fail(f"HANG: did not finish within {timeout} s (killed){r.report}",
+                    pytrace=False)
+    left = outliving(proc.pid)
+    if left:
+        kill_session(proc.pid)
+        pytest.fail(f"processes outlived the system: {left}{r.report}", pytrace=False)
+    return r
+
+
+def kill_session(session):
+    """SIGKILL to every process of session, and wait until they are gone."""
+    for pid, p in processes().items():
+        if p[3] == session:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    outliving(session)
+
+
+def processes():
+    """{pid: (comm, state, ppid, session)} of every process now."""
+    found = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        state, ppid, _pgrp, session = stat[stat.rindex(")") + 2:].split()[:4]
+        found[int(d)] = (comm, state, int(ppid), int(session))
+    return found
+
+
+def outliving(session, grace=2.0):
+    """Live (not zombie) processes of session that are still there after
+    grace seconds: what a finished system must not leave behind."""
+    deadline = time.monotonic() + grace
+    while True:
+        left = {pid: p[0] for pid, p in processes().items()
+                if p[3] == session and p[1] not in "ZX"}
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+def vanity(*args, **kw):
+    return run([PYTHON, VANITY, *args], **kw)
+
+
+def copy_spec(spec, dest, edit=None):
+    """Copies spec's directory (its sources; not subdirectories) into dest and
+    returns the copy of spec. edit(doc), if given, changes the spec's YAML
+    document before it is written (comments are lost; nothing else is)."""
+    spec, dest = Path(spec), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in spec.parent.iterdir():
+        if f.is_file():
+            shutil.copy2(f, dest / f.name)
+    copy = dest / spec.name
+    if edit:
+        doc = yaml.safe_load(spec.read_text())
+        edit(doc)
+        copy.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return copy
+
+
+def shard_of(doc, name):
+    """The shard named name in a spec document (for edit functions)."""
+    return next(s for s in doc["shards"] if s["name"] == name)
+
+
+class System:
+    """A spec, with its generated sources and binaries under workdir."""
+
+    def __init__(self, spec, workdir):
+        self.spec = Path(spec)
+        self.out = Path(workdir) / "out"
+        self.build_dir = Path(workdir) / "build"
+
+    def _ok(self, r):
+        assert r.status == 0, f"vanity failed{r.report}"
+        return r
+
+    def gen(self):
+        """Generates the sources; returns the manifest."""
+        self._ok(vanity("gen", self.spec, "-o", self.out))
+        return self.manifest()
+
+    def build(self):
+        self._ok(vanity("build", self.spec, "-o", self.out, "--build-dir", self.build_dir))
+        return self.build_dir / "kernel"
+
+    def run(self, *args, env=None):
+        """vanity run: generate, build and run; returns the Run."""
+        extra = ["--", *args] if args else []
+        r = vanity("run", self.spec, "-o", self.out, "--build-dir", self.build_dir,
+                   *extra, env=env)
+        assert not re.search(r"^vanity: (error|internal error):", r.stderr, re.M), \
+            f"vanity could not build the system{r.report}"
+        return r
+
+    def manifest(self):
+        return Manifest(json.loads((self.out / "manifest.json").read_text()))
+
+
+class Manifest:
+    """manifest.json, with lookups by name."""
+
+    def __init__(self, doc):
+        self.doc = doc
+
+    def shard(self, name):
+        return next(s for s in self.doc["shards"] if s["name"] == name)
+
+    def region(self, shard, region):
+        """(address, size) of one of shard's regions: image, ctl, heap, stack."""
+        r = self.shard(shard)["regions"][region]
+        assert int(r["addr"], 16) == r["addr_int"], r
+        return r["addr_int"], r["size_int"]
+
+    def channel(self, name):
+        c = next(c for c in self.doc["channels"] if c["name"] == name)
+        assert int(c["addr"], 16) == c["addr_int"], c
+        return c

@@ -1,0 +1,498 @@
+"""System tests on the hosted board: real specs, generated, built and run
+through ./vanity into pytest's temporary directories.
+
+  examples     the two examples run and print what they promise
+  faults       a crash (wild write, abort, watchdog) stops one shard and no
+               other; on_fault=halt stops the system; on_fault=restart
+               restarts with queued messages kept, within a budget
+  probes       isolation: other shards' stack, control page and code, and
+               rings of other channels, are out of reach; the guard page
+  syscalls     the kernel refuses bad calls and the caller runs on
+  sched        taking turns on one core, sleeping and waking, poll shards
+               sharing a core, timeouts, exit statuses, signals
+  spec errors  reported as FILE:LINE:COL before anything is built
+
+Addresses come from the generated manifest: a test generates the system once
+to read its layout, then builds a copy of the spec whose cflags carry the
+addresses (cflags do not change the layout; the tests check that too).
+Each distinct system is built once per session (module-scoped fixtures).
+"""
+
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from systest_lib import (HERE, REPO, System, copy_spec, outliving, processes,
+                         shard_of, vanity)
+
+ENOSYS, EINVAL, EPERM = 1, 2, 3  # runtime/include/vanity/syscall.h
+
+
+def vn_err(code):
+    return 2**64 - code
+
+
+def vn_is_err(value):
+    return value >= vn_err(4095)
+
+
+def one_match(pattern, lines, r):
+    """The one line of lines that matches pattern fully."""
+    found = [m for m in (re.fullmatch(pattern, ln) for ln in lines) if m]
+    assert len(found) == 1, f"want one line matching {pattern!r}, got {len(found)}{r.report}"
+    return found[0]
+
+
+def same_layout(a, b):
+    """The memory layout of two manifests (shard regions, channels) is the same."""
+    return ([s["regions"] for s in a.doc["shards"]] == [s["regions"] for s in b.doc["shards"]]
+            and a.doc["channels"] == b.doc["channels"])
+
+
+# ---- examples -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pingpong(tmp_path_factory):
+    work = tmp_path_factory.mktemp("pingpong")
+    return System(REPO / "examples/pingpong/pingpong.yaml", work).run()
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    work = tmp_path_factory.mktemp("pipeline")
+    return System(REPO / "examples/pipeline/pipeline.yaml", work).run()
+
+
+def test_pingpong_example(pingpong):
+    r = pingpong
+    assert r.status == 0, r.report
+    assert "[ping] 10000 round trips, every payload verified" in r.stdout.splitlines(), r.report
+    assert "[pong] echoed 10000 messages" in r.stdout.splitlines(), r.report
+    m = one_match(r"rtt ns: min=(\d+) median=(\d+) p99=(\d+) max=(\d+)", r.log("ping"), r)
+    low, median, p99, high = map(int, m.groups())
+    assert 0 < low <= median <= p99 <= high, r.report
+    assert r.kernel()[-1] == "system 'pingpong' exited with status 0", r.report
+
+
+def test_pipeline_example(pipeline):
+    r = pipeline
+    assert r.status == 0, r.report
+    one_match(r"sent 1000000 packets in \d+ us", r.log("source"), r)
+    assert r.log("filter") == ["passed 937500, dropped 62500"], r.report
+    one_match(r"received 937500 packets, 0 bad, \d+ wake-ups", r.log("sink"), r)
+    m = one_match(r"throughput (\d+) kpkt/s over (\d+) us", r.log("sink"), r)
+    assert int(m[1]) > 0 and int(m[2]) > 0, r.report
+    assert "filter reports 937500 passed, 62500 dropped" in r.log("source"), r.report
+    assert r.kernel()[-1] == "system 'pipeline' exited with status 0", r.report
+
+
+# ---- faults: containment, policies ----------------------------------------------
+
+FAULTS = HERE / "faults" / "faults.yaml"
+
+
+@pytest.fixture(scope="module")
+def faults_layout(tmp_path_factory):
+    work = tmp_path_factory.mktemp("faults-layout")
+    return System(copy_spec(FAULTS, work / "src"), work).gen()
+
+
+@pytest.fixture(scope="module")
+def faults(tmp_path_factory, faults_layout):
+    """run(name, crasher={...}, consumer={...}): runs a copy of the faults
+    system with those keys set on the crasher and the consumer."""
+    def run(name, crasher, consumer=None):
+        work = tmp_path_factory.mktemp("faults-" + name)
+
+        def edit(doc):
+            shard_of(doc, "crasher").update(crasher)
+            shard_of(doc, "consumer").update(consumer or {})
+        system = System(copy_spec(FAULTS, work / "src", edit), work)
+        r = system.run()
+        assert same_layout(system.manifest(), faults_layout), "cflags changed the layout"
+        return r
+    return run
+
+
+def wild_addr(layout):
+    """Inside the consumer's heap (and not page-aligned, so the report's
+    address is seen to be the exact one)."""
+    heap, size = layout.region("consumer", "heap")
+    assert size >= 0x1000
+    return heap + 0x48
+
+
+def test_wild_write_into_another_shards_heap_is_contained(faults, faults_layout):
+    wild = wild_addr(faults_layout)
+    r = faults("segv", {"cflags": ["-DCRASH=1", f"-DWILD_ADDR={wild:#x}"]})
+    assert r.status == 1, r.report
+    [f] = r.faults("crasher") or [None]
+    assert f, f"no fault report for the crasher{r.report}"
+    assert (f["sig"], f["code"]) == ("SIGSEGV", "address not mapped"), r.report
+    assert f["addr"] == f"{wild:#x}", r.report
+    image, size = faults_layout.region("crasher", "image")
+    assert image <= int(f["pc"], 16) < image + size, f"pc outside the crasher's code{r.report}"
+    # The producer waits in vn_yield for the crasher, the consumer is holding.
+    assert "shard 'crasher': on_fault=stop, stopped; 2 other shards running" in r.kernel(), \
+        r.report
+    assert r.log("crasher") == ["about to fault (mode 1)"], r.report
+    assert r.log("consumer") == ["all 1000 messages intact"], r.report
+    assert r.log("producer") == ["queued 1000 messages", "ran again after the crasher"], r.report
+    assert r.kernel()[-1] == "system 'faults' exited with status 1", r.report
+
+
+def test_abort_is_contained(faults):
+    r = faults("abort", {"cflags": ["-DCRASH=2"]})
+    assert r.status == 1, r.report
+    [f] = r.faults("crasher") or [None]
+    assert f and f["sig"] == "SIGABRT" and f["addr"] is None, r.report
+    assert "shard 'crasher': on_fault=stop, stopped; 2 other shards running" in r.kernel(), \
+        r.report
+    assert r.log("consumer") == ["all 1000 messages intact"], r.report
+    assert "ran again after the crasher" in r.log("producer"), r.report
+
+
+def test_watchdog_stops_a_shard_that_never_yields(faults):
+    r = faults("watchdog", {"cflags": ["-DCRASH=3"], "watchdog": "200ms"})
+    assert r.status == 1, r.report
+    m = one_match(r"shard 'crasher' watchdog: ran (\d+) ms without yielding", r.kernel(), r)
+    assert 200 <= int(m[1]) < 1000, r.report
+    assert not r.faults("crasher"), f"a watchdog stop reported as a fault{r.report}"
+    one_match(r"shard 'crasher': on_fault=stop, stopped; [12] other shards? running",
+              r.kernel(), r)
+    assert r.log("consumer") == ["all 1000 messages intact"], r.report
+    # The producer shares core 0 with the spinner: it runs again only because
+    # the watchdog took the core back.
+    assert r.log("producer") == ["queued 1000 messages", "ran again after the crasher"], r.report
+
+
+def test_on_fault_halt_stops_the_system(faults, faults_layout):
+    wild = wild_addr(faults_layout)
+    hold_ms = 20000  # the consumer would finish after this; the halt must not wait
+    r = faults("halt", {"cflags": ["-DCRASH=1", f"-DWILD_ADDR={wild:#x}"], "on_fault": "halt"},
+               {"cflags": [f"-DHOLD_MS={hold_ms}"]})
+    assert r.status == 128 + signal.SIGSEGV, r.report
+    [f] = r.faults("crasher") or [None]
+    assert f and f["sig"] == "SIGSEGV" and f["addr"] == f"{wild:#x}", r.report
+    assert "shard 'crasher': on_fault=halt, halting the system" in r.kernel(), r.report
+    assert r.kernel()[-1] == "system 'faults' exited with status 139", r.report
+    assert r.log("consumer") == [] and "ran again after the crasher" not in r.log("producer"), \
+        r.report
+    assert r.elapsed < hold_ms / 1000 - 5, f"the halt waited for the other shards{r.report}"
+
+
+RESTART = HERE / "restart" / "restart.yaml"
+
+
+@pytest.fixture(scope="module")
+def restart(tmp_path_factory):
+    work = tmp_path_factory.mktemp("restart")
+    return System(RESTART, work).run(env={"VANITY_STATS": "1"})
+
+
+def test_restart_keeps_queued_messages(restart):
+    r = restart
+    assert r.log("consumer") == [
+        "life starts at 0",
+        "crashing after 700 with 64 queued",  # a full ring behind the crash
+        "life starts at 701",                 # no loss, no duplicate
+        "got 701..1999 in order",
+    ], r.report
+    assert r.log("producer") == ["sent 2000"], r.report
+    [f] = r.faults("consumer") or [None]
+    assert f and (f["sig"], f["addr"]) == ("SIGSEGV", "0x8"), r.report
+    assert "shard 'consumer': on_fault=restart, restarted (1)" in r.kernel(), r.report
+    assert r.stats("consumer")["restarts"] == 1, r.report
+    assert "stats: channel 'work': head 2000 tail 2000" in r.kernel(), r.report
+    # The looper (next test) was stopped by a fault: that makes the status 1.
+    assert r.status == 1, r.report
+
+
+def test_crash_loop_is_given_up_after_the_restart_budget(restart):
+    r = restart
+    faults = r.faults("looper")
+    assert len(faults) == 6 and all(f["sig"] == "SIGABRT" for f in faults), r.report
+    outcomes = [m for m in r.kernel() if m.startswith("shard 'looper': ")]
+    assert outcomes[:5] == [f"shard 'looper': on_fault=restart, restarted ({i})"
+                            for i in range(1, 6)], r.report
+    assert re.fullmatch(r"shard 'looper': on_fault=restart, restarted 5 times within 1 s, "
+                        r"gave up: stopped; \d other shards? running", outcomes[5]), r.report
+    assert len(outcomes) == 6, r.report
+    assert r.stats("looper")["restarts"] == 5, r.report
+    assert r.kernel()[-1] == "system 'restart' exited with status 1", r.report
+
+
+# ---- isolation probes -----------------------------------------------------------
+
+PROBES = HERE / "probes" / "probes.yaml"
+
+
+@pytest.fixture(scope="module")
+def probes(tmp_path_factory):
+    """Runs the probes system; returns (run, layout, {probe: address})."""
+    work = tmp_path_factory.mktemp("probes")
+    layout = System(copy_spec(PROBES, work / "layout-src"), work / "layout").gen()
+    stack, stack_size = layout.region("peer", "stack")
+    own = layout.channel("own")
+    ring_end = own["addr_int"] + own["size_int"] - 8
+    addrs = {
+        "stack_reader": stack + stack_size - 64,  # in use: near the top
+        "ring_writer": ring_end,
+        "ctl_reader": layout.region("peer", "ctl")[0] + 8,
+        "code_reader": layout.region("peer", "image")[0] + 0x1000,
+    }
+
+    def edit(doc):
+        for name, addr in addrs.items():
+            shard_of(doc, name)["cflags"] = [
+                f"-DPROBE_ADDR={addr:#x}", f"-DPROBE_WRITE={int(name == 'ring_writer')}"]
+        shard_of(doc, "owner")["cflags"] = [f"-DOWN_ADDR={ring_end:#x}"]
+    system = System(copy_spec(PROBES, work / "src", edit), work)
+    r = system.run()
+    assert same_layout(system.manifest(), layout), "cflags changed the layout"
+    return r, layout, addrs
+
+
+@pytest.mark.parametrize("probe, verb", [
+    ("stack_reader", "reading"),  # another shard's stack
+    ("ring_writer", "writing"),   # a ring it is not an endpoint of
+    ("ctl_reader", "reading"),    # another shard's control page
+    ("code_reader", "reading"),   # another shard's code
+])
+def test_probe_into_someone_elses_memory_faults(probes, probe, verb):
+    r, _, addrs = probes
+    addr = f"{addrs[probe]:#x}"
+    assert r.log(probe) == [f"{verb} {addr}"], r.report
+    [f] = r.faults(probe) or [None]
+    assert f, f"no fault report for {probe}{r.report}"
+    assert (f["sig"], f["code"], f["addr"]) == ("SIGSEGV", "address not mapped", addr), r.report
+    one_match(rf"shard '{probe}': on_fault=stop, stopped; \d other shards? running", r.kernel(), r)
+
+
+def test_writing_own_ring_works(probes):
+    r, _, addrs = probes
+    assert r.log("owner") == [
+        f"own ring at {addrs['ring_writer']:#x}: wrote and read back 0x123456789abcdef",
+        "sent 100"], r.report
+    assert r.log("peer") == ["received 100 messages, 0 bad bytes"], r.report
+    assert not r.faults("owner") and not r.faults("peer"), r.report
+
+
+def test_stack_overflow_hits_the_guard_page(probes):
+    r, layout, _ = probes
+    stack, _ = layout.region("overflow", "stack")
+    [f] = r.faults("overflow") or [None]
+    assert f and f["sig"] == "SIGSEGV", r.report
+    assert f["code"] in ("invalid permissions", "address not mapped"), r.report
+    assert stack - 4096 <= int(f["addr"], 16) < stack, f"not in the guard page{r.report}"
+    assert r.log("overflow") == ["recursing"], r.report
+
+
+def test_probes_system_status(probes):
+    r, _, _ = probes
+    assert r.status == 1, r.report  # shards were stopped by faults
+    assert "isolation is broken" not in r.stdout and "survived" not in r.stdout, r.report
+    assert r.kernel()[-1] == "system 'probes' exited with status 1", r.report
+
+
+# ---- syscall validation ---------------------------------------------------------
+
+SYSCALLS = HERE / "syscalls" / "syscalls.yaml"
+
+REFUSED = {
+    "notify_other": EPERM,           # a channel of two other shards
+    "notify_out_of_range": EINVAL,   # channel id == number of channels
+    "notify_huge": EINVAL,           # UINT64_MAX
+    "notify_wraps_to_mine": EINVAL,  # 2^32 + our channel: no truncation
+    "op_count": ENOSYS,              # VN_SYS_COUNT
+    "op_99": ENOSYS,
+    "op_max": ENOSYS,                # UINT32_MAX
+    "log_too_long": EINVAL,          # VN_LOG_MAX + 1
+    "log_huge": EINVAL,
+}
+
+
+@pytest.fixture(scope="module")
+def syscalls(tmp_path_factory):
+    """Runs the syscalls system; returns (run, {call: result})."""
+    work = tmp_path_factory.mktemp("syscalls")
+    layout = System(copy_spec(SYSCALLS, work / "layout-src"), work / "layout").gen()
+    ids = {"MINE": layout.channel("mine")["id"], "OTHER": layout.channel("other")["id"],
+           "N_CHANNELS": len(layout.doc["channels"])}
+    assert layout.channel("other")["from"] != "caller" != layout.channel("other")["to"]
+
+    def edit(doc):
+        shard_of(doc, "caller")["cflags"] = [f"-D{k}={v}" for k, v in ids.items()]
+    system = System(copy_spec(SYSCALLS, work / "src", edit), work)
+    r = system.run()
+    results = {}
+    for line in r.log("caller"):
+        m = re.fullmatch(r"(\w+) = (0x[0-9a-f]+|0)", line)
+        if m:
+            results[m[1]] = int(m[2], 0)
+    return r, results
+
+
+@pytest.mark.parametrize("call", sorted(REFUSED))
+def test_bad_syscall_is_refused(syscalls, call):
+    r, results = syscalls
+    assert call in results, f"the caller did not log {call}{r.report}"
+    assert vn_is_err(results[call]), f"{call} returned {results[call]:#x}{r.report}"
+    assert results[call] == vn_err(REFUSED[call]), \
+        f"{call}: {results[call]:#x}, want VN_ERR({REFUSED[call]}){r.report}"
+
+
+def test_system_runs_on_after_refused_syscalls(syscalls):
+    r, results = syscalls
+    assert results.get("notify_mine") == 0, r.report  # a valid call still works
+    assert r.log("caller")[-1] == "still running: sent 50", r.report
+    assert r.log("listener") == ["received 50, 0 out of order"], r.report
+    assert r.log("bystander") == ["got 50"], r.report
+    assert not any(r.faults(s) for s in ("caller", "listener", "bystander")), r.report
+    assert r.status == 0, r.report
+    assert r.kernel()[-1] == "system 'syscalls' exited with status 0", r.report
+
+
+# ---- scheduling, time, exits, signals -------------------------------------------
+
+SCHED = HERE / "sched"
+
+
+@pytest.fixture(scope="module")
+def sched(tmp_path_factory):
+    """run(name, env=None): builds and runs sched/NAME.yaml once per session."""
+    runs = {}
+
+    def run(name, env=None):
+        if name not in runs:
+            work = tmp_path_factory.mktemp(name)
+            runs[name] = System(SCHED / f"{name}.yaml", work).run(env=env)
+        return runs[name]
+    return run
+
+
+def test_yield_shards_on_one_core_take_turns(sched):
+    r = sched("samecore", env={"VANITY_STATS": "1"})
+    assert r.status == 0, r.report
+    want = [f"[{s}] turn {i}" for i in range(5) for s in "abc"]
+    assert r.stdout.splitlines() == want, f"no strict round-robin at vn_yield{r.report}"
+    for s in "abc":
+        assert r.stats(s)["yields"] == 5, r.report
+
+
+def test_sleeping_yield_shards_are_woken_by_messages(sched):
+    r = sched("yieldpong", env={"VANITY_STATS": "1"})
+    assert r.status == 0, r.report
+    one_match(r"500 round trips ok \(4500 messages each way\), \d+ us each", r.log("ping"), r)
+    assert r.log("pong") == ["echoed 4500 messages"], r.report
+    for s in ("ping", "pong"):
+        st = r.stats(s)
+        assert st["yields"] == 0 and st["waits"] > 0 and st["notifies"] > 0, r.report
+    assert "stats: channel 'ping_to_pong': head 4501 tail 4501" in r.kernel(), r.report
+    assert "stats: channel 'pong_to_ping': head 4500 tail 4500" in r.kernel(), r.report
+    assert r.kernel()[-1] == "system 'yieldpong' exited with status 0", r.report
+
+
+def test_wait_times_out_then_a_message_wakes_the_sleeper(sched):
+    r = sched("wake", env={"VANITY_STATS": "1"})
+    assert r.status == 0, r.report
+    m = one_match(r"wait\(100 ms\) returned (\w+) after (\d+) us", r.log("waker"), r)
+    assert int(m[1], 0) == 0 and 100000 <= int(m[2]) < 600000, r.report
+    m = one_match(r"woke with bits (\w+) \(bell is (\w+)\); bell sent (-?\d+) us into the wait, "
+                  r"woke (-?\d+) us after it", r.log("dozer"), r)
+    assert int(m[1], 0) == int(m[2], 0) != 0, r.report
+    assert int(m[3]) >= 50000 and int(m[4]) >= 0, f"the dozer did not sleep{r.report}"
+    assert r.stats("dozer")["waits"] >= 1 and r.stats("waker")["notifies"] >= 1, r.report
+
+
+def test_poll_shards_sharing_a_core_both_progress(sched):
+    r = sched("pollpong")
+    assert r.status == 0, r.report
+    one_match(r"500 round trips ok \(4500 messages each way\), \d+ us each", r.log("ping"), r)
+    m = one_match(r"(\d+) timeouts in (\d+) us", r.log("ticker"), r)
+    assert int(m[1]) == 20 and int(m[2]) >= 20000, r.report
+    assert r.log("pong") == ["echoed 4500 messages"], r.report
+
+
+def test_exit_statuses_and_halt(sched):
+    r = sched("ends")
+    assert r.status == 7, r.report  # vn_halt(7)
+    assert "shard 'quitter' exited with status 3" in r.kernel(), r.report  # _exit(3)
+    m = one_match(r"wait\(50 ms\) returned (\w+) after (\d+) us", r.log("halter"), r)
+    assert int(m[1], 0) == 0 and 50000 <= int(m[2]) < 500000, r.report
+    assert "should not happen" not in r.stdout, r.report
+    assert r.kernel()[-1] == "system 'ends' exited with status 7", r.report
+
+
+@pytest.fixture(scope="module")
+def idle_kernel(tmp_path_factory):
+    """The idle system's kernel binary (two shards asleep forever)."""
+    return System(SCHED / "idle.yaml", tmp_path_factory.mktemp("idle")).build()
+
+
+def start_idle(kernel):
+    """Starts the kernel in its own session; returns (process, shard pids)
+    once both shards run."""
+    proc = subprocess.Popen([kernel], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        kids = {pid: p[0] for pid, p in processes().items() if p[2] == proc.pid}
+        if sorted(kids.values()) == ["left", "right"]:
+            return proc, kids
+        time.sleep(0.02)
+    proc.kill()
+    pytest.fail(f"the idle system's shards did not start: {kids}", pytrace=False)
+
+
+@pytest.mark.parametrize("sig, why", [(signal.SIGTERM, "terminated by SIGTERM"),
+                                      (signal.SIGINT, "interrupted by SIGINT")])
+def test_signal_stops_the_system(idle_kernel, sig, why):
+    proc, _ = start_idle(idle_kernel)
+    time.sleep(0.1)  # asleep by now
+    proc.send_signal(sig)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"HANG: the kernel ignored {sig.name}", pytrace=False)
+    assert proc.returncode == 128 + sig, err
+    assert f"vanity: system 'idle' {why}, exited with status {128 + sig}" in err.splitlines(), err
+    assert out == "", out
+    assert not outliving(proc.pid)
+
+
+def test_shards_die_with_a_killed_kernel(idle_kernel):
+    proc, kids = start_idle(idle_kernel)
+    proc.kill()
+    proc.communicate(timeout=10)
+    left = outliving(proc.pid)
+    assert not left, f"shards outlived a killed kernel (started {kids}, alive {left})"
+
+
+# ---- spec errors ----------------------------------------------------------------
+
+def test_spec_error_is_reported_before_building(tmp_path):
+    spec = copy_spec(SCHED / "wake.yaml", tmp_path / "src")
+    text = spec.read_text().replace("message: 8, depth: 4", "message: 8, depth: 6")
+    text = text.replace("{name: dozer, sources: [dozer.c], core: 1}",
+                        "{name: dozer, sources: [dozer.c], cor: 1}")
+    spec.write_text(text)
+    lines = text.splitlines()
+    depth_at = next((i + 1, ln.index("depth: 6") + len("depth: ") + 1)
+                    for i, ln in enumerate(lines) if "depth: 6" in ln)
+    cor_at = next((i + 1, ln.index("cor:") + 1) for i, ln in enumerate(lines) if "cor:" in ln)
+    out, build = tmp_path / "out", tmp_path / "build"
+    r = vanity("run", "wake.yaml", "-o", out, "--build-dir", build, cwd=spec.parent)
+    assert r.status == 1, r.report
+    errors = r.stderr.splitlines()
+    assert len(errors) == 2, r.report  # all of them, in order, and nothing else
+    assert re.fullmatch(rf"wake\.yaml:{cor_at[0]}:{cor_at[1]}: error: .*'cor'.*", errors[0]), \
+        r.report
+    assert re.fullmatch(rf"wake\.yaml:{depth_at[0]}:{depth_at[1]}: error: .*depth 6 .*",
+                        errors[1]), r.report
+    assert "Traceback" not in r.stderr and r.stdout == "", r.report
+    assert not out.exists() and not build.exists(), "built despite the error"
