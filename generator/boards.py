@@ -1,4 +1,10 @@
-"""The boards Vanity knows. A new port adds its entry here and nowhere else."""
+"""The boards Vanity knows. A new port adds its entry here and nowhere else.
+
+A bare-metal board says where its RAM is and which part of it the kernel
+image may use (its window); the model places shards and channels after it.
+The aarch64 kernel's MMU code (runtime/arch/aarch64/mmu.c) assumes the same
+RAM and kernel window as its board entry below.
+"""
 
 from dataclasses import dataclass
 
@@ -8,13 +14,23 @@ class Board:
     name: str
     cores: int
     has_port: bool
+    port: str = None          # runtime/arch/<port>
+    ram: tuple = None         # bare metal: (base, size)
+    kernel: tuple = None      # bare metal: the kernel image's window (start, end)
+    qemu: tuple = ()          # bare metal: the QEMU command, without -smp and -kernel
 
 
 BOARDS = {
     b.name: b
     for b in (
-        Board("hosted", cores=8, has_port=True),
-        Board("qemu-virt-aarch64", cores=4, has_port=False),
+        Board("hosted", cores=8, has_port=True, port="hosted"),
+        # QEMU puts the DTB at the start of RAM when the ELF starts at
+        # 0x40100000 or above; the kernel does not need it (the board is fixed).
+        Board("qemu-virt-aarch64", cores=4, has_port=True, port="aarch64",
+              ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000),
+              qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
+                    "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
+                    "-semihosting")),
         Board("qemu-virt-riscv64", cores=4, has_port=False),
     )
 }

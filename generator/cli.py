@@ -93,7 +93,8 @@ def cmd_build(args, model):
 
 def cmd_run(args, model):
     builder, kernel = _build(args, model)
-    return builder.run(kernel, args.args)
+    return builder.run(kernel, args.args, board=model.board, cores=model.n_cores,
+                       gdb=getattr(args, "gdb", False))
 
 
 def _tree(root):
@@ -146,7 +147,11 @@ def parser():
             c.add_argument("--build-dir", metavar="DIR",
                            help="where binaries go (default build/<system>/<board>/)")
         if name == "run":
-            c.epilog = "Arguments after '--' are passed to the system."
+            c.add_argument("--gdb", action="store_true",
+                           help="QEMU boards: start halted with a gdbstub on "
+                                "127.0.0.1:1234 and print the gdb-multiarch command")
+            c.epilog = ("Arguments after '--' are passed to the system (on QEMU boards, "
+                        "to QEMU).")
     return p
 
 

@@ -1,12 +1,14 @@
 """Checked spec values -> frozen data: the only thing templates see.
 
 Everything derived is computed here, once, in spec order: shard and channel
-ids, each shard's notification bits and endpoint flags, the hosted memory
-layout (docs/contract.md), page rounding and totals. Templates only format.
+ids, each shard's notification bits and endpoint flags, the memory layout
+(hosted, or a bare-metal board's physical placement: docs/contract.md), page
+rounding and totals. Templates only format.
 """
 
 from dataclasses import dataclass
 
+from .errors import fail
 from .units import format_time
 
 PAGE = 4096
@@ -16,6 +18,12 @@ CTL_OFFSET = 0x08000000      # control page shared with the kernel
 HEAP_OFFSET = 0x08010000
 CHANNEL_BASE = 0x800000000
 RING_HEADER = 384            # VN_RING_SLOTS_OFFSET in runtime/include/vanity/ring.h
+
+# Bare metal: each shard's window holds its image (code, data, bss), then its
+# control page, heap, a guard page and its stack; windows and the channel
+# area start on MiB boundaries after the kernel's window.
+BARE_IMAGE_SIZE = 0x100000
+BARE_ALIGN = 0x100000
 
 
 def page_round(n):
@@ -117,6 +125,7 @@ class Channel:
 class System:
     name: str
     board: str
+    port: str            # runtime/arch/<port>
     cores: int           # cores on the board
     n_cores: int         # 1 + highest core used
     spec: str            # spec path for headers: relative to the repo, or its basename
@@ -124,6 +133,8 @@ class System:
     channels: tuple
     devices: tuple
     regmaps: tuple       # (name, parsed register list) of the maps devices use
+    kernel: Region = None  # bare metal: the kernel image's window
+    ram: Region = None     # bare metal: the board's RAM
 
     @property
     def header(self):
@@ -147,8 +158,26 @@ def _layout(i, shard):
     return Region(window, IMAGE_SIZE), Region(window + CTL_OFFSET, PAGE), heap, stack
 
 
-def _channels(spec, ids, modes):
-    out, addr = [], CHANNEL_BASE
+def _align(n, a):
+    return (n + a - 1) // a * a
+
+
+def _bare_layout(board, spec):
+    """Physical placement on a bare-metal board; shards run at these
+    addresses (identity-mapped), so the manifest's addresses are real."""
+    addr, out = board.kernel[1], []
+    for s in spec["shards"]:
+        image = Region(addr, BARE_IMAGE_SIZE)
+        ctl = Region(image.end, PAGE)
+        heap = Region(ctl.end, page_round(s["memory"]))
+        stack = Region(heap.end + PAGE, page_round(s["stack"]))  # guard page below
+        out.append((image, ctl, heap, stack))
+        addr = _align(stack.end + PAGE, BARE_ALIGN)
+    return out, addr
+
+
+def _channels(spec, ids, modes, base=CHANNEL_BASE):
+    out, addr = [], base
     bits = {name: 0 for name in ids}
     for j, c in enumerate(spec["channels"]):
         size = page_round(RING_HEADER + c["message"] * c["depth"])
@@ -199,11 +228,17 @@ def build_model(spec, board, spec_label):
     spec_label: the spec's path as written into generated headers."""
     ids = {s["name"]: i for i, s in enumerate(spec["shards"])}
     modes = {s["name"]: s["mode"] for s in spec["shards"]}
-    channels = _channels(spec, ids, modes)
+    if board.ram:
+        layouts, chan_base = _bare_layout(board, spec)
+        channels = _channels(spec, ids, modes, chan_base)
+        _check_ram(spec["system"], board, channels, chan_base)
+    else:
+        layouts = [_layout(i, s) for i, s in enumerate(spec["shards"])]
+        channels = _channels(spec, ids, modes)
     devices = _devices(spec)
     shards = []
     for i, s in enumerate(spec["shards"]):
-        image, ctl, heap, stack = _layout(i, s)
+        image, ctl, heap, stack = layouts[i]
         shards.append(Shard(
             id=i, name=s["name"], core=s["core"], mode=s["mode"], on_fault=s["on_fault"],
             watchdog_ns=s.get("watchdog") or 0, spin_ns=s.get("spin") or 0,
@@ -214,10 +249,20 @@ def build_model(spec, board, spec_label):
             devices=tuple(d for d in devices if d.shard == s["name"])))
     used = sorted({d.regmap for d in devices if d.regmap})
     return System(
-        name=spec["system"], board=board.name, cores=board.cores,
+        name=spec["system"], board=board.name, port=board.port, cores=board.cores,
         n_cores=1 + max(s.core for s in shards), spec=spec_label,
         shards=tuple(shards), channels=channels, devices=devices,
-        regmaps=tuple((n, _regmap(spec["regmaps"][n])) for n in used))
+        regmaps=tuple((n, _regmap(spec["regmaps"][n])) for n in used),
+        kernel=Region(board.kernel[0], board.kernel[1] - board.kernel[0]) if board.ram else None,
+        ram=Region(*board.ram) if board.ram else None)
+
+
+def _check_ram(name, board, channels, chan_base):
+    end = channels[-1].region.end + PAGE if channels else chan_base
+    if end > board.ram[0] + board.ram[1]:
+        raise fail(f"system '{name}' needs memory up to {end:#x}, but board '{board.name}' "
+                   f"has RAM up to {board.ram[0] + board.ram[1]:#x}; use less memory:, "
+                   f"stack: or channel depth")
 
 
 # ---- manifest.json -----------------------------------------------------------
@@ -229,6 +274,13 @@ def _region(r):
 
 def manifest(system):
     """The machine-readable description host tools and the build read."""
+    doc = _manifest(system)
+    if system.kernel:
+        doc["kernel"] = _region(system.kernel)
+    return doc
+
+
+def _manifest(system):
     return {
         "system": system.name,
         "board": system.board,

@@ -60,11 +60,16 @@ def render(system, repo_root):
     files["manifest.json"] = json.dumps(manifest(system), indent=2, sort_keys=False) + "\n"
     put("report.txt", "report.txt.j2")
     put("kernel/tables.c", "tables.c.j2")
+    if system.port == "aarch64":
+        put("kernel/layout.c", "layout_a64.c.j2")
+        put("kernel/blobs.S", "blobs_a64.S.j2")
+        put("kernel/image.ld", "image_a64.ld.j2")
+    shard_ld = "shard_a64.ld.j2" if system.port == "aarch64" else "shard.ld.j2"
     for shard in system.shards:
         base = f"shards/{shard.name}/"
         put(base + "vanity_shard.h", "vanity_shard.h.j2", shard=shard)
         put(base + "config.c", "config.c.j2", shard=shard)
-        put(base + "shard.ld", "shard.ld.j2", shard=shard)
+        put(base + "shard.ld", shard_ld, shard=shard)
     return files
 
 

@@ -496,3 +496,25 @@ def test_spec_error_is_reported_before_building(tmp_path):
                         errors[1]), r.report
     assert "Traceback" not in r.stderr and r.stdout == "", r.report
     assert not out.exists() and not build.exists(), "built despite the error"
+
+
+# ---- escape: reaching around the address space through the host ----------
+
+@pytest.fixture(scope="module")
+def escape(tmp_path_factory):
+    work = tmp_path_factory.mktemp("escape")
+    return System(HERE / "escape/escape.yaml", work).run()
+
+
+@pytest.mark.parametrize("attempt", [
+    "open kernel mem", "open victim mem", "open a file", "ptrace victim",
+    "process_vm_writev victim", "stop kernel", "kill kernel", "kill victim"])
+def test_host_escape_is_refused(escape, attempt):
+    assert f"{attempt}: refused" in escape.log("evil"), escape.report
+
+
+def test_system_survives_escape_attempts(escape):
+    r = escape
+    assert "signal self: ALLOWED" in r.log("evil"), r.report
+    assert r.log("victim") == ["still fine"], r.report
+    assert r.status == 0, r.report

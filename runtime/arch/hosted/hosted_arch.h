@@ -1,13 +1,26 @@
 /*
  * hosted_arch.h - the only host-architecture detail the hosted port needs:
- * the faulting pc in a signal's ucontext, and the spin-loop hint. An
+ * the faulting pc in a signal's ucontext, the spin-loop hint and the
+ * seccomp architecture. An
  * unknown architecture fails here, and only here.
  */
 #ifndef VN_HOSTED_ARCH_H
 #define VN_HOSTED_ARCH_H
 
+#include <linux/audit.h>
 #include <stdint.h>
 #include <ucontext.h>
+
+/* The seccomp architecture a shard's filter checks for. */
+#if defined(__x86_64__)
+#define VN_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define VN_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__riscv) && __riscv_xlen == 64
+#define VN_AUDIT_ARCH AUDIT_ARCH_RISCV64
+#else
+#error "hosted port: add this host's AUDIT_ARCH"
+#endif
 
 static inline uint64_t vn_ucontext_pc(const ucontext_t *uc)
 {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "hk.h"
@@ -123,6 +124,9 @@ static _Noreturn void wait_for_end(int sig_fd)
 int main(int argc, char **argv)
 {
 	int sig_fd;
+
+	/* Nobody without CAP_SYS_PTRACE may read or write our memory. */
+	prctl(PR_SET_DUMPABLE, 0);
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0) {

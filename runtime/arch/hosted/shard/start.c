@@ -124,6 +124,7 @@ int main(int argc, char **argv)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (argc < 2 || getppid() != (pid_t)atol(argv[1]))
 		_exit(125);
+	vn_hosted_sandbox();
 	map_private();
 	attach_channels();
 	vn_hosted_fault_init();

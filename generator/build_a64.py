@@ -1,0 +1,147 @@
+"""Cross-compile a system for qemu-virt-aarch64, and boot it under QEMU.
+
+Kernel and shards are freestanding C (no C library: runtime/freestanding
+supplies string.h, stdio.h's vsnprintf and stdlib.h's abort), built with
+-mgeneral-regs-only (no FP/SIMD state to save) and -mstrict-align.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from .boards import BOARDS
+
+REPO = Path(__file__).resolve().parent.parent
+RUNTIME = REPO / "runtime"
+ARCH = RUNTIME / "arch" / "aarch64"
+FREE = RUNTIME / "freestanding"
+BOARD = BOARDS["qemu-virt-aarch64"]
+
+CROSS = os.environ.get("VANITY_CROSS_AARCH64", "aarch64-linux-gnu-")
+CC = CROSS + "gcc"
+TIMEOUT = int(os.environ.get("VANITY_QEMU_TIMEOUT", "60"))
+GDB_PORT = 1234
+
+
+def _cc_include():
+    try:
+        out = subprocess.run([CC, "-print-file-name=include"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        from .build import BuildError as E
+        raise E(f"{CC} is not installed; install gcc-aarch64-linux-gnu") from None
+    return out
+
+
+def _flags():
+    return ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-fno-strict-aliasing",
+            "-ffreestanding", "-nostdinc", "-isystem", _cc_include(),
+            "-fno-pie", "-mgeneral-regs-only", "-mstrict-align", "-mno-outline-atomics", "-fno-stack-protector",
+            "-fno-tree-loop-distribute-patterns", "-fno-asynchronous-unwind-tables",
+            "-fno-unwind-tables"]
+
+
+LDFLAGS = ["-nostdlib", "-nostartfiles", "-static", "-no-pie",
+           "-Wl,--no-warn-rwx-segments", "-Wl,--build-id=none"]
+
+
+def _sources(*dirs):
+    return sorted(p for d in dirs for ext in ("*.c", "*.S") for p in Path(d).glob(ext))
+
+
+def _objcopy(elf, binary):
+    proc = subprocess.run([CROSS + "objcopy", "-O", "binary", str(elf), str(binary)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        from .build import BuildError as E
+        raise E(f"objcopy {elf.name} failed: {proc.stderr.strip()}")
+
+
+def _shard(shard, spec_dir, out_dir, build_dir, compile_, headers):
+    gen = out_dir / "shards" / shard["name"]
+    user = [spec_dir / s for s in shard["sources"]]
+    srcs = user + _sources(RUNTIME / "lib", FREE, ARCH / "shard") + [gen / "config.c"]
+    incs = [gen, RUNTIME / "include", FREE / "include", ARCH]
+    elf = build_dir / "shards" / (shard["name"] + ".elf")
+    cmd = [CC, *_flags(), *shard.get("cflags", []), *(f"-I{i}" for i in incs), *srcs,
+           *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
+    compile_(f"shard '{shard['name']}'", cmd, srcs + [gen / "shard.ld"] +
+             headers(*incs, spec_dir), elf)
+    binary = elf.with_suffix(".bin")
+    if not binary.exists() or binary.stat().st_mtime < elf.stat().st_mtime:
+        _objcopy(elf, binary)
+    return binary
+
+
+def _sizes(elf):
+    """{section: bytes} of the sections that make up the kernel."""
+    proc = subprocess.run([CROSS + "size", "-A", str(elf)], capture_output=True, text=True)
+    sizes = {}
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0].startswith(".") and parts[1].isdigit():
+            sizes[parts[0]] = int(parts[1])
+    return sizes
+
+
+def size_line(elf):
+    s = _sizes(elf)
+    return (f"kernel: text {s.get('.text', 0)} B, rodata {s.get('.rodata', 0)} B, "
+            f"data {s.get('.data', 0)} B, bss {s.get('.bss', 0)} B "
+            f"(+ shard images {s.get('.vn_shards', 0)} B)")
+
+
+def build(manifest, spec_dir, out_dir, build_dir, compile_, headers):
+    blobs = [_shard(s, spec_dir, out_dir, build_dir, compile_, headers)
+             for s in manifest["shards"]]
+    kdir = out_dir / "kernel"
+    srcs = (_sources(RUNTIME / "core", ARCH, FREE) +
+            [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"])
+    incs = [RUNTIME / "include", FREE / "include", RUNTIME / "core", ARCH]
+    target = build_dir / "image.elf"
+    cmd = [CC, *_flags(), *(f"-I{i}" for i in incs), f"-Wa,-I{build_dir / 'shards'}",
+           *srcs, *LDFLAGS, "-T", kdir / "image.ld", "-o", target, "-lgcc"]
+    before = target.stat().st_mtime if target.exists() else None
+    compile_("the kernel image", cmd, srcs + blobs + [kdir / "image.ld"] + headers(*incs),
+             target)
+    if before != target.stat().st_mtime:
+        line = size_line(target)
+        (build_dir / "size.txt").write_text(line + "\n")
+        print(f"vanity: {line}", file=sys.stderr)
+    return target
+
+
+def qemu_command(image, cores, gdb=False):
+    cmd = [*BOARD.qemu, "-smp", str(cores), "-kernel", str(image)]
+    if gdb:
+        cmd += ["-S", "-gdb", f"tcp:127.0.0.1:{GDB_PORT}"]
+    return cmd
+
+
+def run(image, extra_args=(), cores=1, gdb=False):
+    """Boots the image; returns QEMU's exit status, which is the system's
+    (semihosting SYS_EXIT). Bounded by VANITY_QEMU_TIMEOUT seconds unless
+    --gdb, which starts QEMU halted and waits for the debugger."""
+    if shutil.which(BOARD.qemu[0]) is None:
+        print(f"vanity: error: {BOARD.qemu[0]} is not installed; install qemu-system-arm",
+              file=sys.stderr)
+        return 1
+    cmd = qemu_command(image, cores, gdb) + list(extra_args)
+    if gdb:
+        print(f"vanity: QEMU is halted, waiting for gdb on 127.0.0.1:{GDB_PORT}:\n"
+              f"  gdb-multiarch {image} -ex 'target remote 127.0.0.1:{GDB_PORT}'",
+              file=sys.stderr, flush=True)
+    else:
+        cmd = ["timeout", "--foreground", "-k", "5", str(TIMEOUT), *cmd]
+    sys.stdout.flush()
+    try:
+        status = subprocess.call(cmd, stdin=subprocess.DEVNULL)
+    except KeyboardInterrupt:
+        return 128 + signal.SIGINT
+    if status == 124 and not gdb:
+        print(f"vanity: error: QEMU did not finish within {TIMEOUT} s (killed)",
+              file=sys.stderr)
+    return 128 - status if status < 0 else status

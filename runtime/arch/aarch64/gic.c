@@ -1,0 +1,58 @@
+/*
+ * gic.c - the GICv2 of QEMU virt (distributor 0x08000000, CPU interface
+ * 0x08010000; no security extensions, so everything is group 0 and
+ * signalled as IRQ). Two interrupts are used, both per-CPU: SGI 0, the
+ * kick one core sends another, and PPI 27, the EL1 virtual timer.
+ */
+#include "a64.h"
+
+#define GICD 0x08000000ul
+#define GICC 0x08010000ul
+
+#define GICD_CTLR 0x000
+#define GICD_ISENABLER0 0x100
+#define GICD_SGIR 0xf00
+#define GICC_CTLR 0x000
+#define GICC_PMR 0x004
+#define GICC_IAR 0x00c
+#define GICC_EOIR 0x010
+
+static inline void w32(uint64_t addr, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)addr = v;
+}
+
+static inline uint32_t r32(uint64_t addr)
+{
+	return *(volatile uint32_t *)(uintptr_t)addr;
+}
+
+void a64_gic_init(void)
+{
+	w32(GICD + GICD_CTLR, 1);
+}
+
+/* The banked per-CPU enables, and this CPU's interface. */
+void a64_gic_init_cpu(void)
+{
+	w32(GICD + GICD_ISENABLER0, (1u << A64_SGI_KICK) | (1u << A64_PPI_VTIMER));
+	w32(GICC + GICC_PMR, 0xff);
+	w32(GICC + GICC_CTLR, 1);
+}
+
+/* The run-queue change that prompted the kick is visible before the SGI. */
+void a64_gic_sgi(uint32_t cpu)
+{
+	__asm__ volatile("dsb ish" ::: "memory");
+	w32(GICD + GICD_SGIR, (1u << (16 + cpu)) | A64_SGI_KICK);
+}
+
+uint32_t a64_gic_ack(void)
+{
+	return r32(GICC + GICC_IAR);
+}
+
+void a64_gic_eoi(uint32_t iar)
+{
+	w32(GICC + GICC_EOIR, iar);
+}

@@ -1,0 +1,175 @@
+/*
+ * trap.c - a shard's fault, in words, and what its policy made of it.
+ *
+ * The report names the shard, the exception class and its fault status in
+ * words, the faulting address (FAR) when there is one, the pc (ELR) and
+ * every register, then applies the shard's on_fault policy through the
+ * kernel core. A halt exits with 128 + the signal a hosted shard would
+ * have died of (SIGSEGV for a bad access, SIGILL, SIGBUS, ...), so a
+ * system's exit status means the same on every board.
+ */
+#include <stdio.h>
+
+#include "a64.h"
+#include "port.h"
+
+enum { SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9,
+       SIGSEGV = 11 };
+
+#define EC_UNKNOWN 0x00
+#define EC_IABT_EL0 0x20
+#define EC_PC_ALIGN 0x22
+#define EC_DABT_EL0 0x24
+#define EC_SP_ALIGN 0x26
+#define EC_SERROR 0x2f
+#define EC_BRK 0x3c
+#define BRK_ABORT 0xab /* abort() in the shard library */
+
+const char *a64_ec_name(uint32_t ec)
+{
+	switch (ec) {
+	case EC_UNKNOWN: return "undefined instruction";
+	case 0x01: return "WFI/WFE trapped";
+	case 0x07: return "FP/SIMD access";
+	case 0x0e: return "illegal execution state";
+	case 0x15: return "system call";
+	case 0x18: return "system register access";
+	case EC_IABT_EL0: return "instruction abort";
+	case EC_PC_ALIGN: return "pc alignment fault";
+	case EC_DABT_EL0: return "data abort";
+	case EC_SP_ALIGN: return "sp alignment fault";
+	case 0x2c: return "floating-point exception";
+	case EC_SERROR: return "SError";
+	case EC_BRK: return "breakpoint";
+	default: return "exception";
+	}
+}
+
+static const char *fsc_name(uint32_t fsc)
+{
+	switch (fsc & 0x3c) {
+	case 0x00: return "address size fault";
+	case 0x04: return "translation fault";
+	case 0x08: return "access flag fault";
+	case 0x0c: return "permission fault";
+	}
+	if (fsc == 0x21)
+		return "alignment fault";
+	if (fsc == 0x10)
+		return "synchronous external abort";
+	return "fault";
+}
+
+/* "(translation fault, level 3, write)" for an abort, "" otherwise. */
+static void detail(char *buf, uint32_t n, uint32_t ec, uint64_t esr)
+{
+	uint32_t fsc = esr & 0x3f;
+	bool levelled = (fsc & 0x30) == 0;
+	const char *rw = ec == EC_IABT_EL0 ? "execute" : (esr & (1u << 6)) ? "write" : "read";
+
+	buf[0] = '\0';
+	if ((ec == EC_IABT_EL0 || ec == EC_DABT_EL0) && levelled)
+		snprintf(buf, n, " (%s, level %u, %s)", fsc_name(fsc), fsc & 3, rw);
+	else if (ec == EC_IABT_EL0 || ec == EC_DABT_EL0)
+		snprintf(buf, n, " (%s, %s)", fsc_name(fsc), rw);
+	else if (ec == EC_BRK && (esr & 0xffff) == BRK_ABORT)
+		snprintf(buf, n, " (abort() called)");
+	else if (ec != EC_UNKNOWN && ec != EC_PC_ALIGN && ec != EC_SP_ALIGN)
+		snprintf(buf, n, " (class %#x, iss %#llx)", ec,
+			 (unsigned long long)(esr & 0x1ffffff));
+}
+
+static int signal_of(uint32_t ec, uint64_t esr)
+{
+	switch (ec) {
+	case EC_IABT_EL0:
+	case EC_DABT_EL0:
+		return (esr & 0x3f) == 0x21 ? SIGBUS : SIGSEGV;
+	case EC_PC_ALIGN:
+	case EC_SP_ALIGN:
+	case EC_SERROR:
+		return SIGBUS;
+	case EC_BRK:
+		return (esr & 0xffff) == BRK_ABORT ? SIGABRT : SIGTRAP;
+	case 0x2c:
+		return SIGFPE;
+	default:
+		return SIGILL;
+	}
+}
+
+static void dump(const struct a64_frame *f, uint64_t esr)
+{
+	for (int i = 0; i < 28; i += 4)
+		a64_msg("  x%-2d %#018llx  x%-2d %#018llx  x%-2d %#018llx  x%-2d %#018llx",
+			i, (unsigned long long)f->x[i], i + 1, (unsigned long long)f->x[i + 1],
+			i + 2, (unsigned long long)f->x[i + 2], i + 3,
+			(unsigned long long)f->x[i + 3]);
+	a64_msg("  x28 %#018llx  x29 %#018llx  x30 %#018llx  sp  %#018llx",
+		(unsigned long long)f->x[28], (unsigned long long)f->x[29],
+		(unsigned long long)f->x[30], (unsigned long long)f->sp);
+	a64_msg("  esr %#010llx  spsr %#010llx", (unsigned long long)esr,
+		(unsigned long long)f->spsr);
+}
+
+static const char *policy_name(uint32_t p)
+{
+	return p == VN_FAULT_RESTART ? "restart" : p == VN_FAULT_HALT ? "halt" : "stop";
+}
+
+void a64_report_outcome(const struct vn_shard *s, enum vn_fault_outcome o)
+{
+	const char *name = s->cfg->name, *pol = policy_name(s->cfg->on_fault);
+	uint32_t others = vn_live_shards(&a64_kernel);
+
+	if (o == VN_FAULT_RESTARTED)
+		a64_msg("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
+			(unsigned long long)s->count.restarts);
+	else if (o == VN_FAULT_HALTED)
+		a64_msg("shard '%s': on_fault=%s, halting the system", name, pol);
+	else if (o != VN_FAULT_IGNORED)
+		a64_msg("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
+			o == VN_FAULT_GAVE_UP ? "restarted 5 times within 1 s, gave up: " :
+			o == VN_FAULT_START_FAILED ? "could not restart: " : "",
+			others, others == 1 ? "" : "s");
+}
+
+/* s, the running shard of this CPU, took exception `esr` at EL0. */
+void a64_fault(struct vn_shard *s, const struct a64_frame *f, uint64_t esr, uint64_t far)
+{
+	uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
+	bool has_far = ec == EC_IABT_EL0 || ec == EC_DABT_EL0 || ec == EC_PC_ALIGN;
+	char what[96];
+
+	detail(what, sizeof(what), ec, esr);
+	if (has_far)
+		a64_msg("shard '%s' faulted: %s%s at %#llx, pc %#llx", s->cfg->name,
+			a64_ec_name(ec), what, (unsigned long long)far,
+			(unsigned long long)f->elr);
+	else
+		a64_msg("shard '%s' faulted: %s%s, pc %#llx", s->cfg->name, a64_ec_name(ec),
+			what, (unsigned long long)f->elr);
+	dump(f, esr);
+	a64_report_outcome(s, vn_shard_fault(&a64_kernel, s, port_now(),
+					     128 + signal_of(ec, esr)));
+}
+
+void a64_watchdog_fault(struct vn_shard *s, uint64_t now)
+{
+	a64_msg("shard '%s' watchdog: ran %llu ms without yielding", s->cfg->name,
+		(unsigned long long)((now - s->ran_since) / 1000000));
+	a64_report_outcome(s, vn_shard_fault(&a64_kernel, s, now, 128 + SIGKILL));
+}
+
+/* An exception at EL1 is a kernel bug: say where, and end the system. */
+_Noreturn void a64_panic(struct a64_frame *f)
+{
+	uint64_t esr, far;
+
+	__asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
+	__asm__ volatile("mrs %0, far_el1" : "=r"(far));
+	a64_msg("kernel panic on cpu %u: %s (esr %#llx) at %#llx, pc %#llx", a64_cpu(),
+		a64_ec_name((uint32_t)(esr >> 26) & 0x3f), (unsigned long long)esr,
+		(unsigned long long)far, (unsigned long long)f->elr);
+	a64_exit(70);
+}

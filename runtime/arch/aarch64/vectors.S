@@ -1,0 +1,112 @@
+/*
+ * vectors.S - the exception vector table, and the one way back to EL0.
+ *
+ * From EL0: save every register into a struct a64_frame (a64.h) on this
+ * CPU's kernel stack, call a64_trap(frame, kind), then restore whatever the
+ * frame holds by then (the same shard, or the one the scheduler picked)
+ * and eret. SP_EL1 is back at the stack top after every eret, so each
+ * trap starts on an empty stack. Exceptions taken at EL1 are kernel bugs:
+ * they are reported and end the system.
+ */
+#define FRAME 272
+
+	.macro	save_rest
+	stp	x2, x3, [sp, #16 * 1]
+	stp	x4, x5, [sp, #16 * 2]
+	stp	x6, x7, [sp, #16 * 3]
+	stp	x8, x9, [sp, #16 * 4]
+	stp	x10, x11, [sp, #16 * 5]
+	stp	x12, x13, [sp, #16 * 6]
+	stp	x14, x15, [sp, #16 * 7]
+	stp	x16, x17, [sp, #16 * 8]
+	stp	x18, x19, [sp, #16 * 9]
+	stp	x20, x21, [sp, #16 * 10]
+	stp	x22, x23, [sp, #16 * 11]
+	stp	x24, x25, [sp, #16 * 12]
+	stp	x26, x27, [sp, #16 * 13]
+	stp	x28, x29, [sp, #16 * 14]
+	mrs	x9, sp_el0
+	stp	x30, x9, [sp, #16 * 15]
+	mrs	x10, elr_el1
+	mrs	x11, spsr_el1
+	stp	x10, x11, [sp, #16 * 16]
+	.endm
+
+	/* One vector slot: x0/x1 saved, x1 = kind, then the common path. */
+	.macro	slot target, kind
+	.balign	0x80
+	sub	sp, sp, #FRAME
+	stp	x0, x1, [sp]
+	mov	x1, #\kind
+	b	\target
+	.endm
+
+	.text
+	.balign	2048
+	.global	a64_vectors
+a64_vectors:
+	slot	el1_bad, 0	/* EL1 with SP_EL0: never used */
+	slot	el1_bad, 0
+	slot	el1_bad, 0
+	slot	el1_bad, 0
+	slot	el1_bad, 1	/* EL1 with SP_EL1: kernel bugs */
+	slot	el1_bad, 2
+	slot	el1_bad, 0
+	slot	el1_bad, 3
+	slot	el0_trap, 1	/* EL0, AArch64: sync (svc, faults) */
+	slot	el0_trap, 2	/* IRQ */
+	slot	el0_trap, 2	/* FIQ: treated as an IRQ poll */
+	slot	el0_trap, 3	/* SError */
+	slot	el1_bad, 0	/* EL0, AArch32: not supported */
+	slot	el1_bad, 0
+	slot	el1_bad, 0
+	slot	el1_bad, 0
+
+el0_trap:
+	save_rest
+	mov	x0, sp
+	bl	a64_trap
+	b	a64_eret
+
+el1_bad:
+	save_rest
+	mov	x0, sp
+	bl	a64_panic
+	b	.
+
+/* Restore the frame at sp and return to EL0. */
+	.global	a64_eret
+a64_eret:
+	ldp	x10, x11, [sp, #16 * 16]
+	msr	elr_el1, x10
+	msr	spsr_el1, x11
+	ldp	x30, x9, [sp, #16 * 15]
+	msr	sp_el0, x9
+	ldp	x0, x1, [sp, #16 * 0]
+	ldp	x2, x3, [sp, #16 * 1]
+	ldp	x4, x5, [sp, #16 * 2]
+	ldp	x6, x7, [sp, #16 * 3]
+	ldp	x8, x9, [sp, #16 * 4]
+	ldp	x10, x11, [sp, #16 * 5]
+	ldp	x12, x13, [sp, #16 * 6]
+	ldp	x14, x15, [sp, #16 * 7]
+	ldp	x16, x17, [sp, #16 * 8]
+	ldp	x18, x19, [sp, #16 * 9]
+	ldp	x20, x21, [sp, #16 * 10]
+	ldp	x22, x23, [sp, #16 * 11]
+	ldp	x24, x25, [sp, #16 * 12]
+	ldp	x26, x27, [sp, #16 * 13]
+	ldp	x28, x29, [sp, #16 * 14]
+	add	sp, sp, #FRAME
+	eret
+
+/* a64_run(stack_top): this CPU enters the scheduler on an empty stack, as
+ * if a trap had come from nowhere; it leaves for EL0 and never returns. */
+	.global	a64_run
+a64_run:
+	mov	sp, x0
+	sub	sp, sp, #FRAME
+	mov	x0, sp
+	mov	x1, #0		/* A64_TRAP_START */
+	bl	a64_trap
+	b	a64_eret

@@ -1,0 +1,16 @@
+/* Tells evil its pid, waits a little, and says it is still fine. */
+#include <unistd.h>
+
+#include <vanity_shard.h>
+
+void vn_main(void)
+{
+	uint64_t pid = (uint64_t)getpid(), t_end;
+
+	while (!vn_send(&vn_tx_pid, &pid))
+		vn_wait(VN_FOREVER);
+	t_end = vn_now() + 200000000ull;
+	while (vn_now() < t_end)
+		;
+	vn_log("still fine");
+}
