@@ -430,8 +430,9 @@ class Semantics:
                          "address space")
         name = dev.get("regmap")
         if name is not None and name not in self.regmap_names():
-            self.d.error(dev.at("regmap"), f"{dev.prefix}unknown register map '{name}'"
-                         f"{suggest(name, self.regmap_names())}")
+            hint = (suggest(name, self.regmap_names()) or
+                    f"; define it under 'regmaps:' or in drivers/{name}/{name}.yaml")
+            self.d.error(dev.at("regmap"), f"{dev.prefix}unknown register map '{name}'{hint}")
 
     def windows(self):
         placed = [d for d in self.top.get("devices", [])
