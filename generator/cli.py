@@ -173,6 +173,9 @@ def main(argv=None):
         return EXIT_SPEC
     except KeyboardInterrupt:
         return 130
+    except OSError as exc:  # a path the user gave that cannot be used
+        print(f"vanity: error: '{exc.filename}': {exc.strerror}", file=sys.stderr)
+        return EXIT_SPEC
     except Exception as exc:  # never a traceback: name the bug instead
         print(f"vanity: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INTERNAL

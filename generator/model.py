@@ -282,6 +282,7 @@ def manifest(system):
 
 def _manifest(system):
     return {
+        "generated_by": f"vanity from {system.spec} - do not edit",
         "system": system.name,
         "board": system.board,
         "spec": system.spec,

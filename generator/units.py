@@ -18,7 +18,10 @@ _SIZE_ALIASES = {
 }
 _TIME_ALIASES = {"nsec": "ns", "µs": "us", "usec": "us", "msec": "ms", "sec": "s"}
 
-_NUMBER_UNIT = re.compile(r"\s*(\d+)\s*(\S*)\s*$")
+# Lenient, to suggest a fix for "16 KiB"; only _EXACT is accepted.
+_NUMBER_UNIT = re.compile(r"\s*([0-9]+)\s*(\S*)\s*$")
+_EXACT = re.compile(r"[0-9]+[A-Za-z]*$")
+MAX_TIME = 3600 * TIME_UNITS["s"]
 
 
 class UnitError(Exception):
@@ -39,8 +42,10 @@ def parse_size(value):
     if not isinstance(value, str):
         raise UnitError("must be a size such as 16KiB or 4096")
     number, unit = _split(value)
-    if number is not None and unit in SIZE_UNITS:
+    if number is not None and unit in SIZE_UNITS and _EXACT.match(value):
         return number * SIZE_UNITS[unit]
+    if number is not None and unit in SIZE_UNITS:
+        raise UnitError(f"'{value}' is not a size; did you mean '{number}{unit}'?")
     fix = _SIZE_ALIASES.get((unit or "").lower())
     if number is not None and fix:
         raise UnitError(f"'{value}' is not a size; did you mean '{number}{fix}'?")
@@ -55,8 +60,12 @@ def parse_time(value):
     if not isinstance(value, str):
         raise UnitError("must be a time such as 100ms")
     number, unit = _split(value)
-    if number is not None and unit in TIME_UNITS:
+    if number is not None and unit in TIME_UNITS and _EXACT.match(value):
+        if number * TIME_UNITS[unit] > MAX_TIME:
+            raise UnitError(f"'{value}' is too long; at most 3600s")
         return number * TIME_UNITS[unit]
+    if number is not None and unit in TIME_UNITS:
+        raise UnitError(f"'{value}' is not a time; did you mean '{number}{unit}'?")
     if number is not None and unit == "":
         raise UnitError(f"'{value}' has no unit; give a unit: ns, us, ms or s")
     fix = _TIME_ALIASES.get((unit or "").lower()) or (

@@ -23,9 +23,11 @@ MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
 MAX_MEMORY = 64 << 20
+MAX_IRQ = 1019            # the largest GIC SPI; PLIC sources are fewer
+_COMPATIBLE = re.compile(r"[A-Za-z0-9,._+-]+$")  # device-tree string characters
 
 _IDENT = re.compile(K.IDENT_PATTERN)
-_BITS = re.compile(r"\s*(\d+)\s*:\s*(\d+)\s*$")
+_BITS = re.compile(r"([0-9]+):([0-9]+)$")
 
 
 class Checked(dict):
@@ -423,6 +425,14 @@ class Semantics:
         elif not (has_addr or "compatible" in dev.nodes):
             self.d.error(dev.node, f"{dev.prefix}give 'compatible' (found in the board's "
                          "device tree) or 'address' and 'size'")
+        compatible = dev.get("compatible")
+        if isinstance(compatible, str) and not _COMPATIBLE.match(compatible):
+            self.d.error(dev.at("compatible"), f"{dev.prefix}compatible '{compatible}' may "
+                         "only hold letters, digits and , . _ + - (like \"arm,pl011\")")
+        irq = dev.get("irq")
+        if isinstance(irq, int) and irq > MAX_IRQ:
+            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is out of range; "
+                         f"at most {MAX_IRQ}")
         if dev.get("size") == 0:
             self.d.error(dev.at("size"), f"{dev.prefix}size must not be 0")
         elif dev.get("address", 0) + (dev.get("size") or 0) > 1 << 64:

@@ -67,6 +67,15 @@ EXPECTED = {
     "unknown_regmap_no_match": [
         "7:25: error: device 'nic': unknown register map 'virtio_net_xyz'; "
         "define it under 'regmaps:' or in drivers/virtio_net_xyz/virtio_net_xyz.yaml"],
+    "time_too_long": [
+        "4:45: error: shard 'ping': watchdog '2h' is not a time; "
+        "write a number with ns, us, ms or s",
+        "5:45: error: shard 'pong': watchdog '99999999999999999999s' is too long; "
+        "at most 3600s"],
+    "bad_device_values": [
+        "6:30: error: device 'uart': compatible 'arm pl011 */' may only hold letters, "
+        "digits and , . _ + - (like \"arm,pl011\")",
+        "7:53: error: device 'gpio': irq 4096 is out of range; at most 1019"],
     "fields_overlap": [
         "17:32: error: regmap 'uart' register 'CR': field 'MODE' (bits 3:0) "
         "overlaps field 'EN' (bits 0)"],

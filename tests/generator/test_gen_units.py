@@ -16,7 +16,10 @@ def test_sizes(text, value):
     ("2mb", "'2mb' is not a size; did you mean '2MiB'?"),
     ("lots", "'lots' is not a size; write a number of bytes or a number with "
              "B, KiB, MiB or GiB"),
-    (-1, "-1 is negative")])
+    (-1, "-1 is negative"),
+    (" 16 KiB ", "' 16 KiB ' is not a size; did you mean '16KiB'?"),
+    ("\u0661\u0666KiB", "'\u0661\u0666KiB' is not a size; write a number of bytes or a "
+                      "number with B, KiB, MiB or GiB")])
 def test_bad_sizes(text, message):
     with pytest.raises(UnitError, match="^" + re.escape(message) + "$"):
         parse_size(text)
