@@ -36,7 +36,10 @@ REPO = Path(__file__).resolve().parent.parent
 RUNTIME = REPO / "runtime"
 
 CC = os.environ.get("CC", "gcc")
-CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-fno-strict-aliasing"]
+# Misusing a channel endpoint (sending on a receive end, or on an endpoint of
+# another type) is a type error; C only warns about it, so make it an error.
+CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-fno-strict-aliasing",
+          "-Werror=incompatible-pointer-types", "-Werror=implicit-function-declaration"]
 
 
 class BuildError(Exception):

@@ -45,27 +45,41 @@ void vn_main(void);
  * Messages are exactly the channel's message size (VN_MSG_SIZE_<channel> in
  * the generated header). Send returns false when the ring is full, receive
  * returns false when it is empty; neither blocks. */
-#define vn_send(tx, msg) vn_tx_send((tx), (msg), (tx)->msg_size)
-#define vn_recv(rx, msg) vn_rx_recv((rx), (msg), (rx)->msg_size)
+static inline bool vn_send(const struct vn_tx *tx, const void *msg)
+{
+	return vn_tx_send(tx, msg, tx->msg_size);
+}
+
+static inline bool vn_recv(const struct vn_rx *rx, void *msg)
+{
+	return vn_rx_recv(rx, msg, rx->msg_size);
+}
 
 /* Up to n messages to or from a contiguous array; returns the count moved.
  * A burst publishes once and notifies at most once. */
-#define vn_send_burst(tx, msgs, n) vn_tx_send_burst((tx), (msgs), (n), (tx)->msg_size)
-#define vn_recv_burst(rx, msgs, n) vn_rx_recv_burst((rx), (msgs), (n), (rx)->msg_size)
+static inline uint32_t vn_send_burst(const struct vn_tx *tx, const void *msgs, uint32_t n)
+{
+	return vn_tx_send_burst(tx, msgs, n, tx->msg_size);
+}
+
+static inline uint32_t vn_recv_burst(const struct vn_rx *rx, void *msgs, uint32_t n)
+{
+	return vn_rx_recv_burst(rx, msgs, n, rx->msg_size);
+}
 
 /* ---- channels: zero-copy -------------------------------------------------
  * vn_reserve returns the next free slot (NULL when full); call it again to
  * reserve more. vn_commit publishes every slot reserved so far.
  * vn_peek returns the next unread message (NULL when none); call it again to
  * look further. vn_release frees every slot peeked so far. */
-#define vn_reserve(tx) vn_tx_reserve(tx)
-#define vn_commit(tx) vn_tx_commit(tx)
-#define vn_peek(rx) vn_rx_peek(rx)
-#define vn_release(rx) vn_rx_release(rx)
+static inline void *vn_reserve(const struct vn_tx *tx) { return vn_tx_reserve(tx); }
+static inline void vn_commit(const struct vn_tx *tx) { vn_tx_commit(tx); }
+static inline const void *vn_peek(const struct vn_rx *rx) { return vn_rx_peek(rx); }
+static inline void vn_release(const struct vn_rx *rx) { vn_rx_release(rx); }
 
 /* Messages waiting / slots free, without blocking. */
-#define vn_pending(rx) vn_rx_avail((rx), UINT32_MAX)
-#define vn_space(tx) vn_tx_space((tx), UINT32_MAX)
+static inline uint32_t vn_pending(const struct vn_rx *rx) { return vn_rx_avail(rx, UINT32_MAX); }
+static inline uint32_t vn_space(const struct vn_tx *tx) { return vn_tx_space(tx, UINT32_MAX); }
 
 /* ---- scheduling ---------------------------------------------------------- */
 

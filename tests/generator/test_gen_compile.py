@@ -47,3 +47,15 @@ def test_other_shards_channel_does_not_compile(tmp_path):
     proc = _gcc("-I", OUT / "pingpong/hosted/shards/ping", src)
     assert proc.returncode != 0
     assert "vn_rx_ping_to_pong" in proc.stderr
+
+
+def test_sending_on_a_receive_endpoint_does_not_compile(tmp_path):
+    """With the flags `vanity build` uses (no blanket -Werror), misusing an
+    endpoint's direction is an error, not a warning."""
+    from generator.build import CFLAGS as BUILD_CFLAGS
+    src = _shard_source(tmp_path, "uint64_t m[8] = {0}; vn_send(&vn_rx_pong_to_ping, m);")
+    proc = subprocess.run(["gcc", *BUILD_CFLAGS, "-fsyntax-only", "-I", str(REPO / "runtime/include"),
+                           "-I", str(OUT / "pingpong/hosted/shards/ping"), str(src)],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "incompatible-pointer-types" in proc.stderr
