@@ -7,12 +7,15 @@ EXAMPLES := $(sort $(wildcard examples/*/*.yaml))
 FLAGSHIP := examples/pipeline/pipeline.yaml
 SPEC ?= $(FLAGSHIP)
 BOARD ?= hosted
+# Boards whose generated output is committed for every example.
+GEN_BOARDS := hosted qemu-virt-aarch64
 
 DEPS := make gcc libc6-dev python3 python3-jinja2 python3-yaml python3-libfdt \
-	python3-jsonschema python3-pytest clang-format libcmocka-dev
+	python3-jsonschema python3-pytest clang-format libcmocka-dev \
+	gcc-aarch64-linux-gnu qemu-system-arm gdb-multiarch
 BENCH_DEPS := g++ pkg-config valgrind libdpdk-dev libck-dev libboost-dev
 
-.PHONY: all deps bench-deps run test test-runtime test-python gen \
+.PHONY: all deps bench-deps run debug test test-runtime test-python gen \
 	check-generated check build diff bench clean
 
 all: test
@@ -28,12 +31,18 @@ bench-deps: deps
 run: deps
 	$(VANITY) run $(SPEC) --board $(BOARD)
 
+# Boot SPEC on qemu-virt-aarch64 halted, with a gdbstub; prints the gdb command.
+debug: deps
+	$(VANITY) run $(SPEC) --board qemu-virt-aarch64 --gdb
+
 check build diff: deps
 	$(VANITY) $@ $(SPEC) --board $(BOARD)
 
 # Every test: the runtime's cmocka suites, then pytest (generator, golden
-# output, system tests on hosted). Each prints its own summary.
-test: deps test-runtime test-python
+# output, system tests on hosted). Each prints its own summary, and the last
+# line counts them all.
+test: deps
+	@$(PYTHON) tools/run-tests
 
 test-runtime:
 	@sh tests/runtime/run.sh
@@ -43,12 +52,13 @@ test-python:
 
 # Regenerate the committed output of every example.
 gen: deps
-	@for spec in $(EXAMPLES); do $(VANITY) gen $$spec || exit 1; done
+	@for spec in $(EXAMPLES); do for board in $(GEN_BOARDS); do \
+		$(VANITY) gen $$spec --board $$board || exit 1; done; done
 
 # Fails when out/ is stale: run `make gen` and commit the result.
 check-generated:
-	@status=0; for spec in $(EXAMPLES); do \
-		$(VANITY) diff $$spec || status=1; done; exit $$status
+	@status=0; for spec in $(EXAMPLES); do for board in $(GEN_BOARDS); do \
+		$(VANITY) diff $$spec --board $$board || status=1; done; done; exit $$status
 
 bench: bench-deps
 	$(PYTHON) bench/run.py
