@@ -89,6 +89,13 @@ def test_pipeline_example(pipeline):
     assert r.kernel()[-1] == "system 'pipeline' exited with status 0", r.report
 
 
+def test_every_example_has_a_system_test():
+    """A new example must come with its checks here (and in the bare-metal
+    board tests), not go untested."""
+    examples = {p.parent.name for p in (REPO / "examples").glob("*/*.yaml")}
+    assert examples == {"pingpong", "pipeline"}, "add checks for the new example"
+
+
 # ---- faults: containment, policies ----------------------------------------------
 
 FAULTS = HERE / "faults" / "faults.yaml"
