@@ -95,10 +95,12 @@ static void fault(struct hk_shard *h, int signo)
 	struct vn_crash c = h->ctl->crash;
 	enum vn_fault_outcome o;
 
+	/* The record is the shard's own word: believe it only where the host
+	 * agrees that this signal is what killed it. */
+	if (c.signo != signo)
+		c.valid = 0;
 	if (!s->watchdog_fired)
 		report_death(s, c, signo);
-	if (c.valid && c.signo > 0 && c.signo < NSIG)
-		signo = c.signo;
 	o = vn_shard_fault(&hk_kernel, s, port_now(), 128 + signo);
 	report_outcome(s, o);
 }
@@ -121,7 +123,7 @@ void hk_reap(struct hk_shard *h)
 	hk_collect(h, s->cfg->core);
 	if (!vn_shard_live(s))
 		return;
-	if (WIFEXITED(st) && !h->ctl->crash.valid && !s->watchdog_fired) {
+	if (WIFEXITED(st) && !s->watchdog_fired) { /* waitpid, not the shard, says how */
 		if (WEXITSTATUS(st) != 0)
 			hk_msg("shard '%s' exited with status %d", s->cfg->name,
 			       WEXITSTATUS(st));

@@ -146,6 +146,26 @@ static _Noreturn void child_exec(const char *path, char *const argv[], int cpu,
 	_exit(127);
 }
 
+/* A ring's header is writable by both its endpoints, so a misbehaving peer
+ * may have scribbled on the fields a starting shard checks. Restore them
+ * from the tables (the indices are left alone: they hold queued messages). */
+static void restore_ring_headers(const struct hk_shard *h)
+{
+	const struct vn_ksystem *sys = hk_kernel.sys;
+	uint32_t id = h->s->cfg->id;
+
+	for (uint32_t i = 0; i < sys->n_channels; i++) {
+		const struct vn_kchannel *c = &sys->channels[i];
+		struct vn_ring *r = hk_chans[i].ring;
+
+		if (c->from != id && c->to != id)
+			continue;
+		r->magic = VN_RING_MAGIC;
+		r->msg_size = c->msg_size;
+		r->depth = c->depth;
+	}
+}
+
 /* Start h's shard process. Called with hk_lock held. */
 int hk_spawn(struct hk_shard *h)
 {
@@ -154,6 +174,7 @@ int hk_spawn(struct hk_shard *h)
 	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
 	pid_t pid;
 
+	restore_ring_headers(h);
 	if (snprintf(path, sizeof(path), "%s/%s", hk_dir, h->s->cfg->image) >= (int)sizeof(path))
 		return -1;
 	if (access(path, X_OK) != 0) {
