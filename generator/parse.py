@@ -114,8 +114,10 @@ def parse_text(text, file):
     """Returns the root Node of one YAML document; raises SpecError."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError) as exc:
+    except yaml.YAMLError as exc:
         raise SpecError([_syntax_error(file, text, exc)]) from None
+    except RecursionError:
+        raise SpecError([Diag(file, 1, 1, "YAML nesting is too deep")]) from None
     if root is None:
         raise SpecError([Diag(file, 1, 1, "the file is empty; a spec starts with 'vanity: 1'")])
     builder = _Builder(file)
