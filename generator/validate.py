@@ -60,8 +60,8 @@ def describe(node):
     v = node.value
     if v is None:
         return "null"
-    if isinstance(v, bool):
-        return f"boolean {str(v).lower()}"
+    if isinstance(v, bool):  # YAML 1.1 reads on/off/yes/no as booleans
+        return f"boolean {str(v).lower()} (quote it if you meant the word)"
     if isinstance(v, int):
         return f"integer {v}"
     if isinstance(v, float):
