@@ -8,6 +8,8 @@ import pytest
 from vanity_testlib import REPO, vanity
 
 EXAMPLES = sorted(REPO.glob("examples/*/*.yaml"))
+BOARDS = ["hosted", "qemu-virt-aarch64"]  # GEN_BOARDS in the Makefile
+CASES = [(spec, board) for spec in EXAMPLES for board in BOARDS]
 
 
 def _tree(root):
@@ -20,20 +22,26 @@ def _system(spec):
     return yaml.safe_load(spec.read_text())["system"]
 
 
-@pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.parent.name)
-def test_out_is_up_to_date(spec, tmp_path):
+def _id(case):
+    return f"{case[0].parent.name}-{case[1]}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_out_is_up_to_date(case, tmp_path):
+    spec, board = case
     rel = spec.relative_to(REPO)
-    proc = vanity("gen", rel, "-o", tmp_path)
+    proc = vanity("gen", rel, "--board", board, "-o", tmp_path)
     assert proc.returncode == 0, proc.stderr
-    committed = REPO / "out" / _system(spec) / "hosted"
+    committed = REPO / "out" / _system(spec) / board
     stale = "out/ is stale: run `make gen` and commit the result"
     assert committed.is_dir(), stale
     assert _tree(tmp_path) == _tree(committed), stale
 
 
-@pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.parent.name)
-def test_diff_reports_no_change(spec):
-    proc = vanity("diff", spec.relative_to(REPO))
+@pytest.mark.parametrize("case", CASES, ids=_id)
+def test_diff_reports_no_change(case):
+    spec, board = case
+    proc = vanity("diff", spec.relative_to(REPO), "--board", board)
     assert (proc.returncode, proc.stdout) == (0, ""), proc.stdout + proc.stderr
 
 

@@ -5,9 +5,11 @@
  * is identity-mapped (VA = PA), so addresses in the manifest are the
  * addresses shards and the kernel really use. Every table holds:
  *   - 0-1 GiB (GIC, PL011) as one device block, EL1 only, global;
- *   - the kernel window [RAM, A64_KERNEL_END) as 2 MiB blocks, EL1 only,
- *     global (the same entries in every table, so switching TTBR0 in the
- *     kernel is safe and EL0 cannot touch kernel memory).
+ *   - the kernel image, EL1 only, global: code RX, rodata (and the shard
+ *     blobs) R, data/bss RW + XN. Its level 3 tables are built once and
+ *     shared by every address space, so switching TTBR0 in the kernel is
+ *     safe, and EL0 cannot touch kernel memory. SCTLR.WXN is set: nothing
+ *     writable is executable, at any level.
  * The kernel's table also maps the rest of RAM, EL1 only and non-global
  * (ASID 0), to load shard images and set up rings. A shard's table maps,
  * non-global under its own ASID, exactly: its code RX, its read-only data
@@ -31,6 +33,7 @@
 #define D_NORMAL (1ull << 2)    /* MAIR index 1: Normal write-back */
 #define D_EL1 (0ull << 6)       /* AP: EL1 RW, EL0 none */
 #define D_EL0_RW (1ull << 6)    /* AP: EL1 and EL0 RW */
+#define D_EL1_RO (2ull << 6)    /* AP: EL1 RO, EL0 none */
 #define D_EL0_RO (3ull << 6)    /* AP: EL1 and EL0 RO */
 #define D_INNER (3ull << 8)
 #define D_AF (1ull << 10)
@@ -42,15 +45,23 @@
 #define SHARD_RX (MEM | D_NG | D_PXN | D_EL0_RO)
 #define SHARD_RO (MEM | D_NG | D_PXN | D_UXN | D_EL0_RO)
 #define SHARD_RW (MEM | D_NG | D_PXN | D_UXN | D_EL0_RW)
+#define KERNEL_RX (MEM | D_UXN | D_EL1_RO)
+#define KERNEL_RO (MEM | D_PXN | D_UXN | D_EL1_RO)
+#define KERNEL_RW (MEM | D_PXN | D_UXN | D_EL1)
+#define KERNEL_SLOTS ((KERNEL_END - RAM_BASE) / BLOCK2M)
 
 #define MAIR 0xff00ull /* attr0 device-nGnRnE, attr1 normal WB RA WA */
 #define TCR (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (25ull << 16) | \
 	     (1ull << 23) | (2ull << 30))
-#define SCTLR (0x30d00800ull | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 12))
+#define SCTLR (0x30d00800ull | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 12) | \
+	       (1u << 19))
 
 static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
 static uint32_t pool_used;
+static uint64_t *kernel_l2; /* the kernel image's entries, copied into every space */
 uint64_t a64_kernel_ttbr;
+
+extern char __kernel_start[], __kernel_rodata[], __kernel_data[], __kernel_end[];
 
 static uint64_t *table_new(void)
 {
@@ -67,18 +78,18 @@ static uint64_t *space_new(uint64_t **l2)
 		return NULL;
 	l1[0] = 0 | D_VALID | D_DEVICE | D_AF | D_EL1 | D_PXN | D_UXN;
 	l1[1] = (uint64_t)(uintptr_t)*l2 | D_VALID | D_TABLE;
-	for (uint64_t a = RAM_BASE; a < KERNEL_END; a += BLOCK2M)
-		(*l2)[(a - RAM_BASE) / BLOCK2M] = a | D_VALID | MEM | D_EL1 | D_UXN;
+	for (uint32_t i = 0; i < KERNEL_SLOTS; i++)
+		(*l2)[i] = kernel_l2[i];
 	return l1;
 }
 
-/* Map [lo, hi) page by page with `attrs`; both are page-aligned. */
-static int map_pages(uint64_t *l2, uint64_t lo, uint64_t hi, uint64_t attrs)
+/* Map [lo, hi) of RAM page by page with `attrs`; both are page-aligned. */
+static int map_any(uint64_t *l2, uint64_t lo, uint64_t hi, uint64_t attrs)
 {
 	for (uint64_t a = lo; a < hi; a += A64_PAGE) {
 		uint64_t *e, *l3;
 
-		if (a < KERNEL_END || a >= RAM_END)
+		if (a < RAM_BASE || a >= RAM_END)
 			return -1;
 		e = &l2[(a - RAM_BASE) / BLOCK2M];
 		if (!(*e & D_VALID)) {
@@ -92,16 +103,39 @@ static int map_pages(uint64_t *l2, uint64_t lo, uint64_t hi, uint64_t attrs)
 	return 0;
 }
 
+/* Shards get pages outside the kernel window only. */
+static int map_pages(uint64_t *l2, uint64_t lo, uint64_t hi, uint64_t attrs)
+{
+	return lo < KERNEL_END ? -1 : map_any(l2, lo, hi, attrs);
+}
+
+static uint64_t addr_of(const char *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
 static uint64_t page_up(uint64_t a)
 {
 	return (a + A64_PAGE - 1) & ~(uint64_t)(A64_PAGE - 1);
 }
 
+/* The kernel image's pages, once; every space then shares them. */
+static int kernel_map(void)
+{
+	if (!(kernel_l2 = table_new()))
+		return -1;
+	return map_any(kernel_l2, addr_of(__kernel_start), addr_of(__kernel_rodata), KERNEL_RX) |
+	       map_any(kernel_l2, addr_of(__kernel_rodata), addr_of(__kernel_data), KERNEL_RO) |
+	       map_any(kernel_l2, addr_of(__kernel_data), addr_of(__kernel_end), KERNEL_RW);
+}
+
 int a64_mmu_init(void)
 {
-	uint64_t *l2, *l1 = space_new(&l2);
+	uint64_t *l2, *l1;
 
-	if (!l1)
+	if (kernel_map() != 0 || addr_of(__kernel_end) > KERNEL_END)
+		return -1;
+	if (!(l1 = space_new(&l2)))
 		return -1;
 	for (uint64_t a = KERNEL_END; a < RAM_END; a += BLOCK2M)
 		l2[(a - RAM_BASE) / BLOCK2M] = a | D_VALID | MEM | D_NG | D_EL1 | D_PXN | D_UXN;

@@ -73,7 +73,7 @@ static void detail(char *buf, uint32_t n, uint32_t ec, uint64_t esr)
 	else if (ec == EC_IABT_EL0 || ec == EC_DABT_EL0)
 		snprintf(buf, n, " (%s, %s)", fsc_name(fsc), rw);
 	else if (ec == EC_BRK && (esr & 0xffff) == BRK_ABORT)
-		snprintf(buf, n, " (abort() called)");
+		snprintf(buf, n, " (abort)");
 	else if (ec != EC_UNKNOWN && ec != EC_PC_ALIGN && ec != EC_SP_ALIGN)
 		snprintf(buf, n, " (class %#x, iss %#llx)", ec,
 			 (unsigned long long)(esr & 0x1ffffff));
@@ -101,14 +101,14 @@ static int signal_of(uint32_t ec, uint64_t esr)
 static void dump(const struct a64_frame *f, uint64_t esr)
 {
 	for (int i = 0; i < 28; i += 4)
-		a64_msg("  x%-2d %#018llx  x%-2d %#018llx  x%-2d %#018llx  x%-2d %#018llx",
+		a64_msg("  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx",
 			i, (unsigned long long)f->x[i], i + 1, (unsigned long long)f->x[i + 1],
 			i + 2, (unsigned long long)f->x[i + 2], i + 3,
 			(unsigned long long)f->x[i + 3]);
-	a64_msg("  x28 %#018llx  x29 %#018llx  x30 %#018llx  sp  %#018llx",
+	a64_msg("  x28 0x%016llx  x29 0x%016llx  x30 0x%016llx  sp  0x%016llx",
 		(unsigned long long)f->x[28], (unsigned long long)f->x[29],
 		(unsigned long long)f->x[30], (unsigned long long)f->sp);
-	a64_msg("  esr %#010llx  spsr %#010llx", (unsigned long long)esr,
+	a64_msg("  esr 0x%08llx  spsr 0x%08llx", (unsigned long long)esr,
 		(unsigned long long)f->spsr);
 }
 

@@ -55,7 +55,7 @@ void vn_port_relax(void)
 	__asm__ volatile("yield" ::: "memory");
 }
 
-/* The kernel reports it as "breakpoint (abort() called)" and applies the
+/* The kernel reports it as "breakpoint (abort)" and applies the
  * shard's fault policy, as for any other fault. */
 _Noreturn void abort(void)
 {
