@@ -60,6 +60,8 @@ class Device:
     name: str
     macro: str
     shard: str
+    shard_id: int
+    bit: int             # notification bit in its shard, after the endpoints
     regmap: str          # or None
     compatible: str      # or None
     address: int         # or None when resolved from the board later
@@ -94,6 +96,11 @@ class Shard:
     @property
     def rx(self):
         return tuple(e for e in self.endpoints if e.dir == "rx")
+
+    @property
+    def irq_bits(self):
+        """The notification bits of its devices that have an interrupt."""
+        return sum(1 << d.bit for d in self.devices if d.irq is not None)
 
     @property
     def watchdog(self):
@@ -205,12 +212,23 @@ def _endpoints(name, channels):
     return tuple(sorted(eps, key=lambda e: e.bit))
 
 
-def _devices(spec):
+def _devices(spec, ids, channels):
+    """Each device's bit follows its owner's channel endpoints, in spec
+    device order."""
     owners = {d: s["name"] for s in spec["shards"] for d in s["devices"]}
-    return tuple(Device(
-        name=d["name"], macro=d["name"].upper(), shard=d.get("shard") or owners[d["name"]],
-        regmap=d.get("regmap"), compatible=d.get("compatible"), address=d.get("address"),
-        size=d.get("size"), irq=d.get("irq")) for d in spec["devices"])
+    bits = {name: 0 for name in ids}
+    for c in channels:
+        bits[c.src] += 1
+        bits[c.dst] += 1
+    out = []
+    for d in spec["devices"]:
+        owner = d.get("shard") or owners[d["name"]]
+        out.append(Device(
+            name=d["name"], macro=d["name"].upper(), shard=owner, shard_id=ids[owner],
+            bit=bits[owner], regmap=d.get("regmap"), compatible=d.get("compatible"),
+            address=d.get("address"), size=d.get("size"), irq=d.get("irq")))
+        bits[owner] += 1
+    return tuple(out)
 
 
 def _regmap(rmap):
@@ -235,7 +253,7 @@ def build_model(spec, board, spec_label):
     else:
         layouts = [_layout(i, s) for i, s in enumerate(spec["shards"])]
         channels = _channels(spec, ids, modes)
-    devices = _devices(spec)
+    devices = _devices(spec, ids, channels)
     shards = []
     for i, s in enumerate(spec["shards"]):
         image, ctl, heap, stack = layouts[i]
@@ -312,6 +330,7 @@ def _manifest(system):
             "compatible": d.compatible,
             "address": None if d.address is None else f"{d.address:#x}",
             "size": None if d.size is None else f"{d.size:#x}", "irq": d.irq,
+            "bit": d.bit,
         } for d in system.devices],
         "regmaps": {name: regs for name, regs in system.regmaps},
     }

@@ -23,6 +23,7 @@ MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
 MAX_MEMORY = 64 << 20
+GIC_SPI_FIRST = 32         # GIC interrupt IDs below this are SGIs and PPIs
 MAX_IRQ = 1019            # the largest GIC SPI; PLIC sources are fewer
 _COMPATIBLE = re.compile(r"[A-Za-z0-9,._+-]+$")  # device-tree string characters
 
@@ -374,16 +375,32 @@ class Semantics:
                          f"use {low} or {low * 2}")
 
     def endpoints(self):
-        count = {}
+        """Channel endpoints and owned devices share a shard's 64 bits."""
+        count, devs = {}, {}
         for c in self.top.get("channels", []):
             for end in ("from", "to"):
                 if c.get(end) in self.shards:
                     count[c[end]] = count.get(c[end], 0) + 1
-        for name, n in count.items():
-            if n > MAX_ENDPOINTS:
+        for name in self.device_owners():
+            devs[name] = devs.get(name, 0) + 1
+        for name in sorted(set(count) | set(devs), key=list(self.shards).index):
+            n, m = count.get(name, 0), devs.get(name, 0)
+            if n + m > MAX_ENDPOINTS:
                 s = self.shards[name]
-                self.d.error(s.at("name"), f"{s.label} has {n} channel endpoints; at most "
+                what = f"{n} channel endpoints" + (f" and {m} devices" if m else "")
+                self.d.error(s.at("name"), f"{s.label} has {what}; at most "
                              f"{MAX_ENDPOINTS} fit its notification bits")
+
+    def device_owners(self):
+        """The owner of each device that names exactly one existing shard."""
+        owners = []
+        for dev in self.top.get("devices", []):
+            named = {dev.get("shard")} if dev.get("shard") in self.shards else set()
+            named |= {s["name"] for s in self.top.get("shards", [])
+                      if "name" in s and dev.get("name") in s.get("devices", [])}
+            if len(named) == 1:
+                owners.extend(named)
+        return owners
 
     # ---- devices -------------------------------------------------------
 
@@ -430,14 +447,29 @@ class Semantics:
             self.d.error(dev.at("compatible"), f"{dev.prefix}compatible '{compatible}' may "
                          "only hold letters, digits and , . _ + - (like \"arm,pl011\")")
         irq = dev.get("irq")
-        if isinstance(irq, int) and irq > MAX_IRQ:
+        if isinstance(irq, int) and irq < GIC_SPI_FIRST and self.board.port == "aarch64":
+            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a shared peripheral "
+                         f"interrupt; give the GIC interrupt ID (SPI n is {GIC_SPI_FIRST} + n)")
+        elif isinstance(irq, int) and irq > MAX_IRQ:
             self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is out of range; "
                          f"at most {MAX_IRQ}")
+        addr, size = dev.get("address"), dev.get("size")
+        if self.board.ram and isinstance(addr, int) and isinstance(size, int) and \
+                (addr % 4096 or size % 4096):
+            self.d.error(dev.at("address"), f"{dev.prefix}window {addr:#x}+{size:#x} is not "
+                         f"whole 4 KiB pages; board '{self.board.name}' maps devices into "
+                         "their shard page by page")
         if dev.get("size") == 0:
             self.d.error(dev.at("size"), f"{dev.prefix}size must not be 0")
         elif dev.get("address", 0) + (dev.get("size") or 0) > 1 << 64:
             self.d.error(dev.at("address"), f"{dev.prefix}window ends beyond the 64-bit "
                          "address space")
+        chans = {c["name"].upper(): c for c in self.top.get("channels", []) if "name" in c}
+        clash = chans.get(str(dev.get("name", "")).upper())
+        if clash is not None:
+            self.d.error(dev.at("name"), f"{dev.prefix}has the name of channel "
+                         f"'{clash['name']}' (both would be VN_NOTIFY_{clash['name'].upper()}); "
+                         "rename one of them")
         name = dev.get("regmap")
         if name is not None and name not in self.regmap_names():
             hint = (suggest(name, self.regmap_names()) or

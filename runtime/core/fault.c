@@ -39,6 +39,7 @@ static enum vn_fault_outcome restart(struct vn_kernel *k, struct vn_shard *s,
 	s->count.restarts++;
 	vn_sched_remove(k, s, VN_STOPPED);
 	s->pending = 0;
+	vn_irq_restart(k, s);
 	s->waiting = false;
 	s->watchdog_fired = false;
 	if (port_shard_start(s) != 0) {

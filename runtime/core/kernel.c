@@ -29,6 +29,9 @@ static int check_tables(const struct vn_ksystem *sys)
 		if (c->from_bit >= 64 || c->to_bit >= 64)
 			return -1;
 	}
+	for (uint32_t i = 0; i < sys->n_devices; i++)
+		if (sys->devices[i].shard >= sys->n_shards || sys->devices[i].bit >= 64)
+			return -1;
 	return 0;
 }
 

@@ -107,6 +107,11 @@ int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t cha
 int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
 			 uint32_t channel, uint32_t here);
 
+/* irq.c: device interrupts as notifications */
+int vn_irq_deliver(struct vn_kernel *k, uint32_t irq, uint32_t here);
+uint64_t vn_irq_ack(struct vn_kernel *k, struct vn_shard *caller, uint64_t bits);
+void vn_irq_restart(struct vn_kernel *k, struct vn_shard *s);
+
 /* fault.c: fault policy and watchdog */
 enum vn_fault_outcome {
 	VN_FAULT_STOPPED = 0,   /* policy stop */

@@ -41,6 +41,11 @@
  *                         vn_shard_finish() as usual.
  *   port_system_event()   a shard finished or stopped, or the system halted:
  *                         look at vn_system_done().
+ *   port_irq_unmask(irq)  let device interrupt `irq` fire again. A port masks
+ *                         a device interrupt when it fires and hands it to
+ *                         vn_irq_deliver(); it stays masked until the owner
+ *                         acknowledges it (IRQ_ACK). Returns 0, or -1 if the
+ *                         port has no device interrupts (hosted, for now).
  */
 #ifndef VN_PORT_H
 #define VN_PORT_H
@@ -55,5 +60,6 @@ void port_shard_log(struct vn_shard *s, uint32_t len);
 int port_shard_start(struct vn_shard *s);
 void port_shard_stop(struct vn_shard *s);
 void port_system_event(void);
+int port_irq_unmask(uint32_t irq);
 
 #endif /* VN_PORT_H */

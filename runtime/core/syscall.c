@@ -87,6 +87,13 @@ static struct vn_sysres sys_log(struct vn_kernel *k, struct vn_shard *s,
 	return ret(0, VN_ACT_CONTINUE);
 }
 
+static struct vn_sysres sys_irq_ack(struct vn_kernel *k, struct vn_shard *s,
+				    uint64_t bits, uint64_t a1)
+{
+	(void)a1;
+	return ret(vn_irq_ack(k, s, bits), VN_ACT_CONTINUE);
+}
+
 static const vn_sysfn vn_systab[VN_SYS_COUNT] = {
 	[VN_SYS_YIELD] = sys_yield,
 	[VN_SYS_WAIT] = sys_wait,
@@ -94,6 +101,7 @@ static const vn_sysfn vn_systab[VN_SYS_COUNT] = {
 	[VN_SYS_EXIT] = sys_exit,
 	[VN_SYS_HALT] = sys_halt,
 	[VN_SYS_LOG] = sys_log,
+	[VN_SYS_IRQ_ACK] = sys_irq_ack,
 };
 
 /* Run call `op` for `caller`, which must be the running shard of its core. */

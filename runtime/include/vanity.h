@@ -21,7 +21,7 @@
  * Hot path: vn_send/vn_recv and their burst and zero-copy forms are inline
  * loads and stores on the shared ring; they never enter the kernel unless the
  * peer is a `yield` shard that is asleep. The kernel is entered by vn_yield,
- * vn_wait, vn_exit, vn_halt and vn_log only.
+ * vn_wait, vn_exit, vn_halt, vn_irq_ack and vn_log only.
  */
 #ifndef VANITY_H
 #define VANITY_H
@@ -32,8 +32,9 @@
 
 #include <vanity/ring.h>
 
-/* A set of notification bits: bit k is the shard's k-th channel endpoint, in
- * the order of the generated VN_NOTIFY_* constants. */
+/* A set of notification bits: bit k is the shard's k-th channel endpoint,
+ * then one bit per device it owns, in the order of the generated VN_NOTIFY_*
+ * constants. */
 typedef uint64_t vn_bits_t;
 
 #define VN_FOREVER UINT64_MAX
@@ -102,6 +103,17 @@ _Noreturn void vn_exit(int status);
 
 /* Stop the whole system with this exit status. */
 _Noreturn void vn_halt(int status);
+
+/* ---- devices --------------------------------------------------------------
+ * A device the spec grants to this shard is mapped at VN_DEVICE_<D>_BASE
+ * (VN_DEVICE_<D>_SIZE bytes; device memory, read/write, not executable).
+ * When its interrupt (VN_DEVICE_<D>_IRQ) fires, the kernel masks it and
+ * vn_wait returns VN_NOTIFY_<D>. Quieten the device, then acknowledge the
+ * bits with vn_irq_ack to let the interrupt fire again. Returns 0, or
+ * -VN_EPERM if a bit is not an interrupting device of this shard (nothing is
+ * then unmasked), -VN_EINVAL for no bits, -VN_ENOSYS on a board without
+ * device interrupts (hosted). */
+int vn_irq_ack(vn_bits_t bits);
 
 /* ---- introspection and console (not for hot paths) ----------------------- */
 

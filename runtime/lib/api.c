@@ -26,6 +26,13 @@ _Noreturn void vn_halt(int status)
 		vn_syscall(VN_SYS_HALT, (uint64_t)(unsigned)status, 0);
 }
 
+int vn_irq_ack(vn_bits_t bits)
+{
+	uint64_t r = vn_syscall(VN_SYS_IRQ_ACK, bits, 0);
+
+	return VN_IS_ERR(r) ? -(int)(0 - r) : 0;
+}
+
 const char *vn_shard_name(void)
 {
 	return vn_self.name;

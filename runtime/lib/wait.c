@@ -8,7 +8,9 @@
  * stale notification costs a spurious wake-up at most, never a lost message.
  *
  *  poll shard:  spin on the rings until something is ready or the timeout;
- *               if it shares its core, yield between checks.
+ *               if it shares its core, yield between checks. A shard that
+ *               owns interrupting devices also polls the kernel's pending
+ *               bits every 64 rounds (the sleeping path gets them from WAIT).
  *  yield shard: spin for spin_ns, then arm every watched ring (set our
  *               sleeping flag, fence, recheck: see vn_rx_arm) and sleep in
  *               the kernel. The producer that publishes after our arm sees
@@ -82,6 +84,16 @@ static uint64_t deadline_of(uint64_t timeout_ns)
 	return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
+/* Device interrupts are bits in the kernel, not in a ring: a spinning
+ * shard that owns interrupting devices collects them with a zero-timeout
+ * WAIT now and then (never a shard without such devices). */
+static vn_bits_t irqs(uint32_t n)
+{
+	if (!vn_self.irq_bits || (n & 63) != 1)
+		return 0;
+	return vn_syscall(VN_SYS_WAIT, 0, 0);
+}
+
 /* Spin until something is ready or `until`; when `share`, yield between
  * checks while another shard lives on our core. */
 static vn_bits_t spin(vn_bits_t watch_tx, uint64_t until, bool share)
@@ -89,7 +101,7 @@ static vn_bits_t spin(vn_bits_t watch_tx, uint64_t until, bool share)
 	vn_bits_t r;
 
 	for (uint32_t n = 1;; n++) {
-		r = ready(watch_tx);
+		r = ready(watch_tx) | irqs(n);
 		if (r)
 			return r;
 		if (((n & 63) == 1 || share) && vn_now() >= until)

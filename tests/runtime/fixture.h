@@ -2,7 +2,9 @@
  * fixture.h - a small system for kernel-core unit tests:
  *   shards 0,1,2 on core 0; shard 3 on core 1 (all yield, policy per test);
  *   channel 0: 0 -> 3 (bits 0 / 0), channel 1: 3 -> 0 (bits 1 / 1),
- *   channel 2: 1 -> 2 (bits 0 / 0).
+ *   channel 2: 1 -> 2 (bits 0 / 0);
+ *   devices: "dev3" of shard 3 (bit 2, irq 40), "dev0" of shard 0 (bit 2,
+ *   irq 41), "quiet" of shard 1 (bit 1, no irq).
  */
 #ifndef FIXTURE_H
 #define FIXTURE_H
@@ -24,9 +26,16 @@ static const struct vn_kchannel fx_channels[] = {
 	{.name = "c2", .id = 2, .from = 1, .to = 2, .from_bit = 0, .to_bit = 0},
 };
 
+static const struct vn_kdevice fx_devices[] = {
+	{.name = "dev3", .shard = 3, .bit = 2, .irq = 40, .base = 0x9010000, .size = 0x1000},
+	{.name = "dev0", .shard = 0, .bit = 2, .irq = 41, .base = 0x9020000, .size = 0x1000},
+	{.name = "quiet", .shard = 1, .bit = 1, .irq = VN_NO_IRQ, .base = 0x9030000, .size = 0x1000},
+};
+
 static const struct vn_ksystem fx_system = {
 	.name = "fixture", .board = "test", .n_cores = 2, .n_shards = 4,
 	.n_channels = 3, .shards = fx_shards, .channels = fx_channels,
+	.n_devices = 3, .devices = fx_devices,
 };
 
 static struct vn_kernel fx_k;

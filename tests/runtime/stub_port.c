@@ -46,3 +46,10 @@ void port_system_event(void)
 {
 	stub.events++;
 }
+
+int port_irq_unmask(uint32_t irq)
+{
+	stub.unmasks++;
+	stub.last_unmask = irq;
+	return stub.unmask_fails ? -1 : 0;
+}

@@ -9,9 +9,9 @@
 
 struct stub_port {
 	uint64_t now;
-	unsigned kicks, logs, starts, stops, events;
-	uint32_t last_kick, last_log_shard, last_log_len, last_start, last_stop;
-	int start_fails;
+	unsigned kicks, logs, starts, stops, events, unmasks;
+	uint32_t last_kick, last_log_shard, last_log_len, last_start, last_stop, last_unmask;
+	int start_fails, unmask_fails;
 };
 
 extern struct stub_port stub;

@@ -1,6 +1,7 @@
 /*
- * test_syscall.c - the system call table, notification delivery, the fault
- * policy and the watchdog (runtime/core/{syscall,notify,fault,kernel}.c).
+ * test_syscall.c - the system call table, notification delivery, device
+ * interrupts, the fault policy and the watchdog
+ * (runtime/core/{syscall,notify,irq,fault,kernel}.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,6 +136,105 @@ static void test_notify_deliver_on(void **state)
 	assert_int_equal(vn_notify_deliver_on(&fx_k, S(1), 0, 1), -1); /* not an endpoint */
 	assert_int_equal(S(0)->pending | S(3)->pending, 1u << 0);
 	assert_int_equal(stub.kicks, 1);
+}
+
+/* An interrupt sets its device's bit in the owner, wakes it, and kicks its
+ * core only when delivered on another; WAIT then returns the bit. */
+static void test_irq_deliver_wakes_owner(void **state)
+{
+	(void)state;
+	fx_boot();
+	put_to_sleep(3);
+	stub.kicks = 0;
+	assert_int_equal(vn_irq_deliver(&fx_k, 40, 1), 0); /* on the owner's core */
+	assert_int_equal(S(3)->state, VN_READY);
+	assert_int_equal(S(3)->pending, 1u << 2);
+	assert_int_equal(stub.kicks, 0);
+	assert_ptr_equal(vn_sched_pick(&fx_k, 1, 0), S(3));
+	assert_int_equal(vn_shard_resume(&fx_k, S(3)), 1u << 2);
+	put_to_sleep(3);
+	assert_int_equal(vn_irq_deliver(&fx_k, 40, 0), 0); /* on another core */
+	assert_int_equal(stub.kicks, 1);
+	assert_int_equal(stub.last_kick, 1);
+	assert_int_equal(vn_irq_deliver(&fx_k, 40, 0), 0); /* awake: merges, no kick */
+	assert_int_equal(stub.kicks, 1);
+	assert_int_equal(S(0)->pending | S(1)->pending | S(2)->pending, 0);
+}
+
+static void test_irq_unknown_ignored(void **state)
+{
+	(void)state;
+	fx_boot();
+	assert_int_equal(vn_irq_deliver(&fx_k, 33, 0), -1);
+	assert_int_equal(vn_irq_deliver(&fx_k, VN_NO_IRQ, 0), -1); /* "quiet" has none */
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(S(i)->pending, 0);
+	assert_int_equal(stub.kicks, 0);
+}
+
+/* IRQ_ACK unmasks only interrupts of devices the caller owns; one bad bit
+ * and nothing is unmasked. */
+static void test_irq_ack(void **state)
+{
+	struct vn_shard *s = boot_running(3);
+
+	(void)state;
+	assert_int_equal(call(s, VN_SYS_IRQ_ACK, 1u << 2).value, 0);
+	assert_int_equal(stub.unmasks, 1);
+	assert_int_equal(stub.last_unmask, 40);
+	assert_int_equal(call(s, VN_SYS_IRQ_ACK, 0).value, VN_ERR(VN_EINVAL));
+	assert_int_equal(call(s, VN_SYS_IRQ_ACK, 1u << 0).value, VN_ERR(VN_EPERM)); /* a channel */
+	assert_int_equal(call(s, VN_SYS_IRQ_ACK, (1u << 2) | (UINT64_C(1) << 63)).value,
+			 VN_ERR(VN_EPERM));
+	assert_int_equal(stub.unmasks, 1);
+	stub.unmask_fails = 1; /* a port without device interrupts (hosted) */
+	assert_int_equal(call(s, VN_SYS_IRQ_ACK, 1u << 2).value, VN_ERR(VN_ENOSYS));
+}
+
+static void test_irq_ack_wrong_owner(void **state)
+{
+	struct vn_shard *s = boot_running(0);
+
+	(void)state;
+	stub.unmasks = 0;
+	/* Bit 2 of shard 0 is dev0 (irq 41), never shard 3's dev3. */
+	assert_int_equal(call(s, VN_SYS_IRQ_ACK, 1u << 2).value, 0);
+	assert_int_equal(stub.last_unmask, 41);
+	s = boot_running(1);
+	stub.unmasks = 0;
+	assert_int_equal(call(s, VN_SYS_IRQ_ACK, 1u << 2).value, VN_ERR(VN_EPERM)); /* not its */
+	assert_int_equal(call(s, VN_SYS_IRQ_ACK, 1u << 1).value, VN_ERR(VN_EPERM)); /* no irq */
+	assert_int_equal(stub.unmasks, 0);
+}
+
+/* A restarted owner never saw the bit of an interrupt that fired before it
+ * died: its interrupts are unmasked again, as at boot. */
+static void test_irq_unmasked_on_restart(void **state)
+{
+	(void)state;
+	boot_running(3);
+	fx_shards[3].on_fault = VN_FAULT_RESTART;
+	assert_int_equal(vn_irq_deliver(&fx_k, 40, 1), 0);
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 0, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(3)->pending, 0);
+	assert_int_equal(stub.unmasks, 1);
+	assert_int_equal(stub.last_unmask, 40);
+}
+
+static void test_bad_device_table(void **state)
+{
+	struct vn_kdevice bad = {.name = "bad", .shard = 4, .bit = 0, .irq = 40};
+	struct vn_ksystem sys = fx_system;
+
+	(void)state;
+	sys.devices = &bad;
+	sys.n_devices = 1;
+	assert_int_equal(vn_kernel_init(&fx_k, &sys), -1); /* no shard 4 */
+	bad.shard = 0;
+	bad.bit = 64;
+	assert_int_equal(vn_kernel_init(&fx_k, &sys), -1);
+	bad.bit = 63;
+	assert_int_equal(vn_kernel_init(&fx_k, &sys), 0);
 }
 
 static void test_wait(void **state)
@@ -303,6 +403,12 @@ int main(void)
 		cmocka_unit_test(test_notify_wakes_other_core_once),
 		cmocka_unit_test(test_notify_deliver_on),
 		cmocka_unit_test(test_notify_same_core_no_kick),
+		cmocka_unit_test(test_irq_deliver_wakes_owner),
+		cmocka_unit_test(test_irq_unknown_ignored),
+		cmocka_unit_test(test_irq_ack),
+		cmocka_unit_test(test_irq_ack_wrong_owner),
+		cmocka_unit_test(test_irq_unmasked_on_restart),
+		cmocka_unit_test(test_bad_device_table),
 		cmocka_unit_test(test_wait),
 		cmocka_unit_test(test_yield),
 		cmocka_unit_test(test_log),

@@ -12,6 +12,9 @@ timeout), into pytest's temporary directories.
   policies   on_fault=halt, on_fault=restart (queued messages kept), the
              watchdog
   syscalls   bad system call arguments are refused, the caller runs on
+  devices    the PL031 RTC granted to one shard: its alarm interrupt wakes
+             the owner (yield and poll), the ack unmasks it, and another
+             shard cannot read its window
 
 On this board the console carries both streams: kernel messages
 ("vanity: ...") and shard logs ("[shard] text") are QEMU's stdout.
@@ -444,3 +447,40 @@ def test_poll_shards_sharing_a_core_both_progress(sched):
     m = one_match(r"(\d+) timeouts in (\d+) us", r.log("ticker"), r)
     assert int(m[1]) == 20 and int(m[2]) >= 20000, r.report
     assert r.log("pong") == ["echoed 4500 messages"], r.report
+
+
+# ---- devices: a granted window, an interrupt as a notification -------------------
+
+IRQ = HERE / "irq" / "irq.yaml"
+
+
+@pytest.fixture(scope="module", params=["yield", "poll"])
+def irq(request, tmp_path_factory):
+    """The clock sleeps in the kernel (yield, on CPU 1: the SPI is routed
+    there) or spins (poll, sharing CPU 0 with the snoop)."""
+    work = tmp_path_factory.mktemp("a64-irq-" + request.param)
+
+    def edit(doc):
+        shard_of(doc, "clock").update(mode=request.param,
+                                      core=1 if request.param == "yield" else 0)
+    return A64System(copy_spec(IRQ, work / "src", edit), work).run()
+
+
+def test_device_interrupt_wakes_its_owner(irq):
+    r = irq  # PL031 alarm -> SPI 2 (GIC ID 34) -> the clock's VN_NOTIFY_RTC, twice
+    lines = r.log("clock")
+    assert len(lines) == 3, r.report
+    for line in lines[:2]:  # the second alarm needs the first ack to unmask
+        m = re.fullmatch(r"rtc interrupt after (\d+) ms, irq 34, ack 0", line)
+        assert m and int(m[1]) < 3000, r.report
+    assert lines[2] == f"ack of a bit that is no device: {-EPERM}", r.report
+    assert "shard 'clock'" not in "\n".join(r.kernel()), r.report
+
+
+def test_device_window_is_granted_to_its_owner_only(irq):
+    r = irq
+    [f] = r.faults("snoop") or [None]
+    assert f and (f["what"], f["addr"]) == ("data abort", "0x9010000"), r.report
+    assert re.fullmatch(r"permission fault, level \d, read", f["detail"]), r.report
+    assert r.log("snoop") == ["reading the rtc"], r.report
+    assert r.kernel()[-1] == "system 'irq' exited with status 1", r.report

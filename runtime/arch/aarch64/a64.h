@@ -117,6 +117,9 @@ void a64_gic_init_cpu(void);
 void a64_gic_sgi(uint32_t cpu);
 uint32_t a64_gic_ack(void);
 void a64_gic_eoi(uint32_t iar);
+void a64_gic_mask(uint32_t irq);
+void a64_gic_unmask(uint32_t irq);
+#define A64_SPI_FIRST 32u
 
 /* timer.c */
 void a64_timer_init_cpu(void);

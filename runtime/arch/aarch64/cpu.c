@@ -72,10 +72,18 @@ static _Noreturn void finish(void)
 	a64_exit(status);
 }
 
+/* Only the owner's acknowledgement unmasks a device interrupt again. */
+int port_irq_unmask(uint32_t irq)
+{
+	a64_gic_unmask(irq);
+	return 0;
+}
+
 /* Acknowledge every pending interrupt. A kick (SGI) only makes us look at
  * the run queue again, which the caller does anyway; the timer is switched
- * off here and re-armed for the next deadline before we leave. */
-static void irq_poll(void)
+ * off here and re-armed for the next deadline before we leave. A device
+ * interrupt (SPI) is masked, then becomes its owner's notification. */
+static void irq_poll(uint32_t cpu)
 {
 	for (;;) {
 		uint32_t iar = a64_gic_ack(), id = iar & 0x3ffu;
@@ -84,6 +92,10 @@ static void irq_poll(void)
 			return;
 		if (id == A64_PPI_VTIMER)
 			a64_timer_set(VN_NEVER);
+		if (id >= A64_SPI_FIRST) {
+			a64_gic_mask(id);
+			vn_irq_deliver(K, id, cpu);
+		}
 		a64_gic_eoi(iar);
 	}
 }
@@ -121,7 +133,7 @@ static void idle(uint32_t cpu)
 	a64_unlock();
 	__asm__ volatile("dsb sy\n\twfi" ::: "memory");
 	a64_lock();
-	irq_poll();
+	irq_poll(cpu);
 	events(cpu);
 }
 
@@ -198,7 +210,7 @@ void a64_trap(struct a64_frame *f, uint32_t kind)
 	} else if (kind == A64_TRAP_SERROR && s) {
 		a64_fault(s, f, (uint64_t)0x2f << 26, 0);
 	} else if (kind == A64_TRAP_IRQ) {
-		irq_poll();
+		irq_poll(cpu);
 	}
 	events(cpu);
 	resume(f, cpu, s, starts);

@@ -1,8 +1,10 @@
 /*
  * gic.c - the GICv2 of QEMU virt (distributor 0x08000000, CPU interface
  * 0x08010000; no security extensions, so everything is group 0 and
- * signalled as IRQ). Two interrupts are used, both per-CPU: SGI 0, the
- * kick one core sends another, and PPI 27, the EL1 virtual timer.
+ * signalled as IRQ). Per CPU: SGI 0, the kick one core sends another, and
+ * PPI 27, the EL1 virtual timer. Device interrupts are SPIs (ID >= 32):
+ * each is routed to the CPU of its owner shard only, enabled at boot, masked
+ * by the kernel when it fires and unmasked when the owner acknowledges it.
  */
 #include "a64.h"
 
@@ -11,6 +13,8 @@
 
 #define GICD_CTLR 0x000
 #define GICD_ISENABLER0 0x100
+#define GICD_ICENABLER0 0x180
+#define GICD_ITARGETSR0 0x800
 #define GICD_SGIR 0xf00
 #define GICC_CTLR 0x000
 #define GICC_PMR 0x004
@@ -27,9 +31,32 @@ static inline uint32_t r32(uint64_t addr)
 	return *(volatile uint32_t *)(uintptr_t)addr;
 }
 
+/* Each device SPI goes to its owner's CPU (a byte per interrupt; GICv2
+ * allows byte access to ITARGETSR), then is enabled. */
 void a64_gic_init(void)
 {
+	const struct vn_ksystem *sys = a64_kernel.sys;
+
+	for (uint32_t i = 0; i < sys->n_devices; i++) {
+		const struct vn_kdevice *d = &sys->devices[i];
+
+		if (d->irq == VN_NO_IRQ)
+			continue;
+		*(volatile uint8_t *)(uintptr_t)(GICD + GICD_ITARGETSR0 + d->irq) =
+			(uint8_t)(1u << sys->shards[d->shard].core);
+		a64_gic_unmask(d->irq);
+	}
 	w32(GICD + GICD_CTLR, 1);
+}
+
+void a64_gic_mask(uint32_t irq)
+{
+	w32(GICD + GICD_ICENABLER0 + 4 * (irq / 32), 1u << (irq % 32));
+}
+
+void a64_gic_unmask(uint32_t irq)
+{
+	w32(GICD + GICD_ISENABLER0 + 4 * (irq / 32), 1u << (irq % 32));
 }
 
 /* The banked per-CPU enables, and this CPU's interface. */

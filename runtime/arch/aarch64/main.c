@@ -96,6 +96,29 @@ static void channels_init(void)
 	}
 }
 
+/* The kernel's own devices (GIC distributor and CPU interface, console). */
+static bool kernel_device(uint64_t lo, uint64_t hi)
+{
+	return (lo < 0x08020000ull && hi > 0x08000000ull) ||
+	       (lo < 0x09001000ull && hi > 0x09000000ull);
+}
+
+/* A device window is whole pages below RAM, not the kernel's; its
+ * interrupt, if any, is an SPI (SGIs and PPIs are the kernel's). */
+static void devices_check(void)
+{
+	for (uint32_t i = 0; i < K->sys->n_devices; i++) {
+		const struct vn_kdevice *d = &K->sys->devices[i];
+		uint64_t hi = d->base + d->size;
+
+		if (!aligned(d->base) || !aligned(d->size) || hi < d->base ||
+		    hi > 0x40000000ull || kernel_device(d->base, hi))
+			boot_fail("device window is not whole pages of free MMIO space", d->name);
+		if (d->irq != VN_NO_IRQ && (d->irq < A64_SPI_FIRST || d->irq >= 1020))
+			boot_fail("device interrupt is not a GIC SPI (ID 32..1019)", d->name);
+	}
+}
+
 static void cpu_init(void)
 {
 	extern char a64_vectors[];
@@ -122,6 +145,7 @@ _Noreturn void a64_boot(void)
 		boot_fail("system tables are inconsistent", NULL);
 	if (a64_mmu_init() != 0)
 		boot_fail("out of page tables", NULL);
+	devices_check();
 	cpu_init();
 	a64_gic_init();
 	shards_init();

@@ -13,8 +13,9 @@
  * The kernel's table also maps the rest of RAM, EL1 only and non-global
  * (ASID 0), to load shard images and set up rings. A shard's table maps,
  * non-global under its own ASID, exactly: its code RX, its read-only data
- * R, its data/bss, control page, heap and stack RW + XN, and its channels
- * RW + XN. Nothing else. Tables come from a static pool, built once at boot
+ * R, its data/bss, control page, heap and stack RW + XN, its channels
+ * RW + XN, and the MMIO windows of the devices it owns (Device-nGnRE,
+ * RW + XN). Nothing else. Tables come from a static pool, built once at boot
  * from the generated layout; they never change afterwards.
  */
 #include <string.h>
@@ -31,6 +32,7 @@
 #define D_TABLE (1ull << 1)     /* table (L1/L2) or page (L3) descriptor */
 #define D_DEVICE (0ull << 2)    /* MAIR index 0: Device-nGnRnE */
 #define D_NORMAL (1ull << 2)    /* MAIR index 1: Normal write-back */
+#define D_DEVICE_E (2ull << 2)  /* MAIR index 2: Device-nGnRE */
 #define D_EL1 (0ull << 6)       /* AP: EL1 RW, EL0 none */
 #define D_EL0_RW (1ull << 6)    /* AP: EL1 and EL0 RW */
 #define D_EL1_RO (2ull << 6)    /* AP: EL1 RO, EL0 none */
@@ -48,9 +50,11 @@
 #define KERNEL_RX (MEM | D_UXN | D_EL1_RO)
 #define KERNEL_RO (MEM | D_PXN | D_UXN | D_EL1_RO)
 #define KERNEL_RW (MEM | D_PXN | D_UXN | D_EL1)
+#define KERNEL_DEV (D_DEVICE | D_AF | D_NG | D_EL1 | D_PXN | D_UXN)
+#define SHARD_DEV (D_DEVICE_E | D_AF | D_NG | D_EL0_RW | D_PXN | D_UXN)
 #define KERNEL_SLOTS ((KERNEL_END - RAM_BASE) / BLOCK2M)
 
-#define MAIR 0xff00ull /* attr0 device-nGnRnE, attr1 normal WB RA WA */
+#define MAIR 0x04ff00ull /* attr0 device-nGnRnE, attr1 normal WB RA WA, attr2 device-nGnRE */
 #define TCR (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (25ull << 16) | \
 	     (1ull << 23) | (2ull << 30))
 #define SCTLR (0x30d00800ull | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 12) | \
@@ -76,7 +80,7 @@ static uint64_t *space_new(uint64_t **l2)
 	*l2 = table_new();
 	if (!l1 || !*l2)
 		return NULL;
-	l1[0] = 0 | D_VALID | D_DEVICE | D_AF | D_EL1 | D_PXN | D_UXN;
+	l1[0] = 0 | D_VALID | KERNEL_DEV;
 	l1[1] = (uint64_t)(uintptr_t)*l2 | D_VALID | D_TABLE;
 	for (uint32_t i = 0; i < KERNEL_SLOTS; i++)
 		(*l2)[i] = kernel_l2[i];
@@ -107,6 +111,43 @@ static int map_any(uint64_t *l2, uint64_t lo, uint64_t hi, uint64_t attrs)
 static int map_pages(uint64_t *l2, uint64_t lo, uint64_t hi, uint64_t attrs)
 {
 	return lo < KERNEL_END ? -1 : map_any(l2, lo, hi, attrs);
+}
+
+static uint64_t *table_of(uint64_t e)
+{
+	return (uint64_t *)(uintptr_t)(e & 0xfffffffff000ull);
+}
+
+/* Replace a device block (1 GiB at level 1, 2 MiB at level 2) by a table
+ * of the same mapping one level down. */
+static int split(uint64_t *e, uint64_t base, uint64_t step, uint64_t leaf)
+{
+	uint64_t *t;
+
+	if (*e & D_TABLE)
+		return 0;
+	if (!(t = table_new()))
+		return -1;
+	for (uint32_t i = 0; i < 512; i++)
+		t[i] = (base + i * step) | D_VALID | leaf | KERNEL_DEV;
+	*e = (uint64_t)(uintptr_t)t | D_VALID | D_TABLE;
+	return 0;
+}
+
+/* Give the shard of table l1 the device pages [lo, hi), below RAM; the rest
+ * of the device range stays EL1 only. Both are page-aligned. */
+static int map_device(uint64_t *l1, uint64_t lo, uint64_t hi)
+{
+	if (split(&l1[0], 0, BLOCK2M, 0) != 0)
+		return -1;
+	for (uint64_t a = lo; a < hi; a += A64_PAGE) {
+		uint64_t *e = &table_of(l1[0])[a / BLOCK2M];
+
+		if (a >= RAM_BASE || split(e, a & ~(BLOCK2M - 1), A64_PAGE, D_TABLE) != 0)
+			return -1;
+		table_of(*e)[(a / A64_PAGE) & 511] = a | D_VALID | D_TABLE | SHARD_DEV;
+	}
+	return 0;
 }
 
 static uint64_t addr_of(const char *p)
@@ -153,8 +194,8 @@ void a64_mmu_enable(void)
 			 : "memory");
 }
 
-/* s's address space: its image by its header, its private regions, and
- * the channels it is an endpoint of. */
+/* s's address space: its image by its header, its private regions, the
+ * channels it is an endpoint of, and the devices it owns. */
 int a64_mmu_shard(struct vn_shard *s)
 {
 	const struct a64_layout *l = &a64_layout[s->cfg->id];
@@ -176,6 +217,12 @@ int a64_mmu_shard(struct vn_shard *s)
 
 		if (c->from == s->cfg->id || c->to == s->cfg->id)
 			err |= map_pages(l2, c->addr, page_up(c->addr + c->size), SHARD_RW);
+	}
+	for (uint32_t i = 0; i < sys->n_devices; i++) {
+		const struct vn_kdevice *d = &sys->devices[i];
+
+		if (d->shard == s->cfg->id)
+			err |= map_device(l1, d->base, d->base + d->size);
 	}
 	a64_of(s)->ttbr = (uint64_t)(uintptr_t)l1 | ((uint64_t)(s->cfg->id + 1) << 48);
 	return err;

@@ -55,6 +55,19 @@ struct vn_kchannel {
 	uint64_t size;      /* bytes, page-rounded */
 };
 
+/* A device granted to one shard: its MMIO window is mapped into that shard
+ * alone, and its interrupt sets `bit` in that shard's pending set. */
+#define VN_NO_IRQ UINT32_MAX
+
+struct vn_kdevice {
+	const char *name;
+	uint32_t shard;     /* owner shard id */
+	uint32_t bit;       /* notification bit in the owner, after its endpoints */
+	uint32_t irq;       /* interrupt id (GIC: SPI n is 32 + n), or VN_NO_IRQ */
+	uint64_t base;      /* MMIO window; size 0: not placed on this board */
+	uint64_t size;
+};
+
 struct vn_ksystem {
 	const char *name;
 	const char *board;
@@ -63,6 +76,8 @@ struct vn_ksystem {
 	uint32_t n_channels;
 	const struct vn_kshard *shards;
 	const struct vn_kchannel *channels;
+	uint32_t n_devices;
+	const struct vn_kdevice *devices;
 };
 
 extern const struct vn_ksystem vn_system;
@@ -85,6 +100,7 @@ struct vn_shard_config {
 	const struct vn_rx *const *rx;
 	const uint32_t *tx_bit;  /* notification bit of each tx endpoint */
 	const uint32_t *rx_bit;
+	uint64_t irq_bits;       /* notification bits of its interrupting devices */
 };
 
 extern const struct vn_shard_config vn_self;

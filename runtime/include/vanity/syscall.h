@@ -1,7 +1,7 @@
 /*
  * vanity/syscall.h - the system call ABI between a shard and the kernel.
  *
- * Six calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
+ * Seven calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
  * kernel is the port's business (hosted: a request in the control page and a
  * doorbell; bare metal: a trap), so vn_syscall() lives in each port's shard
  * library. The kernel validates every argument before it acts on it.
@@ -23,6 +23,9 @@ enum vn_sysop {
 	VN_SYS_EXIT = 3,   /* a0 = status; does not return */
 	VN_SYS_HALT = 4,   /* a0 = status; stops the whole system */
 	VN_SYS_LOG = 5,    /* a0 = length of the text in the log buffer */
+	VN_SYS_IRQ_ACK = 6, /* a0 = device notification bits, each of a device
+			     * the caller owns that has an interrupt: unmask
+			     * those interrupts again */
 	VN_SYS_COUNT
 };
 
