@@ -8,11 +8,12 @@ FLAGSHIP := examples/pipeline/pipeline.yaml
 SPEC ?= $(FLAGSHIP)
 BOARD ?= hosted
 # Boards whose generated output is committed for every example.
-GEN_BOARDS := hosted qemu-virt-aarch64
+GEN_BOARDS := hosted qemu-virt-aarch64 qemu-virt-riscv64
 
 DEPS := make gcc libc6-dev python3 python3-jinja2 python3-yaml python3-libfdt \
 	python3-jsonschema python3-pytest clang-format libcmocka-dev \
-	gcc-aarch64-linux-gnu qemu-system-arm gdb-multiarch
+	gcc-aarch64-linux-gnu qemu-system-arm gcc-riscv64-unknown-elf qemu-system-misc \
+	gdb-multiarch
 BENCH_DEPS := g++ pkg-config valgrind libdpdk-dev libck-dev libboost-dev
 
 .PHONY: all deps bench-deps run debug test test-runtime test-python gen \
@@ -31,9 +32,10 @@ bench-deps: deps
 run: deps
 	$(VANITY) run $(SPEC) --board $(BOARD)
 
-# Boot SPEC on qemu-virt-aarch64 halted, with a gdbstub; prints the gdb command.
+# Boot SPEC on a QEMU board halted, with a gdbstub; prints the gdb command.
+DEBUG_BOARD ?= qemu-virt-aarch64
 debug: deps
-	$(VANITY) run $(SPEC) --board qemu-virt-aarch64 --gdb
+	$(VANITY) run $(SPEC) --board $(DEBUG_BOARD) --gdb
 
 check build diff: deps
 	$(VANITY) $@ $(SPEC) --board $(BOARD)

@@ -2,8 +2,8 @@
 
 A bare-metal board says where its RAM is and which part of it the kernel
 image may use (its window); the model places shards and channels after it.
-The aarch64 kernel's MMU code (runtime/arch/aarch64/mmu.c) assumes the same
-RAM and kernel window as its board entry below.
+Each bare-metal kernel's MMU code (runtime/arch/<port>/mmu.c) assumes the
+same RAM and kernel window as its board entry below.
 """
 
 from dataclasses import dataclass
@@ -31,7 +31,12 @@ BOARDS = {
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting")),
-        Board("qemu-virt-riscv64", cores=4, has_port=False),
+        # OpenSBI (-bios default) owns the first 2 MiB of RAM and enters the
+        # kernel in S-mode at 0x80200000.
+        Board("qemu-virt-riscv64", cores=4, has_port=True, port="riscv64",
+              ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000),
+              qemu=("qemu-system-riscv64", "-M", "virt", "-bios", "default",
+                    "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none")),
     )
 }
 

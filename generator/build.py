@@ -10,11 +10,12 @@ generator and the compiler. For the hosted board it produces:
 Each shard is linked non-PIE at its own window (-Ttext-segment), so the
 addresses in the manifest are the addresses the shard really runs at.
 
-For qemu-virt-aarch64 (cross-compiled, freestanding) it produces:
+For qemu-virt-aarch64 and qemu-virt-riscv64 (cross-compiled, freestanding:
+generator/build_bare.py) it produces:
 
-    build/<system>/qemu-virt-aarch64/shards/<name>.elf  each shard, linked at its window
-    build/<system>/qemu-virt-aarch64/shards/<name>.bin  its loadable bytes (objcopy)
-    build/<system>/qemu-virt-aarch64/image.elf          the kernel, with every .bin inside
+    build/<system>/<board>/shards/<name>.elf  each shard, linked at its window
+    build/<system>/<board>/shards/<name>.bin  its loadable bytes (objcopy)
+    build/<system>/<board>/image.elf          the kernel, with every .bin inside
 
 Each shard is linked on its own by its generated shard.ld, at the address
 it runs at, and flattened to a blob; the kernel's generated blobs.S pulls
@@ -122,9 +123,9 @@ def build(spec_path, out_dir, build_dir):
     out_dir, build_dir = Path(out_dir), Path(build_dir)
     manifest = load_manifest(out_dir)
     spec_dir = Path(spec_path).resolve().parent
-    if manifest["board"] == "qemu-virt-aarch64":
-        from . import build_a64
-        return build_a64.build(manifest, spec_dir, out_dir, build_dir, _compile, _headers)
+    if manifest["board"] in ("qemu-virt-aarch64", "qemu-virt-riscv64"):
+        from . import build_bare
+        return build_bare.build(manifest, spec_dir, out_dir, build_dir, _compile, _headers)
     if manifest["board"] != "hosted":
         raise BuildError(f"board '{manifest['board']}' has no port yet")
     for shard in manifest["shards"]:
@@ -134,9 +135,9 @@ def build(spec_path, out_dir, build_dir):
 
 def run(kernel_path, extra_args=(), board=None, cores=1, gdb=False):
     """Runs a built system; returns its exit status (128+N if killed by N)."""
-    if board == "qemu-virt-aarch64":
-        from . import build_a64
-        return build_a64.run(kernel_path, extra_args, cores, gdb)
+    if board in ("qemu-virt-aarch64", "qemu-virt-riscv64"):
+        from . import build_bare
+        return build_bare.run(board, kernel_path, extra_args, cores, gdb)
     try:
         status = subprocess.call([str(kernel_path), *extra_args])
     except KeyboardInterrupt:

@@ -46,6 +46,16 @@ def clang_format(text, name, repo_root):
     return proc.stdout
 
 
+# Bare-metal ports: what their generated kernel/layout.c and shard.ld name
+# (runtime/arch/<port>/: the header, the struct prefix, the image magic).
+BARE = {
+    "aarch64": {"header": "a64.h", "prefix": "a64", "magic": "0x3436416e61765f5f",
+                "nx": " + XN"},
+    "riscv64": {"header": "rv64.h", "prefix": "rv64", "magic": "0x3436526e61765f5f",
+                "nx": ""},
+}
+
+
 def render(system, repo_root):
     """Returns {relative path: text} for every generated file, in order."""
     env = _env(repo_root)
@@ -57,19 +67,20 @@ def render(system, repo_root):
         files[path] = text
 
     files = {}
+    arch = BARE.get(system.port)
     files["manifest.json"] = json.dumps(manifest(system), indent=2, sort_keys=False) + "\n"
     put("report.txt", "report.txt.j2")
     put("kernel/tables.c", "tables.c.j2")
-    if system.port == "aarch64":
-        put("kernel/layout.c", "layout_a64.c.j2")
-        put("kernel/blobs.S", "blobs_a64.S.j2")
-        put("kernel/image.ld", "image_a64.ld.j2")
-    shard_ld = "shard_a64.ld.j2" if system.port == "aarch64" else "shard.ld.j2"
+    if arch:
+        put("kernel/layout.c", "layout_bare.c.j2", arch=arch)
+        put("kernel/blobs.S", "blobs_bare.S.j2")
+        put("kernel/image.ld", "image_bare.ld.j2")
+    shard_ld = "shard_bare.ld.j2" if arch else "shard.ld.j2"
     for shard in system.shards:
         base = f"shards/{shard.name}/"
         put(base + "vanity_shard.h", "vanity_shard.h.j2", shard=shard)
         put(base + "config.c", "config.c.j2", shard=shard)
-        put(base + "shard.ld", shard_ld, shard=shard)
+        put(base + "shard.ld", shard_ld, shard=shard, arch=arch)
     return files
 
 

@@ -24,6 +24,7 @@ MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
 MAX_MEMORY = 64 << 20
 GIC_SPI_FIRST = 32         # GIC interrupt IDs below this are SGIs and PPIs
+PLIC_LAST = 95             # qemu-virt-riscv64: PLIC sources 1..95 (runtime/arch/riscv64/main.c)
 MAX_IRQ = 1019            # the largest GIC SPI; PLIC sources are fewer
 _COMPATIBLE = re.compile(r"[A-Za-z0-9,._+-]+$")  # device-tree string characters
 
@@ -450,6 +451,10 @@ class Semantics:
         if isinstance(irq, int) and irq < GIC_SPI_FIRST and self.board.port == "aarch64":
             self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a shared peripheral "
                          f"interrupt; give the GIC interrupt ID (SPI n is {GIC_SPI_FIRST} + n)")
+        elif isinstance(irq, int) and self.board.port == "riscv64" and \
+                not 1 <= irq <= PLIC_LAST:
+            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a PLIC source; give "
+                         f"the PLIC interrupt number (1..{PLIC_LAST} on QEMU virt)")
         elif isinstance(irq, int) and irq > MAX_IRQ:
             self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is out of range; "
                          f"at most {MAX_IRQ}")

@@ -96,6 +96,16 @@ def test_device_irq_must_be_an_spi_on_aarch64(tmp_path):
            "(SPI n is 32 + n)" in bad.stderr
 
 
+def test_device_irq_must_be_a_plic_source_on_riscv64(tmp_path):
+    for irq in (0, 96):
+        doc = _base(devices=[_dev("rtc", 0, irq=irq, shard="hub")])
+        doc["board"] = "qemu-virt-riscv64"
+        bad = vanity("check", _spec(tmp_path, doc))
+        assert bad.returncode == 1
+        assert f"irq {irq} is not a PLIC source; give the PLIC interrupt number " \
+               "(1..95 on QEMU virt)" in bad.stderr, bad.stderr
+
+
 def test_device_window_whole_pages_on_bare_metal(tmp_path):
     dev = {"name": "rtc", "address": 0x09010800, "size": 0x100, "shard": "hub"}
     bad = vanity("check", _spec(tmp_path, _base(devices=[dev])))

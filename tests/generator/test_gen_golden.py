@@ -8,7 +8,7 @@ import pytest
 from vanity_testlib import REPO, vanity
 
 EXAMPLES = sorted(REPO.glob("examples/*/*.yaml"))
-BOARDS = ["hosted", "qemu-virt-aarch64"]  # GEN_BOARDS in the Makefile
+BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]  # GEN_BOARDS in the Makefile
 CASES = [(spec, board) for spec in EXAMPLES for board in BOARDS]
 
 

@@ -98,7 +98,6 @@ _Noreturn void a64_panic(struct a64_frame *f);
 /* trap.c: faults in words */
 void a64_fault(struct vn_shard *s, const struct a64_frame *f, uint64_t esr, uint64_t far);
 void a64_watchdog_fault(struct vn_shard *s, uint64_t now);
-void a64_report_outcome(const struct vn_shard *s, enum vn_fault_outcome o);
 const char *a64_ec_name(uint32_t ec);
 
 /* mmu.c */
@@ -129,9 +128,7 @@ void a64_timer_set(uint64_t deadline_ns);
 int a64_psci_cpu_on(uint32_t cpu, uint64_t entry, uint64_t ctx);
 _Noreturn void a64_psci_off(void);
 
-/* uart.c, semihost.c: the console and the end */
-void a64_puts(const char *s, uint32_t n);
-void a64_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* uart.c (port_console_write, for kconsole.h), semihost.c: the end */
 _Noreturn void a64_exit(int status);
 
 #endif /* VN_A64_H */

@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#define A64_NS 1000000000ull
+#include <vn_ticks.h>
 
 static inline uint64_t a64_cntfrq(void)
 {
@@ -25,18 +25,6 @@ static inline uint64_t a64_cntvct(void)
 
 	__asm__ volatile("isb\n\tmrs %0, cntvct_el0" : "=r"(t) :: "memory");
 	return t;
-}
-
-/* Split so that neither product overflows 64 bits for counts up to years. */
-static inline uint64_t a64_ticks_to_ns(uint64_t t, uint64_t f)
-{
-	return t / f * A64_NS + t % f * A64_NS / f;
-}
-
-/* Rounded up: a timer set for ns never fires before ns. */
-static inline uint64_t a64_ns_to_ticks(uint64_t ns, uint64_t f)
-{
-	return ns / A64_NS * f + (ns % A64_NS * f + A64_NS - 1) / A64_NS;
 }
 
 #endif /* VN_A64_TIME_H */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "a64.h"
+#include "kconsole.h"
 #include "a64_time.h"
 #include "port.h"
 #include "vn_sched.h"
@@ -42,7 +43,7 @@ void a64_unlock(void)
 
 uint64_t port_now(void)
 {
-	return a64_ticks_to_ns(a64_cntvct(), a64_cntfrq());
+	return vn_ticks_to_ns(a64_cntvct(), a64_cntfrq());
 }
 
 void port_kick_core(uint32_t core)
@@ -68,7 +69,7 @@ static _Noreturn void finish(void)
 {
 	int status = vn_system_status(K);
 
-	a64_msg("system '%s' exited with status %d", K->sys->name, status);
+	vn_kmsg("system '%s' exited with status %d", K->sys->name, status);
 	a64_exit(status);
 }
 

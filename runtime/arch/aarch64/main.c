@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "a64.h"
+#include "kconsole.h"
 #include "port.h"
 
 uint8_t a64_stacks[A64_MAX_CPUS][A64_STACK] __attribute__((aligned(16)));
@@ -20,7 +21,7 @@ uint8_t a64_stacks[A64_MAX_CPUS][A64_STACK] __attribute__((aligned(16)));
 
 static _Noreturn void boot_fail(const char *why, const char *name)
 {
-	a64_msg("cannot boot: %s%s%s", why, name ? ": " : "", name ? name : "");
+	vn_kmsg("cannot boot: %s%s%s", why, name ? ": " : "", name ? name : "");
 	a64_exit(1);
 }
 
@@ -150,7 +151,7 @@ _Noreturn void a64_boot(void)
 	a64_gic_init();
 	shards_init();
 	channels_init();
-	a64_msg("system '%s' (%s): %u shard%s on %u core%s", sys->name, sys->board,
+	vn_kmsg("system '%s' (%s): %u shard%s on %u core%s", sys->name, sys->board,
 		sys->n_shards, sys->n_shards == 1 ? "" : "s", sys->n_cores,
 		sys->n_cores == 1 ? "" : "s");
 	start_cpus();

@@ -21,7 +21,7 @@ void a64_timer_set(uint64_t deadline_ns)
 		__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
 		return;
 	}
-	cval = a64_ns_to_ticks(deadline_ns, a64_cntfrq());
+	cval = vn_ns_to_ticks(deadline_ns, a64_cntfrq());
 	__asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
 			 :: "r"(cval), "r"(1ull));
 }

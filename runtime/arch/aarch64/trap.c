@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "a64.h"
+#include "kconsole.h"
 #include "port.h"
 
 enum { SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9,
@@ -101,37 +102,15 @@ static int signal_of(uint32_t ec, uint64_t esr)
 static void dump(const struct a64_frame *f, uint64_t esr)
 {
 	for (int i = 0; i < 28; i += 4)
-		a64_msg("  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx",
+		vn_kmsg("  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx",
 			i, (unsigned long long)f->x[i], i + 1, (unsigned long long)f->x[i + 1],
 			i + 2, (unsigned long long)f->x[i + 2], i + 3,
 			(unsigned long long)f->x[i + 3]);
-	a64_msg("  x28 0x%016llx  x29 0x%016llx  x30 0x%016llx  sp  0x%016llx",
+	vn_kmsg("  x28 0x%016llx  x29 0x%016llx  x30 0x%016llx  sp  0x%016llx",
 		(unsigned long long)f->x[28], (unsigned long long)f->x[29],
 		(unsigned long long)f->x[30], (unsigned long long)f->sp);
-	a64_msg("  esr 0x%08llx  spsr 0x%08llx", (unsigned long long)esr,
+	vn_kmsg("  esr 0x%08llx  spsr 0x%08llx", (unsigned long long)esr,
 		(unsigned long long)f->spsr);
-}
-
-static const char *policy_name(uint32_t p)
-{
-	return p == VN_FAULT_RESTART ? "restart" : p == VN_FAULT_HALT ? "halt" : "stop";
-}
-
-void a64_report_outcome(const struct vn_shard *s, enum vn_fault_outcome o)
-{
-	const char *name = s->cfg->name, *pol = policy_name(s->cfg->on_fault);
-	uint32_t others = vn_live_shards(&a64_kernel);
-
-	if (o == VN_FAULT_RESTARTED)
-		a64_msg("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
-			(unsigned long long)s->count.restarts);
-	else if (o == VN_FAULT_HALTED)
-		a64_msg("shard '%s': on_fault=%s, halting the system", name, pol);
-	else if (o != VN_FAULT_IGNORED)
-		a64_msg("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
-			o == VN_FAULT_GAVE_UP ? "restarted 5 times within 1 s, gave up: " :
-			o == VN_FAULT_START_FAILED ? "could not restart: " : "",
-			others, others == 1 ? "" : "s");
 }
 
 /* s, the running shard of this CPU, took exception `esr` at EL0. */
@@ -143,22 +122,22 @@ void a64_fault(struct vn_shard *s, const struct a64_frame *f, uint64_t esr, uint
 
 	detail(what, sizeof(what), ec, esr);
 	if (has_far)
-		a64_msg("shard '%s' faulted: %s%s at %#llx, pc %#llx", s->cfg->name,
+		vn_kmsg("shard '%s' faulted: %s%s at %#llx, pc %#llx", s->cfg->name,
 			a64_ec_name(ec), what, (unsigned long long)far,
 			(unsigned long long)f->elr);
 	else
-		a64_msg("shard '%s' faulted: %s%s, pc %#llx", s->cfg->name, a64_ec_name(ec),
+		vn_kmsg("shard '%s' faulted: %s%s, pc %#llx", s->cfg->name, a64_ec_name(ec),
 			what, (unsigned long long)f->elr);
 	dump(f, esr);
-	a64_report_outcome(s, vn_shard_fault(&a64_kernel, s, port_now(),
+	vn_kfault_outcome(&a64_kernel, s, vn_shard_fault(&a64_kernel, s, port_now(),
 					     128 + signal_of(ec, esr)));
 }
 
 void a64_watchdog_fault(struct vn_shard *s, uint64_t now)
 {
-	a64_msg("shard '%s' watchdog: ran %llu ms without yielding", s->cfg->name,
+	vn_kmsg("shard '%s' watchdog: ran %llu ms without yielding", s->cfg->name,
 		(unsigned long long)((now - s->ran_since) / 1000000));
-	a64_report_outcome(s, vn_shard_fault(&a64_kernel, s, now, 128 + SIGKILL));
+	vn_kfault_outcome(&a64_kernel, s, vn_shard_fault(&a64_kernel, s, now, 128 + SIGKILL));
 }
 
 /* An exception at EL1 is a kernel bug: say where, and end the system. */
@@ -168,7 +147,7 @@ _Noreturn void a64_panic(struct a64_frame *f)
 
 	__asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
 	__asm__ volatile("mrs %0, far_el1" : "=r"(far));
-	a64_msg("kernel panic on cpu %u: %s (esr %#llx) at %#llx, pc %#llx", a64_cpu(),
+	vn_kmsg("kernel panic on cpu %u: %s (esr %#llx) at %#llx, pc %#llx", a64_cpu(),
 		a64_ec_name((uint32_t)(esr >> 26) & 0x3f), (unsigned long long)esr,
 		(unsigned long long)far, (unsigned long long)f->elr);
 	a64_exit(70);

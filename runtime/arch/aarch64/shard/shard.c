@@ -37,7 +37,7 @@ void vn_notify(uint32_t channel)
 
 uint64_t vn_now(void)
 {
-	return a64_ticks_to_ns(a64_cntvct(), a64_cntfrq());
+	return vn_ticks_to_ns(a64_cntvct(), a64_cntfrq());
 }
 
 char *vn_port_log_buf(void)

@@ -1,0 +1,140 @@
+/*
+ * fault.c - a shard's fault, in words, and what its policy made of it.
+ *
+ * The report names the shard and the trap cause (scause) in words; for a
+ * page fault, why, found by walking the shard's own table (not mapped, or
+ * mapped but kernel only, not writable, not executable) and the level the
+ * walk stopped at; the faulting address (stval) when there is one; the pc
+ * (sepc) and every register. Then the shard's on_fault policy applies
+ * through the kernel core. A halt exits with 128 + the signal a hosted
+ * shard would have died of, so a system's status means the same on every
+ * board (docs/aarch64.md has the same table).
+ */
+#include <stdio.h>
+
+#include "rv64.h"
+#include "kconsole.h"
+#include "port.h"
+
+enum { SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11 };
+
+#define C_IMISALIGN 0
+#define C_IACCESS 1
+#define C_ILLEGAL 2
+#define C_BREAK 3
+#define C_LMISALIGN 4
+#define C_LACCESS 5
+#define C_SMISALIGN 6
+#define C_SACCESS 7
+#define C_IPAGE 12
+#define C_LPAGE 13
+#define C_SPAGE 15
+
+static const char *cause_name(uint64_t c)
+{
+	switch (c) {
+	case C_IMISALIGN: return "instruction address misaligned";
+	case C_IACCESS: return "instruction access fault";
+	case C_ILLEGAL: return "illegal instruction";
+	case C_BREAK: return "breakpoint";
+	case C_LMISALIGN: return "load address misaligned";
+	case C_LACCESS: return "load access fault";
+	case C_SMISALIGN: return "store/AMO address misaligned";
+	case C_SACCESS: return "store/AMO access fault";
+	case C_IPAGE: return "instruction page fault";
+	case C_LPAGE: return "load page fault";
+	case C_SPAGE: return "store/AMO page fault";
+	default: return "exception";
+	}
+}
+
+/* 0 read, 1 write, 2 execute; -1 for a cause without an address. */
+static int access_of(uint64_t c)
+{
+	switch (c) {
+	case C_IMISALIGN: case C_IACCESS: case C_IPAGE: return 2;
+	case C_LMISALIGN: case C_LACCESS: case C_LPAGE: return 0;
+	case C_SMISALIGN: case C_SACCESS: case C_SPAGE: return 1;
+	default: return -1;
+	}
+}
+
+static int signal_of(uint64_t c, bool aborted)
+{
+	switch (c) {
+	case C_IMISALIGN: case C_LMISALIGN: case C_SMISALIGN: return SIGBUS;
+	case C_IACCESS: case C_LACCESS: case C_SACCESS:
+	case C_IPAGE: case C_LPAGE: case C_SPAGE: return SIGSEGV;
+	case C_BREAK: return aborted ? SIGABRT : SIGTRAP;
+	default: return SIGILL;
+	}
+}
+
+static const char *const reg_names[32] = {
+	"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2",
+	"a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
+	"s10", "s11", "t3", "t4", "t5", "t6"};
+
+static void dump(const struct rv64_frame *f, uint64_t scause, uint64_t stval)
+{
+	for (int i = 1; i < 29; i += 4)
+		vn_kmsg("  %-3s 0x%016llx  %-3s 0x%016llx  %-3s 0x%016llx  %-3s 0x%016llx",
+			 reg_names[i], (unsigned long long)f->x[i], reg_names[i + 1],
+			 (unsigned long long)f->x[i + 1], reg_names[i + 2],
+			 (unsigned long long)f->x[i + 2], reg_names[i + 3],
+			 (unsigned long long)f->x[i + 3]);
+	vn_kmsg("  t4  0x%016llx  t5  0x%016llx  t6  0x%016llx  pc  0x%016llx",
+		 (unsigned long long)f->x[29], (unsigned long long)f->x[30],
+		 (unsigned long long)f->x[31], (unsigned long long)f->sepc);
+	vn_kmsg("  scause 0x%llx  stval 0x%llx  sstatus 0x%llx", (unsigned long long)scause,
+		 (unsigned long long)stval, (unsigned long long)f->sstatus);
+}
+
+void rv64_fault(struct vn_shard *s, const struct rv64_frame *f, uint64_t scause,
+		uint64_t stval)
+{
+	static const char *const rw[] = {"read", "write", "execute"};
+	int access = access_of(scause), level;
+	bool aborted = scause == C_BREAK && f->x[31] == RV64_ABORT_MARK;
+	char what[96];
+
+	what[0] = '\0';
+	if (scause == C_IPAGE || scause == C_LPAGE || scause == C_SPAGE) {
+		const char *why = rv64_mmu_why(rv64_of(s)->root, stval, (uint32_t)access, &level);
+
+		snprintf(what, sizeof(what), " (%s, level %d, %s)", why, level, rw[access]);
+	} else if (access >= 0) {
+		snprintf(what, sizeof(what), " (%s)", rw[access]);
+	} else if (aborted) {
+		snprintf(what, sizeof(what), " (abort)");
+	}
+	if (access >= 0)
+		vn_kmsg("shard '%s' faulted: %s%s at %#llx, pc %#llx", s->cfg->name,
+			 cause_name(scause), what, (unsigned long long)stval,
+			 (unsigned long long)f->sepc);
+	else
+		vn_kmsg("shard '%s' faulted: %s%s, pc %#llx", s->cfg->name, cause_name(scause),
+			 what, (unsigned long long)f->sepc);
+	dump(f, scause, stval);
+	vn_kfault_outcome(&rv64_kernel, s, vn_shard_fault(&rv64_kernel, s, port_now(),
+					 128 + signal_of(scause, aborted)));
+}
+
+void rv64_watchdog_fault(struct vn_shard *s, uint64_t now)
+{
+	vn_kmsg("shard '%s' watchdog: ran %llu ms without yielding", s->cfg->name,
+		 (unsigned long long)((now - s->ran_since) / 1000000));
+	vn_kfault_outcome(&rv64_kernel, s, vn_shard_fault(&rv64_kernel, s, now, 128 + SIGKILL));
+}
+
+/* A trap taken in S-mode is a kernel bug: say where, and end the system. */
+_Noreturn void rv64_panic(struct rv64_frame *f)
+{
+	uint64_t scause = csr_read(scause), stval = csr_read(stval);
+
+	vn_kmsg("kernel panic on cpu %u: %s (scause %#llx) at %#llx, pc %#llx", rv64_cpu(),
+		 scause & CAUSE_IRQ ? "interrupt" : cause_name(scause),
+		 (unsigned long long)scause, (unsigned long long)stval,
+		 (unsigned long long)f->sepc);
+	rv64_exit(70);
+}

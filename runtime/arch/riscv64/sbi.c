@@ -1,0 +1,42 @@
+/*
+ * sbi.c - what the kernel asks OpenSBI for: the timer (TIME), kicks (IPI)
+ * and starting harts (HSM). Each hart's next deadline is one SBI
+ * set_timer; setting it clears the pending timer interrupt.
+ */
+#include "rv64.h"
+#include "rv64_time.h"
+
+#define SBI_TIME 0x54494d45ul
+#define SBI_IPI 0x735049ul
+#define SBI_HSM 0x48534dul
+
+static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	register uint64_t x10 __asm__("a0") = a0;
+	register uint64_t x11 __asm__("a1") = a1;
+	register uint64_t x12 __asm__("a2") = a2;
+	register uint64_t x16 __asm__("a6") = fn;
+	register uint64_t x17 __asm__("a7") = ext;
+
+	__asm__ volatile("ecall" : "+r"(x10), "+r"(x11) : "r"(x12), "r"(x16), "r"(x17)
+			 : "memory");
+	return (int64_t)x10;
+}
+
+void rv64_timer_set(uint64_t deadline_ns)
+{
+	sbi(SBI_TIME, 0, deadline_ns == VN_NEVER ? UINT64_MAX : vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE),
+	    0, 0);
+}
+
+/* The run-queue change that prompted the kick is visible before the IPI. */
+void rv64_ipi(uint32_t cpu)
+{
+	__asm__ volatile("fence rw, rw" ::: "memory");
+	sbi(SBI_IPI, 0, 1, rv64_hartid[cpu], 0);
+}
+
+int rv64_hart_start(uint64_t hartid, uint64_t entry, uint64_t opaque)
+{
+	return sbi(SBI_HSM, 0, hartid, entry, opaque) == 0 ? 0 : -1;
+}

@@ -1,0 +1,36 @@
+/*
+ * uart.c - the console: the NS16550A of QEMU virt at 0x10000000, polled
+ * (OpenSBI has set it up and printed its banner on it first).
+ * Kernel messages ("vanity: ...") and shard logs ("[name] text") are
+ * formatted by the shared runtime/freestanding/kernel/kconsole.c.
+ */
+#include "rv64.h"
+#include "kconsole.h"
+
+#define UART 0x10000000ul
+#define UART_THR 0
+#define UART_LSR 5
+#define LSR_THRE (1u << 5)
+
+static void putc_raw(char c)
+{
+	while (!(*(volatile uint8_t *)(uintptr_t)(UART + UART_LSR) & LSR_THRE))
+		;
+	*(volatile uint8_t *)(uintptr_t)(UART + UART_THR) = (uint8_t)c;
+}
+
+void port_console_write(const char *s, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			putc_raw('\r');
+		putc_raw(s[i]);
+	}
+}
+
+void port_shard_log(struct vn_shard *s, uint32_t len)
+{
+	const struct rv64_ctl *ctl = (const struct rv64_ctl *)(uintptr_t)rv64_layout[s->cfg->id].ctl;
+
+	vn_kshard_log(s->cfg->name, ctl->log, len);
+}

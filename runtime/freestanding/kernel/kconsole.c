@@ -1,0 +1,77 @@
+/*
+ * kconsole.c - the console lines every bare-metal kernel prints the same
+ * way (kconsole.h), on top of the port's port_console_write().
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "kconsole.h"
+
+void vn_kmsg(const char *fmt, ...)
+{
+	char line[320];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n] = '\n';
+	port_console_write("vanity: ", 8);
+	port_console_write(line, (uint32_t)n + 1);
+}
+
+void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)
+{
+	char text[VN_LOG_MAX];
+	uint32_t start = 0, nlen = 0;
+
+	while (name[nlen])
+		nlen++;
+	for (uint32_t i = 0; i < len && i < VN_LOG_MAX; i++) {
+		char c = log[i];
+
+		text[i] = ((c < ' ' && c != '\n' && c != '\t') || c == 0x7f) ? '?' : c;
+	}
+	if (len > VN_LOG_MAX)
+		len = VN_LOG_MAX;
+	for (uint32_t i = 0; i <= len; i++) {
+		if (i < len && text[i] != '\n')
+			continue;
+		if (i > start || len == 0) {
+			port_console_write("[", 1);
+			port_console_write(name, nlen);
+			port_console_write(i > start ? "] " : "]", i > start ? 2 : 1);
+			port_console_write(text + start, i - start);
+			port_console_write("\n", 1);
+		}
+		start = i + 1;
+	}
+}
+
+static const char *policy_name(uint32_t p)
+{
+	return p == VN_FAULT_RESTART ? "restart" : p == VN_FAULT_HALT ? "halt" : "stop";
+}
+
+void vn_kfault_outcome(const struct vn_kernel *k, const struct vn_shard *s,
+		       enum vn_fault_outcome o)
+{
+	const char *name = s->cfg->name, *pol = policy_name(s->cfg->on_fault);
+	uint32_t others = vn_live_shards(k);
+
+	if (o == VN_FAULT_RESTARTED)
+		vn_kmsg("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
+			(unsigned long long)s->count.restarts);
+	else if (o == VN_FAULT_HALTED)
+		vn_kmsg("shard '%s': on_fault=%s, halting the system", name, pol);
+	else if (o != VN_FAULT_IGNORED)
+		vn_kmsg("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
+			o == VN_FAULT_GAVE_UP ? "restarted 5 times within 1 s, gave up: " :
+			o == VN_FAULT_START_FAILED ? "could not restart: " : "",
+			others, others == 1 ? "" : "s");
+}

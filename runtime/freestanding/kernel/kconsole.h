@@ -1,0 +1,30 @@
+/*
+ * kconsole.h - the console lines every bare-metal kernel prints the same
+ * way (aarch64, riscv64): "vanity: ..." kernel messages, "[name] text" shard
+ * log lines, and what a shard's fault policy made of a fault. Only the
+ * kernels link this (runtime/freestanding/kernel/); the port supplies the
+ * raw output, port_console_write(), called under the kernel lock so lines
+ * from different CPUs never interleave.
+ */
+#ifndef VN_KCONSOLE_H
+#define VN_KCONSOLE_H
+
+#include <stdint.h>
+
+#include "kernel.h"
+
+/* The port's: write n bytes to the console, '\n' as a line end. */
+void port_console_write(const char *s, uint32_t n);
+
+/* "vanity: <formatted>\n" */
+void vn_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The len bytes at log (the shard's control page; copied first) as one
+ * "[name] text" line per line, anything unprintable shown as '?'. */
+void vn_kshard_log(const char *name, const volatile char *log, uint32_t len);
+
+/* "shard 'x': on_fault=stop, stopped; 2 other shards running" and the like. */
+void vn_kfault_outcome(const struct vn_kernel *k, const struct vn_shard *s,
+		       enum vn_fault_outcome o);
+
+#endif /* VN_KCONSOLE_H */
