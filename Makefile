@@ -17,7 +17,7 @@ DEPS := make gcc libc6-dev python3 python3-jinja2 python3-yaml python3-libfdt \
 BENCH_DEPS := g++ pkg-config valgrind libdpdk-dev libck-dev libboost-dev
 
 .PHONY: all deps bench-deps run debug test test-runtime test-python gen \
-	check-generated check build diff bench clean
+	check-generated check build diff bench clean boards
 
 all: test
 
@@ -61,6 +61,10 @@ gen: deps
 check-generated:
 	@status=0; for spec in $(EXAMPLES); do for board in $(GEN_BOARDS); do \
 		$(VANITY) diff $$spec --board $$board || status=1; done; done; exit $$status
+
+# Re-dump the committed QEMU device trees (boards/*.dtb, *.dts); needs dtc.
+boards:
+	@sh tools/dump-boards
 
 bench: bench-deps
 	$(PYTHON) bench/run.py

@@ -124,6 +124,34 @@ def cmd_diff(args, model):
     return 1 if changed else 0
 
 
+def cmd_import_svd(args):
+    """One register map per peripheral: -o FILE.yaml for one, else a directory
+    that gets NAME/NAME.yaml for each (default drivers/)."""
+    from .svd import import_svd, to_yaml
+    maps, warnings = import_svd(args.svd, args.svd)
+    for w in warnings:
+        print(w, file=sys.stderr)
+    if args.peripheral:
+        maps = [m for m in maps if m["svd_name"] in args.peripheral]
+        missing = set(args.peripheral) - {m["svd_name"] for m in maps}
+        if missing:
+            raise fail(f"no peripheral {', '.join(sorted(missing))} in {args.svd}")
+    out = Path(args.output or "drivers")
+    if out.suffix == ".yaml":
+        if len(maps) != 1:
+            raise fail(f"{args.svd} has {len(maps)} peripherals; pick one with "
+                       "--peripheral, or give a directory to -o")
+        targets = [(out, maps[0])]
+    else:
+        targets = [(out / m["name"] / f"{m['name']}.yaml", m) for m in maps]
+    source = Path(args.svd).name
+    for path, m in targets:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(to_yaml(m, source), encoding="utf-8")
+        print(f"{path}: {len(m['registers'])} registers")
+    return 0
+
+
 COMMANDS = {
     "check": (cmd_check, "validate a spec"),
     "gen": (cmd_gen, "write generated sources to out/<system>/<board>/"),
@@ -152,6 +180,13 @@ def parser():
                                 "127.0.0.1:1234 and print the gdb-multiarch command")
             c.epilog = ("Arguments after '--' are passed to the system (on QEMU boards, "
                         "to QEMU).")
+    c = sub.add_parser("import-svd", help="convert a CMSIS-SVD file into register maps",
+                       description=cmd_import_svd.__doc__)
+    c.add_argument("svd", metavar="FILE.svd")
+    c.add_argument("-o", "--output", metavar="PATH",
+                   help="FILE.yaml for one peripheral, or a directory (default drivers/)")
+    c.add_argument("-p", "--peripheral", action="append", metavar="NAME",
+                   help="import only this peripheral (repeatable)")
     return p
 
 
@@ -163,6 +198,8 @@ def main(argv=None):
     if extra and args.command != "run":
         parser().error("only 'run' takes arguments after '--'")
     try:
+        if args.command == "import-svd":
+            return cmd_import_svd(args)
         model, warnings = load(args)
         for w in warnings:
             print(w, file=sys.stderr)

@@ -65,6 +65,14 @@ class Enum:
 
 
 @dataclass(frozen=True)
+class Bool:
+    desc = "true or false"
+
+    def schema(self):
+        return {"type": "boolean"}
+
+
+@dataclass(frozen=True)
 class Size:
     desc = "a size such as 16KiB"
 
@@ -146,12 +154,20 @@ class Obj:
         return s
 
 
-ACCESS = Enum(("ro", "wo", "rw", "w1c"))
+ACCESS = Enum(("ro", "wo", "rw", "w1c", "w0c"))
+
+ENUM_VALUE = Obj("value", {
+    "name": Key(Ident(), "value name (C identifier)", required=True),
+    "value": Key(Int(min=0), "the field's value (unshifted)", required=True),
+    "description": Key(Str(), "free text"),
+})
 
 FIELD = Obj("field", {
     "name": Key(Ident(), "field name (C identifier)", required=True),
     "bits": Key(Bits(), "bit number, or \"high:low\" range", required=True),
     "access": Key(ACCESS, "access; defaults to the register's"),
+    "enum": Key(ListOf(ENUM_VALUE), "named values; each fits the field, none repeats",
+                default=[]),
     "description": Key(Str(), "free text"),
 })
 
@@ -159,8 +175,13 @@ REGISTER = Obj("register", {
     "name": Key(Ident(), "register name (C identifier)", required=True),
     "offset": Key(Int(min=0), "byte offset from the device base; aligned to width", required=True),
     "width": Key(Enum((8, 16, 32, 64)), "width in bits", default=32),
-    "access": Key(ACCESS, "ro, wo, rw or w1c (write 1 to clear)", default="rw"),
+    "access": Key(ACCESS, "ro, wo, rw, w1c (write 1 to clear) or w0c (write 0 to clear)",
+                  default="rw"),
     "reset": Key(Int(min=0), "value after reset", default=0),
+    "count": Key(Int(min=1), "an array of this many registers", default=1),
+    "stride": Key(Int(min=1), "bytes between array elements; defaults to width / 8"),
+    "read_side_effects": Key(Bool(), "a read changes the device: never read implicitly "
+                             "(no modify)", default=False),
     "fields": Key(ListOf(FIELD), "bit fields; must not overlap", default=[]),
     "description": Key(Str(), "free text"),
 })
@@ -175,6 +196,8 @@ DEVICE = Obj("device", {
     "regmap": Key(Ident(), "register map: inline in regmaps:, or drivers/NAME/NAME.yaml"),
     "shard": Key(Ident(), "the shard granted this device"),
     "compatible": Key(Str(), "device-tree compatible, resolved from the board"),
+    "index": Key(Int(min=0), "which of several compatible nodes, 0 at the lowest address"),
+    "path": Key(Str(), "device-tree node path, resolved from the board"),
     "address": Key(Int(min=0), "base address of the MMIO window"),
     "size": Key(Size(), "size of the MMIO window"),
     "irq": Key(Int(min=0), "interrupt number"),
@@ -214,7 +237,7 @@ SPEC = Obj("spec", {
     "regmaps": Key(MapOf(REGMAP), "inline register maps, by name", default={}),
 })
 
-OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD)
+OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD, ENUM_VALUE)
 
 
 def json_schema():

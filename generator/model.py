@@ -67,6 +67,8 @@ class Device:
     address: int         # or None when resolved from the board later
     size: int            # or None
     irq: int             # or None
+    path: str = None     # the device-tree node it was resolved from, or None
+    source: str = None   # where: "spec", or the board file (boards/<board>.dtb)
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,9 @@ def _devices(spec, ids, channels):
         out.append(Device(
             name=d["name"], macro=d["name"].upper(), shard=owner, shard_id=ids[owner],
             bit=bits[owner], regmap=d.get("regmap"), compatible=d.get("compatible"),
-            address=d.get("address"), size=d.get("size"), irq=d.get("irq")))
+            address=d.get("address"), size=d.get("size"), irq=d.get("irq"),
+            path=d["dt_node"].path if d.get("dt_node") else None,
+            source=d.get("dt_source") or ("spec" if d.get("address") is not None else None)))
         bits[owner] += 1
     return tuple(out)
 
@@ -235,9 +239,16 @@ def _regmap(rmap):
     regs = []
     for r in rmap["registers"]:
         fields = [{"name": f["name"], "bits": list(f["bits"]),
-                   "access": f.get("access", r["access"])} for f in r["fields"]]
+                   "access": f.get("access", r["access"]),
+                   **({"enum": [{"name": v["name"], "value": v["value"]} for v in f["enum"]]}
+                      if f["enum"] else {})} for f in r["fields"]]
+        extra = {"count": r["count"], "stride": r.get("stride") or r["width"] // 8} \
+            if r["count"] > 1 else {}
+        if r["read_side_effects"]:
+            extra["read_side_effects"] = True
         regs.append({"name": r["name"], "offset": r["offset"], "width": r["width"],
-                     "access": r["access"], "reset": r["reset"], "fields": fields})
+                     "access": r["access"], "reset": r["reset"], **extra, "fields": fields,
+                     **({"description": r["description"]} if "description" in r else {})})
     return regs
 
 
@@ -330,7 +341,7 @@ def _manifest(system):
             "compatible": d.compatible,
             "address": None if d.address is None else f"{d.address:#x}",
             "size": None if d.size is None else f"{d.size:#x}", "irq": d.irq,
-            "bit": d.bit,
+            "bit": d.bit, "from": d.source, "node": d.path,
         } for d in system.devices],
         "regmaps": {name: regs for name, regs in system.regmaps},
     }

@@ -14,6 +14,7 @@ import jinja2
 
 from .errors import fail
 from .model import manifest
+from .regmap import view
 from .units import format_size
 
 
@@ -75,6 +76,8 @@ def render(system, repo_root):
         put("kernel/layout.c", "layout_bare.c.j2", arch=arch)
         put("kernel/blobs.S", "blobs_bare.S.j2")
         put("kernel/image.ld", "image_bare.ld.j2")
+    for name, regs in system.regmaps:
+        put(f"regmaps/{name}.h", "regmap.h.j2", rmap=view(name, regs))
     shard_ld = "shard_bare.ld.j2" if arch else "shard.ld.j2"
     for shard in system.shards:
         base = f"shards/{shard.name}/"

@@ -11,6 +11,7 @@ import difflib
 import os
 import re
 
+from . import dtb
 from . import keys as K
 from .boards import BOARDS
 from .errors import Diags, SpecError
@@ -179,6 +180,10 @@ class Validator:
             self.d.error(node, f"{prefix}{key} {exc}")
             return False, None
 
+    def v_Bool(self, typ, node, prefix, key):
+        return (True, node.value) if node.kind == "scalar" and isinstance(node.value, bool) \
+            else None
+
     def v_Size(self, typ, node, prefix, key):
         return self._unit(parse_size, node, prefix, key)
 
@@ -253,6 +258,7 @@ class Semantics:
         self.v, self.d, self.top, self.board = v, v.d, top, board
         self.shards = {s["name"]: s for s in top.get("shards", []) if "name" in s}
         self.devices = {x["name"]: x for x in top.get("devices", []) if "name" in x}
+        self.tree = None       # the board's device description, once a device needs it
 
     def run(self):
         self.version()
@@ -433,20 +439,30 @@ class Semantics:
 
     def device(self, dev):
         has_addr, has_size = "address" in dev.nodes, "size" in dev.nodes
-        if "compatible" in dev.nodes and (has_addr or has_size):
-            self.d.error(dev.at("compatible"), f"{dev.prefix}give either 'compatible' or "
+        by_tree = [k for k in ("compatible", "path") if k in dev.nodes]
+        if len(by_tree) == 2:
+            self.d.error(dev.at("path"), f"{dev.prefix}give either 'compatible' or 'path', "
+                         "not both")
+        elif by_tree and (has_addr or has_size):
+            self.d.error(dev.at(by_tree[0]), f"{dev.prefix}give either '{by_tree[0]}' or "
                          "'address' and 'size', not both")
         elif has_addr != has_size:
             missing = "size" if has_addr else "address"
             self.d.error(dev.node, f"{dev.prefix}missing '{missing}'; 'address' and 'size' "
                          "go together")
-        elif not (has_addr or "compatible" in dev.nodes):
-            self.d.error(dev.node, f"{dev.prefix}give 'compatible' (found in the board's "
-                         "device tree) or 'address' and 'size'")
+        elif not (has_addr or by_tree):
+            self.d.error(dev.node, f"{dev.prefix}give 'compatible' or 'path' (found in the "
+                         "board's device tree) or 'address' and 'size'")
+        if "index" in dev.nodes and "compatible" not in dev.nodes:
+            self.d.error(dev.at("index"), f"{dev.prefix}'index' picks one of several "
+                         "'compatible' nodes; give 'compatible' with it")
         compatible = dev.get("compatible")
         if isinstance(compatible, str) and not _COMPATIBLE.match(compatible):
             self.d.error(dev.at("compatible"), f"{dev.prefix}compatible '{compatible}' may "
                          "only hold letters, digits and , . _ + - (like \"arm,pl011\")")
+        elif len(by_tree) == 1 and not (has_addr or has_size) and \
+                isinstance(dev.get(by_tree[0]), str):
+            self.resolve(dev, by_tree[0])
         irq = dev.get("irq")
         if isinstance(irq, int) and irq < GIC_SPI_FIRST and self.board.port == "aarch64":
             self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a shared peripheral "
@@ -461,9 +477,19 @@ class Semantics:
         addr, size = dev.get("address"), dev.get("size")
         if self.board.ram and isinstance(addr, int) and isinstance(size, int) and \
                 (addr % 4096 or size % 4096):
-            self.d.error(dev.at("address"), f"{dev.prefix}window {addr:#x}+{size:#x} is not "
-                         f"whole 4 KiB pages; board '{self.board.name}' maps devices into "
-                         "their shard page by page")
+            node = dev.get("dt_node")
+            where = f" (node {node.path})" if node else ""
+            also = ""
+            if node:
+                start = addr - addr % 4096
+                end = -(-(addr + size) // 4096) * 4096
+                others = dtb.neighbours(self.tree, node, start, end)
+                also = (f"; its pages also hold {', '.join(others[:4])}"
+                        f"{', ...' if len(others) > 4 else ''} (to grant them together, give "
+                        f"'address: {start:#x}' and 'size: {end - start:#x}')") if others else ""
+            self.d.error(dev.at("address"), f"{dev.prefix}window {addr:#x}+{size:#x}{where} "
+                         f"is not whole 4 KiB pages; board '{self.board.name}' maps devices "
+                         f"into their shard page by page{also}")
         if dev.get("size") == 0:
             self.d.error(dev.at("size"), f"{dev.prefix}size must not be 0")
         elif dev.get("address", 0) + (dev.get("size") or 0) > 1 << 64:
@@ -481,12 +507,52 @@ class Semantics:
                     f"; define it under 'regmaps:' or in drivers/{name}/{name}.yaml")
             self.d.error(dev.at("regmap"), f"{dev.prefix}unknown register map '{name}'{hint}")
 
+    def resolve(self, dev, key):
+        """Takes a device's address, size and irq from the board's device
+        tree (or hosted's description), as if the spec had given them."""
+        self.tree = dtb.board_tree(self.board.name)
+        if self.tree is None:
+            self.d.error(dev.at(key), f"{dev.prefix}board '{self.board.name}' has no device "
+                         "description; give 'address' and 'size'")
+            return
+        index = dev.get("index")
+        try:
+            node = dtb.find(self.tree, compatible=dev.get("compatible"),
+                            index=index if isinstance(index, int) else None,
+                            path=dev.get("path"))
+        except dtb.Unresolved as exc:
+            at = "index" if str(exc).startswith("index ") else key
+            self.d.error(dev.at(at), f"{dev.prefix}{exc}")
+            return
+        if node.address is None:
+            self.d.error(dev.at(key), f"{dev.prefix}node {node.path} on board "
+                         f"'{self.board.name}' has no MMIO window ('reg')")
+            return
+        addr, size = node.address, node.size
+        if self.board.ram and addr % 4096 == 0 and size % 4096:
+            # The MMU maps whole pages: a page-aligned register block that
+            # shares its page with no other node gets the whole page.
+            end = -(-(addr + size) // 4096) * 4096
+            if not dtb.neighbours(self.tree, node, addr, end):
+                size = end - addr
+        dev["address"], dev["size"], dev["dt_node"] = addr, size, node
+        dev["dt_source"] = self.tree.source
+        dev.nodes["address"] = dev.nodes["size"] = dev.at(key)
+        if "irq" not in dev.nodes and node.irq is not None:
+            dev["irq"] = node.irq
+            dev.nodes["irq"] = dev.at(key)
+
     def windows(self):
         placed = [d for d in self.top.get("devices", [])
                   if d.get("address") is not None and d.get("size")]
         for i, b in enumerate(placed):
             for a in placed[:i]:
-                if a["address"] < b["address"] + b["size"] and b["address"] < a["address"] + a["size"]:
+                same = a.get("dt_node") is not None and a.get("dt_node") is b.get("dt_node")
+                if same:
+                    self.d.error(b.at("address"), f"device '{b['name']}' is node "
+                                 f"{b['dt_node'].path}, like device '{a['name']}' (at "
+                                 f"{_pos(a.at('address'))}); a device is granted once")
+                elif a["address"] < b["address"] + b["size"] and b["address"] < a["address"] + a["size"]:
                     self.d.error(b.at("address"), f"device '{b['name']}' window {_range(b)} "
                                  f"overlaps device '{a['name']}' window {_range(a)} "
                                  f"(at {_pos(a.at('address'))})")
@@ -512,7 +578,9 @@ class Semantics:
                 maps[name] = self.load(name, path)
         for name, rmap in sorted(maps.items()):
             if rmap is not None:
-                regmap(self.d, rmap)
+                users = [d for d in self.top.get("devices", [])
+                         if d.get("regmap") == name and isinstance(d.get("size"), int)]
+                regmap(self.d, rmap, users)
 
     def load(self, name, path):
         try:
@@ -530,13 +598,91 @@ def _range(dev):
     return f"[{dev['address']:#x}, {dev['address'] + dev['size']:#x})"
 
 
-def regmap(d, rmap):
-    for reg in rmap.get("registers", []):
+def regmap(d, rmap, devices=()):
+    """Checks one register map; devices: those using it whose window size is known."""
+    regs = rmap.get("registers", [])
+    for reg in regs:
         register(d, reg)
-    _unique_names(d, "register", rmap.get("registers", []))
+    _unique_names(d, "regmap", regs)
+    placed = [r for r in regs if r.get("width") and r.get("offset") is not None]
+    _overlaps(d, placed)
+    _c_names(d, regs)
+    for dev in devices:
+        for r in placed:
+            end = _extent(r)[-1][1]
+            if end > dev["size"]:
+                node = r.nodes.get("count", r.at("offset"))
+                where = f"{dev.at('size').file}:{_pos(dev.at('size'))}"
+                d.error(node, f"{r.prefix}ends at {end:#x}, beyond the {dev['size']:#x}-byte "
+                        f"window of device '{dev['name']}' (at {where})")
 
 
-def _unique_names(d, what, items):
+def _extent(reg):
+    """The byte ranges of a register, or of each element of an array."""
+    size = reg["width"] // 8
+    stride = reg.get("stride") or size
+    return [(reg["offset"] + i * stride, reg["offset"] + i * stride + size)
+            for i in range(reg.get("count") or 1)]
+
+
+def _span(reg):
+    (lo, _), (_, hi) = _extent(reg)[0], _extent(reg)[-1]
+    return f"[{lo:#x}, {hi:#x})"
+
+
+def _overlaps(d, regs):
+    """Registers (and array elements) must not share a byte; one error per pair."""
+    pieces = sorted((lo, hi, i) for i, r in enumerate(regs) for lo, hi in _extent(r))
+    reported, open_ = set(), []
+    for lo, hi, i in pieces:
+        open_ = [p for p in open_ if p[1] > lo]
+        for _, _, j in open_:
+            a, b = sorted((i, j))
+            if a != b and (a, b) not in reported:
+                reported.add((a, b))
+                first, reg = regs[a], regs[b]
+                d.error(reg.at("offset"), f"{reg.prefix}{_span(reg)} overlaps register "
+                        f"'{first.get('name')}' {_span(first)} (at {_pos(first.at('offset'))})")
+        open_.append((lo, hi, i))
+
+
+REG_SUFFIXES = ("OFFSET", "RESET", "COUNT", "STRIDE", "READ", "WRITE", "MODIFY")
+FIELD_SUFFIXES = ("SHIFT", "WIDTH", "MASK", "RESET", "GET", "SET", "PREP")
+
+
+def _c_names(d, regs):
+    """The accessor header's names (regmap.h.j2) must not collide, e.g. an
+    enum value MASK with its field's MASK, or register A_B with A's field B."""
+    made = {}
+
+    def claim(item, name, suffixes):
+        for suffix in suffixes:
+            full = f"{name}_{suffix}" if suffix else name
+            first = made.setdefault(full, item)
+            if first is not item and first.get("name") is not None:
+                d.error(item.at("name"), f"{item.prefix}its C name {full} clashes with "
+                        f"that of {first.label} (at {_pos(first.at('name'))})")
+                return
+
+    for r in _firsts(regs):
+        reg = r["name"].upper()
+        claim(r, reg, REG_SUFFIXES)
+        for f in _firsts(r.get("fields", [])):
+            claim(f, f"{reg}_{f['name'].upper()}", FIELD_SUFFIXES)
+            for v in _firsts(f.get("enum", [])):
+                claim(v, f"{reg}_{f['name'].upper()}_{v['name'].upper()}", ("",))
+
+
+def _firsts(items):
+    """Named items, less those whose name repeats (reported already)."""
+    seen = {}
+    for item in items:
+        if item.get("name"):
+            seen.setdefault(item["name"].lower(), item)
+    return list(seen.values())
+
+
+def _unique_names(d, container, items):
     seen = {}
     for item in items:
         name = item.get("name")
@@ -544,8 +690,7 @@ def _unique_names(d, what, items):
             continue
         first = seen.setdefault(name.lower(), item)
         if first is not item:
-            d.error(item.at("name"), f"{item.label} is defined twice in its "
-                    f"{'regmap' if what == 'register' else 'register'} "
+            d.error(item.at("name"), f"{item.label} is defined twice in its {container} "
                     f"(first at {_pos(first.at('name'))})")
 
 
@@ -557,6 +702,11 @@ def register(d, reg):
     if offset is not None and offset % (width // 8):
         d.error(reg.at("offset"), f"{reg.prefix}offset {offset:#x} is not aligned to its "
                 f"{width}-bit width (a multiple of {width // 8})")
+    stride = reg.get("stride")
+    if stride is not None and (stride < width // 8 or stride % (width // 8)):
+        d.error(reg.at("stride"), f"{reg.prefix}stride {stride:#x} must be a multiple of "
+                f"the register's {width // 8} bytes")
+        reg["stride"] = None
     if reset is not None and reset >> width:
         d.error(reg.at("reset"), f"{reg.prefix}reset {reset:#x} does not fit in {width} bits")
     fields = [f for f in reg.get("fields", []) if "bits" in f]
@@ -565,12 +715,32 @@ def register(d, reg):
         if hi >= width:
             d.error(f.at("bits"), f"{f.prefix}bits {_bits(f)} exceed the register's "
                     f"{width}-bit width")
+        enum(d, f)
     for i, b in enumerate(fields):
         for a in fields[:i]:
             if a["bits"][1] <= b["bits"][0] and b["bits"][1] <= a["bits"][0]:
                 d.error(b.at("bits"), f"{reg.prefix}field '{b.get('name')}' (bits {_bits(b)}) "
                         f"overlaps field '{a.get('name')}' (bits {_bits(a)})")
-    _unique_names(d, "field", reg.get("fields", []))
+    _unique_names(d, "register", reg.get("fields", []))
+
+
+def enum(d, f):
+    """A field's named values fit it and are distinct."""
+    hi, lo = f["bits"]
+    top = (1 << (hi - lo + 1)) - 1
+    seen = {}
+    for v in f.get("enum", []):
+        n = v.get("value")
+        if n is None:
+            continue
+        if n > top:
+            d.error(v.at("value"), f"{v.prefix}{n:#x} does not fit in the field's "
+                    f"{hi - lo + 1} bits (at most {top:#x})")
+        first = seen.setdefault(n, v)
+        if first is not v:
+            d.error(v.at("value"), f"{v.prefix}{n:#x} repeats value '{first.get('name')}' "
+                    f"(at {_pos(first.at('value'))})")
+    _unique_names(d, "field", f.get("enum", []))
 
 
 def _bits(f):

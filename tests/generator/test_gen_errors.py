@@ -110,7 +110,9 @@ def _expected(name):
 
 
 def test_every_bad_spec_has_an_expectation():
-    assert {p.stem for p in BAD.glob("*.yaml")} == set(EXPECTED)
+    # bad/dtb_*.yaml belong to test_gen_dtb.py, bad/regmap_*.yaml to test_gen_regmap_errors.py
+    assert {p.stem for p in BAD.glob("*.yaml")
+            if not p.stem.startswith(("dtb_", "regmap_"))} == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(VIA_CLI))

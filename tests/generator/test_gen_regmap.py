@@ -1,0 +1,138 @@
+"""Register maps -> accessor headers: what exists, what compiles, what modify writes."""
+
+import argparse
+import re
+import subprocess
+
+import pytest
+
+from vanity_testlib import REPO
+from generator.cli import load
+from generator.render import render
+
+CFLAGS = ["-Wall", "-Wextra", "-Werror", "-std=c11", "-I", str(REPO / "runtime/include")]
+
+SPEC = """\
+vanity: 1
+system: rm
+shards:
+  - {name: a, sources: [a.c]}
+devices:
+  - {name: tim0, regmap: tim, address: 0x9000000, size: 4KiB, shard: a}
+  - {name: tim1, regmap: tim, address: 0x9001000, size: 4KiB, shard: a}
+regmaps:
+  tim:
+    registers:
+      - name: ST
+        offset: 0
+        read_side_effects: true
+        fields:
+          - {name: DONE, bits: 0, access: w1c}
+          - name: MODE
+            bits: "3:1"
+            enum: [{name: IDLE, value: 0}, {name: FAST, value: 7}]
+      - name: FL
+        offset: 0x8
+        width: 16
+        reset: 0x8
+        fields:
+          - {name: Z, bits: 3, access: w0c}
+          - {name: LEVEL, bits: "7:4"}
+          - {name: OV, bits: 15, access: w1c}
+      - {name: KEY, offset: 0xc, width: 8, access: wo}
+      - {name: ID, offset: 0xe, width: 16, access: ro, reset: 0x1234}
+      - {name: CMP, offset: 0x10, count: 4, stride: 8, width: 64}
+"""
+
+
+def _generate(tmp_path, spec=SPEC):
+    (tmp_path / "a.c").write_text("")
+    (tmp_path / "s.yaml").write_text(spec)
+    model, _ = load(argparse.Namespace(spec=str(tmp_path / "s.yaml"), board=None))
+    out = tmp_path / "out"
+    for rel, text in render(model, REPO).items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text(text)
+    return out
+
+
+def _compile(tmp_path, out, body, run=False):
+    src = tmp_path / "user.c"
+    src.write_text("#include <vanity_shard.h>\n#include <stdio.h>\n\n"
+                   f"int main(void)\n{{\n{body}\n\treturn 0;\n}}\n")
+    exe = tmp_path / "user"
+    flags = ["-o", str(exe)] if run else ["-fsyntax-only"]
+    proc = subprocess.run(["gcc", *CFLAGS, "-I", str(out / "shards/a"), *flags, str(src)],
+                          capture_output=True, text=True)
+    if run and proc.returncode == 0:
+        return subprocess.run([str(exe)], capture_output=True, text=True)
+    return proc
+
+
+def test_header_written_once_per_map_and_included(tmp_path):
+    out = _generate(tmp_path)
+    assert sorted(p.name for p in (out / "regmaps").iterdir()) == ["tim.h"]
+    shard_h = (out / "shards/a/vanity_shard.h").read_text()
+    assert shard_h.count('#include "../../regmaps/tim.h"') == 1
+
+
+def test_accessors_follow_access(tmp_path):
+    text = (_generate(tmp_path) / "regmaps/tim.h").read_text()
+    assert "tim_st_read(uintptr_t base)" in text
+    assert "tim_st_modify" not in text            # a read has side effects
+    assert "tim_key_write(" in text and "tim_key_read(" not in text
+    assert "tim_id_read(" in text and "tim_id_write(" not in text
+    assert "tim_id_modify" not in text
+    assert "tim_cmp_read(uintptr_t base, unsigned i)" in text
+    assert "#define TIM_ST_MODE_FAST" in text and "#define TIM_ST_MODE_MASK" in text
+    assert re.search(r"#define TIM_FL_LEVEL_RESET +0x0u\n", text)
+    assert re.search(r"#define TIM_FL_Z_RESET +0x1u\n", text)
+    assert "_Static_assert(TIM_CMP_OFFSET" in text
+
+
+def test_no_c_bitfields(tmp_path):
+    text = (_generate(tmp_path) / "regmaps/tim.h").read_text()
+    assert "struct" not in text and "union" not in text
+
+
+def test_header_compiles_and_modify_keeps_flags(tmp_path):
+    out = _generate(tmp_path)
+    body = """\
+	static uint64_t dev[8];
+	uintptr_t base = (uintptr_t)dev;
+	uint16_t *fl = (uint16_t *)((char *)dev + TIM_FL_OFFSET);
+	*fl = 0x8000; /* OV set, Z clear */
+	tim_fl_modify(base, TIM_FL_LEVEL_MASK, tim_fl_level_prep(5));
+	printf("%#x\\n", *fl);
+	tim_cmp_write(base, 3, 42);
+	printf("%d %d\\n", (int)dev[2 + 3], (int)tim_cmp_read(base, 3));
+	printf("%d\\n", (int)tim_st_mode_get(tim_st_mode_set(0, TIM_ST_MODE_FAST)));"""
+    proc = _compile(tmp_path, out, body, run=True)
+    assert proc.returncode == 0, proc.stderr
+    # OV (w1c) was set but is not written back; Z (w0c) is written as 1.
+    assert proc.stdout.split("\n")[:3] == ["0x58", "42 42", "7"]
+
+
+@pytest.mark.parametrize("body", ["tim_id_write(VN_DEVICE_TIM0_BASE, 1);",
+                                  "(void)tim_key_read(VN_DEVICE_TIM0_BASE);",
+                                  "tim_st_modify(VN_DEVICE_TIM0_BASE, 1, 1);",
+                                  "(void)tim_st_done_prep(1); tim_id_x_set(0, 1);"])
+def test_forbidden_access_does_not_compile(tmp_path, body):
+    proc = _compile(tmp_path, _generate(tmp_path), "\t" + body)
+    assert proc.returncode != 0
+    assert "implicit declaration" in proc.stderr
+
+
+def test_reading_a_register_compiles(tmp_path):
+    proc = _compile(tmp_path, _generate(tmp_path),
+                    "\t(void)tim_id_read(VN_DEVICE_TIM1_BASE);")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_pl011_driver_map_compiles(tmp_path):
+    spec = SPEC.replace("regmap: tim, address: 0x9001000", "regmap: pl011, address: 0x9001000")
+    out = _generate(tmp_path, spec)
+    assert sorted(p.name for p in (out / "regmaps").iterdir()) == ["pl011.h", "tim.h"]
+    proc = _compile(tmp_path, out, "\tpl011_cr_modify(VN_DEVICE_TIM1_BASE, "
+                    "PL011_CR_UARTEN_MASK, pl011_cr_uarten_prep(1));")
+    assert proc.returncode == 0, proc.stderr

@@ -1,0 +1,73 @@
+"""One bad spec per register-map error, each with its exact messages."""
+
+import argparse
+
+import pytest
+
+from vanity_testlib import BAD, vanity
+from generator.cli import load
+from generator.errors import SpecError
+
+B = "tests/generator/bad/"
+EXPECTED = {
+    "regmap_registers_overlap": [
+        "12:29: error: regmap 'uart' register 'CR2': [0x2c, 0x2e) overlaps register 'CR' "
+        "[0x2c, 0x30) (at 11:28)",
+        "13:29: error: regmap 'uart' register 'BIG': [0x28, 0x30) overlaps register 'CR' "
+        "[0x2c, 0x30) (at 11:28)",
+        "13:29: error: regmap 'uart' register 'BIG': [0x28, 0x30) overlaps register 'CR2' "
+        "[0x2c, 0x2e) (at 12:29)"],
+    "regmap_array_overlaps": [
+        "12:28: error: regmap 'uart' register 'ST': [0x10, 0x14) overlaps register 'DATA' "
+        "[0x0, 0x1c) (at 11:30)",
+        "14:56: error: regmap 'uart' register 'NARROW': stride 0x2 must be a multiple of "
+        "the register's 4 bytes"],
+    "regmap_array_overflows_window": [
+        "12:43: error: regmap 'uart' register 'FIFO': ends at 0x50, beyond the 0x40-byte "
+        f"window of device 'uart' (at {B}regmap_array_overflows_window.yaml:7:58)"],
+    "regmap_enum_values": [
+        "19:37: error: regmap 'uart' register 'LCR' field 'WLEN' value 'NINE': 0x4 does not "
+        "fit in the field's 2 bits (at most 0x3)",
+        "20:42: error: regmap 'uart' register 'LCR' field 'WLEN' value 'ALSO_FIVE': 0x0 "
+        "repeats value 'FIVE' (at 17:37)",
+        "21:24: error: regmap 'uart' register 'LCR' field 'WLEN' value 'five' is defined "
+        "twice in its field (first at 17:24)",
+        "22:24: error: regmap 'uart' register 'LCR' field 'WLEN' value 'MASK': its C name "
+        "LCR_WLEN_MASK clashes with that of regmap 'uart' register 'LCR' field 'WLEN' "
+        "(at 14:19)",
+        "23:16: error: regmap 'uart' register 'LCR_WLEN': its C name LCR_WLEN_RESET clashes "
+        "with that of regmap 'uart' register 'LCR' field 'WLEN' (at 14:19)"],
+    "regmap_bad_names": [
+        "11:15: error: regmap 'uart' register '2CR': name '2CR' is not a C identifier "
+        "(letters, digits and '_', not starting with a digit)",
+        "13:17: error: regmap 'uart' register '2CR': access 'w2c' must be ro, wo, rw, w1c "
+        "or w0c; did you mean 'w1c'?",
+        "14:28: error: regmap 'uart' register '2CR': 'read_side_effects' must be true or "
+        "false, got string 'yes please'",
+        "16:20: error: regmap 'uart' register '2CR' field 'en-able': name 'en-able' is not "
+        "a C identifier (letters, digits and '_', not starting with a digit)",
+        "19:27: error: regmap 'uart' register '2CR' field 'MODE' value 'fast mode': name "
+        "'fast mode' is not a C identifier (letters, digits and '_', not starting with a "
+        "digit)"],
+}
+
+
+def _expected(name):
+    return [f"{B}{name}.yaml:{line}" for line in EXPECTED[name]]
+
+
+def test_every_regmap_bad_spec_has_an_expectation():
+    assert {p.stem for p in BAD.glob("regmap_*.yaml")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_regmap_error(name, in_repo):
+    with pytest.raises(SpecError) as exc:
+        load(argparse.Namespace(spec=f"{B}{name}.yaml", board=None))
+    assert [str(d) for d in exc.value.diags] == _expected(name)
+
+
+def test_regmap_error_via_cli():
+    proc = vanity("check", f"{B}regmap_enum_values.yaml")
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.splitlines() == _expected("regmap_enum_values")
