@@ -10,6 +10,7 @@
 #ifndef VANITY_CONFIG_H
 #define VANITY_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <vanity/ring.h>
@@ -104,5 +105,10 @@ struct vn_shard_config {
 };
 
 extern const struct vn_shard_config vn_self;
+
+/* For each port's shard start-up, once the rings are mapped: take up every
+ * endpoint from its ring's indices. False if a ring is not the channel this
+ * shard was built for. (runtime/lib/attach.c) */
+bool vn_attach_endpoints(void);
 
 #endif /* VANITY_CONFIG_H */

@@ -63,38 +63,30 @@ static void map_private(void)
 	       PROT_READ | PROT_WRITE, anon | MAP_STACK, -1);
 }
 
-/* Map one ring and check the kernel made it for this endpoint's shape. */
+/* Map one ring at the address the shard was built for (fd: its bit). */
 static void map_ring(struct vn_ring *r, uint32_t msg_size, uint32_t mask, uint32_t bit)
 {
 	uint64_t size = VN_PAGE_ROUND(VN_RING_BYTES(msg_size, mask + 1u));
 
 	map_at((uint64_t)(uintptr_t)r, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 	       VN_FD_CHAN0 + (int)bit);
-	if (r->magic != VN_RING_MAGIC || r->msg_size != msg_size ||
-	    r->depth != mask + 1u)
-		vn_hosted_die("channel does not match this build", NULL);
 }
 
-/* Our private endpoint state starts from the ring's published indices, so a
- * restarted shard continues where its predecessor stopped. */
+/* Map every ring, then take up the endpoints from their indices. */
 static void attach_channels(void)
 {
 	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
 		const struct vn_tx *tx = vn_self.tx[i];
 
 		map_ring(tx->ring, tx->msg_size, tx->mask, vn_self.tx_bit[i]);
-		tx->st->head = atomic_load(&tx->ring->head);
-		tx->st->cached_tail = atomic_load(&tx->ring->tail);
-		atomic_store(&tx->ring->tx_sleeping, 0);
 	}
 	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
 		const struct vn_rx *rx = vn_self.rx[i];
 
 		map_ring(rx->ring, rx->msg_size, rx->mask, vn_self.rx_bit[i]);
-		rx->st->tail = atomic_load(&rx->ring->tail);
-		rx->st->cached_head = atomic_load(&rx->ring->head);
-		atomic_store(&rx->ring->rx_sleeping, 0);
 	}
+	if (!vn_attach_endpoints())
+		vn_hosted_die("channel does not match this build", NULL);
 }
 
 static void shard_entry(void)

@@ -64,36 +64,9 @@ _Noreturn void abort(void)
 		__asm__ volatile("li t6, %0\n\tebreak" :: "i"(RV64_ABORT_MARK) : "t6");
 }
 
-/* Each private endpoint starts from its ring's published indices, so a
- * restarted shard continues where its predecessor stopped. */
-static bool attach_channels(void)
-{
-	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
-		const struct vn_tx *tx = vn_self.tx[i];
-
-		if (tx->ring->magic != VN_RING_MAGIC || tx->ring->msg_size != tx->msg_size ||
-		    tx->ring->depth != tx->mask + 1u)
-			return false;
-		tx->st->head = atomic_load(&tx->ring->head);
-		tx->st->cached_tail = atomic_load(&tx->ring->tail);
-		atomic_store(&tx->ring->tx_sleeping, 0);
-	}
-	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
-		const struct vn_rx *rx = vn_self.rx[i];
-
-		if (rx->ring->magic != VN_RING_MAGIC || rx->ring->msg_size != rx->msg_size ||
-		    rx->ring->depth != rx->mask + 1u)
-			return false;
-		rx->st->tail = atomic_load(&rx->ring->tail);
-		rx->st->cached_head = atomic_load(&rx->ring->head);
-		atomic_store(&rx->ring->rx_sleeping, 0);
-	}
-	return true;
-}
-
 void vn_rv64_shard_main(void)
 {
-	if (!attach_channels()) {
+	if (!vn_attach_endpoints()) {
 		vn_log("a channel does not match this build");
 		vn_exit(125);
 	}

@@ -1,0 +1,39 @@
+/*
+ * attach.c - a starting shard takes up its channel endpoints.
+ *
+ * Each private endpoint starts from its ring's published indices, so a
+ * restarted shard continues where its predecessor stopped and the messages
+ * queued in its channels are kept. The ring's header must describe the
+ * channel this shard was built for; otherwise the build and the running
+ * system disagree and the shard must not touch the ring.
+ */
+#include <vanity.h>
+#include <vanity/config.h>
+
+static bool matches(const struct vn_ring *r, uint32_t msg_size, uint32_t mask)
+{
+	return r->magic == VN_RING_MAGIC && r->msg_size == msg_size && r->depth == mask + 1u;
+}
+
+bool vn_attach_endpoints(void)
+{
+	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
+		const struct vn_tx *tx = vn_self.tx[i];
+
+		if (!matches(tx->ring, tx->msg_size, tx->mask))
+			return false;
+		tx->st->head = atomic_load(&tx->ring->head);
+		tx->st->cached_tail = atomic_load(&tx->ring->tail);
+		atomic_store(&tx->ring->tx_sleeping, 0);
+	}
+	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
+		const struct vn_rx *rx = vn_self.rx[i];
+
+		if (!matches(rx->ring, rx->msg_size, rx->mask))
+			return false;
+		rx->st->tail = atomic_load(&rx->ring->tail);
+		rx->st->cached_head = atomic_load(&rx->ring->head);
+		atomic_store(&rx->ring->rx_sleeping, 0);
+	}
+	return true;
+}
