@@ -26,6 +26,9 @@ BOARDS = {
         Board("hosted", cores=8, has_port=True, port="hosted"),
         # QEMU puts the DTB at the start of RAM when the ELF starts at
         # 0x40100000 or above; the kernel does not need it (the board is fixed).
+        # On both QEMU boards, -nographic with -monitor none connects the
+        # UART to plain stdio, not multiplexed with a monitor: every byte
+        # (Ctrl-A too) reaches the guest, and Ctrl-C on a terminal stops QEMU.
         Board("qemu-virt-aarch64", cores=4, has_port=True, port="aarch64",
               ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000),
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",

@@ -97,7 +97,7 @@ def _build_shard(shard, spec_dir, out_dir, build_dir):
     incs = [gen, RUNTIME / "include", hosted]
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
-    cmd = [CC, *CFLAGS, "-fno-pie", "-no-pie", *shard.get("cflags", []),
+    cmd = [CC, *CFLAGS, "-fno-pie", "-no-pie", "-DVN_PORT_HOSTED", *shard.get("cflags", []),
            *(f"-I{i}" for i in incs), *srcs, gen / "shard.ld",
            f"-Wl,-Ttext-segment={base:#x}", "-o", target]
     inputs = srcs + [gen / "shard.ld"] + _headers(*incs, spec_dir)

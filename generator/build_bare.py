@@ -150,11 +150,31 @@ def qemu_command(board, image, cores, gdb=False):
     return cmd
 
 
+def _serial_stdin():
+    """What QEMU's serial port reads: our stdin, so that what is typed or
+    piped in reaches the guest's UART, unless stdin is a terminal we are
+    not in the foreground of (a background job, or a test runner that
+    started us in a session of our own). QEMU would put that terminal into
+    raw mode and take its keystrokes, or be stopped by SIGTTIN; it reads
+    nothing instead (/dev/null)."""
+    try:
+        os.fstat(0)
+    except OSError:
+        return subprocess.DEVNULL  # no stdin at all
+    if not os.isatty(0):
+        return None  # a pipe or a file: pass it on
+    try:
+        return None if os.tcgetpgrp(0) == os.getpgrp() else subprocess.DEVNULL
+    except OSError:
+        return subprocess.DEVNULL  # a terminal, but not our controlling one
+
+
 def run(board, image, extra_args=(), cores=1, gdb=False):
     """Boots the image; returns QEMU's exit status, which is the system's
     (aarch64: semihosting SYS_EXIT; riscv64: the sifive_test device).
     Bounded by VANITY_QEMU_TIMEOUT seconds unless --gdb, which starts QEMU
-    halted and waits for the debugger."""
+    halted and waits for the debugger. The guest's UART is our stdout and,
+    when it is safe (_serial_stdin), our stdin."""
     qemu = BOARDS[board].qemu[0]
     if shutil.which(qemu) is None:
         print(f"vanity: error: {qemu} is not installed; install {PORTS[board].qemu_package}",
@@ -169,7 +189,7 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
         cmd = ["timeout", "--foreground", "-k", "5", str(TIMEOUT), *cmd]
     sys.stdout.flush()
     try:
-        status = subprocess.call(cmd, stdin=subprocess.DEVNULL)
+        status = subprocess.call(cmd, stdin=_serial_stdin())
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
     if status == 124 and not gdb:

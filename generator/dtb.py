@@ -235,11 +235,31 @@ def find(tree, compatible=None, index=None, path=None):
         raise Unresolved(f"compatible '{compatible}' matches {len(matches)} nodes on board "
                          f"'{board}' ({_some(n.path for n in matches)}); add 'index: N' "
                          f"(0 is the lowest address) or give 'path'")
-    if index >= len(matches):
+    if not -len(matches) <= index < len(matches):
         raise Unresolved(f"index {index} is out of range: board '{board}' has "
                          f"{len(matches)} node{'s' if len(matches) != 1 else ''} compatible "
-                         f"with '{compatible}' (index 0..{len(matches) - 1})")
+                         f"with '{compatible}' (index 0..{len(matches) - 1}, or -1 for the "
+                         f"highest address down to -{len(matches)})")
     return matches[index]
+
+
+def find_first(tree, compatibles=None, index=None, path=None):
+    """Like find(), for a list of compatibles in order of preference: the
+    first one the board has decides. Returns (node, the compatible that
+    matched, or the node's first when given by path)."""
+    if path is not None:
+        node = find(tree, path=path)
+        return node, node.compatible[0] if node.compatible else None
+    have = set(tree.compatibles())
+    for c in compatibles:
+        if c in have:
+            return find(tree, compatible=c, index=index), c
+    if len(compatibles) == 1:
+        find(tree, compatible=compatibles[0], index=index)  # raises, with a hint
+    choices = tree.compatibles()
+    raise Unresolved(f"board '{tree.name}' has no device compatible with any of "
+                     f"{', '.join(repr(c) for c in compatibles)}; compatible devices on this "
+                     f"board: {_some(choices, 16)}")
 
 
 def neighbours(tree, node, start, end):

@@ -44,6 +44,15 @@ class Str:
 
 
 @dataclass(frozen=True)
+class Strs:
+    """One string, or a list of them (the validator always yields a list)."""
+    desc = "a string or a list of strings"
+
+    def schema(self):
+        return {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+
+
+@dataclass(frozen=True)
 class Ident:
     """A C identifier: names become parts of C symbols."""
     desc = "a string"
@@ -188,6 +197,8 @@ REGISTER = Obj("register", {
 
 REGMAP = Obj("regmap", {
     "registers": Key(ListOf(REGISTER), "the device's registers", required=True),
+    "compatible": Key(Strs(), "device-tree compatibles this map describes: a device "
+                      "resolved to such a node and given no regmap uses this one", default=[]),
     "description": Key(Str(), "free text"),
 })
 
@@ -195,8 +206,10 @@ DEVICE = Obj("device", {
     "name": Key(Ident(), "device name (C identifier)", required=True),
     "regmap": Key(Ident(), "register map: inline in regmaps:, or drivers/NAME/NAME.yaml"),
     "shard": Key(Ident(), "the shard granted this device"),
-    "compatible": Key(Str(), "device-tree compatible, resolved from the board"),
-    "index": Key(Int(min=0), "which of several compatible nodes, 0 at the lowest address"),
+    "compatible": Key(Strs(), "device-tree compatible, resolved from the board; a list "
+                      "is tried in order and the first the board has is used"),
+    "index": Key(Int(), "which of several compatible nodes: 0 at the lowest address, "
+                 "-1 at the highest (where QEMU puts the first device of a kind)"),
     "path": Key(Str(), "device-tree node path, resolved from the board"),
     "address": Key(Int(min=0), "base address of the MMIO window"),
     "size": Key(Size(), "size of the MMIO window"),

@@ -11,6 +11,8 @@ import difflib
 import os
 import re
 
+import yaml
+
 from . import dtb
 from . import keys as K
 from .boards import BOARDS
@@ -152,6 +154,13 @@ class Validator:
 
     def v_Str(self, typ, node, prefix, key):
         return (True, node.value) if _is_str(node) else None
+
+    def v_Strs(self, typ, node, prefix, key):
+        if _is_str(node):
+            return True, [node.value]
+        if node.kind != "seq" or not all(_is_str(e) for e in node.value):
+            return None
+        return True, [e.value for e in node.value]
 
     def v_Ident(self, typ, node, prefix, key):
         if not _is_str(node):
@@ -427,6 +436,8 @@ class Semantics:
                     claims.setdefault(name, []).append((s["name"], s.item_at("devices", i)))
         for name, dev in self.devices.items():
             owners = claims.get(name, [])
+            if owners:
+                dev["shard_name"] = owners[0][0]
             if not owners:
                 self.d.error(dev.at("name"), f"device '{name}' is granted to no shard; add "
                              "'shard: NAME' to it or list it in a shard's 'devices'")
@@ -457,12 +468,18 @@ class Semantics:
             self.d.error(dev.at("index"), f"{dev.prefix}'index' picks one of several "
                          "'compatible' nodes; give 'compatible' with it")
         compatible = dev.get("compatible")
-        if isinstance(compatible, str) and not _COMPATIBLE.match(compatible):
-            self.d.error(dev.at("compatible"), f"{dev.prefix}compatible '{compatible}' may "
+        bad = [c for c in compatible or () if not _COMPATIBLE.match(c)]
+        if compatible == []:
+            self.d.error(dev.at("compatible"), f"{dev.prefix}'compatible' is an empty list; "
+                         "give at least one compatible string")
+        elif bad:
+            self.d.error(dev.at("compatible"), f"{dev.prefix}compatible '{bad[0]}' may "
                          "only hold letters, digits and , . _ + - (like \"arm,pl011\")")
         elif len(by_tree) == 1 and not (has_addr or has_size) and \
-                isinstance(dev.get(by_tree[0]), str):
+                dev.get(by_tree[0]) is not None:
             self.resolve(dev, by_tree[0])
+        elif has_addr and isinstance(dev.get("address"), int):
+            self.identify(dev)
         irq = dev.get("irq")
         if isinstance(irq, int) and irq < GIC_SPI_FIRST and self.board.port == "aarch64":
             self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a shared peripheral "
@@ -474,22 +491,6 @@ class Semantics:
         elif isinstance(irq, int) and irq > MAX_IRQ:
             self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is out of range; "
                          f"at most {MAX_IRQ}")
-        addr, size = dev.get("address"), dev.get("size")
-        if self.board.ram and isinstance(addr, int) and isinstance(size, int) and \
-                (addr % 4096 or size % 4096):
-            node = dev.get("dt_node")
-            where = f" (node {node.path})" if node else ""
-            also = ""
-            if node:
-                start = addr - addr % 4096
-                end = -(-(addr + size) // 4096) * 4096
-                others = dtb.neighbours(self.tree, node, start, end)
-                also = (f"; its pages also hold {', '.join(others[:4])}"
-                        f"{', ...' if len(others) > 4 else ''} (to grant them together, give "
-                        f"'address: {start:#x}' and 'size: {end - start:#x}')") if others else ""
-            self.d.error(dev.at("address"), f"{dev.prefix}window {addr:#x}+{size:#x}{where} "
-                         f"is not whole 4 KiB pages; board '{self.board.name}' maps devices "
-                         f"into their shard page by page{also}")
         if dev.get("size") == 0:
             self.d.error(dev.at("size"), f"{dev.prefix}size must not be 0")
         elif dev.get("address", 0) + (dev.get("size") or 0) > 1 << 64:
@@ -517,9 +518,9 @@ class Semantics:
             return
         index = dev.get("index")
         try:
-            node = dtb.find(self.tree, compatible=dev.get("compatible"),
-                            index=index if isinstance(index, int) else None,
-                            path=dev.get("path"))
+            node, matched = dtb.find_first(self.tree, compatibles=dev.get("compatible"),
+                                           index=index if isinstance(index, int) else None,
+                                           path=dev.get("path"))
         except dtb.Unresolved as exc:
             at = "index" if str(exc).startswith("index ") else key
             self.d.error(dev.at(at), f"{dev.prefix}{exc}")
@@ -536,17 +537,28 @@ class Semantics:
             if not dtb.neighbours(self.tree, node, addr, end):
                 size = end - addr
         dev["address"], dev["size"], dev["dt_node"] = addr, size, node
-        dev["dt_source"] = self.tree.source
+        dev["dt_source"], dev["compatible"] = self.tree.source, matched
         dev.nodes["address"] = dev.nodes["size"] = dev.at(key)
         if "irq" not in dev.nodes and node.irq is not None:
             dev["irq"] = node.irq
             dev.nodes["irq"] = dev.at(key)
+
+    def identify(self, dev):
+        """A device given by address: the board node at that address, if any,
+        names what it is (its compatible), for reports, the regmap default
+        and the hosted simulator's choice of device model."""
+        self.tree = self.tree or dtb.board_tree(self.board.name)
+        for node in self.tree.nodes if self.tree else ():
+            if node.address == dev["address"] and node.compatible:
+                dev["compatible"] = node.compatible[0]
+                return
 
     def windows(self):
         placed = [d for d in self.top.get("devices", [])
                   if d.get("address") is not None and d.get("size")]
         for i, b in enumerate(placed):
             for a in placed[:i]:
+                self.shared_page(a, b)
                 same = a.get("dt_node") is not None and a.get("dt_node") is b.get("dt_node")
                 if same:
                     self.d.error(b.at("address"), f"device '{b['name']}' is node "
@@ -556,6 +568,23 @@ class Semantics:
                     self.d.error(b.at("address"), f"device '{b['name']}' window {_range(b)} "
                                  f"overlaps device '{a['name']}' window {_range(a)} "
                                  f"(at {_pos(a.at('address'))})")
+
+    def shared_page(self, a, b):
+        """On a board with an MMU a device is mapped into its shard as the
+        whole pages that hold its window, so devices that share a page (QEMU
+        virt's virtio-mmio slots, 0x200 apart) must belong to one shard."""
+        if not self.board.ram or a.get("shard_name") == b.get("shard_name"):
+            return
+        pages = [(d["address"] // 4096, -(-(d["address"] + d["size"]) // 4096)) for d in (a, b)]
+        if pages[0][0] < pages[1][1] and pages[1][0] < pages[0][1] and \
+                not (a["address"] < b["address"] + b["size"] and
+                     b["address"] < a["address"] + a["size"]):
+            page = max(pages[0][0], pages[1][0]) * 4096
+            self.d.error(b.at("address"), f"device '{b['name']}' window {_range(b)} shares "
+                         f"the 4 KiB page at {page:#x} with device '{a['name']}' (at "
+                         f"{_pos(a.at('address'))}) of shard '{a['shard_name']}'; board "
+                         f"'{self.board.name}' maps devices into their shard page by page, "
+                         f"so devices on one page must belong to one shard")
 
     # ---- register maps -------------------------------------------------
 
@@ -569,7 +598,10 @@ class Semantics:
     def regmaps(self):
         """Checks inline maps, and loads the driver maps that devices use."""
         maps = self.top.setdefault("regmaps", {})
+        inline = {n: m for n, m in maps.items()}
         for dev in self.top.get("devices", []):
+            if dev.get("regmap") is None and isinstance(dev.get("compatible"), str):
+                self.default_regmap(dev, inline)
             name = dev.get("regmap")
             if name is None or name in maps:
                 continue
@@ -581,6 +613,37 @@ class Semantics:
                 users = [d for d in self.top.get("devices", [])
                          if d.get("regmap") == name and isinstance(d.get("size"), int)]
                 regmap(self.d, rmap, users)
+
+    def default_regmap(self, dev, inline):
+        """A device without 'regmap' uses the map that lists its compatible:
+        an inline map if one does, else drivers/NAME/NAME.yaml. The node's
+        compatibles are tried in the node's order, most specific first."""
+        node = dev.get("dt_node")
+        wanted = list(node.compatible) if node else [dev["compatible"]]
+        spec_claims, driver_claims = {}, {}
+        for name, rmap in inline.items():
+            for c in (rmap or {}).get("compatible", []):
+                spec_claims.setdefault(c, []).append(name)
+        drivers = self.v.repo_root / "drivers"
+        for path in sorted(drivers.glob("*/*.yaml")) if drivers.is_dir() else ():
+            if path.stem != path.parent.name or path.stem in inline:
+                continue
+            try:
+                doc = yaml.safe_load(path.read_text())
+            except yaml.YAMLError:
+                continue  # reported when a device names it
+            listed = doc.get("compatible", []) if isinstance(doc, dict) else []
+            for c in [listed] if isinstance(listed, str) else listed:
+                driver_claims.setdefault(c, []).append(path.stem)
+        for c in wanted:
+            names = spec_claims.get(c) or driver_claims.get(c) or []
+            if len(names) > 1:
+                self.d.error(dev.at("name"), f"{dev.prefix}register maps "
+                             f"{', '.join(repr(n) for n in names)} all list compatible '{c}'; "
+                             "say which with 'regmap:'")
+            if names:
+                dev["regmap"] = names[0]
+                return
 
     def load(self, name, path):
         try:

@@ -80,3 +80,21 @@ void vn_irq_restart(struct vn_kernel *k, struct vn_shard *s)
 			(void)port_irq_unmask(d->irq);
 	}
 }
+
+/* The device of `s` whose window holds [addr, addr + bytes), naturally
+ * aligned, or NULL: what the hosted port checks before a device model sees
+ * an access (on bare metal the MMU does this). */
+const struct vn_kdevice *vn_device_at(const struct vn_kernel *k, const struct vn_shard *s,
+				      uint64_t addr, uint32_t bytes)
+{
+	if (bytes == 0 || addr % bytes)
+		return NULL;
+	for (uint32_t i = 0; i < k->sys->n_devices; i++) {
+		const struct vn_kdevice *d = &k->sys->devices[i];
+
+		if (d->shard == s->cfg->id && addr >= d->base && bytes <= d->size &&
+		    addr - d->base <= d->size - bytes)
+			return d;
+	}
+	return NULL;
+}

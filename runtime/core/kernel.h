@@ -111,6 +111,8 @@ int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
 int vn_irq_deliver(struct vn_kernel *k, uint32_t irq, uint32_t here);
 uint64_t vn_irq_ack(struct vn_kernel *k, struct vn_shard *caller, uint64_t bits);
 void vn_irq_restart(struct vn_kernel *k, struct vn_shard *s);
+const struct vn_kdevice *vn_device_at(const struct vn_kernel *k, const struct vn_shard *s,
+				      uint64_t addr, uint32_t bytes);
 
 /* fault.c: fault policy and watchdog */
 enum vn_fault_outcome {

@@ -23,7 +23,8 @@ def test_reference_example_is_valid(tmp_path):
     (tmp_path / "uartecho.yaml").write_text(example)
     model, warnings = _load(tmp_path / "uartecho.yaml")
     assert warnings == []
-    assert [d.shard for d in model.devices] == ["echo", "logger"]
+    assert [d.shard for d in model.devices] == ["echo", "logger", "echo"]
+    assert model.devices[2].regmap == "pl031"  # listed by drivers/pl031 for arm,pl031
     assert [c.name for c in model.channels] == ["lines"]
 
 

@@ -31,7 +31,8 @@ EXPECTED = {
         "add 'index: N' (0 is the lowest address) or give 'path'"],
     "dtb_index_out_of_range": [
         "7:51: error: device 'net': index 32 is out of range: board 'qemu-virt-aarch64' has "
-        "32 nodes compatible with 'virtio,mmio' (index 0..31)"],
+        "32 nodes compatible with 'virtio,mmio' (index 0..31, or -1 for the highest address "
+        "down to -32)"],
     "dtb_unknown_path": [
         "7:23: error: device 'rtc': board 'qemu-virt-aarch64' has no node at path "
         "'/pl031@901000'; did you mean '/pl031@9010000'? nodes with a window on this board: "
@@ -47,15 +48,18 @@ EXPECTED = {
         "8:25: error: device 'clock' is node /pl031@9010000, like device 'rtc' (at 7:29); "
         "a device is granted once"],
     "dtb_shared_page": [
-        "7:29: error: device 'net': window 0xa000200+0x200 (node /virtio_mmio@a000200) is "
-        "not whole 4 KiB pages; board 'qemu-virt-aarch64' maps devices into their shard page "
-        "by page; its pages also hold /virtio_mmio@a000000, /virtio_mmio@a000400, "
-        "/virtio_mmio@a000600, /virtio_mmio@a000800, ... (to grant them together, give "
-        "'address: 0xa000000' and 'size: 0x1000')"],
+        "9:30: error: device 'net1' window [0xa000200, 0xa000400) shares the 4 KiB page at "
+        "0xa000000 with device 'net0' (at 8:30) of shard 'ping'; board 'qemu-virt-aarch64' "
+        "maps devices into their shard page by page, so devices on one page must belong to "
+        "one shard"],
     "dtb_hosted_unknown": [
-        "7:30: error: device 'uart': board 'hosted' has no device compatible with 'ns16550a'; "
-        "compatible devices on this board: arm,pl011, arm,pl031, arm,primecell, vanity,rtc, "
-        "vanity,uart, virtio,mmio"],
+        "7:30: error: device 'uart': board 'hosted' has no device compatible with "
+        "'google,goldfish-rtc'; compatible devices on this board: arm,pl011, arm,pl031, "
+        "arm,primecell, ns16550a, virtio,mmio"],
+    "dtb_hosted_none_of": [
+        "8:17: error: device 'rtc': board 'hosted' has no device compatible with any of "
+        "'google,goldfish-rtc', 'sifive,test1'; compatible devices on this board: arm,pl011, "
+        "arm,pl031, arm,primecell, ns16550a, virtio,mmio"],
 }
 
 
@@ -94,6 +98,10 @@ def test_aarch64_devices():
         ("/virtio_mmio@a000000", 0xa000000, 0x200, 48)
     assert _one("qemu-virt-aarch64", "virtio,mmio", index=31) == \
         ("/virtio_mmio@a003e00", 0xa003e00, 0x200, 79)
+    # -1 is the highest slot, the one QEMU gives its first virtio device
+    assert _one("qemu-virt-aarch64", "virtio,mmio", index=-1) == \
+        _one("qemu-virt-aarch64", "virtio,mmio", index=31)
+    assert _one("qemu-virt-riscv64", "virtio,mmio", index=-2)[1] == 0x10007000
     assert _one("qemu-virt-aarch64", path="/pl031@9010000")[1:] == (0x9010000, 0x1000, 34)
 
 
@@ -114,8 +122,9 @@ def test_riscv64_devices():
 
 
 def test_hosted_description():
-    assert _one("hosted", "arm,pl011") == ("/uart@9000000", 0x9000000, 0x1000, 33)
-    assert _one("hosted", "vanity,uart")[0] == "/uart@9000000"
+    assert _one("hosted", "arm,pl011") == ("/pl011@9000000", 0x9000000, 0x1000, 33)
+    assert _one("hosted", "ns16550a") == ("/serial@10000000", 0x10000000, 0x1000, 42)
+    assert _one("hosted", "arm,pl031")[0] == "/pl031@9010000"
 
 
 def _spec(tmp_path, board, devices):
@@ -144,10 +153,41 @@ def test_resolved_device_flows_like_an_explicit_one(tmp_path):
          "/soc/virtio_mmio@10003000"),
         ("rtc", "0x101000", "0x1000", 12, "boards/qemu-virt-riscv64.dtb", "/soc/rtc@101000")]
     tables = " ".join((tmp_path / "out/kernel/tables.c").read_text().split())
-    assert '.name = "uart", .shard = 0, .bit = 0, .irq = 10, .base = 0x10000000, ' \
+    assert '.name = "uart", .compatible = "ns16550a", .shard = 0, .bit = 0, .irq = 10, .base = 0x10000000, ' \
            '.size = 0x1000,' in tables
     report = (tmp_path / "out/report.txt").read_text()
     assert "from boards/qemu-virt-riscv64.dtb /soc/serial@10000000" in report
+
+
+@pytest.mark.parametrize("board, compatible, regmap, address", [
+    ("hosted", "arm,pl011", "pl011", "0x9000000"),
+    ("qemu-virt-aarch64", "arm,pl011", "pl011", "0x9000000"),
+    ("qemu-virt-riscv64", "ns16550a", "ns16550", "0x10000000")])
+def test_compatible_list_and_regmap_follow_the_board(tmp_path, board, compatible, regmap,
+                                                     address):
+    """One spec for every board: the first compatible the board has wins, and
+    the register map is the one (drivers/*/NAME.yaml) that lists it."""
+    spec = _spec(tmp_path, board, [
+        {"name": "uart", "compatible": ["arm,pl011", "ns16550a"], "shard": "a"}])
+    proc = vanity("gen", spec, "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    [d] = json.loads((tmp_path / "out/manifest.json").read_text())["devices"]
+    assert (d["compatible"], d["regmap"], d["address"]) == (compatible, regmap, address)
+    header = (tmp_path / "out/shards/a/vanity_shard.h").read_text()
+    assert f'#include "../../regmaps/{regmap}.h"' in header
+
+
+def test_regmap_by_compatible_prefers_an_inline_map(tmp_path):
+    spec = _spec(tmp_path, "qemu-virt-aarch64",
+                 [{"name": "rtc", "compatible": "arm,pl031", "shard": "a"}])
+    doc = yaml.safe_load(spec.read_text())
+    doc["regmaps"] = {"myrtc": {"compatible": "arm,pl031",
+                                "registers": [{"name": "DR", "offset": 0, "access": "ro"}]}}
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    proc = vanity("gen", spec, "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    [d] = json.loads((tmp_path / "out/manifest.json").read_text())["devices"]
+    assert d["regmap"] == "myrtc"
 
 
 def test_explicit_device_says_spec(tmp_path):

@@ -63,7 +63,7 @@ EXPECTED = {
         "10:27: error: device 'gpio' window [0x9000800, 0x9001800) overlaps "
         "device 'uart' window [0x9000000, 0x9001000) (at 9:27)"],
     "unknown_regmap": [
-        "9:26: error: device 'uart': unknown register map 'pl01'; did you mean 'pl011'?"],
+        "9:26: error: device 'uart': unknown register map 'pl011x'; did you mean 'pl011'?"],
     "unknown_regmap_no_match": [
         "7:25: error: device 'nic': unknown register map 'virtio_net_xyz'; "
         "define it under 'regmaps:' or in drivers/virtio_net_xyz/virtio_net_xyz.yaml"],

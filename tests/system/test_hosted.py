@@ -10,6 +10,9 @@ through ./vanity into pytest's temporary directories.
   syscalls     the kernel refuses bad calls and the caller runs on
   sched        taking turns on one core, sleeping and waking, poll shards
                sharing a core, timeouts, exit statuses, signals
+  devices      the simulator's PL031 model: its alarm interrupt wakes the
+               owner (yield and poll) and the ack unmasks it; another shard
+               touching its window is stopped as a fault
   spec errors  reported as FILE:LINE:COL before anything is built
 
 Addresses come from the generated manifest: a test generates the system once
@@ -93,7 +96,8 @@ def test_every_example_has_a_system_test():
     """A new example must come with its checks here (and in the bare-metal
     board tests), not go untested."""
     examples = {p.parent.name for p in (REPO / "examples").glob("*/*.yaml")}
-    assert examples == {"pingpong", "pipeline"}, "add checks for the new example"
+    # console: tests/system/test_console.py, on every board
+    assert examples == {"pingpong", "pipeline", "console"}, "add checks for the new example"
 
 
 # ---- faults: containment, policies ----------------------------------------------
@@ -525,3 +529,40 @@ def test_system_survives_escape_attempts(escape):
     assert "signal self: ALLOWED" in r.log("evil"), r.report
     assert r.log("victim") == ["still fine"], r.report
     assert r.status == 0, r.report
+
+
+# ---- devices: the simulator's models, grants and interrupts ----------------------
+
+IRQ = HERE / "irq" / "irq.yaml"  # the qemu-virt-aarch64 system, run here as is
+
+
+@pytest.fixture(scope="module", params=["yield", "poll"])
+def irq(request, tmp_path_factory):
+    """tests/system/irq on hosted: the same sources, against the simulator's
+    PL031 model (boards/hosted.yaml puts it where QEMU virt has its RTC)."""
+    work = tmp_path_factory.mktemp("irq-" + request.param)
+
+    def edit(doc):
+        doc["board"] = "hosted"
+        shard_of(doc, "clock").update(mode=request.param,
+                                      core=1 if request.param == "yield" else 0)
+    return System(copy_spec(IRQ, work / "src", edit), work).run()
+
+
+def test_device_interrupt_wakes_its_owner(irq):
+    r = irq
+    lines = r.log("clock")
+    assert len(lines) == 3, r.report
+    for line in lines[:2]:  # the second alarm needs the first ack to unmask
+        m = re.fullmatch(r"rtc interrupt after (\d+) ms, irq 34, ack 0", line)
+        assert m and int(m[1]) <= 2000, r.report
+    assert lines[2] == f"ack of a bit that is no device: {-EPERM}", r.report
+    assert "shard 'clock'" not in "\n".join(r.kernel()), r.report
+
+
+def test_device_window_is_granted_to_its_owner_only(irq):
+    r = irq
+    assert "shard 'snoop' faulted: device read of 4 bytes at 0x9010000, outside its devices" \
+        in r.kernel(), r.report
+    assert r.log("snoop") == ["reading the rtc"], r.report
+    assert r.kernel()[-1] == "system 'irq' exited with status 1", r.report

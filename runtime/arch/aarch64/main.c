@@ -97,24 +97,27 @@ static void channels_init(void)
 	}
 }
 
-/* The kernel's own devices (GIC distributor and CPU interface, console). */
+/* The kernel's own devices (GIC distributor and CPU interface). The console
+ * UART is not among them: a shard may own it (a console driver), and the
+ * kernel goes on writing its own lines to the data register. */
 static bool kernel_device(uint64_t lo, uint64_t hi)
 {
-	return (lo < 0x08020000ull && hi > 0x08000000ull) ||
-	       (lo < 0x09001000ull && hi > 0x09000000ull);
+	return lo < 0x08020000ull && hi > 0x08000000ull;
 }
 
-/* A device window is whole pages below RAM, not the kernel's; its
- * interrupt, if any, is an SPI (SGIs and PPIs are the kernel's). */
+/* A device window lies below RAM, and the pages that hold it (mapped whole
+ * into the owner; devices of one shard may share a page) are not the
+ * kernel's; its interrupt, if any, is an SPI (SGIs and PPIs are the
+ * kernel's). */
 static void devices_check(void)
 {
 	for (uint32_t i = 0; i < K->sys->n_devices; i++) {
 		const struct vn_kdevice *d = &K->sys->devices[i];
 		uint64_t hi = d->base + d->size;
 
-		if (!aligned(d->base) || !aligned(d->size) || hi < d->base ||
-		    hi > 0x40000000ull || kernel_device(d->base, hi))
-			boot_fail("device window is not whole pages of free MMIO space", d->name);
+		if (d->size == 0 || hi < d->base || hi > 0x40000000ull ||
+		    kernel_device(d->base & ~(uint64_t)(A64_PAGE - 1), hi))
+			boot_fail("device window is not in free MMIO space", d->name);
 		if (d->irq != VN_NO_IRQ && (d->irq < A64_SPI_FIRST || d->irq >= 1020))
 			boot_fail("device interrupt is not a GIC SPI (ID 32..1019)", d->name);
 	}

@@ -222,7 +222,8 @@ int a64_mmu_shard(struct vn_shard *s)
 		const struct vn_kdevice *d = &sys->devices[i];
 
 		if (d->shard == s->cfg->id)
-			err |= map_device(l1, d->base, d->base + d->size);
+			err |= map_device(l1, d->base & ~(uint64_t)(A64_PAGE - 1),
+					  page_up(d->base + d->size));
 	}
 	a64_of(s)->ttbr = (uint64_t)(uintptr_t)l1 | ((uint64_t)(s->cfg->id + 1) << 48);
 	return err;

@@ -10,6 +10,9 @@
  *                           has notification bit `bit`
  *   VN_FD_BELL0 + bit       eventfd of the core of that channel's other
  *                           endpoint (the doorbell a notification rings)
+ *   VN_FD_HEAP              memfd of its heap, if it owns a device that does
+ *                           DMA (the device model reads and writes the heap
+ *                           through the kernel's mapping; nothing else does)
  *
  * The control page is the only memory the kernel and a shard share besides
  * the shard's channels. The kernel treats all of it as untrusted input: it
@@ -47,6 +50,7 @@
 #define VN_FD_DOORBELL 4
 #define VN_FD_CHAN0 5
 #define VN_FD_BELL0 (VN_FD_CHAN0 + 64)
+#define VN_FD_HEAP (VN_FD_BELL0 + 64) /* only a shard whose device does DMA */
 
 #define VN_CTL_MAGIC 0x6c74436eu /* "nCtl" */
 

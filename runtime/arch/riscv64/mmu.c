@@ -214,7 +214,8 @@ int rv64_mmu_shard(struct vn_shard *s)
 		const struct vn_kdevice *d = &sys->devices[i];
 
 		if (d->shard == s->cfg->id)
-			err |= map_device(root, d->base, d->base + d->size);
+			err |= map_device(root, d->base & ~(uint64_t)(RV64_PAGE - 1),
+					  page_up(d->base + d->size));
 	}
 	rv64_of(s)->root = root;
 	rv64_of(s)->satp = SATP_SV39 | ((uint64_t)(s->cfg->id + 1) << 44) |

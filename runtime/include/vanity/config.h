@@ -39,6 +39,7 @@ struct vn_kshard {
 	uint64_t spin_ns;
 	uint64_t base;      /* lowest address of the shard's image */
 	uint64_t stack;     /* stack bytes */
+	uint64_t heap;      /* address of the heap */
 	uint64_t memory;    /* heap bytes */
 	uint64_t ctl;       /* address of the shard's control page */
 };
@@ -62,6 +63,7 @@ struct vn_kchannel {
 
 struct vn_kdevice {
 	const char *name;
+	const char *compatible; /* what it is (device-tree compatible), or NULL */
 	uint32_t shard;     /* owner shard id */
 	uint32_t bit;       /* notification bit in the owner, after its endpoints */
 	uint32_t irq;       /* interrupt id (GIC: SPI n is 32 + n), or VN_NO_IRQ */

@@ -3,13 +3,37 @@
  *
  * Generated register accessors (regmaps/<map>.h) reach memory-mapped I/O
  * only through these functions: one volatile load or store each, of exactly
- * the register's width. A hosted device model can replace this header to
- * redirect every access without touching the accessors.
+ * the register's width.
+ *
+ * On bare metal that is a volatile load or store to the device's window,
+ * which the kernel mapped into this shard only. The hosted simulator has no
+ * device memory: there (VN_PORT_HOSTED) each access is one MMIO call to the
+ * kernel, which checks that the address is in one of the caller's devices
+ * and hands it to that device's model (arch/hosted/kernel/devices.c). The
+ * driver source is the same on every target.
  */
 #ifndef VANITY_MMIO_H
 #define VANITY_MMIO_H
 
 #include <stdint.h>
+
+#ifdef VN_PORT_HOSTED
+
+/* runtime/arch/hosted/shard/syscall.c */
+uint64_t vn_hosted_mmio(uintptr_t addr, unsigned bytes, int write, uint64_t value);
+
+#define VN_MMIO_ACCESSORS(bits)                                               \
+	static inline uint##bits##_t vn_mmio_read##bits(uintptr_t addr)       \
+	{                                                                     \
+		return (uint##bits##_t)vn_hosted_mmio(addr, bits / 8, 0, 0);  \
+	}                                                                     \
+	static inline void vn_mmio_write##bits(uintptr_t addr,                \
+					       uint##bits##_t value)          \
+	{                                                                     \
+		vn_hosted_mmio(addr, bits / 8, 1, value);                     \
+	}
+
+#else
 
 #define VN_MMIO_ACCESSORS(bits)                                               \
 	static inline uint##bits##_t vn_mmio_read##bits(uintptr_t addr)       \
@@ -21,6 +45,8 @@
 	{                                                                     \
 		*(volatile uint##bits##_t *)addr = value;                     \
 	}
+
+#endif
 
 VN_MMIO_ACCESSORS(8)
 VN_MMIO_ACCESSORS(16)

@@ -1,7 +1,7 @@
 /*
  * vanity/syscall.h - the system call ABI between a shard and the kernel.
  *
- * Seven calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
+ * Eight calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
  * kernel is the port's business (hosted: a request in the control page and a
  * doorbell; bare metal: a trap), so vn_syscall() lives in each port's shard
  * library. The kernel validates every argument before it acts on it.
@@ -26,8 +26,25 @@ enum vn_sysop {
 	VN_SYS_IRQ_ACK = 6, /* a0 = device notification bits, each of a device
 			     * the caller owns that has an interrupt: unmask
 			     * those interrupts again */
+	VN_SYS_MMIO = 7,    /* hosted only: one register access to a device
+			     * the caller owns, answered by the simulator's
+			     * device model. a0 = address | VN_MMIO_OP(bytes,
+			     * write), a1 = value to write; returns the value
+			     * read (0 for a write). An access outside the
+			     * caller's devices faults the caller. Bare-metal
+			     * shards touch their devices directly (ENOSYS). */
 	VN_SYS_COUNT
 };
+
+/* MMIO's a0: log2 of the access size in bits 56-57, write in bit 58. */
+#define VN_MMIO_OP(bytes, write)                                              \
+	((uint64_t)((bytes) == 8 ? 3 : (bytes) == 4 ? 2 : (bytes) == 2 ? 1 : 0) \
+		 << 56 |                                                      \
+	 (uint64_t)!!(write) << 58)
+#define VN_MMIO_ADDR(a0) ((a0) & ((UINT64_C(1) << 56) - 1))
+#define VN_MMIO_BYTES(a0) (1u << ((a0) >> 56 & 3))
+#define VN_MMIO_WRITE(a0) ((a0) >> 58 & 1)
+#define VN_MMIO_BAD(a0) ((a0) >> 59)
 
 /* Error codes, returned as VN_ERR(code) (that is, -code). */
 #define VN_ENOSYS 1u /* no such call */

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dev.h"
 #include "hk.h"
 #include "port.h"
 #include "vn_sched.h"
@@ -113,6 +114,22 @@ static void tell_exit(struct vn_shard *s, uint64_t status)
 	vn_futex_wake(&ctl->turn);
 }
 
+/* MMIO, the hosted port's own call: a device model answers it, or the
+ * caller touched what is not its own and is stopped as a fault would stop
+ * it (fault.c reports why once the process is gone). */
+static void serve_mmio(struct vn_shard *s, uint32_t core, uint64_t a0, uint64_t a1)
+{
+	struct hk_shard *h = hk_of(s);
+	uint64_t value;
+
+	s->count.syscalls++;
+	if (hk_mmio(s, core, a0, a1, &value, h->kfault, sizeof(h->kfault)) == 0) {
+		hand_over(s, value);
+		return;
+	}
+	hk_kill(h);
+}
+
 /* Serve the call the running shard posted, if it posted one. The request
  * is read once from memory the shard owns; the core validates it. */
 static void serve(uint32_t core)
@@ -131,6 +148,10 @@ static void serve(uint32_t core)
 	op = *(volatile uint32_t *)&ctl->op;
 	a0 = *(volatile uint64_t *)&ctl->a0;
 	a1 = *(volatile uint64_t *)&ctl->a1;
+	if (op == VN_SYS_MMIO) {
+		serve_mmio(s, core, a0, a1);
+		return;
+	}
 	r = vn_syscall_dispatch(&hk_kernel, s, op, a0, a1);
 	if (r.action == VN_ACT_CONTINUE)
 		hand_over(s, r.value);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dev.h"
 #include "hk.h"
 #include "port.h"
 
@@ -99,8 +100,13 @@ static void fault(struct hk_shard *h, int signo)
 	 * agrees that this signal is what killed it. */
 	if (c.signo != signo)
 		c.valid = 0;
-	if (!s->watchdog_fired)
+	if (h->kfault[0]) {
+		hk_msg("shard '%s' faulted: %s", s->cfg->name, h->kfault);
+		h->kfault[0] = '\0';
+		signo = SIGSEGV; /* as the MMU would have it on bare metal */
+	} else if (!s->watchdog_fired) {
 		report_death(s, c, signo);
+	}
 	o = vn_shard_fault(&hk_kernel, s, port_now(), 128 + signo);
 	report_outcome(s, o);
 }
@@ -138,6 +144,7 @@ int port_shard_start(struct vn_shard *s)
 	struct hk_shard *h = hk_of(s);
 
 	hk_ctl_reset(h);
+	hk_devices_restart(s->cfg->id);
 	return hk_spawn(h);
 }
 
@@ -149,12 +156,4 @@ void port_shard_stop(struct vn_shard *s)
 void port_system_event(void)
 {
 	hk_eventfd_ring(hk_done_fd);
-}
-
-/* The simulator has no device interrupts yet: no device is ever delivered,
- * and IRQ_ACK is refused (ENOSYS). */
-int port_irq_unmask(uint32_t irq)
-{
-	(void)irq;
-	return -1;
 }

@@ -25,6 +25,9 @@ struct hk_shard {
 	pid_t pid;          /* 0: no process */
 	int pidfd;          /* -1: no process */
 	int16_t chan_of_bit[64]; /* endpoint bit -> channel id, or -1 */
+	char kfault[160];   /* why the kernel stopped it, if it did (a bad MMIO call) */
+	int heap_fd;        /* -1, or its heap's memfd when a device of it does DMA */
+	uint8_t *heap;      /* the kernel's mapping of that heap */
 };
 
 struct hk_core {

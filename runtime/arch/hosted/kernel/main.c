@@ -1,7 +1,7 @@
 /*
  * main.c - the hosted kernel: boot, wait for the end, report.
  *
- *   kernel [--quiet]
+ *   kernel [--quiet] [--net DEVICE=IFNAME]...
  *
  * Boot creates every channel and control page, starts every shard process,
  * then one scheduler thread per core. The main thread then only waits: for
@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "dev.h"
 #include "hk.h"
 #include "port.h"
 
@@ -61,12 +62,16 @@ static int boot(void)
 		if (hk_ctl_create(&hk_shards[i]) != 0)
 			return hk_msg("cannot create control pages: %m"), -1;
 	}
+	if (hk_devices_prepare() != 0)
+		return -1;
 	for (uint32_t i = 0; i < sys->n_shards; i++)
 		if (hk_spawn(&hk_shards[i]) != 0)
 			return hk_msg("cannot start shard '%s'", sys->shards[i].name), -1;
 	hk_info("system '%s' (%s): %u shard%s on %u core%s", sys->name, sys->board,
 		sys->n_shards, sys->n_shards == 1 ? "" : "s", sys->n_cores,
 		sys->n_cores == 1 ? "" : "s");
+	if (hk_devices_start() != 0)
+		return -1;
 	return hk_cores_start() == 0 ? 0 : -1;
 }
 
@@ -75,6 +80,7 @@ static _Noreturn void finish(int status, const char *why)
 {
 	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++)
 		hk_kill(&hk_shards[i]);
+	hk_devices_end();
 	if (getenv("VANITY_STATS") && strcmp(getenv("VANITY_STATS"), "0") != 0)
 		hk_stats();
 	if (why)
@@ -131,8 +137,13 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--quiet") == 0) {
 			hk_quiet = true;
+		} else if (strcmp(argv[i], "--net") == 0 && i + 1 < argc &&
+			   hk_dev_set_option(argv[i + 1]) == 0) {
+			i++;
 		} else {
-			fprintf(stderr, "usage: %s [--quiet]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quiet] [--net DEVICE=IFNAME]...\n"
+				"  --net DEVICE=IFNAME  back virtio-net device DEVICE of the "
+				"spec with host interface IFNAME (AF_PACKET)\n", argv[0]);
 			return 2;
 		}
 	}
@@ -142,6 +153,7 @@ int main(int argc, char **argv)
 		return hk_msg("cannot set up the kernel: %m"), 1;
 	pthread_mutex_lock(&hk_lock);
 	if (boot() != 0) {
+		hk_devices_end();
 		for (uint32_t i = 0; i < VN_MAX_SHARDS; i++)
 			if (hk_shards[i].s)
 				hk_kill(&hk_shards[i]);

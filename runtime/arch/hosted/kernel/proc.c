@@ -23,7 +23,7 @@
 #include "hk.h"
 
 #define SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
-#define MAX_FDS (VN_FD_BELL0 + 64)
+#define MAX_FDS (VN_FD_HEAP + 1)
 
 extern char **environ;
 
@@ -74,6 +74,7 @@ int hk_ctl_create(struct hk_shard *h)
 	h->ctl = map;
 	h->pid = 0;
 	h->pidfd = -1;
+	h->heap_fd = -1;
 	hk_ctl_reset(h);
 	return 0;
 }
@@ -101,6 +102,8 @@ static int fd_plan(struct hk_shard *h, int *src, int *dst)
 
 	src[n] = h->ctl_fd, dst[n++] = VN_FD_CTL;
 	src[n] = hk_cores[h->s->cfg->core].doorbell, dst[n++] = VN_FD_DOORBELL;
+	if (h->heap_fd >= 0)
+		src[n] = h->heap_fd, dst[n++] = VN_FD_HEAP;
 	for (uint32_t i = 0; i < sys->n_channels && n < MAX_FDS; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
 

@@ -10,7 +10,8 @@
  * it installs a seccomp filter that refuses (EPERM):
  *   - opening files (a shard has no filesystem);
  *   - ptrace, process_vm_readv/writev and the pidfd calls;
- *   - sending a signal to any process but itself.
+ *   - sending a signal to any process but itself;
+ *   - making sockets (its network, if any, is a device it owns).
  * The filter holds for the life of the process and everything it starts.
  */
 #define _GNU_SOURCE
@@ -57,6 +58,8 @@ void vn_hosted_sandbox(void)
 		REFUSE(__NR_openat),
 		REFUSE(__NR_openat2),
 		REFUSE(__NR_open_by_handle_at),
+		REFUSE(__NR_socket),
+		REFUSE(__NR_socketpair),
 		REFUSE(__NR_ptrace),
 		REFUSE(__NR_process_vm_readv),
 		REFUSE(__NR_process_vm_writev),

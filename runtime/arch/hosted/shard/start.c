@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,11 @@ static void map_private(void)
 	map_at(vn_self.ctl, VN_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, VN_FD_CTL);
 	if (((struct vn_ctl *)(uintptr_t)vn_self.ctl)->magic != VN_CTL_MAGIC)
 		vn_hosted_die("bad control page", NULL);
-	if (vn_self.heap_hi > vn_self.heap_lo)
+	/* A heap the kernel gave us is shared with our devices' models (DMA). */
+	if (vn_self.heap_hi > vn_self.heap_lo && fcntl(VN_FD_HEAP, F_GETFD) >= 0)
+		map_at(vn_self.heap_lo, vn_self.heap_hi - vn_self.heap_lo,
+		       PROT_READ | PROT_WRITE, MAP_SHARED, VN_FD_HEAP);
+	else if (vn_self.heap_hi > vn_self.heap_lo)
 		map_at(vn_self.heap_lo, vn_self.heap_hi - vn_self.heap_lo,
 		       PROT_READ | PROT_WRITE, anon, -1);
 	map_at(vn_self.stack_lo - VN_PAGE, VN_PAGE, PROT_NONE,

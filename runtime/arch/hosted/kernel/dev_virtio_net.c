@@ -1,0 +1,554 @@
+/*
+ * dev_virtio_net.c - the simulator's network card: virtio-net over
+ * virtio-mmio (version 2, "modern"), backed by a host interface.
+ *
+ * The registers are the virtio-mmio transport's (virtio 1.1, 4.2.2); the
+ * queues are split virtqueues in the owner's heap, which the kernel maps too
+ * (dev.h: hk_dma). Queue 0 receives, queue 1 transmits. Features: MAC and
+ * VERSION_1, nothing else, so every buffer starts with the 12-byte
+ * virtio_net_hdr_v1, which this device writes as zeros and ignores on
+ * transmit.
+ *
+ * A worker thread per card moves frames between the queues and an AF_PACKET
+ * socket bound to the interface `--net DEVICE=IFNAME` names (without one,
+ * the link is down: nothing arrives, transmitted frames are counted and
+ * dropped). It reads a frame only when a receive buffer is posted, straight
+ * into that buffer (recvmsg into the descriptor chain), so a frame waits in
+ * the host socket rather than being dropped here; it transmits straight
+ * from the chain (sendmsg). While frames flow it polls the rings and tells
+ * the driver not to notify it (VIRTQ_USED_F_NO_NOTIFY); before it sleeps it
+ * asks for notifications again and looks once more, so no kick is lost. An
+ * interrupt is raised after a batch unless the driver suppressed it
+ * (VIRTQ_AVAIL_F_NO_INTERRUPT).
+ *
+ * The driver is not trusted: every descriptor index, chain, address and
+ * length is checked against the queue and the owner's heap. A bad one puts
+ * the device in DEVICE_NEEDS_RESET (and raises a configuration interrupt)
+ * instead of touching anything else.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "dev.h"
+#include "hk.h"
+#include "port.h"
+
+#define QUEUE_MAX 256u
+#define NET_HDR 12u        /* struct virtio_net_hdr_v1 */
+#define CHAIN_MAX 16u      /* descriptors in one chain, at most */
+#define BATCH 32u
+#define SPIN_NS 200000ull  /* poll this long without work before sleeping */
+
+#define F_MAC (1ull << 5)
+#define F_VERSION_1 (1ull << 32)
+#define FEATURES (F_MAC | F_VERSION_1)
+
+enum { S_ACKNOWLEDGE = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8,
+       S_NEEDS_RESET = 64, S_FAILED = 128 };
+
+#define DESC_F_NEXT 1
+#define DESC_F_WRITE 2
+#define DESC_F_INDIRECT 4
+#define AVAIL_F_NO_INTERRUPT 1
+#define USED_F_NO_NOTIFY 1
+
+struct vring_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct vring_avail {
+	uint16_t flags;
+	uint16_t idx;
+	uint16_t ring[];
+};
+
+struct vring_used {
+	uint16_t flags;
+	uint16_t idx;
+	struct {
+		uint32_t id;
+		uint32_t len;
+	} ring[];
+};
+
+struct vq {
+	uint32_t num;                  /* QueueNum */
+	uint32_t ready;                /* QueueReady */
+	uint64_t desc_addr, avail_addr, used_addr;
+	struct vring_desc *desc;       /* the kernel's view, once DRIVER_OK */
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint16_t last_avail;           /* next avail entry to take */
+	uint16_t used_idx;
+};
+
+struct vnet {
+	pthread_mutex_t mu;   /* registers and queues vs the worker's batch */
+	struct hk_dev *dev;
+	const char *ifname;
+	int sock;             /* AF_PACKET, or -1: link down */
+	int kick;             /* eventfd: QueueNotify, or a reset */
+	uint32_t status, dev_sel, drv_sel, queue_sel;
+	uint64_t drv_features;
+	_Atomic uint32_t isr; /* InterruptStatus: 1 used buffer, 2 configuration */
+	bool live;            /* DRIVER_OK and healthy: the worker may touch the queues */
+	bool cfg_irq;         /* broken() raised the configuration interrupt */
+	uint8_t mac[6];
+	struct vq q[2];
+	uint64_t rx_frames, rx_dropped, tx_frames, tx_dropped, bad;
+};
+
+static struct vnet *net_of(struct hk_dev *d)
+{
+	return d->priv;
+}
+
+/* ---- the queues, as the device sees them ---------------------------------- */
+
+static void *dma(struct vnet *n, uint64_t addr, uint64_t len)
+{
+	return hk_dma(n->dev, addr, len);
+}
+
+/* The driver broke the rules: stop, and say so with a configuration
+ * interrupt, as a real device would. */
+static void broken(struct vnet *n, const char *why)
+{
+	if (n->live)
+		hk_msg("virtio-net '%s': %s; device needs reset", n->dev->kd->name, why);
+	n->live = false;
+	n->bad++;
+	n->status |= S_NEEDS_RESET;
+	atomic_fetch_or(&n->isr, 2);
+	n->cfg_irq = true;
+}
+
+static bool map_queue(struct vnet *n, struct vq *q)
+{
+	uint64_t num = q->num;
+
+	if (!q->ready || num == 0 || num > QUEUE_MAX || (num & (num - 1)))
+		return false;
+	q->desc = dma(n, q->desc_addr, 16 * num);
+	q->avail = dma(n, q->avail_addr, 6 + 2 * num);
+	q->used = dma(n, q->used_addr, 6 + 8 * num);
+	q->last_avail = q->used_idx = 0;
+	return q->desc && q->avail && q->used && q->desc_addr % 16 == 0 &&
+	       q->avail_addr % 2 == 0 && q->used_addr % 4 == 0;
+}
+
+/* The chain at head as an iovec past the net header: write chains for
+ * receive, read chains for transmit. Returns the payload bytes, or -1 (and
+ * the device is broken) for a bad chain. */
+static long chain(struct vnet *n, struct vq *q, uint16_t head, bool write,
+		  struct iovec *iov, int *niov, uint8_t **hdr)
+{
+	uint32_t skip = NET_HDR, i = head, count = 0;
+	long total = 0;
+
+	*niov = 0;
+	*hdr = NULL;
+	for (;;) {
+		struct vring_desc d;
+		uint8_t *p;
+
+		if (i >= q->num || count++ == CHAIN_MAX)
+			return broken(n, "descriptor chain out of range or too long"), -1;
+		d = q->desc[i];
+		if ((d.flags & DESC_F_INDIRECT) || !(d.flags & DESC_F_WRITE) != !write)
+			return broken(n, "descriptor with the wrong direction"), -1;
+		if (!(p = dma(n, d.addr, d.len)))
+			return broken(n, "descriptor outside the owner's memory"), -1;
+		if (skip && !*hdr)
+			*hdr = p;
+		if (d.len > skip) {
+			iov[*niov].iov_base = p + skip;
+			iov[(*niov)++].iov_len = d.len - skip;
+			total += d.len - skip;
+			skip = 0;
+		} else {
+			skip -= d.len;
+		}
+		if (!(d.flags & DESC_F_NEXT))
+			break;
+		i = d.next;
+	}
+	if (skip)
+		return broken(n, "buffer shorter than the virtio-net header"), -1;
+	return total;
+}
+
+static void put_used(struct vq *q, uint16_t head, uint32_t len)
+{
+	uint16_t slot = q->used_idx & (q->num - 1);
+
+	q->used->ring[slot].id = head;
+	q->used->ring[slot].len = len;
+	atomic_store_explicit((_Atomic uint16_t *)&q->used->idx, ++q->used_idx,
+			      memory_order_release);
+}
+
+static bool has_avail(struct vq *q)
+{
+	return atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx, memory_order_acquire) !=
+	       q->last_avail;
+}
+
+static uint16_t take_avail(struct vq *q)
+{
+	return q->avail->ring[q->last_avail++ & (q->num - 1)];
+}
+
+static bool wants_interrupt(struct vq *q)
+{
+	return !(atomic_load_explicit((_Atomic uint16_t *)&q->avail->flags,
+				      memory_order_relaxed) & AVAIL_F_NO_INTERRUPT);
+}
+
+static void set_notify(struct vq *q, bool on)
+{
+	atomic_store_explicit((_Atomic uint16_t *)&q->used->flags, on ? 0 : USED_F_NO_NOTIFY,
+			      memory_order_seq_cst);
+}
+
+/* ---- moving frames ------------------------------------------------------- */
+
+/* Up to BATCH frames from the socket into posted receive buffers. */
+static unsigned rx_batch(struct vnet *n, bool *irq)
+{
+	struct vq *q = &n->q[0];
+	unsigned done = 0;
+
+	while (done < BATCH && n->live && n->sock >= 0 && has_avail(q)) {
+		struct iovec iov[CHAIN_MAX];
+		struct msghdr msg = {.msg_iov = iov};
+		uint16_t head = q->avail->ring[q->last_avail & (q->num - 1)];
+		uint8_t *hdr;
+		int niov;
+		long room = chain(n, q, head, true, iov, &niov, &hdr);
+		ssize_t got;
+
+		if (room < 0)
+			break;
+		msg.msg_iovlen = (size_t)niov;
+		got = recvmsg(n->sock, &msg, MSG_DONTWAIT | MSG_TRUNC);
+		if (got < 0)
+			break; /* nothing waiting */
+		if (got > room) {
+			n->rx_dropped++; /* longer than the buffer: dropped, the buffer reused */
+			continue;
+		}
+		memset(hdr, 0, NET_HDR); /* no offloads; num_buffers is read as 1 */
+		hdr[10] = 1;
+		take_avail(q);
+		put_used(q, head, NET_HDR + (uint32_t)got);
+		n->rx_frames++;
+		done++;
+	}
+	*irq |= done && wants_interrupt(q);
+	return done;
+}
+
+/* Up to BATCH frames from the transmit queue to the socket. */
+static unsigned tx_batch(struct vnet *n, bool *irq)
+{
+	struct vq *q = &n->q[1];
+	unsigned done = 0;
+
+	while (done < BATCH && n->live && has_avail(q)) {
+		struct iovec iov[CHAIN_MAX];
+		struct msghdr msg = {.msg_iov = iov};
+		uint16_t head = take_avail(q);
+		uint8_t *hdr;
+		int niov;
+
+		if (chain(n, q, head, false, iov, &niov, &hdr) < 0)
+			break;
+		msg.msg_iovlen = (size_t)niov;
+		if (n->sock >= 0 && sendmsg(n->sock, &msg, MSG_DONTWAIT) >= 0)
+			n->tx_frames++;
+		else
+			n->tx_dropped++; /* link down, runt, oversize, or a full host queue */
+		put_used(q, head, 0);
+		done++;
+	}
+	*irq |= done && wants_interrupt(q);
+	return done;
+}
+
+static void sleep_until_work(struct vnet *n)
+{
+	struct pollfd fds[2] = {{.fd = n->kick, .events = POLLIN}, {.fd = -1}};
+	bool rx_room = false;
+	uint64_t junk;
+
+	pthread_mutex_lock(&n->mu);
+	if (n->live) {
+		/* Ask for kicks again, then look once more: a buffer posted
+		 * before the flag was seen is found here. */
+		set_notify(&n->q[0], true);
+		set_notify(&n->q[1], true);
+		rx_room = has_avail(&n->q[0]);
+		if (has_avail(&n->q[1])) {
+			pthread_mutex_unlock(&n->mu);
+			return;
+		}
+	}
+	pthread_mutex_unlock(&n->mu);
+	if (rx_room && n->sock >= 0)
+		fds[1] = (struct pollfd){.fd = n->sock, .events = POLLIN};
+	poll(fds, 2, -1);
+	if (fds[0].revents & POLLIN)
+		(void)!read(n->kick, &junk, sizeof(junk));
+	pthread_mutex_lock(&n->mu);
+	if (n->live) {
+		set_notify(&n->q[0], false);
+		set_notify(&n->q[1], false);
+	}
+	pthread_mutex_unlock(&n->mu);
+}
+
+static void *worker(void *arg)
+{
+	struct vnet *n = arg;
+	uint64_t idle_since = port_now();
+
+	for (;;) {
+		bool irq = false;
+		unsigned moved = 0;
+
+		pthread_mutex_lock(&n->mu);
+		if (n->live) {
+			moved += tx_batch(n, &irq);
+			moved += rx_batch(n, &irq);
+		}
+		if (irq)
+			atomic_fetch_or(&n->isr, 1);
+		irq |= n->cfg_irq;
+		n->cfg_irq = false;
+		pthread_mutex_unlock(&n->mu);
+		if (irq)
+			hk_dev_raise(n->dev);
+		if (moved) {
+			idle_since = port_now();
+		} else if (port_now() - idle_since > SPIN_NS) {
+			sleep_until_work(n);
+			idle_since = port_now();
+		}
+	}
+	return NULL;
+}
+
+/* ---- the backend ---------------------------------------------------------- */
+
+static int open_backend(struct vnet *n)
+{
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+	struct packet_mreq mr = {.mr_type = PACKET_MR_PROMISC};
+	int one = 1, big = 4 << 20;
+
+	if (!n->ifname)
+		return 0;
+	sll.sll_ifindex = (int)if_nametoindex(n->ifname);
+	mr.mr_ifindex = sll.sll_ifindex;
+	/* Protocol 0 until bound, so no frame of another interface slips in. */
+	n->sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (sll.sll_ifindex == 0 || n->sock < 0 ||
+	    bind(n->sock, (struct sockaddr *)&sll, sizeof(sll)) != 0 ||
+	    setsockopt(n->sock, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0 ||
+	    setsockopt(n->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0) {
+		hk_msg("virtio-net '%s': cannot use interface '%s': %m", n->dev->kd->name,
+		       n->ifname);
+		return -1;
+	}
+	setsockopt(n->sock, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	setsockopt(n->sock, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
+	return 0;
+}
+
+/* ---- registers ------------------------------------------------------------ */
+
+static void device_reset(struct vnet *n)
+{
+	n->live = false;
+	n->status = n->dev_sel = n->drv_sel = n->queue_sel = 0;
+	n->drv_features = 0;
+	atomic_store(&n->isr, 0);
+	memset(n->q, 0, sizeof(n->q));
+}
+
+static void vnet_reset(struct hk_dev *d)
+{
+	struct vnet *n = net_of(d);
+
+	if (!n) {
+		n = calloc(1, sizeof(*n));
+		if (!n)
+			abort();
+		pthread_mutex_init(&n->mu, NULL);
+		n->dev = d;
+		n->sock = n->kick = -1;
+		n->ifname = hk_dev_option(d->kd->name);
+		/* A locally administered address, one per device. */
+		memcpy(n->mac, (uint8_t[]){0x52, 0x54, 0x00, 0x56, 0x4e, 0x00}, 6);
+		n->mac[5] = (uint8_t)(d->kd - hk_kernel.sys->devices);
+		d->priv = n;
+	}
+	pthread_mutex_lock(&n->mu);
+	device_reset(n);
+	pthread_mutex_unlock(&n->mu);
+}
+
+static int vnet_start(struct hk_dev *d)
+{
+	struct vnet *n = net_of(d);
+	pthread_t t;
+
+	n->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (n->kick < 0 || open_backend(n) != 0)
+		return -1;
+	if (!n->ifname)
+		hk_msg("virtio-net '%s': no --net %s=IFNAME, the link is down", d->kd->name,
+		       d->kd->name);
+	if (pthread_create(&t, NULL, worker, n) != 0)
+		return hk_msg("virtio-net '%s': cannot start its worker: %m", d->kd->name), -1;
+	return 0;
+}
+
+static void set_status(struct vnet *n, uint32_t v)
+{
+	if (v == 0) {
+		device_reset(n);
+		return;
+	}
+	if ((v & S_FEATURES_OK) && !(n->status & S_FEATURES_OK) &&
+	    ((n->drv_features & ~FEATURES) || !(n->drv_features & F_VERSION_1)))
+		v &= ~(uint32_t)S_FEATURES_OK; /* refused: the driver reads it back */
+	if ((v & S_DRIVER_OK) && !(n->status & S_DRIVER_OK)) {
+		n->status = v;
+		if (!(v & S_FEATURES_OK) || !map_queue(n, &n->q[0]) || !map_queue(n, &n->q[1]))
+			return broken(n, "DRIVER_OK without valid features and queues");
+		n->live = true;
+		return;
+	}
+	n->status = v | (n->status & S_NEEDS_RESET);
+}
+
+static uint32_t config_byte(struct vnet *n, uint64_t off)
+{
+	return off < 6 ? n->mac[off] : 0;
+}
+
+static uint64_t vnet_read(struct hk_dev *d, uint64_t off, uint32_t bytes)
+{
+	struct vnet *n = net_of(d);
+	struct vq *q;
+	uint64_t v = 0;
+
+	pthread_mutex_lock(&n->mu);
+	q = &n->q[n->queue_sel < 2 ? n->queue_sel : 0];
+	if (off >= 0x100) {
+		for (uint32_t i = 0; i < bytes; i++)
+			v |= (uint64_t)config_byte(n, off - 0x100 + i) << (8 * i);
+	} else {
+		switch (off) {
+		case 0x000: v = 0x74726976; break; /* "virt" */
+		case 0x004: v = 2; break;          /* modern */
+		case 0x008: v = 1; break;          /* network card */
+		case 0x00c: v = 0x59544e56; break; /* vendor "VNTY" */
+		case 0x010: v = n->dev_sel < 2 ? (uint32_t)(FEATURES >> (32 * n->dev_sel)) : 0; break;
+		case 0x034: v = n->queue_sel < 2 ? QUEUE_MAX : 0; break;
+		case 0x044: v = n->queue_sel < 2 ? q->ready : 0; break;
+		case 0x060: v = atomic_load(&n->isr); break;
+		case 0x070: v = n->status; break;
+		case 0x0fc: v = 0; break;          /* config generation */
+		default: break;
+		}
+	}
+	pthread_mutex_unlock(&n->mu);
+	return v;
+}
+
+static void queue_write(struct vnet *n, uint64_t off, uint32_t v)
+{
+	struct vq *q = &n->q[n->queue_sel];
+
+	if (n->status & S_DRIVER_OK)
+		return; /* queues are set up before DRIVER_OK only */
+	switch (off) {
+	case 0x038: q->num = v; break;
+	case 0x044: q->ready = v & 1; break;
+	case 0x080: q->desc_addr = (q->desc_addr & ~0xffffffffull) | v; break;
+	case 0x084: q->desc_addr = (q->desc_addr & 0xffffffffull) | (uint64_t)v << 32; break;
+	case 0x090: q->avail_addr = (q->avail_addr & ~0xffffffffull) | v; break;
+	case 0x094: q->avail_addr = (q->avail_addr & 0xffffffffull) | (uint64_t)v << 32; break;
+	case 0x0a0: q->used_addr = (q->used_addr & ~0xffffffffull) | v; break;
+	case 0x0a4: q->used_addr = (q->used_addr & 0xffffffffull) | (uint64_t)v << 32; break;
+	}
+}
+
+static void vnet_write(struct hk_dev *d, uint64_t off, uint32_t bytes, uint64_t value)
+{
+	struct vnet *n = net_of(d);
+	uint32_t v = (uint32_t)value;
+
+	(void)bytes;
+	pthread_mutex_lock(&n->mu);
+	switch (off) {
+	case 0x014: n->dev_sel = v; break;
+	case 0x020:
+		if (n->drv_sel < 2)
+			n->drv_features = (n->drv_features & ~(0xffffffffull << (32 * n->drv_sel))) |
+					  (uint64_t)v << (32 * n->drv_sel);
+		break;
+	case 0x024: n->drv_sel = v; break;
+	case 0x030: n->queue_sel = v; break;
+	case 0x038: case 0x044: case 0x080: case 0x084:
+	case 0x090: case 0x094: case 0x0a0: case 0x0a4:
+		if (n->queue_sel < 2)
+			queue_write(n, off, v);
+		break;
+	case 0x050: /* QueueNotify */
+		hk_eventfd_ring(n->kick);
+		break;
+	case 0x064: atomic_fetch_and(&n->isr, ~v); break;
+	case 0x070: set_status(n, v); break;
+	default: break;
+	}
+	pthread_mutex_unlock(&n->mu);
+	if (off == 0x070)
+		hk_eventfd_ring(n->kick); /* the worker looks at the new state */
+}
+
+static bool vnet_irq(struct hk_dev *d, uint64_t now)
+{
+	(void)now;
+	return atomic_load(&net_of(d)->isr) != 0;
+}
+
+const struct hk_model hk_virtio_net = {
+	.compatible = "virtio,mmio",
+	.dma = true,
+	.reset = vnet_reset,
+	.start = vnet_start,
+	.read = vnet_read,
+	.write = vnet_write,
+	.irq_level = vnet_irq,
+};
