@@ -13,11 +13,14 @@ GEN_BOARDS := hosted qemu-virt-aarch64 qemu-virt-riscv64
 DEPS := make gcc libc6-dev python3 python3-jinja2 python3-yaml python3-libfdt \
 	python3-jsonschema python3-pytest clang-format libcmocka-dev \
 	gcc-aarch64-linux-gnu qemu-system-arm gcc-riscv64-unknown-elf qemu-system-misc \
-	gdb-multiarch
+	gdb-multiarch netsniff-ng iproute2
 BENCH_DEPS := g++ pkg-config valgrind libdpdk-dev libck-dev libboost-dev
+L2FWD_BENCH_DEPS := dpdk-dev librte-net-af-packet23 iproute2
+FUZZ_DEPS := clang-14 libclang-rt-14-dev
+FUZZ_TIME ?= 60
 
 .PHONY: all deps bench-deps run debug test test-runtime test-python gen \
-	check-generated check build diff bench clean boards
+	check-generated check build diff bench bench-l2fwd fuzz clean boards
 
 all: test
 
@@ -68,6 +71,18 @@ boards:
 
 bench: bench-deps
 	$(PYTHON) bench/run.py
+
+# examples/l2fwd on hosted beside the Linux bridge and dpdk-testpmd, on one
+# veth pair in network namespaces (root).
+bench-l2fwd: deps
+	@sh tools/install-deps $(L2FWD_BENCH_DEPS)
+	$(PYTHON) bench/l2fwd/run.py
+
+# libFuzzer over the virtio-net driver's frame and used-ring handling, for
+# FUZZ_TIME seconds.
+fuzz: deps
+	@sh tools/install-deps $(FUZZ_DEPS)
+	sh tests/fuzz/run.sh $(FUZZ_TIME)
 
 clean:
 	rm -rf build

@@ -97,7 +97,9 @@ def test_every_example_has_a_system_test():
     board tests), not go untested."""
     examples = {p.parent.name for p in (REPO / "examples").glob("*/*.yaml")}
     # console: tests/system/test_console.py, on every board
-    assert examples == {"pingpong", "pipeline", "console"}, "add checks for the new example"
+    # l2fwd: tests/system/test_l2fwd.py (QEMU) and test_l2fwd_hosted.py
+    assert examples == {"pingpong", "pipeline", "console", "l2fwd"}, \
+        "add checks for the new example"
 
 
 # ---- faults: containment, policies ----------------------------------------------

@@ -1,0 +1,190 @@
+"""make bench-l2fwd: Vanity's hosted l2fwd beside the Linux bridge and
+dpdk-testpmd (io forwarding on af_packet vdevs), on the same veth pair, in
+one run.
+
+Topology (tests/system/netns_lib.py): l2gen sends into g0, the forwarder
+under test joins p0 and p1 in its own namespace, l2gen counts at s0. For
+each forwarder, a fresh topology and two measurements:
+
+  throughput  l2gen sends 60-byte frames as fast as its socket takes them
+              for SECONDS; the rate is what arrives at s0 per second
+  latency     a paced 20 000 frames/s for SECONDS; p50/p99 of the time
+              from the sender's stamp to the receiver's recvmmsg
+
+Prints one table and Vanity's ratios to each peer. The machine is shared
+and small (2 CPUs run the sender, the receiver and the forwarder at once),
+so compare the ratios of one run, not absolute numbers across runs.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "tests" / "system"))
+from netns_lib import NetTopology  # noqa: E402
+
+SECONDS = float(os.environ.get("L2FWD_SECONDS", "3"))
+LAT_PPS = 20000
+BUILD = REPO / "build" / "bench-l2fwd"
+SPEC = REPO / "examples" / "l2fwd" / "l2fwd.yaml"
+
+
+def sh(*cmd, **kw):
+    return subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def yield_spec():
+    """examples/l2fwd in yield mode with the driver's interrupts, beside a
+    link to drivers/ (its sources are ../../drivers/...)."""
+    import yaml
+    src = BUILD / "src" / "examples" / "l2fwd"
+    src.mkdir(parents=True, exist_ok=True)
+    link = BUILD / "src" / "drivers"
+    if not link.exists():
+        link.symlink_to(REPO / "drivers")
+    for f in SPEC.parent.iterdir():
+        if f.is_file():
+            (src / f.name).write_bytes(f.read_bytes())
+    doc = yaml.safe_load(SPEC.read_text())
+    doc["shards"][0]["mode"] = "yield"
+    doc["shards"][0]["cflags"] = doc["shards"][0].get("cflags", []) + ["-DL2FWD_IRQ=1"]
+    (src / SPEC.name).write_text(yaml.safe_dump(doc, sort_keys=False))
+    return src / SPEC.name
+
+
+def build():
+    BUILD.mkdir(parents=True, exist_ok=True)
+    sh("gcc", "-O2", "-Wall", "-o", BUILD / "l2gen", HERE / "l2gen.c")
+    sh("/usr/bin/python3", REPO / "vanity", "build", SPEC, "--board", "hosted",
+       "-o", BUILD / "out", "--build-dir", BUILD / "vanity")
+    sh("/usr/bin/python3", REPO / "vanity", "build", yield_spec(), "--board", "hosted",
+       "-o", BUILD / "out-irq", "--build-dir", BUILD / "vanity-irq")
+
+
+def measure(topo, pps):
+    recv = topo.popen(topo.sink, [BUILD / "l2gen", "recv", "s0", SECONDS + 5],
+                      stdout=subprocess.PIPE, text=True)
+    assert recv.stdout.readline().strip() == "ready"
+    send = topo.popen(topo.gen, [BUILD / "l2gen", "send", "g0", pps, SECONDS],
+                      stdout=subprocess.PIPE, text=True)
+    sent = json.loads(send.communicate(timeout=SECONDS + 30)[0])
+    got = json.loads(recv.communicate(timeout=SECONDS + 30)[0])
+    got["sent"] = sent["sent"]
+    return got
+
+
+class Forwarder:
+    def __init__(self, topo):
+        self.topo, self.proc = topo, None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(2)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Vanity(Forwarder):
+    name = "vanity"
+    what = "Vanity hosted l2fwd (examples/l2fwd, poll mode, virtio-net model on AF_PACKET)"
+    build = "vanity"
+
+    def start(self):
+        self.proc = self.topo.popen(self.topo.fwd, [BUILD / self.build / "kernel", "--quiet",
+                                                    "--net", "port0=p0", "--net", "port1=p1"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+
+
+class VanityIrq(Vanity):
+    name = "vanity-irq"
+    what = "Vanity hosted l2fwd in yield mode, woken by the model's interrupts"
+    build = "vanity-irq"
+
+
+class Bridge(Forwarder):
+    name = "bridge"
+    what = "Linux bridge of p0 and p1"
+
+    def start(self):
+        self.topo.bridge()
+        time.sleep(0.5)
+
+
+class Testpmd(Forwarder):
+    name = "testpmd"
+    what = "dpdk-testpmd --forward-mode=io, net_af_packet vdevs on p0 and p1"
+
+    @staticmethod
+    def available():
+        return shutil.which("dpdk-testpmd") is not None
+
+    def start(self):
+        self.proc = self.topo.popen(self.topo.fwd, [
+            "dpdk-testpmd", "--no-huge", "-m", "1024", "--no-pci", "-l", "0-1",
+            "--vdev", "net_af_packet0,iface=p0", "--vdev", "net_af_packet1,iface=p1",
+            "--", "--forward-mode=io", "--auto-start", "--total-num-mbufs=8192"],
+            # stdin stays open: testpmd ends at end of input
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(4.0)
+
+
+def run_one(cls):
+    with NetTopology("b") as topo:
+        fwd = cls(topo)
+        fwd.start()
+        try:
+            measure(topo, 1000)  # warm up: ARP-free, but caches and queues
+            tput = measure(topo, 0)
+            lat = measure(topo, LAT_PPS)
+        finally:
+            fwd.stop()
+    return {"pps": tput["pps"], "sent": tput["sent"], "frames": tput["frames"],
+            "p50_us": lat["p50_us"], "p99_us": lat["p99_us"],
+            "lat_lost": lat["sent"] - lat["frames"]}
+
+
+def main():
+    why = NetTopology.usable()
+    if why:
+        print(f"bench-l2fwd: {why}", file=sys.stderr)
+        return 1
+    build()
+    peers = [Vanity, VanityIrq, Bridge] + ([Testpmd] if Testpmd.available() else [])
+    results = {}
+    for cls in peers:
+        print(f"bench-l2fwd: {cls.what} ...", flush=True)
+        results[cls.name] = run_one(cls)
+    print(f"\n60-byte frames, {SECONDS:.0f} s each; latency at {LAT_PPS} frames/s\n")
+    print(f"{'forwarder':<10} {'Mpps':>7} {'delivered':>10} {'p50 us':>7} {'p99 us':>7} "
+          f"{'lost@lat':>8}")
+    for name, r in results.items():
+        share = r["frames"] / r["sent"] if r["sent"] else 0
+        print(f"{name:<10} {r['pps'] / 1e6:7.3f} {share:10.1%} {r['p50_us']:7d} "
+              f"{r['p99_us']:7d} {r['lat_lost']:8d}")
+    v = results["vanity"]
+    for name, r in results.items():
+        if name.startswith("vanity"):
+            continue
+        if not r["pps"]:
+            print(f"vanity / {name}: {name} forwarded nothing")
+            continue
+        print(f"vanity / {name}: throughput {v['pps'] / r['pps']:.2f}x, "
+              f"p50 latency {v['p50_us'] / max(r['p50_us'], 1):.2f}x, "
+              f"p99 latency {v['p99_us'] / max(r['p99_us'], 1):.2f}x")
+    if not Testpmd.available():
+        print("dpdk-testpmd is not installed (Debian's dpdk-dev): no DPDK column")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

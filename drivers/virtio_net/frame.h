@@ -1,0 +1,99 @@
+/*
+ * frame.h - packet buffers and the frame-handling core: pure C, no device
+ * access, so it runs (and is fuzzed) on the host too.
+ *
+ * A packet buffer is one fixed-size block (VNET_PKT_SIZE) from a pool. The
+ * frame sits at a fixed offset with room before it for the virtio-net
+ * header, so a received buffer can be transmitted as it is: the driver
+ * rewrites the header in place and hands the same memory to the other
+ * port's transmit queue (zero-copy).
+ *
+ *   0         len, flags, the port it came from
+ *   16        headroom: the virtio-net header ends right at the frame
+ *   32        the frame, up to VNET_FRAME_CAP bytes
+ */
+#ifndef VANITY_DRIVERS_VNET_FRAME_H
+#define VANITY_DRIVERS_VNET_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VNET_PKT_SIZE     2048u
+#define VNET_FRAME_OFF    32u
+#define VNET_FRAME_CAP    (VNET_PKT_SIZE - VNET_FRAME_OFF)
+#define VNET_ETH_HDR      14u
+/* The shortest frame forwarded: Ethernet's minimum without the FCS. */
+#define VNET_FRAME_MIN    60u
+/* The longest: a 1500-byte payload and the header (no VLAN tag, no FCS). */
+#define VNET_FRAME_MAX    1514u
+#define VNET_MAC_LEN      6u
+
+struct vnet_pkt {
+	uint16_t len;       /* frame bytes */
+	uint16_t port;      /* the port it was received on */
+	uint32_t flags;     /* VNET_PKT_F_* */
+	struct vnet_pkt *next; /* in the pool's free list */
+	uint8_t headroom[VNET_FRAME_OFF - 16];
+	uint8_t frame[VNET_FRAME_CAP];
+};
+
+#define VNET_PKT_F_FREE 1u /* in the pool: a second free is caught */
+
+_Static_assert(sizeof(struct vnet_pkt) == VNET_PKT_SIZE, "one block per packet");
+_Static_assert(offsetof(struct vnet_pkt, frame) == VNET_FRAME_OFF, "frame offset");
+_Static_assert(VNET_FRAME_OFF - offsetof(struct vnet_pkt, headroom) >= 12,
+	       "room for the virtio-net header");
+
+struct vnet_pool {
+	struct vnet_pkt *free;
+	uint32_t n_free, n_total;
+	uint32_t double_free; /* frees of a buffer already in the pool */
+};
+
+/* Where the virtio-net header of hdr_len bytes starts: right before the
+ * frame, so one descriptor carries both. */
+static inline uint8_t *vnet_pkt_hdr(struct vnet_pkt *pkt, uint32_t hdr_len)
+{
+	return (uint8_t *)pkt + VNET_FRAME_OFF - hdr_len;
+}
+
+/* Carves mem (len bytes) into packet buffers; returns how many. */
+uint32_t vnet_pool_init(struct vnet_pool *p, void *mem, size_t len);
+struct vnet_pkt *vnet_pkt_alloc(struct vnet_pool *p);
+void vnet_pkt_free(struct vnet_pool *p, struct vnet_pkt *pkt);
+
+/* What the receive path makes of one used buffer. */
+enum vnet_verdict {
+	VNET_OK,
+	VNET_BADLEN,   /* the device claims more than the buffer, or less than its header */
+	VNET_RUNT,     /* shorter than VNET_FRAME_MIN */
+	VNET_OVERSIZE, /* longer than VNET_FRAME_MAX */
+};
+
+/*
+ * Checks a received buffer: used_len is what the device wrote (its header,
+ * hdr_len bytes, then the frame), buf_len the length of the buffer we gave
+ * it. On VNET_OK, *frame_len is the frame's length.
+ */
+enum vnet_verdict vnet_rx_check(uint32_t used_len, uint32_t hdr_len, uint32_t buf_len,
+				uint32_t *frame_len);
+
+/* Per-port counters, as DPDK's l2fwd keeps them, with the drops by cause. */
+struct vnet_stats {
+	uint64_t rx, tx, dropped;
+	uint64_t runt, oversize, badlen; /* receive drops, part of dropped */
+	uint64_t tx_full;                /* transmit drops, part of dropped */
+};
+
+/* Counts one received buffer's verdict; true if the frame is good. */
+bool vnet_count_rx(struct vnet_stats *s, enum vnet_verdict v);
+
+/* l2fwd's rewrite: destination 02:00:00:00:00:<dst_port>, source src_mac.
+ * The frame must be at least VNET_ETH_HDR long (vnet_rx_check saw to it). */
+void vnet_mac_rewrite(uint8_t *frame, unsigned dst_port, const uint8_t src_mac[VNET_MAC_LEN]);
+
+/* The frame's EtherType (big-endian on the wire), or 0 if it is too short. */
+uint16_t vnet_ethertype(const uint8_t *frame, uint32_t len);
+
+#endif /* VANITY_DRIVERS_VNET_FRAME_H */

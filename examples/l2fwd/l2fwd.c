@@ -1,0 +1,168 @@
+/*
+ * l2fwd: DPDK's l2fwd sample on Vanity. One run-to-completion shard owns
+ * both ports: it receives a burst of up to 32 frames on port 0, rewrites
+ * their MACs (destination 02:00:00:00:00:<destination port>, source the
+ * transmitting port's MAC) and sends the same buffers out of port 1 (no
+ * copy), then the same from port 1 to port 0.
+ *
+ * Per-port counters (received, sent, dropped) are printed every
+ * L2FWD_STATS_MS and once more at exit, in DPDK's format. The shard exits
+ * with status 0 when a frame with EtherType L2FWD_STOP_ETHERTYPE arrives on
+ * either port (it is counted as received, not forwarded), or after
+ * L2FWD_IDLE_EXIT_MS without a frame (0: never).
+ *
+ * Polled by default (the spec's mode: poll). Built with -DL2FWD_IRQ=1 for
+ * a `mode: yield` shard, it sleeps in vn_wait until a port's interrupt.
+ */
+#include <vanity_shard.h>
+
+#include "../../drivers/virtio_net/virtio_net.h"
+
+#ifndef L2FWD_IRQ
+#define L2FWD_IRQ 0
+#endif
+#ifndef L2FWD_STATS_MS
+#define L2FWD_STATS_MS 1000
+#endif
+#ifndef L2FWD_IDLE_EXIT_MS
+#define L2FWD_IDLE_EXIT_MS 30000
+#endif
+/* IEEE 802 "local experimental" EtherType 1. */
+#define L2FWD_STOP_ETHERTYPE 0x88b5
+#define MS 1000000ull
+
+#define NPORTS 2
+
+static struct vnet_dev port[NPORTS];
+static struct vnet_pool pool;
+static bool stop;
+
+static const uintptr_t port_base[NPORTS] = {VN_DEVICE_PORT0_BASE, VN_DEVICE_PORT1_BASE};
+static const vn_bits_t port_bit[NPORTS] = {VN_NOTIFY_PORT0, VN_NOTIFY_PORT1};
+
+static void open_ports(void)
+{
+	struct vnet_arena arena;
+	size_t heap_len, rest;
+	void *heap = vn_heap(&heap_len);
+
+	vnet_arena_init(&arena, heap, heap_len);
+	for (unsigned p = 0; p < NPORTS; p++) {
+		int r = vnet_open(&port[p], port_base[p], p, &arena, L2FWD_IRQ ? 0 : VNET_POLL);
+
+		if (r < 0) {
+			vn_log("port %u at %#lx: %s", p, (unsigned long)port_base[p],
+			       vnet_strerror(r));
+			vn_exit(1);
+		}
+	}
+	heap = vnet_arena_rest(&arena, &rest);
+	vnet_pool_init(&pool, heap, rest);
+	for (unsigned p = 0; p < NPORTS; p++) {
+		const uint8_t *m = port[p].mac;
+
+		if (vnet_start(&port[p], &pool) < 0) {
+			vn_log("port %u: no receive buffers", p);
+			vn_exit(1);
+		}
+		vn_log("port %u: virtio-mmio v%u at %#lx, MAC %02x:%02x:%02x:%02x:%02x:%02x, "
+		       "queues %u/%u", p, port[p].version, (unsigned long)port_base[p],
+		       m[0], m[1], m[2], m[3], m[4], m[5], port[p].rx.size, port[p].tx.size);
+	}
+	vn_log("%u buffers of %u bytes; %s", (unsigned)pool.n_total, VNET_PKT_SIZE,
+	       L2FWD_IRQ ? "interrupts" : "polling");
+}
+
+/* One burst from src to dst; returns the frames received. */
+static unsigned forward(struct vnet_dev *src, struct vnet_dev *dst)
+{
+	struct vnet_pkt *pkts[VNET_BURST];
+	unsigned n, keep = 0, sent;
+
+	n = vnet_rx_burst(src, pkts, VNET_BURST);
+	for (unsigned i = 0; i < n; i++) {
+		if (vnet_ethertype(pkts[i]->frame, pkts[i]->len) == L2FWD_STOP_ETHERTYPE) {
+			stop = true;
+			vnet_pkt_free(&pool, pkts[i]);
+			continue;
+		}
+		vnet_mac_rewrite(pkts[i]->frame, dst->port, dst->mac);
+		pkts[keep++] = pkts[i];
+	}
+	sent = keep ? vnet_tx_burst(dst, pkts, keep) : 0;
+	for (unsigned i = sent; i < keep; i++)
+		vnet_pkt_free(&pool, pkts[i]);
+	dst->stats.tx_full += keep - sent;
+	dst->stats.dropped += keep - sent;
+	return n;
+}
+
+static void print_stats(const char *title)
+{
+	struct vnet_stats all = {0};
+
+	vn_log("%s ====================================", title);
+	for (unsigned p = 0; p < NPORTS; p++) {
+		const struct vnet_stats *s = &port[p].stats;
+
+		vn_log("Statistics for port %u ------------------------------", p);
+		vn_log("Packets sent: %24llu", (unsigned long long)s->tx);
+		vn_log("Packets received: %20llu", (unsigned long long)s->rx);
+		vn_log("Packets dropped: %21llu", (unsigned long long)s->dropped);
+		vn_log("  runt %llu oversize %llu badlen %llu tx-full %llu rx-nobuf %llu "
+		       "bad-used %u", (unsigned long long)s->runt,
+		       (unsigned long long)s->oversize, (unsigned long long)s->badlen,
+		       (unsigned long long)s->tx_full, (unsigned long long)port[p].rx_nobuf,
+		       port[p].rx.bad_used + port[p].tx.bad_used);
+		all.tx += s->tx;
+		all.rx += s->rx;
+		all.dropped += s->dropped;
+	}
+	vn_log("Aggregate statistics ===============================");
+	vn_log("Total packets sent: %18llu", (unsigned long long)all.tx);
+	vn_log("Total packets received: %14llu", (unsigned long long)all.rx);
+	vn_log("Total packets dropped: %15llu", (unsigned long long)all.dropped);
+	vn_log("====================================================");
+}
+
+/* Interrupt mode: sleep until a port interrupts or timeout_ns passes. */
+static void sleep_for(uint64_t timeout_ns)
+{
+	vn_bits_t bits = vn_wait(timeout_ns);
+
+	for (unsigned p = 0; p < NPORTS; p++) {
+		if (bits & port_bit[p]) {
+			/* Quieten the device, then unmask: a frame that lands
+			 * after the clear interrupts again. */
+			vnet_irq_clear(&port[p]);
+			vn_irq_ack(port_bit[p]);
+		}
+	}
+}
+
+void vn_main(void)
+{
+	uint64_t now = vn_now();
+	uint64_t next_stats = now + L2FWD_STATS_MS * MS, last_rx = now;
+
+	open_ports();
+	while (!stop) {
+		unsigned moved = forward(&port[0], &port[1]) + forward(&port[1], &port[0]);
+
+		now = vn_now();
+		if (moved)
+			last_rx = now;
+		if (now >= next_stats) {
+			print_stats("Port statistics");
+			next_stats = now + L2FWD_STATS_MS * MS;
+		}
+		if (L2FWD_IDLE_EXIT_MS && now - last_rx >= L2FWD_IDLE_EXIT_MS * MS) {
+			vn_log("idle for %u ms: exiting", (unsigned)L2FWD_IDLE_EXIT_MS);
+			break;
+		}
+		if (L2FWD_IRQ && !moved)
+			sleep_for(next_stats > now ? next_stats - now : 0);
+	}
+	print_stats("Final statistics");
+	vn_exit(0);
+}
