@@ -53,7 +53,6 @@ def yield_spec():
             (src / f.name).write_bytes(f.read_bytes())
     doc = yaml.safe_load(SPEC.read_text())
     doc["shards"][0]["mode"] = "yield"
-    doc["shards"][0]["cflags"] = doc["shards"][0].get("cflags", []) + ["-DL2FWD_IRQ=1"]
     (src / SPEC.name).write_text(yaml.safe_dump(doc, sort_keys=False))
     return src / SPEC.name
 

@@ -11,15 +11,15 @@
  * either port (it is counted as received, not forwarded), or after
  * L2FWD_IDLE_EXIT_MS without a frame (0: never).
  *
- * Polled by default (the spec's mode: poll). Built with -DL2FWD_IRQ=1 for
- * a `mode: yield` shard, it sleeps in vn_wait until a port's interrupt.
+ * The spec's mode decides: a `poll` shard polls its ports; a `yield` shard
+ * sleeps in vn_wait until a port's interrupt (-DL2FWD_IRQ=0/1 overrides).
  */
 #include <vanity_shard.h>
 
 #include "../../drivers/virtio_net/virtio_net.h"
 
 #ifndef L2FWD_IRQ
-#define L2FWD_IRQ 0
+#define L2FWD_IRQ (!VN_SHARD_POLL)
 #endif
 #ifndef L2FWD_STATS_MS
 #define L2FWD_STATS_MS 1000

@@ -62,14 +62,13 @@ def host_socket():
 
 
 def yield_spec(spec, dest):
-    """A copy of spec in dest for interrupts: mode yield, -DL2FWD_IRQ=1,
-    its sources still pointing into the repository."""
+    """A copy of spec in dest for interrupts (mode yield), its sources
+    still pointing into the repository."""
     doc = yaml.safe_load(spec.read_text())
     shard = doc["shards"][0]
     shard["sources"] = [os.path.relpath((spec.parent / s).resolve(), dest)
                         for s in shard["sources"]]
     shard["mode"] = "yield"
-    shard["cflags"] = list(shard.get("cflags", [])) + ["-DL2FWD_IRQ=1"]
     dest.mkdir(parents=True, exist_ok=True)
     copy = dest / spec.name
     copy.write_text(yaml.safe_dump(doc, sort_keys=False))

@@ -15,7 +15,7 @@ exactly once, in order, with the MACs rewritten as DPDK's l2fwd does
 (destination 02:00:00:00:00:<port>, source the sending port's MAC) and its
 payload intact; the malformed ones are counted and dropped, and the
 forwarder carries on. All of it twice: l2fwd polling, and l2fwd sleeping
-until the model's interrupts wake it (yield mode, -DL2FWD_IRQ=1).
+until the model's interrupts wake it (yield mode).
 
 Needs root for the namespaces (CI runs as root); elsewhere the tests say so
 and skip.
@@ -52,7 +52,6 @@ def spec_in_mode(work, mode):
     doc = yaml.safe_load(SPEC.read_text())
     fwd = doc["shards"][0]
     fwd["mode"] = "yield"
-    fwd["cflags"] = fwd.get("cflags", []) + ["-DL2FWD_IRQ=1"]
     (src / SPEC.name).write_text(yaml.safe_dump(doc, sort_keys=False))
     return src / SPEC.name
 

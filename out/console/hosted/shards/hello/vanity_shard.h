@@ -15,6 +15,7 @@
 
 #define VN_SHARD_NAME "hello"
 #define VN_SHARD_ID   2
+#define VN_SHARD_POLL 0 /* mode: yield */
 
 /* hello_out: to console, 64-byte messages, depth 16 */
 extern struct vn_tx_state vn_tx_state_hello_out;

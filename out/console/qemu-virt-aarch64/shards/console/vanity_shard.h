@@ -16,6 +16,7 @@
 
 #define VN_SHARD_NAME "console"
 #define VN_SHARD_ID   0
+#define VN_SHARD_POLL 0 /* mode: yield */
 
 /* shell_in: to shell, 64-byte messages, depth 16 */
 extern struct vn_tx_state vn_tx_state_shell_in;

@@ -15,6 +15,7 @@
 
 #define VN_SHARD_NAME "shell"
 #define VN_SHARD_ID   1
+#define VN_SHARD_POLL 0 /* mode: yield */
 
 /* shell_in: from console, 64-byte messages, depth 16 */
 extern struct vn_rx_state vn_rx_state_shell_in;

@@ -16,6 +16,7 @@
 
 #define VN_SHARD_NAME "fwd"
 #define VN_SHARD_ID   0
+#define VN_SHARD_POLL 1 /* mode: poll */
 
 /*
  * Device 'port0', register map 'virtio_mmio', compatible "virtio,mmio".

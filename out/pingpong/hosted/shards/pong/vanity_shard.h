@@ -15,6 +15,7 @@
 
 #define VN_SHARD_NAME "pong"
 #define VN_SHARD_ID   1
+#define VN_SHARD_POLL 1 /* mode: poll */
 
 /* ping_to_pong: from ping, 64-byte messages, depth 256 */
 extern struct vn_rx_state vn_rx_state_ping_to_pong;

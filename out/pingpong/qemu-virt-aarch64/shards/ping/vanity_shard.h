@@ -15,6 +15,7 @@
 
 #define VN_SHARD_NAME "ping"
 #define VN_SHARD_ID   0
+#define VN_SHARD_POLL 0 /* mode: yield */
 
 /* ping_to_pong: to pong, 64-byte messages, depth 256 */
 extern struct vn_tx_state vn_tx_state_ping_to_pong;

@@ -15,6 +15,7 @@
 
 #define VN_SHARD_NAME "source"
 #define VN_SHARD_ID   0
+#define VN_SHARD_POLL 0 /* mode: yield */
 
 /* raw: to filter, 64-byte messages, depth 1024 */
 extern struct vn_tx_state vn_tx_state_raw;

@@ -15,6 +15,7 @@
 
 #define VN_SHARD_NAME "filter"
 #define VN_SHARD_ID   1
+#define VN_SHARD_POLL 1 /* mode: poll */
 
 /* raw: from source, 64-byte messages, depth 1024 */
 extern struct vn_rx_state vn_rx_state_raw;

@@ -15,6 +15,7 @@
 
 #define VN_SHARD_NAME "sink"
 #define VN_SHARD_ID   2
+#define VN_SHARD_POLL 0 /* mode: yield */
 
 /* clean: from filter, 64-byte messages, depth 1024 */
 extern struct vn_rx_state vn_rx_state_clean;
