@@ -12,11 +12,12 @@
  One worker thread, for every card of the system, moves frames between the
  * queues and each card's AF_PACKET socket, bound to the interface `--net
  * DEVICE=IFNAME` names (without one, the link is down: nothing arrives,
- * transmitted frames are counted and dropped). It reads frames only into
- * posted receive buffers, straight into them (recvmmsg into the descriptor
- * chains, up to 32 at once), so a frame waits in the host socket rather
- * than being dropped here; it transmits straight from the chains
- * (sendmmsg). While frames flow it polls the rings and tells
+ * transmitted frames are counted and dropped). The socket has TPACKET_V2
+ * rings mapped into the kernel process, so frames move without a system
+ * call each: a received frame is copied from the receive ring into a
+ * posted buffer, and only while one is posted (so frames wait in the ring
+ * rather than being dropped here); a transmitted one is copied from its
+ * chain into a transmit slot, and one sendto() per batch sends them all. While frames flow it polls the rings and tells
  * the driver not to notify it (VIRTQ_USED_F_NO_NOTIFY); before it sleeps it
  * asks for notifications again and looks once more, so no kick is lost. An
  * interrupt is raised after a batch unless the driver suppressed it
@@ -43,7 +44,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -56,7 +59,14 @@
 #define NET_HDR 12u        /* struct virtio_net_hdr_v1 */
 #define CHAIN_MAX 16u      /* descriptors in one chain, at most */
 #define BATCH 32u
-#define SPIN_NS 200000ull  /* poll this long without work before sleeping */
+#define SPIN_NS 20000ull  /* poll this long without work before sleeping */
+
+/* The host sockets' rings: frame slots of 4 KiB (an MTU up to about 4000),
+ * 1024 to receive into and 256 to transmit from. */
+#define SLOT 4096u
+#define RX_SLOTS 1024u
+#define TX_SLOTS 256u
+#define TX_DATA TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
 
 #define F_MAC (1ull << 5)
 #define F_VERSION_1 (1ull << 32)
@@ -112,6 +122,8 @@ struct vnet {
 	uint64_t corrupt_count;
 	bool bad_option;           /* --net's value did not parse: boot fails */
 	int sock;             /* AF_PACKET, or -1: link down */
+	uint8_t *rx_ring, *tx_ring; /* its TPACKET_V2 rings, mapped */
+	uint32_t rx_head, tx_head;  /* next frame slot of each */
 	int kick;             /* eventfd: QueueNotify, or a reset */
 	uint32_t status, dev_sel, drv_sel, queue_sel;
 	uint64_t drv_features;
@@ -237,98 +249,134 @@ static void set_notify(struct vq *q, bool on)
 
 /* ---- moving frames ------------------------------------------------------- */
 
-/* Up to BATCH frames from the socket into posted receive buffers, with one
- * recvmmsg. A frame longer than its buffer (only possible above the host
- * interface's MTU) is handed over empty, and the driver drops it as a runt;
- * the device counts it too. */
+static struct tpacket2_hdr *rx_slot(struct vnet *n)
+{
+	return (struct tpacket2_hdr *)(n->rx_ring + (size_t)n->rx_head * SLOT);
+}
+
+static struct tpacket2_hdr *tx_slot(struct vnet *n)
+{
+	return (struct tpacket2_hdr *)(n->tx_ring + (size_t)n->tx_head * SLOT);
+}
+
+static uint32_t slot_status(struct tpacket2_hdr *h)
+{
+	return atomic_load_explicit((_Atomic uint32_t *)&h->tp_status, memory_order_acquire);
+}
+
+static void slot_give(struct tpacket2_hdr *h, uint32_t status)
+{
+	atomic_store_explicit((_Atomic uint32_t *)&h->tp_status, status, memory_order_release);
+}
+
+/* Copy len bytes between a flat frame and a chain's iovec; returns false if
+ * the chain is too short. */
+static bool scatter(const struct iovec *iov, int niov, const uint8_t *from, size_t len)
+{
+	for (int i = 0; i < niov && len; i++) {
+		size_t k = len < iov[i].iov_len ? len : iov[i].iov_len;
+
+		memcpy(iov[i].iov_base, from, k);
+		from += k;
+		len -= k;
+	}
+	return len == 0;
+}
+
+static size_t gather(uint8_t *to, size_t room, const struct iovec *iov, int niov)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < niov; i++) {
+		if (iov[i].iov_len > room - len)
+			return SIZE_MAX;
+		memcpy(to + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	return len;
+}
+
+/* Up to BATCH frames from the receive ring into posted buffers. A frame
+ * longer than its buffer (only possible above the host interface's MTU)
+ * is handed over empty, and the driver drops it as a runt; the device
+ * counts it too. */
 static unsigned rx_batch(struct vnet *n, bool *irq)
 {
 	struct vq *q = &n->q[0];
-	struct iovec iov[BATCH][CHAIN_MAX];
-	struct mmsghdr msgs[BATCH];
-	uint16_t heads[BATCH];
-	uint8_t *hdrs[BATCH];
-	uint16_t avail = atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx,
-					      memory_order_acquire);
-	unsigned want = (uint16_t)(avail - q->last_avail), k = 0;
-	int got;
+	unsigned done = 0;
 
-	if (!n->live || n->sock < 0 || want == 0)
-		return 0;
-	want = want > BATCH ? BATCH : want;
-	for (; k < want; k++) {
+	while (done < BATCH && n->live && n->rx_ring && has_avail(q)) {
+		struct tpacket2_hdr *h = rx_slot(n);
+		struct iovec iov[CHAIN_MAX];
+		uint16_t head = q->avail->ring[q->last_avail & (q->num - 1)];
+		uint32_t len;
+		uint8_t *hdr;
 		int niov;
 
-		heads[k] = q->avail->ring[(uint16_t)(q->last_avail + k) & (q->num - 1)];
-		if (chain(n, q, heads[k], true, iov[k], &niov, &hdrs[k]) < 0)
-			return 0;
-		msgs[k] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[k],
-						       .msg_iovlen = (size_t)niov}};
-	}
-	got = recvmmsg(n->sock, msgs, k, MSG_DONTWAIT, NULL);
-	for (int i = 0; i < got; i++) {
-		uint32_t len = msgs[i].msg_len;
-
-		if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+		if (!(slot_status(h) & TP_STATUS_USER))
+			break;
+		if (chain(n, q, head, true, iov, &niov, &hdr) < 0)
+			break;
+		len = h->tp_snaplen;
+		if (h->tp_snaplen < h->tp_len || !scatter(iov, niov, (uint8_t *)h + h->tp_mac, len)) {
 			len = 0;
 			n->rx_dropped++;
 		}
 		if (n->corrupt && ++n->corrupt_count % n->corrupt == 0)
 			len = 0x10000u; /* more than any buffer: the driver must refuse it */
-		memset(hdrs[i], 0, NET_HDR); /* no offloads; num_buffers is 1 */
-		hdrs[i][10] = 1;
+		slot_give(h, TP_STATUS_KERNEL);
+		n->rx_head = (n->rx_head + 1) % RX_SLOTS;
+		memset(hdr, 0, NET_HDR); /* no offloads; num_buffers is 1 */
+		hdr[10] = 1;
 		q->last_avail++;
-		put_used(q, heads[i], NET_HDR + len);
+		put_used(q, head, NET_HDR + len);
 		n->rx_frames++;
+		done++;
 	}
-	*irq |= got > 0 && wants_interrupt(q);
-	return got > 0 ? (unsigned)got : 0;
+	*irq |= done && wants_interrupt(q);
+	return done;
 }
 
-/* Up to BATCH frames from the transmit queue to the socket, with sendmmsg.
- * A frame the host refuses (runt, oversize) is dropped and counted; when
- * the host queue is full the rest wait in the ring. */
+/* Up to BATCH frames from the transmit queue into the transmit ring, then
+ * one sendto() for all of them. A frame the host would refuse (shorter than
+ * an Ethernet header, longer than a slot) is dropped and counted; while the
+ * ring is full the rest wait in the queue. */
 static unsigned tx_batch(struct vnet *n, bool *irq)
 {
 	struct vq *q = &n->q[1];
-	struct iovec iov[BATCH][CHAIN_MAX];
-	struct mmsghdr msgs[BATCH];
-	uint16_t heads[BATCH];
-	uint16_t avail = atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx,
-					      memory_order_acquire);
-	unsigned want = (uint16_t)(avail - q->last_avail), k = 0, i = 0;
+	unsigned done = 0, queued = 0;
 
-	if (!n->live || want == 0)
-		return 0;
-	want = want > BATCH ? BATCH : want;
-	for (; k < want; k++) {
+	while (done < BATCH && n->live && has_avail(q)) {
+		struct tpacket2_hdr *h = n->tx_ring ? tx_slot(n) : NULL;
+		uint16_t head = q->avail->ring[q->last_avail & (q->num - 1)];
+		struct iovec iov[CHAIN_MAX];
+		uint32_t status = h ? slot_status(h) : 0;
 		uint8_t *hdr;
+		size_t len;
 		int niov;
 
-		heads[k] = q->avail->ring[(uint16_t)(q->last_avail + k) & (q->num - 1)];
-		if (chain(n, q, heads[k], false, iov[k], &niov, &hdr) < 0)
-			return 0;
-		msgs[k] = (struct mmsghdr){.msg_hdr = {.msg_iov = iov[k],
-						       .msg_iovlen = (size_t)niov}};
-	}
-	while (i < k) {
-		int sent = n->sock >= 0 ? sendmmsg(n->sock, msgs + i, k - i, MSG_DONTWAIT) : -1;
-
-		if (sent < 0 && n->sock >= 0 && (errno == EAGAIN || errno == ENOBUFS))
-			break; /* the host queue is full: the rest wait */
-		if (sent > 0) {
-			n->tx_frames += (unsigned)sent;
+		if (h && status != TP_STATUS_AVAILABLE && status != TP_STATUS_WRONG_FORMAT)
+			break; /* the ring is full: the rest wait */
+		if (chain(n, q, head, false, iov, &niov, &hdr) < 0)
+			break;
+		len = h ? gather((uint8_t *)h + TX_DATA, SLOT - TX_DATA, iov, niov) : SIZE_MAX;
+		if (len < ETH_HLEN || len == SIZE_MAX) {
+			n->tx_dropped++; /* link down, runt or oversize */
 		} else {
-			n->tx_dropped++; /* link down, or the host refused this frame */
-			sent = 1;
+			h->tp_len = (uint32_t)len;
+			slot_give(h, TP_STATUS_SEND_REQUEST);
+			n->tx_head = (n->tx_head + 1) % TX_SLOTS;
+			n->tx_frames++;
+			queued++;
 		}
-		while (sent--) {
-			q->last_avail++;
-			put_used(q, heads[i++], 0);
-		}
+		q->last_avail++;
+		put_used(q, head, 0);
+		done++;
 	}
-	*irq |= i && wants_interrupt(q);
-	return i;
+	if (queued)
+		(void)sendto(n->sock, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	*irq |= done && wants_interrupt(q);
+	return done;
 }
 
 /* One card's turn: move what there is, raise its line if that is due. */
@@ -421,19 +469,42 @@ static void *worker(void *arg)
 
 /* ---- the backend ---------------------------------------------------------- */
 
+static int map_rings(struct vnet *n)
+{
+	int version = TPACKET_V2;
+	struct tpacket_req rx = {.tp_block_size = SLOT, .tp_block_nr = RX_SLOTS,
+				 .tp_frame_size = SLOT, .tp_frame_nr = RX_SLOTS};
+	struct tpacket_req tx = {.tp_block_size = SLOT, .tp_block_nr = TX_SLOTS,
+				 .tp_frame_size = SLOT, .tp_frame_nr = TX_SLOTS};
+	void *map;
+
+	if (setsockopt(n->sock, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0 ||
+	    setsockopt(n->sock, SOL_PACKET, PACKET_RX_RING, &rx, sizeof(rx)) != 0 ||
+	    setsockopt(n->sock, SOL_PACKET, PACKET_TX_RING, &tx, sizeof(tx)) != 0)
+		return -1;
+	map = mmap(NULL, (size_t)SLOT * (RX_SLOTS + TX_SLOTS), PROT_READ | PROT_WRITE,
+		   MAP_SHARED, n->sock, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	n->rx_ring = map;
+	n->tx_ring = n->rx_ring + (size_t)SLOT * RX_SLOTS;
+	return 0;
+}
+
 static int open_backend(struct vnet *n)
 {
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
 	struct packet_mreq mr = {.mr_type = PACKET_MR_PROMISC};
-	int one = 1, big = 4 << 20;
+	int one = 1;
 
 	if (!n->ifname[0])
 		return 0;
 	sll.sll_ifindex = (int)if_nametoindex(n->ifname);
 	mr.mr_ifindex = sll.sll_ifindex;
-	/* Protocol 0 until bound, so no frame of another interface slips in. */
+	/* Protocol 0 until bound, so no frame of another interface slips in;
+	 * the rings before the bind, so every frame goes through them. */
 	n->sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (sll.sll_ifindex == 0 || n->sock < 0 ||
+	if (sll.sll_ifindex == 0 || n->sock < 0 || map_rings(n) != 0 ||
 	    bind(n->sock, (struct sockaddr *)&sll, sizeof(sll)) != 0 ||
 	    setsockopt(n->sock, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0 ||
 	    setsockopt(n->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0) {
@@ -441,8 +512,6 @@ static int open_backend(struct vnet *n)
 		       n->ifname);
 		return -1;
 	}
-	setsockopt(n->sock, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
-	setsockopt(n->sock, SOL_SOCKET, SO_SNDBUFFORCE, &big, sizeof(big));
 	return 0;
 }
 
