@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "system"))
 from netns_lib import NetTopology  # noqa: E402
+from systest_lib import copy_example, shard_of  # noqa: E402
 
 SECONDS = float(os.environ.get("L2FWD_SECONDS", "3"))
 LAT_PPS = 20000
@@ -40,21 +41,8 @@ def sh(*cmd, **kw):
 
 
 def yield_spec():
-    """examples/l2fwd in yield mode with the driver's interrupts, beside a
-    link to drivers/ (its sources are ../../drivers/...)."""
-    import yaml
-    src = BUILD / "src" / "examples" / "l2fwd"
-    src.mkdir(parents=True, exist_ok=True)
-    link = BUILD / "src" / "drivers"
-    if not link.exists():
-        link.symlink_to(REPO / "drivers")
-    for f in SPEC.parent.iterdir():
-        if f.is_file():
-            (src / f.name).write_bytes(f.read_bytes())
-    doc = yaml.safe_load(SPEC.read_text())
-    doc["shards"][0]["mode"] = "yield"
-    (src / SPEC.name).write_text(yaml.safe_dump(doc, sort_keys=False))
-    return src / SPEC.name
+    """examples/l2fwd in yield mode, woken by its ports' interrupts."""
+    return copy_example(SPEC, BUILD, lambda doc: shard_of(doc, "fwd").update(mode="yield"))
 
 
 def build():

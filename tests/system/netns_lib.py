@@ -13,12 +13,9 @@ says why not when it cannot.
 """
 
 import os
-import socket
 import struct
 import subprocess
-import time
 
-ETH_P_ALL = 0x0003
 ETH_P_TEST = 0x88b6  # IEEE local experimental 2: our test frames
 ETH_P_STOP = 0x88b5  # local experimental 1: examples/l2fwd prints its stats and exits
 
@@ -151,12 +148,3 @@ while i < len(data):
                    stdin=subprocess.PIPE)
     p.communicate(blob, timeout=120)
     assert p.returncode == 0
-
-
-def wait_up(deadline_s, check):
-    t = time.monotonic() + deadline_s
-    while time.monotonic() < t:
-        if check():
-            return True
-        time.sleep(0.05)
-    return False

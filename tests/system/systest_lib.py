@@ -156,6 +156,19 @@ def copy_spec(spec, dest, edit=None):
     return copy
 
 
+def copy_example(spec, work, edit):
+    """A copy of an example's spec with edit(doc) applied, in
+    work/src/examples/<name>/ beside a link to the repository's drivers/,
+    so the example's ../../drivers/... sources still resolve."""
+    spec = Path(spec)
+    src = Path(work) / "src" / "examples" / spec.parent.name
+    src.mkdir(parents=True, exist_ok=True)
+    link = Path(work) / "src" / "drivers"
+    if not link.exists():
+        link.symlink_to(REPO / "drivers")
+    return copy_spec(spec, src, edit)
+
+
 def shard_of(doc, name):
     """The shard named name in a spec document (for edit functions)."""
     return next(s for s in doc["shards"] if s["name"] == name)

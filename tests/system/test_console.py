@@ -29,7 +29,7 @@ import time
 
 import pytest
 
-from systest_lib import PYTHON, REPO, VANITY, kill_session, outliving
+from systest_lib import PYTHON, REPO, VANITY, copy_example, kill_session, outliving
 
 SPEC = REPO / "examples" / "console" / "console.yaml"
 # hosted-ns16550: the same example on hosted with its 16550 model, so the
@@ -156,19 +156,12 @@ def converse(c, spans):
 
 
 def ns16550_variant(work):
-    """A copy of the example whose UART is the 16550 (beside a link to
-    drivers/, so its ../../drivers sources resolve)."""
-    src = work / "src" / "examples" / "console"
-    src.mkdir(parents=True)
-    (work / "src" / "drivers").symlink_to(REPO / "drivers")
-    for f in SPEC.parent.iterdir():
-        if f.is_file():
-            (src / f.name).write_bytes(f.read_bytes())
-    text = SPEC.read_text()
-    assert 'compatible: ["arm,pl011", "ns16550a"]' in text
-    (src / SPEC.name).write_text(text.replace('compatible: ["arm,pl011", "ns16550a"]',
-                                              'compatible: ["ns16550a"]'))
-    return src / SPEC.name
+    """A copy of the example whose UART is the 16550."""
+    def edit(doc):
+        [uart] = doc["devices"]
+        assert uart["compatible"] == ["arm,pl011", "ns16550a"]
+        uart["compatible"] = ["ns16550a"]
+    return copy_example(SPEC, work, edit)
 
 
 @pytest.fixture(scope="module", params=BOARDS)

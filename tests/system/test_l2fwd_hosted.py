@@ -22,15 +22,14 @@ and skip.
 """
 
 import re
-import signal
+import select
 import subprocess
 import time
 
 import pytest
-import yaml
 
 from netns_lib import (ETH_P_STOP, Capture, NetTopology, frame, send_frames)
-from systest_lib import REPO, kill_session, vanity
+from systest_lib import REPO, copy_example, kill_session, shard_of, vanity
 
 SPEC = REPO / "examples" / "l2fwd" / "l2fwd.yaml"
 N = 2000          # frames each way
@@ -39,21 +38,18 @@ PAYLOAD = 46      # bytes after the header: 60-byte frames
 
 
 def spec_in_mode(work, mode):
-    """examples/l2fwd as it is (poll), or in yield mode with the driver's
-    interrupts on; copied beside a link to drivers/ for its sources."""
+    """examples/l2fwd as it is (poll), or a copy in yield mode, woken by
+    its ports' interrupts."""
     if mode == "poll":
         return SPEC
-    src = work / "src" / "examples" / "l2fwd"
-    src.mkdir(parents=True)
-    (work / "src" / "drivers").symlink_to(REPO / "drivers")
-    for f in SPEC.parent.iterdir():
-        if f.is_file():
-            (src / f.name).write_bytes(f.read_bytes())
-    doc = yaml.safe_load(SPEC.read_text())
-    fwd = doc["shards"][0]
-    fwd["mode"] = "yield"
-    (src / SPEC.name).write_text(yaml.safe_dump(doc, sort_keys=False))
-    return src / SPEC.name
+    return copy_example(SPEC, work, lambda doc: shard_of(doc, "fwd").update(mode="yield"))
+
+
+def build(spec, work):
+    r = vanity("build", spec, "--board", "hosted", "-o", work / "out",
+               "--build-dir", work / "build")
+    assert r.status == 0, r.report
+    return work / "build" / "kernel"
 
 
 @pytest.fixture(scope="module", params=["poll", "yield"])
@@ -62,16 +58,9 @@ def net(request, tmp_path_factory):
     if why:
         pytest.skip(f"the hosted l2fwd test {why}")
     work = tmp_path_factory.mktemp("l2fwd-hosted-" + request.param)
-    spec = spec_in_mode(work, request.param)
-    r = vanity("build", spec, "--board", "hosted", "-o", work / "out",
-               "--build-dir", work / "build")
-    assert r.status == 0, r.report
+    kernel = build(spec_in_mode(work, request.param), work)
     with NetTopology("l2") as topo:
-        kernel = topo.popen(topo.fwd, [work / "build" / "kernel", "--net", "port0=p0",
-                                       "--net", "port1=p1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-        run = L2fwdRun(topo, kernel)
+        run = L2fwdRun(topo, work, kernel, "port0=p0", "port1=p1")
         try:
             yield run
         finally:
@@ -79,22 +68,43 @@ def net(request, tmp_path_factory):
 
 
 class L2fwdRun:
-    def __init__(self, topo, kernel):
-        self.topo, self.kernel = topo, kernel
+    """The hosted kernel of l2fwd in the forwarder's namespace, its ports on
+    p0 and p1 (`--net` values given), up once its buffers are posted."""
+
+    def __init__(self, topo, work, kernel, *nets):
+        self.topo, self.work = topo, work
+        args = [kernel] + [a for n in nets for a in ("--net", n)]
+        self.kernel = topo.popen(topo.fwd, args, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.stdout = self.stderr = ""
         self.status = None
         self.results = {}
+        self.wait_up()
+
+    def wait_up(self, timeout=30):
+        """Reads the log up to l2fwd's "N buffers of ..." line: from then
+        on its receive buffers are posted and no frame is lost."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not select.select([self.kernel.stdout], [], [], 0.5)[0]:
+                continue
+            line = self.kernel.stdout.readline()
+            self.stdout += line
+            if not line or " buffers of " in line:
+                break
+        assert " buffers of " in self.stdout, f"l2fwd did not come up{self.report}"
 
     def finish(self, timeout=30):
         if self.status is not None:
             return
         try:
-            self.stdout, self.stderr = self.kernel.communicate(timeout=timeout)
+            out, self.stderr = self.kernel.communicate(timeout=timeout)
             self.status = self.kernel.returncode
         except subprocess.TimeoutExpired:
             kill_session(self.kernel.pid)
-            self.stdout, self.stderr = self.kernel.communicate()
+            out, self.stderr = self.kernel.communicate()
             self.status = "hung"
+        self.stdout += out
 
     @property
     def report(self):
@@ -106,25 +116,17 @@ class L2fwdRun:
                 if ln.startswith("[fwd] ")]
 
 
-def trafgen(topo, ns, dev, dst, src, count, gap_us):
+def trafgen(run, ns, dev, dst, src, count, gap_us):
     """count frames from trafgen: our ethertype, a one-byte sequence number
     that trafgen increments per frame, then a fixed fill pattern."""
-    conf = topo_tmp(topo) / f"{dev}.cfg"
+    conf = run.work / f"trafgen-{dev}.cfg"
     mac = ", ".join("0x" + b for b in (dst + ":" + src).split(":"))
     conf.write_text(f"{{ {mac}, c16(0x88b6), dinc(0, 255, 1), fill(0x5a, {PAYLOAD - 1}) }}\n")
-    p = topo.popen(ns, ["trafgen", "--dev", dev, "--conf", conf, "-n", count,
-                        "-t", f"{gap_us}us", "--no-sock-mem", "-q"],
-                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = run.topo.popen(ns, ["trafgen", "--dev", dev, "--conf", conf, "-n", count,
+                            "-t", f"{gap_us}us", "--no-sock-mem", "-q"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 0, f"trafgen failed: {out}{err}"
-
-
-def topo_tmp(topo):
-    import tempfile
-    from pathlib import Path
-    d = Path(tempfile.gettempdir()) / f"vanity-{topo.tag}"
-    d.mkdir(exist_ok=True)
-    return d
 
 
 def forward(run, direction, count=N):
@@ -137,7 +139,7 @@ def forward(run, direction, count=N):
         (topo.sink, "s0", topo.gen, "g0"))
     cap = Capture(topo, dst_ns, dst_dev, count, quiet=3.0)
     t0 = time.monotonic()
-    trafgen(topo, src_ns, src_dev, "ff:ff:ff:ff:ff:ff", topo.mac(src_ns, src_dev), count,
+    trafgen(run, src_ns, src_dev, "ff:ff:ff:ff:ff:ff", topo.mac(src_ns, src_dev), count,
             GAP_US)
     frames = cap.frames()
     run.results[direction] = (frames, time.monotonic() - t0)
@@ -146,8 +148,7 @@ def forward(run, direction, count=N):
 
 @pytest.fixture(scope="module")
 def both_ways(net):
-    """Waits for l2fwd to come up, then forwards N frames each way."""
-    time.sleep(1.0)  # the forwarder posts its receive buffers at start
+    """N frames each way."""
     there = forward(net, "0to1")
     back = forward(net, "1to0")
     return net, there, back
@@ -229,18 +230,11 @@ def test_bad_lengths_from_the_device_are_dropped_and_counted(tmp_path):
     why = NetTopology.usable()
     if why:
         pytest.skip(f"the hosted l2fwd test {why}")
-    r = vanity("build", SPEC, "--board", "hosted", "-o", tmp_path / "out",
-               "--build-dir", tmp_path / "build")
-    assert r.status == 0, r.report
+    kernel = build(SPEC, tmp_path)
     count = 1000
     with NetTopology("bl") as topo:
-        kernel = topo.popen(topo.fwd, [tmp_path / "build" / "kernel", "--net",
-                                       "port0=p0,corrupt=10", "--net", "port1=p1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-        run = L2fwdRun(topo, kernel)
+        run = L2fwdRun(topo, tmp_path, kernel, "port0=p0,corrupt=10", "port1=p1")
         try:
-            time.sleep(1.0)
             src = topo.mac(topo.gen, "g0")
             frames = [frame("ff:ff:ff:ff:ff:ff", src, i.to_bytes(2, "big") + b"\x5a" * 44)
                       for i in range(count)]
