@@ -11,7 +11,10 @@ each forwarder, a fresh topology and two measurements:
   latency     a paced 20 000 frames/s for SECONDS; p50/p99 of the time
               from the sender's stamp to the receiver's recvmmsg
 
-Prints one table and Vanity's ratios to each peer. The machine is shared
+Vanity runs three ways: examples/l2fwd polling, the same woken by
+interrupts, and split by port (examples/l2fwd/split: a shard per NIC,
+frames copied over channels). Prints one table and the polling l2fwd's
+ratios to each peer. The machine is shared
 and small (2 CPUs run the sender, the receiver and the forwarder at once),
 so compare the ratios of one run, not absolute numbers across runs.
 """
@@ -34,6 +37,7 @@ SECONDS = float(os.environ.get("L2FWD_SECONDS", "3"))
 LAT_PPS = 20000
 BUILD = REPO / "build" / "bench-l2fwd"
 SPEC = REPO / "examples" / "l2fwd" / "l2fwd.yaml"
+SPLIT = REPO / "examples" / "l2fwd" / "split" / "split.yaml"
 
 
 def sh(*cmd, **kw):
@@ -52,6 +56,8 @@ def build():
        "-o", BUILD / "out", "--build-dir", BUILD / "vanity")
     sh("/usr/bin/python3", REPO / "vanity", "build", yield_spec(), "--board", "hosted",
        "-o", BUILD / "out-irq", "--build-dir", BUILD / "vanity-irq")
+    sh("/usr/bin/python3", REPO / "vanity", "build", SPLIT, "--board", "hosted",
+       "-o", BUILD / "out-split", "--build-dir", BUILD / "vanity-split")
 
 
 def measure(topo, pps):
@@ -84,10 +90,12 @@ class Vanity(Forwarder):
     name = "vanity"
     what = "Vanity hosted l2fwd (examples/l2fwd, poll mode, virtio-net model on AF_PACKET)"
     build = "vanity"
+    ports = ("port0", "port1")
 
     def start(self):
         self.proc = self.topo.popen(self.topo.fwd, [BUILD / self.build / "kernel", "--quiet",
-                                                    "--net", "port0=p0", "--net", "port1=p1"],
+                                                    "--net", f"{self.ports[0]}=p0",
+                                                    "--net", f"{self.ports[1]}=p1"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(1.0)
 
@@ -96,6 +104,13 @@ class VanityIrq(Vanity):
     name = "vanity-irq"
     what = "Vanity hosted l2fwd in yield mode, woken by the model's interrupts"
     build = "vanity-irq"
+
+
+class VanitySplit(Vanity):
+    name = "vanity-split"
+    what = "Vanity hosted l2fwd split by port (examples/l2fwd/split: two shards, channels)"
+    build = "vanity-split"
+    ports = ("nic0", "nic1")
 
 
 class Bridge(Forwarder):
@@ -146,21 +161,21 @@ def main():
         print(f"bench-l2fwd: {why}", file=sys.stderr)
         return 1
     build()
-    peers = [Vanity, VanityIrq, Bridge] + ([Testpmd] if Testpmd.available() else [])
+    peers = [Vanity, VanityIrq, VanitySplit, Bridge] + ([Testpmd] if Testpmd.available() else [])
     results = {}
     for cls in peers:
         print(f"bench-l2fwd: {cls.what} ...", flush=True)
         results[cls.name] = run_one(cls)
     print(f"\n60-byte frames, {SECONDS:.0f} s each; latency at {LAT_PPS} frames/s\n")
-    print(f"{'forwarder':<10} {'Mpps':>7} {'delivered':>10} {'p50 us':>7} {'p99 us':>7} "
+    print(f"{'forwarder':<12} {'Mpps':>7} {'delivered':>10} {'p50 us':>7} {'p99 us':>7} "
           f"{'lost@lat':>8}")
     for name, r in results.items():
         share = r["frames"] / r["sent"] if r["sent"] else 0
-        print(f"{name:<10} {r['pps'] / 1e6:7.3f} {share:10.1%} {r['p50_us']:7d} "
+        print(f"{name:<12} {r['pps'] / 1e6:7.3f} {share:10.1%} {r['p50_us']:7d} "
               f"{r['p99_us']:7d} {r['lat_lost']:8d}")
     v = results["vanity"]
     for name, r in results.items():
-        if name.startswith("vanity"):
+        if name == "vanity":
             continue
         if not r["pps"]:
             print(f"vanity / {name}: {name} forwarded nothing")

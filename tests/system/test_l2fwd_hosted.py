@@ -14,8 +14,9 @@ per-port statistics and exits with status 0. Checked: every frame arrives
 exactly once, in order, with the MACs rewritten as DPDK's l2fwd does
 (destination 02:00:00:00:00:<port>, source the sending port's MAC) and its
 payload intact; the malformed ones are counted and dropped, and the
-forwarder carries on. All of it twice: l2fwd polling, and l2fwd sleeping
-until the model's interrupts wake it (yield mode).
+forwarder carries on. All of it three times: l2fwd polling, l2fwd sleeping
+until the model's interrupts wake it (yield mode), and the design split by
+port (examples/l2fwd/split: a shard per NIC, frames copied over channels).
 
 Needs root for the namespaces (CI runs as root); elsewhere the tests say so
 and skip.
@@ -32,16 +33,19 @@ from netns_lib import (ETH_P_STOP, Capture, NetTopology, frame, send_frames)
 from systest_lib import REPO, copy_example, kill_session, shard_of, vanity
 
 SPEC = REPO / "examples" / "l2fwd" / "l2fwd.yaml"
+SPLIT = REPO / "examples" / "l2fwd" / "split" / "split.yaml"  # a shard per port
 N = 2000          # frames each way
 GAP_US = 200      # trafgen's inter-frame gap: 5000 frames/s, far below capacity
 PAYLOAD = 46      # bytes after the header: 60-byte frames
 
 
 def spec_in_mode(work, mode):
-    """examples/l2fwd as it is (poll), or a copy in yield mode, woken by
-    its ports' interrupts."""
+    """examples/l2fwd as it is (poll), a copy in yield mode woken by its
+    ports' interrupts, or the design split by port (split/split.yaml)."""
     if mode == "poll":
         return SPEC
+    if mode == "split":
+        return SPLIT
     return copy_example(SPEC, work, lambda doc: shard_of(doc, "fwd").update(mode="yield"))
 
 
@@ -52,7 +56,7 @@ def build(spec, work):
     return work / "build" / "kernel"
 
 
-@pytest.fixture(scope="module", params=["poll", "yield"])
+@pytest.fixture(scope="module", params=["poll", "yield", "split"])
 def net(request, tmp_path_factory):
     why = NetTopology.usable()
     if why:
@@ -60,7 +64,8 @@ def net(request, tmp_path_factory):
     work = tmp_path_factory.mktemp("l2fwd-hosted-" + request.param)
     kernel = build(spec_in_mode(work, request.param), work)
     with NetTopology("l2") as topo:
-        run = L2fwdRun(topo, work, kernel, "port0=p0", "port1=p1")
+        nets = ("nic0=p0", "nic1=p1") if request.param == "split" else ("port0=p0", "port1=p1")
+        run = L2fwdRun(topo, work, kernel, *nets, shards=2 if request.param == "split" else 1)
         try:
             yield run
         finally:
@@ -71,7 +76,7 @@ class L2fwdRun:
     """The hosted kernel of l2fwd in the forwarder's namespace, its ports on
     p0 and p1 (`--net` values given), up once its buffers are posted."""
 
-    def __init__(self, topo, work, kernel, *nets):
+    def __init__(self, topo, work, kernel, *nets, shards=1):
         self.topo, self.work = topo, work
         args = [kernel] + [a for n in nets for a in ("--net", n)]
         self.kernel = topo.popen(topo.fwd, args, stdout=subprocess.PIPE,
@@ -79,20 +84,21 @@ class L2fwdRun:
         self.stdout = self.stderr = ""
         self.status = None
         self.results = {}
-        self.wait_up()
+        self.wait_up(shards)
 
-    def wait_up(self, timeout=30):
-        """Reads the log up to l2fwd's "N buffers of ..." line: from then
-        on its receive buffers are posted and no frame is lost."""
+    def wait_up(self, shards, timeout=30):
+        """Reads the log up to each forwarding shard's "N buffers of ..."
+        line: from then on its receive buffers are posted."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and self.stdout.count(" buffers of ") < shards:
             if not select.select([self.kernel.stdout], [], [], 0.5)[0]:
                 continue
             line = self.kernel.stdout.readline()
             self.stdout += line
-            if not line or " buffers of " in line:
+            if not line:
                 break
-        assert " buffers of " in self.stdout, f"l2fwd did not come up{self.report}"
+        assert self.stdout.count(" buffers of ") == shards, \
+            f"l2fwd did not come up{self.report}"
 
     def finish(self, timeout=30):
         if self.status is not None:
@@ -111,9 +117,22 @@ class L2fwdRun:
         return (f"\nexit status {self.status}\n--- stdout\n{self.stdout}--- stderr\n"
                 f"{self.stderr}---")
 
-    def log(self):
-        return [ln[len("[fwd] "):] for ln in self.stdout.splitlines()
-                if ln.startswith("[fwd] ")]
+    def final_stats(self):
+        """Each port's counters as last printed: {port: {"sent": n, ...}}.
+        Shards' lines interleave, so each shard's are read on their own."""
+        stats, port_of = {}, {}
+        for shard, line in re.findall(r"^\[(fwd|port\d)\] (.*)$", self.stdout, re.M):
+            m = re.match(r"Statistics for port (\d+)", line)
+            if m:
+                port_of[shard] = stats.setdefault(int(m[1]), {})
+            elif " statistics " in line or line.startswith("Total"):
+                port_of[shard] = None  # a table's title, or the totals of every port
+            elif port_of.get(shard) is not None:
+                for key, value in re.findall(r"(sent|received|dropped): +(\d+)", line):
+                    port_of[shard][key] = int(value)
+                for key, value in re.findall(r"(runt|oversize|badlen) (\d+)", line):
+                    port_of[shard][key] = int(value)
+        return stats
 
 
 def trafgen(run, ns, dev, dst, src, count, gap_us):
@@ -208,17 +227,14 @@ def test_stop_frame_ends_l2fwd_with_statistics(both_ways):
     send_frames(topo, topo.gen, "g0", [stop])
     run.finish()
     assert run.status == 0, run.report
-    log = "\n".join(run.log())
-    sent = [int(x) for x in re.findall(r"Packets sent: +(\d+)", log)]
-    received = [int(x) for x in re.findall(r"Packets received: +(\d+)", log)]
-    dropped = [int(x) for x in re.findall(r"Packets dropped: +(\d+)", log)]
-    causes = re.findall(r"runt (\d+) oversize (\d+)", log)
-    # The final table (the last one printed), per port: port 0 received the
-    # N + 10 good frames and the stop frame from g0 and dropped the runt and
-    # the oversize frame; port 1 sent N + 10 and received the N from s0.
-    assert received[-2:] == [N + 10 + 1, N], run.report
-    assert sent[-2:] == [N, N + 10], run.report
-    assert dropped[-2:] == [2, 0] and causes[-2] == ("1", "1"), \
+    s = run.final_stats()
+    # Port 0 received the N + 10 good frames and the stop frame from g0 and
+    # dropped the runt and the oversize frame; port 1 sent N + 10 and
+    # received the N from s0.
+    assert (s[0]["received"], s[1]["received"]) == (N + 10 + 1, N), run.report
+    assert (s[0]["sent"], s[1]["sent"]) == (N, N + 10), run.report
+    assert (s[0]["dropped"], s[1]["dropped"]) == (2, 0), run.report
+    assert (s[0]["runt"], s[0]["oversize"]) == (1, 1), \
         f"the runt and the oversize frame are counted{run.report}"
 
 
@@ -248,5 +264,6 @@ def test_bad_lengths_from_the_device_are_dropped_and_counted(tmp_path):
     assert run.status == 0, run.report
     assert got == [i for i in range(count) if (i + 1) % 10], \
         f"{len(got)} frames, want the {count * 9 // 10} not corrupted{run.report}"
-    m = re.findall(r"runt (\d+) oversize (\d+) badlen (\d+)", "\n".join(run.log()))
-    assert m[-2] == ("0", "0", str(count // 10)), f"port 0's badlen count{run.report}"
+    s = run.final_stats()[0]
+    assert (s["runt"], s["oversize"], s["badlen"]) == (0, 0, count // 10), \
+        f"port 0's badlen count{run.report}"
