@@ -27,6 +27,9 @@
 #ifndef L2FWD_IDLE_EXIT_MS
 #define L2FWD_IDLE_EXIT_MS 30000
 #endif
+#ifndef L2FWD_MAC_UPDATING /* DPDK l2fwd's --[no-]mac-updating */
+#define L2FWD_MAC_UPDATING 1
+#endif
 /* IEEE 802 "local experimental" EtherType 1. */
 #define L2FWD_STOP_ETHERTYPE 0x88b5
 #define MS 1000000ull
@@ -86,7 +89,8 @@ static unsigned forward(struct vnet_dev *src, struct vnet_dev *dst)
 			vnet_pkt_free(&pool, pkts[i]);
 			continue;
 		}
-		vnet_mac_rewrite(pkts[i]->frame, dst->port, dst->mac);
+		if (L2FWD_MAC_UPDATING)
+			vnet_mac_rewrite(pkts[i]->frame, dst->port, dst->mac);
 		pkts[keep++] = pkts[i];
 	}
 	sent = keep ? vnet_tx_burst(dst, pkts, keep) : 0;

@@ -267,3 +267,31 @@ def test_bad_lengths_from_the_device_are_dropped_and_counted(tmp_path):
     s = run.final_stats()[0]
     assert (s["runt"], s["oversize"], s["badlen"]) == (0, 0, count // 10), \
         f"port 0's badlen count{run.report}"
+
+
+def test_no_mac_updating_forwards_frames_unchanged(tmp_path):
+    """-DL2FWD_MAC_UPDATING=0, DPDK's --no-mac-updating: frames cross
+    byte for byte."""
+    why = NetTopology.usable()
+    if why:
+        pytest.skip(f"the hosted l2fwd test {why}")
+
+    def edit(doc):
+        fwd = shard_of(doc, "fwd")
+        fwd["cflags"] = fwd.get("cflags", []) + ["-DL2FWD_MAC_UPDATING=0"]
+    kernel = build(copy_example(SPEC, tmp_path, edit), tmp_path)
+    with NetTopology("nm") as topo:
+        run = L2fwdRun(topo, tmp_path, kernel, "port0=p0", "port1=p1")
+        try:
+            src = topo.mac(topo.gen, "g0")
+            frames = [frame("02:11:22:33:44:55", src, bytes([i]) + b"\x5a" * 45)
+                      for i in range(100)]
+            cap = Capture(topo, topo.sink, "s0", len(frames), quiet=3.0)
+            send_frames(topo, topo.gen, "g0", frames, gap_us=200)
+            got = cap.frames()
+            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", src, b"\0" * 46,
+                                                     ETH_P_STOP)])
+        finally:
+            run.finish()
+    assert run.status == 0, run.report
+    assert got == frames, f"{len(got)} frames, changed or lost{run.report}"
