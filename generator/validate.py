@@ -573,8 +573,9 @@ class Semantics:
         """On a board with an MMU a device is mapped into its shard as the
         whole pages that hold its window, so devices that share a page (QEMU
         virt's virtio-mmio slots, 0x200 apart) must belong to one shard."""
-        if not self.board.ram or a.get("shard_name") == b.get("shard_name"):
-            return
+        owners = a.get("shard_name"), b.get("shard_name")
+        if not self.board.ram or None in owners or owners[0] == owners[1]:
+            return  # an unowned (or unnamed) device is reported already
         pages = [(d["address"] // 4096, -(-(d["address"] + d["size"]) // 4096)) for d in (a, b)]
         if pages[0][0] < pages[1][1] and pages[1][0] < pages[0][1] and \
                 not (a["address"] < b["address"] + b["size"] and

@@ -95,6 +95,35 @@ uint32_t vn_core_live_shards(const struct vn_kernel *k, uint32_t core)
 	return n;
 }
 
+/* True when live shards remain but none can ever run again: each waits with
+ * no deadline and no pending bit, and no live shard owns a device that
+ * could interrupt. (A live shard that runs or is ready could send; one that
+ * polls never blocks, so a system with one is never "stuck" here.) Ports
+ * with asynchronous notifications must also check that none is in flight.
+ * The system does not end: an outside event (a signal on hosted) still
+ * can, so this is a diagnosis, for the port to report. */
+bool vn_system_stuck(const struct vn_kernel *k)
+{
+	uint32_t live = 0;
+
+	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
+		const struct vn_shard *s = &k->shard[i];
+
+		if (!vn_shard_live(s))
+			continue;
+		if (s->state != VN_BLOCKED || s->deadline != VN_NEVER || s->pending)
+			return false;
+		live++;
+	}
+	for (uint32_t i = 0; i < k->sys->n_devices; i++) {
+		const struct vn_kdevice *d = &k->sys->devices[i];
+
+		if (d->irq != VN_NO_IRQ && vn_shard_live(&k->shard[d->shard]))
+			return false;
+	}
+	return live > 0;
+}
+
 bool vn_system_done(const struct vn_kernel *k)
 {
 	return k->halted || vn_live_shards(k) == 0;

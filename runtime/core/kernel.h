@@ -83,6 +83,7 @@ bool vn_shard_live(const struct vn_shard *s);
 uint32_t vn_live_shards(const struct vn_kernel *k);
 uint32_t vn_core_live_shards(const struct vn_kernel *k, uint32_t core);
 bool vn_system_done(const struct vn_kernel *k);
+bool vn_system_stuck(const struct vn_kernel *k);
 int vn_system_status(const struct vn_kernel *k);
 
 /* syscall.c: the system call table */

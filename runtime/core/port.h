@@ -40,7 +40,8 @@
  *                         death is reported back through vn_shard_fault() or
  *                         vn_shard_finish() as usual.
  *   port_system_event()   a shard finished or stopped, or the system halted:
- *                         look at vn_system_done().
+ *                         look at vn_system_done(); or the last live shard
+ *                         went to sleep for good: look at vn_system_stuck().
  *   port_irq_unmask(irq)  let device interrupt `irq` fire again. A port masks
  *                         a device interrupt when it fires and hands it to
  *                         vn_irq_deliver(); it stays masked until the owner

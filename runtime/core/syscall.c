@@ -45,6 +45,8 @@ static struct vn_sysres sys_wait(struct vn_kernel *k, struct vn_shard *s,
 	deadline = timeout > VN_NEVER - now ? VN_NEVER : now + timeout;
 	s->waiting = true;
 	vn_sched_block(k, s, deadline);
+	if (deadline == VN_NEVER && vn_system_stuck(k))
+		port_system_event(); /* the port reports it */
 	return ret(0, VN_ACT_SWITCH);
 }
 

@@ -318,6 +318,43 @@ static void test_halt(void **state)
 	assert_int_equal(vn_shard_fault(&fx_k, S(0), 0, 139), VN_FAULT_IGNORED);
 }
 
+/* Stuck: every live shard asleep for good, none owning an interrupting
+ * device. Shards 0 and 3 own one each, so only once they are gone can the
+ * others' endless sleep be diagnosed; the WAIT that completes it raises a
+ * system event for the port to report. */
+static void test_stuck(void **state)
+{
+	(void)state;
+	fx_boot();
+	put_to_sleep(1);
+	put_to_sleep(2);
+	assert_false(vn_system_stuck(&fx_k)); /* 0 and 3 are ready */
+	vn_shard_finish(&fx_k, S(0), 0);
+	put_to_sleep(3);
+	assert_false(vn_system_stuck(&fx_k)); /* 3's device may interrupt */
+	vn_shard_finish(&fx_k, S(3), 0);
+	assert_true(vn_system_stuck(&fx_k));
+	assert_false(vn_system_done(&fx_k)); /* a diagnosis, not an end */
+	S(2)->pending = 1;                   /* a bit not yet taken: not stuck */
+	assert_false(vn_system_stuck(&fx_k));
+	S(2)->pending = 0;
+	S(2)->deadline = 5;                  /* a timeout will wake it */
+	assert_false(vn_system_stuck(&fx_k));
+}
+
+static void test_stuck_event(void **state)
+{
+	(void)state;
+	fx_boot();
+	vn_shard_finish(&fx_k, S(0), 0);
+	vn_shard_finish(&fx_k, S(3), 0);
+	put_to_sleep(1);
+	stub.events = 0;
+	put_to_sleep(2);                     /* the last one: now stuck */
+	assert_true(vn_system_stuck(&fx_k));
+	assert_int_equal(stub.events, 1);
+}
+
 static void test_fault_stop(void **state)
 {
 	(void)state;
@@ -414,6 +451,8 @@ int main(void)
 		cmocka_unit_test(test_log),
 		cmocka_unit_test(test_exit_and_status),
 		cmocka_unit_test(test_halt),
+		cmocka_unit_test(test_stuck),
+		cmocka_unit_test(test_stuck_event),
 		cmocka_unit_test(test_fault_stop),
 		cmocka_unit_test(test_fault_halt),
 		cmocka_unit_test(test_fault_restart_budget),

@@ -522,3 +522,20 @@ def test_device_window_is_granted_to_its_owner_only(board, irq):
     assert_fault(f, board.snoop, f"{board.rtc:#x}", r)
     assert r.log("snoop") == ["reading the rtc"], r.report
     assert r.kernel()[-1] == "system 'irq' exited with status 1", r.report
+
+
+# ---- a system that can no longer do anything says so -------------------------------
+
+def test_stuck_system_says_so(board, tmp_path):
+    """tests/system/sched/idle.yaml: both shards asleep for good and no
+    device. The kernel names them once and idles on, until QEMU's timeout
+    (shortened here) ends the run."""
+    from systest_lib import vanity
+    r = vanity("run", HERE / "sched" / "idle.yaml", "--board", board.name,
+               "-o", tmp_path / "out", "--build-dir", tmp_path / "build",
+               env={"VANITY_QEMU_TIMEOUT": "8"})
+    stuck = [ln for ln in skip_firmware(r.stdout).splitlines() if "is stuck" in ln]
+    assert stuck == ["vanity: system 'idle' is stuck: 'left', 'right' wait for notifications "
+                     "that nothing left can send (no shard runs, no device can interrupt)"], \
+        r.report
+    assert "QEMU did not finish within 8 s" in r.stderr, r.report

@@ -78,6 +78,7 @@ def test_pingpong_example(pingpong):
     low, median, p99, high = map(int, m.groups())
     assert 0 < low <= median <= p99 <= high, r.report
     assert r.kernel()[-1] == "system 'pingpong' exited with status 0", r.report
+    assert not [m for m in r.kernel() if "is stuck" in m], r.report
 
 
 def test_pipeline_example(pipeline):
@@ -465,7 +466,7 @@ def start_idle(kernel):
                                       (signal.SIGINT, "interrupted by SIGINT")])
 def test_signal_stops_the_system(idle_kernel, sig, why):
     proc, _ = start_idle(idle_kernel)
-    time.sleep(0.1)  # asleep by now
+    time.sleep(0.3)  # asleep by now
     proc.send_signal(sig)
     try:
         out, err = proc.communicate(timeout=10)
@@ -474,6 +475,10 @@ def test_signal_stops_the_system(idle_kernel, sig, why):
         pytest.fail(f"HANG: the kernel ignored {sig.name}", pytrace=False)
     assert proc.returncode == 128 + sig, err
     assert f"vanity: system 'idle' {why}, exited with status {128 + sig}" in err.splitlines(), err
+    # Both asleep for good, no device: said once, and the system waited on.
+    stuck = [ln for ln in err.splitlines() if "is stuck" in ln]
+    assert stuck == ["vanity: system 'idle' is stuck: 'left', 'right' wait for notifications "
+                     "that nothing left can send (no shard runs, no device can interrupt)"], err
     assert out == "", out
     assert not outliving(proc.pid)
 

@@ -170,6 +170,8 @@ static void resume(struct a64_frame *f, uint32_t cpu, struct vn_shard *prev,
 		next = vn_sched_pick(K, cpu, port_now());
 		if (next)
 			break;
+		if (vn_system_stuck(K))
+			vn_kreport_stuck(K);
 		idle(cpu);
 	}
 	load(f, next, cpu);

@@ -75,3 +75,23 @@ void vn_kfault_outcome(const struct vn_kernel *k, const struct vn_shard *s,
 			o == VN_FAULT_START_FAILED ? "could not restart: " : "",
 			others, others == 1 ? "" : "s");
 }
+
+/* vn_system_stuck(): say so once, naming the sleepers. The board idles on:
+ * QEMU's timeout or the user ends it, but no longer without a word. */
+void vn_kreport_stuck(const struct vn_kernel *k)
+{
+	static bool said;
+	char names[256] = "";
+	int n = 0;
+
+	if (said)
+		return;
+	said = true;
+	for (uint32_t i = 0; i < k->sys->n_shards && n < (int)sizeof(names); i++)
+		if (vn_shard_live(&k->shard[i]))
+			n += snprintf(names + n, sizeof(names) - (size_t)n, "%s'%s'", n ? ", " : "",
+				      k->sys->shards[i].name);
+	vn_kmsg("system '%s' is stuck: %s wait%s for notifications that nothing left can "
+		"send (no shard runs, no device can interrupt)", k->sys->name, names,
+		vn_live_shards(k) == 1 ? "s" : "");
+}

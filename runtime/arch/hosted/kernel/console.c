@@ -61,6 +61,26 @@ void port_shard_log(struct vn_shard *s, uint32_t len)
 	fflush(stdout);
 }
 
+/* vn_system_stuck(): say so once, naming the sleepers. The system goes on
+ * (a signal still ends it), so a user sees why it hangs instead of a hang. */
+void hk_report_stuck(void)
+{
+	static bool said;
+	char names[256] = "";
+	size_t n = 0;
+
+	if (said)
+		return;
+	said = true;
+	for (uint32_t i = 0; i < hk_kernel.sys->n_shards && n < sizeof(names); i++)
+		if (vn_shard_live(&hk_kernel.shard[i]))
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s'%s'", n ? ", " : "",
+					      hk_kernel.sys->shards[i].name);
+	hk_msg("system '%s' is stuck: %s wait%s for notifications that nothing left can "
+	       "send (no shard runs, no device can interrupt)", hk_kernel.sys->name, names,
+	       vn_live_shards(&hk_kernel) == 1 ? "s" : "");
+}
+
 /* VANITY_STATS=1: the counters, and each ring's indices as the kernel sees
  * them. */
 void hk_stats(void)

@@ -57,6 +57,7 @@ extern bool hk_quiet;
 void hk_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hk_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hk_stats(void);
+void hk_report_stuck(void);
 
 /* proc.c */
 int hk_memfd(const char *name, uint64_t size, void **map);

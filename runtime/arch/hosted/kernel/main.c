@@ -6,7 +6,8 @@
  * Boot creates every channel and control page, starts every shard process,
  * then one scheduler thread per core. The main thread then only waits: for
  * the system to be done (every shard finished or stopped, or a halt) or for
- * SIGINT/SIGTERM. At the end it takes the kernel lock for good, so no core
+ * SIGINT/SIGTERM, reporting on the way if it gets stuck (every live shard
+ * asleep for good, nothing left to wake one). At the end it takes the kernel lock for good, so no core
  * thread acts again, stops what still runs and exits.
  */
 #define _GNU_SOURCE
@@ -105,6 +106,16 @@ static int signals_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+/* Notifications are posted without the kernel (hosted.h): one posted by a
+ * shard that then went to sleep may not be delivered yet. */
+static bool notifications_in_flight(void)
+{
+	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++)
+		if (atomic_load(&hk_shards[i].ctl->notify_req))
+			return true;
+	return false;
+}
+
 static _Noreturn void wait_for_end(int sig_fd)
 {
 	struct pollfd fds[2] = {{.fd = hk_done_fd, .events = POLLIN},
@@ -123,6 +134,8 @@ static _Noreturn void wait_for_end(int sig_fd)
 			       "interrupted by SIGINT" : "terminated by SIGTERM");
 		if (vn_system_done(&hk_kernel))
 			finish(vn_system_status(&hk_kernel), NULL);
+		if (vn_system_stuck(&hk_kernel) && !notifications_in_flight())
+			hk_report_stuck();
 		pthread_mutex_unlock(&hk_lock);
 	}
 }
