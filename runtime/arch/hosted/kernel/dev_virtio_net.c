@@ -178,43 +178,37 @@ static bool map_queue(struct vnet *n, struct vq *q)
 	       q->avail_addr % 2 == 0 && q->used_addr % 4 == 0;
 }
 
-/* The chain at head as an iovec past the net header: write chains for
- * receive, read chains for transmit. Returns the payload bytes, or -1 (and
- * the device is broken) for a bad chain. */
+/* The chain at head as an iovec, header included: write chains for receive,
+ * read chains for transmit. Each descriptor is read once (the driver may
+ * change the table meanwhile) and checked before use. Returns the chain's
+ * bytes, or -1 (and the device is broken) for a bad chain. */
 static long chain(struct vnet *n, struct vq *q, uint16_t head, bool write,
-		  struct iovec *iov, int *niov, uint8_t **hdr)
+		  struct iovec *iov, int *niov)
 {
-	uint32_t skip = NET_HDR, i = head, count = 0;
+	uint32_t i = head, count = 0;
 	long total = 0;
 
 	*niov = 0;
-	*hdr = NULL;
 	for (;;) {
 		struct vring_desc d;
 		uint8_t *p;
 
 		if (i >= q->num || count++ == CHAIN_MAX)
 			return broken(n, "descriptor chain out of range or too long"), -1;
-		d = q->desc[i];
+		memcpy(&d, &q->desc[i], sizeof(d));
+		__asm__ volatile("" ::: "memory"); /* d is our copy from here on */
 		if ((d.flags & DESC_F_INDIRECT) || !(d.flags & DESC_F_WRITE) != !write)
 			return broken(n, "descriptor with the wrong direction"), -1;
 		if (!(p = dma(n, d.addr, d.len)))
 			return broken(n, "descriptor outside the owner's memory"), -1;
-		if (skip && !*hdr)
-			*hdr = p;
-		if (d.len > skip) {
-			iov[*niov].iov_base = p + skip;
-			iov[(*niov)++].iov_len = d.len - skip;
-			total += d.len - skip;
-			skip = 0;
-		} else {
-			skip -= d.len;
-		}
+		iov[*niov].iov_base = p;
+		iov[(*niov)++].iov_len = d.len;
+		total += d.len;
 		if (!(d.flags & DESC_F_NEXT))
 			break;
 		i = d.next;
 	}
-	if (skip)
+	if (total < NET_HDR)
 		return broken(n, "buffer shorter than the virtio-net header"), -1;
 	return total;
 }
@@ -269,29 +263,46 @@ static void slot_give(struct tpacket2_hdr *h, uint32_t status)
 	atomic_store_explicit((_Atomic uint32_t *)&h->tp_status, status, memory_order_release);
 }
 
-/* Copy len bytes between a flat frame and a chain's iovec; returns false if
+/* Copies len bytes into a chain, from byte off of the chain on; false if
  * the chain is too short. */
-static bool scatter(const struct iovec *iov, int niov, const uint8_t *from, size_t len)
+static bool scatter(const struct iovec *iov, int niov, size_t off, const uint8_t *from,
+		    size_t len)
 {
 	for (int i = 0; i < niov && len; i++) {
-		size_t k = len < iov[i].iov_len ? len : iov[i].iov_len;
+		size_t k;
 
-		memcpy(iov[i].iov_base, from, k);
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off < len ? iov[i].iov_len - off : len;
+		memcpy((uint8_t *)iov[i].iov_base + off, from, k);
 		from += k;
 		len -= k;
+		off = 0;
 	}
 	return len == 0;
 }
 
-static size_t gather(uint8_t *to, size_t room, const struct iovec *iov, int niov)
+/* Copies a chain, from byte off on, into to (room bytes); the length, or
+ * SIZE_MAX if it does not fit. */
+static size_t gather(uint8_t *to, size_t room, const struct iovec *iov, int niov, size_t off)
 {
 	size_t len = 0;
 
 	for (int i = 0; i < niov; i++) {
-		if (iov[i].iov_len > room - len)
+		size_t k;
+
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off;
+		if (k > room - len)
 			return SIZE_MAX;
-		memcpy(to + len, iov[i].iov_base, iov[i].iov_len);
-		len += iov[i].iov_len;
+		memcpy(to + len, (uint8_t *)iov[i].iov_base + off, k);
+		len += k;
+		off = 0;
 	}
 	return len;
 }
@@ -306,19 +317,21 @@ static unsigned rx_batch(struct vnet *n, bool *irq)
 	unsigned done = 0;
 
 	while (done < BATCH && n->live && n->rx_ring && has_avail(q)) {
+		/* No offloads; num_buffers (the last field) is 1. */
+		static const uint8_t net_hdr[NET_HDR] = {[10] = 1};
 		struct tpacket2_hdr *h = rx_slot(n);
 		struct iovec iov[CHAIN_MAX];
 		uint16_t head = q->avail->ring[q->last_avail & (q->num - 1)];
 		uint32_t len;
-		uint8_t *hdr;
 		int niov;
 
 		if (!(slot_status(h) & TP_STATUS_USER))
 			break;
-		if (chain(n, q, head, true, iov, &niov, &hdr) < 0)
+		if (chain(n, q, head, true, iov, &niov) < 0)
 			break;
 		len = h->tp_snaplen;
-		if (h->tp_snaplen < h->tp_len || !scatter(iov, niov, (uint8_t *)h + h->tp_mac, len)) {
+		if (h->tp_snaplen < h->tp_len ||
+		    !scatter(iov, niov, NET_HDR, (uint8_t *)h + h->tp_mac, len)) {
 			len = 0;
 			n->rx_dropped++;
 		}
@@ -326,8 +339,7 @@ static unsigned rx_batch(struct vnet *n, bool *irq)
 			len = 0x10000u; /* more than any buffer: the driver must refuse it */
 		slot_give(h, TP_STATUS_KERNEL);
 		n->rx_head = (n->rx_head + 1) % RX_SLOTS;
-		memset(hdr, 0, NET_HDR); /* no offloads; num_buffers is 1 */
-		hdr[10] = 1;
+		scatter(iov, niov, 0, net_hdr, NET_HDR);
 		q->last_avail++;
 		put_used(q, head, NET_HDR + len);
 		n->rx_frames++;
@@ -351,15 +363,15 @@ static unsigned tx_batch(struct vnet *n, bool *irq)
 		uint16_t head = q->avail->ring[q->last_avail & (q->num - 1)];
 		struct iovec iov[CHAIN_MAX];
 		uint32_t status = h ? slot_status(h) : 0;
-		uint8_t *hdr;
 		size_t len;
 		int niov;
 
 		if (h && status != TP_STATUS_AVAILABLE && status != TP_STATUS_WRONG_FORMAT)
 			break; /* the ring is full: the rest wait */
-		if (chain(n, q, head, false, iov, &niov, &hdr) < 0)
+		if (chain(n, q, head, false, iov, &niov) < 0)
 			break;
-		len = h ? gather((uint8_t *)h + TX_DATA, SLOT - TX_DATA, iov, niov) : SIZE_MAX;
+		len = h ? gather((uint8_t *)h + TX_DATA, SLOT - TX_DATA, iov, niov, NET_HDR) :
+			  SIZE_MAX;
 		if (len < ETH_HLEN || len == SIZE_MAX) {
 			n->tx_dropped++; /* link down, runt or oversize */
 		} else {
