@@ -12,7 +12,8 @@ through ./vanity into pytest's temporary directories.
                sharing a core, timeouts, exit statuses, signals
   devices      the simulator's PL031 model: its alarm interrupt wakes the
                owner (yield and poll) and the ack unmasks it; another shard
-               touching its window is stopped as a fault
+               touching its window is stopped as a fault; the virtio-net
+               model refuses descriptors and rings outside its driver's heap
   spec errors  reported as FILE:LINE:COL before anything is built
 
 Addresses come from the generated manifest: a test generates the system once
@@ -573,3 +574,33 @@ def test_device_window_is_granted_to_its_owner_only(irq):
         in r.kernel(), r.report
     assert r.log("snoop") == ["reading the rtc"], r.report
     assert r.kernel()[-1] == "system 'irq' exited with status 1", r.report
+
+
+# ---- the virtio-net model does not trust its driver --------------------------------
+
+@pytest.fixture(scope="module")
+def vnet_evil(tmp_path_factory):
+    work = tmp_path_factory.mktemp("vnet-evil")
+    return System(copy_spec(HERE / "vnet_evil" / "vnet_evil.yaml", work / "src"), work).run()
+
+
+LIES = ["outside the heap", "at the top of memory", "longer than the heap",
+        "ending past the heap", "a chain that loops", "next past the queue",
+        "a receive buffer to send", "a ring outside the heap"]
+
+
+@pytest.mark.parametrize("lie", LIES)
+def test_virtio_model_refuses_a_lying_driver(vnet_evil, lie):
+    """Each lie leaves the device in DEVICE_NEEDS_RESET (0x40) with a
+    configuration interrupt (2), touching nothing outside the shard's heap."""
+    r = vnet_evil
+    assert f"{lie}: status 0x4f, interrupt 0x2" in r.log("liar"), r.report
+
+
+def test_virtio_model_works_again_after_a_reset(vnet_evil):
+    r = vnet_evil
+    assert r.log("liar")[-1] == "the truth: status 0xf, interrupt 0x1", r.report
+    said = [m for m in r.kernel() if m.endswith("; device needs reset")]
+    assert len(said) == len(LIES), r.report
+    assert r.status == 0 and r.kernel()[-1] == "system 'vnet_evil' exited with status 0", \
+        r.report

@@ -155,7 +155,7 @@ static void *dma(struct vnet *n, uint64_t addr, uint64_t len)
  * interrupt, as a real device would. */
 static void broken(struct vnet *n, const char *why)
 {
-	if (n->live)
+	if (!(n->status & S_NEEDS_RESET))
 		hk_msg("virtio-net '%s': %s; device needs reset", n->dev->kd->name, why);
 	n->live = false;
 	n->bad++;
