@@ -526,7 +526,8 @@ def escape(tmp_path_factory):
 
 
 @pytest.mark.parametrize("attempt", [
-    "open kernel mem", "open victim mem", "open a file", "ptrace victim",
+    "open kernel mem", "open victim mem", "open a file", "open a packet socket",
+    "open a UDP socket", "ptrace victim",
     "process_vm_writev victim", "stop kernel", "kill kernel", "kill victim"])
 def test_host_escape_is_refused(escape, attempt):
     assert f"{attempt}: refused" in escape.log("evil"), escape.report

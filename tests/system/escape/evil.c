@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -32,6 +33,9 @@ void vn_main(void)
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)victim);
 	report("open victim mem", open(path, O_RDWR));
 	report("open a file", open("/etc/hostname", O_RDONLY));
+	/* A raw socket would reach the network around the shard's devices. */
+	report("open a packet socket", socket(AF_PACKET, SOCK_RAW, 0));
+	report("open a UDP socket", socket(AF_INET, SOCK_DGRAM, 0));
 	report("ptrace victim", ptrace(PTRACE_ATTACH, (pid_t)victim, 0, 0));
 	report("process_vm_writev victim",
 	       process_vm_writev((pid_t)victim, &local, 1, &remote, 1, 0));
