@@ -84,6 +84,9 @@ uint32_t vn_live_shards(const struct vn_kernel *k);
 uint32_t vn_core_live_shards(const struct vn_kernel *k, uint32_t core);
 bool vn_system_done(const struct vn_kernel *k);
 bool vn_system_stuck(const struct vn_kernel *k);
+/* How every port words it: the system, the sleepers ("'a', 'b'"), "s" if one. */
+#define VN_STUCK_FMT "system '%s' is stuck: %s wait%s for notifications that nothing left " \
+		     "can send (no shard runs, no device can interrupt)"
 int vn_system_status(const struct vn_kernel *k);
 
 /* syscall.c: the system call table */

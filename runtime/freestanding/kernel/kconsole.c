@@ -91,7 +91,5 @@ void vn_kreport_stuck(const struct vn_kernel *k)
 		if (vn_shard_live(&k->shard[i]))
 			n += snprintf(names + n, sizeof(names) - (size_t)n, "%s'%s'", n ? ", " : "",
 				      k->sys->shards[i].name);
-	vn_kmsg("system '%s' is stuck: %s wait%s for notifications that nothing left can "
-		"send (no shard runs, no device can interrupt)", k->sys->name, names,
-		vn_live_shards(k) == 1 ? "s" : "");
+	vn_kmsg(VN_STUCK_FMT, k->sys->name, names, vn_live_shards(k) == 1 ? "s" : "");
 }

@@ -76,8 +76,7 @@ void hk_report_stuck(void)
 		if (vn_shard_live(&hk_kernel.shard[i]))
 			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s'%s'", n ? ", " : "",
 					      hk_kernel.sys->shards[i].name);
-	hk_msg("system '%s' is stuck: %s wait%s for notifications that nothing left can "
-	       "send (no shard runs, no device can interrupt)", hk_kernel.sys->name, names,
+	hk_msg(VN_STUCK_FMT, hk_kernel.sys->name, names,
 	       vn_live_shards(&hk_kernel) == 1 ? "s" : "");
 }
 
