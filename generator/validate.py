@@ -599,7 +599,7 @@ class Semantics:
     def regmaps(self):
         """Checks inline maps, and loads the driver maps that devices use."""
         maps = self.top.setdefault("regmaps", {})
-        inline = {n: m for n, m in maps.items()}
+        inline = dict(maps)  # before the driver maps devices use are added
         for dev in self.top.get("devices", []):
             if dev.get("regmap") is None and isinstance(dev.get("compatible"), str):
                 self.default_regmap(dev, inline)

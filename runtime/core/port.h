@@ -46,7 +46,8 @@
  *                         a device interrupt when it fires and hands it to
  *                         vn_irq_deliver(); it stays masked until the owner
  *                         acknowledges it (IRQ_ACK). Returns 0, or -1 if the
- *                         port has no device interrupts (hosted, for now).
+ *                         port cannot deliver that interrupt (on hosted: a
+ *                         device the simulator has no model of).
  */
 #ifndef VN_PORT_H
 #define VN_PORT_H

@@ -7,8 +7,9 @@
  * then one scheduler thread per core. The main thread then only waits: for
  * the system to be done (every shard finished or stopped, or a halt) or for
  * SIGINT/SIGTERM, reporting on the way if it gets stuck (every live shard
- * asleep for good, nothing left to wake one). At the end it takes the kernel lock for good, so no core
- * thread acts again, stops what still runs and exits.
+ * asleep for good, nothing left to wake one). At the end it takes the
+ * kernel lock for good, so no core thread acts again, stops what still runs
+ * and exits.
  */
 #define _GNU_SOURCE
 #include <libgen.h>

@@ -51,17 +51,16 @@ static void *map_at(uint64_t addr, uint64_t len, int prot, int flags, int fd)
 static void map_private(void)
 {
 	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+	bool shared_heap;
 
 	map_at(vn_self.ctl, VN_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, VN_FD_CTL);
 	if (((struct vn_ctl *)(uintptr_t)vn_self.ctl)->magic != VN_CTL_MAGIC)
 		vn_hosted_die("bad control page", NULL);
 	/* A heap the kernel gave us is shared with our devices' models (DMA). */
-	if (vn_self.heap_hi > vn_self.heap_lo && fcntl(VN_FD_HEAP, F_GETFD) >= 0)
-		map_at(vn_self.heap_lo, vn_self.heap_hi - vn_self.heap_lo,
-		       PROT_READ | PROT_WRITE, MAP_SHARED, VN_FD_HEAP);
-	else if (vn_self.heap_hi > vn_self.heap_lo)
-		map_at(vn_self.heap_lo, vn_self.heap_hi - vn_self.heap_lo,
-		       PROT_READ | PROT_WRITE, anon, -1);
+	shared_heap = fcntl(VN_FD_HEAP, F_GETFD) >= 0;
+	if (vn_self.heap_hi > vn_self.heap_lo)
+		map_at(vn_self.heap_lo, vn_self.heap_hi - vn_self.heap_lo, PROT_READ | PROT_WRITE,
+		       shared_heap ? MAP_SHARED : anon, shared_heap ? VN_FD_HEAP : -1);
 	map_at(vn_self.stack_lo - VN_PAGE, VN_PAGE, PROT_NONE,
 	       anon | MAP_NORESERVE, -1);
 	map_at(vn_self.stack_lo, vn_self.stack_hi - vn_self.stack_lo,
