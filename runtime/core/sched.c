@@ -76,6 +76,12 @@ struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now)
 	return s;
 }
 
+/* True if a shard of `core` is ready to run. */
+bool vn_sched_runnable(const struct vn_kernel *k, uint32_t core)
+{
+	return k->core[core].head != NULL;
+}
+
 /* The running shard s lets the others on its core go first. */
 void vn_sched_yield(struct vn_kernel *k, struct vn_shard *s)
 {

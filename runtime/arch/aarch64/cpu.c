@@ -25,20 +25,26 @@
 
 struct vn_kernel a64_kernel;
 struct a64_shard a64_shards[VN_MAX_SHARDS];
-static uint32_t kernel_lock;
+static struct {
+	uint32_t next;  /* the ticket the next comer takes */
+	uint32_t owner; /* the ticket now holding the lock */
+} kernel_lock;
 
 #define K (&a64_kernel)
 
+/* A ticket lock: cores enter the kernel in the order they asked, so a shard
+ * that traps in a tight loop cannot shut the other cores out. */
 void a64_lock(void)
 {
-	while (__atomic_exchange_n(&kernel_lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&kernel_lock, __ATOMIC_RELAXED))
-			__asm__ volatile("yield");
+	uint32_t ticket = __atomic_fetch_add(&kernel_lock.next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&kernel_lock.owner, __ATOMIC_ACQUIRE) != ticket)
+		__asm__ volatile("yield");
 }
 
 void a64_unlock(void)
 {
-	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&kernel_lock.owner, kernel_lock.owner + 1, __ATOMIC_RELEASE);
 }
 
 uint64_t port_now(void)
@@ -131,6 +137,12 @@ static void arm_timer(uint32_t cpu)
 static void idle(uint32_t cpu)
 {
 	arm_timer(cpu);
+	/* Arming expires the waits already due. A shard it made ready would
+	 * otherwise sleep with us: no timer left, no kick coming. Every other
+	 * way a shard of ours becomes ready (another core's kick, a device)
+	 * is an interrupt, and a pending one ends WFI at once. */
+	if (vn_sched_runnable(K, cpu))
+		return;
 	a64_unlock();
 	__asm__ volatile("dsb sy\n\twfi" ::: "memory");
 	a64_lock();

@@ -24,7 +24,10 @@
 
 struct vn_kernel rv64_kernel;
 struct rv64_shard rv64_shards[VN_MAX_SHARDS];
-static uint32_t kernel_lock;
+static struct {
+	uint32_t next;  /* the ticket the next comer takes */
+	uint32_t owner; /* the ticket now holding the lock */
+} kernel_lock;
 
 #define K (&rv64_kernel)
 
@@ -33,16 +36,19 @@ static uint32_t kernel_lock;
 #define IRQ_S_TIMER 5u
 #define IRQ_S_EXT 9u
 
+/* A ticket lock: cores enter the kernel in the order they asked, so a shard
+ * that traps in a tight loop cannot shut the other cores out. */
 void rv64_lock(void)
 {
-	while (__atomic_exchange_n(&kernel_lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&kernel_lock, __ATOMIC_RELAXED))
-			;
+	uint32_t ticket = __atomic_fetch_add(&kernel_lock.next, 1, __ATOMIC_RELAXED);
+
+	while (__atomic_load_n(&kernel_lock.owner, __ATOMIC_ACQUIRE) != ticket)
+		__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010"); /* pause */
 }
 
 void rv64_unlock(void)
 {
-	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&kernel_lock.owner, kernel_lock.owner + 1, __ATOMIC_RELEASE);
 }
 
 uint64_t port_now(void)
@@ -127,6 +133,12 @@ static void arm_timer(uint32_t cpu)
 static void idle(uint32_t cpu)
 {
 	arm_timer(cpu);
+	/* Arming expires the waits already due. A shard it made ready would
+	 * otherwise sleep with us: no timer left, no kick coming. Every other
+	 * way a shard of ours becomes ready (another core's kick, a device)
+	 * is an interrupt, and a pending one ends WFI at once. */
+	if (vn_sched_runnable(K, cpu))
+		return;
 	rv64_unlock();
 	__asm__ volatile("fence\n\twfi" ::: "memory");
 	rv64_lock();
