@@ -289,8 +289,7 @@ unsigned vnet_rx_burst(struct vnet_dev *d, struct vnet_pkt **pkts, unsigned n)
 	return out;
 }
 
-/* Returns the buffers the device has finished sending to the pool. */
-static void reclaim_tx(struct vnet_dev *d)
+unsigned vnet_tx_reclaim(struct vnet_dev *d)
 {
 	void *tok[VNET_BURST];
 	uint32_t len[VNET_BURST];
@@ -301,13 +300,27 @@ static void reclaim_tx(struct vnet_dev *d)
 		for (unsigned i = 0; i < got; i++)
 			vnet_pkt_free(d->pool, tok[i]);
 	} while (got == VNET_BURST);
+	return (unsigned)(d->tx.size - d->tx.n_free);
+}
+
+unsigned vnet_tx_drain(struct vnet_dev *d, uint64_t timeout_ns)
+{
+	uint64_t deadline = vn_now() + timeout_ns;
+	unsigned held;
+
+	/* No doorbell needed: the device was rung for every frame it holds,
+	 * or told us it was already looking (VIRTQ_USED_F_NO_NOTIFY). The
+	 * transmit queue never interrupts, so this polls. */
+	while ((held = vnet_tx_reclaim(d)) && !d->tx.broken && vn_now() < deadline)
+		;
+	return held;
 }
 
 unsigned vnet_tx_burst(struct vnet_dev *d, struct vnet_pkt **pkts, unsigned n)
 {
 	unsigned i;
 
-	reclaim_tx(d);
+	vnet_tx_reclaim(d);
 	for (i = 0; i < n; i++) {
 		uint8_t *hdr = vnet_pkt_hdr(pkts[i], d->hdr_len);
 

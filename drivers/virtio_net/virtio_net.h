@@ -23,6 +23,11 @@
  * empty. With VNET_POLL the device is asked not to interrupt at all.
  * Transmitted buffers are reclaimed by the next vnet_tx_burst, never by an
  * interrupt.
+ *
+ * Before exiting, vnet_tx_drain each port: a queued frame has left only once
+ * the device has used its buffer. An emulated device (QEMU, the hosted
+ * model) sends in a thread of its own after the doorbell, and a system that
+ * ends right after vnet_tx_burst ends that thread's work too.
  */
 #ifndef VANITY_DRIVERS_VIRTIO_NET_H
 #define VANITY_DRIVERS_VIRTIO_NET_H
@@ -83,6 +88,15 @@ unsigned vnet_rx_burst(struct vnet_dev *d, struct vnet_pkt **pkts, unsigned n);
 /* Queues up to n frames for transmission and takes ownership of those it
  * queued (the first ones); returns their number. The caller frees the rest. */
 unsigned vnet_tx_burst(struct vnet_dev *d, struct vnet_pkt **pkts, unsigned n);
+
+/* Returns the buffers of frames the device has finished sending to the
+ * pool; returns the number of frames it still holds. */
+unsigned vnet_tx_reclaim(struct vnet_dev *d);
+
+/* vnet_tx_reclaim until the device holds no frame or timeout_ns has passed
+ * (or the queue is broken); returns the frames still held, 0 when every
+ * frame vnet_tx_burst queued has been sent. */
+unsigned vnet_tx_drain(struct vnet_dev *d, uint64_t timeout_ns);
 
 /* Reads and acknowledges the device's interrupt causes; returns them. */
 uint32_t vnet_irq_clear(struct vnet_dev *d);

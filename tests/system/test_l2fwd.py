@@ -78,9 +78,13 @@ def yield_spec(spec, dest):
 class Forwarder:
     """One l2fwd system under QEMU, and the host ends of its two ports."""
 
-    def __init__(self, board, spec, workdir, modern=False):
+    def __init__(self, board, spec, workdir, modern=False, build=None):
+        """build: where the generated sources and binaries go (default
+        workdir); trials of one system share it, so only the first builds."""
+        build = build or workdir
         self.host = [host_socket(), host_socket()]
         self.guest_port = [free_udp_port(), free_udp_port()]
+        workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = workdir / "console.txt"
         args = []
         for p in (0, 1):
@@ -92,7 +96,7 @@ class Forwarder:
         if modern:
             args += ["-global", "virtio-mmio.force-legacy=false"]
         self.cmd = [PYTHON, VANITY, "run", spec, "--board", board,
-                    "-o", workdir / "out", "--build-dir", workdir / "build", "--", *args]
+                    "-o", build / "out", "--build-dir", build / "build", "--", *args]
         env = dict(os.environ, VANITY_QEMU_TIMEOUT="150")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([str(c) for c in self.cmd], cwd=REPO, env=env,
@@ -235,7 +239,7 @@ def check_forwarded(sent, got, out_port, in_port):
 
 STAT_RE = re.compile(r"^\[fwd\] (Packets sent|Packets received|Packets dropped):\s+(\d+)$")
 DROP_RE = re.compile(r"^\[fwd\]   runt (\d+) oversize (\d+) badlen (\d+) tx-full (\d+) "
-                     r"rx-nobuf (\d+) bad-used (\d+)$")
+                     r"rx-nobuf (\d+) bad-used (\d+) tx-pending (\d+)$")
 
 
 def final_stats(text):
@@ -254,7 +258,7 @@ def final_stats(text):
             ports[-1][keys[m[1]]] = int(m[2])
         elif (m := DROP_RE.match(ln)) and ports:
             ports[-1].update(zip(("runt", "oversize", "badlen", "tx_full", "rx_nobuf",
-                                  "bad_used"), map(int, m.groups())))
+                                  "bad_used", "tx_pending"), map(int, m.groups())))
     return ports
 
 
@@ -340,10 +344,14 @@ def test_forwarding(board, mode, modern, tmp_path):
         assert p0["rx"] == p1["tx"] + p1["tx_full"] + 1, stats
         assert p1["rx"] == N_FRAMES and p0["tx"] == N_FRAMES, stats
         assert p1["tx"] >= N_FRAMES + 2000, stats
+        # QEMU has exited: the rest of what it sent is in our socket's buffer
+        readers[1].wait_for(p1["tx"], 2)
+        time.sleep(0.1)
         assert len(readers[1].frames) == p1["tx"], \
             f"host saw {len(readers[1].frames)} frames from port 1, l2fwd sent {p1['tx']}"
         for p in stats:
             assert p["runt"] == p["oversize"] == p["badlen"] == p["bad_used"] == 0, stats
+            assert p["tx_pending"] == 0, f"transmit rings not drained: {stats}"
             assert p["dropped"] == p["tx_full"], stats
     finally:
         for r in readers:
@@ -429,3 +437,63 @@ def test_split_design_forwards_on_riscv64(tmp_path):
         for r in readers:
             r.stop()
         fwd.close()
+
+
+DRAIN_TRIALS = 12         # boots per board
+DRAIN_FRAMES = 16         # sent right before the stop frame
+
+
+def cpu_hog():
+    """A process that keeps one host CPU busy: QEMU's threads then compete
+    for the machine, as on a loaded host."""
+    return subprocess.Popen(["sha256sum", "/dev/zero"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+@pytest.mark.parametrize("board", BOARDS, ids=lambda b: b.split("-")[-1])
+def test_stop_drains_transmit_rings(board, tmp_path):
+    """16 frames into port 0 with the stop frame right behind them, so the
+    forwarder transmits them in the burst that stops it: each of
+    DRAIN_TRIALS boots (legacy and modern interface in turn), on a host kept
+    busy, every one of the 16 leaves port 1 before QEMU exits, and the
+    final statistics' "sent" is what the host read."""
+    need_qemu(board)
+    hog = cpu_hog()
+    results = []
+    try:
+        for trial in range(DRAIN_TRIALS):
+            modern = trial % 2 == 1
+            fwd = Forwarder(board, SPEC, tmp_path / f"trial{trial}", modern,
+                            build=tmp_path)
+            reader = Reader(fwd.host[1])
+            try:
+                reader.start()
+                fwd.wait_ready()
+                sent = flows(MAC[0], 0, DRAIN_FRAMES)
+                for f in sent:
+                    fwd.send(0, f)
+                status, stats = fwd.stop()
+                assert status == 0, f"trial {trial}: exit status {status}{fwd.report()}"
+                assert stats and len(stats) == 2, \
+                    f"trial {trial}: no final statistics{fwd.report()}"
+                # QEMU has exited: what it sent is in our socket's buffer
+                got = reader.wait_for(DRAIN_FRAMES, 2)
+                time.sleep(0.1)  # a duplicate would arrive now
+                p0, p1 = stats
+                results.append(len(reader.frames))
+                assert p1["tx"] == len(reader.frames), \
+                    f"trial {trial}: port 1 says sent {p1['tx']}, the host read " \
+                    f"{len(reader.frames)}{fwd.report()}"
+                assert got == DRAIN_FRAMES, \
+                    f"trial {trial}: {got} of {DRAIN_FRAMES} frames left port 1{fwd.report()}"
+                assert p1["tx_pending"] == 0 and p1["tx_full"] == 0, \
+                    f"trial {trial}: {stats}{fwd.report()}"
+                assert p0["rx"] == DRAIN_FRAMES + 1, f"trial {trial}: {stats}"
+                check_forwarded(sent, reader.frames, 1, 0)
+            finally:
+                reader.stop()
+                fwd.close()
+    finally:
+        hog.kill()
+        hog.wait()
+    print(f"\n{board}: {len(results)} stops under load, frames out each time: {results}")
