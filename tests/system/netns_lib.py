@@ -8,8 +8,9 @@ The forwarder under test (Vanity's hosted l2fwd with `--net port0=p0 --net
 port1=p1`, a Linux bridge of p0 and p1, or dpdk-testpmd on af_packet vdevs)
 runs in the fwd namespace; traffic enters at g0 and is counted at s0 (and
 the reverse). IPv6 is off in all three, so no router solicitation or MLD
-frame adds to the counts. Needs root (CAP_NET_ADMIN); NetTopology.usable()
-says why not when it cannot.
+frame adds to the counts. Needs root (CAP_NET_ADMIN) and a working `ip
+netns exec` (not in a chroot or container whose / is not a mount point);
+NetTopology.usable() tries both and says why not when it cannot.
 """
 
 import os
@@ -31,16 +32,39 @@ class NetTopology:
         self.gen, self.fwd, self.sink = (f"vn{x}-{self.tag}" for x in ("gen", "fwd", "sink"))
         self.made = []
 
+    _why_not = False  # usable()'s answer, once found: None or a reason
+
+    @classmethod
+    def usable(cls):
+        """None if this machine can make the topology, else why not. Root
+        is not enough: `ip netns exec` remounts / as a slave, which fails
+        where / is not a mount point (a chroot, some containers: "mount
+        --make-rslave /" failed: Invalid argument), so it is tried once in a
+        scratch namespace."""
+        if cls._why_not is False:
+            cls._why_not = cls._probe()
+        return cls._why_not
+
     @staticmethod
-    def usable():
-        """None if this machine can make the topology, else why not."""
+    def _probe():
         if os.geteuid() != 0:
             return "needs root (network namespaces and veth pairs)"
         probe = f"vnprobe{os.getpid()}"
-        r = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
+        try:
+            r = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True,
+                               timeout=30)
+        except FileNotFoundError:
+            return "needs iproute2 (`ip`)"
         if r.returncode != 0:
             return f"cannot create a network namespace: {r.stderr.strip()}"
-        subprocess.run(["ip", "netns", "del", probe], capture_output=True)
+        try:
+            r = subprocess.run(["ip", "netns", "exec", probe, "ip", "link", "show", "lo"],
+                               capture_output=True, text=True, timeout=30)
+        finally:
+            subprocess.run(["ip", "netns", "del", probe], capture_output=True, timeout=30)
+        if r.returncode != 0:
+            return f"cannot run a command in a network namespace here " \
+                   f"(`ip netns exec`: {r.stderr.strip() or f'exit status {r.returncode}'})"
         return None
 
     def __enter__(self):

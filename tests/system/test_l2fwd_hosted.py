@@ -18,8 +18,9 @@ forwarder carries on. All of it three times: l2fwd polling, l2fwd sleeping
 until the model's interrupts wake it (yield mode), and the design split by
 port (examples/l2fwd/split: a shard per NIC, frames copied over channels).
 
-Needs root for the namespaces (CI runs as root); elsewhere the tests say so
-and skip.
+Needs root for the namespaces (CI runs as root) and a working `ip netns
+exec` (not in a chroot or container whose / is not a mount point);
+elsewhere the tests say so and skip.
 """
 
 import re
