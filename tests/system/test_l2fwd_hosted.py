@@ -131,7 +131,8 @@ class L2fwdRun:
             elif port_of.get(shard) is not None:
                 for key, value in re.findall(r"(sent|received|dropped): +(\d+)", line):
                     port_of[shard][key] = int(value)
-                for key, value in re.findall(r"(runt|oversize|badlen) (\d+)", line):
+                for key, value in re.findall(r"(runt|oversize|badlen|tx-pending) (\d+)",
+                                             line):
                     port_of[shard][key] = int(value)
         return stats
 
@@ -296,3 +297,49 @@ def test_no_mac_updating_forwards_frames_unchanged(tmp_path):
             run.finish()
     assert run.status == 0, run.report
     assert got == frames, f"{len(got)} frames, changed or lost{run.report}"
+
+
+DRAIN_TRIALS = 10  # runs of the kernel
+DRAIN_FRAMES = 16  # sent right before the stop frame
+
+
+def test_stop_drains_transmit_rings(tmp_path):
+    """16 frames into g0 with the stop frame right behind them, so l2fwd
+    transmits them in the burst that stops it: in each of DRAIN_TRIALS runs,
+    on a host kept busy by a CPU hog, all 16 reach s0 before the kernel
+    exits, and port 1's final "sent" is what s0 saw."""
+    why = NetTopology.usable()
+    if why:
+        pytest.skip(f"the hosted l2fwd test {why}")
+    kernel = build(SPEC, tmp_path)
+    seen = []
+    with NetTopology("dr") as topo:
+        hog = subprocess.Popen(["sha256sum", "/dev/zero"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            src = topo.mac(topo.gen, "g0")
+            frames = [frame("ff:ff:ff:ff:ff:ff", src, bytes([i]) + b"\x5a" * 45)
+                      for i in range(DRAIN_FRAMES)]
+            stop = frame("ff:ff:ff:ff:ff:ff", src, b"\0" * 46, ETH_P_STOP)
+            for trial in range(DRAIN_TRIALS):
+                run = L2fwdRun(topo, tmp_path, kernel, "port0=p0", "port1=p1")
+                try:
+                    cap = Capture(topo, topo.sink, "s0", DRAIN_FRAMES, quiet=2.0)
+                    send_frames(topo, topo.gen, "g0", frames + [stop])
+                finally:
+                    run.finish()
+                got = cap.frames()
+                seen.append(len(got))
+                assert run.status == 0, f"trial {trial}{run.report}"
+                s = run.final_stats()
+                assert s[0]["received"] == DRAIN_FRAMES + 1, f"trial {trial}{run.report}"
+                assert s[1]["sent"] == len(got), \
+                    f"trial {trial}: port 1 says sent {s[1]['sent']}, s0 saw {len(got)}" \
+                    f"{run.report}"
+                assert [f[14] for f in got] == list(range(DRAIN_FRAMES)), \
+                    f"trial {trial}: {len(got)} of {DRAIN_FRAMES} frames left{run.report}"
+                assert s[1]["tx-pending"] == 0, f"trial {trial}{run.report}"
+        finally:
+            hog.kill()
+            hog.wait()
+    print(f"\nhosted: {len(seen)} stops under load, frames out each time: {seen}")
