@@ -64,11 +64,17 @@ def host_socket():
 def yield_spec(spec, dest):
     """A copy of spec in dest for interrupts (mode yield), its sources
     still pointing into the repository."""
+    return spec_with(spec, dest, lambda shard: shard.update(mode="yield"))
+
+
+def spec_with(spec, dest, edit):
+    """A copy of spec in dest whose shard edit(shard) changed, its sources
+    still pointing into the repository."""
     doc = yaml.safe_load(spec.read_text())
     shard = doc["shards"][0]
     shard["sources"] = [os.path.relpath((spec.parent / s).resolve(), dest)
                         for s in shard["sources"]]
-    shard["mode"] = "yield"
+    edit(shard)
     dest.mkdir(parents=True, exist_ok=True)
     copy = dest / spec.name
     copy.write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -78,9 +84,10 @@ def yield_spec(spec, dest):
 class Forwarder:
     """One l2fwd system under QEMU, and the host ends of its two ports."""
 
-    def __init__(self, board, spec, workdir, modern=False, build=None):
+    def __init__(self, board, spec, workdir, modern=False, build=None, device_opts=""):
         """build: where the generated sources and binaries go (default
-        workdir); trials of one system share it, so only the first builds."""
+        workdir); trials of one system share it, so only the first builds.
+        device_opts: more properties for both virtio-net-devices."""
         build = build or workdir
         self.host = [host_socket(), host_socket()]
         self.guest_port = [free_udp_port(), free_udp_port()]
@@ -92,7 +99,8 @@ class Forwarder:
                      f"dgram,id=n{p},local.type=inet,local.host=127.0.0.1,"
                      f"local.port={self.guest_port[p]},remote.type=inet,"
                      f"remote.host=127.0.0.1,remote.port={self.host[p].getsockname()[1]}",
-                     "-device", f"virtio-net-device,netdev=n{p},mac={MAC[p].hex(':')}"]
+                     "-device", f"virtio-net-device,netdev=n{p},mac={MAC[p].hex(':')}"
+                     f"{device_opts}"]
         if modern:
             args += ["-global", "virtio-mmio.force-legacy=false"]
         self.cmd = [PYTHON, VANITY, "run", spec, "--board", board,
@@ -501,3 +509,53 @@ def test_stop_drains_transmit_rings(board, tmp_path):
         hog.kill()
         hog.wait()
     print(f"\n{board}: {len(results)} stops under load, frames out each time: {results}")
+
+
+@pytest.mark.parametrize("board", BOARDS, ids=lambda b: b.split("-")[-1])
+def test_drain_waits_for_a_slow_device_and_reports_its_bound(board, tmp_path):
+    """QEMU's timer transmit mode (tx=timer) holds transmitted frames until
+    x-txtimer ns after the doorbell: a slow device, on purpose. With the
+    timer at 300 ms, l2fwd's drain (1000 ms) waits and all 16 frames sent
+    right before the stop frame leave. With the timer at 3 s and the drain
+    bound cut to 100 ms, the bound is hit: l2fwd says so, port 1's
+    tx-pending is the 16 it still held, and sent - tx-pending is what the
+    host read (nothing)."""
+    need_qemu(board)
+    short = spec_with(SPEC, tmp_path / "spec", lambda shard: shard.update(
+        cflags=shard.get("cflags", []) + ["-DL2FWD_DRAIN_MS=100"]))
+    for name, spec, timer_ns, want in (("waits", SPEC, 300_000_000, DRAIN_FRAMES),
+                                       ("bound", short, 3_000_000_000, 0)):
+        fwd = Forwarder(board, spec, tmp_path / name,
+                        device_opts=f",tx=timer,x-txtimer={timer_ns}")
+        reader = Reader(fwd.host[1])
+        try:
+            reader.start()
+            fwd.wait_ready()
+            sent = flows(MAC[0], 0, DRAIN_FRAMES)
+            for f in sent:
+                fwd.send(0, f)
+            t0 = time.monotonic()
+            status, stats = fwd.stop()
+            secs = time.monotonic() - t0
+            assert status == 0, f"{name}: exit status {status}{fwd.report()}"
+            assert stats and len(stats) == 2, f"{name}: no final statistics{fwd.report()}"
+            reader.wait_for(want + 1, 1)  # and one more would show
+            p1 = stats[1]
+            assert p1["tx"] == DRAIN_FRAMES, f"{name}: {stats}{fwd.report()}"
+            assert len(reader.frames) == want, \
+                f"{name}: the host read {len(reader.frames)}, want {want}{fwd.report()}"
+            assert p1["tx"] - p1["tx_pending"] == len(reader.frames), \
+                f"{name}: sent {p1['tx']} - pending {p1['tx_pending']} is not what the " \
+                f"host read, {len(reader.frames)}{fwd.report()}"
+            warned = re.search(r"^\[fwd\] transmit rings not drained after 100 ms: 16 frames "
+                               r"counted as sent have not left", fwd.output(), re.M)
+            if want:
+                check_forwarded(sent, reader.frames, 1, 0)
+                assert not warned, f"{name}{fwd.report()}"
+            else:
+                assert warned, f"{name}: the bound was hit silently{fwd.report()}"
+            print(f"\n{board} {name}: {len(reader.frames)} of {DRAIN_FRAMES} out, "
+                  f"tx-pending {p1['tx_pending']}, stop to exit {secs:.2f} s")
+        finally:
+            reader.stop()
+            fwd.close()
