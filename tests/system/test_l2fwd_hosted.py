@@ -238,6 +238,8 @@ def test_stop_frame_ends_l2fwd_with_statistics(both_ways):
     assert (s[0]["dropped"], s[1]["dropped"]) == (2, 0), run.report
     assert (s[0]["runt"], s[0]["oversize"]) == (1, 1), \
         f"the runt and the oversize frame are counted{run.report}"
+    assert (s[0]["tx-pending"], s[1]["tx-pending"]) == (0, 0), \
+        f"the transmit rings were drained before the table{run.report}"
 
 
 def test_bad_lengths_from_the_device_are_dropped_and_counted(tmp_path):
