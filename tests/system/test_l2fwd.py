@@ -10,7 +10,9 @@ comes out of port 1, then the reverse, and checks every frame arrived
 exactly once, in order per flow, with l2fwd's MAC rewrite and its payload
 intact. A frame of EtherType 0x88b5 stops the forwarder, which prints its
 final per-port statistics and exits with status 0; the test checks them
-against what it sent.
+against what it sent. It first drains its transmit rings: frames sent right
+before the stop frame must all leave (repeated boots on a busy host, and a
+device slowed on purpose with QEMU's tx=timer).
 
 Everything is generated and built into pytest's tmp dirs, every wait is
 bounded, and the QEMU session is killed at the end whatever happened.
