@@ -25,26 +25,25 @@
 
 struct vn_kernel a64_kernel;
 struct a64_shard a64_shards[VN_MAX_SHARDS];
-static struct {
-	uint32_t next;  /* the ticket the next comer takes */
-	uint32_t owner; /* the ticket now holding the lock */
-} kernel_lock;
+static uint32_t kernel_lock;
 
 #define K (&a64_kernel)
 
-/* A ticket lock: cores enter the kernel in the order they asked, so a shard
- * that traps in a tight loop cannot shut the other cores out. */
+/* Test and test-and-set, with a pause hint while it spins. Not a ticket
+ * lock: QEMU's CPUs are host threads, and a ticket lock hands the lock to
+ * the next waiter in line even while the host has that waiter's thread
+ * descheduled, so every hand-off waited for a host time slice (a loaded
+ * host ran the pipeline example over twice as slowly). */
 void a64_lock(void)
 {
-	uint32_t ticket = __atomic_fetch_add(&kernel_lock.next, 1, __ATOMIC_RELAXED);
-
-	while (__atomic_load_n(&kernel_lock.owner, __ATOMIC_ACQUIRE) != ticket)
-		__asm__ volatile("yield");
+	while (__atomic_exchange_n(&kernel_lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&kernel_lock, __ATOMIC_RELAXED))
+			__asm__ volatile("yield");
 }
 
 void a64_unlock(void)
 {
-	__atomic_store_n(&kernel_lock.owner, kernel_lock.owner + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
 }
 
 uint64_t port_now(void)

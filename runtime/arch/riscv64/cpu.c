@@ -24,10 +24,7 @@
 
 struct vn_kernel rv64_kernel;
 struct rv64_shard rv64_shards[VN_MAX_SHARDS];
-static struct {
-	uint32_t next;  /* the ticket the next comer takes */
-	uint32_t owner; /* the ticket now holding the lock */
-} kernel_lock;
+static uint32_t kernel_lock;
 
 #define K (&rv64_kernel)
 
@@ -36,19 +33,21 @@ static struct {
 #define IRQ_S_TIMER 5u
 #define IRQ_S_EXT 9u
 
-/* A ticket lock: cores enter the kernel in the order they asked, so a shard
- * that traps in a tight loop cannot shut the other cores out. */
+/* Test and test-and-set, with a pause hint while it spins. Not a ticket
+ * lock: QEMU's CPUs are host threads, and a ticket lock hands the lock to
+ * the next waiter in line even while the host has that waiter's thread
+ * descheduled, so every hand-off waited for a host time slice (a loaded
+ * host ran the pipeline example over twice as slowly). */
 void rv64_lock(void)
 {
-	uint32_t ticket = __atomic_fetch_add(&kernel_lock.next, 1, __ATOMIC_RELAXED);
-
-	while (__atomic_load_n(&kernel_lock.owner, __ATOMIC_ACQUIRE) != ticket)
-		__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010"); /* pause */
+	while (__atomic_exchange_n(&kernel_lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&kernel_lock, __ATOMIC_RELAXED))
+			__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010"); /* pause */
 }
 
 void rv64_unlock(void)
 {
-	__atomic_store_n(&kernel_lock.owner, kernel_lock.owner + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
 }
 
 uint64_t port_now(void)

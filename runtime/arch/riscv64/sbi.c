@@ -23,8 +23,19 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
 	return (int64_t)x10;
 }
 
+/* Each hart's deadline as last set, so that a trap leaving it unchanged
+ * (most do) costs no trip into the firmware: an SBI call per trap, each
+ * an MMIO write that QEMU serialises, slowed every hart's kernel entries
+ * by up to 10x. 0 is never a deadline, so the first call always sets. */
+static uint64_t armed[VN_MAX_CORES];
+
 void rv64_timer_set(uint64_t deadline_ns)
 {
+	uint32_t cpu = rv64_cpu();
+
+	if (armed[cpu] == deadline_ns)
+		return;
+	armed[cpu] = deadline_ns;
 	sbi(SBI_TIME, 0, deadline_ns == VN_NEVER ? UINT64_MAX : vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE),
 	    0, 0);
 }
