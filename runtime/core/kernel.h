@@ -89,6 +89,16 @@ bool vn_system_stuck(const struct vn_kernel *k);
 		     "can send (no shard runs, no device can interrupt)"
 int vn_system_status(const struct vn_kernel *k);
 
+/* How every port shows a byte of a shard's log: control characters other
+ * than newline and tab become '?', everything else (UTF-8 included) is
+ * passed on as it is. The byte is taken unsigned, whatever char is. */
+static inline char vn_log_char(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return (u < ' ' && u != '\n' && u != '\t') || u == 0x7f ? '?' : c;
+}
+
 /* syscall.c: the system call table */
 enum vn_sysaction {
 	VN_ACT_CONTINUE = 0, /* the caller keeps its core; return value now */

@@ -32,11 +32,8 @@ void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)
 
 	while (name[nlen])
 		nlen++;
-	for (uint32_t i = 0; i < len && i < VN_LOG_MAX; i++) {
-		char c = log[i];
-
-		text[i] = ((c < ' ' && c != '\n' && c != '\t') || c == 0x7f) ? '?' : c;
-	}
+	for (uint32_t i = 0; i < len && i < VN_LOG_MAX; i++)
+		text[i] = vn_log_char(log[i]);
 	if (len > VN_LOG_MAX)
 		len = VN_LOG_MAX;
 	for (uint32_t i = 0; i <= len; i++) {

@@ -4,7 +4,7 @@
  * Kernel messages go to stderr as "vanity: ...". Shard logs go to stdout as
  * "[name] text", one line per line of text, flushed at once so tests and
  * pipes see them in order. Log text comes from a shard's control page: it is
- * copied out first, and anything unprintable is shown as '?'.
+ * copied out first, and control characters are shown as '?' (vn_log_char).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -52,8 +52,7 @@ void port_shard_log(struct vn_shard *s, uint32_t len)
 	memcpy(text, hk_of(s)->ctl->log, len);
 	text[len] = '\0';
 	for (uint32_t i = 0; i < len; i++)
-		if ((text[i] < ' ' && text[i] != '\n' && text[i] != '\t') || text[i] == 0x7f)
-			text[i] = '?';
+		text[i] = vn_log_char(text[i]);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		printf("[%s] %s\n", s->cfg->name, line);
 	if (len == 0 || text[0] == '\0')
