@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from .boards import BOARDS, DEFAULT_BOARD, ported
+from .deps import missing_message
 from .errors import SpecError, fail
 from .model import build_model
 from .parse import parse_file
@@ -18,6 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 EXIT_SPEC = 1
 EXIT_INTERNAL = 70
+EXIT_MISSING = 2   # a Debian package is not installed
 
 
 def spec_label(spec_path, repo_root):
@@ -214,5 +216,8 @@ def main(argv=None):
         print(f"vanity: error: '{exc.filename}': {exc.strerror}", file=sys.stderr)
         return EXIT_SPEC
     except Exception as exc:  # never a traceback: name the bug instead
+        if isinstance(exc, ModuleNotFoundError) and missing_message(exc):
+            print(missing_message(exc), file=sys.stderr)  # `make deps` installs it
+            return EXIT_MISSING
         print(f"vanity: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
