@@ -90,7 +90,8 @@ def _objcopy(port, elf, binary):
 def _shard(port, shard, spec_dir, out_dir, build_dir, compile_, headers):
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
-    srcs = user + _sources(RUNTIME / "lib", FREE, port.arch / "shard") + [gen / "config.c"]
+    srcs = (user + _sources(RUNTIME / "lib", FREE, FREE / "shard", port.arch / "shard") +
+            [gen / "config.c"])
     incs = [gen, RUNTIME / "include", FREE / "include", port.arch]
     elf = build_dir / "shards" / (shard["name"] + ".elf")
     cmd = [port.cross + "gcc", *_flags(port), *shard.get("cflags", []), *(f"-I{i}" for i in incs), *srcs,

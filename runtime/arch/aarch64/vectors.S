@@ -1,8 +1,8 @@
 /*
  * vectors.S - the exception vector table, and the one way back to EL0.
  *
- * From EL0: save every register into a struct a64_frame (a64.h) on this
- * CPU's kernel stack, call a64_trap(frame, kind), then restore whatever the
+ * From EL0: save every register into a struct arch_frame (arch.h) on this
+ * CPU's kernel stack, call bm_trap(frame, kind), then restore whatever the
  * frame holds by then (the same shard, or the one the scheduler picked)
  * and eret. SP_EL1 is back at the stack top after every eret, so each
  * trap starts on an empty stack. Exceptions taken at EL1 are kernel bugs:
@@ -41,7 +41,9 @@
 	b	\target
 	.endm
 
-	.text
+	/* First in the image (image.ld puts .text.boot first), so the table's
+	 * 2 KiB alignment costs no padding. */
+	.section .text.boot, "ax"
 	.balign	2048
 	.global	a64_vectors
 a64_vectors:
@@ -65,7 +67,7 @@ a64_vectors:
 el0_trap:
 	save_rest
 	mov	x0, sp
-	bl	a64_trap
+	bl	bm_trap
 	b	a64_eret
 
 el1_bad:
@@ -100,13 +102,13 @@ a64_eret:
 	add	sp, sp, #FRAME
 	eret
 
-/* a64_run(stack_top): this CPU enters the scheduler on an empty stack, as
+/* arch_run(stack_top): this CPU enters the scheduler on an empty stack, as
  * if a trap had come from nowhere; it leaves for EL0 and never returns. */
-	.global	a64_run
-a64_run:
+	.global	arch_run
+arch_run:
 	mov	sp, x0
 	sub	sp, sp, #FRAME
 	mov	x0, sp
-	mov	x1, #0		/* A64_TRAP_START */
-	bl	a64_trap
+	mov	x1, #0		/* BM_TRAP_START */
+	bl	bm_trap
 	b	a64_eret

@@ -23,14 +23,14 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
 	return (int64_t)x10;
 }
 
-void rv64_timer_set(uint64_t deadline_ns)
+void arch_timer_set(uint64_t deadline_ns)
 {
 	sbi(SBI_TIME, 0, deadline_ns == VN_NEVER ? UINT64_MAX : vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE),
 	    0, 0);
 }
 
 /* The run-queue change that prompted the kick is visible before the IPI. */
-void rv64_ipi(uint32_t cpu)
+void arch_kick(uint32_t cpu)
 {
 	__asm__ volatile("fence rw, rw" ::: "memory");
 	sbi(SBI_IPI, 0, 1, rv64_hartid[cpu], 0);

@@ -4,8 +4,8 @@
  *
  * While a shard runs, sscratch holds the top of this hart's kernel stack;
  * while the kernel runs, sscratch is 0. From U-mode: swap sp with
- * sscratch, save every register into a struct rv64_frame (rv64.h) on the
- * kernel stack, call rv64_trap(frame, RV64_TRAP_USER), then restore
+ * sscratch, save every register into a struct arch_frame (arch.h) on the
+ * kernel stack, call bm_trap(frame, RV64_TRAP_USER), then restore
  * whatever the frame holds by then (the same shard, or the one the
  * scheduler picked) and sret. Each trap starts on an empty stack. A trap
  * taken in S-mode is a kernel bug: it is reported and ends the system.
@@ -62,7 +62,7 @@ rv64_trap_entry:
 	csrw	sscratch, zero
 	mv	a0, sp
 	li	a1, 1			/* RV64_TRAP_USER */
-	call	rv64_trap
+	call	bm_trap
 	j	rv64_sret
 
 from_kernel:
@@ -117,13 +117,13 @@ rv64_sret:
 	ld	x2, 16(sp)
 	sret
 
-/* rv64_run(stack_top): this hart enters the scheduler on an empty stack,
+/* arch_run(stack_top): this hart enters the scheduler on an empty stack,
  * as if a trap had come from nowhere; it leaves for U-mode, never returns. */
-	.global	rv64_run
-rv64_run:
+	.global	arch_run
+arch_run:
 	mv	sp, a0
 	addi	sp, sp, -FRAME
 	mv	a0, sp
-	li	a1, 0			/* RV64_TRAP_START */
-	call	rv64_trap
+	li	a1, 0			/* BM_TRAP_START */
+	call	bm_trap
 	j	rv64_sret
