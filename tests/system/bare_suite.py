@@ -19,6 +19,8 @@ from here; pytest then collects these tests once per board.
   devices    an RTC granted to one shard: its alarm interrupt wakes the
              owner (yield and poll), the ack unmasks it, and another shard
              cannot read its window
+  fp/simd    two FP-heavy shards on one core yielding mid-computation print
+             the same bits as on hosted
 
 On these boards the console carries both streams: kernel messages
 ("vanity: ...") and shard logs ("[shard] text") are QEMU's stdout. Anything
@@ -32,7 +34,7 @@ import pytest
 
 from dataclasses import dataclass, field
 
-from systest_lib import HERE, REPO, System, copy_spec, shard_of
+from systest_lib import FP_RESULTS, HERE, REPO, System, copy_spec, shard_of
 
 ENOSYS, EINVAL, EPERM = 1, 2, 3
 
@@ -539,3 +541,15 @@ def test_stuck_system_says_so(board, tmp_path):
                      "that nothing left can send (no shard runs, no device can interrupt)"], \
         r.report
     assert "QEMU did not finish within 8 s" in r.stderr, r.report
+
+
+# ---- FP/SIMD -----------------------------------------------------------------
+
+def test_fp_shards_on_one_core_keep_their_own_registers(board, tmp_path_factory):
+    """Two shards on one core yield to each other mid-computation, live
+    values in FP/SIMD registers; their results are hosted's, bit for bit."""
+    r = BareSystem(board, HERE / "fpu" / "fpmix.yaml",
+                   tmp_path_factory.mktemp(board.tag + "-fpmix")).run()
+    assert r.status == 0, r.report
+    for shard, want in FP_RESULTS.items():
+        assert r.log(shard) == [want], r.report

@@ -37,6 +37,19 @@ struct arch_frame {
 
 _Static_assert(sizeof(struct arch_frame) == 272, "vectors.S FRAME size");
 
+/* V0-V31, FPCR, FPSR: fp.S fixes the layout. */
+struct arch_fp {
+	uint64_t v[64];
+	uint64_t fpcr;
+	uint64_t fpsr;
+} __attribute__((aligned(16)));
+
+_Static_assert(sizeof(struct arch_fp) == 528, "fp.S layout");
+
+/* CPACR_EL1.FPEN: EL0 traps (EC 0x07), EL1 does not; or neither traps. */
+#define CPACR_FP_EL1 (1ull << 20)
+#define CPACR_FP_ALL (3ull << 20)
+
 /* QEMU virt -m 256M; the kernel's window (image, stacks, tables) opens RAM. */
 #define ARCH_RAM_BASE 0x40000000ull
 #define ARCH_RAM_END 0x50000000ull
@@ -175,6 +188,13 @@ static inline void arch_trap_enter(void)
 static inline void arch_switch(uint64_t ttbr)
 {
 	a64_set_ttbr(ttbr);
+}
+
+/* CPACR is the CPU's, not the frame's: it holds until the next switch. */
+static inline void arch_fp_allow(struct arch_frame *f, bool on)
+{
+	(void)f;
+	__asm__ volatile("msr cpacr_el1, %0\n\tisb" :: "r"(on ? CPACR_FP_ALL : CPACR_FP_EL1));
 }
 
 static inline void arch_trap_leave(uint64_t ttbr)

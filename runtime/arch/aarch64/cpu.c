@@ -8,13 +8,17 @@
  */
 #include "a64.h"
 
+#define ESR_EC_FP 0x07u
 #define ESR_EC_SVC64 0x15u
 #define ESR_EC_SERROR 0x2fu
 
-/* QEMU's -kernel hands the kernel nothing it needs: the board is fixed. */
-void arch_boot(uint64_t arg)
+/* QEMU puts the device tree at the start of RAM for an ELF linked above
+ * it. PSCI is asked to start CPU c as MPIDR c: the tree must agree. */
+void arch_boot(uint64_t arg0, uint64_t arg1)
 {
-	(void)arg;
+	(void)arg0;
+	(void)arg1;
+	bm_fdt_check_cpus((const void *)(uintptr_t)ARCH_RAM_BASE);
 }
 
 bool arch_kernel_device(uint64_t lo, uint64_t hi)
@@ -33,7 +37,8 @@ const char *arch_irq_check(uint32_t irq)
 void arch_cpu_init(uint32_t cpu)
 {
 	(void)cpu;
-	__asm__ volatile("msr vbar_el1, %0\n\tisb" :: "r"(a64_vectors));
+	__asm__ volatile("msr vbar_el1, %0\n\tmsr cpacr_el1, %1\n\tisb"
+			 :: "r"(a64_vectors), "r"(CPACR_FP_EL1));
 	a64_mmu_enable();
 	a64_gic_init_cpu();
 	a64_timer_init_cpu();
@@ -67,7 +72,7 @@ void arch_irq_poll(uint32_t cpu)
 	}
 }
 
-static void sync(struct arch_frame *f, struct vn_shard *s)
+static void sync(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 {
 	uint64_t esr, far;
 
@@ -77,6 +82,8 @@ static void sync(struct arch_frame *f, struct vn_shard *s)
 		return;
 	if ((esr >> 26) == ESR_EC_SVC64)
 		bm_syscall(f, s, f->x[8], f->x[0], f->x[1]);
+	else if ((esr >> 26) == ESR_EC_FP)
+		bm_fp_claim(f, s, cpu);
 	else
 		a64_fault(s, f, esr, far);
 }
@@ -84,7 +91,7 @@ static void sync(struct arch_frame *f, struct vn_shard *s)
 void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t kind)
 {
 	if (kind == A64_TRAP_SYNC)
-		sync(f, s);
+		sync(f, s, cpu);
 	else if (kind == A64_TRAP_SERROR && s)
 		a64_fault(s, f, (uint64_t)ESR_EC_SERROR << 26, 0);
 	else if (kind == A64_TRAP_IRQ)

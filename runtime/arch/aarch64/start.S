@@ -1,8 +1,8 @@
 /*
  * start.S - EL1 entry for CPU 0 (QEMU -kernel) and for the CPUs PSCI
  * starts later. Each CPU runs on its own stack in bm_stacks and keeps its
- * number in TPIDR_EL1 (EL0 cannot read it). FP/SIMD stays disabled
- * (CPACR_EL1 = 0): kernel and shards are built -mgeneral-regs-only.
+ * number in TPIDR_EL1 (EL0 cannot read it). The kernel is built
+ * -mgeneral-regs-only; FP/SIMD is for shards (arch_cpu_init, fp.S).
  * QEMU enters _start as the ELF entry point; it need not open the image
  * (vectors.S does, to align its table without padding).
  */

@@ -4,7 +4,9 @@
  *
  * System call: `ecall` from U-mode with the op in a7 and the arguments in
  * a0 and a1; the result comes back in a0. Every other register is
- * preserved. An op that does not fit in 32 bits is refused (ENOSYS).
+ * preserved, f0-f31 and fcsr included: each shard has its own (shards are
+ * built rv64imafdc/lp64d), and starts with them zero (round to nearest).
+ * An op that does not fit in 32 bits is refused (ENOSYS).
  */
 #ifndef VN_RV64_ABI_H
 #define VN_RV64_ABI_H

@@ -35,6 +35,19 @@ struct arch_frame {
 
 _Static_assert(sizeof(struct arch_frame) == 272, "trap.S FRAME size");
 
+/* f0-f31, fcsr: fp.S fixes the layout. */
+struct arch_fp {
+	uint64_t f[32];
+	uint64_t fcsr;
+};
+
+_Static_assert(sizeof(struct arch_fp) == 264, "fp.S layout");
+
+/* sstatus.FS: Off makes every F/D instruction illegal; the hart moves
+ * Clean to Dirty when the shard writes an F/D register or fcsr. */
+#define SSTATUS_FS (3ull << 13)
+#define SSTATUS_FS_CLEAN (2ull << 13)
+
 /* QEMU virt -m 256M; OpenSBI's 2 MiB open RAM and are never mapped, the
  * kernel's window (image, stacks, tables) follows. */
 #define ARCH_RAM_BASE 0x80000000ull
@@ -176,6 +189,16 @@ static inline void arch_trap_enter(void)
 static inline void arch_switch(uint64_t satp)
 {
 	(void)satp;
+}
+
+/* FS lives in the shard's own sstatus, which sret restores: off, or on as
+ * it was (Clean, or Dirty since its registers were loaded). */
+static inline void arch_fp_allow(struct arch_frame *f, bool on)
+{
+	if (!on)
+		f->sstatus &= ~SSTATUS_FS;
+	else if (!(f->sstatus & SSTATUS_FS))
+		f->sstatus |= SSTATUS_FS_CLEAN;
 }
 
 static inline void arch_trap_leave(uint64_t satp)

@@ -7,18 +7,27 @@
  * its own lines to the transmit register.
  */
 #include "rv64.h"
+#include "kconsole.h"
 
 #define PLIC_SOURCES 96u /* QEMU virt: sources 1..95 */
+#define CAUSE_ILLEGAL 2u
 #define CAUSE_ECALL_U 8u
 
 uint32_t rv64_hartid[ARCH_MAX_CPUS];
 
-/* QEMU virt numbers its harts 0..n-1; the boot hart (OpenSBI's a0) is
- * CPU 0 and the others take CPUs 1.. in hart order. */
-void arch_boot(uint64_t boot_hart)
+/* OpenSBI's a0 is the boot hart, a1 the device tree. The boot hart is
+ * CPU 0 and the others take CPUs 1.. in hart order; the tree must number
+ * them 0..n-1 and count time as this kernel does (RV64_TIMEBASE), or the
+ * kernel refuses to boot rather than run on wrong time. */
+void arch_boot(uint64_t boot_hart, uint64_t dtb)
 {
-	uint32_t cpu = 1;
+	uint32_t cpu = 1, hz = bm_fdt_check_cpus((const void *)(uintptr_t)dtb);
 
+	if (hz != RV64_TIMEBASE) {
+		vn_kmsg("cannot boot: the timebase is %u Hz; this kernel counts %llu Hz", hz,
+			(unsigned long long)RV64_TIMEBASE);
+		arch_exit(1);
+	}
 	rv64_hartid[0] = (uint32_t)boot_hart;
 	for (uint64_t h = 0; cpu < ARCH_MAX_CPUS; h++)
 		if (h != boot_hart)
@@ -89,6 +98,8 @@ void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t 
 	} else if (s && scause == CAUSE_ECALL_U) {
 		f->sepc += 4; /* past the ecall, whatever happens next */
 		bm_syscall(f, s, f->x[17], f->x[10], f->x[11]);
+	} else if (s && scause == CAUSE_ILLEGAL && !(f->sstatus & SSTATUS_FS)) {
+		bm_fp_claim(f, s, cpu); /* if it was no F/D instruction, it traps again */
 	} else if (s) {
 		rv64_fault(s, f, scause, stval);
 	}

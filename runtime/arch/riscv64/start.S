@@ -1,6 +1,6 @@
 /*
  * start.S - S-mode entry from OpenSBI (QEMU -bios default): a0 = hart id,
- * a1 = the DTB (the board is fixed, so the kernel ignores it). The hart
+ * a1 = the DTB (checked against what the kernel assumes: cpu.c). The hart
  * that gets here first is CPU 0, whatever its hart id; the others are
  * started later through SBI HSM hart_start, at rv64_secondary_entry with
  * a1 = their CPU number. Each CPU runs on its own stack in bm_stacks.
@@ -18,7 +18,7 @@ _start:
 	sd	zero, 8(t0)
 	addi	t0, t0, 16
 	j	1b
-2:	call	bm_boot		/* a0 = hart id */
+2:	call	bm_boot		/* a0 = hart id, a1 = DTB */
 park:	wfi
 	j	park
 

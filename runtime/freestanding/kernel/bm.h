@@ -10,6 +10,13 @@
  * itself never takes an interrupt. Everything touching kernel state holds
  * bm_lock, the one kernel lock of port.h.
  *
+ * FP/SIMD: the kernel is built integer-only and never touches those
+ * registers but to switch them, lazily. A CPU's registers hold the state of
+ * one shard of its core, its FP owner; every other shard runs with FP/SIMD
+ * off, and its first FP instruction traps: the kernel saves the owner's
+ * registers, loads the shard's, makes it the owner and lets the instruction
+ * run again. A core whose shards do not use FP never switches any.
+ *
  * What a port adds, and when it is called, is hooks.h.
  */
 #ifndef VN_BM_H
@@ -55,12 +62,14 @@ struct bm_space {
 struct bm_shard {
 	struct arch_frame ctx;       /* valid while the shard is not running */
 	struct bm_space space;       /* its tables, with its ASID */
+	struct arch_fp fp;           /* while it is not its CPU's FP owner */
 	uint32_t starts;             /* bumped by every (re)start */
 	const struct vn_image *img;  /* header of its blob */
 };
 
 extern struct vn_kernel bm_kernel;
 extern struct bm_shard bm_shards[VN_MAX_SHARDS];
+extern struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS];
 extern uint8_t bm_stacks[ARCH_MAX_CPUS][BM_STACK];
 
 static inline struct bm_shard *bm_of(const struct vn_shard *s)
@@ -79,7 +88,7 @@ static inline uint64_t bm_page_up(uint64_t a)
 }
 
 /* boot.c */
-_Noreturn void bm_boot(uint64_t arg);
+_Noreturn void bm_boot(uint64_t arg0, uint64_t arg1);
 _Noreturn void bm_secondary(uint32_t cpu);
 _Noreturn void bm_boot_fail(const char *why, const char *name);
 
@@ -92,6 +101,10 @@ void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t 
 void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail,
 		  bool has_addr, uint64_t addr, uint64_t pc);
 void bm_fault(struct vn_shard *s, int signal);
+void bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu);
+
+/* fdt.c: the firmware's device tree */
+uint32_t bm_fdt_check_cpus(const void *fdt);
 
 /* space.c: what a shard's space holds; pt.c: the tables that hold it */
 int bm_space_build(struct vn_shard *s);

@@ -65,6 +65,9 @@ int port_shard_start(struct vn_shard *s)
 	arch_sync_icache(l->image_lo, b->img->ro_start);
 	arch_load_end(view);
 	arch_frame_start(&b->ctx, b->img->entry, l->stack_hi);
+	b->fp = (struct arch_fp){0};
+	if (bm_fp_owner[s->cfg->core] == b)
+		bm_fp_owner[s->cfg->core] = NULL; /* its registers are stale */
 	b->starts++;
 	return 0;
 }
@@ -130,12 +133,12 @@ static uint64_t stack_top(uint32_t cpu)
 	return (uint64_t)(uintptr_t)bm_stacks[cpu] + BM_STACK;
 }
 
-/* CPU 0, from the port's entry code; arg is what the loader gave it. */
-_Noreturn void bm_boot(uint64_t arg)
+/* CPU 0, from the port's entry code, with the loader's first two words. */
+_Noreturn void bm_boot(uint64_t arg0, uint64_t arg1)
 {
 	const struct vn_ksystem *sys = &vn_system;
 
-	arch_boot(arg);
+	arch_boot(arg0, arg1);
 	if (vn_kernel_init(K, sys) != 0 || sys->n_cores > ARCH_MAX_CPUS)
 		bm_boot_fail("system tables are inconsistent", NULL);
 	if (bm_pt_kernel() != 0)

@@ -7,8 +7,8 @@
  * (space.c) and the console lines (kconsole.c); the decisions themselves
  * are the portable core's (runtime/core). A port is one folder,
  * runtime/arch/<isa>/, holding only what is its ISA's or its board's: the
- * entry code, the trap vector with frame save and restore, the page-table
- * format, the interrupt controller, the timer, the
+ * entry code, the trap vector with frame save and restore, FP/SIMD save and
+ * restore, the page-table format, the interrupt controller, the timer, the
  * console and the way out. A port lacking a feature supplies an empty
  * inline in its arch.h; nothing here tests which port it is.
  *
@@ -17,6 +17,8 @@
  *   ARCH_MMIO_END        device windows lie below this address
  *   ARCH_IMAGE_MAGIC     (abi.h) the first word of a shard image for this ISA
  *   struct arch_frame    a shard's registers, as the trap entry saves them
+ *   struct arch_fp       a shard's FP/SIMD registers, while the CPU holds
+ *                        another shard's
  *   ARCH_RAM_BASE, ARCH_RAM_END, ARCH_KERNEL_BASE, ARCH_KERNEL_END
  *                        RAM, and the kernel's window at its start
  *   ARCH_K_*, ARCH_U_*   the attributes of a kernel and a user page: RX, RO,
@@ -24,12 +26,13 @@
  * and, as inlines (cheap and called on every trap), the ones marked (i).
  *
  * Boot, on the first CPU (bm_boot, called by the port's entry code):
- *   arch_boot(arg)            what the loader handed over (arg: its word)
+ *   arch_boot(a0, a1)         what the loader handed over (its first two
+ *                             argument registers): check it, or keep it
  *   arch_kernel_device(lo,hi) per device: is [lo, hi) the kernel's own?
  *   arch_irq_check(irq)       per device: NULL, or why irq is not usable
  *   arch_irq_init()           the interrupt controller, once
  *   arch_cpu_init(cpu)        this CPU: vectors, MMU on, its interrupts,
- *                             its timer
+ *                             its timer; FP/SIMD off for user mode
  *   arch_pte_table(t), arch_pte_leaf(pa, attrs, level), arch_pte_next(e)
  *                             (i) the page-table format pt.c builds with
  *   arch_space_token(top, asid) (i) what the MMU is given for a space
@@ -45,7 +48,12 @@
  *   arch_cpu() (i)            which CPU this is
  *   arch_trap_enter() (i)     the kernel's view of memory
  *   arch_trap(f, s, cpu, kind) what the trap asks: bm_syscall(),
- *                             arch_irq_poll(), or a report and bm_fault()
+ *                             arch_irq_poll(), bm_fp_claim() (s touched
+ *                             FP/SIMD while off), or a report and bm_fault()
+ *   arch_fp_save(fp, ctx)     into fp, the FP/SIMD registers of the shard
+ *                             whose saved frame is ctx (the port may skip it
+ *                             if that shard never changed them)
+ *   arch_fp_load(fp)          the FP/SIMD registers from fp
  *   arch_irq_poll(cpu)        acknowledge every pending interrupt; a device
  *                             one is masked and goes to vn_irq_deliver()
  *   arch_ticks(), arch_tick_hz() (i)  the clock
@@ -54,6 +62,7 @@
  *                             dropped around it)
  *   arch_frame_ret(f, v) (i)  the result of the shard's last call
  *   arch_switch(token) (i)    another shard now holds this CPU: its space
+ *   arch_fp_allow(f, on) (i)  FP/SIMD on or off for the shard of frame f
  *   arch_trap_leave(token) (i) about to return into the shard of that space
  *
  * At any time, under the lock:
@@ -73,7 +82,7 @@
 struct vn_shard;
 struct bm_shard;
 
-void arch_boot(uint64_t arg);
+void arch_boot(uint64_t arg0, uint64_t arg1);
 bool arch_kernel_device(uint64_t lo, uint64_t hi);
 const char *arch_irq_check(uint32_t irq);
 void arch_irq_init(void);
@@ -83,6 +92,8 @@ _Noreturn void arch_run(uint64_t stack_top);
 
 
 void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t kind);
+void arch_fp_save(struct arch_fp *fp, const struct arch_frame *ctx);
+void arch_fp_load(const struct arch_fp *fp);
 void arch_irq_poll(uint32_t cpu);
 void arch_timer_set(uint64_t deadline_ns);
 void arch_kick(uint32_t cpu);

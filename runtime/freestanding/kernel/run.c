@@ -23,6 +23,7 @@
 
 struct vn_kernel bm_kernel;
 struct bm_shard bm_shards[VN_MAX_SHARDS];
+struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS]; /* whose FP/SIMD registers it holds */
 static struct {
 	uint32_t next;  /* the ticket the next comer takes */
 	uint32_t owner; /* the ticket now holding the lock */
@@ -124,6 +125,21 @@ static void watchdog_fault(struct vn_shard *s, uint64_t now)
 	fault_at(s, now, BM_SIGKILL);
 }
 
+/* s, running on cpu, used FP/SIMD while it was off: the registers become
+ * s's, and the instruction runs again when the trap returns. */
+void bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
+{
+	struct bm_shard *b = bm_of(s), *owner = bm_fp_owner[cpu];
+
+	if (owner != b) {
+		if (owner)
+			arch_fp_save(&owner->fp, &owner->ctx);
+		arch_fp_load(&b->fp);
+		bm_fp_owner[cpu] = b;
+	}
+	arch_fp_allow(f, true);
+}
+
 static _Noreturn void finish(void)
 {
 	int status = vn_system_status(K);
@@ -169,7 +185,8 @@ static void idle(uint32_t cpu)
 }
 
 /* Give the core to s: its registers into the frame, the result of its last
- * call into them, its address space into the MMU. */
+ * call into them, its address space into the MMU, FP/SIMD on if the CPU
+ * holds its registers. */
 static void load(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 {
 	struct bm_shard *b = bm_of(s);
@@ -177,6 +194,7 @@ static void load(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 	*f = b->ctx;
 	arch_frame_ret(f, vn_shard_resume(K, s));
 	arch_switch(b->space.token);
+	arch_fp_allow(f, bm_fp_owner[cpu] == b);
 	bm_ctl(s)->core_shared = vn_core_live_shards(K, cpu) > 1;
 }
 
