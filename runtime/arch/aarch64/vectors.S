@@ -10,21 +10,26 @@
  */
 #define FRAME 272
 
+	/* x2-x29, in the frame's pairs 1-14: op is stp or ldp. */
+	.macro	pairs op
+	\op	x2, x3, [sp, #16 * 1]
+	\op	x4, x5, [sp, #16 * 2]
+	\op	x6, x7, [sp, #16 * 3]
+	\op	x8, x9, [sp, #16 * 4]
+	\op	x10, x11, [sp, #16 * 5]
+	\op	x12, x13, [sp, #16 * 6]
+	\op	x14, x15, [sp, #16 * 7]
+	\op	x16, x17, [sp, #16 * 8]
+	\op	x18, x19, [sp, #16 * 9]
+	\op	x20, x21, [sp, #16 * 10]
+	\op	x22, x23, [sp, #16 * 11]
+	\op	x24, x25, [sp, #16 * 12]
+	\op	x26, x27, [sp, #16 * 13]
+	\op	x28, x29, [sp, #16 * 14]
+	.endm
+
 	.macro	save_rest
-	stp	x2, x3, [sp, #16 * 1]
-	stp	x4, x5, [sp, #16 * 2]
-	stp	x6, x7, [sp, #16 * 3]
-	stp	x8, x9, [sp, #16 * 4]
-	stp	x10, x11, [sp, #16 * 5]
-	stp	x12, x13, [sp, #16 * 6]
-	stp	x14, x15, [sp, #16 * 7]
-	stp	x16, x17, [sp, #16 * 8]
-	stp	x18, x19, [sp, #16 * 9]
-	stp	x20, x21, [sp, #16 * 10]
-	stp	x22, x23, [sp, #16 * 11]
-	stp	x24, x25, [sp, #16 * 12]
-	stp	x26, x27, [sp, #16 * 13]
-	stp	x28, x29, [sp, #16 * 14]
+	pairs	stp
 	mrs	x9, sp_el0
 	stp	x30, x9, [sp, #16 * 15]
 	mrs	x10, elr_el1
@@ -85,20 +90,7 @@ a64_eret:
 	ldp	x30, x9, [sp, #16 * 15]
 	msr	sp_el0, x9
 	ldp	x0, x1, [sp, #16 * 0]
-	ldp	x2, x3, [sp, #16 * 1]
-	ldp	x4, x5, [sp, #16 * 2]
-	ldp	x6, x7, [sp, #16 * 3]
-	ldp	x8, x9, [sp, #16 * 4]
-	ldp	x10, x11, [sp, #16 * 5]
-	ldp	x12, x13, [sp, #16 * 6]
-	ldp	x14, x15, [sp, #16 * 7]
-	ldp	x16, x17, [sp, #16 * 8]
-	ldp	x18, x19, [sp, #16 * 9]
-	ldp	x20, x21, [sp, #16 * 10]
-	ldp	x22, x23, [sp, #16 * 11]
-	ldp	x24, x25, [sp, #16 * 12]
-	ldp	x26, x27, [sp, #16 * 13]
-	ldp	x28, x29, [sp, #16 * 14]
+	pairs	ldp
 	add	sp, sp, #FRAME
 	eret
 
