@@ -5,7 +5,8 @@ directories. A board's test module defines the `board` fixture (a Board
 below: its name and what its fault reports say) and imports everything
 from here; pytest then collects these tests once per board.
 
-  examples   both examples print what they print on hosted, with status 0
+  examples   both examples print what they print on hosted, with status 0;
+             a board with fewer CPUs than the system's cores is refused
   isolation  a wild write into another shard's heap, a write into kernel
              memory, the probes of tests/system/probes (another shard's
              stack, control page, code, a foreign ring), the stack guard
@@ -161,6 +162,18 @@ def test_pingpong_example(board, pingpong):
     low, median, p99, high = map(int, m.groups())
     assert 0 < low <= median <= p99 <= high, r.report
     assert r.kernel()[-1] == "system 'pingpong' exited with status 0", r.report
+
+
+def test_a_board_with_fewer_cpus_than_cores_is_refused(board, tmp_path):
+    """The kernel checks the firmware's device tree: QEMU started with fewer
+    CPUs than the system's cores is refused at boot, saying what to do."""
+    from systest_lib import vanity
+    r = vanity("run", REPO / "examples" / "pingpong" / "pingpong.yaml", "--board", board.name,
+               "-o", tmp_path / "out", "--build-dir", tmp_path / "build", "--", "-smp", "1")
+    assert r.status == 1, r.report
+    assert skip_firmware(r.stdout).splitlines() == [
+        "vanity: cannot boot: the board has 1 CPU, the system uses 2 cores "
+        "(run QEMU with -smp = cores used)"], r.report
 
 
 def test_pipeline_example(pipeline):

@@ -93,9 +93,15 @@ uint32_t bm_fdt_check_cpus(const void *fdt)
 
 	if (walk(fdt, &c) != 0)
 		bm_boot_fail("no device tree from the firmware", NULL);
-	if (c.cpus < vn_system.n_cores || c.max_id + 1 != c.cpus) {
-		vn_kmsg("cannot boot: the CPUs are not numbered 0..%u (%u of them, the largest %u)",
-			vn_system.n_cores - 1, c.cpus, c.max_id);
+	if (c.cpus < vn_system.n_cores) {
+		vn_kmsg("cannot boot: the board has %u CPU%s, the system uses %u cores "
+			"(run QEMU with -smp = cores used)", c.cpus, c.cpus == 1 ? "" : "s",
+			vn_system.n_cores);
+		arch_exit(1);
+	}
+	if (c.max_id + 1 != c.cpus) {
+		vn_kmsg("cannot boot: the CPUs are not numbered 0..%u (the largest is %u)",
+			c.cpus - 1, c.max_id);
 		arch_exit(1);
 	}
 	return c.timebase;
