@@ -3,9 +3,11 @@
 The boards: qemu-virt-aarch64 (runtime/arch/aarch64) and qemu-virt-riscv64
 (runtime/arch/riscv64). Kernel and shards are freestanding C (no C
 library: runtime/freestanding supplies string.h, stdio.h's vsnprintf and
-stdlib.h's abort), built without floating point (no FP state to save on a
-switch): -mgeneral-regs-only -mstrict-align on aarch64, rv64imac/lp64 on
-riscv64 (-mcmodel=medany, to link at 0x80200000).
+stdlib.h's abort). The kernel is built integer-only (-mgeneral-regs-only
+on aarch64, rv64imac/lp64 on riscv64) and switches the shards' FP/SIMD
+registers lazily; shards use them (riscv64: rv64imafdc/lp64d, whose libgcc
+is the toolchain's default). Both: -mstrict-align; riscv64 -mcmodel=medany,
+to link at 0x80200000.
 """
 
 import os
@@ -34,7 +36,9 @@ class Port:
     cross: str         # the toolchain's prefix
     cc_package: str    # Debian packages, for the error messages
     qemu_package: str
-    arch_flags: tuple
+    arch_flags: tuple    # kernel and shards
+    kernel_flags: tuple  # the kernel only: no FP/SIMD
+    shard_flags: tuple   # shards only
 
 
 PORTS = {
@@ -42,13 +46,13 @@ PORTS = {
         "qemu-virt-aarch64", RUNTIME / "arch" / "aarch64",
         os.environ.get("VANITY_CROSS_AARCH64", "aarch64-linux-gnu-"),
         "gcc-aarch64-linux-gnu", "qemu-system-arm",
-        ("-mgeneral-regs-only", "-mstrict-align", "-mno-outline-atomics")),
+        ("-mstrict-align", "-mno-outline-atomics"), ("-mgeneral-regs-only",), ()),
     "qemu-virt-riscv64": Port(
         "qemu-virt-riscv64", RUNTIME / "arch" / "riscv64",
         os.environ.get("VANITY_CROSS_RISCV64", "riscv64-unknown-elf-"),
         "gcc-riscv64-unknown-elf", "qemu-system-misc",
-        ("-march=rv64imac", "-misa-spec=2.2", "-mabi=lp64", "-mcmodel=medany",
-         "-mstrict-align", "-msmall-data-limit=0")),
+        ("-misa-spec=2.2", "-mcmodel=medany", "-mstrict-align", "-msmall-data-limit=0"),
+        ("-march=rv64imac", "-mabi=lp64"), ("-march=rv64imafdc", "-mabi=lp64d")),
 }
 
 
@@ -63,10 +67,10 @@ def _cc_include(port):
     return out
 
 
-def _flags(port):
+def _flags(port, own):
     return ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-fno-strict-aliasing",
             "-ffreestanding", "-nostdinc", "-isystem", _cc_include(port),
-            "-fno-pie", *port.arch_flags, "-fno-stack-protector",
+            "-fno-pie", *port.arch_flags, *own, "-fno-stack-protector",
             "-fno-tree-loop-distribute-patterns", "-fno-asynchronous-unwind-tables",
             "-fno-unwind-tables"]
 
@@ -90,10 +94,11 @@ def _objcopy(port, elf, binary):
 def _shard(port, shard, spec_dir, out_dir, build_dir, compile_, headers):
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
-    srcs = user + _sources(RUNTIME / "lib", FREE, port.arch / "shard") + [gen / "config.c"]
+    srcs = (user + _sources(RUNTIME / "lib", FREE, FREE / "shard", port.arch / "shard") +
+            [gen / "config.c"])
     incs = [gen, RUNTIME / "include", FREE / "include", port.arch]
     elf = build_dir / "shards" / (shard["name"] + ".elf")
-    cmd = [port.cross + "gcc", *_flags(port), *shard.get("cflags", []), *(f"-I{i}" for i in incs), *srcs,
+    cmd = [port.cross + "gcc", *_flags(port, port.shard_flags), *shard.get("cflags", []), *(f"-I{i}" for i in incs), *srcs,
            *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
     compile_(f"shard '{shard['name']}'", cmd, srcs + [gen / "shard.ld"] +
              headers(*incs, spec_dir), elf)
@@ -131,7 +136,7 @@ def build(manifest, spec_dir, out_dir, build_dir, compile_, headers):
     incs = [RUNTIME / "include", FREE / "include", RUNTIME / "core", FREE / "kernel",
             port.arch]
     target = build_dir / "image.elf"
-    cmd = [port.cross + "gcc", *_flags(port), *(f"-I{i}" for i in incs), f"-Wa,-I{build_dir / 'shards'}",
+    cmd = [port.cross + "gcc", *_flags(port, port.kernel_flags), *(f"-I{i}" for i in incs), f"-Wa,-I{build_dir / 'shards'}",
            *srcs, *LDFLAGS, "-T", kdir / "image.ld", "-o", target, "-lgcc"]
     before = target.stat().st_mtime if target.exists() else None
     compile_("the kernel image", cmd, srcs + blobs + [kdir / "image.ld"] + headers(*incs),

@@ -22,4 +22,42 @@ bool vn_sched_wake(struct vn_kernel *k, struct vn_shard *s);
 void vn_sched_remove(struct vn_kernel *k, struct vn_shard *s, uint32_t state);
 uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now);
 
+/* What a port's scheduler loop decides, decided once (and turn.c). */
+enum vn_next {
+	VN_NEXT_RUN = 0,   /* run the shard picked */
+	VN_NEXT_IDLE = 1,  /* nothing ready: sleep until an event */
+	VN_NEXT_STUCK = 2, /* nothing ready, and nothing left can wake anyone */
+	VN_NEXT_DONE = 3,  /* the system is over: exit with vn_system_status() */
+};
+
+uint64_t vn_core_deadline(struct vn_kernel *k, uint32_t core, uint64_t now);
+
+/* The first time vn_watchdog() would stop the running shard of `core`:
+ * one tick past its budget. VN_NEVER if it has no watchdog or it already
+ * fired. This is the one watchdog deadline of every port. */
+static inline uint64_t vn_watchdog_deadline(const struct vn_kernel *k, uint32_t core)
+{
+	const struct vn_shard *s = k->core[core].current;
+
+	if (!s || s->cfg->watchdog_ns == 0 || s->watchdog_fired)
+		return VN_NEVER;
+	return s->ran_since + s->cfg->watchdog_ns + 1;
+}
+
+/* `core` has no running shard: what now. VN_NEXT_RUN hands it *next (now
+ * its running shard); otherwise *next is NULL and the core exits the
+ * system (VN_NEXT_DONE) or sleeps until something happens (VN_NEXT_IDLE,
+ * or VN_NEXT_STUCK when nothing ever can: the port reports that once). */
+static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint64_t now,
+					struct vn_shard **next)
+{
+	*next = NULL;
+	if (vn_system_done(k))
+		return VN_NEXT_DONE;
+	*next = vn_sched_pick(k, core, now);
+	if (*next)
+		return VN_NEXT_RUN;
+	return vn_system_stuck(k) ? VN_NEXT_STUCK : VN_NEXT_IDLE;
+}
+
 #endif /* VN_SCHED_H */

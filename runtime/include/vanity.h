@@ -111,8 +111,8 @@ _Noreturn void vn_halt(int status);
  * vn_wait returns VN_NOTIFY_<D>. Quieten the device, then acknowledge the
  * bits with vn_irq_ack to let the interrupt fire again. Returns 0, or
  * -VN_EPERM if a bit is not an interrupting device of this shard (nothing is
- * then unmasked), -VN_EINVAL for no bits, -VN_ENOSYS on a board without
- * device interrupts (hosted). */
+ * then unmasked), -VN_EINVAL for no bits, -VN_ENOSYS if the board cannot
+ * deliver one of them (hosted: a device the simulator has no model of). */
 int vn_irq_ack(vn_bits_t bits);
 
 /* ---- introspection and console (not for hot paths) ----------------------- */

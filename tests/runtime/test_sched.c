@@ -1,5 +1,6 @@
 /*
- * test_sched.c - the per-core run queue (runtime/core/sched.c).
+ * test_sched.c - the per-core run queue (runtime/core/sched.c) and the
+ * loop's decisions (vn_sched.h, runtime/core/turn.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -110,6 +111,77 @@ static void test_expire(void **state)
 	assert_int_equal(run_and_yield(k, 0), 0);
 }
 
+/* The watchdog deadline is one tick past the budget: the first time at
+ * which vn_watchdog() stops the shard, on every port. */
+static void test_watchdog_deadline(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+	struct vn_shard *s;
+
+	(void)state;
+	fx_shards[0].watchdog_ns = 1000;
+	s = vn_sched_pick(k, 0, 500);
+	assert_int_equal(vn_watchdog_deadline(k, 0), 1501);
+	assert_null(vn_watchdog(k, 0, 1500));
+	assert_int_equal(vn_core_deadline(k, 0, 1500), 1501);
+	assert_ptr_equal(vn_watchdog(k, 0, 1501), s);
+	assert_int_equal(vn_watchdog_deadline(k, 0), VN_NEVER); /* fired */
+	assert_int_equal(vn_watchdog_deadline(k, 1), VN_NEVER); /* nothing runs */
+}
+
+/* The next deadline is the earlier of a wait's and the watchdog's, and the
+ * waits due are woken on the way. */
+static void test_core_deadline(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+
+	(void)state;
+	fx_shards[2].watchdog_ns = 1000;
+	vn_sched_block(k, vn_sched_pick(k, 0, 0), 300); /* s0 until 300 */
+	vn_sched_block(k, vn_sched_pick(k, 0, 0), 5000); /* s1 until 5000 */
+	vn_sched_pick(k, 0, 100);                        /* s2 runs from 100 */
+	assert_int_equal(vn_core_deadline(k, 0, 200), 300);
+	assert_int_equal(vn_core_deadline(k, 0, 300), 1101);
+	assert_int_equal(S(0)->state, VN_READY);
+	assert_int_equal(vn_core_deadline(k, 1, 300), VN_NEVER);
+}
+
+/* What a core with nothing running does: run the head of its queue, idle,
+ * report itself stuck, or end the system. */
+static void test_core_next(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+	struct vn_shard *next;
+
+	(void)state;
+	assert_int_equal(vn_core_next(k, 0, 0, &next), VN_NEXT_RUN);
+	assert_ptr_equal(next, S(0));
+	vn_sched_block(k, S(0), VN_NEVER);
+	assert_int_equal(vn_core_next(k, 0, 0, &next), VN_NEXT_RUN);
+	vn_sched_remove(k, next, VN_FINISHED);
+	assert_int_equal(vn_core_next(k, 0, 0, &next), VN_NEXT_RUN);
+	vn_sched_remove(k, next, VN_FINISHED);
+	assert_int_equal(vn_core_next(k, 0, 0, &next), VN_NEXT_IDLE); /* s3 may wake s0 */
+	assert_null(next);
+	vn_system_halt(k, 3);
+	assert_int_equal(vn_core_next(k, 0, 0, &next), VN_NEXT_DONE);
+	assert_null(next);
+}
+
+static void test_core_next_stuck(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+	struct vn_shard *next;
+
+	(void)state;
+	vn_sched_block(k, S(1), VN_NEVER);
+	vn_sched_block(k, S(2), VN_NEVER);
+	vn_sched_remove(k, S(0), VN_FINISHED); /* 0 and 3 own interrupts */
+	vn_sched_remove(k, S(3), VN_FINISHED);
+	assert_int_equal(vn_core_next(k, 0, 0, &next), VN_NEXT_STUCK);
+	assert_null(next);
+}
+
 static void test_bad_tables(void **state)
 {
 	struct vn_ksystem bad = fx_system;
@@ -134,6 +206,10 @@ int main(void)
 		cmocka_unit_test(test_stopped_never_picked),
 		cmocka_unit_test(test_per_core),
 		cmocka_unit_test(test_expire),
+		cmocka_unit_test(test_watchdog_deadline),
+		cmocka_unit_test(test_core_deadline),
+		cmocka_unit_test(test_core_next),
+		cmocka_unit_test(test_core_next_stuck),
 		cmocka_unit_test(test_bad_tables),
 	};
 

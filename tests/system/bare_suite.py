@@ -5,7 +5,8 @@ directories. A board's test module defines the `board` fixture (a Board
 below: its name and what its fault reports say) and imports everything
 from here; pytest then collects these tests once per board.
 
-  examples   both examples print what they print on hosted, with status 0
+  examples   both examples print what they print on hosted, with status 0;
+             a board with fewer CPUs than the system's cores is refused
   isolation  a wild write into another shard's heap, a write into kernel
              memory, the probes of tests/system/probes (another shard's
              stack, control page, code, a foreign ring), the stack guard
@@ -19,6 +20,8 @@ from here; pytest then collects these tests once per board.
   devices    an RTC granted to one shard: its alarm interrupt wakes the
              owner (yield and poll), the ack unmasks it, and another shard
              cannot read its window
+  fp/simd    two FP-heavy shards on one core yielding mid-computation print
+             the same bits as on hosted
 
 On these boards the console carries both streams: kernel messages
 ("vanity: ...") and shard logs ("[shard] text") are QEMU's stdout. Anything
@@ -32,7 +35,7 @@ import pytest
 
 from dataclasses import dataclass, field
 
-from systest_lib import HERE, REPO, System, copy_spec, shard_of
+from systest_lib import FP_RESULTS, HERE, REPO, System, copy_spec, shard_of
 
 ENOSYS, EINVAL, EPERM = 1, 2, 3
 
@@ -159,6 +162,18 @@ def test_pingpong_example(board, pingpong):
     low, median, p99, high = map(int, m.groups())
     assert 0 < low <= median <= p99 <= high, r.report
     assert r.kernel()[-1] == "system 'pingpong' exited with status 0", r.report
+
+
+def test_a_board_with_fewer_cpus_than_cores_is_refused(board, tmp_path):
+    """The kernel checks the firmware's device tree: QEMU started with fewer
+    CPUs than the system's cores is refused at boot, saying what to do."""
+    from systest_lib import vanity
+    r = vanity("run", REPO / "examples" / "pingpong" / "pingpong.yaml", "--board", board.name,
+               "-o", tmp_path / "out", "--build-dir", tmp_path / "build", "--", "-smp", "1")
+    assert r.status == 1, r.report
+    assert skip_firmware(r.stdout).splitlines() == [
+        "vanity: cannot boot: the board has 1 CPU, the system uses 2 cores "
+        "(run QEMU with -smp = cores used)"], r.report
 
 
 def test_pipeline_example(pipeline):
@@ -539,3 +554,15 @@ def test_stuck_system_says_so(board, tmp_path):
                      "that nothing left can send (no shard runs, no device can interrupt)"], \
         r.report
     assert "QEMU did not finish within 8 s" in r.stderr, r.report
+
+
+# ---- FP/SIMD -----------------------------------------------------------------
+
+def test_fp_shards_on_one_core_keep_their_own_registers(board, tmp_path_factory):
+    """Two shards on one core yield to each other mid-computation, live
+    values in FP/SIMD registers; their results are hosted's, bit for bit."""
+    r = BareSystem(board, HERE / "fpu" / "fpmix.yaml",
+                   tmp_path_factory.mktemp(board.tag + "-fpmix")).run()
+    assert r.status == 0, r.report
+    for shard, want in FP_RESULTS.items():
+        assert r.log(shard) == [want], r.report

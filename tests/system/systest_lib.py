@@ -174,6 +174,12 @@ def shard_of(doc, name):
     return next(s for s in doc["shards"] if s["name"] == name)
 
 
+# tests/system/fpu/fpmix.yaml: what each shard prints on hosted, and so on
+# every board (bit-exact: each shard keeps its own FP/SIMD registers).
+FP_RESULTS = {"fa": "acc 401a1aa0099c8b74 sum 404599b9171ebe82",
+              "fb": "acc 401a180761231700 sum 404597e466ab1bac"}
+
+
 class System:
     """A spec, with its generated sources and binaries under workdir."""
 

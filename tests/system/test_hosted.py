@@ -8,6 +8,8 @@ through ./vanity into pytest's temporary directories.
   probes       isolation: other shards' stack, control page and code, and
                rings of other channels, are out of reach; the guard page
   syscalls     the kernel refuses bad calls and the caller runs on
+  fp           two FP-heavy shards on one core: the reference bits every
+               board must print (bare_suite.py)
   sched        taking turns on one core, sleeping and waking, poll shards
                sharing a core, timeouts, exit statuses, signals
   devices      the simulator's PL031 model: its alarm interrupt wakes the
@@ -29,8 +31,8 @@ import time
 
 import pytest
 
-from systest_lib import (HERE, REPO, System, copy_spec, outliving, processes,
-                         shard_of, vanity)
+from systest_lib import (FP_RESULTS, HERE, REPO, System, copy_spec, outliving,
+                         processes, shard_of, vanity)
 
 ENOSYS, EINVAL, EPERM = 1, 2, 3  # runtime/include/vanity/syscall.h
 
@@ -369,6 +371,17 @@ def test_system_runs_on_after_refused_syscalls(syscalls):
     assert not any(r.faults(s) for s in ("caller", "listener", "bystander")), r.report
     assert r.status == 0, r.report
     assert r.kernel()[-1] == "system 'syscalls' exited with status 0", r.report
+
+
+# ---- FP ----------------------------------------------------------------------------
+
+def test_fp_shards_on_one_core_keep_their_own_registers(tmp_path):
+    """The reference for every board (bare_suite.py): two FP-heavy shards on
+    one core yield to each other mid-computation and print their results."""
+    r = System(HERE / "fpu" / "fpmix.yaml", tmp_path).run()
+    assert r.status == 0, r.report
+    for shard, want in FP_RESULTS.items():
+        assert r.log(shard) == [want], r.report
 
 
 # ---- scheduling, time, exits, signals -------------------------------------------

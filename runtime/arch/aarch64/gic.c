@@ -33,9 +33,9 @@ static inline uint32_t r32(uint64_t addr)
 
 /* Each device SPI goes to its owner's CPU (a byte per interrupt; GICv2
  * allows byte access to ITARGETSR), then is enabled. */
-void a64_gic_init(void)
+void arch_irq_init(void)
 {
-	const struct vn_ksystem *sys = a64_kernel.sys;
+	const struct vn_ksystem *sys = bm_kernel.sys;
 
 	for (uint32_t i = 0; i < sys->n_devices; i++) {
 		const struct vn_kdevice *d = &sys->devices[i];
@@ -44,7 +44,7 @@ void a64_gic_init(void)
 			continue;
 		*(volatile uint8_t *)(uintptr_t)(GICD + GICD_ITARGETSR0 + d->irq) =
 			(uint8_t)(1u << sys->shards[d->shard].core);
-		a64_gic_unmask(d->irq);
+		arch_irq_unmask(d->irq);
 	}
 	w32(GICD + GICD_CTLR, 1);
 }
@@ -54,7 +54,7 @@ void a64_gic_mask(uint32_t irq)
 	w32(GICD + GICD_ICENABLER0 + 4 * (irq / 32), 1u << (irq % 32));
 }
 
-void a64_gic_unmask(uint32_t irq)
+void arch_irq_unmask(uint32_t irq)
 {
 	w32(GICD + GICD_ISENABLER0 + 4 * (irq / 32), 1u << (irq % 32));
 }
@@ -68,7 +68,7 @@ void a64_gic_init_cpu(void)
 }
 
 /* The run-queue change that prompted the kick is visible before the SGI. */
-void a64_gic_sgi(uint32_t cpu)
+void arch_kick(uint32_t cpu)
 {
 	__asm__ volatile("dsb ish" ::: "memory");
 	w32(GICD + GICD_SGIR, (1u << (16 + cpu)) | A64_SGI_KICK);

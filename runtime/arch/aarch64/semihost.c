@@ -8,7 +8,7 @@
 #define SYS_EXIT 0x18u
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026ull
 
-_Noreturn void a64_exit(int status)
+_Noreturn void arch_exit(int status)
 {
 	uint64_t block[2] = {ADP_STOPPED_APPLICATION_EXIT, (uint64_t)(status & 0xff)};
 	register uint64_t x0 __asm__("x0") = SYS_EXIT;

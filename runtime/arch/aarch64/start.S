@@ -1,10 +1,12 @@
 /*
  * start.S - EL1 entry for CPU 0 (QEMU -kernel) and for the CPUs PSCI
- * starts later. Each CPU runs on its own stack in a64_stacks and keeps its
- * number in TPIDR_EL1 (EL0 cannot read it). FP/SIMD stays disabled
- * (CPACR_EL1 = 0): kernel and shards are built -mgeneral-regs-only.
+ * starts later. Each CPU runs on its own stack in bm_stacks and keeps its
+ * number in TPIDR_EL1 (EL0 cannot read it). The kernel is built
+ * -mgeneral-regs-only; FP/SIMD is for shards (arch_cpu_init, fp.S).
+ * QEMU enters _start as the ELF entry point; it need not open the image
+ * (vectors.S does, to align its table without padding).
  */
-	.section .text.boot, "ax"
+	.text
 	.global _start
 _start:
 	msr	daifset, #0xf
@@ -12,7 +14,7 @@ _start:
 	and	x1, x1, #0xff
 	cbnz	x1, park
 	msr	tpidr_el1, xzr
-	ldr	x1, =a64_stacks + 16384	/* A64_STACK */
+	ldr	x1, =bm_stacks + 16384	/* BM_STACK */
 	mov	sp, x1
 	ldr	x1, =__bss_start	/* zero bss: 16-byte aligned by image.ld */
 	ldr	x2, =__bss_end
@@ -20,7 +22,7 @@ _start:
 	b.hs	2f
 	stp	xzr, xzr, [x1], #16
 	b	1b
-2:	bl	a64_boot
+2:	bl	bm_boot
 park:	wfi
 	b	park
 
@@ -29,10 +31,10 @@ park:	wfi
 a64_secondary_entry:
 	msr	daifset, #0xf
 	msr	tpidr_el1, x0
-	ldr	x1, =a64_stacks
+	ldr	x1, =bm_stacks
 	add	x2, x0, #1
-	lsl	x2, x2, #14		/* (cpu + 1) * A64_STACK */
+	lsl	x2, x2, #14		/* (cpu + 1) * BM_STACK */
 	add	x1, x1, x2
 	mov	sp, x1
-	bl	a64_secondary
+	bl	bm_secondary
 	b	park

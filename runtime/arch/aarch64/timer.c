@@ -13,7 +13,7 @@ void a64_timer_init_cpu(void)
 }
 
 /* VN_NEVER switches the timer off. */
-void a64_timer_set(uint64_t deadline_ns)
+void arch_timer_set(uint64_t deadline_ns)
 {
 	uint64_t cval;
 

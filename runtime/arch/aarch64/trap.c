@@ -3,19 +3,14 @@
  *
  * The report names the shard, the exception class and its fault status in
  * words, the faulting address (FAR) when there is one, the pc (ELR) and
- * every register, then applies the shard's on_fault policy through the
- * kernel core. A halt exits with 128 + the signal a hosted shard would
- * have died of (SIGSEGV for a bad access, SIGILL, SIGBUS, ...), so a
- * system's exit status means the same on every board.
+ * every register, then applies the shard's on_fault policy (bm_fault)
+ * with the signal a hosted shard would have died of (SIGSEGV for a bad
+ * access, SIGILL, SIGBUS, ...).
  */
 #include <stdio.h>
 
 #include "a64.h"
 #include "kconsole.h"
-#include "port.h"
-
-enum { SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9,
-       SIGSEGV = 11 };
 
 #define EC_UNKNOWN 0x00
 #define EC_IABT_EL0 0x20
@@ -26,7 +21,7 @@ enum { SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8, SIGKILL = 9
 #define EC_BRK 0x3c
 #define BRK_ABORT 0xab /* abort() in the shard library */
 
-const char *a64_ec_name(uint32_t ec)
+static const char *ec_name(uint32_t ec)
 {
 	switch (ec) {
 	case EC_UNKNOWN: return "undefined instruction";
@@ -85,21 +80,21 @@ static int signal_of(uint32_t ec, uint64_t esr)
 	switch (ec) {
 	case EC_IABT_EL0:
 	case EC_DABT_EL0:
-		return (esr & 0x3f) == 0x21 ? SIGBUS : SIGSEGV;
+		return (esr & 0x3f) == 0x21 ? BM_SIGBUS : BM_SIGSEGV;
 	case EC_PC_ALIGN:
 	case EC_SP_ALIGN:
 	case EC_SERROR:
-		return SIGBUS;
+		return BM_SIGBUS;
 	case EC_BRK:
-		return (esr & 0xffff) == BRK_ABORT ? SIGABRT : SIGTRAP;
+		return (esr & 0xffff) == BRK_ABORT ? BM_SIGABRT : BM_SIGTRAP;
 	case 0x2c:
-		return SIGFPE;
+		return BM_SIGFPE;
 	default:
-		return SIGILL;
+		return BM_SIGILL;
 	}
 }
 
-static void dump(const struct a64_frame *f, uint64_t esr)
+static void dump(const struct arch_frame *f, uint64_t esr)
 {
 	for (int i = 0; i < 28; i += 4)
 		vn_kmsg("  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx  x%-2d 0x%016llx",
@@ -114,41 +109,27 @@ static void dump(const struct a64_frame *f, uint64_t esr)
 }
 
 /* s, the running shard of this CPU, took exception `esr` at EL0. */
-void a64_fault(struct vn_shard *s, const struct a64_frame *f, uint64_t esr, uint64_t far)
+void a64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t esr, uint64_t far)
 {
 	uint32_t ec = (uint32_t)(esr >> 26) & 0x3f;
-	bool has_far = ec == EC_IABT_EL0 || ec == EC_DABT_EL0 || ec == EC_PC_ALIGN;
 	char what[96];
 
 	detail(what, sizeof(what), ec, esr);
-	if (has_far)
-		vn_kmsg("shard '%s' faulted: %s%s at %#llx, pc %#llx", s->cfg->name,
-			a64_ec_name(ec), what, (unsigned long long)far,
-			(unsigned long long)f->elr);
-	else
-		vn_kmsg("shard '%s' faulted: %s%s, pc %#llx", s->cfg->name, a64_ec_name(ec),
-			what, (unsigned long long)f->elr);
+	bm_fault_say(s, ec_name(ec), what,
+		     ec == EC_IABT_EL0 || ec == EC_DABT_EL0 || ec == EC_PC_ALIGN, far, f->elr);
 	dump(f, esr);
-	vn_kfault_outcome(&a64_kernel, s, vn_shard_fault(&a64_kernel, s, port_now(),
-					     128 + signal_of(ec, esr)));
-}
-
-void a64_watchdog_fault(struct vn_shard *s, uint64_t now)
-{
-	vn_kmsg("shard '%s' watchdog: ran %llu ms without yielding", s->cfg->name,
-		(unsigned long long)((now - s->ran_since) / 1000000));
-	vn_kfault_outcome(&a64_kernel, s, vn_shard_fault(&a64_kernel, s, now, 128 + SIGKILL));
+	bm_fault(s, signal_of(ec, esr));
 }
 
 /* An exception at EL1 is a kernel bug: say where, and end the system. */
-_Noreturn void a64_panic(struct a64_frame *f)
+_Noreturn void a64_panic(struct arch_frame *f)
 {
 	uint64_t esr, far;
 
 	__asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
 	__asm__ volatile("mrs %0, far_el1" : "=r"(far));
-	vn_kmsg("kernel panic on cpu %u: %s (esr %#llx) at %#llx, pc %#llx", a64_cpu(),
-		a64_ec_name((uint32_t)(esr >> 26) & 0x3f), (unsigned long long)esr,
+	vn_kmsg("kernel panic on cpu %u: %s (esr %#llx) at %#llx, pc %#llx", arch_cpu(),
+		ec_name((uint32_t)(esr >> 26) & 0x3f), (unsigned long long)esr,
 		(unsigned long long)far, (unsigned long long)f->elr);
-	a64_exit(70);
+	arch_exit(70);
 }

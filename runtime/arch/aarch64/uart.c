@@ -3,7 +3,6 @@
  * Kernel messages ("vanity: ...") and shard logs ("[name] text") are
  * formatted by the shared runtime/freestanding/kernel/kconsole.c.
  */
-#include "a64.h"
 #include "kconsole.h"
 
 #define UART 0x09000000ul
@@ -25,11 +24,4 @@ void port_console_write(const char *s, uint32_t n)
 			putc_raw('\r');
 		putc_raw(s[i]);
 	}
-}
-
-void port_shard_log(struct vn_shard *s, uint32_t len)
-{
-	const struct a64_ctl *ctl = (const struct a64_ctl *)(uintptr_t)a64_layout[s->cfg->id].ctl;
-
-	vn_kshard_log(s->cfg->name, ctl->log, len);
 }

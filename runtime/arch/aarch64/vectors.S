@@ -1,8 +1,8 @@
 /*
  * vectors.S - the exception vector table, and the one way back to EL0.
  *
- * From EL0: save every register into a struct a64_frame (a64.h) on this
- * CPU's kernel stack, call a64_trap(frame, kind), then restore whatever the
+ * From EL0: save every register into a struct arch_frame (arch.h) on this
+ * CPU's kernel stack, call bm_trap(frame, kind), then restore whatever the
  * frame holds by then (the same shard, or the one the scheduler picked)
  * and eret. SP_EL1 is back at the stack top after every eret, so each
  * trap starts on an empty stack. Exceptions taken at EL1 are kernel bugs:
@@ -10,21 +10,26 @@
  */
 #define FRAME 272
 
+	/* x2-x29, in the frame's pairs 1-14: op is stp or ldp. */
+	.macro	pairs op
+	\op	x2, x3, [sp, #16 * 1]
+	\op	x4, x5, [sp, #16 * 2]
+	\op	x6, x7, [sp, #16 * 3]
+	\op	x8, x9, [sp, #16 * 4]
+	\op	x10, x11, [sp, #16 * 5]
+	\op	x12, x13, [sp, #16 * 6]
+	\op	x14, x15, [sp, #16 * 7]
+	\op	x16, x17, [sp, #16 * 8]
+	\op	x18, x19, [sp, #16 * 9]
+	\op	x20, x21, [sp, #16 * 10]
+	\op	x22, x23, [sp, #16 * 11]
+	\op	x24, x25, [sp, #16 * 12]
+	\op	x26, x27, [sp, #16 * 13]
+	\op	x28, x29, [sp, #16 * 14]
+	.endm
+
 	.macro	save_rest
-	stp	x2, x3, [sp, #16 * 1]
-	stp	x4, x5, [sp, #16 * 2]
-	stp	x6, x7, [sp, #16 * 3]
-	stp	x8, x9, [sp, #16 * 4]
-	stp	x10, x11, [sp, #16 * 5]
-	stp	x12, x13, [sp, #16 * 6]
-	stp	x14, x15, [sp, #16 * 7]
-	stp	x16, x17, [sp, #16 * 8]
-	stp	x18, x19, [sp, #16 * 9]
-	stp	x20, x21, [sp, #16 * 10]
-	stp	x22, x23, [sp, #16 * 11]
-	stp	x24, x25, [sp, #16 * 12]
-	stp	x26, x27, [sp, #16 * 13]
-	stp	x28, x29, [sp, #16 * 14]
+	pairs	stp
 	mrs	x9, sp_el0
 	stp	x30, x9, [sp, #16 * 15]
 	mrs	x10, elr_el1
@@ -41,7 +46,9 @@
 	b	\target
 	.endm
 
-	.text
+	/* First in the image (image.ld puts .text.boot first), so the table's
+	 * 2 KiB alignment costs no padding. */
+	.section .text.boot, "ax"
 	.balign	2048
 	.global	a64_vectors
 a64_vectors:
@@ -65,7 +72,7 @@ a64_vectors:
 el0_trap:
 	save_rest
 	mov	x0, sp
-	bl	a64_trap
+	bl	bm_trap
 	b	a64_eret
 
 el1_bad:
@@ -83,30 +90,17 @@ a64_eret:
 	ldp	x30, x9, [sp, #16 * 15]
 	msr	sp_el0, x9
 	ldp	x0, x1, [sp, #16 * 0]
-	ldp	x2, x3, [sp, #16 * 1]
-	ldp	x4, x5, [sp, #16 * 2]
-	ldp	x6, x7, [sp, #16 * 3]
-	ldp	x8, x9, [sp, #16 * 4]
-	ldp	x10, x11, [sp, #16 * 5]
-	ldp	x12, x13, [sp, #16 * 6]
-	ldp	x14, x15, [sp, #16 * 7]
-	ldp	x16, x17, [sp, #16 * 8]
-	ldp	x18, x19, [sp, #16 * 9]
-	ldp	x20, x21, [sp, #16 * 10]
-	ldp	x22, x23, [sp, #16 * 11]
-	ldp	x24, x25, [sp, #16 * 12]
-	ldp	x26, x27, [sp, #16 * 13]
-	ldp	x28, x29, [sp, #16 * 14]
+	pairs	ldp
 	add	sp, sp, #FRAME
 	eret
 
-/* a64_run(stack_top): this CPU enters the scheduler on an empty stack, as
+/* arch_run(stack_top): this CPU enters the scheduler on an empty stack, as
  * if a trap had come from nowhere; it leaves for EL0 and never returns. */
-	.global	a64_run
-a64_run:
+	.global	arch_run
+arch_run:
 	mov	sp, x0
 	sub	sp, sp, #FRAME
 	mov	x0, sp
-	mov	x1, #0		/* A64_TRAP_START */
-	bl	a64_trap
+	mov	x1, #0		/* BM_TRAP_START */
+	bl	bm_trap
 	b	a64_eret

@@ -7,7 +7,7 @@
 
 #define SIFIVE_TEST 0x100000ul
 
-_Noreturn void rv64_exit(int status)
+_Noreturn void arch_exit(int status)
 {
 	uint32_t code = (uint32_t)status & 0xff;
 

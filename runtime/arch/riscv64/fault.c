@@ -6,17 +6,13 @@
  * mapped but kernel only, not writable, not executable) and the level the
  * walk stopped at; the faulting address (stval) when there is one; the pc
  * (sepc) and every register. Then the shard's on_fault policy applies
- * through the kernel core. A halt exits with 128 + the signal a hosted
- * shard would have died of, so a system's status means the same on every
- * board (docs/aarch64.md has the same table).
+ * (bm_fault) with the signal a hosted shard would have died of
+ * (docs/aarch64.md has the same table).
  */
 #include <stdio.h>
 
 #include "rv64.h"
 #include "kconsole.h"
-#include "port.h"
-
-enum { SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11 };
 
 #define C_IMISALIGN 0
 #define C_IACCESS 1
@@ -62,11 +58,11 @@ static int access_of(uint64_t c)
 static int signal_of(uint64_t c, bool aborted)
 {
 	switch (c) {
-	case C_IMISALIGN: case C_LMISALIGN: case C_SMISALIGN: return SIGBUS;
+	case C_IMISALIGN: case C_LMISALIGN: case C_SMISALIGN: return BM_SIGBUS;
 	case C_IACCESS: case C_LACCESS: case C_SACCESS:
-	case C_IPAGE: case C_LPAGE: case C_SPAGE: return SIGSEGV;
-	case C_BREAK: return aborted ? SIGABRT : SIGTRAP;
-	default: return SIGILL;
+	case C_IPAGE: case C_LPAGE: case C_SPAGE: return BM_SIGSEGV;
+	case C_BREAK: return aborted ? BM_SIGABRT : BM_SIGTRAP;
+	default: return BM_SIGILL;
 	}
 }
 
@@ -75,7 +71,7 @@ static const char *const reg_names[32] = {
 	"a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9",
 	"s10", "s11", "t3", "t4", "t5", "t6"};
 
-static void dump(const struct rv64_frame *f, uint64_t scause, uint64_t stval)
+static void dump(const struct arch_frame *f, uint64_t scause, uint64_t stval)
 {
 	for (int i = 1; i < 29; i += 4)
 		vn_kmsg("  %-3s 0x%016llx  %-3s 0x%016llx  %-3s 0x%016llx  %-3s 0x%016llx",
@@ -90,7 +86,7 @@ static void dump(const struct rv64_frame *f, uint64_t scause, uint64_t stval)
 		 (unsigned long long)stval, (unsigned long long)f->sstatus);
 }
 
-void rv64_fault(struct vn_shard *s, const struct rv64_frame *f, uint64_t scause,
+void rv64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t scause,
 		uint64_t stval)
 {
 	static const char *const rw[] = {"read", "write", "execute"};
@@ -100,7 +96,7 @@ void rv64_fault(struct vn_shard *s, const struct rv64_frame *f, uint64_t scause,
 
 	what[0] = '\0';
 	if (scause == C_IPAGE || scause == C_LPAGE || scause == C_SPAGE) {
-		const char *why = rv64_mmu_why(rv64_of(s)->root, stval, (uint32_t)access, &level);
+		const char *why = rv64_mmu_why(bm_of(s)->space.top, stval, (uint32_t)access, &level);
 
 		snprintf(what, sizeof(what), " (%s, level %d, %s)", why, level, rw[access]);
 	} else if (access >= 0) {
@@ -108,33 +104,19 @@ void rv64_fault(struct vn_shard *s, const struct rv64_frame *f, uint64_t scause,
 	} else if (aborted) {
 		snprintf(what, sizeof(what), " (abort)");
 	}
-	if (access >= 0)
-		vn_kmsg("shard '%s' faulted: %s%s at %#llx, pc %#llx", s->cfg->name,
-			 cause_name(scause), what, (unsigned long long)stval,
-			 (unsigned long long)f->sepc);
-	else
-		vn_kmsg("shard '%s' faulted: %s%s, pc %#llx", s->cfg->name, cause_name(scause),
-			 what, (unsigned long long)f->sepc);
+	bm_fault_say(s, cause_name(scause), what, access >= 0, stval, f->sepc);
 	dump(f, scause, stval);
-	vn_kfault_outcome(&rv64_kernel, s, vn_shard_fault(&rv64_kernel, s, port_now(),
-					 128 + signal_of(scause, aborted)));
-}
-
-void rv64_watchdog_fault(struct vn_shard *s, uint64_t now)
-{
-	vn_kmsg("shard '%s' watchdog: ran %llu ms without yielding", s->cfg->name,
-		 (unsigned long long)((now - s->ran_since) / 1000000));
-	vn_kfault_outcome(&rv64_kernel, s, vn_shard_fault(&rv64_kernel, s, now, 128 + SIGKILL));
+	bm_fault(s, signal_of(scause, aborted));
 }
 
 /* A trap taken in S-mode is a kernel bug: say where, and end the system. */
-_Noreturn void rv64_panic(struct rv64_frame *f)
+_Noreturn void rv64_panic(struct arch_frame *f)
 {
 	uint64_t scause = csr_read(scause), stval = csr_read(stval);
 
-	vn_kmsg("kernel panic on cpu %u: %s (scause %#llx) at %#llx, pc %#llx", rv64_cpu(),
+	vn_kmsg("kernel panic on cpu %u: %s (scause %#llx) at %#llx, pc %#llx", arch_cpu(),
 		 scause & CAUSE_IRQ ? "interrupt" : cause_name(scause),
 		 (unsigned long long)scause, (unsigned long long)stval,
 		 (unsigned long long)f->sepc);
-	rv64_exit(70);
+	arch_exit(70);
 }

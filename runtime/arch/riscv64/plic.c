@@ -29,13 +29,13 @@ static uint32_t ctx_of(uint32_t cpu)
 }
 
 /* Every device interrupt unmasked (priority 1); not enabled anywhere yet. */
-void rv64_plic_init(void)
+void arch_irq_init(void)
 {
-	const struct vn_ksystem *sys = rv64_kernel.sys;
+	const struct vn_ksystem *sys = bm_kernel.sys;
 
 	for (uint32_t i = 0; i < sys->n_devices; i++)
 		if (sys->devices[i].irq != VN_NO_IRQ)
-			rv64_plic_unmask(sys->devices[i].irq);
+			arch_irq_unmask(sys->devices[i].irq);
 }
 
 /* On each hart, once it runs (OpenSBI clears a hart's PLIC contexts when
@@ -43,7 +43,7 @@ void rv64_plic_init(void)
  * this CPU in its S context, and let every priority through. */
 void rv64_plic_init_cpu(uint32_t cpu)
 {
-	const struct vn_ksystem *sys = rv64_kernel.sys;
+	const struct vn_ksystem *sys = bm_kernel.sys;
 	uint32_t ctx = ctx_of(cpu);
 
 	for (uint32_t i = 0; i < sys->n_devices; i++) {
@@ -71,7 +71,7 @@ void rv64_plic_mask(uint32_t irq)
 	w32(PLIC_PRIORITY(irq), 0);
 }
 
-void rv64_plic_unmask(uint32_t irq)
+void arch_irq_unmask(uint32_t irq)
 {
 	w32(PLIC_PRIORITY(irq), 1);
 }

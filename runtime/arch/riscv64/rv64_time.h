@@ -1,8 +1,8 @@
 /*
  * rv64_time.h - the `time` CSR as nanoseconds, for the kernel and the
  * shards alike (U-mode may read it: the kernel sets scounteren.TM). QEMU
- * virt's timebase is 10 MHz (the board is fixed, so it is not read from the
- * device tree).
+ * virt's timebase is 10 MHz; the kernel checks the device tree says so
+ * (cpu.c) and refuses to boot otherwise.
  */
 #ifndef VN_RV64_TIME_H
 #define VN_RV64_TIME_H

@@ -29,9 +29,9 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
  * by up to 10x. 0 is never a deadline, so the first call always sets. */
 static uint64_t armed[VN_MAX_CORES];
 
-void rv64_timer_set(uint64_t deadline_ns)
+void arch_timer_set(uint64_t deadline_ns)
 {
-	uint32_t cpu = rv64_cpu();
+	uint32_t cpu = arch_cpu();
 
 	if (armed[cpu] == deadline_ns)
 		return;
@@ -41,7 +41,7 @@ void rv64_timer_set(uint64_t deadline_ns)
 }
 
 /* The run-queue change that prompted the kick is visible before the IPI. */
-void rv64_ipi(uint32_t cpu)
+void arch_kick(uint32_t cpu)
 {
 	__asm__ volatile("fence rw, rw" ::: "memory");
 	sbi(SBI_IPI, 0, 1, rv64_hartid[cpu], 0);

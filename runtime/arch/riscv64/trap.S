@@ -4,8 +4,8 @@
  *
  * While a shard runs, sscratch holds the top of this hart's kernel stack;
  * while the kernel runs, sscratch is 0. From U-mode: swap sp with
- * sscratch, save every register into a struct rv64_frame (rv64.h) on the
- * kernel stack, call rv64_trap(frame, RV64_TRAP_USER), then restore
+ * sscratch, save every register into a struct arch_frame (arch.h) on the
+ * kernel stack, call bm_trap(frame, RV64_TRAP_USER), then restore
  * whatever the frame holds by then (the same shard, or the one the
  * scheduler picked) and sret. Each trap starts on an empty stack. A trap
  * taken in S-mode is a kernel bug: it is reported and ends the system.
@@ -14,35 +14,9 @@
 
 	.macro	save_regs
 	sd	x1, 8(sp)
-	sd	x3, 24(sp)
-	sd	x4, 32(sp)
-	sd	x5, 40(sp)
-	sd	x6, 48(sp)
-	sd	x7, 56(sp)
-	sd	x8, 64(sp)
-	sd	x9, 72(sp)
-	sd	x10, 80(sp)
-	sd	x11, 88(sp)
-	sd	x12, 96(sp)
-	sd	x13, 104(sp)
-	sd	x14, 112(sp)
-	sd	x15, 120(sp)
-	sd	x16, 128(sp)
-	sd	x17, 136(sp)
-	sd	x18, 144(sp)
-	sd	x19, 152(sp)
-	sd	x20, 160(sp)
-	sd	x21, 168(sp)
-	sd	x22, 176(sp)
-	sd	x23, 184(sp)
-	sd	x24, 192(sp)
-	sd	x25, 200(sp)
-	sd	x26, 208(sp)
-	sd	x27, 216(sp)
-	sd	x28, 224(sp)
-	sd	x29, 232(sp)
-	sd	x30, 240(sp)
-	sd	x31, 248(sp)
+	.irp	n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	sd	x\n, (8 * \n)(sp)
+	.endr
 	csrr	t0, sepc
 	sd	t0, 256(sp)
 	csrr	t0, sstatus
@@ -62,7 +36,7 @@ rv64_trap_entry:
 	csrw	sscratch, zero
 	mv	a0, sp
 	li	a1, 1			/* RV64_TRAP_USER */
-	call	rv64_trap
+	call	bm_trap
 	j	rv64_sret
 
 from_kernel:
@@ -85,45 +59,19 @@ rv64_sret:
 	addi	t0, sp, FRAME
 	csrw	sscratch, t0		/* the stack top for the next trap */
 	ld	x1, 8(sp)
-	ld	x3, 24(sp)
-	ld	x4, 32(sp)
-	ld	x5, 40(sp)
-	ld	x6, 48(sp)
-	ld	x7, 56(sp)
-	ld	x8, 64(sp)
-	ld	x9, 72(sp)
-	ld	x10, 80(sp)
-	ld	x11, 88(sp)
-	ld	x12, 96(sp)
-	ld	x13, 104(sp)
-	ld	x14, 112(sp)
-	ld	x15, 120(sp)
-	ld	x16, 128(sp)
-	ld	x17, 136(sp)
-	ld	x18, 144(sp)
-	ld	x19, 152(sp)
-	ld	x20, 160(sp)
-	ld	x21, 168(sp)
-	ld	x22, 176(sp)
-	ld	x23, 184(sp)
-	ld	x24, 192(sp)
-	ld	x25, 200(sp)
-	ld	x26, 208(sp)
-	ld	x27, 216(sp)
-	ld	x28, 224(sp)
-	ld	x29, 232(sp)
-	ld	x30, 240(sp)
-	ld	x31, 248(sp)
+	.irp	n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld	x\n, (8 * \n)(sp)
+	.endr
 	ld	x2, 16(sp)
 	sret
 
-/* rv64_run(stack_top): this hart enters the scheduler on an empty stack,
+/* arch_run(stack_top): this hart enters the scheduler on an empty stack,
  * as if a trap had come from nowhere; it leaves for U-mode, never returns. */
-	.global	rv64_run
-rv64_run:
+	.global	arch_run
+arch_run:
 	mv	sp, a0
 	addi	sp, sp, -FRAME
 	mv	a0, sp
-	li	a1, 0			/* RV64_TRAP_START */
-	call	rv64_trap
+	li	a1, 0			/* BM_TRAP_START */
+	call	bm_trap
 	j	rv64_sret

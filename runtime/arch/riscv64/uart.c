@@ -4,7 +4,6 @@
  * Kernel messages ("vanity: ...") and shard logs ("[name] text") are
  * formatted by the shared runtime/freestanding/kernel/kconsole.c.
  */
-#include "rv64.h"
 #include "kconsole.h"
 
 #define UART 0x10000000ul
@@ -26,11 +25,4 @@ void port_console_write(const char *s, uint32_t n)
 			putc_raw('\r');
 		putc_raw(s[i]);
 	}
-}
-
-void port_shard_log(struct vn_shard *s, uint32_t len)
-{
-	const struct rv64_ctl *ctl = (const struct rv64_ctl *)(uintptr_t)rv64_layout[s->cfg->id].ctl;
-
-	vn_kshard_log(s->cfg->name, ctl->log, len);
 }

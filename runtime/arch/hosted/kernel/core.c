@@ -180,20 +180,17 @@ static void watchdog(uint32_t core, uint64_t now)
 static int step(uint32_t core)
 {
 	uint64_t now = port_now(), next;
-	struct vn_shard *s;
 
 	if (hk_kernel.halted)
 		return -1;
 	collect(core);
 	serve(core);
-	/* After serve: a WAIT just served has a deadline to count. */
-	next = vn_sched_expire(&hk_kernel, core, now);
+	vn_sched_expire(&hk_kernel, core, now);
 	dispatch(core, now);
 	watchdog(core, now);
-	s = hk_kernel.core[core].current;
-	if (s && s->cfg->watchdog_ns && !s->watchdog_fired &&
-	    s->ran_since + s->cfg->watchdog_ns < next)
-		next = s->ran_since + s->cfg->watchdog_ns + 1;
+	/* After serve and dispatch: a WAIT just served has a deadline to
+	 * count, and the shard now running a watchdog. */
+	next = vn_core_deadline(&hk_kernel, core, now);
 	if (next == VN_NEVER)
 		return -1;
 	return next <= now ? 0 : (int)((next - now + 999999) / 1000000);

@@ -1,0 +1,205 @@
+/*
+ * arch.h - the aarch64 port's side of the shared kernel's hooks (hooks.h):
+ * its types, and the hooks cheap enough to inline.
+ *
+ * The kernel runs at EL1 with IRQs masked; shards run at EL0, each in its
+ * own address space (TTBR0 + ASID). The vectors save EL0 state into a
+ * struct arch_frame on the CPU's kernel stack and call bm_trap().
+ */
+#ifndef VN_ARCH_H
+#define VN_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "a64_time.h"
+#include "abi.h"
+
+#define ARCH_MAX_CPUS 4u
+#define ARCH_MMIO_END 0x40000000ull /* devices lie below RAM */
+
+/* What vectors.S saw (0 is BM_TRAP_START). */
+enum a64_trap_kind {
+	A64_TRAP_SYNC = 1,  /* svc, or a fault, from EL0 */
+	A64_TRAP_IRQ = 2,   /* an interrupt while EL0 ran */
+	A64_TRAP_SERROR = 3,
+};
+
+/* EL0 state: saved by vectors.S on a trap, or kept in struct bm_shard
+ * while a shard does not hold its core. */
+struct arch_frame {
+	uint64_t x[31];
+	uint64_t sp; /* SP_EL0 */
+	uint64_t elr;
+	uint64_t spsr;
+};
+
+_Static_assert(sizeof(struct arch_frame) == 272, "vectors.S FRAME size");
+
+/* V0-V31, FPCR, FPSR: fp.S fixes the layout. */
+struct arch_fp {
+	uint64_t v[64];
+	uint64_t fpcr;
+	uint64_t fpsr;
+} __attribute__((aligned(16)));
+
+_Static_assert(sizeof(struct arch_fp) == 528, "fp.S layout");
+
+/* CPACR_EL1.FPEN: EL0 traps (EC 0x07), EL1 does not; or neither traps. */
+#define CPACR_FP_EL1 (1ull << 20)
+#define CPACR_FP_ALL (3ull << 20)
+
+/* QEMU virt -m 256M; the kernel's window (image, stacks, tables) opens RAM. */
+#define ARCH_RAM_BASE 0x40000000ull
+#define ARCH_RAM_END 0x50000000ull
+#define ARCH_KERNEL_BASE ARCH_RAM_BASE
+#define ARCH_KERNEL_END 0x41000000ull
+
+/* Translation table entries: 4 KiB granule, 39-bit VA, walks from level 1
+ * (mmu.c sets up MAIR, TCR and SCTLR to match). */
+#define D_VALID (1ull << 0)
+#define D_TABLE (1ull << 1)     /* table (L1/L2) or page (L3) descriptor */
+#define D_DEVICE (0ull << 2)    /* MAIR index 0: Device-nGnRnE */
+#define D_NORMAL (1ull << 2)    /* MAIR index 1: Normal write-back */
+#define D_DEVICE_E (2ull << 2)  /* MAIR index 2: Device-nGnRE */
+#define D_EL1 (0ull << 6)       /* AP: EL1 RW, EL0 none */
+#define D_EL0_RW (1ull << 6)    /* AP: EL1 and EL0 RW */
+#define D_EL1_RO (2ull << 6)    /* AP: EL1 RO, EL0 none */
+#define D_EL0_RO (3ull << 6)    /* AP: EL1 and EL0 RO */
+#define D_INNER (3ull << 8)
+#define D_AF (1ull << 10)
+#define D_NG (1ull << 11)       /* under an ASID: everything but the kernel's */
+#define D_PXN (1ull << 53)
+#define D_UXN (1ull << 54)
+#define D_MEM (D_NORMAL | D_INNER | D_AF)
+
+#define ARCH_K_RX (D_MEM | D_UXN | D_EL1_RO)
+#define ARCH_K_RO (D_MEM | D_PXN | D_UXN | D_EL1_RO)
+#define ARCH_K_RW (D_MEM | D_PXN | D_UXN | D_EL1)
+#define ARCH_K_RAM (D_MEM | D_NG | D_EL1 | D_PXN | D_UXN)
+#define ARCH_K_DEV (D_DEVICE | D_AF | D_NG | D_EL1 | D_PXN | D_UXN)
+#define ARCH_U_RX (D_MEM | D_NG | D_PXN | D_EL0_RO)
+#define ARCH_U_RO (D_MEM | D_NG | D_PXN | D_UXN | D_EL0_RO)
+#define ARCH_U_RW (D_MEM | D_NG | D_PXN | D_UXN | D_EL0_RW)
+#define ARCH_U_DEV (D_DEVICE_E | D_AF | D_NG | D_EL0_RW | D_PXN | D_UXN)
+
+static inline uint64_t arch_pte_table(const uint64_t *t)
+{
+	return (uint64_t)(uintptr_t)t | D_VALID | D_TABLE;
+}
+
+/* A block at level 1 or 2, a page at level 3. */
+static inline uint64_t arch_pte_leaf(uint64_t pa, uint64_t attrs, int level)
+{
+	return pa | D_VALID | (level == 3 ? D_TABLE : 0) | attrs;
+}
+
+/* The table a level 1 or 2 entry points to, or NULL. */
+static inline uint64_t *arch_pte_next(uint64_t e)
+{
+	if ((e & (D_VALID | D_TABLE)) != (D_VALID | D_TABLE))
+		return NULL;
+	return (uint64_t *)(uintptr_t)(e & 0xfffffffff000ull);
+}
+
+static inline uint64_t arch_space_token(const uint64_t *l1, uint32_t asid)
+{
+	return (uint64_t)(uintptr_t)l1 | ((uint64_t)asid << 48);
+}
+
+extern uint64_t bm_kernel_token; /* pt.c */
+
+static inline uint32_t arch_cpu(void)
+{
+	uint64_t id;
+
+	__asm__ volatile("mrs %0, tpidr_el1" : "=r"(id));
+	return (uint32_t)id;
+}
+
+static inline void arch_relax(void)
+{
+	__asm__ volatile("yield");
+}
+
+static inline uint64_t arch_ticks(void)
+{
+	return a64_cntvct();
+}
+
+static inline uint64_t arch_tick_hz(void)
+{
+	return a64_cntfrq();
+}
+
+/* WFI wakes for a pending interrupt even with IRQs masked. */
+static inline void arch_wait(void)
+{
+	__asm__ volatile("dsb sy\n\twfi" ::: "memory");
+}
+
+static inline void a64_set_ttbr(uint64_t ttbr)
+{
+	__asm__ volatile("msr ttbr0_el1, %0\n\tisb" :: "r"(ttbr) : "memory");
+}
+
+/* A shard's code pages are read-only in its own space: load through the
+ * kernel's table, then switch back. */
+static inline uint64_t arch_load_begin(void)
+{
+	uint64_t ttbr;
+
+	__asm__ volatile("mrs %0, ttbr0_el1" : "=r"(ttbr));
+	a64_set_ttbr(bm_kernel_token);
+	return ttbr;
+}
+
+static inline void arch_load_end(uint64_t ttbr)
+{
+	a64_set_ttbr(ttbr);
+}
+
+/* New code at [lo, hi): clean it to the point of unification, then drop
+ * stale instructions on every CPU. */
+static inline void arch_sync_icache(uint64_t lo, uint64_t hi)
+{
+	for (uint64_t a = lo & ~63ull; a < hi; a += 64)
+		__asm__ volatile("dc cvau, %0" :: "r"(a) : "memory");
+	__asm__ volatile("dsb ish\n\tic ialluis\n\tdsb ish\n\tisb" ::: "memory");
+}
+
+static inline void arch_frame_start(struct arch_frame *f, uint64_t entry, uint64_t sp)
+{
+	*f = (struct arch_frame){.elr = entry, .sp = sp, .spsr = 0};
+}
+
+static inline void arch_frame_ret(struct arch_frame *f, uint64_t value)
+{
+	f->x[0] = value;
+}
+
+/* The kernel is mapped in every space, so a trap keeps the shard's table
+ * until another shard gets the core. */
+static inline void arch_trap_enter(void)
+{
+}
+
+static inline void arch_switch(uint64_t ttbr)
+{
+	a64_set_ttbr(ttbr);
+}
+
+/* CPACR is the CPU's, not the frame's: it holds until the next switch. */
+static inline void arch_fp_allow(struct arch_frame *f, bool on)
+{
+	(void)f;
+	__asm__ volatile("msr cpacr_el1, %0\n\tisb" :: "r"(on ? CPACR_FP_ALL : CPACR_FP_EL1));
+}
+
+static inline void arch_trap_leave(uint64_t ttbr)
+{
+	(void)ttbr;
+}
+
+#endif /* VN_ARCH_H */

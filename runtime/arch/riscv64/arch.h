@@ -1,0 +1,209 @@
+/*
+ * arch.h - the riscv64 port's side of the shared kernel's hooks (hooks.h):
+ * its types, and the hooks cheap enough to inline.
+ *
+ * The kernel runs in S-mode with sstatus.SIE clear; shards run in U-mode,
+ * each in its own Sv39 address space (satp + ASID). trap.S saves U-mode
+ * state into a struct arch_frame on the hart's kernel stack and calls
+ * bm_trap(). The kernel works on its own table (ASID 0), which maps all
+ * RAM S-only, so it reads and writes shard pages without ever setting
+ * sstatus.SUM; leaving, it installs the satp of the shard that now holds
+ * the hart.
+ */
+#ifndef VN_ARCH_H
+#define VN_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi.h"
+#include "rv64_time.h"
+
+#define ARCH_MAX_CPUS 4u
+#define ARCH_MMIO_END 0x40000000ull /* devices lie in the first GiB */
+
+#define RV64_TRAP_USER 1u /* ecall, fault or interrupt from U-mode */
+
+/* U-mode state: saved by trap.S, or kept in struct bm_shard while a shard
+ * does not hold its core. x[0] is unused; x[2] is the shard's sp. */
+struct arch_frame {
+	uint64_t x[32];
+	uint64_t sepc;
+	uint64_t sstatus;
+};
+
+_Static_assert(sizeof(struct arch_frame) == 272, "trap.S FRAME size");
+
+/* f0-f31, fcsr: fp.S fixes the layout. */
+struct arch_fp {
+	uint64_t f[32];
+	uint64_t fcsr;
+};
+
+_Static_assert(sizeof(struct arch_fp) == 264, "fp.S layout");
+
+/* sstatus.FS: Off makes every F/D instruction illegal; the hart moves
+ * Clean to Dirty when the shard writes an F/D register or fcsr. */
+#define SSTATUS_FS (3ull << 13)
+#define SSTATUS_FS_CLEAN (2ull << 13)
+
+/* QEMU virt -m 256M; OpenSBI's 2 MiB open RAM and are never mapped, the
+ * kernel's window (image, stacks, tables) follows. */
+#define ARCH_RAM_BASE 0x80000000ull
+#define ARCH_RAM_END 0x90000000ull
+#define ARCH_KERNEL_BASE 0x80200000ull
+#define ARCH_KERNEL_END 0x81000000ull
+
+/* Sv39 entries. A and D are set in every leaf, so no access ever faults
+ * for them; U marks a shard's page, G the kernel image's. */
+#define P_V (1ull << 0)
+#define P_R (1ull << 1)
+#define P_W (1ull << 2)
+#define P_X (1ull << 3)
+#define P_U (1ull << 4)
+#define P_G (1ull << 5)
+#define P_A (1ull << 6)
+#define P_D (1ull << 7)
+#define P_LEAF (P_V | P_A | P_D)
+
+#define ARCH_K_RX (P_LEAF | P_G | P_R | P_X)
+#define ARCH_K_RO (P_LEAF | P_G | P_R)
+#define ARCH_K_RW (P_LEAF | P_G | P_R | P_W)
+#define ARCH_K_RAM (P_LEAF | P_R | P_W)
+#define ARCH_K_DEV ARCH_K_RW
+#define ARCH_U_RX (P_LEAF | P_U | P_R | P_X)
+#define ARCH_U_RO (P_LEAF | P_U | P_R)
+#define ARCH_U_RW (P_LEAF | P_U | P_R | P_W)
+#define ARCH_U_DEV ARCH_U_RW
+#define SATP_SV39 (8ull << 60)
+
+static inline uint64_t arch_pte_table(const uint64_t *t)
+{
+	return ((uint64_t)(uintptr_t)t >> 12) << 10 | P_V;
+}
+
+/* The same at every level: the level is where it sits. */
+static inline uint64_t arch_pte_leaf(uint64_t pa, uint64_t attrs, int level)
+{
+	(void)level;
+	return (pa >> 12) << 10 | attrs;
+}
+
+/* The table a non-leaf entry points to, or NULL. */
+static inline uint64_t *arch_pte_next(uint64_t e)
+{
+	if (!(e & P_V) || (e & (P_R | P_W | P_X)))
+		return NULL;
+	return (uint64_t *)(uintptr_t)((e >> 10) << 12);
+}
+
+static inline uint64_t arch_space_token(const uint64_t *root, uint32_t asid)
+{
+	return SATP_SV39 | ((uint64_t)asid << 44) | ((uint64_t)(uintptr_t)root >> 12);
+}
+
+extern uint64_t bm_kernel_token; /* pt.c */
+extern uint8_t bm_stacks[][16384]; /* bm.h: BM_STACK each */
+
+#define csr_read(csr) ({ uint64_t v_; __asm__ volatile("csrr %0, " #csr : "=r"(v_)); v_; })
+#define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" :: "rK"(v) : "memory")
+#define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" :: "rK"(v) : "memory")
+#define csr_clear(csr, v) __asm__ volatile("csrc " #csr ", %0" :: "rK"(v) : "memory")
+
+/* Each hart always runs on its own stack, so the stack says which it is
+ * (tp belongs to the shards). */
+static inline uint32_t arch_cpu(void)
+{
+	uint64_t sp;
+
+	__asm__ volatile("mv %0, sp" : "=r"(sp));
+	return (uint32_t)((sp - (uint64_t)(uintptr_t)bm_stacks - 1) / sizeof(bm_stacks[0]));
+}
+
+static inline void arch_relax(void)
+{
+	__asm__ volatile(".insn i 0x0f, 0, x0, x0, 0x010"); /* pause */
+}
+
+static inline uint64_t arch_ticks(void)
+{
+	return rv64_rdtime();
+}
+
+static inline uint64_t arch_tick_hz(void)
+{
+	return RV64_TIMEBASE;
+}
+
+/* WFI wakes for an interrupt enabled in sie even with sstatus.SIE clear. */
+static inline void arch_wait(void)
+{
+	__asm__ volatile("fence\n\twfi" ::: "memory");
+}
+
+/* Tables never change after boot, and each space has its own ASID, so a
+ * switch needs no TLB flush. */
+static inline void rv64_set_satp(uint64_t satp)
+{
+	__asm__ volatile("csrw satp, %0" :: "r"(satp) : "memory");
+}
+
+/* The kernel is always on its own table already (arch_trap_enter). */
+static inline uint64_t arch_load_begin(void)
+{
+	return 0;
+}
+
+static inline void arch_load_end(uint64_t view)
+{
+	(void)view;
+}
+
+/* New code at [lo, hi): a restart happens in the shard's own trap, on the
+ * hart that will run it, so a local fence.i suffices; the other harts
+ * execute one before their first shard (arch_cpu_init). */
+static inline void arch_sync_icache(uint64_t lo, uint64_t hi)
+{
+	(void)lo;
+	(void)hi;
+	__asm__ volatile("fence.i" ::: "memory");
+}
+
+static inline void arch_frame_start(struct arch_frame *f, uint64_t entry, uint64_t sp)
+{
+	*f = (struct arch_frame){.sepc = entry, .sstatus = 0};
+	f->x[2] = sp;
+}
+
+static inline void arch_frame_ret(struct arch_frame *f, uint64_t value)
+{
+	f->x[10] = value;
+}
+
+static inline void arch_trap_enter(void)
+{
+	rv64_set_satp(bm_kernel_token);
+}
+
+static inline void arch_switch(uint64_t satp)
+{
+	(void)satp;
+}
+
+/* FS lives in the shard's own sstatus, which sret restores: off, or on as
+ * it was (Clean, or Dirty since its registers were loaded). */
+static inline void arch_fp_allow(struct arch_frame *f, bool on)
+{
+	if (!on)
+		f->sstatus &= ~SSTATUS_FS;
+	else if (!(f->sstatus & SSTATUS_FS))
+		f->sstatus |= SSTATUS_FS_CLEAN;
+}
+
+static inline void arch_trap_leave(uint64_t satp)
+{
+	rv64_set_satp(satp);
+}
+
+#endif /* VN_ARCH_H */

@@ -1,0 +1,19 @@
+/*
+ * turn.c - the decisions every port's scheduler loop makes, made once:
+ * when a core must look at the clock again. The others, small enough to
+ * inline into every loop, are in vn_sched.h. A port's loop only carries
+ * them out (hand the core over, arm a timer, sleep, exit).
+ */
+#include "kernel.h"
+#include "vn_sched.h"
+
+/* When `core` must look at the clock again (a wait timing out, or its
+ * running shard's watchdog), having woken the waits due by `now`; VN_NEVER
+ * if nothing on it expires. */
+uint64_t vn_core_deadline(struct vn_kernel *k, uint32_t core, uint64_t now)
+{
+	uint64_t next = vn_sched_expire(k, core, now);
+	uint64_t dog = vn_watchdog_deadline(k, core);
+
+	return dog < next ? dog : next;
+}

@@ -1,0 +1,117 @@
+/*
+ * bm.h - the shared bare-metal kernel: one kernel for every ISA.
+ *
+ * The kernel runs in the CPU's privileged mode with interrupts masked, on
+ * one stack per CPU; shards run in user mode, each in its own address
+ * space. It is entered only by a trap from a shard (a system call, a fault,
+ * an interrupt) and leaves only by returning into the shard the core
+ * picked. An idle CPU waits for an interrupt inside that same trap, still
+ * masked, and polls the interrupt controller when it wakes: the kernel
+ * itself never takes an interrupt. Everything touching kernel state holds
+ * bm_lock, the one kernel lock of port.h.
+ *
+ * FP/SIMD: the kernel is built integer-only and never touches those
+ * registers but to switch them, lazily. A CPU's registers hold the state of
+ * one shard of its core, its FP owner; every other shard runs with FP/SIMD
+ * off, and its first FP instruction traps: the kernel saves the owner's
+ * registers, loads the shard's, makes it the owner and lets the instruction
+ * run again. A core whose shards do not use FP never switches any.
+ *
+ * What a port adds, and when it is called, is hooks.h.
+ */
+#ifndef VN_BM_H
+#define VN_BM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "abi.h"
+#include "hooks.h"
+#include "kernel.h"
+
+#define BM_STACK 16384u /* the entry code's stacks assume it (1 << 14) */
+
+/* What the trap entry saw: BM_TRAP_START is a CPU entering its loop (no
+ * shard yet); other kinds are the port's (arch_trap). */
+#define BM_TRAP_START 0u
+
+/* A shard's death by a fault is reported with 128 + the signal a hosted
+ * shard would have died of, so a status means the same on every board. */
+enum { BM_SIGILL = 4, BM_SIGTRAP = 5, BM_SIGABRT = 6, BM_SIGBUS = 7, BM_SIGFPE = 8,
+       BM_SIGKILL = 9, BM_SIGSEGV = 11 };
+
+/* Where a shard lives (generated: out/<system>/<board>/kernel/layout.c). */
+struct bm_layout {
+	const uint8_t *blob;     /* the shard's pristine image (vn_bare_abi.h) */
+	const uint8_t *blob_end;
+	uint64_t image_lo, image_hi; /* its window for code, data and bss */
+	uint64_t ctl;            /* one page */
+	uint64_t heap_lo, heap_hi;
+	uint64_t stack_lo, stack_hi; /* an unmapped guard page lies below */
+};
+
+extern const struct bm_layout bm_layout[];
+
+/* An address space (pt.c). */
+struct bm_space {
+	uint64_t token; /* what the MMU is given: its top table, with its ASID */
+	uint64_t *top;  /* its top-level table */
+	uint64_t *mid;  /* its middle table of RAM */
+};
+
+struct bm_shard {
+	struct arch_frame ctx;       /* valid while the shard is not running */
+	struct bm_space space;       /* its tables, with its ASID */
+	struct arch_fp fp;           /* while it is not its CPU's FP owner */
+	uint32_t starts;             /* bumped by every (re)start */
+	const struct vn_image *img;  /* header of its blob */
+};
+
+extern struct vn_kernel bm_kernel;
+extern struct bm_shard bm_shards[VN_MAX_SHARDS];
+extern struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS];
+extern uint8_t bm_stacks[ARCH_MAX_CPUS][BM_STACK];
+
+static inline struct bm_shard *bm_of(const struct vn_shard *s)
+{
+	return &bm_shards[s->cfg->id];
+}
+
+static inline struct vn_ctl_page *bm_ctl(const struct vn_shard *s)
+{
+	return (struct vn_ctl_page *)(uintptr_t)bm_layout[s->cfg->id].ctl;
+}
+
+static inline uint64_t bm_page_up(uint64_t a)
+{
+	return (a + VN_PAGE - 1) & ~(uint64_t)(VN_PAGE - 1);
+}
+
+/* boot.c */
+_Noreturn void bm_boot(uint64_t arg0, uint64_t arg1);
+_Noreturn void bm_secondary(uint32_t cpu);
+_Noreturn void bm_boot_fail(const char *why, const char *name);
+
+/* run.c: the lock, and what arch_trap() hands back */
+void bm_lock(void);
+void bm_unlock(void);
+void bm_trap(struct arch_frame *f, uint32_t kind);
+void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t a0,
+		uint64_t a1);
+void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail,
+		  bool has_addr, uint64_t addr, uint64_t pc);
+void bm_fault(struct vn_shard *s, int signal);
+void bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu);
+
+/* fdt.c: the firmware's device tree */
+uint32_t bm_fdt_check_cpus(const void *fdt);
+
+/* space.c: what a shard's space holds; pt.c: the tables that hold it */
+int bm_space_build(struct vn_shard *s);
+int bm_pt_kernel(void);
+extern uint64_t bm_kernel_token;
+int bm_pt_space(struct bm_space *sp);
+int bm_pt_map(struct bm_space *sp, uint64_t lo, uint64_t hi, uint64_t attrs);
+int bm_pt_device(struct bm_space *sp, uint64_t lo, uint64_t hi);
+
+#endif /* VN_BM_H */

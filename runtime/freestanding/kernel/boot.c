@@ -1,0 +1,162 @@
+/*
+ * boot.c - boot: CPU 0 checks the tables, builds every address space,
+ * loads every shard, sets up every ring, starts the other CPUs, and enters
+ * its scheduler. CPU c runs exactly the shards of core c.
+ *
+ * Loading: a shard's pristine image is a blob in the kernel image (the
+ * generated blobs.S). Starting a shard, at boot or on restart, copies the
+ * blob to its window and zeroes its bss, control page, heap and stack, in
+ * the kernel's view of memory (which can write its code pages); its
+ * channels are not touched, so queued messages survive a restart.
+ */
+#include <string.h>
+
+#include "bm.h"
+#include "kconsole.h"
+#include "port.h"
+
+uint8_t bm_stacks[ARCH_MAX_CPUS][BM_STACK] __attribute__((aligned(16)));
+
+#define K (&bm_kernel)
+
+_Noreturn void bm_boot_fail(const char *why, const char *name)
+{
+	vn_kmsg("cannot boot: %s%s%s", why, name ? ": " : "", name ? name : "");
+	arch_exit(1);
+}
+
+static bool aligned(uint64_t a)
+{
+	return (a & (VN_PAGE - 1)) == 0;
+}
+
+/* The blob was built with the kernel, but a stale or mislinked one (or one
+ * for another ISA) must fail at boot, not corrupt a neighbour later. */
+static bool image_ok(const struct bm_layout *l, const struct vn_image *img)
+{
+	uint64_t n = (uint64_t)(l->blob_end - l->blob);
+
+	return n >= sizeof(*img) && img->magic == ARCH_IMAGE_MAGIC &&
+	       l->image_lo < img->entry && img->entry < img->ro_start &&
+	       img->ro_start <= img->data_start && img->data_start <= img->bss_start &&
+	       img->bss_start <= img->end && img->end <= l->image_hi &&
+	       aligned(img->ro_start) && aligned(img->data_start) && aligned(img->end) &&
+	       l->image_lo + n <= img->bss_start;
+}
+
+static void zero(uint64_t lo, uint64_t hi)
+{
+	memset((void *)(uintptr_t)lo, 0, hi - lo);
+}
+
+/* At boot, or inside the shard's own trap on the CPU that will run it. */
+int port_shard_start(struct vn_shard *s)
+{
+	const struct bm_layout *l = &bm_layout[s->cfg->id];
+	struct bm_shard *b = bm_of(s);
+	uint64_t n = (uint64_t)(l->blob_end - l->blob);
+	uint64_t view = arch_load_begin();
+
+	memcpy((void *)(uintptr_t)l->image_lo, l->blob, n);
+	zero(l->image_lo + n, b->img->end); /* alignment gaps and bss */
+	zero(l->ctl, l->ctl + VN_PAGE);
+	zero(l->heap_lo, l->heap_hi);
+	zero(l->stack_lo, l->stack_hi);
+	arch_sync_icache(l->image_lo, b->img->ro_start);
+	arch_load_end(view);
+	arch_frame_start(&b->ctx, b->img->entry, l->stack_hi);
+	b->fp = (struct arch_fp){0};
+	if (bm_fp_owner[s->cfg->core] == b)
+		bm_fp_owner[s->cfg->core] = NULL; /* its registers are stale */
+	b->starts++;
+	return 0;
+}
+
+static void shards_init(void)
+{
+	for (uint32_t i = 0; i < K->sys->n_shards; i++) {
+		struct vn_shard *s = &K->shard[i];
+		const struct bm_layout *l = &bm_layout[i];
+
+		s->port = &bm_shards[i];
+		bm_shards[i].img = (const struct vn_image *)l->blob;
+		if (!image_ok(l, bm_shards[i].img))
+			bm_boot_fail("shard image does not match the layout", s->cfg->name);
+		if (bm_space_build(s) != 0)
+			bm_boot_fail("shard memory outside RAM, or out of page tables",
+				     s->cfg->name);
+		port_shard_start(s);
+	}
+}
+
+static void channels_init(void)
+{
+	for (uint32_t i = 0; i < K->sys->n_channels; i++) {
+		const struct vn_kchannel *c = &K->sys->channels[i];
+
+		if (c->size < VN_RING_BYTES(c->msg_size, c->depth))
+			bm_boot_fail("channel too small", c->name);
+		memset((void *)(uintptr_t)c->addr, 0, c->size);
+		vn_ring_init((struct vn_ring *)(uintptr_t)c->addr, c->msg_size, c->depth);
+	}
+}
+
+/* A device window lies in MMIO space, and the pages that hold it (mapped
+ * whole into the owner; devices of one shard may share a page) are not the
+ * kernel's; its interrupt, if any, is one the controller can hand over. */
+static void devices_check(void)
+{
+	for (uint32_t i = 0; i < K->sys->n_devices; i++) {
+		const struct vn_kdevice *d = &K->sys->devices[i];
+		uint64_t hi = d->base + d->size;
+		const char *why;
+
+		if (d->size == 0 || hi < d->base || hi > ARCH_MMIO_END ||
+		    arch_kernel_device(d->base & ~(uint64_t)(VN_PAGE - 1), hi))
+			bm_boot_fail("device window is not in free MMIO space", d->name);
+		if (d->irq != VN_NO_IRQ && (why = arch_irq_check(d->irq)) != NULL)
+			bm_boot_fail(why, d->name);
+	}
+}
+
+static void start_cpus(void)
+{
+	const char *why;
+
+	for (uint32_t c = 1; c < K->sys->n_cores; c++)
+		if ((why = arch_cpu_start(c)) != NULL)
+			bm_boot_fail(why, NULL);
+}
+
+static uint64_t stack_top(uint32_t cpu)
+{
+	return (uint64_t)(uintptr_t)bm_stacks[cpu] + BM_STACK;
+}
+
+/* CPU 0, from the port's entry code, with the loader's first two words. */
+_Noreturn void bm_boot(uint64_t arg0, uint64_t arg1)
+{
+	const struct vn_ksystem *sys = &vn_system;
+
+	arch_boot(arg0, arg1);
+	if (vn_kernel_init(K, sys) != 0 || sys->n_cores > ARCH_MAX_CPUS)
+		bm_boot_fail("system tables are inconsistent", NULL);
+	if (bm_pt_kernel() != 0)
+		bm_boot_fail("out of page tables", NULL);
+	devices_check();
+	arch_irq_init();
+	arch_cpu_init(0);
+	shards_init();
+	channels_init();
+	vn_kmsg("system '%s' (%s): %u shard%s on %u core%s", sys->name, sys->board,
+		sys->n_shards, sys->n_shards == 1 ? "" : "s", sys->n_cores,
+		sys->n_cores == 1 ? "" : "s");
+	start_cpus();
+	arch_run(stack_top(0));
+}
+
+_Noreturn void bm_secondary(uint32_t cpu)
+{
+	arch_cpu_init(cpu);
+	arch_run(stack_top(cpu));
+}

@@ -1,0 +1,103 @@
+/*
+ * hooks.h - what a bare-metal port provides to the shared bare-metal
+ * kernel (this directory), and when each piece is called.
+ *
+ * The shared kernel is boot (boot.c), the trap's common path and the
+ * scheduler loop (run.c), the policy of what a shard's address space holds
+ * (space.c) and the console lines (kconsole.c); the decisions themselves
+ * are the portable core's (runtime/core). A port is one folder,
+ * runtime/arch/<isa>/, holding only what is its ISA's or its board's: the
+ * entry code, the trap vector with frame save and restore, FP/SIMD save and
+ * restore, the page-table format, the interrupt controller, the timer, the
+ * console and the way out. A port lacking a feature supplies an empty
+ * inline in its arch.h; nothing here tests which port it is.
+ *
+ * The port's arch.h defines the types and constants:
+ *   ARCH_MAX_CPUS        CPUs it can start (each gets a BM_STACK stack)
+ *   ARCH_MMIO_END        device windows lie below this address
+ *   ARCH_IMAGE_MAGIC     (abi.h) the first word of a shard image for this ISA
+ *   struct arch_frame    a shard's registers, as the trap entry saves them
+ *   struct arch_fp       a shard's FP/SIMD registers, while the CPU holds
+ *                        another shard's
+ *   ARCH_RAM_BASE, ARCH_RAM_END, ARCH_KERNEL_BASE, ARCH_KERNEL_END
+ *                        RAM, and the kernel's window at its start
+ *   ARCH_K_*, ARCH_U_*   the attributes of a kernel and a user page: RX, RO,
+ *                        RW, DEV (MMIO); ARCH_K_RAM, RAM only the kernel sees
+ * and, as inlines (cheap and called on every trap), the ones marked (i).
+ *
+ * Boot, on the first CPU (bm_boot, called by the port's entry code):
+ *   arch_boot(a0, a1)         what the loader handed over (its first two
+ *                             argument registers): check it, or keep it
+ *   arch_kernel_device(lo,hi) per device: is [lo, hi) the kernel's own?
+ *   arch_irq_check(irq)       per device: NULL, or why irq is not usable
+ *   arch_irq_init()           the interrupt controller, once
+ *   arch_cpu_init(cpu)        this CPU: vectors, MMU on, its interrupts,
+ *                             its timer; FP/SIMD off for user mode
+ *   arch_pte_table(t), arch_pte_leaf(pa, attrs, level), arch_pte_next(e)
+ *                             (i) the page-table format pt.c builds with
+ *   arch_space_token(top, asid) (i) what the MMU is given for a space
+ *   arch_load_begin/end()     around writing a shard's pages (i)
+ *   arch_sync_icache(lo, hi)  new code in [lo, hi) (i)
+ *   arch_frame_start(f,e,sp)  a fresh frame entering e with stack sp (i)
+ *   arch_cpu_start(cpu)       each other CPU, which enters bm_secondary(cpu),
+ *                             which calls arch_cpu_init(cpu); NULL, or why not
+ *   arch_run(stack_top)       enter bm_trap(frame, BM_TRAP_START) on an
+ *                             empty stack, then return to the frame's shard
+ *
+ * Every trap (bm_trap, called by the port's vector), under bm_lock:
+ *   arch_cpu() (i)            which CPU this is
+ *   arch_trap_enter() (i)     the kernel's view of memory
+ *   arch_trap(f, s, cpu, kind) what the trap asks: bm_syscall(),
+ *                             arch_irq_poll(), bm_fp_claim() (s touched
+ *                             FP/SIMD while off), or a report and bm_fault()
+ *   arch_fp_save(fp, ctx)     into fp, the FP/SIMD registers of the shard
+ *                             whose saved frame is ctx (the port may skip it
+ *                             if that shard never changed them)
+ *   arch_fp_load(fp)          the FP/SIMD registers from fp
+ *   arch_irq_poll(cpu)        acknowledge every pending interrupt; a device
+ *                             one is masked and goes to vn_irq_deliver()
+ *   arch_ticks(), arch_tick_hz() (i)  the clock
+ *   arch_timer_set(ns)        this CPU's one deadline (VN_NEVER: none)
+ *   arch_wait() (i)           sleep until an interrupt is pending (lock
+ *                             dropped around it)
+ *   arch_frame_ret(f, v) (i)  the result of the shard's last call
+ *   arch_switch(token) (i)    another shard now holds this CPU: its space
+ *   arch_fp_allow(f, on) (i)  FP/SIMD on or off for the shard of frame f
+ *   arch_trap_leave(token) (i) about to return into the shard of that space
+ *
+ * At any time, under the lock:
+ *   arch_relax() (i)          spinning for the lock
+ *   arch_kick(cpu)            make cpu trap into its loop (an IPI)
+ *   arch_irq_unmask(irq)      the owner acknowledged irq
+ *   arch_exit(status)         end the system (QEMU exits with status)
+ *   port_console_write(s, n)  kconsole.h
+ */
+#ifndef VN_BM_HOOKS_H
+#define VN_BM_HOOKS_H
+
+#include <stdint.h>
+
+#include "arch.h"
+
+struct vn_shard;
+struct bm_shard;
+
+void arch_boot(uint64_t arg0, uint64_t arg1);
+bool arch_kernel_device(uint64_t lo, uint64_t hi);
+const char *arch_irq_check(uint32_t irq);
+void arch_irq_init(void);
+void arch_cpu_init(uint32_t cpu);
+const char *arch_cpu_start(uint32_t cpu);
+_Noreturn void arch_run(uint64_t stack_top);
+
+
+void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t kind);
+void arch_fp_save(struct arch_fp *fp, const struct arch_frame *ctx);
+void arch_fp_load(const struct arch_fp *fp);
+void arch_irq_poll(uint32_t cpu);
+void arch_timer_set(uint64_t deadline_ns);
+void arch_kick(uint32_t cpu);
+void arch_irq_unmask(uint32_t irq);
+_Noreturn void arch_exit(int status);
+
+#endif /* VN_BM_HOOKS_H */

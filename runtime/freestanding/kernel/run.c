@@ -1,0 +1,243 @@
+/*
+ * run.c - the trap's common path, and each CPU's scheduler loop.
+ *
+ * Every way into the kernel ends in bm_trap(), under the kernel lock:
+ *   1. do what the trap asks (arch_trap: a system call, a fault, an
+ *      interrupt);
+ *   2. expire timeouts and check the watchdog;
+ *   3. if the shard that trapped still holds its core, return to it;
+ *      otherwise keep its registers (if it may run again) and hand the
+ *      core to what vn_core_next() gives, waiting for an interrupt while
+ *      there is nothing.
+ * Context switch is therefore a copy of the trap frame: the outgoing
+ * shard's frame into its bm_shard, the incoming one's into the frame the
+ * port's vector restores, and its address space into the MMU.
+ *
+ * A shard (re)started during the trap has a fresh context that must not be
+ * overwritten by the frame it died in: `starts` tells the two apart.
+ */
+#include "bm.h"
+#include "kconsole.h"
+#include "port.h"
+#include "vn_sched.h"
+
+struct vn_kernel bm_kernel;
+struct bm_shard bm_shards[VN_MAX_SHARDS];
+struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS]; /* whose FP/SIMD registers it holds */
+static uint32_t kernel_lock;
+
+#define K (&bm_kernel)
+
+/* Test and test-and-set, with a pause hint while it spins. Not a ticket
+ * lock: QEMU's CPUs are host threads, and a ticket lock hands the lock to
+ * the next waiter in line even while the host has that waiter's thread
+ * descheduled, so every hand-off waited for a host time slice (a loaded
+ * host ran the pipeline example over twice as slowly). */
+void bm_lock(void)
+{
+	while (__atomic_exchange_n(&kernel_lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&kernel_lock, __ATOMIC_RELAXED))
+			arch_relax();
+}
+
+void bm_unlock(void)
+{
+	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Out of line: called from every step of the loop. */
+__attribute__((noinline)) uint64_t port_now(void)
+{
+	return vn_ticks_to_ns(arch_ticks(), arch_tick_hz());
+}
+
+void port_kick_core(uint32_t core)
+{
+	arch_kick(core);
+}
+
+/* The watchdog only ever stops the shard running on the CPU that checks
+ * it, from inside that shard's trap: it is out of user mode already, and
+ * the trap applies its fault policy (watchdog_fault). */
+void port_shard_stop(struct vn_shard *s)
+{
+	(void)s;
+}
+
+/* Every change of the system's state happens in a trap, and every trap
+ * ends in resume(), which asks vn_core_next() first. */
+void port_system_event(void)
+{
+}
+
+/* Only the owner's acknowledgement unmasks a device interrupt again. */
+int port_irq_unmask(uint32_t irq)
+{
+	arch_irq_unmask(irq);
+	return 0;
+}
+
+void port_shard_log(struct vn_shard *s, uint32_t len)
+{
+	vn_kshard_log(s->cfg->name, bm_ctl(s)->log, len);
+}
+
+/* s, the running shard of this CPU, asked for `op`. An op wider than 32
+ * bits is refused, not truncated into a valid one. */
+void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t a0,
+		uint64_t a1)
+{
+	uint32_t op32 = op > UINT32_MAX ? UINT32_MAX : (uint32_t)op;
+	struct vn_sysres r = vn_syscall_dispatch(K, s, op32, a0, a1);
+
+	if (r.action == VN_ACT_CONTINUE)
+		arch_frame_ret(f, r.value);
+}
+
+/* "shard 'x' faulted: what (detail) at addr, pc pc": the port's words. */
+void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail,
+		  bool has_addr, uint64_t addr, uint64_t pc)
+{
+	if (has_addr)
+		vn_kmsg("shard '%s' faulted: %s%s at %#llx, pc %#llx", s->cfg->name, what,
+			detail, (unsigned long long)addr, (unsigned long long)pc);
+	else
+		vn_kmsg("shard '%s' faulted: %s%s, pc %#llx", s->cfg->name, what, detail,
+			(unsigned long long)pc);
+}
+
+static void fault_at(struct vn_shard *s, uint64_t now, int signal)
+{
+	vn_kfault_outcome(K, s, vn_shard_fault(K, s, now, 128 + signal));
+}
+
+/* s died of a fault the port has reported: apply its policy. */
+void bm_fault(struct vn_shard *s, int signal)
+{
+	fault_at(s, port_now(), signal);
+}
+
+static void watchdog_fault(struct vn_shard *s, uint64_t now)
+{
+	vn_kmsg("shard '%s' watchdog: ran %llu ms without yielding", s->cfg->name,
+		(unsigned long long)((now - s->ran_since) / 1000000));
+	fault_at(s, now, BM_SIGKILL);
+}
+
+/* s, running on cpu, used FP/SIMD while it was off: the registers become
+ * s's, and the instruction runs again when the trap returns. */
+void bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
+{
+	struct bm_shard *b = bm_of(s), *owner = bm_fp_owner[cpu];
+
+	if (owner != b) {
+		if (owner)
+			arch_fp_save(&owner->fp, &owner->ctx);
+		arch_fp_load(&b->fp);
+		bm_fp_owner[cpu] = b;
+	}
+	arch_fp_allow(f, true);
+}
+
+static _Noreturn void finish(void)
+{
+	int status = vn_system_status(K);
+
+	vn_kmsg("system '%s' exited with status %d", K->sys->name, status);
+	arch_exit(status);
+}
+
+/* Wait timeouts, then the watchdog of the running shard. */
+static void events(uint32_t cpu)
+{
+	uint64_t now = port_now();
+	struct vn_shard *w;
+
+	vn_sched_expire(K, cpu, now);
+	w = vn_watchdog(K, cpu, now);
+	if (w)
+		watchdog_fault(w, now);
+}
+
+/* Arm the timer for this core's next deadline. */
+static void arm_timer(uint32_t cpu)
+{
+	arch_timer_set(vn_core_deadline(K, cpu, port_now()));
+}
+
+/* Nothing to run: sleep until an interrupt is pending (it ends the wait
+ * even masked), then take what it brought. */
+static void idle(uint32_t cpu)
+{
+	arm_timer(cpu);
+	/* Arming expires the waits already due. A shard it made ready would
+	 * otherwise sleep with us: no timer left, no kick coming. Every other
+	 * way a shard of ours becomes ready (another core's kick, a device)
+	 * is an interrupt, and a pending one ends the wait at once. */
+	if (vn_sched_runnable(K, cpu))
+		return;
+	bm_unlock();
+	arch_wait();
+	bm_lock();
+	arch_irq_poll(cpu);
+	events(cpu);
+}
+
+/* Give the core to s: its registers into the frame, the result of its last
+ * call into them, its address space into the MMU, FP/SIMD on if the CPU
+ * holds its registers. */
+static void load(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
+{
+	struct bm_shard *b = bm_of(s);
+
+	*f = b->ctx;
+	arch_frame_ret(f, vn_shard_resume(K, s));
+	arch_switch(b->space.token);
+	arch_fp_allow(f, bm_fp_owner[cpu] == b);
+	bm_ctl(s)->core_shared = vn_core_live_shards(K, cpu) > 1;
+}
+
+static void resume(struct arch_frame *f, uint32_t cpu, struct vn_shard *prev,
+		   uint32_t starts)
+{
+	struct vn_shard *next;
+
+	if (prev && K->core[cpu].current == prev && !vn_system_done(K)) {
+		arm_timer(cpu);
+		return;
+	}
+	if (prev && vn_shard_live(prev) && bm_of(prev)->starts == starts)
+		bm_of(prev)->ctx = *f;
+	for (;;) {
+		switch (vn_core_next(K, cpu, port_now(), &next)) {
+		case VN_NEXT_RUN:
+			load(f, next, cpu);
+			arm_timer(cpu);
+			return;
+		case VN_NEXT_DONE:
+			finish();
+		case VN_NEXT_STUCK:
+			vn_kreport_stuck(K);
+			/* fall through */
+		case VN_NEXT_IDLE:
+			idle(cpu);
+		}
+	}
+}
+
+void bm_trap(struct arch_frame *f, uint32_t kind)
+{
+	uint32_t cpu = arch_cpu(), starts;
+	struct vn_shard *s;
+
+	bm_lock();
+	arch_trap_enter();
+	s = K->core[cpu].current;
+	starts = s ? bm_of(s)->starts : 0;
+	if (kind != BM_TRAP_START)
+		arch_trap(f, s, cpu, kind);
+	events(cpu);
+	resume(f, cpu, s, starts);
+	arch_trap_leave(bm_of(K->core[cpu].current)->space.token);
+	bm_unlock();
+}
