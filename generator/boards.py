@@ -18,6 +18,8 @@ class Board:
     ram: tuple = None         # bare metal: (base, size)
     kernel: tuple = None      # bare metal: the kernel image's window (start, end)
     qemu: tuple = ()          # bare metal: the QEMU command, without -smp and -kernel
+    page_tables: int = None   # bare metal: the kernel's pool of page tables
+                              # (POOL_PAGES in runtime/arch/<port>/mmu.c)
 
 
 BOARDS = {
@@ -30,14 +32,14 @@ BOARDS = {
         # UART to plain stdio, not multiplexed with a monitor: every byte
         # (Ctrl-A too) reaches the guest, and Ctrl-C on a terminal stops QEMU.
         Board("qemu-virt-aarch64", cores=4, has_port=True, port="aarch64",
-              ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000),
+              ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000), page_tables=160,
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting")),
         # OpenSBI (-bios default) owns the first 2 MiB of RAM and enters the
         # kernel in S-mode at 0x80200000.
         Board("qemu-virt-riscv64", cores=4, has_port=True, port="riscv64",
-              ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000),
+              ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000), page_tables=160,
               qemu=("qemu-system-riscv64", "-M", "virt", "-bios", "default",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none")),
     )
