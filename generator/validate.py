@@ -26,9 +26,6 @@ MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
 MAX_MEMORY = 64 << 20
-GIC_SPI_FIRST = 32         # GIC interrupt IDs below this are SGIs and PPIs
-PLIC_LAST = 95             # qemu-virt-riscv64: PLIC sources 1..95 (runtime/arch/riscv64/main.c)
-MAX_IRQ = 1019            # the largest GIC SPI; PLIC sources are fewer
 _COMPATIBLE = re.compile(r"[A-Za-z0-9,._+-]+$")  # device-tree string characters
 
 _IDENT = re.compile(K.IDENT_PATTERN)
@@ -480,17 +477,7 @@ class Semantics:
             self.resolve(dev, by_tree[0])
         elif has_addr and isinstance(dev.get("address"), int):
             self.identify(dev)
-        irq = dev.get("irq")
-        if isinstance(irq, int) and irq < GIC_SPI_FIRST and self.board.port == "aarch64":
-            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a shared peripheral "
-                         f"interrupt; give the GIC interrupt ID (SPI n is {GIC_SPI_FIRST} + n)")
-        elif isinstance(irq, int) and self.board.port == "riscv64" and \
-                not 1 <= irq <= PLIC_LAST:
-            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a PLIC source; give "
-                         f"the PLIC interrupt number (1..{PLIC_LAST} on QEMU virt)")
-        elif isinstance(irq, int) and irq > MAX_IRQ:
-            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is out of range; "
-                         f"at most {MAX_IRQ}")
+        self.irq(dev)
         if dev.get("size") == 0:
             self.d.error(dev.at("size"), f"{dev.prefix}size must not be 0")
         elif dev.get("address", 0) + (dev.get("size") or 0) > 1 << 64:
@@ -507,6 +494,21 @@ class Semantics:
             hint = (suggest(name, self.regmap_names()) or
                     f"; define it under 'regmaps:' or in drivers/{name}/{name}.yaml")
             self.d.error(dev.at("regmap"), f"{dev.prefix}unknown register map '{name}'{hint}")
+
+    def irq(self, dev):
+        """An interrupt number the board's controller has (its record)."""
+        irq, ctl = dev.get("irq"), self.board.irq
+        if not isinstance(irq, int) or ctl.first <= irq <= ctl.last:
+            return
+        if ctl.controller == "gic" and irq < ctl.first:
+            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a shared peripheral "
+                         f"interrupt; give the GIC interrupt ID (SPI n is {ctl.first} + n)")
+        elif ctl.controller == "plic":
+            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a PLIC source; give "
+                         f"the PLIC interrupt number ({ctl.first}..{ctl.last} on QEMU virt)")
+        else:
+            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is out of range; "
+                         f"at most {ctl.last}")
 
     def resolve(self, dev, key):
         """Takes a device's address, size and irq from the board's device
