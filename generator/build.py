@@ -64,7 +64,8 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir):
     incs = [gen, RUNTIME / "include", hosted]
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
-    cmd = [board.toolchain.tool("gcc"), *CFLAGS, "-fno-pie", "-no-pie", "-DVN_PORT_HOSTED", *shard.get("cflags", []),
+    cmd = [board.toolchain.tool("gcc"), *CFLAGS, "-fno-pie", "-no-pie", "-DVN_PORT_HOSTED",
+           *shard.get("cflags", []),
            *(f"-I{i}" for i in incs), *srcs, gen / "shard.ld",
            f"-Wl,-Ttext-segment={base:#x}", "-o", target]
     inputs = srcs + [gen / "shard.ld"] + headers(*incs, spec_dir)

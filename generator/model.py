@@ -24,7 +24,8 @@ WINDOW_BASE = 0x100000000
 WINDOW = 0x08000000
 HEAP_OFFSET = 0x10000
 CHANNEL_BASE = 0x800000000
-RING_HEADER = 384            # VN_RING_SLOTS_OFFSET in runtime/include/vanity/ring.h (test_gen_compile)
+RING_HEADER = 384            # VN_RING_SLOTS_OFFSET in runtime/include/vanity/ring.h
+                             # (test_gen_compile.py holds them equal)
 
 # Bare metal: each shard's window holds its image (code, data, bss), then its
 # control page, heap, a guard page and its stack; windows and the channel
