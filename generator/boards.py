@@ -61,6 +61,9 @@ class Board:
     page_tables: int = None   # bare metal: the kernel's pool of page tables
     qemu: tuple = ()          # bare metal: the QEMU command, without -smp and -kernel
     qemu_package: str = None
+    models: tuple = ()        # hosted: the register maps its device models implement
+                              # (runtime/arch/hosted/kernel/dev_*.c), rendered
+                              # device-side as kernel/<map>_dev.h
 
 
 BOARDS = {
@@ -70,7 +73,7 @@ BOARDS = {
         # process too, and simulates the devices (runtime/arch/hosted).
         Board("hosted", cores=8, has_port=True, port="hosted",
               toolchain=Toolchain("", "gcc", cc=os.environ.get("CC", "gcc")),
-              irq=Irq("host", 0, 1019), console=None),
+              irq=Irq("host", 0, 1019), console=None, models=("virtio_mmio",)),
         # QEMU puts the DTB at the start of RAM when the ELF starts at
         # 0x40100000 or above; the kernel does not need it (the board is fixed).
         # On both QEMU boards, -nographic with -monitor none connects the

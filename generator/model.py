@@ -152,6 +152,7 @@ class System:
     channels: tuple
     devices: tuple
     regmaps: tuple       # (name, parsed register list) of the maps devices use
+    models: tuple        # the same, of the maps the board's device models implement
     kernel: Region = None  # bare metal: the kernel image's window
     ram: Region = None     # bare metal: the board's RAM
 
@@ -293,6 +294,7 @@ def build_model(spec, board, spec_label):
         n_cores=1 + max(s.core for s in shards), spec=spec_label,
         shards=tuple(shards), channels=channels, devices=devices,
         regmaps=tuple((n, _regmap(spec["regmaps"][n])) for n in used),
+        models=tuple((n, _regmap(m)) for n, m in sorted(spec.get("models", {}).items())),
         kernel=Region(board.kernel[0], board.kernel[1] - board.kernel[0]) if board.ram else None,
         ram=Region(*board.ram) if board.ram else None)
 

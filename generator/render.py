@@ -71,6 +71,8 @@ def render(system, repo_root):
         put("kernel/image.ld", "image_bare.ld.j2")
     for name, regs in system.regmaps:
         put(f"regmaps/{name}.h", "regmap.h.j2", rmap=view(name, regs))
+    for name, regs in system.models:
+        put(f"kernel/{name}_dev.h", "regmap_dev.h.j2", rmap=view(name, regs))
     shard_ld = "shard_bare.ld.j2" if arch else "shard.ld.j2"
     for shard in system.shards:
         base = f"shards/{shard.name}/"

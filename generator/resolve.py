@@ -4,7 +4,8 @@ A device given by 'compatible' or 'path' takes its address, size and
 interrupt from the board's device tree (dtb.py); a device given by address
 takes its compatible from the node there, if any; a device without
 'regmap' takes the map that lists its compatible; and the driver maps
-devices use are read from drivers/NAME/NAME.yaml through the
+devices use (and those the board's device models implement) are read
+from drivers/NAME/NAME.yaml through the
 position-keeping parser and the schema walk, so an error in a driver's map
 points into that file. resolve() returns new values and leaves the checked
 spec as it was: the layers after it (semantics, register-map rules) check
@@ -12,12 +13,16 @@ the result and change nothing.
 """
 
 import os
+from pathlib import Path
 
 from . import dtb
 from . import keys as K
 from .errors import SpecError
 from .parse import parse_file
 from .schema import COMPATIBLE, describe
+
+
+VANITY = Path(__file__).resolve().parent.parent  # the simulator's device models' maps
 
 
 def driver_maps(repo_root):
@@ -62,7 +67,14 @@ class Resolver:
         if "devices" in self.top:
             out["devices"] = [self.device(dev) for dev in self.top["devices"]]
         out["regmaps"] = self.regmaps(out.get("devices", []))
+        out["models"] = self.models()
         return out
+
+    def models(self):
+        """The maps the board's device models implement (its record): this
+        tree's drivers, whatever repository the spec lives in."""
+        drivers = driver_maps(VANITY)
+        return {name: self.load(name, drivers[name]) for name in self.board.models}
 
     # ---- devices -------------------------------------------------------
 

@@ -54,6 +54,9 @@ class Semantics:
                 users = [d for d in self.top.get("devices", [])
                          if d.get("regmap") == name and isinstance(d.get("size"), int)]
                 regmap.check(self.d, rmap, users)
+        for name, rmap in sorted(self.top.get("models", {}).items()):
+            if rmap is not None and name not in self.top.get("regmaps", {}):
+                regmap.check(self.d, rmap)
 
     def version(self):
         top = self.top

@@ -2,7 +2,9 @@
  * dev_virtio_net.c - the simulator's network card: virtio-net over
  * virtio-mmio (version 2, "modern"), backed by a host interface.
  *
- * The registers are the virtio-mmio transport's (virtio 1.1, 4.2.2); the
+ * The registers are the virtio-mmio transport's (virtio 1.1, 4.2.2), decoded
+ * by the offsets and masks generated from the driver's own register map
+ * (virtio_mmio_dev.h, from drivers/virtio_mmio/virtio_mmio.yaml); the
  * queues are split virtqueues in the owner's heap, which the kernel maps too
  * (dev.h: hk_dma). Queue 0 receives, queue 1 transmits. Features: MAC and
  * VERSION_1, nothing else, so every buffer starts with the 12-byte
@@ -54,6 +56,7 @@
 #include "dev.h"
 #include "hk.h"
 #include "port.h"
+#include "virtio_mmio_dev.h" /* generated from drivers/virtio_mmio/virtio_mmio.yaml */
 
 #define QUEUE_MAX 256u
 #define NET_HDR 12u        /* struct virtio_net_hdr_v1 */
@@ -72,8 +75,11 @@
 #define F_VERSION_1 (1ull << 32)
 #define FEATURES (F_MAC | F_VERSION_1)
 
-enum { S_ACKNOWLEDGE = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8,
-       S_NEEDS_RESET = 64, S_FAILED = 128 };
+#define S_DRIVER_OK VIRTIO_MMIO_STATUS_DRIVER_OK_MASK
+#define S_FEATURES_OK VIRTIO_MMIO_STATUS_FEATURES_OK_MASK
+#define S_NEEDS_RESET VIRTIO_MMIO_STATUS_DEVICE_NEEDS_RESET_MASK
+#define ISR_USED VIRTIO_MMIO_INTERRUPT_STATUS_USED_BUFFER_MASK
+#define ISR_CONFIG VIRTIO_MMIO_INTERRUPT_STATUS_CONFIG_CHANGE_MASK
 
 #define DESC_F_NEXT 1
 #define DESC_F_WRITE 2
@@ -160,7 +166,7 @@ static void broken(struct vnet *n, const char *why)
 	n->live = false;
 	n->bad++;
 	n->status |= S_NEEDS_RESET;
-	atomic_fetch_or(&n->isr, 2);
+	atomic_fetch_or(&n->isr, ISR_CONFIG);
 	n->cfg_irq = true;
 }
 
@@ -403,7 +409,7 @@ static unsigned step(struct vnet *n)
 		moved += rx_batch(n, &irq);
 	}
 	if (irq)
-		atomic_fetch_or(&n->isr, 1);
+		atomic_fetch_or(&n->isr, ISR_USED);
 	irq |= n->cfg_irq;
 	n->cfg_irq = false;
 	pthread_mutex_unlock(&n->mu);
@@ -632,26 +638,38 @@ static uint64_t vnet_read(struct hk_dev *d, uint64_t off, uint32_t bytes)
 
 	pthread_mutex_lock(&n->mu);
 	q = &n->q[n->queue_sel < 2 ? n->queue_sel : 0];
-	if (off >= 0x100) {
+	if (off >= VIRTIO_MMIO_CONFIG_OFFSET) {
 		for (uint32_t i = 0; i < bytes; i++)
-			v |= (uint64_t)config_byte(n, off - 0x100 + i) << (8 * i);
+			v |= (uint64_t)config_byte(n, off - VIRTIO_MMIO_CONFIG_OFFSET + i) << (8 * i);
 	} else {
 		switch (off) {
-		case 0x000: v = 0x74726976; break; /* "virt" */
-		case 0x004: v = 2; break;          /* modern */
-		case 0x008: v = 1; break;          /* network card */
-		case 0x00c: v = 0x59544e56; break; /* vendor "VNTY" */
-		case 0x010: v = n->dev_sel < 2 ? (uint32_t)(FEATURES >> (32 * n->dev_sel)) : 0; break;
-		case 0x034: v = n->queue_sel < 2 ? QUEUE_MAX : 0; break;
-		case 0x044: v = n->queue_sel < 2 ? q->ready : 0; break;
-		case 0x060: v = atomic_load(&n->isr); break;
-		case 0x070: v = n->status; break;
-		case 0x0fc: v = 0; break;          /* config generation */
+		case VIRTIO_MMIO_MAGIC_OFFSET: v = VIRTIO_MMIO_MAGIC_RESET; break;
+		case VIRTIO_MMIO_VERSION_OFFSET: v = 2; break;   /* modern */
+		case VIRTIO_MMIO_DEVICE_ID_OFFSET: v = 1; break; /* network card */
+		case VIRTIO_MMIO_VENDOR_ID_OFFSET: v = 0x59544e56; break; /* "VNTY" */
+		case VIRTIO_MMIO_DEVICE_FEATURES_OFFSET:
+			v = n->dev_sel < 2 ? (uint32_t)(FEATURES >> (32 * n->dev_sel)) : 0;
+			break;
+		case VIRTIO_MMIO_QUEUE_NUM_MAX_OFFSET: v = n->queue_sel < 2 ? QUEUE_MAX : 0; break;
+		case VIRTIO_MMIO_QUEUE_READY_OFFSET: v = n->queue_sel < 2 ? q->ready : 0; break;
+		case VIRTIO_MMIO_INTERRUPT_STATUS_OFFSET: v = atomic_load(&n->isr); break;
+		case VIRTIO_MMIO_STATUS_OFFSET: v = n->status; break;
+		case VIRTIO_MMIO_CONFIG_GENERATION_OFFSET: v = 0; break;
 		default: break;
 		}
 	}
 	pthread_mutex_unlock(&n->mu);
 	return v;
+}
+
+static void set_low(uint64_t *addr, uint32_t v)
+{
+	*addr = (*addr & ~0xffffffffull) | v;
+}
+
+static void set_high(uint64_t *addr, uint32_t v)
+{
+	*addr = (*addr & 0xffffffffull) | (uint64_t)v << 32;
 }
 
 static void queue_write(struct vnet *n, uint64_t off, uint32_t v)
@@ -661,14 +679,14 @@ static void queue_write(struct vnet *n, uint64_t off, uint32_t v)
 	if (n->status & S_DRIVER_OK)
 		return; /* queues are set up before DRIVER_OK only */
 	switch (off) {
-	case 0x038: q->num = v; break;
-	case 0x044: q->ready = v & 1; break;
-	case 0x080: q->desc_addr = (q->desc_addr & ~0xffffffffull) | v; break;
-	case 0x084: q->desc_addr = (q->desc_addr & 0xffffffffull) | (uint64_t)v << 32; break;
-	case 0x090: q->avail_addr = (q->avail_addr & ~0xffffffffull) | v; break;
-	case 0x094: q->avail_addr = (q->avail_addr & 0xffffffffull) | (uint64_t)v << 32; break;
-	case 0x0a0: q->used_addr = (q->used_addr & ~0xffffffffull) | v; break;
-	case 0x0a4: q->used_addr = (q->used_addr & 0xffffffffull) | (uint64_t)v << 32; break;
+	case VIRTIO_MMIO_QUEUE_NUM_OFFSET: q->num = v; break;
+	case VIRTIO_MMIO_QUEUE_READY_OFFSET: q->ready = v & VIRTIO_MMIO_QUEUE_READY_READY_MASK; break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW_OFFSET: set_low(&q->desc_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH_OFFSET: set_high(&q->desc_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DRIVER_LOW_OFFSET: set_low(&q->avail_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH_OFFSET: set_high(&q->avail_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DEVICE_LOW_OFFSET: set_low(&q->used_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH_OFFSET: set_high(&q->used_addr, v); break;
 	}
 }
 
@@ -680,28 +698,34 @@ static void vnet_write(struct hk_dev *d, uint64_t off, uint32_t bytes, uint64_t 
 	(void)bytes;
 	pthread_mutex_lock(&n->mu);
 	switch (off) {
-	case 0x014: n->dev_sel = v; break;
-	case 0x020:
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL_OFFSET: n->dev_sel = v; break;
+	case VIRTIO_MMIO_DRIVER_FEATURES_OFFSET:
 		if (n->drv_sel < 2)
 			n->drv_features = (n->drv_features & ~(0xffffffffull << (32 * n->drv_sel))) |
 					  (uint64_t)v << (32 * n->drv_sel);
 		break;
-	case 0x024: n->drv_sel = v; break;
-	case 0x030: n->queue_sel = v; break;
-	case 0x038: case 0x044: case 0x080: case 0x084:
-	case 0x090: case 0x094: case 0x0a0: case 0x0a4:
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL_OFFSET: n->drv_sel = v; break;
+	case VIRTIO_MMIO_QUEUE_SEL_OFFSET: n->queue_sel = v; break;
+	case VIRTIO_MMIO_QUEUE_NUM_OFFSET:
+	case VIRTIO_MMIO_QUEUE_READY_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DESC_LOW_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DRIVER_LOW_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DEVICE_LOW_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH_OFFSET:
 		if (n->queue_sel < 2)
 			queue_write(n, off, v);
 		break;
-	case 0x050: /* QueueNotify */
+	case VIRTIO_MMIO_QUEUE_NOTIFY_OFFSET:
 		hk_eventfd_ring(n->kick);
 		break;
-	case 0x064: atomic_fetch_and(&n->isr, ~v); break;
-	case 0x070: set_status(n, v); break;
+	case VIRTIO_MMIO_INTERRUPT_ACK_OFFSET: atomic_fetch_and(&n->isr, ~v); break;
+	case VIRTIO_MMIO_STATUS_OFFSET: set_status(n, v); break;
 	default: break;
 	}
 	pthread_mutex_unlock(&n->mu);
-	if (off == 0x070)
+	if (off == VIRTIO_MMIO_STATUS_OFFSET)
 		hk_eventfd_ring(n->kick); /* the worker looks at the new state */
 }
 
