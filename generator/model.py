@@ -8,7 +8,7 @@ rounding and totals. Templates only format.
 
 from dataclasses import dataclass
 
-from .errors import Diag, SpecError, fail
+from .errors import Diag, SpecError
 from .units import format_time
 
 PAGE = 4096
@@ -271,7 +271,7 @@ def build_model(spec, board, spec_label):
     if board.ram:
         layouts, chan_base = _bare_layout(board, spec)
         channels = _channels(spec, ids, modes, chan_base)
-        _check_ram(spec["system"], board, channels, chan_base)
+        _check_ram(board, spec, layouts, channels)
         _check_page_tables(board, spec, layouts, channels, _devices(spec, ids, channels))
     else:
         layouts = [_layout(i, s) for i, s in enumerate(spec["shards"])]
@@ -299,12 +299,23 @@ def build_model(spec, board, spec_label):
         ram=Region(*board.ram) if board.ram else None)
 
 
-def _check_ram(name, board, channels, chan_base):
-    end = channels[-1].region.end + PAGE if channels else chan_base
-    if end > board.ram[0] + board.ram[1]:
-        raise fail(f"system '{name}' needs memory up to {end:#x}, but board '{board.name}' "
-                   f"has RAM up to {board.ram[0] + board.ram[1]:#x}; use less memory:, "
-                   f"stack: or channel depth")
+def _error(at, message):
+    return SpecError([Diag(at.file, at.line, at.col, message)])
+
+
+def _check_ram(board, spec, layouts, channels):
+    """Every shard and channel, with the guard page after it, in RAM."""
+    top = board.ram[0] + board.ram[1]
+    fix = "use less memory:, stack: or channel depth, or fewer shards"
+    for s, (_, _, _, stack) in zip(spec["shards"], layouts):
+        if stack.end + PAGE > top:
+            raise _error(s.at("name"), f"shard '{s['name']}' ends at {stack.end + PAGE:#x}, "
+                         f"beyond the RAM of board '{board.name}' (up to {top:#x}); {fix}")
+    for c, chan in zip(spec["channels"], channels):
+        if chan.region.end + PAGE > top:
+            raise _error(c.at("name"), f"channel '{c['name']}' ends at "
+                         f"{chan.region.end + PAGE:#x}, beyond the RAM of board "
+                         f"'{board.name}' (up to {top:#x}); {fix}")
 
 
 def _blocks(lo, hi):
@@ -343,13 +354,12 @@ def _check_page_tables(board, spec, layouts, channels, devices):
         need = shard_tables(layouts[i], [c for c in channels if s["name"] in (c.src, c.dst)],
                             [d for d in devices if d.shard == s["name"]])
         if used + need > board.page_tables:
-            at = s.at("name")
-            raise SpecError([Diag(at.file, at.line, at.col, (
+            raise _error(s.at("name"), (
                 f"shard '{s['name']}' does not fit the page tables of board '{board.name}': "
                 f"it needs {need} and {max(board.page_tables - used, 0)} of the kernel's "
                 f"{board.page_tables} are left after the kernel and the {i} shards before it; "
                 f"use fewer shards, or less memory or fewer channels per shard (each 2 MiB "
-                f"block a shard maps takes a table)"))])
+                f"block a shard maps takes a table)"))
         used += need
 
 
