@@ -19,7 +19,7 @@ L2FWD_BENCH_DEPS := dpdk-dev librte-net-af-packet23 iproute2
 FUZZ_DEPS := clang-14 libclang-rt-14-dev
 FUZZ_TIME ?= 60
 
-.PHONY: all deps bench-deps run debug test test-runtime test-python gen \
+.PHONY: all deps bench-deps run debug test test-runtime test-python test-scale gen \
 	check-generated check build diff bench bench-l2fwd fuzz clean boards
 
 all: test
@@ -54,6 +54,12 @@ test-runtime:
 
 test-python:
 	$(PYTHON) -m pytest -q tests
+
+# The largest systems each board accepts build, boot and complete: 64 shards
+# and 2,048 channels on hosted, the largest token ring on each QEMU board
+# (tests/system/test_scale.py). Minutes per board, so not part of `test`.
+test-scale: deps
+	VANITY_SCALE=1 $(PYTHON) -m pytest -q tests/system/test_scale.py
 
 # Regenerate the committed output of every example.
 gen: deps

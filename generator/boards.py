@@ -1,12 +1,50 @@
-"""The boards Vanity knows. A new port adds its entry here and nowhere else.
+"""The boards Vanity knows: one record each, and the only place a board's
+facts live. Build (toolchain, flags, QEMU), validate (cores, interrupt
+numbers, page tables) and the model and render (memory map, image format)
+read the record and nothing else; the kernel's C limits come from the
+header rendered from it (kernel/board.h, templates/board.h.j2). A new board
+adds its record here; a new ISA also adds one runtime/arch/<port> folder.
 
 A bare-metal board says where its RAM is and which part of it the kernel
 image may use (its window); the model places shards and channels after it.
-Each bare-metal kernel's MMU code (runtime/arch/<port>/mmu.c) assumes the
-same RAM and kernel window as its board entry below.
 """
 
+import os
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    cross: str                # prefix of gcc, objcopy and size ("" for the host's)
+    package: str              # the Debian package that has it, for error messages
+    flags: tuple = ()         # code generation for the ISA, kernel and shards alike
+    kernel_flags: tuple = ()  # the kernel only (integer-only: no FP/SIMD state)
+    shard_flags: tuple = ()   # shards only (FP/SIMD, switched by the kernel)
+    cc: str = None            # the C compiler, when it is not <cross>gcc
+
+    def tool(self, name):
+        """The command for gcc, objcopy, size, ..."""
+        return self.cc if name == "gcc" and self.cc else self.cross + name
+
+
+@dataclass(frozen=True)
+class Irq:
+    """The interrupt controller, and the interrupt numbers a spec may give."""
+    controller: str           # "gic": GIC IDs; "plic": PLIC sources; "host": simulated
+    first: int
+    last: int
+    base: int = None          # the distributor (GIC) or the PLIC
+    cpu_base: int = None      # the GIC's CPU interface
+
+
+@dataclass(frozen=True)
+class BareImage:
+    """How a bare-metal port names its generated layout and shard images
+    (runtime/arch/<port>/: the header, the struct prefix, the image magic)."""
+    header: str
+    prefix: str
+    magic: int                # <PREFIX>_IMAGE_MAGIC in runtime/arch/<port>/abi.h
+    nx: str                   # how layout comments name "not executable"
 
 
 @dataclass(frozen=True)
@@ -14,32 +52,65 @@ class Board:
     name: str
     cores: int
     has_port: bool
-    port: str = None          # runtime/arch/<port>
+    port: str                 # runtime/arch/<port>
+    toolchain: Toolchain
+    irq: Irq
+    console: tuple            # (compatible, base) of the kernel's console UART, or
+                              # None (hosted: the kernel's stdout)
+    image: BareImage = None   # bare metal: the kernel image holds the shards
     ram: tuple = None         # bare metal: (base, size)
     kernel: tuple = None      # bare metal: the kernel image's window (start, end)
+    page_tables: int = None   # bare metal: the kernel's pool of page tables
     qemu: tuple = ()          # bare metal: the QEMU command, without -smp and -kernel
+    qemu_package: str = None
+    models: tuple = ()        # hosted: the register maps its device models implement
+                              # (runtime/arch/hosted/kernel/dev_*.c), rendered
+                              # device-side as kernel/<map>_dev.h
 
 
 BOARDS = {
     b.name: b
     for b in (
-        Board("hosted", cores=8, has_port=True, port="hosted"),
+        # One process per shard, on the host's compiler; the kernel is a
+        # process too, and simulates the devices (runtime/arch/hosted).
+        Board("hosted", cores=8, has_port=True, port="hosted",
+              toolchain=Toolchain("", "gcc", cc=os.environ.get("CC", "gcc")),
+              irq=Irq("host", 0, 1019), console=None, models=("virtio_mmio",)),
         # QEMU puts the DTB at the start of RAM when the ELF starts at
         # 0x40100000 or above; the kernel does not need it (the board is fixed).
         # On both QEMU boards, -nographic with -monitor none connects the
         # UART to plain stdio, not multiplexed with a monitor: every byte
         # (Ctrl-A too) reaches the guest, and Ctrl-C on a terminal stops QEMU.
         Board("qemu-virt-aarch64", cores=4, has_port=True, port="aarch64",
-              ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000),
+              toolchain=Toolchain(
+                  os.environ.get("VANITY_CROSS_AARCH64", "aarch64-linux-gnu-"),
+                  "gcc-aarch64-linux-gnu",
+                  ("-mstrict-align", "-mno-outline-atomics"),
+                  kernel_flags=("-mgeneral-regs-only",)),
+              irq=Irq("gic", 32, 1019, base=0x08000000, cpu_base=0x08010000),
+              console=("arm,pl011", 0x09000000),
+              image=BareImage("a64.h", "a64", 0x3436416e61765f5f, " + XN"),
+              ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000), page_tables=160,
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
-                    "-semihosting")),
+                    "-semihosting"),
+              qemu_package="qemu-system-arm"),
         # OpenSBI (-bios default) owns the first 2 MiB of RAM and enters the
-        # kernel in S-mode at 0x80200000.
+        # kernel in S-mode at 0x80200000. -mcmodel=medany: the default medlow
+        # cannot link there.
         Board("qemu-virt-riscv64", cores=4, has_port=True, port="riscv64",
-              ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000),
+              toolchain=Toolchain(
+                  os.environ.get("VANITY_CROSS_RISCV64", "riscv64-unknown-elf-"),
+                  "gcc-riscv64-unknown-elf",
+                  ("-misa-spec=2.2", "-mcmodel=medany", "-mstrict-align", "-msmall-data-limit=0"),
+                  kernel_flags=("-march=rv64imac", "-mabi=lp64"),
+                  shard_flags=("-march=rv64imafdc", "-mabi=lp64d")),
+              irq=Irq("plic", 1, 95, base=0x0c000000), console=("ns16550a", 0x10000000),
+              image=BareImage("rv64.h", "rv64", 0x3436526e61765f5f, ""),
+              ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000), page_tables=160,
               qemu=("qemu-system-riscv64", "-M", "virt", "-bios", "default",
-                    "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none")),
+                    "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none"),
+              qemu_package="qemu-system-misc"),
     )
 }
 

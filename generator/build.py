@@ -23,85 +23,53 @@ the blobs in with .incbin, and image.ld places the kernel. At boot the
 kernel copies each blob to its window (again on restart).
 
 A binary is rebuilt only when its command line or any input it may read
-changed (a content hash, not timestamps, so a fresh clone builds the same).
+changed (generator/toolchain.py). The board record (generator/boards.py)
+says how: its toolchain, and whether its shards are processes (hosted) or
+blobs inside a kernel image (build_bare.py).
 """
 
-import hashlib
 import json
-import os
 import signal
 import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-RUNTIME = REPO / "runtime"
+from . import build_bare
+from .boards import BOARDS
+from .toolchain import RUNTIME, BuildError, c_files, compile_, headers
 
-CC = os.environ.get("CC", "gcc")
 # Misusing a channel endpoint (sending on a receive end, or on an endpoint of
 # another type) is a type error; C only warns about it, so make it an error.
 CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-fno-strict-aliasing",
           "-Werror=incompatible-pointer-types", "-Werror=implicit-function-declaration"]
 
-
-class BuildError(Exception):
-    """A compiler or linker failure; the message says which binary."""
+__all__ = ["BuildError", "build", "run", "load_manifest"]
 
 
-def _c_files(*dirs):
-    return sorted(p for d in dirs for p in Path(d).glob("*.c"))
-
-
-def _headers(*dirs):
-    return sorted(p for d in dirs for p in Path(d).rglob("*.h"))
-
-
-def _digest(cmd, inputs):
-    h = hashlib.sha256("\0".join(map(str, cmd)).encode())
-    for path in inputs:
-        h.update(str(path).encode())
-        h.update(Path(path).read_bytes())
-    return h.hexdigest()
-
-
-def _compile(what, cmd, inputs, target):
-    """Runs cmd unless target is up to date with respect to cmd and inputs."""
-    stamp = target.parent / ("." + target.name + ".stamp")
-    digest = _digest(cmd, inputs)
-    if target.exists() and stamp.exists() and stamp.read_text() == digest:
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, cwd=REPO)
-    if proc.stdout:
-        print(proc.stdout, end="")
-    if proc.returncode != 0:
-        raise BuildError(f"building {what} failed (exit {proc.returncode})")
-    stamp.write_text(digest)
-
-
-def _build_kernel(out_dir, build_dir):
-    hosted = RUNTIME / "arch" / "hosted"
-    srcs = _c_files(RUNTIME / "core", hosted / "kernel") + [out_dir / "kernel" / "tables.c"]
-    incs = [RUNTIME / "include", RUNTIME / "core", hosted]
+def _build_kernel(board, out_dir, build_dir):
+    hosted = RUNTIME / "arch" / board.port
+    srcs = c_files(RUNTIME / "core", hosted / "kernel") + [out_dir / "kernel" / "tables.c"]
+    incs = [RUNTIME / "include", RUNTIME / "core", hosted, out_dir / "kernel"]
     target = build_dir / "kernel"
-    cmd = [CC, *CFLAGS, *(f"-I{i}" for i in incs), *srcs, "-o", target, "-lpthread"]
-    _compile("the kernel", cmd, srcs + _headers(*incs), target)
+    cmd = [board.toolchain.tool("gcc"), *CFLAGS, *(f"-I{i}" for i in incs), *srcs, "-o", target,
+           "-lpthread"]
+    compile_("the kernel", cmd, srcs + headers(*incs), target)
     return target
 
 
-def _build_shard(shard, spec_dir, out_dir, build_dir):
-    hosted = RUNTIME / "arch" / "hosted"
+def _build_shard(board, shard, spec_dir, out_dir, build_dir):
+    hosted = RUNTIME / "arch" / board.port
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
-    srcs = user + _c_files(RUNTIME / "lib", hosted / "shard") + [gen / "config.c"]
+    srcs = user + c_files(RUNTIME / "lib", hosted / "shard") + [gen / "config.c"]
     incs = [gen, RUNTIME / "include", hosted]
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
-    cmd = [CC, *CFLAGS, "-fno-pie", "-no-pie", "-DVN_PORT_HOSTED", *shard.get("cflags", []),
+    cmd = [board.toolchain.tool("gcc"), *CFLAGS, "-fno-pie", "-no-pie", "-DVN_PORT_HOSTED",
+           *shard.get("cflags", []),
            *(f"-I{i}" for i in incs), *srcs, gen / "shard.ld",
            f"-Wl,-Ttext-segment={base:#x}", "-o", target]
-    inputs = srcs + [gen / "shard.ld"] + _headers(*incs, spec_dir)
-    _compile(f"shard '{shard['name']}'", cmd, inputs, target)
+    inputs = srcs + [gen / "shard.ld"] + headers(*incs, spec_dir)
+    compile_(f"shard '{shard['name']}'", cmd, inputs, target)
     return target
 
 
@@ -123,21 +91,20 @@ def build(spec_path, out_dir, build_dir):
     out_dir, build_dir = Path(out_dir), Path(build_dir)
     manifest = load_manifest(out_dir)
     spec_dir = Path(spec_path).resolve().parent
-    if manifest["board"] in ("qemu-virt-aarch64", "qemu-virt-riscv64"):
-        from . import build_bare
-        return build_bare.build(manifest, spec_dir, out_dir, build_dir, _compile, _headers)
-    if manifest["board"] != "hosted":
+    board = BOARDS.get(manifest["board"])
+    if board is None or not board.has_port:
         raise BuildError(f"board '{manifest['board']}' has no port yet")
+    if board.image:
+        return build_bare.build(board, manifest, spec_dir, out_dir, build_dir)
     for shard in manifest["shards"]:
-        _build_shard(shard, spec_dir, out_dir, build_dir)
-    return _build_kernel(out_dir, build_dir)
+        _build_shard(board, shard, spec_dir, out_dir, build_dir)
+    return _build_kernel(board, out_dir, build_dir)
 
 
 def run(kernel_path, extra_args=(), board=None, cores=1, gdb=False):
     """Runs a built system; returns its exit status (128+N if killed by N)."""
-    if board in ("qemu-virt-aarch64", "qemu-virt-riscv64"):
-        from . import build_bare
-        return build_bare.run(board, kernel_path, extra_args, cores, gdb)
+    if board is not None and BOARDS[board].image:
+        return build_bare.run(BOARDS[board], kernel_path, extra_args, cores, gdb)
     try:
         status = subprocess.call([str(kernel_path), *extra_args])
     except KeyboardInterrupt:

@@ -1,13 +1,13 @@
 """Cross-compile a system for a bare-metal QEMU board, and boot it.
 
 The boards: qemu-virt-aarch64 (runtime/arch/aarch64) and qemu-virt-riscv64
-(runtime/arch/riscv64). Kernel and shards are freestanding C (no C
-library: runtime/freestanding supplies string.h, stdio.h's vsnprintf and
-stdlib.h's abort). The kernel is built integer-only (-mgeneral-regs-only
-on aarch64, rv64imac/lp64 on riscv64) and switches the shards' FP/SIMD
-registers lazily; shards use them (riscv64: rv64imafdc/lp64d, whose libgcc
-is the toolchain's default). Both: -mstrict-align; riscv64 -mcmodel=medany,
-to link at 0x80200000.
+(runtime/arch/riscv64); their record (generator/boards.py) gives the
+toolchain, its ISA flags and the QEMU command. Kernel and shards are
+freestanding C (no C library: runtime/freestanding supplies string.h,
+stdio.h's vsnprintf and stdlib.h's abort). The kernel is built integer-only
+(-mgeneral-regs-only on aarch64, rv64imac/lp64 on riscv64) and switches the
+shards' FP/SIMD registers lazily; shards use them (riscv64: rv64imafdc/lp64d,
+whose libgcc is the toolchain's default).
 """
 
 import os
@@ -17,60 +17,32 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dataclasses import dataclass
+from .toolchain import RUNTIME, BuildError, compile_, headers
 
-from .boards import BOARDS
-
-REPO = Path(__file__).resolve().parent.parent
-RUNTIME = REPO / "runtime"
 FREE = RUNTIME / "freestanding"
 
 TIMEOUT = int(os.environ.get("VANITY_QEMU_TIMEOUT", "60"))
 GDB_PORT = 1234
 
 
-@dataclass(frozen=True)
-class Port:
-    board: str
-    arch: Path         # runtime/arch/<port>
-    cross: str         # the toolchain's prefix
-    cc_package: str    # Debian packages, for the error messages
-    qemu_package: str
-    arch_flags: tuple    # kernel and shards
-    kernel_flags: tuple  # the kernel only: no FP/SIMD
-    shard_flags: tuple   # shards only
+def _arch(board):
+    return RUNTIME / "arch" / board.port
 
 
-PORTS = {
-    "qemu-virt-aarch64": Port(
-        "qemu-virt-aarch64", RUNTIME / "arch" / "aarch64",
-        os.environ.get("VANITY_CROSS_AARCH64", "aarch64-linux-gnu-"),
-        "gcc-aarch64-linux-gnu", "qemu-system-arm",
-        ("-mstrict-align", "-mno-outline-atomics"), ("-mgeneral-regs-only",), ()),
-    "qemu-virt-riscv64": Port(
-        "qemu-virt-riscv64", RUNTIME / "arch" / "riscv64",
-        os.environ.get("VANITY_CROSS_RISCV64", "riscv64-unknown-elf-"),
-        "gcc-riscv64-unknown-elf", "qemu-system-misc",
-        ("-misa-spec=2.2", "-mcmodel=medany", "-mstrict-align", "-msmall-data-limit=0"),
-        ("-march=rv64imac", "-mabi=lp64"), ("-march=rv64imafdc", "-mabi=lp64d")),
-}
-
-
-def _cc_include(port):
-    cc = port.cross + "gcc"
+def _cc_include(tc):
+    cc = tc.tool("gcc")
     try:
         out = subprocess.run([cc, "-print-file-name=include"], capture_output=True,
                              text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        from .build import BuildError as E
-        raise E(f"{cc} is not installed; install {port.cc_package}") from None
+        raise BuildError(f"{cc} is not installed; install {tc.package}") from None
     return out
 
 
-def _flags(port, own):
+def _flags(tc, own):
     return ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-fno-strict-aliasing",
-            "-ffreestanding", "-nostdinc", "-isystem", _cc_include(port),
-            "-fno-pie", *port.arch_flags, *own, "-fno-stack-protector",
+            "-ffreestanding", "-nostdinc", "-isystem", _cc_include(tc),
+            "-fno-pie", *tc.flags, *own, "-fno-stack-protector",
             "-fno-tree-loop-distribute-patterns", "-fno-asynchronous-unwind-tables",
             "-fno-unwind-tables"]
 
@@ -83,34 +55,34 @@ def _sources(*dirs):
     return sorted(p for d in dirs for ext in ("*.c", "*.S") for p in Path(d).glob(ext))
 
 
-def _objcopy(port, elf, binary):
-    proc = subprocess.run([port.cross + "objcopy", "-O", "binary", str(elf), str(binary)],
+def _objcopy(tc, elf, binary):
+    proc = subprocess.run([tc.tool("objcopy"), "-O", "binary", str(elf), str(binary)],
                           capture_output=True, text=True)
     if proc.returncode != 0:
-        from .build import BuildError as E
-        raise E(f"objcopy {elf.name} failed: {proc.stderr.strip()}")
+        raise BuildError(f"objcopy {elf.name} failed: {proc.stderr.strip()}")
 
 
-def _shard(port, shard, spec_dir, out_dir, build_dir, compile_, headers):
+def _shard(board, shard, spec_dir, out_dir, build_dir):
+    tc, arch = board.toolchain, _arch(board)
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
-    srcs = (user + _sources(RUNTIME / "lib", FREE, FREE / "shard", port.arch / "shard") +
+    srcs = (user + _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard") +
             [gen / "config.c"])
-    incs = [gen, RUNTIME / "include", FREE / "include", port.arch]
+    incs = [gen, RUNTIME / "include", FREE / "include", arch]
     elf = build_dir / "shards" / (shard["name"] + ".elf")
-    cmd = [port.cross + "gcc", *_flags(port, port.shard_flags), *shard.get("cflags", []), *(f"-I{i}" for i in incs), *srcs,
-           *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
+    cmd = [tc.tool("gcc"), *_flags(tc, tc.shard_flags), *shard.get("cflags", []), *(f"-I{i}" for i in incs),
+           *srcs, *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
     compile_(f"shard '{shard['name']}'", cmd, srcs + [gen / "shard.ld"] +
              headers(*incs, spec_dir), elf)
     binary = elf.with_suffix(".bin")
     if not binary.exists() or binary.stat().st_mtime < elf.stat().st_mtime:
-        _objcopy(port, elf, binary)
+        _objcopy(tc, elf, binary)
     return binary
 
 
-def _sizes(port, elf):
+def _sizes(tc, elf):
     """{section: bytes} of the sections that make up the kernel."""
-    proc = subprocess.run([port.cross + "size", "-A", str(elf)], capture_output=True, text=True)
+    proc = subprocess.run([tc.tool("size"), "-A", str(elf)], capture_output=True, text=True)
     sizes = {}
     for line in proc.stdout.splitlines():
         parts = line.split()
@@ -119,37 +91,36 @@ def _sizes(port, elf):
     return sizes
 
 
-def size_line(port, elf):
-    s = _sizes(port, elf)
+def size_line(tc, elf):
+    s = _sizes(tc, elf)
     return (f"kernel: text {s.get('.text', 0)} B, rodata {s.get('.rodata', 0)} B, "
             f"data {s.get('.data', 0)} B, bss {s.get('.bss', 0)} B "
             f"(+ shard images {s.get('.vn_shards', 0)} B)")
 
 
-def build(manifest, spec_dir, out_dir, build_dir, compile_, headers):
-    port = PORTS[manifest["board"]]
-    blobs = [_shard(port, s, spec_dir, out_dir, build_dir, compile_, headers)
-             for s in manifest["shards"]]
+def build(board, manifest, spec_dir, out_dir, build_dir):
+    tc, arch = board.toolchain, _arch(board)
+    blobs = [_shard(board, s, spec_dir, out_dir, build_dir) for s in manifest["shards"]]
     kdir = out_dir / "kernel"
-    srcs = (_sources(RUNTIME / "core", port.arch, FREE, FREE / "kernel") +
+    srcs = (_sources(RUNTIME / "core", arch, FREE, FREE / "kernel") +
             [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"])
     incs = [RUNTIME / "include", FREE / "include", RUNTIME / "core", FREE / "kernel",
-            port.arch]
+            arch, kdir]
     target = build_dir / "image.elf"
-    cmd = [port.cross + "gcc", *_flags(port, port.kernel_flags), *(f"-I{i}" for i in incs), f"-Wa,-I{build_dir / 'shards'}",
+    cmd = [tc.tool("gcc"), *_flags(tc, tc.kernel_flags), *(f"-I{i}" for i in incs), f"-Wa,-I{build_dir / 'shards'}",
            *srcs, *LDFLAGS, "-T", kdir / "image.ld", "-o", target, "-lgcc"]
     before = target.stat().st_mtime if target.exists() else None
     compile_("the kernel image", cmd, srcs + blobs + [kdir / "image.ld"] + headers(*incs),
              target)
     if before != target.stat().st_mtime:
-        line = size_line(port, target)
+        line = size_line(tc, target)
         (build_dir / "size.txt").write_text(line + "\n")
         print(f"vanity: {line}", file=sys.stderr)
     return target
 
 
 def qemu_command(board, image, cores, gdb=False):
-    cmd = [*BOARDS[board].qemu, "-smp", str(cores), "-kernel", str(image)]
+    cmd = [*board.qemu, "-smp", str(cores), "-kernel", str(image)]
     if gdb:
         cmd += ["-S", "-gdb", f"tcp:127.0.0.1:{GDB_PORT}"]
     return cmd
@@ -180,9 +151,9 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
     Bounded by VANITY_QEMU_TIMEOUT seconds unless --gdb, which starts QEMU
     halted and waits for the debugger. The guest's UART is our stdout and,
     when it is safe (_serial_stdin), our stdin."""
-    qemu = BOARDS[board].qemu[0]
+    qemu = board.qemu[0]
     if shutil.which(qemu) is None:
-        print(f"vanity: error: {qemu} is not installed; install {PORTS[board].qemu_package}",
+        print(f"vanity: error: {qemu} is not installed; install {board.qemu_package}",
               file=sys.stderr)
         return 1
     cmd = qemu_command(board, image, cores, gdb) + list(extra_args)

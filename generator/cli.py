@@ -109,8 +109,10 @@ def _lines(path):
 
 def cmd_diff(args, model):
     require_port(model)
-    committed = default_out(model)
-    rel = f"out/{model.name}/{model.board}"
+    if args.output:
+        committed, rel = Path(args.output), args.output.rstrip("/")
+    else:
+        committed, rel = default_out(model), f"out/{model.name}/{model.board}"
     with tempfile.TemporaryDirectory() as tmp:
         generate(model, Path(tmp))
         old, new = _tree(committed) if committed.is_dir() else {}, _tree(Path(tmp))
@@ -173,6 +175,9 @@ def parser():
         if name in ("gen", "build", "run"):
             c.add_argument("-o", "--output", metavar="DIR",
                            help="where generated sources go (default out/<system>/<board>/)")
+        if name == "diff":
+            c.add_argument("-o", "--output", metavar="DIR",
+                           help="the sources to compare (default out/<system>/<board>/)")
         if name in ("build", "run"):
             c.add_argument("--build-dir", metavar="DIR",
                            help="where binaries go (default build/<system>/<board>/)")

@@ -8,22 +8,32 @@ rounding and totals. Templates only format.
 
 from dataclasses import dataclass
 
-from .errors import fail
+from .errors import Diag, SpecError
 from .units import format_time
 
 PAGE = 4096
-WINDOW = 0x10000000          # shard i's window starts at WINDOW * (i + 1)
-IMAGE_SIZE = 0x08000000      # code/data/bss at the start of the window
-CTL_OFFSET = 0x08000000      # control page shared with the kernel
-HEAP_OFFSET = 0x08010000
+# Hosted: shard i's image (code, data, bss) is linked at IMAGE_BASE +
+# IMAGE_SIZE * i. Every image lies below 2 GiB, because a non-PIE x86-64
+# executable (the C library's crt1.o too) is built for the small code model.
+# Its private memory is a window of its own far above: the control page
+# shared with the kernel, then its heap, a guard page and its stack.
+IMAGE_BASE = 0x10000000
+IMAGE_SIZE = 0x01000000
+CODE_MODEL_END = 0x80000000
+WINDOW_BASE = 0x100000000
+WINDOW = 0x08000000
+HEAP_OFFSET = 0x10000
 CHANNEL_BASE = 0x800000000
 RING_HEADER = 384            # VN_RING_SLOTS_OFFSET in runtime/include/vanity/ring.h
+                             # (test_gen_compile.py holds them equal)
 
 # Bare metal: each shard's window holds its image (code, data, bss), then its
 # control page, heap, a guard page and its stack; windows and the channel
 # area start on MiB boundaries after the kernel's window.
 BARE_IMAGE_SIZE = 0x100000
 BARE_ALIGN = 0x100000
+# Bare metal: a last-level page table maps one 2 MiB block of 4 KiB pages.
+BLOCK = 0x200000
 
 
 def page_round(n):
@@ -142,6 +152,7 @@ class System:
     channels: tuple
     devices: tuple
     regmaps: tuple       # (name, parsed register list) of the maps devices use
+    models: tuple        # the same, of the maps the board's device models implement
     kernel: Region = None  # bare metal: the kernel image's window
     ram: Region = None     # bare metal: the board's RAM
 
@@ -161,10 +172,10 @@ class System:
 # ---- building ----------------------------------------------------------------
 
 def _layout(i, shard):
-    window = WINDOW * (i + 1)
+    window = WINDOW_BASE + WINDOW * i
     heap = Region(window + HEAP_OFFSET, page_round(shard["memory"]))
     stack = Region(heap.end + PAGE, page_round(shard["stack"]))  # one guard page between
-    return Region(window, IMAGE_SIZE), Region(window + CTL_OFFSET, PAGE), heap, stack
+    return Region(IMAGE_BASE + IMAGE_SIZE * i, IMAGE_SIZE), Region(window, PAGE), heap, stack
 
 
 def _align(n, a):
@@ -260,7 +271,8 @@ def build_model(spec, board, spec_label):
     if board.ram:
         layouts, chan_base = _bare_layout(board, spec)
         channels = _channels(spec, ids, modes, chan_base)
-        _check_ram(spec["system"], board, channels, chan_base)
+        _check_ram(board, spec, layouts, channels)
+        _check_page_tables(board, spec, layouts, channels, _devices(spec, ids, channels))
     else:
         layouts = [_layout(i, s) for i, s in enumerate(spec["shards"])]
         channels = _channels(spec, ids, modes)
@@ -282,16 +294,73 @@ def build_model(spec, board, spec_label):
         n_cores=1 + max(s.core for s in shards), spec=spec_label,
         shards=tuple(shards), channels=channels, devices=devices,
         regmaps=tuple((n, _regmap(spec["regmaps"][n])) for n in used),
+        models=tuple((n, _regmap(m)) for n, m in sorted(spec.get("models", {}).items())),
         kernel=Region(board.kernel[0], board.kernel[1] - board.kernel[0]) if board.ram else None,
         ram=Region(*board.ram) if board.ram else None)
 
 
-def _check_ram(name, board, channels, chan_base):
-    end = channels[-1].region.end + PAGE if channels else chan_base
-    if end > board.ram[0] + board.ram[1]:
-        raise fail(f"system '{name}' needs memory up to {end:#x}, but board '{board.name}' "
-                   f"has RAM up to {board.ram[0] + board.ram[1]:#x}; use less memory:, "
-                   f"stack: or channel depth")
+def _error(at, message):
+    return SpecError([Diag(at.file, at.line, at.col, message)])
+
+
+def _check_ram(board, spec, layouts, channels):
+    """Every shard and channel, with the guard page after it, in RAM."""
+    top = board.ram[0] + board.ram[1]
+    fix = "use less memory:, stack: or channel depth, or fewer shards"
+    for s, (_, _, _, stack) in zip(spec["shards"], layouts):
+        if stack.end + PAGE > top:
+            raise _error(s.at("name"), f"shard '{s['name']}' ends at {stack.end + PAGE:#x}, "
+                         f"beyond the RAM of board '{board.name}' (up to {top:#x}); {fix}")
+    for c, chan in zip(spec["channels"], channels):
+        if chan.region.end + PAGE > top:
+            raise _error(c.at("name"), f"channel '{c['name']}' ends at "
+                         f"{chan.region.end + PAGE:#x}, beyond the RAM of board "
+                         f"'{board.name}' (up to {top:#x}); {fix}")
+
+
+def _blocks(lo, hi):
+    """The 2 MiB blocks that pages [lo, hi) fall in."""
+    return set(range(lo // BLOCK, (hi - 1) // BLOCK + 1)) if hi > lo else set()
+
+
+def _kernel_tables(board):
+    """Tables the kernel takes before the first shard: its space's top two
+    levels, the level that maps its image, and one table for each 2 MiB
+    block of the kernel window (its image may reach the window's end)."""
+    return 3 + len(_blocks(*board.kernel))
+
+
+def shard_tables(regions, channels, devices):
+    """Tables one shard's address space takes (runtime/arch/<port>/mmu.c):
+    its top two levels; one last-level table for each 2 MiB block its
+    private regions and its channels touch; and, when it owns devices, one
+    table splitting the device GiB and one for each 2 MiB block of device
+    windows. regions: its (image, ctl, heap, stack)."""
+    blocks = set()
+    for r in (*regions, *(c.region for c in channels)):
+        blocks |= _blocks(r.addr, r.end)
+    dev = set()
+    for d in devices:
+        if d.address is not None:
+            dev |= _blocks(d.address // PAGE * PAGE, page_round(d.address + (d.size or 0)))
+    return 2 + len(blocks) + (1 + len(dev) if devices else 0)
+
+
+def _check_page_tables(board, spec, layouts, channels, devices):
+    """The kernel builds every address space at boot from a fixed pool; a
+    shard that would run it dry is an error here, not at boot."""
+    used = _kernel_tables(board)
+    for i, s in enumerate(spec["shards"]):
+        need = shard_tables(layouts[i], [c for c in channels if s["name"] in (c.src, c.dst)],
+                            [d for d in devices if d.shard == s["name"]])
+        if used + need > board.page_tables:
+            raise _error(s.at("name"), (
+                f"shard '{s['name']}' does not fit the page tables of board '{board.name}': "
+                f"it needs {need} and {max(board.page_tables - used, 0)} of the kernel's "
+                f"{board.page_tables} are left after the kernel and the {i} shards before it; "
+                f"use fewer shards, or less memory or fewer channels per shard (each 2 MiB "
+                f"block a shard maps takes a table)"))
+        used += need
 
 
 # ---- manifest.json -----------------------------------------------------------

@@ -1,7 +1,11 @@
-"""A register map -> what its accessor header needs, computed once.
+"""Register maps: the rules a map must follow, and what its accessor header
+needs, computed once.
 
-The template formats these values only: every mask, shift, C type and
-which accessors exist are decided here. Rules (spec/README.md, "Register
+check() is the register-map layer of validation: offsets, widths, strides,
+fields, enumerated values and C names, each error pinned to the map's own
+file and line (a driver's map too). view() serves the renderer: the
+template formats its values only; every mask, shift, C type and which
+accessors exist are decided here. Accessor rules (spec/README.md, "Register
 maps"): a ro register gets no write, a wo register no read, a register with
 read side effects no modify; a ro field no set/prep, a wo field no get.
 modify() clears the w1c bits (and sets the w0c bits) of the value it read, so
@@ -9,6 +13,8 @@ writing it back never clears a flag it did not mean to.
 """
 
 from dataclasses import dataclass
+
+from .schema import pos
 
 CTYPES = {8: "uint8_t", 16: "uint16_t", 32: "uint32_t", 64: "uint64_t"}
 
@@ -131,3 +137,163 @@ def view(name, regs):
             w1c=_bits_or_none(r, "w1c"), w0c=_bits_or_none(r, "w0c"),
             fields=tuple(_field(r, f) for f in r["fields"]), all_ones=_const(_mask(w), w)))
     return RegMap(name=name, guard=f"VANITY_REGMAP_{name.upper()}_H", registers=tuple(out))
+
+
+# ---- rules: what a register map must be (check) ---------------------------
+
+def check(d, rmap, devices=()):
+    """Checks one register map (Checked values from the schema walk) and
+    reports into d; devices: those using it whose window size is known.
+    Changes nothing it checks."""
+    regs = rmap.get("registers", [])
+    for reg in regs:
+        register(d, reg)
+    _unique_names(d, "regmap", regs)
+    placed = [r for r in regs if r.get("width") and r.get("offset") is not None]
+    _overlaps(d, placed)
+    _c_names(d, regs)
+    for dev in devices:
+        for r in placed:
+            end = _extent(r)[-1][1]
+            if end > dev["size"]:
+                node = r.nodes.get("count", r.at("offset"))
+                where = f"{dev.at('size').file}:{pos(dev.at('size'))}"
+                d.error(node, f"{r.prefix}ends at {end:#x}, beyond the {dev['size']:#x}-byte "
+                        f"window of device '{dev['name']}' (at {where})")
+
+
+def _stride(reg):
+    """The register's stride, or its size where the stride is not valid
+    (register() reports that)."""
+    size, stride = reg["width"] // 8, reg.get("stride")
+    return stride if stride and stride >= size and stride % size == 0 else size
+
+
+def _extent(reg):
+    """The byte ranges of a register, or of each element of an array."""
+    size = reg["width"] // 8
+    stride = _stride(reg)
+    return [(reg["offset"] + i * stride, reg["offset"] + i * stride + size)
+            for i in range(reg.get("count") or 1)]
+
+
+def _span(reg):
+    (lo, _), (_, hi) = _extent(reg)[0], _extent(reg)[-1]
+    return f"[{lo:#x}, {hi:#x})"
+
+
+def _overlaps(d, regs):
+    """Registers (and array elements) must not share a byte; one error per pair."""
+    pieces = sorted((lo, hi, i) for i, r in enumerate(regs) for lo, hi in _extent(r))
+    reported, open_ = set(), []
+    for lo, hi, i in pieces:
+        open_ = [p for p in open_ if p[1] > lo]
+        for _, _, j in open_:
+            a, b = sorted((i, j))
+            if a != b and (a, b) not in reported:
+                reported.add((a, b))
+                first, reg = regs[a], regs[b]
+                d.error(reg.at("offset"), f"{reg.prefix}{_span(reg)} overlaps register "
+                        f"'{first.get('name')}' {_span(first)} (at {pos(first.at('offset'))})")
+        open_.append((lo, hi, i))
+
+
+REG_SUFFIXES = ("OFFSET", "RESET", "COUNT", "STRIDE", "READ", "WRITE", "MODIFY")
+FIELD_SUFFIXES = ("SHIFT", "WIDTH", "MASK", "RESET", "GET", "SET", "PREP")
+
+
+def _c_names(d, regs):
+    """The accessor header's names (regmap.h.j2) must not collide, e.g. an
+    enum value MASK with its field's MASK, or register A_B with A's field B."""
+    made = {}
+
+    def claim(item, name, suffixes):
+        for suffix in suffixes:
+            full = f"{name}_{suffix}" if suffix else name
+            first = made.setdefault(full, item)
+            if first is not item and first.get("name") is not None:
+                d.error(item.at("name"), f"{item.prefix}its C name {full} clashes with "
+                        f"that of {first.label} (at {pos(first.at('name'))})")
+                return
+
+    for r in _firsts(regs):
+        reg = r["name"].upper()
+        claim(r, reg, REG_SUFFIXES)
+        for f in _firsts(r.get("fields", [])):
+            claim(f, f"{reg}_{f['name'].upper()}", FIELD_SUFFIXES)
+            for v in _firsts(f.get("enum", [])):
+                claim(v, f"{reg}_{f['name'].upper()}_{v['name'].upper()}", ("",))
+
+
+def _firsts(items):
+    """Named items, less those whose name repeats (reported already)."""
+    seen = {}
+    for item in items:
+        if item.get("name"):
+            seen.setdefault(item["name"].lower(), item)
+    return list(seen.values())
+
+
+def _unique_names(d, container, items):
+    seen = {}
+    for item in items:
+        name = item.get("name")
+        if name is None:
+            continue
+        first = seen.setdefault(name.lower(), item)
+        if first is not item:
+            d.error(item.at("name"), f"{item.label} is defined twice in its {container} "
+                    f"(first at {pos(first.at('name'))})")
+
+
+def register(d, reg):
+    width = reg.get("width")
+    if width is None:
+        return
+    offset, reset = reg.get("offset"), reg.get("reset")
+    if offset is not None and offset % (width // 8):
+        d.error(reg.at("offset"), f"{reg.prefix}offset {offset:#x} is not aligned to its "
+                f"{width}-bit width (a multiple of {width // 8})")
+    stride = reg.get("stride")
+    if stride is not None and (stride < width // 8 or stride % (width // 8)):
+        d.error(reg.at("stride"), f"{reg.prefix}stride {stride:#x} must be a multiple of "
+                f"the register's {width // 8} bytes")
+    if reset is not None and reset >> width:
+        d.error(reg.at("reset"), f"{reg.prefix}reset {reset:#x} does not fit in {width} bits")
+    fields = [f for f in reg.get("fields", []) if "bits" in f]
+    for f in fields:
+        hi, lo = f["bits"]
+        if hi >= width:
+            d.error(f.at("bits"), f"{f.prefix}bits {_bits(f)} exceed the register's "
+                    f"{width}-bit width")
+        enum(d, f)
+    for i, b in enumerate(fields):
+        for a in fields[:i]:
+            if a["bits"][1] <= b["bits"][0] and b["bits"][1] <= a["bits"][0]:
+                d.error(b.at("bits"), f"{reg.prefix}field '{b.get('name')}' (bits {_bits(b)}) "
+                        f"overlaps field '{a.get('name')}' (bits {_bits(a)})")
+    _unique_names(d, "register", reg.get("fields", []))
+
+
+def enum(d, f):
+    """A field's named values fit it and are distinct."""
+    hi, lo = f["bits"]
+    top = (1 << (hi - lo + 1)) - 1
+    seen = {}
+    for v in f.get("enum", []):
+        n = v.get("value")
+        if n is None:
+            continue
+        if n > top:
+            d.error(v.at("value"), f"{v.prefix}{n:#x} does not fit in the field's "
+                    f"{hi - lo + 1} bits (at most {top:#x})")
+        first = seen.setdefault(n, v)
+        if first is not v:
+            d.error(v.at("value"), f"{v.prefix}{n:#x} repeats value '{first.get('name')}' "
+                    f"(at {pos(first.at('value'))})")
+    _unique_names(d, "field", f.get("enum", []))
+
+
+def _bits(f):
+    hi, lo = f["bits"]
+    return f"{hi}:{lo}" if hi != lo else f"{hi}"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from .boards import BOARDS
 from .errors import fail
 from .model import manifest
 from .regmap import view
@@ -47,16 +48,6 @@ def clang_format(text, name, repo_root):
     return proc.stdout
 
 
-# Bare-metal ports: what their generated kernel/layout.c and shard.ld name
-# (runtime/arch/<port>/: the header, the struct prefix, the image magic).
-BARE = {
-    "aarch64": {"header": "a64.h", "prefix": "a64", "magic": "0x3436416e61765f5f",
-                "nx": " + XN"},
-    "riscv64": {"header": "rv64.h", "prefix": "rv64", "magic": "0x3436526e61765f5f",
-                "nx": ""},
-}
-
-
 def render(system, repo_root):
     """Returns {relative path: text} for every generated file, in order."""
     env = _env(repo_root)
@@ -68,9 +59,11 @@ def render(system, repo_root):
         files[path] = text
 
     files = {}
-    arch = BARE.get(system.port)
+    board = BOARDS[system.board]
+    arch = board.image
     files["manifest.json"] = json.dumps(manifest(system), indent=2, sort_keys=False) + "\n"
     put("report.txt", "report.txt.j2")
+    put("kernel/board.h", "board.h.j2", board=board)
     put("kernel/tables.c", "tables.c.j2")
     if arch:
         put("kernel/layout.c", "layout_bare.c.j2", arch=arch)
@@ -78,6 +71,8 @@ def render(system, repo_root):
         put("kernel/image.ld", "image_bare.ld.j2")
     for name, regs in system.regmaps:
         put(f"regmaps/{name}.h", "regmap.h.j2", rmap=view(name, regs))
+    for name, regs in system.models:
+        put(f"kernel/{name}_dev.h", "regmap_dev.h.j2", rmap=view(name, regs))
     shard_ld = "shard_bare.ld.j2" if arch else "shard.ld.j2"
     for shard in system.shards:
         base = f"shards/{shard.name}/"

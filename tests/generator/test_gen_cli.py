@@ -23,22 +23,18 @@ def test_gen_removes_stale_files(tmp_path):
 
 
 def test_diff_shows_changes(tmp_path):
-    out = REPO / "out/pingpong/hosted"
-    saved = tmp_path / "saved"
-    shutil.copytree(out, saved)
-    try:
-        (out / "report.txt").write_text("edited\n")
-        (out / "extra.txt").write_text("extra\n")
-        (out / "shards/pong/shard.ld").unlink()
-        proc = vanity("diff", PINGPONG)
-        assert proc.returncode == 1
-        assert "--- a/out/pingpong/hosted/report.txt\n+++ b/out/pingpong/hosted/report.txt" \
-            in proc.stdout
-        assert "--- a/out/pingpong/hosted/extra.txt\n+++ /dev/null" in proc.stdout
-        assert "--- /dev/null\n+++ b/out/pingpong/hosted/shards/pong/shard.ld" in proc.stdout
-    finally:
-        shutil.rmtree(out)
-        shutil.copytree(saved, out)
+    """On a copy of the committed output: out/ itself is never touched."""
+    out = tmp_path / "out"
+    shutil.copytree(REPO / "out/pingpong/hosted", out)
+    assert vanity("diff", PINGPONG, "-o", out).returncode == 0
+    (out / "report.txt").write_text("edited\n")
+    (out / "extra.txt").write_text("extra\n")
+    (out / "shards/pong/shard.ld").unlink()
+    proc = vanity("diff", PINGPONG, "-o", out)
+    assert proc.returncode == 1
+    assert f"--- a/{out}/report.txt\n+++ b/{out}/report.txt" in proc.stdout
+    assert f"--- a/{out}/extra.txt\n+++ /dev/null" in proc.stdout
+    assert f"--- /dev/null\n+++ b/{out}/shards/pong/shard.ld" in proc.stdout
 
 
 def test_board_without_port(tmp_path, monkeypatch, capsys):

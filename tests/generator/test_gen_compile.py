@@ -59,3 +59,13 @@ def test_sending_on_a_receive_endpoint_does_not_compile(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode != 0
     assert "incompatible-pointer-types" in proc.stderr
+
+
+def test_model_ring_header_is_ring_h(tmp_path):
+    """model.py sizes each channel's region with ring.h's header size."""
+    from generator.model import RING_HEADER
+    src = tmp_path / "ring.c"
+    src.write_text("#include <vanity/ring.h>\n"
+                   f"_Static_assert(VN_RING_SLOTS_OFFSET == {RING_HEADER}, \"RING_HEADER\");\n")
+    proc = _gcc("-I", REPO / "runtime/include", src)
+    assert proc.returncode == 0, proc.stderr

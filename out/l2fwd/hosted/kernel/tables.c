@@ -21,9 +21,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10000000,
 		.stack = 0x4000,
-		.heap = 0x18010000,
+		.heap = 0x100010000,
 		.memory = 0x400000,
-		.ctl = 0x18000000,
+		.ctl = 0x100000000,
 	},
 };
 

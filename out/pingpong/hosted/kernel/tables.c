@@ -21,9 +21,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 50000ull,
 		.base = 0x10000000,
 		.stack = 0x4000,
-		.heap = 0x18010000,
+		.heap = 0x100010000,
 		.memory = 0x20000,
-		.ctl = 0x18000000,
+		.ctl = 0x100000000,
 	},
 	/* pong: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -35,11 +35,11 @@ static const struct vn_kshard shards[] = {
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull,
 		.spin_ns = 0ull,
-		.base = 0x20000000,
+		.base = 0x11000000,
 		.stack = 0x4000,
-		.heap = 0x28010000,
+		.heap = 0x108010000,
 		.memory = 0x10000,
-		.ctl = 0x28000000,
+		.ctl = 0x108000000,
 	},
 };
 

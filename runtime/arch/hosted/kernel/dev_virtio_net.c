@@ -2,9 +2,12 @@
  * dev_virtio_net.c - the simulator's network card: virtio-net over
  * virtio-mmio (version 2, "modern"), backed by a host interface.
  *
- * The registers are the virtio-mmio transport's (virtio 1.1, 4.2.2); the
- * queues are split virtqueues in the owner's heap, which the kernel maps too
- * (dev.h: hk_dma). Queue 0 receives, queue 1 transmits. Features: MAC and
+ * Three parts: this file is the register file (the virtio-mmio transport's,
+ * virtio 1.1, 4.2.2, decoded by the offsets and masks generated from the
+ * driver's own register map: virtio_mmio_dev.h, from
+ * drivers/virtio_mmio/virtio_mmio.yaml) and the worker that moves frames;
+ * virtq.c is the device side of the split virtqueues, in the owner's heap,
+ * which the kernel maps too (dev.h: hk_dma); net_packet.c is the backend. Queue 0 receives, queue 1 transmits. Features: MAC and
  * VERSION_1, nothing else, so every buffer starts with the 12-byte
  * virtio_net_hdr_v1, which this device writes as zeros and ignores on
  * transmit.
@@ -33,9 +36,6 @@
  * instead of touching anything else.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <poll.h>
@@ -46,73 +46,29 @@
 #include <string.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "dev.h"
 #include "hk.h"
+#include "net_packet.h"
 #include "port.h"
+#include "virtio_mmio_dev.h" /* generated from drivers/virtio_mmio/virtio_mmio.yaml */
+#include "virtq.h"
 
 #define QUEUE_MAX 256u
 #define NET_HDR 12u        /* struct virtio_net_hdr_v1 */
-#define CHAIN_MAX 16u      /* descriptors in one chain, at most */
 #define BATCH 32u
 #define SPIN_NS 20000ull  /* poll this long without work before sleeping */
-
-/* The host sockets' rings: frame slots of 4 KiB (an MTU up to about 4000),
- * 1024 to receive into and 256 to transmit from. */
-#define SLOT 4096u
-#define RX_SLOTS 1024u
-#define TX_SLOTS 256u
-#define TX_DATA TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
 
 #define F_MAC (1ull << 5)
 #define F_VERSION_1 (1ull << 32)
 #define FEATURES (F_MAC | F_VERSION_1)
 
-enum { S_ACKNOWLEDGE = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8,
-       S_NEEDS_RESET = 64, S_FAILED = 128 };
-
-#define DESC_F_NEXT 1
-#define DESC_F_WRITE 2
-#define DESC_F_INDIRECT 4
-#define AVAIL_F_NO_INTERRUPT 1
-#define USED_F_NO_NOTIFY 1
-
-struct vring_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-struct vring_avail {
-	uint16_t flags;
-	uint16_t idx;
-	uint16_t ring[];
-};
-
-struct vring_used {
-	uint16_t flags;
-	uint16_t idx;
-	struct {
-		uint32_t id;
-		uint32_t len;
-	} ring[];
-};
-
-struct vq {
-	uint32_t num;                  /* QueueNum */
-	uint32_t ready;                /* QueueReady */
-	uint64_t desc_addr, avail_addr, used_addr;
-	struct vring_desc *desc;       /* the kernel's view, once DRIVER_OK */
-	struct vring_avail *avail;
-	struct vring_used *used;
-	uint16_t last_avail;           /* next avail entry to take */
-	uint16_t used_idx;
-};
+#define S_DRIVER_OK VIRTIO_MMIO_STATUS_DRIVER_OK_MASK
+#define S_FEATURES_OK VIRTIO_MMIO_STATUS_FEATURES_OK_MASK
+#define S_NEEDS_RESET VIRTIO_MMIO_STATUS_DEVICE_NEEDS_RESET_MASK
+#define ISR_USED VIRTIO_MMIO_INTERRUPT_STATUS_USED_BUFFER_MASK
+#define ISR_CONFIG VIRTIO_MMIO_INTERRUPT_STATUS_CONFIG_CHANGE_MASK
 
 struct vnet {
 	pthread_mutex_t mu;   /* registers and queues vs the worker's batch */
@@ -121,9 +77,7 @@ struct vnet {
 	uint32_t corrupt;          /* test knob: every Nth frame received gets a bad length */
 	uint64_t corrupt_count;
 	bool bad_option;           /* --net's value did not parse: boot fails */
-	int sock;             /* AF_PACKET, or -1: link down */
-	uint8_t *rx_ring, *tx_ring; /* its TPACKET_V2 rings, mapped */
-	uint32_t rx_head, tx_head;  /* next frame slot of each */
+	struct net_packet pkt;     /* the backend; down without an interface */
 	int kick;             /* eventfd: QueueNotify, or a reset */
 	uint32_t status, dev_sel, drv_sel, queue_sel;
 	uint64_t drv_features;
@@ -131,7 +85,7 @@ struct vnet {
 	bool live;            /* DRIVER_OK and healthy: the worker may touch the queues */
 	bool cfg_irq;         /* broken() raised the configuration interrupt */
 	uint8_t mac[6];
-	struct vq q[2];
+	struct virtq q[2];
 	uint64_t rx_frames, rx_dropped, tx_frames, tx_dropped, bad;
 };
 
@@ -144,13 +98,6 @@ static struct vnet *net_of(struct hk_dev *d)
 	return d->priv;
 }
 
-/* ---- the queues, as the device sees them ---------------------------------- */
-
-static void *dma(struct vnet *n, uint64_t addr, uint64_t len)
-{
-	return hk_dma(n->dev, addr, len);
-}
-
 /* The driver broke the rules: stop, and say so with a configuration
  * interrupt, as a real device would. */
 static void broken(struct vnet *n, const char *why)
@@ -160,152 +107,26 @@ static void broken(struct vnet *n, const char *why)
 	n->live = false;
 	n->bad++;
 	n->status |= S_NEEDS_RESET;
-	atomic_fetch_or(&n->isr, 2);
+	atomic_fetch_or(&n->isr, ISR_CONFIG);
 	n->cfg_irq = true;
 }
 
-static bool map_queue(struct vnet *n, struct vq *q)
-{
-	uint64_t num = q->num;
-
-	if (!q->ready || num == 0 || num > QUEUE_MAX || (num & (num - 1)))
-		return false;
-	q->desc = dma(n, q->desc_addr, 16 * num);
-	q->avail = dma(n, q->avail_addr, 6 + 2 * num);
-	q->used = dma(n, q->used_addr, 6 + 8 * num);
-	q->last_avail = q->used_idx = 0;
-	return q->desc && q->avail && q->used && q->desc_addr % 16 == 0 &&
-	       q->avail_addr % 2 == 0 && q->used_addr % 4 == 0;
-}
-
-/* The chain at head as an iovec, header included: write chains for receive,
- * read chains for transmit. Each descriptor is read once (the driver may
- * change the table meanwhile) and checked before use. Returns the chain's
- * bytes, or -1 (and the device is broken) for a bad chain. */
-static long chain(struct vnet *n, struct vq *q, uint16_t head, bool write,
+/* The chain at head, header included (virtq_chain); -1, and the device is
+ * broken, for a bad one. */
+static long chain(struct vnet *n, struct virtq *q, uint16_t head, bool write,
 		  struct iovec *iov, int *niov)
 {
-	uint32_t i = head, count = 0;
-	long total = 0;
+	const char *why;
+	long total = virtq_chain(q, n->dev, head, write, iov, niov, &why);
 
-	*niov = 0;
-	for (;;) {
-		struct vring_desc d;
-		uint8_t *p;
-
-		if (i >= q->num || count++ == CHAIN_MAX)
-			return broken(n, "descriptor chain out of range or too long"), -1;
-		memcpy(&d, &q->desc[i], sizeof(d));
-		__asm__ volatile("" ::: "memory"); /* d is our copy from here on */
-		if ((d.flags & DESC_F_INDIRECT) || !(d.flags & DESC_F_WRITE) != !write)
-			return broken(n, "descriptor with the wrong direction"), -1;
-		if (!(p = dma(n, d.addr, d.len)))
-			return broken(n, "descriptor outside the owner's memory"), -1;
-		iov[*niov].iov_base = p;
-		iov[(*niov)++].iov_len = d.len;
-		total += d.len;
-		if (!(d.flags & DESC_F_NEXT))
-			break;
-		i = d.next;
-	}
+	if (total < 0)
+		return broken(n, why), -1;
 	if (total < NET_HDR)
 		return broken(n, "buffer shorter than the virtio-net header"), -1;
 	return total;
 }
 
-static void put_used(struct vq *q, uint16_t head, uint32_t len)
-{
-	uint16_t slot = q->used_idx & (q->num - 1);
-
-	q->used->ring[slot].id = head;
-	q->used->ring[slot].len = len;
-	atomic_store_explicit((_Atomic uint16_t *)&q->used->idx, ++q->used_idx,
-			      memory_order_release);
-}
-
-static bool has_avail(struct vq *q)
-{
-	return atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx, memory_order_acquire) !=
-	       q->last_avail;
-}
-
-static bool wants_interrupt(struct vq *q)
-{
-	return !(atomic_load_explicit((_Atomic uint16_t *)&q->avail->flags,
-				      memory_order_relaxed) & AVAIL_F_NO_INTERRUPT);
-}
-
-static void set_notify(struct vq *q, bool on)
-{
-	atomic_store_explicit((_Atomic uint16_t *)&q->used->flags, on ? 0 : USED_F_NO_NOTIFY,
-			      memory_order_seq_cst);
-}
-
 /* ---- moving frames ------------------------------------------------------- */
-
-static struct tpacket2_hdr *rx_slot(struct vnet *n)
-{
-	return (struct tpacket2_hdr *)(n->rx_ring + (size_t)n->rx_head * SLOT);
-}
-
-static struct tpacket2_hdr *tx_slot(struct vnet *n)
-{
-	return (struct tpacket2_hdr *)(n->tx_ring + (size_t)n->tx_head * SLOT);
-}
-
-static uint32_t slot_status(struct tpacket2_hdr *h)
-{
-	return atomic_load_explicit((_Atomic uint32_t *)&h->tp_status, memory_order_acquire);
-}
-
-static void slot_give(struct tpacket2_hdr *h, uint32_t status)
-{
-	atomic_store_explicit((_Atomic uint32_t *)&h->tp_status, status, memory_order_release);
-}
-
-/* Copies len bytes into a chain, from byte off of the chain on; false if
- * the chain is too short. */
-static bool scatter(const struct iovec *iov, int niov, size_t off, const uint8_t *from,
-		    size_t len)
-{
-	for (int i = 0; i < niov && len; i++) {
-		size_t k;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - off < len ? iov[i].iov_len - off : len;
-		memcpy((uint8_t *)iov[i].iov_base + off, from, k);
-		from += k;
-		len -= k;
-		off = 0;
-	}
-	return len == 0;
-}
-
-/* Copies a chain, from byte off on, into to (room bytes); the length, or
- * SIZE_MAX if it does not fit. */
-static size_t gather(uint8_t *to, size_t room, const struct iovec *iov, int niov, size_t off)
-{
-	size_t len = 0;
-
-	for (int i = 0; i < niov; i++) {
-		size_t k;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		k = iov[i].iov_len - off;
-		if (k > room - len)
-			return SIZE_MAX;
-		memcpy(to + len, (uint8_t *)iov[i].iov_base + off, k);
-		len += k;
-		off = 0;
-	}
-	return len;
-}
 
 /* Up to BATCH frames from the receive ring into posted buffers. A frame
  * longer than its buffer (only possible above the host interface's MTU)
@@ -313,39 +134,35 @@ static size_t gather(uint8_t *to, size_t room, const struct iovec *iov, int niov
  * counts it too. */
 static unsigned rx_batch(struct vnet *n, bool *irq)
 {
-	struct vq *q = &n->q[0];
+	struct virtq *q = &n->q[0];
 	unsigned done = 0;
 
-	while (done < BATCH && n->live && n->rx_ring && has_avail(q)) {
+	while (done < BATCH && n->live && virtq_has_avail(q)) {
 		/* No offloads; num_buffers (the last field) is 1. */
 		static const uint8_t net_hdr[NET_HDR] = {[10] = 1};
-		struct tpacket2_hdr *h = rx_slot(n);
-		struct iovec iov[CHAIN_MAX];
-		uint16_t head = q->avail->ring[q->last_avail & (q->num - 1)];
-		uint32_t len;
+		struct iovec iov[VIRTQ_CHAIN_MAX];
+		uint16_t head = virtq_next(q);
+		uint32_t len, wire_len;
+		const uint8_t *frame = net_packet_rx(&n->pkt, &len, &wire_len);
 		int niov;
 
-		if (!(slot_status(h) & TP_STATUS_USER))
+		if (!frame)
 			break;
 		if (chain(n, q, head, true, iov, &niov) < 0)
 			break;
-		len = h->tp_snaplen;
-		if (h->tp_snaplen < h->tp_len ||
-		    !scatter(iov, niov, NET_HDR, (uint8_t *)h + h->tp_mac, len)) {
+		if (len < wire_len || !virtq_scatter(iov, niov, NET_HDR, frame, len)) {
 			len = 0;
 			n->rx_dropped++;
 		}
 		if (n->corrupt && ++n->corrupt_count % n->corrupt == 0)
 			len = 0x10000u; /* more than any buffer: the driver must refuse it */
-		slot_give(h, TP_STATUS_KERNEL);
-		n->rx_head = (n->rx_head + 1) % RX_SLOTS;
-		scatter(iov, niov, 0, net_hdr, NET_HDR);
-		q->last_avail++;
-		put_used(q, head, NET_HDR + len);
+		net_packet_rx_done(&n->pkt);
+		virtq_scatter(iov, niov, 0, net_hdr, NET_HDR);
+		virtq_put_used(q, head, NET_HDR + len);
 		n->rx_frames++;
 		done++;
 	}
-	*irq |= done && wants_interrupt(q);
+	*irq |= done && virtq_wants_interrupt(q);
 	return done;
 }
 
@@ -355,39 +172,36 @@ static unsigned rx_batch(struct vnet *n, bool *irq)
  * ring is full the rest wait in the queue. */
 static unsigned tx_batch(struct vnet *n, bool *irq)
 {
-	struct vq *q = &n->q[1];
+	struct virtq *q = &n->q[1];
 	unsigned done = 0, queued = 0;
 
-	while (done < BATCH && n->live && has_avail(q)) {
-		struct tpacket2_hdr *h = n->tx_ring ? tx_slot(n) : NULL;
-		uint16_t head = q->avail->ring[q->last_avail & (q->num - 1)];
-		struct iovec iov[CHAIN_MAX];
-		uint32_t status = h ? slot_status(h) : 0;
-		size_t len;
+	while (done < BATCH && n->live && virtq_has_avail(q)) {
+		bool up = net_packet_up(&n->pkt);
+		size_t room = 0, len = SIZE_MAX;
+		uint8_t *slot = up ? net_packet_tx_slot(&n->pkt, &room) : NULL;
+		uint16_t head = virtq_next(q);
+		struct iovec iov[VIRTQ_CHAIN_MAX];
 		int niov;
 
-		if (h && status != TP_STATUS_AVAILABLE && status != TP_STATUS_WRONG_FORMAT)
+		if (up && !slot)
 			break; /* the ring is full: the rest wait */
 		if (chain(n, q, head, false, iov, &niov) < 0)
 			break;
-		len = h ? gather((uint8_t *)h + TX_DATA, SLOT - TX_DATA, iov, niov, NET_HDR) :
-			  SIZE_MAX;
+		if (slot)
+			len = virtq_gather(slot, room, iov, niov, NET_HDR);
 		if (len < ETH_HLEN || len == SIZE_MAX) {
 			n->tx_dropped++; /* link down, runt or oversize */
 		} else {
-			h->tp_len = (uint32_t)len;
-			slot_give(h, TP_STATUS_SEND_REQUEST);
-			n->tx_head = (n->tx_head + 1) % TX_SLOTS;
+			net_packet_tx(&n->pkt, (uint32_t)len);
 			n->tx_frames++;
 			queued++;
 		}
-		q->last_avail++;
-		put_used(q, head, 0);
+		virtq_put_used(q, head, 0);
 		done++;
 	}
 	if (queued)
-		(void)sendto(n->sock, NULL, 0, MSG_DONTWAIT, NULL, 0);
-	*irq |= done && wants_interrupt(q);
+		net_packet_tx_flush(&n->pkt);
+	*irq |= done && virtq_wants_interrupt(q);
 	return done;
 }
 
@@ -403,7 +217,7 @@ static unsigned step(struct vnet *n)
 		moved += rx_batch(n, &irq);
 	}
 	if (irq)
-		atomic_fetch_or(&n->isr, 1);
+		atomic_fetch_or(&n->isr, ISR_USED);
 	irq |= n->cfg_irq;
 	n->cfg_irq = false;
 	pthread_mutex_unlock(&n->mu);
@@ -430,12 +244,12 @@ static void sleep_until_work(void)
 		kick[nfds] = true;
 		fds[nfds++] = (struct pollfd){.fd = n->kick, .events = POLLIN};
 		if (n->live) {
-			set_notify(&n->q[0], true);
-			set_notify(&n->q[1], true);
-			work |= has_avail(&n->q[1]);
-			if (has_avail(&n->q[0]) && n->sock >= 0) {
+			virtq_set_notify(&n->q[0], true);
+			virtq_set_notify(&n->q[1], true);
+			work |= virtq_has_avail(&n->q[1]);
+			if (virtq_has_avail(&n->q[0]) && n->pkt.sock >= 0) {
 				kick[nfds] = false;
-				fds[nfds++] = (struct pollfd){.fd = n->sock, .events = POLLIN};
+				fds[nfds++] = (struct pollfd){.fd = n->pkt.sock, .events = POLLIN};
 			}
 		}
 		pthread_mutex_unlock(&n->mu);
@@ -450,8 +264,8 @@ static void sleep_until_work(void)
 
 		pthread_mutex_lock(&n->mu);
 		if (n->live) {
-			set_notify(&n->q[0], false);
-			set_notify(&n->q[1], false);
+			virtq_set_notify(&n->q[0], false);
+			virtq_set_notify(&n->q[1], false);
 		}
 		pthread_mutex_unlock(&n->mu);
 	}
@@ -481,45 +295,11 @@ static void *worker(void *arg)
 
 /* ---- the backend ---------------------------------------------------------- */
 
-static int map_rings(struct vnet *n)
-{
-	int version = TPACKET_V2;
-	struct tpacket_req rx = {.tp_block_size = SLOT, .tp_block_nr = RX_SLOTS,
-				 .tp_frame_size = SLOT, .tp_frame_nr = RX_SLOTS};
-	struct tpacket_req tx = {.tp_block_size = SLOT, .tp_block_nr = TX_SLOTS,
-				 .tp_frame_size = SLOT, .tp_frame_nr = TX_SLOTS};
-	void *map;
-
-	if (setsockopt(n->sock, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) != 0 ||
-	    setsockopt(n->sock, SOL_PACKET, PACKET_RX_RING, &rx, sizeof(rx)) != 0 ||
-	    setsockopt(n->sock, SOL_PACKET, PACKET_TX_RING, &tx, sizeof(tx)) != 0)
-		return -1;
-	map = mmap(NULL, (size_t)SLOT * (RX_SLOTS + TX_SLOTS), PROT_READ | PROT_WRITE,
-		   MAP_SHARED, n->sock, 0);
-	if (map == MAP_FAILED)
-		return -1;
-	n->rx_ring = map;
-	n->tx_ring = n->rx_ring + (size_t)SLOT * RX_SLOTS;
-	return 0;
-}
-
 static int open_backend(struct vnet *n)
 {
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
-	struct packet_mreq mr = {.mr_type = PACKET_MR_PROMISC};
-	int one = 1;
-
 	if (!n->ifname[0])
 		return 0;
-	sll.sll_ifindex = (int)if_nametoindex(n->ifname);
-	mr.mr_ifindex = sll.sll_ifindex;
-	/* Protocol 0 until bound, so no frame of another interface slips in;
-	 * the rings before the bind, so every frame goes through them. */
-	n->sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (sll.sll_ifindex == 0 || n->sock < 0 || map_rings(n) != 0 ||
-	    bind(n->sock, (struct sockaddr *)&sll, sizeof(sll)) != 0 ||
-	    setsockopt(n->sock, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0 ||
-	    setsockopt(n->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0) {
+	if (net_packet_open(&n->pkt, n->ifname) != 0) {
 		hk_msg("virtio-net '%s': cannot use interface '%s': %m", n->dev->kd->name,
 		       n->ifname);
 		return -1;
@@ -569,7 +349,8 @@ static void vnet_reset(struct hk_dev *d)
 			abort();
 		pthread_mutex_init(&n->mu, NULL);
 		n->dev = d;
-		n->sock = n->kick = -1;
+		n->pkt = NET_PACKET_DOWN;
+		n->kick = -1;
 		parse_option(n, hk_dev_option(d->kd->name));
 		/* A locally administered address, one per device. */
 		memcpy(n->mac, (uint8_t[]){0x52, 0x54, 0x00, 0x56, 0x4e, 0x00}, 6);
@@ -611,7 +392,8 @@ static void set_status(struct vnet *n, uint32_t v)
 		v &= ~(uint32_t)S_FEATURES_OK; /* refused: the driver reads it back */
 	if ((v & S_DRIVER_OK) && !(n->status & S_DRIVER_OK)) {
 		n->status = v;
-		if (!(v & S_FEATURES_OK) || !map_queue(n, &n->q[0]) || !map_queue(n, &n->q[1]))
+		if (!(v & S_FEATURES_OK) || !virtq_map(&n->q[0], n->dev, QUEUE_MAX) ||
+		    !virtq_map(&n->q[1], n->dev, QUEUE_MAX))
 			return broken(n, "DRIVER_OK without valid features and queues");
 		n->live = true;
 		return;
@@ -627,26 +409,28 @@ static uint32_t config_byte(struct vnet *n, uint64_t off)
 static uint64_t vnet_read(struct hk_dev *d, uint64_t off, uint32_t bytes)
 {
 	struct vnet *n = net_of(d);
-	struct vq *q;
+	struct virtq *q;
 	uint64_t v = 0;
 
 	pthread_mutex_lock(&n->mu);
 	q = &n->q[n->queue_sel < 2 ? n->queue_sel : 0];
-	if (off >= 0x100) {
+	if (off >= VIRTIO_MMIO_CONFIG_OFFSET) {
 		for (uint32_t i = 0; i < bytes; i++)
-			v |= (uint64_t)config_byte(n, off - 0x100 + i) << (8 * i);
+			v |= (uint64_t)config_byte(n, off - VIRTIO_MMIO_CONFIG_OFFSET + i) << (8 * i);
 	} else {
 		switch (off) {
-		case 0x000: v = 0x74726976; break; /* "virt" */
-		case 0x004: v = 2; break;          /* modern */
-		case 0x008: v = 1; break;          /* network card */
-		case 0x00c: v = 0x59544e56; break; /* vendor "VNTY" */
-		case 0x010: v = n->dev_sel < 2 ? (uint32_t)(FEATURES >> (32 * n->dev_sel)) : 0; break;
-		case 0x034: v = n->queue_sel < 2 ? QUEUE_MAX : 0; break;
-		case 0x044: v = n->queue_sel < 2 ? q->ready : 0; break;
-		case 0x060: v = atomic_load(&n->isr); break;
-		case 0x070: v = n->status; break;
-		case 0x0fc: v = 0; break;          /* config generation */
+		case VIRTIO_MMIO_MAGIC_OFFSET: v = VIRTIO_MMIO_MAGIC_RESET; break;
+		case VIRTIO_MMIO_VERSION_OFFSET: v = 2; break;   /* modern */
+		case VIRTIO_MMIO_DEVICE_ID_OFFSET: v = 1; break; /* network card */
+		case VIRTIO_MMIO_VENDOR_ID_OFFSET: v = 0x59544e56; break; /* "VNTY" */
+		case VIRTIO_MMIO_DEVICE_FEATURES_OFFSET:
+			v = n->dev_sel < 2 ? (uint32_t)(FEATURES >> (32 * n->dev_sel)) : 0;
+			break;
+		case VIRTIO_MMIO_QUEUE_NUM_MAX_OFFSET: v = n->queue_sel < 2 ? QUEUE_MAX : 0; break;
+		case VIRTIO_MMIO_QUEUE_READY_OFFSET: v = n->queue_sel < 2 ? q->ready : 0; break;
+		case VIRTIO_MMIO_INTERRUPT_STATUS_OFFSET: v = atomic_load(&n->isr); break;
+		case VIRTIO_MMIO_STATUS_OFFSET: v = n->status; break;
+		case VIRTIO_MMIO_CONFIG_GENERATION_OFFSET: v = 0; break;
 		default: break;
 		}
 	}
@@ -654,21 +438,31 @@ static uint64_t vnet_read(struct hk_dev *d, uint64_t off, uint32_t bytes)
 	return v;
 }
 
+static void set_low(uint64_t *addr, uint32_t v)
+{
+	*addr = (*addr & ~0xffffffffull) | v;
+}
+
+static void set_high(uint64_t *addr, uint32_t v)
+{
+	*addr = (*addr & 0xffffffffull) | (uint64_t)v << 32;
+}
+
 static void queue_write(struct vnet *n, uint64_t off, uint32_t v)
 {
-	struct vq *q = &n->q[n->queue_sel];
+	struct virtq *q = &n->q[n->queue_sel];
 
 	if (n->status & S_DRIVER_OK)
 		return; /* queues are set up before DRIVER_OK only */
 	switch (off) {
-	case 0x038: q->num = v; break;
-	case 0x044: q->ready = v & 1; break;
-	case 0x080: q->desc_addr = (q->desc_addr & ~0xffffffffull) | v; break;
-	case 0x084: q->desc_addr = (q->desc_addr & 0xffffffffull) | (uint64_t)v << 32; break;
-	case 0x090: q->avail_addr = (q->avail_addr & ~0xffffffffull) | v; break;
-	case 0x094: q->avail_addr = (q->avail_addr & 0xffffffffull) | (uint64_t)v << 32; break;
-	case 0x0a0: q->used_addr = (q->used_addr & ~0xffffffffull) | v; break;
-	case 0x0a4: q->used_addr = (q->used_addr & 0xffffffffull) | (uint64_t)v << 32; break;
+	case VIRTIO_MMIO_QUEUE_NUM_OFFSET: q->num = v; break;
+	case VIRTIO_MMIO_QUEUE_READY_OFFSET: q->ready = v & VIRTIO_MMIO_QUEUE_READY_READY_MASK; break;
+	case VIRTIO_MMIO_QUEUE_DESC_LOW_OFFSET: set_low(&q->desc_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH_OFFSET: set_high(&q->desc_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DRIVER_LOW_OFFSET: set_low(&q->avail_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH_OFFSET: set_high(&q->avail_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DEVICE_LOW_OFFSET: set_low(&q->used_addr, v); break;
+	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH_OFFSET: set_high(&q->used_addr, v); break;
 	}
 }
 
@@ -680,28 +474,34 @@ static void vnet_write(struct hk_dev *d, uint64_t off, uint32_t bytes, uint64_t 
 	(void)bytes;
 	pthread_mutex_lock(&n->mu);
 	switch (off) {
-	case 0x014: n->dev_sel = v; break;
-	case 0x020:
+	case VIRTIO_MMIO_DEVICE_FEATURES_SEL_OFFSET: n->dev_sel = v; break;
+	case VIRTIO_MMIO_DRIVER_FEATURES_OFFSET:
 		if (n->drv_sel < 2)
 			n->drv_features = (n->drv_features & ~(0xffffffffull << (32 * n->drv_sel))) |
 					  (uint64_t)v << (32 * n->drv_sel);
 		break;
-	case 0x024: n->drv_sel = v; break;
-	case 0x030: n->queue_sel = v; break;
-	case 0x038: case 0x044: case 0x080: case 0x084:
-	case 0x090: case 0x094: case 0x0a0: case 0x0a4:
+	case VIRTIO_MMIO_DRIVER_FEATURES_SEL_OFFSET: n->drv_sel = v; break;
+	case VIRTIO_MMIO_QUEUE_SEL_OFFSET: n->queue_sel = v; break;
+	case VIRTIO_MMIO_QUEUE_NUM_OFFSET:
+	case VIRTIO_MMIO_QUEUE_READY_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DESC_LOW_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DESC_HIGH_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DRIVER_LOW_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DEVICE_LOW_OFFSET:
+	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH_OFFSET:
 		if (n->queue_sel < 2)
 			queue_write(n, off, v);
 		break;
-	case 0x050: /* QueueNotify */
+	case VIRTIO_MMIO_QUEUE_NOTIFY_OFFSET:
 		hk_eventfd_ring(n->kick);
 		break;
-	case 0x064: atomic_fetch_and(&n->isr, ~v); break;
-	case 0x070: set_status(n, v); break;
+	case VIRTIO_MMIO_INTERRUPT_ACK_OFFSET: atomic_fetch_and(&n->isr, ~v); break;
+	case VIRTIO_MMIO_STATUS_OFFSET: set_status(n, v); break;
 	default: break;
 	}
 	pthread_mutex_unlock(&n->mu);
-	if (off == 0x070)
+	if (off == VIRTIO_MMIO_STATUS_OFFSET)
 		hk_eventfd_ring(n->kick); /* the worker looks at the new state */
 }
 

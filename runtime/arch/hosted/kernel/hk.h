@@ -47,7 +47,8 @@ extern struct vn_kernel hk_kernel;
 extern pthread_mutex_t hk_lock;
 extern struct hk_shard hk_shards[VN_MAX_SHARDS];
 extern struct hk_core hk_cores[VN_MAX_CORES];
-#define HK_MAX_CHANNELS 1024u
+/* Each channel takes a notification bit in two shards, which have 64 each. */
+#define HK_MAX_CHANNELS (VN_MAX_SHARDS * 64u / 2u)
 extern struct hk_chan hk_chans[HK_MAX_CHANNELS];
 extern char hk_dir[];
 extern int hk_done_fd;

@@ -22,6 +22,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dev.h"
@@ -50,10 +51,23 @@ static int find_dir(void)
 	return 0;
 }
 
+/* The kernel keeps a descriptor for every channel and several per shard:
+ * a large system needs more than the usual soft limit of 1024. */
+static void raise_fd_limit(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 static int boot(void)
 {
 	const struct vn_ksystem *sys = &vn_system;
 
+	raise_fd_limit();
 	if (vn_kernel_init(&hk_kernel, sys) != 0 || sys->n_channels > HK_MAX_CHANNELS)
 		return hk_msg("system tables are inconsistent"), -1;
 	if (hk_cores_prepare() != 0 || hk_channels_create() != 0)

@@ -1,0 +1,322 @@
+"""Semantics: what ties a spec's items together.
+
+Names, references, limits, device claims and windows, interrupt numbers
+(from the board record) and, through regmap.check, the register maps. Runs
+on the resolved spec (resolve.py), collects every error pinned to the node
+at fault, and changes nothing it checks.
+"""
+
+import os
+
+from . import regmap
+from .resolve import regmap_names
+from .schema import COMPATIBLE, pos, suggest
+
+MAX_SHARDS = 64           # VN_MAX_SHARDS in runtime/core/kernel.h
+MAX_ENDPOINTS = 64        # notification bits per shard
+MAX_DEPTH = 65536
+MAX_MESSAGE = 65536
+MAX_STACK = 16 << 20
+MAX_MEMORY = 64 << 20
+
+
+class Semantics:
+    """Checks what ties a resolved spec's items together; reports into the
+    schema's diagnostics and changes nothing."""
+
+    def __init__(self, v, top, board):
+        self.v, self.d, self.top, self.board = v, v.d, top, board
+        self.shards = {s["name"]: s for s in top.get("shards", []) if "name" in s}
+        self.devices = {x["name"]: x for x in top.get("devices", []) if "name" in x}
+        self.owner = {}        # device name -> the shard that claims it first
+
+    def run(self):
+        self.version()
+        self.unique("shard", self.top.get("shards", []), fold=False)
+        self.unique("channel", self.top.get("channels", []), fold=True)
+        self.unique("device", self.top.get("devices", []), fold=True)
+        for shard in self.top.get("shards", []):
+            self.shard(shard)
+        for chan in self.top.get("channels", []):
+            self.channel(chan)
+        self.endpoints()
+        self.claims()
+        for dev in self.top.get("devices", []):
+            self.device(dev)
+        self.windows()
+        self.regmaps()
+
+    def regmaps(self):
+        """Every map the spec defines or its devices use, by the rules in
+        regmap.py; each with the devices whose window it must fit."""
+        for name, rmap in sorted(self.top.get("regmaps", {}).items()):
+            if rmap is not None:
+                users = [d for d in self.top.get("devices", [])
+                         if d.get("regmap") == name and isinstance(d.get("size"), int)]
+                regmap.check(self.d, rmap, users)
+        for name, rmap in sorted(self.top.get("models", {}).items()):
+            if rmap is not None and name not in self.top.get("regmaps", {}):
+                regmap.check(self.d, rmap)
+
+    def version(self):
+        top = self.top
+        if top.get("vanity", 1) != 1:
+            self.d.error(top.at("vanity"), f"unsupported spec version {top['vanity']}; "
+                         "this vanity reads version 1")
+        shards = top.get("shards")
+        if shards is not None and not shards:
+            self.d.error(top.at("shards"), "'shards' is empty; a system needs at least one shard")
+        if shards and len(shards) > MAX_SHARDS:
+            self.d.error(top.at("shards"), f"{len(shards)} shards; at most {MAX_SHARDS} are allowed")
+
+    def unique(self, what, items, fold):
+        seen = {}
+        for item in items:
+            name = item.get("name")
+            if name is None:
+                continue
+            key = name.lower() if fold else name
+            first = seen.setdefault(key, item)
+            if first is item:
+                continue
+            where = pos(first.at("name"))
+            if first["name"] == name:
+                self.d.error(item.at("name"), f"{what} '{name}' is defined twice (first at {where})")
+            else:
+                self.d.error(item.at("name"), f"{what} '{name}' clashes with {what} "
+                             f"'{first['name']}' (at {where}); names must differ in more than case")
+
+    # ---- shards --------------------------------------------------------
+
+    def shard(self, s):
+        core, cores = s.get("core"), self.board.cores
+        if core is not None and core >= cores:
+            self.d.error(s.at("core"), f"{s.prefix}core {core} does not exist on board "
+                         f"'{self.board.name}' (cores 0-{cores - 1})")
+        self.sources(s)
+        self.limit(s, "stack", 1, MAX_STACK)
+        self.limit(s, "memory", 1, MAX_MEMORY)
+        if s.get("watchdog") == 0:
+            self.d.error(s.at("watchdog"), f"{s.prefix}watchdog 0 would fire at once; "
+                         "leave it out for no watchdog")
+        if s.get("spin") and s.get("mode") == "poll":
+            self.d.warning(s.at("spin"), f"{s.prefix}spin has no effect on a poll shard, "
+                           "which always spins")
+        for i, name in enumerate(s.get("devices", [])):
+            if name is not None and name not in self.devices:
+                self.d.error(s.item_at("devices", i), f"{s.prefix}unknown device "
+                             f"'{name}'{suggest(name, self.devices)}")
+
+    def sources(self, s):
+        srcs = s.get("sources")
+        if srcs is not None and not srcs:
+            self.d.error(s.at("sources"), f"{s.prefix}'sources' is empty; list its C files")
+        for i, src in enumerate(srcs or []):
+            if src is None:
+                continue
+            node = s.item_at("sources", i)
+            if os.path.isabs(src):
+                self.d.error(node, f"{s.prefix}source '{src}' must be relative to the spec's directory")
+            elif not (self.v.spec_dir / src).is_file():
+                shown = os.path.join(os.path.dirname(node.file), src)
+                self.d.error(node, f"{s.prefix}source file '{shown}' does not exist")
+
+    def limit(self, s, key, low, high):
+        n = s.get(key)
+        if n is None:
+            return
+        if n < low:
+            self.d.error(s.at(key), f"{s.prefix}{key} must not be 0")
+        elif n > high:
+            self.d.error(s.at(key), f"{s.prefix}{key} {s.nodes[key].value} is too large "
+                         f"(at most {high >> 20}MiB)")
+
+    # ---- channels ------------------------------------------------------
+
+    def channel(self, c):
+        for end in ("from", "to"):
+            name = c.get(end)
+            if name is not None and name not in self.shards:
+                self.d.error(c.at(end), f"{c.prefix}'{end}' names no shard "
+                             f"'{name}'{suggest(name, self.shards)}")
+        if c.get("from") is not None and c.get("from") == c.get("to"):
+            self.d.error(c.at("to"), f"{c.label} goes from shard '{c['from']}' to itself; "
+                         "a channel joins two different shards")
+        self.depth(c)
+        size = c.get("message")
+        if size == 0:
+            self.d.error(c.at("message"), f"{c.prefix}message size must be at least "
+                         "1 byte, got 0")
+        elif size is not None and size > MAX_MESSAGE:
+            self.d.error(c.at("message"), f"{c.prefix}message size {size} is larger "
+                         f"than {MAX_MESSAGE} bytes")
+
+    def depth(self, c):
+        depth = c.get("depth")
+        if depth is None:
+            return
+        if not 2 <= depth <= MAX_DEPTH:
+            self.d.error(c.at("depth"), f"{c.prefix}depth {depth} is out of range; "
+                         f"use a power of two from 2 to {MAX_DEPTH}")
+        elif depth & (depth - 1):
+            low = 1 << (depth.bit_length() - 1)
+            self.d.error(c.at("depth"), f"{c.prefix}depth {depth} is not a power of two; "
+                         f"use {low} or {low * 2}")
+
+    def endpoints(self):
+        """Channel endpoints and owned devices share a shard's 64 bits."""
+        count, devs = {}, {}
+        for c in self.top.get("channels", []):
+            for end in ("from", "to"):
+                if c.get(end) in self.shards:
+                    count[c[end]] = count.get(c[end], 0) + 1
+        for name in self.device_owners():
+            devs[name] = devs.get(name, 0) + 1
+        for name in sorted(set(count) | set(devs), key=list(self.shards).index):
+            n, m = count.get(name, 0), devs.get(name, 0)
+            if n + m > MAX_ENDPOINTS:
+                s = self.shards[name]
+                what = f"{n} channel endpoints" + (f" and {m} devices" if m else "")
+                self.d.error(s.at("name"), f"{s.label} has {what}; at most "
+                             f"{MAX_ENDPOINTS} fit its notification bits")
+
+    def device_owners(self):
+        """The owner of each device that names exactly one existing shard."""
+        owners = []
+        for dev in self.top.get("devices", []):
+            named = {dev.get("shard")} if dev.get("shard") in self.shards else set()
+            named |= {s["name"] for s in self.top.get("shards", [])
+                      if "name" in s and dev.get("name") in s.get("devices", [])}
+            if len(named) == 1:
+                owners.extend(named)
+        return owners
+
+    # ---- devices -------------------------------------------------------
+
+    def claims(self):
+        """A device belongs to exactly one shard, named on either side."""
+        claims = {}
+        for dev in self.top.get("devices", []):
+            owner = dev.get("shard")
+            if owner is not None and owner not in self.shards:
+                self.d.error(dev.at("shard"), f"{dev.prefix}shard '{owner}' does not exist"
+                             f"{suggest(owner, self.shards)}")
+            elif owner is not None and "name" in dev:
+                claims.setdefault(dev["name"], []).append((owner, dev.at("shard")))
+        for s in self.top.get("shards", []):
+            for i, name in enumerate(s.get("devices", [])):
+                if name in self.devices and "name" in s:
+                    claims.setdefault(name, []).append((s["name"], s.item_at("devices", i)))
+        for name, dev in self.devices.items():
+            owners = claims.get(name, [])
+            if owners:
+                self.owner[name] = owners[0][0]
+            if not owners:
+                self.d.error(dev.at("name"), f"device '{name}' is granted to no shard; add "
+                             "'shard: NAME' to it or list it in a shard's 'devices'")
+            for owner, node in owners[1:]:
+                first, fnode = owners[0]
+                if owner != first:
+                    self.d.error(node, f"device '{name}' is claimed by shard '{first}' "
+                                 f"(at {pos(fnode)}) and by shard '{owner}'; "
+                                 "a device belongs to one shard")
+
+    def device(self, dev):
+        has_addr, has_size = dev.given("address"), dev.given("size")
+        by_tree = [k for k in ("compatible", "path") if k in dev.nodes]
+        if len(by_tree) == 2:
+            self.d.error(dev.at("path"), f"{dev.prefix}give either 'compatible' or 'path', "
+                         "not both")
+        elif by_tree and (has_addr or has_size):
+            self.d.error(dev.at(by_tree[0]), f"{dev.prefix}give either '{by_tree[0]}' or "
+                         "'address' and 'size', not both")
+        elif has_addr != has_size:
+            missing = "size" if has_addr else "address"
+            self.d.error(dev.node, f"{dev.prefix}missing '{missing}'; 'address' and 'size' "
+                         "go together")
+        elif not (has_addr or by_tree):
+            self.d.error(dev.node, f"{dev.prefix}give 'compatible' or 'path' (found in the "
+                         "board's device tree) or 'address' and 'size'")
+        if "index" in dev.nodes and "compatible" not in dev.nodes:
+            self.d.error(dev.at("index"), f"{dev.prefix}'index' picks one of several "
+                         "'compatible' nodes; give 'compatible' with it")
+        compatible = dev.get("compatible")
+        bad = [c for c in compatible or () if not COMPATIBLE.match(c)]
+        if compatible == []:
+            self.d.error(dev.at("compatible"), f"{dev.prefix}'compatible' is an empty list; "
+                         "give at least one compatible string")
+        elif bad:
+            self.d.error(dev.at("compatible"), f"{dev.prefix}compatible '{bad[0]}' may "
+                         "only hold letters, digits and , . _ + - (like \"arm,pl011\")")
+        self.irq(dev)
+        if dev.get("size") == 0:
+            self.d.error(dev.at("size"), f"{dev.prefix}size must not be 0")
+        elif dev.get("address", 0) + (dev.get("size") or 0) > 1 << 64:
+            self.d.error(dev.at("address"), f"{dev.prefix}window ends beyond the 64-bit "
+                         "address space")
+        chans = {c["name"].upper(): c for c in self.top.get("channels", []) if "name" in c}
+        clash = chans.get(str(dev.get("name", "")).upper())
+        if clash is not None:
+            self.d.error(dev.at("name"), f"{dev.prefix}has the name of channel "
+                         f"'{clash['name']}' (both would be VN_NOTIFY_{clash['name'].upper()}); "
+                         "rename one of them")
+        name = dev.get("regmap")
+        names = regmap_names(self.top, self.v.repo_root)
+        if name is not None and name not in names:
+            hint = (suggest(name, names) or
+                    f"; define it under 'regmaps:' or in drivers/{name}/{name}.yaml")
+            self.d.error(dev.at("regmap"), f"{dev.prefix}unknown register map '{name}'{hint}")
+
+    def irq(self, dev):
+        """An interrupt number the board's controller has (its record)."""
+        irq, ctl = dev.get("irq"), self.board.irq
+        if not isinstance(irq, int) or ctl.first <= irq <= ctl.last:
+            return
+        if ctl.controller == "gic" and irq < ctl.first:
+            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a shared peripheral "
+                         f"interrupt; give the GIC interrupt ID (SPI n is {ctl.first} + n)")
+        elif ctl.controller == "plic":
+            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is not a PLIC source; give "
+                         f"the PLIC interrupt number ({ctl.first}..{ctl.last} on QEMU virt)")
+        else:
+            self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is out of range; "
+                         f"at most {ctl.last}")
+
+    def windows(self):
+        placed = [d for d in self.top.get("devices", [])
+                  if d.get("address") is not None and d.get("size")]
+        for i, b in enumerate(placed):
+            for a in placed[:i]:
+                self.shared_page(a, b)
+                same = a.get("dt_node") is not None and a.get("dt_node") is b.get("dt_node")
+                if same:
+                    self.d.error(b.at("address"), f"device '{b['name']}' is node "
+                                 f"{b['dt_node'].path}, like device '{a['name']}' (at "
+                                 f"{pos(a.at('address'))}); a device is granted once")
+                elif a["address"] < b["address"] + b["size"] and b["address"] < a["address"] + a["size"]:
+                    self.d.error(b.at("address"), f"device '{b['name']}' window {_range(b)} "
+                                 f"overlaps device '{a['name']}' window {_range(a)} "
+                                 f"(at {pos(a.at('address'))})")
+
+    def shared_page(self, a, b):
+        """On a board with an MMU a device is mapped into its shard as the
+        whole pages that hold its window, so devices that share a page (QEMU
+        virt's virtio-mmio slots, 0x200 apart) must belong to one shard."""
+        owners = self.owner.get(a.get("name")), self.owner.get(b.get("name"))
+        if not self.board.ram or None in owners or owners[0] == owners[1]:
+            return  # an unowned (or unnamed) device is reported already
+        pages = [(d["address"] // 4096, -(-(d["address"] + d["size"]) // 4096)) for d in (a, b)]
+        if pages[0][0] < pages[1][1] and pages[1][0] < pages[0][1] and \
+                not (a["address"] < b["address"] + b["size"] and
+                     b["address"] < a["address"] + a["size"]):
+            page = max(pages[0][0], pages[1][0]) * 4096
+            self.d.error(b.at("address"), f"device '{b['name']}' window {_range(b)} shares "
+                         f"the 4 KiB page at {page:#x} with device '{a['name']}' (at "
+                         f"{pos(a.at('address'))}) of shard '{owners[0]}'; board "
+                         f"'{self.board.name}' maps devices into their shard page by page, "
+                         f"so devices on one page must belong to one shard")
+
+    # ---- register maps -------------------------------------------------
+
+def _range(dev):
+    return f"[{dev['address']:#x}, {dev['address'] + dev['size']:#x})"

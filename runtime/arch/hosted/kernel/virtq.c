@@ -1,0 +1,133 @@
+/*
+ * virtq.c - the device side of a virtio split virtqueue: mapping the
+ * driver's rings, walking its chains, handing buffers back (virtq.h).
+ */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "virtq.h"
+
+#define DESC_F_NEXT 1
+#define DESC_F_WRITE 2
+#define DESC_F_INDIRECT 4
+#define AVAIL_F_NO_INTERRUPT 1
+#define USED_F_NO_NOTIFY 1
+
+bool virtq_map(struct virtq *q, struct hk_dev *dev, uint32_t max)
+{
+	uint64_t num = q->num;
+
+	if (!q->ready || num == 0 || num > max || (num & (num - 1)))
+		return false;
+	q->desc = hk_dma(dev, q->desc_addr, 16 * num);
+	q->avail = hk_dma(dev, q->avail_addr, 6 + 2 * num);
+	q->used = hk_dma(dev, q->used_addr, 6 + 8 * num);
+	q->last_avail = q->used_idx = 0;
+	return q->desc && q->avail && q->used && q->desc_addr % 16 == 0 &&
+	       q->avail_addr % 2 == 0 && q->used_addr % 4 == 0;
+}
+
+/* Each descriptor is read once (the driver may change the table meanwhile)
+ * and checked before use. */
+long virtq_chain(struct virtq *q, struct hk_dev *dev, uint16_t head, bool write,
+		 struct iovec *iov, int *niov, const char **why)
+{
+	uint32_t i = head, count = 0;
+	long total = 0;
+
+	*niov = 0;
+	for (;;) {
+		struct vring_desc d;
+		uint8_t *p;
+
+		if (i >= q->num || count++ == VIRTQ_CHAIN_MAX)
+			return *why = "descriptor chain out of range or too long", -1;
+		memcpy(&d, &q->desc[i], sizeof(d));
+		__asm__ volatile("" ::: "memory"); /* d is our copy from here on */
+		if ((d.flags & DESC_F_INDIRECT) || !(d.flags & DESC_F_WRITE) != !write)
+			return *why = "descriptor with the wrong direction", -1;
+		if (!(p = hk_dma(dev, d.addr, d.len)))
+			return *why = "descriptor outside the owner's memory", -1;
+		iov[*niov].iov_base = p;
+		iov[(*niov)++].iov_len = d.len;
+		total += d.len;
+		if (!(d.flags & DESC_F_NEXT))
+			break;
+		i = d.next;
+	}
+	return total;
+}
+
+uint16_t virtq_next(const struct virtq *q)
+{
+	return q->avail->ring[q->last_avail & (q->num - 1)];
+}
+
+void virtq_put_used(struct virtq *q, uint16_t head, uint32_t len)
+{
+	uint16_t slot = q->used_idx & (q->num - 1);
+
+	q->last_avail++;
+	q->used->ring[slot].id = head;
+	q->used->ring[slot].len = len;
+	atomic_store_explicit((_Atomic uint16_t *)&q->used->idx, ++q->used_idx,
+			      memory_order_release);
+}
+
+bool virtq_has_avail(const struct virtq *q)
+{
+	return atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx, memory_order_acquire) !=
+	       q->last_avail;
+}
+
+bool virtq_wants_interrupt(const struct virtq *q)
+{
+	return !(atomic_load_explicit((_Atomic uint16_t *)&q->avail->flags,
+				      memory_order_relaxed) & AVAIL_F_NO_INTERRUPT);
+}
+
+void virtq_set_notify(struct virtq *q, bool on)
+{
+	atomic_store_explicit((_Atomic uint16_t *)&q->used->flags, on ? 0 : USED_F_NO_NOTIFY,
+			      memory_order_seq_cst);
+}
+
+bool virtq_scatter(const struct iovec *iov, int niov, size_t off, const uint8_t *from,
+		   size_t len)
+{
+	for (int i = 0; i < niov && len; i++) {
+		size_t k;
+
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off < len ? iov[i].iov_len - off : len;
+		memcpy((uint8_t *)iov[i].iov_base + off, from, k);
+		from += k;
+		len -= k;
+		off = 0;
+	}
+	return len == 0;
+}
+
+size_t virtq_gather(uint8_t *to, size_t room, const struct iovec *iov, int niov, size_t off)
+{
+	size_t len = 0;
+
+	for (int i = 0; i < niov; i++) {
+		size_t k;
+
+		if (off >= iov[i].iov_len) {
+			off -= iov[i].iov_len;
+			continue;
+		}
+		k = iov[i].iov_len - off;
+		if (k > room - len)
+			return SIZE_MAX;
+		memcpy(to + len, (uint8_t *)iov[i].iov_base + off, k);
+		len += k;
+		off = 0;
+	}
+	return len;
+}

@@ -1,0 +1,74 @@
+/*
+ * virtq.h - the device side of a virtio split virtqueue (virtio 1.1, 2.6),
+ * for the simulator's virtio device models.
+ *
+ * The driver owns the three rings, in its owner's heap; the device reaches
+ * them through hk_dma (dev.h), so nothing outside that heap is reachable.
+ * The driver is not trusted: every descriptor index, chain, address and
+ * length is checked before use, and a bad one is reported (why) for the
+ * model to put its device in DEVICE_NEEDS_RESET.
+ */
+#ifndef VN_HK_VIRTQ_H
+#define VN_HK_VIRTQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "dev.h"
+
+#define VIRTQ_CHAIN_MAX 16u /* descriptors in one chain, at most */
+
+struct vring_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+
+struct vring_avail {
+	uint16_t flags;
+	uint16_t idx;
+	uint16_t ring[];
+};
+
+struct vring_used {
+	uint16_t flags;
+	uint16_t idx;
+	struct {
+		uint32_t id;
+		uint32_t len;
+	} ring[];
+};
+
+struct virtq {
+	uint32_t num;                  /* QueueNum */
+	uint32_t ready;                /* QueueReady */
+	uint64_t desc_addr, avail_addr, used_addr;
+	struct vring_desc *desc;       /* the device's view, once mapped */
+	struct vring_avail *avail;
+	struct vring_used *used;
+	uint16_t last_avail;           /* next avail entry to take */
+	uint16_t used_idx;
+};
+
+/* Maps a ready queue of at most max entries from the driver's addresses. */
+bool virtq_map(struct virtq *q, struct hk_dev *dev, uint32_t max);
+/* The chain at head as an iovec (at most VIRTQ_CHAIN_MAX entries): device-
+ * writable for write, else device-readable. Its bytes, or -1 with *why. */
+long virtq_chain(struct virtq *q, struct hk_dev *dev, uint16_t head, bool write,
+		 struct iovec *iov, int *niov, const char **why);
+uint16_t virtq_next(const struct virtq *q);  /* the head of the next avail entry */
+bool virtq_has_avail(const struct virtq *q);
+void virtq_put_used(struct virtq *q, uint16_t head, uint32_t len); /* and take it */
+bool virtq_wants_interrupt(const struct virtq *q);
+void virtq_set_notify(struct virtq *q, bool on);
+
+/* Copies into and out of a chain, from byte off of the chain on. */
+bool virtq_scatter(const struct iovec *iov, int niov, size_t off, const uint8_t *from,
+		   size_t len);                /* false if the chain is too short */
+size_t virtq_gather(uint8_t *to, size_t room, const struct iovec *iov, int niov,
+		    size_t off);               /* SIZE_MAX if it does not fit */
+
+#endif /* VN_HK_VIRTQ_H */
