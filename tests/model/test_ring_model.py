@@ -81,9 +81,10 @@ def test_store_buffering_with_the_fences(tmp_path):
     assert_holds(out)
 
 
-def test_restarts_never_lose_repeat_or_reorder_a_message(tmp_path):
+def test_restarts_never_lose_or_reorder_a_message(tmp_path):
     """Either side stopped anywhere and restarted: the messages are intact
-    (the wake-up check is off here: see the findings below)."""
+    (the wake-up check is off here: see the findings below). A message
+    copied but not released when the consumer stops comes again."""
     out, _ = verify(tmp_path, "-DNO_WAKEUP_CHECK", "-DKILLS_P=1", "-DKILLS_C=1")
     assert_holds(out)
 

@@ -35,7 +35,11 @@
  *  - no lost, duplicated or reordered message: the consumer asserts that each
  *    message it copies is the next one expected (`delivered`, a ghost count
  *    of released messages that survives restarts) and slots start with a
- *    value no message has, so a read of an unwritten or overwritten slot fails;
+ *    value no message has, so a read of an unwritten or overwritten slot fails.
+ *    The release (tail store) is the commit point: a message a consumer had
+ *    copied but not released when it was stopped is received again by its
+ *    successor, as attach.c says (it starts from the published tail); a
+ *    message the producer had written but not published is not sent;
  *  - no lost wake-up: when nothing in the system can move (spin's `timeout`),
  *    every message has been delivered and the producer has finished. A
  *    consumer asleep with a message queued, or a producer asleep on a ring
