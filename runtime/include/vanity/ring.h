@@ -22,6 +22,12 @@
  *
  * Everything here is static inline and portable C11; the one outside call is
  * vn_notify(), supplied by the port's shard library.
+ *
+ * The protocol (indices, cached copies, sleep flags, the notify rule, and
+ * vn_wait's arm/recheck/sleep) is modelled in ring.pml next to this file and
+ * checked with spin by tests/model (part of `make test`). Each step of the
+ * model names the line of C it stands for, and the test checks those lines:
+ * moving or changing the code below means updating the model.
  */
 #ifndef VANITY_RING_H
 #define VANITY_RING_H

@@ -1,0 +1,562 @@
+/*
+ * ring.pml - the channel protocol of ring.h and wait.c as a Promela model,
+ * checked with spin by tests/model/test_ring_model.py (part of `make test`).
+ *
+ * What is modelled: one channel between two `yield` shards, so both
+ * endpoints carry VN_EP_NOTIFY and both sides may sleep: the consumer for a
+ * message, the producer for space ("starved"). The producer sends NMSG
+ * messages, each call a vn_tx_send or a vn_tx_send_burst of up to BURST (2),
+ * and calls vn_wait(VN_FOREVER) when one sends nothing; the consumer loops on
+ * vn_rx_recv or vn_rx_recv_burst of up to BURST, and vn_wait(VN_FOREVER)
+ * when one gets nothing. (Zero-copy reserve/commit and peek/release publish
+ * the same way as the bursts: slots first, then one index store.) Waits
+ * never time out: a timeout would hide a lost wake-up. The kernel's side (pending bits,
+ * WAIT, NOTIFY, restart) runs under the kernel lock, so each kernel action is
+ * one atomic step. Notifications are delivered asynchronously by a separate
+ * kernel process, as on hosted (a request in the control page collected by
+ * the peer's core); the bare-metal NOTIFY system call is one of those
+ * interleavings. A fault-injection process kills either shard at any step,
+ * at most KILLS_P / KILLS_C times, and the kernel restarts it
+ * (fault.c:restart, then port_shard_start: fresh data/bss/stack, channels
+ * and their messages kept, pending bits cleared; then vn_attach_endpoints).
+ *
+ * Each step is one access to shared memory (or one kernel action); private
+ * computation is folded into the step next to it (an atomic block never
+ * holds more than one shared access, so it is one indivisible C access). Every step names the C it
+ * stands for as  C: file:line `text`  and the test checks that each such line
+ * still contains that text, so this note cannot silently drift from the code.
+ *
+ * Indices are free-running counters kept modulo IDX (= 8, DEPTH = 2) and they
+ * start two short of wrapping: the ring of the model has already carried
+ * 2^32 - 2 messages, and (head - tail) & mask arithmetic is checked across
+ * the wrap just as it is at 2^32 in C.
+ *
+ * Properties:
+ *  - no lost, duplicated or reordered message: the consumer asserts that each
+ *    message it copies is the next one expected (`delivered`, a ghost count
+ *    of released messages that survives restarts) and slots start with a
+ *    value no message has, so a read of an unwritten or overwritten slot fails.
+ *    The release (tail store) is the commit point: a message a consumer had
+ *    copied but not released when it was stopped is received again by its
+ *    successor, as attach.c says (it starts from the published tail); a
+ *    message the producer had written but not published is not sent;
+ *  - no lost wake-up: when nothing in the system can move (spin's `timeout`),
+ *    every message has been delivered and the producer has finished. A
+ *    consumer asleep with a message queued, or a producer asleep on a ring
+ *    with space, both leave the system stuck short of that, and fail;
+ *  - no deadlock: spin's invalid-end-state check; the only places a process
+ *    may rest are labelled end*: asleep in WAIT, done, or the idle loops of
+ *    the kernel and fault-injection processes.
+ * -DNO_WAKEUP_CHECK leaves the `timeout` check out, to check the first and
+ * third alone (with restarts, on the C as it is: see below).
+ *
+ * Memory order. Promela is sequentially consistent. SC is a sound
+ * abstraction of the C here because:
+ *  - slot data -> head: the head store is release (ring.h:176) and the
+ *    consumer's head load acquire (ring.h:238), so a slot read after the
+ *    load sees the producer's write (message passing);
+ *  - slot read -> tail -> slot overwrite: the tail store is release
+ *    (ring.h:257) and the producer's tail load acquire (ring.h:155), so a slot
+ *    is not rewritten before its old message was copied;
+ *  - the sleep flag: the one reordering release/acquire allows and that
+ *    matters is a store followed by a load of another location (store
+ *    buffering). On both sides of the Dekker pair (publish: store head, load
+ *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:180, 259, 318,
+ *    331), and C11 forbids both loads missing both stores when both fences
+ *    are seq_cst. That is the SC outcome set.
+ * Compile with -DWEAK to let exactly those four stores wait in a store buffer
+ * (one per location, drained by a separate process at any time; a fence
+ * drains all of its thread's). That is store buffering as on x86-TSO, and a
+ * little weaker still, since one thread's two buffered stores may drain in
+ * either order; more behaviours only make a pass stronger. The model still
+ * passes with the fences, and fails with -DNO_PUBLISH_FENCE or
+ * -DNO_ARM_FENCE: the fences are needed. What WEAK does not model: the
+ * load-load and store-store reorderings of arm64 and RISC-V (forbidden here
+ * by release/acquire, see above) and relaxed stores of a dying shard that
+ * never drain (they do: the kernel's restart path is a full barrier).
+ *
+ * Mutations the test expects spin to catch (each a -D switch):
+ *  NO_RECHECK        vn_rx_arm/vn_tx_arm do not recheck the ring after
+ *                    setting the flag (SC is enough to lose a wake-up);
+ *  NO_PUBLISH_FENCE  with WEAK: no fence between the head (tail) store and
+ *                    the flag load in vn_tx_publish (vn_rx_publish);
+ *  NO_ARM_FENCE      with WEAK: no fence between the flag store and the
+ *                    recheck in vn_rx_arm (vn_tx_arm).
+ *
+ * What the model found in the C as it is (tests/model: the "finding" tests).
+ * A publish owes the peer a notification once its index store is done, but
+ * the debt lives only in the publisher's registers until the flag check and
+ * vn_notify a few instructions later. A shard stopped in that window
+ * (watchdog, any fault: port_shard_stop stops it "wherever it is") and
+ * restarted leaves the debt unpaid: nothing on the restart path (fault.c
+ * restart, port_shard_start, vn_attach_endpoints) wakes a peer.
+ *  - KILLS_P=1: the producer publishes its last message and is stopped
+ *    before ring.h:181; the restarted producer has nothing more to send, and
+ *    the consumer sleeps forever with the message queued.
+ *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
+ *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
+ *    store, before ring.h:260; restarted, it finds the ring empty and sleeps,
+ *    and both sides sleep forever (deadlock). With single receives
+ *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
+ * A later publish from the restarted side pays the debt, so a shard that
+ * keeps sending hides it; one that sent its last message, or waits for a
+ * reply, does not.
+ *  RESTART_NOTIFY    the fix the model checks: a (re)starting shard, in
+ *                    vn_attach_endpoints, notifies the peer of each channel
+ *                    whose peer sleep flag is set (the kernel setting the
+ *                    peers' pending bits in fault.c restart() would do as
+ *                    well). The C does not do this today.
+ */
+
+#ifndef NMSG
+#define NMSG 3 /* messages the producer sends */
+#endif
+#ifndef BURST
+#define BURST 2 /* most messages one send or receive call moves */
+#endif
+#ifndef KILLS_P
+#define KILLS_P 1 /* producer restarts */
+#endif
+#ifndef KILLS_C
+#define KILLS_C 1 /* consumer restarts */
+#endif
+
+#define DEPTH 2
+#define MASK 1
+#define IDX 8 /* indices modulo IDX stand for the free-running uint32_t */
+#define IMASK 7
+#define START 6 /* IDX - 2: the counters wrap two messages in */
+#define NOMSG 255 /* what an unwritten slot holds */
+
+/* ---- shared memory: struct vn_ring and its slots ---- */
+byte head = START; /* ring->head */
+byte tail = START; /* ring->tail */
+bit rx_sleeping;   /* ring->rx_sleeping */
+bit tx_sleeping;   /* ring->tx_sleeping */
+byte slot[DEPTH];
+
+#ifdef WEAK
+/* One-entry store buffers for the four stores a fence orders (see above). */
+bool head_sb, tail_sb, rxs_sb, txs_sb;
+byte head_sbv, tail_sbv;
+bit rxs_sbv, txs_sbv;
+#define FLUSH_HEAD if :: head_sb -> head = head_sbv; head_sb = false :: else fi
+#define FLUSH_TAIL if :: tail_sb -> tail = tail_sbv; tail_sb = false :: else fi
+#define FLUSH_RXS if :: rxs_sb -> rx_sleeping = rxs_sbv; rxs_sb = false :: else fi
+#define FLUSH_TXS if :: txs_sb -> tx_sleeping = txs_sbv; txs_sb = false :: else fi
+#define ST_HEAD(v) FLUSH_HEAD; head_sbv = (v); head_sb = true
+#define ST_TAIL(v) FLUSH_TAIL; tail_sbv = (v); tail_sb = true
+#define ST_RXS(v) FLUSH_RXS; rxs_sbv = (v); rxs_sb = true
+#define ST_TXS(v) FLUSH_TXS; txs_sbv = (v); txs_sb = true
+/* A thread reads its own buffered store (store forwarding). */
+#define LD_HEAD_OWN (head_sb -> head_sbv : head)
+#define LD_TAIL_OWN (tail_sb -> tail_sbv : tail)
+#else
+#define FLUSH_HEAD skip
+#define FLUSH_TAIL skip
+#define FLUSH_RXS skip
+#define FLUSH_TXS skip
+#define ST_HEAD(v) head = (v)
+#define ST_TAIL(v) tail = (v)
+#define ST_RXS(v) rx_sleeping = (v)
+#define ST_TXS(v) tx_sleeping = (v)
+#define LD_HEAD_OWN head
+#define LD_TAIL_OWN tail
+#endif
+
+/* ---- kernel state (struct vn_shard), changed only under the kernel lock ---- */
+bit pend_c, pend_p;       /* s->pending, the one endpoint bit of each shard */
+bit waiting_c, waiting_p; /* s->waiting */
+bit blocked_c, blocked_p; /* s->state == VN_BLOCKED */
+bit req_c, req_p;         /* hosted: a NOTIFY request posted, not yet collected */
+
+/* ---- fault injection ---- */
+bool kill_p, kill_c; /* port_shard_stop() was called: the shard dies at once */
+byte kills_p = KILLS_P, kills_c = KILLS_C;
+
+/* ---- ghosts: what the world has seen ---- */
+byte published; /* messages made visible by a head store */
+byte delivered; /* messages the consumer copied and released */
+bool p_done;    /* the producer has sent all NMSG */
+
+/* vn_notify_deliver_on (notify.c:42-44): set the peer's bit, wake it if it
+ * is blocked in WAIT. */
+#define DELIVER_C pend_c = 1; blocked_c = 0
+#define DELIVER_P pend_p = 1; blocked_p = 0
+
+/* sys_wait (syscall.c:38-47) then vn_shard_resume (syscall.c:126-129): one
+ * kernel step to return pending bits or block, one to resume once woken. */
+#define SYS_WAIT(pend, waiting, blocked, r)                                     \
+	atomic {                                                                \
+		if                                                              \
+		:: pend -> r = 1; pend = 0 /* C: runtime/core/syscall.c:38 `if (s->pending || timeout == 0)` */ \
+		:: else -> waiting = 1; blocked = 1 /* C: runtime/core/syscall.c:46 `s->waiting = true` */ \
+		fi                                                              \
+	};                                                                      \
+end_asleep:                                                                     \
+	atomic {                                                                \
+		!blocked; /* asleep until vn_sched_wake */                      \
+		if                                                              \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/syscall.c:127 `bits = s->pending` */ \
+		:: else                                                         \
+		fi                                                              \
+	}
+
+/* ---------------------------------------------------------------- producer */
+
+/* vn_tx_space(tx, w) (ring.h:149-162); sets space, may set starved. */
+inline tx_space(w)
+{
+	atomic {
+		space = DEPTH - ((th - ctail) & IMASK);
+		if
+		:: space < w ->
+			ctail = tail; /* C: runtime/include/vanity/ring.h:155 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
+			space = DEPTH - ((th - ctail) & IMASK);
+			if
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:159 `st->starved = 1` */
+			:: else
+			fi
+		:: else
+		fi
+	}
+}
+
+/* vn_tx_publish(tx, th) (ring.h:174-185). */
+inline tx_publish()
+{
+	atomic {
+		/* C: runtime/include/vanity/ring.h:170 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:224 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:176 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+		published = published + n
+	};
+#ifndef NO_PUBLISH_FENCE
+	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:180 `atomic_thread_fence(memory_order_seq_cst)` */
+#endif
+	if
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:181 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:183 `vn_notify(tx->channel)` */
+	:: else
+	fi
+}
+
+/* ready() for the tx endpoint (wait.c:43-50): r = 1 when watched and free. */
+inline tx_ready()
+{
+	atomic {
+		if
+		:: watch ->
+			tx_space(1); /* C: runtime/lib/wait.c:46 `if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1))` */
+			if
+			:: space > 0 -> starved = 0; r = 1 /* C: runtime/lib/wait.c:47 `vn_self.tx[i]->st->starved = 0` */
+			:: else
+			fi
+		:: else
+		fi
+	}
+}
+
+/* vn_wait(VN_FOREVER) in a yield shard (wait.c:130-144). */
+inline tx_wait()
+{
+	atomic {
+		watch = starved; /* C: runtime/lib/wait.c:132 `vn_bits_t watch_tx = starved_tx()` */
+		r = 0
+	};
+	/* spin() for spin_ns: some rounds of ready(); one round or none covers
+	 * every outcome, as the caller loops anyway. */
+	if
+	:: tx_ready() /* C: runtime/lib/wait.c:104 `r = ready(watch_tx) | irqs(n)` */
+	:: skip
+	fi;
+	do
+	:: r -> break
+	:: else ->
+		/* sleep_once (wait.c:118-128): arm() is vn_tx_arm */
+		if
+		:: watch ->
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:330 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+#ifndef NO_ARM_FENCE
+			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:331 `atomic_thread_fence(memory_order_seq_cst)` */
+#endif
+#ifndef NO_RECHECK
+			atomic {
+				tx_space(1); /* C: runtime/include/vanity/ring.h:332 `return vn_tx_space(tx, 1) != 0` */
+				r = (space > 0)
+			}
+#endif
+		:: else
+		fi;
+		if
+		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:124 `r = vn_syscall(VN_SYS_WAIT` */
+		:: else
+		fi;
+		if
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:337 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: else
+		fi;
+		tx_ready() /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
+	od
+}
+
+proctype Producer()
+{
+	byte th, ctail, space; /* struct vn_tx_state (bss: fresh on restart) */
+	byte want, n, k;
+	bit starved, watch, r;
+
+	do
+	:: {
+		/* vn_attach_endpoints (attach.c:25-27) */
+		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:25 `tx->st->head = atomic_load(&tx->ring->head)` */
+		ctail = tail; /* C: runtime/lib/attach.c:26 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
+		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:27 `atomic_store(&tx->ring->tx_sleeping, 0)` */
+#ifdef RESTART_NOTIFY
+		if
+		:: rx_sleeping -> req_c = 1
+		:: else
+		fi;
+#endif
+		/* the application: send until the world has NMSG messages */
+		do
+		:: published < NMSG ->
+			/* one vn_tx_send, or one vn_tx_send_burst of up to BURST */
+			atomic {
+				if
+				:: want = 1
+#if BURST > 1
+				:: NMSG - published >= 2 -> want = 2
+#endif
+				fi;
+				/* C: runtime/include/vanity/ring.h:168 `if (vn_tx_space(tx, 1) == 0)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:209 `uint32_t space = vn_tx_space(tx, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:213 `n = space` */
+				k = 0
+			};
+			if
+			:: space > 0 ->
+				do /* one slot per step; message numbers are ghosts */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:199 `memcpy(slot, msg, size)` */
+				:: else -> break
+				od;
+				tx_publish() /* C: runtime/include/vanity/ring.h:200 `vn_tx_commit(tx)` */
+			:: else -> tx_wait()
+			fi
+		:: else -> break
+		od;
+		p_done = true;
+		break
+	   } unless {
+		kill_p ->
+		/* the port stopped it; fault.c:restart and port_shard_start */
+		atomic {
+			/* hosted: requests posted before death are delivered first */
+			if :: req_c -> req_c = 0; DELIVER_C :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:129 `hk_collect(h, s->cfg->core)` */
+			req_c = 0; /* port_shard_start clears the control page */
+			pend_p = 0; /* C: runtime/core/fault.c:41 `s->pending = 0` */
+			waiting_p = 0; /* C: runtime/core/fault.c:43 `s->waiting = false` */
+			blocked_p = 0;
+			FLUSH_HEAD; FLUSH_TXS; /* a dead CPU context's stores still drain */
+			th = 0; ctail = 0; space = 0; starved = 0; watch = 0; r = 0;
+			want = 0; n = 0; k = 0;
+			kill_p = false
+		}
+	   }
+	od;
+end_done:
+	skip
+}
+
+/* ---------------------------------------------------------------- consumer */
+
+/* vn_rx_avail(rx, w) (ring.h:232-243): sets avail. */
+inline rx_avail(w)
+{
+	atomic {
+		avail = (chead - tl) & IMASK;
+		if
+		:: avail < w ->
+			chead = head; /* C: runtime/include/vanity/ring.h:238 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			avail = (chead - tl) & IMASK
+		:: else
+		fi
+	}
+}
+
+/* vn_rx_publish(rx, tl) (ring.h:255-264). */
+inline rx_publish()
+{
+	atomic {
+		/* C: runtime/include/vanity/ring.h:251 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:301 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:257 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		delivered = delivered + n
+	};
+#ifndef NO_PUBLISH_FENCE
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:259 `atomic_thread_fence(memory_order_seq_cst)` */
+#endif
+	if
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:260 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:262 `vn_notify(rx->channel)` */
+	:: else
+	fi
+}
+
+/* vn_wait(VN_FOREVER) in a yield shard with one rx endpoint. */
+inline rx_wait()
+{
+	atomic {
+		r = 0;
+		if
+		:: rx_avail(1); r = (avail > 0) /* C: runtime/lib/wait.c:41 `if (vn_rx_avail(vn_self.rx[i], 1))` */
+		:: skip
+		fi
+	};
+	do
+	:: r -> break
+	:: else ->
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:317 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+#ifndef NO_ARM_FENCE
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:318 `atomic_thread_fence(memory_order_seq_cst)` */
+#endif
+#ifndef NO_RECHECK
+		atomic {
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:319 `return vn_rx_avail(rx, 1) != 0` */
+			r = (avail > 0)
+		};
+#endif
+		if
+		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:124 `r = vn_syscall(VN_SYS_WAIT` */
+		:: else
+		fi;
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:324 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic {
+			rx_avail(1); /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
+			r = r | (avail > 0)
+		}
+	od
+}
+
+proctype Consumer()
+{
+	byte tl, chead, avail, v; /* struct vn_rx_state (bss: fresh on restart) */
+	byte want, n, k;
+	bit r;
+
+	do
+	:: {
+		/* vn_attach_endpoints (attach.c:34-36) */
+		tl = LD_TAIL_OWN; /* C: runtime/lib/attach.c:34 `rx->st->tail = atomic_load(&rx->ring->tail)` */
+		chead = head; /* C: runtime/lib/attach.c:35 `rx->st->cached_head = atomic_load(&rx->ring->head)` */
+		atomic { ST_RXS(0) }; /* C: runtime/lib/attach.c:36 `atomic_store(&rx->ring->rx_sleeping, 0)` */
+#ifdef RESTART_NOTIFY
+		if
+		:: tx_sleeping -> req_p = 1
+		:: else
+		fi;
+#endif
+		/* the application: receive forever */
+		do
+		:: /* one vn_rx_recv, or one vn_rx_recv_burst of up to BURST */
+			atomic {
+				if
+				:: want = 1
+#if BURST > 1
+				:: want = 2
+#endif
+				fi;
+				/* C: runtime/include/vanity/ring.h:249 `if (vn_rx_avail(rx, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:286 `uint32_t avail = vn_rx_avail(rx, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:290 `n = avail` */
+				k = 0
+			};
+			if
+			:: avail > 0 ->
+				do /* each message is the next one, in order, once */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:278 `memcpy(msg, slot, size)` */
+				:: else -> break
+				od;
+				rx_publish() /* C: runtime/include/vanity/ring.h:279 `vn_rx_release(rx)` */
+			:: else -> rx_wait()
+			fi
+		od
+	   } unless {
+		kill_c ->
+		atomic {
+			if :: req_p -> req_p = 0; DELIVER_P :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:129 `hk_collect(h, s->cfg->core)` */
+			req_p = 0;
+			pend_c = 0; /* C: runtime/core/fault.c:41 `s->pending = 0` */
+			waiting_c = 0; /* C: runtime/core/fault.c:43 `s->waiting = false` */
+			blocked_c = 0;
+			FLUSH_TAIL; FLUSH_RXS;
+			tl = 0; chead = 0; avail = 0; v = 0; r = 0;
+			want = 0; n = 0; k = 0;
+			kill_c = false
+		}
+	   }
+	od
+}
+
+/* ------------------------------------------------------------------ kernel */
+
+/* The cores that collect posted notifications (hosted: core.c:hk_collect). */
+proctype Kernel()
+{
+end_idle:
+	do
+	:: atomic { req_c -> req_c = 0; DELIVER_C } /* C: runtime/core/notify.c:42 `peer->pending |= UINT64_C(1) << bit` */
+	:: atomic { req_p -> req_p = 0; DELIVER_P }
+	od
+}
+
+/* The watchdog, or any fault, stops a shard wherever it is (port.h:
+ * port_shard_stop "stop s now, wherever it is"). */
+proctype Faults()
+{
+end_idle:
+	do
+	:: atomic { kills_p > 0 && !p_done && !kill_p -> kills_p--; kill_p = true }
+	:: atomic { kills_c > 0 && !kill_c -> kills_c--; kill_c = true }
+	od
+}
+
+#ifdef WEAK
+/* Store buffers drain on their own, at any time. */
+proctype Drain()
+{
+end_idle:
+	do
+	:: atomic { head_sb -> FLUSH_HEAD }
+	:: atomic { tail_sb -> FLUSH_TAIL }
+	:: atomic { rxs_sb -> FLUSH_RXS }
+	:: atomic { txs_sb -> FLUSH_TXS }
+	od
+}
+#endif
+
+/* No lost wake-up: when nothing can move any more, all is delivered. */
+proctype Quiet()
+{
+	timeout ->
+	assert(p_done && delivered == NMSG && head == tail)
+}
+
+init
+{
+	atomic {
+		slot[0] = NOMSG;
+		slot[1] = NOMSG;
+		run Producer();
+		run Consumer();
+		run Kernel();
+		run Faults();
+#ifdef WEAK
+		run Drain();
+#endif
+#ifndef NO_WAKEUP_CHECK
+		run Quiet()
+#endif
+	}
+}

@@ -1,0 +1,172 @@
+"""The channel protocol model (runtime/include/vanity/ring.pml), checked with spin.
+
+Each case generates the verifier (`spin -a` with -D switches), compiles pan
+with gcc and runs an exhaustive safety search (assertions and invalid end
+states). A passing case must report "errors: 0" and a complete search; a
+mutation or finding case must report the violation, so the checker is shown
+to be able to fail. pan is built at -O0: compiling it costs more than
+running it, except in the biggest case (1.2 million states, about 4 s and
+100 MB); memory is capped with -DMEMLIM.
+"""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL = REPO / "runtime/include/vanity/ring.pml"
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("spin") and shutil.which("gcc")),
+    reason="spin or gcc missing: `make deps` installs them")
+
+
+def verify(tmp_path, *defines, trail=False):
+    """Runs an exhaustive spin search with `defines`; returns (pan output, trail)."""
+    shutil.copy(MODEL, tmp_path / "ring.pml")
+    run = lambda cmd, timeout=60: subprocess.run(
+        cmd, cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
+    gen = run(["spin", "-a", *defines, "ring.pml"])
+    assert gen.returncode == 0, gen.stdout + gen.stderr
+    cc = run(["gcc", "-O0", "-DSAFETY", "-DMEMLIM=512", "-o", "pan", "pan.c"])
+    assert cc.returncode == 0, cc.stderr
+    pan = run(["./pan", "-m20000", "-w21"], timeout=120)
+    out = pan.stdout + pan.stderr
+    assert "search depth too small" not in out, out
+    assert "out of memory" not in out, out
+    replay = ""
+    if trail and (tmp_path / "ring.pml.trail").exists():
+        replay = run(["spin", "-t", "-p", *defines, "ring.pml"]).stdout
+    return out, replay
+
+
+def errors(out):
+    m = re.search(r"errors: (\d+)", out)
+    assert m, out
+    return int(m.group(1))
+
+
+def states(out):
+    return int(re.search(r"(\d+) states, stored", out).group(1))
+
+
+def assert_holds(out):
+    assert errors(out) == 0, out
+    assert "Search not completed" not in out, out
+    assert "Full statespace search" in out, out
+    assert states(out) > 1000, out  # the model did run
+
+
+def assert_lost_wakeup(out):
+    """The violation is the quiescence check: the system stopped short."""
+    assert errors(out) >= 1, out
+    assert "assertion violated ((p_done&&(delivered==" in out, out
+
+
+# ---- the protocol holds -------------------------------------------------
+
+def test_no_lost_message_or_wakeup_without_restarts(tmp_path):
+    """4 messages through a 2-slot ring, singly or in bursts of 2, across the
+    index wrap; both sides sleep."""
+    out, _ = verify(tmp_path, "-DNMSG=4", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_holds(out)
+
+
+def test_store_buffering_with_the_fences(tmp_path):
+    """The fenced stores may sit in a store buffer: still correct."""
+    out, _ = verify(tmp_path, "-DWEAK", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_holds(out)
+
+
+def test_restarts_never_lose_or_reorder_a_message(tmp_path):
+    """Either side stopped anywhere and restarted: the messages are intact
+    (the wake-up check is off here: see the findings below). A message
+    copied but not released when the consumer stops comes again."""
+    out, _ = verify(tmp_path, "-DNO_WAKEUP_CHECK", "-DKILLS_P=1", "-DKILLS_C=1")
+    assert_holds(out)
+
+
+def test_restart_notify_fix_closes_the_restart_hole(tmp_path):
+    """With the proposed fix, restarts of both sides lose neither a message
+    nor a wake-up."""
+    out, _ = verify(tmp_path, "-DRESTART_NOTIFY", "-DKILLS_P=1", "-DKILLS_C=1")
+    assert_holds(out)
+
+
+# ---- what the model finds in the C as it is ----------------------------
+# Known hole (docs/architecture.md, Channels): a shard stopped between its
+# index store and its check of the peer's sleep flag owes the peer a
+# notification that nobody sends. When the C is fixed these tests fail:
+# then move the cases up, to the ones that must hold.
+
+def stopped_between_store_and_check(replay, who, store, kill, flag):
+    """In the trail, `who`'s last `store` is followed by `kill` before `who`
+    reads `flag`."""
+    steps = [ln for ln in replay.splitlines() if re.match(r"\s*\d+:\s+proc", ln)]
+    last = max(i for i, ln in enumerate(steps) if who in ln and f"[{store}]" in ln)
+    rest = steps[last + 1:]
+    killed = next(i for i, ln in enumerate(rest) if f"[{kill}]" in ln)
+    return not any(who in ln and flag in ln for ln in rest[:killed])
+
+
+def test_finding_producer_stopped_before_notify_loses_wakeup(tmp_path):
+    """The producer publishes its last message and is stopped before it reads
+    rx_sleeping; restarted, it has nothing more to send: the consumer sleeps
+    forever on a queued message."""
+    out, replay = verify(tmp_path, "-DKILLS_P=1", "-DKILLS_C=0", trail=True)
+    assert_lost_wakeup(out)
+    assert stopped_between_store_and_check(replay, "Producer", "head = th", "kill_p = 1", "rx_sleeping"), replay
+
+
+def test_finding_consumer_stopped_before_notify_deadlocks(tmp_path):
+    """The consumer drains the full ring in one burst and is stopped before
+    it reads tx_sleeping; restarted, it finds the ring empty and sleeps, and
+    so does the starved producer, on a ring with free slots."""
+    out, replay = verify(tmp_path, "-DKILLS_P=0", "-DKILLS_C=1", trail=True)
+    assert_lost_wakeup(out)
+    assert stopped_between_store_and_check(replay, "Consumer", "tail = tl", "kill_c = 1", "tx_sleeping"), replay
+
+
+def test_finding_single_receives_need_one_stop_per_slot(tmp_path):
+    """Receiving one message at a time, it takes DEPTH such stops in a row."""
+    out, _ = verify(tmp_path, "-DBURST=1", "-DKILLS_P=0", "-DKILLS_C=1")
+    assert_holds(out)
+    out, _ = verify(tmp_path, "-DBURST=1", "-DKILLS_P=0", "-DKILLS_C=2")
+    assert_lost_wakeup(out)
+
+
+# ---- the checker can fail: mutations it must catch ---------------------
+
+def test_mutation_no_recheck_after_arm_is_caught(tmp_path):
+    out, _ = verify(tmp_path, "-DNO_RECHECK", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_lost_wakeup(out)
+
+
+def test_mutation_no_publish_fence_is_caught_under_store_buffering(tmp_path):
+    out, _ = verify(tmp_path, "-DWEAK", "-DNO_PUBLISH_FENCE", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_lost_wakeup(out)
+
+
+def test_mutation_no_arm_fence_is_caught_under_store_buffering(tmp_path):
+    out, _ = verify(tmp_path, "-DWEAK", "-DNO_ARM_FENCE", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_lost_wakeup(out)
+
+
+def test_sequential_consistency_alone_cannot_see_the_fences(tmp_path):
+    """Why WEAK exists: without store buffers, dropping both fences passes."""
+    out, _ = verify(tmp_path, "-DNO_PUBLISH_FENCE", "-DNO_ARM_FENCE",
+                    "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_holds(out)
+
+
+# ---- the model's notes name real lines of C -----------------------------
+
+def test_every_c_reference_in_the_model_matches_the_source():
+    refs = re.findall(r"C: (\S+?):(\d+) `([^`]+)`", MODEL.read_text())
+    assert len(refs) > 30
+    for path, line, text in refs:
+        lines = (REPO / path).read_text().splitlines()
+        assert text in lines[int(line) - 1], f"{path}:{line} no longer says `{text}`"
