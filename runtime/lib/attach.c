@@ -6,6 +6,12 @@
  * queued in its channels are kept. The ring's header must describe the
  * channel this shard was built for; otherwise the build and the running
  * system disagree and the shard must not touch the ring.
+ *
+ * A predecessor stopped between publishing an index and reading the peer's
+ * sleep flag died owing the peer a notification (ring.pml found it: the
+ * peer would sleep for good on a message or on space). So a starting shard
+ * notifies every peer whose flag is set; if the peer is not asleep after
+ * all, that costs it one spurious wake-up.
  */
 #include <vanity.h>
 #include <vanity/config.h>
@@ -25,6 +31,8 @@ bool vn_attach_endpoints(void)
 		tx->st->head = atomic_load(&tx->ring->head);
 		tx->st->cached_tail = atomic_load(&tx->ring->tail);
 		atomic_store(&tx->ring->tx_sleeping, 0);
+		if (atomic_load(&tx->ring->rx_sleeping))
+			vn_notify(tx->channel);
 	}
 	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
 		const struct vn_rx *rx = vn_self.rx[i];
@@ -34,6 +42,8 @@ bool vn_attach_endpoints(void)
 		rx->st->tail = atomic_load(&rx->ring->tail);
 		rx->st->cached_head = atomic_load(&rx->ring->head);
 		atomic_store(&rx->ring->rx_sleeping, 0);
+		if (atomic_load(&rx->ring->tx_sleeping))
+			vn_notify(rx->channel);
 	}
 	return true;
 }

@@ -3,7 +3,7 @@
 Each case generates the verifier (`spin -a` with -D switches), compiles pan
 with gcc and runs an exhaustive safety search (assertions and invalid end
 states). A passing case must report "errors: 0" and a complete search; a
-mutation or finding case must report the violation, so the checker is shown
+mutation case (or the C before a fix) must report the violation, so the checker is shown
 to be able to fail. pan is built at -O0: compiling it costs more than
 running it, except in the biggest case (1.2 million states, about 4 s and
 100 MB); memory is capped with -DMEMLIM.
@@ -83,24 +83,25 @@ def test_store_buffering_with_the_fences(tmp_path):
 
 def test_restarts_never_lose_or_reorder_a_message(tmp_path):
     """Either side stopped anywhere and restarted: the messages are intact
-    (the wake-up check is off here: see the findings below). A message
-    copied but not released when the consumer stops comes again."""
+    (message safety alone: the wake-up check is off). A message copied but
+    not released when the consumer stops comes again."""
     out, _ = verify(tmp_path, "-DNO_WAKEUP_CHECK", "-DKILLS_P=1", "-DKILLS_C=1")
     assert_holds(out)
 
 
-def test_restart_notify_fix_closes_the_restart_hole(tmp_path):
-    """With the proposed fix, restarts of both sides lose neither a message
-    nor a wake-up."""
-    out, _ = verify(tmp_path, "-DRESTART_NOTIFY", "-DKILLS_P=1", "-DKILLS_C=1")
+def test_restarts_lose_no_wakeup(tmp_path):
+    """A starting shard notifies every peer whose sleep flag is set
+    (attach.c), so restarts of both sides lose neither a message nor a
+    wake-up."""
+    out, _ = verify(tmp_path, "-DKILLS_P=1", "-DKILLS_C=1")
     assert_holds(out)
 
 
-# ---- what the model finds in the C as it is ----------------------------
-# Known hole (docs/architecture.md, Channels): a shard stopped between its
-# index store and its check of the peer's sleep flag owes the peer a
-# notification that nobody sends. When the C is fixed these tests fail:
-# then move the cases up, to the ones that must hold.
+# ---- the restart hole the model found, with the fix taken out ----------
+# A shard stopped between its index store and its check of the peer's sleep
+# flag owes the peer a notification that, before attach.c notified sleeping
+# peers, nobody sent (NO_RESTART_NOTIFY is the C as it was). These show the
+# model catches it.
 
 def stopped_between_store_and_check(replay, who, store, kill, flag):
     """In the trail, `who`'s last `store` is followed by `kill` before `who`
@@ -112,29 +113,31 @@ def stopped_between_store_and_check(replay, who, store, kill, flag):
     return not any(who in ln and flag in ln for ln in rest[:killed])
 
 
-def test_finding_producer_stopped_before_notify_loses_wakeup(tmp_path):
+def test_hole_producer_stopped_before_notify_loses_wakeup(tmp_path):
     """The producer publishes its last message and is stopped before it reads
     rx_sleeping; restarted, it has nothing more to send: the consumer sleeps
     forever on a queued message."""
-    out, replay = verify(tmp_path, "-DKILLS_P=1", "-DKILLS_C=0", trail=True)
+    out, replay = verify(tmp_path, "-DNO_RESTART_NOTIFY", "-DKILLS_P=1", "-DKILLS_C=0",
+                         trail=True)
     assert_lost_wakeup(out)
     assert stopped_between_store_and_check(replay, "Producer", "head = th", "kill_p = 1", "rx_sleeping"), replay
 
 
-def test_finding_consumer_stopped_before_notify_deadlocks(tmp_path):
+def test_hole_consumer_stopped_before_notify_deadlocks(tmp_path):
     """The consumer drains the full ring in one burst and is stopped before
     it reads tx_sleeping; restarted, it finds the ring empty and sleeps, and
     so does the starved producer, on a ring with free slots."""
-    out, replay = verify(tmp_path, "-DKILLS_P=0", "-DKILLS_C=1", trail=True)
+    out, replay = verify(tmp_path, "-DNO_RESTART_NOTIFY", "-DKILLS_P=0", "-DKILLS_C=1",
+                         trail=True)
     assert_lost_wakeup(out)
     assert stopped_between_store_and_check(replay, "Consumer", "tail = tl", "kill_c = 1", "tx_sleeping"), replay
 
 
-def test_finding_single_receives_need_one_stop_per_slot(tmp_path):
+def test_hole_single_receives_need_one_stop_per_slot(tmp_path):
     """Receiving one message at a time, it takes DEPTH such stops in a row."""
-    out, _ = verify(tmp_path, "-DBURST=1", "-DKILLS_P=0", "-DKILLS_C=1")
+    out, _ = verify(tmp_path, "-DNO_RESTART_NOTIFY", "-DBURST=1", "-DKILLS_P=0", "-DKILLS_C=1")
     assert_holds(out)
-    out, _ = verify(tmp_path, "-DBURST=1", "-DKILLS_P=0", "-DKILLS_C=2")
+    out, _ = verify(tmp_path, "-DNO_RESTART_NOTIFY", "-DBURST=1", "-DKILLS_P=0", "-DKILLS_C=2")
     assert_lost_wakeup(out)
 
 

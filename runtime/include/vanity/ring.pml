@@ -84,13 +84,13 @@
  *  NO_ARM_FENCE      with WEAK: no fence between the flag store and the
  *                    recheck in vn_rx_arm (vn_tx_arm).
  *
- * What the model found in the C as it is (tests/model: the "finding" tests).
+ * What the model found in the C, now fixed (tests/model: the restart tests).
  * A publish owes the peer a notification once its index store is done, but
  * the debt lives only in the publisher's registers until the flag check and
  * vn_notify a few instructions later. A shard stopped in that window
  * (watchdog, any fault: port_shard_stop stops it "wherever it is") and
- * restarted leaves the debt unpaid: nothing on the restart path (fault.c
- * restart, port_shard_start, vn_attach_endpoints) wakes a peer.
+ * restarted left the debt unpaid, since nothing on the restart path woke a
+ * peer:
  *  - KILLS_P=1: the producer publishes its last message and is stopped
  *    before ring.h:181; the restarted producer has nothing more to send, and
  *    the consumer sleeps forever with the message queued.
@@ -99,14 +99,9 @@
  *    store, before ring.h:260; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
- * A later publish from the restarted side pays the debt, so a shard that
- * keeps sending hides it; one that sent its last message, or waits for a
- * reply, does not.
- *  RESTART_NOTIFY    the fix the model checks: a (re)starting shard, in
- *                    vn_attach_endpoints, notifies the peer of each channel
- *                    whose peer sleep flag is set (the kernel setting the
- *                    peers' pending bits in fault.c restart() would do as
- *                    well). The C does not do this today.
+ * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
+ * of each channel whose peer sleep flag is set (attach.c:34-35, 45-46).
+ *  NO_RESTART_NOTIFY the C before the fix, to show the hole is caught.
  */
 
 #ifndef NMSG
@@ -309,13 +304,13 @@ proctype Producer()
 
 	do
 	:: {
-		/* vn_attach_endpoints (attach.c:25-27) */
-		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:25 `tx->st->head = atomic_load(&tx->ring->head)` */
-		ctail = tail; /* C: runtime/lib/attach.c:26 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
-		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:27 `atomic_store(&tx->ring->tx_sleeping, 0)` */
-#ifdef RESTART_NOTIFY
+		/* vn_attach_endpoints (attach.c:31-35) */
+		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:31 `tx->st->head = atomic_load(&tx->ring->head)` */
+		ctail = tail; /* C: runtime/lib/attach.c:32 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
+		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:33 `atomic_store(&tx->ring->tx_sleeping, 0)` */
+#ifndef NO_RESTART_NOTIFY
 		if
-		:: rx_sleeping -> req_c = 1
+		:: rx_sleeping -> req_c = 1 /* C: runtime/lib/attach.c:35 `vn_notify(tx->channel)` */
 		:: else
 		fi;
 #endif
@@ -447,13 +442,13 @@ proctype Consumer()
 
 	do
 	:: {
-		/* vn_attach_endpoints (attach.c:34-36) */
-		tl = LD_TAIL_OWN; /* C: runtime/lib/attach.c:34 `rx->st->tail = atomic_load(&rx->ring->tail)` */
-		chead = head; /* C: runtime/lib/attach.c:35 `rx->st->cached_head = atomic_load(&rx->ring->head)` */
-		atomic { ST_RXS(0) }; /* C: runtime/lib/attach.c:36 `atomic_store(&rx->ring->rx_sleeping, 0)` */
-#ifdef RESTART_NOTIFY
+		/* vn_attach_endpoints (attach.c:42-46) */
+		tl = LD_TAIL_OWN; /* C: runtime/lib/attach.c:42 `rx->st->tail = atomic_load(&rx->ring->tail)` */
+		chead = head; /* C: runtime/lib/attach.c:43 `rx->st->cached_head = atomic_load(&rx->ring->head)` */
+		atomic { ST_RXS(0) }; /* C: runtime/lib/attach.c:44 `atomic_store(&rx->ring->rx_sleeping, 0)` */
+#ifndef NO_RESTART_NOTIFY
 		if
-		:: tx_sleeping -> req_p = 1
+		:: tx_sleeping -> req_p = 1 /* C: runtime/lib/attach.c:46 `vn_notify(rx->channel)` */
 		:: else
 		fi;
 #endif
