@@ -331,7 +331,7 @@ def _kernel_tables(board):
 
 
 def shard_tables(regions, channels, devices):
-    """Tables one shard's address space takes (runtime/arch/<port>/mmu.c):
+    """Tables one shard's address space takes (runtime/freestanding/kernel/pt.c):
     its top two levels; one last-level table for each 2 MiB block its
     private regions and its channels touch; and, when it owns devices, one
     table splitting the device GiB and one for each 2 MiB block of device

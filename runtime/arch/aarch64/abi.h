@@ -15,6 +15,5 @@
 
 #include <vn_bare_abi.h>
 
-#define ARCH_IMAGE_MAGIC 0x3436416e61765f5full /* "__vanA64" */
 
 #endif /* VN_A64_ABI_H */

@@ -15,8 +15,9 @@
 
 #include "a64_time.h"
 #include "abi.h"
+#include "board.h" /* generated from the board record (generator/boards.py) */
 
-#define ARCH_MAX_CPUS 4u
+#define ARCH_MAX_CPUS VN_BOARD_CORES
 #define ARCH_MMIO_END 0x40000000ull /* devices lie below RAM */
 
 /* What vectors.S saw (0 is BM_TRAP_START). */
@@ -50,11 +51,13 @@ _Static_assert(sizeof(struct arch_fp) == 528, "fp.S layout");
 #define CPACR_FP_EL1 (1ull << 20)
 #define CPACR_FP_ALL (3ull << 20)
 
-/* QEMU virt -m 256M; the kernel's window (image, stacks, tables) opens RAM. */
-#define ARCH_RAM_BASE 0x40000000ull
-#define ARCH_RAM_END 0x50000000ull
+/* RAM and the kernel's window (image, stacks, tables), from the board
+ * record. The kernel's RAM starts at RAM's start, below its image: QEMU
+ * puts the device tree there, and the kernel reads it at boot. */
+#define ARCH_RAM_BASE VN_BOARD_RAM_BASE
+#define ARCH_RAM_END VN_BOARD_RAM_END
 #define ARCH_KERNEL_BASE ARCH_RAM_BASE
-#define ARCH_KERNEL_END 0x41000000ull
+#define ARCH_KERNEL_END VN_BOARD_KERNEL_END
 
 /* Translation table entries: 4 KiB granule, 39-bit VA, walks from level 1
  * (mmu.c sets up MAIR, TCR and SCTLR to match). */

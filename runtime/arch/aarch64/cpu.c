@@ -29,8 +29,8 @@ bool arch_kernel_device(uint64_t lo, uint64_t hi)
 /* SGIs and PPIs are the kernel's. */
 const char *arch_irq_check(uint32_t irq)
 {
-	if (irq < A64_SPI_FIRST || irq >= 1020)
-		return "device interrupt is not a GIC SPI (ID 32..1019)";
+	if (irq < VN_BOARD_IRQ_FIRST || irq > VN_BOARD_IRQ_LAST)
+		return "device interrupt is not one of the board's GIC SPIs";
 	return NULL;
 }
 

@@ -8,8 +8,8 @@
  */
 #include "a64.h"
 
-#define GICD 0x08000000ul
-#define GICC 0x08010000ul
+#define GICD VN_BOARD_IRQ_BASE
+#define GICC VN_BOARD_IRQ_CPU_BASE
 
 #define GICD_CTLR 0x000
 #define GICD_ISENABLER0 0x100

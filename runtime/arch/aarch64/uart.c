@@ -3,9 +3,10 @@
  * Kernel messages ("vanity: ...") and shard logs ("[name] text") are
  * formatted by the shared runtime/freestanding/kernel/kconsole.c.
  */
+#include "board.h"
 #include "kconsole.h"
 
-#define UART 0x09000000ul
+#define UART VN_BOARD_CONSOLE_BASE
 #define UART_DR 0x000
 #define UART_FR 0x018
 #define FR_TXFF (1u << 5)

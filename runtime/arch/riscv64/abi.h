@@ -13,7 +13,6 @@
 
 #include <vn_bare_abi.h>
 
-#define ARCH_IMAGE_MAGIC 0x3436526e61765f5full /* "__vanR64" */
 
 /* abort() in the shard library: `ebreak` with this value in t6, so the
  * kernel can tell it from a debugger's breakpoint. */

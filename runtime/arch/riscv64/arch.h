@@ -18,9 +18,10 @@
 #include <stdint.h>
 
 #include "abi.h"
+#include "board.h" /* generated from the board record (generator/boards.py) */
 #include "rv64_time.h"
 
-#define ARCH_MAX_CPUS 4u
+#define ARCH_MAX_CPUS VN_BOARD_CORES
 #define ARCH_MMIO_END 0x40000000ull /* devices lie in the first GiB */
 
 #define RV64_TRAP_USER 1u /* ecall, fault or interrupt from U-mode */
@@ -48,12 +49,13 @@ _Static_assert(sizeof(struct arch_fp) == 264, "fp.S layout");
 #define SSTATUS_FS (3ull << 13)
 #define SSTATUS_FS_CLEAN (2ull << 13)
 
-/* QEMU virt -m 256M; OpenSBI's 2 MiB open RAM and are never mapped, the
- * kernel's window (image, stacks, tables) follows. */
-#define ARCH_RAM_BASE 0x80000000ull
-#define ARCH_RAM_END 0x90000000ull
-#define ARCH_KERNEL_BASE 0x80200000ull
-#define ARCH_KERNEL_END 0x81000000ull
+/* RAM and the kernel's window (image, stacks, tables), from the board
+ * record: OpenSBI's 2 MiB open RAM and are never mapped, the kernel's
+ * window follows. */
+#define ARCH_RAM_BASE VN_BOARD_RAM_BASE
+#define ARCH_RAM_END VN_BOARD_RAM_END
+#define ARCH_KERNEL_BASE VN_BOARD_KERNEL_BASE
+#define ARCH_KERNEL_END VN_BOARD_KERNEL_END
 
 /* Sv39 entries. A and D are set in every leaf, so no access ever faults
  * for them; U marks a shard's page, G the kernel image's. */

@@ -9,7 +9,6 @@
 #include "rv64.h"
 #include "kconsole.h"
 
-#define PLIC_SOURCES 96u /* QEMU virt: sources 1..95 */
 #define CAUSE_ILLEGAL 2u
 #define CAUSE_ECALL_U 8u
 
@@ -43,8 +42,8 @@ bool arch_kernel_device(uint64_t lo, uint64_t hi)
 
 const char *arch_irq_check(uint32_t irq)
 {
-	if (irq < 1 || irq >= PLIC_SOURCES)
-		return "device interrupt is not a PLIC source (1..95)";
+	if (irq < VN_BOARD_IRQ_FIRST || irq > VN_BOARD_IRQ_LAST)
+		return "device interrupt is not one of the board's PLIC sources";
 	return NULL;
 }
 

@@ -7,7 +7,7 @@
  */
 #include "rv64.h"
 
-#define PLIC 0x0c000000ul
+#define PLIC VN_BOARD_IRQ_BASE
 #define PLIC_PRIORITY(irq) (PLIC + 4ul * (irq))
 #define PLIC_ENABLE(ctx, irq) (PLIC + 0x2000ul + 0x80ul * (ctx) + 4ul * ((irq) / 32))
 #define PLIC_THRESHOLD(ctx) (PLIC + 0x200000ul + 0x1000ul * (ctx))

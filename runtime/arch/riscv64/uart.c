@@ -4,9 +4,10 @@
  * Kernel messages ("vanity: ...") and shard logs ("[name] text") are
  * formatted by the shared runtime/freestanding/kernel/kconsole.c.
  */
+#include "board.h"
 #include "kconsole.h"
 
-#define UART 0x10000000ul
+#define UART VN_BOARD_CONSOLE_BASE
 #define UART_THR 0
 #define UART_LSR 5
 #define LSR_THRE (1u << 5)

@@ -36,7 +36,7 @@ static bool image_ok(const struct bm_layout *l, const struct vn_image *img)
 {
 	uint64_t n = (uint64_t)(l->blob_end - l->blob);
 
-	return n >= sizeof(*img) && img->magic == ARCH_IMAGE_MAGIC &&
+	return n >= sizeof(*img) && img->magic == VN_BOARD_IMAGE_MAGIC &&
 	       l->image_lo < img->entry && img->entry < img->ro_start &&
 	       img->ro_start <= img->data_start && img->data_start <= img->bss_start &&
 	       img->bss_start <= img->end && img->end <= l->image_hi &&

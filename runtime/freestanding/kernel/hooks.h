@@ -15,12 +15,12 @@
  * The port's arch.h defines the types and constants:
  *   ARCH_MAX_CPUS        CPUs it can start (each gets a BM_STACK stack)
  *   ARCH_MMIO_END        device windows lie below this address
- *   ARCH_IMAGE_MAGIC     (abi.h) the first word of a shard image for this ISA
  *   struct arch_frame    a shard's registers, as the trap entry saves them
  *   struct arch_fp       a shard's FP/SIMD registers, while the CPU holds
  *                        another shard's
  *   ARCH_RAM_BASE, ARCH_RAM_END, ARCH_KERNEL_BASE, ARCH_KERNEL_END
- *                        RAM, and the kernel's window at its start
+ *                        RAM, and the kernel's window at its start (from
+ *                        the generated board.h: VN_BOARD_*)
  *   ARCH_K_*, ARCH_U_*   the attributes of a kernel and a user page: RX, RO,
  *                        RW, DEV (MMIO); ARCH_K_RAM, RAM only the kernel sees
  * and, as inlines (cheap and called on every trap), the ones marked (i).

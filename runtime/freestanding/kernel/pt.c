@@ -17,7 +17,7 @@
 
 #define GIGA 0x40000000ull
 #define MEGA2 0x200000ull
-#define POOL_PAGES 160u
+#define POOL_PAGES VN_BOARD_PAGE_TABLES /* the generator counts them too */
 
 _Static_assert(ARCH_MMIO_END == GIGA, "devices lie in the first GiB");
 _Static_assert(ARCH_RAM_END - ARCH_RAM_BASE <= GIGA && ARCH_RAM_BASE % GIGA == 0,

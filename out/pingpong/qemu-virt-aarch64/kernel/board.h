@@ -27,7 +27,7 @@
 #define VN_BOARD_KERNEL_END  0x41000000ull
 #define VN_BOARD_PAGE_TABLES 160u
 
-/* The header of every shard image (A64_IMAGE_MAGIC) */
+/* The first word of every shard image (shard.ld writes it, boot.c checks it) */
 #define VN_BOARD_IMAGE_MAGIC 0x3436416e61765f5full
 
 #endif /* VN_BOARD_H */
