@@ -10,8 +10,9 @@
  * A predecessor stopped between publishing an index and reading the peer's
  * sleep flag died owing the peer a notification (ring.pml found it: the
  * peer would sleep for good on a message or on space). So a starting shard
- * notifies every peer whose flag is set; if the peer is not asleep after
- * all, that costs it one spurious wake-up.
+ * notifies a peer whose flag is set when the ring holds what the peer
+ * waits for: a message for a consumer, space for a producer. An empty ring
+ * at first boot wakes nobody.
  */
 #include <vanity.h>
 #include <vanity/config.h>
@@ -31,7 +32,7 @@ bool vn_attach_endpoints(void)
 		tx->st->head = atomic_load(&tx->ring->head);
 		tx->st->cached_tail = atomic_load(&tx->ring->tail);
 		atomic_store(&tx->ring->tx_sleeping, 0);
-		if (atomic_load(&tx->ring->rx_sleeping))
+		if (atomic_load(&tx->ring->rx_sleeping) && tx->st->head != tx->st->cached_tail)
 			vn_notify(tx->channel);
 	}
 	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
@@ -42,7 +43,7 @@ bool vn_attach_endpoints(void)
 		rx->st->tail = atomic_load(&rx->ring->tail);
 		rx->st->cached_head = atomic_load(&rx->ring->head);
 		atomic_store(&rx->ring->rx_sleeping, 0);
-		if (atomic_load(&rx->ring->tx_sleeping))
+		if (atomic_load(&rx->ring->tx_sleeping) && rx->st->cached_head - rx->st->tail <= rx->mask)
 			vn_notify(rx->channel);
 	}
 	return true;

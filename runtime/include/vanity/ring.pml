@@ -100,7 +100,8 @@
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
- * of each channel whose peer sleep flag is set (attach.c:34-35, 45-46).
+ * of each channel whose peer sleep flag is set while the ring holds what
+ * that peer waits for: a message, or space (attach.c:35-36, 46-47).
  *  NO_RESTART_NOTIFY the C before the fix, to show the hole is caught.
  */
 
@@ -304,13 +305,13 @@ proctype Producer()
 
 	do
 	:: {
-		/* vn_attach_endpoints (attach.c:31-35) */
-		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:31 `tx->st->head = atomic_load(&tx->ring->head)` */
-		ctail = tail; /* C: runtime/lib/attach.c:32 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
-		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:33 `atomic_store(&tx->ring->tx_sleeping, 0)` */
+		/* vn_attach_endpoints (attach.c:32-36) */
+		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:32 `tx->st->head = atomic_load(&tx->ring->head)` */
+		ctail = tail; /* C: runtime/lib/attach.c:33 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
+		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:34 `atomic_store(&tx->ring->tx_sleeping, 0)` */
 #ifndef NO_RESTART_NOTIFY
 		if
-		:: rx_sleeping -> req_c = 1 /* C: runtime/lib/attach.c:35 `vn_notify(tx->channel)` */
+		:: rx_sleeping && th != ctail -> req_c = 1 /* C: runtime/lib/attach.c:36 `vn_notify(tx->channel)` */
 		:: else
 		fi;
 #endif
@@ -442,13 +443,13 @@ proctype Consumer()
 
 	do
 	:: {
-		/* vn_attach_endpoints (attach.c:42-46) */
-		tl = LD_TAIL_OWN; /* C: runtime/lib/attach.c:42 `rx->st->tail = atomic_load(&rx->ring->tail)` */
-		chead = head; /* C: runtime/lib/attach.c:43 `rx->st->cached_head = atomic_load(&rx->ring->head)` */
-		atomic { ST_RXS(0) }; /* C: runtime/lib/attach.c:44 `atomic_store(&rx->ring->rx_sleeping, 0)` */
+		/* vn_attach_endpoints (attach.c:43-47) */
+		tl = LD_TAIL_OWN; /* C: runtime/lib/attach.c:43 `rx->st->tail = atomic_load(&rx->ring->tail)` */
+		chead = head; /* C: runtime/lib/attach.c:44 `rx->st->cached_head = atomic_load(&rx->ring->head)` */
+		atomic { ST_RXS(0) }; /* C: runtime/lib/attach.c:45 `atomic_store(&rx->ring->rx_sleeping, 0)` */
 #ifndef NO_RESTART_NOTIFY
 		if
-		:: tx_sleeping -> req_p = 1 /* C: runtime/lib/attach.c:46 `vn_notify(rx->channel)` */
+		:: tx_sleeping && ((chead - tl) & IMASK) < DEPTH -> req_p = 1 /* C: runtime/lib/attach.c:47 `vn_notify(rx->channel)` */
 		:: else
 		fi;
 #endif
