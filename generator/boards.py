@@ -39,11 +39,9 @@ class Irq:
 
 @dataclass(frozen=True)
 class BareImage:
-    """How a bare-metal port names its generated layout and shard images
-    (runtime/arch/<port>/: the header, the struct prefix, the image magic)."""
-    header: str
-    prefix: str
-    magic: int                # <PREFIX>_IMAGE_MAGIC in runtime/arch/<port>/abi.h
+    """What the shard images of a bare-metal board say: the first word of
+    each (VN_BOARD_IMAGE_MAGIC in kernel/board.h, which boot.c checks)."""
+    magic: int
     nx: str                   # how layout comments name "not executable"
 
 
@@ -89,7 +87,7 @@ BOARDS = {
                   kernel_flags=("-mgeneral-regs-only",)),
               irq=Irq("gic", 32, 1019, base=0x08000000, cpu_base=0x08010000),
               console=("arm,pl011", 0x09000000),
-              image=BareImage("a64.h", "a64", 0x3436416e61765f5f, " + XN"),
+              image=BareImage(0x3436416e61765f5f, " + XN"),
               ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000), page_tables=160,
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
@@ -106,7 +104,7 @@ BOARDS = {
                   kernel_flags=("-march=rv64imac", "-mabi=lp64"),
                   shard_flags=("-march=rv64imafdc", "-mabi=lp64d")),
               irq=Irq("plic", 1, 95, base=0x0c000000), console=("ns16550a", 0x10000000),
-              image=BareImage("rv64.h", "rv64", 0x3436526e61765f5f, ""),
+              image=BareImage(0x3436526e61765f5f, ""),
               ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000), page_tables=160,
               qemu=("qemu-system-riscv64", "-M", "virt", "-bios", "default",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none"),

@@ -10,9 +10,6 @@
 
 #include "bm.h"
 
-/* The generated layout.c names the table by the port's prefix. */
-#define a64_layout bm_layout
-
 /* start.S / vectors.S */
 void a64_secondary_entry(void);
 extern char a64_vectors[];

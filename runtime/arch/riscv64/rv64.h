@@ -10,9 +10,6 @@
 
 #include "bm.h"
 
-/* The generated layout.c names the table by the port's prefix. */
-#define rv64_layout bm_layout
-
 #define SIP_SSIP (1ull << 1)
 #define SIP_STIP (1ull << 5)
 #define SIP_SEIP (1ull << 9)

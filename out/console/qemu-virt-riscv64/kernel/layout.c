@@ -5,7 +5,7 @@
  * the kernel loads its blob into its image window and maps exactly these
  * regions, and its channels, into its address space.
  */
-#include "rv64.h"
+#include "bm.h"
 
 extern const uint8_t vn_blob_console[], vn_blob_console_end[];
 
@@ -13,7 +13,7 @@ extern const uint8_t vn_blob_shell[], vn_blob_shell_end[];
 
 extern const uint8_t vn_blob_hello[], vn_blob_hello_end[];
 
-const struct rv64_layout rv64_layout[] = {
+const struct bm_layout bm_layout[] = {
 	/* console */
 	[0] = {
 		.blob = vn_blob_console,

@@ -5,11 +5,11 @@
  * the kernel loads its blob into its image window and maps exactly these
  * regions, and its channels, into its address space.
  */
-#include "a64.h"
+#include "bm.h"
 
 extern const uint8_t vn_blob_fwd[], vn_blob_fwd_end[];
 
-const struct a64_layout a64_layout[] = {
+const struct bm_layout bm_layout[] = {
 	/* fwd */
 	[0] = {
 		.blob = vn_blob_fwd,

@@ -5,13 +5,13 @@
  * the kernel loads its blob into its image window and maps exactly these
  * regions, and its channels, into its address space.
  */
-#include "rv64.h"
+#include "bm.h"
 
 extern const uint8_t vn_blob_ping[], vn_blob_ping_end[];
 
 extern const uint8_t vn_blob_pong[], vn_blob_pong_end[];
 
-const struct rv64_layout rv64_layout[] = {
+const struct bm_layout bm_layout[] = {
 	/* ping */
 	[0] = {
 		.blob = vn_blob_ping,

@@ -5,7 +5,7 @@
  * the kernel loads its blob into its image window and maps exactly these
  * regions, and its channels, into its address space.
  */
-#include "a64.h"
+#include "bm.h"
 
 extern const uint8_t vn_blob_source[], vn_blob_source_end[];
 
@@ -13,7 +13,7 @@ extern const uint8_t vn_blob_filter[], vn_blob_filter_end[];
 
 extern const uint8_t vn_blob_sink[], vn_blob_sink_end[];
 
-const struct a64_layout a64_layout[] = {
+const struct bm_layout bm_layout[] = {
 	/* source */
 	[0] = {
 		.blob = vn_blob_source,
