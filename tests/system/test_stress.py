@@ -59,10 +59,10 @@ def board(request):
 def stress(board, tmp_path_factory):
     runs = {}
 
-    def get(name, edit=None):
+    def get(name):
         if name not in runs:
             work = tmp_path_factory.mktemp(f"stress-{name}-{board}")
-            spec = copy_spec(STRESS / f"{name}.yaml", work / "src", edit)
+            spec = copy_spec(STRESS / f"{name}.yaml", work / "src")
             runs[name] = run(board, spec, work, env={"VANITY_QEMU_TIMEOUT": "50"})
         return runs[name]
     return get

@@ -13,7 +13,7 @@
 
 #define N_CHANNELS 2u /* sysfuzz.yaml */
 
-#if defined(__x86_64__)
+#ifdef VN_PORT_HOSTED
 #define MMIO_IS_ENOSYS 0 /* hosted: a stray MMIO address faults the caller */
 #else
 #define MMIO_IS_ENOSYS 1
