@@ -1,0 +1,182 @@
+/*
+ * vanity/trace.h - what a running system records about itself, and the one
+ * binary layout every board and every host tool shares.
+ *
+ * Three kinds of record, each with a single writer, none on a channel's hot
+ * cache lines:
+ *
+ *  - Trace rings of fixed-size binary records (struct vn_trace_rec): one per
+ *    shard, in a region the shard owns (its `trace` region: the shard writes
+ *    its user events there with plain stores, no call, no lock); and one per
+ *    core for the kernel's own events, in struct vn_obs. A ring overwrites its
+ *    oldest record: `head` counts every record ever written, the record
+ *    written n-th sits in slot n % n_recs, and head - n_recs records (when
+ *    positive) were dropped. A reader copies the ring, reads head again, and
+ *    discards the slots that were rewritten while it copied.
+ *
+ *  - Kernel counters (struct vn_obs): per shard, per channel; written by
+ *    the kernel under its lock, read by host tools at any time.
+ *
+ *  - Channel counters kept by the endpoints themselves in the ring header
+ *    (vanity/ring.h): messages sent and received are the ring's own indices,
+ *    the stalls and the high-water mark sit on the line each side already
+ *    owns.
+ *
+ * Timestamps are the port's raw clock in ticks (vn_obs.clock_hz per second):
+ * the generic timer's count on aarch64, the `time` CSR on riscv64, the TSC
+ * (x86-64 host) or the virtual count (arm64 host) on hosted. Kernel and
+ * shards read the same counter.
+ *
+ * A dump (the end of a traced run, `vanity run --trace`) and a live snapshot
+ * (`vanity top`, `vanity peek`) are the same byte stream: a struct
+ * vn_dump_hdr, then chunks (struct vn_dump_chunk, its bytes, zero padding to
+ * 8). generator/obs.py reads it; tests hold its offsets equal to these.
+ */
+#ifndef VANITY_TRACE_H
+#define VANITY_TRACE_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define VN_TRACE_MAGIC 0x72546e56u /* "VnTr" */
+#define VN_OBS_MAGIC 0x624f6e56u   /* "VnOb" */
+#define VN_OBS_VERSION 1u
+
+/* ---- records and rings -------------------------------------------------- */
+
+#define VN_TRACE_DATA 22u
+
+struct vn_trace_rec {
+	uint64_t ts;                   /* port clock ticks */
+	uint16_t id;                   /* enum vn_kevent, or a user event id */
+	uint8_t data[VN_TRACE_DATA];   /* fields, packed in order, little-endian */
+};
+
+_Static_assert(sizeof(struct vn_trace_rec) == 32, "a trace record is 32 bytes");
+
+struct vn_trace_ring {
+	uint32_t magic;       /* VN_TRACE_MAGIC */
+	uint32_t n_recs;      /* a power of two */
+	uint32_t owner;       /* shard id, or VN_TRACE_CORE | core */
+	uint32_t rec_size;    /* sizeof(struct vn_trace_rec) */
+	_Atomic uint64_t head; /* records ever written */
+	uint64_t reserved[5];
+	struct vn_trace_rec rec[];
+};
+
+_Static_assert(sizeof(struct vn_trace_ring) == 64, "a trace ring header is 64 bytes");
+
+#define VN_TRACE_CORE 0x80000000u
+#define VN_TRACE_CORE_RECS 512u
+/* Bytes of a ring of n records. */
+#define VN_TRACE_RING_BYTES(n) (64u + 32u * (uint64_t)(n))
+
+/* User event ids start here; below are the kernel's. */
+#define VN_EV_USER 64u
+
+/*
+ * Kernel events. Their fields (in data[], packed little-endian):
+ *   SWITCH_IN   u16 shard
+ *   SWITCH_OUT  u16 shard, u8 reason (enum vn_switch_reason)
+ *   WAKE        u16 shard, u16 by (a shard id, or 0xffff: a timeout or device)
+ *   NOTIFY      u16 from shard, u16 to shard, u32 channel
+ *   IRQ         u16 owner shard, u32 irq
+ *   IRQ_ACK     u16 shard, u64 bits
+ *   FAULT       u16 shard, u8 signal
+ *   WATCHDOG    u16 shard, u64 budget ns
+ *   RESTART     u16 shard, u32 generation
+ *   HALT        u16 shard (0xffff: the kernel), i32 status
+ *   EXIT        u16 shard, i32 status
+ */
+enum vn_kevent {
+	VN_KEV_SWITCH_IN = 0,
+	VN_KEV_SWITCH_OUT = 1,
+	VN_KEV_WAKE = 2,
+	VN_KEV_NOTIFY = 3,
+	VN_KEV_IRQ = 4,
+	VN_KEV_IRQ_ACK = 5,
+	VN_KEV_FAULT = 6,
+	VN_KEV_WATCHDOG = 7,
+	VN_KEV_RESTART = 8,
+	VN_KEV_HALT = 9,
+	VN_KEV_EXIT = 10,
+	VN_KEV_COUNT
+};
+
+enum vn_switch_reason {
+	VN_SW_YIELD = 0, /* vn_yield */
+	VN_SW_WAIT = 1,  /* vn_wait with nothing ready */
+	VN_SW_EXIT = 2,  /* returned, vn_exit, vn_halt */
+	VN_SW_FAULT = 3, /* faulted, or killed by its watchdog */
+	VN_SW_STOP = 4,  /* stopped by the kernel (halt of the system) */
+};
+
+/* ---- kernel counters ---------------------------------------------------- */
+
+/* One shard, as the kernel sees it. 96 bytes. */
+struct vn_shard_stats {
+	uint32_t state;       /* enum vn_state (core/kernel.h) */
+	uint32_t generation;  /* starts, the first included: 1 once running */
+	uint64_t activations; /* times it was given its core */
+	uint64_t run_ticks;   /* time it held its core, in clock ticks */
+	uint64_t syscalls;
+	uint64_t yields;
+	uint64_t waits;       /* vn_wait calls that slept */
+	uint64_t wakes;       /* times it was made ready from sleep */
+	uint64_t notifies;    /* notifications it sent through the kernel */
+	uint64_t irqs;        /* device interrupts delivered to it */
+	uint64_t faults;
+	uint64_t restarts;
+};
+
+_Static_assert(sizeof(struct vn_shard_stats) == 88, "shard stats layout");
+
+struct vn_core_trace {
+	struct vn_trace_ring ring;
+	struct vn_trace_rec rec[VN_TRACE_CORE_RECS];
+};
+
+/* Everything the kernel keeps for host tools, in one object (vn_obs_*
+ * below). Sized for the kernel's limits; n_* say how much is in use. */
+#define VN_OBS_MAX_SHARDS 64u
+#define VN_OBS_MAX_CHANNELS 4096u
+#define VN_OBS_MAX_CORES 16u
+
+struct vn_obs {
+	uint32_t magic;       /* VN_OBS_MAGIC */
+	uint32_t version;     /* VN_OBS_VERSION */
+	uint64_t schema_hash; /* the spec's, from the generated tables */
+	uint64_t clock_hz;
+	uint32_t n_shards, n_channels, n_cores, halted;
+	struct vn_shard_stats shard[VN_OBS_MAX_SHARDS];
+	uint64_t chan_notifies[VN_OBS_MAX_CHANNELS]; /* delivered, per channel */
+	struct vn_core_trace core[VN_OBS_MAX_CORES];
+};
+
+/* ---- dumps and snapshots ------------------------------------------------ */
+
+#define VN_DUMP_MAGIC 0x31574152444e5600ull /* "\0VNDRAW1" little-endian */
+
+enum vn_dump_kind {
+	VN_DUMP_OBS = 1,        /* struct vn_obs, up to and without core[] */
+	VN_DUMP_CORE_TRACE = 2, /* index: core; struct vn_core_trace */
+	VN_DUMP_SHARD_TRACE = 3, /* index: shard; its trace region */
+	VN_DUMP_RING = 4,       /* index: channel; its ring header (384 bytes) */
+	VN_DUMP_SLOTS = 5,      /* index: channel; its message slots */
+};
+
+struct vn_dump_hdr {
+	uint64_t magic;       /* VN_DUMP_MAGIC */
+	uint64_t schema_hash;
+	uint64_t clock_hz;
+	uint64_t now;         /* clock ticks when it was taken */
+};
+
+struct vn_dump_chunk {
+	uint32_t kind;        /* enum vn_dump_kind */
+	uint32_t index;
+	uint64_t addr;        /* where the bytes were, in the writer's view */
+	uint64_t len;         /* bytes that follow, before padding to 8 */
+};
+
+#endif /* VANITY_TRACE_H */
