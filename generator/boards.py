@@ -76,6 +76,9 @@ BOARDS = {
               irq=Irq("host", 0, 1019), console=None, models=("virtio_mmio",)),
         # QEMU puts the DTB at the start of RAM when the ELF starts at
         # 0x40100000 or above; the kernel does not need it (the board is fixed).
+        # Both QEMU boards run with semihosting on: aarch64 exits through it,
+        # and a traced run's kernel writes its dump through it
+        # (runtime/freestanding/kernel/obs.c).
         # On both QEMU boards, -nographic with -monitor none connects the
         # UART to plain stdio, not multiplexed with a monitor: every byte
         # (Ctrl-A too) reaches the guest, and Ctrl-C on a terminal stops QEMU.
@@ -91,7 +94,7 @@ BOARDS = {
               ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000), page_tables=160,
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
-                    "-semihosting"),
+                    "-semihosting-config", "enable=on,target=native"),
               qemu_package="qemu-system-arm"),
         # OpenSBI (-bios default) owns the first 2 MiB of RAM and enters the
         # kernel in S-mode at 0x80200000. -mcmodel=medany: the default medlow
@@ -107,7 +110,8 @@ BOARDS = {
               image=BareImage(0x3436526e61765f5f, ""),
               ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000), page_tables=160,
               qemu=("qemu-system-riscv64", "-M", "virt", "-bios", "default",
-                    "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none"),
+                    "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
+                    "-semihosting-config", "enable=on,target=native"),
               qemu_package="qemu-system-misc"),
     )
 }

@@ -237,6 +237,27 @@ SHARD = Obj("shard", {
     "spin": Key(Time(), "how long a yield shard spins on its rings before sleeping"),
     "cflags": Key(ListOf(Str()), "extra compiler flags for this shard", default=[]),
     "devices": Key(ListOf(Ident()), "devices granted to this shard", default=[]),
+    "trace": Key(Int(min=0), "records in its trace ring, a power of two from 16 to 1024; "
+                 "0 turns its tracing off (its event emitters compile to nothing)",
+                 default=256),
+})
+
+FIELD_TYPES = ("u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "enum", "bytes")
+
+EVENT_FIELD = Obj("event field", {
+    "name": Key(Ident(), "field name (C identifier)", required=True),
+    "type": Key(Enum(FIELD_TYPES), "an integer of 8-64 bits, an enum (one byte) or "
+                "bytes (a fixed-size array)", required=True),
+    "values": Key(ListOf(Ident()), "enum: the names of its values, 0 first"),
+    "size": Key(Int(min=1), "bytes: how many"),
+})
+
+EVENT = Obj("event", {
+    "name": Key(Ident(), "event name (C identifier): its emitter is vn_trace_NAME()",
+                required=True),
+    "fields": Key(ListOf(EVENT_FIELD), "its fields, packed in order: 22 bytes at most",
+                  default=[]),
+    "description": Key(Str(), "free text"),
 })
 
 SPEC = Obj("spec", {
@@ -248,9 +269,12 @@ SPEC = Obj("spec", {
     "channels": Key(ListOf(CHANNEL), "one-way queues between shards", default=[]),
     "devices": Key(ListOf(DEVICE), "hardware granted to shards", default=[]),
     "regmaps": Key(MapOf(REGMAP), "inline register maps, by name", default={}),
+    "events": Key(ListOf(EVENT), "trace events the shards record (docs/observability.md)",
+                  default=[]),
 })
 
-OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD, ENUM_VALUE)
+OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD, ENUM_VALUE, EVENT,
+           EVENT_FIELD)
 
 
 def json_schema():

@@ -8,6 +8,7 @@ rounding and totals. Templates only format.
 
 from dataclasses import dataclass
 
+from . import events as ev
 from .errors import Diag, SpecError
 from .units import format_time
 
@@ -100,6 +101,14 @@ class Shard:
     stack: Region
     endpoints: tuple     # in notification bit order
     devices: tuple
+    trace_recs: int = 0  # records in its trace ring; 0: tracing off
+
+    @property
+    def trace(self):
+        """Its trace ring: right after its control page, inside `ctl`."""
+        if not self.trace_recs:
+            return None
+        return Region(self.ctl.addr + PAGE, ev.ring_bytes(self.trace_recs))
 
     @property
     def tx(self):
@@ -155,6 +164,8 @@ class System:
     models: tuple        # the same, of the maps the board's device models implement
     kernel: Region = None  # bare metal: the kernel image's window
     ram: Region = None     # bare metal: the board's RAM
+    events: tuple = ()     # the spec's trace events (events.Event), ids from 64
+    schema_hash: int = 0   # events.schema_hash: ties a trace to this spec
 
     @property
     def header(self):
@@ -171,11 +182,18 @@ class System:
 
 # ---- building ----------------------------------------------------------------
 
+def _ctl_size(shard):
+    """The control page, then the shard's trace ring (if it traces)."""
+    recs = shard.get("trace", 0)
+    return PAGE + (page_round(ev.ring_bytes(recs)) if recs else 0)
+
+
 def _layout(i, shard):
     window = WINDOW_BASE + WINDOW * i
     heap = Region(window + HEAP_OFFSET, page_round(shard["memory"]))
     stack = Region(heap.end + PAGE, page_round(shard["stack"]))  # one guard page between
-    return Region(IMAGE_BASE + IMAGE_SIZE * i, IMAGE_SIZE), Region(window, PAGE), heap, stack
+    ctl = Region(window, _ctl_size(shard))  # at most 9 pages: below HEAP_OFFSET
+    return Region(IMAGE_BASE + IMAGE_SIZE * i, IMAGE_SIZE), ctl, heap, stack
 
 
 def _align(n, a):
@@ -188,7 +206,7 @@ def _bare_layout(board, spec):
     addr, out = board.kernel[1], []
     for s in spec["shards"]:
         image = Region(addr, BARE_IMAGE_SIZE)
-        ctl = Region(image.end, PAGE)
+        ctl = Region(image.end, _ctl_size(s))
         heap = Region(ctl.end, page_round(s["memory"]))
         stack = Region(heap.end + PAGE, page_round(s["stack"]))  # guard page below
         out.append((image, ctl, heap, stack))
@@ -287,8 +305,10 @@ def build_model(spec, board, spec_label):
             sources=tuple(s["sources"]), cflags=tuple(s["cflags"]),
             image=image, ctl=ctl, heap=heap, stack=stack,
             endpoints=_endpoints(s["name"], channels),
-            devices=tuple(d for d in devices if d.shard == s["name"])))
+            devices=tuple(d for d in devices if d.shard == s["name"]),
+            trace_recs=s.get("trace", 0)))
     used = sorted({d.regmap for d in devices if d.regmap})
+    events = ev.user_events(spec.get("events", []))
     return System(
         name=spec["system"], board=board.name, port=board.port, cores=board.cores,
         n_cores=1 + max(s.core for s in shards), spec=spec_label,
@@ -296,7 +316,8 @@ def build_model(spec, board, spec_label):
         regmaps=tuple((n, _regmap(spec["regmaps"][n])) for n in used),
         models=tuple((n, _regmap(m)) for n, m in sorted(spec.get("models", {}).items())),
         kernel=Region(board.kernel[0], board.kernel[1] - board.kernel[0]) if board.ram else None,
-        ram=Region(*board.ram) if board.ram else None)
+        ram=Region(*board.ram) if board.ram else None,
+        events=events, schema_hash=ev.schema_hash(spec["system"], shards, channels, events))
 
 
 def _error(at, message):
@@ -393,6 +414,7 @@ def _manifest(system):
             "image": f"shards/{s.name}",
             "regions": {"image": _region(s.image), "ctl": _region(s.ctl),
                         "heap": _region(s.heap), "stack": _region(s.stack)},
+            "trace": {**_region(s.trace), "records": s.trace_recs} if s.trace else None,
             "endpoints": [{"channel": e.channel, "dir": e.dir, "bit": e.bit,
                            "notify": e.notify} for e in s.endpoints],
             "devices": [d.name for d in s.devices],
@@ -413,4 +435,12 @@ def _manifest(system):
             "bit": d.bit, "from": d.source, "node": d.path,
         } for d in system.devices],
         "regmaps": {name: regs for name, regs in system.regmaps},
+        "trace": {
+            "schema_hash": f"{system.schema_hash:#018x}",
+            "schema_hash_int": system.schema_hash,
+            "core_records": ev.CORE_RECORDS,
+            "clock_hz": None,  # the port's: a dump's header and vn_obs say
+            "kernel_events": [e.doc() for e in ev.kernel_events()],
+            "events": [e.doc() for e in system.events],
+        },
     }

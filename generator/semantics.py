@@ -18,6 +18,10 @@ MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
 MAX_MEMORY = 64 << 20
+TRACE_RECORDS = (16, 1024)  # a shard's trace ring: it sits between control page and heap
+EVENT_BYTES = 22          # VN_TRACE_DATA in runtime/include/vanity/trace.h
+FIELD_BYTES = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "i8": 1, "i16": 2, "i32": 4, "i64": 8,
+               "enum": 1}
 
 
 class Semantics:
@@ -45,6 +49,9 @@ class Semantics:
             self.device(dev)
         self.windows()
         self.regmaps()
+        self.unique("event", self.top.get("events", []), fold=False)
+        for ev in self.top.get("events", []):
+            self.event(ev)
 
     def regmaps(self):
         """Every map the spec defines or its devices use, by the rules in
@@ -102,10 +109,52 @@ class Semantics:
         if s.get("spin") and s.get("mode") == "poll":
             self.d.warning(s.at("spin"), f"{s.prefix}spin has no effect on a poll shard, "
                            "which always spins")
+        self.trace(s)
         for i, name in enumerate(s.get("devices", [])):
             if name is not None and name not in self.devices:
                 self.d.error(s.item_at("devices", i), f"{s.prefix}unknown device "
                              f"'{name}'{suggest(name, self.devices)}")
+
+    def trace(self, s):
+        n = s.get("trace")
+        low, high = TRACE_RECORDS
+        if n is None or n == 0:
+            return
+        if not low <= n <= high or n & (n - 1):
+            self.d.error(s.at("trace"), f"{s.prefix}trace {n} records: use a power of two "
+                         f"from {low} to {high}, or 0 to turn its tracing off")
+
+    # ---- trace events --------------------------------------------------
+
+    def event(self, ev):
+        self.unique("field", ev.get("fields", []), fold=False)
+        total = 0
+        for f in ev.get("fields", []):
+            kind, values, size = f.get("type"), f.get("values"), f.get("size")
+            if kind == "enum":
+                if not values:
+                    self.d.error(f.at("type") if values is None else f.at("values"),
+                                 f"{ev.prefix}field '{f.get('name')}' is an enum: list its "
+                                 "names under 'values'")
+                elif len(values) > 256:
+                    self.d.error(f.at("values"), f"{ev.prefix}field '{f.get('name')}' has "
+                                 f"{len(values)} values; an enum field holds at most 256")
+                elif len(set(values)) != len(values):
+                    self.d.error(f.at("values"), f"{ev.prefix}field '{f.get('name')}' names "
+                                 "a value twice")
+            elif values is not None:
+                self.d.error(f.at("values"), f"{ev.prefix}field '{f.get('name')}': only an "
+                             "enum field has 'values'")
+            if kind == "bytes" and size is None:
+                self.d.error(f.at("type"), f"{ev.prefix}field '{f.get('name')}' is bytes: "
+                             "give its 'size'")
+            elif kind != "bytes" and size is not None:
+                self.d.error(f.at("size"), f"{ev.prefix}field '{f.get('name')}': only a bytes "
+                             "field has 'size'")
+            total += (size or 0) if kind == "bytes" else FIELD_BYTES.get(kind, 0)
+        if total > EVENT_BYTES:
+            self.d.error(ev.at("fields"), f"{ev.prefix}fields take {total} bytes; a trace "
+                         f"record holds {EVENT_BYTES}: drop or narrow a field")
 
     def sources(self, s):
         srcs = s.get("sources")

@@ -56,6 +56,8 @@ void vn_main(void)
 			continue;
 		}
 		more = filter(in, n, out, &n_out);
+		vn_trace_burst(n, (uint16_t)(n - n_out),
+			       more ? VN_BURST_LAST_MORE : VN_BURST_LAST_END);
 		forward(out, n_out);
 	}
 	st = (struct pkt_stats){.passed = passed, .dropped = dropped};

@@ -22,9 +22,9 @@ static void stop(struct vn_kernel *k, struct vn_shard *s)
 /* True when the last VN_RESTART_BURST restarts all fell inside the window. */
 static bool budget_spent(const struct vn_shard *s, uint64_t now)
 {
-	uint64_t oldest = s->restart_at[s->count.restarts % VN_RESTART_BURST];
+	uint64_t oldest = s->restart_at[s->st->restarts % VN_RESTART_BURST];
 
-	return s->count.restarts >= VN_RESTART_BURST &&
+	return s->st->restarts >= VN_RESTART_BURST &&
 	       now - oldest < VN_RESTART_WINDOW_NS;
 }
 
@@ -35,8 +35,8 @@ static enum vn_fault_outcome restart(struct vn_kernel *k, struct vn_shard *s,
 		stop(k, s);
 		return VN_FAULT_GAVE_UP;
 	}
-	s->restart_at[s->count.restarts % VN_RESTART_BURST] = now;
-	s->count.restarts++;
+	s->restart_at[s->st->restarts % VN_RESTART_BURST] = now;
+	s->st->restarts++;
 	vn_sched_remove(k, s, VN_STOPPED);
 	s->pending = 0;
 	vn_irq_restart(k, s);
@@ -46,6 +46,8 @@ static enum vn_fault_outcome restart(struct vn_kernel *k, struct vn_shard *s,
 		stop(k, s);
 		return VN_FAULT_START_FAILED;
 	}
+	s->st->generation++;
+	vn_kev_shard(k, s, VN_KEV_RESTART, &s->st->generation, sizeof(s->st->generation));
 	vn_sched_ready(k, s);
 	port_kick_core(s->cfg->core);
 	return VN_FAULT_RESTARTED;
@@ -56,14 +58,18 @@ static enum vn_fault_outcome restart(struct vn_kernel *k, struct vn_shard *s,
 enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 				     uint64_t now, int halt_status)
 {
+	uint8_t sig = halt_status > 128 ? (uint8_t)(halt_status - 128) : 0;
+
 	if (!vn_shard_live(s) || k->halted)
 		return VN_FAULT_IGNORED;
+	s->st->faults++;
+	vn_kev_shard(k, s, VN_KEV_FAULT, &sig, 1);
 	switch (s->cfg->on_fault) {
 	case VN_FAULT_RESTART:
 		return restart(k, s, now);
 	case VN_FAULT_HALT:
 		vn_sched_remove(k, s, VN_STOPPED);
-		vn_system_halt(k, halt_status);
+		vn_system_halt_by(k, s, halt_status);
 		return VN_FAULT_HALTED;
 	default:
 		stop(k, s);
@@ -83,6 +89,7 @@ struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now)
 	if (now - s->ran_since <= s->cfg->watchdog_ns)
 		return NULL;
 	s->watchdog_fired = true;
+	vn_kev_shard(k, s, VN_KEV_WATCHDOG, &s->cfg->watchdog_ns, sizeof(s->cfg->watchdog_ns));
 	port_shard_stop(s);
 	return s;
 }

@@ -45,6 +45,8 @@ int vn_irq_deliver(struct vn_kernel *k, uint32_t irq, uint32_t here)
 	if (!d)
 		return -1;
 	owner = &k->shard[d->shard];
+	owner->st->irqs++;
+	vn_kev_shard(k, owner, VN_KEV_IRQ, &irq, sizeof(irq));
 	owner->pending |= UINT64_C(1) << d->bit;
 	if (vn_sched_wake(k, owner) && owner->cfg->core != here)
 		port_kick_core(owner->cfg->core);
@@ -65,6 +67,7 @@ uint64_t vn_irq_ack(struct vn_kernel *k, struct vn_shard *caller, uint64_t bits)
 	for (uint32_t b = 0; b < 64; b++)
 		if ((bits >> b & 1) && port_irq_unmask(device_of_bit(k, id, b)->irq) != 0)
 			return VN_ERR(VN_ENOSYS);
+	vn_kev_shard(k, caller, VN_KEV_IRQ_ACK, &bits, sizeof(bits));
 	return 0;
 }
 

@@ -14,9 +14,11 @@
 /* The tables are generated, but a bad one must fail at boot, not later. */
 static int check_tables(const struct vn_ksystem *sys)
 {
-	if (sys->n_shards == 0 || sys->n_shards > VN_MAX_SHARDS)
+	if (sys->n_shards == 0 || sys->n_shards > VN_MAX_SHARDS || sys->n_shards > VN_OBS_MAX_SHARDS)
 		return -1;
-	if (sys->n_cores == 0 || sys->n_cores > VN_MAX_CORES)
+	if (sys->n_cores == 0 || sys->n_cores > VN_MAX_CORES || sys->n_cores > VN_OBS_MAX_CORES)
+		return -1;
+	if (sys->n_channels > VN_OBS_MAX_CHANNELS)
 		return -1;
 	for (uint32_t i = 0; i < sys->n_shards; i++)
 		if (sys->shards[i].id != i || sys->shards[i].core >= sys->n_cores)
@@ -35,15 +37,20 @@ static int check_tables(const struct vn_ksystem *sys)
 	return 0;
 }
 
-/* Every shard starts ready, in spec order, on its core's queue. */
-int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys)
+/* Every shard starts ready, in spec order, on its core's queue; its
+ * counters and the kernel's events go to `obs` (the port sets its
+ * clock_hz). */
+int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_obs *obs)
 {
 	if (check_tables(sys) != 0)
 		return -1;
 	memset(k, 0, sizeof(*k));
 	k->sys = sys;
+	vn_obs_init(k, obs);
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		k->shard[i].cfg = &sys->shards[i];
+		k->shard[i].st = &obs->shard[i];
+		k->shard[i].st->generation = 1;
 		vn_sched_ready(k, &k->shard[i]);
 	}
 	return 0;
@@ -52,8 +59,11 @@ int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys)
 /* s is done (returned, exited, or its process ended) with `status`. */
 void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status)
 {
+	int32_t st = status;
+
 	if (!vn_shard_live(s))
 		return;
+	vn_kev_shard(k, s, VN_KEV_EXIT, &st, sizeof(st));
 	vn_sched_remove(k, s, VN_FINISHED);
 	s->exit_status = status;
 	if (status != 0 && k->first_error == 0)
@@ -65,8 +75,22 @@ void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status)
  * change the status. */
 void vn_system_halt(struct vn_kernel *k, int status)
 {
+	vn_system_halt_by(k, NULL, status);
+}
+
+/* The same, with the shard that asked (NULL: the kernel), for the trace. */
+void vn_system_halt_by(struct vn_kernel *k, const struct vn_shard *by, int status)
+{
+	uint8_t f[6];
+	uint16_t who = by ? (uint16_t)by->cfg->id : VN_BY_NONE;
+	int32_t st = status;
+
 	if (k->halted)
 		return;
+	memcpy(f, &who, 2);
+	memcpy(f + 2, &st, 4);
+	vn_kev(k, by ? by->cfg->core : 0, VN_KEV_HALT, f, sizeof(f));
+	k->obs->halted = 1;
 	k->halted = true;
 	k->halt_status = status;
 	port_system_event();

@@ -17,6 +17,7 @@
 
 #include <vanity/config.h>
 #include <vanity/syscall.h>
+#include <vanity/trace.h>
 
 #define VN_MAX_SHARDS 64u
 #define VN_MAX_CORES 16u
@@ -35,14 +36,6 @@ enum vn_state {
 	VN_STOPPED = 4,  /* stopped by a fault: never runs again */
 };
 
-struct vn_counters {
-	uint64_t syscalls;
-	uint64_t yields;
-	uint64_t waits;
-	uint64_t notifies; /* notifications sent */
-	uint64_t restarts;
-};
-
 struct vn_shard {
 	const struct vn_kshard *cfg;
 	uint32_t state;          /* enum vn_state */
@@ -53,9 +46,10 @@ struct vn_shard {
 	uint64_t pending;        /* notification bits not yet returned by WAIT */
 	uint64_t deadline;       /* VN_BLOCKED: wake at this time, or VN_NEVER */
 	uint64_t ran_since;      /* VN_RUNNING: when it got the core */
+	uint64_t ran_ticks;      /* VN_RUNNING: the same, in vn_clock() ticks */
 	int exit_status;
 	uint64_t restart_at[VN_RESTART_BURST]; /* times of the last restarts */
-	struct vn_counters count;
+	struct vn_shard_stats *st; /* its counters and state, in vn_kernel.obs */
 	void *port;              /* the port's own per-shard state */
 };
 
@@ -67,6 +61,7 @@ struct vn_core {
 
 struct vn_kernel {
 	const struct vn_ksystem *sys;
+	struct vn_obs *obs;       /* counters and kernel trace rings (obs.c) */
 	struct vn_shard shard[VN_MAX_SHARDS];
 	struct vn_core core[VN_MAX_CORES];
 	bool halted;
@@ -76,9 +71,10 @@ struct vn_kernel {
 };
 
 /* kernel.c: boot and whole-system state */
-int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys);
+int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_obs *obs);
 void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status);
 void vn_system_halt(struct vn_kernel *k, int status);
+void vn_system_halt_by(struct vn_kernel *k, const struct vn_shard *by, int status);
 bool vn_shard_live(const struct vn_shard *s);
 uint32_t vn_live_shards(const struct vn_kernel *k);
 uint32_t vn_core_live_shards(const struct vn_kernel *k, uint32_t core);
@@ -98,6 +94,19 @@ static inline char vn_log_char(char c)
 
 	return (u < ' ' && u != '\n' && u != '\t') || u == 0x7f ? '?' : c;
 }
+
+/* obs.c: counters and kernel events (vanity/trace.h) */
+void vn_obs_init(struct vn_kernel *k, struct vn_obs *o);
+void vn_trace_ring_init(struct vn_trace_ring *r, uint32_t n_recs, uint32_t owner);
+void vn_kev(struct vn_kernel *k, uint32_t core, uint16_t id, const void *fields, uint32_t len);
+void vn_kev_shard(struct vn_kernel *k, const struct vn_shard *s, uint16_t id,
+		  const void *more, uint32_t len);
+#define VN_BY_NONE 0xffffu
+
+/* dump.c: the kernel's record as one stream (vanity/trace.h) */
+typedef int vn_dump_write_fn(void *ctx, const void *p, uint64_t len);
+#define VN_DUMP_NO_PEEK UINT32_MAX
+int vn_dump(struct vn_kernel *k, vn_dump_write_fn *w, void *ctx, uint32_t peek); /* WAKE's waker: a timeout or a device; HALT's: the kernel */
 
 /* syscall.c: the system call table */
 enum vn_sysaction {

@@ -16,6 +16,8 @@
  * (vn_notify_deliver_on with here = that core). Either way the core checks
  * that the caller is an endpoint of the channel.
  */
+#include <string.h>
+
 #include "kernel.h"
 #include "port.h"
 #include "vn_sched.h"
@@ -39,8 +41,18 @@ int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
 	} else {
 		return -1;
 	}
+	{
+		uint8_t f[6];
+		uint16_t to = (uint16_t)peer->cfg->id;
+
+		memcpy(f, &to, 2);
+		memcpy(f + 2, &channel, 4);
+		vn_kev_shard(k, caller, VN_KEV_NOTIFY, f, sizeof(f));
+	}
+	caller->st->notifies++;
+	k->obs->chan_notifies[channel]++;
 	peer->pending |= UINT64_C(1) << bit;
-	if (vn_sched_wake(k, peer) && peer->cfg->core != here)
+	if (vn_sched_wake_by(k, peer, id) && peer->cfg->core != here)
 		port_kick_core(peer->cfg->core);
 	return 0;
 }

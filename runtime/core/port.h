@@ -42,6 +42,9 @@
  *   port_system_event()   a shard finished or stopped, or the system halted:
  *                         look at vn_system_done(); or the last live shard
  *                         went to sleep for good: look at vn_system_stuck().
+ *   port_shard_trace(s)   where the kernel sees s's trace ring (its control
+ *                         region's VN_TRACE_OFFSET), for dumps.
+ *   port_channel_ring(c)  where the kernel sees channel c's ring.
  *   port_irq_unmask(irq)  let device interrupt `irq` fire again. A port masks
  *                         a device interrupt when it fires and hands it to
  *                         vn_irq_deliver(); it stays masked until the owner
@@ -63,5 +66,7 @@ int port_shard_start(struct vn_shard *s);
 void port_shard_stop(struct vn_shard *s);
 void port_system_event(void);
 int port_irq_unmask(uint32_t irq);
+const void *port_shard_trace(const struct vn_shard *s);
+const void *port_channel_ring(uint32_t channel);
 
 #endif /* VN_PORT_H */

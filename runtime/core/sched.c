@@ -7,7 +7,30 @@
  *  - a VN_FINISHED or VN_STOPPED shard is on no queue and never current,
  *    so it is never picked.
  */
+#include <vanity/clock.h>
+
 #include "vn_sched.h"
+
+/* s's state, also where host tools read it. */
+static void set_state(struct vn_shard *s, uint32_t state)
+{
+	s->state = state;
+	s->st->state = state;
+}
+
+/* s gives up core c, for `state`: its run time and a SWITCH_OUT event. */
+static void leave(struct vn_kernel *k, struct vn_core *c, struct vn_shard *s, uint32_t state)
+{
+	static const uint8_t reason[] = {
+		[VN_READY] = VN_SW_YIELD, [VN_BLOCKED] = VN_SW_WAIT,
+		[VN_FINISHED] = VN_SW_EXIT, [VN_STOPPED] = VN_SW_FAULT,
+	};
+	uint8_t why = k->halted && state == VN_FINISHED ? VN_SW_STOP : reason[state];
+
+	c->current = NULL;
+	s->st->run_ticks += vn_clock() - s->ran_ticks;
+	vn_kev_shard(k, s, VN_KEV_SWITCH_OUT, &why, 1);
+}
 
 static struct vn_core *core_of(struct vn_kernel *k, const struct vn_shard *s)
 {
@@ -50,8 +73,8 @@ void vn_sched_ready(struct vn_kernel *k, struct vn_shard *s)
 	struct vn_core *c = core_of(k, s);
 
 	if (c->current == s)
-		c->current = NULL;
-	s->state = VN_READY;
+		leave(k, c, s, VN_READY);
+	set_state(s, VN_READY);
 	if (!s->queued)
 		enqueue(c, s);
 }
@@ -70,9 +93,12 @@ struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now)
 		c->tail = NULL;
 	s->next = NULL;
 	s->queued = false;
-	s->state = VN_RUNNING;
+	set_state(s, VN_RUNNING);
 	s->ran_since = now;
+	s->ran_ticks = vn_clock();
+	s->st->activations++;
 	c->current = s;
+	vn_kev_shard(k, s, VN_KEV_SWITCH_IN, NULL, 0);
 	return s;
 }
 
@@ -94,19 +120,29 @@ void vn_sched_block(struct vn_kernel *k, struct vn_shard *s, uint64_t deadline)
 	struct vn_core *c = core_of(k, s);
 
 	if (c->current == s)
-		c->current = NULL;
+		leave(k, c, s, VN_BLOCKED);
 	unqueue(c, s);
-	s->state = VN_BLOCKED;
+	set_state(s, VN_BLOCKED);
 	s->deadline = deadline;
 }
 
-/* Wake s if it is blocked; true if it was. */
-bool vn_sched_wake(struct vn_kernel *k, struct vn_shard *s)
+/* Wake s if it is blocked; true if it was. `by` is the shard whose
+ * notification woke it, or VN_BY_NONE. */
+bool vn_sched_wake_by(struct vn_kernel *k, struct vn_shard *s, uint32_t by)
 {
+	uint16_t f = (uint16_t)by;
+
 	if (s->state != VN_BLOCKED)
 		return false;
+	s->st->wakes++;
+	vn_kev_shard(k, s, VN_KEV_WAKE, &f, 2);
 	vn_sched_ready(k, s);
 	return true;
+}
+
+bool vn_sched_wake(struct vn_kernel *k, struct vn_shard *s)
+{
+	return vn_sched_wake_by(k, s, VN_BY_NONE);
 }
 
 /* s will not run again (until restarted): take it off its core. */
@@ -115,9 +151,9 @@ void vn_sched_remove(struct vn_kernel *k, struct vn_shard *s, uint32_t state)
 	struct vn_core *c = core_of(k, s);
 
 	if (c->current == s)
-		c->current = NULL;
+		leave(k, c, s, state);
 	unqueue(c, s);
-	s->state = state;
+	set_state(s, state);
 }
 
 /* Wake the shards of `core` whose wait timed out by `now`. Returns the

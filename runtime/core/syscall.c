@@ -22,7 +22,7 @@ static struct vn_sysres sys_yield(struct vn_kernel *k, struct vn_shard *s,
 				  uint64_t a0, uint64_t a1)
 {
 	(void)a0, (void)a1;
-	s->count.yields++;
+	s->st->yields++;
 	vn_sched_yield(k, s);
 	return ret(0, VN_ACT_SWITCH);
 }
@@ -34,7 +34,6 @@ static struct vn_sysres sys_wait(struct vn_kernel *k, struct vn_shard *s,
 	uint64_t now, deadline;
 
 	(void)a1;
-	s->count.waits++;
 	if (s->pending || timeout == 0) {
 		uint64_t bits = s->pending;
 
@@ -43,6 +42,7 @@ static struct vn_sysres sys_wait(struct vn_kernel *k, struct vn_shard *s,
 	}
 	now = port_now();
 	deadline = timeout > VN_NEVER - now ? VN_NEVER : now + timeout;
+	s->st->waits++;
 	s->waiting = true;
 	vn_sched_block(k, s, deadline);
 	if (deadline == VN_NEVER && vn_system_stuck(k))
@@ -58,7 +58,6 @@ static struct vn_sysres sys_notify(struct vn_kernel *k, struct vn_shard *s,
 		return ret(VN_ERR(VN_EINVAL), VN_ACT_CONTINUE);
 	if (vn_notify_deliver(k, s, (uint32_t)channel) != 0)
 		return ret(VN_ERR(VN_EPERM), VN_ACT_CONTINUE);
-	s->count.notifies++;
 	return ret(0, VN_ACT_CONTINUE);
 }
 
@@ -75,7 +74,7 @@ static struct vn_sysres sys_halt(struct vn_kernel *k, struct vn_shard *s,
 {
 	(void)a1;
 	vn_sched_remove(k, s, VN_FINISHED);
-	vn_system_halt(k, (int)(status & 0xff));
+	vn_system_halt_by(k, s, (int)(status & 0xff));
 	return ret(status & 0xff, VN_ACT_HALT);
 }
 
@@ -110,7 +109,7 @@ static const vn_sysfn vn_systab[VN_SYS_COUNT] = {
 struct vn_sysres vn_syscall_dispatch(struct vn_kernel *k, struct vn_shard *caller,
 				     uint32_t op, uint64_t a0, uint64_t a1)
 {
-	caller->count.syscalls++;
+	caller->st->syscalls++;
 	if (op >= VN_SYS_COUNT || !vn_systab[op])
 		return ret(VN_ERR(VN_ENOSYS), VN_ACT_CONTINUE);
 	return vn_systab[op](k, caller, a0, a1);

@@ -57,7 +57,7 @@ EXPECTED = {
         "before it; use fewer shards, or less memory or fewer channels per shard (each 2 MiB "
         "block a shard maps takes a table)"],
     "ram_exhausted": [
-        "8:12: error: shard 'd' ends at 0x91707000, beyond the RAM of board "
+        "8:12: error: shard 'd' ends at 0x9170a000, beyond the RAM of board "
         "'qemu-virt-riscv64' (up to 0x90000000); use less memory:, stack: or channel depth, "
         "or fewer shards"],
     "device_two_claimants": [

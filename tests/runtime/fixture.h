@@ -39,6 +39,7 @@ static const struct vn_ksystem fx_system = {
 };
 
 static struct vn_kernel fx_k;
+static struct vn_obs fx_obs;
 
 static inline struct vn_kernel *fx_boot(void)
 {
@@ -47,7 +48,7 @@ static inline struct vn_kernel *fx_boot(void)
 		fx_shards[i].on_fault = VN_FAULT_STOP;
 		fx_shards[i].watchdog_ns = 0;
 	}
-	if (vn_kernel_init(&fx_k, &fx_system) != 0)
+	if (vn_kernel_init(&fx_k, &fx_system, &fx_obs) != 0)
 		return NULL;
 	return &fx_k;
 }

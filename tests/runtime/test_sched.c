@@ -191,10 +191,10 @@ static void test_bad_tables(void **state)
 	memcpy(ch, fx_channels, sizeof(ch));
 	ch[1].to_bit = 64;
 	bad.channels = ch;
-	assert_int_equal(vn_kernel_init(&fx_k, &bad), -1);
+	assert_int_equal(vn_kernel_init(&fx_k, &bad, &fx_obs), -1);
 	bad = fx_system;
 	bad.n_cores = 1; /* shard 3 is on core 1 */
-	assert_int_equal(vn_kernel_init(&fx_k, &bad), -1);
+	assert_int_equal(vn_kernel_init(&fx_k, &bad, &fx_obs), -1);
 }
 
 int main(void)

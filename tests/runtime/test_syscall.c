@@ -53,7 +53,7 @@ static void test_bad_op(void **state)
 	assert_int_equal(r.action, VN_ACT_CONTINUE);
 	r = call(s, 0xffffffffu, 0);
 	assert_true(VN_IS_ERR(r.value));
-	assert_int_equal(s->count.syscalls, 2);
+	assert_int_equal(s->st->syscalls, 2);
 	assert_int_equal(s->state, VN_RUNNING);
 }
 
@@ -71,7 +71,7 @@ static void test_notify_validation(void **state)
 	assert_int_equal(r.value, VN_ERR(VN_EPERM));
 	assert_int_equal(r.action, VN_ACT_CONTINUE);
 	assert_int_equal(S(1)->pending | S(2)->pending, 0);
-	assert_int_equal(s->count.notifies, 0);
+	assert_int_equal(s->st->notifies, 0);
 }
 
 static void test_notify_wakes_other_core_once(void **state)
@@ -93,7 +93,7 @@ static void test_notify_wakes_other_core_once(void **state)
 	assert_int_equal(call(s, VN_SYS_NOTIFY, 1).value, 0); /* rx side of 3 -> 0 */
 	assert_int_equal(S(3)->pending, (1u << 0) | (1u << 1));
 	assert_int_equal(stub.kicks, 1);
-	assert_int_equal(s->count.notifies, 2);
+	assert_int_equal(s->st->notifies, 2);
 	/* s3 runs: WAIT's result is the pending set, which is then clear. */
 	assert_ptr_equal(vn_sched_pick(&fx_k, 1, 0), S(3));
 	assert_int_equal(vn_shard_resume(&fx_k, S(3)), 3);
@@ -229,12 +229,12 @@ static void test_bad_device_table(void **state)
 	(void)state;
 	sys.devices = &bad;
 	sys.n_devices = 1;
-	assert_int_equal(vn_kernel_init(&fx_k, &sys), -1); /* no shard 4 */
+	assert_int_equal(vn_kernel_init(&fx_k, &sys, &fx_obs), -1); /* no shard 4 */
 	bad.shard = 0;
 	bad.bit = 64;
-	assert_int_equal(vn_kernel_init(&fx_k, &sys), -1);
+	assert_int_equal(vn_kernel_init(&fx_k, &sys, &fx_obs), -1);
 	bad.bit = 63;
-	assert_int_equal(vn_kernel_init(&fx_k, &sys), 0);
+	assert_int_equal(vn_kernel_init(&fx_k, &sys, &fx_obs), 0);
 }
 
 static void test_wait(void **state)
@@ -259,7 +259,7 @@ static void test_wait(void **state)
 	vn_sched_expire(&fx_k, 1, 1500);
 	assert_ptr_equal(vn_sched_pick(&fx_k, 1, 1500), s);
 	assert_int_equal(vn_shard_resume(&fx_k, s), 0); /* timed out */
-	assert_int_equal(s->count.waits, 3);
+	assert_int_equal(s->st->waits, 1); /* only the wait that slept */
 	/* A huge timeout saturates instead of wrapping. */
 	call(s, VN_SYS_WAIT, VN_NEVER - 10);
 	assert_int_equal(s->deadline, VN_NEVER);
@@ -274,7 +274,7 @@ static void test_yield(void **state)
 	assert_int_equal(s->state, VN_READY);
 	assert_ptr_equal(fx_k.core[0].head, S(1));
 	assert_ptr_equal(fx_k.core[0].tail, s);
-	assert_int_equal(s->count.yields, 1);
+	assert_int_equal(s->st->yields, 1);
 }
 
 static void test_log(void **state)
@@ -391,7 +391,7 @@ static void test_fault_restart_budget(void **state)
 		assert_int_equal(vn_shard_fault(&fx_k, S(3), stub.now, 139),
 				 VN_FAULT_RESTARTED);
 		assert_int_equal(S(3)->state, VN_READY);
-		assert_int_equal(S(3)->count.restarts, i);
+		assert_int_equal(S(3)->st->restarts, i);
 		assert_int_equal(stub.starts, i);
 	}
 	assert_int_equal(S(3)->pending, 0);

@@ -82,8 +82,6 @@ struct vn_ctl {
 	 * ORs, the kernel exchanges with 0); on its own cache line. */
 	_Alignas(64) _Atomic uint64_t notify_req;
 	_Alignas(64) struct vn_crash crash;
-	/* Kernel-maintained copies of the kernel's counters, for host tools. */
-	uint64_t syscalls, yields, waits, notifies, restarts;
 	char log[VN_LOG_MAX];
 };
 

@@ -103,6 +103,12 @@ void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail
 void bm_fault(struct vn_shard *s, int signal);
 void bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu);
 
+/* obs.c: the counters and kernel trace (vn_obs, read by host tools), and
+ * the trace dump at the end */
+extern struct vn_obs vn_obs;
+void bm_obs_init(void);
+void bm_obs_end(void);
+
 /* fdt.c: the firmware's device tree */
 uint32_t bm_fdt_check_cpus(const void *fdt);
 

@@ -139,8 +139,9 @@ _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1)
 	const struct vn_ksystem *sys = &vn_system;
 
 	arch_boot(arg0, arg1);
-	if (vn_kernel_init(K, sys) != 0 || sys->n_cores > ARCH_MAX_CPUS)
+	if (vn_kernel_init(K, sys, &vn_obs) != 0 || sys->n_cores > ARCH_MAX_CPUS)
 		bm_boot_fail("system tables are inconsistent", NULL);
+	bm_obs_init();
 	if (bm_pt_kernel() != 0)
 		bm_boot_fail("out of page tables", NULL);
 	devices_check();

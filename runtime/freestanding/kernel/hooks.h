@@ -70,6 +70,8 @@
  *   arch_kick(cpu)            make cpu trap into its loop (an IPI)
  *   arch_irq_unmask(irq)      the owner acknowledged irq
  *   arch_exit(status)         end the system (QEMU exits with status)
+ *   arch_semihost(op, arg) (i) one semihosting call: QEMU runs every board
+ *                             with semihosting on (the trace dump, obs.c)
  *   port_console_write(s, n)  kconsole.h
  */
 #ifndef VN_BM_HOOKS_H

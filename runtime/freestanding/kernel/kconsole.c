@@ -63,7 +63,7 @@ void vn_kfault_outcome(const struct vn_kernel *k, const struct vn_shard *s,
 
 	if (o == VN_FAULT_RESTARTED)
 		vn_kmsg("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
-			(unsigned long long)s->count.restarts);
+			(unsigned long long)s->st->restarts);
 	else if (o == VN_FAULT_HALTED)
 		vn_kmsg("shard '%s': on_fault=%s, halting the system", name, pol);
 	else if (o != VN_FAULT_IGNORED)

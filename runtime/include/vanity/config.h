@@ -42,6 +42,8 @@ struct vn_kshard {
 	uint64_t heap;      /* address of the heap */
 	uint64_t memory;    /* heap bytes */
 	uint64_t ctl;       /* address of the shard's control page */
+	uint64_t ctl_size;  /* the control page and its trace ring after it */
+	uint32_t trace_recs; /* records in its trace ring at ctl + 4096; 0: off */
 };
 
 struct vn_kchannel {
@@ -81,6 +83,7 @@ struct vn_ksystem {
 	const struct vn_kchannel *channels;
 	uint32_t n_devices;
 	const struct vn_kdevice *devices;
+	uint64_t schema_hash; /* of the spec's names and events: a trace's key */
 };
 
 extern const struct vn_ksystem vn_system;
@@ -93,6 +96,7 @@ struct vn_shard_config {
 	uint32_t mode;
 	uint64_t spin_ns;
 	uint64_t ctl;       /* address of the control page shared with the kernel */
+	uint64_t ctl_size;  /* bytes mapped there: the page and the trace ring */
 	uint64_t stack_lo;  /* stack region [stack_lo, stack_hi) */
 	uint64_t stack_hi;
 	uint64_t heap_lo;   /* heap region [heap_lo, heap_hi) */

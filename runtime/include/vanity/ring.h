@@ -14,6 +14,10 @@
  *    release/acquire.
  *  - Indices are free-running 32-bit counters; depth is a power of two, so
  *    (head - tail) is the fill level even across wraparound.
+ *  - Counters for host tools (vanity top) cost nothing on the hot path: the
+ *    messages sent and received are the indices themselves (plus a count of
+ *    their wraps), and the stalls and the high-water mark are counted only
+ *    on the slow path, each on the line its side already writes.
  *  - Notifications: a receiver in `yield` mode sets `rx_sleeping` before it
  *    sleeps. Only when the peer may sleep (VN_EP_NOTIFY, decided by the
  *    generator from the peer's mode) does a commit pay for a full fence and a
@@ -53,8 +57,15 @@
 struct vn_ring {
 	/* Written by the producer only: one past the last published slot. */
 	_Alignas(VN_CACHELINE) _Atomic uint32_t head;
+	/* The producer's counters, for host tools, on the line it owns: */
+	uint32_t tx_wraps; /* times its index wrapped: sent = wraps << 32 | head */
+	uint64_t tx_full;  /* sends and reserves that found the ring full */
+	uint32_t tx_hwm;   /* the highest fill it saw re-reading the tail */
 	/* Written by the consumer only: one past the last released slot. */
 	_Alignas(VN_CACHELINE) _Atomic uint32_t tail;
+	/* The consumer's counters, on its line: */
+	uint32_t rx_wraps; /* received = wraps << 32 | tail */
+	uint64_t rx_empty; /* looks at the head that found the ring empty */
 	/* Rarely written: set by a side that is about to sleep on this ring. */
 	_Alignas(VN_CACHELINE) _Atomic uint32_t rx_sleeping;
 	_Atomic uint32_t tx_sleeping;
@@ -155,8 +166,12 @@ static inline uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
 		st->cached_tail = atomic_load_explicit(&tx->ring->tail,
 						       memory_order_acquire);
 		space = tx->mask + 1u - (st->head - st->cached_tail);
-		if (space == 0)
+		if (tx->mask + 1u - space > tx->ring->tx_hwm)
+			tx->ring->tx_hwm = tx->mask + 1u - space;
+		if (space == 0) {
 			st->starved = 1;
+			tx->ring->tx_full++;
+		}
 	}
 	return space;
 }
@@ -167,7 +182,11 @@ static inline void *vn_tx_reserve(const struct vn_tx *tx)
 {
 	if (vn_tx_space(tx, 1) == 0)
 		return NULL;
-	return tx->slots + (size_t)(tx->st->head++ & tx->mask) * tx->msg_size;
+	uint32_t h = tx->st->head++;
+
+	if (h == UINT32_MAX)
+		tx->ring->tx_wraps++;
+	return tx->slots + (size_t)(h & tx->mask) * tx->msg_size;
 }
 
 /* Make slots up to `head` visible to the consumer; wake it if it sleeps. */
@@ -222,6 +241,8 @@ static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs
 		memcpy(tx->slots, (const uint8_t *)msgs + (size_t)first * size,
 		       (size_t)(n - first) * size);
 	tx->st->head += n;
+	if (tx->st->head < n)
+		tx->ring->tx_wraps++;
 	vn_tx_publish(tx, tx->st->head);
 	return n;
 }
@@ -238,6 +259,8 @@ static inline uint32_t vn_rx_avail(const struct vn_rx *rx, uint32_t want)
 		st->cached_head = atomic_load_explicit(&rx->ring->head,
 						       memory_order_acquire);
 		avail = st->cached_head - st->tail;
+		if (avail == 0)
+			rx->ring->rx_empty++;
 	}
 	return avail;
 }
@@ -248,7 +271,11 @@ static inline const void *vn_rx_peek(const struct vn_rx *rx)
 {
 	if (vn_rx_avail(rx, 1) == 0)
 		return NULL;
-	return rx->slots + (size_t)(rx->st->tail++ & rx->mask) * rx->msg_size;
+	uint32_t t = rx->st->tail++;
+
+	if (t == UINT32_MAX)
+		rx->ring->rx_wraps++;
+	return rx->slots + (size_t)(t & rx->mask) * rx->msg_size;
 }
 
 /* Hand slots up to `tail` back to the producer; wake it if it sleeps. */
@@ -299,6 +326,8 @@ static inline uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 		memcpy((uint8_t *)msgs + (size_t)first * size, rx->slots,
 		       (size_t)(n - first) * size);
 	rx->st->tail += n;
+	if (rx->st->tail < n)
+		rx->ring->rx_wraps++;
 	vn_rx_publish(rx, rx->st->tail);
 	return n;
 }

@@ -52,18 +52,18 @@
  *
  * Memory order. Promela is sequentially consistent. SC is a sound
  * abstraction of the C here because:
- *  - slot data -> head: the head store is release (ring.h:176) and the
- *    consumer's head load acquire (ring.h:238), so a slot read after the
+ *  - slot data -> head: the head store is release (ring.h:195) and the
+ *    consumer's head load acquire (ring.h:259), so a slot read after the
  *    load sees the producer's write (message passing);
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:257) and the producer's tail load acquire (ring.h:155), so a slot
+ *    (ring.h:284) and the producer's tail load acquire (ring.h:166), so a slot
  *    is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
  *    buffering). On both sides of the Dekker pair (publish: store head, load
  *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
- *    tx_sleeping) a seq_cst fence sits between the two (ring.h:180, 259, 318,
- *    331), and C11 forbids both loads missing both stores when both fences
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:199, 286, 347,
+ *    360), and C11 forbids both loads missing both stores when both fences
  *    are seq_cst. That is the SC outcome set.
  * Compile with -DWEAK to let exactly those four stores wait in a store buffer
  * (one per location, drained by a separate process at any time; a fence
@@ -92,11 +92,11 @@
  * restarted left the debt unpaid, since nothing on the restart path woke a
  * peer:
  *  - KILLS_P=1: the producer publishes its last message and is stopped
- *    before ring.h:181; the restarted producer has nothing more to send, and
+ *    before ring.h:200; the restarted producer has nothing more to send, and
  *    the consumer sleeps forever with the message queued.
  *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
  *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
- *    store, before ring.h:260; restarted, it finds the ring empty and sleeps,
+ *    store, before ring.h:287; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
@@ -186,7 +186,7 @@ bool p_done;    /* the producer has sent all NMSG */
 #define SYS_WAIT(pend, waiting, blocked, r)                                     \
 	atomic {                                                                \
 		if                                                              \
-		:: pend -> r = 1; pend = 0 /* C: runtime/core/syscall.c:38 `if (s->pending || timeout == 0)` */ \
+		:: pend -> r = 1; pend = 0 /* C: runtime/core/syscall.c:37 `if (s->pending || timeout == 0)` */ \
 		:: else -> waiting = 1; blocked = 1 /* C: runtime/core/syscall.c:46 `s->waiting = true` */ \
 		fi                                                              \
 	};                                                                      \
@@ -194,24 +194,24 @@ end_asleep:                                                                     
 	atomic {                                                                \
 		!blocked; /* asleep until vn_sched_wake */                      \
 		if                                                              \
-		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/syscall.c:127 `bits = s->pending` */ \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/syscall.c:126 `bits = s->pending` */ \
 		:: else                                                         \
 		fi                                                              \
 	}
 
 /* ---------------------------------------------------------------- producer */
 
-/* vn_tx_space(tx, w) (ring.h:149-162); sets space, may set starved. */
+/* vn_tx_space(tx, w) (ring.h:160-177); sets space, may set starved. */
 inline tx_space(w)
 {
 	atomic {
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:155 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:166 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:159 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:172 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -219,21 +219,21 @@ inline tx_space(w)
 	}
 }
 
-/* vn_tx_publish(tx, th) (ring.h:174-185). */
+/* vn_tx_publish(tx, th) (ring.h:193-204). */
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:170 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:224 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:176 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:185 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:243 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:195 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
 		published = published + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:180 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:199 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:181 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
-		req_c = 1 /* C: runtime/include/vanity/ring.h:183 `vn_notify(tx->channel)` */
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:200 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:202 `vn_notify(tx->channel)` */
 	:: else
 	fi
 }
@@ -273,13 +273,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:118-128): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:330 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:359 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:331 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:360 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:332 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:361 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -290,7 +290,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:337 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:366 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
@@ -326,18 +326,18 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:168 `if (vn_tx_space(tx, 1) == 0)` */
-				tx_space(want); /* C: runtime/include/vanity/ring.h:209 `uint32_t space = vn_tx_space(tx, n)` */
-				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:213 `n = space` */
+				/* C: runtime/include/vanity/ring.h:183 `if (vn_tx_space(tx, 1) == 0)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:228 `uint32_t space = vn_tx_space(tx, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:232 `n = space` */
 				k = 0
 			};
 			if
 			:: space > 0 ->
 				do /* one slot per step; message numbers are ghosts */
-				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:199 `memcpy(slot, msg, size)` */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:218 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
-				tx_publish() /* C: runtime/include/vanity/ring.h:200 `vn_tx_commit(tx)` */
+				tx_publish() /* C: runtime/include/vanity/ring.h:219 `vn_tx_commit(tx)` */
 			:: else -> tx_wait()
 			fi
 		:: else -> break
@@ -367,35 +367,35 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:232-243): sets avail. */
+/* vn_rx_avail(rx, w) (ring.h:253-266): sets avail. */
 inline rx_avail(w)
 {
 	atomic {
 		avail = (chead - tl) & IMASK;
 		if
 		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:238 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			chead = head; /* C: runtime/include/vanity/ring.h:259 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
 			avail = (chead - tl) & IMASK
 		:: else
 		fi
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:255-264). */
+/* vn_rx_publish(rx, tl) (ring.h:282-291). */
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:251 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:301 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:257 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:274 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:328 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:284 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:259 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:286 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:260 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:262 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:287 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:289 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -413,13 +413,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:317 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:346 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:318 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:347 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:319 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:348 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -427,7 +427,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:124 `r = vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:324 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:353 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
 			r = r | (avail > 0)
@@ -463,18 +463,18 @@ proctype Consumer()
 				:: want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:249 `if (vn_rx_avail(rx, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:286 `uint32_t avail = vn_rx_avail(rx, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:290 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:272 `if (vn_rx_avail(rx, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:313 `uint32_t avail = vn_rx_avail(rx, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:317 `n = avail` */
 				k = 0
 			};
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:278 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:305 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:279 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:306 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od
@@ -502,7 +502,7 @@ proctype Kernel()
 {
 end_idle:
 	do
-	:: atomic { req_c -> req_c = 0; DELIVER_C } /* C: runtime/core/notify.c:42 `peer->pending |= UINT64_C(1) << bit` */
+	:: atomic { req_c -> req_c = 0; DELIVER_C } /* C: runtime/core/notify.c:54 `peer->pending |= UINT64_C(1) << bit` */
 	:: atomic { req_p -> req_p = 0; DELIVER_P }
 	od
 }

@@ -37,6 +37,9 @@
 
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <vanity/clock.h>
 
 #define VN_TRACE_MAGIC 0x72546e56u /* "VnTr" */
 #define VN_OBS_MAGIC 0x624f6e56u   /* "VnOb" */
@@ -61,18 +64,44 @@ struct vn_trace_ring {
 	uint32_t rec_size;    /* sizeof(struct vn_trace_rec) */
 	_Atomic uint64_t head; /* records ever written */
 	uint64_t reserved[5];
-	struct vn_trace_rec rec[];
+	/* n_recs records follow */
 };
 
 _Static_assert(sizeof(struct vn_trace_ring) == 64, "a trace ring header is 64 bytes");
 
+static inline struct vn_trace_rec *vn_trace_recs(struct vn_trace_ring *r)
+{
+	return (struct vn_trace_rec *)(r + 1);
+}
+
 #define VN_TRACE_CORE 0x80000000u
+/* A shard's ring sits this far into its control region (config.h: ctl). */
+#define VN_TRACE_OFFSET 4096u
 #define VN_TRACE_CORE_RECS 512u
 /* Bytes of a ring of n records. */
 #define VN_TRACE_RING_BYTES(n) (64u + 32u * (uint64_t)(n))
 
 /* User event ids start here; below are the kernel's. */
 #define VN_EV_USER 64u
+
+/*
+ * Record one event in ring r of n records (mask = n - 1, a constant in the
+ * generated emitters): a clock read, a few stores and a release store of
+ * head. The writer alone owns the ring, so there is no lock and no
+ * read-modify-write; it trusts nothing in the ring but head, which only
+ * picks a slot under the mask.
+ */
+static inline void vn_trace_put(struct vn_trace_ring *r, uint32_t mask, uint16_t id,
+				const void *fields, uint32_t len)
+{
+	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	struct vn_trace_rec *rec = vn_trace_recs(r) + (h & mask);
+
+	rec->ts = vn_clock();
+	rec->id = id;
+	memcpy(rec->data, fields, len);
+	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+}
 
 /*
  * Kernel events. Their fields (in data[], packed little-endian):

@@ -21,9 +21,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10000000,
 		.stack = 0x4000,
-		.heap = 0x100010000,
-		.memory = 0x10000,
-		.ctl = 0x100000000,
+		.heap = 0x100010000, .memory = 0x10000,
+		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 	/* shell: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -37,9 +36,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x11000000,
 		.stack = 0x4000,
-		.heap = 0x108010000,
-		.memory = 0x10000,
-		.ctl = 0x108000000,
+		.heap = 0x108010000, .memory = 0x10000,
+		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 	/* hello: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -53,9 +51,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x12000000,
 		.stack = 0x4000,
-		.heap = 0x110010000,
-		.memory = 0x10000,
-		.ctl = 0x110000000,
+		.heap = 0x110010000, .memory = 0x10000,
+		.ctl = 0x110000000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
 
@@ -115,13 +112,14 @@ static const struct vn_kdevice devices[] = {
 };
 
 const struct vn_ksystem vn_system = {
-	.name       = "console",
-	.board      = "hosted",
-	.n_cores    = 1,
-	.n_shards   = 3,
-	.n_channels = 3,
-	.shards     = shards,
-	.channels   = channels,
-	.n_devices  = 1,
-	.devices    = devices,
+	.name        = "console",
+	.board       = "hosted",
+	.n_cores     = 1,
+	.n_shards    = 3,
+	.n_channels  = 3,
+	.shards      = shards,
+	.channels    = channels,
+	.schema_hash = 0x239b965f02cc565dull,
+	.n_devices   = 1,
+	.devices     = devices,
 };

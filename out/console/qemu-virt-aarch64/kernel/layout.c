@@ -21,10 +21,10 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x41000000,
 		.image_hi = 0x41100000,
 		.ctl = 0x41100000,
-		.heap_lo = 0x41101000,
-		.heap_hi = 0x41111000,
-		.stack_lo = 0x41112000,
-		.stack_hi = 0x41116000,
+		.heap_lo = 0x41104000,
+		.heap_hi = 0x41114000,
+		.stack_lo = 0x41115000,
+		.stack_hi = 0x41119000,
 	},
 	/* shell */
 	[1] = {
@@ -33,10 +33,10 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x41200000,
 		.image_hi = 0x41300000,
 		.ctl = 0x41300000,
-		.heap_lo = 0x41301000,
-		.heap_hi = 0x41311000,
-		.stack_lo = 0x41312000,
-		.stack_hi = 0x41316000,
+		.heap_lo = 0x41304000,
+		.heap_hi = 0x41314000,
+		.stack_lo = 0x41315000,
+		.stack_hi = 0x41319000,
 	},
 	/* hello */
 	[2] = {
@@ -45,9 +45,9 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x41400000,
 		.image_hi = 0x41500000,
 		.ctl = 0x41500000,
-		.heap_lo = 0x41501000,
-		.heap_hi = 0x41511000,
-		.stack_lo = 0x41512000,
-		.stack_hi = 0x41516000,
+		.heap_lo = 0x41504000,
+		.heap_hi = 0x41514000,
+		.stack_lo = 0x41515000,
+		.stack_hi = 0x41519000,
 	},
 };

@@ -21,10 +21,10 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x81000000,
 		.image_hi = 0x81100000,
 		.ctl = 0x81100000,
-		.heap_lo = 0x81101000,
-		.heap_hi = 0x81111000,
-		.stack_lo = 0x81112000,
-		.stack_hi = 0x81116000,
+		.heap_lo = 0x81104000,
+		.heap_hi = 0x81114000,
+		.stack_lo = 0x81115000,
+		.stack_hi = 0x81119000,
 	},
 	/* shell */
 	[1] = {
@@ -33,10 +33,10 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x81200000,
 		.image_hi = 0x81300000,
 		.ctl = 0x81300000,
-		.heap_lo = 0x81301000,
-		.heap_hi = 0x81311000,
-		.stack_lo = 0x81312000,
-		.stack_hi = 0x81316000,
+		.heap_lo = 0x81304000,
+		.heap_hi = 0x81314000,
+		.stack_lo = 0x81315000,
+		.stack_hi = 0x81319000,
 	},
 	/* hello */
 	[2] = {
@@ -45,9 +45,9 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x81400000,
 		.image_hi = 0x81500000,
 		.ctl = 0x81500000,
-		.heap_lo = 0x81501000,
-		.heap_hi = 0x81511000,
-		.stack_lo = 0x81512000,
-		.stack_hi = 0x81516000,
+		.heap_lo = 0x81504000,
+		.heap_hi = 0x81514000,
+		.stack_lo = 0x81515000,
+		.stack_hi = 0x81519000,
 	},
 };

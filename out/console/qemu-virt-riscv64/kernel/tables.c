@@ -21,9 +21,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x81000000,
 		.stack = 0x4000,
-		.heap = 0x81101000,
-		.memory = 0x10000,
-		.ctl = 0x81100000,
+		.heap = 0x81104000, .memory = 0x10000,
+		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 	/* shell: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -37,9 +36,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x81200000,
 		.stack = 0x4000,
-		.heap = 0x81301000,
-		.memory = 0x10000,
-		.ctl = 0x81300000,
+		.heap = 0x81304000, .memory = 0x10000,
+		.ctl = 0x81300000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 	/* hello: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -53,9 +51,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x81400000,
 		.stack = 0x4000,
-		.heap = 0x81501000,
-		.memory = 0x10000,
-		.ctl = 0x81500000,
+		.heap = 0x81504000, .memory = 0x10000,
+		.ctl = 0x81500000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
 
@@ -115,13 +112,14 @@ static const struct vn_kdevice devices[] = {
 };
 
 const struct vn_ksystem vn_system = {
-	.name       = "console",
-	.board      = "qemu-virt-riscv64",
-	.n_cores    = 1,
-	.n_shards   = 3,
-	.n_channels = 3,
-	.shards     = shards,
-	.channels   = channels,
-	.n_devices  = 1,
-	.devices    = devices,
+	.name        = "console",
+	.board       = "qemu-virt-riscv64",
+	.n_cores     = 1,
+	.n_shards    = 3,
+	.n_channels  = 3,
+	.shards      = shards,
+	.channels    = channels,
+	.schema_hash = 0x239b965f02cc565dull,
+	.n_devices   = 1,
+	.devices     = devices,
 };

@@ -17,9 +17,9 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x41000000,
 		.image_hi = 0x41100000,
 		.ctl = 0x41100000,
-		.heap_lo = 0x41101000,
-		.heap_hi = 0x41501000,
-		.stack_lo = 0x41502000,
-		.stack_hi = 0x41506000,
+		.heap_lo = 0x41104000,
+		.heap_hi = 0x41504000,
+		.stack_lo = 0x41505000,
+		.stack_hi = 0x41509000,
 	},
 };

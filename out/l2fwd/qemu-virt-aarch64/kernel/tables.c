@@ -21,9 +21,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x41000000,
 		.stack = 0x4000,
-		.heap = 0x41101000,
-		.memory = 0x400000,
-		.ctl = 0x41100000,
+		.heap = 0x41104000, .memory = 0x400000,
+		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
 
@@ -51,13 +50,14 @@ static const struct vn_kdevice devices[] = {
 };
 
 const struct vn_ksystem vn_system = {
-	.name       = "l2fwd",
-	.board      = "qemu-virt-aarch64",
-	.n_cores    = 1,
-	.n_shards   = 1,
-	.n_channels = 0,
-	.shards     = shards,
-	.channels   = NULL,
-	.n_devices  = 2,
-	.devices    = devices,
+	.name        = "l2fwd",
+	.board       = "qemu-virt-aarch64",
+	.n_cores     = 1,
+	.n_shards    = 1,
+	.n_channels  = 0,
+	.shards      = shards,
+	.channels    = NULL,
+	.schema_hash = 0x466b73458aef92d6ull,
+	.n_devices   = 2,
+	.devices     = devices,
 };

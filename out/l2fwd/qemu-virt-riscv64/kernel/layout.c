@@ -17,9 +17,9 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x81000000,
 		.image_hi = 0x81100000,
 		.ctl = 0x81100000,
-		.heap_lo = 0x81101000,
-		.heap_hi = 0x81501000,
-		.stack_lo = 0x81502000,
-		.stack_hi = 0x81506000,
+		.heap_lo = 0x81104000,
+		.heap_hi = 0x81504000,
+		.stack_lo = 0x81505000,
+		.stack_hi = 0x81509000,
 	},
 };

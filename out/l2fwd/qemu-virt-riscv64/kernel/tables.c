@@ -21,9 +21,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x81000000,
 		.stack = 0x4000,
-		.heap = 0x81101000,
-		.memory = 0x400000,
-		.ctl = 0x81100000,
+		.heap = 0x81104000, .memory = 0x400000,
+		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
 
@@ -51,13 +50,14 @@ static const struct vn_kdevice devices[] = {
 };
 
 const struct vn_ksystem vn_system = {
-	.name       = "l2fwd",
-	.board      = "qemu-virt-riscv64",
-	.n_cores    = 1,
-	.n_shards   = 1,
-	.n_channels = 0,
-	.shards     = shards,
-	.channels   = NULL,
-	.n_devices  = 2,
-	.devices    = devices,
+	.name        = "l2fwd",
+	.board       = "qemu-virt-riscv64",
+	.n_cores     = 1,
+	.n_shards    = 1,
+	.n_channels  = 0,
+	.shards      = shards,
+	.channels    = NULL,
+	.schema_hash = 0x466b73458aef92d6ull,
+	.n_devices   = 2,
+	.devices     = devices,
 };

@@ -19,10 +19,10 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x81000000,
 		.image_hi = 0x81100000,
 		.ctl = 0x81100000,
-		.heap_lo = 0x81101000,
-		.heap_hi = 0x81301000,
-		.stack_lo = 0x81302000,
-		.stack_hi = 0x81306000,
+		.heap_lo = 0x81104000,
+		.heap_hi = 0x81304000,
+		.stack_lo = 0x81305000,
+		.stack_hi = 0x81309000,
 	},
 	/* port1 */
 	[1] = {
@@ -31,9 +31,9 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x81400000,
 		.image_hi = 0x81500000,
 		.ctl = 0x81500000,
-		.heap_lo = 0x81501000,
-		.heap_hi = 0x81701000,
-		.stack_lo = 0x81702000,
-		.stack_hi = 0x81706000,
+		.heap_lo = 0x81504000,
+		.heap_hi = 0x81704000,
+		.stack_lo = 0x81705000,
+		.stack_hi = 0x81709000,
 	},
 };

@@ -21,9 +21,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x81000000,
 		.stack = 0x4000,
-		.heap = 0x81101000,
-		.memory = 0x200000,
-		.ctl = 0x81100000,
+		.heap = 0x81104000, .memory = 0x200000,
+		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 	/* port1: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -37,9 +36,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x81400000,
 		.stack = 0x4000,
-		.heap = 0x81501000,
-		.memory = 0x200000,
-		.ctl = 0x81500000,
+		.heap = 0x81504000, .memory = 0x200000,
+		.ctl = 0x81500000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
 
@@ -96,13 +94,14 @@ static const struct vn_kdevice devices[] = {
 };
 
 const struct vn_ksystem vn_system = {
-	.name       = "l2fwd_split",
-	.board      = "qemu-virt-riscv64",
-	.n_cores    = 2,
-	.n_shards   = 2,
-	.n_channels = 2,
-	.shards     = shards,
-	.channels   = channels,
-	.n_devices  = 2,
-	.devices    = devices,
+	.name        = "l2fwd_split",
+	.board       = "qemu-virt-riscv64",
+	.n_cores     = 2,
+	.n_shards    = 2,
+	.n_channels  = 2,
+	.shards      = shards,
+	.channels    = channels,
+	.schema_hash = 0xe0793f47c22a5e61ull,
+	.n_devices   = 2,
+	.devices     = devices,
 };

@@ -19,10 +19,10 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x41000000,
 		.image_hi = 0x41100000,
 		.ctl = 0x41100000,
-		.heap_lo = 0x41101000,
-		.heap_hi = 0x41121000,
-		.stack_lo = 0x41122000,
-		.stack_hi = 0x41126000,
+		.heap_lo = 0x41104000,
+		.heap_hi = 0x41124000,
+		.stack_lo = 0x41125000,
+		.stack_hi = 0x41129000,
 	},
 	/* pong */
 	[1] = {
@@ -31,9 +31,9 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x41200000,
 		.image_hi = 0x41300000,
 		.ctl = 0x41300000,
-		.heap_lo = 0x41301000,
-		.heap_hi = 0x41311000,
-		.stack_lo = 0x41312000,
-		.stack_hi = 0x41316000,
+		.heap_lo = 0x41304000,
+		.heap_hi = 0x41314000,
+		.stack_lo = 0x41315000,
+		.stack_hi = 0x41319000,
 	},
 };

@@ -19,10 +19,10 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x81000000,
 		.image_hi = 0x81100000,
 		.ctl = 0x81100000,
-		.heap_lo = 0x81101000,
-		.heap_hi = 0x81121000,
-		.stack_lo = 0x81122000,
-		.stack_hi = 0x81126000,
+		.heap_lo = 0x81104000,
+		.heap_hi = 0x81124000,
+		.stack_lo = 0x81125000,
+		.stack_hi = 0x81129000,
 	},
 	/* pong */
 	[1] = {
@@ -31,9 +31,9 @@ const struct bm_layout bm_layout[] = {
 		.image_lo = 0x81200000,
 		.image_hi = 0x81300000,
 		.ctl = 0x81300000,
-		.heap_lo = 0x81301000,
-		.heap_hi = 0x81311000,
-		.stack_lo = 0x81312000,
-		.stack_hi = 0x81316000,
+		.heap_lo = 0x81304000,
+		.heap_hi = 0x81314000,
+		.stack_lo = 0x81315000,
+		.stack_hi = 0x81319000,
 	},
 };

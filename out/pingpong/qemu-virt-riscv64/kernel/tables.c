@@ -21,9 +21,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 50000ull,
 		.base = 0x81000000,
 		.stack = 0x4000,
-		.heap = 0x81101000,
-		.memory = 0x20000,
-		.ctl = 0x81100000,
+		.heap = 0x81104000, .memory = 0x20000,
+		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 	/* pong: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -37,9 +36,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x81200000,
 		.stack = 0x4000,
-		.heap = 0x81301000,
-		.memory = 0x10000,
-		.ctl = 0x81300000,
+		.heap = 0x81304000, .memory = 0x10000,
+		.ctl = 0x81300000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
 
@@ -73,11 +71,12 @@ static const struct vn_kchannel channels[] = {
 };
 
 const struct vn_ksystem vn_system = {
-	.name       = "pingpong",
-	.board      = "qemu-virt-riscv64",
-	.n_cores    = 2,
-	.n_shards   = 2,
-	.n_channels = 2,
-	.shards     = shards,
-	.channels   = channels,
+	.name        = "pingpong",
+	.board       = "qemu-virt-riscv64",
+	.n_cores     = 2,
+	.n_shards    = 2,
+	.n_channels  = 2,
+	.shards      = shards,
+	.channels    = channels,
+	.schema_hash = 0xfe84aec8a48fb00eull,
 };

@@ -21,9 +21,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x41000000,
 		.stack = 0x4000,
-		.heap = 0x41101000,
-		.memory = 0x10000,
-		.ctl = 0x41100000,
+		.heap = 0x41104000, .memory = 0x10000,
+		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 	/* filter: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -37,9 +36,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x41200000,
 		.stack = 0x4000,
-		.heap = 0x41301000,
-		.memory = 0x10000,
-		.ctl = 0x41300000,
+		.heap = 0x41304000, .memory = 0x10000,
+		.ctl = 0x41300000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 	/* sink: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -53,9 +51,8 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x41400000,
 		.stack = 0x4000,
-		.heap = 0x41501000,
-		.memory = 0x10000,
-		.ctl = 0x41500000,
+		.heap = 0x41504000, .memory = 0x10000,
+		.ctl = 0x41500000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
 
@@ -102,11 +99,12 @@ static const struct vn_kchannel channels[] = {
 };
 
 const struct vn_ksystem vn_system = {
-	.name       = "pipeline",
-	.board      = "qemu-virt-aarch64",
-	.n_cores    = 2,
-	.n_shards   = 3,
-	.n_channels = 3,
-	.shards     = shards,
-	.channels   = channels,
+	.name        = "pipeline",
+	.board       = "qemu-virt-aarch64",
+	.n_cores     = 2,
+	.n_shards    = 3,
+	.n_channels  = 3,
+	.shards      = shards,
+	.channels    = channels,
+	.schema_hash = 0xbf4a2aa3bfa9f41dull,
 };

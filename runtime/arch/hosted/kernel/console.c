@@ -86,7 +86,7 @@ void hk_stats(void)
 	const struct vn_ksystem *sys = hk_kernel.sys;
 
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
-		const struct vn_counters *n = &hk_kernel.shard[i].count;
+		const struct vn_shard_stats *n = hk_kernel.shard[i].st;
 
 		hk_msg("stats: shard '%s': syscalls %llu yields %llu waits %llu "
 		       "notifies %llu restarts %llu", sys->shards[i].name,

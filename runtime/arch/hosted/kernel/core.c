@@ -69,9 +69,8 @@ void hk_collect(struct hk_shard *h, uint32_t here)
 		int bit = __builtin_ctzll(bits), ch = h->chan_of_bit[bit];
 
 		bits &= bits - 1;
-		if (ch >= 0 && (uint32_t)ch < hk_kernel.sys->n_channels &&
-		    vn_notify_deliver_on(&hk_kernel, h->s, (uint32_t)ch, here) == 0)
-			h->s->count.notifies++;
+		if (ch >= 0 && (uint32_t)ch < hk_kernel.sys->n_channels)
+			(void)vn_notify_deliver_on(&hk_kernel, h->s, (uint32_t)ch, here);
 	}
 }
 
@@ -97,10 +96,6 @@ static void hand_over(struct vn_shard *s, uint64_t value)
 	ctl->ret = value;
 	ctl->pending = s->pending;
 	ctl->core_shared = vn_core_live_shards(&hk_kernel, s->cfg->core) > 1;
-	ctl->syscalls = s->count.syscalls;
-	ctl->yields = s->count.yields;
-	ctl->waits = s->count.waits;
-	ctl->notifies = s->count.notifies;
 	atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);
 	vn_futex_wake(&ctl->turn);
 }
@@ -122,7 +117,7 @@ static void serve_mmio(struct vn_shard *s, uint32_t core, uint64_t a0, uint64_t 
 	struct hk_shard *h = hk_of(s);
 	uint64_t value;
 
-	s->count.syscalls++;
+	s->st->syscalls++;
 	if (hk_mmio(s, core, a0, a1, &value, h->kfault, sizeof(h->kfault)) == 0) {
 		hand_over(s, value);
 		return;

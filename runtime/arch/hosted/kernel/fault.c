@@ -80,7 +80,7 @@ static void report_outcome(const struct vn_shard *s, enum vn_fault_outcome o)
 
 	if (o == VN_FAULT_RESTARTED)
 		hk_msg("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
-		       (unsigned long long)s->count.restarts);
+		       (unsigned long long)s->st->restarts);
 	else if (o == VN_FAULT_HALTED)
 		hk_msg("shard '%s': on_fault=%s, halting the system", name, pol);
 	else if (o != VN_FAULT_IGNORED)

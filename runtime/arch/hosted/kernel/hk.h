@@ -74,6 +74,12 @@ int hk_cores_start(void);
 void hk_eventfd_ring(int fd);
 void hk_collect(struct hk_shard *h, uint32_t here);
 
+/* obs.c */
+extern struct vn_obs hk_obs;
+uint64_t hk_clock_hz(void);
+void hk_obs_start(void);
+void hk_obs_end(void);
+
 /* fault.c */
 void hk_reap(struct hk_shard *h);
 const char *hk_signame(int signo);

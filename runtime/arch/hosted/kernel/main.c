@@ -68,8 +68,9 @@ static int boot(void)
 	const struct vn_ksystem *sys = &vn_system;
 
 	raise_fd_limit();
-	if (vn_kernel_init(&hk_kernel, sys) != 0 || sys->n_channels > HK_MAX_CHANNELS)
+	if (vn_kernel_init(&hk_kernel, sys, &hk_obs) != 0 || sys->n_channels > HK_MAX_CHANNELS)
 		return hk_msg("system tables are inconsistent"), -1;
+	hk_obs_start();
 	if (hk_cores_prepare() != 0 || hk_channels_create() != 0)
 		return hk_msg("cannot create channels: %m"), -1;
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
@@ -97,6 +98,7 @@ static _Noreturn void finish(int status, const char *why)
 	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++)
 		hk_kill(&hk_shards[i]);
 	hk_devices_end();
+	hk_obs_end();
 	if (getenv("VANITY_STATS") && strcmp(getenv("VANITY_STATS"), "0") != 0)
 		hk_stats();
 	if (why)

@@ -68,10 +68,13 @@ int hk_ctl_create(struct hk_shard *h)
 {
 	void *map;
 
-	h->ctl_fd = hk_memfd(h->s->cfg->name, VN_PAGE, &map);
+	h->ctl_fd = hk_memfd(h->s->cfg->name, h->s->cfg->ctl_size, &map);
 	if (h->ctl_fd < 0)
 		return -1;
 	h->ctl = map;
+	if (h->s->cfg->trace_recs)
+		vn_trace_ring_init((struct vn_trace_ring *)((uint8_t *)map + VN_TRACE_OFFSET),
+				   h->s->cfg->trace_recs, h->s->cfg->id);
 	h->pid = 0;
 	h->pidfd = -1;
 	h->heap_fd = -1;
@@ -79,18 +82,12 @@ int hk_ctl_create(struct hk_shard *h)
 	return 0;
 }
 
-/* A fresh control page for a (re)started shard; the counters carry over. */
+/* A fresh control page for a (re)started shard. Its trace ring, after the
+ * page, carries over: the records before a fault are what a trace is for. */
 void hk_ctl_reset(struct hk_shard *h)
 {
-	const struct vn_counters *n = &h->s->count;
-
 	memset(h->ctl, 0, VN_PAGE);
 	h->ctl->magic = VN_CTL_MAGIC;
-	h->ctl->syscalls = n->syscalls;
-	h->ctl->yields = n->yields;
-	h->ctl->waits = n->waits;
-	h->ctl->notifies = n->notifies;
-	h->ctl->restarts = n->restarts;
 }
 
 /* The descriptors shard `id` starts with: src[i] goes to dst[i]. */

@@ -53,7 +53,7 @@ static void map_private(void)
 	int anon = MAP_PRIVATE | MAP_ANONYMOUS;
 	bool shared_heap;
 
-	map_at(vn_self.ctl, VN_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, VN_FD_CTL);
+	map_at(vn_self.ctl, vn_self.ctl_size, PROT_READ | PROT_WRITE, MAP_SHARED, VN_FD_CTL);
 	if (((struct vn_ctl *)(uintptr_t)vn_self.ctl)->magic != VN_CTL_MAGIC)
 		vn_hosted_die("bad control page", NULL);
 	/* A heap the kernel gave us is shared with our devices' models (DMA). */

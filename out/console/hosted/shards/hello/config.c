@@ -19,6 +19,7 @@ const struct vn_shard_config vn_self = {
 	.mode     = VN_MODE_YIELD,
 	.spin_ns  = 0ull,
 	.ctl      = 0x110000000,
+	.ctl_size = 0x4000,
 	.stack_lo = 0x110021000,
 	.stack_hi = 0x110025000,
 	.heap_lo  = 0x110010000,

@@ -12,6 +12,7 @@
 #define VANITY_SHARD_SHELL_H
 
 #include <vanity.h>
+#include <vanity/trace.h>
 
 #define VN_SHARD_NAME "shell"
 #define VN_SHARD_ID   1
@@ -33,4 +34,11 @@ static const struct vn_tx vn_tx_shell_out = VN_TX_INIT(
 #define VN_DEPTH_SHELL_OUT    64u
 #define VN_NOTIFY_SHELL_OUT   (UINT64_C(1) << 1)
 
+/*
+ * Trace events: its ring of 256 records at 0x108001000
+ * (docs/observability.md). Each emitter stamps the clock and stores the
+ * fields: no call, no lock.
+ */
+#define VN_TRACE_RING ((struct vn_trace_ring *)0x108001000ul)
+#define VN_TRACE_MASK 255u
 #endif /* VANITY_SHARD_SHELL_H */

@@ -12,6 +12,7 @@
 #define VANITY_SHARD_CONSOLE_H
 
 #include <vanity.h>
+#include <vanity/trace.h>
 #include "../../regmaps/pl011.h"
 
 #define VN_SHARD_NAME "console"
@@ -54,4 +55,11 @@ static const struct vn_rx vn_rx_hello_out =
 #define VN_DEVICE_UART_SIZE 0x1000ul
 #define VN_DEVICE_UART_IRQ  33u
 
+/*
+ * Trace events: its ring of 256 records at 0x41101000
+ * (docs/observability.md). Each emitter stamps the clock and stores the
+ * fields: no call, no lock.
+ */
+#define VN_TRACE_RING ((struct vn_trace_ring *)0x41101000ul)
+#define VN_TRACE_MASK 255u
 #endif /* VANITY_SHARD_CONSOLE_H */

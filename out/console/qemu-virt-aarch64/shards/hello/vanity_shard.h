@@ -12,6 +12,7 @@
 #define VANITY_SHARD_HELLO_H
 
 #include <vanity.h>
+#include <vanity/trace.h>
 
 #define VN_SHARD_NAME "hello"
 #define VN_SHARD_ID   2
@@ -25,4 +26,11 @@ static const struct vn_tx vn_tx_hello_out =
 #define VN_DEPTH_HELLO_OUT    16u
 #define VN_NOTIFY_HELLO_OUT   (UINT64_C(1) << 0)
 
+/*
+ * Trace events: its ring of 256 records at 0x41501000
+ * (docs/observability.md). Each emitter stamps the clock and stores the
+ * fields: no call, no lock.
+ */
+#define VN_TRACE_RING ((struct vn_trace_ring *)0x41501000ul)
+#define VN_TRACE_MASK 255u
 #endif /* VANITY_SHARD_HELLO_H */

@@ -11,6 +11,7 @@ const struct vn_shard_config vn_self = {
 	.mode     = VN_MODE_POLL,
 	.spin_ns  = 0ull,
 	.ctl      = 0x100000000,
+	.ctl_size = 0x4000,
 	.stack_lo = 0x100411000,
 	.stack_hi = 0x100415000,
 	.heap_lo  = 0x100010000,

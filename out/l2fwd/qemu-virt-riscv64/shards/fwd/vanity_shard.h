@@ -12,6 +12,7 @@
 #define VANITY_SHARD_FWD_H
 
 #include <vanity.h>
+#include <vanity/trace.h>
 #include "../../regmaps/virtio_mmio.h"
 
 #define VN_SHARD_NAME "fwd"
@@ -42,4 +43,11 @@
 #define VN_DEVICE_PORT1_SIZE 0x1000ul
 #define VN_DEVICE_PORT1_IRQ  7u
 
+/*
+ * Trace events: its ring of 256 records at 0x81101000
+ * (docs/observability.md). Each emitter stamps the clock and stores the
+ * fields: no call, no lock.
+ */
+#define VN_TRACE_RING ((struct vn_trace_ring *)0x81101000ul)
+#define VN_TRACE_MASK 255u
 #endif /* VANITY_SHARD_FWD_H */

@@ -12,6 +12,7 @@
 #define VANITY_SHARD_PORT1_H
 
 #include <vanity.h>
+#include <vanity/trace.h>
 #include "../../regmaps/virtio_mmio.h"
 
 #define VN_SHARD_NAME "port1"
@@ -46,4 +47,11 @@ static const struct vn_tx vn_tx_from1 =
 #define VN_DEVICE_NIC1_SIZE 0x200ul
 #define VN_DEVICE_NIC1_IRQ  48u
 
+/*
+ * Trace events: its ring of 256 records at 0x108001000
+ * (docs/observability.md). Each emitter stamps the clock and stores the
+ * fields: no call, no lock.
+ */
+#define VN_TRACE_RING ((struct vn_trace_ring *)0x108001000ul)
+#define VN_TRACE_MASK 255u
 #endif /* VANITY_SHARD_PORT1_H */

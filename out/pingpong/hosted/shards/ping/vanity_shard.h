@@ -12,6 +12,7 @@
 #define VANITY_SHARD_PING_H
 
 #include <vanity.h>
+#include <vanity/trace.h>
 
 #define VN_SHARD_NAME "ping"
 #define VN_SHARD_ID   0
@@ -33,4 +34,11 @@ static const struct vn_rx vn_rx_pong_to_ping =
 #define VN_DEPTH_PONG_TO_PING    256u
 #define VN_NOTIFY_PONG_TO_PING   (UINT64_C(1) << 1)
 
+/*
+ * Trace events: its ring of 256 records at 0x100001000
+ * (docs/observability.md). Each emitter stamps the clock and stores the
+ * fields: no call, no lock.
+ */
+#define VN_TRACE_RING ((struct vn_trace_ring *)0x100001000ul)
+#define VN_TRACE_MASK 255u
 #endif /* VANITY_SHARD_PING_H */

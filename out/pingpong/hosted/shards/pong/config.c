@@ -27,6 +27,7 @@ const struct vn_shard_config vn_self = {
 	.mode     = VN_MODE_POLL,
 	.spin_ns  = 0ull,
 	.ctl      = 0x108000000,
+	.ctl_size = 0x4000,
 	.stack_lo = 0x108021000,
 	.stack_hi = 0x108025000,
 	.heap_lo  = 0x108010000,

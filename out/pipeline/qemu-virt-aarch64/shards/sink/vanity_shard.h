@@ -12,6 +12,7 @@
 #define VANITY_SHARD_SINK_H
 
 #include <vanity.h>
+#include <vanity/trace.h>
 
 #define VN_SHARD_NAME "sink"
 #define VN_SHARD_ID   2
@@ -25,4 +26,25 @@ static const struct vn_rx vn_rx_clean =
 #define VN_DEPTH_CLEAN    1024u
 #define VN_NOTIFY_CLEAN   (UINT64_C(1) << 0)
 
+/*
+ * Trace events: its ring of 256 records at 0x41501000
+ * (docs/observability.md). Each emitter stamps the clock and stores the
+ * fields: no call, no lock.
+ */
+#define VN_TRACE_RING ((struct vn_trace_ring *)0x41501000ul)
+#define VN_TRACE_MASK 255u
+
+/* burst (event 64): one burst through the filter */
+#define VN_BURST_LAST_MORE 0u
+#define VN_BURST_LAST_END  1u
+static inline void vn_trace_burst(uint32_t count, uint16_t dropped,
+                                  uint8_t last)
+{
+	uint8_t vn_f[7];
+
+	memcpy(vn_f + 0, &count, 4);   /* u32 */
+	memcpy(vn_f + 4, &dropped, 2); /* u16 */
+	memcpy(vn_f + 6, &last, 1);    /* enum */
+	vn_trace_put(VN_TRACE_RING, VN_TRACE_MASK, 64, vn_f, 7);
+}
 #endif /* VANITY_SHARD_SINK_H */

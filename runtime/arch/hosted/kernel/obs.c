@@ -1,0 +1,184 @@
+/*
+ * obs.c - the hosted port's side of what a system records (vanity/trace.h):
+ * the clock's rate, the dump a traced run leaves behind, and the socket host
+ * tools read a running system through.
+ *
+ *  - The clock is the TSC (x86-64) or the virtual count (arm64), as in the
+ *    shards (vanity/clock.h); its rate is measured against CLOCK_MONOTONIC
+ *    at boot (arm64 reads CNTFRQ).
+ *  - VANITY_TRACE_DUMP=FILE: at the end of the system, after its shards are
+ *    gone, the kernel writes the dump stream to FILE (`vanity run --trace`
+ *    sets it and turns the dump into a CTF trace).
+ *  - <build dir>/run/obs.sock: a client connects, sends one line,
+ *    `snapshot` or `peek <channel id>`, and reads the stream until the
+ *    kernel closes it. The thread serving it never takes the kernel lock:
+ *    the system runs on while it is read.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vanity/clock.h>
+
+#include "hk.h"
+
+struct vn_obs hk_obs;
+static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* vn_clock() ticks per second. */
+uint64_t hk_clock_hz(void)
+{
+#if defined(__aarch64__)
+	uint64_t f;
+
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(f));
+	return f;
+#else
+	struct timespec pause = {.tv_nsec = 20000000};
+	uint64_t t0 = mono_ns(), c0 = vn_clock(), t1, c1;
+
+	nanosleep(&pause, NULL);
+	t1 = mono_ns();
+	c1 = vn_clock();
+	return (uint64_t)((double)(c1 - c0) * 1e9 / (double)(t1 - t0));
+#endif
+}
+
+const void *port_shard_trace(const struct vn_shard *s)
+{
+	return (const uint8_t *)hk_of(s)->ctl + VN_TRACE_OFFSET;
+}
+
+const void *port_channel_ring(uint32_t channel)
+{
+	return hk_chans[channel].ring;
+}
+
+static int write_fd(void *ctx, const void *p, uint64_t len)
+{
+	int fd = *(int *)ctx;
+	const uint8_t *b = p;
+
+	while (len) {
+		ssize_t n = send(fd, b, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(fd, b, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		b += n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+/* The end of the system: leave the dump where VANITY_TRACE_DUMP says. */
+void hk_obs_end(void)
+{
+	const char *path = getenv("VANITY_TRACE_DUMP");
+	int fd;
+
+	if (sock_path[0])
+		unlink(sock_path);
+	if (!path || !*path)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || vn_dump(&hk_kernel, write_fd, &fd, VN_DUMP_NO_PEEK) != 0)
+		hk_msg("cannot write the trace dump %s: %m", path);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void serve(int c)
+{
+	char req[64] = {0};
+	struct timeval limit = {.tv_sec = 1};
+	uint32_t peek = VN_DUMP_NO_PEEK;
+	ssize_t n;
+
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
+	n = recv(c, req, sizeof(req) - 1, 0);
+	if (n <= 0)
+		return;
+	if (strncmp(req, "peek ", 5) == 0) {
+		char *end;
+		unsigned long ch = strtoul(req + 5, &end, 10);
+
+		if (end == req + 5 || ch >= hk_kernel.sys->n_channels)
+			return;
+		peek = (uint32_t)ch;
+	} else if (strncmp(req, "snapshot", 8) != 0) {
+		return;
+	}
+	(void)vn_dump(&hk_kernel, write_fd, &c, peek);
+}
+
+static void *server(void *arg)
+{
+	int s = (int)(intptr_t)arg;
+
+	for (;;) {
+		int c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
+
+		if (c < 0)
+			continue;
+		serve(c);
+		close(c);
+	}
+	return NULL;
+}
+
+/* The counters' clock, and the socket. A system too deep in the file
+ * system for a socket path runs on without it, and says so. */
+void hk_obs_start(void)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	pthread_t t;
+	int s;
+
+	hk_obs.clock_hz = hk_clock_hz();
+	if ((size_t)snprintf(sock_path, sizeof(sock_path), "%s/run/obs.sock", hk_dir) >=
+	    sizeof(sock_path)) {
+		sock_path[0] = '\0';
+		hk_info("no live view (vanity top): the build directory's path is too long "
+			"for a socket");
+		return;
+	}
+	memcpy(a.sun_path, sock_path, sizeof(sock_path));
+	{
+		char dir[sizeof(sock_path) + 8];
+
+		snprintf(dir, sizeof(dir), "%s/run", hk_dir);
+		mkdir(dir, 0700);
+	}
+	unlink(sock_path);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(s, 4) != 0 ||
+	    pthread_create(&t, NULL, server, (void *)(intptr_t)s) != 0) {
+		hk_info("no live view (vanity top): %s: %m", sock_path);
+		sock_path[0] = '\0';
+		if (s >= 0)
+			close(s);
+		return;
+	}
+	pthread_detach(t);
+}

@@ -1,0 +1,86 @@
+/*
+ * obs.c - what a bare-metal system records, and how it leaves QEMU.
+ *
+ * The kernel's counters and its per-core trace rings are vn_obs, a symbol
+ * host tools find in the kernel's ELF and read, while the system runs,
+ * from guest memory (QEMU's QMP `pmemsave`: addresses are physical, and
+ * the kernel is identity-mapped). Each tracing shard's ring is in its
+ * control region, which the kernel maps as the shard does.
+ *
+ * At the end of the system, if QEMU was started with the semihosting
+ * command line `vanity-trace=FILE` (what `vanity run --trace` passes), the
+ * kernel writes its dump stream (vanity/trace.h) to FILE on the host
+ * through semihosting, before QEMU exits. The prefix guards against
+ * QEMU's default command line, the kernel's own file name.
+ */
+#include <string.h>
+
+#include "bm.h"
+#include "kconsole.h"
+
+struct vn_obs vn_obs;
+
+enum { SH_OPEN = 0x01, SH_CLOSE = 0x02, SH_WRITE = 0x05, SH_GET_CMDLINE = 0x15 };
+#define SH_MODE_WB 5u
+#define TRACE_ARG "vanity-trace="
+
+const void *port_shard_trace(const struct vn_shard *s)
+{
+	return (const void *)(uintptr_t)(s->cfg->ctl + VN_TRACE_OFFSET);
+}
+
+const void *port_channel_ring(uint32_t channel)
+{
+	return (const void *)(uintptr_t)bm_kernel.sys->channels[channel].addr;
+}
+
+/* Boot: the clock's rate, and each tracing shard's empty ring (zeroed once
+ * here, never on a restart: the records before a fault are kept). */
+void bm_obs_init(void)
+{
+	const struct vn_ksystem *sys = bm_kernel.sys;
+
+	vn_obs.clock_hz = arch_tick_hz();
+	for (uint32_t i = 0; i < sys->n_shards; i++) {
+		const struct vn_kshard *s = &sys->shards[i];
+		uint8_t *r = (uint8_t *)(uintptr_t)(s->ctl + VN_TRACE_OFFSET);
+
+		if (!s->trace_recs)
+			continue;
+		memset(r, 0, VN_TRACE_RING_BYTES(s->trace_recs));
+		vn_trace_ring_init((struct vn_trace_ring *)r, s->trace_recs, i);
+	}
+}
+
+static int sh_write(void *ctx, const void *p, uint64_t len)
+{
+	uint64_t block[3] = {*(uint64_t *)ctx, (uint64_t)(uintptr_t)p, len};
+
+	return arch_semihost(SH_WRITE, (uint64_t)(uintptr_t)block) == 0 ? 0 : -1;
+}
+
+/* The end of the system, under the lock: the dump, if one was asked for. */
+void bm_obs_end(void)
+{
+	static char cmd[256];
+	uint64_t get[2] = {(uint64_t)(uintptr_t)cmd, sizeof(cmd)};
+	const char *path = cmd + sizeof(TRACE_ARG) - 1;
+	uint64_t open[3], fd, view;
+
+	if (arch_semihost(SH_GET_CMDLINE, (uint64_t)(uintptr_t)get) != 0 ||
+	    memcmp(cmd, TRACE_ARG, sizeof(TRACE_ARG) - 1) != 0)
+		return;
+	open[0] = (uint64_t)(uintptr_t)path;
+	open[1] = SH_MODE_WB;
+	open[2] = strlen(path);
+	fd = arch_semihost(SH_OPEN, (uint64_t)(uintptr_t)open);
+	if (fd == UINT64_MAX || (int64_t)fd < 0) {
+		vn_kmsg("cannot write the trace dump %s", path);
+		return;
+	}
+	view = arch_load_begin(); /* every shard's memory, as at a restart */
+	if (vn_dump(&bm_kernel, sh_write, &fd, VN_DUMP_NO_PEEK) != 0)
+		vn_kmsg("cannot write the trace dump %s", path);
+	arch_load_end(view);
+	arch_semihost(SH_CLOSE, (uint64_t)(uintptr_t)&fd);
+}
