@@ -447,7 +447,8 @@ def hexdump(data, width=16):
     for off in range(0, len(data), width):
         b = data[off:off + width]
         text = "".join(chr(x) if 32 <= x < 127 else "." for x in b)
-        lines.append(f"  {off:04x}  {b.hex(' '):<{width * 3 - 1}}  |{text}|")
+        pad = min(width, len(data)) * 3 - 1
+        lines.append(f"  {off:04x}  {b.hex(' '):<{pad}}  |{text}|")
     return lines
 
 
