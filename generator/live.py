@@ -26,6 +26,7 @@ from . import obs
 from .errors import SpecError, fail
 
 TIMEOUT = 3.0  # seconds to wait for a running system's answer
+SUN_PATH_MAX = 108  # a unix socket's path (sockaddr_un.sun_path), its NUL included
 
 
 def run_dir(build_dir):
@@ -46,7 +47,8 @@ def qemu_args(qemu, dump_path=None, qmp_path=None):
     """A board's QEMU command (boards.py) for an observed run: with a dump
     path, semihosting is on for both boards and its command line (what the
     kernel's SYS_GET_CMDLINE reads) is the path to write the dump to; with a
-    QMP path, a QMP server listens there for `vanity top` and `peek`."""
+    QMP path, a QMP server listens there for `vanity top` and `peek` (unless
+    the path is too long for a unix socket: then there is none)."""
     cmd, i = [], 0
     qemu = list(qemu)
     while i < len(qemu):
@@ -65,7 +67,7 @@ def qemu_args(qemu, dump_path=None, qmp_path=None):
     if dump_path is not None:
         arg = str(Path(dump_path).resolve()).replace(",", ",,")
         cmd += ["-semihosting-config", f"enable=on,target=native,arg={arg}"]
-    if qmp_path is not None:
+    if qmp_path is not None and len(str(Path(qmp_path).resolve())) < SUN_PATH_MAX:
         path = str(Path(qmp_path).resolve()).replace(",", ",,")
         cmd += ["-qmp", f"unix:{path},server=on,wait=off"]
     return tuple(cmd)
@@ -361,13 +363,14 @@ def top_report(manifest, snap, prev=None, dt=None):
 
 
 def _n(v, suffix=""):
+    """A count for a column: exact below 10 000, then k, M, G."""
     if v is None:
         return "-"
     if isinstance(v, float):
         return f"{v:.1f}{suffix}"
-    for unit, div in (("G", 10**9), ("M", 10**6), ("k", 10**4)):
-        if abs(v) >= div * (10 if unit == "k" else 1):
-            return f"{v / (div if unit != 'k' else 10**3):.1f}{unit}{suffix}"
+    for unit, div in (("G", 10**9), ("M", 10**6), ("k", 10**3)):
+        if abs(v) >= max(div, 10**4):
+            return f"{v / div:.1f}{unit}{suffix}"
     return f"{v}{suffix}"
 
 
