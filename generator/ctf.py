@@ -22,7 +22,6 @@ import struct
 import uuid as uuidlib
 from pathlib import Path
 
-from .obs import TRACE_CORE, decode_fields  # noqa: F401  (decode_fields: tests)
 
 CTF_MAGIC = 0xC1FC1FC1
 PACKET_HEADER = struct.Struct("<I16sI")

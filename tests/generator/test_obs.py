@@ -17,7 +17,7 @@ import pytest
 
 from vanity_testlib import REPO, vanity
 
-from generator import ctf, live, obs, perfetto
+from generator import cli, ctf, live, obs
 from generator.errors import SpecError
 
 SCHEMA = 0x0123456789ABCDEF
@@ -654,3 +654,86 @@ def test_qmp_snapshot_and_peek(tmp_path):
         assert msgs == [(1, bytes([1] * 8)), (2, bytes([2] * 8))]
     finally:
         target.close()
+
+
+# ---- vanity run --trace -------------------------------------------------------------
+
+def _fake_build(monkeypatch, tmp_path, kernel_text):
+    """cmd_run with the build replaced: the 'kernel' is a script."""
+    from generator import build
+    kernel = tmp_path / "b" / "kernel"
+    kernel.parent.mkdir()
+    kernel.write_text(kernel_text)
+    kernel.chmod(0o755)
+    monkeypatch.setattr(cli, "_build", lambda args, model: (build, kernel))
+    out = tmp_path / "out"
+    out.mkdir()
+    man = manifest()
+    man["system"] = "pingpong"
+    (out / "manifest.json").write_text(json.dumps(man))
+    return out
+
+
+def test_run_trace_hosted(monkeypatch, tmp_path, capsys):
+    raw = tmp_path / "sample.raw"
+    raw.write_bytes(sample_dump(user_n=21, ring_n=8))
+    out = _fake_build(monkeypatch, tmp_path,
+                      f'#!/bin/sh\ncp {raw} "$VANITY_TRACE_DUMP"\nexit 3\n')
+    monkeypatch.delenv("VANITY_TRACE_DUMP", raising=False)
+    d = tmp_path / "t"
+    assert cli.main(["run", str(PINGPONG), "-o", str(out), "--trace", str(d)]) == 3
+    err = capsys.readouterr().err
+    assert f"vanity: trace: {d}: 14 records from 2 rings, 13 dropped (overwritten); " \
+        f"read it with `babeltrace2 {d}`" in err
+    assert sorted(p.name for p in d.iterdir()) == [
+        ".vanity-manifest.json", ".vanity.raw", "core0", "metadata", "shard0_ping"]
+    if shutil.which("babeltrace2"):
+        assert "discarded 13 events" in babeltrace(d)
+
+
+def test_run_trace_without_a_dump(monkeypatch, tmp_path, capsys):
+    out = _fake_build(monkeypatch, tmp_path, "#!/bin/sh\nexit 0\n")
+    d = tmp_path / "t"
+    assert cli.main(["run", str(PINGPONG), "-o", str(out), "--trace", str(d)]) == 1
+    assert "wrote no trace dump" in capsys.readouterr().err
+
+
+def test_run_trace_qemu(monkeypatch, tmp_path, capsys):
+    from generator import build_bare
+    out = _fake_build(monkeypatch, tmp_path, "")
+    man = json.loads((out / "manifest.json").read_text())
+    man["board"] = "qemu-virt-riscv64"
+    (out / "manifest.json").write_text(json.dumps(man))
+    seen = {}
+
+    def fake_run(board, image, extra, cores, gdb):
+        seen["qemu"] = board.qemu
+        arg = board.qemu[board.qemu.index("-semihosting-config") + 1]
+        Path(arg.split("arg=", 1)[1]).write_bytes(sample_dump())
+        return 0
+
+    monkeypatch.setattr(build_bare, "run", fake_run)
+    d = tmp_path / "t"
+    assert cli.main(["run", str(PINGPONG), "--board", "qemu-virt-riscv64", "-o", str(out),
+                     "--trace", str(d)]) == 0, capsys.readouterr().err
+    q = seen["qemu"]
+    assert q[0] == "qemu-system-riscv64"
+    assert q[q.index("-qmp") + 1] == f"unix:{tmp_path / 'b' / 'run' / 'qmp.sock'},server=on,wait=off"
+    assert (d / "metadata").exists() and (d / ".vanity.raw").exists()
+
+
+def test_top_refreshes_until_interrupted(hosted_system):
+    import signal
+    import sys
+    import time
+    out, build, k = hosted_system
+    p = subprocess.Popen([sys.executable, str(REPO / "vanity"), "top", str(PINGPONG), "-o",
+                          str(out), "--build-dir", str(build), "--interval", "0.2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 20
+    while len(k.requests) < 4 and time.time() < deadline:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=20)
+    assert p.returncode == 130, stderr
+    assert stdout.count("vanity top - pingpong on hosted") >= 2 and "Traceback" not in stderr
