@@ -151,6 +151,12 @@ def cmd_run(args, model):
             return status or EXIT_SPEC
         n = sum(len(r.records) for _, r in trace.rings)
         dropped = sum(r.dropped for _, r in trace.rings)
+        streams = {name for name, _ in trace.rings} | {"metadata"}
+        others = sorted(p.name for p in trace_dir.iterdir()
+                        if not p.name.startswith(".") and p.name not in streams)
+        if others:
+            print(f"vanity: warning: {trace_dir} holds other files ({', '.join(others)}); "
+                  "CTF readers take every file in it for a stream", file=sys.stderr)
         print(f"vanity: trace: {trace_dir}: {n} records from {len(trace.rings)} rings"
               f"{f', {dropped} dropped (overwritten)' if dropped else ''}; "
               f"read it with `babeltrace2 {trace_dir}`", file=sys.stderr)
@@ -198,10 +204,18 @@ def cmd_peek(args, model):
 
 def cmd_trace(args):
     """Reads the trace `vanity run SPEC --trace DIR` left in DIR: prints its
-    events in time order, or converts it with --perfetto."""
+    events in time order, or converts it with --perfetto. With --spec, the
+    trace must come from a system built from that spec (its schema hash),
+    and is decoded with that spec's event table."""
     from .ctf import load_dir
     from .obs import text_events
-    trace = load_dir(args.dir)
+    manifest = manifest_name = None
+    if args.spec:
+        model, warnings = load(args)
+        for w in warnings:
+            print(w, file=sys.stderr)
+        manifest, manifest_name = _manifest(args, model)
+    trace = load_dir(args.dir, manifest, manifest_name)
     if args.perfetto:
         from .perfetto import write_perfetto
         write_perfetto(trace, args.perfetto)
@@ -212,12 +226,14 @@ def cmd_trace(args):
     try:
         for line in text_events(trace):
             print(line)
-        for name, r in trace.rings:
-            if r.dropped:
-                print(f"vanity: {name}: {r.dropped} older records were overwritten",
-                      file=sys.stderr)
-    except BrokenPipeError:
-        pass
+        sys.stdout.flush()
+    except BrokenPipeError:  # `vanity trace DIR | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    for name, r in trace.rings:
+        if r.dropped:
+            print(f"vanity: {name}: {r.dropped} older records were overwritten",
+                  file=sys.stderr)
     return 0
 
 
@@ -338,6 +354,12 @@ def parser():
     c.add_argument("dir", metavar="DIR")
     c.add_argument("--perfetto", metavar="FILE.json",
                    help="write Chrome/Perfetto JSON (ui.perfetto.dev) instead")
+    c.add_argument("--spec", metavar="SPEC",
+                   help="check the trace against this spec (its schema hash) and "
+                        "decode it with its events")
+    c.add_argument("--board", "-b", help="with --spec: the board (overrides the spec's)")
+    c.add_argument("-o", "--output", metavar="DIR",
+                   help="with --spec: its generated sources (default out/<system>/<board>/)")
     return p
 
 

@@ -205,6 +205,7 @@ def write_ctf(trace, out_dir):
 RAW = "vanity.raw"           # where the kernel writes its dump
 KEPT_RAW = ".vanity.raw"     # the dump, kept (CTF readers skip dot files)
 KEPT_MANIFEST = ".vanity-manifest.json"  # the manifest it was decoded with
+STREAM_NAME = re.compile(r"metadata|core\d+|shard\d+_[A-Za-z0-9_.-]*")
 
 
 def convert_dir(trace_dir, manifest, manifest_name="the spec"):
@@ -222,8 +223,8 @@ def convert_dir(trace_dir, manifest, manifest_name="the spec"):
         raise fail(f"{raw}: the system wrote no trace dump (did it start? was the "
                    "kernel built with tracing?)")
     trace = decode_trace(read_dump(raw), manifest, manifest_name)
-    for old in trace_dir.iterdir():  # a previous run's streams
-        if old.is_file() and not old.name.startswith(".") and old.name != RAW:
+    for old in trace_dir.iterdir():  # a previous run's streams (nothing else)
+        if old.is_file() and STREAM_NAME.fullmatch(old.name):
             old.unlink()
     write_ctf(trace, trace_dir)
     (trace_dir / KEPT_MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n",
@@ -233,8 +234,9 @@ def convert_dir(trace_dir, manifest, manifest_name="the spec"):
     return trace
 
 
-def load_dir(trace_dir):
-    """The trace `vanity run --trace DIR` left in DIR, decoded again."""
+def load_dir(trace_dir, manifest=None, manifest_name=None):
+    """The trace `vanity run --trace DIR` left in DIR, decoded again: with
+    the manifest it was written with, or the one given (which must match)."""
     import json
     from .errors import fail
     from .obs import decode_trace, read_dump
@@ -242,11 +244,17 @@ def load_dir(trace_dir):
     if not d.is_dir():
         raise fail(f"{d}: no such trace directory")
     if not (d / KEPT_RAW).exists() or not (d / KEPT_MANIFEST).exists():
-        what = ("an empty directory" if not any(d.iterdir())
-                else f"no {KEPT_RAW} and {KEPT_MANIFEST} in it")
+        if (d / RAW).exists():
+            what = f"only an unconverted dump, {RAW}: the run that wrote it did not finish"
+        elif not any(d.iterdir()):
+            what = "an empty directory"
+        else:
+            what = f"no {KEPT_RAW} and {KEPT_MANIFEST} in it"
         raise fail(f"{d}: not a trace written by `vanity run --trace` ({what})")
-    try:
-        manifest = json.loads((d / KEPT_MANIFEST).read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise fail(f"{d / KEPT_MANIFEST}: corrupt: {exc}") from None
-    return decode_trace(read_dump(d / KEPT_RAW), manifest, str(d / KEPT_MANIFEST))
+    if manifest is None:
+        manifest_name = str(d / KEPT_MANIFEST)
+        try:
+            manifest = json.loads((d / KEPT_MANIFEST).read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise fail(f"{manifest_name}: corrupt: {exc}") from None
+    return decode_trace(read_dump(d / KEPT_RAW), manifest, manifest_name)

@@ -737,3 +737,32 @@ def test_top_refreshes_until_interrupted(hosted_system):
     stdout, stderr = p.communicate(timeout=20)
     assert p.returncode == 130, stderr
     assert stdout.count("vanity top - pingpong on hosted") >= 2 and "Traceback" not in stderr
+
+
+def test_vanity_trace_against_a_spec(tmp_path):
+    d = trace_dir(tmp_path, sample_dump())
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps(manifest()))
+    r = vanity("trace", d, "--spec", PINGPONG, "-o", out)
+    assert r.returncode == 0 and "rx_batch" in r.stdout, r.stderr
+    (out / "manifest.json").write_text(json.dumps(manifest(schema=0xABC)))
+    r = vanity("trace", d, "--spec", PINGPONG, "-o", out)
+    assert r.returncode == 1 and r.stderr == (
+        f"vanity: error: {d / '.vanity.raw'}: schema hash 0x0123456789abcdef does not match "
+        f"0x0000000000000abc of {out / 'manifest.json'}: it was recorded by a system built "
+        "from another spec (rebuild, or give the spec it was built from)\n")
+
+
+def test_trace_dir_keeps_other_files(tmp_path):
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "notes.txt").write_text("mine")
+    (d / "core7").write_text("old stream")
+    (d / "vanity.raw").write_bytes(sample_dump())
+    r = vanity("trace", d)
+    assert r.returncode == 1 and "only an unconverted dump, vanity.raw" in r.stderr
+    ctf.convert_dir(d, manifest())
+    assert sorted(p.name for p in d.iterdir()) == [
+        ".vanity-manifest.json", ".vanity.raw", "core0", "metadata", "notes.txt",
+        "shard0_ping"]
