@@ -75,7 +75,7 @@ def qemu_args(qemu, dump_path=None, qmp_path=None):
 
 # ---- hosted: the kernel's socket ---------------------------------------------------
 
-def _connect(path, what, hint):
+def _connect(path, hint):
     path = Path(path)
     if not path.exists():
         raise fail(f"no running system: {path} does not exist ({hint})")
@@ -86,7 +86,7 @@ def _connect(path, what, hint):
     except (ConnectionRefusedError, FileNotFoundError):
         s.close()
         raise fail(f"no running system: nothing listens on {path} "
-                   f"(the {what} has ended; {hint})") from None
+                   f"(the system has ended; {hint})") from None
     except OSError as exc:
         s.close()
         raise fail(f"cannot connect to {path}: {exc.strerror or exc}") from None
@@ -95,7 +95,7 @@ def _connect(path, what, hint):
 
 def hosted_request(path, line, hint="start it with `vanity run SPEC`"):
     """Sends one request line to the hosted kernel; returns the parsed dump."""
-    s = _connect(path, "system", hint)
+    s = _connect(path, hint)
     chunks = []
     try:
         s.sendall(line.encode() + b"\n")
@@ -120,7 +120,7 @@ class Qmp:
 
     def __init__(self, path, hint="start it with `vanity run SPEC --board B`"):
         self.path = path
-        self.sock = _connect(path, "QEMU", hint)
+        self.sock = _connect(path, hint)
         self.file = self.sock.makefile("rwb")
         self._reply()  # the greeting
         self.command("qmp_capabilities")
