@@ -131,8 +131,8 @@ def cmd_run(args, model):
         raw = trace_dir / RAW
         if raw.exists():
             raw.unlink()
+    run_dir.mkdir(parents=True, exist_ok=True)  # hosted: the kernel's obs.sock goes there
     if board.image:  # QEMU: a QMP door for top and peek; semihosting for the dump
-        run_dir.mkdir(parents=True, exist_ok=True)
         qemu = live.qemu_args(board.qemu, raw, live.qmp_socket(kernel.parent))
         status = build_bare.run(dataclasses.replace(board, qemu=qemu), kernel, args.args,
                                 model.n_cores, gdb)
