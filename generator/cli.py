@@ -1,7 +1,10 @@
-"""The `vanity` command: check, gen, build, run and diff a system spec."""
+"""The `vanity` command: check, gen, build, run and diff a system spec; trace,
+top and peek look into a system that runs or ran (generator/obs.py)."""
 
 import argparse
+import dataclasses
 import difflib
+import json
 import os
 import sys
 import tempfile
@@ -93,10 +96,145 @@ def cmd_build(args, model):
     return 0
 
 
+def _manifest(args, model):
+    """The manifest of the generated system, and how errors name it."""
+    out_dir = Path(args.output) if getattr(args, "output", None) else default_out(model)
+    path = out_dir / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")), str(path)
+    except FileNotFoundError:
+        raise fail(f"{path}: not generated yet (run `vanity build {args.spec}"
+                   f"{' --board ' + model.board if model.board != DEFAULT_BOARD else ''}`)"
+                   ) from None
+
+
+def _build_dir(args, model):
+    return (Path(args.build_dir) if getattr(args, "build_dir", None)
+            else REPO / "build" / model.name / model.board)
+
+
 def cmd_run(args, model):
+    from . import build_bare, live
     builder, kernel = _build(args, model)
-    return builder.run(kernel, args.args, board=model.board, cores=model.n_cores,
-                       gdb=getattr(args, "gdb", False))
+    gdb = getattr(args, "gdb", False)
+    board = BOARDS[model.board]
+    run_dir = live.run_dir(kernel.parent)
+    trace_dir = Path(args.trace) if getattr(args, "trace", None) else None
+    raw = None
+    if trace_dir is not None:
+        manifest, manifest_name = _manifest(args, model)
+        if not (manifest.get("trace") or {}).get("schema_hash"):
+            raise fail(f"{manifest_name} has no trace tables (this generator does not "
+                       "write them yet)")
+        from .ctf import RAW
+        trace_dir.mkdir(parents=True, exist_ok=True)
+        raw = trace_dir / RAW
+        if raw.exists():
+            raw.unlink()
+    run_dir.mkdir(parents=True, exist_ok=True)  # hosted: the kernel's obs.sock goes there
+    if board.image:  # QEMU: a QMP door for top and peek; semihosting for the dump
+        qemu = live.qemu_args(board.qemu, raw, live.qmp_socket(kernel.parent))
+        status = build_bare.run(dataclasses.replace(board, qemu=qemu), kernel, args.args,
+                                model.n_cores, gdb)
+    else:
+        if raw is not None:
+            os.environ["VANITY_TRACE_DUMP"] = str(raw.resolve())
+        status = builder.run(kernel, args.args, board=model.board, cores=model.n_cores,
+                             gdb=gdb)
+    if trace_dir is not None:
+        from .ctf import convert_dir
+        try:
+            trace = convert_dir(trace_dir, manifest, manifest_name)
+        except SpecError as exc:
+            for d in exc.diags:
+                print(d, file=sys.stderr)
+            return status or EXIT_SPEC
+        n = sum(len(r.records) for _, r in trace.rings)
+        dropped = sum(r.dropped for _, r in trace.rings)
+        streams = {name for name, _ in trace.rings} | {"metadata"}
+        others = sorted(p.name for p in trace_dir.iterdir()
+                        if not p.name.startswith(".") and p.name not in streams)
+        if others:
+            print(f"vanity: warning: {trace_dir} holds other files ({', '.join(others)}); "
+                  "CTF readers take every file in it for a stream", file=sys.stderr)
+        print(f"vanity: trace: {trace_dir}: {n} records from {len(trace.rings)} rings"
+              f"{f', {dropped} dropped (overwritten)' if dropped else ''}; "
+              f"read it with `babeltrace2 {trace_dir}`", file=sys.stderr)
+    return status
+
+
+def _target(args, model):
+    from . import live
+    manifest, name = _manifest(args, model)
+    board = f" --board {model.board}" if model.board != DEFAULT_BOARD else ""
+    hint = f"start it with `vanity run {args.spec}{board}`"
+    return live.Target(manifest, _build_dir(args, model), hint), manifest
+
+
+def cmd_top(args, model):
+    from . import live
+    target, manifest = _target(args, model)
+    try:
+        if args.interval <= 0:
+            raise fail("--interval must be more than 0 seconds")
+        return live.top(target, manifest, once=args.once, as_json=args.json,
+                        interval=args.interval)
+    finally:
+        target.close()
+
+
+def cmd_peek(args, model):
+    from . import live
+    target, manifest = _target(args, model)
+    channel = live.find_channel(manifest, args.channel)
+    try:
+        ring, msgs = live.peek_report(manifest, target.peek(channel["id"]), channel)
+    finally:
+        target.close()
+    if args.json:
+        print(json.dumps({"channel": channel["name"], "id": channel["id"],
+                          "depth": ring["depth"], "msg_size": ring["msg_size"],
+                          "head": ring["head"], "tail": ring["tail"],
+                          "messages": [{"index": n, "hex": d.hex()} for n, d in msgs]},
+                         indent=1))
+    else:
+        print(live.format_peek(channel, ring, msgs))
+    return 0
+
+
+def cmd_trace(args):
+    """Reads the trace `vanity run SPEC --trace DIR` left in DIR: prints its
+    events in time order, or converts it with --perfetto. With --spec, the
+    trace must come from a system built from that spec (its schema hash),
+    and is decoded with that spec's event table."""
+    from .ctf import load_dir
+    from .obs import text_events
+    manifest = manifest_name = None
+    if args.spec:
+        model, warnings = load(args)
+        for w in warnings:
+            print(w, file=sys.stderr)
+        manifest, manifest_name = _manifest(args, model)
+    trace = load_dir(args.dir, manifest, manifest_name)
+    if args.perfetto:
+        from .perfetto import write_perfetto
+        write_perfetto(trace, args.perfetto)
+        n = sum(len(r.records) for _, r in trace.rings)
+        print(f"vanity: {args.perfetto}: {n} records; open it in https://ui.perfetto.dev",
+              file=sys.stderr)
+        return 0
+    try:
+        for line in text_events(trace):
+            print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `vanity trace DIR | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    for name, r in trace.rings:
+        if r.dropped:
+            print(f"vanity: {name}: {r.dropped} older records were overwritten",
+                  file=sys.stderr)
+    return 0
 
 
 def _tree(root):
@@ -162,6 +300,8 @@ COMMANDS = {
     "build": (cmd_build, "generate, then compile into build/<system>/<board>/"),
     "run": (cmd_run, "build, then run; exits with the system's status"),
     "diff": (cmd_diff, "show how out/<system>/<board>/ would change (exit 1 if it would)"),
+    "top": (cmd_top, "live counters of a running system, per shard and per channel"),
+    "peek": (cmd_peek, "the messages queued in a channel of a running system, as hex"),
 }
 
 
@@ -178,13 +318,28 @@ def parser():
         if name == "diff":
             c.add_argument("-o", "--output", metavar="DIR",
                            help="the sources to compare (default out/<system>/<board>/)")
-        if name in ("build", "run"):
+        if name in ("top", "peek"):
+            c.add_argument("-o", "--output", metavar="DIR",
+                           help="the generated sources (default out/<system>/<board>/)")
+        if name == "peek":
+            c.add_argument("channel", metavar="CHANNEL", help="a channel's name or id")
+            c.add_argument("--json", action="store_true", help="print JSON")
+        if name == "top":
+            c.add_argument("--once", action="store_true",
+                           help="print one report (rates over --interval) and exit")
+            c.add_argument("--json", action="store_true", help="print JSON")
+            c.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
+                           help="refresh period, and the window of the rates (default 1)")
+        if name in ("build", "run", "top", "peek"):
             c.add_argument("--build-dir", metavar="DIR",
                            help="where binaries go (default build/<system>/<board>/)")
         if name == "run":
             c.add_argument("--gdb", action="store_true",
                            help="QEMU boards: start halted with a gdbstub on "
                                 "127.0.0.1:1234 and print the gdb-multiarch command")
+            c.add_argument("--trace", metavar="DIR",
+                           help="record a trace: when the system ends, DIR holds it "
+                                "as CTF (babeltrace2 DIR; vanity trace DIR)")
             c.epilog = ("Arguments after '--' are passed to the system (on QEMU boards, "
                         "to QEMU).")
     c = sub.add_parser("import-svd", help="convert a CMSIS-SVD file into register maps",
@@ -194,6 +349,17 @@ def parser():
                    help="FILE.yaml for one peripheral, or a directory (default drivers/)")
     c.add_argument("-p", "--peripheral", action="append", metavar="NAME",
                    help="import only this peripheral (repeatable)")
+    c = sub.add_parser("trace", help="read a trace left by `vanity run --trace DIR`",
+                       description=cmd_trace.__doc__)
+    c.add_argument("dir", metavar="DIR")
+    c.add_argument("--perfetto", metavar="FILE.json",
+                   help="write Chrome/Perfetto JSON (ui.perfetto.dev) instead")
+    c.add_argument("--spec", metavar="SPEC",
+                   help="check the trace against this spec (its schema hash) and "
+                        "decode it with its events")
+    c.add_argument("--board", "-b", help="with --spec: the board (overrides the spec's)")
+    c.add_argument("-o", "--output", metavar="DIR",
+                   help="with --spec: its generated sources (default out/<system>/<board>/)")
     return p
 
 
@@ -207,6 +373,8 @@ def main(argv=None):
     try:
         if args.command == "import-svd":
             return cmd_import_svd(args)
+        if args.command == "trace":
+            return cmd_trace(args)
         model, warnings = load(args)
         for w in warnings:
             print(w, file=sys.stderr)

@@ -1,0 +1,533 @@
+"""Observability on the host: the trace event tables, and (below) the dump
+stream decoder that `vanity run --trace`, `vanity trace`, `vanity top` and
+`vanity peek` share.
+
+The binary layout is runtime/include/vanity/trace.h; tests/generator/
+test_obs.py holds the constants here equal to it (compiled with gcc).
+"""
+
+import struct
+from dataclasses import dataclass, field
+
+from .errors import fail
+
+# ---- event tables -----------------------------------------------------------
+
+# Bytes of a record's data[] (VN_TRACE_DATA): an event's fields must fit.
+TRACE_DATA = 22
+
+# User event ids start here (VN_EV_USER); below are the kernel's.
+EV_USER = 64
+
+# Field types: name -> size in bytes. An enum is stored as a u8 index into its
+# values; bytes have the size their declaration gives.
+FIELD_SIZES = {
+    "u8": 1, "u16": 2, "u32": 4, "u64": 8,
+    "i8": 1, "i16": 2, "i32": 4, "i64": 8,
+    "enum": 1,
+}
+FIELD_TYPES = tuple(FIELD_SIZES) + ("bytes",)
+
+# The kernel's events, in enum vn_kevent order (the id is the index): the one
+# table of them in Python; the generator's manifest and the CTF metadata are
+# written from it. Fields as in trace.h's comment, packed in order.
+KERNEL_EVENTS = [
+    ("switch_in", [("shard", "u16")]),
+    ("switch_out", [("shard", "u16"), ("reason", "u8")]),
+    ("wake", [("shard", "u16"), ("by", "u16")]),
+    ("notify", [("from", "u16"), ("to", "u16"), ("channel", "u32")]),
+    ("irq", [("shard", "u16"), ("irq", "u32")]),
+    ("irq_ack", [("shard", "u16"), ("bits", "u64")]),
+    ("fault", [("shard", "u16"), ("signal", "u8")]),
+    ("watchdog", [("shard", "u16"), ("budget_ns", "u64")]),
+    ("restart", [("shard", "u16"), ("generation", "u32")]),
+    ("halt", [("shard", "u16"), ("status", "i32")]),
+    ("exit", [("shard", "u16"), ("status", "i32")]),
+]
+
+# switch_out's reason (enum vn_switch_reason), by value; the host tools show
+# the name (the record keeps the u8).
+SWITCH_REASONS = ["yield", "wait", "exit", "fault", "stop"]
+
+# `by` in wake and `shard` in halt: not a shard (a timeout or device; the kernel).
+NO_SHARD = 0xFFFF
+
+
+def _field_spec(f):
+    """(name, type, size, values) from a (name, type[, size-or-values]) tuple
+    or a {"name", "type", "size"?, "values"?} dict."""
+    if isinstance(f, dict):
+        name, ftype = f["name"], f["type"]
+        size, values = f.get("size"), f.get("values")
+    else:
+        name, ftype, *rest = f
+        extra = rest[0] if rest else None
+        size = extra if isinstance(extra, int) else None
+        values = list(extra) if isinstance(extra, (list, tuple)) else None
+    if ftype not in FIELD_TYPES:
+        raise ValueError(f"field '{name}': unknown type '{ftype}' "
+                         f"(known: {', '.join(FIELD_TYPES)})")
+    if ftype == "bytes":
+        if not isinstance(size, int) or size < 1:
+            raise ValueError(f"field '{name}': bytes need a size of at least 1")
+    else:
+        size = FIELD_SIZES[ftype]
+    if ftype == "enum":
+        if not values:
+            raise ValueError(f"field '{name}': an enum needs a list of values")
+        if len(values) > 256:
+            raise ValueError(f"field '{name}': an enum has at most 256 values")
+    return name, ftype, size, values
+
+
+def event_layout(fields):
+    """Offsets and sizes of an event's fields, packed in order with no
+    padding in record.data. Takes (name, type) pairs (a third element: the
+    size of a `bytes` field, or an enum's list of values) or dicts with
+    name/type/size/values; returns [{"name", "type", "offset", "size"
+    (, "values")}]. Raises ValueError if they do not fit in TRACE_DATA bytes
+    or a type is unknown."""
+    out, offset = [], 0
+    for f in fields:
+        name, ftype, size, values = _field_spec(f)
+        entry = {"name": name, "type": ftype, "offset": offset, "size": size}
+        if values is not None:
+            entry["values"] = [str(v) for v in values]
+        out.append(entry)
+        offset += size
+    if offset > TRACE_DATA:
+        raise ValueError(f"fields take {offset} bytes; a record holds {TRACE_DATA}")
+    return out
+
+
+def kernel_event_table():
+    """KERNEL_EVENTS as the manifest writes them: [{"id", "name", "fields"}]."""
+    return [{"id": i, "name": name, "fields": event_layout(fields)}
+            for i, (name, fields) in enumerate(KERNEL_EVENTS)]
+
+
+# ---- the binary layout (runtime/include/vanity/trace.h, vanity/ring.h) -------
+
+
+TRACE_MAGIC = 0x72546E56          # VN_TRACE_MAGIC
+OBS_MAGIC = 0x624F6E56            # VN_OBS_MAGIC
+OBS_VERSION = 1                   # VN_OBS_VERSION
+DUMP_MAGIC = 0x31574152444E5600   # VN_DUMP_MAGIC
+TRACE_CORE = 0x80000000           # VN_TRACE_CORE
+TRACE_CORE_RECS = 512             # VN_TRACE_CORE_RECS
+MAX_SHARDS, MAX_CHANNELS, MAX_CORES = 64, 4096, 16
+
+REC = struct.Struct("<QH22s")                 # struct vn_trace_rec: ts, id, data
+RING_HDR = struct.Struct("<IIIIQ40x")         # struct vn_trace_ring, before rec[]
+SHARD_STATS = struct.Struct("<II10Q")         # struct vn_shard_stats
+OBS_HDR = struct.Struct("<IIQQIIII")          # struct vn_obs, up to shard[]
+DUMP_HDR = struct.Struct("<QQQQ")             # struct vn_dump_hdr
+CHUNK_HDR = struct.Struct("<IIQQ")            # struct vn_dump_chunk
+
+# offsetof() in struct vn_obs; sizeof(struct vn_core_trace).
+OBS_SHARD = OBS_HDR.size                                   # 40
+OBS_CHAN_NOTIFIES = OBS_SHARD + MAX_SHARDS * SHARD_STATS.size  # 5672
+OBS_CORE = OBS_CHAN_NOTIFIES + 8 * MAX_CHANNELS            # 38440
+CORE_TRACE_SIZE = RING_HDR.size + TRACE_CORE_RECS * REC.size  # 16448
+OBS_SIZE = OBS_CORE + MAX_CORES * CORE_TRACE_SIZE
+
+
+def trace_ring_bytes(n_recs):
+    """VN_TRACE_RING_BYTES(n)."""
+    return RING_HDR.size + REC.size * n_recs
+
+
+# enum vn_dump_kind
+DUMP_OBS, DUMP_CORE_TRACE, DUMP_SHARD_TRACE, DUMP_RING, DUMP_SLOTS = 1, 2, 3, 4, 5
+DUMP_KINDS = {DUMP_OBS: "obs", DUMP_CORE_TRACE: "core trace", DUMP_SHARD_TRACE:
+              "shard trace", DUMP_RING: "ring", DUMP_SLOTS: "slots"}
+
+# struct vn_ring (vanity/ring.h): the header's fields and their offsets.
+RING_MAGIC = 0x676E6952
+RING_SLOTS_OFFSET = 384
+RING_FIELDS = {  # name: (offset, struct format)
+    "head": (0, "I"), "tx_wraps": (4, "I"), "tx_full": (8, "Q"), "tx_hwm": (16, "I"),
+    "tail": (128, "I"), "rx_wraps": (132, "I"), "rx_empty": (136, "Q"),
+    "rx_sleeping": (256, "I"), "tx_sleeping": (260, "I"), "magic": (264, "I"),
+    "msg_size": (268, "I"), "depth": (272, "I"),
+}
+
+# enum vn_state (runtime/core/kernel.h)
+SHARD_STATES = ["ready", "running", "blocked", "finished", "stopped"]
+
+
+# ---- the dump stream ----------------------------------------------------------
+
+@dataclass
+class Chunk:
+    kind: int
+    index: int
+    addr: int
+    data: bytes
+
+
+@dataclass
+class Dump:
+    """A dump or live snapshot: its header and its chunks, in stream order."""
+    source: str
+    schema_hash: int
+    clock_hz: int
+    now: int
+    chunks: list = field(default_factory=list)
+
+    def find(self, kind, index=None):
+        return [c for c in self.chunks if c.kind == kind and (index is None or c.index == index)]
+
+    def one(self, kind, index):
+        found = self.find(kind, index)
+        return found[-1] if found else None
+
+
+def dump_bytes(schema_hash, clock_hz, now, chunks):
+    """The stream form of a dump: what the kernel writes (and what live
+    snapshots over QMP are assembled into). chunks: (kind, index, addr, bytes)."""
+    out = [DUMP_HDR.pack(DUMP_MAGIC, schema_hash, clock_hz, now)]
+    for kind, index, addr, data in chunks:
+        out.append(CHUNK_HDR.pack(kind, index, addr, len(data)))
+        out.append(bytes(data) + b"\0" * (-len(data) % 8))
+    return b"".join(out)
+
+
+def parse_dump(data, source="dump"):
+    """Decodes a dump stream; a wrong magic, a truncated or corrupt stream is
+    a SpecError naming `source`, never a partial result."""
+    if not data:
+        raise fail(f"{source}: empty (the system wrote no dump: did it start, "
+                   "and was it built with tracing?)")
+    if len(data) < DUMP_HDR.size:
+        raise fail(f"{source}: truncated: {len(data)} bytes, shorter than the "
+                   f"{DUMP_HDR.size}-byte dump header")
+    magic, schema, clock_hz, now = DUMP_HDR.unpack_from(data)
+    if magic != DUMP_MAGIC:
+        raise fail(f"{source}: not a Vanity dump (magic {magic:#018x}, "
+                   f"expected {DUMP_MAGIC:#018x})")
+    dump = Dump(source, schema, clock_hz, now)
+    pos = DUMP_HDR.size
+    while pos < len(data):
+        if len(data) - pos < CHUNK_HDR.size:
+            raise fail(f"{source}: truncated at byte {pos}: {len(data) - pos} bytes "
+                       f"left, a chunk header is {CHUNK_HDR.size}")
+        kind, index, addr, length = CHUNK_HDR.unpack_from(data, pos)
+        if kind not in DUMP_KINDS:
+            raise fail(f"{source}: corrupt at byte {pos}: chunk kind {kind} "
+                       f"(known: 1..{len(DUMP_KINDS)})")
+        body = pos + CHUNK_HDR.size
+        if length > len(data) - body:
+            raise fail(f"{source}: truncated at byte {pos}: a {DUMP_KINDS[kind]} chunk "
+                       f"of {length} bytes, {len(data) - body} left")
+        dump.chunks.append(Chunk(kind, index, addr, data[body:body + length]))
+        pos = body + length + (-length % 8)
+    obs = dump.find(DUMP_OBS)
+    if obs:
+        hdr = decode_obs(obs[-1].data, source)
+        if hdr.schema_hash != schema:
+            raise fail(f"{source}: corrupt: the header's schema hash {schema:#018x} "
+                       f"differs from the kernel's {hdr.schema_hash:#018x}")
+    return dump
+
+
+def read_dump(path):
+    try:
+        data = open(path, "rb").read()
+    except FileNotFoundError:
+        raise fail(f"{path}: no such file (the system wrote no dump)") from None
+    return parse_dump(data, str(path))
+
+
+def manifest_schema(manifest):
+    t = manifest.get("trace") or {}
+    if "schema_hash_int" in t:
+        return int(t["schema_hash_int"])
+    if "schema_hash" in t:
+        return int(str(t["schema_hash"]), 0)
+    return None
+
+
+def check_schema(dump, manifest, manifest_name="the spec"):
+    """The dump must come from a system built from this manifest's spec."""
+    want = manifest_schema(manifest)
+    if want is None:
+        raise fail(f"{manifest_name} has no trace schema hash (generated before "
+                   "tracing existed: run `vanity gen` again)")
+    if dump.schema_hash != want:
+        raise fail(f"{dump.source}: schema hash {dump.schema_hash:#018x} does not match "
+                   f"{want:#018x} of {manifest_name}: it was recorded by a system built "
+                   "from another spec (rebuild, or give the spec it was built from)")
+
+
+# ---- kernel counters ------------------------------------------------------------
+
+@dataclass
+class ObsHeader:
+    magic: int
+    version: int
+    schema_hash: int
+    clock_hz: int
+    n_shards: int
+    n_channels: int
+    n_cores: int
+    halted: int
+    shards: list        # of dicts (struct vn_shard_stats), n_shards of them
+    chan_notifies: list  # n_channels of them (empty if the chunk stops before)
+
+
+STAT_NAMES = ["state", "generation", "activations", "run_ticks", "syscalls", "yields",
+              "waits", "wakes", "notifies", "irqs", "faults", "restarts"]
+
+
+def decode_obs(buf, source="dump"):
+    if len(buf) < OBS_HDR.size:
+        raise fail(f"{source}: truncated: the kernel's counters are {len(buf)} bytes")
+    magic, version, schema, clock_hz, ns, nc, ncores, halted = OBS_HDR.unpack_from(buf)
+    if magic != OBS_MAGIC:
+        raise fail(f"{source}: corrupt: counters magic {magic:#010x}, "
+                   f"expected {OBS_MAGIC:#010x}")
+    if version != OBS_VERSION:
+        raise fail(f"{source}: counters version {version}; this vanity reads "
+                   f"version {OBS_VERSION}")
+    if ns > MAX_SHARDS or nc > MAX_CHANNELS or ncores > MAX_CORES:
+        raise fail(f"{source}: corrupt: {ns} shards, {nc} channels, {ncores} cores")
+    if len(buf) < OBS_SHARD + ns * SHARD_STATS.size:
+        raise fail(f"{source}: truncated: the counters of {ns} shards do not fit "
+                   f"in {len(buf)} bytes")
+    shards = [dict(zip(STAT_NAMES, SHARD_STATS.unpack_from(buf, OBS_SHARD + i * SHARD_STATS.size)))
+              for i in range(ns)]
+    notifies = []
+    if len(buf) >= OBS_CHAN_NOTIFIES + 8 * nc:
+        notifies = list(struct.unpack_from(f"<{nc}Q", buf, OBS_CHAN_NOTIFIES))
+    return ObsHeader(magic, version, schema, clock_hz, ns, nc, ncores, halted, shards,
+                     notifies)
+
+
+# ---- channel rings ----------------------------------------------------------------
+
+def decode_channel_ring(buf, source="dump"):
+    """The counters of a channel ring header (struct vn_ring), as a dict."""
+    if len(buf) < RING_SLOTS_OFFSET:
+        raise fail(f"{source}: truncated: a channel ring header of {len(buf)} bytes, "
+                   f"not {RING_SLOTS_OFFSET}")
+    r = {name: struct.unpack_from("<" + fmt, buf, off)[0]
+         for name, (off, fmt) in RING_FIELDS.items()}
+    if r["magic"] != RING_MAGIC:
+        raise fail(f"{source}: corrupt: ring magic {r['magic']:#010x}, "
+                   f"expected {RING_MAGIC:#010x}")
+    depth = r["depth"]
+    if depth == 0 or depth & (depth - 1):
+        raise fail(f"{source}: corrupt: ring depth {depth} is not a power of two")
+    r["sent"] = r["tx_wraps"] << 32 | r["head"]
+    r["received"] = r["rx_wraps"] << 32 | r["tail"]
+    r["fill"] = (r["head"] - r["tail"]) & 0xFFFFFFFF
+    return r
+
+
+def queued_messages(ring, slots, tail_after=None):
+    """The messages between tail and head, oldest first, as (index, bytes),
+    without consuming them. tail_after: the tail read again after the slots
+    were copied (live reads); messages below it may have been reused."""
+    depth, size = ring["depth"], ring["msg_size"]
+    fill = min(ring["fill"], depth)
+    out = []
+    for i in range(fill):
+        n = (ring["tail"] + i) & 0xFFFFFFFF
+        if tail_after is not None and ((n - tail_after) & 0xFFFFFFFF) >= 0x80000000:
+            continue
+        off = (n & (depth - 1)) * size
+        if off + size > len(slots):
+            break
+        out.append((n, bytes(slots[off:off + size])))
+    return out
+
+
+# ---- trace rings --------------------------------------------------------------------
+
+@dataclass
+class Record:
+    seq: int      # its number in the ring (head when it was written)
+    ts: int
+    id: int
+    data: bytes
+
+
+@dataclass
+class TraceRing:
+    owner: int     # shard id, or TRACE_CORE | core
+    n_recs: int
+    head: int      # records ever written
+    dropped: int   # written but overwritten before the copy
+    records: list  # of Record, oldest first
+
+    @property
+    def is_core(self):
+        return bool(self.owner & TRACE_CORE)
+
+    @property
+    def index(self):
+        return self.owner & ~TRACE_CORE
+
+
+def trace_ring_header(buf, source="dump"):
+    """(owner, n_recs, head) of a trace ring, validated."""
+    if len(buf) < RING_HDR.size:
+        raise fail(f"{source}: truncated: a trace ring of {len(buf)} bytes")
+    magic, n_recs, owner, rec_size, head = RING_HDR.unpack_from(buf)
+    if magic != TRACE_MAGIC:
+        raise fail(f"{source}: corrupt: trace ring magic {magic:#010x}, "
+                   f"expected {TRACE_MAGIC:#010x}")
+    if rec_size != REC.size:
+        raise fail(f"{source}: corrupt: trace records of {rec_size} bytes, not {REC.size}")
+    if n_recs == 0 or n_recs & (n_recs - 1):
+        raise fail(f"{source}: corrupt: a trace ring of {n_recs} records "
+                   "(not a power of two)")
+    return owner, n_recs, head
+
+
+def decode_trace_ring(buf, source="dump", head_after=None):
+    """A trace ring's records in the order they were written. The ring
+    overwrites its oldest: record n sits in slot n % n_recs, and head - n_recs
+    of them (when positive) were dropped. head_after: head read again after
+    the copy (live reads); the slots rewritten meanwhile are discarded too."""
+    owner, n_recs, head = trace_ring_header(buf, source)
+    if len(buf) < trace_ring_bytes(n_recs):
+        raise fail(f"{source}: truncated: a trace ring of {n_recs} records needs "
+                   f"{trace_ring_bytes(n_recs)} bytes, has {len(buf)}")
+    first = max(0, head - n_recs)
+    if head_after is not None:
+        first = max(first, head_after - n_recs)
+    records = []
+    for n in range(first, head):
+        ts, ev, data = REC.unpack_from(buf, RING_HDR.size + (n % n_recs) * REC.size)
+        records.append(Record(n, ts, ev, data))
+    return TraceRing(owner, n_recs, head, first, records)
+
+
+# ---- events -------------------------------------------------------------------
+
+_INT = {"u8": "<B", "u16": "<H", "u32": "<I", "u64": "<Q",
+        "i8": "<b", "i16": "<h", "i32": "<i", "i64": "<q", "enum": "<B"}
+
+
+@dataclass
+class Event:
+    id: int
+    name: str
+    fields: list      # event_layout() dicts
+    kernel: bool
+
+
+class EventTable:
+    """The events a manifest declares: the kernel's (its `kernel_events`, or
+    KERNEL_EVENTS) and the spec's (trace.events), by id."""
+
+    def __init__(self, manifest):
+        t = manifest.get("trace") or {}
+        kernel = t.get("kernel_events") or kernel_event_table()
+        self.by_id = {}
+        for e in kernel:
+            fields = [dict(f) for f in e["fields"]]
+            if e["name"] == "switch_out":  # show the reason by name (same u8)
+                for f in fields:
+                    if f["name"] == "reason" and f["type"] == "u8":
+                        f["type"], f["values"] = "enum", list(SWITCH_REASONS)
+            self.by_id[int(e["id"])] = Event(int(e["id"]), e["name"], fields, True)
+        for e in t.get("events") or []:
+            self.by_id[int(e["id"])] = Event(int(e["id"]), e["name"],
+                                             [dict(f) for f in e["fields"]], False)
+
+    def __iter__(self):
+        return iter(sorted(self.by_id.values(), key=lambda e: e.id))
+
+    def get(self, ev_id):
+        return self.by_id.get(ev_id)
+
+
+def field_value(f, data):
+    """A field's value from record data: an int; an enum's name (its number
+    if out of range); bytes for a bytes field."""
+    off, size = f["offset"], f["size"]
+    if f["type"] == "bytes":
+        return bytes(data[off:off + size])
+    v = struct.unpack_from(_INT[f["type"]], data, off)[0]
+    if f["type"] == "enum":
+        values = f.get("values") or []
+        return values[v] if v < len(values) else v
+    return v
+
+
+def decode_fields(event, data):
+    return {f["name"]: field_value(f, data) for f in event.fields}
+
+
+def format_value(v):
+    if isinstance(v, bytes):
+        return v.hex()
+    return str(v)
+
+
+# ---- a decoded trace ---------------------------------------------------------------
+
+@dataclass
+class Trace:
+    """A dump decoded against its manifest: its rings and their names."""
+    dump: Dump
+    manifest: dict
+    events: EventTable
+    rings: list        # of (name, TraceRing)
+    unknown: int = 0   # records whose id the manifest does not declare
+
+    @property
+    def clock_hz(self):
+        return self.dump.clock_hz or (self.manifest.get("trace") or {}).get("clock_hz") or 0
+
+
+def ring_name(manifest, ring):
+    if ring.is_core:
+        return f"core{ring.index}"
+    names = {s["id"]: s["name"] for s in manifest.get("shards", [])}
+    return f"shard{ring.index}_{names.get(ring.index, 'unknown')}"
+
+
+def decode_trace(dump, manifest, manifest_name="the spec"):
+    """Checks the schema hash, then decodes every trace ring in the dump
+    (cores first, then shards, each by index)."""
+    check_schema(dump, manifest, manifest_name)
+    rings = []
+    for kind in (DUMP_CORE_TRACE, DUMP_SHARD_TRACE):
+        seen = {}
+        for c in dump.find(kind):
+            seen[c.index] = c
+        for index in sorted(seen):
+            where = f"{dump.source}: {DUMP_KINDS[kind]} {index}"
+            r = decode_trace_ring(seen[index].data, where)
+            want = (TRACE_CORE | index) if kind == DUMP_CORE_TRACE else index
+            if r.owner != want:
+                raise fail(f"{where}: corrupt: the ring says it belongs to "
+                           f"{r.owner:#x}, not {want:#x}")
+            rings.append((ring_name(manifest, r), r))
+    events = EventTable(manifest)
+    unknown = sum(1 for _, r in rings for rec in r.records if events.get(rec.id) is None)
+    return Trace(dump, manifest, events, rings, unknown)
+
+
+def shard_names(manifest):
+    return {s["id"]: s["name"] for s in manifest.get("shards", [])}
+
+
+def text_events(trace):
+    """Every record as a line, in time order: `[ts] ring event: f=v, ...`."""
+    hz = trace.clock_hz
+    rows = [(rec.ts, name, rec) for name, r in trace.rings for rec in r.records]
+    rows.sort(key=lambda x: x[0])
+    t0 = rows[0][0] if rows else 0
+    for ts, name, rec in rows:
+        ev = trace.events.get(rec.id)
+        when = f"{(ts - t0) / hz:14.9f}" if hz else f"{ts - t0:14d}"
+        if ev is None:
+            yield f"[{when}] {name} event#{rec.id}: data={rec.data.hex()}"
+            continue
+        args = ", ".join(f"{k}={format_value(v)}" for k, v in decode_fields(ev, rec.data).items())
+        yield f"[{when}] {name} {ev.name}: {args}"
