@@ -25,7 +25,7 @@ KERNEL_EVENTS = (
     ("switch_in", (("shard", "u16"),)),
     ("switch_out", (("shard", "u16"), ("reason", "enum", SWITCH_REASONS))),
     ("wake", (("shard", "u16"), ("by", "u16"))),
-    ("notify", (("shard", "u16"), ("to", "u16"), ("channel", "u32"))),
+    ("notify", (("from", "u16"), ("to", "u16"), ("channel", "u32"))),
     ("irq", (("shard", "u16"), ("irq", "u32"))),
     ("irq_ack", (("shard", "u16"), ("bits", "u64"))),
     ("fault", (("shard", "u16"), ("signal", "u8"))),

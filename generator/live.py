@@ -45,8 +45,8 @@ def qmp_socket(build_dir):
 
 def qemu_args(qemu, dump_path=None, qmp_path=None):
     """A board's QEMU command (boards.py) for an observed run: with a dump
-    path, semihosting is on for both boards and its command line (what the
-    kernel's SYS_GET_CMDLINE reads) is the path to write the dump to; with a
+    path, semihosting's command line (what the kernel's SYS_GET_CMDLINE
+    reads) is `vanity-trace=` and the path to write the dump to; with a
     QMP path, a QMP server listens there for `vanity top` and `peek` (unless
     the path is too long for a unix socket: then there is none)."""
     cmd, i = [], 0
@@ -65,7 +65,9 @@ def qemu_args(qemu, dump_path=None, qmp_path=None):
         cmd.append(a)
         i += 1
     if dump_path is not None:
-        arg = str(Path(dump_path).resolve()).replace(",", ",,")
+        # The kernel writes its dump only behind this prefix: QEMU's default
+        # command line is the kernel's own file name (freestanding/kernel/obs.c).
+        arg = "vanity-trace=" + str(Path(dump_path).resolve()).replace(",", ",,")
         cmd += ["-semihosting-config", f"enable=on,target=native,arg={arg}"]
     if qmp_path is not None and len(str(Path(qmp_path).resolve())) < SUN_PATH_MAX:
         path = str(Path(qmp_path).resolve()).replace(",", ",,")

@@ -9,45 +9,19 @@ test_obs.py holds the constants here equal to it (compiled with gcc).
 import struct
 from dataclasses import dataclass, field
 
+from . import events as _ev
 from .errors import fail
 
 # ---- event tables -----------------------------------------------------------
 
-# Bytes of a record's data[] (VN_TRACE_DATA): an event's fields must fit.
-TRACE_DATA = 22
-
-# User event ids start here (VN_EV_USER); below are the kernel's.
-EV_USER = 64
-
-# Field types: name -> size in bytes. An enum is stored as a u8 index into its
-# values; bytes have the size their declaration gives.
-FIELD_SIZES = {
-    "u8": 1, "u16": 2, "u32": 4, "u64": 8,
-    "i8": 1, "i16": 2, "i32": 4, "i64": 8,
-    "enum": 1,
-}
+# The event tables are events.py's (the generator's manifest is written from
+# them too); the names below are the host tools' view of them.
+TRACE_DATA = _ev.EVENT_BYTES          # VN_TRACE_DATA: an event's fields must fit
+EV_USER = _ev.USER_BASE               # VN_EV_USER: below are the kernel's events
+FIELD_SIZES = _ev.WIDTHS              # an enum is a u8 index into its values
 FIELD_TYPES = tuple(FIELD_SIZES) + ("bytes",)
-
-# The kernel's events, in enum vn_kevent order (the id is the index): the one
-# table of them in Python; the generator's manifest and the CTF metadata are
-# written from it. Fields as in trace.h's comment, packed in order.
-KERNEL_EVENTS = [
-    ("switch_in", [("shard", "u16")]),
-    ("switch_out", [("shard", "u16"), ("reason", "u8")]),
-    ("wake", [("shard", "u16"), ("by", "u16")]),
-    ("notify", [("from", "u16"), ("to", "u16"), ("channel", "u32")]),
-    ("irq", [("shard", "u16"), ("irq", "u32")]),
-    ("irq_ack", [("shard", "u16"), ("bits", "u64")]),
-    ("fault", [("shard", "u16"), ("signal", "u8")]),
-    ("watchdog", [("shard", "u16"), ("budget_ns", "u64")]),
-    ("restart", [("shard", "u16"), ("generation", "u32")]),
-    ("halt", [("shard", "u16"), ("status", "i32")]),
-    ("exit", [("shard", "u16"), ("status", "i32")]),
-]
-
-# switch_out's reason (enum vn_switch_reason), by value; the host tools show
-# the name (the record keeps the u8).
-SWITCH_REASONS = ["yield", "wait", "exit", "fault", "stop"]
+KERNEL_EVENTS = _ev.KERNEL_EVENTS     # in enum vn_kevent order: the id is the index
+SWITCH_REASONS = list(_ev.SWITCH_REASONS)  # switch_out's reason, by value
 
 # `by` in wake and `shard` in halt: not a shard (a timeout or device; the kernel).
 NO_SHARD = 0xFFFF

@@ -3,7 +3,8 @@
 
 One process, "vanity <system>"; one track (thread) per shard and one per
 core. A shard's runs are "X" slices on its track, from the kernel's
-switch_in to its switch_out (the reason in args); every other kernel event
+switch_in to its switch_out (the reason in args; a run whose switch_in was
+overwritten starts at its core ring's oldest record); every other kernel event
 is an instant on its core's track, every user event an instant on its
 shard's track, with the fields as args. Times are microseconds from the
 first record.
@@ -62,7 +63,10 @@ def perfetto(trace):
                  "args": {"sort_index": 1000 + core}}]
 
     running = {}  # shard -> (ts, core)
+    first = {}    # ring -> its first record's time: where a run began, if its
+    #               switch_in was overwritten
     for ts, ring, rec in rows:
+        first.setdefault((ring.is_core, ring.index), ts)
         ev = trace.events.get(rec.id)
         if ev is None:
             continue
@@ -72,9 +76,13 @@ def perfetto(trace):
             continue
         if ev.kernel and ev.name == "switch_out":
             start = running.pop(fields["shard"], None)
+            args = {"reason": fields.get("reason")}
+            if start is None and ring.is_core:  # it ran from before the ring's oldest record
+                start = (first[(True, ring.index)], ring.index)
+                args["began"] = "before the oldest record (overwritten)"
             if start is not None:
                 out.append(_slice(fields["shard"], names, us(start[0]), us(ts),
-                                  {"core": start[1], "reason": fields.get("reason")}))
+                                  {"core": start[1], **args}))
             continue
         tid = (CORE_TID + ring.index) if ring.is_core else ring.index + 1
         out.append({"ph": "i", "s": "t", "pid": PID, "tid": tid, "ts": us(ts),

@@ -149,7 +149,7 @@ int main(void)
 	P("ring.owner", offsetof(struct vn_trace_ring, owner));
 	P("ring.rec_size", offsetof(struct vn_trace_ring, rec_size));
 	P("ring.head", offsetof(struct vn_trace_ring, head));
-	P("ring.rec", offsetof(struct vn_trace_ring, rec));
+	P("ring.rec", (char *)vn_trace_recs((struct vn_trace_ring *)0) - (char *)0);
 	P("stats", sizeof(struct vn_shard_stats));
 	P("stats.run_ticks", offsetof(struct vn_shard_stats, run_ticks));
 	P("stats.restarts", offsetof(struct vn_shard_stats, restarts));
@@ -231,7 +231,7 @@ def test_kernel_events_follow_trace_h():
     comment = dict(re.findall(r"^ \*   ([A-Z_]+)\s+(u\d+ .*)$", text, re.M))
     for name, fields in obs.KERNEL_EVENTS:
         types = re.findall(r"\b([ui]\d+) ", comment[name.upper()])
-        assert types == [t for _, t in fields], name
+        assert types == [("u8" if f[1] == "enum" else f[1]) for f in fields], name
     for table in obs.kernel_event_table():
         assert sum(f["size"] for f in table["fields"]) <= obs.TRACE_DATA
 
@@ -426,10 +426,10 @@ def test_qemu_args():
     riscv = ("qemu-system-riscv64", "-M", "virt", "-bios", "default")
     a = live.qemu_args(aarch64, "/tmp/a,b/vanity.raw", "/tmp/run/qmp.sock")
     assert "-semihosting" not in a
-    assert a[-4:] == ("-semihosting-config", "enable=on,target=native,arg=/tmp/a,,b/vanity.raw",
+    assert a[-4:] == ("-semihosting-config", "enable=on,target=native,arg=vanity-trace=/tmp/a,,b/vanity.raw",
                       "-qmp", "unix:/tmp/run/qmp.sock,server=on,wait=off")
     r = live.qemu_args(riscv, "/tmp/t/vanity.raw", None)
-    assert r == riscv + ("-semihosting-config", "enable=on,target=native,arg=/tmp/t/vanity.raw")
+    assert r == riscv + ("-semihosting-config", "enable=on,target=native,arg=vanity-trace=/tmp/t/vanity.raw")
     assert live.qemu_args(aarch64, None, None) == aarch64  # untraced: semihosting stays
 
 
@@ -709,7 +709,7 @@ def test_run_trace_qemu(monkeypatch, tmp_path, capsys):
     def fake_run(board, image, extra, cores, gdb):
         seen["qemu"] = board.qemu
         arg = board.qemu[board.qemu.index("-semihosting-config") + 1]
-        Path(arg.split("arg=", 1)[1]).write_bytes(sample_dump())
+        Path(arg.split("arg=vanity-trace=", 1)[1]).write_bytes(sample_dump())
         return 0
 
     monkeypatch.setattr(build_bare, "run", fake_run)

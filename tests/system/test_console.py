@@ -22,6 +22,7 @@ other tests) cannot hang on, or take over, a terminal.
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -49,9 +50,9 @@ class Conversation:
     """`vanity run` of the console example with a pipe as its stdin.
     out holds stdout and stderr as they come (decoded byte for byte)."""
 
-    def __init__(self, board, workdir, spec=SPEC):
+    def __init__(self, board, workdir, spec=SPEC, extra=()):
         self.cmd = [PYTHON, str(VANITY), "run", str(spec), "--board", board,
-                    "-o", str(workdir / "out"), "--build-dir", str(workdir / "build")]
+                    "-o", str(workdir / "out"), "--build-dir", str(workdir / "build"), *extra]
         self.out, self.err, self.steps, self.status = "", "", [], None
         self.failed = None
         self.lock = threading.Lock()
@@ -171,7 +172,8 @@ def console(request, tmp_path_factory):
     board, spec = request.param, SPEC
     if board == "hosted-ns16550":
         board, spec = "hosted", ns16550_variant(work)
-    c = Conversation(board, work, spec)
+    c = Conversation(board, work, spec, extra=("--trace", str(work / "trace")))
+    c.trace = work / "trace"
     c.spans = {}
     try:
         converse(c, c.spans)
@@ -321,3 +323,17 @@ def test_qemu_reads_dev_null():
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-v"]))
+
+
+def test_device_events_in_the_trace(console):
+    """The traced conversation's kernel events include the UART's interrupts
+    and the console's acknowledgements, decoded by babeltrace2."""
+    assert "quit" in console.spans, f"the conversation did not end{console.report}"
+    if shutil.which("babeltrace2") is None:
+        pytest.skip("babeltrace2 is not installed (make deps)")
+    bt = subprocess.run(["babeltrace2", str(console.trace)], capture_output=True, text=True)
+    assert bt.returncode == 0, bt.stderr + console.report
+    assert re.search(r"\) irq: \{ cpu_id = 0, ring = \d+ \}, \{ shard = 0, irq = \d+ \}",
+                     bt.stdout), bt.stdout[-2000:]
+    assert re.search(r"\) irq_ack: \{ cpu_id = 0, ring = \d+ \}, \{ shard = 0, bits = \d+ \}",
+                     bt.stdout), bt.stdout[-2000:]

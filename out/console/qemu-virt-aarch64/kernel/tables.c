@@ -119,7 +119,7 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x239b965f02cc565dull,
+	.schema_hash = 0x2ef5616c4230d5acull,
 	.n_devices   = 1,
 	.devices     = devices,
 };

@@ -106,5 +106,5 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0xbf4a2aa3bfa9f41dull,
+	.schema_hash = 0x72cb3f2fbad680c0ull,
 };

@@ -1,0 +1,17 @@
+#include <vanity_shard.h>
+
+void vn_main(void)
+{
+	uint64_t order = 0;
+
+	while (!vn_recv(&vn_rx_orders, &order))
+		vn_wait(VN_FOREVER);
+	if (order == 1)
+		for (;;) /* until the watchdog fires */
+			__asm__ volatile("" ::: "memory");
+	if (order == 2)
+		*(volatile uint64_t *)8 = order; /* a fault */
+	while (!vn_send(&vn_tx_done, &order))
+		vn_wait(VN_FOREVER);
+	vn_exit(0);
+}
