@@ -11,6 +11,7 @@ whose libgcc is the toolchain's default).
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -145,12 +146,82 @@ def _serial_stdin():
         return subprocess.DEVNULL  # a terminal, but not our controlling one
 
 
+class Console:
+    """The guest's UART, split into the two streams a hosted system has:
+    kernel lines ("vanity: ...") to stderr, everything else (shard logs, a
+    console shard's own output) to stdout. The kernel ends the lines it
+    writes, its own and the shards' logs ("[name] ..."), with CR LF for a
+    terminal; those CRs are dropped, while a console shard's bytes pass as
+    they are (as on hosted). A line goes out as soon as its first bytes
+    decide its stream, so a prompt without a newline is not held back.
+    Whatever comes before the kernel's first line (OpenSBI's banner) is
+    firmware: stderr."""
+
+    PREFIX = b"vanity: "
+    LOG = re.compile(rb"\[(?:[A-Za-z_][A-Za-z0-9_]*)?(\] ?)?")
+
+    def __init__(self, out, err):
+        self.out, self.err = out, err
+        self.head = b""       # the start of a line whose stream is not decided
+        self.line = None      # (stream, drop CRs) of the current line, once decided
+        self.booted = False
+        self.cr = False       # a CR held back from a line whose CRs are dropped
+
+    def _decide(self, h):
+        text = h.rstrip(b"\r\n")
+        ended = h != text
+        if h.startswith(self.PREFIX):
+            self.booted = True
+            return self.err, True
+        if self.PREFIX.startswith(text) and not ended:
+            return None
+        if not self.booted:
+            return self.err, False
+        m = self.LOG.match(text)
+        if m and m.group(1) == b"] ":
+            return self.out, True
+        if m and m.end() == len(text) and not ended:
+            return None
+        return self.out, False
+
+    def feed(self, data):
+        for piece in data.splitlines(keepends=True):
+            self._piece(piece)
+        self.out.flush()
+        self.err.flush()
+
+    def _piece(self, b):
+        if self.line is None:
+            self.head += b
+            self.line = self._decide(self.head)
+            if self.line is None:
+                return
+            b, self.head = self.head, b""
+        stream, drop = self.line
+        if drop:
+            if self.cr and not b.startswith(b"\n"):
+                stream.write(b"\r")
+            self.cr = b.endswith(b"\r")
+            b = b.replace(b"\r\n", b"\n").rstrip(b"\r") if self.cr else \
+                b.replace(b"\r\n", b"\n")
+        stream.write(b)
+        if b.endswith(b"\n"):
+            self.line = None
+
+    def close(self):
+        if self.head:
+            (self.out if self.booted else self.err).write(self.head)
+        self.out.flush()
+        self.err.flush()
+
+
 def run(board, image, extra_args=(), cores=1, gdb=False):
     """Boots the image; returns QEMU's exit status, which is the system's
     (aarch64: semihosting SYS_EXIT; riscv64: the sifive_test device).
     Bounded by VANITY_QEMU_TIMEOUT seconds unless --gdb, which starts QEMU
-    halted and waits for the debugger. The guest's UART is our stdout and,
-    when it is safe (_serial_stdin), our stdin."""
+    halted and waits for the debugger. The guest's UART is our stdin when it
+    is safe (_serial_stdin), and our stdout and stderr as a hosted system's
+    would be (Console)."""
     qemu = board.qemu[0]
     if shutil.which(qemu) is None:
         print(f"vanity: error: {qemu} is not installed; install {board.qemu_package}",
@@ -164,10 +235,17 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
     else:
         cmd = ["timeout", "--foreground", "-k", "5", str(TIMEOUT), *cmd]
     sys.stdout.flush()
+    sys.stderr.flush()
+    console = Console(sys.stdout.buffer, sys.stderr.buffer)
     try:
-        status = subprocess.call(cmd, stdin=_serial_stdin())
+        with subprocess.Popen(cmd, stdin=_serial_stdin(), stdout=subprocess.PIPE) as proc:
+            for chunk in iter(lambda: os.read(proc.stdout.fileno(), 65536), b""):
+                console.feed(chunk)
+            status = proc.wait()
     except KeyboardInterrupt:
         return 128 + signal.SIGINT
+    finally:
+        console.close()
     if status == 124 and not gdb:
         print(f"vanity: error: QEMU did not finish within {TIMEOUT} s (killed)",
               file=sys.stderr)

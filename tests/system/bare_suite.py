@@ -23,9 +23,10 @@ from here; pytest then collects these tests once per board.
   fp/simd    two FP-heavy shards on one core yielding mid-computation print
              the same bits as on hosted
 
-On these boards the console carries both streams: kernel messages
-("vanity: ...") and shard logs ("[shard] text") are QEMU's stdout. Anything
-before the kernel's first line (OpenSBI's banner on riscv64) is skipped.
+On these boards the console carries both streams; `vanity run` splits them
+as a hosted system's are: kernel messages ("vanity: ...") to stderr, shard
+logs ("[shard] text") to stdout, without the serial line's CRs. What comes
+before the kernel's first line (OpenSBI's banner on riscv64) goes to stderr.
 """
 
 
@@ -87,18 +88,10 @@ class BareSystem(System):
         return BareRun(r)
 
 
-def skip_firmware(stdout):
-    """The console from the kernel's first line on (OpenSBI prints a banner
-    on the same UART first, which cannot be turned off)."""
-    lines = stdout.splitlines(keepends=True)
-    first = next((i for i, ln in enumerate(lines) if ln.startswith("vanity: ")), len(lines))
-    return "".join(lines[first:])
-
-
 class BareRun:
     def __init__(self, r):
         self.r, self.status, self.report = r, r.status, r.report
-        self.stdout = skip_firmware(r.stdout)
+        self.stdout = r.stdout
         self.elapsed = r.elapsed
 
     def log(self, shard):
@@ -106,8 +99,10 @@ class BareRun:
         return [ln[len(pre):] for ln in self.stdout.splitlines() if ln.startswith(pre)]
 
     def kernel(self):
-        return [ln[len("vanity: "):] for ln in self.stdout.splitlines()
-                if ln.startswith("vanity: ")]
+        """The kernel's lines: stderr's "vanity: " lines but the build's
+        size line."""
+        return [ln[len("vanity: "):] for ln in self.r.stderr.splitlines()
+                if ln.startswith("vanity: ") and not ln.startswith("vanity: kernel: text ")]
 
     def faults(self, shard):
         found = [FAULT_RE.match(m) for m in self.kernel()]
@@ -171,8 +166,9 @@ def test_a_board_with_fewer_cpus_than_cores_is_refused(board, tmp_path):
     r = vanity("run", REPO / "examples" / "pingpong" / "pingpong.yaml", "--board", board.name,
                "-o", tmp_path / "out", "--build-dir", tmp_path / "build", "--", "-smp", "1")
     assert r.status == 1, r.report
-    assert skip_firmware(r.stdout).splitlines() == [
-        "vanity: cannot boot: the board has 1 CPU, the system uses 2 cores "
+    assert r.stdout == "", r.report
+    assert BareRun(r).kernel() == [
+        "cannot boot: the board has 1 CPU, the system uses 2 cores "
         "(run QEMU with -smp = cores used)"], r.report
 
 
@@ -549,7 +545,7 @@ def test_stuck_system_says_so(board, tmp_path):
     r = vanity("run", HERE / "sched" / "idle.yaml", "--board", board.name,
                "-o", tmp_path / "out", "--build-dir", tmp_path / "build",
                env={"VANITY_QEMU_TIMEOUT": "8"})
-    stuck = [ln for ln in skip_firmware(r.stdout).splitlines() if "is stuck" in ln]
+    stuck = [ln for ln in r.stderr.splitlines() if "is stuck" in ln]
     assert stuck == ["vanity: system 'idle' is stuck: 'left', 'right' wait for notifications "
                      "that nothing left can send (no shard runs, no device can interrupt)"], \
         r.report

@@ -9,8 +9,11 @@ void vn_main(void)
 	if (order == 1)
 		for (;;) /* until the watchdog fires */
 			__asm__ volatile("" ::: "memory");
-	if (order == 2)
-		*(volatile uint64_t *)8 = order; /* a fault */
+	if (order == 2) {
+		volatile uint64_t *volatile bad = (volatile uint64_t *)8;
+
+		*bad = order; /* a fault */
+	}
 	while (!vn_send(&vn_tx_done, &order))
 		vn_wait(VN_FOREVER);
 	vn_exit(0);

@@ -1,0 +1,45 @@
+"""`vanity run` on a QEMU board splits the guest's UART as a hosted system's
+output is split (generator/build_bare.Console): kernel lines to stderr,
+shard lines to stdout, the kernel's CRs dropped, a console shard's bytes
+untouched, firmware before the kernel's first line to stderr, whatever the
+chunks the bytes arrive in."""
+
+import io
+
+import pytest
+
+from generator.build_bare import Console
+
+UART = (b"\r\nOpenSBI v1.1\r\nbanner\r\n"
+        b"vanity: system 'x' (qemu-virt-riscv64): 2 shards on 1 core\r\n"
+        b"[talker] hi\r\n"
+        b"shell: type 'help'\r\nshell> hello\r\necho: hello\r\n"
+        b"[a] b\r\n"
+        b"vanity: shard 'a' faulted: SIGSEGV at 0x8, pc 0x80\r\n"
+        b"[not a log line\r\n[x] y\rz\r\n"
+        b"shell> ")
+OUT = (b"[talker] hi\n"
+       b"shell: type 'help'\r\nshell> hello\r\necho: hello\r\n"
+       b"[a] b\n"
+       b"[not a log line\r\n[x] y\rz\n"
+       b"shell> ")
+ERR = (b"\r\nOpenSBI v1.1\r\nbanner\r\n"
+       b"vanity: system 'x' (qemu-virt-riscv64): 2 shards on 1 core\n"
+       b"vanity: shard 'a' faulted: SIGSEGV at 0x8, pc 0x80\n")
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 5, 8, 13, len(UART)])
+def test_split(step):
+    out, err = io.BytesIO(), io.BytesIO()
+    c = Console(out, err)
+    for i in range(0, len(UART), step):
+        c.feed(UART[i:i + step])
+    c.close()
+    assert (out.getvalue(), err.getvalue()) == (OUT, ERR)
+
+
+def test_a_prompt_is_not_held_back():
+    out, err = io.BytesIO(), io.BytesIO()
+    c = Console(out, err)
+    c.feed(b"vanity: system 'x'\r\nshell> ")
+    assert out.getvalue() == b"shell> "
