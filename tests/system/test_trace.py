@@ -100,10 +100,13 @@ def test_perfetto(traced):
 
 
 def test_wrong_spec_and_bad_directory(traced, tmp_path):
-    _, _, work = traced
+    r, _, work = traced
+    board = re.search(r"system 'traced' \(([\w-]+)\)", r.stderr)[1]
     other = copy_example(SPEC, tmp_path, lambda doc: doc["events"][1]["fields"].append(
         {"name": "m", "type": "u8"}))
-    r = vanity("trace", work / "trace", "--spec", other)
+    r = vanity("gen", other, "--board", board, "-o", tmp_path / "out")
+    assert r.status == 0, r.report
+    r = vanity("trace", work / "trace", "--spec", other, "--board", board, "-o", tmp_path / "out")
     assert r.status != 0 and "schema hash" in r.stderr and "Traceback" not in r.stderr, r.report
     (tmp_path / "empty").mkdir()
     r = vanity("trace", tmp_path / "empty")
