@@ -789,3 +789,46 @@ def test_trace_dir_keeps_other_files(tmp_path):
     assert sorted(p.name for p in d.iterdir()) == [
         ".vanity-manifest.json", ".vanity.raw", "core0", "metadata", "notes.txt",
         "shard0_ping"]
+
+
+# ---- latency histograms -------------------------------------------------------------
+
+def latency_dump():
+    """ping_out is a latency channel (its histogram: 100 samples of 10..1000
+    ticks); ping ran 4 activations, pong none."""
+    return obs.parse_dump(obs.dump_bytes(SCHEMA, HZ, 2000, [
+        (obs.DUMP_OBS, 0, 0x1000, obs_chunk(run_hists={0: [100, 200, 300, 4000]})),
+        (obs.DUMP_RING, 0, 0x2000, chan_ring(100, 100)),
+        (obs.DUMP_HIST, 0, 0x2200, hist_bytes([10 * i for i in range(1, 101)])),
+        (obs.DUMP_RING, 1, 0x3000, chan_ring(0, 0)),
+    ]), "d.raw")
+
+
+def test_top_shows_latency_percentiles():
+    man = manifest()
+    rep = live.top_report(man, latency_dump())
+    c0, c1 = rep["channels"]
+    ns = 1e9 / HZ
+    assert c1["latency"] is None
+    lat = c0["latency"]
+    assert lat["count"] == 100 and lat["max"] == round(1000 * ns, 1)
+    for key, exact in (("p50", 500), ("p90", 900), ("p99", 990), ("p99.9", 1000)):
+        assert exact * ns <= lat[key] <= exact * ns * 1.125 + 0.1, (key, lat)
+    ping, pong = rep["shards"]
+    assert ping["run_time"]["count"] == 4 and ping["run_time"]["max"] == round(4000 * ns, 1)
+    assert pong["run_time"]["count"] == 0 and pong["run_time"]["p50"] is None
+    json.dumps(rep)
+    text = live.format_top(rep).splitlines()
+    i = text.index(next(t for t in text if t.startswith("CHANNEL LATENCY")))
+    assert text[i].split()[2:] == ["COUNT", "P50", "P90", "P99", "P99.9", "MAX"]
+    assert text[i + 1].split()[:2] == ["ping_out", "100"]
+    j = text.index(next(t for t in text if t.startswith("SHARD RUN/ACT")))
+    assert [t.split()[0] for t in text[j + 1:j + 3]] == ["ping", "pong"]
+
+
+def test_latency_stats_table():
+    stats = obs.latency_stats(latency_dump(), manifest())
+    assert list(stats["channels"]) == ["ping_out"] and list(stats["shards"]) == ["ping", "pong"]
+    table = obs.format_latency(stats).splitlines()
+    assert table[0] == "latency: channel transit time"
+    assert table[2].split()[:2] == ["ping_out", "100"]
