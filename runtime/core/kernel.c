@@ -30,9 +30,6 @@ static int check_tables(const struct vn_ksystem *sys)
 			return -1;
 		if (c->from_bit >= 64 || c->to_bit >= 64)
 			return -1;
-		if (c->size < (c->latency ? VN_RING_LATENCY_BYTES(c->msg_size, c->depth)
-					  : VN_RING_BYTES(c->msg_size, c->depth)))
-			return -1;
 	}
 	for (uint32_t i = 0; i < sys->n_devices; i++)
 		if (sys->devices[i].shard >= sys->n_shards || sys->devices[i].bit >= 64)
