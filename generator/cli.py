@@ -160,7 +160,19 @@ def cmd_run(args, model):
         print(f"vanity: trace: {trace_dir}: {n} records from {len(trace.rings)} rings"
               f"{f', {dropped} dropped (overwritten)' if dropped else ''}; "
               f"read it with `babeltrace2 {trace_dir}`", file=sys.stderr)
+        _latency_lines(trace, manifest, trace_dir)
     return status
+
+
+def _latency_lines(trace, manifest, trace_dir):
+    """After a traced run: one line per latency channel (its percentiles)."""
+    from .hist import format_ns
+    from .obs import latency_stats
+    chans = latency_stats(trace.dump, manifest)["channels"]
+    for name, s in chans.items():
+        print(f"vanity: latency: {name}: {s['count']} messages, p50 {format_ns(s['p50'])}, "
+              f"p99 {format_ns(s['p99'])}, max {format_ns(s['max'])} "
+              f"(all: vanity trace {trace_dir} --stats)", file=sys.stderr)
 
 
 def _target(args, model):
@@ -206,7 +218,10 @@ def cmd_trace(args):
     """Reads the trace `vanity run SPEC --trace DIR` left in DIR: prints its
     events in time order, or converts it with --perfetto. With --spec, the
     trace must come from a system built from that spec (its schema hash),
-    and is decoded with that spec's event table."""
+    and is decoded with that spec's event table. --stats prints the latency
+    percentiles instead: each latency channel's transit time and each
+    shard's run time per activation, in ns, from the histograms the system
+    kept (--json: machine-readable)."""
     from .ctf import load_dir
     from .obs import text_events
     manifest = manifest_name = None
@@ -216,6 +231,13 @@ def cmd_trace(args):
             print(w, file=sys.stderr)
         manifest, manifest_name = _manifest(args, model)
     trace = load_dir(args.dir, manifest, manifest_name)
+    if args.stats:
+        from .obs import format_latency, latency_stats
+        stats = latency_stats(trace.dump, trace.manifest)
+        stats["clock_hz"] = trace.clock_hz
+        print(json.dumps(stats, indent=1) if args.json else
+              format_latency(stats) or "no histograms in this trace")
+        return 0
     if args.perfetto:
         from .perfetto import write_perfetto
         write_perfetto(trace, args.perfetto)
@@ -354,6 +376,9 @@ def parser():
     c.add_argument("dir", metavar="DIR")
     c.add_argument("--perfetto", metavar="FILE.json",
                    help="write Chrome/Perfetto JSON (ui.perfetto.dev) instead")
+    c.add_argument("--stats", action="store_true",
+                   help="print latency percentiles (p50/p90/p99/p99.9/max) instead")
+    c.add_argument("--json", action="store_true", help="with --stats: as JSON")
     c.add_argument("--spec", metavar="SPEC",
                    help="check the trace against this spec (its schema hash) and "
                         "decode it with its events")

@@ -222,6 +222,8 @@ CHANNEL = Obj("channel", {
     "to": Key(Ident(), "consumer shard", required=True),
     "message": Key(Size(), "bytes per message, 1..65536", required=True),
     "depth": Key(Int(), "slots: a power of two, 2..65536", required=True),
+    "latency": Key(Bool(), "time each message from send to receive in a histogram "
+                   "(vanity top shows its percentiles)", default=False),
 })
 
 SHARD = Obj("shard", {

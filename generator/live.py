@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import obs
+from . import hist, obs
 from .errors import SpecError, fail
 
 TIMEOUT = 3.0  # seconds to wait for a running system's answer
@@ -235,6 +235,11 @@ def qmp_snapshot(qmp, manifest, build_dir, channels=None, slots=False):
             continue
         chunks.append((obs.DUMP_RING, c["id"], c["addr_int"],
                        qmp.read(c["addr_int"], obs.RING_SLOTS_OFFSET)))
+        lat = c.get("latency")
+        if lat:
+            h = lat["hist"]
+            chunks.append((obs.DUMP_HIST, c["id"], h["addr_int"],
+                           qmp.read(h["addr_int"], obs.HIST_SIZE)))
         if slots:
             n = int(c["message"]) * int(c["depth"])
             chunks.append((obs.DUMP_SLOTS, c["id"], c["addr_int"] + obs.RING_SLOTS_OFFSET,
@@ -336,8 +341,12 @@ def top_report(manifest, snap, prev=None, dt=None):
             "faults": st["faults"], "restarts": st["restarts"],
             "trace": None if rec is None else {"records": rec, "dropped": dropped,
                                                  "capacity": cap},
+            # per activation, in ns (generator/hist.py: p50 ... max)
+            "run_time": (hist.summary(k.run_hists[sid], hz) if sid < len(k.run_hists)
+                         else None),
         })
     rings, prings = _rings(snap), (_rings(prev) if prev else {})
+    hists = obs.channel_hists(snap)
     channels = []
     for c in manifest.get("channels", []):
         cid = c["id"]
@@ -357,6 +366,8 @@ def top_report(manifest, snap, prev=None, dt=None):
                 "full_stalls": r["tx_full"], "empty_stalls": r["rx_empty"],
                 "rx_sleeping": bool(r["rx_sleeping"]), "tx_sleeping": bool(r["tx_sleeping"]),
             })
+        # transit time in ns, on a latency channel (spec `latency: true`)
+        entry["latency"] = hist.summary(hists[cid], hz) if cid in hists else None
         channels.append(entry)
     return {"system": manifest.get("system"), "board": manifest.get("board"),
             "schema_hash": f"{snap.schema_hash:#018x}", "clock_hz": hz,
@@ -406,6 +417,17 @@ def format_top(rep):
                      f"{_n(c['bytes_sent']):>9}{str(c['queued']) + '/' + str(c['depth']):>11}"
                      f"{c['high_water']:>6}{_n(c['full_stalls']):>7}{_n(c['empty_stalls']):>8}"
                      f"{_n(c['notifications']):>8}")
+    lat = [(c["name"], c["latency"]) for c in chans if c.get("latency")]
+    run = [(s["name"], s["run_time"]) for s in shards if s.get("run_time")]
+    cols = ("p50", "p90", "p99", "p99.9", "max")
+    for title, rows in (("CHANNEL LATENCY", lat), ("SHARD RUN/ACT", run)):
+        if not rows:
+            continue
+        lines.append("")
+        lines.append(f"{title:<22}{'COUNT':>10}" + "".join(f"{c.upper():>10}" for c in cols))
+        for name, s in rows:
+            lines.append(f"{name[:21]:<22}{_n(s['count']):>10}" +
+                         "".join(f"{hist.format_ns(s[c]):>10}" for c in cols))
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ rounding and totals. Templates only format.
 from dataclasses import dataclass
 
 from . import events as ev
+from . import hist as _hist
 from .errors import Diag, SpecError
 from .units import format_time
 
@@ -27,6 +28,29 @@ HEAP_OFFSET = 0x10000
 CHANNEL_BASE = 0x800000000
 RING_HEADER = 384            # VN_RING_SLOTS_OFFSET in runtime/include/vanity/ring.h
                              # (test_gen_compile.py holds them equal)
+CACHELINE = 128              # VN_CACHELINE
+HIST_BYTES = _hist.BYTES      # sizeof(struct vn_hist) (vanity/hist.h)
+
+
+def _cl(n):
+    return (n + CACHELINE - 1) // CACHELINE * CACHELINE
+
+
+def ring_stamps_offset(msg_size, depth):
+    """VN_RING_STAMPS_OFFSET: a latency channel's stamps, after its slots."""
+    return _cl(RING_HEADER + msg_size * depth)
+
+
+def ring_hist_offset(msg_size, depth):
+    """VN_RING_HIST_OFFSET: its histogram, after the stamps."""
+    return _cl(ring_stamps_offset(msg_size, depth) + 8 * depth)
+
+
+def ring_bytes(msg_size, depth, latency=False):
+    """VN_RING_BYTES, or VN_RING_LATENCY_BYTES for a latency channel."""
+    if latency:
+        return ring_hist_offset(msg_size, depth) + HIST_BYTES
+    return RING_HEADER + msg_size * depth
 
 # Bare metal: each shard's window holds its image (code, data, bss), then its
 # control page, heap, a guard page and its stack; windows and the channel
@@ -64,6 +88,14 @@ class Endpoint:
     msg_size: int
     depth: int
     peer: str
+    latency: bool = False  # VN_EP_LATENCY: stamp on send, time on receive
+
+    @property
+    def flags(self):
+        """The endpoint's VN_EP_* flags, as C."""
+        f = [n for n, on in (("VN_EP_NOTIFY", self.notify),
+                             ("VN_EP_LATENCY", self.latency)) if on]
+        return " | ".join(f) or "0"
 
 
 @dataclass(frozen=True)
@@ -147,6 +179,23 @@ class Channel:
     msg_size: int
     depth: int
     region: Region
+    latency: bool = False  # transit-time histogram (spec `latency: true`)
+
+    @property
+    def stamps(self):
+        """A latency channel's stamps, after its slots (else None)."""
+        if not self.latency:
+            return None
+        off = ring_stamps_offset(self.msg_size, self.depth)
+        return Region(self.region.addr + off, 8 * self.depth)
+
+    @property
+    def hist(self):
+        """A latency channel's histogram (struct vn_hist), or None."""
+        if not self.latency:
+            return None
+        return Region(self.region.addr + ring_hist_offset(self.msg_size, self.depth),
+                      HIST_BYTES)
 
 
 @dataclass(frozen=True)
@@ -218,13 +267,15 @@ def _channels(spec, ids, modes, base=CHANNEL_BASE):
     out, addr = [], base
     bits = {name: 0 for name in ids}
     for j, c in enumerate(spec["channels"]):
-        size = page_round(RING_HEADER + c["message"] * c["depth"])
+        latency = bool(c.get("latency", False))
+        size = page_round(ring_bytes(c["message"], c["depth"], latency))
         src, dst = c["from"], c["to"]
         out.append(Channel(
             id=j, name=c["name"], src=src, dst=dst, src_id=ids[src], dst_id=ids[dst],
             from_bit=bits[src], to_bit=bits[dst],
             tx_notify=modes[dst] == "yield", rx_notify=modes[src] == "yield",
-            msg_size=c["message"], depth=c["depth"], region=Region(addr, size)))
+            msg_size=c["message"], depth=c["depth"], region=Region(addr, size),
+            latency=latency))
         bits[src] += 1
         bits[dst] += 1
         addr += size + PAGE                                   # guard page after each ring
@@ -236,10 +287,10 @@ def _endpoints(name, channels):
     for c in channels:
         if c.src == name:
             eps.append(Endpoint(c.name, c.name.upper(), "tx", c.from_bit, c.tx_notify, c.id,
-                                c.region.addr, c.msg_size, c.depth, c.dst))
+                                c.region.addr, c.msg_size, c.depth, c.dst, c.latency))
         if c.dst == name:
             eps.append(Endpoint(c.name, c.name.upper(), "rx", c.to_bit, c.rx_notify, c.id,
-                                c.region.addr, c.msg_size, c.depth, c.src))
+                                c.region.addr, c.msg_size, c.depth, c.src, c.latency))
     return tuple(sorted(eps, key=lambda e: e.bit))
 
 
@@ -416,7 +467,7 @@ def _manifest(system):
                         "heap": _region(s.heap), "stack": _region(s.stack)},
             "trace": {**_region(s.trace), "records": s.trace_recs} if s.trace else None,
             "endpoints": [{"channel": e.channel, "dir": e.dir, "bit": e.bit,
-                           "notify": e.notify} for e in s.endpoints],
+                           "notify": e.notify, "latency": e.latency} for e in s.endpoints],
             "devices": [d.name for d in s.devices],
         } for s in system.shards],
         "channels": [{
@@ -426,6 +477,8 @@ def _manifest(system):
             "addr_int": c.region.addr, "size_int": c.region.size,
             "from_bit": c.from_bit, "to_bit": c.to_bit,
             "notify": {"tx": c.tx_notify, "rx": c.rx_notify},
+            "latency": {"stamps": _region(c.stamps), "hist": _region(c.hist),
+                        "buckets": _hist.BUCKETS} if c.latency else None,
         } for c in system.channels],
         "devices": [{
             "name": d.name, "shard": d.shard, "regmap": d.regmap,

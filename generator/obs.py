@@ -10,6 +10,7 @@ import struct
 from dataclasses import dataclass, field
 
 from . import events as _ev
+from . import hist as _hist
 from .errors import fail
 
 # ---- event tables -----------------------------------------------------------
@@ -85,7 +86,7 @@ def kernel_event_table():
 
 TRACE_MAGIC = 0x72546E56          # VN_TRACE_MAGIC
 OBS_MAGIC = 0x624F6E56            # VN_OBS_MAGIC
-OBS_VERSION = 1                   # VN_OBS_VERSION
+OBS_VERSION = 2                   # VN_OBS_VERSION (2: run_hist[] before core[])
 DUMP_MAGIC = 0x31574152444E5600   # VN_DUMP_MAGIC
 TRACE_CORE = 0x80000000           # VN_TRACE_CORE
 TRACE_CORE_RECS = 512             # VN_TRACE_CORE_RECS
@@ -99,9 +100,11 @@ DUMP_HDR = struct.Struct("<QQQQ")             # struct vn_dump_hdr
 CHUNK_HDR = struct.Struct("<IIQQ")            # struct vn_dump_chunk
 
 # offsetof() in struct vn_obs; sizeof(struct vn_core_trace).
+HIST_SIZE = _hist.BYTES                                    # sizeof(struct vn_hist): 2472
 OBS_SHARD = OBS_HDR.size                                   # 40
 OBS_CHAN_NOTIFIES = OBS_SHARD + MAX_SHARDS * SHARD_STATS.size  # 5672
-OBS_CORE = OBS_CHAN_NOTIFIES + 8 * MAX_CHANNELS            # 38440
+OBS_RUN_HIST = OBS_CHAN_NOTIFIES + 8 * MAX_CHANNELS        # 38440
+OBS_CORE = OBS_RUN_HIST + MAX_SHARDS * HIST_SIZE           # 196648
 CORE_TRACE_SIZE = RING_HDR.size + TRACE_CORE_RECS * REC.size  # 16448
 OBS_SIZE = OBS_CORE + MAX_CORES * CORE_TRACE_SIZE
 
@@ -112,9 +115,10 @@ def trace_ring_bytes(n_recs):
 
 
 # enum vn_dump_kind
-DUMP_OBS, DUMP_CORE_TRACE, DUMP_SHARD_TRACE, DUMP_RING, DUMP_SLOTS = 1, 2, 3, 4, 5
+DUMP_OBS, DUMP_CORE_TRACE, DUMP_SHARD_TRACE, DUMP_RING, DUMP_SLOTS, DUMP_HIST = 1, 2, 3, 4, 5, 6
 DUMP_KINDS = {DUMP_OBS: "obs", DUMP_CORE_TRACE: "core trace", DUMP_SHARD_TRACE:
-              "shard trace", DUMP_RING: "ring", DUMP_SLOTS: "slots"}
+              "shard trace", DUMP_RING: "ring", DUMP_SLOTS: "slots",
+              DUMP_HIST: "histogram"}
 
 # struct vn_ring (vanity/ring.h): the header's fields and their offsets.
 RING_MAGIC = 0x676E6952
@@ -248,6 +252,7 @@ class ObsHeader:
     halted: int
     shards: list        # of dicts (struct vn_shard_stats), n_shards of them
     chan_notifies: list  # n_channels of them (empty if the chunk stops before)
+    run_hists: list = field(default_factory=list)  # hist.decode() dicts, per shard
 
 
 STAT_NAMES = ["state", "generation", "activations", "run_ticks", "syscalls", "yields",
@@ -274,8 +279,56 @@ def decode_obs(buf, source="dump"):
     notifies = []
     if len(buf) >= OBS_CHAN_NOTIFIES + 8 * nc:
         notifies = list(struct.unpack_from(f"<{nc}Q", buf, OBS_CHAN_NOTIFIES))
+    run_hists = []
+    if len(buf) >= OBS_RUN_HIST + ns * HIST_SIZE:
+        run_hists = [_hist.decode(buf[OBS_RUN_HIST + i * HIST_SIZE:
+                                      OBS_RUN_HIST + (i + 1) * HIST_SIZE], source)
+                     for i in range(ns)]
     return ObsHeader(magic, version, schema, clock_hz, ns, nc, ncores, halted, shards,
-                     notifies)
+                     notifies, run_hists)
+
+
+def channel_hists(dump):
+    """channel id -> its decoded transit-time histogram (latency channels)."""
+    return {c.index: _hist.decode(c.data, f"{dump.source}: histogram {c.index}")
+            for c in dump.find(DUMP_HIST)}
+
+
+def latency_stats(dump, manifest):
+    """Percentiles in ns (hist.summary) of every histogram in a dump:
+    {"shards": {name: run time per activation}, "channels": {name: transit
+    time}}. Both keyed by name, in manifest order."""
+    hz = dump.clock_hz
+    out = {"shards": {}, "channels": {}}
+    chunk = dump.find(DUMP_OBS)
+    if chunk:
+        k = decode_obs(chunk[-1].data, dump.source)
+        hz = k.clock_hz or hz
+        for s in manifest.get("shards", []):
+            if s["id"] < len(k.run_hists):
+                out["shards"][s["name"]] = _hist.summary(k.run_hists[s["id"]], hz)
+    hists = channel_hists(dump)
+    for c in manifest.get("channels", []):
+        if c["id"] in hists:
+            out["channels"][c["name"]] = _hist.summary(hists[c["id"]], hz)
+    return out
+
+
+def format_latency(stats, title="latency"):
+    """The percentile table `vanity trace --stats` prints."""
+    cols = ["count", "p50", "p90", "p99", "p99.9", "max", "mean"]
+    head = f"{'':<24}{'COUNT':>10}" + "".join(f"{c.upper():>10}" for c in cols[1:])
+    lines = []
+    for kind, label in (("channels", "channel transit time"), ("shards",
+                                                                "shard run time per activation")):
+        if not stats[kind]:
+            continue
+        lines += [f"{title}: {label}", head]
+        for name, s in stats[kind].items():
+            lines.append(f"{name[:23]:<24}{s['count']:>10}" +
+                         "".join(f"{_hist.format_ns(s[c]):>10}" for c in cols[1:]))
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 # ---- channel rings ----------------------------------------------------------------

@@ -54,6 +54,12 @@ int vn_dump(struct vn_kernel *k, vn_dump_write_fn *w, void *ctx, uint32_t peek)
 		const uint8_t *ring = port_channel_ring(i);
 
 		err |= chunk(w, ctx, VN_DUMP_RING, i, ring, VN_RING_SLOTS_OFFSET, c->addr);
+		if (c->latency && !err) {
+			uint64_t off = VN_RING_HIST_OFFSET(c->msg_size, c->depth);
+
+			err |= chunk(w, ctx, VN_DUMP_HIST, i, ring + off, sizeof(struct vn_hist),
+				     c->addr + off);
+		}
 		if (i == peek && !err)
 			err |= chunk(w, ctx, VN_DUMP_SLOTS, i, ring + VN_RING_SLOTS_OFFSET,
 				     (uint64_t)c->msg_size * c->depth, c->addr + VN_RING_SLOTS_OFFSET);

@@ -27,8 +27,11 @@ static void leave(struct vn_kernel *k, struct vn_core *c, struct vn_shard *s, ui
 	};
 	uint8_t why = k->halted && state == VN_FINISHED ? VN_SW_STOP : reason[state];
 
+	uint64_t ran = vn_clock() - s->ran_ticks;
+
 	c->current = NULL;
-	s->st->run_ticks += vn_clock() - s->ran_ticks;
+	s->st->run_ticks += ran;
+	vn_hist_add(&k->obs->run_hist[s->cfg->id % VN_OBS_MAX_SHARDS], ran);
 	vn_kev_shard(k, s, VN_KEV_SWITCH_OUT, &why, 1);
 }
 

@@ -17,7 +17,7 @@ import pytest
 
 from vanity_testlib import REPO, vanity
 
-from generator import cli, ctf, live, obs
+from generator import cli, ctf, hist, live, obs
 from generator.errors import SpecError
 
 SCHEMA = 0x0123456789ABCDEF
@@ -66,14 +66,27 @@ def trace_ring(owner, n_recs, head, records):
     return bytes(b)
 
 
-def obs_chunk(n_shards=2, n_channels=2, stats=None, notifies=(5, 6), schema=SCHEMA):
-    b = bytearray(struct.pack("<IIQQIIII", 0x624F6E56, 1, schema, HZ, n_shards, n_channels,
+def hist_bytes(values):
+    """A struct vn_hist holding these samples."""
+    buckets = [0] * 305
+    for v in values:
+        buckets[hist.bucket(v)] += 1
+    return struct.pack("<4Q305Q", len(values), sum(values), max(values, default=0), 0,
+                       *buckets)
+
+
+def obs_chunk(n_shards=2, n_channels=2, stats=None, notifies=(5, 6), schema=SCHEMA,
+              run_hists=None):
+    b = bytearray(struct.pack("<IIQQIIII", 0x624F6E56, 2, schema, HZ, n_shards, n_channels,
                               1, 0))
     for i in range(64):
         vals = (stats or {}).get(i, [0] * 12)
         b += struct.pack("<II10Q", *vals)
     b += struct.pack("<4096Q", *(list(notifies) + [0] * (4096 - len(notifies))))
     assert len(b) == 38440
+    for i in range(64):
+        b += hist_bytes((run_hists or {}).get(i, []))
+    assert len(b) == 196648
     return bytes(b)
 
 
@@ -160,7 +173,14 @@ int main(void)
 	P("obs.halted", offsetof(struct vn_obs, halted));
 	P("obs.shard", offsetof(struct vn_obs, shard));
 	P("obs.chan_notifies", offsetof(struct vn_obs, chan_notifies));
+	P("obs.run_hist", offsetof(struct vn_obs, run_hist));
 	P("obs.core", offsetof(struct vn_obs, core));
+	P("hist", sizeof(struct vn_hist));
+	P("hist.count", offsetof(struct vn_hist, count));
+	P("hist.max", offsetof(struct vn_hist, max));
+	P("hist.bucket", offsetof(struct vn_hist, bucket));
+	P("VN_HIST_BUCKETS", VN_HIST_BUCKETS);
+	P("VN_DUMP_HIST", VN_DUMP_HIST);
 	P("obs", sizeof(struct vn_obs));
 	P("dump_hdr", sizeof(struct vn_dump_hdr));
 	P("chunk", sizeof(struct vn_dump_chunk));
@@ -205,6 +225,9 @@ def test_layout_matches_trace_h(tmp_path):
         "core_trace": obs.CORE_TRACE_SIZE, "obs.schema_hash": 8, "obs.clock_hz": 16,
         "obs.n_shards": 24, "obs.halted": 36, "obs.shard": obs.OBS_SHARD,
         "obs.chan_notifies": obs.OBS_CHAN_NOTIFIES, "obs.core": obs.OBS_CORE,
+        "obs.run_hist": obs.OBS_RUN_HIST, "hist": obs.HIST_SIZE, "hist.count": 0,
+        "hist.max": 16, "hist.bucket": hist.HEADER.size, "VN_HIST_BUCKETS": hist.BUCKETS,
+        "VN_DUMP_HIST": obs.DUMP_HIST,
         "obs": obs.OBS_SIZE, "dump_hdr": obs.DUMP_HDR.size, "chunk": obs.CHUNK_HDR.size,
         "chunk.len": 16,
         "vring.tail": obs.RING_FIELDS["tail"][0],
@@ -295,7 +318,7 @@ def test_corrupt_dumps_are_clear_errors(mangle, message):
 
 def test_corrupt_ring_is_an_error():
     bad = bytearray(sample_dump())
-    pos = 32 + 24 + 38440 + 24  # the core trace ring's magic
+    pos = 32 + 24 + obs.OBS_CORE + 24  # the core trace ring's magic
     bad[pos] ^= 0xFF
     with pytest.raises(SpecError, match="trace ring magic"):
         obs.decode_trace(obs.parse_dump(bytes(bad)), manifest())
@@ -766,3 +789,46 @@ def test_trace_dir_keeps_other_files(tmp_path):
     assert sorted(p.name for p in d.iterdir()) == [
         ".vanity-manifest.json", ".vanity.raw", "core0", "metadata", "notes.txt",
         "shard0_ping"]
+
+
+# ---- latency histograms -------------------------------------------------------------
+
+def latency_dump():
+    """ping_out is a latency channel (its histogram: 100 samples of 10..1000
+    ticks); ping ran 4 activations, pong none."""
+    return obs.parse_dump(obs.dump_bytes(SCHEMA, HZ, 2000, [
+        (obs.DUMP_OBS, 0, 0x1000, obs_chunk(run_hists={0: [100, 200, 300, 4000]})),
+        (obs.DUMP_RING, 0, 0x2000, chan_ring(100, 100)),
+        (obs.DUMP_HIST, 0, 0x2200, hist_bytes([10 * i for i in range(1, 101)])),
+        (obs.DUMP_RING, 1, 0x3000, chan_ring(0, 0)),
+    ]), "d.raw")
+
+
+def test_top_shows_latency_percentiles():
+    man = manifest()
+    rep = live.top_report(man, latency_dump())
+    c0, c1 = rep["channels"]
+    ns = 1e9 / HZ
+    assert c1["latency"] is None
+    lat = c0["latency"]
+    assert lat["count"] == 100 and lat["max"] == round(1000 * ns, 1)
+    for key, exact in (("p50", 500), ("p90", 900), ("p99", 990), ("p99.9", 1000)):
+        assert exact * ns <= lat[key] <= exact * ns * 1.125 + 0.1, (key, lat)
+    ping, pong = rep["shards"]
+    assert ping["run_time"]["count"] == 4 and ping["run_time"]["max"] == round(4000 * ns, 1)
+    assert pong["run_time"]["count"] == 0 and pong["run_time"]["p50"] is None
+    json.dumps(rep)
+    text = live.format_top(rep).splitlines()
+    i = text.index(next(t for t in text if t.startswith("CHANNEL LATENCY")))
+    assert text[i].split()[2:] == ["COUNT", "P50", "P90", "P99", "P99.9", "MAX"]
+    assert text[i + 1].split()[:2] == ["ping_out", "100"]
+    j = text.index(next(t for t in text if t.startswith("SHARD RUN/ACT")))
+    assert [t.split()[0] for t in text[j + 1:j + 3]] == ["ping", "pong"]
+
+
+def test_latency_stats_table():
+    stats = obs.latency_stats(latency_dump(), manifest())
+    assert list(stats["channels"]) == ["ping_out"] and list(stats["shards"]) == ["ping", "pong"]
+    table = obs.format_latency(stats).splitlines()
+    assert table[0] == "latency: channel transit time"
+    assert table[2].split()[:2] == ["ping_out", "100"]

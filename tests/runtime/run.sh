@@ -17,11 +17,13 @@ unit() {
 	mkdir -p "$out"
 	inc="-I$rt/include -I$rt/core -I$here"
 	$CC $CFLAGS $inc "$here/test_ring.c" -o "$out/test_ring" -lcmocka &&
+	$CC $CFLAGS -DVN_RING_NO_STATS $inc "$here/test_ring.c" -o "$out/test_ring_nostats" \
+		-lcmocka &&
 	$CC $CFLAGS $inc "$here/test_sched.c" "$here/stub_port.c" "$rt"/core/*.c \
 		-o "$out/test_sched" -lcmocka &&
 	$CC $CFLAGS $inc "$here/test_syscall.c" "$here/stub_port.c" "$rt"/core/*.c \
 		-o "$out/test_syscall" -lcmocka || return 1
-	for t in test_ring test_sched test_syscall; do
+	for t in test_ring test_ring_nostats test_sched test_syscall; do
 		"$out/$t" || fail=1
 	done
 }

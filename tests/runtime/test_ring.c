@@ -1,6 +1,9 @@
 /*
  * test_ring.c - the channel ring (runtime/include/vanity/ring.h), single
- * threaded: every index path, wraparound, bursts, zero-copy, notify rules.
+ * threaded: every index path, wraparound, bursts, zero-copy, notify rules,
+ * the counters in its header and the transit-time histogram
+ * (VN_EP_LATENCY). run.sh builds it twice: as is, and with
+ * -DVN_RING_NO_STATS, where the counters must stay 0.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,7 +40,7 @@ static struct pair *pair_new(uint32_t msg, uint32_t depth, uint32_t tx_flags,
 			     uint32_t rx_flags)
 {
 	struct pair *p = calloc(1, sizeof(*p));
-	size_t bytes = VN_RING_BYTES(msg, depth);
+	size_t bytes = VN_RING_LATENCY_BYTES(msg, depth);
 
 	p->mem = aligned_alloc(VN_CACHELINE, (bytes + VN_CACHELINE - 1) & ~(size_t)(VN_CACHELINE - 1));
 	memset(p->mem, 0, bytes);
@@ -259,6 +262,108 @@ static void test_arm_disarm(void **state)
 	assert_int_equal(atomic_load(&p->tx.ring->tx_sleeping), 0);
 }
 
+#ifdef VN_RING_NO_STATS
+#define STAT(v) 0
+#else
+#define STAT(v) (v)
+#endif
+
+/* The header's counters, or (VN_RING_NO_STATS) none of them. */
+static void test_counters(void **state)
+{
+	struct pair *p = *state;
+	uint8_t m[MSG] = {0};
+
+	assert_false(vn_rx_recv(&p->rx, m, MSG));
+	assert_int_equal(p->rx.ring->rx_empty, STAT(1));
+	for (uint32_t i = 0; i < DEPTH; i++)
+		assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_false(vn_tx_send(&p->tx, m, MSG));
+	assert_int_equal(p->tx.ring->tx_full, STAT(1));
+	assert_int_equal(p->tx.ring->tx_hwm, STAT(DEPTH));
+	/* Indices about to wrap: the wrap counts go up by one each. */
+	p->tx_st.head = p->tx_st.cached_tail = p->rx_st.tail = p->rx_st.cached_head = UINT32_MAX;
+	atomic_store(&p->tx.ring->head, UINT32_MAX);
+	atomic_store(&p->rx.ring->tail, UINT32_MAX);
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_int_equal(p->tx.ring->tx_wraps, STAT(1));
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	assert_int_equal(p->rx.ring->rx_wraps, STAT(1));
+}
+
+/* The bucket function at every bucket edge, and its relative error. */
+static void test_hist_buckets(void **state)
+{
+	(void)state;
+	for (uint64_t v = 0; v < 16; v++)
+		assert_int_equal(vn_hist_bucket(v), v);
+	for (uint32_t e = 4; e < VN_HIST_BITS; e++)
+		for (uint64_t sub = 0; sub < 8; sub++) {
+			uint64_t lo = (8 + sub) << (e - 3), width = 1ull << (e - 3);
+			uint32_t b = (e - 2) * 8 + (uint32_t)sub;
+
+			assert_int_equal(vn_hist_bucket(lo), b);
+			assert_int_equal(vn_hist_bucket(lo + width - 1), b);
+			assert_int_equal(vn_hist_bucket(lo - 1), b - 1);
+			assert_true(width * 8 <= lo); /* width <= 12.5 % of the edge */
+		}
+	assert_int_equal(vn_hist_bucket((1ull << VN_HIST_BITS) - 1), VN_HIST_BUCKETS - 2);
+	assert_int_equal(vn_hist_bucket(1ull << VN_HIST_BITS), VN_HIST_BUCKETS - 1);
+	assert_int_equal(vn_hist_bucket(UINT64_MAX), VN_HIST_BUCKETS - 1);
+}
+
+static uint64_t hist_total(const struct vn_hist *h)
+{
+	uint64_t n = 0;
+
+	for (uint32_t b = 0; b < VN_HIST_BUCKETS; b++)
+		n += h->bucket[b];
+	return n;
+}
+
+/* Every message taken, by any path, is timed once; none without the flag. */
+static void test_latency(void **state)
+{
+	struct pair *p = pair_new(MSG, DEPTH, VN_EP_LATENCY, VN_EP_LATENCY);
+	const struct vn_hist *h = p->rx.hist;
+	uint8_t m[MSG] = {0}, b[5][MSG];
+	uint32_t sent = 0;
+
+	(void)state;
+	assert_ptr_equal((uint8_t *)p->tx.stamps,
+			 (uint8_t *)p->mem + VN_RING_STAMPS_OFFSET(MSG, DEPTH));
+	assert_true((uintptr_t)h % VN_CACHELINE == 0);
+	for (uint32_t round = 0; round < 20; round++) {
+		/* copy, burst (across the wrap) and zero-copy sends */
+		assert_true(vn_tx_send(&p->tx, m, MSG));
+		assert_int_equal(vn_tx_send_burst(&p->tx, b, 5, MSG), 5);
+		void *slot = vn_tx_reserve(&p->tx);
+
+		assert_non_null(slot);
+		assert_non_null(vn_tx_reserve(&p->tx));
+		vn_tx_commit(&p->tx);
+		sent += 8;
+		assert_int_equal(h->count, sent - 8); /* stamped, not yet timed */
+		assert_true(vn_rx_recv(&p->rx, m, MSG));
+		assert_int_equal(vn_rx_recv_burst(&p->rx, b, 5, MSG), 5);
+		assert_non_null(vn_rx_peek(&p->rx));
+		assert_non_null(vn_rx_peek(&p->rx));
+		vn_rx_release(&p->rx);
+		assert_int_equal(h->count, sent);
+	}
+	assert_int_equal(hist_total(h), sent);
+	assert_true(h->max >= h->sum / h->count);
+	teardown((void **)&p);
+
+	p = pair_new(MSG, DEPTH, 0, 0);
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	assert_int_equal(((struct vn_hist *)((uint8_t *)p->mem +
+					     VN_RING_HIST_OFFSET(MSG, DEPTH)))->count, 0);
+	teardown((void **)&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +374,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_copy, setup, teardown),
 		cmocka_unit_test(test_notify_rules),
 		cmocka_unit_test_setup_teardown(test_arm_disarm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
+		cmocka_unit_test(test_hist_buckets),
+		cmocka_unit_test(test_latency),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);

@@ -1,6 +1,8 @@
 """Observability end to end, on every board: a traced run of pingpong leaves
 a CTF trace babeltrace2 decodes, with the kernel's events in it; `vanity top
---once --json` and `vanity peek` read the console example while it runs.
+--once --json` and `vanity peek` read the console example while it runs
+(its hello_out channel switched to `latency: true`: top shows its transit
+time and each shard's run time per activation).
 
 These need the kernel side (trace rings, counters, dump writers, the hosted
 kernel's obs.sock) and the generator's trace tables in manifest.json; until
@@ -16,7 +18,7 @@ import time
 
 import pytest
 
-from systest_lib import PYTHON, REPO, VANITY, vanity
+from systest_lib import PYTHON, REPO, VANITY, copy_example, vanity
 
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 PINGPONG = REPO / "examples" / "pingpong" / "pingpong.yaml"
@@ -58,9 +60,9 @@ def test_traced_run(tmp_path, board):
 class Running:
     """`vanity run` of the console example, kept running (its stdin open)."""
 
-    def __init__(self, board, out, build):
+    def __init__(self, board, out, build, spec=CONSOLE):
         self.proc = subprocess.Popen(
-            [PYTHON, str(VANITY), "run", str(CONSOLE), "--board", board, "-o", str(out),
+            [PYTHON, str(VANITY), "run", str(spec), "--board", board, "-o", str(out),
              "--build-dir", str(build)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, start_new_session=True)
         self.text = ""
@@ -92,12 +94,14 @@ class Running:
 @pytest.mark.parametrize("board", BOARDS)
 def test_top_and_peek_live(tmp_path, board):
     out, build = tmp_path / "out", tmp_path / "b"
-    _generated(CONSOLE, board, out)
-    system = Running(board, out, build)
+    spec = copy_example(CONSOLE, tmp_path, lambda doc: [
+        c.update(latency=True) for c in doc["channels"] if c["name"] == "hello_out"])
+    _generated(spec, board, out)
+    system = Running(board, out, build, spec)
     try:
         system.wait_for("shell> ", BOOT_TIMEOUT)
         common = ["--board", board, "-o", out, "--build-dir", build]
-        r = vanity("top", CONSOLE, *common, "--once", "--json", "--interval", "0.5")
+        r = vanity("top", spec, *common, "--once", "--json", "--interval", "0.5")
         assert r.status == 0, r.report
         rep = json.loads(r.stdout)
         assert [s["name"] for s in rep["shards"]] == ["console", "shell", "hello"]
@@ -105,13 +109,23 @@ def test_top_and_peek_live(tmp_path, board):
         chans = {c["name"]: c for c in rep["channels"]}
         assert chans["hello_out"]["sent"] >= 1 and chans["hello_out"]["received"] >= 1
         assert chans["shell_out"]["depth"] == 64
-        r = vanity("top", CONSOLE, *common, "--once", "--interval", "0.2")
+        # hello sent its one line and exited: one transit, timed
+        lat = chans["hello_out"]["latency"]
+        assert lat["count"] == chans["hello_out"]["received"] == 1, lat
+        assert 0 <= lat["p50"] <= lat["max"] < 60e9, lat
+        assert chans["shell_out"]["latency"] is None
+        for s in rep["shards"]:  # one sample per activation that ended
+            # (a live read is not atomic: allow a switch while it copies)
+            assert abs(s["activations"] - s["run_time"]["count"]) <= 2, s
+            assert s["run_time"]["count"] >= 1, s
+        r = vanity("top", spec, *common, "--once", "--interval", "0.2")
         assert r.status == 0 and r.stdout.startswith("vanity top - console on "), r.report
-        r = vanity("peek", CONSOLE, "shell_out", *common)
+        assert "CHANNEL LATENCY" in r.stdout and "SHARD RUN/ACT" in r.stdout, r.stdout
+        r = vanity("peek", spec, "shell_out", *common)
         assert r.status == 0, r.report
         assert re.match(r"channel shell_out \(shell -> console\): 0 of 64 slots queued, "
                         r"64-byte messages", r.stdout), r.report
     finally:
         system.stop()
-    r = vanity("top", CONSOLE, "--board", board, "-o", out, "--build-dir", build, "--once")
+    r = vanity("top", spec, "--board", board, "-o", out, "--build-dir", build, "--once")
     assert r.status == 1 and "vanity: error: no running system: " in r.stderr, r.report

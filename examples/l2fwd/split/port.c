@@ -10,6 +10,12 @@
  * so a frame cannot change hands without a copy. The stop frame (EtherType
  * 0x88b5) ends the shard that receives it, after it tells the other one;
  * each waits up to DRAIN_MS for its NIC to send what it holds first.
+ *
+ * Both channels have `latency: true`: the ring stamps each frame when the
+ * sending port commits it and times it when this port peeks it, in a
+ * histogram (vanity/hist.h). The final statistics print that histogram by
+ * power of two, in ns; `vanity top` (live) and `vanity trace DIR --stats`
+ * (after `vanity run --trace DIR`) give its p50/p90/p99/p99.9/max.
  */
 #include <string.h>
 
@@ -42,6 +48,43 @@ _Static_assert(sizeof(struct fwd_msg) <= VN_MSG_SIZE_FROM0, "a frame fits a mess
 
 static struct vnet_dev nic;
 static struct vnet_pool pool;
+static uint64_t t0_ns, t0_ticks; /* to turn clock ticks into ns */
+
+/* ticks of vn_clock() in ns, from the rate seen since open_nic(). */
+static uint64_t ticks_ns(uint64_t ticks)
+{
+	uint64_t dt = vn_clock() - t0_ticks, dns = vn_now() - t0_ns;
+	uint64_t ps_per_tick = dt ? dns * 1000u / dt : 0;
+
+	return ticks * ps_per_tick / 1000u;
+}
+
+/* The transit time of the frames from the other port: count, mean, max,
+ * and the histogram's buckets summed by power of two. */
+static void print_latency(void)
+{
+	const struct vn_hist *h = FROM_PEER->hist;
+	uint64_t n = h->count;
+
+	vn_log("Latency from port %u: %llu frames, mean %llu ns, max %llu ns", 1 - PORT,
+	       (unsigned long long)n, (unsigned long long)(n ? ticks_ns(h->sum / n) : 0),
+	       (unsigned long long)ticks_ns(h->max));
+	for (uint32_t b = 0; b < VN_HIST_BUCKETS;) {
+		/* buckets 0..15 (exact ticks), then 8 per power of two */
+		uint32_t end = b < 16 ? 16 : b + 8 > VN_HIST_BUCKETS ? VN_HIST_BUCKETS : b + 8;
+		uint64_t c = 0;
+
+		for (uint32_t i = b; i < end; i++)
+			c += h->bucket[i];
+		if (c && end < VN_HIST_BUCKETS)
+			vn_log("  below %12llu ns: %llu",
+			       (unsigned long long)ticks_ns(1ull << (end / 8 + 2)),
+			       (unsigned long long)c);
+		else if (c)
+			vn_log("  beyond: %llu", (unsigned long long)c);
+		b = end;
+	}
+}
 
 static void open_nic(void)
 {
@@ -56,6 +99,8 @@ static void open_nic(void)
 		vn_log("port %u: %s", PORT, vnet_strerror(r));
 		vn_exit(1);
 	}
+	t0_ns = vn_now();
+	t0_ticks = vn_clock();
 	heap = vnet_arena_rest(&arena, &rest);
 	vnet_pool_init(&pool, heap, rest);
 	if (vnet_start(&nic, &pool) < 0) {
@@ -163,5 +208,6 @@ void vn_main(void)
 	if (vnet_tx_drain(&nic, DRAIN_MS * MS))
 		vn_log("transmit ring not drained after %u ms (tx-pending)", DRAIN_MS);
 	print_stats("Final statistics");
+	print_latency();
 	vn_exit(0);
 }

@@ -94,7 +94,8 @@ static void channels_init(void)
 	for (uint32_t i = 0; i < K->sys->n_channels; i++) {
 		const struct vn_kchannel *c = &K->sys->channels[i];
 
-		if (c->size < VN_RING_BYTES(c->msg_size, c->depth))
+		if (c->size < (c->latency ? VN_RING_LATENCY_BYTES(c->msg_size, c->depth)
+					  : VN_RING_BYTES(c->msg_size, c->depth)))
 			bm_boot_fail("channel too small", c->name);
 		memset((void *)(uintptr_t)c->addr, 0, c->size);
 		vn_ring_init((struct vn_ring *)(uintptr_t)c->addr, c->msg_size, c->depth);

@@ -55,6 +55,8 @@ struct vn_kchannel {
 	uint32_t to_bit;    /* notification bit of this channel in the consumer */
 	uint32_t msg_size;
 	uint32_t depth;
+	uint32_t latency;   /* 1: stamps and a histogram follow the slots
+			       (VN_RING_LATENCY_BYTES; vanity/ring.h) */
 	uint64_t addr;      /* where both endpoints map the ring */
 	uint64_t size;      /* bytes, page-rounded */
 };

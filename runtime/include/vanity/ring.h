@@ -17,7 +17,15 @@
  *  - Counters for host tools (vanity top) cost nothing on the hot path: the
  *    messages sent and received are the indices themselves (plus a count of
  *    their wraps), and the stalls and the high-water mark are counted only
- *    on the slow path, each on the line its side already writes.
+ *    on the slow path, each on the line its side already writes. Building
+ *    with -DVN_RING_NO_STATS compiles those updates out (VN_RING_STAT), so a
+ *    benchmark can measure what they cost.
+ *  - Transit-time histograms, per channel (VN_EP_LATENCY, the spec's
+ *    `latency: true`; a compile-time constant, so other channels pay
+ *    nothing): the producer stamps each message with vn_clock() when it
+ *    publishes it, in an array after the slots; the consumer, taking it,
+ *    adds (now - stamp) to a histogram (vanity/hist.h) after the stamps,
+ *    which it alone writes: one clock read per peek or per burst.
  *  - Notifications: a receiver in `yield` mode sets `rx_sleeping` before it
  *    sleeps. Only when the peer may sleep (VN_EP_NOTIFY, decided by the
  *    generator from the peer's mode) does a commit pay for a full fence and a
@@ -42,6 +50,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <vanity/clock.h>
+#include <vanity/hist.h>
+
 /* Two 64-byte lines: keeps adjacent-line prefetchers from pairing indices. */
 #define VN_CACHELINE 128u
 
@@ -53,6 +64,23 @@
 /* Bytes of shared memory a channel needs (before page rounding). */
 #define VN_RING_BYTES(msg_size, depth) \
 	(VN_RING_SLOTS_OFFSET + (size_t)(msg_size) * (size_t)(depth))
+
+/* A latency channel's extra parts, each on its own cache lines: the
+ * producer's stamps (u64 clock ticks, one per slot), then the consumer's
+ * histogram (struct vn_hist). */
+#define VN_RING_ALIGN(n) (((n) + VN_CACHELINE - 1u) & ~(size_t)(VN_CACHELINE - 1u))
+#define VN_RING_STAMPS_OFFSET(msg_size, depth) VN_RING_ALIGN(VN_RING_BYTES(msg_size, depth))
+#define VN_RING_HIST_OFFSET(msg_size, depth) \
+	VN_RING_ALIGN(VN_RING_STAMPS_OFFSET(msg_size, depth) + 8u * (size_t)(depth))
+#define VN_RING_LATENCY_BYTES(msg_size, depth) \
+	(VN_RING_HIST_OFFSET(msg_size, depth) + sizeof(struct vn_hist))
+
+/* The counter updates below: compiled out by -DVN_RING_NO_STATS. */
+#ifdef VN_RING_NO_STATS
+#define VN_RING_STAT(...) ((void)0)
+#else
+#define VN_RING_STAT(...) __VA_ARGS__
+#endif
 
 struct vn_ring {
 	/* Written by the producer only: one past the last published slot. */
@@ -79,7 +107,8 @@ _Static_assert(sizeof(struct vn_ring) == VN_RING_SLOTS_OFFSET,
 	       "ring header must be exactly three cache lines");
 
 /* Endpoint flags. */
-#define VN_EP_NOTIFY 1u /* the peer may sleep: check its flag on publish */
+#define VN_EP_NOTIFY 1u  /* the peer may sleep: check its flag on publish */
+#define VN_EP_LATENCY 2u /* stamp on publish (tx), histogram on take (rx) */
 
 /*
  * An endpoint is split in two. The description (struct vn_tx / vn_rx) is
@@ -110,6 +139,8 @@ struct vn_tx {
 	uint32_t flags;    /* VN_EP_* */
 	uint32_t channel;  /* system-wide channel id, for vn_notify() */
 	struct vn_tx_state *st;
+	uint64_t *stamps;      /* VN_EP_LATENCY: publish times, one per slot */
+	struct vn_hist *hist;  /* VN_EP_LATENCY: the consumer's histogram */
 };
 
 /* Consumer endpoint. */
@@ -121,6 +152,8 @@ struct vn_rx {
 	uint32_t flags;
 	uint32_t channel;
 	struct vn_rx_state *st;
+	uint64_t *stamps;
+	struct vn_hist *hist;
 };
 
 /*
@@ -133,6 +166,10 @@ struct vn_rx {
 		.slots = (uint8_t *)(addr) + VN_RING_SLOTS_OFFSET,             \
 		.mask = (dep) - 1u, .msg_size = (size), .flags = (fl),         \
 		.channel = (id), .st = (state),                                \
+		.stamps = (uint64_t *)((uint8_t *)(addr) +                     \
+				       VN_RING_STAMPS_OFFSET(size, dep)),      \
+		.hist = (struct vn_hist *)((uint8_t *)(addr) +                 \
+					   VN_RING_HIST_OFFSET(size, dep)),    \
 	}
 #define VN_RX_INIT(id, addr, size, dep, fl, state)                             \
 	VN_TX_INIT(id, addr, size, dep, fl, state)
@@ -166,11 +203,11 @@ static inline uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
 		st->cached_tail = atomic_load_explicit(&tx->ring->tail,
 						       memory_order_acquire);
 		space = tx->mask + 1u - (st->head - st->cached_tail);
-		if (tx->mask + 1u - space > tx->ring->tx_hwm)
-			tx->ring->tx_hwm = tx->mask + 1u - space;
+		VN_RING_STAT(if (tx->mask + 1u - space > tx->ring->tx_hwm)
+				     tx->ring->tx_hwm = tx->mask + 1u - space;);
 		if (space == 0) {
 			st->starved = 1;
-			tx->ring->tx_full++;
+			VN_RING_STAT(tx->ring->tx_full++);
 		}
 	}
 	return space;
@@ -184,14 +221,26 @@ static inline void *vn_tx_reserve(const struct vn_tx *tx)
 		return NULL;
 	uint32_t h = tx->st->head++;
 
-	if (h == UINT32_MAX)
-		tx->ring->tx_wraps++;
+	VN_RING_STAT(if (h == UINT32_MAX) tx->ring->tx_wraps++;);
 	return tx->slots + (size_t)(h & tx->mask) * tx->msg_size;
+}
+
+/* VN_EP_LATENCY: stamp the slots from the published head up to `head`
+ * (the producer's own index: a read of its own line). */
+static inline void vn_tx_stamp(const struct vn_tx *tx, uint32_t head)
+{
+	uint32_t h = atomic_load_explicit(&tx->ring->head, memory_order_relaxed);
+	uint64_t now = vn_clock();
+
+	for (; h != head; h++)
+		tx->stamps[h & tx->mask] = now;
 }
 
 /* Make slots up to `head` visible to the consumer; wake it if it sleeps. */
 static inline void vn_tx_publish(const struct vn_tx *tx, uint32_t head)
 {
+	if (tx->flags & VN_EP_LATENCY)
+		vn_tx_stamp(tx, head);
 	atomic_store_explicit(&tx->ring->head, head, memory_order_release);
 	if (tx->flags & VN_EP_NOTIFY) {
 		/* Pairs with the fence in vn_rx_arm(): either the consumer sees
@@ -241,8 +290,7 @@ static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs
 		memcpy(tx->slots, (const uint8_t *)msgs + (size_t)first * size,
 		       (size_t)(n - first) * size);
 	tx->st->head += n;
-	if (tx->st->head < n)
-		tx->ring->tx_wraps++;
+	VN_RING_STAT(if (tx->st->head < n) tx->ring->tx_wraps++;);
 	vn_tx_publish(tx, tx->st->head);
 	return n;
 }
@@ -259,10 +307,22 @@ static inline uint32_t vn_rx_avail(const struct vn_rx *rx, uint32_t want)
 		st->cached_head = atomic_load_explicit(&rx->ring->head,
 						       memory_order_acquire);
 		avail = st->cached_head - st->tail;
-		if (avail == 0)
-			rx->ring->rx_empty++;
+		VN_RING_STAT(if (avail == 0) rx->ring->rx_empty++;);
 	}
 	return avail;
+}
+
+/* VN_EP_LATENCY: add the transit times of slots t .. t + n - 1, taken at
+ * `now`, to the histogram (before they are released: the stamps too are
+ * the producer's again after that). A stamp after now (clocks of two CPUs
+ * a few ticks apart) counts as 0. */
+static inline void vn_rx_time(const struct vn_rx *rx, uint32_t t, uint32_t n, uint64_t now)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t d = now - rx->stamps[(t + i) & rx->mask];
+
+		vn_hist_add(rx->hist, (int64_t)d < 0 ? 0 : d);
+	}
 }
 
 /* Zero-copy: the oldest message not yet peeked, or NULL when there is none.
@@ -273,8 +333,9 @@ static inline const void *vn_rx_peek(const struct vn_rx *rx)
 		return NULL;
 	uint32_t t = rx->st->tail++;
 
-	if (t == UINT32_MAX)
-		rx->ring->rx_wraps++;
+	VN_RING_STAT(if (t == UINT32_MAX) rx->ring->rx_wraps++;);
+	if (rx->flags & VN_EP_LATENCY)
+		vn_rx_time(rx, t, 1, vn_clock());
 	return rx->slots + (size_t)(t & rx->mask) * rx->msg_size;
 }
 
@@ -325,9 +386,10 @@ static inline uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 	if (first < n)
 		memcpy((uint8_t *)msgs + (size_t)first * size, rx->slots,
 		       (size_t)(n - first) * size);
+	if (rx->flags & VN_EP_LATENCY)
+		vn_rx_time(rx, rx->st->tail, n, vn_clock());
 	rx->st->tail += n;
-	if (rx->st->tail < n)
-		rx->ring->rx_wraps++;
+	VN_RING_STAT(if (rx->st->tail < n) rx->ring->rx_wraps++;);
 	vn_rx_publish(rx, rx->st->tail);
 	return n;
 }

@@ -22,6 +22,10 @@
  *    the stalls and the high-water mark sit on the line each side already
  *    owns.
  *
+ *  - Histograms (vanity/hist.h): a shard's run time per activation, kept by
+ *    the kernel in struct vn_obs; a latency channel's transit time, kept by
+ *    its consumer after the channel's slots (vanity/ring.h).
+ *
  * Timestamps are the port's raw clock in ticks (vn_obs.clock_hz per second):
  * the generic timer's count on aarch64, the `time` CSR on riscv64, the TSC
  * (x86-64 host) or the virtual count (arm64 host) on hosted. Kernel and
@@ -40,10 +44,11 @@
 #include <string.h>
 
 #include <vanity/clock.h>
+#include <vanity/hist.h>
 
 #define VN_TRACE_MAGIC 0x72546e56u /* "VnTr" */
 #define VN_OBS_MAGIC 0x624f6e56u   /* "VnOb" */
-#define VN_OBS_VERSION 1u
+#define VN_OBS_VERSION 2u
 
 /* ---- records and rings -------------------------------------------------- */
 
@@ -179,6 +184,9 @@ struct vn_obs {
 	uint32_t n_shards, n_channels, n_cores, halted;
 	struct vn_shard_stats shard[VN_OBS_MAX_SHARDS];
 	uint64_t chan_notifies[VN_OBS_MAX_CHANNELS]; /* delivered, per channel */
+	/* Per shard: ticks it held its core, one sample per activation (added
+	 * when it leaves the core). */
+	struct vn_hist run_hist[VN_OBS_MAX_SHARDS];
 	struct vn_core_trace core[VN_OBS_MAX_CORES];
 };
 
@@ -192,6 +200,7 @@ enum vn_dump_kind {
 	VN_DUMP_SHARD_TRACE = 3, /* index: shard; its trace region */
 	VN_DUMP_RING = 4,       /* index: channel; its ring header (384 bytes) */
 	VN_DUMP_SLOTS = 5,      /* index: channel; its message slots */
+	VN_DUMP_HIST = 6,       /* index: channel; a latency channel's struct vn_hist */
 };
 
 struct vn_dump_hdr {

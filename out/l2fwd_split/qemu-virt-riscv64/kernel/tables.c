@@ -51,9 +51,9 @@ static const struct vn_kchannel channels[] = {
 		.from_bit = 0,
 		.to_bit = 0,
 		.msg_size = 1520,
-		.depth = 256,
+		.depth = 256, .latency = 1,
 		.addr = 0x81800000,
-		.size = 0x60000,
+		.size = 0x61000,
 	},
 	/* from1: port1 -> port0, 1520-byte messages, depth 256 */
 	[1] = {
@@ -64,9 +64,9 @@ static const struct vn_kchannel channels[] = {
 		.from_bit = 1,
 		.to_bit = 1,
 		.msg_size = 1520,
-		.depth = 256,
-		.addr = 0x81861000,
-		.size = 0x60000,
+		.depth = 256, .latency = 1,
+		.addr = 0x81862000,
+		.size = 0x61000,
 	},
 };
 

@@ -53,7 +53,8 @@ int hk_channels_create(void)
 		const struct vn_kchannel *c = &sys->channels[i];
 		void *map;
 
-		if (c->size < VN_RING_BYTES(c->msg_size, c->depth))
+		if (c->size < (c->latency ? VN_RING_LATENCY_BYTES(c->msg_size, c->depth)
+					  : VN_RING_BYTES(c->msg_size, c->depth)))
 			return -1;
 		hk_chans[i].fd = hk_memfd(c->name, c->size, &map);
 		if (hk_chans[i].fd < 0)

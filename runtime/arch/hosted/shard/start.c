@@ -67,10 +67,14 @@ static void map_private(void)
 	       PROT_READ | PROT_WRITE, anon | MAP_STACK, -1);
 }
 
-/* Map one ring at the address the shard was built for (fd: its bit). */
-static void map_ring(struct vn_ring *r, uint32_t msg_size, uint32_t mask, uint32_t bit)
+/* Map one ring at the address the shard was built for (fd: its bit); a
+ * latency channel's stamps and histogram too. */
+static void map_ring(struct vn_ring *r, uint32_t msg_size, uint32_t mask, uint32_t flags,
+		     uint32_t bit)
 {
-	uint64_t size = VN_PAGE_ROUND(VN_RING_BYTES(msg_size, mask + 1u));
+	uint64_t size = VN_PAGE_ROUND(flags & VN_EP_LATENCY
+					      ? VN_RING_LATENCY_BYTES(msg_size, mask + 1u)
+					      : VN_RING_BYTES(msg_size, mask + 1u));
 
 	map_at((uint64_t)(uintptr_t)r, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 	       VN_FD_CHAN0 + (int)bit);
@@ -82,12 +86,12 @@ static void attach_channels(void)
 	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
 		const struct vn_tx *tx = vn_self.tx[i];
 
-		map_ring(tx->ring, tx->msg_size, tx->mask, vn_self.tx_bit[i]);
+		map_ring(tx->ring, tx->msg_size, tx->mask, tx->flags, vn_self.tx_bit[i]);
 	}
 	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
 		const struct vn_rx *rx = vn_self.rx[i];
 
-		map_ring(rx->ring, rx->msg_size, rx->mask, vn_self.rx_bit[i]);
+		map_ring(rx->ring, rx->msg_size, rx->mask, rx->flags, vn_self.rx_bit[i]);
 	}
 	if (!vn_attach_endpoints())
 		vn_hosted_die("channel does not match this build", NULL);

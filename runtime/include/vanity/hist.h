@@ -1,0 +1,63 @@
+/*
+ * vanity/hist.h - latency histograms: HDR-style log-linear buckets of clock
+ * ticks, with a bounded relative error and one writer each.
+ *
+ * Buckets: values below 16 ticks have a bucket each (exact); above, each
+ * power of two [2^e, 2^(e+1)) is cut into 8 equal sub-buckets of width
+ * 2^(e-3), so a bucket's width is at most 1/8 of its lower edge: any value
+ * in it is within 12.5 % of either edge. Values of 2^VN_HIST_BITS ticks or
+ * more (minutes at GHz rates) share the last bucket, whose value host tools
+ * take from `max`, which is exact.
+ *
+ * Used for a channel's transit time (vanity/ring.h, channels with
+ * `latency: true`: the consumer adds now - the producer's stamp) and for a
+ * shard's run time per activation (struct vn_obs, the kernel adds it when
+ * the shard leaves its core). generator/hist.py is the host side; tests
+ * hold the two equal.
+ */
+#ifndef VANITY_HIST_H
+#define VANITY_HIST_H
+
+#include <stdint.h>
+
+#define VN_HIST_SUB_BITS 3u /* 8 sub-buckets per power of two */
+#define VN_HIST_BITS 40u    /* values below 2^40 ticks are bucketed */
+/* (VN_HIST_BITS - 2) * 8 buckets below 2^VN_HIST_BITS, and the overflow one. */
+#define VN_HIST_BUCKETS ((VN_HIST_BITS - VN_HIST_SUB_BITS + 1u) << VN_HIST_SUB_BITS | 1u)
+
+struct vn_hist {
+	uint64_t count; /* samples added */
+	uint64_t sum;   /* of their ticks (the mean is sum / count) */
+	uint64_t max;   /* the largest, exactly */
+	uint64_t reserved;
+	uint64_t bucket[VN_HIST_BUCKETS];
+};
+
+_Static_assert(VN_HIST_BUCKETS == 305, "histogram layout (generator/hist.py)");
+_Static_assert(sizeof(struct vn_hist) == 32 + 8 * 305, "histogram layout");
+
+/* The bucket of v ticks: a compare, a count of leading zeros, a shift. */
+static inline uint32_t vn_hist_bucket(uint64_t v)
+{
+	uint32_t e;
+
+	if (v < (2u << VN_HIST_SUB_BITS))
+		return (uint32_t)v;
+	e = 63u - (uint32_t)__builtin_clzll(v);
+	if (e >= VN_HIST_BITS)
+		return VN_HIST_BUCKETS - 1u;
+	return ((e - VN_HIST_SUB_BITS + 1u) << VN_HIST_SUB_BITS) |
+	       ((uint32_t)(v >> (e - VN_HIST_SUB_BITS)) & ((1u << VN_HIST_SUB_BITS) - 1u));
+}
+
+/* Add one sample; the histogram's single writer only. */
+static inline void vn_hist_add(struct vn_hist *h, uint64_t v)
+{
+	h->bucket[vn_hist_bucket(v)]++;
+	h->count++;
+	h->sum += v;
+	if (v > h->max)
+		h->max = v;
+}
+
+#endif /* VANITY_HIST_H */
