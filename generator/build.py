@@ -65,6 +65,7 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir):
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
     cmd = [board.toolchain.tool("gcc"), *CFLAGS, "-fno-pie", "-no-pie", "-DVN_PORT_HOSTED",
+           *(() if shard.get("fp", True) else board.toolchain.integer_flags),
            *shard.get("cflags", []),
            *(f"-I{i}" for i in incs), *srcs, gen / "shard.ld",
            f"-Wl,-Ttext-segment={base:#x}", "-o", target]

@@ -235,6 +235,9 @@ SHARD = Obj("shard", {
     "watchdog": Key(Time(), "longest run without yielding; none if absent"),
     "on_fault": Key(Enum(("restart", "stop", "halt")), "what a fault does", default="stop"),
     "spin": Key(Time(), "how long a yield shard spins on its rings before sleeping"),
+    "fp": Key(Bool(), "FP/SIMD registers for this shard; false builds it integer-only, "
+              "and on bare metal its first FP/SIMD instruction is a fault (SIGILL)",
+              default=True),
     "cflags": Key(ListOf(Str()), "extra compiler flags for this shard", default=[]),
     "devices": Key(ListOf(Ident()), "devices granted to this shard", default=[]),
 })

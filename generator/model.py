@@ -88,6 +88,7 @@ class Shard:
     core: int
     mode: str
     on_fault: str
+    fp: bool             # FP/SIMD registers (spec key fp)
     watchdog_ns: int     # 0: none
     spin_ns: int
     stack_size: int      # as written in the spec (bytes)
@@ -282,6 +283,7 @@ def build_model(spec, board, spec_label):
         image, ctl, heap, stack = layouts[i]
         shards.append(Shard(
             id=i, name=s["name"], core=s["core"], mode=s["mode"], on_fault=s["on_fault"],
+            fp=s["fp"],
             watchdog_ns=s.get("watchdog") or 0, spin_ns=s.get("spin") or 0,
             stack_size=s["stack"], memory_size=s["memory"],
             sources=tuple(s["sources"]), cflags=tuple(s["cflags"]),
@@ -387,7 +389,8 @@ def _manifest(system):
         "cores": system.n_cores,
         "shards": [{
             "id": s.id, "name": s.name, "core": s.core, "mode": s.mode,
-            "on_fault": s.on_fault, "watchdog_ns": s.watchdog_ns, "spin_ns": s.spin_ns,
+            "on_fault": s.on_fault, "fp": s.fp,
+            "watchdog_ns": s.watchdog_ns, "spin_ns": s.spin_ns,
             "stack": s.stack_size, "memory": s.memory_size,
             "sources": list(s.sources), "cflags": list(s.cflags),
             "image": f"shards/{s.name}",

@@ -34,7 +34,8 @@ BOARD = Board(
         8: ("breakpoint", r"abort", None),
     },
     irq_spec=HERE / "irq_rv64" / "irq.yaml", irq=11, rtc=0x101000,
-    snoop=("load page fault", r"kernel only, level \d, read"))
+    snoop=("load page fault", r"kernel only, level \d, read"),
+    fp_off=("illegal instruction", None))
 
 
 @pytest.fixture(scope="module")

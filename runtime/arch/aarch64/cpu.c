@@ -82,10 +82,8 @@ static void sync(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 		return;
 	if ((esr >> 26) == ESR_EC_SVC64)
 		bm_syscall(f, s, f->x[8], f->x[0], f->x[1]);
-	else if ((esr >> 26) == ESR_EC_FP)
-		bm_fp_claim(f, s, cpu);
-	else
-		a64_fault(s, f, esr, far);
+	else if ((esr >> 26) != ESR_EC_FP || !bm_fp_claim(f, s, cpu))
+		a64_fault(s, f, esr, far); /* FP/SIMD too, with fp: false */
 }
 
 void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t kind)

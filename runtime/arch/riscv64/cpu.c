@@ -97,9 +97,11 @@ void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t 
 	} else if (s && scause == CAUSE_ECALL_U) {
 		f->sepc += 4; /* past the ecall, whatever happens next */
 		bm_syscall(f, s, f->x[17], f->x[10], f->x[11]);
-	} else if (s && scause == CAUSE_ILLEGAL && !(f->sstatus & SSTATUS_FS)) {
-		bm_fp_claim(f, s, cpu); /* if it was no F/D instruction, it traps again */
+	} else if (s && scause == CAUSE_ILLEGAL && !(f->sstatus & SSTATUS_FS) &&
+		   bm_fp_claim(f, s, cpu)) {
+		/* F/D on: if it was no F/D instruction, it traps again */
 	} else if (s) {
+		/* with fp: false, an F/D instruction is an illegal one */
 		rv64_fault(s, f, scause, stval);
 	}
 }

@@ -49,7 +49,8 @@
  *   arch_trap_enter() (i)     the kernel's view of memory
  *   arch_trap(f, s, cpu, kind) what the trap asks: bm_syscall(),
  *                             arch_irq_poll(), bm_fp_claim() (s touched
- *                             FP/SIMD while off), or a report and bm_fault()
+ *                             FP/SIMD while off; false: s may not have it,
+ *                             a fault), or a report and bm_fault()
  *   arch_fp_save(fp, ctx)     into fp, the FP/SIMD registers of the shard
  *                             whose saved frame is ctx (the port may skip it
  *                             if that shard never changed them)
