@@ -68,7 +68,7 @@ def _shard(board, shard, spec_dir, out_dir, build_dir):
     user = [spec_dir / s for s in shard["sources"]]
     srcs = (user + _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard") +
             [gen / "config.c"])
-    incs = [gen, RUNTIME / "include", FREE / "include", arch]
+    incs = [gen, RUNTIME / "include", FREE / "include", arch, out_dir]  # <regmaps/NAME.h>
     elf = build_dir / "shards" / (shard["name"] + ".elf")
     own = tc.shard_flags if shard.get("fp", True) else tc.integer_flags
     cmd = [tc.tool("gcc"), *_flags(tc, own), *shard.get("cflags", []), *(f"-I{i}" for i in incs),

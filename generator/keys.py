@@ -195,8 +195,29 @@ REGISTER = Obj("register", {
     "description": Key(Str(), "free text"),
 })
 
+MEMBER = Obj("member", {
+    "name": Key(Ident(), "member name (C identifier)", required=True),
+    "offset": Key(Int(min=0), "byte offset in the structure; aligned to its width, after "
+                  "the member before", required=True),
+    "width": Key(Enum((8, 16, 32, 64)), "width in bits of an integer member"),
+    "type": Key(Ident(), "instead of width: an earlier structure of this map"),
+    "count": Key(Int(min=0), "an array of this many; 0: as many as the memory holds "
+                 "(the last member only)", default=1),
+    "fields": Key(ListOf(FIELD), "bit fields of an integer member; must not overlap",
+                  default=[]),
+    "description": Key(Str(), "free text"),
+})
+
+STRUCTURE = Obj("structure", {
+    "name": Key(Ident(), "structure name (C identifier)", required=True),
+    "members": Key(ListOf(MEMBER), "its members, in offset order", required=True),
+    "description": Key(Str(), "free text"),
+})
+
 REGMAP = Obj("regmap", {
     "registers": Key(ListOf(REGISTER), "the device's registers", required=True),
+    "structures": Key(ListOf(STRUCTURE), "little-endian structures in memory the driver "
+                      "and the device share (DMA), such as a queue's rings", default=[]),
     "compatible": Key(Strs(), "device-tree compatibles this map describes: a device "
                       "resolved to such a node and given no regmap uses this one", default=[]),
     "description": Key(Str(), "free text"),
@@ -253,7 +274,8 @@ SPEC = Obj("spec", {
     "regmaps": Key(MapOf(REGMAP), "inline register maps, by name", default={}),
 })
 
-OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD, ENUM_VALUE)
+OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD, ENUM_VALUE, STRUCTURE,
+           MEMBER)
 
 
 def json_schema():

@@ -156,6 +156,8 @@ class System:
     models: tuple        # the same, of the maps the board's device models implement
     kernel: Region = None  # bare metal: the kernel image's window
     ram: Region = None     # bare metal: the board's RAM
+    structures: tuple = () # ("regmaps" or "models", map name, structure list) of the
+                           # maps above that describe shared memory
 
     @property
     def header(self):
@@ -264,6 +266,17 @@ def _regmap(rmap):
     return regs
 
 
+def _structures(rmap):
+    return [{"name": s["name"], **({"description": s["description"]} if "description" in s
+                                  else {}),
+             "members": [{k: m[k] for k in ("name", "offset", "width", "type", "count",
+                                            "description") if m.get(k) is not None}
+                         | {"fields": [{"name": f["name"], "bits": list(f["bits"])}
+                                       for f in m["fields"]]}
+                         for m in s["members"]]}
+            for s in rmap["structures"]]
+
+
 def build_model(spec, board, spec_label):
     """spec: validated values (validate.validate); board: boards.Board;
     spec_label: the spec's path as written into generated headers."""
@@ -298,7 +311,11 @@ def build_model(spec, board, spec_label):
         regmaps=tuple((n, _regmap(spec["regmaps"][n])) for n in used),
         models=tuple((n, _regmap(m)) for n, m in sorted(spec.get("models", {}).items())),
         kernel=Region(board.kernel[0], board.kernel[1] - board.kernel[0]) if board.ram else None,
-        ram=Region(*board.ram) if board.ram else None)
+        ram=Region(*board.ram) if board.ram else None,
+        structures=tuple((kind, n, _structures(m)) for kind, n, m in
+                         [("regmaps", n, spec["regmaps"][n]) for n in used] +
+                         [("models", n, m) for n, m in sorted(spec.get("models", {}).items())]
+                         if m["structures"]))
 
 
 def _error(at, message):
