@@ -60,6 +60,9 @@ class Board:
     ram: tuple = None         # bare metal: (base, size)
     kernel: tuple = None      # bare metal: the kernel image's window (start, end)
     page_tables: int = None   # bare metal: the kernel's pool of page tables
+    kernel_devices: tuple = () # bare metal: MMIO windows (start, end) the kernel keeps
+                              # (its interrupt controller, timer, ...): no device's
+                              # pages may touch one
     qemu: tuple = ()          # bare metal: the QEMU command, without -smp and -kernel
     qemu_package: str = None
     models: tuple = ()        # hosted: the register maps its device models implement
@@ -94,6 +97,7 @@ BOARDS = {
               console=("arm,pl011", 0x09000000),
               image=BareImage(0x3436416e61765f5f, " + XN"),
               ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000), page_tables=160,
+              kernel_devices=((0x08000000, 0x08020000),),  # the GIC
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting"),
@@ -111,6 +115,9 @@ BOARDS = {
               irq=Irq("plic", 1, 95, base=0x0c000000), console=("ns16550a", 0x10000000),
               image=BareImage(0x3436526e61765f5f, ""),
               ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000), page_tables=160,
+              # sifive_test (exit), the CLINT, the PLIC
+              kernel_devices=((0x00100000, 0x00101000), (0x02000000, 0x02010000),
+                              (0x0c000000, 0x10000000)),
               qemu=("qemu-system-riscv64", "-M", "virt", "-bios", "default",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none"),
               qemu_package="qemu-system-misc"),

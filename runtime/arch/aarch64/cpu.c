@@ -21,19 +21,6 @@ void arch_boot(uint64_t arg0, uint64_t arg1)
 	bm_fdt_check_cpus((const void *)(uintptr_t)ARCH_RAM_BASE);
 }
 
-bool arch_kernel_device(uint64_t lo, uint64_t hi)
-{
-	return lo < 0x08020000ull && hi > 0x08000000ull;
-}
-
-/* SGIs and PPIs are the kernel's. */
-const char *arch_irq_check(uint32_t irq)
-{
-	if (irq < VN_BOARD_IRQ_FIRST || irq > VN_BOARD_IRQ_LAST)
-		return "device interrupt is not one of the board's GIC SPIs";
-	return NULL;
-}
-
 void arch_cpu_init(uint32_t cpu)
 {
 	(void)cpu;

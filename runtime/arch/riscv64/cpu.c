@@ -33,20 +33,6 @@ void arch_boot(uint64_t boot_hart, uint64_t dtb)
 			rv64_hartid[cpu++] = (uint32_t)h;
 }
 
-bool arch_kernel_device(uint64_t lo, uint64_t hi)
-{
-	return (lo < 0x00101000ull && hi > 0x00100000ull) ||
-	       (lo < 0x02010000ull && hi > 0x02000000ull) ||
-	       (lo < 0x10000000ull && hi > 0x0c000000ull);
-}
-
-const char *arch_irq_check(uint32_t irq)
-{
-	if (irq < VN_BOARD_IRQ_FIRST || irq > VN_BOARD_IRQ_LAST)
-		return "device interrupt is not one of the board's PLIC sources";
-	return NULL;
-}
-
 void arch_cpu_init(uint32_t cpu)
 {
 	csr_write(stvec, (uint64_t)(uintptr_t)rv64_trap_entry);

@@ -28,8 +28,6 @@
  * Boot, on the first CPU (bm_boot, called by the port's entry code):
  *   arch_boot(a0, a1)         what the loader handed over (its first two
  *                             argument registers): check it, or keep it
- *   arch_kernel_device(lo,hi) per device: is [lo, hi) the kernel's own?
- *   arch_irq_check(irq)       per device: NULL, or why irq is not usable
  *   arch_irq_init()           the interrupt controller, once
  *   arch_cpu_init(cpu)        this CPU: vectors, MMU on, its interrupts,
  *                             its timer; FP/SIMD off for user mode
@@ -71,7 +69,7 @@
  *   arch_kick(cpu)            make cpu trap into its loop (an IPI)
  *   arch_irq_unmask(irq)      the owner acknowledged irq
  *   arch_exit(status)         end the system (QEMU exits with status)
- *   port_console_write(s, n)  kconsole.h
+ *   port_console_putc(c)      kconsole.h
  */
 #ifndef VN_BM_HOOKS_H
 #define VN_BM_HOOKS_H
@@ -84,8 +82,6 @@ struct vn_shard;
 struct bm_shard;
 
 void arch_boot(uint64_t arg0, uint64_t arg1);
-bool arch_kernel_device(uint64_t lo, uint64_t hi);
-const char *arch_irq_check(uint32_t irq);
 void arch_irq_init(void);
 void arch_cpu_init(uint32_t cpu);
 const char *arch_cpu_start(uint32_t cpu);
