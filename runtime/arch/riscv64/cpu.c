@@ -2,9 +2,10 @@
  * cpu.c - the riscv64 port's harts and traps: bringing a hart up, starting
  * the others through SBI HSM, and what a trap from U-mode asks of the
  * shared kernel (bm_trap calls arch_trap). The kernel's own devices are
- * sifive_test, the CLINT and the PLIC; the console UART is not among them:
- * a shard may own it (a console driver), and the kernel goes on writing
- * its own lines to the transmit register.
+ * sifive_test, the CLINT and the PLIC (kernel_devices in the board record);
+ * the console UART is not among them: a shard may own it (a console
+ * driver), and the kernel goes on writing its own lines to the transmit
+ * register.
  */
 #include "rv64.h"
 #include "kconsole.h"
