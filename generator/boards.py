@@ -18,8 +18,9 @@ class Toolchain:
     cross: str                # prefix of gcc, objcopy and size ("" for the host's)
     package: str              # the Debian package that has it, for error messages
     flags: tuple = ()         # code generation for the ISA, kernel and shards alike
-    kernel_flags: tuple = ()  # the kernel only (integer-only: no FP/SIMD state)
-    shard_flags: tuple = ()   # shards only (FP/SIMD, switched by the kernel)
+    integer_flags: tuple = () # integer-only code (no FP/SIMD state): the kernel,
+                              # and shards with fp: false
+    shard_flags: tuple = ()   # shards with FP/SIMD (switched by the kernel)
     cc: str = None            # the C compiler, when it is not <cross>gcc
 
     def tool(self, name):
@@ -59,6 +60,9 @@ class Board:
     ram: tuple = None         # bare metal: (base, size)
     kernel: tuple = None      # bare metal: the kernel image's window (start, end)
     page_tables: int = None   # bare metal: the kernel's pool of page tables
+    kernel_devices: tuple = () # bare metal: MMIO windows (start, end) the kernel keeps
+                              # (its interrupt controller, timer, ...): no device's
+                              # pages may touch one
     qemu: tuple = ()          # bare metal: the QEMU command, without -smp and -kernel
     qemu_package: str = None
     models: tuple = ()        # hosted: the register maps its device models implement
@@ -71,8 +75,12 @@ BOARDS = {
     for b in (
         # One process per shard, on the host's compiler; the kernel is a
         # process too, and simulates the devices (runtime/arch/hosted).
+        # -mgeneral-regs-only (x86-64 and aarch64 hosts): a shard with
+        # fp: false is built integer-only, but a process cannot have its
+        # FP/SIMD unit switched off, so an FP instruction in its assembly runs.
         Board("hosted", cores=8, has_port=True, port="hosted",
-              toolchain=Toolchain("", "gcc", cc=os.environ.get("CC", "gcc")),
+              toolchain=Toolchain("", "gcc", cc=os.environ.get("CC", "gcc"),
+                                  integer_flags=("-mgeneral-regs-only",)),
               irq=Irq("host", 0, 1019), console=None, models=("virtio_mmio",)),
         # QEMU puts the DTB at the start of RAM when the ELF starts at
         # 0x40100000 or above; the kernel does not need it (the board is fixed).
@@ -87,11 +95,12 @@ BOARDS = {
                   os.environ.get("VANITY_CROSS_AARCH64", "aarch64-linux-gnu-"),
                   "gcc-aarch64-linux-gnu",
                   ("-mstrict-align", "-mno-outline-atomics"),
-                  kernel_flags=("-mgeneral-regs-only",)),
+                  integer_flags=("-mgeneral-regs-only",)),
               irq=Irq("gic", 32, 1019, base=0x08000000, cpu_base=0x08010000),
               console=("arm,pl011", 0x09000000),
               image=BareImage(0x3436416e61765f5f, " + XN"),
               ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000), page_tables=160,
+              kernel_devices=((0x08000000, 0x08020000),),  # the GIC
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting-config", "enable=on,target=native"),
@@ -104,11 +113,14 @@ BOARDS = {
                   os.environ.get("VANITY_CROSS_RISCV64", "riscv64-unknown-elf-"),
                   "gcc-riscv64-unknown-elf",
                   ("-misa-spec=2.2", "-mcmodel=medany", "-mstrict-align", "-msmall-data-limit=0"),
-                  kernel_flags=("-march=rv64imac", "-mabi=lp64"),
+                  integer_flags=("-march=rv64imac", "-mabi=lp64"),
                   shard_flags=("-march=rv64imafdc", "-mabi=lp64d")),
               irq=Irq("plic", 1, 95, base=0x0c000000), console=("ns16550a", 0x10000000),
               image=BareImage(0x3436526e61765f5f, ""),
               ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000), page_tables=160,
+              # sifive_test (exit), the CLINT, the PLIC
+              kernel_devices=((0x00100000, 0x00101000), (0x02000000, 0x02010000),
+                              (0x0c000000, 0x10000000)),
               qemu=("qemu-system-riscv64", "-M", "virt", "-bios", "default",
                     "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting-config", "enable=on,target=native"),

@@ -61,10 +61,11 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir):
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
     srcs = user + c_files(RUNTIME / "lib", hosted / "shard") + [gen / "config.c"]
-    incs = [gen, RUNTIME / "include", hosted]
+    incs = [gen, RUNTIME / "include", hosted, out_dir]  # out_dir: <regmaps/NAME.h>
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
     cmd = [board.toolchain.tool("gcc"), *CFLAGS, "-fno-pie", "-no-pie", "-DVN_PORT_HOSTED",
+           *(() if shard.get("fp", True) else board.toolchain.integer_flags),
            *shard.get("cflags", []),
            *(f"-I{i}" for i in incs), *srcs, gen / "shard.ld",
            f"-Wl,-Ttext-segment={base:#x}", "-o", target]

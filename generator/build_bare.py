@@ -69,9 +69,10 @@ def _shard(board, shard, spec_dir, out_dir, build_dir):
     user = [spec_dir / s for s in shard["sources"]]
     srcs = (user + _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard") +
             [gen / "config.c"])
-    incs = [gen, RUNTIME / "include", FREE / "include", arch]
+    incs = [gen, RUNTIME / "include", FREE / "include", arch, out_dir]  # <regmaps/NAME.h>
     elf = build_dir / "shards" / (shard["name"] + ".elf")
-    cmd = [tc.tool("gcc"), *_flags(tc, tc.shard_flags), *shard.get("cflags", []), *(f"-I{i}" for i in incs),
+    own = tc.shard_flags if shard.get("fp", True) else tc.integer_flags
+    cmd = [tc.tool("gcc"), *_flags(tc, own), *shard.get("cflags", []), *(f"-I{i}" for i in incs),
            *srcs, *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
     compile_(f"shard '{shard['name']}'", cmd, srcs + [gen / "shard.ld"] +
              headers(*incs, spec_dir), elf)
@@ -108,7 +109,7 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
     incs = [RUNTIME / "include", FREE / "include", RUNTIME / "core", FREE / "kernel",
             arch, kdir]
     target = build_dir / "image.elf"
-    cmd = [tc.tool("gcc"), *_flags(tc, tc.kernel_flags), *(f"-I{i}" for i in incs), f"-Wa,-I{build_dir / 'shards'}",
+    cmd = [tc.tool("gcc"), *_flags(tc, tc.integer_flags), *(f"-I{i}" for i in incs), f"-Wa,-I{build_dir / 'shards'}",
            *srcs, *LDFLAGS, "-T", kdir / "image.ld", "-o", target, "-lgcc"]
     before = target.stat().st_mtime if target.exists() else None
     compile_("the kernel image", cmd, srcs + blobs + [kdir / "image.ld"] + headers(*incs),

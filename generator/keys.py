@@ -195,8 +195,29 @@ REGISTER = Obj("register", {
     "description": Key(Str(), "free text"),
 })
 
+MEMBER = Obj("member", {
+    "name": Key(Ident(), "member name (C identifier)", required=True),
+    "offset": Key(Int(min=0), "byte offset in the structure; aligned to its width, after "
+                  "the member before", required=True),
+    "width": Key(Enum((8, 16, 32, 64)), "width in bits of an integer member"),
+    "type": Key(Ident(), "instead of width: an earlier structure of this map"),
+    "count": Key(Int(min=0), "an array of this many; 0: as many as the memory holds "
+                 "(the last member only)", default=1),
+    "fields": Key(ListOf(FIELD), "bit fields of an integer member; must not overlap",
+                  default=[]),
+    "description": Key(Str(), "free text"),
+})
+
+STRUCTURE = Obj("structure", {
+    "name": Key(Ident(), "structure name (C identifier)", required=True),
+    "members": Key(ListOf(MEMBER), "its members, in offset order", required=True),
+    "description": Key(Str(), "free text"),
+})
+
 REGMAP = Obj("regmap", {
     "registers": Key(ListOf(REGISTER), "the device's registers", required=True),
+    "structures": Key(ListOf(STRUCTURE), "little-endian structures in memory the driver "
+                      "and the device share (DMA), such as a queue's rings", default=[]),
     "compatible": Key(Strs(), "device-tree compatibles this map describes: a device "
                       "resolved to such a node and given no regmap uses this one", default=[]),
     "description": Key(Str(), "free text"),
@@ -237,6 +258,9 @@ SHARD = Obj("shard", {
     "watchdog": Key(Time(), "longest run without yielding; none if absent"),
     "on_fault": Key(Enum(("restart", "stop", "halt")), "what a fault does", default="stop"),
     "spin": Key(Time(), "how long a yield shard spins on its rings before sleeping"),
+    "fp": Key(Bool(), "FP/SIMD registers for this shard; false builds it integer-only, "
+              "and on bare metal its first FP/SIMD instruction is a fault (SIGILL)",
+              default=True),
     "cflags": Key(ListOf(Str()), "extra compiler flags for this shard", default=[]),
     "devices": Key(ListOf(Ident()), "devices granted to this shard", default=[]),
     "trace": Key(Int(min=0), "records in its trace ring, a power of two from 16 to 1024; "
@@ -275,8 +299,8 @@ SPEC = Obj("spec", {
                   default=[]),
 })
 
-OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD, ENUM_VALUE, EVENT,
-           EVENT_FIELD)
+OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD, ENUM_VALUE, STRUCTURE,
+           MEMBER, EVENT, EVENT_FIELD)
 
 
 def json_schema():

@@ -121,6 +121,7 @@ class Shard:
     core: int
     mode: str
     on_fault: str
+    fp: bool             # FP/SIMD registers (spec key fp)
     watchdog_ns: int     # 0: none
     spin_ns: int
     stack_size: int      # as written in the spec (bytes)
@@ -213,6 +214,8 @@ class System:
     models: tuple        # the same, of the maps the board's device models implement
     kernel: Region = None  # bare metal: the kernel image's window
     ram: Region = None     # bare metal: the board's RAM
+    structures: tuple = () # ("regmaps" or "models", map name, structure list) of the
+                           # maps above that describe shared memory
     events: tuple = ()     # the spec's trace events (events.Event), ids from 64
     schema_hash: int = 0   # events.schema_hash: ties a trace to this spec
 
@@ -332,6 +335,17 @@ def _regmap(rmap):
     return regs
 
 
+def _structures(rmap):
+    return [{"name": s["name"], **({"description": s["description"]} if "description" in s
+                                  else {}),
+             "members": [{k: m[k] for k in ("name", "offset", "width", "type", "count",
+                                            "description") if m.get(k) is not None}
+                         | {"fields": [{"name": f["name"], "bits": list(f["bits"])}
+                                       for f in m["fields"]]}
+                         for m in s["members"]]}
+            for s in rmap["structures"]]
+
+
 def build_model(spec, board, spec_label):
     """spec: validated values (validate.validate); board: boards.Board;
     spec_label: the spec's path as written into generated headers."""
@@ -351,6 +365,7 @@ def build_model(spec, board, spec_label):
         image, ctl, heap, stack = layouts[i]
         shards.append(Shard(
             id=i, name=s["name"], core=s["core"], mode=s["mode"], on_fault=s["on_fault"],
+            fp=s["fp"],
             watchdog_ns=s.get("watchdog") or 0, spin_ns=s.get("spin") or 0,
             stack_size=s["stack"], memory_size=s["memory"],
             sources=tuple(s["sources"]), cflags=tuple(s["cflags"]),
@@ -368,6 +383,10 @@ def build_model(spec, board, spec_label):
         models=tuple((n, _regmap(m)) for n, m in sorted(spec.get("models", {}).items())),
         kernel=Region(board.kernel[0], board.kernel[1] - board.kernel[0]) if board.ram else None,
         ram=Region(*board.ram) if board.ram else None,
+        structures=tuple((kind, n, _structures(m)) for kind, n, m in
+                         [("regmaps", n, spec["regmaps"][n]) for n in used] +
+                         [("models", n, m) for n, m in sorted(spec.get("models", {}).items())]
+                         if m["structures"]),
         events=events, schema_hash=ev.schema_hash(spec["system"], shards, channels, events))
 
 
@@ -459,7 +478,8 @@ def _manifest(system):
         "cores": system.n_cores,
         "shards": [{
             "id": s.id, "name": s.name, "core": s.core, "mode": s.mode,
-            "on_fault": s.on_fault, "watchdog_ns": s.watchdog_ns, "spin_ns": s.spin_ns,
+            "on_fault": s.on_fault, "fp": s.fp,
+            "watchdog_ns": s.watchdog_ns, "spin_ns": s.spin_ns,
             "stack": s.stack_size, "memory": s.memory_size,
             "sources": list(s.sources), "cflags": list(s.cflags),
             "image": f"shards/{s.name}",

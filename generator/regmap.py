@@ -10,6 +10,12 @@ maps"): a ro register gets no write, a wo register no read, a register with
 read side effects no modify; a ro field no set/prep, a wo field no get.
 modify() clears the w1c bits (and sets the w0c bits) of the value it read, so
 writing it back never clears a flag it did not mean to.
+
+A map may also describe structures in memory its driver and device share
+(a virtqueue's rings): members at byte offsets, integers (with fields) or
+an earlier structure, the last one possibly an open-ended array. Both the
+driver's header and the device-side one declare them as C structs, with
+every offset and size checked at build time.
 """
 
 from dataclasses import dataclass
@@ -88,10 +94,38 @@ class Register:
 
 
 @dataclass(frozen=True)
+class Member:
+    name: str            # the C member: flags
+    macro: str           # VIRTIO_MMIO_VQ_DESC_FLAGS
+    offset: int
+    ctype: str           # uint16_t, or struct virtio_mmio_vq_used_elem
+    count: int           # 1: one; 0: an open-ended array
+    pad: int             # bytes between the member before and this one
+    fields: tuple
+    description: str
+
+    @property
+    def declarator(self):
+        return self.name + ("[]" if self.count == 0 else
+                            f"[{self.count}]" if self.count > 1 else "")
+
+
+@dataclass(frozen=True)
+class Structure:
+    name: str
+    macro: str           # VIRTIO_MMIO_VQ_DESC
+    tag: str             # virtio_mmio_vq_desc
+    description: str
+    size: int            # sizeof: without an open-ended array
+    members: tuple
+
+
+@dataclass(frozen=True)
 class RegMap:
     name: str
     guard: str
     registers: tuple
+    structures: tuple = ()
 
 
 def _mask(width):
@@ -122,8 +156,46 @@ def _bits_or_none(reg, kind):
     return _const(bits, reg["width"]) if bits else None
 
 
-def view(name, regs):
-    """name: the map's name; regs: model._regmap's list of register dicts."""
+def _layout(members, sizes):
+    """(size, align) of a structure's members as C lays them out; sizes:
+    {structure name: (size, align)} of the structures before it."""
+    end, align = 0, 1
+    for m in members:
+        size, a = sizes[m["type"]][:2] if m.get("type") else (m["width"] // 8,) * 2
+        align = max(align, a)
+        if m.get("count", 1):
+            end = m["offset"] + size * m.get("count", 1)
+    return -(-end // align) * align, align
+
+
+def _structures(name, structs):
+    out, sizes = [], {}
+    for s in structs:
+        smacro = f"{name}_{s['name']}".upper()
+        members, end = [], 0
+        for m in s["members"]:
+            macro = f"{smacro}_{m['name']}".upper()
+            size = sizes[m["type"]][0] if m.get("type") else m["width"] // 8
+            field_reg = {"macro": macro, "func": macro.lower(), "width": m.get("width", 8),
+                         "reset": 0}
+            members.append(Member(
+                name=m["name"].lower(), macro=macro, offset=m["offset"],
+                ctype=f"struct {name}_{m['type']}".lower() if m.get("type")
+                else CTYPES[m["width"]],
+                count=m.get("count", 1), pad=m["offset"] - end,
+                fields=tuple(_field(field_reg, dict(f, access="rw")) for f in m["fields"]),
+                description=m.get("description", "")))
+            end = m["offset"] + size * m.get("count", 1)
+        sizes[s["name"]] = _layout(s["members"], sizes)
+        out.append(Structure(name=s["name"], macro=smacro, tag=smacro.lower(),
+                             description=s.get("description", ""),
+                             size=sizes[s["name"]][0], members=tuple(members)))
+    return tuple(out)
+
+
+def view(name, regs, structs=()):
+    """name: the map's name; regs: model._regmap's list of register dicts;
+    structs: model._structures' list of structure dicts."""
     out = []
     for r in regs:
         w = r["width"]
@@ -136,7 +208,8 @@ def view(name, regs):
             side_effects=r.get("read_side_effects", False),
             w1c=_bits_or_none(r, "w1c"), w0c=_bits_or_none(r, "w0c"),
             fields=tuple(_field(r, f) for f in r["fields"]), all_ones=_const(_mask(w), w)))
-    return RegMap(name=name, guard=f"VANITY_REGMAP_{name.upper()}_H", registers=tuple(out))
+    return RegMap(name=name, guard=f"VANITY_REGMAP_{name.upper()}_H", registers=tuple(out),
+                  structures=_structures(name, structs))
 
 
 # ---- rules: what a register map must be (check) ---------------------------
@@ -151,7 +224,9 @@ def check(d, rmap, devices=()):
     _unique_names(d, "regmap", regs)
     placed = [r for r in regs if r.get("width") and r.get("offset") is not None]
     _overlaps(d, placed)
-    _c_names(d, regs)
+    structs = rmap.get("structures", [])
+    structures(d, structs)
+    _c_names(d, regs, structs)
     for dev in devices:
         for r in placed:
             end = _extent(r)[-1][1]
@@ -200,11 +275,14 @@ def _overlaps(d, regs):
 
 REG_SUFFIXES = ("OFFSET", "RESET", "COUNT", "STRIDE", "READ", "WRITE", "MODIFY")
 FIELD_SUFFIXES = ("SHIFT", "WIDTH", "MASK", "RESET", "GET", "SET", "PREP")
+STRUCT_SUFFIXES = ("SIZE",)
+MEMBER_SUFFIXES = ("OFFSET",)
 
 
-def _c_names(d, regs):
+def _c_names(d, regs, structs=()):
     """The accessor header's names (regmap.h.j2) must not collide, e.g. an
-    enum value MASK with its field's MASK, or register A_B with A's field B."""
+    enum value MASK with its field's MASK, or register A_B with A's field B,
+    or a structure's member with a register."""
     made = {}
 
     def claim(item, name, suffixes):
@@ -223,6 +301,13 @@ def _c_names(d, regs):
             claim(f, f"{reg}_{f['name'].upper()}", FIELD_SUFFIXES)
             for v in _firsts(f.get("enum", [])):
                 claim(v, f"{reg}_{f['name'].upper()}_{v['name'].upper()}", ("",))
+    for s in _firsts(structs):
+        st = s["name"].upper()
+        claim(s, st, STRUCT_SUFFIXES)
+        for m in _firsts(s.get("members", [])):
+            claim(m, f"{st}_{m['name'].upper()}", MEMBER_SUFFIXES)
+            for f in _firsts(m.get("fields", [])):
+                claim(f, f"{st}_{m['name'].upper()}_{f['name'].upper()}", FIELD_SUFFIXES)
 
 
 def _firsts(items):
@@ -246,7 +331,7 @@ def _unique_names(d, container, items):
                     f"(first at {pos(first.at('name'))})")
 
 
-def register(d, reg):
+def register(d, reg, what="register"):
     width = reg.get("width")
     if width is None:
         return
@@ -264,7 +349,7 @@ def register(d, reg):
     for f in fields:
         hi, lo = f["bits"]
         if hi >= width:
-            d.error(f.at("bits"), f"{f.prefix}bits {_bits(f)} exceed the register's "
+            d.error(f.at("bits"), f"{f.prefix}bits {_bits(f)} exceed the {what}'s "
                     f"{width}-bit width")
         enum(d, f)
     for i, b in enumerate(fields):
@@ -297,3 +382,67 @@ def enum(d, f):
 def _bits(f):
     hi, lo = f["bits"]
     return f"{hi}:{lo}" if hi != lo else f"{hi}"
+
+
+def structures(d, structs):
+    """Structures in shared memory: members in offset order, each aligned
+    and after the one before, an integer (width, maybe fields) or an
+    earlier structure without an open-ended array (type), and only the last
+    member open-ended (count 0). C then lays each out as the map says."""
+    _unique_names(d, "regmap", structs)
+    sizes = {}  # the structures so far that a member may name: (size, align, open)
+    broken = set()  # those reported already: a member naming one says no more
+    for s in structs:
+        members, ok, end = s.get("members", []), True, 0
+        _unique_names(d, "structure", members)
+        if not members and "members" in s:
+            d.error(s.at("members"), f"{s.prefix}has no members")
+            ok = False
+        for i, m in enumerate(members):
+            if (m.get("type") is not None and m["type"] in broken) or \
+                    not member(d, m, sizes, last=i == len(members) - 1):
+                ok = False
+                continue
+            offset = m.get("offset")
+            if offset is None:
+                ok = False
+                continue
+            if offset < end:
+                d.error(m.at("offset"), f"{m.prefix}offset {offset:#x} is inside the member "
+                        f"before it (which ends at {end:#x}); members go in offset order")
+                ok = False
+            size = sizes[m["type"]][0] if m.get("type") else m["width"] // 8
+            end = offset + size * m.get("count", 1)
+        if not ok:
+            broken.add(s.get("name"))
+        elif s.get("name") and s["name"] not in sizes:
+            sizes[s["name"]] = _layout(members, sizes) + (members[-1].get("count", 1) == 0,) \
+                if members else (0, 1, False)
+
+
+def member(d, m, sizes, last):
+    """One member's own rules; False if its size or alignment is unknown."""
+    width, typ = m.get("width"), m.get("type")
+    if (width is None) == (typ is None):
+        node = m.at("type") if typ is not None else m.at("name")
+        d.error(node, f"{m.prefix}give either width (an integer) or type (a structure)"
+                f"{', not both' if typ is not None else ''}")
+        return False
+    if m.get("count", 1) == 0 and not last:
+        d.error(m.at("count"), f"{m.prefix}count 0 (open-ended) is for the last member only")
+    if typ is not None:
+        if typ not in sizes:
+            d.error(m.at("type"), f"{m.prefix}type '{typ}' names no earlier structure of "
+                    "this map")
+            return False
+        if sizes[typ][2]:
+            d.error(m.at("type"), f"{m.prefix}structure '{typ}' ends in an open-ended array; "
+                    "it cannot be a member")
+        if m.get("fields"):
+            d.error(m.at("fields"), f"{m.prefix}a structure member has no fields")
+        if m.get("offset") is not None and m["offset"] % sizes[typ][1]:
+            d.error(m.at("offset"), f"{m.prefix}offset {m['offset']:#x} is not aligned to "
+                    f"structure '{typ}' ({sizes[typ][1]} bytes)")
+        return True
+    register(d, m, "member")
+    return True

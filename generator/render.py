@@ -69,10 +69,13 @@ def render(system, repo_root):
         put("kernel/layout.c", "layout_bare.c.j2", arch=arch)
         put("kernel/blobs.S", "blobs_bare.S.j2")
         put("kernel/image.ld", "image_bare.ld.j2")
+    structures = {(kind, name): s for kind, name, s in system.structures}
     for name, regs in system.regmaps:
-        put(f"regmaps/{name}.h", "regmap.h.j2", rmap=view(name, regs))
+        put(f"regmaps/{name}.h", "regmap.h.j2",
+            rmap=view(name, regs, structures.get(("regmaps", name), ())))
     for name, regs in system.models:
-        put(f"kernel/{name}_dev.h", "regmap_dev.h.j2", rmap=view(name, regs))
+        put(f"kernel/{name}_dev.h", "regmap_dev.h.j2",
+            rmap=view(name, regs, structures.get(("models", name), ())))
     shard_ld = "shard_bare.ld.j2" if arch else "shard.ld.j2"
     for shard in system.shards:
         base = f"shards/{shard.name}/"

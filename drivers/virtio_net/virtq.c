@@ -10,15 +10,24 @@ static size_t align_up(size_t n, size_t a)
 	return (n + a - 1) & ~(a - 1);
 }
 
+/* The available ring: flags, idx, ring[size], then used_event. */
+static size_t avail_bytes(unsigned size)
+{
+	return VIRTIO_MMIO_VQ_AVAIL_SIZE + sizeof(uint16_t) * size + 2u;
+}
+
 static size_t used_offset(unsigned size)
 {
-	/* descriptors, then flags, idx, ring[size] and used_event */
-	return align_up(16u * size + 6u + 2u * size, VQ_ALIGN);
+	/* descriptors, then the available ring */
+	return align_up(VIRTIO_MMIO_VQ_DESC_SIZE * size + avail_bytes(size), VQ_ALIGN);
 }
 
 size_t vq_ring_bytes(unsigned size)
 {
-	return used_offset(size) + align_up(6u + 8u * size, VQ_ALIGN);
+	/* then flags, idx, ring[size] and avail_event */
+	return used_offset(size) +
+	       align_up(VIRTIO_MMIO_VQ_USED_SIZE + VIRTIO_MMIO_VQ_USED_ELEM_SIZE * size + 2u,
+			VQ_ALIGN);
 }
 
 int vq_init(struct virtq *q, void *mem, unsigned size, bool no_interrupt)
@@ -28,9 +37,9 @@ int vq_init(struct virtq *q, void *mem, unsigned size, bool no_interrupt)
 	if (size == 0 || size > VQ_MAX || (size & (size - 1)) ||
 	    ((uintptr_t)mem & (VQ_ALIGN - 1)))
 		return -1;
-	q->desc = (volatile struct vq_desc *)m;
-	q->avail = (volatile struct vq_avail *)(m + 16u * size);
-	q->used = (volatile struct vq_used *)(m + used_offset(size));
+	q->desc = (volatile struct virtio_mmio_vq_desc *)m;
+	q->avail = (volatile struct virtio_mmio_vq_avail *)(m + VIRTIO_MMIO_VQ_DESC_SIZE * size);
+	q->used = (volatile struct virtio_mmio_vq_used *)(m + used_offset(size));
 	q->size = (uint16_t)size;
 	q->avail_idx = 0;
 	q->last_used = 0;
@@ -41,7 +50,7 @@ int vq_init(struct virtq *q, void *mem, unsigned size, bool no_interrupt)
 		q->free_id[i] = (uint16_t)(size - 1 - i);
 		q->token[i] = NULL;
 	}
-	q->avail->flags = no_interrupt ? VQ_AVAIL_F_NO_INTERRUPT : 0;
+	q->avail->flags = no_interrupt ? VIRTIO_MMIO_VQ_AVAIL_FLAGS_NO_INTERRUPT_MASK : 0;
 	return 0;
 }
 
@@ -54,7 +63,7 @@ bool vq_add(struct virtq *q, void *token, uint64_t addr, uint32_t len, bool devi
 	id = q->free_id[--q->n_free];
 	q->desc[id].addr = addr;
 	q->desc[id].len = len;
-	q->desc[id].flags = device_writes ? VQ_DESC_F_WRITE : 0;
+	q->desc[id].flags = device_writes ? VIRTIO_MMIO_VQ_DESC_FLAGS_WRITE_MASK : 0;
 	q->desc[id].next = 0;
 	q->token[id] = token;
 	q->avail->ring[q->avail_idx & (q->size - 1)] = id;
@@ -74,13 +83,13 @@ bool vq_kick_needed(const struct virtq *q)
 	/* Our index store before the load of the device's flag: otherwise the
 	 * device may set the flag, miss our index and sleep unnotified. */
 	vq_mb();
-	return !(q->used->flags & VQ_USED_F_NO_NOTIFY);
+	return !(q->used->flags & VIRTIO_MMIO_VQ_USED_FLAGS_NO_NOTIFY_MASK);
 }
 
 /* The used entry at last_used: its token, or NULL if the device lied. */
 static void *take_one(struct virtq *q, uint32_t *len)
 {
-	volatile struct vq_used_elem *e = &q->used->ring[q->last_used & (q->size - 1)];
+	volatile struct virtio_mmio_vq_used_elem *e = &q->used->ring[q->last_used & (q->size - 1)];
 	uint32_t id = e->id;
 	void *token;
 

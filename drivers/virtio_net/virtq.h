@@ -14,7 +14,10 @@
  *
  * The rings are laid out contiguously as the legacy interface demands
  * (descriptors, available ring, then the used ring at the next VQ_ALIGN),
- * which serves the modern interface as well.
+ * which serves the modern interface as well. Their layout is the one
+ * the device model reads too: the structures of the register map
+ * (drivers/virtio_mmio/virtio_mmio.yaml), from the generated
+ * <regmaps/virtio_mmio.h>.
  */
 #ifndef VANITY_DRIVERS_VIRTQ_H
 #define VANITY_DRIVERS_VIRTQ_H
@@ -23,43 +26,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <regmaps/virtio_mmio.h>
+
 #define VQ_MAX   256u  /* entries per queue we use at most */
 #define VQ_ALIGN 4096u /* legacy QueueAlign, and the page of QueuePFN */
 
-struct vq_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-#define VQ_DESC_F_WRITE 2u /* the device writes the buffer (receive) */
-
-struct vq_avail {
-	uint16_t flags;
-	uint16_t idx;
-	uint16_t ring[]; /* size entries, then used_event */
-};
-
-#define VQ_AVAIL_F_NO_INTERRUPT 1u
-
-struct vq_used_elem {
-	uint32_t id;
-	uint32_t len;
-};
-
-struct vq_used {
-	uint16_t flags;
-	uint16_t idx;
-	struct vq_used_elem ring[]; /* size entries, then avail_event */
-};
-
-#define VQ_USED_F_NO_NOTIFY 1u
-
 struct virtq {
-	volatile struct vq_desc *desc;
-	volatile struct vq_avail *avail;
-	volatile struct vq_used *used;
+	volatile struct virtio_mmio_vq_desc *desc;
+	volatile struct virtio_mmio_vq_avail *avail;
+	volatile struct virtio_mmio_vq_used *used;
 	uint16_t size;      /* entries, a power of two <= VQ_MAX */
 	uint16_t avail_idx; /* the avail index we publish next */
 	uint16_t last_used; /* the next used entry we read */

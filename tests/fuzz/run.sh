@@ -7,6 +7,8 @@
 #
 # Needs clang and libFuzzer's runtime: on Debian 12, the packages clang-14
 # and libclang-rt-14-dev (which holds libclang_rt.fuzzer-x86_64.a).
+# The rings' layout comes from the committed generated header of the l2fwd
+# example (out/l2fwd/hosted/regmaps/virtio_mmio.h: `make gen` refreshes it).
 # Everything it writes (binary, corpus, crash inputs) goes to a temporary
 # directory ($FUZZ_DIR to keep it), never into the repository.
 set -eu
@@ -22,7 +24,8 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 	exit 1
 fi
 if ! "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Wall -Wextra -Werror -o "$work/fuzz_frame" "$here/fuzz_frame.c" \
+	-Wall -Wextra -Werror -I "$here/../../runtime/include" -I "$here/../../out/l2fwd/hosted" \
+	-o "$work/fuzz_frame" "$here/fuzz_frame.c" \
 	"$here/../../drivers/virtio_net/frame.c" "$here/../../drivers/virtio_net/virtq.c"; then
 	echo "fuzz: error: could not build fuzz_frame (see above; libFuzzer needs libclang-rt-14-dev)" >&2
 	exit 1

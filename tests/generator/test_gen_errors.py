@@ -46,6 +46,7 @@ EXPECTED = {
     "missing_source": [
         "9:21: error: shard 'pang': source file 'tests/generator/bad/pang.c' does not exist"],
     "bad_mode": ["8:11: error: shard 'pong': mode 'sleep' must be yield or poll"],
+    "bad_fp": ["8:9: error: shard 'pong': 'fp' must be true or false, got string 'off-ish'"],
     "bad_on_fault": [
         "8:15: error: shard 'pong': on_fault 'restrat' must be restart, stop or halt; "
         "did you mean 'restart'?"],

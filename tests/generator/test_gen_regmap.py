@@ -136,3 +136,27 @@ def test_pl011_driver_map_compiles(tmp_path):
     proc = _compile(tmp_path, out, "\tpl011_cr_modify(VN_DEVICE_TIM1_BASE, "
                     "PL011_CR_UARTEN_MASK, pl011_cr_uarten_prep(1));")
     assert proc.returncode == 0, proc.stderr
+
+
+def test_virtio_rings_come_from_the_map_in_both_views(tmp_path):
+    """virtio_mmio.yaml's structures (the split virtqueue's rings) are
+    declared alike in the driver's header and the device-side one, which a
+    file may include together; their layout is virtio's (checked by the C
+    compiler against the map's offsets, and here against the spec's)."""
+    out = tmp_path / "out"
+    r = subprocess.run([str(REPO / "vanity"), "gen", str(REPO / "examples/l2fwd/l2fwd.yaml"),
+                        "--board", "hosted", "-o", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    drv = (out / "regmaps" / "virtio_mmio.h").read_text()
+    dev = (out / "kernel" / "virtio_mmio_dev.h").read_text()
+    block = re.compile(r"#ifndef VANITY_REGMAP_VIRTIO_MMIO_H_STRUCTURES.*?#endif[^\n]*", re.S)
+    assert block.search(drv) and block.search(drv)[0] == block.search(dev)[0]
+    (tmp_path / "t.c").write_text(
+        '#include "regmaps/virtio_mmio.h"\n#include "kernel/virtio_mmio_dev.h"\n'
+        "_Static_assert(sizeof(struct virtio_mmio_vq_desc) == 16, \"desc\");\n"
+        "_Static_assert(offsetof(struct virtio_mmio_vq_used, ring[1].len) == 16, \"used\");\n"
+        "_Static_assert(VIRTIO_MMIO_VQ_DESC_FLAGS_WRITE_MASK == 2, \"write\");\n"
+        "int main(void) { return 0; }\n")
+    proc = subprocess.run(["gcc", *CFLAGS, "-I", str(out), "-c", str(tmp_path / "t.c"),
+                           "-o", str(tmp_path / "t.o")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

@@ -49,6 +49,24 @@ EXPECTED = {
         "19:27: error: regmap 'uart' register '2CR' field 'MODE' value 'fast mode': name "
         "'fast mode' is not a C identifier (letters, digits and '_', not starting with a "
         "digit)"],
+    "regmap_structures": [
+        "21:33: error: regmap 'dma' structure 'ELEM' member 'len': offset 0x4 is inside the "
+        "member before it (which ends at 0x8); members go in offset order",
+        "22:56: error: regmap 'dma' structure 'ELEM' member 'tail': count 0 (open-ended) is "
+        "for the last member only",
+        "23:77: error: regmap 'dma' structure 'ELEM' member 'flags' field 'BIG': bits 16 "
+        "exceed the member's 16-bit width",
+        "26:43: error: regmap 'dma' structure 'RING' member 'head': type 'NOPE' names no "
+        "earlier structure of this map",
+        "27:54: error: regmap 'dma' structure 'RING' member 'both': give either width (an "
+        "integer) or type (a structure), not both",
+        "31:20: error: regmap 'dma' structure 'HDR' member 'len': its C name HDR_LEN_OFFSET "
+        "clashes with that of regmap 'dma' register 'HDR_LEN' (at 12:16)",
+        "31:33: error: regmap 'dma' structure 'HDR' member 'len': offset 0x2 is not aligned "
+        "to its 32-bit width (a multiple of 4)",
+        "32:44: error: regmap 'dma' structure 'HDR' member 'inner': structure 'OPEN' ends in "
+        "an open-ended array; it cannot be a member",
+        "33:32: error: regmap 'dma' structure 'EMPTY': has no members"],
 }
 
 

@@ -21,7 +21,8 @@ from here; pytest then collects these tests once per board.
              owner (yield and poll), the ack unmasks it, and another shard
              cannot read its window
   fp/simd    two FP-heavy shards on one core yielding mid-computation print
-             the same bits as on hosted
+             the same bits as on hosted; a shard with fp: false faults on
+             its first FP/SIMD instruction (SIGILL) and its FP peer runs on
 
 On these boards the console carries both streams; `vanity run` splits them
 as a hosted system's are: kernel messages ("vanity: ...") to stderr, shard
@@ -65,6 +66,7 @@ class Board:
     irq: int = 0               # its interrupt, as the spec gives it
     rtc: int = 0               # its window
     snoop: tuple = ()          # (what, detail): another shard reading that window
+    fp_off: tuple = ()         # (what, detail or None): FP/SIMD in a shard with fp: false
 
 
 class BareSystem(System):
@@ -562,3 +564,29 @@ def test_fp_shards_on_one_core_keep_their_own_registers(board, tmp_path_factory)
     assert r.status == 0, r.report
     for shard, want in FP_RESULTS.items():
         assert r.log(shard) == [want], r.report
+
+
+@pytest.mark.parametrize("on_fault", ["stop", "halt"])
+def test_fp_in_a_shard_with_fp_off_is_a_fault(board, tmp_path, on_fault):
+    """tests/system/fpu/nofp.yaml: the fp: false shard's FP/SIMD instruction
+    is reported as a fault and its policy applies: stopped, its peer (FP in
+    use on the same core) runs on to the bits it computes alone; halted,
+    the system ends with 128 + SIGILL (132)."""
+    def edit(doc):
+        shard_of(doc, "nofp")["on_fault"] = on_fault
+    r = BareSystem(board, copy_spec(HERE / "fpu" / "nofp.yaml", tmp_path / "src", edit),
+                   tmp_path).run()
+    what, detail = board.fp_off
+    [f] = r.faults("nofp") or [None]
+    assert f, f"no fault report for the nofp shard{r.report}"
+    assert f["what"] == what and f["detail"] == detail and f["addr"] is None, r.report
+    assert r.log("nofp") == ["about to use FP/SIMD"], r.report
+    if on_fault == "stop":
+        assert "shard 'nofp': on_fault=stop, stopped; 1 other shard running" in r.kernel(), \
+            r.report
+        assert r.log("peer") == [FP_RESULTS["fa"]], r.report
+        assert r.status == 1, r.report
+    else:
+        assert "shard 'nofp': on_fault=halt, halting the system" in r.kernel(), r.report
+        assert r.status == 132, r.report  # 128 + SIGILL, as on hosted
+        assert r.kernel()[-1] == "system 'nofp' exited with status 132", r.report

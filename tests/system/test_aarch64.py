@@ -29,7 +29,8 @@ BOARD = Board(
         8: ("breakpoint", r"abort", None),
     },
     irq_spec=HERE / "irq" / "irq.yaml", irq=34, rtc=0x9010000,
-    snoop=("data abort", r"permission fault, level \d, read"))
+    snoop=("data abort", r"permission fault, level \d, read"),
+    fp_off=("FP/SIMD access", "fp: false"))
 
 
 @pytest.fixture(scope="module")

@@ -384,6 +384,24 @@ def test_fp_shards_on_one_core_keep_their_own_registers(tmp_path):
         assert r.log(shard) == [want], r.report
 
 
+def test_fp_off_builds_the_shard_integer_only(tmp_path):
+    """fp: false on hosted (spec/README.md): the shard is built integer-only,
+    so C that computes in FP does not build, but a process cannot have its
+    FPU switched off: nofp.yaml's hand-written FP instruction runs, in the
+    shard's own process (the bare-metal boards fault on it instead)."""
+    r = System(HERE / "fpu" / "nofp.yaml", tmp_path / "asm").run()
+    assert r.status == 0, r.report
+    assert r.log("nofp") == ["about to use FP/SIMD", "ran an FP/SIMD instruction"], r.report
+    assert r.log("peer") == [FP_RESULTS["fa"]], r.report
+
+    def edit(doc):
+        shard_of(doc, "peer")["fp"] = False
+    spec = copy_spec(HERE / "fpu" / "nofp.yaml", tmp_path / "c" / "src", edit)
+    r = vanity("build", spec, "-o", tmp_path / "c" / "out", "--build-dir", tmp_path / "c" / "b")
+    assert r.status != 0, r.report
+    assert "building shard 'peer' failed" in r.stderr, r.report
+
+
 # ---- scheduling, time, exits, signals -------------------------------------------
 
 SCHED = HERE / "sched"

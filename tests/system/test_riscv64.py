@@ -5,13 +5,15 @@ what this board's fault reports say. The device is QEMU virt's goldfish RTC
 (tests/system/irq_rv64), PLIC source 11. Page faults are explained by walking the
 shard's own table: "not mapped", "kernel only" (no U bit), "not writable",
 "not executable", with the Sv39 level (2, 1, 0) where the walk stopped.
+Booted with a device tree whose timebase or hart ids are not the generated
+board's, the kernel refuses to run, saying why.
 """
 
 import pytest
 
 from bare_suite import *  # noqa: F401,F403 - the shared tests and fixtures
 from bare_suite import Board
-from systest_lib import HERE
+from systest_lib import HERE, REPO
 
 BOARD = Board(
     name="qemu-virt-riscv64", tag="rv64",
@@ -32,9 +34,54 @@ BOARD = Board(
         8: ("breakpoint", r"abort", None),
     },
     irq_spec=HERE / "irq_rv64" / "irq.yaml", irq=11, rtc=0x101000,
-    snoop=("load page fault", r"kernel only, level \d, read"))
+    snoop=("load page fault", r"kernel only, level \d, read"),
+    fp_off=("illegal instruction", None))
 
 
 @pytest.fixture(scope="module")
 def board():
     return BOARD
+
+
+# ---- the boot device tree must be the one the image was generated for ----------
+
+def _tree_with(tmp_path, edit):
+    """boards/qemu-virt-riscv64.dts, edited, compiled with dtc to a DTB."""
+    import shutil
+    import subprocess
+    if shutil.which("dtc") is None:
+        pytest.skip("dtc is not installed (device-tree-compiler)")
+    dts = (REPO / "boards" / "qemu-virt-riscv64.dts").read_text()
+    edited = edit(dts)
+    assert edited != dts
+    (tmp_path / "board.dts").write_text(edited)
+    subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", "-o", tmp_path / "board.dtb",
+                    tmp_path / "board.dts"], check=True)
+    return tmp_path / "board.dtb"
+
+
+def _hart3_is(n):
+    def edit(dts):
+        head, cpu3 = dts.split("cpu@3 {", 1)
+        return head + "cpu@3 {" + cpu3.replace("reg = <0x03>;", f"reg = <{n:#04x}>;", 1)
+    return edit
+
+
+@pytest.mark.parametrize("edit, refusal", [
+    (lambda dts: dts.replace("timebase-frequency = <0x989680>;",
+                             "timebase-frequency = <0x1312d00>;"),
+     "vanity: cannot boot: the timebase is 20000000 Hz; this kernel counts 10000000 Hz"),
+    (_hart3_is(7), "vanity: cannot boot: the CPUs are not numbered 0..3 (the largest is 7)"),
+], ids=["timebase", "hart-ids"])
+def test_a_device_tree_that_disagrees_is_refused(tmp_path, edit, refusal):
+    """QEMU booted with a device tree (-dtb) whose timebase or hart numbering
+    is not the one the image was generated for: the kernel refuses at boot,
+    with one line saying why and status 1, before any shard runs."""
+    from bare_suite import skip_firmware
+    from systest_lib import vanity
+    dtb = _tree_with(tmp_path, edit)
+    r = vanity("run", REPO / "examples" / "pingpong" / "pingpong.yaml",
+               "--board", BOARD.name, "-o", tmp_path / "out", "--build-dir", tmp_path / "build",
+               "--", "-smp", "4", "-dtb", dtb)
+    assert r.status == 1, r.report
+    assert skip_firmware(r.stdout).splitlines() == [refusal], r.report

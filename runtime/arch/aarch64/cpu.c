@@ -21,19 +21,6 @@ void arch_boot(uint64_t arg0, uint64_t arg1)
 	bm_fdt_check_cpus((const void *)(uintptr_t)ARCH_RAM_BASE);
 }
 
-bool arch_kernel_device(uint64_t lo, uint64_t hi)
-{
-	return lo < 0x08020000ull && hi > 0x08000000ull;
-}
-
-/* SGIs and PPIs are the kernel's. */
-const char *arch_irq_check(uint32_t irq)
-{
-	if (irq < VN_BOARD_IRQ_FIRST || irq > VN_BOARD_IRQ_LAST)
-		return "device interrupt is not one of the board's GIC SPIs";
-	return NULL;
-}
-
 void arch_cpu_init(uint32_t cpu)
 {
 	(void)cpu;
@@ -82,10 +69,8 @@ static void sync(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 		return;
 	if ((esr >> 26) == ESR_EC_SVC64)
 		bm_syscall(f, s, f->x[8], f->x[0], f->x[1]);
-	else if ((esr >> 26) == ESR_EC_FP)
-		bm_fp_claim(f, s, cpu);
-	else
-		a64_fault(s, f, esr, far);
+	else if ((esr >> 26) != ESR_EC_FP || !bm_fp_claim(f, s, cpu))
+		a64_fault(s, f, esr, far); /* FP/SIMD too, with fp: false */
 }
 
 void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t kind)

@@ -13,6 +13,7 @@
 #include "kconsole.h"
 
 #define EC_UNKNOWN 0x00
+#define EC_FP 0x07
 #define EC_IABT_EL0 0x20
 #define EC_PC_ALIGN 0x22
 #define EC_DABT_EL0 0x24
@@ -26,7 +27,7 @@ static const char *ec_name(uint32_t ec)
 	switch (ec) {
 	case EC_UNKNOWN: return "undefined instruction";
 	case 0x01: return "WFI/WFE trapped";
-	case 0x07: return "FP/SIMD access";
+	case EC_FP: return "FP/SIMD access (fp: false)"; /* else it was switched in */
 	case 0x0e: return "illegal execution state";
 	case 0x15: return "system call";
 	case 0x18: return "system register access";
@@ -70,7 +71,7 @@ static void detail(char *buf, uint32_t n, uint32_t ec, uint64_t esr)
 		snprintf(buf, n, " (%s, %s)", fsc_name(fsc), rw);
 	else if (ec == EC_BRK && (esr & 0xffff) == BRK_ABORT)
 		snprintf(buf, n, " (abort)");
-	else if (ec != EC_UNKNOWN && ec != EC_PC_ALIGN && ec != EC_SP_ALIGN)
+	else if (ec != EC_UNKNOWN && ec != EC_PC_ALIGN && ec != EC_SP_ALIGN && ec != EC_FP)
 		snprintf(buf, n, " (class %#x, iss %#llx)", ec,
 			 (unsigned long long)(esr & 0x1ffffff));
 }

@@ -11,18 +11,9 @@
 #define UART_FR 0x018
 #define FR_TXFF (1u << 5)
 
-static void putc_raw(char c)
+void port_console_putc(char c)
 {
 	while (*(volatile uint32_t *)(uintptr_t)(UART + UART_FR) & FR_TXFF)
 		;
 	*(volatile uint32_t *)(uintptr_t)(UART + UART_DR) = (uint8_t)c;
-}
-
-void port_console_write(const char *s, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			putc_raw('\r');
-		putc_raw(s[i]);
-	}
 }

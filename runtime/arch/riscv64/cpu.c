@@ -2,9 +2,10 @@
  * cpu.c - the riscv64 port's harts and traps: bringing a hart up, starting
  * the others through SBI HSM, and what a trap from U-mode asks of the
  * shared kernel (bm_trap calls arch_trap). The kernel's own devices are
- * sifive_test, the CLINT and the PLIC; the console UART is not among them:
- * a shard may own it (a console driver), and the kernel goes on writing
- * its own lines to the transmit register.
+ * sifive_test, the CLINT and the PLIC (kernel_devices in the board record);
+ * the console UART is not among them: a shard may own it (a console
+ * driver), and the kernel goes on writing its own lines to the transmit
+ * register.
  */
 #include "rv64.h"
 #include "kconsole.h"
@@ -31,20 +32,6 @@ void arch_boot(uint64_t boot_hart, uint64_t dtb)
 	for (uint64_t h = 0; cpu < ARCH_MAX_CPUS; h++)
 		if (h != boot_hart)
 			rv64_hartid[cpu++] = (uint32_t)h;
-}
-
-bool arch_kernel_device(uint64_t lo, uint64_t hi)
-{
-	return (lo < 0x00101000ull && hi > 0x00100000ull) ||
-	       (lo < 0x02010000ull && hi > 0x02000000ull) ||
-	       (lo < 0x10000000ull && hi > 0x0c000000ull);
-}
-
-const char *arch_irq_check(uint32_t irq)
-{
-	if (irq < VN_BOARD_IRQ_FIRST || irq > VN_BOARD_IRQ_LAST)
-		return "device interrupt is not one of the board's PLIC sources";
-	return NULL;
 }
 
 void arch_cpu_init(uint32_t cpu)
@@ -97,9 +84,11 @@ void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t 
 	} else if (s && scause == CAUSE_ECALL_U) {
 		f->sepc += 4; /* past the ecall, whatever happens next */
 		bm_syscall(f, s, f->x[17], f->x[10], f->x[11]);
-	} else if (s && scause == CAUSE_ILLEGAL && !(f->sstatus & SSTATUS_FS)) {
-		bm_fp_claim(f, s, cpu); /* if it was no F/D instruction, it traps again */
+	} else if (s && scause == CAUSE_ILLEGAL && !(f->sstatus & SSTATUS_FS) &&
+		   bm_fp_claim(f, s, cpu)) {
+		/* F/D on: if it was no F/D instruction, it traps again */
 	} else if (s) {
+		/* with fp: false, an F/D instruction is an illegal one */
 		rv64_fault(s, f, scause, stval);
 	}
 }

@@ -12,18 +12,9 @@
 #define UART_LSR 5
 #define LSR_THRE (1u << 5)
 
-static void putc_raw(char c)
+void port_console_putc(char c)
 {
 	while (!(*(volatile uint8_t *)(uintptr_t)(UART + UART_LSR) & LSR_THRE))
 		;
 	*(volatile uint8_t *)(uintptr_t)(UART + UART_THR) = (uint8_t)c;
-}
-
-void port_console_write(const char *s, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			putc_raw('\r');
-		putc_raw(s[i]);
-	}
 }

@@ -15,7 +15,9 @@
  * one shard of its core, its FP owner; every other shard runs with FP/SIMD
  * off, and its first FP instruction traps: the kernel saves the owner's
  * registers, loads the shard's, makes it the owner and lets the instruction
- * run again. A core whose shards do not use FP never switches any.
+ * run again. A core whose shards do not use FP never switches any. A shard
+ * with fp: false in its spec (bm_layout.no_fp) is never given them: its
+ * first FP instruction is reported and handled as an illegal one.
  *
  * What a port adds, and when it is called, is hooks.h.
  */
@@ -48,6 +50,7 @@ struct bm_layout {
 	uint64_t ctl;            /* one page */
 	uint64_t heap_lo, heap_hi;
 	uint64_t stack_lo, stack_hi; /* an unmapped guard page lies below */
+	bool no_fp;              /* fp: false: FP/SIMD is a fault, never switched in */
 };
 
 extern const struct bm_layout bm_layout[];
@@ -101,7 +104,7 @@ void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t 
 void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail,
 		  bool has_addr, uint64_t addr, uint64_t pc);
 void bm_fault(struct vn_shard *s, int signal);
-void bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu);
+bool bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu);
 
 /* obs.c: the counters and kernel trace (vn_obs, read by host tools), and
  * the trace dump at the end */

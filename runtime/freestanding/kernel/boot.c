@@ -102,6 +102,17 @@ static void channels_init(void)
 	}
 }
 
+/* Whether [lo, hi) touches the MMIO the kernel keeps (board.h). */
+static bool kernel_device(uint64_t lo, uint64_t hi)
+{
+	static const uint64_t kept[][2] = VN_BOARD_KERNEL_DEVICES;
+
+	for (uint32_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		if (lo < kept[i][1] && hi > kept[i][0])
+			return true;
+	return false;
+}
+
 /* A device window lies in MMIO space, and the pages that hold it (mapped
  * whole into the owner; devices of one shard may share a page) are not the
  * kernel's; its interrupt, if any, is one the controller can hand over. */
@@ -110,13 +121,14 @@ static void devices_check(void)
 	for (uint32_t i = 0; i < K->sys->n_devices; i++) {
 		const struct vn_kdevice *d = &K->sys->devices[i];
 		uint64_t hi = d->base + d->size;
-		const char *why;
 
 		if (d->size == 0 || hi < d->base || hi > ARCH_MMIO_END ||
-		    arch_kernel_device(d->base & ~(uint64_t)(VN_PAGE - 1), hi))
+		    kernel_device(d->base & ~(uint64_t)(VN_PAGE - 1), hi))
 			bm_boot_fail("device window is not in free MMIO space", d->name);
-		if (d->irq != VN_NO_IRQ && (why = arch_irq_check(d->irq)) != NULL)
-			bm_boot_fail(why, d->name);
+		if (d->irq != VN_NO_IRQ &&
+		    (d->irq < VN_BOARD_IRQ_FIRST || d->irq > VN_BOARD_IRQ_LAST))
+			bm_boot_fail("device interrupt is not one the board's " VN_BOARD_IRQ_CONTROLLER
+				     " hands over", d->name);
 	}
 }
 

@@ -28,8 +28,6 @@
  * Boot, on the first CPU (bm_boot, called by the port's entry code):
  *   arch_boot(a0, a1)         what the loader handed over (its first two
  *                             argument registers): check it, or keep it
- *   arch_kernel_device(lo,hi) per device: is [lo, hi) the kernel's own?
- *   arch_irq_check(irq)       per device: NULL, or why irq is not usable
  *   arch_irq_init()           the interrupt controller, once
  *   arch_cpu_init(cpu)        this CPU: vectors, MMU on, its interrupts,
  *                             its timer; FP/SIMD off for user mode
@@ -49,7 +47,8 @@
  *   arch_trap_enter() (i)     the kernel's view of memory
  *   arch_trap(f, s, cpu, kind) what the trap asks: bm_syscall(),
  *                             arch_irq_poll(), bm_fp_claim() (s touched
- *                             FP/SIMD while off), or a report and bm_fault()
+ *                             FP/SIMD while off; false: s may not have it,
+ *                             a fault), or a report and bm_fault()
  *   arch_fp_save(fp, ctx)     into fp, the FP/SIMD registers of the shard
  *                             whose saved frame is ctx (the port may skip it
  *                             if that shard never changed them)
@@ -72,7 +71,7 @@
  *   arch_exit(status)         end the system (QEMU exits with status)
  *   arch_semihost(op, arg) (i) one semihosting call: QEMU runs every board
  *                             with semihosting on (the trace dump, obs.c)
- *   port_console_write(s, n)  kconsole.h
+ *   port_console_putc(c)      kconsole.h
  */
 #ifndef VN_BM_HOOKS_H
 #define VN_BM_HOOKS_H
@@ -85,8 +84,6 @@ struct vn_shard;
 struct bm_shard;
 
 void arch_boot(uint64_t arg0, uint64_t arg1);
-bool arch_kernel_device(uint64_t lo, uint64_t hi);
-const char *arch_irq_check(uint32_t irq);
 void arch_irq_init(void);
 void arch_cpu_init(uint32_t cpu);
 const char *arch_cpu_start(uint32_t cpu);

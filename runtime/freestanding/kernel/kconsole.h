@@ -3,7 +3,7 @@
  * way (aarch64, riscv64): "vanity: ..." kernel messages, "[name] text" shard
  * log lines, and what a shard's fault policy made of a fault. Only the
  * kernels link this (runtime/freestanding/kernel/); the port supplies the
- * raw output, port_console_write(), called under the kernel lock so lines
+ * raw output, port_console_putc(), called under the kernel lock so lines
  * from different CPUs never interleave.
  */
 #ifndef VN_KCONSOLE_H
@@ -13,8 +13,9 @@
 
 #include "kernel.h"
 
-/* The port's: write n bytes to the console, '\n' as a line end. */
-void port_console_write(const char *s, uint32_t n);
+/* The port's: one byte to the console, once it has room (kconsole.c
+ * turns each '\n' into "\r\n"). */
+void port_console_putc(char c);
 
 /* "vanity: <formatted>\n" */
 void vn_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

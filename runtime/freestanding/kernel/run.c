@@ -125,11 +125,15 @@ static void watchdog_fault(struct vn_shard *s, uint64_t now)
 }
 
 /* s, running on cpu, used FP/SIMD while it was off: the registers become
- * s's, and the instruction runs again when the trap returns. */
-void bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
+ * s's, and the instruction runs again when the trap returns. False, and
+ * nothing changed, if s has fp: false: the port reports the instruction
+ * as an illegal one (SIGILL) and applies its policy. */
+bool bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 {
 	struct bm_shard *b = bm_of(s), *owner = bm_fp_owner[cpu];
 
+	if (bm_layout[s->cfg->id].no_fp)
+		return false;
 	if (owner != b) {
 		if (owner)
 			arch_fp_save(&owner->fp, &owner->ctx);
@@ -137,6 +141,7 @@ void bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 		bm_fp_owner[cpu] = b;
 	}
 	arch_fp_allow(f, true);
+	return true;
 }
 
 static _Noreturn void finish(void)

@@ -14,19 +14,13 @@
 #define NET VN_DEVICE_NET_BASE
 #define QSZ 8u
 #define NEEDS_RESET 0x40u
-#define F_NEXT 1u
-#define F_WRITE 2u
-
-struct desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags, next;
-};
+#define F_NEXT VIRTIO_MMIO_VQ_DESC_FLAGS_NEXT_MASK
+#define F_WRITE VIRTIO_MMIO_VQ_DESC_FLAGS_WRITE_MASK
 
 struct ring {
-	struct desc desc[QSZ];
+	struct virtio_mmio_vq_desc desc[QSZ]; /* the map's layout, raw rings */
 	uint16_t avail[2 + QSZ + 1];
-	uint8_t pad[4096 - sizeof(struct desc) * QSZ - 2 * (3 + QSZ)];
+	uint8_t pad[4096 - sizeof(struct virtio_mmio_vq_desc) * QSZ - 2 * (3 + QSZ)];
 	uint16_t used[2 + 2 * 2 * QSZ + 1];
 };
 
@@ -86,8 +80,8 @@ static void lie_at(const char *what, uint64_t desc_at, uint64_t addr, uint32_t l
 	uint32_t st, isr;
 
 	setup(desc_at);
-	q[1]->desc[0] = (struct desc){addr, len, flags, next};
-	q[1]->desc[1] = (struct desc){(uintptr_t)q[1]->pad, 64, 0, 0};
+	q[1]->desc[0] = (struct virtio_mmio_vq_desc){addr, len, flags, next};
+	q[1]->desc[1] = (struct virtio_mmio_vq_desc){(uintptr_t)q[1]->pad, 64, 0, 0};
 	st = transmit();
 	isr = virtio_mmio_interrupt_status_read(NET);
 	virtio_mmio_interrupt_ack_write(NET, isr);

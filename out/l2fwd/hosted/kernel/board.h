@@ -12,7 +12,8 @@
 #define VN_BOARD_CORES 8u
 
 /* Interrupt numbers a device may have (host) */
-#define VN_BOARD_IRQ_FIRST 0u
-#define VN_BOARD_IRQ_LAST  1019u
+#define VN_BOARD_IRQ_CONTROLLER "HOST"
+#define VN_BOARD_IRQ_FIRST      0u
+#define VN_BOARD_IRQ_LAST       1019u
 
 #endif /* VN_BOARD_H */

@@ -12,9 +12,10 @@
 #define VN_BOARD_CORES 4u
 
 /* Interrupt numbers a device may have (plic) */
-#define VN_BOARD_IRQ_FIRST 1u
-#define VN_BOARD_IRQ_LAST  95u
-#define VN_BOARD_IRQ_BASE  0xc000000ul
+#define VN_BOARD_IRQ_CONTROLLER "PLIC"
+#define VN_BOARD_IRQ_FIRST      1u
+#define VN_BOARD_IRQ_LAST       95u
+#define VN_BOARD_IRQ_BASE       0xc000000ul
 
 /* The kernel's console: ns16550a */
 #define VN_BOARD_CONSOLE_BASE 0x10000000ul
@@ -25,6 +26,15 @@
 #define VN_BOARD_KERNEL_BASE 0x80200000ull
 #define VN_BOARD_KERNEL_END  0x81000000ull
 #define VN_BOARD_PAGE_TABLES 160u
+
+/* MMIO the kernel keeps for itself, {start, end} each: no device's pages touch it */
+/* clang-format off */
+#define VN_BOARD_KERNEL_DEVICES { \
+	{ 0x100000ull, 0x101000ull }, \
+	{ 0x2000000ull, 0x2010000ull }, \
+	{ 0xc000000ull, 0x10000000ull }, \
+}
+/* clang-format on */
 
 /* The first word of every shard image (shard.ld writes it, boot.c checks it) */
 #define VN_BOARD_IMAGE_MAGIC 0x3436526e61765f5full

@@ -2,8 +2,9 @@
 
 /*
  * Register map 'virtio_mmio' seen from the device: the offsets a device
- * model decodes, the values it resets to, and its fields' masks. Drivers
- * get the same names, with accessors, in regmaps/virtio_mmio.h.
+ * model decodes, the values it resets to, and its fields' masks, then the
+ * structures it reads and writes in the driver's memory. Drivers get the
+ * same names, with accessors, in regmaps/virtio_mmio.h.
  */
 #ifndef VANITY_REGMAP_VIRTIO_MMIO_H_DEV
 #define VANITY_REGMAP_VIRTIO_MMIO_H_DEV
@@ -128,5 +129,117 @@
 #define VIRTIO_MMIO_CONFIG_RESET  0x0u
 #define VIRTIO_MMIO_CONFIG_COUNT  256u
 #define VIRTIO_MMIO_CONFIG_STRIDE 0x1u
+
+/*
+ * Structures in memory the driver and the device share: little-endian,
+ * each member at the offset the map gives (checked below).
+ */
+#ifndef VANITY_REGMAP_VIRTIO_MMIO_H_STRUCTURES
+#define VANITY_REGMAP_VIRTIO_MMIO_H_STRUCTURES
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* VQ_DESC: one buffer the driver lends the device */
+struct virtio_mmio_vq_desc {
+	uint64_t addr; /* its guest-physical address */
+	uint32_t len;  /* its bytes */
+	uint16_t flags;
+	uint16_t next; /* the next descriptor of the chain */
+};
+#define VIRTIO_MMIO_VQ_DESC_SIZE 16u
+_Static_assert(sizeof(struct virtio_mmio_vq_desc) == VIRTIO_MMIO_VQ_DESC_SIZE,
+               "VQ_DESC: size");
+#define VIRTIO_MMIO_VQ_DESC_ADDR_OFFSET 0x0u
+_Static_assert(offsetof(struct virtio_mmio_vq_desc, addr) ==
+                       VIRTIO_MMIO_VQ_DESC_ADDR_OFFSET,
+               "VQ_DESC.addr: offset");
+#define VIRTIO_MMIO_VQ_DESC_LEN_OFFSET 0x8u
+_Static_assert(offsetof(struct virtio_mmio_vq_desc, len) ==
+                       VIRTIO_MMIO_VQ_DESC_LEN_OFFSET,
+               "VQ_DESC.len: offset");
+#define VIRTIO_MMIO_VQ_DESC_FLAGS_OFFSET 0xcu
+_Static_assert(offsetof(struct virtio_mmio_vq_desc, flags) ==
+                       VIRTIO_MMIO_VQ_DESC_FLAGS_OFFSET,
+               "VQ_DESC.flags: offset");
+#define VIRTIO_MMIO_VQ_DESC_FLAGS_NEXT_SHIFT     0u
+#define VIRTIO_MMIO_VQ_DESC_FLAGS_NEXT_MASK      0x1u
+#define VIRTIO_MMIO_VQ_DESC_FLAGS_WRITE_SHIFT    1u
+#define VIRTIO_MMIO_VQ_DESC_FLAGS_WRITE_MASK     0x2u
+#define VIRTIO_MMIO_VQ_DESC_FLAGS_INDIRECT_SHIFT 2u
+#define VIRTIO_MMIO_VQ_DESC_FLAGS_INDIRECT_MASK  0x4u
+#define VIRTIO_MMIO_VQ_DESC_NEXT_OFFSET          0xeu
+_Static_assert(offsetof(struct virtio_mmio_vq_desc, next) ==
+                       VIRTIO_MMIO_VQ_DESC_NEXT_OFFSET,
+               "VQ_DESC.next: offset");
+
+/* VQ_AVAIL: the buffers the driver makes available, by head descriptor */
+struct virtio_mmio_vq_avail {
+	uint16_t flags;
+	uint16_t idx;    /* where the driver puts the next entry */
+	uint16_t ring[]; /* QUEUE_NUM heads, then used_event */
+};
+#define VIRTIO_MMIO_VQ_AVAIL_SIZE 4u
+_Static_assert(sizeof(struct virtio_mmio_vq_avail) == VIRTIO_MMIO_VQ_AVAIL_SIZE,
+               "VQ_AVAIL: size");
+#define VIRTIO_MMIO_VQ_AVAIL_FLAGS_OFFSET 0x0u
+_Static_assert(offsetof(struct virtio_mmio_vq_avail, flags) ==
+                       VIRTIO_MMIO_VQ_AVAIL_FLAGS_OFFSET,
+               "VQ_AVAIL.flags: offset");
+#define VIRTIO_MMIO_VQ_AVAIL_FLAGS_NO_INTERRUPT_SHIFT 0u
+#define VIRTIO_MMIO_VQ_AVAIL_FLAGS_NO_INTERRUPT_MASK  0x1u
+#define VIRTIO_MMIO_VQ_AVAIL_IDX_OFFSET               0x2u
+_Static_assert(offsetof(struct virtio_mmio_vq_avail, idx) ==
+                       VIRTIO_MMIO_VQ_AVAIL_IDX_OFFSET,
+               "VQ_AVAIL.idx: offset");
+#define VIRTIO_MMIO_VQ_AVAIL_RING_OFFSET 0x4u
+_Static_assert(offsetof(struct virtio_mmio_vq_avail, ring) ==
+                       VIRTIO_MMIO_VQ_AVAIL_RING_OFFSET,
+               "VQ_AVAIL.ring: offset");
+
+/* VQ_USED_ELEM: a buffer the device is done with */
+struct virtio_mmio_vq_used_elem {
+	uint32_t id;  /* its head descriptor */
+	uint32_t len; /* bytes the device wrote into it */
+};
+#define VIRTIO_MMIO_VQ_USED_ELEM_SIZE 8u
+_Static_assert(sizeof(struct virtio_mmio_vq_used_elem) ==
+                       VIRTIO_MMIO_VQ_USED_ELEM_SIZE,
+               "VQ_USED_ELEM: size");
+#define VIRTIO_MMIO_VQ_USED_ELEM_ID_OFFSET 0x0u
+_Static_assert(offsetof(struct virtio_mmio_vq_used_elem, id) ==
+                       VIRTIO_MMIO_VQ_USED_ELEM_ID_OFFSET,
+               "VQ_USED_ELEM.id: offset");
+#define VIRTIO_MMIO_VQ_USED_ELEM_LEN_OFFSET 0x4u
+_Static_assert(offsetof(struct virtio_mmio_vq_used_elem, len) ==
+                       VIRTIO_MMIO_VQ_USED_ELEM_LEN_OFFSET,
+               "VQ_USED_ELEM.len: offset");
+
+/* VQ_USED: the buffers the device hands back */
+struct virtio_mmio_vq_used {
+	uint16_t flags;
+	uint16_t idx; /* where the device puts the next entry */
+	struct virtio_mmio_vq_used_elem
+	        ring[]; /* QUEUE_NUM entries, then avail_event */
+};
+#define VIRTIO_MMIO_VQ_USED_SIZE 4u
+_Static_assert(sizeof(struct virtio_mmio_vq_used) == VIRTIO_MMIO_VQ_USED_SIZE,
+               "VQ_USED: size");
+#define VIRTIO_MMIO_VQ_USED_FLAGS_OFFSET 0x0u
+_Static_assert(offsetof(struct virtio_mmio_vq_used, flags) ==
+                       VIRTIO_MMIO_VQ_USED_FLAGS_OFFSET,
+               "VQ_USED.flags: offset");
+#define VIRTIO_MMIO_VQ_USED_FLAGS_NO_NOTIFY_SHIFT 0u
+#define VIRTIO_MMIO_VQ_USED_FLAGS_NO_NOTIFY_MASK  0x1u
+#define VIRTIO_MMIO_VQ_USED_IDX_OFFSET            0x2u
+_Static_assert(offsetof(struct virtio_mmio_vq_used, idx) ==
+                       VIRTIO_MMIO_VQ_USED_IDX_OFFSET,
+               "VQ_USED.idx: offset");
+#define VIRTIO_MMIO_VQ_USED_RING_OFFSET 0x4u
+_Static_assert(offsetof(struct virtio_mmio_vq_used, ring) ==
+                       VIRTIO_MMIO_VQ_USED_RING_OFFSET,
+               "VQ_USED.ring: offset");
+
+#endif /* VANITY_REGMAP_VIRTIO_MMIO_H_STRUCTURES */
 
 #endif /* VANITY_REGMAP_VIRTIO_MMIO_H_DEV */

@@ -12,10 +12,11 @@
 #define VN_BOARD_CORES 4u
 
 /* Interrupt numbers a device may have (gic) */
-#define VN_BOARD_IRQ_FIRST    32u
-#define VN_BOARD_IRQ_LAST     1019u
-#define VN_BOARD_IRQ_BASE     0x8000000ul
-#define VN_BOARD_IRQ_CPU_BASE 0x8010000ul
+#define VN_BOARD_IRQ_CONTROLLER "GIC"
+#define VN_BOARD_IRQ_FIRST      32u
+#define VN_BOARD_IRQ_LAST       1019u
+#define VN_BOARD_IRQ_BASE       0x8000000ul
+#define VN_BOARD_IRQ_CPU_BASE   0x8010000ul
 
 /* The kernel's console: arm,pl011 */
 #define VN_BOARD_CONSOLE_BASE 0x9000000ul
@@ -26,6 +27,13 @@
 #define VN_BOARD_KERNEL_BASE 0x40100000ull
 #define VN_BOARD_KERNEL_END  0x41000000ull
 #define VN_BOARD_PAGE_TABLES 160u
+
+/* MMIO the kernel keeps for itself, {start, end} each: no device's pages touch it */
+/* clang-format off */
+#define VN_BOARD_KERNEL_DEVICES { \
+	{ 0x8000000ull, 0x8020000ull }, \
+}
+/* clang-format on */
 
 /* The first word of every shard image (shard.ld writes it, boot.c checks it) */
 #define VN_BOARD_IMAGE_MAGIC 0x3436416e61765f5full

@@ -7,22 +7,20 @@
 
 #include "virtq.h"
 
-#define DESC_F_NEXT 1
-#define DESC_F_WRITE 2
-#define DESC_F_INDIRECT 4
-#define AVAIL_F_NO_INTERRUPT 1
-#define USED_F_NO_NOTIFY 1
-
 bool virtq_map(struct virtq *q, struct hk_dev *dev, uint32_t max)
 {
 	uint64_t num = q->num;
 
 	if (!q->ready || num == 0 || num > max || (num & (num - 1)))
 		return false;
-	q->desc = hk_dma(dev, q->desc_addr, 16 * num);
-	q->avail = hk_dma(dev, q->avail_addr, 6 + 2 * num);
-	q->used = hk_dma(dev, q->used_addr, 6 + 8 * num);
+	/* Each ring: its header, num entries, then a 16-bit event index. */
+	q->desc = hk_dma(dev, q->desc_addr, VIRTIO_MMIO_VQ_DESC_SIZE * num);
+	q->avail = hk_dma(dev, q->avail_addr, VIRTIO_MMIO_VQ_AVAIL_SIZE +
+			  sizeof(q->avail->ring[0]) * num + 2);
+	q->used = hk_dma(dev, q->used_addr, VIRTIO_MMIO_VQ_USED_SIZE +
+			 VIRTIO_MMIO_VQ_USED_ELEM_SIZE * num + 2);
 	q->last_avail = q->used_idx = 0;
+	/* The alignments of virtio 1.1, 2.6: 16, 2 and 4. */
 	return q->desc && q->avail && q->used && q->desc_addr % 16 == 0 &&
 	       q->avail_addr % 2 == 0 && q->used_addr % 4 == 0;
 }
@@ -37,21 +35,22 @@ long virtq_chain(struct virtq *q, struct hk_dev *dev, uint16_t head, bool write,
 
 	*niov = 0;
 	for (;;) {
-		struct vring_desc d;
+		struct virtio_mmio_vq_desc d;
 		uint8_t *p;
 
 		if (i >= q->num || count++ == VIRTQ_CHAIN_MAX)
 			return *why = "descriptor chain out of range or too long", -1;
 		memcpy(&d, &q->desc[i], sizeof(d));
 		__asm__ volatile("" ::: "memory"); /* d is our copy from here on */
-		if ((d.flags & DESC_F_INDIRECT) || !(d.flags & DESC_F_WRITE) != !write)
+		if ((d.flags & VIRTIO_MMIO_VQ_DESC_FLAGS_INDIRECT_MASK) ||
+		    !(d.flags & VIRTIO_MMIO_VQ_DESC_FLAGS_WRITE_MASK) != !write)
 			return *why = "descriptor with the wrong direction", -1;
 		if (!(p = hk_dma(dev, d.addr, d.len)))
 			return *why = "descriptor outside the owner's memory", -1;
 		iov[*niov].iov_base = p;
 		iov[(*niov)++].iov_len = d.len;
 		total += d.len;
-		if (!(d.flags & DESC_F_NEXT))
+		if (!(d.flags & VIRTIO_MMIO_VQ_DESC_FLAGS_NEXT_MASK))
 			break;
 		i = d.next;
 	}
@@ -83,12 +82,14 @@ bool virtq_has_avail(const struct virtq *q)
 bool virtq_wants_interrupt(const struct virtq *q)
 {
 	return !(atomic_load_explicit((_Atomic uint16_t *)&q->avail->flags,
-				      memory_order_relaxed) & AVAIL_F_NO_INTERRUPT);
+				      memory_order_relaxed) &
+		 VIRTIO_MMIO_VQ_AVAIL_FLAGS_NO_INTERRUPT_MASK);
 }
 
 void virtq_set_notify(struct virtq *q, bool on)
 {
-	atomic_store_explicit((_Atomic uint16_t *)&q->used->flags, on ? 0 : USED_F_NO_NOTIFY,
+	atomic_store_explicit((_Atomic uint16_t *)&q->used->flags,
+			      on ? 0 : VIRTIO_MMIO_VQ_USED_FLAGS_NO_NOTIFY_MASK,
 			      memory_order_seq_cst);
 }
 

@@ -7,6 +7,9 @@
  * The driver is not trusted: every descriptor index, chain, address and
  * length is checked before use, and a bad one is reported (why) for the
  * model to put its device in DEVICE_NEEDS_RESET.
+ *
+ * The rings' layout is the driver's: the structures of its register map
+ * (drivers/virtio_mmio/virtio_mmio.yaml), in the device-side view.
  */
 #ifndef VN_HK_VIRTQ_H
 #define VN_HK_VIRTQ_H
@@ -17,38 +20,17 @@
 #include <sys/uio.h>
 
 #include "dev.h"
+#include "virtio_mmio_dev.h"
 
 #define VIRTQ_CHAIN_MAX 16u /* descriptors in one chain, at most */
-
-struct vring_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-
-struct vring_avail {
-	uint16_t flags;
-	uint16_t idx;
-	uint16_t ring[];
-};
-
-struct vring_used {
-	uint16_t flags;
-	uint16_t idx;
-	struct {
-		uint32_t id;
-		uint32_t len;
-	} ring[];
-};
 
 struct virtq {
 	uint32_t num;                  /* QueueNum */
 	uint32_t ready;                /* QueueReady */
 	uint64_t desc_addr, avail_addr, used_addr;
-	struct vring_desc *desc;       /* the device's view, once mapped */
-	struct vring_avail *avail;
-	struct vring_used *used;
+	struct virtio_mmio_vq_desc *desc; /* the device's view, once mapped */
+	struct virtio_mmio_vq_avail *avail;
+	struct virtio_mmio_vq_used *used;
 	uint16_t last_avail;           /* next avail entry to take */
 	uint16_t used_idx;
 };
