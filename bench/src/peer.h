@@ -47,6 +47,8 @@ struct bench_peer {
 };
 
 extern const struct bench_peer peer_vanity, peer_rte, peer_ck, peer_boost;
+/* bench/exp/peer_vanity_x.c: an experimental ring, in tput -DBENCH_EXP only. */
+extern const struct bench_peer peer_vanity_x;
 
 #ifdef __cplusplus
 }

@@ -36,7 +36,11 @@
 uint64_t bench_spins;
 
 static const struct bench_peer *const peers[] = {
-	&peer_vanity, &peer_rte, &peer_ck, &peer_boost};
+	&peer_vanity, &peer_rte, &peer_ck, &peer_boost,
+#ifdef BENCH_EXP
+	&peer_vanity_x,
+#endif
+};
 #define N_PEERS (sizeof(peers) / sizeof(peers[0]))
 
 /* Start/stop handshake, in its own shared page. */
