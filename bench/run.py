@@ -285,7 +285,7 @@ def aims(results):
             r, m = ratio(case, peer)
             add(name, "%.2fx%s" % (r, m), ">= %gx" % target, r >= target)
             if m:
-                rows[-1][3] += " (runs preempted: no verdict)"
+                rows[-1][3] += " (< 3 undisturbed rounds: no verdict)"
     ic = results.get("icount")
     if ic:
         for mode, r in ic.items():
