@@ -36,11 +36,8 @@
  * Everything here is static inline and portable C11; the one outside call is
  * vx_notify(), supplied by the port's shard library.
  *
- * The protocol (indices, cached copies, sleep flags, the notify rule, and
- * vx_wait's arm/recheck/sleep) is modelled in ring.pml next to this file and
- * checked with spin by tests/model (part of `make test`). Each step of the
- * model names the line of C it stands for, and the test checks those lines:
- * moving or changing the code below means updating the model.
+ * (In ring.h the protocol is modelled in ring.pml and checked by tests/model;
+ * this copy is not, and VX_LAZY changes the protocol: see the header above.)
  */
 #ifndef BENCH_RING_EXP_H
 #define BENCH_RING_EXP_H
