@@ -3,6 +3,7 @@
 
 Parts (all side by side with the peers a user would pick instead):
   1. channel throughput   build/bench/tput      (2 processes, CPU 0 -> CPU 1)
+     and the message fill alone (build/bench/sfwd-fill0, -fill1)
   2. instructions / pair  build/bench/icount    under valgrind --tool=callgrind
   3. poll-mode round trip build/bench/rtt       (Vanity rings vs raw cache line)
   4. wake-up round trip   build/bench/futex_rtt and `./vanity run bench/wake/*.yaml`
@@ -62,10 +63,11 @@ def table(title, header, rows):
 
 # ---- 1. throughput ----------------------------------------------------------
 
-def part_tput(build, reps, n8, n64):
+def part_tput(build, reps, n8, n64, tries):
     out = check(run([os.path.join(build, "tput"), "-r", str(reps),
-                     "-n", str(n8), "-m", str(n64)]), "tput")
-    samples = {}
+                     "-n", str(n8), "-m", str(n64), "-t", str(tries)]),
+                "tput")
+    samples, clean, spins, retries = {}, {}, {}, {}
     for line in out.splitlines():
         if not line.startswith("tput "):
             continue
@@ -73,32 +75,87 @@ def part_tput(build, reps, n8, n64):
         if int(r["bad"]) != 0:
             sys.exit("bench: %s %s: %s messages failed the check"
                      % (r["peer"], r["case"], r["bad"]))
-        samples.setdefault((r["case"], r["peer"]), []).append(float(r["mmsgs"]))
-    med = {k: statistics.median(v) for k, v in samples.items()}
+        k = (r["case"], r["peer"])
+        samples.setdefault(k, []).append(float(r["mmsgs"]))
+        clean.setdefault(k, []).append(int(r["preempt"]) == 0)
+        spins.setdefault(k, []).append((float(r["pspin"]), float(r["cspin"])))
+        retries[k] = retries.get(k, 0) + int(r["retries"])
 
-    def ratio(c, p, q):
-        """Median over repetitions of p/q within the same repetition: runs of
-        one repetition are seconds apart, so a slow phase of the (shared,
-        virtualised) machine hits both sides of each ratio alike."""
-        return statistics.median(a / b for a, b in zip(samples[(c, p)],
-                                                       samples[(c, q)]))
-    ratios = {"%s/%s/%s" % (c, p, q): ratio(c, p, q)
-              for c in CASES for p in PEERS for q in ("rte_ring", "boost_spsc")}
+    def rounds(c, peers):
+        """Indices of the rounds in which no run of `peers` was preempted,
+        or every round when fewer than 3 are (then marked '~')."""
+        idx = [i for i in range(reps)
+               if all(clean[(c, p)][i] for p in peers)]
+        return (idx, "") if len(idx) >= 3 else (list(range(reps)), "~")
+
+    def ratio(c, p, qs):
+        """Median over rounds of p / (the best of qs in that round): runs of
+        one round are milliseconds to seconds apart, so a slow phase of the
+        (shared, virtualised) machine hits both sides of a ratio alike."""
+        idx, mark = rounds(c, [p] + qs)
+        return (statistics.median(
+            samples[(c, p)][i] / max(samples[(c, q)][i] for q in qs)
+            for i in idx), mark)
+
+    med, ratios, marks = {}, {}, {}
+    for c in CASES:
+        for p in PEERS:
+            v = samples[(c, p)]
+            cv = [x for x, ok in zip(v, clean[(c, p)]) if ok]
+            med[(c, p)] = statistics.median(cv if len(cv) >= 3 else v)
+            for q in ("rte_ring", "boost_spsc"):
+                key = "%s/%s/%s" % (c, p, q)
+                ratios[key], marks[key] = ratio(c, p, [q])
+        others = [q for q in PEERS if q != "vanity"]
+        key = "%s/vanity/best" % c
+        ratios[key], marks[key] = ratio(c, "vanity", others)
     rows = []
     for c in CASES:
         for p in PEERS:
             v = samples[(c, p)]
+            ps = statistics.median(x for x, _ in spins[(c, p)])
+            cs = statistics.median(x for _, x in spins[(c, p)])
+            kr, kb = "%s/%s/rte_ring" % (c, p), "%s/%s/boost_spsc" % (c, p)
             rows.append([c, p, "%.1f" % med[(c, p)],
                          "%.0f-%.0f" % (min(v), max(v)),
-                         "%.2f" % ratios["%s/%s/rte_ring" % (c, p)],
-                         "%.2f" % ratios["%s/%s/boost_spsc" % (c, p)]])
+                         "%.2f%s" % (ratios[kr], marks[kr]),
+                         "%.2f%s" % (ratios[kb], marks[kb]),
+                         "%.2f/%.2f" % (ps, cs),
+                         "%d/%d" % (reps - sum(clean[(c, p)]), retries[(c, p)])])
     table("1. Channel throughput, CPU 0 -> CPU 1, depth 1024, Mmsg/s "
-          "(median of %d interleaved runs; ratios: median of per-run ratios)"
-          % reps,
-          ["case", "peer", "Mmsg/s", "range", "x rte", "x boost"], rows)
+          "(%d interleaved rounds; median of the runs nobody preempted;\n"
+          "   ratios: median of per-round ratios over the rounds with no "
+          "preempted run, '~' when fewer than 3 such rounds;\n"
+          "   spins: sends finding the ring full / receives finding it empty, "
+          "per message;\n   preempted: kept runs still preempted / runs "
+          "thrown away and rerun)" % reps,
+          ["case", "peer", "Mmsg/s", "range", "x rte", "x boost",
+           "spins p/c", "preempted"], rows)
     return {"median": {"%s/%s" % k: v for k, v in med.items()},
-            "ratios": ratios,
-            "samples": {"%s/%s" % k: v for k, v in samples.items()}}
+            "ratios": ratios, "marks": marks,
+            "samples": {"%s/%s" % k: v for k, v in samples.items()},
+            "clean": {"%s/%s" % k: v for k, v in clean.items()},
+            "spins": {"%s/%s" % k: v for k, v in spins.items()},
+            "retries": {"%s/%s" % k: v for k, v in retries.items()}}
+
+
+# ---- 1b. the message fill alone ------------------------------------------------
+
+def part_fill(build):
+    res = {}
+    for fill in (0, 1):
+        out = check(run([os.path.join(build, "sfwd-fill%d" % fill)]),
+                    "sfwd-fill%d" % fill)
+        for line in out.splitlines():
+            if line.startswith("sfwd "):
+                r = kv(line)
+                res["%s/%s" % (r["fill"], r["slots"])] = float(r["ns_per_msg"])
+    table("1b. The 64-byte message fill and copy alone, one CPU, ns per "
+          "message (bench/exp/sfwd.c)",
+          ["fill", "slots in L1", "slots missing"],
+          [["8-byte stores (old)", "%.2f" % res["0/l1"], "%.2f" % res["0/miss"]],
+           ["16-byte stores", "%.2f" % res["1/l1"], "%.2f" % res["1/miss"]]])
+    return res
 
 
 # ---- 2. instructions per send+receive ----------------------------------------
@@ -214,19 +271,21 @@ def aims(results):
     def na(name, target, why):
         rows.append([name, "n/a", target, "not measured: " + why])
 
-    t = results.get("tput", {}).get("ratios")
+    tp = results.get("tput", {})
+    t, mk = tp.get("ratios"), tp.get("marks", {})
     if t:
         def ratio(case, peer):
-            return t["%s/vanity/%s" % (case, peer)]
-        r = ratio("8B-single", "rte_ring")
-        add("8B single vs rte_ring", "%.2fx" % r, ">= 2x", r >= 2)
-        for c in ("8B-burst32", "64B-burst32"):
-            r = ratio(c, "rte_ring")
-            add("%s vs rte_ring" % c, "%.2fx" % r, ">= 1.5x", r >= 1.5)
-        r = ratio("64B-single", "boost_spsc")
-        add("64B single vs boost", "%.2fx" % r, ">= 3x", r >= 3)
-        r = ratio("64B-burst32", "boost_spsc")
-        add("64B burst32 vs boost", "%.2fx" % r, ">= 1.15x", r >= 1.15)
+            key = "%s/vanity/%s" % (case, peer)
+            return t[key], mk.get(key, "")
+        for case, peer, name, target in (
+                ("8B-single", "rte_ring", "8B single vs rte_ring", 2.0),
+                ("8B-burst32", "rte_ring", "8B burst32 vs rte_ring", 1.5),
+                ("64B-single", "boost_spsc", "64B single vs boost", 2.5),
+                ("64B-burst32", "best", "64B burst32 vs best peer", 1.2)):
+            r, m = ratio(case, peer)
+            add(name, "%.2fx%s" % (r, m), ">= %gx" % target, r >= target)
+            if m:
+                rows[-1][3] += " (< 3 undisturbed rounds: no verdict)"
     ic = results.get("icount")
     if ic:
         for mode, r in ic.items():
@@ -249,7 +308,8 @@ def aims(results):
             else:
                 x = r["vanity"]["p50"] / r["futex"]["p50"]
                 add(name, "%.2fx" % x, "<= 1.1x", x <= 1.1)
-    table("5. Aims (Vanity vs peer, medians)",
+    table("5. Aims (Vanity vs peer, medians of per-round ratios; '~': "
+          "fewer than 3 undisturbed rounds)",
           ["aim", "measured", "target", "verdict"], rows)
 
 
@@ -260,7 +320,10 @@ def main():
                     help="throughput repetitions per peer (default 7)")
     ap.add_argument("--quick", action="store_true",
                     help="short runs (a smoke test, not a measurement)")
-    ap.add_argument("--only", default="tput,icount,rtt,wake",
+    ap.add_argument("--tries", type=int, default=5,
+                    help="runs per throughput sample until one is not "
+                    "preempted (default 5)")
+    ap.add_argument("--only", default="tput,fill,icount,rtt,wake",
                     help="comma-separated parts to run")
     args = ap.parse_args()
     parts = set(args.only.split(","))
@@ -273,8 +336,11 @@ def main():
     results = {}
     if "tput" in parts:
         results["tput"] = part_tput(args.build, 2 if q else args.reps,
-                                    1000000 if q else 8000000,
-                                    250000 if q else 2000000)
+                                    500000 if q else 1000000,
+                                    100000 if q else 250000,
+                                    1 if q else args.tries)
+    if "fill" in parts:
+        results["fill"] = part_fill(args.build)
     if "icount" in parts:
         results["icount"] = part_icount(args.build, 10240 if q else 102400)
     if "rtt" in parts:
@@ -282,11 +348,11 @@ def main():
                                   1 if q else 3)
     if "wake" in parts:
         results["wake"] = part_wake(args.build, 200 if q else 2000)
-    aims(results)
     with open(os.path.join(args.build, "results.json"), "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
     print("\nraw results: %s" % os.path.relpath(
         os.path.join(args.build, "results.json"), ROOT))
+    aims(results)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@
 #include <x86intrin.h>
 
 /* Depth of every ring under test and the burst size. */
+#ifndef BENCH_DEPTH
 #define BENCH_DEPTH 1024u
+#endif
 #define BENCH_BURST 32u
 
 /* Cache-line separation used for anything two CPUs write (two 64-byte lines,
@@ -39,19 +41,68 @@ struct msg64 {
 };
 
 #define MSG_WORDS(m) (sizeof((m).w) / sizeof((m).w[0]))
+
+/*
+ * MSG_FILL writes word i = seq + i, every word, in 16-byte stores (pairs of
+ * words built in a vector register), and a last 8-byte store for an odd
+ * word (the 8-byte message). Every peer's send then copies the message with
+ * loads as wide as those stores, so each load is forwarded from its store.
+ *
+ * The fill used to store one 8-byte word at a time. A 64-byte copy's 16-byte
+ * loads cannot be forwarded from two 8-byte stores: each message waited for
+ * its own fill to reach the cache, behind every older store, and the loop
+ * spent 26 more instructions per message (see RESULTS.md). BENCH_FILL=0
+ * (make -C bench BENCH_EXTRA=-DBENCH_FILL=0) brings that fill back for
+ * comparison.
+ */
+#ifndef BENCH_FILL
+#define BENCH_FILL 1
+#endif
+typedef uint64_t bench_v2 __attribute__((vector_size(16)));
+#if BENCH_FILL
+#define MSG_FILL(m, seq)                                                   \
+	do {                                                               \
+		const bench_v2 s_ = {(uint64_t)(seq), (uint64_t)(seq)};    \
+		for (size_t i_ = 0; 2 * i_ + 1 < MSG_WORDS(m); i_++) {     \
+			bench_v2 v_ = s_ + (bench_v2){2 * i_, 2 * i_ + 1}; \
+			__builtin_memcpy(&(m).w[2 * i_], &v_, sizeof(v_)); \
+		}                                                          \
+		if (MSG_WORDS(m) & 1)                                      \
+			(m).w[MSG_WORDS(m) - 1] =                          \
+				(uint64_t)(seq) + MSG_WORDS(m) - 1;        \
+	} while (0)
+#else
 #define MSG_FILL(m, seq)                                                   \
 	do {                                                               \
 		for (size_t i_ = 0; i_ < MSG_WORDS(m); i_++)               \
 			(m).w[i_] = (uint64_t)(seq) + i_;                  \
 	} while (0)
+#endif
 #define MSG_OK(m, seq)                                                     \
 	((m).w[0] == (uint64_t)(seq) &&                                    \
 	 (m).w[MSG_WORDS(m) - 1] == (uint64_t)(seq) + MSG_WORDS(m) - 1)
 
-/* The hint every spin loop uses while it waits (all peers alike). */
+/* Failed sends (producer) or receives (consumer) of this process's last
+ * produce/consume call, i.e. retries through cpu_relax(); defined in the
+ * driver (tput.c, icount.c). */
+#ifdef __cplusplus
+extern "C" uint64_t bench_spins;
+#else
+extern uint64_t bench_spins;
+#endif
+
+/* The hint every spin loop uses while it waits (all peers alike).
+ * BENCH_RELAX=1 makes it a compiler barrier only, for comparison. */
+#ifndef BENCH_RELAX
+#define BENCH_RELAX 0
+#endif
 static inline void cpu_relax(void)
 {
+#if BENCH_RELAX == 1
+	__asm__ __volatile__("" ::: "memory");
+#else
 	_mm_pause();
+#endif
 }
 
 static inline void die(const char *what)

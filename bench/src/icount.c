@@ -20,6 +20,8 @@
 #include "common.h"
 #include "peer.h"
 
+uint64_t bench_spins;
+
 static const struct bench_peer *const peers[] = {
 	&peer_vanity, &peer_rte, &peer_ck, &peer_boost};
 

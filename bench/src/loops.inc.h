@@ -22,25 +22,32 @@ static inline __attribute__((always_inline)) void
 LOOP_NAME(produce_single)(LOOP_TX *tx, uint64_t n)
 {
 	LOOP_MSG m;
+	uint64_t spins = 0;
 
 	for (uint64_t seq = 0; seq < n; seq++) {
 		MSG_FILL(m, seq);
-		while (!LOOP_SEND1(tx, &m))
+		while (!LOOP_SEND1(tx, &m)) {
+			spins++;
 			cpu_relax();
+		}
 	}
+	bench_spins += spins;
 }
 
 static inline __attribute__((always_inline)) uint64_t
 LOOP_NAME(consume_single)(LOOP_RX *rx, uint64_t n)
 {
 	LOOP_MSG m;
-	uint64_t bad = 0;
+	uint64_t bad = 0, spins = 0;
 
 	for (uint64_t seq = 0; seq < n; seq++) {
-		while (!LOOP_RECV1(rx, &m))
+		while (!LOOP_RECV1(rx, &m)) {
+			spins++;
 			cpu_relax();
+		}
 		bad += !MSG_OK(m, seq);
 	}
+	bench_spins += spins;
 	return bad;
 }
 
@@ -50,6 +57,7 @@ static inline __attribute__((always_inline)) void
 LOOP_NAME(produce_burst)(LOOP_TX *tx, uint64_t n)
 {
 	LOOP_MSG m[BENCH_BURST];
+	uint64_t spins = 0;
 
 	for (uint64_t seq = 0; seq < n;) {
 		uint32_t k = n - seq < BENCH_BURST ? (uint32_t)(n - seq)
@@ -61,19 +69,22 @@ LOOP_NAME(produce_burst)(LOOP_TX *tx, uint64_t n)
 		while (done < k) {
 			uint32_t sent = LOOP_SENDN(tx, m + done, k - done);
 
-			if (sent == 0)
+			if (sent == 0) {
+				spins++;
 				cpu_relax();
+			}
 			done += sent;
 		}
 		seq += k;
 	}
+	bench_spins += spins;
 }
 
 static inline __attribute__((always_inline)) uint64_t
 LOOP_NAME(consume_burst)(LOOP_RX *rx, uint64_t n)
 {
 	LOOP_MSG m[BENCH_BURST];
-	uint64_t bad = 0;
+	uint64_t bad = 0, spins = 0;
 
 	for (uint64_t seq = 0; seq < n;) {
 		uint32_t want = n - seq < BENCH_BURST ? (uint32_t)(n - seq)
@@ -81,6 +92,7 @@ LOOP_NAME(consume_burst)(LOOP_RX *rx, uint64_t n)
 		uint32_t got = LOOP_RECVN(rx, m, want);
 
 		if (got == 0) {
+			spins++;
 			cpu_relax();
 			continue;
 		}
@@ -88,6 +100,7 @@ LOOP_NAME(consume_burst)(LOOP_RX *rx, uint64_t n)
 			bad += !MSG_OK(m[i], seq + i);
 		seq += got;
 	}
+	bench_spins += spins;
 	return bad;
 }
 

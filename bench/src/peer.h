@@ -30,6 +30,9 @@ struct bench_peer {
 	size_t (*shm_bytes)(enum bench_case c);
 	/* Build an empty ring in zeroed shared memory (before fork). */
 	void (*init)(void *mem, enum bench_case c);
+	/* Optional: set up this process's view of the ring (after fork, in
+	 * both processes, before the clock starts). */
+	void (*attach)(void *mem, enum bench_case c);
 	/* Send messages 0..n-1, spinning while the ring is full. */
 	void (*produce)(void *mem, enum bench_case c, uint64_t n);
 	/* Receive n messages, checking each; returns the number of bad ones. */
@@ -44,6 +47,8 @@ struct bench_peer {
 };
 
 extern const struct bench_peer peer_vanity, peer_rte, peer_ck, peer_boost;
+/* bench/exp/peer_vanity_x.c: an experimental ring, in tput -DBENCH_EXP only. */
+extern const struct bench_peer peer_vanity_x;
 
 #ifdef __cplusplus
 }

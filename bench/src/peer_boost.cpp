@@ -98,6 +98,7 @@ extern "C" const bench_peer peer_boost = {
 	"boost_spsc",
 	boost_shm_bytes,
 	boost_init,
+	NULL,
 	boost_produce,
 	boost_consume,
 	boost_pairs8,

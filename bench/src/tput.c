@@ -6,14 +6,24 @@
  *
  * For each case the peers run interleaved (A B C D A B C D ...) so slow drift
  * on the machine spreads over all of them. Each run gets fresh shared memory.
+ * Runs are short (milliseconds), because the machine is shared: a run during
+ * which either process was preempted (an involuntary context switch) is run
+ * again, up to -t times; the line says how many runs were thrown away and
+ * whether the kept one was still preempted.
+ *
  * Output: one machine-readable line per run, for run.py:
- *   tput case=8B-single peer=vanity rep=0 n=4000000 ns=... mmsgs=... bad=0
+ *   tput case=8B-single peer=vanity rep=0 n=2000000 ns=... mmsgs=... bad=0
+ *        pspin=... cspin=... preempt=0 retries=0
+ * (pspin/cspin: sends finding the ring full / receives finding it empty,
+ * per message.)
  *
  * usage: tput [-r reps] [-n msgs-per-8B-run] [-m msgs-per-64B-run] [-c case]
+ *             [-t tries]
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,8 +33,14 @@
 #define PRODUCER_CPU 0
 #define CONSUMER_CPU 1
 
+uint64_t bench_spins;
+
 static const struct bench_peer *const peers[] = {
-	&peer_vanity, &peer_rte, &peer_ck, &peer_boost};
+	&peer_vanity, &peer_rte, &peer_ck, &peer_boost,
+#ifdef BENCH_EXP
+	&peer_vanity_x,
+#endif
+};
 #define N_PEERS (sizeof(peers) / sizeof(peers[0]))
 
 /* Start/stop handshake, in its own shared page. */
@@ -33,16 +49,47 @@ struct run_ctl {
 	_Alignas(BENCH_LINE) uint32_t go;    /* producer is about to start */
 	_Alignas(BENCH_LINE) uint64_t t_end; /* consumer: last message received */
 	uint64_t bad;                        /* consumer: messages that failed the check */
+	uint64_t spins;                      /* consumer: receives that found the ring empty */
+	uint64_t preempt;                    /* consumer: involuntary context switches */
 };
 
-/* One run: returns elapsed ns from start to the last message received. */
-static uint64_t run_once(const struct bench_peer *p, enum bench_case c,
-			 uint64_t n, uint64_t *bad)
+/* Involuntary context switches of this process so far: another task took
+ * the CPU from a spinning side (the machine is shared). */
+static uint64_t preemptions(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		die("getrusage");
+	return (uint64_t)ru.ru_nivcsw;
+}
+
+/* What one run measured. */
+struct run_res {
+	uint64_t ns;      /* start to the last message received */
+	uint64_t bad;     /* messages that failed the check */
+	uint64_t pspins;  /* sends that found the ring full */
+	uint64_t cspins;  /* receives that found the ring empty */
+	uint64_t preempt; /* involuntary context switches, both sides */
+};
+
+/* Read every page of this process's view of the shared memory, so that the
+ * page faults a fresh mapping takes fall before the clock starts. */
+static void touch(const void *mem, size_t bytes)
+{
+	for (size_t off = 0; off < bytes; off += 4096)
+		(void)*((const volatile uint8_t *)mem + off);
+}
+
+/* One run of n messages on fresh shared memory. */
+static struct run_res run_once(const struct bench_peer *p, enum bench_case c,
+			       uint64_t n)
 {
 	size_t ring_bytes = p->shm_bytes(c);
 	void *ring = shm_alloc(ring_bytes);
 	struct run_ctl *ctl = shm_alloc(sizeof(*ctl));
-	uint64_t t0;
+	struct run_res res;
+	uint64_t t0, pre0;
 	int status;
 	pid_t pid;
 
@@ -52,18 +99,31 @@ static uint64_t run_once(const struct bench_peer *p, enum bench_case c,
 		die("fork");
 	if (pid == 0) {
 		pin_to_cpu(CONSUMER_CPU);
+		touch(ring, ring_bytes);
+		if (p->attach)
+			p->attach(ring, c);
 		__atomic_store_n(&ctl->ready, 1, __ATOMIC_RELEASE);
 		while (!__atomic_load_n(&ctl->go, __ATOMIC_ACQUIRE))
 			cpu_relax();
+		bench_spins = 0;
+		pre0 = preemptions();
 		ctl->bad = p->consume(ring, c, n);
+		ctl->spins = bench_spins;
+		ctl->preempt = preemptions() - pre0;
 		__atomic_store_n(&ctl->t_end, now_ns(), __ATOMIC_RELEASE);
 		_exit(0);
 	}
+	if (p->attach)
+		p->attach(ring, c);
 	while (!__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE))
 		cpu_relax();
+	bench_spins = 0;
+	pre0 = preemptions();
 	t0 = now_ns();
 	__atomic_store_n(&ctl->go, 1, __ATOMIC_RELEASE);
 	p->produce(ring, c, n);
+	res.pspins = bench_spins;
+	res.preempt = preemptions() - pre0;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			die("waitpid");
@@ -72,50 +132,67 @@ static uint64_t run_once(const struct bench_peer *p, enum bench_case c,
 			p->name, status);
 		exit(2);
 	}
-	*bad = ctl->bad;
-	t0 = ctl->t_end - t0;
+	res.ns = ctl->t_end - t0;
+	res.bad = ctl->bad;
+	res.cspins = ctl->spins;
+	res.preempt += ctl->preempt;
 	shm_free(ctl, sizeof(*ctl));
 	shm_free(ring, ring_bytes);
-	return t0;
+	return res;
 }
 
 int main(int argc, char **argv)
 {
-	unsigned reps = 5;
-	uint64_t n8 = 40000000, n64 = 8000000;
+	unsigned reps = 5, tries = 10;
+	uint64_t n8 = 2000000, n64 = 500000;
 	int only_case = -1, opt;
 
-	while ((opt = getopt(argc, argv, "r:n:m:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:m:c:t:")) != -1) {
 		switch (opt) {
 		case 'r': reps = (unsigned)atoi(optarg); break;
 		case 'n': n8 = strtoull(optarg, NULL, 0); break;
 		case 'm': n64 = strtoull(optarg, NULL, 0); break;
 		case 'c': only_case = atoi(optarg); break;
+		case 't': tries = (unsigned)atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: %s [-r reps] [-n msgs-8B] [-m msgs-64B] [-c case]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-r reps] [-n msgs-8B] [-m msgs-64B]"
+				" [-c case] [-t tries]\n", argv[0]);
 			return 2;
 		}
 	}
+	if (tries < 1)
+		tries = 1;
 	pin_to_cpu(PRODUCER_CPU);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	for (int c = 0; c < N_CASES; c++) {
-		uint64_t bad, n = c == CASE_8_SINGLE || c == CASE_8_BURST ? n8 : n64;
+		uint64_t n = c == CASE_8_SINGLE || c == CASE_8_BURST ? n8 : n64;
 
 		if (only_case >= 0 && c != only_case)
 			continue;
 		/* Untimed warm-up run: clocks up, code and page tables warm. */
 		for (size_t i = 0; i < N_PEERS; i++)
-			run_once(peers[i], (enum bench_case)c, n / 8, &bad);
+			run_once(peers[i], (enum bench_case)c, n / 8);
 		for (unsigned r = 0; r < reps; r++) {
 			for (size_t i = 0; i < N_PEERS; i++) {
-				uint64_t ns = run_once(peers[i], (enum bench_case)c, n, &bad);
+				struct run_res res;
+				unsigned t = 0;
 
-				printf("tput case=%s peer=%s rep=%u n=%llu ns=%llu mmsgs=%.2f bad=%llu\n",
+				/* A run during which another task took either
+				 * CPU measured the machine, not the ring: run
+				 * it again, up to `tries` times, and say so. */
+				do
+					res = run_once(peers[i], (enum bench_case)c, n);
+				while (res.preempt != 0 && res.bad == 0 && ++t < tries);
+				printf("tput case=%s peer=%s rep=%u n=%llu ns=%llu mmsgs=%.2f bad=%llu"
+				       " pspin=%.3f cspin=%.3f preempt=%llu retries=%u\n",
 				       bench_case_name((enum bench_case)c), peers[i]->name, r,
-				       (unsigned long long)n, (unsigned long long)ns,
-				       (double)n * 1e3 / (double)ns, (unsigned long long)bad);
+				       (unsigned long long)n, (unsigned long long)res.ns,
+				       (double)n * 1e3 / (double)res.ns,
+				       (unsigned long long)res.bad,
+				       (double)res.pspins / (double)n,
+				       (double)res.cspins / (double)n,
+				       (unsigned long long)res.preempt, t < tries ? t : tries - 1);
 			}
 		}
 	}
