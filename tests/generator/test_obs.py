@@ -186,6 +186,13 @@ int main(void)
 	P("chunk", sizeof(struct vn_dump_chunk));
 	P("chunk.len", offsetof(struct vn_dump_chunk, len));
 	P("vring.tail", offsetof(struct vn_ring, tail));
+	P("vring.tx_wraps", offsetof(struct vn_ring, tx_wraps));
+	P("vring.tx_full", offsetof(struct vn_ring, tx_full));
+	P("vring.tx_hwm", offsetof(struct vn_ring, tx_hwm));
+	P("vring.tx_seen", offsetof(struct vn_ring, tx_seen));
+	P("vring.rx_wraps", offsetof(struct vn_ring, rx_wraps));
+	P("vring.rx_empty", offsetof(struct vn_ring, rx_empty));
+	P("vring.rx_seen", offsetof(struct vn_ring, rx_seen));
 	P("vring.rx_sleeping", offsetof(struct vn_ring, rx_sleeping));
 	P("vring.tx_sleeping", offsetof(struct vn_ring, tx_sleeping));
 	P("vring.magic", offsetof(struct vn_ring, magic));
@@ -231,6 +238,8 @@ def test_layout_matches_trace_h(tmp_path):
         "obs": obs.OBS_SIZE, "dump_hdr": obs.DUMP_HDR.size, "chunk": obs.CHUNK_HDR.size,
         "chunk.len": 16,
         "vring.tail": obs.RING_FIELDS["tail"][0],
+        **{f"vring.{k}": obs.RING_FIELDS[k][0] for k in (
+            "tx_wraps", "tx_full", "tx_hwm", "tx_seen", "rx_wraps", "rx_empty", "rx_seen")},
         "vring.rx_sleeping": obs.RING_FIELDS["rx_sleeping"][0],
         "vring.tx_sleeping": obs.RING_FIELDS["tx_sleeping"][0],
         "vring.magic": obs.RING_FIELDS["magic"][0],

@@ -15,9 +15,11 @@
  *  - Indices are free-running 32-bit counters; depth is a power of two, so
  *    (head - tail) is the fill level even across wraparound.
  *  - Counters for host tools (vanity top) cost nothing on the hot path: the
- *    messages sent and received are the indices themselves (plus a count of
- *    their wraps), and the stalls and the high-water mark are counted only
- *    on the slow path, each on the line its side already writes. Building
+ *    messages sent and received are the indices themselves, whose wraps
+ *    each side counts when it re-reads the other's index (at least once
+ *    every depth messages, so it never misses one); the stalls are counted
+ *    where a send or receive already fails, the high-water mark where the
+ *    producer re-reads the tail; each on the line its side already writes. Building
  *    with -DVN_RING_NO_STATS compiles those updates out (VN_RING_STAT), so a
  *    benchmark can measure what they cost.
  *  - Transit-time histograms, per channel (VN_EP_LATENCY, the spec's
@@ -86,14 +88,16 @@ struct vn_ring {
 	/* Written by the producer only: one past the last published slot. */
 	_Alignas(VN_CACHELINE) _Atomic uint32_t head;
 	/* The producer's counters, for host tools, on the line it owns: */
-	uint32_t tx_wraps; /* times its index wrapped: sent = wraps << 32 | head */
+	uint32_t tx_wraps; /* wraps of its index counted so far (vn_ring_sent) */
 	uint64_t tx_full;  /* sends and reserves that found the ring full */
 	uint32_t tx_hwm;   /* the highest fill it saw re-reading the tail */
+	uint32_t tx_seen;  /* its index when it last counted wraps */
 	/* Written by the consumer only: one past the last released slot. */
 	_Alignas(VN_CACHELINE) _Atomic uint32_t tail;
 	/* The consumer's counters, on its line: */
-	uint32_t rx_wraps; /* received = wraps << 32 | tail */
-	uint64_t rx_empty; /* looks at the head that found the ring empty */
+	uint32_t rx_wraps; /* wraps of its index counted so far (vn_ring_received) */
+	uint64_t rx_empty; /* receives and peeks that found the ring empty */
+	uint32_t rx_seen;  /* its index when it last counted wraps */
 	/* Rarely written: set by a side that is about to sleep on this ring. */
 	_Alignas(VN_CACHELINE) _Atomic uint32_t rx_sleeping;
 	_Atomic uint32_t tx_sleeping;
@@ -193,6 +197,52 @@ static inline void vn_ring_init(struct vn_ring *r, uint32_t msg_size,
 
 /* ---- producer ---------------------------------------------------------- */
 
+/*
+ * The counters' slow-path half (host tools read them; vn_ring_sent and
+ * vn_ring_received put them together). Each side calls its own when it
+ * re-reads the other's index: at least once every depth messages, so an
+ * index never wraps twice between two calls, and a wrap since the last one
+ * shows as the index being below what it was.
+ */
+static inline void vn_tx_count(const struct vn_tx *tx, uint32_t fill)
+{
+	struct vn_ring *r = tx->ring;
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	if (head < r->tx_seen)
+		r->tx_wraps++;
+	r->tx_seen = head;
+	if (fill > r->tx_hwm)
+		r->tx_hwm = fill;
+}
+
+static inline void vn_rx_count(const struct vn_rx *rx)
+{
+	struct vn_ring *r = rx->ring;
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+
+	if (tail < r->rx_seen)
+		r->rx_wraps++;
+	r->rx_seen = tail;
+}
+
+/* Messages ever published and released, from a copy of the header: the
+ * index, with its wraps, and one more if it wrapped since they were
+ * counted. */
+static inline uint64_t vn_ring_sent(const struct vn_ring *r)
+{
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	return (uint64_t)(r->tx_wraps + (head < r->tx_seen)) << 32 | head;
+}
+
+static inline uint64_t vn_ring_received(const struct vn_ring *r)
+{
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+
+	return (uint64_t)(r->rx_wraps + (tail < r->rx_seen)) << 32 | tail;
+}
+
 /* Free slots, refreshing the cached tail only when it is not enough. */
 static inline uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
 {
@@ -203,12 +253,9 @@ static inline uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
 		st->cached_tail = atomic_load_explicit(&tx->ring->tail,
 						       memory_order_acquire);
 		space = tx->mask + 1u - (st->head - st->cached_tail);
-		VN_RING_STAT(if (tx->mask + 1u - space > tx->ring->tx_hwm)
-				     tx->ring->tx_hwm = tx->mask + 1u - space;);
-		if (space == 0) {
+		VN_RING_STAT(vn_tx_count(tx, tx->mask + 1u - space));
+		if (space == 0)
 			st->starved = 1;
-			VN_RING_STAT(tx->ring->tx_full++);
-		}
 	}
 	return space;
 }
@@ -217,12 +264,11 @@ static inline uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
  * reserved so far become visible to the consumer at the next commit. */
 static inline void *vn_tx_reserve(const struct vn_tx *tx)
 {
-	if (vn_tx_space(tx, 1) == 0)
+	if (vn_tx_space(tx, 1) == 0) {
+		VN_RING_STAT(tx->ring->tx_full++);
 		return NULL;
-	uint32_t h = tx->st->head++;
-
-	VN_RING_STAT(if (h == UINT32_MAX) tx->ring->tx_wraps++;);
-	return tx->slots + (size_t)(h & tx->mask) * tx->msg_size;
+	}
+	return tx->slots + (size_t)(tx->st->head++ & tx->mask) * tx->msg_size;
 }
 
 /* VN_EP_LATENCY: stamp the slots from the published head up to `head`
@@ -279,8 +325,10 @@ static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs
 
 	if (n > space)
 		n = space;
-	if (n == 0)
+	if (n == 0) {
+		VN_RING_STAT(tx->ring->tx_full++);
 		return 0;
+	}
 	idx = tx->st->head & tx->mask;
 	first = tx->mask + 1u - idx;
 	if (first > n)
@@ -290,7 +338,6 @@ static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs
 		memcpy(tx->slots, (const uint8_t *)msgs + (size_t)first * size,
 		       (size_t)(n - first) * size);
 	tx->st->head += n;
-	VN_RING_STAT(if (tx->st->head < n) tx->ring->tx_wraps++;);
 	vn_tx_publish(tx, tx->st->head);
 	return n;
 }
@@ -307,7 +354,7 @@ static inline uint32_t vn_rx_avail(const struct vn_rx *rx, uint32_t want)
 		st->cached_head = atomic_load_explicit(&rx->ring->head,
 						       memory_order_acquire);
 		avail = st->cached_head - st->tail;
-		VN_RING_STAT(if (avail == 0) rx->ring->rx_empty++;);
+		VN_RING_STAT(vn_rx_count(rx));
 	}
 	return avail;
 }
@@ -329,11 +376,12 @@ static inline void vn_rx_time(const struct vn_rx *rx, uint32_t t, uint32_t n, ui
  * The slot stays valid until vn_rx_release(). */
 static inline const void *vn_rx_peek(const struct vn_rx *rx)
 {
-	if (vn_rx_avail(rx, 1) == 0)
+	if (vn_rx_avail(rx, 1) == 0) {
+		VN_RING_STAT(rx->ring->rx_empty++);
 		return NULL;
+	}
 	uint32_t t = rx->st->tail++;
 
-	VN_RING_STAT(if (t == UINT32_MAX) rx->ring->rx_wraps++;);
 	if (rx->flags & VN_EP_LATENCY)
 		vn_rx_time(rx, t, 1, vn_clock());
 	return rx->slots + (size_t)(t & rx->mask) * rx->msg_size;
@@ -376,8 +424,10 @@ static inline uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 
 	if (n > avail)
 		n = avail;
-	if (n == 0)
+	if (n == 0) {
+		VN_RING_STAT(rx->ring->rx_empty++);
 		return 0;
+	}
 	idx = rx->st->tail & rx->mask;
 	first = rx->mask + 1u - idx;
 	if (first > n)
@@ -389,7 +439,6 @@ static inline uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 	if (rx->flags & VN_EP_LATENCY)
 		vn_rx_time(rx, rx->st->tail, n, vn_clock());
 	rx->st->tail += n;
-	VN_RING_STAT(if (rx->st->tail < n) rx->ring->rx_wraps++;);
 	vn_rx_publish(rx, rx->st->tail);
 	return n;
 }

@@ -52,18 +52,18 @@
  *
  * Memory order. Promela is sequentially consistent. SC is a sound
  * abstraction of the C here because:
- *  - slot data -> head: the head store is release (ring.h:244) and the
- *    consumer's head load acquire (ring.h:307), so a slot read after the
+ *  - slot data -> head: the head store is release (ring.h:290) and the
+ *    consumer's head load acquire (ring.h:354), so a slot read after the
  *    load sees the producer's write (message passing);
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:345) and the producer's tail load acquire (ring.h:203), so a slot
+ *    (ring.h:393) and the producer's tail load acquire (ring.h:253), so a slot
  *    is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
  *    buffering). On both sides of the Dekker pair (publish: store head, load
  *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
- *    tx_sleeping) a seq_cst fence sits between the two (ring.h:248, 347, 409,
- *    360), and C11 forbids both loads missing both stores when both fences
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:294, 395, 458,
+ *    471), and C11 forbids both loads missing both stores when both fences
  *    are seq_cst. That is the SC outcome set.
  * Compile with -DWEAK to let exactly those four stores wait in a store buffer
  * (one per location, drained by a separate process at any time; a fence
@@ -92,11 +92,11 @@
  * restarted left the debt unpaid, since nothing on the restart path woke a
  * peer:
  *  - KILLS_P=1: the producer publishes its last message and is stopped
- *    before ring.h:249; the restarted producer has nothing more to send, and
+ *    before ring.h:295; the restarted producer has nothing more to send, and
  *    the consumer sleeps forever with the message queued.
  *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
  *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
- *    store, before ring.h:348; restarted, it finds the ring empty and sleeps,
+ *    store, before ring.h:396; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
@@ -201,17 +201,17 @@ end_asleep:                                                                     
 
 /* ---------------------------------------------------------------- producer */
 
-/* vn_tx_space(tx, w) (ring.h:197-214); sets space, may set starved. */
+/* vn_tx_space(tx, w) (ring.h:247-261); sets space, may set starved. */
 inline tx_space(w)
 {
 	atomic {
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:203 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:253 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:209 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:258 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -219,21 +219,21 @@ inline tx_space(w)
 	}
 }
 
-/* vn_tx_publish(tx, th) (ring.h:240-253). */
+/* vn_tx_publish(tx, th) (ring.h:286-299). */
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:222 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:292 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:244 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:271 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:340 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:290 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
 		published = published + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:248 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:294 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:249 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
-		req_c = 1 /* C: runtime/include/vanity/ring.h:251 `vn_notify(tx->channel)` */
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:295 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:297 `vn_notify(tx->channel)` */
 	:: else
 	fi
 }
@@ -273,13 +273,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:118-128): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:421 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:470 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:422 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:395 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:423 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:472 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -290,7 +290,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:428 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:477 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
@@ -326,18 +326,18 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:220 `if (vn_tx_space(tx, 1) == 0)` */
-				tx_space(want); /* C: runtime/include/vanity/ring.h:277 `uint32_t space = vn_tx_space(tx, n)` */
-				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:281 `n = space` */
+				/* C: runtime/include/vanity/ring.h:267 `if (vn_tx_space(tx, 1) == 0)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:323 `uint32_t space = vn_tx_space(tx, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:327 `n = space` */
 				k = 0
 			};
 			if
 			:: space > 0 ->
 				do /* one slot per step; message numbers are ghosts */
-				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:267 `memcpy(slot, msg, size)` */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:313 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
-				tx_publish() /* C: runtime/include/vanity/ring.h:268 `vn_tx_commit(tx)` */
+				tx_publish() /* C: runtime/include/vanity/ring.h:314 `vn_tx_commit(tx)` */
 			:: else -> tx_wait()
 			fi
 		:: else -> break
@@ -367,35 +367,35 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:301-313): sets avail. */
+/* vn_rx_avail(rx, w) (ring.h:348-360): sets avail. */
 inline rx_avail(w)
 {
 	atomic {
 		avail = (chead - tl) & IMASK;
 		if
 		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:307 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			chead = head; /* C: runtime/include/vanity/ring.h:354 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
 			avail = (chead - tl) & IMASK
 		:: else
 		fi
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:343-352). */
+/* vn_rx_publish(rx, tl) (ring.h:391-400). */
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:334 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:391 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:345 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:383 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:441 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:393 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:347 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:395 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:348 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:350 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:396 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:398 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -413,13 +413,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:408 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:457 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:409 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:395 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:410 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:459 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -427,7 +427,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:124 `r = vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:415 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:464 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
 			r = r | (avail > 0)
@@ -463,18 +463,18 @@ proctype Consumer()
 				:: want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:332 `if (vn_rx_avail(rx, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:374 `uint32_t avail = vn_rx_avail(rx, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:378 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:379 `if (vn_rx_avail(rx, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:422 `uint32_t avail = vn_rx_avail(rx, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:426 `n = avail` */
 				k = 0
 			};
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:366 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:414 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:367 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:415 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od
