@@ -7,6 +7,14 @@ Parts (all side by side with the peers a user would pick instead):
   2. instructions / pair  build/bench/icount    under valgrind --tool=callgrind
   3. poll-mode round trip build/bench/rtt       (Vanity rings vs raw cache line)
   4. wake-up round trip   build/bench/futex_rtt and `./vanity run bench/wake/*.yaml`
+  5. one trace event      build/bench/trace_cost: Vanity's emitter vs an
+                          LTTng-UST tracepoint (no session, and a live session
+                          when lttng-tools is there); ns and callgrind instructions
+  6. guest instructions   `./vanity run bench/trace/trace.yaml` on both QEMU
+     per trace event      boards under -icount shift=0
+  7. channel counters     build/bench/tput and icount: the Vanity ring with its
+     and latency stamps   counters, without (-DVN_RING_NO_STATS), and as a
+                          latency channel (VN_EP_LATENCY)
 
 Run from anywhere; it builds first (make -C bench). Raw results are kept in
 build/bench/results.json. Numbers are never invented: a part that cannot run
@@ -260,7 +268,275 @@ def part_wake(build, n):
     return res
 
 
-# ---- 5. aims --------------------------------------------------------------------
+# ---- 5. one trace event on hosted ------------------------------------------------
+
+TRACE_PEERS = ["vanity", "lttng", "empty", "clock"]
+
+
+def trace_runs(build, n, rounds, tries, peers, env=None):
+    out = check(run([os.path.join(build, "trace_cost"), "time", "-n", str(n),
+                     "-r", str(rounds), "-t", str(tries), "-p", ",".join(peers)],
+                    env=env), "trace_cost")
+    samples, clean = {}, {}
+    for line in out.splitlines():
+        if line.startswith("trace "):
+            r = kv(line)
+            samples.setdefault(r["peer"], []).append(float(r["ns_per_ev"]))
+            clean.setdefault(r["peer"], []).append(int(r["preempt"]) == 0)
+    return samples, clean
+
+
+def round_ratio(samples, clean, p, q):
+    """Median over rounds of p / q, over the rounds where neither run was
+    preempted ('~' and every round when fewer than 3 are)."""
+    n = min(len(samples[p]), len(samples[q]))
+    idx = [i for i in range(n) if clean[p][i] and clean[q][i]]
+    mark = ""
+    if len(idx) < 3:
+        idx, mark = list(range(n)), "~"
+    return statistics.median(samples[p][i] / samples[q][i] for i in idx), mark
+
+
+def clean_median(v, ok):
+    cv = [x for x, good in zip(v, ok) if good]
+    return statistics.median(cv if len(cv) >= 3 else v)
+
+
+def lttng_session(build, n, rounds, tries):
+    """LTTng-UST with a session that records the event: a private
+    lttng-sessiond (LTTNG_HOME under the build directory), a session with a
+    per-UID channel big enough for the run, then the lttng and vanity peers
+    side by side. (None, reason) when lttng-tools is missing."""
+    if not (shutil.which("lttng") and shutil.which("lttng-sessiond")):
+        return None, "lttng-tools not installed"
+    home = os.path.join(build, "lttng")
+    shutil.rmtree(home, ignore_errors=True)
+    os.makedirs(home)
+    env = dict(os.environ, LTTNG_HOME=home)
+    daemon = subprocess.Popen(["lttng-sessiond"], env=env,
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        def lttng(*a):
+            return run(["lttng"] + list(a), env=env, timeout=60)
+        for _ in range(50):  # until the daemon answers
+            if lttng("list").returncode == 0:
+                break
+            subprocess.run(["sleep", "0.1"])
+        steps = [("create", "vnbench", "--output=" + os.path.join(home, "trace")),
+                 ("enable-channel", "-u", "ch", "--subbuf-size=4M",
+                  "--num-subbuf=8"),
+                 ("enable-event", "-u", "-c", "ch", "vanity_bench:rx_batch"),
+                 ("start",)]
+        for st in steps:
+            p = lttng(*st)
+            if p.returncode != 0:
+                return None, "`lttng %s` failed: %s" % (
+                    " ".join(st), (p.stdout + p.stderr).strip()[-200:])
+        samples, clean = trace_runs(build, n, rounds, tries,
+                                    ["lttng", "vanity"], env=env)
+        lttng("stop")
+        lttng("destroy")
+        return (samples, clean), None
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+
+
+def part_trace(build, n, rounds, tries, n_ic):
+    samples, clean = trace_runs(build, n, rounds, tries, TRACE_PEERS)
+    res = {"samples": samples, "clean": clean, "median": {}, "ratio": {}}
+    for p in TRACE_PEERS:
+        res["median"][p] = clean_median(samples[p], clean[p])
+    r, mark = round_ratio(samples, clean, "vanity", "lttng")
+    res["ratio"]["vanity/lttng"], res["ratio_mark"] = r, mark
+    sess, why = lttng_session(build, max(n // 5, 1000), rounds, tries)
+    res["session_why"] = why
+    if sess:
+        s2, c2 = sess
+        res["session"] = {"samples": s2, "clean": c2,
+                          "lttng": clean_median(s2["lttng"], c2["lttng"]),
+                          "vanity": clean_median(s2["vanity"], c2["vanity"])}
+        res["session"]["ratio"], res["session"]["mark"] = round_ratio(
+            s2, c2, "vanity", "lttng")
+    ic = {}
+    if shutil.which("valgrind"):
+        for p in ("vanity", "lttng", "empty"):
+            outfile = os.path.join(build, "callgrind.trace.%s.out" % p)
+            check(run(["valgrind", "--tool=callgrind",
+                       "--toggle-collect=%s_events" % p,
+                       "--callgrind-out-file=" + outfile,
+                       os.path.join(build, "trace_cost"), "icount", p,
+                       str(n_ic)]), "trace_cost icount %s" % p)
+            with open(outfile) as f:
+                m = re.search(r"^summary:\s+(\d+)", f.read(), re.M)
+            ic[p] = int(m.group(1)) / n_ic
+    res["icount"] = ic
+    rows = []
+    labels = {"vanity": "vanity emitter (vn_trace_put)",
+              "lttng": "lttng-ust, no session",
+              "empty": "the loop alone",
+              "clock": "vn_clock() alone (rdtsc)"}
+    for p in TRACE_PEERS:
+        v = samples[p]
+        rows.append([labels[p], "%.2f" % res["median"][p],
+                     "%.2f-%.2f" % (min(v), max(v)),
+                     "%.1f" % ic[p] if p in ic else "",
+                     "%d/%d" % (len(v) - sum(clean[p]), len(v))])
+    if sess:
+        for p in ("vanity", "lttng"):
+            v = s2[p]
+            rows.append([(labels[p] if p == "vanity" else "lttng-ust, session recording")
+                         + " [session run]", "%.2f" % res["session"][p],
+                         "%.2f-%.2f" % (min(v), max(v)), "",
+                         "%d/%d" % (len(v) - sum(c2[p]), len(v))])
+    table("5. One trace event on hosted, CPU 0, payload u32+enum+6 bytes, "
+          "ns/event (%d events x %d interleaved rounds;\n"
+          "   median of the runs nobody preempted; instructions: callgrind, "
+          "%d events, loop included)" % (n, rounds, n_ic),
+          ["path", "ns/event", "range", "instr/event", "preempted"], rows)
+    print("  vanity / lttng-ust (no session): %.2fx%s (median of per-round "
+          "ratios)" % (r, mark))
+    if sess:
+        print("  vanity / lttng-ust (session recording): %.3fx%s"
+              % (res["session"]["ratio"], res["session"]["mark"]))
+    else:
+        print("  lttng-ust with a session: not measured (%s)" % why)
+    return res
+
+
+# ---- 6. guest instructions per trace event --------------------------------------
+
+# The QEMU virt boards' clocks (QEMU 7.2): the aarch64 generic timer counts
+# at 62.5 MHz, the riscv64 `time` CSR at the 10 MHz timebase. Under
+# -icount shift=0 one instruction is 1 ns of virtual time.
+GUEST_HZ = {"qemu-virt-aarch64": 62500000, "qemu-virt-riscv64": 10000000}
+GUEST_RE = re.compile(r"trace-icount k=(\d+) events1=(\d+) events2=(\d+) "
+                      r"empty1=(\d+) empty2=(\d+) ticks")
+
+
+def part_guest():
+    res, rows = {}, []
+    for board, hz in GUEST_HZ.items():
+        work = os.path.join(ROOT, "build", "bench", "trace", board)
+        try:
+            proc = run(["/usr/bin/python3", "./vanity", "run",
+                        "bench/trace/trace.yaml", "--board", board,
+                        "-o", os.path.join(work, "out"),
+                        "--build-dir", os.path.join(work, "build"),
+                        "--", "-icount", "shift=0"], timeout=300)
+            text = proc.stdout + proc.stderr
+            m = GUEST_RE.search(text)
+        except subprocess.TimeoutExpired:
+            proc, m, text = None, None, "timed out"
+        if proc is None or proc.returncode != 0 or not m:
+            tail = text.strip().splitlines()[-1:] or [""]
+            res[board] = {"why": tail[0]}
+            rows.append([board, "n/a", "", "", tail[0]])
+            continue
+        k, e1, e2, z1, z2 = (int(x) for x in m.groups())
+        per_tick = 1e9 / hz  # instructions per clock tick under icount
+        ev = (e2 - e1) * per_tick / k
+        lp = (z2 - z1) * per_tick / k
+        res[board] = {"k": k, "ticks": [e1, e2, z1, z2], "hz": hz,
+                      "per_event": ev, "loop": lp, "emitter": ev - lp,
+                      "resolution": per_tick / k}
+        rows.append([board, "%.2f" % ev, "%.2f" % lp, "%.2f" % (ev - lp),
+                     "+-%.3f" % (per_tick / k)])
+    table("6. Guest instructions per trace event, QEMU -icount shift=0 "
+          "(bench/trace: (ticks(2K) - ticks(K)) / K events, x 1e9/clock Hz)",
+          ["board", "per event", "loop alone", "emitter", "resolution"], rows)
+    return res
+
+
+# ---- 7. channel counters and latency stamps ---------------------------------------
+
+STAT_PEERS = ["vanity", "vanity_nostats", "vanity_lat"]
+STAT_CASES = [(0, "8B-single"), (1, "8B-burst32"), (2, "64B-single")]
+
+
+def part_stats(build, reps, n8, n64, tries, n_ic):
+    samples, clean = {}, {}
+    for ci, cname in STAT_CASES:
+        out = check(run([os.path.join(build, "tput"), "-r", str(reps),
+                         "-n", str(n8), "-m", str(n64), "-t", str(tries),
+                         "-c", str(ci), "-p", ",".join(STAT_PEERS)]),
+                    "tput (counters)")
+        for line in out.splitlines():
+            if not line.startswith("tput "):
+                continue
+            r = kv(line)
+            if int(r["bad"]) != 0:
+                sys.exit("bench: %s %s: %s messages failed the check"
+                         % (r["peer"], r["case"], r["bad"]))
+            samples.setdefault((cname, r["peer"]), []).append(float(r["mmsgs"]))
+            clean.setdefault((cname, r["peer"]), []).append(int(r["preempt"]) == 0)
+    res = {"tput": {}, "icount": {},
+           "samples": {"%s/%s" % k: v for k, v in samples.items()},
+           "clean": {"%s/%s" % k: v for k, v in clean.items()}}
+    rows = []
+    for _, c in STAT_CASES:
+        s = {p: samples[(c, p)] for p in STAT_PEERS}
+        k = {p: clean[(c, p)] for p in STAT_PEERS}
+        # cost = off/on throughput: 1.02 means counting costs 2 %
+        on, mon = round_ratio(s, k, "vanity_nostats", "vanity")
+        lat, mlat = round_ratio(s, k, "vanity_nostats", "vanity_lat")
+        # The spread of the per-round ratios behind `on`: a 2 % budget can
+        # only be judged when their interquartile range is narrower than it.
+        n = len(s["vanity"])
+        idx = [i for i in range(n) if k["vanity"][i] and k["vanity_nostats"][i]]
+        if len(idx) < 3:
+            idx = list(range(n))
+        rr = [s["vanity_nostats"][i] / s["vanity"][i] for i in idx]
+        q = statistics.quantiles(rr, n=4) if len(rr) >= 2 else [rr[0]] * 3
+        res["tput"][c] = {"median": {p: clean_median(s[p], k[p]) for p in STAT_PEERS},
+                          "counters_iqr": [q[0], q[2]],
+                          "counters_cost": on, "counters_mark": mon,
+                          "latency_cost": lat, "latency_mark": mlat}
+        rows.append([c] + ["%.1f" % res["tput"][c]["median"][p] for p in STAT_PEERS]
+                    + ["%+.1f%%%s" % ((on - 1) * 100, mon),
+                       "%+.1f%%%s" % ((lat - 1) * 100, mlat)])
+    table("7a. Channel throughput, Vanity ring built three ways, Mmsg/s "
+          "(%d interleaved rounds; cost = nostats / peer - 1,\n"
+          "   median of per-round ratios over undisturbed rounds; '~' fewer "
+          "than 3 such rounds)" % reps,
+          ["case", "counters on", "counters off", "latency ch.",
+           "counters cost", "latency cost"], rows)
+    if shutil.which("valgrind"):
+        for mode in ("pairs", "stream"):
+            for p in STAT_PEERS:
+                outfile = os.path.join(build, "callgrind.%s.%s.out" % (p, mode))
+                check(run(["valgrind", "--tool=callgrind",
+                           "--toggle-collect=%s_%s8" % (p, mode),
+                           "--callgrind-out-file=" + outfile,
+                           os.path.join(build, "icount"), p, mode, str(n_ic)]),
+                      "icount %s %s" % (p, mode))
+                with open(outfile) as f:
+                    m = re.search(r"^summary:\s+(\d+)", f.read(), re.M)
+                res["icount"].setdefault(mode, {})[p] = int(m.group(1)) / n_ic
+        ic = res["icount"]
+        table("7b. Instructions per 8-byte send+receive, Vanity ring built "
+              "three ways (callgrind, %d messages)" % n_ic,
+              ["mode", "counters on", "counters off", "latency ch.",
+               "counters cost", "latency cost"],
+              [[m, "%.1f" % ic[m]["vanity"], "%.1f" % ic[m]["vanity_nostats"],
+                "%.1f" % ic[m]["vanity_lat"],
+                "%+.1f%%" % ((ic[m]["vanity"] / ic[m]["vanity_nostats"] - 1) * 100),
+                "%+.1f%%" % ((ic[m]["vanity_lat"] / ic[m]["vanity_nostats"] - 1) * 100)]
+               for m in ("pairs", "stream")])
+    print("  (counters on: the ring as shipped; off: -DVN_RING_NO_STATS. The "
+          "counters are kept on the slow paths,\n   plus a wrap check per send "
+          "and per receive, and the empty check on each refresh. gcc may\n"
+          "   inline the ring differently in each build: a negative cost is "
+          "code generation, not counting.)")
+    return res
+
+
+# ---- 8. aims --------------------------------------------------------------------
 
 def aims(results):
     rows = []
@@ -308,7 +584,54 @@ def aims(results):
             else:
                 x = r["vanity"]["p50"] / r["futex"]["p50"]
                 add(name, "%.2fx" % x, "<= 1.1x", x <= 1.1)
-    table("5. Aims (Vanity vs peer, medians of per-round ratios; '~': "
+    tr = results.get("trace")
+    if tr:
+        v = tr["median"]["vanity"]
+        add("trace event, hosted", "%.2f ns" % v, "<= 10 ns", v <= 10)
+        r, m = tr["ratio"]["vanity/lttng"], tr["ratio_mark"]
+        add("trace event vs lttng-ust, no session", "%.2fx%s" % (r, m),
+            "< 1x", r < 1)
+        if m:
+            rows[-1][3] += " (< 3 undisturbed rounds: no verdict)"
+        if tr.get("session"):
+            r, m = tr["session"]["ratio"], tr["session"]["mark"]
+            add("trace event vs lttng-ust, session", "%.3fx%s" % (r, m),
+                "< 1x", r < 1)
+            if m:
+                rows[-1][3] += " (< 3 undisturbed rounds: no verdict)"
+        else:
+            na("trace event vs lttng-ust, session", "< 1x", tr["session_why"])
+        ic = tr.get("icount", {})
+        if ic:
+            add("trace instr/event vs lttng-ust (no session)",
+                "%.1f vs %.1f" % (ic["vanity"], ic["lttng"]), "<= lttng",
+                ic["vanity"] <= ic["lttng"])
+    for board, g in (results.get("guest") or {}).items():
+        if "per_event" in g:
+            rows.append(["guest instr/event, %s" % board,
+                         "%.1f" % g["per_event"], "(no aim)", "recorded"])
+        else:
+            na("guest instr/event, %s" % board, "(no aim)", g["why"])
+    st = results.get("stats")
+    if st:
+        for c, t in st["tput"].items():
+            add("counters cost, tput %s" % c,
+                "%+.1f%%%s" % ((t["counters_cost"] - 1) * 100, t["counters_mark"]),
+                "<= 2%", t["counters_cost"] <= 1.02)
+            lo, hi = t["counters_iqr"]
+            if t["counters_mark"]:
+                rows[-1][3] += " (< 3 undisturbed rounds: no verdict)"
+            elif hi - lo > 0.04:
+                rows[-1][3] = ("no verdict: per-round ratios' IQR %+.0f%%..%+.0f%% "
+                               "is wider than the budget" % ((lo - 1) * 100, (hi - 1) * 100))
+        for mode, r in st.get("icount", {}).items():
+            x = r["vanity"] / r["vanity_nostats"]
+            add("counters cost, instr (%s)" % mode, "%+.1f%%" % ((x - 1) * 100),
+                "<= 2%", x <= 1.02)
+            if x < 0.98:
+                rows[-1][3] = ("no verdict: the off build is the slower one "
+                               "(code generation differs)")
+    table("8. Aims (Vanity vs peer, medians of per-round ratios; '~': "
           "fewer than 3 undisturbed rounds)",
           ["aim", "measured", "target", "verdict"], rows)
 
@@ -323,7 +646,8 @@ def main():
     ap.add_argument("--tries", type=int, default=5,
                     help="runs per throughput sample until one is not "
                     "preempted (default 5)")
-    ap.add_argument("--only", default="tput,fill,icount,rtt,wake",
+    ap.add_argument("--only",
+                    default="tput,fill,icount,rtt,wake,trace,guest,stats",
                     help="comma-separated parts to run")
     args = ap.parse_args()
     parts = set(args.only.split(","))
@@ -348,6 +672,21 @@ def main():
                                   1 if q else 3)
     if "wake" in parts:
         results["wake"] = part_wake(args.build, 200 if q else 2000)
+    if "trace" in parts:
+        results["trace"] = part_trace(args.build, 200000 if q else 1000000,
+                                      3 if q else args.reps,
+                                      1 if q else args.tries,
+                                      10000 if q else 100000)
+    if "guest" in parts:
+        results["guest"] = part_guest()
+    if "stats" in parts:
+        # Shorter runs than part 1 and more rounds: a 2 % budget needs runs
+        # that nobody preempted, and short runs are preempted less often.
+        results["stats"] = part_stats(args.build, 3 if q else max(args.reps, 9),
+                                      100000 if q else 200000,
+                                      25000 if q else 50000,
+                                      1 if q else args.tries,
+                                      10240 if q else 102400)
     with open(os.path.join(args.build, "results.json"), "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
     print("\nraw results: %s" % os.path.relpath(

@@ -13,7 +13,8 @@
  * per-message loop work (fill, check, counter) is the same for all peers.
  *
  * usage: icount PEER [pairs|stream] [n]
- *        (PEER: vanity | rte_ring | ck_ring | boost_spsc)
+ *        (PEER: vanity | rte_ring | ck_ring | boost_spsc | vanity_nostats |
+ *         vanity_lat)
  */
 #include <string.h>
 
@@ -23,7 +24,8 @@
 uint64_t bench_spins;
 
 static const struct bench_peer *const peers[] = {
-	&peer_vanity, &peer_rte, &peer_ck, &peer_boost};
+	&peer_vanity, &peer_rte, &peer_ck, &peer_boost,
+	&peer_vanity_nostats, &peer_vanity_lat};
 
 int main(int argc, char **argv)
 {

@@ -18,15 +18,42 @@
 #include "common.h"
 #include "peer.h"
 
+/*
+ * Built three times (bench/Makefile): as peer "vanity" (the default: counters
+ * on, flags 0); with -DVN_RING_NO_STATS -DPEER_VARIANT=1 (the channel
+ * counters compiled out); and with -DPEER_VARIANT=2 (VN_EP_LATENCY on both
+ * endpoints: publish stamps and the consumer's transit-time histogram after
+ * the slots, as a latency channel in a spec).
+ */
+#if !defined(PEER_VARIANT)
+#define PEER_SYM peer_vanity
+#define PEER_NAME "vanity"
+#define PEER_FN(x) vanity_##x
+#define EP_FLAGS 0u
+#define RING_BYTES(size) VN_RING_BYTES(size, BENCH_DEPTH)
+#elif PEER_VARIANT == 1
+#define PEER_SYM peer_vanity_nostats
+#define PEER_NAME "vanity_nostats"
+#define PEER_FN(x) vanity_nostats_##x
+#define EP_FLAGS 0u
+#define RING_BYTES(size) VN_RING_BYTES(size, BENCH_DEPTH)
+#else
+#define PEER_SYM peer_vanity_lat
+#define PEER_NAME "vanity_lat"
+#define PEER_FN(x) vanity_lat_##x
+#define EP_FLAGS VN_EP_LATENCY
+#define RING_BYTES(size) VN_RING_LATENCY_BYTES(size, BENCH_DEPTH)
+#endif
+
 /* Where this process sees the ring, like a channel in a shard's layout. */
 #define RING_ADDR 0x800000000ul
 
 static struct vn_tx_state tx_st;
 static struct vn_rx_state rx_st;
-static const struct vn_tx tx8 = VN_TX_INIT(0, RING_ADDR, 8, BENCH_DEPTH, 0, &tx_st);
-static const struct vn_rx rx8 = VN_RX_INIT(0, RING_ADDR, 8, BENCH_DEPTH, 0, &rx_st);
-static const struct vn_tx tx64 = VN_TX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, 0, &tx_st);
-static const struct vn_rx rx64 = VN_RX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, 0, &rx_st);
+static const struct vn_tx tx8 = VN_TX_INIT(0, RING_ADDR, 8, BENCH_DEPTH, EP_FLAGS, &tx_st);
+static const struct vn_rx rx8 = VN_RX_INIT(0, RING_ADDR, 8, BENCH_DEPTH, EP_FLAGS, &rx_st);
+static const struct vn_tx tx64 = VN_TX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, EP_FLAGS, &tx_st);
+static const struct vn_rx rx64 = VN_RX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, EP_FLAGS, &rx_st);
 
 /* A second mapping of the shared ring at RING_ADDR (old_size 0 duplicates a
  * shared mapping), and fresh private indices. */
@@ -73,7 +100,7 @@ static uint32_t msg_size(enum bench_case c)
 
 static size_t vanity_shm_bytes(enum bench_case c)
 {
-	return VN_RING_BYTES(msg_size(c), BENCH_DEPTH);
+	return RING_BYTES(msg_size(c));
 }
 
 static void vanity_init(void *mem, enum bench_case c)
@@ -116,25 +143,25 @@ static uint64_t vanity_consume(void *mem, enum bench_case c, uint64_t n)
 }
 
 /* Not static and never inlined: callgrind toggles collection on its name. */
-__attribute__((noinline)) uint64_t vanity_pairs8(void *mem, uint64_t n)
+__attribute__((noinline)) uint64_t PEER_FN(pairs8)(void *mem, uint64_t n)
 {
-	attach_copy(mem, VN_RING_BYTES(8, BENCH_DEPTH));
+	attach_copy(mem, RING_BYTES(8));
 	return vanity8_pairs(&tx8, &rx8, n);
 }
 
-__attribute__((noinline)) uint64_t vanity_stream8(void *mem, uint64_t n)
+__attribute__((noinline)) uint64_t PEER_FN(stream8)(void *mem, uint64_t n)
 {
-	attach_copy(mem, VN_RING_BYTES(8, BENCH_DEPTH));
+	attach_copy(mem, RING_BYTES(8));
 	return vanity8_stream(&tx8, &rx8, n);
 }
 
-const struct bench_peer peer_vanity = {
-	.name = "vanity",
+const struct bench_peer PEER_SYM = {
+	.name = PEER_NAME,
 	.shm_bytes = vanity_shm_bytes,
 	.init = vanity_init,
 	.attach = vanity_attach,
 	.produce = vanity_produce,
 	.consume = vanity_consume,
-	.pairs8 = vanity_pairs8,
-	.stream8 = vanity_stream8,
+	.pairs8 = PEER_FN(pairs8),
+	.stream8 = PEER_FN(stream8),
 };

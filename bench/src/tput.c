@@ -18,7 +18,9 @@
  * per message.)
  *
  * usage: tput [-r reps] [-n msgs-per-8B-run] [-m msgs-per-64B-run] [-c case]
- *             [-t tries]
+ *             [-t tries] [-p peer,peer...]
+ * (-p: default vanity,rte_ring,ck_ring,boost_spsc; also vanity_nostats and
+ * vanity_lat, the Vanity ring without counters and as a latency channel.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,13 +37,46 @@
 
 uint64_t bench_spins;
 
-static const struct bench_peer *const peers[] = {
+static const struct bench_peer *const default_peers[] = {
 	&peer_vanity, &peer_rte, &peer_ck, &peer_boost,
 #ifdef BENCH_EXP
 	&peer_vanity_x,
 #endif
 };
-#define N_PEERS (sizeof(peers) / sizeof(peers[0]))
+/* Every peer -p may name: the default ones, and the Vanity ring built with
+ * its counters compiled out (vanity_nostats) or as a latency channel
+ * (vanity_lat). */
+static const struct bench_peer *const all_peers[] = {
+	&peer_vanity, &peer_rte, &peer_ck, &peer_boost,
+	&peer_vanity_nostats, &peer_vanity_lat,
+#ifdef BENCH_EXP
+	&peer_vanity_x,
+#endif
+};
+#define N_DEFAULT (sizeof(default_peers) / sizeof(default_peers[0]))
+#define N_ALL (sizeof(all_peers) / sizeof(all_peers[0]))
+static const struct bench_peer *peers[N_ALL];
+static size_t N_PEERS;
+
+/* -p a,b,c: the peers to run, in that order. */
+static void select_peers(const char *list)
+{
+	char *copy = strdup(list), *tok;
+
+	N_PEERS = 0;
+	for (tok = strtok(copy, ","); tok; tok = strtok(NULL, ",")) {
+		size_t i;
+
+		for (i = 0; i < N_ALL && strcmp(all_peers[i]->name, tok) != 0; i++)
+			;
+		if (i == N_ALL || N_PEERS == N_ALL) {
+			fprintf(stderr, "tput: unknown peer '%s'\n", tok);
+			exit(2);
+		}
+		peers[N_PEERS++] = all_peers[i];
+	}
+	free(copy);
+}
 
 /* Start/stop handshake, in its own shared page. */
 struct run_ctl {
@@ -147,16 +182,19 @@ int main(int argc, char **argv)
 	uint64_t n8 = 2000000, n64 = 500000;
 	int only_case = -1, opt;
 
-	while ((opt = getopt(argc, argv, "r:n:m:c:t:")) != -1) {
+	for (size_t i = 0; i < N_DEFAULT; i++)
+		peers[N_PEERS++] = default_peers[i];
+	while ((opt = getopt(argc, argv, "r:n:m:c:t:p:")) != -1) {
 		switch (opt) {
 		case 'r': reps = (unsigned)atoi(optarg); break;
 		case 'n': n8 = strtoull(optarg, NULL, 0); break;
 		case 'm': n64 = strtoull(optarg, NULL, 0); break;
 		case 'c': only_case = atoi(optarg); break;
 		case 't': tries = (unsigned)atoi(optarg); break;
+		case 'p': select_peers(optarg); break;
 		default:
 			fprintf(stderr, "usage: %s [-r reps] [-n msgs-8B] [-m msgs-64B]"
-				" [-c case] [-t tries]\n", argv[0]);
+				" [-c case] [-t tries] [-p peer,peer...]\n", argv[0]);
 			return 2;
 		}
 	}
