@@ -529,11 +529,11 @@ def part_stats(build, reps, n8, n64, tries, n_ic):
                 "%+.1f%%" % ((ic[m]["vanity_lat"] / ic[m]["vanity_nostats"] - 1) * 100)]
                for m in ("pairs", "stream")])
     print("  (counters on: the ring as shipped; off: -DVN_RING_NO_STATS. The "
-          "counters are kept off the fast path:\n   wraps and the high-water "
-          "mark where a side re-reads the other's index (every message when\n"
-          "   the ring runs empty, as in pairs), stalls where a call fails. gcc "
-          "may inline the ring\n   differently in each build: a negative cost "
-          "is code generation, not counting.)")
+          "counters are kept off the fast path:\n   the message counts are the "
+          "64-bit indices, the high-water mark is kept where the producer\n"
+          "   re-reads the tail, the stalls where a call fails. gcc may inline "
+          "the ring differently in\n   each build: a negative cost is code "
+          "generation, not counting.)")
     return res
 
 

@@ -496,8 +496,7 @@ def peek_report(manifest, dump, channel):
 def format_peek(channel, ring, msgs):
     lines = [f"channel {channel['name']} ({channel.get('from')} -> {channel.get('to')}): "
              f"{len(msgs)} of {ring['depth']} slots queued, {ring['msg_size']}-byte messages "
-             f"(tail {ring['tail']}, head {ring['head']}; sent {ring['sent']}, "
-             f"received {ring['received']})"]
+             f"(tail {ring['tail']}, head {ring['head']})"]
     for n, data in msgs:
         lines.append(f"#{n} (slot {n & (ring['depth'] - 1)})")
         lines += hexdump(data)

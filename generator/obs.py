@@ -124,9 +124,8 @@ DUMP_KINDS = {DUMP_OBS: "obs", DUMP_CORE_TRACE: "core trace", DUMP_SHARD_TRACE:
 RING_MAGIC = 0x676E6952
 RING_SLOTS_OFFSET = 384
 RING_FIELDS = {  # name: (offset, struct format)
-    "head": (0, "I"), "tx_wraps": (4, "I"), "tx_full": (8, "Q"), "tx_hwm": (16, "I"),
-    "tx_seen": (20, "I"),
-    "tail": (128, "I"), "rx_wraps": (132, "I"), "rx_empty": (136, "Q"), "rx_seen": (144, "I"),
+    "head": (0, "Q"), "tx_full": (8, "Q"), "tx_hwm": (16, "I"),
+    "tail": (128, "Q"), "rx_empty": (136, "Q"),
     "rx_sleeping": (256, "I"), "tx_sleeping": (260, "I"), "magic": (264, "I"),
     "msg_size": (268, "I"), "depth": (272, "I"),
 }
@@ -347,10 +346,7 @@ def decode_channel_ring(buf, source="dump"):
     depth = r["depth"]
     if depth == 0 or depth & (depth - 1):
         raise fail(f"{source}: corrupt: ring depth {depth} is not a power of two")
-    # vn_ring_sent / vn_ring_received: a wrap not yet counted shows as the
-    # index below where it was when wraps were last counted
-    r["sent"] = (r["tx_wraps"] + (r["head"] < r["tx_seen"])) << 32 | r["head"]
-    r["received"] = (r["rx_wraps"] + (r["tail"] < r["rx_seen"])) << 32 | r["tail"]
+    r["sent"], r["received"] = r["head"], r["tail"]  # 64-bit indices: the counts
     r["fill"] = (r["head"] - r["tail"]) & 0xFFFFFFFF
     return r
 

@@ -93,8 +93,8 @@ def obs_chunk(n_shards=2, n_channels=2, stats=None, notifies=(5, 6), schema=SCHE
 def chan_ring(head, tail, msg_size=8, depth=4, tx_wraps=0, rx_wraps=0, tx_full=0,
               rx_empty=0, hwm=0):
     b = bytearray(384)
-    struct.pack_into("<IIQI", b, 0, head, tx_wraps, tx_full, hwm)
-    struct.pack_into("<IIQ", b, 128, tail, rx_wraps, rx_empty)
+    struct.pack_into("<QQI", b, 0, head + (tx_wraps << 32), tx_full, hwm)
+    struct.pack_into("<QQ", b, 128, tail + (rx_wraps << 32), rx_empty)
     struct.pack_into("<IIIII", b, 256, 0, 0, 0x676E6952, msg_size, depth)
     return bytes(b)
 
@@ -186,13 +186,10 @@ int main(void)
 	P("chunk", sizeof(struct vn_dump_chunk));
 	P("chunk.len", offsetof(struct vn_dump_chunk, len));
 	P("vring.tail", offsetof(struct vn_ring, tail));
-	P("vring.tx_wraps", offsetof(struct vn_ring, tx_wraps));
 	P("vring.tx_full", offsetof(struct vn_ring, tx_full));
 	P("vring.tx_hwm", offsetof(struct vn_ring, tx_hwm));
-	P("vring.tx_seen", offsetof(struct vn_ring, tx_seen));
-	P("vring.rx_wraps", offsetof(struct vn_ring, rx_wraps));
 	P("vring.rx_empty", offsetof(struct vn_ring, rx_empty));
-	P("vring.rx_seen", offsetof(struct vn_ring, rx_seen));
+	P("vring.head_size", sizeof(((struct vn_ring *)0)->head));
 	P("vring.rx_sleeping", offsetof(struct vn_ring, rx_sleeping));
 	P("vring.tx_sleeping", offsetof(struct vn_ring, tx_sleeping));
 	P("vring.magic", offsetof(struct vn_ring, magic));
@@ -238,8 +235,8 @@ def test_layout_matches_trace_h(tmp_path):
         "obs": obs.OBS_SIZE, "dump_hdr": obs.DUMP_HDR.size, "chunk": obs.CHUNK_HDR.size,
         "chunk.len": 16,
         "vring.tail": obs.RING_FIELDS["tail"][0],
-        **{f"vring.{k}": obs.RING_FIELDS[k][0] for k in (
-            "tx_wraps", "tx_full", "tx_hwm", "tx_seen", "rx_wraps", "rx_empty", "rx_seen")},
+        **{f"vring.{k}": obs.RING_FIELDS[k][0] for k in ("tx_full", "tx_hwm", "rx_empty")},
+        "vring.head_size": 8,
         "vring.rx_sleeping": obs.RING_FIELDS["rx_sleeping"][0],
         "vring.tx_sleeping": obs.RING_FIELDS["tx_sleeping"][0],
         "vring.magic": obs.RING_FIELDS["magic"][0],
@@ -582,7 +579,7 @@ def test_peek(hosted_system):
     assert k.requests == ["peek 0"]
     lines = r.stdout.splitlines()
     assert lines[0].startswith("channel ping_out (ping -> pong): 3 of 4 slots queued, "
-                               "8-byte messages (tail 4294967294, head 1")
+                               "8-byte messages (tail 4294967294, head 4294967297)")
     assert lines[1:] == [
         "#4294967294 (slot 2)", "  0000  02 02 02 02 02 02 02 02  |........|",
         "#4294967295 (slot 3)", "  0000  03 03 03 03 03 03 03 03  |........|",

@@ -12,14 +12,14 @@
  *    (producer) or "empty" (consumer). In steady state a send or a receive is
  *    a few plain loads and stores: no syscall, no lock, no fence stronger than
  *    release/acquire.
- *  - Indices are free-running 32-bit counters; depth is a power of two, so
- *    (head - tail) is the fill level even across wraparound.
+ *  - Indices are free-running 64-bit counters (they do not wrap in centuries
+ *    of messages); depth is a power of two, so (head - tail) is the fill
+ *    level and index & (depth - 1) the slot.
  *  - Counters for host tools (vanity top) cost nothing on the hot path: the
- *    messages sent and received are the indices themselves, whose wraps
- *    each side counts when it re-reads the other's index (at least once
- *    every depth messages, so it never misses one); the stalls are counted
- *    where a send or receive already fails, the high-water mark where the
- *    producer re-reads the tail; each on the line its side already writes. Building
+ *    messages sent and received are the indices themselves; the stalls are
+ *    counted where a send or receive already fails, the high-water mark
+ *    where the producer re-reads the tail; each on the line its side
+ *    already writes. Building
  *    with -DVN_RING_NO_STATS compiles those updates out (VN_RING_STAT), so a
  *    benchmark can measure what they cost.
  *  - Transit-time histograms, per channel (VN_EP_LATENCY, the spec's
@@ -86,18 +86,15 @@
 
 struct vn_ring {
 	/* Written by the producer only: one past the last published slot. */
-	_Alignas(VN_CACHELINE) _Atomic uint32_t head;
-	/* The producer's counters, for host tools, on the line it owns: */
-	uint32_t tx_wraps; /* wraps of its index counted so far (vn_ring_sent) */
+	_Alignas(VN_CACHELINE) _Atomic uint64_t head;
+	/* The producer's counters, for host tools, on the line it owns (the
+	 * messages it sent are head itself): */
 	uint64_t tx_full;  /* sends and reserves that found the ring full */
 	uint32_t tx_hwm;   /* the highest fill it saw re-reading the tail */
-	uint32_t tx_seen;  /* its index when it last counted wraps */
 	/* Written by the consumer only: one past the last released slot. */
-	_Alignas(VN_CACHELINE) _Atomic uint32_t tail;
-	/* The consumer's counters, on its line: */
-	uint32_t rx_wraps; /* wraps of its index counted so far (vn_ring_received) */
+	_Alignas(VN_CACHELINE) _Atomic uint64_t tail;
+	/* The consumer's counter, on its line (received: tail itself): */
 	uint64_t rx_empty; /* receives and peeks that found the ring empty */
-	uint32_t rx_seen;  /* its index when it last counted wraps */
 	/* Rarely written: set by a side that is about to sleep on this ring. */
 	_Alignas(VN_CACHELINE) _Atomic uint32_t rx_sleeping;
 	_Atomic uint32_t tx_sleeping;
@@ -123,15 +120,15 @@ _Static_assert(sizeof(struct vn_ring) == VN_RING_SLOTS_OFFSET,
  * then one load of the local head, a copy into the slot, and two stores.
  */
 struct vn_tx_state {
-	uint32_t head;        /* next slot to reserve (may run ahead of ring->head) */
-	uint32_t cached_tail; /* ring->tail as last seen */
+	uint64_t head;        /* next slot to reserve (may run ahead of ring->head) */
+	uint64_t cached_tail; /* ring->tail as last seen */
 	uint32_t starved;     /* a send or reserve found the ring full: vn_wait
 				 waits for space here */
 };
 
 struct vn_rx_state {
-	uint32_t tail;        /* next slot to peek (may run ahead of ring->tail) */
-	uint32_t cached_head; /* ring->head as last seen */
+	uint64_t tail;        /* next slot to peek (may run ahead of ring->tail) */
+	uint64_t cached_head; /* ring->head as last seen */
 };
 
 /* Producer endpoint. */
@@ -197,63 +194,18 @@ static inline void vn_ring_init(struct vn_ring *r, uint32_t msg_size,
 
 /* ---- producer ---------------------------------------------------------- */
 
-/*
- * The counters' slow-path half (host tools read them; vn_ring_sent and
- * vn_ring_received put them together). Each side calls its own when it
- * re-reads the other's index: at least once every depth messages, so an
- * index never wraps twice between two calls, and a wrap since the last one
- * shows as the index being below what it was.
- */
-static inline void vn_tx_count(const struct vn_tx *tx, uint32_t fill)
-{
-	struct vn_ring *r = tx->ring;
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-
-	if (head < r->tx_seen)
-		r->tx_wraps++;
-	r->tx_seen = head;
-	if (fill > r->tx_hwm)
-		r->tx_hwm = fill;
-}
-
-static inline void vn_rx_count(const struct vn_rx *rx)
-{
-	struct vn_ring *r = rx->ring;
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-
-	if (tail < r->rx_seen)
-		r->rx_wraps++;
-	r->rx_seen = tail;
-}
-
-/* Messages ever published and released, from a copy of the header: the
- * index, with its wraps, and one more if it wrapped since they were
- * counted. */
-static inline uint64_t vn_ring_sent(const struct vn_ring *r)
-{
-	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-
-	return (uint64_t)(r->tx_wraps + (head < r->tx_seen)) << 32 | head;
-}
-
-static inline uint64_t vn_ring_received(const struct vn_ring *r)
-{
-	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-
-	return (uint64_t)(r->rx_wraps + (tail < r->rx_seen)) << 32 | tail;
-}
-
 /* Free slots, refreshing the cached tail only when it is not enough. */
 static inline uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
 {
 	struct vn_tx_state *st = tx->st;
-	uint32_t space = tx->mask + 1u - (st->head - st->cached_tail);
+	uint32_t space = (uint32_t)(tx->mask + 1u - (st->head - st->cached_tail));
 
 	if (space < want) {
 		st->cached_tail = atomic_load_explicit(&tx->ring->tail,
 						       memory_order_acquire);
-		space = tx->mask + 1u - (st->head - st->cached_tail);
-		VN_RING_STAT(vn_tx_count(tx, tx->mask + 1u - space));
+		space = (uint32_t)(tx->mask + 1u - (st->head - st->cached_tail));
+		VN_RING_STAT(if (tx->mask + 1u - space > tx->ring->tx_hwm)
+				     tx->ring->tx_hwm = tx->mask + 1u - space;);
 		if (space == 0)
 			st->starved = 1;
 	}
@@ -273,9 +225,9 @@ static inline void *vn_tx_reserve(const struct vn_tx *tx)
 
 /* VN_EP_LATENCY: stamp the slots from the published head up to `head`
  * (the producer's own index: a read of its own line). */
-static inline void vn_tx_stamp(const struct vn_tx *tx, uint32_t head)
+static inline void vn_tx_stamp(const struct vn_tx *tx, uint64_t head)
 {
-	uint32_t h = atomic_load_explicit(&tx->ring->head, memory_order_relaxed);
+	uint64_t h = atomic_load_explicit(&tx->ring->head, memory_order_relaxed);
 	uint64_t now = vn_clock();
 
 	for (; h != head; h++)
@@ -283,7 +235,7 @@ static inline void vn_tx_stamp(const struct vn_tx *tx, uint32_t head)
 }
 
 /* Make slots up to `head` visible to the consumer; wake it if it sleeps. */
-static inline void vn_tx_publish(const struct vn_tx *tx, uint32_t head)
+static inline void vn_tx_publish(const struct vn_tx *tx, uint64_t head)
 {
 	if (tx->flags & VN_EP_LATENCY)
 		vn_tx_stamp(tx, head);
@@ -329,7 +281,7 @@ static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs
 		VN_RING_STAT(tx->ring->tx_full++);
 		return 0;
 	}
-	idx = tx->st->head & tx->mask;
+	idx = (uint32_t)(tx->st->head & tx->mask);
 	first = tx->mask + 1u - idx;
 	if (first > n)
 		first = n;
@@ -348,13 +300,12 @@ static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs
 static inline uint32_t vn_rx_avail(const struct vn_rx *rx, uint32_t want)
 {
 	struct vn_rx_state *st = rx->st;
-	uint32_t avail = st->cached_head - st->tail;
+	uint32_t avail = (uint32_t)(st->cached_head - st->tail);
 
 	if (avail < want) {
 		st->cached_head = atomic_load_explicit(&rx->ring->head,
 						       memory_order_acquire);
-		avail = st->cached_head - st->tail;
-		VN_RING_STAT(vn_rx_count(rx));
+		avail = (uint32_t)(st->cached_head - st->tail);
 	}
 	return avail;
 }
@@ -363,7 +314,7 @@ static inline uint32_t vn_rx_avail(const struct vn_rx *rx, uint32_t want)
  * `now`, to the histogram (before they are released: the stamps too are
  * the producer's again after that). A stamp after now (clocks of two CPUs
  * a few ticks apart) counts as 0. */
-static inline void vn_rx_time(const struct vn_rx *rx, uint32_t t, uint32_t n, uint64_t now)
+static inline void vn_rx_time(const struct vn_rx *rx, uint64_t t, uint32_t n, uint64_t now)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t d = now - rx->stamps[(t + i) & rx->mask];
@@ -380,7 +331,7 @@ static inline const void *vn_rx_peek(const struct vn_rx *rx)
 		VN_RING_STAT(rx->ring->rx_empty++);
 		return NULL;
 	}
-	uint32_t t = rx->st->tail++;
+	uint64_t t = rx->st->tail++;
 
 	if (rx->flags & VN_EP_LATENCY)
 		vn_rx_time(rx, t, 1, vn_clock());
@@ -388,7 +339,7 @@ static inline const void *vn_rx_peek(const struct vn_rx *rx)
 }
 
 /* Hand slots up to `tail` back to the producer; wake it if it sleeps. */
-static inline void vn_rx_publish(const struct vn_rx *rx, uint32_t tail)
+static inline void vn_rx_publish(const struct vn_rx *rx, uint64_t tail)
 {
 	atomic_store_explicit(&rx->ring->tail, tail, memory_order_release);
 	if (rx->flags & VN_EP_NOTIFY) {
@@ -428,7 +379,7 @@ static inline uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 		VN_RING_STAT(rx->ring->rx_empty++);
 		return 0;
 	}
-	idx = rx->st->tail & rx->mask;
+	idx = (uint32_t)(rx->st->tail & rx->mask);
 	first = rx->mask + 1u - idx;
 	if (first > n)
 		first = n;

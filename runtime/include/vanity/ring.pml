@@ -208,10 +208,10 @@ inline tx_space(w)
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:253 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:204 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:258 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:210 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -223,17 +223,17 @@ inline tx_space(w)
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:271 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:340 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:290 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:223 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:292 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:242 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
 		published = published + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:294 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:246 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:295 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
-		req_c = 1 /* C: runtime/include/vanity/ring.h:297 `vn_notify(tx->channel)` */
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:247 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:249 `vn_notify(tx->channel)` */
 	:: else
 	fi
 }
@@ -273,13 +273,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:118-128): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:470 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:421 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:395 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:409 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:472 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:423 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -290,7 +290,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:477 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:428 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
@@ -326,18 +326,18 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:267 `if (vn_tx_space(tx, 1) == 0)` */
-				tx_space(want); /* C: runtime/include/vanity/ring.h:323 `uint32_t space = vn_tx_space(tx, n)` */
-				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:327 `n = space` */
+				/* C: runtime/include/vanity/ring.h:219 `if (vn_tx_space(tx, 1) == 0)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:275 `uint32_t space = vn_tx_space(tx, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:279 `n = space` */
 				k = 0
 			};
 			if
 			:: space > 0 ->
 				do /* one slot per step; message numbers are ghosts */
-				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:313 `memcpy(slot, msg, size)` */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:265 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
-				tx_publish() /* C: runtime/include/vanity/ring.h:314 `vn_tx_commit(tx)` */
+				tx_publish() /* C: runtime/include/vanity/ring.h:266 `vn_tx_commit(tx)` */
 			:: else -> tx_wait()
 			fi
 		:: else -> break
@@ -374,7 +374,7 @@ inline rx_avail(w)
 		avail = (chead - tl) & IMASK;
 		if
 		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:354 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			chead = head; /* C: runtime/include/vanity/ring.h:306 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
 			avail = (chead - tl) & IMASK
 		:: else
 		fi
@@ -385,17 +385,17 @@ inline rx_avail(w)
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:383 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:441 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:393 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:334 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:392 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:344 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:395 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:409 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:396 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:398 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:347 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:349 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -413,13 +413,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:457 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:408 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:395 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:409 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:459 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:410 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -427,7 +427,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:124 `r = vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:464 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:415 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
 			r = r | (avail > 0)
@@ -463,18 +463,18 @@ proctype Consumer()
 				:: want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:379 `if (vn_rx_avail(rx, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:422 `uint32_t avail = vn_rx_avail(rx, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:426 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:330 `if (vn_rx_avail(rx, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:373 `uint32_t avail = vn_rx_avail(rx, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:377 `n = avail` */
 				k = 0
 			};
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:414 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:365 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:415 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:366 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od
