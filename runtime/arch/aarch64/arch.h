@@ -136,16 +136,6 @@ static inline uint64_t arch_tick_hz(void)
 	return a64_cntfrq();
 }
 
-/* One semihosting call (QEMU runs with semihosting on). */
-static inline uint64_t arch_semihost(uint64_t op, uint64_t arg)
-{
-	register uint64_t x0 __asm__("x0") = op;
-	register uint64_t x1 __asm__("x1") = arg;
-
-	__asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
-	return x0;
-}
-
 /* WFI wakes for a pending interrupt even with IRQs masked. */
 static inline void arch_wait(void)
 {

@@ -138,20 +138,6 @@ static inline uint64_t arch_tick_hz(void)
 	return RV64_TIMEBASE;
 }
 
-/* One semihosting call (QEMU runs with semihosting on): the three
- * uncompressed instructions QEMU recognises, which must not straddle a
- * page (hence the alignment). */
-static inline uint64_t arch_semihost(uint64_t op, uint64_t arg)
-{
-	register uint64_t a0 __asm__("a0") = op;
-	register uint64_t a1 __asm__("a1") = arg;
-
-	__asm__ volatile(".option push\n\t.option norvc\n\t.balign 16\n\t"
-			 "slli x0, x0, 0x1f\n\tebreak\n\tsrai x0, x0, 7\n\t.option pop"
-			 : "+r"(a0) : "r"(a1) : "memory");
-	return a0;
-}
-
 /* WFI wakes for an interrupt enabled in sie even with sstatus.SIE clear. */
 static inline void arch_wait(void)
 {

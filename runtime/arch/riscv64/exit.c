@@ -1,9 +1,22 @@
 /*
  * exit.c - the end of the system: QEMU exits with our status through the
  * sifive_test device of QEMU virt (0x5555: status 0; 0x3333 | status << 16
- * otherwise).
+ * otherwise). And semihosting (QEMU runs with it on), for the trace dump.
  */
 #include "rv64.h"
+
+/* One semihosting call: the three uncompressed instructions QEMU
+ * recognises, which must not straddle a page (hence the alignment). */
+uint64_t arch_semihost(uint64_t op, uint64_t arg)
+{
+	register uint64_t a0 __asm__("a0") = op;
+	register uint64_t a1 __asm__("a1") = arg;
+
+	__asm__ volatile(".option push\n\t.option norvc\n\t.balign 16\n\t"
+			 "slli x0, x0, 0x1f\n\tebreak\n\tsrai x0, x0, 7\n\t.option pop"
+			 : "+r"(a0) : "r"(a1) : "memory");
+	return a0;
+}
 
 #define SIFIVE_TEST 0x100000ul
 

@@ -69,7 +69,7 @@
  *   arch_kick(cpu)            make cpu trap into its loop (an IPI)
  *   arch_irq_unmask(irq)      the owner acknowledged irq
  *   arch_exit(status)         end the system (QEMU exits with status)
- *   arch_semihost(op, arg) (i) one semihosting call: QEMU runs every board
+ *   arch_semihost(op, arg)    one semihosting call: QEMU runs every board
  *                             with semihosting on (the trace dump, obs.c)
  *   port_console_putc(c)      kconsole.h
  */
@@ -98,5 +98,6 @@ void arch_timer_set(uint64_t deadline_ns);
 void arch_kick(uint32_t cpu);
 void arch_irq_unmask(uint32_t irq);
 _Noreturn void arch_exit(int status);
+uint64_t arch_semihost(uint64_t op, uint64_t arg);
 
 #endif /* VN_BM_HOOKS_H */
