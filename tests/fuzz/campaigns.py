@@ -119,6 +119,53 @@ def sysfuzz(board, work, seed, calls):
     return not (hang or crash or lost or bad or not m)
 
 
+def excfuzz(board, work, seed, tries, timeout):
+    """(row fields); the exception fuzzer's run on a bare-metal board."""
+    def edit(doc):
+        exc = next(s for s in doc["shards"] if s["name"] == "exc")
+        exc["cflags"] = [f"-DTRIES={tries}", f"-DSEED={seed}"]
+    spec = copy_spec(STRESS / "excfuzz.yaml", work / "src", edit)
+    subprocess.run([sys.executable, str(STRESS / "excslots.py"), str(seed), "2048",
+                    str(work / "src" / "excslots.S")], check=True)
+    status, out, err, secs = vanity_run(spec, board, work, timeout=timeout)
+    return exc_outcome(status, out, err, secs, tries)
+
+
+def exc_outcome(status, out, err, secs, tries):
+    """{'tried', 'completed', 'faulted', 'classes': {what: n}, 'hang', 'crash',
+    'lost', 'ok', 'secs'} of one excfuzz run."""
+    classes = {}
+    for ln in err.splitlines():
+        m = re.match(r"vanity: shard 'exc' (faulted: ([a-zA-Z/ -]+?)(?: \(|,| at)|watchdog)", ln)
+        if m:
+            what = m[2] or "watchdog"
+            classes[what] = classes.get(what, 0) + 1
+    led = [re.fullmatch(r"tried (\d+): completed (\d+), faulted (\d+), restarts (\d+), "
+                        r"garbled (\d+)", ln) for ln in log(out, "ledger")]
+    led = next((x for x in led if x), None)
+    dst = log(out, "dst")
+    r = re.fullmatch(r"received (\d+), (\d+) out of order", dst[0]) if dst else None
+    lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
+    hang = status is None
+    crash = 0 if hang else int(status != 0 or panicked(err) or
+                               bool(re.search(r"shard 'exc' .*stopped", err)))
+    ok = bool(led) and int(led[1]) == tries and not hang and not crash and not lost
+    return {"tried": int(led[1]) if led else 0, "completed": int(led[2]) if led else 0,
+            "faulted": int(led[3]) if led else 0, "classes": classes, "hang": int(hang),
+            "crash": crash, "lost": lost, "ok": ok, "secs": secs}
+
+
+def exceptions(board, work, seed, tries):
+    o = excfuzz(board, work, seed, tries, timeout=900)
+    note = (f"completed {o['completed']}, faulted {o['faulted']} ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(o["classes"].items())) + ")")
+    if not o["ok"]:
+        print(f"--- exceptions on {board}: FAILED; replay with VANITY_EXCFUZZ_SEED={seed} "
+              f"VANITY_EXCFUZZ_TRIES={tries}")
+    row("exceptions", board, o["tried"], o["crash"], o["hang"], o["lost"], o["secs"], note)
+    return o["ok"]
+
+
 def libfuzzer(secs):
     t0 = time.monotonic()
     p = subprocess.run(["sh", str(REPO / "tests" / "fuzz" / "run.sh"), str(secs)],
@@ -169,6 +216,12 @@ def main():
             for b in boards:
                 calls = int(os.environ.get("VANITY_SYSFUZZ_CALLS", "1000000"))
                 ok &= sysfuzz(b, tmp / f"sys-{b}", seed, calls)
+        if want("exceptions"):
+            seed = int(os.environ.get("VANITY_EXCFUZZ_SEED", "1"))
+            tries = int(os.environ.get("VANITY_EXCFUZZ_TRIES", "1000"))
+            for b in boards:
+                if b != "hosted":
+                    ok &= exceptions(b, tmp / f"exc-{b}", seed, tries)
         if want("libfuzzer"):
             ok &= libfuzzer(int(os.environ.get("FUZZ_TIME", "60")))
     table()
