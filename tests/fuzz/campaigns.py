@@ -11,6 +11,10 @@ each ending in one row of a table:
   exceptions  tests/system/stress/excfuzz: random instruction words and
               accesses at EL0/U-mode on the QEMU boards, each a fault of
               that shard or harmless (VANITY_EXCFUZZ_SEED, _TRIES)
+  devices     tests/system/stress/devfuzz: a malicious driver shard against
+              every hosted device model: random register accesses, virtio
+              bring-ups with random queues, descriptors and DMA addresses
+              (VANITY_DEVFUZZ_SEED, _CALLS)
   libFuzzer   tests/fuzz/run.sh: the virtio-net driver's frame code
 
   tests/fuzz/campaigns.py [--only NAME] [--boards b1,b2]
@@ -166,6 +170,38 @@ def exceptions(board, work, seed, tries):
     return o["ok"]
 
 
+def devfuzz(work, seed, calls):
+    def edit(doc):
+        drv = next(s for s in doc["shards"] if s["name"] == "drv")
+        drv["cflags"] = [f"-DCALLS={calls}", f"-DSEED={seed}"]
+    spec = copy_spec(STRESS / "devfuzz.yaml", work / "src", edit)
+    status, out, err, secs = vanity_run(spec, "hosted", work, timeout=600)
+    # The UARTs print what drv wrote to them: the logs may follow junk.
+    m = re.search(r"\[drv\] seed \d+: (\d+) accesses \((.*)\) in (\d+) us", out)
+    r = re.search(r"\[dst\] received (\d+), (\d+) out of order", out)
+    lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
+    hang = status is None
+    faults = len(re.findall(r"^vanity: shard 'drv' faulted", err, re.M))
+    crash = 0 if hang else int(status != 0 or bool(re.search(r"internal error", err)))
+    classes = {}
+    for ln in err.splitlines():
+        k = re.match(r"vanity: (?:virtio-net|uart|rtc)[^:]*: (.*)", ln)
+        if k:
+            key = re.sub(r"\d+", "N", k[1])[:50]
+            classes[key] = classes.get(key, 0) + 1
+    note = ""
+    if m:
+        note = (f"{int(m[1]) * 1e6 / max(int(m[3]), 1):,.0f} accesses/s; {m[2]}; "
+                f"driver faults {faults}; model refusals: "
+                + "; ".join(f"{k} {v}" for k, v in sorted(classes.items())))
+    ok = bool(m) and not hang and not crash and not lost and not faults
+    if not ok:
+        show_failure("devices", "hosted", status, out, err,
+                     f"VANITY_DEVFUZZ_SEED={seed} VANITY_DEVFUZZ_CALLS={calls}")
+    row("device models", "hosted", calls if m else 0, crash, int(hang), lost, secs, note)
+    return ok
+
+
 def libfuzzer(secs):
     t0 = time.monotonic()
     p = subprocess.run(["sh", str(REPO / "tests" / "fuzz" / "run.sh"), str(secs)],
@@ -222,6 +258,9 @@ def main():
             for b in boards:
                 if b != "hosted":
                     ok &= exceptions(b, tmp / f"exc-{b}", seed, tries)
+        if want("devices") and "hosted" in boards:
+            ok &= devfuzz(tmp / "dev", int(os.environ.get("VANITY_DEVFUZZ_SEED", "1")),
+                          int(os.environ.get("VANITY_DEVFUZZ_CALLS", "1000000")))
         if want("libfuzzer"):
             ok &= libfuzzer(int(os.environ.get("FUZZ_TIME", "60")))
     table()
