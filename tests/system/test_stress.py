@@ -175,3 +175,18 @@ def test_a_malicious_driver_cannot_break_the_device_models(tmp_path):
     assert not r.faults("drv"), why
     assert any("device needs reset" in k for k in r.kernel()), \
         f"no bad descriptor reached the card: the test tested nothing{why}"
+
+
+@pytest.mark.parametrize("name", ["sysfuzz", "devfuzz"])
+def test_fuzzers_under_asan_and_ubsan_on_hosted(name, tmp_path):
+    """VANITY_SANITIZE=1: the kernel process with ASan+UBSan, the shards
+    with UBSan; a finding aborts the run."""
+    def edit(doc):
+        s = doc["shards"][0]
+        s["cflags"] = [c if not c.startswith("-DCALLS=") else "-DCALLS=20000"
+                       for c in s["cflags"]]
+    spec = copy_spec(STRESS / f"{name}.yaml", tmp_path / "src", edit)
+    r = run("hosted", spec, tmp_path, env={"VANITY_SANITIZE": "1"})
+    assert r.status == 0, r.report
+    assert "runtime error" not in r.stderr and "Sanitizer" not in r.stderr, r.report
+    assert re.search(r"\[dst\] received 20000, 0 out of order", r.stdout), r.report
