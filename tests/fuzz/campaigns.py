@@ -15,6 +15,9 @@ each ending in one row of a table:
               every hosted device model: random register accesses, virtio
               bring-ups with random queues, descriptors and DMA addresses
               (VANITY_DEVFUZZ_SEED, _CALLS)
+  sanitizers  both hosted campaigns again (seed 2, 200 000 inputs each)
+              with VANITY_SANITIZE=1: ASan+UBSan in the kernel process,
+              UBSan in the shards; a finding counts as a crash
   libFuzzer   tests/fuzz/run.sh: the virtio-net driver's frame code
 
   tests/fuzz/campaigns.py [--only NAME] [--boards b1,b2]
@@ -60,13 +63,16 @@ def copy_spec(spec, dest, edit):
     return copy
 
 
-def vanity_run(spec, board, work, timeout):
+def vanity_run(spec, board, work, timeout, sanitize=False):
     """(status or None if it hung, stdout, stderr, seconds)."""
     env = dict(os.environ, VANITY_QEMU_TIMEOUT=str(timeout))
+    if sanitize:
+        env["VANITY_SANITIZE"] = "1"
     cmd = [sys.executable, str(VANITY), "run", str(spec), "--board", board,
            "-o", str(work / "out"), "--build-dir", str(work / "build")]
     t0 = time.monotonic()
-    p = subprocess.Popen(cmd, cwd=REPO, env=env, text=True, stdout=subprocess.PIPE,
+    p = subprocess.Popen(cmd, cwd=REPO, env=env, text=True, errors="replace",
+                         stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, start_new_session=True)
     try:
         out, err = p.communicate(timeout=timeout + 120)
@@ -95,12 +101,12 @@ def show_failure(name, board, status, out, err, replay):
     print("\n".join((out + err).splitlines()[-40:]))
 
 
-def sysfuzz(board, work, seed, calls):
+def sysfuzz(board, work, seed, calls, sanitize=False):
     def edit(doc):
         fuzz = next(s for s in doc["shards"] if s["name"] == "fuzz")
         fuzz["cflags"] = [f"-DCALLS={calls}", f"-DSEED={seed}"]
     spec = copy_spec(STRESS / "sysfuzz.yaml", work / "src", edit)
-    status, out, err, secs = vanity_run(spec, board, work, timeout=600)
+    status, out, err, secs = vanity_run(spec, board, work, timeout=600, sanitize=sanitize)
     m = [re.fullmatch(r"seed \d+: (\d+) calls \((.*)\) in (\d+) us, unexpected (\d+)", ln)
          for ln in log(out, "fuzz")]
     m = next((x for x in m if x), None)
@@ -119,7 +125,8 @@ def sysfuzz(board, work, seed, calls):
         show_failure("syscalls", board, status, out, err,
                      f"VANITY_SYSFUZZ_SEED={seed} VANITY_SYSFUZZ_CALLS={calls}")
         crash = crash or int(not m and not hang)
-    row("syscalls", board, calls if m else 0, crash, int(hang), lost, secs, note)
+    crash = crash or int("runtime error" in err or "Sanitizer" in err)
+    row("syscalls" + (" (ASan+UBSan)" if sanitize else ""), board, calls if m else 0, crash, int(hang), lost, secs, note)
     return not (hang or crash or lost or bad or not m)
 
 
@@ -170,19 +177,20 @@ def exceptions(board, work, seed, tries):
     return o["ok"]
 
 
-def devfuzz(work, seed, calls):
+def devfuzz(work, seed, calls, sanitize=False):
     def edit(doc):
         drv = next(s for s in doc["shards"] if s["name"] == "drv")
         drv["cflags"] = [f"-DCALLS={calls}", f"-DSEED={seed}"]
     spec = copy_spec(STRESS / "devfuzz.yaml", work / "src", edit)
-    status, out, err, secs = vanity_run(spec, "hosted", work, timeout=600)
+    status, out, err, secs = vanity_run(spec, "hosted", work, timeout=600, sanitize=sanitize)
     # The UARTs print what drv wrote to them: the logs may follow junk.
     m = re.search(r"\[drv\] seed \d+: (\d+) accesses \((.*)\) in (\d+) us", out)
     r = re.search(r"\[dst\] received (\d+), (\d+) out of order", out)
     lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
     hang = status is None
     faults = len(re.findall(r"^vanity: shard 'drv' faulted", err, re.M))
-    crash = 0 if hang else int(status != 0 or bool(re.search(r"internal error", err)))
+    crash = 0 if hang else int(status != 0 or bool(re.search(r"internal error", err)) or
+                               "runtime error" in err or "Sanitizer" in err)
     classes = {}
     for ln in err.splitlines():
         k = re.match(r"vanity: (?:virtio-net|uart|rtc)[^:]*: (.*)", ln)
@@ -198,7 +206,7 @@ def devfuzz(work, seed, calls):
     if not ok:
         show_failure("devices", "hosted", status, out, err,
                      f"VANITY_DEVFUZZ_SEED={seed} VANITY_DEVFUZZ_CALLS={calls}")
-    row("device models", "hosted", calls if m else 0, crash, int(hang), lost, secs, note)
+    row("device models" + (" (ASan+UBSan)" if sanitize else ""), "hosted", calls if m else 0, crash, int(hang), lost, secs, note)
     return ok
 
 
@@ -261,6 +269,9 @@ def main():
         if want("devices") and "hosted" in boards:
             ok &= devfuzz(tmp / "dev", int(os.environ.get("VANITY_DEVFUZZ_SEED", "1")),
                           int(os.environ.get("VANITY_DEVFUZZ_CALLS", "1000000")))
+        if want("sanitizers") and "hosted" in boards:
+            ok &= sysfuzz("hosted", tmp / "sys-san", 2, 200000, sanitize=True)
+            ok &= devfuzz(tmp / "dev-san", 2, 200000, sanitize=True)
         if want("libfuzzer"):
             ok &= libfuzzer(int(os.environ.get("FUZZ_TIME", "60")))
     table()
