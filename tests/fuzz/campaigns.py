@@ -167,7 +167,7 @@ def exc_outcome(status, out, err, secs, tries):
 
 
 def exceptions(board, work, seed, tries):
-    o = excfuzz(board, work, seed, tries, timeout=900)
+    o = excfuzz(board, work, seed, tries, timeout=400)
     note = (f"completed {o['completed']}, faulted {o['faulted']} ("
             + ", ".join(f"{k} {v}" for k, v in sorted(o["classes"].items())) + ")")
     if not o["ok"]:
@@ -262,7 +262,7 @@ def main():
                 ok &= sysfuzz(b, tmp / f"sys-{b}", seed, calls)
         if want("exceptions"):
             seed = int(os.environ.get("VANITY_EXCFUZZ_SEED", "1"))
-            tries = int(os.environ.get("VANITY_EXCFUZZ_TRIES", "1000"))
+            tries = int(os.environ.get("VANITY_EXCFUZZ_TRIES", "800"))
             for b in boards:
                 if b != "hosted":
                     ok &= exceptions(b, tmp / f"exc-{b}", seed, tries)

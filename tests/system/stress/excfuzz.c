@@ -6,7 +6,7 @@
  * memory or unmapped space. A try either completes or faults; a fault
  * restarts this shard (on_fault: restart), which asks the ledger where
  * to go on: the ledger saw "trying i" and no "trying i+1", so try i
- * faulted and we go on at i+1. A restart comes at most every 210 ms (the
+ * faulted and we go on at i+1. A restart comes at most every 260 ms (the
  * kernel stops a shard restarted more than 5 times in a second).
  */
 #include <vanity_shard.h>
@@ -188,7 +188,7 @@ void vn_main(void)
 	while (!vn_recv(&vn_rx_ledger_exc, &start))
 		vn_wait(VN_FOREVER);
 	if (start)
-		vn_wait(210000000); /* pace the restarts */
+		vn_wait(260000000); /* pace the restarts */
 	for (uint64_t i = start; i < TRIES; i++) {
 		rng_seed(SEED * 0x100000001b3ull + i);
 		for (int k = 0; k < 8; k++)
