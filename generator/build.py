@@ -44,14 +44,28 @@ CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-fno-strict-aliasing",
 
 __all__ = ["BuildError", "build", "run", "load_manifest"]
 
+# VANITY_SANITIZE=1 builds a hosted system for robustness runs
+# (docs/robustness.md): the kernel process (core, device models, threads)
+# with AddressSanitizer and UndefinedBehaviorSanitizer, each shard with
+# UBSan only (ASan's shadow memory would take the fixed windows the shards
+# are linked at). A finding aborts the process that made it.
+SANITIZE_KERNEL = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                   "-fno-omit-frame-pointer"]
+SANITIZE_SHARD = ["-fsanitize=undefined", "-fno-sanitize-recover=all"]
+
+
+def _sanitize():
+    import os
+    return os.environ.get("VANITY_SANITIZE", "") not in ("", "0")
+
 
 def _build_kernel(board, out_dir, build_dir):
     hosted = RUNTIME / "arch" / board.port
     srcs = c_files(RUNTIME / "core", hosted / "kernel") + [out_dir / "kernel" / "tables.c"]
     incs = [RUNTIME / "include", RUNTIME / "core", hosted, out_dir / "kernel"]
     target = build_dir / "kernel"
-    cmd = [board.toolchain.tool("gcc"), *CFLAGS, *(f"-I{i}" for i in incs), *srcs, "-o", target,
-           "-lpthread"]
+    cmd = [board.toolchain.tool("gcc"), *CFLAGS, *(SANITIZE_KERNEL if _sanitize() else []),
+           *(f"-I{i}" for i in incs), *srcs, "-o", target, "-lpthread"]
     compile_("the kernel", cmd, srcs + headers(*incs), target)
     return target
 
@@ -65,8 +79,8 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir):
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
     cmd = [board.toolchain.tool("gcc"), *CFLAGS, "-fno-pie", "-no-pie", "-DVN_PORT_HOSTED",
-           *(() if shard.get("fp", True) else board.toolchain.integer_flags),
-           *shard.get("cflags", []),
+            *(() if shard.get("fp", True) else board.toolchain.integer_flags),
+            *(SANITIZE_SHARD if _sanitize() else []), *shard.get("cflags", []),
            *(f"-I{i}" for i in incs), *srcs, gen / "shard.ld",
            f"-Wl,-Ttext-segment={base:#x}", "-o", target]
     inputs = srcs + [gen / "shard.ld"] + headers(*incs, spec_dir)

@@ -61,6 +61,7 @@ void vn_kev_shard(struct vn_kernel *k, const struct vn_shard *s, uint16_t id,
 	memcpy(f, &sid, 2);
 	if (len > VN_TRACE_DATA - 2)
 		len = VN_TRACE_DATA - 2;
-	memcpy(f + 2, more, len);
+	if (len) /* more may be NULL then, and memcpy's arguments never are */
+		memcpy(f + 2, more, len);
 	vn_kev(k, s->cfg->core, id, f, 2 + len);
 }

@@ -1,0 +1,282 @@
+#!/usr/bin/python3
+"""The robustness campaigns of `make fuzz` (docs/robustness.md), each bounded,
+each ending in one row of a table:
+
+  attack surface | board | inputs tried | crashes | hangs | msgs lost | time
+
+  syscalls    tests/system/stress/sysfuzz: random system calls, half through
+              the raw trap (svc/ecall, the control page on hosted), each
+              result the documented one, a bystander pair counting its
+              messages (VANITY_SYSFUZZ_SEED, VANITY_SYSFUZZ_CALLS)
+  exceptions  tests/system/stress/excfuzz: random instruction words and
+              accesses at EL0/U-mode on the QEMU boards, each a fault of
+              that shard or harmless (VANITY_EXCFUZZ_SEED, _TRIES)
+  devices     tests/system/stress/devfuzz: a malicious driver shard against
+              every hosted device model: random register accesses, virtio
+              bring-ups with random queues, descriptors and DMA addresses
+              (VANITY_DEVFUZZ_SEED, _CALLS)
+  sanitizers  both hosted campaigns again (seed 2, 200 000 inputs each)
+              with VANITY_SANITIZE=1: ASan+UBSan in the kernel process,
+              UBSan in the shards; a finding counts as a crash
+  libFuzzer   tests/fuzz/run.sh: the virtio-net driver's frame code
+
+  tests/fuzz/campaigns.py [--only NAME] [--boards b1,b2]
+
+A crash is a kernel that died (exit status other than the system's own,
+or a "kernel panic" line); a hang is a run killed by its timeout; a lost
+message is one the bystander pair did not receive in order. Exit status 0
+only if every row is clean.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+STRESS = REPO / "tests" / "system" / "stress"
+VANITY = REPO / "vanity"
+BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
+ROWS = []
+
+
+def row(surface, board, inputs, crashes, hangs, lost, secs, note=""):
+    ROWS.append((surface, board, inputs, crashes, hangs, lost, secs, note))
+
+
+def copy_spec(spec, dest, edit):
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in spec.parent.iterdir():
+        if f.is_file():
+            shutil.copy2(f, dest / f.name)
+    doc = yaml.safe_load(spec.read_text())
+    edit(doc)
+    copy = dest / spec.name
+    copy.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return copy
+
+
+def vanity_run(spec, board, work, timeout, sanitize=False):
+    """(status or None if it hung, stdout, stderr, seconds)."""
+    env = dict(os.environ, VANITY_QEMU_TIMEOUT=str(timeout))
+    if sanitize:
+        env["VANITY_SANITIZE"] = "1"
+    cmd = [sys.executable, str(VANITY), "run", str(spec), "--board", board,
+           "-o", str(work / "out"), "--build-dir", str(work / "build")]
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, cwd=REPO, env=env, text=True, errors="replace",
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout + 120)
+        status = p.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, 9)
+        out, err = p.communicate()
+        status = None
+    if board != "hosted" and status is not None and "timed out" in err and \
+            re.search(r"^vanity: .*timed out", err, re.M):
+        status = None
+    return status, out, err, time.monotonic() - t0
+
+
+def log(out, shard):
+    pre = f"[{shard}] "
+    return [ln[len(pre):] for ln in out.splitlines() if ln.startswith(pre)]
+
+
+def panicked(err):
+    return bool(re.search(r"^vanity: kernel panic", err, re.M))
+
+
+def show_failure(name, board, status, out, err, replay):
+    print(f"--- {name} on {board}: FAILED (status {status}); replay with {replay}")
+    print("\n".join((out + err).splitlines()[-40:]))
+
+
+def sysfuzz(board, work, seed, calls, sanitize=False):
+    def edit(doc):
+        fuzz = next(s for s in doc["shards"] if s["name"] == "fuzz")
+        fuzz["cflags"] = [f"-DCALLS={calls}", f"-DSEED={seed}"]
+    spec = copy_spec(STRESS / "sysfuzz.yaml", work / "src", edit)
+    status, out, err, secs = vanity_run(spec, board, work, timeout=600, sanitize=sanitize)
+    m = [re.fullmatch(r"seed \d+: (\d+) calls \((.*)\) in (\d+) us, unexpected (\d+)", ln)
+         for ln in log(out, "fuzz")]
+    m = next((x for x in m if x), None)
+    dst = log(out, "dst")
+    lost = 0
+    r = re.fullmatch(r"received (\d+), (\d+) out of order", dst[0]) if dst else None
+    lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
+    hang = status is None
+    crash = 0 if hang else int(status != 0 or panicked(err))
+    bad = int(m[4]) if m else 0
+    note = ""
+    if m:
+        us = int(m[3])
+        note = f"{int(m[1]) * 1e6 / max(us, 1):,.0f} calls/s; {m[2]}; unexpected {bad}"
+    if hang or crash or lost or bad or not m:
+        show_failure("syscalls", board, status, out, err,
+                     f"VANITY_SYSFUZZ_SEED={seed} VANITY_SYSFUZZ_CALLS={calls}")
+        crash = crash or int(not m and not hang)
+    crash = crash or int("runtime error" in err or "Sanitizer" in err)
+    row("syscalls" + (" (ASan+UBSan)" if sanitize else ""), board, calls if m else 0, crash, int(hang), lost, secs, note)
+    return not (hang or crash or lost or bad or not m)
+
+
+def excfuzz(board, work, seed, tries, timeout):
+    """(row fields); the exception fuzzer's run on a bare-metal board."""
+    def edit(doc):
+        exc = next(s for s in doc["shards"] if s["name"] == "exc")
+        exc["cflags"] = [f"-DTRIES={tries}", f"-DSEED={seed}"]
+    spec = copy_spec(STRESS / "excfuzz.yaml", work / "src", edit)
+    subprocess.run([sys.executable, str(STRESS / "excslots.py"), str(seed), "2048",
+                    str(work / "src" / "excslots.S")], check=True)
+    status, out, err, secs = vanity_run(spec, board, work, timeout=timeout)
+    return exc_outcome(status, out, err, secs, tries)
+
+
+def exc_outcome(status, out, err, secs, tries):
+    """{'tried', 'completed', 'faulted', 'classes': {what: n}, 'hang', 'crash',
+    'lost', 'ok', 'secs'} of one excfuzz run."""
+    classes = {}
+    for ln in err.splitlines():
+        m = re.match(r"vanity: shard 'exc' (faulted: ([a-zA-Z/ -]+?)(?: \(|,| at)|watchdog)", ln)
+        if m:
+            what = m[2] or "watchdog"
+            classes[what] = classes.get(what, 0) + 1
+    led = [re.fullmatch(r"tried (\d+): completed (\d+), faulted (\d+), restarts (\d+), "
+                        r"garbled (\d+)", ln) for ln in log(out, "ledger")]
+    led = next((x for x in led if x), None)
+    dst = log(out, "dst")
+    r = re.fullmatch(r"received (\d+), (\d+) out of order", dst[0]) if dst else None
+    lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
+    hang = status is None
+    crash = 0 if hang else int(status != 0 or panicked(err) or
+                               bool(re.search(r"shard 'exc' .*stopped", err)))
+    ok = bool(led) and int(led[1]) == tries and not hang and not crash and not lost
+    return {"tried": int(led[1]) if led else 0, "completed": int(led[2]) if led else 0,
+            "faulted": int(led[3]) if led else 0, "classes": classes, "hang": int(hang),
+            "crash": crash, "lost": lost, "ok": ok, "secs": secs}
+
+
+def exceptions(board, work, seed, tries):
+    o = excfuzz(board, work, seed, tries, timeout=400)
+    note = (f"completed {o['completed']}, faulted {o['faulted']} ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(o["classes"].items())) + ")")
+    if not o["ok"]:
+        print(f"--- exceptions on {board}: FAILED; replay with VANITY_EXCFUZZ_SEED={seed} "
+              f"VANITY_EXCFUZZ_TRIES={tries}")
+    row("exceptions", board, o["tried"], o["crash"], o["hang"], o["lost"], o["secs"], note)
+    return o["ok"]
+
+
+def devfuzz(work, seed, calls, sanitize=False):
+    def edit(doc):
+        drv = next(s for s in doc["shards"] if s["name"] == "drv")
+        drv["cflags"] = [f"-DCALLS={calls}", f"-DSEED={seed}"]
+    spec = copy_spec(STRESS / "devfuzz.yaml", work / "src", edit)
+    status, out, err, secs = vanity_run(spec, "hosted", work, timeout=600, sanitize=sanitize)
+    # The UARTs print what drv wrote to them: the logs may follow junk.
+    m = re.search(r"\[drv\] seed \d+: (\d+) accesses \((.*)\) in (\d+) us", out)
+    r = re.search(r"\[dst\] received (\d+), (\d+) out of order", out)
+    lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
+    hang = status is None
+    faults = len(re.findall(r"^vanity: shard 'drv' faulted", err, re.M))
+    crash = 0 if hang else int(status != 0 or bool(re.search(r"internal error", err)) or
+                               "runtime error" in err or "Sanitizer" in err)
+    classes = {}
+    for ln in err.splitlines():
+        k = re.match(r"vanity: (?:virtio-net|uart|rtc)[^:]*: (.*)", ln)
+        if k:
+            key = re.sub(r"\d+", "N", k[1])[:50]
+            classes[key] = classes.get(key, 0) + 1
+    note = ""
+    if m:
+        note = (f"{int(m[1]) * 1e6 / max(int(m[3]), 1):,.0f} accesses/s; {m[2]}; "
+                f"driver faults {faults}; model refusals: "
+                + "; ".join(f"{k} {v}" for k, v in sorted(classes.items())))
+    ok = bool(m) and not hang and not crash and not lost and not faults
+    if not ok:
+        show_failure("devices", "hosted", status, out, err,
+                     f"VANITY_DEVFUZZ_SEED={seed} VANITY_DEVFUZZ_CALLS={calls}")
+    row("device models" + (" (ASan+UBSan)" if sanitize else ""), "hosted", calls if m else 0, crash, int(hang), lost, secs, note)
+    return ok
+
+
+def libfuzzer(secs):
+    t0 = time.monotonic()
+    p = subprocess.run(["sh", str(REPO / "tests" / "fuzz" / "run.sh"), str(secs)],
+                       cwd=REPO, text=True, capture_output=True)
+    line = (p.stdout.strip().splitlines() or [p.stderr.strip()])[-1:]
+    line = line[0] if line else ""
+    m = re.search(r"ok: (\d+) runs", line)
+    if p.returncode != 0 and "not found" in (p.stderr + p.stdout):
+        row("virtio-net frames (libFuzzer)", "host", 0, 0, 0, 0, time.monotonic() - t0,
+            "skipped: clang/libFuzzer not installed")
+        return True
+    row("virtio-net frames (libFuzzer)", "host", int(m[1]) if m else 0,
+        int(p.returncode != 0), 0, 0, time.monotonic() - t0, line[:60])
+    if p.returncode != 0:
+        print(p.stdout[-3000:], p.stderr[-3000:])
+    return p.returncode == 0
+
+
+def table():
+    head = ("attack surface", "board", "inputs tried", "crashes", "hangs", "msgs lost",
+            "time")
+    lines = [(s, b, f"{n:,}", str(c), str(h), str(lost), f"{t:.0f} s")
+             for s, b, n, c, h, lost, t, _ in ROWS]
+    w = [max(len(x[i]) for x in [head] + lines) for i in range(len(head))]
+    fmt = lambda cols: "| " + " | ".join(c.ljust(w[i]) for i, c in enumerate(cols)) + " |"
+    print()
+    print(fmt(head))
+    print("|" + "|".join("-" * (x + 2) for x in w) + "|")
+    for ln in lines:
+        print(fmt(ln))
+    notes = [f"  {s} on {b}: {note}" for s, b, *_, note in ROWS if note]
+    if notes:
+        print("\n" + "\n".join(notes))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--only", action="append")
+    ap.add_argument("--boards", default=",".join(BOARDS))
+    a = ap.parse_args()
+    boards = a.boards.split(",")
+    want = lambda name: not a.only or name in a.only
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="vanity-campaigns.") as tmp:
+        tmp = Path(tmp)
+        if want("syscalls"):
+            seed = int(os.environ.get("VANITY_SYSFUZZ_SEED", "1"))
+            for b in boards:
+                calls = int(os.environ.get("VANITY_SYSFUZZ_CALLS", "1000000"))
+                ok &= sysfuzz(b, tmp / f"sys-{b}", seed, calls)
+        if want("exceptions"):
+            seed = int(os.environ.get("VANITY_EXCFUZZ_SEED", "1"))
+            tries = int(os.environ.get("VANITY_EXCFUZZ_TRIES", "800"))
+            for b in boards:
+                if b != "hosted":
+                    ok &= exceptions(b, tmp / f"exc-{b}", seed, tries)
+        if want("devices") and "hosted" in boards:
+            ok &= devfuzz(tmp / "dev", int(os.environ.get("VANITY_DEVFUZZ_SEED", "1")),
+                          int(os.environ.get("VANITY_DEVFUZZ_CALLS", "1000000")))
+        if want("sanitizers") and "hosted" in boards:
+            ok &= sysfuzz("hosted", tmp / "sys-san", 2, 200000, sanitize=True)
+            ok &= devfuzz(tmp / "dev-san", 2, 200000, sanitize=True)
+        if want("libfuzzer"):
+            ok &= libfuzzer(int(os.environ.get("FUZZ_TIME", "60")))
+    table()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
