@@ -19,6 +19,11 @@
  * at most KILLS_P / KILLS_C times, and the kernel restarts it
  * (fault.c:restart, then port_shard_start: fresh data/bss/stack, channels
  * and their messages kept, pending bits cleared; then vn_attach_endpoints).
+ * A restart (and a stop or exit) also sets the surviving peer's endpoint bits
+ * and wakes it (notify.c: vn_peer_changed). The model leaves that out: an
+ * extra pending bit only makes a WAIT return early, and vn_wait recomputes
+ * its answer from the rings, so it is a spurious wake-up, like a stale
+ * notification. vn_sleep (wait.c) takes bits without arming a ring.
  *
  * Each step is one access to shared memory (or one kernel action); private
  * computation is folded into the step next to it (an atomic block never
