@@ -10,6 +10,7 @@ shards' FP/SIMD registers lazily; shards use them (riscv64: rv64imafdc/lp64d,
 whose libgcc is the toolchain's default).
 """
 
+import json
 import os
 import re
 import shutil
@@ -93,6 +94,29 @@ def _sizes(tc, elf):
     return sizes
 
 
+def _sections(tc, elf):
+    """[{name, addr, size, addr_int, size_int}] of the kernel image's loaded sections (those
+    with an address: not the debug ones), in address order."""
+    proc = subprocess.run([tc.tool("size"), "-A", str(elf)], capture_output=True, text=True)
+    out = []
+    for line in proc.stdout.splitlines():
+        parts = line.split()
+        if (len(parts) == 3 and parts[0].startswith(".") and parts[1].isdigit()
+                and parts[2].isdigit() and int(parts[2]) != 0):
+            addr, size = int(parts[2]), int(parts[1])
+            out.append({"name": parts[0], "addr": f"0x{addr:x}", "size": f"0x{size:x}",
+                        "addr_int": addr, "size_int": size})
+    return sorted(out, key=lambda x: x["addr_int"])
+
+
+def write_sections(tc, elf, board_name, path):
+    """build/.../kernel-sections.json, beside image.elf (docs/contract.md)."""
+    doc = {"board": board_name, "image": str(elf), "sections": _sections(tc, elf)}
+    text = json.dumps(doc, indent=2) + "\n"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
 def size_line(tc, elf):
     s = _sizes(tc, elf)
     return (f"kernel: text {s.get('.text', 0)} B, rodata {s.get('.rodata', 0)} B, "
@@ -118,6 +142,7 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
         line = size_line(tc, target)
         (build_dir / "size.txt").write_text(line + "\n")
         print(f"vanity: {line}", file=sys.stderr)
+    write_sections(tc, target, manifest["board"], build_dir / "kernel-sections.json")
     return target
 
 

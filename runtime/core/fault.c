@@ -4,7 +4,8 @@
  * A faulted shard is already off its core when we get here (the port saw it
  * die). Its policy from the spec decides: stop it, start it again, or halt
  * the system. Restarting keeps its channels, and so every queued message;
- * only the shard's own memory starts fresh. A shard that keeps dying is not
+ * only the shard's own memory starts fresh. Its peers are told (notify.c:
+ * vn_peer_changed) when it restarts or is stopped. A shard that keeps dying is not
  * restarted forever: more than VN_RESTART_BURST restarts inside
  * VN_RESTART_WINDOW_NS and it is stopped.
  */
@@ -16,6 +17,7 @@ static void stop(struct vn_kernel *k, struct vn_shard *s)
 {
 	vn_sched_remove(k, s, VN_STOPPED);
 	k->any_fault = true;
+	vn_peer_changed(k, s);
 	port_system_event();
 }
 
@@ -50,6 +52,7 @@ static enum vn_fault_outcome restart(struct vn_kernel *k, struct vn_shard *s,
 	vn_kev_shard(k, s, VN_KEV_RESTART, &s->st->generation, sizeof(s->st->generation));
 	vn_sched_ready(k, s);
 	port_kick_core(s->cfg->core);
+	vn_peer_changed(k, s);
 	return VN_FAULT_RESTARTED;
 }
 

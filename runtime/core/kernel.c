@@ -68,6 +68,8 @@ void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status)
 	s->exit_status = status;
 	if (status != 0 && k->first_error == 0)
 		k->first_error = status;
+	if (!k->halted)
+		vn_peer_changed(k, s);
 	port_system_event();
 }
 

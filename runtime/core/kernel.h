@@ -127,6 +127,14 @@ uint64_t vn_shard_resume(struct vn_kernel *k, struct vn_shard *s);
 
 /* notify.c: channel notifications */
 int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t channel);
+/* notify.c: peers. The other endpoint of `channel`, NULL if s is not one;
+ * s's state as a VN_SYS_PEER_* value; and vn_peer_changed, called when s
+ * restarted, stopped or finished: it sets, in every peer of s, the bit of
+ * that peer's endpoint of each channel they share, and wakes the peer. */
+struct vn_shard *vn_peer_of(struct vn_kernel *k, const struct vn_shard *s,
+			    uint32_t channel);
+uint32_t vn_peer_state(const struct vn_shard *s);
+void vn_peer_changed(struct vn_kernel *k, struct vn_shard *s);
 int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
 			 uint32_t channel, uint32_t here);
 

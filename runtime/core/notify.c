@@ -62,3 +62,56 @@ int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t cha
 {
 	return vn_notify_deliver_on(k, caller, channel, caller->cfg->core);
 }
+
+/* ---- peers -----------------------------------------------------------------
+ * A shard learns that the other endpoint of one of its channels restarted,
+ * stopped or exited through that endpoint's own notification bit: the same
+ * bit a message sets, so vn_wait returns it and nothing on the ring's hot
+ * path changes. The ring itself is untouched (queued messages stay). The
+ * shard then asks PEER for the state and generation. */
+struct vn_shard *vn_peer_of(struct vn_kernel *k, const struct vn_shard *s,
+			    uint32_t channel)
+{
+	const struct vn_kchannel *ch = &k->sys->channels[channel];
+
+	if (s->cfg->id == ch->from)
+		return &k->shard[ch->to];
+	if (s->cfg->id == ch->to)
+		return &k->shard[ch->from];
+	return NULL;
+}
+
+uint32_t vn_peer_state(const struct vn_shard *s)
+{
+	if (s->state == VN_STOPPED)
+		return VN_SYS_PEER_STOPPED;
+	if (s->state == VN_FINISHED)
+		return VN_SYS_PEER_EXITED;
+	return VN_SYS_PEER_LIVE;
+}
+
+void vn_peer_changed(struct vn_kernel *k, struct vn_shard *s)
+{
+	uint32_t id = s->cfg->id;
+
+	for (uint32_t c = 0; c < k->sys->n_channels; c++) {
+		const struct vn_kchannel *ch = &k->sys->channels[c];
+		struct vn_shard *peer;
+		uint32_t bit;
+
+		if (ch->from == id && ch->to != id) {
+			peer = &k->shard[ch->to];
+			bit = ch->to_bit;
+		} else if (ch->to == id && ch->from != id) {
+			peer = &k->shard[ch->from];
+			bit = ch->from_bit;
+		} else {
+			continue;
+		}
+		if (!vn_shard_live(peer))
+			continue;
+		peer->pending |= UINT64_C(1) << bit;
+		if (vn_sched_wake_by(k, peer, id))
+			port_kick_core(peer->cfg->core);
+	}
+}

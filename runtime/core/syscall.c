@@ -95,6 +95,22 @@ static struct vn_sysres sys_irq_ack(struct vn_kernel *k, struct vn_shard *s,
 	return ret(vn_irq_ack(k, s, bits), VN_ACT_CONTINUE);
 }
 
+/* The state and generation of the other endpoint of `channel`. */
+static struct vn_sysres sys_peer(struct vn_kernel *k, struct vn_shard *s,
+				 uint64_t channel, uint64_t a1)
+{
+	const struct vn_shard *peer;
+
+	(void)a1;
+	if (channel >= k->sys->n_channels)
+		return ret(VN_ERR(VN_EINVAL), VN_ACT_CONTINUE);
+	peer = vn_peer_of(k, s, (uint32_t)channel);
+	if (!peer)
+		return ret(VN_ERR(VN_EPERM), VN_ACT_CONTINUE);
+	return ret((uint64_t)vn_peer_state(peer) << 32 | peer->st->generation,
+		   VN_ACT_CONTINUE);
+}
+
 static const vn_sysfn vn_systab[VN_SYS_COUNT] = {
 	[VN_SYS_YIELD] = sys_yield,
 	[VN_SYS_WAIT] = sys_wait,
@@ -103,6 +119,7 @@ static const vn_sysfn vn_systab[VN_SYS_COUNT] = {
 	[VN_SYS_HALT] = sys_halt,
 	[VN_SYS_LOG] = sys_log,
 	[VN_SYS_IRQ_ACK] = sys_irq_ack,
+	[VN_SYS_PEER] = sys_peer,
 };
 
 /* Run call `op` for `caller`, which must be the running shard of its core. */

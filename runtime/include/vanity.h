@@ -95,6 +95,13 @@ void vn_yield(void);
  */
 vn_bits_t vn_wait(uint64_t timeout_ns);
 
+/*
+ * Sleep for ns nanoseconds, whatever is ready meanwhile: unlike vn_wait, a
+ * message, space or interrupt does not end it. Notifications that arrive
+ * during the sleep are kept and returned by the next vn_wait.
+ */
+void vn_sleep(uint64_t ns);
+
 /* Monotonic time in nanoseconds. */
 uint64_t vn_now(void);
 
@@ -103,6 +110,36 @@ _Noreturn void vn_exit(int status);
 
 /* Stop the whole system with this exit status. */
 _Noreturn void vn_halt(int status);
+
+/* ---- peers ----------------------------------------------------------------
+ * When the shard at the other end of a channel restarts, stops (a fault, or
+ * a spent restart budget) or exits, the kernel sets this shard's bit of that
+ * endpoint (VN_NOTIFY_<endpoint>, the same bit a message or space sets) and
+ * wakes it if it sleeps in vn_wait. vn_wait may thus return a channel's bit
+ * while its ring has nothing new: ask vn_peer_rx / vn_peer_tx what became of
+ * the peer. They fill *p and return 0, or -VN_EPERM if the endpoint is not
+ * this shard's (never for a generated endpoint). A `poll` shard, which spins
+ * on its rings, sees the bit only when vn_wait or vn_sleep enters the kernel;
+ * it may call vn_peer_* at any time.
+ *
+ * The generation counts the peer's starts: 1 for its first, +1 for every
+ * restart. Queued messages survive a restart in both directions: the
+ * restarted shard starts with fresh memory but with its channels as they
+ * were (messages it sent before are still queued for the receiver; messages
+ * queued to it are delivered to the new generation). */
+enum vn_peer_state {
+	VN_PEER_LIVE = 0,    /* running, ready or waiting */
+	VN_PEER_EXITED = 1,  /* returned, exited or halted: never runs again */
+	VN_PEER_STOPPED = 2, /* stopped by a fault: never runs again */
+};
+
+struct vn_peer {
+	uint32_t state;      /* enum vn_peer_state */
+	uint32_t generation; /* 1 + restarts so far */
+};
+
+int vn_peer_rx(const struct vn_rx *rx, struct vn_peer *p);
+int vn_peer_tx(const struct vn_tx *tx, struct vn_peer *p);
 
 /* ---- devices --------------------------------------------------------------
  * A device the spec grants to this shard is mapped at VN_DEVICE_<D>_BASE

@@ -33,6 +33,27 @@ int vn_irq_ack(vn_bits_t bits)
 	return VN_IS_ERR(r) ? -(int)(0 - r) : 0;
 }
 
+static int peer(uint32_t channel, struct vn_peer *p)
+{
+	uint64_t r = vn_syscall(VN_SYS_PEER, channel, 0);
+
+	if (VN_IS_ERR(r))
+		return -(int)(0 - r);
+	p->state = VN_PEER_STATE(r);
+	p->generation = VN_PEER_GEN(r);
+	return 0;
+}
+
+int vn_peer_rx(const struct vn_rx *rx, struct vn_peer *p)
+{
+	return peer(rx->channel, p);
+}
+
+int vn_peer_tx(const struct vn_tx *tx, struct vn_peer *p)
+{
+	return peer(tx->channel, p);
+}
+
 const char *vn_shard_name(void)
 {
 	return vn_self.name;

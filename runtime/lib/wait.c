@@ -1,5 +1,5 @@
 /*
- * wait.c - vn_wait(): spin, then arm, then sleep.
+ * wait.c - vn_wait(): spin, then arm, then sleep; and vn_sleep().
  *
  * What a shard waits for: a message on any of its rx endpoints, or space on
  * any tx endpoint that a send or reserve found full ("starved"; space on an
@@ -20,6 +20,9 @@
 #include <vanity.h>
 #include <vanity/config.h>
 #include <vanity/syscall.h>
+
+/* Kernel bits a vn_sleep took from WAIT: the next vn_wait returns them. */
+static vn_bits_t held;
 
 /* Starved tx endpoints: the ones whose space we wait for. */
 static vn_bits_t starved_tx(void)
@@ -132,8 +135,11 @@ vn_bits_t vn_wait(uint64_t timeout_ns)
 	vn_bits_t watch_tx = starved_tx();
 	uint64_t deadline = deadline_of(timeout_ns);
 	uint64_t spin_until;
-	vn_bits_t r;
+	vn_bits_t r = held;
 
+	held = 0;
+	if (r)
+		return r | ready(watch_tx);
 	if (vn_self.mode == VN_MODE_POLL)
 		return spin(watch_tx, deadline, true);
 	spin_until = deadline_of(vn_self.spin_ns);
@@ -141,4 +147,14 @@ vn_bits_t vn_wait(uint64_t timeout_ns)
 	while (!r && vn_now() < deadline)
 		r = sleep_once(watch_tx, deadline);
 	return r;
+}
+
+/* WAIT until the deadline, whatever is pending: each early return hands
+ * over bits, which are kept for the next vn_wait. */
+void vn_sleep(uint64_t ns)
+{
+	uint64_t deadline = deadline_of(ns);
+
+	for (uint64_t now = vn_now(); now < deadline; now = vn_now())
+		held |= vn_syscall(VN_SYS_WAIT, deadline - now, 0);
 }

@@ -330,6 +330,8 @@ static void test_stuck(void **state)
 	put_to_sleep(2);
 	assert_false(vn_system_stuck(&fx_k)); /* 0 and 3 are ready */
 	vn_shard_finish(&fx_k, S(0), 0);
+	assert_int_equal(S(3)->pending, 3); /* told that its peer exited */
+	S(3)->pending = 0;                  /* (a WAIT takes them) */
 	put_to_sleep(3);
 	assert_false(vn_system_stuck(&fx_k)); /* 3's device may interrupt */
 	vn_shard_finish(&fx_k, S(3), 0);
@@ -432,11 +434,77 @@ static void test_watchdog(void **state)
 	assert_int_equal(stub.stops, 1);
 }
 
+/* PEER: in range, an endpoint of the channel, or it is refused. */
+static void test_peer_validation(void **state)
+{
+	struct vn_shard *s = boot_running(0);
+	struct vn_sysres r;
+
+	(void)state;
+	r = call(s, VN_SYS_PEER, 3); /* no such channel */
+	assert_int_equal(r.value, VN_ERR(VN_EINVAL));
+	r = call(s, VN_SYS_PEER, UINT64_C(1) << 32);
+	assert_int_equal(r.value, VN_ERR(VN_EINVAL));
+	r = call(s, VN_SYS_PEER, 2); /* 1 -> 2: not ours */
+	assert_int_equal(r.value, VN_ERR(VN_EPERM));
+	assert_int_equal(r.action, VN_ACT_CONTINUE);
+	r = call(s, VN_SYS_PEER, 0); /* 0 -> 3: the peer is 3, first start */
+	assert_false(VN_IS_ERR(r.value));
+	assert_int_equal(VN_PEER_STATE(r.value), VN_SYS_PEER_LIVE);
+	assert_int_equal(VN_PEER_GEN(r.value), 1);
+	r = call(s, VN_SYS_PEER, 1); /* 3 -> 0, as the receiver */
+	assert_int_equal(VN_PEER_GEN(r.value), 1);
+	assert_int_equal(s->state, VN_RUNNING);
+}
+
+/* A restart wakes the sleeping peer with the bits of both shared channels'
+ * endpoints; PEER then reads generation 2. Stopping it reads STOPPED. */
+static void test_peer_restart_and_stop(void **state)
+{
+	struct vn_sysres r;
+
+	(void)state;
+	boot_running(1);
+	fx_shards[3].on_fault = VN_FAULT_RESTART;
+	put_to_sleep(0);
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 0, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(0)->state, VN_READY);
+	assert_int_equal(S(0)->pending, 3); /* c0's from bit 0, c1's to bit 1 */
+	assert_int_equal(S(1)->pending | S(2)->pending | S(3)->pending, 0);
+	assert_int_equal(vn_shard_resume(&fx_k, S(0)), 3);
+	r = call(S(0), VN_SYS_PEER, 1);
+	assert_int_equal(VN_PEER_STATE(r.value), VN_SYS_PEER_LIVE);
+	assert_int_equal(VN_PEER_GEN(r.value), 2);
+	fx_shards[3].on_fault = VN_FAULT_STOP;
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 1, 139), VN_FAULT_STOPPED);
+	assert_int_equal(S(0)->pending, 3);
+	r = call(S(0), VN_SYS_PEER, 0);
+	assert_int_equal(VN_PEER_STATE(r.value), VN_SYS_PEER_STOPPED);
+	assert_int_equal(VN_PEER_GEN(r.value), 2);
+}
+
+/* An exit tells the peer too; a shard with no channel tells nobody. */
+static void test_peer_exit(void **state)
+{
+	struct vn_sysres r;
+
+	(void)state;
+	call(boot_running(2), VN_SYS_EXIT, 0);
+	assert_int_equal(S(1)->pending, 1); /* c2's from bit 0 */
+	assert_int_equal(S(0)->pending | S(3)->pending, 0);
+	r = call(S(1), VN_SYS_PEER, 2);
+	assert_int_equal(VN_PEER_STATE(r.value), VN_SYS_PEER_EXITED);
+	assert_int_equal(VN_PEER_GEN(r.value), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_op),
 		cmocka_unit_test(test_notify_validation),
+		cmocka_unit_test(test_peer_validation),
+		cmocka_unit_test(test_peer_restart_and_stop),
+		cmocka_unit_test(test_peer_exit),
 		cmocka_unit_test(test_notify_wakes_other_core_once),
 		cmocka_unit_test(test_notify_deliver_on),
 		cmocka_unit_test(test_notify_same_core_no_kick),

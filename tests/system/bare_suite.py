@@ -421,7 +421,8 @@ SYSCALLS = HERE / "syscalls" / "syscalls.yaml"
 REFUSED = {
     "notify_other": EPERM, "notify_out_of_range": EINVAL, "notify_huge": EINVAL,
     "notify_wraps_to_mine": EINVAL, "op_count": ENOSYS, "op_99": ENOSYS,
-    "op_max": ENOSYS, "log_too_long": EINVAL, "log_huge": EINVAL,
+    "op_max": ENOSYS, "log_too_long": EINVAL, "log_huge": EINVAL, "peer_other": EPERM,
+    "peer_out_of_range": EINVAL, "peer_huge": EINVAL, "peer_wraps_to_mine": EINVAL,
 }
 
 
@@ -452,6 +453,7 @@ def test_bad_syscall_is_refused(syscalls, call):
 def test_system_runs_on_after_refused_syscalls(syscalls):
     r, results = syscalls
     assert results.get("notify_mine") == 0, r.report
+    assert results.get("peer_mine") == 1, r.report  # the listener: live, generation 1
     assert r.log("caller")[-1] == "still running: sent 50", r.report
     assert r.log("listener") == ["received 50, 0 out of order"], r.report
     assert r.log("bystander") == ["got 50"], r.report

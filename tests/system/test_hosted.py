@@ -329,6 +329,10 @@ REFUSED = {
     "op_max": ENOSYS,                # UINT32_MAX
     "log_too_long": EINVAL,          # VN_LOG_MAX + 1
     "log_huge": EINVAL,
+    "peer_other": EPERM,             # PEER on a channel of two other shards
+    "peer_out_of_range": EINVAL,
+    "peer_huge": EINVAL,
+    "peer_wraps_to_mine": EINVAL,
 }
 
 
@@ -365,6 +369,7 @@ def test_bad_syscall_is_refused(syscalls, call):
 def test_system_runs_on_after_refused_syscalls(syscalls):
     r, results = syscalls
     assert results.get("notify_mine") == 0, r.report  # a valid call still works
+    assert results.get("peer_mine") == 1, r.report  # the listener: live, generation 1
     assert r.log("caller")[-1] == "still running: sent 50", r.report
     assert r.log("listener") == ["received 50, 0 out of order"], r.report
     assert r.log("bystander") == ["got 50"], r.report

@@ -19,6 +19,11 @@
  * at most KILLS_P / KILLS_C times, and the kernel restarts it
  * (fault.c:restart, then port_shard_start: fresh data/bss/stack, channels
  * and their messages kept, pending bits cleared; then vn_attach_endpoints).
+ * A restart (and a stop or exit) also sets the surviving peer's endpoint bits
+ * and wakes it (notify.c: vn_peer_changed). The model leaves that out: an
+ * extra pending bit only makes a WAIT return early, and vn_wait recomputes
+ * its answer from the rings, so it is a spurious wake-up, like a stale
+ * notification. vn_sleep (wait.c) takes bits without arming a ring.
  *
  * Each step is one access to shared memory (or one kernel action); private
  * computation is folded into the step next to it (an atomic block never
@@ -181,7 +186,7 @@ bool p_done;    /* the producer has sent all NMSG */
 #define DELIVER_C pend_c = 1; blocked_c = 0
 #define DELIVER_P pend_p = 1; blocked_p = 0
 
-/* sys_wait (syscall.c:38-47) then vn_shard_resume (syscall.c:126-129): one
+/* sys_wait (syscall.c:38-47) then vn_shard_resume (syscall.c:143-146): one
  * kernel step to return pending bits or block, one to resume once woken. */
 #define SYS_WAIT(pend, waiting, blocked, r)                                     \
 	atomic {                                                                \
@@ -194,7 +199,7 @@ end_asleep:                                                                     
 	atomic {                                                                \
 		!blocked; /* asleep until vn_sched_wake */                      \
 		if                                                              \
-		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/syscall.c:126 `bits = s->pending` */ \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/syscall.c:143 `bits = s->pending` */ \
 		:: else                                                         \
 		fi                                                              \
 	}
@@ -238,15 +243,15 @@ inline tx_publish()
 	fi
 }
 
-/* ready() for the tx endpoint (wait.c:43-50): r = 1 when watched and free. */
+/* ready() for the tx endpoint (wait.c:46-53): r = 1 when watched and free. */
 inline tx_ready()
 {
 	atomic {
 		if
 		:: watch ->
-			tx_space(1); /* C: runtime/lib/wait.c:46 `if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1))` */
+			tx_space(1); /* C: runtime/lib/wait.c:49 `if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1))` */
 			if
-			:: space > 0 -> starved = 0; r = 1 /* C: runtime/lib/wait.c:47 `vn_self.tx[i]->st->starved = 0` */
+			:: space > 0 -> starved = 0; r = 1 /* C: runtime/lib/wait.c:50 `vn_self.tx[i]->st->starved = 0` */
 			:: else
 			fi
 		:: else
@@ -254,23 +259,23 @@ inline tx_ready()
 	}
 }
 
-/* vn_wait(VN_FOREVER) in a yield shard (wait.c:130-144). */
+/* vn_wait(VN_FOREVER) in a yield shard (wait.c:133-150). */
 inline tx_wait()
 {
 	atomic {
-		watch = starved; /* C: runtime/lib/wait.c:132 `vn_bits_t watch_tx = starved_tx()` */
+		watch = starved; /* C: runtime/lib/wait.c:135 `vn_bits_t watch_tx = starved_tx()` */
 		r = 0
 	};
 	/* spin() for spin_ns: some rounds of ready(); one round or none covers
 	 * every outcome, as the caller loops anyway. */
 	if
-	:: tx_ready() /* C: runtime/lib/wait.c:104 `r = ready(watch_tx) | irqs(n)` */
+	:: tx_ready() /* C: runtime/lib/wait.c:107 `r = ready(watch_tx) | irqs(n)` */
 	:: skip
 	fi;
 	do
 	:: r -> break
 	:: else ->
-		/* sleep_once (wait.c:118-128): arm() is vn_tx_arm */
+		/* sleep_once (wait.c:121-131): arm() is vn_tx_arm */
 		if
 		:: watch ->
 			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:421 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
@@ -286,14 +291,14 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:124 `r = vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:127 `r = vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		if
 		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:428 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
-		tx_ready() /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
+		tx_ready() /* C: runtime/lib/wait.c:130 `return r | ready(watch_tx)` */
 	od
 }
 
@@ -351,8 +356,8 @@ proctype Producer()
 			/* hosted: requests posted before death are delivered first */
 			if :: req_c -> req_c = 0; DELIVER_C :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:129 `hk_collect(h, s->cfg->core)` */
 			req_c = 0; /* port_shard_start clears the control page */
-			pend_p = 0; /* C: runtime/core/fault.c:41 `s->pending = 0` */
-			waiting_p = 0; /* C: runtime/core/fault.c:43 `s->waiting = false` */
+			pend_p = 0; /* C: runtime/core/fault.c:43 `s->pending = 0` */
+			waiting_p = 0; /* C: runtime/core/fault.c:45 `s->waiting = false` */
 			blocked_p = 0;
 			FLUSH_HEAD; FLUSH_TXS; /* a dead CPU context's stores still drain */
 			th = 0; ctail = 0; space = 0; starved = 0; watch = 0; r = 0;
@@ -406,7 +411,7 @@ inline rx_wait()
 	atomic {
 		r = 0;
 		if
-		:: rx_avail(1); r = (avail > 0) /* C: runtime/lib/wait.c:41 `if (vn_rx_avail(vn_self.rx[i], 1))` */
+		:: rx_avail(1); r = (avail > 0) /* C: runtime/lib/wait.c:44 `if (vn_rx_avail(vn_self.rx[i], 1))` */
 		:: skip
 		fi
 	};
@@ -424,12 +429,12 @@ inline rx_wait()
 		};
 #endif
 		if
-		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:124 `r = vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:127 `r = vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:415 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
-			rx_avail(1); /* C: runtime/lib/wait.c:127 `return r | ready(watch_tx)` */
+			rx_avail(1); /* C: runtime/lib/wait.c:130 `return r | ready(watch_tx)` */
 			r = r | (avail > 0)
 		}
 	od
@@ -483,8 +488,8 @@ proctype Consumer()
 		atomic {
 			if :: req_p -> req_p = 0; DELIVER_P :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:129 `hk_collect(h, s->cfg->core)` */
 			req_p = 0;
-			pend_c = 0; /* C: runtime/core/fault.c:41 `s->pending = 0` */
-			waiting_c = 0; /* C: runtime/core/fault.c:43 `s->waiting = false` */
+			pend_c = 0; /* C: runtime/core/fault.c:43 `s->pending = 0` */
+			waiting_c = 0; /* C: runtime/core/fault.c:45 `s->waiting = false` */
 			blocked_c = 0;
 			FLUSH_TAIL; FLUSH_RXS;
 			tl = 0; chead = 0; avail = 0; v = 0; r = 0;

@@ -1,7 +1,7 @@
 /*
  * vanity/syscall.h - the system call ABI between a shard and the kernel.
  *
- * Eight calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
+ * Nine calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
  * kernel is the port's business (hosted: a request in the control page and a
  * doorbell; bare metal: a trap), so vn_syscall() lives in each port's shard
  * library. The kernel validates every argument before it acts on it.
@@ -33,6 +33,10 @@ enum vn_sysop {
 			     * read (0 for a write). An access outside the
 			     * caller's devices faults the caller. Bare-metal
 			     * shards touch their devices directly (ENOSYS). */
+	VN_SYS_PEER = 8,    /* a0 = channel id; the caller must be an endpoint
+			     * (VN_EPERM otherwise, VN_EINVAL out of range).
+			     * Returns the other endpoint's shard state and
+			     * generation: VN_PEER_STATE(r), VN_PEER_GEN(r) */
 	VN_SYS_COUNT
 };
 
@@ -45,6 +49,14 @@ enum vn_sysop {
 #define VN_MMIO_BYTES(a0) (1u << ((a0) >> 56 & 3))
 #define VN_MMIO_WRITE(a0) ((a0) >> 58 & 1)
 #define VN_MMIO_BAD(a0) ((a0) >> 59)
+
+/* PEER's result: a VN_SYS_PEER_* state (vanity.h's enum vn_peer_state) in bits 32-39, the peer's generation
+ * (1 for its first start, +1 per restart) in bits 0-31. */
+#define VN_SYS_PEER_LIVE 0u    /* running, ready or waiting */
+#define VN_SYS_PEER_EXITED 1u  /* returned, exited, or halted: never runs again */
+#define VN_SYS_PEER_STOPPED 2u /* stopped by a fault (or a spent restart budget) */
+#define VN_PEER_STATE(r) ((uint32_t)((r) >> 32 & 0xff))
+#define VN_PEER_GEN(r) ((uint32_t)(r))
 
 /* Error codes, returned as VN_ERR(code) (that is, -code). */
 #define VN_ENOSYS 1u /* no such call */

@@ -1,7 +1,8 @@
 /*
  * Calls the kernel with what it must refuse, and logs each result as
- * "NAME = 0xRESULT". MINE is the id of our channel, OTHER the id of a
- * channel between two other shards, N_CHANNELS the number of channels.
+ * "NAME = 0xRESULT" (NOTIFY, PEER, LOG and bad ops). MINE is the id of our
+ * channel, OTHER the id of a channel between two other shards, N_CHANNELS
+ * the number of channels.
  * Then it sends MSGS messages on its own channel, to show it still works.
  */
 #include <vanity_shard.h>
@@ -31,7 +32,12 @@ void vn_main(void)
 	call("op_max", UINT32_MAX, 0, 0);
 	call("log_too_long", VN_SYS_LOG, VN_LOG_MAX + 1, 0);
 	call("log_huge", VN_SYS_LOG, UINT64_MAX, 0);
+	call("peer_other", VN_SYS_PEER, OTHER, 0);
+	call("peer_out_of_range", VN_SYS_PEER, N_CHANNELS, 0);
+	call("peer_huge", VN_SYS_PEER, UINT64_MAX, 0);
+	call("peer_wraps_to_mine", VN_SYS_PEER, (UINT64_C(1) << 32) + MINE, 0);
 	call("notify_mine", VN_SYS_NOTIFY, MINE, 0);
+	call("peer_mine", VN_SYS_PEER, MINE, 0);
 	for (uint64_t i = 0; i < MSGS; i++)
 		while (!vn_send(&vn_tx_mine, &i))
 			vn_wait(VN_FOREVER);
