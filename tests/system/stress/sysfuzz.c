@@ -165,6 +165,10 @@ static uint64_t expected(uint64_t o, uint64_t *a0)
 		return VN_ERR(VN_EINVAL);
 	case VN_SYS_IRQ_ACK: /* fuzz owns no device */
 		return *a0 ? VN_ERR(VN_EPERM) : VN_ERR(VN_EINVAL);
+	case VN_SYS_PEER: /* its one channel's peer, sink, waits for it: live, first life */
+		if (*a0 >= N_CHANNELS)
+			return VN_ERR(VN_EINVAL);
+		return *a0 == mine() ? (uint64_t)VN_SYS_PEER_LIVE << 32 | 1 : VN_ERR(VN_EPERM);
 	default: /* no such call, and MMIO on bare metal */
 		return VN_ERR(VN_ENOSYS);
 	}
