@@ -23,6 +23,20 @@ REPO = Path(__file__).resolve().parent.parent
 EXIT_SPEC = 1
 EXIT_INTERNAL = 70
 EXIT_MISSING = 2   # a Debian package is not installed
+MAX_SHOWN = 50     # errors printed; the rest are counted, as a compiler does
+
+
+def print_diags(diags):
+    """Prints diagnostics to stderr: every warning, the first MAX_SHOWN
+    errors, and how many more errors there were."""
+    errors = 0
+    for d in diags:
+        errors += d.severity == "error"
+        if d.severity != "error" or errors <= MAX_SHOWN:
+            print(d, file=sys.stderr)
+    if errors > MAX_SHOWN:
+        print(f"vanity: error: {errors - MAX_SHOWN} more errors not shown "
+              f"({errors} in all)", file=sys.stderr)
 
 
 def spec_label(spec_path, repo_root):
@@ -146,8 +160,7 @@ def cmd_run(args, model):
         try:
             trace = convert_dir(trace_dir, manifest, manifest_name)
         except SpecError as exc:
-            for d in exc.diags:
-                print(d, file=sys.stderr)
+            print_diags(exc.diags)
             return status or EXIT_SPEC
         n = sum(len(r.records) for _, r in trace.rings)
         dropped = sum(r.dropped for _, r in trace.rings)
@@ -405,8 +418,7 @@ def main(argv=None):
             print(w, file=sys.stderr)
         return COMMANDS[args.command][0](args, model)
     except SpecError as exc:
-        for d in exc.diags:
-            print(d, file=sys.stderr)
+        print_diags(exc.diags)
         return EXIT_SPEC
     except KeyboardInterrupt:
         return 130

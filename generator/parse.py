@@ -37,12 +37,30 @@ class Node:
         return f"{self.line}:{self.col}"
 
 
+# How many values a document may hold once its aliases are expanded (each
+# use of an alias is a copy, so ten nested aliases of ten entries each would
+# be 10^10 values from a few hundred bytes). The largest spec the limits
+# allow holds a fifth of this; refusing takes a few seconds, not hours.
+MAX_VALUES = 250_000
+
+
+# libyaml's composer where python3-yaml has it (Debian's does): the same
+# nodes and marks, ten times faster than the pure-Python one.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_BYTES = 2 << 20   # a spec of the largest system the limits allow is a tenth of this
+
+
+class _TooBig(Exception):
+    pass
+
+
 class _Builder:
     def __init__(self, file):
         self.file = file
         self.constructor = SafeConstructor()
         self.diags = []
         self.active = set()
+        self.values = 0
 
     def at(self, ynode, kind, value):
         mark = ynode.start_mark
@@ -56,6 +74,12 @@ class _Builder:
         if id(ynode) in self.active:
             self.error(ynode, "YAML alias refers to itself")
             return self.at(ynode, "scalar", None)
+        self.values += 1
+        if self.values > MAX_VALUES:
+            self.error(ynode, f"the document holds more than {MAX_VALUES} values once its "
+                       "aliases are expanded; no spec within the limits is this large "
+                       "(aliases nested in aliases?)")
+            raise _TooBig
         self.active.add(id(ynode))
         try:
             if isinstance(ynode, yaml.MappingNode):
@@ -110,12 +134,22 @@ def _syntax_error(file, text, exc):
     return Diag(file, line, col, f"YAML syntax: {problem}")
 
 
+def _worded(text, exc):
+    """The pure-Python parser's error for text (its wording names the
+    problem better than libyaml's), or exc if it finds none."""
+    try:
+        yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError) as pure:
+        return pure if isinstance(pure, yaml.YAMLError) else exc
+    return exc
+
+
 def parse_text(text, file):
     """Returns the root Node of one YAML document; raises SpecError."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=LOADER)
     except yaml.YAMLError as exc:
-        raise SpecError([_syntax_error(file, text, exc)]) from None
+        raise SpecError([_syntax_error(file, text, _worded(text, exc))]) from None
     except RecursionError:
         raise SpecError([Diag(file, 1, 1, "YAML nesting is too deep")]) from None
     if root is None:
@@ -125,6 +159,8 @@ def parse_text(text, file):
         node = builder.build(root)
     except RecursionError:
         raise SpecError([Diag(file, 1, 1, "YAML nesting is too deep")]) from None
+    except _TooBig:
+        raise SpecError(builder.diags[-1:]) from None
     if builder.diags:
         raise SpecError(builder.diags)
     return node
@@ -136,6 +172,10 @@ def parse_file(path, file):
         data = path.read_bytes()
     except OSError as exc:
         raise SpecError([Diag("", 0, 0, f"cannot read '{file}': {exc.strerror}")]) from None
+    if len(data) > MAX_BYTES:
+        raise SpecError([Diag(file, 1, 1, f"the file is {len(data)} bytes; a spec is at most "
+                              f"{MAX_BYTES} (the largest system the limits allow needs "
+                              "far less)")]) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -330,8 +330,8 @@ class Semantics:
                          f"at most {ctl.last}")
 
     def windows(self):
-        placed = [d for d in self.top.get("devices", [])
-                  if d.get("address") is not None and d.get("size")]
+        placed = [d for d in self.top.get("devices", [])     # an unnamed one is
+                  if d.get("address") is not None and d.get("size") and "name" in d]  # reported
         for i, b in enumerate(placed):
             for a in placed[:i]:
                 self.shared_page(a, b)

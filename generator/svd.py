@@ -109,9 +109,33 @@ def svd_int(text):
     return int(t, 0) if t.startswith("0x") else int(t)
 
 
+MAX_DIM = 65536   # elements of one SVD array (<dim>): more is a broken file
+
+
+class _Skip(Exception):
+    """An element with an error (already reported): skip what holds it."""
+
+
 class Importer:
     def __init__(self, label):
         self.label, self.d = label, Diags()
+
+    def number(self, text, where, tag):
+        """svd_int(text), or an error located at `where` and _Skip."""
+        try:
+            return svd_int(text)
+        except (ValueError, AttributeError):
+            self.d.error(self.at(where), f"<{tag}> '{text}' is not a number; write it as "
+                         "42, 0x2a, #101010 or 0b101010")
+            raise _Skip from None
+
+    def num(self, e, tag, default):
+        """The number in e's child <tag>, or default if there is none."""
+        return self.number(e.get(tag, default), e.first(tag) or e, tag)
+
+    def prop(self, props, tag):
+        text, where = props[tag]
+        return self.number(text, where, tag)
 
     def at(self, e):
         return _At(self.label, e.line, e.col)
@@ -177,11 +201,14 @@ class Importer:
         """Registers of a <registers> or <cluster>, flattened."""
         out, siblings = [], {c.get("name"): c for c in holder.children}
         for e in holder.children:
-            if e.tag == "register":
-                out += self.register(e, base, prefix, props, siblings)
-            elif e.tag == "cluster":
-                out += self.cluster(e, base, prefix, props, siblings)
-            elif e.tag not in IGNORED:
+            try:
+                if e.tag == "register":
+                    out += self.register(e, base, prefix, props, siblings)
+                elif e.tag == "cluster":
+                    out += self.cluster(e, base, prefix, props, siblings)
+            except _Skip:
+                continue
+            if e.tag not in IGNORED:
                 self.warn(e, f"<{e.tag}> in <{holder.tag}> is not supported; ignored")
         return out
 
@@ -203,7 +230,11 @@ class Importer:
         dim = e.get("dim")
         if dim is None:
             return [(name, 0)], 1, 0
-        count, step = svd_int(dim), svd_int(e.get("dimIncrement", "0"))
+        count, step = self.num(e, "dim", None), self.num(e, "dimIncrement", "0")
+        if not 1 <= count <= MAX_DIM:
+            self.d.error(self.at(e.first("dim")), f"<dim> {count}: an SVD array has 1 to "
+                         f"{MAX_DIM} elements")
+            raise _Skip
         if "[%s]" in name:
             return [(name.replace("[%s]", ""), 0)], count, step
         index = e.get("dimIndex")
@@ -220,7 +251,7 @@ class Importer:
         e = self._derived(e, siblings)
         self.unknown(e)
         props = self.props(e, props)
-        offset = base + svd_int(e.get("addressOffset", "0"))
+        offset = base + self.num(e, "addressOffset", "0")
         name = (e.get("name") or "cluster").replace("[%s]", "%s")
         if e.get("dim") is not None and "%s" not in name:
             name += "%s"
@@ -239,7 +270,7 @@ class Importer:
                       f"'{e.get('alternateRegister')}' at the same offset; skipped")
             return []
         props = self.props(e, props)
-        width = svd_int(props["size"][0]) if "size" in props else 32
+        width = self.prop(props, "size") if "size" in props else 32
         if width not in WIDTHS:
             self.warn(e, f"register '{name}' is {width} bits wide; only 8, 16, 32 and 64 "
                       "are supported; skipped")
@@ -251,7 +282,7 @@ class Importer:
         out = []
         for inst, step in names:
             reg = {"name": self.ident(prefix + inst, e), "line": e.line,
-                   "offset": base + svd_int(e.get("addressOffset", "0")) + step,
+                   "offset": base + self.num(e, "addressOffset", "0") + step,
                    "width": width, "access": access, "reset": reset, "fields": fields,
                    "description": _clean(e.get("description"))}
             if count > 1:
@@ -280,8 +311,8 @@ class Importer:
             self.warn(e, f"register '{name}' has no resetValue (here or in its peripheral "
                       "or device); imported as 0")
             return 0
-        value = svd_int(props["resetValue"][0])
-        mask = svd_int(props["resetMask"][0]) if "resetMask" in props else (1 << width) - 1
+        value = self.prop(props, "resetValue")
+        mask = self.prop(props, "resetMask") if "resetMask" in props else (1 << width) - 1
         return value & mask & ((1 << width) - 1)
 
     # ---- fields ----------------------------------------------------------
@@ -319,12 +350,13 @@ class Importer:
         """(high, low), or None with a warning if missing or impossible."""
         name = e.get("name")
         if e.get("bitOffset") is not None:
-            lo = svd_int(e.get("bitOffset"))
-            hi = lo + svd_int(e.get("bitWidth", "1")) - 1
+            lo = self.num(e, "bitOffset", None)
+            hi = lo + self.num(e, "bitWidth", "1") - 1
         elif e.get("lsb") is not None and e.get("msb") is not None:
-            hi, lo = svd_int(e.get("msb")), svd_int(e.get("lsb"))
+            hi, lo = self.num(e, "msb", None), self.num(e, "lsb", None)
         elif re.fullmatch(r"\[\s*\w+\s*:\s*\w+\s*\]", e.get("bitRange", "")):
-            hi, lo = map(svd_int, e.get("bitRange").strip("[] ").split(":"))
+            hi, lo = (self.number(t, e.first("bitRange"), "bitRange")
+                      for t in e.get("bitRange").strip("[] ").split(":"))
         else:
             self.warn(e, f"field '{name}' has no bit range (bitOffset/bitWidth, "
                       "lsb/msb or bitRange); skipped")
@@ -359,7 +391,7 @@ class Importer:
                 self.warn(v, f"value '{name}': only plain values are supported "
                           "(not isDefault or don't-care bits); skipped")
                 continue
-            n = svd_int(text)
+            n = self.number(text, v.first("value"), "value")
             if n >> (bits[0] - bits[1] + 1) or n in seen or name.lower() in seen.values():
                 self.warn(v, f"value '{name}' {n:#x} does not fit the field or repeats "
                           "another; skipped")
@@ -383,6 +415,7 @@ def import_svd(path, label):
                     "not <device>")
         imp.d.check()
     maps = imp.device(root)
+    imp.d.check()
     _dedupe(imp, maps)
     return maps, list(dict.fromkeys(imp.d.warnings))  # derived peripherals repeat some
 
