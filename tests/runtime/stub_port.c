@@ -65,3 +65,49 @@ const void *port_channel_ring(uint32_t channel)
 	(void)channel;
 	return NULL;
 }
+
+/* No crash dumps in unit tests of the core: the port takes none. */
+void *port_crash_open(const struct vn_shard *s, uint32_t generation)
+{
+	(void)s;
+	(void)generation;
+	stub.crash_opens++;
+	return NULL;
+}
+
+int port_crash_write(void *f, const void *p, uint64_t len)
+{
+	(void)f;
+	(void)p;
+	(void)len;
+	return -1;
+}
+
+void port_crash_close(void *f, int err)
+{
+	(void)f;
+	(void)err;
+}
+
+void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c)
+{
+	(void)s;
+	(void)c;
+}
+
+uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, void *buf,
+			 uint64_t *at)
+{
+	(void)s;
+	(void)lo;
+	(void)hi;
+	(void)buf;
+	(void)at;
+	return 0;
+}
+
+uint64_t port_shard_image_hash(const struct vn_shard *s)
+{
+	(void)s;
+	return 0;
+}

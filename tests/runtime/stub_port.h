@@ -9,7 +9,7 @@
 
 struct stub_port {
 	uint64_t now;
-	unsigned kicks, logs, starts, stops, events, unmasks;
+	unsigned kicks, logs, starts, stops, events, unmasks, crash_opens;
 	uint32_t last_kick, last_log_shard, last_log_len, last_start, last_stop, last_unmask;
 	int start_fails, unmask_fails;
 };

@@ -361,8 +361,13 @@ static void test_fault_stop(void **state)
 {
 	(void)state;
 	boot_running(0);
+	stub.crash_opens = 0;
 	assert_int_equal(vn_shard_fault(&fx_k, S(0), 0, 139), VN_FAULT_STOPPED);
 	assert_int_equal(S(0)->state, VN_STOPPED);
+	assert_int_equal(stub.crash_opens, 1); /* its crash dump was asked for */
+	/* A second report of the same death is ignored, and dumps nothing. */
+	assert_int_equal(vn_shard_fault(&fx_k, S(0), 0, 139), VN_FAULT_IGNORED);
+	assert_int_equal(stub.crash_opens, 1);
 	assert_null(fx_k.core[0].current);
 	for (uint32_t i = 1; i < 4; i++)
 		vn_shard_finish(&fx_k, S(i), 0);

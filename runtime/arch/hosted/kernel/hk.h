@@ -28,6 +28,10 @@ struct hk_shard {
 	char kfault[160];   /* why the kernel stopped it, if it did (a bad MMIO call) */
 	int heap_fd;        /* -1, or its heap's memfd when a device of it does DMA */
 	uint8_t *heap;      /* the kernel's mapping of that heap */
+	/* While its death is being handled (fault.c): the shard's crash record,
+	 * if the host agrees it is about this death, and the cause in words. */
+	const struct vn_crash *crash;
+	char cause[96];
 };
 
 struct hk_core {
@@ -82,6 +86,7 @@ void hk_obs_end(void);
 
 /* fault.c */
 void hk_reap(struct hk_shard *h);
+const char *hk_code_name(int signo, int code);
 const char *hk_signame(int signo);
 
 static inline struct hk_shard *hk_of(const struct vn_shard *s)
