@@ -132,7 +132,7 @@ def cmd_run(args, model):
         if raw.exists():
             raw.unlink()
     run_dir.mkdir(parents=True, exist_ok=True)  # hosted: the kernel's obs.sock goes there
-    dump_dir = _dump_dir(args, kernel.parent)
+    dump_dir = _dump_dir(args, model, kernel.parent)
     if board.image:  # QEMU: a QMP door for top and peek; semihosting for the dumps
         qemu = live.qemu_args(board.qemu, raw, live.qmp_socket(kernel.parent), dump_dir)
         status = build_bare.run(dataclasses.replace(board, qemu=qemu), kernel, args.args,
@@ -166,14 +166,14 @@ def cmd_run(args, model):
     return status
 
 
-def _dump_dir(args, build_dir):
+def _dump_dir(args, model, build_dir):
     """Where the kernel writes a crash dump per fault (--dump-dir, default
     <build dir>/dumps/), made ready, with a note of the build the dumps come
     from so that `vanity dump` finds the shards' ELF files (generator/crash.py)."""
     from .crash import note_build
     d = Path(args.dump_dir) if getattr(args, "dump_dir", None) else build_dir / "dumps"
     d.mkdir(parents=True, exist_ok=True)
-    out_dir = Path(args.output) if getattr(args, "output", None) else None
+    out_dir = Path(args.output) if getattr(args, "output", None) else default_out(model)
     note_build(d, build_dir, out_dir)
     return d.resolve()
 
