@@ -14,7 +14,6 @@
  * executable, the file `vanity dump` reads symbols from.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -63,20 +62,7 @@ void *port_crash_open(const struct vn_shard *s, uint32_t generation)
 
 int port_crash_write(void *f, const void *p, uint64_t len)
 {
-	int fd = *(int *)f;
-	const uint8_t *b = p;
-
-	while (len) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		b += n;
-		len -= (uint64_t)n;
-	}
-	return 0;
+	return hk_write_fd(f, p, len);
 }
 
 void port_crash_close(void *f, int err)
@@ -139,14 +125,19 @@ uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, voi
 	return n ? n : piece(lo, hi, r->code_lo, r->code_len, r->code_bytes, buf, at);
 }
 
+/* Hashed once per run: the executable does not change under a running
+ * system (a rebuild makes a new file). */
 uint64_t port_shard_image_hash(const struct vn_shard *s)
 {
-	char path[PATH_MAX];
+	static uint64_t known[VN_MAX_SHARDS];
 	static uint8_t buf[65536];
+	char path[PATH_MAX];
 	uint64_t h = 0xcbf29ce484222325ull;
 	ssize_t n;
 	int fd;
 
+	if (known[s->cfg->id])
+		return known[s->cfg->id];
 	snprintf(path, sizeof(path), "%s/%s", hk_dir, s->cfg->image);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -155,5 +146,5 @@ uint64_t port_shard_image_hash(const struct vn_shard *s)
 		for (ssize_t i = 0; i < n; i++)
 			h = (h ^ buf[i]) * 0x100000001b3ull;
 	close(fd);
-	return n < 0 ? 0 : h;
+	return n < 0 ? 0 : (known[s->cfg->id] = h);
 }

@@ -83,6 +83,7 @@ extern struct vn_obs hk_obs;
 uint64_t hk_clock_hz(void);
 void hk_obs_start(void);
 void hk_obs_end(void);
+int hk_write_fd(void *ctx, const void *p, uint64_t len);
 
 /* fault.c */
 void hk_reap(struct hk_shard *h);
