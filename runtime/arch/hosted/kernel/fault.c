@@ -9,7 +9,6 @@
  * Runs on the dead shard's core thread, with the kernel lock held.
  */
 #define _GNU_SOURCE
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,6 +130,7 @@ void hk_reap(struct hk_shard *h)
 
 	if (h->pid <= 0 || waitpid(h->pid, &st, WNOHANG) != h->pid)
 		return;
+	h->kill_at = 0;
 	close(h->pidfd);
 	h->pid = 0;
 	h->pidfd = -1;
@@ -161,18 +161,42 @@ int port_shard_start(struct vn_shard *s)
 }
 
 /* The watchdog asks the shard for its crash record first (SIGXCPU: its
- * fault handler saves its registers and ends it), and waits for its end a
- * little; whatever the shard does, SIGKILL follows. A halt just kills. */
+ * fault handler saves its registers and ends it); SIGKILL follows after
+ * HK_DUMP_GRACE_NS if it has not ended by then, whatever the shard does
+ * (hk_kill_due, from its core's thread, never waiting under the lock).
+ * A halt just kills. */
 void port_shard_stop(struct vn_shard *s)
 {
 	struct hk_shard *h = hk_of(s);
 
 	if (s->watchdog_fired && h->pid > 0 && kill(h->pid, SIGXCPU) == 0) {
-		struct pollfd p = {.fd = h->pidfd, .events = POLLIN};
-
-		poll(&p, 1, 100);
+		h->kill_at = port_now() + HK_DUMP_GRACE_NS;
+		return;
 	}
 	hk_kill(h);
+}
+
+/* SIGKILL the shards of `core` whose grace ran out; returns the poll
+ * timeout in ms until the next one's, or -1 if none is pending. */
+int hk_kill_due(uint32_t core, uint64_t now)
+{
+	int timeout = -1;
+
+	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++) {
+		struct hk_shard *h = &hk_shards[i];
+		int ms;
+
+		if (h->s->cfg->core != core || !h->kill_at)
+			continue;
+		if (h->pid <= 0 || now >= h->kill_at) {
+			hk_kill(h);
+			h->kill_at = 0;
+			continue;
+		}
+		ms = (int)((h->kill_at - now + 999999) / 1000000);
+		timeout = timeout < 0 || ms < timeout ? ms : timeout;
+	}
+	return timeout;
 }
 
 void port_system_event(void)
