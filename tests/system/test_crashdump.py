@@ -63,7 +63,7 @@ def test_every_fault_leaves_a_dump(crashed):
     for shard in FAULTS:
         f = dumps / f"{shard}.1.vdump"
         assert f.is_file(), r.report
-        assert f"vanity: shard '{shard}': crash dump {f}" in r.stderr, r.report
+        assert f"vanity: crash dump of shard '{shard}': {f}" in r.stderr, r.report
     # `again` faults in every life: one dump per life, named by its generation.
     lives = sorted(dumps.glob("again.*.vdump"))
     assert len(lives) >= 2, r.report

@@ -44,12 +44,12 @@ void *port_crash_open(const struct vn_shard *s, uint32_t generation)
 	len = snprintf(path, sizeof(path), "%.*s/%s.%u.vdump", (int)n, dir, s->cfg->name,
 		       (unsigned)generation);
 	if (len < 0 || (uint32_t)len >= sizeof(path)) {
-		vn_kmsg("shard '%s': no crash dump: the path is too long", who);
+		vn_kmsg("no crash dump of shard '%s': the path is too long", who);
 		return NULL;
 	}
 	handle = bm_sh_create(path, (uint32_t)len);
 	if (handle == UINT64_MAX) {
-		vn_kmsg("shard '%s': cannot write its crash dump %s", who, path);
+		vn_kmsg("cannot write the crash dump of shard '%s', %s", who, path);
 		return NULL;
 	}
 	view = arch_load_begin(); /* every shard's memory, the kernel's view */
@@ -66,9 +66,9 @@ void port_crash_close(void *f, int err)
 	arch_load_end(view);
 	bm_sh_close(*(uint64_t *)f);
 	if (err)
-		vn_kmsg("shard '%s': cannot write its crash dump %s", who, path);
+		vn_kmsg("cannot write the crash dump of shard '%s', %s", who, path);
 	else
-		vn_kmsg("shard '%s': crash dump %s", who, path);
+		vn_kmsg("crash dump of shard '%s': %s", who, path);
 }
 
 void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c)

@@ -47,14 +47,14 @@ void *port_crash_open(const struct vn_shard *s, uint32_t generation)
 		return NULL;
 	if ((size_t)snprintf(dump_path, sizeof(dump_path), "%s/%s.%u.vdump", dir, s->cfg->name,
 			     generation) >= sizeof(dump_path)) {
-		hk_msg("shard '%s': no crash dump: the path under %s is too long", s->cfg->name,
+		hk_msg("no crash dump of shard '%s': the path under %s is too long", s->cfg->name,
 		       dir);
 		return NULL;
 	}
 	dump_shard = s->cfg->name;
 	dump_fd = open(dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (dump_fd < 0) {
-		hk_msg("shard '%s': cannot write its crash dump %s: %m", s->cfg->name, dump_path);
+		hk_msg("cannot write the crash dump of shard '%s', %s: %m", s->cfg->name, dump_path);
 		return NULL;
 	}
 	return &dump_fd;
@@ -73,9 +73,9 @@ void port_crash_close(void *f, int err)
 		err = -1;
 	dump_fd = -1;
 	if (err)
-		hk_msg("shard '%s': cannot write its crash dump %s: %m", dump_shard, dump_path);
+		hk_msg("cannot write the crash dump of shard '%s', %s: %m", dump_shard, dump_path);
 	else
-		hk_msg("shard '%s': crash dump %s", dump_shard, dump_path);
+		hk_msg("crash dump of shard '%s': %s", dump_shard, dump_path);
 }
 
 void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c)
