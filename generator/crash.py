@@ -16,6 +16,7 @@ one that ran.
 """
 
 import json
+import os
 import shutil
 import struct
 import subprocess
@@ -456,13 +457,16 @@ def show(path, elf=None, core=None, n_events=16):
     crash = read(path)
     if elf is not None and not elf.is_file():
         raise fail(f"{elf}: no such ELF file")
-    for line in report(crash, path, elf, n_events):
-        print(line)
+    lines = report(crash, path, elf, n_events)
     if core is not None:
         core.write_bytes(core_bytes(crash))
         elf_hint = elf or find_elf(crash, path)[0] or "SHARD.elf"
-        print(f"core file: {core} (gdb-multiarch {elf_hint} {core})")
-    sys.stdout.flush()
+        lines.append(f"core file: {core} (gdb-multiarch {elf_hint} {core})")
+    try:
+        print("\n".join(lines))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `vanity dump FILE | head`: the reader had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
