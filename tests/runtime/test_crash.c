@@ -37,15 +37,11 @@ static unsigned chunks(struct chunk *out, unsigned max)
 	return n;
 }
 
+/* Shard i running, and the port taking dumps. */
 static struct vn_shard *boot_running(uint32_t i)
 {
-	struct vn_kernel *k = fx_boot();
-	struct vn_shard *s;
+	struct vn_shard *s = fx_boot_running(i);
 
-	while ((s = vn_sched_pick(k, fx_shards[i].core, stub.now)) != S(i)) {
-		assert_non_null(s);
-		vn_sched_yield(k, s);
-	}
 	stub.take_dumps = 1;
 	return s;
 }

@@ -19,14 +19,7 @@ static struct vn_sysres call(struct vn_shard *s, uint32_t op, uint64_t a0)
 /* Boot and make shard i the running shard of its core. */
 static struct vn_shard *boot_running(uint32_t i)
 {
-	struct vn_kernel *k = fx_boot();
-	struct vn_shard *s;
-
-	while ((s = vn_sched_pick(k, fx_shards[i].core, stub.now)) != S(i)) {
-		assert_non_null(s);
-		vn_sched_yield(k, s);
-	}
-	return s;
+	return fx_boot_running(i);
 }
 
 /* Put shard i to sleep in WAIT (forever). */
