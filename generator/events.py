@@ -17,6 +17,7 @@ RING_HEADER = 64     # sizeof(struct vn_trace_ring)
 CORE_RECORDS = 512   # VN_TRACE_CORE_RECS
 WIDTHS = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "i8": 1, "i16": 2, "i32": 4, "i64": 8,
           "enum": 1}
+FIELD_TYPES = tuple(WIDTHS) + ("bytes",)
 
 # In enum vn_kevent order (runtime/include/vanity/trace.h), with the fields
 # the kernel packs into each.
@@ -78,19 +79,34 @@ class Event:
 
 def layout(fields):
     """(name, type[, values or size]) tuples, or spec field dicts -> Fields,
-    packed in order."""
+    packed in order with no padding. Raises ValueError for an unknown type,
+    a bytes field without a size, an enum without values (or over 256), or
+    fields that overflow a record; the validator reports the same for a spec
+    with its position, so this only fires on hand-made tables."""
     out, off = [], 0
     for f in fields:
         if isinstance(f, dict):
             name, kind = f["name"], f["type"]
-            size = f.get("size") if kind == "bytes" else WIDTHS[kind]
-            values = tuple(f.get("values") or ())
+            size, values = f.get("size"), f.get("values")
         else:
-            name, kind = f[0], f[1]
-            values = tuple(f[2]) if kind == "enum" else ()
-            size = f[2] if kind == "bytes" else WIDTHS[kind]
-        out.append(Field(name, kind, off, size, values))
+            name, kind, *rest = f
+            extra = rest[0] if rest else None
+            size = extra if isinstance(extra, int) else None
+            values = extra if isinstance(extra, (list, tuple)) else None
+        if kind == "bytes":
+            if not isinstance(size, int) or size < 1:
+                raise ValueError(f"field '{name}': bytes need a size of at least 1")
+        elif kind in WIDTHS:
+            size = WIDTHS[kind]
+        else:
+            raise ValueError(f"field '{name}': unknown type '{kind}' "
+                             f"(known: {', '.join(FIELD_TYPES)})")
+        if kind == "enum" and not 1 <= len(values or ()) <= 256:
+            raise ValueError(f"field '{name}': an enum needs a list of values (1 to 256)")
+        out.append(Field(name, kind, off, size, tuple(str(v) for v in values or ())))
         off += size
+    if off > EVENT_BYTES:
+        raise ValueError(f"fields take {off} bytes; a record holds {EVENT_BYTES}")
     return tuple(out)
 
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 from .boards import BOARDS, DEFAULT_BOARD
+from .events import FIELD_TYPES
 
 IDENT_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
 
@@ -268,7 +269,6 @@ SHARD = Obj("shard", {
                  default=256),
 })
 
-FIELD_TYPES = ("u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "enum", "bytes")
 
 EVENT_FIELD = Obj("event field", {
     "name": Key(Ident(), "field name (C identifier)", required=True),

@@ -19,8 +19,6 @@ from .errors import fail
 # them too); the names below are the host tools' view of them.
 TRACE_DATA = _ev.EVENT_BYTES          # VN_TRACE_DATA: an event's fields must fit
 EV_USER = _ev.USER_BASE               # VN_EV_USER: below are the kernel's events
-FIELD_SIZES = _ev.WIDTHS              # an enum is a u8 index into its values
-FIELD_TYPES = tuple(FIELD_SIZES) + ("bytes",)
 KERNEL_EVENTS = _ev.KERNEL_EVENTS     # in enum vn_kevent order: the id is the index
 SWITCH_REASONS = list(_ev.SWITCH_REASONS)  # switch_out's reason, by value
 
@@ -28,51 +26,11 @@ SWITCH_REASONS = list(_ev.SWITCH_REASONS)  # switch_out's reason, by value
 NO_SHARD = 0xFFFF
 
 
-def _field_spec(f):
-    """(name, type, size, values) from a (name, type[, size-or-values]) tuple
-    or a {"name", "type", "size"?, "values"?} dict."""
-    if isinstance(f, dict):
-        name, ftype = f["name"], f["type"]
-        size, values = f.get("size"), f.get("values")
-    else:
-        name, ftype, *rest = f
-        extra = rest[0] if rest else None
-        size = extra if isinstance(extra, int) else None
-        values = list(extra) if isinstance(extra, (list, tuple)) else None
-    if ftype not in FIELD_TYPES:
-        raise ValueError(f"field '{name}': unknown type '{ftype}' "
-                         f"(known: {', '.join(FIELD_TYPES)})")
-    if ftype == "bytes":
-        if not isinstance(size, int) or size < 1:
-            raise ValueError(f"field '{name}': bytes need a size of at least 1")
-    else:
-        size = FIELD_SIZES[ftype]
-    if ftype == "enum":
-        if not values:
-            raise ValueError(f"field '{name}': an enum needs a list of values")
-        if len(values) > 256:
-            raise ValueError(f"field '{name}': an enum has at most 256 values")
-    return name, ftype, size, values
-
-
 def event_layout(fields):
-    """Offsets and sizes of an event's fields, packed in order with no
-    padding in record.data. Takes (name, type) pairs (a third element: the
-    size of a `bytes` field, or an enum's list of values) or dicts with
-    name/type/size/values; returns [{"name", "type", "offset", "size"
-    (, "values")}]. Raises ValueError if they do not fit in TRACE_DATA bytes
-    or a type is unknown."""
-    out, offset = [], 0
-    for f in fields:
-        name, ftype, size, values = _field_spec(f)
-        entry = {"name": name, "type": ftype, "offset": offset, "size": size}
-        if values is not None:
-            entry["values"] = [str(v) for v in values]
-        out.append(entry)
-        offset += size
-    if offset > TRACE_DATA:
-        raise ValueError(f"fields take {offset} bytes; a record holds {TRACE_DATA}")
-    return out
+    """An event's fields as the manifest writes them: [{"name", "type",
+    "offset", "size"(, "values")}], packed by events.layout (which raises
+    ValueError for fields that are unknown or do not fit a record)."""
+    return [f.doc() for f in _ev.layout(fields)]
 
 
 def kernel_event_table():

@@ -9,6 +9,7 @@ at fault, and changes nothing it checks.
 import os
 
 from . import regmap
+from .events import EVENT_BYTES, WIDTHS
 from .resolve import regmap_names
 from .schema import COMPATIBLE, pos, suggest
 
@@ -19,9 +20,6 @@ MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
 MAX_MEMORY = 64 << 20
 TRACE_RECORDS = (16, 1024)  # a shard's trace ring: it sits between control page and heap
-EVENT_BYTES = 22          # VN_TRACE_DATA in runtime/include/vanity/trace.h
-FIELD_BYTES = {"u8": 1, "u16": 2, "u32": 4, "u64": 8, "i8": 1, "i16": 2, "i32": 4, "i64": 8,
-               "enum": 1}
 
 
 class Semantics:
@@ -151,7 +149,7 @@ class Semantics:
             elif kind != "bytes" and size is not None:
                 self.d.error(f.at("size"), f"{ev.prefix}field '{f.get('name')}': only a bytes "
                              "field has 'size'")
-            total += (size or 0) if kind == "bytes" else FIELD_BYTES.get(kind, 0)
+            total += (size or 0) if kind == "bytes" else WIDTHS.get(kind, 0)
         if total > EVENT_BYTES:
             self.d.error(ev.at("fields"), f"{ev.prefix}fields take {total} bytes; a trace "
                          f"record holds {EVENT_BYTES}: drop or narrow a field")

@@ -50,8 +50,6 @@ extern const struct bench_peer peer_vanity, peer_rte, peer_ck, peer_boost;
 /* peer_vanity.c built again: with -DVN_RING_NO_STATS (no channel counters),
  * and with VN_EP_LATENCY on both endpoints (a latency channel). */
 extern const struct bench_peer peer_vanity_nostats, peer_vanity_lat;
-/* bench/exp/peer_vanity_x.c: an experimental ring, in tput -DBENCH_EXP only. */
-extern const struct bench_peer peer_vanity_x;
 
 #ifdef __cplusplus
 }

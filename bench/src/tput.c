@@ -39,9 +39,6 @@ uint64_t bench_spins;
 
 static const struct bench_peer *const default_peers[] = {
 	&peer_vanity, &peer_rte, &peer_ck, &peer_boost,
-#ifdef BENCH_EXP
-	&peer_vanity_x,
-#endif
 };
 /* Every peer -p may name: the default ones, and the Vanity ring built with
  * its counters compiled out (vanity_nostats) or as a latency channel
@@ -49,9 +46,6 @@ static const struct bench_peer *const default_peers[] = {
 static const struct bench_peer *const all_peers[] = {
 	&peer_vanity, &peer_rte, &peer_ck, &peer_boost,
 	&peer_vanity_nostats, &peer_vanity_lat,
-#ifdef BENCH_EXP
-	&peer_vanity_x,
-#endif
 };
 #define N_DEFAULT (sizeof(default_peers) / sizeof(default_peers[0]))
 #define N_ALL (sizeof(all_peers) / sizeof(all_peers[0]))
