@@ -121,3 +121,27 @@ def test_no_core_without_registers():
     c = crash.parse(stream(crash.EM_RISCV, [], flags=0), "t")
     with pytest.raises(SpecError, match="no registers"):
         crash.core_bytes(c)
+
+
+def test_the_image_hash_tells_a_rebuilt_elf(tmp_path):
+    elf = tmp_path / "shard"
+    elf.write_bytes(b"the image that ran")
+    regs = [0] * 27
+    data = stream(crash.EM_X86_64, regs)
+    rec_at = data.index(rec(crash.EM_X86_64))
+    fixed = crash.CRASH_REC.pack(*(list(crash.CRASH_REC.unpack(rec(crash.EM_X86_64)))[:8] +
+                                   [crash.fnv1a(b"the image that ran")] +
+                                   list(crash.CRASH_REC.unpack(rec(crash.EM_X86_64)))[9:]))
+    data = data[:rec_at] + fixed + data[rec_at + len(fixed):]
+    path = tmp_path / "w.1.vdump"
+    path.write_bytes(data)
+    c = crash.read(path)
+    assert any("(matches the dump's image hash" in ln for ln in crash.report(c, path, elf))
+    elf.write_bytes(b"rebuilt since")
+    assert any("(DIFFERS FROM the dump's image hash" in ln
+               for ln in crash.report(c, path, elf))
+
+
+def test_fnv1a_is_the_standard_one():
+    assert crash.fnv1a(b"") == 0xCBF29CE484222325
+    assert crash.fnv1a(b"a") == 0xAF63DC4C8601EC8C
