@@ -276,8 +276,8 @@ def cmd_trace(args):
 def cmd_dump(args):
     """Print a crash dump (`vanity run` leaves one per fault, DIR/<shard>.<generation>
     .vdump): the cause, the registers, a backtrace with function, file and line,
-    and the last trace records. --core OUT writes an ELF core file for
-    `gdb-multiarch SHARD.elf OUT`."""
+    and the last trace records; for DIR, one line per dump in it. --core OUT
+    writes an ELF core file for `gdb-multiarch SHARD.elf OUT`."""
     from .crash import show
     return show(Path(args.file), Path(args.elf) if args.elf else None,
                 Path(args.core) if args.core else None, args.events)
@@ -401,7 +401,7 @@ def parser():
                    help="import only this peripheral (repeatable)")
     c = sub.add_parser("dump", help="read a crash dump left by `vanity run`",
                        description=cmd_dump.__doc__)
-    c.add_argument("file", metavar="FILE.vdump")
+    c.add_argument("file", metavar="FILE.vdump", help="a crash dump, or a directory of them")
     c.add_argument("--elf", metavar="ELF",
                    help="the shard's ELF (default: found through the dump's directory)")
     c.add_argument("--core", metavar="OUT",

@@ -452,8 +452,38 @@ def core_bytes(crash):
     return ehdr + b"".join(phdrs) + b"".join(body)
 
 
+def summary(dump_dir):
+    """One line per dump in a directory, oldest first: file, cause, where."""
+    files = sorted(Path(dump_dir).glob("*.vdump"), key=lambda p: (p.stat().st_mtime, p.name))
+    if not files:
+        raise fail(f"{dump_dir}: no crash dumps (*.vdump) in this directory")
+    lines = []
+    for f in files:
+        try:
+            c = read(f)
+        except SpecError as exc:
+            lines.append(f"{f.name}: {exc.diags[0] if exc.diags else 'unreadable'}")
+            continue
+        elf = find_elf(c, f)[0]
+        where = ""
+        if c.flags & HAS_REGS:
+            names = addr2line(c, elf, backtrace(c, elf)[:1])
+            fn, at = names[0] if names else ("??", "??")
+            where = f" in {fn} at {at}" if fn != "??" else f" at pc 0x{c.pc:x}"
+        sig = SIGNALS.get(c.signal, f"signal {c.signal}")
+        lines.append(f"{f.name}: shard '{c.name}' life {c.generation}: {c.cause} [{sig}]{where}")
+    return lines
+
+
 def show(path, elf=None, core=None, n_events=16):
-    """`vanity dump`: print the report; write the core file if asked."""
+    """`vanity dump`: print the report (for a directory: one line per dump);
+    write the core file if asked."""
+    if Path(path).is_dir():
+        if core is not None or elf is not None:
+            raise fail(f"{path}: --core and --elf take one dump, not a directory")
+        lines = summary(path)
+        print("\n".join(lines))
+        return 0
     crash = read(path)
     if elf is not None and not elf.is_file():
         raise fail(f"{elf}: no such ELF file")

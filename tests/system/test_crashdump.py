@@ -125,6 +125,17 @@ def test_gdb_reads_the_core(crashed, shard, tmp_path):
     assert "Cannot access memory" not in said
 
 
+def test_a_directory_is_one_line_per_dump(crashed):
+    _, _, dumps, _, _ = crashed
+    r = dump(dumps)
+    assert r.status == 0, r.report
+    lines = r.stdout.splitlines()
+    assert len(lines) == len(list(dumps.glob("*.vdump"))), r.report
+    for shard, (sig, fn, _) in FAULTS.items():
+        assert any(re.match(rf"{shard}\.1\.vdump: shard '{shard}' life 1: .*\[{sig}\] in {fn} at "
+                            r"tests/system/crash/crasher\.c:\d+$", ln) for ln in lines), r.report
+
+
 def test_a_dump_that_is_not_one_is_a_one_line_error(crashed, tmp_path):
     board, _, dumps, _, _ = crashed
     if board != "hosted":
