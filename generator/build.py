@@ -42,6 +42,10 @@ from .toolchain import RUNTIME, BuildError, c_files, compile_, headers
 CFLAGS = ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-fno-strict-aliasing",
           "-Werror=incompatible-pointer-types", "-Werror=implicit-function-declaration"]
 
+# Shards keep frame pointers, so a crash dump's backtrace can follow them
+# (generator/crash.py).
+SHARD_CFLAGS = ["-fno-omit-frame-pointer"]
+
 __all__ = ["BuildError", "build", "run", "load_manifest"]
 
 # VANITY_SANITIZE=1 builds a hosted system for robustness runs
@@ -78,7 +82,8 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir):
     incs = [gen, RUNTIME / "include", hosted, out_dir]  # out_dir: <regmaps/NAME.h>
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
-    cmd = [board.toolchain.tool("gcc"), *CFLAGS, "-fno-pie", "-no-pie", "-DVN_PORT_HOSTED",
+    cmd = [board.toolchain.tool("gcc"), *CFLAGS, *SHARD_CFLAGS, "-fno-pie", "-no-pie",
+           "-DVN_PORT_HOSTED",
             *(() if shard.get("fp", True) else board.toolchain.integer_flags),
             *(SANITIZE_SHARD if _sanitize() else []), *shard.get("cflags", []),
            *(f"-I{i}" for i in incs), *srcs, gen / "shard.ld",

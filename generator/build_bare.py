@@ -73,7 +73,8 @@ def _shard(board, shard, spec_dir, out_dir, build_dir):
     incs = [gen, RUNTIME / "include", FREE / "include", arch, out_dir]  # <regmaps/NAME.h>
     elf = build_dir / "shards" / (shard["name"] + ".elf")
     own = tc.shard_flags if shard.get("fp", True) else tc.integer_flags
-    cmd = [tc.tool("gcc"), *_flags(tc, own), *shard.get("cflags", []), *(f"-I{i}" for i in incs),
+    cmd = [tc.tool("gcc"), *_flags(tc, own), "-fno-omit-frame-pointer",  # crash.py's backtrace
+           *shard.get("cflags", []), *(f"-I{i}" for i in incs),
            *srcs, *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
     compile_(f"shard '{shard['name']}'", cmd, srcs + [gen / "shard.ld"] +
              headers(*incs, spec_dir), elf)

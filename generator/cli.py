@@ -146,13 +146,15 @@ def cmd_run(args, model):
         if raw.exists():
             raw.unlink()
     run_dir.mkdir(parents=True, exist_ok=True)  # hosted: the kernel's obs.sock goes there
-    if board.image:  # QEMU: a QMP door for top and peek; semihosting for the dump
-        qemu = live.qemu_args(board.qemu, raw, live.qmp_socket(kernel.parent))
+    dump_dir = _dump_dir(args, model, kernel.parent)
+    if board.image:  # QEMU: a QMP door for top and peek; semihosting for the dumps
+        qemu = live.qemu_args(board.qemu, raw, live.qmp_socket(kernel.parent), dump_dir)
         status = build_bare.run(dataclasses.replace(board, qemu=qemu), kernel, args.args,
                                 model.n_cores, gdb)
     else:
         if raw is not None:
             os.environ["VANITY_TRACE_DUMP"] = str(raw.resolve())
+        os.environ["VANITY_DUMP_DIR"] = str(dump_dir)
         status = builder.run(kernel, args.args, board=model.board, cores=model.n_cores,
                              gdb=gdb)
     if trace_dir is not None:
@@ -175,6 +177,18 @@ def cmd_run(args, model):
               f"read it with `babeltrace2 {trace_dir}`", file=sys.stderr)
         _latency_lines(trace, manifest, trace_dir)
     return status
+
+
+def _dump_dir(args, model, build_dir):
+    """Where the kernel writes a crash dump per fault (--dump-dir, default
+    <build dir>/dumps/), made ready, with a note of the build the dumps come
+    from so that `vanity dump` finds the shards' ELF files (generator/crash.py)."""
+    from .crash import note_build
+    d = Path(args.dump_dir) if getattr(args, "dump_dir", None) else build_dir / "dumps"
+    d.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(args.output) if getattr(args, "output", None) else default_out(model)
+    note_build(d, build_dir, out_dir)
+    return d.resolve()
 
 
 def _latency_lines(trace, manifest, trace_dir):
@@ -270,6 +284,16 @@ def cmd_trace(args):
             print(f"vanity: {name}: {r.dropped} older records were overwritten",
                   file=sys.stderr)
     return 0
+
+
+def cmd_dump(args):
+    """Print a crash dump (`vanity run` leaves one per fault, DIR/<shard>.<generation>
+    .vdump): the cause, the registers, a backtrace with function, file and line,
+    and the last trace records; for DIR, one line per dump in it. --core OUT
+    writes an ELF core file for `gdb-multiarch SHARD.elf OUT`."""
+    from .crash import show
+    return show(Path(args.file), Path(args.elf) if args.elf else None,
+                Path(args.core) if args.core else None, args.events)
 
 
 def _tree(root):
@@ -375,6 +399,10 @@ def parser():
             c.add_argument("--trace", metavar="DIR",
                            help="record a trace: when the system ends, DIR holds it "
                                 "as CTF (babeltrace2 DIR; vanity trace DIR)")
+            c.add_argument("--dump-dir", metavar="DIR",
+                           help="where a crash dump per fault goes, <shard>.<generation>"
+                                ".vdump (default build/<system>/<board>/dumps/; read it "
+                                "with vanity dump FILE)")
             c.epilog = ("Arguments after '--' are passed to the system (on QEMU boards, "
                         "to QEMU).")
     c = sub.add_parser("import-svd", help="convert a CMSIS-SVD file into register maps",
@@ -384,6 +412,15 @@ def parser():
                    help="FILE.yaml for one peripheral, or a directory (default drivers/)")
     c.add_argument("-p", "--peripheral", action="append", metavar="NAME",
                    help="import only this peripheral (repeatable)")
+    c = sub.add_parser("dump", help="read a crash dump left by `vanity run`",
+                       description=cmd_dump.__doc__)
+    c.add_argument("file", metavar="FILE.vdump", help="a crash dump, or a directory of them")
+    c.add_argument("--elf", metavar="ELF",
+                   help="the shard's ELF (default: found through the dump's directory)")
+    c.add_argument("--core", metavar="OUT",
+                   help="also write an ELF core file for gdb-multiarch ELF OUT")
+    c.add_argument("--events", type=int, default=16, metavar="N",
+                   help="trace records to show from each ring (default 16)")
     c = sub.add_parser("trace", help="read a trace left by `vanity run --trace DIR`",
                        description=cmd_trace.__doc__)
     c.add_argument("dir", metavar="DIR")
@@ -413,6 +450,8 @@ def main(argv=None):
             return cmd_import_svd(args)
         if args.command == "trace":
             return cmd_trace(args)
+        if args.command == "dump":
+            return cmd_dump(args)
         model, warnings = load(args)
         for w in warnings:
             print(w, file=sys.stderr)

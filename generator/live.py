@@ -43,20 +43,31 @@ def qmp_socket(build_dir):
 
 # ---- QEMU command line ------------------------------------------------------------
 
-def qemu_args(qemu, dump_path=None, qmp_path=None):
+def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
     """A board's QEMU command (boards.py) for an observed run: with a dump
     path, semihosting's command line (what the kernel's SYS_GET_CMDLINE
-    reads) is `vanity-trace=` and the path to write the dump to; with a
-    QMP path, a QMP server listens there for `vanity top` and `peek` (unless
-    the path is too long for a unix socket: then there is none)."""
+    reads) has `vanity-trace=` and the path to write the dump to; with a
+    crash dump directory, `vanity-dumps=` and that directory (words of the
+    command line are separated by spaces, so neither path may hold one);
+    with a QMP path, a QMP server listens there for `vanity top` and `peek`
+    (unless the path is too long for a unix socket: then there is none)."""
     cmd, i = [], 0
     qemu = list(qemu)
+    args = []
+    if dump_path is not None:
+        args.append("vanity-trace=" + str(Path(dump_path).resolve()))
+    if crash_dir is not None:
+        args.append("vanity-dumps=" + str(Path(crash_dir).resolve()))
+    for a in args:
+        if " " in a:
+            raise fail(f"'{a.split('=', 1)[1]}': QEMU's semihosting command line "
+                       "cannot hold a path with a space")
     while i < len(qemu):
         a = qemu[i]
-        if dump_path is not None and a == "-semihosting":
+        if args and a == "-semihosting":
             i += 1
             continue
-        if dump_path is not None and a == "-semihosting-config":
+        if args and a == "-semihosting-config":
             i += 2
             continue
         if qmp_path is not None and a == "-qmp":
@@ -64,11 +75,11 @@ def qemu_args(qemu, dump_path=None, qmp_path=None):
             continue
         cmd.append(a)
         i += 1
-    if dump_path is not None:
-        # The kernel writes its dump only behind this prefix: QEMU's default
+    if args:
+        # The kernel writes its dumps only behind these prefixes: QEMU's default
         # command line is the kernel's own file name (freestanding/kernel/obs.c).
-        arg = "vanity-trace=" + str(Path(dump_path).resolve()).replace(",", ",,")
-        cmd += ["-semihosting-config", f"enable=on,target=native,arg={arg}"]
+        cmd += ["-semihosting-config", "enable=on,target=native" +
+                "".join(",arg=" + a.replace(",", ",,") for a in args)]
     if qmp_path is not None and len(str(Path(qmp_path).resolve())) < SUN_PATH_MAX:
         path = str(Path(qmp_path).resolve()).replace(",", ",,")
         cmd += ["-qmp", f"unix:{path},server=on,wait=off"]

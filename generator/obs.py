@@ -74,9 +74,12 @@ def trace_ring_bytes(n_recs):
 
 # enum vn_dump_kind
 DUMP_OBS, DUMP_CORE_TRACE, DUMP_SHARD_TRACE, DUMP_RING, DUMP_SLOTS, DUMP_HIST = 1, 2, 3, 4, 5, 6
+# a crash dump's own (generator/crash.py)
+DUMP_CRASH, DUMP_REGS, DUMP_FPREGS, DUMP_MEM, DUMP_STATS = 7, 8, 9, 10, 11
 DUMP_KINDS = {DUMP_OBS: "obs", DUMP_CORE_TRACE: "core trace", DUMP_SHARD_TRACE:
               "shard trace", DUMP_RING: "ring", DUMP_SLOTS: "slots",
-              DUMP_HIST: "histogram"}
+              DUMP_HIST: "histogram", DUMP_CRASH: "crash record", DUMP_REGS: "registers",
+              DUMP_FPREGS: "FP registers", DUMP_MEM: "memory", DUMP_STATS: "counters"}
 
 # struct vn_ring (vanity/ring.h): the header's fields and their offsets.
 RING_MAGIC = 0x676E6952
@@ -129,9 +132,13 @@ def dump_bytes(schema_hash, clock_hz, now, chunks):
     return b"".join(out)
 
 
-def parse_dump(data, source="dump"):
-    """Decodes a dump stream; a wrong magic, a truncated or corrupt stream is
-    a SpecError naming `source`, never a partial result."""
+TRACE_KINDS = range(DUMP_OBS, DUMP_HIST + 1)   # a dump's; a crash dump takes them all
+
+
+def parse_dump(data, source="dump", magic_want=DUMP_MAGIC, what="dump"):
+    """Decodes a dump stream (or, with the crash dump's magic, a crash dump);
+    a wrong magic, a truncated or corrupt stream is a SpecError naming
+    `source`, never a partial result."""
     if not data:
         raise fail(f"{source}: empty (the system wrote no dump: did it start, "
                    "and was it built with tracing?)")
@@ -139,9 +146,9 @@ def parse_dump(data, source="dump"):
         raise fail(f"{source}: truncated: {len(data)} bytes, shorter than the "
                    f"{DUMP_HDR.size}-byte dump header")
     magic, schema, clock_hz, now = DUMP_HDR.unpack_from(data)
-    if magic != DUMP_MAGIC:
-        raise fail(f"{source}: not a Vanity dump (magic {magic:#018x}, "
-                   f"expected {DUMP_MAGIC:#018x})")
+    if magic != magic_want:
+        raise fail(f"{source}: not a Vanity {what} (magic {magic:#018x}, "
+                   f"expected {magic_want:#018x})")
     dump = Dump(source, schema, clock_hz, now)
     pos = DUMP_HDR.size
     while pos < len(data):
@@ -149,9 +156,10 @@ def parse_dump(data, source="dump"):
             raise fail(f"{source}: truncated at byte {pos}: {len(data) - pos} bytes "
                        f"left, a chunk header is {CHUNK_HDR.size}")
         kind, index, addr, length = CHUNK_HDR.unpack_from(data, pos)
-        if kind not in DUMP_KINDS:
+        known = DUMP_KINDS if magic_want != DUMP_MAGIC else TRACE_KINDS
+        if kind not in known:
             raise fail(f"{source}: corrupt at byte {pos}: chunk kind {kind} "
-                       f"(known: 1..{len(DUMP_KINDS)})")
+                       f"(known: 1..{max(known)})")
         body = pos + CHUNK_HDR.size
         if length > len(data) - body:
             raise fail(f"{source}: truncated at byte {pos}: a {DUMP_KINDS[kind]} chunk "

@@ -16,8 +16,9 @@
 #include "kernel.h"
 #include "port.h"
 
-static int chunk(vn_dump_write_fn *w, void *ctx, uint32_t kind, uint32_t index,
-		 const void *p, uint64_t len, uint64_t addr)
+/* One chunk: its header, its bytes, zeros to a multiple of 8 (crash.c too). */
+int vn_dump_chunk(vn_dump_write_fn *w, void *ctx, uint32_t kind, uint32_t index,
+		  const void *p, uint64_t len, uint64_t addr)
 {
 	static const uint8_t pad[8];
 	struct vn_dump_chunk c = {.kind = kind, .index = index, .addr = addr, .len = len};
@@ -37,32 +38,32 @@ int vn_dump(struct vn_kernel *k, vn_dump_write_fn *w, void *ctx, uint32_t peek)
 				.clock_hz = o->clock_hz, .now = vn_clock()};
 	int err = w(ctx, &h, sizeof(h));
 
-	err |= chunk(w, ctx, VN_DUMP_OBS, 0, o, offsetof(struct vn_obs, core),
-		     (uint64_t)(uintptr_t)o);
+	err |= vn_dump_chunk(w, ctx, VN_DUMP_OBS, 0, o, offsetof(struct vn_obs, core),
+			     (uint64_t)(uintptr_t)o);
 	for (uint32_t c = 0; c < sys->n_cores && !err; c++)
-		err |= chunk(w, ctx, VN_DUMP_CORE_TRACE, c, &o->core[c], sizeof(o->core[c]),
-			     (uint64_t)(uintptr_t)&o->core[c]);
+		err |= vn_dump_chunk(w, ctx, VN_DUMP_CORE_TRACE, c, &o->core[c], sizeof(o->core[c]),
+				     (uint64_t)(uintptr_t)&o->core[c]);
 	for (uint32_t i = 0; i < sys->n_shards && !err; i++) {
 		const struct vn_kshard *s = &sys->shards[i];
 
 		if (s->trace_recs)
-			err |= chunk(w, ctx, VN_DUMP_SHARD_TRACE, i, port_shard_trace(&k->shard[i]),
-				     VN_TRACE_RING_BYTES(s->trace_recs), s->ctl + VN_TRACE_OFFSET);
+			err |= vn_dump_chunk(w, ctx, VN_DUMP_SHARD_TRACE, i, port_shard_trace(&k->shard[i]),
+					     VN_TRACE_RING_BYTES(s->trace_recs), s->ctl + VN_TRACE_OFFSET);
 	}
 	for (uint32_t i = 0; i < sys->n_channels && !err; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
 		const uint8_t *ring = port_channel_ring(i);
 
-		err |= chunk(w, ctx, VN_DUMP_RING, i, ring, VN_RING_SLOTS_OFFSET, c->addr);
+		err |= vn_dump_chunk(w, ctx, VN_DUMP_RING, i, ring, VN_RING_SLOTS_OFFSET, c->addr);
 		if (c->latency && !err) {
 			uint64_t off = VN_RING_HIST_OFFSET(c->msg_size, c->depth);
 
-			err |= chunk(w, ctx, VN_DUMP_HIST, i, ring + off, sizeof(struct vn_hist),
-				     c->addr + off);
+			err |= vn_dump_chunk(w, ctx, VN_DUMP_HIST, i, ring + off, sizeof(struct vn_hist),
+					     c->addr + off);
 		}
 		if (i == peek && !err)
-			err |= chunk(w, ctx, VN_DUMP_SLOTS, i, ring + VN_RING_SLOTS_OFFSET,
-				     (uint64_t)c->msg_size * c->depth, c->addr + VN_RING_SLOTS_OFFSET);
+			err |= vn_dump_chunk(w, ctx, VN_DUMP_SLOTS, i, ring + VN_RING_SLOTS_OFFSET,
+					     (uint64_t)c->msg_size * c->depth, c->addr + VN_RING_SLOTS_OFFSET);
 	}
 	return err ? -1 : 0;
 }

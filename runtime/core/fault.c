@@ -67,6 +67,7 @@ enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 		return VN_FAULT_IGNORED;
 	s->st->faults++;
 	vn_kev_shard(k, s, VN_KEV_FAULT, &sig, 1);
+	vn_crash_record(k, s, sig); /* crash.c: its dump, before the policy */
 	switch (s->cfg->on_fault) {
 	case VN_FAULT_RESTART:
 		return restart(k, s, now);

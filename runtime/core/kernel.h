@@ -107,6 +107,12 @@ void vn_kev_shard(struct vn_kernel *k, const struct vn_shard *s, uint16_t id,
 typedef int vn_dump_write_fn(void *ctx, const void *p, uint64_t len);
 #define VN_DUMP_NO_PEEK UINT32_MAX
 int vn_dump(struct vn_kernel *k, vn_dump_write_fn *w, void *ctx, uint32_t peek); /* WAKE's waker: a timeout or a device; HALT's: the kernel */
+int vn_dump_chunk(vn_dump_write_fn *w, void *ctx, uint32_t kind, uint32_t index,
+		  const void *p, uint64_t len, uint64_t addr);
+
+/* crash.c: a faulted shard's crash dump (vanity/trace.h), if the port
+ * takes one; called by vn_shard_fault() before the policy applies */
+void vn_crash_record(struct vn_kernel *k, struct vn_shard *s, int signal);
 
 /* syscall.c: the system call table */
 enum vn_sysaction {

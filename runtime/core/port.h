@@ -51,13 +51,49 @@
  *                         acknowledges it (IRQ_ACK). Returns 0, or -1 if the
  *                         port cannot deliver that interrupt (on hosted: a
  *                         device the simulator has no model of).
+ *
+ * and, for crash dumps (crash.c), called while a dead shard's policy is
+ * still to apply, before anything of it is restarted:
+ *
+ *   port_crash_open(s, g) where the dump of s's life g goes: a handle for
+ *                         port_crash_write(), or NULL when no dump is wanted
+ *                         (none was asked for) or none can be written (the
+ *                         port says why). port_crash_close() ends it.
+ *   port_crash_cpu(s, c)  what the port saw of s's CPU when it died: its
+ *                         registers, the cause in words, the faulting address.
+ *   port_shard_copy(s, lo, hi, buf, at)
+ *                         copy the part of [lo, hi) that is s's own memory,
+ *                         as it was when it died, into buf: one piece, from
+ *                         *at; returns its bytes (0: none of it is s's, or
+ *                         the port cannot read it).
+ *   port_shard_image_hash(s)  FNV-1a 64 of s's image as it was built (the
+ *                         file a host tool finds the same hash in).
  */
 #ifndef VN_PORT_H
 #define VN_PORT_H
 
 #include <stdint.h>
 
+#include <stdbool.h>
+
 struct vn_shard;
+
+/* A dead shard's CPU, as its port saw it (port_crash_cpu). */
+#define VN_CRASH_MAX_REGS 34u /* aarch64's pr_reg: x0-x30, sp, pc, pstate */
+#define VN_CRASH_MAX_FP 528u  /* aarch64's NT_FPREGSET */
+
+struct vn_crash_cpu {
+	uint32_t machine;   /* ELF e_machine of regs */
+	uint32_t n_regs;    /* 64-bit words in regs, an ELF core's pr_reg; 0: none */
+	uint64_t regs[VN_CRASH_MAX_REGS];
+	uint32_t fp_len;    /* bytes in fp, an ELF core's NT_FPREGSET; 0: none */
+	uint8_t fp[VN_CRASH_MAX_FP];
+	uint64_t pc, sp;
+	bool has_addr;
+	uint64_t addr;      /* the faulting address, if has_addr */
+	uint64_t code;      /* the port's raw cause */
+	char cause[96];     /* in words */
+};
 
 uint64_t port_now(void);
 void port_kick_core(uint32_t core);
@@ -68,5 +104,12 @@ void port_system_event(void);
 int port_irq_unmask(uint32_t irq);
 const void *port_shard_trace(const struct vn_shard *s);
 const void *port_channel_ring(uint32_t channel);
+void *port_crash_open(const struct vn_shard *s, uint32_t generation);
+int port_crash_write(void *f, const void *p, uint64_t len);
+void port_crash_close(void *f, int err);
+void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c);
+uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, void *buf,
+			 uint64_t *at);
+uint64_t port_shard_image_hash(const struct vn_shard *s);
 
 #endif /* VN_PORT_H */

@@ -460,6 +460,14 @@ def test_qemu_args():
     r = live.qemu_args(riscv, "/tmp/t/vanity.raw", None)
     assert r == riscv + ("-semihosting-config", "enable=on,target=native,arg=vanity-trace=/tmp/t/vanity.raw")
     assert live.qemu_args(aarch64, None, None) == aarch64  # untraced: semihosting stays
+    # Crash dumps: a second word of the command line, after the trace's.
+    c = live.qemu_args(riscv, "/tmp/t/vanity.raw", None, "/tmp/d,x")
+    assert c == riscv + ("-semihosting-config", "enable=on,target=native,arg=vanity-trace="
+                         "/tmp/t/vanity.raw,arg=vanity-dumps=/tmp/d,,x")
+    assert live.qemu_args(riscv, None, None, "/tmp/d")[-1] == \
+        "enable=on,target=native,arg=vanity-dumps=/tmp/d"
+    with pytest.raises(SpecError, match="cannot hold a path with a space"):
+        live.qemu_args(riscv, None, None, "/tmp/a b")
 
 
 # ---- top and peek --------------------------------------------------------------------
@@ -738,7 +746,7 @@ def test_run_trace_qemu(monkeypatch, tmp_path, capsys):
     def fake_run(board, image, extra, cores, gdb):
         seen["qemu"] = board.qemu
         arg = board.qemu[board.qemu.index("-semihosting-config") + 1]
-        Path(arg.split("arg=vanity-trace=", 1)[1]).write_bytes(sample_dump())
+        Path(arg.split("arg=vanity-trace=", 1)[1].split(",arg=")[0]).write_bytes(sample_dump())
         return 0
 
     monkeypatch.setattr(build_bare, "run", fake_run)

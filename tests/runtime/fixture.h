@@ -55,4 +55,18 @@ static inline struct vn_kernel *fx_boot(void)
 
 #define S(i) (&fx_k.shard[i])
 
+/* Boot and make shard i the running shard of its core (cmocka's asserts:
+ * include cmocka.h first). */
+static inline struct vn_shard *fx_boot_running(uint32_t i)
+{
+	struct vn_kernel *k = fx_boot();
+	struct vn_shard *s;
+
+	while ((s = vn_sched_pick(k, fx_shards[i].core, stub.now)) != S(i)) {
+		assert_non_null(s);
+		vn_sched_yield(k, s);
+	}
+	return s;
+}
+
 #endif

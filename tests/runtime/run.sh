@@ -22,8 +22,10 @@ unit() {
 	$CC $CFLAGS $inc "$here/test_sched.c" "$here/stub_port.c" "$rt"/core/*.c \
 		-o "$out/test_sched" -lcmocka &&
 	$CC $CFLAGS $inc "$here/test_syscall.c" "$here/stub_port.c" "$rt"/core/*.c \
-		-o "$out/test_syscall" -lcmocka || return 1
-	for t in test_ring test_ring_nostats test_sched test_syscall; do
+		-o "$out/test_syscall" -lcmocka &&
+	$CC $CFLAGS $inc "$here/test_crash.c" "$here/stub_port.c" "$rt"/core/*.c \
+		-o "$out/test_crash" -lcmocka || return 1
+	for t in test_ring test_ring_nostats test_sched test_syscall test_crash; do
 		"$out/$t" || fail=1
 	done
 }

@@ -65,3 +65,66 @@ const void *port_channel_ring(uint32_t channel)
 	(void)channel;
 	return NULL;
 }
+
+/* Crash dumps: into stub.dump when a test asks for them. The CPU is an
+ * aarch64 one with x<i> = i, pc 0x1000, sp 0x8000, a fault at 0x9000; the
+ * shard's memory reads as its address's low byte. */
+void *port_crash_open(const struct vn_shard *s, uint32_t generation)
+{
+	(void)s;
+	(void)generation;
+	stub.crash_opens++;
+	stub.dump_len = 0;
+	return stub.take_dumps ? &stub : NULL;
+}
+
+int port_crash_write(void *f, const void *p, uint64_t len)
+{
+	struct stub_port *st = f;
+
+	if (len > sizeof(st->dump) - st->dump_len)
+		return -1;
+	memcpy(st->dump + st->dump_len, p, len);
+	st->dump_len += len;
+	return 0;
+}
+
+void port_crash_close(void *f, int err)
+{
+	((struct stub_port *)f)->dump_closed_err = err;
+}
+
+void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c)
+{
+	(void)s;
+	c->machine = 183;
+	c->n_regs = 34;
+	for (uint32_t i = 0; i < 34; i++)
+		c->regs[i] = i;
+	c->pc = 0x1000;
+	c->sp = 0x8000;
+	c->has_addr = true;
+	c->addr = 0x9000;
+	c->code = 0x92000047;
+	strcpy(c->cause, "data abort");
+}
+
+uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, void *buf,
+			 uint64_t *at)
+{
+	(void)s;
+	if (stub.copies < 4) {
+		stub.copy_lo[stub.copies] = lo;
+		stub.copy_hi[stub.copies] = hi;
+	}
+	stub.copies++;
+	for (uint64_t a = lo; a < hi; a++)
+		((uint8_t *)buf)[a - lo] = (uint8_t)a;
+	*at = lo;
+	return hi - lo;
+}
+
+uint64_t port_shard_image_hash(const struct vn_shard *s)
+{
+	return 0x1234000 + s->cfg->id;
+}

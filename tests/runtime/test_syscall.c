@@ -19,14 +19,7 @@ static struct vn_sysres call(struct vn_shard *s, uint32_t op, uint64_t a0)
 /* Boot and make shard i the running shard of its core. */
 static struct vn_shard *boot_running(uint32_t i)
 {
-	struct vn_kernel *k = fx_boot();
-	struct vn_shard *s;
-
-	while ((s = vn_sched_pick(k, fx_shards[i].core, stub.now)) != S(i)) {
-		assert_non_null(s);
-		vn_sched_yield(k, s);
-	}
-	return s;
+	return fx_boot_running(i);
 }
 
 /* Put shard i to sleep in WAIT (forever). */
@@ -361,8 +354,13 @@ static void test_fault_stop(void **state)
 {
 	(void)state;
 	boot_running(0);
+	stub.crash_opens = 0;
 	assert_int_equal(vn_shard_fault(&fx_k, S(0), 0, 139), VN_FAULT_STOPPED);
 	assert_int_equal(S(0)->state, VN_STOPPED);
+	assert_int_equal(stub.crash_opens, 1); /* its crash dump was asked for */
+	/* A second report of the same death is ignored, and dumps nothing. */
+	assert_int_equal(vn_shard_fault(&fx_k, S(0), 0, 139), VN_FAULT_IGNORED);
+	assert_int_equal(stub.crash_opens, 1);
 	assert_null(fx_k.core[0].current);
 	for (uint32_t i = 1; i < 4; i++)
 		vn_shard_finish(&fx_k, S(i), 0);

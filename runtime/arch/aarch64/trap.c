@@ -8,9 +8,11 @@
  * access, SIGILL, SIGBUS, ...).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "a64.h"
 #include "kconsole.h"
+#include "port.h"
 
 #define EC_UNKNOWN 0x00
 #define EC_FP 0x07
@@ -116,10 +118,29 @@ void a64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t esr, uin
 	char what[96];
 
 	detail(what, sizeof(what), ec, esr);
+	bm_of(s)->fault_code = esr;
 	bm_fault_say(s, ec_name(ec), what,
 		     ec == EC_IABT_EL0 || ec == EC_DABT_EL0 || ec == EC_PC_ALIGN, far, f->elr);
 	dump(f, esr);
 	bm_fault(s, signal_of(ec, esr));
+}
+
+/* For a crash dump: the frame is already an ELF core's pr_reg (x0-x30, sp,
+ * pc, pstate); the FP registers become its NT_FPREGSET (v0-v31, then fpsr
+ * and fpcr as 32-bit words, and 8 reserved bytes). */
+void arch_crash_regs(const struct arch_frame *f, const struct arch_fp *fp,
+		     struct vn_crash_cpu *c)
+{
+	uint32_t sr[4] = {(uint32_t)fp->fpsr, (uint32_t)fp->fpcr, 0, 0};
+
+	c->machine = 183; /* EM_AARCH64 */
+	c->n_regs = 34;
+	memcpy(c->regs, f, sizeof(*f));
+	c->pc = f->elr;
+	c->sp = f->sp;
+	memcpy(c->fp, fp->v, sizeof(fp->v));
+	memcpy(c->fp + sizeof(fp->v), sr, sizeof(sr));
+	c->fp_len = sizeof(fp->v) + sizeof(sr);
 }
 
 /* An exception at EL1 is a kernel bug: say where, and end the system. */

@@ -60,7 +60,15 @@ enum vn_turn {
 	VN_TURN_EXIT = 2,   /* the shard must end its process now */
 };
 
-/* Written by the shard's fault handler just before it dies. */
+/* Written by the shard's fault handler just before it dies: what killed
+ * it, and for its crash dump (runtime/core/crash.c) its registers as an ELF
+ * core's pr_reg, its FP state, a window of its stack from below sp and the
+ * code around the pc. The kernel reads it once the process is gone. */
+#define VN_CRASH_CTX_REGS 34u
+#define VN_CRASH_CTX_FP 512u
+#define VN_CRASH_CTX_STACK 1536u
+#define VN_CRASH_CTX_CODE 128u
+
 struct vn_crash {
 	uint32_t valid;
 	int32_t signo;
@@ -68,6 +76,17 @@ struct vn_crash {
 	uint32_t pad;
 	uint64_t addr;
 	uint64_t pc;
+	uint64_t sp;
+	uint32_t n_regs;              /* words in regs; 0: none saved */
+	uint32_t fp_len;              /* bytes in fp */
+	uint64_t regs[VN_CRASH_CTX_REGS];
+	uint64_t stack_lo;            /* the window of the stack in stack[] */
+	uint32_t stack_len;
+	uint32_t code_len;            /* bytes at code_lo in code[] */
+	uint64_t code_lo;
+	uint8_t fp[VN_CRASH_CTX_FP];
+	uint8_t stack[VN_CRASH_CTX_STACK];
+	uint8_t code_bytes[VN_CRASH_CTX_CODE];
 };
 
 struct vn_ctl {

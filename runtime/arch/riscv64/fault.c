@@ -10,9 +10,11 @@
  * (docs/aarch64.md has the same table).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "rv64.h"
 #include "kconsole.h"
+#include "port.h"
 
 #define C_IMISALIGN 0
 #define C_IACCESS 1
@@ -104,9 +106,30 @@ void rv64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t scause,
 	} else if (aborted) {
 		snprintf(what, sizeof(what), " (abort)");
 	}
+	bm_of(s)->fault_code = scause;
 	bm_fault_say(s, cause_name(scause), what, access >= 0, stval, f->sepc);
 	dump(f, scause, stval);
 	bm_fault(s, signal_of(scause, aborted));
+}
+
+/* For a crash dump: the registers as an ELF core's pr_reg (pc, then x1-x31)
+ * and the F/D registers as its NT_FPREGSET (f0-f31, fcsr as a 32-bit word,
+ * padded to 8). */
+void arch_crash_regs(const struct arch_frame *f, const struct arch_fp *fp,
+		     struct vn_crash_cpu *c)
+{
+	uint64_t fcsr = (uint32_t)fp->fcsr;
+
+	c->machine = 243; /* EM_RISCV */
+	c->n_regs = 32;
+	c->regs[0] = f->sepc;
+	for (uint32_t i = 1; i < 32; i++)
+		c->regs[i] = f->x[i];
+	c->pc = f->sepc;
+	c->sp = f->x[2];
+	memcpy(c->fp, fp->f, sizeof(fp->f));
+	memcpy(c->fp + sizeof(fp->f), &fcsr, sizeof(fcsr));
+	c->fp_len = sizeof(fp->f) + sizeof(fcsr);
 }
 
 /* A trap taken in S-mode is a kernel bug: say where, and end the system. */

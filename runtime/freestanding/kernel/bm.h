@@ -68,12 +68,20 @@ struct bm_shard {
 	struct arch_fp fp;           /* while it is not its CPU's FP owner */
 	uint32_t starts;             /* bumped by every (re)start */
 	const struct vn_image *img;  /* header of its blob */
+	/* Its last fault, as the port reported it (bm_fault_say), for its
+	 * crash dump; the port sets fault_code to its raw cause. */
+	char cause[96];
+	bool has_addr;
+	uint64_t fault_addr, fault_code;
 };
 
 extern struct vn_kernel bm_kernel;
 extern struct bm_shard bm_shards[VN_MAX_SHARDS];
 extern struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS];
 extern uint8_t bm_stacks[ARCH_MAX_CPUS][BM_STACK];
+/* The frame of the trap each CPU is in: the registers of the shard that
+ * trapped, until the trap ends (crashdump.c reads a dead shard's there). */
+extern struct arch_frame *bm_frames[ARCH_MAX_CPUS];
 
 static inline struct bm_shard *bm_of(const struct vn_shard *s)
 {
@@ -111,6 +119,13 @@ bool bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu);
 extern struct vn_obs vn_obs;
 void bm_obs_init(void);
 void bm_obs_end(void);
+const char *bm_cmdline_arg(const char *key, uint32_t *len);
+/* Semihosting files on the host: open `path` (NUL-terminated, n bytes) for
+ * writing, UINT64_MAX if it cannot be; write to handle *(uint64_t *)ctx
+ * (a vn_dump_write_fn); close. */
+uint64_t bm_sh_create(const char *path, uint32_t n);
+int bm_sh_write(void *ctx, const void *p, uint64_t len);
+void bm_sh_close(uint64_t fd);
 
 /* fdt.c: the firmware's device tree */
 uint32_t bm_fdt_check_cpus(const void *fdt);

@@ -70,7 +70,11 @@
  *   arch_irq_unmask(irq)      the owner acknowledged irq
  *   arch_exit(status)         end the system (QEMU exits with status)
  *   arch_semihost(op, arg)    one semihosting call: QEMU runs every board
- *                             with semihosting on (the trace dump, obs.c)
+ *                             with semihosting on (the trace dump, obs.c;
+ *                             crash dumps, crashdump.c)
+ *   arch_crash_regs(f, fp, c) a dead shard's frame f and FP registers fp as
+ *                             an ELF core's pr_reg and NT_FPREGSET (its
+ *                             machine, regs, pc, sp, fp) for its crash dump
  *   port_console_putc(c)      kconsole.h
  */
 #ifndef VN_BM_HOOKS_H
@@ -99,5 +103,8 @@ void arch_kick(uint32_t cpu);
 void arch_irq_unmask(uint32_t irq);
 _Noreturn void arch_exit(int status);
 uint64_t arch_semihost(uint64_t op, uint64_t arg);
+struct vn_crash_cpu;
+void arch_crash_regs(const struct arch_frame *f, const struct arch_fp *fp,
+		     struct vn_crash_cpu *c);
 
 #endif /* VN_BM_HOOKS_H */

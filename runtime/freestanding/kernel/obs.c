@@ -11,7 +11,8 @@
  * command line `vanity-trace=FILE` (what `vanity run --trace` passes), the
  * kernel writes its dump stream (vanity/trace.h) to FILE on the host
  * through semihosting, before QEMU exits. The prefix guards against
- * QEMU's default command line, the kernel's own file name.
+ * QEMU's default command line, the kernel's own file name. The command
+ * line is words separated by spaces (`vanity-dumps=DIR` is crashdump.c's).
  */
 #include <string.h>
 
@@ -52,35 +53,74 @@ void bm_obs_init(void)
 	}
 }
 
-static int sh_write(void *ctx, const void *p, uint64_t len)
+int bm_sh_write(void *ctx, const void *p, uint64_t len)
 {
 	uint64_t block[3] = {*(uint64_t *)ctx, (uint64_t)(uintptr_t)p, len};
 
 	return arch_semihost(SH_WRITE, (uint64_t)(uintptr_t)block) == 0 ? 0 : -1;
 }
 
+uint64_t bm_sh_create(const char *path, uint32_t n)
+{
+	uint64_t open[3] = {(uint64_t)(uintptr_t)path, SH_MODE_WB, n};
+	uint64_t fd = arch_semihost(SH_OPEN, (uint64_t)(uintptr_t)open);
+
+	return (int64_t)fd < 0 ? UINT64_MAX : fd;
+}
+
+void bm_sh_close(uint64_t fd)
+{
+	arch_semihost(SH_CLOSE, (uint64_t)(uintptr_t)&fd);
+}
+
+/* The value of `key` (e.g. "vanity-trace=") among the words of the
+ * semihosting command line, and its length; NULL if it is not there. The
+ * words are separated by spaces; the value points into a static buffer. */
+const char *bm_cmdline_arg(const char *key, uint32_t *len)
+{
+	static char cmd[512];
+	uint64_t get[2] = {(uint64_t)(uintptr_t)cmd, sizeof(cmd) - 1};
+	uint32_t k = (uint32_t)strlen(key);
+
+	memset(cmd, 0, sizeof(cmd));
+	if (arch_semihost(SH_GET_CMDLINE, (uint64_t)(uintptr_t)get) != 0)
+		return NULL;
+	for (char *w = cmd; *w;) {
+		uint32_t n = 0;
+
+		while (w[n] && w[n] != ' ')
+			n++;
+		if (n > k && memcmp(w, key, k) == 0) {
+			*len = n - k;
+			return w + k;
+		}
+		w += n;
+		while (*w == ' ')
+			w++;
+	}
+	return NULL;
+}
+
 /* The end of the system, under the lock: the dump, if one was asked for. */
 void bm_obs_end(void)
 {
-	static char cmd[256];
-	uint64_t get[2] = {(uint64_t)(uintptr_t)cmd, sizeof(cmd)};
-	const char *path = cmd + sizeof(TRACE_ARG) - 1;
-	uint64_t open[3], fd, view;
+	static char path[512];
+	uint32_t n;
+	const char *arg = bm_cmdline_arg(TRACE_ARG, &n);
+	uint64_t fd, view;
 
-	if (arch_semihost(SH_GET_CMDLINE, (uint64_t)(uintptr_t)get) != 0 ||
-	    memcmp(cmd, TRACE_ARG, sizeof(TRACE_ARG) - 1) != 0)
+	if (!arg || n >= sizeof(path))
 		return;
-	open[0] = (uint64_t)(uintptr_t)path;
-	open[1] = SH_MODE_WB;
-	open[2] = strlen(path);
-	fd = arch_semihost(SH_OPEN, (uint64_t)(uintptr_t)open);
-	if (fd == UINT64_MAX || (int64_t)fd < 0) {
+	memcpy(path, arg, n);
+	path[n] = '\0';
+	fd = bm_sh_create(path, n);
+	if (fd == UINT64_MAX) {
 		vn_kmsg("cannot write the trace dump %s", path);
 		return;
 	}
 	view = arch_load_begin(); /* every shard's memory, as at a restart */
-	if (vn_dump(&bm_kernel, sh_write, &fd, VN_DUMP_NO_PEEK) != 0)
+	if (vn_dump(&bm_kernel, bm_sh_write, &fd, VN_DUMP_NO_PEEK) != 0)
 		vn_kmsg("cannot write the trace dump %s", path);
 	arch_load_end(view);
-	arch_semihost(SH_CLOSE, (uint64_t)(uintptr_t)&fd);
+	bm_sh_close(fd);
 }

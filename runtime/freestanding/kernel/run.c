@@ -16,6 +16,8 @@
  * A shard (re)started during the trap has a fresh context that must not be
  * overwritten by the frame it died in: `starts` tells the two apart.
  */
+#include <stdio.h>
+
 #include "bm.h"
 #include "kconsole.h"
 #include "port.h"
@@ -24,6 +26,7 @@
 struct vn_kernel bm_kernel;
 struct bm_shard bm_shards[VN_MAX_SHARDS];
 struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS]; /* whose FP/SIMD registers it holds */
+struct arch_frame *bm_frames[ARCH_MAX_CPUS];
 static uint32_t kernel_lock;
 
 #define K (&bm_kernel)
@@ -94,10 +97,16 @@ void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t 
 		arch_frame_ret(f, r.value);
 }
 
-/* "shard 'x' faulted: what (detail) at addr, pc pc": the port's words. */
+/* "shard 'x' faulted: what (detail) at addr, pc pc": the port's words,
+ * kept for the crash dump too. */
 void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail,
 		  bool has_addr, uint64_t addr, uint64_t pc)
 {
+	struct bm_shard *b = bm_of(s);
+
+	snprintf(b->cause, sizeof(b->cause), "%s%s", what, detail);
+	b->has_addr = has_addr;
+	b->fault_addr = addr;
 	if (has_addr)
 		vn_kmsg("shard '%s' faulted: %s%s at %#llx, pc %#llx", s->cfg->name, what,
 			detail, (unsigned long long)addr, (unsigned long long)pc);
@@ -238,6 +247,7 @@ void bm_trap(struct arch_frame *f, uint32_t kind)
 
 	bm_lock();
 	arch_trap_enter();
+	bm_frames[cpu] = f;
 	s = K->core[cpu].current;
 	starts = s ? bm_of(s)->starts : 0;
 	if (kind != BM_TRAP_START)

@@ -201,6 +201,16 @@ enum vn_dump_kind {
 	VN_DUMP_RING = 4,       /* index: channel; its ring header (384 bytes) */
 	VN_DUMP_SLOTS = 5,      /* index: channel; its message slots */
 	VN_DUMP_HIST = 6,       /* index: channel; a latency channel's struct vn_hist */
+	/* A crash dump's own (below) */
+	VN_DUMP_CRASH = 7,      /* index: shard; struct vn_crash_rec */
+	VN_DUMP_REGS = 8,       /* index: ELF e_machine; the registers as an ELF core's
+				   NT_PRSTATUS pr_reg (x86-64: user_regs_struct; aarch64:
+				   x0-x30, sp, pc, pstate; riscv64: pc, x1-x31) */
+	VN_DUMP_FPREGS = 9,     /* index: e_machine; as the core's NT_FPREGSET (x86-64:
+				   FXSAVE, 512 B; aarch64: v0-v31, fpsr, fpcr; riscv64:
+				   f0-f31, fcsr) */
+	VN_DUMP_MEM = 10,       /* index: VN_CRASH_MEM_*; the shard's memory at addr */
+	VN_DUMP_STATS = 11,     /* index: shard; its struct vn_shard_stats */
 };
 
 struct vn_dump_hdr {
@@ -216,5 +226,57 @@ struct vn_dump_chunk {
 	uint64_t addr;        /* where the bytes were, in the writer's view */
 	uint64_t len;         /* bytes that follow, before padding to 8 */
 };
+
+/*
+ * A crash dump (runtime/core/crash.c), one file per fault of a shard:
+ * `<shard>.<generation>.vdump`, written when a shard faults or its watchdog
+ * fires, before its policy applies. The same stream as a dump, under its own
+ * magic, with these chunks in this order:
+ *
+ *   VN_DUMP_CRASH        what happened (struct vn_crash_rec)
+ *   VN_DUMP_REGS         its registers, if the port could see them
+ *   VN_DUMP_FPREGS       its FP/SIMD registers, where the port keeps them
+ *   VN_DUMP_MEM          VN_CRASH_MEM_STACK: the stack around sp, at most
+ *                        VN_CRASH_BELOW_SP bytes below and VN_CRASH_ABOVE_SP
+ *                        above (less on hosted: what the shard's fault
+ *                        handler can keep in its control page);
+ *                        VN_CRASH_MEM_FAULT: around the faulting address (or
+ *                        the pc, when there is no address), if it is the
+ *                        shard's own memory and readable
+ *   VN_DUMP_STATS        its counters
+ *   VN_DUMP_SHARD_TRACE  its trace ring, if it has one
+ *   VN_DUMP_CORE_TRACE   the trace ring of its core's kernel events
+ *
+ * A reader takes the last records of each ring. `vanity dump` prints it and
+ * writes an ELF core file from it (generator/crash.py, docs/postmortem.md).
+ */
+#define VN_CRASH_MAGIC 0x31485352434e5600ull /* "\0VNCRSH1" little-endian */
+
+enum { VN_CRASH_MEM_STACK = 0, VN_CRASH_MEM_FAULT = 1 };
+#define VN_CRASH_BELOW_SP 256u
+#define VN_CRASH_ABOVE_SP 4096u
+#define VN_CRASH_AROUND 128u   /* bytes each side of the faulting address */
+
+#define VN_CRASH_HAS_REGS 1u   /* a VN_DUMP_REGS chunk follows; pc and sp are valid */
+#define VN_CRASH_HAS_ADDR 2u   /* addr is the faulting address */
+#define VN_CRASH_WATCHDOG 4u   /* its watchdog stopped it */
+
+struct vn_crash_rec {
+	uint32_t shard;       /* id */
+	uint32_t generation;  /* the life that died: 1 for the first */
+	int32_t signal;       /* the signal a hosted shard dies of (SIGSEGV, SIGILL...) */
+	uint32_t flags;       /* VN_CRASH_* */
+	uint64_t addr;        /* the faulting address (VN_CRASH_HAS_ADDR) */
+	uint64_t pc, sp;
+	uint64_t code;        /* the port's raw cause: si_code, ESR_EL1, scause */
+	uint64_t image_hash;  /* FNV-1a 64 of the shard's image as built: hosted,
+				 its executable; QEMU boards, its .bin blob */
+	uint32_t machine;     /* ELF e_machine of the registers: 62, 183, 243 */
+	uint32_t core;
+	char shard_name[32];
+	char cause[96];       /* the port's words: "data abort (translation fault...)" */
+};
+
+_Static_assert(sizeof(struct vn_crash_rec) == 192, "crash record layout");
 
 #endif /* VANITY_TRACE_H */

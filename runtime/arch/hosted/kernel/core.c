@@ -175,6 +175,7 @@ static void watchdog(uint32_t core, uint64_t now)
 static int step(uint32_t core)
 {
 	uint64_t now = port_now(), next;
+	int timeout, kill;
 
 	if (hk_kernel.halted)
 		return -1;
@@ -183,12 +184,12 @@ static int step(uint32_t core)
 	vn_sched_expire(&hk_kernel, core, now);
 	dispatch(core, now);
 	watchdog(core, now);
+	kill = hk_kill_due(core, now); /* fault.c: the watchdog's SIGKILL, if still due */
 	/* After serve and dispatch: a WAIT just served has a deadline to
 	 * count, and the shard now running a watchdog. */
 	next = vn_core_deadline(&hk_kernel, core, now);
-	if (next == VN_NEVER)
-		return -1;
-	return next <= now ? 0 : (int)((next - now + 999999) / 1000000);
+	timeout = next == VN_NEVER ? -1 : next <= now ? 0 : (int)((next - now + 999999) / 1000000);
+	return kill >= 0 && (timeout < 0 || kill < timeout) ? kill : timeout;
 }
 
 /* The poll set: the doorbell, then the pidfd of each live process. */

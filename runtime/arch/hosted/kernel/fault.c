@@ -31,7 +31,7 @@ const char *hk_signame(int signo)
 	return buf;
 }
 
-static const char *code_name(int signo, int code)
+const char *hk_code_name(int signo, int code)
 {
 	if (code == SI_TKILL)
 		return "raised by the shard";
@@ -61,7 +61,7 @@ static void report_death(const struct vn_shard *s, struct vn_crash c, int signo)
 		snprintf(where, sizeof(where), " at 0x%llx,", (unsigned long long)c.addr);
 	if (c.valid)
 		hk_msg("shard '%s' faulted: %s (%s)%s pc 0x%llx", s->cfg->name,
-		       hk_signame(c.signo), code_name(c.signo, c.code),
+		       hk_signame(c.signo), hk_code_name(c.signo, c.code),
 		       where[0] ? where : ",", (unsigned long long)c.pc);
 	else
 		hk_msg("shard '%s' killed by %s", s->cfg->name, hk_signame(signo));
@@ -93,21 +93,32 @@ static void report_outcome(const struct vn_shard *s, enum vn_fault_outcome o)
 static void fault(struct hk_shard *h, int signo)
 {
 	struct vn_shard *s = h->s;
-	struct vn_crash c = h->ctl->crash;
+	static struct vn_crash c; /* under hk_lock */
 	enum vn_fault_outcome o;
 
 	/* The record is the shard's own word: believe it only where the host
 	 * agrees that this signal is what killed it. */
+	c = h->ctl->crash;
 	if (c.signo != signo)
 		c.valid = 0;
+	h->crash = c.valid ? &c : NULL;
+	if (c.valid)
+		snprintf(h->cause, sizeof(h->cause), "%s (%s)", hk_signame(c.signo),
+			 hk_code_name(c.signo, c.code));
+	else
+		snprintf(h->cause, sizeof(h->cause), "killed by %s", hk_signame(signo));
 	if (h->kfault[0]) {
 		hk_msg("shard '%s' faulted: %s", s->cfg->name, h->kfault);
+		snprintf(h->cause, sizeof(h->cause), "%.95s", h->kfault);
 		h->kfault[0] = '\0';
 		signo = SIGSEGV; /* as the MMU would have it on bare metal */
 	} else if (!s->watchdog_fired) {
 		report_death(s, c, signo);
+	} else {
+		signo = SIGKILL; /* the watchdog's, whatever it asked the shard for */
 	}
 	o = vn_shard_fault(&hk_kernel, s, port_now(), 128 + signo);
+	h->crash = NULL;
 	report_outcome(s, o);
 }
 
@@ -119,6 +130,7 @@ void hk_reap(struct hk_shard *h)
 
 	if (h->pid <= 0 || waitpid(h->pid, &st, WNOHANG) != h->pid)
 		return;
+	h->kill_at = 0;
 	close(h->pidfd);
 	h->pid = 0;
 	h->pidfd = -1;
@@ -148,9 +160,43 @@ int port_shard_start(struct vn_shard *s)
 	return hk_spawn(h);
 }
 
+/* The watchdog asks the shard for its crash record first (SIGXCPU: its
+ * fault handler saves its registers and ends it); SIGKILL follows after
+ * HK_DUMP_GRACE_NS if it has not ended by then, whatever the shard does
+ * (hk_kill_due, from its core's thread, never waiting under the lock).
+ * A halt just kills. */
 void port_shard_stop(struct vn_shard *s)
 {
-	hk_kill(hk_of(s));
+	struct hk_shard *h = hk_of(s);
+
+	if (s->watchdog_fired && h->pid > 0 && kill(h->pid, SIGXCPU) == 0) {
+		h->kill_at = port_now() + HK_DUMP_GRACE_NS;
+		return;
+	}
+	hk_kill(h);
+}
+
+/* SIGKILL the shards of `core` whose grace ran out; returns the poll
+ * timeout in ms until the next one's, or -1 if none is pending. */
+int hk_kill_due(uint32_t core, uint64_t now)
+{
+	int timeout = -1;
+
+	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++) {
+		struct hk_shard *h = &hk_shards[i];
+		int ms;
+
+		if (h->s->cfg->core != core || !h->kill_at)
+			continue;
+		if (h->pid <= 0 || now >= h->kill_at) {
+			hk_kill(h);
+			h->kill_at = 0;
+			continue;
+		}
+		ms = (int)((h->kill_at - now + 999999) / 1000000);
+		timeout = timeout < 0 || ms < timeout ? ms : timeout;
+	}
+	return timeout;
 }
 
 void port_system_event(void)

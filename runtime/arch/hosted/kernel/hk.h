@@ -28,7 +28,15 @@ struct hk_shard {
 	char kfault[160];   /* why the kernel stopped it, if it did (a bad MMIO call) */
 	int heap_fd;        /* -1, or its heap's memfd when a device of it does DMA */
 	uint8_t *heap;      /* the kernel's mapping of that heap */
+	/* While its death is being handled (fault.c): the shard's crash record,
+	 * if the host agrees it is about this death, and the cause in words. */
+	const struct vn_crash *crash;
+	char cause[96];
+	uint64_t kill_at;   /* port_now() to SIGKILL it at, once SIGXCPU was sent; 0: none */
 };
+
+/* How long a shard its watchdog stopped has to save its crash record. */
+#define HK_DUMP_GRACE_NS 100000000ull
 
 struct hk_core {
 	uint32_t id;
@@ -79,9 +87,12 @@ extern struct vn_obs hk_obs;
 uint64_t hk_clock_hz(void);
 void hk_obs_start(void);
 void hk_obs_end(void);
+int hk_write_fd(void *ctx, const void *p, uint64_t len);
 
 /* fault.c */
 void hk_reap(struct hk_shard *h);
+const char *hk_code_name(int signo, int code);
+int hk_kill_due(uint32_t core, uint64_t now);
 const char *hk_signame(int signo);
 
 static inline struct hk_shard *hk_of(const struct vn_shard *s)

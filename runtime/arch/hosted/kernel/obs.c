@@ -70,7 +70,8 @@ const void *port_channel_ring(uint32_t channel)
 	return hk_chans[channel].ring;
 }
 
-static int write_fd(void *ctx, const void *p, uint64_t len)
+/* A vn_dump_write_fn onto descriptor *(int *)ctx: a socket or a file. */
+int hk_write_fd(void *ctx, const void *p, uint64_t len)
 {
 	int fd = *(int *)ctx;
 	const uint8_t *b = p;
@@ -101,7 +102,7 @@ void hk_obs_end(void)
 	if (!path || !*path)
 		return;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || vn_dump(&hk_kernel, write_fd, &fd, VN_DUMP_NO_PEEK) != 0)
+	if (fd < 0 || vn_dump(&hk_kernel, hk_write_fd, &fd, VN_DUMP_NO_PEEK) != 0)
 		hk_msg("cannot write the trace dump %s: %m", path);
 	if (fd >= 0)
 		close(fd);
@@ -129,7 +130,7 @@ static void serve(int c)
 	} else if (strncmp(req, "snapshot", 8) != 0) {
 		return;
 	}
-	(void)vn_dump(&hk_kernel, write_fd, &c, peek);
+	(void)vn_dump(&hk_kernel, hk_write_fd, &c, peek);
 }
 
 static void *server(void *arg)

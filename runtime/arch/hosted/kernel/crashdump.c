@@ -1,0 +1,150 @@
+/*
+ * crashdump.c - the hosted port's side of crash dumps (runtime/core/crash.c).
+ *
+ * A shard process is gone by the time the kernel handles its death, and
+ * its memory with it, so the shard's own fault handler keeps what a dump
+ * needs in its control page (hosted.h: struct vn_crash): its registers, its
+ * FP state, a window of its stack and the code around its pc. fault.c
+ * checks that record against how the host says the process died and hands
+ * it over (hk_shard.crash) for the length of vn_shard_fault().
+ *
+ * VANITY_DUMP_DIR=DIR (`vanity run` sets it: --dump-dir, or the build
+ * directory's dumps/) is where the kernel writes `<shard>.<generation>.vdump`;
+ * without it no dump is taken. The image hash is FNV-1a 64 of the shard's
+ * executable, the file `vanity dump` reads symbols from.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hk.h"
+#include "port.h"
+
+#if defined(__x86_64__)
+#define MACHINE 62u  /* EM_X86_64 */
+#elif defined(__aarch64__)
+#define MACHINE 183u /* EM_AARCH64 */
+#elif defined(__riscv)
+#define MACHINE 243u /* EM_RISCV */
+#else
+#error "hosted port: add this host's ELF machine"
+#endif
+
+static int dump_fd = -1;
+static char dump_path[PATH_MAX];
+static const char *dump_shard;
+
+void *port_crash_open(const struct vn_shard *s, uint32_t generation)
+{
+	const char *dir = getenv("VANITY_DUMP_DIR");
+
+	if (!dir || !*dir)
+		return NULL;
+	if ((size_t)snprintf(dump_path, sizeof(dump_path), "%s/%s.%u.vdump", dir, s->cfg->name,
+			     generation) >= sizeof(dump_path)) {
+		hk_msg("no crash dump of shard '%s': the path under %s is too long", s->cfg->name,
+		       dir);
+		return NULL;
+	}
+	dump_shard = s->cfg->name;
+	dump_fd = open(dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (dump_fd < 0) {
+		hk_msg("cannot write the crash dump of shard '%s', %s: %m", s->cfg->name, dump_path);
+		return NULL;
+	}
+	return &dump_fd;
+}
+
+int port_crash_write(void *f, const void *p, uint64_t len)
+{
+	return hk_write_fd(f, p, len);
+}
+
+void port_crash_close(void *f, int err)
+{
+	int fd = *(int *)f;
+
+	if (close(fd) != 0)
+		err = -1;
+	dump_fd = -1;
+	if (err)
+		hk_msg("cannot write the crash dump of shard '%s', %s: %m", dump_shard, dump_path);
+	else
+		hk_msg("crash dump of shard '%s': %s", dump_shard, dump_path);
+}
+
+void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c)
+{
+	const struct hk_shard *h = hk_of(s);
+	const struct vn_crash *r = h->crash;
+
+	c->machine = MACHINE;
+	snprintf(c->cause, sizeof(c->cause), "%s", h->cause);
+	if (!r)
+		return;
+	c->code = (uint64_t)(int64_t)r->code;
+	c->pc = r->pc;
+	c->has_addr = r->signo == SIGSEGV || r->signo == SIGBUS;
+	c->addr = r->addr;
+	if (r->n_regs > VN_CRASH_MAX_REGS || r->fp_len > VN_CRASH_MAX_FP)
+		return; /* not a record this kernel wrote the layout of */
+	c->n_regs = r->n_regs;
+	memcpy(c->regs, r->regs, 8ull * r->n_regs);
+	c->fp_len = r->fp_len;
+	memcpy(c->fp, r->fp, r->fp_len);
+	c->sp = r->sp;
+}
+
+/* The part of [lo, hi) inside [base, base + len) of saved bytes. */
+static uint64_t piece(uint64_t lo, uint64_t hi, uint64_t base, uint64_t len,
+		      const uint8_t *bytes, void *buf, uint64_t *at)
+{
+	uint64_t a = lo > base ? lo : base, b = hi < base + len ? hi : base + len;
+
+	if (a >= b)
+		return 0;
+	memcpy(buf, bytes + (a - base), b - a);
+	*at = a;
+	return b - a;
+}
+
+uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, void *buf,
+			 uint64_t *at)
+{
+	const struct vn_crash *r = hk_of(s)->crash;
+	uint64_t n;
+
+	if (!r || r->stack_len > VN_CRASH_CTX_STACK || r->code_len > VN_CRASH_CTX_CODE)
+		return 0;
+	n = piece(lo, hi, r->stack_lo, r->stack_len, r->stack, buf, at);
+	return n ? n : piece(lo, hi, r->code_lo, r->code_len, r->code_bytes, buf, at);
+}
+
+/* Hashed once per run: the executable does not change under a running
+ * system (a rebuild makes a new file). */
+uint64_t port_shard_image_hash(const struct vn_shard *s)
+{
+	static uint64_t known[VN_MAX_SHARDS];
+	static uint8_t buf[65536];
+	char path[PATH_MAX];
+	uint64_t h = 0xcbf29ce484222325ull;
+	ssize_t n;
+	int fd;
+
+	if (known[s->cfg->id])
+		return known[s->cfg->id];
+	snprintf(path, sizeof(path), "%s/%s", hk_dir, s->cfg->image);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ull;
+	close(fd);
+	return n < 0 ? 0 : (known[s->cfg->id] = h);
+}
