@@ -9,6 +9,7 @@
  * Runs on the dead shard's core thread, with the kernel lock held.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,9 +84,17 @@ static void report_outcome(const struct vn_shard *s, enum vn_fault_outcome o)
 		       (unsigned long long)s->st->restarts);
 	else if (o == VN_FAULT_HALTED)
 		hk_msg("shard '%s': on_fault=%s, halting the system", name, pol);
+	else if (o == VN_FAULT_GAVE_UP_HALT)
+		hk_msg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: halting the system",
+		       name, pol, VN_BUDGET_ARGS(s));
+	else if (o == VN_FAULT_GROUP_RESTARTED)
+		hk_msg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", restarting its group", name,
+		       pol, VN_BUDGET_ARGS(s));
+	else if (o == VN_FAULT_GAVE_UP)
+		hk_msg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: stopped; %u other "
+		       "shard%s running", name, pol, VN_BUDGET_ARGS(s), others, others == 1 ? "" : "s");
 	else if (o != VN_FAULT_IGNORED)
 		hk_msg("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
-		       o == VN_FAULT_GAVE_UP ? "restarted 5 times within 1 s, gave up: " :
 		       o == VN_FAULT_START_FAILED ? "could not restart: " : "",
 		       others, others == 1 ? "" : "s");
 }
@@ -139,10 +148,27 @@ void hk_reap(struct hk_shard *h)
 	fault(h, WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL);
 }
 
+/* A group restart (fault.c) also starts shards whose process still lives:
+ * end that one here, so its death is not taken for a fault of the new one,
+ * and deliver what it had posted, as hk_reap would. */
+static void end_old(struct hk_shard *h)
+{
+	if (h->pid <= 0)
+		return;
+	kill(h->pid, SIGKILL);
+	while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	close(h->pidfd);
+	h->pid = 0;
+	h->pidfd = -1;
+	hk_collect(h, h->s->cfg->core);
+}
+
 int port_shard_start(struct vn_shard *s)
 {
 	struct hk_shard *h = hk_of(s);
 
+	end_old(h);
 	hk_ctl_reset(h);
 	hk_devices_restart(s->cfg->id);
 	return hk_spawn(h);
