@@ -564,8 +564,29 @@ static void test_restart_tables_checked(void **state)
 	fx_shards[0].on_fault = VN_FAULT_STOP;
 }
 
+/* The data of the newest kernel event of `core`, which must be `id`. */
+static void last_kev(uint32_t core, uint16_t id, uint8_t *data)
+{
+	struct vn_trace_ring *r = &fx_obs.core[core].ring;
+	uint64_t h = atomic_load(&r->head);
+	const struct vn_trace_rec *rec = &vn_trace_recs(r)[(h - 1) % VN_TRACE_CORE_RECS];
+
+	assert_true(h > 0);
+	assert_int_equal(rec->id, id);
+	memcpy(data, rec->data, VN_TRACE_DATA);
+}
+
+static uint64_t u64_at(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static void test_watchdog(void **state)
 {
+	uint8_t f[VN_TRACE_DATA];
 	struct vn_shard *s;
 
 	(void)state;
@@ -574,7 +595,11 @@ static void test_watchdog(void **state)
 	stub.now = 1000;
 	s = vn_sched_pick(&fx_k, 0, stub.now);
 	assert_null(vn_watchdog(&fx_k, 0, 1100)); /* exactly at budget: fine */
-	assert_ptr_equal(vn_watchdog(&fx_k, 0, 1101), s);
+	assert_ptr_equal(vn_watchdog(&fx_k, 0, 1107), s);
+	last_kev(0, VN_KEV_WATCHDOG, f);
+	assert_memory_equal(f, "\0\0", 2);             /* shard 0 */
+	assert_int_equal(u64_at(f + 2), 100);          /* budget_ns */
+	assert_int_equal(u64_at(f + 10), 7);           /* late_ns: 1107 - 1000 - 100 */
 	assert_int_equal(stub.stops, 1);
 	assert_int_equal(stub.last_stop, 0);
 	assert_null(vn_watchdog(&fx_k, 0, 5000)); /* fires once */

@@ -80,5 +80,5 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 2,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x07fcccb727d81f5aull,
+	.schema_hash = 0x22e595c04715da5eull,
 };
