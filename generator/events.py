@@ -30,7 +30,7 @@ KERNEL_EVENTS = (
     ("irq", (("shard", "u16"), ("irq", "u32"))),
     ("irq_ack", (("shard", "u16"), ("bits", "u64"))),
     ("fault", (("shard", "u16"), ("signal", "u8"))),
-    ("watchdog", (("shard", "u16"), ("budget_ns", "u64"))),
+    ("watchdog", (("shard", "u16"), ("budget_ns", "u64"), ("late_ns", "u64"))),
     ("restart", (("shard", "u16"), ("generation", "u32"))),
     ("halt", (("shard", "u16"), ("status", "i32"))),
     ("exit", (("shard", "u16"), ("status", "i32"))),

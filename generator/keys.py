@@ -134,6 +134,20 @@ class MapOf:
 
 
 @dataclass(frozen=True)
+class OneOf:
+    """A word from `choices`, or a mapping checked against `obj`."""
+    choices: tuple
+    obj: object
+
+    @property
+    def desc(self):
+        return f"{_or_list(self.choices)}, or a mapping (a {self.obj.label})"
+
+    def schema(self):
+        return {"anyOf": [{"enum": list(self.choices)}, self.obj.ref()]}
+
+
+@dataclass(frozen=True)
 class Key:
     type: object
     doc: str
@@ -153,7 +167,8 @@ class Obj:
     def schema(self):
         props = {}
         for name, key in self.keys.items():
-            p = {"description": key.doc, **key.type.schema()}
+            typ = key.type.ref() if isinstance(key.type, Obj) else key.type.schema()
+            p = {"description": key.doc, **typ}
             if key.default is not None:
                 p["default"] = key.default
             props[name] = p
@@ -238,6 +253,29 @@ DEVICE = Obj("device", {
     "irq": Key(Int(min=0), "interrupt number"),
 })
 
+BACKOFF = Obj("backoff", {
+    "floor": Key(Time(), "delay before the first restart of a burst", required=True),
+    "ceiling": Key(Time(), "longest delay; each restart within the window doubles it up to "
+                   "this", required=True),
+})
+
+RESTART = Obj("restart", {
+    "budget": Key(Int(), "restarts allowed within the window, 1..16", default=5),
+    "window": Key(Time(), "the window the budget counts restarts in", default="1s"),
+    "backoff": Key(BACKOFF, "delay a restart, exponentially; none if absent"),
+})
+
+GROUP = Obj("restart group", {
+    "restart": Key(ListOf(Ident()), "shards on the same core restarted together with this "
+                   "one, once", required=True),
+})
+
+ON_FAULT = Obj("restart policy", {
+    "restart": Key(RESTART, "the restart budget and backoff", required=True),
+    "then": Key(OneOf(("stop", "halt"), GROUP), "when the budget is spent: stop the shard, "
+                "halt the system, or restart a group of shards once", default="stop"),
+})
+
 CHANNEL = Obj("channel", {
     "name": Key(Ident(), "channel name (C identifier)", required=True),
     "from": Key(Ident(), "producer shard", required=True),
@@ -257,7 +295,9 @@ SHARD = Obj("shard", {
     "stack": Key(Size(), "stack size", default="16KiB"),
     "memory": Key(Size(), "heap size", default="64KiB"),
     "watchdog": Key(Time(), "longest run without yielding; none if absent"),
-    "on_fault": Key(Enum(("restart", "stop", "halt")), "what a fault does", default="stop"),
+    "on_fault": Key(OneOf(("restart", "stop", "halt"), ON_FAULT),
+                    "what a fault does: restart, stop or halt; or a restart policy with a "
+                    "budget, a backoff and what follows", default="stop"),
     "spin": Key(Time(), "how long a yield shard spins on its rings before sleeping"),
     "fp": Key(Bool(), "FP/SIMD registers for this shard; false builds it integer-only, "
               "and on bare metal its first FP/SIMD instruction is a fault (SIGILL)",
@@ -299,8 +339,8 @@ SPEC = Obj("spec", {
                   default=[]),
 })
 
-OBJECTS = (SPEC, SHARD, CHANNEL, DEVICE, REGMAP, REGISTER, FIELD, ENUM_VALUE, STRUCTURE,
-           MEMBER, EVENT, EVENT_FIELD)
+OBJECTS = (SPEC, SHARD, ON_FAULT, RESTART, BACKOFF, GROUP, CHANNEL, DEVICE, REGMAP, REGISTER,
+           FIELD, ENUM_VALUE, STRUCTURE, MEMBER, EVENT, EVENT_FIELD)
 
 
 def json_schema():

@@ -115,6 +115,49 @@ class Device:
 
 
 @dataclass(frozen=True)
+class Restart:
+    """What on_fault: restart allows: `budget` restarts within `window_ns`,
+    each delayed by the backoff (floor doubled per restart still in the
+    window, up to the ceiling; 0: none), then `then` ("stop", "halt" or
+    "group": restart the shards `group` (ids, this one first) once)."""
+    budget: int = 5
+    window_ns: int = 1_000_000_000
+    floor_ns: int = 0
+    ceiling_ns: int = 0
+    then: str = "stop"
+    group: tuple = ()
+    group_names: tuple = ()
+
+    @property
+    def group_mask(self):
+        return sum(1 << i for i in set(self.group))
+
+    @property
+    def summary(self):
+        """"5 in 1s, backoff 1ms..100ms, then stop": for comments and reports."""
+        off = f", backoff {format_time(self.floor_ns)}..{format_time(self.ceiling_ns)}" \
+            if self.floor_ns else ""
+        then = f"restart {', '.join(self.group_names)}" if self.group else self.then
+        return f"{self.budget} in {format_time(self.window_ns)}{off}, then {then}"
+
+
+def _restart(on_fault, me, ids):
+    """The Restart of a validated on_fault value (a word or a policy)."""
+    if not isinstance(on_fault, dict):
+        return Restart()
+    r, then = on_fault["restart"], on_fault.get("then", "stop")
+    backoff = r.get("backoff") or {}
+    group, names = (), ()
+    if isinstance(then, dict):
+        names = tuple(n for n in ids if ids[n] == me) + \
+            tuple(n for n in then["restart"] if ids[n] != me)
+        group, then = tuple(ids[n] for n in names), "group"
+    return Restart(budget=r["budget"], window_ns=r["window"],
+                   floor_ns=backoff.get("floor", 0), ceiling_ns=backoff.get("ceiling", 0),
+                   then=then, group=group, group_names=names)
+
+
+@dataclass(frozen=True)
 class Shard:
     id: int
     name: str
@@ -135,6 +178,7 @@ class Shard:
     endpoints: tuple     # in notification bit order
     devices: tuple
     trace_recs: int = 0  # records in its trace ring; 0: tracing off
+    restart: Restart = Restart()  # the budget of on_fault: restart
 
     @property
     def trace(self):
@@ -364,7 +408,9 @@ def build_model(spec, board, spec_label):
     for i, s in enumerate(spec["shards"]):
         image, ctl, heap, stack = layouts[i]
         shards.append(Shard(
-            id=i, name=s["name"], core=s["core"], mode=s["mode"], on_fault=s["on_fault"],
+            id=i, name=s["name"], core=s["core"], mode=s["mode"],
+            on_fault="restart" if isinstance(s["on_fault"], dict) else s["on_fault"],
+            restart=_restart(s["on_fault"], i, ids),
             fp=s["fp"],
             watchdog_ns=s.get("watchdog") or 0, spin_ns=s.get("spin") or 0,
             stack_size=s["stack"], memory_size=s["memory"],
@@ -469,6 +515,13 @@ def manifest(system):
     return doc
 
 
+def _restart_manifest(s):
+    r = s.restart
+    return {"budget": r.budget, "window_ns": r.window_ns, "floor_ns": r.floor_ns,
+            "ceiling_ns": r.ceiling_ns, "then": r.then,
+            "group": list(r.group_names)}
+
+
 def _manifest(system):
     return {
         "generated_by": f"vanity from {system.spec} - do not edit",
@@ -479,6 +532,7 @@ def _manifest(system):
         "shards": [{
             "id": s.id, "name": s.name, "core": s.core, "mode": s.mode,
             "on_fault": s.on_fault, "fp": s.fp,
+            "restart": _restart_manifest(s) if s.on_fault == "restart" else None,
             "watchdog_ns": s.watchdog_ns, "spin_ns": s.spin_ns,
             "stack": s.stack_size, "memory": s.memory_size,
             "sources": list(s.sources), "cflags": list(s.cflags),

@@ -228,6 +228,24 @@ class Schema:
                 out.append(v if ok else None)
         return True, out
 
+    def v_Obj(self, typ, node, prefix, key):
+        """A mapping under a key: messages name it "shard 'a' on_fault"."""
+        if node.kind != "map":
+            return None
+        return True, self.obj(typ, node, (prefix[:-2] + " " if prefix else "") + key)
+
+    def v_OneOf(self, typ, node, prefix, key):
+        if node.kind == "map":
+            return self.v_Obj(typ.obj, node, prefix, key)
+        if not _is_str(node):
+            return None
+        if node.value not in typ.choices:
+            hint = f"; '{node.value}' takes a value: write {key}: {{{node.value}: ...}}" \
+                if node.value in typ.obj.keys else suggest(node.value, typ.choices)
+            self.d.error(node, f"{prefix}{key} '{node.value}' must be {typ.desc}{hint}")
+            return False, None
+        return True, node.value
+
     def v_MapOf(self, typ, node, prefix, key):
         if node.kind != "map":
             return None

@@ -19,6 +19,7 @@ MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
 MAX_MEMORY = 64 << 20
+MAX_RESTART_BUDGET = 16   # VN_RESTART_MAX in runtime/core/kernel.h
 TRACE_RECORDS = (16, 1024)  # a shard's trace ring: it sits between control page and heap
 
 
@@ -108,10 +109,64 @@ class Semantics:
             self.d.warning(s.at("spin"), f"{s.prefix}spin has no effect on a poll shard, "
                            "which always spins")
         self.trace(s)
+        self.on_fault(s)
         for i, name in enumerate(s.get("devices", [])):
             if name is not None and name not in self.devices:
                 self.d.error(s.item_at("devices", i), f"{s.prefix}unknown device "
                              f"'{name}'{suggest(name, self.devices)}")
+
+    def on_fault(self, s):
+        """A restart policy: a budget the kernel can count, a backoff whose
+        floor is below its ceiling, and a group of named shards that share
+        this shard's core (a group restarts in one trap, on that core)."""
+        pol = s.get("on_fault")
+        if not isinstance(pol, dict) or not isinstance(pol.get("restart"), dict):
+            return
+        r = pol["restart"]
+        budget = r.get("budget")
+        if budget is not None and not 1 <= budget <= MAX_RESTART_BUDGET:
+            fix = "use 'on_fault: stop' for none" if budget < 1 else "count fewer, or widen " \
+                  "the window"
+            self.d.error(r.at("budget"), f"{r.prefix}budget {budget} must be 1 to "
+                         f"{MAX_RESTART_BUDGET}; {fix}")
+        if r.get("window") == 0:
+            self.d.error(r.at("window"), f"{r.prefix}window 0 counts no restart; give a time "
+                         "such as 1s")
+        b = r.get("backoff")
+        if isinstance(b, dict) and b.get("floor") is not None and b.get("ceiling") is not None:
+            if b["floor"] == 0:
+                self.d.error(b.at("floor"), f"{b.prefix}floor 0 never grows; leave out "
+                             "'backoff' for none")
+            elif b["floor"] > b["ceiling"]:
+                self.d.error(b.at("floor"), f"{b.prefix}floor {b.nodes['floor'].value} is "
+                             f"above the ceiling {b.nodes['ceiling'].value}; make the floor "
+                             "the smaller")
+        self.group(s, pol.get("then"))
+
+    def group(self, s, then):
+        if not isinstance(then, dict) or then.get("restart") is None:
+            return
+        names = then["restart"]
+        if not names:
+            self.d.error(then.at("restart"), f"{then.prefix}restart [] names no shard; "
+                         "list the shards to restart together, or use 'then: stop'")
+        seen = set()
+        for i, name in enumerate(names):
+            at = then.item_at("restart", i)
+            other = self.shards.get(name)
+            if name is None:
+                continue
+            if name in seen:
+                self.d.error(at, f"{then.prefix}shard '{name}' is listed twice")
+                continue
+            seen.add(name)
+            if other is None:
+                self.d.error(at, f"{then.prefix}unknown shard '{name}'"
+                             f"{suggest(name, self.shards)}")
+            elif other.get("core") != s.get("core"):
+                self.d.error(at, f"{then.prefix}shard '{name}' is on core {other.get('core')}, "
+                             f"not core {s.get('core')} like '{s.get('name')}'; a group "
+                             "restarts on one core, so move it there or leave it out")
 
     def trace(self, s):
         n = s.get("trace")

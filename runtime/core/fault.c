@@ -5,9 +5,16 @@
  * die). Its policy from the spec decides: stop it, start it again, or halt
  * the system. Restarting keeps its channels, and so every queued message;
  * only the shard's own memory starts fresh. Its peers are told (notify.c:
- * vn_peer_changed) when it restarts or is stopped. A shard that keeps dying is not
- * restarted forever: more than VN_RESTART_BURST restarts inside
- * VN_RESTART_WINDOW_NS and it is stopped.
+ * vn_peer_changed) when it restarts or is stopped.
+ *
+ * A restart is budgeted (struct vn_krestart): at most `budget` restarts
+ * within a sliding window. Each is held back by a backoff, the floor doubled
+ * for every restart still inside the window, up to the ceiling; the held
+ * shard waits as a timed WAIT does (vn_sched_hold), so its core runs the
+ * others meanwhile and only the deadline ends the wait. A fault with the
+ * budget spent applies `then`: stop, halt, or restart the shard's group of
+ * shards (all on its core) together. The group restart is a last resort
+ * used once: if the shard spends its fresh budget again, it is stopped.
  */
 #include "kernel.h"
 #include "port.h"
@@ -21,23 +28,31 @@ static void stop(struct vn_kernel *k, struct vn_shard *s)
 	port_system_event();
 }
 
-/* True when the last VN_RESTART_BURST restarts all fell inside the window. */
-static bool budget_spent(const struct vn_shard *s, uint64_t now)
+/* How many of s's recorded restarts fall inside its window before `now`. */
+uint32_t vn_restart_recent(const struct vn_shard *s, uint64_t now)
 {
-	uint64_t oldest = s->restart_at[s->st->restarts % VN_RESTART_BURST];
+	const struct vn_krestart *p = &s->cfg->restart;
+	uint32_t n = s->burst < p->budget ? s->burst : p->budget, in = 0;
 
-	return s->st->restarts >= VN_RESTART_BURST &&
-	       now - oldest < VN_RESTART_WINDOW_NS;
+	for (uint32_t i = 0; i < n; i++)
+		in += now - s->restart_at[i] < p->window_ns;
+	return in;
 }
 
-static enum vn_fault_outcome restart(struct vn_kernel *k, struct vn_shard *s,
-				     uint64_t now)
+/* The backoff of a restart with `recent` restarts before it in the window:
+ * floor << recent, at most the ceiling; 0 without a backoff. */
+uint64_t vn_restart_delay(const struct vn_krestart *p, uint32_t recent)
 {
-	if (budget_spent(s, now)) {
-		stop(k, s);
-		return VN_FAULT_GAVE_UP;
-	}
-	s->restart_at[s->st->restarts % VN_RESTART_BURST] = now;
+	uint64_t d = p->floor_ns;
+
+	for (uint32_t i = 0; i < recent && d < p->ceiling_ns; i++)
+		d <<= 1;
+	return d < p->ceiling_ns ? d : p->ceiling_ns;
+}
+
+/* Start s again from its entry point, to run no sooner than `at`. */
+static int start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at)
+{
 	s->st->restarts++;
 	vn_sched_remove(k, s, VN_STOPPED);
 	s->pending = 0;
@@ -46,13 +61,71 @@ static enum vn_fault_outcome restart(struct vn_kernel *k, struct vn_shard *s,
 	s->watchdog_fired = false;
 	if (port_shard_start(s) != 0) {
 		stop(k, s);
-		return VN_FAULT_START_FAILED;
+		return -1;
 	}
 	s->st->generation++;
 	vn_kev_shard(k, s, VN_KEV_RESTART, &s->st->generation, sizeof(s->st->generation));
-	vn_sched_ready(k, s);
+	if (at > now)
+		vn_sched_hold(k, s, at);
+	else
+		vn_sched_ready(k, s);
 	port_kick_core(s->cfg->core);
 	vn_peer_changed(k, s);
+	return 0;
+}
+
+/* s spent its budget and names a group: every shard of it, s included,
+ * starts again now with a fresh budget. The group's other shards are not
+ * running (they share s's core, which s held), so none dies mid-call. */
+static enum vn_fault_outcome restart_group(struct vn_kernel *k, struct vn_shard *s,
+					   uint64_t now)
+{
+	uint64_t group = s->cfg->restart.group | UINT64_C(1) << s->cfg->id;
+
+	s->escalated = true;
+	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
+		struct vn_shard *g = &k->shard[i];
+
+		if (!(group >> i & 1))
+			continue;
+		g->burst = 0;
+		if (start_again(k, g, now, now) != 0 && g == s)
+			return VN_FAULT_START_FAILED;
+	}
+	return VN_FAULT_GROUP_RESTARTED;
+}
+
+/* The budget is spent: what `then` says. */
+static enum vn_fault_outcome give_up(struct vn_kernel *k, struct vn_shard *s, uint64_t now,
+				     int halt_status)
+{
+	switch (s->cfg->restart.then) {
+	case VN_FAULT_HALT:
+		vn_sched_remove(k, s, VN_STOPPED);
+		vn_system_halt_by(k, s, halt_status);
+		return VN_FAULT_GAVE_UP_HALT;
+	case VN_FAULT_GROUP:
+		if (!s->escalated)
+			return restart_group(k, s, now);
+		break; /* the group had its chance */
+	default:
+		break;
+	}
+	stop(k, s);
+	return VN_FAULT_GAVE_UP;
+}
+
+static enum vn_fault_outcome restart(struct vn_kernel *k, struct vn_shard *s,
+				     uint64_t now, int halt_status)
+{
+	const struct vn_krestart *p = &s->cfg->restart;
+	uint32_t recent = vn_restart_recent(s, now);
+
+	if (recent >= p->budget)
+		return give_up(k, s, now, halt_status);
+	s->restart_at[s->burst++ % p->budget] = now;
+	if (start_again(k, s, now, now + vn_restart_delay(p, recent)) != 0)
+		return VN_FAULT_START_FAILED;
 	return VN_FAULT_RESTARTED;
 }
 
@@ -70,7 +143,7 @@ enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 	vn_crash_record(k, s, sig); /* crash.c: its dump, before the policy */
 	switch (s->cfg->on_fault) {
 	case VN_FAULT_RESTART:
-		return restart(k, s, now);
+		return restart(k, s, now, halt_status);
 	case VN_FAULT_HALT:
 		vn_sched_remove(k, s, VN_STOPPED);
 		vn_system_halt_by(k, s, halt_status);
@@ -83,17 +156,23 @@ enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 
 /* If the running shard of `core` has held it longer than its watchdog
  * allows, stop it and return it; its death then goes through
- * vn_shard_fault(). A shard with no watchdog is never interrupted. */
+ * vn_shard_fault(). A shard with no watchdog is never interrupted. The
+ * event says how late past the budget the kernel saw it: every port arms
+ * its core's timer for vn_watchdog_deadline(), so that is the timer's
+ * latency, in the port's own time. */
 struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now)
 {
 	struct vn_shard *s = k->core[core].current;
+	uint64_t f[2];
 
 	if (!s || s->cfg->watchdog_ns == 0 || s->watchdog_fired)
 		return NULL;
 	if (now - s->ran_since <= s->cfg->watchdog_ns)
 		return NULL;
+	f[0] = s->cfg->watchdog_ns;
+	f[1] = now - s->ran_since - s->cfg->watchdog_ns; /* late_ns */
 	s->watchdog_fired = true;
-	vn_kev_shard(k, s, VN_KEV_WATCHDOG, &s->cfg->watchdog_ns, sizeof(s->cfg->watchdog_ns));
+	vn_kev_shard(k, s, VN_KEV_WATCHDOG, f, sizeof(f));
 	port_shard_stop(s);
 	return s;
 }

@@ -11,6 +11,20 @@
 #include "port.h"
 #include "vn_sched.h"
 
+/* A restart budget the kernel can count, and a group on the shard's core. */
+static int check_restart(const struct vn_ksystem *sys, uint32_t id)
+{
+	const struct vn_krestart *p = &sys->shards[id].restart;
+
+	if (p->budget == 0 || p->budget > VN_RESTART_MAX || p->floor_ns > p->ceiling_ns)
+		return -1;
+	for (uint32_t i = 0; i < 64; i++)
+		if (p->group >> i & 1 && (i >= sys->n_shards ||
+					   sys->shards[i].core != sys->shards[id].core))
+			return -1;
+	return 0;
+}
+
 /* The tables are generated, but a bad one must fail at boot, not later. */
 static int check_tables(const struct vn_ksystem *sys)
 {
@@ -20,9 +34,12 @@ static int check_tables(const struct vn_ksystem *sys)
 		return -1;
 	if (sys->n_channels > VN_OBS_MAX_CHANNELS)
 		return -1;
-	for (uint32_t i = 0; i < sys->n_shards; i++)
+	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		if (sys->shards[i].id != i || sys->shards[i].core >= sys->n_cores)
 			return -1;
+		if (sys->shards[i].on_fault == VN_FAULT_RESTART && check_restart(sys, i) != 0)
+			return -1;
+	}
 	for (uint32_t i = 0; i < sys->n_channels; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
 

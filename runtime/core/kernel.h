@@ -23,10 +23,8 @@
 #define VN_MAX_CORES 16u
 #define VN_NEVER UINT64_MAX
 
-/* The restart budget: more than this many restarts within the window and
- * the shard is stopped instead. */
-#define VN_RESTART_BURST 5u
-#define VN_RESTART_WINDOW_NS 1000000000ull
+/* The largest restart budget a spec may give (struct vn_krestart). */
+#define VN_RESTART_MAX 16u
 
 enum vn_state {
 	VN_READY = 0,    /* on its core's run queue */
@@ -42,13 +40,17 @@ struct vn_shard {
 	bool queued;             /* on the run queue (iff state == VN_READY) */
 	bool waiting;            /* blocked in WAIT: resumes with pending bits */
 	bool watchdog_fired;     /* the next death is the watchdog's doing */
+	bool held;               /* VN_BLOCKED in its restart backoff: only the
+				    deadline wakes it, never a notification */
+	bool escalated;          /* its policy restarted its group already */
 	struct vn_shard *next;   /* run-queue link */
 	uint64_t pending;        /* notification bits not yet returned by WAIT */
 	uint64_t deadline;       /* VN_BLOCKED: wake at this time, or VN_NEVER */
 	uint64_t ran_since;      /* VN_RUNNING: when it got the core */
 	uint64_t ran_ticks;      /* VN_RUNNING: the same, in vn_clock() ticks */
 	int exit_status;
-	uint64_t restart_at[VN_RESTART_BURST]; /* times of the last restarts */
+	uint64_t restart_at[VN_RESTART_MAX]; /* times of its last restarts, a ring */
+	uint32_t burst;          /* restarts recorded in it since the budget began */
 	struct vn_shard_stats *st; /* its counters and state, in vn_kernel.obs */
 	void *port;              /* the port's own per-shard state */
 };
@@ -159,10 +161,31 @@ enum vn_fault_outcome {
 	VN_FAULT_START_FAILED = 3, /* policy restart, the port could not: stopped */
 	VN_FAULT_HALTED = 4,    /* policy halt */
 	VN_FAULT_IGNORED = 5,   /* already finished or stopped, or the system halted */
+	VN_FAULT_GAVE_UP_HALT = 6, /* policy restart, budget spent, then halt */
+	VN_FAULT_GROUP_RESTARTED = 7, /* policy restart, budget spent: its group restarted */
 };
 
 enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 				     uint64_t now, int halt_status);
 struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now);
+/* How every port words a spent budget: "restarted 5 times within 1 s". */
+#define VN_BUDGET_FMT "restarted %u times within %llu %s"
+#define VN_BUDGET_ARGS(s) (s)->cfg->restart.budget, \
+	(unsigned long long)vn_span_count((s)->cfg->restart.window_ns), \
+	vn_span_unit((s)->cfg->restart.window_ns)
+
+/* A span in its largest whole unit: 1 s, 250 ms, 1500 us. */
+static inline uint64_t vn_span_count(uint64_t ns)
+{
+	return ns % 1000000000u == 0 ? ns / 1000000000u :
+	       ns % 1000000u == 0 ? ns / 1000000u : ns / 1000u;
+}
+
+static inline const char *vn_span_unit(uint64_t ns)
+{
+	return ns % 1000000000u == 0 ? "s" : ns % 1000000u == 0 ? "ms" : "us";
+}
+uint32_t vn_restart_recent(const struct vn_shard *s, uint64_t now);
+uint64_t vn_restart_delay(const struct vn_krestart *p, uint32_t recent);
 
 #endif /* VN_KERNEL_H */

@@ -11,9 +11,10 @@
 
 #include "vn_sched.h"
 
-/* s's state, also where host tools read it. */
+/* s's state, also where host tools read it. Any change ends a hold. */
 static void set_state(struct vn_shard *s, uint32_t state)
 {
+	s->held = false;
 	s->state = state;
 	s->st->state = state;
 }
@@ -129,13 +130,23 @@ void vn_sched_block(struct vn_kernel *k, struct vn_shard *s, uint64_t deadline)
 	s->deadline = deadline;
 }
 
-/* Wake s if it is blocked; true if it was. `by` is the shard whose
- * notification woke it, or VN_BY_NONE. */
+/* s, just started again and on no queue, may not run before `at` (its
+ * restart backoff): it sleeps as a timed WAIT does, so its core's deadline
+ * and idle path serve it, but a notification does not wake it; only
+ * vn_sched_expire() does. */
+void vn_sched_hold(struct vn_kernel *k, struct vn_shard *s, uint64_t at)
+{
+	vn_sched_block(k, s, at);
+	s->held = true;
+}
+
+/* Wake s if it is blocked (not held); true if it was. `by` is the shard
+ * whose notification woke it, or VN_BY_NONE. */
 bool vn_sched_wake_by(struct vn_kernel *k, struct vn_shard *s, uint32_t by)
 {
 	uint16_t f = (uint16_t)by;
 
-	if (s->state != VN_BLOCKED)
+	if (s->state != VN_BLOCKED || s->held)
 		return false;
 	s->st->wakes++;
 	vn_kev_shard(k, s, VN_KEV_WAKE, &f, 2);
@@ -170,8 +181,10 @@ uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now)
 
 		if (s->cfg->core != core || s->state != VN_BLOCKED)
 			continue;
-		if (s->deadline <= now)
+		if (s->deadline <= now) {
+			s->held = false;
 			vn_sched_wake(k, s);
+		}
 		else if (s->deadline < next)
 			next = s->deadline;
 	}

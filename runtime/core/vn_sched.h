@@ -18,6 +18,7 @@ struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now)
 bool vn_sched_runnable(const struct vn_kernel *k, uint32_t core);
 void vn_sched_yield(struct vn_kernel *k, struct vn_shard *s);
 void vn_sched_block(struct vn_kernel *k, struct vn_shard *s, uint64_t deadline);
+void vn_sched_hold(struct vn_kernel *k, struct vn_shard *s, uint64_t at);
 bool vn_sched_wake(struct vn_kernel *k, struct vn_shard *s);
 bool vn_sched_wake_by(struct vn_kernel *k, struct vn_shard *s, uint32_t by);
 void vn_sched_remove(struct vn_kernel *k, struct vn_shard *s, uint32_t state);

@@ -48,8 +48,45 @@ EXPECTED = {
     "bad_mode": ["8:11: error: shard 'pong': mode 'sleep' must be yield or poll"],
     "bad_fp": ["8:9: error: shard 'pong': 'fp' must be true or false, got string 'off-ish'"],
     "bad_on_fault": [
-        "8:15: error: shard 'pong': on_fault 'restrat' must be restart, stop or halt; "
-        "did you mean 'restart'?"],
+        "8:15: error: shard 'pong': on_fault 'restrat' must be restart, stop or halt, or a "
+        "mapping (a restart policy); did you mean 'restart'?"],
+    "restart_backoff_no_ceiling": [
+        "10:18: error: shard 'pong' on_fault restart backoff: missing required key "
+        "'ceiling'"],
+    "restart_budget_too_large": [
+        "9:25: error: shard 'pong' on_fault restart: budget 64 must be 1 to 16; count "
+        "fewer, or widen the window"],
+    "restart_budget_zero": [
+        "9:25: error: shard 'pong' on_fault restart: budget 0 must be 1 to 16; use "
+        "'on_fault: stop' for none"],
+    "restart_floor_above_ceiling": [
+        "10:26: error: shard 'pong' on_fault restart backoff: floor 200ms is above the "
+        "ceiling 100ms; make the floor the smaller"],
+    "restart_floor_zero": [
+        "10:26: error: shard 'pong' on_fault restart backoff: floor 0 never grows; leave "
+        "out 'backoff' for none"],
+    "restart_group_empty": [
+        "10:23: error: shard 'pong' on_fault then: restart [] names no shard; list the "
+        "shards to restart together, or use 'then: stop'"],
+    "restart_group_other_core": [
+        "11:24: error: shard 'pong' on_fault then: shard 'ping' is on core 0, not core 1 "
+        "like 'pong'; a group restarts on one core, so move it there or leave it out"],
+    "restart_group_twice": [
+        "10:30: error: shard 'pong' on_fault then: shard 'ping' is listed twice"],
+    "restart_group_unknown_shard": [
+        "10:30: error: shard 'pong' on_fault then: unknown shard 'pnog'; did you mean "
+        "'pong'?"],
+    "restart_missing_restart": [
+        "9:7: error: shard 'pong' on_fault: missing required key 'restart'"],
+    "restart_then_unknown": [
+        "10:13: error: shard 'pong' on_fault: then 'restart' must be stop or halt, or a "
+        "mapping (a restart group); 'restart' takes a value: write then: {restart: ...}"],
+    "restart_unknown_key": [
+        "9:28: error: unknown key 'windw' in shard 'pong' on_fault restart; did you mean "
+        "'window'?"],
+    "restart_window_zero": [
+        "9:25: error: shard 'pong' on_fault restart: window 0 counts no restart; give a "
+        "time such as 1s"],
     "too_many_endpoints": [
         "4:12: error: shard 'hub' has 65 channel endpoints; at most 64 fit its notification bits"],
     "page_tables_exhausted": [

@@ -46,6 +46,9 @@ static inline struct vn_kernel *fx_boot(void)
 	stub_reset();
 	for (unsigned i = 0; i < 4; i++) {
 		fx_shards[i].on_fault = VN_FAULT_STOP;
+		fx_shards[i].restart = (struct vn_krestart){
+			.budget = 5, .then = VN_FAULT_STOP, .window_ns = 1000000000ull,
+		}; /* what on_fault: restart means without a policy */
 		fx_shards[i].watchdog_ns = 0;
 	}
 	if (vn_kernel_init(&fx_k, &fx_system, &fx_obs) != 0)

@@ -411,8 +411,180 @@ static void test_fault_restart_budget(void **state)
 	assert_int_equal(S(3)->state, VN_STOPPED);
 }
 
+/* The backoff doubles from the floor per restart still in the window, and
+ * stops at the ceiling without overflowing; no floor, no backoff. */
+static void test_restart_delay(void **state)
+{
+	const struct vn_krestart p = {.budget = 5, .floor_ns = 1000000, .ceiling_ns = 100000000};
+	const struct vn_krestart none = {.budget = 5};
+
+	(void)state;
+	assert_int_equal(vn_restart_delay(&p, 0), 1000000);
+	assert_int_equal(vn_restart_delay(&p, 1), 2000000);
+	assert_int_equal(vn_restart_delay(&p, 6), 64000000);
+	assert_int_equal(vn_restart_delay(&p, 7), 100000000);
+	assert_int_equal(vn_restart_delay(&p, 200), 100000000);
+	assert_int_equal(vn_restart_delay(&none, 3), 0);
+}
+
+static void restart_policy(uint32_t i, uint32_t budget, uint64_t window, uint64_t floor,
+			   uint64_t ceiling, uint32_t then)
+{
+	fx_shards[i].on_fault = VN_FAULT_RESTART;
+	fx_shards[i].restart = (struct vn_krestart){
+		.budget = budget, .then = then, .window_ns = window,
+		.floor_ns = floor, .ceiling_ns = ceiling,
+	};
+}
+
+/* A restarted shard is held for its backoff: its core runs the others, a
+ * notification only leaves its bit pending, and the deadline frees it. */
+static void test_restart_backoff_holds(void **state)
+{
+	(void)state;
+	boot_running(3);
+	restart_policy(3, 3, 1000, 10, 35, VN_FAULT_STOP);
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 100, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(3)->state, VN_BLOCKED);
+	assert_true(S(3)->held);
+	assert_int_equal(vn_core_deadline(&fx_k, 1, 100), 110);
+	assert_false(vn_system_stuck(&fx_k));
+	/* shard 0 notifies it over channel 0 during the hold */
+	while (vn_sched_pick(&fx_k, 0, 100) != S(0))
+		vn_sched_yield(&fx_k, fx_k.core[0].current);
+	assert_int_equal(call(S(0), VN_SYS_NOTIFY, 0).value, 0);
+	assert_int_equal(S(3)->state, VN_BLOCKED);
+	assert_int_equal(S(3)->pending, 1);
+	assert_null(vn_sched_pick(&fx_k, 1, 105));
+	assert_int_equal(vn_sched_expire(&fx_k, 1, 109), 110);
+	assert_int_equal(S(3)->state, VN_BLOCKED);
+	assert_int_equal(vn_sched_expire(&fx_k, 1, 110), VN_NEVER);
+	assert_int_equal(S(3)->state, VN_READY);
+	assert_false(S(3)->held);
+	assert_int_equal(vn_shard_resume(&fx_k, S(3)), 0); /* a fresh start, not a WAIT */
+	assert_int_equal(S(3)->pending, 1);                /* kept for its first WAIT */
+	/* 1 restart in the window: 20; 2: 40, capped at 35; then the budget of
+	 * 3 is spent and it stops. */
+	assert_ptr_equal(vn_sched_pick(&fx_k, 1, 110), S(3));
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 120, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(3)->deadline, 140);
+	vn_sched_expire(&fx_k, 1, 140);
+	assert_ptr_equal(vn_sched_pick(&fx_k, 1, 140), S(3));
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 150, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(3)->deadline, 185);
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 190, 139), VN_FAULT_GAVE_UP);
+	assert_int_equal(S(3)->state, VN_STOPPED);
+	assert_int_equal(S(3)->st->restarts, 3);
+}
+
+/* Restarts older than the window no longer count: the budget and the
+ * backoff start over. */
+static void test_restart_window_slides(void **state)
+{
+	(void)state;
+	boot_running(3);
+	restart_policy(3, 2, 1000, 10, 1000, VN_FAULT_STOP);
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 0, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 500, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(3)->deadline, 520);
+	assert_int_equal(vn_restart_recent(S(3), 999), 2);
+	assert_int_equal(vn_restart_recent(S(3), 1000), 1);
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 1200, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(3)->deadline, 1220); /* one (at 500) still in the window */
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 1400, 139), VN_FAULT_GAVE_UP);
+	/* the scalar on_fault: restart: five, no backoff */
+	boot_running(3);
+	fx_shards[3].on_fault = VN_FAULT_RESTART;
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 7, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(3)->state, VN_READY);
+}
+
+/* then: halt ends the system with the fault's status once the budget is
+ * spent. */
+static void test_restart_then_halt(void **state)
+{
+	(void)state;
+	boot_running(3);
+	restart_policy(3, 1, 1000, 0, 0, VN_FAULT_HALT);
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 0, 134), VN_FAULT_RESTARTED);
+	assert_false(fx_k.halted);
+	assert_int_equal(vn_shard_fault(&fx_k, S(3), 1, 134), VN_FAULT_GAVE_UP_HALT);
+	assert_true(fx_k.halted);
+	assert_int_equal(vn_system_status(&fx_k), 134);
+}
+
+/* then: a group. Spent, the shard restarts with its group (a stopped one
+ * too), each with a fresh budget and no backoff, and the others on the
+ * core are left alone; spent again, it is stopped. */
+static void test_restart_then_group(void **state)
+{
+	(void)state;
+	boot_running(1);
+	restart_policy(1, 1, 1000, 50, 50, VN_FAULT_GROUP);
+	fx_shards[1].restart.group = 1u << 1 | 1u << 2;
+	vn_sched_remove(&fx_k, S(2), VN_STOPPED); /* shard 2 died before */
+	assert_int_equal(vn_shard_fault(&fx_k, S(1), 0, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(1)->deadline, 50);
+	assert_int_equal(stub.starts, 1);
+	assert_int_equal(vn_shard_fault(&fx_k, S(1), 10, 139), VN_FAULT_GROUP_RESTARTED);
+	assert_int_equal(stub.starts, 3);
+	assert_int_equal(S(1)->state, VN_READY);
+	assert_int_equal(S(2)->state, VN_READY);
+	assert_int_equal(S(2)->st->generation, 2);
+	assert_int_equal(S(0)->st->generation, 1);
+	assert_int_equal(S(0)->state, VN_READY);
+	/* the fresh budget: one restart, backed off again */
+	while (vn_sched_pick(&fx_k, 0, 20) != S(1))
+		vn_sched_yield(&fx_k, fx_k.core[0].current);
+	assert_int_equal(vn_shard_fault(&fx_k, S(1), 20, 139), VN_FAULT_RESTARTED);
+	assert_int_equal(S(1)->deadline, 70);
+	assert_int_equal(vn_shard_fault(&fx_k, S(1), 30, 139), VN_FAULT_GAVE_UP);
+	assert_int_equal(S(1)->state, VN_STOPPED);
+	assert_int_equal(S(2)->state, VN_READY);
+	assert_int_equal(stub.starts, 4);
+}
+
+/* A table the generator would never write fails at boot. */
+static void test_restart_tables_checked(void **state)
+{
+	(void)state;
+	fx_boot();
+	fx_shards[0].on_fault = VN_FAULT_RESTART;
+	fx_shards[0].restart.budget = VN_RESTART_MAX + 1;
+	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), -1);
+	fx_shards[0].restart.budget = 0;
+	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), -1);
+	fx_shards[0].restart.budget = 5;
+	fx_shards[0].restart.group = 1u << 3; /* shard 3 is on core 1 */
+	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), -1);
+	fx_shards[0].restart.group = 1u << 1;
+	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), 0);
+	fx_shards[0].on_fault = VN_FAULT_STOP;
+}
+
+/* The data of the newest kernel event of `core`, which must be `id`. */
+static void last_kev(uint32_t core, uint16_t id, uint8_t *data)
+{
+	struct vn_trace_ring *r = &fx_obs.core[core].ring;
+	uint64_t h = atomic_load(&r->head);
+	const struct vn_trace_rec *rec = &vn_trace_recs(r)[(h - 1) % VN_TRACE_CORE_RECS];
+
+	assert_true(h > 0);
+	assert_int_equal(rec->id, id);
+	memcpy(data, rec->data, VN_TRACE_DATA);
+}
+
+static uint64_t u64_at(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static void test_watchdog(void **state)
 {
+	uint8_t f[VN_TRACE_DATA];
 	struct vn_shard *s;
 
 	(void)state;
@@ -421,7 +593,11 @@ static void test_watchdog(void **state)
 	stub.now = 1000;
 	s = vn_sched_pick(&fx_k, 0, stub.now);
 	assert_null(vn_watchdog(&fx_k, 0, 1100)); /* exactly at budget: fine */
-	assert_ptr_equal(vn_watchdog(&fx_k, 0, 1101), s);
+	assert_ptr_equal(vn_watchdog(&fx_k, 0, 1107), s);
+	last_kev(0, VN_KEV_WATCHDOG, f);
+	assert_memory_equal(f, "\0\0", 2);             /* shard 0 */
+	assert_int_equal(u64_at(f + 2), 100);          /* budget_ns */
+	assert_int_equal(u64_at(f + 10), 7);           /* late_ns: 1107 - 1000 - 100 */
 	assert_int_equal(stub.stops, 1);
 	assert_int_equal(stub.last_stop, 0);
 	assert_null(vn_watchdog(&fx_k, 0, 5000)); /* fires once */
@@ -522,6 +698,12 @@ int main(void)
 		cmocka_unit_test(test_fault_stop),
 		cmocka_unit_test(test_fault_halt),
 		cmocka_unit_test(test_fault_restart_budget),
+		cmocka_unit_test(test_restart_delay),
+		cmocka_unit_test(test_restart_backoff_holds),
+		cmocka_unit_test(test_restart_window_slides),
+		cmocka_unit_test(test_restart_then_halt),
+		cmocka_unit_test(test_restart_then_group),
+		cmocka_unit_test(test_restart_tables_checked),
 		cmocka_unit_test(test_watchdog),
 	};
 

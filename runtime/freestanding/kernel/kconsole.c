@@ -77,9 +77,17 @@ void vn_kfault_outcome(const struct vn_kernel *k, const struct vn_shard *s,
 			(unsigned long long)s->st->restarts);
 	else if (o == VN_FAULT_HALTED)
 		vn_kmsg("shard '%s': on_fault=%s, halting the system", name, pol);
+	else if (o == VN_FAULT_GAVE_UP_HALT)
+		vn_kmsg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: halting the system",
+			name, pol, VN_BUDGET_ARGS(s));
+	else if (o == VN_FAULT_GROUP_RESTARTED)
+		vn_kmsg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", restarting its group", name,
+			pol, VN_BUDGET_ARGS(s));
+	else if (o == VN_FAULT_GAVE_UP)
+		vn_kmsg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: stopped; %u other "
+			"shard%s running", name, pol, VN_BUDGET_ARGS(s), others, others == 1 ? "" : "s");
 	else if (o != VN_FAULT_IGNORED)
 		vn_kmsg("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
-			o == VN_FAULT_GAVE_UP ? "restarted 5 times within 1 s, gave up: " :
 			o == VN_FAULT_START_FAILED ? "could not restart: " : "",
 			others, others == 1 ? "" : "s");
 }

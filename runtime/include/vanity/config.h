@@ -24,9 +24,25 @@ enum vn_fault_policy {
 	VN_FAULT_RESTART = 0, /* start the shard again; its channels survive */
 	VN_FAULT_STOP = 1,    /* leave it stopped; the others run on */
 	VN_FAULT_HALT = 2,    /* stop the whole system */
+	VN_FAULT_GROUP = 3,   /* as a restart budget's `then`: restart its group once */
 };
 
 /* ---- kernel tables ------------------------------------------------------- */
+
+/* on_fault: restart. Up to `budget` restarts within `window_ns`, each one
+ * held back by a backoff that starts at floor_ns and doubles for every
+ * restart still inside the window, up to ceiling_ns (floor 0: none). One
+ * more fault inside the window and `then` applies: VN_FAULT_STOP,
+ * VN_FAULT_HALT, or VN_FAULT_GROUP: the shards of `group` (a bit per shard
+ * id, this one included, all on its core) restart together, once. */
+struct vn_krestart {
+	uint32_t budget;    /* 1..VN_RESTART_MAX */
+	uint32_t then;      /* enum vn_fault_policy: STOP, HALT or GROUP */
+	uint64_t window_ns;
+	uint64_t floor_ns;
+	uint64_t ceiling_ns;
+	uint64_t group;     /* then == VN_FAULT_GROUP: shard ids, one bit each */
+};
 
 struct vn_kshard {
 	const char *name;
@@ -35,6 +51,7 @@ struct vn_kshard {
 	uint32_t core;
 	uint32_t mode;      /* enum vn_mode */
 	uint32_t on_fault;  /* enum vn_fault_policy */
+	struct vn_krestart restart; /* on_fault == VN_FAULT_RESTART */
 	uint64_t watchdog_ns; /* 0: no watchdog */
 	uint64_t spin_ns;
 	uint64_t base;      /* lowest address of the shard's image */

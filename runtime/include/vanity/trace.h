@@ -117,7 +117,8 @@ static inline void vn_trace_put(struct vn_trace_ring *r, uint32_t mask, uint16_t
  *   IRQ         u16 owner shard, u32 irq
  *   IRQ_ACK     u16 shard, u64 bits
  *   FAULT       u16 shard, u8 signal
- *   WATCHDOG    u16 shard, u64 budget ns
+ *   WATCHDOG    u16 shard, u64 budget ns, u64 late ns (past the budget when
+ *               the kernel saw it: at least 1, see fault.c)
  *   RESTART     u16 shard, u32 generation
  *   HALT        u16 shard (0xffff: the kernel), i32 status
  *   EXIT        u16 shard, i32 status

@@ -119,7 +119,7 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x2ef5616c4230d5acull,
+	.schema_hash = 0xbbb1b6f85fee7874ull,
 	.n_devices   = 1,
 	.devices     = devices,
 };

@@ -57,7 +57,7 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 0,
 	.shards      = shards,
 	.channels    = NULL,
-	.schema_hash = 0xd30696ff67cb67d6ull,
+	.schema_hash = 0x73064d8dcad6afd2ull,
 	.n_devices   = 2,
 	.devices     = devices,
 };

@@ -101,7 +101,7 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 2,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x83188f72e6618b1full,
+	.schema_hash = 0x6847918b8c505704ull,
 	.n_devices   = 2,
 	.devices     = devices,
 };

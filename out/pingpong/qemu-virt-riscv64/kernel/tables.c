@@ -9,7 +9,7 @@
 #include <vanity/config.h>
 
 static const struct vn_kshard shards[] = {
-	/* ping: core 0, yield, on fault restart, watchdog 2s */
+	/* ping: core 0, yield, on fault restart (5 in 1s, then stop), watchdog 2s */
 	[0] = {
 		.name = "ping",
 		.image = "shards/ping",
@@ -17,6 +17,8 @@ static const struct vn_kshard shards[] = {
 		.core = 0,
 		.mode = VN_MODE_YIELD,
 		.on_fault = VN_FAULT_RESTART,
+		.restart = {.budget = 5, .then = VN_FAULT_STOP, .window_ns = 1000000000ull,
+			    .floor_ns = 0ull, .ceiling_ns = 0ull, .group = 0x0ull},
 		.watchdog_ns = 2000000000ull,
 		.spin_ns = 50000ull,
 		.base = 0x81000000,
@@ -78,5 +80,5 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 2,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x07fcccb727d81f5aull,
+	.schema_hash = 0x22e595c04715da5eull,
 };

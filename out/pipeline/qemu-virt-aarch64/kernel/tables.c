@@ -106,5 +106,5 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x72cb3f2fbad680c0ull,
+	.schema_hash = 0xc436a061a2ab2a5eull,
 };

@@ -3,10 +3,10 @@
  *
  * The thread is pinned to its core's host CPU, as are the core's shard
  * processes, so handing the core to a shard and taking it back are same-CPU
- * wake-ups. It sleeps in poll() on its doorbell (a shard posted a call, or
+ * wake-ups. It sleeps in ppoll() on its doorbell (a shard posted a call, or
  * another thread kicked us because a shard of ours became ready) and on the
- * pidfds of its shards (one died), with a timeout for the earliest WAIT
- * deadline or watchdog expiry. Each round, under the kernel lock, it:
+ * pidfds of its shards (one died), until the earliest WAIT deadline or
+ * watchdog expiry. Each round, under the kernel lock, it:
  * collects the notification requests posted for this core (hosted.h), serves
  * the running shard's call, picks a shard if the core is free, and checks
  * the watchdog.
@@ -171,14 +171,14 @@ static void watchdog(uint32_t core, uint64_t now)
 		       s->cfg->name, (unsigned long long)((now - s->ran_since) / 1000000));
 }
 
-/* One round under the lock; returns the poll timeout in ms (-1: none). */
-static int step(uint32_t core)
+/* One round under the lock; returns the deadline to sleep until, in
+ * port_now() time (VN_NEVER: none). */
+static uint64_t step(uint32_t core)
 {
-	uint64_t now = port_now(), next;
-	int timeout, kill;
+	uint64_t now = port_now(), next, kill;
 
 	if (hk_kernel.halted)
-		return -1;
+		return VN_NEVER;
 	collect(core);
 	serve(core);
 	vn_sched_expire(&hk_kernel, core, now);
@@ -188,8 +188,22 @@ static int step(uint32_t core)
 	/* After serve and dispatch: a WAIT just served has a deadline to
 	 * count, and the shard now running a watchdog. */
 	next = vn_core_deadline(&hk_kernel, core, now);
-	timeout = next == VN_NEVER ? -1 : next <= now ? 0 : (int)((next - now + 999999) / 1000000);
-	return kill >= 0 && (timeout < 0 || kill < timeout) ? kill : timeout;
+	return kill < next ? kill : next;
+}
+
+/* ppoll's timeout for `deadline`, to the nanosecond: a watchdog or a
+ * timed wait is late by the host's wake-up latency only, never by a
+ * rounding (docs/observability.md, "How late a watchdog fires"). NULL:
+ * no deadline. */
+static struct timespec *timeout_for(uint64_t deadline, struct timespec *ts)
+{
+	uint64_t now = port_now(), d = deadline > now ? deadline - now : 0;
+
+	if (deadline == VN_NEVER)
+		return NULL;
+	ts->tv_sec = (time_t)(d / 1000000000u);
+	ts->tv_nsec = (long)(d % 1000000000u);
+	return ts;
 }
 
 /* The poll set: the doorbell, then the pidfd of each live process. */
@@ -222,10 +236,13 @@ static void *core_main(void *arg)
 	sched_setaffinity(0, sizeof(set), &set);
 	pthread_mutex_lock(&hk_lock);
 	for (;;) {
-		int timeout = step(c->id), n = poll_set(c->id, fds, who);
+		uint64_t deadline = step(c->id);
+		int n = poll_set(c->id, fds, who);
+		struct timespec ts;
 
 		pthread_mutex_unlock(&hk_lock);
-		if (poll(fds, (nfds_t)n, timeout) > 0 && (fds[0].revents & POLLIN))
+		if (ppoll(fds, (nfds_t)n, timeout_for(deadline, &ts), NULL) > 0 &&
+		    (fds[0].revents & POLLIN))
 			(void)!read(c->doorbell, &junk, sizeof(junk));
 		pthread_mutex_lock(&hk_lock);
 		for (int i = 1; i < n; i++)

@@ -9,6 +9,7 @@
  * Runs on the dead shard's core thread, with the kernel lock held.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,9 +84,17 @@ static void report_outcome(const struct vn_shard *s, enum vn_fault_outcome o)
 		       (unsigned long long)s->st->restarts);
 	else if (o == VN_FAULT_HALTED)
 		hk_msg("shard '%s': on_fault=%s, halting the system", name, pol);
+	else if (o == VN_FAULT_GAVE_UP_HALT)
+		hk_msg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: halting the system",
+		       name, pol, VN_BUDGET_ARGS(s));
+	else if (o == VN_FAULT_GROUP_RESTARTED)
+		hk_msg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", restarting its group", name,
+		       pol, VN_BUDGET_ARGS(s));
+	else if (o == VN_FAULT_GAVE_UP)
+		hk_msg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: stopped; %u other "
+		       "shard%s running", name, pol, VN_BUDGET_ARGS(s), others, others == 1 ? "" : "s");
 	else if (o != VN_FAULT_IGNORED)
 		hk_msg("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
-		       o == VN_FAULT_GAVE_UP ? "restarted 5 times within 1 s, gave up: " :
 		       o == VN_FAULT_START_FAILED ? "could not restart: " : "",
 		       others, others == 1 ? "" : "s");
 }
@@ -151,10 +160,27 @@ void hk_reap(struct hk_shard *h)
 	fault(h, WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL);
 }
 
+/* A group restart (fault.c) also starts shards whose process still lives:
+ * end that one here, so its death is not taken for a fault of the new one,
+ * and deliver what it had posted, as hk_reap would. */
+static void end_old(struct hk_shard *h)
+{
+	if (h->pid <= 0)
+		return;
+	kill(h->pid, SIGKILL);
+	while (waitpid(h->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	close(h->pidfd);
+	h->pid = 0;
+	h->pidfd = -1;
+	hk_collect(h, h->s->cfg->core);
+}
+
 int port_shard_start(struct vn_shard *s)
 {
 	struct hk_shard *h = hk_of(s);
 
+	end_old(h);
 	hk_ctl_reset(h);
 	hk_devices_restart(s->cfg->id);
 	return hk_spawn(h);
@@ -176,15 +202,14 @@ void port_shard_stop(struct vn_shard *s)
 	hk_kill(h);
 }
 
-/* SIGKILL the shards of `core` whose grace ran out; returns the poll
- * timeout in ms until the next one's, or -1 if none is pending. */
-int hk_kill_due(uint32_t core, uint64_t now)
+/* SIGKILL the shards of `core` whose grace ran out; returns when the next
+ * one's runs out (port_now() time), or VN_NEVER if none is pending. */
+uint64_t hk_kill_due(uint32_t core, uint64_t now)
 {
-	int timeout = -1;
+	uint64_t next = VN_NEVER;
 
 	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++) {
 		struct hk_shard *h = &hk_shards[i];
-		int ms;
 
 		if (h->s->cfg->core != core || !h->kill_at)
 			continue;
@@ -193,10 +218,10 @@ int hk_kill_due(uint32_t core, uint64_t now)
 			h->kill_at = 0;
 			continue;
 		}
-		ms = (int)((h->kill_at - now + 999999) / 1000000);
-		timeout = timeout < 0 || ms < timeout ? ms : timeout;
+		if (h->kill_at < next)
+			next = h->kill_at;
 	}
-	return timeout;
+	return next;
 }
 
 void port_system_event(void)

@@ -92,7 +92,7 @@ int hk_write_fd(void *ctx, const void *p, uint64_t len);
 /* fault.c */
 void hk_reap(struct hk_shard *h);
 const char *hk_code_name(int signo, int code);
-int hk_kill_due(uint32_t core, uint64_t now);
+uint64_t hk_kill_due(uint32_t core, uint64_t now);
 const char *hk_signame(int signo);
 
 static inline struct hk_shard *hk_of(const struct vn_shard *s)
