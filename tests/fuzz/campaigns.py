@@ -19,6 +19,11 @@ each ending in one row of a table:
               with VANITY_SANITIZE=1: ASan+UBSan in the kernel process,
               UBSan in the shards; a finding counts as a crash
   libFuzzer   tests/fuzz/run.sh: the virtio-net driver's frame code
+  specs       tests/generator/test_gen_fuzz.py's structure-aware mutators:
+              specs (with inline register maps) through `vanity check`,
+              SVD files through `vanity import-svd`; a traceback or an
+              error without FILE:LINE:COL counts as a crash, an input that
+              takes over 30 s as a hang (VANITY_SPECFUZZ_SEED, _ROUNDS)
 
   tests/fuzz/campaigns.py [--only NAME] [--boards b1,b2]
 
@@ -228,6 +233,50 @@ def libfuzzer(secs):
     return p.returncode == 0
 
 
+def specfuzz(seed, rounds):
+    """The generator's inputs, in this process: rounds specs, rounds / 4 SVDs."""
+    import contextlib
+    import io
+    import random
+    import xml.etree.ElementTree as ET
+    sys.path[:0] = [str(REPO), str(REPO / "tests" / "generator")]
+    import yaml
+    import test_gen_fuzz as tf
+    from generator.cli import main as vanity
+    t0, rng, crashes, hangs, first = time.monotonic(), random.Random(seed), 0, 0, None
+    with tempfile.TemporaryDirectory(prefix="vanity-specfuzz.") as tmp:
+        tmp = Path(tmp)
+        corpus = tf._spec_corpus(tmp)
+        for n in range(rounds + rounds // 4):
+            if n < rounds:
+                tree = corpus[n % len(corpus)]
+                for _ in range(rng.randrange(1, 4)):
+                    tree, _ = tf._mutate_tree(rng, tree)
+                path = tmp / "fuzz.yaml"
+                path.write_text(yaml.safe_dump(tree, sort_keys=False, width=200))
+                argv = ["check", str(path)]
+            else:
+                root = ET.parse(REPO / "tests/generator/regmap_sample.svd").getroot()
+                for _ in range(rng.randrange(1, 4)):
+                    tf._mutate_svd(rng, root)
+                path = tmp / "fuzz.svd"
+                ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+                argv = ["import-svd", str(path), "-o", str(tmp / "out")]
+            err, start = io.StringIO(), time.monotonic()
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                status = vanity(argv)
+            hangs += time.monotonic() - start > 30
+            bad = status not in (0, 1) or "internal error" in err.getvalue() \
+                or bool(tf._located(err.getvalue(), path))
+            crashes += bad
+            if bad and first is None:
+                first = f"input {n} (seed {seed}): {err.getvalue()[:300]}"
+                shutil.copy(path, REPO / "build" / f"specfuzz-{n}{path.suffix}")
+    row("specs, register maps, SVD", "generator", rounds + rounds // 4, crashes, hangs, 0,
+        time.monotonic() - t0, first or "")
+    return crashes == 0 and hangs == 0
+
+
 def table():
     head = ("attack surface", "board", "inputs tried", "crashes", "hangs", "msgs lost",
             "time")
@@ -272,6 +321,9 @@ def main():
         if want("sanitizers") and "hosted" in boards:
             ok &= sysfuzz("hosted", tmp / "sys-san", 2, 200000, sanitize=True)
             ok &= devfuzz(tmp / "dev-san", 2, 200000, sanitize=True)
+        if want("specs"):
+            ok &= specfuzz(int(os.environ.get("VANITY_SPECFUZZ_SEED", "1")),
+                           int(os.environ.get("VANITY_SPECFUZZ_ROUNDS", "4000")))
         if want("libfuzzer"):
             ok &= libfuzzer(int(os.environ.get("FUZZ_TIME", "60")))
     table()

@@ -83,13 +83,16 @@ OTHER_TYPES = [[], {}, "", "x" * 5000, "\u00e9\u4e2d", None, True, [1, [2, [3]]]
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (error|warning): \S")
 
 
-def _paths(tree, at=()):
-    """Every (path, value) in a plain YAML tree, the root included."""
-    yield at, tree
-    items = tree.items() if isinstance(tree, dict) else \
-        enumerate(tree) if isinstance(tree, list) else ()
-    for k, v in items:
-        yield from _paths(v, at + (k,))
+def _paths(tree):
+    """Every (path, value) in a plain YAML tree, the root included (without
+    recursion: the trees get deep)."""
+    stack = [((), tree)]
+    while stack:
+        at, v = stack.pop()
+        yield at, v
+        items = v.items() if isinstance(v, dict) else \
+            enumerate(v) if isinstance(v, list) else ()
+        stack.extend((at + (k,), c) for k, c in reversed(list(items)))
 
 
 def _get(tree, path):
@@ -136,9 +139,10 @@ def _mutate_tree(rng, tree):
             parent[key] = _get(tree, rng.choice(others))
     else:                                                 # deep, then huge
         v = parent[key]
-        for _ in range(rng.choice([20, 120])):           # (the dumper's recursion;
+        deep = max(len(p) for p in paths) < 100           # (Python's recursion, in
+        for _ in range(rng.choice([20, 120]) if deep else 0):   # copy and dump;
             v = [v]                                       # deeper is tested apart)
-        parent[key] = v if rng.random() < 0.5 else [parent[key]] * 400
+        parent[key] = v if deep and rng.random() < 0.5 else [parent[key]] * 400
     return tree, f"kind {kind} at {'/'.join(map(str, path))}"
 
 
