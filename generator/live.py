@@ -43,6 +43,9 @@ def qmp_socket(build_dir):
 
 # ---- QEMU command line ------------------------------------------------------------
 
+CMDLINE_MAX = 511   # the kernel's buffer for it (freestanding/kernel/obs.c: cmd[512])
+
+
 def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
     """A board's QEMU command (boards.py) for an observed run: with a dump
     path, semihosting's command line (what the kernel's SYS_GET_CMDLINE
@@ -62,6 +65,9 @@ def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
         if " " in a:
             raise fail(f"'{a.split('=', 1)[1]}': QEMU's semihosting command line "
                        "cannot hold a path with a space")
+    if len(" ".join(args)) > CMDLINE_MAX:
+        raise fail(f"the trace and crash-dump paths take {len(' '.join(args))} bytes of the "
+                   f"kernel's {CMDLINE_MAX}-byte command line: use shorter directories")
     while i < len(qemu):
         a = qemu[i]
         if args and a == "-semihosting":

@@ -468,6 +468,10 @@ def test_qemu_args():
         "enable=on,target=native,arg=vanity-dumps=/tmp/d"
     with pytest.raises(SpecError, match="cannot hold a path with a space"):
         live.qemu_args(riscv, None, None, "/tmp/a b")
+    # The kernel reads at most CMDLINE_MAX bytes of it: a longer one is refused
+    # here, not cut short there.
+    with pytest.raises(SpecError, match="use shorter directories"):
+        live.qemu_args(riscv, "/tmp/" + "t" * 300 + "/vanity.raw", None, "/tmp/" + "d" * 200)
 
 
 # ---- top and peek --------------------------------------------------------------------
