@@ -19,7 +19,7 @@
 #include <vanity/syscall.h>
 #include <vanity/trace.h>
 
-#define VN_MAX_SHARDS 64u
+#define VN_MAX_SHARDS 256u /* MAX_SHARDS in generator/semantics.py */
 #define VN_MAX_CORES 16u
 #define VN_NEVER UINT64_MAX
 

@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* console: core 0, yield, on fault stop, watchdog none */
 	[0] = {
@@ -55,7 +56,9 @@ static const struct vn_kshard shards[] = {
 		.ctl = 0x81500000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct vn_kchannel channels[] = {
 	/* shell_in: console -> shell, 64-byte messages, depth 16 */
 	[0] = {
@@ -97,6 +100,7 @@ static const struct vn_kchannel channels[] = {
 		.size = 0x1000,
 	},
 };
+/* clang-format on */
 
 static const struct vn_kdevice devices[] = {
 	/* uart: granted to console, notification bit 3 */

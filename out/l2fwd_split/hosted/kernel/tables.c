@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* port0: core 0, poll, on fault stop, watchdog none */
 	[0] = {
@@ -34,13 +35,15 @@ static const struct vn_kshard shards[] = {
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull,
 		.spin_ns = 0ull,
-		.base = 0x11000000,
+		.base = 0x10600000,
 		.stack = 0x4000,
 		.heap = 0x108010000, .memory = 0x200000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct vn_kchannel channels[] = {
 	/* from0: port0 -> port1, 1520-byte messages, depth 256 */
 	[0] = {
@@ -52,7 +55,7 @@ static const struct vn_kchannel channels[] = {
 		.to_bit = 0,
 		.msg_size = 1520,
 		.depth = 256, .latency = 1,
-		.addr = 0x800000000,
+		.addr = 0x1000000000,
 		.size = 0x61000,
 	},
 	/* from1: port1 -> port0, 1520-byte messages, depth 256 */
@@ -65,10 +68,11 @@ static const struct vn_kchannel channels[] = {
 		.to_bit = 1,
 		.msg_size = 1520,
 		.depth = 256, .latency = 1,
-		.addr = 0x800062000,
+		.addr = 0x1000062000,
 		.size = 0x61000,
 	},
 };
+/* clang-format on */
 
 static const struct vn_kdevice devices[] = {
 	/* nic0: granted to port0, notification bit 2 */

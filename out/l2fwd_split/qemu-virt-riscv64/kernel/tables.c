@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* port0: core 0, poll, on fault stop, watchdog none */
 	[0] = {
@@ -40,7 +41,9 @@ static const struct vn_kshard shards[] = {
 		.ctl = 0x81500000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct vn_kchannel channels[] = {
 	/* from0: port0 -> port1, 1520-byte messages, depth 256 */
 	[0] = {
@@ -69,6 +72,7 @@ static const struct vn_kchannel channels[] = {
 		.size = 0x61000,
 	},
 };
+/* clang-format on */
 
 static const struct vn_kdevice devices[] = {
 	/* nic0: granted to port0, notification bit 2 */

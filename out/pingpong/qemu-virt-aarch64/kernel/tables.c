@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* ping: core 0, yield, on fault restart, watchdog 2s */
 	[0] = {
@@ -40,7 +41,9 @@ static const struct vn_kshard shards[] = {
 		.ctl = 0x41300000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const struct vn_kchannel channels[] = {
 	/* ping_to_pong: ping -> pong, 64-byte messages, depth 256 */
 	[0] = {
@@ -69,6 +72,7 @@ static const struct vn_kchannel channels[] = {
 		.size = 0x5000,
 	},
 };
+/* clang-format on */
 
 const struct vn_ksystem vn_system = {
 	.name        = "pingpong",
