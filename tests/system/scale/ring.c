@@ -9,7 +9,12 @@
  * workers (-DFANS=F(1)F(2)..., one fan-out and one fan-in channel each) and
  * checks every answer; a worker (-DFAN=k, -DFAN_TX=, -DFAN_RX=) answers
  * each item with item * 3 + k until the stop item.
+ *
+ * The first shard also logs the clock ticks the laps took ("ring-ticks"):
+ * under QEMU's -icount shift=0, instructions per hop, for a shard count
+ * (bench/scale_wake.py).
  */
+#include <vanity/clock.h>
 #include <vanity_shard.h>
 
 #ifndef FIRST
@@ -97,15 +102,19 @@ void vn_main(void)
 		return;
 	}
 #if FIRST
+	uint64_t t0 = vn_clock();
+
 	for (uint32_t lap = 0; lap < LAPS; lap++) {
 		give(t + 1);
 		t = take();
 	}
+	t0 = vn_clock() - t0;
 	if (t != (uint64_t)LAPS * N_SHARDS) {
 		vn_log("token %llu after %u laps, expected %llu", (unsigned long long)t, LAPS,
 		       (unsigned long long)LAPS * N_SHARDS);
 		vn_halt(2);
 	}
+	vn_log("ring-ticks hops=%u ticks=%llu", LAPS * N_SHARDS, (unsigned long long)t0);
 	give(STOP);
 	take();
 	hub();
