@@ -41,18 +41,14 @@ static const struct vn_kshard shards[] = {
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
-/* clang-format on */
 
-/* clang-format off */
 static const struct vn_kchannel channels[] = {
 	/* from0: port0 -> port1, 1520-byte messages, depth 256 */
 	[0] = {
 		.name = "from0",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 1520,
 		.depth = 256, .latency = 1,
 		.addr = 0x1000000000,
@@ -62,10 +58,8 @@ static const struct vn_kchannel channels[] = {
 	[1] = {
 		.name = "from1",
 		.id = 1,
-		.from = 1,
-		.to = 0,
-		.from_bit = 1,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 1, .to_bit = 1,
 		.msg_size = 1520,
 		.depth = 256, .latency = 1,
 		.addr = 0x1000062000,

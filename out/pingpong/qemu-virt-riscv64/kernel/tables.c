@@ -41,18 +41,14 @@ static const struct vn_kshard shards[] = {
 		.ctl = 0x81300000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
-/* clang-format on */
 
-/* clang-format off */
 static const struct vn_kchannel channels[] = {
 	/* ping_to_pong: ping -> pong, 64-byte messages, depth 256 */
 	[0] = {
 		.name = "ping_to_pong",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 256,
 		.addr = 0x81400000,
@@ -62,10 +58,8 @@ static const struct vn_kchannel channels[] = {
 	[1] = {
 		.name = "pong_to_ping",
 		.id = 1,
-		.from = 1,
-		.to = 0,
-		.from_bit = 1,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
 		.depth = 256,
 		.addr = 0x81406000,

@@ -56,18 +56,14 @@ static const struct vn_kshard shards[] = {
 		.ctl = 0x110000000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
-/* clang-format on */
 
-/* clang-format off */
 static const struct vn_kchannel channels[] = {
 	/* raw: source -> filter, 64-byte messages, depth 1024 */
 	[0] = {
 		.name = "raw",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 1024,
 		.addr = 0x1000000000,
@@ -77,10 +73,8 @@ static const struct vn_kchannel channels[] = {
 	[1] = {
 		.name = "clean",
 		.id = 1,
-		.from = 1,
-		.to = 2,
-		.from_bit = 1,
-		.to_bit = 0,
+		.from = 1, .to = 2,
+		.from_bit = 1, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 1024,
 		.addr = 0x1000012000,
@@ -90,10 +84,8 @@ static const struct vn_kchannel channels[] = {
 	[2] = {
 		.name = "stats",
 		.id = 2,
-		.from = 1,
-		.to = 0,
-		.from_bit = 2,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 2, .to_bit = 1,
 		.msg_size = 16,
 		.depth = 4,
 		.addr = 0x1000024000,
