@@ -34,7 +34,8 @@ struct hk_core {
 	uint32_t id;
 	int cpu;            /* host CPU the thread and its shards are pinned to */
 	int doorbell;       /* eventfd: a shard posted a call or a notification, or a kick */
-	uint64_t senders;   /* shards with a channel into a shard of this core */
+	/* shards with a channel into a shard of this core, a bit each */
+	uint64_t senders[VN_MAX_SHARDS / 64u];
 	pthread_t thread;
 };
 
