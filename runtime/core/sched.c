@@ -127,6 +127,8 @@ void vn_sched_block(struct vn_kernel *k, struct vn_shard *s, uint64_t deadline)
 	unqueue(c, s);
 	set_state(s, VN_BLOCKED);
 	s->deadline = deadline;
+	if (deadline != VN_NEVER)
+		c->timed = true;
 }
 
 /* Wake s if it is blocked; true if it was. `by` is the shard whose
@@ -165,6 +167,9 @@ uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now)
 {
 	uint64_t next = VN_NEVER;
 
+	if (!k->core[core].timed)
+		return VN_NEVER; /* no scan of the shard table while none can time out */
+
 	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
 		struct vn_shard *s = &k->shard[i];
 
@@ -175,5 +180,6 @@ uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now)
 		else if (s->deadline < next)
 			next = s->deadline;
 	}
+	k->core[core].timed = next != VN_NEVER;
 	return next;
 }

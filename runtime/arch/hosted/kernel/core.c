@@ -97,7 +97,7 @@ static void hand_over(struct vn_shard *s, uint64_t value)
 
 	ctl->ret = value;
 	ctl->pending = s->pending;
-	ctl->core_shared = vn_core_live_shards(&hk_kernel, s->cfg->core) > 1;
+	ctl->core_shared = vn_core_shared(&hk_kernel, s->cfg->core);
 	atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);
 	vn_futex_wake(&ctl->turn);
 }
