@@ -15,6 +15,15 @@ Parts (all side by side with the peers a user would pick instead):
   7. channel counters     build/bench/tput and icount: the Vanity ring with its
      and latency stamps   counters, without (-DVN_RING_NO_STATS), and as a
                           latency channel (VN_EP_LATENCY)
+  8. generator time       bench/scale_gen.py: `vanity gen`'s stages for 10,
+     against system size  100, 256 and 1,000 shards (4 channels per shard),
+                          with growth ratios; 1,000 is over the shard limit,
+                          so it is generated with the limits raised in that
+                          process, and `vanity check` is timed refusing it
+  9. guest instructions   bench/scale_wake.py: a token ring of 2 and of 256
+     per hop, 2 vs 256    shards on both QEMU boards under -icount shift=0
+     shards               (not in the default parts: the 256-shard builds
+                          take minutes; --only scalewake)
 
 Run from anywhere; it builds first (make -C bench). Raw results are kept in
 build/bench/results.json. Numbers are never invented: a part that cannot run
@@ -453,6 +462,20 @@ def part_guest():
     return res
 
 
+# ---- 8. generator time against system size --------------------------------------
+
+def part_scale(build, quick):
+    path = os.path.join(build, "scale_gen.json")
+    cmd = ["/usr/bin/python3", "bench/scale_gen.py", "--json", path,
+           "--runs", "1" if quick else "3"]
+    if quick:
+        cmd += ["--sizes", "10,100,256"]
+    print()
+    print(check(run(cmd, timeout=1200), "bench/scale_gen.py"), end="")
+    with open(path) as f:
+        return json.load(f)
+
+
 # ---- 7. channel counters and latency stamps ---------------------------------------
 
 STAT_PEERS = ["vanity", "vanity_nostats", "vanity_lat"]
@@ -648,7 +671,7 @@ def main():
                     help="runs per throughput sample until one is not "
                     "preempted (default 5)")
     ap.add_argument("--only",
-                    default="tput,fill,icount,rtt,wake,trace,guest,stats",
+                    default="tput,fill,icount,rtt,wake,trace,guest,stats,scale",
                     help="comma-separated parts to run")
     args = ap.parse_args()
     parts = set(args.only.split(","))
@@ -688,6 +711,15 @@ def main():
                                       25000 if q else 50000,
                                       1 if q else args.tries,
                                       10240 if q else 102400)
+    if "scale" in parts:
+        results["scale"] = part_scale(args.build, q)
+    if "scalewake" in parts:
+        path = os.path.join(args.build, "scale_wake.json")
+        print()
+        print(check(run(["/usr/bin/python3", "bench/scale_wake.py", "--json", path],
+                        timeout=7200), "bench/scale_wake.py"), end="")
+        with open(path) as f:
+            results["scalewake"] = json.load(f)
     with open(os.path.join(args.build, "results.json"), "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
     print("\nraw results: %s" % os.path.relpath(

@@ -7,6 +7,10 @@ adds its record here; a new ISA also adds one runtime/arch/<port> folder.
 
 A bare-metal board says where its RAM is and which part of it the kernel
 image may use (its window); the model places shards and channels after it.
+RAM is at most 1 GiB (one top-level page-table entry, pt.c), and QEMU's -m
+gives exactly the RAM the record says. The pool of page tables (8 MiB of
+the kernel's bss at 2048) holds 256 shards of a few channels each; the
+model counts what a system needs and refuses one that needs more.
 """
 
 import os
@@ -99,10 +103,10 @@ BOARDS = {
               irq=Irq("gic", 32, 1019, base=0x08000000, cpu_base=0x08010000),
               console=("arm,pl011", 0x09000000),
               image=BareImage(0x3436416e61765f5f, " + XN"),
-              ram=(0x40000000, 0x10000000), kernel=(0x40100000, 0x41000000), page_tables=160,
+              ram=(0x40000000, 0x40000000), kernel=(0x40100000, 0x41000000), page_tables=2048,
               kernel_devices=((0x08000000, 0x08020000),),  # the GIC
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
-                    "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
+                    "-m", "1G", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting-config", "enable=on,target=native"),
               qemu_package="qemu-system-arm"),
         # OpenSBI (-bios default) owns the first 2 MiB of RAM and enters the
@@ -117,12 +121,12 @@ BOARDS = {
                   shard_flags=("-march=rv64imafdc", "-mabi=lp64d")),
               irq=Irq("plic", 1, 95, base=0x0c000000), console=("ns16550a", 0x10000000),
               image=BareImage(0x3436526e61765f5f, ""),
-              ram=(0x80000000, 0x10000000), kernel=(0x80200000, 0x81000000), page_tables=160,
+              ram=(0x80000000, 0x40000000), kernel=(0x80200000, 0x81000000), page_tables=2048,
               # sifive_test (exit), the CLINT, the PLIC
               kernel_devices=((0x00100000, 0x00101000), (0x02000000, 0x02010000),
                               (0x0c000000, 0x10000000)),
               qemu=("qemu-system-riscv64", "-M", "virt", "-bios", "default",
-                    "-m", "256M", "-nographic", "-monitor", "none", "-nic", "none",
+                    "-m", "1G", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting-config", "enable=on,target=native"),
               qemu_package="qemu-system-misc"),
     )

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from . import build_bare
 from .boards import BOARDS
-from .toolchain import RUNTIME, BuildError, c_files, compile_, headers
+from .toolchain import RUNTIME, BuildError, c_files, compile_, generated_headers, headers, parallel
 
 # Misusing a channel endpoint (sending on a receive end, or on an endpoint of
 # another type) is a type error; C only warns about it, so make it an error.
@@ -79,16 +79,16 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir):
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
     srcs = user + c_files(RUNTIME / "lib", hosted / "shard") + [gen / "config.c"]
-    incs = [gen, RUNTIME / "include", hosted, out_dir]  # out_dir: <regmaps/NAME.h>
+    incs = [gen, RUNTIME / "include", hosted]
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
     cmd = [board.toolchain.tool("gcc"), *CFLAGS, *SHARD_CFLAGS, "-fno-pie", "-no-pie",
            "-DVN_PORT_HOSTED",
             *(() if shard.get("fp", True) else board.toolchain.integer_flags),
             *(SANITIZE_SHARD if _sanitize() else []), *shard.get("cflags", []),
-           *(f"-I{i}" for i in incs), *srcs, gen / "shard.ld",
-           f"-Wl,-Ttext-segment={base:#x}", "-o", target]
-    inputs = srcs + [gen / "shard.ld"] + headers(*incs, spec_dir)
+           *(f"-I{i}" for i in incs), f"-I{out_dir}", *srcs, gen / "shard.ld",
+           f"-Wl,-Ttext-segment={base:#x}", "-o", target]  # out_dir: <regmaps/NAME.h>
+    inputs = srcs + [gen / "shard.ld"] + headers(*incs, spec_dir) + generated_headers(out_dir)
     compile_(f"shard '{shard['name']}'", cmd, inputs, target)
     return target
 
@@ -116,8 +116,8 @@ def build(spec_path, out_dir, build_dir):
         raise BuildError(f"board '{manifest['board']}' has no port yet")
     if board.image:
         return build_bare.build(board, manifest, spec_dir, out_dir, build_dir)
-    for shard in manifest["shards"]:
-        _build_shard(board, shard, spec_dir, out_dir, build_dir)
+    parallel(lambda shard: _build_shard(board, shard, spec_dir, out_dir, build_dir),
+             manifest["shards"])
     return _build_kernel(board, out_dir, build_dir)
 
 

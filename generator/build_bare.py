@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .toolchain import RUNTIME, BuildError, compile_, headers
+from .toolchain import RUNTIME, BuildError, compile_, generated_headers, headers, parallel
 
 FREE = RUNTIME / "freestanding"
 
@@ -70,14 +70,15 @@ def _shard(board, shard, spec_dir, out_dir, build_dir):
     user = [spec_dir / s for s in shard["sources"]]
     srcs = (user + _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard") +
             [gen / "config.c"])
-    incs = [gen, RUNTIME / "include", FREE / "include", arch, out_dir]  # <regmaps/NAME.h>
+    incs = [gen, RUNTIME / "include", FREE / "include", arch]
     elf = build_dir / "shards" / (shard["name"] + ".elf")
     own = tc.shard_flags if shard.get("fp", True) else tc.integer_flags
     cmd = [tc.tool("gcc"), *_flags(tc, own), "-fno-omit-frame-pointer",  # crash.py's backtrace
            *shard.get("cflags", []), *(f"-I{i}" for i in incs),
-           *srcs, *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
+           f"-I{out_dir}", *srcs, *LDFLAGS, "-T", gen / "shard.ld", "-o", elf,  # <regmaps/NAME.h>
+           "-lgcc"]
     compile_(f"shard '{shard['name']}'", cmd, srcs + [gen / "shard.ld"] +
-             headers(*incs, spec_dir), elf)
+             headers(*incs, spec_dir) + generated_headers(out_dir), elf)
     binary = elf.with_suffix(".bin")
     if not binary.exists() or binary.stat().st_mtime < elf.stat().st_mtime:
         _objcopy(tc, elf, binary)
@@ -127,7 +128,7 @@ def size_line(tc, elf):
 
 def build(board, manifest, spec_dir, out_dir, build_dir):
     tc, arch = board.toolchain, _arch(board)
-    blobs = [_shard(board, s, spec_dir, out_dir, build_dir) for s in manifest["shards"]]
+    blobs = parallel(lambda s: _shard(board, s, spec_dir, out_dir, build_dir), manifest["shards"])
     kdir = out_dir / "kernel"
     srcs = (_sources(RUNTIME / "core", arch, FREE, FREE / "kernel") +
             [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"])

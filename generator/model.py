@@ -19,13 +19,15 @@ PAGE = 4096
 # executable (the C library's crt1.o too) is built for the small code model.
 # Its private memory is a window of its own far above: the control page
 # shared with the kernel, then its heap, a guard page and its stack.
+# With MAX_SHARDS (256) shards, the last image ends at 0x70000000, the last
+# window at 0x900000000, and channels start above both.
 IMAGE_BASE = 0x10000000
-IMAGE_SIZE = 0x01000000
+IMAGE_SIZE = 0x00600000
 CODE_MODEL_END = 0x80000000
 WINDOW_BASE = 0x100000000
 WINDOW = 0x08000000
 HEAP_OFFSET = 0x10000
-CHANNEL_BASE = 0x800000000
+CHANNEL_BASE = 0x1000000000
 RING_HEADER = 384            # VN_RING_SLOTS_OFFSET in runtime/include/vanity/ring.h
                              # (test_gen_compile.py holds them equal)
 CACHELINE = 128              # VN_CACHELINE
@@ -341,6 +343,19 @@ def _endpoints(name, channels):
     return tuple(sorted(eps, key=lambda e: e.bit))
 
 
+def _by_shard(spec, channels, devices=()):
+    """{shard name: ([its channels], [its devices])}, each in spec order:
+    one pass, so the model stays linear in shards and channels."""
+    out = {s["name"]: ([], []) for s in spec["shards"]}
+    for c in channels:
+        out[c.src][0].append(c)
+        if c.dst != c.src:
+            out[c.dst][0].append(c)
+    for d in devices:
+        out[d.shard][1].append(d)
+    return out
+
+
 def _devices(spec, ids, channels):
     """Each device's bit follows its owner's channel endpoints, in spec
     device order."""
@@ -399,11 +414,14 @@ def build_model(spec, board, spec_label):
         layouts, chan_base = _bare_layout(board, spec)
         channels = _channels(spec, ids, modes, chan_base)
         _check_ram(board, spec, layouts, channels)
-        _check_page_tables(board, spec, layouts, channels, _devices(spec, ids, channels))
     else:
         layouts = [_layout(i, s) for i, s in enumerate(spec["shards"])]
         channels = _channels(spec, ids, modes)
+        _check_descriptors(spec, len(channels))
     devices = _devices(spec, ids, channels)
+    own = _by_shard(spec, channels, devices)
+    if board.ram:
+        _check_page_tables(board, spec, layouts, own)
     shards = []
     for i, s in enumerate(spec["shards"]):
         image, ctl, heap, stack = layouts[i]
@@ -416,8 +434,8 @@ def build_model(spec, board, spec_label):
             stack_size=s["stack"], memory_size=s["memory"],
             sources=tuple(s["sources"]), cflags=tuple(s["cflags"]),
             image=image, ctl=ctl, heap=heap, stack=stack,
-            endpoints=_endpoints(s["name"], channels),
-            devices=tuple(d for d in devices if d.shard == s["name"]),
+            endpoints=_endpoints(s["name"], own[s["name"]][0]),
+            devices=tuple(own[s["name"]][1]),
             trace_recs=s.get("trace", 0)))
     used = sorted({d.regmap for d in devices if d.regmap})
     events = ev.user_events(spec.get("events", []))
@@ -455,6 +473,40 @@ def _check_ram(board, spec, layouts, channels):
                          f"'{board.name}' (up to {top:#x}); {fix}")
 
 
+# Hosted: descriptors the kernel process holds (runtime/arch/hosted/kernel):
+# one memfd per channel, and per shard its control page, heap and pidfd,
+# plus a doorbell per core and a few of its own (stdio, counters, devices).
+HOSTED_FDS_PER_SHARD = 3
+HOSTED_FDS_FIXED = 64
+
+
+def hosted_descriptors(n_shards, n_channels, cores=16):
+    return n_channels + HOSTED_FDS_PER_SHARD * n_shards + cores + HOSTED_FDS_FIXED
+
+
+def _fd_limit():
+    """The hard limit on open descriptors here (the hosted kernel raises
+    its soft limit to it), or None if the host does not say."""
+    try:
+        import resource
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    except (ImportError, OSError):
+        return None
+    return None if hard == getattr(resource, "RLIM_INFINITY", -1) else hard
+
+
+def _check_descriptors(spec, n_channels):
+    """On hosted every channel and shard holds descriptors in the kernel
+    process; a system that needs more than this host allows is refused here."""
+    need, limit = hosted_descriptors(len(spec["shards"]), n_channels), _fd_limit()
+    if limit is not None and need > limit:
+        at = spec.at("channels") if spec["channels"] else spec.at("shards")
+        raise _error(at, f"the hosted kernel would hold {need} file descriptors "
+                     f"({n_channels} channels, {len(spec['shards'])} shards) and this host "
+                     f"allows {limit} (ulimit -Hn); raise the hard limit, or use fewer "
+                     f"channels")
+
+
 def _blocks(lo, hi):
     """The 2 MiB blocks that pages [lo, hi) fall in."""
     return set(range(lo // BLOCK, (hi - 1) // BLOCK + 1)) if hi > lo else set()
@@ -483,13 +535,13 @@ def shard_tables(regions, channels, devices):
     return 2 + len(blocks) + (1 + len(dev) if devices else 0)
 
 
-def _check_page_tables(board, spec, layouts, channels, devices):
+def _check_page_tables(board, spec, layouts, own):
     """The kernel builds every address space at boot from a fixed pool; a
-    shard that would run it dry is an error here, not at boot."""
+    shard that would run it dry is an error here, not at boot. own:
+    _by_shard's channels and devices of each shard."""
     used = _kernel_tables(board)
     for i, s in enumerate(spec["shards"]):
-        need = shard_tables(layouts[i], [c for c in channels if s["name"] in (c.src, c.dst)],
-                            [d for d in devices if d.shard == s["name"]])
+        need = shard_tables(layouts[i], *own[s["name"]])
         if used + need > board.page_tables:
             raise _error(s.at("name"), (
                 f"shard '{s['name']}' does not fit the page tables of board '{board.name}': "

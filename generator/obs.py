@@ -44,11 +44,11 @@ def kernel_event_table():
 
 TRACE_MAGIC = 0x72546E56          # VN_TRACE_MAGIC
 OBS_MAGIC = 0x624F6E56            # VN_OBS_MAGIC
-OBS_VERSION = 2                   # VN_OBS_VERSION (2: run_hist[] before core[])
+OBS_VERSION = 3                   # VN_OBS_VERSION (2: run_hist[] before core[]; 3: 256 shards)
 DUMP_MAGIC = 0x31574152444E5600   # VN_DUMP_MAGIC
 TRACE_CORE = 0x80000000           # VN_TRACE_CORE
 TRACE_CORE_RECS = 512             # VN_TRACE_CORE_RECS
-MAX_SHARDS, MAX_CHANNELS, MAX_CORES = 64, 4096, 16
+MAX_SHARDS, MAX_CHANNELS, MAX_CORES = 256, 4096, 16
 
 REC = struct.Struct("<QH22s")                 # struct vn_trace_rec: ts, id, data
 RING_HDR = struct.Struct("<IIIIQ40x")         # struct vn_trace_ring, before rec[]
@@ -60,9 +60,9 @@ CHUNK_HDR = struct.Struct("<IIQQ")            # struct vn_dump_chunk
 # offsetof() in struct vn_obs; sizeof(struct vn_core_trace).
 HIST_SIZE = _hist.BYTES                                    # sizeof(struct vn_hist): 2472
 OBS_SHARD = OBS_HDR.size                                   # 40
-OBS_CHAN_NOTIFIES = OBS_SHARD + MAX_SHARDS * SHARD_STATS.size  # 5672
-OBS_RUN_HIST = OBS_CHAN_NOTIFIES + 8 * MAX_CHANNELS        # 38440
-OBS_CORE = OBS_RUN_HIST + MAX_SHARDS * HIST_SIZE           # 196648
+OBS_CHAN_NOTIFIES = OBS_SHARD + MAX_SHARDS * SHARD_STATS.size  # 22568
+OBS_RUN_HIST = OBS_CHAN_NOTIFIES + 8 * MAX_CHANNELS        # 55336
+OBS_CORE = OBS_RUN_HIST + MAX_SHARDS * HIST_SIZE           # 688168
 CORE_TRACE_SIZE = RING_HDR.size + TRACE_CORE_RECS * REC.size  # 16448
 OBS_SIZE = OBS_CORE + MAX_CORES * CORE_TRACE_SIZE
 

@@ -4,6 +4,12 @@ PyYAML's composer gives positions (0-based; we add 1). We build our own
 small tree on top so that later layers never touch PyYAML, and so that
 duplicate keys (which yaml.safe_load silently merges) are kept and can be
 reported by the validator with their context.
+
+A document is composed by libyaml (CSafeLoader) when PyYAML has it: the
+same nodes and marks, ten times faster than the Python scanner, which is
+most of the time `vanity check` takes on a spec of thousands of channels.
+A document libyaml refuses, or one with characters the Python reader
+refuses, is composed again in Python, so that every error reads the same.
 """
 
 from dataclasses import dataclass, field
@@ -40,13 +46,10 @@ class Node:
 # How many values a document may hold once its aliases are expanded (each
 # use of an alias is a copy, so ten nested aliases of ten entries each would
 # be 10^10 values from a few hundred bytes). The largest spec the limits
-# allow holds a fifth of this; refusing takes a few seconds, not hours.
+# allow holds well under a fifth of this; refusing takes seconds, not hours.
 MAX_VALUES = 250_000
 
 
-# libyaml's composer where python3-yaml has it (Debian's does): the same
-# nodes and marks, ten times faster than the pure-Python one.
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 2 << 20   # a spec of the largest system the limits allow is a tenth of this
 
 
@@ -134,22 +137,26 @@ def _syntax_error(file, text, exc):
     return Diag(file, line, col, f"YAML syntax: {problem}")
 
 
-def _worded(text, exc):
-    """The pure-Python parser's error for text (its wording names the
-    problem better than libyaml's), or exc if it finds none."""
+def _fast_compose(text):
+    """The document's root node by libyaml, or None: not available, or the
+    text needs the Python composer's error."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None
     try:
-        yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError) as pure:
-        return pure if isinstance(pure, yaml.YAMLError) else exc
-    return exc
+        return yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return None
 
 
 def parse_text(text, file):
     """Returns the root Node of one YAML document; raises SpecError."""
     try:
-        root = yaml.compose(text, Loader=LOADER)
+        root = _fast_compose(text)
+        if root is None:
+            root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise SpecError([_syntax_error(file, text, _worded(text, exc))]) from None
+        raise SpecError([_syntax_error(file, text, exc)]) from None
     except RecursionError:
         raise SpecError([Diag(file, 1, 1, "YAML nesting is too deep")]) from None
     if root is None:

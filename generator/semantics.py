@@ -13,8 +13,10 @@ from .events import EVENT_BYTES, WIDTHS
 from .resolve import regmap_names
 from .schema import COMPATIBLE, pos, suggest
 
-MAX_SHARDS = 64           # VN_MAX_SHARDS in runtime/core/kernel.h
-MAX_ENDPOINTS = 64        # notification bits per shard
+# The limits every board shares (docs/limits.md says why each is what it is).
+MAX_SHARDS = 256          # VN_MAX_SHARDS (core/kernel.h), VN_OBS_MAX_SHARDS (vanity/trace.h)
+MAX_CHANNELS = 4096       # VN_OBS_MAX_CHANNELS (vanity/trace.h), HK_MAX_CHANNELS (hosted)
+MAX_ENDPOINTS = 64        # notification bits per shard: its 64-bit pending word
 MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
@@ -73,7 +75,14 @@ class Semantics:
         if shards is not None and not shards:
             self.d.error(top.at("shards"), "'shards' is empty; a system needs at least one shard")
         if shards and len(shards) > MAX_SHARDS:
-            self.d.error(top.at("shards"), f"{len(shards)} shards; at most {MAX_SHARDS} are allowed")
+            self.d.error(top.at("shards"), f"{len(shards)} shards; at most {MAX_SHARDS} are "
+                         f"allowed (the kernel's shard table, VN_MAX_SHARDS): merge shards "
+                         f"that need not be isolated from each other")
+        chans = top.get("channels")
+        if chans and len(chans) > MAX_CHANNELS:
+            self.d.error(top.at("channels"), f"{len(chans)} channels; at most {MAX_CHANNELS} "
+                         f"are allowed (the kernel's channel counters, VN_OBS_MAX_CHANNELS): "
+                         f"carry several flows on one channel, tagged in the message")
 
     def unique(self, what, items, fold):
         seen = {}
@@ -274,13 +283,16 @@ class Semantics:
                     count[c[end]] = count.get(c[end], 0) + 1
         for name in self.device_owners():
             devs[name] = devs.get(name, 0) + 1
-        for name in sorted(set(count) | set(devs), key=list(self.shards).index):
+        order = {name: i for i, name in enumerate(self.shards)}
+        for name in sorted(set(count) | set(devs), key=order.get):
             n, m = count.get(name, 0), devs.get(name, 0)
             if n + m > MAX_ENDPOINTS:
                 s = self.shards[name]
                 what = f"{n} channel endpoints" + (f" and {m} devices" if m else "")
                 self.d.error(s.at("name"), f"{s.label} has {what}; at most "
-                             f"{MAX_ENDPOINTS} fit its notification bits")
+                             f"{MAX_ENDPOINTS} fit its notification bits (one 64-bit word): "
+                             f"give each group of its peers a shard of its own, or carry "
+                             f"several flows on one channel, tagged in the message")
 
     def device_owners(self):
         """The owner of each device that names exactly one existing shard."""

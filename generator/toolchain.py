@@ -3,10 +3,14 @@ binary is rebuilt, and the one error a failed build raises.
 
 A binary is rebuilt only when its command line or any input it may read
 changed (a content hash, not timestamps, so a fresh clone builds the same).
+Independent binaries (the shards) are built side by side, one compiler per
+host CPU (parallel()).
 """
 
 import hashlib
+import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,6 +27,22 @@ def c_files(*dirs):
 
 def headers(*dirs):
     return sorted(p for d in dirs for p in Path(d).rglob("*.h"))
+
+
+def generated_headers(out_dir):
+    """The headers under out_dir every binary may include: the register
+    maps (<regmaps/NAME.h>). Each shard's own headers are in its own
+    directory, so editing one shard rebuilds that shard only."""
+    return headers(Path(out_dir) / "regmaps")
+
+
+def parallel(fn, items):
+    """fn(item) for every item, on one thread per host CPU (each waits on a
+    compiler process); the results in items' order. A failure is raised
+    once every item has been tried, the first in order."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+    return [f.result() for f in futures]
 
 
 def _digest(cmd, inputs):

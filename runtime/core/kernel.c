@@ -149,6 +149,15 @@ bool vn_system_stuck(const struct vn_kernel *k)
 {
 	uint32_t live = 0;
 
+	/* A shard that runs or is ready settles it without the whole table:
+	 * this runs on every WAIT that blocks for ever. */
+	for (uint32_t c = 0; c < k->sys->n_cores; c++) {
+		const struct vn_shard *cur = k->core[c].current;
+
+		if (k->core[c].head || (cur && cur->state == VN_RUNNING))
+			return false;
+	}
+
 	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
 		const struct vn_shard *s = &k->shard[i];
 
@@ -167,9 +176,25 @@ bool vn_system_stuck(const struct vn_kernel *k)
 	return live > 0;
 }
 
+/* Stops at the first live shard (or the second on the core): both run
+ * each time a core looks for its next shard or hands one its core. */
 bool vn_system_done(const struct vn_kernel *k)
 {
-	return k->halted || vn_live_shards(k) == 0;
+	if (k->halted)
+		return true;
+	for (uint32_t i = 0; i < k->sys->n_shards; i++)
+		if (vn_shard_live(&k->shard[i]))
+			return false;
+	return true;
+}
+
+bool vn_core_shared(const struct vn_kernel *k, uint32_t core)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < k->sys->n_shards && n < 2; i++)
+		n += k->shard[i].cfg->core == core && vn_shard_live(&k->shard[i]);
+	return n > 1;
 }
 
 int vn_system_status(const struct vn_kernel *k)

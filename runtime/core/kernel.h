@@ -19,7 +19,7 @@
 #include <vanity/syscall.h>
 #include <vanity/trace.h>
 
-#define VN_MAX_SHARDS 64u
+#define VN_MAX_SHARDS 256u /* MAX_SHARDS in generator/semantics.py */
 #define VN_MAX_CORES 16u
 #define VN_NEVER UINT64_MAX
 
@@ -59,6 +59,9 @@ struct vn_core {
 	struct vn_shard *current; /* the shard holding the core, or NULL */
 	struct vn_shard *head;    /* ready queue, round-robin */
 	struct vn_shard *tail;
+	bool timed;               /* a shard of it may be blocked with a deadline:
+				   * set by vn_sched_block, cleared by a
+				   * vn_sched_expire that found none */
 };
 
 struct vn_kernel {
@@ -80,6 +83,7 @@ void vn_system_halt_by(struct vn_kernel *k, const struct vn_shard *by, int statu
 bool vn_shard_live(const struct vn_shard *s);
 uint32_t vn_live_shards(const struct vn_kernel *k);
 uint32_t vn_core_live_shards(const struct vn_kernel *k, uint32_t core);
+bool vn_core_shared(const struct vn_kernel *k, uint32_t core); /* 2+ live shards */
 bool vn_system_done(const struct vn_kernel *k);
 bool vn_system_stuck(const struct vn_kernel *k);
 /* How every port words it: the system, the sleepers ("'a', 'b'"), "s" if one. */

@@ -128,6 +128,8 @@ void vn_sched_block(struct vn_kernel *k, struct vn_shard *s, uint64_t deadline)
 	unqueue(c, s);
 	set_state(s, VN_BLOCKED);
 	s->deadline = deadline;
+	if (deadline != VN_NEVER)
+		c->timed = true;
 }
 
 /* s, just started again and on no queue, may not run before `at` (its
@@ -176,6 +178,9 @@ uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now)
 {
 	uint64_t next = VN_NEVER;
 
+	if (!k->core[core].timed)
+		return VN_NEVER; /* no scan of the shard table while none can time out */
+
 	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
 		struct vn_shard *s = &k->shard[i];
 
@@ -188,5 +193,6 @@ uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now)
 		else if (s->deadline < next)
 			next = s->deadline;
 	}
+	k->core[core].timed = next != VN_NEVER;
 	return next;
 }

@@ -1,8 +1,9 @@
-"""The largest systems the validator accepts fit each board's layout (issue
-#16): what `vanity check` accepts must build and boot, so every limit the
-layout or the kernel has is checked here, at generation time. These are
-model-level checks, cheap enough for every run; tests/system/test_scale.py
-builds and boots such systems.
+"""The largest systems the validator accepts fit each board's layout, and
+each system over a limit is refused (docs/limits.md): what `vanity check`
+accepts must build and boot, so every limit the layout or the kernel has is
+checked here, at generation time, with a FILE:LINE:COL error naming it.
+These are model-level checks, cheap enough for every run;
+tests/system/test_scale.py builds and boots such systems.
 """
 
 import argparse
@@ -12,15 +13,17 @@ import pytest
 
 from vanity_testlib import REPO, vanity
 from generator import model as M
+from generator import obs
 from generator.boards import BOARDS
 from generator.cli import load
 from generator.errors import SpecError
-from generator.validate import MAX_ENDPOINTS, MAX_MEMORY, MAX_SHARDS, MAX_STACK
+from generator.validate import MAX_CHANNELS, MAX_ENDPOINTS, MAX_MEMORY, MAX_SHARDS, MAX_STACK
 
 sys.path.insert(0, str(REPO / "tests" / "system" / "scale"))
 import ring_spec  # noqa: E402
 
 BARE = ["qemu-virt-aarch64", "qemu-virt-riscv64"]
+BOARD_NAMES = ["hosted", *BARE]
 
 
 def _load(path, board):
@@ -40,6 +43,39 @@ def _disjoint(system):
         assert ra.end <= rb.addr, f"{a} {ra} overlaps {b} {rb}"
 
 
+def _refused(spec, board, message):
+    """vanity check refuses spec on board with an error, at a position in
+    the spec, that says message; returns its line."""
+    proc = vanity("check", spec, "--board", board)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    [line] = [x for x in proc.stderr.splitlines() if message in x] or [proc.stderr]
+    assert line.startswith(f"{spec}:"), line
+    row, col = line[len(f"{spec}:"):].split(":")[:2]
+    assert int(row) > 0 and int(col) > 0, line
+    return line
+
+
+def test_limits_agree_with_the_kernel():
+    """The generator's limits are the C ones, and the kernel's tables hold them."""
+    kernel = (REPO / "runtime/core/kernel.h").read_text()
+    trace = (REPO / "runtime/include/vanity/trace.h").read_text()
+    assert f"#define VN_MAX_SHARDS {MAX_SHARDS}u" in kernel
+    assert f"#define VN_OBS_MAX_SHARDS {MAX_SHARDS}u" in trace
+    assert f"#define VN_OBS_MAX_CHANNELS {MAX_CHANNELS}u" in trace
+    assert (obs.MAX_SHARDS, obs.MAX_CHANNELS) == (MAX_SHARDS, MAX_CHANNELS)
+    assert MAX_ENDPOINTS == 64 and 2 + 2 * ring_spec.MAX_FAN <= MAX_ENDPOINTS
+    for name in BARE:
+        b = BOARDS[name]
+        # ASIDs: the kernel's 0 and one per shard, in 16 bits (aarch64 TCR.AS, Sv39)
+        assert MAX_SHARDS + 1 <= 1 << 16
+        # RAM is one top-level entry, and QEMU is given exactly that much
+        assert b.ram[1] <= 1 << 30 and b.ram[0] % (1 << 30) == 0
+        assert f"{b.ram[1] >> 20}M" in b.qemu or f"{b.ram[1] >> 30}G" in b.qemu
+        # the page-table pool and the counters leave room in the kernel's window
+        window = b.kernel[1] - b.kernel[0]
+        assert b.page_tables * 4096 + obs.OBS_SIZE <= window - (4 << 20)
+
+
 def test_hosted_images_stay_in_the_small_code_model():
     """Every shard image lies below 2 GiB, where a non-PIE executable's code
     must be, and private windows hold the largest memory and stack."""
@@ -50,11 +86,14 @@ def test_hosted_images_stay_in_the_small_code_model():
 
 
 def test_largest_hosted_system_fits(tmp_path):
-    """MAX_SHARDS shards with every notification bit used by a channel."""
-    spec = ring_spec.write(tmp_path, MAX_SHARDS, 31 * MAX_SHARDS)
+    """MAX_SHARDS shards and MAX_CHANNELS channels, the hub's notification
+    bits all in use."""
+    n = MAX_SHARDS
+    spec = ring_spec.write(tmp_path, n, MAX_CHANNELS - n - 2 * ring_spec.fan(n))
     system = _load(spec, "hosted")
-    assert len(system.shards) == MAX_SHARDS
-    assert len(system.channels) == MAX_SHARDS * MAX_ENDPOINTS // 2
+    assert (len(system.shards), len(system.channels)) == (MAX_SHARDS, MAX_CHANNELS)
+    assert len(system.shards[0].endpoints) == MAX_ENDPOINTS
+    assert max(len(s.endpoints) for s in system.shards[1:]) <= MAX_ENDPOINTS
     assert max(s.image.end for s in system.shards) <= M.CODE_MODEL_END
     _disjoint(system)
 
@@ -69,31 +108,75 @@ def _tables(system, board):
 
 
 @pytest.mark.parametrize("board", BARE)
-def test_largest_bare_ring_fits(tmp_path, board):
-    """The largest ring accepted lies in RAM above the kernel's window and
-    within the page-table pool; one shard more is refused with an error
-    that points at the shard, not at boot."""
-    n = ring_spec.largest(board, tmp_path, MAX_SHARDS)
-    assert n >= 32
+def test_largest_bare_system_fits(tmp_path, board):
+    """MAX_SHARDS shards, ring and hub, lie in RAM above the kernel's window
+    and within the page-table pool."""
     b = BOARDS[board]
-    system = _load(tmp_path / str(n) / "ring.yaml", board)
+    system = _load(ring_spec.write(tmp_path, MAX_SHARDS), board)
+    assert len(system.shards) == MAX_SHARDS
     _disjoint(system)
     lo, hi = b.kernel[1], b.ram[0] + b.ram[1]
     assert all(lo <= r.addr and r.end <= hi for _, r in _regions(system))
     assert _tables(system, b) <= b.page_tables
-    spec = ring_spec.write(tmp_path / "over", n + 1)
-    proc = vanity("check", spec, "--board", board)
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith(f"{spec}:")
-    assert f": error: shard 's{n}' does not fit the page tables of board '{board}'" \
-        in proc.stderr
+
+
+@pytest.mark.parametrize("board", BOARD_NAMES)
+def test_too_many_shards(tmp_path, board):
+    spec = ring_spec.write(tmp_path, MAX_SHARDS + 1)
+    _refused(spec, board, f": error: {MAX_SHARDS + 1} shards; at most {MAX_SHARDS} are allowed "
+             "(the kernel's shard table, VN_MAX_SHARDS)")
+
+
+@pytest.mark.parametrize("board", BOARD_NAMES)
+def test_too_many_channels(tmp_path, board):
+    n = MAX_SHARDS
+    spec = ring_spec.write(tmp_path, n, MAX_CHANNELS + 1 - n - 2 * ring_spec.fan(n))
+    _refused(spec, board, f": error: {MAX_CHANNELS + 1} channels; at most {MAX_CHANNELS} are "
+             "allowed (the kernel's channel counters, VN_OBS_MAX_CHANNELS)")
+
+
+def test_too_many_endpoints(tmp_path):
+    """A hub with one worker more than its notification bits hold."""
+    spec = ring_spec.write(tmp_path, 40)
+    text = spec.read_text().replace("channels:\n", "channels:\n"
+                                    "  - {name: o32, from: s0, to: s32, message: 8, depth: 4}\n")
+    spec.write_text(text)
+    _refused(spec, "hosted", ": error: shard 's0' has 65 channel endpoints; at most 64 fit its "
+             "notification bits (one 64-bit word)")
 
 
 @pytest.mark.parametrize("board", BARE)
-def test_many_channels_refused_on_bare_metal(tmp_path, board):
-    """64 shards with 2,048 channels is accepted on hosted only."""
-    spec = ring_spec.write(tmp_path, MAX_SHARDS, 31 * MAX_SHARDS)
+def test_ram_exhausted(tmp_path, board):
+    """MAX_SHARDS shards of 4 MiB do not fit the board's 1 GiB."""
+    spec = ring_spec.write(tmp_path, MAX_SHARDS)
+    spec.write_text(spec.read_text().replace("    sources: [ring.c]\n",
+                                             "    sources: [ring.c]\n    memory: 4MiB\n"))
+    _refused(spec, board, f"beyond the RAM of board '{board}'")
+
+
+@pytest.mark.parametrize("board", BARE)
+def test_page_tables_exhausted(tmp_path, board):
+    """MAX_CHANNELS channels spread over every shard: each shard maps a
+    table for every 2 MiB of the channel area, more than the pool holds."""
+    n = MAX_SHARDS
+    spec = ring_spec.write(tmp_path, n, MAX_CHANNELS - n - 2 * ring_spec.fan(n))
+    first = _refused(spec, board, f"does not fit the page tables of board '{board}'")
+    assert f"of the kernel's {BOARDS[board].page_tables} are left" in first
     with pytest.raises(SpecError) as exc:
         _load(spec, board)
     [diag] = exc.value.diags
-    assert "does not fit the page tables" in diag.message and diag.line > 0
+    assert diag.line > 0
+
+
+def test_hosted_descriptors_refused(tmp_path, monkeypatch):
+    """A host that allows fewer descriptors than the hosted kernel needs."""
+    spec = ring_spec.write(tmp_path, 32)
+    need = M.hosted_descriptors(32, 32 + 2 * ring_spec.fan(32))
+    monkeypatch.setattr(M, "_fd_limit", lambda: need - 1)
+    with pytest.raises(SpecError) as exc:
+        _load(spec, "hosted")
+    [diag] = exc.value.diags
+    assert diag.line > 0 and f"would hold {need} file descriptors" in diag.message
+    assert f"this host allows {need - 1}" in diag.message
+    monkeypatch.setattr(M, "_fd_limit", lambda: need)
+    assert len(_load(spec, "hosted").shards) == 32

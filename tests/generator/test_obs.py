@@ -77,16 +77,16 @@ def hist_bytes(values):
 
 def obs_chunk(n_shards=2, n_channels=2, stats=None, notifies=(5, 6), schema=SCHEMA,
               run_hists=None):
-    b = bytearray(struct.pack("<IIQQIIII", 0x624F6E56, 2, schema, HZ, n_shards, n_channels,
+    b = bytearray(struct.pack("<IIQQIIII", 0x624F6E56, 3, schema, HZ, n_shards, n_channels,
                               1, 0))
-    for i in range(64):
+    for i in range(256):
         vals = (stats or {}).get(i, [0] * 12)
         b += struct.pack("<II10Q", *vals)
     b += struct.pack("<4096Q", *(list(notifies) + [0] * (4096 - len(notifies))))
-    assert len(b) == 38440
-    for i in range(64):
+    assert len(b) == 55336
+    for i in range(256):
         b += hist_bytes((run_hists or {}).get(i, []))
-    assert len(b) == 196648
+    assert len(b) == 688168
     return bytes(b)
 
 

@@ -12,8 +12,10 @@
 #include "a64.h"
 
 #define MAIR 0x04ff00ull /* attr0 device-nGnRnE, attr1 normal WB RA WA, attr2 device-nGnRE */
+/* AS (bit 36): 16-bit ASIDs (Cortex-A53 has them), for the 256 shards and
+ * the kernel; with 8 bits, shard 255's space would alias the kernel's. */
 #define TCR (25ull | (1ull << 8) | (1ull << 10) | (3ull << 12) | (25ull << 16) | \
-	     (1ull << 23) | (2ull << 30))
+	     (1ull << 23) | (2ull << 30) | (1ull << 36))
 #define SCTLR (0x30d00800ull | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 12) | \
 	       (1u << 19))
 

@@ -209,7 +209,7 @@ static void load(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 	arch_frame_ret(f, vn_shard_resume(K, s));
 	arch_switch(b->space.token);
 	arch_fp_allow(f, bm_fp_owner[cpu] == b);
-	bm_ctl(s)->core_shared = vn_core_live_shards(K, cpu) > 1;
+	bm_ctl(s)->core_shared = vn_core_shared(K, cpu);
 }
 
 static void resume(struct arch_frame *f, uint32_t cpu, struct vn_shard *prev,

@@ -48,7 +48,7 @@
 
 #define VN_TRACE_MAGIC 0x72546e56u /* "VnTr" */
 #define VN_OBS_MAGIC 0x624f6e56u   /* "VnOb" */
-#define VN_OBS_VERSION 2u
+#define VN_OBS_VERSION 3u
 
 /* ---- records and rings -------------------------------------------------- */
 
@@ -173,7 +173,7 @@ struct vn_core_trace {
 
 /* Everything the kernel keeps for host tools, in one object (vn_obs_*
  * below). Sized for the kernel's limits; n_* say how much is in use. */
-#define VN_OBS_MAX_SHARDS 64u
+#define VN_OBS_MAX_SHARDS 256u
 #define VN_OBS_MAX_CHANNELS 4096u
 #define VN_OBS_MAX_CORES 16u
 

@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* console: core 0, yield, on fault stop, watchdog none */
 	[0] = {
@@ -34,7 +35,7 @@ static const struct vn_kshard shards[] = {
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull,
 		.spin_ns = 0ull,
-		.base = 0x11000000,
+		.base = 0x10600000,
 		.stack = 0x4000,
 		.heap = 0x108010000, .memory = 0x10000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
@@ -49,7 +50,7 @@ static const struct vn_kshard shards[] = {
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull,
 		.spin_ns = 0ull,
-		.base = 0x12000000,
+		.base = 0x10c00000,
 		.stack = 0x4000,
 		.heap = 0x110010000, .memory = 0x10000,
 		.ctl = 0x110000000, .ctl_size = 0x4000, .trace_recs = 256,
@@ -61,42 +62,37 @@ static const struct vn_kchannel channels[] = {
 	[0] = {
 		.name = "shell_in",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 16,
-		.addr = 0x800000000,
+		.addr = 0x1000000000,
 		.size = 0x1000,
 	},
 	/* shell_out: shell -> console, 64-byte messages, depth 64 */
 	[1] = {
 		.name = "shell_out",
 		.id = 1,
-		.from = 1,
-		.to = 0,
-		.from_bit = 1,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
 		.depth = 64,
-		.addr = 0x800002000,
+		.addr = 0x1000002000,
 		.size = 0x2000,
 	},
 	/* hello_out: hello -> console, 64-byte messages, depth 16 */
 	[2] = {
 		.name = "hello_out",
 		.id = 2,
-		.from = 2,
-		.to = 0,
-		.from_bit = 0,
-		.to_bit = 2,
+		.from = 2, .to = 0,
+		.from_bit = 0, .to_bit = 2,
 		.msg_size = 64,
 		.depth = 16,
-		.addr = 0x800005000,
+		.addr = 0x1000005000,
 		.size = 0x1000,
 	},
 };
+/* clang-format on */
 
 static const struct vn_kdevice devices[] = {
 	/* uart: granted to console, notification bit 3 */

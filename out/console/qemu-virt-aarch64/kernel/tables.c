@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* console: core 0, yield, on fault stop, watchdog none */
 	[0] = {
@@ -61,10 +62,8 @@ static const struct vn_kchannel channels[] = {
 	[0] = {
 		.name = "shell_in",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 16,
 		.addr = 0x41600000,
@@ -74,10 +73,8 @@ static const struct vn_kchannel channels[] = {
 	[1] = {
 		.name = "shell_out",
 		.id = 1,
-		.from = 1,
-		.to = 0,
-		.from_bit = 1,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
 		.depth = 64,
 		.addr = 0x41602000,
@@ -87,16 +84,15 @@ static const struct vn_kchannel channels[] = {
 	[2] = {
 		.name = "hello_out",
 		.id = 2,
-		.from = 2,
-		.to = 0,
-		.from_bit = 0,
-		.to_bit = 2,
+		.from = 2, .to = 0,
+		.from_bit = 0, .to_bit = 2,
 		.msg_size = 64,
 		.depth = 16,
 		.addr = 0x41605000,
 		.size = 0x1000,
 	},
 };
+/* clang-format on */
 
 static const struct vn_kdevice devices[] = {
 	/* uart: granted to console, notification bit 3 */

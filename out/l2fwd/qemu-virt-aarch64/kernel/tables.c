@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* fwd: core 0, poll, on fault stop, watchdog none */
 	[0] = {
@@ -25,6 +26,7 @@ static const struct vn_kshard shards[] = {
 		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
 	},
 };
+/* clang-format on */
 
 static const struct vn_kdevice devices[] = {
 	/* port0: granted to fwd, notification bit 0 */

@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* port0: core 0, poll, on fault stop, watchdog none */
 	[0] = {
@@ -34,7 +35,7 @@ static const struct vn_kshard shards[] = {
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull,
 		.spin_ns = 0ull,
-		.base = 0x11000000,
+		.base = 0x10600000,
 		.stack = 0x4000,
 		.heap = 0x108010000, .memory = 0x200000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
@@ -46,29 +47,26 @@ static const struct vn_kchannel channels[] = {
 	[0] = {
 		.name = "from0",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 1520,
 		.depth = 256, .latency = 1,
-		.addr = 0x800000000,
+		.addr = 0x1000000000,
 		.size = 0x61000,
 	},
 	/* from1: port1 -> port0, 1520-byte messages, depth 256 */
 	[1] = {
 		.name = "from1",
 		.id = 1,
-		.from = 1,
-		.to = 0,
-		.from_bit = 1,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 1, .to_bit = 1,
 		.msg_size = 1520,
 		.depth = 256, .latency = 1,
-		.addr = 0x800062000,
+		.addr = 0x1000062000,
 		.size = 0x61000,
 	},
 };
+/* clang-format on */
 
 static const struct vn_kdevice devices[] = {
 	/* nic0: granted to port0, notification bit 2 */

@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* port0: core 0, poll, on fault stop, watchdog none */
 	[0] = {
@@ -46,10 +47,8 @@ static const struct vn_kchannel channels[] = {
 	[0] = {
 		.name = "from0",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 1520,
 		.depth = 256, .latency = 1,
 		.addr = 0x81800000,
@@ -59,16 +58,15 @@ static const struct vn_kchannel channels[] = {
 	[1] = {
 		.name = "from1",
 		.id = 1,
-		.from = 1,
-		.to = 0,
-		.from_bit = 1,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 1, .to_bit = 1,
 		.msg_size = 1520,
 		.depth = 256, .latency = 1,
 		.addr = 0x81862000,
 		.size = 0x61000,
 	},
 };
+/* clang-format on */
 
 static const struct vn_kdevice devices[] = {
 	/* nic0: granted to port0, notification bit 2 */

@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* ping: core 0, yield, on fault restart (5 in 1s, then stop), watchdog 2s */
 	[0] = {
@@ -36,7 +37,7 @@ static const struct vn_kshard shards[] = {
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull,
 		.spin_ns = 0ull,
-		.base = 0x11000000,
+		.base = 0x10600000,
 		.stack = 0x4000,
 		.heap = 0x108010000, .memory = 0x10000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
@@ -48,29 +49,26 @@ static const struct vn_kchannel channels[] = {
 	[0] = {
 		.name = "ping_to_pong",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 256,
-		.addr = 0x800000000,
+		.addr = 0x1000000000,
 		.size = 0x5000,
 	},
 	/* pong_to_ping: pong -> ping, 64-byte messages, depth 256 */
 	[1] = {
 		.name = "pong_to_ping",
 		.id = 1,
-		.from = 1,
-		.to = 0,
-		.from_bit = 1,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
 		.depth = 256,
-		.addr = 0x800006000,
+		.addr = 0x1000006000,
 		.size = 0x5000,
 	},
 };
+/* clang-format on */
 
 const struct vn_ksystem vn_system = {
 	.name        = "pingpong",

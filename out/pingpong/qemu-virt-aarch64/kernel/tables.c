@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* ping: core 0, yield, on fault restart (5 in 1s, then stop), watchdog 2s */
 	[0] = {
@@ -48,10 +49,8 @@ static const struct vn_kchannel channels[] = {
 	[0] = {
 		.name = "ping_to_pong",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 256,
 		.addr = 0x41400000,
@@ -61,16 +60,15 @@ static const struct vn_kchannel channels[] = {
 	[1] = {
 		.name = "pong_to_ping",
 		.id = 1,
-		.from = 1,
-		.to = 0,
-		.from_bit = 1,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
 		.depth = 256,
 		.addr = 0x41406000,
 		.size = 0x5000,
 	},
 };
+/* clang-format on */
 
 const struct vn_ksystem vn_system = {
 	.name        = "pingpong",

@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* source: core 0, yield, on fault stop, watchdog none */
 	[0] = {
@@ -34,7 +35,7 @@ static const struct vn_kshard shards[] = {
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull,
 		.spin_ns = 0ull,
-		.base = 0x11000000,
+		.base = 0x10600000,
 		.stack = 0x4000,
 		.heap = 0x108010000, .memory = 0x10000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
@@ -49,7 +50,7 @@ static const struct vn_kshard shards[] = {
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull,
 		.spin_ns = 0ull,
-		.base = 0x12000000,
+		.base = 0x10c00000,
 		.stack = 0x4000,
 		.heap = 0x110010000, .memory = 0x10000,
 		.ctl = 0x110000000, .ctl_size = 0x4000, .trace_recs = 256,
@@ -61,42 +62,37 @@ static const struct vn_kchannel channels[] = {
 	[0] = {
 		.name = "raw",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 1024,
-		.addr = 0x800000000,
+		.addr = 0x1000000000,
 		.size = 0x11000,
 	},
 	/* clean: filter -> sink, 64-byte messages, depth 1024 */
 	[1] = {
 		.name = "clean",
 		.id = 1,
-		.from = 1,
-		.to = 2,
-		.from_bit = 1,
-		.to_bit = 0,
+		.from = 1, .to = 2,
+		.from_bit = 1, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 1024,
-		.addr = 0x800012000,
+		.addr = 0x1000012000,
 		.size = 0x11000,
 	},
 	/* stats: filter -> source, 16-byte messages, depth 4 */
 	[2] = {
 		.name = "stats",
 		.id = 2,
-		.from = 1,
-		.to = 0,
-		.from_bit = 2,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 2, .to_bit = 1,
 		.msg_size = 16,
 		.depth = 4,
-		.addr = 0x800024000,
+		.addr = 0x1000024000,
 		.size = 0x1000,
 	},
 };
+/* clang-format on */
 
 const struct vn_ksystem vn_system = {
 	.name        = "pipeline",

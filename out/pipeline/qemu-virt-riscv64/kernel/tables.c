@@ -8,6 +8,7 @@
 
 #include <vanity/config.h>
 
+/* clang-format off */
 static const struct vn_kshard shards[] = {
 	/* source: core 0, yield, on fault stop, watchdog none */
 	[0] = {
@@ -61,10 +62,8 @@ static const struct vn_kchannel channels[] = {
 	[0] = {
 		.name = "raw",
 		.id = 0,
-		.from = 0,
-		.to = 1,
-		.from_bit = 0,
-		.to_bit = 0,
+		.from = 0, .to = 1,
+		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 1024,
 		.addr = 0x81600000,
@@ -74,10 +73,8 @@ static const struct vn_kchannel channels[] = {
 	[1] = {
 		.name = "clean",
 		.id = 1,
-		.from = 1,
-		.to = 2,
-		.from_bit = 1,
-		.to_bit = 0,
+		.from = 1, .to = 2,
+		.from_bit = 1, .to_bit = 0,
 		.msg_size = 64,
 		.depth = 1024,
 		.addr = 0x81612000,
@@ -87,16 +84,15 @@ static const struct vn_kchannel channels[] = {
 	[2] = {
 		.name = "stats",
 		.id = 2,
-		.from = 1,
-		.to = 0,
-		.from_bit = 2,
-		.to_bit = 1,
+		.from = 1, .to = 0,
+		.from_bit = 2, .to_bit = 1,
 		.msg_size = 16,
 		.depth = 4,
 		.addr = 0x81624000,
 		.size = 0x1000,
 	},
 };
+/* clang-format on */
 
 const struct vn_ksystem vn_system = {
 	.name        = "pipeline",

@@ -78,13 +78,15 @@ void hk_collect(struct hk_shard *h, uint32_t here)
  * before this, so a request posted after the look rings it again. */
 static void collect(uint32_t core)
 {
-	uint64_t m = hk_cores[core].senders;
+	for (uint32_t w = 0; w < VN_MAX_SHARDS / 64u; w++) {
+		uint64_t m = hk_cores[core].senders[w];
 
-	while (m) {
-		int i = __builtin_ctzll(m);
+		while (m) {
+			int i = __builtin_ctzll(m);
 
-		m &= m - 1;
-		hk_collect(&hk_shards[i], core);
+			m &= m - 1;
+			hk_collect(&hk_shards[w * 64u + (uint32_t)i], core);
+		}
 	}
 }
 
@@ -95,7 +97,7 @@ static void hand_over(struct vn_shard *s, uint64_t value)
 
 	ctl->ret = value;
 	ctl->pending = s->pending;
-	ctl->core_shared = vn_core_live_shards(&hk_kernel, s->cfg->core) > 1;
+	ctl->core_shared = vn_core_shared(&hk_kernel, s->cfg->core);
 	atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);
 	vn_futex_wake(&ctl->turn);
 }
@@ -280,8 +282,8 @@ static void notify_tables(void)
 
 		hk_shards[c->from].chan_of_bit[c->from_bit] = (int16_t)i;
 		hk_shards[c->to].chan_of_bit[c->to_bit] = (int16_t)i;
-		hk_cores[sys->shards[c->to].core].senders |= UINT64_C(1) << c->from;
-		hk_cores[sys->shards[c->from].core].senders |= UINT64_C(1) << c->to;
+		hk_cores[sys->shards[c->to].core].senders[c->from / 64u] |= UINT64_C(1) << c->from % 64u;
+		hk_cores[sys->shards[c->from].core].senders[c->to / 64u] |= UINT64_C(1) << c->to % 64u;
 	}
 }
 

@@ -42,7 +42,8 @@ struct hk_core {
 	uint32_t id;
 	int cpu;            /* host CPU the thread and its shards are pinned to */
 	int doorbell;       /* eventfd: a shard posted a call or a notification, or a kick */
-	uint64_t senders;   /* shards with a channel into a shard of this core */
+	/* shards with a channel into a shard of this core, a bit each */
+	uint64_t senders[VN_MAX_SHARDS / 64u];
 	pthread_t thread;
 };
 
@@ -56,7 +57,7 @@ extern pthread_mutex_t hk_lock;
 extern struct hk_shard hk_shards[VN_MAX_SHARDS];
 extern struct hk_core hk_cores[VN_MAX_CORES];
 /* Each channel takes a notification bit in two shards, which have 64 each. */
-#define HK_MAX_CHANNELS (VN_MAX_SHARDS * 64u / 2u)
+#define HK_MAX_CHANNELS VN_OBS_MAX_CHANNELS
 extern struct hk_chan hk_chans[HK_MAX_CHANNELS];
 extern char hk_dir[];
 extern int hk_done_fd;

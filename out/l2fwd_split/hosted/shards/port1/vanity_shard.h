@@ -22,7 +22,7 @@
 /* from0: from port0, 1520-byte messages, depth 256 */
 extern struct vn_rx_state vn_rx_state_from0;
 static const struct vn_rx vn_rx_from0 = VN_RX_INIT(
-        0, 0x800000000, 1520, 256, VN_EP_LATENCY, &vn_rx_state_from0);
+        0, 0x1000000000, 1520, 256, VN_EP_LATENCY, &vn_rx_state_from0);
 #define VN_MSG_SIZE_FROM0 1520u
 #define VN_DEPTH_FROM0    256u
 #define VN_NOTIFY_FROM0   (UINT64_C(1) << 0)
@@ -30,7 +30,7 @@ static const struct vn_rx vn_rx_from0 = VN_RX_INIT(
 /* from1: to port0, 1520-byte messages, depth 256 */
 extern struct vn_tx_state vn_tx_state_from1;
 static const struct vn_tx vn_tx_from1 = VN_TX_INIT(
-        1, 0x800062000, 1520, 256, VN_EP_LATENCY, &vn_tx_state_from1);
+        1, 0x1000062000, 1520, 256, VN_EP_LATENCY, &vn_tx_state_from1);
 #define VN_MSG_SIZE_FROM1 1520u
 #define VN_DEPTH_FROM1    256u
 #define VN_NOTIFY_FROM1   (UINT64_C(1) << 1)

@@ -21,7 +21,7 @@
 /* raw: from source, 64-byte messages, depth 1024 */
 extern struct vn_rx_state vn_rx_state_raw;
 static const struct vn_rx vn_rx_raw =
-        VN_RX_INIT(0, 0x800000000, 64, 1024, VN_EP_NOTIFY, &vn_rx_state_raw);
+        VN_RX_INIT(0, 0x1000000000, 64, 1024, VN_EP_NOTIFY, &vn_rx_state_raw);
 #define VN_MSG_SIZE_RAW 64u
 #define VN_DEPTH_RAW    1024u
 #define VN_NOTIFY_RAW   (UINT64_C(1) << 0)
@@ -29,7 +29,7 @@ static const struct vn_rx vn_rx_raw =
 /* clean: to sink, 64-byte messages, depth 1024 */
 extern struct vn_tx_state vn_tx_state_clean;
 static const struct vn_tx vn_tx_clean =
-        VN_TX_INIT(1, 0x800012000, 64, 1024, VN_EP_NOTIFY, &vn_tx_state_clean);
+        VN_TX_INIT(1, 0x1000012000, 64, 1024, VN_EP_NOTIFY, &vn_tx_state_clean);
 #define VN_MSG_SIZE_CLEAN 64u
 #define VN_DEPTH_CLEAN    1024u
 #define VN_NOTIFY_CLEAN   (UINT64_C(1) << 1)
@@ -37,7 +37,7 @@ static const struct vn_tx vn_tx_clean =
 /* stats: to source, 16-byte messages, depth 4 */
 extern struct vn_tx_state vn_tx_state_stats;
 static const struct vn_tx vn_tx_stats =
-        VN_TX_INIT(2, 0x800024000, 16, 4, VN_EP_NOTIFY, &vn_tx_state_stats);
+        VN_TX_INIT(2, 0x1000024000, 16, 4, VN_EP_NOTIFY, &vn_tx_state_stats);
 #define VN_MSG_SIZE_STATS 16u
 #define VN_DEPTH_STATS    4u
 #define VN_NOTIFY_STATS   (UINT64_C(1) << 2)

@@ -21,7 +21,7 @@
 /* clean: from filter, 64-byte messages, depth 1024 */
 extern struct vn_rx_state vn_rx_state_clean;
 static const struct vn_rx vn_rx_clean =
-        VN_RX_INIT(1, 0x800012000, 64, 1024, 0, &vn_rx_state_clean);
+        VN_RX_INIT(1, 0x1000012000, 64, 1024, 0, &vn_rx_state_clean);
 #define VN_MSG_SIZE_CLEAN 64u
 #define VN_DEPTH_CLEAN    1024u
 #define VN_NOTIFY_CLEAN   (UINT64_C(1) << 0)

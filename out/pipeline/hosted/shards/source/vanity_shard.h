@@ -21,7 +21,7 @@
 /* raw: to filter, 64-byte messages, depth 1024 */
 extern struct vn_tx_state vn_tx_state_raw;
 static const struct vn_tx vn_tx_raw =
-        VN_TX_INIT(0, 0x800000000, 64, 1024, 0, &vn_tx_state_raw);
+        VN_TX_INIT(0, 0x1000000000, 64, 1024, 0, &vn_tx_state_raw);
 #define VN_MSG_SIZE_RAW 64u
 #define VN_DEPTH_RAW    1024u
 #define VN_NOTIFY_RAW   (UINT64_C(1) << 0)
@@ -29,7 +29,7 @@ static const struct vn_tx vn_tx_raw =
 /* stats: from filter, 16-byte messages, depth 4 */
 extern struct vn_rx_state vn_rx_state_stats;
 static const struct vn_rx vn_rx_stats =
-        VN_RX_INIT(2, 0x800024000, 16, 4, 0, &vn_rx_state_stats);
+        VN_RX_INIT(2, 0x1000024000, 16, 4, 0, &vn_rx_state_stats);
 #define VN_MSG_SIZE_STATS 16u
 #define VN_DEPTH_STATS    4u
 #define VN_NOTIFY_STATS   (UINT64_C(1) << 1)
