@@ -176,3 +176,34 @@ struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now)
 	port_shard_stop(s);
 	return s;
 }
+
+static const char *policy_name(uint32_t p)
+{
+	return p == VN_FAULT_RESTART ? "restart" : p == VN_FAULT_HALT ? "halt" : "stop";
+}
+
+void vn_fault_say(const struct vn_kernel *k, const struct vn_shard *s,
+		  enum vn_fault_outcome o, vn_say_fn *say)
+{
+	const char *name = s->cfg->name, *pol = policy_name(s->cfg->on_fault);
+	uint32_t others = vn_live_shards(k);
+
+	if (o == VN_FAULT_RESTARTED)
+		say("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
+		    (unsigned long long)s->st->restarts);
+	else if (o == VN_FAULT_HALTED)
+		say("shard '%s': on_fault=%s, halting the system", name, pol);
+	else if (o == VN_FAULT_GAVE_UP_HALT)
+		say("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: halting the system",
+		    name, pol, VN_BUDGET_ARGS(s));
+	else if (o == VN_FAULT_GROUP_RESTARTED)
+		say("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", restarting its group", name,
+		    pol, VN_BUDGET_ARGS(s));
+	else if (o == VN_FAULT_GAVE_UP)
+		say("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: stopped; %u other "
+		    "shard%s running", name, pol, VN_BUDGET_ARGS(s), others, others == 1 ? "" : "s");
+	else if (o != VN_FAULT_IGNORED)
+		say("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
+		    o == VN_FAULT_START_FAILED ? "could not restart: " : "",
+		    others, others == 1 ? "" : "s");
+}

@@ -172,6 +172,11 @@ enum vn_fault_outcome {
 enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 				     uint64_t now, int halt_status);
 struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now);
+/* The report line of what s's policy did (outcome o), as every port words
+ * it, through the port's printf-like console `say` (fault.c). */
+typedef void vn_say_fn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vn_fault_say(const struct vn_kernel *k, const struct vn_shard *s,
+		  enum vn_fault_outcome o, vn_say_fn *say);
 /* How every port words a spent budget: "restarted 5 times within 1 s". */
 #define VN_BUDGET_FMT "restarted %u times within %llu %s"
 #define VN_BUDGET_ARGS(s) (s)->cfg->restart.budget, \

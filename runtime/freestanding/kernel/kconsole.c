@@ -61,37 +61,6 @@ void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)
 	}
 }
 
-static const char *policy_name(uint32_t p)
-{
-	return p == VN_FAULT_RESTART ? "restart" : p == VN_FAULT_HALT ? "halt" : "stop";
-}
-
-void vn_kfault_outcome(const struct vn_kernel *k, const struct vn_shard *s,
-		       enum vn_fault_outcome o)
-{
-	const char *name = s->cfg->name, *pol = policy_name(s->cfg->on_fault);
-	uint32_t others = vn_live_shards(k);
-
-	if (o == VN_FAULT_RESTARTED)
-		vn_kmsg("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
-			(unsigned long long)s->st->restarts);
-	else if (o == VN_FAULT_HALTED)
-		vn_kmsg("shard '%s': on_fault=%s, halting the system", name, pol);
-	else if (o == VN_FAULT_GAVE_UP_HALT)
-		vn_kmsg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: halting the system",
-			name, pol, VN_BUDGET_ARGS(s));
-	else if (o == VN_FAULT_GROUP_RESTARTED)
-		vn_kmsg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", restarting its group", name,
-			pol, VN_BUDGET_ARGS(s));
-	else if (o == VN_FAULT_GAVE_UP)
-		vn_kmsg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: stopped; %u other "
-			"shard%s running", name, pol, VN_BUDGET_ARGS(s), others, others == 1 ? "" : "s");
-	else if (o != VN_FAULT_IGNORED)
-		vn_kmsg("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
-			o == VN_FAULT_START_FAILED ? "could not restart: " : "",
-			others, others == 1 ? "" : "s");
-}
-
 /* vn_system_stuck(): say so once, naming the sleepers. The board idles on:
  * QEMU's timeout or the user ends it, but no longer without a word. */
 void vn_kreport_stuck(const struct vn_kernel *k)

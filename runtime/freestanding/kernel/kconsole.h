@@ -27,8 +27,4 @@ void vn_kshard_log(const char *name, const volatile char *log, uint32_t len);
 /* Once: "system 'x' is stuck: 'a', 'b' wait for notifications ..." */
 void vn_kreport_stuck(const struct vn_kernel *k);
 
-/* "shard 'x': on_fault=stop, stopped; 2 other shards running" and the like. */
-void vn_kfault_outcome(const struct vn_kernel *k, const struct vn_shard *s,
-		       enum vn_fault_outcome o);
-
 #endif /* VN_KCONSOLE_H */

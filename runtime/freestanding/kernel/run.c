@@ -117,7 +117,7 @@ void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail
 
 static void fault_at(struct vn_shard *s, uint64_t now, int signal)
 {
-	vn_kfault_outcome(K, s, vn_shard_fault(K, s, now, 128 + signal));
+	vn_fault_say(K, s, vn_shard_fault(K, s, now, 128 + signal), vn_kmsg);
 }
 
 /* s died of a fault the port has reported: apply its policy. */

@@ -68,37 +68,6 @@ static void report_death(const struct vn_shard *s, struct vn_crash c, int signo)
 		hk_msg("shard '%s' killed by %s", s->cfg->name, hk_signame(signo));
 }
 
-static const char *policy_name(uint32_t p)
-{
-	return p == VN_FAULT_RESTART ? "restart" : p == VN_FAULT_HALT ? "halt" : "stop";
-}
-
-/* The second report line: what the policy did about it. */
-static void report_outcome(const struct vn_shard *s, enum vn_fault_outcome o)
-{
-	const char *name = s->cfg->name, *pol = policy_name(s->cfg->on_fault);
-	uint32_t others = vn_live_shards(&hk_kernel);
-
-	if (o == VN_FAULT_RESTARTED)
-		hk_msg("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
-		       (unsigned long long)s->st->restarts);
-	else if (o == VN_FAULT_HALTED)
-		hk_msg("shard '%s': on_fault=%s, halting the system", name, pol);
-	else if (o == VN_FAULT_GAVE_UP_HALT)
-		hk_msg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: halting the system",
-		       name, pol, VN_BUDGET_ARGS(s));
-	else if (o == VN_FAULT_GROUP_RESTARTED)
-		hk_msg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", restarting its group", name,
-		       pol, VN_BUDGET_ARGS(s));
-	else if (o == VN_FAULT_GAVE_UP)
-		hk_msg("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: stopped; %u other "
-		       "shard%s running", name, pol, VN_BUDGET_ARGS(s), others, others == 1 ? "" : "s");
-	else if (o != VN_FAULT_IGNORED)
-		hk_msg("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
-		       o == VN_FAULT_START_FAILED ? "could not restart: " : "",
-		       others, others == 1 ? "" : "s");
-}
-
 static void fault(struct hk_shard *h, int signo)
 {
 	struct vn_shard *s = h->s;
@@ -128,7 +97,7 @@ static void fault(struct hk_shard *h, int signo)
 	}
 	o = vn_shard_fault(&hk_kernel, s, port_now(), 128 + signo);
 	h->crash = NULL;
-	report_outcome(s, o);
+	vn_fault_say(&hk_kernel, s, o, hk_msg);
 }
 
 /* h's pidfd is readable: collect the process and account for its end. */
