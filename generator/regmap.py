@@ -258,15 +258,17 @@ def _span(reg):
 
 
 def _overlaps(d, regs):
-    """Registers (and array elements) must not share a byte; one error per pair."""
+    """Registers (and array elements) must not share a byte: one error per
+    register that overlaps another, naming the first it overlaps (per pair
+    would be n^2 errors, and seconds of work, for n copies of one)."""
     pieces = sorted((lo, hi, i) for i, r in enumerate(regs) for lo, hi in _extent(r))
     reported, open_ = set(), []
     for lo, hi, i in pieces:
         open_ = [p for p in open_ if p[1] > lo]
         for _, _, j in open_:
             a, b = sorted((i, j))
-            if a != b and (a, b) not in reported:
-                reported.add((a, b))
+            if a != b and b not in reported:
+                reported.add(b)
                 first, reg = regs[a], regs[b]
                 d.error(reg.at("offset"), f"{reg.prefix}{_span(reg)} overlaps register "
                         f"'{first.get('name')}' {_span(first)} (at {pos(first.at('offset'))})")

@@ -13,8 +13,6 @@ EXPECTED = {
     "regmap_registers_overlap": [
         "12:29: error: regmap 'uart' register 'CR2': [0x2c, 0x2e) overlaps register 'CR' "
         "[0x2c, 0x30) (at 11:28)",
-        "13:29: error: regmap 'uart' register 'BIG': [0x28, 0x30) overlaps register 'CR' "
-        "[0x2c, 0x30) (at 11:28)",
         "13:29: error: regmap 'uart' register 'BIG': [0x28, 0x30) overlaps register 'CR2' "
         "[0x2c, 0x2e) (at 12:29)"],
     "regmap_array_overlaps": [
