@@ -48,8 +48,6 @@ class Node:
 # be 10^10 values from a few hundred bytes). The largest spec the limits
 # allow holds well under a fifth of this; refusing takes seconds, not hours.
 MAX_VALUES = 250_000
-
-
 MAX_BYTES = 2 << 20   # a spec of the largest system the limits allow is a tenth of this
 
 
