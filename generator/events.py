@@ -22,6 +22,7 @@ FIELD_TYPES = tuple(WIDTHS) + ("bytes",)
 # In enum vn_kevent order (runtime/include/vanity/trace.h), with the fields
 # the kernel packs into each.
 SWITCH_REASONS = ("yield", "wait", "exit", "fault", "stop")
+RELOAD_OUTCOMES = ("swapped", "rolled_back", "refused")  # enum vn_reload_outcome
 KERNEL_EVENTS = (
     ("switch_in", (("shard", "u16"),)),
     ("switch_out", (("shard", "u16"), ("reason", "enum", SWITCH_REASONS))),
@@ -34,6 +35,8 @@ KERNEL_EVENTS = (
     ("restart", (("shard", "u16"), ("generation", "u32"))),
     ("halt", (("shard", "u16"), ("status", "i32"))),
     ("exit", (("shard", "u16"), ("status", "i32"))),
+    ("reload", (("shard", "u16"), ("generation", "u32"), ("outcome", "enum", RELOAD_OUTCOMES),
+                ("reason", "u8"))),
 )
 
 

@@ -276,6 +276,20 @@ ON_FAULT = Obj("restart policy", {
                 "halt the system, or restart a group of shards once", default="stop"),
 })
 
+RELOAD = Obj("reload", {
+    "handoff": Key(Size(), "a region kept across reloads: the old version writes its state "
+                   "there when asked to quiesce, the new one reads it at start (64 KiB at "
+                   "most)"),
+    "quiesce": Key(Time(), "how long the old version has to quiesce (needs a handoff)",
+                   default="100ms"),
+    "late": Key(Enum(("swap", "refuse")), "when it does not quiesce in time: swap anyway, "
+                "without its state, or refuse the reload", default="swap"),
+    "rollback": Key(Time(), "a fault this soon after a reload brings the previous image "
+                    "back; none if absent"),
+    "updates": Key(ListOf(Ident()), "shards this one may reload with vn_reload(), from an "
+                   "image in its own memory", default=[]),
+})
+
 CHANNEL = Obj("channel", {
     "name": Key(Ident(), "channel name (C identifier)", required=True),
     "from": Key(Ident(), "producer shard", required=True),
@@ -307,6 +321,8 @@ SHARD = Obj("shard", {
     "trace": Key(Int(min=0), "records in its trace ring, a power of two from 16 to 1024; "
                  "0 turns its tracing off (its event emitters compile to nothing)",
                  default=256),
+    "reload": Key(RELOAD, "hot reload: the shard's code may be replaced while the system "
+                  "runs (docs/reload.md); `reload: {}` allows it with no handoff"),
 })
 
 
@@ -339,7 +355,7 @@ SPEC = Obj("spec", {
                   default=[]),
 })
 
-OBJECTS = (SPEC, SHARD, ON_FAULT, RESTART, BACKOFF, GROUP, CHANNEL, DEVICE, REGMAP, REGISTER,
+OBJECTS = (SPEC, SHARD, RELOAD, ON_FAULT, RESTART, BACKOFF, GROUP, CHANNEL, DEVICE, REGMAP, REGISTER,
            FIELD, ENUM_VALUE, STRUCTURE, MEMBER, EVENT, EVENT_FIELD)
 
 

@@ -6,7 +6,9 @@ ids, each shard's notification bits and endpoint flags, the memory layout
 rounding and totals. Templates only format.
 """
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, replace
 
 from . import events as ev
 from . import hist as _hist
@@ -26,7 +28,7 @@ IMAGE_SIZE = 0x00600000
 CODE_MODEL_END = 0x80000000
 WINDOW_BASE = 0x100000000
 WINDOW = 0x08000000
-HEAP_OFFSET = 0x10000
+HEAP_OFFSET = 0x40000       # the control page, trace ring and handoff fit below
 CHANNEL_BASE = 0x1000000000
 RING_HEADER = 384            # VN_RING_SLOTS_OFFSET in runtime/include/vanity/ring.h
                              # (test_gen_compile.py holds them equal)
@@ -160,6 +162,31 @@ def _restart(on_fault, me, ids):
 
 
 @dataclass(frozen=True)
+class Reload:
+    """What `reload:` allows (docs/reload.md): the handoff region (inside the
+    shard's control region, after its trace ring) and the bound its old
+    version has to quiesce into it, what a late one gets, the rollback
+    window, and the shards this one may reload. On a bare-metal board, two
+    slots in RAM where the kernel keeps its staged and previous images."""
+    quiesce_ns: int = 0    # 0: no handoff, never asked to quiesce
+    late: str = "swap"
+    rollback_ns: int = 0
+    handoff: object = None  # Region, or None
+    updates: tuple = ()     # shard ids
+    update_names: tuple = ()
+    slots: tuple = ()       # bare metal: two Regions
+
+
+def _reload(r, ids, handoff):
+    if r is None:
+        return None
+    names = tuple(r.get("updates") or ())
+    return Reload(quiesce_ns=r["quiesce"] if handoff else 0, late=r["late"],
+                  rollback_ns=r.get("rollback") or 0, handoff=handoff,
+                  updates=tuple(ids[n] for n in names), update_names=names)
+
+
+@dataclass(frozen=True)
 class Shard:
     id: int
     name: str
@@ -181,6 +208,8 @@ class Shard:
     devices: tuple
     trace_recs: int = 0  # records in its trace ring; 0: tracing off
     restart: Restart = Restart()  # the budget of on_fault: restart
+    reload: Reload = None  # reload: allowed, and how; None: never
+    iface: int = 0         # interface_hash(): what a reload image must carry
 
     @property
     def trace(self):
@@ -264,6 +293,11 @@ class System:
                            # maps above that describe shared memory
     events: tuple = ()     # the spec's trace events (events.Event), ids from 64
     schema_hash: int = 0   # events.schema_hash: ties a trace to this spec
+    door: Region = None    # bare metal: where a host tool leaves a reload image
+
+    @property
+    def board_hash(self):
+        return fnv1a64(self.board.encode())
 
     @property
     def header(self):
@@ -280,10 +314,51 @@ class System:
 
 # ---- building ----------------------------------------------------------------
 
-def _ctl_size(shard):
-    """The control page, then the shard's trace ring (if it traces)."""
+def _trace_bytes(shard):
     recs = shard.get("trace", 0)
-    return PAGE + (page_round(ev.ring_bytes(recs)) if recs else 0)
+    return page_round(ev.ring_bytes(recs)) if recs else 0
+
+
+def _handoff_bytes(shard):
+    return page_round((shard.get("reload") or {}).get("handoff") or 0)
+
+
+def _ctl_size(shard):
+    """The control page, then the shard's trace ring (if it traces), then its
+    reload's handoff region (if it has one)."""
+    return PAGE + _trace_bytes(shard) + _handoff_bytes(shard)
+
+
+def _handoff(shard, ctl):
+    n = _handoff_bytes(shard)
+    return Region(ctl.addr + PAGE + _trace_bytes(shard), n) if n else None
+
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def interface_hash(shard, events):
+    """What a new version of `shard` may not change: its place in the system
+    (its core, memory, channels, devices) and the events it can record. Its
+    code, data and sources are not in it. 64 bits of a SHA-256."""
+    doc = {
+        "shard": [shard.id, shard.name, shard.core, shard.mode, shard.fp],
+        "memory": [[r.addr, r.size] for r in (shard.image, shard.ctl, shard.heap, shard.stack)],
+        "trace": shard.trace_recs,
+        "handoff": [shard.reload.handoff.addr, shard.reload.handoff.size]
+        if shard.reload and shard.reload.handoff else None,
+        "endpoints": [[e.channel, e.dir, e.bit, e.notify, e.channel_id, e.addr, e.msg_size,
+                       e.depth, e.peer, e.latency] for e in shard.endpoints],
+        "devices": [[d.name, d.bit, d.compatible, d.address, d.size, d.irq]
+                    for d in shard.devices],
+        "events": [e.doc() for e in events],
+    }
+    digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).digest()
+    return int.from_bytes(digest[:8], "little")
 
 
 def _layout(i, shard):
@@ -422,9 +497,14 @@ def build_model(spec, board, spec_label):
     own = _by_shard(spec, channels, devices)
     if board.ram:
         _check_page_tables(board, spec, layouts, own)
+    events = ev.user_events(spec.get("events", []))
+    slots, door = _reload_slots(board, spec, channels, chan_base if board.ram else 0)
     shards = []
     for i, s in enumerate(spec["shards"]):
         image, ctl, heap, stack = layouts[i]
+        reload = _reload(s.get("reload"), ids, _handoff(s, ctl))
+        if reload and board.ram:
+            reload = replace(reload, slots=slots[i])
         shards.append(Shard(
             id=i, name=s["name"], core=s["core"], mode=s["mode"],
             on_fault="restart" if isinstance(s["on_fault"], dict) else s["on_fault"],
@@ -436,9 +516,9 @@ def build_model(spec, board, spec_label):
             image=image, ctl=ctl, heap=heap, stack=stack,
             endpoints=_endpoints(s["name"], own[s["name"]][0]),
             devices=tuple(own[s["name"]][1]),
-            trace_recs=s.get("trace", 0)))
+            trace_recs=s.get("trace", 0), reload=reload))
+        shards[-1] = replace(shards[-1], iface=interface_hash(shards[-1], events))
     used = sorted({d.regmap for d in devices if d.regmap})
-    events = ev.user_events(spec.get("events", []))
     return System(
         name=spec["system"], board=board.name, port=board.port, cores=board.cores,
         n_cores=1 + max(s.core for s in shards), spec=spec_label,
@@ -451,7 +531,35 @@ def build_model(spec, board, spec_label):
                          [("regmaps", n, spec["regmaps"][n]) for n in used] +
                          [("models", n, m) for n, m in sorted(spec.get("models", {}).items())]
                          if m["structures"]),
-        events=events, schema_hash=ev.schema_hash(spec["system"], shards, channels, events))
+        events=events, schema_hash=ev.schema_hash(spec["system"], shards, channels, events),
+        door=door)
+
+
+def _reload_slots(board, spec, channels, base):
+    """Bare metal: the RAM after the channels holds, if any shard may be
+    reloaded, the door (a page the host tool and the kernel talk through,
+    then room for one reload image) and two image slots per such shard.
+    Returns ({shard index: (slot, slot)}, door or None)."""
+    if not board.ram or not any(s.get("reload") is not None for s in spec["shards"]):
+        return {}, None
+    addr = _align(max([c.region.end + PAGE for c in channels] + [base]), BARE_ALIGN)
+    door = Region(addr, PAGE + BARE_IMAGE_SIZE)
+    addr = _align(door.end + PAGE, BARE_ALIGN)
+    slots = {}
+    for i, s in enumerate(spec["shards"]):
+        if s.get("reload") is None:
+            continue
+        slots[i] = (Region(addr, BARE_IMAGE_SIZE), Region(addr + BARE_IMAGE_SIZE,
+                                                           BARE_IMAGE_SIZE))
+        addr += 2 * BARE_IMAGE_SIZE
+    top = board.ram[0] + board.ram[1]
+    if addr > top:
+        first = next(s for s in spec["shards"] if s.get("reload") is not None)
+        raise _error(first.at("reload"),
+                     f"the reload slots end at {addr:#x}, beyond the RAM of board "
+                     f"'{board.name}' (up to {top:#x}): each shard with 'reload:' takes "
+                     f"{2 * BARE_IMAGE_SIZE >> 20} MiB; allow reload on fewer shards")
+    return slots, door
 
 
 def _error(at, message):
@@ -574,6 +682,12 @@ def _restart_manifest(s):
             "group": list(r.group_names)}
 
 
+def _reload_manifest(r):
+    return {"quiesce_ns": r.quiesce_ns, "late": r.late, "rollback_ns": r.rollback_ns,
+            "handoff": _region(r.handoff) if r.handoff else None,
+            "updates": list(r.update_names), "slots": [_region(x) for x in r.slots]}
+
+
 def _manifest(system):
     return {
         "generated_by": f"vanity from {system.spec} - do not edit",
@@ -595,6 +709,8 @@ def _manifest(system):
             "endpoints": [{"channel": e.channel, "dir": e.dir, "bit": e.bit,
                            "notify": e.notify, "latency": e.latency} for e in s.endpoints],
             "devices": [d.name for d in s.devices],
+            "reload": _reload_manifest(s.reload) if s.reload else None,
+            "iface": f"{s.iface:#018x}",
         } for s in system.shards],
         "channels": [{
             "id": c.id, "name": c.name, "from": c.src, "to": c.dst,
@@ -614,6 +730,8 @@ def _manifest(system):
             "bit": d.bit, "from": d.source, "node": d.path,
         } for d in system.devices],
         "regmaps": {name: regs for name, regs in system.regmaps},
+        "board_hash": f"{system.board_hash:#018x}",
+        "reload_door": _region(system.door) if system.door else None,
         "trace": {
             "schema_hash": f"{system.schema_hash:#018x}",
             "schema_hash_int": system.schema_hash,

@@ -17,6 +17,7 @@ from .schema import COMPATIBLE, pos, suggest
 MAX_SHARDS = 256          # VN_MAX_SHARDS (core/kernel.h), VN_OBS_MAX_SHARDS (vanity/trace.h)
 MAX_CHANNELS = 4096       # VN_OBS_MAX_CHANNELS (vanity/trace.h), HK_MAX_CHANNELS (hosted)
 MAX_ENDPOINTS = 64        # notification bits per shard: its 64-bit pending word
+MAX_HANDOFF = 64 << 10    # a reload's handoff region (model.HEAP_OFFSET leaves room)
 MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
@@ -119,6 +120,7 @@ class Semantics:
                            "which always spins")
         self.trace(s)
         self.on_fault(s)
+        self.reload(s)
         for i, name in enumerate(s.get("devices", [])):
             if name is not None and name not in self.devices:
                 self.d.error(s.item_at("devices", i), f"{s.prefix}unknown device "
@@ -176,6 +178,44 @@ class Semantics:
                 self.d.error(at, f"{then.prefix}shard '{name}' is on core {other.get('core')}, "
                              f"not core {s.get('core')} like '{s.get('name')}'; a group "
                              "restarts on one core, so move it there or leave it out")
+
+    def reload(self, s):
+        """A handoff that fits, a quiesce bound that only a handoff uses, and
+        updates naming shards that may be reloaded."""
+        r = s.get("reload")
+        if not isinstance(r, dict):
+            return
+        handoff = r.get("handoff")
+        if handoff is not None and not 1 <= handoff <= MAX_HANDOFF:
+            self.d.error(r.at("handoff"), f"{r.prefix}handoff {r.nodes['handoff'].value} "
+                         f"must be 1 byte to {MAX_HANDOFF >> 10} KiB; keep only the state "
+                         "the next version needs")
+        for key in ("quiesce", "late"):
+            if handoff is None and key in r.nodes:
+                self.d.error(r.at(key), f"{r.prefix}'{key}' applies only to a shard with a "
+                             "handoff (it is asked to quiesce to hand its state over); "
+                             "add 'handoff: SIZE' or leave it out")
+        if r.get("quiesce") == 0:
+            self.d.error(r.at("quiesce"), f"{r.prefix}quiesce 0 gives the old version no "
+                         "time; give a time such as 100ms")
+        if r.get("rollback") == 0:
+            self.d.error(r.at("rollback"), f"{r.prefix}rollback 0 never rolls back; leave "
+                         "it out for none")
+        seen = set()
+        for i, name in enumerate(r.get("updates") or []):
+            at = r.item_at("updates", i)
+            other = self.shards.get(name)
+            if name is None:
+                continue
+            if name in seen:
+                self.d.error(at, f"{r.prefix}shard '{name}' is listed twice")
+            elif other is None:
+                self.d.error(at, f"{r.prefix}unknown shard '{name}'"
+                             f"{suggest(name, self.shards)}")
+            elif other.get("reload") is None:
+                self.d.error(at, f"{r.prefix}shard '{name}' cannot be reloaded; give it a "
+                             "'reload:' key (reload: {} for the defaults)")
+            seen.add(name)
 
     def trace(self, s):
         n = s.get("trace")
@@ -286,11 +326,14 @@ class Semantics:
         order = {name: i for i, name in enumerate(self.shards)}
         for name in sorted(set(count) | set(devs), key=order.get):
             n, m = count.get(name, 0), devs.get(name, 0)
-            if n + m > MAX_ENDPOINTS:
-                s = self.shards[name]
+            s = self.shards[name]
+            r = s.get("reload")
+            most = MAX_ENDPOINTS - (isinstance(r, dict) and r.get("handoff") is not None)
+            if n + m > most:
                 what = f"{n} channel endpoints" + (f" and {m} devices" if m else "")
+                also = " (bit 63 is its reload's)" if most < MAX_ENDPOINTS else ""
                 self.d.error(s.at("name"), f"{s.label} has {what}; at most "
-                             f"{MAX_ENDPOINTS} fit its notification bits (one 64-bit word): "
+                             f"{most} fit its notification bits (one 64-bit word){also}: "
                              f"give each group of its peers a shard of its own, or carry "
                              f"several flows on one channel, tagged in the message")
 

@@ -16,6 +16,8 @@
  * shards (all on its core) together. The group restart is a last resort
  * used once: if the shard spends its fresh budget again, it is stopped.
  */
+#include <vanity/reload.h>
+
 #include "kernel.h"
 #include "port.h"
 #include "vn_sched.h"
@@ -50,10 +52,10 @@ uint64_t vn_restart_delay(const struct vn_krestart *p, uint32_t recent)
 	return d < p->ceiling_ns ? d : p->ceiling_ns;
 }
 
-/* Start s again from its entry point, to run no sooner than `at`. */
-static int start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at)
+/* Start s again from its entry point, to run no sooner than `at`: after a
+ * fault, a rollback or a reload (the port starts the image it runs now). */
+int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at)
 {
-	s->st->restarts++;
 	vn_sched_remove(k, s, VN_STOPPED);
 	s->pending = 0;
 	vn_irq_restart(k, s);
@@ -72,6 +74,15 @@ static int start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, ui
 	port_kick_core(s->cfg->core);
 	vn_peer_changed(k, s);
 	return 0;
+}
+
+/* A restart after a fault: it counts, and the handoff region holds no
+ * state a fresh start may take (vn_reload_quiesce fills it). */
+static int start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at)
+{
+	s->st->restarts++;
+	s->handoff_gen = 0;
+	return vn_shard_start_again(k, s, now, at);
 }
 
 /* s spent its budget and names a group: every shard of it, s included,
@@ -141,6 +152,10 @@ enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 	s->st->faults++;
 	vn_kev_shard(k, s, VN_KEV_FAULT, &sig, 1);
 	vn_crash_record(k, s, sig); /* crash.c: its dump, before the policy */
+	if (s->reload != VN_RELOAD_IDLE)
+		vn_reload_cancel(k, s, VN_RELOAD_FAULTED);
+	if (vn_reload_rollback(k, s, now)) /* reload.c: a new version's early fault */
+		return VN_FAULT_ROLLED_BACK;
 	switch (s->cfg->on_fault) {
 	case VN_FAULT_RESTART:
 		return restart(k, s, now, halt_status);
@@ -191,6 +206,11 @@ void vn_fault_say(const struct vn_kernel *k, const struct vn_shard *s,
 	if (o == VN_FAULT_RESTARTED)
 		say("shard '%s': on_fault=%s, restarted (%llu)", name, pol,
 		    (unsigned long long)s->st->restarts);
+	else if (o == VN_FAULT_ROLLED_BACK)
+		say("shard '%s': faulted within %llu %s of its reload: rolled back to its "
+		    "previous image (generation %u)", name,
+		    (unsigned long long)vn_span_count(s->cfg->reload.rollback_ns),
+		    vn_span_unit(s->cfg->reload.rollback_ns), s->st->generation);
 	else if (o == VN_FAULT_HALTED)
 		say("shard '%s': on_fault=%s, halting the system", name, pol);
 	else if (o == VN_FAULT_GAVE_UP_HALT)

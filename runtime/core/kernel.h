@@ -51,6 +51,13 @@ struct vn_shard {
 	int exit_status;
 	uint64_t restart_at[VN_RESTART_MAX]; /* times of its last restarts, a ring */
 	uint32_t burst;          /* restarts recorded in it since the budget began */
+	/* Hot reload (reload.c): a request in flight, then the new version. */
+	uint8_t reload;          /* enum vn_reload_step */
+	uint32_t reload_status;  /* the last request's outcome (vanity/reload.h) */
+	uint32_t reload_done;    /* requests finished (swapped, refused or rolled back) */
+	uint64_t reload_by;      /* VN_RELOAD_QUIESCE: the old version's deadline */
+	uint64_t reloaded_at;    /* when a reload started the running version; 0: none */
+	uint32_t handoff_gen;    /* the generation whose state the handoff region holds */
 	struct vn_shard_stats *st; /* its counters and state, in vn_kernel.obs */
 	void *port;              /* the port's own per-shard state */
 };
@@ -62,6 +69,7 @@ struct vn_core {
 	bool timed;               /* a shard of it may be blocked with a deadline:
 				   * set by vn_sched_block, cleared by a
 				   * vn_sched_expire that found none */
+	uint32_t reloads;         /* shards of it with a reload under way */
 };
 
 struct vn_kernel {
@@ -157,6 +165,28 @@ void vn_irq_restart(struct vn_kernel *k, struct vn_shard *s);
 const struct vn_kdevice *vn_device_at(const struct vn_kernel *k, const struct vn_shard *s,
 				      uint64_t addr, uint32_t bytes);
 
+/* reload.c: hot reload (vanity/reload.h, docs/reload.md). A request is
+ * checked at once, under the lock, from anywhere; the swap itself happens
+ * on the shard's own core at a clean point: while it does not hold the core
+ * (vn_reload_due, from vn_core_deadline), or when it quiesces (QUIESCE). */
+enum vn_reload_step {
+	VN_RELOAD_IDLE = 0,
+	VN_RELOAD_ASKED = 1, /* the old version was asked to quiesce, by reload_by */
+	VN_RELOAD_DUE = 2,   /* swap at its next clean point */
+};
+
+uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *image,
+			   uint64_t len, uint64_t now);
+uint64_t vn_reload_due(struct vn_kernel *k, uint32_t core, uint64_t now);
+uint64_t vn_reload_quiesce(struct vn_kernel *k, struct vn_shard *s, uint64_t now);
+bool vn_reload_rollback(struct vn_kernel *k, struct vn_shard *s, uint64_t now);
+void vn_reload_cancel(struct vn_kernel *k, struct vn_shard *s, uint32_t why);
+bool vn_reload_may(const struct vn_shard *by, uint32_t target);
+int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at);
+
+/* sha256.c */
+void vn_sha256(const void *p, uint64_t len, uint8_t out[32]);
+
 /* fault.c: fault policy and watchdog */
 enum vn_fault_outcome {
 	VN_FAULT_STOPPED = 0,   /* policy stop */
@@ -167,6 +197,7 @@ enum vn_fault_outcome {
 	VN_FAULT_IGNORED = 5,   /* already finished or stopped, or the system halted */
 	VN_FAULT_GAVE_UP_HALT = 6, /* policy restart, budget spent, then halt */
 	VN_FAULT_GROUP_RESTARTED = 7, /* policy restart, budget spent: its group restarted */
+	VN_FAULT_ROLLED_BACK = 8, /* within its rollback window: the old image restarted */
 };
 
 enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,

@@ -68,6 +68,33 @@
  *                         the port cannot read it).
  *   port_shard_image_hash(s)  FNV-1a 64 of s's image as it was built (the
  *                         file a host tool finds the same hash in).
+ *
+ * and, for hot reload (reload.c). A port keeps up to three images of a
+ * shard: the one it runs, the previous one (for rollback) and a staged one.
+ * port_shard_start() always starts the one it runs.
+ *
+ *   port_reload_check(s, h, img, len, iface)
+ *                         whether img (len bytes, its SHA-256 already
+ *                         checked against h) is one the port can run in
+ *                         s's place: h->machine and the image's own format
+ *                         are this ISA's, it fits s's image region. Sets
+ *                         *iface to the interface hash the image carries.
+ *                         Returns a VN_RELOAD_* status (OK, ISA, SIZE,
+ *                         IMAGE).
+ *   port_reload_stage(s, img, len)  keep a copy of img as s's staged image;
+ *                         0, or -1 if there is no room (VN_RELOAD_NOROOM).
+ *   port_reload_commit(s) the staged image becomes the one s runs; the one
+ *                         it ran becomes the previous one.
+ *   port_reload_drop(s)   forget the staged image.
+ *   port_reload_back(s)   the previous image becomes the one s runs again;
+ *                         0, or -1 if there is none.
+ *   port_shard_view(s, addr, len)
+ *                         where the kernel may read the memory s owns from
+ *                         `addr` on (a reload image an updater hands over),
+ *                         and *len: how many bytes of it are s's own, up to
+ *                         the end of that region. NULL if addr is not s's.
+ *                         The bytes stay s's: the port copies them where s
+ *                         could change them under the check (hosted).
  */
 #ifndef VN_PORT_H
 #define VN_PORT_H
@@ -111,5 +138,14 @@ void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c);
 uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, void *buf,
 			 uint64_t *at);
 uint64_t port_shard_image_hash(const struct vn_shard *s);
+
+struct vn_reload_hdr;
+uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr *h,
+			   const uint8_t *img, uint64_t len, uint64_t *iface);
+int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len);
+void port_reload_commit(struct vn_shard *s);
+void port_reload_drop(struct vn_shard *s);
+int port_reload_back(struct vn_shard *s);
+const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *len);
 
 #endif /* VN_PORT_H */

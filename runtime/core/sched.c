@@ -84,13 +84,19 @@ void vn_sched_ready(struct vn_kernel *k, struct vn_shard *s)
 }
 
 /* Give the core to the shard at the head of its queue; NULL if none is ready
- * or the core is already taken. */
+ * or the core is already taken. A free core is every shard's clean point:
+ * the reloads due on it swap first (reload.c). */
 struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now)
 {
 	struct vn_core *c = &k->core[core];
-	struct vn_shard *s = c->head;
+	struct vn_shard *s;
 
-	if (c->current || !s)
+	if (c->current)
+		return NULL;
+	if (c->reloads)
+		vn_reload_due(k, core, now);
+	s = c->head;
+	if (!s)
 		return NULL;
 	c->head = s->next;
 	if (!c->head)

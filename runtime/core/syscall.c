@@ -111,6 +111,42 @@ static struct vn_sysres sys_peer(struct vn_kernel *k, struct vn_shard *s,
 		   VN_ACT_CONTINUE);
 }
 
+/* The caller hands the kernel a reload image for shard `target`, at `addr`
+ * in its own memory (the port reads it: port_shard_copy). */
+static struct vn_sysres sys_reload(struct vn_kernel *k, struct vn_shard *s,
+				   uint64_t target, uint64_t addr)
+{
+	const void *img;
+	uint64_t len;
+
+	if (target >= k->sys->n_shards)
+		return ret(VN_ERR(VN_EINVAL), VN_ACT_CONTINUE);
+	if (!vn_reload_may(s, (uint32_t)target))
+		return ret(VN_ERR(VN_EPERM), VN_ACT_CONTINUE);
+	img = port_shard_view(s, addr, &len);
+	if (!img)
+		return ret(VN_ERR(VN_EINVAL), VN_ACT_CONTINUE);
+	return ret(vn_reload_request(k, &k->shard[target], img, len, port_now()),
+		   VN_ACT_CONTINUE);
+}
+
+static struct vn_sysres sys_quiesce(struct vn_kernel *k, struct vn_shard *s,
+				    uint64_t a0, uint64_t a1)
+{
+	uint64_t r;
+
+	(void)a0, (void)a1;
+	r = vn_reload_quiesce(k, s, port_now());
+	return ret(r, VN_IS_ERR(r) ? VN_ACT_CONTINUE : VN_ACT_SWITCH);
+}
+
+static struct vn_sysres sys_handoff(struct vn_kernel *k, struct vn_shard *s,
+				    uint64_t a0, uint64_t a1)
+{
+	(void)k, (void)a0, (void)a1;
+	return ret(s->handoff_gen, VN_ACT_CONTINUE);
+}
+
 static const vn_sysfn vn_systab[VN_SYS_COUNT] = {
 	[VN_SYS_YIELD] = sys_yield,
 	[VN_SYS_WAIT] = sys_wait,
@@ -120,6 +156,9 @@ static const vn_sysfn vn_systab[VN_SYS_COUNT] = {
 	[VN_SYS_LOG] = sys_log,
 	[VN_SYS_IRQ_ACK] = sys_irq_ack,
 	[VN_SYS_PEER] = sys_peer,
+	[VN_SYS_RELOAD] = sys_reload,
+	[VN_SYS_QUIESCE] = sys_quiesce,
+	[VN_SYS_HANDOFF] = sys_handoff,
 };
 
 /* Run call `op` for `caller`, which must be the running shard of its core. */

@@ -7,13 +7,16 @@
 #include "kernel.h"
 #include "vn_sched.h"
 
-/* When `core` must look at the clock again (a wait timing out, or its
- * running shard's watchdog), having woken the waits due by `now`; VN_NEVER
- * if nothing on it expires. */
+/* When `core` must look at the clock again (a wait timing out, its
+ * running shard's watchdog, or an old version's time to quiesce), having
+ * woken the waits due by `now` and swapped the reloads due (reload.c);
+ * VN_NEVER if nothing on it expires. */
 uint64_t vn_core_deadline(struct vn_kernel *k, uint32_t core, uint64_t now)
 {
-	uint64_t next = vn_sched_expire(k, core, now);
+	uint64_t next = vn_reload_due(k, core, now);
+	uint64_t wait = vn_sched_expire(k, core, now);
 	uint64_t dog = vn_watchdog_deadline(k, core);
 
+	next = wait < next ? wait : next;
 	return dog < next ? dog : next;
 }

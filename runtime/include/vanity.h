@@ -141,6 +141,30 @@ struct vn_peer {
 int vn_peer_rx(const struct vn_rx *rx, struct vn_peer *p);
 int vn_peer_tx(const struct vn_tx *tx, struct vn_peer *p);
 
+/* ---- hot reload (docs/reload.md) ------------------------------------------
+ * A shard whose spec gives it `reload: {handoff: SIZE}` is asked before a
+ * new version replaces it: vn_wait returns VN_RELOAD. Write the state the
+ * next version needs into vn_handoff() and call vn_reload_quiesce(), which
+ * does not return: the new version starts, with its channels and their
+ * queued messages as they were, and finds the state where it was left;
+ * vn_handoff_generation() says which generation wrote it (0: none, a fresh
+ * start). A shard that does not quiesce in time is swapped anyway, or the
+ * reload refused, as its spec's `late` says.
+ *
+ * An updater (`reload: {updates: [b]}`) hands the kernel a reload image
+ * (vanity/reload.h) from its own memory with vn_reload(VN_RELOAD_B, image,
+ * length). It returns VN_RELOAD_OK (0) when the image passed every check
+ * and the swap is under way, or why not (an enum vn_reload_status; words
+ * from vn_reload_why()), or -VN_EPERM without the right to that shard. */
+#include <vanity/reload.h>
+
+#define VN_RELOAD (UINT64_C(1) << VN_RELOAD_BIT)
+
+void *vn_handoff(size_t *size);
+uint32_t vn_handoff_generation(void);
+int vn_reload_quiesce(void);
+int vn_reload(uint32_t shard, const void *image, size_t length);
+
 /* ---- devices --------------------------------------------------------------
  * A device the spec grants to this shard is mapped at VN_DEVICE_<D>_BASE
  * (VN_DEVICE_<D>_SIZE bytes; device memory, read/write, not executable).

@@ -75,3 +75,32 @@ void vn_log(const char *fmt, ...)
 		n = VN_LOG_MAX - 1;
 	vn_syscall(VN_SYS_LOG, (uint64_t)n, 0);
 }
+
+void *vn_handoff(size_t *size)
+{
+	if (size)
+		*size = (size_t)vn_self.handoff_size;
+	return vn_self.handoff ? (void *)(uintptr_t)vn_self.handoff : NULL;
+}
+
+uint32_t vn_handoff_generation(void)
+{
+	return (uint32_t)vn_syscall(VN_SYS_HANDOFF, 0, 0);
+}
+
+/* Returns only when no reload waits for this shard. */
+int vn_reload_quiesce(void)
+{
+	return (int)vn_syscall(VN_SYS_QUIESCE, 0, 0);
+}
+
+/* The kernel reads the image's own header for its length: one that says
+ * more than `length` is refused here, as the kernel would refuse it. */
+int vn_reload(uint32_t shard, const void *image, size_t length)
+{
+	const struct vn_reload_hdr *h = image;
+
+	if (!image || length < VN_RELOAD_HDR || h->length > length - VN_RELOAD_HDR)
+		return VN_RELOAD_TRUNCATED;
+	return (int)vn_syscall(VN_SYS_RELOAD, shard, (uint64_t)(uintptr_t)image);
+}

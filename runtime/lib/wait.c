@@ -89,10 +89,11 @@ static uint64_t deadline_of(uint64_t timeout_ns)
 
 /* Device interrupts are bits in the kernel, not in a ring: a spinning
  * shard that owns interrupting devices collects them with a zero-timeout
- * WAIT now and then (never a shard without such devices). */
+ * WAIT now and then, and so does one with a reload handoff: the request
+ * to quiesce is a kernel bit too (never any other shard). */
 static vn_bits_t irqs(uint32_t n)
 {
-	if (!vn_self.irq_bits || (n & 63) != 1)
+	if (!(vn_self.irq_bits || vn_self.handoff) || (n & 63) != 1)
 		return 0;
 	return vn_syscall(VN_SYS_WAIT, 0, 0);
 }

@@ -24,8 +24,10 @@ unit() {
 	$CC $CFLAGS $inc "$here/test_syscall.c" "$here/stub_port.c" "$rt"/core/*.c \
 		-o "$out/test_syscall" -lcmocka &&
 	$CC $CFLAGS $inc "$here/test_crash.c" "$here/stub_port.c" "$rt"/core/*.c \
-		-o "$out/test_crash" -lcmocka || return 1
-	for t in test_ring test_ring_nostats test_sched test_syscall test_crash; do
+		-o "$out/test_crash" -lcmocka &&
+	$CC $CFLAGS $inc "$here/test_reload.c" "$here/stub_port.c" "$rt"/core/*.c \
+		-o "$out/test_reload" -lcmocka || return 1
+	for t in test_ring test_ring_nostats test_sched test_syscall test_crash test_reload; do
 		"$out/$t" || fail=1
 	done
 }

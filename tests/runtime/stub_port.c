@@ -4,6 +4,8 @@
  */
 #include "stub_port.h"
 
+#include <vanity/reload.h>
+
 struct stub_port stub;
 
 void stub_reset(void)
@@ -127,4 +129,58 @@ uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, voi
 uint64_t port_shard_image_hash(const struct vn_shard *s)
 {
 	return 0x1234000 + s->cfg->id;
+}
+
+uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr *h,
+			   const uint8_t *img, uint64_t len, uint64_t *iface)
+{
+	(void)s;
+	if (h->machine != 183)
+		return VN_RELOAD_ISA;
+	if (len != 16)
+		return len > 16 ? VN_RELOAD_SIZE : VN_RELOAD_IMAGE;
+	memcpy(iface, img + 8, 8);
+	return VN_RELOAD_OK;
+}
+
+int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len)
+{
+	(void)s, (void)len;
+	if (stub.stage_fails)
+		return -1;
+	stub.staged++;
+	memcpy(&stub.stage_word, img, 8);
+	return 0;
+}
+
+void port_reload_commit(struct vn_shard *s)
+{
+	(void)s;
+	stub.committed++;
+	stub.previous = stub.running;
+	stub.running = stub.stage_word;
+}
+
+void port_reload_drop(struct vn_shard *s)
+{
+	(void)s;
+	stub.dropped++;
+}
+
+int port_reload_back(struct vn_shard *s)
+{
+	(void)s;
+	stub.backs++;
+	stub.running = stub.previous;
+	return 0;
+}
+
+/* The updater's memory: stub.view, at address 0x10000. */
+const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *len)
+{
+	(void)s;
+	if (addr < 0x10000 || addr >= 0x10000 + sizeof(stub.view))
+		return NULL;
+	*len = 0x10000 + sizeof(stub.view) - addr;
+	return stub.view + (addr - 0x10000);
 }

@@ -20,6 +20,14 @@ struct stub_port {
 	int dump_closed_err;
 	unsigned copies;
 	uint64_t copy_lo[4], copy_hi[4];
+	/* Reload: an image is 16 bytes, a machine word then the interface hash
+	 * it carries; staged/committed/dropped/back count the hook calls, and
+	 * `running` is the machine word of the image the shard runs (0: the
+	 * one it was built with). */
+	unsigned staged, committed, dropped, backs;
+	uint64_t stage_word, running, previous;
+	int stage_fails;
+	uint8_t view[4096];
 };
 
 extern struct stub_port stub;

@@ -31,6 +31,7 @@ struct vn_image {
 	uint64_t data_start; /* start of data (page-aligned) */
 	uint64_t bss_start;  /* end of the blob's bytes */
 	uint64_t end;        /* end of bss (page-aligned) */
+	uint64_t iface;      /* the shard's interface hash (vanity/reload.h) */
 };
 
 struct vn_ctl_page {

@@ -44,6 +44,24 @@ struct vn_krestart {
 	uint64_t group;     /* then == VN_FAULT_GROUP: shard ids, one bit each */
 };
 
+/* reload: what a hot reload of the shard may do (docs/reload.md). A reload
+ * with a handoff region asks the running version to quiesce first (it gets
+ * VN_RELOAD_BIT and answers with QUIESCE) and waits up to quiesce_ns; if it
+ * does not answer, `late` says: swap anyway (without its state) or refuse.
+ * A fault within rollback_ns of a reload brings the previous image back. */
+#define VN_RELOAD_LATE_SWAP 0u
+#define VN_RELOAD_LATE_REFUSE 1u
+
+struct vn_kreload {
+	uint64_t quiesce_ns;   /* 0: the shard has no handoff; never asked */
+	uint64_t rollback_ns;  /* 0: no rollback */
+	uint64_t handoff;      /* address of its handoff region; 0: none */
+	uint64_t handoff_size;
+	uint32_t late;         /* VN_RELOAD_LATE_* */
+	uint32_t n_updates;    /* shards it may reload with vn_reload() */
+	const uint16_t *updates; /* their ids */
+};
+
 struct vn_kshard {
 	const char *name;
 	const char *image;  /* hosted: the shard's executable, relative to the build dir */
@@ -61,6 +79,8 @@ struct vn_kshard {
 	uint64_t ctl;       /* address of the shard's control page */
 	uint64_t ctl_size;  /* the control page and its trace ring after it */
 	uint32_t trace_recs; /* records in its trace ring at ctl + 4096; 0: off */
+	uint64_t iface;     /* interface hash: what a reload image must carry */
+	struct vn_kreload reload;
 };
 
 struct vn_kchannel {
@@ -103,6 +123,7 @@ struct vn_ksystem {
 	uint32_t n_devices;
 	const struct vn_kdevice *devices;
 	uint64_t schema_hash; /* of the spec's names and events: a trace's key */
+	uint64_t board_hash;  /* FNV-1a 64 of `board`: what a reload image must carry */
 };
 
 extern const struct vn_ksystem vn_system;
@@ -127,6 +148,8 @@ struct vn_shard_config {
 	const uint32_t *tx_bit;  /* notification bit of each tx endpoint */
 	const uint32_t *rx_bit;
 	uint64_t irq_bits;       /* notification bits of its interrupting devices */
+	uint64_t handoff;        /* its reload's handoff region, 0: none */
+	uint64_t handoff_size;
 };
 
 extern const struct vn_shard_config vn_self;

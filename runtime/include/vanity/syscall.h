@@ -1,7 +1,7 @@
 /*
  * vanity/syscall.h - the system call ABI between a shard and the kernel.
  *
- * Nine calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
+ * Twelve calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
  * kernel is the port's business (hosted: a request in the control page and a
  * doorbell; bare metal: a trap), so vn_syscall() lives in each port's shard
  * library. The kernel validates every argument before it acts on it.
@@ -37,6 +37,18 @@ enum vn_sysop {
 			     * (VN_EPERM otherwise, VN_EINVAL out of range).
 			     * Returns the other endpoint's shard state and
 			     * generation: VN_PEER_STATE(r), VN_PEER_GEN(r) */
+	VN_SYS_RELOAD = 9,  /* a0 = shard id, a1 = address of a reload image
+			     * (vanity/reload.h) in the caller's memory; the
+			     * caller needs the spec's `updates` right to that
+			     * shard (VN_EPERM). Returns an enum
+			     * vn_reload_status: VN_RELOAD_OK when the image
+			     * passed every check and the swap is under way */
+	VN_SYS_QUIESCE = 10, /* the caller was asked to quiesce (VN_RELOAD_BIT)
+			      * and its state is in its handoff region: swap
+			      * it now. Does not return, but with VN_EINVAL
+			      * when no reload of the caller waits */
+	VN_SYS_HANDOFF = 11, /* the generation whose state the caller's handoff
+			      * region holds (it quiesced into it), 0: none */
 	VN_SYS_COUNT
 };
 

@@ -122,6 +122,9 @@ static inline void vn_trace_put(struct vn_trace_ring *r, uint32_t mask, uint16_t
  *   RESTART     u16 shard, u32 generation
  *   HALT        u16 shard (0xffff: the kernel), i32 status
  *   EXIT        u16 shard, i32 status
+ *   RELOAD      u16 shard, u32 generation (now running), u8 outcome
+ *               (enum vn_reload_outcome), u8 reason (an enum
+ *               vn_reload_status of vanity/reload.h: why it was refused)
  */
 enum vn_kevent {
 	VN_KEV_SWITCH_IN = 0,
@@ -135,7 +138,14 @@ enum vn_kevent {
 	VN_KEV_RESTART = 8,
 	VN_KEV_HALT = 9,
 	VN_KEV_EXIT = 10,
+	VN_KEV_RELOAD = 11,
 	VN_KEV_COUNT
+};
+
+enum vn_reload_outcome {
+	VN_RL_SWAPPED = 0,     /* the new image runs */
+	VN_RL_ROLLED_BACK = 1, /* it faulted within its window: the old one runs */
+	VN_RL_REFUSED = 2,     /* checked and refused, or given up: nothing changed */
 };
 
 enum vn_switch_reason {

@@ -24,8 +24,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 50000ull,
 		.base = 0x10000000,
 		.stack = 0x4000,
-		.heap = 0x100010000, .memory = 0x20000,
+		.heap = 0x100040000, .memory = 0x20000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xdf7030059a864924ull,
 	},
 	/* pong: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -39,8 +40,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10600000,
 		.stack = 0x4000,
-		.heap = 0x108010000, .memory = 0x10000,
+		.heap = 0x108040000, .memory = 0x10000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x827039ea18b19756ull,
 	},
 };
 
@@ -78,5 +80,6 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 2,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x22e595c04715da5eull,
+	.schema_hash = 0x549b3b0db0e286d5ull,
+	.board_hash  = 0x663cc27455768aaeull,
 };

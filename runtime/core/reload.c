@@ -1,0 +1,208 @@
+/*
+ * reload.c - hot reload: a restart into a different, verified image.
+ *
+ * A request (vn_reload_request) is checked before anything of the running
+ * shard is touched: the header, the length against what arrived, the
+ * SHA-256 of the image, the board, the shard, and then what only the port
+ * can judge (the ISA, the image's format, its size against the shard's
+ * image region) and the interface hash the image carries against the
+ * kernel's table. A refused image leaves the shard as it was; the status
+ * says why (vanity/reload.h). An accepted one is staged by the port.
+ *
+ * The swap happens on the shard's own core, at a clean point: the shard is
+ * cooperative, so any time it does not hold its core it is between
+ * activations. A shard with a handoff region is first asked to quiesce
+ * (VN_RELOAD_BIT, which wakes it); it writes its state there and calls
+ * QUIESCE, and the swap happens inside that call. If it does not answer
+ * within its bound, its spec's `late` decides: swap anyway, without its
+ * state, or refuse. The swap itself is a restart (fault.c:
+ * vn_shard_start_again): channels and their queued messages, device grants
+ * and masked interrupts stay; the shard's memory starts fresh but for its
+ * handoff region; its generation goes up and its peers are told.
+ *
+ * A fault within the shard's rollback window after a swap brings the
+ * previous image back (vn_reload_rollback, from vn_shard_fault), once.
+ */
+#include <string.h>
+
+#include <vanity/reload.h>
+
+#include "kernel.h"
+#include "port.h"
+#include "vn_sched.h"
+
+static void event(struct vn_kernel *k, const struct vn_shard *s, uint8_t outcome,
+		  uint32_t status)
+{
+	uint8_t f[6];
+
+	memcpy(f, &s->st->generation, 4);
+	f[4] = outcome;
+	f[5] = (uint8_t)status;
+	vn_kev_shard(k, s, VN_KEV_RELOAD, f, sizeof(f));
+}
+
+/* The request is over: `status` says how. */
+static void finish(struct vn_kernel *k, struct vn_shard *s, uint8_t outcome, uint32_t status)
+{
+	if (s->reload != VN_RELOAD_IDLE)
+		k->core[s->cfg->core].reloads--;
+	s->reload = VN_RELOAD_IDLE;
+	s->reload_status = status;
+	s->reload_done++;
+	event(k, s, outcome, status);
+	port_system_event();
+}
+
+bool vn_reload_may(const struct vn_shard *by, uint32_t target)
+{
+	for (uint32_t i = 0; i < by->cfg->reload.n_updates; i++)
+		if (by->cfg->reload.updates[i] == target)
+			return true;
+	return false;
+}
+
+static uint32_t check(const struct vn_kernel *k, const struct vn_shard *s,
+		      const struct vn_reload_hdr *h, uint64_t len)
+{
+	const uint8_t *img = (const uint8_t *)h + VN_RELOAD_HDR;
+	uint8_t digest[32];
+	uint64_t iface = 0;
+	uint32_t st;
+
+	if (len < VN_RELOAD_HDR || h->magic != VN_RELOAD_MAGIC ||
+	    h->version != VN_RELOAD_VERSION || h->hdr_size != VN_RELOAD_HDR)
+		return len < VN_RELOAD_HDR && len >= 4 && h->magic == VN_RELOAD_MAGIC ?
+		       VN_RELOAD_TRUNCATED : VN_RELOAD_FORMAT;
+	if (h->sig_kind != 0 || h->sig_len != 0)
+		return VN_RELOAD_SIGNED;
+	if (h->length > len - VN_RELOAD_HDR)
+		return VN_RELOAD_TRUNCATED;
+	vn_sha256(img, h->length, digest);
+	if (memcmp(digest, h->sha256, sizeof(digest)) != 0)
+		return VN_RELOAD_DIGEST;
+	if (h->board != k->sys->board_hash)
+		return h->machine == 0 ? VN_RELOAD_FORMAT : VN_RELOAD_BOARD;
+	if (h->shard != s->cfg->id)
+		return VN_RELOAD_SHARD;
+	st = port_reload_check(s, h, img, h->length, &iface);
+	if (st != VN_RELOAD_OK)
+		return st;
+	return iface == s->cfg->iface ? VN_RELOAD_OK : VN_RELOAD_IFACE;
+}
+
+/* A request to swap `image` (a reload image of `len` bytes, in memory the
+ * kernel may read) into s. Returns VN_RELOAD_OK once it is under way, or
+ * why it was refused; either way s->reload_status says so too. */
+uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *image,
+			   uint64_t len, uint64_t now)
+{
+	const struct vn_reload_hdr *h = image;
+	uint32_t st;
+
+	if (k->halted)
+		st = VN_RELOAD_HALTED;
+	else if (s->reload != VN_RELOAD_IDLE)
+		st = VN_RELOAD_BUSY;
+	else if ((st = check(k, s, h, len)) == VN_RELOAD_OK &&
+		 port_reload_stage(s, (const uint8_t *)image + VN_RELOAD_HDR, h->length) != 0)
+		st = VN_RELOAD_NOROOM;
+	if (st != VN_RELOAD_OK) {
+		if (st != VN_RELOAD_BUSY)
+			finish(k, s, VN_RL_REFUSED, st);
+		return st;
+	}
+	s->reload_status = VN_RELOAD_OK;
+	k->core[s->cfg->core].reloads++;
+	if (s->cfg->reload.quiesce_ns && vn_shard_live(s)) {
+		s->reload = VN_RELOAD_ASKED;
+		s->reload_by = now + s->cfg->reload.quiesce_ns;
+		s->pending |= UINT64_C(1) << VN_RELOAD_BIT;
+		vn_sched_wake(k, s);
+	} else {
+		s->reload = VN_RELOAD_DUE;
+	}
+	port_kick_core(s->cfg->core);
+	return VN_RELOAD_OK;
+}
+
+/* The staged image becomes s's, and s starts from it. */
+static void swap(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint32_t handoff)
+{
+	port_reload_commit(s);
+	s->handoff_gen = handoff;
+	if (vn_shard_start_again(k, s, now, now) != 0) {
+		finish(k, s, VN_RL_REFUSED, VN_RELOAD_IMAGE);
+		return;
+	}
+	s->reloaded_at = now ? now : 1;
+	finish(k, s, VN_RL_SWAPPED, VN_RELOAD_OK);
+}
+
+void vn_reload_cancel(struct vn_kernel *k, struct vn_shard *s, uint32_t why)
+{
+	port_reload_drop(s);
+	s->pending &= ~(UINT64_C(1) << VN_RELOAD_BIT);
+	finish(k, s, VN_RL_REFUSED, why);
+}
+
+/* The reloads of `core` that are due by `now` and at a clean point: swap
+ * them, or give up on an old version that did not quiesce. Returns the
+ * earliest quiesce deadline still ahead, or VN_NEVER. */
+uint64_t vn_reload_due(struct vn_kernel *k, uint32_t core, uint64_t now)
+{
+	uint64_t next = VN_NEVER;
+
+	if (!k->core[core].reloads)
+		return VN_NEVER; /* no scan while none is under way */
+	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
+		struct vn_shard *s = &k->shard[i];
+
+		if (s->cfg->core != core || s->reload == VN_RELOAD_IDLE)
+			continue;
+		if (s->reload == VN_RELOAD_ASKED && now >= s->reload_by) {
+			if (s->cfg->reload.late == VN_RELOAD_LATE_REFUSE) {
+				vn_reload_cancel(k, s, VN_RELOAD_LATE);
+				continue;
+			}
+			s->reload = VN_RELOAD_DUE;
+		}
+		if (s->reload == VN_RELOAD_ASKED) {
+			next = s->reload_by < next ? s->reload_by : next;
+			continue;
+		}
+		if (k->core[core].current != s) /* between activations */
+			swap(k, s, now, 0);
+	}
+	return next;
+}
+
+/* QUIESCE: s, holding its core, has written its state; swap it now. */
+uint64_t vn_reload_quiesce(struct vn_kernel *k, struct vn_shard *s, uint64_t now)
+{
+	if (s->reload != VN_RELOAD_ASKED)
+		return VN_ERR(VN_EINVAL);
+	swap(k, s, now, s->st->generation);
+	return 0;
+}
+
+/* s faulted at `now`: within its rollback window after a swap, the
+ * previous image starts again instead of its policy applying. */
+bool vn_reload_rollback(struct vn_kernel *k, struct vn_shard *s, uint64_t now)
+{
+	uint64_t window = s->cfg->reload.rollback_ns;
+
+	if (!s->reloaded_at || !window || now - s->reloaded_at >= window) {
+		s->reloaded_at = 0;
+		return false;
+	}
+	s->reloaded_at = 0;
+	if (port_reload_back(s) != 0)
+		return false;
+	s->handoff_gen = 0;
+	if (vn_shard_start_again(k, s, now, now) != 0)
+		return false;
+	s->reload_done++;
+	event(k, s, VN_RL_ROLLED_BACK, VN_RELOAD_OK);
+	return true;
+}

@@ -1,0 +1,322 @@
+/*
+ * test_reload.c - hot reload in the kernel core (reload.c, sha256.c): every
+ * check refuses what it should and leaves the shard alone, the swap waits
+ * for a clean point, a handoff asks first and honours `late`, a rollback
+ * brings the old image back, and only an updater with the right may ask.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+
+#include <vanity/reload.h>
+
+#include "fixture.h"
+
+#define IFACE 0x1f2e3d4c5b6a7988ull
+
+static struct {
+	struct vn_reload_hdr h;
+	uint8_t img[16];
+	uint8_t extra[16];
+} pkg;
+
+/* A good image for shard `id` that runs as machine word `word`. */
+static void make(uint32_t id, uint64_t word)
+{
+	memset(&pkg, 0, sizeof(pkg));
+	pkg.h.magic = VN_RELOAD_MAGIC;
+	pkg.h.version = VN_RELOAD_VERSION;
+	pkg.h.hdr_size = VN_RELOAD_HDR;
+	pkg.h.machine = 183;
+	pkg.h.shard = id;
+	pkg.h.board = 0xb0a4d;
+	pkg.h.iface = IFACE;
+	pkg.h.length = 16;
+	memcpy(pkg.img, &word, 8);
+	memcpy(pkg.img + 8, &(uint64_t){IFACE}, 8);
+	vn_sha256(pkg.img, 16, pkg.h.sha256);
+}
+
+static uint32_t request(uint32_t id, uint64_t len)
+{
+	return vn_reload_request(&fx_k, S(id), &pkg, len, stub.now);
+}
+
+static struct vn_kernel *boot(void)
+{
+	struct vn_kernel *k;
+
+	for (unsigned i = 0; i < 4; i++) {
+		fx_shards[i].iface = IFACE;
+		fx_shards[i].reload = (struct vn_kreload){0};
+	}
+	k = fx_boot();
+	for (unsigned i = 0; i < 4; i++)
+		S(i)->st->generation = 1;
+	return k;
+}
+
+static void hex(const uint8_t d[32], char out[65])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+static void test_sha256_vectors(void **state)
+{
+	static char million[1000000];
+	uint8_t d[32];
+	char h[65];
+
+	(void)state;
+	vn_sha256("", 0, d);
+	hex(d, h);
+	assert_string_equal(h, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	vn_sha256("abc", 3, d);
+	hex(d, h);
+	assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	/* 56 bytes: the length no longer fits the first block's padding */
+	vn_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, d);
+	hex(d, h);
+	assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	memset(million, 'a', sizeof(million));
+	vn_sha256(million, sizeof(million), d);
+	hex(d, h);
+	assert_string_equal(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+/* Each broken image is refused with its reason, and nothing changes. */
+static void test_refusals(void **state)
+{
+	struct { const char *what; uint32_t want; } cases[] = {
+		{"truncated", VN_RELOAD_TRUNCATED}, {"magic", VN_RELOAD_FORMAT},
+		{"digest", VN_RELOAD_DIGEST}, {"board", VN_RELOAD_BOARD},
+		{"shard", VN_RELOAD_SHARD}, {"isa", VN_RELOAD_ISA},
+		{"iface", VN_RELOAD_IFACE}, {"signed", VN_RELOAD_SIGNED},
+		{"size", VN_RELOAD_SIZE},
+	};
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t len = sizeof(pkg.h) + 16;
+		const char *w = cases[i].what;
+
+		boot();
+		make(1, 7);
+		if (!strcmp(w, "truncated"))
+			len -= 1;
+		else if (!strcmp(w, "magic"))
+			pkg.h.magic ^= 1;
+		else if (!strcmp(w, "digest"))
+			pkg.img[3] ^= 0x40;
+		else if (!strcmp(w, "board"))
+			pkg.h.board++;
+		else if (!strcmp(w, "shard"))
+			pkg.h.shard = 2;
+		else if (!strcmp(w, "isa"))
+			pkg.h.machine = 243;
+		else if (!strcmp(w, "signed"))
+			pkg.h.sig_kind = 1;
+		else if (!strcmp(w, "size")) {
+			pkg.h.length = 32;
+			len += 16;
+			vn_sha256(pkg.img, 32, pkg.h.sha256);
+		} else {
+			memcpy(pkg.img + 8, &(uint64_t){IFACE + 1}, 8);
+			vn_sha256(pkg.img, 16, pkg.h.sha256);
+		}
+		assert_int_equal(request(1, len), cases[i].want);
+		assert_int_equal(S(1)->reload_status, cases[i].want);
+		assert_int_equal(S(1)->reload, VN_RELOAD_IDLE);
+		assert_int_equal(fx_k.core[0].reloads, 0);
+		assert_int_equal(stub.staged, 0);
+		assert_int_equal(stub.starts, 0);
+		assert_int_equal(S(1)->st->generation, 1);
+		assert_int_equal(S(1)->state, VN_READY);
+	}
+	assert_string_equal(vn_reload_why(VN_RELOAD_IFACE),
+			    "its interface (channels, devices, memory, events) differs from "
+			    "the running system's");
+}
+
+/* Accepted: nothing happens until the shard is off its core; then the
+ * staged image runs, the generation goes up and the peers hear of it. */
+static void test_swap_at_a_clean_point(void **state)
+{
+	struct vn_shard *s = fx_boot_running(0);
+
+	(void)state;
+	boot();
+	s = S(0);
+	assert_ptr_equal(vn_sched_pick(&fx_k, 0, 0), s);
+	make(0, 0xabc);
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	assert_int_equal(s->reload, VN_RELOAD_DUE);
+	assert_int_equal(stub.staged, 1);
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_BUSY);
+	vn_core_deadline(&fx_k, 0, 0); /* it holds the core: not yet */
+	assert_int_equal(stub.committed, 0);
+	vn_sched_yield(&fx_k, s);
+	assert_non_null(vn_sched_pick(&fx_k, 0, 0)); /* the pick swaps first */
+	assert_int_equal(stub.committed, 1);
+	assert_int_equal(stub.running, 0xabc);
+	assert_int_equal(s->st->generation, 2);
+	assert_int_equal(s->reload, VN_RELOAD_IDLE);
+	assert_int_equal(s->reload_status, VN_RELOAD_OK);
+	assert_int_equal(s->reload_done, 1);
+	assert_int_equal(fx_k.core[0].reloads, 0);
+	assert_int_equal(s->handoff_gen, 0);
+	/* its peer on channel 0, shard 3, got its endpoint bit */
+	assert_true(S(3)->pending & 1);
+}
+
+/* A shard with a handoff is asked first; it quiesces and the new version
+ * finds the old generation. */
+static void test_handoff(void **state)
+{
+	struct vn_shard *s;
+
+	(void)state;
+	boot();
+	fx_shards[2].reload.quiesce_ns = 1000;
+	s = S(2);
+	make(2, 5);
+	assert_int_equal(request(2, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	assert_int_equal(s->reload, VN_RELOAD_ASKED);
+	assert_true(s->pending >> VN_RELOAD_BIT & 1);
+	assert_int_equal(vn_core_deadline(&fx_k, 0, 0), 1000);
+	assert_int_equal(stub.committed, 0);
+	/* it runs, sees the bit, and quiesces */
+	while (vn_sched_pick(&fx_k, 0, 10) != s)
+		vn_sched_yield(&fx_k, fx_k.core[0].current);
+	assert_int_equal(vn_reload_quiesce(&fx_k, s, 20), 0);
+	assert_int_equal(stub.committed, 1);
+	assert_int_equal(s->handoff_gen, 1);
+	assert_int_equal(s->st->generation, 2);
+	assert_false(s->pending >> VN_RELOAD_BIT & 1);
+	/* asked again when nothing waits: refused */
+	assert_true(VN_IS_ERR(vn_reload_quiesce(&fx_k, s, 30)));
+}
+
+static void test_late(void **state)
+{
+	(void)state;
+	/* late: swap: the bound passes, it is swapped without its state */
+	boot();
+	fx_shards[2].reload.quiesce_ns = 1000;
+	make(2, 5);
+	assert_int_equal(request(2, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	vn_core_deadline(&fx_k, 0, 999);
+	assert_int_equal(stub.committed, 0);
+	vn_core_deadline(&fx_k, 0, 1000);
+	assert_int_equal(stub.committed, 1);
+	assert_int_equal(S(2)->handoff_gen, 0);
+	assert_int_equal(S(2)->reload_status, VN_RELOAD_OK);
+	/* late: refuse: dropped, and the running version goes on */
+	boot();
+	fx_shards[2].reload.quiesce_ns = 1000;
+	fx_shards[2].reload.late = VN_RELOAD_LATE_REFUSE;
+	make(2, 5);
+	assert_int_equal(request(2, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	vn_core_deadline(&fx_k, 0, 1000);
+	assert_int_equal(stub.committed, 0);
+	assert_int_equal(stub.dropped, 1);
+	assert_int_equal(S(2)->reload_status, VN_RELOAD_LATE);
+	assert_int_equal(S(2)->st->generation, 1);
+	assert_int_equal(fx_k.core[0].reloads, 0);
+}
+
+/* A fault within the window rolls back once; a later one is its policy's. */
+static void test_rollback(void **state)
+{
+	struct vn_shard *s;
+
+	(void)state;
+	boot();
+	fx_shards[1].reload.rollback_ns = 1000000;
+	fx_shards[1].on_fault = VN_FAULT_STOP;
+	s = S(1);
+	make(1, 9);
+	stub.now = 100;
+	assert_int_equal(request(1, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	vn_core_deadline(&fx_k, 0, 100);
+	assert_int_equal(stub.running, 9);
+	while (vn_sched_pick(&fx_k, 0, 200) != s)
+		vn_sched_yield(&fx_k, fx_k.core[0].current);
+	assert_int_equal(vn_shard_fault(&fx_k, s, 200, 139), VN_FAULT_ROLLED_BACK);
+	assert_int_equal(stub.backs, 1);
+	assert_int_equal(stub.running, 0);
+	assert_int_equal(s->st->generation, 3);
+	assert_true(vn_shard_live(s));
+	/* the old version faults too: now the policy applies */
+	while (vn_sched_pick(&fx_k, 0, 300) != s)
+		vn_sched_yield(&fx_k, fx_k.core[0].current);
+	assert_int_equal(vn_shard_fault(&fx_k, s, 300, 139), VN_FAULT_STOPPED);
+	assert_int_equal(stub.backs, 1);
+}
+
+/* A fault while a reload waits drops it; the policy applies as usual. */
+static void test_fault_cancels(void **state)
+{
+	struct vn_shard *s = NULL;
+
+	(void)state;
+	boot();
+	fx_shards[0].reload.quiesce_ns = 1000;
+	while ((s = vn_sched_pick(&fx_k, 0, 0)) != S(0))
+		vn_sched_yield(&fx_k, s);
+	make(0, 4);
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	assert_int_equal(vn_shard_fault(&fx_k, s, 10, 139), VN_FAULT_STOPPED);
+	assert_int_equal(stub.dropped, 1);
+	assert_int_equal(s->reload_status, VN_RELOAD_FAULTED);
+	assert_int_equal(fx_k.core[0].reloads, 0);
+}
+
+/* RELOAD: only with the right, only from the caller's own memory. */
+static void test_updater_call(void **state)
+{
+	static const uint16_t may[] = {3};
+	struct vn_shard *s = NULL;
+	struct vn_sysres r;
+
+	(void)state;
+	boot();
+	fx_shards[1].reload.updates = may;
+	fx_shards[1].reload.n_updates = 1;
+	while ((s = vn_sched_pick(&fx_k, 0, 0)) != S(1))
+		vn_sched_yield(&fx_k, s);
+	make(3, 6);
+	memcpy(stub.view + 64, &pkg, sizeof(pkg.h) + 16);
+	r = vn_syscall_dispatch(&fx_k, s, VN_SYS_RELOAD, 2, 0x10000 + 64);
+	assert_int_equal(r.value, VN_ERR(VN_EPERM));
+	r = vn_syscall_dispatch(&fx_k, s, VN_SYS_RELOAD, 3, 0x20000);
+	assert_int_equal(r.value, VN_ERR(VN_EINVAL));
+	r = vn_syscall_dispatch(&fx_k, s, VN_SYS_RELOAD, 3, 0x10000 + 64);
+	assert_int_equal(r.value, VN_RELOAD_OK);
+	assert_int_equal(r.action, VN_ACT_CONTINUE);
+	assert_int_equal(S(3)->reload, VN_RELOAD_DUE);
+	assert_int_equal(fx_k.core[1].reloads, 1);
+	assert_int_equal(stub.last_kick, 1);
+	r = vn_syscall_dispatch(&fx_k, s, VN_SYS_HANDOFF, 0, 0);
+	assert_int_equal(r.value, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_swap_at_a_clean_point),
+		cmocka_unit_test(test_handoff),
+		cmocka_unit_test(test_late),
+		cmocka_unit_test(test_rollback),
+		cmocka_unit_test(test_fault_cancels),
+		cmocka_unit_test(test_updater_call),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
