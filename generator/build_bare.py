@@ -149,7 +149,13 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
 
 
 def qemu_command(board, image, cores, gdb=False):
-    cmd = [*board.qemu, "-smp", str(cores), "-kernel", str(image)]
+    """With gdb, QEMU's one gdbstub is the user's debugger's (TCP), not the
+    reload door's socket (live.qemu_args)."""
+    qemu = list(board.qemu)
+    if gdb and "-gdb" in qemu:
+        i = qemu.index("-gdb")
+        del qemu[i:i + 2]
+    cmd = [*qemu, "-smp", str(cores), "-kernel", str(image)]
     if gdb:
         cmd += ["-S", "-gdb", f"tcp:127.0.0.1:{GDB_PORT}"]
     return cmd

@@ -41,6 +41,12 @@ def qmp_socket(build_dir):
     return run_dir(build_dir) / "qmp.sock"
 
 
+def gdb_socket(build_dir):
+    """Where QEMU's gdbstub listens: the door of `vanity reload`
+    (generator/gdbremote.py)."""
+    return run_dir(build_dir) / "gdb.sock"
+
+
 # ---- QEMU command line ------------------------------------------------------------
 
 CMDLINE_MAX = 511   # the kernel's buffer for it (freestanding/kernel/obs.c: cmd[512])
@@ -53,7 +59,9 @@ def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
     crash dump directory, `vanity-dumps=` and that directory (words of the
     command line are separated by spaces, so neither path may hold one);
     with a QMP path, a QMP server listens there for `vanity top` and `peek`
-    (unless the path is too long for a unix socket: then there is none)."""
+    (unless the path is too long for a unix socket: then there is none), and
+    QEMU's gdbstub beside it, gdb.sock, for the reload door (gdbremote.py):
+    the guest runs on until a client connects."""
     cmd, i = [], 0
     qemu = list(qemu)
     args = []
@@ -76,7 +84,7 @@ def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
         if args and a == "-semihosting-config":
             i += 2
             continue
-        if qmp_path is not None and a == "-qmp":
+        if qmp_path is not None and a in ("-qmp", "-gdb"):
             i += 2
             continue
         cmd.append(a)
@@ -89,6 +97,9 @@ def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
     if qmp_path is not None and len(str(Path(qmp_path).resolve())) < SUN_PATH_MAX:
         path = str(Path(qmp_path).resolve()).replace(",", ",,")
         cmd += ["-qmp", f"unix:{path},server=on,wait=off"]
+        gdb = Path(qmp_path).resolve().parent / "gdb.sock"
+        if len(str(gdb)) < SUN_PATH_MAX:
+            cmd += ["-gdb", "unix:" + str(gdb).replace(",", ",,") + ",server=on,wait=off"]
     return tuple(cmd)
 
 

@@ -455,8 +455,11 @@ def test_qemu_args():
     riscv = ("qemu-system-riscv64", "-M", "virt", "-bios", "default")
     a = live.qemu_args(aarch64, "/tmp/a,b/vanity.raw", "/tmp/run/qmp.sock")
     assert "-semihosting" not in a
-    assert a[-4:] == ("-semihosting-config", "enable=on,target=native,arg=vanity-trace=/tmp/a,,b/vanity.raw",
-                      "-qmp", "unix:/tmp/run/qmp.sock,server=on,wait=off")
+    assert a[-6:] == ("-semihosting-config", "enable=on,target=native,arg=vanity-trace=/tmp/a,,b/vanity.raw",
+                      "-qmp", "unix:/tmp/run/qmp.sock,server=on,wait=off",
+                      "-gdb", "unix:/tmp/run/gdb.sock,server=on,wait=off")  # the reload door
+    # A board's own -gdb gives way to the door's, as its -qmp does.
+    assert live.qemu_args(aarch64 + ("-gdb", "tcp::1"), None, "/tmp/run/qmp.sock").count("-gdb") == 1
     r = live.qemu_args(riscv, "/tmp/t/vanity.raw", None)
     assert r == riscv + ("-semihosting-config", "enable=on,target=native,arg=vanity-trace=/tmp/t/vanity.raw")
     assert live.qemu_args(aarch64, None, None) == aarch64  # untraced: semihosting stays

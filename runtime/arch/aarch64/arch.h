@@ -19,6 +19,7 @@
 
 #define ARCH_MAX_CPUS VN_BOARD_CORES
 #define ARCH_MMIO_END 0x40000000ull /* devices lie below RAM */
+#define ARCH_ELF_MACHINE 183u /* EM_AARCH64: what a reload image must say */
 
 /* What vectors.S saw (0 is BM_TRAP_START). */
 enum a64_trap_kind {
@@ -170,6 +171,14 @@ static inline void arch_sync_icache(uint64_t lo, uint64_t hi)
 	for (uint64_t a = lo & ~63ull; a < hi; a += 64)
 		__asm__ volatile("dc cvau, %0" :: "r"(a) : "memory");
 	__asm__ volatile("dsb ish\n\tic ialluis\n\tdsb ish\n\tisb" ::: "memory");
+}
+
+/* The leaf entries of space `asid` changed (a reload's new image): drop
+ * what every CPU's TLB holds under that ASID, once the stores are seen. */
+static inline void arch_tlb_drop_asid(uint32_t asid)
+{
+	__asm__ volatile("dsb ishst\n\ttlbi aside1is, %0\n\tdsb ish\n\tisb"
+			 :: "r"((uint64_t)asid << 48) : "memory");
 }
 
 static inline void arch_frame_start(struct arch_frame *f, uint64_t entry, uint64_t sp)

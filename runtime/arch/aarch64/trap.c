@@ -133,7 +133,7 @@ void arch_crash_regs(const struct arch_frame *f, const struct arch_fp *fp,
 {
 	uint32_t sr[4] = {(uint32_t)fp->fpsr, (uint32_t)fp->fpcr, 0, 0};
 
-	c->machine = 183; /* EM_AARCH64 */
+	c->machine = ARCH_ELF_MACHINE;
 	c->n_regs = 34;
 	memcpy(c->regs, f, sizeof(*f));
 	c->pc = f->elr;

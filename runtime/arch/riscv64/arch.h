@@ -23,6 +23,7 @@
 
 #define ARCH_MAX_CPUS VN_BOARD_CORES
 #define ARCH_MMIO_END 0x40000000ull /* devices lie in the first GiB */
+#define ARCH_ELF_MACHINE 243u /* EM_RISCV: what a reload image must say */
 
 #define RV64_TRAP_USER 1u /* ecall, fault or interrupt from U-mode */
 
@@ -144,8 +145,8 @@ static inline void arch_wait(void)
 	__asm__ volatile("fence\n\twfi" ::: "memory");
 }
 
-/* Tables never change after boot, and each space has its own ASID, so a
- * switch needs no TLB flush. */
+/* Each space has its own ASID, so a switch needs no TLB flush; tables
+ * change after boot only for a reload (arch_tlb_drop_asid). */
 static inline void rv64_set_satp(uint64_t satp)
 {
 	__asm__ volatile("csrw satp, %0" :: "r"(satp) : "memory");
@@ -170,6 +171,15 @@ static inline void arch_sync_icache(uint64_t lo, uint64_t hi)
 	(void)lo;
 	(void)hi;
 	__asm__ volatile("fence.i" ::: "memory");
+}
+
+/* The leaf entries of space `asid` changed (a reload's new image). The
+ * swap happens on the shard's own hart, the only one that runs that space,
+ * so this hart's sfence.vma suffices: it orders the table stores before
+ * later walks and drops the ASID's non-global entries. */
+static inline void arch_tlb_drop_asid(uint32_t asid)
+{
+	__asm__ volatile("sfence.vma zero, %0" :: "r"((uint64_t)asid) : "memory");
 }
 
 static inline void arch_frame_start(struct arch_frame *f, uint64_t entry, uint64_t sp)

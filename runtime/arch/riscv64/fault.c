@@ -120,7 +120,7 @@ void arch_crash_regs(const struct arch_frame *f, const struct arch_fp *fp,
 {
 	uint64_t fcsr = (uint32_t)fp->fcsr;
 
-	c->machine = 243; /* EM_RISCV */
+	c->machine = ARCH_ELF_MACHINE;
 	c->n_regs = 32;
 	c->regs[0] = f->sepc;
 	for (uint32_t i = 1; i < 32; i++)

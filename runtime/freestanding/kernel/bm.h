@@ -51,9 +51,16 @@ struct bm_layout {
 	uint64_t heap_lo, heap_hi;
 	uint64_t stack_lo, stack_hi; /* an unmapped guard page lies below */
 	bool no_fp;              /* fp: false: FP/SIMD is a fault, never switched in */
+	uint64_t slot[2];        /* reload: RAM for its staged and previous images; 0: none */
+	uint64_t slot_size;
 };
 
 extern const struct bm_layout bm_layout[];
+
+/* The door (reload.c): a mailbox page a host tool writes reload requests
+ * into, then room for one reload image. bm_door_size 0: the system has
+ * none (no shard may be reloaded). Generated in layout.c. */
+extern const uint64_t bm_door, bm_door_size;
 
 /* An address space (pt.c). */
 struct bm_space {
@@ -67,7 +74,17 @@ struct bm_shard {
 	struct bm_space space;       /* its tables, with its ASID */
 	struct arch_fp fp;           /* while it is not its CPU's FP owner */
 	uint32_t starts;             /* bumped by every (re)start */
-	const struct vn_image *img;  /* header of its blob */
+	const struct vn_image *img;  /* header of the blob it runs: &head */
+	struct vn_image head;        /* copied: a reload slot is mapped only in the
+				      * kernel's own space (arch_load_begin) */
+	/* The blobs of hot reload (reload.c): the one it runs (at first its
+	 * layout's, in the kernel image; then one of its layout's slots), the
+	 * previous one (rollback) and a staged one; NULL: none. */
+	const uint8_t *blob, *prev, *staged;
+	uint64_t blob_len, prev_len, staged_len;
+	uint64_t mapped[3];          /* ro_start, data_start, end its space maps now */
+	uint64_t image_hash;         /* of blob, once asked (crashdump.c); 0: not yet */
+	uint32_t said;               /* reload_done as last reported (reload.c) */
 	/* Its last fault, as the port reported it (bm_fault_say), for its
 	 * crash dump; the port sets fault_code to its raw cause. */
 	char cause[96];
@@ -99,6 +116,7 @@ static inline uint64_t bm_page_up(uint64_t a)
 }
 
 /* boot.c */
+bool bm_image_ok(const struct bm_layout *l, const uint8_t *blob, uint64_t n);
 _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1);
 _Noreturn void bm_secondary(uint32_t cpu);
 _Noreturn void bm_boot_fail(const char *why, const char *name);
@@ -127,15 +145,24 @@ uint64_t bm_sh_create(const char *path, uint32_t n);
 int bm_sh_write(void *ctx, const void *p, uint64_t len);
 void bm_sh_close(uint64_t fd);
 
+/* reload.c: the door, polled by CPU 0 at every trap and every
+ * BM_DOOR_POLL_NS while it idles */
+#define BM_DOOR_POLL_NS 10000000ull
+void bm_door_open(void);
+void bm_door_poll(void);
+void bm_reload_say(void);
+
 /* fdt.c: the firmware's device tree */
 uint32_t bm_fdt_check_cpus(const void *fdt);
 
 /* space.c: what a shard's space holds; pt.c: the tables that hold it */
 int bm_space_build(struct vn_shard *s);
+int bm_space_image(struct vn_shard *s);
 int bm_pt_kernel(void);
 extern uint64_t bm_kernel_token;
 int bm_pt_space(struct bm_space *sp);
 int bm_pt_map(struct bm_space *sp, uint64_t lo, uint64_t hi, uint64_t attrs);
+void bm_pt_unmap(struct bm_space *sp, uint64_t lo, uint64_t hi);
 int bm_pt_device(struct bm_space *sp, uint64_t lo, uint64_t hi);
 
 #endif /* VN_BM_H */

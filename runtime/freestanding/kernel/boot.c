@@ -4,8 +4,9 @@
  * its scheduler. CPU c runs exactly the shards of core c.
  *
  * Loading: a shard's pristine image is a blob in the kernel image (the
- * generated blobs.S). Starting a shard, at boot or on restart, copies the
- * blob to its window and zeroes its bss, control page, heap and stack, in
+ * generated blobs.S); a hot reload gives it another, in one of its reload
+ * slots (reload.c). Starting a shard, at boot or on restart, copies the
+ * blob it runs to its window and zeroes its bss, control page, heap and stack, in
  * the kernel's view of memory (which can write its code pages); its
  * channels are not touched, so queued messages survive a restart.
  */
@@ -31,17 +32,18 @@ static bool aligned(uint64_t a)
 }
 
 /* The blob was built with the kernel, but a stale or mislinked one (or one
- * for another ISA) must fail at boot, not corrupt a neighbour later. */
-static bool image_ok(const struct bm_layout *l, const struct vn_image *img)
+ * for another ISA) must fail at boot, not corrupt a neighbour later; a
+ * reload's new blob passes the same checks (reload.c). */
+bool bm_image_ok(const struct bm_layout *l, const uint8_t *blob, uint64_t n)
 {
-	uint64_t n = (uint64_t)(l->blob_end - l->blob);
+	const struct vn_image *img = (const struct vn_image *)blob;
 
 	return n >= sizeof(*img) && img->magic == VN_BOARD_IMAGE_MAGIC &&
 	       l->image_lo < img->entry && img->entry < img->ro_start &&
 	       img->ro_start <= img->data_start && img->data_start <= img->bss_start &&
 	       img->bss_start <= img->end && img->end <= l->image_hi &&
 	       aligned(img->ro_start) && aligned(img->data_start) && aligned(img->end) &&
-	       l->image_lo + n <= img->bss_start;
+	       n <= l->image_hi - l->image_lo && l->image_lo + n <= img->bss_start;
 }
 
 static void zero(uint64_t lo, uint64_t hi)
@@ -49,15 +51,23 @@ static void zero(uint64_t lo, uint64_t hi)
 	memset((void *)(uintptr_t)lo, 0, hi - lo);
 }
 
-/* At boot, or inside the shard's own trap on the CPU that will run it. */
+/* At boot, or on the CPU that will run it while it does not: inside its
+ * own trap, or between its activations (a reload). It starts the blob it
+ * runs now (reload.c), mapped as that blob's sections say. */
 int port_shard_start(struct vn_shard *s)
 {
 	const struct bm_layout *l = &bm_layout[s->cfg->id];
 	struct bm_shard *b = bm_of(s);
-	uint64_t n = (uint64_t)(l->blob_end - l->blob);
+	uint64_t n = b->blob_len;
 	uint64_t view = arch_load_begin();
 
-	memcpy((void *)(uintptr_t)l->image_lo, l->blob, n);
+	memcpy(&b->head, b->blob, sizeof(b->head));
+	b->img = &b->head;
+	if (bm_space_image(s) != 0) {
+		arch_load_end(view);
+		return -1;
+	}
+	memcpy((void *)(uintptr_t)l->image_lo, b->blob, n);
 	zero(l->image_lo + n, b->img->end); /* alignment gaps and bss */
 	zero(l->ctl, l->ctl + VN_PAGE);
 	zero(l->heap_lo, l->heap_hi);
@@ -79,8 +89,11 @@ static void shards_init(void)
 		const struct bm_layout *l = &bm_layout[i];
 
 		s->port = &bm_shards[i];
-		bm_shards[i].img = (const struct vn_image *)l->blob;
-		if (!image_ok(l, bm_shards[i].img))
+		bm_shards[i].blob = l->blob;
+		bm_shards[i].blob_len = (uint64_t)(l->blob_end - l->blob);
+		memcpy(&bm_shards[i].head, l->blob, sizeof(bm_shards[i].head));
+		bm_shards[i].img = &bm_shards[i].head;
+		if (!bm_image_ok(l, l->blob, bm_shards[i].blob_len))
 			bm_boot_fail("shard image does not match the layout", s->cfg->name);
 		if (bm_space_build(s) != 0)
 			bm_boot_fail("shard memory outside RAM, or out of page tables",
@@ -162,6 +175,7 @@ _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1)
 	arch_cpu_init(0);
 	shards_init();
 	channels_init();
+	bm_door_open();
 	vn_kmsg("system '%s' (%s): %u shard%s on %u core%s", sys->name, sys->board,
 		sys->n_shards, sys->n_shards == 1 ? "" : "s", sys->n_cores,
 		sys->n_cores == 1 ? "" : "s");

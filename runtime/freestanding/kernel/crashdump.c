@@ -16,7 +16,7 @@
  * memory is read through the kernel's view of RAM (everything is identity
  * mapped), only inside its own regions: its image as loaded, its control
  * page and trace ring, its heap, its stack. The image hash is FNV-1a 64 of
- * its blob, the .bin file beside its ELF.
+ * the blob it ran, the .bin file beside its ELF (or the reload image's).
  */
 #include <stdio.h>
 #include <string.h>
@@ -117,16 +117,19 @@ uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, voi
 	return 0;
 }
 
-/* Hashed once: the blob is part of the kernel image. */
+/* Hashed once per blob: the one in the kernel image, or a reload's (its
+ * hash is forgotten when another blob runs: reload.c). */
 uint64_t port_shard_image_hash(const struct vn_shard *s)
 {
-	static uint64_t known[VN_MAX_SHARDS];
-	const struct bm_layout *l = &bm_layout[s->cfg->id];
+	struct bm_shard *b = bm_of(s);
 	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t view;
 
-	if (known[s->cfg->id])
-		return known[s->cfg->id];
-	for (const uint8_t *p = l->blob; p < l->blob_end; p++)
+	if (b->image_hash)
+		return b->image_hash;
+	view = arch_load_begin(); /* a reload slot is the kernel's RAM */
+	for (const uint8_t *p = b->blob; p < b->blob + b->blob_len; p++)
 		h = (h ^ *p) * 0x100000001b3ull;
-	return known[s->cfg->id] = h;
+	arch_load_end(view);
+	return b->image_hash = h;
 }

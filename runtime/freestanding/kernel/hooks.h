@@ -15,6 +15,7 @@
  * The port's arch.h defines the types and constants:
  *   ARCH_MAX_CPUS        CPUs it can start (each gets a BM_STACK stack)
  *   ARCH_MMIO_END        device windows lie below this address
+ *   ARCH_ELF_MACHINE     the ISA's ELF e_machine (a reload image's `machine`)
  *   struct arch_frame    a shard's registers, as the trap entry saves them
  *   struct arch_fp       a shard's FP/SIMD registers, while the CPU holds
  *                        another shard's
@@ -36,6 +37,9 @@
  *   arch_space_token(top, asid) (i) what the MMU is given for a space
  *   arch_load_begin/end()     around writing a shard's pages (i)
  *   arch_sync_icache(lo, hi)  new code in [lo, hi) (i)
+ *   arch_tlb_drop_asid(asid)  a space's leaf entries changed (a hot reload's
+ *                             image): drop its TLB entries (i); called on
+ *                             the CPU that runs that space
  *   arch_frame_start(f,e,sp)  a fresh frame entering e with stack sp (i)
  *   arch_cpu_start(cpu)       each other CPU, which enters bm_secondary(cpu),
  *                             which calls arch_cpu_init(cpu); NULL, or why not

@@ -11,7 +11,10 @@
  * maps the rest of RAM, kernel-only, to load shards and set up rings. A
  * shard's pages lie outside the kernel window; its devices' pages are cut
  * out of the MMIO block (split into smaller tables, the rest kept
- * kernel-only). Tables come from a static pool and never change after boot.
+ * kernel-only). Tables come from a static pool, taken at boot. A hot
+ * reload may rewrite the leaf entries of a shard's image window (a new
+ * image has its own section boundaries), never the tables above them: the
+ * generator counts a leaf table for every 2 MiB block of the whole window.
  */
 #include "bm.h"
 
@@ -109,6 +112,21 @@ int bm_pt_space(struct bm_space *sp)
 int bm_pt_map(struct bm_space *sp, uint64_t lo, uint64_t hi, uint64_t attrs)
 {
 	return lo < ARCH_KERNEL_END ? -1 : map_any(sp->mid, lo, hi, attrs);
+}
+
+/* Unmap the pages of [lo, hi) (page-aligned, outside the kernel window)
+ * whose leaf table exists; the caller invalidates the space's TLB entries. */
+void bm_pt_unmap(struct bm_space *sp, uint64_t lo, uint64_t hi)
+{
+	for (uint64_t a = lo; a < hi && lo >= ARCH_KERNEL_END; a += VN_PAGE) {
+		uint64_t *leaf;
+
+		if (a >= ARCH_RAM_END)
+			return;
+		leaf = arch_pte_next(*mid_entry(sp->mid, a));
+		if (leaf)
+			leaf[(a / VN_PAGE) & 511] = 0;
+	}
 }
 
 /* Replace a kernel-only device block (1 GiB, or 2 MiB one level down) by

@@ -1,43 +1,250 @@
 /*
- * reload.c - the bare-metal side of hot reload (core/reload.c): not yet.
- * Every image is refused as one this board cannot run.
+ * reload.c - the bare-metal side of hot reload (core/reload.c), and the
+ * door a host tool reaches it through.
+ *
+ * Blobs: a shard runs one blob at a time. At boot it is its layout's, in
+ * the kernel image; a shard with `reload:` also has two slots of RAM
+ * (bm_layout.slot, BARE_IMAGE_SIZE each) for the blobs of its reloads. Of
+ * those three places one holds the blob it runs, one may hold the previous
+ * one (rollback) and a slot that is neither is where an accepted image is
+ * staged; when both slots are taken (a reload of a reload), staging takes
+ * the previous one's, and rollback then has nothing to go back to until
+ * the next swap. port_shard_start (boot.c) copies the blob it runs into
+ * the shard's image window and maps that window as the blob's sections
+ * say (space.c: bm_space_image).
+ *
+ * A new blob must pass what boot checks of the kernel's own (bm_image_ok)
+ * against the shard's window; its interface hash is the `iface` of its
+ * struct vn_image, which the core compares with the kernel's table.
+ *
+ * The door (vanity/reload.h: struct vn_door) is polled by CPU 0, under the
+ * lock, at every trap it takes and every BM_DOOR_POLL_NS while it idles
+ * (run.c); a request is answered when the shard's reload_done moves.
+ *
+ * The console lines of a reload ("reloaded", "reload refused: why") are
+ * printed from port_system_event, which the core calls when a request is
+ * over; a rollback is reported by vn_fault_say.
  */
+#include <string.h>
+
 #include <vanity/reload.h>
 
 #include "bm.h"
+#include "kconsole.h"
 #include "port.h"
+
+#define K (&bm_kernel)
 
 uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr *h,
 			   const uint8_t *img, uint64_t len, uint64_t *iface)
 {
-	(void)s, (void)h, (void)img, (void)len, (void)iface;
-	return VN_RELOAD_IMAGE;
+	const struct bm_layout *l = &bm_layout[s->cfg->id];
+	struct vn_image im;
+
+	if (!l->slot[0])
+		return VN_RELOAD_NOROOM; /* no `reload:` in its spec: no slots */
+	if (h->machine != ARCH_ELF_MACHINE)
+		return VN_RELOAD_ISA;
+	if (len < sizeof(im))
+		return VN_RELOAD_IMAGE;
+	memcpy(&im, img, sizeof(im));
+	if (im.magic != VN_BOARD_IMAGE_MAGIC)
+		return VN_RELOAD_ISA;
+	if (len > l->image_hi - l->image_lo || len > l->slot_size || im.end > l->image_hi)
+		return VN_RELOAD_SIZE;
+	if (((uintptr_t)img & 7) != 0 || !bm_image_ok(l, img, len))
+		return VN_RELOAD_IMAGE;
+	*iface = im.iface;
+	return VN_RELOAD_OK;
 }
 
 int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len)
 {
-	(void)s, (void)img, (void)len;
-	return -1;
+	const struct bm_layout *l = &bm_layout[s->cfg->id];
+	struct bm_shard *b = bm_of(s);
+	uint8_t *to = NULL;
+	uint64_t view;
+
+	if (!l->slot[0] || len > l->slot_size)
+		return -1;
+	for (uint32_t i = 0; i < 2 && !to; i++) {
+		const uint8_t *p = (const uint8_t *)(uintptr_t)l->slot[i];
+
+		if (p != b->blob && p != b->prev)
+			to = (uint8_t *)(uintptr_t)l->slot[i];
+	}
+	if (!to) { /* both slots taken: the previous one's goes */
+		to = (uint8_t *)(uintptr_t)b->prev;
+		b->prev = NULL;
+		b->prev_len = 0;
+	}
+	view = arch_load_begin(); /* the slots are the kernel's RAM */
+	memcpy(to, img, len);
+	arch_load_end(view);
+	b->staged = to;
+	b->staged_len = len;
+	return 0;
 }
 
 void port_reload_commit(struct vn_shard *s)
 {
-	(void)s;
+	struct bm_shard *b = bm_of(s);
+
+	if (!b->staged)
+		return;
+	b->prev = b->blob;
+	b->prev_len = b->blob_len;
+	b->blob = b->staged;
+	b->blob_len = b->staged_len;
+	b->staged = NULL;
+	b->staged_len = 0;
+	b->image_hash = 0;
 }
 
 void port_reload_drop(struct vn_shard *s)
 {
-	(void)s;
+	struct bm_shard *b = bm_of(s);
+
+	b->staged = NULL;
+	b->staged_len = 0;
 }
 
+/* The core counts a rollback among the requests done (reload_done) but
+ * reports it itself (vn_fault_say): not one for port_system_event. */
 int port_reload_back(struct vn_shard *s)
 {
-	(void)s;
-	return -1;
+	struct bm_shard *b = bm_of(s);
+
+	if (!b->prev)
+		return -1;
+	b->blob = b->prev;
+	b->blob_len = b->prev_len;
+	b->prev = NULL;
+	b->prev_len = 0;
+	b->image_hash = 0;
+	b->said++;
+	return 0;
 }
 
+/* Identity-mapped: the bytes at addr are where s sees them, in its heap or
+ * its image's data and bss. */
 const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *len)
 {
-	(void)s, (void)addr, (void)len;
+	const struct bm_layout *l = &bm_layout[s->cfg->id];
+	const struct vn_image *img = bm_of(s)->img;
+	const uint64_t own[2][2] = {
+		{l->heap_lo, l->heap_hi},
+		{img->data_start, img->end},
+	};
+
+	for (uint32_t i = 0; i < 2; i++)
+		if (addr >= own[i][0] && addr < own[i][1]) {
+			*len = own[i][1] - addr;
+			return (const void *)(uintptr_t)addr;
+		}
 	return NULL;
+}
+
+/* A request is over (the core calls this after it bumps reload_done, among
+ * other events): say how, once per request. */
+void bm_reload_say(void)
+{
+	for (uint32_t i = 0; i < K->sys->n_shards; i++) {
+		const struct vn_shard *s = &K->shard[i];
+		struct bm_shard *b = bm_of(s);
+
+		if (b->said == s->reload_done)
+			continue;
+		b->said = s->reload_done;
+		if (s->reload_status == VN_RELOAD_OK)
+			vn_kmsg("shard '%s': reloaded (generation %u)", s->cfg->name,
+				s->st->generation);
+		else
+			vn_kmsg("shard '%s': reload refused: %s", s->cfg->name,
+				vn_reload_why(s->reload_status));
+	}
+}
+
+/* ---- the door ------------------------------------------------------------ */
+
+static struct {
+	bool busy;          /* a request is under way */
+	uint32_t seq;       /* its number */
+	uint32_t shard;
+	uint32_t done_at;   /* its shard's reload_done when it was made */
+} door;
+
+static volatile struct vn_door *mailbox(void)
+{
+	return (volatile struct vn_door *)(uintptr_t)bm_door;
+}
+
+static void answer(volatile struct vn_door *d, uint32_t seq, uint32_t status, uint32_t gen)
+{
+	d->status = status;
+	d->generation = gen;
+	__atomic_store_n(&d->done, seq, __ATOMIC_RELEASE);
+}
+
+/* At boot, on CPU 0, before any other CPU runs. */
+void bm_door_open(void)
+{
+	uint64_t view;
+
+	if (!bm_door_size)
+		return;
+	view = arch_load_begin();
+	memset((void *)(uintptr_t)bm_door, 0, VN_DOOR_PAGE);
+	__atomic_store_n(&mailbox()->open, VN_DOOR_OPEN, __ATOMIC_RELEASE);
+	arch_load_end(view);
+}
+
+/* CPU 0, under the lock: answer the request under way once it is over,
+ * and take a new one. */
+void bm_door_poll(void)
+{
+	volatile struct vn_door *d = mailbox();
+	uint64_t view;
+	uint32_t seq;
+
+	if (!bm_door_size)
+		return;
+	view = arch_load_begin();
+	if (door.busy) {
+		const struct vn_shard *s = &K->shard[door.shard];
+
+		if (s->reload_done != door.done_at) {
+			answer(d, door.seq, s->reload_status, s->st->generation);
+			door.busy = false;
+		}
+	}
+	seq = __atomic_load_n(&d->seq, __ATOMIC_ACQUIRE);
+	if (!door.busy && d->magic == VN_DOOR_MAGIC && seq != d->done) {
+		uint32_t id = d->shard;
+		uint64_t len = d->length;
+		struct vn_shard *s = &K->shard[id < K->sys->n_shards ? id : 0];
+		uint32_t st;
+
+		if (id >= K->sys->n_shards) {
+			answer(d, seq, VN_RELOAD_SHARD, 0);
+		} else if (len > bm_door_size - VN_DOOR_IMAGE) {
+			answer(d, seq, VN_RELOAD_NOROOM, s->st->generation);
+		} else {
+			door.done_at = s->reload_done;
+			st = vn_reload_request(K, s, (const void *)(uintptr_t)(bm_door + VN_DOOR_IMAGE),
+					       len, port_now());
+			if (st != VN_RELOAD_OK) {
+				answer(d, seq, st, s->st->generation);
+			} else {
+				door.busy = true;
+				door.seq = seq;
+				door.shard = id;
+				if (s->reload_done != door.done_at) { /* over already */
+					answer(d, seq, s->reload_status, s->st->generation);
+					door.busy = false;
+				}
+			}
+		}
+	}
+	arch_load_end(view);
 }

@@ -68,9 +68,11 @@ void port_shard_stop(struct vn_shard *s)
 }
 
 /* Every change of the system's state happens in a trap, and every trap
- * ends in resume(), which asks vn_core_next() first. */
+ * ends in resume(), which asks vn_core_next() first. What is left to do
+ * here is to say how a reload request ended (reload.c). */
 void port_system_event(void)
 {
+	bm_reload_say();
 }
 
 /* Only the owner's acknowledgement unmasks a device interrupt again. */
@@ -181,10 +183,17 @@ static void arm_timer(uint32_t cpu)
 }
 
 /* Nothing to run: sleep until an interrupt is pending (it ends the wait
- * even masked), then take what it brought. */
+ * even masked), then take what it brought. CPU 0 of a system with a
+ * reload door wakes every BM_DOOR_POLL_NS to look at it. */
 static void idle(uint32_t cpu)
 {
-	arm_timer(cpu);
+	if (cpu == 0 && bm_door_size) {
+		uint64_t now = port_now(), next = vn_core_deadline(K, cpu, now);
+
+		arch_timer_set(next > now + BM_DOOR_POLL_NS ? now + BM_DOOR_POLL_NS : next);
+	} else {
+		arm_timer(cpu);
+	}
 	/* Arming expires the waits already due. A shard it made ready would
 	 * otherwise sleep with us: no timer left, no kick coming. Every other
 	 * way a shard of ours becomes ready (another core's kick, a device)
@@ -196,6 +205,8 @@ static void idle(uint32_t cpu)
 	bm_lock();
 	arch_irq_poll(cpu);
 	events(cpu);
+	if (cpu == 0)
+		bm_door_poll();
 }
 
 /* Give the core to s: its registers into the frame, the result of its last
@@ -253,6 +264,8 @@ void bm_trap(struct arch_frame *f, uint32_t kind)
 	if (kind != BM_TRAP_START)
 		arch_trap(f, s, cpu, kind);
 	events(cpu);
+	if (cpu == 0)
+		bm_door_poll();
 	resume(f, cpu, s, starts);
 	arch_trap_leave(bm_of(K->core[cpu].current)->space.token);
 	bm_unlock();

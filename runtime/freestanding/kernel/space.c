@@ -8,17 +8,30 @@
  * exactly: its code RX, its read-only data R, its data/bss, control page
  * and trace ring, heap and stack RW, its channels RW, and the MMIO windows of the devices
  * it owns (RW). Nothing else, and nothing writable is executable. Tables
- * are built once at boot from the generated layout (pt.c), never changed
- * after. What a permission sets in an entry is the port's (ARCH_U_*).
+ * are built once at boot from the generated layout (pt.c); only a hot
+ * reload changes them after, and only the image window's pages, to the
+ * sections of the new image (bm_space_image). What a permission sets in an
+ * entry is the port's (ARCH_U_*).
  */
 #include "bm.h"
 
-static int map_image(struct bm_space *sp, const struct bm_layout *l,
-		     const struct vn_image *img, uint64_t ctl_size)
+static int map_code(struct bm_shard *b, const struct bm_layout *l)
 {
-	return bm_pt_map(sp, l->image_lo, img->ro_start, ARCH_U_RX) |
-	       bm_pt_map(sp, img->ro_start, img->data_start, ARCH_U_RO) |
-	       bm_pt_map(sp, img->data_start, img->end, ARCH_U_RW) |
+	const struct vn_image *img = b->img;
+
+	b->mapped[0] = img->ro_start;
+	b->mapped[1] = img->data_start;
+	b->mapped[2] = img->end;
+	return bm_pt_map(&b->space, l->image_lo, img->ro_start, ARCH_U_RX) |
+	       bm_pt_map(&b->space, img->ro_start, img->data_start, ARCH_U_RO) |
+	       bm_pt_map(&b->space, img->data_start, img->end, ARCH_U_RW);
+}
+
+static int map_image(struct bm_shard *b, const struct bm_layout *l, uint64_t ctl_size)
+{
+	struct bm_space *sp = &b->space;
+
+	return map_code(b, l) |
 	       bm_pt_map(sp, l->ctl, l->ctl + ctl_size, ARCH_U_RW) |
 	       bm_pt_map(sp, l->heap_lo, l->heap_hi, ARCH_U_RW) |
 	       bm_pt_map(sp, l->stack_lo, l->stack_hi, ARCH_U_RW);
@@ -36,7 +49,7 @@ int bm_space_build(struct vn_shard *s)
 	if (bm_pt_space(&b->space) != 0)
 		return -1;
 	b->space.token = arch_space_token(b->space.top, id + 1);
-	err = map_image(&b->space, &bm_layout[id], b->img, s->cfg->ctl_size);
+	err = map_image(b, &bm_layout[id], s->cfg->ctl_size);
 	for (uint32_t i = 0; i < sys->n_channels; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
 
@@ -51,5 +64,25 @@ int bm_space_build(struct vn_shard *s)
 			err |= bm_pt_device(&b->space, d->base & ~(uint64_t)(VN_PAGE - 1),
 					    bm_page_up(d->base + d->size));
 	}
+	return err;
+}
+
+/* s starts an image (a reload's, or the one before it) whose sections
+ * begin and end elsewhere than the one its space maps: map its window
+ * again, code RX, rodata R, data and bss RW, the rest of it unmapped, and
+ * drop what the TLB still holds of s's space (its ASID). Called on s's own
+ * core, in the kernel's view, while s does not run. */
+int bm_space_image(struct vn_shard *s)
+{
+	struct bm_shard *b = bm_of(s);
+	const struct bm_layout *l = &bm_layout[s->cfg->id];
+	int err;
+
+	if (b->mapped[0] == b->img->ro_start && b->mapped[1] == b->img->data_start &&
+	    b->mapped[2] == b->img->end)
+		return 0;
+	bm_pt_unmap(&b->space, l->image_lo, l->image_hi);
+	err = map_code(b, l);
+	arch_tlb_drop_asid(s->cfg->id + 1);
 	return err;
 }

@@ -54,6 +54,42 @@ _Static_assert(sizeof(struct vn_reload_hdr) == VN_RELOAD_HDR, "reload header is 
 #define VN_IFACE_NOTE_NAME "Vanity"
 #define VN_IFACE_NOTE 0x564e0001u
 
+/* The door of a bare-metal board (docs/reload.md): how a host tool hands
+ * the kernel a reload image without a debugger attached by the user, as a
+ * debug probe would. The generator places it in RAM (manifest
+ * `reload_door`, whenever a shard may be reloaded): this mailbox, one page,
+ * then room for one reload image (VN_DOOR_IMAGE).
+ *
+ * The kernel zeroes the page at boot and then writes `open`. The host
+ * stops the guest (QEMU's gdbstub), writes the image after the page, then
+ * magic, shard, length and a `seq` one above the last, and lets it go. CPU
+ * 0 looks at the mailbox at each trap, and every 10 ms while it idles: a
+ * new seq is a request for vn_reload_request(). When it is over (swapped,
+ * refused, or given up), the kernel writes status and generation (the
+ * shard's after it), then `done` = seq. A host reading the page while the
+ * guest runs reads `done` before the answer it guards. */
+#define VN_DOOR_MAGIC 0x524f4f44u /* "DOOR": a request is written */
+#define VN_DOOR_OPEN 0x4e45504fu  /* "OPEN": the kernel polls its door */
+#define VN_DOOR_PAGE 4096u
+#define VN_DOOR_IMAGE VN_DOOR_PAGE /* offset of the reload image */
+
+struct vn_door {
+	/* the host's */
+	uint32_t magic;      /* VN_DOOR_MAGIC */
+	uint32_t seq;        /* bumped for each request */
+	uint32_t shard;      /* id of the shard to reload */
+	uint32_t reserved0;
+	uint64_t length;     /* bytes of the reload image at VN_DOOR_IMAGE */
+	uint64_t reserved1;
+	/* the kernel's */
+	uint32_t open;       /* VN_DOOR_OPEN once the kernel polls */
+	uint32_t done;       /* seq of the last request answered */
+	uint32_t status;     /* its VN_RELOAD_* */
+	uint32_t generation; /* the shard's generation after it */
+};
+
+_Static_assert(sizeof(struct vn_door) == 48, "the door's mailbox (generator/gdbremote.py)");
+
 /* The notification bit a reload with a handoff sets in the old version:
  * "write your state to the handoff region and call vn_reload_quiesce()".
  * The generator keeps it free in every shard that declares a handoff. */

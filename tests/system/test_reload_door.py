@@ -1,0 +1,183 @@
+"""Hot reload through the door of the QEMU boards (tests/system/reload):
+producer -> worker -> consumer, a stream of 8000 numbered messages, one a
+millisecond. While it flows, the test hands the running kernel reload images
+of worker through the door (generator/gdbremote.py: QEMU's gdbstub writes
+the image and the request, QMP reads the answer), as `vanity reload` does:
+
+  refusals   a corrupted image, a truncated one, one with another interface
+             (another spec's worker), one for the other ISA (the other
+             board's worker), an oversized one (its sections end past the
+             shard's window), and one for a shard without `reload:`: each is
+             answered with its status, the generation stays, and the stream
+             runs on; an image too large for the door is refused by the host
+  reload     worker built with -DADD=1000 replaces it under traffic: the
+             consumer sees the stream in order, nothing lost or duplicated,
+             and the value change exactly once, at the message the old
+             version handed over its count for (the handoff)
+  rollback   a version that faults at start (-DFAULT=1) is rolled back
+             within the spec's 300 ms: the one before runs again, and the
+             consumer never sees its values
+
+The images are built here from copies of the spec (vanity build) and wrapped
+in the reload header of runtime/include/vanity/reload.h.
+"""
+
+import hashlib
+import json
+import re
+import struct
+import subprocess
+import sys
+import time
+
+import pytest
+
+from systest_lib import HERE, PYTHON, REPO, VANITY, copy_spec, kill_session, shard_of, vanity
+
+sys.path.insert(0, str(REPO))
+from generator import gdbremote  # noqa: E402
+from generator.errors import SpecError  # noqa: E402
+
+BOARDS = ["qemu-virt-aarch64", "qemu-virt-riscv64"]
+MACHINE = {"qemu-virt-aarch64": 183, "qemu-virt-riscv64": 243}
+OTHER = {"qemu-virt-aarch64": "qemu-virt-riscv64", "qemu-virt-riscv64": "qemu-virt-aarch64"}
+SPEC = HERE / "reload" / "reload.yaml"
+COUNT = 8000
+TIMEOUT = 240
+
+# enum vn_reload_status (vanity/reload.h)
+OK, TRUNCATED, FORMAT, DIGEST, ISA, BOARD, SHARD, SIZE, IMAGE, IFACE = range(10)
+NOROOM = 14
+WORDS = {TRUNCATED: "truncated: shorter than its header says",
+         DIGEST: "corrupted: its SHA-256 does not match its header",
+         ISA: "built for another ISA",
+         SIZE: "too large for the shard's image region",
+         IFACE: "its interface (channels, devices, memory, events) differs from the "
+                "running system's",
+         NOROOM: "no room to stage the image"}
+
+
+def package(image, manifest, name, machine, board_hash=None):
+    """A reload image (struct vn_reload_hdr, then the blob) of shard `name`."""
+    s = next(x for x in manifest["shards"] if x["name"] == name)
+    hdr = struct.pack("<IHHIIQQQ32sII32s16s", 0x4C524E56, 1, 128, machine, s["id"],
+                      int(board_hash or manifest["board_hash"], 16), int(s["iface"], 16),
+                      len(image), hashlib.sha256(image).digest(), 0, 0, name.encode(),
+                      b"")
+    assert len(hdr) == 128
+    return hdr + image
+
+
+def build(work, board, tag, edit=None):
+    """A copy of the spec (edited), built for board: (manifest, build dir)."""
+    spec = copy_spec(SPEC, work / tag / "src", edit)
+    out, bld = work / tag / "out", work / tag / "build"
+    r = vanity("build", spec, "--board", board, "-o", out, "--build-dir", bld,
+               timeout=TIMEOUT)
+    assert r.status == 0, r.report
+    return json.loads((out / "manifest.json").read_text()), bld, spec
+
+
+def cflags(*flags):
+    def edit(doc):
+        shard_of(doc, "worker")["cflags"] = list(flags)
+    return edit
+
+
+def deeper(doc):
+    next(c for c in doc["channels"] if c["name"] == "feed")["depth"] = 32
+
+
+def blob(bld, name):
+    return (bld / "shards" / f"{name}.bin").read_bytes()
+
+
+@pytest.fixture(scope="module", params=BOARDS)
+def board(request):
+    return request.param
+
+
+def test_door(board, tmp_path):
+    machine = MACHINE[board]
+    base, bld, spec = build(tmp_path, board, "base")
+    v2, v2_bld, _ = build(tmp_path, board, "v2", cflags("-DADD=1000"))
+    v3, v3_bld, _ = build(tmp_path, board, "v3", cflags("-DADD=2000", "-DFAULT=1"))
+    other_if, if_bld, _ = build(tmp_path, board, "iface", deeper)
+    isa, isa_bld, _ = build(tmp_path, OTHER[board], "isa")
+    worker = next(s for s in base["shards"] if s["name"] == "worker")
+    assert other_if["shards"][worker["id"]]["iface"] != worker["iface"]
+    assert v2["shards"][worker["id"]]["iface"] == worker["iface"]
+
+    good = package(blob(v2_bld, "worker"), base, "worker", machine)
+    corrupted = bytearray(good)
+    corrupted[128 + 200] ^= 0x55
+    img = bytearray(blob(v2_bld, "worker"))
+    window = worker["regions"]["image"]
+    struct.pack_into("<Q", img, 40, window["addr_int"] + window["size_int"] + 4096)  # end
+    refusals = [
+        ("corrupted", bytes(corrupted), DIGEST),
+        ("truncated", good[:-64], TRUNCATED),
+        ("iface", package(blob(if_bld, "worker"), other_if, "worker", machine), IFACE),
+        ("isa", package(blob(isa_bld, "worker"), isa, "worker", MACHINE[OTHER[board]],
+                        base["board_hash"]), ISA),
+        ("oversized", package(bytes(img), base, "worker", machine), SIZE),
+        ("no reload", package(blob(bld, "producer"), base, "producer", machine), NOROOM),
+    ]
+
+    cmd = [PYTHON, VANITY, "run", spec, "--board", board, "-o", tmp_path / "base" / "out",
+           "--build-dir", bld]
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=REPO, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    answers = {}
+    try:
+        run = bld / "run"
+        until = time.monotonic() + 60
+        while not ((run / "gdb.sock").exists() and (run / "qmp.sock").exists()):
+            assert proc.poll() is None and time.monotonic() < until, "QEMU did not start"
+            time.sleep(0.05)
+        for what, pkg, _ in refusals:
+            shard = worker["id"] if what != "no reload" else 0
+            answers[what] = gdbremote.door_reload(bld, base, pkg, shard, timeout=30)
+        with pytest.raises(SpecError, match="holds"):
+            gdbremote.door_reload(bld, base, good + bytes(2 << 20), worker["id"])
+        answers["v2"] = gdbremote.door_reload(bld, base, good, worker["id"], timeout=30)
+        time.sleep(0.5)
+        answers["v3"] = gdbremote.door_reload(
+            bld, base, package(blob(v3_bld, "worker"), base, "worker", machine),
+            worker["id"], timeout=30)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            kill_session(proc.pid)
+            out, err = proc.communicate()
+    report = f"\nanswers {answers}\n--- stdout\n{out}--- stderr\n{err}---"
+    assert proc.returncode == 0, report
+
+    gen0 = answers["corrupted"][1]
+    for what, _, status in refusals:
+        assert answers[what][0] == status, f"{what}{report}"
+        if what != "no reload":
+            assert answers[what][1] == gen0, f"{what}{report}"
+            assert f"vanity: shard 'worker': reload refused: {WORDS[status]}" in err, \
+                f"{what}{report}"
+    assert "vanity: shard 'producer': reload refused: no room to stage the image" in err, \
+        report
+    assert answers["v2"] == (OK, gen0 + 1), report
+    assert f"vanity: shard 'worker': reloaded (generation {gen0 + 1})" in err, report
+    assert answers["v3"][0] == OK, report
+    assert re.search(r"shard 'worker': faulted within 300 ms of its reload: rolled back to "
+                     r"its previous image \(generation \d+\)", err), report
+
+    log = [ln[len("[consumer] "):] for ln in out.splitlines() if ln.startswith("[consumer] ")]
+    changes = [ln for ln in log if ln.startswith("add ")]
+    assert len(changes) == 1, report  # 0 -> 1000 once; never 2000, never back
+    m = re.fullmatch(r"add 1000 from seq (\d+)", changes[0])
+    assert m, report
+    assert log[-1] == f"got {COUNT} in order, 1 changes", report
+    wlog = [ln[len("[worker] "):] for ln in out.splitlines() if ln.startswith("[worker] ")]
+    assert f"adds 1000: took over {m[1]} moved from generation {gen0} (which added 0)" \
+        in wlog, report  # the handoff: the count crossed, to the message
+    assert wlog[-2:][0].startswith("adds 1000: fresh start") or \
+        "adds 1000: fresh start" in wlog, report  # back after the rollback
+    assert not any(ln.startswith("adds 2000") for ln in wlog), report
