@@ -22,8 +22,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10000000,
 		.stack = 0x4000,
-		.heap = 0x100010000, .memory = 0x10000,
+		.heap = 0x100040000, .memory = 0x10000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xa1bbf360835cf5a2ull,
 	},
 	/* shell: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -37,8 +38,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10600000,
 		.stack = 0x4000,
-		.heap = 0x108010000, .memory = 0x10000,
+		.heap = 0x108040000, .memory = 0x10000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x9eeb07a7aa84c732ull,
 	},
 	/* hello: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -52,8 +54,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10c00000,
 		.stack = 0x4000,
-		.heap = 0x110010000, .memory = 0x10000,
+		.heap = 0x110040000, .memory = 0x10000,
 		.ctl = 0x110000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x36837964f74c122eull,
 	},
 };
 
@@ -115,7 +118,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0xbbb1b6f85fee7874ull,
+	.schema_hash = 0x629b10bba68614eeull,
+	.board_hash  = 0x663cc27455768aaeull,
 	.n_devices   = 1,
 	.devices     = devices,
 };

@@ -24,6 +24,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x41104000, .memory = 0x10000,
 		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x988004911e0818e9ull,
 	},
 	/* shell: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -39,6 +40,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x41304000, .memory = 0x10000,
 		.ctl = 0x41300000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xff335974cdd9f43dull,
 	},
 	/* hello: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -54,6 +56,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x41504000, .memory = 0x10000,
 		.ctl = 0x41500000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xc0da34c505c6b955ull,
 	},
 };
 
@@ -115,7 +118,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0xbbb1b6f85fee7874ull,
+	.schema_hash = 0x629b10bba68614eeull,
+	.board_hash  = 0x283176b12bed4adbull,
 	.n_devices   = 1,
 	.devices     = devices,
 };

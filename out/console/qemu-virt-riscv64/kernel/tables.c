@@ -24,6 +24,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x81104000, .memory = 0x10000,
 		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xf0bba77f4645456bull,
 	},
 	/* shell: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -39,6 +40,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x81304000, .memory = 0x10000,
 		.ctl = 0x81300000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xedf14a2aa19b6985ull,
 	},
 	/* hello: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -54,6 +56,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x81504000, .memory = 0x10000,
 		.ctl = 0x81500000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x9562ee999e1136e5ull,
 	},
 };
 
@@ -115,7 +118,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0xbbb1b6f85fee7874ull,
+	.schema_hash = 0x629b10bba68614eeull,
+	.board_hash  = 0xebd040708e0361cbull,
 	.n_devices   = 1,
 	.devices     = devices,
 };

@@ -22,8 +22,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10000000,
 		.stack = 0x4000,
-		.heap = 0x100010000, .memory = 0x400000,
+		.heap = 0x100040000, .memory = 0x400000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x131b3661526f0f27ull,
 	},
 };
 /* clang-format on */
@@ -59,7 +60,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 0,
 	.shards      = shards,
 	.channels    = NULL,
-	.schema_hash = 0x73064d8dcad6afd2ull,
+	.schema_hash = 0x8414053db20dd946ull,
+	.board_hash  = 0x663cc27455768aaeull,
 	.n_devices   = 2,
 	.devices     = devices,
 };

@@ -3,7 +3,8 @@
 /*
  * Where each shard of system 'l2fwd' lives on qemu-virt-aarch64 (identity-mapped):
  * the kernel loads its blob into its image window and maps exactly these
- * regions, and its channels, into its address space.
+ * regions, and its channels, into its address space. A shard that may be
+ * reloaded has two slots of kernel RAM for the blobs of its reloads.
  */
 #include "bm.h"
 
@@ -23,3 +24,6 @@ const struct bm_layout bm_layout[] = {
 		.stack_hi = 0x41509000,
 	},
 };
+
+/* No shard may be reloaded: no door. */
+const uint64_t bm_door = 0, bm_door_size = 0;

@@ -24,6 +24,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x41104000, .memory = 0x400000,
 		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xb9c68ca7e5f4b685ull,
 	},
 };
 /* clang-format on */
@@ -59,7 +60,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 0,
 	.shards      = shards,
 	.channels    = NULL,
-	.schema_hash = 0x73064d8dcad6afd2ull,
+	.schema_hash = 0x8414053db20dd946ull,
+	.board_hash  = 0x283176b12bed4adbull,
 	.n_devices   = 2,
 	.devices     = devices,
 };

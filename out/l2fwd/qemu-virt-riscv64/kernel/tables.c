@@ -24,6 +24,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x81104000, .memory = 0x400000,
 		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x126993087853299bull,
 	},
 };
 /* clang-format on */
@@ -59,7 +60,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 0,
 	.shards      = shards,
 	.channels    = NULL,
-	.schema_hash = 0x73064d8dcad6afd2ull,
+	.schema_hash = 0x8414053db20dd946ull,
+	.board_hash  = 0xebd040708e0361cbull,
 	.n_devices   = 2,
 	.devices     = devices,
 };

@@ -22,8 +22,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10000000,
 		.stack = 0x4000,
-		.heap = 0x100010000, .memory = 0x200000,
+		.heap = 0x100040000, .memory = 0x200000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x5411eadcb44c21e6ull,
 	},
 	/* port1: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -37,8 +38,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10600000,
 		.stack = 0x4000,
-		.heap = 0x108010000, .memory = 0x200000,
+		.heap = 0x108040000, .memory = 0x200000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xd7550d45e8daa357ull,
 	},
 };
 
@@ -99,7 +101,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 2,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x6847918b8c505704ull,
+	.schema_hash = 0x8415d5f01417618bull,
+	.board_hash  = 0x663cc27455768aaeull,
 	.n_devices   = 2,
 	.devices     = devices,
 };

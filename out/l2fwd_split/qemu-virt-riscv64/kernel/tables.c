@@ -24,6 +24,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x81104000, .memory = 0x200000,
 		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x41d5a76be0f664d3ull,
 	},
 	/* port1: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -39,6 +40,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x81504000, .memory = 0x200000,
 		.ctl = 0x81500000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xc97d20d9fed532f8ull,
 	},
 };
 
@@ -99,7 +101,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 2,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x6847918b8c505704ull,
+	.schema_hash = 0x8415d5f01417618bull,
+	.board_hash  = 0xebd040708e0361cbull,
 	.n_devices   = 2,
 	.devices     = devices,
 };

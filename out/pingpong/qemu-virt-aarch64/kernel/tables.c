@@ -26,6 +26,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x41104000, .memory = 0x20000,
 		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x7d77ae07bbec4e6full,
 	},
 	/* pong: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -41,6 +42,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x41304000, .memory = 0x10000,
 		.ctl = 0x41300000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x090fb0585df7a516ull,
 	},
 };
 
@@ -78,5 +80,6 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 2,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x22e595c04715da5eull,
+	.schema_hash = 0x549b3b0db0e286d5ull,
+	.board_hash  = 0x283176b12bed4adbull,
 };

@@ -22,8 +22,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10000000,
 		.stack = 0x4000,
-		.heap = 0x100010000, .memory = 0x10000,
+		.heap = 0x100040000, .memory = 0x10000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x465e5af49ea38907ull,
 	},
 	/* filter: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -37,8 +38,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10600000,
 		.stack = 0x4000,
-		.heap = 0x108010000, .memory = 0x10000,
+		.heap = 0x108040000, .memory = 0x10000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x5a48400d51132b6cull,
 	},
 	/* sink: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -52,8 +54,9 @@ static const struct vn_kshard shards[] = {
 		.spin_ns = 0ull,
 		.base = 0x10c00000,
 		.stack = 0x4000,
-		.heap = 0x110010000, .memory = 0x10000,
+		.heap = 0x110040000, .memory = 0x10000,
 		.ctl = 0x110000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xd48bb3586b4cffddull,
 	},
 };
 
@@ -102,5 +105,6 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0xc436a061a2ab2a5eull,
+	.schema_hash = 0xfcb56d431e9b07a4ull,
+	.board_hash  = 0x663cc27455768aaeull,
 };

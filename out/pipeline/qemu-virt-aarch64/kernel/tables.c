@@ -24,6 +24,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x41104000, .memory = 0x10000,
 		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x874823992cdf2c90ull,
 	},
 	/* filter: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -39,6 +40,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x41304000, .memory = 0x10000,
 		.ctl = 0x41300000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xf8bdce0fb5d9e3c1ull,
 	},
 	/* sink: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -54,6 +56,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x41504000, .memory = 0x10000,
 		.ctl = 0x41500000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xc98861e92822dd85ull,
 	},
 };
 
@@ -102,5 +105,6 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0xc436a061a2ab2a5eull,
+	.schema_hash = 0xfcb56d431e9b07a4ull,
+	.board_hash  = 0x283176b12bed4adbull,
 };

@@ -24,6 +24,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x81104000, .memory = 0x10000,
 		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x0b92be99e16cc97aull,
 	},
 	/* filter: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -39,6 +40,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x81304000, .memory = 0x10000,
 		.ctl = 0x81300000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0xaac13be194cb9fc2ull,
 	},
 	/* sink: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -54,6 +56,7 @@ static const struct vn_kshard shards[] = {
 		.stack = 0x4000,
 		.heap = 0x81504000, .memory = 0x10000,
 		.ctl = 0x81500000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x5c14cf2b0dc684f4ull,
 	},
 };
 
@@ -102,5 +105,6 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 3,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0xc436a061a2ab2a5eull,
+	.schema_hash = 0xfcb56d431e9b07a4ull,
+	.board_hash  = 0xebd040708e0361cbull,
 };
