@@ -200,15 +200,22 @@ void bm_door_open(void)
 }
 
 /* CPU 0, under the lock: answer the request under way once it is over,
- * and take a new one. */
+ * and take a new one. At most once per BM_DOOR_POLL_NS / 10: on aarch64
+ * each look switches to the kernel's table and back, which a busy CPU 0
+ * trapping at every message should not pay each time. */
 void bm_door_poll(void)
 {
+	static uint64_t last;
 	volatile struct vn_door *d = mailbox();
-	uint64_t view;
+	uint64_t view, now;
 	uint32_t seq;
 
 	if (!bm_door_size)
 		return;
+	now = port_now();
+	if (now - last < BM_DOOR_POLL_NS / 10)
+		return;
+	last = now;
 	view = arch_load_begin();
 	if (door.busy) {
 		const struct vn_shard *s = &K->shard[door.shard];
