@@ -13,10 +13,12 @@ the image and the request, QMP reads the answer), as `vanity reload` does:
   reload     worker built with -DADD=1000 replaces it under traffic: the
              consumer sees the stream in order, nothing lost or duplicated,
              and the value change exactly once, at the message the old
-             version handed over its count for (the handoff)
-  rollback   a version that faults at start (-DFAULT=1) is rolled back
-             within the spec's 300 ms: the one before runs again, and the
-             consumer never sees its values
+             version handed over its count for (the handoff). With -DBIG=1
+             its code, rodata and data grow by pages: it runs only if the
+             kernel maps the new section boundaries
+  rollback   a version that faults at start (-DFAULT=1, smaller again) is
+             rolled back within the spec's 300 ms: the one before runs again
+             (mapped big again), and the consumer never sees its values
 
 The images are built here from copies of the spec (vanity build) and wrapped
 in the reload header of runtime/include/vanity/reload.h.
@@ -100,7 +102,7 @@ def board(request):
 def test_door(board, tmp_path):
     machine = MACHINE[board]
     base, bld, spec = build(tmp_path, board, "base")
-    v2, v2_bld, _ = build(tmp_path, board, "v2", cflags("-DADD=1000"))
+    v2, v2_bld, _ = build(tmp_path, board, "v2", cflags("-DADD=1000", "-DBIG=1"))
     v3, v3_bld, _ = build(tmp_path, board, "v3", cflags("-DADD=2000", "-DFAULT=1"))
     other_if, if_bld, _ = build(tmp_path, board, "iface", deeper)
     isa, isa_bld, _ = build(tmp_path, OTHER[board], "isa")
@@ -108,6 +110,10 @@ def test_door(board, tmp_path):
     assert other_if["shards"][worker["id"]]["iface"] != worker["iface"]
     assert v2["shards"][worker["id"]]["iface"] == worker["iface"]
 
+    sections = struct.Struct("<QQQQQQ")  # struct vn_image: magic .. end
+    _, _, ro0, data0, _, end0 = sections.unpack_from(blob(bld, "worker"))
+    _, _, ro2, data2, _, end2 = sections.unpack_from(blob(v2_bld, "worker"))
+    assert ro2 > ro0 and data2 - ro2 > data0 - ro0 and end2 > end0  # new boundaries
     good = package(blob(v2_bld, "worker"), base, "worker", machine)
     corrupted = bytearray(good)
     corrupted[128 + 200] ^= 0x55
@@ -181,3 +187,5 @@ def test_door(board, tmp_path):
     assert wlog[-2:][0].startswith("adds 1000: fresh start") or \
         "adds 1000: fresh start" in wlog, report  # back after the rollback
     assert not any(ln.startswith("adds 2000") for ln in wlog), report
+    big = "big: code, rodata and data beyond the first version's: sum 131072"
+    assert wlog.count(big) == 2, report  # after the reload, and after the rollback
