@@ -70,9 +70,9 @@ def package(image, manifest, name, machine, board_hash=None):
     return hdr + image
 
 
-def build(work, board, tag, edit=None):
+def build(work, board, tag, edit=None, spec=SPEC):
     """A copy of the spec (edited), built for board: (manifest, build dir)."""
-    spec = copy_spec(SPEC, work / tag / "src", edit)
+    spec = copy_spec(spec, work / tag / "src", edit)
     out, bld = work / tag / "out", work / tag / "build"
     r = vanity("build", spec, "--board", board, "-o", out, "--build-dir", bld,
                timeout=TIMEOUT)
@@ -92,6 +92,22 @@ def deeper(doc):
 
 def blob(bld, name):
     return (bld / "shards" / f"{name}.bin").read_bytes()
+
+
+def start(board, spec, out, bld):
+    """vanity run in the background, once QEMU's sockets are there."""
+    cmd = [PYTHON, VANITY, "run", spec, "--board", board, "-o", out, "--build-dir", bld]
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=REPO, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    run = bld / "run"
+    until = time.monotonic() + 60
+    while not ((run / "gdb.sock").exists() and (run / "qmp.sock").exists()):
+        if proc.poll() is not None or time.monotonic() > until:
+            kill_session(proc.pid)
+            pytest.fail(f"QEMU did not start: {proc.communicate()}")
+        time.sleep(0.05)
+    return proc
 
 
 @pytest.fixture(scope="module", params=BOARDS)
@@ -130,18 +146,9 @@ def test_door(board, tmp_path):
         ("no reload", package(blob(bld, "producer"), base, "producer", machine), NOROOM),
     ]
 
-    cmd = [PYTHON, VANITY, "run", spec, "--board", board, "-o", tmp_path / "base" / "out",
-           "--build-dir", bld]
-    proc = subprocess.Popen([str(c) for c in cmd], cwd=REPO, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = start(board, spec, tmp_path / "base" / "out", bld)
     answers = {}
     try:
-        run = bld / "run"
-        until = time.monotonic() + 60
-        while not ((run / "gdb.sock").exists() and (run / "qmp.sock").exists()):
-            assert proc.poll() is None and time.monotonic() < until, "QEMU did not start"
-            time.sleep(0.05)
         for what, pkg, _ in refusals:
             shard = worker["id"] if what != "no reload" else 0
             answers[what] = gdbremote.door_reload(bld, base, pkg, shard, timeout=30)
@@ -189,3 +196,33 @@ def test_door(board, tmp_path):
     assert not any(ln.startswith("adds 2000") for ln in wlog), report
     big = "big: code, rodata and data beyond the first version's: sum 131072"
     assert wlog.count(big) == 2, report  # after the reload, and after the rollback
+
+
+def test_swap_between_activations(board, tmp_path):
+    """Without a handoff the shard is not asked: the kernel swaps it at a
+    pick on its core while another shard spins there."""
+    spec = HERE / "reload" / "ticker.yaml"
+    base, bld, src = build(tmp_path, board, "base", spec=spec)
+    v2, v2_bld, _ = build(tmp_path, board, "v2", spec=spec,
+                          edit=lambda doc: shard_of(doc, "ticker").update(
+                              cflags=["-DVERSION=2"]))
+    proc = start(board, src, tmp_path / "base" / "out", bld)
+    answer = None
+    try:
+        time.sleep(0.5)
+        answer = gdbremote.door_reload(
+            bld, base, package(blob(v2_bld, "ticker"), base, "ticker", MACHINE[board]), 0,
+            timeout=30)
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            kill_session(proc.pid)
+            out, err = proc.communicate()
+    report = f"\nanswer {answer}\n--- stdout\n{out}--- stderr\n{err}---"
+    assert proc.returncode == 0, report
+    assert answer[0] == OK, report
+    assert f"vanity: shard 'ticker': reloaded (generation {answer[1]})" in err, report
+    log = [ln for ln in out.splitlines() if ln.startswith("[ticker] ")]
+    assert log[:2] == ["[ticker] version 1 starts", "[ticker] version 2 starts"], report
+    assert re.fullmatch(r"\[ticker\] version 2 ends after \d+ ticks", log[2]), report
+    assert "[spinner] spun and yielded" in out, report

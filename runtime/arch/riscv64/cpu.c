@@ -66,7 +66,7 @@ void arch_irq_poll(uint32_t cpu)
 	if (sip & SIP_SSIP)
 		csr_clear(sip, SIP_SSIP);
 	if (sip & SIP_STIP)
-		arch_timer_set(VN_NEVER);
+		rv64_timer_fired();
 	while ((irq = rv64_plic_claim(cpu)) != 0) {
 		rv64_plic_mask(irq);
 		vn_irq_deliver(&bm_kernel, irq, cpu);

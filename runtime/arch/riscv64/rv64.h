@@ -27,6 +27,7 @@ void rv64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t scause,
 		uint64_t stval);
 
 /* mmu.c */
+void rv64_timer_fired(void);
 void rv64_mmu_enable(void);
 const char *rv64_mmu_why(const uint64_t *root, uint64_t va, uint32_t access, int *level);
 

@@ -29,15 +29,31 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
  * by up to 10x. 0 is never a deadline, so the first call always sets. */
 static uint64_t armed[VN_MAX_CORES];
 
+/* "Never" is a compare value centuries ahead, not UINT64_MAX: QEMU 7.2
+ * turns the distance to a stimecmp into nanoseconds with an overflow
+ * (ticks * 100 at 10 MHz), and for UINT64_MAX its timer fires at some
+ * arbitrary time, raising STIP for a deadline nobody set. */
+#define NEVER_TICKS (UINT64_C(1) << 56)
+
 void arch_timer_set(uint64_t deadline_ns)
 {
 	uint32_t cpu = arch_cpu();
+	uint64_t ticks;
 
 	if (armed[cpu] == deadline_ns)
 		return;
 	armed[cpu] = deadline_ns;
-	sbi(SBI_TIME, 0, deadline_ns == VN_NEVER ? UINT64_MAX : vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE),
-	    0, 0);
+	ticks = deadline_ns == VN_NEVER ? NEVER_TICKS : vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE);
+	sbi(SBI_TIME, 0, ticks < NEVER_TICKS ? ticks : NEVER_TICKS, 0, 0);
+}
+
+/* The timer fired: switch it off whatever this hart's cache says, so a
+ * pending STIP is always cleared (one left pending would trap at every
+ * return to user mode, for ever). */
+void rv64_timer_fired(void)
+{
+	armed[arch_cpu()] = 0;
+	arch_timer_set(VN_NEVER);
 }
 
 /* The run-queue change that prompted the kick is visible before the IPI. */

@@ -1,0 +1,14 @@
+/* Keeps core 0 busy for 3 s, yielding: ticker's swap happens between its
+ * activations, at a pick. */
+#include <vanity_shard.h>
+
+void vn_main(void)
+{
+	uint64_t until = vn_now() + 3000000000ull, turns = 0;
+
+	while (vn_now() < until) {
+		vn_yield();
+		turns++;
+	}
+	vn_log("spun %s", turns ? "and yielded" : "without a turn");
+}
