@@ -1,4 +1,4 @@
-"""Hot reload through the door of the QEMU boards (tests/system/reload):
+"""Hot reload through the door of the QEMU boards (tests/system/reload_door):
 producer -> worker -> consumer, a stream of 8000 numbered messages, one a
 millisecond. While it flows, the test hands the running kernel reload images
 of worker through the door (generator/gdbremote.py: QEMU's gdbstub writes
@@ -43,7 +43,7 @@ from generator.errors import SpecError  # noqa: E402
 BOARDS = ["qemu-virt-aarch64", "qemu-virt-riscv64"]
 MACHINE = {"qemu-virt-aarch64": 183, "qemu-virt-riscv64": 243}
 OTHER = {"qemu-virt-aarch64": "qemu-virt-riscv64", "qemu-virt-riscv64": "qemu-virt-aarch64"}
-SPEC = HERE / "reload" / "reload.yaml"
+SPEC = HERE / "reload_door" / "reload.yaml"
 COUNT = 8000
 TIMEOUT = 240
 
@@ -201,7 +201,7 @@ def test_door(board, tmp_path):
 def test_swap_between_activations(board, tmp_path):
     """Without a handoff the shard is not asked: the kernel swaps it at a
     pick on its core while another shard spins there."""
-    spec = HERE / "reload" / "ticker.yaml"
+    spec = HERE / "reload_door" / "ticker.yaml"
     base, bld, src = build(tmp_path, board, "base", spec=spec)
     v2, v2_bld, _ = build(tmp_path, board, "v2", spec=spec,
                           edit=lambda doc: shard_of(doc, "ticker").update(
