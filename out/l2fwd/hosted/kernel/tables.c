@@ -14,16 +14,14 @@ static const struct vn_kshard shards[] = {
 	[0] = {
 		.name = "fwd",
 		.image = "shards/fwd",
-		.id = 0,
-		.core = 0,
+		.id = 0, .core = 0,
 		.mode = VN_MODE_POLL,
 		.on_fault = VN_FAULT_STOP,
-		.watchdog_ns = 0ull,
-		.spin_ns = 0ull,
-		.base = 0x10000000,
-		.stack = 0x4000,
-		.heap = 0x100010000, .memory = 0x400000,
+		.watchdog_ns = 0ull, .spin_ns = 0ull,
+		.base = 0x10000000, .stack = 0x4000,
+		.heap = 0x100040000, .memory = 0x400000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x131b3661526f0f27ull,
 	},
 };
 /* clang-format on */
@@ -59,7 +57,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 0,
 	.shards      = shards,
 	.channels    = NULL,
-	.schema_hash = 0x73064d8dcad6afd2ull,
+	.schema_hash = 0x8414053db20dd946ull,
+	.board_hash  = 0x663cc27455768aaeull,
 	.n_devices   = 2,
 	.devices     = devices,
 };

@@ -14,16 +14,14 @@ static const struct vn_kshard shards[] = {
 	[0] = {
 		.name = "fwd",
 		.image = "shards/fwd",
-		.id = 0,
-		.core = 0,
+		.id = 0, .core = 0,
 		.mode = VN_MODE_POLL,
 		.on_fault = VN_FAULT_STOP,
-		.watchdog_ns = 0ull,
-		.spin_ns = 0ull,
-		.base = 0x81000000,
-		.stack = 0x4000,
+		.watchdog_ns = 0ull, .spin_ns = 0ull,
+		.base = 0x81000000, .stack = 0x4000,
 		.heap = 0x81104000, .memory = 0x400000,
 		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
+		.iface = 0x126993087853299bull,
 	},
 };
 /* clang-format on */
@@ -59,7 +57,8 @@ const struct vn_ksystem vn_system = {
 	.n_channels  = 0,
 	.shards      = shards,
 	.channels    = NULL,
-	.schema_hash = 0x73064d8dcad6afd2ull,
+	.schema_hash = 0x8414053db20dd946ull,
+	.board_hash  = 0xebd040708e0361cbull,
 	.n_devices   = 2,
 	.devices     = devices,
 };

@@ -171,13 +171,12 @@ static void restore_ring_headers(const struct hk_shard *h)
 int hk_spawn(struct hk_shard *h)
 {
 	int src[MAX_FDS], dst[MAX_FDS], n = fd_plan(h, src, dst);
-	char path[PATH_MAX], kpid[24];
+	char buf[PATH_MAX], kpid[24];
 	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
+	const char *path = hk_image_path(h, buf, sizeof(buf));
 	pid_t pid;
 
 	restore_ring_headers(h);
-	if (snprintf(path, sizeof(path), "%s/%s", hk_dir, h->s->cfg->image) >= (int)sizeof(path))
-		return -1;
 	if (access(path, X_OK) != 0) {
 		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
 		return -1;

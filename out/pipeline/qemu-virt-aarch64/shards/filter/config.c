@@ -2,6 +2,7 @@
 
 /* Shard 'filter' (id 1): its endpoints and its view of its memory. */
 #include <vanity/config.h>
+#include <vanity/reload.h>
 
 #include "vanity_shard.h"
 
@@ -42,4 +43,15 @@ const struct vn_shard_config vn_self = {
 	.rx       = rx,
 	.tx_bit   = tx_bit,
 	.rx_bit   = rx_bit,
+};
+
+/* The interface hash, where a reload's check looks for it on the hosted
+ * board (an ELF note: vanity/reload.h); a bare-metal image carries it in
+ * its header instead, and its link drops this. */
+__attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
+	uint32_t namesz, descsz, type;
+	char name[8];
+	uint32_t desc[2];
+} vn_iface_note = {
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xb5d9e3c1, 0xf8bdce0f }
 };
