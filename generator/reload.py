@@ -14,6 +14,7 @@ a QEMU board the reload door (generator/gdbremote.py).
 """
 
 import hashlib
+import shutil
 import socket
 import struct
 from pathlib import Path
@@ -72,7 +73,20 @@ def build_image(spec_path, model, shard, out_dir, work):
             image = Path(elf).read_bytes()
     except build.BuildError as exc:
         raise fail(str(exc)) from None
+    keep(work, shard.name, Path(elf), image)
     return package(image, elf_machine(elf), shard.id, shard.name, model.board_hash, shard.iface)
+
+
+def keep(work, name, elf, image):
+    """Every version built is kept under reload/images/, named by its image's
+    hash, so `vanity dump` finds the ELF of the version that faulted."""
+    from .crash import fnv1a, kept_path
+    target = kept_path(Path(work).parent, name, fnv1a(image))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        shutil.copyfile(elf, target)
+        if elf.suffix == ".elf":  # bare metal: the hash is of the blob beside it
+            (target.with_suffix(".bin")).write_bytes(image)
 
 
 def _answer(line, where):

@@ -55,6 +55,7 @@ struct vn_shard {
 	uint8_t reload;          /* enum vn_reload_step */
 	uint32_t reload_status;  /* the last request's outcome (vanity/reload.h) */
 	uint32_t reload_done;    /* requests finished (swapped, refused or rolled back) */
+	uint32_t reload_gen;     /* the generation the last request left running */
 	uint64_t reload_by;      /* VN_RELOAD_QUIESCE: the old version's deadline */
 	uint64_t reloaded_at;    /* when a reload started the running version; 0: none */
 	uint32_t handoff_gen;    /* the generation whose state the handoff region holds */

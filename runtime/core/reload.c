@@ -49,6 +49,7 @@ static void finish(struct vn_kernel *k, struct vn_shard *s, uint8_t outcome, uin
 		k->core[s->cfg->core].reloads--;
 	s->reload = VN_RELOAD_IDLE;
 	s->reload_status = status;
+	s->reload_gen = s->st->generation;
 	s->reload_done++;
 	event(k, s, outcome, status);
 	port_reload_done(s, outcome, status);

@@ -253,7 +253,7 @@ void hk_reload_serve(int c, const char *args)
 	if (st == VN_RELOAD_OK)
 		st = hk_kernel.halted && s->reload_done == done ? VN_RELOAD_HALTED : s->reload_status;
 	if (st == VN_RELOAD_OK)
-		snprintf(reply, sizeof(reply), "swapped %u\n", s->st->generation);
+		snprintf(reply, sizeof(reply), "swapped %u\n", s->reload_gen);
 	else
 		snprintf(reply, sizeof(reply), "refused %u %s\n", st, vn_reload_why(st));
 	pthread_mutex_unlock(&hk_lock);
