@@ -172,3 +172,39 @@ def test_reload_errors(tmp_path):
     r = vanity("reload", spec, "worker", *common, timeout=60)
     assert r.status != 0 and "no running system" in r.stderr, r.report
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("late", ["refuse", "swap"])
+def test_reload_late(tmp_path, late):
+    """A running version that never quiesces (built -DDEAF): after the
+    quiesce bound, `late: refuse` drops the new image and the old version
+    runs on; `late: swap` swaps it anyway, without its state."""
+    board_of[0] = "hosted"
+
+    def edit(version):
+        def e(doc):
+            versioned(version)(doc)
+            w = shard_of(doc, "worker")
+            w["cflags"].append("-DDEAF")
+            w["reload"].update(quiesce="100ms", late=late)
+        return e
+    v1 = copy_spec(SPEC, tmp_path / "v1", edit(1))
+    image = write_image(copy_spec(SPEC, tmp_path / "v2", edit(2)), "hosted", tmp_path, "v2")
+    common = ["-o", tmp_path / "out", "--build-dir", tmp_path / "b"]
+    r = vanity("build", v1, *common, timeout=BOOT)
+    assert r.status == 0, r.report
+    system = Running([v1, *common])
+    system.wait_for(r"^\[worker\] version 1 up$", BOOT)
+    t0 = time.monotonic()
+    r = vanity("reload", v1, "worker", *common, "--image", image, timeout=60)
+    waited = time.monotonic() - t0
+    if late == "refuse":
+        assert r.status == 1 and "reload refused: the running version did not quiesce in " \
+            "time" in r.stderr, r.report
+    else:
+        assert r.status == 0 and "reloaded: generation 2 runs" in r.stdout, r.report
+        system.wait_for(r"^\[worker\] version 2 up$", 10)  # fresh: no state handed over
+    assert waited >= 0.1, waited  # the old version had its 100 ms
+    assert system.end(120) == 0, system.text[-6000:]
+    assert "version 1 -> 2" in system.text if late == "swap" else \
+        "[worker] version 1: passed" in system.text, system.text[-6000:]
