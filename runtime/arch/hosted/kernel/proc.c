@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -184,8 +185,19 @@ int hk_spawn(struct hk_shard *h)
 	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		struct rlimit r;
+
+		if (errno == EAGAIN && getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
+			hk_msg("shard '%s': cannot start a process: this user's process limit "
+			       "(ulimit -u: %llu) is reached; the system needs one per shard "
+			       "(%u) besides the user's others", h->s->cfg->name,
+			       (unsigned long long)r.rlim_cur, hk_kernel.sys->n_shards);
+		else
+			hk_msg("shard '%s': cannot start a process: %s", h->s->cfg->name,
+			       strerror(errno));
 		return -1;
+	}
 	if (pid == 0)
 		child_exec(path, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
 	h->pid = pid;
