@@ -30,14 +30,16 @@ SPEC = HERE / "reload" / "reload.yaml"
 BOARDS = ["hosted"]
 OTHER_ISA = {"hosted": "qemu-virt-aarch64", "qemu-virt-aarch64": "qemu-virt-riscv64",
              "qemu-virt-riscv64": "qemu-virt-aarch64"}
-COUNT = {"hosted": 5000}
+# Messages at 1 ms each: the stream must outlast the reloads and refusals,
+# with room for a loaded host (a sanitized build takes twice as long).
+COUNT = {"hosted": 10000}
 BOOT = 120
 
 
-def versioned(version, depth=64):
+def versioned(version, depth=64, count=None):
     def edit(doc):
         shard_of(doc, "worker")["cflags"] = [f"-DVERSION={version}"]
-        shard_of(doc, "producer")["cflags"][0] = f"-DCOUNT={COUNT[board_of[0]]}"
+        shard_of(doc, "producer")["cflags"][0] = f"-DCOUNT={count or COUNT[board_of[0]]}"
         for c in doc["channels"]:
             if c["name"] == "done":
                 c["depth"] = depth
@@ -183,7 +185,7 @@ def test_reload_late(tmp_path, late):
 
     def edit(version):
         def e(doc):
-            versioned(version)(doc)
+            versioned(version, count=3000)(doc)
             w = shard_of(doc, "worker")
             w["cflags"].append("-DDEAF")
             w["reload"].update(quiesce="100ms", late=late)
