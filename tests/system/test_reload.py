@@ -18,13 +18,11 @@ so the stream need not outlast the builds.
 import hashlib
 import re
 import struct
-import subprocess
-import threading
 import time
 
 import pytest
 
-from systest_lib import HERE, PYTHON, VANITY, copy_spec, shard_of, vanity
+from systest_lib import HERE, Running, copy_spec, shard_of, vanity
 
 SPEC = HERE / "reload" / "reload.yaml"
 BOARDS = ["hosted"]
@@ -66,37 +64,6 @@ def rewrap(data, image, **change):
     return struct.pack("<IHHIIQQQ32sII32s16x", *f) + image
 
 
-class Running:
-    def __init__(self, args):
-        self.proc = subprocess.Popen([PYTHON, str(VANITY), "run", *map(str, args)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        self.text = ""
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for chunk in iter(lambda: self.proc.stdout.read1(4096), b""):
-            self.text += chunk.decode(errors="replace")
-
-    def wait_for(self, what, timeout):
-        deadline = time.monotonic() + timeout
-        while not re.search(what, self.text, re.M):
-            assert time.monotonic() < deadline and self.proc.poll() is None, \
-                f"no {what!r} within {timeout} s:\n{self.text[-6000:]}"
-            time.sleep(0.05)
-
-    def end(self, timeout):
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            import os
-            import signal
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-            raise AssertionError(f"the system did not end within {timeout} s:\n"
-                                 f"{self.text[-6000:]}")
-
-
 @pytest.mark.parametrize("board", BOARDS)
 def test_reload_under_traffic(tmp_path, board):
     board_of[0] = board
@@ -123,10 +90,11 @@ def test_reload_under_traffic(tmp_path, board):
     def reload(name):
         return vanity("reload", v1, "worker", *common, "--image", images[name], timeout=60)
 
-    system.wait_for(r"^\[worker\] version 1 up$", BOOT)
+    system.wait_for(r"^\[worker\] version 1 up$", BOOT, regex=True)
     r = reload("v2")
     assert r.status == 0 and "reloaded: generation 2 runs" in r.stdout, r.report
-    system.wait_for(r"^\[worker\] version 2 up: took over from version 1 \(generation 1\)", 10)
+    system.wait_for(r"^\[worker\] version 2 up: took over from version 1 \(generation 1\)",
+                    10, regex=True)
     refusals = {"corrupt": "corrupted: its SHA-256 does not match its header",
                 "truncated": "truncated: shorter than its header says",
                 "oversized": "too large for the shard's image region",
@@ -136,12 +104,13 @@ def test_reload_under_traffic(tmp_path, board):
         r = reload(name)
         assert r.status == 1, r.report
         assert f"shard 'worker': reload refused: {why}" in r.stderr, r.report
-        system.wait_for(re.escape(f"shard 'worker': reload refused: {why}"), 10)
+        system.wait_for(f"shard 'worker': reload refused: {why}", 10)
     r = reload("v3")
     assert r.status == 0 and "reloaded: generation 3 runs" in r.stdout, r.report
     system.wait_for(r"shard 'worker': faulted within 1 s of its reload: rolled back to its "
-                    r"previous image \(generation 4\)", 10)
-    system.wait_for(r"^\[worker\] version 2 up: took over from version 2 \(generation 2\)", 10)
+                    r"previous image \(generation 4\)", 10, regex=True)
+    system.wait_for(r"^\[worker\] version 2 up: took over from version 2 \(generation 2\)",
+                    10, regex=True)
     status = system.end(120)
     log = system.text
     assert status == 0, log[-6000:]
@@ -196,7 +165,7 @@ def test_reload_late(tmp_path, late):
     r = vanity("build", v1, *common, timeout=BOOT)
     assert r.status == 0, r.report
     system = Running([v1, *common])
-    system.wait_for(r"^\[worker\] version 1 up$", BOOT)
+    system.wait_for(r"^\[worker\] version 1 up$", BOOT, regex=True)
     t0 = time.monotonic()
     r = vanity("reload", v1, "worker", *common, "--image", image, timeout=60)
     waited = time.monotonic() - t0
@@ -205,7 +174,7 @@ def test_reload_late(tmp_path, late):
             "time" in r.stderr, r.report
     else:
         assert r.status == 0 and "reloaded: generation 2 runs" in r.stdout, r.report
-        system.wait_for(r"^\[worker\] version 2 up$", 10)  # fresh: no state handed over
+        system.wait_for(r"^\[worker\] version 2 up$", 10, regex=True)  # fresh: no state
     assert waited >= 0.1, waited  # the old version had its 100 ms
     assert system.end(120) == 0, system.text[-6000:]
     assert "version 1 -> 2" in system.text if late == "swap" else \

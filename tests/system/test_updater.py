@@ -5,50 +5,13 @@ vn_reload(); the kernel checks it and swaps it in. A corrupted copy sent
 the same way is refused with its reason, and the old version runs on.
 """
 
-import subprocess
-import threading
-import time
-
 import pytest
 
-from systest_lib import PYTHON, REPO, VANITY, copy_example, shard_of, vanity
+from systest_lib import REPO, Running, copy_example, shard_of, vanity
 
 SPEC = REPO / "examples" / "updater" / "updater.yaml"
 BOARDS = ["hosted"]
 BOOT = 120
-
-
-class Console:
-    """`vanity run` with its standard input (the UART) open."""
-
-    def __init__(self, args):
-        self.proc = subprocess.Popen([PYTHON, str(VANITY), "run", *map(str, args)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        self.text = ""
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for chunk in iter(lambda: self.proc.stdout.read1(4096), b""):
-            self.text += chunk.decode(errors="replace")
-
-    def send(self, data):
-        self.proc.stdin.write(data)
-        self.proc.stdin.flush()
-
-    def wait_for(self, what, timeout):
-        deadline = time.monotonic() + timeout
-        while what not in self.text:
-            assert time.monotonic() < deadline and self.proc.poll() is None, \
-                f"no {what!r} within {timeout} s:\n{self.text[-4000:]}"
-            time.sleep(0.1)
-
-    def kill(self):
-        import os
-        import signal
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 def load(image):
@@ -72,7 +35,7 @@ def test_update_over_the_uart(tmp_path, board):
     common = ["--board", board, "-o", tmp_path / "out", "--build-dir", tmp_path / "b"]
     r = vanity("build", v1, *common, timeout=BOOT)
     assert r.status == 0, r.report
-    system = Console([v1, *common])
+    system = Running([v1, *common])
     try:
         system.wait_for("app version 1 up", BOOT)
         system.send(load(good))
