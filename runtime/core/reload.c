@@ -16,9 +16,10 @@
  * QUIESCE, and the swap happens inside that call. If it does not answer
  * within its bound, its spec's `late` decides: swap anyway, without its
  * state, or refuse. The swap itself is a restart (fault.c:
- * vn_shard_start_again): channels and their queued messages, device grants
- * and masked interrupts stay; the shard's memory starts fresh but for its
- * handoff region; its generation goes up and its peers are told.
+ * vn_shard_start_again): channels and their queued messages, device grants,
+ * masked interrupts and the notification bits not yet taken stay; the
+ * shard's memory starts fresh but for its handoff region; its generation
+ * goes up and its peers are told.
  *
  * A fault within the shard's rollback window after a swap brings the
  * previous image back (vn_reload_rollback, from vn_shard_fault), once.
@@ -147,7 +148,8 @@ static void swap(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint32_t
 {
 	port_reload_commit(s);
 	s->handoff_gen = handoff;
-	if (vn_shard_start_again(k, s, now, now) != 0) {
+	s->pending &= ~(UINT64_C(1) << VN_RELOAD_BIT);
+	if (vn_shard_start_again(k, s, now, now, true) != 0) {
 		finish(k, s, VN_RL_REFUSED, VN_RELOAD_IMAGE);
 		return;
 	}
@@ -217,7 +219,7 @@ bool vn_reload_rollback(struct vn_kernel *k, struct vn_shard *s, uint64_t now)
 		return false;
 	/* handoff_gen stays: the region holds what the old version left there
 	 * when it quiesced, for it to take up again (docs/reload.md). */
-	if (vn_shard_start_again(k, s, now, now) != 0)
+	if (vn_shard_start_again(k, s, now, now, false) != 0)
 		return false;
 	s->reload_done++;
 	event(k, s, VN_RL_ROLLED_BACK, VN_RELOAD_OK);
