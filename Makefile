@@ -25,7 +25,7 @@ L2FWD_BENCH_DEPS := dpdk-dev librte-net-af-packet23 iproute2
 FUZZ_DEPS := clang-14 libclang-rt-14-dev
 FUZZ_TIME ?= 60
 
-.PHONY: all deps bench-deps run debug test test-runtime test-python test-scale gen \
+.PHONY: all deps bench-deps run debug test test-runtime test-python test-scale test-sanitize gen \
 	check-generated check build diff bench bench-l2fwd fuzz clean boards
 
 all: test
@@ -66,6 +66,12 @@ test-python:
 # (tests/system/test_scale.py). Minutes per board, so not part of `test`.
 test-scale: deps
 	VANITY_SCALE=1 $(PYTHON) -m pytest -q tests/system/test_scale.py
+
+# The hosted system tests with the kernel process under AddressSanitizer
+# and UndefinedBehaviorSanitizer, and every shard under UBSan
+# (docs/robustness.md). Not part of `test`: it takes twice as long.
+test-sanitize: deps
+	VANITY_SANITIZE=1 $(PYTHON) -m pytest -q tests/system -k "not aarch64 and not riscv64 and not qemu"
 
 # Regenerate the committed output of every example.
 gen: deps

@@ -24,6 +24,10 @@ Parts (all side by side with the peers a user would pick instead):
      per hop, 2 vs 256    shards on both QEMU boards under -icount shift=0
      shards               (not in the default parts: the 256-shard builds
                           take minutes; --only scalewake)
+ 10. hot reload pause    bench/reload_pause.py: the gap a reload leaves in the
+     and its cost to      reloaded shard's stream (p50/p99/max over 16
+     the other shards     reloads) and the other shards' throughput with
+                          reloads over without, on every board (--only reload)
 
 Run from anywhere; it builds first (make -C bench). Raw results are kept in
 build/bench/results.json. Numbers are never invented: a part that cannot run
@@ -671,7 +675,7 @@ def main():
                     help="runs per throughput sample until one is not "
                     "preempted (default 5)")
     ap.add_argument("--only",
-                    default="tput,fill,icount,rtt,wake,trace,guest,stats,scale",
+                    default="tput,fill,icount,rtt,wake,trace,guest,stats,scale,reload",
                     help="comma-separated parts to run")
     args = ap.parse_args()
     parts = set(args.only.split(","))
@@ -713,6 +717,14 @@ def main():
                                       10240 if q else 102400)
     if "scale" in parts:
         results["scale"] = part_scale(args.build, q)
+    if "reload" in parts:
+        path = os.path.join(args.build, "reload.json")
+        print()
+        print(check(run(["/usr/bin/python3", "bench/reload_pause.py", "--json", path,
+                         "--reloads", "6" if q else "16"], timeout=3600),
+                    "bench/reload_pause.py"), end="")
+        with open(path) as f:
+            results["reload"] = json.load(f)
     if "scalewake" in parts:
         path = os.path.join(args.build, "scale_wake.json")
         print()

@@ -353,6 +353,40 @@ def cmd_import_svd(args):
     return 0
 
 
+def cmd_reload(args, model):
+    """Rebuild one shard from its current sources and swap it into the system
+    `vanity run SPEC` started; its channels and queued messages stay."""
+    from . import reload
+    shard = next((s for s in model.shards if s.name == args.shard), None)
+    if shard is None:
+        raise fail(f"no shard '{args.shard}' in {args.spec}"
+                   f"{suggest(args.shard, [s.name for s in model.shards])}")
+    if shard.reload is None:
+        raise fail(f"shard '{shard.name}' cannot be reloaded: give it a 'reload:' key in "
+                   f"{args.spec} (reload: {{}} for the defaults; docs/reload.md)")
+    build_dir = _build_dir(args, model)
+    if args.image:
+        pkg = Path(args.image).read_bytes()
+    else:
+        work = build_dir / "reload"  # not the running system's out/ or build
+        generate(model, work / "out")
+        pkg = reload.build_image(args.spec, model, shard, work / "out", work)
+    if args.write:
+        Path(args.write).write_bytes(pkg)
+        print(f"vanity: wrote {args.write}: reload image of shard '{shard.name}' "
+              f"({len(pkg) - reload.HDR.size} bytes, interface {shard.iface:#018x})")
+        return 0
+    manifest, _ = _manifest(args, model)
+    timeout = args.timeout + shard.reload.quiesce_ns / 1e9
+    status, generation, words = reload.send(BOARDS[model.board], build_dir, manifest, pkg,
+                                            shard.id, timeout)
+    if status != 0:
+        print(f"vanity: error: shard '{shard.name}': reload refused: {words}", file=sys.stderr)
+        return 1
+    print(f"vanity: shard '{shard.name}' reloaded: generation {generation} runs")
+    return 0
+
+
 COMMANDS = {
     "check": (cmd_check, "validate a spec"),
     "gen": (cmd_gen, "write generated sources to out/<system>/<board>/"),
@@ -361,6 +395,8 @@ COMMANDS = {
     "diff": (cmd_diff, "show how out/<system>/<board>/ would change (exit 1 if it would)"),
     "top": (cmd_top, "live counters of a running system, per shard and per channel"),
     "peek": (cmd_peek, "the messages queued in a channel of a running system, as hex"),
+    "reload": (cmd_reload, "rebuild a shard and swap it into the running system "
+               "(docs/reload.md)"),
 }
 
 
@@ -377,7 +413,16 @@ def parser():
         if name == "diff":
             c.add_argument("-o", "--output", metavar="DIR",
                            help="the sources to compare (default out/<system>/<board>/)")
-        if name in ("top", "peek"):
+        if name == "reload":
+            c.add_argument("shard", metavar="SHARD", help="the shard to reload")
+            c.add_argument("--image", metavar="FILE.vrl",
+                           help="send this reload image instead of building one")
+            c.add_argument("--write", metavar="FILE.vrl",
+                           help="build the reload image into FILE and stop there")
+            c.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                           help="how long to wait for the kernel's answer, beyond the "
+                                "shard's quiesce bound (default 10)")
+        if name in ("top", "peek", "reload"):
             c.add_argument("-o", "--output", metavar="DIR",
                            help="the generated sources (default out/<system>/<board>/)")
         if name == "peek":
@@ -389,7 +434,7 @@ def parser():
             c.add_argument("--json", action="store_true", help="print JSON")
             c.add_argument("--interval", type=float, default=1.0, metavar="SECONDS",
                            help="refresh period, and the window of the rates (default 1)")
-        if name in ("build", "run", "top", "peek"):
+        if name in ("build", "run", "top", "peek", "reload"):
             c.add_argument("--build-dir", metavar="DIR",
                            help="where binaries go (default build/<system>/<board>/)")
         if name == "run":

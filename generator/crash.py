@@ -166,9 +166,19 @@ def _build_dir(dump_path):
         return d.parent  # the default: <build dir>/dumps/
 
 
+def kept_path(build_dir, name, image_hash):
+    """Where `vanity reload` keeps the ELF of each version of a shard it
+    builds (generator/reload.py), by the hash of its image."""
+    return Path(build_dir) / "reload" / "images" / f"{name}-{image_hash:016x}.elf"
+
+
 def find_elf(crash, dump_path):
     """(ELF, the file the image hash is of) of the dump's shard, or (None, None)."""
-    shards = _build_dir(dump_path) / "shards"
+    build = _build_dir(dump_path)
+    shards = build / "shards"
+    elf = kept_path(build, crash.name, crash.image_hash)  # a version `vanity reload` built
+    if elf.is_file():
+        return elf, image_file(elf)
     for elf, image in ((shards / f"{crash.name}.elf", shards / f"{crash.name}.bin"),
                        (shards / crash.name, shards / crash.name)):
         if elf.is_file():

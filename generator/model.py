@@ -176,6 +176,10 @@ class Reload:
     update_names: tuple = ()
     slots: tuple = ()       # bare metal: two Regions
 
+    @property
+    def update_pairs(self):
+        return tuple(zip(self.update_names, self.updates))
+
 
 def _reload(r, ids, handoff):
     if r is None:

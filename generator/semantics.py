@@ -161,23 +161,28 @@ class Semantics:
         if not names:
             self.d.error(then.at("restart"), f"{then.prefix}restart [] names no shard; "
                          "list the shards to restart together, or use 'then: stop'")
-        seen = set()
-        for i, name in enumerate(names):
-            at = then.item_at("restart", i)
-            other = self.shards.get(name)
-            if name is None:
-                continue
-            if name in seen:
-                self.d.error(at, f"{then.prefix}shard '{name}' is listed twice")
-                continue
-            seen.add(name)
-            if other is None:
-                self.d.error(at, f"{then.prefix}unknown shard '{name}'"
-                             f"{suggest(name, self.shards)}")
-            elif other.get("core") != s.get("core"):
+        for at, name, other in self.shard_list(then, "restart"):
+            if other.get("core") != s.get("core"):
                 self.d.error(at, f"{then.prefix}shard '{name}' is on core {other.get('core')}, "
                              f"not core {s.get('core')} like '{s.get('name')}'; a group "
                              "restarts on one core, so move it there or leave it out")
+
+    def shard_list(self, obj, key):
+        """(where, name, shard) of each entry of the list of shard names
+        obj[key] that names a shard once; the others are errors."""
+        seen = set()
+        for i, name in enumerate(obj.get(key) or []):
+            at, other = obj.item_at(key, i), self.shards.get(name)
+            if name is None:
+                continue
+            if name in seen:
+                self.d.error(at, f"{obj.prefix}shard '{name}' is listed twice")
+            elif other is None:
+                self.d.error(at, f"{obj.prefix}unknown shard '{name}'"
+                             f"{suggest(name, self.shards)}")
+            else:
+                yield at, name, other
+            seen.add(name)
 
     def reload(self, s):
         """A handoff that fits, a quiesce bound that only a handoff uses, and
@@ -201,21 +206,10 @@ class Semantics:
         if r.get("rollback") == 0:
             self.d.error(r.at("rollback"), f"{r.prefix}rollback 0 never rolls back; leave "
                          "it out for none")
-        seen = set()
-        for i, name in enumerate(r.get("updates") or []):
-            at = r.item_at("updates", i)
-            other = self.shards.get(name)
-            if name is None:
-                continue
-            if name in seen:
-                self.d.error(at, f"{r.prefix}shard '{name}' is listed twice")
-            elif other is None:
-                self.d.error(at, f"{r.prefix}unknown shard '{name}'"
-                             f"{suggest(name, self.shards)}")
-            elif other.get("reload") is None:
+        for at, name, other in self.shard_list(r, "updates"):
+            if other.get("reload") is None:
                 self.d.error(at, f"{r.prefix}shard '{name}' cannot be reloaded; give it a "
                              "'reload:' key (reload: {} for the defaults)")
-            seen.add(name)
 
     def trace(self, s):
         n = s.get("trace")

@@ -53,12 +53,18 @@ uint64_t vn_restart_delay(const struct vn_krestart *p, uint32_t recent)
 }
 
 /* Start s again from its entry point, to run no sooner than `at`: after a
- * fault, a rollback or a reload (the port starts the image it runs now). */
-int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at)
+ * fault, a rollback or a reload (the port starts the image it runs now).
+ * `keep`: its pending notification bits stay for the new start (a reload:
+ * a masked interrupt stays masked, its bit waiting to be acknowledged);
+ * otherwise they are dropped and its interrupts unmasked, as at boot. */
+int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at,
+			 bool keep)
 {
 	vn_sched_remove(k, s, VN_STOPPED);
-	s->pending = 0;
-	vn_irq_restart(k, s);
+	if (!keep) {
+		s->pending = 0;
+		vn_irq_restart(k, s);
+	}
 	s->waiting = false;
 	s->watchdog_fired = false;
 	if (port_shard_start(s) != 0) {
@@ -82,7 +88,7 @@ static int start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, ui
 {
 	s->st->restarts++;
 	s->handoff_gen = 0;
-	return vn_shard_start_again(k, s, now, at);
+	return vn_shard_start_again(k, s, now, at, false);
 }
 
 /* s spent its budget and names a group: every shard of it, s included,

@@ -55,6 +55,7 @@ struct vn_shard {
 	uint8_t reload;          /* enum vn_reload_step */
 	uint32_t reload_status;  /* the last request's outcome (vanity/reload.h) */
 	uint32_t reload_done;    /* requests finished (swapped, refused or rolled back) */
+	uint32_t reload_gen;     /* the generation the last request left running */
 	uint64_t reload_by;      /* VN_RELOAD_QUIESCE: the old version's deadline */
 	uint64_t reloaded_at;    /* when a reload started the running version; 0: none */
 	uint32_t handoff_gen;    /* the generation whose state the handoff region holds */
@@ -182,7 +183,13 @@ uint64_t vn_reload_quiesce(struct vn_kernel *k, struct vn_shard *s, uint64_t now
 bool vn_reload_rollback(struct vn_kernel *k, struct vn_shard *s, uint64_t now);
 void vn_reload_cancel(struct vn_kernel *k, struct vn_shard *s, uint32_t why);
 bool vn_reload_may(const struct vn_shard *by, uint32_t target);
-int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at);
+int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at,
+			 bool keep);
+typedef void vn_say_fn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The report line of a finished request (outcome: enum vn_reload_outcome),
+ * as every port words it, through the port's console `say`. */
+void vn_reload_say(const struct vn_shard *s, uint32_t outcome, uint32_t status,
+		   vn_say_fn *say);
 
 /* sha256.c */
 void vn_sha256(const void *p, uint64_t len, uint8_t out[32]);
@@ -205,7 +212,6 @@ enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now);
 /* The report line of what s's policy did (outcome o), as every port words
  * it, through the port's printf-like console `say` (fault.c). */
-typedef void vn_say_fn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vn_fault_say(const struct vn_kernel *k, const struct vn_shard *s,
 		  enum vn_fault_outcome o, vn_say_fn *say);
 /* How every port words a spent budget: "restarted 5 times within 1 s". */

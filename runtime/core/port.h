@@ -81,6 +81,7 @@
  *                         *iface to the interface hash the image carries.
  *                         Returns a VN_RELOAD_* status (OK, ISA, SIZE,
  *                         IMAGE).
+ *   port_reload_room(s)   the largest image s can run (its image region).
  *   port_reload_stage(s, img, len)  keep a copy of img as s's staged image;
  *                         0, or -1 if there is no room (VN_RELOAD_NOROOM).
  *   port_reload_commit(s) the staged image becomes the one s runs; the one
@@ -88,6 +89,10 @@
  *   port_reload_drop(s)   forget the staged image.
  *   port_reload_back(s)   the previous image becomes the one s runs again;
  *                         0, or -1 if there is none.
+ *   port_reload_done(s, outcome, status)  a request for s finished: swapped,
+ *                         or refused (enum vn_reload_outcome, a VN_RELOAD_*
+ *                         status); the port reports it (vn_reload_say) and
+ *                         answers whoever asked.
  *   port_shard_view(s, addr, len)
  *                         where the kernel may read the memory s owns from
  *                         `addr` on (a reload image an updater hands over),
@@ -142,10 +147,12 @@ uint64_t port_shard_image_hash(const struct vn_shard *s);
 struct vn_reload_hdr;
 uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr *h,
 			   const uint8_t *img, uint64_t len, uint64_t *iface);
+uint64_t port_reload_room(const struct vn_shard *s);
 int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len);
 void port_reload_commit(struct vn_shard *s);
 void port_reload_drop(struct vn_shard *s);
 int port_reload_back(struct vn_shard *s);
+void port_reload_done(const struct vn_shard *s, uint32_t outcome, uint32_t status);
 const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *len);
 
 #endif /* VN_PORT_H */

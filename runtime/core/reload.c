@@ -16,9 +16,10 @@
  * QUIESCE, and the swap happens inside that call. If it does not answer
  * within its bound, its spec's `late` decides: swap anyway, without its
  * state, or refuse. The swap itself is a restart (fault.c:
- * vn_shard_start_again): channels and their queued messages, device grants
- * and masked interrupts stay; the shard's memory starts fresh but for its
- * handoff region; its generation goes up and its peers are told.
+ * vn_shard_start_again): channels and their queued messages, device grants,
+ * masked interrupts and the notification bits not yet taken stay; the
+ * shard's memory starts fresh but for its handoff region; its generation
+ * goes up and its peers are told.
  *
  * A fault within the shard's rollback window after a swap brings the
  * previous image back (vn_reload_rollback, from vn_shard_fault), once.
@@ -49,9 +50,21 @@ static void finish(struct vn_kernel *k, struct vn_shard *s, uint8_t outcome, uin
 		k->core[s->cfg->core].reloads--;
 	s->reload = VN_RELOAD_IDLE;
 	s->reload_status = status;
+	s->reload_gen = s->st->generation;
 	s->reload_done++;
 	event(k, s, outcome, status);
+	port_reload_done(s, outcome, status);
 	port_system_event();
+}
+
+void vn_reload_say(const struct vn_shard *s, uint32_t outcome, uint32_t status,
+		   vn_say_fn *say)
+{
+	if (outcome == VN_RL_SWAPPED)
+		say("shard '%s': reloaded, generation %u%s", s->cfg->name, s->st->generation,
+		    s->handoff_gen ? ", its state handed over" : "");
+	else
+		say("shard '%s': reload refused: %s", s->cfg->name, vn_reload_why(status));
 }
 
 bool vn_reload_may(const struct vn_shard *by, uint32_t target)
@@ -76,18 +89,22 @@ static uint32_t check(const struct vn_kernel *k, const struct vn_shard *s,
 		       VN_RELOAD_TRUNCATED : VN_RELOAD_FORMAT;
 	if (h->sig_kind != 0 || h->sig_len != 0)
 		return VN_RELOAD_SIGNED;
+	if (h->length > port_reload_room(s))
+		return VN_RELOAD_SIZE;
 	if (h->length > len - VN_RELOAD_HDR)
 		return VN_RELOAD_TRUNCATED;
 	vn_sha256(img, h->length, digest);
 	if (memcmp(digest, h->sha256, sizeof(digest)) != 0)
 		return VN_RELOAD_DIGEST;
-	if (h->board != k->sys->board_hash)
-		return h->machine == 0 ? VN_RELOAD_FORMAT : VN_RELOAD_BOARD;
-	if (h->shard != s->cfg->id)
-		return VN_RELOAD_SHARD;
+	/* The port first: an image for another ISA is that, whatever board
+	 * its header names. */
 	st = port_reload_check(s, h, img, h->length, &iface);
 	if (st != VN_RELOAD_OK)
 		return st;
+	if (h->board != k->sys->board_hash)
+		return VN_RELOAD_BOARD;
+	if (h->shard != s->cfg->id)
+		return VN_RELOAD_SHARD;
 	return iface == s->cfg->iface ? VN_RELOAD_OK : VN_RELOAD_IFACE;
 }
 
@@ -131,7 +148,8 @@ static void swap(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint32_t
 {
 	port_reload_commit(s);
 	s->handoff_gen = handoff;
-	if (vn_shard_start_again(k, s, now, now) != 0) {
+	s->pending &= ~(UINT64_C(1) << VN_RELOAD_BIT);
+	if (vn_shard_start_again(k, s, now, now, true) != 0) {
 		finish(k, s, VN_RL_REFUSED, VN_RELOAD_IMAGE);
 		return;
 	}
@@ -199,8 +217,9 @@ bool vn_reload_rollback(struct vn_kernel *k, struct vn_shard *s, uint64_t now)
 	s->reloaded_at = 0;
 	if (port_reload_back(s) != 0)
 		return false;
-	s->handoff_gen = 0;
-	if (vn_shard_start_again(k, s, now, now) != 0)
+	/* handoff_gen stays: the region holds what the old version left there
+	 * when it quiesced, for it to take up again (docs/reload.md). */
+	if (vn_shard_start_again(k, s, now, now, false) != 0)
 		return false;
 	s->reload_done++;
 	event(k, s, VN_RL_ROLLED_BACK, VN_RELOAD_OK);

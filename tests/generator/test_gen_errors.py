@@ -134,6 +134,17 @@ EXPECTED = {
         "8:15: error: shard 'pong': watchdog 100 has no unit; give a unit: ns, us, ms or s"],
     "bad_time_unit": [
         "8:15: error: shard 'pong': watchdog '100 msec' is not a time; did you mean '100ms'?"],
+    "reload_errors": [
+        "6:23: error: shard 'ping' reload: handoff 128KiB must be 1 byte to 64 KiB; keep only the state the next version needs",
+        "6:41: error: shard 'ping' reload: rollback 0 never rolls back; leave it out for none",
+        "6:55: error: shard 'ping' reload: shard 'pong' cannot be reloaded; give it a 'reload:' key (reload: {} for the defaults)",
+        "6:61: error: shard 'ping' reload: unknown shard 'pnog'; did you mean 'pong'?",
+        "6:73: error: shard 'ping' reload: shard 'ping' is listed twice",
+        "11:23: error: shard 'peng' reload: 'quiesce' applies only to a shard with a handoff (it is asked to quiesce to hand its state over); add 'handoff: SIZE' or leave it out",
+        "11:35: error: shard 'peng' reload: 'late' applies only to a shard with a handoff (it is asked to quiesce to hand its state over); add 'handoff: SIZE' or leave it out",
+        "14:38: error: shard 'pang' reload: quiesce 0 gives the old version no time; give a time such as 100ms",
+        "14:48: error: shard 'pang' reload: late 'later' must be swap or refuse",
+    ],
     "multiple_errors": [
         "6:11: error: shard 'ping': core 12 does not exist on board 'hosted' (cores 0-7)",
         "7:11: error: shard 'ping': mode 'fast' must be yield or poll",

@@ -143,6 +143,12 @@ uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr 
 	return VN_RELOAD_OK;
 }
 
+uint64_t port_reload_room(const struct vn_shard *s)
+{
+	(void)s;
+	return 16;
+}
+
 int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len)
 {
 	(void)s, (void)len;
@@ -183,4 +189,11 @@ const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *l
 		return NULL;
 	*len = 0x10000 + sizeof(stub.view) - addr;
 	return stub.view + (addr - 0x10000);
+}
+
+void port_reload_done(const struct vn_shard *s, uint32_t outcome, uint32_t status)
+{
+	(void)s;
+	stub.reload_outcome = outcome;
+	stub.reload_said = status;
 }

@@ -27,6 +27,7 @@ struct stub_port {
 	unsigned staged, committed, dropped, backs;
 	uint64_t stage_word, running, previous;
 	int stage_fails;
+	uint32_t reload_outcome, reload_said; /* the last port_reload_done */
 	uint8_t view[4096];
 };
 

@@ -160,7 +160,10 @@ static void test_swap_at_a_clean_point(void **state)
 	vn_core_deadline(&fx_k, 0, 0); /* it holds the core: not yet */
 	assert_int_equal(stub.committed, 0);
 	vn_sched_yield(&fx_k, s);
+	s->pending |= UINT64_C(1) << 2; /* dev0's interrupt fired: masked, not yet taken */
 	assert_non_null(vn_sched_pick(&fx_k, 0, 0)); /* the pick swaps first */
+	assert_true(s->pending >> 2 & 1); /* the new version takes it, and acknowledges */
+	assert_int_equal(stub.unmasks, 0);
 	assert_int_equal(stub.committed, 1);
 	assert_int_equal(stub.running, 0xabc);
 	assert_int_equal(s->st->generation, 2);

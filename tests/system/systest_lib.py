@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +31,52 @@ TIMEOUT = 60
 FAULT_RE = re.compile(
     r"^shard '(?P<shard>\w+)' faulted: (?P<sig>SIG\w+) \((?P<code>[^)]*)\)"
     r"(?: at (?P<addr>0x[0-9a-f]+))?, pc (?P<pc>0x[0-9a-f]+)$")
+
+
+class Running:
+    """`vanity run ARGS` kept running in its own session: its output read as
+    it comes (.text), its standard input open (the hosted UARTs read it, as
+    the QEMU boards' serial port does)."""
+
+    def __init__(self, args):
+        self.proc = subprocess.Popen([PYTHON, str(VANITY), "run", *map(str, args)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.text = ""
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for chunk in iter(lambda: self.proc.stdout.read1(4096), b""):
+            self.text += chunk.decode(errors="replace")
+
+    def send(self, data):
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def wait_for(self, what, timeout, regex=False):
+        """Until the output holds `what` (a regular expression, by line, if
+        regex); fails if the system ends first or the time runs out."""
+        deadline = time.monotonic() + timeout
+        found = (lambda: re.search(what, self.text, re.M)) if regex else \
+            (lambda: what in self.text)
+        while not found():
+            assert time.monotonic() < deadline and self.proc.poll() is None, \
+                f"no {what!r} within {timeout} s:\n{self.text[-6000:]}"
+            time.sleep(0.05)
+
+    def end(self, timeout):
+        """Its exit status, once it ends by itself within `timeout`."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"the system did not end within {timeout} s:\n"
+                                 f"{self.text[-6000:]}") from None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
 
 class Run:

@@ -13,12 +13,11 @@ import json
 import re
 import shutil
 import subprocess
-import threading
-import time
 
 import pytest
 
-from systest_lib import PYTHON, REPO, VANITY, copy_example, vanity
+import systest_lib
+from systest_lib import REPO, copy_example, vanity
 
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 PINGPONG = REPO / "examples" / "pingpong" / "pingpong.yaml"
@@ -57,38 +56,18 @@ def test_traced_run(tmp_path, board):
     assert {e["name"] for e in slices} == {"ping", "pong"}
 
 
-class Running:
+class Running(systest_lib.Running):
     """`vanity run` of the console example, kept running (its stdin open)."""
 
     def __init__(self, board, out, build, spec=CONSOLE):
-        self.proc = subprocess.Popen(
-            [PYTHON, str(VANITY), "run", str(spec), "--board", board, "-o", str(out),
-             "--build-dir", str(build)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, start_new_session=True)
-        self.text = ""
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for chunk in iter(lambda: self.proc.stdout.read1(4096), b""):
-            self.text += chunk.decode(errors="replace")
-
-    def wait_for(self, what, timeout):
-        deadline = time.monotonic() + timeout
-        while what not in self.text:
-            assert time.monotonic() < deadline and self.proc.poll() is None, \
-                f"no {what!r} within {timeout} s:\n{self.text}"
-            time.sleep(0.1)
+        super().__init__([spec, "--board", board, "-o", out, "--build-dir", build])
 
     def stop(self):
         try:
-            self.proc.stdin.write(b"quit\n")
-            self.proc.stdin.flush()
+            self.send(b"quit\n")
             self.proc.wait(timeout=30)
         except (OSError, subprocess.TimeoutExpired):
-            import os
-            import signal
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            self.kill()
 
 
 @pytest.mark.parametrize("board", BOARDS)

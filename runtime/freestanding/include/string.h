@@ -13,6 +13,7 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
 
 /* -ffreestanding turns builtins off; these let the compiler inline small
  * fixed-size copies (a ring slot) again, and call the functions otherwise. */

@@ -84,7 +84,6 @@ struct bm_shard {
 	uint64_t blob_len, prev_len, staged_len;
 	uint64_t mapped[3];          /* ro_start, data_start, end its space maps now */
 	uint64_t image_hash;         /* of blob, once asked (crashdump.c); 0: not yet */
-	uint32_t said;               /* reload_done as last reported (reload.c) */
 	/* Its last fault, as the port reported it (bm_fault_say), for its
 	 * crash dump; the port sets fault_code to its raw cause. */
 	char cause[96];
@@ -150,7 +149,6 @@ void bm_sh_close(uint64_t fd);
 #define BM_DOOR_POLL_NS 10000000ull
 void bm_door_open(void);
 void bm_door_poll(void);
-void bm_reload_say(void);
 
 /* fdt.c: the firmware's device tree */
 uint32_t bm_fdt_check_cpus(const void *fdt);

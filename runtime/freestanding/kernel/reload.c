@@ -21,9 +21,8 @@
  * lock, at every trap it takes and every BM_DOOR_POLL_NS while it idles
  * (run.c); a request is answered when the shard's reload_done moves.
  *
- * The console lines of a reload ("reloaded", "reload refused: why") are
- * printed from port_system_event, which the core calls when a request is
- * over; a rollback is reported by vn_fault_say.
+ * The console lines of a reload are the core's (vn_reload_say, from
+ * port_reload_done); a rollback is reported by vn_fault_say.
  */
 #include <string.h>
 
@@ -56,6 +55,15 @@ uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr 
 		return VN_RELOAD_IMAGE;
 	*iface = im.iface;
 	return VN_RELOAD_OK;
+}
+
+/* The shard's image window; a shard without reload slots is refused by
+ * port_reload_check (NOROOM). */
+uint64_t port_reload_room(const struct vn_shard *s)
+{
+	const struct bm_layout *l = &bm_layout[s->cfg->id];
+
+	return l->image_hi - l->image_lo;
 }
 
 int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len)
@@ -109,8 +117,6 @@ void port_reload_drop(struct vn_shard *s)
 	b->staged_len = 0;
 }
 
-/* The core counts a rollback among the requests done (reload_done) but
- * reports it itself (vn_fault_say): not one for port_system_event. */
 int port_reload_back(struct vn_shard *s)
 {
 	struct bm_shard *b = bm_of(s);
@@ -122,7 +128,6 @@ int port_reload_back(struct vn_shard *s)
 	b->prev = NULL;
 	b->prev_len = 0;
 	b->image_hash = 0;
-	b->said++;
 	return 0;
 }
 
@@ -145,24 +150,11 @@ const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *l
 	return NULL;
 }
 
-/* A request is over (the core calls this after it bumps reload_done, among
- * other events): say how, once per request. */
-void bm_reload_say(void)
+/* A request is over: the console line is the core's (vn_reload_say); the
+ * door answers from reload_done and reload_gen (bm_door_poll). */
+void port_reload_done(const struct vn_shard *s, uint32_t outcome, uint32_t status)
 {
-	for (uint32_t i = 0; i < K->sys->n_shards; i++) {
-		const struct vn_shard *s = &K->shard[i];
-		struct bm_shard *b = bm_of(s);
-
-		if (b->said == s->reload_done)
-			continue;
-		b->said = s->reload_done;
-		if (s->reload_status == VN_RELOAD_OK)
-			vn_kmsg("shard '%s': reloaded (generation %u)", s->cfg->name,
-				s->st->generation);
-		else
-			vn_kmsg("shard '%s': reload refused: %s", s->cfg->name,
-				vn_reload_why(s->reload_status));
-	}
+	vn_reload_say(s, outcome, status, vn_kmsg);
 }
 
 /* ---- the door ------------------------------------------------------------ */
@@ -221,7 +213,7 @@ void bm_door_poll(void)
 		const struct vn_shard *s = &K->shard[door.shard];
 
 		if (s->reload_done != door.done_at) {
-			answer(d, door.seq, s->reload_status, s->st->generation);
+			answer(d, door.seq, s->reload_status, s->reload_gen);
 			door.busy = false;
 		}
 	}
@@ -247,7 +239,7 @@ void bm_door_poll(void)
 				door.seq = seq;
 				door.shard = id;
 				if (s->reload_done != door.done_at) { /* over already */
-					answer(d, seq, s->reload_status, s->st->generation);
+					answer(d, seq, s->reload_status, s->reload_gen);
 					door.busy = false;
 				}
 			}

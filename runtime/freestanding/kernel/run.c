@@ -68,11 +68,9 @@ void port_shard_stop(struct vn_shard *s)
 }
 
 /* Every change of the system's state happens in a trap, and every trap
- * ends in resume(), which asks vn_core_next() first. What is left to do
- * here is to say how a reload request ended (reload.c). */
+ * ends in resume(), which asks vn_core_next() first. */
 void port_system_event(void)
 {
-	bm_reload_say();
 }
 
 /* Only the owner's acknowledgement unmasks a device interrupt again. */

@@ -122,9 +122,9 @@ static inline void vn_trace_put(struct vn_trace_ring *r, uint32_t mask, uint16_t
  *   RESTART     u16 shard, u32 generation
  *   HALT        u16 shard (0xffff: the kernel), i32 status
  *   EXIT        u16 shard, i32 status
- *   RELOAD      u16 shard, u32 generation (now running), u8 outcome
- *               (enum vn_reload_outcome), u8 reason (an enum
- *               vn_reload_status of vanity/reload.h: why it was refused)
+ *   RELOAD      u16 shard, u32 generation, u8 outcome, u8 reason: the
+ *               generation running now, an enum vn_reload_outcome, and an
+ *               enum vn_reload_status (vanity/reload.h: why it was refused)
  */
 enum vn_kevent {
 	VN_KEV_SWITCH_IN = 0,

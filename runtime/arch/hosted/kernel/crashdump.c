@@ -25,15 +25,7 @@
 #include "hk.h"
 #include "port.h"
 
-#if defined(__x86_64__)
-#define MACHINE 62u  /* EM_X86_64 */
-#elif defined(__aarch64__)
-#define MACHINE 183u /* EM_AARCH64 */
-#elif defined(__riscv)
-#define MACHINE 243u /* EM_RISCV */
-#else
-#error "hosted port: add this host's ELF machine"
-#endif
+#define MACHINE HK_MACHINE
 
 static int dump_fd = -1;
 static char dump_path[PATH_MAX];
@@ -127,9 +119,16 @@ uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, voi
 
 /* Hashed once per run: the executable does not change under a running
  * system (a rebuild makes a new file). */
+static uint64_t known[VN_MAX_SHARDS];
+
+/* s runs another executable now (reload.c). */
+void hk_image_hash_forget(const struct vn_shard *s)
+{
+	known[s->cfg->id] = 0;
+}
+
 uint64_t port_shard_image_hash(const struct vn_shard *s)
 {
-	static uint64_t known[VN_MAX_SHARDS];
 	static uint8_t buf[65536];
 	char path[PATH_MAX];
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -138,8 +137,7 @@ uint64_t port_shard_image_hash(const struct vn_shard *s)
 
 	if (known[s->cfg->id])
 		return known[s->cfg->id];
-	snprintf(path, sizeof(path), "%s/%s", hk_dir, s->cfg->image);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(hk_image_path(hk_of(s), path, sizeof(path)), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)

@@ -33,7 +33,27 @@ struct hk_shard {
 	const struct vn_crash *crash;
 	char cause[96];
 	uint64_t kill_at;   /* port_now() to SIGKILL it at, once SIGXCPU was sent; 0: none */
+	/* Hot reload (reload.c): the executables it runs, ran before and has
+	 * staged, each a file under run/reload/, or NULL (img_run NULL: the
+	 * build's shards/<name>); img_seq numbers the files. */
+	char *img_run, *img_prev, *img_staged;
+	uint32_t img_seq;
 };
+
+/* This host's ELF machine: what a shard's executable is built for. */
+#if defined(__x86_64__)
+#define HK_MACHINE 62u  /* EM_X86_64 */
+#elif defined(__aarch64__)
+#define HK_MACHINE 183u /* EM_AARCH64 */
+#elif defined(__riscv)
+#define HK_MACHINE 243u /* EM_RISCV */
+#else
+#error "hosted port: add this host's ELF machine"
+#endif
+
+/* A shard's image slot: its executable is linked at its base and must end
+ * below base + this (generator/model.py: IMAGE_SIZE). */
+#define HK_IMAGE_SLOT 0x600000u
 
 /* How long a shard its watchdog stopped has to save its crash record. */
 #define HK_DUMP_GRACE_NS 100000000ull
@@ -89,6 +109,14 @@ uint64_t hk_clock_hz(void);
 void hk_obs_start(void);
 void hk_obs_end(void);
 int hk_write_fd(void *ctx, const void *p, uint64_t len);
+void hk_reply(int fd, const char *line);
+
+/* reload.c */
+const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n);
+void hk_reload_serve(int c, const char *args);
+
+/* crashdump.c */
+void hk_image_hash_forget(const struct vn_shard *s);
 
 /* fault.c */
 void hk_reap(struct hk_shard *h);

@@ -53,14 +53,23 @@ static int find_dir(void)
 
 /* The kernel keeps a descriptor for every channel and several per shard:
  * a large system needs more than the usual soft limit of 1024. */
-static void raise_fd_limit(void)
+static void raise_limit(int which)
 {
 	struct rlimit r;
 
-	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+	if (getrlimit(which, &r) == 0 && r.rlim_cur < r.rlim_max) {
 		r.rlim_cur = r.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &r);
+		setrlimit(which, &r);
 	}
+}
+
+/* The same for processes: one per shard, counted against the user's
+ * limit with every other process the user runs (proc.c says so if a
+ * start fails on it). */
+static void raise_fd_limit(void)
+{
+	raise_limit(RLIMIT_NOFILE);
+	raise_limit(RLIMIT_NPROC);
 }
 
 static int boot(void)

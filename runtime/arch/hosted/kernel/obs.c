@@ -12,11 +12,13 @@
  *  - <build dir>/run/obs.sock: a client connects, sends one line,
  *    `snapshot` or `peek <channel id>`, and reads the stream until the
  *    kernel closes it. The thread serving it never takes the kernel lock:
- *    the system runs on while it is read.
+ *    the system runs on while it is read. `reload <shard id> <path>` is
+ *    the door of `vanity reload` (reload.c): it answers one line.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,9 +110,14 @@ void hk_obs_end(void)
 		close(fd);
 }
 
+void hk_reply(int fd, const char *line)
+{
+	(void)hk_write_fd(&fd, line, strlen(line));
+}
+
 static void serve(int c)
 {
-	char req[64] = {0};
+	char req[PATH_MAX + 32] = {0};
 	struct timeval limit = {.tv_sec = 1};
 	uint32_t peek = VN_DUMP_NO_PEEK;
 	ssize_t n;
@@ -120,6 +127,11 @@ static void serve(int c)
 	n = recv(c, req, sizeof(req) - 1, 0);
 	if (n <= 0)
 		return;
+	if (strncmp(req, "reload ", 7) == 0) {
+		req[strcspn(req, "\n")] = '\0';
+		hk_reload_serve(c, req + 7);
+		return;
+	}
 	if (strncmp(req, "peek ", 5) == 0) {
 		char *end;
 		unsigned long ch = strtoul(req + 5, &end, 10);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -171,13 +172,12 @@ static void restore_ring_headers(const struct hk_shard *h)
 int hk_spawn(struct hk_shard *h)
 {
 	int src[MAX_FDS], dst[MAX_FDS], n = fd_plan(h, src, dst);
-	char path[PATH_MAX], kpid[24];
+	char buf[PATH_MAX], kpid[24];
 	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
+	const char *path = hk_image_path(h, buf, sizeof(buf));
 	pid_t pid;
 
 	restore_ring_headers(h);
-	if (snprintf(path, sizeof(path), "%s/%s", hk_dir, h->s->cfg->image) >= (int)sizeof(path))
-		return -1;
 	if (access(path, X_OK) != 0) {
 		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
 		return -1;
@@ -185,8 +185,19 @@ int hk_spawn(struct hk_shard *h)
 	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		struct rlimit r;
+
+		if (errno == EAGAIN && getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
+			hk_msg("shard '%s': cannot start a process: this user's process limit "
+			       "(ulimit -u: %llu) is reached; the system needs one per shard "
+			       "(%u) besides the user's others", h->s->cfg->name,
+			       (unsigned long long)r.rlim_cur, hk_kernel.sys->n_shards);
+		else
+			hk_msg("shard '%s': cannot start a process: %s", h->s->cfg->name,
+			       strerror(errno));
 		return -1;
+	}
 	if (pid == 0)
 		child_exec(path, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
 	h->pid = pid;

@@ -1,43 +1,262 @@
 /*
- * reload.c - the hosted side of hot reload (core/reload.c): not yet.
- * Every image is refused as one this board cannot run.
+ * reload.c - the hosted side of hot reload (core/reload.c).
+ *
+ * A shard's image is an executable. The kernel runs the one the build left
+ * in shards/<name> until a reload: then it writes each accepted image to
+ * <build dir>/run/reload/<name>.<n> (owner-only, executable) and runs that.
+ * It keeps the previous one for a rollback and deletes what it no longer
+ * needs. What it checks of an image before it stages it: an ELF executable
+ * of this host's machine, every loadable segment inside the shard's image
+ * slot (the generator's IMAGE_SIZE below its base), and the interface hash
+ * in its "Vanity" note.
+ *
+ * The door (obs.c): a host tool sends `reload <shard id> <path>`; the kernel
+ * reads the file, hands it to vn_reload_request and answers when the
+ * request is over (hk_reload_serve). An updater shard's image is read out of
+ * its process (process_vm_readv) into the kernel's own buffer first, so the
+ * shard cannot change it under the check.
  */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <vanity/reload.h>
 
 #include "hk.h"
 #include "port.h"
 
+#define MAX_IMAGE (HK_IMAGE_SLOT + VN_RELOAD_HDR) /* no image is larger than its slot */
+
+const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n)
+{
+	if (h->img_run)
+		return h->img_run;
+	snprintf(buf, n, "%s/%s", hk_dir, h->s->cfg->image);
+	return buf;
+}
+
+/* An image's loadable segments all in [lo, hi), and its interface note. */
+static uint32_t check_elf(const uint8_t *img, uint64_t len, uint64_t lo, uint64_t hi,
+			  uint64_t *iface)
+{
+	const Elf64_Ehdr *e = (const void *)img;
+	bool found = false;
+
+	if (len < sizeof(*e) || memcmp(e->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    e->e_ident[EI_CLASS] != ELFCLASS64 || e->e_ident[EI_DATA] != ELFDATA2LSB)
+		return VN_RELOAD_IMAGE;
+	if (e->e_machine != HK_MACHINE)
+		return VN_RELOAD_ISA;
+	if (e->e_type != ET_EXEC || e->e_phentsize != sizeof(Elf64_Phdr) ||
+	    e->e_phoff > len || (uint64_t)e->e_phnum * sizeof(Elf64_Phdr) > len - e->e_phoff)
+		return VN_RELOAD_IMAGE;
+	for (uint32_t i = 0; i < e->e_phnum; i++) {
+		const Elf64_Phdr *p = (const void *)(img + e->e_phoff + i * sizeof(Elf64_Phdr));
+
+		if (p->p_type == PT_LOAD &&
+		    (p->p_vaddr < lo || p->p_memsz > hi - lo || p->p_vaddr - lo > hi - lo - p->p_memsz))
+			return VN_RELOAD_SIZE;
+		if (p->p_type != PT_NOTE || p->p_offset > len || p->p_filesz > len - p->p_offset)
+			continue;
+		for (uint64_t at = p->p_offset; at + sizeof(Elf64_Nhdr) <= p->p_offset + p->p_filesz;) {
+			const Elf64_Nhdr *n = (const void *)(img + at);
+			uint64_t name = at + sizeof(*n), desc = name + ((n->n_namesz + 3u) & ~3u);
+			uint64_t next = desc + ((n->n_descsz + 3u) & ~3u);
+
+			if (next > p->p_offset + p->p_filesz)
+				break;
+			if (n->n_type == VN_IFACE_NOTE && n->n_namesz == sizeof(VN_IFACE_NOTE_NAME) &&
+			    n->n_descsz == 8 &&
+			    memcmp(img + name, VN_IFACE_NOTE_NAME, sizeof(VN_IFACE_NOTE_NAME)) == 0) {
+				memcpy(iface, img + desc, 8);
+				found = true;
+			}
+			at = next;
+		}
+	}
+	return found ? VN_RELOAD_OK : VN_RELOAD_IMAGE;
+}
+
 uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr *h,
 			   const uint8_t *img, uint64_t len, uint64_t *iface)
 {
-	(void)s, (void)h, (void)img, (void)len, (void)iface;
-	return VN_RELOAD_IMAGE;
+	if (h->machine != HK_MACHINE)
+		return VN_RELOAD_ISA;
+	if (len > HK_IMAGE_SLOT)
+		return VN_RELOAD_SIZE;
+	return check_elf(img, len, s->cfg->base, s->cfg->base + HK_IMAGE_SLOT, iface);
+}
+
+uint64_t port_reload_room(const struct vn_shard *s)
+{
+	(void)s;
+	return HK_IMAGE_SLOT;
+}
+
+static void forget(char **path)
+{
+	if (*path) {
+		unlink(*path);
+		free(*path);
+		*path = NULL;
+	}
 }
 
 int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len)
 {
-	(void)s, (void)img, (void)len;
-	return -1;
+	struct hk_shard *h = hk_of(s);
+	char path[PATH_MAX];
+	int fd;
+
+	forget(&h->img_staged);
+	snprintf(path, sizeof(path), "%s/run/reload", hk_dir);
+	mkdir(path, 0700);
+	if (snprintf(path, sizeof(path), "%s/run/reload/%s.%u", hk_dir, s->cfg->name,
+		     ++h->img_seq) >= (int)sizeof(path))
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
+	if (fd < 0)
+		return -1;
+	for (uint64_t done = 0; done < len;) {
+		ssize_t n = write(fd, img + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		done += (uint64_t)n;
+	}
+	if (close(fd) != 0 || !(h->img_staged = strdup(path))) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
 }
 
 void port_reload_commit(struct vn_shard *s)
 {
-	(void)s;
+	struct hk_shard *h = hk_of(s);
+
+	forget(&h->img_prev);
+	h->img_prev = h->img_run; /* NULL: the build's own, never deleted */
+	h->img_run = h->img_staged;
+	h->img_staged = NULL;
+	hk_image_hash_forget(s);
 }
 
 void port_reload_drop(struct vn_shard *s)
 {
-	(void)s;
+	forget(&hk_of(s)->img_staged);
 }
 
 int port_reload_back(struct vn_shard *s)
 {
-	(void)s;
-	return -1;
+	struct hk_shard *h = hk_of(s);
+
+	if (!h->img_run)
+		return -1; /* it runs the build's own: nothing before it */
+	forget(&h->img_run);
+	h->img_run = h->img_prev;
+	h->img_prev = NULL;
+	hk_image_hash_forget(s);
+	return 0;
 }
 
+void port_reload_done(const struct vn_shard *s, uint32_t outcome, uint32_t status)
+{
+	vn_reload_say(s, outcome, status, hk_msg);
+}
+
+/* An updater's image: copied out of its process, header first. */
 const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *len)
 {
-	(void)s, (void)addr, (void)len;
-	return NULL;
+	static uint8_t *buf;
+	struct vn_reload_hdr hdr;
+	pid_t pid = hk_of(s)->pid;
+	struct iovec local, remote = {.iov_base = (void *)(uintptr_t)addr};
+	uint64_t want;
+	ssize_t n;
+
+	if (pid <= 0 || (!buf && !(buf = malloc(MAX_IMAGE))))
+		return NULL;
+	local = (struct iovec){.iov_base = &hdr, .iov_len = sizeof(hdr)};
+	remote.iov_len = sizeof(hdr);
+	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(hdr))
+		return NULL;
+	want = hdr.length < MAX_IMAGE - VN_RELOAD_HDR ? hdr.length + VN_RELOAD_HDR : MAX_IMAGE;
+	local = (struct iovec){.iov_base = buf, .iov_len = want};
+	remote.iov_len = want;
+	n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	if (n < (ssize_t)sizeof(hdr))
+		return NULL;
+	*len = (uint64_t)n;
+	return buf;
+}
+
+/* The door: `reload <shard id> <path>` on obs.sock. Reads the image, asks,
+ * and writes one line back when the request is over: "swapped <generation>"
+ * or "refused <status> <words>". Runs on the socket's thread. */
+void hk_reload_serve(int c, const char *args)
+{
+	unsigned long id;
+	char *end, reply[256];
+	struct vn_shard *s;
+	uint8_t *img = NULL;
+	uint32_t st, done;
+	ssize_t n = 0;
+	uint64_t len = 0;
+	int fd;
+
+	id = strtoul(args, &end, 10);
+	if (end == args || *end != ' ' || id >= hk_kernel.sys->n_shards) {
+		hk_reply(c, "refused 0 no such shard\n");
+		return;
+	}
+	fd = open(end + 1, O_RDONLY | O_CLOEXEC);
+	img = malloc(MAX_IMAGE + 1);
+	if (fd < 0 || !img) {
+		snprintf(reply, sizeof(reply), "refused 0 cannot read %s: %s\n", end + 1,
+			 strerror(errno));
+		hk_reply(c, reply);
+		if (fd >= 0)
+			close(fd);
+		free(img);
+		return;
+	}
+	while (len <= MAX_IMAGE && (n = read(fd, img + len, MAX_IMAGE + 1 - len)) > 0)
+		len += (uint64_t)n;
+	close(fd);
+	s = &hk_kernel.shard[id];
+	pthread_mutex_lock(&hk_lock);
+	done = s->reload_done;
+	st = vn_reload_request(&hk_kernel, s, img, len, port_now());
+	/* Refused at once: vn_reload_request said so (and finished it). */
+	while (st == VN_RELOAD_OK && s->reload_done == done && !hk_kernel.halted) {
+		struct timespec ms = {.tv_nsec = 1000000};
+
+		pthread_mutex_unlock(&hk_lock);
+		nanosleep(&ms, NULL);
+		pthread_mutex_lock(&hk_lock);
+	}
+	if (st == VN_RELOAD_OK)
+		st = hk_kernel.halted && s->reload_done == done ? VN_RELOAD_HALTED : s->reload_status;
+	if (st == VN_RELOAD_OK)
+		snprintf(reply, sizeof(reply), "swapped %u\n", s->reload_gen);
+	else
+		snprintf(reply, sizeof(reply), "refused %u %s\n", st, vn_reload_why(st));
+	pthread_mutex_unlock(&hk_lock);
+	free(img);
+	hk_reply(c, reply);
 }

@@ -1,0 +1,181 @@
+"""Hot reload on a running system (tests/system/reload): `vanity reload`
+swaps a new version of `worker` in while producer -> worker -> consumer
+carries a paced stream, and while `crasher`, on worker's core, crash-loops.
+
+One run checks, in order:
+- version 2 replaces version 1: worker quiesces into its handoff region
+  and version 2 takes its count and held message over; the consumer sees
+  every message once, in order, and the version change exactly once;
+- refusals, each answered with its reason while the stream flows on: a
+  corrupted image, a truncated one, an oversized one, one for another ISA
+  and one whose interface (a channel's depth) differs;
+- rollback: version 3 faults as it starts, within its 1 s window, and
+  version 2 is back, taking its state up again.
+The images are built before the system starts (`vanity reload --write`),
+so the stream need not outlast the builds.
+"""
+
+import hashlib
+import re
+import struct
+import time
+
+import pytest
+
+from systest_lib import HERE, Running, copy_spec, shard_of, vanity
+
+SPEC = HERE / "reload" / "reload.yaml"
+BOARDS = ["hosted"]
+OTHER_ISA = {"hosted": "qemu-virt-aarch64", "qemu-virt-aarch64": "qemu-virt-riscv64",
+             "qemu-virt-riscv64": "qemu-virt-aarch64"}
+# Messages at 1 ms each: the stream must outlast the reloads and refusals,
+# with room for a loaded host (a sanitized build takes twice as long).
+COUNT = {"hosted": 10000}
+BOOT = 120
+
+
+def versioned(version, depth=64, count=None):
+    def edit(doc):
+        shard_of(doc, "worker")["cflags"] = [f"-DVERSION={version}"]
+        shard_of(doc, "producer")["cflags"][0] = f"-DCOUNT={count or COUNT[board_of[0]]}"
+        for c in doc["channels"]:
+            if c["name"] == "done":
+                c["depth"] = depth
+    return edit
+
+
+board_of = [None]
+
+
+def write_image(spec, board, work, name, other_board=None):
+    path = work / f"{name}.vrl"
+    r = vanity("reload", spec, "worker", "--board", other_board or board,
+               "-o", work / f"out-{name}", "--build-dir", work / f"b-{name}",
+               "--write", path, timeout=BOOT)
+    assert r.status == 0, r.report
+    return path
+
+
+def rewrap(data, image, **change):
+    """A reload image with another image and header fields, its digest
+    recomputed."""
+    f = list(struct.unpack_from("<IHHIIQQQ32sII32s16x", data))
+    f[7], f[8] = len(image), hashlib.sha256(image).digest()
+    return struct.pack("<IHHIIQQQ32sII32s16x", *f) + image
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_reload_under_traffic(tmp_path, board):
+    board_of[0] = board
+    v1 = copy_spec(SPEC, tmp_path / "v1", versioned(1))
+    images = {
+        "v2": write_image(copy_spec(SPEC, tmp_path / "v2", versioned(2)), board, tmp_path, "v2"),
+        "v3": write_image(copy_spec(SPEC, tmp_path / "v3", versioned(3)), board, tmp_path, "v3"),
+        "iface": write_image(copy_spec(SPEC, tmp_path / "vi", versioned(2, depth=32)), board,
+                             tmp_path, "iface"),
+        "isa": write_image(copy_spec(SPEC, tmp_path / "vo", versioned(2)), board, tmp_path,
+                           "isa", OTHER_ISA[board]),
+    }
+    good = images["v2"].read_bytes()
+    for name, data in {"corrupt": good[:200] + bytes([good[200] ^ 0x40]) + good[201:],
+                       "truncated": good[:-100],
+                       "oversized": rewrap(good, good[128:] + bytes(7 << 20))}.items():
+        images[name] = tmp_path / f"{name}.vrl"
+        images[name].write_bytes(data)
+    common = ["--board", board, "-o", tmp_path / "out", "--build-dir", tmp_path / "b"]
+    r = vanity("build", v1, *common, timeout=BOOT)
+    assert r.status == 0, r.report
+    system = Running([v1, *common])
+
+    def reload(name):
+        return vanity("reload", v1, "worker", *common, "--image", images[name], timeout=60)
+
+    system.wait_for(r"^\[worker\] version 1 up$", BOOT, regex=True)
+    r = reload("v2")
+    assert r.status == 0 and "reloaded: generation 2 runs" in r.stdout, r.report
+    system.wait_for(r"^\[worker\] version 2 up: took over from version 1 \(generation 1\)",
+                    10, regex=True)
+    refusals = {"corrupt": "corrupted: its SHA-256 does not match its header",
+                "truncated": "truncated: shorter than its header says",
+                "oversized": "too large for the shard's image region",
+                "isa": "built for another ISA",
+                "iface": "its interface (channels, devices, memory, events) differs"}
+    for name, why in refusals.items():
+        r = reload(name)
+        assert r.status == 1, r.report
+        assert f"shard 'worker': reload refused: {why}" in r.stderr, r.report
+        system.wait_for(f"shard 'worker': reload refused: {why}", 10)
+    r = reload("v3")
+    assert r.status == 0 and "reloaded: generation 3 runs" in r.stdout, r.report
+    system.wait_for(r"shard 'worker': faulted within 1 s of its reload: rolled back to its "
+                    r"previous image \(generation 4\)", 10, regex=True)
+    system.wait_for(r"^\[worker\] version 2 up: took over from version 2 \(generation 2\)",
+                    10, regex=True)
+    status = system.end(120)
+    log = system.text
+    assert status == 0, log[-6000:]
+    n = COUNT[board]
+    assert f"[consumer] received {n}, 0 out of order, 1 version changes, last version 2" \
+        in log, log[-6000:]
+    assert f"[worker] version 2: passed {n}" in log, log[-6000:]  # the count crossed twice
+    assert len(re.findall(r"^\[consumer\] version 1 -> 2 at \d+$", log, re.M)) == 1, log
+    # the crash loop ran on through all of it, and its policy kept it going
+    crashes = len(re.findall(r"shard 'crasher': on_fault=restart, restarted", log))
+    assert crashes >= 10, log[-6000:]
+    assert "gave up" not in log, log[-6000:]
+
+
+def test_reload_errors(tmp_path):
+    """What `vanity reload` says before any system is asked."""
+    spec = copy_spec(SPEC, tmp_path / "src")
+    r = vanity("reload", spec, "wroker", "--build-dir", tmp_path / "b", timeout=60)
+    assert r.status != 0 and "no shard 'wroker'" in r.stderr and "did you mean 'worker'" \
+        in r.stderr, r.report
+    r = vanity("reload", spec, "producer", "--build-dir", tmp_path / "b", timeout=60)
+    assert r.status != 0 and "shard 'producer' cannot be reloaded: give it a 'reload:' key" \
+        in r.stderr, r.report
+    image = write_image(spec, "hosted", tmp_path, "x")
+    common = ["--build-dir", tmp_path / "b", "-o", tmp_path / "out", "--image", image]
+    r = vanity("reload", spec, "worker", *common, timeout=60)
+    assert r.status != 0 and "manifest.json: not generated yet" in r.stderr, r.report
+    r = vanity("gen", spec, "-o", tmp_path / "out", timeout=60)
+    assert r.status == 0, r.report
+    r = vanity("reload", spec, "worker", *common, timeout=60)
+    assert r.status != 0 and "no running system" in r.stderr, r.report
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("late", ["refuse", "swap"])
+def test_reload_late(tmp_path, late):
+    """A running version that never quiesces (built -DDEAF): after the
+    quiesce bound, `late: refuse` drops the new image and the old version
+    runs on; `late: swap` swaps it anyway, without its state."""
+    board_of[0] = "hosted"
+
+    def edit(version):
+        def e(doc):
+            versioned(version, count=3000)(doc)
+            w = shard_of(doc, "worker")
+            w["cflags"].append("-DDEAF")
+            w["reload"].update(quiesce="100ms", late=late)
+        return e
+    v1 = copy_spec(SPEC, tmp_path / "v1", edit(1))
+    image = write_image(copy_spec(SPEC, tmp_path / "v2", edit(2)), "hosted", tmp_path, "v2")
+    common = ["-o", tmp_path / "out", "--build-dir", tmp_path / "b"]
+    r = vanity("build", v1, *common, timeout=BOOT)
+    assert r.status == 0, r.report
+    system = Running([v1, *common])
+    system.wait_for(r"^\[worker\] version 1 up$", BOOT, regex=True)
+    t0 = time.monotonic()
+    r = vanity("reload", v1, "worker", *common, "--image", image, timeout=60)
+    waited = time.monotonic() - t0
+    if late == "refuse":
+        assert r.status == 1 and "reload refused: the running version did not quiesce in " \
+            "time" in r.stderr, r.report
+    else:
+        assert r.status == 0 and "reloaded: generation 2 runs" in r.stdout, r.report
+        system.wait_for(r"^\[worker\] version 2 up$", 10, regex=True)  # fresh: no state
+    assert waited >= 0.1, waited  # the old version had its 100 ms
+    assert system.end(120) == 0, system.text[-6000:]
+    assert "version 1 -> 2" in system.text if late == "swap" else \
+        "[worker] version 1: passed" in system.text, system.text[-6000:]
