@@ -10,7 +10,7 @@ import pytest
 from systest_lib import REPO, Running, copy_example, shard_of, vanity
 
 SPEC = REPO / "examples" / "updater" / "updater.yaml"
-BOARDS = ["hosted"]
+BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 BOOT = 120
 
 
