@@ -16,7 +16,7 @@ one reload image. To hand the kernel an image, door_reload():
      the mailbox page and then the request (magic, shard, length, the next
      sequence number) with `M` packets, and lets the guest go on (`D`);
   3. polls the mailbox until the kernel answers that sequence number (its
-     `done`), or the timeout passes.
+     `done`), or the timeout passes (`pending` if the kernel took it).
 
 Every failure is one line (errors.fail), never a traceback.
 """
@@ -33,9 +33,9 @@ DOOR_MAGIC = 0x524F4F44   # VN_DOOR_MAGIC
 DOOR_OPEN = 0x4E45504F    # VN_DOOR_OPEN
 DOOR_PAGE = 4096          # VN_DOOR_IMAGE: the image follows the mailbox page
 # struct vn_door: magic, seq, shard, reserved0, length, reserved1 (the host's);
-# open, done, status, generation (the kernel's)
-DOOR = struct.Struct("<IIIIQQIIII")
-HOST_PART = 24            # magic .. length: what the host writes
+# open, done, status, generation, taken, reserved2 (the kernel's)
+DOOR = struct.Struct("<IIIIQQIIIIII")
+PENDING = -1              # accepted, the swap not done yet (generator/reload.py's)
 RELOAD_HDR = 128          # VN_RELOAD_HDR
 CHUNK = 1024              # bytes per `M` packet (2 KiB of hex: under QEMU's 4 KiB)
 POLL = 0.02               # seconds between reads of the answer
@@ -220,7 +220,10 @@ def door_reload(build_dir, manifest, package, shard_id, timeout=10.0):
     for shard `shard_id` to the kernel of the QEMU board running the build
     in build_dir, through its door; returns the kernel's answer, (status,
     generation): a VN_RELOAD_* status (0: swapped in) and the shard's
-    generation after it."""
+    generation after it; or PENDING when the kernel accepted the image but
+    has not swapped it within the timeout (the shard has not given its core
+    up: it is swapped when it does, and the door takes no other request
+    until then)."""
     door = manifest.get("reload_door")
     if not door:
         raise fail(f"system '{manifest.get('system')}' on {manifest.get('board')} has no "
@@ -251,6 +254,8 @@ def door_reload(build_dir, manifest, package, shard_id, timeout=10.0):
                 mb = box.read()  # the answer, now that done says it is written
                 return mb[8], mb[9]
             if time.monotonic() > deadline:
+                if mb[10] == seq:
+                    return PENDING, mb[9]
                 raise fail(f"the kernel did not answer the reload of shard {shard_id} "
                            f"within {timeout:g} s")
             time.sleep(POLL)
@@ -265,8 +270,7 @@ def _knock(path, addr, package, shard_id, seq):
         r.interrupt()
         r.physical()
         r.write(addr + DOOR_PAGE, package)
-        r.write(addr, DOOR.pack(DOOR_MAGIC, seq, shard_id, 0, len(package), 0,
-                                0, 0, 0, 0)[:HOST_PART])
+        r.write(addr, struct.pack("<IIIIQ", DOOR_MAGIC, seq, shard_id, 0, len(package)))
         r.detach()
     except socket.timeout:
         raise fail(f"{path}: the gdbstub did not answer in time") from None

@@ -30,10 +30,12 @@ class Guest:
 
     def run(self):
         self.running = True
-        magic, seq, shard, _, length, _, opened, done, _, _ = g.DOOR.unpack_from(self.mem)
+        magic, seq, shard, _, length, _, opened, done, *_ = g.DOOR.unpack_from(self.mem)
         if magic == g.DOOR_MAGIC and seq != done:
             self.log.append((shard, bytes(self.mem[g.DOOR_PAGE:g.DOOR_PAGE + length])))
-            struct.pack_into("<III", self.mem, 36, seq, self.status, self.generation)
+            struct.pack_into("<I", self.mem, 48, seq)  # taken
+            if self.status is not None:
+                struct.pack_into("<III", self.mem, 36, seq, self.status, self.generation)
 
 
 def stub(sock, guest, phys):
@@ -121,6 +123,8 @@ def test_door_reload(door):
     assert g.door_reload(build, MANIFEST, package[:200], 3, timeout=5) == (9, 2)
     assert guest.log[1] == (3, package[:200])
     assert g.DOOR.unpack_from(guest.mem)[1] == 2  # the sequence number went up
+    guest.status = None  # taken, and its swap waits for the shard's core
+    assert g.door_reload(build, MANIFEST, package, 3, timeout=0.3) == (g.PENDING, 2)
 
 
 def test_door_errors(door, tmp_path):

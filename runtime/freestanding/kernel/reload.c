@@ -238,6 +238,7 @@ void bm_door_poll(void)
 				door.busy = true;
 				door.seq = seq;
 				door.shard = id;
+				d->taken = seq;
 				if (s->reload_done != door.done_at) { /* over already */
 					answer(d, seq, s->reload_status, s->reload_gen);
 					door.busy = false;

@@ -67,7 +67,9 @@ _Static_assert(sizeof(struct vn_reload_hdr) == VN_RELOAD_HDR, "reload header is 
  * new seq is a request for vn_reload_request(). When it is over (swapped,
  * refused, or given up), the kernel writes status and generation (the
  * shard's after it), then `done` = seq. A host reading the page while the
- * guest runs reads `done` before the answer it guards. */
+ * guest runs reads `done` before the answer it guards. An accepted request
+ * whose swap waits (the shard has not given its core up) has `taken` = seq
+ * meanwhile; the door takes no other request until it is over. */
 #define VN_DOOR_MAGIC 0x524f4f44u /* "DOOR": a request is written */
 #define VN_DOOR_OPEN 0x4e45504fu  /* "OPEN": the kernel polls its door */
 #define VN_DOOR_PAGE 4096u
@@ -86,9 +88,11 @@ struct vn_door {
 	uint32_t done;       /* seq of the last request answered */
 	uint32_t status;     /* its VN_RELOAD_* */
 	uint32_t generation; /* the shard's generation after it */
+	uint32_t taken;      /* seq of the last request accepted, its swap under way */
+	uint32_t reserved2;
 };
 
-_Static_assert(sizeof(struct vn_door) == 48, "the door's mailbox (generator/gdbremote.py)");
+_Static_assert(sizeof(struct vn_door) == 56, "the door's mailbox (generator/gdbremote.py)");
 
 /* The notification bit a reload with a handoff sets in the old version:
  * "write your state to the handoff region and call vn_reload_quiesce()".
