@@ -82,7 +82,8 @@ def _count(items, noun):
 
 def cmd_check(args, model):
     print(f"{args.spec}: ok ({_count(model.shards, 'shard')}, "
-          f"{_count(model.channels, 'channel')})")
+          f"{_count(model.channels, 'channel')}"
+          + (f", {_count(model.signals, 'signal')}" if model.signals else "") + ")")
     return 0
 
 
