@@ -82,7 +82,8 @@ def _count(items, noun):
 
 def cmd_check(args, model):
     print(f"{args.spec}: ok ({_count(model.shards, 'shard')}, "
-          f"{_count(model.channels, 'channel')})")
+          f"{_count(model.channels, 'channel')}"
+          + (f", {_count(model.signals, 'signal')}" if model.signals else "") + ")")
     return 0
 
 
@@ -380,6 +381,9 @@ def cmd_reload(args, model):
     timeout = args.timeout + shard.reload.quiesce_ns / 1e9
     status, generation, words = reload.send(BOARDS[model.board], build_dir, manifest, pkg,
                                             shard.id, timeout)
+    if status == reload.PENDING:
+        print(f"vanity: shard '{shard.name}': {words}", file=sys.stderr)
+        return 1
     if status != 0:
         print(f"vanity: error: shard '{shard.name}': reload refused: {words}", file=sys.stderr)
         return 1
@@ -421,7 +425,8 @@ def parser():
                            help="build the reload image into FILE and stop there")
             c.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                            help="how long to wait for the kernel's answer, beyond the "
-                                "shard's quiesce bound (default 10)")
+                                "shard's quiesce bound (default 10; the hosted kernel "
+                                "answers within 5)")
         if name in ("top", "peek", "reload"):
             c.add_argument("-o", "--output", metavar="DIR",
                            help="the generated sources (default out/<system>/<board>/)")

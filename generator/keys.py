@@ -300,6 +300,13 @@ CHANNEL = Obj("channel", {
                    "(vanity top shows its percentiles)", default=False),
 })
 
+SIGNAL = Obj("signal", {
+    "name": Key(Ident(), "signal name (C identifier): the sender calls vn_signal_NAME()",
+                required=True),
+    "from": Key(Ident(), "the shard that signals", required=True),
+    "to": Key(Ident(), "the shard whose vn_wait returns VN_NOTIFY_NAME", required=True),
+})
+
 SHARD = Obj("shard", {
     "name": Key(Ident(), "shard name (C identifier)", required=True),
     "sources": Key(ListOf(Str()), "C sources, relative to the spec file", required=True),
@@ -349,14 +356,16 @@ SPEC = Obj("spec", {
                  default=DEFAULT_BOARD),
     "shards": Key(ListOf(SHARD), "the workloads", required=True),
     "channels": Key(ListOf(CHANNEL), "one-way queues between shards", default=[]),
+    "signals": Key(ListOf(SIGNAL), "one-way notifications between shards: a bit, "
+                   "no ring and no message", default=[]),
     "devices": Key(ListOf(DEVICE), "hardware granted to shards", default=[]),
     "regmaps": Key(MapOf(REGMAP), "inline register maps, by name", default={}),
     "events": Key(ListOf(EVENT), "trace events the shards record (docs/observability.md)",
                   default=[]),
 })
 
-OBJECTS = (SPEC, SHARD, RELOAD, ON_FAULT, RESTART, BACKOFF, GROUP, CHANNEL, DEVICE, REGMAP, REGISTER,
-           FIELD, ENUM_VALUE, STRUCTURE, MEMBER, EVENT, EVENT_FIELD)
+OBJECTS = (SPEC, SHARD, RELOAD, ON_FAULT, RESTART, BACKOFF, GROUP, CHANNEL, SIGNAL, DEVICE,
+           REGMAP, REGISTER, FIELD, ENUM_VALUE, STRUCTURE, MEMBER, EVENT, EVENT_FIELD)
 
 
 def json_schema():

@@ -397,10 +397,15 @@ def top_report(manifest, snap, prev=None, dt=None):
         # transit time in ns, on a latency channel (spec `latency: true`)
         entry["latency"] = hist.summary(hists[cid], hz) if cid in hists else None
         channels.append(entry)
+    # a signal has no ring: its kernel counter of notifications is all there is
+    signals = [{"id": g["id"], "name": g["name"], "from": g.get("from"), "to": g.get("to"),
+                "notifications": (k.chan_notifies[g["id"]] if g["id"] < len(k.chan_notifies)
+                                  else None)}
+               for g in manifest.get("signals", [])]
     return {"system": manifest.get("system"), "board": manifest.get("board"),
             "schema_hash": f"{snap.schema_hash:#018x}", "clock_hz": hz,
             "halted": bool(k.halted), "interval_s": dt if prev else None,
-            "shards": shards, "channels": channels}
+            "shards": shards, "channels": channels, "signals": signals}
 
 
 def _n(v, suffix=""):
@@ -445,6 +450,12 @@ def format_top(rep):
                      f"{_n(c['bytes_sent']):>9}{str(c['queued']) + '/' + str(c['depth']):>11}"
                      f"{c['high_water']:>6}{_n(c['full_stalls']):>7}{_n(c['empty_stalls']):>8}"
                      f"{_n(c['notifications']):>8}")
+    if rep.get("signals"):
+        lines.append("")
+        lines.append(f"{'SIGNAL':<14}{'FROM->TO':<22}{'NOTIFY':>9}")
+        for g in rep["signals"]:
+            route = f"{g['from']}->{g['to']}"[:21]
+            lines.append(f"{g['name'][:13]:<14}{route:<22}{_n(g['notifications']):>9}")
     lat = [(c["name"], c["latency"]) for c in chans if c.get("latency")]
     run = [(s["name"], s["run_time"]) for s in shards if s.get("run_time")]
     cols = ("p50", "p90", "p99", "p99.9", "max")
@@ -493,6 +504,10 @@ def find_channel(manifest, name):
     for c in chans:
         if c["name"] == name or str(c["id"]) == str(name):
             return c
+    for g in manifest.get("signals", []):
+        if g["name"] == name or str(g["id"]) == str(name):
+            raise fail(f"'{g['name']}' is a signal ({g['from']} -> {g['to']}): it has no "
+                       "ring to peek; vanity top counts its notifications")
     known = ", ".join(c["name"] for c in chans) or "none"
     raise fail(f"no channel '{name}' in {manifest.get('system')} (channels: {known})")
 

@@ -103,6 +103,27 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class SignalEnd:
+    """One end of a signal, as its shard sees it: the sender's
+    vn_signal_<name>(), the receiver's bit; both ends hold a bit, which
+    also tells of the peer's restart or stop, as a channel endpoint's does."""
+    signal: str
+    macro: str           # upper-cased signal name for VN_*_<MACRO>
+    dir: str             # "send" or "recv"
+    bit: int             # notification bit in this shard
+    channel_id: int      # its kernel channel (after the spec's channels)
+    peer: str
+
+    @property
+    def summary(self):
+        """What this end does, for its header's comment."""
+        if self.dir == "send":
+            return (f"to {self.peer}, no ring and no message; vn_signal_{self.signal}() "
+                    f"sets {self.peer}'s VN_NOTIFY_{self.macro}")
+        return f"from {self.peer}, no ring and no message; vn_wait returns VN_NOTIFY_{self.macro}"
+
+
+@dataclass(frozen=True)
 class Device:
     name: str
     macro: str
@@ -214,6 +235,7 @@ class Shard:
     restart: Restart = Restart()  # the budget of on_fault: restart
     reload: Reload = None  # reload: allowed, and how; None: never
     iface: int = 0         # interface_hash(): what a reload image must carry
+    signals: tuple = ()  # its SignalEnds, in bit order
 
     @property
     def trace(self):
@@ -231,9 +253,11 @@ class Shard:
         return tuple(e for e in self.endpoints if e.dir == "rx")
 
     @property
-    def irq_bits(self):
-        """The notification bits of its devices that have an interrupt."""
-        return sum(1 << d.bit for d in self.devices if d.irq is not None)
+    def kernel_bits(self):
+        """The bits no ring shows, which a spinning shard asks WAIT for: its
+        interrupting devices' and the signals' it receives."""
+        return sum(1 << d.bit for d in self.devices if d.irq is not None) | \
+            sum(1 << g.bit for g in self.signals if g.dir == "recv")
 
     @property
     def watchdog(self):
@@ -260,6 +284,14 @@ class Channel:
     depth: int
     region: Region
     latency: bool = False  # transit-time histogram (spec `latency: true`)
+    signal: bool = False   # a signal: no ring (depth, msg_size and region 0)
+
+    @property
+    def what(self):
+        """What it carries, for comments and reports."""
+        if self.signal:
+            return "a signal: no ring (depth 0)"
+        return f"{self.msg_size}-byte messages, depth {self.depth}"
 
     @property
     def stamps(self):
@@ -287,7 +319,7 @@ class System:
     n_cores: int         # 1 + highest core used
     spec: str            # spec path for headers: relative to the repo, or its basename
     shards: tuple
-    channels: tuple
+    channels: tuple      # the rings
     devices: tuple
     regmaps: tuple       # (name, parsed register list) of the maps devices use
     models: tuple        # the same, of the maps the board's device models implement
@@ -298,10 +330,22 @@ class System:
     events: tuple = ()     # the spec's trace events (events.Event), ids from 64
     schema_hash: int = 0   # events.schema_hash: ties a trace to this spec
     door: Region = None    # bare metal: where a host tool leaves a reload image
+    signals: tuple = ()    # Channels with signal=True, ids after the rings'
 
     @property
     def board_hash(self):
         return fnv1a64(self.board.encode())
+
+    @property
+    def counts(self):
+        """"3 channels" or "3 channels, 1 signals": for comments and reports."""
+        sigs = f", {len(self.signals)} signals" if self.signals else ""
+        return f"{len(self.channels)} channels{sigs}"
+
+    @property
+    def kchannels(self):
+        """The kernel's channel table: the rings, then the signals."""
+        return self.channels + self.signals
 
     @property
     def header(self):
@@ -347,8 +391,8 @@ def fnv1a64(data):
 
 def interface_hash(shard, events):
     """What a new version of `shard` may not change: its place in the system
-    (its core, memory, channels, devices) and the events it can record. Its
-    code, data and sources are not in it. 64 bits of a SHA-256."""
+    (its core, memory, channels, signals, devices) and the events it can
+    record. Its code, data and sources are not in it. 64 bits of a SHA-256."""
     doc = {
         "shard": [shard.id, shard.name, shard.core, shard.mode, shard.fp],
         "memory": [[r.addr, r.size] for r in (shard.image, shard.ctl, shard.heap, shard.stack)],
@@ -361,6 +405,8 @@ def interface_hash(shard, events):
                     for d in shard.devices],
         "events": [e.doc() for e in events],
     }
+    if shard.signals:
+        doc["signals"] = [[g.signal, g.dir, g.bit, g.channel_id, g.peer] for g in shard.signals]
     digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
@@ -410,6 +456,40 @@ def _channels(spec, ids, modes, base=CHANNEL_BASE):
     return tuple(out)
 
 
+def _bits_after(ids, channels):
+    """{shard name: its next free notification bit} after these channels."""
+    bits = {name: 0 for name in ids}
+    for c in channels:
+        bits[c.src] += 1
+        bits[c.dst] += 1
+    return bits
+
+
+def _signals(spec, ids, channels):
+    """Each signal is a kernel channel without a ring: its id follows the
+    channels', its bits follow its shards' channel endpoints."""
+    bits, out = _bits_after(ids, channels), []
+    for j, g in enumerate(spec.get("signals", [])):
+        src, dst = g["from"], g["to"]
+        out.append(Channel(
+            id=len(channels) + j, name=g["name"], src=src, dst=dst,
+            src_id=ids[src], dst_id=ids[dst], from_bit=bits[src], to_bit=bits[dst],
+            tx_notify=True, rx_notify=True, msg_size=0, depth=0, region=Region(0, 0),
+            signal=True))
+        bits[src] += 1
+        bits[dst] += 1
+    return tuple(out)
+
+
+def _signal_ends(spec, signals):
+    """{shard name: its SignalEnds}, in one pass."""
+    out = {s["name"]: [] for s in spec["shards"]}
+    for g in signals:
+        out[g.src].append(SignalEnd(g.name, g.name.upper(), "send", g.from_bit, g.id, g.dst))
+        out[g.dst].append(SignalEnd(g.name, g.name.upper(), "recv", g.to_bit, g.id, g.src))
+    return out
+
+
 def _endpoints(name, channels):
     eps = []
     for c in channels:
@@ -436,14 +516,10 @@ def _by_shard(spec, channels, devices=()):
 
 
 def _devices(spec, ids, channels):
-    """Each device's bit follows its owner's channel endpoints, in spec
-    device order."""
+    """Each device's bit follows its owner's channel and signal endpoints,
+    in spec device order."""
     owners = {d: s["name"] for s in spec["shards"] for d in s["devices"]}
-    bits = {name: 0 for name in ids}
-    for c in channels:
-        bits[c.src] += 1
-        bits[c.dst] += 1
-    out = []
+    bits, out = _bits_after(ids, channels), []
     for d in spec["devices"]:
         owner = d.get("shard") or owners[d["name"]]
         out.append(Device(
@@ -497,8 +573,10 @@ def build_model(spec, board, spec_label):
         layouts = [_layout(i, s) for i, s in enumerate(spec["shards"])]
         channels = _channels(spec, ids, modes)
         _check_descriptors(spec, len(channels))
-    devices = _devices(spec, ids, channels)
+    signals = _signals(spec, ids, channels)
+    devices = _devices(spec, ids, channels + signals)
     own = _by_shard(spec, channels, devices)
+    sig_own = _signal_ends(spec, signals)
     if board.ram:
         _check_page_tables(board, spec, layouts, own)
     events = ev.user_events(spec.get("events", []))
@@ -520,6 +598,7 @@ def build_model(spec, board, spec_label):
             image=image, ctl=ctl, heap=heap, stack=stack,
             endpoints=_endpoints(s["name"], own[s["name"]][0]),
             devices=tuple(own[s["name"]][1]),
+            signals=tuple(sig_own[s["name"]]),
             trace_recs=s.get("trace", 0), reload=reload))
         shards[-1] = replace(shards[-1], iface=interface_hash(shards[-1], events))
     used = sorted({d.regmap for d in devices if d.regmap})
@@ -535,7 +614,8 @@ def build_model(spec, board, spec_label):
                          [("regmaps", n, spec["regmaps"][n]) for n in used] +
                          [("models", n, m) for n, m in sorted(spec.get("models", {}).items())]
                          if m["structures"]),
-        events=events, schema_hash=ev.schema_hash(spec["system"], shards, channels, events),
+        events=events, signals=signals,
+        schema_hash=ev.schema_hash(spec["system"], shards, channels + signals, events),
         door=door)
 
 
@@ -712,6 +792,7 @@ def _manifest(system):
             "trace": {**_region(s.trace), "records": s.trace_recs} if s.trace else None,
             "endpoints": [{"channel": e.channel, "dir": e.dir, "bit": e.bit,
                            "notify": e.notify, "latency": e.latency} for e in s.endpoints],
+            "signals": [{"signal": g.signal, "dir": g.dir, "bit": g.bit} for g in s.signals],
             "devices": [d.name for d in s.devices],
             "reload": _reload_manifest(s.reload) if s.reload else None,
             "iface": f"{s.iface:#018x}",
@@ -726,6 +807,10 @@ def _manifest(system):
             "latency": {"stamps": _region(c.stamps), "hist": _region(c.hist),
                         "buckets": _hist.BUCKETS} if c.latency else None,
         } for c in system.channels],
+        "signals": [{
+            "id": g.id, "name": g.name, "from": g.src, "to": g.dst,
+            "from_bit": g.from_bit, "to_bit": g.to_bit,
+        } for g in system.signals],
         "devices": [{
             "name": d.name, "shard": d.shard, "regmap": d.regmap,
             "compatible": d.compatible,

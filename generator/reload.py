@@ -89,8 +89,14 @@ def keep(work, name, elf, image):
             (target.with_suffix(".bin")).write_bytes(image)
 
 
+PENDING = -1  # the swap waits for the shard to give its core up
+
+
 def _answer(line, where):
     """(status, generation, words) of the kernel's one-line answer."""
+    if line == "pending":
+        return PENDING, 0, ("accepted, but not swapped yet: the shard has not given its core "
+                            "up since (it will be swapped when it does)")
     words = line.split(" ", 2)
     if len(words) >= 2 and words[0] == "swapped" and words[1].isdigit():
         return 0, int(words[1]), "swapped"

@@ -39,12 +39,15 @@ class Semantics:
     def run(self):
         self.version()
         self.unique("shard", self.top.get("shards", []), fold=False)
-        self.unique("channel", self.top.get("channels", []), fold=True)
+        self.unique_among([("channel", c) for c in self.top.get("channels", [])] +
+                          [("signal", g) for g in self.top.get("signals", [])], fold=True)
         self.unique("device", self.top.get("devices", []), fold=True)
         for shard in self.top.get("shards", []):
             self.shard(shard)
         for chan in self.top.get("channels", []):
             self.channel(chan)
+        for sig in self.top.get("signals", []):
+            self.ends(sig, "signal")
         self.endpoints()
         self.claims()
         for dev in self.top.get("devices", []):
@@ -79,27 +82,37 @@ class Semantics:
             self.d.error(top.at("shards"), f"{len(shards)} shards; at most {MAX_SHARDS} are "
                          f"allowed (the kernel's shard table, VN_MAX_SHARDS): merge shards "
                          f"that need not be isolated from each other")
-        chans = top.get("channels")
-        if chans and len(chans) > MAX_CHANNELS:
-            self.d.error(top.at("channels"), f"{len(chans)} channels; at most {MAX_CHANNELS} "
-                         f"are allowed (the kernel's channel counters, VN_OBS_MAX_CHANNELS): "
-                         f"carry several flows on one channel, tagged in the message")
+        chans, sigs = top.get("channels") or [], top.get("signals") or []
+        if len(chans) + len(sigs) > MAX_CHANNELS:
+            what = f"{len(chans)} channels" + (f" and {len(sigs)} signals" if sigs else "")
+            self.d.error(top.at("signals" if sigs else "channels"), f"{what}; at most "
+                         f"{MAX_CHANNELS} are allowed (the kernel's channel counters, "
+                         f"VN_OBS_MAX_CHANNELS; a signal takes one): carry several flows on "
+                         f"one channel, tagged in the message")
 
     def unique(self, what, items, fold):
+        self.unique_among([(what, item) for item in items], fold)
+
+    def unique_among(self, items, fold):
+        """items: (kind, item) pairs that share one namespace (channels and
+        signals both name a kernel channel and a VN_NOTIFY_<NAME>)."""
         seen = {}
-        for item in items:
+        for what, item in items:
             name = item.get("name")
             if name is None:
                 continue
             key = name.lower() if fold else name
-            first = seen.setdefault(key, item)
+            first_what, first = seen.setdefault(key, (what, item))
             if first is item:
                 continue
             where = pos(first.at("name"))
-            if first["name"] == name:
+            if first["name"] == name and first_what == what:
                 self.d.error(item.at("name"), f"{what} '{name}' is defined twice (first at {where})")
+            elif first["name"] == name:
+                self.d.error(item.at("name"), f"{what} '{name}' has the name of {first_what} "
+                             f"'{name}' (at {where}); channels and signals share one namespace")
             else:
-                self.d.error(item.at("name"), f"{what} '{name}' clashes with {what} "
+                self.d.error(item.at("name"), f"{what} '{name}' clashes with {first_what} "
                              f"'{first['name']}' (at {where}); names must differ in more than case")
 
     # ---- shards --------------------------------------------------------
@@ -279,14 +292,7 @@ class Semantics:
     # ---- channels ------------------------------------------------------
 
     def channel(self, c):
-        for end in ("from", "to"):
-            name = c.get(end)
-            if name is not None and name not in self.shards:
-                self.d.error(c.at(end), f"{c.prefix}'{end}' names no shard "
-                             f"'{name}'{suggest(name, self.shards)}")
-        if c.get("from") is not None and c.get("from") == c.get("to"):
-            self.d.error(c.at("to"), f"{c.label} goes from shard '{c['from']}' to itself; "
-                         "a channel joins two different shards")
+        self.ends(c, "channel")
         self.depth(c)
         size = c.get("message")
         if size == 0:
@@ -295,6 +301,17 @@ class Semantics:
         elif size is not None and size > MAX_MESSAGE:
             self.d.error(c.at("message"), f"{c.prefix}message size {size} is larger "
                          f"than {MAX_MESSAGE} bytes")
+
+    def ends(self, c, what):
+        """A channel's or a signal's two shards: existing, and different."""
+        for end in ("from", "to"):
+            name = c.get(end)
+            if name is not None and name not in self.shards:
+                self.d.error(c.at(end), f"{c.prefix}'{end}' names no shard "
+                             f"'{name}'{suggest(name, self.shards)}")
+        if c.get("from") is not None and c.get("from") == c.get("to"):
+            self.d.error(c.at("to"), f"{c.label} goes from shard '{c['from']}' to itself; "
+                         f"a {what} joins two different shards")
 
     def depth(self, c):
         depth = c.get("depth")
@@ -309,22 +326,27 @@ class Semantics:
                          f"use {low} or {low * 2}")
 
     def endpoints(self):
-        """Channel endpoints and owned devices share a shard's 64 bits."""
-        count, devs = {}, {}
-        for c in self.top.get("channels", []):
-            for end in ("from", "to"):
-                if c.get(end) in self.shards:
-                    count[c[end]] = count.get(c[end], 0) + 1
+        """Channel and signal endpoints and owned devices share a shard's
+        64 bits."""
+        count, sigs, devs = {}, {}, {}
+        for key, tally in (("channels", count), ("signals", sigs)):
+            for c in self.top.get(key, []):
+                for end in ("from", "to"):
+                    if c.get(end) in self.shards:
+                        tally[c[end]] = tally.get(c[end], 0) + 1
         for name in self.device_owners():
             devs[name] = devs.get(name, 0) + 1
         order = {name: i for i, name in enumerate(self.shards)}
-        for name in sorted(set(count) | set(devs), key=order.get):
-            n, m = count.get(name, 0), devs.get(name, 0)
+        for name in sorted(set(count) | set(sigs) | set(devs), key=order.get):
+            n, k, m = count.get(name, 0), sigs.get(name, 0), devs.get(name, 0)
             s = self.shards[name]
             r = s.get("reload")
             most = MAX_ENDPOINTS - (isinstance(r, dict) and r.get("handoff") is not None)
-            if n + m > most:
-                what = f"{n} channel endpoints" + (f" and {m} devices" if m else "")
+            if n + k + m > most:
+                parts = [f"{n} channel endpoints"] * bool(n) + \
+                    [f"{k} signal endpoints"] * bool(k) + [f"{m} devices"] * bool(m)
+                what = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 \
+                    else parts[0]
                 also = " (bit 63 is its reload's)" if most < MAX_ENDPOINTS else ""
                 self.d.error(s.at("name"), f"{s.label} has {what}; at most "
                              f"{most} fit its notification bits (one 64-bit word){also}: "
@@ -405,10 +427,11 @@ class Semantics:
         elif dev.get("address", 0) + (dev.get("size") or 0) > 1 << 64:
             self.d.error(dev.at("address"), f"{dev.prefix}window ends beyond the 64-bit "
                          "address space")
-        chans = {c["name"].upper(): c for c in self.top.get("channels", []) if "name" in c}
-        clash = chans.get(str(dev.get("name", "")).upper())
+        chans = {c["name"].upper(): (what, c) for what in ("channel", "signal")
+                 for c in self.top.get(what + "s", []) if "name" in c}
+        what, clash = chans.get(str(dev.get("name", "")).upper(), (None, None))
         if clash is not None:
-            self.d.error(dev.at("name"), f"{dev.prefix}has the name of channel "
+            self.d.error(dev.at("name"), f"{dev.prefix}has the name of {what} "
                          f"'{clash['name']}' (both would be VN_NOTIFY_{clash['name'].upper()}); "
                          "rename one of them")
         name = dev.get("regmap")

@@ -54,6 +54,8 @@ int vn_dump(struct vn_kernel *k, vn_dump_write_fn *w, void *ctx, uint32_t peek)
 		const struct vn_kchannel *c = &sys->channels[i];
 		const uint8_t *ring = port_channel_ring(i);
 
+		if (!vn_kchannel_ring(c))
+			continue; /* a signal: its counters are in the obs chunk */
 		err |= vn_dump_chunk(w, ctx, VN_DUMP_RING, i, ring, VN_RING_SLOTS_OFFSET, c->addr);
 		if (c->latency && !err) {
 			uint64_t off = VN_RING_HIST_OFFSET(c->msg_size, c->depth);

@@ -21,7 +21,7 @@
  * Hot path: vn_send/vn_recv and their burst and zero-copy forms are inline
  * loads and stores on the shared ring; they never enter the kernel unless the
  * peer is a `yield` shard that is asleep. The kernel is entered by vn_yield,
- * vn_wait, vn_exit, vn_halt, vn_irq_ack and vn_log only.
+ * vn_wait, vn_exit, vn_halt, vn_irq_ack, vn_log and vn_signal_<S> only.
  */
 #ifndef VANITY_H
 #define VANITY_H
@@ -33,8 +33,8 @@
 #include <vanity/ring.h>
 
 /* A set of notification bits: bit k is the shard's k-th channel endpoint,
- * then one bit per device it owns, in the order of the generated VN_NOTIFY_*
- * constants. */
+ * then one bit per signal it sends or receives, then one bit per device it
+ * owns, in the order of the generated VN_NOTIFY_* constants. */
 typedef uint64_t vn_bits_t;
 
 #define VN_FOREVER UINT64_MAX
@@ -140,6 +140,19 @@ struct vn_peer {
 
 int vn_peer_rx(const struct vn_rx *rx, struct vn_peer *p);
 int vn_peer_tx(const struct vn_tx *tx, struct vn_peer *p);
+/* The same for either end of a signal: vn_peer_signal(VN_SIGNAL_<S>, &p). */
+int vn_peer_signal(uint32_t signal, struct vn_peer *p);
+
+/* ---- signals --------------------------------------------------------------
+ * A signal (spec `signals:`) is a one-way notification with no ring and no
+ * message. Its sender's header defines vn_signal_<S>(), which sets the
+ * receiver's VN_NOTIFY_<S> bit and wakes it if it sleeps in vn_wait; several
+ * signals before the receiver runs merge into one bit, as notifications do.
+ * Both ends hold a bit (VN_NOTIFY_<S>), which also tells of the peer's
+ * restart or stop as a channel endpoint's does. A `poll` receiver sees the
+ * bit when vn_wait enters the kernel, which it does now and then while it
+ * spins. On hosted, vn_signal_<S>() posts through the control page without
+ * a system call; on the boards it is a NOTIFY system call. */
 
 /* ---- hot reload (docs/reload.md) ------------------------------------------
  * A shard whose spec gives it `reload: {handoff: SIZE}` is asked before a

@@ -54,6 +54,11 @@ int vn_peer_tx(const struct vn_tx *tx, struct vn_peer *p)
 	return peer(tx->channel, p);
 }
 
+int vn_peer_signal(uint32_t signal, struct vn_peer *p)
+{
+	return peer(signal, p);
+}
+
 const char *vn_shard_name(void)
 {
 	return vn_self.name;

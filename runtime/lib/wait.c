@@ -87,13 +87,13 @@ static uint64_t deadline_of(uint64_t timeout_ns)
 	return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
-/* Device interrupts are bits in the kernel, not in a ring: a spinning
- * shard that owns interrupting devices collects them with a zero-timeout
- * WAIT now and then, and so does one with a reload handoff: the request
- * to quiesce is a kernel bit too (never any other shard). */
-static vn_bits_t irqs(uint32_t n)
+/* Device interrupts and received signals are bits in the kernel, not in a
+ * ring: a spinning shard that has such bits collects them with a
+ * zero-timeout WAIT now and then, and so does one with a reload handoff:
+ * the request to quiesce is a kernel bit too (never any other shard). */
+static vn_bits_t kernel_bits(uint32_t n)
 {
-	if (!(vn_self.irq_bits || vn_self.handoff) || (n & 63) != 1)
+	if (!(vn_self.kernel_bits || vn_self.handoff) || (n & 63) != 1)
 		return 0;
 	return vn_syscall(VN_SYS_WAIT, 0, 0);
 }
@@ -105,7 +105,7 @@ static vn_bits_t spin(vn_bits_t watch_tx, uint64_t until, bool share)
 	vn_bits_t r;
 
 	for (uint32_t n = 1;; n++) {
-		r = ready(watch_tx) | irqs(n);
+		r = ready(watch_tx) | kernel_bits(n);
 		if (r)
 			return r;
 		if (((n & 63) == 1 || share) && vn_now() >= until)

@@ -26,6 +26,7 @@ def test_reference_example_is_valid(tmp_path):
     assert [d.shard for d in model.devices] == ["echo", "logger", "echo"]
     assert model.devices[2].regmap == "pl031"  # listed by drivers/pl031 for arm,pl031
     assert [c.name for c in model.channels] == ["lines"]
+    assert [(g.name, g.src, g.dst, g.id) for g in model.signals] == [("flush", "echo", "logger", 1)]
 
 
 def _driver_repo(tmp_path, regmap_text):

@@ -145,6 +145,27 @@ EXPECTED = {
         "14:38: error: shard 'pang' reload: quiesce 0 gives the old version no time; give a time such as 100ms",
         "14:48: error: shard 'pang' reload: late 'later' must be swap or refuse",
     ],
+    "signal_to_itself": [
+        "9:32: error: signal 'go' goes from shard 'ping' to itself; "
+        "a signal joins two different shards"],
+    "signal_unknown_shard": [
+        "9:22: error: signal 'go': 'from' names no shard 'pnig'; did you mean 'pong'?"],
+    "signal_unknown_key": [
+        "9:38: error: unknown key 'depth' in signal 'go'",
+        "10:5: error: signal 'stop': missing required key 'to'"],
+    "signal_channel_clash": [
+        "11:12: error: signal 'go' has the name of channel 'go' (at 9:12); "
+        "channels and signals share one namespace",
+        "12:12: error: signal 'Go' clashes with channel 'go' (at 9:12); "
+        "names must differ in more than case"],
+    "signal_device_clash": [
+        "11:12: error: device 'uart': has the name of signal 'uart' "
+        "(both would be VN_NOTIFY_UART); rename one of them"],
+    "signal_too_many_endpoints": [
+        f"{line}:12: error: shard '{name}' has 40 channel endpoints and 25 signal endpoints; "
+        "at most 64 fit its notification bits (one 64-bit word): give each group of its "
+        "peers a shard of its own, or carry several flows on one channel, tagged in the "
+        "message" for line, name in ((4, "hub"), (5, "a"))],
     "multiple_errors": [
         "6:11: error: shard 'ping': core 12 does not exist on board 'hosted' (cores 0-7)",
         "7:11: error: shard 'ping': mode 'fast' must be yield or poll",

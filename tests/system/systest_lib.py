@@ -186,6 +186,24 @@ def vanity(*args, **kw):
     return run([PYTHON, VANITY, *args], **kw)
 
 
+BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
+
+
+def run_on_every_board(spec, timeout=TIMEOUT):
+    """A module fixture: `vanity run SPEC --board B` for each of BOARDS, into
+    a fresh work directory (its out/ and build/); the Run also knows its work
+    directory and board."""
+    @pytest.fixture(scope="module", params=BOARDS)
+    def fixture(request, tmp_path_factory):
+        board = request.param
+        work = tmp_path_factory.mktemp(f"{Path(spec).stem}-{board}")
+        r = vanity("run", spec, "--board", board, "-o", work / "out",
+                   "--build-dir", work / "build", timeout=timeout)
+        r.work, r.board = work, board
+        return r
+    return fixture
+
+
 def copy_spec(spec, dest, edit=None):
     """Copies spec's directory (its sources; not subdirectories) into dest and
     returns the copy of spec. edit(doc), if given, changes the spec's YAML

@@ -12,20 +12,10 @@ import re
 
 import pytest
 
-from systest_lib import HERE, vanity
+from systest_lib import HERE, run_on_every_board
 
-BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 SPEC = HERE / "peers" / "peers.yaml"
-TIMEOUT = 240
-
-
-@pytest.fixture(scope="module", params=BOARDS)
-def peers(request, tmp_path_factory):
-    work = tmp_path_factory.mktemp(f"peers-{request.param}")
-    r = vanity("run", SPEC, "--board", request.param, "-o", work / "out",
-               "--build-dir", work / "build", timeout=TIMEOUT)
-    r.work, r.board = work, request.param
-    return r
+peers = run_on_every_board(SPEC, timeout=240)
 
 
 def test_the_watcher_learns_each_change_of_its_peers(peers):

@@ -107,6 +107,8 @@ static void channels_init(void)
 	for (uint32_t i = 0; i < K->sys->n_channels; i++) {
 		const struct vn_kchannel *c = &K->sys->channels[i];
 
+		if (!vn_kchannel_ring(c))
+			continue; /* a signal: no ring, only bits */
 		if (c->size < (c->latency ? VN_RING_LATENCY_BYTES(c->msg_size, c->depth)
 					  : VN_RING_BYTES(c->msg_size, c->depth)))
 			bm_boot_fail("channel too small", c->name);

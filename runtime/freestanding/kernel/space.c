@@ -38,7 +38,8 @@ static int map_image(struct bm_shard *b, const struct bm_layout *l, uint64_t ctl
 }
 
 /* s's address space: its image by its header, its private regions, the
- * channels it is an endpoint of, and the devices it owns. */
+ * rings of the channels it is an endpoint of (a signal has none), and the
+ * devices it owns. */
 int bm_space_build(struct vn_shard *s)
 {
 	const struct vn_ksystem *sys = bm_kernel.sys;
@@ -53,7 +54,7 @@ int bm_space_build(struct vn_shard *s)
 	for (uint32_t i = 0; i < sys->n_channels; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
 
-		if (c->from == id || c->to == id)
+		if ((c->from == id || c->to == id) && vn_kchannel_ring(c))
 			err |= bm_pt_map(&b->space, c->addr, bm_page_up(c->addr + c->size),
 					 ARCH_U_RW);
 	}

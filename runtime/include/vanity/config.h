@@ -83,6 +83,10 @@ struct vn_kshard {
 	struct vn_kreload reload;
 };
 
+/* A channel, or a signal: a signal (spec `signals:`) is a channel with no
+ * ring (depth, msg_size, addr and size 0). Its two endpoints hold bits like
+ * a channel's, so NOTIFY, WAIT and peer changes treat both alike; only what
+ * creates, maps, restores or dumps a ring skips it (vn_kchannel_ring). */
 struct vn_kchannel {
 	const char *name;
 	uint32_t id;
@@ -91,12 +95,17 @@ struct vn_kchannel {
 	uint32_t from_bit;  /* notification bit of this channel in the producer */
 	uint32_t to_bit;    /* notification bit of this channel in the consumer */
 	uint32_t msg_size;
-	uint32_t depth;
+	uint32_t depth;     /* 0: a signal, which has no ring */
 	uint32_t latency;   /* 1: stamps and a histogram follow the slots
 			       (VN_RING_LATENCY_BYTES; vanity/ring.h) */
 	uint64_t addr;      /* where both endpoints map the ring */
 	uint64_t size;      /* bytes, page-rounded */
 };
+
+static inline bool vn_kchannel_ring(const struct vn_kchannel *c)
+{
+	return c->depth != 0;
+}
 
 /* A device granted to one shard: its MMIO window is mapped into that shard
  * alone, and its interrupt sets `bit` in that shard's pending set. */
@@ -147,7 +156,11 @@ struct vn_shard_config {
 	const struct vn_rx *const *rx;
 	const uint32_t *tx_bit;  /* notification bit of each tx endpoint */
 	const uint32_t *rx_bit;
-	uint64_t irq_bits;       /* notification bits of its interrupting devices */
+	uint32_t n_sig;
+	const uint32_t *sig;     /* its signal endpoints (sent or received): channel ids */
+	const uint32_t *sig_bit; /* notification bit of each */
+	uint64_t kernel_bits;    /* bits only the kernel sets, which no ring shows: its
+				    interrupting devices and the signals it receives */
 	uint64_t handoff;        /* its reload's handoff region, 0: none */
 	uint64_t handoff_size;
 };

@@ -95,7 +95,8 @@ void hk_stats(void)
 		       (unsigned long long)n->restarts);
 	}
 	for (uint32_t i = 0; i < sys->n_channels; i++)
-		hk_msg("stats: channel '%s': head %llu tail %llu", sys->channels[i].name,
-		       (unsigned long long)atomic_load(&hk_chans[i].ring->head),
-		       (unsigned long long)atomic_load(&hk_chans[i].ring->tail));
+		if (vn_kchannel_ring(&sys->channels[i]))
+			hk_msg("stats: channel '%s': head %llu tail %llu", sys->channels[i].name,
+			       (unsigned long long)atomic_load(&hk_chans[i].ring->head),
+			       (unsigned long long)atomic_load(&hk_chans[i].ring->tail));
 }

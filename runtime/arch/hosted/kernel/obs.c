@@ -136,7 +136,8 @@ static void serve(int c)
 		char *end;
 		unsigned long ch = strtoul(req + 5, &end, 10);
 
-		if (end == req + 5 || ch >= hk_kernel.sys->n_channels)
+		if (end == req + 5 || ch >= hk_kernel.sys->n_channels ||
+		    !vn_kchannel_ring(&hk_kernel.sys->channels[ch]))
 			return;
 		peek = (uint32_t)ch;
 	} else if (strncmp(req, "snapshot", 8) != 0) {

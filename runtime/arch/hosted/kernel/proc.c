@@ -4,9 +4,9 @@
  * Every region a shard shares is a sealed memfd (it cannot be grown or
  * shrunk, so no shard can make its peer or the kernel fault on a truncated
  * mapping). Every descriptor the kernel opens is close-on-exec; a shard gets
- * exactly its control page, its core's doorbell, its own channels and, per
- * channel, the doorbell of its peer's core, at the numbers hosted.h fixes,
- * and nothing else.
+ * exactly its control page, its core's doorbell, its own channels' rings and,
+ * per channel or signal, the doorbell of its peer's core, at the numbers
+ * hosted.h fixes, and nothing else. A signal has no ring and no memfd.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +54,9 @@ int hk_channels_create(void)
 		const struct vn_kchannel *c = &sys->channels[i];
 		void *map;
 
+		hk_chans[i].fd = -1;
+		if (!vn_kchannel_ring(c))
+			continue; /* a signal: no ring, only bits */
 		if (c->size < (c->latency ? VN_RING_LATENCY_BYTES(c->msg_size, c->depth)
 					  : VN_RING_BYTES(c->msg_size, c->depth)))
 			return -1;
@@ -105,17 +108,20 @@ static int fd_plan(struct hk_shard *h, int *src, int *dst)
 		src[n] = h->heap_fd, dst[n++] = VN_FD_HEAP;
 	for (uint32_t i = 0; i < sys->n_channels && n < MAX_FDS; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
+		uint32_t bit, peer;
 
-		if (c->from == id && n + 1 < MAX_FDS) {
-			src[n] = hk_chans[i].fd, dst[n++] = VN_FD_CHAN0 + (int)c->from_bit;
-			src[n] = hk_cores[sys->shards[c->to].core].doorbell;
-			dst[n++] = VN_FD_BELL0 + (int)c->from_bit;
-		}
-		if (c->to == id && n + 1 < MAX_FDS) {
-			src[n] = hk_chans[i].fd, dst[n++] = VN_FD_CHAN0 + (int)c->to_bit;
-			src[n] = hk_cores[sys->shards[c->from].core].doorbell;
-			dst[n++] = VN_FD_BELL0 + (int)c->to_bit;
-		}
+		if (c->from == id)
+			bit = c->from_bit, peer = c->to;
+		else if (c->to == id)
+			bit = c->to_bit, peer = c->from;
+		else
+			continue;
+		if (n + 1 >= MAX_FDS)
+			break;
+		if (hk_chans[i].fd >= 0) /* a signal has no ring, only the doorbell */
+			src[n] = hk_chans[i].fd, dst[n++] = VN_FD_CHAN0 + (int)bit;
+		src[n] = hk_cores[sys->shards[peer].core].doorbell;
+		dst[n++] = VN_FD_BELL0 + (int)bit;
 	}
 	return n;
 }
@@ -160,7 +166,7 @@ static void restore_ring_headers(const struct hk_shard *h)
 		const struct vn_kchannel *c = &sys->channels[i];
 		struct vn_ring *r = hk_chans[i].ring;
 
-		if (c->from != id && c->to != id)
+		if ((c->from != id && c->to != id) || !vn_kchannel_ring(c))
 			continue;
 		r->magic = VN_RING_MAGIC;
 		r->msg_size = c->msg_size;

@@ -35,6 +35,9 @@
 #include "port.h"
 
 #define MAX_IMAGE (HK_IMAGE_SLOT + VN_RELOAD_HDR) /* no image is larger than its slot */
+/* How long the door waits for a swap beyond the shard's quiesce bound
+ * before it answers "pending" (the request stays under way). */
+#define HK_RELOAD_ANSWER_NS 5000000000ull
 
 const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n)
 {
@@ -207,7 +210,9 @@ const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *l
 
 /* The door: `reload <shard id> <path>` on obs.sock. Reads the image, asks,
  * and writes one line back when the request is over: "swapped <generation>"
- * or "refused <status> <words>". Runs on the socket's thread. */
+ * or "refused <status> <words>", or "pending" if the swap has not happened
+ * within the shard's quiesce bound and HK_RELOAD_ANSWER_NS (it has not
+ * given its core up: it happens when it does). Runs on the socket's thread. */
 void hk_reload_serve(int c, const char *args)
 {
 	unsigned long id;
@@ -215,6 +220,7 @@ void hk_reload_serve(int c, const char *args)
 	struct vn_shard *s;
 	uint8_t *img = NULL;
 	uint32_t st, done;
+	uint64_t give_up;
 	ssize_t n = 0;
 	uint64_t len = 0;
 	int fd;
@@ -242,13 +248,22 @@ void hk_reload_serve(int c, const char *args)
 	pthread_mutex_lock(&hk_lock);
 	done = s->reload_done;
 	st = vn_reload_request(&hk_kernel, s, img, len, port_now());
+	give_up = port_now() + s->cfg->reload.quiesce_ns + HK_RELOAD_ANSWER_NS;
 	/* Refused at once: vn_reload_request said so (and finished it). */
-	while (st == VN_RELOAD_OK && s->reload_done == done && !hk_kernel.halted) {
+	while (st == VN_RELOAD_OK && s->reload_done == done && !hk_kernel.halted &&
+	       port_now() < give_up) {
 		struct timespec ms = {.tv_nsec = 1000000};
 
 		pthread_mutex_unlock(&hk_lock);
 		nanosleep(&ms, NULL);
 		pthread_mutex_lock(&hk_lock);
+	}
+	if (st == VN_RELOAD_OK && s->reload_done == done && !hk_kernel.halted) {
+		/* Still under way: the shard has not given its core up since. */
+		pthread_mutex_unlock(&hk_lock);
+		free(img);
+		hk_reply(c, "pending\n");
+		return;
 	}
 	if (st == VN_RELOAD_OK)
 		st = hk_kernel.halted && s->reload_done == done ? VN_RELOAD_HALTED : s->reload_status;

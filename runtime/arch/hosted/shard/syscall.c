@@ -60,9 +60,10 @@ static void ring_bell(int fd)
 		;
 }
 
-/* Called by vn_tx_commit/vn_rx_release only when the peer sleeps. The
- * request is visible before the doorbell rings (the OR is a full barrier),
- * and the peer's core drains its doorbell before it takes the requests. */
+/* Called by vn_tx_commit/vn_rx_release only when the peer sleeps, and by
+ * every vn_signal_<name>(). The request is visible before the doorbell
+ * rings (the OR is a full barrier), and the peer's core drains its
+ * doorbell before it takes the requests. */
 void vn_notify(uint32_t channel)
 {
 	int bit = -1;
@@ -73,6 +74,9 @@ void vn_notify(uint32_t channel)
 	for (uint32_t i = 0; i < vn_self.n_rx && bit < 0; i++)
 		if (vn_self.rx[i]->channel == channel)
 			bit = (int)vn_self.rx_bit[i];
+	for (uint32_t i = 0; i < vn_self.n_sig && bit < 0; i++)
+		if (vn_self.sig[i] == channel)
+			bit = (int)vn_self.sig_bit[i];
 	if (bit < 0) {
 		/* Not one of ours: the kernel refuses it. */
 		vn_syscall(VN_SYS_NOTIFY, channel, 0);

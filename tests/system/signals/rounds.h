@@ -1,0 +1,2 @@
+/* How many times each signal goes round. */
+#define ROUNDS 100
