@@ -102,7 +102,8 @@ def test_every_example_has_a_system_test():
     examples = {p.parent.name for p in (REPO / "examples").glob("*/*.yaml")}
     # console: tests/system/test_console.py, on every board
     # l2fwd: tests/system/test_l2fwd.py (QEMU) and test_l2fwd_hosted.py
-    assert examples == {"pingpong", "pipeline", "console", "l2fwd"}, \
+    # updater: tests/system/test_updater.py, on every board
+    assert examples == {"pingpong", "pipeline", "console", "l2fwd", "updater"}, \
         "add checks for the new example"
 
 

@@ -49,6 +49,7 @@
 #endif
 
 #define N_CHANNELS 2u /* sysfuzz.yaml */
+#define N_SHARDS 4u
 
 #ifdef VN_PORT_HOSTED
 #define MMIO_IS_ENOSYS 0 /* hosted: a stray MMIO address faults the caller */
@@ -169,6 +170,12 @@ static uint64_t expected(uint64_t o, uint64_t *a0)
 		if (*a0 >= N_CHANNELS)
 			return VN_ERR(VN_EINVAL);
 		return *a0 == mine() ? (uint64_t)VN_SYS_PEER_LIVE << 32 | 1 : VN_ERR(VN_EPERM);
+	case VN_SYS_RELOAD: /* fuzz may reload no shard (no `updates` right) */
+		return *a0 >= N_SHARDS ? VN_ERR(VN_EINVAL) : VN_ERR(VN_EPERM);
+	case VN_SYS_QUIESCE: /* no reload of fuzz waits */
+		return VN_ERR(VN_EINVAL);
+	case VN_SYS_HANDOFF: /* no handoff region, no state in it */
+		return 0;
 	default: /* no such call, and MMIO on bare metal */
 		return VN_ERR(VN_ENOSYS);
 	}
