@@ -102,7 +102,8 @@ def run(board, work, spec, images, reloads):
     if proc.returncode != 0 or set(streams) != {"sink", "odst"}:
         return {"why": f"exit {proc.returncode}: " + out[-300:]}
     gaps = [int(g) for g in GAP.findall(out)]
-    return {"reloads": len(done), "gaps_ns": gaps, "streams": streams}
+    return {"reloads": len(done), "gaps_ns": gaps, "streams": streams,
+            "log": [x for x in text if not x.startswith("[worker] version")][-60:]}
 
 
 def measure(board, work, reloads):
@@ -137,7 +138,8 @@ def measure(board, work, reloads):
             "other_rate": rate(busy, "odst"), "other_rate_quiet": rate(quiet, "odst"),
             "other_ratio": round(rate(busy, "odst") / rate(quiet, "odst"), 3),
             "stream_ratio": round(rate(busy, "sink") / rate(quiet, "sink"), 3),
-            "lost": busy["streams"]["sink"]["lost"] + busy["streams"]["odst"]["lost"]}
+            "lost": busy["streams"]["sink"]["lost"] + busy["streams"]["odst"]["lost"],
+            "streams": busy["streams"], "log": busy["log"]}
 
 
 def main():

@@ -14,6 +14,7 @@ a QEMU board the reload door (generator/gdbremote.py).
 """
 
 import hashlib
+import re
 import shutil
 import socket
 import struct
@@ -26,9 +27,28 @@ VERSION = 1
 HDR = struct.Struct("<IHHIIQQQ32sII32s16x")  # struct vn_reload_hdr
 assert HDR.size == 128
 
-# enum vn_reload_status, in order (vanity/reload.h)
-STATUS = ("OK", "TRUNCATED", "FORMAT", "DIGEST", "ISA", "BOARD", "SHARD", "SIZE", "IMAGE",
-          "IFACE", "SIGNED", "BUSY", "HALTED", "DENIED", "NOROOM", "LATE", "FAULTED")
+HEADER = Path(__file__).resolve().parent.parent / "runtime" / "include" / "vanity" / "reload.h"
+
+
+def _reasons():
+    """[(NAME, words)] of enum vn_reload_status, in order: the kernel's own
+    table (VN_RELOAD_REASONS in vanity/reload.h), so the host tools say
+    what the kernel says."""
+    text = HEADER.read_text()
+    body = text[text.index("#define VN_RELOAD_REASONS(X)"):text.index("enum vn_reload_status")]
+    out = []
+    for m in re.finditer(r"X\((\w+),((?:\s*\\?\s*\"(?:[^\"\\]|\\.)*\")+)\s*\)", body):
+        out.append((m[1], "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m[2]))))
+    return out
+
+
+REASONS = _reasons()
+STATUS = tuple(name for name, _ in REASONS)
+
+
+def why(status):
+    """The kernel's words for a status (vn_reload_why)."""
+    return REASONS[status][1] if 0 <= status < len(REASONS) else f"status {status}"
 
 
 def elf_machine(elf):
@@ -137,7 +157,7 @@ def send(board, build_dir, manifest, pkg, shard_id, timeout):
     if board.image:
         from . import gdbremote
         status, generation = gdbremote.door_reload(build_dir, manifest, pkg, shard_id, timeout)
-        words = "swapped" if status == 0 else STATUS[status].lower() if status < len(STATUS) \
-            else f"status {status}"
-        return status, generation, words
+        if status == PENDING:
+            return _answer("pending", build_dir)
+        return status, generation, "swapped" if status == 0 else why(status)
     return send_hosted(build_dir, pkg, shard_id, timeout)

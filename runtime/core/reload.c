@@ -119,6 +119,8 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 
 	if (k->halted)
 		st = VN_RELOAD_HALTED;
+	else if (!s->cfg->reload.on)
+		st = VN_RELOAD_OFF;
 	else if (s->reload != VN_RELOAD_IDLE)
 		st = VN_RELOAD_BUSY;
 	else if ((st = check(k, s, h, len)) == VN_RELOAD_OK &&
@@ -195,10 +197,13 @@ uint64_t vn_reload_due(struct vn_kernel *k, uint32_t core, uint64_t now)
 	return next;
 }
 
-/* QUIESCE: s, holding its core, has written its state; swap it now. */
+/* QUIESCE: s, holding its core, has written its state; swap it now. Also
+ * after its bound, while `late: swap` waits for a clean point: its state
+ * is as good then, and better than none. */
 uint64_t vn_reload_quiesce(struct vn_kernel *k, struct vn_shard *s, uint64_t now)
 {
-	if (s->reload != VN_RELOAD_ASKED)
+	if (s->reload != VN_RELOAD_ASKED &&
+	    !(s->reload == VN_RELOAD_DUE && s->cfg->reload.quiesce_ns))
 		return VN_ERR(VN_EINVAL);
 	swap(k, s, now, s->st->generation);
 	return 0;

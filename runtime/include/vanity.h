@@ -161,8 +161,10 @@ int vn_peer_signal(uint32_t signal, struct vn_peer *p);
  * does not return: the new version starts, with its channels and their
  * queued messages as they were, and finds the state where it was left;
  * vn_handoff_generation() says which generation wrote it (0: none, a fresh
- * start). A shard that does not quiesce in time is swapped anyway, or the
- * reload refused, as its spec's `late` says.
+ * start). A loop that may go long without vn_wait under load asks
+ * vn_reload_pending() now and then (every few hundred messages: it is a
+ * system call). A shard that does not quiesce in time is swapped anyway at
+ * its next clean point, or the reload refused, as its spec's `late` says.
  *
  * An updater (`reload: {updates: [b]}`) hands the kernel a reload image
  * (vanity/reload.h) from its own memory with vn_reload(VN_RELOAD_B, image,
@@ -173,6 +175,7 @@ int vn_peer_signal(uint32_t signal, struct vn_peer *p);
 
 #define VN_RELOAD (UINT64_C(1) << VN_RELOAD_BIT)
 
+bool vn_reload_pending(void);
 void *vn_handoff(size_t *size);
 uint32_t vn_handoff_generation(void);
 int vn_reload_quiesce(void);

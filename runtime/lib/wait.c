@@ -159,3 +159,14 @@ void vn_sleep(uint64_t ns)
 	for (uint64_t now = vn_now(); now < deadline; now = vn_now())
 		held |= vn_syscall(VN_SYS_WAIT, deadline - now, 0);
 }
+
+/* A reload waits for this shard to quiesce: a zero-timeout WAIT, its bits
+ * kept for the next vn_wait. For a loop that may not wait for a long time
+ * under load; one system call, so not on every message. */
+bool vn_reload_pending(void)
+{
+	if (!vn_self.handoff)
+		return false;
+	held |= vn_syscall(VN_SYS_WAIT, 0, 0);
+	return held & VN_RELOAD;
+}

@@ -51,7 +51,7 @@ static struct vn_kernel *boot(void)
 
 	for (unsigned i = 0; i < 4; i++) {
 		fx_shards[i].iface = IFACE;
-		fx_shards[i].reload = (struct vn_kreload){0};
+		fx_shards[i].reload = (struct vn_kreload){.on = 1};
 	}
 	k = fx_boot();
 	for (unsigned i = 0; i < 4; i++)
@@ -96,7 +96,7 @@ static void test_refusals(void **state)
 		{"digest", VN_RELOAD_DIGEST}, {"board", VN_RELOAD_BOARD},
 		{"shard", VN_RELOAD_SHARD}, {"isa", VN_RELOAD_ISA},
 		{"iface", VN_RELOAD_IFACE}, {"signed", VN_RELOAD_SIGNED},
-		{"size", VN_RELOAD_SIZE},
+		{"size", VN_RELOAD_SIZE}, {"off", VN_RELOAD_OFF},
 	};
 
 	(void)state;
@@ -120,6 +120,8 @@ static void test_refusals(void **state)
 			pkg.h.machine = 243;
 		else if (!strcmp(w, "signed"))
 			pkg.h.sig_kind = 1;
+		else if (!strcmp(w, "off"))
+			fx_shards[1].reload.on = 0;
 		else if (!strcmp(w, "size")) {
 			pkg.h.length = 32;
 			len += 16;

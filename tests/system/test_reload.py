@@ -18,11 +18,15 @@ so the stream need not outlast the builds.
 import hashlib
 import re
 import struct
+import sys
 import time
 
 import pytest
 
-from systest_lib import HERE, Running, copy_spec, shard_of, vanity
+from systest_lib import HERE, REPO, Running, copy_spec, shard_of, vanity
+
+sys.path.insert(0, str(REPO))
+from generator import reload as reloader  # noqa: E402
 
 SPEC = HERE / "reload" / "reload.yaml"
 BOARDS = ["hosted"]
@@ -105,6 +109,11 @@ def test_reload_under_traffic(tmp_path, board):
         assert r.status == 1, r.report
         assert f"shard 'worker': reload refused: {why}" in r.stderr, r.report
         system.wait_for(f"shard 'worker': reload refused: {why}", 10)
+    # a shard whose spec has no reload: key, asked through the door itself
+    # (`vanity reload` refuses before it asks)
+    status, _, words = reloader.send_hosted(tmp_path / "b", good, 0, 30)
+    assert (status, words) == (17, "the shard cannot be reloaded: its spec has no reload: key")
+    system.wait_for("shard 'producer': reload refused: the shard cannot be reloaded", 10)
     r = reload("v3")
     assert r.status == 0 and "reloaded: generation 3 runs" in r.stdout, r.report
     system.wait_for(r"shard 'worker': faulted within 1 s of its reload: rolled back to its "

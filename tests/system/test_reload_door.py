@@ -49,14 +49,14 @@ TIMEOUT = 240
 
 # enum vn_reload_status (vanity/reload.h)
 OK, TRUNCATED, FORMAT, DIGEST, ISA, BOARD, SHARD, SIZE, IMAGE, IFACE = range(10)
-NOROOM = 14
+OFF = 17
 WORDS = {TRUNCATED: "truncated: shorter than its header says",
          DIGEST: "corrupted: its SHA-256 does not match its header",
          ISA: "built for another ISA",
          SIZE: "too large for the shard's image region",
          IFACE: "its interface (channels, devices, memory, events) differs from the "
                 "running system's",
-         NOROOM: "no room to stage the image"}
+         OFF: "the shard cannot be reloaded: its spec has no reload: key"}
 
 
 def package(image, manifest, name, machine, board_hash=None):
@@ -143,7 +143,7 @@ def test_door(board, tmp_path):
         ("isa", package(blob(isa_bld, "worker"), isa, "worker", MACHINE[OTHER[board]],
                         base["board_hash"]), ISA),
         ("oversized", package(bytes(img), base, "worker", machine), SIZE),
-        ("no reload", package(blob(bld, "producer"), base, "producer", machine), NOROOM),
+        ("no reload", package(blob(bld, "producer"), base, "producer", machine), OFF),
     ]
 
     proc = start(board, spec, tmp_path / "base" / "out", bld)

@@ -53,6 +53,7 @@ struct vn_krestart {
 #define VN_RELOAD_LATE_REFUSE 1u
 
 struct vn_kreload {
+	uint32_t on;           /* 1: the spec allows it (`reload:`); 0: refused */
 	uint64_t quiesce_ns;   /* 0: the shard has no handoff; never asked */
 	uint64_t rollback_ns;  /* 0: no rollback */
 	uint64_t handoff;      /* address of its handoff region; 0: none */

@@ -60,6 +60,11 @@ void vn_main(void)
 			st.holding = 1;
 			if (st.held.seq == 0)
 				break;
+#ifndef DEAF
+			/* under a steady stream it may never wait: ask now and then */
+			if (st.passed % 256 == 255 && vn_reload_pending())
+				quiesce();
+#endif
 			continue;
 		} else if (!st.holding) {
 			bits = vn_wait(VN_FOREVER);

@@ -23,7 +23,7 @@ static const struct vn_kshard shards[] = {
 		.heap = 0x100040000, .memory = 0x100000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
 		.iface = 0xb632e071bc870177ull,
-		.reload = {.quiesce_ns = 0ull, .rollback_ns = 0ull, .late = VN_RELOAD_LATE_SWAP, .n_updates = 1, .updates = updates_loader},
+		.reload = {.on = 1, .quiesce_ns = 0ull, .rollback_ns = 0ull, .late = VN_RELOAD_LATE_SWAP, .n_updates = 1, .updates = updates_loader},
 	},
 	/* app: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -37,7 +37,7 @@ static const struct vn_kshard shards[] = {
 		.heap = 0x108040000, .memory = 0x10000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
 		.iface = 0xdeb8d087f7a648dfull,
-		.reload = {.quiesce_ns = 0ull, .rollback_ns = 0ull, .late = VN_RELOAD_LATE_SWAP},
+		.reload = {.on = 1, .quiesce_ns = 0ull, .rollback_ns = 0ull, .late = VN_RELOAD_LATE_SWAP},
 	},
 };
 /* clang-format on */

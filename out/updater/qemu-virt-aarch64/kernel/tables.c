@@ -23,7 +23,7 @@ static const struct vn_kshard shards[] = {
 		.heap = 0x41104000, .memory = 0x100000,
 		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
 		.iface = 0x0f0d561e550c767aull,
-		.reload = {.quiesce_ns = 0ull, .rollback_ns = 0ull, .late = VN_RELOAD_LATE_SWAP, .n_updates = 1, .updates = updates_loader},
+		.reload = {.on = 1, .quiesce_ns = 0ull, .rollback_ns = 0ull, .late = VN_RELOAD_LATE_SWAP, .n_updates = 1, .updates = updates_loader},
 	},
 	/* app: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -37,7 +37,7 @@ static const struct vn_kshard shards[] = {
 		.heap = 0x41404000, .memory = 0x10000,
 		.ctl = 0x41400000, .ctl_size = 0x4000, .trace_recs = 256,
 		.iface = 0xd617d1c90eaf04d9ull,
-		.reload = {.quiesce_ns = 0ull, .rollback_ns = 0ull, .late = VN_RELOAD_LATE_SWAP},
+		.reload = {.on = 1, .quiesce_ns = 0ull, .rollback_ns = 0ull, .late = VN_RELOAD_LATE_SWAP},
 	},
 };
 /* clang-format on */
