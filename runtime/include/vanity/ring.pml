@@ -199,7 +199,7 @@ end_asleep:                                                                     
 	atomic {                                                                \
 		!blocked; /* asleep until vn_sched_wake */                      \
 		if                                                              \
-		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/syscall.c:143 `bits = s->pending` */ \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/syscall.c:182 `bits = s->pending` */ \
 		:: else                                                         \
 		fi                                                              \
 	}
@@ -263,13 +263,13 @@ inline tx_ready()
 inline tx_wait()
 {
 	atomic {
-		watch = starved; /* C: runtime/lib/wait.c:135 `vn_bits_t watch_tx = starved_tx()` */
+		watch = starved; /* C: runtime/lib/wait.c:136 `vn_bits_t watch_tx = starved_tx()` */
 		r = 0
 	};
 	/* spin() for spin_ns: some rounds of ready(); one round or none covers
 	 * every outcome, as the caller loops anyway. */
 	if
-	:: tx_ready() /* C: runtime/lib/wait.c:107 `r = ready(watch_tx) | irqs(n)` */
+	:: tx_ready() /* C: runtime/lib/wait.c:108 `r = ready(watch_tx) | kernel_bits(n)` */
 	:: skip
 	fi;
 	do
@@ -291,14 +291,14 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:127 `r = vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:128 `r = vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		if
 		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:428 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
-		tx_ready() /* C: runtime/lib/wait.c:130 `return r | ready(watch_tx)` */
+		tx_ready() /* C: runtime/lib/wait.c:131 `return r | ready(watch_tx)` */
 	od
 }
 
@@ -356,8 +356,8 @@ proctype Producer()
 			/* hosted: requests posted before death are delivered first */
 			if :: req_c -> req_c = 0; DELIVER_C :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:119 `hk_collect(h, s->cfg->core)` */
 			req_c = 0; /* port_shard_start clears the control page */
-			pend_p = 0; /* C: runtime/core/fault.c:58 `s->pending = 0` */
-			waiting_p = 0; /* C: runtime/core/fault.c:60 `s->waiting = false` */
+			pend_p = 0; /* C: runtime/core/fault.c:65 `s->pending = 0` */
+			waiting_p = 0; /* C: runtime/core/fault.c:68 `s->waiting = false` */
 			blocked_p = 0;
 			FLUSH_HEAD; FLUSH_TXS; /* a dead CPU context's stores still drain */
 			th = 0; ctail = 0; space = 0; starved = 0; watch = 0; r = 0;
@@ -429,12 +429,12 @@ inline rx_wait()
 		};
 #endif
 		if
-		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:127 `r = vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:128 `r = vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:415 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
-			rx_avail(1); /* C: runtime/lib/wait.c:130 `return r | ready(watch_tx)` */
+			rx_avail(1); /* C: runtime/lib/wait.c:131 `return r | ready(watch_tx)` */
 			r = r | (avail > 0)
 		}
 	od
@@ -488,8 +488,8 @@ proctype Consumer()
 		atomic {
 			if :: req_p -> req_p = 0; DELIVER_P :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:119 `hk_collect(h, s->cfg->core)` */
 			req_p = 0;
-			pend_c = 0; /* C: runtime/core/fault.c:58 `s->pending = 0` */
-			waiting_c = 0; /* C: runtime/core/fault.c:60 `s->waiting = false` */
+			pend_c = 0; /* C: runtime/core/fault.c:65 `s->pending = 0` */
+			waiting_c = 0; /* C: runtime/core/fault.c:68 `s->waiting = false` */
 			blocked_c = 0;
 			FLUSH_TAIL; FLUSH_RXS;
 			tl = 0; chead = 0; avail = 0; v = 0; r = 0;
