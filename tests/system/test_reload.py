@@ -38,17 +38,14 @@ COUNT = {"hosted": 10000}
 BOOT = 120
 
 
-def versioned(version, depth=64, count=None):
+def versioned(version, count, depth=64):
     def edit(doc):
         shard_of(doc, "worker")["cflags"] = [f"-DVERSION={version}"]
-        shard_of(doc, "producer")["cflags"][0] = f"-DCOUNT={count or COUNT[board_of[0]]}"
+        shard_of(doc, "producer")["cflags"][0] = f"-DCOUNT={count}"
         for c in doc["channels"]:
             if c["name"] == "done":
                 c["depth"] = depth
     return edit
-
-
-board_of = [None]
 
 
 def write_image(spec, board, work, name, other_board=None):
@@ -60,9 +57,9 @@ def write_image(spec, board, work, name, other_board=None):
     return path
 
 
-def rewrap(data, image, **change):
-    """A reload image with another image and header fields, its digest
-    recomputed."""
+def rewrap(data, image):
+    """The reload image `data` with another image: its length and digest
+    follow."""
     f = list(struct.unpack_from("<IHHIIQQQ32sII32s16x", data))
     f[7], f[8] = len(image), hashlib.sha256(image).digest()
     return struct.pack("<IHHIIQQQ32sII32s16x", *f) + image
@@ -70,14 +67,14 @@ def rewrap(data, image, **change):
 
 @pytest.mark.parametrize("board", BOARDS)
 def test_reload_under_traffic(tmp_path, board):
-    board_of[0] = board
-    v1 = copy_spec(SPEC, tmp_path / "v1", versioned(1))
+    n = COUNT[board]
+    v1 = copy_spec(SPEC, tmp_path / "v1", versioned(1, n))
     images = {
-        "v2": write_image(copy_spec(SPEC, tmp_path / "v2", versioned(2)), board, tmp_path, "v2"),
-        "v3": write_image(copy_spec(SPEC, tmp_path / "v3", versioned(3)), board, tmp_path, "v3"),
-        "iface": write_image(copy_spec(SPEC, tmp_path / "vi", versioned(2, depth=32)), board,
+        "v2": write_image(copy_spec(SPEC, tmp_path / "v2", versioned(2, n)), board, tmp_path, "v2"),
+        "v3": write_image(copy_spec(SPEC, tmp_path / "v3", versioned(3, n)), board, tmp_path, "v3"),
+        "iface": write_image(copy_spec(SPEC, tmp_path / "vi", versioned(2, n, depth=32)), board,
                              tmp_path, "iface"),
-        "isa": write_image(copy_spec(SPEC, tmp_path / "vo", versioned(2)), board, tmp_path,
+        "isa": write_image(copy_spec(SPEC, tmp_path / "vo", versioned(2, n)), board, tmp_path,
                            "isa", OTHER_ISA[board]),
     }
     good = images["v2"].read_bytes()
@@ -123,7 +120,6 @@ def test_reload_under_traffic(tmp_path, board):
     status = system.end(120)
     log = system.text
     assert status == 0, log[-6000:]
-    n = COUNT[board]
     assert f"[consumer] received {n}, 0 out of order, 1 version changes, last version 2" \
         in log, log[-6000:]
     assert f"[worker] version 2: passed {n}" in log, log[-6000:]  # the count crossed twice
@@ -159,11 +155,10 @@ def test_reload_late(tmp_path, late):
     """A running version that never quiesces (built -DDEAF): after the
     quiesce bound, `late: refuse` drops the new image and the old version
     runs on; `late: swap` swaps it anyway, without its state."""
-    board_of[0] = "hosted"
 
     def edit(version):
         def e(doc):
-            versioned(version, count=3000)(doc)
+            versioned(version, 3000)(doc)
             w = shard_of(doc, "worker")
             w["cflags"].append("-DDEAF")
             w["reload"].update(quiesce="100ms", late=late)

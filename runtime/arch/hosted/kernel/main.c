@@ -66,7 +66,7 @@ static void raise_limit(int which)
 /* The same for processes: one per shard, counted against the user's
  * limit with every other process the user runs (proc.c says so if a
  * start fails on it). */
-static void raise_fd_limit(void)
+static void raise_limits(void)
 {
 	raise_limit(RLIMIT_NOFILE);
 	raise_limit(RLIMIT_NPROC);
@@ -76,7 +76,7 @@ static int boot(void)
 {
 	const struct vn_ksystem *sys = &vn_system;
 
-	raise_fd_limit();
+	raise_limits();
 	if (vn_kernel_init(&hk_kernel, sys, &hk_obs) != 0 || sys->n_channels > HK_MAX_CHANNELS)
 		return hk_msg("system tables are inconsistent"), -1;
 	hk_obs_start();
