@@ -19,21 +19,38 @@ static void set_state(struct vn_shard *s, uint32_t state)
 	s->st->state = state;
 }
 
-/* s gives up core c, for `state`: its run time and a SWITCH_OUT event. */
+/* s's activation ends, for `why`: its run time, a sample of its run-time
+ * histogram and a SWITCH_OUT event. */
+static void account(struct vn_kernel *k, struct vn_shard *s, uint8_t why)
+{
+	uint64_t ran = vn_clock() - s->ran_ticks;
+
+	s->st->run_ticks += ran;
+	vn_hist_add(&k->obs->run_hist[s->cfg->id % VN_OBS_MAX_SHARDS], ran);
+	vn_kev_shard(k, s, VN_KEV_SWITCH_OUT, &why, 1);
+}
+
+/* s gives up core c, for `state`. */
 static void leave(struct vn_kernel *k, struct vn_core *c, struct vn_shard *s, uint32_t state)
 {
 	static const uint8_t reason[] = {
 		[VN_READY] = VN_SW_YIELD, [VN_BLOCKED] = VN_SW_WAIT,
 		[VN_FINISHED] = VN_SW_EXIT, [VN_STOPPED] = VN_SW_FAULT,
 	};
-	uint8_t why = k->halted && state == VN_FINISHED ? VN_SW_STOP : reason[state];
-
-	uint64_t ran = vn_clock() - s->ran_ticks;
 
 	c->current = NULL;
-	s->st->run_ticks += ran;
-	vn_hist_add(&k->obs->run_hist[s->cfg->id % VN_OBS_MAX_SHARDS], ran);
-	vn_kev_shard(k, s, VN_KEV_SWITCH_OUT, &why, 1);
+	account(k, s, k->halted && state == VN_FINISHED ? VN_SW_STOP : reason[state]);
+}
+
+/* The system is over (the port's last act before its final dump): each
+ * core's running shard ends its activation there, stopped by the kernel,
+ * so that its run time and histogram count every activation. States are
+ * left as they were: the dump shows what each shard was doing. Once. */
+void vn_sched_end(struct vn_kernel *k)
+{
+	for (uint32_t c = 0; c < k->sys->n_cores; c++)
+		if (k->core[c].current)
+			account(k, k->core[c].current, VN_SW_STOP);
 }
 
 static struct vn_core *core_of(struct vn_kernel *k, const struct vn_shard *s)

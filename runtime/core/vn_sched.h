@@ -23,6 +23,7 @@ bool vn_sched_wake(struct vn_kernel *k, struct vn_shard *s);
 bool vn_sched_wake_by(struct vn_kernel *k, struct vn_shard *s, uint32_t by);
 void vn_sched_remove(struct vn_kernel *k, struct vn_shard *s, uint32_t state);
 uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now);
+void vn_sched_end(struct vn_kernel *k);
 
 /* What a port's scheduler loop decides, decided once (and turn.c). */
 enum vn_next {

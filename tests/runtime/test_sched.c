@@ -93,6 +93,25 @@ static void test_per_core(void **state)
 	assert_int_equal(run_and_yield(k, 0), 1);
 }
 
+/* The end of the system closes the activations still running, so each
+ * shard's run-time histogram holds one sample per activation. */
+static void test_end_counts_every_activation(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+
+	(void)state;
+	run_and_yield(k, 0);
+	vn_sched_pick(k, 0, 0);    /* s1 still runs on core 0 when the system ends */
+	vn_sched_pick(k, 1, 0);    /* s3 on core 1 */
+	vn_system_halt(k, 0);
+	vn_sched_end(k);
+	for (uint32_t i = 0; i < 4; i++)
+		assert_int_equal(k->obs->run_hist[i].count, S(i)->st->activations);
+	assert_int_equal(S(1)->st->activations, 1);
+	assert_int_equal(S(3)->st->activations, 1);
+	assert_int_equal(S(1)->state, VN_RUNNING); /* as it was when the system ended */
+}
+
 static void test_expire(void **state)
 {
 	struct vn_kernel *k = fx_boot();
@@ -205,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_blocked_skipped_and_wake_order),
 		cmocka_unit_test(test_stopped_never_picked),
 		cmocka_unit_test(test_per_core),
+		cmocka_unit_test(test_end_counts_every_activation),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_watchdog_deadline),
 		cmocka_unit_test(test_core_deadline),

@@ -157,6 +157,7 @@ static _Noreturn void finish(void)
 {
 	int status = vn_system_status(K);
 
+	vn_sched_end(K);
 	bm_obs_end();
 	vn_kmsg("system '%s' exited with status %d", K->sys->name, status);
 	arch_exit(status);

@@ -28,6 +28,7 @@
 #include "dev.h"
 #include "hk.h"
 #include "port.h"
+#include "vn_sched.h"
 
 struct vn_kernel hk_kernel;
 pthread_mutex_t hk_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -107,6 +108,7 @@ static _Noreturn void finish(int status, const char *why)
 	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++)
 		hk_kill(&hk_shards[i]);
 	hk_devices_end();
+	vn_sched_end(&hk_kernel);
 	hk_obs_end();
 	if (getenv("VANITY_STATS") && strcmp(getenv("VANITY_STATS"), "0") != 0)
 		hk_stats();
