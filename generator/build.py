@@ -35,7 +35,8 @@ from pathlib import Path
 
 from . import build_bare
 from .boards import BOARDS
-from .toolchain import RUNTIME, BuildError, c_files, compile_, generated_headers, headers, parallel
+from .toolchain import (RUNTIME, BuildError, c_files, compile_, generated_headers, headers,
+                        objects, parallel)
 
 # Misusing a channel endpoint (sending on a receive end, or on an endpoint of
 # another type) is a type error; C only warns about it, so make it an error.
@@ -65,30 +66,35 @@ def _sanitize():
 
 def _build_kernel(board, out_dir, build_dir):
     hosted = RUNTIME / "arch" / board.port
-    srcs = c_files(RUNTIME / "core", hosted / "kernel") + [out_dir / "kernel" / "tables.c"]
+    cc = board.toolchain.tool("gcc")
     incs = [RUNTIME / "include", RUNTIME / "core", hosted, out_dir / "kernel"]
+    flags = [*CFLAGS, *(SANITIZE_KERNEL if _sanitize() else []), *(f"-I{i}" for i in incs)]
+    objs = objects(cc, flags, c_files(RUNTIME / "core", hosted / "kernel"), [out_dir])
+    tables = out_dir / "kernel" / "tables.c"
     target = build_dir / "kernel"
-    cmd = [board.toolchain.tool("gcc"), *CFLAGS, *(SANITIZE_KERNEL if _sanitize() else []),
-           *(f"-I{i}" for i in incs), *srcs, "-o", target, "-lpthread"]
-    compile_("the kernel", cmd, srcs + headers(*incs), target)
+    cmd = [cc, *flags, *objs, tables, "-o", target, "-lpthread"]
+    compile_("the kernel", cmd, objs + [tables] + headers(*incs), target)
     return target
 
 
 def _build_shard(board, shard, spec_dir, out_dir, build_dir):
     hosted = RUNTIME / "arch" / board.port
+    cc = board.toolchain.tool("gcc")
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
-    srcs = user + c_files(RUNTIME / "lib", hosted / "shard") + [gen / "config.c"]
     incs = [gen, RUNTIME / "include", hosted]
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
-    cmd = [board.toolchain.tool("gcc"), *CFLAGS, *SHARD_CFLAGS, "-fno-pie", "-no-pie",
-           "-DVN_PORT_HOSTED",
-            *(() if shard.get("fp", True) else board.toolchain.integer_flags),
-            *(SANITIZE_SHARD if _sanitize() else []), *shard.get("cflags", []),
-           *(f"-I{i}" for i in incs), f"-I{out_dir}", *srcs, gen / "shard.ld",
-           f"-Wl,-Ttext-segment={base:#x}", "-o", target]  # out_dir: <regmaps/NAME.h>
-    inputs = srcs + [gen / "shard.ld"] + headers(*incs, spec_dir) + generated_headers(out_dir)
+    flags = [*CFLAGS, *SHARD_CFLAGS, "-fno-pie", "-DVN_PORT_HOSTED",
+             *(() if shard.get("fp", True) else board.toolchain.integer_flags),
+             *(SANITIZE_SHARD if _sanitize() else []), *shard.get("cflags", []),
+             *(f"-I{i}" for i in incs), f"-I{out_dir}"]  # out_dir: <regmaps/NAME.h>
+    objs = objects(cc, flags, c_files(RUNTIME / "lib", hosted / "shard"), [out_dir])
+    srcs = user + [gen / "config.c"]
+    cmd = [cc, *flags, "-no-pie", *user, *objs, gen / "config.c", gen / "shard.ld",
+           f"-Wl,-Ttext-segment={base:#x}", "-o", target]
+    inputs = srcs + objs + [gen / "shard.ld"] + headers(*incs, spec_dir) + \
+        generated_headers(out_dir)
     compile_(f"shard '{shard['name']}'", cmd, inputs, target)
     return target
 

@@ -19,7 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .toolchain import RUNTIME, BuildError, compile_, generated_headers, headers, parallel
+from .toolchain import (RUNTIME, BuildError, compile_, generated_headers, headers, objects,
+                        parallel)
 
 FREE = RUNTIME / "freestanding"
 
@@ -66,18 +67,21 @@ def _objcopy(tc, elf, binary):
 
 def _shard(board, shard, spec_dir, out_dir, build_dir):
     tc, arch = board.toolchain, _arch(board)
+    cc = tc.tool("gcc")
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
-    srcs = (user + _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard") +
-            [gen / "config.c"])
     incs = [gen, RUNTIME / "include", FREE / "include", arch]
     elf = build_dir / "shards" / (shard["name"] + ".elf")
     own = tc.shard_flags if shard.get("fp", True) else tc.integer_flags
-    cmd = [tc.tool("gcc"), *_flags(tc, own), "-fno-omit-frame-pointer",  # crash.py's backtrace
-           *shard.get("cflags", []), *(f"-I{i}" for i in incs),
-           f"-I{out_dir}", *srcs, *LDFLAGS, "-T", gen / "shard.ld", "-o", elf,  # <regmaps/NAME.h>
-           "-lgcc"]
-    compile_(f"shard '{shard['name']}'", cmd, srcs + [gen / "shard.ld"] +
+    flags = [*_flags(tc, own), "-fno-omit-frame-pointer",  # crash.py's backtrace
+             *shard.get("cflags", []), *(f"-I{i}" for i in incs),
+             f"-I{out_dir}"]  # <regmaps/NAME.h>
+    objs = objects(cc, flags, _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard"),
+                   [out_dir])
+    srcs = user + [gen / "config.c"]
+    cmd = [cc, *flags, *user, *objs, gen / "config.c", *LDFLAGS, "-T", gen / "shard.ld",
+           "-o", elf, "-lgcc"]
+    compile_(f"shard '{shard['name']}'", cmd, srcs + objs + [gen / "shard.ld"] +
              headers(*incs, spec_dir) + generated_headers(out_dir), elf)
     binary = elf.with_suffix(".bin")
     if not binary.exists() or binary.stat().st_mtime < elf.stat().st_mtime:
@@ -130,16 +134,19 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
     tc, arch = board.toolchain, _arch(board)
     blobs = parallel(lambda s: _shard(board, s, spec_dir, out_dir, build_dir), manifest["shards"])
     kdir = out_dir / "kernel"
-    srcs = (_sources(RUNTIME / "core", arch, FREE, FREE / "kernel") +
-            [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"])
+    cc = tc.tool("gcc")
     incs = [RUNTIME / "include", FREE / "include", RUNTIME / "core", FREE / "kernel",
             arch, kdir]
+    flags = [*_flags(tc, tc.integer_flags), *(f"-I{i}" for i in incs)]
+    objs = objects(cc, flags, _sources(RUNTIME / "core", arch, FREE, FREE / "kernel"),
+                   [out_dir])
+    gens = [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"]
     target = build_dir / "image.elf"
-    cmd = [tc.tool("gcc"), *_flags(tc, tc.integer_flags), *(f"-I{i}" for i in incs), f"-Wa,-I{build_dir / 'shards'}",
-           *srcs, *LDFLAGS, "-T", kdir / "image.ld", "-o", target, "-lgcc"]
+    cmd = [cc, *flags, f"-Wa,-I{build_dir / 'shards'}", *objs, *gens, *LDFLAGS,
+           "-T", kdir / "image.ld", "-o", target, "-lgcc"]
     before = target.stat().st_mtime if target.exists() else None
-    compile_("the kernel image", cmd, srcs + blobs + [kdir / "image.ld"] + headers(*incs),
-             target)
+    compile_("the kernel image", cmd, objs + gens + blobs + [kdir / "image.ld"] +
+             headers(*incs), target)
     if before != target.stat().st_mtime:
         line = size_line(tc, target)
         (build_dir / "size.txt").write_text(line + "\n")

@@ -105,7 +105,9 @@ def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
 
 # ---- hosted: the kernel's socket ---------------------------------------------------
 
-def _connect(path, hint):
+def connect(path, hint):
+    """A connection to the Unix socket at path, or the error that says no
+    system listens there (`hint`: how to start one)."""
     path = Path(path)
     if not path.exists():
         raise fail(f"no running system: {path} does not exist ({hint})")
@@ -125,7 +127,7 @@ def _connect(path, hint):
 
 def hosted_request(path, line, hint="start it with `vanity run SPEC`"):
     """Sends one request line to the hosted kernel; returns the parsed dump."""
-    s = _connect(path, hint)
+    s = connect(path, hint)
     chunks = []
     try:
         s.sendall(line.encode() + b"\n")
@@ -150,7 +152,7 @@ class Qmp:
 
     def __init__(self, path, hint="start it with `vanity run SPEC --board B`"):
         self.path = path
-        self.sock = _connect(path, hint)
+        self.sock = connect(path, hint)
         self.file = self.sock.makefile("rwb")
         self._reply()  # the greeting
         self.command("qmp_capabilities")

@@ -129,7 +129,7 @@ def send_hosted(build_dir, pkg, shard_id, timeout):
     """Through the hosted kernel's obs.sock; returns (status, generation, words)."""
     from . import live
     sock = live.obs_socket(build_dir)
-    s = live._connect(sock, "start it with `vanity run SPEC`")
+    s = live.connect(sock, "start it with `vanity run SPEC`")
     s.settimeout(timeout)
     path = live.run_dir(build_dir) / f"reload.{shard_id}.vrl"
     path.write_bytes(pkg)

@@ -5,16 +5,30 @@ A binary is rebuilt only when its command line or any input it may read
 changed (a content hash, not timestamps, so a fresh clone builds the same).
 Independent binaries (the shards) are built side by side, one compiler per
 host CPU (parallel()).
+
+The runtime's own sources (the kernel, the shard library, the ports) are
+the same in every system, so each is compiled once into an object cache
+(objects()) and every system links the same objects: a build compiles only
+its generated tables and its shards' own sources.
 """
 
 import hashlib
 import os
+import re
+import shutil
 import subprocess
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 RUNTIME = REPO / "runtime"
+
+# The object cache: VANITY_CACHE, or build/cache/ in the repository (so
+# `make clean` empties it). Kept to CACHE_MAX objects, the least recently
+# used going first.
+CACHE = Path(os.environ.get("VANITY_CACHE") or REPO / "build" / "cache")
+CACHE_MAX = 4000
 
 
 class BuildError(Exception):
@@ -67,3 +81,89 @@ def compile_(what, cmd, inputs, target):
     if proc.returncode != 0:
         raise BuildError(f"building {what} failed (exit {proc.returncode})")
     stamp.write_text(digest)
+
+
+# A cache key is taken while its object is made, so the shards of one build
+# that need the same object compile it once.
+_making = {}
+_making_lock = threading.Lock()
+
+
+def _compiler(cc):
+    """What identifies the compiler: its file, its size and its time, so
+    an upgraded compiler misses the cache."""
+    path = shutil.which(cc)
+    if path is None:
+        raise BuildError(f"{cc} is not installed")
+    st = os.stat(path)
+    return f"{os.path.realpath(path)} {st.st_size} {st.st_mtime_ns}"
+
+
+# A line marker of the preprocessor's output: `# 12 "path" flags`.
+_MARKER = re.compile(rb'^(# \d+ ")([^"]*)(")', re.M)
+
+
+def _shown(path):
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
+
+
+def _object(cc, flags, src, loose):
+    """src compiled with `cc flags -c`, from the cache or into it. The key
+    is the compiler, the flags but -I and src's preprocessed text (whatever
+    it includes, whatever macros it sees). `loose` are the directories of the
+    build's own generated headers: their paths differ from one build to the
+    next while their text decides, so they are left out of the key. (The
+    runtime includes only the board's header from there, which is
+    macros: no debug information names it.)"""
+    def norm(text):
+        for d in loose:
+            text = text.replace(str(d).encode(), b"@")
+        return text
+    pre = subprocess.run([cc, *flags, "-E", str(src)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, cwd=REPO)
+    if pre.returncode != 0:
+        raise BuildError(f"compiling {_shown(src)} failed: "
+                         f"{pre.stderr.decode(errors='replace').strip()}")
+    h = hashlib.sha256(_compiler(cc).encode())
+    for part in (*flags, str(src)):  # -I only finds headers: the text says which
+        if not str(part).startswith("-I"):
+            h.update(str(part).encode() + b"\0")
+    h.update(_MARKER.sub(lambda m: m[1] + norm(m[2]) + m[3], pre.stdout))
+    key = h.hexdigest()
+    obj = CACHE / key[:2] / (key + ".o")
+    with _making_lock:
+        lock = _making.setdefault(key, threading.Lock())
+    with lock:
+        if obj.exists():
+            os.utime(obj)
+            return obj
+        obj.parent.mkdir(parents=True, exist_ok=True)
+        tmp = obj.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        proc = subprocess.run([cc, *flags, "-c", str(src), "-o", str(tmp)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              cwd=REPO)
+        if proc.stdout:
+            print(proc.stdout, end="")
+        if proc.returncode != 0:
+            tmp.unlink(missing_ok=True)
+            raise BuildError(f"compiling {_shown(src)} failed "
+                             f"(exit {proc.returncode})")
+        os.replace(tmp, obj)
+    _prune()
+    return obj
+
+
+def _prune():
+    objs = list(CACHE.glob("*/*.o"))
+    if len(objs) <= CACHE_MAX:
+        return
+    objs.sort(key=lambda p: p.stat().st_mtime_ns if p.exists() else 0)
+    for p in objs[:len(objs) - CACHE_MAX // 2]:
+        p.unlink(missing_ok=True)
+
+
+def objects(cc, flags, srcs, loose=()):
+    """The runtime sources srcs, each compiled alone with `cc flags -c`
+    (flags: everything but -c and -o), through the cache; their objects'
+    paths, in order. See _object() for `loose`."""
+    return parallel(lambda src: _object(cc, flags, Path(src), loose), srcs)

@@ -773,7 +773,10 @@ def test_top_refreshes_until_interrupted(hosted_system):
     out, build, k = hosted_system
     p = subprocess.Popen([sys.executable, str(REPO / "vanity"), "top", str(PINGPONG), "-o",
                           str(out), "--build-dir", str(build), "--interval", "0.2"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         # as from a terminal, also when this runs in a background job
+                         # (whose children start with SIGINT ignored)
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 20
     while len(k.requests) < 4 and time.time() < deadline:
         time.sleep(0.05)

@@ -1,0 +1,76 @@
+"""The build's object cache (generator/toolchain.py): each runtime source is
+compiled once per compiler, flags and preprocessed text, and every system
+of a board links the same objects; anything that changes what the compiler
+sees makes a new object."""
+
+import os
+import subprocess
+
+from vanity_testlib import REPO
+
+from generator import toolchain
+
+PY = "/usr/bin/python3"
+
+
+def _source(tmp_path, gen_dir, value):
+    """A source that includes a header from a build's generated directory."""
+    gen_dir.mkdir(parents=True, exist_ok=True)
+    (gen_dir / "board.h").write_text(f"/* from {gen_dir} */\n#define VALUE {value}\n")
+    src = tmp_path / "part.c"
+    src.write_text('#include "board.h"\nint part(void) { return VALUE; }\n')
+    return src
+
+
+def _objects(src, gen_dir, *extra):
+    return toolchain.objects("gcc", ["-O2", "-g", *extra, f"-I{gen_dir}"], [src], [gen_dir])
+
+
+def test_what_the_compiler_sees_decides(tmp_path, monkeypatch):
+    monkeypatch.setattr(toolchain, "CACHE", tmp_path / "cache")
+    a, b = tmp_path / "a" / "out", tmp_path / "b" / "out"
+    src = _source(tmp_path, a, 1)
+    [first] = _objects(src, a)
+    assert first.read_bytes()[:4] == b"\x7fELF"
+    assert first.is_relative_to(tmp_path / "cache")
+
+    # Another build's generated directory, the same text: the same object.
+    _source(tmp_path, b, 1)
+    assert _objects(src, b) == [first]
+    # Another value in the generated header, another flag: new objects.
+    _source(tmp_path, b, 2)
+    [second] = _objects(src, b)
+    [third] = _objects(src, b, "-DEXTRA")
+    assert len({first, second, third}) == 3
+    assert len(list((tmp_path / "cache").glob("*/*.o"))) == 3
+
+
+def test_a_compile_error_names_the_source(tmp_path, monkeypatch):
+    monkeypatch.setattr(toolchain, "CACHE", tmp_path / "cache")
+    src = tmp_path / "broken.c"
+    src.write_text("int broken(void) { return }\n")
+    try:
+        toolchain.objects("gcc", ["-O2"], [src])
+    except toolchain.BuildError as e:
+        assert "broken.c" in str(e)
+    else:
+        raise AssertionError("a source that does not compile built")
+    assert not list((tmp_path / "cache").glob("*/*"))  # nothing half-written is kept
+
+
+def test_two_systems_share_the_runtime_objects(tmp_path):
+    """The second system of a board compiles none of the runtime again, and
+    both run."""
+    env = dict(os.environ, VANITY_CACHE=str(tmp_path / "cache"))
+    count = lambda: len(list((tmp_path / "cache").glob("*/*.o")))
+    seen = []
+    for name in ("pingpong", "pipeline"):
+        spec = REPO / "examples" / name / f"{name}.yaml"
+        r = subprocess.run([PY, str(REPO / "vanity"), "run", str(spec), "-o",
+                            str(tmp_path / name / "out"), "--build-dir",
+                            str(tmp_path / name / "build")],
+                           env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stdout + r.stderr
+        seen.append(count())
+    assert seen[0] > 20          # the kernel's and the shard library's sources
+    assert seen[1] == seen[0]    # all of them again, from the cache
