@@ -61,9 +61,9 @@ test-runtime:
 test-python:
 	$(PYTHON) -m pytest -q tests
 
-# The largest systems each board accepts build, boot and complete: 64 shards
-# and 2,048 channels on hosted, the largest token ring on each QEMU board
-# (tests/system/test_scale.py). Minutes per board, so not part of `test`.
+# The largest systems each board accepts build, boot and complete: 256 shards
+# and 4,096 channels on every board (tests/system/test_scale.py). Minutes per
+# board, so not part of `test`.
 test-scale: deps
 	VANITY_SCALE=1 $(PYTHON) -m pytest -q tests/system/test_scale.py
 

@@ -63,7 +63,6 @@ class Board:
     image: BareImage = None   # bare metal: the kernel image holds the shards
     ram: tuple = None         # bare metal: (base, size)
     kernel: tuple = None      # bare metal: the kernel image's window (start, end)
-    page_tables: int = None   # bare metal: the kernel's pool of page tables
     kernel_devices: tuple = () # bare metal: MMIO windows (start, end) the kernel keeps
                               # (its interrupt controller, timer, ...): no device's
                               # pages may touch one
@@ -103,7 +102,7 @@ BOARDS = {
               irq=Irq("gic", 32, 1019, base=0x08000000, cpu_base=0x08010000),
               console=("arm,pl011", 0x09000000),
               image=BareImage(0x3436416e61765f5f, " + XN"),
-              ram=(0x40000000, 0x40000000), kernel=(0x40100000, 0x41000000), page_tables=2048,
+              ram=(0x40000000, 0x40000000), kernel=(0x40100000, 0x41000000),
               kernel_devices=((0x08000000, 0x08020000),),  # the GIC
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
                     "-m", "1G", "-nographic", "-monitor", "none", "-nic", "none",
@@ -121,7 +120,7 @@ BOARDS = {
                   shard_flags=("-march=rv64imafdc", "-mabi=lp64d")),
               irq=Irq("plic", 1, 95, base=0x0c000000), console=("ns16550a", 0x10000000),
               image=BareImage(0x3436526e61765f5f, ""),
-              ram=(0x80000000, 0x40000000), kernel=(0x80200000, 0x81000000), page_tables=2048,
+              ram=(0x80000000, 0x40000000), kernel=(0x80200000, 0x81000000),
               # sifive_test (exit), the CLINT, the PLIC
               kernel_devices=((0x00100000, 0x00101000), (0x02000000, 0x02010000),
                               (0x0c000000, 0x10000000)),

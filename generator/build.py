@@ -64,20 +64,21 @@ def _sanitize():
     return os.environ.get("VANITY_SANITIZE", "") not in ("", "0")
 
 
-def _build_kernel(board, out_dir, build_dir):
+def _build_kernel(board, out_dir, build_dir, keys):
     hosted = RUNTIME / "arch" / board.port
     cc = board.toolchain.tool("gcc")
     incs = [RUNTIME / "include", RUNTIME / "core", hosted, out_dir / "kernel"]
     flags = [*CFLAGS, *(SANITIZE_KERNEL if _sanitize() else []), *(f"-I{i}" for i in incs)]
-    objs = objects(cc, flags, c_files(RUNTIME / "core", hosted / "kernel"), [out_dir])
+    runtime = c_files(RUNTIME / "core", hosted / "kernel")
     tables = out_dir / "kernel" / "tables.c"
     target = build_dir / "kernel"
-    cmd = [cc, *flags, *objs, tables, "-o", target, "-lpthread"]
-    compile_("the kernel", cmd, objs + [tables] + headers(*incs), target)
+    line = lambda objs: [cc, *flags, *objs, tables, "-o", target, "-lpthread"]
+    compile_("the kernel", lambda: line(objects(cc, flags, runtime, [out_dir], keys)),
+             runtime + [tables] + headers(*incs), target, key=line(runtime))
     return target
 
 
-def _build_shard(board, shard, spec_dir, out_dir, build_dir):
+def _build_shard(board, shard, spec_dir, out_dir, build_dir, keys):
     hosted = RUNTIME / "arch" / board.port
     cc = board.toolchain.tool("gcc")
     gen = out_dir / "shards" / shard["name"]
@@ -88,14 +89,17 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir):
     flags = [*CFLAGS, *SHARD_CFLAGS, "-fno-pie", "-DVN_PORT_HOSTED",
              *(() if shard.get("fp", True) else board.toolchain.integer_flags),
              *(SANITIZE_SHARD if _sanitize() else []), *shard.get("cflags", []),
-             *(f"-I{i}" for i in incs), f"-I{out_dir}"]  # out_dir: <regmaps/NAME.h>
-    objs = objects(cc, flags, c_files(RUNTIME / "lib", hosted / "shard"), [out_dir])
-    srcs = user + [gen / "config.c"]
-    cmd = [cc, *flags, "-no-pie", *user, *objs, gen / "config.c", gen / "shard.ld",
-           f"-Wl,-Ttext-segment={base:#x}", "-o", target]
-    inputs = srcs + objs + [gen / "shard.ld"] + headers(*incs, spec_dir) + \
-        generated_headers(out_dir)
-    compile_(f"shard '{shard['name']}'", cmd, inputs, target)
+             *(f"-I{i}" for i in incs[1:])]
+    # The runtime's sources see no generated header: the same objects for
+    # every shard with the same flags.
+    runtime = c_files(RUNTIME / "lib", hosted / "shard")
+    line = lambda objs: [cc, *flags, f"-I{gen}", f"-I{out_dir}", "-no-pie",  # <regmaps/NAME.h>
+                         *user, *objs, gen / "config.c", gen / "shard.ld",
+                         f"-Wl,-Ttext-segment={base:#x}", "-o", target]
+    inputs = user + runtime + [gen / "config.c", gen / "shard.ld"] + \
+        headers(*incs, spec_dir) + generated_headers(out_dir)
+    compile_(f"shard '{shard['name']}'", lambda: line(objects(cc, flags, runtime, keys=keys)),
+             inputs, target, key=line(runtime))
     return target
 
 
@@ -122,9 +126,10 @@ def build(spec_path, out_dir, build_dir):
         raise BuildError(f"board '{manifest['board']}' has no port yet")
     if board.image:
         return build_bare.build(board, manifest, spec_dir, out_dir, build_dir)
-    parallel(lambda shard: _build_shard(board, shard, spec_dir, out_dir, build_dir),
+    keys = {}
+    parallel(lambda shard: _build_shard(board, shard, spec_dir, out_dir, build_dir, keys),
              manifest["shards"])
-    return _build_kernel(board, out_dir, build_dir)
+    return _build_kernel(board, out_dir, build_dir, keys)
 
 
 def run(kernel_path, extra_args=(), board=None, cores=1, gdb=False):

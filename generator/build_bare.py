@@ -65,7 +65,7 @@ def _objcopy(tc, elf, binary):
         raise BuildError(f"objcopy {elf.name} failed: {proc.stderr.strip()}")
 
 
-def _shard(board, shard, spec_dir, out_dir, build_dir):
+def _shard(board, shard, spec_dir, out_dir, build_dir, keys):
     tc, arch = board.toolchain, _arch(board)
     cc = tc.tool("gcc")
     gen = out_dir / "shards" / shard["name"]
@@ -74,15 +74,15 @@ def _shard(board, shard, spec_dir, out_dir, build_dir):
     elf = build_dir / "shards" / (shard["name"] + ".elf")
     own = tc.shard_flags if shard.get("fp", True) else tc.integer_flags
     flags = [*_flags(tc, own), "-fno-omit-frame-pointer",  # crash.py's backtrace
-             *shard.get("cflags", []), *(f"-I{i}" for i in incs),
-             f"-I{out_dir}"]  # <regmaps/NAME.h>
-    objs = objects(cc, flags, _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard"),
-                   [out_dir])
-    srcs = user + [gen / "config.c"]
-    cmd = [cc, *flags, *user, *objs, gen / "config.c", *LDFLAGS, "-T", gen / "shard.ld",
-           "-o", elf, "-lgcc"]
-    compile_(f"shard '{shard['name']}'", cmd, srcs + objs + [gen / "shard.ld"] +
-             headers(*incs, spec_dir) + generated_headers(out_dir), elf)
+             *shard.get("cflags", []), *(f"-I{i}" for i in incs[1:])]
+    # The runtime's sources see no generated header: the same objects for
+    # every shard with the same flags.
+    runtime = _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard")
+    line = lambda objs: [cc, *flags, f"-I{gen}", f"-I{out_dir}", *user, *objs,  # <regmaps/>
+                         gen / "config.c", *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
+    compile_(f"shard '{shard['name']}'", lambda: line(objects(cc, flags, runtime, keys=keys)),
+             user + runtime + [gen / "config.c", gen / "shard.ld"] +
+             headers(*incs, spec_dir) + generated_headers(out_dir), elf, key=line(runtime))
     binary = elf.with_suffix(".bin")
     if not binary.exists() or binary.stat().st_mtime < elf.stat().st_mtime:
         _objcopy(tc, elf, binary)
@@ -132,27 +132,48 @@ def size_line(tc, elf):
 
 def build(board, manifest, spec_dir, out_dir, build_dir):
     tc, arch = board.toolchain, _arch(board)
-    blobs = parallel(lambda s: _shard(board, s, spec_dir, out_dir, build_dir), manifest["shards"])
+    keys = {}  # toolchain.objects(): the shards' runtime objects, looked up once
+    blobs = parallel(lambda s: _shard(board, s, spec_dir, out_dir, build_dir, keys),
+                     manifest["shards"])
     kdir = out_dir / "kernel"
     cc = tc.tool("gcc")
     incs = [RUNTIME / "include", FREE / "include", RUNTIME / "core", FREE / "kernel",
             arch, kdir]
     flags = [*_flags(tc, tc.integer_flags), *(f"-I{i}" for i in incs)]
-    objs = objects(cc, flags, _sources(RUNTIME / "core", arch, FREE, FREE / "kernel"),
-                   [out_dir])
+    runtime = _sources(RUNTIME / "core", arch, FREE, FREE / "kernel")
     gens = [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"]
     target = build_dir / "image.elf"
-    cmd = [cc, *flags, f"-Wa,-I{build_dir / 'shards'}", *objs, *gens, *LDFLAGS,
-           "-T", kdir / "image.ld", "-o", target, "-lgcc"]
+    line = lambda objs: [cc, *flags, f"-Wa,-I{build_dir / 'shards'}", *objs, *gens, *LDFLAGS,
+                         "-T", kdir / "image.ld", "-o", target, "-lgcc"]
     before = target.stat().st_mtime if target.exists() else None
-    compile_("the kernel image", cmd, objs + gens + blobs + [kdir / "image.ld"] +
-             headers(*incs), target)
+    try:
+        compile_("the kernel image", lambda: line(objects(cc, flags, runtime, [out_dir], keys)),
+                 runtime + gens + blobs + [kdir / "image.ld"] + headers(*incs), target,
+                 key=line(runtime))
+    except BuildError as e:
+        if "overflows its window" in e.output:
+            raise BuildError(f"{e}: {_window_use(manifest, blobs)}", e.output) from None
+        raise
+
     if before != target.stat().st_mtime:
         line = size_line(tc, target)
         (build_dir / "size.txt").write_text(line + "\n")
         print(f"vanity: {line}", file=sys.stderr)
     write_sections(tc, target, manifest["board"], build_dir / "kernel-sections.json")
     return target
+
+
+def _window_use(manifest, blobs):
+    """Why the kernel image overflowed its window: it carries every shard's
+    loadable bytes (its code and initialized data; not its bss)."""
+    window = int(manifest["kernel"]["size"], 0)
+    sizes = sorted(((b.stat().st_size, b.stem) for b in blobs), reverse=True)
+    largest = ", ".join(f"'{name}' {size >> 10} KiB" for size, name in sizes[:3])
+    return (f"its window is {window >> 20} MiB, and the {len(sizes)} shards' loadable bytes "
+            f"(code and initialized data), which it carries, take "
+            f"{sum(s for s, _ in sizes) / (1 << 20):.1f} MiB of it (the largest: {largest}); "
+            f"make the shards' initialized data smaller (zeroed data takes no room), "
+            f"or use fewer shards")
 
 
 def qemu_command(board, image, cores, gdb=False):

@@ -8,6 +8,7 @@ rounding and totals. Templates only format.
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, replace
 
 from . import events as ev
@@ -331,6 +332,7 @@ class System:
     schema_hash: int = 0   # events.schema_hash: ties a trace to this spec
     door: Region = None    # bare metal: where a host tool leaves a reload image
     signals: tuple = ()    # Channels with signal=True, ids after the rings'
+    page_tables: Region = None  # bare metal: the kernel's pool, at the top of RAM
 
     @property
     def board_hash(self):
@@ -568,19 +570,21 @@ def build_model(spec, board, spec_label):
     if board.ram:
         layouts, chan_base = _bare_layout(board, spec)
         channels = _channels(spec, ids, modes, chan_base)
-        _check_ram(board, spec, layouts, channels)
     else:
         layouts = [_layout(i, s) for i, s in enumerate(spec["shards"])]
         channels = _channels(spec, ids, modes)
         _check_descriptors(spec, len(channels))
+        _check_processes(spec)
     signals = _signals(spec, ids, channels)
     devices = _devices(spec, ids, channels + signals)
     own = _by_shard(spec, channels, devices)
     sig_own = _signal_ends(spec, signals)
+    pool = None
     if board.ram:
-        _check_page_tables(board, spec, layouts, own)
+        pool = _page_tables(board, spec, layouts, own)
+        _check_ram(board, spec, layouts, channels, pool)
     events = ev.user_events(spec.get("events", []))
-    slots, door = _reload_slots(board, spec, channels, chan_base if board.ram else 0)
+    slots, door = _reload_slots(board, spec, channels, chan_base if board.ram else 0, pool)
     shards = []
     for i, s in enumerate(spec["shards"]):
         image, ctl, heap, stack = layouts[i]
@@ -616,10 +620,10 @@ def build_model(spec, board, spec_label):
                          if m["structures"]),
         events=events, signals=signals,
         schema_hash=ev.schema_hash(spec["system"], shards, channels + signals, events),
-        door=door)
+        door=door, page_tables=pool)
 
 
-def _reload_slots(board, spec, channels, base):
+def _reload_slots(board, spec, channels, base, pool):
     """Bare metal: the RAM after the channels holds, if any shard may be
     reloaded, the door (a page the host tool and the kernel talk through,
     then room for one reload image) and two image slots per such shard.
@@ -636,12 +640,11 @@ def _reload_slots(board, spec, channels, base):
         slots[i] = (Region(addr, BARE_IMAGE_SIZE), Region(addr + BARE_IMAGE_SIZE,
                                                            BARE_IMAGE_SIZE))
         addr += 2 * BARE_IMAGE_SIZE
-    top = board.ram[0] + board.ram[1]
-    if addr > top:
+    if addr > pool.addr:
         first = next(s for s in spec["shards"] if s.get("reload") is not None)
         raise _error(first.at("reload"),
                      f"the reload slots end at {addr:#x}, beyond the RAM of board "
-                     f"'{board.name}' (up to {top:#x}): each shard with 'reload:' takes "
+                     f"'{board.name}' ({_ram_top(pool)}): each shard with 'reload:' takes "
                      f"{2 * BARE_IMAGE_SIZE >> 20} MiB; allow reload on fewer shards")
     return slots, door
 
@@ -650,19 +653,26 @@ def _error(at, message):
     return SpecError([Diag(at.file, at.line, at.col, message)])
 
 
-def _check_ram(board, spec, layouts, channels):
-    """Every shard and channel, with the guard page after it, in RAM."""
-    top = board.ram[0] + board.ram[1]
+def _ram_top(pool):
+    """How the RAM's end is named in errors: the page tables take its top."""
+    return (f"up to {pool.addr:#x}, below the kernel's {pool.size // PAGE:,} page tables "
+            f"at its top")
+
+
+def _check_ram(board, spec, layouts, channels, pool):
+    """Every shard and channel, with the guard page after it, in RAM below
+    the page-table pool."""
+    top, where = pool.addr, _ram_top(pool)
     fix = "use less memory:, stack: or channel depth, or fewer shards"
     for s, (_, _, _, stack) in zip(spec["shards"], layouts):
         if stack.end + PAGE > top:
             raise _error(s.at("name"), f"shard '{s['name']}' ends at {stack.end + PAGE:#x}, "
-                         f"beyond the RAM of board '{board.name}' (up to {top:#x}); {fix}")
+                         f"beyond the RAM of board '{board.name}' ({where}); {fix}")
     for c, chan in zip(spec["channels"], channels):
         if chan.region.end + PAGE > top:
             raise _error(c.at("name"), f"channel '{c['name']}' ends at "
                          f"{chan.region.end + PAGE:#x}, beyond the RAM of board "
-                         f"'{board.name}' (up to {top:#x}); {fix}")
+                         f"'{board.name}' ({where}); {fix}")
 
 
 # Hosted: descriptors the kernel process holds (runtime/arch/hosted/kernel):
@@ -699,6 +709,43 @@ def _check_descriptors(spec, n_channels):
                      f"channels")
 
 
+# Hosted: tasks the system runs as this user, each counted against its
+# process limit: a process per shard, the kernel process, and the kernel's
+# threads (one per core at most, the observation socket's, the devices').
+HOSTED_TASKS_FIXED = 1 + 16 + 8
+
+
+def hosted_tasks(n_shards):
+    return n_shards + HOSTED_TASKS_FIXED
+
+
+def _proc_limit():
+    """The hard limit on this user's processes (the hosted kernel raises its
+    soft limit to it), or None if there is none here: unlimited, or root,
+    whom the limit does not bind."""
+    try:
+        import resource
+        hard = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+    except (ImportError, OSError, AttributeError):
+        return None
+    if hard == resource.RLIM_INFINITY or os.geteuid() == 0:
+        return None
+    return hard
+
+
+def _check_processes(spec):
+    """A system with more shards than this user may run processes is
+    refused here. The user's other processes count against the same limit,
+    so passing this check does not promise that every shard starts: one
+    that cannot is reported at run time, naming the limit."""
+    n = len(spec["shards"])
+    need, limit = hosted_tasks(n), _proc_limit()
+    if limit is not None and need > limit:
+        raise _error(spec.at("shards"), f"the hosted system would run {need} processes and "
+                     f"threads ({n} shards, the kernel and its threads) and this user may run "
+                     f"{limit} (ulimit -Hu); raise the hard limit, or use fewer shards")
+
+
 def _blocks(lo, hi):
     """The 2 MiB blocks that pages [lo, hi) fall in."""
     return set(range(lo // BLOCK, (hi - 1) // BLOCK + 1)) if hi > lo else set()
@@ -727,21 +774,15 @@ def shard_tables(regions, channels, devices):
     return 2 + len(blocks) + (1 + len(dev) if devices else 0)
 
 
-def _check_page_tables(board, spec, layouts, own):
-    """The kernel builds every address space at boot from a fixed pool; a
-    shard that would run it dry is an error here, not at boot. own:
-    _by_shard's channels and devices of each shard."""
-    used = _kernel_tables(board)
-    for i, s in enumerate(spec["shards"]):
-        need = shard_tables(layouts[i], *own[s["name"]])
-        if used + need > board.page_tables:
-            raise _error(s.at("name"), (
-                f"shard '{s['name']}' does not fit the page tables of board '{board.name}': "
-                f"it needs {need} and {max(board.page_tables - used, 0)} of the kernel's "
-                f"{board.page_tables} are left after the kernel and the {i} shards before it; "
-                f"use fewer shards, or less memory or fewer channels per shard (each 2 MiB "
-                f"block a shard maps takes a table)"))
-        used += need
+def _page_tables(board, spec, layouts, own):
+    """The kernel builds every address space at boot, from a pool of page
+    tables at the top of RAM sized here to exactly what it takes (pt.c
+    takes them in the same order and counts). own: _by_shard's channels
+    and devices of each shard. Returns the pool's region."""
+    n = _kernel_tables(board) + sum(shard_tables(layouts[i], *own[s["name"]])
+                                    for i, s in enumerate(spec["shards"]))
+    top = board.ram[0] + board.ram[1]
+    return Region(top - n * PAGE, n * PAGE)
 
 
 # ---- manifest.json -----------------------------------------------------------

@@ -86,10 +86,10 @@ def build_image(spec_path, model, shard, out_dir, work):
     spec_dir = Path(spec_path).resolve().parent
     try:
         if board.image:
-            binary = build_bare._shard(board, entry, spec_dir, out_dir, work)
+            binary = build_bare._shard(board, entry, spec_dir, out_dir, work, {})
             image, elf = binary.read_bytes(), binary.with_suffix(".elf")
         else:
-            elf = build._build_shard(board, entry, spec_dir, out_dir, work)
+            elf = build._build_shard(board, entry, spec_dir, out_dir, work, {})
             image = Path(elf).read_bytes()
     except build.BuildError as exc:
         raise fail(str(exc)) from None

@@ -32,7 +32,12 @@ CACHE_MAX = 4000
 
 
 class BuildError(Exception):
-    """A compiler or linker failure; the message says which binary."""
+    """A compiler or linker failure; the message says which binary, and
+    .output holds what the tool printed."""
+
+    def __init__(self, message, output=""):
+        super().__init__(message)
+        self.output = output
 
 
 def c_files(*dirs):
@@ -67,19 +72,26 @@ def _digest(cmd, inputs):
     return h.hexdigest()
 
 
-def compile_(what, cmd, inputs, target):
-    """Runs cmd unless target is up to date with respect to cmd and inputs."""
+def compile_(what, cmd, inputs, target, key=None):
+    """Runs cmd unless target is up to date with respect to cmd and inputs.
+    For a binary that links the runtime's cached objects, cmd is a function
+    that makes them and returns the command line, and key the command line
+    with the runtime's sources in their place (inputs has the sources and
+    every header they may read): an up-to-date binary costs no look into
+    the cache."""
     stamp = target.parent / ("." + target.name + ".stamp")
-    digest = _digest(cmd, inputs)
+    digest = _digest(cmd if key is None else key, inputs)
     if target.exists() and stamp.exists() and stamp.read_text() == digest:
         return
+    if callable(cmd):
+        cmd = cmd()
     target.parent.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, cwd=REPO)
     if proc.stdout:
         print(proc.stdout, end="")
     if proc.returncode != 0:
-        raise BuildError(f"building {what} failed (exit {proc.returncode})")
+        raise BuildError(f"building {what} failed (exit {proc.returncode})", proc.stdout)
     stamp.write_text(digest)
 
 
@@ -103,18 +115,27 @@ def _compiler(cc):
 _MARKER = re.compile(rb'^(# \d+ ")([^"]*)(")', re.M)
 
 
+def _compile_flags(flags):
+    """flags without those that act only on the preprocessor (-I, -D, -U,
+    joined to their argument or not): the preprocessed text shows what
+    they did."""
+    out, skip = [], False
+    for f in map(str, flags):
+        if skip:
+            skip = False
+        elif f in ("-I", "-D", "-U"):
+            skip = True
+        elif not f.startswith(("-I", "-D", "-U")):
+            out.append(f)
+    return out
+
+
 def _shown(path):
     return path.relative_to(REPO) if path.is_relative_to(REPO) else path
 
 
-def _object(cc, flags, src, loose):
-    """src compiled with `cc flags -c`, from the cache or into it. The key
-    is the compiler, the flags but -I and src's preprocessed text (whatever
-    it includes, whatever macros it sees). `loose` are the directories of the
-    build's own generated headers: their paths differ from one build to the
-    next while their text decides, so they are left out of the key. (The
-    runtime includes only the board's header from there, which is
-    macros: no debug information names it.)"""
+def _key(cc, flags, src, loose):
+    """The cache key of src compiled with flags (see _object())."""
     def norm(text):
         for d in loose:
             text = text.replace(str(d).encode(), b"@")
@@ -125,11 +146,26 @@ def _object(cc, flags, src, loose):
         raise BuildError(f"compiling {_shown(src)} failed: "
                          f"{pre.stderr.decode(errors='replace').strip()}")
     h = hashlib.sha256(_compiler(cc).encode())
-    for part in (*flags, str(src)):  # -I only finds headers: the text says which
-        if not str(part).startswith("-I"):
-            h.update(str(part).encode() + b"\0")
+    for part in (*_compile_flags(flags), str(src)):
+        h.update(str(part).encode() + b"\0")
     h.update(_MARKER.sub(lambda m: m[1] + norm(m[2]) + m[3], pre.stdout))
-    key = h.hexdigest()
+    return h.hexdigest()
+
+
+def _object(cc, flags, src, loose, keys):
+    """src compiled with `cc flags -c`, from the cache or into it. The key
+    is the compiler, the flags that are not the preprocessor's, and src's
+    preprocessed text (whatever it includes, whatever macros it sees).
+    `loose` are the directories of the build's own generated headers: their
+    paths differ from one build to the next while their text decides, so
+    they are left out of the key. (The runtime includes only the board's
+    header from there, which is macros: no debug information names it.)
+    `keys` keeps the keys one build has taken, so that its shards that
+    share flags preprocess each source once."""
+    args = (cc, tuple(map(str, flags)), src, tuple(map(str, loose)))
+    if args not in keys:
+        keys[args] = _key(*args)
+    key = keys[args]
     obj = CACHE / key[:2] / (key + ".o")
     with _making_lock:
         lock = _making.setdefault(key, threading.Lock())
@@ -162,8 +198,10 @@ def _prune():
         p.unlink(missing_ok=True)
 
 
-def objects(cc, flags, srcs, loose=()):
+def objects(cc, flags, srcs, loose=(), keys=None):
     """The runtime sources srcs, each compiled alone with `cc flags -c`
     (flags: everything but -c and -o), through the cache; their objects'
-    paths, in order. See _object() for `loose`."""
-    return parallel(lambda src: _object(cc, flags, Path(src), loose), srcs)
+    paths, in order. See _object() for `loose` and `keys` (a dict one build
+    passes to each of its calls)."""
+    keys = {} if keys is None else keys
+    return parallel(lambda src: _object(cc, flags, Path(src), loose, keys), srcs)

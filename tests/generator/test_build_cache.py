@@ -18,7 +18,8 @@ def _source(tmp_path, gen_dir, value):
     gen_dir.mkdir(parents=True, exist_ok=True)
     (gen_dir / "board.h").write_text(f"/* from {gen_dir} */\n#define VALUE {value}\n")
     src = tmp_path / "part.c"
-    src.write_text('#include "board.h"\nint part(void) { return VALUE; }\n')
+    src.write_text('#include "board.h"\n#ifndef EXTRA\n#define EXTRA 0\n#endif\n'
+                   'int part(void) { return VALUE + EXTRA; }\n')
     return src
 
 
@@ -37,12 +38,16 @@ def test_what_the_compiler_sees_decides(tmp_path, monkeypatch):
     # Another build's generated directory, the same text: the same object.
     _source(tmp_path, b, 1)
     assert _objects(src, b) == [first]
-    # Another value in the generated header, another flag: new objects.
+    # A macro the source never sees: the same object.
+    assert _objects(src, b, "-DUNUSED=1") == [first]
+    # Another value in the generated header, or from the command line, or
+    # another compiler flag: new objects.
     _source(tmp_path, b, 2)
     [second] = _objects(src, b)
-    [third] = _objects(src, b, "-DEXTRA")
-    assert len({first, second, third}) == 3
-    assert len(list((tmp_path / "cache").glob("*/*.o"))) == 3
+    [third] = _objects(src, b, "-DEXTRA=3")
+    [fourth] = _objects(src, b, "-O0")
+    assert len({first, second, third, fourth}) == 4
+    assert len(list((tmp_path / "cache").glob("*/*.o"))) == 4
 
 
 def test_a_compile_error_names_the_source(tmp_path, monkeypatch):

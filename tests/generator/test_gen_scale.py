@@ -71,9 +71,10 @@ def test_limits_agree_with_the_kernel():
         # RAM is one top-level entry, and QEMU is given exactly that much
         assert b.ram[1] <= 1 << 30 and b.ram[0] % (1 << 30) == 0
         assert f"{b.ram[1] >> 20}M" in b.qemu or f"{b.ram[1] >> 30}G" in b.qemu
-        # the page-table pool and the counters leave room in the kernel's window
+        # the counters leave room in the kernel's window (the page tables are
+        # outside it, at the top of RAM)
         window = b.kernel[1] - b.kernel[0]
-        assert b.page_tables * 4096 + obs.OBS_SIZE <= window - (4 << 20)
+        assert obs.OBS_SIZE <= window - (4 << 20)
 
 
 def test_hosted_images_stay_in_the_small_code_model():
@@ -108,16 +109,20 @@ def _tables(system, board):
 
 
 @pytest.mark.parametrize("board", BARE)
-def test_largest_bare_system_fits(tmp_path, board):
-    """MAX_SHARDS shards, ring and hub, lie in RAM above the kernel's window
-    and within the page-table pool."""
+@pytest.mark.parametrize("idle", [0, MAX_CHANNELS - MAX_SHARDS - 2 * ring_spec.fan(MAX_SHARDS)])
+def test_largest_bare_system_fits(tmp_path, board, idle):
+    """MAX_SHARDS shards, ring and hub, and with them up to MAX_CHANNELS
+    channels spread over every shard, lie in RAM above the kernel's window
+    and below the page-table pool at its top, which holds exactly the
+    tables their spaces take."""
     b = BOARDS[board]
-    system = _load(ring_spec.write(tmp_path, MAX_SHARDS), board)
+    system = _load(ring_spec.write(tmp_path, MAX_SHARDS, idle), board)
     assert len(system.shards) == MAX_SHARDS
+    assert len(system.channels) == MAX_SHARDS + 2 * ring_spec.fan(MAX_SHARDS) + idle
     _disjoint(system)
-    lo, hi = b.kernel[1], b.ram[0] + b.ram[1]
-    assert all(lo <= r.addr and r.end <= hi for _, r in _regions(system))
-    assert _tables(system, b) <= b.page_tables
+    pool, top = system.page_tables, b.ram[0] + b.ram[1]
+    assert pool.end == top and pool.size == _tables(system, b) * 4096
+    assert all(b.kernel[1] <= r.addr and r.end <= pool.addr for _, r in _regions(system))
 
 
 @pytest.mark.parametrize("board", BOARD_NAMES)
@@ -155,28 +160,68 @@ def test_ram_exhausted(tmp_path, board):
 
 
 @pytest.mark.parametrize("board", BARE)
-def test_page_tables_exhausted(tmp_path, board):
-    """MAX_CHANNELS channels spread over every shard: each shard maps a
-    table for every 2 MiB of the channel area, more than the pool holds."""
-    n = MAX_SHARDS
-    spec = ring_spec.write(tmp_path, n, MAX_CHANNELS - n - 2 * ring_spec.fan(n))
-    first = _refused(spec, board, f"does not fit the page tables of board '{board}'")
-    assert f"of the kernel's {BOARDS[board].page_tables} are left" in first
-    with pytest.raises(SpecError) as exc:
-        _load(spec, board)
-    [diag] = exc.value.diags
-    assert diag.line > 0
+def test_page_tables_take_the_top_of_ram(tmp_path, board):
+    """A channel that fits in RAM, but not below the page tables at its
+    top, is refused, naming what is left below them. The first size of
+    the channel r1 refused is found by bisection (the channels after it
+    move with it)."""
+    import re
+    spec = ring_spec.write(tmp_path, 2)
+    text = spec.read_text()
+    line = "  - {name: r1, from: s1, to: s0, message: 8, depth: 4}"
+    assert line in text
+
+    def with_message(m):
+        spec.write_text(text.replace(line, line.replace("message: 8, depth: 4",
+                                                        f"message: {m}, depth: 65536")))
+        try:
+            _load(spec, board)
+        except SpecError as e:
+            return e.diags[0].message
+        return None
+
+    lo, hi = 1, 65536   # accepted, refused
+    assert with_message(lo) is None and with_message(hi) is not None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if with_message(mid) else (mid, hi)
+    message = with_message(hi)
+    m = re.fullmatch(r"channel '\w+' ends at (0x[0-9a-f]+), beyond the RAM of board "
+                     rf"'{board}' \(up to (0x[0-9a-f]+), below the kernel's ([\d,]+) page "
+                     r"tables at its top\); use .*", message)
+    assert m, message
+    end, below, tables = int(m[1], 16), int(m[2], 16), int(m[3].replace(",", ""))
+    b = BOARDS[board]
+    top = b.ram[0] + b.ram[1]
+    assert below == top - tables * 4096 < end <= top   # RAM had room; the tables did not
+    _refused(spec, board, "page tables at its top")
 
 
-def test_hosted_descriptors_refused(tmp_path, monkeypatch):
-    """A host that allows fewer descriptors than the hosted kernel needs."""
-    spec = ring_spec.write(tmp_path, 32)
-    need = M.hosted_descriptors(32, 32 + 2 * ring_spec.fan(32))
-    monkeypatch.setattr(M, "_fd_limit", lambda: need - 1)
+# What a hosted system takes of this host: (the model's limit function, what
+# 32 shards in a ring and hub need of it, what the error says of each).
+HOST_LIMITS = {
+    "descriptors": ("_fd_limit", lambda: M.hosted_descriptors(32, 32 + 2 * ring_spec.fan(32)),
+                    "would hold {} file descriptors", "this host allows {} (ulimit -Hn)"),
+    "processes": ("_proc_limit", lambda: M.hosted_tasks(32),
+                  "would run {} processes and threads (32 shards", "this user may run {} "
+                  "(ulimit -Hu)"),
+}
+
+
+@pytest.mark.parametrize("what", HOST_LIMITS)
+def test_hosted_host_limits_refused(tmp_path, monkeypatch, what):
+    """A host that allows one descriptor, or one process, fewer than the
+    hosted system takes refuses it, and one that allows as many takes it
+    (the process limit does not bind root, so there _proc_limit says None
+    and nothing is checked). The QEMU boards have neither limit."""
+    limit, need, says_need, says_limit = HOST_LIMITS[what]
+    spec, need = ring_spec.write(tmp_path, 32), need()
+    monkeypatch.setattr(M, limit, lambda: need - 1)
     with pytest.raises(SpecError) as exc:
         _load(spec, "hosted")
     [diag] = exc.value.diags
-    assert diag.line > 0 and f"would hold {need} file descriptors" in diag.message
-    assert f"this host allows {need - 1}" in diag.message
-    monkeypatch.setattr(M, "_fd_limit", lambda: need)
+    assert diag.line > 0 and says_need.format(need) in diag.message
+    assert says_limit.format(need - 1) in diag.message
+    assert len(_load(spec, "qemu-virt-riscv64").shards) == 32
+    monkeypatch.setattr(M, limit, lambda: need)
     assert len(_load(spec, "hosted").shards) == 32

@@ -62,6 +62,10 @@ extern const struct bm_layout bm_layout[];
  * none (no shard may be reloaded). Generated in layout.c. */
 extern const uint64_t bm_door, bm_door_size;
 
+/* The page-table pool (pt.c): bm_pt_pages tables of 4 KiB at bm_pt_pool,
+ * at the top of RAM, sized by the generator to what the system takes. */
+extern const uint64_t bm_pt_pool, bm_pt_pages;
+
 /* An address space (pt.c). */
 struct bm_space {
 	uint64_t token; /* what the MMU is given: its top table, with its ASID */

@@ -11,31 +11,40 @@
  * maps the rest of RAM, kernel-only, to load shards and set up rings. A
  * shard's pages lie outside the kernel window; its devices' pages are cut
  * out of the MMIO block (split into smaller tables, the rest kept
- * kernel-only). Tables come from a static pool, taken at boot. A hot
+ * kernel-only). Tables come from a pool at the top of RAM, outside the
+ * kernel's window and every shard's space, taken at boot: the generator
+ * sizes it to what this system's spaces take (layout.c). A hot
  * reload may rewrite the leaf entries of a shard's image window (a new
  * image has its own section boundaries), never the tables above them: the
  * generator counts a leaf table for every 2 MiB block of the whole window.
  */
+#include <string.h>
+
 #include "bm.h"
 
 #define GIGA 0x40000000ull
 #define MEGA2 0x200000ull
-#define POOL_PAGES VN_BOARD_PAGE_TABLES /* the generator counts them too */
 
 _Static_assert(ARCH_MMIO_END == GIGA, "devices lie in the first GiB");
 _Static_assert(ARCH_RAM_END - ARCH_RAM_BASE <= GIGA && ARCH_RAM_BASE % GIGA == 0,
 	       "RAM is one top-level entry");
 
-static uint64_t pool[POOL_PAGES][512] __attribute__((aligned(4096)));
-static uint32_t pool_used;
+static uint64_t pool_used;
 static uint64_t *kernel_mid; /* the kernel window's entries, in every space */
 uint64_t bm_kernel_token;    /* the kernel's own space, ASID 0 */
 
 extern char __kernel_start[], __kernel_rodata[], __kernel_data[], __kernel_end[];
 
+/* A zeroed table from the pool; NULL once it is used up. */
 static uint64_t *table_new(void)
 {
-	return pool_used < POOL_PAGES ? pool[pool_used++] : NULL;
+	uint64_t *t;
+
+	if (pool_used >= bm_pt_pages)
+		return NULL;
+	t = (uint64_t *)(uintptr_t)(bm_pt_pool + pool_used++ * VN_PAGE);
+	memset(t, 0, VN_PAGE);
+	return t;
 }
 
 static uint64_t *mid_entry(uint64_t *mid, uint64_t a)

@@ -53,5 +53,8 @@ const struct bm_layout bm_layout[] = {
 	},
 };
 
+/* The kernel's page tables, at the top of RAM: exactly what every address space takes. */
+const uint64_t bm_pt_pool = 0xbffe8000, bm_pt_pages = 24;
+
 /* No shard may be reloaded: no door. */
 const uint64_t bm_door = 0, bm_door_size = 0;

@@ -21,12 +21,11 @@
 /* The kernel's console: arm,pl011 */
 #define VN_BOARD_CONSOLE_BASE 0x9000000ul
 
-/* Memory: RAM, the kernel image's window in it, and the page-table pool */
+/* Memory: RAM and the kernel image's window in it */
 #define VN_BOARD_RAM_BASE    0x40000000ull
 #define VN_BOARD_RAM_END     0x80000000ull
 #define VN_BOARD_KERNEL_BASE 0x40100000ull
 #define VN_BOARD_KERNEL_END  0x41000000ull
-#define VN_BOARD_PAGE_TABLES 2048u
 
 /* MMIO the kernel keeps for itself, {start, end} each: no device's pages touch it */
 /* clang-format off */

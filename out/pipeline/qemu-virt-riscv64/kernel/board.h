@@ -20,12 +20,11 @@
 /* The kernel's console: ns16550a */
 #define VN_BOARD_CONSOLE_BASE 0x10000000ul
 
-/* Memory: RAM, the kernel image's window in it, and the page-table pool */
+/* Memory: RAM and the kernel image's window in it */
 #define VN_BOARD_RAM_BASE    0x80000000ull
 #define VN_BOARD_RAM_END     0xc0000000ull
 #define VN_BOARD_KERNEL_BASE 0x80200000ull
 #define VN_BOARD_KERNEL_END  0x81000000ull
-#define VN_BOARD_PAGE_TABLES 2048u
 
 /* MMIO the kernel keeps for itself, {start, end} each: no device's pages touch it */
 /* clang-format off */

@@ -43,5 +43,8 @@ const struct bm_layout bm_layout[] = {
 	},
 };
 
+/* The kernel's page tables, at the top of RAM: exactly what every address space takes. */
+const uint64_t bm_pt_pool = 0x7ffeb000, bm_pt_pages = 21;
+
 /* The reload door (vanity/reload.h: struct vn_door): the mailbox page, then one reload image. */
 const uint64_t bm_door = 0x41500000, bm_door_size = 0x101000;
