@@ -93,8 +93,8 @@ EXPECTED = {
         "flows on one channel, tagged in the message"],
     "ram_exhausted": [
         "20:12: error: shard 'p' ends at 0xc2f0a000, beyond the RAM of board "
-        "'qemu-virt-riscv64' (up to 0xc0000000); use less memory:, stack: or channel depth, "
-        "or fewer shards"],
+        "'qemu-virt-riscv64' (up to 0xbfdc6000, below the kernel's 570 page tables at its "
+        "top); use less memory:, stack: or channel depth, or fewer shards"],
     "device_two_claimants": [
         "8:15: error: device 'uart' is claimed by shard 'ping' (at 10:57) and by shard 'pong'; "
         "a device belongs to one shard"],

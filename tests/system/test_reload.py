@@ -20,6 +20,7 @@ import re
 import struct
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -154,14 +155,15 @@ def test_reload_errors(tmp_path):
 def test_reload_late(tmp_path, late):
     """A running version that never quiesces (built -DDEAF): after the
     quiesce bound, `late: refuse` drops the new image and the old version
-    runs on; `late: swap` swaps it anyway, without its state."""
+    runs on; `late: swap` swaps it anyway, without its state. While the
+    refused one waits out its 2 s, `vanity top` is answered."""
 
     def edit(version):
         def e(doc):
             versioned(version, 3000)(doc)
             w = shard_of(doc, "worker")
             w["cflags"].append("-DDEAF")
-            w["reload"].update(quiesce="100ms", late=late)
+            w["reload"].update(quiesce="2s" if late == "refuse" else "100ms", late=late)
         return e
     v1 = copy_spec(SPEC, tmp_path / "v1", edit(1))
     image = write_image(copy_spec(SPEC, tmp_path / "v2", edit(2)), "hosted", tmp_path, "v2")
@@ -171,7 +173,15 @@ def test_reload_late(tmp_path, late):
     system = Running([v1, *common])
     system.wait_for(r"^\[worker\] version 1 up$", BOOT, regex=True)
     t0 = time.monotonic()
-    r = vanity("reload", v1, "worker", *common, "--image", image, timeout=60)
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(vanity, "reload", v1, "worker", *common, "--image", image,
+                              timeout=60)
+        if late == "refuse":
+            time.sleep(0.3)
+            top = vanity("top", v1, *common, "--once", "--interval", "0.1", timeout=30)
+            assert top.status == 0 and "worker" in top.stdout, top.report
+            assert not waiting.done(), "the reload was answered before its bound"
+        r = waiting.result()
     waited = time.monotonic() - t0
     if late == "refuse":
         assert r.status == 1 and "reload refused: the running version did not quiesce in " \
@@ -179,7 +189,7 @@ def test_reload_late(tmp_path, late):
     else:
         assert r.status == 0 and "reloaded: generation 2 runs" in r.stdout, r.report
         system.wait_for(r"^\[worker\] version 2 up$", 10, regex=True)  # fresh: no state
-    assert waited >= 0.1, waited  # the old version had its 100 ms
+    assert waited >= (2 if late == "refuse" else 0.1), waited  # the old version had its bound
     assert system.end(120) == 0, system.text[-6000:]
     assert "version 1 -> 2" in system.text if late == "swap" else \
         "[worker] version 1: passed" in system.text, system.text[-6000:]

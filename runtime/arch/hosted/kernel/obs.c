@@ -115,7 +115,50 @@ void hk_reply(int fd, const char *line)
 	(void)hk_write_fd(&fd, line, strlen(line));
 }
 
-static void serve(int c)
+/* One reload at a time, each on a thread of its own, so that the socket
+ * goes on serving `vanity top` and `peek` while a reload waits for its
+ * shard (up to its quiesce bound and more). */
+static pthread_mutex_t door = PTHREAD_MUTEX_INITIALIZER;
+
+struct reload_req {
+	int c;
+	char args[PATH_MAX + 32];
+};
+
+static void *reload_thread(void *arg)
+{
+	struct reload_req *r = arg;
+
+	pthread_mutex_lock(&door);
+	hk_reload_serve(r->c, r->args);
+	pthread_mutex_unlock(&door);
+	close(r->c);
+	free(r);
+	return NULL;
+}
+
+/* `reload ARGS` on connection c; false if it could not be started (c is
+ * then the caller's to close). */
+static bool reload_start(int c, const char *args)
+{
+	struct reload_req *r = malloc(sizeof(*r));
+	pthread_t t;
+
+	if (!r)
+		return false;
+	r->c = c;
+	snprintf(r->args, sizeof(r->args), "%s", args);
+	if (pthread_create(&t, NULL, reload_thread, r) != 0) {
+		free(r);
+		hk_reply(c, "refused 0 the kernel cannot start a thread\n");
+		return false;
+	}
+	pthread_detach(t);
+	return true;
+}
+
+/* One request on connection c; true if c was handed on (a reload). */
+static bool serve(int c)
 {
 	char req[PATH_MAX + 32] = {0};
 	struct timeval limit = {.tv_sec = 1};
@@ -126,11 +169,10 @@ static void serve(int c)
 	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
 	n = recv(c, req, sizeof(req) - 1, 0);
 	if (n <= 0)
-		return;
+		return false;
 	if (strncmp(req, "reload ", 7) == 0) {
 		req[strcspn(req, "\n")] = '\0';
-		hk_reload_serve(c, req + 7);
-		return;
+		return reload_start(c, req + 7);
 	}
 	if (strncmp(req, "peek ", 5) == 0) {
 		char *end;
@@ -138,12 +180,13 @@ static void serve(int c)
 
 		if (end == req + 5 || ch >= hk_kernel.sys->n_channels ||
 		    !vn_kchannel_ring(&hk_kernel.sys->channels[ch]))
-			return;
+			return false;
 		peek = (uint32_t)ch;
 	} else if (strncmp(req, "snapshot", 8) != 0) {
-		return;
+		return false;
 	}
 	(void)vn_dump(&hk_kernel, hk_write_fd, &c, peek);
+	return false;
 }
 
 static void *server(void *arg)
@@ -155,8 +198,8 @@ static void *server(void *arg)
 
 		if (c < 0)
 			continue;
-		serve(c);
-		close(c);
+		if (!serve(c))
+			close(c);
 	}
 	return NULL;
 }
