@@ -72,9 +72,9 @@ def _build_kernel(board, out_dir, build_dir, keys):
     runtime = c_files(RUNTIME / "core", hosted / "kernel")
     tables = out_dir / "kernel" / "tables.c"
     target = build_dir / "kernel"
-    line = lambda objs: [cc, *flags, *objs, tables, "-o", target, "-lpthread"]
-    compile_("the kernel", lambda: line(objects(cc, flags, runtime, [out_dir], keys)),
-             runtime + [tables] + headers(*incs), target, key=line(runtime))
+    command = lambda objs: [cc, *flags, *objs, tables, "-o", target, "-lpthread"]
+    compile_("the kernel", lambda: command(objects(cc, flags, runtime, [out_dir], keys)),
+             runtime + [tables] + headers(*incs), target, key=command(runtime))
     return target
 
 
@@ -83,23 +83,24 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir, keys):
     cc = board.toolchain.tool("gcc")
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
-    incs = [gen, RUNTIME / "include", hosted]
+    runtime_incs = [RUNTIME / "include", hosted]
+    incs = [gen, *runtime_incs]
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
     flags = [*CFLAGS, *SHARD_CFLAGS, "-fno-pie", "-DVN_PORT_HOSTED",
              *(() if shard.get("fp", True) else board.toolchain.integer_flags),
              *(SANITIZE_SHARD if _sanitize() else []), *shard.get("cflags", []),
-             *(f"-I{i}" for i in incs[1:])]
+             *(f"-I{i}" for i in runtime_incs)]
     # The runtime's sources see no generated header: the same objects for
     # every shard with the same flags.
     runtime = c_files(RUNTIME / "lib", hosted / "shard")
-    line = lambda objs: [cc, *flags, f"-I{gen}", f"-I{out_dir}", "-no-pie",  # <regmaps/NAME.h>
+    command = lambda objs: [cc, *flags, f"-I{gen}", f"-I{out_dir}", "-no-pie",  # <regmaps/NAME.h>
                          *user, *objs, gen / "config.c", gen / "shard.ld",
                          f"-Wl,-Ttext-segment={base:#x}", "-o", target]
     inputs = user + runtime + [gen / "config.c", gen / "shard.ld"] + \
         headers(*incs, spec_dir) + generated_headers(out_dir)
-    compile_(f"shard '{shard['name']}'", lambda: line(objects(cc, flags, runtime, keys=keys)),
-             inputs, target, key=line(runtime))
+    compile_(f"shard '{shard['name']}'", lambda: command(objects(cc, flags, runtime, keys=keys)),
+             inputs, target, key=command(runtime))
     return target
 
 

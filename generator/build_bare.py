@@ -70,19 +70,20 @@ def _shard(board, shard, spec_dir, out_dir, build_dir, keys):
     cc = tc.tool("gcc")
     gen = out_dir / "shards" / shard["name"]
     user = [spec_dir / s for s in shard["sources"]]
-    incs = [gen, RUNTIME / "include", FREE / "include", arch]
+    runtime_incs = [RUNTIME / "include", FREE / "include", arch]
+    incs = [gen, *runtime_incs]
     elf = build_dir / "shards" / (shard["name"] + ".elf")
     own = tc.shard_flags if shard.get("fp", True) else tc.integer_flags
     flags = [*_flags(tc, own), "-fno-omit-frame-pointer",  # crash.py's backtrace
-             *shard.get("cflags", []), *(f"-I{i}" for i in incs[1:])]
+             *shard.get("cflags", []), *(f"-I{i}" for i in runtime_incs)]
     # The runtime's sources see no generated header: the same objects for
     # every shard with the same flags.
     runtime = _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard")
-    line = lambda objs: [cc, *flags, f"-I{gen}", f"-I{out_dir}", *user, *objs,  # <regmaps/>
+    command = lambda objs: [cc, *flags, f"-I{gen}", f"-I{out_dir}", *user, *objs,  # <regmaps/>
                          gen / "config.c", *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
-    compile_(f"shard '{shard['name']}'", lambda: line(objects(cc, flags, runtime, keys=keys)),
+    compile_(f"shard '{shard['name']}'", lambda: command(objects(cc, flags, runtime, keys=keys)),
              user + runtime + [gen / "config.c", gen / "shard.ld"] +
-             headers(*incs, spec_dir) + generated_headers(out_dir), elf, key=line(runtime))
+             headers(*incs, spec_dir) + generated_headers(out_dir), elf, key=command(runtime))
     binary = elf.with_suffix(".bin")
     if not binary.exists() or binary.stat().st_mtime < elf.stat().st_mtime:
         _objcopy(tc, elf, binary)
@@ -143,18 +144,17 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
     runtime = _sources(RUNTIME / "core", arch, FREE, FREE / "kernel")
     gens = [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"]
     target = build_dir / "image.elf"
-    line = lambda objs: [cc, *flags, f"-Wa,-I{build_dir / 'shards'}", *objs, *gens, *LDFLAGS,
+    command = lambda objs: [cc, *flags, f"-Wa,-I{build_dir / 'shards'}", *objs, *gens, *LDFLAGS,
                          "-T", kdir / "image.ld", "-o", target, "-lgcc"]
     before = target.stat().st_mtime if target.exists() else None
     try:
-        compile_("the kernel image", lambda: line(objects(cc, flags, runtime, [out_dir], keys)),
+        compile_("the kernel image", lambda: command(objects(cc, flags, runtime, [out_dir], keys)),
                  runtime + gens + blobs + [kdir / "image.ld"] + headers(*incs), target,
-                 key=line(runtime))
+                 key=command(runtime))
     except BuildError as e:
         if "overflows its window" in e.output:
             raise BuildError(f"{e}: {_window_use(manifest, blobs)}", e.output) from None
         raise
-
     if before != target.stat().st_mtime:
         line = size_line(tc, target)
         (build_dir / "size.txt").write_text(line + "\n")

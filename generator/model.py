@@ -335,6 +335,10 @@ class System:
     page_tables: Region = None  # bare metal: the kernel's pool, at the top of RAM
 
     @property
+    def n_page_tables(self):
+        return self.page_tables.size // PAGE
+
+    @property
     def board_hash(self):
         return fnv1a64(self.board.encode())
 

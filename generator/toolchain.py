@@ -95,8 +95,8 @@ def compile_(what, cmd, inputs, target, key=None):
     stamp.write_text(digest)
 
 
-# A cache key is taken while its object is made, so the shards of one build
-# that need the same object compile it once.
+# A lock per object while it is made, so that the shards of one build that
+# need the same object compile it once.
 _making = {}
 _making_lock = threading.Lock()
 

@@ -7,6 +7,7 @@ tests/system/test_scale.py builds and boots such systems.
 """
 
 import argparse
+import re
 import sys
 
 import pytest
@@ -165,7 +166,6 @@ def test_page_tables_take_the_top_of_ram(tmp_path, board):
     top, is refused, naming what is left below them. The first size of
     the channel r1 refused is found by bisection (the channels after it
     move with it)."""
-    import re
     spec = ring_spec.write(tmp_path, 2)
     text = spec.read_text()
     line = "  - {name: r1, from: s1, to: s0, message: 8, depth: 4}"
