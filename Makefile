@@ -25,7 +25,7 @@ L2FWD_BENCH_DEPS := dpdk-dev librte-net-af-packet23 iproute2
 FUZZ_DEPS := clang-14 libclang-rt-14-dev
 FUZZ_TIME ?= 60
 
-.PHONY: all deps bench-deps run debug test test-runtime test-python test-scale test-sanitize gen \
+.PHONY: all deps bench-deps run debug test test-runtime test-python test-scale test-sanitize test-tsan gen \
 	check-generated check build diff bench bench-l2fwd fuzz clean boards
 
 all: test
@@ -69,9 +69,22 @@ test-scale: deps
 
 # The hosted system tests with the kernel process under AddressSanitizer
 # and UndefinedBehaviorSanitizer, and every shard under UBSan
-# (docs/robustness.md). Not part of `test`: it takes twice as long.
+# (docs/robustness.md); the last suite of `test`, alone.
 test-sanitize: deps
-	VANITY_SANITIZE=1 $(PYTHON) -m pytest -q tests/system -k "not aarch64 and not riscv64 and not qemu"
+	@$(PYTHON) tools/run-tests sanitize
+
+# The hosted system tests with the kernel process under ThreadSanitizer
+# (its threads: the cores, the device thread and workers, the observation
+# server and reload requests). Not part of `test` (11 minutes), which runs
+# two systems so (test_stress.py). Left out: tests that TSan's slowdown of
+# the kernel process breaks by their timing, not by a race: the hosted
+# l2fwd split forwarder's and two that expect events within milliseconds
+# (docs/robustness.md).
+TSAN_TIMED := test_wild_write_into_another_shards_heap_is_contained or \
+	test_exit_statuses_and_halt or split
+test-tsan: deps
+	TSAN_OPTIONS="halt_on_error=1 $(TSAN_OPTIONS)" VANITY_SANITIZE=thread $(PYTHON) -m pytest -q \
+		tests/system -k "not aarch64 and not riscv64 and not qemu and not ($(TSAN_TIMED))"
 
 # Regenerate the committed output of every example.
 gen: deps

@@ -53,22 +53,31 @@ __all__ = ["BuildError", "build", "run", "load_manifest"]
 # (docs/robustness.md): the kernel process (core, device models, threads)
 # with AddressSanitizer and UndefinedBehaviorSanitizer, each shard with
 # UBSan only (ASan's shadow memory would take the fixed windows the shards
-# are linked at). A finding aborts the process that made it.
-SANITIZE_KERNEL = ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-                   "-fno-omit-frame-pointer"]
+# are linked at). VANITY_SANITIZE=thread builds the kernel process with
+# ThreadSanitizer instead (its threads: the cores, the device thread and
+# workers, the observation server). A finding aborts the process that made it.
+SANITIZE_KERNEL = {
+    "address": ["-fsanitize=address,undefined", "-fno-sanitize-recover=all",
+                "-fno-omit-frame-pointer"],
+    "thread": ["-fsanitize=thread", "-fno-omit-frame-pointer"],
+}
 SANITIZE_SHARD = ["-fsanitize=undefined", "-fno-sanitize-recover=all"]
 
 
 def _sanitize():
+    """The sanitizer VANITY_SANITIZE asks for: None, "address" or "thread"."""
     import os
-    return os.environ.get("VANITY_SANITIZE", "") not in ("", "0")
+    value = os.environ.get("VANITY_SANITIZE", "")
+    if value in ("", "0"):
+        return None
+    return "thread" if value == "thread" else "address"
 
 
 def _build_kernel(board, out_dir, build_dir, keys):
     hosted = RUNTIME / "arch" / board.port
     cc = board.toolchain.tool("gcc")
     incs = [RUNTIME / "include", RUNTIME / "core", hosted, out_dir / "kernel"]
-    flags = [*CFLAGS, *(SANITIZE_KERNEL if _sanitize() else []), *(f"-I{i}" for i in incs)]
+    flags = [*CFLAGS, *SANITIZE_KERNEL.get(_sanitize(), []), *(f"-I{i}" for i in incs)]
     runtime = c_files(RUNTIME / "core", hosted / "kernel")
     tables = out_dir / "kernel" / "tables.c"
     target = build_dir / "kernel"

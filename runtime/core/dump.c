@@ -3,11 +3,13 @@
  * and snapshots"): what `vanity run --trace` leaves at the end of a run and
  * what `vanity top` and `vanity peek` read from a running system.
  *
- * It only reads: the counters, the kernel's trace rings, each tracing
- * shard's ring and each channel's header (and one channel's slots for a
- * peek), and hands them to the port's writer in chunks. Nothing here takes
- * the lock: counters are aligned 64-bit words, and a reader of a ring that
- * may move discards what its head says was rewritten. Ring memory is
+ * It only reads: the counters and the kernel's trace rings (`o`: the
+ * kernel's struct vn_obs, or a copy the port took under the kernel lock),
+ * each tracing shard's ring and each channel's header (and one channel's
+ * slots for a peek), and hands them to the port's writer in chunks. Nothing
+ * here takes the lock: the shards write their rings and channels as it
+ * reads, and a reader of a ring that may move discards what its head says
+ * was rewritten. Ring memory is
  * reached through the port (port_shard_trace, port_channel_ring), because
  * the kernel does not always see a shard's memory where the shard does.
  */
@@ -28,21 +30,23 @@ int vn_dump_chunk(vn_dump_write_fn *w, void *ctx, uint32_t kind, uint32_t index,
 	return len % 8 ? w(ctx, pad, 8 - len % 8) : 0;
 }
 
-/* Write the stream; with peek < n_channels also that channel's slots.
- * Returns 0, or -1 if the writer failed. */
-int vn_dump(struct vn_kernel *k, vn_dump_write_fn *w, void *ctx, uint32_t peek)
+/* Write the stream, with the counters and kernel rings of `o` (k->obs or a
+ * copy of it); with peek < n_channels also that channel's slots. Returns
+ * 0, or -1 if the writer failed. */
+int vn_dump(struct vn_kernel *k, const struct vn_obs *o, vn_dump_write_fn *w, void *ctx,
+	    uint32_t peek)
 {
 	const struct vn_ksystem *sys = k->sys;
-	struct vn_obs *o = k->obs;
 	struct vn_dump_hdr h = {.magic = VN_DUMP_MAGIC, .schema_hash = o->schema_hash,
 				.clock_hz = o->clock_hz, .now = vn_clock()};
 	int err = w(ctx, &h, sizeof(h));
 
+	/* Each chunk's address is the kernel's, a copy's or not. */
 	err |= vn_dump_chunk(w, ctx, VN_DUMP_OBS, 0, o, offsetof(struct vn_obs, core),
-			     (uint64_t)(uintptr_t)o);
+			     (uint64_t)(uintptr_t)k->obs);
 	for (uint32_t c = 0; c < sys->n_cores && !err; c++)
 		err |= vn_dump_chunk(w, ctx, VN_DUMP_CORE_TRACE, c, &o->core[c], sizeof(o->core[c]),
-				     (uint64_t)(uintptr_t)&o->core[c]);
+				     (uint64_t)(uintptr_t)&k->obs->core[c]);
 	for (uint32_t i = 0; i < sys->n_shards && !err; i++) {
 		const struct vn_kshard *s = &sys->shards[i];
 

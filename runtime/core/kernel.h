@@ -116,12 +116,13 @@ void vn_trace_ring_init(struct vn_trace_ring *r, uint32_t n_recs, uint32_t owner
 void vn_kev(struct vn_kernel *k, uint32_t core, uint16_t id, const void *fields, uint32_t len);
 void vn_kev_shard(struct vn_kernel *k, const struct vn_shard *s, uint16_t id,
 		  const void *more, uint32_t len);
-#define VN_BY_NONE 0xffffu
+#define VN_BY_NONE 0xffffu /* WAKE's waker: a timeout or a device; HALT's: the kernel */
 
 /* dump.c: the kernel's record as one stream (vanity/trace.h) */
 typedef int vn_dump_write_fn(void *ctx, const void *p, uint64_t len);
 #define VN_DUMP_NO_PEEK UINT32_MAX
-int vn_dump(struct vn_kernel *k, vn_dump_write_fn *w, void *ctx, uint32_t peek); /* WAKE's waker: a timeout or a device; HALT's: the kernel */
+int vn_dump(struct vn_kernel *k, const struct vn_obs *o, vn_dump_write_fn *w, void *ctx,
+	    uint32_t peek);
 int vn_dump_chunk(vn_dump_write_fn *w, void *ctx, uint32_t kind, uint32_t index,
 		  const void *p, uint64_t len, uint64_t addr);
 

@@ -75,10 +75,11 @@ bool vn_reload_may(const struct vn_shard *by, uint32_t target)
 	return false;
 }
 
+/* h is the kernel's own copy of the header (aligned, read once); img the
+ * image that follows it in the caller's memory. */
 static uint32_t check(const struct vn_kernel *k, const struct vn_shard *s,
-		      const struct vn_reload_hdr *h, uint64_t len)
+		      const struct vn_reload_hdr *h, const uint8_t *img, uint64_t len)
 {
-	const uint8_t *img = (const uint8_t *)h + VN_RELOAD_HDR;
 	uint8_t digest[32];
 	uint64_t iface = 0;
 	uint32_t st;
@@ -114,17 +115,21 @@ static uint32_t check(const struct vn_kernel *k, const struct vn_shard *s,
 uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *image,
 			   uint64_t len, uint64_t now)
 {
-	const struct vn_reload_hdr *h = image;
+	/* The header is read once, into the kernel's own aligned copy: the
+	 * caller may put it at any address (a shard's, on bare metal). */
+	struct vn_reload_hdr h = {0};
+	const uint8_t *img = (const uint8_t *)image + VN_RELOAD_HDR;
 	uint32_t st;
 
+	memcpy(&h, image, len < sizeof(h) ? len : sizeof(h));
 	if (k->halted)
 		st = VN_RELOAD_HALTED;
 	else if (!s->cfg->reload.on)
 		st = VN_RELOAD_OFF;
 	else if (s->reload != VN_RELOAD_IDLE)
 		st = VN_RELOAD_BUSY;
-	else if ((st = check(k, s, h, len)) == VN_RELOAD_OK &&
-		 port_reload_stage(s, (const uint8_t *)image + VN_RELOAD_HDR, h->length) != 0)
+	else if ((st = check(k, s, &h, img, len)) == VN_RELOAD_OK &&
+		 port_reload_stage(s, img, h.length) != 0)
 		st = VN_RELOAD_NOROOM;
 	if (st != VN_RELOAD_OK) {
 		if (st != VN_RELOAD_BUSY)

@@ -2,6 +2,8 @@
 # run.sh - build and run the runtime's cmocka unit tests of the ring and the
 # kernel core (host build). The hosted port is tested end to end, on systems
 # built from real specs, by tests/system (pytest).
+# The tests run under AddressSanitizer and UndefinedBehaviorSanitizer, which
+# abort on a finding (SANITIZE= builds them without).
 # Builds into build/tests/runtime/. Exits non-zero if anything fails.
 # usage: tests/runtime/run.sh
 set -u
@@ -10,7 +12,8 @@ root=$(cd "$here/../.." && pwd)
 out=$root/build/tests/runtime
 rt=$root/runtime
 CC=${CC:-gcc}
-CFLAGS="-std=gnu11 -Wall -Wextra -Werror -O2 -g"
+SANITIZE=${SANITIZE--fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer}
+CFLAGS="-std=gnu11 -Wall -Wextra -Werror -O2 -g $SANITIZE"
 fail=0
 
 unit() {

@@ -119,7 +119,7 @@ void bm_obs_end(void)
 		return;
 	}
 	view = arch_load_begin(); /* every shard's memory, as at a restart */
-	if (vn_dump(&bm_kernel, bm_sh_write, &fd, VN_DUMP_NO_PEEK) != 0)
+	if (vn_dump(&bm_kernel, bm_kernel.obs, bm_sh_write, &fd, VN_DUMP_NO_PEEK) != 0)
 		vn_kmsg("cannot write the trace dump %s", path);
 	arch_load_end(view);
 	bm_sh_close(fd);

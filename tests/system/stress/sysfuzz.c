@@ -19,7 +19,9 @@
  * The argument pool mixes small and boundary numbers, pointers into our
  * own stack, data and code, into the kernel, other shards' memory,
  * device windows and unmapped space, huge lengths, every channel id
- * (the bystanders' included) and single notification bits.
+ * (the bystanders' included), single notification bits and our device's
+ * bit (sysfuzz.yaml: fuzz owns the RTC; sink, another shard, a virtio-mmio
+ * slot).
  *
  * Calls that would end the run (EXIT, HALT) are never made, LOG only
  * with lengths it must refuse, MMIO only where it is ENOSYS (bare metal).
@@ -98,7 +100,8 @@ static uint64_t arg(void)
 	case 3:
 		return rng_below(N_CHANNELS + 2);
 	case 4:
-		return UINT64_C(1) << rng_below(64);
+		return rng_below(4) ? UINT64_C(1) << rng_below(64)
+				    : VN_NOTIFY_RTC | (rng_below(2) ? UINT64_C(1) << rng_below(64) : 0);
 	case 5:
 	case 6:
 		return rng_next();
@@ -164,8 +167,10 @@ static uint64_t expected(uint64_t o, uint64_t *a0)
 		if (*a0 <= VN_LOG_MAX) /* wrapped */
 			*a0 = UINT64_MAX;
 		return VN_ERR(VN_EINVAL);
-	case VN_SYS_IRQ_ACK: /* fuzz owns no device */
-		return *a0 ? VN_ERR(VN_EPERM) : VN_ERR(VN_EINVAL);
+	case VN_SYS_IRQ_ACK: /* fuzz owns the RTC, and nothing else */
+		if (!*a0)
+			return VN_ERR(VN_EINVAL);
+		return *a0 & ~VN_NOTIFY_RTC ? VN_ERR(VN_EPERM) : 0;
 	case VN_SYS_PEER: /* its one channel's peer, sink, waits for it: live, first life */
 		if (*a0 >= N_CHANNELS)
 			return VN_ERR(VN_EINVAL);
@@ -303,7 +308,7 @@ static uint64_t some_data;
 
 void vn_main(void)
 {
-	uint64_t counts[VN_SYS_COUNT + 1] = {0}, unexpected = 0, raws = 0;
+	uint64_t counts[VN_SYS_COUNT + 1] = {0}, unexpected = 0, raws = 0, acked = 0;
 	uint64_t t0 = vn_now();
 
 	own[0] = (uint64_t)(uintptr_t)&counts;
@@ -328,6 +333,7 @@ void vn_main(void)
 			got = vn_syscall((uint32_t)o, a0, a1);
 		}
 		counts[o < VN_SYS_COUNT ? o : VN_SYS_COUNT]++;
+		acked += o == VN_SYS_IRQ_ACK && got == 0;
 		if (want == ANY ? VN_IS_ERR(got) : got != want) {
 			if (unexpected++ < 10)
 				vn_log("call %u: op %#llx (%#llx, %#llx) returned %#llx, not %#llx", i,
@@ -337,11 +343,13 @@ void vn_main(void)
 		}
 	}
 	unexpected += clobbered;
-	vn_log("seed %d: %u calls (yield %llu, wait %llu, notify %llu, log %llu, irq_ack %llu, "
-	       "mmio %llu, bad op %llu; raw %llu, clobbered %llu) in %llu us, unexpected %llu",
+	vn_log("seed %d: %u calls (yield %llu, wait %llu, notify %llu, log %llu, irq_ack %llu "
+	       "(%llu acked), mmio %llu, bad op %llu; raw %llu, clobbered %llu) in %llu us, "
+	       "unexpected %llu",
 	       SEED, CALLS, (unsigned long long)counts[VN_SYS_YIELD],
 	       (unsigned long long)counts[VN_SYS_WAIT], (unsigned long long)counts[VN_SYS_NOTIFY],
 	       (unsigned long long)counts[VN_SYS_LOG], (unsigned long long)counts[VN_SYS_IRQ_ACK],
+	       (unsigned long long)acked,
 	       (unsigned long long)counts[VN_SYS_MMIO], (unsigned long long)counts[VN_SYS_COUNT],
 	       (unsigned long long)raws, (unsigned long long)clobbered,
 	       (unsigned long long)((vn_now() - t0) / 1000), (unsigned long long)unexpected);

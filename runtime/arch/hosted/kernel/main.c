@@ -80,7 +80,6 @@ static int boot(void)
 	raise_limits();
 	if (vn_kernel_init(&hk_kernel, sys, &hk_obs) != 0 || sys->n_channels > HK_MAX_CHANNELS)
 		return hk_msg("system tables are inconsistent"), -1;
-	hk_obs_start();
 	if (hk_cores_prepare() != 0 || hk_channels_create() != 0)
 		return hk_msg("cannot create channels: %m"), -1;
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
@@ -94,6 +93,7 @@ static int boot(void)
 	for (uint32_t i = 0; i < sys->n_shards; i++)
 		if (hk_spawn(&hk_shards[i]) != 0)
 			return hk_msg("cannot start shard '%s'", sys->shards[i].name), -1;
+	hk_obs_start(); /* the socket: once what it reads exists */
 	hk_info("system '%s' (%s): %u shard%s on %u core%s", sys->name, sys->board,
 		sys->n_shards, sys->n_shards == 1 ? "" : "s", sys->n_cores,
 		sys->n_cores == 1 ? "" : "s");

@@ -11,8 +11,8 @@
  *    sets it and turns the dump into a CTF trace).
  *  - <build dir>/run/obs.sock: a client connects, sends one line,
  *    `snapshot` or `peek <channel id>`, and reads the stream until the
- *    kernel closes it. The thread serving it never takes the kernel lock:
- *    the system runs on while it is read. `reload <shard id> <path>` is
+ *    kernel closes it. The thread serving it takes the kernel lock only to
+ *    copy the kernel's counters: the system runs on while it is read. `reload <shard id> <path>` is
  *    the door of `vanity reload` (reload.c): it answers one line.
  */
 #define _GNU_SOURCE
@@ -33,6 +33,7 @@
 #include "hk.h"
 
 struct vn_obs hk_obs;
+static struct vn_obs snap; /* the server's copy of hk_obs (serve) */
 static char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 static uint64_t mono_ns(void)
@@ -93,6 +94,34 @@ int hk_write_fd(void *ctx, const void *p, uint64_t len)
 	return 0;
 }
 
+/* The writer of a snapshot: it sends memory the shards share and write as
+ * it is read (their rings and channels), so each word is read once, with
+ * one load (never torn, never read twice), into the thread's own buffer,
+ * and sent from there. The kernel's own writes to that memory are atomic
+ * too (proc.c: restore_ring_headers). */
+static int send_shared(void *ctx, const void *p, uint64_t len)
+{
+	static uint64_t buf[8192]; /* the server thread's, one at a time */
+	const uint8_t *b = p;
+
+	while (len) {
+		uint64_t n = len < sizeof(buf) ? len : sizeof(buf);
+
+		if (((uintptr_t)b | n) % 8 == 0)
+			for (uint64_t i = 0; i < n / 8; i++)
+				buf[i] = __atomic_load_n((const uint64_t *)(const void *)b + i,
+							 __ATOMIC_RELAXED);
+		else
+			for (uint64_t i = 0; i < n; i++)
+				((uint8_t *)buf)[i] = __atomic_load_n(b + i, __ATOMIC_RELAXED);
+		if (hk_write_fd(ctx, buf, n) != 0)
+			return -1;
+		b += n;
+		len -= n;
+	}
+	return 0;
+}
+
 /* The end of the system: leave the dump where VANITY_TRACE_DUMP says. */
 void hk_obs_end(void)
 {
@@ -104,7 +133,7 @@ void hk_obs_end(void)
 	if (!path || !*path)
 		return;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || vn_dump(&hk_kernel, hk_write_fd, &fd, VN_DUMP_NO_PEEK) != 0)
+	if (fd < 0 || vn_dump(&hk_kernel, &hk_obs, hk_write_fd, &fd, VN_DUMP_NO_PEEK) != 0)
 		hk_msg("cannot write the trace dump %s: %m", path);
 	if (fd >= 0)
 		close(fd);
@@ -185,7 +214,15 @@ static bool serve(int c)
 	} else if (strncmp(req, "snapshot", 8) != 0) {
 		return false;
 	}
-	(void)vn_dump(&hk_kernel, hk_write_fd, &c, peek);
+	/* The cores and the device thread write the counters and the kernel's
+	 * trace rings under hk_lock: copy them under it (one memcpy, tens of
+	 * microseconds for the largest system) and send the copy, one instant
+	 * of the system. The shards' rings and channels are read as they
+	 * move (dump.c, send_shared). */
+	pthread_mutex_lock(&hk_lock);
+	memcpy(&snap, &hk_obs, sizeof(snap));
+	pthread_mutex_unlock(&hk_lock);
+	(void)vn_dump(&hk_kernel, &snap, send_shared, &c, peek);
 	return false;
 }
 

@@ -156,7 +156,9 @@ static _Noreturn void child_exec(const char *path, char *const argv[], int cpu,
 
 /* A ring's header is writable by both its endpoints, so a misbehaving peer
  * may have scribbled on the fields a starting shard checks. Restore them
- * from the tables (the indices are left alone: they hold queued messages). */
+ * from the tables (the indices are left alone: they hold queued messages).
+ * Atomic stores: the other endpoint and `vanity top` (obs.c) read them as
+ * they are written. */
 static void restore_ring_headers(const struct hk_shard *h)
 {
 	const struct vn_ksystem *sys = hk_kernel.sys;
@@ -168,9 +170,9 @@ static void restore_ring_headers(const struct hk_shard *h)
 
 		if ((c->from != id && c->to != id) || !vn_kchannel_ring(c))
 			continue;
-		r->magic = VN_RING_MAGIC;
-		r->msg_size = c->msg_size;
-		r->depth = c->depth;
+		__atomic_store_n(&r->magic, VN_RING_MAGIC, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->msg_size, c->msg_size, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->depth, c->depth, __ATOMIC_RELAXED);
 	}
 }
 
