@@ -18,7 +18,10 @@ each ending in one row of a table:
   sanitizers  both hosted campaigns again (seed 2, 200 000 inputs each)
               with VANITY_SANITIZE=1: ASan+UBSan in the kernel process,
               UBSan in the shards; a finding counts as a crash
-  libFuzzer   tests/fuzz/run.sh: the virtio-net driver's frame code
+  libFuzzer   tests/fuzz/run.sh: the virtio-net driver's frame code, then
+              the hosted device models driven directly (fuzz_devices.c:
+              register accesses, a fuzzer-written DMA heap, time, console
+              input, received frames), FUZZ_TIME seconds each
   specs       tests/generator/test_gen_fuzz.py's structure-aware mutators:
               specs (with inline register maps) through `vanity check`,
               SVD files through `vanity import-svd`; a traceback or an
@@ -215,19 +218,29 @@ def devfuzz(work, seed, calls, sanitize=False):
     return ok
 
 
-def libfuzzer(secs):
+def libfuzzer(secs, target, surface):
+    """One target of tests/fuzz/run.sh: frame (the virtio-net driver's frame
+    code) or devices (the hosted device models, fuzz_devices.c)."""
     t0 = time.monotonic()
-    p = subprocess.run(["sh", str(REPO / "tests" / "fuzz" / "run.sh"), str(secs)],
+    p = subprocess.run(["sh", str(REPO / "tests" / "fuzz" / "run.sh"), str(secs), target],
                        cwd=REPO, text=True, capture_output=True)
     line = (p.stdout.strip().splitlines() or [p.stderr.strip()])[-1:]
     line = line[0] if line else ""
     m = re.search(r"ok: (\d+) runs", line)
     if p.returncode != 0 and "not found" in (p.stderr + p.stdout):
-        row("virtio-net frames (libFuzzer)", "host", 0, 0, 0, 0, time.monotonic() - t0,
+        row(surface, "host", 0, 0, 0, 0, time.monotonic() - t0,
             "skipped: clang/libFuzzer not installed")
         return True
-    row("virtio-net frames (libFuzzer)", "host", int(m[1]) if m else 0,
-        int(p.returncode != 0), 0, 0, time.monotonic() - t0, line[:60])
+    note = line[:60]
+    if target == "devices":
+        # What the models did over the run (fuzz_devices.c prints it at exit).
+        work = re.search(r"\((/\S+)\)$", line)
+        log = Path(work[1]) / "log.txt" if work else None
+        if log and log.exists():
+            did = re.findall(r"^fuzz_devices: (\d+ accesses.*)$", log.read_text(), re.M)
+            note = did[-1] if did else note
+    row(surface, "host", int(m[1]) if m else 0,
+        int(p.returncode != 0), 0, 0, time.monotonic() - t0, note)
     if p.returncode != 0:
         print(p.stdout[-3000:], p.stderr[-3000:])
     return p.returncode == 0
@@ -325,7 +338,9 @@ def main():
             ok &= specfuzz(int(os.environ.get("VANITY_SPECFUZZ_SEED", "1")),
                            int(os.environ.get("VANITY_SPECFUZZ_ROUNDS", "4000")))
         if want("libfuzzer"):
-            ok &= libfuzzer(int(os.environ.get("FUZZ_TIME", "60")))
+            secs = int(os.environ.get("FUZZ_TIME", "60"))
+            ok &= libfuzzer(secs, "frame", "virtio-net frames (libFuzzer)")
+            ok &= libfuzzer(secs, "devices", "device models (libFuzzer)")
     table()
     return 0 if ok else 1
 

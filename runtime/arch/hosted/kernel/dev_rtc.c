@@ -28,9 +28,12 @@ static uint32_t counter(struct hk_dev *d, uint64_t now)
 static void arm(struct hk_dev *d, uint64_t now)
 {
 	uint32_t mr = (uint32_t)d->r[R_MR], dr = counter(d, now);
+	uint64_t secs = (now - d->r[R_LOADED]) / NS;
 
 	d->r[R_ARMED] = mr > dr;
-	d->r[R_MATCH_AT] = d->r[R_LOADED] + (mr - d->r[R_BASE]) * NS;
+	/* MR - DR seconds from the count now: the 32-bit count may have
+	 * wrapped since LR was loaded, so not MR - LR from then. */
+	d->r[R_MATCH_AT] = d->r[R_LOADED] + (secs + (mr - dr)) * NS;
 	hk_dev_changed();
 }
 

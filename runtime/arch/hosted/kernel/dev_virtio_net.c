@@ -387,6 +387,12 @@ static void set_status(struct vnet *n, uint32_t v)
 		device_reset(n);
 		return;
 	}
+	/* Only a reset clears a bit (virtio 1.1, 2.1.2), and NEEDS_RESET is
+	 * the device's to set. Else a driver could drop DRIVER_OK while the
+	 * worker runs, resize the queues under it (queue_write) and send its
+	 * DMA past the rings it mapped; or set DRIVER_OK again and revive a
+	 * device that needs a reset. */
+	v = (v & ~(uint32_t)S_NEEDS_RESET) | n->status;
 	if ((v & S_FEATURES_OK) && !(n->status & S_FEATURES_OK) &&
 	    ((n->drv_features & ~FEATURES) || !(n->drv_features & F_VERSION_1)))
 		v &= ~(uint32_t)S_FEATURES_OK; /* refused: the driver reads it back */
@@ -398,7 +404,7 @@ static void set_status(struct vnet *n, uint32_t v)
 		n->live = true;
 		return;
 	}
-	n->status = v | (n->status & S_NEEDS_RESET);
+	n->status = v;
 }
 
 static uint32_t config_byte(struct vnet *n, uint64_t off)
