@@ -28,6 +28,15 @@ Parts (all side by side with the peers a user would pick instead):
      and its cost to      reloaded shard's stream (p50/p99/max over 16
      the other shards     reloads) and the other shards' throughput with
                           reloads over without, on every board (--only reload)
+ 11. kernel costs in     `./vanity run bench/kcost/kcost.yaml` on both QEMU
+     guest instructions   boards under -icount shift=0,sleep=off -rtc clock=vm:
+                          a same-core switch (YIELD to a shard that yields
+                          back; aim <= 200), YIELD alone, a null system call
+                          (HANDOFF) and WAIT(0), a NOTIFY that wakes a
+                          sleeper on the other core, and the RTC's interrupt
+                          reaching its shard (running, and asleep: from the
+                          alarm's expiry); K vs 2K rounds, the empty loop
+                          subtracted (--only kcost; under a minute)
 
 Run from anywhere; it builds first (make -C bench). Raw results are kept in
 build/bench/results.json. Numbers are never invented: a part that cannot run
@@ -428,6 +437,8 @@ def part_trace(build, n, rounds, tries, n_ic):
 # at 62.5 MHz, the riscv64 `time` CSR at the 10 MHz timebase. Under
 # -icount shift=0 one instruction is 1 ns of virtual time.
 GUEST_HZ = {"qemu-virt-aarch64": 62500000, "qemu-virt-riscv64": 10000000}
+QEMU_OF = {"qemu-virt-aarch64": "qemu-system-aarch64",
+           "qemu-virt-riscv64": "qemu-system-riscv64"}
 GUEST_RE = re.compile(r"trace-icount k=(\d+) events1=(\d+) events2=(\d+) "
                       r"empty1=(\d+) empty2=(\d+) ticks")
 
@@ -463,6 +474,118 @@ def part_guest():
     table("6. Guest instructions per trace event, QEMU -icount shift=0 "
           "(bench/trace: (ticks(2K) - ticks(K)) / K events, x 1e9/clock Hz)",
           ["board", "per event", "loop alone", "emitter", "resolution"], rows)
+    return res
+
+
+# ---- 11. kernel costs in guest instructions -----------------------------------------
+
+KCOST_RE = re.compile(r"kcost k=(\d+) empty1=(\d+) empty2=(\d+) null1=(\d+) null2=(\d+) "
+                      r"wait01=(\d+) wait02=(\d+) solo1=(\d+) solo2=(\d+) "
+                      r"yield1=(\d+) yield2=(\d+) xcore1=(\d+) xcore2=(\d+) "
+                      r"irq1=(\d+) irq2=(\d+) irqc1=(\d+) irqc2=(\d+) ticks")
+KWAKE_RE = re.compile(r"kcost-wake n=(\d+) sum=(\d+) min=(\d+) max=(\d+) unit=(ticks|ns)")
+# -icount sleep=off: an idle machine jumps to its next timer instead of
+# waiting for the host's clock to catch up; -rtc clock=vm: the RTCs count
+# that virtual time, so an alarm fires at an exact instruction.
+KCOST_QEMU = ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
+YIELD_AIM = 200
+
+
+def kcost_parse(text, hz):
+    """The two lines bench/kcost's meter prints -> instructions per
+    operation, or None if either is missing."""
+    m, w = KCOST_RE.search(text), KWAKE_RE.search(text)
+    if not m or not w:
+        return None
+    v = [int(x) for x in m.groups()]
+    k, t = v[0], v[1:]
+    per_tick = 1e9 / hz
+
+    def per_round(i):
+        return (t[2 * i + 1] - t[2 * i]) * per_tick / k
+
+    loop = per_round(0)
+    n, total, lo, hi, unit = (int(x) if x.isdigit() else x for x in w.groups())
+    scale = per_tick if unit == "ticks" else 1.0
+    r = {"k": k, "ticks": t, "hz": hz, "loop": loop,
+         "null": per_round(1) - loop,
+         "wait0": per_round(2) - loop,
+         "solo": per_round(3) - loop,
+         "switch": (per_round(4) - loop) / 2,
+         "xcore": (per_round(5) - loop) / 2,
+         "irq_running": per_round(6) - per_round(7),
+         "resolution": per_tick / k,
+         "wake_n": n}
+    if n:
+        r.update(irq_wake=total * scale / n, irq_wake_min=lo * scale,
+                 irq_wake_max=hi * scale, wake_resolution=scale)
+    return r
+
+
+def kcost_run(board, work=None, k=None, n=None, timeout=300):
+    """Boot bench/kcost on `board`, generated and built in `work`; (parsed
+    results or None, output)."""
+    work = str(work or os.path.join(ROOT, "build", "bench", "kcost", board))
+    spec = "bench/kcost/kcost.yaml"
+    if k or n:  # a smaller run (the smoke test): the same sources, K and N given
+        import yaml
+        src = os.path.join(work, "src")
+        os.makedirs(src, exist_ok=True)
+        with open(os.path.join(ROOT, spec)) as f:
+            doc = yaml.safe_load(f)
+        for s in doc["shards"]:  # sources are relative to the spec: copies
+            for x in s["sources"]:
+                shutil.copy(os.path.join(ROOT, "bench", "kcost", x), src)
+            if s["name"] == "meter":
+                s["cflags"] = ["-DK=%du" % (k or 2000), "-DN=%du" % (n or 16)]
+        spec = os.path.join(src, "kcost.yaml")
+        with open(spec, "w") as f:
+            yaml.safe_dump(doc, f, sort_keys=False)
+    try:
+        proc = run(["/usr/bin/python3", "./vanity", "run", spec, "--board", board,
+                    "-o", os.path.join(work, "out"),
+                    "--build-dir", os.path.join(work, "build"),
+                    "--"] + KCOST_QEMU, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "timed out"
+    text = proc.stdout + proc.stderr
+    return (kcost_parse(text, GUEST_HZ[board]) if proc.returncode == 0 else None), text
+
+
+def part_kcost():
+    res, rows, wake = {}, [], []
+    for board in GUEST_HZ:
+        r, text = kcost_run(board)
+        if r is None:
+            tail = (text.strip().splitlines() or [""])[-1]
+            res[board] = {"why": tail}
+            rows.append([board] + ["n/a"] * 6 + [tail])
+            continue
+        res[board] = r
+        rows.append([board, "%.1f" % r["switch"], "%.1f" % r["solo"], "%.1f" % r["null"],
+                     "%.1f" % r["wait0"], "%.1f" % r["xcore"], "%.1f" % r["irq_running"],
+                     "+-%.3f" % r["resolution"]])
+        if r["wake_n"]:
+            wake.append([board, "%.1f" % r["irq_wake"], "%.0f" % r["irq_wake_min"],
+                         "%.0f" % r["irq_wake_max"], str(r["wake_n"]),
+                         "+-%g" % r["wake_resolution"]])
+        else:
+            wake.append([board, "n/a", "", "", "0", "no sample: the alarm never woke meter"])
+    table("11. Kernel costs in guest instructions, QEMU %s (bench/kcost: "
+          "(ticks(2K) - ticks(K)) / K x 1e9/clock Hz, the empty loop subtracted)"
+          % " ".join(KCOST_QEMU),
+          ["board", "yield/switch", "yield alone", "null call", "WAIT(0)",
+           "x-core wake", "irq, running", "resolution"], rows)
+    table("    A device interrupt waking its sleeping shard (RTC alarm expiry -> "
+          "the shard's first instruction after WAIT), per sample",
+          ["board", "mean", "min", "max", "samples", "resolution"], wake)
+    print("    yield/switch: one same-core switch (2 a round, YIELD to a shard that "
+          "yields back); yield alone:\n    YIELD with nobody else ready; null call: "
+          "HANDOFF; WAIT(0): WAIT, zero timeout, nothing pending;\n    x-core wake: "
+          "NOTIFY of a shard asleep on the other core, the notifier's WAIT and the\n"
+          "    sleeper's wake-up, everything both cores execute (2 a round); irq, running: "
+          "the RTC\n    interrupt's trap, delivery and return to the shard that "
+          "fired it (with and without it).")
     return res
 
 
@@ -640,6 +763,17 @@ def aims(results):
                          "%.1f" % g["per_event"], "(no aim)", "recorded"])
         else:
             na("guest instr/event, %s" % board, "(no aim)", g["why"])
+    for board, g in (results.get("kcost") or {}).items():
+        name = "same-core yield, instr/switch, %s" % board
+        if "switch" in g:
+            add(name, "%.1f" % g["switch"], "<= %d" % YIELD_AIM, g["switch"] <= YIELD_AIM)
+            for key, what in (("null", "null system call"), ("xcore", "cross-core wake"),
+                              ("irq_wake", "device irq to sleeping shard")):
+                if key in g:
+                    rows.append(["%s, %s" % (what, board), "%.1f" % g[key], "(no aim)",
+                                 "recorded"])
+        else:
+            na(name, "<= %d" % YIELD_AIM, g["why"])
     st = results.get("stats")
     if st:
         for c, t in st["tput"].items():
@@ -675,14 +809,18 @@ def main():
                     help="runs per throughput sample until one is not "
                     "preempted (default 5)")
     ap.add_argument("--only",
-                    default="tput,fill,icount,rtt,wake,trace,guest,stats,scale,reload",
+                    default="tput,fill,icount,rtt,wake,trace,guest,stats,scale,reload,kcost",
                     help="comma-separated parts to run")
     args = ap.parse_args()
     parts = set(args.only.split(","))
     q = args.quick
 
-    check(run(["make", "-s", "-C", "bench", "all", "BUILD=" + args.build]),
-          "build")
+    # The host programs: only the parts that run them need them built (the
+    # QEMU parts build their systems through ./vanity).
+    if parts & {"tput", "fill", "icount", "rtt", "wake", "trace", "stats"}:
+        check(run(["make", "-s", "-C", "bench", "all", "BUILD=" + args.build]),
+              "build")
+    os.makedirs(args.build, exist_ok=True)
     print("Vanity benchmarks: gcc -O2 -march=x86-64-v2 for every peer; "
           "producer/ping on CPU 0, consumer/echo on CPU 1")
     results = {}
@@ -725,6 +863,8 @@ def main():
                     "bench/reload_pause.py"), end="")
         with open(path) as f:
             results["reload"] = json.load(f)
+    if "kcost" in parts:
+        results["kcost"] = part_kcost()
     if "scalewake" in parts:
         path = os.path.join(args.build, "scale_wake.json")
         print()

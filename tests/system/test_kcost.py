@@ -1,0 +1,33 @@
+"""bench/kcost (bench/run.py part 11) boots on both QEMU boards, with a small
+K, under the benchmark's own QEMU options, and its two lines parse into
+instruction counts that are all positive and plausible. A smoke test of the
+benchmark, not a measurement: `bench/run.py --only kcost` is that.
+"""
+
+import importlib.util
+import shutil
+
+import pytest
+
+from systest_lib import REPO
+
+spec = importlib.util.spec_from_file_location("bench_run", REPO / "bench" / "run.py")
+bench_run = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench_run)
+
+BOARDS = ["qemu-virt-aarch64", "qemu-virt-riscv64"]
+COSTS = ["null", "wait0", "solo", "switch", "xcore", "irq_running", "irq_wake"]
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_kcost_boots_and_parses(board, tmp_path):
+    if shutil.which(bench_run.QEMU_OF[board]) is None:
+        pytest.skip(f"{bench_run.QEMU_OF[board]} is not installed")
+    r, text = bench_run.kcost_run(board, work=tmp_path, k=200, n=2, timeout=120)
+    assert r is not None, text[-3000:]
+    assert r["k"] == 200 and r["wake_n"] == 2, text[-3000:]
+    assert 0 <= r["loop"] <= 10, r  # the empty loop: 2 or 3 instructions, +-1 tick / K
+    for c in COSTS:
+        assert 0 < r[c] < 100000, (c, r)
+    # A switch is a system call and more.
+    assert r["switch"] > r["null"], r
