@@ -42,7 +42,7 @@ void arch_cpu_init(uint32_t cpu)
 	rv64_mmu_enable();
 	__asm__ volatile("fence.i" ::: "memory");
 	rv64_plic_init_cpu(cpu);
-	arch_timer_set(VN_NEVER);
+	rv64_timer_fired(); /* off, and `armed` says so */
 	csr_write(sie, SIP_SSIP | SIP_STIP | SIP_SEIP);
 }
 

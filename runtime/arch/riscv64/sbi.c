@@ -23,10 +23,14 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
 	return (int64_t)x10;
 }
 
-/* Each hart's deadline as last set, so that a trap leaving it unchanged
- * (most do) costs no trip into the firmware: an SBI call per trap, each
- * an MMIO write that QEMU serialises, slowed every hart's kernel entries
- * by up to 10x. 0 is never a deadline, so the first call always sets. */
+/* Each hart's deadline as last set in the firmware. A trip there costs
+ * hundreds of instructions (about 280 in OpenSBI) and an MMIO write that
+ * QEMU serialises, so a deadline is set only when it is earlier than the
+ * one armed: a later one (the watchdog's moves later at every switch, and
+ * most traps leave it) keeps the earlier, which fires early; the trap finds
+ * nothing due, switches the timer off (rv64_timer_fired) and sets the real
+ * deadline. One early interrupt per armed deadline, instead of a call per
+ * switch. Never late: what is armed is never after what is due. */
 static uint64_t armed[VN_MAX_CORES];
 
 /* "Never" is a compare value centuries ahead, not UINT64_MAX: QEMU 7.2
@@ -35,25 +39,29 @@ static uint64_t armed[VN_MAX_CORES];
  * arbitrary time, raising STIP for a deadline nobody set. */
 #define NEVER_TICKS (UINT64_C(1) << 56)
 
-void arch_timer_set(uint64_t deadline_ns)
+static void program(uint32_t cpu, uint64_t deadline_ns)
 {
-	uint32_t cpu = arch_cpu();
-	uint64_t ticks;
+	uint64_t ticks = deadline_ns == VN_NEVER ? NEVER_TICKS :
+			 vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE);
 
-	if (armed[cpu] == deadline_ns)
-		return;
 	armed[cpu] = deadline_ns;
-	ticks = deadline_ns == VN_NEVER ? NEVER_TICKS : vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE);
 	sbi(SBI_TIME, 0, ticks < NEVER_TICKS ? ticks : NEVER_TICKS, 0, 0);
 }
 
-/* The timer fired: switch it off whatever this hart's cache says, so a
- * pending STIP is always cleared (one left pending would trap at every
- * return to user mode, for ever). */
+void arch_timer_set(uint64_t deadline_ns)
+{
+	uint32_t cpu = arch_cpu();
+
+	if (deadline_ns < armed[cpu])
+		program(cpu, deadline_ns);
+}
+
+/* The timer fired, or the hart starts: switch it off whatever this hart's
+ * cache says, so a pending STIP is always cleared (one left pending would
+ * trap at every return to user mode, for ever). */
 void rv64_timer_fired(void)
 {
-	armed[arch_cpu()] = 0;
-	arch_timer_set(VN_NEVER);
+	program(arch_cpu(), VN_NEVER);
 }
 
 /* The run-queue change that prompted the kick is visible before the IPI. */

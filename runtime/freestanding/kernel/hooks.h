@@ -60,7 +60,10 @@
  *   arch_irq_poll(cpu)        acknowledge every pending interrupt; a device
  *                             one is masked and goes to vn_irq_deliver()
  *   arch_ticks(), arch_tick_hz() (i)  the clock
- *   arch_timer_set(ns)        this CPU's one deadline (VN_NEVER: none)
+ *   arch_timer_set(ns)        this CPU's one deadline (VN_NEVER: none); a
+ *                             port may keep an earlier one armed instead
+ *                             (riscv64 does): the kernel takes an early
+ *                             interrupt as nothing due, and sets it again
  *   arch_wait() (i)           sleep until an interrupt is pending (lock
  *                             dropped around it)
  *   arch_frame_ret(f, v) (i)  the result of the shard's last call
