@@ -175,6 +175,7 @@ enum vn_reload_step {
 	VN_RELOAD_IDLE = 0,
 	VN_RELOAD_ASKED = 1, /* the old version was asked to quiesce, by reload_by */
 	VN_RELOAD_DUE = 2,   /* swap at its next clean point */
+	VN_RELOAD_CHECKING = 3, /* its image's digest is being computed, unlocked */
 };
 
 uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *image,

@@ -18,7 +18,9 @@
  *
  *   one big kernel lock.  Every vn_* function of the core must be called with
  *   the port's kernel lock held, and every port_* function below is called
- *   with it held. The core never blocks, so the lock is held for microseconds.
+ *   with it held. The core never blocks, so the lock is held for microseconds;
+ *   its one long step, a reload image's SHA-256 (milliseconds a megabyte),
+ *   runs with the lock dropped (port_unlock, port_lock).
  *   A single lock is the simplest thing that is correct with one scheduler per
  *   core; it is not on any channel's hot path (channels never enter the
  *   kernel), only on yield, wait, notify and faults.
@@ -93,6 +95,10 @@
  *                         or refused (enum vn_reload_outcome, a VN_RELOAD_*
  *                         status); the port reports it (vn_reload_say) and
  *                         answers whoever asked.
+ *   port_unlock(), port_lock()  drop the kernel lock and take it back, in the
+ *                         middle of a call the core is serving: the other
+ *                         cores go on meanwhile, and the core checks again
+ *                         what they may have changed.
  *   port_shard_view(s, addr, len)
  *                         where the kernel may read the memory s owns from
  *                         `addr` on (a reload image an updater hands over),
@@ -128,6 +134,8 @@ struct vn_crash_cpu {
 };
 
 uint64_t port_now(void);
+void port_unlock(void);
+void port_lock(void);
 void port_kick_core(uint32_t core);
 void port_shard_log(struct vn_shard *s, uint32_t len);
 int port_shard_start(struct vn_shard *s);

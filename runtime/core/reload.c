@@ -75,15 +75,11 @@ bool vn_reload_may(const struct vn_shard *by, uint32_t target)
 	return false;
 }
 
-/* h is the kernel's own copy of the header (aligned, read once); img the
- * image that follows it in the caller's memory. */
-static uint32_t check(const struct vn_kernel *k, const struct vn_shard *s,
-		      const struct vn_reload_hdr *h, const uint8_t *img, uint64_t len)
+/* What the header alone says of a request: h is the kernel's own copy of
+ * it (aligned, read once), len the bytes that arrived with it. */
+static uint32_t check_header(const struct vn_shard *s, const struct vn_reload_hdr *h,
+			     uint64_t len)
 {
-	uint8_t digest[32];
-	uint64_t iface = 0;
-	uint32_t st;
-
 	if (len < VN_RELOAD_HDR || h->magic != VN_RELOAD_MAGIC ||
 	    h->version != VN_RELOAD_VERSION || h->hdr_size != VN_RELOAD_HDR)
 		return len < VN_RELOAD_HDR && len >= 4 && h->magic == VN_RELOAD_MAGIC ?
@@ -94,12 +90,18 @@ static uint32_t check(const struct vn_kernel *k, const struct vn_shard *s,
 		return VN_RELOAD_SIZE;
 	if (h->length > len - VN_RELOAD_HDR)
 		return VN_RELOAD_TRUNCATED;
-	vn_sha256(img, h->length, digest);
-	if (memcmp(digest, h->sha256, sizeof(digest)) != 0)
-		return VN_RELOAD_DIGEST;
-	/* The port first: an image for another ISA is that, whatever board
-	 * its header names. */
-	st = port_reload_check(s, h, img, h->length, &iface);
+	return VN_RELOAD_OK;
+}
+
+/* The image (its digest already checked): the port's judgement first (an
+ * image for another ISA is that, whatever board its header names), then
+ * the board, the shard and the interface hash it carries. */
+static uint32_t check_image(const struct vn_kernel *k, const struct vn_shard *s,
+			    const struct vn_reload_hdr *h, const uint8_t *img)
+{
+	uint64_t iface = 0;
+	uint32_t st = port_reload_check(s, h, img, h->length, &iface);
+
 	if (st != VN_RELOAD_OK)
 		return st;
 	if (h->board != k->sys->board_hash)
@@ -111,7 +113,15 @@ static uint32_t check(const struct vn_kernel *k, const struct vn_shard *s,
 
 /* A request to swap `image` (a reload image of `len` bytes, in memory the
  * kernel may read) into s. Returns VN_RELOAD_OK once it is under way, or
- * why it was refused; either way s->reload_status says so too. */
+ * why it was refused; either way s->reload_status says so too.
+ *
+ * The image's SHA-256 is the kernel's one long step (milliseconds a
+ * megabyte): it runs with the kernel lock dropped, s marked CHECKING so
+ * that no other request for s starts meanwhile. The image stays as it
+ * is: it is the caller's own memory, and the caller waits in this call
+ * (or the port's copy of it). What the other cores may do meanwhile is
+ * checked after: the system halted, or s faulted (which cancels the
+ * request, and says so). */
 uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *image,
 			   uint64_t len, uint64_t now)
 {
@@ -119,6 +129,7 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 	 * caller may put it at any address (a shard's, on bare metal). */
 	struct vn_reload_hdr h = {0};
 	const uint8_t *img = (const uint8_t *)image + VN_RELOAD_HDR;
+	uint8_t digest[32];
 	uint32_t st;
 
 	memcpy(&h, image, len < sizeof(h) ? len : sizeof(h));
@@ -128,16 +139,30 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 		st = VN_RELOAD_OFF;
 	else if (s->reload != VN_RELOAD_IDLE)
 		st = VN_RELOAD_BUSY;
-	else if ((st = check(k, s, &h, img, len)) == VN_RELOAD_OK &&
-		 port_reload_stage(s, img, h.length) != 0)
-		st = VN_RELOAD_NOROOM;
+	else
+		st = check_header(s, &h, len);
+	if (st == VN_RELOAD_OK) {
+		s->reload = VN_RELOAD_CHECKING;
+		k->core[s->cfg->core].reloads++;
+		port_unlock();
+		vn_sha256(img, h.length, digest);
+		port_lock();
+		if (s->reload != VN_RELOAD_CHECKING)
+			return s->reload_status; /* cancelled meanwhile, and said so */
+		if (k->halted)
+			st = VN_RELOAD_HALTED;
+		else if (memcmp(digest, h.sha256, sizeof(digest)) != 0)
+			st = VN_RELOAD_DIGEST;
+		else if ((st = check_image(k, s, &h, img)) == VN_RELOAD_OK &&
+			 port_reload_stage(s, img, h.length) != 0)
+			st = VN_RELOAD_NOROOM;
+	}
 	if (st != VN_RELOAD_OK) {
 		if (st != VN_RELOAD_BUSY)
 			finish(k, s, VN_RL_REFUSED, st);
 		return st;
 	}
 	s->reload_status = VN_RELOAD_OK;
-	k->core[s->cfg->core].reloads++;
 	if (s->cfg->reload.quiesce_ns && vn_shard_live(s)) {
 		s->reload = VN_RELOAD_ASKED;
 		s->reload_by = now + s->cfg->reload.quiesce_ns;
@@ -183,7 +208,8 @@ uint64_t vn_reload_due(struct vn_kernel *k, uint32_t core, uint64_t now)
 	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
 		struct vn_shard *s = &k->shard[i];
 
-		if (s->cfg->core != core || s->reload == VN_RELOAD_IDLE)
+		if (s->cfg->core != core || s->reload == VN_RELOAD_IDLE ||
+		    s->reload == VN_RELOAD_CHECKING)
 			continue;
 		if (s->reload == VN_RELOAD_ASKED && now >= s->reload_by) {
 			if (s->cfg->reload.late == VN_RELOAD_LATE_REFUSE) {

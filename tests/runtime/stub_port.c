@@ -4,6 +4,8 @@
  */
 #include "stub_port.h"
 
+#include <assert.h>
+
 #include <vanity/reload.h>
 
 struct stub_port stub;
@@ -16,6 +18,21 @@ void stub_reset(void)
 uint64_t port_now(void)
 {
 	return stub.now;
+}
+
+void port_unlock(void)
+{
+	assert(!stub.unlocked);
+	stub.unlocked = 1;
+	stub.unlocks++;
+	if (stub.meanwhile)
+		stub.meanwhile();
+}
+
+void port_lock(void)
+{
+	assert(stub.unlocked);
+	stub.unlocked = 0;
 }
 
 void port_kick_core(uint32_t core)

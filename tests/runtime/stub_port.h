@@ -29,6 +29,11 @@ struct stub_port {
 	int stage_fails;
 	uint32_t reload_outcome, reload_said; /* the last port_reload_done */
 	uint8_t view[4096];
+	/* The kernel lock: `unlocked` while the core has dropped it; unlocks
+	 * counts the times; meanwhile (if set) plays another core. */
+	int unlocked;
+	unsigned unlocks;
+	void (*meanwhile)(void);
 };
 
 extern struct stub_port stub;

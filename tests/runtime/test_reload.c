@@ -281,6 +281,52 @@ static void test_fault_cancels(void **state)
 	assert_int_equal(fx_k.core[0].reloads, 0);
 }
 
+/* The digest runs with the kernel lock dropped; what other cores do
+ * meanwhile is seen after. Another request for the shard is BUSY; a fault
+ * of the shard cancels the request; a halt refuses it. */
+static void another_request(void)
+{
+	assert_int_equal(S(0)->reload, VN_RELOAD_CHECKING);
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_BUSY);
+}
+
+static void fault_it(void)
+{
+	assert_int_equal(vn_shard_fault(&fx_k, S(0), 10, 139), VN_FAULT_STOPPED);
+}
+
+static void halt_it(void)
+{
+	vn_system_halt_by(&fx_k, NULL, 3);
+}
+
+static void test_digest_unlocked(void **state)
+{
+	void (*const meanwhile[])(void) = {another_request, fault_it, halt_it};
+	const uint32_t want[] = {VN_RELOAD_OK, VN_RELOAD_FAULTED, VN_RELOAD_HALTED};
+
+	(void)state;
+	for (unsigned i = 0; i < 3; i++) {
+		boot();
+		make(0, 9);
+		stub.meanwhile = meanwhile[i];
+		assert_int_equal(request(0, sizeof(pkg.h) + 16), want[i]);
+		assert_int_equal(stub.unlocks, 1);
+		assert_false(stub.unlocked);
+		assert_int_equal(S(0)->reload_status, want[i]);
+		assert_int_equal(stub.staged, want[i] == VN_RELOAD_OK);
+		assert_int_equal(S(0)->reload, want[i] == VN_RELOAD_OK ? VN_RELOAD_DUE :
+						       VN_RELOAD_IDLE);
+		assert_int_equal(fx_k.core[0].reloads, want[i] == VN_RELOAD_OK);
+	}
+	/* A refusal by the header alone never drops the lock. */
+	boot();
+	make(0, 9);
+	pkg.h.magic ^= 1;
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_FORMAT);
+	assert_int_equal(stub.unlocks, 0);
+}
+
 /* RELOAD: only with the right, only from the caller's own memory. */
 static void test_updater_call(void **state)
 {
@@ -320,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_late),
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_fault_cancels),
+		cmocka_unit_test(test_digest_unlocked),
 		cmocka_unit_test(test_updater_call),
 	};
 

@@ -59,6 +59,16 @@ void port_kick_core(uint32_t core)
 	arch_kick(core);
 }
 
+void port_unlock(void)
+{
+	bm_unlock();
+}
+
+void port_lock(void)
+{
+	bm_lock();
+}
+
 /* The watchdog only ever stops the shard running on the CPU that checks
  * it, from inside that shard's trap: it is out of user mode already, and
  * the trap applies its fault policy (watchdog_fault). */

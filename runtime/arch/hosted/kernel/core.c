@@ -53,6 +53,16 @@ void port_kick_core(uint32_t core)
 	hk_eventfd_ring(hk_cores[core].doorbell);
 }
 
+void port_unlock(void)
+{
+	pthread_mutex_unlock(&hk_lock);
+}
+
+void port_lock(void)
+{
+	pthread_mutex_lock(&hk_lock);
+}
+
 /* Take the notification requests h's shard posted and deliver them from
  * core `here`. Each bit is mapped to a channel by the kernel's own table;
  * the core checks the shard is an endpoint of it. The page is untrusted: a

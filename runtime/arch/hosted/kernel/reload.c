@@ -182,17 +182,20 @@ void port_reload_done(const struct vn_shard *s, uint32_t outcome, uint32_t statu
 	vn_reload_say(s, outcome, status, hk_msg);
 }
 
-/* An updater's image: copied out of its process, header first. */
+/* An updater's image: copied out of its process, header first, into its
+ * core's buffer (the digest is computed with the kernel lock dropped, so
+ * an updater on another core may be copying meanwhile). */
 const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *len)
 {
-	static uint8_t *buf;
+	static uint8_t *bufs[VN_MAX_CORES];
+	uint8_t *buf = bufs[s->cfg->core % VN_MAX_CORES];
 	struct vn_reload_hdr hdr;
 	pid_t pid = hk_of(s)->pid;
 	struct iovec local, remote = {.iov_base = (void *)(uintptr_t)addr};
 	uint64_t want;
 	ssize_t n;
 
-	if (pid <= 0 || (!buf && !(buf = malloc(MAX_IMAGE))))
+	if (pid <= 0 || (!buf && !(buf = bufs[s->cfg->core % VN_MAX_CORES] = malloc(MAX_IMAGE))))
 		return NULL;
 	local = (struct iovec){.iov_base = &hdr, .iov_len = sizeof(hdr)};
 	remote.iov_len = sizeof(hdr);
