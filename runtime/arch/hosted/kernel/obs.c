@@ -12,8 +12,9 @@
  *  - <build dir>/run/obs.sock: a client connects, sends one line,
  *    `snapshot` or `peek <channel id>`, and reads the stream until the
  *    kernel closes it. The thread serving it takes the kernel lock only to
- *    copy the kernel's counters: the system runs on while it is read. `reload <shard id> <path>` is
- *    the door of `vanity reload` (reload.c): it answers one line.
+ *    copy the kernel's counters: the system runs on while it is read.
+ *    `reload <shard id> <path>` is the door of `vanity reload` (reload.c):
+ *    it answers one line.
  */
 #define _GNU_SOURCE
 #include <errno.h>
