@@ -11,6 +11,10 @@ each ending in one row of a table:
   exceptions  tests/system/stress/excfuzz: random instruction words and
               accesses at EL0/U-mode on the QEMU boards, each a fault of
               that shard or harmless (VANITY_EXCFUZZ_SEED, _TRIES)
+  mmio        tests/system/stress/mmiofuzz: random MMIO calls on hosted,
+              inside the caller's RTC window or not, each completed or a
+              fault of the caller, which restarts and goes on
+              (VANITY_MMIOFUZZ_SEED, _TRIES)
   devices     tests/system/stress/devfuzz: a malicious driver shard against
               every hosted device model: random register accesses, virtio
               bring-ups with random queues, descriptors and DMA addresses
@@ -150,27 +154,31 @@ def excfuzz(board, work, seed, tries, timeout):
     return exc_outcome(status, out, err, secs, tries)
 
 
-def exc_outcome(status, out, err, secs, tries):
+def exc_outcome(status, out, err, secs, tries, shard="exc"):
     """{'tried', 'completed', 'faulted', 'classes': {what: n}, 'hang', 'crash',
-    'lost', 'ok', 'secs'} of one excfuzz run."""
+    'lost', 'ok', 'secs'} of one run of a fuzzer that restarts on its faults
+    (excfuzz, mmiofuzz: `shard`) with the ledger."""
     classes = {}
     for ln in err.splitlines():
-        m = re.match(r"vanity: shard 'exc' (faulted: ([a-zA-Z/ -]+?)(?: \(|,| at)|watchdog)", ln)
+        m = re.match(rf"vanity: shard '{shard}' (faulted: ([a-zA-Z/ -]+?)(?: \(|,| at)|watchdog)",
+                     ln)
         if m:
             what = m[2] or "watchdog"
             classes[what] = classes.get(what, 0) + 1
     led = [re.fullmatch(r"tried (\d+): completed (\d+), faulted (\d+), restarts (\d+), "
-                        r"garbled (\d+)", ln) for ln in log(out, "ledger")]
+                        r"garbled (\d+), unexpected (\d+)", ln) for ln in log(out, "ledger")]
     led = next((x for x in led if x), None)
     dst = log(out, "dst")
     r = re.fullmatch(r"received (\d+), (\d+) out of order", dst[0]) if dst else None
     lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
     hang = status is None
     crash = 0 if hang else int(status != 0 or panicked(err) or
-                               bool(re.search(r"shard 'exc' .*stopped", err)))
-    ok = bool(led) and int(led[1]) == tries and not hang and not crash and not lost
+                               bool(re.search(rf"shard '{shard}' .*stopped", err)))
+    ok = bool(led) and int(led[1]) == tries and led[5] == led[6] == "0" and not hang and \
+        not crash and not lost
     return {"tried": int(led[1]) if led else 0, "completed": int(led[2]) if led else 0,
-            "faulted": int(led[3]) if led else 0, "classes": classes, "hang": int(hang),
+            "faulted": int(led[3]) if led else 0, "unexpected": int(led[6]) if led else 0,
+            "classes": classes, "hang": int(hang),
             "crash": crash, "lost": lost, "ok": ok, "secs": secs}
 
 
@@ -182,6 +190,24 @@ def exceptions(board, work, seed, tries):
         print(f"--- exceptions on {board}: FAILED; replay with VANITY_EXCFUZZ_SEED={seed} "
               f"VANITY_EXCFUZZ_TRIES={tries}")
     row("exceptions", board, o["tried"], o["crash"], o["hang"], o["lost"], o["secs"], note)
+    return o["ok"]
+
+
+def mmio(work, seed, tries):
+    """MMIO calls on hosted (tests/system/stress/mmiofuzz): each outside the
+    caller's windows faults it, and it restarts."""
+    def edit(doc):
+        mm = next(s for s in doc["shards"] if s["name"] == "mm")
+        mm["cflags"] = [f"-DTRIES={tries}", f"-DSEED={seed}"]
+    spec = copy_spec(STRESS / "mmiofuzz.yaml", work / "src", edit)
+    status, out, err, secs = vanity_run(spec, "hosted", work, timeout=30 + tries)
+    o = exc_outcome(status, out, err, secs, tries, shard="mm")
+    if not o["ok"]:
+        print(f"--- MMIO calls on hosted: FAILED; replay with VANITY_MMIOFUZZ_SEED={seed} "
+              f"VANITY_MMIOFUZZ_TRIES={tries}")
+    row("MMIO calls", "hosted", o["tried"], o["crash"], o["hang"], o["lost"], o["secs"],
+        f"completed {o['completed']}, faulted {o['faulted']}, "
+        f"unexpected outcomes {o['unexpected']}")
     return o["ok"]
 
 
@@ -328,6 +354,9 @@ def main():
             for b in boards:
                 if b != "hosted":
                     ok &= exceptions(b, tmp / f"exc-{b}", seed, tries)
+        if want("mmio") and "hosted" in boards:
+            ok &= mmio(tmp / "mmio", int(os.environ.get("VANITY_MMIOFUZZ_SEED", "1")),
+                       int(os.environ.get("VANITY_MMIOFUZZ_TRIES", "400")))
         if want("devices") and "hosted" in boards:
             ok &= devfuzz(tmp / "dev", int(os.environ.get("VANITY_DEVFUZZ_SEED", "1")),
                           int(os.environ.get("VANITY_DEVFUZZ_CALLS", "1000000")))

@@ -19,6 +19,9 @@ fails its test by the run's timeout.
   excfuzz    (bare metal) 60 random instruction words at EL0/U-mode, each
              completed or a fault of the shard that ran it, which restarts
              and goes on; a bystander pair loses no message
+  mmiofuzz   (hosted) 40 random MMIO calls, each done (inside the
+             caller's window) or a fault of the caller (outside it), which
+             restarts and goes on; a bystander pair loses no message
   devfuzz    (hosted) a malicious driver makes 20 000 random accesses to
              the PL011, 16550, PL031 and virtio-net models, virtio
              bring-ups with random descriptors and DMA addresses: the
@@ -27,8 +30,9 @@ fails its test by the run's timeout.
   logbytes   control characters in a log line show as '?', UTF-8 as it is
 
 The fuzz seed is SEED in stress/sysfuzz.yaml; VANITY_SYSFUZZ_SEED=N replays
-another, and a failure prints the seed it ran (VANITY_EXCFUZZ_SEED likewise
-for excfuzz). `make fuzz` runs both long (docs/robustness.md).
+another, and a failure prints the seed it ran (VANITY_EXCFUZZ_SEED and
+VANITY_MMIOFUZZ_SEED likewise for excfuzz and mmiofuzz). `make fuzz` runs
+them long (docs/robustness.md).
 """
 
 import os
@@ -154,12 +158,35 @@ def test_random_instructions_are_contained_as_the_shards_faults(bare, tmp_path):
     r = run(bare, spec, tmp_path, env={"VANITY_QEMU_TIMEOUT": "50"})
     why = f"(seed {seed}; replay with VANITY_EXCFUZZ_SEED={seed}){r.report}"
     assert r.status == 0, why
-    m = one_match(r"tried (\d+): completed (\d+), faulted (\d+), restarts (\d+), garbled 0",
+    m = one_match(r"tried (\d+): completed (\d+), faulted (\d+), restarts (\d+), garbled 0, "
+                  r"unexpected 0",
                   r.log("ledger"), r)
     assert int(m[1]) == tries, why
     assert int(m[3]) > 0 and int(m[2]) > 0, f"every try had one outcome{why}"
     assert len(r.faults("exc")) + sum("'exc' watchdog" in k for k in r.kernel()) \
         >= int(m[3]), why
+    assert r.log("dst") == ["received 20000, 0 out of order"], why
+
+
+def test_random_mmio_calls_complete_or_fault_the_caller_on_hosted(tmp_path):
+    """mmiofuzz: 40 MMIO calls, each inside the caller's window (done) or
+    not (the caller faults and restarts), none with the other outcome."""
+    seed, tries = int(os.environ.get("VANITY_MMIOFUZZ_SEED", "1")), 40
+
+    def edit(doc):
+        mm = next(s for s in doc["shards"] if s["name"] == "mm")
+        mm["cflags"] = [f"-DTRIES={tries}", f"-DSEED={seed}"]
+    spec = copy_spec(STRESS / "mmiofuzz.yaml", tmp_path / "src", edit)
+    r = run("hosted", spec, tmp_path)
+    why = f"(seed {seed}; replay with VANITY_MMIOFUZZ_SEED={seed}){r.report}"
+    assert r.status == 0, why
+    m = one_match(r"tried (\d+): completed (\d+), faulted (\d+), restarts (\d+), garbled 0, "
+                  r"unexpected 0", r.log("ledger"), r)
+    assert int(m[1]) == tries and int(m[2]) > 0 and int(m[3]) > 0, why
+    faults = [k for k in r.kernel() if k.startswith("shard 'mm' faulted: ")]
+    assert len(faults) == int(m[3]) == int(m[4]), why
+    assert all(re.fullmatch(r"shard 'mm' faulted: device (read|write) of [1248] bytes at "
+                            r"0x[0-9a-f]+, outside its devices", k) for k in faults), why
     assert r.log("dst") == ["received 20000, 0 out of order"], why
 
 
