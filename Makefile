@@ -76,7 +76,7 @@ test-sanitize: deps
 
 # The hosted system tests with the kernel process under ThreadSanitizer
 # (its threads: the cores, the device thread and workers, the observation
-# server and reload requests). Not part of `test` (11 minutes), which runs
+# server and reload requests). Not part of `test` (6 minutes), which runs
 # two systems so (test_stress.py). Left out: tests that TSan's slowdown of
 # the kernel process breaks by their timing, not by a race: the hosted
 # l2fwd split forwarder's and two that expect events within milliseconds
