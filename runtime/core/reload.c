@@ -130,7 +130,7 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 	struct vn_reload_hdr h = {0};
 	const uint8_t *img = (const uint8_t *)image + VN_RELOAD_HDR;
 	uint8_t digest[32];
-	uint32_t st;
+	uint32_t st, done = s->reload_done;
 
 	memcpy(&h, image, len < sizeof(h) ? len : sizeof(h));
 	if (k->halted)
@@ -147,8 +147,10 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 		port_unlock();
 		vn_sha256(img, h.length, digest);
 		port_lock();
-		if (s->reload != VN_RELOAD_CHECKING)
-			return s->reload_status; /* cancelled meanwhile, and said so */
+		/* Cancelled meanwhile, and said so (finish); perhaps another
+		 * request for s has started since. */
+		if (s->reload_done != done)
+			return s->reload_status;
 		if (k->halted)
 			st = VN_RELOAD_HALTED;
 		else if (memcmp(digest, h.sha256, sizeof(digest)) != 0)

@@ -300,13 +300,25 @@ static void halt_it(void)
 	vn_system_halt_by(&fx_k, NULL, 3);
 }
 
+/* A fault cancels the request, and another request for the shard starts
+ * its digest before the first one's ends. */
+static void fault_and_again(void)
+{
+	fault_it();
+	S(0)->reload = VN_RELOAD_CHECKING;
+}
+
 static void test_digest_unlocked(void **state)
 {
-	void (*const meanwhile[])(void) = {another_request, fault_it, halt_it};
-	const uint32_t want[] = {VN_RELOAD_OK, VN_RELOAD_FAULTED, VN_RELOAD_HALTED};
+	void (*const meanwhile[])(void) = {another_request, fault_it, halt_it, fault_and_again};
+	const uint32_t want[] = {VN_RELOAD_OK, VN_RELOAD_FAULTED, VN_RELOAD_HALTED,
+				 VN_RELOAD_FAULTED};
+	/* the other request's, in the last case */
+	const uint32_t step[] = {VN_RELOAD_DUE, VN_RELOAD_IDLE, VN_RELOAD_IDLE,
+				 VN_RELOAD_CHECKING};
 
 	(void)state;
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < 4; i++) {
 		boot();
 		make(0, 9);
 		stub.meanwhile = meanwhile[i];
@@ -315,8 +327,7 @@ static void test_digest_unlocked(void **state)
 		assert_false(stub.unlocked);
 		assert_int_equal(S(0)->reload_status, want[i]);
 		assert_int_equal(stub.staged, want[i] == VN_RELOAD_OK);
-		assert_int_equal(S(0)->reload, want[i] == VN_RELOAD_OK ? VN_RELOAD_DUE :
-						       VN_RELOAD_IDLE);
+		assert_int_equal(S(0)->reload, step[i]);
 		assert_int_equal(fx_k.core[0].reloads, want[i] == VN_RELOAD_OK);
 	}
 	/* A refusal by the header alone never drops the lock. */
