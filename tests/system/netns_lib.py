@@ -113,7 +113,12 @@ def frame(dst, src, payload, ethertype=ETH_P_TEST):
 
 class Capture:
     """Frames of the test ethertype arriving at an interface, read in a
-    child process inside its namespace (so the socket is bound there)."""
+    child process inside its namespace (so the socket is bound there): up
+    to `want` of them, until none came for `quiet` seconds. The first may
+    take up to FIRST seconds: on a loaded host (a CPU hog, a sanitized
+    kernel) the sender itself may take seconds to start."""
+
+    FIRST = 20.0
 
     SCRIPT = r"""
 import socket, sys, time
@@ -121,8 +126,8 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b6))
 s.bind((sys.argv[1], 0))
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
 print("ready", flush=True)
-want, quiet = int(sys.argv[2]), float(sys.argv[3])
-s.settimeout(quiet)
+want, quiet, first = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+s.settimeout(first)
 out = sys.stdout.buffer
 n = 0
 while n < want:
@@ -132,11 +137,13 @@ while n < want:
         break
     out.write(len(f).to_bytes(4, "little") + f)
     n += 1
+    s.settimeout(quiet)
 out.flush()
 """
 
     def __init__(self, topo, ns, dev, want, quiet=3.0):
-        self.proc = topo.popen(ns, ["/usr/bin/python3", "-c", self.SCRIPT, dev, want, quiet],
+        self.proc = topo.popen(ns, ["/usr/bin/python3", "-c", self.SCRIPT, dev, want, quiet,
+                                    self.FIRST],
                                stdout=subprocess.PIPE)
         line = self.proc.stdout.readline()
         assert line == b"ready\n", f"capture on {dev} did not start: {line!r}"
