@@ -83,7 +83,8 @@ def _count(items, noun):
 def cmd_check(args, model):
     print(f"{args.spec}: ok ({_count(model.shards, 'shard')}, "
           f"{_count(model.channels, 'channel')}"
-          + (f", {_count(model.signals, 'signal')}" if model.signals else "") + ")")
+          + (f", {_count(model.signals, 'signal')}" if model.signals else "")
+          + (f", {_count(model.pools, 'pool')}" if model.pools else "") + ")")
     return 0
 
 

@@ -294,10 +294,25 @@ CHANNEL = Obj("channel", {
     "name": Key(Ident(), "channel name (C identifier)", required=True),
     "from": Key(Ident(), "producer shard", required=True),
     "to": Key(Ident(), "consumer shard", required=True),
-    "message": Key(Size(), "bytes per message, 1..65536", required=True),
+    "message": Key(Size(), "bytes per message, 1..65536; required unless the channel "
+                   "carries a pool's buffer handles"),
     "depth": Key(Int(), "slots: a power of two, 2..65536", required=True),
     "latency": Key(Bool(), "time each message from send to receive in a histogram "
                    "(vanity top shows its percentiles)", default=False),
+    "pool": Key(Ident(), "the channel carries handles (struct vn_buf, 8 bytes) of buffers "
+                "of this pool, which both its shards map"),
+})
+
+POOL = Obj("pool", {
+    "name": Key(Ident(), "pool name (C identifier): its shards see vn_pool_NAME",
+                required=True),
+    "buffers": Key(Int(), "how many buffers, 1..65536", required=True),
+    "size": Key(Size(), "bytes per buffer: a power of two from 64 bytes to 64 KiB",
+                required=True),
+    "rw": Key(ListOf(Ident()), "shards that map the pool read-write (and whose devices may "
+              "DMA into it)", default=[]),
+    "ro": Key(ListOf(Ident()), "shards that map the pool read-only (and whose devices may "
+              "only read it)", default=[]),
 })
 
 SIGNAL = Obj("signal", {
@@ -358,14 +373,16 @@ SPEC = Obj("spec", {
     "channels": Key(ListOf(CHANNEL), "one-way queues between shards", default=[]),
     "signals": Key(ListOf(SIGNAL), "one-way notifications between shards: a bit, "
                    "no ring and no message", default=[]),
+    "pools": Key(ListOf(POOL), "buffers in memory shared by a declared set of shards, "
+                 "passed between them by handle (zero copy)", default=[]),
     "devices": Key(ListOf(DEVICE), "hardware granted to shards", default=[]),
     "regmaps": Key(MapOf(REGMAP), "inline register maps, by name", default={}),
     "events": Key(ListOf(EVENT), "trace events the shards record (docs/observability.md)",
                   default=[]),
 })
 
-OBJECTS = (SPEC, SHARD, RELOAD, ON_FAULT, RESTART, BACKOFF, GROUP, CHANNEL, SIGNAL, DEVICE,
-           REGMAP, REGISTER, FIELD, ENUM_VALUE, STRUCTURE, MEMBER, EVENT, EVENT_FIELD)
+OBJECTS = (SPEC, SHARD, RELOAD, ON_FAULT, RESTART, BACKOFF, GROUP, CHANNEL, SIGNAL, POOL,
+           DEVICE, REGMAP, REGISTER, FIELD, ENUM_VALUE, STRUCTURE, MEMBER, EVENT, EVENT_FIELD)
 
 
 def json_schema():

@@ -31,6 +31,7 @@ WINDOW_BASE = 0x100000000
 WINDOW = 0x08000000
 HEAP_OFFSET = 0x40000       # the control page, trace ring and handoff fit below
 CHANNEL_BASE = 0x1000000000
+BUF_HANDLE = 8               # sizeof(struct vn_buf): a pool channel's message
 RING_HEADER = 384            # VN_RING_SLOTS_OFFSET in runtime/include/vanity/ring.h
                              # (test_gen_compile.py holds them equal)
 CACHELINE = 128              # VN_CACHELINE
@@ -94,6 +95,7 @@ class Endpoint:
     depth: int
     peer: str
     latency: bool = False  # VN_EP_LATENCY: stamp on send, time on receive
+    pool: str = None       # it carries handles of this pool's buffers
 
     @property
     def flags(self):
@@ -138,6 +140,15 @@ class Device:
     irq: int             # or None
     path: str = None     # the device-tree node it was resolved from, or None
     source: str = None   # where: "spec", or the board file (boards/<board>.dtb)
+    mediated: bool = False  # bare metal: a page of it holds another shard's device,
+                            # so no shard maps it; the kernel makes its accesses
+
+    @property
+    def pages(self):
+        """The 4 KiB pages its window touches (none if it is not placed)."""
+        if self.address is None or not self.size:
+            return range(0)
+        return range(self.address // PAGE, (self.address + self.size - 1) // PAGE + 1)
 
 
 @dataclass(frozen=True)
@@ -237,6 +248,7 @@ class Shard:
     reload: Reload = None  # reload: allowed, and how; None: never
     iface: int = 0         # interface_hash(): what a reload image must carry
     signals: tuple = ()  # its SignalEnds, in bit order
+    pools: tuple = ()    # the pools it maps (PoolMap), in spec order
 
     @property
     def trace(self):
@@ -252,6 +264,11 @@ class Shard:
     @property
     def rx(self):
         return tuple(e for e in self.endpoints if e.dir == "rx")
+
+    @property
+    def mmio_by_kernel(self):
+        """A device of it is mediated: every register access is a call."""
+        return any(d.mediated for d in self.devices)
 
     @property
     def kernel_bits(self):
@@ -286,6 +303,7 @@ class Channel:
     region: Region
     latency: bool = False  # transit-time histogram (spec `latency: true`)
     signal: bool = False   # a signal: no ring (depth, msg_size and region 0)
+    pool: str = None       # it carries handles of this pool's buffers
 
     @property
     def what(self):
@@ -312,6 +330,57 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class Pool:
+    """Fixed-size buffers in one region that the shards listed map (rw:
+    read-write, ro: read-only) and no other; channels carry their handles."""
+    id: int
+    name: str
+    buffers: int
+    buf_size: int
+    region: Region
+    rw: tuple            # shard names, spec order
+    ro: tuple
+    rw_ids: tuple
+    ro_ids: tuple
+
+    @property
+    def macro(self):
+        return self.name.upper()
+
+    @property
+    def bytes(self):
+        return self.buffers * self.buf_size
+
+    @property
+    def who(self):
+        """"port0 rw, port1 ro": for comments and reports."""
+        return ", ".join([f"{n} rw" for n in self.rw] + [f"{n} ro" for n in self.ro])
+
+    @property
+    def shift(self):
+        """log2 of the buffer size (a power of two)."""
+        return self.buf_size.bit_length() - 1
+
+    @property
+    def maps(self):
+        """(shard id, writable) of each shard that maps it, by id."""
+        return tuple(sorted([(i, True) for i in self.rw_ids] +
+                            [(i, False) for i in self.ro_ids]))
+
+
+@dataclass(frozen=True)
+class PoolMap:
+    """A pool as one shard maps it: its k-th (hosted: VN_FD_POOL0 + k)."""
+    pool: Pool
+    index: int
+    writable: bool
+
+    @property
+    def access(self):
+        return "read-write" if self.writable else "read-only"
+
+
+@dataclass(frozen=True)
 class System:
     name: str
     board: str
@@ -333,6 +402,7 @@ class System:
     door: Region = None    # bare metal: where a host tool leaves a reload image
     signals: tuple = ()    # Channels with signal=True, ids after the rings'
     page_tables: Region = None  # bare metal: the kernel's pool, at the top of RAM
+    pools: tuple = ()      # buffer pools (Pool), after the channels in memory
 
     @property
     def n_page_tables(self):
@@ -413,6 +483,9 @@ def interface_hash(shard, events):
     }
     if shard.signals:
         doc["signals"] = [[g.signal, g.dir, g.bit, g.channel_id, g.peer] for g in shard.signals]
+    if shard.pools:
+        doc["pools"] = [[m.pool.name, m.pool.region.addr, m.pool.buffers, m.pool.buf_size,
+                         m.writable] for m in shard.pools]
     digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).digest()
     return int.from_bytes(digest[:8], "little")
 
@@ -448,18 +521,39 @@ def _channels(spec, ids, modes, base=CHANNEL_BASE):
     bits = {name: 0 for name in ids}
     for j, c in enumerate(spec["channels"]):
         latency = bool(c.get("latency", False))
-        size = page_round(ring_bytes(c["message"], c["depth"], latency))
+        msg = c.get("message") or BUF_HANDLE
+        size = page_round(ring_bytes(msg, c["depth"], latency))
         src, dst = c["from"], c["to"]
         out.append(Channel(
             id=j, name=c["name"], src=src, dst=dst, src_id=ids[src], dst_id=ids[dst],
             from_bit=bits[src], to_bit=bits[dst],
             tx_notify=modes[dst] == "yield", rx_notify=modes[src] == "yield",
-            msg_size=c["message"], depth=c["depth"], region=Region(addr, size),
-            latency=latency))
+            msg_size=msg, depth=c["depth"], region=Region(addr, size),
+            latency=latency, pool=c.get("pool")))
         bits[src] += 1
         bits[dst] += 1
         addr += size + PAGE                                   # guard page after each ring
     return tuple(out)
+
+
+def _pools(spec, ids, base):
+    """Each pool after the channels (base: the end of the last one's guard
+    page), on a page boundary, with a guard page after it."""
+    out, addr = [], page_round(base)
+    for j, p in enumerate(spec.get("pools", [])):
+        region = Region(addr, page_round(p["buffers"] * p["size"]))
+        rw, ro = tuple(p.get("rw") or ()), tuple(p.get("ro") or ())
+        out.append(Pool(id=j, name=p["name"], buffers=p["buffers"], buf_size=p["size"],
+                        region=region, rw=rw, ro=ro, rw_ids=tuple(ids[n] for n in rw),
+                        ro_ids=tuple(ids[n] for n in ro)))
+        addr = region.end + PAGE
+    return tuple(out)
+
+
+def _pool_maps(name, pools):
+    """The pools shard `name` maps, each with its index among them."""
+    mine = [p for p in pools if name in p.rw or name in p.ro]
+    return tuple(PoolMap(pool=p, index=k, writable=name in p.rw) for k, p in enumerate(mine))
 
 
 def _bits_after(ids, channels):
@@ -501,10 +595,12 @@ def _endpoints(name, channels):
     for c in channels:
         if c.src == name:
             eps.append(Endpoint(c.name, c.name.upper(), "tx", c.from_bit, c.tx_notify, c.id,
-                                c.region.addr, c.msg_size, c.depth, c.dst, c.latency))
+                                c.region.addr, c.msg_size, c.depth, c.dst, c.latency,
+                                pool=c.pool))
         if c.dst == name:
             eps.append(Endpoint(c.name, c.name.upper(), "rx", c.to_bit, c.rx_notify, c.id,
-                                c.region.addr, c.msg_size, c.depth, c.src, c.latency))
+                                c.region.addr, c.msg_size, c.depth, c.src, c.latency,
+                                pool=c.pool))
     return tuple(sorted(eps, key=lambda e: e.bit))
 
 
@@ -536,6 +632,18 @@ def _devices(spec, ids, channels):
             source=d.get("dt_source") or ("spec" if d.get("address") is not None else None)))
         bits[owner] += 1
     return tuple(out)
+
+
+def _mediate(devices):
+    """Bare metal maps devices page by page: a device on a page that also
+    holds another shard's device is mapped into neither, and its owner
+    reaches its registers through the kernel (VN_SYS_MMIO)."""
+    owners = {}
+    for d in devices:
+        for p in d.pages:
+            owners.setdefault(p, set()).add(d.shard_id)
+    return tuple(replace(d, mediated=True) if any(len(owners[p]) > 1 for p in d.pages)
+                 else d for d in devices)
 
 
 def _regmap(rmap):
@@ -581,14 +689,19 @@ def build_model(spec, board, spec_label):
         _check_processes(spec)
     signals = _signals(spec, ids, channels)
     devices = _devices(spec, ids, channels + signals)
+    if board.ram:
+        devices = _mediate(devices)
     own = _by_shard(spec, channels, devices)
     sig_own = _signal_ends(spec, signals)
+    pools = _pools(spec, ids, max([c.region.end + PAGE for c in channels] +
+                                  [chan_base if board.ram else CHANNEL_BASE]))
     pool = None
     if board.ram:
-        pool = _page_tables(board, spec, layouts, own)
-        _check_ram(board, spec, layouts, channels, pool)
+        pool = _page_tables(board, spec, layouts, own, pools)
+        _check_ram(board, spec, layouts, channels, pool, pools)
     events = ev.user_events(spec.get("events", []))
-    slots, door = _reload_slots(board, spec, channels, chan_base if board.ram else 0, pool)
+    slots, door = _reload_slots(board, spec, channels, pools,
+                                chan_base if board.ram else 0, pool)
     shards = []
     for i, s in enumerate(spec["shards"]):
         image, ctl, heap, stack = layouts[i]
@@ -607,6 +720,7 @@ def build_model(spec, board, spec_label):
             endpoints=_endpoints(s["name"], own[s["name"]][0]),
             devices=tuple(own[s["name"]][1]),
             signals=tuple(sig_own[s["name"]]),
+            pools=_pool_maps(s["name"], pools),
             trace_recs=s.get("trace", 0), reload=reload))
         shards[-1] = replace(shards[-1], iface=interface_hash(shards[-1], events))
     used = sorted({d.regmap for d in devices if d.regmap})
@@ -624,17 +738,18 @@ def build_model(spec, board, spec_label):
                          if m["structures"]),
         events=events, signals=signals,
         schema_hash=ev.schema_hash(spec["system"], shards, channels + signals, events),
-        door=door, page_tables=pool)
+        door=door, page_tables=pool, pools=pools)
 
 
-def _reload_slots(board, spec, channels, base, pool):
+def _reload_slots(board, spec, channels, pools, base, pool):
     """Bare metal: the RAM after the channels holds, if any shard may be
     reloaded, the door (a page the host tool and the kernel talk through,
     then room for one reload image) and two image slots per such shard.
     Returns ({shard index: (slot, slot)}, door or None)."""
     if not board.ram or not any(s.get("reload") is not None for s in spec["shards"]):
         return {}, None
-    addr = _align(max([c.region.end + PAGE for c in channels] + [base]), BARE_ALIGN)
+    addr = _align(max([c.region.end + PAGE for c in channels] +
+                      [p.region.end + PAGE for p in pools] + [base]), BARE_ALIGN)
     door = Region(addr, PAGE + BARE_IMAGE_SIZE)
     addr = _align(door.end + PAGE, BARE_ALIGN)
     slots = {}
@@ -663,7 +778,7 @@ def _ram_top(pool):
             f"at its top")
 
 
-def _check_ram(board, spec, layouts, channels, pool):
+def _check_ram(board, spec, layouts, channels, pool, pools=()):
     """Every shard and channel, with the guard page after it, in RAM below
     the page-table pool."""
     top, where = pool.addr, _ram_top(pool)
@@ -677,17 +792,25 @@ def _check_ram(board, spec, layouts, channels, pool):
             raise _error(c.at("name"), f"channel '{c['name']}' ends at "
                          f"{chan.region.end + PAGE:#x}, beyond the RAM of board "
                          f"'{board.name}' ({where}); {fix}")
+    for p, model in zip(spec.get("pools", []), pools):
+        if model.region.end + PAGE > top:
+            raise _error(p.at("buffers"), f"pool '{p['name']}' ends at "
+                         f"{model.region.end + PAGE:#x}, beyond the RAM of board "
+                         f"'{board.name}' ({where}); use fewer or smaller buffers")
 
 
 # Hosted: descriptors the kernel process holds (runtime/arch/hosted/kernel):
-# one memfd per channel, and per shard its control page, heap and pidfd,
-# plus a doorbell per core and a few of its own (stdio, counters, devices).
+# one memfd per channel, two per pool (read-write and read-only), and per
+# shard its control page, heap and pidfd, plus a doorbell per core and a few
+# of its own (stdio, counters, devices).
 HOSTED_FDS_PER_SHARD = 3
+HOSTED_FDS_PER_POOL = 2
 HOSTED_FDS_FIXED = 64
 
 
-def hosted_descriptors(n_shards, n_channels, cores=16):
-    return n_channels + HOSTED_FDS_PER_SHARD * n_shards + cores + HOSTED_FDS_FIXED
+def hosted_descriptors(n_shards, n_channels, cores=16, n_pools=0):
+    return n_channels + HOSTED_FDS_PER_POOL * n_pools + HOSTED_FDS_PER_SHARD * n_shards + \
+        cores + HOSTED_FDS_FIXED
 
 
 def _fd_limit():
@@ -704,7 +827,9 @@ def _fd_limit():
 def _check_descriptors(spec, n_channels):
     """On hosted every channel and shard holds descriptors in the kernel
     process; a system that needs more than this host allows is refused here."""
-    need, limit = hosted_descriptors(len(spec["shards"]), n_channels), _fd_limit()
+    need = hosted_descriptors(len(spec["shards"]), n_channels,
+                              n_pools=len(spec.get("pools", [])))
+    limit = _fd_limit()
     if limit is not None and need > limit:
         at = spec.at("channels") if spec["channels"] else spec.at("shards")
         raise _error(at, f"the hosted kernel would hold {need} file descriptors "
@@ -762,29 +887,31 @@ def _kernel_tables(board):
     return 3 + len(_blocks(*board.kernel))
 
 
-def shard_tables(regions, channels, devices):
+def shard_tables(regions, channels, devices, pools=()):
     """Tables one shard's address space takes (runtime/freestanding/kernel/pt.c):
     its top two levels; one last-level table for each 2 MiB block its
     private regions and its channels touch; and, when it owns devices, one
     table splitting the device GiB and one for each 2 MiB block of device
     windows. regions: its (image, ctl, heap, stack)."""
     blocks = set()
-    for r in (*regions, *(c.region for c in channels)):
+    for r in (*regions, *(c.region for c in channels), *(p.region for p in pools)):
         blocks |= _blocks(r.addr, r.end)
-    dev = set()
-    for d in devices:
+    dev, mapped = set(), [d for d in devices if not d.mediated]
+    for d in mapped:
         if d.address is not None:
             dev |= _blocks(d.address // PAGE * PAGE, page_round(d.address + (d.size or 0)))
-    return 2 + len(blocks) + (1 + len(dev) if devices else 0)
+    return 2 + len(blocks) + (1 + len(dev) if mapped else 0)
 
 
-def _page_tables(board, spec, layouts, own):
+def _page_tables(board, spec, layouts, own, pools=()):
     """The kernel builds every address space at boot, from a pool of page
     tables at the top of RAM sized here to exactly what it takes (pt.c
     takes them in the same order and counts). own: _by_shard's channels
     and devices of each shard. Returns the pool's region."""
-    n = _kernel_tables(board) + sum(shard_tables(layouts[i], *own[s["name"]])
-                                    for i, s in enumerate(spec["shards"]))
+    n = _kernel_tables(board) + sum(
+        shard_tables(layouts[i], *own[s["name"]],
+                     [p for p in pools if s["name"] in p.rw or s["name"] in p.ro])
+        for i, s in enumerate(spec["shards"]))
     top = board.ram[0] + board.ram[1]
     return Region(top - n * PAGE, n * PAGE)
 
@@ -839,6 +966,8 @@ def _manifest(system):
                            "notify": e.notify, "latency": e.latency} for e in s.endpoints],
             "signals": [{"signal": g.signal, "dir": g.dir, "bit": g.bit} for g in s.signals],
             "devices": [d.name for d in s.devices],
+            **({"pools": [{"pool": m.pool.name, "access": "rw" if m.writable else "ro"}
+                          for m in s.pools]} if s.pools else {}),
             "reload": _reload_manifest(s.reload) if s.reload else None,
             "iface": f"{s.iface:#018x}",
         } for s in system.shards],
@@ -851,7 +980,12 @@ def _manifest(system):
             "notify": {"tx": c.tx_notify, "rx": c.rx_notify},
             "latency": {"stamps": _region(c.stamps), "hist": _region(c.hist),
                         "buckets": _hist.BUCKETS} if c.latency else None,
+            **({"pool": c.pool} if c.pool else {}),
         } for c in system.channels],
+        **({"pools": [{
+            "id": p.id, "name": p.name, "buffers": p.buffers, "buffer_size": p.buf_size,
+            **_region(p.region), "rw": list(p.rw), "ro": list(p.ro),
+        } for p in system.pools]} if system.pools else {}),
         "signals": [{
             "id": g.id, "name": g.name, "from": g.src, "to": g.dst,
             "from_bit": g.from_bit, "to_bit": g.to_bit,
@@ -862,6 +996,7 @@ def _manifest(system):
             "address": None if d.address is None else f"{d.address:#x}",
             "size": None if d.size is None else f"{d.size:#x}", "irq": d.irq,
             "bit": d.bit, "from": d.source, "node": d.path,
+            **({"mediated": True} if d.mediated else {}),
         } for d in system.devices],
         "regmaps": {name: regs for name, regs in system.regmaps},
         "board_hash": f"{system.board_hash:#018x}",

@@ -22,6 +22,12 @@ MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
 MAX_STACK = 16 << 20
 MAX_MEMORY = 64 << 20
+MAX_POOLS = 64            # VN_MAX_POOLS (vanity/config.h)
+MAX_SHARD_POOLS = 16      # pools one shard maps: VN_FD_POOL0.. (hosted.h)
+MAX_BUFFERS = 65536       # a handle's index is checked against it
+POOL_BUFFER = (64, 64 << 10)  # a buffer's size: a power of two in this range
+MAX_POOL_BYTES = 256 << 20  # one pool's buffers together
+BUF_HANDLE = 8            # sizeof(struct vn_buf): what a pool channel carries
 MAX_RESTART_BUDGET = 16   # VN_RESTART_MAX in runtime/core/kernel.h
 TRACE_RECORDS = (16, 1024)  # a shard's trace ring: it sits between control page and heap
 
@@ -42,6 +48,11 @@ class Semantics:
         self.unique_among([("channel", c) for c in self.top.get("channels", [])] +
                           [("signal", g) for g in self.top.get("signals", [])], fold=True)
         self.unique("device", self.top.get("devices", []), fold=True)
+        self.unique("pool", self.top.get("pools", []), fold=True)
+        self.pools = {p["name"]: p for p in self.top.get("pools", []) if "name" in p}
+        for pool in self.top.get("pools", []):
+            self.pool(pool)
+        self.pools_per_shard()
         for shard in self.top.get("shards", []):
             self.shard(shard)
         for chan in self.top.get("channels", []):
@@ -295,12 +306,77 @@ class Semantics:
         self.ends(c, "channel")
         self.depth(c)
         size = c.get("message")
+        if c.get("pool") is not None:
+            self.pool_channel(c)
+        elif size is None:
+            self.d.error(c.node, f"{c.prefix}missing required key 'message' (bytes per "
+                         "message); or give 'pool: NAME' to carry buffer handles")
         if size == 0:
             self.d.error(c.at("message"), f"{c.prefix}message size must be at least "
                          "1 byte, got 0")
         elif size is not None and size > MAX_MESSAGE:
             self.d.error(c.at("message"), f"{c.prefix}message size {size} is larger "
                          f"than {MAX_MESSAGE} bytes")
+
+    def pool_channel(self, c):
+        """A channel of buffer handles: of a pool both its shards map, and
+        of the handle's size."""
+        name, pool = c["pool"], self.pools.get(c["pool"])
+        if c.get("message") not in (None, BUF_HANDLE):
+            self.d.error(c.at("message"), f"{c.prefix}carries handles of pool '{name}', "
+                         f"{BUF_HANDLE} bytes each (struct vn_buf); leave out 'message'")
+        if pool is None:
+            self.d.error(c.at("pool"), f"{c.prefix}unknown pool '{name}'"
+                         f"{suggest(name, self.pools)}")
+            return
+        mapped = set(pool.get("rw") or []) | set(pool.get("ro") or [])
+        for end in ("from", "to"):
+            shard = c.get(end)
+            if shard in self.shards and shard not in mapped:
+                self.d.error(c.at("pool"), f"{c.prefix}carries handles of pool '{name}', "
+                             f"which shard '{shard}' does not map; add it to the pool's "
+                             "'rw' or 'ro' list")
+
+    # ---- pools ---------------------------------------------------------
+
+    def pool(self, p):
+        n, size = p.get("buffers"), p.get("size")
+        if n is not None and not 1 <= n <= MAX_BUFFERS:
+            self.d.error(p.at("buffers"), f"{p.prefix}buffers {n} is out of range; "
+                         f"use 1 to {MAX_BUFFERS}")
+        low, high = POOL_BUFFER
+        if size is not None and (not low <= size <= high or size & (size - 1)):
+            self.d.error(p.at("size"), f"{p.prefix}buffer size {p.nodes['size'].value} "
+                         f"must be a power of two from {low} bytes to {high >> 10} KiB")
+        elif n is not None and size is not None and n * size > MAX_POOL_BYTES:
+            self.d.error(p.at("buffers"), f"{p.prefix}{n} buffers of {size} bytes take "
+                         f"{n * size >> 20} MiB; a pool holds at most {MAX_POOL_BYTES >> 20} "
+                         "MiB: use fewer or smaller buffers, or several pools")
+        seen = {}
+        for key in ("rw", "ro"):
+            for at, name, _ in self.shard_list(p, key):
+                if name in seen:
+                    self.d.error(at, f"{p.prefix}shard '{name}' is in both 'rw' and 'ro'; "
+                                 "a shard maps a pool one way")
+                seen[name] = key
+        if not (p.get("rw") or p.get("ro")):
+            self.d.error(p.at("name"), f"{p.prefix}no shard maps it; list its shards under "
+                         "'rw' (read-write) or 'ro' (read-only)")
+
+    def pools_per_shard(self):
+        pools = self.top.get("pools", [])
+        if len(pools) > MAX_POOLS:
+            self.d.error(self.top.at("pools"), f"{len(pools)} pools; at most {MAX_POOLS} "
+                         f"are allowed (VN_MAX_POOLS): use fewer, larger pools")
+        count = {}
+        for p in pools:
+            for name in set(p.get("rw") or []) | set(p.get("ro") or []):
+                count[name] = count.get(name, 0) + 1
+        for name, n in count.items():
+            if n > MAX_SHARD_POOLS and name in self.shards:
+                self.d.error(self.shards[name].at("name"), f"shard '{name}' maps {n} pools; "
+                             f"at most {MAX_SHARD_POOLS} fit one shard: use fewer, larger "
+                             "pools")
 
     def ends(self, c, what):
         """A channel's or a signal's two shards: existing, and different."""
@@ -461,7 +537,6 @@ class Semantics:
                   if d.get("address") is not None and d.get("size") and "name" in d]  # reported
         for i, b in enumerate(placed):
             for a in placed[:i]:
-                self.shared_page(a, b)
                 same = a.get("dt_node") is not None and a.get("dt_node") is b.get("dt_node")
                 if same:
                     self.d.error(b.at("address"), f"device '{b['name']}' is node "
@@ -471,24 +546,6 @@ class Semantics:
                     self.d.error(b.at("address"), f"device '{b['name']}' window {_range(b)} "
                                  f"overlaps device '{a['name']}' window {_range(a)} "
                                  f"(at {pos(a.at('address'))})")
-
-    def shared_page(self, a, b):
-        """On a board with an MMU a device is mapped into its shard as the
-        whole pages that hold its window, so devices that share a page (QEMU
-        virt's virtio-mmio slots, 0x200 apart) must belong to one shard."""
-        owners = self.owner.get(a.get("name")), self.owner.get(b.get("name"))
-        if not self.board.ram or None in owners or owners[0] == owners[1]:
-            return  # an unowned (or unnamed) device is reported already
-        pages = [(d["address"] // 4096, -(-(d["address"] + d["size"]) // 4096)) for d in (a, b)]
-        if pages[0][0] < pages[1][1] and pages[1][0] < pages[0][1] and \
-                not (a["address"] < b["address"] + b["size"] and
-                     b["address"] < a["address"] + a["size"]):
-            page = max(pages[0][0], pages[1][0]) * 4096
-            self.d.error(b.at("address"), f"device '{b['name']}' window {_range(b)} shares "
-                         f"the 4 KiB page at {page:#x} with device '{a['name']}' (at "
-                         f"{pos(a.at('address'))}) of shard '{owners[0]}'; board "
-                         f"'{self.board.name}' maps devices into their shard page by page, "
-                         f"so devices on one page must belong to one shard")
 
     # ---- register maps -------------------------------------------------
 

@@ -51,6 +51,18 @@ static int check_tables(const struct vn_ksystem *sys)
 	for (uint32_t i = 0; i < sys->n_devices; i++)
 		if (sys->devices[i].shard >= sys->n_shards || sys->devices[i].bit >= 64)
 			return -1;
+	if (sys->n_pools > VN_MAX_POOLS)
+		return -1;
+	for (uint32_t i = 0; i < sys->n_pools; i++) {
+		const struct vn_kpool *p = &sys->pools[i];
+
+		if (p->id != i || p->buf_size == 0 || (p->buf_size & (p->buf_size - 1)) ||
+		    (uint64_t)p->buffers * p->buf_size > p->size)
+			return -1;
+		for (uint32_t m = 0; m < p->n_maps; m++)
+			if (p->maps[m].shard >= sys->n_shards)
+				return -1;
+	}
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <vanity/pool.h>
 #include <vanity/ring.h>
 
 /* A set of notification bits: bit k is the shard's k-th channel endpoint,

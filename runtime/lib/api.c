@@ -26,6 +26,14 @@ _Noreturn void vn_halt(int status)
 		vn_syscall(VN_SYS_HALT, (uint64_t)(unsigned)status, 0);
 }
 
+/* vanity/mmio.h's register access by the kernel: on hosted, the device
+ * model answers; on bare metal, the kernel makes the access. One outside
+ * our devices does not return: the kernel stops us as a fault. */
+uint64_t vn_mmio_call(uintptr_t addr, unsigned bytes, int write, uint64_t value)
+{
+	return vn_syscall(VN_SYS_MMIO, (uint64_t)addr | VN_MMIO_OP(bytes, write), value);
+}
+
 int vn_irq_ack(vn_bits_t bits)
 {
 	uint64_t r = vn_syscall(VN_SYS_IRQ_ACK, bits, 0);

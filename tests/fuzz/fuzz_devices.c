@@ -16,7 +16,9 @@
  * The card's DMA heap is HEAP bytes at shard address HEAP_BASE, with
  * GUARD bytes poisoned for AddressSanitizer on either side: hk_dma
  * bounds-checks every request against it as devices.c does, and any byte
- * the models touch outside it is a crash.
+ * the models touch outside it is a crash. A pool its owner maps read-only
+ * is RO bytes at RO_BASE, mapped PROT_READ here: hk_dma gives it for
+ * reading only, and a model that writes where it asked to read crashes.
  *
  * The input: one byte of setup (the card's --net option: none, an
  * interface, an interface with corrupt=N, or fuzzer text), then
@@ -61,6 +63,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include <sanitizer/asan_interface.h>
 
@@ -225,16 +228,21 @@ static struct hk_dev devs[N_DEV];
 #define HEAP 0x4000u            /* 16 KiB: rings of 256 fit, and are found */
 #define GUARD 0x10000u
 static uint8_t *arena; /* GUARD, HEAP, GUARD */
+#define RO_BASE 0x100400000ull
+#define RO 0x1000u
+static uint8_t *ro_pool;  /* PROT_READ */
 static uint8_t *heap;
 
 static char fz_option[40];
 static bool fz_has_option;
 static uint64_t n_dma, n_kicks, n_changed, n_tx_bytes, n_irqs, n_msgs, n_broken;
 
-void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len)
+void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write)
 {
 	n_dma++;
 	check(d == &devs[D_VNET], "DMA by a model that does none");
+	if (!write && addr >= RO_BASE && len <= RO && addr - RO_BASE <= RO - len)
+		return ro_pool + (addr - RO_BASE);
 	if (addr < HEAP_BASE || len > HEAP || addr - HEAP_BASE > HEAP - len)
 		return NULL;
 	return heap + (addr - HEAP_BASE);
@@ -388,6 +396,10 @@ static void boot(void)
 		heap = arena + GUARD;
 		ASAN_POISON_MEMORY_REGION(arena, GUARD);
 		ASAN_POISON_MEMORY_REGION(heap + HEAP, GUARD);
+		ro_pool = mmap(NULL, RO, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		check(ro_pool != MAP_FAILED, "no memory");
+		memset(ro_pool, 0x5a, RO);
+		check(mprotect(ro_pool, RO, PROT_READ) == 0, "mprotect");
 		hk_kernel.sys = &fz_sys;
 	}
 	memset(heap, 0, HEAP);
@@ -491,7 +503,8 @@ static void op_desc(struct input *in)
 	case 0: d.addr = HEAP_BASE + take(in, 2) % HEAP; break;       /* in the heap */
 	case 1: d.addr = HEAP_BASE + HEAP - take(in, 1); break;       /* at its end */
 	case 2: d.addr = take(in, 8); break;                          /* anywhere */
-	default: d.addr = HEAP_BASE - take(in, 1); break;             /* before it */
+	default: d.addr = b & 0x10 ? RO_BASE + take(in, 2) % RO       /* a read-only pool */
+			      : HEAP_BASE - take(in, 1); break;       /* before the heap */
 	}
 	d.len = b & 0x20 ? (uint32_t)take(in, 4) : (uint32_t)take(in, 2) % 2048;
 	d.flags = (uint16_t)(b & 0x40 ? take(in, 2) : (take(in, 1) & 3));

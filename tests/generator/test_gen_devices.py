@@ -2,6 +2,7 @@
 endpoints (the 64-bit limit counts both), VN_NOTIFY_/VN_DEVICE_ defines in
 the owner's header only, and a row in the kernel's device table."""
 
+import json
 import re
 
 import yaml
@@ -106,17 +107,26 @@ def test_device_irq_must_be_a_plic_source_on_riscv64(tmp_path):
                "(1..95 on QEMU virt)" in bad.stderr, bad.stderr
 
 
-def test_devices_share_a_page_only_within_one_shard(tmp_path):
+def test_devices_on_one_page_of_two_shards_are_reached_through_the_kernel(tmp_path):
     """The MMU maps the pages that hold a window: two windows on one page
-    may belong to one shard, not to two."""
+    of one shard are mapped into it; of two shards, into neither, and both
+    owners' register accesses become calls to the kernel (mediated)."""
     def devs(second_owner):
         return [{"name": "a", "address": 0x0a000000, "size": 0x200, "shard": "hub"},
-                {"name": "b", "address": 0x0a000200, "size": 0x200, "shard": second_owner}]
-    ok = vanity("check", _spec(tmp_path, _base(devices=devs("hub"))))
-    assert ok.returncode == 0, ok.stderr
-    bad = vanity("check", _spec(tmp_path, _base(devices=devs("leaf"))))
-    assert bad.returncode == 1 and "shares the 4 KiB page at 0xa000000 with device 'a'" \
-        in bad.stderr, bad.stderr
+                {"name": "b", "address": 0x0a000200, "size": 0x200, "shard": second_owner},
+                {"name": "c", "address": 0x0a001000, "size": 0x200, "shard": "leaf"}]
+    for owner, mediated in (("hub", set()), ("leaf", {"a", "b"})):
+        out = tmp_path / owner
+        ok = vanity("gen", _spec(tmp_path, _base(devices=devs(owner))), "-o", out)
+        assert ok.returncode == 0, ok.stderr
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert {d["name"] for d in manifest["devices"] if d.get("mediated")} == mediated
+        tables = (out / "kernel" / "tables.c").read_text()
+        assert len(re.findall(r"\.mediated\s*=\s*1,", tables)) == len(mediated)
+        for shard in ("hub", "leaf"):
+            header = (out / "shards" / shard / "vanity_shard.h").read_text()
+            # each shard owns a mediated device when there are any
+            assert ("#define VN_MMIO_BY_KERNEL 1" in header) == bool(mediated), (shard, owner)
 
 
 def test_device_and_channel_names_must_differ(tmp_path):

@@ -47,11 +47,6 @@ EXPECTED = {
     "dtb_same_node_twice": [
         "8:25: error: device 'clock' is node /pl031@9010000, like device 'rtc' (at 7:29); "
         "a device is granted once"],
-    "dtb_shared_page": [
-        "9:30: error: device 'net1' window [0xa000200, 0xa000400) shares the 4 KiB page at "
-        "0xa000000 with device 'net0' (at 8:30) of shard 'ping'; board 'qemu-virt-aarch64' "
-        "maps devices into their shard page by page, so devices on one page must belong to "
-        "one shard"],
     "dtb_hosted_unknown": [
         "7:30: error: device 'uart': board 'hosted' has no device compatible with "
         "'google,goldfish-rtc'; compatible devices on this board: arm,pl011, arm,pl031, "

@@ -17,6 +17,34 @@ EXPECTED = {
         "9:50: error: unknown key 'dpeth' in channel 'x'; did you mean 'depth'?"],
     "wrong_type": ["8:11: error: shard 'pong': 'core' must be an integer, got string 'zero'"],
     "missing_key": ["9:5: error: channel 'x': missing required key 'depth'"],
+    "pool_errors": [
+        "8:29: error: pool 'frames': buffers 0 is out of range; use 1 to 65536",
+        "8:38: error: pool 'frames': buffer size 2000 must be a power of two from 64 bytes "
+        "to 64 KiB",
+        "8:55: error: pool 'frames': unknown shard 'pnog'; did you mean 'pong'?",
+        "8:67: error: pool 'frames': shard 'ping' is in both 'rw' and 'ro'; a shard maps a "
+        "pool one way",
+        "9:27: error: pool 'huge': 65536 buffers of 65536 bytes take 4096 MiB; a pool holds at "
+        "most 256 MiB: use fewer or smaller buffers, or several pools",
+        "10:12: error: pool 'nobody': no shard maps it; list its shards under 'rw' "
+        "(read-write) or 'ro' (read-only)",
+        "11:12: error: pool 'Frames' clashes with pool 'frames' (at 8:12); names must differ "
+        "in more than case",
+        "13:43: error: channel 'a': carries handles of pool 'frames', which shard 'pong' does "
+        "not map; add it to the pool's 'rw' or 'ro' list",
+        "13:70: error: channel 'a': carries handles of pool 'frames', 8 bytes each "
+        "(struct vn_buf); leave out 'message'",
+        "14:43: error: channel 'b': carries handles of pool 'huge', which shard 'peer' does "
+        "not map; add it to the pool's 'rw' or 'ro' list",
+        "14:43: error: channel 'b': carries handles of pool 'huge', which shard 'ping' does "
+        "not map; add it to the pool's 'rw' or 'ro' list",
+        "15:43: error: channel 'c': unknown pool 'fames'; did you mean 'frames'?",
+        "16:5: error: channel 'd': missing required key 'message' (bytes per message); or "
+        "give 'pool: NAME' to carry buffer handles"],
+    "pool_beyond_ram": [
+        "10:24: error: pool 'd' ends at 0xc1204000, beyond the RAM of board "
+        "'qemu-virt-riscv64' (up to 0xbfdf2000, below the kernel's 526 page tables at its "
+        "top); use fewer or smaller buffers"],
     "missing_shards": ["1:1: error: missing required key 'shards'"],
     "unsupported_version": ["1:9: error: unsupported spec version 2; this vanity reads version 1"],
     "not_identifier": [

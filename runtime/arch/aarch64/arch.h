@@ -191,6 +191,11 @@ static inline void arch_frame_ret(struct arch_frame *f, uint64_t value)
 	f->x[0] = value;
 }
 
+static inline uint64_t arch_frame_pc(const struct arch_frame *f)
+{
+	return f->elr;
+}
+
 /* The kernel is mapped in every space, so a trap keeps the shard's table
  * until another shard gets the core. */
 static inline void arch_trap_enter(void)

@@ -143,6 +143,20 @@ void arch_crash_regs(const struct arch_frame *f, const struct arch_fp *fp,
 	c->fp_len = sizeof(fp->v) + sizeof(sr);
 }
 
+/* An exception at EL1: the device's refusal of a register access the
+ * kernel made for a shard (kmmio.S) resumes at the fixup, which fails the
+ * call; anything else is a kernel bug. */
+void a64_kfault(struct arch_frame *f)
+{
+	extern const char a64_kmmio_start[], a64_kmmio_end[], a64_kmmio_fixup[];
+
+	if (f->elr >= (uintptr_t)a64_kmmio_start && f->elr < (uintptr_t)a64_kmmio_end) {
+		f->elr = (uintptr_t)a64_kmmio_fixup;
+		return;
+	}
+	a64_panic(f);
+}
+
 /* An exception at EL1 is a kernel bug: say where, and end the system. */
 _Noreturn void a64_panic(struct arch_frame *f)
 {

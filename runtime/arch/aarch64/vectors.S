@@ -78,10 +78,11 @@ el0_trap:
 el1_bad:
 	save_rest
 	mov	x0, sp
-	bl	a64_panic
-	b	.
+	bl	a64_kfault	/* returns only for an MMIO call's abort (kmmio.S) */
+	b	a64_eret
 
-/* Restore the frame at sp and return to EL0. */
+/* Restore the frame at sp and return to where it came from: EL0, or the
+ * kernel's MMIO call (spsr says which). */
 	.global	a64_eret
 a64_eret:
 	ldp	x10, x11, [sp, #16 * 16]

@@ -13,9 +13,12 @@
  *   VN_FD_HEAP              memfd of its heap, if it owns a device that does
  *                           DMA (the device model reads and writes the heap
  *                           through the kernel's mapping; nothing else does)
+ *   VN_FD_POOL0 + k         memfd of the k-th buffer pool it maps, opened
+ *                           read-only when it maps the pool read-only (then
+ *                           no mapping of it can be made writable)
  *
  * The control page is the only memory the kernel and a shard share besides
- * the shard's channels. The kernel treats all of it as untrusted input: it
+ * the shard's channels and pools (and a DMA heap). The kernel treats all of it as untrusted input: it
  * copies what it reads once, and validates it before use.
  *
  * The turn word is the shard's right to run. The kernel sets VN_TURN_SHARD
@@ -51,6 +54,8 @@
 #define VN_FD_CHAN0 5
 #define VN_FD_BELL0 (VN_FD_CHAN0 + 64)
 #define VN_FD_HEAP (VN_FD_BELL0 + 64) /* only a shard whose device does DMA */
+#define VN_FD_POOL0 (VN_FD_HEAP + 1)
+#define VN_FD_POOLS 16                 /* VN_MAX_SHARD_POOLS (vanity/config.h) */
 
 #define VN_CTL_MAGIC 0x6c74436eu /* "nCtl" */
 

@@ -193,6 +193,11 @@ static inline void arch_frame_ret(struct arch_frame *f, uint64_t value)
 	f->x[10] = value;
 }
 
+static inline uint64_t arch_frame_pc(const struct arch_frame *f)
+{
+	return f->sepc;
+}
+
 static inline void arch_trap_enter(void)
 {
 	rv64_set_satp(bm_kernel_token);

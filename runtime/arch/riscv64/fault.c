@@ -132,6 +132,20 @@ void arch_crash_regs(const struct arch_frame *f, const struct arch_fp *fp,
 	c->fp_len = sizeof(fp->f) + sizeof(fcsr);
 }
 
+/* A trap taken in S-mode: the device's refusal of a register access the
+ * kernel made for a shard (kmmio.S) resumes at the fixup, which fails the
+ * call; anything else is a kernel bug. */
+void rv64_kfault(struct arch_frame *f)
+{
+	extern const char rv64_kmmio_start[], rv64_kmmio_end[], rv64_kmmio_fixup[];
+
+	if (f->sepc >= (uintptr_t)rv64_kmmio_start && f->sepc < (uintptr_t)rv64_kmmio_end) {
+		f->sepc = (uintptr_t)rv64_kmmio_fixup;
+		return;
+	}
+	rv64_panic(f);
+}
+
 /* A trap taken in S-mode is a kernel bug: say where, and end the system. */
 _Noreturn void rv64_panic(struct arch_frame *f)
 {

@@ -21,6 +21,7 @@ extern uint32_t rv64_hartid[ARCH_MAX_CPUS]; /* cpu -> hart id */
 void rv64_trap_entry(void);
 void rv64_secondary_entry(void);
 _Noreturn void rv64_panic(struct arch_frame *f);
+void rv64_kfault(struct arch_frame *f);
 
 /* fault.c: faults in words */
 void rv64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t scause,

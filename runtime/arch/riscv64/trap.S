@@ -8,7 +8,9 @@
  * kernel stack, call bm_trap(frame, RV64_TRAP_USER), then restore
  * whatever the frame holds by then (the same shard, or the one the
  * scheduler picked) and sret. Each trap starts on an empty stack. A trap
- * taken in S-mode is a kernel bug: it is reported and ends the system.
+ * taken in S-mode is a kernel bug: it is reported and ends the system -
+ * but for the device's refusal of a register access the kernel made for a
+ * shard (kmmio.S), which rv64_kfault sends to the fixup, back in S-mode.
  */
 #define FRAME 272
 
@@ -46,8 +48,17 @@ from_kernel:
 	addi	t0, sp, FRAME
 	sd	t0, 16(sp)
 	mv	a0, sp
-	call	rv64_panic
-1:	j	1b
+	call	rv64_kfault	/* returns only for an MMIO call's fault */
+	ld	t0, 256(sp)
+	csrw	sepc, t0
+	ld	t0, 264(sp)
+	csrw	sstatus, t0
+	ld	x1, 8(sp)
+	.irp	n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld	x\n, (8 * \n)(sp)
+	.endr
+	addi	sp, sp, FRAME	/* sscratch stays 0: the kernel runs on */
+	sret
 
 /* Restore the frame at sp and return to U-mode. */
 	.global	rv64_sret

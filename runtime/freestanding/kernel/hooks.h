@@ -46,6 +46,13 @@
  *   arch_run(stack_top)       enter bm_trap(frame, BM_TRAP_START) on an
  *                             empty stack, then return to the frame's shard
  *
+ * An MMIO call (run.c), under bm_lock:
+ *   arch_kmmio(addr, log2, write, value, &read)
+ *                             one device register access of 1 << log2
+ *                             bytes; 0, or -1 if the device refused it with
+ *                             a bus error, which the port's kernel-mode trap
+ *                             turns into that return instead of a panic
+ *
  * Every trap (bm_trap, called by the port's vector), under bm_lock:
  *   arch_cpu() (i)            which CPU this is
  *   arch_trap_enter() (i)     the kernel's view of memory
@@ -108,6 +115,7 @@ void arch_irq_poll(uint32_t cpu);
 void arch_timer_set(uint64_t deadline_ns);
 void arch_kick(uint32_t cpu);
 void arch_irq_unmask(uint32_t irq);
+int arch_kmmio(uint64_t addr, unsigned log2_bytes, bool write, uint64_t value, uint64_t *read);
 _Noreturn void arch_exit(int status);
 uint64_t arch_semihost(uint64_t op, uint64_t arg);
 struct vn_crash_cpu;

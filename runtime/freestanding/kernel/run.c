@@ -95,14 +95,61 @@ void port_shard_log(struct vn_shard *s, uint32_t len)
 	vn_kshard_log(s->cfg->name, bm_ctl(s)->log, len);
 }
 
+/* One register access for s (VN_SYS_MMIO) in the window of a device it
+ * owns, of exactly the width asked, aligned: the way a shard reaches a
+ * device whose page it shares with another shard's device, which neither
+ * may map (vanity/mmio.h). 0; BM_SIGSEGV if it is none of that; BM_SIGBUS
+ * if the device refused it (a width it does not take: the port's
+ * arch_kmmio survives the bus error). */
+static int mmio(const struct vn_shard *s, uint64_t a0, uint64_t a1, uint64_t *value)
+{
+	const struct vn_ksystem *sys = K->sys;
+	uint64_t addr = VN_MMIO_ADDR(a0);
+	unsigned bytes = VN_MMIO_BYTES(a0);
+
+	if (VN_MMIO_BAD(a0) || addr % bytes)
+		return BM_SIGSEGV;
+	for (uint32_t i = 0; i < sys->n_devices; i++) {
+		const struct vn_kdevice *d = &sys->devices[i];
+
+		if (d->shard != s->cfg->id || d->size < bytes || addr < d->base ||
+		    addr - d->base > d->size - bytes)
+			continue;
+		*value = 0;
+		if (arch_kmmio(addr, (unsigned)(a0 >> 56 & 3), VN_MMIO_WRITE(a0), a1, value) != 0)
+			return BM_SIGBUS;
+		return 0;
+	}
+	return BM_SIGSEGV;
+}
+
 /* s, the running shard of this CPU, asked for `op`. An op wider than 32
- * bits is refused, not truncated into a valid one. */
+ * bits is refused, not truncated into a valid one. An MMIO call outside
+ * the caller's devices faults it, as an access to an unmapped page would,
+ * and so does one the device refuses, as the access itself would. */
 void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t a0,
 		uint64_t a1)
 {
 	uint32_t op32 = op > UINT32_MAX ? UINT32_MAX : (uint32_t)op;
-	struct vn_sysres r = vn_syscall_dispatch(K, s, op32, a0, a1);
+	struct vn_sysres r;
 
+	if (op32 == VN_SYS_MMIO) {
+		uint64_t value;
+		int sig;
+
+		s->st->syscalls++;
+		sig = mmio(s, a0, a1, &value);
+		if (sig == 0) {
+			arch_frame_ret(f, value);
+			return;
+		}
+		bm_fault_say(s, sig == BM_SIGBUS ? "MMIO call refused by the device"
+						 : "MMIO call outside its devices",
+			     "", true, VN_MMIO_ADDR(a0), arch_frame_pc(f));
+		bm_fault(s, sig);
+		return;
+	}
+	r = vn_syscall_dispatch(K, s, op32, a0, a1);
 	if (r.action == VN_ACT_CONTINUE)
 		arch_frame_ret(f, r.value);
 }

@@ -6,8 +6,11 @@
  * kernel's own mappings, which user mode cannot touch (pt.c). A shard's
  * space adds, under its own ASID (id + 1),
  * exactly: its code RX, its read-only data R, its data/bss, control page
- * and trace ring, heap and stack RW, its channels RW, and the MMIO windows of the devices
- * it owns (RW). Nothing else, and nothing writable is executable. Tables
+ * and trace ring, heap and stack RW, its channels RW, the buffer pools the spec
+ * lists it for (RW or R, as listed), and the MMIO windows of the devices
+ * it owns (RW) - but for a device on a page that also holds another
+ * shard's device, which is mapped nowhere: the kernel makes its owner's
+ * register accesses (run.c: VN_SYS_MMIO). Nothing else, and nothing writable is executable. Tables
  * are built once at boot from the generated layout (pt.c); only a hot
  * reload changes them after, and only the image window's pages, to the
  * sections of the new image (bm_space_image). What a permission sets in an
@@ -38,8 +41,8 @@ static int map_image(struct bm_shard *b, const struct bm_layout *l, uint64_t ctl
 }
 
 /* s's address space: its image by its header, its private regions, the
- * rings of the channels it is an endpoint of (a signal has none), and the
- * devices it owns. */
+ * rings of the channels it is an endpoint of (a signal has none), the
+ * pools it maps, and the devices it owns. */
 int bm_space_build(struct vn_shard *s)
 {
 	const struct vn_ksystem *sys = bm_kernel.sys;
@@ -58,10 +61,18 @@ int bm_space_build(struct vn_shard *s)
 			err |= bm_pt_map(&b->space, c->addr, bm_page_up(c->addr + c->size),
 					 ARCH_U_RW);
 	}
+	for (uint32_t i = 0; i < sys->n_pools; i++) {
+		const struct vn_kpool *p = &sys->pools[i];
+		int w = vn_kpool_access(p, id);
+
+		if (w >= 0)
+			err |= bm_pt_map(&b->space, p->addr, bm_page_up(p->addr + p->size),
+					 w ? ARCH_U_RW : ARCH_U_RO);
+	}
 	for (uint32_t i = 0; i < sys->n_devices; i++) {
 		const struct vn_kdevice *d = &sys->devices[i];
 
-		if (d->shard == id)
+		if (d->shard == id && !d->mediated)
 			err |= bm_pt_device(&b->space, d->base & ~(uint64_t)(VN_PAGE - 1),
 					    bm_page_up(d->base + d->size));
 	}

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <vanity/pool.h>
 #include <vanity/ring.h>
 
 enum vn_mode {
@@ -109,7 +110,8 @@ static inline bool vn_kchannel_ring(const struct vn_kchannel *c)
 }
 
 /* A device granted to one shard: its MMIO window is mapped into that shard
- * alone, and its interrupt sets `bit` in that shard's pending set. */
+ * alone (or, mediated, into none), and its interrupt sets `bit` in that
+ * shard's pending set. */
 #define VN_NO_IRQ UINT32_MAX
 
 struct vn_kdevice {
@@ -120,7 +122,41 @@ struct vn_kdevice {
 	uint32_t irq;       /* interrupt id (GIC: SPI n is 32 + n), or VN_NO_IRQ */
 	uint64_t base;      /* MMIO window; size 0: not placed on this board */
 	uint64_t size;
+	uint32_t mediated;  /* bare metal: its page holds another shard's device,
+			       so it is mapped nowhere and the kernel makes its
+			       owner's accesses (VN_SYS_MMIO) */
 };
+
+/* A buffer pool (vanity/pool.h): `buffers` buffers of buf_size bytes at
+ * addr, mapped into exactly the shards of `maps`, each read-write or
+ * read-only; size is the region's, page-rounded. */
+#define VN_MAX_POOLS 64
+#define VN_MAX_SHARD_POOLS 16 /* pools one shard maps */
+
+struct vn_kpool_map {
+	uint32_t shard;
+	uint32_t writable;
+};
+
+struct vn_kpool {
+	const char *name;
+	uint32_t id;
+	uint32_t buffers;
+	uint32_t buf_size;
+	uint32_t n_maps;
+	const struct vn_kpool_map *maps; /* by shard id */
+	uint64_t addr;
+	uint64_t size;
+};
+
+/* How shard `id` maps pool p: 1 read-write, 0 read-only, -1 not at all. */
+static inline int vn_kpool_access(const struct vn_kpool *p, uint32_t id)
+{
+	for (uint32_t i = 0; i < p->n_maps; i++)
+		if (p->maps[i].shard == id)
+			return p->maps[i].writable ? 1 : 0;
+	return -1;
+}
 
 struct vn_ksystem {
 	const char *name;
@@ -134,6 +170,8 @@ struct vn_ksystem {
 	const struct vn_kdevice *devices;
 	uint64_t schema_hash; /* of the spec's names and events: a trace's key */
 	uint64_t board_hash;  /* FNV-1a 64 of `board`: what a reload image must carry */
+	uint32_t n_pools;
+	const struct vn_kpool *pools;
 };
 
 extern const struct vn_ksystem vn_system;
@@ -164,6 +202,8 @@ struct vn_shard_config {
 				    interrupting devices and the signals it receives */
 	uint64_t handoff;        /* its reload's handoff region, 0: none */
 	uint64_t handoff_size;
+	uint32_t n_pools;        /* the pools it maps, in spec order (hosted: at */
+	const struct vn_pool *const *pools; /* descriptors VN_FD_POOL0 + k) */
 };
 
 extern const struct vn_shard_config vn_self;

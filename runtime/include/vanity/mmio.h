@@ -9,28 +9,33 @@
  * which the kernel mapped into this shard only. The hosted simulator has no
  * device memory: there (VN_PORT_HOSTED) each access is one MMIO call to the
  * kernel, which checks that the address is in one of the caller's devices
- * and hands it to that device's model (arch/hosted/kernel/devices.c). The
- * driver source is the same on every target.
+ * and hands it to that device's model (arch/hosted/kernel/devices.c). On
+ * bare metal, a shard one of whose devices shares its page with another
+ * shard's device maps neither page; its generated header defines
+ * VN_MMIO_BY_KERNEL before it includes this one, and every access is the
+ * same MMIO call, which the kernel checks and makes for it
+ * (freestanding/kernel/run.c). The driver source is the same on every
+ * target.
  */
 #ifndef VANITY_MMIO_H
 #define VANITY_MMIO_H
 
 #include <stdint.h>
 
-#ifdef VN_PORT_HOSTED
+#if defined(VN_PORT_HOSTED) || defined(VN_MMIO_BY_KERNEL)
 
-/* runtime/arch/hosted/shard/syscall.c */
-uint64_t vn_hosted_mmio(uintptr_t addr, unsigned bytes, int write, uint64_t value);
+/* runtime/lib/api.c */
+uint64_t vn_mmio_call(uintptr_t addr, unsigned bytes, int write, uint64_t value);
 
 #define VN_MMIO_ACCESSORS(bits)                                               \
 	static inline uint##bits##_t vn_mmio_read##bits(uintptr_t addr)       \
 	{                                                                     \
-		return (uint##bits##_t)vn_hosted_mmio(addr, bits / 8, 0, 0);  \
+		return (uint##bits##_t)vn_mmio_call(addr, bits / 8, 0, 0);    \
 	}                                                                     \
 	static inline void vn_mmio_write##bits(uintptr_t addr,                \
 					       uint##bits##_t value)          \
 	{                                                                     \
-		vn_hosted_mmio(addr, bits / 8, 1, value);                     \
+		vn_mmio_call(addr, bits / 8, 1, value);                       \
 	}
 
 #else

@@ -26,13 +26,15 @@ enum vn_sysop {
 	VN_SYS_IRQ_ACK = 6, /* a0 = device notification bits, each of a device
 			     * the caller owns that has an interrupt: unmask
 			     * those interrupts again */
-	VN_SYS_MMIO = 7,    /* hosted only: one register access to a device
-			     * the caller owns, answered by the simulator's
-			     * device model. a0 = address | VN_MMIO_OP(bytes,
-			     * write), a1 = value to write; returns the value
-			     * read (0 for a write). An access outside the
-			     * caller's devices faults the caller. Bare-metal
-			     * shards touch their devices directly (ENOSYS). */
+	VN_SYS_MMIO = 7,    /* one register access to a device the caller
+			     * owns: on hosted answered by the simulator's
+			     * device model; on bare metal made by the kernel,
+			     * for a shard whose device shares a page with
+			     * another shard's (vanity/mmio.h). a0 = address |
+			     * VN_MMIO_OP(bytes, write), a1 = value to write;
+			     * returns the value read (0 for a write). An
+			     * access outside the caller's devices faults the
+			     * caller. */
 	VN_SYS_PEER = 8,    /* a0 = channel id; the caller must be an endpoint
 			     * (VN_EPERM otherwise, VN_EINVAL out of range).
 			     * Returns the other endpoint's shard state and

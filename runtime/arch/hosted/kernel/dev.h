@@ -62,7 +62,8 @@ struct hk_dev {
 int hk_rx_pop(struct hk_dev *d);   /* next input byte, or -1 */
 void hk_tx_put(struct hk_dev *d, uint8_t c);
 void hk_dev_changed(void);         /* a deadline or the FIFO changed */
-void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len); /* NULL: not the owner's heap */
+/* NULL: neither the owner's heap nor a pool it maps (for writing, read-write) */
+void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write);
 void hk_dev_raise(struct hk_dev *d); /* from a worker: the line may have risen */
 const char *hk_dev_option(const char *device); /* --net DEVICE=VALUE, or NULL */
 

@@ -137,16 +137,27 @@ void hk_dev_changed(void)
 		hk_eventfd_ring(bell);
 }
 
-/* The owner's heap, shared with the kernel for exactly this. The mapping
- * and its bounds never change while the system runs, so no lock. */
-void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len)
+/* The owner's heap, shared with the kernel for exactly this, or a pool the
+ * owner maps, with the owner's rights: a pool it maps read-only is the
+ * device's to read, not to write. The mappings and their bounds never
+ * change while the system runs, so no lock. */
+void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write)
 {
-	const struct vn_kshard *s = &hk_kernel.sys->shards[d->kd->shard];
+	const struct vn_ksystem *sys = hk_kernel.sys;
+	const struct vn_kshard *s = &sys->shards[d->kd->shard];
 	uint8_t *heap = hk_shards[d->kd->shard].heap;
 
-	if (!heap || addr < s->heap || len > s->memory || addr - s->heap > s->memory - len)
-		return NULL;
-	return heap + (addr - s->heap);
+	if (heap && addr >= s->heap && len <= s->memory && addr - s->heap <= s->memory - len)
+		return heap + (addr - s->heap);
+	for (uint32_t i = 0; i < sys->n_pools; i++) {
+		const struct vn_kpool *p = &sys->pools[i];
+		int w = vn_kpool_access(p, s->id);
+
+		if (w >= 0 && (w || !write) && addr >= p->addr && len <= p->size &&
+		    addr - p->addr <= p->size - len)
+			return hk_pools[i].map + (addr - p->addr);
+	}
+	return NULL;
 }
 
 void hk_dev_raise(struct hk_dev *d)

@@ -72,6 +72,13 @@ struct hk_chan {
 	int fd;
 };
 
+/* A buffer pool: the kernel maps it for its shards' devices (DMA). */
+struct hk_pool {
+	uint8_t *map;         /* the kernel's mapping */
+	int fd;               /* read-write */
+	int fd_ro;            /* the same memory, opened read-only */
+};
+
 extern struct vn_kernel hk_kernel;
 extern pthread_mutex_t hk_lock;
 extern struct hk_shard hk_shards[VN_MAX_SHARDS];
@@ -79,6 +86,7 @@ extern struct hk_core hk_cores[VN_MAX_CORES];
 /* Each channel takes a notification bit in two shards, which have 64 each. */
 #define HK_MAX_CHANNELS VN_OBS_MAX_CHANNELS
 extern struct hk_chan hk_chans[HK_MAX_CHANNELS];
+extern struct hk_pool hk_pools[VN_MAX_POOLS];
 extern char hk_dir[];
 extern int hk_done_fd;
 extern bool hk_quiet;
@@ -92,6 +100,7 @@ void hk_report_stuck(void);
 /* proc.c */
 int hk_memfd(const char *name, uint64_t size, void **map);
 int hk_channels_create(void);
+int hk_pools_create(void);
 int hk_ctl_create(struct hk_shard *h);
 void hk_ctl_reset(struct hk_shard *h);
 int hk_spawn(struct hk_shard *h);

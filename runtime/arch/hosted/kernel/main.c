@@ -35,6 +35,7 @@ pthread_mutex_t hk_lock = PTHREAD_MUTEX_INITIALIZER;
 struct hk_shard hk_shards[VN_MAX_SHARDS];
 struct hk_core hk_cores[VN_MAX_CORES];
 struct hk_chan hk_chans[HK_MAX_CHANNELS];
+struct hk_pool hk_pools[VN_MAX_POOLS];
 char hk_dir[PATH_MAX];
 int hk_done_fd = -1;
 bool hk_quiet;
@@ -80,7 +81,8 @@ static int boot(void)
 	raise_limits();
 	if (vn_kernel_init(&hk_kernel, sys, &hk_obs) != 0 || sys->n_channels > HK_MAX_CHANNELS)
 		return hk_msg("system tables are inconsistent"), -1;
-	if (hk_cores_prepare() != 0 || hk_channels_create() != 0)
+	if (hk_cores_prepare() != 0 || hk_channels_create() != 0 ||
+	    hk_pools_create() != 0)
 		return hk_msg("cannot create channels: %m"), -1;
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		hk_shards[i].s = &hk_kernel.shard[i];

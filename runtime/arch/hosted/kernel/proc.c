@@ -4,8 +4,9 @@
  * Every region a shard shares is a sealed memfd (it cannot be grown or
  * shrunk, so no shard can make its peer or the kernel fault on a truncated
  * mapping). Every descriptor the kernel opens is close-on-exec; a shard gets
- * exactly its control page, its core's doorbell, its own channels' rings and,
- * per channel or signal, the doorbell of its peer's core, at the numbers
+ * exactly its control page, its core's doorbell, its own channels' rings,
+ * per channel or signal the doorbell of its peer's core, and the pools it
+ * maps (a read-only one through a read-only descriptor), at the numbers
  * hosted.h fixes, and nothing else. A signal has no ring and no memfd.
  */
 #define _GNU_SOURCE
@@ -24,7 +25,9 @@
 #include "hk.h"
 
 #define SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
-#define MAX_FDS (VN_FD_HEAP + 1)
+#define MAX_FDS (VN_FD_POOL0 + VN_FD_POOLS)
+
+_Static_assert(VN_FD_POOLS == VN_MAX_SHARD_POOLS, "a descriptor for each pool a shard maps");
 
 extern char **environ;
 
@@ -65,6 +68,29 @@ int hk_channels_create(void)
 			return -1;
 		hk_chans[i].ring = map;
 		vn_ring_init(map, c->msg_size, c->depth);
+	}
+	return 0;
+}
+
+/* Every pool, zeroed, and a read-only descriptor of it for the shards that
+ * map it read-only: a mapping made through that one cannot be written. */
+int hk_pools_create(void)
+{
+	const struct vn_ksystem *sys = hk_kernel.sys;
+
+	for (uint32_t i = 0; i < sys->n_pools; i++) {
+		const struct vn_kpool *p = &sys->pools[i];
+		char path[40];
+		void *map;
+
+		hk_pools[i].fd = hk_memfd(p->name, p->size, &map);
+		if (hk_pools[i].fd < 0)
+			return -1;
+		hk_pools[i].map = map;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", hk_pools[i].fd);
+		hk_pools[i].fd_ro = open(path, O_RDONLY | O_CLOEXEC);
+		if (hk_pools[i].fd_ro < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -122,6 +148,14 @@ static int fd_plan(struct hk_shard *h, int *src, int *dst)
 			src[n] = hk_chans[i].fd, dst[n++] = VN_FD_CHAN0 + (int)bit;
 		src[n] = hk_cores[sys->shards[peer].core].doorbell;
 		dst[n++] = VN_FD_BELL0 + (int)bit;
+	}
+	for (uint32_t i = 0, k = 0; i < sys->n_pools && k < VN_FD_POOLS && n < MAX_FDS; i++) {
+		int w = vn_kpool_access(&sys->pools[i], id);
+
+		if (w < 0)
+			continue;
+		src[n] = w ? hk_pools[i].fd : hk_pools[i].fd_ro;
+		dst[n++] = VN_FD_POOL0 + (int)k++;
 	}
 	return n;
 }

@@ -14,11 +14,11 @@ bool virtq_map(struct virtq *q, struct hk_dev *dev, uint32_t max)
 	if (!q->ready || num == 0 || num > max || (num & (num - 1)))
 		return false;
 	/* Each ring: its header, num entries, then a 16-bit event index. */
-	q->desc = hk_dma(dev, q->desc_addr, VIRTIO_MMIO_VQ_DESC_SIZE * num);
+	q->desc = hk_dma(dev, q->desc_addr, VIRTIO_MMIO_VQ_DESC_SIZE * num, false);
 	q->avail = hk_dma(dev, q->avail_addr, VIRTIO_MMIO_VQ_AVAIL_SIZE +
-			  sizeof(q->avail->ring[0]) * num + 2);
+			  sizeof(q->avail->ring[0]) * num + 2, false);
 	q->used = hk_dma(dev, q->used_addr, VIRTIO_MMIO_VQ_USED_SIZE +
-			 VIRTIO_MMIO_VQ_USED_ELEM_SIZE * num + 2);
+			 VIRTIO_MMIO_VQ_USED_ELEM_SIZE * num + 2, true);
 	q->last_avail = q->used_idx = 0;
 	/* The alignments of virtio 1.1, 2.6: 16, 2 and 4. */
 	return q->desc && q->avail && q->used && q->desc_addr % 16 == 0 &&
@@ -45,7 +45,7 @@ long virtq_chain(struct virtq *q, struct hk_dev *dev, uint16_t head, bool write,
 		if ((d.flags & VIRTIO_MMIO_VQ_DESC_FLAGS_INDIRECT_MASK) ||
 		    !(d.flags & VIRTIO_MMIO_VQ_DESC_FLAGS_WRITE_MASK) != !write)
 			return *why = "descriptor with the wrong direction", -1;
-		if (!(p = hk_dma(dev, d.addr, d.len)))
+		if (!(p = hk_dma(dev, d.addr, d.len, write)))
 			return *why = "descriptor outside the owner's memory", -1;
 		iov[*niov].iov_base = p;
 		iov[(*niov)++].iov_len = d.len;

@@ -5,8 +5,8 @@
  * doorbell and our channels at fixed descriptors (hosted.h), pinned to our
  * core's host CPU. Here we:
  *  1. make ourselves unreadable to siblings and die with the kernel;
- *  2. map the control page, every channel, the heap and the stack at the
- *     addresses the generator gave us (MAP_FIXED_NOREPLACE: an address
+ *  2. map the control page, every channel, every pool we share, the heap
+ *     and the stack at the addresses the generator gave us (MAP_FIXED_NOREPLACE: an address
  *     already in use is a build error, not something to paper over);
  *  3. pick up each ring where the last instance left it (a restart keeps
  *     queued messages);
@@ -65,6 +65,18 @@ static void map_private(void)
 	       anon | MAP_NORESERVE, -1);
 	map_at(vn_self.stack_lo, vn_self.stack_hi - vn_self.stack_lo,
 	       PROT_READ | PROT_WRITE, anon | MAP_STACK, -1);
+}
+
+/* Each pool we map, read-only where the spec says so: then its descriptor
+ * is read-only too, and the kernel refuses a writable mapping of it. */
+static void map_pools(void)
+{
+	for (uint32_t k = 0; k < vn_self.n_pools && k < VN_FD_POOLS; k++) {
+		const struct vn_pool *p = vn_self.pools[k];
+
+		map_at(p->base, VN_PAGE_ROUND((uint64_t)p->buffers << p->shift),
+		       PROT_READ | (p->writable ? PROT_WRITE : 0), MAP_SHARED, VN_FD_POOL0 + (int)k);
+	}
 }
 
 /* Map one ring at the address the shard was built for (fd: its bit); a
@@ -127,6 +139,7 @@ int main(int argc, char **argv)
 	vn_hosted_sandbox();
 	map_private();
 	attach_channels();
+	map_pools();
 	vn_hosted_fault_init();
 	vn_hosted_wait_turn();
 	run_on_stack();

@@ -87,13 +87,6 @@ void vn_notify(uint32_t channel)
 	ring_bell(VN_FD_BELL0 + bit);
 }
 
-/* vanity/mmio.h on hosted: the kernel's device model answers. An access
- * outside our devices does not return: the kernel stops us as a fault. */
-uint64_t vn_hosted_mmio(uintptr_t addr, unsigned bytes, int write, uint64_t value)
-{
-	return vn_syscall(VN_SYS_MMIO, (uint64_t)addr | VN_MMIO_OP(bytes, write), value);
-}
-
 uint64_t vn_now(void)
 {
 	struct timespec ts;
