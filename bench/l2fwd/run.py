@@ -11,16 +11,20 @@ each forwarder, a fresh topology and two measurements:
   latency     a paced 20 000 frames/s for SECONDS; p50/p99 of the time
               from the sender's stamp to the receiver's recvmmsg
 
-Vanity runs three ways: examples/l2fwd polling, the same woken by
+Vanity runs four ways: examples/l2fwd polling, the same woken by
 interrupts, and split by port (examples/l2fwd/split: a shard per NIC,
-frames copied over channels). Prints one table and the polling l2fwd's
-ratios to each peer. The machine is shared
-and small (2 CPUs run the sender, the receiver and the forwarder at once),
-so compare the ratios of one run, not absolute numbers across runs.
+frames handed over by handle through buffer pools), polling and woken by
+interrupts. Prints one table, the polling l2fwd's ratios to each peer, and
+each split design's throughput over its run-to-completion twin's (the
+aim: at least 0.9x). The machine is shared and small (2 CPUs run the
+sender, the receiver, the NIC models and the forwarder at once), so
+compare the ratios of one run, not absolute numbers across runs.
+L2FWD_ONLY=name,name runs only those forwarders.
 """
 
 import json
 import os
+import yaml
 import shutil
 import subprocess
 import sys
@@ -49,6 +53,19 @@ def yield_spec():
     return copy_example(SPEC, BUILD, lambda doc: shard_of(doc, "fwd").update(mode="yield"))
 
 
+def split_yield_spec():
+    """examples/l2fwd/split with both ports in yield mode."""
+    doc = yaml.safe_load(SPLIT.read_text())
+    dest = BUILD / "src-split-irq"
+    dest.mkdir(parents=True, exist_ok=True)
+    for shard in doc["shards"]:
+        shard["mode"] = "yield"
+        shard["sources"] = [os.path.relpath(SPLIT.parent / s, dest) for s in shard["sources"]]
+    spec = dest / "split.yaml"
+    spec.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return spec
+
+
 def build():
     BUILD.mkdir(parents=True, exist_ok=True)
     sh("gcc", "-O2", "-Wall", "-o", BUILD / "l2gen", HERE / "l2gen.c")
@@ -58,6 +75,8 @@ def build():
        "-o", BUILD / "out-irq", "--build-dir", BUILD / "vanity-irq")
     sh("/usr/bin/python3", REPO / "vanity", "build", SPLIT, "--board", "hosted",
        "-o", BUILD / "out-split", "--build-dir", BUILD / "vanity-split")
+    sh("/usr/bin/python3", REPO / "vanity", "build", split_yield_spec(), "--board", "hosted",
+       "-o", BUILD / "out-split-irq", "--build-dir", BUILD / "vanity-split-irq")
 
 
 def measure(topo, pps):
@@ -93,10 +112,12 @@ class Vanity(Forwarder):
     ports = ("port0", "port1")
 
     def start(self):
-        self.proc = self.topo.popen(self.topo.fwd, [BUILD / self.build / "kernel", "--quiet",
+        """Its console (the final statistics) goes to BUILD/<name>.log."""
+        self.log = open(BUILD / f"{self.name}.log", "w")
+        self.proc = self.topo.popen(self.topo.fwd, [BUILD / self.build / "kernel",
                                                     "--net", f"{self.ports[0]}=p0",
                                                     "--net", f"{self.ports[1]}=p1"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                    stdout=self.log, stderr=subprocess.STDOUT)
         time.sleep(1.0)
 
 
@@ -108,9 +129,16 @@ class VanityIrq(Vanity):
 
 class VanitySplit(Vanity):
     name = "vanity-split"
-    what = "Vanity hosted l2fwd split by port (examples/l2fwd/split: two shards, channels)"
+    what = ("Vanity hosted l2fwd split by port (examples/l2fwd/split: two shards, "
+            "buffer pools)")
     build = "vanity-split"
     ports = ("nic0", "nic1")
+
+
+class VanitySplitIrq(VanitySplit):
+    name = "vanity-split-irq"
+    what = "the same split, both shards in yield mode, woken by interrupts and channels"
+    build = "vanity-split-irq"
 
 
 class Bridge(Forwarder):
@@ -161,20 +189,29 @@ def main():
         print(f"bench-l2fwd: {why}", file=sys.stderr)
         return 1
     build()
-    peers = [Vanity, VanityIrq, VanitySplit, Bridge] + ([Testpmd] if Testpmd.available() else [])
+    peers = [Vanity, VanityIrq, VanitySplit, VanitySplitIrq, Bridge] + \
+        ([Testpmd] if Testpmd.available() else [])
+    only = os.environ.get("L2FWD_ONLY")
+    if only:
+        peers = [p for p in peers if p.name in only.split(",")]
     results = {}
     for cls in peers:
         print(f"bench-l2fwd: {cls.what} ...", flush=True)
         results[cls.name] = run_one(cls)
     print(f"\n60-byte frames, {SECONDS:.0f} s each; latency at {LAT_PPS} frames/s\n")
-    print(f"{'forwarder':<12} {'Mpps':>7} {'delivered':>10} {'p50 us':>7} {'p99 us':>7} "
+    print(f"{'forwarder':<16} {'Mpps':>7} {'delivered':>10} {'p50 us':>7} {'p99 us':>7} "
           f"{'lost@lat':>8}")
     for name, r in results.items():
         share = r["frames"] / r["sent"] if r["sent"] else 0
-        print(f"{name:<12} {r['pps'] / 1e6:7.3f} {share:10.1%} {r['p50_us']:7d} "
+        print(f"{name:<16} {r['pps'] / 1e6:7.3f} {share:10.1%} {r['p50_us']:7d} "
               f"{r['p99_us']:7d} {r['lat_lost']:8d}")
-    v = results["vanity"]
-    for name, r in results.items():
+    for split, whole in (("vanity-split", "vanity"), ("vanity-split-irq", "vanity-irq")):
+        if split in results and whole in results and results[whole]["pps"]:
+            ratio = results[split]["pps"] / results[whole]["pps"]
+            print(f"{split} / {whole}: throughput {ratio:.2f}x (aim >= 0.9x: "
+                  f"{'met' if ratio >= 0.9 else 'not met'} in this run)")
+    v = results.get("vanity")
+    for name, r in results.items() if v else ():
         if name == "vanity":
             continue
         if not r["pps"]:

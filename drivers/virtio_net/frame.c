@@ -4,48 +4,78 @@
  */
 #include "frame.h"
 
+uint32_t vnet_pool_init_at(struct vnet_pool *p, void *bufs, uint32_t n, void *books,
+			   size_t books_len)
+{
+	p->base = bufs;
+	p->stack = books;
+	p->is_free = (uint8_t *)books + (size_t)n * sizeof(uint32_t);
+	p->n_free = p->n_total = p->double_free = p->foreign = 0;
+	if (books_len < VNET_POOL_BOOKS(n) || (uintptr_t)bufs % 64 || (uintptr_t)books % 4)
+		return 0;
+	p->n_total = n;
+	for (uint32_t i = n; i-- > 0;) {
+		p->is_free[i] = 1;
+		p->stack[p->n_free++] = i;
+	}
+	return n;
+}
+
 uint32_t vnet_pool_init(struct vnet_pool *p, void *mem, size_t len)
 {
-	uintptr_t a = ((uintptr_t)mem + 63) & ~(uintptr_t)63;
-	uintptr_t end = (uintptr_t)mem + len;
+	uintptr_t start = ((uintptr_t)mem + 3) & ~(uintptr_t)3, end = (uintptr_t)mem + len;
+	uint32_t n = 0;
 
-	p->free = NULL;
-	p->n_free = p->n_total = p->double_free = 0;
-	while (a < end && end - a >= VNET_PKT_SIZE) {
-		struct vnet_pkt *pkt = (struct vnet_pkt *)a;
+	/* The most buffers whose books and 64-byte aligned blocks fit. */
+	if (end > start + 64)
+		n = (uint32_t)((end - start - 64) / (VNET_PKT_SIZE + VNET_POOL_BOOKS(1)));
+	for (;; n--) {
+		uintptr_t bufs = (start + VNET_POOL_BOOKS(n) + 63) & ~(uintptr_t)63;
 
-		pkt->flags = 0;
-		vnet_pkt_free(p, pkt);
-		p->n_total++;
-		a += VNET_PKT_SIZE;
+		if (n == 0 || (bufs < end && end - bufs >= (size_t)n * VNET_PKT_SIZE))
+			return vnet_pool_init_at(p, (void *)bufs, n, (void *)start, VNET_POOL_BOOKS(n));
 	}
-	return p->n_total;
+}
+
+bool vnet_pool_has(const struct vnet_pool *p, const struct vnet_pkt *pkt)
+{
+	uintptr_t off = (uintptr_t)pkt - (uintptr_t)p->base;
+
+	return (uintptr_t)pkt >= (uintptr_t)p->base && off % VNET_PKT_SIZE == 0 &&
+	       off / VNET_PKT_SIZE < p->n_total;
 }
 
 struct vnet_pkt *vnet_pkt_alloc(struct vnet_pool *p)
 {
-	struct vnet_pkt *pkt = p->free;
+	struct vnet_pkt *pkt;
+	uint32_t i;
 
-	if (!pkt)
+	if (p->n_free == 0)
 		return NULL;
-	p->free = pkt->next;
-	p->n_free--;
-	pkt->next = NULL;
+	i = p->stack[--p->n_free];
+	p->is_free[i] = 0;
+	pkt = (struct vnet_pkt *)(p->base + (size_t)i * VNET_PKT_SIZE);
 	pkt->flags = 0;
 	pkt->len = 0;
 	return pkt;
 }
 
-void vnet_pkt_free(struct vnet_pool *p, struct vnet_pkt *pkt)
+bool vnet_pkt_free(struct vnet_pool *p, struct vnet_pkt *pkt)
 {
-	if (pkt->flags & VNET_PKT_F_FREE) {
-		p->double_free++;
-		return;
+	uint32_t i;
+
+	if (!vnet_pool_has(p, pkt)) {
+		p->foreign++;
+		return false;
 	}
-	pkt->flags = VNET_PKT_F_FREE;
-	pkt->next = p->free;
-	p->free = pkt;
-	p->n_free++;
+	i = (uint32_t)(((uintptr_t)pkt - (uintptr_t)p->base) / VNET_PKT_SIZE);
+	if (p->is_free[i]) {
+		p->double_free++;
+		return false;
+	}
+	p->is_free[i] = 1;
+	p->stack[p->n_free++] = i;
+	return true;
 }
 
 enum vnet_verdict vnet_rx_check(uint32_t used_len, uint32_t hdr_len, uint32_t buf_len,

@@ -9,8 +9,14 @@
  * port's transmit queue (zero-copy).
  *
  *   0         len, flags, the port it came from
- *   16        headroom: the virtio-net header ends right at the frame
+ *   8         headroom: the virtio-net header ends right at the frame
  *   32        the frame, up to VNET_FRAME_CAP bytes
+ *
+ * A pool's books - which buffers are free - are kept apart from the
+ * buffers, in memory only its shard writes: the buffers may be a Vanity
+ * buffer pool (vanity/pool.h) that other shards write too, and nothing
+ * they write there can make the pool hand out or take back anything but
+ * its own buffers.
  */
 #ifndef VANITY_DRIVERS_VNET_FRAME_H
 #define VANITY_DRIVERS_VNET_FRAME_H
@@ -32,13 +38,10 @@
 struct vnet_pkt {
 	uint16_t len;       /* frame bytes */
 	uint16_t port;      /* the port it was received on */
-	uint32_t flags;     /* VNET_PKT_F_* */
-	struct vnet_pkt *next; /* in the pool's free list */
-	uint8_t headroom[VNET_FRAME_OFF - 16];
+	uint32_t flags;     /* the application's */
+	uint8_t headroom[VNET_FRAME_OFF - 8];
 	uint8_t frame[VNET_FRAME_CAP];
 };
-
-#define VNET_PKT_F_FREE 1u /* in the pool: a second free is caught */
 
 _Static_assert(sizeof(struct vnet_pkt) == VNET_PKT_SIZE, "one block per packet");
 _Static_assert(offsetof(struct vnet_pkt, frame) == VNET_FRAME_OFF, "frame offset");
@@ -46,10 +49,16 @@ _Static_assert(VNET_FRAME_OFF - offsetof(struct vnet_pkt, headroom) >= 12,
 	       "room for the virtio-net header");
 
 struct vnet_pool {
-	struct vnet_pkt *free;
+	uint8_t *base;        /* buffer 0; the others follow it */
+	uint32_t *stack;      /* the free buffers' indices (the books) */
+	uint8_t *is_free;     /* 1 per free buffer (the books) */
 	uint32_t n_free, n_total;
 	uint32_t double_free; /* frees of a buffer already in the pool */
+	uint32_t foreign;     /* frees of memory that is none of its buffers */
 };
+
+/* Bytes of books a pool of n buffers keeps. */
+#define VNET_POOL_BOOKS(n) ((size_t)(n) * (sizeof(uint32_t) + 1u))
 
 /* Where the virtio-net header of hdr_len bytes starts: right before the
  * frame, so one descriptor carries both. */
@@ -58,10 +67,20 @@ static inline uint8_t *vnet_pkt_hdr(struct vnet_pkt *pkt, uint32_t hdr_len)
 	return (uint8_t *)pkt + VNET_FRAME_OFF - hdr_len;
 }
 
-/* Carves mem (len bytes) into packet buffers; returns how many. */
+/* Carves mem (len bytes) into the books and packet buffers; returns how
+ * many buffers. */
 uint32_t vnet_pool_init(struct vnet_pool *p, void *mem, size_t len);
+/* A pool of the n buffers at bufs (64-byte aligned: a Vanity pool's), its
+ * books in `books` (VNET_POOL_BOOKS(n) bytes of private memory); returns n,
+ * or 0 if the books do not fit or bufs is misaligned. */
+uint32_t vnet_pool_init_at(struct vnet_pool *p, void *bufs, uint32_t n, void *books,
+			   size_t books_len);
 struct vnet_pkt *vnet_pkt_alloc(struct vnet_pool *p);
-void vnet_pkt_free(struct vnet_pool *p, struct vnet_pkt *pkt);
+/* Takes pkt back; false (and counted) if it is no buffer of this pool or
+ * is free already. */
+bool vnet_pkt_free(struct vnet_pool *p, struct vnet_pkt *pkt);
+/* True if pkt is one of p's buffers (free or not). */
+bool vnet_pool_has(const struct vnet_pool *p, const struct vnet_pkt *pkt);
 
 /* What the receive path makes of one used buffer. */
 enum vnet_verdict {

@@ -297,8 +297,12 @@ unsigned vnet_tx_reclaim(struct vnet_dev *d)
 
 	do {
 		got = vq_get_used(&d->tx, tok, len, VNET_BURST);
-		for (unsigned i = 0; i < got; i++)
-			vnet_pkt_free(d->pool, tok[i]);
+		for (unsigned i = 0; i < got; i++) {
+			if (d->tx_done)
+				d->tx_done(d, tok[i]);
+			else
+				vnet_pkt_free(d->pool, tok[i]);
+		}
 	} while (got == VNET_BURST);
 	return (unsigned)(d->tx.size - d->tx.n_free);
 }
@@ -323,11 +327,16 @@ unsigned vnet_tx_burst(struct vnet_dev *d, struct vnet_pkt **pkts, unsigned n)
 	vnet_tx_reclaim(d);
 	for (i = 0; i < n; i++) {
 		uint8_t *hdr = vnet_pkt_hdr(pkts[i], d->hdr_len);
+		/* Read once: a buffer of a shared pool may change under us, and
+		 * the device must not read past this one. */
+		uint32_t len = *(volatile uint16_t *)&pkts[i]->len;
 
+		if (len > VNET_FRAME_CAP)
+			break;
 		/* No offloads: an all-zero header (what receive left there is
 		 * the other port's business). */
 		memset(hdr, 0, d->hdr_len);
-		if (!vq_add(&d->tx, pkts[i], vnet_dma_addr(hdr), d->hdr_len + pkts[i]->len, false))
+		if (!vq_add(&d->tx, pkts[i], vnet_dma_addr(hdr), d->hdr_len + len, false))
 			break;
 	}
 	if (i) {

@@ -13,6 +13,11 @@
  *	n = vnet_rx_burst(&dev, pkts, VNET_BURST);
  *	sent = vnet_tx_burst(&other, pkts, n);   the same buffers: no copy
  *
+ * A port may transmit buffers of any pool its device can reach - with
+ * tx_done set, each sent one is handed there instead of to its own pool:
+ * that is how a frame crosses shards without a copy over a Vanity buffer
+ * pool (examples/l2fwd/split).
+ *
  * Receive queue 0 and transmit queue 1; one descriptor per buffer (header
  * and frame together); no offloads, no mergeable buffers. Frames that fail
  * vnet_rx_check are counted in dev.stats and recycled, never returned.
@@ -70,6 +75,10 @@ struct vnet_dev {
 	uint8_t mac[VNET_MAC_LEN];
 	struct virtq rx, tx;
 	struct vnet_pool *pool;
+	/* Where a sent frame's buffer goes; NULL: back to `pool`. Set it when
+	 * the port sends buffers of other pools (another shard's, say). */
+	void (*tx_done)(struct vnet_dev *d, struct vnet_pkt *pkt);
+	void *user;         /* the application's */
 	struct vnet_stats stats;
 	uint64_t rx_nobuf;  /* receive refills that found the pool empty */
 };

@@ -159,7 +159,7 @@ static void step(struct world *w, struct input *in)
 		raw_frame(in);
 		break;
 	}
-	check(w->pool.double_free == 0);
+	check(w->pool.double_free == 0 && w->pool.foreign == 0);
 	check(w->pool.n_free + w->n_in_flight == w->pool.n_total);
 	check(w->q.size - w->q.n_free == w->n_in_flight);
 }
@@ -172,6 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	void *mem = aligned_alloc(VQ_ALIGN, ring);
 	/* Static: allocating half a megabyte per input would dominate the run. */
 	static _Alignas(64) struct vnet_pkt bufs[NBUF];
+	static _Alignas(4) uint8_t books[VNET_POOL_BOOKS(NBUF)];
 	static struct world w;
 
 	memset(&w, 0, sizeof(w));
@@ -179,7 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(mem != NULL);
 	memset(mem, 0, ring);
 	check(vq_init(&w.q, mem, qsize, false) == 0);
-	check(vnet_pool_init(&w.pool, w.bufs, NBUF * sizeof(struct vnet_pkt)) == NBUF);
+	check(vnet_pool_init_at(&w.pool, w.bufs, NBUF, books, sizeof(books)) == NBUF);
 	refill(&w);
 	while (in.left)
 		step(&w, &in);

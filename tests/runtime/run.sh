@@ -1,6 +1,6 @@
 #!/bin/sh
-# run.sh - build and run the runtime's cmocka unit tests of the ring and the
-# kernel core (host build). The hosted port is tested end to end, on systems
+# run.sh - build and run the runtime's cmocka unit tests of the ring, the
+# kernel core and buffer pools (host build). The hosted port is tested end to end, on systems
 # built from real specs, by tests/system (pytest).
 # The tests run under AddressSanitizer and UndefinedBehaviorSanitizer, which
 # abort on a finding (SANITIZE= builds them without).
@@ -29,8 +29,11 @@ unit() {
 	$CC $CFLAGS $inc "$here/test_crash.c" "$here/stub_port.c" "$rt"/core/*.c \
 		-o "$out/test_crash" -lcmocka &&
 	$CC $CFLAGS $inc "$here/test_reload.c" "$here/stub_port.c" "$rt"/core/*.c \
-		-o "$out/test_reload" -lcmocka || return 1
-	for t in test_ring test_ring_nostats test_sched test_syscall test_crash test_reload; do
+		-o "$out/test_reload" -lcmocka &&
+	$CC $CFLAGS $inc "$here/test_pool.c" "$root/drivers/virtio_net/frame.c" \
+		-o "$out/test_pool" -lcmocka || return 1
+	for t in test_ring test_ring_nostats test_sched test_syscall test_crash test_reload \
+		test_pool; do
 		"$out/$t" || fail=1
 	done
 }

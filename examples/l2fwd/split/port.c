@@ -2,17 +2,34 @@
  * port.c - one port of l2fwd split by port (split.yaml), built twice with
  * -DPORT=0 and -DPORT=1.
  *
- * Each shard owns one NIC. What it receives it copies into the channel to
- * the other port's shard; what arrives on the channel from the other port
- * it copies into a buffer of its own pool, rewrites as l2fwd does
- * (destination 02:00:00:00:00:<this port>, source this NIC's MAC) and
- * transmits. A shard's buffers are memory only its own device may reach,
- * so a frame cannot change hands without a copy. The stop frame (EtherType
- * 0x88b5) ends the shard that receives it, after it tells the other one;
- * each waits up to DRAIN_MS for its NIC to send what it holds first.
+ * Each shard owns one NIC and receives into the buffers of its own pool
+ * (frames0 or frames1), which both shards map. A frame crosses to the
+ * other shard as a handle (struct vn_buf: the buffer's index and the
+ * frame's length) over a channel, and the other shard rewrites it as
+ * l2fwd does (destination 02:00:00:00:00:<that port>, source its NIC's
+ * MAC) and transmits that very buffer: no copy. When its NIC has sent it,
+ * the buffer's handle goes back to the owner over the return channel, and
+ * the owner receives into it again.
  *
- * Both channels have `latency: true`: the ring stamps each frame when the
- * sending port commits it and times it when this port peeks it, in a
+ * What a shard trusts of the other: nothing it cannot check. A handle is
+ * turned into memory only by vn_pool_buf, which refuses one beyond the
+ * pool; a returned buffer goes back to the books only if it is one of the
+ * owner's and not free already (vnet_pkt_free counts the others); the
+ * books themselves are in private memory; and the driver reads a frame's
+ * length once and keeps the device inside the buffer. Frames the other
+ * shard scribbles on are its business: the pool is shared memory.
+ *
+ * It polls (mode: poll), and yields the core after every round, so the two
+ * ports can share one (split.yaml puts both on core 0). With `mode: yield`
+ * it sleeps in vn_wait when a round found nothing to do, until its NIC
+ * interrupts or the other port sends it a frame or a buffer back.
+ *
+ * The stop frame (EtherType 0x88b5) ends the shard that receives it, after
+ * it tells the other one (a handle with index STOP); each waits up to
+ * DRAIN_MS for its NIC to send what it holds first.
+ *
+ * The frame channels have `latency: true`: the ring stamps each handle when
+ * the sending port commits it and times it when this port takes it, in a
  * histogram (vanity/hist.h). The final statistics print that histogram by
  * power of two, in ns; `vanity top` (live) and `vanity trace DIR --stats`
  * (after `vanity run --trace DIR`) give its p50/p90/p99/p99.9/max.
@@ -23,32 +40,44 @@
 
 #include "../../../drivers/virtio_net/virtio_net.h"
 
+#define IRQ (!VN_SHARD_POLL)
+
 #if PORT == 0
 #define NIC_BASE VN_DEVICE_NIC0_BASE
-#define TO_PEER (&vn_tx_from0)
-#define FROM_PEER (&vn_rx_from1)
+#define NIC_BIT VN_NOTIFY_NIC0
+#define OWN_POOL (&vn_pool_frames0)
+#define PEER_POOL (&vn_pool_frames1)
+#define TO_PEER (&vn_tx_from0)     /* frames we received, for the other NIC */
+#define FROM_PEER (&vn_rx_from1)   /* frames it received, for ours */
+#define GIVE_BACK (&vn_tx_free1)   /* its buffers, once our NIC sent them */
+#define GET_BACK (&vn_rx_free0)    /* ours, once its NIC sent them */
+#define N_OWN VN_POOL_FRAMES0_BUFFERS
 #else
 #define NIC_BASE VN_DEVICE_NIC1_BASE
+#define NIC_BIT VN_NOTIFY_NIC1
+#define OWN_POOL (&vn_pool_frames1)
+#define PEER_POOL (&vn_pool_frames0)
 #define TO_PEER (&vn_tx_from1)
 #define FROM_PEER (&vn_rx_from0)
+#define GIVE_BACK (&vn_tx_free0)
+#define GET_BACK (&vn_rx_free1)
+#define N_OWN VN_POOL_FRAMES1_BUFFERS
 #endif
 
+_Static_assert(VN_POOL_FRAMES0_SIZE == VNET_PKT_SIZE && VN_POOL_FRAMES1_SIZE == VNET_PKT_SIZE,
+	       "a pool buffer is a packet buffer");
+
 #define STOP_ETHERTYPE 0x88b5
-#define MSG_STOP 1u /* the other port got the stop frame */
+#define STOP UINT32_MAX /* a handle's index: the other port got the stop frame */
 #define MS 1000000ull
 #define DRAIN_MS 1000
 
-struct fwd_msg {
-	uint16_t len;
-	uint16_t flags;
-	uint8_t frame[VNET_FRAME_MAX];
-};
-
-_Static_assert(sizeof(struct fwd_msg) <= VN_MSG_SIZE_FROM0, "a frame fits a message");
-
 static struct vnet_dev nic;
-static struct vnet_pool pool;
-static uint64_t t0_ns, t0_ticks; /* to turn clock ticks into ns */
+static struct vnet_pool pool;      /* our pool's buffers, books in private memory */
+static _Alignas(4) uint8_t books[VNET_POOL_BOOKS(N_OWN)];
+static uint64_t bad_handles;       /* from the other port: refused */
+static uint64_t lost_returns;      /* its buffers we could not give back */
+static uint64_t t0_ns, t0_ticks;   /* to turn clock ticks into ns */
 
 /* ticks of vn_clock() in ns, from the rate seen since open_nic(). */
 static uint64_t ticks_ns(uint64_t ticks)
@@ -86,90 +115,122 @@ static void print_latency(void)
 	}
 }
 
+/* A sent buffer: ours back to the books, the other port's back to it. The
+ * return channel has a slot for every buffer of that pool, so it is full
+ * only if the other port sent us a buffer twice: then it loses one. */
+static void tx_done(struct vnet_dev *d, struct vnet_pkt *pkt)
+{
+	struct vn_buf h;
+
+	(void)d;
+	if (vnet_pool_has(&pool, pkt))
+		vnet_pkt_free(&pool, pkt);
+	else if (!vn_pool_handle(PEER_POOL, pkt, 0, &h) || !vn_send(GIVE_BACK, &h))
+		lost_returns++;
+}
+
 static void open_nic(void)
 {
 	struct vnet_arena arena;
-	size_t len, rest;
+	size_t len;
 	void *heap = vn_heap(&len);
 	int r;
 
 	vnet_arena_init(&arena, heap, len);
-	r = vnet_open(&nic, NIC_BASE, PORT, &arena, VNET_POLL);
+	r = vnet_open(&nic, NIC_BASE, PORT, &arena, IRQ ? 0 : VNET_POLL);
 	if (r < 0) {
 		vn_log("port %u: %s", PORT, vnet_strerror(r));
 		vn_exit(1);
 	}
+	nic.tx_done = tx_done;
 	t0_ns = vn_now();
 	t0_ticks = vn_clock();
-	heap = vnet_arena_rest(&arena, &rest);
-	vnet_pool_init(&pool, heap, rest);
+	vnet_pool_init_at(&pool, (void *)OWN_POOL->base, N_OWN, books, sizeof(books));
 	if (vnet_start(&nic, &pool) < 0) {
 		vn_log("port %u: no receive buffers", PORT);
 		vn_exit(1);
 	}
-	vn_log("port %u: %u buffers of %u bytes; polling", PORT, (unsigned)pool.n_total,
-	       VNET_PKT_SIZE);
+	vn_log("port %u: %u buffers of %u bytes in pool %s; %s", PORT,
+	       (unsigned)pool.n_total, VNET_PKT_SIZE, OWN_POOL->name,
+	       IRQ ? "interrupts" : "polling");
 }
 
-/* Received frames to the other port's channel; true on the stop frame. */
-static bool to_peer(void)
+/* Our buffers the other port has sent, back to the books; how many. */
+static uint32_t get_back(void)
+{
+	struct vn_buf h[VNET_BURST];
+	uint32_t n = vn_recv_burst(GET_BACK, h, VNET_BURST);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct vnet_pkt *pkt = vn_pool_buf(OWN_POOL, h[i]);
+
+		if (!pkt || !vnet_pkt_free(&pool, pkt))
+			bad_handles++;
+	}
+	return n;
+}
+
+/* Received frames to the other port, by handle; true on the stop frame.
+ * *work counts the frames. */
+static bool to_peer(unsigned *work)
 {
 	struct vnet_pkt *pkts[VNET_BURST];
-	unsigned n = vnet_rx_burst(&nic, pkts, VNET_BURST);
+	struct vn_buf h[VNET_BURST + 1];
+	unsigned n = vnet_rx_burst(&nic, pkts, VNET_BURST), k = 0, sent;
 	bool stop = false;
 
+	*work += n;
 	for (unsigned i = 0; i < n; i++) {
-		struct fwd_msg *m;
-
 		if (vnet_ethertype(pkts[i]->frame, pkts[i]->len) == STOP_ETHERTYPE) {
 			stop = true;
-		} else if (!(m = vn_reserve(TO_PEER))) {
-			nic.stats.dropped++; /* the other port is behind */
+			vnet_pkt_free(&pool, pkts[i]);
 		} else {
-			m->len = pkts[i]->len;
-			m->flags = 0;
-			memcpy(m->frame, pkts[i]->frame, pkts[i]->len);
+			vn_pool_handle(OWN_POOL, pkts[i], pkts[i]->len, &h[k]);
+			pkts[k++] = pkts[i];
 		}
+	}
+	sent = k ? vn_send_burst(TO_PEER, h, k) : 0;
+	for (unsigned i = sent; i < k; i++) {
+		nic.stats.dropped++; /* the other port is behind */
 		vnet_pkt_free(&pool, pkts[i]);
 	}
 	if (stop) {
-		struct fwd_msg *m;
+		struct vn_buf s = {STOP, 0};
 
-		while (!(m = vn_reserve(TO_PEER)))
-			; /* the other port drains its channel while it runs */
-		m->len = 0;
-		m->flags = MSG_STOP;
+		while (!vn_send(TO_PEER, &s))
+			vn_yield(); /* the other port drains its channel while it runs */
 	}
-	vn_commit(TO_PEER);
 	return stop;
 }
 
-/* Frames from the other port out of this NIC; true when it has stopped. */
-static bool from_peer(void)
+/* Frames from the other port out of this NIC; true when it has stopped.
+ * *work counts the frames. */
+static bool from_peer(unsigned *work)
 {
 	struct vnet_pkt *pkts[VNET_BURST];
-	const struct fwd_msg *m;
+	struct vn_buf h[VNET_BURST];
+	uint32_t n = vn_recv_burst(FROM_PEER, h, VNET_BURST);
 	unsigned k = 0, sent;
 	bool stop = false;
 
-	while (k < VNET_BURST && !stop && (m = vn_peek(FROM_PEER))) {
-		struct vnet_pkt *p;
+	*work += n;
+	for (uint32_t i = 0; i < n; i++) {
+		struct vnet_pkt *p = vn_pool_buf(PEER_POOL, h[i]);
 
-		if (m->flags & MSG_STOP) {
+		if (h[i].index == STOP) {
 			stop = true;
-		} else if (m->len > VNET_FRAME_MAX || !(p = vnet_pkt_alloc(&pool))) {
+		} else if (!p || h[i].len > VNET_FRAME_MAX || h[i].len < VNET_ETH_HDR) {
+			bad_handles++;
 			nic.stats.dropped++;
 		} else {
-			memcpy(p->frame, m->frame, m->len);
-			p->len = m->len;
+			p->len = (uint16_t)h[i].len;
 			vnet_mac_rewrite(p->frame, PORT, nic.mac);
 			pkts[k++] = p;
 		}
 	}
-	vn_release(FROM_PEER);
 	sent = k ? vnet_tx_burst(&nic, pkts, k) : 0;
 	for (unsigned i = sent; i < k; i++)
-		vnet_pkt_free(&pool, pkts[i]);
+		tx_done(&nic, pkts[i]); /* not queued: back to the other port */
 	nic.stats.tx_full += k - sent;
 	nic.stats.dropped += k - sent;
 	return stop;
@@ -188,6 +249,10 @@ static void print_stats(const char *title)
 	       (unsigned long long)s->runt, (unsigned long long)s->oversize,
 	       (unsigned long long)s->badlen, (unsigned long long)s->tx_full,
 	       (unsigned long long)nic.rx_nobuf, vnet_tx_reclaim(&nic));
+	vn_log("  pool %s: %u of %u free; refused handles %llu (double frees %u), lost "
+	       "returns %llu", OWN_POOL->name, (unsigned)pool.n_free, (unsigned)pool.n_total,
+	       (unsigned long long)bad_handles, (unsigned)pool.double_free,
+	       (unsigned long long)lost_returns);
 }
 
 void vn_main(void)
@@ -197,11 +262,24 @@ void vn_main(void)
 
 	open_nic();
 	while (!stop) {
-		stop = to_peer();
-		stop |= from_peer();
-		if (vn_now() >= next_stats) {
+		unsigned work = get_back();
+		uint64_t now;
+
+		stop = to_peer(&work);
+		stop |= from_peer(&work);
+		now = vn_now();
+		if (now >= next_stats) {
 			print_stats("Port statistics");
-			next_stats = vn_now() + 1000 * MS;
+			next_stats = now + 1000 * MS;
+		} else if (!IRQ) {
+			vn_yield(); /* a round each: the ports may share a core */
+		} else if (!work && !stop) {
+			/* Quieten the device, then unmask: a frame that lands
+			 * after the clear interrupts again. */
+			if (vn_wait(next_stats - now) & NIC_BIT) {
+				vnet_irq_clear(&nic);
+				vn_irq_ack(NIC_BIT);
+			}
 		}
 	}
 	/* What the NIC holds leaves only if the system outlives its sending. */

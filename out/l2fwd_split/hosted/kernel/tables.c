@@ -2,7 +2,7 @@
 
 /*
  * Kernel tables for system 'l2fwd_split' on board 'hosted':
- * 2 shards on 2 cores, 2 channels.
+ * 2 shards on 1 cores, 4 channels.
  */
 #include <stddef.h>
 
@@ -19,68 +19,121 @@ static const struct vn_kshard shards[] = {
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull, .spin_ns = 0ull,
 		.base = 0x10000000, .stack = 0x4000,
-		.heap = 0x100040000, .memory = 0x200000,
+		.heap = 0x100040000, .memory = 0x40000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x5411eadcb44c21e6ull,
+		.iface = 0x0f36d818099b53e0ull,
 	},
-	/* port1: core 1, poll, on fault stop, watchdog none */
+	/* port1: core 0, poll, on fault stop, watchdog none */
 	[1] = {
 		.name = "port1",
 		.image = "shards/port1",
-		.id = 1, .core = 1,
+		.id = 1, .core = 0,
 		.mode = VN_MODE_POLL,
 		.on_fault = VN_FAULT_STOP,
 		.watchdog_ns = 0ull, .spin_ns = 0ull,
 		.base = 0x10600000, .stack = 0x4000,
-		.heap = 0x108040000, .memory = 0x200000,
+		.heap = 0x108040000, .memory = 0x40000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0xd7550d45e8daa357ull,
+		.iface = 0xdd59d09b1a5b1102ull,
 	},
 };
 
 static const struct vn_kchannel channels[] = {
-	/* from0: port0 -> port1, 1520-byte messages, depth 256 */
+	/* from0: port0 -> port1, 8-byte messages, depth 512 */
 	[0] = {
 		.name = "from0",
 		.id = 0,
 		.from = 0, .to = 1,
 		.from_bit = 0, .to_bit = 0,
-		.msg_size = 1520,
-		.depth = 256, .latency = 1,
+		.msg_size = 8,
+		.depth = 512, .latency = 1,
 		.addr = 0x1000000000,
-		.size = 0x61000,
+		.size = 0x3000,
 	},
-	/* from1: port1 -> port0, 1520-byte messages, depth 256 */
+	/* free0: port1 -> port0, 8-byte messages, depth 1024 */
 	[1] = {
-		.name = "from1",
+		.name = "free0",
 		.id = 1,
 		.from = 1, .to = 0,
 		.from_bit = 1, .to_bit = 1,
-		.msg_size = 1520,
-		.depth = 256, .latency = 1,
-		.addr = 0x1000062000,
-		.size = 0x61000,
+		.msg_size = 8,
+		.depth = 1024,
+		.addr = 0x1000004000,
+		.size = 0x3000,
+	},
+	/* from1: port1 -> port0, 8-byte messages, depth 512 */
+	[2] = {
+		.name = "from1",
+		.id = 2,
+		.from = 1, .to = 0,
+		.from_bit = 2, .to_bit = 2,
+		.msg_size = 8,
+		.depth = 512, .latency = 1,
+		.addr = 0x1000008000,
+		.size = 0x3000,
+	},
+	/* free1: port0 -> port1, 8-byte messages, depth 1024 */
+	[3] = {
+		.name = "free1",
+		.id = 3,
+		.from = 0, .to = 1,
+		.from_bit = 3, .to_bit = 3,
+		.msg_size = 8,
+		.depth = 1024,
+		.addr = 0x100000c000,
+		.size = 0x3000,
+	},
+};
+
+/* pool frames0: 1024 buffers of 2048 bytes; 2 shards map it */
+static const struct vn_kpool_map pool_frames0_maps[] = {
+	{ .shard = 0, .writable = 1 }, /* port0, read-write */
+	{ .shard = 1, .writable = 1 }, /* port1, read-write */
+};
+
+/* pool frames1: 1024 buffers of 2048 bytes; 2 shards map it */
+static const struct vn_kpool_map pool_frames1_maps[] = {
+	{ .shard = 0, .writable = 1 }, /* port0, read-write */
+	{ .shard = 1, .writable = 1 }, /* port1, read-write */
+};
+
+static const struct vn_kpool pools[] = {
+	[0] = {
+		.name = "frames0",
+		.id = 0,
+		.buffers = 1024, .buf_size = 2048,
+		.n_maps = 2, .maps = pool_frames0_maps,
+		.addr = 0x1000010000,
+		.size = 0x200000,
+	},
+	[1] = {
+		.name = "frames1",
+		.id = 1,
+		.buffers = 1024, .buf_size = 2048,
+		.n_maps = 2, .maps = pool_frames1_maps,
+		.addr = 0x1000211000,
+		.size = 0x200000,
 	},
 };
 /* clang-format on */
 
 static const struct vn_kdevice devices[] = {
-	/* nic0: granted to port0, notification bit 2 */
+	/* nic0: granted to port0, notification bit 4 */
 	{
 	        .name       = "nic0",
 	        .compatible = "virtio,mmio",
 	        .shard      = 0,
-	        .bit        = 2,
+	        .bit        = 4,
 	        .irq        = 49,
 	        .base       = 0xa000200,
 	        .size       = 0x200,
 	},
-	/* nic1: granted to port1, notification bit 2 */
+	/* nic1: granted to port1, notification bit 4 */
 	{
 	        .name       = "nic1",
 	        .compatible = "virtio,mmio",
 	        .shard      = 1,
-	        .bit        = 2,
+	        .bit        = 4,
 	        .irq        = 48,
 	        .base       = 0xa000000,
 	        .size       = 0x200,
@@ -90,13 +143,15 @@ static const struct vn_kdevice devices[] = {
 const struct vn_ksystem vn_system = {
 	.name        = "l2fwd_split",
 	.board       = "hosted",
-	.n_cores     = 2,
+	.n_cores     = 1,
 	.n_shards    = 2,
-	.n_channels  = 2,
+	.n_channels  = 4,
 	.shards      = shards,
 	.channels    = channels,
-	.schema_hash = 0x8415d5f01417618bull,
+	.schema_hash = 0xf7e63474158bffc4ull,
 	.board_hash  = 0x663cc27455768aaeull,
 	.n_devices   = 2,
 	.devices     = devices,
+	.n_pools     = 2,
+	.pools       = pools,
 };

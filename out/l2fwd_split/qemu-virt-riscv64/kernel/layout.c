@@ -21,26 +21,26 @@ const struct bm_layout bm_layout[] = {
 		.image_hi = 0x81100000,
 		.ctl = 0x81100000,
 		.heap_lo = 0x81104000,
-		.heap_hi = 0x81304000,
-		.stack_lo = 0x81305000,
-		.stack_hi = 0x81309000,
+		.heap_hi = 0x81144000,
+		.stack_lo = 0x81145000,
+		.stack_hi = 0x81149000,
 	},
 	/* port1 */
 	[1] = {
 		.blob = vn_blob_port1,
 		.blob_end = vn_blob_port1_end,
-		.image_lo = 0x81400000,
-		.image_hi = 0x81500000,
-		.ctl = 0x81500000,
-		.heap_lo = 0x81504000,
-		.heap_hi = 0x81704000,
-		.stack_lo = 0x81705000,
-		.stack_hi = 0x81709000,
+		.image_lo = 0x81200000,
+		.image_hi = 0x81300000,
+		.ctl = 0x81300000,
+		.heap_lo = 0x81304000,
+		.heap_hi = 0x81344000,
+		.stack_lo = 0x81345000,
+		.stack_hi = 0x81349000,
 	},
 };
 
 /* The kernel's page tables, at the top of RAM: exactly what every address space takes. */
-const uint64_t bm_pt_pool = 0xbffe8000, bm_pt_pages = 24;
+const uint64_t bm_pt_pool = 0xbffe6000, bm_pt_pages = 26;
 
 /* No shard may be reloaded: no door. */
 const uint64_t bm_door = 0, bm_door_size = 0;

@@ -9,18 +9,29 @@
 /* from0: to port1, notification bit 0 */
 struct vn_tx_state vn_tx_state_from0;
 
-/* from1: from port1, notification bit 1 */
+/* free0: from port1, notification bit 1 */
+struct vn_rx_state vn_rx_state_free0;
+
+/* from1: from port1, notification bit 2 */
 struct vn_rx_state vn_rx_state_from1;
+
+/* free1: to port1, notification bit 3 */
+struct vn_tx_state vn_tx_state_free1;
 
 static const struct vn_tx *const tx[] = {
 	&vn_tx_from0,
+	&vn_tx_free1,
 };
-static const uint32_t tx_bit[] = { 0 };
+static const uint32_t tx_bit[] = { 0, 3 };
 
 static const struct vn_rx *const rx[] = {
+	&vn_rx_free0,
 	&vn_rx_from1,
 };
-static const uint32_t rx_bit[] = { 1 };
+static const uint32_t rx_bit[] = { 1, 2 };
+
+static const struct vn_pool *const pools[] = { &vn_pool_frames0,
+	                                       &vn_pool_frames1 };
 
 const struct vn_shard_config vn_self = {
 	.name        = VN_SHARD_NAME,
@@ -29,17 +40,19 @@ const struct vn_shard_config vn_self = {
 	.spin_ns     = 0ull,
 	.ctl         = 0x81100000,
 	.ctl_size    = 0x4000,
-	.stack_lo    = 0x81305000,
-	.stack_hi    = 0x81309000,
+	.stack_lo    = 0x81145000,
+	.stack_hi    = 0x81149000,
 	.heap_lo     = 0x81104000,
-	.heap_hi     = 0x81304000,
-	.n_tx        = 1,
-	.n_rx        = 1,
+	.heap_hi     = 0x81144000,
+	.n_tx        = 2,
+	.n_rx        = 2,
 	.tx          = tx,
 	.rx          = rx,
 	.tx_bit      = tx_bit,
 	.rx_bit      = rx_bit,
-	.kernel_bits = 0x4ull,
+	.kernel_bits = 0x10ull,
+	.n_pools     = 2,
+	.pools       = pools,
 };
 
 /* The interface hash, where a reload's check looks for it on the hosted
@@ -50,5 +63,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xe0f664d3, 0x41d5a76b }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xa799081a, 0x02880b3b }
 };

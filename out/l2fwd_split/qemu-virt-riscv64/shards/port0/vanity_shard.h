@@ -19,21 +19,53 @@
 #define VN_SHARD_ID   0
 #define VN_SHARD_POLL 1 /* mode: poll */
 
-/* from0: to port1, 1520-byte messages, depth 256 */
+/* pool frames0: 1024 buffers of 2048 bytes, read-write here; vn_pool_buf() checks a handle */
+static const struct vn_pool vn_pool_frames0 =
+        VN_POOL_INIT("frames0", 0x81410000ul, 1024u, 11u, 1u);
+#define VN_POOL_FRAMES0_BUFFERS 1024u
+#define VN_POOL_FRAMES0_SIZE    2048u
+
+/* pool frames1: 1024 buffers of 2048 bytes, read-write here; vn_pool_buf() checks a handle */
+static const struct vn_pool vn_pool_frames1 =
+        VN_POOL_INIT("frames1", 0x81611000ul, 1024u, 11u, 1u);
+#define VN_POOL_FRAMES1_BUFFERS 1024u
+#define VN_POOL_FRAMES1_SIZE    2048u
+
+/* from0: to port1, handles of pool frames0 (struct vn_buf), depth 512 */
 extern struct vn_tx_state vn_tx_state_from0;
 static const struct vn_tx vn_tx_from0 =
-        VN_TX_INIT(0, 0x81800000, 1520, 256, VN_EP_LATENCY, &vn_tx_state_from0);
-#define VN_MSG_SIZE_FROM0 1520u
-#define VN_DEPTH_FROM0    256u
+        VN_TX_INIT(0, 0x81400000, 8, 512, VN_EP_LATENCY, &vn_tx_state_from0);
+#define VN_MSG_SIZE_FROM0 8u
+#define VN_DEPTH_FROM0    512u
 #define VN_NOTIFY_FROM0   (UINT64_C(1) << 0)
+#define VN_POOL_OF_FROM0  (&vn_pool_frames0)
 
-/* from1: from port1, 1520-byte messages, depth 256 */
+/* free0: from port1, handles of pool frames0 (struct vn_buf), depth 1024 */
+extern struct vn_rx_state vn_rx_state_free0;
+static const struct vn_rx vn_rx_free0 =
+        VN_RX_INIT(1, 0x81404000, 8, 1024, 0, &vn_rx_state_free0);
+#define VN_MSG_SIZE_FREE0 8u
+#define VN_DEPTH_FREE0    1024u
+#define VN_NOTIFY_FREE0   (UINT64_C(1) << 1)
+#define VN_POOL_OF_FREE0  (&vn_pool_frames0)
+
+/* from1: from port1, handles of pool frames1 (struct vn_buf), depth 512 */
 extern struct vn_rx_state vn_rx_state_from1;
 static const struct vn_rx vn_rx_from1 =
-        VN_RX_INIT(1, 0x81862000, 1520, 256, VN_EP_LATENCY, &vn_rx_state_from1);
-#define VN_MSG_SIZE_FROM1 1520u
-#define VN_DEPTH_FROM1    256u
-#define VN_NOTIFY_FROM1   (UINT64_C(1) << 1)
+        VN_RX_INIT(2, 0x81408000, 8, 512, VN_EP_LATENCY, &vn_rx_state_from1);
+#define VN_MSG_SIZE_FROM1 8u
+#define VN_DEPTH_FROM1    512u
+#define VN_NOTIFY_FROM1   (UINT64_C(1) << 2)
+#define VN_POOL_OF_FROM1  (&vn_pool_frames1)
+
+/* free1: to port1, handles of pool frames1 (struct vn_buf), depth 1024 */
+extern struct vn_tx_state vn_tx_state_free1;
+static const struct vn_tx vn_tx_free1 =
+        VN_TX_INIT(3, 0x8140c000, 8, 1024, 0, &vn_tx_state_free1);
+#define VN_MSG_SIZE_FREE1 8u
+#define VN_DEPTH_FREE1    1024u
+#define VN_NOTIFY_FREE1   (UINT64_C(1) << 3)
+#define VN_POOL_OF_FREE1  (&vn_pool_frames1)
 
 /*
  * Device 'nic0', register map 'virtio_mmio', compatible "virtio,mmio".
@@ -42,7 +74,7 @@ static const struct vn_rx vn_rx_from1 =
  * Its registers: virtio_mmio_<register>_read(VN_DEVICE_NIC0_BASE) and so on,
  * from regmaps/virtio_mmio.h.
  */
-#define VN_NOTIFY_NIC0      (UINT64_C(1) << 2)
+#define VN_NOTIFY_NIC0      (UINT64_C(1) << 4)
 #define VN_DEVICE_NIC0_BASE 0x10008000ul
 #define VN_DEVICE_NIC0_SIZE 0x1000ul
 #define VN_DEVICE_NIC0_IRQ  8u

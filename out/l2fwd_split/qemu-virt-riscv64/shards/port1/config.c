@@ -9,37 +9,50 @@
 /* from0: from port0, notification bit 0 */
 struct vn_rx_state vn_rx_state_from0;
 
-/* from1: to port0, notification bit 1 */
+/* free0: to port0, notification bit 1 */
+struct vn_tx_state vn_tx_state_free0;
+
+/* from1: to port0, notification bit 2 */
 struct vn_tx_state vn_tx_state_from1;
 
+/* free1: from port0, notification bit 3 */
+struct vn_rx_state vn_rx_state_free1;
+
 static const struct vn_tx *const tx[] = {
+	&vn_tx_free0,
 	&vn_tx_from1,
 };
-static const uint32_t tx_bit[] = { 1 };
+static const uint32_t tx_bit[] = { 1, 2 };
 
 static const struct vn_rx *const rx[] = {
 	&vn_rx_from0,
+	&vn_rx_free1,
 };
-static const uint32_t rx_bit[] = { 0 };
+static const uint32_t rx_bit[] = { 0, 3 };
+
+static const struct vn_pool *const pools[] = { &vn_pool_frames0,
+	                                       &vn_pool_frames1 };
 
 const struct vn_shard_config vn_self = {
 	.name        = VN_SHARD_NAME,
 	.id          = VN_SHARD_ID,
 	.mode        = VN_MODE_POLL,
 	.spin_ns     = 0ull,
-	.ctl         = 0x81500000,
+	.ctl         = 0x81300000,
 	.ctl_size    = 0x4000,
-	.stack_lo    = 0x81705000,
-	.stack_hi    = 0x81709000,
-	.heap_lo     = 0x81504000,
-	.heap_hi     = 0x81704000,
-	.n_tx        = 1,
-	.n_rx        = 1,
+	.stack_lo    = 0x81345000,
+	.stack_hi    = 0x81349000,
+	.heap_lo     = 0x81304000,
+	.heap_hi     = 0x81344000,
+	.n_tx        = 2,
+	.n_rx        = 2,
 	.tx          = tx,
 	.rx          = rx,
 	.tx_bit      = tx_bit,
 	.rx_bit      = rx_bit,
-	.kernel_bits = 0x4ull,
+	.kernel_bits = 0x10ull,
+	.n_pools     = 2,
+	.pools       = pools,
 };
 
 /* The interface hash, where a reload's check looks for it on the hosted
@@ -50,5 +63,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xfed532f8, 0xc97d20d9 }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x62b6587b, 0x40426121 }
 };
