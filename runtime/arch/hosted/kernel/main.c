@@ -83,7 +83,7 @@ static int boot(void)
 		return hk_msg("system tables are inconsistent"), -1;
 	if (hk_cores_prepare() != 0 || hk_channels_create() != 0 ||
 	    hk_pools_create() != 0)
-		return hk_msg("cannot create channels: %m"), -1;
+		return hk_msg("cannot create channels or pools: %m"), -1;
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		hk_shards[i].s = &hk_kernel.shard[i];
 		hk_kernel.shard[i].port = &hk_shards[i];
