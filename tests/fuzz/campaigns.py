@@ -11,10 +11,11 @@ each ending in one row of a table:
   exceptions  tests/system/stress/excfuzz: random instruction words and
               accesses at EL0/U-mode on the QEMU boards, each a fault of
               that shard or harmless (VANITY_EXCFUZZ_SEED, _TRIES)
-  mmio        tests/system/stress/mmiofuzz: random MMIO calls on hosted,
-              inside the caller's RTC window or not, each completed or a
-              fault of the caller, which restarts and goes on
-              (VANITY_MMIOFUZZ_SEED, _TRIES)
+  mmio        tests/system/stress/mmiofuzz: random MMIO calls, inside the
+              caller's RTC window or not, each completed or a fault of the
+              caller, which restarts and goes on; on the QEMU boards the
+              kernel makes them on the real RTC, whose page the caller
+              shares with another shard (VANITY_MMIOFUZZ_SEED, _TRIES)
   devices     tests/system/stress/devfuzz: a malicious driver shard against
               every hosted device model: random register accesses, virtio
               bring-ups with random queues, descriptors and DMA addresses
@@ -50,9 +51,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "system"))
+from systest_lib import copy_spec, mmiofuzz_spec  # noqa: E402
+
 STRESS = REPO / "tests" / "system" / "stress"
 VANITY = REPO / "vanity"
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
@@ -61,18 +63,6 @@ ROWS = []
 
 def row(surface, board, inputs, crashes, hangs, lost, secs, note=""):
     ROWS.append((surface, board, inputs, crashes, hangs, lost, secs, note))
-
-
-def copy_spec(spec, dest, edit):
-    dest.mkdir(parents=True, exist_ok=True)
-    for f in spec.parent.iterdir():
-        if f.is_file():
-            shutil.copy2(f, dest / f.name)
-    doc = yaml.safe_load(spec.read_text())
-    edit(doc)
-    copy = dest / spec.name
-    copy.write_text(yaml.safe_dump(doc, sort_keys=False))
-    return copy
 
 
 def vanity_run(spec, board, work, timeout, sanitize=False):
@@ -193,19 +183,16 @@ def exceptions(board, work, seed, tries):
     return o["ok"]
 
 
-def mmio(work, seed, tries):
-    """MMIO calls on hosted (tests/system/stress/mmiofuzz): each outside the
-    caller's windows faults it, and it restarts."""
-    def edit(doc):
-        mm = next(s for s in doc["shards"] if s["name"] == "mm")
-        mm["cflags"] = [f"-DTRIES={tries}", f"-DSEED={seed}"]
-    spec = copy_spec(STRESS / "mmiofuzz.yaml", work / "src", edit)
-    status, out, err, secs = vanity_run(spec, "hosted", work, timeout=30 + tries)
+def mmio(board, work, seed, tries):
+    """MMIO calls (tests/system/stress/mmiofuzz): each outside the caller's
+    windows faults it, and it restarts."""
+    spec = mmiofuzz_spec(board, tries, seed, work / "src")
+    status, out, err, secs = vanity_run(spec, board, work, timeout=120 + tries)
     o = exc_outcome(status, out, err, secs, tries, shard="mm")
     if not o["ok"]:
-        print(f"--- MMIO calls on hosted: FAILED; replay with VANITY_MMIOFUZZ_SEED={seed} "
+        print(f"--- MMIO calls on {board}: FAILED; replay with VANITY_MMIOFUZZ_SEED={seed} "
               f"VANITY_MMIOFUZZ_TRIES={tries}")
-    row("MMIO calls", "hosted", o["tried"], o["crash"], o["hang"], o["lost"], o["secs"],
+    row("MMIO calls", board, o["tried"], o["crash"], o["hang"], o["lost"], o["secs"],
         f"completed {o['completed']}, faulted {o['faulted']}, "
         f"unexpected outcomes {o['unexpected']}")
     return o["ok"]
@@ -354,9 +341,10 @@ def main():
             for b in boards:
                 if b != "hosted":
                     ok &= exceptions(b, tmp / f"exc-{b}", seed, tries)
-        if want("mmio") and "hosted" in boards:
-            ok &= mmio(tmp / "mmio", int(os.environ.get("VANITY_MMIOFUZZ_SEED", "1")),
-                       int(os.environ.get("VANITY_MMIOFUZZ_TRIES", "400")))
+        if want("mmio"):
+            for b in boards:
+                ok &= mmio(b, tmp / f"mmio-{b}", int(os.environ.get("VANITY_MMIOFUZZ_SEED", "1")),
+                           int(os.environ.get("VANITY_MMIOFUZZ_TRIES", "400")))
         if want("devices") and "hosted" in boards:
             ok &= devfuzz(tmp / "dev", int(os.environ.get("VANITY_DEVFUZZ_SEED", "1")),
                           int(os.environ.get("VANITY_DEVFUZZ_CALLS", "1000000")))

@@ -221,6 +221,29 @@ def copy_spec(spec, dest, edit=None):
     return copy
 
 
+# Where each QEMU board's RTC is: mmiofuzz splits its page between two
+# shards there, so the kernel makes their accesses (docs/aarch64.md).
+RTC = {"qemu-virt-aarch64": 0x09010000, "qemu-virt-riscv64": 0x00101000}
+
+
+def mmiofuzz_spec(board, tries, seed, dest):
+    """tests/system/stress/mmiofuzz.yaml for board, copied into dest: on a
+    QEMU board mm owns the low half of the RTC's page and dst the high half
+    (so both are reached through the kernel), and mm keeps to the registers
+    inside its window (-DREGS_ONLY) and tries dst's half as another shard's
+    device (test_stress.py, tests/fuzz/campaigns.py)."""
+    def edit(doc):
+        mm = next(s for s in doc["shards"] if s["name"] == "mm")
+        mm["cflags"] = [f"-DTRIES={tries}", f"-DSEED={seed}"]
+        if board != "hosted":
+            base = RTC[board]
+            doc["board"] = board
+            doc["devices"] = [{"name": "rtc", "address": base, "size": 0x800},
+                              {"name": "uart", "address": base + 0x800, "size": 0x800}]
+            mm["cflags"] += ["-DREGS_ONLY", f"-DOTHER_DEV={base + 0x800:#x}"]
+    return copy_spec(Path(__file__).parent / "stress" / "mmiofuzz.yaml", dest, edit)
+
+
 def copy_example(spec, work, edit):
     """A copy of an example's spec with edit(doc) applied, in
     work/src/examples/<name>/ beside a link to the repository's drivers/,

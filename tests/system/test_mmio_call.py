@@ -13,10 +13,9 @@ import re
 
 import pytest
 
-from systest_lib import HERE, copy_spec, vanity
+from systest_lib import HERE, RTC, copy_spec, vanity
 
 SPEC = HERE / "mmiocall" / "mmiocall.yaml"
-RTC = {"qemu-virt-aarch64": 0x09010000, "qemu-virt-riscv64": 0x00101000}
 
 
 @pytest.fixture(scope="module", params=sorted(RTC), ids=lambda b: b.split("-")[-1])
