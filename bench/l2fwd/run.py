@@ -19,7 +19,8 @@ each split design's throughput over its run-to-completion twin's (the
 aim: at least 0.9x). The machine is shared and small (2 CPUs run the
 sender, the receiver, the NIC models and the forwarder at once), so
 compare the ratios of one run, not absolute numbers across runs.
-L2FWD_ONLY=name,name runs only those forwarders.
+L2FWD_ONLY=name,name runs only those forwarders. Then bench/l2fwd/qemu.py
+compares the two designs on the QEMU boards (L2FWD_QEMU=0 skips it).
 """
 
 import json
@@ -222,6 +223,8 @@ def main():
               f"p99 latency {v['p99_us'] / max(r['p99_us'], 1):.2f}x")
     if not Testpmd.available():
         print("dpdk-testpmd is not installed (Debian's dpdk-dev): no DPDK column")
+    if os.environ.get("L2FWD_QEMU", "1") != "0":
+        subprocess.run([sys.executable, str(HERE / "qemu.py")], check=True)
     return 0
 
 
