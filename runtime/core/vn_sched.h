@@ -74,7 +74,7 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
 	return vn_system_stuck(k) ? VN_NEXT_STUCK : VN_NEXT_IDLE;
 }
 
-/* The YIELD of s, the running shard of its core, when another shard is
+/* The YIELD of s, the running shard of `core`, when another shard is
  * ready there: s goes to the back of the queue and the head takes the
  * core, in one step. The same as vn_syscall_dispatch's YIELD
  * (vn_sched_yield) then vn_sched_pick, effect for effect: the call's
@@ -88,16 +88,15 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
  * by `now`: c->wake_at). Returns the shard that now holds the core;
  * *value is what its last call returns (vn_shard_resume). Inline: it is
  * the whole of the bare-metal kernel's YIELD path (run.c: yield_fast). */
-static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, struct vn_shard *s,
+static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, uint32_t core,
 						   uint64_t now, uint64_t ticks,
 						   uint64_t *value)
 {
 	/* Everything read first: the kernel is built without strict aliasing,
 	 * so each store below would make the compiler read these again. */
-	const struct vn_kshard *cfg = s->cfg;
-	uint32_t core = cfg->core, id = cfg->id;
 	struct vn_core *c = &k->core[core];
-	struct vn_shard *n = c->head, *after = n->next, *tail = c->tail;
+	struct vn_shard *s = c->current, *n = c->head, *after = n->next, *tail = c->tail;
+	uint32_t id = s->cfg->id;
 	struct vn_shard_stats *st = s->st, *nst = n->st;
 	struct vn_obs *o = k->obs;
 	uint64_t ran = ticks - s->ran_ticks, bits = n->pending;

@@ -101,7 +101,7 @@ static void yield_both_ways(bool alone, struct yield_seen *slow, struct yield_se
 			value = vn_shard_resume(k, n);
 			yield_seen(k, n, value, slow);
 		} else {
-			n = vn_sched_yield_fast(k, s, 77, vn_clock(), &value);
+			n = vn_sched_yield_fast(k, 0, 77, vn_clock(), &value);
 			yield_seen(k, n, value, fast);
 		}
 	}

@@ -203,6 +203,15 @@ static inline uint64_t arch_trap_call(const struct arch_frame *f, uint32_t kind)
 	return csr_read(scause) == RV64_CAUSE_ECALL_U ? f->x[17] : UINT64_MAX;
 }
 
+/* The deadline armed on cpu (sbi.c), VN_NEVER if none: a later one is not
+ * set. */
+extern uint64_t rv64_timer_armed[ARCH_MAX_CPUS];
+
+static inline uint64_t arch_timer_armed(uint32_t cpu)
+{
+	return rv64_timer_armed[cpu];
+}
+
 /* Return past the ecall. */
 static inline void arch_call_done(struct arch_frame *f)
 {

@@ -70,6 +70,8 @@
  *                             port may keep an earlier one armed instead
  *                             (both ports do): the kernel takes an early
  *                             interrupt as nothing due, and sets it again
+ *   arch_timer_armed(cpu) (i) the deadline armed on cpu now (VN_NEVER:
+ *                             none); setting a later one changes nothing
  *   arch_wait() (i)           sleep until an interrupt is pending (lock
  *                             dropped around it)
  *   arch_frame_ret(f, v) (i)  the result of the shard's last call

@@ -315,21 +315,23 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 {
 	struct vn_core *c = &K->core[cpu];
 	uint64_t ticks = arch_ticks(), now = vn_ticks_to_ns(ticks, arch_tick_hz());
-	uint64_t value, dog;
+	uint64_t value, at;
 	struct vn_shard *n;
 	struct bm_shard *b;
 
 	if (now >= c->wake_at || (cpu == 0 && now >= bm_door_next))
 		return trap(f, cpu, kind, s);
 	arch_call_done(f);
-	n = vn_sched_yield_fast(K, s, now, ticks, &value);
+	n = vn_sched_yield_fast(K, cpu, now, ticks, &value);
 	b = n->port; /* bm_of(n), without the table */
 	arch_frame_ret(&b->ctx, value);
 	arch_switch(b->space.token);
 	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
 	b->ctl->core_shared = true;
-	dog = vn_watchdog_deadline(K, cpu);
-	arch_timer_set(dog < c->wake_at ? dog : c->wake_at);
+	at = vn_watchdog_deadline(K, cpu);
+	at = at < c->wake_at ? at : c->wake_at;
+	if (at < arch_timer_armed(cpu)) /* a later one would not be set */
+		arch_timer_set(at);
 	arch_trap_leave(b->space.token);
 	unlock();
 	return &b->ctx;
