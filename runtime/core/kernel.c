@@ -75,6 +75,8 @@ int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_
 		return -1;
 	memset(k, 0, sizeof(*k));
 	k->sys = sys;
+	for (uint32_t c = 0; c < VN_MAX_CORES; c++)
+		k->core[c].wake_at = VN_NEVER;
 	vn_obs_init(k, obs);
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		k->shard[i].cfg = &sys->shards[i];

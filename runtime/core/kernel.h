@@ -70,6 +70,10 @@ struct vn_core {
 	bool timed;               /* a shard of it may be blocked with a deadline:
 				   * set by vn_sched_block, cleared by a
 				   * vn_sched_expire that found none */
+	uint64_t wake_at;         /* no wait of it times out before this (VN_NEVER:
+				   * none): lowered by vn_sched_block, set by
+				   * vn_sched_expire to the earliest left; early,
+				   * never late, once a timed sleeper is woken */
 	uint32_t reloads;         /* shards of it with a reload under way */
 };
 
@@ -118,6 +122,32 @@ void vn_kev_shard(struct vn_kernel *k, const struct vn_shard *s, uint16_t id,
 		  const void *more, uint32_t len);
 #define VN_BY_NONE 0xffffu /* WAKE's waker: a timeout or a device; HALT's: the kernel */
 
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "vn_kev_pair packs fields LE");
+
+/* Two kernel events on core's ring, each with at most 6 bytes of fields
+ * packed little-endian in f1 and f2 (the first byte lowest), both stamped
+ * `ts`: the records obs.c's vn_kev() writes for them, as eight stores, one
+ * publish and no call (a switch writes SWITCH_OUT then SWITCH_IN). */
+static inline void vn_kev_pair(struct vn_obs *o, uint32_t core, uint16_t id1, uint64_t f1,
+			       uint16_t id2, uint64_t f2, uint64_t ts)
+{
+	struct vn_trace_ring *r = &o->core[core % VN_OBS_MAX_CORES].ring;
+	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
+	struct vn_trace_rec *recs = vn_trace_recs(r);
+	uint64_t *a = (uint64_t *)(void *)&recs[h % VN_TRACE_CORE_RECS];
+	uint64_t *b = (uint64_t *)(void *)&recs[(h + 1) % VN_TRACE_CORE_RECS];
+
+	a[0] = ts;
+	a[1] = id1 | (f1 & 0xffffffffffffull) << 16;
+	a[2] = 0;
+	a[3] = 0;
+	b[0] = ts;
+	b[1] = id2 | (f2 & 0xffffffffffffull) << 16;
+	b[2] = 0;
+	b[3] = 0;
+	atomic_store_explicit(&r->head, h + 2, memory_order_release);
+}
+
 /* dump.c: the kernel's record as one stream (vanity/trace.h) */
 typedef int vn_dump_write_fn(void *ctx, const void *p, uint64_t len);
 #define VN_DUMP_NO_PEEK UINT32_MAX
@@ -145,7 +175,21 @@ struct vn_sysres {
 
 struct vn_sysres vn_syscall_dispatch(struct vn_kernel *k, struct vn_shard *caller,
 				     uint32_t op, uint64_t a0, uint64_t a1);
-uint64_t vn_shard_resume(struct vn_kernel *k, struct vn_shard *s);
+
+/* What the last call of s returns once s holds its core again: a WAIT
+ * returns the bits pending now (0 if it timed out), anything else 0. */
+static inline uint64_t vn_shard_resume(struct vn_kernel *k, struct vn_shard *s)
+{
+	uint64_t bits = 0;
+
+	(void)k;
+	if (s->waiting) {
+		bits = s->pending;
+		s->pending = 0;
+		s->waiting = false;
+	}
+	return bits;
+}
 
 /* notify.c: channel notifications */
 int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t channel);
@@ -180,7 +224,18 @@ enum vn_reload_step {
 
 uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *image,
 			   uint64_t len, uint64_t now);
-uint64_t vn_reload_due(struct vn_kernel *k, uint32_t core, uint64_t now);
+uint64_t vn_reload_scan(struct vn_kernel *k, uint32_t core, uint64_t now);
+
+/* The reloads of `core` that are due by `now` and at a clean point: swap
+ * them, or give up on an old version that did not quiesce. Returns the
+ * earliest quiesce deadline still ahead, or VN_NEVER. No scan, and no
+ * call, while none is under way: it runs on every trap. */
+static inline uint64_t vn_reload_due(struct vn_kernel *k, uint32_t core, uint64_t now)
+{
+	if (!k->core[core].reloads)
+		return VN_NEVER;
+	return vn_reload_scan(k, core, now);
+}
 uint64_t vn_reload_quiesce(struct vn_kernel *k, struct vn_shard *s, uint64_t now);
 bool vn_reload_rollback(struct vn_kernel *k, struct vn_shard *s, uint64_t now);
 void vn_reload_cancel(struct vn_kernel *k, struct vn_shard *s, uint32_t why);

@@ -198,15 +198,11 @@ void vn_reload_cancel(struct vn_kernel *k, struct vn_shard *s, uint32_t why)
 	finish(k, s, VN_RL_REFUSED, why);
 }
 
-/* The reloads of `core` that are due by `now` and at a clean point: swap
- * them, or give up on an old version that did not quiesce. Returns the
- * earliest quiesce deadline still ahead, or VN_NEVER. */
-uint64_t vn_reload_due(struct vn_kernel *k, uint32_t core, uint64_t now)
+/* vn_reload_due (kernel.h) while a reload is under way on `core`. */
+uint64_t vn_reload_scan(struct vn_kernel *k, uint32_t core, uint64_t now)
 {
 	uint64_t next = VN_NEVER;
 
-	if (!k->core[core].reloads)
-		return VN_NEVER; /* no scan while none is under way */
 	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
 		struct vn_shard *s = &k->shard[i];
 

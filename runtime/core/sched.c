@@ -153,6 +153,8 @@ void vn_sched_block(struct vn_kernel *k, struct vn_shard *s, uint64_t deadline)
 	s->deadline = deadline;
 	if (deadline != VN_NEVER)
 		c->timed = true;
+	if (deadline < c->wake_at)
+		c->wake_at = deadline;
 }
 
 /* s, just started again and on no queue, may not run before `at` (its
@@ -195,14 +197,11 @@ void vn_sched_remove(struct vn_kernel *k, struct vn_shard *s, uint32_t state)
 	set_state(s, state);
 }
 
-/* Wake the shards of `core` whose wait timed out by `now`. Returns the
- * earliest deadline still pending on the core, or VN_NEVER. */
-uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now)
+/* vn_sched_expire (vn_sched.h) while a shard of `core` may be blocked
+ * with a deadline: the scan. */
+uint64_t vn_sched_expire_scan(struct vn_kernel *k, uint32_t core, uint64_t now)
 {
 	uint64_t next = VN_NEVER;
-
-	if (!k->core[core].timed)
-		return VN_NEVER; /* no scan of the shard table while none can time out */
 
 	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
 		struct vn_shard *s = &k->shard[i];
@@ -217,5 +216,6 @@ uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now)
 			next = s->deadline;
 	}
 	k->core[core].timed = next != VN_NEVER;
+	k->core[core].wake_at = next;
 	return next;
 }

@@ -170,18 +170,3 @@ struct vn_sysres vn_syscall_dispatch(struct vn_kernel *k, struct vn_shard *calle
 		return ret(VN_ERR(VN_ENOSYS), VN_ACT_CONTINUE);
 	return vn_systab[op](k, caller, a0, a1);
 }
-
-/* What the last call of s returns once s holds its core again: a WAIT
- * returns the bits pending now (0 if it timed out), anything else 0. */
-uint64_t vn_shard_resume(struct vn_kernel *k, struct vn_shard *s)
-{
-	uint64_t bits = 0;
-
-	(void)k;
-	if (s->waiting) {
-		bits = s->pending;
-		s->pending = 0;
-		s->waiting = false;
-	}
-	return bits;
-}

@@ -22,7 +22,18 @@ void vn_sched_hold(struct vn_kernel *k, struct vn_shard *s, uint64_t at);
 bool vn_sched_wake(struct vn_kernel *k, struct vn_shard *s);
 bool vn_sched_wake_by(struct vn_kernel *k, struct vn_shard *s, uint32_t by);
 void vn_sched_remove(struct vn_kernel *k, struct vn_shard *s, uint32_t state);
-uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now);
+uint64_t vn_sched_expire_scan(struct vn_kernel *k, uint32_t core, uint64_t now);
+
+/* Wake the shards of `core` whose wait timed out by `now`. Returns the
+ * earliest deadline still pending on the core, or VN_NEVER. No scan of the
+ * shard table, and no call, while none can time out: it runs on every
+ * trap. */
+static inline uint64_t vn_sched_expire(struct vn_kernel *k, uint32_t core, uint64_t now)
+{
+	if (!k->core[core].timed)
+		return VN_NEVER;
+	return vn_sched_expire_scan(k, core, now);
+}
 void vn_sched_end(struct vn_kernel *k);
 
 /* What a port's scheduler loop decides, decided once (and turn.c). */
@@ -61,6 +72,75 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
 	if (*next)
 		return VN_NEXT_RUN;
 	return vn_system_stuck(k) ? VN_NEXT_STUCK : VN_NEXT_IDLE;
+}
+
+/* The YIELD of s, the running shard of `core`, when another shard is
+ * ready there: s goes to the back of the queue and the head takes the
+ * core, in one step. The same as vn_syscall_dispatch's YIELD
+ * (vn_sched_yield) then vn_sched_pick, effect for effect: the call's
+ * counters; s's run time, histogram sample and SWITCH_OUT "yield" record;
+ * the states, the queue; the new activation, its count and SWITCH_IN
+ * record. One clock read (`ticks`, vn_clock(); `now`, the port's time)
+ * ends one activation where the next begins and stamps both records.
+ * The caller checks first that vn_sched_pick would do nothing else: no
+ * reload under way on the core (c->reloads), and that the rest of the
+ * trap would find nothing due (the system not halted, no wait timed out
+ * by `now`: c->wake_at). Returns the shard that now holds the core;
+ * *value is what its last call returns (vn_shard_resume). Inline: it is
+ * the whole of the bare-metal kernel's YIELD path (run.c: yield_fast). */
+static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, uint32_t core,
+						   uint64_t now, uint64_t ticks,
+						   uint64_t *value)
+{
+	/* Everything read first: the kernel is built without strict aliasing,
+	 * so each store below would make the compiler read these again. */
+	struct vn_core *c = &k->core[core];
+	struct vn_shard *s = c->current, *n = c->head, *after = n->next, *tail = c->tail;
+	uint32_t id = s->cfg->id;
+	struct vn_shard_stats *st = s->st, *nst = n->st;
+	struct vn_obs *o = k->obs;
+	uint64_t ran = ticks - s->ran_ticks, bits = n->pending;
+	uint32_t nid = n->cfg->id;
+	bool waiting = n->waiting;
+
+	/* the call's counters, and the end of s's activation (account) */
+	st->syscalls++;
+	st->yields++;
+	st->run_ticks += ran;
+	vn_hist_add(&o->run_hist[id % VN_OBS_MAX_SHARDS], ran);
+	/* s to the back of the queue (set_state, enqueue), n off its front */
+	s->held = false;
+	s->state = VN_READY;
+	st->state = VN_READY;
+	s->queued = true;
+	s->next = NULL;
+	if (after) {
+		tail->next = s;
+		c->head = after;
+	} else {
+		c->head = s; /* n was alone on the queue: its tail */
+	}
+	c->tail = s;
+	/* n's activation (vn_sched_pick) */
+	n->next = NULL;
+	n->queued = false;
+	n->held = false;
+	n->state = VN_RUNNING;
+	nst->state = VN_RUNNING;
+	n->ran_since = now;
+	n->ran_ticks = ticks;
+	nst->activations++;
+	c->current = n;
+	vn_kev_pair(o, core, VN_KEV_SWITCH_OUT, id | (uint64_t)VN_SW_YIELD << 16,
+		    VN_KEV_SWITCH_IN, nid, ticks);
+	/* what n's last call returns (vn_shard_resume) */
+	*value = 0;
+	if (waiting) {
+		*value = bits;
+		n->pending = 0;
+		n->waiting = false;
+	}
+	return n;
 }
 
 #endif /* VN_SCHED_H */

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -30,6 +31,102 @@ static void test_round_robin(void **state)
 	(void)state;
 	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		assert_int_equal(run_and_yield(k, 0), want[i]);
+}
+
+/* What a YIELD leaves, whichever path took it: everything but the clock's
+ * readings (run time, record stamps), which the two paths take apart. */
+struct yield_seen {
+	uint32_t next, state[4], st_state[4], queue[4], n_queue;
+	bool queued[4], held[4], waiting[4];
+	uint64_t value, pending[4], syscalls[4], yields[4], activations[4], ran_since;
+	uint64_t hist_count, head;
+	struct vn_trace_rec rec[2];
+};
+
+static void yield_seen(struct vn_kernel *k, struct vn_shard *n, uint64_t value,
+		       struct yield_seen *y)
+{
+	struct vn_trace_ring *r = &k->obs->core[0].ring;
+	uint64_t h = atomic_load(&r->head);
+
+	memset(y, 0, sizeof(*y));
+	y->next = n->cfg->id;
+	y->value = value;
+	y->ran_since = n->ran_since;
+	assert_ptr_equal(k->core[0].current, n);
+	for (struct vn_shard *q = k->core[0].head; q; q = q->next)
+		y->queue[y->n_queue++] = q->cfg->id;
+	assert_int_equal(k->core[0].tail->cfg->id, y->queue[y->n_queue - 1]);
+	for (uint32_t i = 0; i < 3; i++) {
+		const struct vn_shard *s = &k->shard[i];
+
+		y->state[i] = s->state;
+		y->st_state[i] = s->st->state;
+		y->queued[i] = s->queued;
+		y->held[i] = s->held;
+		y->waiting[i] = s->waiting;
+		y->pending[i] = s->pending;
+		y->syscalls[i] = s->st->syscalls;
+		y->yields[i] = s->st->yields;
+		y->activations[i] = s->st->activations;
+	}
+	y->hist_count = k->obs->run_hist[0].count;
+	y->head = h;
+	for (uint32_t i = 0; i < 2; i++) {
+		y->rec[i] = vn_trace_recs(r)[(h - 2 + i) % VN_TRACE_CORE_RECS];
+		y->rec[i].ts = 0;
+	}
+}
+
+/* s0 runs and yields; s1, woken from a WAIT with bits pending, is next.
+ * `alone`: s1 is the only other shard ready. */
+static void yield_both_ways(bool alone, struct yield_seen *slow, struct yield_seen *fast)
+{
+	for (int way = 0; way < 2; way++) {
+		struct vn_kernel *k = fx_boot();
+		struct vn_shard *s, *n;
+		uint64_t value;
+
+		if (alone)
+			vn_sched_remove(k, S(2), VN_STOPPED);
+		s = vn_sched_pick(k, 0, 10);
+		assert_ptr_equal(s, S(0));
+		S(1)->waiting = true;
+		S(1)->pending = 0x5;
+		if (way == 0) {
+			struct vn_sysres r = vn_syscall_dispatch(k, s, VN_SYS_YIELD, 0, 0);
+
+			assert_int_equal(r.action, VN_ACT_SWITCH);
+			n = vn_sched_pick(k, 0, 77);
+			value = vn_shard_resume(k, n);
+			yield_seen(k, n, value, slow);
+		} else {
+			n = vn_sched_yield_fast(k, 0, 77, vn_clock(), &value);
+			yield_seen(k, n, value, fast);
+		}
+	}
+}
+
+/* The YIELD path of the bare-metal kernel (vn_sched_yield_fast) does what
+ * the call then the pick do, effect for effect. */
+static void test_yield_fast_is_yield_then_pick(void **state)
+{
+	struct yield_seen slow, fast;
+
+	(void)state;
+	for (int alone = 0; alone < 2; alone++) {
+		yield_both_ways(alone, &slow, &fast);
+		assert_int_equal(fast.next, 1);
+		assert_int_equal(fast.value, 0x5);
+		assert_int_equal(fast.ran_since, 77);
+		assert_int_equal(fast.n_queue, alone ? 1 : 2);
+		assert_int_equal(fast.queue[fast.n_queue - 1], 0);
+		assert_int_equal(fast.rec[0].id, VN_KEV_SWITCH_OUT);
+		assert_int_equal(fast.rec[0].data[2], VN_SW_YIELD);
+		assert_int_equal(fast.rec[1].id, VN_KEV_SWITCH_IN);
+		assert_int_equal(fast.rec[1].data[0], 1);
+		assert_memory_equal(&slow, &fast, sizeof(slow));
+	}
 }
 
 static void test_one_at_a_time(void **state)
@@ -231,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_core_next),
 		cmocka_unit_test(test_core_next_stuck),
 		cmocka_unit_test(test_bad_tables),
+		cmocka_unit_test(test_yield_fast_is_yield_then_pick),
 	};
 
 	return cmocka_run_group_tests_name("sched", tests, NULL, NULL);

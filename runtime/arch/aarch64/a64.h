@@ -33,6 +33,7 @@ void a64_gic_mask(uint32_t irq);
 
 /* timer.c */
 void a64_timer_init_cpu(void);
+void a64_timer_off(void);
 
 /* psci.c */
 int a64_psci_cpu_on(uint32_t cpu, uint64_t entry, uint64_t ctx);

@@ -196,6 +196,34 @@ static inline uint64_t arch_frame_pc(const struct arch_frame *f)
 	return f->elr;
 }
 
+#define A64_ESR_EC_SVC64 0x15u
+
+/* The system call this trap makes (x8), or UINT64_MAX if it is none. */
+static inline uint64_t arch_trap_call(const struct arch_frame *f, uint32_t kind)
+{
+	uint64_t esr;
+
+	if (kind != A64_TRAP_SYNC)
+		return UINT64_MAX;
+	__asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
+	return (esr >> 26) == A64_ESR_EC_SVC64 ? f->x[8] : UINT64_MAX;
+}
+
+/* The deadline armed on cpu (timer.c), VN_NEVER if none: a later one is
+ * not set. */
+extern uint64_t a64_timer_armed[ARCH_MAX_CPUS];
+
+static inline uint64_t arch_timer_armed(uint32_t cpu)
+{
+	return a64_timer_armed[cpu];
+}
+
+/* ELR is past the svc already. */
+static inline void arch_call_done(struct arch_frame *f)
+{
+	(void)f;
+}
+
 /* The kernel is mapped in every space, so a trap keeps the shard's table
  * until another shard gets the core. */
 static inline void arch_trap_enter(void)

@@ -9,7 +9,6 @@
 #include "a64.h"
 
 #define ESR_EC_FP 0x07u
-#define ESR_EC_SVC64 0x15u
 #define ESR_EC_SERROR 0x2fu
 
 /* QEMU puts the device tree at the start of RAM for an ELF linked above
@@ -50,7 +49,7 @@ void arch_irq_poll(uint32_t cpu)
 		if (id >= 1020)
 			return;
 		if (id == A64_PPI_VTIMER)
-			arch_timer_set(VN_NEVER);
+			a64_timer_off();
 		if (id >= A64_SPI_FIRST) {
 			a64_gic_mask(id);
 			vn_irq_deliver(&bm_kernel, id, cpu);
@@ -67,7 +66,7 @@ static void sync(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 	__asm__ volatile("mrs %0, far_el1" : "=r"(far));
 	if (!s)
 		return;
-	if ((esr >> 26) == ESR_EC_SVC64)
+	if ((esr >> 26) == A64_ESR_EC_SVC64)
 		bm_syscall(f, s, f->x[8], f->x[0], f->x[1]);
 	else if ((esr >> 26) != ESR_EC_FP || !bm_fp_claim(f, s, cpu))
 		a64_fault(s, f, esr, far); /* FP/SIMD too, with fp: false */

@@ -28,7 +28,8 @@
 #define RV64_TRAP_USER 1u /* ecall, fault or interrupt from U-mode */
 
 /* U-mode state: saved by trap.S, or kept in struct bm_shard while a shard
- * does not hold its core. x[0] is unused; x[2] is the shard's sp. */
+ * does not hold its core. x[0] is the kernel's: trap.S keeps the top of
+ * the hart's kernel stack there; x[2] is the shard's sp. */
 struct arch_frame {
 	uint64_t x[32];
 	uint64_t sepc;
@@ -196,6 +197,30 @@ static inline void arch_frame_ret(struct arch_frame *f, uint64_t value)
 static inline uint64_t arch_frame_pc(const struct arch_frame *f)
 {
 	return f->sepc;
+}
+
+#define RV64_CAUSE_ECALL_U 8u
+
+/* The system call this trap makes (a7), or UINT64_MAX if it is none. */
+static inline uint64_t arch_trap_call(const struct arch_frame *f, uint32_t kind)
+{
+	(void)kind;
+	return csr_read(scause) == RV64_CAUSE_ECALL_U ? f->x[17] : UINT64_MAX;
+}
+
+/* The deadline armed on cpu (sbi.c), VN_NEVER if none: a later one is not
+ * set. */
+extern uint64_t rv64_timer_armed[ARCH_MAX_CPUS];
+
+static inline uint64_t arch_timer_armed(uint32_t cpu)
+{
+	return rv64_timer_armed[cpu];
+}
+
+/* Return past the ecall. */
+static inline void arch_call_done(struct arch_frame *f)
+{
+	f->sepc += 4;
 }
 
 static inline void arch_trap_enter(void)

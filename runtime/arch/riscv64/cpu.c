@@ -11,7 +11,6 @@
 #include "kconsole.h"
 
 #define CAUSE_ILLEGAL 2u
-#define CAUSE_ECALL_U 8u
 
 uint32_t rv64_hartid[ARCH_MAX_CPUS];
 
@@ -81,8 +80,8 @@ void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t 
 	(void)kind;
 	if (scause & CAUSE_IRQ) {
 		arch_irq_poll(cpu);
-	} else if (s && scause == CAUSE_ECALL_U) {
-		f->sepc += 4; /* past the ecall, whatever happens next */
+	} else if (s && scause == RV64_CAUSE_ECALL_U) {
+		arch_call_done(f); /* past the ecall, whatever happens next */
 		bm_syscall(f, s, f->x[17], f->x[10], f->x[11]);
 	} else if (s && scause == CAUSE_ILLEGAL && !(f->sstatus & SSTATUS_FS) &&
 		   bm_fp_claim(f, s, cpu)) {

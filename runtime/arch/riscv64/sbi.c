@@ -23,7 +23,7 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
 	return (int64_t)x10;
 }
 
-/* Each hart's deadline as last set in the firmware. A trip there costs
+/* Each hart's deadline as last set in the firmware (arch_timer_armed). A trip there costs
  * hundreds of instructions (about 280 in OpenSBI) and an MMIO write that
  * QEMU serialises, so a deadline is set only when it is earlier than the
  * one armed: a later one (the watchdog's moves later at every switch, and
@@ -31,7 +31,7 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
  * nothing due, switches the timer off (rv64_timer_fired) and sets the real
  * deadline. One early interrupt per armed deadline, instead of a call per
  * switch. Never late: what is armed is never after what is due. */
-static uint64_t armed[VN_MAX_CORES];
+uint64_t rv64_timer_armed[ARCH_MAX_CPUS];
 
 /* "Never" is a compare value centuries ahead, not UINT64_MAX: QEMU 7.2
  * turns the distance to a stimecmp into nanoseconds with an overflow
@@ -44,7 +44,7 @@ static void program(uint32_t cpu, uint64_t deadline_ns)
 	uint64_t ticks = deadline_ns == VN_NEVER ? NEVER_TICKS :
 			 vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE);
 
-	armed[cpu] = deadline_ns;
+	rv64_timer_armed[cpu] = deadline_ns;
 	sbi(SBI_TIME, 0, ticks < NEVER_TICKS ? ticks : NEVER_TICKS, 0, 0);
 }
 
@@ -52,7 +52,7 @@ void arch_timer_set(uint64_t deadline_ns)
 {
 	uint32_t cpu = arch_cpu();
 
-	if (deadline_ns < armed[cpu])
+	if (deadline_ns < rv64_timer_armed[cpu])
 		program(cpu, deadline_ns);
 }
 

@@ -76,6 +76,7 @@ struct bm_space {
 struct bm_shard {
 	struct arch_frame ctx;       /* valid while the shard is not running */
 	struct bm_space space;       /* its tables, with its ASID */
+	struct vn_ctl_page *ctl;     /* its control page (bm_ctl) */
 	struct arch_fp fp;           /* while it is not its CPU's FP owner */
 	uint32_t starts;             /* bumped by every (re)start */
 	const struct vn_image *img;  /* header of the blob it runs: &head */
@@ -127,7 +128,7 @@ _Noreturn void bm_boot_fail(const char *why, const char *name);
 /* run.c: the lock, and what arch_trap() hands back */
 void bm_lock(void);
 void bm_unlock(void);
-void bm_trap(struct arch_frame *f, uint32_t kind);
+struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind);
 void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t a0,
 		uint64_t a1);
 void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail,
@@ -151,6 +152,7 @@ void bm_sh_close(uint64_t fd);
 /* reload.c: the door, polled by CPU 0 at every trap and every
  * BM_DOOR_POLL_NS while it idles */
 #define BM_DOOR_POLL_NS 10000000ull
+extern uint64_t bm_door_next; /* the next look; VN_NEVER: no door */
 void bm_door_open(void);
 void bm_door_poll(void);
 

@@ -89,6 +89,7 @@ static void shards_init(void)
 		const struct bm_layout *l = &bm_layout[i];
 
 		s->port = &bm_shards[i];
+		bm_shards[i].ctl = bm_ctl(s);
 		bm_shards[i].blob = l->blob;
 		bm_shards[i].blob_len = (uint64_t)(l->blob_end - l->blob);
 		memcpy(&bm_shards[i].head, l->blob, sizeof(bm_shards[i].head));

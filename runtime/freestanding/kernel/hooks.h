@@ -43,8 +43,14 @@
  *   arch_frame_start(f,e,sp)  a fresh frame entering e with stack sp (i)
  *   arch_cpu_start(cpu)       each other CPU, which enters bm_secondary(cpu),
  *                             which calls arch_cpu_init(cpu); NULL, or why not
- *   arch_run(stack_top)       enter bm_trap(frame, BM_TRAP_START) on an
- *                             empty stack, then return to the frame's shard
+ *   arch_run(stack_top)       enter bm_trap(NULL, BM_TRAP_START) on an
+ *                             empty stack, then return to the frame it gives
+ *
+ * The trap vector saves a shard's registers straight into its context,
+ * bm_shard.ctx (the frame it restored last: it keeps that frame's address
+ * for the next trap), calls bm_trap(frame, kind), and restores the frame
+ * bm_trap returns, which is the context of the shard that holds the CPU
+ * then.
  *
  * An MMIO call (run.c), under bm_lock:
  *   arch_kmmio(addr, log2, write, value, &read)
@@ -69,11 +75,17 @@
  *   arch_ticks(), arch_tick_hz() (i)  the clock
  *   arch_timer_set(ns)        this CPU's one deadline (VN_NEVER: none); a
  *                             port may keep an earlier one armed instead
- *                             (riscv64 does): the kernel takes an early
+ *                             (both ports do): the kernel takes an early
  *                             interrupt as nothing due, and sets it again
+ *   arch_timer_armed(cpu) (i) the deadline armed on cpu now (VN_NEVER:
+ *                             none); setting a later one changes nothing
  *   arch_wait() (i)           sleep until an interrupt is pending (lock
  *                             dropped around it)
  *   arch_frame_ret(f, v) (i)  the result of the shard's last call
+ *   arch_trap_call(f, kind) (i) the system call number this trap makes,
+ *                             UINT64_MAX if it is none (bm_trap's YIELD
+ *                             path looks before arch_trap)
+ *   arch_call_done(f) (i)     the frame returns past its system call
  *   arch_switch(token) (i)    another shard now holds this CPU: its space
  *   arch_fp_allow(f, on) (i)  FP/SIMD on or off for the shard of frame f
  *   arch_trap_leave(token) (i) about to return into the shard of that space

@@ -178,6 +178,9 @@ static void answer(volatile struct vn_door *d, uint32_t seq, uint32_t status, ui
 	__atomic_store_n(&d->done, seq, __ATOMIC_RELEASE);
 }
 
+/* When CPU 0 looks at the door next (bm_door_poll); VN_NEVER: no door. */
+uint64_t bm_door_next = VN_NEVER;
+
 /* At boot, on CPU 0, before any other CPU runs. */
 void bm_door_open(void)
 {
@@ -185,6 +188,7 @@ void bm_door_open(void)
 
 	if (!bm_door_size)
 		return;
+	bm_door_next = BM_DOOR_POLL_NS / 10;
 	view = arch_load_begin();
 	memset((void *)(uintptr_t)bm_door, 0, VN_DOOR_PAGE);
 	__atomic_store_n(&mailbox()->open, VN_DOOR_OPEN, __ATOMIC_RELEASE);
@@ -197,7 +201,6 @@ void bm_door_open(void)
  * trapping at every message should not pay each time. */
 void bm_door_poll(void)
 {
-	static uint64_t last;
 	volatile struct vn_door *d = mailbox();
 	uint64_t view, now;
 	uint32_t seq;
@@ -205,9 +208,9 @@ void bm_door_poll(void)
 	if (!bm_door_size)
 		return;
 	now = port_now();
-	if (now - last < BM_DOOR_POLL_NS / 10)
+	if (now < bm_door_next)
 		return;
-	last = now;
+	bm_door_next = now + BM_DOOR_POLL_NS / 10;
 	view = arch_load_begin();
 	if (door.busy) {
 		const struct vn_shard *s = &K->shard[door.shard];

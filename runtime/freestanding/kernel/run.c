@@ -6,15 +6,19 @@
  *      interrupt);
  *   2. expire timeouts and check the watchdog;
  *   3. if the shard that trapped still holds its core, return to it;
- *      otherwise keep its registers (if it may run again) and hand the
- *      core to what vn_core_next() gives, waiting for an interrupt while
- *      there is nothing.
- * Context switch is therefore a copy of the trap frame: the outgoing
- * shard's frame into its bm_shard, the incoming one's into the frame the
- * port's vector restores, and its address space into the MMU.
+ *      otherwise hand the core to what vn_core_next() gives, waiting for an
+ *      interrupt while there is none.
+ * The port's vector saves a shard's registers straight into its context
+ * (bm_shard.ctx, the frame bm_trap is given) and restores the frame
+ * bm_trap returns: the context of the shard that holds the core then. A
+ * context switch therefore copies no registers: it returns another frame
+ * and puts its address space into the MMU. A shard (re)started during the
+ * trap has had its context replaced by a fresh one (port_shard_start), and
+ * starts from that.
  *
- * A shard (re)started during the trap has a fresh context that must not be
- * overwritten by the frame it died in: `starts` tells the two apart.
+ * The commonest switch, a YIELD with another shard of the core ready, has
+ * its own path (yield_fast): it does what the steps above would, and only
+ * that, when they would find nothing else to do.
  */
 #include <stdio.h>
 
@@ -36,16 +40,26 @@ static uint32_t kernel_lock;
  * the next waiter in line even while the host has that waiter's thread
  * descheduled, so every hand-off waited for a host time slice (a loaded
  * host ran the pipeline example over twice as slowly). */
-void bm_lock(void)
+static inline void lock(void)
 {
 	while (__atomic_exchange_n(&kernel_lock, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&kernel_lock, __ATOMIC_RELAXED))
 			arch_relax();
 }
 
-void bm_unlock(void)
+static inline void unlock(void)
 {
 	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
+}
+
+void bm_lock(void)
+{
+	lock();
+}
+
+void bm_unlock(void)
+{
+	unlock();
 }
 
 /* Out of line: called from every step of the loop. */
@@ -261,41 +275,40 @@ static void idle(uint32_t cpu)
 	bm_lock();
 	arch_irq_poll(cpu);
 	events(cpu);
-	if (cpu == 0)
+	if (cpu == 0 && bm_door_size)
 		bm_door_poll();
 }
 
-/* Give the core to s: its registers into the frame, the result of its last
- * call into them, its address space into the MMU, FP/SIMD on if the CPU
- * holds its registers. */
-static void load(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
+/* Give the core to s: the result of its last call into its frame, its
+ * address space into the MMU, FP/SIMD on if the CPU holds its registers.
+ * Its frame is what the trap returns to. */
+static struct arch_frame *load(struct vn_shard *s, uint32_t cpu)
 {
 	struct bm_shard *b = bm_of(s);
 
-	*f = b->ctx;
-	arch_frame_ret(f, vn_shard_resume(K, s));
+	arch_frame_ret(&b->ctx, vn_shard_resume(K, s));
 	arch_switch(b->space.token);
-	arch_fp_allow(f, bm_fp_owner[cpu] == b);
+	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
 	bm_ctl(s)->core_shared = vn_core_shared(K, cpu);
+	return &b->ctx;
 }
 
-static void resume(struct arch_frame *f, uint32_t cpu, struct vn_shard *prev,
-		   uint32_t starts)
+static struct arch_frame *resume(uint32_t cpu, struct vn_shard *prev)
 {
 	struct vn_shard *next;
 
 	if (prev && K->core[cpu].current == prev && !vn_system_done(K)) {
 		arm_timer(cpu);
-		return;
+		return &bm_of(prev)->ctx;
 	}
-	if (prev && vn_shard_live(prev) && bm_of(prev)->starts == starts)
-		bm_of(prev)->ctx = *f;
 	for (;;) {
 		switch (vn_core_next(K, cpu, port_now(), &next)) {
-		case VN_NEXT_RUN:
-			load(f, next, cpu);
+		case VN_NEXT_RUN: {
+			struct arch_frame *f = load(next, cpu);
+
 			arm_timer(cpu);
-			return;
+			return f;
+		}
 		case VN_NEXT_DONE:
 			finish();
 		case VN_NEXT_STUCK:
@@ -307,22 +320,85 @@ static void resume(struct arch_frame *f, uint32_t cpu, struct vn_shard *prev,
 	}
 }
 
-void bm_trap(struct arch_frame *f, uint32_t kind)
+/* The common path (the comment at the top), under the lock. */
+static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, uint32_t cpu,
+							 uint32_t kind, struct vn_shard *s)
 {
-	uint32_t cpu = arch_cpu(), starts;
-	struct vn_shard *s;
-
-	bm_lock();
-	arch_trap_enter();
-	bm_frames[cpu] = f;
-	s = K->core[cpu].current;
-	starts = s ? bm_of(s)->starts : 0;
 	if (kind != BM_TRAP_START)
 		arch_trap(f, s, cpu, kind);
 	events(cpu);
-	if (cpu == 0)
+	if (cpu == 0 && bm_door_size)
 		bm_door_poll();
-	resume(f, cpu, s, starts);
+	f = resume(cpu, s);
 	arch_trap_leave(bm_of(K->core[cpu].current)->space.token);
-	bm_unlock();
+	unlock();
+	return f;
+}
+
+/* s, the running shard of cpu, made a YIELD (frame f) with another shard
+ * of its core ready, no reload under way there and the system not halted
+ * (bm_trap checked). If the common path would find nothing else to do,
+ * switch to the head of the queue here and return its frame; otherwise
+ * take the common path. What the common path would do, and why skipping
+ * the rest is the same:
+ *   - the call: vn_sched_yield_fast() is the YIELD and the pick (its
+ *     comment);
+ *   - timeouts: none is due before c->wake_at, so vn_sched_expire would
+ *     wake nobody;
+ *   - the watchdog: the common path checks it after the call, when s is
+ *     off its core already, so never on a YIELD;
+ *   - reloads: none is under way on the core (c->reloads), so neither the
+ *     pick nor the deadline would swap one;
+ *   - the system is not halted, and both shards are live: neither
+ *     finish() nor vn_core_shared() can say otherwise (two live shards
+ *     share the core);
+ *   - the door: CPU 0 looks at it only once bm_door_next has passed;
+ *   - the timer: the deadline is the earliest of c->wake_at (no later than
+ *     the next timeout) and the next shard's watchdog, as
+ *     vn_core_deadline() would give with no reload under way. */
+static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame *f,
+							       uint32_t cpu, uint32_t kind,
+							       struct vn_shard *s)
+{
+	struct vn_core *c = &K->core[cpu];
+	uint64_t ticks = arch_ticks(), now = vn_ticks_to_ns(ticks, arch_tick_hz());
+	uint64_t value, at;
+	struct vn_shard *n;
+	struct bm_shard *b;
+
+	if (now >= c->wake_at || (cpu == 0 && now >= bm_door_next))
+		return trap(f, cpu, kind, s);
+	arch_call_done(f);
+	n = vn_sched_yield_fast(K, cpu, now, ticks, &value);
+	b = n->port; /* bm_of(n), without the table */
+	arch_frame_ret(&b->ctx, value);
+	arch_switch(b->space.token);
+	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
+	b->ctl->core_shared = true;
+	at = vn_watchdog_deadline(K, cpu);
+	at = at < c->wake_at ? at : c->wake_at;
+	if (at < arch_timer_armed(cpu)) /* a later one would not be set */
+		arch_timer_set(at);
+	arch_trap_leave(b->space.token);
+	unlock();
+	return &b->ctx;
+}
+
+/* The frame f (a shard's context, or NULL when a CPU starts) trapped, for
+ * `kind`; returns the frame to return to. No work of its own: the
+ * YIELD path or the common path, each with what it needs. */
+struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
+{
+	uint32_t cpu = arch_cpu();
+	struct vn_core *c = &K->core[cpu];
+	struct vn_shard *s;
+
+	lock();
+	arch_trap_enter();
+	bm_frames[cpu] = f;
+	s = c->current;
+	if (s && kind != BM_TRAP_START && c->head && !c->reloads && !K->halted &&
+	    arch_trap_call(f, kind) == VN_SYS_YIELD)
+		return yield_fast(f, cpu, kind, s);
+	return trap(f, cpu, kind, s);
 }

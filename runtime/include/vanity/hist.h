@@ -36,6 +36,41 @@ struct vn_hist {
 _Static_assert(VN_HIST_BUCKETS == 305, "histogram layout (generator/hist.py)");
 _Static_assert(sizeof(struct vn_hist) == 32 + 8 * 305, "histogram layout");
 
+/* The index of v's highest set bit (v > 0). Without a count-leading-zeros
+ * instruction (riscv64 without Zbb) a binary search in registers rather
+ * than libgcc's __clzdi2: a call there makes the kernel's switch path save
+ * and restore every callee-saved register, whether it is taken or not. */
+static inline uint32_t vn_hist_log2(uint64_t v)
+{
+#if defined(VN_HIST_NO_CLZ) || (defined(__riscv) && !defined(__riscv_zbb))
+	uint32_t e = 0;
+
+	if (v >> 32) {
+		e += 32;
+		v >>= 32;
+	}
+	if (v >> 16) {
+		e += 16;
+		v >>= 16;
+	}
+	if (v >> 8) {
+		e += 8;
+		v >>= 8;
+	}
+	if (v >> 4) {
+		e += 4;
+		v >>= 4;
+	}
+	if (v >> 2) {
+		e += 2;
+		v >>= 2;
+	}
+	return e + (uint32_t)(v >> 1);
+#else
+	return 63u - (uint32_t)__builtin_clzll(v);
+#endif
+}
+
 /* The bucket of v ticks: a compare, a count of leading zeros, a shift. */
 static inline uint32_t vn_hist_bucket(uint64_t v)
 {
@@ -43,7 +78,7 @@ static inline uint32_t vn_hist_bucket(uint64_t v)
 
 	if (v < (2u << VN_HIST_SUB_BITS))
 		return (uint32_t)v;
-	e = 63u - (uint32_t)__builtin_clzll(v);
+	e = vn_hist_log2(v);
 	if (e >= VN_HIST_BITS)
 		return VN_HIST_BUCKETS - 1u;
 	return ((e - VN_HIST_SUB_BITS + 1u) << VN_HIST_SUB_BITS) |

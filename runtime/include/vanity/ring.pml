@@ -186,7 +186,7 @@ bool p_done;    /* the producer has sent all NMSG */
 #define DELIVER_C pend_c = 1; blocked_c = 0
 #define DELIVER_P pend_p = 1; blocked_p = 0
 
-/* sys_wait (syscall.c:38-47) then vn_shard_resume (syscall.c:143-146): one
+/* sys_wait (syscall.c:31-51) then vn_shard_resume (kernel.h): one
  * kernel step to return pending bits or block, one to resume once woken. */
 #define SYS_WAIT(pend, waiting, blocked, r)                                     \
 	atomic {                                                                \
@@ -199,7 +199,7 @@ end_asleep:                                                                     
 	atomic {                                                                \
 		!blocked; /* asleep until vn_sched_wake */                      \
 		if                                                              \
-		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/syscall.c:182 `bits = s->pending` */ \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:187 `bits = s->pending` */ \
 		:: else                                                         \
 		fi                                                              \
 	}
