@@ -65,7 +65,7 @@ def _objcopy(tc, elf, binary):
         raise BuildError(f"objcopy {elf.name} failed: {proc.stderr.strip()}")
 
 
-def _shard(board, shard, spec_dir, out_dir, build_dir, keys):
+def _shard(board, shard, spec_dir, out_dir, build_dir, keys, mediated=False):
     tc, arch = board.toolchain, _arch(board)
     cc = tc.tool("gcc")
     gen = out_dir / "shards" / shard["name"]
@@ -79,8 +79,13 @@ def _shard(board, shard, spec_dir, out_dir, build_dir, keys):
     # The runtime's sources see no generated header: the same objects for
     # every shard with the same flags.
     runtime = _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard")
-    command = lambda objs: [cc, *flags, f"-I{gen}", f"-I{out_dir}", *user, *objs,  # <regmaps/>
-                         gen / "config.c", *LDFLAGS, "-T", gen / "shard.ld", "-o", elf, "-lgcc"]
+    # A shard whose device shares a page with another shard's reaches its
+    # devices through the kernel (vanity/mmio.h): every source of its own
+    # must see that, whatever it includes first, so it is a flag of theirs.
+    own_flags = ["-DVN_MMIO_BY_KERNEL"] if mediated else []
+    command = lambda objs: [cc, *flags, *own_flags, f"-I{gen}", f"-I{out_dir}",  # <regmaps/>
+                            *user, *objs, gen / "config.c", *LDFLAGS, "-T", gen / "shard.ld",
+                            "-o", elf, "-lgcc"]
     compile_(f"shard '{shard['name']}'", lambda: command(objects(cc, flags, runtime, keys=keys)),
              user + runtime + [gen / "config.c", gen / "shard.ld"] +
              headers(*incs, spec_dir) + generated_headers(out_dir), elf, key=command(runtime))
@@ -134,7 +139,9 @@ def size_line(tc, elf):
 def build(board, manifest, spec_dir, out_dir, build_dir):
     tc, arch = board.toolchain, _arch(board)
     keys = {}  # toolchain.objects(): the shards' runtime objects, looked up once
-    blobs = parallel(lambda s: _shard(board, s, spec_dir, out_dir, build_dir, keys),
+    mediated = {d["shard"] for d in manifest["devices"] if d.get("mediated")}
+    blobs = parallel(lambda s: _shard(board, s, spec_dir, out_dir, build_dir, keys,
+                                      s["name"] in mediated),
                      manifest["shards"])
     kdir = out_dir / "kernel"
     cc = tc.tool("gcc")

@@ -9,13 +9,13 @@ uint32_t vnet_pool_init_at(struct vnet_pool *p, void *bufs, uint32_t n, void *bo
 {
 	p->base = bufs;
 	p->stack = books;
-	p->is_free = (uint8_t *)books + (size_t)n * sizeof(uint32_t);
-	p->n_free = p->n_total = p->double_free = p->foreign = 0;
+	p->state = (uint8_t *)books + (size_t)n * sizeof(uint32_t);
+	p->n_free = p->n_total = p->double_free = p->foreign = p->bad_return = 0;
 	if (books_len < VNET_POOL_BOOKS(n) || (uintptr_t)bufs % 64 || (uintptr_t)books % 4)
 		return 0;
 	p->n_total = n;
 	for (uint32_t i = n; i-- > 0;) {
-		p->is_free[i] = 1;
+		p->state[i] = VNET_BUF_FREE;
 		p->stack[p->n_free++] = i;
 	}
 	return n;
@@ -53,29 +53,59 @@ struct vnet_pkt *vnet_pkt_alloc(struct vnet_pool *p)
 	if (p->n_free == 0)
 		return NULL;
 	i = p->stack[--p->n_free];
-	p->is_free[i] = 0;
+	p->state[i] = VNET_BUF_HELD;
 	pkt = (struct vnet_pkt *)(p->base + (size_t)i * VNET_PKT_SIZE);
 	pkt->flags = 0;
 	pkt->len = 0;
 	return pkt;
 }
 
-bool vnet_pkt_free(struct vnet_pool *p, struct vnet_pkt *pkt)
+/* pkt's index if it is one of p's buffers in state `from`, else -1
+ * (counted in *bad, or in foreign when it is no buffer of p). */
+static int64_t in_state(struct vnet_pool *p, const struct vnet_pkt *pkt, uint8_t from,
+			uint32_t *bad)
 {
 	uint32_t i;
 
 	if (!vnet_pool_has(p, pkt)) {
 		p->foreign++;
-		return false;
+		return -1;
 	}
 	i = (uint32_t)(((uintptr_t)pkt - (uintptr_t)p->base) / VNET_PKT_SIZE);
-	if (p->is_free[i]) {
-		p->double_free++;
-		return false;
+	if (p->state[i] != from) {
+		if (bad)
+			(*bad)++;
+		return -1;
 	}
-	p->is_free[i] = 1;
-	p->stack[p->n_free++] = i;
+	return i;
+}
+
+static bool put_free(struct vnet_pool *p, int64_t i)
+{
+	if (i < 0)
+		return false;
+	p->state[i] = VNET_BUF_FREE;
+	p->stack[p->n_free++] = (uint32_t)i;
 	return true;
+}
+
+bool vnet_pkt_free(struct vnet_pool *p, struct vnet_pkt *pkt)
+{
+	return put_free(p, in_state(p, pkt, VNET_BUF_HELD, &p->double_free));
+}
+
+bool vnet_pkt_lend(struct vnet_pool *p, struct vnet_pkt *pkt)
+{
+	int64_t i = in_state(p, pkt, VNET_BUF_HELD, NULL);
+
+	if (i >= 0)
+		p->state[i] = VNET_BUF_LENT;
+	return i >= 0;
+}
+
+bool vnet_pkt_return(struct vnet_pool *p, struct vnet_pkt *pkt)
+{
+	return put_free(p, in_state(p, pkt, VNET_BUF_LENT, &p->bad_return));
 }
 
 enum vnet_verdict vnet_rx_check(uint32_t used_len, uint32_t hdr_len, uint32_t buf_len,

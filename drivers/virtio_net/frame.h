@@ -51,11 +51,17 @@ _Static_assert(VNET_FRAME_OFF - offsetof(struct vnet_pkt, headroom) >= 12,
 struct vnet_pool {
 	uint8_t *base;        /* buffer 0; the others follow it */
 	uint32_t *stack;      /* the free buffers' indices (the books) */
-	uint8_t *is_free;     /* 1 per free buffer (the books) */
+	uint8_t *state;       /* VNET_BUF_* of each buffer (the books) */
 	uint32_t n_free, n_total;
-	uint32_t double_free; /* frees of a buffer already in the pool */
+	uint32_t double_free; /* frees of a buffer already in the pool, or lent */
 	uint32_t foreign;     /* frees of memory that is none of its buffers */
+	uint32_t bad_return;  /* returns of a buffer that was not lent */
 };
+
+/* A buffer is the pool's (free), its shard's (held: allocated, posted to
+ * a receive queue, being handled), or lent to another shard, which may
+ * only give it back (vnet_pkt_lend, vnet_pkt_return). */
+enum { VNET_BUF_HELD = 0, VNET_BUF_FREE = 1, VNET_BUF_LENT = 2 };
 
 /* Bytes of books a pool of n buffers keeps. */
 #define VNET_POOL_BOOKS(n) ((size_t)(n) * (sizeof(uint32_t) + 1u))
@@ -76,9 +82,14 @@ uint32_t vnet_pool_init(struct vnet_pool *p, void *mem, size_t len);
 uint32_t vnet_pool_init_at(struct vnet_pool *p, void *bufs, uint32_t n, void *books,
 			   size_t books_len);
 struct vnet_pkt *vnet_pkt_alloc(struct vnet_pool *p);
-/* Takes pkt back; false (and counted) if it is no buffer of this pool or
- * is free already. */
+/* Takes pkt back; false (and counted) if it is no buffer of this pool, is
+ * free already or is lent. */
 bool vnet_pkt_free(struct vnet_pool *p, struct vnet_pkt *pkt);
+/* A held buffer goes to another shard; false if pkt is not one. */
+bool vnet_pkt_lend(struct vnet_pool *p, struct vnet_pkt *pkt);
+/* A lent buffer comes back, free; false (and counted) if pkt is not one:
+ * a shard can give back only what it was lent. */
+bool vnet_pkt_return(struct vnet_pool *p, struct vnet_pkt *pkt);
 /* True if pkt is one of p's buffers (free or not). */
 bool vnet_pool_has(const struct vnet_pool *p, const struct vnet_pkt *pkt);
 

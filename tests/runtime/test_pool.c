@@ -94,6 +94,34 @@ static void packet_pool_over_shared_buffers(void **state)
 	assert_ptr_equal(vnet_pkt_alloc(&p), got[3]);
 }
 
+static void only_a_lent_buffer_comes_back(void **state)
+{
+	struct vnet_pool p;
+	uint8_t books[VNET_POOL_BOOKS(N)];
+	struct vnet_pkt *posted, *lent;
+
+	(void)state;
+	assert_int_equal(vnet_pool_init_at(&p, region, N, books, sizeof(books)), N);
+	posted = vnet_pkt_alloc(&p); /* say, on the receive ring */
+	lent = vnet_pkt_alloc(&p);
+	assert_true(vnet_pkt_lend(&p, lent));
+	assert_false(vnet_pkt_lend(&p, lent));        /* lent already */
+	assert_false(vnet_pkt_return(&p, posted));    /* never lent: refused */
+	assert_false(vnet_pkt_free(&p, lent));        /* the other shard has it */
+	assert_int_equal(p.bad_return, 1);
+	assert_int_equal(p.double_free, 1);
+	assert_int_equal(p.n_free, N - 2);
+	assert_true(vnet_pkt_return(&p, lent));
+	assert_false(vnet_pkt_return(&p, lent));      /* back already */
+	assert_int_equal(p.bad_return, 2);
+	assert_int_equal(p.n_free, N - 1);
+	/* the posted buffer is never handed out twice */
+	for (int i = 0; i < N - 1; i++)
+		assert_ptr_not_equal(vnet_pkt_alloc(&p), posted);
+	assert_null(vnet_pkt_alloc(&p));
+	assert_true(vnet_pkt_free(&p, posted));
+}
+
 static void packet_pool_carved_from_a_heap(void **state)
 {
 	static _Alignas(64) uint8_t heap[64 * 1024 + 5];
@@ -106,7 +134,7 @@ static void packet_pool_carved_from_a_heap(void **state)
 	assert_true((uintptr_t)p.base % 64 == 0);
 	assert_true(p.base + (size_t)n * VNET_PKT_SIZE <= heap + sizeof(heap));
 	assert_true((uint8_t *)p.stack >= heap + 1);
-	assert_true(p.is_free + n <= p.base); /* the books end before the buffers */
+	assert_true(p.state + n <= p.base); /* the books end before the buffers */
 	for (uint32_t i = 0; i < n; i++)
 		assert_non_null(vnet_pkt_alloc(&p));
 	assert_null(vnet_pkt_alloc(&p));
@@ -120,6 +148,7 @@ int main(void)
 		cmocka_unit_test(bad_handles_are_refused),
 		cmocka_unit_test(pointers_that_are_no_buffer_have_no_handle),
 		cmocka_unit_test(packet_pool_over_shared_buffers),
+		cmocka_unit_test(only_a_lent_buffer_comes_back),
 		cmocka_unit_test(packet_pool_carved_from_a_heap),
 	};
 

@@ -14,9 +14,10 @@
  * What a shard trusts of the other: nothing it cannot check. A handle is
  * turned into memory only by vn_pool_buf, which refuses one beyond the
  * pool; a returned buffer goes back to the books only if it is one of the
- * owner's and not free already (vnet_pkt_free counts the others); the
- * books themselves are in private memory; and the driver reads a frame's
- * length once and keeps the device inside the buffer. Frames the other
+ * owner's that it lent (vnet_pkt_return counts the others), so the other
+ * port cannot make it hand out a buffer still on its receive ring; the
+ * books themselves are in private memory; and a frame's length is read
+ * once, checked, and keeps the device inside the buffer. Frames the other
  * shard scribbles on are its business: the pool is shared memory.
  *
  * It polls (mode: poll), and yields the core after every round, so the two
@@ -164,8 +165,8 @@ static uint32_t get_back(void)
 	for (uint32_t i = 0; i < n; i++) {
 		struct vnet_pkt *pkt = vn_pool_buf(OWN_POOL, h[i]);
 
-		if (!pkt || !vnet_pkt_free(&pool, pkt))
-			bad_handles++;
+		if (!pkt || !vnet_pkt_return(&pool, pkt))
+			bad_handles++; /* none of ours, or not lent: refused */
 	}
 	return n;
 }
@@ -181,18 +182,24 @@ static bool to_peer(unsigned *work)
 
 	*work += n;
 	for (unsigned i = 0; i < n; i++) {
-		if (vnet_ethertype(pkts[i]->frame, pkts[i]->len) == STOP_ETHERTYPE) {
+		/* Read once: the other port can write our buffers too. */
+		uint32_t len = *(volatile uint16_t *)&pkts[i]->len;
+
+		if (vnet_ethertype(pkts[i]->frame, len) == STOP_ETHERTYPE) {
 			stop = true;
 			vnet_pkt_free(&pool, pkts[i]);
+		} else if (!vn_pool_handle(OWN_POOL, pkts[i], len, &h[k])) {
+			nic.stats.dropped++; /* its length was changed under us */
+			vnet_pkt_free(&pool, pkts[i]);
 		} else {
-			vn_pool_handle(OWN_POOL, pkts[i], pkts[i]->len, &h[k]);
+			vnet_pkt_lend(&pool, pkts[i]); /* before the other port can see it */
 			pkts[k++] = pkts[i];
 		}
 	}
 	sent = k ? vn_send_burst(TO_PEER, h, k) : 0;
 	for (unsigned i = sent; i < k; i++) {
 		nic.stats.dropped++; /* the other port is behind */
-		vnet_pkt_free(&pool, pkts[i]);
+		vnet_pkt_return(&pool, pkts[i]); /* never sent: it was not lent after all */
 	}
 	if (stop) {
 		struct vn_buf s = {STOP, 0};
@@ -249,10 +256,10 @@ static void print_stats(const char *title)
 	       (unsigned long long)s->runt, (unsigned long long)s->oversize,
 	       (unsigned long long)s->badlen, (unsigned long long)s->tx_full,
 	       (unsigned long long)nic.rx_nobuf, vnet_tx_reclaim(&nic));
-	vn_log("  pool %s: %u of %u free; refused handles %llu (double frees %u), lost "
-	       "returns %llu", OWN_POOL->name, (unsigned)pool.n_free, (unsigned)pool.n_total,
-	       (unsigned long long)bad_handles, (unsigned)pool.double_free,
-	       (unsigned long long)lost_returns);
+	vn_log("  pool %s: %u of %u free; refused handles %llu (returns of buffers not lent "
+	       "%u), lost returns %llu", OWN_POOL->name, (unsigned)pool.n_free,
+	       (unsigned)pool.n_total, (unsigned long long)bad_handles,
+	       (unsigned)pool.bad_return, (unsigned long long)lost_returns);
 }
 
 void vn_main(void)

@@ -14,7 +14,7 @@
 void a64_secondary_entry(void);
 extern char a64_vectors[];
 _Noreturn void a64_panic(struct arch_frame *f);
-void a64_kfault(struct arch_frame *f);
+void a64_kfault(struct arch_frame *f, uint64_t kind);
 
 /* trap.c: faults in words */
 void a64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t esr, uint64_t far);

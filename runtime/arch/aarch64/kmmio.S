@@ -4,7 +4,10 @@
  * width it does not take). The access instructions lie between
  * a64_kmmio_start and a64_kmmio_end; an abort taken there resumes at
  * a64_kmmio_fixup (a64_kfault, trap.c), which returns -1 instead of ending
- * the system.
+ * the system. A device may report a refused store asynchronously, as an
+ * SError: after the access, SErrors are unmasked for a moment inside the
+ * range, so one the access caused is taken there, and not later, against
+ * whichever shard runs next.
  *
  * int arch_kmmio(uint64_t addr, unsigned log2_bytes, bool write,
  *                uint64_t value, uint64_t *read)
@@ -13,6 +16,7 @@
 	.balign	4
 	.global	arch_kmmio
 arch_kmmio:
+	mov	x5, #0
 	cbnz	w2, 5f
 	cmp	w1, #1
 	b.lo	1f
@@ -38,21 +42,25 @@ a64_kmmio_start:
 4:	ldr	x5, [x0]
 	b	10f
 6:	strb	w3, [x0]
-	b	11f
+	b	10f
 7:	strh	w3, [x0]
-	b	11f
+	b	10f
 8:	str	w3, [x0]
-	b	11f
+	b	10f
 9:	str	x3, [x0]
-	b	11f
+10:	dsb	sy
+	msr	daifclr, #4		/* a pending SError is taken here */
+	isb
+	msr	daifset, #4
 	.global	a64_kmmio_end
 a64_kmmio_end:
-
-10:	str	x5, [x4]
+	cbnz	w2, 11f
+	str	x5, [x4]
 11:	mov	w0, #0
 	ret
 
 	.global	a64_kmmio_fixup
 a64_kmmio_fixup:
+	msr	daifset, #4
 	mov	w0, #-1
 	ret

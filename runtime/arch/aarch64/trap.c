@@ -143,14 +143,18 @@ void arch_crash_regs(const struct arch_frame *f, const struct arch_fp *fp,
 	c->fp_len = sizeof(fp->v) + sizeof(sr);
 }
 
-/* An exception at EL1: the device's refusal of a register access the
- * kernel made for a shard (kmmio.S) resumes at the fixup, which fails the
- * call; anything else is a kernel bug. */
-void a64_kfault(struct arch_frame *f)
+/* An exception at EL1 (kind: the vector slot's): the device's refusal of a
+ * register access the kernel made for a shard (kmmio.S) - a data abort at
+ * EL1 or an SError, taken inside the access - resumes at the fixup, which
+ * fails the call; anything else is a kernel bug. */
+void a64_kfault(struct arch_frame *f, uint64_t kind)
 {
 	extern const char a64_kmmio_start[], a64_kmmio_end[], a64_kmmio_fixup[];
+	uint64_t esr;
 
-	if (f->elr >= (uintptr_t)a64_kmmio_start && f->elr < (uintptr_t)a64_kmmio_end) {
+	__asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
+	if (f->elr >= (uintptr_t)a64_kmmio_start && f->elr < (uintptr_t)a64_kmmio_end &&
+	    ((kind == A64_TRAP_SYNC && (esr >> 26) == 0x25) || kind == A64_TRAP_SERROR)) {
 		f->elr = (uintptr_t)a64_kmmio_fixup;
 		return;
 	}

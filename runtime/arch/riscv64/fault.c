@@ -133,13 +133,16 @@ void arch_crash_regs(const struct arch_frame *f, const struct arch_fp *fp,
 }
 
 /* A trap taken in S-mode: the device's refusal of a register access the
- * kernel made for a shard (kmmio.S) resumes at the fixup, which fails the
- * call; anything else is a kernel bug. */
+ * kernel made for a shard (kmmio.S) - a load or store access fault inside
+ * the access - resumes at the fixup, which fails the call; anything else
+ * is a kernel bug. */
 void rv64_kfault(struct arch_frame *f)
 {
 	extern const char rv64_kmmio_start[], rv64_kmmio_end[], rv64_kmmio_fixup[];
+	uint64_t cause = csr_read(scause);
 
-	if (f->sepc >= (uintptr_t)rv64_kmmio_start && f->sepc < (uintptr_t)rv64_kmmio_end) {
+	if (f->sepc >= (uintptr_t)rv64_kmmio_start && f->sepc < (uintptr_t)rv64_kmmio_end &&
+	    (cause == 5 || cause == 7)) {
 		f->sepc = (uintptr_t)rv64_kmmio_fixup;
 		return;
 	}

@@ -116,6 +116,9 @@ static void channels_init(void)
 		memset((void *)(uintptr_t)c->addr, 0, c->size);
 		vn_ring_init((struct vn_ring *)(uintptr_t)c->addr, c->msg_size, c->depth);
 	}
+	/* Pools start zeroed, as the hosted board's memfds do. */
+	for (uint32_t i = 0; i < K->sys->n_pools; i++)
+		memset((void *)(uintptr_t)K->sys->pools[i].addr, 0, K->sys->pools[i].size);
 }
 
 /* Whether [lo, hi) touches the MMIO the kernel keeps (board.h). */

@@ -121,8 +121,8 @@ static int mmio(const struct vn_shard *s, uint64_t a0, uint64_t a1, uint64_t *va
 	uint64_t addr = VN_MMIO_ADDR(a0);
 	unsigned bytes = VN_MMIO_BYTES(a0);
 
-	if (VN_MMIO_BAD(a0) || addr % bytes)
-		return BM_SIGSEGV;
+	if (VN_MMIO_BAD(a0) || addr % bytes || addr >= ARCH_MMIO_END)
+		return BM_SIGSEGV; /* the boot kept every window below ARCH_MMIO_END */
 	for (uint32_t i = 0; i < sys->n_devices; i++) {
 		const struct vn_kdevice *d = &sys->devices[i];
 

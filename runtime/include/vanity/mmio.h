@@ -11,10 +11,10 @@
  * kernel, which checks that the address is in one of the caller's devices
  * and hands it to that device's model (arch/hosted/kernel/devices.c). On
  * bare metal, a shard one of whose devices shares its page with another
- * shard's device maps neither page; its generated header defines
- * VN_MMIO_BY_KERNEL before it includes this one, and every access is the
- * same MMIO call, which the kernel checks and makes for it
- * (freestanding/kernel/run.c). The driver source is the same on every
+ * shard's device maps neither page; the build defines VN_MMIO_BY_KERNEL
+ * for its sources (generator/build_bare.py; its generated header says so
+ * too), and every access is the same MMIO call, which the kernel checks
+ * and makes for it (freestanding/kernel/run.c). The driver source is the same on every
  * target.
  */
 #ifndef VANITY_MMIO_H

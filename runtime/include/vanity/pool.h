@@ -4,9 +4,11 @@
  *
  * A pool is `buffers` buffers of 2^shift bytes each, one after the other in
  * a region that exactly the shards the spec lists map: read-write (`rw:`)
- * or read-only (`ro:`). No other shard maps it, and a shard's devices reach
- * it with their owner's rights (a read-only pool is a device's to read,
- * never to write). Its generated header declares each pool it maps as
+ * or read-only (`ro:`). No other shard maps it. A shard's devices reach
+ * it with their owner's rights where the board can say so: the hosted
+ * simulator's models never write a pool their owner maps read-only; the
+ * QEMU boards have no IOMMU, so there the driver must give a device only
+ * what it may write. Its generated header declares each pool it maps as
  * `vn_pool_<name>`, a constant the compiler folds.
  *
  * A buffer changes hands as a handle, struct vn_buf, sent over a channel

@@ -3,12 +3,17 @@
  * hands it back, refuses handles no pool holds, and then writes a buffer
  * of the pool it maps read-only: a fault. On hosted it first tries to make
  * that pool writable through the host (mprotect, a new mapping of its
- * descriptor), which the host refuses: the descriptor is read-only.
+ * descriptor), which the host refuses: the descriptor is read-only; and to
+ * set up an io_uring, whose opens could reopen it, which the sandbox
+ * refuses.
  */
 #ifdef VN_PORT_HOSTED
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/io_uring.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "hosted.h"
 #endif
@@ -24,9 +29,13 @@ static void try_host(void)
 	int prot = mprotect(p, 4096, PROT_READ | PROT_WRITE) == 0 ? 0 : errno;
 	void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, VN_FD_POOL0, 0);
 	int map = m != MAP_FAILED ? 0 : errno;
+	struct io_uring_params params = {0};
+	/* io_uring's opens are beyond seccomp's sight: the sandbox refuses it */
+	long ring = syscall(__NR_io_uring_setup, 4, &params);
+	int uring = ring >= 0 ? 0 : errno;
 
-	vn_log("host: mprotect %s, mmap %s", prot == EACCES ? "refused" : "ALLOWED",
-	       map == EACCES ? "refused" : "ALLOWED");
+	vn_log("host: mprotect %s, mmap %s, io_uring %s", prot == EACCES ? "refused" : "ALLOWED",
+	       map == EACCES ? "refused" : "ALLOWED", uring == EPERM ? "refused" : "ALLOWED");
 }
 #else
 static void try_host(void)

@@ -8,11 +8,18 @@
  * sibling (stop it, kill it). A shard has no use for any of that, so before
  * it touches its channels, and so before any untrusted input can reach it,
  * it installs a seccomp filter that refuses (EPERM):
- *   - opening files (a shard has no filesystem);
+ *   - opening files (a shard has no filesystem), directly or through
+ *     io_uring (whose operations no seccomp filter sees): so no shard
+ *     reopens a descriptor it was given read-only (a pool) for writing;
  *   - ptrace, process_vm_readv/writev and the pidfd calls;
+ *   - what a process of a privileged user could do to the host: load
+ *     kernel code or BPF, mount, change namespaces or root, reboot, set
+ *     the clock, use the key store, watch the filesystem;
  *   - sending a signal to any process but itself;
  *   - making sockets (its network, if any, is a device it owns).
  * The filter holds for the life of the process and everything it starts.
+ * It is a list of refusals, not of what is allowed: a call it does not
+ * name is allowed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -58,6 +65,39 @@ void vn_hosted_sandbox(void)
 		REFUSE(__NR_openat),
 		REFUSE(__NR_openat2),
 		REFUSE(__NR_open_by_handle_at),
+		REFUSE(__NR_name_to_handle_at),
+		REFUSE(__NR_io_uring_setup),
+		REFUSE(__NR_io_uring_enter),
+		REFUSE(__NR_io_uring_register),
+		REFUSE(__NR_bpf),
+		REFUSE(__NR_perf_event_open),
+		REFUSE(__NR_init_module),
+		REFUSE(__NR_finit_module),
+		REFUSE(__NR_delete_module),
+		REFUSE(__NR_kexec_load),
+		REFUSE(__NR_kexec_file_load),
+		REFUSE(__NR_reboot),
+		REFUSE(__NR_mount),
+		REFUSE(__NR_umount2),
+		REFUSE(__NR_pivot_root),
+		REFUSE(__NR_chroot),
+		REFUSE(__NR_setns),
+		REFUSE(__NR_unshare),
+		REFUSE(__NR_fsopen),
+		REFUSE(__NR_fsmount),
+		REFUSE(__NR_move_mount),
+		REFUSE(__NR_open_tree),
+		REFUSE(__NR_keyctl),
+		REFUSE(__NR_add_key),
+		REFUSE(__NR_request_key),
+		REFUSE(__NR_userfaultfd),
+		REFUSE(__NR_fanotify_init),
+		REFUSE(__NR_settimeofday),
+		REFUSE(__NR_clock_settime),
+		REFUSE(__NR_clock_adjtime),
+		REFUSE(__NR_adjtimex),
+		REFUSE(__NR_swapon),
+		REFUSE(__NR_swapoff),
 		REFUSE(__NR_socket),
 		REFUSE(__NR_socketpair),
 		REFUSE(__NR_ptrace),
