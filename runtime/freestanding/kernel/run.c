@@ -137,6 +137,26 @@ static int mmio(const struct vn_shard *s, uint64_t a0, uint64_t a1, uint64_t *va
 	return BM_SIGSEGV;
 }
 
+/* An MMIO call of s: made, or s faulted as the access itself would have
+ * faulted it. Out of line, so the other calls' path stays as short. */
+static __attribute__((noinline, cold)) void mmio_call(struct arch_frame *f, struct vn_shard *s,
+						      uint64_t a0, uint64_t a1)
+{
+	uint64_t value;
+	int sig;
+
+	s->st->syscalls++;
+	sig = mmio(s, a0, a1, &value);
+	if (sig == 0) {
+		arch_frame_ret(f, value);
+		return;
+	}
+	bm_fault_say(s, sig == BM_SIGBUS ? "MMIO call refused by the device"
+					 : "MMIO call outside its devices",
+		     "", true, VN_MMIO_ADDR(a0), arch_frame_pc(f));
+	bm_fault(s, sig);
+}
+
 /* s, the running shard of this CPU, asked for `op`. An op wider than 32
  * bits is refused, not truncated into a valid one. An MMIO call outside
  * the caller's devices faults it, as an access to an unmapped page would,
@@ -148,19 +168,7 @@ void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t 
 	struct vn_sysres r;
 
 	if (op32 == VN_SYS_MMIO) {
-		uint64_t value;
-		int sig;
-
-		s->st->syscalls++;
-		sig = mmio(s, a0, a1, &value);
-		if (sig == 0) {
-			arch_frame_ret(f, value);
-			return;
-		}
-		bm_fault_say(s, sig == BM_SIGBUS ? "MMIO call refused by the device"
-						 : "MMIO call outside its devices",
-			     "", true, VN_MMIO_ADDR(a0), arch_frame_pc(f));
-		bm_fault(s, sig);
+		mmio_call(f, s, a0, a1);
 		return;
 	}
 	r = vn_syscall_dispatch(K, s, op32, a0, a1);
