@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from . import events as ev
 from . import hist as _hist
 from .errors import Diag, SpecError
+from .semantics import BUF_HANDLE  # sizeof(struct vn_buf): a pool channel's message
 from .units import format_time
 
 PAGE = 4096
@@ -31,7 +32,6 @@ WINDOW_BASE = 0x100000000
 WINDOW = 0x08000000
 HEAP_OFFSET = 0x40000       # the control page, trace ring and handoff fit below
 CHANNEL_BASE = 0x1000000000
-BUF_HANDLE = 8               # sizeof(struct vn_buf): a pool channel's message
 RING_HEADER = 384            # VN_RING_SLOTS_OFFSET in runtime/include/vanity/ring.h
                              # (test_gen_compile.py holds them equal)
 CACHELINE = 128              # VN_CACHELINE
@@ -346,10 +346,6 @@ class Pool:
     @property
     def macro(self):
         return self.name.upper()
-
-    @property
-    def bytes(self):
-        return self.buffers * self.buf_size
 
     @property
     def who(self):
