@@ -63,9 +63,10 @@ class Board:
     image: BareImage = None   # bare metal: the kernel image holds the shards
     ram: tuple = None         # bare metal: (base, size)
     kernel: tuple = None      # bare metal: the kernel image's window (start, end)
-    kernel_devices: tuple = () # bare metal: MMIO windows (start, end) the kernel keeps
-                              # (its interrupt controller, timer, ...): no device's
-                              # pages may touch one
+    kernel_devices: tuple = () # bare metal: MMIO windows (start, end, what) the kernel
+                              # keeps (its interrupt controller, timer, ...): no
+                              # device's pages may touch one
+    mmio_end: int = None      # bare metal: devices lie below this (ARCH_MMIO_END)
     qemu: tuple = ()          # bare metal: the QEMU command, without -smp and -kernel
     qemu_package: str = None
     models: tuple = ()        # hosted: the register maps its device models implement
@@ -103,7 +104,8 @@ BOARDS = {
               console=("arm,pl011", 0x09000000),
               image=BareImage(0x3436416e61765f5f, " + XN"),
               ram=(0x40000000, 0x40000000), kernel=(0x40100000, 0x41000000),
-              kernel_devices=((0x08000000, 0x08020000),),  # the GIC
+              kernel_devices=((0x08000000, 0x08020000, "the GIC"),),
+              mmio_end=0x40000000,
               qemu=("qemu-system-aarch64", "-M", "virt,gic-version=2", "-cpu", "cortex-a53",
                     "-m", "1G", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting-config", "enable=on,target=native"),
@@ -121,9 +123,10 @@ BOARDS = {
               irq=Irq("plic", 1, 95, base=0x0c000000), console=("ns16550a", 0x10000000),
               image=BareImage(0x3436526e61765f5f, ""),
               ram=(0x80000000, 0x40000000), kernel=(0x80200000, 0x81000000),
-              # sifive_test (exit), the CLINT, the PLIC
-              kernel_devices=((0x00100000, 0x00101000), (0x02000000, 0x02010000),
-                              (0x0c000000, 0x10000000)),
+              kernel_devices=((0x00100000, 0x00101000, "sifive_test (exit)"),
+                              (0x02000000, 0x02010000, "the CLINT"),
+                              (0x0c000000, 0x10000000, "the PLIC")),
+              mmio_end=0x40000000,
               qemu=("qemu-system-riscv64", "-M", "virt", "-bios", "default",
                     "-m", "1G", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting-config", "enable=on,target=native"),

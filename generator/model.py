@@ -14,10 +14,9 @@ from dataclasses import dataclass, replace
 from . import events as ev
 from . import hist as _hist
 from .errors import Diag, SpecError
-from .semantics import BUF_HANDLE  # sizeof(struct vn_buf): a pool channel's message
+from .semantics import BUF_HANDLE, PAGE  # BUF_HANDLE: sizeof(struct vn_buf), a pool channel's message
 from .units import format_time
 
-PAGE = 4096
 # Hosted: shard i's image (code, data, bss) is linked at IMAGE_BASE +
 # IMAGE_SIZE * i. Every image lies below 2 GiB, because a non-PIE x86-64
 # executable (the C library's crt1.o too) is built for the small code model.

@@ -29,6 +29,7 @@ POOL_BUFFER = (64, 64 << 10)  # a buffer's size: a power of two in this range
 MAX_POOL_BYTES = 256 << 20  # one pool's buffers together
 BUF_HANDLE = 8            # sizeof(struct vn_buf): what a pool channel carries
 MAX_RESTART_BUDGET = 16   # VN_RESTART_MAX in runtime/core/kernel.h
+PAGE = 4096               # a device window is mapped in whole pages (VN_PAGE)
 TRACE_RECORDS = (16, 1024)  # a shard's trace ring: it sits between control page and heap
 
 
@@ -535,6 +536,8 @@ class Semantics:
     def windows(self):
         placed = [d for d in self.top.get("devices", [])     # an unnamed one is
                   if d.get("address") is not None and d.get("size") and "name" in d]  # reported
+        for dev in placed:
+            self.board_window(dev)
         for i, b in enumerate(placed):
             for a in placed[:i]:
                 same = a.get("dt_node") is not None and a.get("dt_node") is b.get("dt_node")
@@ -546,6 +549,28 @@ class Semantics:
                     self.d.error(b.at("address"), f"device '{b['name']}' window {_range(b)} "
                                  f"overlaps device '{a['name']}' window {_range(a)} "
                                  f"(at {pos(a.at('address'))})")
+
+    def board_window(self, dev):
+        """On bare metal, what boot.c's devices_check refuses: a window beyond
+        the board's MMIO space, or one whose pages (the owner maps them whole)
+        touch MMIO the kernel keeps."""
+        board = self.board
+        if board.mmio_end is None:
+            return
+        lo, hi = dev["address"], dev["address"] + dev["size"]
+        if hi > board.mmio_end:
+            self.d.error(dev.at("address"), f"device '{dev['name']}' window {_range(dev)} "
+                         f"is not in the MMIO space of board '{board.name}'; devices lie "
+                         f"below {board.mmio_end:#x}")
+            return
+        page_lo, page_hi = lo & ~(PAGE - 1), (hi + PAGE - 1) & ~(PAGE - 1)
+        for k_lo, k_hi, what in board.kernel_devices:
+            if page_lo < k_hi and page_hi > k_lo:
+                self.d.error(dev.at("address"), f"device '{dev['name']}' window {_range(dev)} "
+                             f"is on a page of [{k_lo:#x}, {k_hi:#x}), {what}, which the "
+                             f"kernel of board '{board.name}' keeps; a shard maps its "
+                             "devices' pages whole, so pick a window on other pages")
+                return
 
     # ---- register maps -------------------------------------------------
 

@@ -45,6 +45,12 @@ EXPECTED = {
         "10:24: error: pool 'd' ends at 0xc1204000, beyond the RAM of board "
         "'qemu-virt-riscv64' (up to 0xbfdf2000, below the kernel's 526 page tables at its "
         "top); use fewer or smaller buffers"],
+    "device_window_board": [
+        "7:27: error: device 'high' window [0x3ffff000, 0x40001000) is not in the MMIO space "
+        "of board 'qemu-virt-aarch64'; devices lie below 0x40000000",
+        "8:26: error: device 'gic' window [0x8010000, 0x8010100) is on a page of [0x8000000, "
+        "0x8020000), the GIC, which the kernel of board 'qemu-virt-aarch64' keeps; a shard "
+        "maps its devices' pages whole, so pick a window on other pages"],
     "missing_shards": ["1:1: error: missing required key 'shards'"],
     "unsupported_version": ["1:9: error: unsupported spec version 2; this vanity reads version 1"],
     "not_identifier": [

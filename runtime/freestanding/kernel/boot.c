@@ -132,6 +132,9 @@ static bool kernel_device(uint64_t lo, uint64_t hi)
 	return false;
 }
 
+/* The generator's checks (semantics.py, windows) hold a spec to the same bound. */
+_Static_assert(VN_BOARD_MMIO_END == ARCH_MMIO_END, "boards.py's mmio_end is the port's");
+
 /* A device window lies in MMIO space, and the pages that hold it (mapped
  * whole into the owner; devices of one shard may share a page) are not the
  * kernel's; its interrupt, if any, is one the controller can hand over. */

@@ -26,12 +26,14 @@
 #define VN_BOARD_KERNEL_BASE 0x80200000ull
 #define VN_BOARD_KERNEL_END  0x81000000ull
 
-/* MMIO the kernel keeps for itself, {start, end} each: no device's pages touch it */
+/* Devices lie below VN_BOARD_MMIO_END. MMIO the kernel keeps for itself,
+ * {start, end} each: no device's pages touch it */
+#define VN_BOARD_MMIO_END 0x40000000ull
 /* clang-format off */
 #define VN_BOARD_KERNEL_DEVICES { \
-	{ 0x100000ull, 0x101000ull }, \
-	{ 0x2000000ull, 0x2010000ull }, \
-	{ 0xc000000ull, 0x10000000ull }, \
+	{ 0x100000ull, 0x101000ull }, /* sifive_test (exit) */ \
+	{ 0x2000000ull, 0x2010000ull }, /* the CLINT */ \
+	{ 0xc000000ull, 0x10000000ull }, /* the PLIC */ \
 }
 /* clang-format on */
 

@@ -27,10 +27,12 @@
 #define VN_BOARD_KERNEL_BASE 0x40100000ull
 #define VN_BOARD_KERNEL_END  0x41000000ull
 
-/* MMIO the kernel keeps for itself, {start, end} each: no device's pages touch it */
+/* Devices lie below VN_BOARD_MMIO_END. MMIO the kernel keeps for itself,
+ * {start, end} each: no device's pages touch it */
+#define VN_BOARD_MMIO_END 0x40000000ull
 /* clang-format off */
 #define VN_BOARD_KERNEL_DEVICES { \
-	{ 0x8000000ull, 0x8020000ull }, \
+	{ 0x8000000ull, 0x8020000ull }, /* the GIC */ \
 }
 /* clang-format on */
 
