@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include <vanity/reload.h>
+
 #include "kernel.h"
 #include "port.h"
 #include "vn_sched.h"
@@ -95,6 +97,8 @@ void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status)
 	if (!vn_shard_live(s))
 		return;
 	vn_kev_shard(k, s, VN_KEV_EXIT, &st, sizeof(st));
+	if (s->reload != VN_RELOAD_IDLE) /* a swap would start it again */
+		vn_reload_cancel(k, s, VN_RELOAD_EXITED);
 	vn_sched_remove(k, s, VN_FINISHED);
 	s->exit_status = status;
 	if (status != 0 && k->first_error == 0)

@@ -137,6 +137,8 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 		st = VN_RELOAD_HALTED;
 	else if (!s->cfg->reload.on)
 		st = VN_RELOAD_OFF;
+	else if (s->state == VN_FINISHED)
+		st = VN_RELOAD_EXITED; /* its exit is reported and counted */
 	else if (s->reload != VN_RELOAD_IDLE)
 		st = VN_RELOAD_BUSY;
 	else

@@ -281,6 +281,39 @@ static void test_fault_cancels(void **state)
 	assert_int_equal(fx_k.core[0].reloads, 0);
 }
 
+/* A shard that has exited stays so: a request for it is refused, and one
+ * accepted before it exited is cancelled, never swapped in. A shard a
+ * fault stopped may still be reloaded (a repaired version). */
+static void test_exited_refused(void **state)
+{
+	struct vn_shard *s;
+
+	(void)state;
+	boot();
+	s = S(0);
+	fx_shards[0].reload.quiesce_ns = 1000;
+	make(0, 5);
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	assert_int_equal(s->reload, VN_RELOAD_ASKED);
+	vn_shard_finish(&fx_k, s, 0);
+	assert_int_equal(s->reload, VN_RELOAD_IDLE);
+	assert_int_equal(s->reload_status, VN_RELOAD_EXITED);
+	assert_int_equal(fx_k.core[0].reloads, 0);
+	vn_core_deadline(&fx_k, 0, 1000000); /* past its quiesce bound: no swap */
+	assert_int_equal(stub.committed, 0);
+	assert_int_equal(s->state, VN_FINISHED);
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_EXITED);
+	assert_int_equal(s->state, VN_FINISHED);
+	assert_string_equal(vn_reload_why(VN_RELOAD_EXITED),
+			    "the shard has exited; restart the system to run it again");
+
+	s = S(1);
+	make(1, 6);
+	vn_shard_fault(&fx_k, s, 10, 139); /* on_fault stop: stopped, not finished */
+	assert_int_equal(s->state, VN_STOPPED);
+	assert_int_equal(request(1, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+}
+
 /* The digest runs with the kernel lock dropped; what other cores do
  * meanwhile is seen after. Another request for the shard is BUSY; a fault
  * of the shard cancels the request; a halt refuses it. */
@@ -377,6 +410,7 @@ int main(void)
 		cmocka_unit_test(test_late),
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_fault_cancels),
+		cmocka_unit_test(test_exited_refused),
 		cmocka_unit_test(test_digest_unlocked),
 		cmocka_unit_test(test_updater_call),
 	};

@@ -120,7 +120,8 @@ _Static_assert(sizeof(struct vn_door) == 56, "the door's mailbox (generator/gdbr
 	X(NOROOM, "no room to stage the image")                                      \
 	X(LATE, "the running version did not quiesce in time")                       \
 	X(FAULTED, "the running version faulted before the swap")                    \
-	X(OFF, "the shard cannot be reloaded: its spec has no reload: key")
+	X(OFF, "the shard cannot be reloaded: its spec has no reload: key")           \
+	X(EXITED, "the shard has exited; restart the system to run it again")
 
 enum vn_reload_status {
 #define VN_RELOAD_ENUM(n, s) VN_RELOAD_##n,
