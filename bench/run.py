@@ -63,6 +63,16 @@ WAKE_SPECS = [("spin 0us", "bench/wake/wake.yaml", 0),
 WAKE_RE = re.compile(r"wake-rtt min=(\d+) p50=(\d+) p99=(\d+) ns")
 
 
+def spread(values):
+    """(q1, q3) of per-round values: the interquartile range, or the whole
+    range when there are fewer than 4 rounds."""
+    v = sorted(values)
+    if len(v) < 4:
+        return v[0], v[-1]
+    q = statistics.quantiles(v, n=4, method="inclusive")
+    return q[0], q[2]
+
+
 def kv(line):
     """'tag a=1 b=x' -> {'a': '1', 'b': 'x'}"""
     return dict(f.split("=", 1) for f in line.split()[1:] if "=" in f)
@@ -123,11 +133,11 @@ def part_tput(build, reps, n8, n64, tries):
         one round are milliseconds to seconds apart, so a slow phase of the
         (shared, virtualised) machine hits both sides of a ratio alike."""
         idx, mark = rounds(c, [p] + qs)
-        return (statistics.median(
-            samples[(c, p)][i] / max(samples[(c, q)][i] for q in qs)
-            for i in idx), mark)
+        per_round = [samples[(c, p)][i] / max(samples[(c, q)][i] for q in qs)
+                     for i in idx]
+        return statistics.median(per_round), mark, spread(per_round)
 
-    med, ratios, marks = {}, {}, {}
+    med, ratios, marks, spreads = {}, {}, {}, {}
     for c in CASES:
         for p in PEERS:
             v = samples[(c, p)]
@@ -135,10 +145,10 @@ def part_tput(build, reps, n8, n64, tries):
             med[(c, p)] = statistics.median(cv if len(cv) >= 3 else v)
             for q in ("rte_ring", "boost_spsc"):
                 key = "%s/%s/%s" % (c, p, q)
-                ratios[key], marks[key] = ratio(c, p, [q])
+                ratios[key], marks[key], spreads[key] = ratio(c, p, [q])
         others = [q for q in PEERS if q != "vanity"]
         key = "%s/vanity/best" % c
-        ratios[key], marks[key] = ratio(c, "vanity", others)
+        ratios[key], marks[key], spreads[key] = ratio(c, "vanity", others)
     rows = []
     for c in CASES:
         for p in PEERS:
@@ -162,7 +172,7 @@ def part_tput(build, reps, n8, n64, tries):
           ["case", "peer", "Mmsg/s", "range", "x rte", "x boost",
            "spins p/c", "preempted"], rows)
     return {"median": {"%s/%s" % k: v for k, v in med.items()},
-            "ratios": ratios, "marks": marks,
+            "ratios": ratios, "marks": marks, "spreads": spreads,
             "samples": {"%s/%s" % k: v for k, v in samples.items()},
             "clean": {"%s/%s" % k: v for k, v in clean.items()},
             "spins": {"%s/%s" % k: v for k, v in spins.items()},
@@ -225,17 +235,26 @@ def part_icount(build, n):
 def part_rtt(build, n, rounds):
     out = check(run([os.path.join(build, "rtt"), "-n", str(n),
                      "-r", str(rounds)]), "rtt")
-    res = {}
+    res, per_round = {}, {}
     for line in out.splitlines():
         if line.startswith("rtt "):
             r = kv(line)
             res[r["mode"]] = {k: float(r[k]) for k in ("min", "p50", "p99")}
+        elif line.startswith("rtt-round "):
+            r = kv(line)
+            per_round.setdefault(r["mode"], {})[int(r["round"])] = float(r["p50"])
     floor = res["raw"]["p50"]
+    for m in ("vanity8", "vanity64"):
+        x = [per_round[m][i] / per_round["raw"][i] for i in sorted(per_round["raw"])]
+        res[m]["x_raw_rounds"] = x
+        res[m]["x_raw_spread"] = spread(x)
     table("3. Poll-mode round trip, CPU 0 <-> CPU 1, ns (%d x %d samples, "
-          "each the mean of 8 back-to-back round trips)" % (rounds, n),
-          ["path", "min", "p50", "p99", "p50 x raw"],
+          "each the mean of 8 back-to-back round trips; per round: each "
+          "round's p50 over raw's p50 in that round)" % (rounds, n),
+          ["path", "min", "p50", "p99", "p50 x raw", "per round"],
           [[m, "%.1f" % res[m]["min"], "%.1f" % res[m]["p50"],
-            "%.1f" % res[m]["p99"], "%.2f" % (res[m]["p50"] / floor)]
+            "%.1f" % res[m]["p99"], "%.2f" % (res[m]["p50"] / floor),
+            " ".join("%.2f" % x for x in res[m].get("x_raw_rounds", []))]
            for m in ("raw", "vanity8", "vanity64")])
     return res
 
@@ -269,21 +288,36 @@ def vanity_wake(spec):
     return res, None
 
 
-def part_wake(build, n):
+def part_wake(build, n, rounds):
+    """futex and Vanity in turn, `rounds` times: the table shows the
+    median of each over the rounds, and the ratio's per-round values."""
     res, rows = {}, []
     for label, spec, spin in WAKE_SPECS:
-        fx = parse_wake(check(run([os.path.join(build, "futex_rtt"), "-n",
-                                   str(n), "-s", str(spin)]), "futex_rtt"))
-        vn, why = vanity_wake(spec)
-        res[label] = {"futex": fx, "vanity": vn, "why": why}
+        fxs, vns, why = [], [], None
+        for _ in range(rounds):
+            fxs.append(parse_wake(check(run([os.path.join(build, "futex_rtt"), "-n",
+                                             str(n), "-s", str(spin)]), "futex_rtt")))
+            vn, why = vanity_wake(spec)
+            if vn is None:
+                break
+            vns.append(vn)
+        med = lambda runs: {k: statistics.median(r[k] for r in runs)
+                            for k in ("min", "p50", "p99")}
+        fx = med(fxs)
+        vn = med(vns) if vns and why is None else None
+        x = [v["p50"] / f["p50"] for v, f in zip(vns, fxs)] if vn else []
+        res[label] = {"futex": fx, "vanity": vn, "why": why,
+                      "x_futex_rounds": x, "x_futex_spread": spread(x) if x else None}
         rows.append(["futex", label] + ["%.1f" % (fx[k] / 1e3)
-                                        for k in ("min", "p50", "p99")] + [""])
+                                        for k in ("min", "p50", "p99")] + ["", ""])
         if vn:
             rows.append(["vanity", label] + ["%.1f" % (vn[k] / 1e3)
                                              for k in ("min", "p50", "p99")]
-                        + ["%.2f" % (vn["p50"] / fx["p50"])])
-    table("4. Wake-up round trip, CPU 0 <-> CPU 1, both sides sleep, us",
-          ["path", "wait", "min", "p50", "p99", "p50 x futex"], rows)
+                        + ["%.2f" % statistics.median(x), " ".join("%.2f" % r for r in x)])
+    table("4. Wake-up round trip, CPU 0 <-> CPU 1, both sides sleep, us (%d "
+          "rounds of futex then Vanity; medians over the rounds; x futex: "
+          "median of the per-round ratios)" % rounds,
+          ["path", "wait", "min", "p50", "p99", "p50 x futex", "per round"], rows)
     for label, r in res.items():
         if r["vanity"] is None:
             print("  vanity wake-up (%s): not available (%s)" % (label, r["why"]))
@@ -692,27 +726,40 @@ def part_stats(build, reps, n8, n64, tries, n_ic):
 def aims(results):
     rows = []
 
-    def add(name, value, target, met):
-        rows.append([name, value, target, "met" if met else "NOT met"])
+    def add(name, value, target, met, sp=None, at_least=None):
+        """sp: the (q1, q3) of the per-round values behind `value`, against
+        the bound `at_least` (True: value >= bound is met; False: <=)."""
+        verdict = "met" if met else "NOT met"
+        shown = ""
+        if sp is not None:
+            shown = "%.2f..%.2f" % sp
+            bound = float(re.sub(r"[^0-9.]", "", target))
+            lo, hi = sp
+            robust = (lo >= bound or hi < bound) if at_least else (hi <= bound or lo > bound)
+            if not robust:
+                verdict += " (not robust: the spread straddles the target)"
+        rows.append([name, value, shown, target, verdict])
 
     def na(name, target, why):
-        rows.append([name, "n/a", target, "not measured: " + why])
+        rows.append([name, "n/a", "", target, "not measured: " + why])
 
     tp = results.get("tput", {})
     t, mk = tp.get("ratios"), tp.get("marks", {})
     if t:
+        sps = tp.get("spreads", {})
+
         def ratio(case, peer):
             key = "%s/vanity/%s" % (case, peer)
-            return t[key], mk.get(key, "")
+            return t[key], mk.get(key, ""), sps.get(key)
         for case, peer, name, target in (
                 ("8B-single", "rte_ring", "8B single vs rte_ring", 2.0),
                 ("8B-burst32", "rte_ring", "8B burst32 vs rte_ring", 1.5),
                 ("64B-single", "boost_spsc", "64B single vs boost", 2.5),
                 ("64B-burst32", "best", "64B burst32 vs best peer", 1.2)):
-            r, m = ratio(case, peer)
-            add(name, "%.2fx%s" % (r, m), ">= %gx" % target, r >= target)
+            r, m, sp = ratio(case, peer)
+            add(name, "%.2fx%s" % (r, m), ">= %gx" % target, r >= target, sp, True)
             if m:
-                rows[-1][3] += " (< 3 undisturbed rounds: no verdict)"
+                rows[-1][4] += " (< 3 undisturbed rounds: no verdict)"
     ic = results.get("icount")
     if ic:
         for mode, r in ic.items():
@@ -725,7 +772,7 @@ def aims(results):
         for m in ("vanity8", "vanity64"):
             r = rt[m]["p50"] / rt["raw"]["p50"]
             add("poll RTT %sB vs raw" % m[6:], "%.2fx" % r, "<= 1.25x",
-                r <= 1.25)
+                r <= 1.25, rt[m].get("x_raw_spread"), False)
     wk = results.get("wake")
     if wk:
         for label, r in wk.items():
@@ -733,8 +780,8 @@ def aims(results):
             if r["vanity"] is None:
                 na(name, "<= 1.1x", r["why"])
             else:
-                x = r["vanity"]["p50"] / r["futex"]["p50"]
-                add(name, "%.2fx" % x, "<= 1.1x", x <= 1.1)
+                x = statistics.median(r["x_futex_rounds"])
+                add(name, "%.2fx" % x, "<= 1.1x", x <= 1.1, r["x_futex_spread"], False)
     tr = results.get("trace")
     if tr:
         v = tr["median"]["vanity"]
@@ -743,13 +790,13 @@ def aims(results):
         add("trace event vs lttng-ust, no session", "%.2fx%s" % (r, m),
             "< 1x", r < 1)
         if m:
-            rows[-1][3] += " (< 3 undisturbed rounds: no verdict)"
+            rows[-1][4] += " (< 3 undisturbed rounds: no verdict)"
         if tr.get("session"):
             r, m = tr["session"]["ratio"], tr["session"]["mark"]
             add("trace event vs lttng-ust, session", "%.3fx%s" % (r, m),
                 "< 1x", r < 1)
             if m:
-                rows[-1][3] += " (< 3 undisturbed rounds: no verdict)"
+                rows[-1][4] += " (< 3 undisturbed rounds: no verdict)"
         else:
             na("trace event vs lttng-ust, session", "< 1x", tr["session_why"])
         ic = tr.get("icount", {})
@@ -760,7 +807,7 @@ def aims(results):
     for board, g in (results.get("guest") or {}).items():
         if "per_event" in g:
             rows.append(["guest instr/event, %s" % board,
-                         "%.1f" % g["per_event"], "(no aim)", "recorded"])
+                         "%.1f" % g["per_event"], "", "(no aim)", "recorded"])
         else:
             na("guest instr/event, %s" % board, "(no aim)", g["why"])
     for board, g in (results.get("kcost") or {}).items():
@@ -770,7 +817,7 @@ def aims(results):
             for key, what in (("null", "null system call"), ("xcore", "cross-core wake"),
                               ("irq_wake", "device irq to sleeping shard")):
                 if key in g:
-                    rows.append(["%s, %s" % (what, board), "%.1f" % g[key], "(no aim)",
+                    rows.append(["%s, %s" % (what, board), "%.1f" % g[key], "", "(no aim)",
                                  "recorded"])
         else:
             na(name, "<= %d" % YIELD_AIM, g["why"])
@@ -781,21 +828,25 @@ def aims(results):
                 "%+.1f%%%s" % ((t["counters_cost"] - 1) * 100, t["counters_mark"]),
                 "<= 2%", t["counters_cost"] <= 1.02)
             lo, hi = t["counters_iqr"]
+            rows[-1][2] = "%+.0f%%..%+.0f%%" % ((lo - 1) * 100, (hi - 1) * 100)
             if t["counters_mark"]:
-                rows[-1][3] += " (< 3 undisturbed rounds: no verdict)"
+                rows[-1][4] += " (< 3 undisturbed rounds: no verdict)"
             elif hi - lo > 0.04:
-                rows[-1][3] = ("no verdict: per-round ratios' IQR %+.0f%%..%+.0f%% "
+                rows[-1][4] = ("no verdict: per-round ratios' IQR %+.0f%%..%+.0f%% "
                                "is wider than the budget" % ((lo - 1) * 100, (hi - 1) * 100))
         for mode, r in st.get("icount", {}).items():
             x = r["vanity"] / r["vanity_nostats"]
             add("counters cost, instr (%s)" % mode, "%+.1f%%" % ((x - 1) * 100),
                 "<= 2%", x <= 1.02)
             if x < 0.98:
-                rows[-1][3] = ("no verdict: the off build is the slower one "
+                rows[-1][4] = ("no verdict: the off build is the slower one "
                                "(code generation differs)")
-    table("8. Aims (Vanity vs peer, medians of per-round ratios; '~': "
-          "fewer than 3 undisturbed rounds)",
-          ["aim", "measured", "target", "verdict"], rows)
+    table("Aims (Vanity vs peer, medians of per-round ratios; '~': fewer than 3 "
+          "undisturbed rounds;\n   spread: the per-round ratios' interquartile "
+          "range, or their whole range below 4 rounds; a verdict is robust\n"
+          "   when the whole spread lies on one side of the target; instruction "
+          "counts are exact and have none)",
+          ["aim", "measured", "spread", "target", "verdict"], rows)
 
 
 def main():
@@ -837,7 +888,7 @@ def main():
         results["rtt"] = part_rtt(args.build, 2000 if q else 20000,
                                   1 if q else 3)
     if "wake" in parts:
-        results["wake"] = part_wake(args.build, 200 if q else 2000)
+        results["wake"] = part_wake(args.build, 200 if q else 2000, 1 if q else 3)
     if "trace" in parts:
         results["trace"] = part_trace(args.build, 200000 if q else 1000000,
                                       3 if q else args.reps,

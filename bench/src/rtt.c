@@ -15,6 +15,7 @@
  * over those samples. The three modes run in interleaved rounds; samples of
  * all rounds are pooled per mode.
  * Output, per mode:  rtt mode=raw n=... min=... p50=... p99=... (ns)
+ * and before that, per round and mode:  rtt-round mode=raw round=R p50=...
  *
  * usage: rtt [-n samples-per-round] [-r rounds]
  */
@@ -208,6 +209,12 @@ int main(int argc, char **argv)
 	for (unsigned r = 0; r < rounds; r++)
 		for (int m = 0; m < N_MODES; m++)
 			bad[m] += round_trip((enum mode)m, n, lat[m] + r * n);
+	/* Each round's median first (its own samples, sorted in place), so a
+	 * reader sees the spread of the per-round ratios; then all pooled. */
+	for (unsigned r = 0; r < rounds; r++)
+		for (int m = 0; m < N_MODES; m++)
+			printf("rtt-round mode=%s round=%u p50=%.1f\n", mode_names[m], r,
+			       lat_summarise(lat[m] + r * n, n, tpn * RTT_BATCH).p50);
 	for (int m = 0; m < N_MODES; m++) {
 		struct lat_summary s = lat_summarise(lat[m], rounds * n, tpn * RTT_BATCH);
 
