@@ -34,8 +34,9 @@
  *    check of that flag, and only when the flag is set does it enter the
  *    kernel (vn_notify). Between `poll` shards no fence is ever issued.
  *
- * Everything here is static inline and portable C11; the one outside call is
- * vn_notify(), supplied by the port's shard library.
+ * Everything here is static inline (the hot path always: VN_RING_FN) and
+ * portable C11; the one outside call is vn_notify(), supplied by the port's
+ * shard library.
  *
  * The protocol (indices, cached copies, sleep flags, the notify rule, and
  * vn_wait's arm/recheck/sleep) is modelled in ring.pml next to this file and
@@ -54,6 +55,12 @@
 
 #include <vanity/clock.h>
 #include <vanity/hist.h>
+
+/* The hot path is always inlined: that is what folds an endpoint's
+ * description (ring address, mask, size, flags) into immediates, and a
+ * compiler left to judge a send by its size (the latency and counter code
+ * in it is dead for most endpoints, but counted) may call it instead. */
+#define VN_RING_FN static inline __attribute__((always_inline))
 
 /* Two 64-byte lines: keeps adjacent-line prefetchers from pairing indices. */
 #define VN_CACHELINE 128u
@@ -194,16 +201,18 @@ static inline void vn_ring_init(struct vn_ring *r, uint32_t msg_size,
 
 /* ---- producer ---------------------------------------------------------- */
 
-/* Free slots, refreshing the cached tail only when it is not enough. */
-static inline uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
+/* Free slots from `head` (the producer's private index, passed in: read
+ * before the acquire load below, it need not be read again after it),
+ * refreshing the cached tail only when it is not enough. */
+VN_RING_FN uint32_t vn_tx_space_at(const struct vn_tx *tx, uint64_t head, uint32_t want)
 {
 	struct vn_tx_state *st = tx->st;
-	uint32_t space = (uint32_t)(tx->mask + 1u - (st->head - st->cached_tail));
+	uint32_t space = (uint32_t)(tx->mask + 1u - (head - st->cached_tail));
 
 	if (space < want) {
 		st->cached_tail = atomic_load_explicit(&tx->ring->tail,
 						       memory_order_acquire);
-		space = (uint32_t)(tx->mask + 1u - (st->head - st->cached_tail));
+		space = (uint32_t)(tx->mask + 1u - (head - st->cached_tail));
 		VN_RING_STAT(if (tx->mask + 1u - space > tx->ring->tx_hwm)
 				     tx->ring->tx_hwm = tx->mask + 1u - space;);
 		if (space == 0)
@@ -212,15 +221,24 @@ static inline uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
 	return space;
 }
 
+/* Free slots, refreshing the cached tail only when it is not enough. */
+VN_RING_FN uint32_t vn_tx_space(const struct vn_tx *tx, uint32_t want)
+{
+	return vn_tx_space_at(tx, tx->st->head, want);
+}
+
 /* Zero-copy: the next free slot, or NULL when the ring is full. Slots
  * reserved so far become visible to the consumer at the next commit. */
-static inline void *vn_tx_reserve(const struct vn_tx *tx)
+VN_RING_FN void *vn_tx_reserve(const struct vn_tx *tx)
 {
-	if (vn_tx_space(tx, 1) == 0) {
+	uint64_t head = tx->st->head;
+
+	if (vn_tx_space_at(tx, head, 1) == 0) {
 		VN_RING_STAT(tx->ring->tx_full++);
 		return NULL;
 	}
-	return tx->slots + (size_t)(tx->st->head++ & tx->mask) * tx->msg_size;
+	tx->st->head = head + 1; /* tx->st->head++ */
+	return tx->slots + (size_t)(head & tx->mask) * tx->msg_size;
 }
 
 /* VN_EP_LATENCY: stamp the slots from the published head up to `head`
@@ -235,7 +253,7 @@ static inline void vn_tx_stamp(const struct vn_tx *tx, uint64_t head)
 }
 
 /* Make slots up to `head` visible to the consumer; wake it if it sleeps. */
-static inline void vn_tx_publish(const struct vn_tx *tx, uint64_t head)
+VN_RING_FN void vn_tx_publish(const struct vn_tx *tx, uint64_t head)
 {
 	if (tx->flags & VN_EP_LATENCY)
 		vn_tx_stamp(tx, head);
@@ -251,12 +269,12 @@ static inline void vn_tx_publish(const struct vn_tx *tx, uint64_t head)
 }
 
 /* Publish every reserved slot. */
-static inline void vn_tx_commit(const struct vn_tx *tx)
+VN_RING_FN void vn_tx_commit(const struct vn_tx *tx)
 {
 	vn_tx_publish(tx, tx->st->head);
 }
 
-static inline bool vn_tx_send(const struct vn_tx *tx, const void *msg, size_t size)
+VN_RING_FN bool vn_tx_send(const struct vn_tx *tx, const void *msg, size_t size)
 {
 	void *slot = vn_tx_reserve(tx);
 
@@ -269,10 +287,11 @@ static inline bool vn_tx_send(const struct vn_tx *tx, const void *msg, size_t si
 
 /* Copy up to n messages from the array `msgs`; returns how many were sent.
  * One publish (and at most one notification) for the whole burst. */
-static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
-					uint32_t n, size_t size)
+VN_RING_FN uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
+				    uint32_t n, size_t size)
 {
-	uint32_t space = vn_tx_space(tx, n);
+	uint64_t head = tx->st->head;
+	uint32_t space = vn_tx_space_at(tx, head, n);
 	uint32_t idx, first;
 
 	if (n > space)
@@ -281,7 +300,7 @@ static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs
 		VN_RING_STAT(tx->ring->tx_full++);
 		return 0;
 	}
-	idx = (uint32_t)(tx->st->head & tx->mask);
+	idx = (uint32_t)(head & tx->mask);
 	first = tx->mask + 1u - idx;
 	if (first > n)
 		first = n;
@@ -289,25 +308,33 @@ static inline uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs
 	if (first < n)
 		memcpy(tx->slots, (const uint8_t *)msgs + (size_t)first * size,
 		       (size_t)(n - first) * size);
-	tx->st->head += n;
-	vn_tx_publish(tx, tx->st->head);
+	tx->st->head = head + n; /* tx->st->head += n */
+	vn_tx_publish(tx, head + n);
 	return n;
 }
 
 /* ---- consumer ---------------------------------------------------------- */
 
-/* Messages available, refreshing the cached head only when it is not enough. */
-static inline uint32_t vn_rx_avail(const struct vn_rx *rx, uint32_t want)
+/* Messages available from `tail` (the consumer's private index, passed in
+ * as vn_tx_space_at's head is), refreshing the cached head only when it is
+ * not enough. */
+VN_RING_FN uint32_t vn_rx_avail_at(const struct vn_rx *rx, uint64_t tail, uint32_t want)
 {
 	struct vn_rx_state *st = rx->st;
-	uint32_t avail = (uint32_t)(st->cached_head - st->tail);
+	uint32_t avail = (uint32_t)(st->cached_head - tail);
 
 	if (avail < want) {
 		st->cached_head = atomic_load_explicit(&rx->ring->head,
 						       memory_order_acquire);
-		avail = (uint32_t)(st->cached_head - st->tail);
+		avail = (uint32_t)(st->cached_head - tail);
 	}
 	return avail;
+}
+
+/* Messages available, refreshing the cached head only when it is not enough. */
+VN_RING_FN uint32_t vn_rx_avail(const struct vn_rx *rx, uint32_t want)
+{
+	return vn_rx_avail_at(rx, rx->st->tail, want);
 }
 
 /* VN_EP_LATENCY: add the transit times of slots t .. t + n - 1, taken at
@@ -325,13 +352,15 @@ static inline void vn_rx_time(const struct vn_rx *rx, uint64_t t, uint32_t n, ui
 
 /* Zero-copy: the oldest message not yet peeked, or NULL when there is none.
  * The slot stays valid until vn_rx_release(). */
-static inline const void *vn_rx_peek(const struct vn_rx *rx)
+VN_RING_FN const void *vn_rx_peek(const struct vn_rx *rx)
 {
-	if (vn_rx_avail(rx, 1) == 0) {
+	uint64_t t = rx->st->tail;
+
+	if (vn_rx_avail_at(rx, t, 1) == 0) {
 		VN_RING_STAT(rx->ring->rx_empty++);
 		return NULL;
 	}
-	uint64_t t = rx->st->tail++;
+	rx->st->tail = t + 1; /* rx->st->tail++ */
 
 	if (rx->flags & VN_EP_LATENCY)
 		vn_rx_time(rx, t, 1, vn_clock());
@@ -339,7 +368,7 @@ static inline const void *vn_rx_peek(const struct vn_rx *rx)
 }
 
 /* Hand slots up to `tail` back to the producer; wake it if it sleeps. */
-static inline void vn_rx_publish(const struct vn_rx *rx, uint64_t tail)
+VN_RING_FN void vn_rx_publish(const struct vn_rx *rx, uint64_t tail)
 {
 	atomic_store_explicit(&rx->ring->tail, tail, memory_order_release);
 	if (rx->flags & VN_EP_NOTIFY) {
@@ -351,12 +380,12 @@ static inline void vn_rx_publish(const struct vn_rx *rx, uint64_t tail)
 }
 
 /* Hand every peeked slot back. */
-static inline void vn_rx_release(const struct vn_rx *rx)
+VN_RING_FN void vn_rx_release(const struct vn_rx *rx)
 {
 	vn_rx_publish(rx, rx->st->tail);
 }
 
-static inline bool vn_rx_recv(const struct vn_rx *rx, void *msg, size_t size)
+VN_RING_FN bool vn_rx_recv(const struct vn_rx *rx, void *msg, size_t size)
 {
 	const void *slot = vn_rx_peek(rx);
 
@@ -367,10 +396,11 @@ static inline bool vn_rx_recv(const struct vn_rx *rx, void *msg, size_t size)
 	return true;
 }
 
-static inline uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
-					uint32_t n, size_t size)
+VN_RING_FN uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
+				    uint32_t n, size_t size)
 {
-	uint32_t avail = vn_rx_avail(rx, n);
+	uint64_t tail = rx->st->tail;
+	uint32_t avail = vn_rx_avail_at(rx, tail, n);
 	uint32_t idx, first;
 
 	if (n > avail)
@@ -379,7 +409,7 @@ static inline uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 		VN_RING_STAT(rx->ring->rx_empty++);
 		return 0;
 	}
-	idx = (uint32_t)(rx->st->tail & rx->mask);
+	idx = (uint32_t)(tail & rx->mask);
 	first = rx->mask + 1u - idx;
 	if (first > n)
 		first = n;
@@ -388,9 +418,9 @@ static inline uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 		memcpy((uint8_t *)msgs + (size_t)first * size, rx->slots,
 		       (size_t)(n - first) * size);
 	if (rx->flags & VN_EP_LATENCY)
-		vn_rx_time(rx, rx->st->tail, n, vn_clock());
-	rx->st->tail += n;
-	vn_rx_publish(rx, rx->st->tail);
+		vn_rx_time(rx, tail, n, vn_clock());
+	rx->st->tail = tail + n; /* rx->st->tail += n */
+	vn_rx_publish(rx, tail + n);
 	return n;
 }
 
