@@ -1,0 +1,80 @@
+"""The channel hot path compiles to straight-line code in the caller: a
+single send or receive calls nothing, not even memcpy (a burst copies a
+count known only at run time, through memcpy, and calls nothing else). A shard's endpoints are static const
+descriptions, and only inlining folds them (ring address, mask, message
+size, flags) into immediates; an out-of-line vn_rx_recv loads all of them
+from memory and copies through a memcpy call (the instruction counts of
+`make bench` part 2 doubled when gcc stopped inlining it). The unit is a
+shard's use of its endpoints: several sends and receives, singles and
+bursts, on an ordinary channel and on a latency channel, built with the
+hosted board's compiler and optimisation."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+UNIT = r"""
+#include <vanity/ring.h>
+
+struct m64 { uint64_t w[8]; };
+static struct vn_tx_state ts[2];
+static struct vn_rx_state rs[2];
+static const struct vn_tx tx = VN_TX_INIT(0, 0x40000000ul, 64, 1024, 0, &ts[0]);
+static const struct vn_rx rx = VN_RX_INIT(0, 0x40000000ul, 64, 1024, 0, &rs[0]);
+static const struct vn_tx ltx = VN_TX_INIT(1, 0x40100000ul, 8, 256, VN_EP_LATENCY, &ts[1]);
+static const struct vn_rx lrx = VN_RX_INIT(1, 0x40100000ul, 8, 256, VN_EP_LATENCY, &rs[1]);
+
+unsigned singles(struct m64 *in, struct m64 *out, uint64_t *words)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < 4; i++) {
+		n += vn_rx_recv(&rx, &out[i], sizeof(out[i]));
+		n += vn_tx_send(&tx, &in[i], sizeof(in[i]));
+		n += vn_tx_send(&ltx, &words[i], 8);
+		n += vn_rx_recv(&lrx, &words[i + 4], 8);
+	}
+	return n;
+}
+
+unsigned bursts(struct m64 *in, struct m64 *out, uint64_t *words)
+{
+	unsigned n = 0;
+
+	n += vn_rx_recv_burst(&rx, out, 4, sizeof(*out));
+	n += vn_tx_send_burst(&tx, in, 4, sizeof(*in));
+	n += vn_rx_recv_burst(&lrx, words, 4, 8);
+	n += vn_tx_send_burst(&ltx, words, 4, 8);
+	return n;
+}
+"""
+
+
+@pytest.mark.skipif(not shutil.which("objdump"), reason="no objdump (binutils)")
+def test_hot_path_is_inlined(tmp_path):
+    src, obj = tmp_path / "unit.c", tmp_path / "unit.o"
+    src.write_text(UNIT)
+    subprocess.run(["gcc", "-std=gnu11", "-O2", "-fno-strict-aliasing", "-Wall", "-Werror",
+                    "-I", str(REPO / "runtime/include"), "-c", str(src), "-o", str(obj)],
+                   check=True)
+    dis = subprocess.run(["objdump", "-dr", "--no-show-raw-insn", str(obj)], check=True,
+                         capture_output=True, text=True).stdout
+    called = {}  # function -> what it calls or jumps to outside itself
+    fn, lines = None, dis.splitlines() + [""]
+    for i, line in enumerate(lines):
+        if line.endswith(">:"):
+            fn = line.split("<")[1].rstrip(">:")
+        elif "\tcall" in line or "\tjmp" in line:
+            target = line.split("<")[1].split("+")[0].rstrip(">") if "<" in line else ""
+            if "R_X86_64" in lines[i + 1]:  # to a symbol the linker resolves
+                target = lines[i + 1].split()[-1].split("-")[0]
+            if target != fn:
+                called.setdefault(fn, []).append(target)
+    assert called.get("singles", []) == [], called
+    assert set(called.get("bursts", [])) <= {"memcpy"}, called
+    syms = subprocess.run(["nm", str(obj)], check=True, capture_output=True, text=True).stdout
+    assert [s for s in syms.split() if s.startswith("vn_")] == [], syms
