@@ -48,10 +48,12 @@ from systest_lib import HERE, PYTHON, VANITY, System, copy_spec, mmiofuzz_spec, 
 STRESS = HERE / "stress"
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 
-# The ping-pong's best hammered phase keeps at least 1/FAIRNESS of the pace
-# of its best phase alone. It keeps about 1/2.8 on aarch64 and 1/2.2 on
-# riscv64 (ping now shares its core with the hammer); a core shut out of
-# the kernel managed about 1/35.
+# A hammered phase of the ping-pong keeps at least 1/FAIRNESS of the pace of
+# the alone phases on either side of it, in its best such comparison. It
+# keeps about 1/2.8 on aarch64 and 1/2.2 on riscv64 (ping now shares its core
+# with the hammer); a core shut out of the kernel managed about 1/35 in every
+# phase. Neighbours, not the run's best: a host whose load changes during the
+# run slows every later phase, alone or not.
 FAIRNESS = 6
 
 
@@ -108,16 +110,18 @@ def test_a_shard_hammering_the_kernel_does_not_starve_another_core(bare, tmp_pat
     spec = copy_spec(STRESS / "fair.yaml", tmp_path / "src")
     r = run(bare, spec, tmp_path, env={"VANITY_QEMU_TIMEOUT": "50"})
     assert r.status == 0, r.report
-    phases = {"alone": [], "hammered": []}
+    phases = []
     for line in r.log("ping"):
         m = re.fullmatch(r"phase \d: (alone|hammered), (\d+) round trips", line)
         if m:
-            phases[m[1]].append(int(m[2]))
-    assert len(phases["alone"]) == len(phases["hammered"]) == 3, r.report
+            phases.append((m[1], int(m[2])))
+    kinds = [k for k, _ in phases]
+    assert kinds == ["alone", "hammered"] * 3, r.report
     one_match(r"hammered with \d+ calls", r.log("hammer"), r)
-    alone, hammered = max(phases["alone"]), max(phases["hammered"])
-    assert hammered * FAIRNESS >= alone, \
-        f"best {hammered} round trips hammered against {alone} alone{r.report}"
+    paces = [n for _, n in phases]
+    kept = [(paces[i], max(paces[i - 1:i + 2:2])) for i in range(1, 6, 2)]
+    assert any(h * FAIRNESS >= a for h, a in kept), \
+        f"hammered against the alone phases beside them: {kept}{r.report}"
 
 
 def test_random_system_calls_get_their_documented_results(board, tmp_path):
