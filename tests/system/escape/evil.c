@@ -1,22 +1,86 @@
 /*
  * Tries every way around its own address space it can think of, and logs
- * what each returned: "<attempt>: refused" or "<attempt>: ALLOWED".
+ * what each returned: "<attempt>: refused" (failed with EPERM, the
+ * sandbox's answer), "<attempt>: failed (errno N)" (failed, but not by the
+ * sandbox) or "<attempt>: ALLOWED".
+ *
+ * The first group is what the sandbox was written against; the second,
+ * calls that are harmless here or whose harm is to come, and that only an
+ * allowlist refuses: each is made so that, were it allowed, it would do no
+ * damage the test does not see (a fork's child leaves at once, an execve
+ * runs a program that is not there).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <vanity_shard.h>
 
+#include "hosted.h"
+
 static void report(const char *what, long ret)
 {
-	vn_log("%s: %s", what, ret < 0 ? "refused" : "ALLOWED");
+	if (ret >= 0)
+		vn_log("%s: ALLOWED", what);
+	else if (errno == EPERM)
+		vn_log("%s: refused", what);
+	else
+		vn_log("%s: failed (errno %d)", what, errno);
+}
+
+static void try_allowlist(pid_t kernel)
+{
+	static char page[4096] __attribute__((aligned(4096)));
+	char buf[256];
+	struct rlimit lim;
+	cpu_set_t all;
+	pid_t child;
+	void *p;
+	int n = 0;
+
+	child = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (child == 0)
+		_exit(0);
+	report("fork", child);
+	report("execve", syscall(SYS_execve, "/nonexistent-vanity-probe", 0, 0));
+#if defined(__x86_64__)
+	report("x32 openat",
+	       syscall(__X32_SYSCALL_BIT | __NR_openat, AT_FDCWD, "/etc/hostname", O_RDONLY));
+#endif
+	report("ioctl", ioctl(VN_FD_DOORBELL, FIONREAD, &n));
+	report("getdents", syscall(SYS_getdents64, VN_FD_CTL, buf, sizeof(buf)));
+	report("chdir", syscall(SYS_chdir, "/"));
+	report("unlinkat", syscall(SYS_unlinkat, AT_FDCWD, "nonexistent-vanity-probe", 0));
+	report("mkdirat", syscall(SYS_mkdirat, AT_FDCWD, "/nonexistent-vanity-probe/x", 0700));
+	report("dup", syscall(SYS_dup, VN_FD_CTL));
+	report("fcntl F_SETOWN kernel", syscall(SYS_fcntl, VN_FD_DOORBELL, F_SETOWN, kernel));
+	report("prlimit kernel", syscall(SYS_prlimit64, kernel, RLIMIT_NOFILE, NULL, &lim));
+	report("clear PDEATHSIG", syscall(SYS_prctl, PR_SET_PDEATHSIG, 0, 0, 0, 0));
+	CPU_ZERO(&all);
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		CPU_SET(cpu, &all);
+	report("leave its CPU", syscall(SYS_sched_setaffinity, 0, sizeof(all), &all));
+	p = (void *)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	report("mmap executable", p == MAP_FAILED ? -1 : 0);
+	report("mprotect executable", syscall(SYS_mprotect, page, 4096, PROT_READ | PROT_EXEC));
+	/* and what a shard does need still works */
+	p = (void *)syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	report("mmap data", p == MAP_FAILED ? -1 : 0);
+	report("fcntl F_GETFD", syscall(SYS_fcntl, VN_FD_CTL, F_GETFD));
 }
 
 void vn_main(void)
@@ -43,4 +107,5 @@ void vn_main(void)
 	report("kill kernel", kill(kernel, SIGKILL));
 	report("kill victim", kill((pid_t)victim, SIGKILL));
 	report("signal self", kill(getpid(), 0));
+	try_allowlist(kernel);
 }
