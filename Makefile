@@ -24,7 +24,7 @@ DEPS := make gcc libc6-dev python3 python3-jinja2 python3-yaml python3-libfdt \
 	libxdp-dev libbpf-dev $(FUZZ_DEPS)
 BENCH_DEPS := g++ pkg-config valgrind libdpdk-dev libck-dev libboost-dev \
 	liblttng-ust-dev lttng-tools
-L2FWD_BENCH_DEPS := dpdk-dev librte-net-af-packet23 iproute2
+L2FWD_BENCH_DEPS := dpdk-dev librte-net-af-packet23 librte-net-af-xdp23 iproute2
 FUZZ_TIME ?= 60
 
 .PHONY: all deps bench-deps run debug test test-runtime test-python test-scale test-sanitize test-tsan gen \
