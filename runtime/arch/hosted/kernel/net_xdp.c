@@ -135,6 +135,10 @@ int net_xdp_open(struct net_xdp *x, const char *ifname, char *why, size_t why_le
 		x->area = NULL;
 		return fail(x, why, why_len, "UMEM", errno);
 	}
+	/* Shards are forked from this process (proc.c) and exec at once: a
+	 * UMEM pinned by its registration would otherwise be copied into
+	 * every child at fork, for nothing. */
+	(void)madvise(x->area, AREA, MADV_DONTFORK);
 	err = xsk_umem__create(&x->umem, x->area, AREA, &x->fill, &x->comp, &ucfg);
 	if (err) {
 		x->umem = NULL;

@@ -8,8 +8,11 @@
  *
  * The UMEM is the model's own, not the owner's heap: a frame is copied
  * once by the model between a UMEM frame and the driver's buffer, as with
- * AF_PACKET (docs/hosted.md says why). Frames are 4 KiB, 1024 to receive
- * into and 256 to transmit from, as net_packet.h's slots.
+ * AF_PACKET (docs/hosted.md says why). Frames are 4 KiB (as net_packet.h's
+ * slots), 1024 to receive into and 1024 to transmit from: a transmit frame
+ * comes back only when the host frees its copy, which on veth is after the
+ * peer's stack has taken it, so on a busy host hundreds can be in flight
+ * and fewer would stall the driver's transmit queue.
  *
  * The same calls as net_packet.h, so the model drives either one.
  */
@@ -22,7 +25,7 @@
 
 #include <xdp/xsk.h>
 
-#define NET_XDP_TX_FRAMES 256u
+#define NET_XDP_TX_FRAMES 1024u
 
 struct net_xdp {
 	int fd;                     /* the XDP socket; -1 when not open */
