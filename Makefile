@@ -20,10 +20,11 @@ FUZZ_DEPS := clang-14 libclang-rt-14-dev
 DEPS := make gcc libc6-dev python3 python3-jinja2 python3-yaml python3-libfdt \
 	python3-jsonschema python3-pytest clang-format libcmocka-dev \
 	gcc-aarch64-linux-gnu qemu-system-arm gcc-riscv64-unknown-elf qemu-system-misc \
-	gdb-multiarch netsniff-ng iproute2 device-tree-compiler spin babeltrace2 $(FUZZ_DEPS)
+	gdb-multiarch netsniff-ng iproute2 device-tree-compiler spin babeltrace2 \
+	libxdp-dev libbpf-dev $(FUZZ_DEPS)
 BENCH_DEPS := g++ pkg-config valgrind libdpdk-dev libck-dev libboost-dev \
 	liblttng-ust-dev lttng-tools
-L2FWD_BENCH_DEPS := dpdk-dev librte-net-af-packet23 iproute2
+L2FWD_BENCH_DEPS := dpdk-dev librte-net-af-packet23 librte-net-af-xdp23 iproute2
 FUZZ_TIME ?= 60
 
 .PHONY: all deps bench-deps run debug test test-runtime test-python test-scale test-sanitize test-tsan gen \

@@ -81,7 +81,10 @@ def _build_kernel(board, out_dir, build_dir, keys):
     runtime = c_files(RUNTIME / "core", hosted / "kernel")
     tables = out_dir / "kernel" / "tables.c"
     target = build_dir / "kernel"
-    command = lambda objs: [cc, *flags, *objs, tables, "-o", target, "-lpthread"]
+    # libxdp (and libbpf under it): the network card model's AF_XDP backend
+    # (runtime/arch/hosted/kernel/net_xdp.c), installed by `make deps`.
+    command = lambda objs: [cc, *flags, *objs, tables, "-o", target, "-lxdp", "-lbpf",
+                            "-lpthread"]
     compile_("the kernel", lambda: command(objects(cc, flags, runtime, [out_dir], keys)),
              runtime + [tables] + headers(*incs), target, key=command(runtime))
     return target

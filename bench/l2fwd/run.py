@@ -1,6 +1,6 @@
 """make bench-l2fwd: Vanity's hosted l2fwd beside the Linux bridge and
-dpdk-testpmd (io forwarding on af_packet vdevs), on the same veth pair, in
-one run.
+dpdk-testpmd (io forwarding on af_xdp and on af_packet vdevs), on the same
+veth pair, in one run.
 
 Topology (tests/system/netns_lib.py): l2gen sends into g0, the forwarder
 under test joins p0 and p1 in its own namespace, l2gen counts at s0. For
@@ -9,14 +9,18 @@ each forwarder, a fresh topology and two measurements:
   throughput  l2gen sends 60-byte frames as fast as its socket takes them
               for SECONDS; the rate is what arrives at s0 per second
   latency     a paced 20 000 frames/s for SECONDS; p50/p99 of the time
-              from the sender's stamp to the receiver's recvmmsg
+              from the sender's stamp to the receiver's recvmmsg, and the
+              CPU time the forwarder's processes took meanwhile (user +
+              system, from /proc; the bridge has no process of its own)
 
-Vanity runs four ways: examples/l2fwd polling, the same woken by
-interrupts, and split by port (examples/l2fwd/split: a shard per NIC,
-frames handed over by handle through buffer pools), polling and woken by
-interrupts. Prints one table, the polling l2fwd's ratios to each peer, and
-each split design's throughput over its run-to-completion twin's (the
-aim: at least 0.9x). The machine is shared and small (2 CPUs run the
+Vanity runs five ways: examples/l2fwd polling with its cards on AF_XDP and
+forced onto AF_PACKET, the same woken by interrupts, and split by port
+(examples/l2fwd/split: a shard per NIC, frames handed over by handle
+through buffer pools), polling and woken by interrupts (AF_XDP). Prints one
+table, the polling l2fwd's ratios to each peer, the verdict per backend
+(Vanity polling against testpmd on the same backend: the aim is at least
+its throughput and a lower p99), and each split design's throughput over
+its run-to-completion twin's (the aim: at least 0.9x). The machine is shared and small (2 CPUs run the
 sender, the receiver, the NIC models and the forwarder at once), so
 compare the ratios of one run, not absolute numbers across runs.
 L2FWD_ONLY=name,name runs only those forwarders. Then bench/l2fwd/qemu.py
@@ -108,18 +112,28 @@ class Forwarder:
 
 class Vanity(Forwarder):
     name = "vanity"
-    what = "Vanity hosted l2fwd (examples/l2fwd, poll mode, virtio-net model on AF_PACKET)"
+    what = "Vanity hosted l2fwd (examples/l2fwd, poll mode, virtio-net model on AF_XDP)"
     build = "vanity"
     ports = ("port0", "port1")
+    backend = "af_xdp"  # forced, so a card that cannot have it fails instead of hiding
 
     def start(self):
         """Its console (the final statistics) goes to BUILD/<name>.log."""
         self.log = open(BUILD / f"{self.name}.log", "w")
-        self.proc = self.topo.popen(self.topo.fwd, [BUILD / self.build / "kernel",
-                                                    "--net", f"{self.ports[0]}=p0",
-                                                    "--net", f"{self.ports[1]}=p1"],
-                                    stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = self.topo.popen(self.topo.fwd, [
+            BUILD / self.build / "kernel",
+            "--net", f"{self.ports[0]}=p0,backend={self.backend}",
+            "--net", f"{self.ports[1]}=p1,backend={self.backend}"],
+            stdout=self.log, stderr=subprocess.STDOUT)
         time.sleep(1.0)
+        if self.proc.poll() is not None:
+            raise SystemExit(f"bench-l2fwd: {self.name} did not start: see {self.log.name}")
+
+
+class VanityPacket(Vanity):
+    name = "vanity-af_packet"
+    what = "the same, its cards forced onto AF_PACKET (backend=af_packet)"
+    backend = "af_packet"
 
 
 class VanityIrq(Vanity):
@@ -154,6 +168,7 @@ class Bridge(Forwarder):
 class Testpmd(Forwarder):
     name = "testpmd"
     what = "dpdk-testpmd --forward-mode=io, net_af_packet vdevs on p0 and p1"
+    pmd = "net_af_packet"
 
     @staticmethod
     def available():
@@ -162,26 +177,60 @@ class Testpmd(Forwarder):
     def start(self):
         self.proc = self.topo.popen(self.topo.fwd, [
             "dpdk-testpmd", "--no-huge", "-m", "1024", "--no-pci", "-l", "0-1",
-            "--vdev", "net_af_packet0,iface=p0", "--vdev", "net_af_packet1,iface=p1",
+            "--vdev", f"{self.pmd}0,iface=p0", "--vdev", f"{self.pmd}1,iface=p1",
             "--", "--forward-mode=io", "--auto-start", "--total-num-mbufs=8192"],
             # stdin stays open: testpmd ends at end of input
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(4.0)
 
 
+class TestpmdXdp(Testpmd):
+    name = "testpmd-af_xdp"
+    what = "dpdk-testpmd --forward-mode=io, net_af_xdp vdevs on p0 and p1"
+    pmd = "net_af_xdp"
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of pid and every process under it (Vanity's
+    shards are the kernel's children), in seconds; None without a pid."""
+    if pid is None:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            # after the name's closing parenthesis: state, ppid, ... utime stime
+            f = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        procs[int(d.name)] = (int(f[1]), (int(f[11]) + int(f[12])) / tick)
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += procs.get(p, (0, 0.0))[1]
+        todo += [c for c, (ppid, _) in procs.items() if ppid == p]
+    return total
+
+
 def run_one(cls):
     with NetTopology("b") as topo:
         fwd = cls(topo)
         fwd.start()
+        pid = fwd.proc.pid if fwd.proc else None
         try:
             measure(topo, 1000)  # warm up: ARP-free, but caches and queues
             tput = measure(topo, 0)
+            cpu0 = cpu_seconds(pid)
+            t0 = time.monotonic()
             lat = measure(topo, LAT_PPS)
+            cpu = None if pid is None else (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
         finally:
             fwd.stop()
     return {"pps": tput["pps"], "sent": tput["sent"], "frames": tput["frames"],
             "p50_us": lat["p50_us"], "p99_us": lat["p99_us"],
-            "lat_lost": lat["sent"] - lat["frames"]}
+            "lat_lost": lat["sent"] - lat["frames"], "cpu": cpu}
 
 
 def main():
@@ -190,8 +239,8 @@ def main():
         print(f"bench-l2fwd: {why}", file=sys.stderr)
         return 1
     build()
-    peers = [Vanity, VanityIrq, VanitySplit, VanitySplitIrq, Bridge] + \
-        ([Testpmd] if Testpmd.available() else [])
+    peers = [Vanity, VanityPacket, VanityIrq, VanitySplit, VanitySplitIrq, Bridge] + \
+        ([TestpmdXdp, Testpmd] if Testpmd.available() else [])
     only = os.environ.get("L2FWD_ONLY")
     if only:
         peers = [p for p in peers if p.name in only.split(",")]
@@ -200,12 +249,23 @@ def main():
         print(f"bench-l2fwd: {cls.what} ...", flush=True)
         results[cls.name] = run_one(cls)
     print(f"\n60-byte frames, {SECONDS:.0f} s each; latency at {LAT_PPS} frames/s\n")
-    print(f"{'forwarder':<16} {'Mpps':>7} {'delivered':>10} {'p50 us':>7} {'p99 us':>7} "
-          f"{'lost@lat':>8}")
+    print(f"{'forwarder':<18} {'Mpps':>7} {'delivered':>10} {'p50 us':>7} {'p99 us':>7} "
+          f"{'lost@lat':>8} {'CPU@lat':>8}")
     for name, r in results.items():
         share = r["frames"] / r["sent"] if r["sent"] else 0
-        print(f"{name:<16} {r['pps'] / 1e6:7.3f} {share:10.1%} {r['p50_us']:7d} "
-              f"{r['p99_us']:7d} {r['lat_lost']:8d}")
+        cpu = "-" if r["cpu"] is None else f"{r['cpu']:.2f}"
+        print(f"{name:<18} {r['pps'] / 1e6:7.3f} {share:10.1%} {r['p50_us']:7d} "
+              f"{r['p99_us']:7d} {r['lat_lost']:8d} {cpu:>8}")
+    print("(CPU@lat: CPUs' worth of time the forwarder's processes used at "
+          f"{LAT_PPS} frames/s)")
+    for mine, peer in (("vanity", "testpmd-af_xdp"), ("vanity-af_packet", "testpmd")):
+        v, t = results.get(mine), results.get(peer)
+        if not v or not t or not t["pps"]:
+            continue
+        tput, p99 = v["pps"] / t["pps"], v["p99_us"] / max(t["p99_us"], 1)
+        print(f"{mine} / {peer} (same backend): throughput {tput:.2f}x, p99 {p99:.2f}x; "
+              f"aim (throughput >= 1x, p99 < 1x) {'met' if tput >= 1 and p99 < 1 else 'not met'}"
+              " in this run")
     for split, whole in (("vanity-split", "vanity"), ("vanity-split-irq", "vanity-irq")):
         if split in results and whole in results and results[whole]["pps"]:
             ratio = results[split]["pps"] / results[whole]["pps"]

@@ -8,7 +8,9 @@
  * The models are included as they are, so their static functions are in
  * reach: the card's worker turn (step) is called here, synchronously,
  * instead of from its thread, and its AF_PACKET backend (net_packet.c) is
- * replaced by a fake one whose received frames come from the input. What
+ * replaced by a fake one whose received frames come from the input (the
+ * AF_XDP backend, net_xdp.c, by one that never opens, so the card falls
+ * back to the fake). What
  * the rest of the hosted kernel gives the models (dev.h: hk_dma, hk_rx_pop,
  * hk_tx_put, hk_dev_changed, hk_dev_raise, hk_dev_option; hk_msg,
  * hk_eventfd_ring, port_now) are stubs below.
@@ -70,6 +72,7 @@
 #include "dev.h"
 #include "hk.h"
 #include "net_packet.h"
+#include "net_xdp.h"
 #include "port.h"
 
 static void check(int ok, const char *what)
@@ -172,6 +175,53 @@ void net_packet_tx(struct net_packet *p, uint32_t len)
 void net_packet_tx_flush(struct net_packet *p)
 {
 	(void)p;
+}
+
+/* AF_XDP is never there: the card falls back to the fake AF_PACKET above,
+ * as on a host without AF_XDP (an explicit backend=af_xdp fails its boot). */
+int net_xdp_open(struct net_xdp *x, const char *ifname, char *why, size_t why_len)
+{
+	(void)ifname;
+	*x = NET_XDP_DOWN;
+	snprintf(why, why_len, "not in the fuzzer");
+	return -1;
+}
+
+const uint8_t *net_xdp_rx(struct net_xdp *x, uint32_t *len)
+{
+	(void)x, (void)len;
+	check(0, "net_xdp_rx on a card without AF_XDP");
+	return NULL;
+}
+
+void net_xdp_rx_done(struct net_xdp *x)
+{
+	(void)x;
+	check(0, "net_xdp_rx_done on a card without AF_XDP");
+}
+
+uint8_t *net_xdp_tx_slot(struct net_xdp *x, size_t *room)
+{
+	(void)x, (void)room;
+	check(0, "net_xdp_tx_slot on a card without AF_XDP");
+	return NULL;
+}
+
+void net_xdp_tx(struct net_xdp *x, uint32_t len)
+{
+	(void)x, (void)len;
+	check(0, "net_xdp_tx on a card without AF_XDP");
+}
+
+void net_xdp_tx_flush(struct net_xdp *x)
+{
+	(void)x;
+	check(0, "net_xdp_tx_flush on a card without AF_XDP");
+}
+
+void net_xdp_close(struct net_xdp *x)
+{
+	*x = NET_XDP_DOWN;
 }
 
 /* ---- the models, as they are ---------------------------------------------- */

@@ -1,8 +1,9 @@
 """examples/l2fwd on the hosted simulator, on a real Linux network.
 
 The same spec and driver source as on QEMU (drivers/virtio_net), against the
-simulator's virtio-net model, whose two cards are AF_PACKET sockets on the
-veth ends p0 and p1 of tests/system/netns_lib.py's three namespaces:
+simulator's virtio-net model, whose two cards are XDP sockets (or, forced,
+AF_PACKET sockets) on the veth ends p0 and p1 of tests/system/netns_lib.py's
+three namespaces:
 
     trafgen -> g0 ==veth== p0 [port0  l2fwd  port1] p1 ==veth== s0 -> capture
 
@@ -14,9 +15,14 @@ per-port statistics and exits with status 0. Checked: every frame arrives
 exactly once, in order, with the MACs rewritten as DPDK's l2fwd does
 (destination 02:00:00:00:00:<port>, source the sending port's MAC) and its
 payload intact; the malformed ones are counted and dropped, and the
-forwarder carries on. All of it three times: l2fwd polling, l2fwd sleeping
-until the model's interrupts wake it (yield mode), and the design split by
-port (examples/l2fwd/split: a shard per NIC, frames copied over channels).
+forwarder carries on. All of it four times: l2fwd polling, the same with
+the cards forced onto AF_PACKET (`--net port0=p0,backend=af_packet`), l2fwd
+sleeping until the model's interrupts wake it (yield mode), and the design
+split by port (examples/l2fwd/split: a shard per NIC, frames copied over
+channels); each run's log says which backend each card got. Where AF_XDP
+cannot run (an interface with two receive queues, a kernel process without
+the capabilities to load an XDP program) a card falls back to AF_PACKET and
+says why, and an explicit backend=af_xdp fails the boot.
 
 Needs root for the namespaces (CI runs as root) and a working `ip netns
 exec` (not in a chroot or container whose / is not a mount point);
@@ -25,6 +31,7 @@ elsewhere the tests say so and skip.
 
 import re
 import select
+import signal
 import subprocess
 import time
 
@@ -43,7 +50,7 @@ PAYLOAD = 46      # bytes after the header: 60-byte frames
 def spec_in_mode(work, mode):
     """examples/l2fwd as it is (poll), a copy in yield mode woken by its
     ports' interrupts, or the design split by port (split/split.yaml)."""
-    if mode == "poll":
+    if mode in ("poll", "poll-af_packet"):
         return SPEC
     if mode == "split":
         return SPLIT
@@ -57,7 +64,7 @@ def build(spec, work):
     return work / "build" / "kernel"
 
 
-@pytest.fixture(scope="module", params=["poll", "yield", "split"])
+@pytest.fixture(scope="module", params=["poll", "poll-af_packet", "yield", "split"])
 def net(request, tmp_path_factory):
     why = NetTopology.usable()
     if why:
@@ -66,7 +73,11 @@ def net(request, tmp_path_factory):
     kernel = build(spec_in_mode(work, request.param), work)
     with NetTopology("l2") as topo:
         nets = ("nic0=p0", "nic1=p1") if request.param == "split" else ("port0=p0", "port1=p1")
+        backend = "af_packet" if request.param.endswith("af_packet") else "af_xdp"
+        if backend == "af_packet":
+            nets = tuple(n + ",backend=af_packet" for n in nets)
         run = L2fwdRun(topo, work, kernel, *nets, shards=2 if request.param == "split" else 1)
+        run.backend = backend
         try:
             yield run
         finally:
@@ -79,7 +90,8 @@ class L2fwdRun:
 
     def __init__(self, topo, work, kernel, *nets, shards=1):
         self.topo, self.work = topo, work
-        args = [kernel] + [a for n in nets for a in ("--net", n)]
+        args = (kernel if isinstance(kernel, list) else [kernel]) + \
+            [a for n in nets for a in ("--net", n)]
         self.kernel = topo.popen(topo.fwd, args, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, start_new_session=True)
         self.stdout = self.stderr = ""
@@ -112,6 +124,17 @@ class L2fwdRun:
             out, self.stderr = self.kernel.communicate()
             self.status = "hung"
         self.stdout += out
+
+    def backends(self):
+        """{card: (interface, backend, why it fell back or "")} from the log."""
+        return {card: (ifname, backend, why) for card, ifname, backend, why in re.findall(
+            r"^vanity: virtio-net '(\w+)': interface '(\w+)', backend (\w+)(?: \(af_xdp: (.*)\))?$",
+            self.stderr, re.M)}
+
+    def interrupt(self):
+        """Ends the kernel with SIGINT (status 130), its log read."""
+        self.kernel.send_signal(signal.SIGINT)
+        self.finish()
 
     @property
     def report(self):
@@ -240,6 +263,83 @@ def test_stop_frame_ends_l2fwd_with_statistics(both_ways):
         f"the runt and the oversize frame are counted{run.report}"
     assert (s[0]["tx-pending"], s[1]["tx-pending"]) == (0, 0), \
         f"the transmit rings were drained before the table{run.report}"
+
+
+def test_each_card_reports_its_backend(both_ways):
+    """One line per card at boot names its backend: AF_XDP where nothing
+    forces another (veth runs XDP, and the test runs as root), AF_PACKET
+    where --net's backend= asks for it; no fallback either way."""
+    run, _, _ = both_ways
+    if run.status is None:
+        test_stop_frame_ends_l2fwd_with_statistics(both_ways)
+    got = run.backends()
+    assert sorted(i for i, _, _ in got.values()) == ["p0", "p1"], f"{got}{run.report}"
+    assert all(b == run.backend and not why for _, b, why in got.values()), \
+        f"want {run.backend} on both cards: {got}{run.report}"
+
+
+def two_queue_veth(topo):
+    """q0 (two receive queues, and its peer q1) in the forwarder's namespace:
+    an XDP socket serves one queue, so the model will not put one there."""
+    subprocess.run(["ip", "netns", "exec", topo.fwd, "ip", "link", "add", "q0", "numrxqueues",
+                    "2", "numtxqueues", "2", "type", "veth", "peer", "q1"], check=True)
+    for dev in ("q0", "q1"):
+        subprocess.run(["ip", "netns", "exec", topo.fwd, "ip", "link", "set", dev, "up"],
+                       check=True)
+
+
+def test_af_xdp_unusable_falls_back_to_af_packet_or_fails_boot(tmp_path):
+    """Where AF_XDP cannot run, a card falls back to AF_PACKET and its line
+    says why: on an interface with two receive queues, and for a kernel
+    process without the capabilities to load and attach an XDP program
+    (setpriv drops CAP_BPF, CAP_SYS_ADMIN and CAP_NET_ADMIN; AF_PACKET needs
+    CAP_NET_RAW only), where frames still cross. backend=af_xdp there is a
+    boot error naming the card, the interface and the reason."""
+    why = NetTopology.usable()
+    if why:
+        pytest.skip(f"the hosted l2fwd test {why}")
+    kernel = build(SPEC, tmp_path)
+    with NetTopology("fb") as topo:
+        two_queue_veth(topo)
+        run = L2fwdRun(topo, tmp_path, kernel, "port0=q0", "port1=p1")
+        run.interrupt()
+        assert run.backends() == {
+            "port0": ("q0", "af_packet", "2 receive queues, and an XDP socket serves one"),
+            "port1": ("p1", "af_xdp", "")}, run.report
+
+        p = topo.popen(topo.fwd, [kernel, "--net", "port0=q0,backend=af_xdp", "--net",
+                                  "port1=p1"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, start_new_session=True)
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 1 and \
+            "vanity: virtio-net 'port0': cannot use interface 'q0' with backend af_xdp: " \
+            "2 receive queues, and an XDP socket serves one\n" in err, \
+            f"exit status {p.returncode}\n{out}{err}"
+
+        drop = ["setpriv", "--bounding-set", "-bpf,-sys_admin,-net_admin", "--inh-caps", "-all"]
+        run = L2fwdRun(topo, tmp_path, drop + [kernel], "port0=p0", "port1=p1")
+        try:
+            src = topo.mac(topo.gen, "g0")
+            frames = [frame("ff:ff:ff:ff:ff:ff", src, bytes([i]) + b"\x5a" * 45)
+                      for i in range(100)]
+            cap = Capture(topo, topo.sink, "s0", len(frames), quiet=3.0)
+            send_frames(topo, topo.gen, "g0", frames, gap_us=200)
+            got = cap.frames()
+        finally:
+            run.interrupt()
+        assert len(got) == len(frames), f"{len(got)} of {len(frames)} frames{run.report}"
+        assert {c: b for c, (_, b, _) in run.backends().items()} == \
+            {"port0": "af_packet", "port1": "af_packet"}, run.report
+        assert all(w.startswith("XDP socket: Operation not permitted")
+                   for _, _, w in run.backends().values()), run.report
+
+        p = topo.popen(topo.fwd, drop + [kernel, "--net", "port0=p0,backend=af_xdp", "--net",
+                                         "port1=p1"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, start_new_session=True)
+        out, err = p.communicate(timeout=30)
+        assert p.returncode == 1 and "vanity: virtio-net 'port0': cannot use interface 'p0' " \
+            "with backend af_xdp: XDP socket: Operation not permitted\n" in err, \
+            f"exit status {p.returncode}\n{out}{err}"
 
 
 def test_bad_lengths_from_the_device_are_dropped_and_counted(tmp_path):

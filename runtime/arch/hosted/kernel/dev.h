@@ -45,6 +45,7 @@ struct hk_model {
 	void (*write)(struct hk_dev *d, uint64_t off, uint32_t bytes, uint64_t value);
 	bool (*irq_level)(struct hk_dev *d, uint64_t now);
 	uint64_t (*next_event)(struct hk_dev *d); /* VN_NEVER: none; may be NULL */
+	void (*end)(struct hk_dev *d);   /* the system is over; may be NULL */
 };
 
 struct hk_dev {

@@ -7,24 +7,29 @@
  * driver's own register map: virtio_mmio_dev.h, from
  * drivers/virtio_mmio/virtio_mmio.yaml) and the worker that moves frames;
  * virtq.c is the device side of the split virtqueues, in the owner's heap,
- * which the kernel maps too (dev.h: hk_dma); net_packet.c is the backend. Queue 0 receives, queue 1 transmits. Features: MAC and
+ * which the kernel maps too (dev.h: hk_dma); net_xdp.c and net_packet.c
+ * are the backends. Queue 0 receives, queue 1 transmits. Features: MAC and
  * VERSION_1, nothing else, so every buffer starts with the 12-byte
  * virtio_net_hdr_v1, which this device writes as zeros and ignores on
  * transmit.
  *
- One worker thread, for every card of the system, moves frames between the
- * queues and each card's AF_PACKET socket, bound to the interface `--net
- * DEVICE=IFNAME` names (without one, the link is down: nothing arrives,
- * transmitted frames are counted and dropped). The socket has TPACKET_V2
- * rings mapped into the kernel process, so frames move without a system
- * call each: a received frame is copied from the receive ring into a
- * posted buffer, and only while one is posted (so frames wait in the ring
- * rather than being dropped here); a transmitted one is copied from its
- * chain into a transmit slot, and one sendto() per batch sends them all. While frames flow it polls the rings and tells
- * the driver not to notify it (VIRTQ_USED_F_NO_NOTIFY); before it sleeps it
- * asks for notifications again and looks once more, so no kick is lost. An
- * interrupt is raised after a batch unless the driver suppressed it
- * (VIRTQ_AVAIL_F_NO_INTERRUPT).
+ * One worker thread, for every card of the system, moves frames between the
+ * queues and each card's backend on the interface `--net DEVICE=IFNAME`
+ * names (without one, the link is down: nothing arrives, transmitted frames
+ * are counted and dropped). The backend is an XDP socket (net_xdp.c) where
+ * AF_XDP can run on the interface, else an AF_PACKET socket (net_packet.c);
+ * `backend=af_xdp|af_packet` forces one, and boot says which each card got
+ * and, after a fallback, why. Either one has its rings mapped into the
+ * kernel process, so frames move without a system call each: a received
+ * frame is copied from the receive ring into a posted buffer, and only
+ * while one is posted (so frames wait in the ring rather than being dropped
+ * here); a transmitted one is copied from its chain into a transmit slot,
+ * and one sendto() per batch sends them all. While frames flow it polls
+ * the rings and tells the driver not to notify it (VIRTQ_USED_F_NO_NOTIFY);
+ * after SPIN_NS without work it asks for notifications again, looks once
+ * more, so no kick is lost, and sleeps in poll() on the kick eventfds and
+ * the sockets of cards with buffers posted. An interrupt is raised after a
+ * batch unless the driver suppressed it (VIRTQ_AVAIL_F_NO_INTERRUPT).
  *
  * For the driver's robustness tests, `--net DEVICE=IFNAME,corrupt=N` makes
  * every Nth frame received arrive with a used length longer than its
@@ -51,6 +56,7 @@
 #include "dev.h"
 #include "hk.h"
 #include "net_packet.h"
+#include "net_xdp.h"
 #include "port.h"
 #include "virtio_mmio_dev.h" /* generated from drivers/virtio_mmio/virtio_mmio.yaml */
 #include "virtq.h"
@@ -70,6 +76,11 @@
 #define ISR_USED VIRTIO_MMIO_INTERRUPT_STATUS_USED_BUFFER_MASK
 #define ISR_CONFIG VIRTIO_MMIO_INTERRUPT_STATUS_CONFIG_CHANGE_MASK
 
+/* Which backend a card has; --net's backend= asks for one, else AUTO. */
+enum backend { BK_AUTO, BK_PACKET, BK_XDP };
+
+static const char *const backend_name[] = {"auto", "af_packet", "af_xdp"};
+
 struct vnet {
 	pthread_mutex_t mu;   /* registers and queues vs the worker's batch */
 	struct hk_dev *dev;
@@ -77,7 +88,10 @@ struct vnet {
 	uint32_t corrupt;          /* test knob: every Nth frame received gets a bad length */
 	uint64_t corrupt_count;
 	bool bad_option;           /* --net's value did not parse: boot fails */
-	struct net_packet pkt;     /* the backend; down without an interface */
+	enum backend want;         /* --net's backend=, or AUTO */
+	enum backend kind;         /* the one open: PACKET or XDP (AUTO: none, down) */
+	struct net_packet pkt;     /* the backends; down without an interface */
+	struct net_xdp xdp;
 	int kick;             /* eventfd: QueueNotify, or a reset */
 	uint32_t status, dev_sel, drv_sel, queue_sel;
 	uint64_t drv_features;
@@ -96,6 +110,68 @@ static _Atomic unsigned n_nets;
 static struct vnet *net_of(struct hk_dev *d)
 {
 	return d->priv;
+}
+
+/* ---- the backend, one of two -------------------------------------------- */
+
+static const uint8_t *be_rx(struct vnet *n, uint32_t *len, uint32_t *wire_len)
+{
+	if (n->kind == BK_XDP) {
+		const uint8_t *f = net_xdp_rx(&n->xdp, len);
+
+		*wire_len = *len; /* an XDP socket gets whole frames */
+		return f;
+	}
+	return net_packet_rx(&n->pkt, len, wire_len);
+}
+
+static void be_rx_done(struct vnet *n)
+{
+	if (n->kind == BK_XDP)
+		net_xdp_rx_done(&n->xdp);
+	else
+		net_packet_rx_done(&n->pkt);
+}
+
+static bool be_up(struct vnet *n)
+{
+	return n->kind == BK_XDP || (n->kind == BK_PACKET && net_packet_up(&n->pkt));
+}
+
+static uint8_t *be_tx_slot(struct vnet *n, size_t *room)
+{
+	if (n->kind == BK_XDP)
+		return net_xdp_tx_slot(&n->xdp, room);
+	return net_packet_tx_slot(&n->pkt, room);
+}
+
+static void be_tx(struct vnet *n, uint32_t len)
+{
+	if (n->kind == BK_XDP)
+		net_xdp_tx(&n->xdp, len);
+	else
+		net_packet_tx(&n->pkt, len);
+}
+
+static void be_tx_flush(struct vnet *n)
+{
+	if (n->kind == BK_XDP)
+		net_xdp_tx_flush(&n->xdp);
+	else
+		net_packet_tx_flush(&n->pkt);
+}
+
+/* Frames queued to send that the host has not taken yet (AF_XDP sends a
+ * bounded batch per call): the worker calls again before it sleeps. */
+static bool be_tx_pending(struct vnet *n)
+{
+	return n->kind == BK_XDP && n->xdp.tx_pending;
+}
+
+/* What the worker's poll() waits on for received frames; -1: none. */
+static int be_fd(struct vnet *n)
+{
+	return n->kind == BK_XDP ? n->xdp.fd : n->kind == BK_PACKET ? n->pkt.sock : -1;
 }
 
 /* The driver broke the rules: stop, and say so with a configuration
@@ -143,7 +219,7 @@ static unsigned rx_batch(struct vnet *n, bool *irq)
 		struct iovec iov[VIRTQ_CHAIN_MAX];
 		uint16_t head = virtq_next(q);
 		uint32_t len, wire_len;
-		const uint8_t *frame = net_packet_rx(&n->pkt, &len, &wire_len);
+		const uint8_t *frame = be_rx(n, &len, &wire_len);
 		int niov;
 
 		if (!frame)
@@ -156,7 +232,7 @@ static unsigned rx_batch(struct vnet *n, bool *irq)
 		}
 		if (n->corrupt && ++n->corrupt_count % n->corrupt == 0)
 			len = 0x10000u; /* more than any buffer: the driver must refuse it */
-		net_packet_rx_done(&n->pkt);
+		be_rx_done(n);
 		virtq_scatter(iov, niov, 0, net_hdr, NET_HDR);
 		virtq_put_used(q, head, NET_HDR + len);
 		n->rx_frames++;
@@ -176,9 +252,9 @@ static unsigned tx_batch(struct vnet *n, bool *irq)
 	unsigned done = 0, queued = 0;
 
 	while (done < BATCH && n->live && virtq_has_avail(q)) {
-		bool up = net_packet_up(&n->pkt);
+		bool up = be_up(n);
 		size_t room = 0, len = SIZE_MAX;
-		uint8_t *slot = up ? net_packet_tx_slot(&n->pkt, &room) : NULL;
+		uint8_t *slot = up ? be_tx_slot(n, &room) : NULL;
 		uint16_t head = virtq_next(q);
 		struct iovec iov[VIRTQ_CHAIN_MAX];
 		int niov;
@@ -192,15 +268,15 @@ static unsigned tx_batch(struct vnet *n, bool *irq)
 		if (len < ETH_HLEN || len == SIZE_MAX) {
 			n->tx_dropped++; /* link down, runt or oversize */
 		} else {
-			net_packet_tx(&n->pkt, (uint32_t)len);
+			be_tx(n, (uint32_t)len);
 			n->tx_frames++;
 			queued++;
 		}
 		virtq_put_used(q, head, 0);
 		done++;
 	}
-	if (queued)
-		net_packet_tx_flush(&n->pkt);
+	if (queued || be_tx_pending(n))
+		be_tx_flush(n);
 	*irq |= done && virtq_wants_interrupt(q);
 	return done;
 }
@@ -246,10 +322,10 @@ static void sleep_until_work(void)
 		if (n->live) {
 			virtq_set_notify(&n->q[0], true);
 			virtq_set_notify(&n->q[1], true);
-			work |= virtq_has_avail(&n->q[1]);
-			if (virtq_has_avail(&n->q[0]) && n->pkt.sock >= 0) {
+			work |= virtq_has_avail(&n->q[1]) || be_tx_pending(n);
+			if (virtq_has_avail(&n->q[0]) && be_fd(n) >= 0) {
 				kick[nfds] = false;
-				fds[nfds++] = (struct pollfd){.fd = n->pkt.sock, .events = POLLIN};
+				fds[nfds++] = (struct pollfd){.fd = be_fd(n), .events = POLLIN};
 			}
 		}
 		pthread_mutex_unlock(&n->mu);
@@ -295,15 +371,39 @@ static void *worker(void *arg)
 
 /* ---- the backend ---------------------------------------------------------- */
 
+/* AF_XDP first unless af_packet was asked for; where it cannot run, an
+ * explicit backend=af_xdp fails the boot, AUTO falls back to AF_PACKET.
+ * One line says which backend the card got, and after a fallback why, so
+ * a slower card is never a mystery. */
 static int open_backend(struct vnet *n)
 {
+	const char *name = n->dev->kd->name;
+	char why[160] = "";
+
 	if (!n->ifname[0])
 		return 0;
+	if (n->want != BK_PACKET) {
+		if (net_xdp_open(&n->xdp, n->ifname, why, sizeof(why)) == 0) {
+			n->kind = BK_XDP;
+			hk_msg("virtio-net '%s': interface '%s', backend af_xdp", name, n->ifname);
+			return 0;
+		}
+		if (n->want == BK_XDP) {
+			hk_msg("virtio-net '%s': cannot use interface '%s' with backend af_xdp: %s",
+			       name, n->ifname, why);
+			return -1;
+		}
+	}
 	if (net_packet_open(&n->pkt, n->ifname) != 0) {
-		hk_msg("virtio-net '%s': cannot use interface '%s': %m", n->dev->kd->name,
-		       n->ifname);
+		hk_msg("virtio-net '%s': cannot use interface '%s': %m", name, n->ifname);
 		return -1;
 	}
+	n->kind = BK_PACKET;
+	if (why[0])
+		hk_msg("virtio-net '%s': interface '%s', backend af_packet (af_xdp: %s)", name,
+		       n->ifname, why);
+	else
+		hk_msg("virtio-net '%s': interface '%s', backend af_packet", name, n->ifname);
 	return 0;
 }
 
@@ -318,20 +418,43 @@ static void device_reset(struct vnet *n)
 	memset(n->q, 0, sizeof(n->q));
 }
 
-/* "IFNAME[,corrupt=N]" from --net DEVICE=...; a bad option is reported and
- * leaves the link down. */
+/* One "KEY=VALUE" after the interface's name; false if it is not one. */
+static bool parse_key(struct vnet *n, const char *kv, size_t len)
+{
+	char buf[32];
+	char end;
+
+	if (len >= sizeof(buf))
+		return false;
+	memcpy(buf, kv, len);
+	buf[len] = '\0';
+	if (sscanf(buf, "corrupt=%u%c", &n->corrupt, &end) == 1)
+		return true;
+	for (enum backend b = BK_PACKET; b <= BK_XDP; b++)
+		if (strncmp(buf, "backend=", 8) == 0 && strcmp(buf + 8, backend_name[b]) == 0)
+			return n->want = b, true;
+	return false;
+}
+
+/* "IFNAME[,backend=af_xdp|af_packet][,corrupt=N]" from --net DEVICE=...;
+ * a bad option is reported and fails the boot (vnet_start). */
 static void parse_option(struct vnet *n, const char *opt)
 {
-	const char *comma;
+	const char *comma, *kv;
 	size_t len;
 
 	if (!opt)
 		return;
 	comma = strchr(opt, ',');
 	len = comma ? (size_t)(comma - opt) : strlen(opt);
-	if (len == 0 || len >= sizeof(n->ifname) ||
-	    (comma && sscanf(comma, ",corrupt=%u", &n->corrupt) != 1)) {
-		hk_msg("virtio-net '%s': --net %s=%s: want IFNAME[,corrupt=N]", n->dev->kd->name,
+	for (kv = comma; kv && !n->bad_option; kv = comma) {
+		kv++;
+		comma = strchr(kv, ',');
+		n->bad_option = !parse_key(n, kv, comma ? (size_t)(comma - kv) : strlen(kv));
+	}
+	if (len == 0 || len >= sizeof(n->ifname) || n->bad_option) {
+		hk_msg("virtio-net '%s': --net %s=%s: want "
+		       "IFNAME[,backend=af_xdp|af_packet][,corrupt=N]", n->dev->kd->name,
 		       n->dev->kd->name, opt);
 		n->bad_option = true;
 		return;
@@ -350,6 +473,7 @@ static void vnet_reset(struct hk_dev *d)
 		pthread_mutex_init(&n->mu, NULL);
 		n->dev = d;
 		n->pkt = NET_PACKET_DOWN;
+		n->xdp = NET_XDP_DOWN;
 		n->kick = -1;
 		parse_option(n, hk_dev_option(d->kd->name));
 		/* A locally administered address, one per device. */
@@ -511,6 +635,29 @@ static void vnet_write(struct hk_dev *d, uint64_t off, uint32_t bytes, uint64_t 
 		hk_eventfd_ring(n->kick); /* the worker looks at the new state */
 }
 
+/* The system is over: an XDP socket's program comes off the interface,
+ * which would otherwise stay in XDP mode after the kernel exits. Under the
+ * card's lock and with the card down after it, so the worker, which may
+ * still be running, never touches the rings again (it holds the lock for
+ * every step, and then sees no backend). */
+static void vnet_end(struct hk_dev *d)
+{
+	struct vnet *n = net_of(d);
+
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->mu);
+	if (n->kind == BK_XDP) {
+		/* Frames the driver handed over go out first, as on AF_PACKET,
+		 * whose sendto() takes them all at once. */
+		for (int i = 0; i < 64 && n->xdp.tx_pending; i++)
+			net_xdp_tx_flush(&n->xdp);
+		n->kind = BK_AUTO;
+		net_xdp_close(&n->xdp);
+	}
+	pthread_mutex_unlock(&n->mu);
+}
+
 static bool vnet_irq(struct hk_dev *d, uint64_t now)
 {
 	(void)now;
@@ -525,4 +672,5 @@ const struct hk_model hk_virtio_net = {
 	.read = vnet_read,
 	.write = vnet_write,
 	.irq_level = vnet_irq,
+	.end = vnet_end,
 };

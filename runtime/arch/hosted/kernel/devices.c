@@ -268,6 +268,9 @@ static void tty_setup(void)
 
 void hk_devices_end(void)
 {
+	for (uint32_t i = 0; i < hk_kernel.sys->n_devices; i++)
+		if (devs[i].model && devs[i].model->end)
+			devs[i].model->end(&devs[i]);
 	if (tty_raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &tty_saved);
 	tty_raw = false;

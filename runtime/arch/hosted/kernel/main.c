@@ -184,9 +184,11 @@ int main(int argc, char **argv)
 			   hk_dev_set_option(argv[i + 1]) == 0) {
 			i++;
 		} else {
-			fprintf(stderr, "usage: %s [--quiet] [--net DEVICE=IFNAME]...\n"
+			fprintf(stderr, "usage: %s [--quiet] [--net DEVICE=IFNAME[,OPTION]...]...\n"
 				"  --net DEVICE=IFNAME  back virtio-net device DEVICE of the "
-				"spec with host interface IFNAME (AF_PACKET)\n", argv[0]);
+				"spec with host interface IFNAME\n"
+				"    ,backend=af_xdp|af_packet  only this backend (default: "
+				"AF_XDP where it can run, else AF_PACKET)\n", argv[0]);
 			return 2;
 		}
 	}
