@@ -4,6 +4,8 @@
  * What a shard waits for: a message on any of its rx endpoints, or space on
  * any tx endpoint that a send or reserve found full ("starved"; space on an
  * endpoint that never ran out is not news). Reporting space clears starved.
+ * vn_wait_on waits for the endpoints of a mask only: the others are not
+ * armed, so their peers do not wake this shard for them.
  * The answer is always recomputed from the rings, so a
  * stale notification costs a spurious wake-up at most, never a lost message.
  *
@@ -36,13 +38,16 @@ static vn_bits_t starved_tx(void)
 }
 
 /* The watched endpoints that are ready now. */
-static vn_bits_t ready(vn_bits_t watch_tx)
+static vn_bits_t ready(vn_bits_t watch_rx, vn_bits_t watch_tx)
 {
 	vn_bits_t r = 0;
 
-	for (uint32_t i = 0; i < vn_self.n_rx; i++)
-		if (vn_rx_avail(vn_self.rx[i], 1))
-			r |= UINT64_C(1) << vn_self.rx_bit[i];
+	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
+		vn_bits_t b = UINT64_C(1) << vn_self.rx_bit[i];
+
+		if ((watch_rx & b) && vn_rx_avail(vn_self.rx[i], 1))
+			r |= b;
+	}
 	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
 		vn_bits_t b = UINT64_C(1) << vn_self.tx_bit[i];
 
@@ -55,13 +60,16 @@ static vn_bits_t ready(vn_bits_t watch_tx)
 }
 
 /* Arm every watched ring; returns the ones already ready. */
-static vn_bits_t arm(vn_bits_t watch_tx)
+static vn_bits_t arm(vn_bits_t watch_rx, vn_bits_t watch_tx)
 {
 	vn_bits_t r = 0;
 
-	for (uint32_t i = 0; i < vn_self.n_rx; i++)
-		if (vn_rx_arm(vn_self.rx[i]))
-			r |= UINT64_C(1) << vn_self.rx_bit[i];
+	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
+		vn_bits_t b = UINT64_C(1) << vn_self.rx_bit[i];
+
+		if ((watch_rx & b) && vn_rx_arm(vn_self.rx[i]))
+			r |= b;
+	}
 	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
 		vn_bits_t b = UINT64_C(1) << vn_self.tx_bit[i];
 
@@ -71,10 +79,11 @@ static vn_bits_t arm(vn_bits_t watch_tx)
 	return r;
 }
 
-static void disarm(vn_bits_t watch_tx)
+static void disarm(vn_bits_t watch_rx, vn_bits_t watch_tx)
 {
 	for (uint32_t i = 0; i < vn_self.n_rx; i++)
-		vn_rx_disarm(vn_self.rx[i]);
+		if (watch_rx & (UINT64_C(1) << vn_self.rx_bit[i]))
+			vn_rx_disarm(vn_self.rx[i]);
 	for (uint32_t i = 0; i < vn_self.n_tx; i++)
 		if (watch_tx & (UINT64_C(1) << vn_self.tx_bit[i]))
 			vn_tx_disarm(vn_self.tx[i]);
@@ -100,12 +109,12 @@ static vn_bits_t kernel_bits(uint32_t n)
 
 /* Spin until something is ready or `until`; when `share`, yield between
  * checks while another shard lives on our core. */
-static vn_bits_t spin(vn_bits_t watch_tx, uint64_t until, bool share)
+static vn_bits_t spin(vn_bits_t watch_rx, vn_bits_t watch_tx, uint64_t until, bool share)
 {
 	vn_bits_t r;
 
 	for (uint32_t n = 1;; n++) {
-		r = ready(watch_tx) | kernel_bits(n);
+		r = ready(watch_rx, watch_tx) | kernel_bits(n);
 		if (r)
 			return r;
 		if (((n & 63) == 1 || share) && vn_now() >= until)
@@ -119,35 +128,40 @@ static vn_bits_t spin(vn_bits_t watch_tx, uint64_t until, bool share)
 
 /* Arm, and sleep in the kernel unless something is ready already. Returns
  * the ready set, OR'd with the kernel's pending bits. */
-static vn_bits_t sleep_once(vn_bits_t watch_tx, uint64_t deadline)
+static vn_bits_t sleep_once(vn_bits_t watch_rx, vn_bits_t watch_tx, uint64_t deadline)
 {
-	vn_bits_t r = arm(watch_tx);
+	vn_bits_t r = arm(watch_rx, watch_tx);
 	uint64_t now = vn_now();
 
 	if (!r && now < deadline)
 		r = vn_syscall(VN_SYS_WAIT,
 			       deadline == UINT64_MAX ? VN_FOREVER : deadline - now, 0);
-	disarm(watch_tx);
-	return r | ready(watch_tx);
+	disarm(watch_rx, watch_tx);
+	return r | ready(watch_rx, watch_tx);
 }
 
-vn_bits_t vn_wait(uint64_t timeout_ns)
+vn_bits_t vn_wait_on(vn_bits_t watch, uint64_t timeout_ns)
 {
-	vn_bits_t watch_tx = starved_tx();
+	vn_bits_t watch_tx = starved_tx() & watch;
 	uint64_t deadline = deadline_of(timeout_ns);
 	uint64_t spin_until;
 	vn_bits_t r = held;
 
 	held = 0;
 	if (r)
-		return r | ready(watch_tx);
+		return r | ready(watch, watch_tx);
 	if (vn_self.mode == VN_MODE_POLL)
-		return spin(watch_tx, deadline, true);
+		return spin(watch, watch_tx, deadline, true);
 	spin_until = deadline_of(vn_self.spin_ns);
-	r = spin(watch_tx, spin_until < deadline ? spin_until : deadline, false);
+	r = spin(watch, watch_tx, spin_until < deadline ? spin_until : deadline, false);
 	while (!r && vn_now() < deadline)
-		r = sleep_once(watch_tx, deadline);
+		r = sleep_once(watch, watch_tx, deadline);
 	return r;
+}
+
+vn_bits_t vn_wait(uint64_t timeout_ns)
+{
+	return vn_wait_on(VN_WAIT_ALL, timeout_ns);
 }
 
 /* WAIT until the deadline, whatever is pending: each early return hands
