@@ -15,11 +15,12 @@ per-port statistics and exits with status 0. Checked: every frame arrives
 exactly once, in order, with the MACs rewritten as DPDK's l2fwd does
 (destination 02:00:00:00:00:<port>, source the sending port's MAC) and its
 payload intact; the malformed ones are counted and dropped, and the
-forwarder carries on. All of it four times: l2fwd polling, the same with
+forwarder carries on. All of it five times: l2fwd polling, the same with
 the cards forced onto AF_PACKET (`--net port0=p0,backend=af_packet`), l2fwd
 sleeping until the model's interrupts wake it (yield mode), and the design
-split by port (examples/l2fwd/split: a shard per NIC, frames copied over
-channels); each run's log says which backend each card got. Where AF_XDP
+split by port (examples/l2fwd/split: a shard per NIC, frames handed over by
+handle through buffer pools), polling and in yield mode; each run's log
+says which backend each card got. Where AF_XDP
 cannot run (an interface with two receive queues, a kernel process without
 the capabilities to load an XDP program) a card falls back to AF_PACKET and
 says why, and an explicit backend=af_xdp fails the boot.
@@ -38,7 +39,7 @@ import time
 import pytest
 
 from netns_lib import (ETH_P_STOP, Capture, NetTopology, frame, send_frames)
-from systest_lib import REPO, copy_example, kill_session, shard_of, vanity
+from systest_lib import REPO, copy_example, copy_spec, kill_session, shard_of, vanity
 
 SPEC = REPO / "examples" / "l2fwd" / "l2fwd.yaml"
 SPLIT = REPO / "examples" / "l2fwd" / "split" / "split.yaml"  # a shard per port
@@ -49,11 +50,20 @@ PAYLOAD = 46      # bytes after the header: 60-byte frames
 
 def spec_in_mode(work, mode):
     """examples/l2fwd as it is (poll), a copy in yield mode woken by its
-    ports' interrupts, or the design split by port (split/split.yaml)."""
+    ports' interrupts, or the design split by port (split/split.yaml), as
+    it is (polling) or with both ports in yield mode (each woken by its
+    NIC's interrupts and the other port's frames: vn_wait_on)."""
     if mode in ("poll", "poll-af_packet"):
         return SPEC
     if mode == "split":
         return SPLIT
+    if mode == "split-yield":
+        # at work/src/examples/l2fwd/split, so its ../../../drivers/ sources
+        # are work/src/drivers, a link to the repository's
+        src = work / "src" / "examples" / "l2fwd" / "split"
+        src.mkdir(parents=True)
+        (work / "src" / "drivers").symlink_to(REPO / "drivers")
+        return copy_spec(SPLIT, src, lambda doc: [s.update(mode="yield") for s in doc["shards"]])
     return copy_example(SPEC, work, lambda doc: shard_of(doc, "fwd").update(mode="yield"))
 
 
@@ -64,7 +74,7 @@ def build(spec, work):
     return work / "build" / "kernel"
 
 
-@pytest.fixture(scope="module", params=["poll", "poll-af_packet", "yield", "split"])
+@pytest.fixture(scope="module", params=["poll", "poll-af_packet", "yield", "split", "split-yield"])
 def net(request, tmp_path_factory):
     why = NetTopology.usable()
     if why:
@@ -72,11 +82,12 @@ def net(request, tmp_path_factory):
     work = tmp_path_factory.mktemp("l2fwd-hosted-" + request.param)
     kernel = build(spec_in_mode(work, request.param), work)
     with NetTopology("l2") as topo:
-        nets = ("nic0=p0", "nic1=p1") if request.param == "split" else ("port0=p0", "port1=p1")
+        split = request.param.startswith("split")
+        nets = ("nic0=p0", "nic1=p1") if split else ("port0=p0", "port1=p1")
         backend = "af_packet" if request.param.endswith("af_packet") else "af_xdp"
         if backend == "af_packet":
             nets = tuple(n + ",backend=af_packet" for n in nets)
-        run = L2fwdRun(topo, work, kernel, *nets, shards=2 if request.param == "split" else 1)
+        run = L2fwdRun(topo, work, kernel, *nets, shards=2 if split else 1)
         run.backend = backend
         try:
             yield run
@@ -278,6 +289,15 @@ def test_each_card_reports_its_backend(both_ways):
         f"want {run.backend} on both cards: {got}{run.report}"
 
 
+def hundred_frames(topo, dst):
+    """100 numbered 60-byte frames to dst from g0, paced; (them, what s0 captured)."""
+    src = topo.mac(topo.gen, "g0")
+    frames = [frame(dst, src, bytes([i]) + b"\x5a" * 45) for i in range(100)]
+    cap = Capture(topo, topo.sink, "s0", len(frames), quiet=3.0)
+    send_frames(topo, topo.gen, "g0", frames, gap_us=200)
+    return frames, cap.frames()
+
+
 def two_queue_veth(topo):
     """q0 (two receive queues, and its peer q1) in the forwarder's namespace:
     an XDP socket serves one queue, so the model will not put one there."""
@@ -319,12 +339,7 @@ def test_af_xdp_unusable_falls_back_to_af_packet_or_fails_boot(tmp_path):
         drop = ["setpriv", "--bounding-set", "-bpf,-sys_admin,-net_admin", "--inh-caps", "-all"]
         run = L2fwdRun(topo, tmp_path, drop + [kernel], "port0=p0", "port1=p1")
         try:
-            src = topo.mac(topo.gen, "g0")
-            frames = [frame("ff:ff:ff:ff:ff:ff", src, bytes([i]) + b"\x5a" * 45)
-                      for i in range(100)]
-            cap = Capture(topo, topo.sink, "s0", len(frames), quiet=3.0)
-            send_frames(topo, topo.gen, "g0", frames, gap_us=200)
-            got = cap.frames()
+            frames, got = hundred_frames(topo, "ff:ff:ff:ff:ff:ff")
         finally:
             run.interrupt()
         assert len(got) == len(frames), f"{len(got)} of {len(frames)} frames{run.report}"
@@ -387,14 +402,9 @@ def test_no_mac_updating_forwards_frames_unchanged(tmp_path):
     with NetTopology("nm") as topo:
         run = L2fwdRun(topo, tmp_path, kernel, "port0=p0", "port1=p1")
         try:
-            src = topo.mac(topo.gen, "g0")
-            frames = [frame("02:11:22:33:44:55", src, bytes([i]) + b"\x5a" * 45)
-                      for i in range(100)]
-            cap = Capture(topo, topo.sink, "s0", len(frames), quiet=3.0)
-            send_frames(topo, topo.gen, "g0", frames, gap_us=200)
-            got = cap.frames()
-            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", src, b"\0" * 46,
-                                                     ETH_P_STOP)])
+            frames, got = hundred_frames(topo, "02:11:22:33:44:55")
+            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", topo.mac(topo.gen, "g0"),
+                                                     b"\0" * 46, ETH_P_STOP)])
         finally:
             run.finish()
     assert run.status == 0, run.report

@@ -22,8 +22,11 @@
  *
  * It polls (mode: poll), and yields the core after every round, so the two
  * ports can share one (split.yaml puts both on core 0). With `mode: yield`
- * it sleeps in vn_wait when a round found nothing to do, until its NIC
- * interrupts or the other port sends it a frame or a buffer back.
+ * it yields after every round that found work too (a port that kept the
+ * core while frames kept coming would leave the other port's channel to
+ * fill and drop), and sleeps in vn_wait when a round found nothing to do,
+ * until its NIC interrupts or the other port sends it a frame or a buffer
+ * back.
  *
  * The stop frame (EtherType 0x88b5) ends the shard that receives it, after
  * it tells the other one (a handle with index STOP); each waits up to
@@ -278,9 +281,9 @@ void vn_main(void)
 		if (now >= next_stats) {
 			print_stats("Port statistics");
 			next_stats = now + 1000 * MS;
-		} else if (!IRQ) {
+		} else if (!IRQ || work) {
 			vn_yield(); /* a round each: the ports may share a core */
-		} else if (!work && !stop) {
+		} else if (!stop) {
 			/* Quieten the device, then unmask: a frame that lands
 			 * after the clear interrupts again. */
 			if (vn_wait(next_stats - now) & NIC_BIT) {
