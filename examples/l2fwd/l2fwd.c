@@ -14,6 +14,11 @@
  * hold, so "sent" at exit is what left; a frame still held then is
  * reported (tx-pending), not hidden.
  *
+ * The final statistics end with each direction's latency histogram: the
+ * time a frame spends in the forwarder, from the receive burst that took
+ * it off the device to the transmit burst that gave it to the other port
+ * (DPDK's latencystats measures the same span), by power of two, in ns.
+ *
  * The spec's mode decides: a `poll` shard polls its ports; a `yield` shard
  * sleeps in vn_wait until a port's interrupt (-DL2FWD_IRQ=0/1 overrides).
  */
@@ -45,6 +50,8 @@
 static struct vnet_dev port[NPORTS];
 static struct vnet_pool pool;
 static bool stop;
+static struct vn_hist latency[NPORTS]; /* of frames from each port, in ticks */
+static uint64_t t0_ticks, t0_ns;       /* when counting began (vn_hist_log) */
 
 static const uintptr_t port_base[NPORTS] = {VN_DEVICE_PORT0_BASE, VN_DEVICE_PORT1_BASE};
 static const vn_bits_t port_bit[NPORTS] = {VN_NOTIFY_PORT0, VN_NOTIFY_PORT1};
@@ -80,6 +87,8 @@ static void open_ports(void)
 	}
 	vn_log("%u buffers of %u bytes; %s", (unsigned)pool.n_total, VNET_PKT_SIZE,
 	       L2FWD_IRQ ? "interrupts" : "polling");
+	t0_ticks = vn_clock();
+	t0_ns = vn_now();
 }
 
 /* One burst from src to dst; returns the frames received. */
@@ -87,8 +96,12 @@ static unsigned forward(struct vnet_dev *src, struct vnet_dev *dst)
 {
 	struct vnet_pkt *pkts[VNET_BURST];
 	unsigned n, keep = 0, sent;
+	uint64_t took;
 
 	n = vnet_rx_burst(src, pkts, VNET_BURST);
+	if (!n)
+		return 0;
+	took = vn_clock();
 	for (unsigned i = 0; i < n; i++) {
 		if (vnet_ethertype(pkts[i]->frame, pkts[i]->len) == L2FWD_STOP_ETHERTYPE) {
 			stop = true;
@@ -100,6 +113,12 @@ static unsigned forward(struct vnet_dev *src, struct vnet_dev *dst)
 		pkts[keep++] = pkts[i];
 	}
 	sent = keep ? vnet_tx_burst(dst, pkts, keep) : 0;
+	if (sent) {
+		uint64_t ticks = vn_clock() - took;
+
+		for (unsigned i = 0; i < sent; i++)
+			vn_hist_add(&latency[src->port], ticks);
+	}
 	for (unsigned i = sent; i < keep; i++)
 		vnet_pkt_free(&pool, pkts[i]);
 	dst->stats.tx_full += keep - sent;
@@ -194,5 +213,7 @@ void vn_main(void)
 	}
 	drain();
 	print_stats("Final statistics");
+	vn_hist_log("Latency in the forwarder, port 0 to 1", &latency[0], t0_ticks, t0_ns);
+	vn_hist_log("Latency in the forwarder, port 1 to 0", &latency[1], t0_ticks, t0_ns);
 	vn_exit(0);
 }

@@ -366,6 +366,11 @@ def test_forwarding(board, mode, modern, tmp_path):
             assert p["runt"] == p["oversize"] == p["badlen"] == p["bad_used"] == 0, stats
             assert p["tx_pending"] == 0, f"transmit rings not drained: {stats}"
             assert p["dropped"] == p["tx_full"], stats
+        # a latency histogram per direction, of every frame sent on
+        latency = [int(n) for n in re.findall(
+            r"^\[fwd\] Latency in the forwarder, port \d to \d: (\d+) samples, mean \d+ ns",
+            fwd.output(), re.M)]
+        assert latency == [p1["tx"], p0["tx"]], f"{latency}{fwd.report()}"
     finally:
         for r in readers:
             r.stop()

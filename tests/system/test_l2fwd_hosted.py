@@ -88,7 +88,7 @@ def net(request, tmp_path_factory):
         if backend == "af_packet":
             nets = tuple(n + ",backend=af_packet" for n in nets)
         run = L2fwdRun(topo, work, kernel, *nets, shards=2 if split else 1)
-        run.backend = backend
+        run.backend, run.split = backend, split
         try:
             yield run
         finally:
@@ -274,6 +274,16 @@ def test_stop_frame_ends_l2fwd_with_statistics(both_ways):
         f"the runt and the oversize frame are counted{run.report}"
     assert (s[0]["tx-pending"], s[1]["tx-pending"]) == (0, 0), \
         f"the transmit rings were drained before the table{run.report}"
+    # Then a latency histogram per direction, of every frame forwarded: in
+    # the forwarder (rx burst to tx burst), or across the split's channel
+    # (which carried the stop handle from port 0 too).
+    latency = {what: int(n) for what, n in re.findall(
+        r"^\[\w+\] (Latency [\w ,]+): (\d+) samples, mean \d+ ns, max \d+ ns$",
+        run.stdout, re.M)}
+    assert latency == ({"Latency from port 0": N + 11, "Latency from port 1": N} if run.split
+                       else {"Latency in the forwarder, port 0 to 1": N + 10,
+                             "Latency in the forwarder, port 1 to 0": N}), run.report
+    assert re.search(r"^\[\w+\]   below +\d+ ns: \d+$", run.stdout, re.M), run.report
 
 
 def test_each_card_reports_its_backend(both_ways):

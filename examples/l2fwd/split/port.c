@@ -81,43 +81,7 @@ static struct vnet_pool pool;      /* our pool's buffers, books in private memor
 static _Alignas(4) uint8_t books[VNET_POOL_BOOKS(N_OWN)];
 static uint64_t bad_handles;       /* from the other port: refused */
 static uint64_t lost_returns;      /* its buffers we could not give back */
-static uint64_t t0_ns, t0_ticks;   /* to turn clock ticks into ns */
-
-/* ticks of vn_clock() in ns, from the rate seen since open_nic(). */
-static uint64_t ticks_ns(uint64_t ticks)
-{
-	uint64_t dt = vn_clock() - t0_ticks, dns = vn_now() - t0_ns;
-	uint64_t ps_per_tick = dt ? dns * 1000u / dt : 0;
-
-	return ticks * ps_per_tick / 1000u;
-}
-
-/* The transit time of the frames from the other port: count, mean, max,
- * and the histogram's buckets summed by power of two. */
-static void print_latency(void)
-{
-	const struct vn_hist *h = FROM_PEER->hist;
-	uint64_t n = h->count;
-
-	vn_log("Latency from port %u: %llu frames, mean %llu ns, max %llu ns", 1 - PORT,
-	       (unsigned long long)n, (unsigned long long)(n ? ticks_ns(h->sum / n) : 0),
-	       (unsigned long long)ticks_ns(h->max));
-	for (uint32_t b = 0; b < VN_HIST_BUCKETS;) {
-		/* buckets 0..15 (exact ticks), then 8 per power of two */
-		uint32_t end = b < 16 ? 16 : b + 8 > VN_HIST_BUCKETS ? VN_HIST_BUCKETS : b + 8;
-		uint64_t c = 0;
-
-		for (uint32_t i = b; i < end; i++)
-			c += h->bucket[i];
-		if (c && end < VN_HIST_BUCKETS)
-			vn_log("  below %12llu ns: %llu",
-			       (unsigned long long)ticks_ns(1ull << (end / 8 + 2)),
-			       (unsigned long long)c);
-		else if (c)
-			vn_log("  beyond: %llu", (unsigned long long)c);
-		b = end;
-	}
-}
+static uint64_t t0_ns, t0_ticks;   /* to turn clock ticks into ns (vn_hist_log) */
 
 /* A sent buffer: ours back to the books, the other port's back to it. The
  * return channel has a slot for every buffer of that pool, so it is full
@@ -296,6 +260,7 @@ void vn_main(void)
 	if (vnet_tx_drain(&nic, DRAIN_MS * MS))
 		vn_log("transmit ring not drained after %u ms (tx-pending)", DRAIN_MS);
 	print_stats("Final statistics");
-	print_latency();
+	vn_hist_log(PORT == 0 ? "Latency from port 1" : "Latency from port 0", FROM_PEER->hist,
+		    t0_ticks, t0_ns);
 	vn_exit(0);
 }

@@ -95,4 +95,11 @@ static inline void vn_hist_add(struct vn_hist *h, uint64_t v)
 		h->max = v;
 }
 
+/* A shard's own histogram to its log (runtime/lib/hist.c): "WHAT: N
+ * samples, mean M ns, max X ns", then the samples by power of two. Ticks
+ * become ns at the rate the clock ran since (since_ticks, since_ns): a
+ * vn_clock() and a vn_now() the shard read when it started counting. */
+void vn_hist_log(const char *what, const struct vn_hist *h, uint64_t since_ticks,
+		 uint64_t since_ns);
+
 #endif /* VANITY_HIST_H */
