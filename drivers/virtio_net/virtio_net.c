@@ -284,7 +284,10 @@ unsigned vnet_rx_burst(struct vnet_dev *d, struct vnet_pkt **pkts, unsigned n)
 			vnet_pkt_free(d->pool, pkt);
 		}
 	}
-	if (got)
+	/* A ring the device holds no buffer of would never be used again, so
+	 * nothing would ever call refill: refill it as soon as the pool has
+	 * buffers again (a compare on an empty poll). */
+	if (got || d->rx.n_free == d->rx.size)
 		refill(d);
 	return out;
 }

@@ -91,7 +91,11 @@ int vnet_open(struct vnet_dev *d, uintptr_t base, unsigned port, struct vnet_are
 /* Tells the device the driver is ready and fills the receive ring. */
 int vnet_start(struct vnet_dev *d, struct vnet_pool *pool);
 
-/* Up to n (<= VNET_BURST) good received frames; refills the receive ring. */
+/* Up to n (<= VNET_BURST) good received frames; refills the receive ring
+ * after taking frames, or when the device holds none of its buffers (a
+ * pool that ran dry: the call after buffers came back refills it). A port
+ * whose ring ran dry gets no interrupt, so a driver in interrupt mode that
+ * frees buffers should poll each port once. */
 unsigned vnet_rx_burst(struct vnet_dev *d, struct vnet_pkt **pkts, unsigned n);
 
 /* Queues up to n frames for transmission and takes ownership of those it

@@ -1,7 +1,9 @@
 #!/bin/sh
 # run.sh - build and run the runtime's cmocka unit tests of the ring, the
-# kernel core and buffer pools (host build). The hosted port is tested end to end, on systems
-# built from real specs, by tests/system (pytest).
+# kernel core, buffer pools and the virtio-net driver's receive path (host
+# build; the driver's register map is the committed one of out/l2fwd).
+# The hosted port is tested end to end, on systems built from real specs,
+# by tests/system (pytest).
 # The tests run under AddressSanitizer and UndefinedBehaviorSanitizer, which
 # abort on a finding (SANITIZE= builds them without).
 # Builds into build/tests/runtime/. Exits non-zero if anything fails.
@@ -31,9 +33,12 @@ unit() {
 	$CC $CFLAGS $inc "$here/test_reload.c" "$here/stub_port.c" "$rt"/core/*.c \
 		-o "$out/test_reload" -lcmocka &&
 	$CC $CFLAGS $inc "$here/test_pool.c" "$root/drivers/virtio_net/frame.c" \
-		-o "$out/test_pool" -lcmocka || return 1
+		-o "$out/test_pool" -lcmocka &&
+	$CC $CFLAGS -I$rt/include -I$root/out/l2fwd/hosted -I$here/stub_shard \
+		"$here/test_vnet.c" "$root"/drivers/virtio_net/*.c -o "$out/test_vnet" \
+		-lcmocka || return 1
 	for t in test_ring test_ring_nostats test_sched test_syscall test_crash test_reload \
-		test_pool; do
+		test_pool test_vnet; do
 		"$out/$t" || fail=1
 	done
 }
