@@ -85,6 +85,26 @@ def test_pingpong_example(pingpong):
     assert not [m for m in r.kernel() if "is stuck" in m], r.report
 
 
+def test_pingpong_ping_restarts_mid_run(tmp_path):
+    """ping (on_fault: restart) faults with a message out (its -DPP_FAULT_AT
+    hook) and restarts from round 0 with its channels as they were: the
+    reply to its predecessor's message is skipped, not taken for this
+    generation's, and the run ends as a clean one does."""
+    def edit(doc):
+        shard_of(doc, "ping")["cflags"] = ["-DPP_FAULT_AT=1000"]
+    spec = copy_spec(REPO / "examples/pingpong/pingpong.yaml", tmp_path / "src", edit)
+    r = System(spec, tmp_path).run()
+    assert r.status == 0, r.report
+    [f] = r.faults("ping") or [None]
+    assert f and (f["sig"], f["addr"]) == ("SIGSEGV", "0x8"), r.report
+    assert "shard 'ping': on_fault=restart, restarted (1)" in r.kernel(), r.report
+    assert r.log("ping")[:2] == ["replies to a previous generation skipped: 1",
+                                 "10000 round trips, every payload verified"], r.report
+    # pong echoed the predecessor's 1001 messages and this generation's.
+    assert r.log("pong") == ["echoed 11001 messages"], r.report
+    assert r.kernel()[-1] == "system 'pingpong' exited with status 0", r.report
+
+
 def test_pipeline_example(pipeline):
     r = pipeline
     assert r.status == 0, r.report
