@@ -107,7 +107,7 @@ boards:
 	@sh tools/dump-boards
 
 bench: bench-deps
-	$(PYTHON) bench/run.py
+	$(PYTHON) bench/run.py --record bench/RESULTS.md
 
 # examples/l2fwd on hosted beside the Linux bridge and dpdk-testpmd, on one
 # veth pair in network namespaces (root).

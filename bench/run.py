@@ -41,6 +41,12 @@ Parts (all side by side with the peers a user would pick instead):
 Run from anywhere; it builds first (make -C bench). Raw results are kept in
 build/bench/results.json. Numbers are never invented: a part that cannot run
 says so.
+
+--record FILE (what `make bench` passes, with bench/RESULTS.md) writes what
+the run printed, word for word, between FILE's two RECORD_MARKS, under a
+header that says when, at which commit, on what machine and how busy it was:
+RESULTS.md's first section is then one full run, never a hand-made table.
+Only a full run records (all the default parts, not --quick).
 """
 
 import argparse
@@ -849,6 +855,91 @@ def aims(results):
           ["aim", "measured", "spread", "target", "verdict"], rows)
 
 
+# ---- recording a full run into RESULTS.md ---------------------------------------
+
+RECORD_MARKS = ("<!-- bench/run.py --record: the latest full run, begin -->",
+                "<!-- bench/run.py --record: the latest full run, end -->")
+DEFAULT_PARTS = "tput,fill,icount,rtt,wake,trace,guest,stats,scale,reload,kcost"
+
+
+class Tee:
+    """stdout, kept as well: what a recorded run printed."""
+
+    def __init__(self, out):
+        self.out, self.kept = out, []
+
+    def write(self, text):
+        self.kept.append(text)
+        return self.out.write(text)
+
+    def flush(self):
+        self.out.flush()
+
+
+def first_line(cmd):
+    """The first line cmd prints, or '?' when it cannot run."""
+    try:
+        out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return (out.strip().splitlines() or ["?"])[0].strip()
+
+
+def cpu_pressure():
+    """/proc/pressure/cpu's 'some' avg10, as a string ('?' without PSI)."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            return re.search(r"some avg10=([0-9.]+)", f.read()).group(1) + " %"
+    except (OSError, AttributeError):
+        return "?"
+
+
+def machine():
+    """What a result depends on, read now."""
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = re.search(r"^model name\s*:\s*(.*)$", f.read(), re.M).group(1)
+    except (OSError, AttributeError):
+        pass
+    commit = first_line(["git", "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--"], cwd=ROOT).returncode
+    return {"cpu": "%s, %d CPUs" % (model, os.cpu_count() or 0),
+            "kernel": first_line(["uname", "-sr"]),
+            "gcc": first_line(["gcc", "--version"]),
+            "qemu": first_line(["qemu-system-aarch64", "--version"]),
+            "commit": commit + (" with uncommitted changes" if dirty else "")}
+
+
+def record(path, text, meta):
+    """Writes the run (its printed text, and meta: started, ended, pressure
+    before and after, and machine()'s keys) between path's RECORD_MARKS."""
+    with open(path) as f:
+        doc = f.read()
+    begin, end = RECORD_MARKS
+    if doc.count(begin) != 1 or doc.count(end) != 1 or doc.index(begin) > doc.index(end):
+        sys.exit("bench: %s: want one pair of marks %r ... %r to record between"
+                 % (path, begin, end))
+    block = "\n".join([
+        begin, "",
+        "Recorded by `bench/run.py --record` (`make bench`): from %s to %s UTC, "
+        "commit %s." % (meta["started"], meta["ended"], meta["commit"]),
+        "Machine: %s; %s; %s; %s. CPU pressure (`/proc/pressure/cpu`, some avg10): "
+        "%s at the start, %s at the end." % (meta["cpu"], meta["kernel"], meta["gcc"],
+                                             meta["qemu"], meta["pressure_start"],
+                                             meta["pressure_end"]),
+        "", "```text", "".join(text).strip("\n"), "```", "", end])
+    head, rest = doc.split(begin, 1)
+    with open(path, "w") as f:
+        f.write(head + block + rest.split(end, 1)[1])
+
+
+def utc_now():
+    return subprocess.run(["date", "-u", "+%Y-%m-%d %H:%M"], capture_output=True,
+                          text=True).stdout.strip()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "bench"))
@@ -859,12 +950,22 @@ def main():
     ap.add_argument("--tries", type=int, default=5,
                     help="runs per throughput sample until one is not "
                     "preempted (default 5)")
-    ap.add_argument("--only",
-                    default="tput,fill,icount,rtt,wake,trace,guest,stats,scale,reload,kcost",
+    ap.add_argument("--only", default=DEFAULT_PARTS,
                     help="comma-separated parts to run")
+    ap.add_argument("--record", metavar="FILE",
+                    help="write this run's output into FILE (bench/RESULTS.md) "
+                    "between its record marks; a full run only")
     args = ap.parse_args()
     parts = set(args.only.split(","))
     q = args.quick
+    meta = None
+    if args.record:
+        if q or parts != set(DEFAULT_PARTS.split(",")):
+            sys.exit("bench: --record takes a full run: every default part "
+                     "(no --only) and no --quick")
+        args.record = os.path.abspath(args.record)
+        meta = dict(machine(), started=utc_now(), pressure_start=cpu_pressure())
+        sys.stdout = Tee(sys.stdout)
 
     # The host programs: only the parts that run them need them built (the
     # QEMU parts build their systems through ./vanity).
@@ -928,6 +1029,11 @@ def main():
     print("\nraw results: %s" % os.path.relpath(
         os.path.join(args.build, "results.json"), ROOT))
     aims(results)
+    if meta:
+        meta.update(ended=utc_now(), pressure_end=cpu_pressure())
+        text, sys.stdout = sys.stdout.kept, sys.stdout.out
+        record(args.record, text, meta)
+        print("\nrecorded in %s" % os.path.relpath(args.record, ROOT))
 
 
 if __name__ == "__main__":
