@@ -78,7 +78,8 @@ def _build_kernel(board, out_dir, build_dir, keys):
     cc = board.toolchain.tool("gcc")
     incs = [RUNTIME / "include", RUNTIME / "core", hosted, out_dir / "kernel"]
     flags = [*CFLAGS, *SANITIZE_KERNEL.get(_sanitize(), []), *(f"-I{i}" for i in incs)]
-    runtime = c_files(RUNTIME / "core", hosted / "kernel")
+    # sandbox.c: the kernel confines a shard's process before its exec
+    runtime = c_files(RUNTIME / "core", hosted / "kernel") + [hosted / "sandbox.c"]
     tables = out_dir / "kernel" / "tables.c"
     target = build_dir / "kernel"
     # libxdp (and libbpf under it): the network card model's AF_XDP backend
@@ -105,7 +106,7 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir, keys):
              *(f"-I{i}" for i in runtime_incs)]
     # The runtime's sources see no generated header: the same objects for
     # every shard with the same flags.
-    runtime = c_files(RUNTIME / "lib", hosted / "shard")
+    runtime = c_files(RUNTIME / "lib", hosted / "shard") + [hosted / "sandbox.c"]
     command = lambda objs: [cc, *flags, f"-I{gen}", f"-I{out_dir}", "-no-pie",  # <regmaps/NAME.h>
                          *user, *objs, gen / "config.c", gen / "shard.ld",
                          f"-Wl,-Ttext-segment={base:#x}", "-o", target]

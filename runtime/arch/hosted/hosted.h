@@ -3,12 +3,14 @@
  * shard process: file descriptor numbers, the control page, the turn word.
  *
  * A shard process starts with exactly these descriptors (all others closed):
- *   0, 1, 2                 inherited stdio
+ *   0                       /dev/null
+ *   1, 2                    the kernel's standard output and error
  *   VN_FD_CTL               memfd of its control page
- *   VN_FD_DOORBELL          eventfd of its core's kernel thread
+ *   VN_FD_DOORBELL          its core's doorbell: the write end of the pipe
+ *                           its core's kernel thread waits on
  *   VN_FD_CHAN0 + bit       memfd of the channel whose endpoint in this shard
  *                           has notification bit `bit`
- *   VN_FD_BELL0 + bit       eventfd of the core of that channel's other
+ *   VN_FD_BELL0 + bit       the doorbell of the core of that channel's other
  *                           endpoint (the doorbell a notification rings)
  *   VN_FD_HEAP              memfd of its heap, if it owns a device that does
  *                           DMA (the device model reads and writes the heap

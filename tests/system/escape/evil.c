@@ -9,6 +9,10 @@
  * allowlist refuses: each is made so that, were it allowed, it would do no
  * damage the test does not see (a fork's child leaves at once, an execve
  * runs a program that is not there).
+ *
+ * A constructor makes its attempts before main(), where the kernel's start
+ * filter holds (sandbox.c), and reads what capabilities the process has;
+ * vn_main reports them first, as "before main: <attempt>".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +20,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -38,6 +43,60 @@ static void report(const char *what, long ret)
 		vn_log("%s: refused", what);
 	else
 		vn_log("%s: failed (errno %d)", what, errno);
+}
+
+/* Before main(): the results, kept for vn_main to report. */
+static long early_ret[4];
+static int early_errno[4];
+static char early_caps[96];
+static const char *const early_what[4] = {
+	"before main: kill kernel", "before main: open a file for writing",
+	"before main: open a UDP socket", "before main: clear PDEATHSIG",
+};
+
+/* "CapEff 0000000000000000 CapBnd 0000000000000000", from /proc/self/status. */
+static void read_caps(void)
+{
+	char status[4096];
+	const char *eff, *bnd;
+	int fd = open("/proc/self/status", O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, status, sizeof(status) - 1);
+
+	if (n <= 0) {
+		snprintf(early_caps, sizeof(early_caps), "unreadable (errno %d)", errno);
+		return;
+	}
+	status[n] = 0;
+	eff = strstr(status, "CapEff:\t");
+	bnd = strstr(status, "CapBnd:\t");
+	snprintf(early_caps, sizeof(early_caps), "CapEff %.16s CapBnd %.16s",
+		 eff ? eff + 8 : "?", bnd ? bnd + 8 : "?");
+}
+
+__attribute__((constructor)) static void before_main(void)
+{
+	long ret[4];
+
+	ret[0] = kill(getppid(), 0);
+	early_errno[0] = errno;
+	ret[1] = open("/nonexistent-vanity-probe/x", O_WRONLY | O_CREAT, 0600);
+	early_errno[1] = errno;
+	ret[2] = socket(AF_INET, SOCK_DGRAM, 0);
+	early_errno[2] = errno;
+	ret[3] = syscall(SYS_prctl, PR_SET_PDEATHSIG, 0, 0, 0, 0);
+	early_errno[3] = errno;
+	for (int i = 0; i < 4; i++)
+		early_ret[i] = ret[i];
+	read_caps();
+}
+
+static void report_early(void)
+{
+	for (int i = 0; i < 4; i++) {
+		errno = early_errno[i];
+		report(early_what[i], early_ret[i]);
+	}
+	vn_log("before main: capabilities: %s", early_caps);
 }
 
 static void try_allowlist(pid_t kernel)
@@ -81,6 +140,15 @@ static void try_allowlist(pid_t kernel)
 			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	report("mmap data", p == MAP_FAILED ? -1 : 0);
 	report("fcntl F_GETFD", syscall(SYS_fcntl, VN_FD_CTL, F_GETFD));
+	/* Pages it shares: poisoning one would take it from every mapper. */
+	report("madvise hwpoison", syscall(SYS_madvise, page, 4096, MADV_HWPOISON));
+	report("madvise remove", syscall(SYS_madvise, page, 4096, MADV_REMOVE));
+	report("madvise dontneed", syscall(SYS_madvise, page, 4096, MADV_DONTNEED));
+	/* The console's input, through a terminal's descriptor; and a
+	 * doorbell's rings, which its core's thread waits for. */
+	report("read stdin", syscall(SYS_read, 0, buf, 1));
+	report("read stdout", syscall(SYS_read, 1, buf, 1));
+	report("read a doorbell", syscall(SYS_read, VN_FD_DOORBELL, buf, 8));
 }
 
 void vn_main(void)
@@ -90,6 +158,7 @@ void vn_main(void)
 	char path[64], byte = 0;
 	struct iovec local = {&byte, 1}, remote = {(void *)0x400000, 1};
 
+	report_early();
 	while (!vn_recv(&vn_rx_pid, &victim))
 		vn_wait(VN_FOREVER);
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)kernel);

@@ -4,7 +4,8 @@
  * The thread is pinned to its core's host CPU, as are the core's shard
  * processes, so handing the core to a shard and taking it back are same-CPU
  * wake-ups. It sleeps in ppoll() on its doorbell (a shard posted a call, or
- * another thread kicked us because a shard of ours became ready) and on the
+ * another thread kicked us because a shard of ours became ready: a pipe,
+ * whose write end is all a shard holds, so no shard can drain it) and on the
  * pidfds of its shards (one died), until the earliest WAIT deadline or
  * watchdog expiry. Each round, under the kernel lock, it:
  * collects the notification requests posted for this core (hosted.h), serves
@@ -20,10 +21,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
-#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +41,8 @@ uint64_t port_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Ring an eventfd, or a doorbell pipe (8 bytes; a full pipe is readable
+ * already, so a ring that finds it full is not needed). */
 void hk_eventfd_ring(int fd)
 {
 	static const uint64_t one = 1;
@@ -50,7 +53,7 @@ void hk_eventfd_ring(int fd)
 
 void port_kick_core(uint32_t core)
 {
-	hk_eventfd_ring(hk_cores[core].doorbell);
+	hk_eventfd_ring(hk_cores[core].bell);
 }
 
 void port_unlock(void)
@@ -241,7 +244,7 @@ static void *core_main(void *arg)
 	struct pollfd fds[VN_MAX_SHARDS + 1];
 	struct hk_shard *who[VN_MAX_SHARDS + 1];
 	cpu_set_t set;
-	uint64_t junk;
+	char junk[512];
 
 	CPU_ZERO(&set);
 	CPU_SET(c->cpu, &set);
@@ -255,7 +258,8 @@ static void *core_main(void *arg)
 		pthread_mutex_unlock(&hk_lock);
 		if (ppoll(fds, (nfds_t)n, timeout_for(deadline, &ts), NULL) > 0 &&
 		    (fds[0].revents & POLLIN))
-			(void)!read(c->doorbell, &junk, sizeof(junk));
+			while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))
+				;
 		pthread_mutex_lock(&hk_lock);
 		for (int i = 1; i < n; i++)
 			if (fds[i].revents)
@@ -301,11 +305,14 @@ static void notify_tables(void)
 int hk_cores_prepare(void)
 {
 	for (uint32_t i = 0; i < hk_kernel.sys->n_cores; i++) {
+		int bell[2];
+
 		hk_cores[i].id = i;
 		hk_cores[i].cpu = host_cpu(i);
-		hk_cores[i].doorbell = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (hk_cores[i].doorbell < 0)
+		if (pipe2(bell, O_CLOEXEC | O_NONBLOCK) != 0)
 			return -1;
+		hk_cores[i].doorbell = bell[0];
+		hk_cores[i].bell = bell[1];
 	}
 	notify_tables();
 	return 0;

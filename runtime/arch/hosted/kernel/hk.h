@@ -61,7 +61,9 @@ struct hk_shard {
 struct hk_core {
 	uint32_t id;
 	int cpu;            /* host CPU the thread and its shards are pinned to */
-	int doorbell;       /* eventfd: a shard posted a call or a notification, or a kick */
+	int doorbell;       /* a pipe's read end: a shard posted a call or a
+			       notification, or a kick, into ... */
+	int bell;           /* ... its write end, which is all shards get */
 	/* shards with a channel into a shard of this core, a bit each */
 	uint64_t senders[VN_MAX_SHARDS / 64u];
 	pthread_t thread;

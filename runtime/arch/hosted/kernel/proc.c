@@ -7,7 +7,15 @@
  * exactly its control page, its core's doorbell, its own channels' rings,
  * per channel or signal the doorbell of its peer's core, and the pools it
  * maps (a read-only one through a read-only descriptor), at the numbers
- * hosted.h fixes, and nothing else. A signal has no ring and no memfd.
+ * hosted.h fixes, and nothing else besides the kernel's standard output and
+ * error, and /dev/null for its standard input. A signal has no ring and no
+ * memfd. A doorbell is the write end of its core's pipe: a shard can ring
+ * it, never read it.
+ *
+ * The process starts confined: between fork and exec the kernel empties
+ * its capability bounding set (a system run as root starts its shards with
+ * no capability), sets its parent-death signal and installs the start
+ * filter (sandbox.c), so no code of the shard's runs unconfined.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,11 +26,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "hk.h"
+#include "sandbox.h"
 
 #define SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 #define MAX_FDS (VN_FD_POOL0 + VN_FD_POOLS)
@@ -121,15 +131,20 @@ void hk_ctl_reset(struct hk_shard *h)
 	h->ctl->magic = VN_CTL_MAGIC;
 }
 
-/* The descriptors shard `id` starts with: src[i] goes to dst[i]. */
+/* The descriptors shard `id` starts with: src[i] goes to dst[i]. -1 if
+ * /dev/null cannot be opened. */
 static int fd_plan(struct hk_shard *h, int *src, int *dst)
 {
+	static int devnull = -1;
 	const struct vn_ksystem *sys = hk_kernel.sys;
 	uint32_t id = h->s->cfg->id;
 	int n = 0;
 
+	if (devnull < 0 && (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	src[n] = devnull, dst[n++] = 0;
 	src[n] = h->ctl_fd, dst[n++] = VN_FD_CTL;
-	src[n] = hk_cores[h->s->cfg->core].doorbell, dst[n++] = VN_FD_DOORBELL;
+	src[n] = hk_cores[h->s->cfg->core].bell, dst[n++] = VN_FD_DOORBELL;
 	if (h->heap_fd >= 0)
 		src[n] = h->heap_fd, dst[n++] = VN_FD_HEAP;
 	for (uint32_t i = 0; i < sys->n_channels && n < MAX_FDS; i++) {
@@ -146,7 +161,7 @@ static int fd_plan(struct hk_shard *h, int *src, int *dst)
 			break;
 		if (hk_chans[i].fd >= 0) /* a signal has no ring, only the doorbell */
 			src[n] = hk_chans[i].fd, dst[n++] = VN_FD_CHAN0 + (int)bit;
-		src[n] = hk_cores[sys->shards[peer].core].doorbell;
+		src[n] = hk_cores[sys->shards[peer].core].bell;
 		dst[n++] = VN_FD_BELL0 + (int)bit;
 	}
 	for (uint32_t i = 0, k = 0; i < sys->n_pools && k < VN_FD_POOLS && n < MAX_FDS; i++) {
@@ -170,6 +185,12 @@ static _Noreturn void child_exec(const char *path, char *const argv[], int cpu,
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* No capability survives the exec, even for root: without the
+	 * capability to (CAP_SETPCAP) there were none to drop. */
+	for (int cap = 0; cap < 64; cap++)
+		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
@@ -184,6 +205,8 @@ static _Noreturn void child_exec(const char *path, char *const argv[], int cpu,
 		top = dst[i] > top ? dst[i] : top;
 	}
 	syscall(SYS_close_range, top + 1, ~0u, 0);
+	if (vn_sandbox_install(VN_SANDBOX_START) != 0)
+		_exit(126);
 	execve(path, argv, environ);
 	_exit(127);
 }
@@ -220,6 +243,10 @@ int hk_spawn(struct hk_shard *h)
 	pid_t pid;
 
 	restore_ring_headers(h);
+	if (n < 0) {
+		hk_msg("shard '%s': cannot open /dev/null: %s", h->s->cfg->name, strerror(errno));
+		return -1;
+	}
 	if (access(path, X_OK) != 0) {
 		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
 		return -1;

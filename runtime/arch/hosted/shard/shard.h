@@ -7,6 +7,5 @@
 void vn_hosted_wait_turn(void);
 void vn_hosted_fault_init(void);
 _Noreturn void vn_hosted_die(const char *what, const char *detail);
-void vn_hosted_sandbox(void);
 
 #endif /* VN_HOSTED_SHARD_H */

@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +28,7 @@
 #include <vanity/config.h>
 
 #include "hosted.h"
+#include "sandbox.h"
 #include "shard.h"
 
 _Noreturn void vn_hosted_die(const char *what, const char *detail)
@@ -128,15 +128,17 @@ static void run_on_stack(void)
 	vn_hosted_die("vn_main returned to the boot stack", NULL);
 }
 
-/* argv[1] is the kernel's pid: if our parent is no longer the kernel, it
- * died before PDEATHSIG was set, and we must not run unsupervised. */
+/* The kernel set our parent-death signal and the start filter before it
+ * exec'd us (kernel/proc.c). argv[1] is the kernel's pid: if our parent is
+ * no longer the kernel, it died before PDEATHSIG was set, and we must not
+ * run unsupervised. */
 int main(int argc, char **argv)
 {
 	prctl(PR_SET_DUMPABLE, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (argc < 2 || getppid() != (pid_t)atol(argv[1]))
 		_exit(125);
-	vn_hosted_sandbox();
+	if (vn_sandbox_install(VN_SANDBOX_RUN) != 0)
+		vn_hosted_die("cannot install the shard's seccomp filter", NULL);
 	map_private();
 	attach_channels();
 	map_pools();

@@ -1,5 +1,7 @@
 /*
- * sandbox.c - the host system calls a shard process may make.
+ * sandbox.c - the host system calls a shard process may make (built into
+ * the kernel, which confines a shard's process before it execs the shard's
+ * program, and into every shard, which narrows that in main()).
  *
  * Separate address spaces keep a shard out of other shards' memory, but a
  * process of the same user could still reach around them through the host:
@@ -9,9 +11,28 @@
  * supervise. A shard has no use for any of that: all it asks of the host
  * is memory in its own address space, a futex to sleep on, its doorbells
  * to ring (eventfd writes), the clock, and its own signals (its crash
- * recorder, fault.c). So before it touches its channels, and so before any
- * untrusted input can reach it, it installs a seccomp filter that allows
- * those calls and refuses every other one with EPERM.
+ * recorder, fault.c). So it runs under two seccomp filters, each allowing
+ * a list of calls and refusing every other one with EPERM:
+ *   - VN_SANDBOX_START, installed by the kernel in the new process between
+ *     fork and exec (kernel/proc.c), so it holds from the program's first
+ *     instruction: no code of the shard's, not even a constructor, an ifunc
+ *     resolver or a .preinit_array entry, runs unconfined. It adds to the
+ *     list below what the program loader and the C library's start need
+ *     (start_rules[]): execve (the one that starts the program), opening
+ *     files read-only (the loader opens ld.so.cache and the libraries), read
+ *     and pread64, fstat, executable mappings, and the thread set-up calls.
+ *     Before it the kernel has dropped every capability from the process's
+ *     bounding set (so a system run as root starts its shards with none)
+ *     and set the parent-death signal;
+ *   - VN_SANDBOX_RUN, installed by the shard's runtime in main(), before it
+ *     touches its channels and so before any untrusted input can reach it:
+ *     the list below alone. Filters stack, so from then on only calls both
+ *     allow are made.
+ * What a shard's code could still do before main() is read the files its
+ * user may read: it reaches no other process (another shard's memory
+ * through /proc needs a capability it no longer has, as every shard and the
+ * kernel are not dumpable), writes nothing outside itself and starts
+ * nothing unconfined (no_new_privs, and both filters outlive execve).
  *
  * The filter is a list of what is allowed (rules[] below, compiled into a
  * chain of BPF tests when the shard starts): a call it does not name is
@@ -20,17 +41,22 @@
  * hosted system tests (plain and under UBSan, VANITY_SANITIZE=1), and what
  * libc calls to allocate, sleep, and report a failed assert() or
  * _FORTIFY_SOURCE check before it aborts (brk, getrandom, writev):
- *   - memory of its own: brk, mmap, munmap, mprotect, madvise, mremap,
- *     never with PROT_EXEC: a shard's code is the executable the kernel
- *     started, and a new version of it is a new process (kernel/reload.c),
- *     so a shard never needs new executable memory;
+ *   - memory of its own: brk, mmap, munmap, mprotect, mremap, never with
+ *     PROT_EXEC: a shard's code is the executable the kernel started, and a
+ *     new version of it is a new process (kernel/reload.c), so a shard
+ *     never needs new executable memory; madvise with the advice libc and
+ *     the sanitizers give (not MADV_HWPOISON, MADV_SOFT_OFFLINE or
+ *     MADV_REMOVE, which would reach the pages it shares with others);
  *   - waiting and the clock: futex, sched_yield, nanosleep,
  *     clock_nanosleep, clock_gettime, clock_getres, gettimeofday (the
  *     vDSO serves most clock reads without a call), restart_syscall (which
  *     resumes an interrupted sleep);
- *   - the descriptors it was given: read, write, writev, close, and fcntl
+ *   - the descriptors it was given: write, writev, close, read only from
+ *     descriptors 3 and up (0 is /dev/null, but 1 and 2 may be a terminal
+ *     opened for reading too, whose input is the console's), and fcntl
  *     only for F_GETFD (F_SETOWN and F_SETSIG would aim signals at another
- *     process);
+ *     process). Its doorbells are the write ends of pipes, so no shard can
+ *     take a ring meant for a core's thread;
  *   - its own signals: rt_sigaction, rt_sigprocmask, rt_sigreturn,
  *     sigaltstack, and kill, tkill, tgkill, rt_sigqueueinfo and
  *     rt_tgsigqueueinfo only when the target is its own pid (a shard is
@@ -55,7 +81,7 @@
  * AUDIT_ARCH and its number with __X32_SYSCALL_BIT set: it is refused by
  * that bit, before the list. EPERM and not ENOSYS: the call exists, and
  * the shard may not make it (libc's fallbacks on ENOSYS would only lead to
- * other refused calls). The filter holds for the life of the process.
+ * other refused calls).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,7 +96,7 @@
 #include <unistd.h>
 
 #include "hosted_arch.h"
-#include "shard.h"
+#include "sandbox.h"
 
 /* The filter reads the low 32 bits of an argument, and every argument it
  * tests is an int (a pid, a command, a protection). */
@@ -78,10 +104,11 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "sandbox.c: an argument's low half is at its offset on this host only");
 
 enum test {
-	ANY,     /* allowed whatever its arguments */
-	IS,      /* allowed when argument arg is value */
-	IS_SELF, /* allowed when argument arg is our pid */
-	LACKS,   /* allowed when argument arg has none of value's bits */
+	ANY,      /* allowed whatever its arguments */
+	IS,       /* allowed when argument arg is value */
+	IS_SELF,  /* allowed when argument arg is our pid */
+	LACKS,    /* allowed when argument arg has none of value's bits */
+	AT_LEAST, /* allowed when argument arg is value or more (unsigned) */
 };
 
 struct rule {
@@ -95,6 +122,7 @@ struct rule {
 #define CALL_IF_IS(nr, arg, value) {(nr), IS, (arg), (value)}
 #define CALL_IF_SELF(nr, arg) {(nr), IS_SELF, (arg), 0}
 #define CALL_IF_LACKS(nr, arg, bits) {(nr), LACKS, (arg), (bits)}
+#define CALL_IF_AT_LEAST(nr, arg, value) {(nr), AT_LEAST, (arg), (value)}
 
 /* Every call a shard may make. A call with more than one rule is allowed
  * when any of them allows it. */
@@ -110,7 +138,7 @@ static const struct rule rules[] = {
 	CALL(__NR_gettimeofday),
 	CALL(__NR_restart_syscall),
 	/* descriptors it holds */
-	CALL(__NR_read),
+	CALL_IF_AT_LEAST(__NR_read, 0, 3),
 	CALL(__NR_writev),
 	CALL(__NR_close),
 	CALL_IF_IS(__NR_fcntl, 1, F_GETFD),
@@ -119,8 +147,17 @@ static const struct rule rules[] = {
 	CALL_IF_LACKS(__NR_mmap, 2, PROT_EXEC),
 	CALL_IF_LACKS(__NR_mprotect, 2, PROT_EXEC),
 	CALL(__NR_munmap),
-	CALL(__NR_madvise),
 	CALL(__NR_mremap),
+	CALL_IF_IS(__NR_madvise, 2, MADV_DONTNEED),
+	CALL_IF_IS(__NR_madvise, 2, MADV_FREE),
+	CALL_IF_IS(__NR_madvise, 2, MADV_NORMAL),
+	CALL_IF_IS(__NR_madvise, 2, MADV_WILLNEED),
+	CALL_IF_IS(__NR_madvise, 2, MADV_RANDOM),
+	CALL_IF_IS(__NR_madvise, 2, MADV_SEQUENTIAL),
+	CALL_IF_IS(__NR_madvise, 2, MADV_HUGEPAGE),
+	CALL_IF_IS(__NR_madvise, 2, MADV_NOHUGEPAGE),
+	CALL_IF_IS(__NR_madvise, 2, MADV_DONTDUMP),
+	CALL_IF_IS(__NR_madvise, 2, MADV_DODUMP),
 	/* its own signals */
 	CALL(__NR_rt_sigaction),
 	CALL(__NR_rt_sigprocmask),
@@ -140,8 +177,34 @@ static const struct rule rules[] = {
 	CALL(__NR_exit_group),
 };
 
+/* And before main(): the program loader and the C library's start. */
+static const struct rule start_rules[] = {
+	CALL(__NR_execve),
+	CALL_IF_LACKS(__NR_openat, 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND),
+	CALL_IF_AT_LEAST(__NR_pread64, 0, 3),
+	CALL(__NR_newfstatat),
+	CALL(__NR_fstat),
+#ifdef __NR_access
+	CALL(__NR_access),
+#endif
+	CALL(__NR_faccessat),
+	CALL(__NR_mmap),
+	CALL(__NR_mprotect),
+#ifdef __NR_arch_prctl
+	CALL(__NR_arch_prctl),
+#endif
+	CALL(__NR_set_tid_address),
+	CALL(__NR_set_robust_list),
+	CALL(__NR_rseq),
+	CALL_IF_IS(__NR_prlimit64, 0, 0),
+	CALL_IF_IS(__NR_prctl, 0, PR_SET_DUMPABLE),
+	CALL_IF_IS(__NR_prctl, 0, PR_SET_NO_NEW_PRIVS),
+	CALL_IF_IS(__NR_prctl, 0, PR_SET_SECCOMP),
+};
+
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
-#define MAX_CODE (6 + 5 * NRULES + 1)
+#define NSTART (sizeof(start_rules) / sizeof(start_rules[0]))
+#define MAX_CODE (6 + 5 * (NRULES + NSTART) + 1)
 
 #define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
 #define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP((code), (k), (jt), (jf)))
@@ -158,6 +221,7 @@ static const struct rule rules[] = {
  *               load the argument
  *               if it passes: allow (for LACKS: if no bit is set)
  *               load nr again, for the rules after
+ * (The filter reads an argument's low 32 bits: an int, or a descriptor.)
  */
 static unsigned compile_rule(struct sock_filter *c, const struct rule *r, uint32_t self)
 {
@@ -172,6 +236,8 @@ static unsigned compile_rule(struct sock_filter *c, const struct rule *r, uint32
 	c[n++] = LOAD_ARG(r->arg);
 	if (r->test == LACKS)
 		c[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, r->value, 1, 0);
+	else if (r->test == AT_LEAST)
+		c[n++] = JUMP(BPF_JMP | BPF_JGE | BPF_K, r->value, 0, 1);
 	else
 		c[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->test == IS_SELF ? self : r->value,
 			      0, 1);
@@ -180,7 +246,7 @@ static unsigned compile_rule(struct sock_filter *c, const struct rule *r, uint32
 	return n;
 }
 
-void vn_hosted_sandbox(void)
+int vn_sandbox_install(enum vn_sandbox stage)
 {
 	uint32_t self = (uint32_t)getpid();
 	struct sock_filter code[MAX_CODE];
@@ -198,10 +264,13 @@ void vn_hosted_sandbox(void)
 #endif
 	for (unsigned i = 0; i < NRULES; i++)
 		n += compile_rule(&code[n], &rules[i], self);
+	for (unsigned i = 0; stage == VN_SANDBOX_START && i < NSTART; i++)
+		n += compile_rule(&code[n], &start_rules[i], self);
 	code[n++] = REFUSE;
 	prog.len = (unsigned short)n;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
-		vn_hosted_die("cannot install the shard's seccomp filter", NULL);
+		return -1;
+	return 0;
 }
