@@ -99,10 +99,13 @@ vn_bits_t vn_wait(uint64_t timeout_ns);
 /*
  * vn_wait for the endpoints in `watch` only (their VN_NOTIFY_* bits): the
  * others are not armed, so a message or space on them neither wakes this
- * shard nor ends the wait. What the kernel holds for the shard (interrupts,
- * signals, peers, a reload) still ends it, whatever the mask: so it may
- * return bits outside `watch`. For a return channel that need not be
- * emptied until its buffers run low: watch it only then.
+ * shard nor ends the wait. A bit of theirs the kernel holds anyway (news
+ * of their peer, or a notification sent while an earlier wait watched
+ * them) does not end it either: it is kept, and returned by the first
+ * wait that watches that endpoint (vn_wait watches all). Interrupts,
+ * signals and a reload end it whatever the mask: so it may return bits
+ * outside `watch`. For a return channel that need not be emptied until its
+ * buffers run low: watch it only then.
  */
 vn_bits_t vn_wait_on(vn_bits_t watch, uint64_t timeout_ns);
 #define VN_WAIT_ALL (~(vn_bits_t)0)

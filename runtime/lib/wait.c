@@ -5,7 +5,10 @@
  * any tx endpoint that a send or reserve found full ("starved"; space on an
  * endpoint that never ran out is not news). Reporting space clears starved.
  * vn_wait_on waits for the endpoints of a mask only: the others are not
- * armed, so their peers do not wake this shard for them.
+ * armed, so their peers do not wake this shard for them, and a bit of one
+ * of them that WAIT returns anyway (a notification sent while an earlier
+ * wait had it armed, or news of its peer) is kept for a later wait that
+ * watches it rather than ending this one.
  * The answer is always recomputed from the rings, so a
  * stale notification costs a spurious wake-up at most, never a lost message.
  *
@@ -23,8 +26,31 @@
 #include <vanity/config.h>
 #include <vanity/syscall.h>
 
-/* Kernel bits a vn_sleep took from WAIT: the next vn_wait returns them. */
+/* Bits WAIT returned that no wait has returned yet: a vn_sleep's, and
+ * those of endpoints a vn_wait_on did not watch. */
 static vn_bits_t held;
+
+/* The channel endpoints not in `watch`: their bits do not end the wait.
+ * (Interrupts, signals and a reload are not endpoints: they always do.) */
+static vn_bits_t unwatched(vn_bits_t watch)
+{
+	vn_bits_t e = 0;
+
+	if (watch == VN_WAIT_ALL)
+		return 0;
+	for (uint32_t i = 0; i < vn_self.n_rx; i++)
+		e |= UINT64_C(1) << vn_self.rx_bit[i];
+	for (uint32_t i = 0; i < vn_self.n_tx; i++)
+		e |= UINT64_C(1) << vn_self.tx_bit[i];
+	return e & ~watch;
+}
+
+/* What of WAIT's answer ends this wait; the rest is held. */
+static vn_bits_t keep(vn_bits_t bits, vn_bits_t later)
+{
+	held |= bits & later;
+	return bits & ~later;
+}
 
 /* Starved tx endpoints: the ones whose space we wait for. */
 static vn_bits_t starved_tx(void)
@@ -100,21 +126,22 @@ static uint64_t deadline_of(uint64_t timeout_ns)
  * ring: a spinning shard that has such bits collects them with a
  * zero-timeout WAIT now and then, and so does one with a reload handoff:
  * the request to quiesce is a kernel bit too (never any other shard). */
-static vn_bits_t kernel_bits(uint32_t n)
+static vn_bits_t kernel_bits(uint32_t n, vn_bits_t later)
 {
 	if (!(vn_self.kernel_bits || vn_self.handoff) || (n & 63) != 1)
 		return 0;
-	return vn_syscall(VN_SYS_WAIT, 0, 0);
+	return keep(vn_syscall(VN_SYS_WAIT, 0, 0), later);
 }
 
 /* Spin until something is ready or `until`; when `share`, yield between
  * checks while another shard lives on our core. */
-static vn_bits_t spin(vn_bits_t watch_rx, vn_bits_t watch_tx, uint64_t until, bool share)
+static vn_bits_t spin(vn_bits_t watch_rx, vn_bits_t watch_tx, vn_bits_t later,
+		      uint64_t until, bool share)
 {
 	vn_bits_t r;
 
 	for (uint32_t n = 1;; n++) {
-		r = ready(watch_rx, watch_tx) | kernel_bits(n);
+		r = ready(watch_rx, watch_tx) | kernel_bits(n, later);
 		if (r)
 			return r;
 		if (((n & 63) == 1 || share) && vn_now() >= until)
@@ -127,35 +154,38 @@ static vn_bits_t spin(vn_bits_t watch_rx, vn_bits_t watch_tx, uint64_t until, bo
 }
 
 /* Arm, and sleep in the kernel unless something is ready already. Returns
- * the ready set, OR'd with the kernel's pending bits. */
-static vn_bits_t sleep_once(vn_bits_t watch_rx, vn_bits_t watch_tx, uint64_t deadline)
+ * the ready set, OR'd with the kernel's pending bits but those held for
+ * `later`. */
+static vn_bits_t sleep_once(vn_bits_t watch_rx, vn_bits_t watch_tx, vn_bits_t later,
+			    uint64_t deadline)
 {
 	vn_bits_t r = arm(watch_rx, watch_tx);
 	uint64_t now = vn_now();
 
 	if (!r && now < deadline)
-		r = vn_syscall(VN_SYS_WAIT,
-			       deadline == UINT64_MAX ? VN_FOREVER : deadline - now, 0);
+		r = keep(vn_syscall(VN_SYS_WAIT,
+				    deadline == UINT64_MAX ? VN_FOREVER : deadline - now, 0),
+			 later);
 	disarm(watch_rx, watch_tx);
 	return r | ready(watch_rx, watch_tx);
 }
 
 vn_bits_t vn_wait_on(vn_bits_t watch, uint64_t timeout_ns)
 {
-	vn_bits_t watch_tx = starved_tx() & watch;
+	vn_bits_t watch_tx = starved_tx() & watch, later = unwatched(watch);
 	uint64_t deadline = deadline_of(timeout_ns);
 	uint64_t spin_until;
-	vn_bits_t r = held;
+	vn_bits_t r = held & ~later;
 
-	held = 0;
+	held &= later;
 	if (r)
 		return r | ready(watch, watch_tx);
 	if (vn_self.mode == VN_MODE_POLL)
-		return spin(watch, watch_tx, deadline, true);
+		return spin(watch, watch_tx, later, deadline, true);
 	spin_until = deadline_of(vn_self.spin_ns);
-	r = spin(watch, watch_tx, spin_until < deadline ? spin_until : deadline, false);
+	r = spin(watch, watch_tx, later, spin_until < deadline ? spin_until : deadline, false);
 	while (!r && vn_now() < deadline)
-		r = sleep_once(watch, watch_tx, deadline);
+		r = sleep_once(watch, watch_tx, later, deadline);
 	return r;
 }
 

@@ -243,15 +243,15 @@ inline tx_publish()
 	fi
 }
 
-/* ready() for the tx endpoint (wait.c:51-59): r = 1 when watched and free. */
+/* ready() for the tx endpoint (wait.c:77-84): r = 1 when watched and free. */
 inline tx_ready()
 {
 	atomic {
 		if
 		:: watch ->
-			tx_space(1); /* C: runtime/lib/wait.c:54 `if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1))` */
+			tx_space(1); /* C: runtime/lib/wait.c:80 `if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1))` */
 			if
-			:: space > 0 -> starved = 0; r = 1 /* C: runtime/lib/wait.c:55 `vn_self.tx[i]->st->starved = 0` */
+			:: space > 0 -> starved = 0; r = 1 /* C: runtime/lib/wait.c:81 `vn_self.tx[i]->st->starved = 0` */
 			:: else
 			fi
 		:: else
@@ -259,23 +259,23 @@ inline tx_ready()
 	}
 }
 
-/* vn_wait(VN_FOREVER) in a yield shard (wait.c:143-165). */
+/* vn_wait(VN_FOREVER) in a yield shard (wait.c:173-190). */
 inline tx_wait()
 {
 	atomic {
-		watch = starved; /* C: runtime/lib/wait.c:145 `vn_bits_t watch_tx = starved_tx() & watch` */
+		watch = starved; /* C: runtime/lib/wait.c:175 `vn_bits_t watch_tx = starved_tx() & watch` */
 		r = 0
 	};
 	/* spin() for spin_ns: some rounds of ready(); one round or none covers
 	 * every outcome, as the caller loops anyway. */
 	if
-	:: tx_ready() /* C: runtime/lib/wait.c:117 `r = ready(watch_rx, watch_tx) | kernel_bits(n)` */
+	:: tx_ready() /* C: runtime/lib/wait.c:144 `r = ready(watch_rx, watch_tx) | kernel_bits(n, later)` */
 	:: skip
 	fi;
 	do
 	:: r -> break
 	:: else ->
-		/* sleep_once (wait.c:129-141): arm() is vn_tx_arm */
+		/* sleep_once (wait.c:159-171): arm() is vn_tx_arm */
 		if
 		:: watch ->
 			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:451 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
@@ -291,14 +291,14 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:137 `r = vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:166 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		if
 		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:458 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
-		tx_ready() /* C: runtime/lib/wait.c:140 `return r | ready(watch_rx, watch_tx)` */
+		tx_ready() /* C: runtime/lib/wait.c:170 `return r | ready(watch_rx, watch_tx)` */
 	od
 }
 
@@ -411,7 +411,7 @@ inline rx_wait()
 	atomic {
 		r = 0;
 		if
-		:: rx_avail(1); r = (avail > 0) /* C: runtime/lib/wait.c:48 `if ((watch_rx & b) && vn_rx_avail(vn_self.rx[i], 1))` */
+		:: rx_avail(1); r = (avail > 0) /* C: runtime/lib/wait.c:74 `if ((watch_rx & b) && vn_rx_avail(vn_self.rx[i], 1))` */
 		:: skip
 		fi
 	};
@@ -429,12 +429,12 @@ inline rx_wait()
 		};
 #endif
 		if
-		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:137 `r = vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:166 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:445 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
-			rx_avail(1); /* C: runtime/lib/wait.c:140 `return r | ready(watch_rx, watch_tx)` */
+			rx_avail(1); /* C: runtime/lib/wait.c:170 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
 		}
 	od

@@ -1,4 +1,4 @@
-/* A message on b and pb, 100 ms, then one on a and pa (waiton.yaml). */
+/* A message on b and pb, 250 ms, then one on a and pa (waiton.yaml). */
 #include <vanity_shard.h>
 
 static void send(const struct vn_tx *tx, uint64_t v)
@@ -11,7 +11,7 @@ void vn_main(void)
 {
 	send(&vn_tx_b, 2);
 	send(&vn_tx_pb, 2);
-	vn_sleep(100 * 1000000ull);
+	vn_sleep(250 * 1000000ull);
 	send(&vn_tx_a, 1);
 	send(&vn_tx_pa, 1);
 	vn_log("sent");
