@@ -973,7 +973,7 @@ def main():
         check(run(["make", "-s", "-C", "bench", "all", "BUILD=" + args.build]),
               "build")
     os.makedirs(args.build, exist_ok=True)
-    print("Vanity benchmarks: gcc -O2 -march=x86-64-v2 for every peer; "
+    print("Vanity benchmarks: gcc -O2 -march=x86-64-v2 -falign-loops=64 for every peer; "
           "producer/ping on CPU 0, consumer/echo on CPU 1")
     results = {}
     if "tput" in parts:
