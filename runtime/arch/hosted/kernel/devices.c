@@ -276,6 +276,13 @@ void hk_devices_end(void)
 	tty_raw = false;
 }
 
+void hk_devices_stats(void)
+{
+	for (uint32_t i = 0; i < hk_kernel.sys->n_devices; i++)
+		if (devs[i].model && devs[i].model->stats)
+			devs[i].model->stats(&devs[i]);
+}
+
 /* Boot, before the shards start: a model for each device that has one, and
  * a heap shared with the kernel for each shard whose device does DMA. */
 int hk_devices_prepare(void)

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -118,7 +119,29 @@ void net_packet_tx(struct net_packet *p, uint32_t len)
 	p->tx_head = (p->tx_head + 1) % TX_SLOTS;
 }
 
-void net_packet_tx_flush(struct net_packet *p)
+/* One call sends every frame queued, unless the host runs out of room
+ * (ENOBUFS, EAGAIN): the rest wait, and the caller calls again. Any other
+ * error (ENETDOWN while the interface is down) took nothing: the frames
+ * stay in the ring, and the caller tries again later (dev_virtio_net.c
+ * backs off). */
+int net_packet_tx_flush(struct net_packet *p)
 {
-	(void)sendto(p->sock, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	if (p->sock < 0 || sendto(p->sock, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		return 0;
+	if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
+		return 1;
+	return -errno;
+}
+
+uint32_t net_packet_tx_busy(struct net_packet *p)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; p->tx_ring && i < TX_SLOTS; i++) {
+		struct tpacket2_hdr *h = (struct tpacket2_hdr *)(p->tx_ring + (size_t)i * SLOT);
+		uint32_t status = slot_status(h);
+
+		n += status != TP_STATUS_AVAILABLE && status != TP_STATUS_WRONG_FORMAT;
+	}
+	return n;
 }

@@ -249,14 +249,27 @@ void net_xdp_tx(struct net_xdp *x, uint32_t len)
 	xsk_ring_prod__submit(&x->tx, 1);
 }
 
-/* The kernel sends a bounded batch per call and says EAGAIN (or EBUSY,
- * ENOBUFS) when some are left: then tx_pending has the model call again. */
-void net_xdp_tx_flush(struct net_xdp *x)
+/* The kernel sends a bounded batch per call and says EAGAIN when some
+ * are left, EBUSY when it dropped one (the interface has no carrier),
+ * ENOBUFS when its socket buffer is full for a moment: all call again. Any
+ * other error (ENETDOWN while the interface is down; EMSGSIZE from older
+ * kernels for a frame over the MTU) took nothing: the descriptors stay in
+ * the ring, and the caller tries again later (dev_virtio_net.c backs off). */
+int net_xdp_tx_flush(struct net_xdp *x)
 {
-	x->tx_pending = false;
 	if (x->fd < 0 || !xsk_ring_prod__needs_wakeup(&x->tx))
-		return;
-	if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
-	    (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS))
-		x->tx_pending = true;
+		return 0;
+	if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		return 0;
+	if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS || errno == EINTR)
+		return 1;
+	return -errno;
+}
+
+uint32_t net_xdp_tx_busy(struct net_xdp *x)
+{
+	if (x->fd < 0)
+		return 0;
+	reclaim(x);
+	return TX_FRAMES - x->n_free;
 }
