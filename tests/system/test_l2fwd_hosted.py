@@ -22,7 +22,9 @@ split by port (examples/l2fwd/split: a shard per NIC, frames handed over by
 handle through buffer pools), polling and in yield mode; each run's log
 says which backend each card got. On both backends, p1 goes down while
 frames are forwarded to it and comes back: the kernel process sleeps
-meanwhile, and the frames it held go out, then new ones. Where AF_XDP
+meanwhile, and the frames it held go out, then new ones; and a frame over
+p1's MTU is dropped by the host without holding back the frames behind
+it. Where AF_XDP
 cannot run (an interface with two receive queues, a kernel process without
 the capabilities to load an XDP program) a card falls back to AF_PACKET and
 says why, and an explicit backend=af_xdp fails the boot.
@@ -550,3 +552,33 @@ def test_transmit_resumes_after_the_link_was_down(l2fwd_kernel, tmp_path, backen
     assert card and int(card[1]) == run.final_stats()[1]["sent"], run.report
     print(f"\nhosted l2fwd, {backend}: p1 down, the kernel process at {busy:.1%} of a CPU; "
           f"{len(early)} frames held meanwhile went out after")
+
+
+@pytest.mark.parametrize("backend", ["af_xdp", "af_packet"])
+def test_a_frame_over_the_mtu_does_not_stop_the_frames_behind_it(l2fwd_kernel, tmp_path,
+                                                                  backend):
+    """p1 and s0 take 1000-byte frames (an MTU of 986), p0 2000: l2fwd
+    forwards a 1200-byte frame to port 1, whose host interface refuses it.
+    The host drops it, and the frames behind it cross, none held back."""
+    opt = "" if backend == "af_xdp" else ",backend=af_packet"
+    with NetTopology("mt") as topo:
+        for ns, dev in ((topo.fwd, "p1"), (topo.sink, "s0")):
+            subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", dev, "mtu", "986"],
+                           check=True)
+        run = L2fwdRun(topo, tmp_path, l2fwd_kernel, "port0=p0" + opt, "port1=p1" + opt)
+        try:
+            src = topo.mac(topo.gen, "g0")
+            good = [frame("ff:ff:ff:ff:ff:ff", src, bytes([i]) + b"\x5a" * 45) for i in range(30)]
+            big = frame("ff:ff:ff:ff:ff:ff", src, b"\xff" * 1186)
+            cap = Capture(topo, topo.sink, "s0", len(good), quiet=3.0)
+            send_frames(topo, topo.gen, "g0", good[:10] + [big] + good[10:20] + [big] + good[20:],
+                        gap_us=500)
+            got = cap.frames()
+            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", src, b"\0" * 46,
+                                                     ETH_P_STOP)])
+        finally:
+            run.finish()
+    assert run.status == 0, run.report
+    assert [f[14] for f in got] == list(range(30)), \
+        f"{len(got)} of the 30 frames around the big ones crossed{run.report}"
+    assert run.final_stats()[1]["sent"] == 32, run.report

@@ -70,10 +70,14 @@ int net_packet_open(struct net_packet *p, const char *ifname)
 	sll.sll_ifindex = (int)if_nametoindex(ifname);
 	mr.mr_ifindex = sll.sll_ifindex;
 	/* Protocol 0 until bound, so no frame of another interface slips in;
-	 * the rings before the bind, so every frame goes through them. */
+	 * the rings before the bind, so every frame goes through them.
+	 * PACKET_LOSS: a frame the host refuses (longer than the interface's
+	 * MTU) is dropped by the host; without it, the host would stop at
+	 * that slot, and the frames behind it wait until the ring wrapped. */
 	p->sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (sll.sll_ifindex == 0 || p->sock < 0 || map_rings(p) != 0 ||
-	    bind(p->sock, (struct sockaddr *)&sll, sizeof(sll)) != 0 ||
+	if (sll.sll_ifindex == 0 || p->sock < 0 ||
+	    setsockopt(p->sock, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) != 0 ||
+	    map_rings(p) != 0 || bind(p->sock, (struct sockaddr *)&sll, sizeof(sll)) != 0 ||
 	    setsockopt(p->sock, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0 ||
 	    setsockopt(p->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0)
 		return -1;
