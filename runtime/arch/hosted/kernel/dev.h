@@ -78,7 +78,7 @@ int hk_devices_start(void);             /* after: workers, the device thread */
 void hk_devices_restart(uint32_t shard); /* before a shard restarts */
 int hk_mmio(struct vn_shard *s, uint32_t here, uint64_t a0, uint64_t value, uint64_t *out,
 	    char *why, unsigned why_len);
-void hk_devices_end(void);
+void hk_devices_end(void);              /* safe after any boot failure */
 void hk_devices_stats(void);            /* each model's stats, after hk_devices_end */
 
 #endif /* VN_HK_DEV_H */
