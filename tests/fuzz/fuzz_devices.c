@@ -49,10 +49,11 @@
  * DRIVER_OK and no NEEDS_RESET; every used entry the card writes names a
  * descriptor of its queue and, on transmit, has length 0, on receive the
  * header plus the frame, the header alone (a frame it could not hold) or
- * the corrupt knob's length; a send the host refused is not tried again
- * sooner than the card's back-off (RETRY_MIN_NS); a UART's data register returns the bytes
- * typed, in order; the RTC's count, alarm and next event are those of a
- * reference clock (below); an unmasked line is low.
+ * the corrupt knob's length; every frame the card counts as sent was
+ * queued to the host; a send the host refused is not tried again sooner
+ * than the card's back-off (RETRY_MIN_NS); a UART's data register returns
+ * the bytes typed, in order; the RTC's count, alarm and next event are
+ * those of a reference clock (below); an unmasked line is low.
  *
  * tests/fuzz/run.sh builds and runs it (target `devices`); a crash input
  * replays with `fuzz_devices CRASH-FILE`, and FUZZ_DEVICES_VERBOSE=1 prints
@@ -125,6 +126,7 @@ static struct {
 	bool tx_full;
 	bool tx_refuse;        /* every flush fails with ENETDOWN */
 	uint64_t refused_at;   /* when the last refused flush was; 0: none since one worked */
+	uint64_t queued;       /* frames net_packet_tx was given, this input */
 	uint8_t tx_slot[TX_ROOM];
 } be;
 static uint64_t n_rx_frames, n_tx_frames; /* over the whole run */
@@ -175,6 +177,7 @@ void net_packet_tx(struct net_packet *p, uint32_t len)
 	(void)p;
 	check(len >= 14 && len <= TX_ROOM, "a transmitted frame of a length the host refuses");
 	n_tx_frames++;
+	be.queued++;
 }
 
 #define RETRY_MIN_NS 1000000ull /* dev_virtio_net.c's: checked against it below */
@@ -228,10 +231,11 @@ uint8_t *net_xdp_tx_slot(struct net_xdp *x, size_t *room)
 	return NULL;
 }
 
-void net_xdp_tx(struct net_xdp *x, uint32_t len)
+bool net_xdp_tx(struct net_xdp *x, uint32_t len)
 {
 	(void)x, (void)len;
 	check(0, "net_xdp_tx on a card without AF_XDP");
+	return false;
 }
 
 int net_xdp_tx_flush(struct net_xdp *x)
@@ -779,6 +783,7 @@ static void check_world(void)
 	check(!n->live || ((n->status & S_DRIVER_OK) && !(n->status & S_NEEDS_RESET)),
 	      "a live card without DRIVER_OK, or needing reset");
 	check(!(n->status & S_NEEDS_RESET) || !n->live, "a card needing reset is live");
+	check(n->tx_frames == be.queued, "a frame counted as sent that was not queued");
 	for (unsigned i = 0; i < N_DEV; i++)
 		check(devs[i].rx_count <= HK_RX_FIFO, "a FIFO over its size");
 	/* The line is the level: a masked line stays masked, an unmasked one

@@ -110,6 +110,7 @@ struct vnet {
 	bool tx_again;
 	uint64_t tx_retry_at, tx_retry_ns, tx_refused_since;
 	uint64_t tx_refused;  /* flushes the host refused */
+	uint64_t rx_lost;     /* the AF_XDP socket's, kept when it closes (net_xdp.h) */
 };
 
 #define HK_MAX_NETS 16u
@@ -154,12 +155,13 @@ static uint8_t *be_tx_slot(struct vnet *n, size_t *room)
 	return net_packet_tx_slot(&n->pkt, room);
 }
 
-static void be_tx(struct vnet *n, uint32_t len)
+/* false: the frame was not queued (net_xdp.h) */
+static bool be_tx(struct vnet *n, uint32_t len)
 {
 	if (n->kind == BK_XDP)
-		net_xdp_tx(&n->xdp, len);
-	else
-		net_packet_tx(&n->pkt, len);
+		return net_xdp_tx(&n->xdp, len);
+	net_packet_tx(&n->pkt, len);
+	return true;
 }
 
 /* 0: all sent; 1: more wait, call again; -errno: refused, nothing sent */
@@ -332,10 +334,9 @@ static unsigned tx_batch(struct vnet *n, bool *irq)
 			break;
 		if (slot)
 			len = virtq_gather(slot, room, iov, niov, NET_HDR);
-		if (len < ETH_HLEN || len == SIZE_MAX) {
-			n->tx_dropped++; /* link down, runt or oversize */
+		if (len < ETH_HLEN || len == SIZE_MAX || !be_tx(n, (uint32_t)len)) {
+			n->tx_dropped++; /* link down, runt, oversize, or not queued */
 		} else {
-			be_tx(n, (uint32_t)len);
 			n->tx_frames++;
 			queued++;
 		}
@@ -747,12 +748,15 @@ static void vnet_end(struct hk_dev *d)
 		       d->kd->name, be_tx_busy(n), n->ifname, strerror(-r));
 	if (n->kind == BK_XDP) {
 		n->kind = BK_AUTO;
+		n->rx_dropped += n->xdp.rx_bad;
+		n->rx_lost += n->xdp.rx_lost;
 		net_xdp_close(&n->xdp);
 	}
 	pthread_mutex_unlock(&n->mu);
 }
 
-/* VANITY_STATS=1: the card's counters, at exit. */
+/* VANITY_STATS=1: the card's counters, at exit (after vnet_end, which
+ * adds the AF_XDP socket's own: bad descriptors count as dropped). */
 static void vnet_stats(struct hk_dev *d)
 {
 	struct vnet *n = net_of(d);
@@ -765,6 +769,9 @@ static void vnet_stats(struct hk_dev *d)
 	       (unsigned long long)n->rx_dropped,
 	       (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped,
 	       (unsigned long long)n->tx_refused, (unsigned long long)n->bad);
+	if (n->rx_lost)
+		hk_msg("stats: virtio-net '%s': %llu receive frames lost to a full fill ring",
+		       d->kd->name, (unsigned long long)n->rx_lost);
 	pthread_mutex_unlock(&n->mu);
 }
 
