@@ -369,6 +369,12 @@ static unsigned step(struct vnet *n)
 	return moved;
 }
 
+/* The cards the worker serves: vnet_start publishes each after its slot. */
+static unsigned cards(void)
+{
+	return atomic_load_explicit(&n_nets, memory_order_acquire);
+}
+
 /* Whether a live card has transmit work now; if it waits for a retry of a
  * refused send, *wake_at is made no later than that. */
 static bool tx_work(struct vnet *n, uint64_t *wake_at)
@@ -393,7 +399,7 @@ static void sleep_until_work(void)
 	nfds_t nfds = 0;
 	bool work = false;
 
-	for (unsigned i = 0; i < n_nets; i++) {
+	for (unsigned i = 0; i < cards(); i++) {
 		struct vnet *n = nets[i];
 
 		pthread_mutex_lock(&n->mu);
@@ -425,7 +431,7 @@ static void sleep_until_work(void)
 			pthread_mutex_unlock(&of[i]->mu);
 		}
 	}
-	for (unsigned i = 0; i < n_nets; i++) {
+	for (unsigned i = 0; i < cards(); i++) {
 		struct vnet *n = nets[i];
 
 		pthread_mutex_lock(&n->mu);
@@ -447,7 +453,7 @@ static void *worker(void *arg)
 	for (;;) {
 		unsigned moved = 0;
 
-		for (unsigned i = 0; i < n_nets; i++)
+		for (unsigned i = 0; i < cards(); i++)
 			moved += step(nets[i]);
 		if (moved) {
 			idle_since = port_now();
@@ -579,6 +585,7 @@ static void vnet_reset(struct hk_dev *d)
 static int vnet_start(struct hk_dev *d)
 {
 	struct vnet *n = net_of(d);
+	unsigned i;
 	pthread_t t;
 
 	n->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -587,10 +594,14 @@ static int vnet_start(struct hk_dev *d)
 	if (!n->ifname[0])
 		hk_msg("virtio-net '%s': no --net %s=IFNAME, the link is down", d->kd->name,
 		       d->kd->name);
-	if (n_nets == HK_MAX_NETS)
+	i = atomic_load_explicit(&n_nets, memory_order_relaxed); /* only boot adds */
+	if (i == HK_MAX_NETS)
 		return hk_msg("more than %u virtio-net cards", HK_MAX_NETS), -1;
-	nets[n_nets++] = n;
-	if (n_nets == 1 && pthread_create(&t, NULL, worker, NULL) != 0)
+	/* The worker may be running: the card's slot first, then the count
+	 * that lets it look there. */
+	nets[i] = n;
+	atomic_store_explicit(&n_nets, i + 1, memory_order_release);
+	if (i == 0 && pthread_create(&t, NULL, worker, NULL) != 0)
 		return hk_msg("virtio-net: cannot start the worker: %m"), -1;
 	return 0;
 }
