@@ -229,9 +229,12 @@ static long chain(struct vnet *n, struct virtq *q, uint16_t head, bool write,
 /* ---- moving frames ------------------------------------------------------- */
 
 /* Up to BATCH frames from the receive ring into posted buffers. A frame
- * longer than its buffer (only possible above the host interface's MTU)
- * is handed over empty, and the driver drops it as a runt; the device
- * counts it too. */
+ * longer than its buffer is handed over empty, and the driver drops it as
+ * a runt; the device counts it too. A frame longer than the backend's
+ * frame never gets here: AF_PACKET truncates it to its slot (then it is
+ * handed over empty, as above), AF_XDP's host kernel drops a frame over
+ * 3840 bytes (its 4 KiB UMEM frame less the headroom) and counts it in
+ * the socket's statistics, not the device's. */
 static unsigned rx_batch(struct vnet *n, bool *irq)
 {
 	struct virtq *q = &n->q[0];
