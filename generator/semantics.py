@@ -17,6 +17,7 @@ from .schema import COMPATIBLE, pos, suggest
 MAX_SHARDS = 256          # VN_MAX_SHARDS (core/kernel.h), VN_OBS_MAX_SHARDS (vanity/trace.h)
 MAX_CHANNELS = 4096       # VN_OBS_MAX_CHANNELS (vanity/trace.h), HK_MAX_CHANNELS (hosted)
 MAX_ENDPOINTS = 64        # notification bits per shard: its 64-bit pending word
+MAX_DEVICES = 64          # HK_MAX_DEVICES: the hosted simulator's device table
 MAX_HANDOFF = 64 << 10    # a reload's handoff region (model.HEAP_OFFSET leaves room)
 MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
@@ -101,6 +102,12 @@ class Semantics:
                          f"{MAX_CHANNELS} are allowed (the kernel's channel counters, "
                          f"VN_OBS_MAX_CHANNELS; a signal takes one): carry several flows on "
                          f"one channel, tagged in the message")
+        devices = top.get("devices") or []
+        if len(devices) > MAX_DEVICES:
+            self.d.error(top.at("devices"), f"{len(devices)} devices; at most {MAX_DEVICES} "
+                         f"are allowed (the hosted simulator's device table, HK_MAX_DEVICES; "
+                         f"a spec must boot on every board): merge devices on adjacent "
+                         f"pages that one shard owns into one device whose window covers them")
 
     def unique(self, what, items, fold):
         self.unique_among([(what, item) for item in items], fold)

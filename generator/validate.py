@@ -18,11 +18,11 @@ from .boards import BOARDS
 from .errors import Diags
 from .resolve import resolve
 from .schema import Schema, describe, suggest
-from .semantics import (MAX_CHANNELS, MAX_DEPTH, MAX_ENDPOINTS, MAX_MEMORY, MAX_MESSAGE,
-                        MAX_SHARDS, MAX_STACK, Semantics)
+from .semantics import (MAX_CHANNELS, MAX_DEPTH, MAX_DEVICES, MAX_ENDPOINTS, MAX_MEMORY,
+                        MAX_MESSAGE, MAX_SHARDS, MAX_STACK, Semantics)
 
-__all__ = ["validate", "suggest", "MAX_SHARDS", "MAX_CHANNELS", "MAX_ENDPOINTS", "MAX_DEPTH",
-           "MAX_MESSAGE", "MAX_STACK", "MAX_MEMORY"]
+__all__ = ["validate", "suggest", "MAX_SHARDS", "MAX_CHANNELS", "MAX_ENDPOINTS", "MAX_DEVICES",
+           "MAX_DEPTH", "MAX_MESSAGE", "MAX_STACK", "MAX_MEMORY"]
 
 
 def validate(root, board_override, spec_dir, repo_root):

@@ -40,7 +40,8 @@
  *   TIME     the clock moves on (nanoseconds to years)
  *   RXBYTES  bytes typed at a UART (as much as its FIFO has room for)
  *   FRAME    a frame arrives for the card (length, wire length, bytes)
- *   TXFULL   the host's transmit ring fills up or drains
+ *   TXFULL   the host's transmit ring fills up or drains, or the host
+ *            starts or stops refusing to send (ENETDOWN: a link down)
  *   ACK      an interrupt acknowledged (IRQ_ACK: unmask, look again)
  *   RESTART  the card's owner restarts (devices.c: reset, heap zeroed)
  *
@@ -48,9 +49,11 @@
  * DRIVER_OK and no NEEDS_RESET; every used entry the card writes names a
  * descriptor of its queue and, on transmit, has length 0, on receive the
  * header plus the frame, the header alone (a frame it could not hold) or
- * the corrupt knob's length; a UART's data register returns the bytes
- * typed, in order; the RTC's count, alarm and next event are those of a
- * reference clock (below); an unmasked line is low.
+ * the corrupt knob's length; every frame the card counts as sent was
+ * queued to the host; a send the host refused is not tried again sooner
+ * than the card's back-off (RETRY_MIN_NS); a UART's data register returns
+ * the bytes typed, in order; the RTC's count, alarm and next event are
+ * those of a reference clock (below); an unmasked line is low.
  *
  * tests/fuzz/run.sh builds and runs it (target `devices`); a crash input
  * replays with `fuzz_devices CRASH-FILE`, and FUZZ_DEVICES_VERBOSE=1 prints
@@ -58,6 +61,7 @@
  * the inputs that found bugs, replayed first on every run.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -120,6 +124,9 @@ static struct {
 	uint32_t last_len;     /* of the frame the card took last */
 	bool took;
 	bool tx_full;
+	bool tx_refuse;        /* every flush fails with ENETDOWN */
+	uint64_t refused_at;   /* when the last refused flush was; 0: none since one worked */
+	uint64_t queued;       /* frames net_packet_tx was given, this input */
 	uint8_t tx_slot[TX_ROOM];
 } be;
 static uint64_t n_rx_frames, n_tx_frames; /* over the whole run */
@@ -170,11 +177,28 @@ void net_packet_tx(struct net_packet *p, uint32_t len)
 	(void)p;
 	check(len >= 14 && len <= TX_ROOM, "a transmitted frame of a length the host refuses");
 	n_tx_frames++;
+	be.queued++;
 }
 
-void net_packet_tx_flush(struct net_packet *p)
+#define RETRY_MIN_NS 1000000ull /* dev_virtio_net.c's: checked against it below */
+
+int net_packet_tx_flush(struct net_packet *p)
 {
 	(void)p;
+	if (!be.tx_refuse) {
+		be.refused_at = 0;
+		return 0;
+	}
+	check(!be.refused_at || fz_now - be.refused_at >= RETRY_MIN_NS,
+	      "a send the host refused tried again without backing off");
+	be.refused_at = fz_now ? fz_now : 1;
+	return -ENETDOWN;
+}
+
+uint32_t net_packet_tx_busy(struct net_packet *p)
+{
+	(void)p;
+	return 0;
 }
 
 /* AF_XDP is never there: the card falls back to the fake AF_PACKET above,
@@ -207,16 +231,25 @@ uint8_t *net_xdp_tx_slot(struct net_xdp *x, size_t *room)
 	return NULL;
 }
 
-void net_xdp_tx(struct net_xdp *x, uint32_t len)
+bool net_xdp_tx(struct net_xdp *x, uint32_t len)
 {
 	(void)x, (void)len;
 	check(0, "net_xdp_tx on a card without AF_XDP");
+	return false;
 }
 
-void net_xdp_tx_flush(struct net_xdp *x)
+int net_xdp_tx_flush(struct net_xdp *x)
 {
 	(void)x;
 	check(0, "net_xdp_tx_flush on a card without AF_XDP");
+	return 0;
+}
+
+uint32_t net_xdp_tx_busy(struct net_xdp *x)
+{
+	(void)x;
+	check(0, "net_xdp_tx_busy on a card without AF_XDP");
+	return 0;
 }
 
 void net_xdp_close(struct net_xdp *x)
@@ -665,9 +698,15 @@ static void op_step(struct input *in)
 	 * kicks and looks once more, and asks for none again when it wakes
 	 * (sleep_until_work, without the poll). */
 	if ((b & 0x40) && n->live) {
+		uint64_t wake_at = UINT64_MAX;
+		bool work;
+
 		virtq_set_notify(&n->q[0], true);
 		virtq_set_notify(&n->q[1], true);
-		(void)virtq_has_avail(&n->q[1]);
+		work = tx_work(n, &wake_at);
+		check(!work || !n->tx_retry_at, "transmit work while a refused send waits");
+		check(wake_at == (n->tx_retry_at ? n->tx_retry_at : UINT64_MAX),
+		      "the worker would not wake for a refused send's retry");
 		virtq_set_notify(&n->q[0], false);
 		virtq_set_notify(&n->q[1], false);
 	}
@@ -744,6 +783,7 @@ static void check_world(void)
 	check(!n->live || ((n->status & S_DRIVER_OK) && !(n->status & S_NEEDS_RESET)),
 	      "a live card without DRIVER_OK, or needing reset");
 	check(!(n->status & S_NEEDS_RESET) || !n->live, "a card needing reset is live");
+	check(n->tx_frames == be.queued, "a frame counted as sent that was not queued");
 	for (unsigned i = 0; i < N_DEV; i++)
 		check(devs[i].rx_count <= HK_RX_FIFO, "a FIFO over its size");
 	/* The line is the level: a masked line stays masked, an unmasked one
@@ -811,6 +851,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	boot();
 	be.tx_full = setup & 4;
+	be.tx_refuse = setup & 8;
 	while (in.left) {
 		unsigned op = (unsigned)take(&in, 1);
 
@@ -832,8 +873,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_rxbytes(&in);
 		else if (op < 236)
 			op_frame(&in);
-		else if (op < 240)
+		else if (op < 238)
 			be.tx_full = !be.tx_full;
+		else if (op < 240)
+			be.tx_refuse = !be.tx_refuse;
 		else if (op < 252)
 			op_ack(&in);
 		else

@@ -125,6 +125,10 @@ EXPECTED = {
         "4:12: error: shard 'hub' has 65 channel endpoints; at most 64 fit its notification bits "
         "(one 64-bit word): give each group of its peers a shard of its own, or carry several "
         "flows on one channel, tagged in the message"],
+    "too_many_devices": [
+        "8:3: error: 65 devices; at most 64 are allowed (the hosted simulator's device table, "
+        "HK_MAX_DEVICES; a spec must boot on every board): merge devices on adjacent pages "
+        "that one shard owns into one device whose window covers them"],
     "ram_exhausted": [
         "20:12: error: shard 'p' ends at 0xc2f0a000, beyond the RAM of board "
         "'qemu-virt-riscv64' (up to 0xbfdc6000, below the kernel's 570 page tables at its "

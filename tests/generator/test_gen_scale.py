@@ -18,7 +18,8 @@ from generator import obs
 from generator.boards import BOARDS
 from generator.cli import load
 from generator.errors import SpecError
-from generator.validate import MAX_CHANNELS, MAX_ENDPOINTS, MAX_MEMORY, MAX_SHARDS, MAX_STACK
+from generator.validate import (MAX_CHANNELS, MAX_DEVICES, MAX_ENDPOINTS, MAX_MEMORY,
+                                MAX_SHARDS, MAX_STACK)
 
 sys.path.insert(0, str(REPO / "tests" / "system" / "scale"))
 import ring_spec  # noqa: E402
@@ -64,6 +65,8 @@ def test_limits_agree_with_the_kernel():
     assert f"#define VN_OBS_MAX_SHARDS {MAX_SHARDS}u" in trace
     assert f"#define VN_OBS_MAX_CHANNELS {MAX_CHANNELS}u" in trace
     assert (obs.MAX_SHARDS, obs.MAX_CHANNELS) == (MAX_SHARDS, MAX_CHANNELS)
+    devices = (REPO / "runtime/arch/hosted/kernel/devices.c").read_text()
+    assert f"#define HK_MAX_DEVICES {MAX_DEVICES}u" in devices
     assert MAX_ENDPOINTS == 64 and 2 + 2 * ring_spec.MAX_FAN <= MAX_ENDPOINTS
     for name in BARE:
         b = BOARDS[name]
@@ -149,6 +152,32 @@ def test_too_many_endpoints(tmp_path):
     spec.write_text(text)
     _refused(spec, "hosted", ": error: shard 's0' has 65 channel endpoints; at most 64 fit its "
              "notification bits (one 64-bit word)")
+
+
+def _devices_spec(tmp_path, n):
+    """n devices of a page each, split between two shards."""
+    (tmp_path / "ok.c").write_text("#include <vanity_shard.h>\nvoid vn_main(void) {}\n")
+    lines = ["vanity: 1", "system: devs", "shards:", "  - {name: a, sources: [ok.c]}",
+             "  - {name: b, sources: [ok.c]}", "devices:"]
+    lines += [f"  - {{name: dev{i}, address: {0x9000000 + i * 0x1000:#x}, size: 4KiB, "
+              f"shard: {'ab'[2 * i // n]}}}" for i in range(n)]
+    spec = tmp_path / "devs.yaml"
+    spec.write_text("\n".join(lines) + "\n")
+    return spec
+
+
+@pytest.mark.parametrize("board", BOARD_NAMES)
+def test_too_many_devices(tmp_path, board):
+    """One device more than the hosted simulator's table holds is refused on
+    every board: a spec must boot on each."""
+    _refused(_devices_spec(tmp_path, MAX_DEVICES + 1), board,
+             f": error: {MAX_DEVICES + 1} devices; at most {MAX_DEVICES} are allowed "
+             "(the hosted simulator's device table, HK_MAX_DEVICES")
+
+
+def test_most_devices_fit_hosted(tmp_path):
+    proc = vanity("check", _devices_spec(tmp_path, MAX_DEVICES), "--board", "hosted")
+    assert proc.returncode == 0, proc.stderr
 
 
 @pytest.mark.parametrize("board", BARE)

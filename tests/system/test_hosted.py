@@ -670,6 +670,28 @@ def test_device_window_is_granted_to_its_owner_only(irq):
     assert r.kernel()[-1] == "system 'irq' exited with status 1", r.report
 
 
+def test_tables_the_kernel_refuses_end_the_boot_cleanly(tmp_path):
+    """The kernel checks its generated tables first (vn_kernel_init). Tables
+    it refuses, here tests/system/irq's with no cores edited into tables.c,
+    end the boot with status 1 and that one line: the clean-up after a
+    failed boot ends the device models, and must do so before the kernel
+    has any tables (it crashed on them), as after every later failure."""
+    import sys
+    import systest_lib
+    sys.path.insert(0, str(REPO))
+    from generator import build as builder
+
+    system = System(copy_spec(IRQ, tmp_path / "src", lambda doc: doc.update(board="hosted")),
+                    tmp_path)
+    system.gen()
+    tables = system.out / "kernel" / "tables.c"
+    text, n = re.subn(r"\.n_cores( *)= \d+,", r".n_cores\1= 0,", tables.read_text())
+    assert n == 1, text
+    tables.write_text(text)
+    r = systest_lib.run([builder.build(system.spec, system.out, system.build_dir)], timeout=30)
+    assert (r.status, r.stderr) == (1, "vanity: system tables are inconsistent\n"), r.report
+
+
 # ---- the virtio-net model does not trust its driver --------------------------------
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,11 @@ the cards forced onto AF_PACKET (`--net port0=p0,backend=af_packet`), l2fwd
 sleeping until the model's interrupts wake it (yield mode), and the design
 split by port (examples/l2fwd/split: a shard per NIC, frames handed over by
 handle through buffer pools), polling and in yield mode; each run's log
-says which backend each card got. Where AF_XDP
+says which backend each card got. On both backends, p1 goes down while
+frames are forwarded to it and comes back: the kernel process sleeps
+meanwhile, and the frames it held go out, then new ones; and a frame over
+p1's MTU is dropped by the host without holding back the frames behind
+it. Where AF_XDP
 cannot run (an interface with two receive queues, a kernel process without
 the capabilities to load an XDP program) a card falls back to AF_PACKET and
 says why, and an explicit backend=af_xdp fails the boot.
@@ -30,11 +34,13 @@ exec` (not in a chroot or container whose / is not a mount point);
 elsewhere the tests say so and skip.
 """
 
+import os
 import re
 import select
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -99,12 +105,13 @@ class L2fwdRun:
     """The hosted kernel of l2fwd in the forwarder's namespace, its ports on
     p0 and p1 (`--net` values given), up once its buffers are posted."""
 
-    def __init__(self, topo, work, kernel, *nets, shards=1):
+    def __init__(self, topo, work, kernel, *nets, shards=1, env=None):
         self.topo, self.work = topo, work
         args = (kernel if isinstance(kernel, list) else [kernel]) + \
             [a for n in nets for a in ("--net", n)]
         self.kernel = topo.popen(topo.fwd, args, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
+                                 stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                 env=env)
         self.stdout = self.stderr = ""
         self.status = None
         self.results = {}
@@ -465,3 +472,113 @@ def test_stop_drains_transmit_rings(tmp_path):
             hog.kill()
             hog.wait()
     print(f"\nhosted: {len(seen)} stops under load, frames out each time: {seen}")
+
+
+HELD = 1500       # frames forwarded to port 1 while p1 is down: more than either ring holds
+RING = {"af_xdp": 1024, "af_packet": 256}  # transmit frames: net_xdp.h, net_packet.h
+DOWN_SECS = 2.0   # how long the kernel's CPU time is watched while they wait
+
+
+def cpu_seconds(pid):
+    """user + system time of a process, all its threads, in seconds."""
+    fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.fixture(scope="module")
+def l2fwd_kernel(tmp_path_factory):
+    why = NetTopology.usable()
+    if why:
+        pytest.skip(f"the hosted l2fwd test {why}")
+    return build(SPEC, tmp_path_factory.mktemp("l2fwd-link"))
+
+
+@pytest.mark.parametrize("backend", ["af_xdp", "af_packet"])
+def test_transmit_resumes_after_the_link_was_down(l2fwd_kernel, tmp_path, backend):
+    """p1 goes down while HELD frames are forwarded to it: the host refuses
+    to send (ENETDOWN), port 1's transmit ring fills with the frames it
+    holds, then its queue. Meanwhile the kernel process sleeps (its CPU time
+    over DOWN_SECS stays low; it retries with a growing interval) and says
+    once that the interface refuses frames. Once p1 is up again the held
+    frames go out, a ring's worth at least and in order, then 100 new
+    frames cross behind them, and it says that sending works again; its
+    VANITY_STATS line counts the refusals, and as sent what l2fwd sent."""
+    opt = "" if backend == "af_xdp" else ",backend=af_packet"
+    with NetTopology("ld") as topo:
+        run = L2fwdRun(topo, tmp_path, l2fwd_kernel, "port0=p0" + opt, "port1=p1" + opt,
+                       env=dict(os.environ, VANITY_STATS="1"))
+        try:
+            assert (Path("/proc") / str(run.kernel.pid) / "comm").read_text() == "kernel\n"
+            src = topo.mac(topo.gen, "g0")
+            subprocess.run(["ip", "netns", "exec", topo.fwd, "ip", "link", "set", "p1", "down"],
+                           check=True)
+            held = [frame("ff:ff:ff:ff:ff:ff", src, i.to_bytes(2, "big") + b"\x5a" * 44)
+                    for i in range(HELD)]
+            send_frames(topo, topo.gen, "g0", held, gap_us=100)
+            time.sleep(0.5)  # the worker's last tries, then its first back-offs
+            t0, cpu0 = time.monotonic(), cpu_seconds(run.kernel.pid)
+            time.sleep(DOWN_SECS)
+            busy = (cpu_seconds(run.kernel.pid) - cpu0) / (time.monotonic() - t0)
+            cap = Capture(topo, topo.sink, "s0", HELD + 100, quiet=3.0)
+            subprocess.run(["ip", "netns", "exec", topo.fwd, "ip", "link", "set", "p1", "up"],
+                           check=True)
+            time.sleep(0.5)  # the held frames go out at the next retry
+            new = [frame("ff:ff:ff:ff:ff:ff", src, i.to_bytes(2, "big") + b"\xa5" * 44)
+                   for i in range(100)]
+            send_frames(topo, topo.gen, "g0", new, gap_us=200)
+            got = cap.frames()
+            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", src, b"\0" * 46,
+                                                     ETH_P_STOP)])
+        finally:
+            run.finish()
+    assert run.status == 0, run.report
+    assert busy < 0.1, f"the kernel process used {busy:.0%} of a CPU while p1 was down" \
+        f"{run.report}"
+    fill = [f[16] for f in got]
+    late = [int.from_bytes(f[14:16], "big") for f in got if f[16] == 0xa5]
+    early = [int.from_bytes(f[14:16], "big") for f in got if f[16] == 0x5a]
+    assert late == list(range(100)), f"{len(late)} of 100 frames after the link came " \
+        f"back{run.report}"
+    assert fill == [0x5a] * len(early) + [0xa5] * 100 and early == sorted(early) and \
+        len(early) >= RING[backend], f"{len(early)} held frames went out, want at least " \
+        f"the {RING[backend]} of the ring, in order and first{run.report}"
+    assert re.search(r"^vanity: virtio-net 'port1': cannot send on 'p1': Network is down; ",
+                     run.stderr, re.M), run.report
+    assert re.search(r"^vanity: virtio-net 'port1': sending on 'p1' again", run.stderr,
+                     re.M), run.report
+    # The card counts what it queued to the host as sent: what l2fwd says it sent.
+    card = re.search(r"^vanity: stats: virtio-net 'port1': rx 0 rx-dropped 0 tx (\d+) "
+                     r"tx-dropped 0 tx-refused ([1-9]\d*) bad 0$", run.stderr, re.M)
+    assert card and int(card[1]) == run.final_stats()[1]["sent"], run.report
+    print(f"\nhosted l2fwd, {backend}: p1 down, the kernel process at {busy:.1%} of a CPU; "
+          f"{len(early)} frames held meanwhile went out after")
+
+
+@pytest.mark.parametrize("backend", ["af_xdp", "af_packet"])
+def test_a_frame_over_the_mtu_does_not_stop_the_frames_behind_it(l2fwd_kernel, tmp_path,
+                                                                  backend):
+    """p1 and s0 take 1000-byte frames (an MTU of 986), p0 2000: l2fwd
+    forwards a 1200-byte frame to port 1, whose host interface refuses it.
+    The host drops it, and the frames behind it cross, none held back."""
+    opt = "" if backend == "af_xdp" else ",backend=af_packet"
+    with NetTopology("mt") as topo:
+        for ns, dev in ((topo.fwd, "p1"), (topo.sink, "s0")):
+            subprocess.run(["ip", "netns", "exec", ns, "ip", "link", "set", dev, "mtu", "986"],
+                           check=True)
+        run = L2fwdRun(topo, tmp_path, l2fwd_kernel, "port0=p0" + opt, "port1=p1" + opt)
+        try:
+            src = topo.mac(topo.gen, "g0")
+            good = [frame("ff:ff:ff:ff:ff:ff", src, bytes([i]) + b"\x5a" * 45) for i in range(30)]
+            big = frame("ff:ff:ff:ff:ff:ff", src, b"\xff" * 1186)
+            cap = Capture(topo, topo.sink, "s0", len(good), quiet=3.0)
+            send_frames(topo, topo.gen, "g0", good[:10] + [big] + good[10:20] + [big] + good[20:],
+                        gap_us=500)
+            got = cap.frames()
+            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", src, b"\0" * 46,
+                                                     ETH_P_STOP)])
+        finally:
+            run.finish()
+    assert run.status == 0, run.report
+    assert [f[14] for f in got] == list(range(30)), \
+        f"{len(got)} of the 30 frames around the big ones crossed{run.report}"
+    assert run.final_stats()[1]["sent"] == 32, run.report

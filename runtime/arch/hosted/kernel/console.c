@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dev.h"
 #include "hk.h"
 #include "port.h"
 
@@ -79,8 +80,8 @@ void hk_report_stuck(void)
 	       vn_live_shards(&hk_kernel) == 1 ? "s" : "");
 }
 
-/* VANITY_STATS=1: the counters, and each ring's indices as the kernel sees
- * them. */
+/* VANITY_STATS=1: the counters, each ring's indices as the kernel sees
+ * them, and the device models' counters. */
 void hk_stats(void)
 {
 	const struct vn_ksystem *sys = hk_kernel.sys;
@@ -99,4 +100,5 @@ void hk_stats(void)
 			hk_msg("stats: channel '%s': head %llu tail %llu", sys->channels[i].name,
 			       (unsigned long long)atomic_load(&hk_chans[i].ring->head),
 			       (unsigned long long)atomic_load(&hk_chans[i].ring->tail));
+	hk_devices_stats();
 }

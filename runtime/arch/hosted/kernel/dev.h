@@ -46,6 +46,7 @@ struct hk_model {
 	bool (*irq_level)(struct hk_dev *d, uint64_t now);
 	uint64_t (*next_event)(struct hk_dev *d); /* VN_NEVER: none; may be NULL */
 	void (*end)(struct hk_dev *d);   /* the system is over; may be NULL */
+	void (*stats)(struct hk_dev *d); /* VANITY_STATS=1, after end; may be NULL */
 };
 
 struct hk_dev {
@@ -77,6 +78,7 @@ int hk_devices_start(void);             /* after: workers, the device thread */
 void hk_devices_restart(uint32_t shard); /* before a shard restarts */
 int hk_mmio(struct vn_shard *s, uint32_t here, uint64_t a0, uint64_t value, uint64_t *out,
 	    char *why, unsigned why_len);
-void hk_devices_end(void);
+void hk_devices_end(void);              /* safe after any boot failure */
+void hk_devices_stats(void);            /* each model's stats, after hk_devices_end */
 
 #endif /* VN_HK_DEV_H */

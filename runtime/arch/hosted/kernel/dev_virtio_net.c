@@ -51,6 +51,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "dev.h"
@@ -65,6 +66,8 @@
 #define NET_HDR 12u        /* struct virtio_net_hdr_v1 */
 #define BATCH 32u
 #define SPIN_NS 20000ull  /* poll this long without work before sleeping */
+#define RETRY_MIN_NS 1000000ull    /* a send the host refused: tried again after 1 ms, */
+#define RETRY_MAX_NS 100000000ull  /* doubling up to 100 ms */
 
 #define F_MAC (1ull << 5)
 #define F_VERSION_1 (1ull << 32)
@@ -101,6 +104,13 @@ struct vnet {
 	uint8_t mac[6];
 	struct virtq q[2];
 	uint64_t rx_frames, rx_dropped, tx_frames, tx_dropped, bad;
+	/* Sending: the host took a batch and more wait (again), or it refused
+	 * the last flush (retry_at, 0 if not): frames wait in the backend's
+	 * ring, sent by the first flush it takes, at retry_at at the earliest. */
+	bool tx_again;
+	uint64_t tx_retry_at, tx_retry_ns, tx_refused_since;
+	uint64_t tx_refused;  /* flushes the host refused */
+	uint64_t rx_lost;     /* the AF_XDP socket's, kept when it closes (net_xdp.h) */
 };
 
 #define HK_MAX_NETS 16u
@@ -145,33 +155,47 @@ static uint8_t *be_tx_slot(struct vnet *n, size_t *room)
 	return net_packet_tx_slot(&n->pkt, room);
 }
 
-static void be_tx(struct vnet *n, uint32_t len)
+/* false: the frame was not queued (net_xdp.h) */
+static bool be_tx(struct vnet *n, uint32_t len)
 {
 	if (n->kind == BK_XDP)
-		net_xdp_tx(&n->xdp, len);
-	else
-		net_packet_tx(&n->pkt, len);
+		return net_xdp_tx(&n->xdp, len);
+	net_packet_tx(&n->pkt, len);
+	return true;
 }
 
-static void be_tx_flush(struct vnet *n)
+/* 0: all sent; 1: more wait, call again; -errno: refused, nothing sent */
+static int be_tx_flush(struct vnet *n)
 {
 	if (n->kind == BK_XDP)
-		net_xdp_tx_flush(&n->xdp);
-	else
-		net_packet_tx_flush(&n->pkt);
+		return net_xdp_tx_flush(&n->xdp);
+	return net_packet_tx_flush(&n->pkt);
 }
 
-/* Frames queued to send that the host has not taken yet (AF_XDP sends a
- * bounded batch per call): the worker calls again before it sleeps. */
-static bool be_tx_pending(struct vnet *n)
+/* Frames given to the host that it has not given back: sent, or held. */
+static uint32_t be_tx_busy(struct vnet *n)
 {
-	return n->kind == BK_XDP && n->xdp.tx_pending;
+	if (n->kind == BK_XDP)
+		return net_xdp_tx_busy(&n->xdp);
+	return n->kind == BK_PACKET ? net_packet_tx_busy(&n->pkt) : 0;
 }
 
 /* What the worker's poll() waits on for received frames; -1: none. */
 static int be_fd(struct vnet *n)
 {
 	return n->kind == BK_XDP ? n->xdp.fd : n->kind == BK_PACKET ? n->pkt.sock : -1;
+}
+
+/* poll() said POLLERR: the host set the socket's error (an AF_PACKET
+ * socket gets ENETDOWN when its interface goes down), which poll reports
+ * until it is read. Read, so the worker can sleep; the rings say the rest. */
+static void be_clear_error(struct vnet *n)
+{
+	int err;
+	socklen_t len = sizeof(err);
+
+	if (be_fd(n) >= 0)
+		(void)getsockopt(be_fd(n), SOL_SOCKET, SO_ERROR, &err, &len);
 }
 
 /* The driver broke the rules: stop, and say so with a configuration
@@ -205,9 +229,12 @@ static long chain(struct vnet *n, struct virtq *q, uint16_t head, bool write,
 /* ---- moving frames ------------------------------------------------------- */
 
 /* Up to BATCH frames from the receive ring into posted buffers. A frame
- * longer than its buffer (only possible above the host interface's MTU)
- * is handed over empty, and the driver drops it as a runt; the device
- * counts it too. */
+ * longer than its buffer is handed over empty, and the driver drops it as
+ * a runt; the device counts it too. A frame longer than the backend's
+ * frame never gets here: AF_PACKET truncates it to its slot (then it is
+ * handed over empty, as above), AF_XDP's host kernel drops a frame over
+ * 3840 bytes (its 4 KiB UMEM frame less the headroom) and counts it in
+ * the socket's statistics, not the device's. */
 static unsigned rx_batch(struct vnet *n, bool *irq)
 {
 	struct virtq *q = &n->q[0];
@@ -242,6 +269,48 @@ static unsigned rx_batch(struct vnet *n, bool *irq)
 	return done;
 }
 
+/* Sends what the ring holds, if there is reason to: frames queued now, or
+ * a full ring, or what the last call left (more to send, or a refusal).
+ * The host refuses while the interface is down (ENETDOWN): the frames stay
+ * in the ring and are tried again after RETRY_MIN_NS, doubling up to
+ * RETRY_MAX_NS, so a link that stays down costs no CPU (sleep_until_work
+ * sleeps until then) and one that comes back is used within RETRY_MAX_NS.
+ * The first refusal and the recovery are reported. */
+static void tx_flush(struct vnet *n, bool reason)
+{
+	uint64_t now;
+	int r;
+
+	if (!reason && !n->tx_again && !n->tx_retry_at)
+		return;
+	now = port_now();
+	if (n->tx_retry_at && now < n->tx_retry_at)
+		return;
+	r = be_tx_flush(n);
+	n->tx_again = r > 0;
+	if (r >= 0) {
+		if (n->tx_retry_at)
+			hk_msg("virtio-net '%s': sending on '%s' again, after %.1f s refused",
+			       n->dev->kd->name, n->ifname,
+			       (double)(now - n->tx_refused_since) / 1e9);
+		n->tx_retry_at = 0;
+		return;
+	}
+	n->tx_refused++;
+	if (!n->tx_retry_at) {
+		hk_msg("virtio-net '%s': cannot send on '%s': %s; its frames wait, tried "
+		       "again every %llu ms at most", n->dev->kd->name, n->ifname, strerror(-r),
+		       RETRY_MAX_NS / 1000000);
+		n->tx_refused_since = now;
+		n->tx_retry_ns = RETRY_MIN_NS;
+	} else if (2 * n->tx_retry_ns < RETRY_MAX_NS) {
+		n->tx_retry_ns *= 2;
+	} else {
+		n->tx_retry_ns = RETRY_MAX_NS;
+	}
+	n->tx_retry_at = now + n->tx_retry_ns;
+}
+
 /* Up to BATCH frames from the transmit queue into the transmit ring, then
  * one sendto() for all of them. A frame the host would refuse (shorter than
  * an Ethernet header, longer than a slot) is dropped and counted; while the
@@ -250,6 +319,7 @@ static unsigned tx_batch(struct vnet *n, bool *irq)
 {
 	struct virtq *q = &n->q[1];
 	unsigned done = 0, queued = 0;
+	bool full = false;
 
 	while (done < BATCH && n->live && virtq_has_avail(q)) {
 		bool up = be_up(n);
@@ -259,24 +329,24 @@ static unsigned tx_batch(struct vnet *n, bool *irq)
 		struct iovec iov[VIRTQ_CHAIN_MAX];
 		int niov;
 
-		if (up && !slot)
-			break; /* the ring is full: the rest wait */
+		if (up && !slot) {
+			full = true; /* the rest wait: for the host, or a flush */
+			break;
+		}
 		if (chain(n, q, head, false, iov, &niov) < 0)
 			break;
 		if (slot)
 			len = virtq_gather(slot, room, iov, niov, NET_HDR);
-		if (len < ETH_HLEN || len == SIZE_MAX) {
-			n->tx_dropped++; /* link down, runt or oversize */
+		if (len < ETH_HLEN || len == SIZE_MAX || !be_tx(n, (uint32_t)len)) {
+			n->tx_dropped++; /* link down, runt, oversize, or not queued */
 		} else {
-			be_tx(n, (uint32_t)len);
 			n->tx_frames++;
 			queued++;
 		}
 		virtq_put_used(q, head, 0);
 		done++;
 	}
-	if (queued || be_tx_pending(n))
-		be_tx_flush(n);
+	tx_flush(n, queued || full);
 	*irq |= done && virtq_wants_interrupt(q);
 	return done;
 }
@@ -302,18 +372,37 @@ static unsigned step(struct vnet *n)
 	return moved;
 }
 
+/* The cards the worker serves: vnet_start publishes each after its slot. */
+static unsigned cards(void)
+{
+	return atomic_load_explicit(&n_nets, memory_order_acquire);
+}
+
+/* Whether a live card has transmit work now; if it waits for a retry of a
+ * refused send, *wake_at is made no later than that. */
+static bool tx_work(struct vnet *n, uint64_t *wake_at)
+{
+	if (n->tx_retry_at) {
+		if (n->tx_retry_at < *wake_at)
+			*wake_at = n->tx_retry_at;
+		return false; /* frames queued meanwhile wait with the rest */
+	}
+	return virtq_has_avail(&n->q[1]) || n->tx_again;
+}
+
 /* Every card idle for a while: ask the drivers for kicks again, look once
  * more (a buffer posted before they saw the flag is found here), and sleep
- * until a kick or a frame for a posted buffer. */
+ * until a kick, a frame for a posted buffer or a refused send's retry. */
 static void sleep_until_work(void)
 {
 	struct pollfd fds[2 * HK_MAX_NETS];
+	struct vnet *of[2 * HK_MAX_NETS];
 	bool kick[2 * HK_MAX_NETS];
-	uint64_t junk;
+	uint64_t junk, wake_at = UINT64_MAX, now;
 	nfds_t nfds = 0;
 	bool work = false;
 
-	for (unsigned i = 0; i < n_nets; i++) {
+	for (unsigned i = 0; i < cards(); i++) {
 		struct vnet *n = nets[i];
 
 		pthread_mutex_lock(&n->mu);
@@ -322,20 +411,30 @@ static void sleep_until_work(void)
 		if (n->live) {
 			virtq_set_notify(&n->q[0], true);
 			virtq_set_notify(&n->q[1], true);
-			work |= virtq_has_avail(&n->q[1]) || be_tx_pending(n);
+			work |= tx_work(n, &wake_at);
 			if (virtq_has_avail(&n->q[0]) && be_fd(n) >= 0) {
 				kick[nfds] = false;
+				of[nfds] = n;
 				fds[nfds++] = (struct pollfd){.fd = be_fd(n), .events = POLLIN};
 			}
 		}
 		pthread_mutex_unlock(&n->mu);
 	}
-	if (!work)
+	now = port_now();
+	if (!work && wake_at == UINT64_MAX)
 		poll(fds, nfds, -1);
-	for (nfds_t i = 0; i < nfds; i++)
-		if (kick[i] && (fds[i].revents & POLLIN))
+	else if (!work && wake_at > now)
+		poll(fds, nfds, (int)((wake_at - now + 999999) / 1000000));
+	for (nfds_t i = 0; i < nfds; i++) {
+		if (kick[i] && (fds[i].revents & POLLIN)) {
 			(void)!read(fds[i].fd, &junk, sizeof(junk));
-	for (unsigned i = 0; i < n_nets; i++) {
+		} else if (!kick[i] && (fds[i].revents & POLLERR)) {
+			pthread_mutex_lock(&of[i]->mu);
+			be_clear_error(of[i]);
+			pthread_mutex_unlock(&of[i]->mu);
+		}
+	}
+	for (unsigned i = 0; i < cards(); i++) {
 		struct vnet *n = nets[i];
 
 		pthread_mutex_lock(&n->mu);
@@ -357,7 +456,7 @@ static void *worker(void *arg)
 	for (;;) {
 		unsigned moved = 0;
 
-		for (unsigned i = 0; i < n_nets; i++)
+		for (unsigned i = 0; i < cards(); i++)
 			moved += step(nets[i]);
 		if (moved) {
 			idle_since = port_now();
@@ -489,6 +588,7 @@ static void vnet_reset(struct hk_dev *d)
 static int vnet_start(struct hk_dev *d)
 {
 	struct vnet *n = net_of(d);
+	unsigned i;
 	pthread_t t;
 
 	n->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -497,10 +597,14 @@ static int vnet_start(struct hk_dev *d)
 	if (!n->ifname[0])
 		hk_msg("virtio-net '%s': no --net %s=IFNAME, the link is down", d->kd->name,
 		       d->kd->name);
-	if (n_nets == HK_MAX_NETS)
+	i = atomic_load_explicit(&n_nets, memory_order_relaxed); /* only boot adds */
+	if (i == HK_MAX_NETS)
 		return hk_msg("more than %u virtio-net cards", HK_MAX_NETS), -1;
-	nets[n_nets++] = n;
-	if (n_nets == 1 && pthread_create(&t, NULL, worker, NULL) != 0)
+	/* The worker may be running: the card's slot first, then the count
+	 * that lets it look there. */
+	nets[i] = n;
+	atomic_store_explicit(&n_nets, i + 1, memory_order_release);
+	if (i == 0 && pthread_create(&t, NULL, worker, NULL) != 0)
 		return hk_msg("virtio-net: cannot start the worker: %m"), -1;
 	return 0;
 }
@@ -639,22 +743,49 @@ static void vnet_write(struct hk_dev *d, uint64_t off, uint32_t bytes, uint64_t 
  * which would otherwise stay in XDP mode after the kernel exits. Under the
  * card's lock and with the card down after it, so the worker, which may
  * still be running, never touches the rings again (it holds the lock for
- * every step, and then sees no backend). */
+ * every step, and then sees no backend). Frames the host still refuses are
+ * lost with the process: said, with how many. */
 static void vnet_end(struct hk_dev *d)
+{
+	struct vnet *n = net_of(d);
+	int r = 0;
+
+	if (!n)
+		return;
+	pthread_mutex_lock(&n->mu);
+	/* Frames the driver handed over go out first (AF_XDP sends a batch
+	 * per call), unless the host refuses them. */
+	for (int i = 0; i < 64 && (r = be_tx_flush(n)) > 0; i++)
+		continue;
+	if (r < 0)
+		hk_msg("virtio-net '%s': %u frames never sent: '%s' refused them (%s)",
+		       d->kd->name, be_tx_busy(n), n->ifname, strerror(-r));
+	if (n->kind == BK_XDP) {
+		n->kind = BK_AUTO;
+		n->rx_dropped += n->xdp.rx_bad;
+		n->rx_lost += n->xdp.rx_lost;
+		net_xdp_close(&n->xdp);
+	}
+	pthread_mutex_unlock(&n->mu);
+}
+
+/* VANITY_STATS=1: the card's counters, at exit (after vnet_end, which
+ * adds the AF_XDP socket's own: bad descriptors count as dropped). */
+static void vnet_stats(struct hk_dev *d)
 {
 	struct vnet *n = net_of(d);
 
 	if (!n)
 		return;
 	pthread_mutex_lock(&n->mu);
-	if (n->kind == BK_XDP) {
-		/* Frames the driver handed over go out first, as on AF_PACKET,
-		 * whose sendto() takes them all at once. */
-		for (int i = 0; i < 64 && n->xdp.tx_pending; i++)
-			net_xdp_tx_flush(&n->xdp);
-		n->kind = BK_AUTO;
-		net_xdp_close(&n->xdp);
-	}
+	hk_msg("stats: virtio-net '%s': rx %llu rx-dropped %llu tx %llu tx-dropped %llu "
+	       "tx-refused %llu bad %llu", d->kd->name, (unsigned long long)n->rx_frames,
+	       (unsigned long long)n->rx_dropped,
+	       (unsigned long long)n->tx_frames, (unsigned long long)n->tx_dropped,
+	       (unsigned long long)n->tx_refused, (unsigned long long)n->bad);
+	if (n->rx_lost)
+		hk_msg("stats: virtio-net '%s': %llu receive frames lost to a full fill ring",
+		       d->kd->name, (unsigned long long)n->rx_lost);
 	pthread_mutex_unlock(&n->mu);
 }
 
@@ -673,4 +804,5 @@ const struct hk_model hk_virtio_net = {
 	.write = vnet_write,
 	.irq_level = vnet_irq,
 	.end = vnet_end,
+	.stats = vnet_stats,
 };

@@ -38,6 +38,7 @@ static const struct hk_model *const models[] = {&hk_pl011, &hk_ns16550, &hk_pl03
 						&hk_virtio_net};
 
 static struct hk_dev devs[HK_MAX_DEVICES];
+static uint32_t n_devs; /* entries of devs that hk_devices_prepare filled in */
 static struct {
 	char device[64];
 	const char *value;
@@ -266,14 +267,25 @@ static void tty_setup(void)
 	tty_raw = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
 }
 
+/* At the end, and after a boot that failed at any point: before the system
+ * tables were accepted (hk_kernel.sys is NULL then), with more devices than
+ * devs holds, or part-way through hk_devices_prepare. So it looks only at
+ * the devices prepare got to. */
 void hk_devices_end(void)
 {
-	for (uint32_t i = 0; i < hk_kernel.sys->n_devices; i++)
+	for (uint32_t i = 0; i < n_devs; i++)
 		if (devs[i].model && devs[i].model->end)
 			devs[i].model->end(&devs[i]);
 	if (tty_raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &tty_saved);
 	tty_raw = false;
+}
+
+void hk_devices_stats(void)
+{
+	for (uint32_t i = 0; i < n_devs; i++)
+		if (devs[i].model && devs[i].model->stats)
+			devs[i].model->stats(&devs[i]);
 }
 
 /* Boot, before the shards start: a model for each device that has one, and
@@ -301,6 +313,7 @@ int hk_devices_prepare(void)
 
 		d->kd = &sys->devices[i];
 		d->model = model_of(d->kd->compatible);
+		n_devs = i + 1;
 		if (!d->model) {
 			hk_msg("device '%s' (%s) has no model in the hosted simulator; "
 			       "shard '%s' faults if it touches it", d->kd->name,

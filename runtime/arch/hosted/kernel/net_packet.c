@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
@@ -69,10 +70,14 @@ int net_packet_open(struct net_packet *p, const char *ifname)
 	sll.sll_ifindex = (int)if_nametoindex(ifname);
 	mr.mr_ifindex = sll.sll_ifindex;
 	/* Protocol 0 until bound, so no frame of another interface slips in;
-	 * the rings before the bind, so every frame goes through them. */
+	 * the rings before the bind, so every frame goes through them.
+	 * PACKET_LOSS: a frame the host refuses (longer than the interface's
+	 * MTU) is dropped by the host; without it, the host would stop at
+	 * that slot, and the frames behind it wait until the ring wrapped. */
 	p->sock = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (sll.sll_ifindex == 0 || p->sock < 0 || map_rings(p) != 0 ||
-	    bind(p->sock, (struct sockaddr *)&sll, sizeof(sll)) != 0 ||
+	if (sll.sll_ifindex == 0 || p->sock < 0 ||
+	    setsockopt(p->sock, SOL_PACKET, PACKET_LOSS, &one, sizeof(one)) != 0 ||
+	    map_rings(p) != 0 || bind(p->sock, (struct sockaddr *)&sll, sizeof(sll)) != 0 ||
 	    setsockopt(p->sock, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) != 0 ||
 	    setsockopt(p->sock, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) != 0)
 		return -1;
@@ -118,7 +123,29 @@ void net_packet_tx(struct net_packet *p, uint32_t len)
 	p->tx_head = (p->tx_head + 1) % TX_SLOTS;
 }
 
-void net_packet_tx_flush(struct net_packet *p)
+/* One call sends every frame queued, unless the host runs out of room
+ * (ENOBUFS, EAGAIN): the rest wait, and the caller calls again. Any other
+ * error (ENETDOWN while the interface is down) took nothing: the frames
+ * stay in the ring, and the caller tries again later (dev_virtio_net.c
+ * backs off). */
+int net_packet_tx_flush(struct net_packet *p)
 {
-	(void)sendto(p->sock, NULL, 0, MSG_DONTWAIT, NULL, 0);
+	if (p->sock < 0 || sendto(p->sock, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		return 0;
+	if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR)
+		return 1;
+	return -errno;
+}
+
+uint32_t net_packet_tx_busy(struct net_packet *p)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; p->tx_ring && i < TX_SLOTS; i++) {
+		struct tpacket2_hdr *h = (struct tpacket2_hdr *)(p->tx_ring + (size_t)i * SLOT);
+		uint32_t status = slot_status(h);
+
+		n += status != TP_STATUS_AVAILABLE && status != TP_STATUS_WRONG_FORMAT;
+	}
+	return n;
 }

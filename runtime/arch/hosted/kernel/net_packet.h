@@ -35,6 +35,11 @@ static inline int net_packet_up(const struct net_packet *p)
  * what is queued with net_packet_tx_flush. */
 uint8_t *net_packet_tx_slot(struct net_packet *p, size_t *room);
 void net_packet_tx(struct net_packet *p, uint32_t len);
-void net_packet_tx_flush(struct net_packet *p);
+/* 0: the host took every frame queued; 1: it had no room for some for a
+ * moment (call again soon); -errno: it took none (the interface is down,
+ * ...), and they wait in the ring for a later call. */
+int net_packet_tx_flush(struct net_packet *p);
+/* Transmit slots the host has not given back yet: sent, or waiting. */
+uint32_t net_packet_tx_busy(struct net_packet *p);
 
 #endif /* VN_HK_NET_PACKET_H */

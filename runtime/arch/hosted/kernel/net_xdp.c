@@ -163,6 +163,14 @@ int net_xdp_open(struct net_xdp *x, const char *ifname, char *why, size_t why_le
 	return 0;
 }
 
+/* The host wrote addr and len: a frame it placed past its own UMEM frame,
+ * or outside the receive frames, would be its bug; the copy out must not
+ * follow it. */
+static bool rx_desc_ok(uint64_t addr, uint32_t len)
+{
+	return addr < (uint64_t)RX_FRAMES * FRAME && len <= FRAME - addr % FRAME;
+}
+
 const uint8_t *net_xdp_rx(struct net_xdp *x, uint32_t *len)
 {
 	const struct xdp_desc *d;
@@ -170,7 +178,7 @@ const uint8_t *net_xdp_rx(struct net_xdp *x, uint32_t *len)
 
 	if (x->fd < 0)
 		return NULL;
-	if (!x->held) {
+	while (!x->held) {
 		if (!xsk_ring_cons__peek(&x->rx, 1, &idx)) {
 			/* Nothing came: if the kernel ran out of buffers
 			 * and said so, tell it there are more. */
@@ -182,12 +190,11 @@ const uint8_t *net_xdp_rx(struct net_xdp *x, uint32_t *len)
 		x->held = true;
 		x->held_addr = d->addr;
 		x->held_len = d->len;
+		if (!rx_desc_ok(x->held_addr, x->held_len)) {
+			x->rx_bad++; /* dropped, not handed over */
+			net_xdp_rx_done(x);
+		}
 	}
-	/* The kernel wrote addr and len: a frame it placed past its own
-	 * UMEM frame would be its bug, but the copy out must not follow it. */
-	if (x->held_addr >= (uint64_t)RX_FRAMES * FRAME ||
-	    x->held_len > FRAME - x->held_addr % FRAME)
-		x->held_len = 0;
 	*len = x->held_len;
 	return x->area + x->held_addr;
 }
@@ -200,11 +207,16 @@ void net_xdp_rx_done(struct net_xdp *x)
 		return;
 	xsk_ring_cons__release(&x->rx, 1);
 	x->held = false;
-	/* The fill ring holds every receive frame, so there is room. */
-	if (xsk_ring_prod__reserve(&x->fill, 1, &idx) == 1) {
-		*xsk_ring_prod__fill_addr(&x->fill, idx) = x->held_addr - x->held_addr % FRAME;
-		xsk_ring_prod__submit(&x->fill, 1);
+	if (x->held_addr >= (uint64_t)RX_FRAMES * FRAME)
+		return; /* no frame of ours: nothing to give back */
+	/* The fill ring has an entry for every receive frame, so there is
+	 * room; a frame it had none for is lost to receiving, and counted. */
+	if (xsk_ring_prod__reserve(&x->fill, 1, &idx) != 1) {
+		x->rx_lost++;
+		return;
 	}
+	*xsk_ring_prod__fill_addr(&x->fill, idx) = x->held_addr - x->held_addr % FRAME;
+	xsk_ring_prod__submit(&x->fill, 1);
 }
 
 /* Transmit frames the kernel is done with, back on the free list. */
@@ -233,30 +245,45 @@ uint8_t *net_xdp_tx_slot(struct net_xdp *x, size_t *room)
 	return x->area + x->tx_free[x->n_free - 1];
 }
 
-void net_xdp_tx(struct net_xdp *x, uint32_t len)
+bool net_xdp_tx(struct net_xdp *x, uint32_t len)
 {
 	struct xdp_desc *d;
 	uint32_t idx;
 
 	/* The ring has a descriptor for every transmit frame, and this one
-	 * was free (net_xdp_tx_slot): the reservation cannot fail. */
+	 * was free (net_xdp_tx_slot): the reservation cannot fail. Should it,
+	 * the frame stays free and the caller counts it dropped. */
 	if (xsk_ring_prod__reserve(&x->tx, 1, &idx) != 1)
-		return;
+		return false;
 	d = xsk_ring_prod__tx_desc(&x->tx, idx);
 	d->addr = x->tx_free[--x->n_free];
 	d->len = len;
 	d->options = 0;
 	xsk_ring_prod__submit(&x->tx, 1);
+	return true;
 }
 
-/* The kernel sends a bounded batch per call and says EAGAIN (or EBUSY,
- * ENOBUFS) when some are left: then tx_pending has the model call again. */
-void net_xdp_tx_flush(struct net_xdp *x)
+/* The kernel sends a bounded batch per call and says EAGAIN when some
+ * are left, EBUSY when it dropped one (the interface has no carrier),
+ * ENOBUFS when its socket buffer is full for a moment: all call again. Any
+ * other error (ENETDOWN while the interface is down; EMSGSIZE from older
+ * kernels for a frame over the MTU) took nothing: the descriptors stay in
+ * the ring, and the caller tries again later (dev_virtio_net.c backs off). */
+int net_xdp_tx_flush(struct net_xdp *x)
 {
-	x->tx_pending = false;
 	if (x->fd < 0 || !xsk_ring_prod__needs_wakeup(&x->tx))
-		return;
-	if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
-	    (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS))
-		x->tx_pending = true;
+		return 0;
+	if (sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		return 0;
+	if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS || errno == EINTR)
+		return 1;
+	return -errno;
+}
+
+uint32_t net_xdp_tx_busy(struct net_xdp *x)
+{
+	if (x->fd < 0)
+		return 0;
+	reclaim(x);
+	return TX_FRAMES - x->n_free;
 }

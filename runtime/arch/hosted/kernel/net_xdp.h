@@ -38,9 +38,12 @@ struct net_xdp {
 	bool held;                  /* rx returned a frame not yet released */
 	uint64_t held_addr;
 	uint32_t held_len;
-	bool tx_pending;            /* descriptors wait in the ring for a sendto() */
 	uint32_t n_free;            /* transmit frames not in the kernel's hands */
 	uint64_t tx_free[NET_XDP_TX_FRAMES];
+	/* Never seen, by the rings' sizes; counted should the host prove
+	 * otherwise (VANITY_STATS prints them with the card's counters). */
+	uint64_t rx_bad;            /* descriptors outside the receive frames: dropped */
+	uint64_t rx_lost;           /* receive frames the fill ring had no room for */
 };
 
 #define NET_XDP_DOWN ((struct net_xdp){.fd = -1, .promisc = -1})
@@ -53,10 +56,16 @@ int net_xdp_open(struct net_xdp *x, const char *ifname, char *why, size_t why_le
 const uint8_t *net_xdp_rx(struct net_xdp *x, uint32_t *len);
 void net_xdp_rx_done(struct net_xdp *x);
 /* Room for the next frame to send, or NULL while every transmit frame is
- * in flight; queue it with net_xdp_tx, send with net_xdp_tx_flush. */
+ * in flight; queue it with net_xdp_tx (false: not queued, which the ring's
+ * size rules out), send with net_xdp_tx_flush. */
 uint8_t *net_xdp_tx_slot(struct net_xdp *x, size_t *room);
-void net_xdp_tx(struct net_xdp *x, uint32_t len);
-void net_xdp_tx_flush(struct net_xdp *x);
+bool net_xdp_tx(struct net_xdp *x, uint32_t len);
+/* 0: the host took every frame queued; 1: it took a batch, or had no room
+ * for a moment, and frames still wait (call again soon); -errno: it took
+ * none (the interface is down, ...), and they wait for a later call. */
+int net_xdp_tx_flush(struct net_xdp *x);
+/* Transmit frames the host has not given back yet: sent, or waiting. */
+uint32_t net_xdp_tx_busy(struct net_xdp *x);
 /* Closes the socket, and takes the XDP program off the interface if no
  * other socket uses it; the backend is down after. */
 void net_xdp_close(struct net_xdp *x);
