@@ -4,7 +4,8 @@ through ./vanity into pytest's temporary directories.
   examples     the two examples run and print what they promise
   faults       a crash (wild write, abort, watchdog) stops one shard and no
                other; on_fault=halt stops the system; on_fault=restart
-               restarts with queued messages kept, within a budget
+               restarts with queued messages kept, within a budget; a shard
+               that runs on after giving its core up is stopped
   probes       isolation: other shards' stack, control page and code, and
                rings of other channels, are out of reach; the guard page
   syscalls     the kernel refuses bad calls and the caller runs on
@@ -621,6 +622,22 @@ def test_system_survives_escape_attempts(escape):
     assert len(r.log("evil")) == len(ESCAPES) + len(allowed) + 2, r.report  # and nothing else
     assert r.log("victim") == ["still fine"], r.report
     assert r.status == 0, r.report
+
+
+def test_shard_running_off_its_core_is_stopped(tmp_path):
+    """A shard that gives its core up (a WAIT that never ends, posted by
+    hand) and runs on instead of sleeping shares the host CPU with the shard
+    that holds the core: what it runs off its core counts against its
+    watchdog, which stops it as a fault; the victim runs on."""
+    r = System(HERE / "offcore" / "offcore.yaml", tmp_path).run()
+    assert r.log("sneak") == ["waiting, and running on"], r.report
+    m = one_match(r"shard 'sneak' faulted: ran (\d+) ms of CPU after giving its core up "
+                  r"\(watchdog 300 ms\)", r.kernel(), r)
+    assert 300 <= int(m[1]) < 1500, r.report
+    assert "shard 'sneak': on_fault=stop, stopped; 1 other shard running" in r.kernel(), \
+        r.report
+    assert r.log("victim") == ["ran 1.5 s, taking turns"], r.report
+    assert r.status == 1, r.report  # a shard was stopped by a fault
 
 
 def test_shard_has_no_capabilities(escape):

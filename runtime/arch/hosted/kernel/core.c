@@ -103,11 +103,72 @@ static void collect(uint32_t core)
 	}
 }
 
+/* The nanoseconds of CPU h's process has used, in *ns; false if its clock
+ * cannot be read (the process is gone). */
+static bool cpu_used(const struct hk_shard *h, uint64_t *ns)
+{
+	struct timespec ts;
+
+	if (h->cpu_clock == HK_NO_CLOCK || clock_gettime(h->cpu_clock, &ts) != 0)
+		return false;
+	*ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return true;
+}
+
+/* s gave its core up (a call that switches: yield, wait, sleep). A shard
+ * process should then sleep on its turn word until the kernel hands the
+ * core back; one that posts a call and runs on anyway shares the host CPU
+ * with the shard that holds the core now, out of reach of the watchdog,
+ * which only watches the holder. So, for a shard with a watchdog, what it
+ * runs off its core from here counts against that watchdog's budget
+ * (check_off_core). */
+static void left_core(struct vn_shard *s, uint32_t core, uint64_t now)
+{
+	struct hk_shard *h = hk_of(s);
+	uint64_t w = s->cfg->watchdog_ns;
+
+	if (w == 0 || !cpu_used(h, &h->cpu_off))
+		return;
+	if (now + w < hk_cores[core].off_check)
+		hk_cores[core].off_check = now + w;
+}
+
+/* Stop, as a fault, each shard of `core` that has run its watchdog's budget
+ * of CPU since it gave its core up. Returns the next look: the soonest any
+ * other could (a process runs at most one CPU-nanosecond a nanosecond). */
+static uint64_t check_off_core(uint32_t core, uint64_t now)
+{
+	uint64_t next = VN_NEVER;
+
+	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++) {
+		struct hk_shard *h = &hk_shards[i];
+		uint64_t w = h->s->cfg->watchdog_ns, used;
+
+		if (h->s->cfg->core != core || h->pid <= 0 || h->cpu_off == HK_ON_CORE ||
+		    h->kfault[0] || !cpu_used(h, &used))
+			continue;
+		used -= h->cpu_off;
+		if (used > w) {
+			snprintf(h->kfault, sizeof(h->kfault),
+				 "ran %llu ms of CPU after giving its core up (watchdog %llu ms)",
+				 (unsigned long long)(used / 1000000),
+				 (unsigned long long)(w / 1000000));
+			h->cpu_off = HK_ON_CORE;
+			hk_kill(h);
+			continue;
+		}
+		if (now + (w - used) < next)
+			next = now + (w - used);
+	}
+	return next;
+}
+
 /* Give s its core back with `value` as the result of its last call. */
 static void hand_over(struct vn_shard *s, uint64_t value)
 {
 	struct vn_ctl *ctl = hk_of(s)->ctl;
 
+	hk_of(s)->cpu_off = HK_ON_CORE;
 	ctl->ret = value;
 	ctl->pending = s->pending;
 	ctl->core_shared = vn_core_shared(&hk_kernel, s->cfg->core);
@@ -142,7 +203,7 @@ static void serve_mmio(struct vn_shard *s, uint32_t core, uint64_t a0, uint64_t 
 
 /* Serve the call the running shard posted, if it posted one. The request
  * is read once from memory the shard owns; the core validates it. */
-static void serve(uint32_t core)
+static void serve(uint32_t core, uint64_t now)
 {
 	struct vn_shard *s = hk_kernel.core[core].current;
 	struct vn_ctl *ctl;
@@ -167,6 +228,8 @@ static void serve(uint32_t core)
 		hand_over(s, r.value);
 	else if (r.action == VN_ACT_EXIT || r.action == VN_ACT_HALT)
 		tell_exit(s, r.value);
+	else if (r.action == VN_ACT_SWITCH)
+		left_core(s, core, now);
 }
 
 static void dispatch(uint32_t core, uint64_t now)
@@ -190,20 +253,24 @@ static void watchdog(uint32_t core, uint64_t now)
  * port_now() time (VN_NEVER: none). */
 static uint64_t step(uint32_t core)
 {
-	uint64_t now = port_now(), next, kill;
+	uint64_t now = port_now(), next, due;
 
 	if (hk_kernel.halted)
 		return VN_NEVER;
 	collect(core);
-	serve(core);
+	serve(core, now);
 	vn_sched_expire(&hk_kernel, core, now);
 	dispatch(core, now);
 	watchdog(core, now);
-	kill = hk_kill_due(core, now); /* fault.c: the watchdog's SIGKILL, if still due */
+	due = hk_kill_due(core, now); /* fault.c: the watchdog's SIGKILL, if still due */
+	if (now >= hk_cores[core].off_check)
+		hk_cores[core].off_check = check_off_core(core, now);
+	if (hk_cores[core].off_check < due)
+		due = hk_cores[core].off_check;
 	/* After serve and dispatch: a WAIT just served has a deadline to
 	 * count, and the shard now running a watchdog. */
 	next = vn_core_deadline(&hk_kernel, core, now);
-	return kill < next ? kill : next;
+	return due < next ? due : next;
 }
 
 /* ppoll's timeout for `deadline`, to the nanosecond: a watchdog or a

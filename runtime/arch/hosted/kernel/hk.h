@@ -33,6 +33,11 @@ struct hk_shard {
 	const struct vn_crash *crash;
 	char cause[96];
 	uint64_t kill_at;   /* port_now() to SIGKILL it at, once SIGXCPU was sent; 0: none */
+	/* Its process's CPU-time clock, and that clock's reading when it last
+	 * gave up its core (HK_ON_CORE while it holds it, or before its first
+	 * call): what it runs off its core counts against its watchdog. */
+	clockid_t cpu_clock;
+	uint64_t cpu_off;
 	/* Hot reload (reload.c): the executables it runs, ran before and has
 	 * staged, each a file under run/reload/, or NULL (img_run NULL: the
 	 * build's shards/<name>); img_seq numbers the files. */
@@ -67,7 +72,11 @@ struct hk_core {
 	/* shards with a channel into a shard of this core, a bit each */
 	uint64_t senders[VN_MAX_SHARDS / 64u];
 	pthread_t thread;
+	uint64_t off_check; /* port_now() of the next look at its shards off core */
 };
+
+#define HK_ON_CORE UINT64_MAX /* hk_shard.cpu_off: not measured off its core */
+#define HK_NO_CLOCK ((clockid_t)-1) /* hk_shard.cpu_clock: none */
 
 struct hk_chan {
 	struct vn_ring *ring; /* the kernel's mapping */

@@ -29,6 +29,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hk.h"
@@ -275,6 +276,9 @@ int hk_spawn(struct hk_shard *h)
 		kill(pid, SIGKILL);
 		return -1;
 	}
+	if (clock_getcpuclockid(pid, &h->cpu_clock) != 0)
+		h->cpu_clock = HK_NO_CLOCK; /* then its time off core goes unchecked */
+	h->cpu_off = HK_ON_CORE;
 	fcntl(h->pidfd, F_SETFD, FD_CLOEXEC);
 	return 0;
 }
