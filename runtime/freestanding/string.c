@@ -1,7 +1,7 @@
 /*
  * string.c - memcpy and friends for freestanding builds. Byte loops, but
  * memcpy and memset move the 8-byte-aligned middle of a buffer a word at a
- * time (four words a round while they can): the kernel copies a 272-byte
+ * time (four words a round while they can): the kernel copies a 288-byte
  * trap frame out and in on every switch and zeroes each trace record's
  * 22-byte field area, and those were a third of a switch as byte loops or
  * whole-buffer-aligned word loops. Word accesses only ever at aligned

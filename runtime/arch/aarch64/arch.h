@@ -29,15 +29,19 @@ enum a64_trap_kind {
 };
 
 /* EL0 state: saved by vectors.S on a trap, or kept in struct bm_shard
- * while a shard does not hold its core. */
+ * while a shard does not hold its core. TPIDR_EL0 too: EL0 may write it
+ * (it is the C library's thread pointer), so a shard's value must neither
+ * reach the next shard on the CPU nor outlive a restart. */
 struct arch_frame {
 	uint64_t x[31];
 	uint64_t sp; /* SP_EL0 */
 	uint64_t elr;
 	uint64_t spsr;
+	uint64_t tpidr; /* TPIDR_EL0 */
+	uint64_t pad;   /* the frame stays a multiple of 16 bytes (SP_EL1) */
 };
 
-_Static_assert(sizeof(struct arch_frame) == 272, "vectors.S FRAME size");
+_Static_assert(sizeof(struct arch_frame) == 288, "vectors.S FRAME size");
 
 /* V0-V31, FPCR, FPSR: fp.S fixes the layout. */
 struct arch_fp {

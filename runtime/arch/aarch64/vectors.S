@@ -13,7 +13,7 @@
  * device's abort of a register access the kernel makes for a shard
  * (kmmio.S), which a64_kfault sends to its fixup, back at EL1.
  */
-#define FRAME 272
+#define FRAME 288
 
 	/* x2-x29, in the frame's pairs 1-14 at \base: op is stp or ldp. */
 	.macro	pairs op, base
@@ -33,8 +33,8 @@
 	\op	x28, x29, [\base, #16 * 14]
 	.endm
 
-	/* x2-x30, SP_EL0, ELR and SPSR into the frame at \base (x0 and x1
-	 * are the caller's to save). */
+	/* x2-x30, SP_EL0, ELR, SPSR and TPIDR_EL0 into the frame at \base
+	 * (x0 and x1 are the caller's to save). */
 	.macro	save_rest base
 	pairs	stp, \base
 	mrs	x9, sp_el0
@@ -42,6 +42,8 @@
 	mrs	x10, elr_el1
 	mrs	x11, spsr_el1
 	stp	x10, x11, [\base, #16 * 16]
+	mrs	x12, tpidr_el0
+	str	x12, [\base, #16 * 17]
 	.endm
 
 	/* A slot from EL0: x0/x1 pushed, x0 = the running shard's frame (the
@@ -115,6 +117,8 @@ a64_eret:
 	ldp	x10, x11, [x0, #16 * 16]
 	msr	elr_el1, x10
 	msr	spsr_el1, x11
+	ldr	x12, [x0, #16 * 17]
+	msr	tpidr_el0, x12
 	ldp	x30, x9, [x0, #16 * 15]
 	msr	sp_el0, x9
 	pairs	ldp, x0
