@@ -60,7 +60,11 @@ _Static_assert(sizeof(struct arch_fp) == 264, "fp.S layout");
 #define ARCH_KERNEL_END VN_BOARD_KERNEL_END
 
 /* Sv39 entries. A and D are set in every leaf, so no access ever faults
- * for them; U marks a shard's page, G the kernel image's. */
+ * for them; U marks a shard's page, G the kernel image's. Not the kernel's
+ * device window: a shard's space maps some of those pages for its owner,
+ * and a global entry must be the same in every address space (the
+ * privileged spec, 4.3.1), or a TLB tagged by ASID may serve the kernel's
+ * page to the owner. As on aarch64 (nG). */
 #define P_V (1ull << 0)
 #define P_R (1ull << 1)
 #define P_W (1ull << 2)
@@ -75,7 +79,7 @@ _Static_assert(sizeof(struct arch_fp) == 264, "fp.S layout");
 #define ARCH_K_RO (P_LEAF | P_G | P_R)
 #define ARCH_K_RW (P_LEAF | P_G | P_R | P_W)
 #define ARCH_K_RAM (P_LEAF | P_R | P_W)
-#define ARCH_K_DEV ARCH_K_RW
+#define ARCH_K_DEV (P_LEAF | P_R | P_W)
 #define ARCH_U_RX (P_LEAF | P_U | P_R | P_X)
 #define ARCH_U_RO (P_LEAF | P_U | P_R)
 #define ARCH_U_RW (P_LEAF | P_U | P_R | P_W)
