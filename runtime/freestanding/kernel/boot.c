@@ -51,6 +51,31 @@ static void zero(uint64_t lo, uint64_t hi)
 	memset((void *)(uintptr_t)lo, 0, hi - lo);
 }
 
+/* The virtio-mmio STATUS register: writing 0 resets the device (virtio
+ * 1.1, 4.2.2.1), which then does no more DMA until a driver sets it up. */
+#define VIRTIO_MMIO_STATUS 0x70u
+
+/* s starts again with a zeroed heap: first stop its devices' DMA into it,
+ * or into a pool, which a card its predecessor left running would go on
+ * writing frames into. A virtio device is reset, as the hosted models are
+ * (hk_devices_restart); the other devices the boards have do no DMA, and
+ * their interrupts are unmasked again by vn_irq_restart. At boot the
+ * devices are fresh already. */
+static void devices_reset(const struct vn_shard *s)
+{
+	uint64_t none;
+
+	if (bm_of(s)->starts == 0)
+		return;
+	for (uint32_t i = 0; i < K->sys->n_devices; i++) {
+		const struct vn_kdevice *d = &K->sys->devices[i];
+
+		if (d->shard == s->cfg->id && d->size > VIRTIO_MMIO_STATUS && d->compatible &&
+		    strcmp(d->compatible, "virtio,mmio") == 0)
+			(void)arch_kmmio(d->base + VIRTIO_MMIO_STATUS, 2, true, 0, &none);
+	}
+}
+
 /* At boot, or on the CPU that will run it while it does not: inside its
  * own trap, or between its activations (a reload). It starts the blob it
  * runs now (reload.c), mapped as that blob's sections say. */
@@ -59,7 +84,10 @@ int port_shard_start(struct vn_shard *s)
 	const struct bm_layout *l = &bm_layout[s->cfg->id];
 	struct bm_shard *b = bm_of(s);
 	uint64_t n = b->blob_len;
-	uint64_t view = arch_load_begin();
+	uint64_t view;
+
+	devices_reset(s);
+	view = arch_load_begin();
 
 	memcpy(&b->head, b->blob, sizeof(b->head));
 	b->img = &b->head;
