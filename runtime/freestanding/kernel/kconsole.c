@@ -7,6 +7,23 @@
 
 #include "kconsole.h"
 
+/* The console's own lock: a shard's log line is printed without the kernel
+ * lock (run.c: port_shard_log), a kernel message with it, and neither may
+ * cut into another's line. Taken after the kernel lock, never before it. */
+static uint32_t console_busy;
+
+static void console_lock(void)
+{
+	while (__atomic_exchange_n(&console_busy, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&console_busy, __ATOMIC_RELAXED))
+			;
+}
+
+static void console_unlock(void)
+{
+	__atomic_store_n(&console_busy, 0, __ATOMIC_RELEASE);
+}
+
 /* n bytes out, each line ending "\r\n" as a terminal wants it. Out of
  * line: seven calls, none of them hot. */
 static __attribute__((noinline)) void console_write(const char *s, uint32_t n)
@@ -32,8 +49,10 @@ void vn_kmsg(const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n] = '\n';
+	console_lock();
 	console_write("vanity: ", 8);
 	console_write(line, (uint32_t)n + 1);
+	console_unlock();
 }
 
 void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)
@@ -47,6 +66,7 @@ void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)
 		text[i] = vn_log_char(log[i]);
 	if (len > VN_LOG_MAX)
 		len = VN_LOG_MAX;
+	console_lock();
 	for (uint32_t i = 0; i <= len; i++) {
 		if (i < len && text[i] != '\n')
 			continue;
@@ -59,6 +79,7 @@ void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)
 		}
 		start = i + 1;
 	}
+	console_unlock();
 }
 
 /* vn_system_stuck(): say so once, naming the sleepers. The board idles on:

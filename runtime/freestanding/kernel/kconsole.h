@@ -3,8 +3,8 @@
  * way (aarch64, riscv64): "vanity: ..." kernel messages, "[name] text" shard
  * log lines, and what a shard's fault policy made of a fault. Only the
  * kernels link this (runtime/freestanding/kernel/); the port supplies the
- * raw output, port_console_putc(), called under the kernel lock so lines
- * from different CPUs never interleave.
+ * raw output, port_console_putc(), called under the console's own lock
+ * (kconsole.c) so lines from different CPUs never interleave.
  */
 #ifndef VN_KCONSOLE_H
 #define VN_KCONSOLE_H
@@ -20,8 +20,8 @@ void port_console_putc(char c);
 /* "vanity: <formatted>\n" */
 void vn_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The len bytes at log (the shard's control page; copied first) as one
- * "[name] text" line per line, anything unprintable shown as '?'. */
+/* The len bytes at log (copied first) as one "[name] text" line per line,
+ * anything unprintable shown as '?'. Needs no kernel lock. */
 void vn_kshard_log(const char *name, const volatile char *log, uint32_t len);
 
 /* Once: "system 'x' is stuck: 'a', 'b' wait for notifications ..." */

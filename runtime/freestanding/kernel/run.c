@@ -104,9 +104,21 @@ int port_irq_unmask(uint32_t irq)
 	return 0;
 }
 
+/* LOG: the text is taken out of s's control page under the lock, and
+ * printed without it. A byte is a device write, a line up to 1 KiB of
+ * them: a shard that logs without end must not keep every other core
+ * from the kernel meanwhile. s stays in its call on this CPU. */
 void port_shard_log(struct vn_shard *s, uint32_t len)
 {
-	vn_kshard_log(s->cfg->name, bm_ctl(s)->log, len);
+	char text[VN_LOG_MAX];
+	const volatile char *log = bm_ctl(s)->log;
+
+	len = len < VN_LOG_MAX ? len : VN_LOG_MAX;
+	for (uint32_t i = 0; i < len; i++)
+		text[i] = log[i];
+	unlock();
+	vn_kshard_log(s->cfg->name, text, len);
+	lock();
 }
 
 /* One register access for s (VN_SYS_MMIO) in the window of a device it
