@@ -3,6 +3,8 @@
  * Kernel messages ("vanity: ...") and shard logs ("[name] text") are
  * formatted by the shared runtime/freestanding/kernel/kconsole.c.
  */
+#include <stdbool.h>
+
 #include "board.h"
 #include "kconsole.h"
 
@@ -11,9 +13,26 @@
 #define UART_FR 0x018
 #define FR_TXFF (1u << 5)
 
+/* A shard may own the console's UART, and can leave it unable to send
+ * (transmit disabled, flow control held): then a byte gives up after
+ * TX_SPINS looks, and the bytes after it are dropped at once until the
+ * UART takes one again, so the kernel's prints, under the console lock,
+ * never wait for good. */
+#define TX_SPINS (1u << 20)
+static bool wedged;
+
+static bool tx_full(void)
+{
+	return *(volatile uint32_t *)(uintptr_t)(UART + UART_FR) & FR_TXFF;
+}
+
 void port_console_putc(char c)
 {
-	while (*(volatile uint32_t *)(uintptr_t)(UART + UART_FR) & FR_TXFF)
-		;
+	for (uint32_t spins = 0; tx_full(); spins++)
+		if (wedged || spins == TX_SPINS) {
+			wedged = true;
+			return;
+		}
+	wedged = false;
 	*(volatile uint32_t *)(uintptr_t)(UART + UART_DR) = (uint8_t)c;
 }
