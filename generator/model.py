@@ -777,7 +777,7 @@ def _check_ram(board, spec, layouts, channels, pool, pools=()):
     """Every shard and channel, with the guard page after it, in RAM below
     the page-table pool."""
     top, where = pool.addr, _ram_top(pool)
-    fix = "use less memory:, stack: or channel depth, or fewer shards"
+    fix = "use less memory, stack or channel depth, or fewer shards"
     for s, (_, _, _, stack) in zip(spec["shards"], layouts):
         if stack.end + PAGE > top:
             raise _error(s.at("name"), f"shard '{s['name']}' ends at {stack.end + PAGE:#x}, "

@@ -12,6 +12,7 @@ A document libyaml refuses, or one with characters the Python reader
 refuses, is composed again in Python, so that every error reads the same.
 """
 
+import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -135,11 +136,30 @@ def _syntax_error(file, text, exc):
     return Diag(file, line, col, f"YAML syntax: {problem}")
 
 
+# libyaml composes recursively in C: a document nested some 40 000 deep
+# overflows its stack and ends the process. Such a text goes to the Python
+# composer, whose RecursionError becomes "YAML nesting is too deep". A
+# rough count, never too low: flow brackets open (quoted or not), and "- "
+# that start a line one after another.
+_DEEP = 1000
+_BRACKET = re.compile(r"[\[\]{}]")
+_DASHES = re.compile(r"^[ \t]*(?:-[ \t]+){%d}" % _DEEP, re.M)
+
+
+def _deep(text):
+    depth = 0
+    for m in _BRACKET.finditer(text):
+        depth += 1 if m.group() in "[{" else -1
+        if depth >= _DEEP:
+            return True
+    return bool(_DASHES.search(text))
+
+
 def _fast_compose(text):
     """The document's root node by libyaml, or None: not available, or the
     text needs the Python composer's error."""
     loader = getattr(yaml, "CSafeLoader", None)
-    if loader is None or yaml.reader.Reader.NON_PRINTABLE.search(text):
+    if loader is None or yaml.reader.Reader.NON_PRINTABLE.search(text) or _deep(text):
         return None
     try:
         return yaml.compose(text, Loader=loader)
@@ -174,11 +194,12 @@ def parse_text(text, file):
 def parse_file(path, file):
     """Reads and parses path; file is the name used in diagnostics."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read(MAX_BYTES + 1)  # /dev/zero is not read to the end
     except OSError as exc:
         raise SpecError([Diag("", 0, 0, f"cannot read '{file}': {exc.strerror}")]) from None
     if len(data) > MAX_BYTES:
-        raise SpecError([Diag(file, 1, 1, f"the file is {len(data)} bytes; a spec is at most "
+        raise SpecError([Diag(file, 1, 1, f"the file is over {MAX_BYTES} bytes; a spec is at most "
                               f"{MAX_BYTES} (the largest system the limits allow needs "
                               "far less)")]) from None
     try:

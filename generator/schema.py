@@ -14,6 +14,31 @@ from .units import UnitError, parse_size, parse_time
 
 COMPATIBLE = re.compile(r"[A-Za-z0-9,._+-]+$")  # device-tree string characters
 _IDENT = re.compile(K.IDENT_PATTERN)
+MAX_NAME = 63  # a name becomes C identifiers, macros and file names
+_C_WORDS = frozenset(
+    "auto break case char const continue default do double else enum extern float for goto "
+    "if inline int long register restrict return short signed sizeof static struct switch "
+    "typedef union unsigned void volatile while bool true false _Alignas _Alignof _Atomic "
+    "_Bool _Complex _Generic _Imaginary _Noreturn _Static_assert _Thread_local".split())
+
+
+def shown(text):
+    """text as a message shows it: escapes for what is not printable."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+def ident_problem(name):
+    """Why name cannot be a name in a spec (it becomes part of C
+    identifiers, macros and file names), or None."""
+    if not _IDENT.fullmatch(name):
+        return "is not a C identifier (letters, digits and '_', not starting with a digit)"
+    if len(name) > MAX_NAME:
+        return f"is {len(name)} characters long; at most {MAX_NAME} are allowed"
+    if name in _C_WORDS:
+        return "is a C keyword: the generated code could not use it as a name"
+    if name.lower().startswith("vn_"):
+        return "starts with 'vn_', which the runtime keeps for its own names"
+    return None
 _BITS = re.compile(r"([0-9]+):([0-9]+)$")
 
 
@@ -128,7 +153,7 @@ class Schema:
     def label_of(self, obj, node, index, parent):
         name = node.value.get("name") if node.kind == "map" else None
         if name is not None and _is_str(name):
-            return f"{parent}{obj.label} '{name.value}'"
+            return f"{parent}{obj.label} '{shown(name.value)}'"
         return f"{parent}{obj.label} #{index + 1}"
 
     def value(self, typ, node, prefix, key, quoted=None):
@@ -163,9 +188,9 @@ class Schema:
     def v_Ident(self, typ, node, prefix, key):
         if not _is_str(node):
             return None
-        if not _IDENT.match(node.value):
-            self.d.error(node, f"{prefix}{key} '{node.value}' is not a C identifier "
-                         "(letters, digits and '_', not starting with a digit)")
+        why = ident_problem(node.value)
+        if why:
+            self.d.error(node, f"{prefix}{key} '{shown(node.value)}' {why}")
             return False, None
         return True, node.value
 
@@ -255,9 +280,9 @@ class Schema:
                          f"(first at {pos(first)})")
         for name, vnode in node.value.items():
             label = f"{typ.item.label} '{name}'"
-            if not _IDENT.match(name):
-                self.d.error(node.keys[name], f"{label}: name is not a C identifier "
-                             "(letters, digits and '_', not starting with a digit)")
+            why = ident_problem(name)
+            if why:
+                self.d.error(node.keys[name], f"{label}: name {why}")
             if vnode.kind != "map":
                 self.d.error(vnode, f"{label} must be a mapping, got {describe(vnode)}")
                 continue

@@ -9,7 +9,7 @@ at fault, and changes nothing it checks.
 import os
 
 from . import regmap
-from .events import EVENT_BYTES, WIDTHS
+from .events import EVENT_BYTES, USER_BASE, WIDTHS
 from .resolve import regmap_names
 from .schema import COMPATIBLE, pos, suggest
 
@@ -18,6 +18,7 @@ MAX_SHARDS = 256          # VN_MAX_SHARDS (core/kernel.h), VN_OBS_MAX_SHARDS (va
 MAX_CHANNELS = 4096       # VN_OBS_MAX_CHANNELS (vanity/trace.h), HK_MAX_CHANNELS (hosted)
 MAX_ENDPOINTS = 64        # notification bits per shard: its 64-bit pending word
 MAX_DEVICES = 64          # HK_MAX_DEVICES: the hosted simulator's device table
+MAX_EVENTS = (1 << 16) - USER_BASE  # a trace record's id is a uint16_t (vanity/trace.h)
 MAX_HANDOFF = 64 << 10    # a reload's handoff region (model.HEAP_OFFSET leaves room)
 MAX_DEPTH = 65536
 MAX_MESSAGE = 65536
@@ -43,6 +44,7 @@ class Semantics:
         self.shards = {s["name"]: s for s in top.get("shards", []) if "name" in s}
         self.devices = {x["name"]: x for x in top.get("devices", []) if "name" in x}
         self.owner = {}        # device name -> the shard that claims it first
+        self.irqs = {}         # irq -> the device that gives it first
 
     def run(self):
         self.version()
@@ -102,6 +104,12 @@ class Semantics:
                          f"{MAX_CHANNELS} are allowed (the kernel's channel counters, "
                          f"VN_OBS_MAX_CHANNELS; a signal takes one): carry several flows on "
                          f"one channel, tagged in the message")
+        events = top.get("events") or []
+        if len(events) > MAX_EVENTS:
+            self.d.error(top.at("events"), f"{len(events)} events; at most {MAX_EVENTS} are "
+                         f"allowed (a record's id is 16 bits, and the kernel's events take "
+                         f"the first {USER_BASE}): give one event a field that tells them "
+                         f"apart")
         devices = top.get("devices") or []
         if len(devices) > MAX_DEVICES:
             self.d.error(top.at("devices"), f"{len(devices)} devices; at most {MAX_DEVICES} "
@@ -142,6 +150,9 @@ class Semantics:
             self.d.error(s.at("core"), f"{s.prefix}core {core} does not exist on board "
                          f"'{self.board.name}' (cores 0-{cores - 1})")
         self.sources(s)
+        if any("\0" in f for f in s.get("cflags") or () if isinstance(f, str)):
+            self.d.error(s.at("cflags"), f"{s.prefix}a compiler flag holds a NUL character, "
+                         "which no command line can pass")
         self.limit(s, "stack", 1, MAX_STACK)
         self.limit(s, "memory", 1, MAX_MEMORY)
         if s.get("watchdog") == 0:
@@ -526,8 +537,16 @@ class Semantics:
             self.d.error(dev.at("regmap"), f"{dev.prefix}unknown register map '{name}'{hint}")
 
     def irq(self, dev):
-        """An interrupt number the board's controller has (its record)."""
+        """An interrupt number the board's controller has (its record), and
+        no other device's: the kernel routes a line to one owner."""
         irq, ctl = dev.get("irq"), self.board.irq
+        if isinstance(irq, int) and not isinstance(irq, bool):
+            first = self.irqs.setdefault(irq, dev)
+            # (one device node given twice is reported as that)
+            if first is not dev and first.get("address") != dev.get("address"):
+                self.d.error(dev.at("irq"), f"{dev.prefix}irq {irq} is taken by device "
+                             f"'{first.get('name')}' (at {pos(first.at('irq'))}); an "
+                             "interrupt line has one owner")
         if not isinstance(irq, int) or ctl.first <= irq <= ctl.last:
             return
         if ctl.controller == "gic" and irq < ctl.first:

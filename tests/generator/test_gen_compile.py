@@ -69,3 +69,17 @@ def test_model_ring_header_is_ring_h(tmp_path):
                    f"_Static_assert(VN_RING_SLOTS_OFFSET == {RING_HEADER}, \"RING_HEADER\");\n")
     proc = _gcc("-I", REPO / "runtime/include", src)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_event_description_stays_a_comment(tmp_path):
+    """An event's description is text in a comment of the generated header:
+    a '*/' in it must not end the comment and let the rest in as C."""
+    from vanity_testlib import vanity
+    (tmp_path / "a.c").write_text("#include <vanity_shard.h>\n\nvoid vn_main(void)\n{\n}\n")
+    spec = tmp_path / "t.yaml"
+    spec.write_text("vanity: 1\nsystem: t\nshards:\n  - {name: a, sources: [a.c]}\n"
+                    "events:\n  - {name: e, description: \"x */ int oops = ; /*\"}\n")
+    r = vanity("gen", spec, "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    proc = _gcc("-I", tmp_path / "out/shards/a", tmp_path / "a.c")
+    assert proc.returncode == 0, proc.stderr

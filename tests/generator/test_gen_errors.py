@@ -125,6 +125,22 @@ EXPECTED = {
         "4:12: error: shard 'hub' has 65 channel endpoints; at most 64 fit its notification bits "
         "(one 64-bit word): give each group of its peers a shard of its own, or carry several "
         "flows on one channel, tagged in the message"],
+    "bad_names": [
+        "6:12: error: shard 'int': name 'int' is a C keyword: the generated code could not "
+        "use it as a name",
+        "7:12: error: shard 'vn_main_loop': name 'vn_main_loop' starts with 'vn_', which the "
+        "runtime keeps for its own names",
+        "8:12: error: shard 'a_name_of_sixty_four_characters_is_one_more_than_sixty_three__xy': "
+        "name 'a_name_of_sixty_four_characters_is_one_more_than_sixty_three__xy' is 64 "
+        "characters long; at most 63 are allowed",
+        "9:12: error: shard 'b\\n': name 'b\\n' is not a C identifier (letters, digits and "
+        "'_', not starting with a digit)"],
+    "duplicate_irq": [
+        "10:54: error: device 'd2': irq 40 is taken by device 'd1' (at 9:54); an interrupt "
+        "line has one owner"],
+    "nul_cflag": [
+        "4:40: error: shard 'a': a compiler flag holds a NUL character, which no command "
+        "line can pass"],
     "too_many_devices": [
         "8:3: error: 65 devices; at most 64 are allowed (the hosted simulator's device table, "
         "HK_MAX_DEVICES; a spec must boot on every board): merge devices on adjacent pages "
@@ -132,7 +148,7 @@ EXPECTED = {
     "ram_exhausted": [
         "20:12: error: shard 'p' ends at 0xc2f0a000, beyond the RAM of board "
         "'qemu-virt-riscv64' (up to 0xbfdc6000, below the kernel's 570 page tables at its "
-        "top); use less memory:, stack: or channel depth, or fewer shards"],
+        "top); use less memory, stack or channel depth, or fewer shards"],
     "device_two_claimants": [
         "8:15: error: device 'uart' is claimed by shard 'ping' (at 10:57) and by shard 'pong'; "
         "a device belongs to one shard"],
@@ -274,3 +290,15 @@ def test_missing_file():
     proc = vanity("check", "no/such.yaml")
     assert proc.returncode == 1
     assert proc.stderr == "vanity: error: cannot read 'no/such.yaml': No such file or directory\n"
+
+
+def test_deep_nesting_is_an_error_not_a_crash(tmp_path):
+    """libyaml composes recursively in C and overflows its stack some 40 000
+    levels down: such a text must get the message, not end the process."""
+    for text in ("[" * 40000, "- " * 40000 + "x"):
+        spec = tmp_path / "deep.yaml"
+        spec.write_text(text + "\n")
+        r = vanity("check", spec)
+        assert r.returncode == 1, r.stderr
+        assert r.stderr.strip().endswith("deep.yaml:1:1: error: YAML nesting is too deep"), \
+            r.stderr
