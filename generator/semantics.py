@@ -7,6 +7,8 @@ at fault, and changes nothing it checks.
 """
 
 import os
+import re
+from pathlib import Path
 
 from . import regmap
 from .events import EVENT_BYTES, USER_BASE, WIDTHS
@@ -33,6 +35,21 @@ BUF_HANDLE = 8            # sizeof(struct vn_buf): what a pool channel carries
 MAX_RESTART_BUDGET = 16   # VN_RESTART_MAX in runtime/core/kernel.h
 PAGE = 4096               # a device window is mapped in whole pages (VN_PAGE)
 TRACE_RECORDS = (16, 1024)  # a shard's trace ring: it sits between control page and heap
+
+
+_RUNTIME_NAMES = {}
+
+
+def runtime_names(repo_root):
+    """Every identifier of the shapes vn_tx_X, vn_rx_X, vn_signal_X, vn_pool_X
+    and vn_trace_X that the runtime's headers define or use."""
+    if repo_root not in _RUNTIME_NAMES:
+        found = set()
+        for header in sorted((Path(repo_root) / "runtime" / "include").rglob("*.h")):
+            found.update(re.findall(r"\bvn_(?:tx|rx|signal|pool|trace)_\w+",
+                                    header.read_text()))
+        _RUNTIME_NAMES[repo_root] = found
+    return _RUNTIME_NAMES[repo_root]
 
 
 class Semantics:
@@ -72,6 +89,42 @@ class Semantics:
         self.unique("event", self.top.get("events", []), fold=False)
         for ev in self.top.get("events", []):
             self.event(ev)
+        self.generated_names()
+
+    # What each name becomes in the generated C, and the runtime's own names
+    # of the same shape (its headers), which it must not be:
+    # (spec key, what, the C prefixes it is put after).
+    NAMED = (("channels", "channel", ("vn_tx_", "vn_rx_")),
+             ("signals", "signal", ("vn_signal_",)),
+             ("pools", "pool", ("vn_pool_",)),
+             ("events", "event", ("vn_trace_",)))
+
+    def generated_names(self):
+        """A name that would make the generated C define what the runtime
+        defines already, or what another name of the spec makes."""
+        taken = runtime_names(self.v.repo_root)
+        for key, what, prefixes in self.NAMED:
+            for item in self.top.get(key) or []:
+                name = item.get("name")
+                clash = [p + name for p in prefixes if isinstance(name, str) and p + name in taken]
+                if clash:
+                    self.d.error(item.at("name"), f"{item.prefix}its name would make "
+                                 f"{' and '.join(clash)}, which the runtime has already "
+                                 f"(runtime/include); rename it")
+        chans = {c.get("name") for c in self.top.get("channels") or []}
+        for chan in self.top.get("channels") or []:
+            name = chan.get("name")
+            if isinstance(name, str) and name.startswith("state_") and name[6:] in chans:
+                self.d.error(chan.at("name"), f"{chan.prefix}vn_tx_{name} would name both "
+                             f"its endpoint and the endpoint state of channel '{name[6:]}'; "
+                             "rename it")
+        shards = {sh.get("name") for sh in self.top.get("shards") or []}
+        for sh in self.top.get("shards") or []:
+            name = sh.get("name")
+            if isinstance(name, str) and name.endswith("_end") and name[:-4] in shards:
+                self.d.error(sh.at("name"), f"{sh.prefix}vn_blob_{name} would name both its "
+                             f"image and the end of the image of shard '{name[:-4]}' "
+                             "(bare-metal boards); rename it")
 
     def regmaps(self):
         """Every map the spec defines or its devices use, by the rules in

@@ -138,6 +138,17 @@ EXPECTED = {
     "duplicate_irq": [
         "10:54: error: device 'd2': irq 40 is taken by device 'd1' (at 9:54); an interrupt "
         "line has one owner"],
+    "name_clashes": [
+        "6:12: error: shard 'a_end': vn_blob_a_end would name both its image and the end of "
+        "the image of shard 'a' (bare-metal boards); rename it",
+        "8:12: error: channel 'send': its name would make vn_tx_send, which the runtime has "
+        "already (runtime/include); rename it",
+        "10:12: error: channel 'state_x': vn_tx_state_x would name both its endpoint and the "
+        "endpoint state of channel 'x'; rename it",
+        "12:12: error: pool 'buf': its name would make vn_pool_buf, which the runtime has "
+        "already (runtime/include); rename it",
+        "14:12: error: event 'put': its name would make vn_trace_put, which the runtime has "
+        "already (runtime/include); rename it"],
     "nul_cflag": [
         "4:40: error: shard 'a': a compiler flag holds a NUL character, which no command "
         "line can pass"],
