@@ -93,17 +93,17 @@ class Semantics:
 
     # What each name becomes in the generated C, and the runtime's own names
     # of the same shape (its headers), which it must not be:
-    # (spec key, what, the C prefixes it is put after).
-    NAMED = (("channels", "channel", ("vn_tx_", "vn_rx_")),
-             ("signals", "signal", ("vn_signal_",)),
-             ("pools", "pool", ("vn_pool_",)),
-             ("events", "event", ("vn_trace_",)))
+    # (spec key, the C prefixes it is put after).
+    NAMED = (("channels", ("vn_tx_", "vn_rx_")),
+             ("signals", ("vn_signal_",)),
+             ("pools", ("vn_pool_",)),
+             ("events", ("vn_trace_",)))
 
     def generated_names(self):
         """A name that would make the generated C define what the runtime
         defines already, or what another name of the spec makes."""
         taken = runtime_names(self.v.repo_root)
-        for key, what, prefixes in self.NAMED:
+        for key, prefixes in self.NAMED:
             for item in self.top.get(key) or []:
                 name = item.get("name")
                 clash = [p + name for p in prefixes if isinstance(name, str) and p + name in taken]

@@ -221,6 +221,13 @@ def copy_spec(spec, dest, edit=None):
     return copy
 
 
+def copy_spec_for_board(spec, dest, board):
+    """copy_spec of spec into dest, for `board`."""
+    def edit(doc):
+        doc["board"] = board
+    return copy_spec(spec, dest, edit)
+
+
 # Where each QEMU board's RTC is: mmiofuzz splits its page between two
 # shards there, so the kernel makes their accesses (docs/aarch64.md).
 RTC = {"qemu-virt-aarch64": 0x09010000, "qemu-virt-riscv64": 0x00101000}

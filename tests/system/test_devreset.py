@@ -7,16 +7,14 @@ the same way (hk_devices_restart, tests/system/test_l2fwd_hosted.py).
 
 import pytest
 
-from systest_lib import HERE, copy_spec, vanity
+from systest_lib import HERE, copy_spec_for_board, vanity
 
 BOARDS = ["qemu-virt-aarch64", "qemu-virt-riscv64"]
 
 
 @pytest.mark.parametrize("board", BOARDS)
 def test_restarted_shard_finds_its_card_reset(board, tmp_path):
-    def edit(doc):
-        doc["board"] = board
-    spec = copy_spec(HERE / "devreset" / "devreset.yaml", tmp_path / "src", edit)
+    spec = copy_spec_for_board(HERE / "devreset" / "devreset.yaml", tmp_path / "src", board)
     net = ["-netdev", "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=0,"
            "remote.type=inet,remote.host=127.0.0.1,remote.port=9",
            "-device", "virtio-net-device,netdev=n0"]

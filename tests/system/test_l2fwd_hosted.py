@@ -393,8 +393,7 @@ def test_bad_lengths_from_the_device_are_dropped_and_counted(tmp_path):
             cap = Capture(topo, topo.sink, "s0", count, quiet=3.0)
             send_frames(topo, topo.gen, "g0", frames, gap_us=200)
             got = [int.from_bytes(f[14:16], "big") for f in cap.frames()]
-            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", src, b"\0" * 46,
-                                                     ETH_P_STOP)])
+            send_stop(topo)
         finally:
             run.finish()
     assert run.status == 0, run.report
@@ -479,6 +478,12 @@ RING = {"af_xdp": 1024, "af_packet": 256}  # transmit frames: net_xdp.h, net_pac
 DOWN_SECS = 2.0   # how long the kernel's CPU time is watched while they wait
 
 
+def send_stop(topo):
+    """The frame that ends l2fwd, from g0."""
+    send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", topo.mac(topo.gen, "g0"),
+                                             b"\0" * 46, ETH_P_STOP)])
+
+
 def cpu_seconds(pid):
     """user + system time of a process, all its threads, in seconds."""
     fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
@@ -527,8 +532,7 @@ def test_transmit_resumes_after_the_link_was_down(l2fwd_kernel, tmp_path, backen
                    for i in range(100)]
             send_frames(topo, topo.gen, "g0", new, gap_us=200)
             got = cap.frames()
-            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", src, b"\0" * 46,
-                                                     ETH_P_STOP)])
+            send_stop(topo)
         finally:
             run.finish()
     assert run.status == 0, run.report
@@ -574,8 +578,7 @@ def test_a_frame_over_the_mtu_does_not_stop_the_frames_behind_it(l2fwd_kernel, t
             send_frames(topo, topo.gen, "g0", good[:10] + [big] + good[10:20] + [big] + good[20:],
                         gap_us=500)
             got = cap.frames()
-            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", src, b"\0" * 46,
-                                                     ETH_P_STOP)])
+            send_stop(topo)
         finally:
             run.finish()
     assert run.status == 0, run.report

@@ -7,16 +7,14 @@ thread pointer is the host's to keep.
 
 import pytest
 
-from systest_lib import HERE, copy_spec, vanity
+from systest_lib import HERE, copy_spec_for_board, vanity
 
 BOARDS = ["qemu-virt-aarch64", "qemu-virt-riscv64"]
 
 
 @pytest.mark.parametrize("board", BOARDS)
 def test_thread_pointer_is_each_shards_own(board, tmp_path):
-    def edit(doc):
-        doc["board"] = board
-    spec = copy_spec(HERE / "tpreg" / "tpreg.yaml", tmp_path / "src", edit)
+    spec = copy_spec_for_board(HERE / "tpreg" / "tpreg.yaml", tmp_path / "src", board)
     r = vanity("run", spec, "-o", tmp_path / "out", "--build-dir", tmp_path / "build",
                timeout=240)
     assert r.status == 0, r.report
