@@ -593,7 +593,8 @@ def escape(tmp_path_factory):
 # architecture alone lets through), the filesystem through *at calls,
 # signals aimed by F_SETOWN, another process's limits, the PDEATHSIG that
 # ends a shard with the kernel, another CPU, new executable memory, advice
-# that reaches shared pages, reading the console's terminal.
+# that reaches shared pages, futex operations past waiting and waking,
+# reading the console's terminal.
 ESCAPES = ["before main: kill kernel", "before main: open a file for writing",
            "before main: open a UDP socket", "before main: clear PDEATHSIG",
            "open kernel mem", "open victim mem", "open a file", "open a packet socket",
@@ -602,7 +603,7 @@ ESCAPES = ["before main: kill kernel", "before main: open a file for writing",
            "fork", "execve", "ioctl", "getdents", "chdir", "unlinkat", "mkdirat", "dup",
            "fcntl F_SETOWN kernel", "prlimit kernel", "clear PDEATHSIG", "leave its CPU",
            "mmap executable", "mprotect executable", "madvise hwpoison", "madvise remove",
-           "read stdin", "read stdout"]
+           "futex lock_pi", "futex cmp_requeue", "read stdin", "read stdout"]
 if platform.machine() == "x86_64":
     ESCAPES.append("x32 openat")
 
@@ -614,7 +615,7 @@ def test_host_escape_is_refused(escape, attempt):
 
 def test_system_survives_escape_attempts(escape):
     r = escape
-    allowed = ("signal self", "mmap data", "fcntl F_GETFD", "madvise dontneed")
+    allowed = ("signal self", "mmap data", "fcntl F_GETFD", "madvise dontneed", "futex wake")
     for call in allowed:
         assert f"{call}: ALLOWED" in r.log("evil"), r.report
     # A doorbell is the write end of a pipe: its rings cannot be taken.
@@ -628,14 +629,21 @@ def test_shard_running_off_its_core_is_stopped(tmp_path):
     """A shard that gives its core up (a WAIT that never ends, posted by
     hand) and runs on instead of sleeping shares the host CPU with the shard
     that holds the core: what it runs off its core counts against its
-    watchdog, which stops it as a fault; the victim runs on."""
+    watchdog, or a limit of the kernel's for a shard without one, which
+    stops it as a fault; the victim runs on."""
     r = System(HERE / "offcore" / "offcore.yaml", tmp_path).run()
     assert r.log("sneak") == ["waiting, and running on"], r.report
+    assert r.log("loner") == ["waiting, and running on"], r.report
     m = one_match(r"shard 'sneak' faulted: ran (\d+) ms of CPU after giving its core up "
                   r"\(watchdog 300 ms\)", r.kernel(), r)
     assert 300 <= int(m[1]) < 1500, r.report
-    assert "shard 'sneak': on_fault=stop, stopped; 1 other shard running" in r.kernel(), \
-        r.report
+    # without a watchdog, the kernel's own limit
+    m = one_match(r"shard 'loner' faulted: ran (\d+) ms of CPU after giving its core up "
+                  r"\(no watchdog: limit 100 ms\)", r.kernel(), r)
+    assert 100 <= int(m[1]) < 1300, r.report
+    for name in ("sneak", "loner"):
+        assert any(ln.startswith(f"shard '{name}': on_fault=stop, stopped; ")
+                   for ln in r.kernel()), r.report
     assert r.log("victim") == ["ran 1.5 s, taking turns"], r.report
     assert r.status == 1, r.report  # a shard was stopped by a fault
 

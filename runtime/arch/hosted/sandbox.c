@@ -47,7 +47,7 @@
  *     never needs new executable memory; madvise with the advice libc and
  *     the sanitizers give (not MADV_HWPOISON, MADV_SOFT_OFFLINE or
  *     MADV_REMOVE, which would reach the pages it shares with others);
- *   - waiting and the clock: futex, sched_yield, nanosleep,
+ *   - waiting and the clock: futex (wait and wake only), sched_yield, nanosleep,
  *     clock_nanosleep, clock_gettime, clock_getres, gettimeofday (the
  *     vDSO serves most clock reads without a call), restart_syscall (which
  *     resumes an interrupted sleep);
@@ -87,6 +87,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -109,6 +110,7 @@ enum test {
 	IS_SELF,  /* allowed when argument arg is our pid */
 	LACKS,    /* allowed when argument arg has none of value's bits */
 	AT_LEAST, /* allowed when argument arg is value or more (unsigned) */
+	IS_BUT,   /* allowed when argument arg is value, but for the bits of flags */
 };
 
 struct rule {
@@ -116,6 +118,7 @@ struct rule {
 	enum test test;
 	unsigned arg;
 	uint32_t value;
+	uint32_t flags; /* IS_BUT: the bits that may be set too */
 };
 
 #define CALL(nr) {(nr), ANY, 0, 0}
@@ -123,13 +126,24 @@ struct rule {
 #define CALL_IF_SELF(nr, arg) {(nr), IS_SELF, (arg), 0}
 #define CALL_IF_LACKS(nr, arg, bits) {(nr), LACKS, (arg), (bits)}
 #define CALL_IF_AT_LEAST(nr, arg, value) {(nr), AT_LEAST, (arg), (value)}
+#define CALL_IF_IS_BUT(nr, arg, value, flags) {(nr), IS_BUT, (arg), (value), (flags)}
+
+/* futex: waiting on a word and waking its waiters, the only operations a
+ * shard (its turn word) and its C library (a lock, one thread) use. The
+ * others take a thread id from the word (the PI operations: a shard could
+ * name the kernel's or a sibling's thread in a word it shares) or requeue
+ * waiters from one word to another; none is a shard's business. */
+#define FUTEX_FLAGS (FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME)
 
 /* Every call a shard may make. A call with more than one rule is allowed
  * when any of them allows it. */
 static const struct rule rules[] = {
 	/* the hot ones first: the doorbell, the turn word, the clock */
 	CALL(__NR_write),
-	CALL(__NR_futex),
+	CALL_IF_IS_BUT(__NR_futex, 1, FUTEX_WAIT, FUTEX_FLAGS),
+	CALL_IF_IS_BUT(__NR_futex, 1, FUTEX_WAKE, FUTEX_FLAGS),
+	CALL_IF_IS_BUT(__NR_futex, 1, FUTEX_WAIT_BITSET, FUTEX_FLAGS),
+	CALL_IF_IS_BUT(__NR_futex, 1, FUTEX_WAKE_BITSET, FUTEX_FLAGS),
 	CALL(__NR_clock_gettime),
 	CALL(__NR_sched_yield),
 	CALL(__NR_nanosleep),
@@ -204,7 +218,7 @@ static const struct rule start_rules[] = {
 
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
 #define NSTART (sizeof(start_rules) / sizeof(start_rules[0]))
-#define MAX_CODE (6 + 5 * (NRULES + NSTART) + 1)
+#define MAX_CODE (6 + 6 * (NRULES + NSTART) + 1)
 
 #define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
 #define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP((code), (k), (jt), (jf)))
@@ -217,8 +231,9 @@ static const struct rule start_rules[] = {
 /*
  * One rule, with the call number in the accumulator and left there:
  *   ANY:        if nr == n: allow
- *   the others: if nr != n: skip 4
+ *   the others: if nr != n: skip 4 (5 for IS_BUT)
  *               load the argument
+ *               (IS_BUT: clear the bits of flags)
  *               if it passes: allow (for LACKS: if no bit is set)
  *               load nr again, for the rules after
  * (The filter reads an argument's low 32 bits: an int, or a descriptor.)
@@ -232,8 +247,10 @@ static unsigned compile_rule(struct sock_filter *c, const struct rule *r, uint32
 		c[n++] = ALLOW;
 		return n;
 	}
-	c[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->nr, 0, 4);
+	c[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->nr, 0, r->test == IS_BUT ? 5 : 4);
 	c[n++] = LOAD_ARG(r->arg);
+	if (r->test == IS_BUT)
+		c[n++] = STMT(BPF_ALU | BPF_AND | BPF_K, ~r->flags);
 	if (r->test == LACKS)
 		c[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, r->value, 1, 0);
 	else if (r->test == AT_LEAST)

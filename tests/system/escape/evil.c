@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -144,6 +145,14 @@ static void try_allowlist(pid_t kernel)
 	report("madvise hwpoison", syscall(SYS_madvise, page, 4096, MADV_HWPOISON));
 	report("madvise remove", syscall(SYS_madvise, page, 4096, MADV_REMOVE));
 	report("madvise dontneed", syscall(SYS_madvise, page, 4096, MADV_DONTNEED));
+	/* futex operations that take a thread from the word (the PI ones) or
+	 * move waiters between words; waking is what a shard does. */
+	report("futex lock_pi", syscall(SYS_futex, (uint32_t *)page, FUTEX_LOCK_PI, 0, NULL,
+					NULL, 0));
+	report("futex cmp_requeue", syscall(SYS_futex, (uint32_t *)page,
+					    FUTEX_CMP_REQUEUE | FUTEX_PRIVATE_FLAG, 1, 1,
+					    (uint32_t *)page + 1, 0));
+	report("futex wake", syscall(SYS_futex, (uint32_t *)page, FUTEX_WAKE, 1, NULL, NULL, 0));
 	/* The console's input, through a terminal's descriptor; and a
 	 * doorbell's rings, which its core's thread waits for. */
 	report("read stdin", syscall(SYS_read, 0, buf, 1));

@@ -115,34 +115,40 @@ static bool cpu_used(const struct hk_shard *h, uint64_t *ns)
 	return true;
 }
 
+/* What s may run off its core, in CPU nanoseconds, before it is stopped:
+ * its watchdog's budget, or HK_OFF_CORE_NS for a shard without one. */
+static uint64_t off_core_budget(const struct vn_shard *s)
+{
+	return s->cfg->watchdog_ns ? s->cfg->watchdog_ns : HK_OFF_CORE_NS;
+}
+
 /* s gave its core up (a call that switches: yield, wait, sleep). A shard
  * process should then sleep on its turn word until the kernel hands the
  * core back; one that posts a call and runs on anyway shares the host CPU
  * with the shard that holds the core now, out of reach of the watchdog,
- * which only watches the holder. So, for a shard with a watchdog, what it
- * runs off its core from here counts against that watchdog's budget
- * (check_off_core). */
+ * which only watches the holder. So what it runs off its core from here
+ * counts against a budget (off_core_budget; check_off_core). */
 static void left_core(struct vn_shard *s, uint32_t core, uint64_t now)
 {
 	struct hk_shard *h = hk_of(s);
-	uint64_t w = s->cfg->watchdog_ns;
+	uint64_t w = off_core_budget(s);
 
-	if (w == 0 || !cpu_used(h, &h->cpu_off))
+	if (!cpu_used(h, &h->cpu_off))
 		return;
 	if (now + w < hk_cores[core].off_check)
 		hk_cores[core].off_check = now + w;
 }
 
-/* Stop, as a fault, each shard of `core` that has run its watchdog's budget
- * of CPU since it gave its core up. Returns the next look: the soonest any
- * other could (a process runs at most one CPU-nanosecond a nanosecond). */
+/* Stop, as a fault, each shard of `core` that has run its budget of CPU
+ * since it gave its core up. Returns the next look: the soonest any other
+ * could (a process runs at most one CPU-nanosecond a nanosecond). */
 static uint64_t check_off_core(uint32_t core, uint64_t now)
 {
 	uint64_t next = VN_NEVER;
 
 	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++) {
 		struct hk_shard *h = &hk_shards[i];
-		uint64_t w = h->s->cfg->watchdog_ns, used;
+		uint64_t w = off_core_budget(h->s), used;
 
 		if (h->s->cfg->core != core || h->pid <= 0 || h->cpu_off == HK_ON_CORE ||
 		    h->kfault[0] || !cpu_used(h, &used))
@@ -150,8 +156,9 @@ static uint64_t check_off_core(uint32_t core, uint64_t now)
 		used -= h->cpu_off;
 		if (used > w) {
 			snprintf(h->kfault, sizeof(h->kfault),
-				 "ran %llu ms of CPU after giving its core up (watchdog %llu ms)",
+				 "ran %llu ms of CPU after giving its core up (%s %llu ms)",
 				 (unsigned long long)(used / 1000000),
+				 h->s->cfg->watchdog_ns ? "watchdog" : "no watchdog: limit",
 				 (unsigned long long)(w / 1000000));
 			h->cpu_off = HK_ON_CORE;
 			hk_kill(h);

@@ -77,6 +77,9 @@ struct hk_core {
 
 #define HK_ON_CORE UINT64_MAX /* hk_shard.cpu_off: not measured off its core */
 #define HK_NO_CLOCK ((clockid_t)-1) /* hk_shard.cpu_clock: none */
+/* What a shard without a watchdog may run after giving its core up (core.c:
+ * off_core_budget): a shard that sleeps on its turn word runs microseconds. */
+#define HK_OFF_CORE_NS 100000000ull
 
 struct hk_chan {
 	struct vn_ring *ring; /* the kernel's mapping */
