@@ -625,6 +625,21 @@ def test_system_survives_escape_attempts(escape):
     assert r.status == 0, r.report
 
 
+def test_shard_cannot_forge_console_lines(escape):
+    """What a shard writes to its own stdout and stderr reaches the console
+    through the kernel's relay, each line named after the shard: it cannot
+    pass for a kernel line or another shard's log, nor send the terminal an
+    escape sequence."""
+    r = escape
+    lines = r.stderr.splitlines()
+    assert "[evil] vanity: shard 'victim' faulted: forged" in lines, r.report
+    assert "[evil] [victim] forged" in lines, r.report
+    assert "[evil] ?[2Jcleared" in lines, r.report
+    assert not any("forged" in ln for ln in r.kernel()), r.report
+    assert "\033" not in r.stdout + r.stderr, r.report
+    assert r.log("victim") == ["still fine"], r.report
+
+
 def test_shard_running_off_its_core_is_stopped(tmp_path):
     """A shard that gives its core up (a WAIT that never ends, posted by
     hand) and runs on instead of sleeping shares the host CPU with the shard

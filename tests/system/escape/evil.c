@@ -160,6 +160,18 @@ static void try_allowlist(pid_t kernel)
 	report("read a doorbell", syscall(SYS_read, VN_FD_DOORBELL, buf, 8));
 }
 
+/* Lines written past vn_log, to its own standard output and error: one
+ * that would pass for the kernel's, one for the victim's, and an escape
+ * sequence that would clear the terminal. */
+static void forge(void)
+{
+	static const char kernel_line[] = "vanity: shard 'victim' faulted: forged\n";
+	static const char victim_line[] = "[victim] forged\n\033[2Jcleared\n";
+
+	(void)!write(2, kernel_line, sizeof(kernel_line) - 1);
+	(void)!write(1, victim_line, sizeof(victim_line) - 1);
+}
+
 void vn_main(void)
 {
 	pid_t kernel = getppid();
@@ -186,4 +198,5 @@ void vn_main(void)
 	report("kill victim", kill((pid_t)victim, SIGKILL));
 	report("signal self", kill(getpid(), 0));
 	try_allowlist(kernel);
+	forge();
 }

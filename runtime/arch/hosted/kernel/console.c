@@ -5,11 +5,24 @@
  * "[name] text", one line per line of text, flushed at once so tests and
  * pipes see them in order. Log text comes from a shard's control page: it is
  * copied out first, and control characters are shown as '?' (vn_log_char).
+ *
+ * A shard process's own standard output and error (what its C library, a
+ * failed assert() or a sanitizer writes there) are the write end of a pipe
+ * of the kernel's, one per shard: a relay thread copies each line to stderr
+ * as "[name] text", control characters shown as '?' too. So no line a shard
+ * writes can pass for the kernel's ("vanity: ...") or another shard's, nor
+ * reach the terminal as an escape sequence. A shard's pipe is drained
+ * before its death is reported, and every pipe before the system's last
+ * line.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dev.h"
 #include "hk.h"
@@ -59,6 +72,105 @@ void port_shard_log(struct vn_shard *s, uint32_t len)
 	if (len == 0 || text[0] == '\0')
 		printf("[%s]\n", s->cfg->name);
 	fflush(stdout);
+}
+
+/* The relay: a line is cut at VN_LOG_MAX bytes. Under relay_lock, which is
+ * never held with hk_lock wanted (the relay thread takes no other lock). */
+static struct relay {
+	int fd; /* the pipe's read end (non-blocking), once made */
+	bool made;
+	uint32_t len;
+	char line[VN_LOG_MAX];
+} relays[VN_MAX_SHARDS];
+static pthread_mutex_t relay_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void relay_line(uint32_t id)
+{
+	struct relay *r = &relays[id];
+
+	for (uint32_t i = 0; i < r->len; i++)
+		r->line[i] = vn_log_char(r->line[i]);
+	fprintf(stderr, "[%s] %.*s\n", hk_kernel.sys->shards[id].name, (int)r->len, r->line);
+	r->len = 0;
+}
+
+/* Copy what shard id's pipe holds, a line at a time; `all`: the unended
+ * line too (its writer is gone). Under relay_lock. */
+static void relay_read(uint32_t id, bool all)
+{
+	struct relay *r = &relays[id];
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(r->fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n')
+				r->line[r->len++] = buf[i];
+			if (buf[i] == '\n' || r->len == sizeof(r->line))
+				relay_line(id);
+		}
+	if (all && r->len)
+		relay_line(id);
+	fflush(stderr);
+}
+
+/* The pipe shard h's process gets as its standard output and error. */
+int hk_relay_create(struct hk_shard *h)
+{
+	struct relay *r = &relays[h->s->cfg->id];
+
+	if (pipe2(h->out, O_CLOEXEC) != 0)
+		return -1;
+	if (fcntl(h->out[0], F_SETFL, O_NONBLOCK) != 0) {
+		close(h->out[0]);
+		close(h->out[1]);
+		return -1;
+	}
+	r->fd = h->out[0];
+	r->len = 0;
+	r->made = true;
+	return 0;
+}
+
+static void *relay_thread(void *unused)
+{
+	uint32_t n = hk_kernel.sys->n_shards;
+	struct pollfd fds[VN_MAX_SHARDS];
+
+	(void)unused;
+	for (uint32_t i = 0; i < n; i++)
+		fds[i] = (struct pollfd){.fd = relays[i].fd, .events = POLLIN};
+	for (;;) {
+		if (poll(fds, n, -1) <= 0)
+			continue;
+		pthread_mutex_lock(&relay_lock);
+		for (uint32_t i = 0; i < n; i++)
+			if (fds[i].revents)
+				relay_read(i, false);
+		pthread_mutex_unlock(&relay_lock);
+	}
+	return NULL;
+}
+
+int hk_relay_start(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, relay_thread, NULL) != 0)
+		return -1;
+	pthread_detach(t);
+	return 0;
+}
+
+/* Everything shard h (NULL: every shard) has written, out before the
+ * kernel's next line: h's process has ended. */
+void hk_relay_drain(const struct hk_shard *h)
+{
+	pthread_mutex_lock(&relay_lock);
+	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++)
+		if ((!h || h->s->cfg->id == i) && relays[i].made)
+			relay_read(i, true);
+	pthread_mutex_unlock(&relay_lock);
 }
 
 /* vn_system_stuck(): say so once, naming the sleepers. The system goes on

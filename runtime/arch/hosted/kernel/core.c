@@ -127,14 +127,27 @@ static uint64_t off_core_budget(const struct vn_shard *s)
  * core back; one that posts a call and runs on anyway shares the host CPU
  * with the shard that holds the core now, out of reach of the watchdog,
  * which only watches the holder. So what it runs off its core from here
- * counts against a budget (off_core_budget; check_off_core). */
-static void left_core(struct vn_shard *s, uint32_t core, uint64_t now)
+ * counts against a budget (off_core_budget; check_off_core). Called after
+ * the core has gone to the next shard: reading another process's CPU
+ * clock is a system call (about 2 us), which the switch need not wait for,
+ * and what the leaver runs meanwhile is at most that. */
+static void left_core(uint32_t core, uint64_t now)
 {
-	struct hk_shard *h = hk_of(s);
-	uint64_t w = off_core_budget(s);
+	struct vn_shard *s = hk_cores[core].leaver;
+	struct hk_shard *h;
+	uint64_t w;
 
-	if (!cpu_used(h, &h->cpu_off))
+	if (!s)
 		return;
+	hk_cores[core].leaver = NULL;
+	h = hk_of(s);
+	w = off_core_budget(s);
+	if (h->cpu_off != HK_LEFT)
+		return; /* back on its core already */
+	if (!cpu_used(h, &h->cpu_off)) {
+		h->cpu_off = HK_ON_CORE; /* its process is gone */
+		return;
+	}
 	if (now + w < hk_cores[core].off_check)
 		hk_cores[core].off_check = now + w;
 }
@@ -150,7 +163,7 @@ static uint64_t check_off_core(uint32_t core, uint64_t now)
 		struct hk_shard *h = &hk_shards[i];
 		uint64_t w = off_core_budget(h->s), used;
 
-		if (h->s->cfg->core != core || h->pid <= 0 || h->cpu_off == HK_ON_CORE ||
+		if (h->s->cfg->core != core || h->pid <= 0 || h->cpu_off >= HK_LEFT ||
 		    h->kfault[0] || !cpu_used(h, &used))
 			continue;
 		used -= h->cpu_off;
@@ -236,7 +249,7 @@ static void serve(uint32_t core, uint64_t now)
 	else if (r.action == VN_ACT_EXIT || r.action == VN_ACT_HALT)
 		tell_exit(s, r.value);
 	else if (r.action == VN_ACT_SWITCH)
-		left_core(s, core, now);
+		hk_of(s)->cpu_off = HK_LEFT, hk_cores[core].leaver = s; /* left_core */
 }
 
 static void dispatch(uint32_t core, uint64_t now)
@@ -268,6 +281,7 @@ static uint64_t step(uint32_t core)
 	serve(core, now);
 	vn_sched_expire(&hk_kernel, core, now);
 	dispatch(core, now);
+	left_core(core, now);
 	watchdog(core, now);
 	due = hk_kill_due(core, now); /* fault.c: the watchdog's SIGKILL, if still due */
 	if (now >= hk_cores[core].off_check)

@@ -112,6 +112,7 @@ void hk_reap(struct hk_shard *h)
 	close(h->pidfd);
 	h->pid = 0;
 	h->pidfd = -1;
+	hk_relay_drain(h); /* what it wrote last, before what the kernel says of it */
 	if (hk_kernel.halted)
 		return;
 	/* It may have died between posting a notification and ringing the

@@ -22,6 +22,7 @@ struct hk_shard {
 	struct vn_shard *s;
 	struct vn_ctl *ctl; /* the kernel's mapping of the control page */
 	int ctl_fd;
+	int out[2];         /* its standard output and error: a pipe (console.c) */
 	pid_t pid;          /* 0: no process */
 	int pidfd;          /* -1: no process */
 	int16_t chan_of_bit[64]; /* endpoint bit -> channel id, or -1 */
@@ -73,9 +74,11 @@ struct hk_core {
 	uint64_t senders[VN_MAX_SHARDS / 64u];
 	pthread_t thread;
 	uint64_t off_check; /* port_now() of the next look at its shards off core */
+	struct vn_shard *leaver; /* gave the core up in this step (core.c: left_core) */
 };
 
 #define HK_ON_CORE UINT64_MAX /* hk_shard.cpu_off: not measured off its core */
+#define HK_LEFT (UINT64_MAX - 1) /* hk_shard.cpu_off: to be measured (left_core) */
 #define HK_NO_CLOCK ((clockid_t)-1) /* hk_shard.cpu_clock: none */
 /* What a shard without a watchdog may run after giving its core up (core.c:
  * off_core_budget): a shard that sleeps on its turn word runs microseconds. */
@@ -108,6 +111,9 @@ extern bool hk_quiet;
 /* console.c */
 void hk_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void hk_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int hk_relay_create(struct hk_shard *h);
+int hk_relay_start(void);
+void hk_relay_drain(const struct hk_shard *h);
 void hk_stats(void);
 void hk_report_stuck(void);
 

@@ -87,9 +87,11 @@ static int boot(void)
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		hk_shards[i].s = &hk_kernel.shard[i];
 		hk_kernel.shard[i].port = &hk_shards[i];
-		if (hk_ctl_create(&hk_shards[i]) != 0)
+		if (hk_ctl_create(&hk_shards[i]) != 0 || hk_relay_create(&hk_shards[i]) != 0)
 			return hk_msg("cannot create control pages: %m"), -1;
 	}
+	if (hk_relay_start() != 0)
+		return hk_msg("cannot start the console's relay: %m"), -1;
 	if (hk_devices_prepare() != 0)
 		return -1;
 	for (uint32_t i = 0; i < sys->n_shards; i++)
@@ -110,6 +112,7 @@ static _Noreturn void finish(int status, const char *why)
 	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++)
 		hk_kill(&hk_shards[i]);
 	hk_devices_end();
+	hk_relay_drain(NULL);
 	vn_sched_end(&hk_kernel);
 	hk_obs_end();
 	if (getenv("VANITY_STATS") && strcmp(getenv("VANITY_STATS"), "0") != 0)

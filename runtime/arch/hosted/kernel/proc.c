@@ -7,8 +7,9 @@
  * exactly its control page, its core's doorbell, its own channels' rings,
  * per channel or signal the doorbell of its peer's core, and the pools it
  * maps (a read-only one through a read-only descriptor), at the numbers
- * hosted.h fixes, and nothing else besides the kernel's standard output and
- * error, and /dev/null for its standard input. A signal has no ring and no
+ * hosted.h fixes, and nothing else besides its standard output and error,
+ * a pipe the kernel relays (console.c), and /dev/null for its standard
+ * input. A signal has no ring and no
  * memfd. A doorbell is the write end of its core's pipe: a shard can ring
  * it, never read it.
  *
@@ -144,6 +145,8 @@ static int fd_plan(struct hk_shard *h, int *src, int *dst)
 	if (devnull < 0 && (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
 	src[n] = devnull, dst[n++] = 0;
+	src[n] = h->out[1], dst[n++] = 1;
+	src[n] = h->out[1], dst[n++] = 2;
 	src[n] = h->ctl_fd, dst[n++] = VN_FD_CTL;
 	src[n] = hk_cores[h->s->cfg->core].bell, dst[n++] = VN_FD_DOORBELL;
 	if (h->heap_fd >= 0)

@@ -33,8 +33,8 @@
 
 _Noreturn void vn_hosted_die(const char *what, const char *detail)
 {
-	fprintf(stderr, "vanity: shard '%s': %s%s%s\n", vn_self.name, what,
-		detail ? ": " : "", detail ? detail : "");
+	/* the kernel's relay names the shard (console.c) */
+	fprintf(stderr, "%s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
 	_exit(125);
 }
 
