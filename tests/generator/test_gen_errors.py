@@ -149,6 +149,15 @@ EXPECTED = {
         "already (runtime/include); rename it",
         "14:12: error: event 'put': its name would make vn_trace_put, which the runtime has "
         "already (runtime/include); rename it"],
+    "yaml_merge_key": [
+        "6:5: error: YAML merge keys ('<<') are not supported in a spec: write the keys out "
+        "(an alias such as *name may still stand for a whole value)"],
+    "yaml_octal": [
+        "6:11: error: YAML 1.1 reads 010 as the octal number 8: drop the leading zero (10), or "
+        "write 8 or 0x8 if octal was meant"],
+    "yaml_base60": [
+        "14:32: error: YAML 1.1 reads 7:0 as the base-60 number 420: write it quoted, '7:0' "
+        "(a bit range is written \"high:low\")"],
     "nul_cflag": [
         "4:40: error: shard 'a': a compiler flag holds a NUL character, which no command "
         "line can pass"],
@@ -243,7 +252,7 @@ EXPECTED = {
 
 # These go through the real command line; the rest call the library.
 VIA_CLI = {"yaml_syntax", "duplicate_key", "depth_not_power_of_two", "unknown_key",
-           "missing_source", "multiple_errors"}
+           "missing_source", "multiple_errors", "yaml_base60"}
 
 
 def _expected(name):
