@@ -129,11 +129,16 @@ class Semantics:
     def regmaps(self):
         """Every map the spec defines or its devices use, by the rules in
         regmap.py; each with the devices whose window it must fit."""
+        inline = self.top.nodes.get("regmaps")
+        maps = []
         for name, rmap in sorted(self.top.get("regmaps", {}).items()):
             if rmap is not None:
                 users = [d for d in self.top.get("devices", [])
                          if d.get("regmap") == name and isinstance(d.get("size"), int)]
                 regmap.check(self.d, rmap, users)
+                key = inline.keys.get(name) if inline is not None else None
+                maps.append((name, rmap, key if key is not None else rmap.node))
+        regmap.names_across(self.d, maps)
         for name, rmap in sorted(self.top.get("models", {}).items()):
             if rmap is not None and name not in self.top.get("regmaps", {}):
                 regmap.check(self.d, rmap)
