@@ -149,6 +149,17 @@ EXPECTED = {
         "already (runtime/include); rename it",
         "14:12: error: event 'put': its name would make vn_trace_put, which the runtime has "
         "already (runtime/include); rename it"],
+    "macro_clashes": [
+        "6:12: error: shard 'bit': its name would make VN_RELOAD_BIT (by which shard 'a' may "
+        "reload it), which the runtime's headers or the generated ones define already; "
+        "rename it",
+        "7:12: error: shard 'late': its name would make VN_RELOAD_LATE (by which shard 'a' may "
+        "reload it), which the runtime's headers or the generated ones define already; "
+        "rename it",
+        "13:45: error: event 'e' field 'f' value 'ON_': its name would make VN_E_F_ON_, which "
+        "event 'e' field 'f' value 'on_' makes too (at 13:40); rename one of them",
+        "16:43: error: event 'msg' field 'size' value 'x': its name would make VN_MSG_SIZE_X, "
+        "which channel 'x' makes too (at 9:12); rename one of them"],
     "yaml_merge_key": [
         "6:5: error: YAML merge keys ('<<') are not supported in a spec: write the keys out "
         "(an alias such as *name may still stand for a whole value)"],
