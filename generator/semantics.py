@@ -35,6 +35,9 @@ BUF_HANDLE = 8            # sizeof(struct vn_buf): what a pool channel carries
 MAX_RESTART_BUDGET = 16   # VN_RESTART_MAX in runtime/core/kernel.h
 PAGE = 4096               # a device window is mapped in whole pages (VN_PAGE)
 TRACE_RECORDS = (16, 1024)  # a shard's trace ring: it sits between control page and heap
+# What the build compiles of a shard's sources (build.py, build_bare.py): C,
+# and assembly through the preprocessor, whose #if can suit each board's ISA.
+SOURCE_SUFFIXES = (".c", ".S")
 
 
 _RUNTIME_NAMES = {}
@@ -446,15 +449,31 @@ class Semantics:
         srcs = s.get("sources")
         if srcs is not None and not srcs:
             self.d.error(s.at("sources"), f"{s.prefix}'sources' is empty; list its C files")
+        seen = {}
         for i, src in enumerate(srcs or []):
             if src is None:
                 continue
             node = s.item_at("sources", i)
+            suffix = os.path.splitext(src)[1]
             if os.path.isabs(src):
                 self.d.error(node, f"{s.prefix}source '{src}' must be relative to the spec's directory")
             elif not (self.v.spec_dir / src).is_file():
                 shown = os.path.join(os.path.dirname(node.file), src)
                 self.d.error(node, f"{s.prefix}source file '{shown}' does not exist")
+            elif suffix not in SOURCE_SUFFIXES:
+                hint = ("; name it .S, where #if can choose each board's instructions"
+                        if suffix == ".s" else "")
+                self.d.error(node, f"{s.prefix}source '{src}' is not a file the build "
+                             f"compiles: C (.c) or assembly through the preprocessor "
+                             f"(.S){hint}")
+            else:
+                first = seen.setdefault((self.v.spec_dir / src).resolve(), (src, node))
+                if first[1] is not node:
+                    again = "listed twice (first" if first[0] == src \
+                        else f"the same file as '{first[0]}' (listed"
+                    self.d.error(node, f"{s.prefix}source '{src}' is {again} at "
+                                 f"{pos(first[1])}); list a file once: its definitions "
+                                 "would be linked twice")
 
     def limit(self, s, key, low, high):
         n = s.get(key)

@@ -160,6 +160,19 @@ EXPECTED = {
         "event 'e' field 'f' value 'on_' makes too (at 13:40); rename one of them",
         "16:43: error: event 'msg' field 'size' value 'x': its name would make VN_MSG_SIZE_X, "
         "which channel 'x' makes too (at 9:12); rename one of them"],
+    "duplicate_source": [
+        "5:21: error: shard 'ping': source './ok.c' is the same file as 'ok.c' (listed at "
+        "5:15); list a file once: its definitions would be linked twice",
+        "5:29: error: shard 'ping': source 'ok.c' is listed twice (first at 5:15); list a file "
+        "once: its definitions would be linked twice"],
+    "source_not_c": [
+        "5:21: error: shard 'ping': source 'notes.txt' is not a file the build compiles: C (.c) "
+        "or assembly through the preprocessor (.S)",
+        "5:32: error: shard 'ping': source 'helper.cpp' is not a file the build compiles: C "
+        "(.c) or assembly through the preprocessor (.S)",
+        "5:44: error: shard 'ping': source 'start.s' is not a file the build compiles: C (.c) "
+        "or assembly through the preprocessor (.S); name it .S, where #if can choose each "
+        "board's instructions"],
     "yaml_merge_key": [
         "6:5: error: YAML merge keys ('<<') are not supported in a spec: write the keys out "
         "(an alias such as *name may still stand for a whole value)"],
