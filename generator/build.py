@@ -36,7 +36,7 @@ from pathlib import Path
 from . import build_bare
 from .boards import BOARDS
 from .toolchain import (RUNTIME, BuildError, c_files, compile_, generated_headers, headers,
-                        objects, parallel)
+                        objects, parallel, user_flags, user_inputs)
 
 # Misusing a channel endpoint (sending on a receive end, or on an endpoint of
 # another type) is a type error; C only warns about it, so make it an error.
@@ -100,9 +100,10 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir, keys):
     incs = [gen, *runtime_incs]
     base = shard["regions"]["image"]["addr"]
     target = build_dir / "shards" / shard["name"]
+    cflags, reads = user_flags(shard.get("cflags", []), spec_dir)
     flags = [*CFLAGS, *SHARD_CFLAGS, "-fno-pie", "-DVN_PORT_HOSTED",
              *(() if shard.get("fp", True) else board.toolchain.integer_flags),
-             *(SANITIZE_SHARD if _sanitize() else []), *shard.get("cflags", []),
+             *(SANITIZE_SHARD if _sanitize() else []), *cflags,
              *(f"-I{i}" for i in runtime_incs)]
     # The runtime's sources see no generated header: the same objects for
     # every shard with the same flags.
@@ -111,7 +112,7 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir, keys):
                          *user, *objs, gen / "config.c", gen / "shard.ld",
                          f"-Wl,-Ttext-segment={base:#x}", "-o", target]
     inputs = user + runtime + [gen / "config.c", gen / "shard.ld"] + \
-        headers(*incs, spec_dir) + generated_headers(out_dir)
+        headers(*incs, spec_dir) + generated_headers(out_dir) + user_inputs(reads)
     compile_(f"shard '{shard['name']}'", lambda: command(objects(cc, flags, runtime, keys=keys)),
              inputs, target, key=command(runtime))
     return target

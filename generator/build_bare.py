@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from .toolchain import (RUNTIME, BuildError, compile_, generated_headers, headers, objects,
-                        parallel)
+                        parallel, user_flags, user_inputs)
 
 FREE = RUNTIME / "freestanding"
 
@@ -74,8 +74,9 @@ def _shard(board, shard, spec_dir, out_dir, build_dir, keys, mediated=False):
     incs = [gen, *runtime_incs]
     elf = build_dir / "shards" / (shard["name"] + ".elf")
     own = tc.shard_flags if shard.get("fp", True) else tc.integer_flags
+    cflags, reads = user_flags(shard.get("cflags", []), spec_dir)
     flags = [*_flags(tc, own), "-fno-omit-frame-pointer",  # crash.py's backtrace
-             *shard.get("cflags", []), *(f"-I{i}" for i in runtime_incs)]
+             *cflags, *(f"-I{i}" for i in runtime_incs)]
     # The runtime's sources see no generated header: the same objects for
     # every shard with the same flags.
     runtime = _sources(RUNTIME / "lib", FREE, FREE / "shard", arch / "shard")
@@ -88,7 +89,8 @@ def _shard(board, shard, spec_dir, out_dir, build_dir, keys, mediated=False):
                             "-o", elf, "-lgcc"]
     compile_(f"shard '{shard['name']}'", lambda: command(objects(cc, flags, runtime, keys=keys)),
              user + runtime + [gen / "config.c", gen / "shard.ld"] +
-             headers(*incs, spec_dir) + generated_headers(out_dir), elf, key=command(runtime))
+             headers(*incs, spec_dir) + generated_headers(out_dir) + user_inputs(reads), elf,
+             key=command(runtime))
     binary = elf.with_suffix(".bin")
     if not binary.exists() or binary.stat().st_mtime < elf.stat().st_mtime:
         _objcopy(tc, elf, binary)

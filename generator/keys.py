@@ -324,7 +324,8 @@ SIGNAL = Obj("signal", {
 
 SHARD = Obj("shard", {
     "name": Key(Ident(), "shard name (C identifier)", required=True),
-    "sources": Key(ListOf(Str()), "C sources, relative to the spec file", required=True),
+    "sources": Key(ListOf(Str()), "C sources (.c), or assembly through the preprocessor "
+                   "(.S), relative to the spec file; each once", required=True),
     "core": Key(Int(min=0), "core the shard runs on", default=0),
     "mode": Key(Enum(("yield", "poll")), "yield: sleep when idle; poll: busy-poll",
                 default="yield"),
@@ -338,7 +339,8 @@ SHARD = Obj("shard", {
     "fp": Key(Bool(), "FP/SIMD registers for this shard; false builds it integer-only, "
               "and on bare metal its first FP/SIMD instruction is a fault (SIGILL)",
               default=True),
-    "cflags": Key(ListOf(Str()), "extra compiler flags for this shard", default=[]),
+    "cflags": Key(ListOf(Str()), "extra compiler flags for this shard; a relative path in "
+                  "an include flag (-I, -include, ...) is relative to the spec file", default=[]),
     "devices": Key(ListOf(Ident()), "devices granted to this shard", default=[]),
     "trace": Key(Int(min=0), "records in its trace ring, a power of two from 16 to 1024; "
                  "0 turns its tracing off (its event emitters compile to nothing)",

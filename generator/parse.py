@@ -93,6 +93,10 @@ class _Builder:
             self.active.discard(id(ynode))
 
     def scalar(self, ynode):
+        why = _yaml11_number(ynode)
+        if why:
+            self.error(ynode, why)
+            return self.at(ynode, "scalar", None)
         try:
             value = self.constructor.construct_object(ynode, deep=True)
         except (ConstructorError, ValueError, TypeError) as exc:
@@ -106,6 +110,11 @@ class _Builder:
             if not isinstance(ykey, yaml.ScalarNode):
                 self.error(ykey, "YAML: a mapping key must be a plain name")
                 continue
+            if ykey.tag == _MERGE:
+                self.error(ykey, "YAML merge keys ('<<') are not supported in a spec: write "
+                           "the keys out (an alias such as *name may still stand for a "
+                           "whole value)")
+                continue
             key = self.at(ykey, "scalar", ykey.value)
             if ykey.value in node.value:
                 node.dups.append((key, node.keys[ykey.value]))
@@ -113,6 +122,39 @@ class _Builder:
             node.keys[ykey.value] = key
             node.value[ykey.value] = self.build(yvalue)
         return node
+
+
+# YAML 1.1 reads some plain numbers in ways a spec's author rarely means:
+# 7:0 (a bit range) as the base-60 number 420, 010 as the octal number 8.
+# Such a scalar is refused by its source text, with what to write instead.
+_MERGE = "tag:yaml.org,2002:merge"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+$")
+
+
+def _yaml11_number(ynode):
+    """Why a plain scalar read as a YAML 1.1 base-60 or octal number is an
+    error, or None."""
+    if ynode.style or ynode.tag not in _NUMBER_TAGS:
+        return None
+    text = ynode.value
+    if _SEXAGESIMAL.match(text):
+        what = "a base-60 number"
+        if "." not in text:
+            value = 0
+            for part in text.lstrip("+-").replace("_", "").split(":"):
+                value = value * 60 + int(part)
+            what = f"the base-60 number {'-' if text.startswith('-') else ''}{value}"
+        return (f"YAML 1.1 reads {text} as {what}: write it quoted, '{text}' (a bit "
+                "range is written \"high:low\")")
+    if _OCTAL.match(text) and text.strip("+-0_"):
+        sign = "-" if text.startswith("-") else ""
+        meant = sign + (text.lstrip("+-").lstrip("0_") or "0")
+        value = int(text.replace("_", ""), 8)
+        return (f"YAML 1.1 reads {text} as the octal number {value}: drop the leading "
+                f"zero ({meant}), or write {value} or {sign}{abs(value):#x} if octal was meant")
+    return None
 
 
 def _position(text, index):

@@ -24,6 +24,13 @@ from .schema import pos
 
 CTYPES = {8: "uint8_t", 16: "uint16_t", 32: "uint32_t", 64: "uint64_t"}
 
+# The limits of a map (docs/limits.md). Its registers, each element of an
+# array counted: the overlap check looks at every element, so a count of 10^9
+# would be as many tuples in memory. A structure lives in a shard's memory,
+# which is at most semantics.MAX_MEMORY: no member reaches beyond that.
+MAX_REGISTERS = 65536
+MAX_STRUCT = 64 << 20
+
 
 def _const(n, width):
     return f"{n:#x}ull" if width == 64 else f"{n:#x}u"
@@ -222,14 +229,21 @@ def check(d, rmap, devices=()):
     for reg in regs:
         register(d, reg)
     _unique_names(d, "regmap", regs)
-    placed = [r for r in regs if r.get("width") and r.get("offset") is not None]
-    _overlaps(d, placed)
+    # (a register too many or too far is reported by register())
+    placed = [r for r in regs if r.get("width") and r.get("offset") is not None
+              and (r.get("count") or 1) <= MAX_REGISTERS and _end(r) <= 1 << 64]
+    total = sum(r.get("count") or 1 for r in placed)
+    if total > MAX_REGISTERS:
+        d.error(rmap.at("registers"), f"{rmap.prefix}has {total} registers (each element "
+                f"of an array counts); a map has at most {MAX_REGISTERS}: describe fewer")
+    else:
+        _overlaps(d, placed)
     structs = rmap.get("structures", [])
     structures(d, structs)
     _c_names(d, regs, structs)
     for dev in devices:
         for r in placed:
-            end = _extent(r)[-1][1]
+            end = _end(r)
             if end > dev["size"]:
                 node = r.nodes.get("count", r.at("offset"))
                 where = f"{dev.at('size').file}:{pos(dev.at('size'))}"
@@ -252,9 +266,13 @@ def _extent(reg):
             for i in range(reg.get("count") or 1)]
 
 
+def _end(reg):
+    """Where the register, or its array's last element, ends."""
+    return reg["offset"] + ((reg.get("count") or 1) - 1) * _stride(reg) + reg["width"] // 8
+
+
 def _span(reg):
-    (lo, _), (_, hi) = _extent(reg)[0], _extent(reg)[-1]
-    return f"[{lo:#x}, {hi:#x})"
+    return f"[{reg['offset']:#x}, {_end(reg):#x})"
 
 
 def _overlaps(d, regs):
@@ -281,35 +299,69 @@ STRUCT_SUFFIXES = ("SIZE",)
 MEMBER_SUFFIXES = ("OFFSET",)
 
 
+def _claims(regs, structs=()):
+    """(item, C name) of each name the accessor header (regmap.h.j2) makes
+    from a map's items, without the map's name in front; a function's name
+    is the lower case of the macro of the same suffix (READ: x_y_read)."""
+    for r in _firsts(regs):
+        reg = r["name"].upper()
+        yield from ((r, f"{reg}_{suffix}") for suffix in REG_SUFFIXES)
+        for f in _firsts(r.get("fields", [])):
+            field = f"{reg}_{f['name'].upper()}"
+            yield from ((f, f"{field}_{suffix}") for suffix in FIELD_SUFFIXES)
+            yield from ((v, f"{field}_{v['name'].upper()}") for v in _firsts(f.get("enum", [])))
+    for s in _firsts(structs):
+        st = s["name"].upper()
+        yield from ((s, f"{st}_{suffix}") for suffix in STRUCT_SUFFIXES)
+        for m in _firsts(s.get("members", [])):
+            yield from ((m, f"{st}_{m['name'].upper()}_{suffix}") for suffix in MEMBER_SUFFIXES)
+            for f in _firsts(m.get("fields", [])):
+                field = f"{st}_{m['name'].upper()}_{f['name'].upper()}"
+                yield from ((f, f"{field}_{suffix}") for suffix in FIELD_SUFFIXES)
+
+
 def _c_names(d, regs, structs=()):
     """The accessor header's names (regmap.h.j2) must not collide, e.g. an
     enum value MASK with its field's MASK, or register A_B with A's field B,
     or a structure's member with a register."""
-    made = {}
+    made, reported = {}, set()
+    for item, full in _claims(regs, structs):
+        first = made.setdefault(full, item)
+        if first is not item and id(item) not in reported:
+            reported.add(id(item))
+            d.error(item.at("name"), f"{item.prefix}its C name {full} clashes with "
+                    f"that of {first.label} (at {pos(first.at('name'))})")
 
-    def claim(item, name, suffixes):
-        for suffix in suffixes:
-            full = f"{name}_{suffix}" if suffix else name
-            first = made.setdefault(full, item)
-            if first is not item and first.get("name") is not None:
+
+def names_across(d, maps):
+    """maps: (name, map, node naming it) of the maps a spec defines or its
+    devices use. One shard may include several maps' headers: a map's C
+    names (its name in front) must not be another's (maps x and x_y make
+    x_y_z_read of registers y_z and z), and two map names must differ in
+    more than case (their headers' include guard is the name in capitals)."""
+    names, made, reported = {}, {}, set()
+    for name, rmap, at in maps:
+        first, first_at = names.setdefault(name.upper(), (name, at))
+        if first != name:
+            d.error(at, f"regmap '{name}' clashes with regmap '{first}' (at "
+                    f"{_where(first_at, at)}); names must differ in more than case (both "
+                    f"headers' include guard is VANITY_REGMAP_{name.upper()}_H)")
+            continue
+        for item, full in _claims(rmap.get("registers", []), rmap.get("structures", [])):
+            full = f"{name.upper()}_{full}"
+            first, first_item = made.setdefault(full, (name, item))
+            if first != name and id(item) not in reported:
+                reported.add(id(item))
                 d.error(item.at("name"), f"{item.prefix}its C name {full} clashes with "
-                        f"that of {first.label} (at {pos(first.at('name'))})")
-                return
+                        f"that of {first_item.label} (at "
+                        f"{_where(first_item.at('name'), item.at('name'))}); rename one "
+                        "of them")
 
-    for r in _firsts(regs):
-        reg = r["name"].upper()
-        claim(r, reg, REG_SUFFIXES)
-        for f in _firsts(r.get("fields", [])):
-            claim(f, f"{reg}_{f['name'].upper()}", FIELD_SUFFIXES)
-            for v in _firsts(f.get("enum", [])):
-                claim(v, f"{reg}_{f['name'].upper()}_{v['name'].upper()}", ("",))
-    for s in _firsts(structs):
-        st = s["name"].upper()
-        claim(s, st, STRUCT_SUFFIXES)
-        for m in _firsts(s.get("members", [])):
-            claim(m, f"{st}_{m['name'].upper()}", MEMBER_SUFFIXES)
-            for f in _firsts(m.get("fields", [])):
-                claim(f, f"{st}_{m['name'].upper()}_{f['name'].upper()}", FIELD_SUFFIXES)
+
+def _where(node, here):
+    """node's position as a message from here gives it: its file too if
+    that is another."""
+    return pos(node) if node.file == here.file else f"{node.file}:{pos(node)}"
 
 
 def _firsts(items):
@@ -341,6 +393,14 @@ def register(d, reg, what="register"):
     if offset is not None and offset % (width // 8):
         d.error(reg.at("offset"), f"{reg.prefix}offset {offset:#x} is not aligned to its "
                 f"{width}-bit width (a multiple of {width // 8})")
+    count = reg.get("count")
+    if what == "register" and count is not None and count > MAX_REGISTERS:
+        d.error(reg.at("count"), f"{reg.prefix}count {count} is more than the "
+                f"{MAX_REGISTERS} registers a map may have (each element of an array "
+                "counts); describe fewer")
+    elif what == "register" and offset is not None and _end(reg) > 1 << 64:
+        d.error(reg.nodes.get("count", reg.at("offset")), f"{reg.prefix}ends at "
+                f"{_end(reg):#x}, beyond the 64-bit address space")
     stride = reg.get("stride")
     if stride is not None and (stride < width // 8 or stride % (width // 8)):
         d.error(reg.at("stride"), f"{reg.prefix}stride {stride:#x} must be a multiple of "
@@ -415,6 +475,20 @@ def structures(d, structs):
                 ok = False
             size = sizes[m["type"]][0] if m.get("type") else m["width"] // 8
             end = offset + size * m.get("count", 1)
+            if max(offset, end) > MAX_STRUCT:
+                node = m.at("count") if m.given("count") and offset <= MAX_STRUCT \
+                    else m.at("offset")
+                d.error(node, f"{m.prefix}ends at {max(offset, end):#x}, beyond the "
+                        f"{MAX_STRUCT >> 20} MiB a structure may take (a shard's memory "
+                        "at most)")
+                ok = False
+                break
+        if members and members[0].get("count", 1) == 0 and len(members) == 1:
+            d.error(members[0].at("count"), f"{members[0].prefix}an open-ended array "
+                    "cannot be a structure's only member (C needs a member before it); "
+                    "give it a count, or put a member before it (such as the array's "
+                    "length)")
+            ok = False
         if not ok:
             broken.add(s.get("name"))
         elif s.get("name") and s["name"] not in sizes:

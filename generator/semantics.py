@@ -35,6 +35,9 @@ BUF_HANDLE = 8            # sizeof(struct vn_buf): what a pool channel carries
 MAX_RESTART_BUDGET = 16   # VN_RESTART_MAX in runtime/core/kernel.h
 PAGE = 4096               # a device window is mapped in whole pages (VN_PAGE)
 TRACE_RECORDS = (16, 1024)  # a shard's trace ring: it sits between control page and heap
+# What the build compiles of a shard's sources (build.py, build_bare.py): C,
+# and assembly through the preprocessor, whose #if can suit each board's ISA.
+SOURCE_SUFFIXES = (".c", ".S")
 
 
 _RUNTIME_NAMES = {}
@@ -50,6 +53,28 @@ def runtime_names(repo_root):
                                     header.read_text()))
         _RUNTIME_NAMES[repo_root] = found
     return _RUNTIME_NAMES[repo_root]
+
+
+_RUNTIME_MACROS = {}
+_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def runtime_macros(repo_root):
+    """Every VN_ macro or enumerator the runtime's headers (those a shard
+    sees, and the kernel's) name outside comments, an X-macro list's too
+    (VN_RELOAD_##n over X(OK, ...) is VN_RELOAD_OK), and those the
+    templates define whatever the spec says (VN_SHARD_NAME)."""
+    if repo_root not in _RUNTIME_MACROS:
+        found = set()
+        for header in sorted((Path(repo_root) / "runtime").rglob("*.h")):
+            text = _COMMENT.sub(" ", header.read_text())
+            found.update(re.findall(r"\bVN_[A-Z0-9_]+\b", text))
+            for prefix in re.findall(r"\b(VN_[A-Z0-9_]*)##\w", text):
+                found.update(prefix + n for n in re.findall(r"\bX\((\w+)\s*,", text))
+        for template in sorted((Path(repo_root) / "templates").glob("*.j2")):
+            found.update(re.findall(r"#define (VN_[A-Z0-9_]+)(?=[\s(])", template.read_text()))
+        _RUNTIME_MACROS[repo_root] = found
+    return _RUNTIME_MACROS[repo_root]
 
 
 class Semantics:
@@ -125,15 +150,87 @@ class Semantics:
                 self.d.error(sh.at("name"), f"{sh.prefix}vn_blob_{name} would name both its "
                              f"image and the end of the image of shard '{name[:-4]}' "
                              "(bare-metal boards); rename it")
+        self.generated_macros()
+
+    # Channels, signals, devices and pools whose names are equal but for case
+    # are reported as a name clash already, not again for their macros.
+    _FOLDED = ("channel", "signal", "device", "pool")
+
+    # The macros a shard's header makes of each kind of name, NAME standing
+    # for it in capitals (vanity_shard.h.j2, _pools.j2).
+    MACROS = (("channels", "channel", ("VN_MSG_SIZE_NAME", "VN_DEPTH_NAME", "VN_NOTIFY_NAME")),
+              ("signals", "signal", ("VN_SIGNAL_NAME", "VN_NOTIFY_NAME")),
+              ("devices", "device", ("VN_NOTIFY_NAME", "VN_DEVICE_NAME_BASE",
+                                     "VN_DEVICE_NAME_SIZE", "VN_DEVICE_NAME_IRQ")),
+              ("pools", "pool", ("VN_POOL_NAME_BUFFERS", "VN_POOL_NAME_SIZE")))
+
+    def macros(self):
+        """(macro, kind, name, label, node, why) of each VN_ macro a shard's
+        header makes from a spec name; why: how the name comes to make it,
+        or ''."""
+        top = self.top
+        for key, kind, shapes in self.MACROS:
+            for item in top.get(key) or []:
+                name = item.get("name")
+                if not isinstance(name, str):
+                    continue
+                extra = ("VN_POOL_OF_NAME",) if key == "channels" and item.get("pool") else ()
+                for shape in shapes + extra:
+                    yield (shape.replace("NAME", name.upper()), kind, name, item.label,
+                           item.at("name"), "")
+        for sh in top.get("shards") or []:
+            r = sh.get("reload")
+            for name in (r.get("updates") or []) if isinstance(r, dict) else ():
+                if name in self.shards:
+                    yield (f"VN_RELOAD_{name.upper()}", "shard", name, self.shards[name].label,
+                           self.shards[name].at("name"),
+                           f" (by which shard '{sh.get('name')}' may reload it)")
+        for ev in top.get("events") or []:
+            for f in ev.get("fields") or []:
+                if not (isinstance(ev.get("name"), str) and isinstance(f.get("name"), str)):
+                    continue
+                for i, v in enumerate(f.get("values") or []):
+                    if isinstance(v, str):
+                        yield (f"VN_{ev['name'].upper()}_{f['name'].upper()}_{v.upper()}",
+                               "event value", (ev["name"], f["name"], v),
+                               f"{ev.label} field '{f['name']}' value '{v}'",
+                               f.item_at("values", i), "")
+
+    def generated_macros(self):
+        """A VN_ macro of a shard's header that the runtime or the templates
+        define already (a shard 'bit' that another may reload makes
+        VN_RELOAD_BIT, vanity/reload.h's), or that two names make."""
+        taken, made, reported = runtime_macros(self.v.repo_root), {}, set()
+        for macro, kind, name, label, node, why in self.macros():
+            if (macro, id(node)) in reported:
+                continue
+            reported.add((macro, id(node)))
+            if macro in taken:
+                self.d.error(node, f"{label}: its name would make {macro}{why}, which the "
+                             "runtime's headers or the generated ones define already; "
+                             "rename it")
+                continue
+            f_kind, f_name, f_label, f_node = made.setdefault(macro, (kind, name, label, node))
+            if (f_kind, f_name) == (kind, name) or (
+                    kind in self._FOLDED and f_kind in self._FOLDED
+                    and f_name.lower() == name.lower()):
+                continue
+            self.d.error(node, f"{label}: its name would make {macro}{why}, which "
+                         f"{f_label} makes too (at {pos(f_node)}); rename one of them")
 
     def regmaps(self):
         """Every map the spec defines or its devices use, by the rules in
         regmap.py; each with the devices whose window it must fit."""
+        inline = self.top.nodes.get("regmaps")
+        maps = []
         for name, rmap in sorted(self.top.get("regmaps", {}).items()):
             if rmap is not None:
                 users = [d for d in self.top.get("devices", [])
                          if d.get("regmap") == name and isinstance(d.get("size"), int)]
                 regmap.check(self.d, rmap, users)
+                key = inline.keys.get(name) if inline is not None else None
+                maps.append((name, rmap, key if key is not None else rmap.node))
+        regmap.names_across(self.d, maps)
         for name, rmap in sorted(self.top.get("models", {}).items()):
             if rmap is not None and name not in self.top.get("regmaps", {}):
                 regmap.check(self.d, rmap)
@@ -352,15 +449,31 @@ class Semantics:
         srcs = s.get("sources")
         if srcs is not None and not srcs:
             self.d.error(s.at("sources"), f"{s.prefix}'sources' is empty; list its C files")
+        seen = {}
         for i, src in enumerate(srcs or []):
             if src is None:
                 continue
             node = s.item_at("sources", i)
+            suffix = os.path.splitext(src)[1]
             if os.path.isabs(src):
                 self.d.error(node, f"{s.prefix}source '{src}' must be relative to the spec's directory")
             elif not (self.v.spec_dir / src).is_file():
                 shown = os.path.join(os.path.dirname(node.file), src)
                 self.d.error(node, f"{s.prefix}source file '{shown}' does not exist")
+            elif suffix not in SOURCE_SUFFIXES:
+                hint = ("; name it .S, where #if can choose each board's instructions"
+                        if suffix == ".s" else "")
+                self.d.error(node, f"{s.prefix}source '{src}' is not a file the build "
+                             f"compiles: C (.c) or assembly through the preprocessor "
+                             f"(.S){hint}")
+            else:
+                first = seen.setdefault((self.v.spec_dir / src).resolve(), (src, node))
+                if first[1] is not node:
+                    again = "listed twice (first" if first[0] == src \
+                        else f"the same file as '{first[0]}' (listed"
+                    self.d.error(node, f"{s.prefix}source '{src}' is {again} at "
+                                 f"{pos(first[1])}); list a file once: its definitions "
+                                 "would be linked twice")
 
     def limit(self, s, key, low, high):
         n = s.get(key)

@@ -40,6 +40,41 @@ class BuildError(Exception):
         self.output = output
 
 
+# The flags that name a file or directory to include, longest first (joined
+# to their argument, -Iinc, or not, -I inc).
+_PATH_FLAGS = ("-idirafter", "-isystem", "-iquote", "-include", "-imacros", "-I")
+
+
+def user_flags(cflags, spec_dir):
+    """A shard's cflags as the compiler gets them, and the directories and
+    files they add for it to read: a relative path an include flag names is
+    the spec's directory's, as its sources are (the compiler runs in the
+    repository). A path from the sysroot (=dir) or absolute stays as is."""
+    out, reads, pending = [], [], None
+    for f in map(str, cflags):
+        flag, path = pending, f
+        if pending is None:
+            flag = next((p for p in _PATH_FLAGS if f.startswith(p)), None)
+            path = f[len(flag):] if flag else ""
+            if flag and not path:
+                out.append(f)
+                pending = flag
+                continue
+        pending = None
+        if flag is None or path.startswith(("=", "$SYSROOT", "-")) or os.path.isabs(path):
+            out.append(f)
+            continue
+        full = Path(spec_dir) / path
+        reads.append(full)
+        out.append(str(full) if f == path else flag + str(full))
+    return out, reads
+
+
+def user_inputs(reads):
+    """What user_flags' directories and files give the compiler to read."""
+    return sorted(p for r in reads for p in ([r] if r.is_file() else headers(r)))
+
+
 def c_files(*dirs):
     return sorted(p for d in dirs for p in Path(d).glob("*.c"))
 

@@ -79,3 +79,43 @@ def test_two_systems_share_the_runtime_objects(tmp_path):
         seen.append(count())
     assert seen[0] > 20          # the kernel's and the shard library's sources
     assert seen[1] == seen[0]    # all of them again, from the cache
+
+
+def test_include_flags_are_the_spec_directorys(tmp_path):
+    """A relative path in a shard's include flags is the spec's directory's,
+    like its sources; an absolute one, another flag, or one from the
+    sysroot stays as written."""
+    spec_dir = tmp_path / "spec"
+    flags, reads = toolchain.user_flags(
+        ["-I", "inc", "-I../common", "-iquote", "q", "-include", "pre.h", "-I/usr/x",
+         "-I=sys", "-DX=-Ifoo", "-Wl,-Ifoo"], spec_dir)
+    assert flags == ["-I", f"{spec_dir}/inc", f"-I{spec_dir}/../common", "-iquote",
+                     f"{spec_dir}/q", "-include", f"{spec_dir}/pre.h", "-I/usr/x", "-I=sys",
+                     "-DX=-Ifoo", "-Wl,-Ifoo"]
+    assert reads == [spec_dir / "inc", spec_dir / "../common", spec_dir / "q",
+                     spec_dir / "pre.h"]
+
+
+def test_a_shard_includes_from_the_spec_directory(tmp_path):
+    """cflags: [-I../inc] in a spec under sys/ finds inc/ beside sys/, not in
+    the repository the compiler runs in; a header there rebuilds the shard."""
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "answer.h").write_text("#define ANSWER 42\n")
+    (tmp_path / "sys").mkdir()
+    (tmp_path / "sys" / "a.c").write_text(
+        '#include <vanity_shard.h>\n#include "answer.h"\n'
+        'void vn_main(void) { vn_log("answer %d", ANSWER); }\n')
+    spec = tmp_path / "sys" / "inc.yaml"
+    spec.write_text("vanity: 1\nsystem: inc\nshards:\n"
+                    "  - {name: a, sources: [a.c], cflags: [-I../inc]}\n")
+    build = lambda: subprocess.run(
+        [PY, str(REPO / "vanity"), "build", str(spec), "-o", str(tmp_path / "out"),
+         "--build-dir", str(tmp_path / "build")], capture_output=True, text=True, timeout=300)
+    r = build()
+    assert r.returncode == 0, r.stdout + r.stderr
+    shard = tmp_path / "build" / "shards" / "a"
+    before = shard.read_bytes()
+    (tmp_path / "inc" / "answer.h").write_text("#define ANSWER 43\n")
+    r = build()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert shard.read_bytes() != before

@@ -149,6 +149,39 @@ EXPECTED = {
         "already (runtime/include); rename it",
         "14:12: error: event 'put': its name would make vn_trace_put, which the runtime has "
         "already (runtime/include); rename it"],
+    "macro_clashes": [
+        "6:12: error: shard 'bit': its name would make VN_RELOAD_BIT (by which shard 'a' may "
+        "reload it), which the runtime's headers or the generated ones define already; "
+        "rename it",
+        "7:12: error: shard 'late': its name would make VN_RELOAD_LATE (by which shard 'a' may "
+        "reload it), which the runtime's headers or the generated ones define already; "
+        "rename it",
+        "13:45: error: event 'e' field 'f' value 'ON_': its name would make VN_E_F_ON_, which "
+        "event 'e' field 'f' value 'on_' makes too (at 13:40); rename one of them",
+        "16:43: error: event 'msg' field 'size' value 'x': its name would make VN_MSG_SIZE_X, "
+        "which channel 'x' makes too (at 9:12); rename one of them"],
+    "duplicate_source": [
+        "5:21: error: shard 'ping': source './ok.c' is the same file as 'ok.c' (listed at "
+        "5:15); list a file once: its definitions would be linked twice",
+        "5:29: error: shard 'ping': source 'ok.c' is listed twice (first at 5:15); list a file "
+        "once: its definitions would be linked twice"],
+    "source_not_c": [
+        "5:21: error: shard 'ping': source 'notes.txt' is not a file the build compiles: C (.c) "
+        "or assembly through the preprocessor (.S)",
+        "5:32: error: shard 'ping': source 'helper.cpp' is not a file the build compiles: C "
+        "(.c) or assembly through the preprocessor (.S)",
+        "5:44: error: shard 'ping': source 'start.s' is not a file the build compiles: C (.c) "
+        "or assembly through the preprocessor (.S); name it .S, where #if can choose each "
+        "board's instructions"],
+    "yaml_merge_key": [
+        "6:5: error: YAML merge keys ('<<') are not supported in a spec: write the keys out "
+        "(an alias such as *name may still stand for a whole value)"],
+    "yaml_octal": [
+        "6:11: error: YAML 1.1 reads 010 as the octal number 8: drop the leading zero (10), or "
+        "write 8 or 0x8 if octal was meant"],
+    "yaml_base60": [
+        "14:32: error: YAML 1.1 reads 7:0 as the base-60 number 420: write it quoted, '7:0' "
+        "(a bit range is written \"high:low\")"],
     "nul_cflag": [
         "4:40: error: shard 'a': a compiler flag holds a NUL character, which no command "
         "line can pass"],
@@ -243,7 +276,7 @@ EXPECTED = {
 
 # These go through the real command line; the rest call the library.
 VIA_CLI = {"yaml_syntax", "duplicate_key", "depth_not_power_of_two", "unknown_key",
-           "missing_source", "multiple_errors"}
+           "missing_source", "multiple_errors", "yaml_base60"}
 
 
 def _expected(name):

@@ -47,6 +47,26 @@ EXPECTED = {
         "19:27: error: regmap 'uart' register '2CR' field 'MODE' value 'fast mode': name "
         "'fast mode' is not a C identifier (letters, digits and '_', not starting with a "
         "digit)"],
+    "regmap_name_clashes": [
+        "17:16: error: regmap 'x_y' register 'z': its C name X_Y_Z_OFFSET clashes with that of "
+        "regmap 'x' register 'y_z' (at 14:16); rename one of them",
+        "18:3: error: regmap 'm' clashes with regmap 'M' (at 21:3); names must differ in more "
+        "than case (both headers' include guard is VANITY_REGMAP_M_H)"],
+    "regmap_too_many_registers": [
+        "9:40: error: regmap 'huge' register 'FIFO': count 1000000000 is more than the 65536 "
+        "registers a map may have (each element of an array counts); describe fewer",
+        "10:56: error: regmap 'huge' register 'FAR': ends at 0x10000000000000008, beyond the "
+        "64-bit address space",
+        "13:7: error: regmap 'many': has 80000 registers (each element of an array counts); a "
+        "map has at most 65536: describe fewer"],
+    "regmap_structure_limits": [
+        "13:56: error: regmap 'dma' structure 'ONLY_OPEN' member 'items': an open-ended array "
+        "cannot be a structure's only member (C needs a member before it); give it a count, "
+        "or put a member before it (such as the array's length)",
+        "16:33: error: regmap 'dma' structure 'FAR' member 'len': ends at 0x4000004, beyond "
+        "the 64 MiB a structure may take (a shard's memory at most)",
+        "20:56: error: regmap 'dma' structure 'LONG' member 'items': ends at 0x12a05f2008, "
+        "beyond the 64 MiB a structure may take (a shard's memory at most)"],
     "regmap_structures": [
         "21:33: error: regmap 'dma' structure 'ELEM' member 'len': offset 0x4 is inside the "
         "member before it (which ends at 0x8); members go in offset order",
