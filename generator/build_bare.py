@@ -138,6 +138,20 @@ def size_line(tc, elf):
             f"(+ shard images {s.get('.vn_shards', 0)} B)")
 
 
+def _test_hooks():
+    """The kernel's build-time test hooks, from the environment (tests
+    only): VANITY_TEST_ASID_BITS=N makes the kernel take the MMU for one
+    with no more than N ASID bits (hooks.h: arch_asid_bits), so that a
+    system test can make the shards share an ASID on a board that has
+    enough."""
+    bits = os.environ.get("VANITY_TEST_ASID_BITS", "")
+    if not bits:
+        return []
+    if not bits.isdigit() or int(bits) > 16:
+        raise BuildError(f"VANITY_TEST_ASID_BITS={bits!r}: want 0 to 16")
+    return [f"-DVN_TEST_ASID_BITS={int(bits)}"]
+
+
 def build(board, manifest, spec_dir, out_dir, build_dir):
     tc, arch = board.toolchain, _arch(board)
     keys = {}  # toolchain.objects(): the shards' runtime objects, looked up once
@@ -149,7 +163,7 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
     cc = tc.tool("gcc")
     incs = [RUNTIME / "include", FREE / "include", RUNTIME / "core", FREE / "kernel",
             arch, kdir]
-    flags = [*_flags(tc, tc.integer_flags), *(f"-I{i}" for i in incs)]
+    flags = [*_flags(tc, tc.integer_flags), *_test_hooks(), *(f"-I{i}" for i in incs)]
     runtime = _sources(RUNTIME / "core", arch, FREE, FREE / "kernel")
     gens = [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"]
     target = build_dir / "image.elf"

@@ -75,6 +75,19 @@
  * shard: the one it runs, the previous one (for rollback) and a staged one.
  * port_shard_start() always starts the one it runs.
  *
+ *   port_reload_copy(s, img, len)  copy the len bytes at img (a request's
+ *                         image, in memory a shard or a host tool may still
+ *                         write) into the kernel's own memory, where s's
+ *                         staged image is kept; returns that copy, which
+ *                         the kernel alone can write, or NULL if there is
+ *                         no room (VN_RELOAD_NOROOM). The kernel hashes,
+ *                         checks and stages the copy, and never reads img
+ *                         again. The copy may be readable only until
+ *                         port_reload_copy_end(), on this CPU, which the
+ *                         kernel calls once after every copy it got.
+ *   port_reload_over_prev(s)  whether port_reload_copy would copy over s's
+ *                         previous image (its rollback target); the kernel
+ *                         then checks the image where it lies first.
  *   port_reload_check(s, h, img, len, iface)
  *                         whether img (len bytes, its SHA-256 already
  *                         checked against h) is one the port can run in
@@ -82,13 +95,14 @@
  *                         are this ISA's, it fits s's image region. Sets
  *                         *iface to the interface hash the image carries.
  *                         Returns a VN_RELOAD_* status (OK, ISA, SIZE,
- *                         IMAGE).
+ *                         IMAGE, NOROOM).
  *   port_reload_room(s)   the largest image s can run (its image region).
- *   port_reload_stage(s, img, len)  keep a copy of img as s's staged image;
- *                         0, or -1 if there is no room (VN_RELOAD_NOROOM).
+ *   port_reload_stage(s, copy, len)  the checked copy becomes s's staged
+ *                         image; 0, or -1 if there is no room
+ *                         (VN_RELOAD_NOROOM).
  *   port_reload_commit(s) the staged image becomes the one s runs; the one
  *                         it ran becomes the previous one.
- *   port_reload_drop(s)   forget the staged image.
+ *   port_reload_drop(s)   forget the staged image, or the copy of one.
  *   port_reload_back(s)   the previous image becomes the one s runs again;
  *                         0, or -1 if there is none.
  *   port_reload_done(s, outcome, status)  a request for s finished: swapped,
@@ -104,8 +118,9 @@
  *                         `addr` on (a reload image an updater hands over),
  *                         and *len: how many bytes of it are s's own, up to
  *                         the end of that region. NULL if addr is not s's.
- *                         The bytes stay s's: the port copies them where s
- *                         could change them under the check (hosted).
+ *                         The bytes may stay s's, and be written by other
+ *                         shards sharing them: the kernel reads the header
+ *                         once and checks only its port_reload_copy.
  */
 #ifndef VN_PORT_H
 #define VN_PORT_H
@@ -156,6 +171,9 @@ struct vn_reload_hdr;
 uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr *h,
 			   const uint8_t *img, uint64_t len, uint64_t *iface);
 uint64_t port_reload_room(const struct vn_shard *s);
+const uint8_t *port_reload_copy(struct vn_shard *s, const uint8_t *img, uint64_t len);
+void port_reload_copy_end(void);
+bool port_reload_over_prev(const struct vn_shard *s);
 int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len);
 void port_reload_commit(struct vn_shard *s);
 void port_reload_drop(struct vn_shard *s);

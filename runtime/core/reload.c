@@ -111,16 +111,44 @@ static uint32_t check_image(const struct vn_kernel *k, const struct vn_shard *s,
 	return iface == s->cfg->iface ? VN_RELOAD_OK : VN_RELOAD_IFACE;
 }
 
+/* The kernel's verdict on the image at img (the payload h describes): its
+ * SHA-256, computed with the kernel lock dropped (the one long step,
+ * milliseconds a megabyte; s is CHECKING meanwhile, so no other request
+ * for s starts), then what check_image says. VN_RELOAD_OK, or why not;
+ * *cancelled when s's request ended meanwhile (s faulted, and that was
+ * said: finish), and the verdict is then nobody's. */
+static uint32_t verify(struct vn_kernel *k, struct vn_shard *s, const struct vn_reload_hdr *h,
+		       const uint8_t *img, uint32_t done, bool *cancelled)
+{
+	uint8_t digest[32];
+
+	port_unlock();
+	vn_sha256(img, h->length, digest);
+	port_lock();
+	*cancelled = s->reload_done != done; /* perhaps another request has started since */
+	if (*cancelled)
+		return s->reload_status;
+	if (k->halted)
+		return VN_RELOAD_HALTED;
+	if (memcmp(digest, h->sha256, sizeof(digest)) != 0)
+		return VN_RELOAD_DIGEST;
+	return check_image(k, s, h, img);
+}
+
 /* A request to swap `image` (a reload image of `len` bytes, in memory the
  * kernel may read) into s. Returns VN_RELOAD_OK once it is under way, or
  * why it was refused; either way s->reload_status says so too.
  *
- * The image's SHA-256 is the kernel's one long step (milliseconds a
- * megabyte): it runs with the kernel lock dropped, s marked CHECKING so
- * that no other request for s starts meanwhile. The image stays as it
- * is: it is the caller's own memory, and the caller waits in this call
- * (or the port's copy of it). What the other cores may do meanwhile is
- * checked after: the system halted, or s faulted (which cancels the
+ * The image is the caller's (a reloader shard's memory, or the door's):
+ * memory other shards may share and other cores may write meanwhile. The
+ * kernel reads its header once, into its own copy, and copies the image
+ * into the memory it will be staged in (port_reload_copy) before it hashes
+ * or checks any of it: what it checks is what it installs. Only when that
+ * copy must go over s's previous image (its rollback target) is the image
+ * checked where it lies first, so that an image refused for what it is
+ * leaves the rollback target as it was; the copy is checked again after.
+ * What the other cores may do while the lock is dropped for a digest is
+ * checked after each: the system halted, or s faulted (which cancels the
  * request, and says so). */
 uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *image,
 			   uint64_t len, uint64_t now)
@@ -128,9 +156,9 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 	/* The header is read once, into the kernel's own aligned copy: the
 	 * caller may put it at any address (a shard's, on bare metal). */
 	struct vn_reload_hdr h = {0};
-	const uint8_t *img = (const uint8_t *)image + VN_RELOAD_HDR;
-	uint8_t digest[32];
+	const uint8_t *img = (const uint8_t *)image + VN_RELOAD_HDR, *copy = NULL;
 	uint32_t st, done = s->reload_done;
+	bool cancelled = false;
 
 	memcpy(&h, image, len < sizeof(h) ? len : sizeof(h));
 	if (k->halted)
@@ -146,24 +174,25 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 	if (st == VN_RELOAD_OK) {
 		s->reload = VN_RELOAD_CHECKING;
 		k->core[s->cfg->core].reloads++;
-		port_unlock();
-		vn_sha256(img, h.length, digest);
-		port_lock();
-		/* Cancelled meanwhile, and said so (finish); perhaps another
-		 * request for s has started since. */
-		if (s->reload_done != done)
-			return s->reload_status;
-		if (k->halted)
-			st = VN_RELOAD_HALTED;
-		else if (memcmp(digest, h.sha256, sizeof(digest)) != 0)
-			st = VN_RELOAD_DIGEST;
-		else if ((st = check_image(k, s, &h, img)) == VN_RELOAD_OK &&
-			 port_reload_stage(s, img, h.length) != 0)
+		if (port_reload_over_prev(s))
+			st = verify(k, s, &h, img, done, &cancelled);
+		if (st == VN_RELOAD_OK && !cancelled) {
+			copy = port_reload_copy(s, img, h.length);
+			st = copy ? verify(k, s, &h, copy, done, &cancelled) : VN_RELOAD_NOROOM;
+		}
+		if (st == VN_RELOAD_OK && !cancelled && port_reload_stage(s, copy, h.length) != 0)
 			st = VN_RELOAD_NOROOM;
+		if (copy)
+			port_reload_copy_end();
+		if (cancelled)
+			return st; /* said so (finish) */
 	}
 	if (st != VN_RELOAD_OK) {
-		if (st != VN_RELOAD_BUSY)
+		if (st != VN_RELOAD_BUSY) {
+			if (s->reload == VN_RELOAD_CHECKING)
+				port_reload_drop(s);
 			finish(k, s, VN_RL_REFUSED, st);
+		}
 		return st;
 	}
 	s->reload_status = VN_RELOAD_OK;

@@ -32,6 +32,8 @@ void port_unlock(void)
 void port_lock(void)
 {
 	assert(stub.unlocked);
+	if (stub.relocking)
+		stub.relocking();
 	stub.unlocked = 0;
 }
 
@@ -166,9 +168,34 @@ uint64_t port_reload_room(const struct vn_shard *s)
 	return 16;
 }
 
+const uint8_t *port_reload_copy(struct vn_shard *s, const uint8_t *img, uint64_t len)
+{
+	(void)s;
+	if (stub.copy_fails || len > sizeof(stub.reload_copy))
+		return NULL;
+	memcpy(stub.reload_copy, img, len);
+	stub.reload_copies++;
+	stub.copy_open++;
+	return stub.reload_copy;
+}
+
+void port_reload_copy_end(void)
+{
+	assert(stub.copy_open);
+	stub.copy_open--;
+}
+
+bool port_reload_over_prev(const struct vn_shard *s)
+{
+	(void)s;
+	return stub.over_prev;
+}
+
+/* What it stages is the kernel's copy, never the caller's image. */
 int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len)
 {
 	(void)s, (void)len;
+	assert(img == stub.reload_copy);
 	if (stub.stage_fails)
 		return -1;
 	stub.staged++;

@@ -27,6 +27,12 @@ struct stub_port {
 	unsigned staged, committed, dropped, backs;
 	uint64_t stage_word, running, previous;
 	int stage_fails;
+	/* port_reload_copy: the kernel's copy of a request's image, how many
+	 * were made, how many are still open (port_reload_copy_end); over_prev
+	 * says a copy would go over the previous image (port_reload_over_prev). */
+	uint8_t reload_copy[64];
+	unsigned reload_copies, copy_open;
+	int copy_fails, over_prev;
 	uint32_t reload_outcome, reload_said; /* the last port_reload_done */
 	uint8_t view[4096];
 	/* The kernel lock: `unlocked` while the core has dropped it; unlocks
@@ -34,6 +40,7 @@ struct stub_port {
 	int unlocked;
 	unsigned unlocks;
 	void (*meanwhile)(void);
+	void (*relocking)(void); /* another core, as the lock is taken back */
 };
 
 extern struct stub_port stub;

@@ -371,6 +371,80 @@ static void test_digest_unlocked(void **state)
 	assert_int_equal(stub.unlocks, 0);
 }
 
+/* The caller's image is memory other cores may write while the kernel
+ * has the lock dropped for the digest: here it is rewritten into another
+ * good-looking image just as the digest ends. The kernel checks and stages
+ * its own copy, made before the digest: what it hashed is what it stages. */
+static void rewrite(void)
+{
+	uint64_t word = 0x666;
+
+	memcpy(pkg.img, &word, 8);
+}
+
+static void test_checks_its_own_copy(void **state)
+{
+	(void)state;
+	boot();
+	make(0, 9);
+	stub.relocking = rewrite;
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	assert_int_equal(stub.reload_copies, 1);
+	assert_int_equal(stub.copy_open, 0);
+	assert_int_equal(stub.staged, 1);
+	assert_int_equal(stub.stage_word, 9);
+	/* Rewritten before the copy is made: the copy is what is checked,
+	 * and the digest refuses it. */
+	boot();
+	make(0, 9);
+	stub.meanwhile = NULL;
+	stub.relocking = NULL;
+	memcpy(pkg.img, &(uint64_t){0x666}, 8);
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_DIGEST);
+	assert_int_equal(stub.staged, 0);
+	assert_int_equal(stub.dropped, 1);
+	assert_int_equal(stub.copy_open, 0);
+	/* No room for a copy: refused, nothing hashed. */
+	boot();
+	make(0, 9);
+	stub.copy_fails = 1;
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_NOROOM);
+	assert_int_equal(stub.unlocks, 0);
+	assert_int_equal(stub.copy_open, 0);
+}
+
+/* A copy over the previous image (the rollback target) is made only once
+ * the image passed the checks where it lies: an image refused for what it
+ * is leaves the rollback target alone. Then the copy is checked again. */
+static void test_over_prev_checks_first(void **state)
+{
+	(void)state;
+	boot();
+	make(0, 9);
+	stub.over_prev = 1;
+	pkg.img[0] ^= 1; /* its digest no longer matches */
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_DIGEST);
+	assert_int_equal(stub.reload_copies, 0);
+	assert_int_equal(stub.unlocks, 1);
+	boot();
+	make(0, 9);
+	stub.over_prev = 1;
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	assert_int_equal(stub.reload_copies, 1);
+	assert_int_equal(stub.unlocks, 2);
+	assert_int_equal(stub.stage_word, 9);
+	/* Rewritten after the first digest, before the copy: the copy's
+	 * digest refuses it. */
+	boot();
+	make(0, 9);
+	stub.over_prev = 1;
+	stub.relocking = rewrite;
+	assert_int_equal(request(0, sizeof(pkg.h) + 16), VN_RELOAD_DIGEST);
+	assert_int_equal(stub.reload_copies, 1);
+	assert_int_equal(stub.staged, 0);
+	assert_int_equal(stub.copy_open, 0);
+}
+
 /* RELOAD: only with the right, only from the caller's own memory. */
 static void test_updater_call(void **state)
 {
@@ -413,6 +487,8 @@ int main(void)
 		cmocka_unit_test(test_exited_refused),
 		cmocka_unit_test(test_digest_unlocked),
 		cmocka_unit_test(test_updater_call),
+		cmocka_unit_test(test_checks_its_own_copy),
+		cmocka_unit_test(test_over_prev_checks_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,7 @@
 
 /* start.S / vectors.S */
 void a64_secondary_entry(void);
-extern char a64_vectors[];
+extern char a64_vectors[], a64_vectors_reuse[];
 _Noreturn void a64_panic(struct arch_frame *f);
 void a64_kfault(struct arch_frame *f, uint64_t kind);
 

@@ -65,12 +65,8 @@
 	b	el1_bad
 	.endm
 
-	/* First in the image (image.ld puts .text.boot first), so the table's
-	 * 2 KiB alignment costs no padding. */
-	.section .text.boot, "ax"
-	.balign	2048
-	.global	a64_vectors
-a64_vectors:
+	/* A table: \el0 takes the traps from EL0. */
+	.macro	table el0
 	bad	0	/* EL1 with SP_EL0: never used */
 	bad	0
 	bad	0
@@ -79,21 +75,45 @@ a64_vectors:
 	bad	2
 	bad	0
 	bad	3
-	slot	el0_trap, 1	/* EL0, AArch64: sync (svc, faults) */
-	slot	el0_trap, 2	/* IRQ */
-	slot	el0_trap, 2	/* FIQ: treated as an IRQ poll */
-	slot	el0_trap, 3	/* SError */
+	slot	\el0, 1	/* EL0, AArch64: sync (svc, faults) */
+	slot	\el0, 2	/* IRQ */
+	slot	\el0, 2	/* FIQ: treated as an IRQ poll */
+	slot	\el0, 3	/* SError */
 	bad	0	/* EL0, AArch32: not supported */
 	bad	0
 	bad	0
 	bad	0
+	.endm
 
-el0_trap:
+	/* From EL0: x0 = the frame, x1 = kind; call \entry, then eret. */
+	.macro	el0_entry entry
 	save_rest x0
 	ldp	x2, x3, [sp], #16	/* the shard's x0 and x1 */
 	stp	x2, x3, [x0]
-	bl	bm_trap
+	bl	\entry
 	b	a64_eret
+	.endm
+
+	/* First in the image (image.ld puts .text.boot first), so the first
+	 * table's 2 KiB alignment costs no padding; the second follows at the
+	 * next 2 KiB (a table's last slot is shorter than 0x80). a64_vectors is
+	 * every CPU's while the shards' ASIDs fit; a64_vectors_reuse, which
+	 * enters bm_trap_reuse, when they share one (arch_asid_reuse_entry). */
+	.section .text.boot, "ax"
+	.balign	2048
+	.global	a64_vectors
+a64_vectors:
+	table	el0_trap
+	.balign	2048
+	.global	a64_vectors_reuse
+a64_vectors_reuse:
+	table	el0_trap_reuse
+
+el0_trap:
+	el0_entry bm_trap
+
+el0_trap_reuse:
+	el0_entry bm_trap_reuse
 
 el1_bad:
 	save_rest sp

@@ -19,6 +19,73 @@ void rv64_mmu_enable(void)
 			 : "memory");
 }
 
+#define SATP_ASID_SHIFT 44
+#define SATP_ASID_MASK 0xffffull
+
+/* ASIDLEN, as the privileged spec says to find it (satp): ones written to
+ * every bit of the ASID field read back as ones in the bits the hart
+ * implements, the low ones first. Written with the kernel's table, then
+ * the kernel's satp again, and every TLB entry dropped. VN_TEST_ASID_BITS
+ * (a build-time test hook) makes it look smaller, down to 0. */
+uint32_t arch_asid_bits(void)
+{
+	uint64_t asid;
+	uint32_t bits = 0;
+
+	rv64_set_satp(bm_kernel_token | SATP_ASID_MASK << SATP_ASID_SHIFT);
+	asid = csr_read(satp) >> SATP_ASID_SHIFT & SATP_ASID_MASK;
+	rv64_set_satp(bm_kernel_token);
+	__asm__ volatile("sfence.vma zero, zero" ::: "memory");
+	while (bits < 16 && (asid >> bits & 1))
+		bits++;
+#ifdef VN_TEST_ASID_BITS
+	if (bits > VN_TEST_ASID_BITS)
+		bits = VN_TEST_ASID_BITS;
+#endif
+	return bits;
+}
+
+/* The shards share an ASID: traps from U-mode enter bm_trap_reuse. */
+void arch_asid_reuse_entry(void)
+{
+	csr_write(stvec, (uint64_t)(uintptr_t)rv64_trap_entry_reuse);
+}
+
+/* Drop this hart's non-global TLB entries under `asid` (the kernel
+ * window's global ones are the same in every space, and stay). A register
+ * holding the ASID, never x0: rs2 = x0 would drop every ASID's. */
+static void drop(uint64_t asid)
+{
+	__asm__ volatile("sfence.vma zero, %0" :: "r"(asid) : "memory");
+}
+
+/* The kernel's table goes in at every trap. With no ASID bits at all its
+ * ASID 0 is the shards' too (bm_asid_shard): drop what the shard's space
+ * left under it, after the write, as the spec asks of a reused ASID. */
+void arch_trap_enter_reuse(uint32_t cpu)
+{
+	rv64_set_satp(bm_kernel_token);
+	if (bm_asid_shard == 0 && bm_asid_stale(cpu, bm_kernel_token))
+		drop(0);
+}
+
+/* The shard's space goes in as the trap ends: if the TLB may hold another
+ * space's entries under the shared ASID (another shard's, or the kernel's
+ * with no ASID bits), drop them, after the write. */
+void arch_trap_leave_reuse(uint32_t cpu, uint64_t satp)
+{
+	rv64_set_satp(satp);
+	if (bm_asid_stale(cpu, satp))
+		drop(bm_asid_shard);
+}
+
+/* The space goes in as the trap ends (arch_trap_leave_reuse). */
+void arch_switch_reuse(uint32_t cpu, uint64_t satp)
+{
+	(void)cpu;
+	(void)satp;
+}
+
 /* Why an access (0 read, 1 write, 2 execute) to va from U-mode faulted in
  * the space of root, by walking it; *level is the Sv39 level (2, 1, 0)
  * where the walk stopped. */

@@ -19,6 +19,7 @@ extern uint32_t rv64_hartid[ARCH_MAX_CPUS]; /* cpu -> hart id */
 
 /* trap.S */
 void rv64_trap_entry(void);
+void rv64_trap_entry_reuse(void);
 void rv64_secondary_entry(void);
 _Noreturn void rv64_panic(struct arch_frame *f);
 void rv64_kfault(struct arch_frame *f);

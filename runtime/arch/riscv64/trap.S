@@ -29,10 +29,8 @@
 	sd	t0, 264(\base)
 	.endm
 
-	.text
-	.balign	4
-	.global	rv64_trap_entry
-rv64_trap_entry:
+	/* From U-mode into \entry, then sret; from S-mode, a kernel bug. */
+	.macro	entry_to entry
 	csrrw	sp, sscratch, sp	/* sp = the shard's frame */
 	beqz	sp, from_kernel
 	save_regs sp
@@ -42,8 +40,23 @@ rv64_trap_entry:
 	mv	a0, sp
 	ld	sp, 0(a0)		/* the kernel stack */
 	li	a1, 1			/* RV64_TRAP_USER */
-	call	bm_trap
+	call	\entry
 	j	rv64_sret
+	.endm
+
+	/* rv64_trap_entry is every hart's while the shards' ASIDs fit;
+	 * rv64_trap_entry_reuse, which enters bm_trap_reuse, when they share
+	 * one (arch_asid_reuse_entry). */
+	.text
+	.balign	4
+	.global	rv64_trap_entry
+rv64_trap_entry:
+	entry_to bm_trap
+
+	.balign	4
+	.global	rv64_trap_entry_reuse
+rv64_trap_entry_reuse:
+	entry_to bm_trap_reuse
 
 from_kernel:
 	csrrw	sp, sscratch, sp	/* back: sp = kernel sp, sscratch = 0 */

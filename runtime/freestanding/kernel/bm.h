@@ -71,6 +71,7 @@ struct bm_space {
 	uint64_t token; /* what the MMU is given: its top table, with its ASID */
 	uint64_t *top;  /* its top-level table */
 	uint64_t *mid;  /* its middle table of RAM */
+	uint32_t asid;  /* the ASID in token (space.c: bm_asid_plan) */
 };
 
 struct bm_shard {
@@ -125,10 +126,12 @@ _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1);
 _Noreturn void bm_secondary(uint32_t cpu);
 _Noreturn void bm_boot_fail(const char *why, const char *name);
 
-/* run.c: the lock, and what arch_trap() hands back */
+/* run.c: the lock, and what arch_trap() hands back; bm_trap_reuse is the
+ * trap entry while the shards share an ASID (bm_asid_reuse) */
 void bm_lock(void);
 void bm_unlock(void);
 struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind);
+struct arch_frame *bm_trap_reuse(struct arch_frame *f, uint32_t kind);
 void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t a0,
 		uint64_t a1);
 void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail,
@@ -158,6 +161,30 @@ void bm_door_poll(void);
 
 /* fdt.c: the firmware's device tree */
 uint32_t bm_fdt_check_cpus(const void *fdt);
+
+/* space.c: ASIDs. The kernel's space has ASID 0; a shard's has its id + 1
+ * while the MMU's ASIDs (bm_asid_bits, probed at boot) hold every one of
+ * them. Otherwise every shard's space has ASID bm_asid_shard (1, or 0 with
+ * no ASID bits at all) and bm_asid_reuse is set: each CPU's traps then
+ * enter bm_trap_reuse, never the YIELD path, and the port's *_reuse hooks
+ * drop the shared ASID's TLB entries whenever they install a space other
+ * than the one that left them (bm_asid_held). */
+extern uint32_t bm_asid_bits, bm_asid_shard;
+extern bool bm_asid_reuse;
+extern uint64_t bm_asid_held[ARCH_MAX_CPUS];
+void bm_asid_plan(void);
+void bm_asid_check(uint32_t cpu);
+
+/* Shared ASIDs: the port installed `token` on cpu under the shared ASID.
+ * True if the TLB may hold another space's entries under it: the port
+ * drops them. */
+static inline bool bm_asid_stale(uint32_t cpu, uint64_t token)
+{
+	if (bm_asid_held[cpu] == token)
+		return false;
+	bm_asid_held[cpu] = token;
+	return true;
+}
 
 /* space.c: what a shard's space holds; pt.c: the tables that hold it */
 int bm_space_build(struct vn_shard *s);

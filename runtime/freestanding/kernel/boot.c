@@ -210,12 +210,17 @@ _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1)
 	devices_check();
 	arch_irq_init();
 	arch_cpu_init(0);
+	bm_asid_plan();
 	shards_init();
 	channels_init();
 	bm_door_open();
 	vn_kmsg("system '%s' (%s): %u shard%s on %u core%s", sys->name, sys->board,
 		sys->n_shards, sys->n_shards == 1 ? "" : "s", sys->n_cores,
 		sys->n_cores == 1 ? "" : "s");
+	if (bm_asid_reuse)
+		vn_kmsg("MMU ASIDs: %u bits, too few for %u shards and the kernel: the shards' "
+			"address spaces share ASID %u, and a CPU drops its TLB entries under it "
+			"at every switch between them", bm_asid_bits, sys->n_shards, bm_asid_shard);
 	start_cpus();
 	arch_run(stack_top(0));
 }
@@ -223,5 +228,6 @@ _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1)
 _Noreturn void bm_secondary(uint32_t cpu)
 {
 	arch_cpu_init(cpu);
+	bm_asid_check(cpu);
 	arch_run(stack_top(cpu));
 }

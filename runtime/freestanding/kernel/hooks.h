@@ -32,6 +32,15 @@
  *   arch_irq_init()           the interrupt controller, once
  *   arch_cpu_init(cpu)        this CPU: vectors, MMU on, its interrupts,
  *                             its timer; FP/SIMD off for user mode
+ *   arch_asid_bits()          how many ASID bits this CPU's MMU has (probed;
+ *                             on every CPU, after arch_cpu_init). A port
+ *                             whose kernel view (arch_load_begin) goes in
+ *                             under ASID 0 without a TLB drop returns 1 or
+ *                             more. VN_TEST_ASID_BITS (a build-time test
+ *                             hook) makes it return no more than that
+ *   arch_asid_reuse_entry()   the shards share an ASID (space.c): this
+ *                             CPU's traps from user mode enter
+ *                             bm_trap_reuse, not bm_trap, from now on
  *   arch_pte_table(t), arch_pte_leaf(pa, attrs, level), arch_pte_next(e)
  *                             (i) the page-table format pt.c builds with
  *   arch_space_token(top, asid) (i) what the MMU is given for a space
@@ -89,6 +98,13 @@
  *   arch_switch(token) (i)    another shard now holds this CPU: its space
  *   arch_fp_allow(f, on) (i)  FP/SIMD on or off for the shard of frame f
  *   arch_trap_leave(token) (i) about to return into the shard of that space
+ * and, while the shards share an ASID (bm_asid_reuse), in place of the
+ * three above on the common path and in bm_trap_reuse: the same, and where
+ * the port gives its MMU a space under the shared ASID, a drop of this
+ * CPU's non-global TLB entries under it when bm_asid_stale(cpu, token)
+ * says they may be another space's, after the space went in:
+ *   arch_trap_enter_reuse(cpu), arch_switch_reuse(cpu, token),
+ *   arch_trap_leave_reuse(cpu, token)
  *
  * At any time, under the lock:
  *   arch_relax() (i)          spinning for the lock
@@ -119,6 +135,12 @@ void arch_cpu_init(uint32_t cpu);
 const char *arch_cpu_start(uint32_t cpu);
 _Noreturn void arch_run(uint64_t stack_top);
 
+
+uint32_t arch_asid_bits(void);
+void arch_asid_reuse_entry(void);
+void arch_trap_enter_reuse(uint32_t cpu);
+void arch_switch_reuse(uint32_t cpu, uint64_t token);
+void arch_trap_leave_reuse(uint32_t cpu, uint64_t token);
 
 void arch_trap(struct arch_frame *f, struct vn_shard *s, uint32_t cpu, uint32_t kind);
 void arch_fp_save(struct arch_fp *fp, const struct arch_frame *ctx);

@@ -6,12 +6,18 @@
  * the kernel image; a shard with `reload:` also has two slots of RAM
  * (bm_layout.slot, BARE_IMAGE_SIZE each) for the blobs of its reloads. Of
  * those three places one holds the blob it runs, one may hold the previous
- * one (rollback) and a slot that is neither is where an accepted image is
- * staged; when both slots are taken (a reload of a reload), staging takes
- * the previous one's, and rollback then has nothing to go back to until
- * the next swap. port_shard_start (boot.c) copies the blob it runs into
- * the shard's image window and maps that window as the blob's sections
- * say (space.c: bm_space_image).
+ * one (rollback) and a slot that is neither is where a request's image is
+ * copied (port_reload_copy), before the core hashes and checks that copy,
+ * and staged once it passes: the kernel never checks or installs bytes
+ * that a shard, a device or the host tool can still write. When both slots
+ * are taken (a reload of a reload), the copy goes over the previous blob:
+ * the core first checks the image where it lies (port_reload_over_prev),
+ * so that an image refused for what it is leaves the rollback target; one
+ * that passes there loses it to the copy, even if the copy is refused
+ * (it changed meanwhile), and rollback then has nothing to go back to
+ * until the next swap. port_shard_start (boot.c) copies the blob it runs
+ * into the shard's image window and maps that window as the blob's
+ * sections say (space.c: bm_space_image).
  *
  * A new blob must pass what boot checks of the kernel's own (bm_image_ok)
  * against the shard's window; its interface hash is the `iface` of its
@@ -57,41 +63,77 @@ uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr 
 	return VN_RELOAD_OK;
 }
 
-/* The shard's image window; a shard without reload slots is refused by
- * port_reload_check (NOROOM). */
+/* The shard's image window, and no more than a slot holds; a shard without
+ * reload slots is refused by port_reload_copy (NOROOM). */
 uint64_t port_reload_room(const struct vn_shard *s)
 {
 	const struct bm_layout *l = &bm_layout[s->cfg->id];
+	uint64_t window = l->image_hi - l->image_lo;
 
-	return l->image_hi - l->image_lo;
+	return l->slot[0] && l->slot_size < window ? l->slot_size : window;
 }
 
-int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len)
+/* The slot a new blob of s goes into: one holding neither the blob it runs
+ * nor the previous one, else the previous one's (both slots are taken: it
+ * runs a reload's blob, and the one before came from a reload too). */
+static uint8_t *staging_slot(const struct bm_layout *l, const struct bm_shard *b)
 {
-	const struct bm_layout *l = &bm_layout[s->cfg->id];
-	struct bm_shard *b = bm_of(s);
-	uint8_t *to = NULL;
-	uint64_t view;
-
-	if (!l->slot[0] || len > l->slot_size)
-		return -1;
-	for (uint32_t i = 0; i < 2 && !to; i++) {
+	for (uint32_t i = 0; i < 2; i++) {
 		const uint8_t *p = (const uint8_t *)(uintptr_t)l->slot[i];
 
 		if (p != b->blob && p != b->prev)
-			to = (uint8_t *)(uintptr_t)l->slot[i];
+			return (uint8_t *)(uintptr_t)l->slot[i];
 	}
-	if (!to) { /* both slots taken: the previous one's goes */
-		to = (uint8_t *)(uintptr_t)b->prev;
+	return (uint8_t *)(uintptr_t)b->prev;
+}
+
+bool port_reload_over_prev(const struct vn_shard *s)
+{
+	const struct bm_layout *l = &bm_layout[s->cfg->id];
+	const struct bm_shard *b = bm_of(s);
+
+	return l->slot[0] && b->prev && staging_slot(l, b) == b->prev;
+}
+
+/* The view each CPU had before port_reload_copy put it in the kernel's:
+ * the slots are the kernel's RAM, mapped in no shard's space. */
+static uint64_t copy_view[ARCH_MAX_CPUS];
+
+/* Into the staging slot, in the kernel's view (which maps all RAM: img is
+ * read there, a shard's memory or the door's), until port_reload_copy_end.
+ * Over the previous blob if it must be: s then has none to go back to,
+ * whatever the checks of the copy say. */
+const uint8_t *port_reload_copy(struct vn_shard *s, const uint8_t *img, uint64_t len)
+{
+	const struct bm_layout *l = &bm_layout[s->cfg->id];
+	struct bm_shard *b = bm_of(s);
+	uint8_t *to;
+
+	if (!l->slot[0] || len > l->slot_size)
+		return NULL;
+	to = staging_slot(l, b);
+	if (to == b->prev) {
 		b->prev = NULL;
 		b->prev_len = 0;
 	}
-	view = arch_load_begin(); /* the slots are the kernel's RAM */
+	copy_view[arch_cpu()] = arch_load_begin();
 	memcpy(to, img, len);
-	arch_load_end(view);
 	b->staged = to;
 	b->staged_len = len;
-	return 0;
+	return to;
+}
+
+void port_reload_copy_end(void)
+{
+	arch_load_end(copy_view[arch_cpu()]);
+}
+
+/* The checked copy is in its slot already (port_reload_copy). */
+int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len)
+{
+	struct bm_shard *b = bm_of(s);
+
+	return b->staged == img && b->staged_len == len ? 0 : -1;
 }
 
 void port_reload_commit(struct vn_shard *s)

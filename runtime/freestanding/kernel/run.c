@@ -307,7 +307,10 @@ static struct arch_frame *load(struct vn_shard *s, uint32_t cpu)
 	struct bm_shard *b = bm_of(s);
 
 	arch_frame_ret(&b->ctx, vn_shard_resume(K, s));
-	arch_switch(b->space.token);
+	if (bm_asid_reuse)
+		arch_switch_reuse(cpu, b->space.token);
+	else
+		arch_switch(b->space.token);
 	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
 	bm_ctl(s)->core_shared = vn_core_shared(K, cpu);
 	return &b->ctx;
@@ -344,13 +347,19 @@ static struct arch_frame *resume(uint32_t cpu, struct vn_shard *prev)
 static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, uint32_t cpu,
 							 uint32_t kind, struct vn_shard *s)
 {
+	uint64_t token;
+
 	if (kind != BM_TRAP_START)
 		arch_trap(f, s, cpu, kind);
 	events(cpu);
 	if (cpu == 0 && bm_door_size)
 		bm_door_poll();
 	f = resume(cpu, s);
-	arch_trap_leave(bm_of(K->core[cpu].current)->space.token);
+	token = bm_of(K->core[cpu].current)->space.token;
+	if (bm_asid_reuse)
+		arch_trap_leave_reuse(cpu, token);
+	else
+		arch_trap_leave(token);
 	unlock();
 	return f;
 }
@@ -421,4 +430,19 @@ struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)
 		return yield_fast(f, cpu, kind, s);
 	return trap(f, cpu, kind, s);
+}
+
+/* bm_trap, while the shards' spaces share an ASID (space.c: bm_asid_plan;
+ * the port's trap entry calls this one then): always the common path,
+ * whose switches drop the shared ASID's TLB entries (the port's *_reuse
+ * hooks). The YIELD path's switch does not, and bm_trap is not made to
+ * look: where the ASIDs fit, that path stays as it is. */
+struct arch_frame *bm_trap_reuse(struct arch_frame *f, uint32_t kind)
+{
+	uint32_t cpu = arch_cpu();
+
+	lock();
+	arch_trap_enter_reuse(cpu);
+	bm_frames[cpu] = f;
+	return trap(f, cpu, kind, K->core[cpu].current);
 }

@@ -4,7 +4,8 @@
  * Everything is identity-mapped (VA = PA), so addresses in the manifest are
  * the addresses shards and the kernel really use. Every space holds the
  * kernel's own mappings, which user mode cannot touch (pt.c). A shard's
- * space adds, under its own ASID (id + 1),
+ * space adds, under its own ASID (id + 1; or one all shards share, where
+ * the MMU has too few: bm_asid_plan),
  * exactly: its code RX, its read-only data R, its data/bss, control page
  * and trace ring, heap and stack RW, its channels RW, the buffer pools the spec
  * lists it for (RW or R, as listed), and the MMIO windows of the devices
@@ -17,6 +18,50 @@
  * entry is the port's (ARCH_U_*).
  */
 #include "bm.h"
+#include "kconsole.h"
+
+uint32_t bm_asid_bits, bm_asid_shard;
+bool bm_asid_reuse;
+uint64_t bm_asid_held[ARCH_MAX_CPUS];
+
+/* How many ASIDs the system needs, the kernel's 0 among them. */
+static uint32_t asids_needed(void)
+{
+	return bm_asid_reuse ? bm_asid_shard + 1 : bm_kernel.sys->n_shards + 1;
+}
+
+/* On CPU 0 at boot, MMU on, before any shard's space is built: the ASIDs
+ * the spaces get. Where the MMU has fewer than the shards and the kernel
+ * need (an aarch64 CPU with 8-bit ASIDs and 256 shards; a RISC-V hart's
+ * ASIDLEN may be anything from 0), two spaces would otherwise share TLB
+ * entries: then all shards share one ASID, and a CPU drops its entries
+ * whenever another space goes in under it. Slower at every switch, never
+ * wrong; it says so at boot. */
+void bm_asid_plan(void)
+{
+	bm_asid_bits = arch_asid_bits();
+	bm_asid_reuse = bm_asid_bits < 16 &&
+			bm_kernel.sys->n_shards + 1 > (1u << bm_asid_bits);
+	bm_asid_shard = bm_asid_reuse && bm_asid_bits > 0 ? 1 : 0;
+	for (uint32_t c = 0; c < ARCH_MAX_CPUS; c++)
+		bm_asid_held[c] = bm_kernel_token; /* what each CPU's TLB starts with */
+	if (bm_asid_reuse)
+		arch_asid_reuse_entry();
+}
+
+/* On each other CPU as it starts: the ASIDs planned fit its MMU too. */
+void bm_asid_check(uint32_t cpu)
+{
+	uint32_t bits = arch_asid_bits();
+
+	if (bits < 16 && asids_needed() > (1u << bits)) {
+		vn_kmsg("cannot boot: CPU %u has %u ASID bits, CPU 0 %u", cpu, bits,
+			bm_asid_bits);
+		arch_exit(1);
+	}
+	if (bm_asid_reuse)
+		arch_asid_reuse_entry();
+}
 
 static int map_code(struct bm_shard *b, const struct bm_layout *l)
 {
@@ -52,7 +97,8 @@ int bm_space_build(struct vn_shard *s)
 
 	if (bm_pt_space(&b->space) != 0)
 		return -1;
-	b->space.token = arch_space_token(b->space.top, id + 1);
+	b->space.asid = bm_asid_reuse ? bm_asid_shard : id + 1;
+	b->space.token = arch_space_token(b->space.top, b->space.asid);
 	err = map_image(b, &bm_layout[id], s->cfg->ctl_size);
 	for (uint32_t i = 0; i < sys->n_channels; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
@@ -95,6 +141,6 @@ int bm_space_image(struct vn_shard *s)
 		return 0;
 	bm_pt_unmap(&b->space, l->image_lo, l->image_hi);
 	err = map_code(b, l);
-	arch_tlb_drop_asid(s->cfg->id + 1);
+	arch_tlb_drop_asid(b->space.asid);
 	return err;
 }
