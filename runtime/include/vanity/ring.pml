@@ -354,7 +354,7 @@ proctype Producer()
 		/* the port stopped it; fault.c:restart and port_shard_start */
 		atomic {
 			/* hosted: requests posted before death are delivered first */
-			if :: req_c -> req_c = 0; DELIVER_C :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:119 `hk_collect(h, s->cfg->core)` */
+			if :: req_c -> req_c = 0; DELIVER_C :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:120 `hk_collect(h, s->cfg->core)` */
 			req_c = 0; /* port_shard_start clears the control page */
 			pend_p = 0; /* C: runtime/core/fault.c:65 `s->pending = 0` */
 			waiting_p = 0; /* C: runtime/core/fault.c:68 `s->waiting = false` */
@@ -486,7 +486,7 @@ proctype Consumer()
 	   } unless {
 		kill_c ->
 		atomic {
-			if :: req_p -> req_p = 0; DELIVER_P :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:119 `hk_collect(h, s->cfg->core)` */
+			if :: req_p -> req_p = 0; DELIVER_P :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:120 `hk_collect(h, s->cfg->core)` */
 			req_p = 0;
 			pend_c = 0; /* C: runtime/core/fault.c:65 `s->pending = 0` */
 			waiting_c = 0; /* C: runtime/core/fault.c:68 `s->waiting = false` */
