@@ -336,6 +336,8 @@ SHARD = Obj("shard", {
                     "what a fault does: restart, stop or halt; or a restart policy with a "
                     "budget, a backoff and what follows", default="stop"),
     "spin": Key(Time(), "how long a yield shard spins on its rings before sleeping"),
+    "halt": Key(Bool(), "the shard may stop the whole system with vn_halt(); without it, "
+                "a vn_halt() is a fault of the shard's", default=False),
     "fp": Key(Bool(), "FP/SIMD registers for this shard; false builds it integer-only, "
               "and on bare metal its first FP/SIMD instruction is a fault (SIGILL)",
               default=True),

@@ -230,6 +230,7 @@ class Shard:
     mode: str
     on_fault: str
     fp: bool             # FP/SIMD registers (spec key fp)
+    halt: bool           # may stop the system with vn_halt (spec key halt)
     watchdog_ns: int     # 0: none
     spin_ns: int
     stack_size: int      # as written in the spec (bytes)
@@ -707,7 +708,7 @@ def build_model(spec, board, spec_label):
             id=i, name=s["name"], core=s["core"], mode=s["mode"],
             on_fault="restart" if isinstance(s["on_fault"], dict) else s["on_fault"],
             restart=_restart(s["on_fault"], i, ids),
-            fp=s["fp"],
+            fp=s["fp"], halt=s["halt"],
             watchdog_ns=s.get("watchdog") or 0, spin_ns=s.get("spin") or 0,
             stack_size=s["stack"], memory_size=s["memory"],
             sources=tuple(s["sources"]), cflags=tuple(s["cflags"]),
@@ -948,7 +949,7 @@ def _manifest(system):
         "cores": system.n_cores,
         "shards": [{
             "id": s.id, "name": s.name, "core": s.core, "mode": s.mode,
-            "on_fault": s.on_fault, "fp": s.fp,
+            "on_fault": s.on_fault, "fp": s.fp, "halt": s.halt,
             "restart": _restart_manifest(s) if s.on_fault == "restart" else None,
             "watchdog_ns": s.watchdog_ns, "spin_ns": s.spin_ns,
             "stack": s.stack_size, "memory": s.memory_size,

@@ -166,7 +166,13 @@ enum vn_sysaction {
 	VN_ACT_SWITCH = 1,   /* the caller gave up its core; pick the next shard */
 	VN_ACT_EXIT = 2,     /* the caller is finished */
 	VN_ACT_HALT = 3,     /* the system is halted */
+	VN_ACT_FAULT = 4,    /* the call is beyond the caller's authority: the
+				port stops it as a fault, saying VN_HALT_REFUSED */
 };
+
+/* Why a vn_halt() of a shard without `halt: true` is a fault of its own. */
+#define VN_HALT_REFUSED "vn_halt without `halt: true` in its spec"
+
 
 struct vn_sysres {
 	uint64_t value;

@@ -69,10 +69,14 @@ static struct vn_sysres sys_exit(struct vn_kernel *k, struct vn_shard *s,
 	return ret(status & 0xff, VN_ACT_EXIT);
 }
 
+/* Only a shard its spec lets halt the system may: for any other, stopping
+ * every shard is beyond its authority, and the attempt is its own fault. */
 static struct vn_sysres sys_halt(struct vn_kernel *k, struct vn_shard *s,
 				 uint64_t status, uint64_t a1)
 {
 	(void)a1;
+	if (!s->cfg->may_halt)
+		return ret(0, VN_ACT_FAULT);
 	vn_sched_remove(k, s, VN_FINISHED);
 	vn_system_halt_by(k, s, (int)(status & 0xff));
 	return ret(status & 0xff, VN_ACT_HALT);

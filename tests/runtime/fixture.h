@@ -51,6 +51,7 @@ static inline struct vn_kernel *fx_boot(void)
 			.budget = 5, .then = VN_FAULT_STOP, .window_ns = 1000000000ull,
 		}; /* what on_fault: restart means without a policy */
 		fx_shards[i].watchdog_ns = 0;
+		fx_shards[i].may_halt = 0;
 	}
 	if (vn_kernel_init(&fx_k, &fx_system, &fx_obs) != 0)
 		return NULL;

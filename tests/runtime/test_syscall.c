@@ -303,7 +303,13 @@ static void test_exit_and_status(void **state)
 static void test_halt(void **state)
 {
 	(void)state;
-	assert_int_equal(call(boot_running(3), VN_SYS_HALT, 7).action, VN_ACT_HALT);
+	/* Without `halt: true` the call is the caller's fault, and halts nothing. */
+	assert_int_equal(call(boot_running(3), VN_SYS_HALT, 7).action, VN_ACT_FAULT);
+	assert_false(fx_k.halted);
+	assert_false(vn_system_done(&fx_k));
+	boot_running(3);
+	fx_shards[3].may_halt = 1; /* after the boot, which clears it */
+	assert_int_equal(call(S(3), VN_SYS_HALT, 7).action, VN_ACT_HALT);
 	assert_true(vn_system_done(&fx_k));
 	vn_system_halt(&fx_k, 9); /* the first halt wins */
 	assert_int_equal(vn_system_status(&fx_k), 7);

@@ -172,7 +172,8 @@ static __attribute__((noinline, cold)) void mmio_call(struct arch_frame *f, stru
 /* s, the running shard of this CPU, asked for `op`. An op wider than 32
  * bits is refused, not truncated into a valid one. An MMIO call outside
  * the caller's devices faults it, as an access to an unmapped page would,
- * and so does one the device refuses, as the access itself would. */
+ * and so does one the device refuses, as the access itself would, and a
+ * call beyond its authority (VN_ACT_FAULT). */
 void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t a0,
 		uint64_t a1)
 {
@@ -184,8 +185,12 @@ void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t 
 		return;
 	}
 	r = vn_syscall_dispatch(K, s, op32, a0, a1);
-	if (r.action == VN_ACT_CONTINUE)
+	if (r.action == VN_ACT_CONTINUE) {
 		arch_frame_ret(f, r.value);
+	} else if (r.action == VN_ACT_FAULT) {
+		bm_fault_say(s, VN_HALT_REFUSED, "", false, 0, arch_frame_pc(f));
+		bm_fault(s, BM_SIGSEGV);
+	}
 }
 
 /* "shard 'x' faulted: what (detail) at addr, pc pc": the port's words,

@@ -71,6 +71,7 @@ struct vn_kshard {
 	uint32_t core;
 	uint32_t mode;      /* enum vn_mode */
 	uint32_t on_fault;  /* enum vn_fault_policy */
+	uint32_t may_halt;  /* 1: spec `halt: true`, it may vn_halt the system */
 	struct vn_krestart restart; /* on_fault == VN_FAULT_RESTART */
 	uint64_t watchdog_ns; /* 0: no watchdog */
 	uint64_t spin_ns;

@@ -41,6 +41,8 @@ def spec(n, idle=0, cores=2, name=None):
             flags += [f"-DFAN_TX=vn_tx_f{i}", f"-DFAN_RX=vn_rx_o{i}", f"-DFAN={i}u"]
         lines += [f"  - name: s{i}", "    sources: [ring.c]", f"    core: {i % cores}",
                   f"    cflags: [{', '.join(flags)}]"]
+        if i == 0:
+            lines.append("    halt: true  # it ends the system (vn_halt)")
     lines.append("channels:")
     for i in range(n):
         lines.append(f"  - {{name: r{i}, from: s{i}, to: s{(i + 1) % n}, message: 8, depth: 4}}")

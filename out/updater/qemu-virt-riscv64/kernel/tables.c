@@ -18,6 +18,7 @@ static const struct vn_kshard shards[] = {
 		.id = 0, .core = 0,
 		.mode = VN_MODE_YIELD,
 		.on_fault = VN_FAULT_STOP,
+		.may_halt = 1, /* halt: true */
 		.watchdog_ns = 0ull, .spin_ns = 0ull,
 		.base = 0x81000000, .stack = 0x4000,
 		.heap = 0x81104000, .memory = 0x100000,

@@ -221,6 +221,24 @@ static void serve_mmio(struct vn_shard *s, uint32_t core, uint64_t a0, uint64_t 
 	hk_kill(h);
 }
 
+/* A call beyond s's authority: s is stopped as a fault (fault.c reports
+ * why once the process is gone). */
+static void refuse(struct vn_shard *s)
+{
+	struct hk_shard *h = hk_of(s);
+
+	snprintf(h->kfault, sizeof(h->kfault), "%s", VN_HALT_REFUSED);
+	hk_kill(h);
+}
+
+/* s gave its core up: what it runs off it is measured once the next shard
+ * has the core (left_core). */
+static void leave(struct vn_shard *s, uint32_t core)
+{
+	hk_of(s)->cpu_off = HK_LEFT;
+	hk_cores[core].leaver = s;
+}
+
 /* Serve the call the running shard posted, if it posted one. The request
  * is read once from memory the shard owns; the core validates it. */
 static void serve(uint32_t core, uint64_t now)
@@ -248,8 +266,10 @@ static void serve(uint32_t core, uint64_t now)
 		hand_over(s, r.value);
 	else if (r.action == VN_ACT_EXIT || r.action == VN_ACT_HALT)
 		tell_exit(s, r.value);
+	else if (r.action == VN_ACT_FAULT)
+		refuse(s);
 	else if (r.action == VN_ACT_SWITCH)
-		hk_of(s)->cpu_off = HK_LEFT, hk_cores[core].leaver = s; /* left_core */
+		leave(s, core);
 }
 
 static void dispatch(uint32_t core, uint64_t now)
