@@ -143,13 +143,17 @@ def _test_hooks():
     only): VANITY_TEST_ASID_BITS=N makes the kernel take the MMU for one
     with no more than N ASID bits (hooks.h: arch_asid_bits), so that a
     system test can make the shards share an ASID on a board that has
-    enough."""
+    enough; VANITY_TEST_SECONDARY_AT_START=1 makes riscv64 start its other
+    harts at the boot entry, as the firmware may (start.S)."""
+    hooks = []
     bits = os.environ.get("VANITY_TEST_ASID_BITS", "")
-    if not bits:
-        return []
-    if not bits.isdigit() or int(bits) > 16:
-        raise BuildError(f"VANITY_TEST_ASID_BITS={bits!r}: want 0 to 16")
-    return [f"-DVN_TEST_ASID_BITS={int(bits)}"]
+    if bits:
+        if not bits.isdigit() or int(bits) > 16:
+            raise BuildError(f"VANITY_TEST_ASID_BITS={bits!r}: want 0 to 16")
+        hooks.append(f"-DVN_TEST_ASID_BITS={int(bits)}")
+    if os.environ.get("VANITY_TEST_SECONDARY_AT_START", "") == "1":
+        hooks.append("-DVN_TEST_SECONDARY_AT_START")
+    return hooks
 
 
 def build(board, manifest, spec_dir, out_dir, build_dir):

@@ -86,3 +86,21 @@ def test_a_device_tree_that_disagrees_is_refused(tmp_path, edit, refusal):
     assert r.status == 1, r.report
     assert r.stdout == "" and BareRun(r).kernel() == [refusal.removeprefix("vanity: ")], \
         r.report
+
+
+def test_a_hart_started_at_the_boot_entry_finds_its_cpu(tmp_path):
+    """OpenSBI 1.1's hart_start marks a hart START_PENDING before it stores
+    the address to start it at, so a hart that wakes in between leaves for
+    the boot entry instead (start.S). A build that starts every other hart
+    there on purpose (VANITY_TEST_SECONDARY_AT_START): the hart does not
+    boot the system again, but finds its CPU and runs its shards, once."""
+    from bare_suite import BareRun
+    from systest_lib import vanity
+    r = vanity("run", REPO / "examples" / "pingpong" / "pingpong.yaml",
+               "--board", BOARD.name, "-o", tmp_path / "out", "--build-dir", tmp_path / "build",
+               env={"VANITY_TEST_SECONDARY_AT_START": "1"})
+    assert r.status == 0, r.report
+    lines = BareRun(r).kernel()
+    assert len([ln for ln in lines if ln.startswith("system 'pingpong' (")]) == 1, r.report
+    assert r.log("ping")[-2] == "10000 round trips, every payload verified", r.report
+    assert r.log("pong") == ["echoed 10000 messages"], r.report

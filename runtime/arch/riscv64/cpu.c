@@ -13,6 +13,7 @@
 #define CAUSE_ILLEGAL 2u
 
 uint32_t rv64_hartid[ARCH_MAX_CPUS];
+const uint32_t rv64_n_cpus = ARCH_MAX_CPUS; /* start.S: how many rv64_hartid lists */
 
 /* OpenSBI's a0 is the boot hart, a1 the device tree. The boot hart is
  * CPU 0 and the others take CPUs 1.. in hart order; the tree must number
@@ -45,10 +46,19 @@ void arch_cpu_init(uint32_t cpu)
 	csr_write(sie, SIP_SSIP | SIP_STIP | SIP_SEIP);
 }
 
+/* Start CPU cpu at rv64_secondary_entry. VN_TEST_SECONDARY_AT_START (a
+ * build-time test hook) starts it at the boot entry instead, as OpenSBI
+ * may (start.S), to show that it finds its way from there. */
 const char *arch_cpu_start(uint32_t cpu)
 {
-	if (rv64_hart_start(rv64_hartid[cpu], (uint64_t)(uintptr_t)rv64_secondary_entry,
-			    cpu) != 0)
+#ifdef VN_TEST_SECONDARY_AT_START
+	extern char _start[];
+	uint64_t entry = (uint64_t)(uintptr_t)_start;
+#else
+	uint64_t entry = (uint64_t)(uintptr_t)rv64_secondary_entry;
+#endif
+
+	if (rv64_hart_start(rv64_hartid[cpu], entry, cpu) != 0)
 		return "SBI could not start a hart (run QEMU with -smp = cores used)";
 	return NULL;
 }

@@ -16,6 +16,7 @@
 #define CAUSE_IRQ (1ull << 63)
 
 extern uint32_t rv64_hartid[ARCH_MAX_CPUS]; /* cpu -> hart id */
+extern const uint32_t rv64_n_cpus;          /* its length, for start.S */
 
 /* trap.S */
 void rv64_trap_entry(void);
