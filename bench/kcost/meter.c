@@ -46,41 +46,29 @@ static void rtc_clear(void)
 
 #elif defined(__riscv) /* goldfish: a ns counter, a 64-bit alarm */
 
-#define TIME_LOW 0x00 /* reading it latches TIME_HIGH */
-#define TIME_HIGH 0x04
-#define ALARM_LOW 0x08 /* writing it arms the alarm */
-#define ALARM_HIGH 0x0c
-#define IRQ_ENABLED 0x10
-#define CLEAR_INTERRUPT 0x1c
-
-static volatile uint32_t *reg(uint32_t off)
-{
-	return (volatile uint32_t *)(RTC + off);
-}
-
 static uint64_t rtc_now(void)
 {
-	uint64_t lo = *reg(TIME_LOW);
+	uint64_t lo = goldfish_rtc_time_low_read(RTC); /* latches TIME_HIGH */
 
-	return (uint64_t)*reg(TIME_HIGH) << 32 | lo;
+	return (uint64_t)goldfish_rtc_time_high_read(RTC) << 32 | lo;
 }
 
 static void rtc_setup(void)
 {
-	*reg(IRQ_ENABLED) = 1;
+	goldfish_rtc_irq_enabled_write(RTC, 1);
 }
 
 /* An alarm in the past fires during the store; one in the far future
  * (2^63 ns) is only armed. */
 static inline void rtc_fire(bool now)
 {
-	*reg(ALARM_HIGH) = now ? 0 : 0x80000000u;
-	*reg(ALARM_LOW) = 0;
+	goldfish_rtc_alarm_high_write(RTC, now ? 0 : 0x80000000u);
+	goldfish_rtc_alarm_low_write(RTC, 0);
 }
 
 static void rtc_clear(void)
 {
-	*reg(CLEAR_INTERRUPT) = 1;
+	goldfish_rtc_clear_interrupt_write(RTC, 1);
 }
 
 #endif
@@ -192,8 +180,8 @@ static uint64_t wake_once(void)
 #elif defined(__riscv)
 	uint64_t at = rtc_now() + 1000000u, t1;
 
-	*reg(ALARM_HIGH) = (uint32_t)(at >> 32);
-	*reg(ALARM_LOW) = (uint32_t)at;
+	goldfish_rtc_alarm_high_write(RTC, (uint32_t)(at >> 32));
+	goldfish_rtc_alarm_low_write(RTC, (uint32_t)at);
 	bits = sys(VN_SYS_WAIT, 3000000000ull);
 	t1 = rtc_now();
 	if (bits & VN_NOTIFY_RTC && t1 >= at)

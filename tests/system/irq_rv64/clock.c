@@ -6,23 +6,11 @@
  */
 #include <vanity_shard.h>
 
-#define TIME_LOW 0x00     /* ns; reading it latches TIME_HIGH */
-#define TIME_HIGH 0x04
-#define ALARM_LOW 0x08    /* writing it arms the alarm */
-#define ALARM_HIGH 0x0c
-#define IRQ_ENABLED 0x10
-#define CLEAR_INTERRUPT 0x1c
-
-static volatile uint32_t *reg(uint32_t off)
-{
-	return (volatile uint32_t *)(VN_DEVICE_RTC_BASE + off);
-}
-
 static uint64_t rtc_now(void)
 {
-	uint64_t lo = *reg(TIME_LOW);
+	uint64_t lo = goldfish_rtc_time_low_read(VN_DEVICE_RTC_BASE); /* latches TIME_HIGH */
 
-	return (uint64_t)*reg(TIME_HIGH) << 32 | lo;
+	return (uint64_t)goldfish_rtc_time_high_read(VN_DEVICE_RTC_BASE) << 32 | lo;
 }
 
 /* One alarm; returns the acknowledgement's result, or exits on a miss. */
@@ -31,16 +19,16 @@ static int alarm_once(void)
 	uint64_t t0 = vn_now(), bits, at = rtc_now() + 100000000ull;
 	int ack;
 
-	*reg(IRQ_ENABLED) = 1;
-	*reg(ALARM_HIGH) = (uint32_t)(at >> 32);
-	*reg(ALARM_LOW) = (uint32_t)at;
+	goldfish_rtc_irq_enabled_write(VN_DEVICE_RTC_BASE, 1);
+	goldfish_rtc_alarm_high_write(VN_DEVICE_RTC_BASE, (uint32_t)(at >> 32));
+	goldfish_rtc_alarm_low_write(VN_DEVICE_RTC_BASE, (uint32_t)at);
 	bits = vn_wait(3000000000ull);
 	if (bits != VN_NOTIFY_RTC) {
 		vn_log("vn_wait returned %#llx, want %#llx", (unsigned long long)bits,
 		       (unsigned long long)VN_NOTIFY_RTC);
 		vn_exit(1);
 	}
-	*reg(CLEAR_INTERRUPT) = 1;
+	goldfish_rtc_clear_interrupt_write(VN_DEVICE_RTC_BASE, 1);
 	ack = vn_irq_ack(VN_NOTIFY_RTC);
 	vn_log("rtc interrupt after %llu ms, irq %u, ack %d",
 	       (unsigned long long)((vn_now() - t0) / 1000000u), VN_DEVICE_RTC_IRQ, ack);
