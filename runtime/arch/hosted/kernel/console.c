@@ -94,21 +94,27 @@ static void relay_line(uint32_t id)
 	r->len = 0;
 }
 
-/* Copy what shard id's pipe holds, a line at a time; `all`: the unended
- * line too (its writer is gone). Under relay_lock. */
+/* Copy what shard id's pipe holds, a line at a time: one read's worth, or
+ * with `all` everything, the unended line too (its writer is gone, so
+ * there is an end). One read a turn keeps a shard that writes without end
+ * from holding relay_lock, which the kernel takes to drain a dead one.
+ * Under relay_lock. */
 static void relay_read(uint32_t id, bool all)
 {
 	struct relay *r = &relays[id];
 	char buf[4096];
 	ssize_t n;
 
-	while ((n = read(r->fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+	do {
+		while ((n = read(r->fd, buf, sizeof(buf))) < 0 && errno == EINTR)
+			;
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] != '\n')
 				r->line[r->len++] = buf[i];
 			if (buf[i] == '\n' || r->len == sizeof(r->line))
 				relay_line(id);
 		}
+	} while (all && n > 0);
 	if (all && r->len)
 		relay_line(id);
 	fflush(stderr);
