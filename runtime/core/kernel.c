@@ -77,12 +77,17 @@ int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_
 		return -1;
 	memset(k, 0, sizeof(*k));
 	k->sys = sys;
-	for (uint32_t c = 0; c < VN_MAX_CORES; c++)
-		k->core[c].wake_at = VN_NEVER;
 	vn_obs_init(k, obs);
+	for (uint32_t c = 0; c < VN_MAX_CORES; c++) {
+		k->core[c].wake_at = VN_NEVER;
+		k->core[c].ring = &obs->core[c % VN_OBS_MAX_CORES].ring;
+	}
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		k->shard[i].cfg = &sys->shards[i];
 		k->shard[i].st = &obs->shard[i];
+		k->shard[i].run_hist = &obs->run_hist[i % VN_OBS_MAX_SHARDS];
+		k->core[sys->shards[i].core].live++;
+		k->live++;
 		k->shard[i].st->generation = 1;
 		vn_sched_ready(k, &k->shard[i]);
 	}
@@ -140,20 +145,12 @@ bool vn_shard_live(const struct vn_shard *s)
 
 uint32_t vn_live_shards(const struct vn_kernel *k)
 {
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < k->sys->n_shards; i++)
-		n += vn_shard_live(&k->shard[i]);
-	return n;
+	return k->live;
 }
 
 uint32_t vn_core_live_shards(const struct vn_kernel *k, uint32_t core)
 {
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < k->sys->n_shards; i++)
-		n += k->shard[i].cfg->core == core && vn_shard_live(&k->shard[i]);
-	return n;
+	return k->core[core].live;
 }
 
 /* True when live shards remain but none can ever run again: each waits with
@@ -198,21 +195,12 @@ bool vn_system_stuck(const struct vn_kernel *k)
  * each time a core looks for its next shard or hands one its core. */
 bool vn_system_done(const struct vn_kernel *k)
 {
-	if (k->halted)
-		return true;
-	for (uint32_t i = 0; i < k->sys->n_shards; i++)
-		if (vn_shard_live(&k->shard[i]))
-			return false;
-	return true;
+	return k->halted || k->live == 0;
 }
 
 bool vn_core_shared(const struct vn_kernel *k, uint32_t core)
 {
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < k->sys->n_shards && n < 2; i++)
-		n += k->shard[i].cfg->core == core && vn_shard_live(&k->shard[i]);
-	return n > 1;
+	return k->core[core].live > 1;
 }
 
 int vn_system_status(const struct vn_kernel *k)

@@ -60,6 +60,7 @@ struct vn_shard {
 	uint64_t reloaded_at;    /* when a reload started the running version; 0: none */
 	uint32_t handoff_gen;    /* the generation whose state the handoff region holds */
 	struct vn_shard_stats *st; /* its counters and state, in vn_kernel.obs */
+	struct vn_hist *run_hist;  /* its run-time histogram, in vn_kernel.obs */
 	void *port;              /* the port's own per-shard state */
 };
 
@@ -75,6 +76,8 @@ struct vn_core {
 				   * vn_sched_expire to the earliest left; early,
 				   * never late, once a timed sleeper is woken */
 	uint32_t reloads;         /* shards of it with a reload under way */
+	struct vn_trace_ring *ring; /* its kernel event ring, in vn_kernel.obs */
+	uint32_t live;            /* its shards not finished or stopped (set_state) */
 };
 
 struct vn_kernel {
@@ -82,6 +85,7 @@ struct vn_kernel {
 	struct vn_obs *obs;       /* counters and kernel trace rings (obs.c) */
 	struct vn_shard shard[VN_MAX_SHARDS];
 	struct vn_core core[VN_MAX_CORES];
+	uint32_t live;    /* shards not finished or stopped (set_state) */
 	bool halted;
 	int halt_status;
 	bool any_fault;   /* a shard was stopped by a fault */
@@ -124,14 +128,14 @@ void vn_kev_shard(struct vn_kernel *k, const struct vn_shard *s, uint16_t id,
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "vn_kev_pair packs fields LE");
 
-/* Two kernel events on core's ring, each with at most 6 bytes of fields
- * packed little-endian in f1 and f2 (the first byte lowest), both stamped
- * `ts`: the records obs.c's vn_kev() writes for them, as eight stores, one
- * publish and no call (a switch writes SWITCH_OUT then SWITCH_IN). */
-static inline void vn_kev_pair(struct vn_obs *o, uint32_t core, uint16_t id1, uint64_t f1,
-			       uint16_t id2, uint64_t f2, uint64_t ts)
+/* Two kernel events on a core's ring r (vn_core.ring), each with at most
+ * 6 bytes of fields packed little-endian in f1 and f2 (the first byte
+ * lowest), both stamped `ts`: the records obs.c's vn_kev() writes for
+ * them, as eight stores, one publish and no call (a switch writes
+ * SWITCH_OUT then SWITCH_IN). */
+static inline void vn_kev_pair(struct vn_trace_ring *r, uint16_t id1, uint64_t f1, uint16_t id2,
+			       uint64_t f2, uint64_t ts)
 {
-	struct vn_trace_ring *r = &o->core[core % VN_OBS_MAX_CORES].ring;
 	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
 	struct vn_trace_rec *recs = vn_trace_recs(r);
 	uint64_t *a = (uint64_t *)(void *)&recs[h % VN_TRACE_CORE_RECS];

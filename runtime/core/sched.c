@@ -11,12 +11,23 @@
 
 #include "vn_sched.h"
 
-/* s's state, also where host tools read it. Any change ends a hold. */
-static void set_state(struct vn_shard *s, uint32_t state)
+/* s's state, also where host tools read it. Any change ends a hold. The
+ * one place a shard's state changes (but vn_sched_yield_fast, which only
+ * trades READY and RUNNING), so the one that counts the live ones. */
+static void set_state(struct vn_kernel *k, struct vn_shard *s, uint32_t state)
 {
+	bool was = vn_shard_live(s);
+
 	s->held = false;
 	s->state = state;
 	s->st->state = state;
+	if (was && !vn_shard_live(s)) {
+		k->core[s->cfg->core].live--;
+		k->live--;
+	} else if (!was && vn_shard_live(s)) {
+		k->core[s->cfg->core].live++;
+		k->live++;
+	}
 }
 
 /* s's activation ends, for `why`: its run time, a sample of its run-time
@@ -26,7 +37,7 @@ static void account(struct vn_kernel *k, struct vn_shard *s, uint8_t why)
 	uint64_t ran = vn_clock() - s->ran_ticks;
 
 	s->st->run_ticks += ran;
-	vn_hist_add(&k->obs->run_hist[s->cfg->id % VN_OBS_MAX_SHARDS], ran);
+	vn_hist_add(s->run_hist, ran);
 	vn_kev_shard(k, s, VN_KEV_SWITCH_OUT, &why, 1);
 }
 
@@ -95,7 +106,7 @@ void vn_sched_ready(struct vn_kernel *k, struct vn_shard *s)
 
 	if (c->current == s)
 		leave(k, c, s, VN_READY);
-	set_state(s, VN_READY);
+	set_state(k, s, VN_READY);
 	if (!s->queued)
 		enqueue(c, s);
 }
@@ -120,7 +131,7 @@ struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now)
 		c->tail = NULL;
 	s->next = NULL;
 	s->queued = false;
-	set_state(s, VN_RUNNING);
+	set_state(k, s, VN_RUNNING);
 	s->ran_since = now;
 	s->ran_ticks = vn_clock();
 	s->st->activations++;
@@ -149,7 +160,7 @@ void vn_sched_block(struct vn_kernel *k, struct vn_shard *s, uint64_t deadline)
 	if (c->current == s)
 		leave(k, c, s, VN_BLOCKED);
 	unqueue(c, s);
-	set_state(s, VN_BLOCKED);
+	set_state(k, s, VN_BLOCKED);
 	s->deadline = deadline;
 	if (deadline != VN_NEVER)
 		c->timed = true;
@@ -194,7 +205,7 @@ void vn_sched_remove(struct vn_kernel *k, struct vn_shard *s, uint32_t state)
 	if (c->current == s)
 		leave(k, c, s, state);
 	unqueue(c, s);
-	set_state(s, state);
+	set_state(k, s, state);
 }
 
 /* vn_sched_expire (vn_sched.h) while a shard of `core` may be blocked

@@ -46,16 +46,20 @@ enum vn_next {
 
 uint64_t vn_core_deadline(struct vn_kernel *k, uint32_t core, uint64_t now);
 
-/* The first time vn_watchdog() would stop the running shard of `core`:
- * one tick past its budget. VN_NEVER if it has no watchdog or it already
- * fired. This is the one watchdog deadline of every port. */
-static inline uint64_t vn_watchdog_deadline(const struct vn_kernel *k, uint32_t core)
+/* The first time vn_watchdog() would stop s, if it holds its core: one
+ * tick past its budget. VN_NEVER if there is no s, it has no watchdog or
+ * it already fired. This is the one watchdog deadline of every port. */
+static inline uint64_t vn_shard_watchdog_deadline(const struct vn_shard *s)
 {
-	const struct vn_shard *s = k->core[core].current;
-
 	if (!s || s->cfg->watchdog_ns == 0 || s->watchdog_fired)
 		return VN_NEVER;
 	return s->ran_since + s->cfg->watchdog_ns + 1;
+}
+
+/* The same for the running shard of `core`. */
+static inline uint64_t vn_watchdog_deadline(const struct vn_kernel *k, uint32_t core)
+{
+	return vn_shard_watchdog_deadline(k->core[core].current);
 }
 
 /* `core` has no running shard: what now. VN_NEXT_RUN hands it *next (now
@@ -74,10 +78,10 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
 	return vn_system_stuck(k) ? VN_NEXT_STUCK : VN_NEXT_IDLE;
 }
 
-/* The YIELD of s, the running shard of `core`, when another shard is
- * ready there: s goes to the back of the queue and the head takes the
- * core, in one step. The same as vn_syscall_dispatch's YIELD
- * (vn_sched_yield) then vn_sched_pick, effect for effect: the call's
+/* The YIELD of s, the running shard of core c, when another shard is
+ * ready there: s goes to the back of the queue and the
+ * head takes the core, in one step. The same as vn_syscall_dispatch's
+ * YIELD (vn_sched_yield) then vn_sched_pick, effect for effect: the call's
  * counters; s's run time, histogram sample and SWITCH_OUT "yield" record;
  * the states, the queue; the new activation, its count and SWITCH_IN
  * record. One clock read (`ticks`, vn_clock(); `now`, the port's time)
@@ -87,59 +91,51 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
  * trap would find nothing due (the system not halted, no wait timed out
  * by `now`: c->wake_at). Returns the shard that now holds the core;
  * *value is what its last call returns (vn_shard_resume). Inline: it is
- * the whole of the bare-metal kernel's YIELD path (run.c: yield_fast). */
-static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, uint32_t core,
-						   uint64_t now, uint64_t ticks,
-						   uint64_t *value)
+ * the whole of the bare-metal kernel's YIELD path (run.c: yield_fast).
+ * Written for few live values rather than few loads: each part reads what
+ * it needs where it needs it, so no part keeps registers for another. */
+static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, struct vn_core *c,
+						   uint64_t now, uint64_t ticks, uint64_t *value)
 {
-	/* Everything read first: the kernel is built without strict aliasing,
-	 * so each store below would make the compiler read these again. */
-	struct vn_core *c = &k->core[core];
-	struct vn_shard *s = c->current, *n = c->head, *after = n->next, *tail = c->tail;
+	struct vn_shard *s = c->current, *n = c->head, *after;
+	struct vn_shard_stats *st = s->st;
+	uint64_t ran = ticks - s->ran_ticks;
 	uint32_t id = s->cfg->id;
-	struct vn_shard_stats *st = s->st, *nst = n->st;
-	struct vn_obs *o = k->obs;
-	uint64_t ran = ticks - s->ran_ticks, bits = n->pending;
-	uint32_t nid = n->cfg->id;
-	bool waiting = n->waiting;
 
 	/* the call's counters, and the end of s's activation (account) */
 	st->syscalls++;
 	st->yields++;
 	st->run_ticks += ran;
-	vn_hist_add(&o->run_hist[id % VN_OBS_MAX_SHARDS], ran);
-	/* s to the back of the queue (set_state, enqueue), n off its front */
-	s->held = false;
-	s->state = VN_READY;
 	st->state = VN_READY;
-	s->queued = true;
-	s->next = NULL;
+	vn_hist_add(s->run_hist, ran);
+	/* n off the front of the queue, s to its back (set_state, enqueue) */
+	after = n->next;
 	if (after) {
-		tail->next = s;
+		c->tail->next = s;
 		c->head = after;
 	} else {
 		c->head = s; /* n was alone on the queue: its tail */
 	}
 	c->tail = s;
+	s->next = NULL;
+	s->state = VN_READY;
+	s->queued = true;
+	s->held = false;
 	/* n's activation (vn_sched_pick) */
+	c->current = n;
 	n->next = NULL;
+	n->state = VN_RUNNING;
 	n->queued = false;
 	n->held = false;
-	n->state = VN_RUNNING;
-	nst->state = VN_RUNNING;
 	n->ran_since = now;
 	n->ran_ticks = ticks;
-	nst->activations++;
-	c->current = n;
-	vn_kev_pair(o, core, VN_KEV_SWITCH_OUT, id | (uint64_t)VN_SW_YIELD << 16,
-		    VN_KEV_SWITCH_IN, nid, ticks);
+	st = n->st;
+	st->state = VN_RUNNING;
+	st->activations++;
+	vn_kev_pair(c->ring, VN_KEV_SWITCH_OUT, id | (uint64_t)VN_SW_YIELD << 16,
+		    VN_KEV_SWITCH_IN, n->cfg->id, ticks);
 	/* what n's last call returns (vn_shard_resume) */
-	*value = 0;
-	if (waiting) {
-		*value = bits;
-		n->pending = 0;
-		n->waiting = false;
-	}
+	*value = vn_shard_resume(k, n);
 	return n;
 }
 

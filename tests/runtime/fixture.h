@@ -60,6 +60,26 @@ static inline struct vn_kernel *fx_boot(void)
 
 #define S(i) (&fx_k.shard[i])
 
+/* The live counts the kernel keeps (set_state) are what a scan of the
+ * shards finds, on every core and in all (cmocka's asserts: include
+ * cmocka.h first). */
+static inline void fx_check_live(const struct vn_kernel *k)
+{
+	uint32_t all = 0, core[VN_MAX_CORES] = {0};
+
+	for (uint32_t i = 0; i < k->sys->n_shards; i++)
+		if (vn_shard_live(&k->shard[i])) {
+			core[k->shard[i].cfg->core]++;
+			all++;
+		}
+	assert_int_equal(vn_live_shards(k), all);
+	for (uint32_t c = 0; c < VN_MAX_CORES; c++) {
+		assert_int_equal(vn_core_live_shards(k, c), core[c]);
+		assert_int_equal(vn_core_shared(k, c), core[c] > 1);
+	}
+	assert_int_equal(vn_system_done(k), k->halted || all == 0);
+}
+
 /* Boot and make shard i the running shard of its core (cmocka's asserts:
  * include cmocka.h first). */
 static inline struct vn_shard *fx_boot_running(uint32_t i)

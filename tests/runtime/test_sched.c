@@ -101,7 +101,7 @@ static void yield_both_ways(bool alone, struct yield_seen *slow, struct yield_se
 			value = vn_shard_resume(k, n);
 			yield_seen(k, n, value, slow);
 		} else {
-			n = vn_sched_yield_fast(k, 0, 77, vn_clock(), &value);
+			n = vn_sched_yield_fast(k, &k->core[0], 77, vn_clock(), &value);
 			yield_seen(k, n, value, fast);
 		}
 	}
@@ -163,18 +163,28 @@ static void test_stopped_never_picked(void **state)
 	struct vn_kernel *k = fx_boot();
 
 	(void)state;
+	fx_check_live(k);
 	vn_sched_remove(k, S(1), VN_STOPPED);      /* while queued */
+	fx_check_live(k);
 	struct vn_shard *s = vn_sched_pick(k, 0, 0); /* s0 */
 	vn_sched_remove(k, s, VN_FINISHED);        /* while running */
+	fx_check_live(k);
+	assert_false(vn_core_shared(k, 0));
 	assert_null(k->core[0].current);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(run_and_yield(k, 0), 2);
 	assert_false(vn_sched_wake(k, S(1)));
 	vn_sched_remove(k, S(2), VN_STOPPED);
+	vn_sched_remove(k, S(2), VN_STOPPED);      /* twice: counted once */
+	fx_check_live(k);
 	assert_null(vn_sched_pick(k, 0, 0));
 	assert_false(vn_shard_live(S(0)));
 	assert_int_equal(vn_core_live_shards(k, 0), 0);
 	assert_int_equal(vn_core_live_shards(k, 1), 1);
+	assert_false(vn_system_done(k));
+	vn_sched_remove(k, S(3), VN_FINISHED);
+	fx_check_live(k);
+	assert_true(vn_system_done(k));
 }
 
 static void test_per_core(void **state)

@@ -399,12 +399,14 @@ static void test_fault_restart_budget(void **state)
 		assert_int_equal(S(3)->state, VN_READY);
 		assert_int_equal(S(3)->st->restarts, i);
 		assert_int_equal(stub.starts, i);
+		fx_check_live(&fx_k); /* stopped, then live again */
 	}
 	assert_int_equal(S(3)->pending, 0);
 	stub.now = 600000000ull;
 	assert_int_equal(vn_shard_fault(&fx_k, S(3), stub.now, 139), VN_FAULT_GAVE_UP);
 	assert_int_equal(S(3)->state, VN_STOPPED);
 	assert_int_equal(stub.starts, 5);
+	fx_check_live(&fx_k);
 
 	boot_running(3);
 	fx_shards[3].on_fault = VN_FAULT_RESTART;

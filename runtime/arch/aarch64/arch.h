@@ -141,6 +141,18 @@ static inline uint64_t arch_tick_hz(void)
 	return a64_cntfrq();
 }
 
+/* timer.c: ns per tick when CNTFRQ divides a second (QEMU's 62.5 MHz:
+ * 16), set by the boot CPU before any trap; 0 for a rate that does not. */
+extern uint64_t a64_tick_ns;
+
+/* vn_ticks_to_ns at CNTFRQ, without dividing by it at every trap. */
+static inline uint64_t arch_ticks_ns(uint64_t t)
+{
+	if (a64_tick_ns)
+		return t * a64_tick_ns;
+	return vn_ticks_to_ns(t, a64_cntfrq());
+}
+
 /* WFI wakes for a pending interrupt even with IRQs masked. */
 static inline void arch_wait(void)
 {

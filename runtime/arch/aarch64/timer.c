@@ -12,9 +12,14 @@
  * timer off (a64_timer_off) and sets the real deadline. Never late: what
  * is armed is never after what is due. */
 uint64_t a64_timer_armed[ARCH_MAX_CPUS];
+uint64_t a64_tick_ns;
 
+/* Every CPU reads the same CNTFRQ (firmware sets it system-wide). */
 void a64_timer_init_cpu(void)
 {
+	uint64_t f = a64_cntfrq();
+
+	a64_tick_ns = f && VN_NS_PER_S % f == 0 ? VN_NS_PER_S / f : 0;
 	__asm__ volatile("msr cntkctl_el1, %0\n\tisb" :: "r"(2ull) /* EL0VCTEN */);
 	a64_timer_off();
 }

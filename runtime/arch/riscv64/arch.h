@@ -144,6 +144,12 @@ static inline uint64_t arch_tick_hz(void)
 	return RV64_TIMEBASE;
 }
 
+/* A constant rate: one multiplication. */
+static inline uint64_t arch_ticks_ns(uint64_t t)
+{
+	return vn_ticks_to_ns(t, RV64_TIMEBASE);
+}
+
 /* WFI wakes for an interrupt enabled in sie even with sstatus.SIE clear. */
 static inline void arch_wait(void)
 {

@@ -82,6 +82,7 @@
  *   arch_irq_poll(cpu)        acknowledge every pending interrupt; a device
  *                             one is masked and goes to vn_irq_deliver()
  *   arch_ticks(), arch_tick_hz() (i)  the clock
+ *   arch_ticks_ns(t) (i)      t ticks of it in ns (vn_ticks_to_ns)
  *   arch_timer_set(ns)        this CPU's one deadline (VN_NEVER: none); a
  *                             port may keep an earlier one armed instead
  *                             (both ports do): the kernel takes an early

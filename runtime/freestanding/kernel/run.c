@@ -65,7 +65,7 @@ void bm_unlock(void)
 /* Out of line: called from every step of the loop. */
 __attribute__((noinline)) uint64_t port_now(void)
 {
-	return vn_ticks_to_ns(arch_ticks(), arch_tick_hz());
+	return arch_ticks_ns(arch_ticks());
 }
 
 void port_kick_core(uint32_t core)
@@ -259,8 +259,9 @@ static _Noreturn void finish(void)
 	arch_exit(status);
 }
 
-/* Wait timeouts, then the watchdog of the running shard. */
-static void events(uint32_t cpu)
+/* Wait timeouts, then the watchdog of the running shard; the time it
+ * took them at. */
+static uint64_t events(uint32_t cpu)
 {
 	uint64_t now = port_now();
 	struct vn_shard *w;
@@ -269,12 +270,14 @@ static void events(uint32_t cpu)
 	w = vn_watchdog(K, cpu, now);
 	if (w)
 		watchdog_fault(w, now);
+	return now;
 }
 
-/* Arm the timer for this core's next deadline. */
-static void arm_timer(uint32_t cpu)
+/* Arm the timer for this core's next deadline, as of `now` (a time read
+ * in this trap: an earlier one arms no later). */
+static void arm_timer(uint32_t cpu, uint64_t now)
 {
-	arch_timer_set(vn_core_deadline(K, cpu, port_now()));
+	arch_timer_set(vn_core_deadline(K, cpu, now));
 }
 
 /* Nothing to run: sleep until an interrupt is pending (it ends the wait
@@ -287,7 +290,7 @@ static void idle(uint32_t cpu)
 
 		arch_timer_set(next > now + BM_DOOR_POLL_NS ? now + BM_DOOR_POLL_NS : next);
 	} else {
-		arm_timer(cpu);
+		arm_timer(cpu, port_now());
 	}
 	/* Arming expires the waits already due. A shard it made ready would
 	 * otherwise sleep with us: no timer left, no kick coming. Every other
@@ -321,20 +324,24 @@ static struct arch_frame *load(struct vn_shard *s, uint32_t cpu)
 	return &b->ctx;
 }
 
-static struct arch_frame *resume(uint32_t cpu, struct vn_shard *prev)
+/* The frame to return to: prev's, if it still holds the core (it is live
+ * then, so the system is done only if halted: vn_system_done() without
+ * its scan), else the next shard's. `now`: the trap's time (events). */
+static struct arch_frame *resume(uint32_t cpu, struct vn_shard *prev, uint64_t now)
 {
 	struct vn_shard *next;
 
-	if (prev && K->core[cpu].current == prev && !vn_system_done(K)) {
-		arm_timer(cpu);
+	if (prev && K->core[cpu].current == prev && !K->halted && vn_shard_live(prev)) {
+		arm_timer(cpu, now);
 		return &bm_of(prev)->ctx;
 	}
 	for (;;) {
-		switch (vn_core_next(K, cpu, port_now(), &next)) {
+		now = port_now();
+		switch (vn_core_next(K, cpu, now, &next)) {
 		case VN_NEXT_RUN: {
 			struct arch_frame *f = load(next, cpu);
 
-			arm_timer(cpu);
+			arm_timer(cpu, now);
 			return f;
 		}
 		case VN_NEXT_DONE:
@@ -352,14 +359,14 @@ static struct arch_frame *resume(uint32_t cpu, struct vn_shard *prev)
 static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, uint32_t cpu,
 							 uint32_t kind, struct vn_shard *s)
 {
-	uint64_t token;
+	uint64_t token, now;
 
 	if (kind != BM_TRAP_START)
 		arch_trap(f, s, cpu, kind);
-	events(cpu);
+	now = events(cpu);
 	if (cpu == 0 && bm_door_size)
 		bm_door_poll();
-	f = resume(cpu, s);
+	f = resume(cpu, s, now);
 	token = bm_of(K->core[cpu].current)->space.token;
 	if (bm_asid_reuse)
 		arch_trap_leave_reuse(cpu, token);
@@ -369,9 +376,9 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
 	return f;
 }
 
-/* s, the running shard of cpu, made a YIELD (frame f) with another shard
- * of its core ready, no reload under way there and the system not halted
- * (bm_trap checked). If the common path would find nothing else to do,
+/* The running shard of core c (CPU cpu) made a YIELD (frame f) with
+ * another shard of c ready, no reload under way there and the system not
+ * halted (bm_trap checked). If the common path would find nothing else to do,
  * switch to the head of the queue here and return its frame; otherwise
  * take the common path. What the common path would do, and why skipping
  * the rest is the same:
@@ -391,25 +398,24 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
  *     the next timeout) and the next shard's watchdog, as
  *     vn_core_deadline() would give with no reload under way. */
 static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame *f,
-							       uint32_t cpu, uint32_t kind,
-							       struct vn_shard *s)
+							       struct vn_core *c, uint32_t cpu,
+							       uint32_t kind)
 {
-	struct vn_core *c = &K->core[cpu];
-	uint64_t ticks = arch_ticks(), now = vn_ticks_to_ns(ticks, arch_tick_hz());
+	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks);
 	uint64_t value, at;
 	struct vn_shard *n;
 	struct bm_shard *b;
 
 	if (now >= c->wake_at || (cpu == 0 && now >= bm_door_next))
-		return trap(f, cpu, kind, s);
+		return trap(f, cpu, kind, c->current);
 	arch_call_done(f);
-	n = vn_sched_yield_fast(K, cpu, now, ticks, &value);
+	n = vn_sched_yield_fast(K, c, now, ticks, &value);
 	b = n->port; /* bm_of(n), without the table */
 	arch_frame_ret(&b->ctx, value);
 	arch_switch(b->space.token);
 	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
 	b->ctl->core_shared = true;
-	at = vn_watchdog_deadline(K, cpu);
+	at = vn_shard_watchdog_deadline(n);
 	at = at < c->wake_at ? at : c->wake_at;
 	if (at < arch_timer_armed(cpu)) /* a later one would not be set */
 		arch_timer_set(at);
@@ -433,7 +439,7 @@ struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
 	s = c->current;
 	if (s && kind != BM_TRAP_START && c->head && !c->reloads && !K->halted &&
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)
-		return yield_fast(f, cpu, kind, s);
+		return yield_fast(f, c, cpu, kind);
 	return trap(f, cpu, kind, s);
 }
 
