@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from . import hist, obs
+from .boards import SEMIHOSTING
 from .errors import SpecError, fail
 
 TIMEOUT = 3.0  # seconds to wait for a running system's answer
@@ -92,7 +93,7 @@ def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
     if args:
         # The kernel writes its dumps only behind these prefixes: QEMU's default
         # command line is the kernel's own file name (freestanding/kernel/obs.c).
-        cmd += ["-semihosting-config", "enable=on,target=native" +
+        cmd += ["-semihosting-config", SEMIHOSTING +
                 "".join(",arg=" + a.replace(",", ",,") for a in args)]
     if qmp_path is not None and len(str(Path(qmp_path).resolve())) < SUN_PATH_MAX:
         path = str(Path(qmp_path).resolve()).replace(",", ",,")

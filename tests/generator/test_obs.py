@@ -455,20 +455,20 @@ def test_qemu_args():
     riscv = ("qemu-system-riscv64", "-M", "virt", "-bios", "default")
     a = live.qemu_args(aarch64, "/tmp/a,b/vanity.raw", "/tmp/run/qmp.sock")
     assert "-semihosting" not in a
-    assert a[-6:] == ("-semihosting-config", "enable=on,target=native,arg=vanity-trace=/tmp/a,,b/vanity.raw",
+    assert a[-6:] == ("-semihosting-config", "enable=on,target=native,userspace=off,arg=vanity-trace=/tmp/a,,b/vanity.raw",
                       "-qmp", "unix:/tmp/run/qmp.sock,server=on,wait=off",
                       "-gdb", "unix:/tmp/run/gdb.sock,server=on,wait=off")  # the reload door
     # A board's own -gdb gives way to the door's, as its -qmp does.
     assert live.qemu_args(aarch64 + ("-gdb", "tcp::1"), None, "/tmp/run/qmp.sock").count("-gdb") == 1
     r = live.qemu_args(riscv, "/tmp/t/vanity.raw", None)
-    assert r == riscv + ("-semihosting-config", "enable=on,target=native,arg=vanity-trace=/tmp/t/vanity.raw")
+    assert r == riscv + ("-semihosting-config", "enable=on,target=native,userspace=off,arg=vanity-trace=/tmp/t/vanity.raw")
     assert live.qemu_args(aarch64, None, None) == aarch64  # untraced: semihosting stays
     # Crash dumps: a second word of the command line, after the trace's.
     c = live.qemu_args(riscv, "/tmp/t/vanity.raw", None, "/tmp/d,x")
-    assert c == riscv + ("-semihosting-config", "enable=on,target=native,arg=vanity-trace="
+    assert c == riscv + ("-semihosting-config", "enable=on,target=native,userspace=off,arg=vanity-trace="
                          "/tmp/t/vanity.raw,arg=vanity-dumps=/tmp/d,,x")
     assert live.qemu_args(riscv, None, None, "/tmp/d")[-1] == \
-        "enable=on,target=native,arg=vanity-dumps=/tmp/d"
+        "enable=on,target=native,userspace=off,arg=vanity-dumps=/tmp/d"
     with pytest.raises(SpecError, match="cannot hold a path with a space"):
         live.qemu_args(riscv, None, None, "/tmp/a b")
     # The kernel reads at most CMDLINE_MAX bytes of it: a longer one is refused
