@@ -138,11 +138,6 @@ void vn_system_halt_by(struct vn_kernel *k, const struct vn_shard *by, int statu
 	port_system_event();
 }
 
-bool vn_shard_live(const struct vn_shard *s)
-{
-	return s->state != VN_FINISHED && s->state != VN_STOPPED;
-}
-
 uint32_t vn_live_shards(const struct vn_kernel *k)
 {
 	return k->live;

@@ -6,11 +6,10 @@
  * A kernel event goes to the trace ring of the core its shard belongs to,
  * whichever CPU records it; every writer holds the kernel lock, so each
  * ring has one writer at a time. Records are stamped with vn_clock(), the
- * counter the shards stamp theirs with, so one trace orders both.
+ * counter the shards stamp theirs with, so one trace orders both. The
+ * writers are inline, in kernel.h.
  */
 #include <string.h>
-
-#include <vanity/clock.h>
 
 #include "kernel.h"
 
@@ -36,44 +35,4 @@ void vn_trace_ring_init(struct vn_trace_ring *r, uint32_t n_recs, uint32_t owner
 	r->n_recs = n_recs;
 	r->owner = owner;
 	r->rec_size = sizeof(struct vn_trace_rec);
-}
-
-/* One record on core's ring: `a` then `b` as its fields (cut at
- * VN_TRACE_DATA bytes, the rest zero). It is built in registers and stored
- * as four words, then published: two of these are on every switch, so no
- * call and no byte-wise zeroing. */
-static void record(struct vn_kernel *k, uint32_t core, uint16_t id, const uint8_t *a,
-		   uint32_t na, const uint8_t *b, uint32_t nb)
-{
-	struct vn_trace_ring *r = &k->obs->core[core % VN_OBS_MAX_CORES].ring;
-	uint64_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
-	uint64_t *to = (uint64_t *)(void *)&vn_trace_recs(r)[h % VN_TRACE_CORE_RECS];
-	union {
-		struct vn_trace_rec rec;
-		uint64_t w[4];
-	} u = {.rec = {.ts = vn_clock(), .id = id}};
-	uint32_t n = 0;
-
-	for (uint32_t i = 0; i < na && n < VN_TRACE_DATA; i++)
-		u.rec.data[n++] = a[i];
-	for (uint32_t i = 0; i < nb && n < VN_TRACE_DATA; i++)
-		u.rec.data[n++] = b[i];
-	for (uint32_t i = 0; i < 4; i++)
-		to[i] = u.w[i];
-	atomic_store_explicit(&r->head, h + 1, memory_order_release);
-}
-
-void vn_kev(struct vn_kernel *k, uint32_t core, uint16_t id, const void *fields, uint32_t len)
-{
-	record(k, core, id, fields, len, NULL, 0);
-}
-
-/* An event about shard s, with `more` (len bytes; NULL if none) after its
- * id. */
-void vn_kev_shard(struct vn_kernel *k, const struct vn_shard *s, uint16_t id,
-		  const void *more, uint32_t len)
-{
-	uint16_t sid = (uint16_t)s->cfg->id;
-
-	record(k, s->cfg->core, id, (const uint8_t *)&sid, 2, more, len);
 }
