@@ -6,6 +6,7 @@ on the resolved spec (resolve.py), collects every error pinned to the node
 at fault, and changes nothing it checks.
 """
 
+import functools
 import os
 import re
 from pathlib import Path
@@ -40,41 +41,34 @@ TRACE_RECORDS = (16, 1024)  # a shard's trace ring: it sits between control page
 SOURCE_SUFFIXES = (".c", ".S")
 
 
-_RUNTIME_NAMES = {}
-
-
+@functools.lru_cache(maxsize=None)
 def runtime_names(repo_root):
     """Every identifier of the shapes vn_tx_X, vn_rx_X, vn_signal_X, vn_pool_X
     and vn_trace_X that the runtime's headers define or use."""
-    if repo_root not in _RUNTIME_NAMES:
-        found = set()
-        for header in sorted((Path(repo_root) / "runtime" / "include").rglob("*.h")):
-            found.update(re.findall(r"\bvn_(?:tx|rx|signal|pool|trace)_\w+",
-                                    header.read_text()))
-        _RUNTIME_NAMES[repo_root] = found
-    return _RUNTIME_NAMES[repo_root]
+    found = set()
+    for header in sorted((Path(repo_root) / "runtime" / "include").rglob("*.h")):
+        found.update(re.findall(r"\bvn_(?:tx|rx|signal|pool|trace)_\w+", header.read_text()))
+    return frozenset(found)
 
 
-_RUNTIME_MACROS = {}
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 
+@functools.lru_cache(maxsize=None)
 def runtime_macros(repo_root):
     """Every VN_ macro or enumerator the runtime's headers (those a shard
     sees, and the kernel's) name outside comments, an X-macro list's too
     (VN_RELOAD_##n over X(OK, ...) is VN_RELOAD_OK), and those the
     templates define whatever the spec says (VN_SHARD_NAME)."""
-    if repo_root not in _RUNTIME_MACROS:
-        found = set()
-        for header in sorted((Path(repo_root) / "runtime").rglob("*.h")):
-            text = _COMMENT.sub(" ", header.read_text())
-            found.update(re.findall(r"\bVN_[A-Z0-9_]+\b", text))
-            for prefix in re.findall(r"\b(VN_[A-Z0-9_]*)##\w", text):
-                found.update(prefix + n for n in re.findall(r"\bX\((\w+)\s*,", text))
-        for template in sorted((Path(repo_root) / "templates").glob("*.j2")):
-            found.update(re.findall(r"#define (VN_[A-Z0-9_]+)(?=[\s(])", template.read_text()))
-        _RUNTIME_MACROS[repo_root] = found
-    return _RUNTIME_MACROS[repo_root]
+    found = set()
+    for header in sorted((Path(repo_root) / "runtime").rglob("*.h")):
+        text = _COMMENT.sub(" ", header.read_text())
+        found.update(re.findall(r"\bVN_[A-Z0-9_]+\b", text))
+        for prefix in re.findall(r"\b(VN_[A-Z0-9_]*)##\w", text):
+            found.update(prefix + n for n in re.findall(r"\bX\((\w+)\s*,", text))
+    for template in sorted((Path(repo_root) / "templates").glob("*.j2")):
+        found.update(re.findall(r"#define (VN_[A-Z0-9_]+)(?=[\s(])", template.read_text()))
+    return frozenset(found)
 
 
 class Semantics:

@@ -79,9 +79,9 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
 }
 
 /* The YIELD of s, the running shard of core c, when another shard is
- * ready there: s goes to the back of the queue and the
- * head takes the core, in one step. The same as vn_syscall_dispatch's
- * YIELD (vn_sched_yield) then vn_sched_pick, effect for effect: the call's
+ * ready there: s goes to the back of the queue and the head takes the
+ * core, in one step. The same as vn_syscall_dispatch's YIELD
+ * (vn_sched_yield) then vn_sched_pick, effect for effect: the call's
  * counters; s's run time, histogram sample and SWITCH_OUT "yield" record;
  * the states, the queue; the new activation, its count and SWITCH_IN
  * record. One clock read (`ticks`, vn_clock(); `now`, the port's time)

@@ -378,8 +378,8 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
 
 /* The running shard of core c (CPU cpu) made a YIELD (frame f) with
  * another shard of c ready, no reload under way there and the system not
- * halted (bm_trap checked). If the common path would find nothing else to do,
- * switch to the head of the queue here and return its frame; otherwise
+ * halted (bm_trap checked). If the common path would find nothing else to
+ * do, switch to the head of the queue here and return its frame; otherwise
  * take the common path. What the common path would do, and why skipping
  * the rest is the same:
  *   - the call: vn_sched_yield_fast() is the YIELD and the pick (its

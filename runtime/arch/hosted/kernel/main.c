@@ -87,8 +87,11 @@ static int boot(void)
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		hk_shards[i].s = &hk_kernel.shard[i];
 		hk_kernel.shard[i].port = &hk_shards[i];
-		if (hk_ctl_create(&hk_shards[i]) != 0 || hk_relay_create(&hk_shards[i]) != 0)
+		if (hk_ctl_create(&hk_shards[i]) != 0)
 			return hk_msg("cannot create control pages: %m"), -1;
+		if (hk_relay_create(&hk_shards[i]) != 0)
+			return hk_msg("cannot create the console pipe of shard '%s': %m",
+				      sys->shards[i].name), -1;
 	}
 	if (hk_relay_start() != 0)
 		return hk_msg("cannot start the console's relay: %m"), -1;
