@@ -71,18 +71,20 @@ static inline uint32_t vn_hist_log2(uint64_t v)
 #endif
 }
 
-/* The bucket of v ticks: a compare, a count of leading zeros, a shift. */
+/* The bucket of v ticks: a compare, a count of leading zeros, two shifts
+ * and an add. From 16 up, with s = log2(v) - 3, v >> s is v's top four
+ * bits, 8 to 15: the power of two's first bucket, (s + 1) << 3, plus its
+ * sub-bucket, less 8. */
 static inline uint32_t vn_hist_bucket(uint64_t v)
 {
-	uint32_t e;
+	uint32_t s;
 
 	if (v < (2u << VN_HIST_SUB_BITS))
 		return (uint32_t)v;
-	e = vn_hist_log2(v);
-	if (e >= VN_HIST_BITS)
+	s = vn_hist_log2(v) - VN_HIST_SUB_BITS;
+	if (s >= VN_HIST_BITS - VN_HIST_SUB_BITS)
 		return VN_HIST_BUCKETS - 1u;
-	return ((e - VN_HIST_SUB_BITS + 1u) << VN_HIST_SUB_BITS) |
-	       ((uint32_t)(v >> (e - VN_HIST_SUB_BITS)) & ((1u << VN_HIST_SUB_BITS) - 1u));
+	return (s << VN_HIST_SUB_BITS) + (uint32_t)(v >> s);
 }
 
 /* Add one sample; the histogram's single writer only. */
