@@ -81,16 +81,17 @@ struct vn_core {
 	uint32_t live;            /* its shards not finished or stopped (set_state) */
 };
 
+/* What every trap reads comes first, at offsets a load can name. */
 struct vn_kernel {
 	const struct vn_ksystem *sys;
 	struct vn_obs *obs;       /* counters and kernel trace rings (obs.c) */
-	struct vn_shard shard[VN_MAX_SHARDS];
 	struct vn_core core[VN_MAX_CORES];
 	uint32_t live;    /* shards not finished or stopped (set_state) */
 	bool halted;
 	int halt_status;
 	bool any_fault;   /* a shard was stopped by a fault */
 	int first_error;  /* first non-zero exit status, or 0 */
+	struct vn_shard shard[VN_MAX_SHARDS];
 };
 
 /* kernel.c: boot and whole-system state */
