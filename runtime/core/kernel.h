@@ -181,7 +181,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "vn_kev_pair packs fie
 
 /* Two kernel events on a core's ring r (vn_core.ring), each with at most
  * 6 bytes of fields packed little-endian in f1 and f2 (the first byte
- * lowest), both stamped `ts`: the records obs.c's vn_kev() writes for
+ * lowest), both stamped `ts`: the records vn_kev() above writes for
  * them, as eight stores, one publish and no call (a switch writes
  * SWITCH_OUT then SWITCH_IN). */
 static inline void vn_kev_pair(struct vn_trace_ring *r, uint16_t id1, uint64_t f1, uint16_t id2,
