@@ -186,8 +186,8 @@ bool vn_system_stuck(const struct vn_kernel *k)
 	return live > 0;
 }
 
-/* Stops at the first live shard (or the second on the core): both run
- * each time a core looks for its next shard or hands one its core. */
+/* Both read the live counts set_state keeps (no scan): they run each
+ * time a core looks for its next shard or hands one its core. */
 bool vn_system_done(const struct vn_kernel *k)
 {
 	return k->halted || k->live == 0;
