@@ -186,18 +186,6 @@ bool vn_system_stuck(const struct vn_kernel *k)
 	return live > 0;
 }
 
-/* Both read the live counts set_state keeps (no scan): they run each
- * time a core looks for its next shard or hands one its core. */
-bool vn_system_done(const struct vn_kernel *k)
-{
-	return k->halted || k->live == 0;
-}
-
-bool vn_core_shared(const struct vn_kernel *k, uint32_t core)
-{
-	return k->core[core].live > 1;
-}
-
 int vn_system_status(const struct vn_kernel *k)
 {
 	if (k->halted)

@@ -105,8 +105,18 @@ static inline bool vn_shard_live(const struct vn_shard *s)
 }
 uint32_t vn_live_shards(const struct vn_kernel *k);
 uint32_t vn_core_live_shards(const struct vn_kernel *k, uint32_t core);
-bool vn_core_shared(const struct vn_kernel *k, uint32_t core); /* 2+ live shards */
-bool vn_system_done(const struct vn_kernel *k);
+
+/* Both read the live counts set_state keeps (no scan), inline: they run
+ * each time a core looks for its next shard or hands one its core. */
+static inline bool vn_core_shared(const struct vn_kernel *k, uint32_t core)
+{
+	return k->core[core].live > 1;
+}
+
+static inline bool vn_system_done(const struct vn_kernel *k)
+{
+	return k->halted || k->live == 0;
+}
 bool vn_system_stuck(const struct vn_kernel *k);
 /* How every port words it: the system, the sleepers ("'a', 'b'"), "s" if one. */
 #define VN_STUCK_FMT "system '%s' is stuck: %s wait%s for notifications that nothing left " \
@@ -144,7 +154,7 @@ static inline void vn_kev_record(struct vn_kernel *k, uint32_t core, uint16_t id
 	} u;
 
 	u.w[0] = vn_clock(); /* ts */
-	u.w[1] = id;         /* id (LE: vn_kev_pair), the first data bytes 0 */
+	u.w[1] = id;         /* id, the low 16 bits (little-endian); data[0..5] 0 */
 	u.w[2] = 0;
 	u.w[3] = 0;
 	na = na < VN_TRACE_DATA ? na : VN_TRACE_DATA;

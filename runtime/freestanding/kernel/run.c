@@ -324,14 +324,13 @@ static struct arch_frame *load(struct vn_shard *s, uint32_t cpu)
 	return &b->ctx;
 }
 
-/* The frame to return to: prev's, if it still holds the core (it is live
- * then, so the system is done only if halted: vn_system_done() without
- * its scan), else the next shard's. `now`: the trap's time (events). */
+/* The frame to return to: prev's, if it still holds the core, else the
+ * next shard's. `now`: the trap's time (events). */
 static struct arch_frame *resume(uint32_t cpu, struct vn_shard *prev, uint64_t now)
 {
 	struct vn_shard *next;
 
-	if (prev && K->core[cpu].current == prev && !K->halted && vn_shard_live(prev)) {
+	if (prev && K->core[cpu].current == prev && !vn_system_done(K)) {
 		arm_timer(cpu, now);
 		return &bm_of(prev)->ctx;
 	}
