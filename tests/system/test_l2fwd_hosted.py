@@ -36,9 +36,9 @@ elsewhere the tests say so and skip.
 
 import os
 import re
-import select
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -103,31 +103,49 @@ def net(request, tmp_path_factory):
 
 class L2fwdRun:
     """The hosted kernel of l2fwd in the forwarder's namespace, its ports on
-    p0 and p1 (`--net` values given), up once its buffers are posted."""
+    p0 and p1 (`--net` values given), up once its buffers are posted. Its
+    stdout and stderr are read as they come (.stdout, .stderr): the kernel
+    writes shard logs under its lock, so a pipe left full (l2fwd prints its
+    statistics every second) would stop the whole system."""
 
     def __init__(self, topo, work, kernel, *nets, shards=1, env=None):
         self.topo, self.work = topo, work
         args = (kernel if isinstance(kernel, list) else [kernel]) + \
             [a for n in nets for a in ("--net", n)]
+        # VANITY_STATS: a failure's report ends with the kernel's counters
+        # (each shard's calls, each ring's indices, each card's frames)
+        env = {**(os.environ if env is None else env), "VANITY_STATS": "1"}
         self.kernel = topo.popen(topo.fwd, args, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True, start_new_session=True,
                                  env=env)
-        self.stdout = self.stderr = ""
+        self.out = {"stdout": [], "stderr": []}
+        self.readers = [threading.Thread(target=self._read, args=(getattr(self.kernel, f), f),
+                                         daemon=True) for f in self.out]
+        for t in self.readers:
+            t.start()
         self.status = None
         self.results = {}
         self.wait_up(shards)
 
+    def _read(self, stream, name):
+        for line in iter(stream.readline, ""):
+            self.out[name].append(line)
+
+    @property
+    def stdout(self):
+        return "".join(self.out["stdout"])
+
+    @property
+    def stderr(self):
+        return "".join(self.out["stderr"])
+
     def wait_up(self, shards, timeout=30):
-        """Reads the log up to each forwarding shard's "N buffers of ..."
-        line: from then on its receive buffers are posted."""
+        """Waits for each forwarding shard's "N buffers of ..." line: from
+        then on its receive buffers are posted."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.stdout.count(" buffers of ") < shards:
-            if not select.select([self.kernel.stdout], [], [], 0.5)[0]:
-                continue
-            line = self.kernel.stdout.readline()
-            self.stdout += line
-            if not line:
-                break
+        while (time.monotonic() < deadline and self.stdout.count(" buffers of ") < shards and
+               self.kernel.poll() is None):
+            time.sleep(0.05)
         assert self.stdout.count(" buffers of ") == shards, \
             f"l2fwd did not come up{self.report}"
 
@@ -135,13 +153,13 @@ class L2fwdRun:
         if self.status is not None:
             return
         try:
-            out, self.stderr = self.kernel.communicate(timeout=timeout)
-            self.status = self.kernel.returncode
+            self.status = self.kernel.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             kill_session(self.kernel.pid)
-            out, self.stderr = self.kernel.communicate()
+            self.kernel.wait()
             self.status = "hung"
-        self.stdout += out
+        for t in self.readers:
+            t.join()
 
     def backends(self):
         """{card: (interface, backend, why it fell back or "")} from the log."""
@@ -156,6 +174,10 @@ class L2fwdRun:
 
     @property
     def report(self):
+        """For a failed assertion: the kernel's log. One still running is
+        interrupted first, so its log is whole and ends with its counters."""
+        if self.status is None:
+            self.interrupt()
         return (f"\nexit status {self.status}\n--- stdout\n{self.stdout}--- stderr\n"
                 f"{self.stderr}---")
 
