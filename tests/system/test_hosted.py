@@ -25,6 +25,7 @@ addresses (cflags do not change the layout; the tests check that too).
 Each distinct system is built once per session (module-scoped fixtures).
 """
 
+import json
 import os
 import platform
 import re
@@ -638,6 +639,48 @@ def test_shard_cannot_forge_console_lines(escape):
     assert not any("forged" in ln for ln in r.kernel()), r.report
     assert "\033" not in r.stdout + r.stderr, r.report
     assert r.log("victim") == ["still fine"], r.report
+
+
+def test_unread_output_stops_no_shard(tmp_path):
+    """Nobody reads the kernel's standard output: its shards run on. The
+    kernel writes from a queue, by a thread of its own (console.c), so a
+    LOG call never waits for the pipe: tests/system/flood's `chatty` logs
+    20,000 lines (2.4 MB) and comes to its end, `steady` keeps sleeping in
+    10 ms steps on the other core. What found the queue full is dropped and
+    counted, never lost unsaid: the lines that arrive are the first ones, in
+    order, and the counts make up the rest."""
+    sysm = System(HERE / "flood" / "flood.yaml", tmp_path)
+    kernel = sysm.build()
+    proc = subprocess.Popen([kernel], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        deadline, shards = time.monotonic() + 60, {}
+        while time.monotonic() < deadline and shards.get("chatty", {}).get("state") != \
+                "finished":
+            time.sleep(1)
+            top = vanity("top", sysm.spec, "-o", sysm.out, "--build-dir", sysm.build_dir,
+                         "--once", "--json")
+            assert top.status == 0, f"the system does not answer{top.report}"
+            shards = {s["name"]: s for s in json.loads(top.stdout)["shards"]}
+        assert shards["chatty"]["state"] == "finished", shards
+        assert shards["chatty"]["syscalls"] == 20001, shards  # each LOG, and the exit
+        assert shards["steady"]["state"] in ("blocked", "running"), shards
+        assert shards["steady"]["activations_per_s"] > 20, shards  # 100 a second, idle
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    got = [int(m[1]) for m in re.finditer(r"^\[chatty\] line (\d+) ", out, re.M)]
+    assert got and got == list(range(len(got))), f"{len(got)} lines, out of order"
+    dropped = [int(n) for n in re.findall(
+        r"^vanity: console: (\d+) lines? not written: standard output or error was not "
+        r"read$", err, re.M)]
+    assert dropped and len(got) + sum(dropped) == 20000, (len(got), dropped, err)
+    assert err.splitlines()[-1] == \
+        "vanity: system 'flood' interrupted by SIGINT, exited with status 130", err
+    assert proc.returncode == 130
 
 
 def test_shard_running_off_its_core_is_stopped(tmp_path):

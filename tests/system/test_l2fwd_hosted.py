@@ -104,9 +104,9 @@ def net(request, tmp_path_factory):
 class L2fwdRun:
     """The hosted kernel of l2fwd in the forwarder's namespace, its ports on
     p0 and p1 (`--net` values given), up once its buffers are posted. Its
-    stdout and stderr are read as they come (.stdout, .stderr): the kernel
-    writes shard logs under its lock, so a pipe left full (l2fwd prints its
-    statistics every second) would stop the whole system."""
+    stdout and stderr are read as they come (.stdout, .stderr): l2fwd prints
+    its statistics every second, and the kernel drops the lines that find
+    its output queue full (docs/hosted.md), which a slow run would lose."""
 
     def __init__(self, topo, work, kernel, *nets, shards=1, env=None):
         self.topo, self.work = topo, work

@@ -14,6 +14,15 @@
  * reach the terminal as an escape sequence. A shard's pipe is drained
  * before its death is reported, and every pipe before the system's last
  * line.
+ *
+ * Nothing here writes to stdout or stderr itself: every line goes into one
+ * queue, in the order written, and a writer thread empties it. Lines are
+ * written under the kernel lock (a shard's LOG call, a fault report), and
+ * a write to a pipe nobody reads blocks: the whole system, every core and
+ * device, would stop behind one stalled reader. So a line that finds the
+ * queue (CONSOLE_BYTES) full is dropped and counted, and the count is
+ * said, in order, once there is room; the system runs on. Its end waits
+ * for the queue to be written out (hk_console_flush).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,13 +37,156 @@
 #include "hk.h"
 #include "port.h"
 
+/* The queue: records of a byte (the stream: 1 stdout, 2 stderr), two of
+ * length and the text, in a ring of CONSOLE_BYTES. */
+#define CONSOLE_BYTES (1u << 20)
+#define LINE_MAX_OUT (VN_LOG_MAX + 64u) /* the longest line: a name and a log */
+
+static struct console {
+	pthread_mutex_t mu;
+	pthread_cond_t more;  /* to the writer: records queued */
+	pthread_cond_t empty; /* from the writer: all written */
+	uint64_t in, out;     /* bytes queued and taken, ever */
+	uint64_t dropped;     /* lines dropped since the last note of it */
+	bool writing;         /* the writer holds records it took */
+	bool started;         /* the writer runs: until then lines are written here */
+	unsigned char ring[CONSOLE_BYTES];
+} con = {.mu = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER,
+	  .empty = PTHREAD_COND_INITIALIZER};
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return; /* a closed or broken stream: nobody to tell */
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+static void ring_copy(uint64_t at, void *to, const void *from, size_t n, bool in)
+{
+	for (size_t i = 0; i < n; i++, at++)
+		if (in)
+			con.ring[at % CONSOLE_BYTES] = ((const unsigned char *)from)[i];
+		else
+			((unsigned char *)to)[i] = con.ring[at % CONSOLE_BYTES];
+}
+
+static bool put(int fd, const char *text, size_t len)
+{
+	unsigned char head[3] = {(unsigned char)fd, (unsigned char)len,
+				 (unsigned char)(len >> 8)};
+
+	if (con.in - con.out + sizeof(head) + len > CONSOLE_BYTES)
+		return false;
+	ring_copy(con.in, NULL, head, sizeof(head), true);
+	ring_copy(con.in + sizeof(head), NULL, text, len, true);
+	con.in += sizeof(head) + len;
+	return true;
+}
+
+/* Under con.mu: the note of lines dropped, if any and if it fits. */
+static void put_dropped(void)
+{
+	char note[128];
+	int n;
+
+	if (!con.dropped)
+		return;
+	n = snprintf(note, sizeof(note), "vanity: console: %llu line%s not written: "
+		     "standard output or error was not read\n",
+		     (unsigned long long)con.dropped, con.dropped == 1 ? "" : "s");
+	if (put(2, note, (size_t)n))
+		con.dropped = 0;
+}
+
+/* One line (with its newline) to stream fd, in order with every other. */
+static void emit(int fd, const char *text, size_t len)
+{
+	pthread_mutex_lock(&con.mu);
+	if (!con.started) {
+		write_all(fd, text, len);
+	} else {
+		put_dropped();
+		if (con.dropped || !put(fd, text, len))
+			con.dropped++;
+		pthread_cond_signal(&con.more);
+	}
+	pthread_mutex_unlock(&con.mu);
+}
+
+/* Takes the records queued, a stream's run at a time, and writes them
+ * with con.mu released: only this thread waits for a reader. */
+static void *writer_thread(void *unused)
+{
+	static char buf[64 * 1024];
+
+	(void)unused;
+	pthread_mutex_lock(&con.mu);
+	for (;;) {
+		size_t n = 0;
+		int fd = 0;
+
+		while (con.in == con.out) {
+			con.writing = false;
+			pthread_cond_broadcast(&con.empty);
+			pthread_cond_wait(&con.more, &con.mu);
+		}
+		con.writing = true;
+		while (con.in != con.out) {
+			unsigned char head[3];
+			size_t len;
+
+			ring_copy(con.out, head, NULL, sizeof(head), false);
+			len = head[1] | (size_t)head[2] << 8;
+			if ((fd && head[0] != fd) || n + len > sizeof(buf))
+				break;
+			fd = head[0];
+			ring_copy(con.out + sizeof(head), buf + n, NULL, len, false);
+			con.out += sizeof(head) + len;
+			n += len;
+		}
+		pthread_mutex_unlock(&con.mu);
+		write_all(fd, buf, n);
+		pthread_mutex_lock(&con.mu);
+	}
+	return NULL;
+}
+
+/* Every line queued so far, written: the system's end waits here (it may
+ * wait for a reader, as a write would). Says first how many were dropped. */
+void hk_console_flush(void)
+{
+	pthread_mutex_lock(&con.mu);
+	while (con.started && (con.dropped || con.in != con.out || con.writing)) {
+		put_dropped(); /* once the queue has room for it */
+		pthread_cond_signal(&con.more);
+		if (con.dropped || con.in != con.out || con.writing)
+			pthread_cond_wait(&con.empty, &con.mu);
+	}
+	pthread_mutex_unlock(&con.mu);
+}
+
+/* Text for stdout that is not a shard's log line: the UART models'. */
+void hk_console_out(const char *text, size_t len)
+{
+	emit(1, text, len);
+}
+
 static void vmsg(const char *fmt, va_list ap)
 {
-	char line[512];
+	char line[8 + 512 + 1] = "vanity: ";
+	size_t n;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "vanity: %s\n", line);
-	fflush(stderr);
+	vsnprintf(line + 8, 512, fmt, ap);
+	n = strlen(line);
+	line[n++] = '\n';
+	emit(2, line, n);
 }
 
 void hk_msg(const char *fmt, ...)
@@ -58,6 +210,16 @@ void hk_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* "[name] text" to stream fd; "[name]" if text is NULL. */
+static void out_line(int fd, const char *name, const char *text, size_t len)
+{
+	char line[LINE_MAX_OUT];
+	int n = snprintf(line, sizeof(line), "[%s]%s%.*s\n", name, text ? " " : "", (int)len,
+			 text ? text : "");
+
+	emit(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 void port_shard_log(struct vn_shard *s, uint32_t len)
 {
 	char text[VN_LOG_MAX + 1];
@@ -68,10 +230,9 @@ void port_shard_log(struct vn_shard *s, uint32_t len)
 	for (uint32_t i = 0; i < len; i++)
 		text[i] = vn_log_char(text[i]);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		printf("[%s] %s\n", s->cfg->name, line);
+		out_line(1, s->cfg->name, line, strlen(line));
 	if (len == 0 || text[0] == '\0')
-		printf("[%s]\n", s->cfg->name);
-	fflush(stdout);
+		out_line(1, s->cfg->name, NULL, 0);
 }
 
 /* The relay: a line is cut at VN_LOG_MAX bytes. Under relay_lock, which is
@@ -90,7 +251,7 @@ static void relay_line(uint32_t id)
 
 	for (uint32_t i = 0; i < r->len; i++)
 		r->line[i] = vn_log_char(r->line[i]);
-	fprintf(stderr, "[%s] %.*s\n", hk_kernel.sys->shards[id].name, (int)r->len, r->line);
+	out_line(2, hk_kernel.sys->shards[id].name, r->line, r->len);
 	r->len = 0;
 }
 
@@ -117,7 +278,6 @@ static void relay_read(uint32_t id, bool all)
 	} while (all && n > 0);
 	if (all && r->len)
 		relay_line(id);
-	fflush(stderr);
 }
 
 /* The pipe shard h's process gets as its standard output and error. */
@@ -158,13 +318,20 @@ static void *relay_thread(void *unused)
 	return NULL;
 }
 
+/* The console's threads: the relay and the writer. */
 int hk_relay_start(void)
 {
-	pthread_t t;
+	pthread_t t, w;
 
 	if (pthread_create(&t, NULL, relay_thread, NULL) != 0)
 		return -1;
 	pthread_detach(t);
+	if (pthread_create(&w, NULL, writer_thread, NULL) != 0)
+		return -1;
+	pthread_detach(w);
+	pthread_mutex_lock(&con.mu);
+	con.started = true;
+	pthread_mutex_unlock(&con.mu);
 	return 0;
 }
 

@@ -241,7 +241,7 @@ static void leave(struct vn_shard *s, uint32_t core)
 
 /* Serve the call the running shard posted, if it posted one. The request
  * is read once from memory the shard owns; the core validates it. */
-static void serve(uint32_t core, uint64_t now)
+static void serve(uint32_t core)
 {
 	struct vn_shard *s = hk_kernel.core[core].current;
 	struct vn_ctl *ctl;
@@ -298,7 +298,7 @@ static uint64_t step(uint32_t core)
 	if (hk_kernel.halted)
 		return VN_NEVER;
 	collect(core);
-	serve(core, now);
+	serve(core);
 	vn_sched_expire(&hk_kernel, core, now);
 	dispatch(core, now);
 	left_core(core, now);

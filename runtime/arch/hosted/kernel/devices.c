@@ -128,8 +128,7 @@ int hk_rx_pop(struct hk_dev *d)
 void hk_tx_put(struct hk_dev *d, uint8_t c)
 {
 	(void)d;
-	putchar(c);
-	fflush(stdout);
+	hk_console_out((const char *)&c, 1);
 }
 
 void hk_dev_changed(void)

@@ -114,6 +114,8 @@ void hk_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int hk_relay_create(struct hk_shard *h);
 int hk_relay_start(void);
 void hk_relay_drain(const struct hk_shard *h);
+void hk_console_out(const char *text, size_t len);
+void hk_console_flush(void);
 void hk_stats(void);
 void hk_report_stuck(void);
 

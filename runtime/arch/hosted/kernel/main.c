@@ -116,6 +116,7 @@ static _Noreturn void finish(int status, const char *why)
 		hk_kill(&hk_shards[i]);
 	hk_devices_end();
 	hk_relay_drain(NULL);
+	hk_console_flush(); /* room for the last lines: none of them is dropped */
 	vn_sched_end(&hk_kernel);
 	hk_obs_end();
 	if (getenv("VANITY_STATS") && strcmp(getenv("VANITY_STATS"), "0") != 0)
@@ -124,6 +125,7 @@ static _Noreturn void finish(int status, const char *why)
 		hk_msg("system '%s' %s, exited with status %d", hk_kernel.sys->name, why, status);
 	else
 		hk_info("system '%s' exited with status %d", hk_kernel.sys->name, status);
+	hk_console_flush();
 	fflush(NULL);
 	_exit(status);
 }
@@ -208,6 +210,7 @@ int main(int argc, char **argv)
 		for (uint32_t i = 0; i < VN_MAX_SHARDS; i++)
 			if (hk_shards[i].s)
 				hk_kill(&hk_shards[i]);
+		hk_console_flush();
 		return 1;
 	}
 	pthread_mutex_unlock(&hk_lock);
