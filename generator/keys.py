@@ -342,7 +342,8 @@ SHARD = Obj("shard", {
               "and on bare metal its first FP/SIMD instruction is a fault (SIGILL)",
               default=True),
     "cflags": Key(ListOf(Str()), "extra compiler flags for this shard; a relative path in "
-                  "an include flag (-I, -include, ...) is relative to the spec file", default=[]),
+                  "an include flag (-I, -include, ...) is relative to the spec file, and "
+                  "must exist", default=[]),
     "devices": Key(ListOf(Ident()), "devices granted to this shard", default=[]),
     "trace": Key(Int(min=0), "records in its trace ring, a power of two from 16 to 1024; "
                  "0 turns its tracing off (its event emitters compile to nothing)",

@@ -93,6 +93,10 @@ def describe(node):
     if isinstance(v, float):
         return f"number {v}"
     if isinstance(v, str):
+        if re.fullmatch(r"[-+]?0[0-9_]*[89][0-9_]*", v):  # not octal, so not a number
+            meant = v.lstrip("+-").lstrip("0_") or "0"
+            return (f"string '{v}' (YAML 1.1 reads a number with a leading zero and an 8 "
+                    f"or 9 as text: write {'-' if v.startswith('-') else ''}{meant})")
         return f"string '{v}'"
     return f"{type(v).__name__} '{v}'"
 

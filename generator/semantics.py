@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from . import regmap
+from . import regmap, toolchain
 from .events import EVENT_BYTES, USER_BASE, WIDTHS
 from .resolve import regmap_names
 from .schema import COMPATIBLE, pos, suggest
@@ -297,6 +297,8 @@ class Semantics:
         if any("\0" in f for f in s.get("cflags") or () if isinstance(f, str)):
             self.d.error(s.at("cflags"), f"{s.prefix}a compiler flag holds a NUL character, "
                          "which no command line can pass")
+        else:
+            self.include_paths(s)
         self.limit(s, "stack", 1, MAX_STACK)
         self.limit(s, "memory", 1, MAX_MEMORY)
         if s.get("watchdog") == 0:
@@ -438,6 +440,24 @@ class Semantics:
         if total > EVENT_BYTES:
             self.d.error(ev.at("fields"), f"{ev.prefix}fields take {total} bytes; a trace "
                          f"record holds {EVENT_BYTES}: drop or narrow a field")
+
+    def include_paths(self, s):
+        """Each file or directory an include flag names exists: the compiler
+        skips a missing -I directory without a word."""
+        cflags = [f for f in s.get("cflags") or () if isinstance(f, str)]
+        if len(cflags) != len(s.get("cflags") or ()):
+            return
+        for i, flag, path in toolchain.include_args(cflags):
+            file = flag in ("-include", "-imacros")
+            full = self.v.spec_dir / path  # an absolute path stays itself
+            if not toolchain.is_user_path(path) or \
+                    (full.is_file() if file else full.is_dir()):
+                continue
+            where = "" if os.path.isabs(path) else " (a relative path is the spec file's " \
+                "directory's, as a source's is)"
+            self.d.error(s.item_at("cflags", i), f"{s.prefix}cflags: {flag} names "
+                         f"{'a file' if file else 'a directory'} '{path}' that does not "
+                         f"exist{where}")
 
     def sources(self, s):
         srcs = s.get("sources")

@@ -45,28 +45,41 @@ class BuildError(Exception):
 _PATH_FLAGS = ("-idirafter", "-isystem", "-iquote", "-include", "-imacros", "-I")
 
 
+def include_args(cflags):
+    """(index, flag, path) for each path an include flag in cflags names:
+    index is the item that holds the path, the flag's own (-Iinc) or the
+    next one (-I inc)."""
+    pending = None
+    for i, f in enumerate(map(str, cflags)):
+        if pending:
+            yield i, pending, f
+            pending = None
+            continue
+        flag = next((p for p in _PATH_FLAGS if f.startswith(p)), None)
+        if flag and f == flag:
+            pending = flag
+        elif flag:
+            yield i, flag, f[len(flag):]
+
+
+def is_user_path(path):
+    """Whether an include flag's path is the user's: not from the sysroot
+    (=dir, $SYSROOT) and not another flag."""
+    return not path.startswith(("=", "$SYSROOT", "-"))
+
+
 def user_flags(cflags, spec_dir):
     """A shard's cflags as the compiler gets them, and the directories and
     files they add for it to read: a relative path an include flag names is
     the spec's directory's, as its sources are (the compiler runs in the
     repository). A path from the sysroot (=dir) or absolute stays as is."""
-    out, reads, pending = [], [], None
-    for f in map(str, cflags):
-        flag, path = pending, f
-        if pending is None:
-            flag = next((p for p in _PATH_FLAGS if f.startswith(p)), None)
-            path = f[len(flag):] if flag else ""
-            if flag and not path:
-                out.append(f)
-                pending = flag
-                continue
-        pending = None
-        if flag is None or path.startswith(("=", "$SYSROOT", "-")) or os.path.isabs(path):
-            out.append(f)
+    out, reads = [str(f) for f in cflags], []
+    for i, flag, path in include_args(cflags):
+        if not is_user_path(path) or os.path.isabs(path):
             continue
         full = Path(spec_dir) / path
         reads.append(full)
-        out.append(str(full) if f == path else flag + str(full))
+        out[i] = str(full) if out[i] == path else flag + str(full)
     return out, reads
 
 

@@ -182,6 +182,16 @@ EXPECTED = {
     "yaml_base60": [
         "14:32: error: YAML 1.1 reads 7:0 as the base-60 number 420: write it quoted, '7:0' "
         "(a bit range is written \"high:low\")"],
+    "yaml_leading_zero": [
+        "6:11: error: shard 'ping': 'core' must be an integer, got string '08' (YAML 1.1 "
+        "reads a number with a leading zero and an 8 or 9 as text: write 8)"],
+    "missing_include": [
+        "4:41: error: shard 'a': cflags: -I names a directory 'include' that does not exist "
+        "(a relative path is the spec file's directory's, as a source's is)",
+        "4:56: error: shard 'a': cflags: -I names a directory '/no/such/dir' that does not "
+        "exist",
+        "4:80: error: shard 'a': cflags: -include names a file 'none.h' that does not exist "
+        "(a relative path is the spec file's directory's, as a source's is)"],
     "nul_cflag": [
         "4:40: error: shard 'a': a compiler flag holds a NUL character, which no command "
         "line can pass"],
