@@ -84,8 +84,11 @@ def _build_kernel(board, out_dir, build_dir, keys):
     target = build_dir / "kernel"
     # libxdp (and libbpf under it): the network card model's AF_XDP backend
     # (runtime/arch/hosted/kernel/net_xdp.c), installed by `make deps`.
-    command = lambda objs: [cc, *flags, *objs, tables, "-o", target, "-lxdp", "-lbpf",
-                            "-lpthread"]
+    # -z now: every library call is bound at load, so none pays the dynamic
+    # linker on its first use, inside a step (tens of microseconds under
+    # ASan; a shard's budget started that long before its SWITCH_IN).
+    command = lambda objs: [cc, *flags, *objs, tables, "-o", target, "-Wl,-z,now",
+                            "-lxdp", "-lbpf", "-lpthread"]
     compile_("the kernel", lambda: command(objects(cc, flags, runtime, [out_dir], keys)),
              runtime + [tables] + headers(*incs), target, key=command(runtime))
     return target

@@ -22,6 +22,11 @@ SPEC = HERE / "watchdog" / "hog.yaml"
 BUDGET = 100_000_000
 TICK = 1_000_000          # the scheduler tick the bound allows: 1 ms
 HOSTED_SLACK = 50_000_000  # hosted: the host's scheduling, not Vanity's
+# How much earlier than SWITCH_IN's stamp the kernel may have read the time
+# it counts the budget from (in the same step, just before the pick): under
+# -icount, a few guest instructions; on hosted, a microsecond, unless the
+# host preempts the kernel's thread in between.
+STAMP_SLACK = {"hosted": TICK}
 HOG, STEADY = 0, 1
 TIMEOUT = 240
 
@@ -59,7 +64,8 @@ def test_lateness_is_at_most_one_tick(hog):
 def test_the_kernel_says_the_same(hog):
     """The console's "ran N ms" is the budget plus late_ns, and the trace's
     own stamps put the watchdog that long after the hog got its core."""
-    _, r, evs = hog
+    board, r, evs = hog
+    slack = STAMP_SLACK.get(board, 50_000)
     said = [int(m) for m in re.findall(r"shard 'hog' watchdog: ran (\d+) ms without yielding",
                                        r.stderr)]
     dogs = of(evs, "watchdog", HOG)
@@ -68,5 +74,5 @@ def test_the_kernel_says_the_same(hog):
     for d in dogs:
         got = max(e[0] for e in ins if e[0] < d[0])
         held = (d[0] - got) * 1e9
-        assert BUDGET <= held + 50_000 and held <= BUDGET + d[2]["late_ns"] + TICK, \
+        assert BUDGET <= held + slack and held <= BUDGET + d[2]["late_ns"] + TICK, \
             f"held {held:.0f} ns, late {d[2]['late_ns']}{r.report}"

@@ -293,12 +293,15 @@ static void watchdog(uint32_t core, uint64_t now)
  * port_now() time (VN_NEVER: none). */
 static uint64_t step(uint32_t core)
 {
-	uint64_t now = port_now(), next, due;
+	uint64_t now, next, due;
 
 	if (hk_kernel.halted)
 		return VN_NEVER;
 	collect(core);
 	serve(core);
+	/* Read after serving: the shard dispatch picks has its core (and its
+	 * watchdog's budget) from here, not from before the call just served. */
+	now = port_now();
 	vn_sched_expire(&hk_kernel, core, now);
 	dispatch(core, now);
 	left_core(core, now);
