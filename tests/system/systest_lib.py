@@ -8,6 +8,7 @@ process group: vanity, the kernel and its shards) and the test fails saying
 so, with whatever the system printed.
 """
 
+import codecs
 import json
 import os
 import re
@@ -33,6 +34,43 @@ FAULT_RE = re.compile(
     r"(?: at (?P<addr>0x[0-9a-f]+))?, pc (?P<pc>0x[0-9a-f]+)$")
 
 
+class Pipes:
+    """What a running process writes to its pipes, read by a thread each as
+    it comes: a test that reads only at the end would fill a pipe and stop
+    the writer. text(name) is what pipe `name` (a keyword of the
+    constructor) has brought so far, decoded; alive() is true until every
+    pipe has closed."""
+
+    def __init__(self, encoding="utf-8", **pipes):
+        self.lock = threading.Lock()
+        self.chunks = {name: [] for name in pipes}
+        self.threads = [threading.Thread(target=self._read, args=(name, f, encoding),
+                                         daemon=True) for name, f in pipes.items()]
+        for t in self.threads:
+            t.start()
+
+    def _read(self, name, f, encoding):
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        for data in iter(lambda: os.read(f.fileno(), 65536), b""):
+            with self.lock:
+                self.chunks[name].append(decoder.decode(data))
+        with self.lock:
+            self.chunks[name].append(decoder.decode(b"", final=True))
+
+    def text(self, name):
+        with self.lock:
+            joined = "".join(self.chunks[name])
+            self.chunks[name] = [joined]
+            return joined
+
+    def alive(self):
+        return any(t.is_alive() for t in self.threads)
+
+    def join(self, timeout=None):
+        for t in self.threads:
+            t.join(timeout)
+
+
 class Running:
     """`vanity run ARGS` kept running in its own session: its output read as
     it comes (.text), its standard input open (the hosted UARTs read it, as
@@ -42,12 +80,11 @@ class Running:
         self.proc = subprocess.Popen([PYTHON, str(VANITY), "run", *map(str, args)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        self.text = ""
-        threading.Thread(target=self._read, daemon=True).start()
+        self.pipes = Pipes(out=self.proc.stdout)
 
-    def _read(self):
-        for chunk in iter(lambda: self.proc.stdout.read1(4096), b""):
-            self.text += chunk.decode(errors="replace")
+    @property
+    def text(self):
+        return self.pipes.text("out")
 
     def send(self, data):
         self.proc.stdin.write(data)

@@ -25,12 +25,11 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
-from systest_lib import PYTHON, REPO, VANITY, copy_example, kill_session, outliving
+from systest_lib import PYTHON, REPO, VANITY, Pipes, copy_example, kill_session, outliving
 
 SPEC = REPO / "examples" / "console" / "console.yaml"
 # hosted-ns16550: the same example on hosted with its 16550 model, so the
@@ -53,24 +52,20 @@ class Conversation:
     def __init__(self, board, workdir, spec=SPEC, extra=()):
         self.cmd = [PYTHON, str(VANITY), "run", str(spec), "--board", board,
                     "-o", str(workdir / "out"), "--build-dir", str(workdir / "build"), *extra]
-        self.out, self.err, self.steps, self.status = "", "", [], None
+        self.steps, self.status = [], None
         self.failed = None
-        self.lock = threading.Lock()
         self.proc = subprocess.Popen(self.cmd, cwd=REPO, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      start_new_session=True)
-        self.readers = [threading.Thread(target=self._read, args=(f, name), daemon=True)
-                        for f, name in ((self.proc.stdout, "out"), (self.proc.stderr, "err"))]
-        for t in self.readers:
-            t.start()
+        self.pipes = Pipes("latin-1", out=self.proc.stdout, err=self.proc.stderr)
 
-    def _read(self, f, name):
-        while True:
-            data = os.read(f.fileno(), 4096)
-            if not data:
-                return
-            with self.lock:
-                setattr(self, name, getattr(self, name) + data.decode("latin-1"))
+    @property
+    def out(self):
+        return self.pipes.text("out")
+
+    @property
+    def err(self):
+        return self.pipes.text("err")
 
     def expect(self, pattern, timeout=STEP_TIMEOUT, start=0):
         """Waits until pattern matches stdout from offset start; returns the
@@ -78,11 +73,10 @@ class Conversation:
         raises Stop."""
         deadline = time.monotonic() + timeout
         while True:
-            with self.lock:
-                m = re.compile(pattern).search(self.out, start)
+            m = re.compile(pattern).search(self.out, start)
             if m:
                 return m
-            if self.proc.poll() is not None and not any(t.is_alive() for t in self.readers):
+            if self.proc.poll() is not None and not self.pipes.alive():
                 raise Stop(f"the system ended (status {self.proc.returncode}) "
                            f"before printing {pattern!r}")
             if time.monotonic() > deadline:
@@ -90,8 +84,7 @@ class Conversation:
             time.sleep(0.02)
 
     def mark(self):
-        with self.lock:
-            return len(self.out)
+        return len(self.out)
 
     def type(self, text):
         """Types text; returns where the answer to it starts in out."""
@@ -112,8 +105,7 @@ class Conversation:
         if self.proc.poll() is None:
             kill_session(self.proc.pid)
             self.proc.wait()
-        for t in self.readers:
-            t.join(timeout=5)
+        self.pipes.join(timeout=5)
         left = outliving(self.proc.pid)
         if left:
             kill_session(self.proc.pid)

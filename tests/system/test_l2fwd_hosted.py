@@ -38,14 +38,13 @@ import os
 import re
 import signal
 import subprocess
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from netns_lib import (ETH_P_STOP, Capture, NetTopology, frame, send_frames)
-from systest_lib import REPO, copy_example, copy_spec, kill_session, shard_of, vanity
+from systest_lib import REPO, Pipes, copy_example, copy_spec, kill_session, shard_of, vanity
 
 SPEC = REPO / "examples" / "l2fwd" / "l2fwd.yaml"
 SPLIT = REPO / "examples" / "l2fwd" / "split" / "split.yaml"  # a shard per port
@@ -116,28 +115,19 @@ class L2fwdRun:
         # (each shard's calls, each ring's indices, each card's frames)
         env = {**(os.environ if env is None else env), "VANITY_STATS": "1"}
         self.kernel = topo.popen(topo.fwd, args, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, start_new_session=True,
-                                 env=env)
-        self.out = {"stdout": [], "stderr": []}
-        self.readers = [threading.Thread(target=self._read, args=(getattr(self.kernel, f), f),
-                                         daemon=True) for f in self.out]
-        for t in self.readers:
-            t.start()
+                                 stderr=subprocess.PIPE, start_new_session=True, env=env)
+        self.pipes = Pipes(stdout=self.kernel.stdout, stderr=self.kernel.stderr)
         self.status = None
         self.results = {}
         self.wait_up(shards)
 
-    def _read(self, stream, name):
-        for line in iter(stream.readline, ""):
-            self.out[name].append(line)
-
     @property
     def stdout(self):
-        return "".join(self.out["stdout"])
+        return self.pipes.text("stdout")
 
     @property
     def stderr(self):
-        return "".join(self.out["stderr"])
+        return self.pipes.text("stderr")
 
     def wait_up(self, shards, timeout=30):
         """Waits for each forwarding shard's "N buffers of ..." line: from
@@ -158,8 +148,7 @@ class L2fwdRun:
             kill_session(self.kernel.pid)
             self.kernel.wait()
             self.status = "hung"
-        for t in self.readers:
-            t.join()
+        self.pipes.join()
 
     def backends(self):
         """{card: (interface, backend, why it fell back or "")} from the log."""

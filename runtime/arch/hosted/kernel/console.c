@@ -17,7 +17,7 @@
  *
  * Nothing here writes to stdout or stderr itself: every line goes into one
  * queue, in the order written, and a writer thread empties it. Lines are
- * written under the kernel lock (a shard's LOG call, a fault report), and
+ * made under the kernel lock (a shard's LOG call, a fault report), and
  * a write to a pipe nobody reads blocks: the whole system, every core and
  * device, would stop behind one stalled reader. So a line that finds the
  * queue (CONSOLE_BYTES) full is dropped and counted, and the count is
@@ -68,13 +68,17 @@ static void write_all(int fd, const char *p, size_t n)
 	}
 }
 
-static void ring_copy(uint64_t at, void *to, const void *from, size_t n, bool in)
+/* n bytes into the ring at byte `at` (counted ever), and out of it. */
+static void ring_put(uint64_t at, const void *from, size_t n)
 {
 	for (size_t i = 0; i < n; i++, at++)
-		if (in)
-			con.ring[at % CONSOLE_BYTES] = ((const unsigned char *)from)[i];
-		else
-			((unsigned char *)to)[i] = con.ring[at % CONSOLE_BYTES];
+		con.ring[at % CONSOLE_BYTES] = ((const unsigned char *)from)[i];
+}
+
+static void ring_get(uint64_t at, void *to, size_t n)
+{
+	for (size_t i = 0; i < n; i++, at++)
+		((unsigned char *)to)[i] = con.ring[at % CONSOLE_BYTES];
 }
 
 static bool put(int fd, const char *text, size_t len)
@@ -84,8 +88,8 @@ static bool put(int fd, const char *text, size_t len)
 
 	if (con.in - con.out + sizeof(head) + len > CONSOLE_BYTES)
 		return false;
-	ring_copy(con.in, NULL, head, sizeof(head), true);
-	ring_copy(con.in + sizeof(head), NULL, text, len, true);
+	ring_put(con.in, head, sizeof(head));
+	ring_put(con.in + sizeof(head), text, len);
 	con.in += sizeof(head) + len;
 	return true;
 }
@@ -142,12 +146,12 @@ static void *writer_thread(void *unused)
 			unsigned char head[3];
 			size_t len;
 
-			ring_copy(con.out, head, NULL, sizeof(head), false);
+			ring_get(con.out, head, sizeof(head));
 			len = head[1] | (size_t)head[2] << 8;
 			if ((fd && head[0] != fd) || n + len > sizeof(buf))
 				break;
 			fd = head[0];
-			ring_copy(con.out + sizeof(head), buf + n, NULL, len, false);
+			ring_get(con.out + sizeof(head), buf + n, len);
 			con.out += sizeof(head) + len;
 			n += len;
 		}
@@ -178,12 +182,14 @@ void hk_console_out(const char *text, size_t len)
 	emit(1, text, len);
 }
 
+#define MSG_PREFIX "vanity: "
+
 static void vmsg(const char *fmt, va_list ap)
 {
-	char line[8 + 512 + 1] = "vanity: ";
+	char line[sizeof(MSG_PREFIX) - 1 + 512 + 1] = MSG_PREFIX;
 	size_t n;
 
-	vsnprintf(line + 8, 512, fmt, ap);
+	vsnprintf(line + sizeof(MSG_PREFIX) - 1, 512, fmt, ap);
 	n = strlen(line);
 	line[n++] = '\n';
 	emit(2, line, n);
@@ -236,7 +242,8 @@ void port_shard_log(struct vn_shard *s, uint32_t len)
 }
 
 /* The relay: a line is cut at VN_LOG_MAX bytes. Under relay_lock, which is
- * never held with hk_lock wanted (the relay thread takes no other lock). */
+ * never held with hk_lock wanted: the relay thread takes only con.mu
+ * besides, a leaf lock, held to queue a line and never while waiting. */
 static struct relay {
 	int fd; /* the pipe's read end (non-blocking), once made */
 	bool made;
