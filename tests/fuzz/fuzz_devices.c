@@ -195,7 +195,7 @@ int net_packet_tx_flush(struct net_packet *p)
 	return -ENETDOWN;
 }
 
-uint32_t net_packet_tx_busy(struct net_packet *p)
+uint32_t net_packet_tx_waiting(struct net_packet *p)
 {
 	(void)p;
 	return 0;
@@ -245,10 +245,10 @@ int net_xdp_tx_flush(struct net_xdp *x)
 	return 0;
 }
 
-uint32_t net_xdp_tx_busy(struct net_xdp *x)
+uint32_t net_xdp_tx_waiting(struct net_xdp *x)
 {
 	(void)x;
-	check(0, "net_xdp_tx_busy on a card without AF_XDP");
+	check(0, "net_xdp_tx_waiting on a card without AF_XDP");
 	return 0;
 }
 

@@ -570,6 +570,34 @@ def test_transmit_resumes_after_the_link_was_down(l2fwd_kernel, tmp_path, backen
 
 
 @pytest.mark.parametrize("backend", ["af_xdp", "af_packet"])
+def test_frames_still_refused_at_the_end_are_counted(l2fwd_kernel, tmp_path, backend):
+    """p1 goes down and stays down while HELD frames are forwarded to it,
+    then l2fwd ends. Nothing reached the wire, and the end says so for
+    every frame l2fwd counted as sent on port 1: those in the model's
+    transmit ring and those still in the driver's queue, one number."""
+    opt = "" if backend == "af_xdp" else ",backend=af_packet"
+    with NetTopology("le") as topo:
+        run = L2fwdRun(topo, tmp_path, l2fwd_kernel, "port0=p0" + opt, "port1=p1" + opt)
+        try:
+            src = topo.mac(topo.gen, "g0")
+            subprocess.run(["ip", "netns", "exec", topo.fwd, "ip", "link", "set", "p1", "down"],
+                           check=True)
+            held = [frame("ff:ff:ff:ff:ff:ff", src, i.to_bytes(2, "big") + b"\x5a" * 44)
+                    for i in range(HELD)]
+            send_frames(topo, topo.gen, "g0", held, gap_us=100)
+            time.sleep(0.5)
+            send_stop(topo)
+        finally:
+            run.finish()
+    assert run.status == 0, run.report
+    sent = run.final_stats()[1]["sent"]
+    lost = re.findall(r"^vanity: virtio-net 'port1': (\d+) frames never sent: 'p1' refused "
+                      r"them \(Network is down\)$", run.stderr, re.M)
+    assert sent >= RING[backend] and lost == [str(sent)], \
+        f"l2fwd sent {sent} on port 1, the end says {lost} never sent{run.report}"
+
+
+@pytest.mark.parametrize("backend", ["af_xdp", "af_packet"])
 def test_a_frame_over_the_mtu_does_not_stop_the_frames_behind_it(l2fwd_kernel, tmp_path,
                                                                   backend):
     """p1 and s0 take 1000-byte frames (an MTU of 986), p0 2000: l2fwd

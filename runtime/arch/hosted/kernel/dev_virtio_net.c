@@ -68,6 +68,7 @@
 #define SPIN_NS 20000ull  /* poll this long without work before sleeping */
 #define RETRY_MIN_NS 1000000ull    /* a send the host refused: tried again after 1 ms, */
 #define RETRY_MAX_NS 100000000ull  /* doubling up to 100 ms */
+#define END_DRAIN_NS 200000000ull  /* the system's end waits this long for the host */
 
 #define F_MAC (1ull << 5)
 #define F_VERSION_1 (1ull << 32)
@@ -172,12 +173,12 @@ static int be_tx_flush(struct vnet *n)
 	return net_packet_tx_flush(&n->pkt);
 }
 
-/* Frames given to the host that it has not given back: sent, or held. */
-static uint32_t be_tx_busy(struct vnet *n)
+/* Frames queued that the host has not taken yet. */
+static uint32_t be_tx_waiting(struct vnet *n)
 {
 	if (n->kind == BK_XDP)
-		return net_xdp_tx_busy(&n->xdp);
-	return n->kind == BK_PACKET ? net_packet_tx_busy(&n->pkt) : 0;
+		return net_xdp_tx_waiting(&n->xdp);
+	return n->kind == BK_PACKET ? net_packet_tx_waiting(&n->pkt) : 0;
 }
 
 /* What the worker's poll() waits on for received frames; -1: none. */
@@ -741,25 +742,41 @@ static void vnet_write(struct hk_dev *d, uint64_t off, uint32_t bytes, uint64_t 
 
 /* The system is over: an XDP socket's program comes off the interface,
  * which would otherwise stay in XDP mode after the kernel exits. Under the
- * card's lock and with the card down after it, so the worker, which may
- * still be running, never touches the rings again (it holds the lock for
- * every step, and then sees no backend). Frames the host still refuses are
- * lost with the process: said, with how many. */
+ * card's lock (a batch in progress finishes first) and with the card down
+ * after it, so the worker, which may still be running, never touches the
+ * rings again (it holds the lock for every step, and then sees no
+ * backend). The shards are stopped, so what the driver queued to send is
+ * all there will be: it goes out first, through the ring, which the host
+ * empties a batch per call (AF_XDP) or as it has socket memory (ENOBUFS),
+ * for END_DRAIN_NS at most. Frames the host refuses, or has not taken by
+ * then, are lost with the process: said, with how many. */
 static void vnet_end(struct hk_dev *d)
 {
 	struct vnet *n = net_of(d);
-	int r = 0;
+	uint64_t until = port_now() + END_DRAIN_NS;
+	uint32_t left, queued;
+	bool irq = false;
+	int r;
 
 	if (!n)
 		return;
 	pthread_mutex_lock(&n->mu);
-	/* Frames the driver handed over go out first (AF_XDP sends a batch
-	 * per call), unless the host refuses them. */
-	for (int i = 0; i < 64 && (r = be_tx_flush(n)) > 0; i++)
-		continue;
-	if (r < 0)
+	for (;;) {
+		if (n->live)
+			tx_batch(n, &irq); /* what fits in the ring; nobody takes the interrupt */
+		r = be_tx_flush(n);
+		left = be_tx_waiting(n);
+		queued = n->live ? virtq_avail_count(&n->q[1]) : 0;
+		if (r < 0 || (!left && !queued) || port_now() >= until)
+			break;
+		usleep(50);
+	}
+	if ((left || queued) && r < 0)
 		hk_msg("virtio-net '%s': %u frames never sent: '%s' refused them (%s)",
-		       d->kd->name, be_tx_busy(n), n->ifname, strerror(-r));
+		       d->kd->name, left + queued, n->ifname, strerror(-r));
+	else if (left || queued)
+		hk_msg("virtio-net '%s': %u frames never sent: '%s' did not take them within "
+		       "%llu ms", d->kd->name, left + queued, n->ifname, END_DRAIN_NS / 1000000);
 	if (n->kind == BK_XDP) {
 		n->kind = BK_AUTO;
 		n->rx_dropped += n->xdp.rx_bad;

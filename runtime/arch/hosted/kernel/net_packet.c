@@ -137,15 +137,14 @@ int net_packet_tx_flush(struct net_packet *p)
 	return -errno;
 }
 
-uint32_t net_packet_tx_busy(struct net_packet *p)
+uint32_t net_packet_tx_waiting(struct net_packet *p)
 {
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; p->tx_ring && i < TX_SLOTS; i++) {
 		struct tpacket2_hdr *h = (struct tpacket2_hdr *)(p->tx_ring + (size_t)i * SLOT);
-		uint32_t status = slot_status(h);
 
-		n += status != TP_STATUS_AVAILABLE && status != TP_STATUS_WRONG_FORMAT;
+		n += slot_status(h) == TP_STATUS_SEND_REQUEST;
 	}
 	return n;
 }

@@ -39,7 +39,8 @@ void net_packet_tx(struct net_packet *p, uint32_t len);
  * moment (call again soon); -errno: it took none (the interface is down,
  * ...), and they wait in the ring for a later call. */
 int net_packet_tx_flush(struct net_packet *p);
-/* Transmit slots the host has not given back yet: sent, or waiting. */
-uint32_t net_packet_tx_busy(struct net_packet *p);
+/* Frames queued that the host has not taken yet (not even begun to
+ * send): what the process's end would lose. */
+uint32_t net_packet_tx_waiting(struct net_packet *p);
 
 #endif /* VN_HK_NET_PACKET_H */

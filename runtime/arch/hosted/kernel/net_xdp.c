@@ -280,10 +280,9 @@ int net_xdp_tx_flush(struct net_xdp *x)
 	return -errno;
 }
 
-uint32_t net_xdp_tx_busy(struct net_xdp *x)
+uint32_t net_xdp_tx_waiting(struct net_xdp *x)
 {
 	if (x->fd < 0)
 		return 0;
-	reclaim(x);
-	return TX_FRAMES - x->n_free;
+	return x->tx.size - xsk_prod_nb_free(&x->tx, x->tx.size);
 }

@@ -64,8 +64,9 @@ bool net_xdp_tx(struct net_xdp *x, uint32_t len);
  * for a moment, and frames still wait (call again soon); -errno: it took
  * none (the interface is down, ...), and they wait for a later call. */
 int net_xdp_tx_flush(struct net_xdp *x);
-/* Transmit frames the host has not given back yet: sent, or waiting. */
-uint32_t net_xdp_tx_busy(struct net_xdp *x);
+/* Frames queued that the host has not taken from the transmit ring yet:
+ * what closing the socket would lose. */
+uint32_t net_xdp_tx_waiting(struct net_xdp *x);
 /* Closes the socket, and takes the XDP program off the interface if no
  * other socket uses it; the backend is down after. */
 void net_xdp_close(struct net_xdp *x);

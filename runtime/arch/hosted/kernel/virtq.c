@@ -79,6 +79,14 @@ bool virtq_has_avail(const struct virtq *q)
 	       q->last_avail;
 }
 
+uint32_t virtq_avail_count(const struct virtq *q)
+{
+	uint16_t n = (uint16_t)(atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx,
+						     memory_order_acquire) - q->last_avail);
+
+	return n <= q->num ? n : 0;
+}
+
 bool virtq_wants_interrupt(const struct virtq *q)
 {
 	return !(atomic_load_explicit((_Atomic uint16_t *)&q->avail->flags,

@@ -43,6 +43,9 @@ long virtq_chain(struct virtq *q, struct hk_dev *dev, uint16_t head, bool write,
 		 struct iovec *iov, int *niov, const char **why);
 uint16_t virtq_next(const struct virtq *q);  /* the head of the next avail entry */
 bool virtq_has_avail(const struct virtq *q);
+/* Entries the driver made available and the device has not taken; 0 for
+ * a count no queue of this size can hold (the driver's index is bogus). */
+uint32_t virtq_avail_count(const struct virtq *q);
 void virtq_put_used(struct virtq *q, uint16_t head, uint32_t len); /* and take it */
 bool virtq_wants_interrupt(const struct virtq *q);
 void virtq_set_notify(struct virtq *q, bool on);
