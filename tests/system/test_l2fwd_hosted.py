@@ -509,6 +509,18 @@ def l2fwd_kernel(tmp_path_factory):
     return build(SPEC, tmp_path_factory.mktemp("l2fwd-link"))
 
 
+def hold_on_p1(topo):
+    """Takes p1 down and sends HELD frames from g0, numbered, for port 1;
+    returns g0's MAC."""
+    src = topo.mac(topo.gen, "g0")
+    subprocess.run(["ip", "netns", "exec", topo.fwd, "ip", "link", "set", "p1", "down"],
+                   check=True)
+    held = [frame("ff:ff:ff:ff:ff:ff", src, i.to_bytes(2, "big") + b"\x5a" * 44)
+            for i in range(HELD)]
+    send_frames(topo, topo.gen, "g0", held, gap_us=100)
+    return src
+
+
 @pytest.mark.parametrize("backend", ["af_xdp", "af_packet"])
 def test_transmit_resumes_after_the_link_was_down(l2fwd_kernel, tmp_path, backend):
     """p1 goes down while HELD frames are forwarded to it: the host refuses
@@ -525,12 +537,7 @@ def test_transmit_resumes_after_the_link_was_down(l2fwd_kernel, tmp_path, backen
                        env=dict(os.environ, VANITY_STATS="1"))
         try:
             assert (Path("/proc") / str(run.kernel.pid) / "comm").read_text() == "kernel\n"
-            src = topo.mac(topo.gen, "g0")
-            subprocess.run(["ip", "netns", "exec", topo.fwd, "ip", "link", "set", "p1", "down"],
-                           check=True)
-            held = [frame("ff:ff:ff:ff:ff:ff", src, i.to_bytes(2, "big") + b"\x5a" * 44)
-                    for i in range(HELD)]
-            send_frames(topo, topo.gen, "g0", held, gap_us=100)
+            src = hold_on_p1(topo)
             time.sleep(0.5)  # the worker's last tries, then its first back-offs
             t0, cpu0 = time.monotonic(), cpu_seconds(run.kernel.pid)
             time.sleep(DOWN_SECS)
@@ -579,12 +586,7 @@ def test_frames_still_refused_at_the_end_are_counted(l2fwd_kernel, tmp_path, bac
     with NetTopology("le") as topo:
         run = L2fwdRun(topo, tmp_path, l2fwd_kernel, "port0=p0" + opt, "port1=p1" + opt)
         try:
-            src = topo.mac(topo.gen, "g0")
-            subprocess.run(["ip", "netns", "exec", topo.fwd, "ip", "link", "set", "p1", "down"],
-                           check=True)
-            held = [frame("ff:ff:ff:ff:ff:ff", src, i.to_bytes(2, "big") + b"\x5a" * 44)
-                    for i in range(HELD)]
-            send_frames(topo, topo.gen, "g0", held, gap_us=100)
+            hold_on_p1(topo)
             time.sleep(0.5)
             send_stop(topo)
         finally:
