@@ -71,6 +71,17 @@ def runtime_macros(repo_root):
     return frozenset(found)
 
 
+def path_is(path, file):
+    """(True, None) if path is a file (file) or a directory (not file);
+    else (False, why): None when it does not exist, the system's reason
+    when its name cannot even be looked up (too long, a directory on the
+    way not searchable), which is_file() and is_dir() raise for."""
+    try:
+        return (path.is_file() if file else path.is_dir()), None
+    except OSError as exc:
+        return False, f"cannot be looked up: {exc.strerror}"
+
+
 class Semantics:
     """Checks what ties a resolved spec's items together; reports into the
     schema's diagnostics and changes nothing."""
@@ -450,14 +461,16 @@ class Semantics:
         for i, flag, path in toolchain.include_args(cflags):
             file = flag in ("-include", "-imacros")
             full = self.v.spec_dir / path  # an absolute path stays itself
-            if not toolchain.is_user_path(path) or \
-                    (full.is_file() if file else full.is_dir()):
+            if not toolchain.is_user_path(path):
+                continue
+            found, why = path_is(full, file)
+            if found:
                 continue
             where = "" if os.path.isabs(path) else " (a relative path is the spec file's " \
                 "directory's, as a source's is)"
             self.d.error(s.item_at("cflags", i), f"{s.prefix}cflags: {flag} names "
-                         f"{'a file' if file else 'a directory'} '{path}' that does not "
-                         f"exist{where}")
+                         f"{'a file' if file else 'a directory'} '{path}' that "
+                         f"{why or 'does not exist'}{where}")
 
     def sources(self, s):
         srcs = s.get("sources")
@@ -469,11 +482,12 @@ class Semantics:
                 continue
             node = s.item_at("sources", i)
             suffix = os.path.splitext(src)[1]
+            found, why = path_is(self.v.spec_dir / src, True)
             if os.path.isabs(src):
                 self.d.error(node, f"{s.prefix}source '{src}' must be relative to the spec's directory")
-            elif not (self.v.spec_dir / src).is_file():
+            elif not found:
                 shown = os.path.join(os.path.dirname(node.file), src)
-                self.d.error(node, f"{s.prefix}source file '{shown}' does not exist")
+                self.d.error(node, f"{s.prefix}source file '{shown}' {why or 'does not exist'}")
             elif suffix not in SOURCE_SUFFIXES:
                 hint = ("; name it .S, where #if can choose each board's instructions"
                         if suffix == ".s" else "")

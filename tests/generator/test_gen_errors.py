@@ -8,6 +8,8 @@ from vanity_testlib import BAD, vanity
 from generator.cli import load
 from generator.errors import SpecError
 
+LONG = "x" * 256  # long_path_name.yaml: longer than a file name may be
+
 # file -> the exact diagnostics, without the "tests/generator/bad/" prefix.
 EXPECTED = {
     "yaml_syntax": ["5:13: error: YAML syntax: mapping values are not allowed here"],
@@ -185,6 +187,12 @@ EXPECTED = {
     "yaml_leading_zero": [
         "6:11: error: shard 'ping': 'core' must be an integer, got string '08' (YAML 1.1 "
         "reads a number with a leading zero and an 8 or 9 as text: write 8)"],
+    "long_path_name": [
+        f"7:15: error: shard 'a': source file 'tests/generator/bad/{LONG}.c' cannot be "
+        "looked up: File name too long",
+        f"10:14: error: shard 'b': cflags: -I names a directory '{LONG}' that cannot be "
+        "looked up: File name too long (a relative path is the spec file's directory's, "
+        "as a source's is)"],
     "missing_include": [
         "4:41: error: shard 'a': cflags: -I names a directory 'include' that does not exist "
         "(a relative path is the spec file's directory's, as a source's is)",
@@ -286,7 +294,7 @@ EXPECTED = {
 
 # These go through the real command line; the rest call the library.
 VIA_CLI = {"yaml_syntax", "duplicate_key", "depth_not_power_of_two", "unknown_key",
-           "missing_source", "multiple_errors", "yaml_base60"}
+           "missing_source", "multiple_errors", "yaml_base60", "long_path_name"}
 
 
 def _expected(name):
