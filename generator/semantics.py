@@ -231,7 +231,8 @@ class Semantics:
         for name, rmap in sorted(self.top.get("regmaps", {}).items()):
             if rmap is not None:
                 users = [d for d in self.top.get("devices", [])
-                         if d.get("regmap") == name and isinstance(d.get("size"), int)]
+                         if d.get("regmap") == name and isinstance(d.get("size"), int)
+                         and "name" in d]  # an unnamed one is reported
                 regmap.check(self.d, rmap, users)
                 key = inline.keys.get(name) if inline is not None else None
                 maps.append((name, rmap, key if key is not None else rmap.node))

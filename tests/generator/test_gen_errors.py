@@ -193,6 +193,7 @@ EXPECTED = {
         f"10:14: error: shard 'b': cflags: -I names a directory '{LONG}' that cannot be "
         "looked up: File name too long (a relative path is the spec file's directory's, "
         "as a source's is)"],
+    "nameless_device_regmap": ["8:5: error: device #1: missing required key 'name'"],
     "missing_include": [
         "4:41: error: shard 'a': cflags: -I names a directory 'include' that does not exist "
         "(a relative path is the spec file's directory's, as a source's is)",
