@@ -83,23 +83,28 @@ OTHER_TYPES = [[], {}, "", "x" * 5000, "\u00e9\u4e2d", None, True, [1, [2, [3]]]
 LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (error|warning): \S")
 
 
-# The most paths _paths gives: a mutated tree shares values (kinds 6, 7 and
-# 8 below alias them), so its paths multiply with each mutation of one
-# (400 aliases of a list of 400 aliases are 160 000) while its memory does not.
-MAX_PATHS = 100_000
+# How much of a tree _paths walks. A mutated tree shares values (kinds 6, 7
+# and 8 below alias them), so its paths multiply with each mutation of one
+# (400 aliases of a list of 400 aliases are 160 000) while its memory does
+# not, and sharing can close a cycle (a value made to hold itself, through
+# an alias): paths without end, each a tuple longer than the last.
+MAX_PATHS = 20_000
+MAX_DEPTH = 400  # kind 8 nests at most 120 deeper than 100
 
 
 def _paths(tree):
     """Every (path, value) in a plain YAML tree, the root included, the first
-    MAX_PATHS of them (without recursion: the trees get deep)."""
+    MAX_PATHS of them and none below MAX_DEPTH (without recursion: the
+    trees get deep)."""
     stack, n = [((), tree)], 0
     while stack and n < MAX_PATHS:
         at, v = stack.pop()
         n += 1
         yield at, v
-        items = v.items() if isinstance(v, dict) else \
+        items = () if len(at) >= MAX_DEPTH else v.items() if isinstance(v, dict) else \
             enumerate(v) if isinstance(v, list) else ()
-        stack.extend((at + (k,), c) for k, c in reversed(list(items)))
+        room = MAX_PATHS - n - len(stack)  # no more waiting than will be given
+        stack.extend((at + (k,), c) for k, c in reversed(list(items)[:max(room, 0)]))
 
 
 def _get(tree, path):
