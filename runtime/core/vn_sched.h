@@ -78,6 +78,36 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
 	return vn_system_stuck(k) ? VN_NEXT_STUCK : VN_NEXT_IDLE;
 }
 
+/* The YIELD paths' shared steps. vn_yield_out: the call's counters and
+ * the end of s's activation (account: run time, histogram sample) at
+ * `ticks`, and the state host tools read (st->state) it ends in.
+ * vn_yield_in: n's activation on c from `now` (vn_sched_pick: its
+ * times and count), the SWITCH_OUT "yield" record of the shard `id` and
+ * the SWITCH_IN of n, both stamped `ticks`; returns what n's last call
+ * returns (vn_shard_resume). */
+static inline void vn_yield_out(struct vn_shard *s, uint64_t ticks, uint32_t state)
+{
+	struct vn_shard_stats *st = s->st;
+	uint64_t ran = ticks - s->ran_ticks;
+
+	st->syscalls++;
+	st->yields++;
+	st->run_ticks += ran;
+	st->state = state;
+	vn_hist_add(s->run_hist, ran);
+}
+
+static inline uint64_t vn_yield_in(struct vn_kernel *k, struct vn_core *c, struct vn_shard *n,
+				   uint32_t id, uint64_t now, uint64_t ticks)
+{
+	n->ran_since = now;
+	n->ran_ticks = ticks;
+	n->st->activations++;
+	vn_kev_pair(c->ring, VN_KEV_SWITCH_OUT, id | (uint64_t)VN_SW_YIELD << 16,
+		    VN_KEV_SWITCH_IN, n->cfg->id, ticks);
+	return vn_shard_resume(k, n);
+}
+
 /* The YIELD of s, the running shard of core c, when another shard is
  * ready there: s goes to the back of the queue and the head takes the
  * core, in one step. The same as vn_syscall_dispatch's YIELD
@@ -91,23 +121,17 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
  * trap would find nothing due (the system not halted, no wait timed out
  * by `now`: c->wake_at). Returns the shard that now holds the core;
  * *value is what its last call returns (vn_shard_resume). Inline: it is
- * the whole of the bare-metal kernel's YIELD path (run.c: yield_fast).
+ * the whole of the bare-metal kernel's YIELD path (run.c: yield_fast;
+ * yield_alone when nobody else is ready).
  * Written for few live values rather than few loads: each part reads what
  * it needs where it needs it, so no part keeps registers for another. */
 static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, struct vn_core *c,
 						   uint64_t now, uint64_t ticks, uint64_t *value)
 {
 	struct vn_shard *s = c->current, *n = c->head, *after;
-	struct vn_shard_stats *st = s->st;
-	uint64_t ran = ticks - s->ran_ticks;
 	uint32_t id = s->cfg->id;
 
-	/* the call's counters, and the end of s's activation (account) */
-	st->syscalls++;
-	st->yields++;
-	st->run_ticks += ran;
-	st->state = VN_READY;
-	vn_hist_add(s->run_hist, ran);
+	vn_yield_out(s, ticks, VN_READY);
 	/* n off the front of the queue, s to its back (set_state, enqueue) */
 	after = n->next;
 	if (after) {
@@ -127,16 +151,26 @@ static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, struct v
 	n->state = VN_RUNNING;
 	n->queued = false;
 	n->held = false;
-	n->ran_since = now;
-	n->ran_ticks = ticks;
-	st = n->st;
-	st->state = VN_RUNNING;
-	st->activations++;
-	vn_kev_pair(c->ring, VN_KEV_SWITCH_OUT, id | (uint64_t)VN_SW_YIELD << 16,
-		    VN_KEV_SWITCH_IN, n->cfg->id, ticks);
-	/* what n's last call returns (vn_shard_resume) */
-	*value = vn_shard_resume(k, n);
+	n->st->state = VN_RUNNING;
+	*value = vn_yield_in(k, c, n, id, now, ticks);
 	return n;
+}
+
+/* The YIELD of s, the running shard of core c, when no other shard is
+ * ready there: the call then the pick would take s off its core and give
+ * it back, so this does what they would, effect for effect, and no more:
+ * the call's counters, the end of one activation and the start of the
+ * next (run time, histogram sample, the count, both records, ran_since:
+ * the watchdog's budget starts again). A running shard is on no queue
+ * and not held, and it ends RUNNING as it began. The caller checks as for
+ * vn_sched_yield_fast. Returns what s's YIELD returns. */
+static inline uint64_t vn_sched_yield_alone(struct vn_kernel *k, struct vn_core *c,
+					    uint64_t now, uint64_t ticks)
+{
+	struct vn_shard *s = c->current;
+
+	vn_yield_out(s, ticks, VN_RUNNING);
+	return vn_yield_in(k, c, s, s->cfg->id, now, ticks);
 }
 
 #endif /* VN_SCHED_H */

@@ -56,7 +56,10 @@ static void yield_seen(struct vn_kernel *k, struct vn_shard *n, uint64_t value,
 	assert_ptr_equal(k->core[0].current, n);
 	for (struct vn_shard *q = k->core[0].head; q; q = q->next)
 		y->queue[y->n_queue++] = q->cfg->id;
-	assert_int_equal(k->core[0].tail->cfg->id, y->queue[y->n_queue - 1]);
+	if (y->n_queue)
+		assert_int_equal(k->core[0].tail->cfg->id, y->queue[y->n_queue - 1]);
+	else
+		assert_null(k->core[0].tail);
 	for (uint32_t i = 0; i < 3; i++) {
 		const struct vn_shard *s = &k->shard[i];
 
@@ -79,16 +82,19 @@ static void yield_seen(struct vn_kernel *k, struct vn_shard *n, uint64_t value,
 }
 
 /* s0 runs and yields; s1, woken from a WAIT with bits pending, is next.
- * `alone`: s1 is the only other shard ready. */
-static void yield_both_ways(bool alone, struct yield_seen *slow, struct yield_seen *fast)
+ * `others`: how many other shards are ready (2: s1 and s2; 1: s1 alone;
+ * 0: nobody, and s0 has the core again). */
+static void yield_both_ways(int others, struct yield_seen *slow, struct yield_seen *fast)
 {
 	for (int way = 0; way < 2; way++) {
 		struct vn_kernel *k = fx_boot();
 		struct vn_shard *s, *n;
 		uint64_t value;
 
-		if (alone)
+		if (others < 2)
 			vn_sched_remove(k, S(2), VN_STOPPED);
+		if (others < 1)
+			vn_sched_remove(k, S(1), VN_STOPPED);
 		s = vn_sched_pick(k, 0, 10);
 		assert_ptr_equal(s, S(0));
 		S(1)->waiting = true;
@@ -100,9 +106,12 @@ static void yield_both_ways(bool alone, struct yield_seen *slow, struct yield_se
 			n = vn_sched_pick(k, 0, 77);
 			value = vn_shard_resume(k, n);
 			yield_seen(k, n, value, slow);
-		} else {
+		} else if (others) {
 			n = vn_sched_yield_fast(k, &k->core[0], 77, vn_clock(), &value);
 			yield_seen(k, n, value, fast);
+		} else {
+			value = vn_sched_yield_alone(k, &k->core[0], 77, vn_clock());
+			yield_seen(k, s, value, fast);
 		}
 	}
 }
@@ -114,12 +123,12 @@ static void test_yield_fast_is_yield_then_pick(void **state)
 	struct yield_seen slow, fast;
 
 	(void)state;
-	for (int alone = 0; alone < 2; alone++) {
-		yield_both_ways(alone, &slow, &fast);
+	for (int others = 1; others <= 2; others++) {
+		yield_both_ways(others, &slow, &fast);
 		assert_int_equal(fast.next, 1);
 		assert_int_equal(fast.value, 0x5);
 		assert_int_equal(fast.ran_since, 77);
-		assert_int_equal(fast.n_queue, alone ? 1 : 2);
+		assert_int_equal(fast.n_queue, others);
 		assert_int_equal(fast.queue[fast.n_queue - 1], 0);
 		assert_int_equal(fast.rec[0].id, VN_KEV_SWITCH_OUT);
 		assert_int_equal(fast.rec[0].data[2], VN_SW_YIELD);
@@ -127,6 +136,31 @@ static void test_yield_fast_is_yield_then_pick(void **state)
 		assert_int_equal(fast.rec[1].data[0], 1);
 		assert_memory_equal(&slow, &fast, sizeof(slow));
 	}
+}
+
+/* With nobody else ready (vn_sched_yield_alone), the same: s0 ends one
+ * activation and starts the next, both recorded, and runs on. */
+static void test_yield_alone_is_yield_then_pick(void **state)
+{
+	struct yield_seen slow, fast;
+
+	(void)state;
+	yield_both_ways(0, &slow, &fast);
+	assert_int_equal(fast.next, 0);
+	assert_int_equal(fast.value, 0);
+	assert_int_equal(fast.ran_since, 77);
+	assert_int_equal(fast.n_queue, 0);
+	assert_int_equal(fast.state[0], VN_RUNNING);
+	assert_int_equal(fast.st_state[0], VN_RUNNING);
+	assert_int_equal(fast.yields[0], 1);
+	assert_int_equal(fast.activations[0], 2);
+	assert_int_equal(fast.hist_count, 1);
+	assert_int_equal(fast.rec[0].id, VN_KEV_SWITCH_OUT);
+	assert_int_equal(fast.rec[0].data[0], 0);
+	assert_int_equal(fast.rec[0].data[2], VN_SW_YIELD);
+	assert_int_equal(fast.rec[1].id, VN_KEV_SWITCH_IN);
+	assert_int_equal(fast.rec[1].data[0], 0);
+	assert_memory_equal(&slow, &fast, sizeof(slow));
 }
 
 static void test_one_at_a_time(void **state)
@@ -339,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_core_next_stuck),
 		cmocka_unit_test(test_bad_tables),
 		cmocka_unit_test(test_yield_fast_is_yield_then_pick),
+		cmocka_unit_test(test_yield_alone_is_yield_then_pick),
 	};
 
 	return cmocka_run_group_tests_name("sched", tests, NULL, NULL);

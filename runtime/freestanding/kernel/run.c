@@ -16,9 +16,10 @@
  * trap has had its context replaced by a fresh one (port_shard_start), and
  * starts from that.
  *
- * The commonest switch, a YIELD with another shard of the core ready, has
- * its own path (yield_fast): it does what the steps above would, and only
- * that, when they would find nothing else to do.
+ * The commonest call, YIELD, has its own path (yield_fast), whether it
+ * switches to another shard of the core or nobody else is ready: it does
+ * what the steps above would, and only that, when they would find nothing
+ * else to do.
  */
 #include <stdio.h>
 
@@ -386,37 +387,77 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
 	return &b->ctx;
 }
 
-/* The running shard of core c (CPU cpu) made a YIELD (frame f) with
- * another shard of c ready, no reload under way there and the system not
- * halted (bm_trap checked). If the common path would find nothing else to
- * do, switch to the head of the queue here and return its frame; otherwise
- * take the common path. What the common path would do, and why skipping
- * the rest is the same:
- *   - the call: vn_sched_yield_fast() is the YIELD and the pick (its
- *     comment);
+/* The YIELD paths, yield_fast and yield_alone. The running shard s of
+ * core c (CPU cpu) made a YIELD (frame f), no reload is under way there and the system is not halted (bm_trap
+ * checked). If the common path would find nothing else to do, give the
+ * core to the head of the queue here, or back to s when nobody else is
+ * ready, and return the frame to return to; otherwise take the common
+ * path. What the common path would do, and why skipping the rest is the
+ * same:
+ *   - the call: vn_sched_yield_fast() is the YIELD and the pick, and
+ *     vn_sched_yield_alone() the pick of s again (their comments);
  *   - timeouts: none is due before c->wake_at, so vn_sched_expire would
  *     wake nobody;
  *   - the watchdog: the common path checks it after the call, when s is
  *     off its core already, so never on a YIELD;
  *   - reloads: none is under way on the core (c->reloads), so neither the
  *     pick nor the deadline would swap one;
- *   - the system is not halted, and both shards are live: neither
- *     finish() nor vn_core_shared() can say otherwise (two live shards
- *     share the core);
+ *   - the system is not halted, and s is live: finish() cannot be due;
+ *     two live shards share the core when one switches to the other;
  *   - the door: CPU 0 looks at it only once bm_door_next has passed;
+ *   - s again: its space, and whether it may use FP/SIMD, are still
+ *     loaded;
  *   - the timer: the deadline is the earliest of c->wake_at (no later than
  *     the next timeout) and the next shard's watchdog, as
  *     vn_core_deadline() would give with no reload under way. */
+/* Whether the common path has work due, which the YIELD paths skip. */
+static inline bool yield_late(const struct vn_core *c, uint32_t cpu, uint64_t now)
+{
+	return now >= c->wake_at || (cpu == 0 && now >= bm_door_next);
+}
+
+/* The end of both: n (b) holds c now. */
+static inline struct arch_frame *yield_leave(struct vn_core *c, struct vn_shard *n,
+					     struct bm_shard *b, uint32_t cpu)
+{
+	uint64_t at = vn_shard_watchdog_deadline(n);
+
+	at = at < c->wake_at ? at : c->wake_at;
+	if (at < arch_timer_armed(cpu)) /* a later one would not be set */
+		return yield_leave_timed(b, at);
+	arch_trap_leave(b->space.token);
+	unlock();
+	return &b->ctx;
+}
+
+/* Nobody else is ready on c: s, the caller, has it again. */
+static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_frame *f,
+								struct vn_core *c, uint32_t cpu,
+								uint32_t kind)
+{
+	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks);
+	struct vn_shard *s = c->current;
+	struct bm_shard *b = s->port;
+
+	if (yield_late(c, cpu, now))
+		return trap(f, cpu, kind, s);
+	arch_call_done(f);
+	arch_frame_ret(f, vn_sched_yield_alone(K, c, now, ticks));
+	b->ctl->core_shared = vn_core_shared(K, cpu);
+	return yield_leave(c, s, b, cpu);
+}
+
+/* Another shard of c is ready: it takes the core. */
 static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame *f,
 							       struct vn_core *c, uint32_t cpu,
 							       uint32_t kind)
 {
 	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks);
-	uint64_t value, at;
+	uint64_t value;
 	struct vn_shard *n;
 	struct bm_shard *b;
 
-	if (now >= c->wake_at || (cpu == 0 && now >= bm_door_next))
+	if (yield_late(c, cpu, now))
 		return trap(f, cpu, kind, c->current);
 	arch_call_done(f);
 	n = vn_sched_yield_fast(K, c, now, ticks, &value);
@@ -425,13 +466,7 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 	arch_switch(b->space.token);
 	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
 	b->ctl->core_shared = true;
-	at = vn_shard_watchdog_deadline(n);
-	at = at < c->wake_at ? at : c->wake_at;
-	if (at < arch_timer_armed(cpu)) /* a later one would not be set */
-		return yield_leave_timed(b, at);
-	arch_trap_leave(b->space.token);
-	unlock();
-	return &b->ctx;
+	return yield_leave(c, n, b, cpu);
 }
 
 /* The frame f (a shard's context, or NULL when a CPU starts) trapped, for
@@ -447,9 +482,9 @@ struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
 	arch_trap_enter();
 	bm_frames[cpu] = f;
 	s = c->current;
-	if (s && kind != BM_TRAP_START && c->head && !c->reloads && !K->halted &&
+	if (s && kind != BM_TRAP_START && !c->reloads && !K->halted &&
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)
-		return yield_fast(f, c, cpu, kind);
+		return c->head ? yield_fast(f, c, cpu, kind) : yield_alone(f, c, cpu, kind);
 	return trap(f, cpu, kind, s);
 }
 
