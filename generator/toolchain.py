@@ -126,9 +126,11 @@ def compile_(what, cmd, inputs, target, key=None):
     that makes them and returns the command line, and key the command line
     with the runtime's sources in their place (inputs has the sources and
     every header they may read): an up-to-date binary costs no look into
-    the cache."""
+    the cache. The compiler (the command's first word) is part of the
+    stamp, as of the cache's keys: an upgraded compiler builds again."""
     stamp = target.parent / ("." + target.name + ".stamp")
-    digest = _digest(cmd if key is None else key, inputs)
+    line = cmd if key is None else key
+    digest = _digest([_compiler(str(line[0])), *line], inputs)
     if target.exists() and stamp.exists() and stamp.read_text() == digest:
         return
     if callable(cmd):

@@ -119,3 +119,27 @@ def test_a_shard_includes_from_the_spec_directory(tmp_path):
     r = build()
     assert r.returncode == 0, r.stdout + r.stderr
     assert shard.read_bytes() != before
+
+
+def test_another_compiler_builds_again(tmp_path):
+    """A binary is up to date only for the compiler that made it: one
+    with another size or time (an upgrade) makes it again, though the
+    command line and the sources are the same."""
+    cc = tmp_path / "cc"
+    cc.write_text('#!/bin/sh\necho made >> "$(dirname "$0")/runs"\necho x > "$2"\n')
+    cc.chmod(0o755)
+    src = tmp_path / "a.c"
+    src.write_text("int a;\n")
+    target = tmp_path / "out" / "a"
+    runs = tmp_path / "runs"
+
+    def build():
+        toolchain.compile_("a", [str(cc), "-o", str(target), str(src)], [src], target)
+        return runs.read_text().count("made")
+
+    assert build() == 1
+    assert build() == 1  # up to date
+    st = cc.stat()
+    os.utime(cc, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert build() == 2  # the same command, another compiler
+    assert build() == 2
