@@ -101,9 +101,6 @@ extern struct vn_kernel bm_kernel;
 extern struct bm_shard bm_shards[VN_MAX_SHARDS];
 extern struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS];
 extern uint8_t bm_stacks[ARCH_MAX_CPUS][BM_STACK];
-/* The frame of the trap each CPU is in: the registers of the shard that
- * trapped, until the trap ends (crashdump.c reads a dead shard's there). */
-extern struct arch_frame *bm_frames[ARCH_MAX_CPUS];
 
 static inline struct bm_shard *bm_of(const struct vn_shard *s)
 {

@@ -10,9 +10,10 @@
  * that took the fault stops in the trap while QEMU writes the file (a few
  * tens of kilobytes).
  *
- * A dead shard's registers are the frame of the trap it died in, while that
- * trap lasts (bm_frames: a fault, or the watchdog's check at the end of a
- * trap it entered), or else the context it was switched out with. Its
+ * A dead shard's registers are its saved context (bm_shard.ctx), where the
+ * trap it died in saved them (a fault, or the watchdog's check at the end
+ * of a trap it entered) or where it was switched out; while it still holds
+ * its CPU, so may its FP/SIMD registers. Its
  * memory is read through the kernel's view of RAM (everything is identity
  * mapped), only inside its own regions: its image as loaded, its control
  * page and trace ring, its heap, its stack. The image hash is FNV-1a 64 of
@@ -75,13 +76,11 @@ void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c)
 {
 	struct bm_shard *b = bm_of(s);
 	uint32_t cpu = s->cfg->core;
-	const struct arch_frame *f = &b->ctx;
+	const struct arch_frame *f = &b->ctx; /* the trap saved it there */
 
-	if (cpu < ARCH_MAX_CPUS && bm_kernel.core[cpu].current == s && bm_frames[cpu]) {
-		f = bm_frames[cpu];
-		if (bm_fp_owner[cpu] == b) /* its FP registers are still the CPU's */
-			arch_fp_save(&b->fp, f);
-	}
+	/* its FP registers are still the CPU's */
+	if (cpu < ARCH_MAX_CPUS && bm_kernel.core[cpu].current == s && bm_fp_owner[cpu] == b)
+		arch_fp_save(&b->fp, f);
 	arch_crash_regs(f, &b->fp, c);
 	memcpy(c->cause, b->cause, sizeof(c->cause));
 	c->has_addr = b->has_addr;

@@ -31,7 +31,6 @@
 struct vn_kernel bm_kernel;
 struct bm_shard bm_shards[VN_MAX_SHARDS];
 struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS]; /* whose FP/SIMD registers it holds */
-struct arch_frame *bm_frames[ARCH_MAX_CPUS];
 static uint32_t kernel_lock;
 
 #define K (&bm_kernel)
@@ -480,7 +479,6 @@ struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
 
 	lock();
 	arch_trap_enter();
-	bm_frames[cpu] = f;
 	s = c->current;
 	if (s && kind != BM_TRAP_START && !c->reloads && !K->halted &&
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)
@@ -499,6 +497,5 @@ struct arch_frame *bm_trap_reuse(struct arch_frame *f, uint32_t kind)
 
 	lock();
 	arch_trap_enter_reuse(cpu);
-	bm_frames[cpu] = f;
 	return trap(f, cpu, kind, K->core[cpu].current);
 }
