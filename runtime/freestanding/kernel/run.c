@@ -16,10 +16,10 @@
  * trap has had its context replaced by a fresh one (port_shard_start), and
  * starts from that.
  *
- * The commonest call, YIELD, has its own path (yield_fast), whether it
- * switches to another shard of the core or nobody else is ready: it does
- * what the steps above would, and only that, when they would find nothing
- * else to do.
+ * The commonest call, YIELD, has paths of its own: yield_fast when it
+ * switches to another shard of the core, yield_alone when nobody else is
+ * ready. They do what the steps above would, and only that, when those
+ * would find nothing else to do.
  */
 #include <stdio.h>
 
@@ -386,13 +386,13 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
 	return &b->ctx;
 }
 
-/* The YIELD paths, yield_fast and yield_alone. The running shard s of
- * core c (CPU cpu) made a YIELD (frame f), no reload is under way there and the system is not halted (bm_trap
- * checked). If the common path would find nothing else to do, give the
- * core to the head of the queue here, or back to s when nobody else is
- * ready, and return the frame to return to; otherwise take the common
- * path. What the common path would do, and why skipping the rest is the
- * same:
+/* The YIELD paths, yield_fast and yield_alone, and what they share. The
+ * running shard s of core c (CPU cpu) made a YIELD (frame f), no reload
+ * is under way there and the system is not halted (bm_trap checked). If
+ * the common path would find nothing else to do, give the core to the
+ * head of the queue here, or back to s when nobody else is ready, and
+ * return the frame to return to; otherwise take the common path. What the
+ * common path would do, and why skipping the rest is the same:
  *   - the call: vn_sched_yield_fast() is the YIELD and the pick, and
  *     vn_sched_yield_alone() the pick of s again (their comments);
  *   - timeouts: none is due before c->wake_at, so vn_sched_expire would
@@ -408,8 +408,9 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
  *     loaded;
  *   - the timer: the deadline is the earliest of c->wake_at (no later than
  *     the next timeout) and the next shard's watchdog, as
- *     vn_core_deadline() would give with no reload under way. */
-/* Whether the common path has work due, which the YIELD paths skip. */
+ *     vn_core_deadline() would give with no reload under way.
+ *
+ * yield_late: whether the common path has work due, which they skip. */
 static inline bool yield_late(const struct vn_core *c, uint32_t cpu, uint64_t now)
 {
 	return now >= c->wake_at || (cpu == 0 && now >= bm_door_next);
