@@ -483,8 +483,9 @@ class Semantics:
                 continue
             node = s.item_at("sources", i)
             suffix = os.path.splitext(src)[1]
-            found, why = path_is(self.v.spec_dir / src, True)
-            if os.path.isabs(src):
+            absolute = os.path.isabs(src)
+            found, why = (False, None) if absolute else path_is(self.v.spec_dir / src, True)
+            if absolute:
                 self.d.error(node, f"{s.prefix}source '{src}' must be relative to the spec's directory")
             elif not found:
                 shown = os.path.join(os.path.dirname(node.file), src)
