@@ -83,9 +83,9 @@ struct vn_core {
 
 /* What every trap reads comes first, at offsets a load can name. */
 struct vn_kernel {
+	struct vn_core core[VN_MAX_CORES]; /* first: a core's address is K's + an index */
 	const struct vn_ksystem *sys;
 	struct vn_obs *obs;       /* counters and kernel trace rings (obs.c) */
-	struct vn_core core[VN_MAX_CORES];
 	uint32_t live;    /* shards not finished or stopped (set_state) */
 	bool halted;
 	int halt_status;

@@ -56,6 +56,16 @@ static inline uint64_t vn_shard_watchdog_deadline(const struct vn_shard *s)
 	return s->ran_since + s->cfg->watchdog_ns + 1;
 }
 
+/* The same for s, whose activation began at `since` (s->ran_since, which
+ * the caller has at hand: the YIELD paths). */
+static inline uint64_t vn_shard_watchdog_deadline_since(const struct vn_shard *s,
+							uint64_t since)
+{
+	if (s->cfg->watchdog_ns == 0 || s->watchdog_fired)
+		return VN_NEVER;
+	return since + s->cfg->watchdog_ns + 1;
+}
+
 /* The same for the running shard of `core`. */
 static inline uint64_t vn_watchdog_deadline(const struct vn_kernel *k, uint32_t core)
 {
@@ -82,7 +92,7 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
  * the end of s's activation (account: run time, histogram sample) at
  * `ticks`, and the state host tools read (st->state) it ends in.
  * vn_yield_in: n's activation on c from `now` (vn_sched_pick: its
- * times and count), the SWITCH_OUT "yield" record of the shard `id` and
+ * times, the state host tools read and the count), the SWITCH_OUT "yield" record of the shard `id` and
  * the SWITCH_IN of n, both stamped `ticks`; returns what n's last call
  * returns (vn_shard_resume). */
 static inline void vn_yield_out(struct vn_shard *s, uint64_t ticks, uint32_t state)
@@ -100,11 +110,15 @@ static inline void vn_yield_out(struct vn_shard *s, uint64_t ticks, uint32_t sta
 static inline uint64_t vn_yield_in(struct vn_kernel *k, struct vn_core *c, struct vn_shard *n,
 				   uint32_t id, uint64_t now, uint64_t ticks)
 {
+	struct vn_shard_stats *st = n->st; /* both read before any store */
+	uint32_t nid = n->cfg->id;
+
 	n->ran_since = now;
 	n->ran_ticks = ticks;
-	n->st->activations++;
+	st->state = VN_RUNNING;
+	st->activations++;
 	vn_kev_pair(c->ring, VN_KEV_SWITCH_OUT, id | (uint64_t)VN_SW_YIELD << 16,
-		    VN_KEV_SWITCH_IN, n->cfg->id, ticks);
+		    VN_KEV_SWITCH_IN, nid, ticks);
 	return vn_shard_resume(k, n);
 }
 
@@ -132,26 +146,21 @@ static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, struct v
 	uint32_t id = s->cfg->id;
 
 	vn_yield_out(s, ticks, VN_READY);
-	/* n off the front of the queue, s to its back (set_state, enqueue) */
+	/* n off the front of the queue, s to its back (set_state, enqueue).
+	 * If n was alone there, it is the tail, whose next is cleared below.
+	 * Neither is held (set_state clears it, and only a blocked shard is
+	 * held), and s, on no queue, has no next already. */
 	after = n->next;
-	if (after) {
-		c->tail->next = s;
-		c->head = after;
-	} else {
-		c->head = s; /* n was alone on the queue: its tail */
-	}
+	c->tail->next = s;
+	c->head = after ? after : s;
 	c->tail = s;
-	s->next = NULL;
 	s->state = VN_READY;
 	s->queued = true;
-	s->held = false;
 	/* n's activation (vn_sched_pick) */
 	c->current = n;
 	n->next = NULL;
 	n->state = VN_RUNNING;
 	n->queued = false;
-	n->held = false;
-	n->st->state = VN_RUNNING;
 	*value = vn_yield_in(k, c, n, id, now, ticks);
 	return n;
 }

@@ -27,6 +27,7 @@ enum a64_trap_kind {
 	A64_TRAP_IRQ = 2,   /* an interrupt while EL0 ran */
 	A64_TRAP_SERROR = 3,
 };
+#define ARCH_TRAP_SYNC A64_TRAP_SYNC /* the kind bm_trap_sync enters for */
 
 /* EL0 state: saved by vectors.S on a trap, or kept in struct bm_shard
  * while a shard does not hold its core. TPIDR_EL0 too: EL0 may write it
@@ -251,11 +252,14 @@ static inline void arch_switch(uint64_t ttbr)
 	a64_set_ttbr(ttbr);
 }
 
-/* CPACR is the CPU's, not the frame's: it holds until the next switch. */
+/* CPACR is the CPU's, not the frame's: it holds until the next switch. No
+ * ISB: EL1 may use FP/SIMD under either setting (the kernel does only in
+ * fp.S), and the ERET to the shard is the context synchronization that
+ * makes it EL0's (SCTLR_EL1.EOS, bit 11, is set: mmu.c). */
 static inline void arch_fp_allow(struct arch_frame *f, bool on)
 {
 	(void)f;
-	__asm__ volatile("msr cpacr_el1, %0\n\tisb" :: "r"(on ? CPACR_FP_ALL : CPACR_FP_EL1));
+	__asm__ volatile("msr cpacr_el1, %0" :: "r"(on ? CPACR_FP_ALL : CPACR_FP_EL1));
 }
 
 static inline void arch_trap_leave(uint64_t ttbr)

@@ -4,14 +4,15 @@
  * From EL0: save every register straight into the running shard's saved
  * context (struct arch_frame, arch.h, in its struct bm_shard), whose
  * address the last return to EL0 left in the word at the top of this CPU's
- * kernel stack; call bm_trap(frame, kind), which returns the frame of the
- * shard that holds the CPU now (the same one, or the one the scheduler
- * picked); restore that frame and eret. A switch copies no registers but
- * these. SP_EL1 is back just below that word after every eret, so each trap
- * starts on an empty stack. Exceptions taken at EL1 are kernel bugs: they
- * are saved on the stack, reported, and end the system - but for a
- * device's abort of a register access the kernel makes for a shard
- * (kmmio.S), which a64_kfault sends to its fixup, back at EL1.
+ * kernel stack; call bm_trap(frame, kind) (bm_trap_sync(frame) for a
+ * synchronous trap), which returns the frame of the shard that holds the
+ * CPU now (the same one, or the one the scheduler picked); restore that
+ * frame and eret. A switch copies no registers but these. SP_EL1 is back
+ * just below that word after every eret, so each trap starts on an empty
+ * stack. Exceptions taken at EL1 are kernel bugs: they are saved on the
+ * stack, reported, and end the system - but for a device's abort of a
+ * register access the kernel makes for a shard (kmmio.S), which a64_kfault
+ * sends to its fixup, back at EL1.
  */
 #define FRAME 288
 
@@ -47,12 +48,15 @@
 	.endm
 
 	/* A slot from EL0: x0/x1 pushed, x0 = the running shard's frame (the
-	 * word above them), x1 = kind, then the common path. */
+	 * word above them), x1 = kind (none for bm_trap_sync, whose kind is
+	 * known), then the common path. */
 	.macro	slot target, kind
 	.balign	0x80
 	stp	x0, x1, [sp, #-16]!
 	ldr	x0, [sp, #16]
+	.ifnb	\kind
 	mov	x1, #\kind
+	.endif
 	b	\target
 	.endm
 
@@ -65,8 +69,9 @@
 	b	el1_bad
 	.endm
 
-	/* A table: \el0 takes the traps from EL0. */
-	.macro	table el0
+	/* A table: \el0 takes the traps from EL0, \sync (with \synckind, if
+	 * it takes one) their synchronous ones. */
+	.macro	table el0, sync, synckind
 	bad	0	/* EL1 with SP_EL0: never used */
 	bad	0
 	bad	0
@@ -75,7 +80,7 @@
 	bad	2
 	bad	0
 	bad	3
-	slot	\el0, 1	/* EL0, AArch64: sync (svc, faults) */
+	slot	\sync, \synckind	/* EL0, AArch64: sync (svc, faults) */
 	slot	\el0, 2	/* IRQ */
 	slot	\el0, 2	/* FIQ: treated as an IRQ poll */
 	slot	\el0, 3	/* SError */
@@ -103,14 +108,17 @@
 	.balign	2048
 	.global	a64_vectors
 a64_vectors:
-	table	el0_trap
+	table	el0_trap, el0_sync
 	.balign	2048
 	.global	a64_vectors_reuse
 a64_vectors_reuse:
-	table	el0_trap_reuse
+	table	el0_trap_reuse, el0_trap_reuse, 1
 
 el0_trap:
 	el0_entry bm_trap
+
+el0_sync:
+	el0_entry bm_trap_sync
 
 el0_trap_reuse:
 	el0_entry bm_trap_reuse

@@ -26,6 +26,7 @@
 #define ARCH_ELF_MACHINE 243u /* EM_RISCV: what a reload image must say */
 
 #define RV64_TRAP_USER 1u /* ecall, fault or interrupt from U-mode */
+#define ARCH_TRAP_SYNC RV64_TRAP_USER /* the kind bm_trap_sync enters for */
 
 /* U-mode state: saved by trap.S, or kept in struct bm_shard while a shard
  * does not hold its core. x[0] is the kernel's: trap.S keeps the top of
@@ -112,21 +113,22 @@ static inline uint64_t arch_space_token(const uint64_t *root, uint32_t asid)
 }
 
 extern uint64_t bm_kernel_token; /* pt.c */
-extern uint8_t bm_stacks[][16384]; /* bm.h: BM_STACK each */
 
 #define csr_read(csr) ({ uint64_t v_; __asm__ volatile("csrr %0, " #csr : "=r"(v_)); v_; })
 #define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" :: "rK"(v) : "memory")
 #define csr_set(csr, v) __asm__ volatile("csrs " #csr ", %0" :: "rK"(v) : "memory")
 #define csr_clear(csr, v) __asm__ volatile("csrc " #csr ", %0" :: "rK"(v) : "memory")
 
-/* Each hart always runs on its own stack, so the stack says which it is
- * (tp belongs to the shards). */
+/* In S-mode tp holds the CPU number: set at entry (start.S), and loaded
+ * at each trap from U-mode, once the shard's own tp is in its frame, from
+ * the word at the base of the trap's empty stack (trap.S). The compiler
+ * never allocates tp. */
 static inline uint32_t arch_cpu(void)
 {
-	uint64_t sp;
+	uint64_t id;
 
-	__asm__ volatile("mv %0, sp" : "=r"(sp));
-	return (uint32_t)((sp - (uint64_t)(uintptr_t)bm_stacks - 1) / sizeof(bm_stacks[0]));
+	__asm__("mv %0, tp" : "=r"(id));
+	return (uint32_t)id;
 }
 
 static inline void arch_relax(void)

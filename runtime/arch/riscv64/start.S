@@ -3,7 +3,8 @@
  * a1 = the DTB (checked against what the kernel assumes: cpu.c). The hart
  * that gets here first is CPU 0, whatever its hart id; the others are
  * started later through SBI HSM hart_start, at rv64_secondary_entry with
- * a1 = their CPU number. Each CPU runs on its own stack in bm_stacks.
+ * a1 = their CPU number. Each CPU runs on its own stack in bm_stacks, with
+ * its number in tp while in S-mode (arch.h: arch_cpu).
  *
  * A started hart may come here instead: OpenSBI 1.1's hart_start marks the
  * hart START_PENDING before it stores the address to start it at, and a
@@ -27,6 +28,7 @@ _start:
 	li	t1, 1
 	amoswap.w.aqrl t1, t1, (t0)
 	bnez	t1, late
+	li	tp, 0			/* CPU 0 (arch_cpu) */
 	la	sp, bm_stacks + 16384	/* BM_STACK */
 	la	t0, __bss_start		/* zero bss: 16-byte aligned by image.ld */
 	la	t1, __bss_end
@@ -57,6 +59,7 @@ late:	la	t0, rv64_hartid
 rv64_secondary_entry:
 	csrw	sie, zero
 	csrw	sstatus, zero
+	mv	tp, a1			/* the CPU number (arch_cpu) */
 	la	sp, bm_stacks
 	addi	t0, a1, 1
 	slli	t0, t0, 14		/* (cpu + 1) * BM_STACK */

@@ -4,16 +4,18 @@
  *
  * While a shard runs, sscratch holds its saved context (struct
  * arch_frame, arch.h, in its struct bm_shard), whose unused x[0] slot
- * holds the top of this hart's kernel stack; while the kernel runs,
- * sscratch is 0. From U-mode: swap sp with sscratch, save every register
- * straight into that frame, take the kernel stack, call bm_trap(frame,
- * RV64_TRAP_USER), which returns the frame of the shard that holds the
- * hart now (the same one, or the one the scheduler picked); restore that
- * frame and sret. A switch copies no registers but these. Each trap
- * starts on an empty stack. A trap taken in S-mode is a kernel bug: it is
- * saved on the stack, reported, and ends the system - but for the device's
- * refusal of a register access the kernel made for a shard (kmmio.S),
- * which rv64_kfault sends to the fixup, back in S-mode.
+ * holds the top of this hart's kernel stack, where the CPU number is kept
+ * for tp (arch.h: arch_cpu); while the kernel runs, sscratch is 0. From
+ * U-mode: swap sp with sscratch, save every register straight into that
+ * frame, take the kernel stack and the CPU number, call
+ * bm_trap_sync(frame) (bm_trap for RV64_TRAP_USER), which returns the
+ * frame of the shard that holds the hart now (the same one, or the one
+ * the scheduler picked); restore that frame and sret. A switch copies no
+ * registers but these. Each trap starts on an empty stack. A trap taken
+ * in S-mode is a kernel bug: it is saved on the stack, reported, and ends
+ * the system - but for the device's refusal of a register access the
+ * kernel made for a shard (kmmio.S), which rv64_kfault sends to the
+ * fixup, back in S-mode.
  */
 #define FRAME 272
 
@@ -29,8 +31,10 @@
 	sd	t0, 264(\base)
 	.endm
 
-	/* From U-mode into \entry, then sret; from S-mode, a kernel bug. */
-	.macro	entry_to entry
+	/* From U-mode into \entry (bm_trap_sync: every trap from U-mode may
+	 * be a system call; bm_trap_reuse takes the kind, \kind), then sret;
+	 * from S-mode, a kernel bug. */
+	.macro	entry_to entry, kind
 	csrrw	sp, sscratch, sp	/* sp = the shard's frame */
 	beqz	sp, from_kernel
 	save_regs sp
@@ -39,7 +43,10 @@
 	csrw	sscratch, zero
 	mv	a0, sp
 	ld	sp, 0(a0)		/* the kernel stack */
-	li	a1, 1			/* RV64_TRAP_USER */
+	ld	tp, 0(sp)		/* the CPU number, kept there (arch_run) */
+	.ifnb	\kind
+	li	a1, \kind
+	.endif
 	call	\entry
 	j	rv64_sret
 	.endm
@@ -51,12 +58,12 @@
 	.balign	4
 	.global	rv64_trap_entry
 rv64_trap_entry:
-	entry_to bm_trap
+	entry_to bm_trap_sync
 
 	.balign	4
 	.global	rv64_trap_entry_reuse
 rv64_trap_entry_reuse:
-	entry_to bm_trap_reuse
+	entry_to bm_trap_reuse, 1	/* RV64_TRAP_USER */
 
 from_kernel:
 	csrrw	sp, sscratch, sp	/* back: sp = kernel sp, sscratch = 0 */
@@ -97,10 +104,12 @@ rv64_sret:
 
 /* arch_run(stack_top): this hart enters the scheduler on an empty stack,
  * as if a trap had come from nowhere (no frame); it leaves for U-mode,
- * never returns. */
+ * never returns. The word at the empty stack's sp, which no call below it
+ * writes, keeps the CPU number (tp) for the traps to load. */
 	.global	arch_run
 arch_run:
-	mv	sp, a0
+	addi	sp, a0, -16
+	sd	tp, 0(sp)
 	li	a0, 0
 	li	a1, 0			/* BM_TRAP_START */
 	call	bm_trap

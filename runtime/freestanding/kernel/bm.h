@@ -128,6 +128,7 @@ _Noreturn void bm_boot_fail(const char *why, const char *name);
 void bm_lock(void);
 void bm_unlock(void);
 struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind);
+struct arch_frame *bm_trap_sync(struct arch_frame *f);
 struct arch_frame *bm_trap_reuse(struct arch_frame *f, uint32_t kind);
 void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t a0,
 		uint64_t a1);

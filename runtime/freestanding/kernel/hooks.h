@@ -16,6 +16,7 @@
  *   ARCH_MAX_CPUS        CPUs it can start (each gets a BM_STACK stack)
  *   ARCH_MMIO_END        device windows lie below this address
  *   ARCH_ELF_MACHINE     the ISA's ELF e_machine (a reload image's `machine`)
+ *   ARCH_TRAP_SYNC       the kind of trap a system call is (bm_trap_sync)
  *   struct arch_frame    a shard's registers, as the trap entry saves them
  *   struct arch_fp       a shard's FP/SIMD registers, while the CPU holds
  *                        another shard's
@@ -57,9 +58,9 @@
  *
  * The trap vector saves a shard's registers straight into its context,
  * bm_shard.ctx (the frame it restored last: it keeps that frame's address
- * for the next trap), calls bm_trap(frame, kind), and restores the frame
- * bm_trap returns, which is the context of the shard that holds the CPU
- * then.
+ * for the next trap), calls bm_trap(frame, kind), or bm_trap_sync(frame)
+ * for a trap of kind ARCH_TRAP_SYNC, and restores the frame it returns,
+ * which is the context of the shard that holds the CPU then.
  *
  * An MMIO call (run.c), under bm_lock:
  *   arch_kmmio(addr, log2, write, value, &read)

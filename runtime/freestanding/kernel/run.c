@@ -411,18 +411,18 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
  *     vn_core_deadline() would give with no reload under way.
  *
  * yield_late: whether the common path has work due, which they skip. */
-static inline bool yield_late(const struct vn_core *c, uint32_t cpu, uint64_t now)
+static inline bool yield_late(uint64_t wake_at, uint32_t cpu, uint64_t now)
 {
-	return now >= c->wake_at || (cpu == 0 && now >= bm_door_next);
+	return now >= wake_at || (cpu == 0 && now >= bm_door_next);
 }
 
-/* The end of both: n (b) holds c now. */
-static inline struct arch_frame *yield_leave(struct vn_core *c, struct vn_shard *n,
-					     struct bm_shard *b, uint32_t cpu)
+/* The end of both: n (b) holds c now, since `now`; `wake_at` is c's. */
+static inline struct arch_frame *yield_leave(struct vn_shard *n, struct bm_shard *b,
+					     uint32_t cpu, uint64_t now, uint64_t wake_at)
 {
-	uint64_t at = vn_shard_watchdog_deadline(n);
+	uint64_t at = vn_shard_watchdog_deadline_since(n, now);
 
-	at = at < c->wake_at ? at : c->wake_at;
+	at = at < wake_at ? at : wake_at;
 	if (at < arch_timer_armed(cpu)) /* a later one would not be set */
 		return yield_leave_timed(b, at);
 	arch_trap_leave(b->space.token);
@@ -432,32 +432,32 @@ static inline struct arch_frame *yield_leave(struct vn_core *c, struct vn_shard 
 
 /* Nobody else is ready on c: s, the caller, has it again. */
 static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_frame *f,
-								struct vn_core *c, uint32_t cpu,
+								uint32_t cpu, struct vn_core *c,
 								uint32_t kind)
 {
-	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks);
+	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks), wake_at = c->wake_at;
 	struct vn_shard *s = c->current;
 	struct bm_shard *b = s->port;
 
-	if (yield_late(c, cpu, now))
+	if (yield_late(wake_at, cpu, now))
 		return trap(f, cpu, kind, s);
 	arch_call_done(f);
 	arch_frame_ret(f, vn_sched_yield_alone(K, c, now, ticks));
 	b->ctl->core_shared = vn_core_shared(K, cpu);
-	return yield_leave(c, s, b, cpu);
+	return yield_leave(s, b, cpu, now, wake_at);
 }
 
 /* Another shard of c is ready: it takes the core. */
 static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame *f,
-							       struct vn_core *c, uint32_t cpu,
+							       uint32_t cpu, struct vn_core *c,
 							       uint32_t kind)
 {
-	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks);
+	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks), wake_at = c->wake_at;
 	uint64_t value;
 	struct vn_shard *n;
 	struct bm_shard *b;
 
-	if (yield_late(c, cpu, now))
+	if (yield_late(wake_at, cpu, now))
 		return trap(f, cpu, kind, c->current);
 	arch_call_done(f);
 	n = vn_sched_yield_fast(K, c, now, ticks, &value);
@@ -466,13 +466,14 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 	arch_switch(b->space.token);
 	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
 	b->ctl->core_shared = true;
-	return yield_leave(c, n, b, cpu);
+	return yield_leave(n, b, cpu, now, wake_at);
 }
 
 /* The frame f (a shard's context, or NULL when a CPU starts) trapped, for
  * `kind`; returns the frame to return to. No work of its own: the
  * YIELD path or the common path, each with what it needs. */
-struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
+static inline __attribute__((always_inline)) struct arch_frame *enter(struct arch_frame *f,
+								     uint32_t kind)
 {
 	uint32_t cpu = arch_cpu();
 	struct vn_core *c = &K->core[cpu];
@@ -483,8 +484,21 @@ struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
 	s = c->current;
 	if (s && kind != BM_TRAP_START && !c->reloads && !K->halted &&
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)
-		return c->head ? yield_fast(f, c, cpu, kind) : yield_alone(f, c, cpu, kind);
+		return c->head ? yield_fast(f, cpu, c, kind) : yield_alone(f, cpu, c, kind);
 	return trap(f, cpu, kind, s);
+}
+
+struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
+{
+	return enter(f, kind);
+}
+
+/* bm_trap for a trap of kind ARCH_TRAP_SYNC, the one that may be a system
+ * call (the port's vector enters it for that kind): with the kind known,
+ * its tests on the way to the YIELD path fold away. */
+struct arch_frame *bm_trap_sync(struct arch_frame *f)
+{
+	return enter(f, ARCH_TRAP_SYNC);
 }
 
 /* bm_trap, while the shards' spaces share an ASID (space.c: bm_asid_plan;
