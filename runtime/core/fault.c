@@ -175,21 +175,16 @@ enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 	}
 }
 
-/* If the running shard of `core` has held it longer than its watchdog
- * allows, stop it and return it; its death then goes through
- * vn_shard_fault(). A shard with no watchdog is never interrupted. The
- * event says how late past the budget the kernel saw it: every port arms
- * its core's timer for vn_watchdog_deadline(), so that is the timer's
- * latency, in the port's own time. */
-struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now)
+/* s, the running shard of its core, has held it past its watchdog
+ * deadline (vn_watchdog, vn_sched.h, decides): stop it and return it; its
+ * death then goes through vn_shard_fault(). A shard with no watchdog is
+ * never interrupted. The event says how late past the budget the kernel
+ * saw it: every port arms its core's timer for vn_watchdog_deadline(), so
+ * that is the timer's latency, in the port's own time. */
+struct vn_shard *vn_watchdog_fire(struct vn_kernel *k, struct vn_shard *s, uint64_t now)
 {
-	struct vn_shard *s = k->core[core].current;
 	uint64_t f[2];
 
-	if (!s || s->cfg->watchdog_ns == 0 || s->watchdog_fired)
-		return NULL;
-	if (now - s->ran_since <= s->cfg->watchdog_ns)
-		return NULL;
 	f[0] = s->cfg->watchdog_ns;
 	f[1] = now - s->ran_since - s->cfg->watchdog_ns; /* late_ns */
 	s->watchdog_fired = true;

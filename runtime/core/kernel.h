@@ -337,7 +337,7 @@ enum vn_fault_outcome {
 
 enum vn_fault_outcome vn_shard_fault(struct vn_kernel *k, struct vn_shard *s,
 				     uint64_t now, int halt_status);
-struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now);
+struct vn_shard *vn_watchdog_fire(struct vn_kernel *k, struct vn_shard *s, uint64_t now);
 /* The report line of what s's policy did (outcome o), as every port words
  * it, through the port's printf-like console `say` (fault.c). */
 void vn_fault_say(const struct vn_kernel *k, const struct vn_shard *s,

@@ -7,11 +7,10 @@
 #include "kernel.h"
 #include "vn_sched.h"
 
-/* When `core` must look at the clock again (a wait timing out, its
- * running shard's watchdog, or an old version's time to quiesce), having
- * woken the waits due by `now` and swapped the reloads due (reload.c);
- * VN_NEVER if nothing on it expires. */
-uint64_t vn_core_deadline(struct vn_kernel *k, uint32_t core, uint64_t now)
+/* vn_core_deadline (vn_sched.h) while a reload or a timed wait is under
+ * way on `core`: the earliest of the waits left, the reloads' quiesce
+ * deadlines and the watchdog's. */
+uint64_t vn_core_deadline_scan(struct vn_kernel *k, uint32_t core, uint64_t now)
 {
 	uint64_t next = vn_reload_due(k, core, now);
 	uint64_t wait = vn_sched_expire(k, core, now);

@@ -44,8 +44,6 @@ enum vn_next {
 	VN_NEXT_DONE = 3,  /* the system is over: exit with vn_system_status() */
 };
 
-uint64_t vn_core_deadline(struct vn_kernel *k, uint32_t core, uint64_t now);
-
 /* The first time vn_watchdog() would stop s, if it holds its core: one
  * tick past its budget. VN_NEVER if there is no s, it has no watchdog or
  * it already fired. This is the one watchdog deadline of every port. */
@@ -70,6 +68,33 @@ static inline uint64_t vn_shard_watchdog_deadline_since(const struct vn_shard *s
 static inline uint64_t vn_watchdog_deadline(const struct vn_kernel *k, uint32_t core)
 {
 	return vn_shard_watchdog_deadline(k->core[core].current);
+}
+
+/* If the running shard of `core` has held it past its watchdog deadline
+ * by `now`, stop it and return it (vn_watchdog_fire, fault.c); NULL, with
+ * no call, on every other trap. */
+static inline struct vn_shard *vn_watchdog(struct vn_kernel *k, uint32_t core, uint64_t now)
+{
+	uint64_t at = vn_watchdog_deadline(k, core);
+
+	if (now < at || at == VN_NEVER)
+		return NULL;
+	return vn_watchdog_fire(k, k->core[core].current, now);
+}
+
+/* When `core` must look at the clock again (a wait timing out, its
+ * running shard's watchdog, or an old version's time to quiesce), having
+ * woken the waits due by `now` and swapped the reloads due (reload.c);
+ * VN_NEVER if nothing on it expires. Every trap that returns to a shard
+ * on the common path asks: while no reload and no timed wait is under way
+ * on the core, it is the watchdog's deadline, with no call. */
+uint64_t vn_core_deadline_scan(struct vn_kernel *k, uint32_t core, uint64_t now);
+
+static inline uint64_t vn_core_deadline(struct vn_kernel *k, uint32_t core, uint64_t now)
+{
+	if (k->core[core].reloads || k->core[core].timed)
+		return vn_core_deadline_scan(k, core, now);
+	return vn_watchdog_deadline(k, core);
 }
 
 /* `core` has no running shard: what now. VN_NEXT_RUN hands it *next (now
