@@ -44,24 +44,22 @@ enum vn_next {
 	VN_NEXT_DONE = 3,  /* the system is over: exit with vn_system_status() */
 };
 
-/* The first time vn_watchdog() would stop s, if it holds its core: one
- * tick past its budget. VN_NEVER if there is no s, it has no watchdog or
- * it already fired. This is the one watchdog deadline of every port. */
-static inline uint64_t vn_shard_watchdog_deadline(const struct vn_shard *s)
-{
-	if (!s || s->cfg->watchdog_ns == 0 || s->watchdog_fired)
-		return VN_NEVER;
-	return s->ran_since + s->cfg->watchdog_ns + 1;
-}
-
-/* The same for s, whose activation began at `since` (s->ran_since, which
- * the caller has at hand: the YIELD paths). */
+/* The first time vn_watchdog() would stop s, whose activation began at
+ * `since` (s->ran_since), if it holds its core: one tick past its budget.
+ * VN_NEVER if it has no watchdog or it already fired. This is the one
+ * watchdog deadline of every port. */
 static inline uint64_t vn_shard_watchdog_deadline_since(const struct vn_shard *s,
 							uint64_t since)
 {
 	if (s->cfg->watchdog_ns == 0 || s->watchdog_fired)
 		return VN_NEVER;
 	return since + s->cfg->watchdog_ns + 1;
+}
+
+/* The same for s, or VN_NEVER if there is no s. */
+static inline uint64_t vn_shard_watchdog_deadline(const struct vn_shard *s)
+{
+	return s ? vn_shard_watchdog_deadline_since(s, s->ran_since) : VN_NEVER;
 }
 
 /* The same for the running shard of `core`. */
