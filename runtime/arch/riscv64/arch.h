@@ -121,7 +121,7 @@ extern uint64_t bm_kernel_token; /* pt.c */
 
 /* In S-mode tp holds the CPU number: set at entry (start.S), and loaded
  * at each trap from U-mode, once the shard's own tp is in its frame, from
- * the word at the base of the trap's empty stack (trap.S). The compiler
+ * the word at the top of the kernel stack (trap.S: arch_run). The compiler
  * never allocates tp. */
 static inline uint32_t arch_cpu(void)
 {
