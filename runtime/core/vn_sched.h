@@ -111,14 +111,14 @@ static inline enum vn_next vn_core_next(struct vn_kernel *k, uint32_t core, uint
 	return vn_system_stuck(k) ? VN_NEXT_STUCK : VN_NEXT_IDLE;
 }
 
-/* The YIELD paths' shared steps. vn_yield_out: the call's counters and
- * the end of s's activation (account: run time, histogram sample) at
- * `ticks`, and the state host tools read (st->state) it ends in.
- * vn_yield_in: n's activation on c from `now` (vn_sched_pick: its
- * times, the state host tools read and the count), the SWITCH_OUT "yield" record of the shard `id` and
- * the SWITCH_IN of n, both stamped `ticks`; returns what n's last call
- * returns (vn_shard_resume). */
-static inline void vn_yield_out(struct vn_shard *s, uint64_t ticks, uint32_t state)
+/* The YIELD paths' shared steps. vn_yield_out: the call's counters, the
+ * end of s's activation (account: run time, histogram sample) at `ticks`,
+ * and the state host tools read (st->state): READY, as the call leaves it.
+ * vn_yield_in: n's activation on c from `now` (vn_sched_pick: its times,
+ * the state host tools read and the count), the SWITCH_OUT "yield" record
+ * of the shard `id` and the SWITCH_IN of n, both stamped `ticks`; returns
+ * what n's last call returns (vn_shard_resume). */
+static inline void vn_yield_out(struct vn_shard *s, uint64_t ticks)
 {
 	struct vn_shard_stats *st = s->st;
 	uint64_t ran = ticks - s->ran_ticks;
@@ -126,7 +126,7 @@ static inline void vn_yield_out(struct vn_shard *s, uint64_t ticks, uint32_t sta
 	st->syscalls++;
 	st->yields++;
 	st->run_ticks += ran;
-	st->state = state;
+	st->state = VN_READY;
 	vn_hist_add(s->run_hist, ran);
 }
 
@@ -168,7 +168,7 @@ static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, struct v
 	struct vn_shard *s = c->current, *n = c->head, *after;
 	uint32_t id = s->cfg->id;
 
-	vn_yield_out(s, ticks, VN_READY);
+	vn_yield_out(s, ticks);
 	/* n off the front of the queue, s to its back (set_state, enqueue).
 	 * If n was alone there, it is the tail, whose next is cleared below.
 	 * Neither is held (set_state clears it, and only a blocked shard is
@@ -201,7 +201,7 @@ static inline uint64_t vn_sched_yield_alone(struct vn_kernel *k, struct vn_core 
 {
 	struct vn_shard *s = c->current;
 
-	vn_yield_out(s, ticks, VN_RUNNING);
+	vn_yield_out(s, ticks);
 	return vn_yield_in(k, c, s, s->cfg->id, now, ticks);
 }
 

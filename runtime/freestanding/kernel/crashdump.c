@@ -12,8 +12,8 @@
  *
  * A dead shard's registers are its saved context (bm_shard.ctx), where the
  * trap it died in saved them (a fault, or the watchdog's check at the end
- * of a trap it entered) or where it was switched out; while it still holds
- * its CPU, so may its FP/SIMD registers. Its
+ * of a trap it entered) or where it was switched out; its FP/SIMD
+ * registers are saved from the CPU first if the CPU still holds them. Its
  * memory is read through the kernel's view of RAM (everything is identity
  * mapped), only inside its own regions: its image as loaded, its control
  * page and trace ring, its heap, its stack. The image hash is FNV-1a 64 of
