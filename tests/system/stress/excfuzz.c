@@ -7,7 +7,17 @@
  * restarts this shard (on_fault: restart), which asks the ledger where
  * to go on: the ledger saw "trying i" and no "trying i+1", so try i
  * faulted and we go on at i+1. A restart comes at most every 260 ms (the
- * kernel stops a shard restarted more than 5 times in a second).
+ * kernel stops a shard restarted more than 5 times in a second): a
+ * vn_sleep, which no notification ends.
+ *
+ * A try may write through its own pointers and its stack pointer, with
+ * any offset its instruction encodes, and nothing says it faults first (a
+ * misaligned FP store may complete). So both point into `arena`, far from
+ * its edges: the harness's own state (its channel indices, exc_save, the
+ * generator) is out of reach, and a try that corrupts it cannot make the
+ * ledger lose count. The largest reach is a 128-bit store's scaled 12-bit
+ * offset on aarch64, 65520 bytes up; down, a pair's -1024 on aarch64 and
+ * -2048 on riscv64.
  */
 #include <vanity_shard.h>
 
@@ -24,8 +34,16 @@ extern void *const exc_slots[];
 extern const uint64_t exc_n_slots;
 void exc_run(const uint64_t regs[8], void *slot);
 
+#define ARENA_SP 8192      /* a try's stack pointer, from the arena's base */
+#define ARENA_DATA 16384u  /* its data pointers, 0-56 bytes above */
+#define ARENA_SIZE 131072u /* beyond ARENA_DATA + 56 + 65536 */
+
 uint64_t exc_save[16];
-static uint64_t scratch[8];
+uint8_t exc_arena[ARENA_SIZE] __attribute__((aligned(16)));
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define ARENA_SP_S STR(ARENA_SP)
 
 #if defined(__aarch64__)
 __asm__(".text\n"
@@ -41,6 +59,9 @@ __asm__(".text\n"
 	"	stp x29, x30, [x9, 80]\n"
 	"	mov x10, sp\n"
 	"	str x10, [x9, 96]\n"
+	"	adrp x10, exc_arena\n"
+	"	add x10, x10, :lo12:exc_arena\n"
+	"	add sp, x10, #" ARENA_SP_S "\n"
 	"	mov x16, x1\n"
 	"	ldp x2, x3, [x0, 16]\n"
 	"	ldp x4, x5, [x0, 32]\n"
@@ -103,6 +124,7 @@ __asm__(".text\n"
 	"	sd sp, 104(t0)\n"
 	"	sd gp, 112(t0)\n"
 	"	sd tp, 120(t0)\n"
+	"	la sp, exc_arena + " ARENA_SP_S "\n"
 	"	mv t1, a1\n"
 	"	ld a1, 8(a0)\n"
 	"	ld a2, 16(a0)\n"
@@ -167,8 +189,8 @@ static const uint64_t where[] = {
 
 static uint64_t pointer(void)
 {
-	if (rng_below(2))
-		return (uint64_t)(uintptr_t)scratch + rng_below(57); /* own, often misaligned */
+	if (rng_below(2)) /* own, often misaligned */
+		return (uint64_t)(uintptr_t)exc_arena + ARENA_DATA + rng_below(57);
 	return where[rng_below(sizeof(where) / sizeof(where[0]))] + rng_below(16);
 }
 
@@ -188,7 +210,7 @@ void vn_main(void)
 	while (!vn_recv(&vn_rx_ledger_exc, &start))
 		vn_wait(VN_FOREVER);
 	if (start)
-		vn_wait(260000000); /* pace the restarts */
+		vn_sleep(260000000); /* pace the restarts */
 	for (uint64_t i = start; i < TRIES; i++) {
 		rng_seed(SEED * 0x100000001b3ull + i);
 		for (int k = 0; k < 8; k++)

@@ -111,7 +111,7 @@ void vn_main(void)
 	if (start) {
 		if (draw(start - 1).ok)
 			tell(3, start - 1); /* it faulted, and should not have */
-		vn_wait(260000000); /* pace the restarts */
+		vn_sleep(260000000); /* pace the restarts: no notification ends it */
 	}
 	for (uint64_t i = start; i < TRIES; i++) {
 		struct try t = draw(i);
