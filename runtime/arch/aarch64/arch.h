@@ -119,11 +119,16 @@ static inline uint64_t arch_space_token(const uint64_t *l1, uint32_t asid)
 
 extern uint64_t bm_kernel_token; /* pt.c */
 
+/* TPIDR_EL1 holds the CPU number (arch_cpu_init). Telling the compiler
+ * the range makes the register the index as it is: no zero extension
+ * wherever the number is used. */
 static inline uint32_t arch_cpu(void)
 {
 	uint64_t id;
 
 	__asm__ volatile("mrs %0, tpidr_el1" : "=r"(id));
+	if (id >= ARCH_MAX_CPUS)
+		__builtin_unreachable();
 	return (uint32_t)id;
 }
 

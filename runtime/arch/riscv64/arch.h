@@ -122,12 +122,15 @@ extern uint64_t bm_kernel_token; /* pt.c */
 /* In S-mode tp holds the CPU number: set at entry (start.S), and loaded
  * at each trap from U-mode, once the shard's own tp is in its frame, from
  * the word at the top of the kernel stack (trap.S: arch_run). The compiler
- * never allocates tp. */
+ * never allocates tp. Telling it the range makes the register the index
+ * as it is: no sign or zero extension wherever the number is used. */
 static inline uint32_t arch_cpu(void)
 {
 	uint64_t id;
 
 	__asm__("mv %0, tp" : "=r"(id));
+	if (id >= ARCH_MAX_CPUS)
+		__builtin_unreachable();
 	return (uint32_t)id;
 }
 
