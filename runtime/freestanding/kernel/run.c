@@ -169,6 +169,14 @@ static __attribute__((noinline, cold)) void mmio_call(struct arch_frame *f, stru
 	bm_fault(s, sig);
 }
 
+/* s made a call beyond its authority (VN_ACT_FAULT): it faults. Out of
+ * line, so that bm_syscall keeps no registers for it. */
+static __attribute__((noinline, cold)) void refused(struct arch_frame *f, struct vn_shard *s)
+{
+	bm_fault_say(s, VN_HALT_REFUSED, "", false, 0, arch_frame_pc(f));
+	bm_fault(s, BM_SIGSEGV);
+}
+
 /* s, the running shard of this CPU, asked for `op`. An op wider than 32
  * bits is refused, not truncated into a valid one. An MMIO call outside
  * the caller's devices faults it, as an access to an unmapped page would,
@@ -185,12 +193,10 @@ void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t 
 		return;
 	}
 	r = vn_syscall_dispatch(K, s, op32, a0, a1);
-	if (r.action == VN_ACT_CONTINUE) {
+	if (r.action == VN_ACT_CONTINUE)
 		arch_frame_ret(f, r.value);
-	} else if (r.action == VN_ACT_FAULT) {
-		bm_fault_say(s, VN_HALT_REFUSED, "", false, 0, arch_frame_pc(f));
-		bm_fault(s, BM_SIGSEGV);
-	}
+	else if (r.action == VN_ACT_FAULT)
+		refused(f, s);
 }
 
 /* "shard 'x' faulted: what (detail) at addr, pc pc": the port's words,
