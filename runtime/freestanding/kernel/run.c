@@ -92,7 +92,8 @@ void port_shard_stop(struct vn_shard *s)
 }
 
 /* Every change of the system's state happens in a trap, and every trap
- * ends in resume(), which asks vn_core_next() first. */
+ * ends in trap(), which asks vn_core_next() first unless the shard that
+ * trapped still holds its core. */
 void port_system_event(void)
 {
 }
@@ -316,7 +317,7 @@ static void idle(uint32_t cpu)
 /* Give the core to s: the result of its last call into its frame, its
  * address space into the MMU, FP/SIMD on if the CPU holds its registers.
  * Its frame is what the trap returns to. */
-static struct arch_frame *load(struct vn_shard *s, uint32_t cpu)
+static struct bm_shard *load(struct vn_shard *s, uint32_t cpu)
 {
 	struct bm_shard *b = bm_of(s);
 
@@ -327,27 +328,25 @@ static struct arch_frame *load(struct vn_shard *s, uint32_t cpu)
 		arch_switch(b->space.token);
 	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
 	bm_ctl(s)->core_shared = vn_core_shared(K, cpu);
-	return &b->ctx;
+	return b;
 }
 
-/* The frame to return to: prev's, if it still holds the core, else the
- * next shard's. `now`: the trap's time (events). */
-static struct arch_frame *resume(uint32_t cpu, struct vn_shard *prev, uint64_t now)
+/* The shard the trapping one left the core to: the next one
+ * vn_core_next() gives, idling until there is one. Out of line, so that
+ * the trap that returns to its shard keeps no registers for this loop. */
+static __attribute__((noinline)) struct bm_shard *next_shard(uint32_t cpu)
 {
 	struct vn_shard *next;
 
-	if (prev && K->core[cpu].current == prev && !vn_system_done(K)) {
-		arm_timer(cpu, now);
-		return &bm_of(prev)->ctx;
-	}
 	for (;;) {
-		now = port_now();
+		uint64_t now = port_now();
+
 		switch (vn_core_next(K, cpu, now, &next)) {
 		case VN_NEXT_RUN: {
-			struct arch_frame *f = load(next, cpu);
+			struct bm_shard *b = load(next, cpu);
 
 			arm_timer(cpu, now);
-			return f;
+			return b;
 		}
 		case VN_NEXT_DONE:
 			finish();
@@ -360,25 +359,31 @@ static struct arch_frame *resume(uint32_t cpu, struct vn_shard *prev, uint64_t n
 	}
 }
 
-/* The common path (the comment at the top), under the lock. */
+/* The common path (the comment at the top), under the lock: the shard to
+ * return to is s, if it still holds the core, else the next one. */
 static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, uint32_t cpu,
 							 uint32_t kind, struct vn_shard *s)
 {
-	uint64_t token, now;
+	struct bm_shard *b;
+	uint64_t now;
 
 	if (kind != BM_TRAP_START)
 		arch_trap(f, s, cpu, kind);
 	now = events(cpu);
 	if (cpu == 0 && bm_door_size)
 		bm_door_poll();
-	f = resume(cpu, s, now);
-	token = bm_of(K->core[cpu].current)->space.token;
+	if (s && K->core[cpu].current == s && !vn_system_done(K)) {
+		arm_timer(cpu, now);
+		b = s->port; /* bm_of(s), without the table */
+	} else {
+		b = next_shard(cpu);
+	}
 	if (bm_asid_reuse)
-		arch_trap_leave_reuse(cpu, token);
+		arch_trap_leave_reuse(cpu, b->space.token);
 	else
-		arch_trap_leave(token);
+		arch_trap_leave(b->space.token);
 	unlock();
-	return f;
+	return &b->ctx;
 }
 
 /* yield_fast's end when the timer must be set earlier: out of line, so
