@@ -331,10 +331,22 @@ static struct bm_shard *load(struct vn_shard *s, uint32_t cpu)
 	return b;
 }
 
-/* The shard the trapping one left the core to: the next one
+/* The trap's end: b's shard holds the core; its space for the return,
+ * the lock released, its frame to return to. */
+static inline struct arch_frame *leave(uint32_t cpu, struct bm_shard *b)
+{
+	if (bm_asid_reuse)
+		arch_trap_leave_reuse(cpu, b->space.token);
+	else
+		arch_trap_leave(b->space.token);
+	unlock();
+	return &b->ctx;
+}
+
+/* The trap's end when the trapping shard left the core: to the next one
  * vn_core_next() gives, idling until there is one. Out of line, so that
  * the trap that returns to its shard keeps no registers for this loop. */
-static __attribute__((noinline)) struct bm_shard *next_shard(uint32_t cpu)
+static __attribute__((noinline)) struct arch_frame *next_shard(uint32_t cpu)
 {
 	struct vn_shard *next;
 
@@ -346,7 +358,7 @@ static __attribute__((noinline)) struct bm_shard *next_shard(uint32_t cpu)
 			struct bm_shard *b = load(next, cpu);
 
 			arm_timer(cpu, now);
-			return b;
+			return leave(cpu, b);
 		}
 		case VN_NEXT_DONE:
 			finish();
@@ -359,12 +371,11 @@ static __attribute__((noinline)) struct bm_shard *next_shard(uint32_t cpu)
 	}
 }
 
-/* The common path (the comment at the top), under the lock: the shard to
- * return to is s, if it still holds the core, else the next one. */
+/* The common path (the comment at the top), under the lock: back to s,
+ * if it still holds the core, else to the next shard. */
 static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, uint32_t cpu,
 							 uint32_t kind, struct vn_shard *s)
 {
-	struct bm_shard *b;
 	uint64_t now;
 
 	if (kind != BM_TRAP_START)
@@ -372,18 +383,10 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
 	now = events(cpu);
 	if (cpu == 0 && bm_door_size)
 		bm_door_poll();
-	if (s && K->core[cpu].current == s && !vn_system_done(K)) {
-		arm_timer(cpu, now);
-		b = s->port; /* bm_of(s), without the table */
-	} else {
-		b = next_shard(cpu);
-	}
-	if (bm_asid_reuse)
-		arch_trap_leave_reuse(cpu, b->space.token);
-	else
-		arch_trap_leave(b->space.token);
-	unlock();
-	return &b->ctx;
+	if (!s || K->core[cpu].current != s || vn_system_done(K))
+		return next_shard(cpu);
+	arm_timer(cpu, now);
+	return leave(cpu, s->port); /* bm_of(s), without the table */
 }
 
 /* yield_fast's end when the timer must be set earlier: out of line, so
