@@ -92,8 +92,9 @@ void port_shard_stop(struct vn_shard *s)
 }
 
 /* Every change of the system's state happens in a trap, and every trap
- * ends in trap(), which asks vn_core_next() first unless the shard that
- * trapped still holds its core. */
+ * ends by choosing what its CPU runs next: trap() asks vn_core_next()
+ * unless the shard that trapped still holds its core, and the YIELD paths
+ * take the queue's head. */
 void port_system_event(void)
 {
 }

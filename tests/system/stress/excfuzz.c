@@ -12,10 +12,10 @@
  *
  * A try may write through its own pointers and its stack pointer, with
  * any offset its instruction encodes, and nothing says it faults first (a
- * misaligned FP store may complete). So both point into `arena`, far from
- * its edges: the harness's own state (its channel indices, exc_save, the
- * generator) is out of reach, and a try that corrupts it cannot make the
- * ledger lose count. The largest reach is a 128-bit store's scaled 12-bit
+ * misaligned FP store may complete). So both point into exc_arena, far
+ * from its edges: the harness's own state (its channel indices,
+ * exc_save, the generator) is out of reach, and a try that corrupts it
+ * cannot make the ledger lose count. The largest reach is a 128-bit store's scaled 12-bit
  * offset on aarch64, 65520 bytes up; down, a pair's -1024 on aarch64 and
  * -2048 on riscv64.
  */
