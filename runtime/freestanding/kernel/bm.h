@@ -102,9 +102,11 @@ extern struct bm_shard bm_shards[VN_MAX_SHARDS];
 extern struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS];
 extern uint8_t bm_stacks[ARCH_MAX_CPUS][BM_STACK];
 
+/* s's port state: bm_shards[s->cfg->id], which boot gives every shard as
+ * s->port (shards_init), so no path indexes the table for it. */
 static inline struct bm_shard *bm_of(const struct vn_shard *s)
 {
-	return &bm_shards[s->cfg->id];
+	return s->port;
 }
 
 static inline struct vn_ctl_page *bm_ctl(const struct vn_shard *s)

@@ -387,7 +387,7 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
 	if (!s || K->core[cpu].current != s || vn_system_done(K))
 		return next_shard(cpu);
 	arm_timer(cpu, now);
-	return leave(cpu, s->port); /* bm_of(s), without the table */
+	return leave(cpu, bm_of(s));
 }
 
 /* yield_fast's end when the timer must be set earlier: out of line, so
@@ -452,7 +452,7 @@ static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_fram
 {
 	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks), wake_at = c->wake_at;
 	struct vn_shard *s = c->current;
-	struct bm_shard *b = s->port;
+	struct bm_shard *b = bm_of(s);
 
 	if (yield_late(wake_at, cpu, now))
 		return trap(f, cpu, kind, s);
@@ -476,7 +476,7 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 		return trap(f, cpu, kind, c->current);
 	arch_call_done(f);
 	n = vn_sched_yield_fast(K, c, now, ticks, &value);
-	b = n->port; /* bm_of(n), without the table */
+	b = bm_of(n);
 	arch_frame_ret(&b->ctx, value);
 	arch_switch(b->space.token);
 	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);

@@ -34,7 +34,7 @@ extern void *const exc_slots[];
 extern const uint64_t exc_n_slots;
 void exc_run(const uint64_t regs[8], void *slot);
 
-#define ARENA_SP 8192      /* a try's stack pointer, from the arena's base */
+#define ARENA_SP 8192      /* a try's stack pointer, from the arena's base (in the asm) */
 #define ARENA_DATA 16384u  /* its data pointers, 0-56 bytes above */
 #define ARENA_SIZE 131072u /* beyond ARENA_DATA + 56 + 65536 */
 
