@@ -562,9 +562,10 @@ def kcost_parse(text, hz):
     return r
 
 
-def kcost_run(board, work=None, k=None, n=None, timeout=300):
-    """Boot bench/kcost on `board`, generated and built in `work`; (parsed
-    results or None, output)."""
+def kcost_run(board, work=None, k=None, n=None, timeout=300, qemu_extra=()):
+    """Boot bench/kcost on `board`, generated and built in `work`, with
+    `qemu_extra` after the benchmark's QEMU options; (parsed results or
+    None, output)."""
     work = str(work or os.path.join(ROOT, "build", "bench", "kcost", board))
     spec = "bench/kcost/kcost.yaml"
     if k or n:  # a smaller run (the smoke test): the same sources, K and N given
@@ -585,7 +586,7 @@ def kcost_run(board, work=None, k=None, n=None, timeout=300):
         proc = run(["/usr/bin/python3", "./vanity", "run", spec, "--board", board,
                     "-o", os.path.join(work, "out"),
                     "--build-dir", os.path.join(work, "build"),
-                    "--"] + KCOST_QEMU, timeout=timeout)
+                    "--"] + KCOST_QEMU + list(qemu_extra), timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, "timed out"
     text = proc.stdout + proc.stderr

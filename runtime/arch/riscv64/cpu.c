@@ -2,7 +2,7 @@
  * cpu.c - the riscv64 port's harts and traps: bringing a hart up, starting
  * the others through SBI HSM, and what a trap from U-mode asks of the
  * shared kernel (bm_trap calls arch_trap). The kernel's own devices are
- * sifive_test, the CLINT and the PLIC (kernel_devices in the board record);
+ * sifive_test, the ACLINT and the PLIC (kernel_devices in the board record);
  * the console UART is not among them: a shard may own it (a console
  * driver), and the kernel goes on writing its own lines to the transmit
  * register.
@@ -14,11 +14,14 @@
 
 uint32_t rv64_hartid[ARCH_MAX_CPUS];
 const uint32_t rv64_n_cpus = ARCH_MAX_CPUS; /* start.S: how many rv64_hartid lists */
+volatile uint32_t *rv64_sswi;
 
 /* OpenSBI's a0 is the boot hart, a1 the device tree. The boot hart is
  * CPU 0 and the others take CPUs 1.. in hart order; the tree must number
  * them 0..n-1 and count time as this kernel does (RV64_TIMEBASE), or the
- * kernel refuses to boot rather than run on wrong time. */
+ * kernel refuses to boot rather than run on wrong time. Kicks go through
+ * the ACLINT SSWI where the tree has one at RV64_SSWI, a page the board
+ * keeps for the kernel; elsewhere (QEMU run without aclint=on) through SBI. */
 void arch_boot(uint64_t boot_hart, uint64_t dtb)
 {
 	uint32_t cpu = 1, hz = bm_fdt_check_cpus((const void *)(uintptr_t)dtb);
@@ -28,6 +31,8 @@ void arch_boot(uint64_t boot_hart, uint64_t dtb)
 			(unsigned long long)RV64_TIMEBASE);
 		arch_exit(1);
 	}
+	if (bm_fdt_find((const void *)(uintptr_t)dtb, "riscv,aclint-sswi") == RV64_SSWI)
+		rv64_sswi = (volatile uint32_t *)(uintptr_t)RV64_SSWI;
 	rv64_hartid[0] = (uint32_t)boot_hart;
 	for (uint64_t h = 0; cpu < ARCH_MAX_CPUS; h++)
 		if (h != boot_hart)

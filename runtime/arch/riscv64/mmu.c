@@ -3,7 +3,7 @@
  * reading a shard's table back to explain a page fault.
  *
  * The tables are built by the shared pt.c in the Sv39 format of arch.h:
- * every space maps 0-1 GiB (PLIC, CLINT, UART, sifive_test, virtio) as one
+ * every space maps 0-1 GiB (PLIC, ACLINT, UART, sifive_test, virtio) as one
  * S-only gigapage, and the kernel window S-only and global: code RX, rodata
  * (and the shard blobs) R, data/bss RW. U-mode cannot touch kernel memory,
  * and switching satp in the kernel is safe. Nothing writable is executable.

@@ -1,6 +1,7 @@
 /*
- * rv64.h - private to the riscv64 port's kernel (QEMU virt: PLIC, SBI for
- * the timer, IPIs and harts, an NS16550A, sifive_test to exit).
+ * rv64.h - private to the riscv64 port's kernel (QEMU virt: PLIC, the
+ * ACLINT's supervisor software interrupts for IPIs, SBI for the timer and
+ * harts, an NS16550A, sifive_test to exit).
  *
  * The shared kernel (runtime/freestanding/kernel, bm.h) does the rest; its
  * lock guards everything here that touches kernel state.
@@ -15,7 +16,14 @@
 #define SIP_SEIP (1ull << 9)
 #define CAUSE_IRQ (1ull << 63)
 
+/* QEMU virt's ACLINT SSWI (-M virt,aclint=on; kernel_devices in the board
+ * record): a 32-bit SETSSIP register per hart, from hart 0; writing 1 sets
+ * that hart's SSIP, with no trip through the firmware. */
+#define RV64_SSWI 0x02f00000ull
+
 extern uint32_t rv64_hartid[ARCH_MAX_CPUS]; /* cpu -> hart id */
+/* RV64_SSWI when the firmware's tree has it there, else 0 (SBI IPIs) */
+extern volatile uint32_t *rv64_sswi;
 extern const uint32_t rv64_n_cpus;          /* its length, for start.S */
 
 /* trap.S */

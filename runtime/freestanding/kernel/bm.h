@@ -161,6 +161,7 @@ void bm_door_poll(void);
 
 /* fdt.c: the firmware's device tree */
 uint32_t bm_fdt_check_cpus(const void *fdt);
+uint64_t bm_fdt_find(const void *fdt, const char *compatible);
 
 /* space.c: ASIDs. The kernel's space has ASID 0; a shard's has its id + 1
  * while the MMU's ASIDs (bm_asid_bits, probed at boot) hold every one of

@@ -74,10 +74,10 @@ static const uint64_t pool[] = {
 	/* kernels (aarch64 image, riscv64 image, hosted's usual text) */
 	0x40000000ull, 0x40080000ull, 0x40100000ull, 0x80000000ull, 0x80200000ull,
 	0x400000ull, 0xffff000000000000ull, 0xffffffc000000000ull,
-	/* device windows: PL011, GIC, virtio-mmio, PL031; 16550, PLIC, CLINT,
-	 * sifive_test, riscv virtio-mmio */
+	/* device windows: PL011, GIC, virtio-mmio, PL031; 16550, PLIC, ACLINT
+	 * (MSWI and MTIMER, then SSWI), sifive_test, riscv virtio-mmio */
 	0x09000000ull, 0x08000000ull, 0x08010000ull, 0x0a000000ull, 0x0a003e00ull,
-	0x09010000ull, 0x10000000ull, 0x0c000000ull, 0x02000000ull, 0x100000ull,
+	0x09010000ull, 0x10000000ull, 0x0c000000ull, 0x02000000ull, 0x02f00000ull, 0x100000ull,
 	0x10001000ull, 0x10008000ull,
 	/* other shards' memory and unmapped space: high in RAM, past it,
 	 * the top of the user half */

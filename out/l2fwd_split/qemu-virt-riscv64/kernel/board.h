@@ -32,7 +32,8 @@
 /* clang-format off */
 #define VN_BOARD_KERNEL_DEVICES { \
 	{ 0x100000ull, 0x101000ull }, /* sifive_test (exit) */ \
-	{ 0x2000000ull, 0x2010000ull }, /* the CLINT */ \
+	{ 0x2000000ull, 0x2010000ull }, /* the ACLINT MSWI and MTIMER, OpenSBI's */ \
+	{ 0x2f00000ull, 0x2f04000ull }, /* the ACLINT SSWI */ \
 	{ 0xc000000ull, 0x10000000ull }, /* the PLIC */ \
 }
 /* clang-format on */
