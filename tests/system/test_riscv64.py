@@ -6,7 +6,9 @@ what this board's fault reports say. The device is QEMU virt's goldfish RTC
 shard's own table: "not mapped", "kernel only" (no U bit), "not writable",
 "not executable", with the Sv39 level (2, 1, 0) where the walk stopped.
 Booted with a device tree whose timebase or hart ids are not the generated
-board's, the kernel refuses to run, saying why.
+board's, the kernel refuses to run, saying why. The timer is the hart's own
+stimecmp (Sstc) and a kick a store to the ACLINT SSWI; without either, the
+kernel asks OpenSBI instead, and still runs.
 """
 
 import pytest
@@ -104,3 +106,41 @@ def test_a_hart_started_at_the_boot_entry_finds_its_cpu(tmp_path):
     assert len([ln for ln in lines if ln.startswith("system 'pingpong' (")]) == 1, r.report
     assert r.log("ping")[-2] == "10000 round trips, every payload verified", r.report
     assert r.log("pong") == ["echoed 10000 messages"], r.report
+
+
+# ---- the timer and kicks with and without the firmware --------------------------
+
+def _sleeps(tmp_path, name, *qemu):
+    """tests/system/sleeper under -icount shift=0,sleep=off (the board's time
+    advances 1 ns per instruction, and skips idle time): how long its 200
+    sleeps of 100 us took, in ns."""
+    from systest_lib import HERE, vanity
+    r = vanity("run", HERE / "sleeper" / "sleeper.yaml", "--board", BOARD.name,
+               "-o", tmp_path / name / "out", "--build-dir", tmp_path / name / "build",
+               "--", "-icount", "shift=0,sleep=off", *qemu)
+    assert r.status == 0, r.report
+    (line,) = r.log("sleeper")
+    took = int(line.removeprefix("200 sleeps of 100 us took ").removesuffix(" ns"))
+    assert took >= 200 * 100000, r.report  # never early
+    return took
+
+
+def test_deadlines_and_kicks_without_sstc_or_the_sswi(tmp_path):
+    """The kernel writes stimecmp itself where the firmware enables Sstc for
+    S-mode (QEMU's rv64 has it, and OpenSBI 1.1 enables it), else it sets
+    each deadline through SBI; it kicks another hart through the ACLINT SSWI
+    where the tree has one, else through SBI. On a hart without Sstc and a
+    board without the SSWI, timed sleeps and cross-core notifications still
+    work; and each sleep then costs the firmware's instructions after its
+    deadline (exact under -icount: the same 200 sleeps take longer in the
+    board's time, by more than 500 instructions a sleep)."""
+    from systest_lib import vanity
+    fast = _sleeps(tmp_path, "fast")
+    slow = _sleeps(tmp_path, "slow", "-cpu", "rv64,sstc=off")
+    assert slow - fast > 200 * 500, (fast, slow)
+    r = vanity("run", REPO / "examples" / "pingpong" / "pingpong.yaml",
+               "--board", BOARD.name, "-o", tmp_path / "pp" / "out",
+               "--build-dir", tmp_path / "pp" / "build",
+               "--", "-cpu", "rv64,sstc=off", "-M", "virt,aclint=off")
+    assert r.status == 0, r.report
+    assert r.log("ping")[-2] == "10000 round trips, every payload verified", r.report

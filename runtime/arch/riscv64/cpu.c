@@ -15,13 +15,35 @@
 uint32_t rv64_hartid[ARCH_MAX_CPUS];
 const uint32_t rv64_n_cpus = ARCH_MAX_CPUS; /* start.S: how many rv64_hartid lists */
 volatile uint32_t *rv64_sswi;
+bool rv64_sstc;
+
+/* Whether this hart may write its own timer compare register: Sstc, which
+ * the firmware enables for S-mode (menvcfg.STCE; OpenSBI does where the
+ * hart has it). Tried: a read of stimecmp traps where it may not, and the
+ * trap lands just past it (stvec is the probe's own, and interrupts are
+ * off at boot), with `ok` still 0. */
+static bool sstc_usable(void)
+{
+	uint64_t ok = 0, vec;
+
+	__asm__ volatile("la t0, 1f\n\t"
+			 "csrrw %1, stvec, t0\n\t"
+			 "csrr t0, 0x14d\n\t" /* stimecmp */
+			 "li %0, 1\n\t"
+			 ".balign 4\n"
+			 "1:\tcsrw stvec, %1"
+			 : "+r"(ok), "=&r"(vec) : : "t0", "memory");
+	return ok != 0;
+}
 
 /* OpenSBI's a0 is the boot hart, a1 the device tree. The boot hart is
  * CPU 0 and the others take CPUs 1.. in hart order; the tree must number
  * them 0..n-1 and count time as this kernel does (RV64_TIMEBASE), or the
  * kernel refuses to boot rather than run on wrong time. Kicks go through
  * the ACLINT SSWI where the tree has one at RV64_SSWI, a page the board
- * keeps for the kernel; elsewhere (QEMU run without aclint=on) through SBI. */
+ * keeps for the kernel; elsewhere (QEMU run without aclint=on) through SBI.
+ * Deadlines go to stimecmp where Sstc is enabled (the harts alike), else
+ * to SBI (sbi.c). */
 void arch_boot(uint64_t boot_hart, uint64_t dtb)
 {
 	uint32_t cpu = 1, hz = bm_fdt_check_cpus((const void *)(uintptr_t)dtb);
@@ -33,6 +55,7 @@ void arch_boot(uint64_t boot_hart, uint64_t dtb)
 	}
 	if (bm_fdt_find((const void *)(uintptr_t)dtb, "riscv,aclint-sswi") == RV64_SSWI)
 		rv64_sswi = (volatile uint32_t *)(uintptr_t)RV64_SSWI;
+	rv64_sstc = sstc_usable();
 	rv64_hartid[0] = (uint32_t)boot_hart;
 	for (uint64_t h = 0; cpu < ARCH_MAX_CPUS; h++)
 		if (h != boot_hart)

@@ -1,7 +1,8 @@
 /*
  * rv64.h - private to the riscv64 port's kernel (QEMU virt: PLIC, the
- * ACLINT's supervisor software interrupts for IPIs, SBI for the timer and
- * harts, an NS16550A, sifive_test to exit).
+ * ACLINT's supervisor software interrupts for IPIs, Sstc's stimecmp for the
+ * timer, SBI for harts (and for IPIs and the timer where those are
+ * missing), an NS16550A, sifive_test to exit).
  *
  * The shared kernel (runtime/freestanding/kernel, bm.h) does the rest; its
  * lock guards everything here that touches kernel state.
@@ -24,6 +25,8 @@
 extern uint32_t rv64_hartid[ARCH_MAX_CPUS]; /* cpu -> hart id */
 /* RV64_SSWI when the firmware's tree has it there, else 0 (SBI IPIs) */
 extern volatile uint32_t *rv64_sswi;
+/* Sstc is enabled for S-mode: the kernel writes stimecmp itself */
+extern bool rv64_sstc;
 extern const uint32_t rv64_n_cpus;          /* its length, for start.S */
 
 /* trap.S */

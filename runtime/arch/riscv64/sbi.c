@@ -1,8 +1,9 @@
 /*
- * sbi.c - what the kernel asks OpenSBI for: the timer (TIME), kicks (IPI)
- * where the board has no ACLINT SSWI, and starting harts (HSM). Each
- * hart's next deadline is one SBI set_timer; setting it clears the pending
- * timer interrupt.
+ * sbi.c - the timer, kicks, and what the kernel asks OpenSBI for: starting
+ * harts (HSM), and the timer (TIME) and kicks (IPI) where the hart has no
+ * Sstc or the board no ACLINT SSWI. Each hart's next deadline is one write
+ * of stimecmp, or one SBI set_timer; either clears the pending timer
+ * interrupt.
  */
 #include "rv64.h"
 #include "rv64_time.h"
@@ -24,10 +25,11 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
 	return (int64_t)x10;
 }
 
-/* Each hart's deadline as last set in the firmware (arch_timer_armed). A trip there costs
- * hundreds of instructions (about 280 in OpenSBI) and an MMIO write that
- * QEMU serialises, so a deadline is set only when it is earlier than the
- * one armed: a later one (the watchdog's moves later at every switch, and
+/* Each hart's deadline as last set (arch_timer_armed). Through the firmware
+ * a trip there costs hundreds of instructions (about 280 in OpenSBI) and an
+ * MMIO write that QEMU serialises; with Sstc it is one CSR write, but QEMU
+ * still re-arms a host timer for it. So a deadline is set only when it is
+ * earlier than the one armed: a later one (the watchdog's moves later at every switch, and
  * most traps leave it) keeps the earlier, which fires early; the trap finds
  * nothing due, switches the timer off (rv64_timer_fired) and sets the real
  * deadline. One early interrupt per armed deadline, instead of a call per
@@ -46,7 +48,12 @@ static void program(uint32_t cpu, uint64_t deadline_ns)
 			 vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE);
 
 	rv64_timer_armed[cpu] = deadline_ns;
-	sbi(SBI_TIME, 0, ticks < NEVER_TICKS ? ticks : NEVER_TICKS, 0, 0);
+	if (ticks > NEVER_TICKS)
+		ticks = NEVER_TICKS;
+	if (rv64_sstc)
+		__asm__ volatile("csrw 0x14d, %0" : : "r"(ticks) : "memory"); /* stimecmp */
+	else
+		sbi(SBI_TIME, 0, ticks, 0, 0);
 }
 
 void arch_timer_set(uint64_t deadline_ns)
