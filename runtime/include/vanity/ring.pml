@@ -213,10 +213,10 @@ inline tx_space(w)
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:213 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:219 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:219 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:225 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -228,17 +228,17 @@ inline tx_space(w)
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:240 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:311 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:260 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:295 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:366 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:315 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
 		published = published + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:264 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:319 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:265 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
-		req_c = 1 /* C: runtime/include/vanity/ring.h:267 `vn_notify(tx->channel)` */
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:320 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:322 `vn_notify(tx->channel)` */
 	:: else
 	fi
 }
@@ -278,13 +278,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:159-171): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:451 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:506 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:452 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:507 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:453 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:508 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -295,7 +295,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:458 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:513 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:170 `return r | ready(watch_rx, watch_tx)` */
@@ -331,18 +331,18 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:236 `if (vn_tx_space_at(tx, head, 1) == 0)` */
-				tx_space(want); /* C: runtime/include/vanity/ring.h:294 `uint32_t space = vn_tx_space_at(tx, head, n)` */
-				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:298 `n = space` */
+				/* C: runtime/include/vanity/ring.h:285 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:349 `uint32_t space = vn_tx_space_at(tx, head, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:353 `n = space` */
 				k = 0
 			};
 			if
 			:: space > 0 ->
 				do /* one slot per step; message numbers are ghosts */
-				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:283 `memcpy(slot, msg, size)` */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:338 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
-				tx_publish() /* C: runtime/include/vanity/ring.h:284 `vn_tx_commit(tx)` */
+				tx_publish() /* C: runtime/include/vanity/ring.h:339 `vn_tx_commit(tx)` */
 			:: else -> tx_wait()
 			fi
 		:: else -> break
@@ -379,7 +379,7 @@ inline rx_avail(w)
 		avail = (chead - tl) & IMASK;
 		if
 		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:327 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			chead = head; /* C: runtime/include/vanity/ring.h:382 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
 			avail = (chead - tl) & IMASK
 		:: else
 		fi
@@ -390,17 +390,17 @@ inline rx_avail(w)
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:363 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:422 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:373 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:418 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:477 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:428 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:375 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:430 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:376 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:378 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:431 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:433 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -418,13 +418,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:438 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:493 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:439 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:494 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:440 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:495 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -432,7 +432,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:166 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:445 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:500 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:170 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
@@ -468,18 +468,18 @@ proctype Consumer()
 				:: want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:359 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:403 `uint32_t avail = vn_rx_avail_at(rx, tail, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:407 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:414 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:458 `uint32_t avail = vn_rx_avail_at(rx, tail, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:462 `n = avail` */
 				k = 0
 			};
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:394 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:449 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:395 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:450 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od
