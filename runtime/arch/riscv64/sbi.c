@@ -27,13 +27,14 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
 
 /* Each hart's deadline as last set (arch_timer_armed). Through the firmware
  * a trip there costs hundreds of instructions (about 280 in OpenSBI) and an
- * MMIO write that QEMU serialises; with Sstc it is one CSR write, but QEMU
- * still re-arms a host timer for it. So a deadline is set only when it is
- * earlier than the one armed: a later one (the watchdog's moves later at every switch, and
- * most traps leave it) keeps the earlier, which fires early; the trap finds
- * nothing due, switches the timer off (rv64_timer_fired) and sets the real
- * deadline. One early interrupt per armed deadline, instead of a call per
- * switch. Never late: what is armed is never after what is due. */
+ * MMIO write that QEMU serialises; with Sstc it is one CSR write, which the
+ * switch path would still make at every switch. So a deadline is set only
+ * when it is earlier than the one armed: a later one (the watchdog's moves
+ * later at every switch, and most traps leave it) keeps the earlier, which
+ * fires early; the trap finds nothing due, switches the timer off
+ * (rv64_timer_fired) and sets the real deadline. One early interrupt per
+ * armed deadline, instead of a write per switch. Never late: what is armed
+ * is never after what is due. */
 uint64_t rv64_timer_armed[ARCH_MAX_CPUS];
 
 /* "Never" is a compare value centuries ahead, not UINT64_MAX: QEMU 7.2

@@ -57,18 +57,18 @@
  *
  * Memory order. Promela is sequentially consistent. SC is a sound
  * abstraction of the C here because:
- *  - slot data -> head: the head store is release (ring.h:290) and the
- *    consumer's head load acquire (ring.h:354), so a slot read after the
+ *  - slot data -> head: the head store is release (ring.h:315) and the
+ *    consumer's head load acquire (ring.h:382), so a slot read after the
  *    load sees the producer's write (message passing);
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:393) and the producer's tail load acquire (ring.h:253), so a slot
+ *    (ring.h:428) and the producer's tail load acquire (ring.h:219), so a slot
  *    is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
  *    buffering). On both sides of the Dekker pair (publish: store head, load
  *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
- *    tx_sleeping) a seq_cst fence sits between the two (ring.h:294, 395, 458,
- *    471), and C11 forbids both loads missing both stores when both fences
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:319, 430, 494,
+ *    507), and C11 forbids both loads missing both stores when both fences
  *    are seq_cst. That is the SC outcome set.
  * Compile with -DWEAK to let exactly those four stores wait in a store buffer
  * (one per location, drained by a separate process at any time; a fence
@@ -97,11 +97,11 @@
  * restarted left the debt unpaid, since nothing on the restart path woke a
  * peer:
  *  - KILLS_P=1: the producer publishes its last message and is stopped
- *    before ring.h:295; the restarted producer has nothing more to send, and
+ *    before ring.h:320; the restarted producer has nothing more to send, and
  *    the consumer sleeps forever with the message queued.
  *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
  *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
- *    store, before ring.h:396; restarted, it finds the ring empty and sleeps,
+ *    store, before ring.h:431; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
@@ -206,7 +206,7 @@ end_asleep:                                                                     
 
 /* ---------------------------------------------------------------- producer */
 
-/* vn_tx_space(tx, w) (ring.h:247-261); sets space, may set starved. */
+/* vn_tx_space(tx, w) (ring.h:213-228); sets space, may set starved. */
 inline tx_space(w)
 {
 	atomic {
@@ -224,7 +224,7 @@ inline tx_space(w)
 	}
 }
 
-/* vn_tx_publish(tx, th) (ring.h:286-299). */
+/* vn_tx_publish(tx, th) (ring.h:311-324). */
 inline tx_publish()
 {
 	atomic {
@@ -372,7 +372,7 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:348-360): sets avail. */
+/* vn_rx_avail(rx, w) (ring.h:376-387): sets avail. */
 inline rx_avail(w)
 {
 	atomic {
@@ -386,7 +386,7 @@ inline rx_avail(w)
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:391-400). */
+/* vn_rx_publish(rx, tl) (ring.h:426-435). */
 inline rx_publish()
 {
 	atomic {
