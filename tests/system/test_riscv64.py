@@ -114,7 +114,7 @@ def _sleeps(tmp_path, name, *qemu):
     """tests/system/sleeper under -icount shift=0,sleep=off (the board's time
     advances 1 ns per instruction, and skips idle time): how long its 200
     sleeps of 100 us took, in ns."""
-    from systest_lib import HERE, vanity
+    from systest_lib import vanity
     r = vanity("run", HERE / "sleeper" / "sleeper.yaml", "--board", BOARD.name,
                "-o", tmp_path / name / "out", "--build-dir", tmp_path / name / "build",
                "--", "-icount", "shift=0,sleep=off", *qemu)

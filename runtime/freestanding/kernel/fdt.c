@@ -22,7 +22,8 @@
 #define FDT_PROP 3u
 #define FDT_NOP 4u
 
-struct cpus {
+/* What a walk of the tree gathers: /cpus, and the node bm_fdt_find looks for. */
+struct scan {
 	uint32_t timebase; /* /cpus timebase-frequency, or 0 */
 	uint32_t cpus;     /* cpu nodes */
 	uint32_t max_id;   /* the largest cpu reg (hart id, MPIDR) */
@@ -63,7 +64,7 @@ static bool lists(const uint8_t *v, uint32_t len, const char *s)
 
 /* The node just read (its properties come before its subnodes) is the one
  * looked for: keep its address if it is the first. */
-static void node_done(struct cpus *c)
+static void node_done(struct scan *c)
 {
 	if (c->node_match && !c->found)
 		c->found = c->node_reg;
@@ -74,7 +75,7 @@ static void node_done(struct cpus *c)
 /* The node looked for: its compatible, and its reg's first address (two
  * cells, as under QEMU virt's /soc; a node whose parent counts otherwise
  * gives an address its caller will not recognise). */
-static void find_prop(struct cpus *c, const char *name, const uint8_t *v, uint32_t len)
+static void find_prop(struct scan *c, const char *name, const uint8_t *v, uint32_t len)
 {
 	if (!strcmp(name, "compatible") && lists(v, len, c->compat))
 		c->node_match = true;
@@ -83,7 +84,7 @@ static void find_prop(struct cpus *c, const char *name, const uint8_t *v, uint32
 }
 
 /* A property of /cpus (depth 2) or of one of its cpu nodes (depth 3). */
-static void prop(struct cpus *c, int depth, const char *name, const uint8_t *v,
+static void prop(struct scan *c, int depth, const char *name, const uint8_t *v,
 		 uint32_t len)
 {
 	if (depth == 2 && len == 4 && !strcmp(name, "timebase-frequency"))
@@ -97,13 +98,13 @@ static void prop(struct cpus *c, int depth, const char *name, const uint8_t *v,
 
 /* Fill *c from the tree at fdt, looking for a node compatible with
  * `compat` (NULL: none); -1 if there is no tree. */
-static int walk(const void *fdt, struct cpus *c, const char *compat)
+static int walk(const void *fdt, struct scan *c, const char *compat)
 {
 	const uint8_t *h = fdt, *p, *end;
 	const char *strings;
 	int depth = 0, in_cpus = 0;
 
-	*c = (struct cpus){.compat = compat};
+	*c = (struct scan){.compat = compat};
 	if (!h || be32(h) != FDT_MAGIC)
 		return -1;
 	p = h + be32(h + 8);
@@ -142,7 +143,7 @@ static int walk(const void *fdt, struct cpus *c, const char *compat)
  * the cores used. Returns its timebase-frequency (0 if it has none). */
 uint32_t bm_fdt_check_cpus(const void *fdt)
 {
-	struct cpus c;
+	struct scan c;
 
 	if (walk(fdt, &c, NULL) != 0)
 		bm_boot_fail("no device tree from the firmware", NULL);
@@ -164,7 +165,7 @@ uint32_t bm_fdt_check_cpus(const void *fdt)
  * holds `compatible`; 0 if there is none, or no tree. */
 uint64_t bm_fdt_find(const void *fdt, const char *compatible)
 {
-	struct cpus c;
+	struct scan c;
 
 	return walk(fdt, &c, compatible) == 0 ? c.found : 0;
 }
