@@ -78,7 +78,7 @@ void vn_crash_record(struct vn_kernel *k, struct vn_shard *s, int signal)
 		rec.flags |= VN_CRASH_HAS_ADDR;
 		rec.addr = cpu.addr;
 	}
-	if (s->watchdog_fired) {
+	if (vn_watchdog_fired(s)) {
 		rec.flags |= VN_CRASH_WATCHDOG;
 		copy_name(rec.cause, sizeof(rec.cause), "watchdog: held its core past its budget");
 	}

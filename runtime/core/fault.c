@@ -66,7 +66,7 @@ int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, 
 		vn_irq_restart(k, s);
 	}
 	s->waiting = false;
-	s->watchdog_fired = false;
+	vn_watchdog_rearm(s);
 	if (port_shard_start(s) != 0) {
 		stop(k, s);
 		return -1;
@@ -187,7 +187,7 @@ struct vn_shard *vn_watchdog_fire(struct vn_kernel *k, struct vn_shard *s, uint6
 
 	f[0] = s->cfg->watchdog_ns;
 	f[1] = now - s->ran_since - s->cfg->watchdog_ns; /* late_ns */
-	s->watchdog_fired = true;
+	s->watchdog_span = 0; /* fired: vn_watchdog_fired */
 	vn_kev_shard(k, s, VN_KEV_WATCHDOG, f, sizeof(f));
 	port_shard_stop(s);
 	return s;

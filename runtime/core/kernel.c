@@ -84,6 +84,8 @@ int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_
 	}
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		k->shard[i].cfg = &sys->shards[i];
+		k->shard[i].id = sys->shards[i].id;
+		vn_watchdog_rearm(&k->shard[i]);
 		k->shard[i].st = &obs->shard[i];
 		k->shard[i].run_hist = &obs->run_hist[i % VN_OBS_MAX_SHARDS];
 		k->core[sys->shards[i].core].live++;

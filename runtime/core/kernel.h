@@ -21,6 +21,7 @@
 #include <vanity/trace.h>
 
 #define VN_MAX_SHARDS 256u /* MAX_SHARDS in generator/semantics.py */
+_Static_assert(VN_MAX_SHARDS <= 0xffffu, "a shard id is 16 bits (vn_shard.id, trace records)");
 #define VN_MAX_CORES 16u
 #define VN_NEVER UINT64_MAX
 
@@ -37,10 +38,11 @@ enum vn_state {
 
 struct vn_shard {
 	const struct vn_kshard *cfg;
+	uint16_t id;             /* cfg->id (its index in vn_kernel.shard), where a
+				    switch reads it, as the trace records it */
 	uint32_t state;          /* enum vn_state */
 	bool queued;             /* on the run queue (iff state == VN_READY) */
 	bool waiting;            /* blocked in WAIT: resumes with pending bits */
-	bool watchdog_fired;     /* the next death is the watchdog's doing */
 	bool held;               /* VN_BLOCKED in its restart backoff: only the
 				    deadline wakes it, never a notification */
 	bool escalated;          /* its policy restarted its group already */
@@ -49,6 +51,10 @@ struct vn_shard {
 	uint64_t deadline;       /* VN_BLOCKED: wake at this time, or VN_NEVER */
 	uint64_t ran_since;      /* VN_RUNNING: when it got the core */
 	uint64_t ran_ticks;      /* VN_RUNNING: the same, in vn_clock() ticks */
+	uint64_t watchdog_span;  /* cfg->watchdog_ns + 1 while its watchdog may
+				    fire (vn_shard_watchdog_deadline_since);
+				    0 with no watchdog, or once it fired (then
+				    the next death is its doing: vn_watchdog_fired) */
 	int exit_status;
 	uint64_t restart_at[VN_RESTART_MAX]; /* times of its last restarts, a ring */
 	uint32_t burst;          /* restarts recorded in it since the budget began */
@@ -99,6 +105,19 @@ int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_
 void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status);
 void vn_system_halt(struct vn_kernel *k, int status);
 void vn_system_halt_by(struct vn_kernel *k, const struct vn_shard *by, int status);
+/* s's watchdog fired in this life of s (watchdog_span 0, fault.c): its
+ * death is the watchdog's doing. Until it starts again. */
+static inline bool vn_watchdog_fired(const struct vn_shard *s)
+{
+	return s->cfg->watchdog_ns && !s->watchdog_span;
+}
+
+/* s's watchdog may fire again: at (re)start. */
+static inline void vn_watchdog_rearm(struct vn_shard *s)
+{
+	s->watchdog_span = s->cfg->watchdog_ns ? s->cfg->watchdog_ns + 1 : 0;
+}
+
 static inline bool vn_shard_live(const struct vn_shard *s)
 {
 	return s->state != VN_FINISHED && s->state != VN_STOPPED;
@@ -192,8 +211,10 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "vn_kev_pair packs fie
 /* Two kernel events on a core's ring r (vn_core.ring), each with at most
  * 6 bytes of fields packed little-endian in f1 and f2 (the first byte
  * lowest), both stamped `ts`: the records vn_kev() above writes for
- * them, as eight stores, one publish and no call (a switch writes
- * SWITCH_OUT then SWITCH_IN). */
+ * them but for the 16 bytes after those 6, which are left as they were
+ * (a reader takes an event's own fields only, as it does for a shard's
+ * records: vn_trace_put): four stores, one publish and no call (a switch
+ * writes SWITCH_OUT then SWITCH_IN). */
 static inline void vn_kev_pair(struct vn_trace_ring *r, uint16_t id1, uint64_t f1, uint16_t id2,
 			       uint64_t f2, uint64_t ts)
 {
@@ -204,12 +225,8 @@ static inline void vn_kev_pair(struct vn_trace_ring *r, uint16_t id1, uint64_t f
 
 	a[0] = ts;
 	a[1] = id1 | (f1 & 0xffffffffffffull) << 16;
-	a[2] = 0;
-	a[3] = 0;
 	b[0] = ts;
 	b[1] = id2 | (f2 & 0xffffffffffffull) << 16;
-	b[2] = 0;
-	b[3] = 0;
 	atomic_store_explicit(&r->head, h + 2, memory_order_release);
 }
 

@@ -41,6 +41,9 @@
  *   port_shard_stop(s)    stop s now, wherever it is (watchdog, halt). Its
  *                         death is reported back through vn_shard_fault() or
  *                         vn_shard_finish() as usual.
+ *   port_core_live(c)     the number of core c's live shards changed: tell
+ *                         its shards whether they share it now, where
+ *                         vn_port_core_shared() reads it (vn_core_shared).
  *   port_system_event()   a shard finished or stopped, or the system halted:
  *                         look at vn_system_done(); or the last live shard
  *                         went to sleep for good: look at vn_system_stuck().
@@ -155,6 +158,7 @@ void port_kick_core(uint32_t core);
 void port_shard_log(struct vn_shard *s, uint32_t len);
 int port_shard_start(struct vn_shard *s);
 void port_shard_stop(struct vn_shard *s);
+void port_core_live(uint32_t core);
 void port_system_event(void);
 int port_irq_unmask(uint32_t irq);
 const void *port_shard_trace(const struct vn_shard *s);

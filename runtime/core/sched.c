@@ -9,11 +9,13 @@
  */
 #include <vanity/clock.h>
 
+#include "port.h"
 #include "vn_sched.h"
 
 /* s's state, also where host tools read it. Any change ends a hold. The
  * one place a shard's state changes (but vn_sched_yield_fast, which only
- * trades READY and RUNNING), so the one that counts the live ones. */
+ * trades READY and RUNNING), so the one that counts the live ones, and
+ * tells the port when they change. */
 static void set_state(struct vn_kernel *k, struct vn_shard *s, uint32_t state)
 {
 	bool was = vn_shard_live(s);
@@ -21,13 +23,16 @@ static void set_state(struct vn_kernel *k, struct vn_shard *s, uint32_t state)
 	s->held = false;
 	s->state = state;
 	s->st->state = state;
-	if (was && !vn_shard_live(s)) {
+	if (was == vn_shard_live(s))
+		return;
+	if (was) {
 		k->core[s->cfg->core].live--;
 		k->live--;
-	} else if (!was && vn_shard_live(s)) {
+	} else {
 		k->core[s->cfg->core].live++;
 		k->live++;
 	}
+	port_core_live(s->cfg->core);
 }
 
 /* s's activation ends, for `why`: its run time, a sample of its run-time

@@ -51,9 +51,9 @@ enum vn_next {
 static inline uint64_t vn_shard_watchdog_deadline_since(const struct vn_shard *s,
 							uint64_t since)
 {
-	if (s->cfg->watchdog_ns == 0 || s->watchdog_fired)
+	if (!s->watchdog_span)
 		return VN_NEVER;
-	return since + s->cfg->watchdog_ns + 1;
+	return since + s->watchdog_span;
 }
 
 /* The same for s, or VN_NEVER if there is no s. */
@@ -134,7 +134,7 @@ static inline uint64_t vn_yield_in(struct vn_kernel *k, struct vn_core *c, struc
 				   uint32_t id, uint64_t now, uint64_t ticks)
 {
 	struct vn_shard_stats *st = n->st; /* both read before any store */
-	uint32_t nid = n->cfg->id;
+	uint32_t nid = n->id;
 
 	n->ran_since = now;
 	n->ran_ticks = ticks;
@@ -166,7 +166,7 @@ static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, struct v
 						   uint64_t now, uint64_t ticks, uint64_t *value)
 {
 	struct vn_shard *s = c->current, *n = c->head, *after;
-	uint32_t id = s->cfg->id;
+	uint32_t id = s->id;
 
 	vn_yield_out(s, ticks);
 	/* n off the front of the queue, s to its back (set_state, enqueue).
@@ -202,7 +202,7 @@ static inline uint64_t vn_sched_yield_alone(struct vn_kernel *k, struct vn_core 
 	struct vn_shard *s = c->current;
 
 	vn_yield_out(s, ticks);
-	return vn_yield_in(k, c, s, s->cfg->id, now, ticks);
+	return vn_yield_in(k, c, s, s->id, now, ticks);
 }
 
 #endif /* VN_SCHED_H */

@@ -60,6 +60,14 @@ static inline struct vn_kernel *fx_boot(void)
 
 #define S(i) (&fx_k.shard[i])
 
+/* Shard i's spec gives it a watchdog of ns, as if it had at boot (the
+ * kernel keeps its budget from then: vn_watchdog_rearm). */
+static inline void fx_watchdog(uint32_t i, uint64_t ns)
+{
+	fx_shards[i].watchdog_ns = ns;
+	vn_watchdog_rearm(S(i));
+}
+
 /* The live counts the kernel keeps (set_state) are what a scan of the
  * shards finds, on every core and in all (cmocka's asserts: include
  * cmocka.h first). */

@@ -63,6 +63,12 @@ void port_shard_stop(struct vn_shard *s)
 	stub.last_stop = s->cfg->id;
 }
 
+void port_core_live(uint32_t core)
+{
+	stub.core_live++;
+	stub.last_core_live = core;
+}
+
 void port_system_event(void)
 {
 	stub.events++;

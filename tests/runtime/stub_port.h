@@ -9,7 +9,8 @@
 
 struct stub_port {
 	uint64_t now;
-	unsigned kicks, logs, starts, stops, events, unmasks, crash_opens;
+	unsigned kicks, logs, starts, stops, events, unmasks, crash_opens, core_live;
+	uint32_t last_core_live; /* port_core_live: how often, the last core */
 	uint32_t last_kick, last_log_shard, last_log_len, last_start, last_stop, last_unmask;
 	int start_fails, unmask_fails;
 	/* Crash dumps: taken into dump[] when take_dumps is set; the regions

@@ -111,7 +111,7 @@ static void test_watchdog_dump(void **state)
 
 	(void)state;
 	boot_running(0);
-	fx_shards[0].watchdog_ns = 1000;
+	fx_watchdog(0, 1000);
 	assert_ptr_equal(vn_watchdog(&fx_k, 0, S(0)->ran_since + 2000), S(0));
 	vn_shard_fault(&fx_k, S(0), 0, 128 + 9);
 	chunks(c, 16);

@@ -279,7 +279,7 @@ static void test_watchdog_deadline(void **state)
 	struct vn_shard *s;
 
 	(void)state;
-	fx_shards[0].watchdog_ns = 1000;
+	fx_watchdog(0, 1000);
 	s = vn_sched_pick(k, 0, 500);
 	assert_int_equal(vn_watchdog_deadline(k, 0), 1501);
 	assert_null(vn_watchdog(k, 0, 1500));
@@ -289,6 +289,31 @@ static void test_watchdog_deadline(void **state)
 	assert_int_equal(vn_watchdog_deadline(k, 1), VN_NEVER); /* nothing runs */
 }
 
+/* The port hears of each change of a core's live count, for that core,
+ * and of nothing else: not of a switch, nor a wait (port_core_live: the
+ * bare-metal kernel tells the core's shards whether they share it then,
+ * and not on the YIELD path). */
+static void test_core_live_told(void **state)
+{
+	struct vn_kernel *k = fx_boot();
+	struct vn_shard *s;
+
+	(void)state;
+	assert_int_equal(run_and_yield(k, 0), 0);
+	vn_sched_block(k, vn_sched_pick(k, 0, 0), VN_NEVER); /* s1 waits */
+	assert_int_equal(stub.core_live, 0);
+	s = vn_sched_pick(k, 1, 0);
+	vn_shard_finish(k, s, 0);
+	assert_int_equal(stub.core_live, 1);
+	assert_int_equal(stub.last_core_live, 1);
+	assert_false(vn_core_shared(k, 1));
+	vn_shard_finish(k, vn_sched_pick(k, 0, 0), 0); /* s2 */
+	assert_int_equal(stub.core_live, 2);
+	assert_int_equal(stub.last_core_live, 0);
+	assert_true(vn_core_shared(k, 0)); /* s0 ready, s1 waiting */
+	fx_check_live(k);
+}
+
 /* The next deadline is the earlier of a wait's and the watchdog's, and the
  * waits due are woken on the way. */
 static void test_core_deadline(void **state)
@@ -296,7 +321,7 @@ static void test_core_deadline(void **state)
 	struct vn_kernel *k = fx_boot();
 
 	(void)state;
-	fx_shards[2].watchdog_ns = 1000;
+	fx_watchdog(2, 1000);
 	vn_sched_block(k, vn_sched_pick(k, 0, 0), 300); /* s0 until 300 */
 	vn_sched_block(k, vn_sched_pick(k, 0, 0), 5000); /* s1 until 5000 */
 	vn_sched_pick(k, 0, 100);                        /* s2 runs from 100 */
@@ -368,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_end_counts_every_activation),
 		cmocka_unit_test(test_expire),
 		cmocka_unit_test(test_watchdog_deadline),
+		cmocka_unit_test(test_core_live_told),
 		cmocka_unit_test(test_core_deadline),
 		cmocka_unit_test(test_core_next),
 		cmocka_unit_test(test_core_next_stuck),

@@ -597,7 +597,7 @@ static void test_watchdog(void **state)
 
 	(void)state;
 	fx_boot();
-	fx_shards[0].watchdog_ns = 100;
+	fx_watchdog(0, 100);
 	stub.now = 1000;
 	s = vn_sched_pick(&fx_k, 0, stub.now);
 	assert_null(vn_watchdog(&fx_k, 0, 1100)); /* exactly at budget: fine */

@@ -1,7 +1,9 @@
 """bench/kcost (bench/run.py part 11) boots on both QEMU boards, with a small
 K, under the benchmark's own QEMU options, and its two lines parse into
 instruction counts that are all positive and plausible. A smoke test of the
-benchmark, not a measurement: `bench/run.py --only kcost` is that.
+benchmark, not a measurement: `bench/run.py --only kcost` is that. But the
+counts are exact, so where an aim is met (aarch64's switch) the test holds
+it.
 """
 
 import importlib.util
@@ -34,6 +36,11 @@ def test_kcost_boots_and_parses(board, tmp_path):
     # switch's work (no queue, space or FP/SIMD change). Both do less than
     # the common path does for a null call (HANDOFF); all three trap.
     assert r["null"] > r["switch"] > r["solo"] > 50, r
+    if board == "qemu-virt-aarch64":
+        # Issue 15's aim, a same-core yield to another shard in at most
+        # 200 instructions, met there (bench/RESULTS.md, "The switch
+        # within the aim"): anything the YIELD path gains must pay its way.
+        assert r["switch"] <= 200.5, r
 
 
 def test_riscv64_kicks_through_the_aclint_sswi(tmp_path):

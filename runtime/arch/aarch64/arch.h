@@ -235,7 +235,7 @@ static inline uint64_t arch_trap_call(const struct arch_frame *f, uint32_t kind)
  * not set. */
 extern uint64_t a64_timer_armed[ARCH_MAX_CPUS];
 
-static inline uint64_t arch_timer_armed(uint32_t cpu)
+static inline uint64_t arch_timer_armed(size_t cpu)
 {
 	return a64_timer_armed[cpu];
 }

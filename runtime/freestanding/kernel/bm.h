@@ -138,6 +138,7 @@ void bm_fault_say(const struct vn_shard *s, const char *what, const char *detail
 		  bool has_addr, uint64_t addr, uint64_t pc);
 void bm_fault(struct vn_shard *s, int signal);
 bool bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu);
+void bm_core_live_all(void); /* port_core_live for every core: at boot */
 
 /* obs.c: the counters and kernel trace (vn_obs, read by host tools), and
  * the trace dump at the end */

@@ -129,6 +129,7 @@ static void shards_init(void)
 				     s->cfg->name);
 		port_shard_start(s);
 	}
+	bm_core_live_all(); /* the pages port_shard_start zeroed */
 }
 
 static void channels_init(void)

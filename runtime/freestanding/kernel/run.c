@@ -31,7 +31,7 @@
 struct vn_kernel bm_kernel;
 struct bm_shard bm_shards[VN_MAX_SHARDS];
 struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS]; /* whose FP/SIMD registers it holds */
-static uint32_t kernel_lock;
+static unsigned long kernel_lock; /* a register's width: no extension of what a swap returns */
 
 #define K (&bm_kernel)
 
@@ -89,6 +89,31 @@ void port_lock(void)
 void port_shard_stop(struct vn_shard *s)
 {
 	(void)s;
+}
+
+/* Each shard's control page says whether other live shards share its
+ * core (vn_port_core_shared: wait.c's spin yields to them). Written here,
+ * when the core's count changes, and at boot (bm_core_live_all), not each
+ * time a shard gets the core: the YIELD paths write nothing for it. A
+ * restart zeroes the page (port_shard_start) before its shard is live
+ * again, and becoming live calls this. The pages are reached as a load
+ * reaches a shard's memory (arch_load_begin): not every one of them is in
+ * the space this CPU has loaded. */
+void port_core_live(uint32_t core)
+{
+	bool shared = vn_core_shared(K, core);
+	uint64_t view = arch_load_begin();
+
+	for (uint32_t i = 0; i < K->sys->n_shards; i++)
+		if (K->shard[i].cfg->core == core)
+			bm_ctl(&K->shard[i])->core_shared = shared;
+	arch_load_end(view);
+}
+
+void bm_core_live_all(void)
+{
+	for (uint32_t c = 0; c < K->sys->n_cores; c++)
+		port_core_live(c);
 }
 
 /* Every change of the system's state happens in a trap, and every trap
@@ -328,7 +353,6 @@ static struct bm_shard *load(struct vn_shard *s, uint32_t cpu)
 	else
 		arch_switch(b->space.token);
 	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
-	bm_ctl(s)->core_shared = vn_core_shared(K, cpu);
 	return b;
 }
 
@@ -426,14 +450,14 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
  *     vn_core_deadline() would give with no reload under way.
  *
  * yield_late: whether the common path has work due, which they skip. */
-static inline bool yield_late(uint64_t wake_at, uint32_t cpu, uint64_t now)
+static inline bool yield_late(uint64_t wake_at, size_t cpu, uint64_t now)
 {
 	return now >= wake_at || (cpu == 0 && now >= bm_door_next);
 }
 
 /* The end of both: n (b) holds c now, since `now`; `wake_at` is c's. */
 static inline struct arch_frame *yield_leave(struct vn_shard *n, struct bm_shard *b,
-					     uint32_t cpu, uint64_t now, uint64_t wake_at)
+					     size_t cpu, uint64_t now, uint64_t wake_at)
 {
 	uint64_t at = vn_shard_watchdog_deadline_since(n, now);
 
@@ -447,7 +471,7 @@ static inline struct arch_frame *yield_leave(struct vn_shard *n, struct bm_shard
 
 /* Nobody else is ready on c: s, the caller, has it again. */
 static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_frame *f,
-								uint32_t cpu, struct vn_core *c,
+								size_t cpu, struct vn_core *c,
 								uint32_t kind)
 {
 	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks), wake_at = c->wake_at;
@@ -458,13 +482,12 @@ static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_fram
 		return trap(f, cpu, kind, s);
 	arch_call_done(f);
 	arch_frame_ret(f, vn_sched_yield_alone(K, c, now, ticks));
-	b->ctl->core_shared = vn_core_shared(K, cpu);
 	return yield_leave(s, b, cpu, now, wake_at);
 }
 
 /* Another shard of c is ready: it takes the core. */
 static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame *f,
-							       uint32_t cpu, struct vn_core *c,
+							       size_t cpu, struct vn_core *c,
 							       uint32_t kind)
 {
 	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks), wake_at = c->wake_at;
@@ -480,7 +503,6 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 	arch_frame_ret(&b->ctx, value);
 	arch_switch(b->space.token);
 	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
-	b->ctl->core_shared = true;
 	return yield_leave(n, b, cpu, now, wake_at);
 }
 
@@ -490,7 +512,7 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 static inline __attribute__((always_inline)) struct arch_frame *enter(struct arch_frame *f,
 								     uint32_t kind)
 {
-	uint32_t cpu = arch_cpu();
+	size_t cpu = arch_cpu(); /* an index: no extension on the way */
 	struct vn_core *c = &K->core[cpu];
 	struct vn_shard *s;
 

@@ -18,6 +18,7 @@
 #ifndef VANITY_HIST_H
 #define VANITY_HIST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define VN_HIST_SUB_BITS 3u /* 8 sub-buckets per power of two */
@@ -74,17 +75,18 @@ static inline uint32_t vn_hist_log2(uint64_t v)
 /* The bucket of v ticks: a compare, a count of leading zeros, two shifts
  * and an add. From 16 up, with s = log2(v) - 3, v >> s is v's top four
  * bits, 8 to 15: the power of two's first bucket, (s + 1) << 3, plus its
- * sub-bucket, less 8. */
-static inline uint32_t vn_hist_bucket(uint64_t v)
+ * sub-bucket, less 8. An index, computed in 64 bits: no extension of a
+ * 32-bit result before it is used (two instructions on riscv64). */
+static inline size_t vn_hist_bucket(uint64_t v)
 {
-	uint32_t s;
+	uint64_t s;
 
 	if (v < (2u << VN_HIST_SUB_BITS))
-		return (uint32_t)v;
+		return (size_t)v;
 	s = vn_hist_log2(v) - VN_HIST_SUB_BITS;
 	if (s >= VN_HIST_BITS - VN_HIST_SUB_BITS)
 		return VN_HIST_BUCKETS - 1u;
-	return (s << VN_HIST_SUB_BITS) + (uint32_t)(v >> s);
+	return (size_t)((s << VN_HIST_SUB_BITS) + (v >> s));
 }
 
 /* Add one sample; the histogram's single writer only. */

@@ -90,7 +90,7 @@ static void fault(struct hk_shard *h, int signo)
 		snprintf(h->cause, sizeof(h->cause), "%.95s", h->kfault);
 		h->kfault[0] = '\0';
 		signo = SIGSEGV; /* as the MMU would have it on bare metal */
-	} else if (!s->watchdog_fired) {
+	} else if (!vn_watchdog_fired(s)) {
 		report_death(s, c, signo);
 	} else {
 		signo = SIGKILL; /* the watchdog's, whatever it asked the shard for */
@@ -120,7 +120,7 @@ void hk_reap(struct hk_shard *h)
 	hk_collect(h, s->cfg->core);
 	if (!vn_shard_live(s))
 		return;
-	if (WIFEXITED(st) && !s->watchdog_fired) { /* waitpid, not the shard, says how */
+	if (WIFEXITED(st) && !vn_watchdog_fired(s)) { /* waitpid, not the shard, says how */
 		if (WEXITSTATUS(st) != 0)
 			hk_msg("shard '%s' exited with status %d", s->cfg->name,
 			       WEXITSTATUS(st));
@@ -165,7 +165,7 @@ void port_shard_stop(struct vn_shard *s)
 {
 	struct hk_shard *h = hk_of(s);
 
-	if (s->watchdog_fired && h->pid > 0 && kill(h->pid, SIGXCPU) == 0) {
+	if (vn_watchdog_fired(s) && h->pid > 0 && kill(h->pid, SIGXCPU) == 0) {
 		h->kill_at = port_now() + HK_DUMP_GRACE_NS;
 		return;
 	}
