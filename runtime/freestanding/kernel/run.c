@@ -441,7 +441,8 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
  *   - reloads: none is under way on the core (c->reloads), so neither the
  *     pick nor the deadline would swap one;
  *   - the system is not halted, and s is live: finish() cannot be due;
- *     two live shards share the core when one switches to the other;
+ *   - the control pages' core_shared: no shard's life begins or ends, so
+ *     port_core_live() has nothing to write;
  *   - the door: CPU 0 looks at it only once bm_door_next has passed;
  *   - s again: its space, and whether it may use FP/SIMD, are still
  *     loaded;
@@ -449,7 +450,9 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
  *     the next timeout) and the next shard's watchdog, as
  *     vn_core_deadline() would give with no reload under way.
  *
- * yield_late: whether the common path has work due, which they skip. */
+ * yield_late: whether the common path has work due, which they skip.
+ * Both take their arguments in trap()'s order, which they tail-call when
+ * it is: f, cpu and kind stay in the registers they came in. */
 static inline bool yield_late(uint64_t wake_at, size_t cpu, uint64_t now)
 {
 	return now >= wake_at || (cpu == 0 && now >= bm_door_next);
@@ -471,8 +474,8 @@ static inline struct arch_frame *yield_leave(struct vn_shard *n, struct bm_shard
 
 /* Nobody else is ready on c: s, the caller, has it again. */
 static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_frame *f,
-								size_t cpu, struct vn_core *c,
-								uint32_t kind)
+								size_t cpu, uint32_t kind,
+								struct vn_core *c)
 {
 	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks), wake_at = c->wake_at;
 	struct vn_shard *s = c->current;
@@ -487,8 +490,8 @@ static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_fram
 
 /* Another shard of c is ready: it takes the core. */
 static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame *f,
-							       size_t cpu, struct vn_core *c,
-							       uint32_t kind)
+							       size_t cpu, uint32_t kind,
+							       struct vn_core *c)
 {
 	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks), wake_at = c->wake_at;
 	uint64_t value;
@@ -521,7 +524,7 @@ static inline __attribute__((always_inline)) struct arch_frame *enter(struct arc
 	s = c->current;
 	if (s && kind != BM_TRAP_START && !c->reloads && !K->halted &&
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)
-		return c->head ? yield_fast(f, cpu, c, kind) : yield_alone(f, cpu, c, kind);
+		return c->head ? yield_fast(f, cpu, kind, c) : yield_alone(f, cpu, kind, c);
 	return trap(f, cpu, kind, s);
 }
 
