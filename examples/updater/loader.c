@@ -5,9 +5,11 @@
  *   load N      N bytes of image follow, in hex (whitespace is skipped)
  *   quit        end the system
  *
- * The image goes to the loader's heap as it arrives; the kernel reads it
- * from there, checks all of it (its SHA-256, its ISA, board and size, the
- * app's interface) and either swaps the new app in or says why not.
+ * The image goes to the loader's heap as it arrives, LOADER_OFFSET bytes
+ * in (0 unless -DLOADER_OFFSET=K says otherwise: the kernel takes an
+ * image at any address, aligned or not); the kernel reads it from there,
+ * checks all of it (its SHA-256, its ISA, board and size, the app's
+ * interface) and either swaps the new app in or says why not.
  */
 #include <vanity_shard.h>
 
@@ -18,6 +20,10 @@
 #endif
 
 #define UART VN_DEVICE_UART_BASE
+
+#ifndef LOADER_OFFSET
+#define LOADER_OFFSET 0
+#endif
 
 static char line[64];
 static size_t line_len;
@@ -92,7 +98,8 @@ static void byte(char c)
 
 void vn_main(void)
 {
-	image = vn_heap(&room);
+	image = (uint8_t *)vn_heap(&room) + LOADER_OFFSET;
+	room -= LOADER_OFFSET;
 	uart_init(UART);
 	uart_rx_irq_enable(UART);
 	vn_log("ready for images of up to %zu bytes", room);

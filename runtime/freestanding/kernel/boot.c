@@ -33,17 +33,22 @@ static bool aligned(uint64_t a)
 
 /* The blob was built with the kernel, but a stale or mislinked one (or one
  * for another ISA) must fail at boot, not corrupt a neighbour later; a
- * reload's new blob passes the same checks (reload.c). */
+ * reload's new blob passes the same checks (reload.c), wherever it lies:
+ * its header is read through a copy, so a blob at any address is judged
+ * the same. */
 bool bm_image_ok(const struct bm_layout *l, const uint8_t *blob, uint64_t n)
 {
-	const struct vn_image *img = (const struct vn_image *)blob;
+	struct vn_image img;
 
-	return n >= sizeof(*img) && img->magic == VN_BOARD_IMAGE_MAGIC &&
-	       l->image_lo < img->entry && img->entry < img->ro_start &&
-	       img->ro_start <= img->data_start && img->data_start <= img->bss_start &&
-	       img->bss_start <= img->end && img->end <= l->image_hi &&
-	       aligned(img->ro_start) && aligned(img->data_start) && aligned(img->end) &&
-	       n <= l->image_hi - l->image_lo && l->image_lo + n <= img->bss_start;
+	if (n < sizeof(img))
+		return false;
+	memcpy(&img, blob, sizeof(img));
+	return img.magic == VN_BOARD_IMAGE_MAGIC &&
+	       l->image_lo < img.entry && img.entry < img.ro_start &&
+	       img.ro_start <= img.data_start && img.data_start <= img.bss_start &&
+	       img.bss_start <= img.end && img.end <= l->image_hi &&
+	       aligned(img.ro_start) && aligned(img.data_start) && aligned(img.end) &&
+	       n <= l->image_hi - l->image_lo && l->image_lo + n <= img.bss_start;
 }
 
 static void zero(uint64_t lo, uint64_t hi)
