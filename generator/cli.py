@@ -68,6 +68,14 @@ def default_out(model, repo_root=REPO):
     return repo_root / "out" / model.name / model.board
 
 
+def _out_dir(args, model):
+    """Where the system is generated: -o DIR, else out/<system>/<board>. An
+    absolute path, as every directory the build is given: the compiler runs
+    in the repository (toolchain.py), not where vanity was started."""
+    out = getattr(args, "output", None)
+    return Path(out).resolve() if out else default_out(model)
+
+
 def require_port(model):
     if not BOARDS[model.board].has_port:
         raise fail(f"board '{model.board}' has no port yet; boards with a port: "
@@ -90,17 +98,16 @@ def cmd_check(args, model):
 
 def cmd_gen(args, model):
     require_port(model)
-    generate(model, Path(args.output) if args.output else default_out(model))
+    generate(model, _out_dir(args, model))
     return 0
 
 
 def _build(args, model):
     from . import build as builder
     require_port(model)
-    out_dir = Path(args.output) if args.output else default_out(model)
+    out_dir = _out_dir(args, model)
     generate(model, out_dir)
-    build_dir = (Path(args.build_dir) if args.build_dir
-                 else REPO / "build" / model.name / model.board)
+    build_dir = _build_dir(args, model)
     try:
         return builder, builder.build(Path(args.spec), out_dir, build_dir)
     except builder.BuildError as exc:
@@ -114,8 +121,7 @@ def cmd_build(args, model):
 
 def _manifest(args, model):
     """The manifest of the generated system, and how errors name it."""
-    out_dir = Path(args.output) if getattr(args, "output", None) else default_out(model)
-    path = out_dir / "manifest.json"
+    path = _out_dir(args, model) / "manifest.json"
     try:
         return json.loads(path.read_text(encoding="utf-8")), str(path)
     except FileNotFoundError:
@@ -125,7 +131,8 @@ def _manifest(args, model):
 
 
 def _build_dir(args, model):
-    return (Path(args.build_dir) if getattr(args, "build_dir", None)
+    """--build-dir DIR, else build/<system>/<board>; absolute (_out_dir)."""
+    return (Path(args.build_dir).resolve() if getattr(args, "build_dir", None)
             else REPO / "build" / model.name / model.board)
 
 
@@ -188,8 +195,7 @@ def _dump_dir(args, model, build_dir):
     from .crash import note_build
     d = Path(args.dump_dir) if getattr(args, "dump_dir", None) else build_dir / "dumps"
     d.mkdir(parents=True, exist_ok=True)
-    out_dir = Path(args.output) if getattr(args, "output", None) else default_out(model)
-    note_build(d, build_dir, out_dir)
+    note_build(d, build_dir, _out_dir(args, model))
     return d.resolve()
 
 

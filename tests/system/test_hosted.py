@@ -579,6 +579,22 @@ def test_spec_error_is_reported_before_building(tmp_path):
     assert not out.exists() and not build.exists(), "built despite the error"
 
 
+@pytest.mark.parametrize("board", ["hosted", "qemu-virt-riscv64"])
+def test_relative_output_and_build_dirs(tmp_path, board):
+    """`vanity run SPEC -o out --build-dir build` started outside the
+    repository: both directories are where it was started, though the
+    compiler runs in the repository (hosted builds with build.py, the
+    boards with build_bare.py)."""
+    spec = copy_spec(SCHED / "wake.yaml", tmp_path / "src")
+    r = vanity("run", spec.name, "--board", board, "-o", "out", "--build-dir", "build",
+               cwd=spec.parent)
+    assert r.status == 0, r.report
+    assert (spec.parent / "out" / "manifest.json").is_file(), r.report
+    assert (spec.parent / "build").is_dir(), r.report
+    assert not (REPO / "out" / "manifest.json").exists(), "generated into the repository"
+    assert not (REPO / "build" / "shards").exists(), "built into the repository"
+
+
 # ---- escape: reaching around the address space through the host ----------
 
 @pytest.fixture(scope="module")
