@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""Random systems for tests/system/test_random_specs.py: a spec and one C
+source per shard, from a seed, drawn from what the spec reference allows
+rather than from what the examples use.
+
+A system has 1 to 40 shards on random cores, in either mode, with or
+without a stack, heap, FP, trace ring, watchdog, spin, reload slot or
+restart policy of its own; up to 60 channels between random pairs, of
+message sizes from 1 byte to 64 KiB (odd ones, a cache line and either
+side of it) and depths from 2 to 65,536, some of them latency channels;
+signals; and pools mapped read-write or read-only by random shards.
+
+Every shard runs the same program, written out for its endpoints: it sends
+MESSAGES messages on each channel it produces and receives as many on each
+channel it consumes, in whatever order they can go, sleeping in vn_wait
+when none can; checks every byte of every message (a pattern of the
+message's number and its channel's); signals each of its signals once and
+waits until it has heard each one sent to it; writes into buffer 0 of each
+pool it maps read-write and reads it in each it maps read-only; then logs
+"done <name>" and exits 0, and the system ends when every shard has. A
+message out of place is exit status 3, a pool without buffer 0 status 4.
+
+As a command: randspec.py DIR SEED writes DIR/spec.yaml and the sources.
+"""
+
+import json
+import random
+import sys
+from pathlib import Path
+
+MESSAGES = 40
+MESSAGE_SIZES = [1, 2, 3, 7, 8, 9, 16, 63, 64, 65, 100, 1000, 4096, 4097, 65536]
+
+
+def _size(n):
+    """A size as the spec writes one: a unit where it divides, else bytes."""
+    for unit, f in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= f and n % f == 0:
+            return f"{n // f}{unit}"
+    return n
+
+
+def _shard(rng, i, cores):
+    s = {"name": f"s{i}", "core": rng.randrange(cores), "mode": rng.choice(["yield", "yield",
+                                                                             "poll"])}
+    if rng.random() < 0.4:
+        s["stack"] = _size(rng.choice([1, 4096, 5000, 65536, 1 << 20, 3 << 20]))
+    if rng.random() < 0.4:
+        s["memory"] = _size(rng.choice([1, 4095, 4096, 12345, 1 << 20, 8 << 20, 32 << 20]))
+    if rng.random() < 0.2:
+        s["fp"] = False
+    if rng.random() < 0.2:
+        s["trace"] = rng.choice([0, 16, 1024])
+    if rng.random() < 0.2:
+        s["watchdog"] = rng.choice(["1s", "5s"])
+    if rng.random() < 0.2 and s["mode"] == "yield":
+        s["spin"] = rng.choice(["1us", "50us"])
+    if rng.random() < 0.15:
+        s["reload"] = {}
+    if rng.random() < 0.15:
+        s["on_fault"] = "restart"
+    return s
+
+
+def system(seed, cores=4):
+    """(shards, channels, signals, pools) of the system `seed`, as spec
+    items; shards on cores 0 .. cores - 1."""
+    rng = random.Random(seed)
+    n = rng.randint(1, 10) if rng.random() < 0.8 else rng.randint(11, 40)
+    shards = [_shard(rng, i, cores) for i in range(n)]
+    channels, signals, pools = [], [], []
+    for j in range(rng.randint(0, 12 if n < 11 else 60) if n > 1 else 0):
+        a, b = rng.sample(range(n), 2)
+        c = {"name": f"c{j}", "from": f"s{a}", "to": f"s{b}",
+             "message": rng.choice(MESSAGE_SIZES),
+             "depth": 2 ** rng.randint(1, 12 if rng.random() < 0.9 else 16)}
+        if rng.random() < 0.2:
+            c["latency"] = True
+        channels.append(c)
+    for j in range(rng.randint(0, 3) if n > 1 else 0):
+        a, b = rng.sample(range(n), 2)
+        signals.append({"name": f"g{j}", "from": f"s{a}", "to": f"s{b}"})
+    for j in range(rng.randint(0, 2)):
+        users = [f"s{u}" for u in rng.sample(range(n), rng.randint(1, n))]
+        rw = [u for u in users if rng.random() < 0.6]
+        p = {"name": f"p{j}", "buffers": rng.choice([1, 2, 100, 1000]),
+             "size": rng.choice([64, 2048, 65536])}
+        if rw:
+            p["rw"] = rw
+        if len(rw) < len(users):
+            p["ro"] = [u for u in users if u not in rw]
+        pools.append(p)
+    return shards, channels, signals, pools
+
+
+def source(name, channels, signals, pools):
+    """The C source of shard `name` (the module docstring says what it does)."""
+    tx = [c for c in channels if c["from"] == name]
+    rx = [c for c in channels if c["to"] == name]
+    big = max([c["message"] for c in tx + rx] + [8])
+    out = [f"/* {name}: tests/system/randspec/randspec.py */",
+           "#include <vanity_shard.h>", "", f"#define M {MESSAGES}u", "",
+           f"static uint8_t msg[{big}];", "",
+           "static uint8_t at(uint32_t seq, uint32_t channel, size_t i)", "{",
+           "\treturn (uint8_t)(seq * 31u + channel * 7u + i);", "}", "",
+           "static void fill(size_t n, uint32_t seq, uint32_t channel)", "{",
+           "\tfor (size_t i = 0; i < n; i++)", "\t\tmsg[i] = at(seq, channel, i);", "}", "",
+           "static void check(size_t n, uint32_t seq, uint32_t channel)", "{",
+           "\tfor (size_t i = 0; i < n; i++) {",
+           "\t\tif (msg[i] != at(seq, channel, i)) {",
+           "\t\t\tvn_log(\"message %u of channel c%u: byte %zu is %u\", seq, channel, i,",
+           "\t\t\t       msg[i]);", "\t\t\tvn_exit(3);", "\t\t}", "\t}", "}", "",
+           "void vn_main(void)", "{"]
+    out += [f"\tuint32_t sent_{c['name']} = 0;" for c in tx]
+    out += [f"\tuint32_t got_{c['name']} = 0;" for c in rx]
+    out.append(f"\tuint32_t left = {MESSAGES * (len(tx) + len(rx))}u;")
+    wanted = [f"VN_NOTIFY_{g['name'].upper()}" for g in signals if g["to"] == name]
+    out.append(f"\tvn_bits_t seen = 0, want = {' | '.join(wanted) or '0'};")
+    out.append("")
+    out += [f"\tvn_signal_{g['name']}();" for g in signals if g["from"] == name]
+    for p in pools:
+        if name in p.get("rw", []) + p.get("ro", []):
+            write = name in p.get("rw", [])
+            out += [f"\tif (!vn_pool_buf(&vn_pool_{p['name']}, (struct vn_buf){{0, 0}}))",
+                    f"\t\tvn_exit(4);",
+                    f"\t*(volatile uint8_t *)vn_pool_buf(&vn_pool_{p['name']}, "
+                    f"(struct vn_buf){{0, 0}}){' = 1' if write else ''};"]
+    out += ["\twhile (left) {", "\t\tbool moved = false;", ""]
+    for c in tx:
+        k, n = c["name"], int(c["name"][1:])
+        out += [f"\t\tif (sent_{k} < M) {{",
+                f"\t\t\tfill({c['message']}, sent_{k}, {n}u);",
+                f"\t\t\tif (vn_send(&vn_tx_{k}, msg)) {{",
+                f"\t\t\t\tsent_{k}++, left--, moved = true;", "\t\t\t}", "\t\t}"]
+    for c in rx:
+        k, n = c["name"], int(c["name"][1:])
+        out += [f"\t\tif (got_{k} < M && vn_recv(&vn_rx_{k}, msg)) {{",
+                f"\t\t\tcheck({c['message']}, got_{k}, {n}u);",
+                f"\t\t\tgot_{k}++, left--, moved = true;", "\t\t}"]
+    out += ["\t\tif (!moved)", "\t\t\tseen |= vn_wait(VN_FOREVER);", "\t}",
+            "\twhile ((seen & want) != want)", "\t\tseen |= vn_wait(VN_FOREVER);",
+            f"\tvn_log(\"done {name}\");", "}"]
+    return "\n".join(out) + "\n"
+
+
+def write(directory, seed, cores=4):
+    """Writes the system `seed` into directory; returns (spec path, shard names)."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    shards, channels, signals, pools = system(seed, cores)
+    lines = ["vanity: 1", f"system: rand{seed}", "shards:"]
+    for s in shards:
+        (d / f"{s['name']}.c").write_text(source(s["name"], channels, signals, pools))
+        lines.append("  - " + json.dumps({**s, "sources": [f"{s['name']}.c"]}))
+    for key, items in (("channels", channels), ("signals", signals), ("pools", pools)):
+        if items:
+            lines += [f"{key}:"] + ["  - " + json.dumps(x) for x in items]
+    spec = d / "spec.yaml"
+    spec.write_text("\n".join(lines) + "\n")
+    return spec, [s["name"] for s in shards]
+
+
+if __name__ == "__main__":
+    print(write(sys.argv[1], int(sys.argv[2]))[0])
