@@ -115,11 +115,30 @@ static void disarm(vn_bits_t watch_rx, vn_bits_t watch_tx)
 			vn_tx_disarm(vn_self.tx[i]);
 }
 
+/* The clock is read only where an answer needs it: a wait for ever, the
+ * data plane's, reads it never, and a spin only once its first look found
+ * nothing. On hosted a read is a vDSO call of tens of ns: on the path of a
+ * poll round trip, as much as the ring itself. */
 static uint64_t deadline_of(uint64_t timeout_ns)
 {
-	uint64_t now = vn_now();
+	uint64_t now;
 
+	if (timeout_ns == VN_FOREVER)
+		return UINT64_MAX;
+	now = vn_now();
 	return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+}
+
+/* The time left until `deadline`: VN_FOREVER for none (no clock read), 0
+ * once it has passed. */
+static uint64_t left(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (deadline == UINT64_MAX)
+		return VN_FOREVER;
+	now = vn_now();
+	return deadline > now ? deadline - now : 0;
 }
 
 /* Device interrupts and received signals are bits in the kernel, not in a
@@ -133,19 +152,29 @@ static vn_bits_t kernel_bits(uint32_t n, vn_bits_t later)
 	return keep(vn_syscall(VN_SYS_WAIT, 0, 0), later);
 }
 
-/* Spin until something is ready or `until`; when `share`, yield between
- * checks while another shard lives on our core. */
+/* Spin until something is ready, for budget_ns from the first look that
+ * finds nothing (VN_FOREVER: no budget) and no later than `deadline`; when
+ * `share`, yield between checks while another shard lives on our core. */
 static vn_bits_t spin(vn_bits_t watch_rx, vn_bits_t watch_tx, vn_bits_t later,
-		      uint64_t until, bool share)
+		      uint64_t budget_ns, uint64_t deadline, bool share)
 {
+	uint64_t until = deadline;
 	vn_bits_t r;
 
 	for (uint32_t n = 1;; n++) {
 		r = ready(watch_rx, watch_tx) | kernel_bits(n, later);
 		if (r)
 			return r;
-		if (((n & 63) == 1 || share) && vn_now() >= until)
+		if (n == 1 && budget_ns != VN_FOREVER) {
+			uint64_t now;
+
+			if (!budget_ns || (now = vn_now()) >= deadline)
+				return 0;
+			if (budget_ns < deadline - now)
+				until = now + budget_ns;
+		} else if (((n & 63) == 1 || share) && !left(until)) {
 			return 0;
+		}
 		if (share && vn_port_core_shared())
 			vn_yield();
 		else
@@ -160,12 +189,10 @@ static vn_bits_t sleep_once(vn_bits_t watch_rx, vn_bits_t watch_tx, vn_bits_t la
 			    uint64_t deadline)
 {
 	vn_bits_t r = arm(watch_rx, watch_tx);
-	uint64_t now = vn_now();
+	uint64_t t = r ? 0 : left(deadline);
 
-	if (!r && now < deadline)
-		r = keep(vn_syscall(VN_SYS_WAIT,
-				    deadline == UINT64_MAX ? VN_FOREVER : deadline - now, 0),
-			 later);
+	if (t)
+		r = keep(vn_syscall(VN_SYS_WAIT, t, 0), later);
 	disarm(watch_rx, watch_tx);
 	return r | ready(watch_rx, watch_tx);
 }
@@ -174,17 +201,15 @@ vn_bits_t vn_wait_on(vn_bits_t watch, uint64_t timeout_ns)
 {
 	vn_bits_t watch_tx = starved_tx() & watch, later = unwatched(watch);
 	uint64_t deadline = deadline_of(timeout_ns);
-	uint64_t spin_until;
 	vn_bits_t r = held & ~later;
 
 	held &= later;
 	if (r)
 		return r | ready(watch, watch_tx);
 	if (vn_self.mode == VN_MODE_POLL)
-		return spin(watch, watch_tx, later, deadline, true);
-	spin_until = deadline_of(vn_self.spin_ns);
-	r = spin(watch, watch_tx, later, spin_until < deadline ? spin_until : deadline, false);
-	while (!r && vn_now() < deadline)
+		return spin(watch, watch_tx, later, VN_FOREVER, deadline, true);
+	r = spin(watch, watch_tx, later, vn_self.spin_ns, deadline, false);
+	while (!r && left(deadline))
 		r = sleep_once(watch, watch_tx, later, deadline);
 	return r;
 }
