@@ -257,14 +257,25 @@ static inline void arch_switch(uint64_t ttbr)
 	a64_set_ttbr(ttbr);
 }
 
-/* CPACR is the CPU's, not the frame's: it holds until the next switch. No
- * ISB: EL1 may use FP/SIMD under either setting (the kernel does only in
- * fp.S), and the ERET to the shard is the context synchronization that
- * makes it EL0's (SCTLR_EL1.EOS, bit 11, is set: mmu.c). */
-static inline void arch_fp_allow(struct arch_frame *f, bool on)
+/* CPACR is the CPU's, not the frame's: each switch sets it for the shard
+ * that gets the CPU, and it holds until the next. No ISB: EL1 may use
+ * FP/SIMD under either setting (the kernel does only in fp.S), and the
+ * ERET to the shard is the context synchronization that makes it EL0's
+ * (SCTLR_EL1.EOS, bit 11, is set: mmu.c). */
+static inline void arch_fp_switch(struct arch_frame *f, bool owner)
 {
 	(void)f;
-	__asm__ volatile("msr cpacr_el1, %0" :: "r"(on ? CPACR_FP_ALL : CPACR_FP_EL1));
+	__asm__ volatile("msr cpacr_el1, %0" :: "r"(owner ? CPACR_FP_ALL : CPACR_FP_EL1));
+}
+
+static inline void arch_fp_allow(struct arch_frame *f)
+{
+	arch_fp_switch(f, true);
+}
+
+static inline void arch_fp_disown(struct arch_frame *f)
+{
+	(void)f;
 }
 
 static inline void arch_trap_leave(uint64_t ttbr)

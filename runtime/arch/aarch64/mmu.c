@@ -20,7 +20,7 @@
 #define TCR_AS (1ull << 36)
 /* 0x30d00800: the bits that read as one without their feature, EIS (22)
  * and EOS (11) among them: taking an exception and returning from one
- * synchronize context, which arch_fp_allow counts on. */
+ * synchronize context, which arch_fp_switch counts on. */
 #define SCTLR (0x30d00800ull | (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 12) | \
 	       (1u << 19))
 

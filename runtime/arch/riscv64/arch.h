@@ -248,14 +248,25 @@ static inline void arch_switch(uint64_t satp)
 	(void)satp;
 }
 
-/* FS lives in the shard's own sstatus, which sret restores: off, or on as
- * it was (Clean, or Dirty since its registers were loaded). */
-static inline void arch_fp_allow(struct arch_frame *f, bool on)
+/* FS lives in the shard's own sstatus, which trap.S restores, and only
+ * the frame of the shard whose registers the hart holds has it on (Clean,
+ * or Dirty since they were loaded): the others' went off when it took
+ * them (arch_fp_disown), or were never on. So a switch changes nothing. */
+static inline void arch_fp_allow(struct arch_frame *f)
 {
-	if (!on)
-		f->sstatus &= ~SSTATUS_FS;
-	else if (!(f->sstatus & SSTATUS_FS))
+	if (!(f->sstatus & SSTATUS_FS))
 		f->sstatus |= SSTATUS_FS_CLEAN;
+}
+
+static inline void arch_fp_disown(struct arch_frame *f)
+{
+	f->sstatus &= ~SSTATUS_FS;
+}
+
+static inline void arch_fp_switch(struct arch_frame *f, bool owner)
+{
+	(void)f;
+	(void)owner;
 }
 
 static inline void arch_trap_leave(uint64_t satp)

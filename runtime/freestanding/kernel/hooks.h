@@ -80,6 +80,11 @@
  *                             whose saved frame is ctx (the port may skip it
  *                             if that shard never changed them)
  *   arch_fp_load(fp)          the FP/SIMD registers from fp
+ *   arch_fp_disown(ctx) (i)   the shard whose saved frame is ctx no longer
+ *                             owns the CPU's FP/SIMD registers (another
+ *                             shard took them)
+ *   arch_fp_allow(f) (i)      FP/SIMD on for the shard of frame f, which
+ *                             owns them now
  *   arch_irq_poll(cpu)        acknowledge every pending interrupt; a device
  *                             one is masked and goes to vn_irq_deliver()
  *   arch_ticks(), arch_tick_hz() (i)  the clock
@@ -98,7 +103,10 @@
  *                             path looks before arch_trap)
  *   arch_call_done(f) (i)     the frame returns past its system call
  *   arch_switch(token) (i)    another shard now holds this CPU: its space
- *   arch_fp_allow(f, on) (i)  FP/SIMD on or off for the shard of frame f
+ *   arch_fp_switch(f, owner) (i) FP/SIMD on for the shard of frame f if
+ *                             it is the CPU's owner of them, else off (a
+ *                             port whose frames keep that setting, with
+ *                             arch_fp_disown, has nothing to do)
  *   arch_trap_leave(token) (i) about to return into the shard of that space
  * and, while the shards share an ASID (bm_asid_reuse), in place of the
  * three above on the common path and in bm_trap_reuse: the same, and where

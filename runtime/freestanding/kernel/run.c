@@ -273,12 +273,14 @@ bool bm_fp_claim(struct arch_frame *f, struct vn_shard *s, uint32_t cpu)
 	if (bm_layout[s->cfg->id].no_fp)
 		return false;
 	if (owner != b) {
-		if (owner)
+		if (owner) {
 			arch_fp_save(&owner->fp, &owner->ctx);
+			arch_fp_disown(&owner->ctx);
+		}
 		arch_fp_load(&b->fp);
 		bm_fp_owner[cpu] = b;
 	}
-	arch_fp_allow(f, true);
+	arch_fp_allow(f);
 	return true;
 }
 
@@ -352,7 +354,7 @@ static struct bm_shard *load(struct vn_shard *s, uint32_t cpu)
 		arch_switch_reuse(cpu, b->space.token);
 	else
 		arch_switch(b->space.token);
-	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
+	arch_fp_switch(&b->ctx, bm_fp_owner[cpu] == b);
 	return b;
 }
 
@@ -505,7 +507,7 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 	b = bm_of(n);
 	arch_frame_ret(&b->ctx, value);
 	arch_switch(b->space.token);
-	arch_fp_allow(&b->ctx, bm_fp_owner[cpu] == b);
+	arch_fp_switch(&b->ctx, bm_fp_owner[cpu] == b);
 	return yield_leave(n, b, cpu, now, wake_at);
 }
 
