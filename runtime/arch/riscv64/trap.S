@@ -38,9 +38,8 @@
 	csrrw	sp, sscratch, sp	/* sp = the shard's frame */
 	beqz	sp, from_kernel
 	save_regs sp
-	csrr	t0, sscratch		/* the shard's sp */
+	csrrw	t0, sscratch, zero	/* the shard's sp; 0: the kernel runs */
 	sd	t0, 16(sp)
-	csrw	sscratch, zero
 	mv	a0, sp
 	ld	sp, 0(a0)		/* the kernel stack */
 	ld	tp, 0(sp)		/* the CPU number, kept there (arch_run) */
@@ -94,12 +93,10 @@ rv64_sret:
 	csrw	sepc, t0
 	ld	t0, 264(a0)
 	csrw	sstatus, t0
-	mv	sp, a0
-	ld	x1, 8(sp)
-	.irp	n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	ld	x\n, (8 * \n)(sp)
+	.irp	n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld	x\n, (8 * \n)(a0)
 	.endr
-	ld	x2, 16(sp)
+	ld	a0, 80(a0)		/* x10, the base, last */
 	sret
 
 /* arch_run(stack_top): this hart enters the scheduler on an empty stack,
