@@ -7,7 +7,8 @@ the image and the request, QMP reads the answer), as `vanity reload` does:
   refusals   a corrupted image, a truncated one, one with another interface
              (another spec's worker), one for the other ISA (the other
              board's worker), an oversized one (its sections end past the
-             shard's window), and one for a shard without `reload:`: each is
+             shard's window), one whose entry point lies outside its window,
+             and one for a shard without `reload:`: each is
              answered with its status, the generation stays, and the stream
              runs on; an image too large for the door is refused by the host
   reload     worker built with -DADD=1000 replaces it under traffic: the
@@ -54,6 +55,7 @@ WORDS = {TRUNCATED: "truncated: shorter than its header says",
          DIGEST: "corrupted: its SHA-256 does not match its header",
          ISA: "built for another ISA",
          SIZE: "too large for the shard's image region",
+         IMAGE: "not an image this board can run",
          IFACE: "its interface (channels, devices, memory, events) differs from the "
                 "running system's",
          OFF: "the shard cannot be reloaded: its spec has no reload: key"}
@@ -136,6 +138,8 @@ def test_door(board, tmp_path):
     img = bytearray(blob(v2_bld, "worker"))
     window = worker["regions"]["image"]
     struct.pack_into("<Q", img, 40, window["addr_int"] + window["size_int"] + 4096)  # end
+    astray = bytearray(blob(v2_bld, "worker"))
+    struct.pack_into("<Q", astray, 8, window["addr_int"] - 4096)  # entry
     refusals = [
         ("corrupted", bytes(corrupted), DIGEST),
         ("truncated", good[:-64], TRUNCATED),
@@ -143,6 +147,7 @@ def test_door(board, tmp_path):
         ("isa", package(blob(isa_bld, "worker"), isa, "worker", MACHINE[OTHER[board]],
                         base["board_hash"]), ISA),
         ("oversized", package(bytes(img), base, "worker", machine), SIZE),
+        ("entry astray", package(bytes(astray), base, "worker", machine), IMAGE),
         ("no reload", package(blob(bld, "producer"), base, "producer", machine), OFF),
     ]
 

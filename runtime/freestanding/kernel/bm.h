@@ -120,7 +120,7 @@ static inline uint64_t bm_page_up(uint64_t a)
 }
 
 /* boot.c */
-bool bm_image_ok(const struct bm_layout *l, const uint8_t *blob, uint64_t n);
+bool bm_image_ok(const struct bm_layout *l, const struct vn_image *img, uint64_t n);
 _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1);
 _Noreturn void bm_secondary(uint32_t cpu);
 _Noreturn void bm_boot_fail(const char *why, const char *name);

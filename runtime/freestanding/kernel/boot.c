@@ -33,22 +33,18 @@ static bool aligned(uint64_t a)
 
 /* The blob was built with the kernel, but a stale or mislinked one (or one
  * for another ISA) must fail at boot, not corrupt a neighbour later; a
- * reload's new blob passes the same checks (reload.c), wherever it lies:
- * its header is read through a copy, so a blob at any address is judged
+ * reload's new blob passes the same checks (reload.c), wherever it lies.
+ * img is a copy of the header of the blob's n bytes, if they hold one:
+ * both callers read it through a copy, so a blob at any address is judged
  * the same. */
-bool bm_image_ok(const struct bm_layout *l, const uint8_t *blob, uint64_t n)
+bool bm_image_ok(const struct bm_layout *l, const struct vn_image *img, uint64_t n)
 {
-	struct vn_image img;
-
-	if (n < sizeof(img))
-		return false;
-	memcpy(&img, blob, sizeof(img));
-	return img.magic == VN_BOARD_IMAGE_MAGIC &&
-	       l->image_lo < img.entry && img.entry < img.ro_start &&
-	       img.ro_start <= img.data_start && img.data_start <= img.bss_start &&
-	       img.bss_start <= img.end && img.end <= l->image_hi &&
-	       aligned(img.ro_start) && aligned(img.data_start) && aligned(img.end) &&
-	       n <= l->image_hi - l->image_lo && l->image_lo + n <= img.bss_start;
+	return n >= sizeof(*img) && img->magic == VN_BOARD_IMAGE_MAGIC &&
+	       l->image_lo < img->entry && img->entry < img->ro_start &&
+	       img->ro_start <= img->data_start && img->data_start <= img->bss_start &&
+	       img->bss_start <= img->end && img->end <= l->image_hi &&
+	       aligned(img->ro_start) && aligned(img->data_start) && aligned(img->end) &&
+	       n <= l->image_hi - l->image_lo && l->image_lo + n <= img->bss_start;
 }
 
 static void zero(uint64_t lo, uint64_t hi)
@@ -125,9 +121,10 @@ static void shards_init(void)
 		bm_shards[i].ctl = bm_ctl(s);
 		bm_shards[i].blob = l->blob;
 		bm_shards[i].blob_len = (uint64_t)(l->blob_end - l->blob);
-		memcpy(&bm_shards[i].head, l->blob, sizeof(bm_shards[i].head));
+		if (bm_shards[i].blob_len >= sizeof(bm_shards[i].head))
+			memcpy(&bm_shards[i].head, l->blob, sizeof(bm_shards[i].head));
 		bm_shards[i].img = &bm_shards[i].head;
-		if (!bm_image_ok(l, l->blob, bm_shards[i].blob_len))
+		if (!bm_image_ok(l, &bm_shards[i].head, bm_shards[i].blob_len))
 			bm_boot_fail("shard image does not match the layout", s->cfg->name);
 		if (bm_space_build(s) != 0)
 			bm_boot_fail("shard memory outside RAM, or out of page tables",

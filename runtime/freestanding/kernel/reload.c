@@ -57,7 +57,7 @@ uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr 
 		return VN_RELOAD_ISA;
 	if (len > l->image_hi - l->image_lo || len > l->slot_size || im.end > l->image_hi)
 		return VN_RELOAD_SIZE;
-	if (!bm_image_ok(l, img, len))
+	if (!bm_image_ok(l, &im, len))
 		return VN_RELOAD_IMAGE;
 	*iface = im.iface;
 	return VN_RELOAD_OK;

@@ -127,10 +127,14 @@ def source(name, channels, signals, pools):
     for p in pools:
         if name in p.get("rw", []) + p.get("ro", []):
             write = name in p.get("rw", [])
-            out += [f"\tif (!vn_pool_buf(&vn_pool_{p['name']}, (struct vn_buf){{0, 0}}))",
-                    f"\t\tvn_exit(4);",
-                    f"\t*(volatile uint8_t *)vn_pool_buf(&vn_pool_{p['name']}, "
-                    f"(struct vn_buf){{0, 0}}){' = 1' if write else ''};"]
+            out += ["\t{",
+                    f"\t\tvolatile uint8_t *b = vn_pool_buf(&vn_pool_{p['name']}, "
+                    "(struct vn_buf){0, 0});",
+                    "",
+                    "\t\tif (!b)",
+                    "\t\t\tvn_exit(4);",
+                    "\t\t*b = 1;" if write else "\t\t(void)*b;",
+                    "\t}"]
     out += ["\twhile (left) {", "\t\tbool moved = false;", ""]
     for c in tx:
         k, n = c["name"], int(c["name"][1:])
