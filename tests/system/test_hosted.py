@@ -35,7 +35,7 @@ import time
 
 import pytest
 
-from systest_lib import (FP_RESULTS, HERE, REPO, System, copy_spec, outliving,
+from systest_lib import (FP_RESULTS, HERE, REPO, Pipes, System, copy_spec, outliving,
                          processes, shard_of, vanity)
 
 ENOSYS, EINVAL, EPERM = 1, 2, 3  # runtime/include/vanity/syscall.h
@@ -544,6 +544,36 @@ def test_signal_stops_the_system(idle_kernel, sig, why):
                      "that nothing left can send (no shard runs, no device can interrupt)"], err
     assert out == "", out
     assert not outliving(proc.pid)
+
+
+@pytest.fixture(scope="module")
+def lastword_kernel(tmp_path_factory):
+    """tests/system/sched/lastword.yaml's kernel binary."""
+    return System(SCHED / "lastword.yaml", tmp_path_factory.mktemp("lastword")).build()
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_stuck_once_the_last_signal_reaches_nobody(lastword_kernel, attempt):
+    """tests/system/sched/lastword.yaml: caller signals leaver, which has
+    finished, then waits for ever. Its wait begins while the signal is
+    still in flight (its core thread serves the wait on caller's own CPU;
+    leaver's core takes the signal from the other), so the system is stuck
+    only once the signal is delivered, to nobody: the core that delivers it
+    must say so. Before it did, half the runs never said it."""
+    proc = subprocess.Popen([lastword_kernel], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    pipes = Pipes(err=proc.stderr)
+    deadline = time.monotonic() + 30
+    while "is stuck" not in pipes.text("err") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # room for a second report, which must not come
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 128 + signal.SIGTERM, pipes.text("err")
+    pipes.join(10)
+    err = pipes.text("err")
+    stuck = [ln for ln in err.splitlines() if "is stuck" in ln]
+    assert stuck == ["vanity: system 'lastword' is stuck: 'caller' waits for notifications "
+                     "that nothing left can send (no shard runs, no device can interrupt)"], err
 
 
 def test_shards_die_with_a_killed_kernel(idle_kernel):

@@ -67,16 +67,16 @@ void port_lock(void)
 }
 
 /* Take the notification requests h's shard posted and deliver them from
- * core `here`. Each bit is mapped to a channel by the kernel's own table;
- * the core checks the shard is an endpoint of it. The page is untrusted: a
- * bit with no channel is dropped. */
-void hk_collect(struct hk_shard *h, uint32_t here)
+ * core `here`; whether there were any. Each bit is mapped to a channel by
+ * the kernel's own table; the core checks the shard is an endpoint of it.
+ * The page is untrusted: a bit with no channel is dropped. */
+bool hk_collect(struct hk_shard *h, uint32_t here)
 {
 	struct vn_ctl *ctl = h->ctl;
 	uint64_t bits;
 
 	if (!atomic_load_explicit(&ctl->notify_req, memory_order_relaxed))
-		return;
+		return false;
 	bits = atomic_exchange_explicit(&ctl->notify_req, 0, memory_order_acquire);
 	while (bits) {
 		int bit = __builtin_ctzll(bits), ch = h->chan_of_bit[bit];
@@ -85,12 +85,17 @@ void hk_collect(struct hk_shard *h, uint32_t here)
 		if (ch >= 0 && (uint32_t)ch < hk_kernel.sys->n_channels)
 			(void)vn_notify_deliver_on(&hk_kernel, h->s, (uint32_t)ch, here);
 	}
+	return true;
 }
 
 /* Every request posted for shards of `core`. The doorbell was drained
- * before this, so a request posted after the look rings it again. */
+ * before this, so a request posted after the look rings it again. A
+ * delivery that woke nobody may leave the system stuck, which
+ * port_system_event did not report while the request was in flight. */
 static void collect(uint32_t core)
 {
+	bool took = false;
+
 	for (uint32_t w = 0; w < VN_MAX_SHARDS / 64u; w++) {
 		uint64_t m = hk_cores[core].senders[w];
 
@@ -98,9 +103,11 @@ static void collect(uint32_t core)
 			int i = __builtin_ctzll(m);
 
 			m &= m - 1;
-			hk_collect(&hk_shards[w * 64u + (uint32_t)i], core);
+			took |= hk_collect(&hk_shards[w * 64u + (uint32_t)i], core);
 		}
 	}
+	if (took && vn_system_stuck(&hk_kernel))
+		port_system_event();
 }
 
 /* The nanoseconds of CPU h's process has used, in *ns; false if its clock

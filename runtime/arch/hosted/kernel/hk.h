@@ -107,6 +107,7 @@ extern struct hk_pool hk_pools[VN_MAX_POOLS];
 extern char hk_dir[];
 extern int hk_done_fd;
 extern bool hk_quiet;
+bool hk_notifications_in_flight(void); /* main.c */
 
 /* console.c */
 void hk_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -132,7 +133,7 @@ void hk_kill(struct hk_shard *h);
 int hk_cores_prepare(void);
 int hk_cores_start(void);
 void hk_eventfd_ring(int fd);
-void hk_collect(struct hk_shard *h, uint32_t here);
+bool hk_collect(struct hk_shard *h, uint32_t here);
 
 /* obs.c */
 extern struct vn_obs hk_obs;

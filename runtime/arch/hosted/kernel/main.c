@@ -146,7 +146,7 @@ static int signals_fd(void)
 
 /* Notifications are posted without the kernel (hosted.h): one posted by a
  * shard that then went to sleep may not be delivered yet. */
-static bool notifications_in_flight(void)
+bool hk_notifications_in_flight(void)
 {
 	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++)
 		if (atomic_load(&hk_shards[i].ctl->notify_req))
@@ -172,7 +172,7 @@ static _Noreturn void wait_for_end(int sig_fd)
 			       "interrupted by SIGINT" : "terminated by SIGTERM");
 		if (vn_system_done(&hk_kernel))
 			finish(vn_system_status(&hk_kernel), NULL);
-		if (vn_system_stuck(&hk_kernel) && !notifications_in_flight())
+		if (vn_system_stuck(&hk_kernel) && !hk_notifications_in_flight())
 			hk_report_stuck();
 		pthread_mutex_unlock(&hk_lock);
 	}
