@@ -280,7 +280,7 @@ VN_RING_FN void vn_ring_copy(void *d, const void *s, uint32_t n, size_t size)
  * one the consumer has still to read), while the consumer's CPU, which
  * read it last time round, still holds it. Without it every such send
  * waited for its lines with its stores held up behind (64-byte singles
- * +40 %, bursts of 32 +7 to +15 %: bench/RESULTS.md). */
+ * +40 %, bursts of 32 about +10 %: bench/RESULTS.md). */
 VN_RING_FN void vn_tx_prefetch(const struct vn_tx *tx, uint64_t head, uint32_t n,
 			       uint32_t space, size_t size)
 {
