@@ -26,6 +26,9 @@ class Toolchain:
                               # and shards with fp: false
     shard_flags: tuple = ()   # shards with FP/SIMD (switched by the kernel)
     cc: str = None            # the C compiler, when it is not <cross>gcc
+    extensions: str = ""      # ISA extensions the code is compiled for beyond
+                              # the -march of the flags above, which libgcc's
+                              # multilibs lack: libgcc is the plain -march's
 
     def tool(self, name):
         """The command for gcc, objcopy, size, ..."""
@@ -82,6 +85,14 @@ class Board:
 # it looks like, and the kernel stops that shard (tests/system/test_semihost.py).
 SEMIHOSTING = "enable=on,target=native,userspace=off"
 
+# The riscv64 board's harts: QEMU's rv64 with the bit-manipulation
+# extensions the kernel and the shards are compiled for (-march ..._zba_zbb:
+# scaled-index adds, count leading zeros for the histograms), named so that
+# a QEMU without them refuses to start rather than running code its harts
+# would trap on. QEMU 7.2's rv64 has them on by default; its device tree
+# (boards/qemu-virt-riscv64.dts, riscv,isa) is the same either way.
+RV64_CPU = "rv64,zba=on,zbb=on"
+
 
 BOARDS = {
     b.name: b
@@ -121,14 +132,15 @@ BOARDS = {
               qemu_package="qemu-system-arm"),
         # OpenSBI (-bios default) owns the first 2 MiB of RAM and enters the
         # kernel in S-mode at 0x80200000. -mcmodel=medany: the default medlow
-        # cannot link there.
+        # cannot link there. Kernel and shards are built for the board's
+        # harts, Zba and Zbb included (RV64_CPU).
         Board("qemu-virt-riscv64", cores=4, has_port=True, port="riscv64",
               toolchain=Toolchain(
                   os.environ.get("VANITY_CROSS_RISCV64", "riscv64-unknown-elf-"),
                   "gcc-riscv64-unknown-elf",
                   ("-misa-spec=2.2", "-mcmodel=medany", "-mstrict-align", "-msmall-data-limit=0"),
                   integer_flags=("-march=rv64imac", "-mabi=lp64"),
-                  shard_flags=("-march=rv64imafdc", "-mabi=lp64d")),
+                  shard_flags=("-march=rv64imafdc", "-mabi=lp64d"), extensions="_zba_zbb"),
               irq=Irq("plic", 1, 95, base=0x0c000000), console=("ns16550a", 0x10000000),
               image=BareImage(0x3436526e61765f5f, ""),
               ram=(0x80000000, 0x40000000), kernel=(0x80200000, 0x81000000),
@@ -137,8 +149,8 @@ BOARDS = {
                               (0x02f00000, 0x02f04000, "the ACLINT SSWI"),
                               (0x0c000000, 0x10000000, "the PLIC")),
               mmio_end=0x40000000,
-              qemu=("qemu-system-riscv64", "-M", "virt,aclint=on", "-bios", "default",
-                    "-m", "1G", "-nographic", "-monitor", "none", "-nic", "none",
+              qemu=("qemu-system-riscv64", "-M", "virt,aclint=on", "-cpu", RV64_CPU,
+                    "-bios", "default", "-m", "1G", "-nographic", "-monitor", "none", "-nic", "none",
                     "-semihosting-config", SEMIHOSTING),
               qemu_package="qemu-system-misc"),
     )

@@ -7,7 +7,9 @@ freestanding C (no C library: runtime/freestanding supplies string.h,
 stdio.h's vsnprintf and stdlib.h's abort). The kernel is built integer-only
 (-mgeneral-regs-only on aarch64, rv64imac/lp64 on riscv64) and switches the
 shards' FP/SIMD registers lazily; shards use them (riscv64: rv64imafdc/lp64d,
-whose libgcc is the toolchain's default).
+whose libgcc is the toolchain's default). riscv64 code is compiled for Zba
+and Zbb too (Toolchain.extensions), and linked with the libgcc of its plain
+-march and ABI.
 """
 
 import json
@@ -43,11 +45,24 @@ def _cc_include(tc):
 
 
 def _flags(tc, own):
+    own = [f + tc.extensions if f.startswith("-march=") else f for f in own]
     return ["-std=gnu11", "-O2", "-g", "-Wall", "-Wextra", "-fno-strict-aliasing",
             "-ffreestanding", "-nostdinc", "-isystem", _cc_include(tc),
             "-fno-pie", *tc.flags, *own, "-fno-stack-protector",
             "-fno-tree-loop-distribute-patterns", "-fno-asynchronous-unwind-tables",
             "-fno-unwind-tables"]
+
+
+def _libgcc(tc, own):
+    """libgcc for code built with `own`: the multilib of its plain -march
+    and ABI, named by path, since gcc would pick the default multilib (of
+    another ABI) for a -march with extensions (Toolchain.extensions)."""
+    cc = tc.tool("gcc")
+    try:
+        return subprocess.run([cc, *tc.flags, *own, "-print-libgcc-file-name"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        raise BuildError(f"{cc} is not installed; install {tc.package}") from None
 
 
 LDFLAGS = ["-nostdlib", "-nostartfiles", "-static", "-no-pie",
@@ -86,7 +101,7 @@ def _shard(board, shard, spec_dir, out_dir, build_dir, keys, mediated=False):
     own_flags = ["-DVN_MMIO_BY_KERNEL"] if mediated else []
     command = lambda objs: [cc, *flags, *own_flags, f"-I{gen}", f"-I{out_dir}",  # <regmaps/>
                             *user, *objs, gen / "config.c", *LDFLAGS, "-T", gen / "shard.ld",
-                            "-o", elf, "-lgcc"]
+                            "-o", elf, _libgcc(tc, own)]
     compile_(f"shard '{shard['name']}'", lambda: command(objects(cc, flags, runtime, keys=keys)),
              user + runtime + [gen / "config.c", gen / "shard.ld"] +
              headers(*incs, spec_dir) + generated_headers(out_dir) + user_inputs(reads), elf,
@@ -172,7 +187,7 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
     gens = [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"]
     target = build_dir / "image.elf"
     command = lambda objs: [cc, *flags, f"-Wa,-I{build_dir / 'shards'}", *objs, *gens, *LDFLAGS,
-                         "-T", kdir / "image.ld", "-o", target, "-lgcc"]
+                         "-T", kdir / "image.ld", "-o", target, _libgcc(tc, tc.integer_flags)]
     before = target.stat().st_mtime if target.exists() else None
     try:
         compile_("the kernel image", lambda: command(objects(cc, flags, runtime, [out_dir], keys)),

@@ -198,8 +198,8 @@ def test_explicit_device_says_spec(tmp_path):
 QEMU = {
     "qemu-virt-aarch64": ["qemu-system-aarch64", "-M", "virt,gic-version=2,dumpdtb={}",
                           "-cpu", "cortex-a53", "-nic", "none"],
-    "qemu-virt-riscv64": ["qemu-system-riscv64", "-M", "virt,aclint=on,dumpdtb={}", "-bios", "default",
-                          "-nic", "none"],
+    "qemu-virt-riscv64": ["qemu-system-riscv64", "-M", "virt,aclint=on,dumpdtb={}",
+                          "-cpu", "rv64,zba=on,zbb=on", "-bios", "default", "-nic", "none"],
 }
 
 

@@ -238,6 +238,8 @@ static inline void arch_call_done(struct arch_frame *f)
 	f->sepc += 4;
 }
 
+/* The kernel's own table, which maps all RAM, for the common path. The
+ * YIELD paths stay on the shard's table, which maps the kernel image. */
 static inline void arch_trap_enter(void)
 {
 	rv64_set_satp(bm_kernel_token);

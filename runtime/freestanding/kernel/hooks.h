@@ -71,7 +71,11 @@
  *
  * Every trap (bm_trap, called by the port's vector), under bm_lock:
  *   arch_cpu() (i)            which CPU this is
- *   arch_trap_enter() (i)     the kernel's view of memory
+ *   arch_trap_enter() (i)     the kernel's view of memory, before the
+ *                             common path touches any (the YIELD paths
+ *                             touch only the kernel image's own data,
+ *                             which every space maps for the kernel, and
+ *                             skip it)
  *   arch_trap(f, s, cpu, kind) what the trap asks: bm_syscall(),
  *                             arch_irq_poll(), bm_fp_claim() (s touched
  *                             FP/SIMD while off; false: s may not have it,
@@ -108,6 +112,7 @@
  *                             port whose frames keep that setting, with
  *                             arch_fp_disown, has nothing to do)
  *   arch_trap_leave(token) (i) about to return into the shard of that space
+ *                             (the YIELD paths: only when they switched)
  * and, while the shards share an ASID (bm_asid_reuse), in place of the
  * three above on the common path and in bm_trap_reuse: the same, and where
  * the port gives its MMU a space under the shared ASID, a drop of this

@@ -405,6 +405,7 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
 {
 	uint64_t now;
 
+	arch_trap_enter();
 	if (kind != BM_TRAP_START)
 		arch_trap(f, s, cpu, kind);
 	now = events(cpu);
@@ -419,10 +420,11 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
 /* yield_fast's end when the timer must be set earlier: out of line, so
  * that the YIELD path itself calls nothing and keeps no registers. */
 static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(struct bm_shard *b,
-									 uint64_t at)
+									 uint64_t at, bool switched)
 {
 	arch_timer_set(at);
-	arch_trap_leave(b->space.token);
+	if (switched)
+		arch_trap_leave(b->space.token);
 	unlock();
 	return &b->ctx;
 }
@@ -448,6 +450,11 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
  *   - the door: CPU 0 looks at it only once bm_door_next has passed;
  *   - s again: its space, and whether it may use FP/SIMD, are still
  *     loaded;
+ *   - the kernel's view of memory (arch_trap_enter): they touch nothing
+ *     but the kernel's own data (its image's data and bss, where the
+ *     frames, the queues, the counters and the trace rings are), which
+ *     every shard's space maps for the kernel, so the CPU stays in the
+ *     caller's space until the switch;
  *   - the timer: the deadline is the earliest of c->wake_at (no later than
  *     the next timeout) and the next shard's watchdog, as
  *     vn_core_deadline() would give with no reload under way.
@@ -460,16 +467,20 @@ static inline bool yield_late(uint64_t wake_at, size_t cpu, uint64_t now)
 	return now >= wake_at || (cpu == 0 && now >= bm_door_next);
 }
 
-/* The end of both: n (b) holds c now, since `now`; `wake_at` is c's. */
+/* The end of both: n (b) holds c now, since `now`; `wake_at` is c's.
+ * The CPU is still in the caller's space (they skip arch_trap_enter), so
+ * only a switch puts one in. */
 static inline struct arch_frame *yield_leave(struct vn_shard *n, struct bm_shard *b,
-					     size_t cpu, uint64_t now, uint64_t wake_at)
+					     size_t cpu, uint64_t now, uint64_t wake_at,
+					     bool switched)
 {
 	uint64_t at = vn_shard_watchdog_deadline_since(n, now);
 
 	at = at < wake_at ? at : wake_at;
 	if (at < arch_timer_armed(cpu)) /* a later one would not be set */
-		return yield_leave_timed(b, at);
-	arch_trap_leave(b->space.token);
+		return yield_leave_timed(b, at, switched);
+	if (switched)
+		arch_trap_leave(b->space.token);
 	unlock();
 	return &b->ctx;
 }
@@ -487,7 +498,7 @@ static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_fram
 		return trap(f, cpu, kind, s);
 	arch_call_done(f);
 	arch_frame_ret(f, vn_sched_yield_alone(K, c, now, ticks));
-	return yield_leave(s, b, cpu, now, wake_at);
+	return yield_leave(s, b, cpu, now, wake_at, false);
 }
 
 /* Another shard of c is ready: it takes the core. */
@@ -508,7 +519,7 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 	arch_frame_ret(&b->ctx, value);
 	arch_switch(b->space.token);
 	arch_fp_switch(&b->ctx, bm_fp_owner[cpu] == b);
-	return yield_leave(n, b, cpu, now, wake_at);
+	return yield_leave(n, b, cpu, now, wake_at, true);
 }
 
 /* The frame f (a shard's context, or NULL when a CPU starts) trapped, for
@@ -522,7 +533,6 @@ static inline __attribute__((always_inline)) struct arch_frame *enter(struct arc
 	struct vn_shard *s;
 
 	lock();
-	arch_trap_enter();
 	s = c->current;
 	if (s && kind != BM_TRAP_START && !c->reloads && !K->halted &&
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)

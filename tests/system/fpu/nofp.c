@@ -19,10 +19,17 @@ static void fp_instruction(void)
 #endif
 }
 
+/* A 128-bit division is a call into libgcc (__udivti3), which the build
+ * must link as built for this shard's own integer-only ABI (on riscv64 its
+ * -march names extensions libgcc has no multilib for). */
+static volatile unsigned __int128 big = (unsigned __int128)1 << 100, seven = 7;
+
 void vn_main(void)
 {
 	for (int i = 0; i < 3; i++)
 		vn_yield();
+	if (big / seven != ((unsigned __int128)1 << 100) / 7u)
+		vn_log("a 128-bit division (libgcc) went wrong");
 	vn_log("about to use FP/SIMD");
 	fp_instruction();
 	vn_log("ran an FP/SIMD instruction");
