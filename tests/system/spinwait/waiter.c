@@ -20,6 +20,7 @@ void vn_main(void)
 
 	timed("0", 0);
 	timed("500 us", 500 * US);
+	timed("1900 us", 1900 * US);
 	timed("5 ms", 5000 * US);
 	while (!vn_recv(&RX, &m))
 		vn_wait(VN_FOREVER);
