@@ -157,7 +157,8 @@ def cmd_run(args, model):
     run_dir.mkdir(parents=True, exist_ok=True)  # hosted: the kernel's obs.sock goes there
     dump_dir = _dump_dir(args, model, kernel.parent)
     if board.image:  # QEMU: a QMP door for top and peek; semihosting for the dumps
-        qemu = live.qemu_args(board.qemu, raw, live.qmp_socket(kernel.parent), dump_dir)
+        stats = os.environ.get("VANITY_STATS", "0") != "0"  # as hosted's main.c reads it
+        qemu = live.qemu_args(board.qemu, raw, live.qmp_socket(kernel.parent), dump_dir, stats)
         status = build_bare.run(dataclasses.replace(board, qemu=qemu), kernel, args.args,
                                 model.n_cores, gdb)
     else:

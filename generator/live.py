@@ -53,12 +53,13 @@ def gdb_socket(build_dir):
 CMDLINE_MAX = 511   # the kernel's buffer for it (freestanding/kernel/obs.c: cmd[512])
 
 
-def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
+def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None, stats=False):
     """A board's QEMU command (boards.py) for an observed run: with a dump
     path, semihosting's command line (what the kernel's SYS_GET_CMDLINE
     reads) has `vanity-trace=` and the path to write the dump to; with a
     crash dump directory, `vanity-dumps=` and that directory (words of the
     command line are separated by spaces, so neither path may hold one);
+    with stats, `vanity-stats=1` (VANITY_STATS=1: the counters at the end);
     with a QMP path, a QMP server listens there for `vanity top` and `peek`
     (unless the path is too long for a unix socket: then there is none), and
     QEMU's gdbstub beside it, gdb.sock, for the reload door (gdbremote.py):
@@ -70,6 +71,8 @@ def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None):
         args.append("vanity-trace=" + str(Path(dump_path).resolve()))
     if crash_dir is not None:
         args.append("vanity-dumps=" + str(Path(crash_dir).resolve()))
+    if stats:
+        args.append("vanity-stats=1")
     for a in args:
         if " " in a:
             raise fail(f"'{a.split('=', 1)[1]}': QEMU's semihosting command line "

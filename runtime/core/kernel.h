@@ -154,6 +154,9 @@ static inline char vn_log_char(char c)
 
 /* obs.c: counters and kernel events (vanity/trace.h) */
 void vn_obs_init(struct vn_kernel *k, struct vn_obs *o);
+/* VANITY_STATS=1, at the system's end: the lines every port prints, through
+ * its own printer `say` (each ring read where port_channel_ring says). */
+void vn_stats_report(const struct vn_kernel *k, void (*say)(const char *fmt, ...));
 void vn_trace_ring_init(struct vn_trace_ring *r, uint32_t n_recs, uint32_t owner);
 
 /* One record on core's ring: `a` then `b` as its fields (cut at

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "port.h"
 
 void vn_obs_init(struct vn_kernel *k, struct vn_obs *o)
 {
@@ -27,6 +28,31 @@ void vn_obs_init(struct vn_kernel *k, struct vn_obs *o)
 	for (uint32_t c = 0; c < VN_OBS_MAX_CORES; c++)
 		vn_trace_ring_init(&o->core[c].ring, VN_TRACE_CORE_RECS, VN_TRACE_CORE | c);
 	k->obs = o;
+}
+
+/* A line per shard (syscalls, yields, waits that slept, notifications
+ * sent, restarts: its vn_shard_stats), then one per channel with a ring
+ * (head and tail as the kernel sees them). */
+void vn_stats_report(const struct vn_kernel *k, void (*say)(const char *fmt, ...))
+{
+	const struct vn_ksystem *sys = k->sys;
+
+	for (uint32_t i = 0; i < sys->n_shards; i++) {
+		const struct vn_shard_stats *st = k->shard[i].st;
+
+		say("stats: shard '%s': syscalls %llu yields %llu waits %llu notifies %llu "
+		    "restarts %llu", sys->shards[i].name, (unsigned long long)st->syscalls,
+		    (unsigned long long)st->yields, (unsigned long long)st->waits,
+		    (unsigned long long)st->notifies, (unsigned long long)st->restarts);
+	}
+	for (uint32_t i = 0; i < sys->n_channels; i++) {
+		const struct vn_ring *r = port_channel_ring(i);
+
+		if (vn_kchannel_ring(&sys->channels[i]))
+			say("stats: channel '%s': head %llu tail %llu", sys->channels[i].name,
+			    (unsigned long long)atomic_load(&r->head),
+			    (unsigned long long)atomic_load(&r->tail));
+	}
 }
 
 void vn_trace_ring_init(struct vn_trace_ring *r, uint32_t n_recs, uint32_t owner)

@@ -469,6 +469,9 @@ def test_qemu_args():
                          "/tmp/t/vanity.raw,arg=vanity-dumps=/tmp/d,,x")
     assert live.qemu_args(riscv, None, None, "/tmp/d")[-1] == \
         "enable=on,target=native,userspace=off,arg=vanity-dumps=/tmp/d"
+    # VANITY_STATS=1: the counters at the end, a word of its own.
+    assert live.qemu_args(riscv, None, None, "/tmp/d", stats=True)[-1] == \
+        "enable=on,target=native,userspace=off,arg=vanity-dumps=/tmp/d,arg=vanity-stats=1"
     with pytest.raises(SpecError, match="cannot hold a path with a space"):
         live.qemu_args(riscv, None, None, "/tmp/a b")
     # The kernel reads at most CMDLINE_MAX bytes of it: a longer one is refused

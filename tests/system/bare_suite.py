@@ -116,6 +116,11 @@ class BareRun:
         found = [FAULT_RE.match(m) for m in self.kernel()]
         return [m for m in found if m and m["shard"] == shard]
 
+    def stats(self, shard):
+        """VANITY_STATS=1 counters of shard, as on hosted (systest_lib)."""
+        from systest_lib import Run
+        return Run.stats(self, shard)
+
 
 def one_match(pattern, lines, r):
     found = [m for m in (re.fullmatch(pattern, ln) for ln in lines) if m]
@@ -479,7 +484,8 @@ def sched(board, tmp_path_factory):
     def run(name):
         if name not in runs:
             runs[name] = BareSystem(board, SCHED / f"{name}.yaml",
-                                   tmp_path_factory.mktemp(board.tag + "-" + name)).run()
+                                   tmp_path_factory.mktemp(board.tag + "-" + name)).run(
+                                       env={"VANITY_STATS": "1"})
         return runs[name]
     return run
 
@@ -490,6 +496,10 @@ def test_yield_shards_on_one_core_take_turns(sched):
     want = [f"[{s}] turn {i}" for i in range(5) for s in "abc"]
     got = [ln for ln in r.stdout.splitlines() if re.fullmatch(r"\[[abc]\] turn \d+", ln)]
     assert got == want, r.report
+    # VANITY_STATS=1 (vanity-stats=1 on the semihosting command line): the
+    # kernel's counters at the end, worded as on hosted
+    for s in "abc":
+        assert r.stats(s)["yields"] == 5, r.report
 
 
 def test_notification_from_another_core_wakes_the_sleeper(sched):
@@ -501,6 +511,7 @@ def test_notification_from_another_core_wakes_the_sleeper(sched):
                   r"woke (-?\d+) us after it", r.log("dozer"), r)
     assert int(m[1], 0) == int(m[2], 0) != 0, r.report
     assert int(m[3]) >= 50000 and int(m[4]) >= 0, f"the dozer did not sleep{r.report}"
+    assert r.stats("dozer")["waits"] >= 1 and r.stats("waker")["notifies"] >= 1, r.report
 
 
 def test_poll_shards_sharing_a_core_both_progress(sched):
@@ -510,6 +521,9 @@ def test_poll_shards_sharing_a_core_both_progress(sched):
     m = one_match(r"(\d+) timeouts in (\d+) us", r.log("ticker"), r)
     assert int(m[1]) == 20 and int(m[2]) >= 20000, r.report
     assert r.log("pong") == ["echoed 4500 messages"], r.report
+    # the rings' indices as the kernel reads them at the end (VANITY_STATS)
+    assert "stats: channel 'ping_to_pong': head 4501 tail 4501" in r.kernel(), r.report
+    assert "stats: channel 'pong_to_ping': head 4500 tail 4500" in r.kernel(), r.report
 
 
 # ---- devices: a granted window, an interrupt as a notification -------------------

@@ -13,6 +13,9 @@
  * through semihosting, before QEMU exits. The prefix guards against
  * QEMU's default command line, the kernel's own file name. The command
  * line is words separated by spaces (`vanity-dumps=DIR` is crashdump.c's).
+ * With `vanity-stats=1` (what `vanity run` passes under VANITY_STATS=1) it
+ * first prints each shard's counters and each ring's indices, in the
+ * hosted kernel's words.
  */
 #include <string.h>
 
@@ -24,6 +27,7 @@ struct vn_obs vn_obs;
 enum { SH_OPEN = 0x01, SH_CLOSE = 0x02, SH_WRITE = 0x05, SH_GET_CMDLINE = 0x15 };
 #define SH_MODE_WB 5u
 #define TRACE_ARG "vanity-trace="
+#define STATS_ARG "vanity-stats="
 
 const void *port_shard_trace(const struct vn_shard *s)
 {
@@ -101,14 +105,31 @@ const char *bm_cmdline_arg(const char *key, uint32_t *len)
 	return NULL;
 }
 
-/* The end of the system, under the lock: the dump, if one was asked for. */
+/* VANITY_STATS=1: each shard's counters, each ring's head and tail. */
+static void stats(void)
+{
+	uint32_t n;
+	const char *arg = bm_cmdline_arg(STATS_ARG, &n);
+	uint64_t view;
+
+	if (!arg || n != 1 || arg[0] != '1')
+		return;
+	view = arch_load_begin(); /* the rings are in the shards' memory */
+	vn_stats_report(&bm_kernel, vn_kmsg);
+	arch_load_end(view);
+}
+
+/* The end of the system, under the lock: the counters and the dump, each
+ * if it was asked for. */
 void bm_obs_end(void)
 {
 	static char path[512];
 	uint32_t n;
-	const char *arg = bm_cmdline_arg(TRACE_ARG, &n);
+	const char *arg;
 	uint64_t fd, view;
 
+	stats();
+	arg = bm_cmdline_arg(TRACE_ARG, &n);
 	if (!arg || n >= sizeof(path))
 		return;
 	memcpy(path, arg, n);

@@ -376,21 +376,6 @@ void hk_report_stuck(void)
  * them, and the device models' counters. */
 void hk_stats(void)
 {
-	const struct vn_ksystem *sys = hk_kernel.sys;
-
-	for (uint32_t i = 0; i < sys->n_shards; i++) {
-		const struct vn_shard_stats *n = hk_kernel.shard[i].st;
-
-		hk_msg("stats: shard '%s': syscalls %llu yields %llu waits %llu "
-		       "notifies %llu restarts %llu", sys->shards[i].name,
-		       (unsigned long long)n->syscalls, (unsigned long long)n->yields,
-		       (unsigned long long)n->waits, (unsigned long long)n->notifies,
-		       (unsigned long long)n->restarts);
-	}
-	for (uint32_t i = 0; i < sys->n_channels; i++)
-		if (vn_kchannel_ring(&sys->channels[i]))
-			hk_msg("stats: channel '%s': head %llu tail %llu", sys->channels[i].name,
-			       (unsigned long long)atomic_load(&hk_chans[i].ring->head),
-			       (unsigned long long)atomic_load(&hk_chans[i].ring->tail));
+	vn_stats_report(&hk_kernel, hk_msg);
 	hk_devices_stats();
 }
