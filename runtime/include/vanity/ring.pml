@@ -199,7 +199,7 @@ end_asleep:                                                                     
 	atomic {                                                                \
 		!blocked; /* asleep until vn_sched_wake */                      \
 		if                                                              \
-		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:275 `bits = s->pending` */ \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:278 `bits = s->pending` */ \
 		:: else                                                         \
 		fi                                                              \
 	}
@@ -259,23 +259,23 @@ inline tx_ready()
 	}
 }
 
-/* vn_wait(VN_FOREVER) in a yield shard (wait.c:200-215). */
+/* vn_wait(VN_FOREVER) in a yield shard (wait.c:205-220). */
 inline tx_wait()
 {
 	atomic {
-		watch = starved; /* C: runtime/lib/wait.c:202 `vn_bits_t watch_tx = starved_tx() & watch` */
+		watch = starved; /* C: runtime/lib/wait.c:207 `vn_bits_t watch_tx = starved_tx() & watch` */
 		r = 0
 	};
 	/* spin() for spin_ns: some rounds of ready(); one round or none covers
 	 * every outcome, as the caller loops anyway. */
 	if
-	:: tx_ready() /* C: runtime/lib/wait.c:165 `r = ready(watch_rx, watch_tx) | kernel_bits(n, later)` */
+	:: tx_ready() /* C: runtime/lib/wait.c:170 `r = ready(watch_rx, watch_tx) | kernel_bits(n, later)` */
 	:: skip
 	fi;
 	do
 	:: r -> break
 	:: else ->
-		/* sleep_once (wait.c:188-198): arm() is vn_tx_arm */
+		/* sleep_once (wait.c:193-203): arm() is vn_tx_arm */
 		if
 		:: watch ->
 			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:520 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
@@ -291,14 +291,14 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:195 `r = keep(vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:200 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		if
 		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:527 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
-		tx_ready() /* C: runtime/lib/wait.c:197 `return r | ready(watch_rx, watch_tx)` */
+		tx_ready() /* C: runtime/lib/wait.c:202 `return r | ready(watch_rx, watch_tx)` */
 	od
 }
 
@@ -429,12 +429,12 @@ inline rx_wait()
 		};
 #endif
 		if
-		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:195 `r = keep(vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:200 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:514 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
-			rx_avail(1); /* C: runtime/lib/wait.c:197 `return r | ready(watch_rx, watch_tx)` */
+			rx_avail(1); /* C: runtime/lib/wait.c:202 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
 		}
 	od
