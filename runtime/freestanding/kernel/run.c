@@ -398,14 +398,14 @@ static __attribute__((noinline)) struct arch_frame *next_shard(uint32_t cpu)
 	}
 }
 
-/* The common path (the comment at the top), under the lock: back to s,
- * if it still holds the core, else to the next shard. */
+/* The common path (the comment at the top), under the lock, in the
+ * kernel's view of memory (arch_trap_enter, or its _reuse twin, done):
+ * back to s, if it still holds the core, else to the next shard. */
 static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, uint32_t cpu,
 							 uint32_t kind, struct vn_shard *s)
 {
 	uint64_t now;
 
-	arch_trap_enter();
 	if (kind != BM_TRAP_START)
 		arch_trap(f, s, cpu, kind);
 	now = events(cpu);
@@ -415,6 +415,15 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
 		return next_shard(cpu);
 	arm_timer(cpu, now);
 	return leave(cpu, bm_of(s));
+}
+
+/* The common path from a trap still in the trapping shard's space, as
+ * every trap but bm_trap_reuse's is until it knows it is not a YIELD. */
+static inline struct arch_frame *common(struct arch_frame *f, uint32_t cpu, uint32_t kind,
+					struct vn_shard *s)
+{
+	arch_trap_enter();
+	return trap(f, cpu, kind, s);
 }
 
 /* yield_fast's end when the timer must be set earlier: out of line, so
@@ -495,7 +504,7 @@ static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_fram
 	struct bm_shard *b = bm_of(s);
 
 	if (yield_late(wake_at, cpu, now))
-		return trap(f, cpu, kind, s);
+		return common(f, cpu, kind, s);
 	arch_call_done(f);
 	arch_frame_ret(f, vn_sched_yield_alone(K, c, now, ticks));
 	return yield_leave(s, b, cpu, now, wake_at, false);
@@ -512,7 +521,7 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 	struct bm_shard *b;
 
 	if (yield_late(wake_at, cpu, now))
-		return trap(f, cpu, kind, c->current);
+		return common(f, cpu, kind, c->current);
 	arch_call_done(f);
 	n = vn_sched_yield_fast(K, c, now, ticks, &value);
 	b = bm_of(n);
@@ -537,7 +546,7 @@ static inline __attribute__((always_inline)) struct arch_frame *enter(struct arc
 	if (s && kind != BM_TRAP_START && !c->reloads && !K->halted &&
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)
 		return c->head ? yield_fast(f, cpu, kind, c) : yield_alone(f, cpu, kind, c);
-	return trap(f, cpu, kind, s);
+	return common(f, cpu, kind, s);
 }
 
 struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
