@@ -48,12 +48,16 @@ from systest_lib import HERE, PYTHON, VANITY, System, copy_spec, mmiofuzz_spec, 
 STRESS = HERE / "stress"
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 
-# A hammered phase of the ping-pong keeps at least 1/FAIRNESS of the pace of
-# the alone phases on either side of it, in its best such comparison. It
-# keeps about 1/2.8 on aarch64 and 1/2.2 on riscv64 (ping now shares its core
-# with the hammer); a core shut out of the kernel managed about 1/35 in every
-# phase. Neighbours, not the run's best: a host whose load changes during the
-# run slows every later phase, alone or not.
+# While the hammer hammers, pong's kernel entries (a yield per message, on
+# core 1) take at most FAIRNESS times as long, on average, as in the alone
+# phases on either side, in the best such comparison. They take about 0.8x
+# on aarch64 and 1.5x on riscv64. A core shut out of the kernel waits for
+# the lock while the hammer takes it again and again. Neighbours, not the
+# run's best: a host whose load changes during the run slows every later
+# phase, alone or not. (Ping's own pace is no measure of it: ping shares its
+# core with the hammer, so its hammered phases run at a tenth to a third of
+# its alone ones however fair the lock, the ratio moving with what a trap
+# costs on the board.)
 FAIRNESS = 6
 
 
@@ -117,11 +121,17 @@ def test_a_shard_hammering_the_kernel_does_not_starve_another_core(bare, tmp_pat
             phases.append((m[1], int(m[2])))
     kinds = [k for k, _ in phases]
     assert kinds == ["alone", "hammered"] * 3, r.report
+    assert all(n > 0 for _, n in phases), r.report
     one_match(r"hammered with \d+ calls", r.log("hammer"), r)
-    paces = [n for _, n in phases]
-    kept = [(paces[i], max(paces[i - 1:i + 2:2])) for i in range(1, 6, 2)]
-    assert any(h * FAIRNESS >= a for h, a in kept), \
-        f"hammered against the alone phases beside them: {kept}{r.report}"
+    entry = []  # pong's mean kernel entry, ns, per phase
+    for i, line in enumerate(r.log("pong")):
+        m = re.fullmatch(r"phase (\d): (\d+) yields, mean (\d+) ns", line)
+        assert m and int(m[1]) == i and int(m[2]) == phases[i][1], r.report
+        entry.append(int(m[3]))
+    assert len(entry) == 6, r.report
+    kept = [(entry[i], min(entry[i - 1:i + 2:2])) for i in range(1, 6, 2)]
+    assert any(h <= a * FAIRNESS for h, a in kept), \
+        f"pong's kernel entries, hammered against alone beside them (ns): {kept}{r.report}"
 
 
 def test_random_system_calls_get_their_documented_results(board, tmp_path):

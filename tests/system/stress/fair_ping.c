@@ -1,7 +1,7 @@
 /* Counts round trips to pong in PHASES phases of PHASE_NS each, taking
  * turns: alone, then while hammer hammers, and so on; then stops both.
- * Logs the count of every phase, so a test can compare the best of each
- * kind and see through a phase in which the host took a CPU away. */
+ * Logs the count of every phase. Each message carries its phase in its top
+ * byte, for pong to time its kernel entries by phase. */
 #include <vanity_shard.h>
 
 #define PHASES 6
@@ -40,6 +40,7 @@ void vn_main(void)
 	for (int i = 0; i < PHASES; i++) {
 		int hammered = i & 1;
 
+		seq = (uint64_t)i << 56 | (seq & ((UINT64_C(1) << 56) - 1));
 		if (hammered)
 			control(1);
 		n = round_trips(&seq);
