@@ -12,6 +12,7 @@ and Zbb too (Toolchain.extensions), and linked with the libgcc of its plain
 -march and ABI.
 """
 
+import functools
 import json
 import os
 import re
@@ -53,10 +54,12 @@ def _flags(tc, own):
             "-fno-unwind-tables"]
 
 
+@functools.lru_cache(maxsize=None)
 def _libgcc(tc, own):
     """libgcc for code built with `own`: the multilib of its plain -march
     and ABI, named by path, since gcc would pick the default multilib (of
-    another ABI) for a -march with extensions (Toolchain.extensions)."""
+    another ABI) for a -march with extensions (Toolchain.extensions). Asked
+    of gcc once per toolchain and flags, not once per shard."""
     cc = tc.tool("gcc")
     try:
         return subprocess.run([cc, *tc.flags, *own, "-print-libgcc-file-name"],
