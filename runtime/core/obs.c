@@ -46,12 +46,14 @@ void vn_stats_report(const struct vn_kernel *k, void (*say)(const char *fmt, ...
 		    (unsigned long long)st->notifies, (unsigned long long)st->restarts);
 	}
 	for (uint32_t i = 0; i < sys->n_channels; i++) {
-		const struct vn_ring *r = port_channel_ring(i);
+		const struct vn_ring *r;
 
-		if (vn_kchannel_ring(&sys->channels[i]))
-			say("stats: channel '%s': head %llu tail %llu", sys->channels[i].name,
-			    (unsigned long long)atomic_load(&r->head),
-			    (unsigned long long)atomic_load(&r->tail));
+		if (!vn_kchannel_ring(&sys->channels[i]))
+			continue; /* a signal: no ring */
+		r = port_channel_ring(i);
+		say("stats: channel '%s': head %llu tail %llu", sys->channels[i].name,
+		    (unsigned long long)atomic_load(&r->head),
+		    (unsigned long long)atomic_load(&r->tail));
 	}
 }
 

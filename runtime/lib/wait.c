@@ -116,9 +116,9 @@ static void disarm(vn_bits_t watch_rx, vn_bits_t watch_tx)
 }
 
 /* The clock is read only where an answer needs it: a wait for ever, the
- * data plane's, reads it never, and a spin only once its first look found
- * nothing. On hosted a read is a vDSO call of tens of ns: on the path of a
- * poll round trip, as much as the ring itself. */
+ * data plane's, reads it never, and a spin only once its looks have found
+ * nothing (spin()). On hosted a read is a vDSO call of tens of ns: on the
+ * path of a poll round trip, as much as the ring itself. */
 static uint64_t deadline_of(uint64_t timeout_ns)
 {
 	uint64_t now;

@@ -118,8 +118,8 @@ class BareRun:
 
     def stats(self, shard):
         """VANITY_STATS=1 counters of shard, as on hosted (systest_lib)."""
-        from systest_lib import Run
-        return Run.stats(self, shard)
+        from systest_lib import shard_stats
+        return shard_stats(self.kernel(), shard)
 
 
 def one_match(pattern, lines, r):

@@ -146,11 +146,17 @@ class Run:
 
     def stats(self, shard):
         """VANITY_STATS=1 counters of shard: {'syscalls': n, 'waits': n, ...}."""
-        for m in self.kernel():
-            if m.startswith(f"stats: shard '{shard}': "):
-                words = m.split(": ", 2)[2].split()
-                return {k: int(v) for k, v in zip(words[::2], words[1::2])}
-        return None
+        return shard_stats(self.kernel(), shard)
+
+
+def shard_stats(kernel_lines, shard):
+    """The VANITY_STATS=1 counters of shard among a kernel's lines (every
+    board words them alike), or None."""
+    for m in kernel_lines:
+        if m.startswith(f"stats: shard '{shard}': "):
+            words = m.split(": ", 2)[2].split()
+            return {k: int(v) for k, v in zip(words[::2], words[1::2])}
+    return None
 
 
 def run(cmd, *, env=None, timeout=TIMEOUT, cwd=REPO):
