@@ -186,6 +186,17 @@ static inline void arch_load_end(uint64_t ttbr)
 	a64_set_ttbr(ttbr);
 }
 
+/* EL1 reaches the running shard's EL0 pages as they are (PAN is off). */
+static inline uint64_t arch_user_begin(void)
+{
+	return 0;
+}
+
+static inline void arch_user_end(uint64_t was)
+{
+	(void)was;
+}
+
 /* New code at [lo, hi): clean it to the point of unification, then drop
  * stale instructions on every CPU. */
 static inline void arch_sync_icache(uint64_t lo, uint64_t hi)
@@ -247,11 +258,7 @@ static inline void arch_call_done(struct arch_frame *f)
 }
 
 /* The kernel is mapped in every space, so a trap keeps the shard's table
- * until another shard gets the core. */
-static inline void arch_trap_enter(void)
-{
-}
-
+ * until another shard gets the core: its table, under its own ASID. */
 static inline void arch_switch(uint64_t ttbr)
 {
 	a64_set_ttbr(ttbr);
@@ -276,11 +283,6 @@ static inline void arch_fp_allow(struct arch_frame *f)
 static inline void arch_fp_disown(struct arch_frame *f)
 {
 	(void)f;
-}
-
-static inline void arch_trap_leave(uint64_t ttbr)
-{
-	(void)ttbr;
 }
 
 #endif /* VN_ARCH_H */

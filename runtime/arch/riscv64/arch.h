@@ -5,10 +5,12 @@
  * The kernel runs in S-mode with sstatus.SIE clear; shards run in U-mode,
  * each in its own Sv39 address space (satp + ASID). trap.S saves U-mode
  * state into a struct arch_frame on the hart's kernel stack and calls
- * bm_trap(). The kernel works on its own table (ASID 0), which maps all
- * RAM S-only, so it reads and writes shard pages without ever setting
- * sstatus.SUM; leaving, it installs the satp of the shard that now holds
- * the hart.
+ * bm_trap(). A trap runs on the table of the shard it came from, which
+ * maps the kernel's window S-only, and a switch installs the next shard's
+ * satp. Other shards' memory, the page tables and the rest of RAM the
+ * kernel reaches through its own table (ASID 0), which maps all RAM
+ * S-only (arch_load_begin); the trapping shard's own user pages with
+ * sstatus.SUM set around the access (arch_user_begin).
  */
 #ifndef VN_ARCH_H
 #define VN_ARCH_H
@@ -51,6 +53,7 @@ _Static_assert(sizeof(struct arch_fp) == 264, "fp.S layout");
  * Clean to Dirty when the shard writes an F/D register or fcsr. */
 #define SSTATUS_FS (3ull << 13)
 #define SSTATUS_FS_CLEAN (2ull << 13)
+#define SSTATUS_SUM (1ull << 18)
 
 /* RAM and the kernel's window (image, stacks, tables), from the board
  * record: OpenSBI's 2 MiB open RAM and are never mapped, the kernel's
@@ -168,15 +171,38 @@ static inline void rv64_set_satp(uint64_t satp)
 	__asm__ volatile("csrw satp, %0" :: "r"(satp) : "memory");
 }
 
-/* The kernel is always on its own table already (arch_trap_enter). */
+/* A trap keeps the shard's table, which maps no other shard's memory, no
+ * page table and no other RAM: reach them through the kernel's own table,
+ * then go back to the one the hart had. */
 static inline uint64_t arch_load_begin(void)
 {
-	return 0;
+	uint64_t satp = csr_read(satp);
+
+	rv64_set_satp(bm_kernel_token);
+	return satp;
 }
 
-static inline void arch_load_end(uint64_t view)
+static inline void arch_load_end(uint64_t satp)
 {
-	(void)view;
+	rv64_set_satp(satp);
+}
+
+/* The trapping shard's own pages and devices, user-only in the space the
+ * hart is in: sstatus.SUM, on only around the access. A trap's frame
+ * keeps the sstatus it came in with, so SUM never reaches U-mode or
+ * outlives the trap. */
+static inline uint64_t arch_user_begin(void)
+{
+	uint64_t old;
+
+	__asm__ volatile("csrrs %0, sstatus, %1" : "=r"(old) : "r"(SSTATUS_SUM) : "memory");
+	return old & SSTATUS_SUM;
+}
+
+static inline void arch_user_end(uint64_t was)
+{
+	if (!was)
+		__asm__ volatile("csrc sstatus, %0" :: "r"(SSTATUS_SUM) : "memory");
 }
 
 /* New code at [lo, hi): a restart happens in the shard's own trap, on the
@@ -238,16 +264,10 @@ static inline void arch_call_done(struct arch_frame *f)
 	f->sepc += 4;
 }
 
-/* The kernel's own table, which maps all RAM, for the common path. The
- * YIELD paths stay on the shard's table, which maps the kernel image. */
-static inline void arch_trap_enter(void)
-{
-	rv64_set_satp(bm_kernel_token);
-}
-
+/* Another shard holds the hart: its table, under its own ASID. */
 static inline void arch_switch(uint64_t satp)
 {
-	(void)satp;
+	rv64_set_satp(satp);
 }
 
 /* FS lives in the shard's own sstatus, which trap.S restores, and only
@@ -269,11 +289,6 @@ static inline void arch_fp_switch(struct arch_frame *f, bool owner)
 {
 	(void)f;
 	(void)owner;
-}
-
-static inline void arch_trap_leave(uint64_t satp)
-{
-	rv64_set_satp(satp);
 }
 
 #endif /* VN_ARCH_H */

@@ -7,8 +7,9 @@
  * S-only gigapage, and the kernel window S-only and global: code RX, rodata
  * (and the shard blobs) R, data/bss RW. U-mode cannot touch kernel memory,
  * and switching satp in the kernel is safe. Nothing writable is executable.
- * The kernel's table (ASID 0) also maps the rest of RAM, S-only: the kernel
- * always works on it (arch.h), so it never needs sstatus.SUM.
+ * The kernel's table (ASID 0) also maps the rest of RAM, S-only: a trap
+ * runs on the shard's table, and reaches what only that one maps through
+ * it (arch_load_begin), so the kernel never needs sstatus.SUM.
  */
 #include "rv64.h"
 

@@ -87,8 +87,8 @@ int port_shard_start(struct vn_shard *s)
 	uint64_t n = b->blob_len;
 	uint64_t view;
 
+	view = arch_load_begin(); /* its devices' pages too: user-only in its space */
 	devices_reset(s);
-	view = arch_load_begin();
 
 	memcpy(&b->head, b->blob, sizeof(b->head));
 	b->img = &b->head;

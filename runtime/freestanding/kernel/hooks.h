@@ -45,7 +45,13 @@
  *   arch_pte_table(t), arch_pte_leaf(pa, attrs, level), arch_pte_next(e)
  *                             (i) the page-table format pt.c builds with
  *   arch_space_token(top, asid) (i) what the MMU is given for a space
- *   arch_load_begin/end()     around writing a shard's pages (i)
+ *   arch_load_begin/end()     the kernel's own space, which maps all RAM
+ *                             for the kernel, around reaching a shard's
+ *                             pages or a page table; then back (i)
+ *   arch_user_begin/end()     around the kernel's access to the trapping
+ *                             shard's own pages and devices, user-only in
+ *                             its space (a LOG's text, an MMIO call, a
+ *                             RELOAD's image) (i)
  *   arch_sync_icache(lo, hi)  new code in [lo, hi) (i)
  *   arch_tlb_drop_asid(asid)  a space's leaf entries changed (a hot reload's
  *                             image): drop its TLB entries (i); called on
@@ -69,13 +75,13 @@
  *                             a bus error, which the port's kernel-mode trap
  *                             turns into that return instead of a panic
  *
- * Every trap (bm_trap, called by the port's vector), under bm_lock:
+ * Every trap (bm_trap, called by the port's vector), under bm_lock, in
+ * the space of the shard that trapped: every space maps the kernel's
+ * window for the kernel; what else the kernel touches it reaches between
+ * arch_load_begin() and arch_load_end() (another shard's memory, page
+ * tables), or, for that shard's own pages, arch_user_begin() and
+ * arch_user_end():
  *   arch_cpu() (i)            which CPU this is
- *   arch_trap_enter() (i)     the kernel's view of memory, before the
- *                             common path touches any (the YIELD paths
- *                             touch only the kernel image's own data,
- *                             which every space maps for the kernel, and
- *                             skip it)
  *   arch_trap(f, s, cpu, kind) what the trap asks: bm_syscall(),
  *                             arch_irq_poll(), bm_fp_claim() (s touched
  *                             FP/SIMD while off; false: s may not have it,
@@ -107,15 +113,17 @@
  *                             path looks before arch_trap)
  *   arch_call_done(f) (i)     the frame returns past its system call
  *   arch_switch(token) (i)    another shard now holds this CPU: its space
+ *                             goes in (the kernel runs on in it)
  *   arch_fp_switch(f, owner) (i) FP/SIMD on for the shard of frame f if
  *                             it is the CPU's owner of them, else off (a
  *                             port whose frames keep that setting, with
  *                             arch_fp_disown, has nothing to do)
- *   arch_trap_leave(token) (i) about to return into the shard of that space
- *                             (the YIELD paths: only when they switched)
- * and, while the shards share an ASID (bm_asid_reuse), in place of the
- * three above on the common path and in bm_trap_reuse: the same, and where
- * the port gives its MMU a space under the shared ASID, a drop of this
+ * and, while the shards share an ASID (bm_asid_reuse), every trap takes
+ * the common path (bm_trap_reuse), which calls these in place of
+ * arch_switch: as the trap begins, when a shard gets the CPU, and as the
+ * trap ends. The port puts spaces in at whichever of them it chooses
+ * (riscv64: its own as the trap begins, the shard's as it ends), and
+ * where it gives its MMU a space under the shared ASID, it drops this
  * CPU's non-global TLB entries under it when bm_asid_stale(cpu, token)
  * says they may be another space's, after the space went in:
  *   arch_trap_enter_reuse(cpu), arch_switch_reuse(cpu, token),

@@ -5,22 +5,27 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "bm.h"
 #include "kconsole.h"
 
 /* The console's own lock: a shard's log line is printed without the kernel
  * lock (run.c: port_shard_log), a kernel message with it, and neither may
- * cut into another's line. Taken after the kernel lock, never before it. */
+ * cut into another's line. Taken after the kernel lock, never before it.
+ * Held with the running shard's own devices in reach (arch_user_begin): the
+ * console's UART may be its device (a console driver). */
 static uint32_t console_busy;
 
-static void console_lock(void)
+static uint64_t console_lock(void)
 {
 	while (__atomic_exchange_n(&console_busy, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&console_busy, __ATOMIC_RELAXED))
 			;
+	return arch_user_begin();
 }
 
-static void console_unlock(void)
+static void console_unlock(uint64_t was)
 {
+	arch_user_end(was);
 	__atomic_store_n(&console_busy, 0, __ATOMIC_RELEASE);
 }
 
@@ -38,6 +43,7 @@ static __attribute__((noinline)) void console_write(const char *s, uint32_t n)
 void vn_kmsg(const char *fmt, ...)
 {
 	char line[320];
+	uint64_t was;
 	va_list ap;
 	int n;
 
@@ -49,16 +55,17 @@ void vn_kmsg(const char *fmt, ...)
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n] = '\n';
-	console_lock();
+	was = console_lock();
 	console_write("vanity: ", 8);
 	console_write(line, (uint32_t)n + 1);
-	console_unlock();
+	console_unlock(was);
 }
 
 void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)
 {
 	char text[VN_LOG_MAX];
 	uint32_t start = 0, nlen = 0;
+	uint64_t was;
 
 	while (name[nlen])
 		nlen++;
@@ -66,7 +73,7 @@ void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)
 		text[i] = vn_log_char(log[i]);
 	if (len > VN_LOG_MAX)
 		len = VN_LOG_MAX;
-	console_lock();
+	was = console_lock();
 	for (uint32_t i = 0; i <= len; i++) {
 		if (i < len && text[i] != '\n')
 			continue;
@@ -79,7 +86,7 @@ void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)
 		}
 		start = i + 1;
 	}
-	console_unlock();
+	console_unlock(was);
 }
 
 /* vn_system_stuck(): say so once, naming the sleepers. The board idles on:

@@ -139,10 +139,12 @@ void port_shard_log(struct vn_shard *s, uint32_t len)
 {
 	char text[VN_LOG_MAX];
 	const volatile char *log = bm_ctl(s)->log;
+	uint64_t was = arch_user_begin(); /* s's own page */
 
 	len = len < VN_LOG_MAX ? len : VN_LOG_MAX;
 	for (uint32_t i = 0; i < len; i++)
 		text[i] = log[i];
+	arch_user_end(was);
 	unlock();
 	vn_kshard_log(s->cfg->name, text, len);
 	lock();
@@ -164,14 +166,17 @@ static int mmio(const struct vn_shard *s, uint64_t a0, uint64_t a1, uint64_t *va
 		return BM_SIGSEGV; /* the boot kept every window below ARCH_MMIO_END */
 	for (uint32_t i = 0; i < sys->n_devices; i++) {
 		const struct vn_kdevice *d = &sys->devices[i];
+		uint64_t was;
+		int err;
 
 		if (d->shard != s->cfg->id || d->size < bytes || addr < d->base ||
 		    addr - d->base > d->size - bytes)
 			continue;
+		was = arch_user_begin(); /* s's own device, if its space maps it */
 		*value = 0;
-		if (arch_kmmio(addr, (unsigned)(a0 >> 56 & 3), VN_MMIO_WRITE(a0), a1, value) != 0)
-			return BM_SIGBUS;
-		return 0;
+		err = arch_kmmio(addr, (unsigned)(a0 >> 56 & 3), VN_MMIO_WRITE(a0), a1, value);
+		arch_user_end(was);
+		return err ? BM_SIGBUS : 0;
 	}
 	return BM_SIGSEGV;
 }
@@ -204,6 +209,20 @@ static __attribute__((noinline, cold)) void refused(struct arch_frame *f, struct
 	bm_fault(s, BM_SIGSEGV);
 }
 
+/* RELOAD, the one call that reads the caller's memory: the image at the
+ * address it gives, once port_shard_view has found it in the caller's
+ * heap or data, which its space maps user-only. Out of line, as the MMIO
+ * call is. */
+static __attribute__((noinline, cold)) struct vn_sysres reload_call(struct vn_shard *s,
+								    uint64_t a0, uint64_t a1)
+{
+	uint64_t was = arch_user_begin();
+	struct vn_sysres r = vn_syscall_dispatch(K, s, VN_SYS_RELOAD, a0, a1);
+
+	arch_user_end(was);
+	return r;
+}
+
 /* s, the running shard of this CPU, asked for `op`. An op wider than 32
  * bits is refused, not truncated into a valid one. An MMIO call outside
  * the caller's devices faults it, as an access to an unmapped page would,
@@ -219,7 +238,10 @@ void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t 
 		mmio_call(f, s, a0, a1);
 		return;
 	}
-	r = vn_syscall_dispatch(K, s, op32, a0, a1);
+	if (op32 == VN_SYS_RELOAD)
+		r = reload_call(s, a0, a1);
+	else
+		r = vn_syscall_dispatch(K, s, op32, a0, a1);
 	if (r.action == VN_ACT_CONTINUE)
 		arch_frame_ret(f, r.value);
 	else if (r.action == VN_ACT_FAULT)
@@ -358,14 +380,13 @@ static struct bm_shard *load(struct vn_shard *s, uint32_t cpu)
 	return b;
 }
 
-/* The trap's end: b's shard holds the core; its space for the return,
- * the lock released, its frame to return to. */
+/* The trap's end: b's shard holds the core (its space is the CPU's, or
+ * goes in now under a shared ASID), the lock released, its frame to
+ * return to. */
 static inline struct arch_frame *leave(uint32_t cpu, struct bm_shard *b)
 {
 	if (bm_asid_reuse)
 		arch_trap_leave_reuse(cpu, b->space.token);
-	else
-		arch_trap_leave(b->space.token);
 	unlock();
 	return &b->ctx;
 }
@@ -399,8 +420,9 @@ static __attribute__((noinline)) struct arch_frame *next_shard(uint32_t cpu)
 }
 
 /* The common path (the comment at the top), under the lock, in the
- * kernel's view of memory (arch_trap_enter, or its _reuse twin, done):
- * back to s, if it still holds the core, else to the next shard. */
+ * trapping shard's space (or the kernel's, under a shared ASID:
+ * bm_trap_reuse): back to s, if it still holds the core, else to the next
+ * shard. */
 static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, uint32_t cpu,
 							 uint32_t kind, struct vn_shard *s)
 {
@@ -417,23 +439,12 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
 	return leave(cpu, bm_of(s));
 }
 
-/* The common path from a trap still in the trapping shard's space, as
- * every trap but bm_trap_reuse's is until it knows it is not a YIELD. */
-static inline struct arch_frame *common(struct arch_frame *f, uint32_t cpu, uint32_t kind,
-					struct vn_shard *s)
-{
-	arch_trap_enter();
-	return trap(f, cpu, kind, s);
-}
-
 /* yield_fast's end when the timer must be set earlier: out of line, so
  * that the YIELD path itself calls nothing and keeps no registers. */
 static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(struct bm_shard *b,
-									 uint64_t at, bool switched)
+									 uint64_t at)
 {
 	arch_timer_set(at);
-	if (switched)
-		arch_trap_leave(b->space.token);
 	unlock();
 	return &b->ctx;
 }
@@ -459,11 +470,6 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
  *   - the door: CPU 0 looks at it only once bm_door_next has passed;
  *   - s again: its space, and whether it may use FP/SIMD, are still
  *     loaded;
- *   - the kernel's view of memory (arch_trap_enter): they touch nothing
- *     but the kernel's own data (its image's data and bss, where the
- *     frames, the queues, the counters and the trace rings are), which
- *     every shard's space maps for the kernel, so the CPU stays in the
- *     caller's space until the switch;
  *   - the timer: the deadline is the earliest of c->wake_at (no later than
  *     the next timeout) and the next shard's watchdog, as
  *     vn_core_deadline() would give with no reload under way.
@@ -476,20 +482,15 @@ static inline bool yield_late(uint64_t wake_at, size_t cpu, uint64_t now)
 	return now >= wake_at || (cpu == 0 && now >= bm_door_next);
 }
 
-/* The end of both: n (b) holds c now, since `now`; `wake_at` is c's.
- * The CPU is still in the caller's space (they skip arch_trap_enter), so
- * only a switch puts one in. */
+/* The end of both: n (b) holds c now, since `now`; `wake_at` is c's. */
 static inline struct arch_frame *yield_leave(struct vn_shard *n, struct bm_shard *b,
-					     size_t cpu, uint64_t now, uint64_t wake_at,
-					     bool switched)
+					     size_t cpu, uint64_t now, uint64_t wake_at)
 {
 	uint64_t at = vn_shard_watchdog_deadline_since(n, now);
 
 	at = at < wake_at ? at : wake_at;
 	if (at < arch_timer_armed(cpu)) /* a later one would not be set */
-		return yield_leave_timed(b, at, switched);
-	if (switched)
-		arch_trap_leave(b->space.token);
+		return yield_leave_timed(b, at);
 	unlock();
 	return &b->ctx;
 }
@@ -504,10 +505,10 @@ static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_fram
 	struct bm_shard *b = bm_of(s);
 
 	if (yield_late(wake_at, cpu, now))
-		return common(f, cpu, kind, s);
+		return trap(f, cpu, kind, s);
 	arch_call_done(f);
 	arch_frame_ret(f, vn_sched_yield_alone(K, c, now, ticks));
-	return yield_leave(s, b, cpu, now, wake_at, false);
+	return yield_leave(s, b, cpu, now, wake_at);
 }
 
 /* Another shard of c is ready: it takes the core. */
@@ -521,14 +522,14 @@ static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame
 	struct bm_shard *b;
 
 	if (yield_late(wake_at, cpu, now))
-		return common(f, cpu, kind, c->current);
+		return trap(f, cpu, kind, c->current);
 	arch_call_done(f);
 	n = vn_sched_yield_fast(K, c, now, ticks, &value);
 	b = bm_of(n);
 	arch_frame_ret(&b->ctx, value);
 	arch_switch(b->space.token);
 	arch_fp_switch(&b->ctx, bm_fp_owner[cpu] == b);
-	return yield_leave(n, b, cpu, now, wake_at, true);
+	return yield_leave(n, b, cpu, now, wake_at);
 }
 
 /* The frame f (a shard's context, or NULL when a CPU starts) trapped, for
@@ -546,7 +547,7 @@ static inline __attribute__((always_inline)) struct arch_frame *enter(struct arc
 	if (s && kind != BM_TRAP_START && !c->reloads && !K->halted &&
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)
 		return c->head ? yield_fast(f, cpu, kind, c) : yield_alone(f, cpu, kind, c);
-	return common(f, cpu, kind, s);
+	return trap(f, cpu, kind, s);
 }
 
 struct arch_frame *bm_trap(struct arch_frame *f, uint32_t kind)
