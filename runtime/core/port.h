@@ -124,6 +124,8 @@
  *                         The bytes may stay s's, and be written by other
  *                         shards sharing them: the kernel reads the header
  *                         once and checks only its port_reload_copy.
+ *   port_shard_view_end(s) the kernel is done with what port_shard_view
+ *                         gave (called only after it gave something).
  */
 #ifndef VN_PORT_H
 #define VN_PORT_H
@@ -184,5 +186,6 @@ void port_reload_drop(struct vn_shard *s);
 int port_reload_back(struct vn_shard *s);
 void port_reload_done(const struct vn_shard *s, uint32_t outcome, uint32_t status);
 const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *len);
+void port_shard_view_end(const struct vn_shard *s);
 
 #endif /* VN_PORT_H */

@@ -116,12 +116,13 @@ static struct vn_sysres sys_peer(struct vn_kernel *k, struct vn_shard *s,
 }
 
 /* The caller hands the kernel a reload image for shard `target`, at `addr`
- * in its own memory (the port reads it: port_shard_copy). */
+ * in its own memory (the port finds it: port_shard_view). */
 static struct vn_sysres sys_reload(struct vn_kernel *k, struct vn_shard *s,
 				   uint64_t target, uint64_t addr)
 {
 	const void *img;
 	uint64_t len;
+	uint32_t st;
 
 	if (target >= k->sys->n_shards)
 		return ret(VN_ERR(VN_EINVAL), VN_ACT_CONTINUE);
@@ -130,8 +131,9 @@ static struct vn_sysres sys_reload(struct vn_kernel *k, struct vn_shard *s,
 	img = port_shard_view(s, addr, &len);
 	if (!img)
 		return ret(VN_ERR(VN_EINVAL), VN_ACT_CONTINUE);
-	return ret(vn_reload_request(k, &k->shard[target], img, len, port_now()),
-		   VN_ACT_CONTINUE);
+	st = vn_reload_request(k, &k->shard[target], img, len, port_now());
+	port_shard_view_end(s);
+	return ret(st, VN_ACT_CONTINUE);
 }
 
 static struct vn_sysres sys_quiesce(struct vn_kernel *k, struct vn_shard *s,

@@ -36,6 +36,7 @@ struct stub_port {
 	int copy_fails, over_prev;
 	uint32_t reload_outcome, reload_said; /* the last port_reload_done */
 	uint8_t view[4096];
+	unsigned views_open; /* port_shard_view gave one, not yet ended */
 	/* The kernel lock: `unlocked` while the core has dropped it; unlocks
 	 * counts the times; meanwhile (if set) plays another core. */
 	int unlocked;

@@ -467,6 +467,7 @@ static void test_updater_call(void **state)
 	r = vn_syscall_dispatch(&fx_k, s, VN_SYS_RELOAD, 3, 0x10000 + 64);
 	assert_int_equal(r.value, VN_RELOAD_OK);
 	assert_int_equal(r.action, VN_ACT_CONTINUE);
+	assert_int_equal(stub.views_open, 0); /* the port's view of it ended */
 	assert_int_equal(S(3)->reload, VN_RELOAD_DUE);
 	assert_int_equal(fx_k.core[1].reloads, 1);
 	assert_int_equal(stub.last_kick, 1);

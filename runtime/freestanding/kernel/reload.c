@@ -173,8 +173,13 @@ int port_reload_back(struct vn_shard *s)
 	return 0;
 }
 
+/* Whether each CPU's user access was on before port_shard_view turned it
+ * on (arch_user_begin), for port_shard_view_end. */
+static uint64_t view_was[ARCH_MAX_CPUS];
+
 /* Identity-mapped: the bytes at addr are where s sees them, in its heap or
- * its image's data and bss. */
+ * its image's data and bss, which its space (the CPU's, as s made the
+ * call) maps for user mode only: in reach until port_shard_view_end. */
 const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *len)
 {
 	const struct bm_layout *l = &bm_layout[s->cfg->id];
@@ -187,9 +192,16 @@ const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *l
 	for (uint32_t i = 0; i < 2; i++)
 		if (addr >= own[i][0] && addr < own[i][1]) {
 			*len = own[i][1] - addr;
+			view_was[arch_cpu()] = arch_user_begin();
 			return (const void *)(uintptr_t)addr;
 		}
 	return NULL;
+}
+
+void port_shard_view_end(const struct vn_shard *s)
+{
+	(void)s;
+	arch_user_end(view_was[arch_cpu()]);
 }
 
 /* A request is over: the console line is the core's (vn_reload_say); the

@@ -209,20 +209,6 @@ static __attribute__((noinline, cold)) void refused(struct arch_frame *f, struct
 	bm_fault(s, BM_SIGSEGV);
 }
 
-/* RELOAD, the one call that reads the caller's memory: the image at the
- * address it gives, once port_shard_view has found it in the caller's
- * heap or data, which its space maps user-only. Out of line, as the MMIO
- * call is. */
-static __attribute__((noinline, cold)) struct vn_sysres reload_call(struct vn_shard *s,
-								    uint64_t a0, uint64_t a1)
-{
-	uint64_t was = arch_user_begin();
-	struct vn_sysres r = vn_syscall_dispatch(K, s, VN_SYS_RELOAD, a0, a1);
-
-	arch_user_end(was);
-	return r;
-}
-
 /* s, the running shard of this CPU, asked for `op`. An op wider than 32
  * bits is refused, not truncated into a valid one. An MMIO call outside
  * the caller's devices faults it, as an access to an unmapped page would,
@@ -238,10 +224,7 @@ void bm_syscall(struct arch_frame *f, struct vn_shard *s, uint64_t op, uint64_t 
 		mmio_call(f, s, a0, a1);
 		return;
 	}
-	if (op32 == VN_SYS_RELOAD)
-		r = reload_call(s, a0, a1);
-	else
-		r = vn_syscall_dispatch(K, s, op32, a0, a1);
+	r = vn_syscall_dispatch(K, s, op32, a0, a1);
 	if (r.action == VN_ACT_CONTINUE)
 		arch_frame_ret(f, r.value);
 	else if (r.action == VN_ACT_FAULT)

@@ -204,6 +204,12 @@ void port_reload_done(const struct vn_shard *s, uint32_t outcome, uint32_t statu
 	vn_reload_say(s, outcome, status, hk_msg);
 }
 
+/* The copy port_shard_view made stays in its core's buffer. */
+void port_shard_view_end(const struct vn_shard *s)
+{
+	(void)s;
+}
+
 /* An updater's image: copied out of its process, header first, into its
  * core's buffer (the digest is computed with the kernel lock dropped, so
  * an updater on another core may be copying meanwhile). */
