@@ -102,7 +102,6 @@ void rv64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t scause,
 		const char *why = rv64_mmu_why(bm_of(s)->space.top, stval, (uint32_t)access, &level);
 
 		arch_load_end(view);
-
 		snprintf(what, sizeof(what), " (%s, level %d, %s)", why, level, rw[access]);
 	} else if (access >= 0) {
 		snprintf(what, sizeof(what), " (%s)", rw[access]);

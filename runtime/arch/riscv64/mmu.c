@@ -8,8 +8,9 @@
  * (and the shard blobs) R, data/bss RW. U-mode cannot touch kernel memory,
  * and switching satp in the kernel is safe. Nothing writable is executable.
  * The kernel's table (ASID 0) also maps the rest of RAM, S-only: a trap
- * runs on the shard's table, and reaches what only that one maps through
- * it (arch_load_begin), so the kernel never needs sstatus.SUM.
+ * runs on the shard's table, and reaches what only the kernel's maps
+ * through it (arch_load_begin); the shard's own user pages it reaches
+ * with sstatus.SUM set around the access only (arch_user_begin, arch.h).
  */
 #include "rv64.h"
 
