@@ -262,13 +262,28 @@ class Console:
     they are (as on hosted). A line goes out as soon as its first bytes
     decide its stream, so a prompt without a newline is not held back.
     Whatever comes before the kernel's first line (OpenSBI's banner) is
-    firmware: stderr."""
+    firmware: stderr. Quiet (`vanity run ... -- --quiet`, the hosted
+    kernel's option) drops the firmware's lines and the kernel's two
+    informational ones, which the hosted kernel's --quiet drops too: the
+    system's start (boot.c) and its end with a status (run.c: finish).
+    Every other kernel line (a fault, a watchdog, a dump) still goes out."""
 
     PREFIX = b"vanity: "
     LOG = re.compile(rb"\[(?:[A-Za-z_][A-Za-z0-9_]*)?(\] ?)?")
+    INFO = re.compile(rb"vanity: system '\w+' (?:\([\w-]+\): \d+ shards? on \d+ cores?"
+                      rb"|exited with status -?\d+)")
 
-    def __init__(self, out, err):
+    class _Drop:
+        def write(self, b):
+            pass
+
+        def flush(self):
+            pass
+
+    def __init__(self, out, err, quiet=False):
         self.out, self.err = out, err
+        self.quiet = quiet
+        self.drop = self._Drop()
         self.head = b""       # the start of a line whose stream is not decided
         self.line = None      # (stream, drop CRs) of the current line, once decided
         self.booted = False
@@ -279,11 +294,15 @@ class Console:
         ended = h != text
         if h.startswith(self.PREFIX):
             self.booted = True
-            return self.err, True
+            if not self.quiet:
+                return self.err, True
+            if not ended:
+                return None  # the kernel ends its lines: whole, it says which
+            return (self.drop if self.INFO.fullmatch(text) else self.err), True
         if self.PREFIX.startswith(text) and not ended:
             return None
         if not self.booted:
-            return self.err, False
+            return (self.drop if self.quiet else self.err), False
         m = self.LOG.match(text)
         if m and m.group(1) == b"] ":
             return self.out, True
@@ -316,8 +335,12 @@ class Console:
             self.line = None
 
     def close(self):
-        if self.head:
-            (self.out if self.booted else self.err).write(self.head)
+        h = self.head
+        if h.startswith(self.PREFIX):  # a kernel line cut short (quiet waits for its end)
+            quiet = self.quiet and self.INFO.fullmatch(h.rstrip(b"\r\n"))
+            (self.drop if quiet else self.err).write(h)
+        elif h:
+            (self.out if self.booted else self.drop if self.quiet else self.err).write(h)
         self.out.flush()
         self.err.flush()
 
@@ -328,7 +351,10 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
     Bounded by VANITY_QEMU_TIMEOUT seconds unless --gdb, which starts QEMU
     halted and waits for the debugger. The guest's UART is our stdin when it
     is safe (_serial_stdin), and our stdout and stderr as a hosted system's
-    would be (Console)."""
+    would be (Console). `--quiet` among the arguments is the hosted
+    kernel's option, the Console's to honour: QEMU has none of that name."""
+    quiet = "--quiet" in extra_args
+    extra_args = [a for a in extra_args if a != "--quiet"]
     qemu = board.qemu[0]
     if shutil.which(qemu) is None:
         print(f"vanity: error: {qemu} is not installed; install {board.qemu_package}",
@@ -343,7 +369,7 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
         cmd = ["timeout", "--foreground", "-k", "5", str(TIMEOUT), *cmd]
     sys.stdout.flush()
     sys.stderr.flush()
-    console = Console(sys.stdout.buffer, sys.stderr.buffer)
+    console = Console(sys.stdout.buffer, sys.stderr.buffer, quiet)
     try:
         with subprocess.Popen(cmd, stdin=_serial_stdin(), stdout=subprocess.PIPE) as proc:
             for chunk in iter(lambda: os.read(proc.stdout.fileno(), 65536), b""):

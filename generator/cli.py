@@ -462,7 +462,8 @@ def parser():
                                 ".vdump (default build/<system>/<board>/dumps/; read it "
                                 "with vanity dump FILE)")
             c.epilog = ("Arguments after '--' are passed to the system (on QEMU boards, "
-                        "to QEMU).")
+                        "to QEMU, but --quiet: the hosted kernel's, honoured by the "
+                        "console).")
     c = sub.add_parser("import-svd", help="convert a CMSIS-SVD file into register maps",
                        description=cmd_import_svd.__doc__)
     c.add_argument("svd", metavar="FILE.svd")

@@ -43,3 +43,39 @@ def test_a_prompt_is_not_held_back():
     c = Console(out, err)
     c.feed(b"vanity: system 'x'\r\nshell> ")
     assert out.getvalue() == b"shell> "
+
+
+QUIET_UART = (UART + b"\r\nvanity: system 'x' exited with status 0\r\n"
+              b"vanity: system 'x' halted by shard 'a', exited with status 3\r\n")
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 5, 8, 13, len(QUIET_UART)])
+def test_quiet_drops_firmware_and_the_informational_lines(step):
+    """-- --quiet: what the hosted kernel's --quiet drops (the system's start
+    and its end with a status), and the firmware's banner before the
+    kernel's first line; every other kernel line stays, whatever the
+    chunks."""
+    out, err = io.BytesIO(), io.BytesIO()
+    c = Console(out, err, quiet=True)
+    for i in range(0, len(QUIET_UART), step):
+        c.feed(QUIET_UART[i:i + step])
+    c.close()
+    assert out.getvalue() == OUT + b"\r\n"  # the console shard's line end, as it is
+    assert err.getvalue() == (b"vanity: shard 'a' faulted: SIGSEGV at 0x8, pc 0x80\n"
+                              b"vanity: system 'x' halted by shard 'a', exited with status 3\n")
+
+
+def test_quiet_firmware_without_a_kernel_line_is_dropped():
+    out, err = io.BytesIO(), io.BytesIO()
+    c = Console(out, err, quiet=True)
+    c.feed(b"\r\nOpenSBI v1.1\r\nno newline at the end")
+    c.close()
+    assert (out.getvalue(), err.getvalue()) == (b"", b"")
+
+
+def test_quiet_a_kernel_line_cut_short_is_still_the_kernels():
+    out, err = io.BytesIO(), io.BytesIO()
+    c = Console(out, err, quiet=True)
+    c.feed(b"vanity: system 'x' (hosted): 1 shard on 1 core\r\nvanity: shard 'a' fau")
+    c.close()
+    assert (out.getvalue(), err.getvalue()) == (b"", b"vanity: shard 'a' fau")
