@@ -116,11 +116,12 @@ bench-l2fwd: deps
 	$(PYTHON) bench/l2fwd/run.py
 
 # The robustness campaigns (docs/robustness.md), each bounded: 1 000 000
-# random system calls per board, random instructions on the QEMU boards,
-# random MMIO calls on hosted, a malicious driver against the hosted device
-# models, the generator's inputs,
-# then libFuzzer over the virtio-net driver's frame and used-ring handling
-# and over the hosted device models, FUZZ_TIME seconds each; ends in one table.
+# random system calls and 400 random MMIO calls per board, random
+# instructions on the QEMU boards, a malicious driver against the hosted
+# device models, the generator's inputs, then libFuzzer over the virtio-net
+# driver's frame and used-ring handling, over the hosted device models and
+# over the hosted kernel's check of a reload's executable, FUZZ_TIME seconds
+# each; ends in one table.
 fuzz: deps
 	FUZZ_TIME=$(FUZZ_TIME) $(PYTHON) tests/fuzz/campaigns.py
 

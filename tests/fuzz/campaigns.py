@@ -26,7 +26,9 @@ each ending in one row of a table:
   libFuzzer   tests/fuzz/run.sh: the virtio-net driver's frame code, then
               the hosted device models driven directly (fuzz_devices.c:
               register accesses, a fuzzer-written DMA heap, time, console
-              input, received frames), FUZZ_TIME seconds each
+              input, received frames), then the hosted kernel's check of a
+              reload's new executable (fuzz_reload.c: random images),
+              FUZZ_TIME seconds each
   specs       tests/generator/test_gen_fuzz.py's structure-aware mutators:
               specs (with inline register maps) through `vanity check`,
               SVD files through `vanity import-svd`; a traceback or an
@@ -233,7 +235,8 @@ def devfuzz(work, seed, calls, sanitize=False):
 
 def libfuzzer(secs, target, surface):
     """One target of tests/fuzz/run.sh: frame (the virtio-net driver's frame
-    code) or devices (the hosted device models, fuzz_devices.c)."""
+    code), devices (the hosted device models, fuzz_devices.c) or reload (the
+    hosted kernel's check of a reload's executable, fuzz_reload.c)."""
     t0 = time.monotonic()
     p = subprocess.run(["sh", str(REPO / "tests" / "fuzz" / "run.sh"), str(secs), target],
                        cwd=REPO, text=True, capture_output=True)
@@ -358,6 +361,7 @@ def main():
             secs = int(os.environ.get("FUZZ_TIME", "60"))
             ok &= libfuzzer(secs, "frame", "virtio-net frames (libFuzzer)")
             ok &= libfuzzer(secs, "devices", "device models (libFuzzer)")
+            ok &= libfuzzer(secs, "reload", "reload images (libFuzzer)")
     table()
     return 0 if ok else 1
 

@@ -8,6 +8,8 @@
 #   frame    fuzz_frame.c: the virtio-net driver's pure code (frame.c, virtq.c)
 #   devices  fuzz_devices.c: the hosted simulator's device models (UARTs, RTC,
 #            virtio-net over its virtqueues), driven directly
+#   reload   fuzz_reload.c: the hosted kernel's check of a reload's new
+#            executable (elf_check.c), on random images
 #
 # FUZZ_RUNS=N stops each target after N inputs (or SECONDS, whichever comes
 # first). A target's corpus starts from tests/fuzz/seeds/TARGET/, if any:
@@ -25,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 secs=${1:-${FUZZ_TIME:-60}}
 [ $# -gt 0 ] && shift
-targets=${*:-frame devices}
+targets=${*:-frame devices reload}
 cc=${CLANG:-$(command -v clang || command -v clang-14 || echo clang)}
 work=${FUZZ_DIR:-$(mktemp -d /tmp/vanity-fuzz.XXXXXX)}
 mkdir -p "$work"
@@ -84,8 +86,14 @@ for t in $targets; do
 			"$here/fuzz_devices.c" &&
 			run fuzz_devices devices || result=1
 		;;
+	reload)
+		build fuzz_reload -I "$repo/runtime/core" -I "$repo/runtime/arch/hosted" \
+			-I "$repo/runtime/arch/hosted/kernel" "$here/fuzz_reload.c" \
+			"$repo/runtime/arch/hosted/kernel/elf_check.c" &&
+			run fuzz_reload reload || result=1
+		;;
 	*)
-		echo "fuzz: error: no target '$t' (frame, devices)" >&2
+		echo "fuzz: error: no target '$t' (frame, devices, reload)" >&2
 		result=1
 		;;
 	esac

@@ -61,6 +61,12 @@ struct hk_shard {
  * below base + this (generator/model.py: IMAGE_SIZE). */
 #define HK_IMAGE_SLOT 0x600000u
 
+/* A reload's executable of len bytes at img (elf_check.c): VN_RELOAD_OK,
+ * its interface hash in *iface, if every loadable segment lies in
+ * [lo, hi); else why not (VN_RELOAD_IMAGE, _ISA, _SIZE). */
+uint32_t hk_elf_check(const uint8_t *img, uint64_t len, uint64_t lo, uint64_t hi,
+		      uint64_t *iface);
+
 /* How long a shard its watchdog stopped has to save its crash record. */
 #define HK_DUMP_GRACE_NS 100000000ull
 

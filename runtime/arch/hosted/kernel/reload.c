@@ -5,10 +5,10 @@
  * in shards/<name> until a reload: then it writes each accepted image to
  * <build dir>/run/reload/<name>.<n> (owner-only, executable) and runs that.
  * It keeps the previous one for a rollback and deletes what it no longer
- * needs. What it checks of an image before it stages it: an ELF executable
- * of this host's machine, every loadable segment inside the shard's image
- * slot (the generator's IMAGE_SIZE below its base), and the interface hash
- * in its "Vanity" note.
+ * needs. What it checks of an image before it stages it (elf_check.c): an
+ * ELF executable of this host's machine, every loadable segment inside the
+ * shard's image slot (the generator's IMAGE_SIZE below its base), and the
+ * interface hash in its "Vanity" note.
  *
  * The door (obs.c): a host tool sends `reload <shard id> <path>`; the kernel
  * reads the file, hands it to vn_reload_request and answers when the
@@ -17,7 +17,6 @@
  * shard cannot change it under the check.
  */
 #define _GNU_SOURCE
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -47,48 +46,6 @@ const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n)
 	return buf;
 }
 
-/* An image's loadable segments all in [lo, hi), and its interface note. */
-static uint32_t check_elf(const uint8_t *img, uint64_t len, uint64_t lo, uint64_t hi,
-			  uint64_t *iface)
-{
-	const Elf64_Ehdr *e = (const void *)img;
-	bool found = false;
-
-	if (len < sizeof(*e) || memcmp(e->e_ident, ELFMAG, SELFMAG) != 0 ||
-	    e->e_ident[EI_CLASS] != ELFCLASS64 || e->e_ident[EI_DATA] != ELFDATA2LSB)
-		return VN_RELOAD_IMAGE;
-	if (e->e_machine != HK_MACHINE)
-		return VN_RELOAD_ISA;
-	if (e->e_type != ET_EXEC || e->e_phentsize != sizeof(Elf64_Phdr) ||
-	    e->e_phoff > len || (uint64_t)e->e_phnum * sizeof(Elf64_Phdr) > len - e->e_phoff)
-		return VN_RELOAD_IMAGE;
-	for (uint32_t i = 0; i < e->e_phnum; i++) {
-		const Elf64_Phdr *p = (const void *)(img + e->e_phoff + i * sizeof(Elf64_Phdr));
-
-		if (p->p_type == PT_LOAD &&
-		    (p->p_vaddr < lo || p->p_memsz > hi - lo || p->p_vaddr - lo > hi - lo - p->p_memsz))
-			return VN_RELOAD_SIZE;
-		if (p->p_type != PT_NOTE || p->p_offset > len || p->p_filesz > len - p->p_offset)
-			continue;
-		for (uint64_t at = p->p_offset; at + sizeof(Elf64_Nhdr) <= p->p_offset + p->p_filesz;) {
-			const Elf64_Nhdr *n = (const void *)(img + at);
-			uint64_t name = at + sizeof(*n), desc = name + ((n->n_namesz + 3u) & ~3u);
-			uint64_t next = desc + ((n->n_descsz + 3u) & ~3u);
-
-			if (next > p->p_offset + p->p_filesz)
-				break;
-			if (n->n_type == VN_IFACE_NOTE && n->n_namesz == sizeof(VN_IFACE_NOTE_NAME) &&
-			    n->n_descsz == 8 &&
-			    memcmp(img + name, VN_IFACE_NOTE_NAME, sizeof(VN_IFACE_NOTE_NAME)) == 0) {
-				memcpy(iface, img + desc, 8);
-				found = true;
-			}
-			at = next;
-		}
-	}
-	return found ? VN_RELOAD_OK : VN_RELOAD_IMAGE;
-}
-
 uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr *h,
 			   const uint8_t *img, uint64_t len, uint64_t *iface)
 {
@@ -96,7 +53,7 @@ uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr 
 		return VN_RELOAD_ISA;
 	if (len > HK_IMAGE_SLOT)
 		return VN_RELOAD_SIZE;
-	return check_elf(img, len, s->cfg->base, s->cfg->base + HK_IMAGE_SLOT, iface);
+	return hk_elf_check(img, len, s->cfg->base, s->cfg->base + HK_IMAGE_SLOT, iface);
 }
 
 uint64_t port_reload_room(const struct vn_shard *s)

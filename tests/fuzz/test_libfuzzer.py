@@ -1,8 +1,11 @@
-"""The hosted device models under libFuzzer (tests/fuzz/fuzz_devices.c,
-docs/robustness.md): the target builds with ASan and UBSan, replays the
-committed seeds (tests/fuzz/seeds/devices: inputs that once found a bug)
-and runs a fixed number of inputs without a crash or a broken invariant.
-A few seconds; `make fuzz` runs it for FUZZ_TIME seconds instead."""
+"""libFuzzer targets that run in the hosted kernel's process, on what a
+shard or a host tool controls (docs/robustness.md): the device models
+(tests/fuzz/fuzz_devices.c) and the check of a reload's new executable
+(tests/fuzz/fuzz_reload.c). Each target builds with ASan and UBSan,
+replays its committed seeds (tests/fuzz/seeds/TARGET: inputs that once
+found a bug, and for reload an image the check accepts) and runs a fixed
+number of inputs without a crash or a broken invariant. A few seconds
+each; `make fuzz` runs them for FUZZ_TIME seconds instead."""
 
 import os
 import re
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-RUNS = 20000
+RUNS = {"devices": 20000, "reload": 200000}  # a few seconds each
 
 
 def clang():
@@ -22,7 +25,8 @@ def clang():
     return shutil.which("clang") or shutil.which("clang-14")
 
 
-def test_device_models_under_libfuzzer(tmp_path):
+@pytest.mark.parametrize("target", sorted(RUNS))
+def test_target_under_libfuzzer(tmp_path, target):
     cc = clang()
     if not cc:
         pytest.skip("clang is not installed (make deps installs clang-14 and "
@@ -36,16 +40,17 @@ def test_device_models_under_libfuzzer(tmp_path):
     if p.returncode != 0:
         pytest.skip(f"{cc} cannot link libFuzzer (make deps installs libclang-rt-14-dev): "
                     f"{p.stderr.strip()[-200:]}")
-    env = dict(os.environ, CLANG=cc, FUZZ_RUNS=str(RUNS), FUZZ_DIR=str(tmp_path / "fuzz"))
+    env = dict(os.environ, CLANG=cc, FUZZ_RUNS=str(RUNS[target]),
+               FUZZ_DIR=str(tmp_path / "fuzz"))
     # 120 s bounds a hang; the runs take a few seconds.
-    p = subprocess.run(["sh", str(REPO / "tests" / "fuzz" / "run.sh"), "120", "devices"],
+    p = subprocess.run(["sh", str(REPO / "tests" / "fuzz" / "run.sh"), "120", target],
                        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     out = p.stdout + p.stderr
     assert p.returncode == 0, out[-4000:]
-    m = re.search(r"^fuzz_devices: ok: (\d+) runs", p.stdout, re.M)
-    assert m and int(m[1]) == RUNS, out[-4000:]
-    log = (tmp_path / "fuzz" / "fuzz_devices.d" / "log.txt").read_text()
+    m = re.search(rf"^fuzz_{target}: ok: (\d+) runs", p.stdout, re.M)
+    assert m and int(m[1]) == RUNS[target], out[-4000:]
+    log = (tmp_path / "fuzz" / f"fuzz_{target}.d" / "log.txt").read_text()
     # The seeds were read: every one of them is in the first corpus.
-    seeds = len(list((REPO / "tests" / "fuzz" / "seeds" / "devices").iterdir()))
+    seeds = len(list((REPO / "tests" / "fuzz" / "seeds" / target).iterdir()))
     m = re.search(r"INFO: +(\d+) files found in corpus", log)
     assert m and int(m[1]) >= seeds, log[-2000:]
