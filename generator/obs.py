@@ -299,6 +299,8 @@ def format_latency(stats, title="latency"):
 
 # ---- channel rings ----------------------------------------------------------------
 
+U64 = (1 << 64) - 1  # the rings' indices are free-running 64-bit counters (vanity/ring.h)
+
 def decode_channel_ring(buf, source="dump"):
     """The counters of a channel ring header (struct vn_ring), as a dict."""
     if len(buf) < RING_SLOTS_OFFSET:
@@ -313,7 +315,7 @@ def decode_channel_ring(buf, source="dump"):
     if depth == 0 or depth & (depth - 1):
         raise fail(f"{source}: corrupt: ring depth {depth} is not a power of two")
     r["sent"], r["received"] = r["head"], r["tail"]  # 64-bit indices: the counts
-    r["fill"] = (r["head"] - r["tail"]) & 0xFFFFFFFF
+    r["fill"] = (r["head"] - r["tail"]) & U64
     return r
 
 
@@ -325,8 +327,8 @@ def queued_messages(ring, slots, tail_after=None):
     fill = min(ring["fill"], depth)
     out = []
     for i in range(fill):
-        n = (ring["tail"] + i) & 0xFFFFFFFF
-        if tail_after is not None and ((n - tail_after) & 0xFFFFFFFF) >= 0x80000000:
+        n = (ring["tail"] + i) & U64
+        if tail_after is not None and ((n - tail_after) & U64) >= 1 << 63:
             continue
         off = (n & (depth - 1)) * size
         if off + size > len(slots):
