@@ -1,8 +1,9 @@
 /*
  * vn_bare_abi.h - the contract between a bare-metal kernel and its shards
  * that is the same on every ISA. What is the ISA's own (the system call
- * instruction and its registers, the image magic) is in
- * runtime/arch/<isa>/abi.h, which includes this.
+ * instruction and its registers) is in runtime/arch/<isa>/abi.h, which
+ * includes this; the image magic is the board's (generator/boards.py),
+ * VN_BOARD_IMAGE_MAGIC in the generated kernel/board.h.
  *
  * Shard image: each shard is linked on its own at its window (the
  * generated shard.ld), and its loadable bytes become one blob in the
