@@ -115,6 +115,11 @@ def parse(data, source):
         raise fail(f"{source}: corrupt: no crash record of {CRASH_REC.size} bytes")
     (shard, gen, sig, flags, addr, pc, sp, code, image_hash, machine, core, name,
      cause) = CRASH_REC.unpack(rec[0].data)
+    if shard >= obs.MAX_SHARDS:
+        raise fail(f"{source}: corrupt: shard id {shard}, and a system has at most "
+                   f"{obs.MAX_SHARDS}")
+    if not 0 <= sig < 128:  # what a kernel writes: a POSIX signal's number, or 0
+        raise fail(f"{source}: corrupt: signal {sig}")
     regs = []
     r = dump.find(obs.DUMP_REGS)
     if r:

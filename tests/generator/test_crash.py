@@ -55,6 +55,21 @@ def test_bad_files_are_one_clear_error(mangle, message):
         crash.parse(mangle(good), "t.vdump")
 
 
+@pytest.mark.parametrize("signal, message", [(40000, "signal 40000"), (-1, "signal -1")])
+def test_a_signal_no_kernel_writes_is_corrupt(signal, message):
+    """Not a number for the core file's 16-bit pr_cursig to fail on later."""
+    with pytest.raises(SpecError, match="corrupt: " + message):
+        crash.parse(stream(crash.EM_RISCV, [0] * 32, signal=signal), "t.vdump")
+
+
+def test_a_shard_id_beyond_the_limit_is_corrupt():
+    good = stream(crash.EM_RISCV, [0] * 32)
+    at = good.index(rec(crash.EM_RISCV))
+    bad = good[:at] + struct.pack("<I", 0xFFFFFFFF) + good[at + 4:]
+    with pytest.raises(SpecError, match="corrupt: shard id 4294967295"):
+        crash.parse(bad, "t.vdump")
+
+
 def test_a_trace_dump_is_not_a_crash_dump():
     with pytest.raises(SpecError, match="not a Vanity crash dump"):
         crash.parse(obs.dump_bytes(0, 1, 0, []), "t")
