@@ -16,19 +16,30 @@ each forwarder, a fresh topology and two measurements:
 Vanity runs five ways: examples/l2fwd polling with its cards on AF_XDP and
 forced onto AF_PACKET, the same woken by interrupts, and split by port
 (examples/l2fwd/split: a shard per NIC, frames handed over by handle
-through buffer pools), polling and woken by interrupts (AF_XDP). Prints one
-table, the polling l2fwd's ratios to each peer, the verdict per backend
-(Vanity polling against testpmd on the same backend: the aim is at least
-its throughput and a lower p99), and each split design's throughput over
-its run-to-completion twin's (the aim: at least 0.9x). The machine is shared and small (2 CPUs run the
-sender, the receiver, the NIC models and the forwarder at once), so
-compare the ratios of one run, not absolute numbers across runs.
+through buffer pools), polling and woken by interrupts (AF_XDP).
+
+The machine is shared and small (2 CPUs run the sender, the receiver, the
+NIC models and the forwarder at once), and one run of each forwarder says
+little: runs of the same forwarder minutes apart differed 2 to 5 times.
+So every forwarder runs once in each of L2FWD_ROUNDS rounds (default 3),
+in a fresh random order each round (seeded: the same orders every run),
+and each ratio is taken within a round, then its median over the rounds
+reported with the rounds' values, as bench/run.py does: a verdict is
+robust when every round's ratio lies on the same side of the aim.
+
+Prints one table (each forwarder's medians over the rounds, and its
+throughput's range), the polling l2fwd's ratios to each peer, the verdict
+per backend (Vanity polling against testpmd on the same backend: the aim
+is at least its throughput and a lower p99), and each split design's
+throughput over its run-to-completion twin's (the aim: at least 0.9x).
 L2FWD_ONLY=name,name runs only those forwarders. Then bench/l2fwd/qemu.py
 compares the two designs on the QEMU boards (L2FWD_QEMU=0 skips it).
 """
 
 import json
 import os
+import random
+import statistics
 import yaml
 import shutil
 import subprocess
@@ -43,6 +54,7 @@ from netns_lib import NetTopology  # noqa: E402
 from systest_lib import copy_example, shard_of  # noqa: E402
 
 SECONDS = float(os.environ.get("L2FWD_SECONDS", "3"))
+ROUNDS = int(os.environ.get("L2FWD_ROUNDS", "3"))
 LAT_PPS = 20000
 BUILD = REPO / "build" / "bench-l2fwd"
 SPEC = REPO / "examples" / "l2fwd" / "l2fwd.yaml"
@@ -233,6 +245,27 @@ def run_one(cls):
             "lat_lost": lat["sent"] - lat["frames"], "cpu": cpu}
 
 
+def ratios(results, mine, peer, key):
+    """mine's `key` over peer's, round by round (rounds where peer's is 0
+    have none)."""
+    return [m[key] / p[key] for m, p in zip(results[mine], results[peer]) if p[key]]
+
+
+def verdict(xs, ok):
+    """'met' / 'not met' by the median of the rounds' ratios xs (ok: the
+    test of one), 'robust' when every round agrees."""
+    if not xs:
+        return "no verdict: no round to compare"
+    med = statistics.median(xs)
+    agree = all(ok(x) for x in xs) if ok(med) else not any(ok(x) for x in xs)
+    return ("met" if ok(med) else "not met") + ("" if agree else
+                                                " (not robust: the rounds disagree)")
+
+
+def per_round(xs):
+    return " ".join(f"{x:.2f}" for x in xs)
+
+
 def main():
     why = NetTopology.usable()
     if why:
@@ -244,43 +277,60 @@ def main():
     only = os.environ.get("L2FWD_ONLY")
     if only:
         peers = [p for p in peers if p.name in only.split(",")]
-    results = {}
-    for cls in peers:
-        print(f"bench-l2fwd: {cls.what} ...", flush=True)
-        results[cls.name] = run_one(cls)
-    print(f"\n60-byte frames, {SECONDS:.0f} s each; latency at {LAT_PPS} frames/s\n")
-    print(f"{'forwarder':<18} {'Mpps':>7} {'delivered':>10} {'p50 us':>7} {'p99 us':>7} "
-          f"{'lost@lat':>8} {'CPU@lat':>8}")
-    for name, r in results.items():
-        share = r["frames"] / r["sent"] if r["sent"] else 0
-        cpu = "-" if r["cpu"] is None else f"{r['cpu']:.2f}"
-        print(f"{name:<18} {r['pps'] / 1e6:7.3f} {share:10.1%} {r['p50_us']:7d} "
-              f"{r['p99_us']:7d} {r['lat_lost']:8d} {cpu:>8}")
+    results = {cls.name: [] for cls in peers}
+    order = random.Random(15)
+    for r in range(ROUNDS):
+        turn = list(peers)
+        order.shuffle(turn)
+        for cls in turn:
+            print(f"bench-l2fwd: round {r + 1}/{ROUNDS}: {cls.what} ...", flush=True)
+            results[cls.name].append(run_one(cls))
+    med = {name: {k: statistics.median(x[k] for x in runs)
+                  for k in ("pps", "p50_us", "p99_us", "lat_lost")}
+           for name, runs in results.items()}
+    print(f"\n60-byte frames, {SECONDS:.0f} s each; latency at {LAT_PPS} frames/s; "
+          f"medians over {ROUNDS} rounds, each forwarder once a round in a random order\n")
+    print(f"{'forwarder':<18} {'Mpps':>7} {'range':>13} {'delivered':>10} {'p50 us':>7} "
+          f"{'p99 us':>7} {'lost@lat':>8} {'CPU@lat':>8}")
+    for name, runs in results.items():
+        share = statistics.median(x["frames"] / x["sent"] if x["sent"] else 0 for x in runs)
+        cpus = [x["cpu"] for x in runs if x["cpu"] is not None]
+        cpu = f"{statistics.median(cpus):.2f}" if cpus else "-"
+        lo, hi = min(x["pps"] for x in runs), max(x["pps"] for x in runs)
+        m = med[name]
+        print(f"{name:<18} {m['pps'] / 1e6:7.3f} {lo / 1e6:6.3f}-{hi / 1e6:.3f} {share:10.1%} "
+              f"{m['p50_us']:7.0f} {m['p99_us']:7.0f} {m['lat_lost']:8.0f} {cpu:>8}")
     print("(CPU@lat: CPUs' worth of time the forwarder's processes used at "
-          f"{LAT_PPS} frames/s)")
+          f"{LAT_PPS} frames/s)\n")
+    print("Ratios: the median of the rounds' ratios, then each round's")
     for mine, peer in (("vanity", "testpmd-af_xdp"), ("vanity-af_packet", "testpmd")):
-        v, t = results.get(mine), results.get(peer)
-        if not v or not t or not t["pps"]:
+        if mine not in results or peer not in results:
             continue
-        tput, p99 = v["pps"] / t["pps"], v["p99_us"] / max(t["p99_us"], 1)
-        print(f"{mine} / {peer} (same backend): throughput {tput:.2f}x, p99 {p99:.2f}x; "
-              f"aim (throughput >= 1x, p99 < 1x) {'met' if tput >= 1 and p99 < 1 else 'not met'}"
-              " in this run")
+        tput = ratios(results, mine, peer, "pps")
+        p99 = ratios(results, mine, peer, "p99_us")
+        print(f"{mine} / {peer} (same backend): throughput "
+              f"{statistics.median(tput) if tput else 0:.2f}x [{per_round(tput)}], aim >= 1x: "
+              f"{verdict(tput, lambda x: x >= 1)}; p99 "
+              f"{statistics.median(p99) if p99 else 0:.2f}x [{per_round(p99)}], aim < 1x: "
+              f"{verdict(p99, lambda x: x < 1)}")
     for split, whole in (("vanity-split", "vanity"), ("vanity-split-irq", "vanity-irq")):
-        if split in results and whole in results and results[whole]["pps"]:
-            ratio = results[split]["pps"] / results[whole]["pps"]
-            print(f"{split} / {whole}: throughput {ratio:.2f}x (aim >= 0.9x: "
-                  f"{'met' if ratio >= 0.9 else 'not met'} in this run)")
-    v = results.get("vanity")
-    for name, r in results.items() if v else ():
+        if split in results and whole in results:
+            x = ratios(results, split, whole, "pps")
+            print(f"{split} / {whole}: throughput {statistics.median(x) if x else 0:.2f}x "
+                  f"[{per_round(x)}], aim >= 0.9x: {verdict(x, lambda v: v >= 0.9)}")
+    for name in results if "vanity" in results else ():
         if name == "vanity":
             continue
-        if not r["pps"]:
+        tput = ratios(results, "vanity", name, "pps")
+        if not tput:
             print(f"vanity / {name}: {name} forwarded nothing")
             continue
-        print(f"vanity / {name}: throughput {v['pps'] / r['pps']:.2f}x, "
-              f"p50 latency {v['p50_us'] / max(r['p50_us'], 1):.2f}x, "
-              f"p99 latency {v['p99_us'] / max(r['p99_us'], 1):.2f}x")
+        p50, p99 = ratios(results, "vanity", name, "p50_us"), ratios(results, "vanity", name,
+                                                                      "p99_us")
+        print(f"vanity / {name}: throughput {statistics.median(tput):.2f}x "
+              f"[{per_round(tput)}], p50 latency "
+              f"{statistics.median(p50) if p50 else 0:.2f}x, p99 latency "
+              f"{statistics.median(p99) if p99 else 0:.2f}x")
     if not Testpmd.available():
         print("dpdk-testpmd is not installed (Debian's dpdk-dev): no DPDK column")
     if os.environ.get("L2FWD_QEMU", "1") != "0":
