@@ -1,6 +1,7 @@
 """Hot reload on a running system (tests/system/reload): `vanity reload`
 swaps a new version of `worker` in while producer -> worker -> consumer
 carries a paced stream, and while `crasher`, on worker's core, crash-loops.
+(And, on every board, a reload of a worker a fault stopped: the last test.)
 
 One run checks, in order:
 - version 2 replaces version 1: worker quiesces into its handoff region
@@ -193,3 +194,33 @@ def test_reload_late(tmp_path, late):
     assert system.end(120) == 0, system.text[-6000:]
     assert "version 1 -> 2" in system.text if late == "swap" else \
         "[worker] version 1: passed" in system.text, system.text[-6000:]
+
+
+@pytest.mark.parametrize("board", ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"])
+def test_reload_a_shard_a_fault_stopped(tmp_path, board, monkeypatch):
+    """worker's first version faults as it starts (VERSION 3) and its policy
+    (on_fault: stop, the default) leaves it stopped while producer fills
+    its input. A reload of version 2 is accepted for the stopped shard, and
+    the new version starts in its place, from nothing (there was no
+    quiesce, so no handoff): it takes every message the channel kept, and
+    the stream ends complete. The system's status is still 1: a shard was
+    stopped by a fault (spec/README.md)."""
+    n = 500
+    bad = copy_spec(SPEC, tmp_path / "v3", versioned(3, n))
+    v2 = write_image(copy_spec(SPEC, tmp_path / "v2", versioned(2, n)), board, tmp_path, "v2")
+    common = ["--board", board, "-o", tmp_path / "out", "--build-dir", tmp_path / "b"]
+    r = vanity("build", bad, *common, timeout=BOOT)
+    assert r.status == 0, r.report
+    monkeypatch.setenv("VANITY_QEMU_TIMEOUT", "300")
+    system = Running([bad, *common])
+    system.wait_for(r"^vanity: shard 'worker' faulted: ", BOOT, regex=True)
+    system.wait_for("shard 'worker': on_fault=stop", 10)
+    r = vanity("reload", bad, "worker", *common, "--image", v2, timeout=60)
+    assert r.status == 0 and "reloaded: generation 2 runs" in r.stdout, r.report
+    system.wait_for(r"^\[worker\] version 2 up$", 10, regex=True)
+    status = system.end(120)
+    log = system.text
+    assert f"[consumer] received {n}, 0 out of order, 0 version changes, last version 2" \
+        in log, log[-6000:]
+    assert f"[worker] version 2: passed {n}" in log, log[-6000:]
+    assert status == 1, log[-6000:]
