@@ -324,11 +324,32 @@ def _ring_counts(dump):
     return out
 
 
-def _rings(dump):
+def _ring(data, channel, source):
+    """A channel's ring header, judged against the spec's channel: its
+    counters, or SpecError if the header is not what the kernel wrote
+    (magic, message size and depth). Both shards of a channel can write
+    the line those sit on, so a broken or hostile one can garble them;
+    the counters are read, the sizes are the spec's."""
+    r = obs.decode_channel_ring(data, source)
+    want = (channel.get("message"), channel.get("depth"))
+    if None not in want and (r["msg_size"], r["depth"]) != want:
+        raise fail(f"{source}: corrupt: the ring says {r['msg_size']}-byte messages, "
+                   f"depth {r['depth']}; the spec {want[0]}, depth {want[1]}")
+    return r
+
+
+def _rings(dump, manifest):
+    """Each channel's ring header (_ring), or the SpecError that says why
+    it cannot be read: one garbled ring leaves the others' counters."""
+    by_id = {c["id"]: c for c in manifest.get("channels", [])}
     out = {}
     for c in dump.find(obs.DUMP_RING):
         if c.index not in out:  # the first copy (a later one is a re-read)
-            out[c.index] = obs.decode_channel_ring(c.data, f"{dump.source}: ring {c.index}")
+            try:
+                out[c.index] = _ring(c.data, by_id.get(c.index, {}),
+                                     f"{dump.source}: ring {c.index}")
+            except SpecError as exc:
+                out[c.index] = exc
     return out
 
 
@@ -379,7 +400,7 @@ def top_report(manifest, snap, prev=None, dt=None):
             "run_time": (hist.summary(k.run_hists[sid], hz) if sid < len(k.run_hists)
                          else None),
         })
-    rings, prings = _rings(snap), (_rings(prev) if prev else {})
+    rings, prings = _rings(snap, manifest), (_rings(prev, manifest) if prev else {})
     hists = obs.channel_hists(snap)
     channels = []
     for c in manifest.get("channels", []):
@@ -388,8 +409,11 @@ def top_report(manifest, snap, prev=None, dt=None):
         notes = k.chan_notifies[cid] if cid < len(k.chan_notifies) else None
         entry = {"id": cid, "name": c["name"], "from": c.get("from"), "to": c.get("to"),
                  "msg_size": c.get("message"), "depth": c.get("depth"), "notifications": notes}
-        if r is not None:
+        if isinstance(r, SpecError):
+            entry["corrupt"] = str(r).split(": corrupt: ", 1)[-1]
+        elif r is not None:
             p = prings.get(cid)
+            p = p if isinstance(p, dict) else None
             entry.update({
                 "sent": r["sent"], "received": r["received"],
                 "sent_per_s": rate(r["sent"], p["sent"]) if p else None,
@@ -448,6 +472,9 @@ def format_top(rep):
                  f"{'NOTIFY':>8}")
     for c in chans:
         route = f"{c['from']}->{c['to']}"[:21]
+        if "corrupt" in c:
+            lines.append(f"{c['name'][:13]:<14}{route:<22}  corrupt ring header: {c['corrupt']}")
+            continue
         if "sent" not in c:
             lines.append(f"{c['name'][:13]:<14}{route:<22}  (ring not read)")
             continue
@@ -535,8 +562,8 @@ def peek_report(manifest, dump, channel):
     slots = dump.one(obs.DUMP_SLOTS, cid)
     if not rings or slots is None:
         raise fail(f"{dump.source}: no ring or slots of channel {cid} in the answer")
-    ring = obs.decode_channel_ring(rings[0].data, f"{dump.source}: ring {cid}")
-    after = (obs.decode_channel_ring(rings[-1].data, dump.source)["tail"]
+    ring = _ring(rings[0].data, channel, f"{dump.source}: ring {cid}")
+    after = (_ring(rings[-1].data, channel, dump.source)["tail"]
              if len(rings) > 1 else None)
     msgs = obs.queued_messages(ring, slots.data, after)
     return ring, msgs

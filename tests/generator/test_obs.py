@@ -590,6 +590,37 @@ def test_top_once_text(hosted_system):
                     r"\s+7\s+8\s+11$", lines[7]), lines[7]
 
 
+def test_a_garbled_ring_header_is_that_channels_alone():
+    """Both shards of a channel can write the line its magic, message size
+    and depth are on. A header garbled there is reported for that channel
+    (top) or refused with the reason (peek), and the other channels'
+    counters are still shown."""
+    man = manifest()
+    bad_magic = bytearray(chan_ring(0, 0))
+    bad_magic[264:268] = b"\0\0\0\0"
+    snap = obs.parse_dump(obs.dump_bytes(SCHEMA, HZ, 1, [
+        (obs.DUMP_OBS, 0, 0, obs_chunk()),
+        (obs.DUMP_RING, 0, 0, chan_ring(5, 3, depth=1 << 20)),  # a depth the spec did not give
+        (obs.DUMP_RING, 1, 0, bytes(bad_magic))]), "t", obs.DUMP_MAGIC, "trace dump")
+    pong_out = dict(man["channels"][1])
+    snap_ok = obs.parse_dump(obs.dump_bytes(SCHEMA, HZ, 1, [
+        (obs.DUMP_OBS, 0, 0, obs_chunk()),
+        (obs.DUMP_RING, 0, 0, chan_ring(7, 3))]), "t", obs.DUMP_MAGIC, "trace dump")
+    rep = live.top_report(man, snap, snap_ok, 1.0)
+    c0, c1 = rep["channels"]
+    assert c0["corrupt"] == ("the ring says 8-byte messages, depth 1048576; the spec 8, "
+                             "depth 4") and "sent" not in c0
+    assert c1["corrupt"].startswith("ring magic 0x00000000") and "sent" not in c1
+    text = live.format_top(rep)
+    assert "ping_out      ping->pong              corrupt ring header: the ring says" in text
+    ok = live.top_report(man, snap_ok, snap, 1.0)["channels"][0]
+    assert ok["sent"] == 7 and ok["sent_per_s"] is None  # no rate from a garbled sample
+    with pytest.raises(SpecError, match="corrupt: ring magic"):
+        live.peek_report(man, obs.parse_dump(obs.dump_bytes(SCHEMA, HZ, 1, [
+            (obs.DUMP_RING, 1, 0, bytes(bad_magic)), (obs.DUMP_SLOTS, 1, 0, bytes(32))]),
+            "t", obs.DUMP_MAGIC, "trace dump"), pong_out)
+
+
 def test_queued_messages_are_numbered_by_the_64_bit_indices():
     """A message's number is its ring index, past 2**32 as below it; one
     below the tail read again after the slots (a live read) was released
