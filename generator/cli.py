@@ -185,8 +185,16 @@ def cmd_run(args, model):
         print(f"vanity: trace: {trace_dir}: {n} records from {len(trace.rings)} rings"
               f"{f', {dropped} dropped (overwritten)' if dropped else ''}; "
               f"read it with `babeltrace2 {trace_dir}`", file=sys.stderr)
+        _skipped_lines(trace)
         _latency_lines(trace, manifest, trace_dir)
     return status
+
+
+def _skipped_lines(trace):
+    """A warning for each shard ring the trace left out: its header was
+    garbled (by the shard, which writes it)."""
+    for name, why in trace.skipped or ():
+        print(f"vanity: warning: trace ring {name} left out: corrupt: {why}", file=sys.stderr)
 
 
 def _dump_dir(args, model, build_dir):
@@ -267,6 +275,7 @@ def cmd_trace(args):
             print(w, file=sys.stderr)
         manifest, manifest_name = _manifest(args, model)
     trace = load_dir(args.dir, manifest, manifest_name)
+    _skipped_lines(trace)
     if args.stats:
         from .obs import format_latency, latency_stats
         stats = latency_stats(trace.dump, trace.manifest)

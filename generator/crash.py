@@ -344,7 +344,16 @@ def _events(crash, manifest, n):
         if c is None:
             lines.append(f"last events of {title}: none (no trace ring)")
             continue
-        ring = obs.decode_trace_ring(c.data, f"{crash.source}: {obs.DUMP_KINDS[kind]}")
+        try:
+            ring = obs.decode_trace_ring(c.data, f"{crash.source}: {obs.DUMP_KINDS[kind]}")
+        except SpecError as exc:
+            if kind == obs.DUMP_CORE_TRACE:
+                raise  # the kernel's own
+            # the shard writes its ring, header and all: a wild write may
+            # have hit it, and the rest of the report stands
+            why = str(exc).split(": corrupt: ", 1)[-1]
+            lines.append(f"last events of {title}: none (its trace ring is garbled: {why})")
+            continue
         recs = ring.records[-n:]
         lines.append(f"last {len(recs)} events of {title} (of {ring.head}):")
         hz = crash.dump.clock_hz

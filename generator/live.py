@@ -316,10 +316,16 @@ class Target:
 # ---- top --------------------------------------------------------------------------
 
 def _ring_counts(dump):
-    """shard id -> (records written, dropped, capacity) of its trace ring."""
+    """shard id -> (records written, dropped, capacity) of its trace ring,
+    or the SpecError that says its header is garbled (the shard writes the
+    ring, header and all: that costs its own row's trace column alone)."""
     out = {}
     for c in dump.find(obs.DUMP_SHARD_TRACE):
-        owner, n_recs, head = obs.trace_ring_header(c.data, f"{dump.source}: shard trace")
+        try:
+            owner, n_recs, head = obs.trace_ring_header(c.data, f"{dump.source}: shard trace")
+        except SpecError as exc:
+            out[c.index] = exc
+            continue
         out[c.index] = (head, max(0, head - n_recs), n_recs)
     return out
 
@@ -380,7 +386,8 @@ def top_report(manifest, snap, prev=None, dt=None):
         run_pct = None
         if before is not None and dt and hz:
             run_pct = round(100.0 * (st["run_ticks"] - before["run_ticks"]) / hz / dt, 1)
-        rec, dropped, cap = trace.get(sid, (None, None, None))
+        ring = trace.get(sid, (None, None, None))
+        rec, dropped, cap = (None, None, None) if isinstance(ring, SpecError) else ring
         shards.append({
             "id": sid, "name": s["name"], "core": s.get("core", 0),
             "state": (obs.SHARD_STATES[st["state"]] if st["state"] < len(obs.SHARD_STATES)
@@ -394,8 +401,10 @@ def top_report(manifest, snap, prev=None, dt=None):
             "syscalls": st["syscalls"], "yields": st["yields"], "waits": st["waits"],
             "wakes": st["wakes"], "notifies": st["notifies"], "irqs": st["irqs"],
             "faults": st["faults"], "restarts": st["restarts"],
-            "trace": None if rec is None else {"records": rec, "dropped": dropped,
-                                                 "capacity": cap},
+            "trace": ({"corrupt": str(ring).split(": corrupt: ", 1)[-1]}
+                      if isinstance(ring, SpecError) else
+                      None if rec is None else {"records": rec, "dropped": dropped,
+                                                "capacity": cap}),
             # per activation, in ns (generator/hist.py: p50 ... max)
             "run_time": (hist.summary(k.run_hists[sid], hz) if sid < len(k.run_hists)
                          else None),
@@ -461,7 +470,8 @@ def format_top(rep):
                  f"{'TRACE REC/DROP':>16}")
     for s in shards:
         t = s["trace"]
-        tr = "off" if t is None else f"{_n(t['records'])}/{_n(t['dropped'])}"
+        tr = ("off" if t is None else "corrupt" if "corrupt" in t else
+              f"{_n(t['records'])}/{_n(t['dropped'])}")
         lines.append(f"{s['name'][:13]:<14}{s['core']:>4} {s['state']:<9}{s['generation']:>4}"
                      f"{_n(s['activations_per_s']):>9}{_n(s['run_pct']):>7}"
                      f"{_n(s['syscalls']):>10}{_n(s['waits']):>8}{_n(s['wakes']):>8}"

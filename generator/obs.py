@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from . import events as _ev
 from . import hist as _hist
-from .errors import fail
+from .errors import SpecError, fail
 
 # ---- event tables -----------------------------------------------------------
 
@@ -472,6 +472,7 @@ class Trace:
     events: EventTable
     rings: list        # of (name, TraceRing)
     unknown: int = 0   # records whose id the manifest does not declare
+    skipped: list = None  # of (name, why): shard rings whose header is garbled
 
     @property
     def clock_hz(self):
@@ -487,24 +488,36 @@ def ring_name(manifest, ring):
 
 def decode_trace(dump, manifest, manifest_name="the spec"):
     """Checks the schema hash, then decodes every trace ring in the dump
-    (cores first, then shards, each by index)."""
+    (cores first, then shards, each by index). A core's ring is the
+    kernel's own: a garbled one is a corrupt dump. A shard's ring lies in
+    memory the shard writes (its header included): a garbled header is
+    that shard's doing, and costs its ring alone (Trace.skipped, with why),
+    never the kernel's or another shard's."""
     check_schema(dump, manifest, manifest_name)
-    rings = []
+    rings, skipped = [], []
+    names = shard_names(manifest)
     for kind in (DUMP_CORE_TRACE, DUMP_SHARD_TRACE):
         seen = {}
         for c in dump.find(kind):
             seen[c.index] = c
         for index in sorted(seen):
             where = f"{dump.source}: {DUMP_KINDS[kind]} {index}"
-            r = decode_trace_ring(seen[index].data, where)
             want = (TRACE_CORE | index) if kind == DUMP_CORE_TRACE else index
-            if r.owner != want:
-                raise fail(f"{where}: corrupt: the ring says it belongs to "
-                           f"{r.owner:#x}, not {want:#x}")
+            try:
+                r = decode_trace_ring(seen[index].data, where)
+                if r.owner != want:
+                    raise fail(f"{where}: corrupt: the ring says it belongs to "
+                               f"{r.owner:#x}, not {want:#x}")
+            except SpecError as exc:
+                if kind == DUMP_CORE_TRACE:
+                    raise
+                skipped.append((f"shard{index}_{names.get(index, 'unknown')}",
+                                str(exc).split(": corrupt: ", 1)[-1]))
+                continue
             rings.append((ring_name(manifest, r), r))
     events = EventTable(manifest)
     unknown = sum(1 for _, r in rings for rec in r.records if events.get(rec.id) is None)
-    return Trace(dump, manifest, events, rings, unknown)
+    return Trace(dump, manifest, events, rings, unknown, skipped)
 
 
 def shard_names(manifest):

@@ -70,6 +70,25 @@ def test_a_shard_id_beyond_the_limit_is_corrupt():
         crash.parse(bad, "t.vdump")
 
 
+def test_a_garbled_shard_trace_ring_costs_its_events_alone(tmp_path):
+    """The shard writes its own trace ring, header and all, and a shard
+    that crashed may have written over it: the report still has the cause
+    and the registers, and says why there are no shard events."""
+    # struct vn_trace_ring of 8 records with its magic written over
+    ring = b"\0" * 4 + struct.pack("<IIIQ40x", 8, 2, 32, 0) + bytes(32 * 8)
+    chunks = [(obs.DUMP_CRASH, 2, 0, rec(crash.EM_RISCV)),
+              (obs.DUMP_REGS, crash.EM_RISCV, 0, words(*range(32))),
+              (obs.DUMP_SHARD_TRACE, 2, 0, ring)]
+    raw = obs.dump_bytes(0, 1000, 0, chunks)
+    path = tmp_path / "w.1.vdump"
+    path.write_bytes(struct.pack("<Q", crash.CRASH_MAGIC) + raw[8:])
+    lines = crash.report(crash.read(path), path)
+    assert lines[1] == "cause: why [SIGSEGV, code 0x24]"
+    assert any(ln.startswith("pc 0x") for ln in lines)
+    assert "last events of shard 'w': none (its trace ring is garbled: trace ring magic " \
+        "0x00000000, expected 0x72546e56)" in lines
+
+
 def test_a_trace_dump_is_not_a_crash_dump():
     with pytest.raises(SpecError, match="not a Vanity crash dump"):
         crash.parse(obs.dump_bytes(0, 1, 0, []), "t")

@@ -330,6 +330,35 @@ def test_corrupt_ring_is_an_error():
         obs.decode_trace(obs.parse_dump(bytes(bad)), manifest())
 
 
+def test_a_garbled_shard_ring_costs_that_ring_alone(tmp_path):
+    """A shard writes its trace ring, header and all: a garbled header
+    leaves that ring out, with why, and the kernel's ring and the rest of
+    the trace are decoded (a core ring's is the kernel's: an error, above)."""
+    core = trace_ring(0x80000000, 512, 6, core_records())
+    for garble in (lambda b: b"\0" * 4 + b[4:],                          # the magic
+                   lambda b: b[:8] + struct.pack("<I", 7) + b[12:]):      # the owner
+        shard = garble(trace_ring(0, 8, 3, user_records(3)))
+        data = obs.dump_bytes(SCHEMA, HZ, 2000, [
+            (obs.DUMP_OBS, 0, 0x1000, obs_chunk()), (obs.DUMP_CORE_TRACE, 0, 0x9000, core),
+            (obs.DUMP_SHARD_TRACE, 0, 0x100000, shard)])
+        t = obs.decode_trace(obs.parse_dump(data), manifest())
+        assert [name for name, _ in t.rings] == ["core0"] and len(t.rings[0][1].records) == 6
+        [(name, why)] = t.skipped
+        assert name == "shard0_ping" and ("trace ring magic" in why or "belongs to 0x7" in why)
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "vanity.raw").write_bytes(data)
+    assert [n for n, _ in ctf.convert_dir(d, manifest(), "m").rings] == ["core0"]
+    assert sorted(p.name for p in d.iterdir() if not p.name.startswith(".")) == \
+        ["core0", "metadata"]
+    bad_magic = obs.dump_bytes(SCHEMA, HZ, 2000, [
+        (obs.DUMP_OBS, 0, 0x1000, obs_chunk()),
+        (obs.DUMP_SHARD_TRACE, 0, 0x100000, b"\0" * 4 + trace_ring(0, 8, 0, [])[4:])])
+    rep = live.top_report(manifest(), obs.parse_dump(bad_magic))
+    assert rep["shards"][0]["trace"]["corrupt"].startswith("trace ring magic 0x00000000")
+    assert "ping" in live.format_top(rep) and " corrupt" in live.format_top(rep).splitlines()[3]
+
+
 def test_schema_mismatch_names_both_hashes():
     dump = obs.parse_dump(sample_dump(schema=0x1111), "d.raw")
     with pytest.raises(SpecError) as exc:
