@@ -4,7 +4,8 @@ with every kernel event a system without devices can have (the console
 example's traced run has the device ones: test_console.py), a user event
 whose fields take every type at its extremes and come back exactly, and a
 shard ring that overflowed with its dropped records counted. A trace read
-with the wrong spec, or a directory that holds none, is a clear error.
+with the wrong spec, or a directory that holds none, is a clear error. A
+shard that writes over its own ring's header loses that ring alone.
 """
 
 import re
@@ -13,7 +14,7 @@ import subprocess
 
 import pytest
 
-from systest_lib import REPO, copy_example, vanity
+from systest_lib import REPO, copy_example, copy_spec, vanity
 
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 SPEC = REPO / "tests" / "system" / "obs" / "traced.yaml"
@@ -98,6 +99,32 @@ def test_perfetto(traced):
     slices = {e["name"] for e in json.loads((work / "p.json").read_text())["traceEvents"]
               if e["ph"] == "X"}
     assert slices == {"talker", "echo", "crasher"}
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_a_shard_that_garbles_its_ring_loses_its_ring_alone(board, tmp_path):
+    """crasher writes over its trace ring's header as it starts (its
+    -DGARBLE_TRACE): the run and its trace complete, the trace says which
+    ring it left out and why, and babeltrace2 reads the kernel's rings and
+    talker's, whole."""
+    def edit(doc):
+        crasher = next(s for s in doc["shards"] if s["name"] == "crasher")
+        crasher["cflags"] = ["-DGARBLE_TRACE"]
+    spec = copy_spec(SPEC, tmp_path / "src", edit)
+    r = vanity("run", spec, "--board", board, "-o", tmp_path / "out",
+               "--build-dir", tmp_path / "build", "--trace", tmp_path / "trace",
+               timeout=TIMEOUT)
+    assert r.status == 0, r.report
+    assert "vanity: warning: trace ring shard2_crasher left out: corrupt: trace ring magic " \
+        "0x5a5a5a5a, expected 0x72546e56" in r.stderr.splitlines(), r.report
+    assert re.search(r"^vanity: trace: .*: \d+ records from 3 rings, 39 dropped", r.stderr,
+                     re.M), r.report
+    bt = subprocess.run(["babeltrace2", str(tmp_path / "trace")], capture_output=True,
+                        text=True)
+    assert bt.returncode == 0, bt.stderr
+    assert {"switch_in", "fault", "halt", "sample", "tick"} <= set(events(bt)), bt.stdout[-3000:]
+    t = vanity("trace", tmp_path / "trace")
+    assert t.status == 0 and "left out: corrupt: trace ring magic" in t.stderr, t.report
 
 
 def test_wrong_spec_and_bad_directory(traced, tmp_path):
