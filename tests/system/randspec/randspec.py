@@ -8,8 +8,9 @@ without a stack, heap, FP, trace ring, reload slots or restart policy of
 its own, and yield shards with or without a watchdog or a spin; up to 60
 channels between random pairs, of message sizes from 1 byte to 64 KiB (odd
 ones, a cache line and either side of it) and depths from 2 to 65,536,
-some of them latency channels; signals; and pools mapped read-write or
-read-only by random shards.
+some of them latency channels; signals; pools mapped read-write or
+read-only by random shards; and the last one or two virtio-mmio slots of
+the board (hosted has two) granted to random shards.
 
 Every shard runs the same program, written out for its endpoints: it sends
 MESSAGES messages on each channel it produces and receives as many on each
@@ -17,9 +18,12 @@ channel it consumes, in whatever order they can go, sleeping in vn_wait
 when none can; checks every byte of every message (a pattern of the
 message's number and its channel's); signals each of its signals once and
 waits until it has heard each one sent to it; writes into buffer 0 of each
-pool it maps read-write and reads it in each it maps read-only; then logs
-"done <name>" and exits 0, and the system ends when every shard has. A
-message out of place is exit status 3, a pool without buffer 0 status 4.
+pool it maps read-write and reads it in each it maps read-only; reads the
+magic value of each virtio-mmio device it owns through the generated
+accessor (on qemu-virt-aarch64 two slots share a page, and the kernel
+makes the access for the shard); then logs "done <name>" and exits 0, and
+the system ends when every shard has. A message out of place is exit
+status 3, a pool without buffer 0 status 4, a device with another magic 5.
 
 As a command: randspec.py DIR SEED writes DIR/spec.yaml and the sources.
 """
@@ -69,8 +73,8 @@ def _shard(rng, i, cores):
 
 
 def system(seed, cores=4):
-    """(shards, channels, signals, pools) of the system `seed`, as spec
-    items; shards on cores 0 .. cores - 1."""
+    """(shards, channels, signals, pools, devices) of the system `seed`, as
+    spec items; shards on cores 0 .. cores - 1."""
     rng = random.Random(seed)
     n = rng.randint(1, 10) if rng.random() < 0.8 else rng.randint(11, 40)
     shards = [_shard(rng, i, cores) for i in range(n)]
@@ -96,10 +100,15 @@ def system(seed, cores=4):
         if len(rw) < len(users):
             p["ro"] = [u for u in users if u not in rw]
         pools.append(p)
-    return shards, channels, signals, pools
+    # drawn last, so that a seed's other items are what they were before
+    devices = [{"name": f"d{j}", "compatible": "virtio,mmio", "index": index,
+                "shard": f"s{rng.randrange(n)}"}
+               for j, index in enumerate(rng.sample([-1, -2], rng.randint(1, 2)))
+               ] if rng.random() < 0.3 else []
+    return shards, channels, signals, pools, devices
 
 
-def source(name, channels, signals, pools):
+def source(name, channels, signals, pools, devices=()):
     """The C source of shard `name` (the module docstring says what it does)."""
     tx = [c for c in channels if c["from"] == name]
     rx = [c for c in channels if c["to"] == name]
@@ -135,6 +144,10 @@ def source(name, channels, signals, pools):
                     "\t\t\tvn_exit(4);",
                     "\t\t*b = 1;" if write else "\t\t(void)*b;",
                     "\t}"]
+    for d in devices:
+        if d["shard"] == name:
+            out += [f"\tif (virtio_mmio_magic_read(VN_DEVICE_{d['name'].upper()}_BASE) != "
+                    "VIRTIO_MMIO_MAGIC_RESET)", "\t\tvn_exit(5);"]
     out += ["\twhile (left) {", "\t\tbool moved = false;", ""]
     for c in tx:
         k, n = c["name"], int(c["name"][1:])
@@ -157,12 +170,13 @@ def write(directory, seed, cores=4):
     """Writes the system `seed` into directory; returns (spec path, shard names)."""
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
-    shards, channels, signals, pools = system(seed, cores)
+    shards, channels, signals, pools, devices = system(seed, cores)
     lines = ["vanity: 1", f"system: rand{seed}", "shards:"]
     for s in shards:
-        (d / f"{s['name']}.c").write_text(source(s["name"], channels, signals, pools))
+        (d / f"{s['name']}.c").write_text(source(s["name"], channels, signals, pools, devices))
         lines.append("  - " + json.dumps({**s, "sources": [f"{s['name']}.c"]}))
-    for key, items in (("channels", channels), ("signals", signals), ("pools", pools)):
+    for key, items in (("channels", channels), ("signals", signals), ("pools", pools),
+                       ("devices", devices)):
         if items:
             lines += [f"{key}:"] + ["  - " + json.dumps(x) for x in items]
     spec = d / "spec.yaml"
