@@ -301,6 +301,7 @@ def format_latency(stats, title="latency"):
 
 U64 = (1 << 64) - 1  # the rings' indices are free-running 64-bit counters (vanity/ring.h)
 
+
 def decode_channel_ring(buf, source="dump"):
     """The counters of a channel ring header (struct vn_ring), as a dict."""
     if len(buf) < RING_SLOTS_OFFSET:

@@ -28,6 +28,10 @@ fails its test by the run's timeout.
              kernel stays up, the driver is never faulted for an access
              inside its own windows, a bystander pair loses nothing
   logbytes   control characters in a log line show as '?', UTF-8 as it is
+  scribble   a shard writes random bytes over all the memory it shares with
+             a peer (rings, headers included; a pool) and over its own
+             trace ring: the peer, the kernel, the bystanders and the
+             tools are unharmed
 
 The fuzz seed is SEED in stress/sysfuzz.yaml; VANITY_SYSFUZZ_SEED=N replays
 another, and a failure prints the seed it ran (VANITY_EXCFUZZ_SEED and
@@ -201,6 +205,36 @@ def test_random_mmio_calls_complete_or_fault_the_caller(board, tmp_path):
     assert all(re.fullmatch(rf"shard 'mm' faulted: {said}", k) for k in faults), why
     assert not any(k.startswith("kernel panic") for k in r.kernel()), why
     assert r.log("dst") == ["received 20000, 0 out of order"], why
+
+
+def test_a_peer_that_scribbles_over_shared_memory_harms_nobody_else(board, tmp_path):
+    """stress/scribble.yaml: vandal writes random bytes over the rings it
+    shares with victim (headers, slots, stamps, histogram), their pool and
+    its own trace ring. victim, a correct shard, gets garbage and no fault:
+    it never loops on a number vandal wrote (a latency channel's producer
+    used to stamp from the published head it found up to its own, so a head
+    written over made it loop for good), refuses the handles it cannot
+    use, and ends at vandal's signal; the bystanders lose nothing; the
+    trace leaves vandal's ring out, saying why, and keeps the kernel's."""
+    spec = copy_spec(STRESS / "scribble.yaml", tmp_path / "src")
+    r = vanity("run", spec, "--board", board, "-o", tmp_path / "out", "--build-dir",
+               tmp_path / "build", "--trace", tmp_path / "trace", timeout=300,
+               env={"VANITY_QEMU_TIMEOUT": "120"})
+    assert r.status == 0, r.report
+    out = r.stdout.splitlines()
+    assert "[vandal] done: 4000 rounds" in r.stdout, r.report
+    m = one_match(r"^\[victim\] done: vandal said so, (\d+) received, (\d+) handles "
+                  r"refused$", out, r)
+    assert int(m[1]) > 0, r.report
+    assert "[dst] received 20000, 0 out of order" in out, r.report
+    assert "faulted" not in r.stderr, r.report
+    m = one_match(r"vanity: trace: .*: \d+ records from (\d+) rings.*", r.stderr.splitlines(),
+                  r)
+    left_out = [ln for ln in r.stderr.splitlines() if " left out: corrupt: " in ln]
+    assert all("trace ring shard0_vandal left out" in ln for ln in left_out), r.report
+    assert int(m[1]) == 6 - len(left_out), r.report  # 2 cores' rings and 4 shards'
+    t = vanity("trace", tmp_path / "trace", "--stats")
+    assert t.status == 0, t.report
 
 
 def test_a_malicious_driver_cannot_break_the_device_models(tmp_path):

@@ -309,14 +309,14 @@ VN_RING_FN void *vn_tx_reserve(const struct vn_tx *tx)
 	return tx->slots + (size_t)(head & tx->mask) * tx->msg_size;
 }
 
-/* VN_EP_LATENCY: stamp the slots from the published head up to `head`
- * (the producer's own index: a read of its own line). */
+/* VN_EP_LATENCY: stamp the slots from the published head up to `head`: a
+ * ring's worth at most, whatever the consumer wrote over the published one. */
 static inline void vn_tx_stamp(const struct vn_tx *tx, uint64_t head)
 {
 	uint64_t h = atomic_load_explicit(&tx->ring->head, memory_order_relaxed);
-	uint64_t now = vn_clock();
+	uint64_t now = vn_clock(), n = head - h <= tx->mask + 1u ? head - h : tx->mask + 1u;
 
-	for (; h != head; h++)
+	for (h = head - n; h != head; h++)
 		tx->stamps[h & tx->mask] = now;
 }
 

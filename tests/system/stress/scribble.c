@@ -1,0 +1,93 @@
+/* scribble.yaml's vandal (-DVANDAL) and victim. */
+#include <vanity_shard.h>
+
+#ifdef VANDAL
+#include "rng.h"
+
+/* A random byte, or a word with a value a header field may not expect. */
+static void scribble(volatile uint8_t *p, size_t n)
+{
+	size_t at = (size_t)rng_below(n);
+	static const uint64_t odd[] = {0, 1, 0x7fffffffu, 0xffffffffu, 1ull << 32,
+				       1ull << 63, ~0ull};
+
+	if (rng_below(2) || n - at < 8) {
+		p[at] = (uint8_t)rng_next();
+		return;
+	}
+	at &= ~(size_t)7;
+	*(volatile uint64_t *)(p + at) =
+		rng_below(2) ? odd[rng_below(sizeof(odd) / sizeof(odd[0]))] : rng_next();
+}
+
+void vn_main(void)
+{
+	struct {
+		volatile uint8_t *at;
+		size_t n;
+	} mem[] = {
+		/* the rings, header, slots and (back) stamps and histogram */
+		{(volatile uint8_t *)vn_tx_there.ring,
+		 VN_RING_BYTES(vn_tx_there.msg_size, vn_tx_there.mask + 1u)},
+		{(volatile uint8_t *)vn_rx_back.ring,
+		 VN_RING_LATENCY_BYTES(vn_rx_back.msg_size, vn_rx_back.mask + 1u)},
+		{(volatile uint8_t *)vn_pool_frames.base,
+		 (size_t)vn_pool_frames.buffers << vn_pool_frames.shift},
+		{(volatile uint8_t *)VN_TRACE_RING, 64u + 32u * 64u},
+	};
+	uint8_t junk[24];
+	uint64_t n = 0;
+
+	rng_seed(SEED);
+	/* victim's first message: it has taken up its endpoints, and checked
+	 * the rings' headers doing so (attach.c), before any is written over */
+	while (!vn_recv(&vn_rx_back, junk))
+		vn_wait(VN_FOREVER);
+	for (uint32_t r = 0; r < ROUNDS; r++) {
+		struct vn_buf h = {(uint32_t)rng_below(32), (uint32_t)rng_next()};
+		uint32_t k = (uint32_t)rng_below(sizeof(mem) / sizeof(mem[0]));
+
+		for (uint32_t i = 0; i < 1 + rng_below(8); i++)
+			scribble(mem[k].at, mem[k].n);
+		n += vn_send(&vn_tx_there, &h);
+		n += vn_recv(&vn_rx_back, junk);
+		vn_trace_tick(r);
+		if (r % 64 == 0)
+			vn_yield();
+	}
+	vn_signal_over();
+	vn_log("done: %u rounds, %llu messages moved", (unsigned)ROUNDS, (unsigned long long)n);
+}
+#else
+void vn_main(void)
+{
+	uint64_t deadline = vn_now() + 20000000000ull, got = 0, refused = 0;
+	uint8_t out[24] = {0};
+	vn_bits_t seen = 0;
+
+	while (!vn_send(&vn_tx_back, out)) /* I am up: vandal may start */
+		vn_wait(VN_FOREVER);
+
+	while (!(seen & VN_NOTIFY_OVER) && vn_now() < deadline) {
+		struct vn_buf h;
+		bool moved = false;
+
+		if (vn_recv(&vn_rx_there, &h)) {
+			volatile const uint8_t *b = vn_pool_buf(VN_POOL_OF_THERE, h);
+
+			moved = true, got++;
+			if (b)
+				(void)b[0];
+			else
+				refused++;
+		}
+		moved |= vn_send(&vn_tx_back, out);
+		vn_trace_tick(got);
+		if (!moved)
+			seen |= vn_wait(1000000); /* a wake-up vandal erased costs 1 ms */
+	}
+	vn_log("done: %s, %llu received, %llu handles refused",
+	       seen & VN_NOTIFY_OVER ? "vandal said so" : "deadline",
+	       (unsigned long long)got, (unsigned long long)refused);
+}
+#endif
