@@ -116,7 +116,8 @@ bench-l2fwd: deps
 	$(PYTHON) bench/l2fwd/run.py
 
 # The robustness campaigns (docs/robustness.md), each bounded: 1 000 000
-# random system calls and 400 random MMIO calls per board, random
+# random system calls, 100 000 rounds of a shard writing over the memory it
+# shares and 400 random MMIO calls per board, random
 # instructions on the QEMU boards, a malicious driver against the hosted
 # device models, the generator's inputs, then libFuzzer over the virtio-net
 # driver's frame and used-ring handling, over the hosted device models and

@@ -8,6 +8,10 @@ each ending in one row of a table:
               the raw trap (svc/ecall, the control page on hosted), each
               result the documented one, a bystander pair counting its
               messages (VANITY_SYSFUZZ_SEED, VANITY_SYSFUZZ_CALLS)
+  shared      tests/system/stress/scribble: a shard writes random bytes over
+              the rings and the pool it shares with a peer and over its own
+              trace ring, between ordinary sends and receives; the peer
+              ends unfaulted (VANITY_SCRIBBLE_SEED, _ROUNDS)
   exceptions  tests/system/stress/excfuzz: random instruction words and
               accesses at EL0/U-mode on the QEMU boards, each a fault of
               that shard or harmless (VANITY_EXCFUZZ_SEED, _TRIES)
@@ -174,6 +178,30 @@ def exc_outcome(status, out, err, secs, tries, shard="exc"):
             "crash": crash, "lost": lost, "ok": ok, "secs": secs}
 
 
+def scribble(board, work, seed, rounds):
+    """A peer that writes over the memory it shares (stress/scribble.yaml):
+    the peer ends unfaulted, the bystanders lose nothing, status 0."""
+    def edit(doc):
+        vandal = next(s for s in doc["shards"] if s["name"] == "vandal")
+        vandal["cflags"] = ["-DVANDAL", f"-DROUNDS={rounds}", f"-DSEED={seed}"]
+    spec = copy_spec(STRESS / "scribble.yaml", work / "src", edit)
+    status, out, err, secs = vanity_run(spec, board, work, timeout=300 + rounds // 1000)
+    dst = log(out, "dst")
+    r = re.fullmatch(r"received (\d+), (\d+) out of order", dst[0]) if dst else None
+    lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
+    victim = next((re.fullmatch(r"done: (.*), (\d+) received, (\d+) handles refused", ln)
+                   for ln in log(out, "victim")), None)
+    hang = status is None
+    crash = 0 if hang else int(status != 0 or panicked(err) or "faulted" in err or not victim)
+    if hang or crash or lost:
+        show_failure("shared memory", board, status, out, err,
+                     f"VANITY_SCRIBBLE_SEED={seed} VANITY_SCRIBBLE_ROUNDS={rounds}")
+    row("shared memory", board, rounds if victim else 0, crash, int(hang), lost, secs,
+        f"victim: {victim[1]}, {victim[2]} received, {victim[3]} handles refused"
+        if victim else "")
+    return not (hang or crash or lost)
+
+
 def exceptions(board, work, seed, tries):
     o = excfuzz(board, work, seed, tries, timeout=400)
     note = (f"completed {o['completed']}, faulted {o['faulted']} ("
@@ -338,6 +366,11 @@ def main():
             for b in boards:
                 calls = int(os.environ.get("VANITY_SYSFUZZ_CALLS", "1000000"))
                 ok &= sysfuzz(b, tmp / f"sys-{b}", seed, calls)
+        if want("shared"):
+            seed = int(os.environ.get("VANITY_SCRIBBLE_SEED", "1"))
+            rounds = int(os.environ.get("VANITY_SCRIBBLE_ROUNDS", "100000"))
+            for b in boards:
+                ok &= scribble(b, tmp / f"scribble-{b}", seed, rounds)
         if want("exceptions"):
             seed = int(os.environ.get("VANITY_EXCFUZZ_SEED", "1"))
             tries = int(os.environ.get("VANITY_EXCFUZZ_TRIES", "800"))
