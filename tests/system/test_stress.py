@@ -31,7 +31,8 @@ fails its test by the run's timeout.
   scribble   a shard writes random bytes over all the memory it shares with
              a peer (rings, headers included; a pool) and over its own
              trace ring: the peer, the kernel, the bystanders and the
-             tools are unharmed
+             tools (the trace afterwards, `vanity top` meanwhile) are
+             unharmed
 
 The fuzz seed is SEED in stress/sysfuzz.yaml; VANITY_SYSFUZZ_SEED=N replays
 another, and a failure prints the seed it ran (VANITY_EXCFUZZ_SEED and
@@ -39,15 +40,18 @@ VANITY_MMIOFUZZ_SEED likewise for excfuzz and mmiofuzz). `make fuzz` runs
 them long (docs/robustness.md).
 """
 
+import json
 import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
 from bare_suite import BareSystem, one_match
-from systest_lib import HERE, PYTHON, VANITY, System, copy_spec, mmiofuzz_spec, vanity
+from systest_lib import (HERE, PYTHON, VANITY, Running, System, copy_spec, mmiofuzz_spec,
+                         vanity)
 
 STRESS = HERE / "stress"
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
@@ -235,6 +239,43 @@ def test_a_peer_that_scribbles_over_shared_memory_harms_nobody_else(board, tmp_p
     assert int(m[1]) == 6 - len(left_out), r.report  # 2 cores' rings and 4 shards'
     t = vanity("trace", tmp_path / "trace", "--stats")
     assert t.status == 0, t.report
+
+
+def test_vanity_top_reads_a_system_whose_rings_are_being_written_over(board, tmp_path):
+    """The same system, longer, with `vanity top` sampling it meanwhile:
+    every sample is a report (a garbled ring header is that channel's
+    `corrupt` alone), and the bystanders' channel has its counters."""
+    rounds = 3000000 if board == "hosted" else 1000000
+
+    def edit(doc):
+        vandal = next(s for s in doc["shards"] if s["name"] == "vandal")
+        vandal["cflags"] = ["-DVANDAL", f"-DROUNDS={rounds}", "-DSEED=2"]
+    spec = copy_spec(STRESS / "scribble.yaml", tmp_path / "src", edit)
+    common = ["--board", board, "-o", tmp_path / "out", "--build-dir", tmp_path / "build"]
+    r = vanity("build", spec, *common, timeout=300)
+    assert r.status == 0, r.report
+    system = Running([spec, *common])
+    reports = []
+    try:
+        until = time.monotonic() + 120
+        while system.proc.poll() is None and time.monotonic() < until and len(reports) < 5:
+            t = vanity("top", spec, *common, "--once", "--json", "--interval", "0.1",
+                       timeout=60)
+            if t.status == 0:
+                reports.append(json.loads(t.stdout))
+            else:  # only because the system ended meanwhile
+                assert "no running system" in t.stderr or system.proc.poll() is not None, \
+                    t.report
+        status = system.end(120)
+    finally:
+        system.kill()
+    assert status == 0, system.text[-4000:]
+    assert reports, f"no sample of top while the system ran:\n{system.text[-4000:]}"
+    for rep in reports:
+        chans = {c["name"]: c for c in rep["channels"]}
+        assert "sent" in chans["src_dst"] and "corrupt" not in chans["src_dst"], rep
+        for name in ("there", "back"):
+            assert "sent" in chans[name] or isinstance(chans[name].get("corrupt"), str), rep
 
 
 def test_a_malicious_driver_cannot_break_the_device_models(tmp_path):
