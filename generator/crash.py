@@ -351,8 +351,8 @@ def _events(crash, manifest, n):
                 raise  # the kernel's own
             # the shard writes its ring, header and all: a wild write may
             # have hit it, and the rest of the report stands
-            why = str(exc).split(": corrupt: ", 1)[-1]
-            lines.append(f"last events of {title}: none (its trace ring is garbled: {why})")
+            lines.append(f"last events of {title}: none (its trace ring is garbled: "
+                         f"{obs.corrupt_why(exc)})")
             continue
         recs = ring.records[-n:]
         lines.append(f"last {len(recs)} events of {title} (of {ring.head}):")

@@ -401,7 +401,7 @@ def top_report(manifest, snap, prev=None, dt=None):
             "syscalls": st["syscalls"], "yields": st["yields"], "waits": st["waits"],
             "wakes": st["wakes"], "notifies": st["notifies"], "irqs": st["irqs"],
             "faults": st["faults"], "restarts": st["restarts"],
-            "trace": ({"corrupt": str(ring).split(": corrupt: ", 1)[-1]}
+            "trace": ({"corrupt": obs.corrupt_why(ring)}
                       if isinstance(ring, SpecError) else
                       None if rec is None else {"records": rec, "dropped": dropped,
                                                 "capacity": cap}),
@@ -419,7 +419,7 @@ def top_report(manifest, snap, prev=None, dt=None):
         entry = {"id": cid, "name": c["name"], "from": c.get("from"), "to": c.get("to"),
                  "msg_size": c.get("message"), "depth": c.get("depth"), "notifications": notes}
         if isinstance(r, SpecError):
-            entry["corrupt"] = str(r).split(": corrupt: ", 1)[-1]
+            entry["corrupt"] = obs.corrupt_why(r)
         elif r is not None:
             p = prings.get(cid)
             p = p if isinstance(p, dict) else None

@@ -487,6 +487,12 @@ def ring_name(manifest, ring):
     return f"shard{ring.index}_{names.get(ring.index, 'unknown')}"
 
 
+def corrupt_why(exc):
+    """What a decoder's SpecError says is wrong, without the source it
+    names: the words after "corrupt: " (all of them if there are none)."""
+    return str(exc).split(": corrupt: ", 1)[-1]
+
+
 def decode_trace(dump, manifest, manifest_name="the spec"):
     """Checks the schema hash, then decodes every trace ring in the dump
     (cores first, then shards, each by index). A core's ring is the
@@ -513,7 +519,7 @@ def decode_trace(dump, manifest, manifest_name="the spec"):
                 if kind == DUMP_CORE_TRACE:
                     raise
                 skipped.append((f"shard{index}_{names.get(index, 'unknown')}",
-                                str(exc).split(": corrupt: ", 1)[-1]))
+                                corrupt_why(exc)))
                 continue
             rings.append((ring_name(manifest, r), r))
     events = EventTable(manifest)

@@ -100,6 +100,14 @@ def log(out, shard):
     return [ln[len(pre):] for ln in out.splitlines() if ln.startswith(pre)]
 
 
+def bystander_lost(out):
+    """Messages the bystander pair (stress/seq.c: src -> dst, 20 000) lost
+    or got out of order, by dst's last word; all of them if it said none."""
+    dst = log(out, "dst")
+    r = re.fullmatch(r"received (\d+), (\d+) out of order", dst[0]) if dst else None
+    return (20000 - int(r[1]) + int(r[2])) if r else 20000
+
+
 def panicked(err):
     return bool(re.search(r"^vanity: kernel panic", err, re.M))
 
@@ -118,10 +126,7 @@ def sysfuzz(board, work, seed, calls, sanitize=False):
     m = [re.fullmatch(r"seed \d+: (\d+) calls \((.*)\) in (\d+) us, unexpected (\d+)", ln)
          for ln in log(out, "fuzz")]
     m = next((x for x in m if x), None)
-    dst = log(out, "dst")
-    lost = 0
-    r = re.fullmatch(r"received (\d+), (\d+) out of order", dst[0]) if dst else None
-    lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
+    lost = bystander_lost(out)
     hang = status is None
     crash = 0 if hang else int(status != 0 or panicked(err))
     bad = int(m[4]) if m else 0
@@ -164,9 +169,7 @@ def exc_outcome(status, out, err, secs, tries, shard="exc"):
     led = [re.fullmatch(r"tried (\d+): completed (\d+), faulted (\d+), restarts (\d+), "
                         r"garbled (\d+), unexpected (\d+)", ln) for ln in log(out, "ledger")]
     led = next((x for x in led if x), None)
-    dst = log(out, "dst")
-    r = re.fullmatch(r"received (\d+), (\d+) out of order", dst[0]) if dst else None
-    lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
+    lost = bystander_lost(out)
     hang = status is None
     crash = 0 if hang else int(status != 0 or panicked(err) or
                                bool(re.search(rf"shard '{shard}' .*stopped", err)))
@@ -186,11 +189,10 @@ def scribble(board, work, seed, rounds):
         vandal["cflags"] = ["-DVANDAL", f"-DROUNDS={rounds}", f"-DSEED={seed}"]
     spec = copy_spec(STRESS / "scribble.yaml", work / "src", edit)
     status, out, err, secs = vanity_run(spec, board, work, timeout=300 + rounds // 1000)
-    dst = log(out, "dst")
-    r = re.fullmatch(r"received (\d+), (\d+) out of order", dst[0]) if dst else None
-    lost = (20000 - int(r[1]) + int(r[2])) if r else 20000
-    victim = next((re.fullmatch(r"done: (.*), (\d+) received, (\d+) handles refused", ln)
-                   for ln in log(out, "victim")), None)
+    lost = bystander_lost(out)
+    victim = next((m for m in (re.fullmatch(r"done: (.*), (\d+) received, (\d+) handles "
+                                            r"refused", ln) for ln in log(out, "victim")) if m),
+                  None)
     hang = status is None
     crash = 0 if hang else int(status != 0 or panicked(err) or "faulted" in err or not victim)
     if hang or crash or lost:

@@ -22,7 +22,6 @@
  */
 #include <elf.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +34,7 @@
 
 static uint32_t check(const uint8_t *d, size_t n, unsigned shift, uint64_t *iface)
 {
-	uint8_t *buf = malloc(shift + n + 1), *img = buf + shift;
+	uint8_t *buf = malloc(shift + n ? shift + n : 1), *img = buf + shift;
 	uint32_t st;
 
 	memcpy(img, d, n);

@@ -257,6 +257,8 @@ def test_vanity_top_reads_a_system_whose_rings_are_being_written_over(board, tmp
     system = Running([spec, *common])
     reports = []
     try:
+        # sampled once the kernel has its counters ready (it says so after)
+        system.wait_for("vanity: system 'scribble'", 120)
         until = time.monotonic() + 120
         while system.proc.poll() is None and time.monotonic() < until and len(reports) < 5:
             t = vanity("top", spec, *common, "--once", "--json", "--interval", "0.1",
