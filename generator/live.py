@@ -27,6 +27,12 @@ from .boards import SEMIHOSTING
 from .errors import SpecError, fail
 
 TIMEOUT = 3.0  # seconds to wait for a running system's answer
+BOOT_WAIT = 10.0  # seconds to wait for a booting system's kernel to be up
+
+
+class NotUp(SpecError):
+    """The system runs, but its kernel has not yet published its counters
+    (vn_obs_publish): it is still booting."""
 SUN_PATH_MAX = 108  # a unix socket's path (sockaddr_un.sun_path), its NUL included
 
 
@@ -169,19 +175,27 @@ class Qmp:
                 line = self.file.readline()
             except socket.timeout:
                 raise fail(f"{self.path}: QEMU did not answer within {TIMEOUT:g} s") from None
+            except OSError:  # reset: QEMU exited while we read
+                line = b""
             if not line:
-                raise fail(f"{self.path}: QEMU closed the connection (the system ended)")
+                raise self._closed()
             msg = json.loads(line)
             if "event" in msg:
                 continue
             return msg
 
+    def _closed(self):
+        return fail(f"{self.path}: QEMU closed the connection (the system ended)")
+
     def command(self, name, **arguments):
         req = {"execute": name}
         if arguments:
             req["arguments"] = arguments
-        self.file.write(json.dumps(req).encode() + b"\n")
-        self.file.flush()
+        try:
+            self.file.write(json.dumps(req).encode() + b"\n")
+            self.file.flush()
+        except OSError:  # a broken pipe: QEMU exited since the last command
+            raise self._closed() from None
         msg = self._reply()
         if "error" in msg:
             raise fail(f"QEMU: {name}: {msg['error'].get('desc', msg['error'])}")
@@ -252,6 +266,10 @@ def qmp_snapshot(qmp, manifest, build_dir, channels=None, slots=False):
     """The chunks a hosted kernel's `snapshot` sends, read over QMP."""
     base = elf_symbol(kernel_elf(build_dir), "vn_obs")
     head = qmp.read(base, obs.OBS_CORE)
+    if not int.from_bytes(head[:4], "little"):  # the magic, written last
+        raise NotUp(fail(f"{qmp.path}: the system is not up: its kernel has not "
+                         f"published its counters at vn_obs ({base:#x}) within "
+                         f"{BOOT_WAIT:g} s of booting").diags)
     hdr = obs.decode_obs(head, f"{qmp.path}: vn_obs at {base:#x}")
     chunks = [(obs.DUMP_OBS, 0, base, head)]
     for core in range(hdr.n_cores):
@@ -298,15 +316,30 @@ class Target:
             self.qmp = Qmp(qmp_socket(self.build_dir), self.hint)
         return self.qmp
 
+    def _booted(self, read):
+        """read(), once the kernel is up: a system that is still booting
+        (NotUp) is given BOOT_WAIT seconds. (A hosted kernel opens its
+        socket only once it is up.)"""
+        deadline = time.monotonic() + BOOT_WAIT
+        while True:
+            try:
+                return read()
+            except NotUp:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
+
     def snapshot(self):
         if self.hosted:
             return hosted_request(obs_socket(self.build_dir), "snapshot", self.hint)
-        return qmp_snapshot(self._qmp(), self.manifest, self.build_dir)
+        return self._booted(lambda: qmp_snapshot(self._qmp(), self.manifest,
+                                                 self.build_dir))
 
     def peek(self, channel):
         if self.hosted:
             return hosted_request(obs_socket(self.build_dir), f"peek {channel}", self.hint)
-        return qmp_snapshot(self._qmp(), self.manifest, self.build_dir, {channel}, slots=True)
+        return self._booted(lambda: qmp_snapshot(self._qmp(), self.manifest, self.build_dir,
+                                                 {channel}, slots=True))
 
     def close(self):
         if self.qmp is not None:

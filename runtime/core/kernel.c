@@ -70,7 +70,8 @@ static int check_tables(const struct vn_ksystem *sys)
 
 /* Every shard starts ready, in spec order, on its core's queue; its
  * counters and the kernel's events go to `obs` (the port sets its
- * clock_hz). */
+ * clock_hz, and publishes it with vn_obs_publish once it has set up the
+ * rest). */
 int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_obs *obs)
 {
 	if (check_tables(sys) != 0)

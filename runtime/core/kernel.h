@@ -154,6 +154,7 @@ static inline char vn_log_char(char c)
 
 /* obs.c: counters and kernel events (vanity/trace.h) */
 void vn_obs_init(struct vn_kernel *k, struct vn_obs *o);
+void vn_obs_publish(struct vn_obs *o);
 /* VANITY_STATS=1, at the system's end: the lines every port prints, through
  * its own printer `say` (each ring read where port_channel_ring says). */
 void vn_stats_report(const struct vn_kernel *k, void (*say)(const char *fmt, ...));

@@ -19,7 +19,6 @@ void vn_obs_init(struct vn_kernel *k, struct vn_obs *o)
 	const struct vn_ksystem *sys = k->sys;
 
 	memset(o, 0, sizeof(*o));
-	o->magic = VN_OBS_MAGIC;
 	o->version = VN_OBS_VERSION;
 	o->schema_hash = sys->schema_hash;
 	o->n_shards = sys->n_shards;
@@ -28,6 +27,16 @@ void vn_obs_init(struct vn_kernel *k, struct vn_obs *o)
 	for (uint32_t c = 0; c < VN_OBS_MAX_CORES; c++)
 		vn_trace_ring_init(&o->core[c].ring, VN_TRACE_CORE_RECS, VN_TRACE_CORE | c);
 	k->obs = o;
+}
+
+/* The magic last, once the port has set up everything host tools read
+ * (the clock's rate, the shards' trace rings, the channels' rings): a
+ * tool that reads the object while the system boots (vanity top over
+ * QMP) finds no magic yet, and says the system is not up, rather than
+ * taking a half-made header for a corrupt one. */
+void vn_obs_publish(struct vn_obs *o)
+{
+	__atomic_store_n(&o->magic, VN_OBS_MAGIC, __ATOMIC_RELEASE);
 }
 
 /* A line per shard (syscalls, yields, waits that slept, notifications

@@ -775,6 +775,81 @@ def test_qmp_snapshot_and_peek(tmp_path):
         target.close()
 
 
+def test_qmp_waits_for_a_booting_kernel(tmp_path, monkeypatch):
+    """Until the kernel publishes vn_obs (its magic, written last) the
+    system is booting: top and peek wait for it, up to BOOT_WAIT, and then
+    say it is not up rather than calling the counters corrupt."""
+    build = tmp_path / "b"
+    (build / "run").mkdir(parents=True)
+    src = tmp_path / "k.c"
+    src.write_text("char vn_obs[64] = {1};\nint main(void) { return vn_obs[0]; }\n")
+    subprocess.run(["gcc", "-o", str(build / "image.elf"), str(src)], check=True)
+    base = live.elf_symbol(build / "image.elf", "vn_obs")
+    up = obs_chunk(n_shards=2, stats={0: stats(1, 1, 100, 10, 900, 10, 20, 30, 4, 0, 0, 0)})
+    booting = bytes(4) + up[4:]  # all set up but the magic
+    memory = [(base, booting + trace_ring(0x80000000, 512, 6, core_records())),
+              (0x2000, chan_ring(3, 1) + bytes(32)), (0x3000, chan_ring(0, 0) + bytes(32))]
+    man = manifest("qemu-virt-aarch64")
+    qmp = FakeQmp(build / "run" / "qmp.sock", memory)
+    reads = []
+
+    def read(addr, size):  # the magic appears at the third look
+        if addr == base:
+            reads.append(addr)
+            if len(reads) == 3:
+                memory[0] = (base, up + memory[0][1][len(up):])
+        return FakeQmp.read(qmp, addr, size)
+    qmp.read = read
+    target = live.Target(man, build, "hint")
+    try:
+        assert live.top_report(man, target.snapshot())["shards"][0]["activations"] == 100
+        assert len(reads) == 3
+    finally:
+        target.close()
+
+    (build / "run" / "qmp.sock").unlink()
+    memory[0] = (base, booting + memory[0][1][len(up):])
+    FakeQmp(build / "run" / "qmp.sock", memory)
+    monkeypatch.setattr(live, "BOOT_WAIT", 0.2)
+    target = live.Target(man, build, "hint")
+    try:
+        with pytest.raises(live.NotUp, match="the system is not up: its kernel has not "
+                                             "published its counters"):
+            target.peek(0)
+    finally:
+        target.close()
+
+
+def test_qmp_says_the_system_ended_when_qemu_goes_mid_read(tmp_path):
+    """QEMU exits while a snapshot reads (the system ended): that is what
+    the error says, never an OSError's 'None': Broken pipe."""
+    path = tmp_path / "qmp.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(path))
+    srv.listen(1)
+
+    def serve():
+        conn, _ = srv.accept()
+        f = conn.makefile("rwb")
+        f.write(b'{"QMP": {}}\n')
+        f.flush()
+        f.readline()
+        f.write(b'{"return": {}}\n')
+        f.flush()
+        conn.recv(1, socket.MSG_PEEK)  # the first pmemsave has come, and
+        f.close()
+        conn.close()  # QEMU exits with it unread: the client's read is reset
+    threading.Thread(target=serve, daemon=True).start()
+    q = live.Qmp(path)
+    try:
+        for _ in range(2):  # the reset read, then a write to the closed socket
+            with pytest.raises(SpecError, match="QEMU closed the connection"):
+                q.read(0, 8)
+    finally:
+        q.close()
+        srv.close()
+
+
 # ---- vanity run --trace -------------------------------------------------------------
 
 def _fake_build(monkeypatch, tmp_path, kernel_text):

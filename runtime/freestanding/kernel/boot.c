@@ -217,6 +217,7 @@ _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1)
 	shards_init();
 	channels_init();
 	bm_door_open();
+	vn_obs_publish(&vn_obs); /* host tools may read it now */
 	vn_kmsg("system '%s' (%s): %u shard%s on %u core%s", sys->name, sys->board,
 		sys->n_shards, sys->n_shards == 1 ? "" : "s", sys->n_cores,
 		sys->n_cores == 1 ? "" : "s");

@@ -273,6 +273,7 @@ void hk_obs_start(void)
 	int s;
 
 	hk_obs.clock_hz = hk_clock_hz();
+	vn_obs_publish(&hk_obs);
 	if ((size_t)snprintf(sock_path, sizeof(sock_path), "%s/run/obs.sock", hk_dir) >=
 	    sizeof(sock_path)) {
 		sock_path[0] = '\0';
