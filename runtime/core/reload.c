@@ -95,7 +95,9 @@ static uint32_t check_header(const struct vn_shard *s, const struct vn_reload_hd
 
 /* The image (its digest already checked): the port's judgement first (an
  * image for another ISA is that, whatever board its header names), then
- * the board, the shard and the interface hash it carries. */
+ * the board, the shard and the interface hash it carries, which its header
+ * must say too (an image whose header says another is not what `vanity
+ * reload` wrote). */
 static uint32_t check_image(const struct vn_kernel *k, const struct vn_shard *s,
 			    const struct vn_reload_hdr *h, const uint8_t *img)
 {
@@ -108,7 +110,7 @@ static uint32_t check_image(const struct vn_kernel *k, const struct vn_shard *s,
 		return VN_RELOAD_BOARD;
 	if (h->shard != s->cfg->id)
 		return VN_RELOAD_SHARD;
-	return iface == s->cfg->iface ? VN_RELOAD_OK : VN_RELOAD_IFACE;
+	return iface == s->cfg->iface && h->iface == iface ? VN_RELOAD_OK : VN_RELOAD_IFACE;
 }
 
 /* The kernel's verdict on the image at img (the payload h describes): its

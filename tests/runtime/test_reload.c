@@ -95,7 +95,8 @@ static void test_refusals(void **state)
 		{"truncated", VN_RELOAD_TRUNCATED}, {"magic", VN_RELOAD_FORMAT},
 		{"digest", VN_RELOAD_DIGEST}, {"board", VN_RELOAD_BOARD},
 		{"shard", VN_RELOAD_SHARD}, {"isa", VN_RELOAD_ISA},
-		{"iface", VN_RELOAD_IFACE}, {"signed", VN_RELOAD_SIGNED},
+		{"iface", VN_RELOAD_IFACE}, {"header iface", VN_RELOAD_IFACE},
+		{"signed", VN_RELOAD_SIGNED},
 		{"size", VN_RELOAD_SIZE}, {"off", VN_RELOAD_OFF},
 	};
 
@@ -118,6 +119,8 @@ static void test_refusals(void **state)
 			pkg.h.shard = 2;
 		else if (!strcmp(w, "isa"))
 			pkg.h.machine = 243;
+		else if (!strcmp(w, "header iface"))
+			pkg.h.iface++; /* the image's own is right */
 		else if (!strcmp(w, "signed"))
 			pkg.h.sig_kind = 1;
 		else if (!strcmp(w, "off"))
