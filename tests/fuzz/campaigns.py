@@ -12,6 +12,13 @@ each ending in one row of a table:
               the rings and the pool it shares with a peer and over its own
               trace ring, between ordinary sends and receives; the peer
               ends unfaulted (VANITY_SCRIBBLE_SEED, _ROUNDS)
+  reload      tests/system/reloadfuzz.py: a hostile updater, the real one
+              of examples/updater fed images made wrong on purpose over its
+              UART (a header field, the digest, the image's own header, its
+              bytes or size); each must be judged, none that must be
+              refused accepted, what is accepted contained, the loader
+              unfaulted, the genuine image accepted at the end
+              (VANITY_RELOADFUZZ_SEED, _IMAGES)
   exceptions  tests/system/stress/excfuzz: random instruction words and
               accesses at EL0/U-mode on the QEMU boards, each a fault of
               that shard or harmless (VANITY_EXCFUZZ_SEED, _TRIES)
@@ -60,6 +67,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "system"))
 from systest_lib import copy_spec, mmiofuzz_spec  # noqa: E402
+import reloadfuzz  # noqa: E402
 
 STRESS = REPO / "tests" / "system" / "stress"
 VANITY = REPO / "vanity"
@@ -202,6 +210,26 @@ def scribble(board, work, seed, rounds):
         f"victim: {victim[1]}, {victim[2]} received, {victim[3]} handles refused"
         if victim else "")
     return not (hang or crash or lost)
+
+
+def reload_images(board, work, seed, images):
+    """A hostile updater (tests/system/reloadfuzz.py)."""
+    replay = f"VANITY_RELOADFUZZ_SEED={seed} VANITY_RELOADFUZZ_IMAGES={images}"
+    try:
+        o = reloadfuzz.campaign(board, work, seed, images)
+    except AssertionError as exc:  # an image without a verdict, or the genuine one refused
+        why = str(exc)
+        print(f"--- reload images on {board}: FAILED; replay with {replay}\n{why[:200]}\n"
+              f"...\n{why[-3000:]}")
+        row("reload images (updater)", board, 0, 0, 1, 0, 0, "")
+        return False
+    if not o.ok:
+        show_failure("reload images", board, [st for st, _ in o.runs], o.text, "", replay)
+        for i, what, verdict in o.wrong:
+            print(f"  input {i}: {what}: {verdict}, but it must be refused")
+    row("reload images (updater)", board, o.inputs, int(o.crash), 0, 0, o.secs,
+        o.note() + (f"; wrongly accepted {len(o.wrong)}" if o.wrong else ""))
+    return o.ok
 
 
 def exceptions(board, work, seed, tries):
@@ -373,6 +401,11 @@ def main():
             rounds = int(os.environ.get("VANITY_SCRIBBLE_ROUNDS", "100000"))
             for b in boards:
                 ok &= scribble(b, tmp / f"scribble-{b}", seed, rounds)
+        if want("reload"):
+            seed = int(os.environ.get("VANITY_RELOADFUZZ_SEED", "1"))
+            images = int(os.environ.get("VANITY_RELOADFUZZ_IMAGES", "100"))
+            for b in boards:
+                ok &= reload_images(b, tmp / f"reload-{b}", seed, images)
         if want("exceptions"):
             seed = int(os.environ.get("VANITY_EXCFUZZ_SEED", "1"))
             tries = int(os.environ.get("VANITY_EXCFUZZ_TRIES", "800"))

@@ -76,10 +76,11 @@ class Running:
     it comes (.text), its standard input open (the hosted UARTs read it, as
     the QEMU boards' serial port does)."""
 
-    def __init__(self, args):
+    def __init__(self, args, env=None):
         self.proc = subprocess.Popen([PYTHON, str(VANITY), "run", *map(str, args)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+                                     stderr=subprocess.STDOUT, start_new_session=True,
+                                     env=dict(os.environ, **(env or {})))
         self.pipes = Pipes(out=self.proc.stdout)
 
     @property

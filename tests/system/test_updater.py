@@ -7,17 +7,13 @@ the same way is refused with its reason, and the old version runs on.
 
 import pytest
 
+import reloadfuzz
+from reloadfuzz import load
 from systest_lib import REPO, Running, copy_example, shard_of, vanity
 
 SPEC = REPO / "examples" / "updater" / "updater.yaml"
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 BOOT = 120
-
-
-def load(image):
-    hexed = image.hex()
-    lines = "\n".join(hexed[i:i + 64] for i in range(0, len(hexed), 64))
-    return f"load {len(image)}\n{lines}\n".encode()
 
 
 def version(v, loader_cflags=()):
@@ -101,3 +97,16 @@ def test_update_from_an_odd_address(tmp_path, board):
         system.kill()
     assert "refused" not in system.text, system.text
     assert system.text.count("app version") == 4, system.text  # 1, 2, 3, then 2 again
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_a_hostile_updater(tmp_path, board):
+    """Images made wrong on purpose (reloadfuzz.py: a header field, the
+    digest, the image's own header, its bytes or its size), each judged:
+    none that must be refused is accepted, a corrupted one is refused as
+    that, what is accepted runs or is contained, the loader never faults
+    and the kernel lives; the genuine image is then accepted and runs."""
+    o = reloadfuzz.campaign(board, tmp_path, seed=7, images=10)
+    assert o.inputs == 10
+    assert not o.wrong, f"{o.wrong}\n{o.text[-6000:]}"
+    assert o.ok, f"status {o.status}, {o.note()}\n{o.text[-6000:]}"
