@@ -28,12 +28,12 @@ from .errors import SpecError, fail
 
 TIMEOUT = 3.0  # seconds to wait for a running system's answer
 BOOT_WAIT = 10.0  # seconds to wait for a booting system's kernel to be up
+SUN_PATH_MAX = 108  # a unix socket's path (sockaddr_un.sun_path), its NUL included
 
 
 class NotUp(SpecError):
     """The system runs, but its kernel has not yet published its counters
     (vn_obs_publish): it is still booting."""
-SUN_PATH_MAX = 108  # a unix socket's path (sockaddr_un.sun_path), its NUL included
 
 
 def run_dir(build_dir):
@@ -268,8 +268,8 @@ def qmp_snapshot(qmp, manifest, build_dir, channels=None, slots=False):
     head = qmp.read(base, obs.OBS_CORE)
     if not int.from_bytes(head[:4], "little"):  # the magic, written last
         raise NotUp(fail(f"{qmp.path}: the system is not up: its kernel has not "
-                         f"published its counters at vn_obs ({base:#x}) within "
-                         f"{BOOT_WAIT:g} s of booting").diags)
+                         f"published its counters at vn_obs ({base:#x}) after "
+                         f"{BOOT_WAIT:g} s of waiting (still booting?)").diags)
     hdr = obs.decode_obs(head, f"{qmp.path}: vn_obs at {base:#x}")
     chunks = [(obs.DUMP_OBS, 0, base, head)]
     for core in range(hdr.n_cores):
