@@ -739,13 +739,19 @@ class FakeQmp:
         conn.close()
 
 
-def test_qmp_snapshot_and_peek(tmp_path):
+def _kernel_with_vn_obs(tmp_path):
+    """A build directory whose kernel ELF has a symbol vn_obs, and its address."""
     build = tmp_path / "b"
     (build / "run").mkdir(parents=True)
     src = tmp_path / "k.c"
     src.write_text("char vn_obs[64] = {1};\nint main(void) { return vn_obs[0]; }\n")
     subprocess.run(["gcc", "-o", str(build / "image.elf"), str(src)], check=True)
     base = live.elf_symbol(build / "image.elf", "vn_obs")
+    return build, base
+
+
+def test_qmp_snapshot_and_peek(tmp_path):
+    build, base = _kernel_with_vn_obs(tmp_path)
     nm = subprocess.run(["nm", str(build / "image.elf")], capture_output=True, text=True).stdout
     assert f"{base:016x} D vn_obs" in nm
     st = {0: stats(1, 1, 100, 10, 900, 10, 20, 30, 4, 0, 0, 0)}
@@ -779,12 +785,7 @@ def test_qmp_waits_for_a_booting_kernel(tmp_path, monkeypatch):
     """Until the kernel publishes vn_obs (its magic, written last) the
     system is booting: top and peek wait for it, up to BOOT_WAIT, and then
     say it is not up rather than calling the counters corrupt."""
-    build = tmp_path / "b"
-    (build / "run").mkdir(parents=True)
-    src = tmp_path / "k.c"
-    src.write_text("char vn_obs[64] = {1};\nint main(void) { return vn_obs[0]; }\n")
-    subprocess.run(["gcc", "-o", str(build / "image.elf"), str(src)], check=True)
-    base = live.elf_symbol(build / "image.elf", "vn_obs")
+    build, base = _kernel_with_vn_obs(tmp_path)
     up = obs_chunk(n_shards=2, stats={0: stats(1, 1, 100, 10, 900, 10, 20, 30, 4, 0, 0, 0)})
     booting = bytes(4) + up[4:]  # all set up but the magic
     memory = [(base, booting + trace_ring(0x80000000, 512, 6, core_records())),

@@ -143,14 +143,12 @@ def _version(v):
 
 
 VERDICT = re.compile(r"^\[loader\] app image of (\d+) bytes: (.*)$", re.M)
-
-
 EXITED = "the shard has exited; restart the system to run it again"
 
 
 class Outcome:
     def __init__(self):
-        self.inputs, self.verdicts, self.kinds = 0, {}, {}
+        self.inputs, self.verdicts = 0, {}
         self.wrong = []      # (input, what, verdict): accepted what must be refused
         self.runs = []       # (exit status, output) of each run of the system
         self.secs = 0.0
@@ -259,7 +257,6 @@ def campaign(board, work, seed, images, timeout=60):
             verdict, _ = system.send(image, timeout)
             out.inputs += 1
             out.verdicts[verdict] = out.verdicts.get(verdict, 0) + 1
-            out.kinds[what.split()[0]] = out.kinds.get(what.split()[0], 0) + 1
             if refuse and verdict == "accepted" or what == "hash" and "corrupted" not in verdict:
                 out.wrong.append((i, what, verdict))
         # a fault of the last accepted image may still be on its way
