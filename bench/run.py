@@ -3,7 +3,8 @@
 
 Parts (all side by side with the peers a user would pick instead):
   1. channel throughput   build/bench/tput      (2 processes, CPU 0 -> CPU 1)
-     and the message fill alone (build/bench/sfwd-fill0, -fill1)
+     and the message fill alone (build/bench/sfwd-fill0, -fill1), and
+     64-byte messages in both slot layouts (part 1c, `slots`)
   2. instructions / pair  build/bench/icount    under valgrind --tool=callgrind
   3. poll-mode round trip build/bench/rtt       (Vanity rings vs raw cache line)
   4. wake-up round trip   build/bench/futex_rtt and `./vanity run bench/wake/*.yaml`
@@ -109,11 +110,9 @@ def table(title, header, rows):
 
 # ---- 1. throughput ----------------------------------------------------------
 
-def part_tput(build, reps, n8, n64, tries):
-    out = check(run([os.path.join(build, "tput"), "-r", str(reps),
-                     "-n", str(n8), "-m", str(n64), "-t", str(tries)]),
-                "tput")
-    samples, clean, spins, retries = {}, {}, {}, {}
+def tput_runs(out):
+    """tput's run lines, as dicts; a message that failed its check ends
+    the benchmark."""
     for line in out.splitlines():
         if not line.startswith("tput "):
             continue
@@ -121,6 +120,15 @@ def part_tput(build, reps, n8, n64, tries):
         if int(r["bad"]) != 0:
             sys.exit("bench: %s %s: %s messages failed the check"
                      % (r["peer"], r["case"], r["bad"]))
+        yield r
+
+
+def part_tput(build, reps, n8, n64, tries):
+    out = check(run([os.path.join(build, "tput"), "-r", str(reps),
+                     "-n", str(n8), "-m", str(n64), "-t", str(tries)]),
+                "tput")
+    samples, clean, spins, retries = {}, {}, {}, {}
+    for r in tput_runs(out):
         k = (r["case"], r["peer"])
         samples.setdefault(k, []).append(float(r["mmsgs"]))
         clean.setdefault(k, []).append(int(r["preempt"]) == 0)
@@ -174,7 +182,9 @@ def part_tput(build, reps, n8, n64, tries):
           "preempted run, '~' when fewer than 3 such rounds;\n"
           "   spins: sends finding the ring full / receives finding it empty, "
           "per message;\n   preempted: kept runs still preempted / runs "
-          "thrown away and rerun)" % reps,
+          "thrown away and rerun; Vanity's 64-byte singles in sequenced slots,\n   "
+          "the default for 64-byte messages, its bursts in packed ones, `slots: packed`: "
+          "part 1c has both)" % reps,
           ["case", "peer", "Mmsg/s", "range", "x rte", "x boost",
            "spins p/c", "preempted"], rows)
     return {"median": {"%s/%s" % k: v for k, v in med.items()},
@@ -201,6 +211,40 @@ def part_fill(build):
           ["fill", "slots in L1", "slots missing"],
           [["8-byte stores (old)", "%.2f" % res["0/l1"], "%.2f" % res["0/miss"]],
            ["16-byte stores", "%.2f" % res["1/l1"], "%.2f" % res["1/miss"]]])
+    return res
+
+
+# ---- 1c. 64-byte messages in both slot layouts -----------------------------------
+
+def part_slots(build, reps, n64, tries):
+    """Part 1's 64-byte cases again, Vanity in the layout part 1 uses
+    (sequenced for singles, packed for bursts) and in the other
+    (vanity_swap), beside boost's spsc_queue, interleaved."""
+    peers = ["vanity", "vanity_swap", "boost_spsc"]
+    res, rows = {}, []
+    for ci, cname, used, other in ((2, "64B-single", "sequenced", "packed"),
+                                   (3, "64B-burst32", "packed", "sequenced")):
+        out = check(run([os.path.join(build, "tput"), "-r", str(reps), "-m", str(n64),
+                         "-t", str(tries), "-c", str(ci), "-p", ",".join(peers)]),
+                    "tput (slots)")
+        samples, clean = {}, {}
+        for r in tput_runs(out):
+            samples.setdefault(r["peer"], []).append(float(r["mmsgs"]))
+            clean.setdefault(r["peer"], []).append(int(r["preempt"]) == 0)
+        med = {p: clean_median(samples[p], clean[p]) for p in peers}
+        x_other, m1 = round_ratio(samples, clean, "vanity", "vanity_swap")
+        x_boost, m2 = round_ratio(samples, clean, "vanity_swap", "boost_spsc")
+        res[cname] = {"median": med, "used": used, "other": other,
+                      "used_x_other": x_other, "other_x_boost": x_boost,
+                      "samples": samples, "clean": clean}
+        rows.append([cname, "%s %.1f" % (used, med["vanity"]),
+                     "%s %.1f" % (other, med["vanity_swap"]), "%.1f" % med["boost_spsc"],
+                     "%.2f%s" % (x_other, m1), "%.2f%s" % (x_boost, m2)])
+    table("1c. 64-byte messages in both slot layouts (spec `slots`), Mmsg/s (%d interleaved "
+          "rounds; medians of\n   undisturbed runs; ratios: medians of per-round ratios, '~' "
+          "fewer than 3 undisturbed rounds)" % reps,
+          ["case", "layout of part 1", "other layout", "boost", "x other",
+           "other x boost"], rows)
     return res
 
 
@@ -657,13 +701,7 @@ def part_stats(build, reps, n8, n64, tries, n_ic):
                          "-n", str(n8), "-m", str(n64), "-t", str(tries),
                          "-c", str(ci), "-p", ",".join(STAT_PEERS)]),
                     "tput (counters)")
-        for line in out.splitlines():
-            if not line.startswith("tput "):
-                continue
-            r = kv(line)
-            if int(r["bad"]) != 0:
-                sys.exit("bench: %s %s: %s messages failed the check"
-                         % (r["peer"], r["case"], r["bad"]))
+        for r in tput_runs(out):
             samples.setdefault((cname, r["peer"]), []).append(float(r["mmsgs"]))
             clean.setdefault((cname, r["peer"]), []).append(int(r["preempt"]) == 0)
     res = {"tput": {}, "icount": {},
@@ -860,7 +898,7 @@ def aims(results):
 
 RECORD_MARKS = ("<!-- bench/run.py --record: the latest full run, begin -->",
                 "<!-- bench/run.py --record: the latest full run, end -->")
-DEFAULT_PARTS = "tput,fill,icount,rtt,wake,trace,guest,stats,scale,reload,kcost"
+DEFAULT_PARTS = "tput,fill,slots,icount,rtt,wake,trace,guest,stats,scale,reload,kcost"
 
 
 class Tee:
@@ -970,7 +1008,7 @@ def main():
 
     # The host programs: only the parts that run them need them built (the
     # QEMU parts build their systems through ./vanity).
-    if parts & {"tput", "fill", "icount", "rtt", "wake", "trace", "stats"}:
+    if parts & {"tput", "fill", "slots", "icount", "rtt", "wake", "trace", "stats"}:
         check(run(["make", "-s", "-C", "bench", "all", "BUILD=" + args.build]),
               "build")
     os.makedirs(args.build, exist_ok=True)
@@ -984,6 +1022,9 @@ def main():
                                     1 if q else args.tries)
     if "fill" in parts:
         results["fill"] = part_fill(args.build)
+    if "slots" in parts:
+        results["slots"] = part_slots(args.build, 3 if q else args.reps,
+                                      50000 if q else 250000, 1 if q else args.tries)
     if "icount" in parts:
         results["icount"] = part_icount(args.build, 10240 if q else 102400)
     if "rtt" in parts:

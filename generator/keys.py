@@ -299,6 +299,10 @@ CHANNEL = Obj("channel", {
     "depth": Key(Int(), "slots: a power of two, 2..65536", required=True),
     "latency": Key(Bool(), "time each message from send to receive in a histogram "
                    "(vanity top shows its percentiles)", default=False),
+    "slots": Key(Enum(("packed", "sequenced")), "packed: messages back to back, the "
+                 "receiver polls the sender's index; sequenced: each message followed by a "
+                 "sequence word the receiver polls instead, faster for messages sent one at "
+                 "a time, slower for bursts; default sequenced from 56-byte messages up"),
     "pool": Key(Ident(), "the channel carries handles (struct vn_buf, 8 bytes) of buffers "
                 "of this pool, which both its shards map"),
 })

@@ -293,7 +293,7 @@ def qmp_snapshot(qmp, manifest, build_dir, channels=None, slots=False):
             chunks.append((obs.DUMP_HIST, c["id"], h["addr_int"],
                            qmp.read(h["addr_int"], obs.HIST_SIZE)))
         if slots:
-            n = int(c["message"]) * int(c["depth"])
+            n = int(c.get("stride", c["message"])) * int(c["depth"])
             chunks.append((obs.DUMP_SLOTS, c["id"], c["addr_int"] + obs.RING_SLOTS_OFFSET,
                            qmp.read(c["addr_int"] + obs.RING_SLOTS_OFFSET, n)))
             # the header again: messages released while we copied are not shown
@@ -608,7 +608,7 @@ def peek_report(manifest, dump, channel):
     ring = _ring(rings[0].data, channel, f"{dump.source}: ring {cid}")
     after = (_ring(rings[-1].data, channel, dump.source)["tail"]
              if len(rings) > 1 else None)
-    msgs = obs.queued_messages(ring, slots.data, after)
+    msgs = obs.queued_messages(ring, slots.data, after, channel.get("stride"))
     return ring, msgs
 
 

@@ -41,21 +41,40 @@ def _cl(n):
     return (n + CACHELINE - 1) // CACHELINE * CACHELINE
 
 
-def ring_stamps_offset(msg_size, depth):
+# A channel's slots are sequenced (each message followed by a sequence word
+# its receiver polls) by default from this message size up: with the word,
+# a line or more. Smaller messages share a line several to a slot's worth,
+# and the word would cost them more than polling the sender's index does
+# (vanity/ring.h; bench/RESULTS.md).
+SEQ_MIN = 56
+
+
+def ring_stride(msg_size, seq=False):
+    """VN_RING_STRIDE: one slot to the next."""
+    return (msg_size + 7) // 8 * 8 + 8 if seq else msg_size
+
+
+def ring_stamps_offset(msg_size, depth, seq=False):
     """VN_RING_STAMPS_OFFSET: a latency channel's stamps, after its slots."""
-    return _cl(RING_HEADER + msg_size * depth)
+    return _cl(RING_HEADER + ring_stride(msg_size, seq) * depth)
 
 
-def ring_hist_offset(msg_size, depth):
+def ring_hist_offset(msg_size, depth, seq=False):
     """VN_RING_HIST_OFFSET: its histogram, after the stamps."""
-    return _cl(ring_stamps_offset(msg_size, depth) + 8 * depth)
+    return _cl(ring_stamps_offset(msg_size, depth, seq) + 8 * depth)
 
 
-def ring_bytes(msg_size, depth, latency=False):
+def ring_bytes(msg_size, depth, latency=False, seq=False):
     """VN_RING_BYTES, or VN_RING_LATENCY_BYTES for a latency channel."""
     if latency:
-        return ring_hist_offset(msg_size, depth) + HIST_BYTES
-    return RING_HEADER + msg_size * depth
+        return ring_hist_offset(msg_size, depth, seq) + HIST_BYTES
+    return RING_HEADER + ring_stride(msg_size, seq) * depth
+
+
+def sequenced(channel_spec, msg_size):
+    """Whether a channel's slots are sequenced: its `slots`, else by size."""
+    return channel_spec.get("slots", "sequenced" if msg_size >= SEQ_MIN
+                            else "packed") == "sequenced"
 
 # Bare metal: each shard's window holds its image (code, data, bss), then its
 # control page, heap, a guard page and its stack; windows and the channel
@@ -95,12 +114,14 @@ class Endpoint:
     peer: str
     latency: bool = False  # VN_EP_LATENCY: stamp on send, time on receive
     pool: str = None       # it carries handles of this pool's buffers
+    sequenced: bool = False  # VN_EP_SEQ: a sequence word in each slot
 
     @property
     def flags(self):
         """The endpoint's VN_EP_* flags, as C."""
         f = [n for n, on in (("VN_EP_NOTIFY", self.notify),
-                             ("VN_EP_LATENCY", self.latency)) if on]
+                             ("VN_EP_LATENCY", self.latency),
+                             ("VN_EP_SEQ", self.sequenced)) if on]
         return " | ".join(f) or "0"
 
 
@@ -304,20 +325,22 @@ class Channel:
     latency: bool = False  # transit-time histogram (spec `latency: true`)
     signal: bool = False   # a signal: no ring (depth, msg_size and region 0)
     pool: str = None       # it carries handles of this pool's buffers
+    sequenced: bool = False  # a sequence word in each slot (spec `slots`)
 
     @property
     def what(self):
         """What it carries, for comments and reports."""
         if self.signal:
             return "a signal: no ring (depth 0)"
-        return f"{self.msg_size}-byte messages, depth {self.depth}"
+        return (f"{self.msg_size}-byte messages, depth {self.depth}"
+                + (", sequenced slots" if self.sequenced else ""))
 
     @property
     def stamps(self):
         """A latency channel's stamps, after its slots (else None)."""
         if not self.latency:
             return None
-        off = ring_stamps_offset(self.msg_size, self.depth)
+        off = ring_stamps_offset(self.msg_size, self.depth, self.sequenced)
         return Region(self.region.addr + off, 8 * self.depth)
 
     @property
@@ -325,7 +348,8 @@ class Channel:
         """A latency channel's histogram (struct vn_hist), or None."""
         if not self.latency:
             return None
-        return Region(self.region.addr + ring_hist_offset(self.msg_size, self.depth),
+        return Region(self.region.addr + ring_hist_offset(self.msg_size, self.depth,
+                                                          self.sequenced),
                       HIST_BYTES)
 
 
@@ -471,8 +495,11 @@ def interface_hash(shard, events):
         "trace": shard.trace_recs,
         "handoff": [shard.reload.handoff.addr, shard.reload.handoff.size]
         if shard.reload and shard.reload.handoff else None,
+        # a sequenced endpoint adds its layout; a packed one is hashed as
+        # before there were two, so the systems that have none keep their hash
         "endpoints": [[e.channel, e.dir, e.bit, e.notify, e.channel_id, e.addr, e.msg_size,
-                       e.depth, e.peer, e.latency] for e in shard.endpoints],
+                       e.depth, e.peer, e.latency] + ([True] if e.sequenced else [])
+                      for e in shard.endpoints],
         "devices": [[d.name, d.bit, d.compatible, d.address, d.size, d.irq]
                     for d in shard.devices],
         "events": [e.doc() for e in events],
@@ -518,14 +545,15 @@ def _channels(spec, ids, modes, base=CHANNEL_BASE):
     for j, c in enumerate(spec["channels"]):
         latency = bool(c.get("latency", False))
         msg = c.get("message") or BUF_HANDLE
-        size = page_round(ring_bytes(msg, c["depth"], latency))
+        seq = sequenced(c, msg)
+        size = page_round(ring_bytes(msg, c["depth"], latency, seq))
         src, dst = c["from"], c["to"]
         out.append(Channel(
             id=j, name=c["name"], src=src, dst=dst, src_id=ids[src], dst_id=ids[dst],
             from_bit=bits[src], to_bit=bits[dst],
             tx_notify=modes[dst] == "yield", rx_notify=modes[src] == "yield",
             msg_size=msg, depth=c["depth"], region=Region(addr, size),
-            latency=latency, pool=c.get("pool")))
+            latency=latency, pool=c.get("pool"), sequenced=seq))
         bits[src] += 1
         bits[dst] += 1
         addr += size + PAGE                                   # guard page after each ring
@@ -592,11 +620,11 @@ def _endpoints(name, channels):
         if c.src == name:
             eps.append(Endpoint(c.name, c.name.upper(), "tx", c.from_bit, c.tx_notify, c.id,
                                 c.region.addr, c.msg_size, c.depth, c.dst, c.latency,
-                                pool=c.pool))
+                                pool=c.pool, sequenced=c.sequenced))
         if c.dst == name:
             eps.append(Endpoint(c.name, c.name.upper(), "rx", c.to_bit, c.rx_notify, c.id,
                                 c.region.addr, c.msg_size, c.depth, c.src, c.latency,
-                                pool=c.pool))
+                                pool=c.pool, sequenced=c.sequenced))
     return tuple(sorted(eps, key=lambda e: e.bit))
 
 
@@ -970,6 +998,8 @@ def _manifest(system):
         "channels": [{
             "id": c.id, "name": c.name, "from": c.src, "to": c.dst,
             "message": c.msg_size, "depth": c.depth,
+            "slots": "sequenced" if c.sequenced else "packed",
+            "stride": ring_stride(c.msg_size, c.sequenced),
             "addr": f"{c.region.addr:#x}", "size": f"{c.region.size:#x}",
             "addr_int": c.region.addr, "size_int": c.region.size,
             "from_bit": c.from_bit, "to_bit": c.to_bit,

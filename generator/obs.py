@@ -316,22 +316,28 @@ def decode_channel_ring(buf, source="dump"):
     if depth == 0 or depth & (depth - 1):
         raise fail(f"{source}: corrupt: ring depth {depth} is not a power of two")
     r["sent"], r["received"] = r["head"], r["tail"]  # 64-bit indices: the counts
-    r["fill"] = (r["head"] - r["tail"]) & U64
+    # A consumer of sequenced slots may be past the published head for a
+    # moment (vanity/ring.h): then nothing is queued, not nearly 2^64.
+    fill = (r["head"] - r["tail"]) & U64
+    r["fill"] = 0 if fill >= 1 << 63 else fill
     return r
 
 
-def queued_messages(ring, slots, tail_after=None):
+def queued_messages(ring, slots, tail_after=None, stride=None):
     """The messages between tail and head, oldest first, as (index, bytes),
     without consuming them. tail_after: the tail read again after the slots
-    were copied (live reads); messages below it may have been reused."""
+    were copied (live reads); messages below it may have been reused.
+    stride: one slot to the next (the manifest's; a sequenced channel's
+    slots hold their sequence word after the message), else the size."""
     depth, size = ring["depth"], ring["msg_size"]
+    stride = stride or size
     fill = min(ring["fill"], depth)
     out = []
     for i in range(fill):
         n = (ring["tail"] + i) & U64
         if tail_after is not None and ((n - tail_after) & U64) >= 1 << 63:
             continue
-        off = (n & (depth - 1)) * size
+        off = (n & (depth - 1)) * stride
         if off + size > len(slots):
             break
         out.append((n, bytes(slots[off:off + size])))

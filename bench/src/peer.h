@@ -48,8 +48,10 @@ struct bench_peer {
 
 extern const struct bench_peer peer_vanity, peer_rte, peer_ck, peer_boost;
 /* peer_vanity.c built again: with -DVN_RING_NO_STATS (no channel counters),
- * and with VN_EP_LATENCY on both endpoints (a latency channel). */
-extern const struct bench_peer peer_vanity_nostats, peer_vanity_lat;
+ * with VN_EP_LATENCY on both endpoints (a latency channel), and with
+ * 64-byte messages in the other slot layout (sequenced for bursts, packed
+ * for singles). */
+extern const struct bench_peer peer_vanity_nostats, peer_vanity_lat, peer_vanity_swap;
 
 #ifdef __cplusplus
 }

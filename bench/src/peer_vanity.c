@@ -19,30 +19,50 @@
 #include "peer.h"
 
 /*
- * Built three times (bench/Makefile): as peer "vanity" (the default: counters
+ * Built four times (bench/Makefile): as peer "vanity" (the default: counters
  * on, flags 0); with -DVN_RING_NO_STATS -DPEER_VARIANT=1 (the channel
- * counters compiled out); and with -DPEER_VARIANT=2 (VN_EP_LATENCY on both
+ * counters compiled out); with -DPEER_VARIANT=2 (VN_EP_LATENCY on both
  * endpoints: publish stamps and the consumer's transit-time histogram after
- * the slots, as a latency channel in a spec).
+ * the slots, as a latency channel in a spec); and with -DPEER_VARIANT=3,
+ * 64-byte messages in the other slot layout (below).
+ *
+ * 64-byte messages go in the layout a spec would give the pattern: singles
+ * in sequenced slots (VN_EP_SEQ, the default for 64-byte messages), bursts
+ * in packed ones (`slots: packed`), where a burst is one copy and one look
+ * at head; variant 3 swaps them, so that part 7 shows what the other layout
+ * costs each pattern.
  */
+#if !defined(PEER_VARIANT) || PEER_VARIANT != 3
+#define SEQ_SINGLE64 VN_EP_SEQ
+#define SEQ_BURST64 0u
+#else
+#define SEQ_SINGLE64 0u
+#define SEQ_BURST64 VN_EP_SEQ
+#endif
 #if !defined(PEER_VARIANT)
 #define PEER_SYM peer_vanity
 #define PEER_NAME "vanity"
 #define PEER_FN(x) vanity_##x
 #define EP_FLAGS 0u
-#define RING_BYTES(size) VN_RING_BYTES(size, BENCH_DEPTH)
+#define RING_BYTES(size, seq) VN_RING_BYTES(size, BENCH_DEPTH, seq)
 #elif PEER_VARIANT == 1
 #define PEER_SYM peer_vanity_nostats
 #define PEER_NAME "vanity_nostats"
 #define PEER_FN(x) vanity_nostats_##x
 #define EP_FLAGS 0u
-#define RING_BYTES(size) VN_RING_BYTES(size, BENCH_DEPTH)
-#else
+#define RING_BYTES(size, seq) VN_RING_BYTES(size, BENCH_DEPTH, seq)
+#elif PEER_VARIANT == 2
 #define PEER_SYM peer_vanity_lat
 #define PEER_NAME "vanity_lat"
 #define PEER_FN(x) vanity_lat_##x
 #define EP_FLAGS VN_EP_LATENCY
-#define RING_BYTES(size) VN_RING_LATENCY_BYTES(size, BENCH_DEPTH)
+#define RING_BYTES(size, seq) VN_RING_LATENCY_BYTES(size, BENCH_DEPTH, seq)
+#else
+#define PEER_SYM peer_vanity_swap
+#define PEER_NAME "vanity_swap"
+#define PEER_FN(x) vanity_swap_##x
+#define EP_FLAGS 0u
+#define RING_BYTES(size, seq) VN_RING_BYTES(size, BENCH_DEPTH, seq)
 #endif
 
 /* Where this process sees the ring, like a channel in a shard's layout. */
@@ -52,8 +72,14 @@ static struct vn_tx_state tx_st;
 static struct vn_rx_state rx_st;
 static const struct vn_tx tx8 = VN_TX_INIT(0, RING_ADDR, 8, BENCH_DEPTH, EP_FLAGS, &tx_st);
 static const struct vn_rx rx8 = VN_RX_INIT(0, RING_ADDR, 8, BENCH_DEPTH, EP_FLAGS, &rx_st);
-static const struct vn_tx tx64 = VN_TX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, EP_FLAGS, &tx_st);
-static const struct vn_rx rx64 = VN_RX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, EP_FLAGS, &rx_st);
+static const struct vn_tx tx64s =
+	VN_TX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, EP_FLAGS | SEQ_SINGLE64, &tx_st);
+static const struct vn_rx rx64s =
+	VN_RX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, EP_FLAGS | SEQ_SINGLE64, &rx_st);
+static const struct vn_tx tx64b =
+	VN_TX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, EP_FLAGS | SEQ_BURST64, &tx_st);
+static const struct vn_rx rx64b =
+	VN_RX_INIT(0, RING_ADDR, 64, BENCH_DEPTH, EP_FLAGS | SEQ_BURST64, &rx_st);
 
 /* A second mapping of the shared ring at RING_ADDR (old_size 0 duplicates a
  * shared mapping), and fresh private indices. */
@@ -100,7 +126,9 @@ static uint32_t msg_size(enum bench_case c)
 
 static size_t vanity_shm_bytes(enum bench_case c)
 {
-	return RING_BYTES(msg_size(c));
+	uint32_t seq = c == CASE_64_SINGLE ? SEQ_SINGLE64 : c == CASE_64_BURST ? SEQ_BURST64 : 0u;
+
+	return RING_BYTES(msg_size(c), seq);
 }
 
 static void vanity_init(void *mem, enum bench_case c)
@@ -124,8 +152,8 @@ static void vanity_produce(void *mem, enum bench_case c, uint64_t n)
 	switch (c) {
 	case CASE_8_SINGLE: vanity8_produce_single(&tx8, n); break;
 	case CASE_8_BURST: vanity8_produce_burst(&tx8, n); break;
-	case CASE_64_SINGLE: vanity64_produce_single(&tx64, n); break;
-	case CASE_64_BURST: vanity64_produce_burst(&tx64, n); break;
+	case CASE_64_SINGLE: vanity64_produce_single(&tx64s, n); break;
+	case CASE_64_BURST: vanity64_produce_burst(&tx64b, n); break;
 	default: abort();
 	}
 }
@@ -136,8 +164,8 @@ static uint64_t vanity_consume(void *mem, enum bench_case c, uint64_t n)
 	switch (c) {
 	case CASE_8_SINGLE: return vanity8_consume_single(&rx8, n);
 	case CASE_8_BURST: return vanity8_consume_burst(&rx8, n);
-	case CASE_64_SINGLE: return vanity64_consume_single(&rx64, n);
-	case CASE_64_BURST: return vanity64_consume_burst(&rx64, n);
+	case CASE_64_SINGLE: return vanity64_consume_single(&rx64s, n);
+	case CASE_64_BURST: return vanity64_consume_burst(&rx64b, n);
 	default: abort();
 	}
 }
@@ -145,13 +173,13 @@ static uint64_t vanity_consume(void *mem, enum bench_case c, uint64_t n)
 /* Not static and never inlined: callgrind toggles collection on its name. */
 __attribute__((noinline)) uint64_t PEER_FN(pairs8)(void *mem, uint64_t n)
 {
-	attach_copy(mem, RING_BYTES(8));
+	attach_copy(mem, RING_BYTES(8, 0u));
 	return vanity8_pairs(&tx8, &rx8, n);
 }
 
 __attribute__((noinline)) uint64_t PEER_FN(stream8)(void *mem, uint64_t n)
 {
-	attach_copy(mem, RING_BYTES(8));
+	attach_copy(mem, RING_BYTES(8, 0u));
 	return vanity8_stream(&tx8, &rx8, n);
 }
 

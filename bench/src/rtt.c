@@ -6,7 +6,9 @@
  *            This is the cost of moving one line there and one line back.
  *   vanity8  one 8-byte message ping -> echo through one Vanity ring and
  *            back through a second ring, both sides spin-polling.
- *   vanity64 the same with 64-byte messages.
+ *   vanity64 the same with 64-byte messages, in sequenced slots (VN_EP_SEQ,
+ *            what a channel of 64-byte messages has unless its spec says
+ *            `slots: packed`): each side polls the slot, not the head.
  *
  * Timing: the TSC on the ping side. On this machine RDTSC advances in steps
  * of 10 ns and costs ~20 ns (with its lfence), both large next to a ~70 ns
@@ -46,7 +48,7 @@ struct shared {
 	_Alignas(BENCH_LINE) uint32_t ready;
 	struct raw_lines raw;
 };
-#define RING_BYTES VN_RING_BYTES(64, BENCH_DEPTH)
+#define RING_BYTES VN_RING_BYTES(64, BENCH_DEPTH, 1)
 #define SHM_BYTES (4096 + 2 * RING_BYTES)
 
 /* Each process's private endpoints. (A shard's generated endpoints are
@@ -129,6 +131,11 @@ static uint32_t msg_size(enum mode m)
 	return m == MODE_VANITY8 ? 8u : 64u;
 }
 
+static uint32_t ep_flags(enum mode m)
+{
+	return m == MODE_VANITY8 ? 0u : VN_EP_SEQ;
+}
+
 /* One round of one mode: n timed samples after WARMUP untimed ones. */
 static uint64_t round_trip(enum mode mode, uint64_t n, uint64_t *lat)
 {
@@ -152,8 +159,10 @@ static uint64_t round_trip(enum mode mode, uint64_t n, uint64_t *lat)
 	if (pid == 0) {
 		pin_to_cpu(ECHO_CPU);
 		if (mode != MODE_RAW) {
-			rx = (struct vn_rx)VN_RX_INIT(0, ring_a(shm), msg_size(mode), BENCH_DEPTH, 0, &rx_st);
-			tx = (struct vn_tx)VN_TX_INIT(1, ring_b(shm), msg_size(mode), BENCH_DEPTH, 0, &tx_st);
+			rx = (struct vn_rx)VN_RX_INIT(0, ring_a(shm), msg_size(mode), BENCH_DEPTH,
+						      ep_flags(mode), &rx_st);
+			tx = (struct vn_tx)VN_TX_INIT(1, ring_b(shm), msg_size(mode), BENCH_DEPTH,
+						      ep_flags(mode), &tx_st);
 		}
 		__atomic_store_n(&shm->ready, 1, __ATOMIC_RELEASE);
 		switch (mode) {
@@ -164,8 +173,10 @@ static uint64_t round_trip(enum mode mode, uint64_t n, uint64_t *lat)
 		_exit(0);
 	}
 	if (mode != MODE_RAW) {
-		tx = (struct vn_tx)VN_TX_INIT(0, ring_a(shm), msg_size(mode), BENCH_DEPTH, 0, &tx_st);
-		rx = (struct vn_rx)VN_RX_INIT(1, ring_b(shm), msg_size(mode), BENCH_DEPTH, 0, &rx_st);
+		tx = (struct vn_tx)VN_TX_INIT(0, ring_a(shm), msg_size(mode), BENCH_DEPTH,
+					      ep_flags(mode), &tx_st);
+		rx = (struct vn_rx)VN_RX_INIT(1, ring_b(shm), msg_size(mode), BENCH_DEPTH,
+					      ep_flags(mode), &rx_st);
 	}
 	while (!__atomic_load_n(&shm->ready, __ATOMIC_ACQUIRE))
 		cpu_relax();

@@ -19,8 +19,9 @@
  *
  * usage: tput [-r reps] [-n msgs-per-8B-run] [-m msgs-per-64B-run] [-c case]
  *             [-t tries] [-p peer,peer...]
- * (-p: default vanity,rte_ring,ck_ring,boost_spsc; also vanity_nostats and
- * vanity_lat, the Vanity ring without counters and as a latency channel.)
+ * (-p: default vanity,rte_ring,ck_ring,boost_spsc; also vanity_nostats,
+ * vanity_lat and vanity_swap, the Vanity ring without counters, as a
+ * latency channel, and with 64-byte messages in the other slot layout.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,11 +42,12 @@ static const struct bench_peer *const default_peers[] = {
 	&peer_vanity, &peer_rte, &peer_ck, &peer_boost,
 };
 /* Every peer -p may name: the default ones, and the Vanity ring built with
- * its counters compiled out (vanity_nostats) or as a latency channel
- * (vanity_lat). */
+ * its counters compiled out (vanity_nostats), as a latency channel
+ * (vanity_lat) or with the other slot layout for 64-byte messages
+ * (vanity_swap). */
 static const struct bench_peer *const all_peers[] = {
 	&peer_vanity, &peer_rte, &peer_ck, &peer_boost,
-	&peer_vanity_nostats, &peer_vanity_lat,
+	&peer_vanity_nostats, &peer_vanity_lat, &peer_vanity_swap,
 };
 #define N_DEFAULT (sizeof(default_peers) / sizeof(default_peers[0]))
 #define N_ALL (sizeof(all_peers) / sizeof(all_peers[0]))

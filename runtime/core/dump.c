@@ -62,14 +62,15 @@ int vn_dump(struct vn_kernel *k, const struct vn_obs *o, vn_dump_write_fn *w, vo
 			continue; /* a signal: its counters are in the obs chunk */
 		err |= vn_dump_chunk(w, ctx, VN_DUMP_RING, i, ring, VN_RING_SLOTS_OFFSET, c->addr);
 		if (c->latency && !err) {
-			uint64_t off = VN_RING_HIST_OFFSET(c->msg_size, c->depth);
+			uint64_t off = VN_RING_HIST_OFFSET(c->msg_size, c->depth, c->sequenced);
 
 			err |= vn_dump_chunk(w, ctx, VN_DUMP_HIST, i, ring + off, sizeof(struct vn_hist),
 					     c->addr + off);
 		}
 		if (i == peek && !err)
 			err |= vn_dump_chunk(w, ctx, VN_DUMP_SLOTS, i, ring + VN_RING_SLOTS_OFFSET,
-					     (uint64_t)c->msg_size * c->depth, c->addr + VN_RING_SLOTS_OFFSET);
+					     vn_kchannel_stride(c) * c->depth,
+					     c->addr + VN_RING_SLOTS_OFFSET);
 	}
 	return err ? -1 : 0;
 }

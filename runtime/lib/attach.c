@@ -7,6 +7,11 @@
  * channel this shard was built for; otherwise the build and the running
  * system disagree and the shard must not touch the ring.
  *
+ * A producer's predecessor may have stopped between writing a message's
+ * sequence word (a channel with sequenced slots: vanity/ring.h, VN_EP_SEQ)
+ * and publishing head: the consumer may have that message already, so the
+ * producer starts after it (vn_tx_resume) and publishes that.
+ *
  * A predecessor stopped between publishing an index and reading the peer's
  * sleep flag died owing the peer a notification (ring.pml found it: the
  * peer would sleep for good on a message or on space). So a starting shard
@@ -29,7 +34,9 @@ bool vn_attach_endpoints(void)
 
 		if (!matches(tx->ring, tx->msg_size, tx->mask))
 			return false;
-		tx->st->head = atomic_load(&tx->ring->head);
+		tx->st->head = vn_tx_resume(tx, atomic_load(&tx->ring->head));
+		tx->st->sealed = tx->st->head;
+		atomic_store(&tx->ring->head, tx->st->head);
 		tx->st->cached_tail = atomic_load(&tx->ring->tail);
 		atomic_store(&tx->ring->tx_sleeping, 0);
 		if (atomic_load(&tx->ring->rx_sleeping) && tx->st->head != tx->st->cached_tail)
@@ -43,7 +50,9 @@ bool vn_attach_endpoints(void)
 		rx->st->tail = atomic_load(&rx->ring->tail);
 		rx->st->cached_head = atomic_load(&rx->ring->head);
 		atomic_store(&rx->ring->rx_sleeping, 0);
-		if (atomic_load(&rx->ring->tx_sleeping) && rx->st->cached_head - rx->st->tail <= rx->mask)
+		/* signed: a consumer may be past the published head */
+		if (atomic_load(&rx->ring->tx_sleeping) &&
+		    (int64_t)(rx->st->cached_head - rx->st->tail) <= (int64_t)rx->mask)
 			vn_notify(rx->channel);
 	}
 	return true;

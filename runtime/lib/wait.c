@@ -2,8 +2,9 @@
  * wait.c - vn_wait(): spin, then arm, then sleep; and vn_sleep().
  *
  * What a shard waits for: a message on any of its rx endpoints, or space on
- * any tx endpoint that a send or reserve found full ("starved"; space on an
- * endpoint that never ran out is not news). Reporting space clears starved.
+ * any tx endpoint that a send or reserve found full, or a burst filled
+ * before it was done ("starved"; space on an endpoint that never ran out is
+ * not news). Reporting space clears starved.
  * vn_wait_on waits for the endpoints of a mask only: the others are not
  * armed, so their peers do not wake this shard for them, and a bit of one
  * of them that WAIT returns anyway (a notification sent while an earlier

@@ -2,6 +2,7 @@
 held equal to runtime/include/vanity/hist.h, its edges and relative error,
 and the percentiles computed from buckets."""
 
+import itertools
 import random
 import subprocess
 
@@ -108,13 +109,18 @@ def test_percentiles_of_exact_values_and_edge_cases():
 def test_model_ring_offsets_are_ring_h(tmp_path):
     src = tmp_path / "ring.c"
     checks = []
-    for m, d in ((8, 256), (24, 8), (1514, 64), (64, 2), (3, 4096)):
-        checks.append(f"_Static_assert(VN_RING_STAMPS_OFFSET({m}, {d}) == "
-                      f"{model.ring_stamps_offset(m, d)}, \"stamps\");")
-        checks.append(f"_Static_assert(VN_RING_HIST_OFFSET({m}, {d}) == "
-                      f"{model.ring_hist_offset(m, d)}, \"hist\");")
-        checks.append(f"_Static_assert(VN_RING_LATENCY_BYTES({m}, {d}) == "
-                      f"{model.ring_bytes(m, d, True)}, \"bytes\");")
+    for (m, d), q in itertools.product(((8, 256), (24, 8), (1514, 64), (64, 2), (3, 4096),
+                                        (60, 16)), (0, 1)):
+        checks.append(f"_Static_assert(VN_RING_STRIDE({m}, {q}) == "
+                      f"{model.ring_stride(m, q)}, \"stride\");")
+        checks.append(f"_Static_assert(VN_RING_BYTES({m}, {d}, {q}) == "
+                      f"{model.ring_bytes(m, d, False, q)}, \"bytes\");")
+        checks.append(f"_Static_assert(VN_RING_STAMPS_OFFSET({m}, {d}, {q}) == "
+                      f"{model.ring_stamps_offset(m, d, q)}, \"stamps\");")
+        checks.append(f"_Static_assert(VN_RING_HIST_OFFSET({m}, {d}, {q}) == "
+                      f"{model.ring_hist_offset(m, d, q)}, \"hist\");")
+        checks.append(f"_Static_assert(VN_RING_LATENCY_BYTES({m}, {d}, {q}) == "
+                      f"{model.ring_bytes(m, d, True, q)}, \"latency bytes\");")
     src.write_text("#include <vanity/ring.h>\n" + "\n".join(checks) + "\n")
     proc = subprocess.run(["gcc", "-std=gnu11", "-fsyntax-only", "-I",
                            str(REPO / "runtime/include"), str(src)],

@@ -662,6 +662,25 @@ def test_queued_messages_are_numbered_by_the_64_bit_indices():
     assert obs.queued_messages(ring, slots, tail_after=2**32) == [(2**32, b"\x00")]
 
 
+def test_sequenced_slots_are_read_at_their_stride():
+    """A sequenced channel's slots are the message, padded to 8 bytes, then
+    its sequence word: peek shows the message alone, and a consumer past the
+    published head (it took sealed messages before head was stored) makes
+    nothing queued, not 2**64 - 1."""
+    from generator import obs
+    ring = {"depth": 2, "msg_size": 3, "tail": 5, "fill": 2}
+    slots = b"abc" + bytes(5) + (6).to_bytes(8, "little") + b"xyz" + bytes(5) + \
+        (7).to_bytes(8, "little")
+    assert obs.queued_messages(ring, slots, stride=16) == [(5, b"xyz"), (6, b"abc")]
+    hdr = bytearray(obs.RING_SLOTS_OFFSET)
+    for name, v in (("head", 9), ("tail", 10), ("magic", obs.RING_MAGIC),
+                    ("msg_size", 64), ("depth", 16)):
+        off, fmt = obs.RING_FIELDS[name]
+        struct.pack_into("<" + fmt, hdr, off, v)
+    r = obs.decode_channel_ring(bytes(hdr))
+    assert (r["sent"], r["received"], r["fill"]) == (9, 10, 0)
+
+
 def test_peek(hosted_system):
     out, build, k = hosted_system
     r = vanity("peek", PINGPONG, "ping_out", "-o", out, "--build-dir", build)

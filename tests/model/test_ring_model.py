@@ -5,8 +5,12 @@ with gcc and runs an exhaustive safety search (assertions and invalid end
 states). A passing case must report "errors: 0" and a complete search; a
 mutation case (or the C before a fix) must report the violation, so the checker is shown
 to be able to fail. pan is built at -O0: compiling it costs more than
-running it, except in the biggest case (1.2 million states, about 4 s and
-100 MB); memory is capped with -DMEMLIM.
+running it, except in the biggest cases (restarts of both sides: 1.1 million
+states with packed slots, 2.3 million and about 180 MB with sequenced ones,
+a few seconds each); memory is capped with -DMEMLIM.
+
+Each case checks the packed slot layout unless it says -DSEQ (sequenced
+slots: the model's header says what that changes).
 """
 
 import re
@@ -163,6 +167,106 @@ def test_sequential_consistency_alone_cannot_see_the_fences(tmp_path):
     out, _ = verify(tmp_path, "-DNO_PUBLISH_FENCE", "-DNO_ARM_FENCE",
                     "-DKILLS_P=0", "-DKILLS_C=0")
     assert_holds(out)
+
+
+# ---- sequenced slots: the same properties, and what they add ----------
+# A single receive and the arm's recheck read the slot's sequence word, a
+# burst receive head (the words when head gives it nothing); a message is
+# sent once its word is written, and a
+# starting producer skips the messages a predecessor sealed but did not
+# publish (vn_tx_resume).
+
+SEQ = "-DSEQ"
+
+
+def test_seq_no_lost_message_or_wakeup_without_restarts(tmp_path):
+    """4 messages through a 2-slot ring, singly or in bursts of 2, across the
+    index wrap; both sides sleep; the consumer runs ahead of head."""
+    out, _ = verify(tmp_path, SEQ, "-DNMSG=4", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_holds(out)
+
+
+def test_seq_store_buffering_with_the_fences(tmp_path):
+    """The word stores, too, may sit in a store buffer: still correct."""
+    out, _ = verify(tmp_path, SEQ, "-DWEAK", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_holds(out)
+
+
+def test_seq_restarts_never_lose_or_reorder_a_message(tmp_path):
+    """Either side stopped anywhere and restarted, the producer also between
+    a message's word and head (the consumer may have that message already):
+    the messages are intact (the wake-up check is off)."""
+    out, _ = verify(tmp_path, SEQ, "-DNO_WAKEUP_CHECK", "-DKILLS_P=1", "-DKILLS_C=1")
+    assert_holds(out)
+
+
+def test_seq_restarts_lose_no_wakeup(tmp_path):
+    """A starting shard notifies a sleeping peer (attach.c) also when its
+    predecessor stopped between a word and head, having owed the consumer
+    a wake-up since the word."""
+    out, _ = verify(tmp_path, SEQ, "-DKILLS_P=1", "-DKILLS_C=1")
+    assert_holds(out)
+
+
+def test_seq_restart_notify_is_needed(tmp_path):
+    """The restart hole is there with sequenced slots too, on either side."""
+    out, _ = verify(tmp_path, SEQ, "-DNO_RESTART_NOTIFY", "-DKILLS_P=1", "-DKILLS_C=0")
+    assert_lost_wakeup(out)
+    out, _ = verify(tmp_path, SEQ, "-DNO_RESTART_NOTIFY", "-DKILLS_P=0", "-DKILLS_C=1")
+    assert_lost_wakeup(out)
+
+
+def assert_lost_message(out):
+    """The violation is the consumer's: a message other than the next one."""
+    assert errors(out) >= 1, out
+    assert "assertion violated (v==(delivered+k))" in out, out
+
+
+def stopped_between_word_and_head(replay):
+    """In the trail, the producer's last store before it is stopped is a
+    sequence word, not head."""
+    steps = [ln for ln in replay.splitlines() if re.match(r"\s*\d+:\s+proc", ln)]
+    killed = next(i for i, ln in enumerate(steps) if "[kill_p = 1]" in ln)
+    stores = [ln for ln in steps[:killed]
+              if "Producer" in ln and ("[word[" in ln or "[head = th]" in ln)]
+    return bool(stores) and "[word[" in stores[-1]
+
+
+def test_seq_mutation_no_resume_loses_a_message(tmp_path):
+    """Without vn_tx_resume, a producer stopped after a message's word and
+    before head is followed by one that starts at the published head: it
+    writes its first message where the sealed one is, which the consumer
+    took already (then that first message is never read) or takes in its
+    stead."""
+    out, replay = verify(tmp_path, SEQ, "-DNO_RESUME", "-DNO_WAKEUP_CHECK",
+                         "-DKILLS_P=1", "-DKILLS_C=0", trail=True)
+    assert_lost_message(out)
+    assert stopped_between_word_and_head(replay), replay
+
+
+def test_seq_mutation_no_clamp_is_caught(tmp_path):
+    """A burst receive comparing the cached head unsigned, once the consumer
+    is past the published head, takes slots not yet written."""
+    out, _ = verify(tmp_path, SEQ, "-DNO_CLAMP", "-DNO_WAKEUP_CHECK",
+                    "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_lost_message(out)
+
+
+def test_seq_mutation_no_recheck_after_arm_is_caught(tmp_path):
+    out, _ = verify(tmp_path, SEQ, "-DNO_RECHECK", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_lost_wakeup(out)
+
+
+def test_seq_mutation_no_publish_fence_is_caught_under_store_buffering(tmp_path):
+    """The consumer's recheck reads the word: the word store, buffered past
+    the flag load, loses the wake-up."""
+    out, _ = verify(tmp_path, SEQ, "-DWEAK", "-DNO_PUBLISH_FENCE", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_lost_wakeup(out)
+
+
+def test_seq_mutation_no_arm_fence_is_caught_under_store_buffering(tmp_path):
+    out, _ = verify(tmp_path, SEQ, "-DWEAK", "-DNO_ARM_FENCE", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert_lost_wakeup(out)
 
 
 # ---- the model's notes name real lines of C -----------------------------

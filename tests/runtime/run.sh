@@ -24,6 +24,8 @@ unit() {
 	$CC $CFLAGS $inc "$here/test_ring.c" -o "$out/test_ring" -lcmocka &&
 	$CC $CFLAGS -DVN_RING_NO_STATS $inc "$here/test_ring.c" -o "$out/test_ring_nostats" \
 		-lcmocka &&
+	$CC $CFLAGS -DMSG=60u -DSEQ=VN_EP_SEQ $inc "$here/test_ring.c" -o "$out/test_ring_seq" \
+		-lcmocka &&
 	$CC $CFLAGS $inc "$here/test_sched.c" "$here/stub_port.c" "$rt"/core/*.c \
 		-o "$out/test_sched" -lcmocka &&
 	$CC $CFLAGS $inc "$here/test_syscall.c" "$here/stub_port.c" "$rt"/core/*.c \
@@ -37,7 +39,7 @@ unit() {
 	$CC $CFLAGS -I$rt/include -I$root/out/l2fwd/hosted -I$here/stub_shard \
 		"$here/test_vnet.c" "$root"/drivers/virtio_net/*.c -o "$out/test_vnet" \
 		-lcmocka || return 1
-	for t in test_ring test_ring_nostats test_sched test_syscall test_crash test_reload \
+	for t in test_ring test_ring_nostats test_ring_seq test_sched test_syscall test_crash test_reload \
 		test_pool test_vnet; do
 		"$out/$t" || fail=1
 	done

@@ -2,8 +2,10 @@
  * test_ring.c - the channel ring (runtime/include/vanity/ring.h), single
  * threaded: every index path, wraparound, bursts, zero-copy, notify rules,
  * the counters in its header and the transit-time histogram
- * (VN_EP_LATENCY). run.sh builds it twice: as is, and with
- * -DVN_RING_NO_STATS, where the counters must stay 0.
+ * (VN_EP_LATENCY). run.sh builds it three times: as is, with
+ * -DVN_RING_NO_STATS, where the counters must stay 0, and with sequenced
+ * slots (-DSEQ=VN_EP_SEQ) of 60-byte messages (72-byte slots: the message
+ * padded to 64, then its sequence word).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +17,12 @@
 
 #include <vanity/ring.h>
 
+#ifndef MSG
 #define MSG 24u
+#endif
+#ifndef SEQ
+#define SEQ 0u /* or VN_EP_SEQ: both endpoints' layout */
+#endif
 #define DEPTH 8u
 
 static unsigned notified;
@@ -40,13 +47,13 @@ static struct pair *pair_new(uint32_t msg, uint32_t depth, uint32_t tx_flags,
 			     uint32_t rx_flags)
 {
 	struct pair *p = calloc(1, sizeof(*p));
-	size_t bytes = VN_RING_LATENCY_BYTES(msg, depth);
+	size_t bytes = VN_RING_LATENCY_BYTES(msg, depth, SEQ);
 
 	p->mem = aligned_alloc(VN_CACHELINE, (bytes + VN_CACHELINE - 1) & ~(size_t)(VN_CACHELINE - 1));
 	memset(p->mem, 0, bytes);
 	vn_ring_init(p->mem, msg, depth);
-	p->tx = (struct vn_tx)VN_TX_INIT(3, p->mem, msg, depth, tx_flags, &p->tx_st);
-	p->rx = (struct vn_rx)VN_RX_INIT(3, p->mem, msg, depth, rx_flags, &p->rx_st);
+	p->tx = (struct vn_tx)VN_TX_INIT(3, p->mem, msg, depth, tx_flags | SEQ, &p->tx_st);
+	p->rx = (struct vn_rx)VN_RX_INIT(3, p->mem, msg, depth, rx_flags | SEQ, &p->rx_st);
 	notified = 0;
 	return p;
 }
@@ -125,7 +132,7 @@ static void test_wraparound(void **state)
 
 	atomic_store(&p->tx.ring->head, start);
 	atomic_store(&p->tx.ring->tail, start);
-	p->tx_st.head = p->tx_st.cached_tail = start;
+	p->tx_st.head = p->tx_st.cached_tail = p->tx_st.sealed = start;
 	p->rx_st.tail = p->rx_st.cached_head = start;
 	for (uint32_t lap = 0; lap < 1000; lap++) {
 		uint32_t n = lap % (DEPTH + 1);
@@ -161,8 +168,10 @@ static void test_burst_across_wrap(void **state)
 	seq = got = 5;
 	for (uint32_t i = 0; i < DEPTH + 3; i++)
 		fill(in[i], seq + i);
-	/* Partial: only DEPTH fit. */
+	/* Partial: only DEPTH fit, and the rest waits for space (vn_wait). */
+	assert_int_equal(p->tx_st.starved, 0);
 	assert_int_equal(vn_tx_send_burst(&p->tx, in, DEPTH + 3, MSG), DEPTH);
+	assert_int_equal(p->tx_st.starved, 1);
 	assert_int_equal(vn_tx_send_burst(&p->tx, in, 1, MSG), 0);
 	/* Partial receive, then the rest. */
 	assert_int_equal(vn_rx_recv_burst(&p->rx, out, 3, MSG), 3);
@@ -283,6 +292,7 @@ static void test_counters(void **state)
 	assert_int_equal(p->tx.ring->tx_hwm, STAT(DEPTH));
 	/* The indices are the message counts, past 32 bits too. */
 	p->tx_st.head = p->tx_st.cached_tail = p->rx_st.tail = p->rx_st.cached_head = UINT32_MAX;
+	p->tx_st.sealed = UINT32_MAX;
 	atomic_store(&p->tx.ring->head, UINT32_MAX);
 	atomic_store(&p->rx.ring->tail, UINT32_MAX);
 	assert_true(vn_tx_send(&p->tx, m, MSG));
@@ -332,7 +342,7 @@ static void test_latency(void **state)
 
 	(void)state;
 	assert_ptr_equal((uint8_t *)p->tx.stamps,
-			 (uint8_t *)p->mem + VN_RING_STAMPS_OFFSET(MSG, DEPTH));
+			 (uint8_t *)p->mem + VN_RING_STAMPS_OFFSET(MSG, DEPTH, SEQ));
 	assert_true((uintptr_t)h % VN_CACHELINE == 0);
 	for (uint32_t round = 0; round < 20; round++) {
 		/* copy, burst (across the wrap) and zero-copy sends */
@@ -360,8 +370,83 @@ static void test_latency(void **state)
 	assert_true(vn_tx_send(&p->tx, m, MSG));
 	assert_true(vn_rx_recv(&p->rx, m, MSG));
 	assert_int_equal(((struct vn_hist *)((uint8_t *)p->mem +
-					     VN_RING_HIST_OFFSET(MSG, DEPTH)))->count, 0);
+					     VN_RING_HIST_OFFSET(MSG, DEPTH, SEQ)))->count, 0);
 	teardown((void **)&p);
+}
+
+/* The slot layout, and a producer stopped between a message's sequence
+ * word and its head (sequenced slots; packed: only that the layout is the
+ * plain one and a resuming producer starts at head). */
+static void test_sequence_words(void **state)
+{
+	struct pair *p = *state;
+	uint8_t m[MSG], *slot;
+	uint64_t head;
+
+	if (!SEQ) {
+		assert_int_equal(VN_RING_STRIDE(MSG, SEQ), MSG);
+		assert_true(vn_tx_send(&p->tx, m, MSG));
+		assert_int_equal(vn_tx_resume(&p->tx, 0), 0);
+		return;
+	}
+	assert_int_equal(VN_RING_STRIDE(MSG, SEQ), (MSG + 7u) / 8u * 8u + 8u);
+	assert_int_equal(VN_RING_BYTES(MSG, DEPTH, SEQ),
+			 VN_RING_SLOTS_OFFSET + DEPTH * VN_RING_STRIDE(MSG, SEQ));
+	/* Written but not sealed: not there. Sealed: there, before head is. */
+	slot = vn_tx_reserve(&p->tx);
+	assert_ptr_equal(slot, (uint8_t *)p->mem + VN_RING_SLOTS_OFFSET);
+	fill(slot, 0);
+	assert_int_equal(vn_rx_avail(&p->rx, UINT32_MAX), 0);
+	vn_tx_seal(&p->tx, p->tx_st.head);
+	assert_int_equal(atomic_load(vn_ring_seq(p->tx.slots, p->tx.mask, VN_EP_STRIDE(&p->tx), 0)),
+			 1);
+	assert_int_equal(atomic_load(&p->tx.ring->head), 0);
+	assert_int_equal(vn_rx_avail(&p->rx, UINT32_MAX), 1);
+	/* The producer stops here; the consumer takes the message, one past the
+	 * published head. */
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	check(m, 0);
+	assert_int_equal(atomic_load(&p->rx.ring->tail), 1);
+	/* Its successor starts after the message, not on it (attach.c). */
+	memset(&p->tx_st, 0, sizeof(p->tx_st));
+	head = vn_tx_resume(&p->tx, atomic_load(&p->tx.ring->head));
+	assert_int_equal(head, 1);
+	p->tx_st.head = p->tx_st.sealed = head;
+	p->tx_st.cached_tail = atomic_load(&p->tx.ring->tail);
+	for (uint32_t i = 1; i <= DEPTH; i++) {
+		fill(m, i);
+		assert_true(vn_tx_send(&p->tx, m, MSG));
+	}
+	assert_false(vn_tx_send(&p->tx, m, MSG));
+	/* Each word guards its own lap: a ring's worth in order, then none. */
+	for (uint32_t i = 1; i <= DEPTH; i++) {
+		assert_true(vn_rx_recv(&p->rx, m, MSG));
+		check(m, i);
+	}
+	assert_false(vn_rx_recv(&p->rx, m, MSG));
+	assert_int_equal(vn_rx_avail(&p->rx, UINT32_MAX), 0);
+	/* A resume with nothing sealed past head stays at head. */
+	assert_int_equal(vn_tx_resume(&p->tx, atomic_load(&p->tx.ring->head)), DEPTH + 1);
+	/* A burst receive sees what the words say when head lags them. */
+	slot = vn_tx_reserve(&p->tx);
+	fill(slot, DEPTH + 1);
+	vn_tx_seal(&p->tx, p->tx_st.head);
+	assert_int_equal(vn_rx_recv_burst(&p->rx, m, 1, MSG), 1);
+	check(m, DEPTH + 1);
+	vn_tx_commit(&p->tx);
+	/* A reserved slot is sealed by the next publish, a burst's too. */
+	uint8_t b[2][MSG];
+
+	slot = vn_tx_reserve(&p->tx);
+	fill(slot, DEPTH + 2);
+	fill(b[0], DEPTH + 3);
+	fill(b[1], DEPTH + 4);
+	assert_int_equal(vn_tx_send_burst(&p->tx, b, 2, MSG), 2);
+	for (uint32_t i = DEPTH + 2; i <= DEPTH + 4; i++) {
+		assert_true(vn_rx_recv(&p->rx, m, MSG));
+		check(m, i);
+	}
+	assert_false(vn_rx_recv(&p->rx, m, MSG));
 }
 
 int main(void)
@@ -377,6 +462,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test(test_hist_buckets),
 		cmocka_unit_test(test_latency),
+		cmocka_unit_test_setup_teardown(test_sequence_words, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);

@@ -141,8 +141,7 @@ static void channels_init(void)
 
 		if (!vn_kchannel_ring(c))
 			continue; /* a signal: no ring, only bits */
-		if (c->size < (c->latency ? VN_RING_LATENCY_BYTES(c->msg_size, c->depth)
-					  : VN_RING_BYTES(c->msg_size, c->depth)))
+		if (c->size < vn_kchannel_bytes(c))
 			bm_boot_fail("channel too small", c->name);
 		memset((void *)(uintptr_t)c->addr, 0, c->size);
 		vn_ring_init((struct vn_ring *)(uintptr_t)c->addr, c->msg_size, c->depth);

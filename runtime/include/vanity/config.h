@@ -101,9 +101,24 @@ struct vn_kchannel {
 	uint32_t depth;     /* 0: a signal, which has no ring */
 	uint32_t latency;   /* 1: stamps and a histogram follow the slots
 			       (VN_RING_LATENCY_BYTES; vanity/ring.h) */
+	uint32_t sequenced; /* 1: each slot has a sequence word (VN_EP_SEQ) */
 	uint64_t addr;      /* where both endpoints map the ring */
 	uint64_t size;      /* bytes, page-rounded */
 };
+
+/* A ring's slots, one to the next (VN_RING_STRIDE). */
+static inline uint64_t vn_kchannel_stride(const struct vn_kchannel *c)
+{
+	return VN_RING_STRIDE(c->msg_size, c->sequenced);
+}
+
+/* The bytes a ring needs: slots, and a latency channel's stamps and
+ * histogram (before page rounding). */
+static inline uint64_t vn_kchannel_bytes(const struct vn_kchannel *c)
+{
+	return c->latency ? VN_RING_LATENCY_BYTES(c->msg_size, c->depth, c->sequenced)
+			  : VN_RING_BYTES(c->msg_size, c->depth, c->sequenced);
+}
 
 static inline bool vn_kchannel_ring(const struct vn_kchannel *c)
 {

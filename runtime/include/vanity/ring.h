@@ -19,6 +19,25 @@
  *    time round. The 8-byte hot path is unchanged.
  *  - Bursts copy a compile-time size below a line message by message
  *    (vn_ring_copy), not with one memcpy of the whole run.
+ *  - Two slot layouts, chosen per channel (the spec's `slots`; both
+ *    endpoints carry it as VN_EP_SEQ or not, a compile-time constant):
+ *    packed, the messages back to back; and sequenced, each message
+ *    followed by a sequence word (the message padded to 8 bytes, then the
+ *    word), which the producer writes once the message is in and the
+ *    consumer polls, in the line it reads next anyway, instead of head. A
+ *    consumer that keeps up then no longer pulls head's line across for
+ *    every message, nor the producer back for its next store: 64-byte
+ *    singles run at about 2.5 times the rate. A burst is copied message by
+ *    message instead (the slots are a stride apart), and its receive still
+ *    goes by head, once a burst: 64-byte bursts run at about two thirds of
+ *    the rate. Small messages, several to a line, pay head's line once for
+ *    several, and the word would cost more than it saves (bench/RESULTS.md).
+ *    The producer still publishes head after the words, for host tools and
+ *    bursts; a consumer may then be past the published head for a moment
+ *    (by up to a ring's worth), and a producer starting up takes the words
+ *    into account (vn_tx_resume). A peer that writes the words wrongly
+ *    misleads only the endpoint reading them, within the ring, as it could
+ *    with head.
  *  - Indices are free-running 64-bit counters (they do not wrap in centuries
  *    of messages); depth is a power of two, so (head - tail) is the fill
  *    level and index & (depth - 1) the slot.
@@ -77,19 +96,25 @@
 /* Offset of the first slot from the start of the shared region. */
 #define VN_RING_SLOTS_OFFSET (3u * VN_CACHELINE)
 
+/* Bytes from one slot to the next: packed, the message; sequenced (`seq`
+ * nonzero), the message padded to 8 bytes, then its sequence word. */
+#define VN_RING_STRIDE(msg_size, seq) \
+	((seq) ? (((size_t)(msg_size) + 7u) & ~(size_t)7u) + 8u : (size_t)(msg_size))
+
 /* Bytes of shared memory a channel needs (before page rounding). */
-#define VN_RING_BYTES(msg_size, depth) \
-	(VN_RING_SLOTS_OFFSET + (size_t)(msg_size) * (size_t)(depth))
+#define VN_RING_BYTES(msg_size, depth, seq) \
+	(VN_RING_SLOTS_OFFSET + VN_RING_STRIDE(msg_size, seq) * (size_t)(depth))
 
 /* A latency channel's extra parts, each on its own cache lines: the
  * producer's stamps (u64 clock ticks, one per slot), then the consumer's
  * histogram (struct vn_hist). */
 #define VN_RING_ALIGN(n) (((n) + VN_CACHELINE - 1u) & ~(size_t)(VN_CACHELINE - 1u))
-#define VN_RING_STAMPS_OFFSET(msg_size, depth) VN_RING_ALIGN(VN_RING_BYTES(msg_size, depth))
-#define VN_RING_HIST_OFFSET(msg_size, depth) \
-	VN_RING_ALIGN(VN_RING_STAMPS_OFFSET(msg_size, depth) + 8u * (size_t)(depth))
-#define VN_RING_LATENCY_BYTES(msg_size, depth) \
-	(VN_RING_HIST_OFFSET(msg_size, depth) + sizeof(struct vn_hist))
+#define VN_RING_STAMPS_OFFSET(msg_size, depth, seq) \
+	VN_RING_ALIGN(VN_RING_BYTES(msg_size, depth, seq))
+#define VN_RING_HIST_OFFSET(msg_size, depth, seq) \
+	VN_RING_ALIGN(VN_RING_STAMPS_OFFSET(msg_size, depth, seq) + 8u * (size_t)(depth))
+#define VN_RING_LATENCY_BYTES(msg_size, depth, seq) \
+	(VN_RING_HIST_OFFSET(msg_size, depth, seq) + sizeof(struct vn_hist))
 
 /* The counter updates below: compiled out by -DVN_RING_NO_STATS. */
 #ifdef VN_RING_NO_STATS
@@ -124,6 +149,7 @@ _Static_assert(sizeof(struct vn_ring) == VN_RING_SLOTS_OFFSET,
 /* Endpoint flags. */
 #define VN_EP_NOTIFY 1u  /* the peer may sleep: check its flag on publish */
 #define VN_EP_LATENCY 2u /* stamp on publish (tx), histogram on take (rx) */
+#define VN_EP_SEQ 4u     /* sequenced slots (both endpoints): see the top */
 
 /*
  * An endpoint is split in two. The description (struct vn_tx / vn_rx) is
@@ -136,6 +162,8 @@ _Static_assert(sizeof(struct vn_ring) == VN_RING_SLOTS_OFFSET,
 struct vn_tx_state {
 	uint64_t head;        /* next slot to reserve (may run ahead of ring->head) */
 	uint64_t cached_tail; /* ring->tail as last seen */
+	uint64_t sealed;      /* VN_EP_SEQ: the positions below have their
+				 sequence words (may run ahead of ring->head) */
 	uint32_t starved;     /* a send or reserve found the ring full: vn_wait
 				 waits for space here */
 };
@@ -150,7 +178,7 @@ struct vn_tx {
 	struct vn_ring *ring;
 	uint8_t *slots;
 	uint32_t mask;     /* depth - 1 */
-	uint32_t msg_size; /* bytes per slot */
+	uint32_t msg_size; /* bytes per message (a slot's: VN_RING_STRIDE) */
 	uint32_t flags;    /* VN_EP_* */
 	uint32_t channel;  /* system-wide channel id, for vn_notify() */
 	struct vn_tx_state *st;
@@ -182,9 +210,11 @@ struct vn_rx {
 		.mask = (dep) - 1u, .msg_size = (size), .flags = (fl),         \
 		.channel = (id), .st = (state),                                \
 		.stamps = (uint64_t *)((uint8_t *)(addr) +                     \
-				       VN_RING_STAMPS_OFFSET(size, dep)),      \
+				       VN_RING_STAMPS_OFFSET(size, dep,        \
+							     (fl) & VN_EP_SEQ)), \
 		.hist = (struct vn_hist *)((uint8_t *)(addr) +                 \
-					   VN_RING_HIST_OFFSET(size, dep)),    \
+					   VN_RING_HIST_OFFSET(size, dep,      \
+							       (fl) & VN_EP_SEQ)), \
 	}
 #define VN_RX_INIT(id, addr, size, dep, fl, state)                             \
 	VN_TX_INIT(id, addr, size, dep, fl, state)
@@ -205,6 +235,24 @@ static inline void vn_ring_init(struct vn_ring *r, uint32_t msg_size,
 	r->msg_size = msg_size;
 	r->depth = depth;
 }
+
+/* The slot of position `pos`, `stride` bytes apart (VN_RING_STRIDE), and
+ * its sequence word (VN_EP_SEQ), which holds pos + 1 once the message at
+ * pos is in it: never 0, a fresh ring's, and never what it held a lap
+ * before. */
+VN_RING_FN uint8_t *vn_ring_slot(uint8_t *slots, uint32_t mask, size_t stride, uint64_t pos)
+{
+	return slots + (size_t)(pos & mask) * stride;
+}
+
+VN_RING_FN _Atomic uint64_t *vn_ring_seq(uint8_t *slots, uint32_t mask, size_t stride,
+					 uint64_t pos)
+{
+	return (_Atomic uint64_t *)(void *)(vn_ring_slot(slots, mask, stride, pos) + stride - 8u);
+}
+
+/* An endpoint's stride: a constant, where the endpoint is one. */
+#define VN_EP_STRIDE(ep) VN_RING_STRIDE((ep)->msg_size, (ep)->flags & VN_EP_SEQ)
 
 /* ---- producer ---------------------------------------------------------- */
 
@@ -290,7 +338,8 @@ VN_RING_FN void vn_tx_prefetch(const struct vn_tx *tx, uint64_t head, uint32_t n
 	if (size < VN_RING_LINE || space < ahead + n)
 		return;
 	for (uint32_t i = 0; i < n; i++)
-		vn_ring_prefetch_w(tx->slots + (size_t)((head + ahead + i) & tx->mask) * size);
+		vn_ring_prefetch_w(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx),
+						head + ahead + i));
 }
 
 /* Zero-copy: the next free slot, or NULL when the ring is full. Slots
@@ -306,7 +355,7 @@ VN_RING_FN void *vn_tx_reserve(const struct vn_tx *tx)
 	}
 	vn_tx_prefetch(tx, head, 1, space, tx->msg_size);
 	tx->st->head = head + 1; /* tx->st->head++ */
-	return tx->slots + (size_t)(head & tx->mask) * tx->msg_size;
+	return vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head);
 }
 
 /* VN_EP_LATENCY: stamp the slots from the published head up to `head`: a
@@ -320,15 +369,44 @@ static inline void vn_tx_stamp(const struct vn_tx *tx, uint64_t head)
 		tx->stamps[h & tx->mask] = now;
 }
 
+/* VN_EP_SEQ: write the sequence words of the slots from the last sealed
+ * up to `head`, each after its message (release), in order: a message is
+ * the consumer's once its word is written. */
+VN_RING_FN void vn_tx_seal(const struct vn_tx *tx, uint64_t head)
+{
+	for (uint64_t p = tx->st->sealed; p != head; p++)
+		atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,
+				      memory_order_release);
+	tx->st->sealed = head;
+}
+
+/* A producer taking up the ring at the published head: VN_EP_SEQ, the
+ * position after the messages a predecessor sealed but did not publish
+ * (it stopped between the two), which are the consumer's already; else
+ * `head`. */
+static inline uint64_t vn_tx_resume(const struct vn_tx *tx, uint64_t head)
+{
+	uint64_t h = head;
+
+	if (tx->flags & VN_EP_SEQ)
+		while (h - head <= tx->mask &&
+		       atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),
+					    memory_order_relaxed) == h + 1)
+			h++;
+	return h;
+}
+
 /* Make slots up to `head` visible to the consumer; wake it if it sleeps. */
 VN_RING_FN void vn_tx_publish(const struct vn_tx *tx, uint64_t head)
 {
 	if (tx->flags & VN_EP_LATENCY)
 		vn_tx_stamp(tx, head);
+	if (tx->flags & VN_EP_SEQ)
+		vn_tx_seal(tx, head);
 	atomic_store_explicit(&tx->ring->head, head, memory_order_release);
 	if (tx->flags & VN_EP_NOTIFY) {
 		/* Pairs with the fence in vn_rx_arm(): either the consumer sees
-		 * the new head, or we see its sleeping flag. */
+		 * the new head (or sequence word), or we see its sleeping flag. */
 		atomic_thread_fence(memory_order_seq_cst);
 		if (atomic_load_explicit(&tx->ring->rx_sleeping,
 					 memory_order_relaxed))
@@ -362,21 +440,31 @@ VN_RING_FN uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
 	uint32_t space = vn_tx_space_at(tx, head, n);
 	uint32_t idx, first;
 
-	if (n > space)
+	/* Cut short, the send leaves the ring full: vn_wait is then to wait for
+	 * space for the rest, as after a send that placed nothing. */
+	if (n > space) {
 		n = space;
+		tx->st->starved = 1;
+	}
 	if (n == 0) {
 		VN_RING_STAT(tx->ring->tx_full++);
 		return 0;
 	}
 	vn_tx_prefetch(tx, head, n, space, size);
-	idx = (uint32_t)(head & tx->mask);
-	first = tx->mask + 1u - idx;
-	if (first > n)
-		first = n;
-	vn_ring_copy(tx->slots + (size_t)idx * size, msgs, first, size);
-	if (first < n)
-		vn_ring_copy(tx->slots, (const uint8_t *)msgs + (size_t)first * size, n - first,
-			     size);
+	if (tx->flags & VN_EP_SEQ) { /* one by one; the words at the publish */
+		for (uint32_t i = 0; i < n; i++)
+			memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),
+			       (const uint8_t *)msgs + (size_t)i * size, size);
+	} else {
+		idx = (uint32_t)(head & tx->mask);
+		first = tx->mask + 1u - idx;
+		if (first > n)
+			first = n;
+		vn_ring_copy(tx->slots + (size_t)idx * size, msgs, first, size);
+		if (first < n)
+			vn_ring_copy(tx->slots, (const uint8_t *)msgs + (size_t)first * size,
+				     n - first, size);
+	}
 	tx->st->head = head + n; /* tx->st->head += n */
 	vn_tx_publish(tx, head + n);
 	return n;
@@ -384,14 +472,32 @@ VN_RING_FN uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
 
 /* ---- consumer ---------------------------------------------------------- */
 
+/* VN_EP_SEQ: messages available from `tail`, up to `want` (and a ring's
+ * worth): the sealed slots in a row from there. Each word read is in the
+ * line of the message it guards, which the consumer reads next; acquire,
+ * so the message read after it is the one it guards. */
+VN_RING_FN uint32_t vn_rx_sealed(const struct vn_rx *rx, uint64_t tail, uint32_t want)
+{
+	uint32_t n = 0, most = want < rx->mask + 1u ? want : rx->mask + 1u;
+
+	while (n < most &&
+	       atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),
+				    memory_order_acquire) == tail + n + 1)
+		n++;
+	return n;
+}
+
 /* Messages available from `tail` (the consumer's private index, passed in
  * as vn_tx_space_at's head is), refreshing the cached head only when it is
- * not enough. */
+ * not enough; sequenced (VN_EP_SEQ), at most `want`, read from the slots. */
 VN_RING_FN uint32_t vn_rx_avail_at(const struct vn_rx *rx, uint64_t tail, uint32_t want)
 {
 	struct vn_rx_state *st = rx->st;
-	uint32_t avail = (uint32_t)(st->cached_head - tail);
+	uint32_t avail;
 
+	if (rx->flags & VN_EP_SEQ)
+		return vn_rx_sealed(rx, tail, want);
+	avail = (uint32_t)(st->cached_head - tail);
 	if (avail < want) {
 		st->cached_head = atomic_load_explicit(&rx->ring->head,
 						       memory_order_acquire);
@@ -433,7 +539,7 @@ VN_RING_FN const void *vn_rx_peek(const struct vn_rx *rx)
 
 	if (rx->flags & VN_EP_LATENCY)
 		vn_rx_time(rx, t, 1, vn_clock());
-	return rx->slots + (size_t)(t & rx->mask) * rx->msg_size;
+	return vn_ring_slot(rx->slots, rx->mask, VN_EP_STRIDE(rx), t);
 }
 
 /* Hand slots up to `tail` back to the producer; wake it if it sleeps. */
@@ -469,23 +575,43 @@ VN_RING_FN uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 				    uint32_t n, size_t size)
 {
 	uint64_t tail = rx->st->tail;
-	uint32_t avail = vn_rx_avail_at(rx, tail, n);
-	uint32_t idx, first;
+	uint32_t avail, idx, first;
 
-	if (n > avail)
-		n = avail;
+	if (rx->flags & VN_EP_SEQ) { /* whole bursts by head, then message by message */
+		avail = (uint32_t)(rx->st->cached_head - tail);
+		if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n) {
+			rx->st->cached_head = atomic_load_explicit(&rx->ring->head,
+								   memory_order_acquire);
+			avail = (int64_t)(rx->st->cached_head - tail) > 0
+					? (uint32_t)(rx->st->cached_head - tail) : 0;
+		}
+		/* Head behind the words (a producer stopped between the two, or
+		 * a consumer ahead of it by single receives): what vn_wait sees. */
+		if (avail == 0)
+			avail = vn_rx_sealed(rx, tail, n);
+		if (n > avail)
+			n = avail;
+		for (uint32_t i = 0; i < n; i++)
+			memcpy((uint8_t *)msgs + (size_t)i * size,
+			       vn_ring_slot(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + i),
+			       size);
+	} else {
+		avail = vn_rx_avail_at(rx, tail, n);
+		if (n > avail)
+			n = avail;
+		idx = (uint32_t)(tail & rx->mask);
+		first = rx->mask + 1u - idx;
+		if (first > n)
+			first = n;
+		vn_ring_copy(msgs, rx->slots + (size_t)idx * size, first, size);
+		if (first < n)
+			vn_ring_copy((uint8_t *)msgs + (size_t)first * size, rx->slots,
+				     n - first, size);
+	}
 	if (n == 0) {
 		VN_RING_STAT(rx->ring->rx_empty++);
 		return 0;
 	}
-	idx = (uint32_t)(tail & rx->mask);
-	first = rx->mask + 1u - idx;
-	if (first > n)
-		first = n;
-	vn_ring_copy(msgs, rx->slots + (size_t)idx * size, first, size);
-	if (first < n)
-		vn_ring_copy((uint8_t *)msgs + (size_t)first * size, rx->slots, n - first,
-			     size);
 	if (rx->flags & VN_EP_LATENCY)
 		vn_rx_time(rx, tail, n, vn_clock());
 	rx->st->tail = tail + n; /* rx->st->tail += n */

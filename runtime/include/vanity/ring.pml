@@ -25,6 +25,32 @@
  * its answer from the rings, so it is a spurious wake-up, like a stale
  * notification. vn_sleep (wait.c) takes bits without arming a ring.
  *
+ * Slot layouts. By default the slots are packed (no VN_EP_SEQ): a message
+ * is the consumer's once head says so. With -DSEQ they are sequenced
+ * (VN_EP_SEQ, ring.h:22-40): each slot also holds a sequence word, `word`,
+ * kept modulo IDX like the indices, or NOSEQ where it was never written (a
+ * fresh ring's 0, which no position + 1 is); the words start as either that
+ * or the lap before START's. The producer copies the messages of a send (one,
+ * or a burst's) into their slots, then stores position + 1 into each slot's
+ * word, in order, a step each (vn_tx_seal, from vn_tx_publish), then stores
+ * head and goes on as in the packed layout (fence, flag). A message is
+ * the consumer's once its word is written: `published` counts word stores,
+ * so a message whose producer stopped between its word and head was sent.
+ * A single receive, and every vn_rx_avail (vn_wait's looks, the arm's
+ * recheck), reads the word of slot tl instead of head (vn_rx_sealed). A burst
+ * receive still goes by the cached head, refreshed from head when short, and
+ * by the words when head gives it nothing (as vn_wait does); the consumer
+ * may be past the published head (it took sealed messages whose head store
+ * is still to come), and, as in the C, a difference below zero is nothing
+ * available (a signed comparison, then a clamp). A (re)starting producer
+ * takes up the ring after the sealed messages in a row from the published
+ * head, one word read a step, and stores head (vn_tx_resume,
+ * attach.c:37-39). A zero-copy commit of several reserved
+ * slots is the same as a burst: the copies, then the words.
+ * The differences between the consumer's cached head and tl lie in
+ * [-NMSG, DEPTH]; modulo IDX they keep their sign (NEG) while NMSG is at most
+ * IDX / 2.
+ *
  * Each step is one access to shared memory (or one kernel action); private
  * computation is folded into the step next to it (an atomic block never
  * holds more than one shared access, so it is one indivisible C access). Every step names the C it
@@ -33,8 +59,8 @@
  *
  * Indices are free-running counters kept modulo IDX (= 8, DEPTH = 2) and they
  * start two short of wrapping: the ring of the model has already carried
- * 2^32 - 2 messages, and (head - tail) & mask arithmetic is checked across
- * the wrap just as it is at 2^32 in C.
+ * 2^64 - 2 messages, and (head - tail) & mask arithmetic is checked across
+ * the wrap just as it is at 2^64 in C.
  *
  * Properties:
  *  - no lost, duplicated or reordered message: the consumer asserts that each
@@ -44,7 +70,8 @@
  *    The release (tail store) is the commit point: a message a consumer had
  *    copied but not released when it was stopped is received again by its
  *    successor, as attach.c says (it starts from the published tail); a
- *    message the producer had written but not published is not sent;
+ *    message the producer had written but not published (sequenced: not
+ *    sealed) is not sent;
  *  - no lost wake-up: when nothing in the system can move (spin's `timeout`),
  *    every message has been delivered and the producer has finished. A
  *    consumer asleep with a message queued, or a producer asleep on a ring
@@ -54,23 +81,36 @@
  *    the kernel and fault-injection processes.
  * -DNO_WAKEUP_CHECK leaves the `timeout` check out, to check the first and
  * third alone (with restarts, on the C as it is: see below).
+ * All three hold in both slot layouts.
  *
  * Memory order. Promela is sequentially consistent. SC is a sound
  * abstraction of the C here because:
- *  - slot data -> head: the head store is release (ring.h:328) and the
- *    consumer's head load acquire (ring.h:396), so a slot read after the
- *    load sees the producer's write (message passing);
+ *  - slot data -> head: the head store is release (ring.h:406) and the
+ *    consumer's head load acquire (ring.h:502; a sequenced burst's,
+ *    ring.h:583), so a slot read after the load sees the producer's write
+ *    (message passing);
+ *  - slot data -> word (sequenced): likewise, the word store is release
+ *    (ring.h:378, vn_tx_seal, for every send) and the consumer's word
+ *    load acquire (ring.h:484), so the message copied after it is the one
+ *    the word guards. Head's release store comes after the words and the
+ *    copies, so a sequenced burst going by head sees them too. The resume
+ *    scan's word loads are relaxed (ring.h:393): they read the stores of a
+ *    dead predecessor, after the kernel's restart path, a full barrier;
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:442) and the producer's tail load acquire (ring.h:220), so a slot
- *    is not rewritten before its old message was copied;
+ *    (ring.h:548) and the producer's tail load acquire (ring.h:268), so a slot
+ *    (and its word) is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
  *    buffering). On both sides of the Dekker pair (publish: store head, load
  *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
- *    tx_sleeping) a seq_cst fence sits between the two (ring.h:332, 444, 508,
- *    521), and C11 forbids both loads missing both stores when both fences
- *    are seq_cst. That is the SC outcome set.
- * Compile with -DWEAK to let exactly those four stores wait in a store buffer
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:410, 550, 634,
+ *    647), and C11 forbids both loads missing both stores when both fences
+ *    are seq_cst. That is the SC outcome set. Sequenced, the consumer's side
+ *    of the pair loads the word, not head: the word stores come before the
+ *    same publish fence as head's, so the pair is word / rx_sleeping, with
+ *    the same two fences.
+ * Compile with -DWEAK to let exactly those four stores (and with SEQ the
+ * word stores) wait in a store buffer
  * (one per location, drained by a separate process at any time; a fence
  * drains all of its thread's). That is store buffering as on x86-TSO, and a
  * little weaker still, since one thread's two buffered stores may drain in
@@ -87,7 +127,15 @@
  *  NO_PUBLISH_FENCE  with WEAK: no fence between the head (tail) store and
  *                    the flag load in vn_tx_publish (vn_rx_publish);
  *  NO_ARM_FENCE      with WEAK: no fence between the flag store and the
- *                    recheck in vn_rx_arm (vn_tx_arm).
+ *                    recheck in vn_rx_arm (vn_tx_arm);
+ *  NO_RESUME         with SEQ: a starting producer takes up the ring at the
+ *                    published head (vn_attach_endpoints without
+ *                    vn_tx_resume), so after a predecessor stopped between a
+ *                    word and head it writes again a position the consumer
+ *                    may have taken already: a message is lost;
+ *  NO_CLAMP          with SEQ: a burst receive compares the cached head
+ *                    unsigned, as the packed layout does; a consumer past the
+ *                    published head then reads slots not yet written.
  *
  * What the model found in the C, now fixed (tests/model: the restart tests).
  * A publish owes the peer a notification once its index store is done, but
@@ -97,16 +145,16 @@
  * restarted left the debt unpaid, since nothing on the restart path woke a
  * peer:
  *  - KILLS_P=1: the producer publishes its last message and is stopped
- *    before ring.h:320; the restarted producer has nothing more to send, and
+ *    before ring.h:411; the restarted producer has nothing more to send, and
  *    the consumer sleeps forever with the message queued.
  *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
  *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
- *    store, before ring.h:431; restarted, it finds the ring empty and sleeps,
+ *    store, before ring.h:551; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
  * of each channel whose peer sleep flag is set while the ring holds what
- * that peer waits for: a message, or space (attach.c:35-36, 46-47).
+ * that peer waits for: a message, or space (attach.c:42-43, 54-56).
  *  NO_RESTART_NOTIFY the C before the fix, to show the hole is caught.
  */
 
@@ -125,10 +173,17 @@
 
 #define DEPTH 2
 #define MASK 1
-#define IDX 8 /* indices modulo IDX stand for the free-running uint32_t */
+#define IDX 8 /* indices modulo IDX stand for the free-running uint64_t */
 #define IMASK 7
 #define START 6 /* IDX - 2: the counters wrap two messages in */
 #define NOMSG 255 /* what an unwritten slot holds */
+#define NOSEQ 255 /* sequenced: a word never written (a fresh ring's 0) */
+/* An index difference modulo IDX that stands for a negative int64_t. */
+#define NEG(d) ((d) >= IDX / 2)
+
+#if defined(SEQ) && NMSG > IDX / 2
+#error "SEQ: NEG keeps the sign of the consumer's differences up to NMSG = IDX / 2"
+#endif
 
 /* ---- shared memory: struct vn_ring and its slots ---- */
 byte head = START; /* ring->head */
@@ -136,6 +191,9 @@ byte tail = START; /* ring->tail */
 bit rx_sleeping;   /* ring->rx_sleeping */
 bit tx_sleeping;   /* ring->tx_sleeping */
 byte slot[DEPTH];
+#ifdef SEQ
+byte word[DEPTH]; /* each slot's sequence word: position + 1, modulo IDX */
+#endif
 
 #ifdef WEAK
 /* One-entry store buffers for the four stores a fence orders (see above). */
@@ -150,6 +208,16 @@ bit rxs_sbv, txs_sbv;
 #define ST_TAIL(v) FLUSH_TAIL; tail_sbv = (v); tail_sb = true
 #define ST_RXS(v) FLUSH_RXS; rxs_sbv = (v); rxs_sb = true
 #define ST_TXS(v) FLUSH_TXS; txs_sbv = (v); txs_sb = true
+#ifdef SEQ
+/* Sequenced: the word stores come before the publish fence too. */
+bool word_sb[DEPTH];
+byte word_sbv[DEPTH];
+#define FLUSH_WORD(s) if :: word_sb[s] -> word[s] = word_sbv[s]; word_sb[s] = false :: else fi
+#define FLUSH_WORDS FLUSH_WORD(0); FLUSH_WORD(1)
+#define ST_WORD(s, v) FLUSH_WORD(s); word_sbv[s] = (v); word_sb[s] = true
+#else
+#define FLUSH_WORDS skip
+#endif
 /* A thread reads its own buffered store (store forwarding). */
 #define LD_HEAD_OWN (head_sb -> head_sbv : head)
 #define LD_TAIL_OWN (tail_sb -> tail_sbv : tail)
@@ -162,6 +230,8 @@ bit rxs_sbv, txs_sbv;
 #define ST_TAIL(v) tail = (v)
 #define ST_RXS(v) rx_sleeping = (v)
 #define ST_TXS(v) tx_sleeping = (v)
+#define FLUSH_WORDS skip
+#define ST_WORD(s, v) word[s] = (v)
 #define LD_HEAD_OWN head
 #define LD_TAIL_OWN tail
 #endif
@@ -177,11 +247,11 @@ bool kill_p, kill_c; /* port_shard_stop() was called: the shard dies at once */
 byte kills_p = KILLS_P, kills_c = KILLS_C;
 
 /* ---- ghosts: what the world has seen ---- */
-byte published; /* messages made visible by a head store */
+byte published; /* messages made visible: by a head store (sequenced: a word store) */
 byte delivered; /* messages the consumer copied and released */
 bool p_done;    /* the producer has sent all NMSG */
 
-/* vn_notify_deliver_on (notify.c:42-44): set the peer's bit, wake it if it
+/* vn_notify_deliver_on (notify.c:54-56): set the peer's bit, wake it if it
  * is blocked in WAIT. */
 #define DELIVER_C pend_c = 1; blocked_c = 0
 #define DELIVER_P pend_p = 1; blocked_p = 0
@@ -206,17 +276,17 @@ end_asleep:                                                                     
 
 /* ---------------------------------------------------------------- producer */
 
-/* vn_tx_space(tx, w) (ring.h:214-229); sets space, may set starved. */
+/* vn_tx_space(tx, w) (ring.h:262-283); sets space, may set starved. */
 inline tx_space(w)
 {
 	atomic {
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:220 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:268 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:226 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:274 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -224,21 +294,25 @@ inline tx_space(w)
 	}
 }
 
-/* vn_tx_publish(tx, th) (ring.h:324-337). */
+/* vn_tx_publish(tx, th) (ring.h:400-415). Sequenced, the words are stored
+ * already: vn_tx_seal, called there before the head store, is modelled in
+ * the send, after the copies. */
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:308 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:380 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:328 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:357 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:468 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:406 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+#ifndef SEQ
 		published = published + n
+#endif
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:332 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:410 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:333 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
-		req_c = 1 /* C: runtime/include/vanity/ring.h:335 `vn_notify(tx->channel)` */
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:411 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:413 `vn_notify(tx->channel)` */
 	:: else
 	fi
 }
@@ -249,9 +323,9 @@ inline tx_ready()
 	atomic {
 		if
 		:: watch ->
-			tx_space(1); /* C: runtime/lib/wait.c:80 `if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1))` */
+			tx_space(1); /* C: runtime/lib/wait.c:81 `if ((watch_tx & b) && vn_tx_space(vn_self.tx[i], 1))` */
 			if
-			:: space > 0 -> starved = 0; r = 1 /* C: runtime/lib/wait.c:81 `vn_self.tx[i]->st->starved = 0` */
+			:: space > 0 -> starved = 0; r = 1 /* C: runtime/lib/wait.c:82 `vn_self.tx[i]->st->starved = 0` */
 			:: else
 			fi
 		:: else
@@ -263,13 +337,13 @@ inline tx_ready()
 inline tx_wait()
 {
 	atomic {
-		watch = starved; /* C: runtime/lib/wait.c:207 `vn_bits_t watch_tx = starved_tx() & watch` */
+		watch = starved; /* C: runtime/lib/wait.c:208 `vn_bits_t watch_tx = starved_tx() & watch` */
 		r = 0
 	};
 	/* spin() for spin_ns: some rounds of ready(); one round or none covers
 	 * every outcome, as the caller loops anyway. */
 	if
-	:: tx_ready() /* C: runtime/lib/wait.c:170 `r = ready(watch_rx, watch_tx) | kernel_bits(n, later)` */
+	:: tx_ready() /* C: runtime/lib/wait.c:171 `r = ready(watch_rx, watch_tx) | kernel_bits(n, later)` */
 	:: skip
 	fi;
 	do
@@ -278,27 +352,27 @@ inline tx_wait()
 		/* sleep_once (wait.c:193-203): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:520 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:646 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS }; /* C: runtime/include/vanity/ring.h:521 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:647 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:522 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:648 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
 		:: else
 		fi;
 		if
-		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:200 `r = keep(vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:201 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:527 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:653 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
-		tx_ready() /* C: runtime/lib/wait.c:202 `return r | ready(watch_rx, watch_tx)` */
+		tx_ready() /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
 	od
 }
 
@@ -310,13 +384,26 @@ proctype Producer()
 
 	do
 	:: {
-		/* vn_attach_endpoints (attach.c:32-36) */
-		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:32 `tx->st->head = atomic_load(&tx->ring->head)` */
-		ctail = tail; /* C: runtime/lib/attach.c:33 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
-		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:34 `atomic_store(&tx->ring->tx_sleeping, 0)` */
+		/* vn_attach_endpoints (attach.c:37-43) */
+		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:37 `vn_tx_resume(tx, atomic_load(&tx->ring->head))` */
+		/* Packed, vn_tx_resume returns head and attach.c:39 stores back the
+		 * value just read, in a location only the producer writes: no step. */
+#if defined(SEQ) && !defined(NO_RESUME)
+		/* vn_tx_resume (ring.h:387-397): past the messages a predecessor
+		 * sealed and did not publish, a ring's worth at most; st->sealed
+		 * is th (attach.c:38) */
+		k = 0;
+		do
+		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:393 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
+		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:396 `return h` */
+		od;
+		atomic { ST_HEAD(th) }; /* C: runtime/lib/attach.c:39 `atomic_store(&tx->ring->head, tx->st->head)` */
+#endif
+		ctail = tail; /* C: runtime/lib/attach.c:40 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
+		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:41 `atomic_store(&tx->ring->tx_sleeping, 0)` */
 #ifndef NO_RESTART_NOTIFY
 		if
-		:: rx_sleeping && th != ctail -> req_c = 1 /* C: runtime/lib/attach.c:36 `vn_notify(tx->channel)` */
+		:: rx_sleeping && th != ctail -> req_c = 1 /* C: runtime/lib/attach.c:43 `vn_notify(tx->channel)` */
 		:: else
 		fi;
 #endif
@@ -331,18 +418,31 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:301 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
-				tx_space(want); /* C: runtime/include/vanity/ring.h:362 `uint32_t space = vn_tx_space_at(tx, head, n)` */
-				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:366 `n = space` */
+				/* C: runtime/include/vanity/ring.h:350 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:440 `uint32_t space = vn_tx_space_at(tx, head, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:446 `n = space` */
 				k = 0
 			};
 			if
 			:: space > 0 ->
+#ifndef SEQ
 				do /* one slot per step; message numbers are ghosts */
-				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:351 `memcpy(slot, msg, size)` */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:429 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
-				tx_publish() /* C: runtime/include/vanity/ring.h:352 `vn_tx_commit(tx)` */
+#else
+				do /* the slots, one step each; message numbers are ghosts */
+				:: /* C: runtime/include/vanity/ring.h:456 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
+					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:429 `memcpy(slot, msg, size)` */
+				:: else -> break
+				od;
+				k = 0;
+				do /* vn_tx_seal, from vn_tx_publish: their words, in order, a step each */
+				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:378 `atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,` */
+				:: else -> break
+				od;
+#endif
+				tx_publish() /* C: runtime/include/vanity/ring.h:430 `vn_tx_commit(tx)` */
 			:: else -> tx_wait()
 			fi
 		:: else -> break
@@ -359,7 +459,7 @@ proctype Producer()
 			pend_p = 0; /* C: runtime/core/fault.c:65 `s->pending = 0` */
 			waiting_p = 0; /* C: runtime/core/fault.c:68 `s->waiting = false` */
 			blocked_p = 0;
-			FLUSH_HEAD; FLUSH_TXS; /* a dead CPU context's stores still drain */
+			FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS; /* a dead CPU context's stores still drain */
 			th = 0; ctail = 0; space = 0; starved = 0; watch = 0; r = 0;
 			want = 0; n = 0; k = 0;
 			kill_p = false
@@ -372,35 +472,40 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:390-401): sets avail. */
+/* vn_rx_avail(rx, w) (ring.h:493-513): sets avail. Sequenced, from the word
+ * of slot tl (vn_rx_sealed, ring.h:479-488): w is 1 wherever it is asked. */
 inline rx_avail(w)
 {
 	atomic {
+#ifndef SEQ
 		avail = (chead - tl) & IMASK;
 		if
 		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:396 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			chead = head; /* C: runtime/include/vanity/ring.h:502 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
 			avail = (chead - tl) & IMASK
 		:: else
 		fi
+#else
+		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:484 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+#endif
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:440-449). */
+/* vn_rx_publish(rx, tl) (ring.h:546-555). */
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:432 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:491 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:442 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:538 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:617 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:548 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:444 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:550 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:445 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:447 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:551 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:553 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -411,30 +516,30 @@ inline rx_wait()
 	atomic {
 		r = 0;
 		if
-		:: rx_avail(1); r = (avail > 0) /* C: runtime/lib/wait.c:74 `if ((watch_rx & b) && vn_rx_avail(vn_self.rx[i], 1))` */
+		:: rx_avail(1); r = (avail > 0) /* C: runtime/lib/wait.c:75 `if ((watch_rx & b) && vn_rx_avail(vn_self.rx[i], 1))` */
 		:: skip
 		fi
 	};
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:507 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:633 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:508 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:634 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:509 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:635 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
 		if
-		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:200 `r = keep(vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:201 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:514 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:640 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
-			rx_avail(1); /* C: runtime/lib/wait.c:202 `return r | ready(watch_rx, watch_tx)` */
+			rx_avail(1); /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
 		}
 	od
@@ -448,13 +553,15 @@ proctype Consumer()
 
 	do
 	:: {
-		/* vn_attach_endpoints (attach.c:43-47) */
-		tl = LD_TAIL_OWN; /* C: runtime/lib/attach.c:43 `rx->st->tail = atomic_load(&rx->ring->tail)` */
-		chead = head; /* C: runtime/lib/attach.c:44 `rx->st->cached_head = atomic_load(&rx->ring->head)` */
-		atomic { ST_RXS(0) }; /* C: runtime/lib/attach.c:45 `atomic_store(&rx->ring->rx_sleeping, 0)` */
+		/* vn_attach_endpoints (attach.c:50-56) */
+		tl = LD_TAIL_OWN; /* C: runtime/lib/attach.c:50 `rx->st->tail = atomic_load(&rx->ring->tail)` */
+		chead = head; /* C: runtime/lib/attach.c:51 `rx->st->cached_head = atomic_load(&rx->ring->head)` */
+		atomic { ST_RXS(0) }; /* C: runtime/lib/attach.c:52 `atomic_store(&rx->ring->rx_sleeping, 0)` */
 #ifndef NO_RESTART_NOTIFY
+		/* signed: sequenced, the consumer may be past the published head */
 		if
-		:: tx_sleeping && ((chead - tl) & IMASK) < DEPTH -> req_p = 1 /* C: runtime/lib/attach.c:47 `vn_notify(rx->channel)` */
+		:: tx_sleeping && (NEG((chead - tl) & IMASK) || ((chead - tl) & IMASK) <= MASK) -> /* C: runtime/lib/attach.c:55 `(int64_t)(rx->st->cached_head - rx->st->tail) <= (int64_t)rx->mask` */
+			req_p = 1 /* C: runtime/lib/attach.c:56 `vn_notify(rx->channel)` */
 		:: else
 		fi;
 #endif
@@ -468,18 +575,56 @@ proctype Consumer()
 				:: want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:428 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:472 `uint32_t avail = vn_rx_avail_at(rx, tail, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:476 `n = avail` */
+#ifndef SEQ
+				/* C: runtime/include/vanity/ring.h:534 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:599 `avail = vn_rx_avail_at(rx, tail, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:601 `n = avail` */
 				k = 0
+#else
+				if
+				:: want == 1 -> /* vn_rx_peek: the word of slot tl */
+					rx_avail(1) /* C: runtime/include/vanity/ring.h:534 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+				:: else -> /* vn_rx_recv_burst: by head */
+					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:581 `avail = (uint32_t)(rx->st->cached_head - tail)` */
+#ifndef NO_CLAMP
+					if
+					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:582 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
+						chead = head; /* C: runtime/include/vanity/ring.h:583 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
+						avail = (chead - tl) & IMASK;
+						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:586 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
+					:: else
+					fi
+#else
+					if
+					:: avail < want -> chead = head; avail = (chead - tl) & IMASK
+					:: else
+					fi
+#endif
+				fi
+#endif
 			};
+#ifdef SEQ
+			/* a burst that head gives nothing goes by the words (vn_rx_sealed),
+			 * as vn_wait does: one word a step, at most `want` */
+			if
+			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:590 `if (avail == 0)` */
+				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:591 `avail = vn_rx_sealed(rx, tail, n)` */
+				if
+				:: avail == 1 ->
+					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:484 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+				:: else
+				fi
+			:: else
+			fi;
+			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:593 `n = avail` */
+#endif
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:463 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:569 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:464 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:570 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od
@@ -533,6 +678,10 @@ end_idle:
 	:: atomic { tail_sb -> FLUSH_TAIL }
 	:: atomic { rxs_sb -> FLUSH_RXS }
 	:: atomic { txs_sb -> FLUSH_TXS }
+#ifdef SEQ
+	:: atomic { word_sb[0] -> FLUSH_WORD(0) }
+	:: atomic { word_sb[1] -> FLUSH_WORD(1) }
+#endif
 	od
 }
 #endif
@@ -549,6 +698,13 @@ init
 	atomic {
 		slot[0] = NOMSG;
 		slot[1] = NOMSG;
+#ifdef SEQ
+		/* words never written, or the lap before START's */
+		if
+		:: word[0] = NOSEQ; word[1] = NOSEQ
+		:: word[(START - 2) & MASK] = (START - 1) & IMASK; word[(START - 1) & MASK] = START & IMASK
+		fi;
+#endif
 		run Producer();
 		run Consumer();
 		run Kernel();

@@ -8,13 +8,15 @@ without a stack, heap, FP, trace ring, reload slots or restart policy of
 its own, and yield shards with or without a watchdog or a spin; up to 60
 channels between random pairs, of message sizes from 1 byte to 64 KiB (odd
 ones, a cache line and either side of it) and depths from 2 to 65,536,
-some of them latency channels; signals; pools mapped read-write or
+some of them latency channels, some with their slot layout given; signals; pools mapped read-write or
 read-only by random shards; and the last one or two virtio-mmio slots of
 the board (hosted has two) granted to random shards.
 
 Every shard runs the same program, written out for its endpoints: it sends
 MESSAGES messages on each channel it produces and receives as many on each
-channel it consumes, in whatever order they can go, sleeping in vn_wait
+channel it consumes (one at a time, or in bursts of one on every third
+channel it sends on and every other one it receives on), in whatever order
+they can go, sleeping in vn_wait
 when none can; checks every byte of every message (a pattern of the
 message's number and its channel's); signals each of its signals once and
 waits until it has heard each one sent to it; writes into buffer 0 of each
@@ -105,6 +107,12 @@ def system(seed, cores=4):
                 "shard": f"s{rng.randrange(n)}"}
                for j, index in enumerate(rng.sample([-1, -2], rng.randint(1, 2)))
                ] if rng.random() < 0.3 else []
+    # a layout given on some channels, from a generator of its own, so that
+    # a seed's other items stay what they were
+    lay = random.Random(f"slots {seed}")
+    for c in channels:
+        if lay.random() < 0.3:
+            c["slots"] = lay.choice(["packed", "sequenced"])
     return shards, channels, signals, pools, devices
 
 
@@ -153,11 +161,13 @@ def source(name, channels, signals, pools, devices=()):
         k, n = c["name"], int(c["name"][1:])
         out += [f"\t\tif (sent_{k} < M) {{",
                 f"\t\t\tfill({c['message']}, sent_{k}, {n}u);",
+                f"\t\t\tif (vn_send_burst(&vn_tx_{k}, msg, 1)) {{" if n % 3 == 0 else
                 f"\t\t\tif (vn_send(&vn_tx_{k}, msg)) {{",
                 f"\t\t\t\tsent_{k}++, left--, moved = true;", "\t\t\t}", "\t\t}"]
     for c in rx:
         k, n = c["name"], int(c["name"][1:])
-        out += [f"\t\tif (got_{k} < M && vn_recv(&vn_rx_{k}, msg)) {{",
+        recv = (f"vn_recv_burst(&vn_rx_{k}, msg, 1)" if n % 2 else f"vn_recv(&vn_rx_{k}, msg)")
+        out += [f"\t\tif (got_{k} < M && {recv}) {{",
                 f"\t\t\tcheck({c['message']}, got_{k}, {n}u);",
                 f"\t\t\tgot_{k}++, left--, moved = true;", "\t\t}"]
     out += ["\t\tif (!moved)", "\t\t\tseen |= vn_wait(VN_FOREVER);", "\t}",

@@ -28,9 +28,11 @@ void vn_main(void)
 	} mem[] = {
 		/* the rings, header, slots and (back) stamps and histogram */
 		{(volatile uint8_t *)vn_tx_there.ring,
-		 VN_RING_BYTES(vn_tx_there.msg_size, vn_tx_there.mask + 1u)},
+		 VN_RING_BYTES(vn_tx_there.msg_size, vn_tx_there.mask + 1u,
+			       vn_tx_there.flags & VN_EP_SEQ)},
 		{(volatile uint8_t *)vn_rx_back.ring,
-		 VN_RING_LATENCY_BYTES(vn_rx_back.msg_size, vn_rx_back.mask + 1u)},
+		 VN_RING_LATENCY_BYTES(vn_rx_back.msg_size, vn_rx_back.mask + 1u,
+				       vn_rx_back.flags & VN_EP_SEQ)},
 		{(volatile uint8_t *)vn_pool_frames.base,
 		 (size_t)vn_pool_frames.buffers << vn_pool_frames.shift},
 		{(volatile uint8_t *)VN_TRACE_RING, 64u + 32u * 64u},

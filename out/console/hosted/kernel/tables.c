@@ -22,7 +22,7 @@ static const struct vn_kshard shards[] = {
 		.base = 0x10000000, .stack = 0x4000,
 		.heap = 0x100040000, .memory = 0x10000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0xa1bbf360835cf5a2ull,
+		.iface = 0xfcc6435c4994fd03ull,
 	},
 	/* shell: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -35,7 +35,7 @@ static const struct vn_kshard shards[] = {
 		.base = 0x10600000, .stack = 0x4000,
 		.heap = 0x108040000, .memory = 0x10000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x9eeb07a7aa84c732ull,
+		.iface = 0x4e91695a3309adc3ull,
 	},
 	/* hello: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -48,41 +48,41 @@ static const struct vn_kshard shards[] = {
 		.base = 0x10c00000, .stack = 0x4000,
 		.heap = 0x110040000, .memory = 0x10000,
 		.ctl = 0x110000000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x36837964f74c122eull,
+		.iface = 0x7b7446fda120bcf6ull,
 	},
 };
 
 static const struct vn_kchannel channels[] = {
-	/* shell_in: console -> shell, 64-byte messages, depth 16 */
+	/* shell_in: console -> shell, 64-byte messages, depth 16, sequenced slots */
 	[0] = {
 		.name = "shell_in",
 		.id = 0,
 		.from = 0, .to = 1,
 		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
-		.depth = 16,
+		.depth = 16, .sequenced = 1,
 		.addr = 0x1000000000,
 		.size = 0x1000,
 	},
-	/* shell_out: shell -> console, 64-byte messages, depth 64 */
+	/* shell_out: shell -> console, 64-byte messages, depth 64, sequenced slots */
 	[1] = {
 		.name = "shell_out",
 		.id = 1,
 		.from = 1, .to = 0,
 		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
-		.depth = 64,
+		.depth = 64, .sequenced = 1,
 		.addr = 0x1000002000,
 		.size = 0x2000,
 	},
-	/* hello_out: hello -> console, 64-byte messages, depth 16 */
+	/* hello_out: hello -> console, 64-byte messages, depth 16, sequenced slots */
 	[2] = {
 		.name = "hello_out",
 		.id = 2,
 		.from = 2, .to = 0,
 		.from_bit = 0, .to_bit = 2,
 		.msg_size = 64,
-		.depth = 16,
+		.depth = 16, .sequenced = 1,
 		.addr = 0x1000005000,
 		.size = 0x1000,
 	},

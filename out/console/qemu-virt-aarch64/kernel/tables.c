@@ -22,7 +22,7 @@ static const struct vn_kshard shards[] = {
 		.base = 0x41000000, .stack = 0x4000,
 		.heap = 0x41104000, .memory = 0x10000,
 		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x988004911e0818e9ull,
+		.iface = 0xbe15113edd87e723ull,
 	},
 	/* shell: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -35,7 +35,7 @@ static const struct vn_kshard shards[] = {
 		.base = 0x41200000, .stack = 0x4000,
 		.heap = 0x41304000, .memory = 0x10000,
 		.ctl = 0x41300000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0xff335974cdd9f43dull,
+		.iface = 0x0803e33cf0c085b3ull,
 	},
 	/* hello: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -48,41 +48,41 @@ static const struct vn_kshard shards[] = {
 		.base = 0x41400000, .stack = 0x4000,
 		.heap = 0x41504000, .memory = 0x10000,
 		.ctl = 0x41500000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0xc0da34c505c6b955ull,
+		.iface = 0x6a7fc0223e9a6b77ull,
 	},
 };
 
 static const struct vn_kchannel channels[] = {
-	/* shell_in: console -> shell, 64-byte messages, depth 16 */
+	/* shell_in: console -> shell, 64-byte messages, depth 16, sequenced slots */
 	[0] = {
 		.name = "shell_in",
 		.id = 0,
 		.from = 0, .to = 1,
 		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
-		.depth = 16,
+		.depth = 16, .sequenced = 1,
 		.addr = 0x41600000,
 		.size = 0x1000,
 	},
-	/* shell_out: shell -> console, 64-byte messages, depth 64 */
+	/* shell_out: shell -> console, 64-byte messages, depth 64, sequenced slots */
 	[1] = {
 		.name = "shell_out",
 		.id = 1,
 		.from = 1, .to = 0,
 		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
-		.depth = 64,
+		.depth = 64, .sequenced = 1,
 		.addr = 0x41602000,
 		.size = 0x2000,
 	},
-	/* hello_out: hello -> console, 64-byte messages, depth 16 */
+	/* hello_out: hello -> console, 64-byte messages, depth 16, sequenced slots */
 	[2] = {
 		.name = "hello_out",
 		.id = 2,
 		.from = 2, .to = 0,
 		.from_bit = 0, .to_bit = 2,
 		.msg_size = 64,
-		.depth = 16,
+		.depth = 16, .sequenced = 1,
 		.addr = 0x41605000,
 		.size = 0x1000,
 	},

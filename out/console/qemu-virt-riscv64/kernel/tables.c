@@ -22,7 +22,7 @@ static const struct vn_kshard shards[] = {
 		.base = 0x81000000, .stack = 0x4000,
 		.heap = 0x81104000, .memory = 0x10000,
 		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0xf0bba77f4645456bull,
+		.iface = 0xeff2f6e849397376ull,
 	},
 	/* shell: core 0, yield, on fault stop, watchdog none */
 	[1] = {
@@ -35,7 +35,7 @@ static const struct vn_kshard shards[] = {
 		.base = 0x81200000, .stack = 0x4000,
 		.heap = 0x81304000, .memory = 0x10000,
 		.ctl = 0x81300000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0xedf14a2aa19b6985ull,
+		.iface = 0x5a51b0b31e447801ull,
 	},
 	/* hello: core 0, yield, on fault stop, watchdog none */
 	[2] = {
@@ -48,41 +48,41 @@ static const struct vn_kshard shards[] = {
 		.base = 0x81400000, .stack = 0x4000,
 		.heap = 0x81504000, .memory = 0x10000,
 		.ctl = 0x81500000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x9562ee999e1136e5ull,
+		.iface = 0x27186fcaef3a6a3dull,
 	},
 };
 
 static const struct vn_kchannel channels[] = {
-	/* shell_in: console -> shell, 64-byte messages, depth 16 */
+	/* shell_in: console -> shell, 64-byte messages, depth 16, sequenced slots */
 	[0] = {
 		.name = "shell_in",
 		.id = 0,
 		.from = 0, .to = 1,
 		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
-		.depth = 16,
+		.depth = 16, .sequenced = 1,
 		.addr = 0x81600000,
 		.size = 0x1000,
 	},
-	/* shell_out: shell -> console, 64-byte messages, depth 64 */
+	/* shell_out: shell -> console, 64-byte messages, depth 64, sequenced slots */
 	[1] = {
 		.name = "shell_out",
 		.id = 1,
 		.from = 1, .to = 0,
 		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
-		.depth = 64,
+		.depth = 64, .sequenced = 1,
 		.addr = 0x81602000,
 		.size = 0x2000,
 	},
-	/* hello_out: hello -> console, 64-byte messages, depth 16 */
+	/* hello_out: hello -> console, 64-byte messages, depth 16, sequenced slots */
 	[2] = {
 		.name = "hello_out",
 		.id = 2,
 		.from = 2, .to = 0,
 		.from_bit = 0, .to_bit = 2,
 		.msg_size = 64,
-		.depth = 16,
+		.depth = 16, .sequenced = 1,
 		.addr = 0x81605000,
 		.size = 0x1000,
 	},

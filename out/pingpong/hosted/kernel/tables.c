@@ -24,7 +24,7 @@ static const struct vn_kshard shards[] = {
 		.base = 0x10000000, .stack = 0x4000,
 		.heap = 0x100040000, .memory = 0x20000,
 		.ctl = 0x100000000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0xdf7030059a864924ull,
+		.iface = 0xe2d1923543b10ff4ull,
 	},
 	/* pong: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -37,30 +37,30 @@ static const struct vn_kshard shards[] = {
 		.base = 0x10600000, .stack = 0x4000,
 		.heap = 0x108040000, .memory = 0x10000,
 		.ctl = 0x108000000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x827039ea18b19756ull,
+		.iface = 0xecc04cd5f65d5598ull,
 	},
 };
 
 static const struct vn_kchannel channels[] = {
-	/* ping_to_pong: ping -> pong, 64-byte messages, depth 256 */
+	/* ping_to_pong: ping -> pong, 64-byte messages, depth 256, sequenced slots */
 	[0] = {
 		.name = "ping_to_pong",
 		.id = 0,
 		.from = 0, .to = 1,
 		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
-		.depth = 256,
+		.depth = 256, .sequenced = 1,
 		.addr = 0x1000000000,
 		.size = 0x5000,
 	},
-	/* pong_to_ping: pong -> ping, 64-byte messages, depth 256 */
+	/* pong_to_ping: pong -> ping, 64-byte messages, depth 256, sequenced slots */
 	[1] = {
 		.name = "pong_to_ping",
 		.id = 1,
 		.from = 1, .to = 0,
 		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
-		.depth = 256,
+		.depth = 256, .sequenced = 1,
 		.addr = 0x1000006000,
 		.size = 0x5000,
 	},

@@ -24,7 +24,7 @@ static const struct vn_kshard shards[] = {
 		.base = 0x41000000, .stack = 0x4000,
 		.heap = 0x41104000, .memory = 0x20000,
 		.ctl = 0x41100000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x7d77ae07bbec4e6full,
+		.iface = 0xc556d1ff7cc38790ull,
 	},
 	/* pong: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -37,30 +37,30 @@ static const struct vn_kshard shards[] = {
 		.base = 0x41200000, .stack = 0x4000,
 		.heap = 0x41304000, .memory = 0x10000,
 		.ctl = 0x41300000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x090fb0585df7a516ull,
+		.iface = 0xd020db1d7403629dull,
 	},
 };
 
 static const struct vn_kchannel channels[] = {
-	/* ping_to_pong: ping -> pong, 64-byte messages, depth 256 */
+	/* ping_to_pong: ping -> pong, 64-byte messages, depth 256, sequenced slots */
 	[0] = {
 		.name = "ping_to_pong",
 		.id = 0,
 		.from = 0, .to = 1,
 		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
-		.depth = 256,
+		.depth = 256, .sequenced = 1,
 		.addr = 0x41400000,
 		.size = 0x5000,
 	},
-	/* pong_to_ping: pong -> ping, 64-byte messages, depth 256 */
+	/* pong_to_ping: pong -> ping, 64-byte messages, depth 256, sequenced slots */
 	[1] = {
 		.name = "pong_to_ping",
 		.id = 1,
 		.from = 1, .to = 0,
 		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
-		.depth = 256,
+		.depth = 256, .sequenced = 1,
 		.addr = 0x41406000,
 		.size = 0x5000,
 	},

@@ -24,7 +24,7 @@ static const struct vn_kshard shards[] = {
 		.base = 0x81000000, .stack = 0x4000,
 		.heap = 0x81104000, .memory = 0x20000,
 		.ctl = 0x81100000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x14090bacfa70d716ull,
+		.iface = 0x3717816a3279222aull,
 	},
 	/* pong: core 1, poll, on fault stop, watchdog none */
 	[1] = {
@@ -37,30 +37,30 @@ static const struct vn_kshard shards[] = {
 		.base = 0x81200000, .stack = 0x4000,
 		.heap = 0x81304000, .memory = 0x10000,
 		.ctl = 0x81300000, .ctl_size = 0x4000, .trace_recs = 256,
-		.iface = 0x7c1ca501c0db1ecdull,
+		.iface = 0xdb250ecde732c3cdull,
 	},
 };
 
 static const struct vn_kchannel channels[] = {
-	/* ping_to_pong: ping -> pong, 64-byte messages, depth 256 */
+	/* ping_to_pong: ping -> pong, 64-byte messages, depth 256, sequenced slots */
 	[0] = {
 		.name = "ping_to_pong",
 		.id = 0,
 		.from = 0, .to = 1,
 		.from_bit = 0, .to_bit = 0,
 		.msg_size = 64,
-		.depth = 256,
+		.depth = 256, .sequenced = 1,
 		.addr = 0x81400000,
 		.size = 0x5000,
 	},
-	/* pong_to_ping: pong -> ping, 64-byte messages, depth 256 */
+	/* pong_to_ping: pong -> ping, 64-byte messages, depth 256, sequenced slots */
 	[1] = {
 		.name = "pong_to_ping",
 		.id = 1,
 		.from = 1, .to = 0,
 		.from_bit = 1, .to_bit = 1,
 		.msg_size = 64,
-		.depth = 256,
+		.depth = 256, .sequenced = 1,
 		.addr = 0x81406000,
 		.size = 0x5000,
 	},

@@ -72,8 +72,7 @@ int hk_channels_create(void)
 		hk_chans[i].fd = -1;
 		if (!vn_kchannel_ring(c))
 			continue; /* a signal: no ring, only bits */
-		if (c->size < (c->latency ? VN_RING_LATENCY_BYTES(c->msg_size, c->depth)
-					  : VN_RING_BYTES(c->msg_size, c->depth)))
+		if (c->size < vn_kchannel_bytes(c))
 			return -1;
 		hk_chans[i].fd = hk_memfd(c->name, c->size, &map);
 		if (hk_chans[i].fd < 0)

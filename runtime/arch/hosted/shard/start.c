@@ -84,9 +84,10 @@ static void map_pools(void)
 static void map_ring(struct vn_ring *r, uint32_t msg_size, uint32_t mask, uint32_t flags,
 		     uint32_t bit)
 {
+	uint32_t seq = flags & VN_EP_SEQ;
 	uint64_t size = VN_PAGE_ROUND(flags & VN_EP_LATENCY
-					      ? VN_RING_LATENCY_BYTES(msg_size, mask + 1u)
-					      : VN_RING_BYTES(msg_size, mask + 1u));
+					      ? VN_RING_LATENCY_BYTES(msg_size, mask + 1u, seq)
+					      : VN_RING_BYTES(msg_size, mask + 1u, seq));
 
 	map_at((uint64_t)(uintptr_t)r, size, PROT_READ | PROT_WRITE, MAP_SHARED,
 	       VN_FD_CHAN0 + (int)bit);

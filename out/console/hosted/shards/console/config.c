@@ -54,5 +54,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x835cf5a2, 0xa1bbf360 }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x4994fd03, 0xfcc6435c }
 };

@@ -41,5 +41,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xf74c122e, 0x36837964 }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xa120bcf6, 0x7b7446fd }
 };

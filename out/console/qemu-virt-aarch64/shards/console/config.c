@@ -54,5 +54,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x1e0818e9, 0x98800491 }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xdd87e723, 0xbe15113e }
 };

@@ -41,5 +41,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x05c6b955, 0xc0da34c5 }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x3e9a6b77, 0x6a7fc022 }
 };

@@ -49,5 +49,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xcdd9f43d, 0xff335974 }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xf0c085b3, 0x0803e33c }
 };

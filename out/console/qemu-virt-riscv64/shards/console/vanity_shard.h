@@ -19,26 +19,28 @@
 #define VN_SHARD_ID   0
 #define VN_SHARD_POLL 0 /* mode: yield */
 
-/* shell_in: to shell, 64-byte messages, depth 16 */
+/* shell_in: to shell, 64-byte messages, depth 16, sequenced slots */
 extern struct vn_tx_state vn_tx_state_shell_in;
-static const struct vn_tx vn_tx_shell_in =
-        VN_TX_INIT(0, 0x81600000, 64, 16, VN_EP_NOTIFY, &vn_tx_state_shell_in);
+static const struct vn_tx vn_tx_shell_in = VN_TX_INIT(
+        0, 0x81600000, 64, 16, VN_EP_NOTIFY | VN_EP_SEQ, &vn_tx_state_shell_in);
 #define VN_MSG_SIZE_SHELL_IN 64u
 #define VN_DEPTH_SHELL_IN    16u
 #define VN_NOTIFY_SHELL_IN   (UINT64_C(1) << 0)
 
-/* shell_out: from shell, 64-byte messages, depth 64 */
+/* shell_out: from shell, 64-byte messages, depth 64, sequenced slots */
 extern struct vn_rx_state vn_rx_state_shell_out;
 static const struct vn_rx vn_rx_shell_out =
-        VN_RX_INIT(1, 0x81602000, 64, 64, VN_EP_NOTIFY, &vn_rx_state_shell_out);
+        VN_RX_INIT(1, 0x81602000, 64, 64, VN_EP_NOTIFY | VN_EP_SEQ,
+                   &vn_rx_state_shell_out);
 #define VN_MSG_SIZE_SHELL_OUT 64u
 #define VN_DEPTH_SHELL_OUT    64u
 #define VN_NOTIFY_SHELL_OUT   (UINT64_C(1) << 1)
 
-/* hello_out: from hello, 64-byte messages, depth 16 */
+/* hello_out: from hello, 64-byte messages, depth 16, sequenced slots */
 extern struct vn_rx_state vn_rx_state_hello_out;
 static const struct vn_rx vn_rx_hello_out =
-        VN_RX_INIT(2, 0x81605000, 64, 16, VN_EP_NOTIFY, &vn_rx_state_hello_out);
+        VN_RX_INIT(2, 0x81605000, 64, 16, VN_EP_NOTIFY | VN_EP_SEQ,
+                   &vn_rx_state_hello_out);
 #define VN_MSG_SIZE_HELLO_OUT 64u
 #define VN_DEPTH_HELLO_OUT    16u
 #define VN_NOTIFY_HELLO_OUT   (UINT64_C(1) << 2)

@@ -41,5 +41,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x9e1136e5, 0x9562ee99 }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xef3a6a3d, 0x27186fca }
 };

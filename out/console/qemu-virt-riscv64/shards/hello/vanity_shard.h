@@ -18,10 +18,11 @@
 #define VN_SHARD_ID   2
 #define VN_SHARD_POLL 0 /* mode: yield */
 
-/* hello_out: to console, 64-byte messages, depth 16 */
+/* hello_out: to console, 64-byte messages, depth 16, sequenced slots */
 extern struct vn_tx_state vn_tx_state_hello_out;
 static const struct vn_tx vn_tx_hello_out =
-        VN_TX_INIT(2, 0x81605000, 64, 16, VN_EP_NOTIFY, &vn_tx_state_hello_out);
+        VN_TX_INIT(2, 0x81605000, 64, 16, VN_EP_NOTIFY | VN_EP_SEQ,
+                   &vn_tx_state_hello_out);
 #define VN_MSG_SIZE_HELLO_OUT 64u
 #define VN_DEPTH_HELLO_OUT    16u
 #define VN_NOTIFY_HELLO_OUT   (UINT64_C(1) << 0)

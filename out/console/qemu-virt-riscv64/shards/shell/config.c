@@ -49,5 +49,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xa19b6985, 0xedf14a2a }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x1e447801, 0x5a51b0b3 }
 };

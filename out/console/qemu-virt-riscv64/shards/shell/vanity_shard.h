@@ -18,18 +18,19 @@
 #define VN_SHARD_ID   1
 #define VN_SHARD_POLL 0 /* mode: yield */
 
-/* shell_in: from console, 64-byte messages, depth 16 */
+/* shell_in: from console, 64-byte messages, depth 16, sequenced slots */
 extern struct vn_rx_state vn_rx_state_shell_in;
-static const struct vn_rx vn_rx_shell_in =
-        VN_RX_INIT(0, 0x81600000, 64, 16, VN_EP_NOTIFY, &vn_rx_state_shell_in);
+static const struct vn_rx vn_rx_shell_in = VN_RX_INIT(
+        0, 0x81600000, 64, 16, VN_EP_NOTIFY | VN_EP_SEQ, &vn_rx_state_shell_in);
 #define VN_MSG_SIZE_SHELL_IN 64u
 #define VN_DEPTH_SHELL_IN    16u
 #define VN_NOTIFY_SHELL_IN   (UINT64_C(1) << 0)
 
-/* shell_out: to console, 64-byte messages, depth 64 */
+/* shell_out: to console, 64-byte messages, depth 64, sequenced slots */
 extern struct vn_tx_state vn_tx_state_shell_out;
 static const struct vn_tx vn_tx_shell_out =
-        VN_TX_INIT(1, 0x81602000, 64, 64, VN_EP_NOTIFY, &vn_tx_state_shell_out);
+        VN_TX_INIT(1, 0x81602000, 64, 64, VN_EP_NOTIFY | VN_EP_SEQ,
+                   &vn_tx_state_shell_out);
 #define VN_MSG_SIZE_SHELL_OUT 64u
 #define VN_DEPTH_SHELL_OUT    64u
 #define VN_NOTIFY_SHELL_OUT   (UINT64_C(1) << 1)

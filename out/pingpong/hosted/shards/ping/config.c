@@ -49,5 +49,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x9a864924, 0xdf703005 }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x43b10ff4, 0xe2d19235 }
 };

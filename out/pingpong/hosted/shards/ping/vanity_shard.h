@@ -18,18 +18,18 @@
 #define VN_SHARD_ID   0
 #define VN_SHARD_POLL 0 /* mode: yield */
 
-/* ping_to_pong: to pong, 64-byte messages, depth 256 */
+/* ping_to_pong: to pong, 64-byte messages, depth 256, sequenced slots */
 extern struct vn_tx_state vn_tx_state_ping_to_pong;
-static const struct vn_tx vn_tx_ping_to_pong =
-        VN_TX_INIT(0, 0x1000000000, 64, 256, 0, &vn_tx_state_ping_to_pong);
+static const struct vn_tx vn_tx_ping_to_pong = VN_TX_INIT(
+        0, 0x1000000000, 64, 256, VN_EP_SEQ, &vn_tx_state_ping_to_pong);
 #define VN_MSG_SIZE_PING_TO_PONG 64u
 #define VN_DEPTH_PING_TO_PONG    256u
 #define VN_NOTIFY_PING_TO_PONG   (UINT64_C(1) << 0)
 
-/* pong_to_ping: from pong, 64-byte messages, depth 256 */
+/* pong_to_ping: from pong, 64-byte messages, depth 256, sequenced slots */
 extern struct vn_rx_state vn_rx_state_pong_to_ping;
-static const struct vn_rx vn_rx_pong_to_ping =
-        VN_RX_INIT(1, 0x1000006000, 64, 256, 0, &vn_rx_state_pong_to_ping);
+static const struct vn_rx vn_rx_pong_to_ping = VN_RX_INIT(
+        1, 0x1000006000, 64, 256, VN_EP_SEQ, &vn_rx_state_pong_to_ping);
 #define VN_MSG_SIZE_PONG_TO_PING 64u
 #define VN_DEPTH_PONG_TO_PING    256u
 #define VN_NOTIFY_PONG_TO_PING   (UINT64_C(1) << 1)

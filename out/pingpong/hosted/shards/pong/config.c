@@ -49,5 +49,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x18b19756, 0x827039ea }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xf65d5598, 0xecc04cd5 }
 };

@@ -49,5 +49,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xfa70d716, 0x14090bac }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0x3279222a, 0x3717816a }
 };

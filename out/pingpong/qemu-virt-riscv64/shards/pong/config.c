@@ -49,5 +49,5 @@ __attribute__((section(".note.vanity"), used, aligned(4))) static const struct {
 	char name[8];
 	uint32_t desc[2];
 } vn_iface_note = {
-	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xc0db1ecd, 0x7c1ca501 }
+	7, 8, VN_IFACE_NOTE, VN_IFACE_NOTE_NAME, { 0xe732c3cd, 0xdb250ecd }
 };
