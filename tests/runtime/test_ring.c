@@ -449,6 +449,26 @@ static void test_sequence_words(void **state)
 	assert_false(vn_rx_recv(&p->rx, m, MSG));
 }
 
+/* A peer that writes a tail ahead of head, or a head far ahead of tail:
+ * a burst of more than the ring still touches nothing past the slots (the
+ * stamps after them stay as they were, all zero here). */
+static void test_hostile_indices(void **state)
+{
+	struct pair *p = *state;
+	uint8_t in[DEPTH * 3][MSG] = {{0}}, out[DEPTH * 3][MSG];
+	const uint8_t *after = (uint8_t *)p->mem + VN_RING_STAMPS_OFFSET(MSG, DEPTH, SEQ);
+	uint8_t zero[8 * DEPTH] = {0};
+
+	atomic_store(&p->rx.ring->tail, 1000); /* the consumer lies */
+	p->tx_st.head = p->tx_st.sealed = 5;
+	assert_true(vn_tx_send_burst(&p->tx, in, DEPTH * 3, MSG) <= DEPTH);
+	assert_memory_equal(after, zero, sizeof(zero));
+	atomic_store(&p->tx.ring->head, UINT64_C(1) << 20); /* the producer lies */
+	p->rx_st.tail = p->rx_st.cached_head = 3;
+	assert_true(vn_rx_recv_burst(&p->rx, out, DEPTH * 3, MSG) <= DEPTH);
+	assert_memory_equal(after, zero, sizeof(zero));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_hist_buckets),
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test_setup_teardown(test_sequence_words, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_indices, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);

@@ -320,8 +320,8 @@ VN_RING_FN void vn_ring_copy(void *d, const void *s, uint32_t n, size_t size)
 	memcpy(d, s, (size_t)n * size);
 }
 
-/* A send is about to fill the n slots from `head` (of `size` bytes), with
- * `space` free. Slots of a cache line or more are then written with their
+/* A send is about to fill the n slots from `head`, with `space` free.
+ * Slots of a cache line or more are then written with their
  * line already the producer's more often than not: for each slot a send
  * fills, it asks for the line of the slot VN_RING_PREFETCH ahead (at most
  * half the ring), when the ring is known to have room that far (so never
@@ -330,12 +330,12 @@ VN_RING_FN void vn_ring_copy(void *d, const void *s, uint32_t n, size_t size)
  * waited for its lines with its stores held up behind (64-byte singles
  * +40 %, bursts of 32 about +10 %: bench/RESULTS.md). */
 VN_RING_FN void vn_tx_prefetch(const struct vn_tx *tx, uint64_t head, uint32_t n,
-			       uint32_t space, size_t size)
+			       uint32_t space)
 {
 	uint32_t half = (tx->mask + 1u) / 2u;
 	uint32_t ahead = half < VN_RING_PREFETCH ? half : VN_RING_PREFETCH;
 
-	if (size < VN_RING_LINE || space < ahead + n)
+	if (VN_EP_STRIDE(tx) < VN_RING_LINE || space < ahead + n)
 		return;
 	for (uint32_t i = 0; i < n; i++)
 		vn_ring_prefetch_w(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx),
@@ -353,7 +353,7 @@ VN_RING_FN void *vn_tx_reserve(const struct vn_tx *tx)
 		VN_RING_STAT(tx->ring->tx_full++);
 		return NULL;
 	}
-	vn_tx_prefetch(tx, head, 1, space, tx->msg_size);
+	vn_tx_prefetch(tx, head, 1, space);
 	tx->st->head = head + 1; /* tx->st->head++ */
 	return vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head);
 }
@@ -391,7 +391,7 @@ static inline uint64_t vn_tx_resume(const struct vn_tx *tx, uint64_t head)
 	if (tx->flags & VN_EP_SEQ)
 		while (h - head <= tx->mask &&
 		       atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),
-					    memory_order_relaxed) == h + 1)
+					    memory_order_acquire) == h + 1)
 			h++;
 	return h;
 }
@@ -440,6 +440,10 @@ VN_RING_FN uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
 	uint32_t space = vn_tx_space_at(tx, head, n);
 	uint32_t idx, first;
 
+	/* A ring's worth at most, whatever the peer wrote into tail: the copy
+	 * below wraps once at most. */
+	if (space > tx->mask + 1u)
+		space = tx->mask + 1u;
 	/* Cut short, the send leaves the ring full: vn_wait is then to wait for
 	 * space for the rest, as after a send that placed nothing. */
 	if (n > space) {
@@ -450,7 +454,7 @@ VN_RING_FN uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
 		VN_RING_STAT(tx->ring->tx_full++);
 		return 0;
 	}
-	vn_tx_prefetch(tx, head, n, space, size);
+	vn_tx_prefetch(tx, head, n, space);
 	if (tx->flags & VN_EP_SEQ) { /* one by one; the words at the publish */
 		for (uint32_t i = 0; i < n; i++)
 			memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),
@@ -589,6 +593,8 @@ VN_RING_FN uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 		 * a consumer ahead of it by single receives): what vn_wait sees. */
 		if (avail == 0)
 			avail = vn_rx_sealed(rx, tail, n);
+		if (avail > rx->mask + 1u) /* whatever the peer wrote into head */
+			avail = rx->mask + 1u;
 		if (n > avail)
 			n = avail;
 		for (uint32_t i = 0; i < n; i++)
@@ -597,6 +603,8 @@ VN_RING_FN uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 			       size);
 	} else {
 		avail = vn_rx_avail_at(rx, tail, n);
+		if (avail > rx->mask + 1u) /* whatever the peer wrote into head */
+			avail = rx->mask + 1u;
 		if (n > avail)
 			n = avail;
 		idx = (uint32_t)(tail & rx->mask);
