@@ -29,8 +29,8 @@
  *    every message, nor the producer back for its next store: 64-byte
  *    singles run at about 2.5 times the rate. A burst is copied message by
  *    message instead (the slots are a stride apart), and its receive still
- *    goes by head, once a burst: 64-byte bursts run at about two thirds of
- *    the rate. Small messages, several to a line, pay head's line once for
+ *    goes by head, once a burst: 64-byte bursts run at a half to two thirds
+ *    of the rate. Small messages, several to a line, pay head's line once for
  *    several, and the word would cost more than it saves (bench/RESULTS.md).
  *    The producer still publishes head after the words, for host tools and
  *    bursts; a consumer may then be past the published head for a moment
