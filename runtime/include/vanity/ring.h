@@ -581,7 +581,7 @@ VN_RING_FN uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 	uint64_t tail = rx->st->tail;
 	uint32_t avail, idx, first;
 
-	if (rx->flags & VN_EP_SEQ) { /* whole bursts by head, then message by message */
+	if (rx->flags & VN_EP_SEQ) { /* whole bursts by head */
 		avail = (uint32_t)(rx->st->cached_head - tail);
 		if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n) {
 			rx->st->cached_head = atomic_load_explicit(&rx->ring->head,
@@ -593,20 +593,19 @@ VN_RING_FN uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 		 * a consumer ahead of it by single receives): what vn_wait sees. */
 		if (avail == 0)
 			avail = vn_rx_sealed(rx, tail, n);
-		if (avail > rx->mask + 1u) /* whatever the peer wrote into head */
-			avail = rx->mask + 1u;
-		if (n > avail)
-			n = avail;
+	} else {
+		avail = vn_rx_avail_at(rx, tail, n);
+	}
+	if (avail > rx->mask + 1u) /* whatever the peer wrote into head */
+		avail = rx->mask + 1u;
+	if (n > avail)
+		n = avail;
+	if (rx->flags & VN_EP_SEQ) { /* slots apart by a stride: one by one */
 		for (uint32_t i = 0; i < n; i++)
 			memcpy((uint8_t *)msgs + (size_t)i * size,
 			       vn_ring_slot(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + i),
 			       size);
 	} else {
-		avail = vn_rx_avail_at(rx, tail, n);
-		if (avail > rx->mask + 1u) /* whatever the peer wrote into head */
-			avail = rx->mask + 1u;
-		if (n > avail)
-			n = avail;
 		idx = (uint32_t)(tail & rx->mask);
 		first = rx->mask + 1u - idx;
 		if (first > n)
