@@ -366,14 +366,18 @@ def _ring_counts(dump):
 def _ring(data, channel, source):
     """A channel's ring header, judged against the spec's channel: its
     counters, or SpecError if the header is not what the kernel wrote
-    (magic, message size and depth). Both shards of a channel can write
-    the line those sit on, so a broken or hostile one can garble them;
-    the counters are read, the sizes are the spec's."""
+    (magic, message size, depth and slot stride). Both shards of a channel
+    can write the line those sit on, so a broken or hostile one can garble
+    them; the counters are read, the sizes are the spec's."""
     r = obs.decode_channel_ring(data, source)
     want = (channel.get("message"), channel.get("depth"))
     if None not in want and (r["msg_size"], r["depth"]) != want:
         raise fail(f"{source}: corrupt: the ring says {r['msg_size']}-byte messages, "
                    f"depth {r['depth']}; the spec {want[0]}, depth {want[1]}")
+    stride = channel.get("stride")
+    if stride is not None and r["stride"] != stride:
+        raise fail(f"{source}: corrupt: the ring says slots {r['stride']} bytes apart, "
+                   f"the spec {stride} ({channel.get('slots', 'packed')} slots)")
     return r
 
 
@@ -608,7 +612,7 @@ def peek_report(manifest, dump, channel):
     ring = _ring(rings[0].data, channel, f"{dump.source}: ring {cid}")
     after = (_ring(rings[-1].data, channel, dump.source)["tail"]
              if len(rings) > 1 else None)
-    msgs = obs.queued_messages(ring, slots.data, after, channel.get("stride"))
+    msgs = obs.queued_messages(ring, slots.data, after)
     return ring, msgs
 
 

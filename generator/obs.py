@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from . import events as _ev
 from . import hist as _hist
 from .errors import SpecError, fail
+from .model import ring_stride
 
 # ---- event tables -----------------------------------------------------------
 
@@ -88,7 +89,7 @@ RING_FIELDS = {  # name: (offset, struct format)
     "head": (0, "Q"), "tx_full": (8, "Q"), "tx_hwm": (16, "I"),
     "tail": (128, "Q"), "rx_empty": (136, "Q"),
     "rx_sleeping": (256, "I"), "tx_sleeping": (260, "I"), "magic": (264, "I"),
-    "msg_size": (268, "I"), "depth": (272, "I"),
+    "msg_size": (268, "I"), "depth": (272, "I"), "stride": (276, "I"),
 }
 
 # enum vn_state (runtime/core/kernel.h)
@@ -315,6 +316,9 @@ def decode_channel_ring(buf, source="dump"):
     depth = r["depth"]
     if depth == 0 or depth & (depth - 1):
         raise fail(f"{source}: corrupt: ring depth {depth} is not a power of two")
+    if r["stride"] not in (ring_stride(r["msg_size"], False), ring_stride(r["msg_size"], True)):
+        raise fail(f"{source}: corrupt: a slot stride of {r['stride']} bytes, for "
+                   f"{r['msg_size']}-byte messages")
     r["sent"], r["received"] = r["head"], r["tail"]  # 64-bit indices: the counts
     # A consumer of sequenced slots may be past the published head for a
     # moment (vanity/ring.h): then nothing is queued, not nearly 2^64.
@@ -323,14 +327,13 @@ def decode_channel_ring(buf, source="dump"):
     return r
 
 
-def queued_messages(ring, slots, tail_after=None, stride=None):
+def queued_messages(ring, slots, tail_after=None):
     """The messages between tail and head, oldest first, as (index, bytes),
-    without consuming them. tail_after: the tail read again after the slots
-    were copied (live reads); messages below it may have been reused.
-    stride: one slot to the next (the manifest's; a sequenced channel's
-    slots hold their sequence word after the message), else the size."""
-    depth, size = ring["depth"], ring["msg_size"]
-    stride = stride or size
+    without consuming them, each slot at the ring's stride (a sequenced
+    channel's slots hold their sequence word after the message). tail_after:
+    the tail read again after the slots were copied (live reads); messages
+    below it may have been reused."""
+    depth, size, stride = ring["depth"], ring["msg_size"], ring["stride"]
     fill = min(ring["fill"], depth)
     out = []
     for i in range(fill):

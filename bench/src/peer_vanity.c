@@ -124,16 +124,19 @@ static uint32_t msg_size(enum bench_case c)
 	return c == CASE_8_SINGLE || c == CASE_8_BURST ? 8u : 64u;
 }
 
+static uint32_t seq_of(enum bench_case c)
+{
+	return c == CASE_64_SINGLE ? SEQ_SINGLE64 : c == CASE_64_BURST ? SEQ_BURST64 : 0u;
+}
+
 static size_t vanity_shm_bytes(enum bench_case c)
 {
-	uint32_t seq = c == CASE_64_SINGLE ? SEQ_SINGLE64 : c == CASE_64_BURST ? SEQ_BURST64 : 0u;
-
-	return RING_BYTES(msg_size(c), seq);
+	return RING_BYTES(msg_size(c), seq_of(c));
 }
 
 static void vanity_init(void *mem, enum bench_case c)
 {
-	vn_ring_init((struct vn_ring *)mem, msg_size(c), BENCH_DEPTH);
+	vn_ring_init((struct vn_ring *)mem, msg_size(c), BENCH_DEPTH, seq_of(c));
 }
 
 /* Outside the timed run: the mremap and the new mapping's page faults. */

@@ -148,8 +148,8 @@ static uint64_t round_trip(enum mode mode, uint64_t n, uint64_t *lat)
 	if (!all)
 		die("malloc");
 	if (mode != MODE_RAW) {
-		vn_ring_init(ring_a(shm), msg_size(mode), BENCH_DEPTH);
-		vn_ring_init(ring_b(shm), msg_size(mode), BENCH_DEPTH);
+		vn_ring_init(ring_a(shm), msg_size(mode), BENCH_DEPTH, ep_flags(mode));
+		vn_ring_init(ring_b(shm), msg_size(mode), BENCH_DEPTH, ep_flags(mode));
 	}
 	tx_st = (struct vn_tx_state){0}; /* fresh rings each round */
 	rx_st = (struct vn_rx_state){0};

@@ -97,6 +97,21 @@ int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_
 	return 0;
 }
 
+/* Before shard `shard` (re)starts (port_shard_start): the headers of the
+ * rings of its channels describe them again, for the host tools (either
+ * shard of a channel may have written over its header; the starting one
+ * does not look: vn_attach_endpoints). The indices are left as they are:
+ * they hold the queued messages. */
+void vn_rings_describe(const struct vn_kernel *k, uint32_t shard)
+{
+	for (uint32_t i = 0; i < k->sys->n_channels; i++) {
+		const struct vn_kchannel *c = &k->sys->channels[i];
+
+		if ((c->from == shard || c->to == shard) && vn_kchannel_ring(c))
+			vn_ring_describe(port_channel_ring(i), c->msg_size, c->depth, c->sequenced);
+	}
+}
+
 /* s is done (returned, exited, or its process ended) with `status`. */
 void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status)
 {

@@ -103,6 +103,7 @@ struct vn_kernel {
 /* kernel.c: boot and whole-system state */
 int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_obs *obs);
 void vn_shard_finish(struct vn_kernel *k, struct vn_shard *s, int status);
+void vn_rings_describe(const struct vn_kernel *k, uint32_t shard);
 void vn_system_halt(struct vn_kernel *k, int status);
 void vn_system_halt_by(struct vn_kernel *k, const struct vn_shard *by, int status);
 /* s's watchdog fired in this life of s (watchdog_span 0, fault.c): its

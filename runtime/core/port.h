@@ -49,7 +49,8 @@
  *                         went to sleep for good: look at vn_system_stuck().
  *   port_shard_trace(s)   where the kernel sees s's trace ring (its control
  *                         region's VN_TRACE_OFFSET), for dumps.
- *   port_channel_ring(c)  where the kernel sees channel c's ring.
+ *   port_channel_ring(c)  where the kernel sees channel c's ring (for dumps,
+ *                         and vn_rings_describe: in a port_shard_start).
  *   port_irq_unmask(irq)  let device interrupt `irq` fire again. A port masks
  *                         a device interrupt when it fires and hands it to
  *                         vn_irq_deliver(); it stays masked until the owner
@@ -164,7 +165,7 @@ void port_core_live(uint32_t core);
 void port_system_event(void);
 int port_irq_unmask(uint32_t irq);
 const void *port_shard_trace(const struct vn_shard *s);
-const void *port_channel_ring(uint32_t channel);
+void *port_channel_ring(uint32_t channel);
 void *port_crash_open(const struct vn_shard *s, uint32_t generation);
 int port_crash_write(void *f, const void *p, uint64_t len);
 void port_crash_close(void *f, int err);

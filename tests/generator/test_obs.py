@@ -91,11 +91,11 @@ def obs_chunk(n_shards=2, n_channels=2, stats=None, notifies=(5, 6), schema=SCHE
 
 
 def chan_ring(head, tail, msg_size=8, depth=4, tx_wraps=0, rx_wraps=0, tx_full=0,
-              rx_empty=0, hwm=0):
+              rx_empty=0, hwm=0, stride=None):
     b = bytearray(384)
     struct.pack_into("<QQI", b, 0, head + (tx_wraps << 32), tx_full, hwm)
     struct.pack_into("<QQ", b, 128, tail + (rx_wraps << 32), rx_empty)
-    struct.pack_into("<IIIII", b, 256, 0, 0, 0x676E6952, msg_size, depth)
+    struct.pack_into("<IIIIII", b, 256, 0, 0, 0x676E6952, msg_size, depth, stride or msg_size)
     return bytes(b)
 
 
@@ -195,6 +195,7 @@ int main(void)
 	P("vring.magic", offsetof(struct vn_ring, magic));
 	P("vring.msg_size", offsetof(struct vn_ring, msg_size));
 	P("vring.depth", offsetof(struct vn_ring, depth));
+	P("vring.stride", offsetof(struct vn_ring, stride));
 	P("vring", sizeof(struct vn_ring));
 	P("VN_TRACE_MAGIC", VN_TRACE_MAGIC);
 	P("VN_OBS_MAGIC", VN_OBS_MAGIC);
@@ -242,6 +243,7 @@ def test_layout_matches_trace_h(tmp_path):
         "vring.magic": obs.RING_FIELDS["magic"][0],
         "vring.msg_size": obs.RING_FIELDS["msg_size"][0],
         "vring.depth": obs.RING_FIELDS["depth"][0], "vring": obs.RING_SLOTS_OFFSET,
+        "vring.stride": obs.RING_FIELDS["stride"][0],
         "VN_TRACE_MAGIC": obs.TRACE_MAGIC, "VN_OBS_MAGIC": obs.OBS_MAGIC,
         "VN_OBS_VERSION": obs.OBS_VERSION, "VN_DUMP_MAGIC": obs.DUMP_MAGIC,
         "VN_TRACE_CORE": obs.TRACE_CORE, "VN_TRACE_CORE_RECS": obs.TRACE_CORE_RECS,
@@ -655,7 +657,7 @@ def test_queued_messages_are_numbered_by_the_64_bit_indices():
     below the tail read again after the slots (a live read) was released
     meanwhile and is left out."""
     from generator import obs
-    ring = {"depth": 4, "msg_size": 1, "tail": 2**32 - 2, "fill": 3}
+    ring = {"depth": 4, "msg_size": 1, "tail": 2**32 - 2, "fill": 3, "stride": 1}
     slots = bytes([0, 1, 2, 3])
     assert obs.queued_messages(ring, slots) == [
         (2**32 - 2, b"\x02"), (2**32 - 1, b"\x03"), (2**32, b"\x00")]
@@ -668,17 +670,29 @@ def test_sequenced_slots_are_read_at_their_stride():
     published head (it took sealed messages before head was stored) makes
     nothing queued, not 2**64 - 1."""
     from generator import obs
-    ring = {"depth": 2, "msg_size": 3, "tail": 5, "fill": 2}
+    ring = {"depth": 2, "msg_size": 3, "tail": 5, "fill": 2, "stride": 16}
     slots = b"abc" + bytes(5) + (6).to_bytes(8, "little") + b"xyz" + bytes(5) + \
         (7).to_bytes(8, "little")
-    assert obs.queued_messages(ring, slots, stride=16) == [(5, b"xyz"), (6, b"abc")]
+    assert obs.queued_messages(ring, slots) == [(5, b"xyz"), (6, b"abc")]
     hdr = bytearray(obs.RING_SLOTS_OFFSET)
     for name, v in (("head", 9), ("tail", 10), ("magic", obs.RING_MAGIC),
-                    ("msg_size", 64), ("depth", 16)):
+                    ("msg_size", 60), ("depth", 16), ("stride", 72)):
         off, fmt = obs.RING_FIELDS[name]
         struct.pack_into("<" + fmt, hdr, off, v)
     r = obs.decode_channel_ring(bytes(hdr))
-    assert (r["sent"], r["received"], r["fill"]) == (9, 10, 0)
+    assert (r["sent"], r["received"], r["fill"], r["stride"]) == (9, 10, 0, 72)
+    # The header says the layout: a stride neither layout has is corrupt,
+    # and so is one the spec's channel does not have (a peer wrote it).
+    for bad in (0, 64, 73):
+        struct.pack_into("<I", hdr, obs.RING_FIELDS["stride"][0], bad)
+        with pytest.raises(SpecError, match=f"corrupt: a slot stride of {bad} bytes"):
+            obs.decode_channel_ring(bytes(hdr))
+    struct.pack_into("<I", hdr, obs.RING_FIELDS["stride"][0], 60)
+    chan = {"message": 60, "depth": 16, "slots": "sequenced", "stride": 72}
+    with pytest.raises(SpecError, match=r"slots 60 bytes apart, the spec 72 \(sequenced"):
+        live._ring(bytes(hdr), chan, "ring 0")
+    struct.pack_into("<I", hdr, obs.RING_FIELDS["stride"][0], 72)
+    assert live._ring(bytes(hdr), chan, "ring 0")["stride"] == 72
 
 
 def test_peek(hosted_system):

@@ -21,11 +21,10 @@ fail=0
 unit() {
 	mkdir -p "$out"
 	inc="-I$rt/include -I$rt/core -I$here"
-	$CC $CFLAGS $inc "$here/test_ring.c" -o "$out/test_ring" -lcmocka &&
-	$CC $CFLAGS -DVN_RING_NO_STATS $inc "$here/test_ring.c" -o "$out/test_ring_nostats" \
-		-lcmocka &&
-	$CC $CFLAGS -DMSG=60u -DSEQ=VN_EP_SEQ $inc "$here/test_ring.c" -o "$out/test_ring_seq" \
-		-lcmocka &&
+	ring="$here/test_ring.c $rt/lib/attach.c"
+	$CC $CFLAGS $inc $ring -o "$out/test_ring" -lcmocka &&
+	$CC $CFLAGS -DVN_RING_NO_STATS $inc $ring -o "$out/test_ring_nostats" -lcmocka &&
+	$CC $CFLAGS -DMSG=60u -DSEQ=VN_EP_SEQ $inc $ring -o "$out/test_ring_seq" -lcmocka &&
 	$CC $CFLAGS $inc "$here/test_sched.c" "$here/stub_port.c" "$rt"/core/*.c \
 		-o "$out/test_sched" -lcmocka &&
 	$CC $CFLAGS $inc "$here/test_syscall.c" "$here/stub_port.c" "$rt"/core/*.c \

@@ -87,7 +87,7 @@ const void *port_shard_trace(const struct vn_shard *s)
 	return NULL;
 }
 
-const void *port_channel_ring(uint32_t channel)
+void *port_channel_ring(uint32_t channel)
 {
 	(void)channel;
 	return NULL;

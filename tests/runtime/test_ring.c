@@ -2,7 +2,8 @@
  * test_ring.c - the channel ring (runtime/include/vanity/ring.h), single
  * threaded: every index path, wraparound, bursts, zero-copy, notify rules,
  * the counters in its header and the transit-time histogram
- * (VN_EP_LATENCY). run.sh builds it three times: as is, with
+ * (VN_EP_LATENCY), and a starting shard's taking up of its rings
+ * (runtime/lib/attach.c, linked in). run.sh builds it three times: as is, with
  * -DVN_RING_NO_STATS, where the counters must stay 0, and with sequenced
  * slots (-DSEQ=VN_EP_SEQ) of 60-byte messages (72-byte slots: the message
  * padded to 64, then its sequence word).
@@ -15,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include <vanity.h>
+#include <vanity/config.h>
 #include <vanity/ring.h>
 
 #ifndef MSG
@@ -51,7 +54,7 @@ static struct pair *pair_new(uint32_t msg, uint32_t depth, uint32_t tx_flags,
 
 	p->mem = aligned_alloc(VN_CACHELINE, (bytes + VN_CACHELINE - 1) & ~(size_t)(VN_CACHELINE - 1));
 	memset(p->mem, 0, bytes);
-	vn_ring_init(p->mem, msg, depth);
+	vn_ring_init(p->mem, msg, depth, SEQ);
 	p->tx = (struct vn_tx)VN_TX_INIT(3, p->mem, msg, depth, tx_flags | SEQ, &p->tx_st);
 	p->rx = (struct vn_rx)VN_RX_INIT(3, p->mem, msg, depth, rx_flags | SEQ, &p->rx_st);
 	notified = 0;
@@ -469,6 +472,51 @@ static void test_hostile_indices(void **state)
 	assert_memory_equal(after, zero, sizeof(zero));
 }
 
+/* A shard of one producer and one consumer, of the same ring, for
+ * vn_attach_endpoints. */
+static _Alignas(VN_CACHELINE) uint8_t at_mem[VN_RING_BYTES(MSG, DEPTH, SEQ)];
+static struct vn_tx_state at_tx_st;
+static struct vn_rx_state at_rx_st;
+static const struct vn_tx at_tx = VN_TX_INIT(1, at_mem, MSG, DEPTH, SEQ, &at_tx_st);
+static const struct vn_rx at_rx = VN_RX_INIT(1, at_mem, MSG, DEPTH, SEQ, &at_rx_st);
+static const struct vn_tx *const at_txs[] = {&at_tx};
+static const struct vn_rx *const at_rxs[] = {&at_rx};
+const struct vn_shard_config vn_self = {
+	.name = "attach", .n_tx = 1, .n_rx = 1, .tx = at_txs, .rx = at_rxs,
+};
+
+/* A starting shard takes up its rings from their indices whatever the
+ * rest of the header says: its peer can write that (and knows when the
+ * shard restarts), so a check there would let the peer keep it from
+ * starting (tests/system/stress/rehead.yaml); that the shard's build is
+ * the system's is the kernel's to ensure. The kernel writes the
+ * description again (vn_ring_describe), for host tools. */
+static void test_attach_whatever_the_header_says(void **state)
+{
+	struct vn_ring *r = (struct vn_ring *)at_mem;
+	uint32_t *field[] = {&r->magic, &r->msg_size, &r->depth, &r->stride};
+	uint32_t other[] = {VN_RING_MAGIC ^ 1u, MSG + 1u, DEPTH * 2u,
+			    (uint32_t)VN_RING_STRIDE(MSG, !SEQ)};
+
+	(void)state;
+	vn_ring_init(r, MSG, DEPTH, SEQ);
+	assert_int_equal(r->stride, VN_RING_STRIDE(MSG, SEQ));
+	for (unsigned i = 0; i < 4; i++) {
+		uint32_t was = *field[i];
+
+		*field[i] = other[i];
+		atomic_store(&r->head, 5u + i);
+		atomic_store(&r->tail, 3u + i);
+		vn_attach_endpoints();
+		assert_int_equal(at_tx_st.head, 5u + i);
+		assert_int_equal(at_tx_st.cached_tail, 3u + i);
+		assert_int_equal(at_rx_st.tail, 3u + i);
+		assert_int_equal(at_rx_st.cached_head, 5u + i);
+		vn_ring_describe(r, MSG, DEPTH, SEQ);
+		assert_int_equal(*field[i], was);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -484,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test_setup_teardown(test_sequence_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_indices, setup, teardown),
+		cmocka_unit_test(test_attach_whatever_the_header_says),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);

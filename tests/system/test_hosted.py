@@ -108,6 +108,31 @@ def test_pingpong_ping_restarts_mid_run(tmp_path):
     assert r.kernel()[-1] == "system 'pingpong' exited with status 0", r.report
 
 
+def test_a_shard_image_of_another_build_does_not_start(tmp_path):
+    """A shard takes its rings up as its build describes them, without
+    checking their headers (its peer can write those: stress/rehead.yaml),
+    so the kernel starts a shard's executable only if the interface hash in
+    its note is the system's (as a reload's image must carry it). Here
+    pong's executable is pong's of the same system with deeper channels,
+    as after the system was built again while it ran."""
+    def deeper(doc):
+        for c in doc["channels"]:
+            c["depth"] = 512
+    spec = REPO / "examples/pingpong/pingpong.yaml"
+    a = System(copy_spec(spec, tmp_path / "a" / "src"), tmp_path / "a")
+    b = System(copy_spec(spec, tmp_path / "b" / "src", deeper), tmp_path / "b")
+    kernel = a.build()
+    b.build()
+    os.replace(b.build_dir / "shards" / "pong", a.build_dir / "shards" / "pong")
+    r = subprocess.run([kernel], capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0, r.stderr
+    assert re.search(r"^vanity: shard 'pong': \S+/shards/pong was built for another system "
+                     r"\(interface hash 0x[0-9a-f]{16}; this system's is 0x[0-9a-f]{16}\): "
+                     r"build the system again and run that$", r.stderr, re.M), r.stderr
+    assert "cannot start shard 'pong'" in r.stderr, r.stderr
+    assert "[ping]" not in r.stdout and "[pong]" not in r.stdout, r.stdout
+
+
 def test_pipeline_example(pipeline):
     r = pipeline
     assert r.status == 0, r.report

@@ -33,6 +33,9 @@ fails its test by the run's timeout.
              trace ring: the peer, the kernel, the bystanders and the
              tools (the trace afterwards, `vanity top` meanwhile) are
              unharmed
+  rehead     a shard restarted after its peer wrote over their rings,
+             headers included, starts again every time, and faults no
+             more than it was told to
 
 The fuzz seed is SEED in stress/sysfuzz.yaml; VANITY_SYSFUZZ_SEED=N replays
 another, and a failure prints the seed it ran (VANITY_EXCFUZZ_SEED and
@@ -239,6 +242,25 @@ def test_a_peer_that_scribbles_over_shared_memory_harms_nobody_else(board, tmp_p
     assert int(m[1]) == 6 - len(left_out), r.report  # 2 cores' rings and 4 shards'
     t = vanity("trace", tmp_path / "trace", "--stats")
     assert t.status == 0, t.report
+
+
+def test_a_shard_restarts_after_its_peer_wrote_over_their_rings(stress):
+    """stress/rehead.yaml: vandal writes garbage over what describes both
+    rings it shares with victim (magic, message size, depth, slot stride),
+    then signals it; victim faults on purpose and is restarted, and must
+    come back and take 100 messages in order. Then 20 times: vandal writes
+    random bytes over both rings whole before victim's restart, and each
+    new victim must come up and fault only where it is told to. A starting
+    shard used to refuse a ring whose header did not describe its channel:
+    the QEMU boards never wrote the header again, and on every board vandal,
+    woken by the kernel as victim restarted, could write over it before the
+    new victim looked ("a channel does not match this build", for good)."""
+    r = stress("rehead")
+    assert r.status == 0, r.report
+    assert r.log("vandal") == ["victim came back and received 100 of 100 in order",
+                               "20 rounds of garbage: victim up after 20"], r.report
+    faults = [k for k in r.kernel() if k.startswith("shard 'victim' faulted: ")]
+    assert len(faults) == 21 and all(" at 0x8, pc 0x" in k for k in faults), r.report
 
 
 def test_vanity_top_reads_a_system_whose_rings_are_being_written_over(board, tmp_path):

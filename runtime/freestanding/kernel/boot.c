@@ -89,6 +89,7 @@ int port_shard_start(struct vn_shard *s)
 
 	view = arch_load_begin(); /* its devices' pages too: user-only in its space */
 	devices_reset(s);
+	vn_rings_describe(K, s->cfg->id); /* its rings too: at boot, channels_init follows */
 
 	memcpy(&b->head, b->blob, sizeof(b->head));
 	b->img = &b->head;
@@ -144,7 +145,8 @@ static void channels_init(void)
 		if (c->size < vn_kchannel_bytes(c))
 			bm_boot_fail("channel too small", c->name);
 		memset((void *)(uintptr_t)c->addr, 0, c->size);
-		vn_ring_init((struct vn_ring *)(uintptr_t)c->addr, c->msg_size, c->depth);
+		vn_ring_init((struct vn_ring *)(uintptr_t)c->addr, c->msg_size, c->depth,
+			     c->sequenced);
 	}
 	/* Pools start zeroed, as the hosted board's memfds do. */
 	for (uint32_t i = 0; i < K->sys->n_pools; i++)

@@ -34,9 +34,9 @@ const void *port_shard_trace(const struct vn_shard *s)
 	return (const void *)(uintptr_t)(s->cfg->ctl + VN_TRACE_OFFSET);
 }
 
-const void *port_channel_ring(uint32_t channel)
+void *port_channel_ring(uint32_t channel)
 {
-	return (const void *)(uintptr_t)bm_kernel.sys->channels[channel].addr;
+	return (void *)(uintptr_t)bm_kernel.sys->channels[channel].addr;
 }
 
 /* Boot: the clock's rate, and each tracing shard's empty ring (zeroed once

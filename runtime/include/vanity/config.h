@@ -225,8 +225,7 @@ struct vn_shard_config {
 extern const struct vn_shard_config vn_self;
 
 /* For each port's shard start-up, once the rings are mapped: take up every
- * endpoint from its ring's indices. False if a ring is not the channel this
- * shard was built for. (runtime/lib/attach.c) */
-bool vn_attach_endpoints(void);
+ * endpoint from its ring's indices. (runtime/lib/attach.c) */
+void vn_attach_endpoints(void);
 
 #endif /* VANITY_CONFIG_H */

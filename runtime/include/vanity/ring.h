@@ -137,10 +137,13 @@ struct vn_ring {
 	/* Rarely written: set by a side that is about to sleep on this ring. */
 	_Alignas(VN_CACHELINE) _Atomic uint32_t rx_sleeping;
 	_Atomic uint32_t tx_sleeping;
-	/* Written once when the channel is created; read by host tools. */
+	/* What the channel is: written when the channel is created, and again
+	 * before either of its shards (re)starts (vn_ring_describe); read and
+	 * checked by host tools. Not by the shards: each can write it. */
 	uint32_t magic;
 	uint32_t msg_size;
 	uint32_t depth;
+	uint32_t stride; /* the slot layout: VN_RING_STRIDE(msg_size, seq) */
 };
 
 _Static_assert(sizeof(struct vn_ring) == VN_RING_SLOTS_OFFSET,
@@ -223,17 +226,30 @@ struct vn_rx {
  * bare metal; on hosted, a request posted to the kernel without waiting). */
 void vn_notify(uint32_t channel);
 
+/* Write what describes the channel into its ring's header (kernel side):
+ * when the ring is created, and again before either of its shards
+ * (re)starts, since both can write the header and the host tools check
+ * it (a starting shard does not: vn_attach_endpoints). `seq`: sequenced
+ * slots (VN_EP_SEQ, or any nonzero value). Relaxed atomic stores: the
+ * peer and host tools may be reading them meanwhile. */
+static inline void vn_ring_describe(struct vn_ring *r, uint32_t msg_size, uint32_t depth,
+				    uint32_t seq)
+{
+	__atomic_store_n(&r->magic, VN_RING_MAGIC, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->msg_size, msg_size, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->depth, depth, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->stride, (uint32_t)VN_RING_STRIDE(msg_size, seq), __ATOMIC_RELAXED);
+}
+
 /* Create an empty ring in freshly zeroed shared memory (kernel side). */
-static inline void vn_ring_init(struct vn_ring *r, uint32_t msg_size,
-				uint32_t depth)
+static inline void vn_ring_init(struct vn_ring *r, uint32_t msg_size, uint32_t depth,
+				uint32_t seq)
 {
 	atomic_store_explicit(&r->head, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->tail, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->rx_sleeping, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->tx_sleeping, 0, memory_order_relaxed);
-	r->magic = VN_RING_MAGIC;
-	r->msg_size = msg_size;
-	r->depth = depth;
+	vn_ring_describe(r, msg_size, depth, seq);
 }
 
 /* The slot of position `pos`, `stride` bytes apart (VN_RING_STRIDE), and

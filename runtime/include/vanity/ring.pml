@@ -45,7 +45,7 @@
  * available (a signed comparison, then a clamp). A (re)starting producer
  * takes up the ring after the sealed messages in a row from the published
  * head, one word read a step, and stores head (vn_tx_resume,
- * attach.c:37-39). A zero-copy commit of several reserved
+ * attach.c:39-41). A zero-copy commit of several reserved
  * slots is the same as a burst: the copies, then the words.
  * The differences between the consumer's cached head and tl lie in
  * [-NMSG, DEPTH]; modulo IDX they keep their sign (NEG) while NMSG is at most
@@ -85,27 +85,27 @@
  *
  * Memory order. Promela is sequentially consistent. SC is a sound
  * abstraction of the C here because:
- *  - slot data -> head: the head store is release (ring.h:406) and the
- *    consumer's head load acquire (ring.h:506; a sequenced burst's,
- *    ring.h:587), so a slot read after the load sees the producer's write
+ *  - slot data -> head: the head store is release (ring.h:422) and the
+ *    consumer's head load acquire (ring.h:522; a sequenced burst's,
+ *    ring.h:603), so a slot read after the load sees the producer's write
  *    (message passing);
  *  - slot data -> word (sequenced): likewise, the word store is release
- *    (ring.h:378, vn_tx_seal, for every send) and the consumer's word
- *    load acquire (ring.h:488), so the message copied after it is the one
+ *    (ring.h:394, vn_tx_seal, for every send) and the consumer's word
+ *    load acquire (ring.h:504), so the message copied after it is the one
  *    the word guards. Head's release store comes after the words and the
  *    copies, so a sequenced burst going by head sees them too. The resume
- *    scan's word loads are acquire too (ring.h:393), so a burst that reads
+ *    scan's word loads are acquire too (ring.h:409), so a burst that reads
  *    head after the restarted producer publishes it sees the messages they
  *    found;
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:552) and the producer's tail load acquire (ring.h:268), so a slot
+ *    (ring.h:568) and the producer's tail load acquire (ring.h:284), so a slot
  *    (and its word) is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
  *    buffering). On both sides of the Dekker pair (publish: store head, load
  *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
- *    tx_sleeping) a seq_cst fence sits between the two (ring.h:410, 554, 641,
- *    654), and C11 forbids both loads missing both stores when both fences
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:426, 570, 657,
+ *    670), and C11 forbids both loads missing both stores when both fences
  *    are seq_cst. That is the SC outcome set. Sequenced, the consumer's side
  *    of the pair loads the word, not head: the word stores come before the
  *    same publish fence as head's, so the pair is word / rx_sleeping, with
@@ -146,16 +146,16 @@
  * restarted left the debt unpaid, since nothing on the restart path woke a
  * peer:
  *  - KILLS_P=1: the producer publishes its last message and is stopped
- *    before ring.h:411; the restarted producer has nothing more to send, and
+ *    before ring.h:427; the restarted producer has nothing more to send, and
  *    the consumer sleeps forever with the message queued.
  *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
  *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
- *    store, before ring.h:555; restarted, it finds the ring empty and sleeps,
+ *    store, before ring.h:571; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
  * of each channel whose peer sleep flag is set while the ring holds what
- * that peer waits for: a message, or space (attach.c:42-43, 54-56).
+ * that peer waits for: a message, or space (attach.c:44-45, 54-56).
  *  NO_RESTART_NOTIFY the C before the fix, to show the hole is caught.
  */
 
@@ -270,24 +270,24 @@ end_asleep:                                                                     
 	atomic {                                                                \
 		!blocked; /* asleep until vn_sched_wake */                      \
 		if                                                              \
-		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:279 `bits = s->pending` */ \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:280 `bits = s->pending` */ \
 		:: else                                                         \
 		fi                                                              \
 	}
 
 /* ---------------------------------------------------------------- producer */
 
-/* vn_tx_space(tx, w) (ring.h:262-283); sets space, may set starved. */
+/* vn_tx_space(tx, w) (ring.h:278-299); sets space, may set starved. */
 inline tx_space(w)
 {
 	atomic {
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:268 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:284 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:274 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:290 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -295,25 +295,25 @@ inline tx_space(w)
 	}
 }
 
-/* vn_tx_publish(tx, th) (ring.h:400-415). Sequenced, the words are stored
+/* vn_tx_publish(tx, th) (ring.h:416-431). Sequenced, the words are stored
  * already: vn_tx_seal, called there before the head store, is modelled in
  * the send, after the copies. */
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:357 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:472 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:406 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:373 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:488 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:422 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
 #ifndef SEQ
 		published = published + n
 #endif
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:410 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:426 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:411 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
-		req_c = 1 /* C: runtime/include/vanity/ring.h:413 `vn_notify(tx->channel)` */
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:427 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:429 `vn_notify(tx->channel)` */
 	:: else
 	fi
 }
@@ -353,13 +353,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:193-203): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:653 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:669 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:654 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:670 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:655 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:671 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -370,7 +370,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:660 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:676 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
@@ -385,26 +385,26 @@ proctype Producer()
 
 	do
 	:: {
-		/* vn_attach_endpoints (attach.c:37-43) */
-		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:37 `vn_tx_resume(tx, atomic_load(&tx->ring->head))` */
-		/* Packed, vn_tx_resume returns head and attach.c:39 stores back the
+		/* vn_attach_endpoints (attach.c:39-45) */
+		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:39 `vn_tx_resume(tx, atomic_load(&tx->ring->head))` */
+		/* Packed, vn_tx_resume returns head and attach.c:41 stores back the
 		 * value just read, in a location only the producer writes: no step. */
 #if defined(SEQ) && !defined(NO_RESUME)
-		/* vn_tx_resume (ring.h:387-397): past the messages a predecessor
+		/* vn_tx_resume (ring.h:403-413): past the messages a predecessor
 		 * sealed and did not publish, a ring's worth at most; st->sealed
-		 * is th (attach.c:38) */
+		 * is th (attach.c:40) */
 		k = 0;
 		do
-		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:393 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
-		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:396 `return h` */
+		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:409 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
+		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:412 `return h` */
 		od;
-		atomic { ST_HEAD(th) }; /* C: runtime/lib/attach.c:39 `atomic_store(&tx->ring->head, tx->st->head)` */
+		atomic { ST_HEAD(th) }; /* C: runtime/lib/attach.c:41 `atomic_store(&tx->ring->head, tx->st->head)` */
 #endif
-		ctail = tail; /* C: runtime/lib/attach.c:40 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
-		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:41 `atomic_store(&tx->ring->tx_sleeping, 0)` */
+		ctail = tail; /* C: runtime/lib/attach.c:42 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
+		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:43 `atomic_store(&tx->ring->tx_sleeping, 0)` */
 #ifndef NO_RESTART_NOTIFY
 		if
-		:: rx_sleeping && th != ctail -> req_c = 1 /* C: runtime/lib/attach.c:43 `vn_notify(tx->channel)` */
+		:: rx_sleeping && th != ctail -> req_c = 1 /* C: runtime/lib/attach.c:45 `vn_notify(tx->channel)` */
 		:: else
 		fi;
 #endif
@@ -419,31 +419,31 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:350 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
-				tx_space(want); /* C: runtime/include/vanity/ring.h:440 `uint32_t space = vn_tx_space_at(tx, head, n)` */
-				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:450 `n = space` */
+				/* C: runtime/include/vanity/ring.h:366 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:456 `uint32_t space = vn_tx_space_at(tx, head, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:466 `n = space` */
 				k = 0
 			};
 			if
 			:: space > 0 ->
 #ifndef SEQ
 				do /* one slot per step; message numbers are ghosts */
-				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:429 `memcpy(slot, msg, size)` */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:445 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
 #else
 				do /* the slots, one step each; message numbers are ghosts */
-				:: /* C: runtime/include/vanity/ring.h:460 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
-					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:429 `memcpy(slot, msg, size)` */
+				:: /* C: runtime/include/vanity/ring.h:476 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
+					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:445 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
 				k = 0;
 				do /* vn_tx_seal, from vn_tx_publish: their words, in order, a step each */
-				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:378 `atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,` */
+				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:394 `atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,` */
 				:: else -> break
 				od;
 #endif
-				tx_publish() /* C: runtime/include/vanity/ring.h:430 `vn_tx_commit(tx)` */
+				tx_publish() /* C: runtime/include/vanity/ring.h:446 `vn_tx_commit(tx)` */
 			:: else -> tx_wait()
 			fi
 		:: else -> break
@@ -473,8 +473,8 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:497-517): sets avail. Sequenced, from the word
- * of slot tl (vn_rx_sealed, ring.h:483-492): w is 1 wherever it is asked. */
+/* vn_rx_avail(rx, w) (ring.h:513-533): sets avail. Sequenced, from the word
+ * of slot tl (vn_rx_sealed, ring.h:499-508): w is 1 wherever it is asked. */
 inline rx_avail(w)
 {
 	atomic {
@@ -482,31 +482,31 @@ inline rx_avail(w)
 		avail = (chead - tl) & IMASK;
 		if
 		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:506 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			chead = head; /* C: runtime/include/vanity/ring.h:522 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
 			avail = (chead - tl) & IMASK
 		:: else
 		fi
 #else
-		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:488 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:504 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 #endif
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:550-559). */
+/* vn_rx_publish(rx, tl) (ring.h:566-575). */
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:542 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:624 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:552 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:558 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:640 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:568 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:554 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:570 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:555 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:557 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:571 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:573 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -524,13 +524,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:640 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:656 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:641 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:657 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:642 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:658 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -538,7 +538,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:201 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:647 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:663 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
@@ -577,22 +577,22 @@ proctype Consumer()
 #endif
 				fi;
 #ifndef SEQ
-				/* C: runtime/include/vanity/ring.h:538 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:597 `avail = vn_rx_avail_at(rx, tail, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:602 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:554 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:613 `avail = vn_rx_avail_at(rx, tail, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:618 `n = avail` */
 				k = 0
 #else
 				if
 				:: want == 1 -> /* vn_rx_peek: the word of slot tl */
-					rx_avail(1) /* C: runtime/include/vanity/ring.h:538 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+					rx_avail(1) /* C: runtime/include/vanity/ring.h:554 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
 				:: else -> /* vn_rx_recv_burst: by head */
-					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:585 `avail = (uint32_t)(rx->st->cached_head - tail)` */
+					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:601 `avail = (uint32_t)(rx->st->cached_head - tail)` */
 #ifndef NO_CLAMP
 					if
-					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:586 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
-						chead = head; /* C: runtime/include/vanity/ring.h:587 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
+					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:602 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
+						chead = head; /* C: runtime/include/vanity/ring.h:603 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
 						avail = (chead - tl) & IMASK;
-						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:590 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
+						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:606 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
 					:: else
 					fi
 #else
@@ -608,24 +608,24 @@ proctype Consumer()
 			/* a burst that head gives nothing goes by the words (vn_rx_sealed),
 			 * as vn_wait does: one word a step, at most `want` */
 			if
-			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:594 `if (avail == 0)` */
-				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:595 `avail = vn_rx_sealed(rx, tail, n)` */
+			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:610 `if (avail == 0)` */
+				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:611 `avail = vn_rx_sealed(rx, tail, n)` */
 				if
 				:: avail == 1 ->
-					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:488 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:504 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 				:: else
 				fi
 			:: else
 			fi;
-			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:602 `n = avail` */
+			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:618 `n = avail` */
 #endif
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:573 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:589 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:574 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:590 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od

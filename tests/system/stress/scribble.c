@@ -41,8 +41,8 @@ void vn_main(void)
 	uint64_t n = 0;
 
 	rng_seed(SEED);
-	/* victim's first message: it has taken up its endpoints, and checked
-	 * the rings' headers doing so (attach.c), before any is written over */
+	/* victim's first message: it has taken up its endpoints (attach.c)
+	 * before anything is written over (rehead.yaml does it before) */
 	while (!vn_recv(&vn_rx_back, junk))
 		vn_wait(VN_FOREVER);
 	for (uint32_t r = 0; r < ROUNDS; r++) {

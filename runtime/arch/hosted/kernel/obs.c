@@ -91,7 +91,7 @@ const void *port_shard_trace(const struct vn_shard *s)
 	return (const uint8_t *)hk_of(s)->ctl + VN_TRACE_OFFSET;
 }
 
-const void *port_channel_ring(uint32_t channel)
+void *port_channel_ring(uint32_t channel)
 {
 	return hk_chans[channel].ring;
 }
@@ -121,7 +121,7 @@ int hk_write_fd(void *ctx, const void *p, uint64_t len)
  * it is read (their rings and channels), so each word is read once, with
  * one load (never torn, never read twice), into the thread's own buffer,
  * and sent from there. The kernel's own writes to that memory are atomic
- * too (proc.c: restore_ring_headers). */
+ * too (vn_ring_describe, from vn_rings_describe). */
 static int send_shared(void *ctx, const void *p, uint64_t len)
 {
 	static uint64_t buf[8192]; /* the server thread's, one at a time */

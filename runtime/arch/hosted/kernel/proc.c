@@ -78,7 +78,7 @@ int hk_channels_create(void)
 		if (hk_chans[i].fd < 0)
 			return -1;
 		hk_chans[i].ring = map;
-		vn_ring_init(map, c->msg_size, c->depth);
+		vn_ring_init(map, c->msg_size, c->depth, c->sequenced);
 	}
 	return 0;
 }
@@ -214,28 +214,6 @@ static _Noreturn void child_exec(const char *path, char *const argv[], int cpu,
 	_exit(127);
 }
 
-/* A ring's header is writable by both its endpoints, so a misbehaving peer
- * may have scribbled on the fields a starting shard checks. Restore them
- * from the tables (the indices are left alone: they hold queued messages).
- * Atomic stores: the other endpoint and `vanity top` (obs.c) read them as
- * they are written. */
-static void restore_ring_headers(const struct hk_shard *h)
-{
-	const struct vn_ksystem *sys = hk_kernel.sys;
-	uint32_t id = h->s->cfg->id;
-
-	for (uint32_t i = 0; i < sys->n_channels; i++) {
-		const struct vn_kchannel *c = &sys->channels[i];
-		struct vn_ring *r = hk_chans[i].ring;
-
-		if ((c->from != id && c->to != id) || !vn_kchannel_ring(c))
-			continue;
-		__atomic_store_n(&r->magic, VN_RING_MAGIC, __ATOMIC_RELAXED);
-		__atomic_store_n(&r->msg_size, c->msg_size, __ATOMIC_RELAXED);
-		__atomic_store_n(&r->depth, c->depth, __ATOMIC_RELAXED);
-	}
-}
-
 /* Start h's shard process. Called with hk_lock held. */
 int hk_spawn(struct hk_shard *h)
 {
@@ -245,7 +223,7 @@ int hk_spawn(struct hk_shard *h)
 	const char *path = hk_image_path(h, buf, sizeof(buf));
 	pid_t pid;
 
-	restore_ring_headers(h);
+	vn_rings_describe(&hk_kernel, h->s->cfg->id);
 	if (n < 0) {
 		hk_msg("shard '%s': cannot open /dev/null: %s", h->s->cfg->name, strerror(errno));
 		return -1;
@@ -254,6 +232,8 @@ int hk_spawn(struct hk_shard *h)
 		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
 		return -1;
 	}
+	if (!hk_image_fits(h, path))
+		return -1;
 	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
 	fflush(NULL);
 	pid = fork();

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -44,6 +45,48 @@ const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n)
 		return h->img_run;
 	snprintf(buf, n, "%s/%s", hk_dir, h->s->cfg->image);
 	return buf;
+}
+
+/* Whether the executable at `path` is an image of h's shard in this
+ * system, said otherwise: the checks a reload's image passes (elf_check.c)
+ * and its interface hash the shard's in the tables. Before every start:
+ * a shard takes its rings up as its build describes them, without asking
+ * (attach.c), so an image of another build (the system built again while
+ * it runs, say) must not start. */
+bool hk_image_fits(const struct hk_shard *h, const char *path)
+{
+	const struct vn_kshard *cfg = h->s->cfg;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t iface = 0;
+	uint32_t why = VN_RELOAD_IMAGE;
+	struct stat st;
+	void *img;
+
+	if (fd < 0) {
+		hk_msg("shard '%s': cannot read %s: %s", cfg->name, path, strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (img != MAP_FAILED) {
+			why = hk_elf_check(img, (uint64_t)st.st_size, cfg->base,
+					   cfg->base + HK_IMAGE_SLOT, &iface);
+			munmap(img, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+	if (why != VN_RELOAD_OK) {
+		hk_msg("shard '%s': %s is not an image of this shard (an executable for this "
+		       "machine, in its image slot, with its interface note)", cfg->name, path);
+		return false;
+	}
+	if (iface != cfg->iface) {
+		hk_msg("shard '%s': %s was built for another system (interface hash %#018llx; "
+		       "this system's is %#018llx): build the system again and run that",
+		       cfg->name, path, (unsigned long long)iface, (unsigned long long)cfg->iface);
+		return false;
+	}
+	return true;
 }
 
 uint32_t port_reload_check(const struct vn_shard *s, const struct vn_reload_hdr *h,
