@@ -39,9 +39,10 @@ void vn_attach_endpoints(void)
 		tx->st->head = vn_tx_resume(tx, atomic_load(&tx->ring->head));
 		tx->st->sealed = tx->st->head;
 		atomic_store(&tx->ring->head, tx->st->head);
-		tx->st->cached_tail = atomic_load(&tx->ring->tail);
+		tx->st->limit = atomic_load(&tx->ring->tail) + tx->mask + 1u;
 		atomic_store(&tx->ring->tx_sleeping, 0);
-		if (atomic_load(&tx->ring->rx_sleeping) && tx->st->head != tx->st->cached_tail)
+		if (atomic_load(&tx->ring->rx_sleeping) &&
+		    tx->st->limit - tx->st->head != tx->mask + 1u) /* not empty */
 			vn_notify(tx->channel);
 	}
 	for (uint32_t i = 0; i < vn_self.n_rx; i++) {

@@ -164,7 +164,7 @@ _Static_assert(sizeof(struct vn_ring) == VN_RING_SLOTS_OFFSET,
  */
 struct vn_tx_state {
 	uint64_t head;        /* next slot to reserve (may run ahead of ring->head) */
-	uint64_t cached_tail; /* ring->tail as last seen */
+	uint64_t limit;       /* ring->tail as last seen, plus the depth */
 	uint64_t sealed;      /* VN_EP_SEQ: the positions below have their
 				 sequence words (may run ahead of ring->head) */
 	uint32_t starved;     /* a send or reserve found the ring full: vn_wait
@@ -274,16 +274,17 @@ VN_RING_FN _Atomic uint64_t *vn_ring_seq(uint8_t *slots, uint32_t mask, size_t s
 
 /* Free slots from `head` (the producer's private index, passed in: read
  * before the acquire load below, it need not be read again after it),
- * refreshing the cached tail only when it is not enough. */
+ * refreshing the cached tail (kept as the limit it sets) only when it is
+ * not enough. */
 VN_RING_FN uint32_t vn_tx_space_at(const struct vn_tx *tx, uint64_t head, uint32_t want)
 {
 	struct vn_tx_state *st = tx->st;
-	uint32_t space = (uint32_t)(tx->mask + 1u - (head - st->cached_tail));
+	uint32_t space = (uint32_t)(st->limit - head);
 
 	if (space < want) {
-		st->cached_tail = atomic_load_explicit(&tx->ring->tail,
-						       memory_order_acquire);
-		space = (uint32_t)(tx->mask + 1u - (head - st->cached_tail));
+		st->limit = atomic_load_explicit(&tx->ring->tail, memory_order_acquire) +
+			    tx->mask + 1u;
+		space = (uint32_t)(st->limit - head);
 		VN_RING_STAT(if (tx->mask + 1u - space > tx->ring->tx_hwm)
 				     tx->ring->tx_hwm = tx->mask + 1u - space;);
 		if (space == 0)

@@ -85,27 +85,27 @@
  *
  * Memory order. Promela is sequentially consistent. SC is a sound
  * abstraction of the C here because:
- *  - slot data -> head: the head store is release (ring.h:422) and the
- *    consumer's head load acquire (ring.h:522; a sequenced burst's,
- *    ring.h:603), so a slot read after the load sees the producer's write
+ *  - slot data -> head: the head store is release (ring.h:423) and the
+ *    consumer's head load acquire (ring.h:523; a sequenced burst's,
+ *    ring.h:604), so a slot read after the load sees the producer's write
  *    (message passing);
  *  - slot data -> word (sequenced): likewise, the word store is release
- *    (ring.h:394, vn_tx_seal, for every send) and the consumer's word
- *    load acquire (ring.h:504), so the message copied after it is the one
+ *    (ring.h:395, vn_tx_seal, for every send) and the consumer's word
+ *    load acquire (ring.h:505), so the message copied after it is the one
  *    the word guards. Head's release store comes after the words and the
  *    copies, so a sequenced burst going by head sees them too. The resume
- *    scan's word loads are acquire too (ring.h:409), so a burst that reads
+ *    scan's word loads are acquire too (ring.h:410), so a burst that reads
  *    head after the restarted producer publishes it sees the messages they
  *    found;
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:568) and the producer's tail load acquire (ring.h:284), so a slot
+ *    (ring.h:569) and the producer's tail load acquire (ring.h:285), so a slot
  *    (and its word) is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
  *    buffering). On both sides of the Dekker pair (publish: store head, load
  *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
- *    tx_sleeping) a seq_cst fence sits between the two (ring.h:426, 570, 657,
- *    670), and C11 forbids both loads missing both stores when both fences
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:427, 571, 658,
+ *    671), and C11 forbids both loads missing both stores when both fences
  *    are seq_cst. That is the SC outcome set. Sequenced, the consumer's side
  *    of the pair loads the word, not head: the word stores come before the
  *    same publish fence as head's, so the pair is word / rx_sleeping, with
@@ -146,16 +146,16 @@
  * restarted left the debt unpaid, since nothing on the restart path woke a
  * peer:
  *  - KILLS_P=1: the producer publishes its last message and is stopped
- *    before ring.h:427; the restarted producer has nothing more to send, and
+ *    before ring.h:428; the restarted producer has nothing more to send, and
  *    the consumer sleeps forever with the message queued.
  *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
  *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
- *    store, before ring.h:571; restarted, it finds the ring empty and sleeps,
+ *    store, before ring.h:572; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
  * of each channel whose peer sleep flag is set while the ring holds what
- * that peer waits for: a message, or space (attach.c:44-45, 54-56).
+ * that peer waits for: a message, or space (attach.c:44-46, 55-57).
  *  NO_RESTART_NOTIFY the C before the fix, to show the hole is caught.
  */
 
@@ -277,17 +277,17 @@ end_asleep:                                                                     
 
 /* ---------------------------------------------------------------- producer */
 
-/* vn_tx_space(tx, w) (ring.h:278-299); sets space, may set starved. */
+/* vn_tx_space(tx, w) (ring.h:279-300); sets space, may set starved. */
 inline tx_space(w)
 {
 	atomic {
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:284 `st->cached_tail = atomic_load_explicit(&tx->ring->tail` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:285 `st->limit = atomic_load_explicit(&tx->ring->tail, memory_order_acquire)` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:290 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:291 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -295,25 +295,25 @@ inline tx_space(w)
 	}
 }
 
-/* vn_tx_publish(tx, th) (ring.h:416-431). Sequenced, the words are stored
+/* vn_tx_publish(tx, th) (ring.h:417-432). Sequenced, the words are stored
  * already: vn_tx_seal, called there before the head store, is modelled in
  * the send, after the copies. */
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:373 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:488 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:422 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:374 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:489 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:423 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
 #ifndef SEQ
 		published = published + n
 #endif
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:426 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:427 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:427 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
-		req_c = 1 /* C: runtime/include/vanity/ring.h:429 `vn_notify(tx->channel)` */
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:428 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:430 `vn_notify(tx->channel)` */
 	:: else
 	fi
 }
@@ -353,13 +353,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:193-203): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:669 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:670 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:670 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:671 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:671 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:672 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -370,7 +370,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:676 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:677 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
@@ -379,32 +379,33 @@ inline tx_wait()
 
 proctype Producer()
 {
-	byte th, ctail, space; /* struct vn_tx_state (bss: fresh on restart) */
+	byte th, ctail, space; /* struct vn_tx_state (bss: fresh on restart); the C
+				 * keeps ctail as the limit it sets, ctail + depth */
 	byte want, n, k;
 	bit starved, watch, r;
 
 	do
 	:: {
-		/* vn_attach_endpoints (attach.c:39-45) */
+		/* vn_attach_endpoints (attach.c:39-46) */
 		th = LD_HEAD_OWN; /* C: runtime/lib/attach.c:39 `vn_tx_resume(tx, atomic_load(&tx->ring->head))` */
 		/* Packed, vn_tx_resume returns head and attach.c:41 stores back the
 		 * value just read, in a location only the producer writes: no step. */
 #if defined(SEQ) && !defined(NO_RESUME)
-		/* vn_tx_resume (ring.h:403-413): past the messages a predecessor
+		/* vn_tx_resume (ring.h:404-414): past the messages a predecessor
 		 * sealed and did not publish, a ring's worth at most; st->sealed
 		 * is th (attach.c:40) */
 		k = 0;
 		do
-		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:409 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
-		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:412 `return h` */
+		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:410 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
+		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:413 `return h` */
 		od;
 		atomic { ST_HEAD(th) }; /* C: runtime/lib/attach.c:41 `atomic_store(&tx->ring->head, tx->st->head)` */
 #endif
-		ctail = tail; /* C: runtime/lib/attach.c:42 `tx->st->cached_tail = atomic_load(&tx->ring->tail)` */
+		ctail = tail; /* C: runtime/lib/attach.c:42 `tx->st->limit = atomic_load(&tx->ring->tail) + tx->mask + 1u` */
 		atomic { ST_TXS(0) }; /* C: runtime/lib/attach.c:43 `atomic_store(&tx->ring->tx_sleeping, 0)` */
 #ifndef NO_RESTART_NOTIFY
 		if
-		:: rx_sleeping && th != ctail -> req_c = 1 /* C: runtime/lib/attach.c:45 `vn_notify(tx->channel)` */
+		:: rx_sleeping && th != ctail -> req_c = 1 /* C: runtime/lib/attach.c:46 `vn_notify(tx->channel)` */
 		:: else
 		fi;
 #endif
@@ -419,31 +420,31 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:366 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
-				tx_space(want); /* C: runtime/include/vanity/ring.h:456 `uint32_t space = vn_tx_space_at(tx, head, n)` */
-				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:466 `n = space` */
+				/* C: runtime/include/vanity/ring.h:367 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:457 `uint32_t space = vn_tx_space_at(tx, head, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:467 `n = space` */
 				k = 0
 			};
 			if
 			:: space > 0 ->
 #ifndef SEQ
 				do /* one slot per step; message numbers are ghosts */
-				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:445 `memcpy(slot, msg, size)` */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:446 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
 #else
 				do /* the slots, one step each; message numbers are ghosts */
-				:: /* C: runtime/include/vanity/ring.h:476 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
-					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:445 `memcpy(slot, msg, size)` */
+				:: /* C: runtime/include/vanity/ring.h:477 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
+					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:446 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
 				k = 0;
 				do /* vn_tx_seal, from vn_tx_publish: their words, in order, a step each */
-				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:394 `atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,` */
+				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:395 `atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,` */
 				:: else -> break
 				od;
 #endif
-				tx_publish() /* C: runtime/include/vanity/ring.h:446 `vn_tx_commit(tx)` */
+				tx_publish() /* C: runtime/include/vanity/ring.h:447 `vn_tx_commit(tx)` */
 			:: else -> tx_wait()
 			fi
 		:: else -> break
@@ -473,8 +474,8 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:513-533): sets avail. Sequenced, from the word
- * of slot tl (vn_rx_sealed, ring.h:499-508): w is 1 wherever it is asked. */
+/* vn_rx_avail(rx, w) (ring.h:514-534): sets avail. Sequenced, from the word
+ * of slot tl (vn_rx_sealed, ring.h:500-509): w is 1 wherever it is asked. */
 inline rx_avail(w)
 {
 	atomic {
@@ -482,31 +483,31 @@ inline rx_avail(w)
 		avail = (chead - tl) & IMASK;
 		if
 		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:522 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			chead = head; /* C: runtime/include/vanity/ring.h:523 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
 			avail = (chead - tl) & IMASK
 		:: else
 		fi
 #else
-		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:504 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:505 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 #endif
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:566-575). */
+/* vn_rx_publish(rx, tl) (ring.h:567-576). */
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:558 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:640 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:568 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:559 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:641 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:569 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:570 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:571 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:571 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:573 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:572 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:574 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -524,13 +525,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:656 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:657 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:657 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:658 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:658 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:659 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -538,7 +539,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:201 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:663 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:664 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
@@ -554,15 +555,15 @@ proctype Consumer()
 
 	do
 	:: {
-		/* vn_attach_endpoints (attach.c:50-56) */
-		tl = LD_TAIL_OWN; /* C: runtime/lib/attach.c:50 `rx->st->tail = atomic_load(&rx->ring->tail)` */
-		chead = head; /* C: runtime/lib/attach.c:51 `rx->st->cached_head = atomic_load(&rx->ring->head)` */
-		atomic { ST_RXS(0) }; /* C: runtime/lib/attach.c:52 `atomic_store(&rx->ring->rx_sleeping, 0)` */
+		/* vn_attach_endpoints (attach.c:51-57) */
+		tl = LD_TAIL_OWN; /* C: runtime/lib/attach.c:51 `rx->st->tail = atomic_load(&rx->ring->tail)` */
+		chead = head; /* C: runtime/lib/attach.c:52 `rx->st->cached_head = atomic_load(&rx->ring->head)` */
+		atomic { ST_RXS(0) }; /* C: runtime/lib/attach.c:53 `atomic_store(&rx->ring->rx_sleeping, 0)` */
 #ifndef NO_RESTART_NOTIFY
 		/* signed: sequenced, the consumer may be past the published head */
 		if
-		:: tx_sleeping && (NEG((chead - tl) & IMASK) || ((chead - tl) & IMASK) <= MASK) -> /* C: runtime/lib/attach.c:55 `(int64_t)(rx->st->cached_head - rx->st->tail) <= (int64_t)rx->mask` */
-			req_p = 1 /* C: runtime/lib/attach.c:56 `vn_notify(rx->channel)` */
+		:: tx_sleeping && (NEG((chead - tl) & IMASK) || ((chead - tl) & IMASK) <= MASK) -> /* C: runtime/lib/attach.c:56 `(int64_t)(rx->st->cached_head - rx->st->tail) <= (int64_t)rx->mask` */
+			req_p = 1 /* C: runtime/lib/attach.c:57 `vn_notify(rx->channel)` */
 		:: else
 		fi;
 #endif
@@ -577,22 +578,22 @@ proctype Consumer()
 #endif
 				fi;
 #ifndef SEQ
-				/* C: runtime/include/vanity/ring.h:554 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:613 `avail = vn_rx_avail_at(rx, tail, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:618 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:555 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:614 `avail = vn_rx_avail_at(rx, tail, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:619 `n = avail` */
 				k = 0
 #else
 				if
 				:: want == 1 -> /* vn_rx_peek: the word of slot tl */
-					rx_avail(1) /* C: runtime/include/vanity/ring.h:554 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+					rx_avail(1) /* C: runtime/include/vanity/ring.h:555 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
 				:: else -> /* vn_rx_recv_burst: by head */
-					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:601 `avail = (uint32_t)(rx->st->cached_head - tail)` */
+					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:602 `avail = (uint32_t)(rx->st->cached_head - tail)` */
 #ifndef NO_CLAMP
 					if
-					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:602 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
-						chead = head; /* C: runtime/include/vanity/ring.h:603 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
+					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:603 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
+						chead = head; /* C: runtime/include/vanity/ring.h:604 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
 						avail = (chead - tl) & IMASK;
-						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:606 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
+						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:607 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
 					:: else
 					fi
 #else
@@ -608,24 +609,24 @@ proctype Consumer()
 			/* a burst that head gives nothing goes by the words (vn_rx_sealed),
 			 * as vn_wait does: one word a step, at most `want` */
 			if
-			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:610 `if (avail == 0)` */
-				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:611 `avail = vn_rx_sealed(rx, tail, n)` */
+			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:611 `if (avail == 0)` */
+				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:612 `avail = vn_rx_sealed(rx, tail, n)` */
 				if
 				:: avail == 1 ->
-					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:504 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:505 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 				:: else
 				fi
 			:: else
 			fi;
-			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:618 `n = avail` */
+			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:619 `n = avail` */
 #endif
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:589 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:590 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:590 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:591 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od
