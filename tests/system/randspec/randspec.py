@@ -14,10 +14,12 @@ the board (hosted has two) granted to random shards.
 
 Every shard runs the same program, written out for its endpoints: it sends
 MESSAGES messages on each channel it produces and receives as many on each
-channel it consumes (one at a time, or in bursts of one on every third
-channel it sends on and every other one it receives on), in whatever order
-they can go, sleeping in vn_wait
-when none can; checks every byte of every message (a pattern of the
+channel it consumes (one at a time, or in bursts of one to four on every
+third channel it sends on and every other one it receives on: of one where
+messages are over 4 KiB), in whatever order they can go, sleeping in
+vn_wait when none can and after a send burst cut short (the ring full: the
+wait is for space, examples/pipeline's pattern); checks every byte of every
+message (a pattern of the
 message's number and its channel's); signals each of its signals once and
 waits until it has heard each one sent to it; writes into buffer 0 of each
 pool it maps read-write and reads it in each it maps read-only; reads the
@@ -37,6 +39,16 @@ from pathlib import Path
 
 MESSAGES = 40
 MESSAGE_SIZES = [1, 2, 3, 7, 8, 9, 16, 63, 64, 65, 100, 1000, 4096, 4097, 65536]
+
+
+def _burst(channel, sends):
+    """How many messages a shard sends (or receives) at a time on channel:
+    0 for single calls, else a burst of 1 to 4 (1 for messages over 4 KiB,
+    whose bursts would not fit a small shard's memory)."""
+    n = int(channel["name"][1:])
+    if n % (3 if sends else 2) != (0 if sends else 1):
+        return 0
+    return 1 + n % 4 if channel["message"] <= 4096 else 1
 
 
 def _size(n):
@@ -120,20 +132,27 @@ def source(name, channels, signals, pools, devices=()):
     """The C source of shard `name` (the module docstring says what it does)."""
     tx = [c for c in channels if c["from"] == name]
     rx = [c for c in channels if c["to"] == name]
-    big = max([c["message"] for c in tx + rx] + [8])
+    big = max([c["message"] * max(1, _burst(c, c in tx)) for c in tx + rx] + [8])
     out = [f"/* {name}: tests/system/randspec/randspec.py */",
            "#include <vanity_shard.h>", "", f"#define M {MESSAGES}u", "",
            f"static uint8_t msg[{big}];", "",
            "static uint8_t at(uint32_t seq, uint32_t channel, size_t i)", "{",
            "\treturn (uint8_t)(seq * 31u + channel * 7u + i);", "}", "",
-           "static void fill(size_t n, uint32_t seq, uint32_t channel)", "{",
-           "\tfor (size_t i = 0; i < n; i++)", "\t\tmsg[i] = at(seq, channel, i);", "}", "",
-           "static void check(size_t n, uint32_t seq, uint32_t channel)", "{",
-           "\tfor (size_t i = 0; i < n; i++) {",
-           "\t\tif (msg[i] != at(seq, channel, i)) {",
-           "\t\t\tvn_log(\"message %u of channel c%u: byte %zu is %u\", seq, channel, i,",
-           "\t\t\t       msg[i]);", "\t\t\tvn_exit(3);", "\t\t}", "\t}", "}", "",
-           "void vn_main(void)", "{"]
+           "/* Messages seq .. seq + k - 1 of `channel`, n bytes each, in msg. */",
+           "static void fill(size_t n, uint32_t k, uint32_t seq, uint32_t channel)", "{",
+           "\tfor (uint32_t m = 0; m < k; m++)",
+           "\t\tfor (size_t i = 0; i < n; i++)",
+           "\t\t\tmsg[m * n + i] = at(seq + m, channel, i);", "}", "",
+           "static void check(size_t n, uint32_t k, uint32_t seq, uint32_t channel)", "{",
+           "\tfor (uint32_t m = 0; m < k; m++)",
+           "\t\tfor (size_t i = 0; i < n; i++) {",
+           "\t\t\tif (msg[m * n + i] != at(seq + m, channel, i)) {",
+           "\t\t\t\tvn_log(\"message %u of channel c%u: byte %zu is %u\", seq + m,",
+           "\t\t\t\t       channel, i, msg[m * n + i]);", "\t\t\t\tvn_exit(3);",
+           "\t\t\t}", "\t\t}", "}", "",
+           "/* At most b of the r messages left. */",
+           "static uint32_t upto(uint32_t b, uint32_t r)", "{", "\treturn r < b ? r : b;", "}",
+           "", "void vn_main(void)", "{"]
     out += [f"\tuint32_t sent_{c['name']} = 0;" for c in tx]
     out += [f"\tuint32_t got_{c['name']} = 0;" for c in rx]
     out.append(f"\tuint32_t left = {MESSAGES * (len(tx) + len(rx))}u;")
@@ -156,21 +175,36 @@ def source(name, channels, signals, pools, devices=()):
         if d["shard"] == name:
             out += [f"\tif (virtio_mmio_magic_read(VN_DEVICE_{d['name'].upper()}_BASE) != "
                     "VIRTIO_MMIO_MAGIC_RESET)", "\t\tvn_exit(5);"]
-    out += ["\twhile (left) {", "\t\tbool moved = false;", ""]
+    bursts = any(_burst(c, c in tx) for c in tx + rx)
+    out += ["\twhile (left) {", "\t\tbool moved = false, cut = false;"]
+    out += ["\t\tuint32_t k;", ""] if bursts else [""]
     for c in tx:
-        k, n = c["name"], int(c["name"][1:])
-        out += [f"\t\tif (sent_{k} < M) {{",
-                f"\t\t\tfill({c['message']}, sent_{k}, {n}u);",
-                f"\t\t\tif (vn_send_burst(&vn_tx_{k}, msg, 1)) {{" if n % 3 == 0 else
-                f"\t\t\tif (vn_send(&vn_tx_{k}, msg)) {{",
-                f"\t\t\t\tsent_{k}++, left--, moved = true;", "\t\t\t}", "\t\t}"]
+        k, n, b = c["name"], int(c["name"][1:]), _burst(c, True)
+        if b:
+            out += [f"\t\tif (sent_{k} < M) {{",
+                    f"\t\t\tuint32_t ask = upto({b}u, M - sent_{k});", "",
+                    f"\t\t\tfill({c['message']}, ask, sent_{k}, {n}u);",
+                    f"\t\t\tk = vn_send_burst(&vn_tx_{k}, msg, ask);",
+                    f"\t\t\tsent_{k} += k, left -= k, moved |= k > 0, cut |= k < ask;",
+                    "\t\t}"]
+        else:
+            out += [f"\t\tif (sent_{k} < M) {{",
+                    f"\t\t\tfill({c['message']}, 1, sent_{k}, {n}u);",
+                    f"\t\t\tif (vn_send(&vn_tx_{k}, msg))",
+                    f"\t\t\t\tsent_{k}++, left--, moved = true;", "\t\t}"]
     for c in rx:
-        k, n = c["name"], int(c["name"][1:])
-        recv = (f"vn_recv_burst(&vn_rx_{k}, msg, 1)" if n % 2 else f"vn_recv(&vn_rx_{k}, msg)")
-        out += [f"\t\tif (got_{k} < M && {recv}) {{",
-                f"\t\t\tcheck({c['message']}, got_{k}, {n}u);",
-                f"\t\t\tgot_{k}++, left--, moved = true;", "\t\t}"]
-    out += ["\t\tif (!moved)", "\t\t\tseen |= vn_wait(VN_FOREVER);", "\t}",
+        k, n, b = c["name"], int(c["name"][1:]), _burst(c, False)
+        if b:
+            out += [f"\t\tif (got_{k} < M) {{",
+                    f"\t\t\tk = vn_recv_burst(&vn_rx_{k}, msg, upto({b}u, M - got_{k}));",
+                    f"\t\t\tcheck({c['message']}, k, got_{k}, {n}u);",
+                    f"\t\t\tgot_{k} += k, left -= k, moved |= k > 0;", "\t\t}"]
+        else:
+            out += [f"\t\tif (got_{k} < M && vn_recv(&vn_rx_{k}, msg)) {{",
+                    f"\t\t\tcheck({c['message']}, 1, got_{k}, {n}u);",
+                    f"\t\t\tgot_{k}++, left--, moved = true;", "\t\t}"]
+    out += ["\t\tif (!moved || cut) /* a burst cut short: wait for space */",
+            "\t\t\tseen |= vn_wait(VN_FOREVER);", "\t}",
             "\twhile ((seen & want) != want)", "\t\tseen |= vn_wait(VN_FOREVER);",
             f"\tvn_log(\"done {name}\");", "}"]
     return "\n".join(out) + "\n"
