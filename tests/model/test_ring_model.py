@@ -208,6 +208,13 @@ def test_seq_restarts_lose_no_wakeup(tmp_path):
     assert_holds(out)
 
 
+def test_seq_words_at_the_publish(tmp_path):
+    """A latency channel's burst copies every message, then writes the
+    words (its stamps go between): the same properties, with restarts."""
+    out, _ = verify(tmp_path, SEQ, "-DSEAL_AT_PUBLISH", "-DKILLS_P=1", "-DKILLS_C=1")
+    assert_holds(out)
+
+
 def test_seq_restart_notify_is_needed(tmp_path):
     """The restart hole is there with sequenced slots too, on either side."""
     out, _ = verify(tmp_path, SEQ, "-DNO_RESTART_NOTIFY", "-DKILLS_P=1", "-DKILLS_C=0")

@@ -28,10 +28,10 @@
  *    consumer that keeps up then no longer pulls head's line across for
  *    every message, nor the producer back for its next store: 64-byte
  *    singles run at about 2.5 times the rate. A burst is copied message by
- *    message instead (the slots are a stride apart), and its receive still
- *    goes by head, once a burst: 64-byte bursts run at a half to two thirds
- *    of the rate. Small messages, several to a line, pay head's line once for
- *    several, and the word would cost more than it saves (bench/RESULTS.md).
+ *    message instead (the slots are a stride apart; each word right after
+ *    its message), its receive still by head, once a burst: 64-byte bursts
+ *    run at about half the rate. Small messages, several to a line, pay head's
+ *    line once for several, and the word would cost them more (bench/RESULTS.md).
  *    The producer still publishes head after the words, for host tools and
  *    bursts; a consumer may then be past the published head for a moment
  *    (by up to a ring's worth), and a producer starting up takes the words
@@ -472,7 +472,19 @@ VN_RING_FN uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
 		return 0;
 	}
 	vn_tx_prefetch(tx, head, n, space);
-	if (tx->flags & VN_EP_SEQ) { /* one by one; the words at the publish */
+	if ((tx->flags & VN_EP_SEQ) && !(tx->flags & VN_EP_LATENCY)) {
+		/* one by one, each word right after its message, while its lines
+		 * are the producer's: after any reserved slot's, in order */
+		vn_tx_seal(tx, head);
+		for (uint32_t i = 0; i < n; i++) {
+			memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),
+			       (const uint8_t *)msgs + (size_t)i * size, size);
+			atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx),
+							  head + i),
+					      head + i + 1, memory_order_release);
+		}
+		tx->st->sealed = head + n;
+	} else if (tx->flags & VN_EP_SEQ) { /* the words at the publish, after the stamps */
 		for (uint32_t i = 0; i < n; i++)
 			memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),
 			       (const uint8_t *)msgs + (size_t)i * size, size);
