@@ -215,6 +215,13 @@ def test_seq_words_at_the_publish(tmp_path):
     assert_holds(out)
 
 
+def test_seq_word_before_its_message_is_caught(tmp_path):
+    """The mutation: a burst storing each word before its message. A
+    consumer takes the slot before the message is in it."""
+    out, _ = verify(tmp_path, SEQ, "-DWORD_FIRST", "-DKILLS_P=0", "-DKILLS_C=0")
+    assert errors(out) > 0 and "assertion violated" in out, out
+
+
 def test_seq_restart_notify_is_needed(tmp_path):
     """The restart hole is there with sequenced slots too, on either side."""
     out, _ = verify(tmp_path, SEQ, "-DNO_RESTART_NOTIFY", "-DKILLS_P=1", "-DKILLS_C=0")

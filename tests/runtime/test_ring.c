@@ -465,7 +465,7 @@ static void test_hostile_indices(void **state)
 	uint8_t zero[8 * DEPTH] = {0};
 
 	atomic_store(&p->rx.ring->tail, 1000); /* the consumer lies */
-	p->tx_st.head = p->tx_st.sealed = 5;
+	p->tx_st.head = p->tx_st.sealed = p->tx_st.limit = 5; /* full: read the tail */
 	assert_true(vn_tx_send_burst(&p->tx, in, DEPTH * 3, MSG) <= DEPTH);
 	assert_memory_equal(after, zero, sizeof(zero));
 	atomic_store(&p->tx.ring->head, UINT64_C(1) << 20); /* the producer lies */

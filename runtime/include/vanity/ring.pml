@@ -9,7 +9,8 @@
  * and calls vn_wait(VN_FOREVER) when one sends nothing; the consumer loops on
  * vn_rx_recv or vn_rx_recv_burst of up to BURST, and vn_wait(VN_FOREVER)
  * when one gets nothing. (Zero-copy reserve/commit and peek/release publish
- * the same way as the bursts: slots first, then one index store.) Waits
+ * the same way as the bursts: slots first, then one index store; sequenced,
+ * a commit's words at the publish, as under -DSEAL_AT_PUBLISH below.) Waits
  * never time out: a timeout would hide a lost wake-up. The kernel's side (pending bits,
  * WAIT, NOTIFY, restart) runs under the kernel lock, so each kernel action is
  * one atomic step. Notifications are delivered asynchronously by a separate
@@ -49,7 +50,10 @@
  * takes up the ring after the sealed messages in a row from the published
  * head, one word read a step, and stores head (vn_tx_resume,
  * attach.c:39-41). A zero-copy commit of several reserved
- * slots is the same as a burst: the copies, then the words.
+ * slots is a -DSEAL_AT_PUBLISH burst: the copies, then the words. (A
+ * reserve followed by a burst, whose vn_tx_seal seals the reserved slot
+ * first, is left to test_ring.c.) -DWORD_FIRST, a mutation, stores each
+ * word before its message: a consumer then takes a slot not yet written.
  * The differences between the consumer's cached head and tl lie in
  * [-NMSG, DEPTH]; modulo IDX they keep their sign (NEG) while NMSG is at most
  * IDX / 2.
@@ -448,11 +452,16 @@ proctype Producer()
 				od;
 #else
 				do /* each slot, then its word, a step each; message numbers are ghosts */
+#ifdef WORD_FIRST
+				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK) };
+					atomic { slot[(th + k) & MASK] = published; published++; k++ }
+#else
 				:: /* C: runtime/include/vanity/ring.h:480 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
 					atomic { k < n -> slot[(th + k) & MASK] = published } /* C: runtime/include/vanity/ring.h:446 `memcpy(slot, msg, size)` */;
 					/* a single send's: vn_tx_seal, from vn_tx_publish */
 					/* C: runtime/include/vanity/ring.h:395 `atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,` */
 					atomic { ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:484 `head + i + 1, memory_order_release)` */
+#endif
 				:: else -> break
 				od;
 #endif

@@ -6,8 +6,8 @@
 #ifdef VANDAL
 #include "rng.h"
 
-/* What a starting shard checks in a ring's header: garbage no channel
- * has. */
+/* What describes a ring in its header (a starting shard used to check it;
+ * the host tools do): garbage no channel has. */
 static void garble(struct vn_ring *r)
 {
 	*(volatile uint32_t *)&r->magic = 0xdeadbeefu;

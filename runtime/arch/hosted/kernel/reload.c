@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -52,28 +51,40 @@ const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n)
  * and its interface hash the shard's in the tables. Before every start:
  * a shard takes its rings up as its build describes them, without asking
  * (attach.c), so an image of another build (the system built again while
- * it runs, say) must not start. */
+ * it runs, say) must not start. Read, not mapped: a file cut short
+ * meanwhile is a short read here, not a SIGBUS of the kernel. The first
+ * MAX_IMAGE bytes hold the headers and notes (the link puts them first);
+ * the rest is debug information. The child then runs the file by its
+ * path: one replaced in between is not caught. */
 bool hk_image_fits(const struct hk_shard *h, const char *path)
 {
 	const struct vn_kshard *cfg = h->s->cfg;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint64_t iface = 0;
+	uint64_t iface = 0, len = 0, got = 0;
 	uint32_t why = VN_RELOAD_IMAGE;
+	uint8_t *img = NULL;
 	struct stat st;
-	void *img;
 
 	if (fd < 0) {
 		hk_msg("shard '%s': cannot read %s: %s", cfg->name, path, strerror(errno));
 		return false;
 	}
 	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		img = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (img != MAP_FAILED) {
-			why = hk_elf_check(img, (uint64_t)st.st_size, cfg->base,
-					   cfg->base + HK_IMAGE_SLOT, &iface);
-			munmap(img, (size_t)st.st_size);
-		}
+		len = (uint64_t)st.st_size < MAX_IMAGE ? (uint64_t)st.st_size : MAX_IMAGE;
+		img = malloc(len);
 	}
+	while (img && got < len) {
+		ssize_t r = pread(fd, img + got, len - got, (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (uint64_t)r;
+	}
+	if (img)
+		why = hk_elf_check(img, got, cfg->base, cfg->base + HK_IMAGE_SLOT, &iface);
+	free(img);
 	close(fd);
 	if (why != VN_RELOAD_OK) {
 		hk_msg("shard '%s': %s is not an image of this shard (an executable for this "
