@@ -248,7 +248,8 @@ def test_a_shard_restarts_after_its_peer_wrote_over_their_rings(stress):
     """stress/rehead.yaml: vandal writes garbage over what describes both
     rings it shares with victim (magic, message size, depth, slot stride),
     then signals it; victim faults on purpose and is restarted, and must
-    come back and take 100 messages in order. Then 20 times: vandal writes
+    come back and take 100 messages in order, and the kernel must have
+    written both descriptions again (for the host tools). Then 20 times: vandal writes
     random bytes over both rings whole before victim's restart, and each
     new victim must come up and fault only where it is told to. A starting
     shard used to refuse a ring whose header did not describe its channel:
@@ -258,6 +259,7 @@ def test_a_shard_restarts_after_its_peer_wrote_over_their_rings(stress):
     r = stress("rehead")
     assert r.status == 0, r.report
     assert r.log("vandal") == ["victim came back and received 100 of 100 in order",
+                               "the kernel described the rings again: yes",
                                "20 rounds of garbage: victim up after 20"], r.report
     faults = [k for k in r.kernel() if k.startswith("shard 'victim' faulted: ")]
     assert len(faults) == 21 and all(" at 0x8, pc 0x" in k for k in faults), r.report

@@ -472,22 +472,24 @@ VN_RING_FN uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
 		return 0;
 	}
 	vn_tx_prefetch(tx, head, n, space);
-	if ((tx->flags & VN_EP_SEQ) && !(tx->flags & VN_EP_LATENCY)) {
-		/* one by one, each word right after its message, while its lines
-		 * are the producer's: after any reserved slot's, in order */
-		vn_tx_seal(tx, head);
+	if (tx->flags & VN_EP_SEQ) {
+		/* One by one, each word right after its message while its lines
+		 * are the producer's, in order after any reserved slot's; a latency
+		 * channel's at the publish instead, after its stamps. */
+		bool seal = !(tx->flags & VN_EP_LATENCY);
+
+		if (seal)
+			vn_tx_seal(tx, head);
 		for (uint32_t i = 0; i < n; i++) {
 			memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),
 			       (const uint8_t *)msgs + (size_t)i * size, size);
-			atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx),
-							  head + i),
-					      head + i + 1, memory_order_release);
+			if (seal)
+				atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask,
+								  VN_EP_STRIDE(tx), head + i),
+						      head + i + 1, memory_order_release);
 		}
-		tx->st->sealed = head + n;
-	} else if (tx->flags & VN_EP_SEQ) { /* the words at the publish, after the stamps */
-		for (uint32_t i = 0; i < n; i++)
-			memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),
-			       (const uint8_t *)msgs + (size_t)i * size, size);
+		if (seal)
+			tx->st->sealed = head + n;
 	} else {
 		idx = (uint32_t)(head & tx->mask);
 		first = tx->mask + 1u - idx;

@@ -93,26 +93,26 @@
  * Memory order. Promela is sequentially consistent. SC is a sound
  * abstraction of the C here because:
  *  - slot data -> head: the head store is release (ring.h:423) and the
- *    consumer's head load acquire (ring.h:535; a sequenced burst's,
- *    ring.h:616), so a slot read after the load sees the producer's write
+ *    consumer's head load acquire (ring.h:537; a sequenced burst's,
+ *    ring.h:618), so a slot read after the load sees the producer's write
  *    (message passing);
  *  - slot data -> word (sequenced): likewise, the word store is release
- *    (ring.h:395, vn_tx_seal; a burst's, ring.h:484) and the consumer's word
- *    load acquire (ring.h:517), so the message copied after it is the one
+ *    (ring.h:395, vn_tx_seal; a burst's, ring.h:489) and the consumer's word
+ *    load acquire (ring.h:519), so the message copied after it is the one
  *    the word guards. Head's release store comes after the words and the
  *    copies, so a sequenced burst going by head sees them too. The resume
  *    scan's word loads are acquire too (ring.h:410), so a burst that reads
  *    head after the restarted producer publishes it sees the messages they
  *    found;
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:581) and the producer's tail load acquire (ring.h:285), so a slot
+ *    (ring.h:583) and the producer's tail load acquire (ring.h:285), so a slot
  *    (and its word) is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
  *    buffering). On both sides of the Dekker pair (publish: store head, load
  *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
- *    tx_sleeping) a seq_cst fence sits between the two (ring.h:427, 583, 670,
- *    683), and C11 forbids both loads missing both stores when both fences
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:427, 585, 672,
+ *    685), and C11 forbids both loads missing both stores when both fences
  *    are seq_cst. That is the SC outcome set. Sequenced, the consumer's side
  *    of the pair loads the word, not head: the word stores come before the
  *    same publish fence as head's, so the pair is word / rx_sleeping, with
@@ -157,7 +157,7 @@
  *    the consumer sleeps forever with the message queued.
  *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
  *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
- *    store, before ring.h:584; restarted, it finds the ring empty and sleeps,
+ *    store, before ring.h:586; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
@@ -309,7 +309,7 @@ inline tx_publish()
 {
 	atomic {
 		/* C: runtime/include/vanity/ring.h:374 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:501 `tx->st->head += n` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:503 `tx->st->head += n` */
 		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:423 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
 #ifndef SEQ
 		published = published + n
@@ -360,13 +360,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:193-203): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:682 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:684 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:683 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:685 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:684 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:686 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -377,7 +377,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:689 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:691 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
@@ -441,7 +441,7 @@ proctype Producer()
 				od;
 #elif defined(SEAL_AT_PUBLISH)
 				do /* the slots, one step each; message numbers are ghosts */
-				:: /* C: runtime/include/vanity/ring.h:489 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
+				:: /* C: runtime/include/vanity/ring.h:484 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
 					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:446 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
@@ -456,11 +456,11 @@ proctype Producer()
 				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK) };
 					atomic { slot[(th + k) & MASK] = published; published++; k++ }
 #else
-				:: /* C: runtime/include/vanity/ring.h:480 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
+				:: /* C: runtime/include/vanity/ring.h:484 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
 					atomic { k < n -> slot[(th + k) & MASK] = published } /* C: runtime/include/vanity/ring.h:446 `memcpy(slot, msg, size)` */;
 					/* a single send's: vn_tx_seal, from vn_tx_publish */
 					/* C: runtime/include/vanity/ring.h:395 `atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,` */
-					atomic { ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:484 `head + i + 1, memory_order_release)` */
+					atomic { ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:489 `head + i + 1, memory_order_release)` */
 #endif
 				:: else -> break
 				od;
@@ -495,8 +495,8 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:526-546): sets avail. Sequenced, from the word
- * of slot tl (vn_rx_sealed, ring.h:512-521): w is 1 wherever it is asked. */
+/* vn_rx_avail(rx, w) (ring.h:528-548): sets avail. Sequenced, from the word
+ * of slot tl (vn_rx_sealed, ring.h:514-523): w is 1 wherever it is asked. */
 inline rx_avail(w)
 {
 	atomic {
@@ -504,31 +504,31 @@ inline rx_avail(w)
 		avail = (chead - tl) & IMASK;
 		if
 		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:535 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			chead = head; /* C: runtime/include/vanity/ring.h:537 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
 			avail = (chead - tl) & IMASK
 		:: else
 		fi
 #else
-		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:517 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:519 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 #endif
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:579-588). */
+/* vn_rx_publish(rx, tl) (ring.h:581-590). */
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:571 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:653 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:581 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		/* C: runtime/include/vanity/ring.h:573 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:655 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:583 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:583 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:585 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:584 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:586 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:586 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:588 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -546,13 +546,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:669 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:671 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:670 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:672 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:671 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:673 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -560,7 +560,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:201 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:676 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:678 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
@@ -599,22 +599,22 @@ proctype Consumer()
 #endif
 				fi;
 #ifndef SEQ
-				/* C: runtime/include/vanity/ring.h:567 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:626 `avail = vn_rx_avail_at(rx, tail, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:631 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:569 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:628 `avail = vn_rx_avail_at(rx, tail, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:633 `n = avail` */
 				k = 0
 #else
 				if
 				:: want == 1 -> /* vn_rx_peek: the word of slot tl */
-					rx_avail(1) /* C: runtime/include/vanity/ring.h:567 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+					rx_avail(1) /* C: runtime/include/vanity/ring.h:569 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
 				:: else -> /* vn_rx_recv_burst: by head */
-					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:614 `avail = (uint32_t)(rx->st->cached_head - tail)` */
+					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:616 `avail = (uint32_t)(rx->st->cached_head - tail)` */
 #ifndef NO_CLAMP
 					if
-					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:615 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
-						chead = head; /* C: runtime/include/vanity/ring.h:616 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
+					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:617 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
+						chead = head; /* C: runtime/include/vanity/ring.h:618 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
 						avail = (chead - tl) & IMASK;
-						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:619 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
+						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:621 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
 					:: else
 					fi
 #else
@@ -630,24 +630,24 @@ proctype Consumer()
 			/* a burst that head gives nothing goes by the words (vn_rx_sealed),
 			 * as vn_wait does: one word a step, at most `want` */
 			if
-			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:623 `if (avail == 0)` */
-				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:624 `avail = vn_rx_sealed(rx, tail, n)` */
+			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:625 `if (avail == 0)` */
+				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:626 `avail = vn_rx_sealed(rx, tail, n)` */
 				if
 				:: avail == 1 ->
-					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:517 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:519 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 				:: else
 				fi
 			:: else
 			fi;
-			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:631 `n = avail` */
+			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:633 `n = avail` */
 #endif
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:602 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:604 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:603 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:605 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od

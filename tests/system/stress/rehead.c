@@ -29,6 +29,14 @@ static void scribble(volatile uint8_t *p, size_t n)
 					     : rng_next();
 }
 
+/* Whether r's header describes its channel again (the kernel writes it
+ * before a shard starts, for the host tools). */
+static bool described(const struct vn_ring *r, uint32_t msg_size, uint32_t depth, uint32_t seq)
+{
+	return r->magic == VN_RING_MAGIC && r->msg_size == msg_size && r->depth == depth &&
+	       r->stride == VN_RING_STRIDE(msg_size, seq);
+}
+
 /* A new victim's hello, or false after 10 s. (Not a signal: the kernel
  * sets the bits of a restarted shard's peers, its channels' and signals',
  * before the new one has run.) */
@@ -69,6 +77,9 @@ void vn_main(void)
 	while (!vn_recv(&vn_rx_back, &m) && vn_now() < until)
 		vn_wait(1000000);
 	vn_log("victim came back and received %llu of %u in order", (unsigned long long)m, MSGS);
+	vn_log("the kernel described the rings again: %s",
+	       described(vn_tx_there.ring, 8, VN_DEPTH_THERE, VN_EP_SEQ) &&
+	       described(vn_rx_back.ring, 8, VN_DEPTH_BACK, 0) ? "yes" : "no");
 
 	rng_seed(SEED);
 	for (r = 0; r < ROUNDS; r++) {
