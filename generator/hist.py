@@ -15,7 +15,7 @@ SUB = 1 << SUB_BITS
 BITS = 40                               # VN_HIST_BITS
 BUCKETS = ((BITS - SUB_BITS + 1) << SUB_BITS) | 1   # VN_HIST_BUCKETS: 305
 OVERFLOW = BUCKETS - 1
-HEADER = struct.Struct("<QQQQ")         # struct vn_hist: count, sum, max, reserved
+HEADER = struct.Struct("<QQQQ")         # struct vn_hist: reserved0, sum, max, reserved1
 BYTES = HEADER.size + 8 * BUCKETS       # sizeof(struct vn_hist)
 PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p99.9", 99.9))
 MAX_RELATIVE_ERROR = 1.0 / SUB          # 12.5 %
@@ -49,13 +49,14 @@ def bucket_high(b):
 
 
 def decode(buf, source="histogram"):
-    """struct vn_hist as a dict: count, sum, max and the list of buckets."""
+    """struct vn_hist as a dict: count (the buckets' total: the struct keeps
+    none), sum, max and the list of buckets."""
     from .errors import fail
     if len(buf) < BYTES:
         raise fail(f"{source}: truncated: a histogram of {len(buf)} bytes, not {BYTES}")
-    count, total, vmax, _ = HEADER.unpack_from(buf)
+    _, total, vmax, _ = HEADER.unpack_from(buf)
     buckets = list(struct.unpack_from(f"<{BUCKETS}Q", buf, HEADER.size))
-    return {"count": count, "sum": total, "max": vmax, "buckets": buckets}
+    return {"count": sum(buckets), "sum": total, "max": vmax, "buckets": buckets}
 
 
 def percentile(buckets, q, vmax=None):

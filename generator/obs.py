@@ -251,6 +251,8 @@ def decode_obs(buf, source="dump"):
         run_hists = [_hist.decode(buf[OBS_RUN_HIST + i * HIST_SIZE:
                                       OBS_RUN_HIST + (i + 1) * HIST_SIZE], source)
                      for i in range(ns)]
+        for h, st in zip(run_hists, shards):  # their sums are the shards' run_ticks
+            h["sum"] = st["run_ticks"]
     return ObsHeader(magic, version, schema, clock_hz, ns, nc, ncores, halted, shards,
                      notifies, run_hists)
 

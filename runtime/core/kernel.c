@@ -92,7 +92,7 @@ int vn_kernel_init(struct vn_kernel *k, const struct vn_ksystem *sys, struct vn_
 		k->core[sys->shards[i].core].live++;
 		k->live++;
 		k->shard[i].st->generation = 1;
-		vn_sched_ready(k, &k->shard[i]);
+		vn_sched_add(k, &k->shard[i]);
 	}
 	return 0;
 }

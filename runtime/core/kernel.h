@@ -40,8 +40,7 @@ struct vn_shard {
 	const struct vn_kshard *cfg;
 	uint16_t id;             /* cfg->id (its index in vn_kernel.shard), where a
 				    switch reads it, as the trace records it */
-	uint32_t state;          /* enum vn_state */
-	bool queued;             /* on the run queue (iff state == VN_READY) */
+	uint32_t state;          /* enum vn_state (VN_READY: on the run queue) */
 	bool waiting;            /* blocked in WAIT: resumes with pending bits */
 	bool held;               /* VN_BLOCKED in its restart backoff: only the
 				    deadline wakes it, never a notification */

@@ -2,7 +2,8 @@
  * sched.c - the per-core run queue (see vn_sched.h).
  *
  * Invariants, for every core c:
- *  - s is on c's queue iff s->state == VN_READY (and then s->queued);
+ *  - s is on c's queue iff s->state == VN_READY (but while the kernel
+ *    starts: vn_sched_add);
  *  - core[c].current is the only VN_RUNNING shard of c, or NULL;
  *  - a VN_FINISHED or VN_STOPPED shard is on no queue and never current,
  *    so it is never picked.
@@ -42,7 +43,7 @@ static void account(struct vn_kernel *k, struct vn_shard *s, uint8_t why)
 	uint64_t ran = vn_clock() - s->ran_ticks;
 
 	s->st->run_ticks += ran;
-	vn_hist_add(s->run_hist, ran);
+	vn_hist_sample(s->run_hist, ran); /* its sum: run_ticks */
 	vn_kev_shard(k, s, VN_KEV_SWITCH_OUT, &why, 1);
 }
 
@@ -77,7 +78,6 @@ static struct vn_core *core_of(struct vn_kernel *k, const struct vn_shard *s)
 static void enqueue(struct vn_core *c, struct vn_shard *s)
 {
 	s->next = NULL;
-	s->queued = true;
 	if (c->tail)
 		c->tail->next = s;
 	else
@@ -85,12 +85,13 @@ static void enqueue(struct vn_core *c, struct vn_shard *s)
 	c->tail = s;
 }
 
-/* Take s off its queue wherever it is; a no-op if it is not queued. */
+/* Take s off its queue wherever it is; a no-op if it is not queued (its
+ * state not yet changed). */
 static void unqueue(struct vn_core *c, struct vn_shard *s)
 {
 	struct vn_shard **pp = &c->head, *prev = NULL;
 
-	if (!s->queued)
+	if (s->state != VN_READY)
 		return;
 	while (*pp && *pp != s) {
 		prev = *pp;
@@ -101,19 +102,27 @@ static void unqueue(struct vn_core *c, struct vn_shard *s)
 	if (c->tail == s)
 		c->tail = prev;
 	s->next = NULL;
-	s->queued = false;
 }
 
 /* Make s runnable at the back of its core's queue. */
 void vn_sched_ready(struct vn_kernel *k, struct vn_shard *s)
 {
 	struct vn_core *c = core_of(k, s);
+	bool queued = s->state == VN_READY;
 
 	if (c->current == s)
 		leave(k, c, s, VN_READY);
 	set_state(k, s, VN_READY);
-	if (!s->queued)
+	if (!queued)
 		enqueue(c, s);
+}
+
+/* s, of a kernel starting (vn_kernel_init: zeroed, so VN_READY already,
+ * and counted live), at the back of its core's queue. */
+void vn_sched_add(struct vn_kernel *k, struct vn_shard *s)
+{
+	set_state(k, s, VN_READY);
+	enqueue(core_of(k, s), s);
 }
 
 /* Give the core to the shard at the head of its queue; NULL if none is ready
@@ -135,7 +144,6 @@ struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now)
 	if (!c->head)
 		c->tail = NULL;
 	s->next = NULL;
-	s->queued = false;
 	set_state(k, s, VN_RUNNING);
 	s->ran_since = now;
 	s->ran_ticks = vn_clock();

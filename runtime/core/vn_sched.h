@@ -14,6 +14,7 @@
 #include "kernel.h"
 
 void vn_sched_ready(struct vn_kernel *k, struct vn_shard *s);
+void vn_sched_add(struct vn_kernel *k, struct vn_shard *s);
 struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now);
 bool vn_sched_runnable(const struct vn_kernel *k, uint32_t core);
 void vn_sched_yield(struct vn_kernel *k, struct vn_shard *s);
@@ -127,7 +128,7 @@ static inline void vn_yield_out(struct vn_shard *s, uint64_t ticks)
 	st->yields++;
 	st->run_ticks += ran;
 	st->state = VN_READY;
-	vn_hist_add(s->run_hist, ran);
+	vn_hist_sample(s->run_hist, ran); /* its sum: run_ticks */
 }
 
 static inline uint64_t vn_yield_in(struct vn_kernel *k, struct vn_core *c, struct vn_shard *n,
@@ -178,12 +179,10 @@ static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, struct v
 	c->head = after ? after : s;
 	c->tail = s;
 	s->state = VN_READY;
-	s->queued = true;
 	/* n's activation (vn_sched_pick) */
 	c->current = n;
 	n->next = NULL;
 	n->state = VN_RUNNING;
-	n->queued = false;
 	*value = vn_yield_in(k, c, n, id, now, ticks);
 	return n;
 }

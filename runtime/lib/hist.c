@@ -13,7 +13,7 @@ void vn_hist_log(const char *what, const struct vn_hist *h, uint64_t since_ticks
 {
 	uint64_t dt = vn_clock() - since_ticks, dns = vn_now() - since_ns;
 	uint64_t ps = dt ? dns * 1000u / dt : 0; /* per tick */
-	uint64_t n = h->count;
+	uint64_t n = vn_hist_count(h);
 
 	vn_log("%s: %llu samples, mean %llu ns, max %llu ns", what, (unsigned long long)n,
 	       (unsigned long long)(n ? h->sum / n * ps / 1000u : 0),

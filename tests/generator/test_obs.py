@@ -66,13 +66,15 @@ def trace_ring(owner, n_recs, head, records):
     return bytes(b)
 
 
-def hist_bytes(values):
-    """A struct vn_hist holding these samples."""
+def hist_bytes(values, with_sum=True):
+    """A struct vn_hist holding these samples, as the writer leaves it: no
+    count, and with_sum=False, no sum either (a shard's run time: the kernel
+    keeps that sum in run_ticks)."""
     buckets = [0] * 305
     for v in values:
         buckets[hist.bucket(v)] += 1
-    return struct.pack("<4Q305Q", len(values), sum(values), max(values, default=0), 0,
-                       *buckets)
+    return struct.pack("<4Q305Q", 0, sum(values) if with_sum else 0, max(values, default=0),
+                       0, *buckets)
 
 
 def obs_chunk(n_shards=2, n_channels=2, stats=None, notifies=(5, 6), schema=SCHEMA,
@@ -80,12 +82,14 @@ def obs_chunk(n_shards=2, n_channels=2, stats=None, notifies=(5, 6), schema=SCHE
     b = bytearray(struct.pack("<IIQQIIII", 0x624F6E56, 3, schema, HZ, n_shards, n_channels,
                               1, 0))
     for i in range(256):
-        vals = (stats or {}).get(i, [0] * 12)
+        vals = list((stats or {}).get(i, [0] * 12))
+        if stats is None:  # run_ticks: the run-time histogram's sum
+            vals[3] = sum((run_hists or {}).get(i, []))
         b += struct.pack("<II10Q", *vals)
     b += struct.pack("<4096Q", *(list(notifies) + [0] * (4096 - len(notifies))))
     assert len(b) == 55336
     for i in range(256):
-        b += hist_bytes((run_hists or {}).get(i, []))
+        b += hist_bytes((run_hists or {}).get(i, []), with_sum=False)
     assert len(b) == 688168
     return bytes(b)
 
@@ -176,7 +180,7 @@ int main(void)
 	P("obs.run_hist", offsetof(struct vn_obs, run_hist));
 	P("obs.core", offsetof(struct vn_obs, core));
 	P("hist", sizeof(struct vn_hist));
-	P("hist.count", offsetof(struct vn_hist, count));
+	P("hist.sum", offsetof(struct vn_hist, sum));
 	P("hist.max", offsetof(struct vn_hist, max));
 	P("hist.bucket", offsetof(struct vn_hist, bucket));
 	P("VN_HIST_BUCKETS", VN_HIST_BUCKETS);
@@ -230,7 +234,7 @@ def test_layout_matches_trace_h(tmp_path):
         "core_trace": obs.CORE_TRACE_SIZE, "obs.schema_hash": 8, "obs.clock_hz": 16,
         "obs.n_shards": 24, "obs.halted": 36, "obs.shard": obs.OBS_SHARD,
         "obs.chan_notifies": obs.OBS_CHAN_NOTIFIES, "obs.core": obs.OBS_CORE,
-        "obs.run_hist": obs.OBS_RUN_HIST, "hist": obs.HIST_SIZE, "hist.count": 0,
+        "obs.run_hist": obs.OBS_RUN_HIST, "hist": obs.HIST_SIZE, "hist.sum": 8,
         "hist.max": 16, "hist.bucket": hist.HEADER.size, "VN_HIST_BUCKETS": hist.BUCKETS,
         "VN_DUMP_HIST": obs.DUMP_HIST,
         "obs": obs.OBS_SIZE, "dump_hdr": obs.DUMP_HDR.size, "chunk": obs.CHUNK_HDR.size,
@@ -1024,6 +1028,8 @@ def test_top_shows_latency_percentiles():
         assert exact * ns <= lat[key] <= exact * ns * 1.125 + 0.1, (key, lat)
     ping, pong = rep["shards"]
     assert ping["run_time"]["count"] == 4 and ping["run_time"]["max"] == round(4000 * ns, 1)
+    # the mean's sum is run_ticks: the run-time histogram keeps none
+    assert ping["run_time"]["mean"] == round(1150 * ns, 1)
     assert pong["run_time"]["count"] == 0 and pong["run_time"]["p50"] is None
     json.dumps(rep)
     text = live.format_top(rep).splitlines()

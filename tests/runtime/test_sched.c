@@ -37,7 +37,7 @@ static void test_round_robin(void **state)
  * readings (run time, record stamps), which the two paths take apart. */
 struct yield_seen {
 	uint32_t next, state[4], st_state[4], queue[4], n_queue;
-	bool queued[4], held[4], waiting[4];
+	bool held[4], waiting[4];
 	uint64_t value, pending[4], syscalls[4], yields[4], activations[4], ran_since;
 	uint64_t hist_count, head;
 	struct vn_trace_rec rec[2];
@@ -65,7 +65,6 @@ static void yield_seen(struct vn_kernel *k, struct vn_shard *n, uint64_t value,
 
 		y->state[i] = s->state;
 		y->st_state[i] = s->st->state;
-		y->queued[i] = s->queued;
 		y->held[i] = s->held;
 		y->waiting[i] = s->waiting;
 		y->pending[i] = s->pending;
@@ -73,7 +72,7 @@ static void yield_seen(struct vn_kernel *k, struct vn_shard *n, uint64_t value,
 		y->yields[i] = s->st->yields;
 		y->activations[i] = s->st->activations;
 	}
-	y->hist_count = k->obs->run_hist[0].count;
+	y->hist_count = vn_hist_count(&k->obs->run_hist[0]);
 	y->head = h;
 	for (uint32_t i = 0; i < 2; i++) {
 		y->rec[i] = vn_trace_recs(r)[(h - 2 + i) % VN_TRACE_CORE_RECS];
@@ -247,7 +246,7 @@ static void test_end_counts_every_activation(void **state)
 	vn_system_halt(k, 0);
 	vn_sched_end(k);
 	for (uint32_t i = 0; i < 4; i++)
-		assert_int_equal(k->obs->run_hist[i].count, S(i)->st->activations);
+		assert_int_equal(vn_hist_count(&k->obs->run_hist[i]), S(i)->st->activations);
 	assert_int_equal(S(1)->st->activations, 1);
 	assert_int_equal(S(3)->st->activations, 1);
 	assert_int_equal(S(1)->state, VN_RUNNING); /* as it was when the system ended */

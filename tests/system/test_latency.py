@@ -62,8 +62,8 @@ def test_the_run_time_histogram_counts_activations(run):
     for st, h in zip(k.shards, k.run_hists):
         assert st["activations"] > 0
         assert h["count"] == sum(h["buckets"]) == st["activations"]
-        assert h["sum"] == st["run_ticks"]
-        assert h["max"] <= st["run_ticks"]
+        assert h["sum"] == st["run_ticks"]  # the sum is kept once, in the counters
+        assert h["max"] <= st["run_ticks"] <= h["max"] * st["activations"]
         s = hist.summary(h, k.clock_hz)
         assert s["p50"] <= s["p99"] <= s["max"]
 

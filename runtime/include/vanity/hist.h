@@ -9,6 +9,12 @@
  * more (minutes at GHz rates) share the last bucket, whose value host tools
  * take from `max`, which is exact.
  *
+ * A sample is a bucket's increment, and the sum and the maximum: the count
+ * of samples is the buckets' total (vn_hist_count), kept nowhere else, so a
+ * reader never sees the two disagree. A histogram whose sum is kept
+ * elsewhere takes vn_hist_sample alone (a shard's run time: its sum is
+ * struct vn_shard_stats's run_ticks).
+ *
  * Used for a channel's transit time (vanity/ring.h, channels with
  * `latency: true`: the consumer adds now - the producer's stamp) and for a
  * shard's run time per activation (struct vn_obs, the kernel adds it when
@@ -27,10 +33,10 @@
 #define VN_HIST_BUCKETS ((VN_HIST_BITS - VN_HIST_SUB_BITS + 1u) << VN_HIST_SUB_BITS | 1u)
 
 struct vn_hist {
-	uint64_t count; /* samples added */
-	uint64_t sum;   /* of their ticks (the mean is sum / count) */
-	uint64_t max;   /* the largest, exactly */
-	uint64_t reserved;
+	uint64_t reserved0; /* 0: the count is the buckets' total (vn_hist_count) */
+	uint64_t sum;       /* of the samples' ticks (the mean is sum / count) */
+	uint64_t max;       /* the largest, exactly */
+	uint64_t reserved1;
 	uint64_t bucket[VN_HIST_BUCKETS];
 };
 
@@ -89,14 +95,30 @@ static inline size_t vn_hist_bucket(uint64_t v)
 	return (size_t)((s << VN_HIST_SUB_BITS) + (v >> s));
 }
 
+/* Add one sample to the buckets and the maximum, not the sum; the
+ * histogram's single writer only. */
+static inline void vn_hist_sample(struct vn_hist *h, uint64_t v)
+{
+	h->bucket[vn_hist_bucket(v)]++;
+	if (v > h->max)
+		h->max = v;
+}
+
 /* Add one sample; the histogram's single writer only. */
 static inline void vn_hist_add(struct vn_hist *h, uint64_t v)
 {
-	h->bucket[vn_hist_bucket(v)]++;
-	h->count++;
+	vn_hist_sample(h, v);
 	h->sum += v;
-	if (v > h->max)
-		h->max = v;
+}
+
+/* The samples added: the buckets' total. */
+static inline uint64_t vn_hist_count(const struct vn_hist *h)
+{
+	uint64_t n = 0;
+
+	for (uint32_t b = 0; b < VN_HIST_BUCKETS; b++)
+		n += h->bucket[b];
+	return n;
 }
 
 /* A shard's own histogram to its log (runtime/lib/hist.c): "WHAT: N

@@ -196,7 +196,8 @@ struct vn_obs {
 	struct vn_shard_stats shard[VN_OBS_MAX_SHARDS];
 	uint64_t chan_notifies[VN_OBS_MAX_CHANNELS]; /* delivered, per channel */
 	/* Per shard: ticks it held its core, one sample per activation (added
-	 * when it leaves the core). */
+	 * when it leaves the core). Their sum is the shard's run_ticks, kept
+	 * there alone: these sums stay 0 (vn_hist_sample). */
 	struct vn_hist run_hist[VN_OBS_MAX_SHARDS];
 	struct vn_core_trace core[VN_OBS_MAX_CORES];
 };
