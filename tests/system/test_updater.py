@@ -110,3 +110,22 @@ def test_a_hostile_updater(tmp_path, board):
     assert o.inputs == 10
     assert not o.wrong, f"{o.wrong}\n{o.text[-6000:]}"
     assert o.ok, f"statuses {[st for st, _ in o.runs]}, {o.note()}\n{o.text[-6000:]}"
+
+
+def test_what_the_hostile_updater_counts_as_a_crash():
+    """A sanitizer's report from the app, which runs the changed code of an
+    image it was sent, is the app's own, contained; from the kernel or the
+    loader it is a crash, as is a run that did not end with status 0."""
+    def outcome(status, text):
+        o = reloadfuzz.Outcome()
+        o.runs.append((status, text))
+        return o
+
+    ubsan = "x.c:247:4: runtime error: subtraction of unsigned offset overflowed\n"
+    ok = "[loader] app image of 12 bytes: accepted\nvanity: shard 'app' exited with status 1\n"
+    assert not outcome(0, ok + "[app] " + ubsan).crash
+    assert outcome(0, ok + ubsan).crash
+    assert outcome(0, ok + "[loader] " + ubsan).crash
+    assert outcome(0, ok + "==1==ERROR: AddressSanitizer: heap-buffer-overflow\n").crash
+    assert outcome(0, "vanity: shard 'loader' faulted: SIGSEGV\n").crash
+    assert outcome(1, ok).crash and not outcome(0, ok).crash
