@@ -166,17 +166,17 @@ static inline uint64_t vn_yield_in(struct vn_kernel *k, struct vn_core *c, struc
 static inline struct vn_shard *vn_sched_yield_fast(struct vn_kernel *k, struct vn_core *c,
 						   uint64_t now, uint64_t ticks, uint64_t *value)
 {
-	struct vn_shard *s = c->current, *n = c->head, *after;
+	struct vn_shard *s = c->current, *n = c->head;
 	uint32_t id = s->id;
 
 	vn_yield_out(s, ticks);
-	/* n off the front of the queue, s to its back (set_state, enqueue).
-	 * If n was alone there, it is the tail, whose next is cleared below.
-	 * Neither is held (set_state clears it, and only a blocked shard is
-	 * held), and s, on no queue, has no next already. */
-	after = n->next;
+	/* s to the back of the queue, n off its front (enqueue, set_state):
+	 * n's next is then the new head, s itself if n was alone there (the
+	 * tail, whose next was just set), with no test. n's next is cleared
+	 * below. Neither is held (set_state clears it, and only a blocked
+	 * shard is held), and s, on no queue, has no next already. */
 	c->tail->next = s;
-	c->head = after ? after : s;
+	c->head = n->next;
 	c->tail = s;
 	s->state = VN_READY;
 	/* n's activation (vn_sched_pick) */
