@@ -9,11 +9,11 @@
  * more (minutes at GHz rates) share the last bucket, whose value host tools
  * take from `max`, which is exact.
  *
- * A sample is a bucket's increment, and the sum and the maximum: the count
- * of samples is the buckets' total (vn_hist_count), kept nowhere else, so a
- * reader never sees the two disagree. A histogram whose sum is kept
- * elsewhere takes vn_hist_sample alone (a shard's run time: its sum is
- * struct vn_shard_stats's run_ticks).
+ * A sample is a bucket's increment, and the sum and the maximum. The count
+ * of samples is the buckets' total (vn_hist_count), kept nowhere else, so
+ * no reader sees a count that disagrees with the buckets. A histogram whose
+ * sum is kept elsewhere takes vn_hist_sample alone (a shard's run time: its
+ * sum is struct vn_shard_stats's run_ticks).
  *
  * Used for a channel's transit time (vanity/ring.h, channels with
  * `latency: true`: the consumer adds now - the producer's stamp) and for a
