@@ -83,8 +83,8 @@ def obs_chunk(n_shards=2, n_channels=2, stats=None, notifies=(5, 6), schema=SCHE
                               1, 0))
     for i in range(256):
         vals = list((stats or {}).get(i, [0] * 12))
-        if stats is None:  # run_ticks: the run-time histogram's sum
-            vals[3] = sum((run_hists or {}).get(i, []))
+        if stats is None:  # the run-time histogram's sum is run_ticks
+            vals[obs.STAT_NAMES.index("run_ticks")] = sum((run_hists or {}).get(i, []))
         b += struct.pack("<II10Q", *vals)
     b += struct.pack("<4096Q", *(list(notifies) + [0] * (4096 - len(notifies))))
     assert len(b) == 55336
