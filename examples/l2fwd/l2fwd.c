@@ -19,8 +19,13 @@
  * it off the device to the transmit burst that gave it to the other port
  * (DPDK's latencystats measures the same span), by power of two, in ns.
  *
- * The spec's mode decides: a `poll` shard polls its ports; a `yield` shard
- * sleeps in vn_wait until a port's interrupt (-DL2FWD_IRQ=0/1 overrides).
+ * The spec's mode decides: a `poll` shard polls its ports and yields after
+ * every round (-DL2FWD_YIELD=0: never); a `yield` shard yields after a
+ * round that found frames and sleeps in vn_wait after one that found none,
+ * until a port's interrupt (-DL2FWD_IRQ=0/1 overrides). The yield lets
+ * another shard of the core run and a watchdog see the shard alive, and on
+ * hosted it is when the core's thread moves the cards' frames
+ * (docs/hosted.md, "The owner's core serves its cards").
  */
 #include <vanity_shard.h>
 
@@ -37,6 +42,9 @@
 #endif
 #ifndef L2FWD_DRAIN_MS
 #define L2FWD_DRAIN_MS 1000
+#endif
+#ifndef L2FWD_YIELD /* 0: a poller that never yields, as DPDK's l2fwd */
+#define L2FWD_YIELD 1
 #endif
 #ifndef L2FWD_MAC_UPDATING /* DPDK l2fwd's --[no-]mac-updating */
 #define L2FWD_MAC_UPDATING 1
@@ -210,6 +218,8 @@ void vn_main(void)
 		}
 		if (L2FWD_IRQ && !moved)
 			sleep_for(next_stats > now ? next_stats - now : 0);
+		else if (L2FWD_YIELD)
+			vn_yield();
 	}
 	drain();
 	print_stats("Final statistics");

@@ -6,11 +6,11 @@
  * clock, the console's input and the network.
  *
  * The models are included as they are, so their static functions are in
- * reach: the card's worker turn (step) is called here, synchronously,
- * instead of from its thread, and its AF_PACKET backend (net_packet.c) is
- * replaced by a fake one whose received frames come from the input (the
- * AF_XDP backend, net_xdp.c, by one that never opens, so the card falls
- * back to the fake). What
+ * reach: the card's worker turn (step) and its owner's core's turn (serve)
+ * are called here, synchronously, instead of from their threads, and its
+ * AF_PACKET backend (net_packet.c) is replaced by a fake one whose received
+ * frames come from the input (the AF_XDP backend, net_xdp.c, by one that
+ * never opens, so the card falls back to the fake). What
  * the rest of the hosted kernel gives the models (dev.h: hk_dma, hk_rx_pop,
  * hk_tx_put, hk_dev_changed, hk_dev_raise, hk_dev_option; hk_msg,
  * hk_eventfd_ring, port_now) are stubs below.
@@ -35,8 +35,10 @@
  *   BRINGUP  the card brought up by the book, queue sizes and ring places
  *            from the input, usually valid; features now and then wrong;
  *            now and then a few buffers posted in each queue
- *   STEP     the card's worker takes 1-8 turns (it moves frames both ways),
- *            now and then after the dance it does around a sleep
+ *   STEP     the card's worker, or its owner's core (dev.h: serve), takes
+ *            1-8 turns (it moves frames both ways), now and then after the
+ *            dance the worker does around a sleep, or with the core
+ *            letting the card go after
  *   TIME     the clock moves on (nanoseconds to years)
  *   RXBYTES  bytes typed at a UART (as much as its FIFO has room for)
  *   FRAME    a frame arrives for the card (length, wire length, bytes)
@@ -712,8 +714,13 @@ static void op_step(struct input *in)
 	}
 	for (unsigned i = 0; i < turns; i++) {
 		n_steps++;
-		step(card());
+		if (b & 0x80)
+			hk_virtio_net.serve(&devs[D_VNET], true); /* the owner's core's turn */
+		else
+			step(card(), false);
 	}
+	if ((b & 0xa0) == 0xa0)
+		hk_virtio_net.serve(&devs[D_VNET], false); /* the core lets it go */
 }
 
 static void op_time(struct input *in)

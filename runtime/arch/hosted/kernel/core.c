@@ -377,15 +377,17 @@ static void *core_main(void *arg)
 	sched_setaffinity(0, sizeof(set), &set);
 	pthread_mutex_lock(&hk_lock);
 	for (;;) {
-		uint64_t deadline = step(c->id);
-		int n = poll_set(c->id, fds, who);
+		uint64_t deadline = step(c->id), held = hk_devices_settle(c->id);
+		int n = poll_set(c->id, fds, who), woke;
 		struct timespec ts;
 
 		pthread_mutex_unlock(&hk_lock);
-		if (ppoll(fds, (nfds_t)n, timeout_for(deadline, &ts), NULL) > 0 &&
-		    (fds[0].revents & POLLIN))
+		woke = ppoll(fds, (nfds_t)n, timeout_for(held < deadline ? held : deadline, &ts),
+			     NULL);
+		if (woke > 0 && (fds[0].revents & POLLIN))
 			while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))
 				;
+		hk_devices_serve(c->id, woke > 0);
 		pthread_mutex_lock(&hk_lock);
 		for (int i = 1; i < n; i++)
 			if (fds[i].revents)

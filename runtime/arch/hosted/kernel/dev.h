@@ -19,8 +19,15 @@
  * thread sleeps until then, or until the kernel's standard input has bytes
  * for the console UART.
  *
- * Everything here runs under hk_lock, except a worker thread and what it
- * calls (hk_dma, hk_dev_raise), which take the locks they need.
+ * A worker polling beside a polling owner would cost a second host CPU for
+ * one device. So while the owner holds its core or waits for it, its core's
+ * thread serves the device instead (serve), each time a shard of that core
+ * enters the kernel, and the worker leaves it alone. The worker takes it
+ * back when the owner sleeps, or runs HK_HOLD_NS without entering; its
+ * interrupts then wake the owner.
+ *
+ * Everything here runs under hk_lock, except a worker thread, serve(d, true)
+ * and what they call (hk_dma, hk_dev_raise), which take the locks they need.
  */
 #ifndef VN_HK_DEV_H
 #define VN_HK_DEV_H
@@ -47,6 +54,10 @@ struct hk_model {
 	uint64_t (*next_event)(struct hk_dev *d); /* VN_NEVER: none; may be NULL */
 	void (*end)(struct hk_dev *d);   /* the system is over; may be NULL */
 	void (*stats)(struct hk_dev *d); /* VANITY_STATS=1, after end; may be NULL */
+	/* mine: the owner's core thread (unlocked) serves the device now and
+	 * will again, so the model's worker leaves it alone; !mine: the core
+	 * lets it go, and the worker takes it back. May be NULL. */
+	void (*serve)(struct hk_dev *d, bool mine);
 };
 
 struct hk_dev {
@@ -54,6 +65,10 @@ struct hk_dev {
 	const struct hk_model *model;
 	bool masked;    /* the interrupt fired and is not acknowledged yet */
 	bool input;     /* this UART owns the kernel's standard input */
+	/* Its owner's core thread's own: */
+	bool active;        /* the owner holds its core or waits for it */
+	bool served;        /* the core serves it, not the model's worker */
+	uint64_t served_at; /* port_now() of the core's last look */
 	uint8_t rx[HK_RX_FIFO];
 	uint32_t rx_head, rx_count;
 	uint64_t r[16]; /* the model's registers, its own layout */
@@ -80,5 +95,7 @@ int hk_mmio(struct vn_shard *s, uint32_t here, uint64_t a0, uint64_t value, uint
 	    char *why, unsigned why_len);
 void hk_devices_end(void);              /* safe after any boot failure */
 void hk_devices_stats(void);            /* each model's stats, after hk_devices_end */
+void hk_devices_serve(uint32_t core, bool entered); /* core's thread, unlocked */
+uint64_t hk_devices_settle(uint32_t core);          /* core's thread, locked */
 
 #endif /* VN_HK_DEV_H */

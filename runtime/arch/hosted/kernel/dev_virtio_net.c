@@ -31,6 +31,11 @@
  * the sockets of cards with buffers posted. An interrupt is raised after a
  * batch unless the driver suppressed it (VIRTQ_AVAIL_F_NO_INTERRUPT).
  *
+ * While the owner holds its core or waits for it, its core's thread moves
+ * the card's frames instead, a batch each way at every kernel entry of a
+ * shard of that core, and the worker leaves the card alone (dev.h: serve;
+ * vnet_serve): a polling owner and its card then share one host CPU.
+ *
  * For the driver's robustness tests, `--net DEVICE=IFNAME,corrupt=N` makes
  * every Nth frame received arrive with a used length longer than its
  * buffer, as a broken device would report it; the driver must drop it.
@@ -112,6 +117,8 @@ struct vnet {
 	uint64_t tx_retry_at, tx_retry_ns, tx_refused_since;
 	uint64_t tx_refused;  /* flushes the host refused */
 	uint64_t rx_lost;     /* the AF_XDP socket's, kept when it closes (net_xdp.h) */
+	_Atomic bool held;    /* its owner's core serves it, not the worker (vnet_serve) */
+	uint64_t core_steps, worker_steps; /* batches each moved (VANITY_STATS=1) */
 };
 
 #define HK_MAX_NETS 16u
@@ -352,16 +359,24 @@ static unsigned tx_batch(struct vnet *n, bool *irq)
 	return done;
 }
 
-/* One card's turn: move what there is, raise its line if that is due. */
-static unsigned step(struct vnet *n)
+/* One card's turn: move what there is, raise its line if that is due. The
+ * owner's core (by_core) serves it at every kernel entry, so the driver
+ * need not notify it. */
+static unsigned step(struct vnet *n, bool by_core)
 {
 	bool irq = false;
 	unsigned moved = 0;
 
 	pthread_mutex_lock(&n->mu);
 	if (n->live) {
+		if (by_core) {
+			virtq_set_notify(&n->q[0], false);
+			virtq_set_notify(&n->q[1], false);
+		}
 		moved += tx_batch(n, &irq);
 		moved += rx_batch(n, &irq);
+		if (moved)
+			++*(by_core ? &n->core_steps : &n->worker_steps);
 	}
 	if (irq)
 		atomic_fetch_or(&n->isr, ISR_USED);
@@ -391,9 +406,16 @@ static bool tx_work(struct vnet *n, uint64_t *wake_at)
 	return virtq_has_avail(&n->q[1]) || n->tx_again;
 }
 
-/* Every card idle for a while: ask the drivers for kicks again, look once
- * more (a buffer posted before they saw the flag is found here), and sleep
- * until a kick, a frame for a posted buffer or a refused send's retry. */
+static bool held(struct vnet *n)
+{
+	return atomic_load_explicit(&n->held, memory_order_acquire);
+}
+
+/* Every card of the worker's idle for a while (those their owners' cores
+ * hold are not its): ask their drivers for kicks again, look once more (a
+ * buffer posted before they saw the flag is found here), and sleep until a
+ * kick (a core handing a card back kicks it too: vnet_serve), a frame for a
+ * posted buffer or a refused send's retry. */
 static void sleep_until_work(void)
 {
 	struct pollfd fds[2 * HK_MAX_NETS];
@@ -406,9 +428,11 @@ static void sleep_until_work(void)
 	for (unsigned i = 0; i < cards(); i++) {
 		struct vnet *n = nets[i];
 
-		pthread_mutex_lock(&n->mu);
 		kick[nfds] = true;
 		fds[nfds++] = (struct pollfd){.fd = n->kick, .events = POLLIN};
+		if (held(n))
+			continue;
+		pthread_mutex_lock(&n->mu);
 		if (n->live) {
 			virtq_set_notify(&n->q[0], true);
 			virtq_set_notify(&n->q[1], true);
@@ -447,8 +471,9 @@ static void sleep_until_work(void)
 	}
 }
 
-/* One worker for every card: it polls while any card has frames moving,
- * so a forwarder's two ports cost one polling thread, not two. */
+/* One worker for every card its owner's core does not hold: it polls while
+ * any has frames moving, so a forwarder's two ports cost one polling
+ * thread, not two. */
 static void *worker(void *arg)
 {
 	uint64_t idle_since = port_now();
@@ -456,12 +481,17 @@ static void *worker(void *arg)
 	(void)arg;
 	for (;;) {
 		unsigned moved = 0;
+		bool mine = false;
 
-		for (unsigned i = 0; i < cards(); i++)
-			moved += step(nets[i]);
+		for (unsigned i = 0; i < cards(); i++) {
+			if (held(nets[i]))
+				continue;
+			mine = true;
+			moved += step(nets[i], false);
+		}
 		if (moved) {
 			idle_since = port_now();
-		} else if (port_now() - idle_since > SPIN_NS) {
+		} else if (!mine || port_now() - idle_since > SPIN_NS) {
 			sleep_until_work();
 			idle_since = port_now();
 		}
@@ -803,7 +833,28 @@ static void vnet_stats(struct hk_dev *d)
 	if (n->rx_lost)
 		hk_msg("stats: virtio-net '%s': %llu receive frames lost to a full fill ring",
 		       d->kd->name, (unsigned long long)n->rx_lost);
+	hk_msg("stats: virtio-net '%s': batches moved by the owner's core %llu, by the "
+	       "worker %llu", d->kd->name, (unsigned long long)n->core_steps,
+	       (unsigned long long)n->worker_steps);
 	pthread_mutex_unlock(&n->mu);
+}
+
+/* The owner's core serves the card (dev.h): a batch each way now, and the
+ * worker leaves it alone until the core lets it go, when the kick wakes
+ * the worker to take it back. */
+static void vnet_serve(struct hk_dev *d, bool active)
+{
+	struct vnet *n = net_of(d);
+
+	if (!n)
+		return;
+	if (!active) {
+		atomic_store_explicit(&n->held, false, memory_order_release);
+		hk_eventfd_ring(n->kick);
+		return;
+	}
+	atomic_store_explicit(&n->held, true, memory_order_release);
+	step(n, true);
 }
 
 static bool vnet_irq(struct hk_dev *d, uint64_t now)
@@ -822,4 +873,5 @@ const struct hk_model hk_virtio_net = {
 	.irq_level = vnet_irq,
 	.end = vnet_end,
 	.stats = vnet_stats,
+	.serve = vnet_serve,
 };

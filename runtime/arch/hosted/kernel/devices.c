@@ -33,6 +33,7 @@
 
 #define HK_MAX_DEVICES 64u
 #define HERE_NONE UINT32_MAX /* not a core thread: always kick the owner's core */
+#define HK_HOLD_NS 200000ull /* a core lets a device go this long after its owner's last entry */
 
 static const struct hk_model *const models[] = {&hk_pl011, &hk_ns16550, &hk_pl031,
 						&hk_virtio_net};
@@ -108,6 +109,60 @@ int hk_mmio(struct vn_shard *s, uint32_t here, uint64_t a0, uint64_t value, uint
 		*out = d->model->read(d, addr - kd->base, bytes);
 	update(d, here, port_now());
 	return 0;
+}
+
+/* ---- a core serves its shards' devices (dev.h) ------------------------- */
+
+/* A core serves a device of an active owner each time the core's thread
+ * wakes for a shard's call, a notification or a death (entered). An owner
+ * that has not entered the kernel for HK_HOLD_NS is computing, or polling
+ * without yielding: its device goes back to the model's worker until it
+ * enters again, so frames never wait on the core longer than that. Only
+ * the core's thread touches its devices' active, served and served_at. */
+void hk_devices_serve(uint32_t core, bool entered)
+{
+	uint64_t now = port_now();
+
+	for (uint32_t i = 0; i < hk_kernel.sys->n_devices; i++) {
+		struct hk_dev *d = &devs[i];
+
+		if (hk_kernel.sys->shards[d->kd->shard].core != core || !d->model ||
+		    !d->model->serve)
+			continue;
+		if (entered && d->active) {
+			d->model->serve(d, true);
+			d->served = true;
+			d->served_at = now;
+		} else if (d->served && now - d->served_at >= HK_HOLD_NS) {
+			d->model->serve(d, false);
+			d->served = false;
+		}
+	}
+}
+
+/* After the core's round: whose owners are active now (holding the core or
+ * ready for it); the devices of the others go back to their workers.
+ * Returns when the core must look again for a hold's end (VN_NEVER: none). */
+uint64_t hk_devices_settle(uint32_t core)
+{
+	uint64_t next = VN_NEVER;
+
+	for (uint32_t i = 0; i < hk_kernel.sys->n_devices; i++) {
+		struct hk_dev *d = &devs[i];
+		const struct vn_shard *s = hk_shards[d->kd->shard].s;
+
+		if (hk_kernel.sys->shards[d->kd->shard].core != core || !d->model ||
+		    !d->model->serve)
+			continue;
+		d->active = !hk_kernel.halted && (s->state == VN_READY || s->state == VN_RUNNING);
+		if (d->served && !d->active) {
+			d->model->serve(d, false);
+			d->served = false;
+		}
+		if (d->served && d->served_at + HK_HOLD_NS < next)
+			next = d->served_at + HK_HOLD_NS;
+	}
+	return next;
 }
 
 /* ---- for the models ---------------------------------------------------- */
