@@ -26,8 +26,9 @@
  * back when the owner sleeps, or runs HK_HOLD_NS without entering; its
  * interrupts then wake the owner.
  *
- * Everything here runs under hk_lock, except a worker thread, serve(d, true)
- * and what they call (hk_dma, hk_dev_raise), which take the locks they need.
+ * Everything here runs under hk_lock, except a worker thread, serve (from a
+ * core's thread, with or without the lock) and what they call (hk_dma,
+ * hk_dev_raise), which take the locks they need.
  */
 #ifndef VN_HK_DEV_H
 #define VN_HK_DEV_H

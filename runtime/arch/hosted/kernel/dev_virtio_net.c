@@ -842,13 +842,13 @@ static void vnet_stats(struct hk_dev *d)
 /* The owner's core serves the card (dev.h): a batch each way now, and the
  * worker leaves it alone until the core lets it go, when the kick wakes
  * the worker to take it back. */
-static void vnet_serve(struct hk_dev *d, bool active)
+static void vnet_serve(struct hk_dev *d, bool mine)
 {
 	struct vnet *n = net_of(d);
 
 	if (!n)
 		return;
-	if (!active) {
+	if (!mine) {
 		atomic_store_explicit(&n->held, false, memory_order_release);
 		hk_eventfd_ring(n->kick);
 		return;

@@ -40,6 +40,7 @@ static const struct hk_model *const models[] = {&hk_pl011, &hk_ns16550, &hk_pl03
 
 static struct hk_dev devs[HK_MAX_DEVICES];
 static uint32_t n_devs; /* entries of devs that hk_devices_prepare filled in */
+static bool any_serve;  /* a model a core may serve (hk_devices_prepare, before the cores) */
 static struct {
 	char device[64];
 	const char *value;
@@ -121,8 +122,11 @@ int hk_mmio(struct vn_shard *s, uint32_t here, uint64_t a0, uint64_t value, uint
  * the core's thread touches its devices' active, served and served_at. */
 void hk_devices_serve(uint32_t core, bool entered)
 {
-	uint64_t now = port_now();
+	uint64_t now;
 
+	if (!any_serve)
+		return;
+	now = port_now();
 	for (uint32_t i = 0; i < hk_kernel.sys->n_devices; i++) {
 		struct hk_dev *d = &devs[i];
 
@@ -147,7 +151,7 @@ uint64_t hk_devices_settle(uint32_t core)
 {
 	uint64_t next = VN_NEVER;
 
-	for (uint32_t i = 0; i < hk_kernel.sys->n_devices; i++) {
+	for (uint32_t i = 0; any_serve && i < hk_kernel.sys->n_devices; i++) {
 		struct hk_dev *d = &devs[i];
 		const struct vn_shard *s = hk_shards[d->kd->shard].s;
 
@@ -375,6 +379,7 @@ int hk_devices_prepare(void)
 			       sys->shards[d->kd->shard].name);
 			continue;
 		}
+		any_serve |= d->model->serve != NULL;
 		if (d->model->dma && h->heap_fd < 0 && h->s->cfg->memory) {
 			h->heap_fd = hk_memfd(h->s->cfg->name, h->s->cfg->memory, &map);
 			if (h->heap_fd < 0)
