@@ -574,10 +574,11 @@ def test_transmit_resumes_after_the_link_was_down(l2fwd_kernel, tmp_path, backen
     holds, then its queue. Meanwhile the model tries again with a growing
     interval (its refusals, in its VANITY_STATS line, are as few as that
     allows, not one per look: l2fwd polls, so its core looks at the card at
-    every yield) and says once that the interface refuses frames. Once p1 is up again the held
-    frames go out, a ring's worth at least and in order, then 100 new
-    frames cross behind them, and it says that sending works again; its
-    VANITY_STATS line counts the refusals, and as sent what l2fwd sent."""
+    every yield) and says once that the interface refuses frames. Once p1
+    is up again the held frames go out, a ring's worth at least and in
+    order, then 100 new frames cross behind them, and it says that sending
+    works again; its VANITY_STATS line counts the refusals, and as sent
+    what l2fwd sent."""
     opt = "" if backend == "af_xdp" else ",backend=af_packet"
     with NetTopology("ld") as topo:
         run = L2fwdRun(topo, tmp_path, l2fwd_kernel, "port0=p0" + opt, "port1=p1" + opt,
