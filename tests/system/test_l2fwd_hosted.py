@@ -304,6 +304,14 @@ def test_stop_frame_ends_l2fwd_with_statistics(both_ways):
     assert re.search(r"^\[\w+\]   below +\d+ ns: \d+$", run.stdout, re.M), run.report
 
 
+def batches_moved(run):
+    """{card: (by its owner's core, by the model's worker)}, from the
+    VANITY_STATS lines of a finished run."""
+    return {card: (int(core), int(worker)) for card, core, worker in re.findall(
+        r"^vanity: stats: virtio-net '(\w+)': batches moved by the owner's core (\d+), "
+        r"by the worker (\d+)$", run.stderr, re.M)}
+
+
 def test_the_owners_core_moves_the_frames_while_it_polls(both_ways):
     """While a card's owner holds its core or waits for it, the core's
     thread moves the card's frames at each kernel entry and the model's
@@ -315,9 +323,7 @@ def test_the_owners_core_moves_the_frames_while_it_polls(both_ways):
     run, _, _ = both_ways
     if run.status is None:
         test_stop_frame_ends_l2fwd_with_statistics(both_ways)
-    moved = {card: (int(core), int(worker)) for card, core, worker in re.findall(
-        r"^vanity: stats: virtio-net '(\w+)': batches moved by the owner's core (\d+), "
-        r"by the worker (\d+)$", run.stderr, re.M)}
+    moved = batches_moved(run)
     assert len(moved) == 2, run.report
     for card, (core, worker) in moved.items():
         if run.mode.endswith("yield"):
@@ -438,26 +444,32 @@ def test_bad_lengths_from_the_device_are_dropped_and_counted(tmp_path):
         f"port 0's badlen count{run.report}"
 
 
-def test_no_mac_updating_forwards_frames_unchanged(tmp_path):
-    """-DL2FWD_MAC_UPDATING=0, DPDK's --no-mac-updating: frames cross
-    byte for byte."""
+def hundred_through(tmp_path, tag, cflag):
+    """examples/l2fwd built with one more cflag: 100 frames from g0 to s0,
+    then the stop frame; (the run, the frames sent, what s0 captured)."""
     why = NetTopology.usable()
     if why:
         pytest.skip(f"the hosted l2fwd test {why}")
 
     def edit(doc):
         fwd = shard_of(doc, "fwd")
-        fwd["cflags"] = fwd.get("cflags", []) + ["-DL2FWD_MAC_UPDATING=0"]
+        fwd["cflags"] = fwd.get("cflags", []) + [cflag]
     kernel = build(copy_example(SPEC, tmp_path, edit), tmp_path)
-    with NetTopology("nm") as topo:
+    with NetTopology(tag) as topo:
         run = L2fwdRun(topo, tmp_path, kernel, "port0=p0", "port1=p1")
         try:
             frames, got = hundred_frames(topo, "02:11:22:33:44:55")
-            send_frames(topo, topo.gen, "g0", [frame("ff:ff:ff:ff:ff:ff", topo.mac(topo.gen, "g0"),
-                                                     b"\0" * 46, ETH_P_STOP)])
+            send_stop(topo)
         finally:
             run.finish()
     assert run.status == 0, run.report
+    return run, frames, got
+
+
+def test_no_mac_updating_forwards_frames_unchanged(tmp_path):
+    """-DL2FWD_MAC_UPDATING=0, DPDK's --no-mac-updating: frames cross
+    byte for byte."""
+    run, frames, got = hundred_through(tmp_path, "nm", "-DL2FWD_MAC_UPDATING=0")
     assert got == frames, f"{len(got)} frames, changed or lost{run.report}"
 
 
@@ -467,27 +479,11 @@ def test_a_poller_that_never_yields_has_its_frames_moved_by_the_worker(tmp_path)
     The model's worker does, from HK_HOLD_NS (200 us) after the core's last
     look: the frames cross, and the worker moved at least 90 % of each
     card's batches."""
-    why = NetTopology.usable()
-    if why:
-        pytest.skip(f"the hosted l2fwd test {why}")
-
-    def edit(doc):
-        fwd = shard_of(doc, "fwd")
-        fwd["cflags"] = fwd.get("cflags", []) + ["-DL2FWD_YIELD=0"]
-    kernel = build(copy_example(SPEC, tmp_path, edit), tmp_path)
-    with NetTopology("ny") as topo:
-        run = L2fwdRun(topo, tmp_path, kernel, "port0=p0", "port1=p1")
-        try:
-            frames, got = hundred_frames(topo, "02:11:22:33:44:55")
-            send_stop(topo)
-        finally:
-            run.finish()
-    assert run.status == 0, run.report
+    run, frames, got = hundred_through(tmp_path, "ny", "-DL2FWD_YIELD=0")
     assert len(got) == len(frames), f"{len(got)} of {len(frames)} frames{run.report}"
-    moved = re.findall(r"^vanity: stats: virtio-net '\w+': batches moved by the owner's "
-                       r"core (\d+), by the worker (\d+)$", run.stderr, re.M)
-    assert len(moved) == 2 and all(int(w) >= 0.9 * (int(c) + int(w)) and int(w)
-                                   for c, w in moved), run.report
+    moved = batches_moved(run)
+    assert len(moved) == 2 and all(worker >= 0.9 * (core + worker) and worker
+                                   for core, worker in moved.values()), run.report
 
 
 DRAIN_TRIALS = 10  # runs of the kernel

@@ -114,6 +114,12 @@ int hk_mmio(struct vn_shard *s, uint32_t here, uint64_t a0, uint64_t value, uint
 
 /* ---- a core serves its shards' devices (dev.h) ------------------------- */
 
+/* A device a core may serve: its model can be, and its owner is on core. */
+static bool of_core(const struct hk_dev *d, uint32_t core)
+{
+	return d->model && d->model->serve && hk_kernel.sys->shards[d->kd->shard].core == core;
+}
+
 /* A core serves a device of an active owner each time the core's thread
  * wakes for a shard's call, a notification or a death (entered). An owner
  * that has not entered the kernel for HK_HOLD_NS is computing, or polling
@@ -130,8 +136,7 @@ void hk_devices_serve(uint32_t core, bool entered)
 	for (uint32_t i = 0; i < hk_kernel.sys->n_devices; i++) {
 		struct hk_dev *d = &devs[i];
 
-		if (hk_kernel.sys->shards[d->kd->shard].core != core || !d->model ||
-		    !d->model->serve)
+		if (!of_core(d, core))
 			continue;
 		if (entered && d->active) {
 			d->model->serve(d, true);
@@ -155,8 +160,7 @@ uint64_t hk_devices_settle(uint32_t core)
 		struct hk_dev *d = &devs[i];
 		const struct vn_shard *s = hk_shards[d->kd->shard].s;
 
-		if (hk_kernel.sys->shards[d->kd->shard].core != core || !d->model ||
-		    !d->model->serve)
+		if (!of_core(d, core))
 			continue;
 		d->active = !hk_kernel.halted && (s->state == VN_READY || s->state == VN_RUNNING);
 		if (d->served && !d->active) {
