@@ -85,8 +85,15 @@ static inline uint32_t vn_space(const struct vn_tx *tx) { return vn_tx_space(tx,
 
 /* ---- scheduling ---------------------------------------------------------- */
 
-/* Let the other shards on this core run; returns when it is our turn again. */
+/* Let the other shards on this core run; returns when it is our turn again.
+ * On bare metal, the trap instruction itself, inline. */
+#if __STDC_HOSTED__
 void vn_yield(void);
+#else
+#include <vanity/syscall.h>
+
+static inline void vn_yield(void) { vn_syscall(VN_SYS_YIELD, 0, 0); }
+#endif
 
 /*
  * Sleep until one of this shard's input channels has a message, a full

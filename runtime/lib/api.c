@@ -9,10 +9,12 @@
 #include <vanity/config.h>
 #include <vanity/syscall.h>
 
+#if __STDC_HOSTED__ /* on bare metal, inline (vanity.h) */
 void vn_yield(void)
 {
 	vn_syscall(VN_SYS_YIELD, 0, 0);
 }
+#endif
 
 _Noreturn void vn_exit(int status)
 {

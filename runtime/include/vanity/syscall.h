@@ -88,15 +88,24 @@ enum vn_sysop {
 /*
  * Supplied by each port's shard library, for runtime/lib (the portable part
  * of the shard library) and nobody else:
- *   vn_syscall          enter the kernel with one call;
+ *   vn_syscall          enter the kernel with one call: on bare metal
+ *                       (a freestanding build) the trap instruction
+ *                       itself, inline, from the port's abi.h; on hosted,
+ *                       a function;
  *   vn_port_log_buf     the VN_LOG_MAX-byte buffer LOG takes its text from;
  *   vn_port_core_shared true while other live shards share our core (a
  *                       spinning shard must then yield now and then);
  *   vn_port_relax       a pause hint for spin loops (may do nothing).
  */
+#if __STDC_HOSTED__
 uint64_t vn_syscall(uint32_t op, uint64_t a0, uint64_t a1);
+#endif
 char *vn_port_log_buf(void);
 bool vn_port_core_shared(void);
 void vn_port_relax(void);
+
+#if !__STDC_HOSTED__
+#include <abi.h> /* the bare-metal port's: vn_syscall */
+#endif
 
 #endif /* VANITY_SYSCALL_H */

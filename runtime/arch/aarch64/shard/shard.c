@@ -1,7 +1,7 @@
 /*
  * shard.c - the aarch64 shard library's own part: the clock from the
- * virtual counter, abort() by BRK (abi.h); start.S has the entry and
- * vn_syscall, runtime/freestanding/shard/shard.c the rest.
+ * virtual counter, abort() by BRK (abi.h); start.S has the entry,
+ * abi.h vn_syscall (inline), runtime/freestanding/shard/shard.c the rest.
  */
 #include <stdlib.h>
 

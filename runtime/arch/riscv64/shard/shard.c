@@ -1,7 +1,7 @@
 /*
  * shard.c - the riscv64 shard library's own part: the clock from the
- * `time` CSR, abort() by ebreak (abi.h); start.S has the entry and
- * vn_syscall, runtime/freestanding/shard/shard.c the rest.
+ * `time` CSR, abort() by ebreak (abi.h); start.S has the entry,
+ * abi.h vn_syscall (inline), runtime/freestanding/shard/shard.c the rest.
  */
 #include <stdlib.h>
 

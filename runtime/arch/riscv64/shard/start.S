@@ -11,15 +11,3 @@ _vn_start:
 	call	vn_bare_shard_main
 	li	t6, 0xab	/* never: vn_bare_shard_main ends in vn_exit */
 	ebreak
-
-/* uint64_t vn_syscall(uint32_t op, uint64_t a0, uint64_t a1): the one way
- * into the kernel (abi.h): op in a7, the arguments in a0 and a1. */
-	.text
-	.global	vn_syscall
-vn_syscall:
-	slli	a7, a0, 32	/* op: a uint32_t comes sign-extended */
-	srli	a7, a7, 32
-	mv	a0, a1
-	mv	a1, a2
-	ecall
-	ret
