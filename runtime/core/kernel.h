@@ -71,20 +71,31 @@ struct vn_shard {
 };
 
 struct vn_core {
-	struct vn_shard *current; /* the shard holding the core, or NULL */
+	_Alignas(64) struct vn_shard *current; /* the shard holding the core, or NULL */
 	struct vn_shard *head;    /* ready queue, round-robin */
 	struct vn_shard *tail;
-	bool timed;               /* a shard of it may be blocked with a deadline:
-				   * set by vn_sched_block, cleared by a
-				   * vn_sched_expire that found none */
 	uint64_t wake_at;         /* no wait of it times out before this (VN_NEVER:
 				   * none): lowered by vn_sched_block, set by
 				   * vn_sched_expire to the earliest left; early,
-				   * never late, once a timed sleeper is woken */
-	uint32_t reloads;         /* shards of it with a reload under way */
+				   * never late, once a timed sleeper is woken.
+				   * Bare metal: CPU 0's is no later than its next
+				   * look at the reload door (run.c: door) */
+	uint64_t timer_at;        /* bare metal: the deadline its CPU's timer is
+				   * armed for (VN_NEVER: none), which the
+				   * port keeps (arch_timer_set) and the
+				   * YIELD path reads where the core is */
 	struct vn_trace_ring *ring; /* its kernel event ring, in vn_kernel.obs */
-	uint32_t live;            /* its shards not finished or stopped (set_state) */
+	uint16_t reloads;         /* shards of it with a reload under way */
+	uint16_t live;            /* its shards not finished or stopped (set_state) */
+	bool timed;               /* a shard of it may be blocked with a deadline:
+				   * set by vn_sched_block, cleared by a
+				   * vn_sched_expire that found none */
 };
+
+/* A line each: a core's address is its index shifted, and no two cores'
+ * CPUs write one line (VN_MAX_SHARDS fits reloads and live). */
+_Static_assert(sizeof(struct vn_core) == 64, "struct vn_core is 64 bytes");
+_Static_assert(VN_MAX_SHARDS <= UINT16_MAX, "a core's shard counts are 16 bits");
 
 /* What every trap reads comes first, at offsets a load can name. */
 struct vn_kernel {
@@ -160,6 +171,22 @@ void vn_obs_publish(struct vn_obs *o);
 void vn_stats_report(const struct vn_kernel *k, void (*say)(const char *fmt, ...));
 void vn_trace_ring_init(struct vn_trace_ring *r, uint32_t n_recs, uint32_t owner);
 
+/* A store-release of the 64-bit word at p, as __atomic_store_n(p, v,
+ * __ATOMIC_RELEASE). GCC before 13 makes that an AMO swap on riscv64
+ * (`fence iorw,ow; amoswap.d`, with an add first for an address at an
+ * offset); a fence then a plain store is the RVWMO mapping for it, and
+ * what later GCCs emit: one instruction fewer, and no AMO. The kernel's
+ * lock and its event rings' heads are published so. */
+static inline void vn_store_release(void *p, uint64_t v)
+{
+#if defined(__riscv) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+	__asm__ volatile("fence rw, w" ::: "memory");
+	*(volatile uint64_t *)p = v;
+#else
+	__atomic_store_n((uint64_t *)p, v, __ATOMIC_RELEASE);
+#endif
+}
+
 /* One record on core's ring: `a` then `b` as its fields (cut at
  * VN_TRACE_DATA bytes, the rest zero), stamped now. Inline, so that at
  * each caller the sizes are constants and the fields are built in
@@ -190,7 +217,7 @@ static inline void vn_kev_record(struct vn_kernel *k, uint32_t core, uint16_t id
 	to[1] = u.w[1];
 	to[2] = u.w[2];
 	to[3] = u.w[3];
-	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+	vn_store_release(&r->head, h + 1);
 }
 
 static inline void vn_kev(struct vn_kernel *k, uint32_t core, uint16_t id, const void *fields,
@@ -231,7 +258,7 @@ static inline void vn_kev_pair(struct vn_trace_ring *r, uint16_t id1, uint64_t f
 	a[1] = id1 | (f1 & 0xffffffffffffull) << 16;
 	b[0] = ts;
 	b[1] = id2 | (f2 & 0xffffffffffffull) << 16;
-	atomic_store_explicit(&r->head, h + 2, memory_order_release);
+	vn_store_release(&r->head, h + 2);
 }
 
 /* dump.c: the kernel's record as one stream (vanity/trace.h) */

@@ -242,15 +242,6 @@ static inline uint64_t arch_trap_call(const struct arch_frame *f, uint32_t kind)
 	return (esr >> 26) == A64_ESR_EC_SVC64 ? f->x[8] : UINT64_MAX;
 }
 
-/* The deadline armed on cpu (timer.c), VN_NEVER if none: a later one is
- * not set. */
-extern uint64_t a64_timer_armed[ARCH_MAX_CPUS];
-
-static inline uint64_t arch_timer_armed(size_t cpu)
-{
-	return a64_timer_armed[cpu];
-}
-
 /* ELR is past the svc already. */
 static inline void arch_call_done(struct arch_frame *f)
 {

@@ -6,12 +6,6 @@
 #include "a64.h"
 #include "a64_time.h"
 
-/* Each CPU's armed deadline (arch_timer_armed). A later one is not set: the watchdog's moves
- * later at every switch, and most traps leave it, so the earlier one
- * stays armed and fires early; the trap finds nothing due, switches the
- * timer off (a64_timer_off) and sets the real deadline. Never late: what
- * is armed is never after what is due. */
-uint64_t a64_timer_armed[ARCH_MAX_CPUS];
 uint64_t a64_tick_ns;
 
 /* Every CPU reads the same CNTFRQ (firmware sets it system-wide). */
@@ -27,18 +21,24 @@ void a64_timer_init_cpu(void)
 /* Off, whatever is armed: it fired, or the CPU starts. */
 void a64_timer_off(void)
 {
-	a64_timer_armed[arch_cpu()] = VN_NEVER;
+	bm_kernel.core[arch_cpu()].timer_at = VN_NEVER;
 	__asm__ volatile("msr cntv_ctl_el0, xzr\n\tisb");
 }
 
+/* Each CPU's armed deadline is kept in its core (vn_core.timer_at, where
+ * the kernel's YIELD path reads it). A later one is not set: the
+ * watchdog's moves later at every switch, and most traps leave it, so the
+ * earlier one stays armed and fires early; the trap finds nothing due,
+ * switches the timer off (a64_timer_off) and sets the real deadline.
+ * Never late: what is armed is never after what is due. */
 void arch_timer_set(uint64_t deadline_ns)
 {
 	uint32_t cpu = arch_cpu();
 	uint64_t cval;
 
-	if (deadline_ns >= a64_timer_armed[cpu])
+	if (deadline_ns >= bm_kernel.core[cpu].timer_at)
 		return;
-	a64_timer_armed[cpu] = deadline_ns;
+	bm_kernel.core[cpu].timer_at = deadline_ns;
 	cval = vn_ns_to_ticks(deadline_ns, a64_cntfrq());
 	__asm__ volatile("msr cntv_cval_el0, %0\n\tmsr cntv_ctl_el0, %1\n\tisb"
 			 :: "r"(cval), "r"(1ull));

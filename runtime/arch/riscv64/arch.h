@@ -32,7 +32,9 @@
 
 /* U-mode state: saved by trap.S, or kept in struct bm_shard while a shard
  * does not hold its core. x[0] is the kernel's: trap.S keeps the top of
- * the hart's kernel stack there; x[2] is the shard's sp. */
+ * the hart's kernel stack there; x[2] is the shard's sp. sstatus is the
+ * kernel's too, which trap.S restores but a trap does not save: 0 but
+ * for FS (arch_fp_allow), so SPP and SPIE are clear and SUM off. */
 struct arch_frame {
 	uint64_t x[32];
 	uint64_t sepc;
@@ -188,8 +190,8 @@ static inline void arch_load_end(uint64_t satp)
 }
 
 /* The trapping shard's own pages and devices, user-only in the space the
- * hart is in: sstatus.SUM, on only around the access. A trap's frame
- * keeps the sstatus it came in with, so SUM never reaches U-mode or
+ * hart is in: sstatus.SUM, on only around the access. A frame's sstatus
+ * never has it (struct arch_frame), so SUM never reaches U-mode or
  * outlives the trap. */
 static inline uint64_t arch_user_begin(void)
 {
@@ -249,15 +251,6 @@ static inline uint64_t arch_trap_call(const struct arch_frame *f, uint32_t kind)
 	return csr_read(scause) == RV64_CAUSE_ECALL_U ? f->x[17] : UINT64_MAX;
 }
 
-/* The deadline armed on cpu (sbi.c), VN_NEVER if none: a later one is not
- * set. */
-extern uint64_t rv64_timer_armed[ARCH_MAX_CPUS];
-
-static inline uint64_t arch_timer_armed(size_t cpu)
-{
-	return rv64_timer_armed[cpu];
-}
-
 /* Return past the ecall. */
 static inline void arch_call_done(struct arch_frame *f)
 {
@@ -271,9 +264,11 @@ static inline void arch_switch(uint64_t satp)
 }
 
 /* FS lives in the shard's own sstatus, which trap.S restores, and only
- * the frame of the shard whose registers the hart holds has it on (Clean,
- * or Dirty since they were loaded): the others' went off when it took
- * them (arch_fp_disown), or were never on. So a switch changes nothing. */
+ * the frame of the shard whose registers the hart holds has it on (Clean:
+ * the hart's Dirty is not saved, and nothing here asks for it; the
+ * registers are saved whenever another shard takes them): the others'
+ * went off when it took them (arch_fp_disown), or were never on. So a
+ * switch changes nothing. */
 static inline void arch_fp_allow(struct arch_frame *f)
 {
 	if (!(f->sstatus & SSTATUS_FS))

@@ -84,8 +84,9 @@ static void dump(const struct arch_frame *f, uint64_t scause, uint64_t stval)
 	vn_kmsg("  t4  0x%016llx  t5  0x%016llx  t6  0x%016llx  pc  0x%016llx",
 		 (unsigned long long)f->x[29], (unsigned long long)f->x[30],
 		 (unsigned long long)f->x[31], (unsigned long long)f->sepc);
+	/* the hart's sstatus as the trap left it (the frame's is the kernel's) */
 	vn_kmsg("  scause 0x%llx  stval 0x%llx  sstatus 0x%llx", (unsigned long long)scause,
-		 (unsigned long long)stval, (unsigned long long)f->sstatus);
+		 (unsigned long long)stval, (unsigned long long)csr_read(sstatus));
 }
 
 void rv64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t scause,

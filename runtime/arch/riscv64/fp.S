@@ -19,21 +19,20 @@
 	.text
 
 /* void arch_fp_save(struct arch_fp *fp, const struct arch_frame *ctx):
- * only if the shard's saved sstatus.FS says Dirty, i.e. it changed them
- * since they were loaded. */
+ * always, whether the shard changed them or not: a trap does not save
+ * the hart's sstatus, so its FS Dirty is not known (arch.h). A save is
+ * made only when another shard takes the registers, or for a crash dump;
+ * ctx is not needed. */
 	.global	arch_fp_save
 arch_fp_save:
-	ld	t0, 264(a1)		/* ctx->sstatus */
-	li	t1, SSTATUS_FS
-	and	t0, t0, t1
-	bne	t0, t1, 1f
 	li	t0, SSTATUS_FS_INITIAL
 	csrs	sstatus, t0
 	fregs	fsd
 	frcsr	t0
 	sd	t0, 256(a0)
-	csrc	sstatus, t1
-1:	ret
+	li	t0, SSTATUS_FS
+	csrc	sstatus, t0
+	ret
 
 /* void arch_fp_load(const struct arch_fp *fp) */
 	.global	arch_fp_load

@@ -25,18 +25,6 @@ static int64_t sbi(uint64_t ext, uint64_t fn, uint64_t a0, uint64_t a1, uint64_t
 	return (int64_t)x10;
 }
 
-/* Each hart's deadline as last set (arch_timer_armed). Through the firmware
- * a trip there costs hundreds of instructions (about 280 in OpenSBI) and an
- * MMIO write that QEMU serialises; with Sstc it is one CSR write, which the
- * switch path would still make at every switch. So a deadline is set only
- * when it is earlier than the one armed: a later one (the watchdog's moves
- * later at every switch, and most traps leave it) keeps the earlier, which
- * fires early; the trap finds nothing due, switches the timer off
- * (rv64_timer_fired) and sets the real deadline. One early interrupt per
- * armed deadline, instead of a write per switch. Never late: what is armed
- * is never after what is due. */
-uint64_t rv64_timer_armed[ARCH_MAX_CPUS];
-
 /* "Never" is a compare value centuries ahead, not UINT64_MAX: QEMU 7.2
  * turns the distance to a stimecmp into nanoseconds with an overflow
  * (ticks * 100 at 10 MHz), and for UINT64_MAX its timer fires at some
@@ -48,7 +36,7 @@ static void program(uint32_t cpu, uint64_t deadline_ns)
 	uint64_t ticks = deadline_ns == VN_NEVER ? NEVER_TICKS :
 			 vn_ns_to_ticks(deadline_ns, RV64_TIMEBASE);
 
-	rv64_timer_armed[cpu] = deadline_ns;
+	bm_kernel.core[cpu].timer_at = deadline_ns;
 	if (ticks > NEVER_TICKS)
 		ticks = NEVER_TICKS;
 	if (rv64_sstc)
@@ -57,11 +45,22 @@ static void program(uint32_t cpu, uint64_t deadline_ns)
 		sbi(SBI_TIME, 0, ticks, 0, 0);
 }
 
+/* Each hart's deadline as last set is kept in its core (vn_core.timer_at,
+ * where the kernel's YIELD path reads it). Through the firmware a trip
+ * there costs hundreds of instructions (about 280 in OpenSBI) and an MMIO
+ * write that QEMU serialises; with Sstc it is one CSR write, which the
+ * switch path would still make at every switch. So a deadline is set only
+ * when it is earlier than the one armed: a later one (the watchdog's moves
+ * later at every switch, and most traps leave it) keeps the earlier, which
+ * fires early; the trap finds nothing due, switches the timer off
+ * (rv64_timer_fired) and sets the real deadline. One early interrupt per
+ * armed deadline, instead of a write per switch. Never late: what is armed
+ * is never after what is due. */
 void arch_timer_set(uint64_t deadline_ns)
 {
 	uint32_t cpu = arch_cpu();
 
-	if (deadline_ns < rv64_timer_armed[cpu])
+	if (deadline_ns < bm_kernel.core[cpu].timer_at)
 		program(cpu, deadline_ns);
 }
 

@@ -19,21 +19,27 @@
  */
 #define FRAME 272
 
-	/* x1, x3-x31, sepc and sstatus into the frame at \base. */
-	.macro	save_regs base
+	/* x1, x3-x31 and sepc into the frame at \base; and sstatus, for a
+	 * trap in S-mode (\status). A shard's frame keeps the kernel's
+	 * sstatus (arch.h: struct arch_frame), which a trap from U-mode
+	 * does not overwrite. */
+	.macro	save_regs base, status
 	sd	x1, 8(\base)
 	.irp	n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	sd	x\n, (8 * \n)(\base)
 	.endr
 	csrr	t0, sepc
 	sd	t0, 256(\base)
+	.ifnb	\status
 	csrr	t0, sstatus
 	sd	t0, 264(\base)
+	.endif
 	.endm
 
 	/* From U-mode into \entry (bm_trap_sync: every trap from U-mode may
-	 * be a system call; bm_trap_reuse takes the kind, \kind), then sret;
-	 * from S-mode, a kernel bug. */
+	 * be a system call; bm_trap_reuse takes the kind, \kind), which
+	 * returns the frame to restore for rv64_sret; from S-mode, a kernel
+	 * bug. */
 	.macro	entry_to entry, kind
 	csrrw	sp, sscratch, sp	/* sp = the shard's frame */
 	beqz	sp, from_kernel
@@ -47,7 +53,6 @@
 	li	a1, \kind
 	.endif
 	call	\entry
-	j	rv64_sret
 	.endm
 
 	/* rv64_trap_entry is every hart's while the shards' ASIDs fit;
@@ -58,30 +63,7 @@
 	.global	rv64_trap_entry
 rv64_trap_entry:
 	entry_to bm_trap_sync
-
-	.balign	4
-	.global	rv64_trap_entry_reuse
-rv64_trap_entry_reuse:
-	entry_to bm_trap_reuse, 1	/* RV64_TRAP_USER */
-
-from_kernel:
-	csrrw	sp, sscratch, sp	/* back: sp = kernel sp, sscratch = 0 */
-	addi	sp, sp, -FRAME
-	save_regs sp
-	addi	t0, sp, FRAME
-	sd	t0, 16(sp)
-	mv	a0, sp
-	call	rv64_kfault	/* returns only for an MMIO call's fault */
-	ld	t0, 256(sp)
-	csrw	sepc, t0
-	ld	t0, 264(sp)
-	csrw	sstatus, t0
-	ld	x1, 8(sp)
-	.irp	n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	ld	x\n, (8 * \n)(sp)
-	.endr
-	addi	sp, sp, FRAME	/* sscratch stays 0: the kernel runs on */
-	sret
+	/* on into rv64_sret */
 
 /* Restore the frame a0 points to and return to U-mode; sp is the top of
  * the kernel stack, which the frame keeps for the next trap. */
@@ -97,6 +79,31 @@ rv64_sret:
 	ld	x\n, (8 * \n)(a0)
 	.endr
 	ld	a0, 80(a0)		/* x10, the base, last */
+	sret
+
+	.balign	4
+	.global	rv64_trap_entry_reuse
+rv64_trap_entry_reuse:
+	entry_to bm_trap_reuse, 1	/* RV64_TRAP_USER */
+	j	rv64_sret
+
+from_kernel:
+	csrrw	sp, sscratch, sp	/* back: sp = kernel sp, sscratch = 0 */
+	addi	sp, sp, -FRAME
+	save_regs sp, 1
+	addi	t0, sp, FRAME
+	sd	t0, 16(sp)
+	mv	a0, sp
+	call	rv64_kfault	/* returns only for an MMIO call's fault */
+	ld	t0, 256(sp)
+	csrw	sepc, t0
+	ld	t0, 264(sp)
+	csrw	sstatus, t0
+	ld	x1, 8(sp)
+	.irp	n, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	ld	x\n, (8 * \n)(sp)
+	.endr
+	addi	sp, sp, FRAME	/* sscratch stays 0: the kernel runs on */
 	sret
 
 /* arch_run(stack_top): this hart enters the scheduler on an empty stack,

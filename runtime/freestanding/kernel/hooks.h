@@ -99,17 +99,19 @@
  *                             one is masked and goes to vn_irq_deliver()
  *   arch_ticks(), arch_tick_hz() (i)  the clock
  *   arch_ticks_ns(t) (i)      t ticks of it in ns (vn_ticks_to_ns)
- *   arch_timer_set(ns)        this CPU's one deadline (VN_NEVER: none); a
- *                             port may keep an earlier one armed instead
- *                             (both ports do): the kernel takes an early
+ *   arch_timer_set(ns)        this CPU's one deadline (VN_NEVER: none); the
+ *                             port keeps the one armed in the CPU's
+ *                             core's timer_at (VN_NEVER: none) and may
+ *                             keep an earlier one armed instead of a later
+ *                             (both ports do; the YIELD path then sets
+ *                             none later): the kernel takes an early
  *                             interrupt as nothing due, and sets it again
- *   arch_timer_armed(cpu) (i) the deadline armed on cpu now (VN_NEVER:
- *                             none); setting a later one changes nothing
  *   arch_wait() (i)           sleep until an interrupt is pending (lock
  *                             dropped around it)
  *   arch_frame_ret(f, v) (i)  the result of the shard's last call
  *   arch_trap_call(f, kind) (i) the system call number this trap makes,
- *                             UINT64_MAX if it is none (bm_trap's YIELD
+ *                             UINT64_MAX if it is none, as it is for every
+ *                             kind but ARCH_TRAP_SYNC (bm_trap's YIELD
  *                             path looks before arch_trap)
  *   arch_call_done(f) (i)     the frame returns past its system call
  *   arch_switch(token) (i)    another shard now holds this CPU: its space

@@ -49,7 +49,7 @@ static inline void lock(void)
 
 static inline void unlock(void)
 {
-	__atomic_store_n(&kernel_lock, 0, __ATOMIC_RELEASE);
+	vn_store_release(&kernel_lock, 0);
 }
 
 void bm_lock(void)
@@ -313,6 +313,24 @@ static uint64_t events(uint32_t cpu)
 	return now;
 }
 
+/* CPU 0 of a system with a reload door, after events(): look at the door
+ * if it is time (bm_door_poll), and make the next look one of the core's
+ * times to wake at: c->wake_at, which may be early, never late, is made
+ * no later than it. events() left wake_at the waits' own again
+ * (vn_sched_expire), or, when no wait has a deadline, a look's time
+ * already past, which VN_NEVER replaces. So the YIELD path has one time
+ * to compare, and arms the timer for the door too. */
+static void door(void)
+{
+	struct vn_core *c = &K->core[0];
+
+	bm_door_poll();
+	if (!c->timed)
+		c->wake_at = VN_NEVER;
+	if (bm_door_next < c->wake_at)
+		c->wake_at = bm_door_next;
+}
+
 /* Arm the timer for this core's next deadline, as of `now` (a time read
  * in this trap: an earlier one arms no later). */
 static void arm_timer(uint32_t cpu, uint64_t now)
@@ -344,7 +362,7 @@ static void idle(uint32_t cpu)
 	arch_irq_poll(cpu);
 	events(cpu);
 	if (cpu == 0 && bm_door_size)
-		bm_door_poll();
+		door();
 }
 
 /* Give the core to s: the result of its last call into its frame, its
@@ -415,7 +433,7 @@ static __attribute__((noinline)) struct arch_frame *trap(struct arch_frame *f, u
 		arch_trap(f, s, cpu, kind);
 	now = events(cpu);
 	if (cpu == 0 && bm_door_size)
-		bm_door_poll();
+		door();
 	if (!s || K->core[cpu].current != s || vn_system_done(K))
 		return next_shard(cpu);
 	arm_timer(cpu, now);
@@ -450,7 +468,8 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
  *   - the system is not halted, and s is live: finish() cannot be due;
  *   - the control pages' core_shared: no shard's life begins or ends, so
  *     port_core_live() has nothing to write;
- *   - the door: CPU 0 looks at it only once bm_door_next has passed;
+ *   - the door: CPU 0 looks at it only once bm_door_next has passed,
+ *     and c->wake_at is no later than that (door());
  *   - s again: its space, and whether it may use FP/SIMD, are still
  *     loaded;
  *   - the timer: the deadline is the earliest of c->wake_at (no later than
@@ -458,21 +477,23 @@ static __attribute__((noinline, cold)) struct arch_frame *yield_leave_timed(stru
  *     vn_core_deadline() would give with no reload under way.
  *
  * yield_late: whether the common path has work due, which they skip.
- * Both take their arguments in trap()'s order, which they tail-call when
- * it is: f, cpu and kind stay in the registers they came in. */
-static inline bool yield_late(uint64_t wake_at, size_t cpu, uint64_t now)
+ * Both take f and cpu in trap()'s order, which they tail-call when it is:
+ * they stay in the registers they came in. The kind is ARCH_TRAP_SYNC:
+ * arch_trap_call finds a call in no other. */
+static inline bool yield_late(uint64_t wake_at, uint64_t now)
 {
-	return now >= wake_at || (cpu == 0 && now >= bm_door_next);
+	return now >= wake_at;
 }
 
 /* The end of both: n (b) holds c now, since `now`; `wake_at` is c's. */
 static inline struct arch_frame *yield_leave(struct vn_shard *n, struct bm_shard *b,
-					     size_t cpu, uint64_t now, uint64_t wake_at)
+					     const struct vn_core *c, uint64_t now,
+					     uint64_t wake_at)
 {
 	uint64_t at = vn_shard_watchdog_deadline_since(n, now);
 
 	at = at < wake_at ? at : wake_at;
-	if (at < arch_timer_armed(cpu)) /* a later one would not be set */
+	if (at < c->timer_at) /* a later one would not be set */
 		return yield_leave_timed(b, at);
 	unlock();
 	return &b->ctx;
@@ -480,39 +501,37 @@ static inline struct arch_frame *yield_leave(struct vn_shard *n, struct bm_shard
 
 /* Nobody else is ready on c: s, the caller, has it again. */
 static __attribute__((noinline)) struct arch_frame *yield_alone(struct arch_frame *f,
-								size_t cpu, uint32_t kind,
-								struct vn_core *c)
+								size_t cpu, struct vn_core *c)
 {
 	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks), wake_at = c->wake_at;
 	struct vn_shard *s = c->current;
 	struct bm_shard *b = bm_of(s);
 
-	if (yield_late(wake_at, cpu, now))
-		return trap(f, cpu, kind, s);
+	if (yield_late(wake_at, now))
+		return trap(f, cpu, ARCH_TRAP_SYNC, s);
 	arch_call_done(f);
 	arch_frame_ret(f, vn_sched_yield_alone(K, c, now, ticks));
-	return yield_leave(s, b, cpu, now, wake_at);
+	return yield_leave(s, b, c, now, wake_at);
 }
 
 /* Another shard of c is ready: it takes the core. */
 static __attribute__((noinline)) struct arch_frame *yield_fast(struct arch_frame *f,
-							       size_t cpu, uint32_t kind,
-							       struct vn_core *c)
+							       size_t cpu, struct vn_core *c)
 {
 	uint64_t ticks = arch_ticks(), now = arch_ticks_ns(ticks), wake_at = c->wake_at;
 	uint64_t value;
 	struct vn_shard *n;
 	struct bm_shard *b;
 
-	if (yield_late(wake_at, cpu, now))
-		return trap(f, cpu, kind, c->current);
+	if (yield_late(wake_at, now))
+		return trap(f, cpu, ARCH_TRAP_SYNC, c->current);
 	arch_call_done(f);
 	n = vn_sched_yield_fast(K, c, now, ticks, &value);
 	b = bm_of(n);
 	arch_frame_ret(&b->ctx, value);
 	arch_switch(b->space.token);
 	arch_fp_switch(&b->ctx, bm_fp_owner[cpu] == b);
-	return yield_leave(n, b, cpu, now, wake_at);
+	return yield_leave(n, b, c, now, wake_at);
 }
 
 /* The frame f (a shard's context, or NULL when a CPU starts) trapped, for
@@ -529,7 +548,7 @@ static inline __attribute__((always_inline)) struct arch_frame *enter(struct arc
 	s = c->current;
 	if (s && kind != BM_TRAP_START && !c->reloads && !K->halted &&
 	    arch_trap_call(f, kind) == VN_SYS_YIELD)
-		return c->head ? yield_fast(f, cpu, kind, c) : yield_alone(f, cpu, kind, c);
+		return c->head ? yield_fast(f, cpu, c) : yield_alone(f, cpu, c);
 	return trap(f, cpu, kind, s);
 }
 

@@ -277,7 +277,7 @@ end_asleep:                                                                     
 	atomic {                                                                \
 		!blocked; /* asleep until vn_sched_wake */                      \
 		if                                                              \
-		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:279 `bits = s->pending` */ \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:306 `bits = s->pending` */ \
 		:: else                                                         \
 		fi                                                              \
 	}
