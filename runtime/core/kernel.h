@@ -171,22 +171,6 @@ void vn_obs_publish(struct vn_obs *o);
 void vn_stats_report(const struct vn_kernel *k, void (*say)(const char *fmt, ...));
 void vn_trace_ring_init(struct vn_trace_ring *r, uint32_t n_recs, uint32_t owner);
 
-/* A store-release of the 64-bit word at p, as __atomic_store_n(p, v,
- * __ATOMIC_RELEASE). GCC before 13 makes that an AMO swap on riscv64
- * (`fence iorw,ow; amoswap.d`, with an add first for an address at an
- * offset); a fence then a plain store is the RVWMO mapping for it, and
- * what later GCCs emit: one instruction fewer, and no AMO. The kernel's
- * lock and its event rings' heads are published so. */
-static inline void vn_store_release(void *p, uint64_t v)
-{
-#if defined(__riscv) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-	__asm__ volatile("fence rw, w" ::: "memory");
-	*(volatile uint64_t *)p = v;
-#else
-	__atomic_store_n((uint64_t *)p, v, __ATOMIC_RELEASE);
-#endif
-}
-
 /* One record on core's ring: `a` then `b` as its fields (cut at
  * VN_TRACE_DATA bytes, the rest zero), stamped now. Inline, so that at
  * each caller the sizes are constants and the fields are built in

@@ -31,7 +31,7 @@
 struct vn_kernel bm_kernel;
 struct bm_shard bm_shards[VN_MAX_SHARDS];
 struct bm_shard *bm_fp_owner[ARCH_MAX_CPUS]; /* whose FP/SIMD registers it holds */
-static unsigned long kernel_lock; /* a register's width: no extension of what a swap returns */
+static _Atomic uint64_t kernel_lock; /* a register's width: no extension of what a swap returns */
 
 #define K (&bm_kernel)
 
@@ -42,8 +42,8 @@ static unsigned long kernel_lock; /* a register's width: no extension of what a 
  * host ran the pipeline example over twice as slowly). */
 static inline void lock(void)
 {
-	while (__atomic_exchange_n(&kernel_lock, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&kernel_lock, __ATOMIC_RELAXED))
+	while (atomic_exchange_explicit(&kernel_lock, 1, memory_order_acquire))
+		while (atomic_load_explicit(&kernel_lock, memory_order_relaxed))
 			arch_relax();
 }
 

@@ -79,6 +79,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <vanity/atomic.h>
 #include <vanity/clock.h>
 #include <vanity/hist.h>
 
@@ -392,8 +393,7 @@ static inline void vn_tx_stamp(const struct vn_tx *tx, uint64_t head)
 VN_RING_FN void vn_tx_seal(const struct vn_tx *tx, uint64_t head)
 {
 	for (uint64_t p = tx->st->sealed; p != head; p++)
-		atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,
-				      memory_order_release);
+		vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1);
 	tx->st->sealed = head;
 }
 
@@ -420,7 +420,7 @@ VN_RING_FN void vn_tx_publish(const struct vn_tx *tx, uint64_t head)
 		vn_tx_stamp(tx, head);
 	if (tx->flags & VN_EP_SEQ)
 		vn_tx_seal(tx, head);
-	atomic_store_explicit(&tx->ring->head, head, memory_order_release);
+	vn_store_release(&tx->ring->head, head);
 	if (tx->flags & VN_EP_NOTIFY) {
 		/* Pairs with the fence in vn_rx_arm(): either the consumer sees
 		 * the new head (or sequence word), or we see its sleeping flag. */
@@ -484,9 +484,9 @@ VN_RING_FN uint32_t vn_tx_send_burst(const struct vn_tx *tx, const void *msgs,
 			memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),
 			       (const uint8_t *)msgs + (size_t)i * size, size);
 			if (seal)
-				atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask,
-								  VN_EP_STRIDE(tx), head + i),
-						      head + i + 1, memory_order_release);
+				vn_store_release(vn_ring_seq(tx->slots, tx->mask,
+							     VN_EP_STRIDE(tx), head + i),
+						 head + i + 1);
 		}
 		if (seal)
 			tx->st->sealed = head + n;
@@ -580,7 +580,7 @@ VN_RING_FN const void *vn_rx_peek(const struct vn_rx *rx)
 /* Hand slots up to `tail` back to the producer; wake it if it sleeps. */
 VN_RING_FN void vn_rx_publish(const struct vn_rx *rx, uint64_t tail)
 {
-	atomic_store_explicit(&rx->ring->tail, tail, memory_order_release);
+	vn_store_release(&rx->ring->tail, tail);
 	if (rx->flags & VN_EP_NOTIFY) {
 		atomic_thread_fence(memory_order_seq_cst);
 		if (atomic_load_explicit(&rx->ring->tx_sleeping,

@@ -97,7 +97,7 @@
  *    ring.h:618), so a slot read after the load sees the producer's write
  *    (message passing);
  *  - slot data -> word (sequenced): likewise, the word store is release
- *    (ring.h:395, vn_tx_seal; a burst's, ring.h:489) and the consumer's word
+ *    (ring.h:396, vn_tx_seal; a burst's, ring.h:489) and the consumer's word
  *    load acquire (ring.h:519), so the message copied after it is the one
  *    the word guards. Head's release store comes after the words and the
  *    copies, so a sequenced burst going by head sees them too. The resume
@@ -105,7 +105,7 @@
  *    head after the restarted producer publishes it sees the messages they
  *    found;
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:583) and the producer's tail load acquire (ring.h:285), so a slot
+ *    (ring.h:583) and the producer's tail load acquire (ring.h:286), so a slot
  *    (and its word) is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
@@ -277,24 +277,24 @@ end_asleep:                                                                     
 	atomic {                                                                \
 		!blocked; /* asleep until vn_sched_wake */                      \
 		if                                                              \
-		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:306 `bits = s->pending` */ \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:290 `bits = s->pending` */ \
 		:: else                                                         \
 		fi                                                              \
 	}
 
 /* ---------------------------------------------------------------- producer */
 
-/* vn_tx_space(tx, w) (ring.h:279-300); sets space, may set starved. */
+/* vn_tx_space(tx, w) (ring.h:280-301); sets space, may set starved. */
 inline tx_space(w)
 {
 	atomic {
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:285 `st->limit = atomic_load_explicit(&tx->ring->tail, memory_order_acquire)` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:286 `st->limit = atomic_load_explicit(&tx->ring->tail, memory_order_acquire)` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:291 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:292 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -308,9 +308,9 @@ inline tx_space(w)
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:374 `tx->st->head++` */
+		/* C: runtime/include/vanity/ring.h:375 `tx->st->head++` */
 		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:503 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:423 `atomic_store_explicit(&tx->ring->head, head, memory_order_release)` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:423 `vn_store_release(&tx->ring->head, head)` */
 #ifndef SEQ
 		published = published + n
 #endif
@@ -427,7 +427,7 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:367 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
+				/* C: runtime/include/vanity/ring.h:368 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
 				tx_space(want); /* C: runtime/include/vanity/ring.h:457 `uint32_t space = vn_tx_space_at(tx, head, n)` */
 				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:467 `n = space` */
 				k = 0
@@ -447,7 +447,7 @@ proctype Producer()
 				od;
 				k = 0;
 				do /* vn_tx_seal, from vn_tx_publish: their words, in order, a step each */
-				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:395 `atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,` */
+				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:396 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
 				:: else -> break
 				od;
 #else
@@ -459,8 +459,8 @@ proctype Producer()
 				:: /* C: runtime/include/vanity/ring.h:484 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
 					atomic { k < n -> slot[(th + k) & MASK] = published } /* C: runtime/include/vanity/ring.h:446 `memcpy(slot, msg, size)` */;
 					/* a single send's: vn_tx_seal, from vn_tx_publish */
-					/* C: runtime/include/vanity/ring.h:395 `atomic_store_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1,` */
-					atomic { ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:489 `head + i + 1, memory_order_release)` */
+					/* C: runtime/include/vanity/ring.h:396 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
+					atomic { ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:489 `head + i + 1);` */
 #endif
 				:: else -> break
 				od;
@@ -520,7 +520,7 @@ inline rx_publish()
 	atomic {
 		/* C: runtime/include/vanity/ring.h:573 `rx->st->tail++` */
 		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:655 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:583 `atomic_store_explicit(&rx->ring->tail, tail, memory_order_release)` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:583 `vn_store_release(&rx->ring->tail, tail)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE

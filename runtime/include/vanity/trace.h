@@ -43,6 +43,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <vanity/atomic.h>
 #include <vanity/clock.h>
 #include <vanity/hist.h>
 
@@ -105,7 +106,7 @@ static inline void vn_trace_put(struct vn_trace_ring *r, uint32_t mask, uint16_t
 	rec->ts = vn_clock();
 	rec->id = id;
 	memcpy(rec->data, fields, len);
-	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+	vn_store_release(&r->head, h + 1);
 }
 
 /*
