@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -131,6 +132,51 @@ def test_a_shard_image_of_another_build_does_not_start(tmp_path):
                      r"build the system again and run that$", r.stderr, re.M), r.stderr
     assert "cannot start shard 'pong'" in r.stderr, r.stderr
     assert "[ping]" not in r.stdout and "[pong]" not in r.stdout, r.stdout
+
+
+@pytest.mark.skipif(shutil.which("gdb-multiarch") is None,
+                    reason="gdb-multiarch is not installed (make deps)")
+def test_the_kernel_runs_the_image_it_checked(tmp_path):
+    """The kernel opens a shard's executable once, checks it through that
+    descriptor and runs it from there (proc.c: execveat), so a file put at
+    the path after the check is not what runs. gdb stops the kernel at
+    each fork, after the check of the shard it starts, and puts a script
+    that would fail the run at that shard's path: the run is a clean one
+    all the same."""
+    spec = REPO / "examples/pingpong/pingpong.yaml"
+    sysm = System(copy_spec(spec, tmp_path / "src"), tmp_path)
+    kernel = sysm.build()
+    impostor = tmp_path / "impostor"
+    impostor.write_text("#!/bin/sh\necho impostor ran\nexit 3\n")
+    impostor.chmod(0o755)
+    arg3 = "$rdx" if platform.machine() == "x86_64" else "$x2"
+    script = tmp_path / "swap.gdb"
+    script.write_text(f"""set pagination off
+set confirm off
+break hk_image_fits
+commands
+silent
+set $checked = (char *){arg3}
+continue
+end
+break fork
+commands
+silent
+python import os, shutil; p = gdb.parse_and_eval("$checked").string(); \
+shutil.copyfile("{impostor}", p + ".swap"); os.chmod(p + ".swap", 0o755); \
+os.replace(p + ".swap", p); print("swapped " + p)
+continue
+end
+run
+""")
+    r = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-x", str(script), str(kernel)],
+                       capture_output=True, text=True, timeout=180)
+    out = r.stdout + r.stderr
+    swapped = re.findall(r"^swapped \S+/shards/(\w+)$", out, re.M)
+    assert sorted(swapped) == ["ping", "pong"], out
+    assert "impostor ran" not in out, out
+    assert "system 'pingpong' exited with status 0" in out, out
+    assert "10000 round trips, every payload verified" in out, out
 
 
 def test_pipeline_example(pipeline):
@@ -672,7 +718,7 @@ ESCAPES = ["before main: kill kernel", "before main: open a file for writing",
            "open kernel mem", "open victim mem", "open a file", "open a packet socket",
            "open a UDP socket", "ptrace victim",
            "process_vm_writev victim", "stop kernel", "kill kernel", "kill victim",
-           "fork", "execve", "ioctl", "getdents", "chdir", "unlinkat", "mkdirat", "dup",
+           "fork", "execve", "execveat", "ioctl", "getdents", "chdir", "unlinkat", "mkdirat", "dup",
            "fcntl F_SETOWN kernel", "prlimit kernel", "clear PDEATHSIG", "leave its CPU",
            "mmap executable", "mprotect executable", "madvise hwpoison", "madvise remove",
            "futex lock_pi", "futex cmp_requeue", "read stdin", "read stdout"]

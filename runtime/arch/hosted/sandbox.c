@@ -18,7 +18,7 @@
  *     instruction: no code of the shard's, not even a constructor, an ifunc
  *     resolver or a .preinit_array entry, runs unconfined. It adds to the
  *     list below what the program loader and the C library's start need
- *     (start_rules[]): execve (the one that starts the program), opening
+ *     (start_rules[]): execveat (the one that starts the program), opening
  *     files read-only (the loader opens ld.so.cache and the libraries), read
  *     and pread64, fstat, executable mappings, and the thread set-up calls.
  *     Before it the kernel has dropped every capability from the process's
@@ -193,7 +193,7 @@ static const struct rule rules[] = {
 
 /* And before main(): the program loader and the C library's start. */
 static const struct rule start_rules[] = {
-	CALL(__NR_execve),
+	CALL(__NR_execveat),
 	CALL_IF_LACKS(__NR_openat, 2, O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND),
 	CALL_IF_AT_LEAST(__NR_pread64, 0, 3),
 	CALL(__NR_newfstatat),

@@ -115,6 +115,7 @@ static void try_allowlist(pid_t kernel)
 		_exit(0);
 	report("fork", child);
 	report("execve", syscall(SYS_execve, "/nonexistent-vanity-probe", 0, 0));
+	report("execveat", syscall(SYS_execveat, AT_FDCWD, "/nonexistent-vanity-probe", 0, 0, 0));
 #if defined(__x86_64__)
 	report("x32 openat",
 	       syscall(__X32_SYSCALL_BIT | __NR_openat, AT_FDCWD, "/etc/hostname", O_RDONLY));

@@ -151,7 +151,7 @@ void hk_reply(int fd, const char *line);
 
 /* reload.c */
 const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n);
-bool hk_image_fits(const struct hk_shard *h, const char *path);
+bool hk_image_fits(const struct hk_shard *h, int fd, const char *path);
 void hk_reload_serve(int c, const char *args);
 
 /* crashdump.c */

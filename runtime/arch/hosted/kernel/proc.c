@@ -178,13 +178,14 @@ static int fd_plan(struct hk_shard *h, int *src, int *dst)
 	return n;
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static _Noreturn void child_exec(const char *path, char *const argv[], int cpu,
-				 const int *src, const int *dst, int n)
+/* In the child, between fork and exec: async-signal-safe calls only. It
+ * runs the image open at `image`, the file the kernel checked. */
+static _Noreturn void child_exec(int image, char *const argv[], int cpu, const int *src,
+				 const int *dst, int n)
 {
 	sigset_t none;
 	cpu_set_t set;
-	int tmp[MAX_FDS], top = 0;
+	int tmp[MAX_FDS], top = 0, img;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -202,15 +203,20 @@ static _Noreturn void child_exec(const char *path, char *const argv[], int cpu,
 	for (int i = 0; i < n; i++)
 		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, MAX_FDS)) < 0)
 			_exit(126);
+	if ((img = fcntl(image, F_DUPFD_CLOEXEC, MAX_FDS)) < 0)
+		_exit(126);
 	for (int i = 0; i < n; i++) {
 		if (dup2(tmp[i], dst[i]) < 0)
 			_exit(126);
 		top = dst[i] > top ? dst[i] : top;
 	}
-	syscall(SYS_close_range, top + 1, ~0u, 0);
+	/* the image just past the shard's own descriptors, closed by the exec */
+	if (dup3(img, top + 1, O_CLOEXEC) < 0)
+		_exit(126);
+	syscall(SYS_close_range, top + 2, ~0u, 0);
 	if (vn_sandbox_install(VN_SANDBOX_START) != 0)
 		_exit(126);
-	execve(path, argv, environ);
+	syscall(SYS_execveat, top + 1, "", argv, environ, AT_EMPTY_PATH);
 	_exit(127);
 }
 
@@ -222,6 +228,7 @@ int hk_spawn(struct hk_shard *h)
 	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
 	const char *path = hk_image_path(h, buf, sizeof(buf));
 	pid_t pid;
+	int image;
 
 	vn_rings_describe(&hk_kernel, h->s->cfg->id);
 	if (n < 0) {
@@ -232,11 +239,20 @@ int hk_spawn(struct hk_shard *h)
 		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
 		return -1;
 	}
-	if (!hk_image_fits(h, path))
+	image = open(path, O_RDONLY | O_CLOEXEC);
+	if (image < 0) {
+		hk_msg("shard '%s': cannot read %s: %s", h->s->cfg->name, path, strerror(errno));
 		return -1;
+	}
+	if (!hk_image_fits(h, image, path)) {
+		close(image);
+		return -1;
+	}
 	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
 	fflush(NULL);
 	pid = fork();
+	if (pid != 0)
+		close(image);
 	if (pid < 0) {
 		struct rlimit r;
 
@@ -251,7 +267,7 @@ int hk_spawn(struct hk_shard *h)
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(path, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
+		child_exec(image, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
 	h->pid = pid;
 	h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (h->pidfd < 0) {

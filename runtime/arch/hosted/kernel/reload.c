@@ -46,29 +46,25 @@ const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n)
 	return buf;
 }
 
-/* Whether the executable at `path` is an image of h's shard in this
- * system, said otherwise: the checks a reload's image passes (elf_check.c)
- * and its interface hash the shard's in the tables. Before every start:
- * a shard takes its rings up as its build describes them, without asking
- * (attach.c), so an image of another build (the system built again while
- * it runs, say) must not start. Read, not mapped: a file cut short
- * meanwhile is a short read here, not a SIGBUS of the kernel. The first
- * MAX_IMAGE bytes hold the headers and notes (the link puts them first);
- * the rest is debug information. The child then runs the file by its
- * path: one replaced in between is not caught. */
-bool hk_image_fits(const struct hk_shard *h, const char *path)
+/* Whether the executable open at fd (from `path`, for the messages) is an
+ * image of h's shard in this system, said otherwise: the checks a reload's
+ * image passes (elf_check.c) and its interface hash the shard's in the
+ * tables. Before every start: a shard takes its rings up as its build
+ * describes them, without asking (attach.c), so an image of another build
+ * (the system built again while it runs, say) must not start. Read, not
+ * mapped: a file cut short meanwhile is a short read here, not a SIGBUS
+ * of the kernel. The first MAX_IMAGE bytes hold the headers and notes
+ * (the link puts them first); the rest is debug information. The child
+ * then runs the file open at fd (proc.c: execveat), not the one at the
+ * path, which may have been replaced in between. */
+bool hk_image_fits(const struct hk_shard *h, int fd, const char *path)
 {
 	const struct vn_kshard *cfg = h->s->cfg;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint64_t iface = 0, len = 0, got = 0;
 	uint32_t why = VN_RELOAD_IMAGE;
 	uint8_t *img = NULL;
 	struct stat st;
 
-	if (fd < 0) {
-		hk_msg("shard '%s': cannot read %s: %s", cfg->name, path, strerror(errno));
-		return false;
-	}
 	if (fstat(fd, &st) == 0 && st.st_size > 0) {
 		len = (uint64_t)st.st_size < MAX_IMAGE ? (uint64_t)st.st_size : MAX_IMAGE;
 		img = malloc(len);
@@ -85,7 +81,6 @@ bool hk_image_fits(const struct hk_shard *h, const char *path)
 	if (img)
 		why = hk_elf_check(img, got, cfg->base, cfg->base + HK_IMAGE_SLOT, &iface);
 	free(img);
-	close(fd);
 	if (why != VN_RELOAD_OK) {
 		hk_msg("shard '%s': %s is not an image of this shard (an executable for this "
 		       "machine, in its image slot, with its interface note)", cfg->name, path);
