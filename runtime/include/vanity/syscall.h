@@ -3,8 +3,9 @@
  *
  * Twelve calls, each (op, a0, a1) -> one 64-bit result. How a call reaches the
  * kernel is the port's business (hosted: a request in the control page and a
- * doorbell; bare metal: a trap), so vn_syscall() lives in each port's shard
- * library. The kernel validates every argument before it acts on it.
+ * doorbell, in the shard library; bare metal: a trap, inline from the port's
+ * abi.h), so each port supplies vn_syscall(). The kernel validates every
+ * argument before it acts on it.
  *
  * Results: WAIT returns notification bits and never fails. Every other call
  * returns 0 on success or VN_ERR(e); test with VN_IS_ERR().
