@@ -81,9 +81,9 @@ struct vn_core {
 				   * Bare metal: CPU 0's is no later than its next
 				   * look at the reload door (run.c: door) */
 	uint64_t timer_at;        /* bare metal: the deadline its CPU's timer is
-				   * armed for (VN_NEVER: none), which the
-				   * port keeps (arch_timer_set) and the
-				   * YIELD path reads where the core is */
+				   * armed for (VN_NEVER: none), kept by the
+				   * port (arch_timer_set), here so that the
+				   * YIELD path reads it beside wake_at */
 	struct vn_trace_ring *ring; /* its kernel event ring, in vn_kernel.obs */
 	uint16_t reloads;         /* shards of it with a reload under way */
 	uint16_t live;            /* its shards not finished or stopped (set_state) */
