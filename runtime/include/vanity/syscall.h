@@ -65,8 +65,9 @@ enum vn_sysop {
 #define VN_MMIO_WRITE(a0) ((a0) >> 58 & 1)
 #define VN_MMIO_BAD(a0) ((a0) >> 59)
 
-/* PEER's result: a VN_SYS_PEER_* state (vanity.h's enum vn_peer_state) in bits 32-39, the peer's generation
- * (1 for its first start, +1 per restart) in bits 0-31. */
+/* PEER's result: a VN_SYS_PEER_* state (vanity.h's enum vn_peer_state) in
+ * bits 32-39, the peer's generation (1 for its first start, +1 per restart)
+ * in bits 0-31. */
 #define VN_SYS_PEER_LIVE 0u    /* running, ready or waiting */
 #define VN_SYS_PEER_EXITED 1u  /* returned, exited, or halted: never runs again */
 #define VN_SYS_PEER_STOPPED 2u /* stopped by a fault (or a spent restart budget) */
