@@ -19,9 +19,11 @@
  *   }
  *
  * Hot path: vn_send/vn_recv and their burst and zero-copy forms are inline
- * loads and stores on the shared ring; they never enter the kernel unless the
- * peer is a `yield` shard that is asleep. The kernel is entered by vn_yield,
- * vn_wait, vn_exit, vn_halt, vn_irq_ack, vn_log and vn_signal_<S> only.
+ * loads and stores on the shared ring, always inlined (VN_RING_FN), so the
+ * endpoint's description and the message size fold into constants wherever
+ * they are called; they never enter the kernel unless the peer is a `yield`
+ * shard that is asleep. The kernel is entered by vn_yield, vn_wait, vn_exit,
+ * vn_halt, vn_irq_ack, vn_log and vn_signal_<S> only.
  */
 #ifndef VANITY_H
 #define VANITY_H
@@ -47,24 +49,24 @@ void vn_main(void);
  * Messages are exactly the channel's message size (VN_MSG_SIZE_<channel> in
  * the generated header). Send returns false when the ring is full, receive
  * returns false when it is empty; neither blocks. */
-static inline bool vn_send(const struct vn_tx *tx, const void *msg)
+VN_RING_FN bool vn_send(const struct vn_tx *tx, const void *msg)
 {
 	return vn_tx_send(tx, msg, tx->msg_size);
 }
 
-static inline bool vn_recv(const struct vn_rx *rx, void *msg)
+VN_RING_FN bool vn_recv(const struct vn_rx *rx, void *msg)
 {
 	return vn_rx_recv(rx, msg, rx->msg_size);
 }
 
 /* Up to n messages to or from a contiguous array; returns the count moved.
  * A burst publishes once and notifies at most once. */
-static inline uint32_t vn_send_burst(const struct vn_tx *tx, const void *msgs, uint32_t n)
+VN_RING_FN uint32_t vn_send_burst(const struct vn_tx *tx, const void *msgs, uint32_t n)
 {
 	return vn_tx_send_burst(tx, msgs, n, tx->msg_size);
 }
 
-static inline uint32_t vn_recv_burst(const struct vn_rx *rx, void *msgs, uint32_t n)
+VN_RING_FN uint32_t vn_recv_burst(const struct vn_rx *rx, void *msgs, uint32_t n)
 {
 	return vn_rx_recv_burst(rx, msgs, n, rx->msg_size);
 }
@@ -74,10 +76,10 @@ static inline uint32_t vn_recv_burst(const struct vn_rx *rx, void *msgs, uint32_
  * reserve more. vn_commit publishes every slot reserved so far.
  * vn_peek returns the next unread message (NULL when none); call it again to
  * look further. vn_release frees every slot peeked so far. */
-static inline void *vn_reserve(const struct vn_tx *tx) { return vn_tx_reserve(tx); }
-static inline void vn_commit(const struct vn_tx *tx) { vn_tx_commit(tx); }
-static inline const void *vn_peek(const struct vn_rx *rx) { return vn_rx_peek(rx); }
-static inline void vn_release(const struct vn_rx *rx) { vn_rx_release(rx); }
+VN_RING_FN void *vn_reserve(const struct vn_tx *tx) { return vn_tx_reserve(tx); }
+VN_RING_FN void vn_commit(const struct vn_tx *tx) { vn_tx_commit(tx); }
+VN_RING_FN const void *vn_peek(const struct vn_rx *rx) { return vn_rx_peek(rx); }
+VN_RING_FN void vn_release(const struct vn_rx *rx) { vn_rx_release(rx); }
 
 /* Messages waiting / slots free, without blocking. */
 static inline uint32_t vn_pending(const struct vn_rx *rx) { return vn_rx_avail(rx, UINT32_MAX); }
