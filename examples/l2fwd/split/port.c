@@ -83,18 +83,31 @@ static uint64_t bad_handles;       /* from the other port: refused */
 static uint64_t lost_returns;      /* its buffers we could not give back */
 static uint64_t t0_ns, t0_ticks;   /* to turn clock ticks into ns (vn_hist_log) */
 
-/* A sent buffer: ours back to the books, the other port's back to it. The
+static struct vn_buf returns[VNET_BURST]; /* the other port's, sent: to give back */
+static uint32_t n_returns;
+
+/* The other port's buffers our NIC has sent, back to it in one burst. The
  * return channel has a slot for every buffer of that pool, so it is full
  * only if the other port sent us a buffer twice: then it loses one. */
+static void give_back(void)
+{
+	uint32_t sent = n_returns ? vn_send_burst(GIVE_BACK, returns, n_returns) : 0;
+
+	lost_returns += n_returns - sent;
+	n_returns = 0;
+}
+
+/* A sent buffer: ours back to the books, the other port's to the next
+ * give_back. */
 static void tx_done(struct vnet_dev *d, struct vnet_pkt *pkt)
 {
-	struct vn_buf h;
-
 	(void)d;
 	if (vnet_pool_has(&pool, pkt))
 		vnet_pkt_free(&pool, pkt);
-	else if (!vn_pool_handle(PEER_POOL, pkt, 0, &h) || !vn_send(GIVE_BACK, &h))
+	else if (!vn_pool_handle(PEER_POOL, pkt, 0, &returns[n_returns]))
 		lost_returns++;
+	else if (++n_returns == VNET_BURST)
+		give_back();
 }
 
 static void open_nic(void)
@@ -205,6 +218,7 @@ static bool from_peer(unsigned *work)
 	sent = k ? vnet_tx_burst(&nic, pkts, k) : 0;
 	for (unsigned i = sent; i < k; i++)
 		tx_done(&nic, pkts[i]); /* not queued: back to the other port */
+	give_back(); /* what the burst reclaimed, and those */
 	nic.stats.tx_full += k - sent;
 	nic.stats.dropped += k - sent;
 	return stop;
@@ -213,7 +227,9 @@ static bool from_peer(unsigned *work)
 static void print_stats(const char *title)
 {
 	const struct vnet_stats *s = &nic.stats;
+	unsigned pending = vnet_tx_reclaim(&nic);
 
+	give_back(); /* what that reclaimed */
 	vn_log("%s ====================================", title);
 	vn_log("Statistics for port %u ------------------------------", PORT);
 	vn_log("Packets sent: %24llu", (unsigned long long)s->tx);
@@ -222,7 +238,7 @@ static void print_stats(const char *title)
 	vn_log("  runt %llu oversize %llu badlen %llu tx-full %llu rx-nobuf %llu tx-pending %u",
 	       (unsigned long long)s->runt, (unsigned long long)s->oversize,
 	       (unsigned long long)s->badlen, (unsigned long long)s->tx_full,
-	       (unsigned long long)nic.rx_nobuf, vnet_tx_reclaim(&nic));
+	       (unsigned long long)nic.rx_nobuf, pending);
 	vn_log("  pool %s: %u of %u free; refused handles %llu (returns of buffers not lent "
 	       "%u), lost returns %llu", OWN_POOL->name, (unsigned)pool.n_free,
 	       (unsigned)pool.n_total, (unsigned long long)bad_handles,
