@@ -85,10 +85,12 @@ def spec_with(spec, dest, edit):
 class Forwarder:
     """One l2fwd system under QEMU, and the host ends of its two ports."""
 
-    def __init__(self, board, spec, workdir, modern=False, build=None, device_opts=""):
+    def __init__(self, board, spec, workdir, modern=False, build=None, device_opts="",
+                 qemu_args=()):
         """build: where the generated sources and binaries go (default
         workdir); trials of one system share it, so only the first builds.
-        device_opts: more properties for both virtio-net-devices."""
+        device_opts: more properties for both virtio-net-devices;
+        qemu_args: more arguments for QEMU."""
         build = build or workdir
         self.host = [host_socket(), host_socket()]
         self.guest_port = [free_udp_port(), free_udp_port()]
@@ -104,6 +106,8 @@ class Forwarder:
                      f"{device_opts}"]
         if modern:
             args += ["-global", "virtio-mmio.force-legacy=false"]
+        args += list(qemu_args)
+        self.build = build
         self.cmd = [PYTHON, VANITY, "run", spec, "--board", board,
                     "-o", build / "out", "--build-dir", build / "build", "--", *args]
         env = dict(os.environ, VANITY_QEMU_TIMEOUT="150")
