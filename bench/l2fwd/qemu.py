@@ -21,11 +21,12 @@ Each board is measured at two guest speeds:
   full     QEMU's TCG as it is: here QEMU's emulated NICs (its I/O
            thread and the host's UDP path) are the bottleneck, not the
            guest's CPU;
-  slowed   the same with -singlestep (one guest instruction per
-           translated block, no chaining): every instruction costs the
-           host about the same, several times what it did, so the guest's
-           CPU is a much larger part of a frame's cost and the designs'
-           own work per frame shows.
+  slowed   the same with -singlestep (QEMU 7.2, Debian 12's; later
+           QEMUs spell it -accel tcg,one-insn-per-tb=on): one guest
+           instruction per translated block, no chaining, so that every
+           instruction costs the host about the same, several times what
+           it did: the guest's CPU is a much larger part of a frame's
+           cost, and the designs' own work per frame shows.
 
 The verdict is on the median of the rounds' ratios, with its 95 %
 confidence interval from the order statistics (distribution-free): met
@@ -55,7 +56,7 @@ BOARDS = ["qemu-virt-aarch64", "qemu-virt-riscv64"]
 DESIGNS = {"l2fwd": (t.SPEC, r"^\[fwd\] \d+ buffers of", 1),
            "split": (t.SPLIT, r"^\[port\d\] port \d: \d+ buffers of", 2)}
 SPEEDS = {"full": (), "slowed": ("-singlestep",)}
-ROUNDS = int(os.environ.get("L2FWD_QEMU_ROUNDS", "40"))
+ROUNDS = max(2, int(os.environ.get("L2FWD_QEMU_ROUNDS", "40")))  # quartiles need two
 FRAMES = int(os.environ.get("L2FWD_QEMU_FRAMES", "4000"))
 WINDOW = 128
 WARM = 256   # frames sent after each resume, before the measured ones
