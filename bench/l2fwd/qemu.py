@@ -24,9 +24,9 @@ Each board is measured at two guest speeds:
   slowed   the same with -singlestep (QEMU 7.2, Debian 12's; later
            QEMUs spell it -accel tcg,one-insn-per-tb=on): one guest
            instruction per translated block, no chaining, so that every
-           instruction costs the host about the same, several times what
-           it did: the guest's CPU is a much larger part of a frame's
-           cost, and the designs' own work per frame shows.
+           instruction costs the host about the same, and more than it
+           did: the guest's CPU is a larger part of a frame's cost, and
+           the designs' own work per frame shows.
 
 The verdict is on the median of the rounds' ratios, with its 95 %
 confidence interval from the order statistics (distribution-free): met
