@@ -31,8 +31,9 @@ Each board is measured at two guest speeds:
 The verdict is on the median of the rounds' ratios, with its 95 %
 confidence interval from the order statistics (distribution-free): met
 when the whole interval is at or above 0.9, not met when it is all
-below, unsettled otherwise. The absolute rates are QEMU's (TCG, -netdev
-dgram, a Python sender), not hardware's: read the ratio.
+below, unsettled otherwise (no verdict below six rounds). The absolute
+rates are QEMU's (TCG, -netdev dgram, a Python sender), not hardware's:
+read the ratio.
 """
 
 import math
@@ -103,13 +104,14 @@ def qemu_threads(session):
 def median_ci(xs):
     """The median of xs and its 95 % confidence interval: the order
     statistics x(j) and x(n+1-j), j the largest with P(B < j) <= 0.025
-    for B ~ Binomial(n, 1/2)."""
+    for B ~ Binomial(n, 1/2); None for the interval below 6 values, where
+    even the smallest and the largest cover the median less surely."""
     s, n = sorted(xs), len(xs)
     j, below = 0, 0.0
     while j < n // 2 and below + math.comb(n, j) / 2 ** n <= 0.025:
         below += math.comb(n, j) / 2 ** n
         j += 1
-    return statistics.median(s), s[max(j - 1, 0)], s[min(n - j, n - 1)]
+    return statistics.median(s), (s[j - 1], s[n - j]) if j else None
 
 
 def compare(board, speed, tmp):
@@ -176,12 +178,16 @@ def main():
         for d in DESIGNS:
             q = statistics.quantiles(rates[d], n=4)
             col.append(f"{statistics.median(rates[d]) / 1e3:5.1f} ({q[0] / 1e3:.1f}..{q[2] / 1e3:.1f})")
-        med, lo, hi = median_ci(ratios)
-        verdict = "met" if lo >= AIM else "not met" if hi < AIM else "unsettled"
+        med, ci = median_ci(ratios)
+        if ci is None:
+            ratio, verdict = f"{med:.2f}x", "no verdict (fewer than 6 rounds)"
+        else:
+            ratio = f"{med:.2f}x [{ci[0]:.2f}..{ci[1]:.2f}]"
+            verdict = "met" if ci[0] >= AIM else "not met" if ci[1] < AIM else "unsettled"
         below = sum(x < AIM for x in ratios)
-        print(f"{board:<18} {speed:<7} {col[0]:>22} {col[1]:>22} "
-              f"{f'{med:.2f}x [{lo:.2f}..{hi:.2f}]':>24} {f'{below} of {len(ratios)}':>12}  "
-              f"{verdict}" + (f" ({lost} frames lost)" if lost else ""))
+        print(f"{board:<18} {speed:<7} {col[0]:>22} {col[1]:>22} {ratio:>24} "
+              f"{f'{below} of {len(ratios)}':>12}  {verdict}"
+              + (f" ({lost} frames lost)" if lost else ""))
     return 0
 
 
