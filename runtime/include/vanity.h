@@ -82,8 +82,8 @@ VN_RING_FN const void *vn_peek(const struct vn_rx *rx) { return vn_rx_peek(rx); 
 VN_RING_FN void vn_release(const struct vn_rx *rx) { vn_rx_release(rx); }
 
 /* Messages waiting / slots free, without blocking. */
-static inline uint32_t vn_pending(const struct vn_rx *rx) { return vn_rx_avail(rx, UINT32_MAX); }
-static inline uint32_t vn_space(const struct vn_tx *tx) { return vn_tx_space(tx, UINT32_MAX); }
+VN_RING_FN uint32_t vn_pending(const struct vn_rx *rx) { return vn_rx_avail(rx, UINT32_MAX); }
+VN_RING_FN uint32_t vn_space(const struct vn_tx *tx) { return vn_tx_space(tx, UINT32_MAX); }
 
 /* ---- scheduling ---------------------------------------------------------- */
 
