@@ -21,9 +21,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
-UNIT = r"""
-#include <vanity/ring.h>
-
+# Both units' endpoints: an ordinary channel and a latency channel.
+ENDPOINTS = r"""
 struct m64 { uint64_t w[8]; };
 static struct vn_tx_state ts[2];
 static struct vn_rx_state rs[2];
@@ -31,6 +30,9 @@ static const struct vn_tx tx = VN_TX_INIT(0, 0x40000000ul, 64, 1024, 0, &ts[0]);
 static const struct vn_rx rx = VN_RX_INIT(0, 0x40000000ul, 64, 1024, 0, &rs[0]);
 static const struct vn_tx ltx = VN_TX_INIT(1, 0x40100000ul, 8, 256, VN_EP_LATENCY, &ts[1]);
 static const struct vn_rx lrx = VN_RX_INIT(1, 0x40100000ul, 8, 256, VN_EP_LATENCY, &rs[1]);
+"""
+
+UNIT = "#include <vanity/ring.h>\n" + ENDPOINTS + r"""
 
 unsigned singles(struct m64 *in, struct m64 *out, uint64_t *words)
 {
@@ -59,16 +61,7 @@ unsigned bursts(struct m64 *in, struct m64 *out, uint64_t *words)
 
 
 # The calls of vanity.h, several times each, as a shard makes them.
-API_UNIT = r"""
-#include <vanity.h>
-
-struct m64 { uint64_t w[8]; };
-static struct vn_tx_state ts[2];
-static struct vn_rx_state rs[2];
-static const struct vn_tx tx = VN_TX_INIT(0, 0x40000000ul, 64, 1024, 0, &ts[0]);
-static const struct vn_rx rx = VN_RX_INIT(0, 0x40000000ul, 64, 1024, 0, &rs[0]);
-static const struct vn_tx ltx = VN_TX_INIT(1, 0x40100000ul, 8, 256, VN_EP_LATENCY, &ts[1]);
-static const struct vn_rx lrx = VN_RX_INIT(1, 0x40100000ul, 8, 256, VN_EP_LATENCY, &rs[1]);
+API_UNIT = "#include <vanity.h>\n" + ENDPOINTS + r"""
 
 unsigned singles(struct m64 *in, struct m64 *out, uint64_t *words)
 {
