@@ -219,7 +219,8 @@ static inline void vn_kev_shard(struct vn_kernel *k, const struct vn_shard *s, u
 
 	vn_kev_record(k, s->cfg->core, id, &sid, 2, more, len);
 }
-#define VN_BY_NONE 0xffffu /* WAKE's waker: a timeout or a device; HALT's: the kernel */
+#define VN_BY_NONE 0xffffu /* WAKE's waker: a timeout, a device, or a peer the port let
+				  * wake it (hosted: a parked wait); HALT's: the kernel */
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "vn_kev_pair packs fields LE");
 
@@ -306,6 +307,11 @@ uint32_t vn_peer_state(const struct vn_shard *s);
 void vn_peer_changed(struct vn_kernel *k, struct vn_shard *s);
 int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
 			 uint32_t channel, uint32_t here);
+/* A notification the port delivered itself (the hosted port's parked
+ * wait: the peer was woken on its ring): counted and recorded as any, but
+ * it sets no bit and wakes nobody. */
+int vn_notify_woke_on(struct vn_kernel *k, struct vn_shard *caller,
+		      uint32_t channel, uint32_t here);
 
 /* irq.c: device interrupts as notifications */
 int vn_irq_deliver(struct vn_kernel *k, uint32_t irq, uint32_t here);

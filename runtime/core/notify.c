@@ -23,9 +23,11 @@
 #include "vn_sched.h"
 
 /* Returns 0, or -1 if the caller is not an endpoint of `channel` (which the
- * caller has checked is in range). `here` is the core doing the delivery. */
-int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
-			 uint32_t channel, uint32_t here)
+ * caller has checked is in range). `here` is the core doing the delivery;
+ * `port` whether the port delivered it already (kernel.h:
+ * vn_notify_woke_on): then it is only counted and recorded. */
+static int deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t channel,
+		   uint32_t here, bool port)
 {
 	const struct vn_kchannel *ch = &k->sys->channels[channel];
 	uint32_t id = caller->cfg->id;
@@ -51,16 +53,30 @@ int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
 	}
 	caller->st->notifies++;
 	k->obs->chan_notifies[channel]++;
+	if (port)
+		return 0;
 	peer->pending |= UINT64_C(1) << bit;
 	if (vn_sched_wake_by(k, peer, id) && peer->cfg->core != here)
 		port_kick_core(peer->cfg->core);
 	return 0;
 }
 
+int vn_notify_deliver_on(struct vn_kernel *k, struct vn_shard *caller,
+			 uint32_t channel, uint32_t here)
+{
+	return deliver(k, caller, channel, here, false);
+}
+
+int vn_notify_woke_on(struct vn_kernel *k, struct vn_shard *caller,
+		      uint32_t channel, uint32_t here)
+{
+	return deliver(k, caller, channel, here, true);
+}
+
 /* NOTIFY as a system call: delivered on the caller's own core. */
 int vn_notify_deliver(struct vn_kernel *k, struct vn_shard *caller, uint32_t channel)
 {
-	return vn_notify_deliver_on(k, caller, channel, caller->cfg->core);
+	return deliver(k, caller, channel, caller->cfg->core, false);
 }
 
 /* ---- peers -----------------------------------------------------------------

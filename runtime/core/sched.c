@@ -125,6 +125,17 @@ void vn_sched_add(struct vn_kernel *k, struct vn_shard *s)
 	enqueue(core_of(k, s), s);
 }
 
+/* s holds core c from `now`. */
+static void run(struct vn_kernel *k, struct vn_core *c, struct vn_shard *s, uint64_t now)
+{
+	set_state(k, s, VN_RUNNING);
+	s->ran_since = now;
+	s->ran_ticks = vn_clock();
+	s->st->activations++;
+	c->current = s;
+	vn_kev_shard(k, s, VN_KEV_SWITCH_IN, NULL, 0);
+}
+
 /* Give the core to the shard at the head of its queue; NULL if none is ready
  * or the core is already taken. A free core is every shard's clean point:
  * the reloads due on it swap first (reload.c). */
@@ -144,13 +155,29 @@ struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now)
 	if (!c->head)
 		c->tail = NULL;
 	s->next = NULL;
-	set_state(k, s, VN_RUNNING);
-	s->ran_since = now;
-	s->ran_ticks = vn_clock();
-	s->st->activations++;
-	c->current = s;
-	vn_kev_shard(k, s, VN_KEV_SWITCH_IN, NULL, 0);
+	run(k, c, s, now);
 	return s;
+}
+
+/* s, blocked in WAIT (or since made ready) while its core is free, was
+ * woken by its port and took the core back by itself at `since`, `now` being
+ * now (the hosted port's parked wait): it holds the core from then, as if
+ * woken and picked, its run time counted from then too. Its WAIT returned no
+ * bits, so the pending ones stay for the next. */
+void vn_sched_claim(struct vn_kernel *k, struct vn_shard *s, uint64_t since, uint64_t now)
+{
+	struct vn_core *c = core_of(k, s);
+	uint64_t us = now > since ? (now - since) / 1000u : 0;
+	uint16_t by = VN_BY_NONE;
+
+	if (s->state == VN_BLOCKED) {
+		s->st->wakes++;
+		vn_kev_shard(k, s, VN_KEV_WAKE, &by, 2);
+	}
+	unqueue(c, s);
+	s->waiting = false;
+	run(k, c, s, since);
+	s->ran_ticks -= us * (k->obs->clock_hz / 1000u) / 1000u;
 }
 
 /* True if a shard of `core` is ready to run. */

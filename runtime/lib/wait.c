@@ -86,23 +86,31 @@ static vn_bits_t ready(vn_bits_t watch_rx, vn_bits_t watch_tx)
 	return r;
 }
 
-/* Arm every watched ring; returns the ones already ready. */
-static vn_bits_t arm(vn_bits_t watch_rx, vn_bits_t watch_tx)
+/* Arm every watched ring; returns the ones already ready, and in *armed
+ * the endpoints armed (WAIT's a1: the hosted port parks on their flags). */
+static vn_bits_t arm(vn_bits_t watch_rx, vn_bits_t watch_tx, vn_bits_t *armed)
 {
-	vn_bits_t r = 0;
+	vn_bits_t r = 0, a = 0;
 
 	for (uint32_t i = 0; i < vn_self.n_rx; i++) {
 		vn_bits_t b = UINT64_C(1) << vn_self.rx_bit[i];
 
-		if ((watch_rx & b) && vn_rx_arm(vn_self.rx[i]))
+		if (!(watch_rx & b))
+			continue;
+		a |= b;
+		if (vn_rx_arm(vn_self.rx[i]))
 			r |= b;
 	}
 	for (uint32_t i = 0; i < vn_self.n_tx; i++) {
 		vn_bits_t b = UINT64_C(1) << vn_self.tx_bit[i];
 
-		if ((watch_tx & b) && vn_tx_arm(vn_self.tx[i]))
+		if (!(watch_tx & b))
+			continue;
+		a |= b;
+		if (vn_tx_arm(vn_self.tx[i]))
 			r |= b;
 	}
+	*armed = a;
 	return r;
 }
 
@@ -194,11 +202,11 @@ static vn_bits_t spin(vn_bits_t watch_rx, vn_bits_t watch_tx, vn_bits_t later,
 static vn_bits_t sleep_once(vn_bits_t watch_rx, vn_bits_t watch_tx, vn_bits_t later,
 			    uint64_t deadline)
 {
-	vn_bits_t r = arm(watch_rx, watch_tx);
+	vn_bits_t armed, r = arm(watch_rx, watch_tx, &armed);
 	uint64_t t = r ? 0 : left(deadline);
 
 	if (t)
-		r = keep(vn_syscall(VN_SYS_WAIT, t, 0), later);
+		r = keep(vn_syscall(VN_SYS_WAIT, t, armed), later);
 	disarm(watch_rx, watch_tx);
 	return r | ready(watch_rx, watch_tx);
 }

@@ -824,6 +824,30 @@ def test_shard_running_off_its_core_is_stopped(tmp_path):
     assert r.status == 1, r.report  # a shard was stopped by a fault
 
 
+def test_parked_shard_running_on_is_stopped(tmp_path):
+    """A WAIT the kernel parks (core.c, "Parking") leaves the core free and
+    the shard's process asleep to the kernel, as any WAIT does: a shard that
+    spins there is stopped by its watchdog's budget of CPU off its core (the
+    kernel starts counting a millisecond after the park). One that takes its
+    park back, as a shard a peer woke does, holds its core from then, and
+    its watchdog stops it for not yielding: the kernel saw the park, and the
+    claim. One that claims late, saying it did so long before, is watched
+    from when its CPU time says it ran, not from when the kernel saw it."""
+    r = System(HERE / "offcore" / "parked.yaml", tmp_path).run()
+    assert r.log("parker") == ["parked, and running on"], r.report
+    for name in ("claimer", "late"):
+        assert r.log(name) == ["parked, claiming, and running on"], r.report
+    m = one_match(r"shard 'parker' faulted: ran (\d+) ms of CPU after giving its core up "
+                  r"\(watchdog 300 ms\)", r.kernel(), r)
+    assert 300 <= int(m[1]) < 1500, r.report
+    m = one_match(r"shard 'claimer' watchdog: ran (\d+) ms without yielding", r.kernel(), r)
+    assert 300 <= int(m[1]) < 1500, r.report
+    assert not [ln for ln in r.kernel() if "'claimer' faulted: ran" in ln], r.report
+    one_match(r"shard 'late' watchdog: ran \d+ ms without yielding", r.kernel(), r)
+    assert r.log("feeder") == ["late at 1.6 s: stopped", "slept 2.5 s"], r.report
+    assert r.status == 1, r.report  # shards were stopped by faults
+
+
 def test_shard_has_no_capabilities(escape):
     """Even in a system run as root, a shard process starts with no
     capability, and without the capability to drop them there were none."""

@@ -27,6 +27,35 @@
  * and futex-wakes it to hand the core over; the shard posts a call by
  * writing op/a0/a1, storing VN_TURN_KERNEL and ringing its doorbell, then
  * futex-waits until the turn is its again (or VN_TURN_EXIT: end the process).
+ * The kernel takes a posted call by swapping VN_TURN_KERNEL for
+ * VN_TURN_TAKEN, and only then reads it.
+ *
+ * A parked wait lets a peer's notification wake a sleeping shard without
+ * the kernel on the way (core.c, "Parking"):
+ *  - A WAIT names the rings vn_wait armed (a1: their endpoint bits). Before
+ *    it rings its doorbell, the shard swaps each one's sleeping flag from
+ *    VN_SLEEP_ARMED to VN_SLEEP_PARKED, then sleeps on the turn word and
+ *    those flags at once (futex_waitv).
+ *  - A peer whose notification finds a flag VN_SLEEP_PARKED swaps it for
+ *    VN_SLEEP_WOKEN, futex-wakes the flag, and posts the notification in
+ *    notify_woke, for the kernel to count; it rings no doorbell.
+ *  - A shard woken so before the kernel took its call withdraws the call
+ *    (VN_TURN_KERNEL to VN_TURN_SHARD): it never left its core.
+ *  - The kernel, serving a WAIT that blocks, parks the shard if nothing
+ *    else runs on its core: VN_TURN_TAKEN becomes VN_TURN_PARK and the
+ *    core stays free. A shard woken while parked takes its core back
+ *    (VN_TURN_PARK to VN_TURN_CLAIMED, claimed_at first) and runs; the
+ *    core's thread counts it as holding its core from then, at its next
+ *    look. If the core is not free, the kernel sets the flags back to
+ *    VN_SLEEP_ARMED.
+ *  - Before the kernel gives a core to any shard, the parked one included,
+ *    it takes the park back: VN_TURN_PARK to VN_TURN_TAKEN, flags to
+ *    VN_SLEEP_ARMED.
+ *  - A flag the kernel finds VN_SLEEP_WOKEN, parking or not, is a
+ *    notification it wakes the shard for.
+ * Each step two parties may race on is a compare-and-swap or an exchange
+ * (the others are stores by the one party that holds the word then), so
+ * each race has one winner.
  *
  * Notifications do not take the turn. The shard ORs bit `bit` (its endpoint
  * of the channel) into notify_req and rings VN_FD_BELL0 + bit, the doorbell
@@ -65,6 +94,18 @@ enum vn_turn {
 	VN_TURN_KERNEL = 0, /* the kernel's move: a call is posted, or not started */
 	VN_TURN_SHARD = 1,  /* the shard holds its core */
 	VN_TURN_EXIT = 2,   /* the shard must end its process now */
+	VN_TURN_PARK = 3,   /* in WAIT, parked: it may take its core back itself */
+	VN_TURN_CLAIMED = 4, /* it did: a peer woke it while parked */
+	VN_TURN_TAKEN = 5,  /* the kernel took the call posted, and serves it */
+};
+
+/* The hosted port's values of a ring's rx_sleeping and tx_sleeping. The
+ * ring code sets VN_SLEEP_ARMED and 0 and notifies on any other value
+ * (vanity/ring.h); the other two are the parked wait's. */
+enum vn_sleep_flag {
+	VN_SLEEP_ARMED = 1,  /* notify through the kernel */
+	VN_SLEEP_WOKEN = 2,  /* a peer woke the parked shard directly */
+	VN_SLEEP_PARKED = 3, /* the shard is parked: wake it directly */
 };
 
 /* Written by the shard's fault handler just before it dies: what killed
@@ -104,9 +145,11 @@ struct vn_ctl {
 	uint64_t a0, a1;
 	uint64_t ret;                 /* response, written by the kernel */
 	uint64_t pending;             /* kernel: notification bits not yet taken */
+	uint64_t claimed_at;          /* shard: vn_now() when it took a park back */
 	/* Notification requests, one bit per endpoint of the shard (the shard
 	 * ORs, the kernel exchanges with 0); on its own cache line. */
 	_Alignas(64) _Atomic uint64_t notify_req;
+	_Atomic uint64_t notify_woke; /* the same, for parked peers woken directly */
 	_Alignas(64) struct vn_crash crash;
 	char log[VN_LOG_MAX];
 };

@@ -47,7 +47,8 @@
  *     never needs new executable memory; madvise with the advice libc and
  *     the sanitizers give (not MADV_HWPOISON, MADV_SOFT_OFFLINE or
  *     MADV_REMOVE, which would reach the pages it shares with others);
- *   - waiting and the clock: futex (wait and wake only), sched_yield, nanosleep,
+ *   - waiting and the clock: futex (wait and wake only), futex_waitv (a
+ *     parked wait, hosted.h; it only waits), sched_yield, nanosleep,
  *     clock_nanosleep, clock_gettime, clock_getres, gettimeofday (the
  *     vDSO serves most clock reads without a call), restart_syscall (which
  *     resumes an interrupted sleep);
@@ -144,6 +145,7 @@ static const struct rule rules[] = {
 	CALL_IF_IS_BUT(__NR_futex, 1, FUTEX_WAKE, FUTEX_FLAGS),
 	CALL_IF_IS_BUT(__NR_futex, 1, FUTEX_WAIT_BITSET, FUTEX_FLAGS),
 	CALL_IF_IS_BUT(__NR_futex, 1, FUTEX_WAKE_BITSET, FUTEX_FLAGS),
+	CALL_IF_IS(__NR_futex_waitv, 2, 0), /* a parked wait (hosted.h): waits only */
 	CALL(__NR_clock_gettime),
 	CALL(__NR_sched_yield),
 	CALL(__NR_nanosleep),

@@ -135,7 +135,9 @@ struct vn_ring {
 	_Alignas(VN_CACHELINE) _Atomic uint64_t tail;
 	/* The consumer's counter, on its line (received: tail itself): */
 	uint64_t rx_empty; /* receives and peeks that found the ring empty */
-	/* Rarely written: set by a side that is about to sleep on this ring. */
+	/* Rarely written: set by a side that is about to sleep on this ring (a
+	 * peer notifies while it is not 0; the hosted port's parked wait uses
+	 * values besides 1: hosted.h). */
 	_Alignas(VN_CACHELINE) _Atomic uint32_t rx_sleeping;
 	_Atomic uint32_t tx_sleeping;
 	/* What the channel is: written when the channel is created, and again

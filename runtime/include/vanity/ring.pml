@@ -92,27 +92,27 @@
  *
  * Memory order. Promela is sequentially consistent. SC is a sound
  * abstraction of the C here because:
- *  - slot data -> head: the head store is release (ring.h:423) and the
- *    consumer's head load acquire (ring.h:537; a sequenced burst's,
- *    ring.h:618), so a slot read after the load sees the producer's write
+ *  - slot data -> head: the head store is release (ring.h:425) and the
+ *    consumer's head load acquire (ring.h:539; a sequenced burst's,
+ *    ring.h:620), so a slot read after the load sees the producer's write
  *    (message passing);
  *  - slot data -> word (sequenced): likewise, the word store is release
- *    (ring.h:396, vn_tx_seal; a burst's, ring.h:489) and the consumer's word
- *    load acquire (ring.h:519), so the message copied after it is the one
+ *    (ring.h:398, vn_tx_seal; a burst's, ring.h:491) and the consumer's word
+ *    load acquire (ring.h:521), so the message copied after it is the one
  *    the word guards. Head's release store comes after the words and the
  *    copies, so a sequenced burst going by head sees them too. The resume
- *    scan's word loads are acquire too (ring.h:410), so a burst that reads
+ *    scan's word loads are acquire too (ring.h:412), so a burst that reads
  *    head after the restarted producer publishes it sees the messages they
  *    found;
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:583) and the producer's tail load acquire (ring.h:286), so a slot
+ *    (ring.h:585) and the producer's tail load acquire (ring.h:288), so a slot
  *    (and its word) is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
  *    buffering). On both sides of the Dekker pair (publish: store head, load
  *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
- *    tx_sleeping) a seq_cst fence sits between the two (ring.h:427, 585, 672,
- *    685), and C11 forbids both loads missing both stores when both fences
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:429, 587, 674,
+ *    687), and C11 forbids both loads missing both stores when both fences
  *    are seq_cst. That is the SC outcome set. Sequenced, the consumer's side
  *    of the pair loads the word, not head: the word stores come before the
  *    same publish fence as head's, so the pair is word / rx_sleeping, with
@@ -153,11 +153,11 @@
  * restarted left the debt unpaid, since nothing on the restart path woke a
  * peer:
  *  - KILLS_P=1: the producer publishes its last message and is stopped
- *    before ring.h:428; the restarted producer has nothing more to send, and
+ *    before ring.h:430; the restarted producer has nothing more to send, and
  *    the consumer sleeps forever with the message queued.
  *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
  *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
- *    store, before ring.h:586; restarted, it finds the ring empty and sleeps,
+ *    store, before ring.h:588; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
@@ -259,7 +259,7 @@ byte published; /* messages made visible: by a head store (sequenced: a word sto
 byte delivered; /* messages the consumer copied and released */
 bool p_done;    /* the producer has sent all NMSG */
 
-/* vn_notify_deliver_on (notify.c:54-56): set the peer's bit, wake it if it
+/* vn_notify_deliver_on (notify.c:58-60): set the peer's bit, wake it if it
  * is blocked in WAIT. */
 #define DELIVER_C pend_c = 1; blocked_c = 0
 #define DELIVER_P pend_p = 1; blocked_p = 0
@@ -277,24 +277,24 @@ end_asleep:                                                                     
 	atomic {                                                                \
 		!blocked; /* asleep until vn_sched_wake */                      \
 		if                                                              \
-		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:290 `bits = s->pending` */ \
+		:: waiting -> r = pend; pend = 0; waiting = 0 /* C: runtime/core/kernel.h:291 `bits = s->pending` */ \
 		:: else                                                         \
 		fi                                                              \
 	}
 
 /* ---------------------------------------------------------------- producer */
 
-/* vn_tx_space(tx, w) (ring.h:280-301); sets space, may set starved. */
+/* vn_tx_space(tx, w) (ring.h:282-303); sets space, may set starved. */
 inline tx_space(w)
 {
 	atomic {
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:286 `st->limit = atomic_load_explicit(&tx->ring->tail, memory_order_acquire)` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:288 `st->limit = atomic_load_explicit(&tx->ring->tail, memory_order_acquire)` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:292 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:294 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -302,25 +302,25 @@ inline tx_space(w)
 	}
 }
 
-/* vn_tx_publish(tx, th) (ring.h:417-432). Sequenced, the words are stored
+/* vn_tx_publish(tx, th) (ring.h:419-434). Sequenced, the words are stored
  * already: vn_tx_seal, called there before the head store, is modelled in
  * the send, after the copies. */
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:375 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:503 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:423 `vn_store_release(&tx->ring->head, head)` */
+		/* C: runtime/include/vanity/ring.h:377 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:505 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:425 `vn_store_release(&tx->ring->head, head)` */
 #ifndef SEQ
 		published = published + n
 #endif
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:427 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:429 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:428 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
-		req_c = 1 /* C: runtime/include/vanity/ring.h:430 `vn_notify(tx->channel)` */
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:430 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:432 `vn_notify(tx->channel)` */
 	:: else
 	fi
 }
@@ -341,46 +341,46 @@ inline tx_ready()
 	}
 }
 
-/* vn_wait(VN_FOREVER) in a yield shard (wait.c:205-220). */
+/* vn_wait(VN_FOREVER) in a yield shard (wait.c:213-228). */
 inline tx_wait()
 {
 	atomic {
-		watch = starved; /* C: runtime/lib/wait.c:208 `vn_bits_t watch_tx = starved_tx() & watch` */
+		watch = starved; /* C: runtime/lib/wait.c:216 `vn_bits_t watch_tx = starved_tx() & watch` */
 		r = 0
 	};
 	/* spin() for spin_ns: some rounds of ready(); one round or none covers
 	 * every outcome, as the caller loops anyway. */
 	if
-	:: tx_ready() /* C: runtime/lib/wait.c:171 `r = ready(watch_rx, watch_tx) | kernel_bits(n, later)` */
+	:: tx_ready() /* C: runtime/lib/wait.c:179 `r = ready(watch_rx, watch_tx) | kernel_bits(n, later)` */
 	:: skip
 	fi;
 	do
 	:: r -> break
 	:: else ->
-		/* sleep_once (wait.c:193-203): arm() is vn_tx_arm */
+		/* sleep_once (wait.c:201-211): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:684 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:686 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:685 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:687 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:686 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:688 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
 		:: else
 		fi;
 		if
-		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:201 `r = keep(vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_p, waiting_p, blocked_p, r) /* C: runtime/lib/wait.c:209 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:691 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:693 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
-		tx_ready() /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
+		tx_ready() /* C: runtime/lib/wait.c:211 `return r | ready(watch_rx, watch_tx)` */
 	od
 }
 
@@ -398,13 +398,13 @@ proctype Producer()
 		/* Packed, vn_tx_resume returns head and attach.c:41 stores back the
 		 * value just read, in a location only the producer writes: no step. */
 #if defined(SEQ) && !defined(NO_RESUME)
-		/* vn_tx_resume (ring.h:404-414): past the messages a predecessor
+		/* vn_tx_resume (ring.h:406-416): past the messages a predecessor
 		 * sealed and did not publish, a ring's worth at most; st->sealed
 		 * is th (attach.c:40) */
 		k = 0;
 		do
-		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:410 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
-		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:413 `return h` */
+		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:412 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
+		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:415 `return h` */
 		od;
 		atomic { ST_HEAD(th) }; /* C: runtime/lib/attach.c:41 `atomic_store(&tx->ring->head, tx->st->head)` */
 #endif
@@ -427,27 +427,27 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:368 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
-				tx_space(want); /* C: runtime/include/vanity/ring.h:457 `uint32_t space = vn_tx_space_at(tx, head, n)` */
-				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:467 `n = space` */
+				/* C: runtime/include/vanity/ring.h:370 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:459 `uint32_t space = vn_tx_space_at(tx, head, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:469 `n = space` */
 				k = 0
 			};
 			if
 			:: space > 0 ->
 #ifndef SEQ
 				do /* one slot per step; message numbers are ghosts */
-				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:446 `memcpy(slot, msg, size)` */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:448 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
 #elif defined(SEAL_AT_PUBLISH)
 				do /* the slots, one step each; message numbers are ghosts */
-				:: /* C: runtime/include/vanity/ring.h:484 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
-					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:446 `memcpy(slot, msg, size)` */
+				:: /* C: runtime/include/vanity/ring.h:486 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
+					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:448 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
 				k = 0;
 				do /* vn_tx_seal, from vn_tx_publish: their words, in order, a step each */
-				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:396 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
+				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:398 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
 				:: else -> break
 				od;
 #else
@@ -456,16 +456,16 @@ proctype Producer()
 				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK) };
 					atomic { slot[(th + k) & MASK] = published; published++; k++ }
 #else
-				:: /* C: runtime/include/vanity/ring.h:484 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
-					atomic { k < n -> slot[(th + k) & MASK] = published } /* C: runtime/include/vanity/ring.h:446 `memcpy(slot, msg, size)` */;
+				:: /* C: runtime/include/vanity/ring.h:486 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
+					atomic { k < n -> slot[(th + k) & MASK] = published } /* C: runtime/include/vanity/ring.h:448 `memcpy(slot, msg, size)` */;
 					/* a single send's: vn_tx_seal, from vn_tx_publish */
-					/* C: runtime/include/vanity/ring.h:396 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
-					atomic { ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:489 `head + i + 1);` */
+					/* C: runtime/include/vanity/ring.h:398 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
+					atomic { ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:491 `head + i + 1);` */
 #endif
 				:: else -> break
 				od;
 #endif
-				tx_publish() /* C: runtime/include/vanity/ring.h:447 `vn_tx_commit(tx)` */
+				tx_publish() /* C: runtime/include/vanity/ring.h:449 `vn_tx_commit(tx)` */
 			:: else -> tx_wait()
 			fi
 		:: else -> break
@@ -477,7 +477,7 @@ proctype Producer()
 		/* the port stopped it; fault.c:restart and port_shard_start */
 		atomic {
 			/* hosted: requests posted before death are delivered first */
-			if :: req_c -> req_c = 0; DELIVER_C :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:120 `hk_collect(h, s->cfg->core)` */
+			if :: req_c -> req_c = 0; DELIVER_C :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:121 `hk_collect(h, s->cfg->core)` */
 			req_c = 0; /* port_shard_start clears the control page */
 			pend_p = 0; /* C: runtime/core/fault.c:65 `s->pending = 0` */
 			waiting_p = 0; /* C: runtime/core/fault.c:68 `s->waiting = false` */
@@ -495,8 +495,8 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:528-548): sets avail. Sequenced, from the word
- * of slot tl (vn_rx_sealed, ring.h:514-523): w is 1 wherever it is asked. */
+/* vn_rx_avail(rx, w) (ring.h:530-550): sets avail. Sequenced, from the word
+ * of slot tl (vn_rx_sealed, ring.h:516-525): w is 1 wherever it is asked. */
 inline rx_avail(w)
 {
 	atomic {
@@ -504,31 +504,31 @@ inline rx_avail(w)
 		avail = (chead - tl) & IMASK;
 		if
 		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:537 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
+			chead = head; /* C: runtime/include/vanity/ring.h:539 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
 			avail = (chead - tl) & IMASK
 		:: else
 		fi
 #else
-		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:519 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:521 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 #endif
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:581-590). */
+/* vn_rx_publish(rx, tl) (ring.h:583-592). */
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:573 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:655 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:583 `vn_store_release(&rx->ring->tail, tail)` */
+		/* C: runtime/include/vanity/ring.h:575 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:657 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:585 `vn_store_release(&rx->ring->tail, tail)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:585 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:587 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:586 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:588 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:588 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:590 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -546,23 +546,23 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:671 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:673 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:672 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:674 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:673 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:675 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
 		if
-		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:201 `r = keep(vn_syscall(VN_SYS_WAIT` */
+		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:209 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:678 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:680 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
-			rx_avail(1); /* C: runtime/lib/wait.c:203 `return r | ready(watch_rx, watch_tx)` */
+			rx_avail(1); /* C: runtime/lib/wait.c:211 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
 		}
 	od
@@ -599,22 +599,22 @@ proctype Consumer()
 #endif
 				fi;
 #ifndef SEQ
-				/* C: runtime/include/vanity/ring.h:569 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:628 `avail = vn_rx_avail_at(rx, tail, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:633 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:571 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:630 `avail = vn_rx_avail_at(rx, tail, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:635 `n = avail` */
 				k = 0
 #else
 				if
 				:: want == 1 -> /* vn_rx_peek: the word of slot tl */
-					rx_avail(1) /* C: runtime/include/vanity/ring.h:569 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+					rx_avail(1) /* C: runtime/include/vanity/ring.h:571 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
 				:: else -> /* vn_rx_recv_burst: by head */
-					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:616 `avail = (uint32_t)(rx->st->cached_head - tail)` */
+					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:618 `avail = (uint32_t)(rx->st->cached_head - tail)` */
 #ifndef NO_CLAMP
 					if
-					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:617 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
-						chead = head; /* C: runtime/include/vanity/ring.h:618 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
+					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:619 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
+						chead = head; /* C: runtime/include/vanity/ring.h:620 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
 						avail = (chead - tl) & IMASK;
-						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:621 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
+						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:623 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
 					:: else
 					fi
 #else
@@ -630,31 +630,31 @@ proctype Consumer()
 			/* a burst that head gives nothing goes by the words (vn_rx_sealed),
 			 * as vn_wait does: one word a step, at most `want` */
 			if
-			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:625 `if (avail == 0)` */
-				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:626 `avail = vn_rx_sealed(rx, tail, n)` */
+			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:627 `if (avail == 0)` */
+				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:628 `avail = vn_rx_sealed(rx, tail, n)` */
 				if
 				:: avail == 1 ->
-					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:519 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:521 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 				:: else
 				fi
 			:: else
 			fi;
-			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:633 `n = avail` */
+			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:635 `n = avail` */
 #endif
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:604 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:606 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:605 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:607 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od
 	   } unless {
 		kill_c ->
 		atomic {
-			if :: req_p -> req_p = 0; DELIVER_P :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:120 `hk_collect(h, s->cfg->core)` */
+			if :: req_p -> req_p = 0; DELIVER_P :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:121 `hk_collect(h, s->cfg->core)` */
 			req_p = 0;
 			pend_c = 0; /* C: runtime/core/fault.c:65 `s->pending = 0` */
 			waiting_c = 0; /* C: runtime/core/fault.c:68 `s->waiting = false` */
@@ -675,7 +675,7 @@ proctype Kernel()
 {
 end_idle:
 	do
-	:: atomic { req_c -> req_c = 0; DELIVER_C } /* C: runtime/core/notify.c:54 `peer->pending |= UINT64_C(1) << bit` */
+	:: atomic { req_c -> req_c = 0; DELIVER_C } /* C: runtime/core/notify.c:58 `peer->pending |= UINT64_C(1) << bit` */
 	:: atomic { req_p -> req_p = 0; DELIVER_P }
 	od
 }

@@ -17,7 +17,9 @@
 
 enum vn_sysop {
 	VN_SYS_YIELD = 0,  /* give up the core; returns when it is ours again */
-	VN_SYS_WAIT = 1,   /* a0 = timeout ns; returns pending bits, 0 on timeout */
+	VN_SYS_WAIT = 1,   /* a0 = timeout ns; returns pending bits, 0 on timeout
+			    * (a1 = the endpoints whose rings vn_wait armed:
+			    * the hosted port may park on them, hosted.h) */
 	VN_SYS_NOTIFY = 2, /* a0 = channel id; the caller must be an endpoint
 			    * (the hosted port posts notifications without
 			    * a call: see arch/hosted/hosted.h) */

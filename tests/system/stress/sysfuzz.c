@@ -245,8 +245,11 @@ static uint64_t raw(uint64_t o, uint64_t a0, uint64_t a1, const uint64_t *junk)
 	ctl->ret = junk[0];
 	atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);
 	bell(VN_FD_DOORBELL);
-	while ((t = atomic_load_explicit(&ctl->turn, memory_order_acquire)) == VN_TURN_KERNEL)
-		vn_futex_wait(&ctl->turn, VN_TURN_KERNEL);
+	/* until the turn is ours again: the kernel takes the call (TAKEN), and
+	 * may park a WAIT whose junk a1 names our endpoint (PARK) */
+	while ((t = atomic_load_explicit(&ctl->turn, memory_order_acquire)) != VN_TURN_SHARD &&
+	       t != VN_TURN_EXIT)
+		vn_futex_wait(&ctl->turn, t);
 	if (t != VN_TURN_SHARD)
 		_exit((int)(ctl->ret & 0xff));
 	return ctl->ret;

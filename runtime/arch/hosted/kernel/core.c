@@ -14,7 +14,9 @@
  *
  * A notification from another core therefore costs the receiver one
  * cross-CPU wake-up (the sender rings this core's doorbell directly) and
- * one same-CPU hand-over; the sender never waits for any core thread.
+ * one same-CPU hand-over; the sender never waits for any core thread. To a
+ * parked receiver it costs the cross-CPU wake-up alone: the sender wakes
+ * it, and the core thread is not on the way ("Parking", below).
  *
  * Handing over: write the result, set the turn word to VN_TURN_SHARD, and
  * futex-wake it. The shard is the only reader; the kernel never blocks on it.
@@ -73,17 +75,22 @@ void port_lock(void)
 bool hk_collect(struct hk_shard *h, uint32_t here)
 {
 	struct vn_ctl *ctl = h->ctl;
-	uint64_t bits;
+	uint64_t bits, woke;
 
-	if (!atomic_load_explicit(&ctl->notify_req, memory_order_relaxed))
+	if (!atomic_load_explicit(&ctl->notify_req, memory_order_relaxed) &&
+	    !atomic_load_explicit(&ctl->notify_woke, memory_order_relaxed))
 		return false;
 	bits = atomic_exchange_explicit(&ctl->notify_req, 0, memory_order_acquire);
-	while (bits) {
-		int bit = __builtin_ctzll(bits), ch = h->chan_of_bit[bit];
+	woke = atomic_exchange_explicit(&ctl->notify_woke, 0, memory_order_acquire);
+	for (uint64_t all = bits | woke; all; all &= all - 1) {
+		int bit = __builtin_ctzll(all), ch = h->chan_of_bit[bit];
 
-		bits &= bits - 1;
-		if (ch >= 0 && (uint32_t)ch < hk_kernel.sys->n_channels)
+		if (ch < 0 || (uint32_t)ch >= hk_kernel.sys->n_channels)
+			continue;
+		if (bits & (UINT64_C(1) << bit))
 			(void)vn_notify_deliver_on(&hk_kernel, h->s, (uint32_t)ch, here);
+		else
+			(void)vn_notify_woke_on(&hk_kernel, h->s, (uint32_t)ch, here);
 	}
 	return true;
 }
@@ -129,28 +136,11 @@ static uint64_t off_core_budget(const struct vn_shard *s)
 	return s->cfg->watchdog_ns ? s->cfg->watchdog_ns : HK_OFF_CORE_NS;
 }
 
-/* s gave its core up (a call that switches: yield, wait, sleep). A shard
- * process should then sleep on its turn word until the kernel hands the
- * core back; one that posts a call and runs on anyway shares the host CPU
- * with the shard that holds the core now, out of reach of the watchdog,
- * which only watches the holder. So what it runs off its core from here
- * counts against a budget (off_core_budget; check_off_core). Called after
- * the core has gone to the next shard: reading another process's CPU
- * clock is a system call (about 2 us), which the switch need not wait for,
- * and what the leaver runs meanwhile is at most that. */
-static void left_core(uint32_t core, uint64_t now)
+/* h gave its core up: what it runs off its core counts from `now`. */
+static void measure_off(uint32_t core, struct hk_shard *h, uint64_t now)
 {
-	struct vn_shard *s = hk_cores[core].leaver;
-	struct hk_shard *h;
-	uint64_t w;
+	uint64_t w = off_core_budget(h->s);
 
-	if (!s)
-		return;
-	hk_cores[core].leaver = NULL;
-	h = hk_of(s);
-	w = off_core_budget(s);
-	if (h->cpu_off != HK_LEFT)
-		return; /* back on its core already */
 	if (!cpu_used(h, &h->cpu_off)) {
 		h->cpu_off = HK_ON_CORE; /* its process is gone */
 		return;
@@ -159,8 +149,38 @@ static void left_core(uint32_t core, uint64_t now)
 		hk_cores[core].off_check = now + w;
 }
 
+/* s gave its core up (a call that switches: yield, wait, sleep). A shard
+ * process should then sleep on its turn word until the kernel hands the
+ * core back; one that posts a call and runs on anyway shares the host CPU
+ * with the shard that holds the core now, out of reach of the watchdog,
+ * which only watches the holder. So what it runs off its core from here
+ * counts against a budget (off_core_budget; check_off_core). Called after
+ * the core has gone to the next shard: reading another process's CPU
+ * clock is a system call (about 2 us), which the switch need not wait for,
+ * and what the leaver runs meanwhile is at most that. A parked shard is
+ * measured later, at the first look HK_PARK_LOOK_NS on if it is parked
+ * still (check_off_core): most take their core back sooner, and the
+ * measurement would delay that. */
+static void left_core(uint32_t core, uint64_t now)
+{
+	struct vn_shard *s = hk_cores[core].leaver;
+
+	if (!s)
+		return;
+	hk_cores[core].leaver = NULL;
+	if (hk_of(s)->cpu_off != HK_LEFT)
+		return; /* back on its core already */
+	if (hk_cores[core].parked == s) {
+		if (now + HK_PARK_LOOK_NS < hk_cores[core].off_check)
+			hk_cores[core].off_check = now + HK_PARK_LOOK_NS;
+		return;
+	}
+	measure_off(core, hk_of(s), now);
+}
+
 /* Stop, as a fault, each shard of `core` that has run its budget of CPU
- * since it gave its core up. Returns the next look: the soonest any other
+ * since it gave its core up; start measuring those not measured yet (a
+ * parked shard: left_core). Returns the next look: the soonest any other
  * could (a process runs at most one CPU-nanosecond a nanosecond). */
 static uint64_t check_off_core(uint32_t core, uint64_t now)
 {
@@ -170,10 +190,15 @@ static uint64_t check_off_core(uint32_t core, uint64_t now)
 		struct hk_shard *h = &hk_shards[i];
 		uint64_t w = off_core_budget(h->s), used;
 
-		if (h->s->cfg->core != core || h->pid <= 0 || h->cpu_off >= HK_LEFT ||
+		if (h->s->cfg->core != core || h->pid <= 0 || h->cpu_off == HK_ON_CORE ||
 		    h->kfault[0] || !cpu_used(h, &used))
 			continue;
-		used -= h->cpu_off;
+		if (h->cpu_off == HK_LEFT) {
+			h->cpu_off = used;
+			used = 0;
+		} else {
+			used -= h->cpu_off;
+		}
 		if (used > w) {
 			snprintf(h->kfault, sizeof(h->kfault),
 				 "ran %llu ms of CPU after giving its core up (%s %llu ms)",
@@ -196,6 +221,163 @@ static uint64_t check_off_core(uint32_t core, uint64_t now)
 void port_core_live(uint32_t core)
 {
 	(void)core;
+}
+
+/* ---- Parking (hosted.h, "A parked wait") ---------------------------------
+ *
+ * A shard whose WAIT armed rings and blocked, served when nothing else can
+ * run on its core, is parked: it stays blocked and its core stays free, but
+ * its turn word and its armed flags say that a peer may wake it directly.
+ * Its core then learns of such a wake at its next look: the turn word reads
+ * VN_TURN_CLAIMED, or a new call, and the shard holds its core from the
+ * time it wrote, within what its CPU time allows (settle). The core looks
+ * at the latest when the shard makes its next call, or HK_PARK_LOOK_NS
+ * after the park and then when its off-core budget is due (left_core,
+ * check_off_core): a shard that runs claiming to be parked is stopped as
+ * any that runs off its core, and one that claimed is watched from its
+ * claim. The peer's notification is counted when a core collects it
+ * (vn_notify_woke_on: it wakes nobody, the peer did).
+ * A park is taken back before the core goes to any shard, the parked one
+ * included (dispatch). A shard that dies or starts again is unparked
+ * (hk_unpark).
+ */
+
+/* The sleeping flag of h's endpoint `bit`, in the kernel's mapping of its
+ * ring: rx_sleeping if h receives on that channel, tx_sleeping if it
+ * sends. */
+static _Atomic uint32_t *flag_of(const struct hk_shard *h, uint32_t bit)
+{
+	int ch = h->chan_of_bit[bit];
+	const struct vn_kchannel *c = &hk_kernel.sys->channels[ch];
+	struct vn_ring *r = hk_chans[ch].ring;
+
+	return c->to == h->s->cfg->id && c->to_bit == bit ? &r->rx_sleeping : &r->tx_sleeping;
+}
+
+/* Park (`to` VN_SLEEP_PARKED) or unpark (VN_SLEEP_ARMED) the flags of h's
+ * endpoints in `armed`; whether one was found woken: a notification that
+ * came to the flag and not to the kernel. Parking leaves a woken flag for
+ * the shard to see; unparking takes it. A flag in any other state (its
+ * shard is untrusted) stays as it is, and its peer notifies through the
+ * kernel. */
+static bool set_flags(const struct hk_shard *h, uint64_t armed, uint32_t to)
+{
+	uint32_t from = to == VN_SLEEP_PARKED ? VN_SLEEP_ARMED : VN_SLEEP_PARKED;
+	bool woke = false;
+
+	for (uint64_t m = armed; m; m &= m - 1) {
+		_Atomic uint32_t *f = flag_of(h, (uint32_t)__builtin_ctzll(m));
+		uint32_t v = from;
+
+		if (!atomic_compare_exchange_strong(f, &v, to) && v == VN_SLEEP_WOKEN)
+			woke |= to == VN_SLEEP_PARKED || atomic_exchange(f, to) == VN_SLEEP_WOKEN;
+	}
+	return woke;
+}
+
+/* s has just blocked in a WAIT that armed the endpoints of `armed`, and
+ * set their flags parked already (syscall.c: a peer may wake it from the
+ * moment it asks). Park it if its core is free; if not, its flags go back
+ * to armed, and one found woken wakes it. The turn word first: a peer
+ * that finds a flag parked then finds the shard parked, and a flag woken
+ * before is seen here, and the shard is told to look (it sleeps on the
+ * turn word as it was when it asked). */
+static void park(uint32_t core, struct vn_shard *s, uint64_t armed, uint64_t now)
+{
+	struct hk_core *c = &hk_cores[core];
+	struct hk_shard *h = hk_of(s);
+
+	armed &= h->rings;
+	if (!armed || s->state != VN_BLOCKED)
+		return;
+	if (hk_kernel.core[core].current) {
+		if (set_flags(h, armed, VN_SLEEP_ARMED))
+			vn_sched_wake(&hk_kernel, s);
+		return;
+	}
+	c->parked = s;
+	c->parked_at = now;
+	c->armed = armed;
+	atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);
+	if (set_flags(h, armed, VN_SLEEP_PARKED))
+		vn_futex_wake(&h->ctl->turn);
+}
+
+/* Whether a parked shard was woken by a peer, or took its core back: the
+ * kernel still has it blocked, but it runs, or is about to (for the look
+ * at a system that seems stuck: main.c). */
+bool hk_park_woken(void)
+{
+	for (uint32_t i = 0; i < hk_kernel.sys->n_cores; i++) {
+		const struct vn_shard *s = hk_cores[i].parked;
+
+		if (!s)
+			continue;
+		if (atomic_load(&hk_of(s)->ctl->turn) != VN_TURN_PARK)
+			return true;
+		for (uint64_t m = hk_cores[i].armed; m; m &= m - 1)
+			if (atomic_load(flag_of(hk_of(s), (uint32_t)__builtin_ctzll(m))) ==
+			    VN_SLEEP_WOKEN)
+				return true;
+	}
+	return false;
+}
+
+/* h's process is gone, or starts again with a fresh control page: its
+ * flags go back to armed, as a shard's that died asleep in the kernel. */
+void hk_unpark(const struct hk_shard *h)
+{
+	struct hk_core *c = &hk_cores[h->s->cfg->core];
+
+	if (c->parked != h->s)
+		return;
+	c->parked = NULL;
+	(void)set_flags(h, c->armed, VN_SLEEP_ARMED);
+}
+
+/* The parked shard of `core`, if any, took its core back: it holds it from
+ * when it says it did, but no earlier than its park, and no later than its
+ * CPU time since the kernel first measured it parked allows (left_core:
+ * what it ran since then, it ran holding its core, so a shard cannot
+ * stretch its watchdog by more than that first look's delay). A time it
+ * does not give (or gives out of range) is taken as its park's. Or, with
+ * `take`, the core is about to go to a shard: take the park back, and
+ * measure the shard off its core from now if that is still to come; a flag
+ * found woken is a notification the kernel did not see. */
+static void settle(uint32_t core, bool take)
+{
+	struct hk_core *c = &hk_cores[core];
+	struct vn_shard *s = c->parked;
+	struct hk_shard *h;
+	uint32_t park = VN_TURN_PARK;
+	uint64_t at, now, used;
+
+	if (!s)
+		return;
+	h = hk_of(s);
+	if (atomic_load_explicit(&h->ctl->turn, memory_order_acquire) == VN_TURN_PARK) {
+		if (!take)
+			return;
+		if (atomic_compare_exchange_strong(&h->ctl->turn, &park, VN_TURN_TAKEN)) {
+			c->parked = NULL;
+			if (set_flags(h, c->armed, VN_SLEEP_ARMED))
+				vn_sched_wake(&hk_kernel, s);
+			if (h->cpu_off == HK_LEFT)
+				measure_off(core, h, port_now());
+			return;
+		}
+	}
+	c->parked = NULL;
+	now = port_now();
+	at = *(volatile uint64_t *)&h->ctl->claimed_at;
+	if (at < c->parked_at || at > now)
+		at = c->parked_at;
+	if (h->cpu_off < HK_LEFT && cpu_used(h, &used) && used >= h->cpu_off &&
+	    used - h->cpu_off < now - at)
+		at = now - (used - h->cpu_off);
+	h->cpu_off = HK_ON_CORE;
+	h->ctl->core_shared = vn_core_shared(&hk_kernel, core);
+	vn_sched_claim(&hk_kernel, s, at, now);
 }
 
 /* Give s its core back with `value` as the result of its last call. */
@@ -255,26 +437,27 @@ static void leave(struct vn_shard *s, uint32_t core)
 }
 
 /* Serve the call the running shard posted, if it posted one. The request
- * is read once from memory the shard owns; the core validates it. */
-static void serve(uint32_t core)
+ * is read once from memory the shard owns; the core validates it. Returns
+ * the endpoints a WAIT that blocked armed (a1), for park(); else 0. */
+static uint64_t serve(uint32_t core)
 {
 	struct vn_shard *s = hk_kernel.core[core].current;
 	struct vn_ctl *ctl;
 	struct vn_sysres r;
-	uint32_t op;
+	uint32_t op, posted = VN_TURN_KERNEL;
 	uint64_t a0, a1;
 
 	if (!s)
-		return;
+		return 0;
 	ctl = hk_of(s)->ctl;
-	if (atomic_load_explicit(&ctl->turn, memory_order_acquire) != VN_TURN_KERNEL)
-		return;
+	if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))
+		return 0;
 	op = *(volatile uint32_t *)&ctl->op;
 	a0 = *(volatile uint64_t *)&ctl->a0;
 	a1 = *(volatile uint64_t *)&ctl->a1;
 	if (op == VN_SYS_MMIO) {
 		serve_mmio(s, core, a0, a1);
-		return;
+		return 0;
 	}
 	r = vn_syscall_dispatch(&hk_kernel, s, op, a0, a1);
 	if (r.action == VN_ACT_CONTINUE)
@@ -283,14 +466,23 @@ static void serve(uint32_t core)
 		tell_exit(s, r.value);
 	else if (r.action == VN_ACT_FAULT)
 		refuse(s);
-	else if (r.action == VN_ACT_SWITCH)
+	else if (r.action == VN_ACT_SWITCH) {
 		leave(s, core);
+		return op == VN_SYS_WAIT ? a1 : 0;
+	}
+	return 0;
 }
 
+/* Give the core to the next shard, if one is ready: the park, if any,
+ * taken back first. */
 static void dispatch(uint32_t core, uint64_t now)
 {
-	struct vn_shard *s = vn_sched_pick(&hk_kernel, core, now);
+	struct vn_shard *s;
 
+	if (hk_cores[core].parked &&
+	    (vn_sched_runnable(&hk_kernel, core) || hk_kernel.core[core].reloads))
+		settle(core, true);
+	s = vn_sched_pick(&hk_kernel, core, now);
 	if (s)
 		hand_over(s, vn_shard_resume(&hk_kernel, s));
 }
@@ -304,21 +496,37 @@ static void watchdog(uint32_t core, uint64_t now)
 		       s->cfg->name, (unsigned long long)((now - s->ran_since) / 1000000));
 }
 
+/* A system that seems stuck (port_system_event) while a core's round
+ * runs is looked at again when the round is done: a WAIT served in it
+ * blocks its shard before park() lets a peer's wake count (hk_park_woken),
+ * and the look wakes the main thread, which wants the kernel lock. */
+static __thread bool in_round, stuck_seen;
+
+bool hk_round_defers_event(void)
+{
+	if (in_round)
+		stuck_seen = true;
+	return in_round;
+}
+
 /* One round under the lock; returns the deadline to sleep until, in
  * port_now() time (VN_NEVER: none). */
-static uint64_t step(uint32_t core)
+static uint64_t round_of(uint32_t core)
 {
-	uint64_t now, next, due;
+	uint64_t now, next, due, armed;
 
 	if (hk_kernel.halted)
 		return VN_NEVER;
 	collect(core);
-	serve(core);
+	settle(core, false);
+	armed = serve(core);
 	/* Read after serving: the shard dispatch picks has its core (and its
 	 * watchdog's budget) from here, not from before the call just served. */
 	now = port_now();
 	vn_sched_expire(&hk_kernel, core, now);
 	dispatch(core, now);
+	if (armed)
+		park(core, hk_cores[core].leaver, armed, now);
 	left_core(core, now);
 	watchdog(core, now);
 	due = hk_kill_due(core, now); /* fault.c: the watchdog's SIGKILL, if still due */
@@ -330,6 +538,20 @@ static uint64_t step(uint32_t core)
 	 * count, and the shard now running a watchdog. */
 	next = vn_core_deadline(&hk_kernel, core, now);
 	return due < next ? due : next;
+}
+
+static uint64_t step(uint32_t core)
+{
+	uint64_t deadline;
+
+	in_round = true;
+	deadline = round_of(core);
+	in_round = false;
+	if (stuck_seen) {
+		stuck_seen = false;
+		port_system_event();
+	}
+	return deadline;
 }
 
 /* ppoll's timeout for `deadline`, to the nanosecond: a watchdog or a
@@ -424,6 +646,10 @@ static void notify_tables(void)
 
 		hk_shards[c->from].chan_of_bit[c->from_bit] = (int16_t)i;
 		hk_shards[c->to].chan_of_bit[c->to_bit] = (int16_t)i;
+		if (vn_kchannel_ring(c)) {
+			hk_shards[c->from].rings |= UINT64_C(1) << c->from_bit;
+			hk_shards[c->to].rings |= UINT64_C(1) << c->to_bit;
+		}
 		hk_cores[sys->shards[c->to].core].senders[c->from / 64u] |= UINT64_C(1) << c->from % 64u;
 		hk_cores[sys->shards[c->from].core].senders[c->to / 64u] |= UINT64_C(1) << c->to % 64u;
 	}

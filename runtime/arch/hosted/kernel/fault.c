@@ -112,6 +112,7 @@ void hk_reap(struct hk_shard *h)
 	close(h->pidfd);
 	h->pid = 0;
 	h->pidfd = -1;
+	hk_unpark(h);
 	hk_relay_drain(h); /* what it wrote last, before what the kernel says of it */
 	if (hk_kernel.halted)
 		return;
@@ -202,6 +203,8 @@ uint64_t hk_kill_due(uint32_t core, uint64_t now)
  * delivers it looks again (core.c: collect). */
 void port_system_event(void)
 {
+	if (hk_round_defers_event())
+		return;
 	if (!vn_system_done(&hk_kernel) && vn_system_stuck(&hk_kernel) &&
 	    hk_notifications_in_flight())
 		return;

@@ -26,6 +26,7 @@ struct hk_shard {
 	pid_t pid;          /* 0: no process */
 	int pidfd;          /* -1: no process */
 	int16_t chan_of_bit[64]; /* endpoint bit -> channel id, or -1 */
+	uint64_t rings;          /* the endpoint bits of channels with a ring */
 	char kfault[160];   /* why the kernel stopped it, if it did (a bad MMIO call) */
 	int heap_fd;        /* -1, or its heap's memfd when a device of it does DMA */
 	uint8_t *heap;      /* the kernel's mapping of that heap */
@@ -81,6 +82,11 @@ struct hk_core {
 	pthread_t thread;
 	uint64_t off_check; /* port_now() of the next look at its shards off core */
 	struct vn_shard *leaver; /* gave the core up in this step (core.c: left_core) */
+	/* Its parked shard, if any (core.c, "Parking"): since when, and the
+	 * endpoints whose flags it sleeps on. */
+	struct vn_shard *parked;
+	uint64_t parked_at;
+	uint64_t armed;
 };
 
 #define HK_ON_CORE UINT64_MAX /* hk_shard.cpu_off: not measured off its core */
@@ -89,6 +95,8 @@ struct hk_core {
 /* What a shard without a watchdog may run after giving its core up (core.c:
  * off_core_budget): a shard that sleeps on its turn word runs microseconds. */
 #define HK_OFF_CORE_NS 100000000ull
+/* When a parked shard's CPU is first read (core.c: left_core). */
+#define HK_PARK_LOOK_NS 1000000ull
 
 struct hk_chan {
 	struct vn_ring *ring; /* the kernel's mapping */
@@ -140,6 +148,9 @@ int hk_cores_prepare(void);
 int hk_cores_start(void);
 void hk_eventfd_ring(int fd);
 bool hk_collect(struct hk_shard *h, uint32_t here);
+void hk_unpark(const struct hk_shard *h);
+bool hk_park_woken(void);
+bool hk_round_defers_event(void);
 
 /* obs.c */
 extern struct vn_obs hk_obs;

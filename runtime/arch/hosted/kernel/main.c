@@ -145,13 +145,14 @@ static int signals_fd(void)
 }
 
 /* Notifications are posted without the kernel (hosted.h): one posted by a
- * shard that then went to sleep may not be delivered yet. */
+ * shard that then went to sleep may not be delivered yet, and one to a
+ * parked shard is not the kernel's to deliver (core.c, "Parking"). */
 bool hk_notifications_in_flight(void)
 {
 	for (uint32_t i = 0; i < hk_kernel.sys->n_shards; i++)
 		if (atomic_load(&hk_shards[i].ctl->notify_req))
 			return true;
-	return false;
+	return hk_park_woken();
 }
 
 static _Noreturn void wait_for_end(int sig_fd)

@@ -128,6 +128,7 @@ int hk_ctl_create(struct hk_shard *h)
  * page, carries over: the records before a fault are what a trace is for. */
 void hk_ctl_reset(struct hk_shard *h)
 {
+	hk_unpark(h);
 	memset(h->ctl, 0, VN_PAGE);
 	h->ctl->magic = VN_CTL_MAGIC;
 }

@@ -8,10 +8,15 @@
  *
  * A notification is not a call: it is posted in the control page and the
  * doorbell of the peer's core is rung directly; we keep our core (hosted.h).
+ * A peer parked in WAIT is woken on its ring's sleeping flag instead, with
+ * no kernel on the way (hosted.h, "A parked wait").
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
 #include <stdbool.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,25 +36,137 @@ void vn_hosted_wait_turn(void)
 	uint32_t t;
 
 	while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==
-	       VN_TURN_KERNEL)
-		vn_futex_wait(&CTL->turn, VN_TURN_KERNEL);
+		       VN_TURN_KERNEL ||
+	       t == VN_TURN_TAKEN)
+		vn_futex_wait(&CTL->turn, t);
 	if (t != VN_TURN_SHARD)
 		_exit((int)(CTL->ret & 0xff));
+}
+
+/* Whether the host has futex_waitv (Linux 5.16), which a parked wait
+ * sleeps in: asked once, before the first WAIT that would let the kernel
+ * park us. With no waiters the call fails at once, with EINVAL if it
+ * exists. */
+static bool can_park(void)
+{
+	static int have = -1;
+
+	if (have < 0)
+		have = syscall(SYS_futex_waitv, NULL, 0, 0, NULL, CLOCK_MONOTONIC) < 0 &&
+		       errno == EINVAL;
+	return have;
+}
+
+/* The sleeping flag of our endpoint with notification bit `bit`, the one
+ * we arm, and of its peer's, the one our notification looks at; NULL if
+ * `bit` is none of our rings' endpoints. */
+static _Atomic uint32_t *flag_of(uint32_t bit, bool peer)
+{
+	for (uint32_t i = 0; i < vn_self.n_rx; i++)
+		if (vn_self.rx_bit[i] == bit)
+			return peer ? &vn_self.rx[i]->ring->tx_sleeping
+				    : &vn_self.rx[i]->ring->rx_sleeping;
+	for (uint32_t i = 0; i < vn_self.n_tx; i++)
+		if (vn_self.tx_bit[i] == bit)
+			return peer ? &vn_self.tx[i]->ring->rx_sleeping
+				    : &vn_self.tx[i]->ring->tx_sleeping;
+	return NULL;
+}
+
+/* Wait for the turn after a WAIT that armed the rings of `armed`, on the
+ * turn word and on those rings' sleeping flags at once, so that once the
+ * kernel has parked us a peer can wake us directly (hosted.h). Returns
+ * true when the kernel gave the turn back (ret is WAIT's answer), false
+ * when a peer's wake let us take our park back (the answer is 0: the
+ * caller looks at its rings). */
+static bool wait_parked(uint64_t armed)
+{
+	struct futex_waitv w[1 + 64];
+	uint32_t t;
+
+	while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==
+		       VN_TURN_KERNEL ||
+	       t == VN_TURN_TAKEN || t == VN_TURN_PARK) {
+		uint32_t n = 0, park = VN_TURN_PARK, posted = VN_TURN_KERNEL;
+		bool woken = false;
+
+		w[n++] = (struct futex_waitv){.val = t, .uaddr = (uintptr_t)&CTL->turn,
+					      .flags = FUTEX_32};
+		for (uint64_t m = armed; m; m &= m - 1) {
+			_Atomic uint32_t *f = flag_of((uint32_t)__builtin_ctzll(m), false);
+			uint32_t v = atomic_load_explicit(f, memory_order_acquire);
+
+			woken |= v == VN_SLEEP_WOKEN;
+			w[n++] = (struct futex_waitv){.val = v, .uaddr = (uintptr_t)f,
+						      .flags = FUTEX_32};
+		}
+		if (t == VN_TURN_PARK && woken) {
+			/* the time first: the kernel reads it once it sees the claim */
+			CTL->claimed_at = vn_now();
+			if (atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))
+				return false;
+		}
+		/* Woken before the kernel took the call: withdraw it. We never
+		 * left our core. */
+		if (t == VN_TURN_KERNEL && woken &&
+		    atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))
+			return false;
+		if ((!woken || t == VN_TURN_TAKEN) &&
+		    syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC) < 0 &&
+		    errno != EAGAIN && errno != EINTR)
+			sched_yield(); /* not seen: can_park() asked */
+	}
+	if (t != VN_TURN_SHARD)
+		_exit((int)(CTL->ret & 0xff));
+	return true;
+}
+
+/* The endpoints of `a1` a WAIT may be parked on: rings of ours. */
+static uint64_t parkable(uint64_t a1)
+{
+	uint64_t m = 0;
+
+	for (uint64_t b = a1; b; b &= b - 1)
+		if (flag_of((uint32_t)__builtin_ctzll(b), false))
+			m |= b & -b;
+	return m;
 }
 
 uint64_t vn_syscall(uint32_t op, uint64_t a0, uint64_t a1)
 {
 	static const uint64_t one = 1;
 	struct vn_ctl *ctl = CTL;
+	uint64_t armed = 0;
 
+	if (op == VN_SYS_WAIT && a1) {
+		/* a1: the endpoints vn_wait armed, our rings' only, and none
+		 * where we cannot sleep on their flags. Each flag is set parked
+		 * now: a peer may wake us directly from here on, and the
+		 * kernel, serving the call, parks us or takes that back. One a
+		 * peer woke already ends the wait before it is posted. */
+		armed = can_park() ? parkable(a1) : 0;
+		a1 = armed;
+		for (uint64_t m = armed; m; m &= m - 1) {
+			uint32_t v = VN_SLEEP_ARMED;
+
+			if (!atomic_compare_exchange_strong(flag_of((uint32_t)__builtin_ctzll(m),
+								    false),
+							    &v, VN_SLEEP_PARKED) &&
+			    v == VN_SLEEP_WOKEN)
+				return 0;
+		}
+	}
 	ctl->op = op;
 	ctl->a0 = a0;
 	ctl->a1 = a1;
 	atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);
 	while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)
 		;
-	vn_hosted_wait_turn();
-	return ctl->ret;
+	if (!armed) {
+		vn_hosted_wait_turn();
+		return ctl->ret;
+	}
+	return wait_parked(armed) ? ctl->ret : 0;
 }
 
 static void ring_bell(int fd)
@@ -66,6 +183,8 @@ static void ring_bell(int fd)
  * doorbell before it takes the requests. */
 void vn_notify(uint32_t channel)
 {
+	_Atomic uint32_t *flag = NULL;
+	uint32_t parked = VN_SLEEP_PARKED;
 	int bit = -1;
 
 	for (uint32_t i = 0; i < vn_self.n_tx && bit < 0; i++)
@@ -80,6 +199,15 @@ void vn_notify(uint32_t channel)
 	if (bit < 0) {
 		/* Not one of ours: the kernel refuses it. */
 		vn_syscall(VN_SYS_NOTIFY, channel, 0);
+		return;
+	}
+	flag = flag_of((uint32_t)bit, true);
+	if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {
+		/* The peer is parked: wake it here. The kernel counts the
+		 * notification when it next looks (no doorbell for that). */
+		vn_futex_wake(flag);
+		atomic_fetch_or_explicit(&CTL->notify_woke, UINT64_C(1) << bit,
+					 memory_order_release);
 		return;
 	}
 	atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,

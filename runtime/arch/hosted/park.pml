@@ -1,0 +1,282 @@
+/*
+ * park.pml - the hosted port's parked wait (hosted.h, "A parked wait";
+ * kernel/core.c, "Parking"; shard/syscall.c) as a Promela model, checked
+ * with spin by tests/model/test_park_model.py (part of `make test`).
+ *
+ * What is modelled: a `yield` shard B that receives on one ring and sleeps
+ * in vn_wait when it is empty, its peer A on another core that sends NMSG
+ * messages and notifies, the kernel thread of B's core, and another shard C
+ * on B's core that becomes ready now and then (NC times) and then blocks
+ * again: it is what makes the kernel take a park back.
+ *  - The ring is reduced to its two counters (ring.pml checks the ring
+ *    itself): a message is B's once `sent` says so.
+ *  - B's WAIT: arm (flag ARMED), recheck, set the flag PARKED, post the
+ *    call (turn KERNEL), ring the doorbell, then wait_parked(): read the
+ *    turn word and the flag, and claim a park, withdraw the call, return,
+ *    or sleep on both words (futex_waitv).
+ *  - A's notification: publish, read the flag (the publish fence makes
+ *    that a Dekker pair with the arm: ring.pml), and if it is set, swap
+ *    PARKED for WOKEN and futex-wake the flag, or else post a request and
+ *    ring the doorbell (the kernel path).
+ *  - The kernel runs one round per doorbell, under its lock; its own state
+ *    (B's and C's scheduling state, B's pending bit, the park) is private,
+ *    and each access to a word the shards share is one step.
+ * Each step that stands for a line of C names it as  C: file:line `text`,
+ * and the test checks that the line still says so.
+ * A futex sleep is precise: the sleeper checks the words it sleeps on
+ * against the values it read, as futex_waitv does, and only a futex wake
+ * of one of them wakes it; a store alone does not. That is where a lost
+ * wake-up would hide.
+ *
+ * Properties:
+ *  - the core has one holder: the kernel hands the core to C, or back to B,
+ *    only while B runs none of its own code (b_on, a ghost set from B's
+ *    return from its call to its next call);
+ *  - no lost wake-up: when nothing can move (spin's `timeout`), B has every
+ *    message and C is not left ready;
+ *  - no deadlock: spin's invalid-end-state check (the only rests are the
+ *    end* labels: B asleep or idle, the kernel and C's events idle).
+ *
+ * Mutations, each a bug the checks catch (tests/model/test_park_model.py):
+ *  - -DREVOKE_TO_KERNEL: taking a park back stores VN_TURN_KERNEL instead
+ *    of VN_TURN_TAKEN, so B may withdraw a call the kernel holds;
+ *  - -DWITHDRAW_STORE: B withdraws its call with a plain store, over a
+ *    call the kernel took meanwhile;
+ *  - -DSERVE_LOAD: the kernel takes a call by reading the turn word (the
+ *    port before parked waits), so B may withdraw it while it is served;
+ *  - -DNO_PARK_WAKE: a park that finds the flag woken does not wake B.
+ *
+ * Memory order: every access here is seq_cst in the C (the compare-and-
+ * swaps, exchanges and the turn word's stores), but for A's flag load,
+ * which follows the publish's seq_cst fence (ring.pml covers that pair),
+ * and B's plain loads of the turn word and flag in wait_parked, which
+ * only decide what to try or what to sleep on: the futex checks the values
+ * again.
+ */
+
+#ifndef NMSG
+#define NMSG 3
+#endif
+#ifndef NC
+#define NC 1
+#endif
+
+/* the turn word (hosted.h: enum vn_turn) */
+#define KERNEL 0
+#define SHARD 1
+#define PARK 3
+#define CLAIMED 4
+#define TAKEN 5
+/* the sleeping flag (hosted.h: enum vn_sleep_flag) */
+#define ARMED 1
+#define WOKEN 2
+#define PARKED 3
+/* the kernel's view of B and C */
+#define RUNNING 0
+#define READY 1
+#define BLOCKED 2
+
+byte turn = SHARD;     /* B's turn word: B holds its core at the start */
+byte flag = 0;         /* the ring's rx_sleeping */
+byte sent = 0, got = 0;
+bit req = 0;           /* A's notification request (notify_req) */
+byte bell = 0;         /* B's core's doorbell */
+bit asleep = 0;        /* B sleeps in futex_waitv */
+bit b_on = 1;          /* ghost: B runs its own code */
+
+/* kernel state: only the kernel process and C's events touch it, under the
+ * kernel lock */
+byte b_st = RUNNING, c_st = BLOCKED;
+bit pending = 0, parked = 0;
+byte nc = 0;
+bit k_busy = 0;        /* the kernel holds its lock: a round runs */
+
+/* futex_wake of the turn word or the flag: B sleeps on both */
+inline futex_wake() { asleep = 0 }
+
+/* set_flags(to ARMED) in core.c: a flag taken back from PARKED, or found
+ * WOKEN (a notification the kernel did not see); `woke` says so. */
+inline unpark_flag(woke) {
+	/* C: runtime/arch/hosted/kernel/core.c:272 `if (!atomic_compare_exchange_strong(f, &v, to) && v == VN_SLEEP_WOKEN)` */
+	atomic { if :: flag == PARKED -> flag = ARMED; woke = 0 :: else -> woke = (flag == WOKEN) fi };
+	if
+	:: woke -> atomic { woke = (flag == WOKEN); flag = ARMED } /* C: runtime/arch/hosted/kernel/core.c:273 `atomic_exchange(f, to) == VN_SLEEP_WOKEN;` */
+	:: else -> skip
+	fi
+}
+
+/* B gets the core from the kernel: the result is in, the turn its. */
+inline hand_over_b() {
+	assert(!b_on);
+	b_st = RUNNING; pending = 0;
+	atomic { turn = SHARD; futex_wake() } /* C: runtime/arch/hosted/kernel/core.c:392 `atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);` */
+}
+
+proctype A() {
+	byte v;
+	bit ok;
+
+	do
+	:: sent < NMSG ->
+		sent++;
+		v = flag; /* C: runtime/include/vanity/ring.h:430 `if (atomic_load_explicit(&tx->ring->rx_sleeping,` */
+		if
+		:: v != 0 ->
+			/* C: runtime/arch/hosted/shard/syscall.c:205 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
+			atomic { if :: flag == PARKED -> flag = WOKEN; ok = 1 :: else -> ok = 0 fi };
+			if
+			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:208 `vn_futex_wake(flag);` */
+			:: else ->
+				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:213 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
+				bell++ /* C: runtime/arch/hosted/shard/syscall.c:215 `ring_bell(VN_FD_BELL0 + bit);` */
+			fi
+		:: else -> skip
+		fi
+	:: else -> break
+	od
+}
+
+proctype B() {
+	byte t, v;
+	bit ok;
+
+top:
+	if
+	:: sent != got -> got++; goto top
+	:: else -> skip
+	fi;
+	flag = ARMED; /* C: runtime/lib/wait.c:101 `if (vn_rx_arm(vn_self.rx[i]))` */
+	if
+	:: sent != got -> goto disarm
+	:: else -> skip
+	fi;
+	/* C: runtime/arch/hosted/shard/syscall.c:154 `&v, VN_SLEEP_PARKED) &&` */
+	atomic { if :: flag == ARMED -> flag = PARKED; v = PARKED :: else -> v = flag fi };
+	if
+	:: v == WOKEN -> goto disarm /* C: runtime/arch/hosted/shard/syscall.c:155 `v == VN_SLEEP_WOKEN)` */
+	:: else -> skip
+	fi;
+	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:162 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
+	bell++; /* C: runtime/arch/hosted/shard/syscall.c:163 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
+wait:
+	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:87 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
+	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:97 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
+	if
+	:: t == SHARD -> b_on = 1; goto disarm
+	:: t == PARK && v == WOKEN ->
+		/* C: runtime/arch/hosted/shard/syscall.c:106 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
+		atomic { if :: turn == PARK -> turn = CLAIMED; b_on = 1; ok = 1 :: else -> ok = 0 fi };
+		if :: ok -> goto disarm :: else -> goto wait fi
+	:: t == KERNEL && v == WOKEN ->
+#ifdef WITHDRAW_STORE
+		atomic { turn = SHARD; b_on = 1 };
+		goto disarm
+#else
+		/* C: runtime/arch/hosted/shard/syscall.c:112 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
+		atomic { if :: turn == KERNEL -> turn = SHARD; b_on = 1; ok = 1 :: else -> ok = 0 fi };
+		if :: ok -> goto disarm :: else -> goto wait fi
+#endif
+	:: else ->
+		/* C: runtime/arch/hosted/shard/syscall.c:115 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
+		atomic { if :: turn == t && flag == v -> asleep = 1 :: else -> skip fi };
+end_asleep:
+		!asleep;
+		goto wait
+	fi;
+disarm:
+	flag = 0; /* C: runtime/lib/wait.c:121 `vn_rx_disarm(vn_self.rx[i]);` */
+end_top:
+	goto top
+}
+
+/* C's scheduling: made ready from outside (its own device, say) and
+ * kicking the core, and blocking again in its own call, NC times. */
+proctype Cev() {
+end_idle:
+	do
+	:: atomic { !k_busy && c_st == BLOCKED && nc < NC -> c_st = READY; nc++; bell++ }
+	:: atomic { !k_busy && c_st == RUNNING -> c_st = BLOCKED; bell++ }
+	od
+}
+
+proctype K() {
+	byte t, v;
+	bit took, woke, blocked_now;
+
+end_idle:
+	do
+	:: atomic { bell > 0 -> bell = 0; k_busy = 1 }; /* C: runtime/arch/hosted/kernel/core.c:610 `while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))` */
+		/* collect: a request is a pending bit, and wakes B if blocked
+		 * C: runtime/arch/hosted/kernel/core.c:83 `bits = atomic_exchange_explicit(&ctl->notify_req, 0, memory_order_acquire);` */
+		atomic { if :: req -> req = 0; pending = 1; if :: b_st == BLOCKED -> b_st = READY :: else -> skip fi
+		         :: else -> skip fi };
+		/* settle(core, false): a claimed park is B on its core
+		 * C: runtime/arch/hosted/kernel/core.c:358 `if (atomic_load_explicit(&h->ctl->turn, memory_order_acquire) == VN_TURN_PARK) {` */
+		atomic { if :: parked && turn != PARK -> parked = 0; b_st = RUNNING :: else -> skip fi };
+		/* serve: take B's call, if posted */
+		blocked_now = 0;
+		if
+		:: b_st == RUNNING ->
+#ifdef SERVE_LOAD
+			atomic { took = (turn == KERNEL) };
+			if :: took -> turn = TAKEN :: else -> skip fi;
+#else
+			/* C: runtime/arch/hosted/kernel/core.c:453 `if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))` */
+			atomic { if :: turn == KERNEL -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
+#endif
+			if
+			:: took && pending -> hand_over_b()
+			:: took && !pending -> b_st = BLOCKED; blocked_now = 1
+			:: else -> skip
+			fi
+		:: else -> skip
+		fi;
+		/* dispatch: the park taken back before the core goes to anyone */
+		if
+		:: parked && (b_st == READY || c_st == READY) && c_st != RUNNING ->
+#ifdef REVOKE_TO_KERNEL
+			atomic { if :: turn == PARK -> turn = KERNEL; took = 1 :: else -> took = 0 fi };
+#else
+			/* C: runtime/arch/hosted/kernel/core.c:361 `if (atomic_compare_exchange_strong(&h->ctl->turn, &park, VN_TURN_TAKEN)) {` */
+			atomic { if :: turn == PARK -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
+#endif
+			parked = 0;
+			if
+			:: took -> unpark_flag(woke); if :: woke && b_st == BLOCKED -> b_st = READY :: else -> skip fi
+			:: else -> b_st = RUNNING
+			fi
+		:: else -> skip
+		fi;
+		if
+		:: b_st != RUNNING && c_st != RUNNING && b_st == READY -> hand_over_b()
+		:: b_st != RUNNING && c_st != RUNNING && c_st == READY -> assert(!b_on); c_st = RUNNING
+		:: else -> skip
+		fi;
+		/* park: B blocked in this round */
+		if
+		:: blocked_now && b_st == BLOCKED && c_st == RUNNING ->
+			/* C: runtime/arch/hosted/kernel/core.c:294 `if (set_flags(h, armed, VN_SLEEP_ARMED))` */
+			unpark_flag(woke);
+			if :: woke -> b_st = READY :: else -> skip fi
+		:: blocked_now && b_st == BLOCKED && c_st != RUNNING ->
+			parked = 1;
+			turn = PARK; /* C: runtime/arch/hosted/kernel/core.c:301 `atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);` */
+			atomic { if :: flag == ARMED -> flag = PARKED; woke = 0 :: else -> woke = (flag == WOKEN) fi };
+#ifndef NO_PARK_WAKE
+			if :: woke -> futex_wake() :: else -> skip fi /* C: runtime/arch/hosted/kernel/core.c:303 `vn_futex_wake(&h->ctl->turn);` */
+#endif
+		:: else -> skip
+		fi;
+		k_busy = 0
+	od
+}
+
+init {
+	atomic { run A(); run B(); run K(); run Cev() }
+}
+
+/* No lost wake-up: once nothing can move, B has every message and C is not
+ * left ready. */
+active proctype quiescent() {
+	timeout -> assert(got == NMSG && c_st != READY)
+}

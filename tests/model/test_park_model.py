@@ -1,0 +1,52 @@
+"""The hosted port's parked wait (runtime/arch/hosted/park.pml), checked
+with spin as the channel protocol is (test_ring_model.py: the same search,
+and the same bar for a pass). Each mutation is a bug the model must catch,
+so the checks are shown to be able to fail."""
+
+from test_ring_model import (REPO, assert_holds, assert_references_hold, errors,  # noqa: F401
+                             pytestmark, verify)
+
+MODEL = REPO / "runtime/arch/hosted/park.pml"
+
+
+def check(tmp_path, *defines):
+    out, _ = verify(tmp_path, *defines, model=MODEL)
+    return out
+
+
+def assert_two_holders(out):
+    """The kernel gave the core away while the shard ran its own code."""
+    assert errors(out) >= 1, out
+    assert "assertion violated  !(b_on)" in out, out
+
+
+def test_one_holder_and_no_lost_wakeup(tmp_path):
+    """3 messages; the other shard on the core takes it once."""
+    assert_holds(check(tmp_path))
+
+
+def test_one_holder_and_no_lost_wakeup_with_two_takes(tmp_path):
+    """The other shard takes the core twice: parks taken back more often."""
+    assert_holds(check(tmp_path, "-DNC=2"))
+
+
+def test_mutation_revoke_to_kernel_is_caught(tmp_path):
+    assert_two_holders(check(tmp_path, "-DREVOKE_TO_KERNEL"))
+
+
+def test_mutation_withdraw_by_store_is_caught(tmp_path):
+    assert_two_holders(check(tmp_path, "-DWITHDRAW_STORE"))
+
+
+def test_mutation_serve_by_load_is_caught(tmp_path):
+    assert_two_holders(check(tmp_path, "-DSERVE_LOAD"))
+
+
+def test_mutation_no_wake_at_park_loses_a_wakeup(tmp_path):
+    out = check(tmp_path, "-DNO_PARK_WAKE")
+    assert errors(out) >= 1, out
+    assert "assertion violated ((got==" in out, out
+
+
+def test_every_c_reference_in_the_model_matches_the_source():
+    assert_references_hold(MODEL, 25)
