@@ -122,13 +122,13 @@ proctype A() {
 		v = flag; /* C: runtime/include/vanity/ring.h:430 `if (atomic_load_explicit(&tx->ring->rx_sleeping,` */
 		if
 		:: v != 0 ->
-			/* C: runtime/arch/hosted/shard/syscall.c:205 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
+			/* C: runtime/arch/hosted/shard/syscall.c:206 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
 			atomic { if :: flag == PARKED -> flag = WOKEN; ok = 1 :: else -> ok = 0 fi };
 			if
-			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:208 `vn_futex_wake(flag);` */
+			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:209 `vn_futex_wake(flag);` */
 			:: else ->
-				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:213 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
-				bell++ /* C: runtime/arch/hosted/shard/syscall.c:215 `ring_bell(VN_FD_BELL0 + bit);` */
+				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:214 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
+				bell++ /* C: runtime/arch/hosted/shard/syscall.c:216 `ring_bell(VN_FD_BELL0 + bit);` */
 			fi
 		:: else -> skip
 		fi
@@ -150,21 +150,21 @@ top:
 	:: sent != got -> goto disarm
 	:: else -> skip
 	fi;
-	/* C: runtime/arch/hosted/shard/syscall.c:154 `&v, VN_SLEEP_PARKED) &&` */
+	/* C: runtime/arch/hosted/shard/syscall.c:150 `&v, VN_SLEEP_PARKED) &&` */
 	atomic { if :: flag == ARMED -> flag = PARKED; v = PARKED :: else -> v = flag fi };
 	if
-	:: v == WOKEN -> goto disarm /* C: runtime/arch/hosted/shard/syscall.c:155 `v == VN_SLEEP_WOKEN)` */
+	:: v == WOKEN -> goto disarm /* C: runtime/arch/hosted/shard/syscall.c:151 `v == VN_SLEEP_WOKEN)` */
 	:: else -> skip
 	fi;
-	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:162 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
-	bell++; /* C: runtime/arch/hosted/shard/syscall.c:163 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
+	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:158 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
+	bell++; /* C: runtime/arch/hosted/shard/syscall.c:159 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
 wait:
-	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:87 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
-	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:97 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
+	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:84 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
+	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:94 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
 	if
 	:: t == SHARD -> b_on = 1; goto disarm
 	:: t == PARK && v == WOKEN ->
-		/* C: runtime/arch/hosted/shard/syscall.c:106 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
+		/* C: runtime/arch/hosted/shard/syscall.c:103 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
 		atomic { if :: turn == PARK -> turn = CLAIMED; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
 	:: t == KERNEL && v == WOKEN ->
@@ -172,12 +172,12 @@ wait:
 		atomic { turn = SHARD; b_on = 1 };
 		goto disarm
 #else
-		/* C: runtime/arch/hosted/shard/syscall.c:112 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
+		/* C: runtime/arch/hosted/shard/syscall.c:109 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
 		atomic { if :: turn == KERNEL -> turn = SHARD; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
 #endif
 	:: else ->
-		/* C: runtime/arch/hosted/shard/syscall.c:115 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
+		/* C: runtime/arch/hosted/shard/syscall.c:112 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
 		atomic { if :: turn == t && flag == v -> asleep = 1 :: else -> skip fi };
 end_asleep:
 		!asleep;

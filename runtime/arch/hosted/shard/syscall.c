@@ -58,18 +58,15 @@ static bool can_park(void)
 }
 
 /* The sleeping flag of our endpoint with notification bit `bit`, the one
- * we arm, and of its peer's, the one our notification looks at; NULL if
- * `bit` is none of our rings' endpoints. */
-static _Atomic uint32_t *flag_of(uint32_t bit, bool peer)
+ * we arm; NULL if `bit` is none of our rings' endpoints. */
+static _Atomic uint32_t *flag_of(uint32_t bit)
 {
 	for (uint32_t i = 0; i < vn_self.n_rx; i++)
 		if (vn_self.rx_bit[i] == bit)
-			return peer ? &vn_self.rx[i]->ring->tx_sleeping
-				    : &vn_self.rx[i]->ring->rx_sleeping;
+			return &vn_self.rx[i]->ring->rx_sleeping;
 	for (uint32_t i = 0; i < vn_self.n_tx; i++)
 		if (vn_self.tx_bit[i] == bit)
-			return peer ? &vn_self.tx[i]->ring->rx_sleeping
-				    : &vn_self.tx[i]->ring->tx_sleeping;
+			return &vn_self.tx[i]->ring->tx_sleeping;
 	return NULL;
 }
 
@@ -93,7 +90,7 @@ static bool wait_parked(uint64_t armed)
 		w[n++] = (struct futex_waitv){.val = t, .uaddr = (uintptr_t)&CTL->turn,
 					      .flags = FUTEX_32};
 		for (uint64_t m = armed; m; m &= m - 1) {
-			_Atomic uint32_t *f = flag_of((uint32_t)__builtin_ctzll(m), false);
+			_Atomic uint32_t *f = flag_of((uint32_t)__builtin_ctzll(m));
 			uint32_t v = atomic_load_explicit(f, memory_order_acquire);
 
 			woken |= v == VN_SLEEP_WOKEN;
@@ -127,7 +124,7 @@ static uint64_t parkable(uint64_t a1)
 	uint64_t m = 0;
 
 	for (uint64_t b = a1; b; b &= b - 1)
-		if (flag_of((uint32_t)__builtin_ctzll(b), false))
+		if (flag_of((uint32_t)__builtin_ctzll(b)))
 			m |= b & -b;
 	return m;
 }
@@ -149,8 +146,7 @@ uint64_t vn_syscall(uint32_t op, uint64_t a0, uint64_t a1)
 		for (uint64_t m = armed; m; m &= m - 1) {
 			uint32_t v = VN_SLEEP_ARMED;
 
-			if (!atomic_compare_exchange_strong(flag_of((uint32_t)__builtin_ctzll(m),
-								    false),
+			if (!atomic_compare_exchange_strong(flag_of((uint32_t)__builtin_ctzll(m)),
 							    &v, VN_SLEEP_PARKED) &&
 			    v == VN_SLEEP_WOKEN)
 				return 0;
@@ -187,12 +183,18 @@ void vn_notify(uint32_t channel)
 	uint32_t parked = VN_SLEEP_PARKED;
 	int bit = -1;
 
+	/* Our endpoint of `channel`: its bit, and the flag its peer sleeps on
+	 * (none for a signal). */
 	for (uint32_t i = 0; i < vn_self.n_tx && bit < 0; i++)
-		if (vn_self.tx[i]->channel == channel)
+		if (vn_self.tx[i]->channel == channel) {
 			bit = (int)vn_self.tx_bit[i];
+			flag = &vn_self.tx[i]->ring->rx_sleeping;
+		}
 	for (uint32_t i = 0; i < vn_self.n_rx && bit < 0; i++)
-		if (vn_self.rx[i]->channel == channel)
+		if (vn_self.rx[i]->channel == channel) {
 			bit = (int)vn_self.rx_bit[i];
+			flag = &vn_self.rx[i]->ring->tx_sleeping;
+		}
 	for (uint32_t i = 0; i < vn_self.n_sig && bit < 0; i++)
 		if (vn_self.sig[i] == channel)
 			bit = (int)vn_self.sig_bit[i];
@@ -201,7 +203,6 @@ void vn_notify(uint32_t channel)
 		vn_syscall(VN_SYS_NOTIFY, channel, 0);
 		return;
 	}
-	flag = flag_of((uint32_t)bit, true);
 	if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {
 		/* The peer is parked: wake it here. The kernel counts the
 		 * notification when it next looks (no doorbell for that). */
