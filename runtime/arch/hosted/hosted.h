@@ -20,8 +20,9 @@
  *                           no mapping of it can be made writable)
  *
  * The control page is the only memory the kernel and a shard share besides
- * the shard's channels and pools (and a DMA heap). The kernel treats all of it as untrusted input: it
- * copies what it reads once, and validates it before use.
+ * the shard's channels and pools (and a DMA heap). The kernel treats all of
+ * it as untrusted input: it copies what it reads once, and validates it
+ * before use.
  *
  * The turn word is the shard's right to run. The kernel sets VN_TURN_SHARD
  * and futex-wakes it to hand the core over; the shard posts a call by

@@ -650,8 +650,10 @@ static void notify_tables(void)
 			hk_shards[c->from].rings |= UINT64_C(1) << c->from_bit;
 			hk_shards[c->to].rings |= UINT64_C(1) << c->to_bit;
 		}
-		hk_cores[sys->shards[c->to].core].senders[c->from / 64u] |= UINT64_C(1) << c->from % 64u;
-		hk_cores[sys->shards[c->from].core].senders[c->to / 64u] |= UINT64_C(1) << c->to % 64u;
+		hk_cores[sys->shards[c->to].core].senders[c->from / 64u] |=
+			UINT64_C(1) << c->from % 64u;
+		hk_cores[sys->shards[c->from].core].senders[c->to / 64u] |=
+			UINT64_C(1) << c->to % 64u;
 	}
 }
 

@@ -681,7 +681,8 @@ static uint64_t vnet_read(struct hk_dev *d, uint64_t off, uint32_t bytes)
 	q = &n->q[n->queue_sel < 2 ? n->queue_sel : 0];
 	if (off >= VIRTIO_MMIO_CONFIG_OFFSET) {
 		for (uint32_t i = 0; i < bytes; i++)
-			v |= (uint64_t)config_byte(n, off - VIRTIO_MMIO_CONFIG_OFFSET + i) << (8 * i);
+			v |= (uint64_t)config_byte(n, off - VIRTIO_MMIO_CONFIG_OFFSET + i)
+			     << (8 * i);
 	} else {
 		switch (off) {
 		case VIRTIO_MMIO_MAGIC_OFFSET: v = VIRTIO_MMIO_MAGIC_RESET; break;
@@ -721,7 +722,9 @@ static void queue_write(struct vnet *n, uint64_t off, uint32_t v)
 		return; /* queues are set up before DRIVER_OK only */
 	switch (off) {
 	case VIRTIO_MMIO_QUEUE_NUM_OFFSET: q->num = v; break;
-	case VIRTIO_MMIO_QUEUE_READY_OFFSET: q->ready = v & VIRTIO_MMIO_QUEUE_READY_READY_MASK; break;
+	case VIRTIO_MMIO_QUEUE_READY_OFFSET:
+		q->ready = v & VIRTIO_MMIO_QUEUE_READY_READY_MASK;
+		break;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW_OFFSET: set_low(&q->desc_addr, v); break;
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH_OFFSET: set_high(&q->desc_addr, v); break;
 	case VIRTIO_MMIO_QUEUE_DRIVER_LOW_OFFSET: set_low(&q->avail_addr, v); break;
@@ -742,8 +745,9 @@ static void vnet_write(struct hk_dev *d, uint64_t off, uint32_t bytes, uint64_t 
 	case VIRTIO_MMIO_DEVICE_FEATURES_SEL_OFFSET: n->dev_sel = v; break;
 	case VIRTIO_MMIO_DRIVER_FEATURES_OFFSET:
 		if (n->drv_sel < 2)
-			n->drv_features = (n->drv_features & ~(0xffffffffull << (32 * n->drv_sel))) |
-					  (uint64_t)v << (32 * n->drv_sel);
+			n->drv_features =
+				(n->drv_features & ~(0xffffffffull << (32 * n->drv_sel))) |
+				(uint64_t)v << (32 * n->drv_sel);
 		break;
 	case VIRTIO_MMIO_DRIVER_FEATURES_SEL_OFFSET: n->drv_sel = v; break;
 	case VIRTIO_MMIO_QUEUE_SEL_OFFSET: n->queue_sel = v; break;

@@ -257,7 +257,8 @@ int hk_spawn(struct hk_shard *h)
 	if (pid < 0) {
 		struct rlimit r;
 
-		if (errno == EAGAIN && getrlimit(RLIMIT_NPROC, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
+		if (errno == EAGAIN && getrlimit(RLIMIT_NPROC, &r) == 0 &&
+		    r.rlim_cur != RLIM_INFINITY)
 			hk_msg("shard '%s': cannot start a process: this user's process limit "
 			       "(ulimit -u: %llu) is reached; the system needs one per shard "
 			       "(%u) besides the user's others", h->s->cfg->name,

@@ -303,7 +303,8 @@ void hk_reload_serve(int c, const char *args)
 		return;
 	}
 	if (st == VN_RELOAD_OK)
-		st = hk_kernel.halted && s->reload_done == done ? VN_RELOAD_HALTED : s->reload_status;
+		st = hk_kernel.halted && s->reload_done == done ? VN_RELOAD_HALTED
+								 : s->reload_status;
 	if (st == VN_RELOAD_OK)
 		snprintf(reply, sizeof(reply), "swapped %u\n", s->reload_gen);
 	else

@@ -75,7 +75,8 @@ static void map_pools(void)
 		const struct vn_pool *p = vn_self.pools[k];
 
 		map_at(p->base, VN_PAGE_ROUND((uint64_t)p->buffers << p->shift),
-		       PROT_READ | (p->writable ? PROT_WRITE : 0), MAP_SHARED, VN_FD_POOL0 + (int)k);
+		       PROT_READ | (p->writable ? PROT_WRITE : 0), MAP_SHARED,
+		       VN_FD_POOL0 + (int)k);
 	}
 }
 
