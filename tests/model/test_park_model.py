@@ -48,5 +48,13 @@ def test_mutation_no_wake_at_park_loses_a_wakeup(tmp_path):
     assert "assertion violated ((got==" in out, out
 
 
+def test_mutation_deaf_as_armed_loses_a_wakeup(tmp_path):
+    """A flag the shard stops listening to, set back to ARMED, is parked
+    again by a park that comes after, and its peer's wake goes to it."""
+    out = check(tmp_path, "-DDEAF_TO_ARMED")
+    assert errors(out) >= 1, out
+    assert "assertion violated ((got==" in out, out
+
+
 def test_every_c_reference_in_the_model_matches_the_source():
-    assert_references_hold(MODEL, 25)
+    assert_references_hold(MODEL, 27)

@@ -848,6 +848,23 @@ def test_parked_shard_running_on_is_stopped(tmp_path):
     assert r.status == 1, r.report  # shards were stopped by faults
 
 
+def test_false_wakes_of_a_parked_flag_are_not_listened_to(tmp_path):
+    """A sleeping flag is in the ring, which the peer can write (hosted.h,
+    "A parked wait"). A peer that sets it woken with nothing sent, wakes it
+    without a change, or writes values the protocol never makes, costs the
+    sleeper no more than a look: the sleeper stops listening to that flag
+    and sleeps on, in the kernel, neither running nor holding its core
+    (its watchdog would stop it) for 1.2 s of lies; and the message sent
+    after them still wakes it, through the kernel."""
+    r = System(HERE / "offcore" / "deaf.yaml", tmp_path).run()
+    assert r.log("liar") == ["sent"], r.report
+    [line] = r.log("listener")
+    m = re.fullmatch(r"got 42, (\d+) ms of CPU", line)
+    assert m and int(m[1]) < 200, r.report
+    assert not [ln for ln in r.kernel() if "'listener'" in ln], r.report
+    assert r.status == 0, r.report
+
+
 def test_shard_has_no_capabilities(escape):
     """Even in a system run as root, a shard process starts with no
     capability, and without the capability to drop them there were none."""

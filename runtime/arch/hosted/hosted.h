@@ -54,6 +54,16 @@
  *    VN_SLEEP_ARMED.
  *  - A flag the kernel finds VN_SLEEP_WOKEN, parking or not, is a
  *    notification it wakes the shard for.
+ *  - A flag is in memory the peer can write, so the shard believes it
+ *    only where it can vouch for it. A flag found woken with nothing on
+ *    its ring (a peer wakes it only after it published), a futex wake that
+ *    changed nothing (a late one, or a false one), or a value the protocol
+ *    does not make, is no notification: the shard stops listening to that
+ *    flag for the rest of the wait (VN_SLEEP_DEAF, which the kernel leaves
+ *    as it is and on which the peer notifies through the kernel) and
+ *    sleeps on the rest; one neither armed nor parked when the shard asks
+ *    is left out of the WAIT. So a peer that lies in a flag costs the shard
+ *    a look, not its sleep or its core.
  * Each step two parties may race on is a compare-and-swap or an exchange
  * (the others are stores by the one party that holds the word then), so
  * each race has one winner.
@@ -102,11 +112,14 @@ enum vn_turn {
 
 /* The hosted port's values of a ring's rx_sleeping and tx_sleeping. The
  * ring code sets VN_SLEEP_ARMED and 0 and notifies on any other value
- * (vanity/ring.h); the other two are the parked wait's. */
+ * (vanity/ring.h); the others are the parked wait's. */
 enum vn_sleep_flag {
 	VN_SLEEP_ARMED = 1,  /* notify through the kernel */
 	VN_SLEEP_WOKEN = 2,  /* a peer woke the parked shard directly */
 	VN_SLEEP_PARKED = 3, /* the shard is parked: wake it directly */
+	VN_SLEEP_DEAF = 4,   /* the shard stopped listening to the flag for
+				this wait: notify through the kernel, which
+				leaves it as it is */
 };
 
 /* Written by the shard's fault handler just before it dies: what killed

@@ -13,7 +13,11 @@
  *  - B's WAIT: arm (flag ARMED), recheck, set the flag PARKED, post the
  *    call (turn KERNEL), ring the doorbell, then wait_parked(): read the
  *    turn word and the flag, and claim a park, withdraw the call, return,
- *    or sleep on both words (futex_waitv).
+ *    or sleep on both words (futex_waitv). A flag found woken with no
+ *    message (a notification B has had already), or any wake of the flag
+ *    B chooses to take for a late one (nondeterministically: whatever the
+ *    wake was, so long as the flag read as before), makes B stop listening
+ *    to it (DEAF) and sleep on the turn word alone.
  *  - A's notification: publish, read the flag (the publish fence makes
  *    that a Dekker pair with the arm: ring.pml), and if it is set, swap
  *    PARKED for WOKEN and futex-wake the flag, or else post a request and
@@ -44,7 +48,10 @@
  *    call the kernel took meanwhile;
  *  - -DSERVE_LOAD: the kernel takes a call by reading the turn word (the
  *    port before parked waits), so B may withdraw it while it is served;
- *  - -DNO_PARK_WAKE: a park that finds the flag woken does not wake B.
+ *  - -DNO_PARK_WAKE: a park that finds the flag woken does not wake B;
+ *  - -DDEAF_TO_ARMED: B stops listening to the flag by setting it ARMED,
+ *    which a park that comes after sets PARKED again, so A wakes the flag
+ *    B no longer sleeps on.
  *
  * Memory order: every access here is seq_cst in the C (the compare-and-
  * swaps, exchanges and the turn word's stores), but for A's flag load,
@@ -71,6 +78,7 @@
 #define ARMED 1
 #define WOKEN 2
 #define PARKED 3
+#define DEAF 4
 /* the kernel's view of B and C */
 #define RUNNING 0
 #define READY 1
@@ -122,13 +130,13 @@ proctype A() {
 		v = flag; /* C: runtime/include/vanity/ring.h:430 `if (atomic_load_explicit(&tx->ring->rx_sleeping,` */
 		if
 		:: v != 0 ->
-			/* C: runtime/arch/hosted/shard/syscall.c:206 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
+			/* C: runtime/arch/hosted/shard/syscall.c:261 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
 			atomic { if :: flag == PARKED -> flag = WOKEN; ok = 1 :: else -> ok = 0 fi };
 			if
-			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:209 `vn_futex_wake(flag);` */
+			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:264 `vn_futex_wake(flag);` */
 			:: else ->
-				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:214 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
-				bell++ /* C: runtime/arch/hosted/shard/syscall.c:216 `ring_bell(VN_FD_BELL0 + bit);` */
+				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:269 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
+				bell++ /* C: runtime/arch/hosted/shard/syscall.c:271 `ring_bell(VN_FD_BELL0 + bit);` */
 			fi
 		:: else -> skip
 		fi
@@ -136,9 +144,19 @@ proctype A() {
 	od
 }
 
+/* B stops listening to the flag, if it still reads v. */
+inline deafen(v) {
+#ifdef DEAF_TO_ARMED
+	atomic { if :: flag == v -> flag = ARMED; listen = 0 :: else -> skip fi }
+#else
+	/* C: runtime/arch/hosted/shard/syscall.c:95 `return atomic_compare_exchange_strong(f, &v, VN_SLEEP_DEAF);` */
+	atomic { if :: flag == v -> flag = DEAF; listen = 0 :: else -> skip fi }
+#endif
+}
+
 proctype B() {
 	byte t, v;
-	bit ok;
+	bit ok, listen;
 
 top:
 	if
@@ -150,37 +168,53 @@ top:
 	:: sent != got -> goto disarm
 	:: else -> skip
 	fi;
-	/* C: runtime/arch/hosted/shard/syscall.c:150 `&v, VN_SLEEP_PARKED) &&` */
+	/* C: runtime/arch/hosted/shard/syscall.c:201 `if (atomic_compare_exchange_strong(f, &v, VN_SLEEP_PARKED) ||` */
 	atomic { if :: flag == ARMED -> flag = PARKED; v = PARKED :: else -> v = flag fi };
 	if
-	:: v == WOKEN -> goto disarm /* C: runtime/arch/hosted/shard/syscall.c:151 `v == VN_SLEEP_WOKEN)` */
-	:: else -> skip
+	:: v == PARKED -> listen = 1 /* C: runtime/arch/hosted/shard/syscall.c:202 `v == VN_SLEEP_PARKED)` */
+	:: else ->
+		listen = 0;
+		atomic { v = flag; flag = DEAF }; /* C: runtime/arch/hosted/shard/syscall.c:205 `if (atomic_exchange(f, VN_SLEEP_DEAF) == VN_SLEEP_WOKEN && has_news(b))` */
+		if
+		:: v == WOKEN && sent != got -> goto disarm
+		:: else -> skip
+		fi
 	fi;
-	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:158 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
-	bell++; /* C: runtime/arch/hosted/shard/syscall.c:159 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
+	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:213 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
+	bell++; /* C: runtime/arch/hosted/shard/syscall.c:214 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
 wait:
-	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:84 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
-	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:94 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
+	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:111 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
+	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:123 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
 	if
 	:: t == SHARD -> b_on = 1; goto disarm
-	:: t == PARK && v == WOKEN ->
-		/* C: runtime/arch/hosted/shard/syscall.c:103 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
+	:: listen && v == WOKEN && sent == got ->
+		/* C: runtime/arch/hosted/shard/syscall.c:125 `if (v == VN_SLEEP_WOKEN ? !has_news(b)` */
+		deafen(v);
+		goto wait
+	:: listen && t == PARK && v == WOKEN && sent != got ->
+		/* C: runtime/arch/hosted/shard/syscall.c:144 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
 		atomic { if :: turn == PARK -> turn = CLAIMED; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
-	:: t == KERNEL && v == WOKEN ->
+	:: listen && t == KERNEL && v == WOKEN && sent != got ->
 #ifdef WITHDRAW_STORE
 		atomic { turn = SHARD; b_on = 1 };
 		goto disarm
 #else
-		/* C: runtime/arch/hosted/shard/syscall.c:109 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
+		/* C: runtime/arch/hosted/shard/syscall.c:150 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
 		atomic { if :: turn == KERNEL -> turn = SHARD; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
 #endif
 	:: else ->
-		/* C: runtime/arch/hosted/shard/syscall.c:112 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
-		atomic { if :: turn == t && flag == v -> asleep = 1 :: else -> skip fi };
+		/* C: runtime/arch/hosted/shard/syscall.c:154 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
+		atomic { if :: turn == t && (!listen || flag == v) -> asleep = 1 :: else -> skip fi };
 end_asleep:
 		!asleep;
+		/* a wake taken for the flag's, a late or a false one
+		 * C: runtime/arch/hosted/shard/syscall.c:158 `if (r > 0 && r < (long)n && w[r].val != VN_SLEEP_WOKEN &&` */
+		if
+		:: listen && v != WOKEN -> deafen(v)
+		:: true -> skip
+		fi;
 		goto wait
 	fi;
 disarm:

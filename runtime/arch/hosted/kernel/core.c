@@ -258,8 +258,8 @@ static _Atomic uint32_t *flag_of(const struct hk_shard *h, uint32_t bit)
  * endpoints in `armed`; whether one was found woken: a notification that
  * came to the flag and not to the kernel. Parking leaves a woken flag for
  * the shard to see; unparking takes it. A flag in any other state (its
- * shard is untrusted) stays as it is, and its peer notifies through the
- * kernel. */
+ * shard is untrusted; VN_SLEEP_DEAF, a flag it stopped listening to)
+ * stays as it is, and its peer notifies through the kernel. */
 static bool set_flags(const struct hk_shard *h, uint64_t armed, uint32_t to)
 {
 	uint32_t from = to == VN_SLEEP_PARKED ? VN_SLEEP_ARMED : VN_SLEEP_PARKED;

@@ -70,33 +70,74 @@ static _Atomic uint32_t *flag_of(uint32_t bit)
 	return NULL;
 }
 
+/* Whether our endpoint with notification bit `bit` has what its flag
+ * woken says: a message to take, or space to send into. A peer wakes the
+ * flag only after it published (vn_tx_publish, vn_rx_publish), so a woken
+ * flag without it was not woken by a notification. */
+static bool has_news(uint32_t bit)
+{
+	for (uint32_t i = 0; i < vn_self.n_rx; i++)
+		if (vn_self.rx_bit[i] == bit)
+			return vn_rx_avail(vn_self.rx[i], 1) != 0;
+	for (uint32_t i = 0; i < vn_self.n_tx; i++)
+		if (vn_self.tx_bit[i] == bit)
+			return vn_tx_space(vn_self.tx[i], 1) != 0;
+	return false;
+}
+
+/* Stop listening to flag f, which read `v`, for the rest of this wait
+ * (hosted.h: VN_SLEEP_DEAF); false if it changed meanwhile (look again).
+ * Not back to armed: the kernel parks a WAIT's flags after its turn word,
+ * so a park that comes late would park it again, and a peer's wake would
+ * go to a flag we no longer sleep on (park.pml: DEAF_TO_ARMED). */
+static bool deafen(_Atomic uint32_t *f, uint32_t v)
+{
+	return atomic_compare_exchange_strong(f, &v, VN_SLEEP_DEAF);
+}
+
 /* Wait for the turn after a WAIT that armed the rings of `armed`, on the
  * turn word and on those rings' sleeping flags at once, so that once the
- * kernel has parked us a peer can wake us directly (hosted.h). Returns
- * true when the kernel gave the turn back (ret is WAIT's answer), false
- * when a peer's wake let us take our park back (the answer is 0: the
- * caller looks at its rings). */
+ * kernel has parked us a peer can wake us directly (hosted.h). A flag's
+ * wake we cannot vouch for takes that flag out of the wait. Returns true
+ * when the kernel gave the turn back (ret is WAIT's answer), false when a
+ * peer's wake let us take our park back (the answer is 0: the caller
+ * looks at its rings). */
 static bool wait_parked(uint64_t armed)
 {
 	struct futex_waitv w[1 + 64];
+	uint32_t bit[1 + 64];
 	uint32_t t;
 
 	while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==
 		       VN_TURN_KERNEL ||
 	       t == VN_TURN_TAKEN || t == VN_TURN_PARK) {
 		uint32_t n = 0, park = VN_TURN_PARK, posted = VN_TURN_KERNEL;
-		bool woken = false;
+		bool woken = false, changed = false;
+		long r;
 
 		w[n++] = (struct futex_waitv){.val = t, .uaddr = (uintptr_t)&CTL->turn,
 					      .flags = FUTEX_32};
 		for (uint64_t m = armed; m; m &= m - 1) {
-			_Atomic uint32_t *f = flag_of((uint32_t)__builtin_ctzll(m));
+			uint32_t b = (uint32_t)__builtin_ctzll(m);
+			_Atomic uint32_t *f = flag_of(b);
 			uint32_t v = atomic_load_explicit(f, memory_order_acquire);
 
+			if (v == VN_SLEEP_WOKEN ? !has_news(b)
+						: v != VN_SLEEP_PARKED && v != VN_SLEEP_ARMED) {
+				/* no notification woke it: not listened to */
+				if (deafen(f, v))
+					armed &= ~(UINT64_C(1) << b);
+				else
+					changed = true;
+				continue;
+			}
 			woken |= v == VN_SLEEP_WOKEN;
+			bit[n] = b;
 			w[n++] = (struct futex_waitv){.val = v, .uaddr = (uintptr_t)f,
 						      .flags = FUTEX_32};
 		}
+		if (changed)
+			continue;
 		if (t == VN_TURN_PARK && woken) {
 			/* the time first: the kernel reads it once it sees the claim */
 			CTL->claimed_at = vn_now();
@@ -108,9 +149,16 @@ static bool wait_parked(uint64_t armed)
 		if (t == VN_TURN_KERNEL && woken &&
 		    atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))
 			return false;
-		if ((!woken || t == VN_TURN_TAKEN) &&
-		    syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC) < 0 &&
-		    errno != EAGAIN && errno != EINTR)
+		if (woken && t != VN_TURN_TAKEN)
+			continue;
+		r = syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC);
+		/* A flag's futex woken with the flag as it was (parked or
+		 * armed: a woken one is news we wait to act on): a peer's late
+		 * wake, or a false one. */
+		if (r > 0 && r < (long)n && w[r].val != VN_SLEEP_WOKEN &&
+		    deafen((_Atomic uint32_t *)(uintptr_t)w[r].uaddr, (uint32_t)w[r].val))
+			armed &= ~(UINT64_C(1) << bit[r]);
+		else if (r < 0 && errno != EAGAIN && errno != EINTR)
 			sched_yield(); /* not seen: can_park() asked */
 	}
 	if (t != VN_TURN_SHARD)
@@ -139,18 +187,25 @@ uint64_t vn_syscall(uint32_t op, uint64_t a0, uint64_t a1)
 		/* a1: the endpoints vn_wait armed, our rings' only, and none
 		 * where we cannot sleep on their flags. Each flag is set parked
 		 * now: a peer may wake us directly from here on, and the
-		 * kernel, serving the call, parks us or takes that back. One a
-		 * peer woke already ends the wait before it is posted. */
+		 * kernel, serving the call, parks us or takes that back. One
+		 * found parked is too: the kernel, parking our last WAIT, came
+		 * to it after we armed it. A flag in any other state is left
+		 * out (deaf: its peer notifies through the kernel); found woken
+		 * by a peer's notification, with news, it ends the wait before
+		 * it is posted. */
 		armed = can_park() ? parkable(a1) : 0;
-		a1 = armed;
 		for (uint64_t m = armed; m; m &= m - 1) {
-			uint32_t v = VN_SLEEP_ARMED;
+			uint32_t b = (uint32_t)__builtin_ctzll(m), v = VN_SLEEP_ARMED;
+			_Atomic uint32_t *f = flag_of(b);
 
-			if (!atomic_compare_exchange_strong(flag_of((uint32_t)__builtin_ctzll(m)),
-							    &v, VN_SLEEP_PARKED) &&
-			    v == VN_SLEEP_WOKEN)
+			if (atomic_compare_exchange_strong(f, &v, VN_SLEEP_PARKED) ||
+			    v == VN_SLEEP_PARKED)
+				continue;
+			armed &= ~(m & -m);
+			if (atomic_exchange(f, VN_SLEEP_DEAF) == VN_SLEEP_WOKEN && has_news(b))
 				return 0;
 		}
+		a1 = armed;
 	}
 	ctl->op = op;
 	ctl->a0 = a0;

@@ -1,0 +1,35 @@
+/* Writes the listener's sleeping flag, which is in the ring they share,
+ * for 0.4 s each: woken, with nothing sent, and a futex wake each time;
+ * futex wakes alone; values no side ever writes. Then it sets the flag
+ * armed, as the listener's own vn_wait does, and sends 42: the send
+ * notifies (through the kernel, as the flag is not parked). */
+#include <stdatomic.h>
+
+#include "hosted.h"
+
+#include <vanity_shard.h>
+
+static void for_a_while(_Atomic uint32_t *flag, int how)
+{
+	uint64_t n = 0;
+
+	for (uint64_t t0 = vn_now(); vn_now() - t0 < 400000000u; n++) {
+		if (how == 0)
+			atomic_store(flag, VN_SLEEP_WOKEN);
+		else if (how == 2)
+			atomic_store(flag, n & 1 ? 0u : 7u);
+		vn_futex_wake(flag);
+	}
+}
+
+void vn_main(void)
+{
+	_Atomic uint32_t *flag = &vn_tx_lies.ring->rx_sleeping;
+	uint64_t msg = 42;
+
+	vn_sleep(200000000u); /* the listener sleeps, parked */
+	for (int how = 0; how < 3; how++)
+		for_a_while(flag, how);
+	atomic_store(flag, VN_SLEEP_ARMED);
+	vn_log(vn_tx_send(&vn_tx_lies, &msg, sizeof(msg)) ? "sent" : "full");
+}
