@@ -865,6 +865,29 @@ def test_false_wakes_of_a_parked_flag_are_not_listened_to(tmp_path):
     assert r.status == 0, r.report
 
 
+def test_stuck_with_a_false_wake_in_a_parked_flag(tmp_path):
+    """tests/system/offcore/hush.yaml: a peer sets a parked shard's flag
+    woken with nothing sent (and no futex wake: the shard sleeps on), then
+    both wait for ever. The flag is the peer's to write: the kernel does
+    not take it for a notification on its way, and says the system is
+    stuck (before, it waited on in silence)."""
+    kernel = System(HERE / "offcore" / "hush.yaml", tmp_path).build()
+    proc = subprocess.Popen([kernel], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    pipes = Pipes(out=proc.stdout, err=proc.stderr)
+    deadline = time.monotonic() + 30
+    while "is stuck" not in pipes.text("err") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 128 + signal.SIGTERM, pipes.text("err")
+    pipes.join(10)
+    assert "[quitter] lied once" in pipes.text("out").splitlines(), pipes.text("out")
+    stuck = [ln for ln in pipes.text("err").splitlines() if "is stuck" in ln]
+    assert stuck == ["vanity: system 'hush' is stuck: 'quitter', 'listener' wait for "
+                     "notifications that nothing left can send (no shard runs, no device "
+                     "can interrupt)"], pipes.text("err")
+
+
 def test_shard_has_no_capabilities(escape):
     """Even in a system run as root, a shard process starts with no
     capability, and without the capability to drop them there were none."""

@@ -105,10 +105,10 @@ inline futex_wake() { asleep = 0 }
 /* set_flags(to ARMED) in core.c: a flag taken back from PARKED, or found
  * WOKEN (a notification the kernel did not see); `woke` says so. */
 inline unpark_flag(woke) {
-	/* C: runtime/arch/hosted/kernel/core.c:272 `if (!atomic_compare_exchange_strong(f, &v, to) && v == VN_SLEEP_WOKEN)` */
+	/* C: runtime/arch/hosted/kernel/core.c:296 `if (!atomic_compare_exchange_strong(f, &v, to) && v == VN_SLEEP_WOKEN)` */
 	atomic { if :: flag == PARKED -> flag = ARMED; woke = 0 :: else -> woke = (flag == WOKEN) fi };
 	if
-	:: woke -> atomic { woke = (flag == WOKEN); flag = ARMED } /* C: runtime/arch/hosted/kernel/core.c:273 `atomic_exchange(f, to) == VN_SLEEP_WOKEN;` */
+	:: woke -> atomic { woke = (flag == WOKEN); flag = ARMED } /* C: runtime/arch/hosted/kernel/core.c:297 `atomic_exchange(f, to) == VN_SLEEP_WOKEN;` */
 	:: else -> skip
 	fi
 }
@@ -117,7 +117,7 @@ inline unpark_flag(woke) {
 inline hand_over_b() {
 	assert(!b_on);
 	b_st = RUNNING; pending = 0;
-	atomic { turn = SHARD; futex_wake() } /* C: runtime/arch/hosted/kernel/core.c:392 `atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);` */
+	atomic { turn = SHARD; futex_wake() } /* C: runtime/arch/hosted/kernel/core.c:416 `atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);` */
 }
 
 proctype A() {
@@ -239,13 +239,13 @@ proctype K() {
 
 end_idle:
 	do
-	:: atomic { bell > 0 -> bell = 0; k_busy = 1 }; /* C: runtime/arch/hosted/kernel/core.c:610 `while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))` */
+	:: atomic { bell > 0 -> bell = 0; k_busy = 1 }; /* C: runtime/arch/hosted/kernel/core.c:634 `while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))` */
 		/* collect: a request is a pending bit, and wakes B if blocked
 		 * C: runtime/arch/hosted/kernel/core.c:83 `bits = atomic_exchange_explicit(&ctl->notify_req, 0, memory_order_acquire);` */
 		atomic { if :: req -> req = 0; pending = 1; if :: b_st == BLOCKED -> b_st = READY :: else -> skip fi
 		         :: else -> skip fi };
 		/* settle(core, false): a claimed park is B on its core
-		 * C: runtime/arch/hosted/kernel/core.c:358 `if (atomic_load_explicit(&h->ctl->turn, memory_order_acquire) == VN_TURN_PARK) {` */
+		 * C: runtime/arch/hosted/kernel/core.c:382 `if (atomic_load_explicit(&h->ctl->turn, memory_order_acquire) == VN_TURN_PARK) {` */
 		atomic { if :: parked && turn != PARK -> parked = 0; b_st = RUNNING :: else -> skip fi };
 		/* serve: take B's call, if posted */
 		blocked_now = 0;
@@ -255,7 +255,7 @@ end_idle:
 			atomic { took = (turn == KERNEL) };
 			if :: took -> turn = TAKEN :: else -> skip fi;
 #else
-			/* C: runtime/arch/hosted/kernel/core.c:453 `if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))` */
+			/* C: runtime/arch/hosted/kernel/core.c:477 `if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))` */
 			atomic { if :: turn == KERNEL -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
 #endif
 			if
@@ -271,7 +271,7 @@ end_idle:
 #ifdef REVOKE_TO_KERNEL
 			atomic { if :: turn == PARK -> turn = KERNEL; took = 1 :: else -> took = 0 fi };
 #else
-			/* C: runtime/arch/hosted/kernel/core.c:361 `if (atomic_compare_exchange_strong(&h->ctl->turn, &park, VN_TURN_TAKEN)) {` */
+			/* C: runtime/arch/hosted/kernel/core.c:385 `if (atomic_compare_exchange_strong(&h->ctl->turn, &park, VN_TURN_TAKEN)) {` */
 			atomic { if :: turn == PARK -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
 #endif
 			parked = 0;
@@ -289,15 +289,15 @@ end_idle:
 		/* park: B blocked in this round */
 		if
 		:: blocked_now && b_st == BLOCKED && c_st == RUNNING ->
-			/* C: runtime/arch/hosted/kernel/core.c:294 `if (set_flags(h, armed, VN_SLEEP_ARMED))` */
+			/* C: runtime/arch/hosted/kernel/core.c:318 `if (set_flags(h, armed, VN_SLEEP_ARMED))` */
 			unpark_flag(woke);
 			if :: woke -> b_st = READY :: else -> skip fi
 		:: blocked_now && b_st == BLOCKED && c_st != RUNNING ->
 			parked = 1;
-			turn = PARK; /* C: runtime/arch/hosted/kernel/core.c:301 `atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);` */
+			turn = PARK; /* C: runtime/arch/hosted/kernel/core.c:325 `atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);` */
 			atomic { if :: flag == ARMED -> flag = PARKED; woke = 0 :: else -> woke = (flag == WOKEN) fi };
 #ifndef NO_PARK_WAKE
-			if :: woke -> futex_wake() :: else -> skip fi /* C: runtime/arch/hosted/kernel/core.c:303 `vn_futex_wake(&h->ctl->turn);` */
+			if :: woke -> futex_wake() :: else -> skip fi /* C: runtime/arch/hosted/kernel/core.c:327 `vn_futex_wake(&h->ctl->turn);` */
 #endif
 		:: else -> skip
 		fi;

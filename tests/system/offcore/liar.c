@@ -1,13 +1,16 @@
-/* Writes the listener's sleeping flag, which is in the ring they share,
- * for 0.4 s each: woken, with nothing sent, and a futex wake each time;
- * futex wakes alone; values no side ever writes. Then it sets the flag
- * armed, as the listener's own vn_wait does, and sends 42: the send
- * notifies (through the kernel, as the flag is not parked). */
+/* Writes the listener's sleeping flag, which is in the ring they share.
+ * `liar`, for 0.4 s each: woken, with nothing sent, and a futex wake each
+ * time; futex wakes alone; values no side ever writes. Then it sets the
+ * flag armed, as the listener's own vn_wait does, and sends 42: the send
+ * notifies (through the kernel, as the flag is not parked). `quitter`
+ * sets it woken once, without a futex wake, and waits for ever. */
 #include <stdatomic.h>
+#include <string.h>
 
 #include "hosted.h"
 
 #include <vanity_shard.h>
+#include <vanity/config.h>
 
 static void for_a_while(_Atomic uint32_t *flag, int how)
 {
@@ -28,6 +31,12 @@ void vn_main(void)
 	uint64_t msg = 42;
 
 	vn_sleep(200000000u); /* the listener sleeps, parked */
+	if (strcmp(vn_self.name, "quitter") == 0) {
+		atomic_store(flag, VN_SLEEP_WOKEN); /* no wake: the listener sleeps on */
+		vn_log("lied once");
+		for (;;)
+			vn_wait(VN_FOREVER);
+	}
 	for (int how = 0; how < 3; how++)
 		for_a_while(flag, how);
 	atomic_store(flag, VN_SLEEP_ARMED);

@@ -242,16 +242,40 @@ void port_core_live(uint32_t core)
  * (hk_unpark).
  */
 
+/* Whether h's endpoint `bit` is the receiving end of its channel. */
+static bool receives(const struct hk_shard *h, uint32_t bit)
+{
+	const struct vn_kchannel *c = &hk_kernel.sys->channels[h->chan_of_bit[bit]];
+
+	return c->to == h->s->cfg->id && c->to_bit == bit;
+}
+
 /* The sleeping flag of h's endpoint `bit`, in the kernel's mapping of its
  * ring: rx_sleeping if h receives on that channel, tx_sleeping if it
  * sends. */
 static _Atomic uint32_t *flag_of(const struct hk_shard *h, uint32_t bit)
 {
-	int ch = h->chan_of_bit[bit];
-	const struct vn_kchannel *c = &hk_kernel.sys->channels[ch];
-	struct vn_ring *r = hk_chans[ch].ring;
+	struct vn_ring *r = hk_chans[h->chan_of_bit[bit]].ring;
 
-	return c->to == h->s->cfg->id && c->to_bit == bit ? &r->rx_sleeping : &r->tx_sleeping;
+	return receives(h, bit) ? &r->rx_sleeping : &r->tx_sleeping;
+}
+
+/* Whether the flag of h's endpoint `bit` is woken with, on its ring, what
+ * a notification would have woken it for: a message for h, or space. A
+ * peer wakes a flag only after it published, and can write it at will
+ * (hosted.h), so a woken flag alone says nothing. */
+static bool woken_with_news(const struct hk_shard *h, uint32_t bit)
+{
+	int ch = h->chan_of_bit[bit];
+	struct vn_ring *r = hk_chans[ch].ring;
+	uint64_t head, tail;
+
+	if (atomic_load(flag_of(h, bit)) != VN_SLEEP_WOKEN)
+		return false;
+	head = atomic_load(&r->head);
+	tail = atomic_load(&r->tail);
+	return receives(h, bit) ? head != tail
+				: head - tail < hk_kernel.sys->channels[ch].depth;
 }
 
 /* Park (`to` VN_SLEEP_PARKED) or unpark (VN_SLEEP_ARMED) the flags of h's
@@ -305,7 +329,8 @@ static void park(uint32_t core, struct vn_shard *s, uint64_t armed, uint64_t now
 
 /* Whether a parked shard was woken by a peer, or took its core back: the
  * kernel still has it blocked, but it runs, or is about to (for the look
- * at a system that seems stuck: main.c). */
+ * at a system that seems stuck: main.c). A flag a peer set woken with
+ * nothing sent does not count: the shard sleeps on. */
 bool hk_park_woken(void)
 {
 	for (uint32_t i = 0; i < hk_kernel.sys->n_cores; i++) {
@@ -316,8 +341,7 @@ bool hk_park_woken(void)
 		if (atomic_load(&hk_of(s)->ctl->turn) != VN_TURN_PARK)
 			return true;
 		for (uint64_t m = hk_cores[i].armed; m; m &= m - 1)
-			if (atomic_load(flag_of(hk_of(s), (uint32_t)__builtin_ctzll(m))) ==
-			    VN_SLEEP_WOKEN)
+			if (woken_with_news(hk_of(s), (uint32_t)__builtin_ctzll(m)))
 				return true;
 	}
 	return false;
