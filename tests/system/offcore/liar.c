@@ -1,6 +1,7 @@
 /* Writes the listener's sleeping flag, which is in the ring they share.
  * `liar`, for 0.4 s each: woken, with nothing sent, and a futex wake each
- * time; futex wakes alone; values no side ever writes. Then it sets the
+ * time; futex wakes alone; values no side writes while the listener
+ * waits (0, as if disarmed, and 7, no value at all). Then it sets the
  * flag armed, as the listener's own vn_wait does, and sends 42: the send
  * notifies (through the kernel, as the flag is not parked). `quitter`
  * sets it woken once, without a futex wake, and waits for ever. */
