@@ -617,6 +617,23 @@ def test_signal_stops_the_system(idle_kernel, sig, why):
     assert not outliving(proc.pid)
 
 
+def until_stuck(kernel):
+    """Runs a system's kernel until it says the system is stuck (30 s at
+    most) and a moment longer, room for a second report, which must not
+    come; then ends it with SIGTERM. Returns what it wrote: (out, err)."""
+    proc = subprocess.Popen([kernel], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    pipes = Pipes(out=proc.stdout, err=proc.stderr)
+    deadline = time.monotonic() + 30
+    while "is stuck" not in pipes.text("err") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=10) == 128 + signal.SIGTERM, pipes.text("err")
+    pipes.join(10)
+    return pipes.text("out"), pipes.text("err")
+
+
 @pytest.fixture(scope="module")
 def lastword_kernel(tmp_path_factory):
     """tests/system/sched/lastword.yaml's kernel binary."""
@@ -631,17 +648,7 @@ def test_stuck_once_the_last_signal_reaches_nobody(lastword_kernel, attempt):
     leaver's core takes the signal from the other), so the system is stuck
     only once the signal is delivered, to nobody: the core that delivers it
     must say so. Before it did, half the runs never said it."""
-    proc = subprocess.Popen([lastword_kernel], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
-    pipes = Pipes(err=proc.stderr)
-    deadline = time.monotonic() + 30
-    while "is stuck" not in pipes.text("err") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.2)  # room for a second report, which must not come
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=10) == 128 + signal.SIGTERM, pipes.text("err")
-    pipes.join(10)
-    err = pipes.text("err")
+    _, err = until_stuck(lastword_kernel)
     stuck = [ln for ln in err.splitlines() if "is stuck" in ln]
     assert stuck == ["vanity: system 'lastword' is stuck: 'caller' waits for notifications "
                      "that nothing left can send (no shard runs, no device can interrupt)"], err
@@ -871,21 +878,12 @@ def test_stuck_with_a_false_wake_in_a_parked_flag(tmp_path):
     both wait for ever. The flag is the peer's to write: the kernel does
     not take it for a notification on its way, and says the system is
     stuck (before, it waited on in silence)."""
-    kernel = System(HERE / "offcore" / "hush.yaml", tmp_path).build()
-    proc = subprocess.Popen([kernel], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    pipes = Pipes(out=proc.stdout, err=proc.stderr)
-    deadline = time.monotonic() + 30
-    while "is stuck" not in pipes.text("err") and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(timeout=10) == 128 + signal.SIGTERM, pipes.text("err")
-    pipes.join(10)
-    assert "[quitter] lied once" in pipes.text("out").splitlines(), pipes.text("out")
-    stuck = [ln for ln in pipes.text("err").splitlines() if "is stuck" in ln]
+    out, err = until_stuck(System(HERE / "offcore" / "hush.yaml", tmp_path).build())
+    assert "[quitter] lied once" in out.splitlines(), out
+    stuck = [ln for ln in err.splitlines() if "is stuck" in ln]
     assert stuck == ["vanity: system 'hush' is stuck: 'quitter', 'listener' wait for "
                      "notifications that nothing left can send (no shard runs, no device "
-                     "can interrupt)"], pipes.text("err")
+                     "can interrupt)"], err
 
 
 def test_shard_has_no_capabilities(escape):
