@@ -97,6 +97,22 @@ def check(proc, what):
     return proc.stdout
 
 
+def callgrind_per(argv, func, n, outfile, what):
+    """Instructions callgrind counts in `func` per unit of work: `argv`
+    (a program and its arguments, without the count) runs once with n units
+    and once with 2n, and the difference is divided by n. What the function
+    does once, whatever the count (mapping and copying a ring, say), is then
+    not charged to the units, for any peer."""
+    total = []
+    for k in (n, 2 * n):
+        check(run(["valgrind", "--tool=callgrind", "--toggle-collect=" + func,
+                   "--callgrind-out-file=" + outfile] + argv + [str(k)]),
+              what)
+        with open(outfile) as f:
+            total.append(int(re.search(r"^summary:\s+(\d+)", f.read(), re.M).group(1)))
+    return (total[1] - total[0]) / n
+
+
 def table(title, header, rows):
     widths = [max(len(str(r[i])) for r in [header] + rows)
               for i in range(len(header))]
@@ -257,19 +273,15 @@ def part_icount(build, n):
     res = {}
     for mode in ("pairs", "stream"):
         for p in PEERS:
-            outfile = os.path.join(build, "callgrind.%s.%s.out" % (p, mode))
-            check(run(["valgrind", "--tool=callgrind",
-                       "--toggle-collect=%s_%s8" % (PAIR_FUNCS[p], mode),
-                       "--callgrind-out-file=" + outfile,
-                       os.path.join(build, "icount"), p, mode, str(n)]),
-                  "icount %s %s" % (p, mode))
-            with open(outfile) as f:
-                m = re.search(r"^summary:\s+(\d+)", f.read(), re.M)
-            res.setdefault(mode, {})[p] = int(m.group(1)) / n
+            res.setdefault(mode, {})[p] = callgrind_per(
+                [os.path.join(build, "icount"), p, mode],
+                "%s_%s8" % (PAIR_FUNCS[p], mode), n,
+                os.path.join(build, "callgrind.%s.%s.out" % (p, mode)),
+                "icount %s %s" % (p, mode))
     best = {m: min(v for p, v in r.items() if p != "vanity")
             for m, r in res.items()}
-    table("2. Instructions per 8-byte send+receive (callgrind, %d messages; "
-          "includes the same fill/check loop for all)\n"
+    table("2. Instructions per 8-byte send+receive (callgrind, runs of %d and twice "
+          "as many messages, the difference;\n   includes the same fill/check loop for all)\n"
           "   pairs: send 1, receive 1 (ring empty after each)   "
           "stream: 32 sends then 32 receives" % n,
           ["peer", "pairs", "x best", "stream", "x best"],
@@ -472,15 +484,11 @@ def part_trace(build, n, rounds, tries, n_ic):
     ic = {}
     if shutil.which("valgrind"):
         for p in ("vanity", "lttng", "empty"):
-            outfile = os.path.join(build, "callgrind.trace.%s.out" % p)
-            check(run(["valgrind", "--tool=callgrind",
-                       "--toggle-collect=%s_events" % p,
-                       "--callgrind-out-file=" + outfile,
-                       os.path.join(build, "trace_cost"), "icount", p,
-                       str(n_ic)]), "trace_cost icount %s" % p)
-            with open(outfile) as f:
-                m = re.search(r"^summary:\s+(\d+)", f.read(), re.M)
-            ic[p] = int(m.group(1)) / n_ic
+            ic[p] = callgrind_per(
+                [os.path.join(build, "trace_cost"), "icount", p],
+                "%s_events" % p, n_ic,
+                os.path.join(build, "callgrind.trace.%s.out" % p),
+                "trace_cost icount %s" % p)
     res["icount"] = ic
     rows = []
     labels = {"vanity": "vanity emitter (vn_trace_put)",
@@ -503,7 +511,7 @@ def part_trace(build, n, rounds, tries, n_ic):
     table("5. One trace event on hosted, CPU 0, payload u32+enum+6 bytes, "
           "ns/event (%d events x %d interleaved rounds;\n"
           "   median of the runs nobody preempted; instructions: callgrind, "
-          "%d events, loop included)" % (n, rounds, n_ic),
+          "%d and twice as many events, the difference, loop included)" % (n, rounds, n_ic),
           ["path", "ns/event", "range", "instr/event", "preempted"], rows)
     print("  vanity / lttng-ust (no session): %.2fx%s (median of per-round "
           "ratios)" % (r, mark))
@@ -738,18 +746,13 @@ def part_stats(build, reps, n8, n64, tries, n_ic):
     if shutil.which("valgrind"):
         for mode in ("pairs", "stream"):
             for p in STAT_PEERS:
-                outfile = os.path.join(build, "callgrind.%s.%s.out" % (p, mode))
-                check(run(["valgrind", "--tool=callgrind",
-                           "--toggle-collect=%s_%s8" % (p, mode),
-                           "--callgrind-out-file=" + outfile,
-                           os.path.join(build, "icount"), p, mode, str(n_ic)]),
-                      "icount %s %s" % (p, mode))
-                with open(outfile) as f:
-                    m = re.search(r"^summary:\s+(\d+)", f.read(), re.M)
-                res["icount"].setdefault(mode, {})[p] = int(m.group(1)) / n_ic
+                res["icount"].setdefault(mode, {})[p] = callgrind_per(
+                    [os.path.join(build, "icount"), p, mode], "%s_%s8" % (p, mode), n_ic,
+                    os.path.join(build, "callgrind.%s.%s.out" % (p, mode)),
+                    "icount %s %s" % (p, mode))
         ic = res["icount"]
         table("7b. Instructions per 8-byte send+receive, Vanity ring built "
-              "three ways (callgrind, %d messages)" % n_ic,
+              "three ways (callgrind, runs of %d and twice as many messages, the difference)" % n_ic,
               ["mode", "counters on", "counters off", "latency ch.",
                "counters cost", "latency cost"],
               [[m, "%.1f" % ic[m]["vanity"], "%.1f" % ic[m]["vanity_nostats"],

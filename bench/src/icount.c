@@ -9,8 +9,10 @@
  *           (steady state: the receiver never finds the ring empty).
  * run.py runs this under
  *   valgrind --tool=callgrind --toggle-collect=<peer>_<mode>8
- * once per peer and mode, and divides the collected instructions by n. The
- * per-message loop work (fill, check, counter) is the same for all peers.
+ * once per peer and mode with n messages and once with 2n, and divides the
+ * difference by n, so that a peer's setup (mapping its ring, say) is not
+ * counted. The per-message loop work (fill, check, counter) is the same for
+ * all peers.
  *
  * usage: icount PEER [pairs|stream] [n]
  *        (PEER: vanity | rte_ring | ck_ring | boost_spsc | vanity_nostats |
