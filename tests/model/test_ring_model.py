@@ -28,16 +28,18 @@ pytestmark = pytest.mark.skipif(
     reason="spin or gcc missing: `make deps` installs them")
 
 
-def verify(tmp_path, *defines, trail=False, model=MODEL):
+def verify(tmp_path, *defines, trail=False, model=MODEL, collapse=False):
     """Runs an exhaustive spin search of `model` with `defines`; returns
-    (pan output, trail)."""
+    (pan output, trail). `collapse`: store states compressed (-DCOLLAPSE,
+    exact), for a larger state space in the same memory."""
     name = model.name
     shutil.copy(model, tmp_path / name)
     run = lambda cmd, timeout=60: subprocess.run(
         cmd, cwd=tmp_path, capture_output=True, text=True, timeout=timeout)
     gen = run(["spin", "-a", *defines, name])
     assert gen.returncode == 0, gen.stdout + gen.stderr
-    cc = run(["gcc", "-O0", "-DSAFETY", "-DMEMLIM=512", "-o", "pan", "pan.c"])
+    cc = run(["gcc", "-O0", "-DSAFETY", "-DMEMLIM=512", *(["-DCOLLAPSE"] if collapse else []),
+              "-o", "pan", "pan.c"])
     assert cc.returncode == 0, cc.stderr
     pan = run(["./pan", "-m20000", "-w21"], timeout=120)
     out = pan.stdout + pan.stderr

@@ -886,6 +886,23 @@ def test_stuck_with_a_false_wake_in_a_parked_flag(tmp_path):
                      "can interrupt)"], err
 
 
+def test_a_parked_shard_whose_wake_never_came_is_woken_by_the_kernel(tmp_path):
+    """tests/system/offcore/dropped.yaml: a peer publishes a message to a
+    parked shard and sets its flag woken, but never futex-wakes the flag
+    (as a peer that died between the two would), then waits for ever. The
+    kernel's looks at the parked shard find the flag woken with news twice
+    and wake it: the message is read, and then the system is stuck, and
+    says so. Before, the shard slept on with its message, and the kernel,
+    taking the flag for a wake on its way, said nothing."""
+    out, err = until_stuck(System(HERE / "offcore" / "dropped.yaml", tmp_path).build())
+    lines = out.splitlines()
+    assert "[dropper] sent 7, woke the flag, and stopped there" in lines, out
+    assert [ln for ln in lines if re.fullmatch(r"\[listener\] got 7, \d+ ms of CPU", ln)], out
+    stuck = [ln for ln in err.splitlines() if "is stuck" in ln]
+    assert stuck == ["vanity: system 'dropped' is stuck: 'dropper' waits for notifications "
+                     "that nothing left can send (no shard runs, no device can interrupt)"], err
+
+
 def test_shard_has_no_capabilities(escape):
     """Even in a system run as root, a shard process starts with no
     capability, and without the capability to drop them there were none."""

@@ -21,10 +21,15 @@
  *  - A's notification: publish, read the flag (the publish fence makes
  *    that a Dekker pair with the arm: ring.pml), and if it is set, swap
  *    PARKED for WOKEN and futex-wake the flag, or else post a request and
- *    ring the doorbell (the kernel path).
+ *    ring the doorbell (the kernel path). With -DDROP_WAKE, A may stop
+ *    after the swap, every time, without the futex wake (a peer that died
+ *    between the two, or lies).
  *  - The kernel runs one round per doorbell, under its lock; its own state
  *    (B's and C's scheduling state, B's pending bit, the park) is private,
- *    and each access to a word the shards share is one step.
+ *    and each access to a word the shards share is one step. The core's
+ *    timer also brings looks at the park (look_parked): one may come
+ *    whenever the flag reads woken with a message for B and B is still
+ *    parked, the only case in which a look does anything.
  * Each step that stands for a line of C names it as  C: file:line `text`,
  * and the test checks that the line still says so.
  * A futex sleep is precise: the sleeper checks the words it sleeps on
@@ -51,7 +56,12 @@
  *  - -DNO_PARK_WAKE: a park that finds the flag woken does not wake B;
  *  - -DDEAF_TO_ARMED: B stops listening to the flag by setting it ARMED,
  *    which a park that comes after sets PARKED again, so A wakes the flag
- *    B no longer sleeps on.
+ *    B no longer sleeps on;
+ *  - -DNO_LOOK (with -DDROP_WAKE): the kernel does not look at a park, so
+ *    a wake A never finished leaves B asleep with its message.
+ * NO_PARK_WAKE and DEAF_TO_ARMED are checked with -DNO_LOOK: the looks
+ * would wake B later, and a wake-up must not wait for them. The model
+ * holds with and without them.
  *
  * Memory order: every access here is seq_cst in the C (the compare-and-
  * swaps, exchanges and the turn word's stores), but for A's flag load,
@@ -105,11 +115,27 @@ inline futex_wake() { asleep = 0 }
 /* set_flags(to ARMED) in core.c: a flag taken back from PARKED, or found
  * WOKEN (a notification the kernel did not see); `woke` says so. */
 inline unpark_flag(woke) {
-	/* C: runtime/arch/hosted/kernel/core.c:296 `if (!atomic_compare_exchange_strong(f, &v, to) && v == VN_SLEEP_WOKEN)` */
+	/* C: runtime/arch/hosted/kernel/core.c:299 `if (!atomic_compare_exchange_strong(f, &v, to) && v == VN_SLEEP_WOKEN)` */
 	atomic { if :: flag == PARKED -> flag = ARMED; woke = 0 :: else -> woke = (flag == WOKEN) fi };
 	if
-	:: woke -> atomic { woke = (flag == WOKEN); flag = ARMED } /* C: runtime/arch/hosted/kernel/core.c:297 `atomic_exchange(f, to) == VN_SLEEP_WOKEN;` */
+	:: woke -> atomic { woke = (flag == WOKEN); flag = ARMED } /* C: runtime/arch/hosted/kernel/core.c:300 `atomic_exchange(f, to) == VN_SLEEP_WOKEN;` */
 	:: else -> skip
+	fi
+}
+
+/* settle(core, true) in core.c: the park taken back; B, if it claimed
+ * first, is on its core. */
+inline take_back() {
+#ifdef REVOKE_TO_KERNEL
+	atomic { if :: turn == PARK -> turn = KERNEL; took = 1 :: else -> took = 0 fi };
+#else
+	/* C: runtime/arch/hosted/kernel/core.c:398 `if (atomic_compare_exchange_strong(&h->ctl->turn, &park, VN_TURN_TAKEN)) {` */
+	atomic { if :: turn == PARK -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
+#endif
+	parked = 0;
+	if
+	:: took -> unpark_flag(woke); if :: woke && b_st == BLOCKED -> b_st = READY :: else -> skip fi
+	:: else -> b_st = RUNNING
 	fi
 }
 
@@ -117,7 +143,16 @@ inline unpark_flag(woke) {
 inline hand_over_b() {
 	assert(!b_on);
 	b_st = RUNNING; pending = 0;
-	atomic { turn = SHARD; futex_wake() } /* C: runtime/arch/hosted/kernel/core.c:416 `atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);` */
+	atomic { turn = SHARD; futex_wake() } /* C: runtime/arch/hosted/kernel/core.c:448 `atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);` */
+}
+
+/* dispatch, after the park is taken back: the core to a shard ready. */
+inline pick() {
+	if
+	:: b_st != RUNNING && c_st != RUNNING && b_st == READY -> hand_over_b()
+	:: b_st != RUNNING && c_st != RUNNING && c_st == READY -> assert(!b_on); c_st = RUNNING
+	:: else -> skip
+	fi
 }
 
 proctype A() {
@@ -134,6 +169,9 @@ proctype A() {
 			atomic { if :: flag == PARKED -> flag = WOKEN; ok = 1 :: else -> ok = 0 fi };
 			if
 			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:264 `vn_futex_wake(flag);` */
+#ifdef DROP_WAKE
+			:: ok -> skip /* stopped before the wake */
+#endif
 			:: else ->
 				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:269 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
 				bell++ /* C: runtime/arch/hosted/shard/syscall.c:271 `ring_bell(VN_FD_BELL0 + bit);` */
@@ -239,13 +277,26 @@ proctype K() {
 
 end_idle:
 	do
-	:: atomic { bell > 0 -> bell = 0; k_busy = 1 }; /* C: runtime/arch/hosted/kernel/core.c:634 `while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))` */
+#ifndef NO_LOOK
+	:: atomic { !k_busy && parked && turn == PARK && flag == WOKEN && sent != got -> k_busy = 1 };
+		/* a look at the park (a round on the core's timer): the flag
+		 * woken with news, B still parked, may be a wake B never gets;
+		 * the park is taken back, and the core given to whoever is
+		 * ready (dispatch). The C waits for a second look that finds
+		 * the same; the model need not: a park may be taken back at any
+		 * time.
+		 * C: runtime/arch/hosted/kernel/core.c:434 `if (news && c->unclaimed)` */
+		take_back();
+		pick();
+		k_busy = 0
+#endif
+	:: atomic { bell > 0 -> bell = 0; k_busy = 1 }; /* C: runtime/arch/hosted/kernel/core.c:668 `while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))` */
 		/* collect: a request is a pending bit, and wakes B if blocked
 		 * C: runtime/arch/hosted/kernel/core.c:83 `bits = atomic_exchange_explicit(&ctl->notify_req, 0, memory_order_acquire);` */
 		atomic { if :: req -> req = 0; pending = 1; if :: b_st == BLOCKED -> b_st = READY :: else -> skip fi
 		         :: else -> skip fi };
 		/* settle(core, false): a claimed park is B on its core
-		 * C: runtime/arch/hosted/kernel/core.c:382 `if (atomic_load_explicit(&h->ctl->turn, memory_order_acquire) == VN_TURN_PARK) {` */
+		 * C: runtime/arch/hosted/kernel/core.c:395 `if (atomic_load_explicit(&h->ctl->turn, memory_order_acquire) == VN_TURN_PARK) {` */
 		atomic { if :: parked && turn != PARK -> parked = 0; b_st = RUNNING :: else -> skip fi };
 		/* serve: take B's call, if posted */
 		blocked_now = 0;
@@ -255,7 +306,7 @@ end_idle:
 			atomic { took = (turn == KERNEL) };
 			if :: took -> turn = TAKEN :: else -> skip fi;
 #else
-			/* C: runtime/arch/hosted/kernel/core.c:477 `if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))` */
+			/* C: runtime/arch/hosted/kernel/core.c:509 `if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))` */
 			atomic { if :: turn == KERNEL -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
 #endif
 			if
@@ -267,37 +318,22 @@ end_idle:
 		fi;
 		/* dispatch: the park taken back before the core goes to anyone */
 		if
-		:: parked && (b_st == READY || c_st == READY) && c_st != RUNNING ->
-#ifdef REVOKE_TO_KERNEL
-			atomic { if :: turn == PARK -> turn = KERNEL; took = 1 :: else -> took = 0 fi };
-#else
-			/* C: runtime/arch/hosted/kernel/core.c:385 `if (atomic_compare_exchange_strong(&h->ctl->turn, &park, VN_TURN_TAKEN)) {` */
-			atomic { if :: turn == PARK -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
-#endif
-			parked = 0;
-			if
-			:: took -> unpark_flag(woke); if :: woke && b_st == BLOCKED -> b_st = READY :: else -> skip fi
-			:: else -> b_st = RUNNING
-			fi
+		:: parked && (b_st == READY || c_st == READY) && c_st != RUNNING -> take_back()
 		:: else -> skip
 		fi;
-		if
-		:: b_st != RUNNING && c_st != RUNNING && b_st == READY -> hand_over_b()
-		:: b_st != RUNNING && c_st != RUNNING && c_st == READY -> assert(!b_on); c_st = RUNNING
-		:: else -> skip
-		fi;
+		pick();
 		/* park: B blocked in this round */
 		if
 		:: blocked_now && b_st == BLOCKED && c_st == RUNNING ->
-			/* C: runtime/arch/hosted/kernel/core.c:318 `if (set_flags(h, armed, VN_SLEEP_ARMED))` */
+			/* C: runtime/arch/hosted/kernel/core.c:321 `if (set_flags(h, armed, VN_SLEEP_ARMED))` */
 			unpark_flag(woke);
 			if :: woke -> b_st = READY :: else -> skip fi
 		:: blocked_now && b_st == BLOCKED && c_st != RUNNING ->
 			parked = 1;
-			turn = PARK; /* C: runtime/arch/hosted/kernel/core.c:325 `atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);` */
+			turn = PARK; /* C: runtime/arch/hosted/kernel/core.c:329 `atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);` */
 			atomic { if :: flag == ARMED -> flag = PARKED; woke = 0 :: else -> woke = (flag == WOKEN) fi };
 #ifndef NO_PARK_WAKE
-			if :: woke -> futex_wake() :: else -> skip fi /* C: runtime/arch/hosted/kernel/core.c:327 `vn_futex_wake(&h->ctl->turn);` */
+			if :: woke -> futex_wake() :: else -> skip fi /* C: runtime/arch/hosted/kernel/core.c:331 `vn_futex_wake(&h->ctl->turn);` */
 #endif
 		:: else -> skip
 		fi;

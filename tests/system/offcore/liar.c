@@ -4,7 +4,10 @@
  * waits (0, as if disarmed, and 7, no value at all). Then it sets the
  * flag armed, as the listener's own vn_wait does, and sends 42: the send
  * notifies (through the kernel, as the flag is not parked). `quitter`
- * sets it woken once, without a futex wake, and waits for ever. */
+ * sets it woken once, without a futex wake, and waits for ever.
+ * `dropper` sends 7 as a notifying send does, publishing it and swapping
+ * the parked flag for woken, but never futex-wakes the flag (a peer that
+ * died between the two), and waits for ever. */
 #include <stdatomic.h>
 #include <string.h>
 
@@ -35,6 +38,18 @@ void vn_main(void)
 	if (strcmp(vn_self.name, "quitter") == 0) {
 		atomic_store(flag, VN_SLEEP_WOKEN); /* no wake: the listener sleeps on */
 		vn_log("lied once");
+		for (;;)
+			vn_wait(VN_FOREVER);
+	}
+	if (strcmp(vn_self.name, "dropper") == 0) {
+		uint32_t parked = VN_SLEEP_PARKED;
+
+		msg = 7;
+		memcpy(vn_tx_reserve(&vn_tx_lies), &msg, sizeof(msg));
+		vn_store_release(&vn_tx_lies.ring->head, vn_tx_lies.st->head);
+		vn_log(atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)
+			       ? "sent 7, woke the flag, and stopped there"
+			       : "the listener was not parked");
 		for (;;)
 			vn_wait(VN_FOREVER);
 	}

@@ -212,6 +212,9 @@ static uint64_t check_off_core(uint32_t core, uint64_t now)
 		if (now + (w - used) < next)
 			next = now + (w - used);
 	}
+	/* a parked shard's wake that never came is found within two looks */
+	if (hk_cores[core].parked && now + HK_OFF_CORE_NS < next)
+		next = now + HK_OFF_CORE_NS;
 	return next;
 }
 
@@ -322,27 +325,37 @@ static void park(uint32_t core, struct vn_shard *s, uint64_t armed, uint64_t now
 	c->parked = s;
 	c->parked_at = now;
 	c->armed = armed;
+	c->unclaimed = false;
 	atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);
 	if (set_flags(h, armed, VN_SLEEP_PARKED))
 		vn_futex_wake(&h->ctl->turn);
 }
 
+/* Whether a flag the parked shard of `core` sleeps on is woken with news:
+ * a peer's wake on its way to the shard, or one whose futex wake never
+ * comes (look_parked). */
+static bool parked_news(uint32_t core)
+{
+	const struct hk_core *c = &hk_cores[core];
+
+	for (uint64_t m = c->armed; c->parked && m; m &= m - 1)
+		if (woken_with_news(hk_of(c->parked), (uint32_t)__builtin_ctzll(m)))
+			return true;
+	return false;
+}
+
 /* Whether a parked shard was woken by a peer, or took its core back: the
- * kernel still has it blocked, but it runs, or is about to (for the look
- * at a system that seems stuck: main.c). A flag a peer set woken with
- * nothing sent does not count: the shard sleeps on. */
+ * kernel still has it blocked, but it runs, or is about to, or the kernel
+ * wakes it at its core's next looks (look_parked); for the look at a
+ * system that seems stuck (main.c). A flag a peer set woken with nothing
+ * sent does not count: the shard sleeps on. */
 bool hk_park_woken(void)
 {
 	for (uint32_t i = 0; i < hk_kernel.sys->n_cores; i++) {
 		const struct vn_shard *s = hk_cores[i].parked;
 
-		if (!s)
-			continue;
-		if (atomic_load(&hk_of(s)->ctl->turn) != VN_TURN_PARK)
+		if (s && (atomic_load(&hk_of(s)->ctl->turn) != VN_TURN_PARK || parked_news(i)))
 			return true;
-		for (uint64_t m = hk_cores[i].armed; m; m &= m - 1)
-			if (woken_with_news(hk_of(s), (uint32_t)__builtin_ctzll(m)))
-				return true;
 	}
 	return false;
 }
@@ -402,6 +415,25 @@ static void settle(uint32_t core, bool take)
 	h->cpu_off = HK_ON_CORE;
 	h->ctl->core_shared = vn_core_shared(&hk_kernel, core);
 	vn_sched_claim(&hk_kernel, s, at, now);
+}
+
+/* A look at the parked shard of `core` (round_of: HK_PARK_LOOK_NS after
+ * the park, then at least every HK_OFF_CORE_NS). A peer wakes a parked
+ * shard by setting a flag woken and then futex-waking it; a peer that
+ * died between the two, or lies, leaves the shard asleep with its
+ * message. A flag found woken with news at two looks in a row, the shard
+ * still parked, is such a wake: the kernel takes the park back, which
+ * wakes the shard as a notification would (settle). One look is not
+ * enough: the peer's futex wake may be a moment away. */
+static void look_parked(uint32_t core)
+{
+	struct hk_core *c = &hk_cores[core];
+	bool news = c->parked && atomic_load(&hk_of(c->parked)->ctl->turn) == VN_TURN_PARK &&
+		    parked_news(core);
+
+	if (news && c->unclaimed)
+		settle(core, true);
+	c->unclaimed = news && c->parked;
 }
 
 /* Give s its core back with `value` as the result of its last call. */
@@ -548,6 +580,8 @@ static uint64_t round_of(uint32_t core)
 	 * watchdog's budget) from here, not from before the call just served. */
 	now = port_now();
 	vn_sched_expire(&hk_kernel, core, now);
+	if (now >= hk_cores[core].off_check)
+		look_parked(core);
 	dispatch(core, now);
 	if (armed)
 		park(core, hk_cores[core].leaver, armed, now);

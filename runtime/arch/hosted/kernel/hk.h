@@ -87,6 +87,8 @@ struct hk_core {
 	struct vn_shard *parked;
 	uint64_t parked_at;
 	uint64_t armed;
+	bool unclaimed; /* the last look found a flag of the parked shard woken
+			   with news, and the shard not claimed (look_parked) */
 };
 
 #define HK_ON_CORE UINT64_MAX /* hk_shard.cpu_off: not measured off its core */
