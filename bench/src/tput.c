@@ -218,8 +218,8 @@ int main(int argc, char **argv)
 				do
 					res = run_once(peers[i], (enum bench_case)c, n);
 				while (res.preempt != 0 && res.bad == 0 && ++t < tries);
-				printf("tput case=%s peer=%s rep=%u n=%llu ns=%llu mmsgs=%.2f bad=%llu"
-				       " pspin=%.3f cspin=%.3f preempt=%llu retries=%u\n",
+				printf("tput case=%s peer=%s rep=%u n=%llu ns=%llu mmsgs=%.2f "
+				       "bad=%llu pspin=%.3f cspin=%.3f preempt=%llu retries=%u\n",
 				       bench_case_name((enum bench_case)c), peers[i]->name, r,
 				       (unsigned long long)n, (unsigned long long)res.ns,
 				       (double)n * 1e3 / (double)res.ns,

@@ -102,7 +102,8 @@ void vn_crash_record(struct vn_kernel *k, struct vn_shard *s, int signal)
 		err |= vn_dump_chunk(w, f, VN_DUMP_STATS, cfg->id, s->st, sizeof(*s->st), 0);
 	if (cfg->trace_recs && !err)
 		err |= vn_dump_chunk(w, f, VN_DUMP_SHARD_TRACE, cfg->id, port_shard_trace(s),
-				     VN_TRACE_RING_BYTES(cfg->trace_recs), cfg->ctl + VN_TRACE_OFFSET);
+				     VN_TRACE_RING_BYTES(cfg->trace_recs),
+				     cfg->ctl + VN_TRACE_OFFSET);
 	if (!err)
 		err |= vn_dump_chunk(w, f, VN_DUMP_CORE_TRACE, cfg->core,
 				     &k->obs->core[cfg->core % VN_OBS_MAX_CORES],

@@ -51,8 +51,10 @@ int vn_dump(struct vn_kernel *k, const struct vn_obs *o, vn_dump_write_fn *w, vo
 		const struct vn_kshard *s = &sys->shards[i];
 
 		if (s->trace_recs)
-			err |= vn_dump_chunk(w, ctx, VN_DUMP_SHARD_TRACE, i, port_shard_trace(&k->shard[i]),
-					     VN_TRACE_RING_BYTES(s->trace_recs), s->ctl + VN_TRACE_OFFSET);
+			err |= vn_dump_chunk(w, ctx, VN_DUMP_SHARD_TRACE, i,
+					     port_shard_trace(&k->shard[i]),
+					     VN_TRACE_RING_BYTES(s->trace_recs),
+					     s->ctl + VN_TRACE_OFFSET);
 	}
 	for (uint32_t i = 0; i < sys->n_channels && !err; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
@@ -64,8 +66,8 @@ int vn_dump(struct vn_kernel *k, const struct vn_obs *o, vn_dump_write_fn *w, vo
 		if (c->latency && !err) {
 			uint64_t off = VN_RING_HIST_OFFSET(c->msg_size, c->depth, c->sequenced);
 
-			err |= vn_dump_chunk(w, ctx, VN_DUMP_HIST, i, ring + off, sizeof(struct vn_hist),
-					     c->addr + off);
+			err |= vn_dump_chunk(w, ctx, VN_DUMP_HIST, i, ring + off,
+					     sizeof(struct vn_hist), c->addr + off);
 		}
 		if (i == peek && !err)
 			err |= vn_dump_chunk(w, ctx, VN_DUMP_SLOTS, i, ring + VN_RING_SLOTS_OFFSET,

@@ -222,7 +222,8 @@ void vn_fault_say(const struct vn_kernel *k, const struct vn_shard *s,
 		    pol, VN_BUDGET_ARGS(s));
 	else if (o == VN_FAULT_GAVE_UP)
 		say("shard '%s': on_fault=%s, " VN_BUDGET_FMT ", gave up: stopped; %u other "
-		    "shard%s running", name, pol, VN_BUDGET_ARGS(s), others, others == 1 ? "" : "s");
+		    "shard%s running",
+		    name, pol, VN_BUDGET_ARGS(s), others, others == 1 ? "" : "s");
 	else if (o != VN_FAULT_IGNORED)
 		say("shard '%s': on_fault=%s, %sstopped; %u other shard%s running", name, pol,
 		    o == VN_FAULT_START_FAILED ? "could not restart: " : "",

@@ -30,7 +30,8 @@ static int check_restart(const struct vn_ksystem *sys, uint32_t id)
 /* The tables are generated, but a bad one must fail at boot, not later. */
 static int check_tables(const struct vn_ksystem *sys)
 {
-	if (sys->n_shards == 0 || sys->n_shards > VN_MAX_SHARDS || sys->n_shards > VN_OBS_MAX_SHARDS)
+	if (sys->n_shards == 0 || sys->n_shards > VN_MAX_SHARDS ||
+	    sys->n_shards > VN_OBS_MAX_SHARDS)
 		return -1;
 	if (sys->n_cores == 0 || sys->n_cores > VN_MAX_CORES || sys->n_cores > VN_OBS_MAX_CORES)
 		return -1;

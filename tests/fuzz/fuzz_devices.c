@@ -481,7 +481,8 @@ static void boot(void)
 		heap = arena + GUARD;
 		ASAN_POISON_MEMORY_REGION(arena, GUARD);
 		ASAN_POISON_MEMORY_REGION(heap + HEAP, GUARD);
-		ro_pool = mmap(NULL, RO, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ro_pool = mmap(NULL, RO, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			       0);
 		check(ro_pool != MAP_FAILED, "no memory");
 		memset(ro_pool, 0x5a, RO);
 		check(mprotect(ro_pool, RO, PROT_READ) == 0, "mprotect");

@@ -78,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (st != VN_RELOAD_OK && st != VN_RELOAD_IMAGE && st != VN_RELOAD_ISA &&
 	    st != VN_RELOAD_SIZE)
 		abort();
-	if (check(d + 1, n - 1, (d[0] + 1u) & 7u, &again) != st || (st == VN_RELOAD_OK && again != iface))
+	if (check(d + 1, n - 1, (d[0] + 1u) & 7u, &again) != st ||
+	    (st == VN_RELOAD_OK && again != iface))
 		abort();
 	if (st == VN_RELOAD_OK)
 		accepted(d + 1, n - 1, iface);

@@ -52,7 +52,8 @@ static struct pair *pair_new(uint32_t msg, uint32_t depth, uint32_t tx_flags,
 	struct pair *p = calloc(1, sizeof(*p));
 	size_t bytes = VN_RING_LATENCY_BYTES(msg, depth, SEQ);
 
-	p->mem = aligned_alloc(VN_CACHELINE, (bytes + VN_CACHELINE - 1) & ~(size_t)(VN_CACHELINE - 1));
+	p->mem = aligned_alloc(VN_CACHELINE,
+			       (bytes + VN_CACHELINE - 1) & ~(size_t)(VN_CACHELINE - 1));
 	memset(p->mem, 0, bytes);
 	vn_ring_init(p->mem, msg, depth, SEQ);
 	p->tx = (struct vn_tx)VN_TX_INIT(3, p->mem, msg, depth, tx_flags | SEQ, &p->tx_st);

@@ -122,7 +122,8 @@ static void test_notify_deliver_on(void **state)
 	assert_int_equal(S(3)->pending, 1u << 0);
 	assert_int_equal(stub.kicks, 0);
 	put_to_sleep(2);
-	assert_int_equal(vn_notify_deliver_on(&fx_k, S(1), 2, 1), 0); /* 1 -> 2 (core 0), on core 1 */
+	/* 1 -> 2 (core 0), on core 1 */
+	assert_int_equal(vn_notify_deliver_on(&fx_k, S(1), 2, 1), 0);
 	assert_int_equal(S(2)->state, VN_READY);
 	assert_int_equal(stub.kicks, 1);
 	assert_int_equal(stub.last_kick, 0);

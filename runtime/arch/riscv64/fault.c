@@ -100,7 +100,8 @@ void rv64_fault(struct vn_shard *s, const struct arch_frame *f, uint64_t scause,
 	what[0] = '\0';
 	if (scause == C_IPAGE || scause == C_LPAGE || scause == C_SPAGE) {
 		uint64_t view = arch_load_begin(); /* the tables are in no shard's space */
-		const char *why = rv64_mmu_why(bm_of(s)->space.top, stval, (uint32_t)access, &level);
+		const char *why =
+			rv64_mmu_why(bm_of(s)->space.top, stval, (uint32_t)access, &level);
 
 		arch_load_end(view);
 		snprintf(what, sizeof(what), " (%s, level %d, %s)", why, level, rw[access]);

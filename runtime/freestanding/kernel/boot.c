@@ -181,8 +181,8 @@ static void devices_check(void)
 			bm_boot_fail("device window is not in free MMIO space", d->name);
 		if (d->irq != VN_NO_IRQ &&
 		    (d->irq < VN_BOARD_IRQ_FIRST || d->irq > VN_BOARD_IRQ_LAST))
-			bm_boot_fail("device interrupt is not one the board's " VN_BOARD_IRQ_CONTROLLER
-				     " hands over", d->name);
+			bm_boot_fail("device interrupt is not one the board's "
+				     VN_BOARD_IRQ_CONTROLLER " hands over", d->name);
 	}
 }
 

@@ -287,7 +287,8 @@ void bm_door_poll(void)
 			answer(d, seq, VN_RELOAD_NOROOM, s->st->generation);
 		} else {
 			door.done_at = s->reload_done;
-			st = vn_reload_request(K, s, (const void *)(uintptr_t)(bm_door + VN_DOOR_IMAGE),
+			st = vn_reload_request(K, s,
+					       (const void *)(uintptr_t)(bm_door + VN_DOOR_IMAGE),
 					       len, port_now());
 			if (st != VN_RELOAD_OK) {
 				answer(d, seq, st, s->st->generation);

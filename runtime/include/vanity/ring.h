@@ -333,8 +333,8 @@ VN_RING_FN void vn_ring_copy(void *d, const void *s, uint32_t n, size_t size)
 {
 	if (__STDC_HOSTED__ && __builtin_constant_p(size) && size < VN_RING_LINE) {
 		for (uint32_t i = 0; i < n; i++)
-			memcpy((uint8_t *)d + (size_t)i * size, (const uint8_t *)s + (size_t)i * size,
-			       size);
+			memcpy((uint8_t *)d + (size_t)i * size,
+			       (const uint8_t *)s + (size_t)i * size, size);
 		return;
 	}
 	memcpy(d, s, (size_t)n * size);

@@ -46,7 +46,8 @@ static uint64_t dma_addr(void)
 	case 0:
 		return rng_next();
 	case 1:
-		return (uint64_t)(uintptr_t)heap + heap_size - rng_below(64); /* straddles the end */
+		/* straddles the end */
+		return (uint64_t)(uintptr_t)heap + heap_size - rng_below(64);
 	default:
 		return (uint64_t)(uintptr_t)heap + (rng_below(heap_size) & ~(uint64_t)15);
 	}
@@ -104,9 +105,10 @@ static void bring_up(void)
 		mmio(0x038, 1, rng_below(8) ? (max ? UINT64_C(1) << rng_below(9) : 0) % (max + 1)
 					   : value());
 		for (uint32_t r = 0; r < 3; r++) {
-			uint64_t a = rng_below(16) ? (uint64_t)(uintptr_t)heap +
-							 (rng_below(heap_size - 8192) & ~(uint64_t)63)
-						   : dma_addr();
+			uint64_t a = rng_below(16)
+					     ? (uint64_t)(uintptr_t)heap +
+						       (rng_below(heap_size - 8192) & ~(uint64_t)63)
+					     : dma_addr();
 
 			mmio(0x080 + 0x10 * r, 1, (uint32_t)a);
 			mmio(0x084 + 0x10 * r, 1, a >> 32);

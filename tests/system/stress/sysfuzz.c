@@ -102,8 +102,9 @@ static uint64_t arg(void)
 	case 3:
 		return rng_below(N_CHANNELS + 2);
 	case 4:
-		return rng_below(4) ? UINT64_C(1) << rng_below(64)
-				    : VN_NOTIFY_RTC | (rng_below(2) ? UINT64_C(1) << rng_below(64) : 0);
+		return rng_below(4)
+			       ? UINT64_C(1) << rng_below(64)
+			       : VN_NOTIFY_RTC | (rng_below(2) ? UINT64_C(1) << rng_below(64) : 0);
 	case 5:
 	case 6:
 		return rng_next();
@@ -357,8 +358,8 @@ void vn_main(void)
 		acked += o == VN_SYS_IRQ_ACK && got == 0;
 		if (want == ANY ? VN_IS_ERR(got) : got != want) {
 			if (unexpected++ < 10)
-				vn_log("call %u: op %#llx (%#llx, %#llx) returned %#llx, not %#llx", i,
-				       (unsigned long long)o, (unsigned long long)a0,
+				vn_log("call %u: op %#llx (%#llx, %#llx) returned %#llx, not %#llx",
+				       i, (unsigned long long)o, (unsigned long long)a0,
 				       (unsigned long long)a1, (unsigned long long)got,
 				       (unsigned long long)want);
 		}

@@ -3,9 +3,9 @@
  * between: a descriptor pointing outside this shard's heap (at the kernel's
  * usual addresses and at the top of memory), one longer than the heap, a
  * chain that loops on itself, an index past the queue, a receive-only
- * buffer on the transmit queue; and a ring itself outside the heap. After each, the device must report
- * DEVICE_NEEDS_RESET (status bit 0x40) and a configuration interrupt, and
- * after a reset take a good frame again.
+ * buffer on the transmit queue; and a ring itself outside the heap. After
+ * each, the device must report DEVICE_NEEDS_RESET (status bit 0x40) and a
+ * configuration interrupt, and after a reset take a good frame again.
  */
 #include <string.h>
 
