@@ -33,7 +33,8 @@ uint32_t vnet_pool_init(struct vnet_pool *p, void *mem, size_t len)
 		uintptr_t bufs = (start + VNET_POOL_BOOKS(n) + 63) & ~(uintptr_t)63;
 
 		if (n == 0 || (bufs < end && end - bufs >= (size_t)n * VNET_PKT_SIZE))
-			return vnet_pool_init_at(p, (void *)bufs, n, (void *)start, VNET_POOL_BOOKS(n));
+			return vnet_pool_init_at(p, (void *)bufs, n, (void *)start,
+						 VNET_POOL_BOOKS(n));
 	}
 }
 

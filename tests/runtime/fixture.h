@@ -29,7 +29,8 @@ static const struct vn_kchannel fx_channels[] = {
 static const struct vn_kdevice fx_devices[] = {
 	{.name = "dev3", .shard = 3, .bit = 2, .irq = 40, .base = 0x9010000, .size = 0x1000},
 	{.name = "dev0", .shard = 0, .bit = 2, .irq = 41, .base = 0x9020000, .size = 0x1000},
-	{.name = "quiet", .shard = 1, .bit = 1, .irq = VN_NO_IRQ, .base = 0x9030000, .size = 0x1000},
+	{.name = "quiet", .shard = 1, .bit = 1, .irq = VN_NO_IRQ, .base = 0x9030000,
+	 .size = 0x1000},
 };
 
 static const struct vn_ksystem fx_system = {
