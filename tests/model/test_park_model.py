@@ -37,8 +37,8 @@ def test_one_holder_and_no_lost_wakeup_with_two_takes(tmp_path):
 
 
 def test_no_lost_wakeup_when_the_peer_never_wakes_the_flag(tmp_path):
-    """The peer sets the flag woken and may stop there, every time (it died
-    between that and its futex wake, or lies): the kernel's looks at the
+    """The peer sets the flag woken and may stop there, every time (broken,
+    or lying): the kernel's looks at the
     park wake the shard."""
     assert_holds(check(tmp_path, "-DDROP_WAKE"))
 

@@ -889,10 +889,10 @@ def test_stuck_with_a_false_wake_in_a_parked_flag(tmp_path):
 def test_a_parked_shard_whose_wake_never_came_is_woken_by_the_kernel(tmp_path):
     """tests/system/offcore/dropped.yaml: a peer publishes a message to a
     parked shard and sets its flag woken, but never futex-wakes the flag
-    (as a peer that died between the two would), then waits for ever. The
-    kernel's looks at the parked shard find the flag woken with news twice
-    and wake it: the message is read, and then the system is stuck, and
-    says so. Before, the shard slept on with its message, and the kernel,
+    (a broken or lying peer; one that dies is covered otherwise: the
+    kernel tells a dead shard's peers), then waits for ever. The kernel's
+    looks at the parked shard find the flag woken with news twice and wake
+    it: the message is read, and then the system is stuck, and says so. Before, the shard slept on with its message, and the kernel,
     taking the flag for a wake on its way, said nothing."""
     out, err = until_stuck(System(HERE / "offcore" / "dropped.yaml", tmp_path).build())
     lines = out.splitlines()

@@ -64,8 +64,8 @@
  *    sleeps on the rest; one neither armed nor parked when the shard asks
  *    is left out of the WAIT. So a peer that lies in a flag costs the shard
  *    a look, not its sleep or its core.
- *  - A peer that sets a parked flag woken and never futex-wakes it (it died
- *    between the two, or lies) leaves the shard asleep. The kernel's looks
+ *  - A peer that sets a parked flag woken and never futex-wakes it, and
+ *    lives on (broken, or lying), leaves the shard asleep. The kernel's looks
  *    at a park (core.c: look_parked) take a flag found woken with news at
  *    two in a row, the shard still parked, for a notification: the kernel
  *    takes the park back and wakes the shard.

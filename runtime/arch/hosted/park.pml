@@ -22,8 +22,9 @@
  *    that a Dekker pair with the arm: ring.pml), and if it is set, swap
  *    PARKED for WOKEN and futex-wake the flag, or else post a request and
  *    ring the doorbell (the kernel path). With -DDROP_WAKE, A may stop
- *    after the swap, every time, without the futex wake (a peer that died
- *    between the two, or lies).
+ *    after the swap, every time, without the futex wake (a broken or lying
+ *    peer; one that dies there wakes B through the kernel, which the model
+ *    leaves out).
  *  - The kernel runs one round per doorbell, under its lock; its own state
  *    (B's and C's scheduling state, B's pending bit, the park) is private,
  *    and each access to a word the shards share is one step. The core's
@@ -143,7 +144,7 @@ inline take_back() {
 inline hand_over_b() {
 	assert(!b_on);
 	b_st = RUNNING; pending = 0;
-	atomic { turn = SHARD; futex_wake() } /* C: runtime/arch/hosted/kernel/core.c:448 `atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);` */
+	atomic { turn = SHARD; futex_wake() } /* C: runtime/arch/hosted/kernel/core.c:451 `atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);` */
 }
 
 /* dispatch, after the park is taken back: the core to a shard ready. */
@@ -285,12 +286,12 @@ end_idle:
 		 * ready (dispatch). The C waits for a second look that finds
 		 * the same; the model need not: a park may be taken back at any
 		 * time.
-		 * C: runtime/arch/hosted/kernel/core.c:434 `if (news && c->unclaimed)` */
+		 * C: runtime/arch/hosted/kernel/core.c:437 `if (news && c->unclaimed)` */
 		take_back();
 		pick();
 		k_busy = 0
 #endif
-	:: atomic { bell > 0 -> bell = 0; k_busy = 1 }; /* C: runtime/arch/hosted/kernel/core.c:668 `while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))` */
+	:: atomic { bell > 0 -> bell = 0; k_busy = 1 }; /* C: runtime/arch/hosted/kernel/core.c:671 `while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))` */
 		/* collect: a request is a pending bit, and wakes B if blocked
 		 * C: runtime/arch/hosted/kernel/core.c:83 `bits = atomic_exchange_explicit(&ctl->notify_req, 0, memory_order_acquire);` */
 		atomic { if :: req -> req = 0; pending = 1; if :: b_st == BLOCKED -> b_st = READY :: else -> skip fi
@@ -306,7 +307,7 @@ end_idle:
 			atomic { took = (turn == KERNEL) };
 			if :: took -> turn = TAKEN :: else -> skip fi;
 #else
-			/* C: runtime/arch/hosted/kernel/core.c:509 `if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))` */
+			/* C: runtime/arch/hosted/kernel/core.c:512 `if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))` */
 			atomic { if :: turn == KERNEL -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
 #endif
 			if

@@ -7,7 +7,7 @@
  * sets it woken once, without a futex wake, and waits for ever.
  * `dropper` sends 7 as a notifying send does, publishing it and swapping
  * the parked flag for woken, but never futex-wakes the flag (a peer that
- * died between the two), and waits for ever. */
+ * stopped between the two and lives on), and waits for ever. */
 #include <stdatomic.h>
 #include <string.h>
 

@@ -420,11 +420,14 @@ static void settle(uint32_t core, bool take)
 /* A look at the parked shard of `core` (round_of: HK_PARK_LOOK_NS after
  * the park, then at least every HK_OFF_CORE_NS). A peer wakes a parked
  * shard by setting a flag woken and then futex-waking it; a peer that
- * died between the two, or lies, leaves the shard asleep with its
- * message. A flag found woken with news at two looks in a row, the shard
- * still parked, is such a wake: the kernel takes the park back, which
- * wakes the shard as a notification would (settle). One look is not
- * enough: the peer's futex wake may be a moment away. */
+ * stops between the two and lives on (broken, or lying) leaves the shard
+ * asleep with its message, and the system silent: the woken flag counts as
+ * a wake on its way (hk_park_woken). A peer that dies there is no such
+ * case: the kernel tells a dead shard's peers (vn_peer_changed). A flag
+ * found woken with news at two looks in a row, the shard still parked, is
+ * such a wake: the kernel takes the park back, which wakes the shard as a
+ * notification would (settle). One look is not enough: the peer's futex
+ * wake may be a moment away. */
 static void look_parked(uint32_t core)
 {
 	struct hk_core *c = &hk_cores[core];
