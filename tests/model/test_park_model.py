@@ -38,8 +38,7 @@ def test_one_holder_and_no_lost_wakeup_with_two_takes(tmp_path):
 
 def test_no_lost_wakeup_when_the_peer_never_wakes_the_flag(tmp_path):
     """The peer sets the flag woken and may stop there, every time (broken,
-    or lying): the kernel's looks at the
-    park wake the shard."""
+    or lying): the kernel's looks at the park wake the shard."""
     assert_holds(check(tmp_path, "-DDROP_WAKE"))
 
 
@@ -56,8 +55,8 @@ def test_mutation_serve_by_load_is_caught(tmp_path):
 
 
 def test_mutation_no_wake_at_park_loses_a_wakeup(tmp_path):
-    """Checked without the kernel's looks, which would wake the shard
-    later (as in the next test): the wake-up must not wait for them."""
+    """Checked without the kernel's looks, which would wake the shard up
+    to 200 ms later: a wake-up must not wait for them."""
     out = check(tmp_path, "-DNO_PARK_WAKE", "-DNO_LOOK")
     assert errors(out) >= 1, out
     assert "assertion violated ((got==" in out, out
