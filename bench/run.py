@@ -752,7 +752,8 @@ def part_stats(build, reps, n8, n64, tries, n_ic):
                     "icount %s %s" % (p, mode))
         ic = res["icount"]
         table("7b. Instructions per 8-byte send+receive, Vanity ring built "
-              "three ways (callgrind, runs of %d and twice as many messages, the difference)" % n_ic,
+              "three ways (callgrind, runs of %d and twice as many messages, "
+              "the difference)" % n_ic,
               ["mode", "counters on", "counters off", "latency ch.",
                "counters cost", "latency cost"],
               [[m, "%.1f" % ic[m]["vanity"], "%.1f" % ic[m]["vanity_nostats"],

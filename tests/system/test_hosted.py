@@ -892,8 +892,9 @@ def test_a_parked_shard_whose_wake_never_came_is_woken_by_the_kernel(tmp_path):
     (a broken or lying peer; one that dies is covered otherwise: the
     kernel tells a dead shard's peers), then waits for ever. The kernel's
     looks at the parked shard find the flag woken with news twice and wake
-    it: the message is read, and then the system is stuck, and says so. Before, the shard slept on with its message, and the kernel,
-    taking the flag for a wake on its way, said nothing."""
+    it: the message is read, and then the system is stuck, and says so.
+    Before, the shard slept on with its message, and the kernel, taking
+    the flag for a wake on its way, said nothing."""
     out, err = until_stuck(System(HERE / "offcore" / "dropped.yaml", tmp_path).build())
     lines = out.splitlines()
     assert "[dropper] sent 7, woke the flag, and stopped there" in lines, out
