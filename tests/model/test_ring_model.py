@@ -128,7 +128,8 @@ def test_hole_producer_stopped_before_notify_loses_wakeup(tmp_path):
     out, replay = verify(tmp_path, "-DNO_RESTART_NOTIFY", "-DKILLS_P=1", "-DKILLS_C=0",
                          trail=True)
     assert_lost_wakeup(out)
-    assert stopped_between_store_and_check(replay, "Producer", "head = th", "kill_p = 1", "rx_sleeping"), replay
+    assert stopped_between_store_and_check(replay, "Producer", "head = th", "kill_p = 1",
+                                           "rx_sleeping"), replay
 
 
 def test_hole_consumer_stopped_before_notify_deadlocks(tmp_path):
@@ -138,7 +139,8 @@ def test_hole_consumer_stopped_before_notify_deadlocks(tmp_path):
     out, replay = verify(tmp_path, "-DNO_RESTART_NOTIFY", "-DKILLS_P=0", "-DKILLS_C=1",
                          trail=True)
     assert_lost_wakeup(out)
-    assert stopped_between_store_and_check(replay, "Consumer", "tail = tl", "kill_c = 1", "tx_sleeping"), replay
+    assert stopped_between_store_and_check(replay, "Consumer", "tail = tl", "kill_c = 1",
+                                           "tx_sleeping"), replay
 
 
 def test_hole_single_receives_need_one_stop_per_slot(tmp_path):
