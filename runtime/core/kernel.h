@@ -219,8 +219,8 @@ static inline void vn_kev_shard(struct vn_kernel *k, const struct vn_shard *s, u
 
 	vn_kev_record(k, s->cfg->core, id, &sid, 2, more, len);
 }
-#define VN_BY_NONE 0xffffu /* WAKE's waker: a timeout, a device, or a peer the port let
-				  * wake it (hosted: a parked wait); HALT's: the kernel */
+#define VN_BY_NONE 0xffffu /* WAKE's waker: a timeout, a device or the kernel (a reload
+				  * asking the shard to quiesce); HALT's: the kernel */
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "vn_kev_pair packs fields LE");
 

@@ -162,17 +162,19 @@ struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now)
 /* s, blocked in WAIT (or since made ready) while its core is free, was
  * woken by its port and took the core back by itself at `since`, `now` being
  * now (the hosted port's parked wait): it holds the core from then, as if
- * woken and picked, its run time counted from then too. Its WAIT returned no
- * bits, so the pending ones stay for the next. */
-void vn_sched_claim(struct vn_kernel *k, struct vn_shard *s, uint64_t since, uint64_t now)
+ * woken and picked, its run time counted from then too. `by` is the shard
+ * whose notification woke it, or VN_BY_NONE. Its WAIT returned no bits, so
+ * the pending ones stay for the next. */
+void vn_sched_claim(struct vn_kernel *k, struct vn_shard *s, uint32_t by, uint64_t since,
+		    uint64_t now)
 {
 	struct vn_core *c = core_of(k, s);
 	uint64_t us = now > since ? (now - since) / 1000u : 0;
-	uint16_t by = VN_BY_NONE;
+	uint16_t f = (uint16_t)by;
 
 	if (s->state == VN_BLOCKED) {
 		s->st->wakes++;
-		vn_kev_shard(k, s, VN_KEV_WAKE, &by, 2);
+		vn_kev_shard(k, s, VN_KEV_WAKE, &f, 2);
 	}
 	unqueue(c, s);
 	s->waiting = false;

@@ -16,7 +16,8 @@
 void vn_sched_ready(struct vn_kernel *k, struct vn_shard *s);
 void vn_sched_add(struct vn_kernel *k, struct vn_shard *s);
 struct vn_shard *vn_sched_pick(struct vn_kernel *k, uint32_t core, uint64_t now);
-void vn_sched_claim(struct vn_kernel *k, struct vn_shard *s, uint64_t since, uint64_t now);
+void vn_sched_claim(struct vn_kernel *k, struct vn_shard *s, uint32_t by, uint64_t since,
+		    uint64_t now);
 bool vn_sched_runnable(const struct vn_kernel *k, uint32_t core);
 void vn_sched_yield(struct vn_kernel *k, struct vn_shard *s);
 void vn_sched_block(struct vn_kernel *k, struct vn_shard *s, uint64_t deadline);

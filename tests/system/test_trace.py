@@ -58,6 +58,17 @@ def test_every_kernel_event_but_the_devices(traced):
     assert re.search(r"switch_out: .*\{ shard = 2, reason = \( \"fault\"", bt.stdout)
 
 
+def test_every_wake_names_its_waker(traced):
+    """Every wait in traced is for a message or for space, with no timeout,
+    so each wake-up names the shard whose notification woke it: on hosted
+    too, where a peer wakes a parked shard without the kernel (the shard
+    says through which endpoint, docs/hosted.md)."""
+    _, bt, _ = traced
+    wakes = re.findall(r"\) wake: .*\{ shard = (\d+), by = (\d+) \}", bt.stdout)
+    assert wakes, bt.stdout[-3000:]
+    assert all(by in {"0", "1", "2"} and by != shard for shard, by in wakes), wakes
+
+
 def test_user_event_fields_round_trip(traced):
     _, bt, _ = traced
     samples = [line.split("}, ", 1)[1] for line in bt.stdout.splitlines() if ") sample: " in line]

@@ -45,9 +45,10 @@
  *  - The kernel, serving a WAIT that blocks, parks the shard if nothing
  *    else runs on its core: VN_TURN_TAKEN becomes VN_TURN_PARK and the
  *    core stays free. A shard woken while parked takes its core back
- *    (VN_TURN_PARK to VN_TURN_CLAIMED, claimed_at first) and runs; the
- *    core's thread counts it as holding its core from then, at its next
- *    look. If the core is not free, the kernel sets the flags back to
+ *    (VN_TURN_PARK to VN_TURN_CLAIMED; claimed_at, and claimed_by, the
+ *    endpoint whose flag woke it, first) and runs; the core's thread counts
+ *    it as holding its core from then, at its next look, woken by that
+ *    endpoint's peer. If the core is not free, the kernel sets the flags back to
  *    VN_SLEEP_ARMED.
  *  - Before the kernel gives a core to any shard, the parked one included,
  *    it takes the park back: VN_TURN_PARK to VN_TURN_TAKEN, flags to
@@ -165,6 +166,7 @@ struct vn_ctl {
 	uint64_t ret;                 /* response, written by the kernel */
 	uint64_t pending;             /* kernel: notification bits not yet taken */
 	uint64_t claimed_at;          /* shard: vn_now() when it took a park back */
+	uint32_t claimed_by;          /* shard: then, the endpoint bit it found woken */
 	/* Notification requests, one bit per endpoint of the shard (the shard
 	 * ORs, the kernel exchanges with 0); on its own cache line. */
 	_Alignas(64) _Atomic uint64_t notify_req;

@@ -116,10 +116,10 @@ inline futex_wake() { asleep = 0 }
 /* set_flags(to ARMED) in core.c: a flag taken back from PARKED, or found
  * WOKEN (a notification the kernel did not see); `woke` says so. */
 inline unpark_flag(woke) {
-	/* C: runtime/arch/hosted/kernel/core.c:299 `if (!atomic_compare_exchange_strong(f, &v, to) && v == VN_SLEEP_WOKEN)` */
+	/* C: runtime/arch/hosted/kernel/core.c:310 `if (atomic_compare_exchange_strong(f, &v, to) || v != VN_SLEEP_WOKEN)` */
 	atomic { if :: flag == PARKED -> flag = ARMED; woke = 0 :: else -> woke = (flag == WOKEN) fi };
 	if
-	:: woke -> atomic { woke = (flag == WOKEN); flag = ARMED } /* C: runtime/arch/hosted/kernel/core.c:300 `atomic_exchange(f, to) == VN_SLEEP_WOKEN;` */
+	:: woke -> atomic { woke = (flag == WOKEN); flag = ARMED } /* C: runtime/arch/hosted/kernel/core.c:312 `atomic_exchange(f, to) == VN_SLEEP_WOKEN) && woke < 0)` */
 	:: else -> skip
 	fi
 }
@@ -130,7 +130,7 @@ inline take_back() {
 #ifdef REVOKE_TO_KERNEL
 	atomic { if :: turn == PARK -> turn = KERNEL; took = 1 :: else -> took = 0 fi };
 #else
-	/* C: runtime/arch/hosted/kernel/core.c:398 `if (atomic_compare_exchange_strong(&h->ctl->turn, &park, VN_TURN_TAKEN)) {` */
+	/* C: runtime/arch/hosted/kernel/core.c:415 `if (atomic_compare_exchange_strong(&h->ctl->turn, &park, VN_TURN_TAKEN)) {` */
 	atomic { if :: turn == PARK -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
 #endif
 	parked = 0;
@@ -144,7 +144,7 @@ inline take_back() {
 inline hand_over_b() {
 	assert(!b_on);
 	b_st = RUNNING; pending = 0;
-	atomic { turn = SHARD; futex_wake() } /* C: runtime/arch/hosted/kernel/core.c:451 `atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);` */
+	atomic { turn = SHARD; futex_wake() } /* C: runtime/arch/hosted/kernel/core.c:474 `atomic_store_explicit(&ctl->turn, VN_TURN_SHARD, memory_order_release);` */
 }
 
 /* dispatch, after the park is taken back: the core to a shard ready. */
@@ -166,16 +166,16 @@ proctype A() {
 		v = flag; /* C: runtime/include/vanity/ring.h:430 `if (atomic_load_explicit(&tx->ring->rx_sleeping,` */
 		if
 		:: v != 0 ->
-			/* C: runtime/arch/hosted/shard/syscall.c:261 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
+			/* C: runtime/arch/hosted/shard/syscall.c:265 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
 			atomic { if :: flag == PARKED -> flag = WOKEN; ok = 1 :: else -> ok = 0 fi };
 			if
-			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:264 `vn_futex_wake(flag);` */
+			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:268 `vn_futex_wake(flag);` */
 #ifdef DROP_WAKE
 			:: ok -> skip /* stopped before the wake */
 #endif
 			:: else ->
-				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:269 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
-				bell++ /* C: runtime/arch/hosted/shard/syscall.c:271 `ring_bell(VN_FD_BELL0 + bit);` */
+				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:273 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
+				bell++ /* C: runtime/arch/hosted/shard/syscall.c:275 `ring_bell(VN_FD_BELL0 + bit);` */
 			fi
 		:: else -> skip
 		fi
@@ -207,20 +207,20 @@ top:
 	:: sent != got -> goto disarm
 	:: else -> skip
 	fi;
-	/* C: runtime/arch/hosted/shard/syscall.c:201 `if (atomic_compare_exchange_strong(f, &v, VN_SLEEP_PARKED) ||` */
+	/* C: runtime/arch/hosted/shard/syscall.c:205 `if (atomic_compare_exchange_strong(f, &v, VN_SLEEP_PARKED) ||` */
 	atomic { if :: flag == ARMED -> flag = PARKED; v = PARKED :: else -> v = flag fi };
 	if
-	:: v == PARKED -> listen = 1 /* C: runtime/arch/hosted/shard/syscall.c:202 `v == VN_SLEEP_PARKED)` */
+	:: v == PARKED -> listen = 1 /* C: runtime/arch/hosted/shard/syscall.c:206 `v == VN_SLEEP_PARKED)` */
 	:: else ->
 		listen = 0;
-		atomic { v = flag; flag = DEAF }; /* C: runtime/arch/hosted/shard/syscall.c:205 `if (atomic_exchange(f, VN_SLEEP_DEAF) == VN_SLEEP_WOKEN && has_news(b))` */
+		atomic { v = flag; flag = DEAF }; /* C: runtime/arch/hosted/shard/syscall.c:209 `if (atomic_exchange(f, VN_SLEEP_DEAF) == VN_SLEEP_WOKEN && has_news(b))` */
 		if
 		:: v == WOKEN && sent != got -> goto disarm
 		:: else -> skip
 		fi
 	fi;
-	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:213 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
-	bell++; /* C: runtime/arch/hosted/shard/syscall.c:214 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
+	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:217 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
+	bell++; /* C: runtime/arch/hosted/shard/syscall.c:218 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
 wait:
 	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:111 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
 	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:123 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
@@ -231,7 +231,7 @@ wait:
 		deafen(v);
 		goto wait
 	:: listen && t == PARK && v == WOKEN && sent != got ->
-		/* C: runtime/arch/hosted/shard/syscall.c:144 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
+		/* C: runtime/arch/hosted/shard/syscall.c:148 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
 		atomic { if :: turn == PARK -> turn = CLAIMED; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
 	:: listen && t == KERNEL && v == WOKEN && sent != got ->
@@ -239,17 +239,17 @@ wait:
 		atomic { turn = SHARD; b_on = 1 };
 		goto disarm
 #else
-		/* C: runtime/arch/hosted/shard/syscall.c:150 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
+		/* C: runtime/arch/hosted/shard/syscall.c:154 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
 		atomic { if :: turn == KERNEL -> turn = SHARD; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
 #endif
 	:: else ->
-		/* C: runtime/arch/hosted/shard/syscall.c:154 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
+		/* C: runtime/arch/hosted/shard/syscall.c:158 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
 		atomic { if :: turn == t && (!listen || flag == v) -> asleep = 1 :: else -> skip fi };
 end_asleep:
 		!asleep;
 		/* a wake taken for the flag's, a late or a false one
-		 * C: runtime/arch/hosted/shard/syscall.c:158 `if (r > 0 && r < (long)n && w[r].val != VN_SLEEP_WOKEN &&` */
+		 * C: runtime/arch/hosted/shard/syscall.c:162 `if (r > 0 && r < (long)n && w[r].val != VN_SLEEP_WOKEN &&` */
 		if
 		:: listen && v != WOKEN -> deafen(v)
 		:: true -> skip
@@ -286,18 +286,18 @@ end_idle:
 		 * ready (dispatch). The C waits for a second look that finds
 		 * the same; the model need not: a park may be taken back at any
 		 * time.
-		 * C: runtime/arch/hosted/kernel/core.c:437 `if (news && c->unclaimed)` */
+		 * C: runtime/arch/hosted/kernel/core.c:460 `if (news && c->unclaimed)` */
 		take_back();
 		pick();
 		k_busy = 0
 #endif
-	:: atomic { bell > 0 -> bell = 0; k_busy = 1 }; /* C: runtime/arch/hosted/kernel/core.c:671 `while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))` */
+	:: atomic { bell > 0 -> bell = 0; k_busy = 1 }; /* C: runtime/arch/hosted/kernel/core.c:694 `while (read(c->doorbell, junk, sizeof(junk)) == (ssize_t)sizeof(junk))` */
 		/* collect: a request is a pending bit, and wakes B if blocked
 		 * C: runtime/arch/hosted/kernel/core.c:83 `bits = atomic_exchange_explicit(&ctl->notify_req, 0, memory_order_acquire);` */
 		atomic { if :: req -> req = 0; pending = 1; if :: b_st == BLOCKED -> b_st = READY :: else -> skip fi
 		         :: else -> skip fi };
 		/* settle(core, false): a claimed park is B on its core
-		 * C: runtime/arch/hosted/kernel/core.c:395 `if (atomic_load_explicit(&h->ctl->turn, memory_order_acquire) == VN_TURN_PARK) {` */
+		 * C: runtime/arch/hosted/kernel/core.c:412 `if (atomic_load_explicit(&h->ctl->turn, memory_order_acquire) == VN_TURN_PARK) {` */
 		atomic { if :: parked && turn != PARK -> parked = 0; b_st = RUNNING :: else -> skip fi };
 		/* serve: take B's call, if posted */
 		blocked_now = 0;
@@ -307,7 +307,7 @@ end_idle:
 			atomic { took = (turn == KERNEL) };
 			if :: took -> turn = TAKEN :: else -> skip fi;
 #else
-			/* C: runtime/arch/hosted/kernel/core.c:512 `if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))` */
+			/* C: runtime/arch/hosted/kernel/core.c:535 `if (!atomic_compare_exchange_strong(&ctl->turn, &posted, VN_TURN_TAKEN))` */
 			atomic { if :: turn == KERNEL -> turn = TAKEN; took = 1 :: else -> took = 0 fi };
 #endif
 			if
@@ -326,15 +326,15 @@ end_idle:
 		/* park: B blocked in this round */
 		if
 		:: blocked_now && b_st == BLOCKED && c_st == RUNNING ->
-			/* C: runtime/arch/hosted/kernel/core.c:321 `if (set_flags(h, armed, VN_SLEEP_ARMED))` */
+			/* C: runtime/arch/hosted/kernel/core.c:334 `int b = set_flags(h, armed, VN_SLEEP_ARMED);` */
 			unpark_flag(woke);
 			if :: woke -> b_st = READY :: else -> skip fi
 		:: blocked_now && b_st == BLOCKED && c_st != RUNNING ->
 			parked = 1;
-			turn = PARK; /* C: runtime/arch/hosted/kernel/core.c:329 `atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);` */
+			turn = PARK; /* C: runtime/arch/hosted/kernel/core.c:344 `atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);` */
 			atomic { if :: flag == ARMED -> flag = PARKED; woke = 0 :: else -> woke = (flag == WOKEN) fi };
 #ifndef NO_PARK_WAKE
-			if :: woke -> futex_wake() :: else -> skip fi /* C: runtime/arch/hosted/kernel/core.c:331 `vn_futex_wake(&h->ctl->turn);` */
+			if :: woke -> futex_wake() :: else -> skip fi /* C: runtime/arch/hosted/kernel/core.c:346 `vn_futex_wake(&h->ctl->turn);` */
 #endif
 		:: else -> skip
 		fi;

@@ -281,23 +281,36 @@ static bool woken_with_news(const struct hk_shard *h, uint32_t bit)
 				: head - tail < hk_kernel.sys->channels[ch].depth;
 }
 
+/* The shard at the other end of h's endpoint `bit`, as a wake-up's waker
+ * (trace.h: WAKE's `by`); VN_BY_NONE for no endpoint (bit -1). */
+static uint32_t waker_of(const struct hk_shard *h, int bit)
+{
+	const struct vn_shard *p =
+		bit < 0 ? NULL : vn_peer_of(&hk_kernel, h->s, (uint32_t)h->chan_of_bit[bit]);
+
+	return p ? p->cfg->id : VN_BY_NONE;
+}
+
 /* Park (`to` VN_SLEEP_PARKED) or unpark (VN_SLEEP_ARMED) the flags of h's
- * endpoints in `armed`; whether one was found woken: a notification that
- * came to the flag and not to the kernel. Parking leaves a woken flag for
- * the shard to see; unparking takes it. A flag in any other state (its
- * shard is untrusted; VN_SLEEP_DEAF, a flag it stopped listening to)
- * stays as it is, and its peer notifies through the kernel. */
-static bool set_flags(const struct hk_shard *h, uint64_t armed, uint32_t to)
+ * endpoints in `armed`; the bit of the first found woken, or -1: a
+ * notification that came to the flag and not to the kernel. Parking leaves
+ * a woken flag for the shard to see; unparking takes it. A flag in any
+ * other state (its shard is untrusted; VN_SLEEP_DEAF, a flag it stopped
+ * listening to) stays as it is, and its peer notifies through the kernel. */
+static int set_flags(const struct hk_shard *h, uint64_t armed, uint32_t to)
 {
 	uint32_t from = to == VN_SLEEP_PARKED ? VN_SLEEP_ARMED : VN_SLEEP_PARKED;
-	bool woke = false;
+	int woke = -1;
 
 	for (uint64_t m = armed; m; m &= m - 1) {
-		_Atomic uint32_t *f = flag_of(h, (uint32_t)__builtin_ctzll(m));
+		int b = __builtin_ctzll(m);
+		_Atomic uint32_t *f = flag_of(h, (uint32_t)b);
 		uint32_t v = from;
 
-		if (!atomic_compare_exchange_strong(f, &v, to) && v == VN_SLEEP_WOKEN)
-			woke |= to == VN_SLEEP_PARKED || atomic_exchange(f, to) == VN_SLEEP_WOKEN;
+		if (atomic_compare_exchange_strong(f, &v, to) || v != VN_SLEEP_WOKEN)
+			continue;
+		if ((to == VN_SLEEP_PARKED || atomic_exchange(f, to) == VN_SLEEP_WOKEN) && woke < 0)
+			woke = b;
 	}
 	return woke;
 }
@@ -318,8 +331,10 @@ static void park(uint32_t core, struct vn_shard *s, uint64_t armed, uint64_t now
 	if (!armed || s->state != VN_BLOCKED)
 		return;
 	if (hk_kernel.core[core].current) {
-		if (set_flags(h, armed, VN_SLEEP_ARMED))
-			vn_sched_wake(&hk_kernel, s);
+		int b = set_flags(h, armed, VN_SLEEP_ARMED);
+
+		if (b >= 0)
+			vn_sched_wake_by(&hk_kernel, s, waker_of(h, b));
 		return;
 	}
 	c->parked = s;
@@ -327,7 +342,7 @@ static void park(uint32_t core, struct vn_shard *s, uint64_t armed, uint64_t now
 	c->armed = armed;
 	c->unclaimed = false;
 	atomic_store_explicit(&h->ctl->turn, VN_TURN_PARK, memory_order_seq_cst);
-	if (set_flags(h, armed, VN_SLEEP_PARKED))
+	if (set_flags(h, armed, VN_SLEEP_PARKED) >= 0)
 		vn_futex_wake(&h->ctl->turn);
 }
 
@@ -377,7 +392,9 @@ void hk_unpark(const struct hk_shard *h)
  * CPU time since the kernel first measured it parked allows (left_core:
  * what it ran since then, it ran holding its core, so a shard cannot
  * stretch its watchdog by more than that first look's delay). A time it
- * does not give (or gives out of range) is taken as its park's. Or, with
+ * does not give (or gives out of range) is taken as its park's. Its waker
+ * is the peer behind the flag it says it found woken (claimed_by), if that
+ * is one it was parked on: what it says misleads only its own trace. Or, with
  * `take`, the core is about to go to a shard: take the park back, and
  * measure the shard off its core from now if that is still to come; a flag
  * found woken is a notification the kernel did not see. */
@@ -386,7 +403,7 @@ static void settle(uint32_t core, bool take)
 	struct hk_core *c = &hk_cores[core];
 	struct vn_shard *s = c->parked;
 	struct hk_shard *h;
-	uint32_t park = VN_TURN_PARK;
+	uint32_t park = VN_TURN_PARK, bit;
 	uint64_t at, now, used;
 
 	if (!s)
@@ -396,9 +413,12 @@ static void settle(uint32_t core, bool take)
 		if (!take)
 			return;
 		if (atomic_compare_exchange_strong(&h->ctl->turn, &park, VN_TURN_TAKEN)) {
+			int b;
+
 			c->parked = NULL;
-			if (set_flags(h, c->armed, VN_SLEEP_ARMED))
-				vn_sched_wake(&hk_kernel, s);
+			b = set_flags(h, c->armed, VN_SLEEP_ARMED);
+			if (b >= 0)
+				vn_sched_wake_by(&hk_kernel, s, waker_of(h, b));
 			if (h->cpu_off == HK_LEFT)
 				measure_off(core, h, port_now());
 			return;
@@ -414,7 +434,10 @@ static void settle(uint32_t core, bool take)
 		at = now - (used - h->cpu_off);
 	h->cpu_off = HK_ON_CORE;
 	h->ctl->core_shared = vn_core_shared(&hk_kernel, core);
-	vn_sched_claim(&hk_kernel, s, at, now);
+	bit = *(volatile uint32_t *)&h->ctl->claimed_by;
+	vn_sched_claim(&hk_kernel, s,
+		       bit < 64 && (c->armed >> bit & 1) ? waker_of(h, (int)bit) : VN_BY_NONE,
+		       at, now);
 }
 
 /* A look at the parked shard of `core` (round_of: HK_PARK_LOOK_NS after

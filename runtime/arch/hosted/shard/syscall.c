@@ -111,7 +111,7 @@ static bool wait_parked(uint64_t armed)
 	while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==
 		       VN_TURN_KERNEL ||
 	       t == VN_TURN_TAKEN || t == VN_TURN_PARK) {
-		uint32_t n = 0, park = VN_TURN_PARK, posted = VN_TURN_KERNEL;
+		uint32_t n = 0, park = VN_TURN_PARK, posted = VN_TURN_KERNEL, by = 64;
 		bool woken = false, changed = false;
 		long r;
 
@@ -131,6 +131,8 @@ static bool wait_parked(uint64_t armed)
 					changed = true;
 				continue;
 			}
+			if (v == VN_SLEEP_WOKEN && !woken)
+				by = b;
 			woken |= v == VN_SLEEP_WOKEN;
 			bit[n] = b;
 			w[n++] = (struct futex_waitv){.val = v, .uaddr = (uintptr_t)f,
@@ -139,8 +141,10 @@ static bool wait_parked(uint64_t armed)
 		if (changed)
 			continue;
 		if (t == VN_TURN_PARK && woken) {
-			/* the time first: the kernel reads it once it sees the claim */
+			/* the time and the waker's endpoint first: the kernel
+			 * reads them once it sees the claim */
 			CTL->claimed_at = vn_now();
+			CTL->claimed_by = by;
 			if (atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))
 				return false;
 		}
