@@ -111,9 +111,13 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir, keys):
     # The runtime's sources see no generated header: the same objects for
     # every shard with the same flags.
     runtime = c_files(RUNTIME / "lib", hosted / "shard") + [hosted / "sandbox.c"]
+    # -z now: every library call is bound at load, on the boot stack; bound
+    # at its first use, it ran the dynamic linker on the shard's stack, which
+    # saves the vector registers there (2.7 KiB with AVX-512: more than a
+    # one-page stack had left, tests/system/test_small_stack.py).
     command = lambda objs: [cc, *flags, f"-I{gen}", f"-I{out_dir}", "-no-pie",  # <regmaps/NAME.h>
                          *user, *objs, gen / "config.c", gen / "shard.ld",
-                         f"-Wl,-Ttext-segment={base:#x}", "-o", target]
+                         f"-Wl,-Ttext-segment={base:#x}", "-Wl,-z,now", "-o", target]
     inputs = user + runtime + [gen / "config.c", gen / "shard.ld"] + \
         headers(*incs, spec_dir) + generated_headers(out_dir) + user_inputs(reads)
     compile_(f"shard '{shard['name']}'", lambda: command(objects(cc, flags, runtime, keys=keys)),

@@ -166,16 +166,16 @@ proctype A() {
 		v = flag; /* C: runtime/include/vanity/ring.h:430 `if (atomic_load_explicit(&tx->ring->rx_sleeping,` */
 		if
 		:: v != 0 ->
-			/* C: runtime/arch/hosted/shard/syscall.c:265 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
+			/* C: runtime/arch/hosted/shard/syscall.c:267 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
 			atomic { if :: flag == PARKED -> flag = WOKEN; ok = 1 :: else -> ok = 0 fi };
 			if
-			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:268 `vn_futex_wake(flag);` */
+			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:270 `vn_futex_wake(flag);` */
 #ifdef DROP_WAKE
 			:: ok -> skip /* stopped before the wake */
 #endif
 			:: else ->
-				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:273 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
-				bell++ /* C: runtime/arch/hosted/shard/syscall.c:275 `ring_bell(VN_FD_BELL0 + bit);` */
+				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:275 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
+				bell++ /* C: runtime/arch/hosted/shard/syscall.c:277 `ring_bell(VN_FD_BELL0 + bit);` */
 			fi
 		:: else -> skip
 		fi
@@ -207,31 +207,31 @@ top:
 	:: sent != got -> goto disarm
 	:: else -> skip
 	fi;
-	/* C: runtime/arch/hosted/shard/syscall.c:205 `if (atomic_compare_exchange_strong(f, &v, VN_SLEEP_PARKED) ||` */
+	/* C: runtime/arch/hosted/shard/syscall.c:207 `if (atomic_compare_exchange_strong(f, &v, VN_SLEEP_PARKED) ||` */
 	atomic { if :: flag == ARMED -> flag = PARKED; v = PARKED :: else -> v = flag fi };
 	if
-	:: v == PARKED -> listen = 1 /* C: runtime/arch/hosted/shard/syscall.c:206 `v == VN_SLEEP_PARKED)` */
+	:: v == PARKED -> listen = 1 /* C: runtime/arch/hosted/shard/syscall.c:208 `v == VN_SLEEP_PARKED)` */
 	:: else ->
 		listen = 0;
-		atomic { v = flag; flag = DEAF }; /* C: runtime/arch/hosted/shard/syscall.c:209 `if (atomic_exchange(f, VN_SLEEP_DEAF) == VN_SLEEP_WOKEN && has_news(b))` */
+		atomic { v = flag; flag = DEAF }; /* C: runtime/arch/hosted/shard/syscall.c:211 `if (atomic_exchange(f, VN_SLEEP_DEAF) == VN_SLEEP_WOKEN && has_news(b))` */
 		if
 		:: v == WOKEN && sent != got -> goto disarm
 		:: else -> skip
 		fi
 	fi;
-	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:217 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
-	bell++; /* C: runtime/arch/hosted/shard/syscall.c:218 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
+	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:219 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
+	bell++; /* C: runtime/arch/hosted/shard/syscall.c:220 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
 wait:
-	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:111 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
-	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:123 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
+	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:113 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
+	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:125 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
 	if
 	:: t == SHARD -> b_on = 1; goto disarm
 	:: listen && v == WOKEN && sent == got ->
-		/* C: runtime/arch/hosted/shard/syscall.c:125 `if (v == VN_SLEEP_WOKEN ? !has_news(b)` */
+		/* C: runtime/arch/hosted/shard/syscall.c:127 `if (v == VN_SLEEP_WOKEN ? !has_news(b)` */
 		deafen(v);
 		goto wait
 	:: listen && t == PARK && v == WOKEN && sent != got ->
-		/* C: runtime/arch/hosted/shard/syscall.c:148 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
+		/* C: runtime/arch/hosted/shard/syscall.c:150 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
 		atomic { if :: turn == PARK -> turn = CLAIMED; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
 	:: listen && t == KERNEL && v == WOKEN && sent != got ->
@@ -239,17 +239,17 @@ wait:
 		atomic { turn = SHARD; b_on = 1 };
 		goto disarm
 #else
-		/* C: runtime/arch/hosted/shard/syscall.c:154 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
+		/* C: runtime/arch/hosted/shard/syscall.c:156 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
 		atomic { if :: turn == KERNEL -> turn = SHARD; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
 #endif
 	:: else ->
-		/* C: runtime/arch/hosted/shard/syscall.c:158 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
+		/* C: runtime/arch/hosted/shard/syscall.c:160 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
 		atomic { if :: turn == t && (!listen || flag == v) -> asleep = 1 :: else -> skip fi };
 end_asleep:
 		!asleep;
 		/* a wake taken for the flag's, a late or a false one
-		 * C: runtime/arch/hosted/shard/syscall.c:162 `if (r > 0 && r < (long)n && w[r].val != VN_SLEEP_WOKEN &&` */
+		 * C: runtime/arch/hosted/shard/syscall.c:164 `if (r > 0 && r < (long)n && w[r].val != VN_SLEEP_WOKEN &&` */
 		if
 		:: listen && v != WOKEN -> deafen(v)
 		:: true -> skip

@@ -104,8 +104,10 @@ static bool deafen(_Atomic uint32_t *f, uint32_t v)
  * looks at its rings). */
 static bool wait_parked(uint64_t armed)
 {
-	struct futex_waitv w[1 + 64];
-	uint32_t bit[1 + 64];
+	/* Not on the stack: 1.8 KB, a shard's whole stack may be 4 KiB, and
+	 * the process runs one thread, whose signal handlers never wait. */
+	static struct futex_waitv w[1 + 64];
+	static uint32_t bit[1 + 64];
 	uint32_t t;
 
 	while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==
