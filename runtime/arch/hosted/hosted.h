@@ -46,10 +46,10 @@
  *    else runs on its core: VN_TURN_TAKEN becomes VN_TURN_PARK and the
  *    core stays free. A shard woken while parked takes its core back
  *    (VN_TURN_PARK to VN_TURN_CLAIMED; claimed_at, and claimed_by, the
- *    endpoint whose flag woke it, first) and runs; the core's thread counts
- *    it as holding its core from then, at its next look, woken by that
- *    endpoint's peer. If the core is not free, the kernel sets the flags back to
- *    VN_SLEEP_ARMED.
+ *    endpoint whose flag woke it, first) and runs; the core's thread
+ *    counts it as holding its core from then, at its next look, woken by
+ *    that endpoint's peer. If the core is not free, the kernel sets the
+ *    flags back to VN_SLEEP_ARMED.
  *  - Before the kernel gives a core to any shard, the parked one included,
  *    it takes the park back: VN_TURN_PARK to VN_TURN_TAKEN, flags to
  *    VN_SLEEP_ARMED.
