@@ -223,11 +223,11 @@ top:
 	bell++; /* C: runtime/arch/hosted/shard/syscall.c:220 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
 wait:
 	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:113 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
-	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:125 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
+	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:126 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
 	if
 	:: t == SHARD -> b_on = 1; goto disarm
 	:: listen && v == WOKEN && sent == got ->
-		/* C: runtime/arch/hosted/shard/syscall.c:127 `if (v == VN_SLEEP_WOKEN ? !has_news(b)` */
+		/* C: runtime/arch/hosted/shard/syscall.c:128 `if (v == VN_SLEEP_WOKEN ? !has_news(b)` */
 		deafen(v);
 		goto wait
 	:: listen && t == PARK && v == WOKEN && sent != got ->

@@ -113,8 +113,9 @@ static bool wait_parked(uint64_t armed)
 	while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==
 		       VN_TURN_KERNEL ||
 	       t == VN_TURN_TAKEN || t == VN_TURN_PARK) {
-		uint32_t n = 0, park = VN_TURN_PARK, posted = VN_TURN_KERNEL, by = 64;
-		bool woken = false, changed = false;
+		uint32_t n = 0, park = VN_TURN_PARK, posted = VN_TURN_KERNEL;
+		uint32_t woke = 64; /* the first endpoint found woken; 64: none */
+		bool changed = false;
 		long r;
 
 		w[n++] = (struct futex_waitv){.val = t, .uaddr = (uintptr_t)&CTL->turn,
@@ -133,29 +134,28 @@ static bool wait_parked(uint64_t armed)
 					changed = true;
 				continue;
 			}
-			if (v == VN_SLEEP_WOKEN && !woken)
-				by = b;
-			woken |= v == VN_SLEEP_WOKEN;
+			if (v == VN_SLEEP_WOKEN && woke == 64)
+				woke = b;
 			bit[n] = b;
 			w[n++] = (struct futex_waitv){.val = v, .uaddr = (uintptr_t)f,
 						      .flags = FUTEX_32};
 		}
 		if (changed)
 			continue;
-		if (t == VN_TURN_PARK && woken) {
+		if (t == VN_TURN_PARK && woke < 64) {
 			/* the time and the waker's endpoint first: the kernel
 			 * reads them once it sees the claim */
 			CTL->claimed_at = vn_now();
-			CTL->claimed_by = by;
+			CTL->claimed_by = woke;
 			if (atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))
 				return false;
 		}
 		/* Woken before the kernel took the call: withdraw it. We never
 		 * left our core. */
-		if (t == VN_TURN_KERNEL && woken &&
+		if (t == VN_TURN_KERNEL && woke < 64 &&
 		    atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))
 			return false;
-		if (woken && t != VN_TURN_TAKEN)
+		if (woke < 64 && t != VN_TURN_TAKEN)
 			continue;
 		r = syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC);
 		/* A flag's futex woken with the flag as it was (parked or
