@@ -4,7 +4,8 @@ The boards: qemu-virt-aarch64 (runtime/arch/aarch64) and qemu-virt-riscv64
 (runtime/arch/riscv64); their record (generator/boards.py) gives the
 toolchain, its ISA flags and the QEMU command. Kernel and shards are
 freestanding C (no C library: runtime/freestanding supplies string.h,
-stdio.h's vsnprintf and stdlib.h's abort). The kernel is built integer-only
+stdio.h's vsnprintf, which is runtime/lib/format.c, and stdlib.h's abort).
+The kernel is built integer-only
 (-mgeneral-regs-only on aarch64, rv64imac/lp64 on riscv64) and switches the
 shards' FP/SIMD registers lazily; shards use them (riscv64: rv64imafdc/lp64d,
 whose libgcc is the toolchain's default). riscv64 code is compiled for Zba
@@ -185,8 +186,11 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
     cc = tc.tool("gcc")
     incs = [RUNTIME / "include", FREE / "include", RUNTIME / "core", FREE / "kernel",
             arch, kdir]
-    flags = [*_flags(tc, tc.integer_flags), *_test_hooks(), *(f"-I{i}" for i in incs)]
-    runtime = _sources(RUNTIME / "core", arch, FREE, FREE / "kernel")
+    # The kernel formats its lines with the shards' formatter, without its
+    # floating point.
+    flags = [*_flags(tc, tc.integer_flags), *_test_hooks(), "-DVN_FORMAT_NO_FLOAT",
+             *(f"-I{i}" for i in incs)]
+    runtime = _sources(RUNTIME / "core", arch, FREE, FREE / "kernel") + [RUNTIME / "lib" / "format.c"]
     gens = [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"]
     target = build_dir / "image.elf"
     command = lambda objs: [cc, *flags, f"-Wa,-I{build_dir / 'shards'}", *objs, *gens, *LDFLAGS,

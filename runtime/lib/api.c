@@ -3,10 +3,10 @@
  * (vn_notify, which ring.h calls, is the port's: see its shard library.)
  */
 #include <stdarg.h>
-#include <stdio.h>
 
 #include <vanity.h>
 #include <vanity/config.h>
+#include <vanity/format.h>
 #include <vanity/syscall.h>
 
 #if __STDC_HOSTED__ /* on bare metal, inline (vanity.h) */
@@ -82,7 +82,7 @@ void vn_log(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, VN_LOG_MAX, fmt, ap);
+	n = vn_vformat(buf, VN_LOG_MAX, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;

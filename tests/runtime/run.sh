@@ -1,6 +1,6 @@
 #!/bin/sh
 # run.sh - build and run the runtime's cmocka unit tests of the ring, the
-# kernel core, buffer pools and the virtio-net driver's receive path (host
+# kernel core, buffer pools, the formatter and the virtio-net driver's receive path (host
 # build; the driver's register map is the committed one of out/l2fwd).
 # The hosted port is tested end to end, on systems built from real specs,
 # by tests/system (pytest).
@@ -35,11 +35,12 @@ unit() {
 		-o "$out/test_reload" -lcmocka &&
 	$CC $CFLAGS $inc "$here/test_pool.c" "$root/drivers/virtio_net/frame.c" \
 		-o "$out/test_pool" -lcmocka &&
+	$CC $CFLAGS $inc "$here/test_format.c" "$rt/lib/format.c" -o "$out/test_format" -lcmocka &&
 	$CC $CFLAGS -I$rt/include -I$root/out/l2fwd/hosted -I$here/stub_shard \
 		"$here/test_vnet.c" "$root"/drivers/virtio_net/*.c -o "$out/test_vnet" \
 		-lcmocka || return 1
 	for t in test_ring test_ring_nostats test_ring_seq test_sched test_syscall test_crash test_reload \
-		test_pool test_vnet; do
+		test_pool test_format test_vnet; do
 		"$out/$t" || fail=1
 	done
 }

@@ -1,8 +1,8 @@
 /*
  * stdio.h - freestanding: formatting into a buffer, nothing else. There is
  * no FILE on bare metal; output goes through the port (vn_log, the console).
- * Conversions: %d %i %u %x %X %o %p %c %s %%, flags - 0 # +, space, a width,
- * a precision (or .*) and the h, hh, l, ll, z, j and t lengths.
+ * Both are the runtime's formatter, vanity/format.h, which lists what it
+ * converts.
  */
 #ifndef VN_FS_STDIO_H
 #define VN_FS_STDIO_H

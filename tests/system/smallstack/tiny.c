@@ -1,5 +1,5 @@
-/* tiny: waits for each of N messages on a one-page stack, logs it, and
- * reports the deepest its stack went. */
+/* tiny: waits for each of N messages on a one-page stack, logs it (doubles
+ * among the other arguments), and reports the deepest its stack went. */
 #include <string.h>
 
 #include <vanity/config.h>
@@ -28,8 +28,9 @@ void vn_main(void)
 			vn_wait(VN_FOREVER);
 			continue;
 		}
-		vn_log("message %u: %llu, %#llx, %-5s|%5.3s|", got, (unsigned long long)m,
-		       (unsigned long long)m << 40, "ab", "cdefg");
+		vn_log("message %u: %llu, %.3f, %#llx, %-5s|%5.3s| %g %e", got,
+		       (unsigned long long)m, (double)m / 3, (unsigned long long)m << 40, "ab",
+		       "cdefg", (double)m * 1e10, -(double)m / 7);
 		got++;
 	}
 	while (p < (const uint8_t *)(uintptr_t)vn_self.stack_hi && *p == PAINT)
