@@ -3,6 +3,7 @@
  * (vn_notify, which ring.h calls, is the port's: see its shard library.)
  */
 #include <stdarg.h>
+#include <string.h>
 
 #include <vanity.h>
 #include <vanity/config.h>
@@ -84,8 +85,8 @@ void vn_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vn_vformat(buf, VN_LOG_MAX, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
+	if (n < 0) /* a width beyond INT_MAX: the text up to it */
+		n = (int)strlen(buf);
 	if ((unsigned)n >= VN_LOG_MAX)
 		n = VN_LOG_MAX - 1;
 	vn_syscall(VN_SYS_LOG, (uint64_t)n, 0);

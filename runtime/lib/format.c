@@ -36,6 +36,7 @@ struct spec {
 	int left, zero, alt, plus, space;
 	int width, prec; /* prec < 0: none */
 	int length;      /* 'H' hh, 'h', 'l', 'L' ll (and z, j, t), 'D' L */
+	int overflow;    /* a width or precision beyond INT_MAX */
 };
 
 static void put(struct out *o, char c)
@@ -112,6 +113,19 @@ static int64_t arg_signed(const struct spec *sp, va_list *ap)
 	}
 }
 
+/* A width or precision written out: beyond INT_MAX is an overflow. */
+static int number_at(const char **f, struct spec *sp)
+{
+	int64_t v = 0;
+
+	for (; **f >= '0' && **f <= '9'; (*f)++) {
+		v = v * 10 + (**f - '0');
+		if (v > INT32_MAX)
+			sp->overflow = 1, v = INT32_MAX;
+	}
+	return (int)v;
+}
+
 /* Flags, width, precision and length; returns the conversion character. */
 static const char *parse(const char *f, struct spec *sp, va_list *ap)
 {
@@ -126,17 +140,19 @@ static const char *parse(const char *f, struct spec *sp, va_list *ap)
 	}
 	if (*f == '*') {
 		sp->width = va_arg(*ap, int), f++;
+		if (sp->width == INT32_MIN)
+			sp->overflow = 1, sp->width = 0;
 		if (sp->width < 0)
 			sp->left = 1, sp->width = -sp->width;
+	} else {
+		sp->width = number_at(&f, sp);
 	}
-	while (*f >= '0' && *f <= '9')
-		sp->width = sp->width * 10 + (*f++ - '0');
 	if (*f == '.') {
-		sp->prec = 0, f++;
+		f++;
 		if (*f == '*')
 			sp->prec = va_arg(*ap, int), f++;
-		while (*f >= '0' && *f <= '9')
-			sp->prec = sp->prec * 10 + (*f++ - '0');
+		else
+			sp->prec = number_at(&f, sp);
 	}
 	if (f[0] == 'h' && f[1] == 'h') sp->length = 'H', f += 2;
 	else if (f[0] == 'l' && f[1] == 'l') sp->length = 'L', f += 2;
@@ -571,7 +587,7 @@ static void convert(struct out *o, struct spec *sp, char c, va_list *ap)
 int vn_vformat(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct out o = {.buf = buf, .size = size};
-	struct spec sp;
+	struct spec sp = {0};
 	va_list args;
 
 	va_copy(args, ap);
@@ -581,12 +597,14 @@ int vn_vformat(char *buf, size_t size, const char *fmt, va_list ap)
 			continue;
 		}
 		fmt = parse(fmt + 1, &sp, &args);
-		if (!*fmt)
+		if (!*fmt || sp.overflow)
 			break;
 		convert(&o, &sp, *fmt++, &args);
 	}
 	va_end(args);
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
-	return (int)o.len;
+	/* as C's: no length to return for a text longer than INT_MAX, or for
+	 * a conversion wider than that (the text up to it is in buf) */
+	return sp.overflow || o.len > INT32_MAX ? -1 : (int)o.len;
 }

@@ -100,10 +100,12 @@ static void same_double(const char *fmt, double d)
 		x = atoi(strchr(want, 'e') + 1);
 		/* the same flags and width, then the precision and style */
 		w = (int)((dot ? dot : conv) - fmt);
-		if (x < -4 || x >= p)
-			snprintf(f2, sizeof(f2), "%.*s.%d%c%s", w, fmt, p - 1, *conv - 2, conv + 1);
-		else
-			snprintf(f2, sizeof(f2), "%.*s.%d%c%s", w, fmt, p - 1 - x, *conv - 1, conv + 1);
+		if (x < -4 || x >= p) /* g - 2 is e */
+			snprintf(f2, sizeof(f2), "%.*s.%d%c%s", w, fmt, p - 1, *conv - 2,
+				 conv + 1);
+		else /* g - 1 is f */
+			snprintf(f2, sizeof(f2), "%.*s.%d%c%s", w, fmt, p - 1 - x, *conv - 1,
+				 conv + 1);
 		w = snprintf(want, sizeof(want), f2, d);
 	} else {
 		w = snprintf(want, sizeof(want), fmt, d);
@@ -138,13 +140,15 @@ static void doubles_hand_picked(void **state)
 		1e-4, 123456.0, 1234567.0, 0.1, 0.2, 0.3, 1.0 / 3.0, 2.0 / 3.0, 3.141592653589793,
 		1e15, 1e16, 1e17, 1e21, 1e22, 1e23, 1.7976931348623157e308, 2.2250738585072014e-308,
 		2.2250738585072009e-308, 4.9406564584124654e-324, 1e-320, 5e-324 * 3, 1e300, 1e-300,
-		1e100, 0x1.fffffffffffffp-1, 0x1p63, 0x1p64, 18446744073709551615.0, 4503599627370496.5,
+		1e100, 0x1.fffffffffffffp-1, 0x1p63, 0x1p64, 18446744073709551615.0,
+		4503599627370496.5,
 		8.5, 0.95, 0.995, 0.9995, 1e-7, 5e-7, 5.5e-7,
 	};
 	static const char *const fmts[] = {
 		"%f", "%.0f", "%.1f", "%.2f", "%.3f", "%.10f", "%.17f", "%.20f", "%#.0f", "%e",
 		"%.0e", "%.1e", "%.3e", "%.16e", "%.20e", "%#.0e", "%E", "%g", "%.0g", "%.1g",
-		"%.2g", "%.3g", "%.6g", "%.10g", "%.17g", "%#g", "%#.3g", "%G", "%a", "%.0a", "%.1a",
+		"%.2g", "%.3g", "%.6g", "%.10g", "%.17g", "%#g", "%#.3g", "%G", "%a", "%.0a",
+		"%.1a",
 		"%.3a", "%.13a", "%.15a", "%#.0a", "%A", "%F", "%+f", "% e", "%12.3f", "%-12.3e|",
 		"%012.3f", "%+012.3e", "%-+12g|", "%015a", "%-15a|", "%.40f", "%.330f", "%.800e",
 	};
@@ -191,6 +195,27 @@ static void doubles_between_other_arguments(void **state)
 	(void)state;
 	SAME("%d %f %s %e %llu %g %c %a %ld", 1, 2.5, "x", 3.25, 4ull, 5.0, '6', 7.0, 8L);
 	SAME("%*.*f|%-*.*e|%.*g", 10, 3, 3.14159, 12, 2, -2.5e-10, 4, 123456.0);
+}
+
+/* A width or precision beyond INT_MAX: -1, as glibc's (EOVERFLOW, after
+ * seconds of padding, so not asked here), and the text before it,
+ * terminated. A negative precision is none. */
+static void widths_beyond_int_max(void **state)
+{
+	char got[32];
+
+	(void)state;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#pragma GCC diagnostic ignored "-Wformat"
+	assert_int_equal(ours(got, sizeof(got), "ab%*d|", INT32_MIN, 5), -1);
+	assert_string_equal(got, "ab");
+	assert_int_equal(ours(got, sizeof(got), "x%4294967297d|", 5), -1);
+	assert_string_equal(got, "x");
+	assert_int_equal(ours(got, sizeof(got), "%d %.99999999999f", 7, 1.0), -1);
+	assert_string_equal(got, "7 ");
+#pragma GCC diagnostic pop
+	SAME("%.*d|%.*f|%.*s", -5, 5, -1, 2.5, -3, "abc");
 }
 
 static double random_double(void)
@@ -270,6 +295,7 @@ int main(void)
 		cmocka_unit_test(long_double_and_l),
 		cmocka_unit_test(doubles_between_other_arguments),
 		cmocka_unit_test(doubles_at_random),
+		cmocka_unit_test(widths_beyond_int_max),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,7 +19,8 @@
 #include <stddef.h>
 
 /* C99 vsnprintf: at most size bytes, terminated when size > 0; returns the
- * length the whole text would have. */
+ * length the whole text would have, or -1 for a text longer than INT_MAX or
+ * a width or precision beyond it (buf then holds the text before it). */
 int vn_vformat(char *buf, size_t size, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
