@@ -16,7 +16,7 @@ from systest_lib import REPO, run_on_every_board
 run = run_on_every_board(REPO / "tests" / "system" / "smallstack" / "smallstack.yaml")
 
 # The most of its one page the runtime may take, on every board (measured:
-# 1352 bytes on hosted, 1376 on aarch64, 1288 on riscv64).
+# 1400 bytes on hosted, 1376 on aarch64, 1352 on riscv64).
 MOST = 1536
 
 
@@ -27,7 +27,9 @@ def test_a_one_page_stack_is_enough_for_the_runtime(run):
         x = f"{i << 40:#x}" if i else "0"  # C's %#x: no 0x before a zero
         # Python's % is C's, correctly rounded: the runtime's formatter
         # prints doubles as glibc does, on every board
-        doubles = "%.3f" % (i / 3), "%g %e" % (i * 1e10, -float(i) / 7)
+        # (a long double, 128-bit on the QEMU boards, x87's on hosted, is
+        # converted to the double it holds)
+        doubles = "%.3f" % (i / 3), "%g %e %.2f" % (i * 1e10, -float(i) / 7, i / 4)
         assert f"[tiny] message {i}: {i}, {doubles[0]}, {x}, ab   |  cde| {doubles[1]}" \
             in lines, run.report
     used = re.search(r"^\[tiny\] stack: (\d+) of 4096 bytes used$", run.stdout, re.M)

@@ -28,9 +28,9 @@ void vn_main(void)
 			vn_wait(VN_FOREVER);
 			continue;
 		}
-		vn_log("message %u: %llu, %.3f, %#llx, %-5s|%5.3s| %g %e", got,
+		vn_log("message %u: %llu, %.3f, %#llx, %-5s|%5.3s| %g %e %.2Lf", got,
 		       (unsigned long long)m, (double)m / 3, (unsigned long long)m << 40, "ab",
-		       "cdefg", (double)m * 1e10, -(double)m / 7);
+		       "cdefg", (double)m * 1e10, -(double)m / 7, (long double)m / 4);
 		got++;
 	}
 	while (p < (const uint8_t *)(uintptr_t)vn_self.stack_hi && *p == PAINT)
