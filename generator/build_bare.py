@@ -5,12 +5,12 @@ The boards: qemu-virt-aarch64 (runtime/arch/aarch64) and qemu-virt-riscv64
 toolchain, its ISA flags and the QEMU command. Kernel and shards are
 freestanding C (no C library: runtime/freestanding supplies string.h,
 stdio.h's vsnprintf, which is runtime/lib/format.c, and stdlib.h's abort).
-The kernel is built integer-only
-(-mgeneral-regs-only on aarch64, rv64imac/lp64 on riscv64) and switches the
-shards' FP/SIMD registers lazily; shards use them (riscv64: rv64imafdc/lp64d,
-whose libgcc is the toolchain's default). riscv64 code is compiled for Zba
-and Zbb too (Toolchain.extensions), and linked with the libgcc of its plain
--march and ABI.
+The kernel is built integer-only (-mgeneral-regs-only on aarch64,
+rv64imac/lp64 on riscv64) and switches the shards' FP/SIMD registers
+lazily; shards use them (riscv64: rv64imafdc/lp64d, whose libgcc is the
+toolchain's default). riscv64 code is compiled for Zba and Zbb too
+(Toolchain.extensions), and linked with the libgcc of its plain -march and
+ABI.
 """
 
 import functools
@@ -190,7 +190,8 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
     # floating point.
     flags = [*_flags(tc, tc.integer_flags), *_test_hooks(), "-DVN_FORMAT_NO_FLOAT",
              *(f"-I{i}" for i in incs)]
-    runtime = _sources(RUNTIME / "core", arch, FREE, FREE / "kernel") + [RUNTIME / "lib" / "format.c"]
+    runtime = _sources(RUNTIME / "core", arch, FREE, FREE / "kernel") + \
+        [RUNTIME / "lib" / "format.c"]
     gens = [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"]
     target = build_dir / "image.elf"
     command = lambda objs: [cc, *flags, f"-Wa,-I{build_dir / 'shards'}", *objs, *gens, *LDFLAGS,

@@ -566,11 +566,14 @@ class FakeKernel:
             with conn:
                 line = conn.makefile("rb").readline().decode().strip()
                 self.requests.append(line)
-                if line == "snapshot":
-                    conn.sendall(snapshot_bytes(step))
-                    step += 1
-                elif line == "peek 0":
-                    conn.sendall(peek_bytes())
+                try:
+                    if line == "snapshot":
+                        conn.sendall(snapshot_bytes(step))
+                        step += 1
+                    elif line == "peek 0":
+                        conn.sendall(peek_bytes())
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client was stopped while it read (SIGINT to top)
 
     def close(self):
         self.sock.close()

@@ -1,7 +1,8 @@
 /*
  * inttypes.h - the printf conversions of <stdint.h>'s types, for the
- * freestanding runtime (runtime/lib/format.c prints them), so code that builds on
- * hosted with PRIx64 and the like builds on the bare-metal boards too.
+ * freestanding runtime (runtime/lib/format.c prints them), so code that
+ * builds on hosted with PRIx64 and the like builds on the bare-metal boards
+ * too.
  * Both boards are LP64: a 64-bit type is a long, a 32-bit one an int.
  */
 #ifndef VN_INTTYPES_H
