@@ -136,14 +136,16 @@ def _build_dir(args, model):
             else REPO / "build" / model.name / model.board)
 
 
-def cmd_run(args, model):
+def _build_and_run(args, model):
+    """cmd_run up to the system's end: (status, trace_dir, manifest,
+    manifest_name), the last two None without a trace."""
     from . import build_bare, live
     builder, kernel = _build(args, model)
     gdb = getattr(args, "gdb", False)
     board = BOARDS[model.board]
     run_dir = live.run_dir(kernel.parent)
     trace_dir = Path(args.trace) if getattr(args, "trace", None) else None
-    raw = None
+    raw = manifest = manifest_name = None
     if trace_dir is not None:
         manifest, manifest_name = _manifest(args, model)
         if not (manifest.get("trace") or {}).get("schema_hash"):
@@ -167,6 +169,15 @@ def cmd_run(args, model):
         os.environ["VANITY_DUMP_DIR"] = str(dump_dir)
         status = builder.run(kernel, args.args, board=model.board, cores=model.n_cores,
                              gdb=gdb)
+    return status, trace_dir, manifest, manifest_name
+
+
+def cmd_run(args, model):
+    from . import live
+    # The mark, while it builds and runs the system: top, peek and reload
+    # wait for the sockets of a system on its way up (live.while_starting).
+    with live.RunMark(_build_dir(args, model)):
+        status, trace_dir, manifest, manifest_name = _build_and_run(args, model)
     if trace_dir is not None:
         from .ctf import convert_dir
         try:

@@ -40,6 +40,56 @@ def run_dir(build_dir):
     return Path(build_dir) / "run"
 
 
+def run_mark(build_dir):
+    """Where `vanity run` says it runs the system of this build: its pid and
+    its start time (RunMark)."""
+    return run_dir(build_dir) / "run.pid"
+
+
+def _started(pid):
+    """The start time of process `pid` (/proc/PID/stat's 22nd field, in
+    clock ticks since boot), or None when there is no such process. With
+    the pid it names one process, not a later one given the same pid."""
+    try:
+        stat = Path(f"/proc/{int(pid)}/stat").read_text()
+    except (OSError, ValueError):
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+class RunMark:
+    """Held by `vanity run` while it starts and runs a system: the mark
+    says a socket not (or not yet) up belongs to a system on its way up,
+    not to one that has ended (while_starting)."""
+
+    def __init__(self, build_dir):
+        self.path = run_mark(build_dir)
+        self.text = f"{os.getpid()} {_started(os.getpid())}\n"
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(self.text)
+        return self
+
+    def __exit__(self, *exc):
+        try:  # unless a later `vanity run` of the same build took it over
+            if self.path.read_text() == self.text:
+                self.path.unlink()
+        except OSError:
+            pass
+
+
+def starting(run):
+    """The pid of the `vanity run` whose mark is in run directory `run`, if
+    that process is alive; else None."""
+    try:
+        pid, start = (Path(run) / "run.pid").read_text().split()
+    except (OSError, ValueError):
+        return None
+    return int(pid) if _started(pid) == start else None
+
+
 def obs_socket(build_dir):
     return run_dir(build_dir) / "obs.sock"
 
@@ -115,24 +165,55 @@ def qemu_args(qemu, dump_path=None, qmp_path=None, crash_dir=None, stats=False):
 
 # ---- hosted: the kernel's socket ---------------------------------------------------
 
+class NoListener(SpecError):
+    """Nothing listens on a system's socket: no system runs, or it is
+    starting (while_starting)."""
+
+
 def connect(path, hint):
     """A connection to the Unix socket at path, or the error that says no
-    system listens there (`hint`: how to start one)."""
+    system listens there (`hint`: how to start one). While a `vanity run`
+    of the build starts the system, the socket is waited for."""
     path = Path(path)
+    return while_starting(path, lambda: _connect(path, hint))
+
+
+def _connect(path, hint):
     if not path.exists():
-        raise fail(f"no running system: {path} does not exist ({hint})")
+        raise NoListener(fail(f"no running system: {path} does not exist ({hint})").diags)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(TIMEOUT)
     try:
         s.connect(str(path))
     except (ConnectionRefusedError, FileNotFoundError):
         s.close()
-        raise fail(f"no running system: nothing listens on {path} "
-                   f"(the system has ended; {hint})") from None
+        raise NoListener(fail(f"no running system: nothing listens on {path} "
+                              f"(the system has ended; {hint})").diags) from None
     except OSError as exc:
         s.close()
         raise fail(f"cannot connect to {path}: {exc.strerror or exc}") from None
     return s
+
+
+def while_starting(path, attempt):
+    """attempt(), a connection to the socket at path. While it fails for
+    want of a listener (NoListener) and the `vanity run` that marked the
+    socket's directory (RunMark) is alive, the system is starting: a
+    hosted kernel opens its socket once it is up, QEMU its own a moment
+    after it starts, and until then the file is missing or an earlier
+    run's. That is given BOOT_WAIT seconds."""
+    deadline = time.monotonic() + BOOT_WAIT
+    while True:
+        try:
+            return attempt()
+        except NoListener:
+            pid = starting(Path(path).parent)
+            if pid is None:
+                raise
+            if time.monotonic() >= deadline:
+                raise fail(f"no running system yet: `vanity run` (pid {pid}) is starting "
+                           f"it, but nothing listens on {path} after {BOOT_WAIT:g} s") from None
+            time.sleep(0.05)
 
 
 def hosted_request(path, line, hint="start it with `vanity run SPEC`"):

@@ -5,17 +5,19 @@ the real babeltrace2; top and peek against a fake hosted kernel socket and a
 fake QMP server."""
 
 import json
+import os
 import re
 import shutil
 import socket
 import struct
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from vanity_testlib import REPO, vanity
+from vanity_testlib import PYTHON, REPO, vanity
 
 from generator import cli, ctf, hist, live, obs
 from generator.errors import SpecError
@@ -730,6 +732,69 @@ def test_no_running_system_is_a_clear_error(tmp_path):
             len(r.stderr.splitlines()) == 1
     r = vanity("top", tmp_path / "missing.yaml", "--once")
     assert r.returncode == 1 and "Traceback" not in r.stderr
+
+
+def _stale_socket(path):
+    """An earlier run's socket: the file, with nothing listening on it."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(path))
+    s.close()
+
+
+def test_a_starting_system_is_waited_for(hosted_system):
+    """`vanity top` started before `vanity run` has its socket up: while the
+    run's mark names a live process, an earlier run's socket (or none) is
+    waited for; without the mark, or with one a dead process left, it is
+    the error at once."""
+    out, build, k = hosted_system
+    k.close()
+    sock = build / "run" / "obs.sock"
+    sock.unlink()
+    _stale_socket(sock)
+    top = [PYTHON, REPO / "vanity", "top", PINGPONG, "-o", out, "--build-dir", build,
+           "--once", "--json", "--interval", "0.05"]
+    t0 = time.monotonic()
+    r = vanity(*top[2:])
+    assert r.returncode == 1 and "nothing listens on" in r.stderr and \
+        "the system has ended" in r.stderr, r.stderr
+    dead = subprocess.Popen(["sleep", "10"])
+    mark = f"{dead.pid} {live._started(dead.pid)}\n"
+    dead.kill()
+    dead.wait()
+    live.run_mark(build).write_text(mark)
+    r = vanity(*top[2:])
+    assert r.returncode == 1 and "the system has ended" in r.stderr, r.stderr
+    assert time.monotonic() - t0 < live.BOOT_WAIT  # neither waited
+    with live.RunMark(build):
+        assert live.starting(build / "run") == os.getpid()
+        p = subprocess.Popen(list(map(str, top)), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1.0)
+            assert p.poll() is None, p.communicate()  # still waiting
+            sock.unlink()
+            k2 = FakeKernel(sock)
+            stdout, stderr = p.communicate(timeout=60)
+        finally:
+            p.kill()
+        k2.close()
+        assert p.returncode == 0, stderr
+        assert [s["name"] for s in json.loads(stdout)["shards"]] == ["ping", "pong"]
+        assert k2.requests == ["snapshot", "snapshot"]
+    assert not live.run_mark(build).exists()
+
+
+def test_a_start_that_never_comes_up(tmp_path, monkeypatch):
+    """A live mark, and nothing ever listens: the wait ends, saying so."""
+    monkeypatch.setattr(live, "BOOT_WAIT", 0.3)
+    (tmp_path / "run").mkdir()
+    with live.RunMark(tmp_path):
+        with pytest.raises(SpecError, match=r"no running system yet: `vanity run` "
+                           rf"\(pid {os.getpid()}\) is starting it, but nothing listens "
+                           r"on .*obs.sock after 0.3 s"):
+            live.connect(live.obs_socket(tmp_path), "start it")
+    with pytest.raises(SpecError, match=r"no running system: .*obs.sock does not exist"):
+        live.connect(live.obs_socket(tmp_path), "start it")
 
 
 def test_live_schema_mismatch(hosted_system):

@@ -13,11 +13,14 @@ import json
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
 import systest_lib
 from systest_lib import REPO, copy_example, vanity
+
+from generator import live
 
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 PINGPONG = REPO / "examples" / "pingpong" / "pingpong.yaml"
@@ -75,10 +78,22 @@ def test_top_and_peek_live(tmp_path, board):
     spec = copy_example(CONSOLE, tmp_path, lambda doc: [
         c.update(latency=True) for c in doc["channels"] if c["name"] == "hello_out"])
     _generated(spec, board, out)
+    common = ["--board", board, "-o", out, "--build-dir", build]
+    r = vanity("build", spec, *common, timeout=BOOT_TIMEOUT)
+    assert r.status == 0, r.report
     system = Running(board, out, build, spec)
     try:
+        # once `vanity run` has marked the build as starting (its first step),
+        # top waits for the system's socket
+        deadline = time.monotonic() + 30
+        while live.starting(live.run_dir(build)) != system.proc.pid:
+            assert time.monotonic() < deadline and system.proc.poll() is None, system.text
+            time.sleep(0.01)
+        r = vanity("top", spec, *common, "--once", "--json", "--interval", "0.1")
+        assert r.status == 0, r.report
+        assert [s["name"] for s in json.loads(r.stdout)["shards"]] == \
+            ["console", "shell", "hello"]
         system.wait_for("shell> ", BOOT_TIMEOUT)
-        common = ["--board", board, "-o", out, "--build-dir", build]
         r = vanity("top", spec, *common, "--once", "--json", "--interval", "0.5")
         assert r.status == 0, r.report
         rep = json.loads(r.stdout)
@@ -105,5 +120,6 @@ def test_top_and_peek_live(tmp_path, board):
                         r"64-byte messages", r.stdout), r.report
     finally:
         system.stop()
+    assert not live.run_mark(build).exists()
     r = vanity("top", spec, "--board", board, "-o", out, "--build-dir", build, "--once")
     assert r.status == 1 and "vanity: error: no running system: " in r.stderr, r.report
