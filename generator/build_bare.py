@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -375,16 +374,18 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
     sys.stdout.flush()
     sys.stderr.flush()
     console = Console(sys.stdout.buffer, sys.stderr.buffer, quiet)
+
+    def pump():
+        for chunk in iter(lambda: os.read(proc.stdout.fileno(), 65536), b""):
+            console.feed(chunk)
+
+    from .build import supervise
     try:
         with subprocess.Popen(cmd, stdin=_serial_stdin(), stdout=subprocess.PIPE) as proc:
-            for chunk in iter(lambda: os.read(proc.stdout.fileno(), 65536), b""):
-                console.feed(chunk)
-            status = proc.wait()
-    except KeyboardInterrupt:
-        return 128 + signal.SIGINT
+            status = supervise(proc, pump)
     finally:
         console.close()
     if status == 124 and not gdb:
         print(f"vanity: error: QEMU did not finish within {TIMEOUT} s (killed)",
               file=sys.stderr)
-    return 128 - status if status < 0 else status
+    return status
