@@ -319,7 +319,7 @@ static int digits_next(struct digits *d)
  */
 struct cut {
 	int x;     /* the place of the first digit: one more after a carry out */
-	long n;
+	long n;    /* digits kept (see above) */
 	int up;    /* round up: digit `non9` + 1, then zeros */
 	int carry; /* every kept digit was 9 (or there were none): 1, then zeros */
 	long non9; /* the last kept digit that is not 9 */
@@ -335,11 +335,8 @@ static void cut(struct digits *d, uint64_t m, int e, long prec, int fixed, struc
 	*c = (struct cut){.x = d->x, .n = fixed ? d->x + 1 + prec : prec + 1, .non9 = -1,
 			  .nz = -1};
 	for (long i = 0; i < c->n; i++) {
-		if (!d->r.n) { /* the rest are zeros */
-			c->non9 = c->n - 1;
-			last = 0;
+		if (!d->r.n) /* the rest are zeros: no rounding up */
 			break;
-		}
 		last = digits_next(d);
 		if (last != 9)
 			c->non9 = i;
