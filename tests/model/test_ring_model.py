@@ -158,6 +158,16 @@ def test_mutation_no_recheck_after_arm_is_caught(tmp_path):
     assert_lost_wakeup(out)
 
 
+def test_mutation_unsigned_cached_head_is_caught(tmp_path):
+    """A receive that takes just the one message it finds leaves the cached
+    head behind tail; compared as a difference modulo the index width, not
+    as values, that cache says a ring's worth and more is there, and the
+    consumer takes slots not yet written."""
+    out, _ = verify(tmp_path, "-DUNSIGNED_CACHE", "-DNO_WAKEUP_CHECK", "-DKILLS_P=0",
+                    "-DKILLS_C=0")
+    assert_lost_message(out)
+
+
 def test_mutation_no_publish_fence_is_caught_under_store_buffering(tmp_path):
     out, _ = verify(tmp_path, "-DWEAK", "-DNO_PUBLISH_FENCE", "-DKILLS_P=0", "-DKILLS_C=0")
     assert_lost_wakeup(out)

@@ -378,7 +378,7 @@ static void test_latency(void **state)
 static void test_sequence_words(void **state)
 {
 	struct pair *p = *state;
-	uint8_t m[MSG], *slot;
+	uint8_t m[MSG] = {0}, *slot;
 	uint64_t head;
 
 	if (!SEQ) {
@@ -467,6 +467,63 @@ static void test_hostile_indices(void **state)
 	assert_memory_equal(after, zero, sizeof(zero));
 }
 
+/* The consumer's cached head. A receive that finds just the message it
+ * takes leaves the cache as it was, behind tail (sequenced slots: single
+ * receives never use it), and the next reads head again; one that finds
+ * more caches them and takes the rest without reading head; a head the
+ * producer wrote behind tail is nothing. */
+static void test_cached_head(void **state)
+{
+	struct pair *p = *state;
+	uint8_t m[MSG], b[3][MSG];
+	uint32_t seq = 0, got = 0;
+
+	for (uint32_t i = 0; i < 3 * DEPTH; i++) {
+		fill(m, seq++);
+		assert_true(vn_tx_send(&p->tx, m, MSG));
+		assert_true(vn_rx_recv(&p->rx, m, MSG));
+		check(m, got++);
+		assert_int_equal(p->rx_st.cached_head, 0);
+	}
+	assert_false(vn_rx_recv(&p->rx, m, MSG));
+	if (SEQ)
+		return;
+	assert_int_equal(p->rx_st.cached_head, 3 * DEPTH); /* the empty look's */
+	for (uint32_t i = 0; i < 3; i++) {
+		fill(m, seq++);
+		assert_true(vn_tx_send(&p->tx, m, MSG));
+	}
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	check(m, got++);
+	assert_int_equal(p->rx_st.cached_head, seq);
+	atomic_store(&p->tx.ring->head, 0); /* not read while the cache lasts */
+	for (uint32_t i = 0; i < 2; i++) {
+		assert_true(vn_rx_recv(&p->rx, m, MSG));
+		check(m, got++);
+	}
+	assert_false(vn_rx_recv(&p->rx, m, MSG)); /* head behind tail: nothing */
+	assert_int_equal(p->rx_st.cached_head, 0);
+	fill(m, seq++);
+	assert_true(vn_tx_send(&p->tx, m, MSG));
+	assert_true(vn_rx_recv(&p->rx, m, MSG));
+	check(m, got++);
+	assert_int_equal(p->rx_st.cached_head, 0); /* just the one: left behind tail */
+	/* behind tail, the cache sends a burst to head */
+	for (uint32_t i = 0; i < 3; i++) {
+		fill(b[i], seq++);
+		assert_true(vn_tx_send(&p->tx, b[i], MSG));
+	}
+	assert_int_equal(vn_rx_recv_burst(&p->rx, b, 3, MSG), 3);
+	for (uint32_t i = 0; i < 3; i++)
+		check(b[i], got++);
+	/* a head far ahead: messages (of whatever the slots hold) until tail
+	 * reaches it, in the ring, as from a producer that sent them */
+	atomic_store(&p->tx.ring->head, p->rx_st.tail + (UINT64_C(1) << 32));
+	for (uint32_t i = 0; i < 2 * DEPTH; i++)
+		assert_true(vn_rx_recv(&p->rx, m, MSG));
+	assert_int_equal(p->rx_st.cached_head, atomic_load(&p->tx.ring->head));
+}
+
 /* A shard of one producer and one consumer, of the same ring, for
  * vn_attach_endpoints. */
 static _Alignas(VN_CACHELINE) uint8_t at_mem[VN_RING_BYTES(MSG, DEPTH, SEQ)];
@@ -527,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_latency),
 		cmocka_unit_test_setup_teardown(test_sequence_words, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_indices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cached_head, setup, teardown),
 		cmocka_unit_test(test_attach_whatever_the_header_says),
 	};
 

@@ -526,21 +526,28 @@ VN_RING_FN uint32_t vn_rx_sealed(const struct vn_rx *rx, uint64_t tail, uint32_t
 
 /* Messages available from `tail` (the consumer's private index, passed in
  * as vn_tx_space_at's head is), refreshing the cached head only when it is
- * not enough; sequenced (VN_EP_SEQ), at most `want`, read from the slots. */
+ * not enough; sequenced (VN_EP_SEQ), at most `want`, read from the slots;
+ * for `want` 1, 1 or 0. The cache may be behind tail (below): the two are
+ * compared as values, as 64-bit counters that do not wrap allow. */
 VN_RING_FN uint32_t vn_rx_avail_at(const struct vn_rx *rx, uint64_t tail, uint32_t want)
 {
 	struct vn_rx_state *st = rx->st;
-	uint32_t avail;
+	uint64_t head = st->cached_head;
 
 	if (rx->flags & VN_EP_SEQ)
 		return vn_rx_sealed(rx, tail, want);
-	avail = (uint32_t)(st->cached_head - tail);
-	if (avail < want) {
-		st->cached_head = atomic_load_explicit(&rx->ring->head,
-						       memory_order_acquire);
-		avail = (uint32_t)(st->cached_head - tail);
-	}
-	return avail;
+	if (head > tail && (want == 1 || head - tail >= want))
+		return want == 1 ? 1 : (uint32_t)(head - tail);
+	head = atomic_load_explicit(&rx->ring->head, memory_order_acquire);
+	/* Just the message a single receive asks for: not cached, as taking
+	 * it would use the cache up (which then stays behind tail). A consumer
+	 * that keeps up, finding one message at a time, stores once fewer. */
+	if (want == 1 && head == tail + 1)
+		return 1;
+	st->cached_head = head;
+	if (head <= tail) /* or a head the peer wrote behind tail */
+		return 0;
+	return want == 1 ? 1 : (uint32_t)(head - tail);
 }
 
 /* Messages available, refreshing the cached head only when it is not enough. */

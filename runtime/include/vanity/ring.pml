@@ -54,9 +54,11 @@
  * reserve followed by a burst, whose vn_tx_seal seals the reserved slot
  * first, is left to test_ring.c.) -DWORD_FIRST, a mutation, stores each
  * word before its message: a consumer then takes a slot not yet written.
- * The differences between the consumer's cached head and tl lie in
- * [-NMSG, DEPTH]; modulo IDX they keep their sign (NEG) while NMSG is at most
- * IDX / 2.
+ * In both layouts the differences between the consumer's cached head and
+ * tl lie in [-NMSG, DEPTH] (packed, a single receive that finds just the
+ * message it takes leaves the cache behind tl; the C compares the two as
+ * values, which its 64-bit counters allow); modulo IDX they keep their sign
+ * (NEG) while NMSG is at most IDX / 2.
  *
  * Each step is one access to shared memory (or one kernel action); private
  * computation is folded into the step next to it (an atomic block never
@@ -142,8 +144,12 @@
  *                    word and head it writes again a position the consumer
  *                    may have taken already: a message is lost;
  *  NO_CLAMP          with SEQ: a burst receive compares the cached head
- *                    unsigned, as the packed layout does; a consumer past the
- *                    published head then reads slots not yet written.
+ *                    unsigned; a consumer past the published head then reads
+ *                    slots not yet written;
+ *  UNSIGNED_CACHE    packed: a receive compares the cached head with tl as
+ *                    a difference, not as values; a cache left behind tl
+ *                    (a single receive that found just its message does not
+ *                    store it) then says messages are there that are not.
  *
  * What the model found in the C, now fixed (tests/model: the restart tests).
  * A publish owes the peer a notification once its index store is done, but
@@ -189,8 +195,8 @@
 /* An index difference modulo IDX that stands for a negative int64_t. */
 #define NEG(d) ((d) >= IDX / 2)
 
-#if defined(SEQ) && NMSG > IDX / 2
-#error "SEQ: NEG keeps the sign of the consumer's differences up to NMSG = IDX / 2"
+#if NMSG > IDX / 2
+#error "NEG keeps the sign of the consumer's differences up to NMSG = IDX / 2"
 #endif
 
 /* ---- shared memory: struct vn_ring and its slots ---- */
@@ -360,13 +366,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:201-211): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:686 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:693 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:687 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:694 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:688 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:695 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -377,7 +383,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:693 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:700 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:211 `return r | ready(watch_rx, watch_tx)` */
@@ -495,7 +501,7 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:530-550): sets avail. Sequenced, from the word
+/* vn_rx_avail(rx, w) (ring.h:527-557): sets avail. Sequenced, from the word
  * of slot tl (vn_rx_sealed, ring.h:516-525): w is 1 wherever it is asked. */
 inline rx_avail(w)
 {
@@ -503,10 +509,21 @@ inline rx_avail(w)
 #ifndef SEQ
 		avail = (chead - tl) & IMASK;
 		if
-		:: avail < w ->
-			chead = head; /* C: runtime/include/vanity/ring.h:539 `st->cached_head = atomic_load_explicit(&rx->ring->head` */
-			avail = (chead - tl) & IMASK
-		:: else
+#ifndef UNSIGNED_CACHE
+		:: avail != 0 && !NEG(avail) && (w == 1 || avail >= w) -> /* C: runtime/include/vanity/ring.h:539 `if (head > tail && (want == 1 || head - tail >= want))` */
+			avail = (w == 1 -> 1 : avail)
+#else
+		:: avail != 0 && (w == 1 || avail >= w) -> /* a mutation: a cache behind tail as ahead */
+			avail = (w == 1 -> 1 : avail)
+#endif
+		:: else ->
+			avail = (head - tl) & IMASK; /* C: runtime/include/vanity/ring.h:541 `head = atomic_load_explicit(&rx->ring->head, memory_order_acquire);` */
+			if
+			:: w == 1 && avail == 1 -> skip /* C: runtime/include/vanity/ring.h:545 `if (want == 1 && head == tail + 1)` */
+			:: else ->
+				chead = head; /* C: runtime/include/vanity/ring.h:547 `st->cached_head = head;` */
+				avail = (NEG(avail) -> 0 : (w == 1 && avail > 1 -> 1 : avail)) /* C: runtime/include/vanity/ring.h:548 `if (head <= tail)` */
+			fi
 		fi
 #else
 		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:521 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
@@ -514,21 +531,21 @@ inline rx_avail(w)
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:583-592). */
+/* vn_rx_publish(rx, tl) (ring.h:589-599). */
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:575 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:657 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:585 `vn_store_release(&rx->ring->tail, tail)` */
+		/* C: runtime/include/vanity/ring.h:582 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:664 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:592 `vn_store_release(&rx->ring->tail, tail)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:587 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:594 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:588 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:590 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:595 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:597 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -546,13 +563,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:673 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:680 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:674 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:681 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:675 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:682 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -560,7 +577,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:209 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:680 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:687 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:211 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
@@ -599,22 +616,22 @@ proctype Consumer()
 #endif
 				fi;
 #ifndef SEQ
-				/* C: runtime/include/vanity/ring.h:571 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:630 `avail = vn_rx_avail_at(rx, tail, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:635 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:578 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:637 `avail = vn_rx_avail_at(rx, tail, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:642 `n = avail` */
 				k = 0
 #else
 				if
 				:: want == 1 -> /* vn_rx_peek: the word of slot tl */
-					rx_avail(1) /* C: runtime/include/vanity/ring.h:571 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+					rx_avail(1) /* C: runtime/include/vanity/ring.h:578 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
 				:: else -> /* vn_rx_recv_burst: by head */
-					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:618 `avail = (uint32_t)(rx->st->cached_head - tail)` */
+					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:625 `avail = (uint32_t)(rx->st->cached_head - tail)` */
 #ifndef NO_CLAMP
 					if
-					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:619 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
-						chead = head; /* C: runtime/include/vanity/ring.h:620 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
+					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:626 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
+						chead = head; /* C: runtime/include/vanity/ring.h:627 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
 						avail = (chead - tl) & IMASK;
-						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:623 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
+						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:630 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
 					:: else
 					fi
 #else
@@ -630,8 +647,8 @@ proctype Consumer()
 			/* a burst that head gives nothing goes by the words (vn_rx_sealed),
 			 * as vn_wait does: one word a step, at most `want` */
 			if
-			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:627 `if (avail == 0)` */
-				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:628 `avail = vn_rx_sealed(rx, tail, n)` */
+			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:634 `if (avail == 0)` */
+				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:635 `avail = vn_rx_sealed(rx, tail, n)` */
 				if
 				:: avail == 1 ->
 					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:521 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
@@ -639,15 +656,15 @@ proctype Consumer()
 				fi
 			:: else
 			fi;
-			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:635 `n = avail` */
+			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:642 `n = avail` */
 #endif
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:606 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:613 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:607 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:614 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od
