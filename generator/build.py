@@ -29,9 +29,7 @@ blobs inside a kernel image (build_bare.py).
 """
 
 import json
-import signal
 import subprocess
-import threading
 from pathlib import Path
 
 from . import build_bare
@@ -160,46 +158,4 @@ def run(kernel_path, extra_args=(), board=None, cores=1, gdb=False):
     if board is not None and BOARDS[board].image:
         return build_bare.run(BOARDS[board], kernel_path, extra_args, cores, gdb)
     with subprocess.Popen([str(kernel_path), *extra_args]) as proc:
-        return supervise(proc)
-
-
-def supervise(proc, pump=None):
-    """Waits for the system running in `proc` (the hosted kernel, or QEMU)
-    to end; returns its exit status, 128+N if a signal N ended it. pump(),
-    if given, reads proc's output until it ends.
-
-    A Ctrl-C (the terminal sends it to proc as well), a SIGTERM or a SIGHUP
-    to us is passed on to proc, as SIGINT, SIGTERM and SIGTERM: the system
-    ends as it does when told to (the hosted kernel stops its shards and
-    leaves its dumps; QEMU exits), and we wait for that, so that it is
-    never left running without `vanity run`. We then return 128 + the
-    signal we were sent. A second Ctrl-C kills proc."""
-    got = []  # the signals we were sent
-
-    def pass_on(sig, ours):
-        got.append(ours)
-        try:
-            proc.send_signal(sig)
-        except OSError:
-            pass
-
-    handlers = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            handlers[sig] = signal.signal(sig, lambda ours, _: pass_on(signal.SIGTERM, ours))
-    try:
-        while True:
-            try:
-                if pump is not None:
-                    pump()
-                status = proc.wait()
-                break
-            except KeyboardInterrupt:
-                pass_on(signal.SIGKILL if signal.SIGINT in got else signal.SIGINT,
-                        signal.SIGINT)
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
-    if got:
-        return 128 + got[0]
-    return 128 - status if status < 0 else status
+        return build_bare.supervise(proc)

@@ -18,8 +18,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from .toolchain import (RUNTIME, BuildError, compile_, generated_headers, headers, objects,
@@ -349,6 +351,48 @@ class Console:
         self.err.flush()
 
 
+def supervise(proc, pump=None):
+    """Waits for the system running in `proc` (the hosted kernel, or QEMU)
+    to end; returns its exit status, 128+N if a signal N ended it. pump(),
+    if given, reads proc's output until it ends.
+
+    A Ctrl-C (the terminal sends it to proc as well), a SIGTERM or a SIGHUP
+    to us is passed on to proc, as SIGINT, SIGTERM and SIGTERM: the system
+    ends as it does when told to (the hosted kernel stops its shards and
+    leaves its dumps; QEMU exits), and we wait for that, so that it is
+    never left running without `vanity run`. We then return 128 + the
+    signal we were sent. A second Ctrl-C kills proc."""
+    got = []  # the signals we were sent
+
+    def pass_on(sig, ours):
+        got.append(ours)
+        try:
+            proc.send_signal(sig)
+        except OSError:
+            pass
+
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            handlers[sig] = signal.signal(sig, lambda ours, _: pass_on(signal.SIGTERM, ours))
+    try:
+        while True:
+            try:
+                if pump is not None:
+                    pump()
+                status = proc.wait()
+                break
+            except KeyboardInterrupt:
+                pass_on(signal.SIGKILL if signal.SIGINT in got else signal.SIGINT,
+                        signal.SIGINT)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    if got:
+        return 128 + got[0]
+    return 128 - status if status < 0 else status
+
+
 def run(board, image, extra_args=(), cores=1, gdb=False):
     """Boots the image; returns QEMU's exit status, which is the system's
     (aarch64: semihosting SYS_EXIT; riscv64: the sifive_test device).
@@ -379,7 +423,6 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
         for chunk in iter(lambda: os.read(proc.stdout.fileno(), 65536), b""):
             console.feed(chunk)
 
-    from .build import supervise
     try:
         with subprocess.Popen(cmd, stdin=_serial_stdin(), stdout=subprocess.PIPE) as proc:
             status = supervise(proc, pump)
