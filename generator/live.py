@@ -211,8 +211,9 @@ def while_starting(path, attempt):
             if pid is None:
                 raise
             if time.monotonic() >= deadline:
-                raise fail(f"no running system yet: `vanity run` (pid {pid}) is starting "
-                           f"it, but nothing listens on {path} after {BOOT_WAIT:g} s") from None
+                raise fail(f"nothing listens on {path} after {BOOT_WAIT:g} s, though `vanity "
+                           f"run` (pid {pid}) runs this build (still building or booting?)"
+                           ) from None
             time.sleep(0.05)
 
 
