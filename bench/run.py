@@ -283,12 +283,13 @@ def part_icount(build, n):
     table("2. Instructions per 8-byte send+receive (callgrind, runs of %d and twice "
           "as many messages, the difference;\n   includes the same fill/check loop for all)\n"
           "   pairs: send 1, receive 1 (ring empty after each)   "
-          "stream: 32 sends then 32 receives" % n,
+          "stream: 32 sends then 32 receives;\n   exact, so three decimals: "
+          "0.001 is one instruction per 1,000 messages" % n,
           ["peer", "pairs", "x best", "stream", "x best"],
-          [[p, "%.1f" % res["pairs"][p],
-            "%.2f" % (res["pairs"][p] / best["pairs"]),
-            "%.1f" % res["stream"][p],
-            "%.2f" % (res["stream"][p] / best["stream"])] for p in PEERS])
+          [[p, "%.3f" % res["pairs"][p],
+            "%.3f" % (res["pairs"][p] / best["pairs"]),
+            "%.3f" % res["stream"][p],
+            "%.3f" % (res["stream"][p] / best["stream"])] for p in PEERS])
     return res
 
 
@@ -814,7 +815,7 @@ def aims(results):
         for mode, r in ic.items():
             best = min(v for p, v in r.items() if p != "vanity")
             add("instr per send+recv (%s)" % mode,
-                "%.1f vs %.1f" % (r["vanity"], best), "<= best peer",
+                "%.3f vs %.3f" % (r["vanity"], best), "<= best peer",
                 r["vanity"] <= best)
     rt = results.get("rtt")
     if rt:

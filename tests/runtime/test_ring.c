@@ -508,7 +508,7 @@ static void test_cached_head(void **state)
 	assert_true(vn_rx_recv(&p->rx, m, MSG));
 	check(m, got++);
 	assert_int_equal(p->rx_st.cached_head, 0); /* just the one: left behind tail */
-	/* behind tail, the cache sends a burst to head */
+	/* a cache behind tail reads as empty: a burst reads head and takes all three */
 	for (uint32_t i = 0; i < 3; i++) {
 		fill(b[i], seq++);
 		assert_true(vn_tx_send(&p->tx, b[i], MSG));

@@ -1,8 +1,8 @@
 """`vanity run` told to stop by a signal sent to it alone, as a supervisor
 or `kill` sends one: SIGTERM or SIGHUP, or SIGINT without the terminal's
 group. The system ends as it does when told to (a hosted kernel says so),
-`vanity run` exits with 128 + the signal, nothing of the
-system is left running, and the run's mark (generator/live.py) is gone.
+`vanity run` exits with 128 + the signal, nothing of the system is left
+running, and the run's mark (generator/live.py) is gone.
 """
 
 import signal

@@ -532,12 +532,12 @@ VN_RING_FN uint32_t vn_rx_sealed(const struct vn_rx *rx, uint64_t tail, uint32_t
 VN_RING_FN uint32_t vn_rx_avail_at(const struct vn_rx *rx, uint64_t tail, uint32_t want)
 {
 	struct vn_rx_state *st = rx->st;
-	uint64_t head = st->cached_head;
+	uint64_t cached = st->cached_head, head;
 
 	if (rx->flags & VN_EP_SEQ)
 		return vn_rx_sealed(rx, tail, want);
-	if (head > tail && (want == 1 || head - tail >= want))
-		return want == 1 ? 1 : (uint32_t)(head - tail);
+	if (cached > tail && (want == 1 || cached - tail >= want))
+		return want == 1 ? 1 : (uint32_t)(cached - tail);
 	head = atomic_load_explicit(&rx->ring->head, memory_order_acquire);
 	/* Just the message a single receive asks for: not cached, as taking
 	 * it would use the cache up (which then stays behind tail). A consumer

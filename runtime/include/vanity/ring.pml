@@ -510,7 +510,7 @@ inline rx_avail(w)
 		avail = (chead - tl) & IMASK;
 		if
 #ifndef UNSIGNED_CACHE
-		:: avail != 0 && !NEG(avail) && (w == 1 || avail >= w) -> /* C: runtime/include/vanity/ring.h:539 `if (head > tail && (want == 1 || head - tail >= want))` */
+		:: avail != 0 && !NEG(avail) && (w == 1 || avail >= w) -> /* C: runtime/include/vanity/ring.h:539 `if (cached > tail && (want == 1 || cached - tail >= want))` */
 			avail = (w == 1 -> 1 : avail)
 #else
 		:: avail != 0 && (w == 1 || avail >= w) -> /* a mutation: a cache behind tail as ahead */
