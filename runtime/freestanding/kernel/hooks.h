@@ -142,7 +142,8 @@
  *   arch_crash_regs(f, fp, c) a dead shard's frame f and FP registers fp as
  *                             an ELF core's pr_reg and NT_FPREGSET (its
  *                             machine, regs, pc, sp, fp) for its crash dump
- *   port_console_putc(c)      kconsole.h
+ *   port_console_tx_full()    kconsole.h
+ *   port_console_tx(c)        kconsole.h
  */
 #ifndef VN_BM_HOOKS_H
 #define VN_BM_HOOKS_H

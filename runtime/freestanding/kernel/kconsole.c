@@ -1,6 +1,6 @@
 /*
  * kconsole.c - the console lines every bare-metal kernel prints the same
- * way (kconsole.h), on top of the port's port_console_putc().
+ * way (kconsole.h), on top of the port's console UART.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,14 +29,33 @@ static void console_unlock(uint64_t was)
 	__atomic_store_n(&console_busy, 0, __ATOMIC_RELEASE);
 }
 
+/* A shard may own the console's UART, and can leave it unable to send
+ * (transmit disabled, flow control held): then a byte gives up after
+ * TX_SPINS looks, and the bytes after it are dropped at once until the
+ * UART takes one again, so the kernel's prints, under the console lock,
+ * never wait for good. */
+#define TX_SPINS (1u << 20)
+static bool wedged;
+
+static void console_putc(char c)
+{
+	for (uint32_t spins = 0; port_console_tx_full(); spins++)
+		if (wedged || spins == TX_SPINS) {
+			wedged = true;
+			return;
+		}
+	wedged = false;
+	port_console_tx((uint8_t)c);
+}
+
 /* n bytes out, each line ending "\r\n" as a terminal wants it. Out of
  * line: seven calls, none of them hot. */
 static __attribute__((noinline)) void console_write(const char *s, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
-			port_console_putc('\r');
-		port_console_putc(s[i]);
+			console_putc('\r');
+		console_putc(s[i]);
 	}
 }
 

@@ -3,19 +3,22 @@
  * way (aarch64, riscv64): "vanity: ..." kernel messages, "[name] text" shard
  * log lines, and what a shard's fault policy made of a fault. Only the
  * kernels link this (runtime/freestanding/kernel/); the port supplies the
- * raw output, port_console_putc(), called under the console's own lock
+ * UART's two accesses below, called under the console's own lock
  * (kconsole.c) so lines from different CPUs never interleave.
  */
 #ifndef VN_KCONSOLE_H
 #define VN_KCONSOLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel.h"
 
-/* The port's: one byte to the console, once it has room (kconsole.c
- * turns each '\n' into "\r\n"). */
-void port_console_putc(char c);
+/* The port's console UART, polled: whether its transmitter has no room for
+ * a byte now, and one byte into it (kconsole.c waits for the room, turns
+ * each '\n' into "\r\n", and gives up on a UART that never has room). */
+bool port_console_tx_full(void);
+void port_console_tx(uint8_t c);
 
 /* "vanity: <formatted>\n" */
 void vn_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
