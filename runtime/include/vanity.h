@@ -81,9 +81,22 @@ VN_RING_FN void vn_commit(const struct vn_tx *tx) { vn_tx_commit(tx); }
 VN_RING_FN const void *vn_peek(const struct vn_rx *rx) { return vn_rx_peek(rx); }
 VN_RING_FN void vn_release(const struct vn_rx *rx) { vn_rx_release(rx); }
 
-/* Messages waiting / slots free, without blocking. */
-VN_RING_FN uint32_t vn_pending(const struct vn_rx *rx) { return vn_rx_avail(rx, UINT32_MAX); }
-VN_RING_FN uint32_t vn_space(const struct vn_tx *tx) { return vn_tx_space(tx, UINT32_MAX); }
+/* Messages waiting / slots free, without blocking: at most the depth,
+ * whatever the peer wrote in its index, so a shard may size an array by
+ * them. */
+VN_RING_FN uint32_t vn_pending(const struct vn_rx *rx)
+{
+	uint32_t n = vn_rx_avail(rx, UINT32_MAX);
+
+	return n <= rx->mask ? n : rx->mask + 1u;
+}
+
+VN_RING_FN uint32_t vn_space(const struct vn_tx *tx)
+{
+	uint32_t n = vn_tx_space(tx, UINT32_MAX);
+
+	return n <= tx->mask ? n : tx->mask + 1u;
+}
 
 /* ---- scheduling ---------------------------------------------------------- */
 

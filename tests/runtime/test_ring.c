@@ -465,6 +465,12 @@ static void test_hostile_indices(void **state)
 	p->rx_st.tail = p->rx_st.cached_head = 3;
 	assert_true(vn_rx_recv_burst(&p->rx, out, DEPTH * 3, MSG) <= DEPTH);
 	assert_memory_equal(after, zero, sizeof(zero));
+	/* the counts a shard may size an array by stay within the depth */
+	atomic_store(&p->tx.ring->head, p->rx_st.tail + (UINT64_C(1) << 31) + 3);
+	assert_true(vn_pending(&p->rx) <= DEPTH);
+	atomic_store(&p->rx.ring->tail, p->tx_st.head + (UINT64_C(1) << 20));
+	p->tx_st.limit = p->tx_st.head; /* full: read the tail */
+	assert_int_equal(vn_space(&p->tx), DEPTH);
 }
 
 /* The consumer's cached head. A receive that finds just the message it
