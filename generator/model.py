@@ -186,10 +186,6 @@ class Restart:
     group_names: tuple = ()
 
     @property
-    def group_mask(self):
-        return sum(1 << i for i in set(self.group))
-
-    @property
     def summary(self):
         """"5 in 1s, backoff 1ms..100ms, then stop": for comments and reports."""
         off = f", backoff {format_time(self.floor_ns)}..{format_time(self.ceiling_ns)}" \

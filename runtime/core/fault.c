@@ -91,20 +91,19 @@ static int start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, ui
 	return vn_shard_start_again(k, s, now, at, false);
 }
 
-/* s spent its budget and names a group: every shard of it, s included,
+/* s spent its budget and names a group: every shard of it, s first,
  * starts again now with a fresh budget. The group's other shards are not
- * running (they share s's core, which s held), so none dies mid-call. */
+ * running (they share s's core, which s held: checked at boot), so none
+ * dies mid-call. */
 static enum vn_fault_outcome restart_group(struct vn_kernel *k, struct vn_shard *s,
 					   uint64_t now)
 {
-	uint64_t group = s->cfg->restart.group | UINT64_C(1) << s->cfg->id;
+	const struct vn_krestart *r = &s->cfg->restart;
 
 	s->escalated = true;
-	for (uint32_t i = 0; i < k->sys->n_shards; i++) {
-		struct vn_shard *g = &k->shard[i];
+	for (uint32_t i = 0; i < r->n_group; i++) {
+		struct vn_shard *g = &k->shard[r->group[i]];
 
-		if (!(group >> i & 1))
-			continue;
 		g->burst = 0;
 		if (start_again(k, g, now, now) != 0 && g == s)
 			return VN_FAULT_START_FAILED;

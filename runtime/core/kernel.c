@@ -13,16 +13,19 @@
 #include "port.h"
 #include "vn_sched.h"
 
-/* A restart budget the kernel can count, and a group on the shard's core. */
+/* A restart budget the kernel can count, and a group of shards on the
+ * shard's core, led by the shard itself. */
 static int check_restart(const struct vn_ksystem *sys, uint32_t id)
 {
 	const struct vn_krestart *p = &sys->shards[id].restart;
 
 	if (p->budget == 0 || p->budget > VN_RESTART_MAX || p->floor_ns > p->ceiling_ns)
 		return -1;
-	for (uint32_t i = 0; i < 64; i++)
-		if (p->group >> i & 1 && (i >= sys->n_shards ||
-					   sys->shards[i].core != sys->shards[id].core))
+	if (p->then == VN_FAULT_GROUP && (p->n_group == 0 || p->group[0] != id))
+		return -1;
+	for (uint32_t i = 0; i < p->n_group; i++)
+		if (p->group[i] >= sys->n_shards ||
+		    sys->shards[p->group[i]].core != sys->shards[id].core)
 			return -1;
 	return 0;
 }

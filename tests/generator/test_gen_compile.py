@@ -1,10 +1,11 @@
 """Generated C compiles cleanly, and a shard cannot name another shard's channel."""
 
+import re
 import subprocess
 
 import pytest
 
-from vanity_testlib import REPO
+from vanity_testlib import REPO, vanity
 
 CFLAGS = ["-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-std=c11",
           "-I", str(REPO / "runtime/include")]
@@ -25,6 +26,27 @@ def test_config_compiles(shard):
 
 @pytest.mark.parametrize("tables", TABLES, ids=lambda p: p.parts[-4])
 def test_tables_compile(tables):
+    proc = _gcc(tables)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_restart_groups_past_the_64th_shard(tmp_path):
+    """A restart group is a list of shard ids, so groups of shards past the
+    64th render, compile and name their own members (a 64-bit mask once
+    aliased shard 64 with shard 0, and overflowed its literal)."""
+    (tmp_path / "f.c").write_text("#include <vanity_shard.h>\n\nvoid vn_main(void) {}\n")
+    policy = "on_fault: {{restart: {{budget: 1, window: 1s}}, then: {{restart: [{}]}}}}"
+    shards = [f"  - {{name: s{i}, sources: [f.c], core: {int(i in (64, 65))}"
+              + (", " + policy.format({0: "s1", 67: "s66"}[i]) if i in (0, 67) else "") + "}"
+              for i in range(70)]
+    spec = tmp_path / "many.yaml"
+    spec.write_text("vanity: 1\nsystem: many\nshards:\n" + "\n".join(shards) + "\n")
+    r = vanity("gen", spec, "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    tables = tmp_path / "out" / "kernel" / "tables.c"
+    groups = re.findall(r"\.group = \(const uint16_t\[\]\)\{([^}]*)\}, \.n_group = (\d+)",
+                        tables.read_text())
+    assert groups == [("0, 1", "2"), ("67, 66", "2")]
     proc = _gcc(tables)
     assert proc.returncode == 0, proc.stderr
 

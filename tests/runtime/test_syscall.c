@@ -527,10 +527,13 @@ static void test_restart_then_halt(void **state)
  * core are left alone; spent again, it is stopped. */
 static void test_restart_then_group(void **state)
 {
+	static const uint16_t group[] = {1, 2};
+
 	(void)state;
 	boot_running(1);
 	restart_policy(1, 1, 1000, 50, 50, VN_FAULT_GROUP);
-	fx_shards[1].restart.group = 1u << 1 | 1u << 2;
+	fx_shards[1].restart.group = group;
+	fx_shards[1].restart.n_group = 2;
 	vn_sched_remove(&fx_k, S(2), VN_STOPPED); /* shard 2 died before */
 	assert_int_equal(vn_shard_fault(&fx_k, S(1), 0, 139), VN_FAULT_RESTARTED);
 	assert_int_equal(S(1)->deadline, 50);
@@ -553,9 +556,47 @@ static void test_restart_then_group(void **state)
 	assert_int_equal(stub.starts, 4);
 }
 
+/* Groups past the 64th shard: a system of 70, with 64 and 65 on core 1
+ * and the others on core 0. A spent budget restarts the shards of the
+ * group and no other, whatever their ids: not 64 and 65 for 0 and 1. */
+static void test_restart_groups_of_many(void **state)
+{
+	static struct vn_kshard big[70];
+	static const uint16_t low[] = {0, 1}, high[] = {67, 66};
+	static const struct vn_ksystem sys = {
+		.name = "big", .board = "test", .n_cores = 2, .n_shards = 70, .shards = big,
+	};
+	const struct vn_krestart r = {.budget = 1, .then = VN_FAULT_GROUP,
+				      .window_ns = 1000000000ull, .n_group = 2};
+
+	(void)state;
+	stub_reset();
+	for (uint16_t i = 0; i < 70; i++)
+		big[i] = (struct vn_kshard){.name = "s", .id = i, .core = i == 64 || i == 65,
+					    .on_fault = VN_FAULT_STOP};
+	big[0].on_fault = big[67].on_fault = VN_FAULT_RESTART;
+	big[0].restart = big[67].restart = r;
+	big[0].restart.group = low;
+	big[67].restart.group = high;
+	assert_int_equal(vn_kernel_init(&fx_k, &sys, &fx_obs), 0);
+	for (uint32_t i = 0; i < 70; i += 67) {
+		assert_int_equal(vn_shard_fault(&fx_k, &fx_k.shard[i], 0, 139),
+				 VN_FAULT_RESTARTED);
+		assert_int_equal(vn_shard_fault(&fx_k, &fx_k.shard[i], 0, 139),
+				 VN_FAULT_GROUP_RESTARTED);
+	}
+	for (uint32_t i = 0; i < 70; i++)
+		assert_int_equal(fx_k.shard[i].st->restarts,
+				 i == 0 || i == 67 ? 2 : i == 1 || i == 66 ? 1 : 0);
+	assert_int_equal(stub.starts, 6);
+}
+
 /* A table the generator would never write fails at boot. */
 static void test_restart_tables_checked(void **state)
 {
+	static const uint16_t across[] = {0, 3}, pair[] = {0, 1}, led_by_1[] = {1, 0},
+			      no_shard[] = {0, 4};
+
 	(void)state;
 	fx_boot();
 	fx_shards[0].on_fault = VN_FAULT_RESTART;
@@ -564,9 +605,18 @@ static void test_restart_tables_checked(void **state)
 	fx_shards[0].restart.budget = 0;
 	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), -1);
 	fx_shards[0].restart.budget = 5;
-	fx_shards[0].restart.group = 1u << 3; /* shard 3 is on core 1 */
+	fx_shards[0].restart.then = VN_FAULT_GROUP;
+	fx_shards[0].restart.n_group = 2;
+	fx_shards[0].restart.group = across; /* shard 3 is on core 1 */
 	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), -1);
-	fx_shards[0].restart.group = 1u << 1;
+	fx_shards[0].restart.group = led_by_1; /* the faulting shard restarts first */
+	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), -1);
+	fx_shards[0].restart.group = no_shard;
+	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), -1);
+	fx_shards[0].restart.n_group = 0;
+	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), -1);
+	fx_shards[0].restart.n_group = 2;
+	fx_shards[0].restart.group = pair;
 	assert_int_equal(vn_kernel_init(&fx_k, &fx_system, &fx_obs), 0);
 	fx_shards[0].on_fault = VN_FAULT_STOP;
 }
@@ -712,6 +762,7 @@ int main(void)
 		cmocka_unit_test(test_restart_window_slides),
 		cmocka_unit_test(test_restart_then_halt),
 		cmocka_unit_test(test_restart_then_group),
+		cmocka_unit_test(test_restart_groups_of_many),
 		cmocka_unit_test(test_restart_tables_checked),
 		cmocka_unit_test(test_watchdog),
 	};

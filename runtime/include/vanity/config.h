@@ -34,15 +34,16 @@ enum vn_fault_policy {
  * held back by a backoff that starts at floor_ns and doubles for every
  * restart still inside the window, up to ceiling_ns (floor 0: none). One
  * more fault inside the window and `then` applies: VN_FAULT_STOP,
- * VN_FAULT_HALT, or VN_FAULT_GROUP: the shards of `group` (a bit per shard
- * id, this one included, all on its core) restart together, once. */
+ * VN_FAULT_HALT, or VN_FAULT_GROUP: the n_group shards of `group` (their
+ * ids, this one first, all on its core) restart together, once. */
 struct vn_krestart {
 	uint32_t budget;    /* 1..VN_RESTART_MAX */
 	uint32_t then;      /* enum vn_fault_policy: STOP, HALT or GROUP */
 	uint64_t window_ns;
 	uint64_t floor_ns;
 	uint64_t ceiling_ns;
-	uint64_t group;     /* then == VN_FAULT_GROUP: shard ids, one bit each */
+	const uint16_t *group; /* then == VN_FAULT_GROUP: shard ids, this one first */
+	uint32_t n_group;
 };
 
 /* reload: what a hot reload of the shard may do (docs/reload.md). A reload

@@ -18,7 +18,7 @@ static const struct vn_kshard shards[] = {
 		.mode = VN_MODE_YIELD,
 		.on_fault = VN_FAULT_RESTART,
 		.restart = {.budget = 5, .then = VN_FAULT_STOP, .window_ns = 1000000000ull,
-			    .floor_ns = 0ull, .ceiling_ns = 0ull, .group = 0x0ull},
+			    .floor_ns = 0ull, .ceiling_ns = 0ull},
 		.may_halt = 1, /* halt: true */
 		.watchdog_ns = 2000000000ull, .spin_ns = 50000ull,
 		.base = 0x10000000, .stack = 0x4000,
