@@ -5,7 +5,8 @@ rather than from what the examples use.
 
 A system has 1 to 40 shards on random cores, in either mode, with or
 without a stack, heap, FP, trace ring, reload slots or restart policy of
-its own, and yield shards with or without a watchdog or a spin; up to 60
+its own (in full on some: a budget, a backoff, then stop, halt or a group
+restart), and yield shards with or without a watchdog or a spin; up to 60
 channels between random pairs, of message sizes from 1 byte to 64 KiB (odd
 ones, a cache line and either side of it) and depths from 2 to 65,536,
 some of them latency channels, some with their slot layout given; signals; pools mapped read-write or
@@ -125,6 +126,21 @@ def system(seed, cores=4):
     for c in channels:
         if lay.random() < 0.3:
             c["slots"] = lay.choice(["packed", "sequenced"])
+    # half the restarting shards' policies in full (a budget, a window,
+    # maybe a backoff, then stop, halt or a group of shards of its core),
+    # from a generator of their own too: the shards never fault, so this
+    # is the policy's tables, built and checked at boot on every board
+    pol = random.Random(f"policy {seed}")
+    for s in shards:
+        if s.get("on_fault") == "restart" and pol.random() < 0.5:
+            mates = [t["name"] for t in shards if t["core"] == s["core"] and t is not s]
+            then = pol.choice(["stop", "halt"] + (["group"] * 2 if mates else []))
+            if then == "group":
+                then = {"restart": pol.sample(mates, pol.randint(1, len(mates)))}
+            r = {"budget": pol.randint(1, 16), "window": pol.choice(["10ms", "1s", "2s"])}
+            if pol.random() < 0.5:
+                r["backoff"] = {"floor": "1ms", "ceiling": pol.choice(["1ms", "100ms"])}
+            s["on_fault"] = {"restart": r, "then": then}
     return shards, channels, signals, pools, devices
 
 
