@@ -84,7 +84,11 @@ void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c)
 	c->pc = r->pc;
 	c->has_addr = r->signo == SIGSEGV || r->signo == SIGBUS;
 	c->addr = r->addr;
-	if (r->n_regs > VN_CRASH_MAX_REGS || r->fp_len > VN_CRASH_MAX_FP)
+	/* The record is the shard's to write: its counts are held to what it
+	 * has room for, which the port's crash fits. */
+	_Static_assert(VN_CRASH_CTX_REGS <= VN_CRASH_MAX_REGS && VN_CRASH_CTX_FP <= VN_CRASH_MAX_FP,
+		       "a shard's crash record must fit the port's crash");
+	if (r->n_regs > VN_CRASH_CTX_REGS || r->fp_len > VN_CRASH_CTX_FP)
 		return; /* not a record this kernel wrote the layout of */
 	c->n_regs = r->n_regs;
 	memcpy(c->regs, r->regs, 8ull * r->n_regs);
