@@ -55,7 +55,10 @@ class Strs:
 
 @dataclass(frozen=True)
 class Ident:
-    """A C identifier: names become parts of C symbols."""
+    """A C identifier: names become parts of C symbols. bare: the generated
+    C also writes it alone (lower: lower-cased), where more names clash."""
+    bare: bool = False
+    lower: bool = False
     desc = "a string"
 
     def schema(self):
@@ -212,7 +215,7 @@ REGISTER = Obj("register", {
 })
 
 MEMBER = Obj("member", {
-    "name": Key(Ident(), "member name (C identifier)", required=True),
+    "name": Key(Ident(bare=True, lower=True), "member name (C identifier)", required=True),
     "offset": Key(Int(min=0), "byte offset in the structure; aligned to its width, after "
                   "the member before", required=True),
     "width": Key(Enum((8, 16, 32, 64)), "width in bits of an integer member"),
@@ -358,7 +361,7 @@ SHARD = Obj("shard", {
 
 
 EVENT_FIELD = Obj("event field", {
-    "name": Key(Ident(), "field name (C identifier)", required=True),
+    "name": Key(Ident(bare=True), "field name (C identifier)", required=True),
     "type": Key(Enum(FIELD_TYPES), "an integer of 8-64 bits, an enum (one byte) or "
                 "bytes (a fixed-size array)", required=True),
     "values": Key(ListOf(Ident()), "enum: the names of its values, 0 first"),

@@ -27,6 +27,22 @@ def shown(text):
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 
+# Names the generated C writes bare, not as part of a longer identifier
+# (a structure's members, lower-cased; an event's fields, its emitter's
+# parameters), meet the compiler as they are: besides the C keywords, GNU
+# C's, the macros GCC predefines on every board, and the names the emitter
+# uses beside them (vanity_shard.h.j2's _trace.j2) would not compile.
+_BARE_WORDS = dict(
+    [(w, "is a GNU C keyword") for w in ("asm", "typeof")] +
+    [(w, "is a macro GCC predefines (as 1)") for w in ("unix", "linux")] +
+    [(w, "is a C library name the generated code uses") for w in
+     ["memcpy", "size_t", "ptrdiff_t", "NULL", "SIZE_MAX"] +
+     [f"{u}int{n}_t" for u in ("", "u") for n in (8, 16, 32, 64, "ptr", "max")]])
+_STDINT_MACRO = re.compile(r"U?INT(8|16|32|64|PTR|MAX)_(MIN|MAX|C)|"
+                           r"U?INT_(LEAST|FAST)(8|16|32|64)_(MIN|MAX)|"
+                           r"(PTRDIFF|SIG_ATOMIC|WCHAR|WINT)_(MIN|MAX)")
+
+
 def ident_problem(name):
     """Why name cannot be a name in a spec (it becomes part of C
     identifiers, macros and file names), or None."""
@@ -38,6 +54,23 @@ def ident_problem(name):
         return "is a C keyword: the generated code could not use it as a name"
     if name.lower().startswith("vn_"):
         return "starts with 'vn_', which the runtime keeps for its own names"
+    if name.lower() == "vn":
+        return "is the runtime's prefix: names made from it would be the runtime's own"
+    return None
+
+
+def bare_problem(name):
+    """Why name cannot be written bare into C as it stands, or None: it is
+    a name already (ident_problem), this checks the rest."""
+    if name in _C_WORDS:
+        return "is a C keyword"
+    if name in _BARE_WORDS:
+        return _BARE_WORDS[name]
+    if name.startswith("__") or re.match(r"_[A-Z]", name):
+        return "is reserved to the C compiler and library (it starts with __ or _ and a " \
+            "capital)"
+    if _STDINT_MACRO.fullmatch(name):
+        return "is a macro of <stdint.h>"
     return None
 _BITS = re.compile(r"([0-9]+):([0-9]+)$")
 
@@ -193,13 +226,19 @@ class Schema:
         if not _is_str(node):
             return None
         why = ident_problem(node.value)
+        if not why and typ.bare:
+            why = bare_problem(node.value.lower() if typ.lower else node.value)
+            if why and typ.lower and node.value.lower() != node.value:
+                why = f"is '{node.value.lower()}' in C, which {why}"
         if why:
             self.d.error(node, f"{prefix}{key} '{shown(node.value)}' {why}")
             return False, None
         return True, node.value
 
     def v_Enum(self, typ, node, prefix, key):
-        if node.kind != "scalar" or node.value not in typ.choices or isinstance(node.value, bool):
+        # one of the choices, and of its type: not 16.0 for 16, nor true for 1
+        if node.kind != "scalar" or not any(type(node.value) is type(c) and node.value == c
+                                            for c in typ.choices):
             shown = f"'{node.value}'" if _is_str(node) else describe(node)
             self.d.error(node, f"{prefix}{key} {shown} must be {typ.desc}"
                          f"{suggest(node.value, typ.choices)}")

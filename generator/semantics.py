@@ -306,9 +306,14 @@ class Semantics:
             self.d.error(s.at("core"), f"{s.prefix}core {core} does not exist on board "
                          f"'{self.board.name}' (cores 0-{cores - 1})")
         self.sources(s)
-        if any("\0" in f for f in s.get("cflags") or () if isinstance(f, str)):
+        cflags = s.get("cflags") or ()
+        if any("\0" in f for f in cflags if isinstance(f, str)):
             self.d.error(s.at("cflags"), f"{s.prefix}a compiler flag holds a NUL character, "
                          "which no command line can pass")
+        elif cflags and cflags[-1] in toolchain.ARG_FLAGS:
+            self.d.error(s.item_at("cflags", len(cflags) - 1), f"{s.prefix}cflags: "
+                         f"{cflags[-1]} is last, without the argument it takes: give the "
+                         "argument as the next item, or drop the flag")
         else:
             self.include_paths(s)
         self.limit(s, "stack", 1, MAX_STACK)
@@ -715,9 +720,9 @@ class Semantics:
         self.irq(dev)
         if dev.get("size") == 0:
             self.d.error(dev.at("size"), f"{dev.prefix}size must not be 0")
-        elif dev.get("address", 0) + (dev.get("size") or 0) > 1 << 64:
-            self.d.error(dev.at("address"), f"{dev.prefix}window ends beyond the 64-bit "
-                         "address space")
+        elif dev.get("address", 0) + (dev.get("size") or 0) >= 1 << 64:
+            self.d.error(dev.at("address"), f"{dev.prefix}window reaches the end of the "
+                         "64-bit address space; it must end below 2^64")
         chans = {c["name"].upper(): (what, c) for what in ("channel", "signal")
                  for c in self.top.get(what + "s", []) if "name" in c}
         what, clash = chans.get(str(dev.get("name", "")).upper(), (None, None))

@@ -43,6 +43,10 @@ class BuildError(Exception):
 # The flags that name a file or directory to include, longest first (joined
 # to their argument, -Iinc, or not, -I inc).
 _PATH_FLAGS = ("-idirafter", "-isystem", "-iquote", "-include", "-imacros", "-I")
+# Flags whose argument may be the next item: left last, each would take the
+# build's own next flag as its argument.
+ARG_FLAGS = _PATH_FLAGS + ("-D", "-U", "-x", "-o", "-MF", "-MT", "-MQ", "-Xassembler",
+                           "-Xpreprocessor", "-Xlinker")
 
 
 def include_args(cflags):

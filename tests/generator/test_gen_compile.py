@@ -51,6 +51,24 @@ def test_restart_groups_past_the_64th_shard(tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
+def test_padding_never_takes_a_members_name(tmp_path):
+    """The bytes a structure skips are a member the generator names; a
+    member of the map may not have that name (it starts with vn_)."""
+    (tmp_path / "f.c").write_text("#include <vanity_shard.h>\n\nvoid vn_main(void) {}\n")
+    spec = tmp_path / "pad.yaml"
+    spec.write_text(
+        "vanity: 1\nsystem: pad\nshards: [{name: a, sources: [f.c], devices: [d]}]\n"
+        "devices: [{name: d, regmap: m, address: 0x10000, size: 4096}]\n"
+        "regmaps: {m: {registers: [{name: R, offset: 0}], structures: [{name: S, members: "
+        "[{name: pad_b, offset: 0, width: 8}, {name: b, offset: 4, width: 32}]}]}}\n")
+    r = vanity("gen", spec, "-o", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    header = tmp_path / "out" / "regmaps" / "m.h"
+    assert "uint8_t vn_pad_b[3];" in header.read_text()
+    proc = _gcc("-include", "stdint.h", header)
+    assert proc.returncode == 0, proc.stderr
+
+
 def _shard_source(tmp_path, body):
     src = tmp_path / "user.c"
     src.write_text("#include <vanity_shard.h>\n\nvoid vn_main(void)\n{\n"

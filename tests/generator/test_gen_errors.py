@@ -201,6 +201,32 @@ EXPECTED = {
         "exist",
         "4:80: error: shard 'a': cflags: -include names a file 'none.h' that does not exist "
         "(a relative path is the spec file's directory's, as a source's is)"],
+    "bare_names": [
+        "9:25: error: device 'dev': regmap 'vn' is the runtime's prefix: names made from it "
+        "would be the runtime's own",
+        "14:36: error: regmap 'm' structure 'S' member 'INT': name 'INT' is 'int' in C, which "
+        "is a C keyword",
+        "14:71: error: regmap 'm' structure 'S' member 'unix': name 'unix' is a macro GCC "
+        "predefines (as 1)",
+        "15:3: error: regmap 'vn': name is the runtime's prefix: names made from it would be "
+        "the runtime's own",
+        "18:34: error: event 'tick' event field 'asm': name 'asm' is a GNU C keyword",
+        "18:57: error: event 'tick' event field 'SIZE_MAX': name 'SIZE_MAX' is a C library "
+        "name the generated code uses",
+        "18:85: error: event 'tick' event field 'UINT8_C': name 'UINT8_C' is a macro of "
+        "<stdint.h>",
+        "19:34: error: event 'tick' event field 'uint32_t': name 'uint32_t' is a C library "
+        "name the generated code uses",
+        "19:62: error: event 'tick' event field '__count': name '__count' is reserved to the C "
+        "compiler and library (it starts with __ or _ and a capital)",
+        "19:89: error: event 'tick' event field '_Big': name '_Big' is reserved to the C "
+        "compiler and library (it starts with __ or _ and a capital)"],
+    "exact_limits": [
+        "6:49: error: shard 'ping': cflags: -D is last, without the argument it takes: give "
+        "the argument as the next item, or drop the flag",
+        "9:26: error: device 'far': window reaches the end of the 64-bit address space; it "
+        "must end below 2^64",
+        "12:46: error: regmap 'm' register 'CR': width number 32.0 must be 8, 16, 32 or 64"],
     "nul_cflag": [
         "4:40: error: shard 'a': a compiler flag holds a NUL character, which no command "
         "line can pass"],
