@@ -72,6 +72,8 @@ def bare_problem(name):
     if _STDINT_MACRO.fullmatch(name):
         return "is a macro of <stdint.h>"
     return None
+
+
 _BITS = re.compile(r"([0-9]+):([0-9]+)$")
 
 
