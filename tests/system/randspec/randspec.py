@@ -3,13 +3,14 @@
 source per shard, from a seed, drawn from what the spec reference allows
 rather than from what the examples use.
 
-A system has 1 to 40 shards (one in twenty 64 more) on random cores, in either mode, with or
-without a stack, heap, FP, trace ring, reload slots or restart policy of
-its own (in full on some: a budget, a backoff, then stop, halt or a group
-restart), and yield shards with or without a watchdog or a spin; up to 60
-channels between random pairs, of message sizes from 1 byte to 64 KiB (odd
-ones, a cache line and either side of it) and depths from 2 to 65,536,
-some of them latency channels, some with their slot layout given; signals; pools mapped read-write or
+A system has 1 to 40 shards (one system in twenty has 64 more) on random
+cores, in either mode, with or without a stack, heap, FP, trace ring,
+reload slots or restart policy of its own (in full on some: a budget, a
+backoff, then stop, halt or a group restart), and yield shards with or
+without a watchdog or a spin; up to 60 channels between random pairs, of
+message sizes from 1 byte to 64 KiB (odd ones, a cache line and either
+side of it) and depths from 2 to 65,536, some of them latency channels,
+some with their slot layout given; signals; pools mapped read-write or
 read-only by random shards; and the last one or two virtio-mmio slots of
 the board (hosted has two) granted to random shards.
 
