@@ -163,7 +163,7 @@ proctype A() {
 	do
 	:: sent < NMSG ->
 		sent++;
-		v = flag; /* C: runtime/include/vanity/ring.h:430 `if (atomic_load_explicit(&tx->ring->rx_sleeping,` */
+		v = flag; /* C: runtime/include/vanity/ring.h:435 `if (atomic_load_explicit(&tx->ring->rx_sleeping,` */
 		if
 		:: v != 0 ->
 			/* C: runtime/arch/hosted/shard/syscall.c:267 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */

@@ -278,15 +278,20 @@ VN_RING_FN _Atomic uint64_t *vn_ring_seq(uint8_t *slots, uint32_t mask, size_t s
 /* Free slots from `head` (the producer's private index, passed in: read
  * before the acquire load below, it need not be read again after it),
  * refreshing the cached tail (kept as the limit it sets) only when it is
- * not enough. */
+ * not enough. A consumer that keeps up has emptied the ring by then: the
+ * whole depth is free, the fill (0) cannot raise the high-water mark, and
+ * the refresh returns at once. */
 VN_RING_FN uint32_t vn_tx_space_at(const struct vn_tx *tx, uint64_t head, uint32_t want)
 {
 	struct vn_tx_state *st = tx->st;
 	uint32_t space = (uint32_t)(st->limit - head);
 
 	if (space < want) {
-		st->limit = atomic_load_explicit(&tx->ring->tail, memory_order_acquire) +
-			    tx->mask + 1u;
+		uint64_t tail = atomic_load_explicit(&tx->ring->tail, memory_order_acquire);
+
+		st->limit = tail + tx->mask + 1u;
+		if (tail == head)
+			return tx->mask + 1u;
 		space = (uint32_t)(st->limit - head);
 		VN_RING_STAT(if (tx->mask + 1u - space > tx->ring->tx_hwm)
 				     tx->ring->tx_hwm = tx->mask + 1u - space;);

@@ -94,27 +94,27 @@
  *
  * Memory order. Promela is sequentially consistent. SC is a sound
  * abstraction of the C here because:
- *  - slot data -> head: the head store is release (ring.h:425) and the
- *    consumer's head load acquire (ring.h:539; a sequenced burst's,
- *    ring.h:620), so a slot read after the load sees the producer's write
+ *  - slot data -> head: the head store is release (ring.h:430) and the
+ *    consumer's head load acquire (ring.h:546; a sequenced burst's,
+ *    ring.h:632), so a slot read after the load sees the producer's write
  *    (message passing);
  *  - slot data -> word (sequenced): likewise, the word store is release
- *    (ring.h:398, vn_tx_seal; a burst's, ring.h:491) and the consumer's word
- *    load acquire (ring.h:521), so the message copied after it is the one
+ *    (ring.h:403, vn_tx_seal; a burst's, ring.h:494) and the consumer's word
+ *    load acquire (ring.h:526), so the message copied after it is the one
  *    the word guards. Head's release store comes after the words and the
  *    copies, so a sequenced burst going by head sees them too. The resume
- *    scan's word loads are acquire too (ring.h:412), so a burst that reads
+ *    scan's word loads are acquire too (ring.h:417), so a burst that reads
  *    head after the restarted producer publishes it sees the messages they
  *    found;
  *  - slot read -> tail -> slot overwrite: the tail store is release
- *    (ring.h:585) and the producer's tail load acquire (ring.h:288), so a slot
+ *    (ring.h:597) and the producer's tail load acquire (ring.h:290), so a slot
  *    (and its word) is not rewritten before its old message was copied;
  *  - the sleep flag: the one reordering release/acquire allows and that
  *    matters is a store followed by a load of another location (store
  *    buffering). On both sides of the Dekker pair (publish: store head, load
  *    rx_sleeping; arm: store rx_sleeping, load head; and the same with tail /
- *    tx_sleeping) a seq_cst fence sits between the two (ring.h:429, 587, 674,
- *    687), and C11 forbids both loads missing both stores when both fences
+ *    tx_sleeping) a seq_cst fence sits between the two (ring.h:434, 599, 686,
+ *    699), and C11 forbids both loads missing both stores when both fences
  *    are seq_cst. That is the SC outcome set. Sequenced, the consumer's side
  *    of the pair loads the word, not head: the word stores come before the
  *    same publish fence as head's, so the pair is word / rx_sleeping, with
@@ -159,11 +159,11 @@
  * restarted left the debt unpaid, since nothing on the restart path woke a
  * peer:
  *  - KILLS_P=1: the producer publishes its last message and is stopped
- *    before ring.h:430; the restarted producer has nothing more to send, and
+ *    before ring.h:435; the restarted producer has nothing more to send, and
  *    the consumer sleeps forever with the message queued.
  *  - KILLS_C=1: the producer sleeps starved on a full ring; the consumer
  *    takes all of it in one vn_rx_recv_burst and is stopped after its tail
- *    store, before ring.h:588; restarted, it finds the ring empty and sleeps,
+ *    store, before ring.h:599; restarted, it finds the ring empty and sleeps,
  *    and both sides sleep forever (deadlock). With single receives
  *    (BURST=1) it takes DEPTH such stops in a row (KILLS_C=2).
  * The fix: a (re)starting shard, in vn_attach_endpoints, notifies the peer
@@ -290,17 +290,19 @@ end_asleep:                                                                     
 
 /* ---------------------------------------------------------------- producer */
 
-/* vn_tx_space(tx, w) (ring.h:282-303); sets space, may set starved. */
+/* vn_tx_space(tx, w) (ring.h:284-302); sets space, may set starved. The C
+ * returns the depth at once when the tail it loads is th (an empty ring):
+ * the space computed here then too, and starved is not set. */
 inline tx_space(w)
 {
 	atomic {
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:288 `st->limit = atomic_load_explicit(&tx->ring->tail, memory_order_acquire)` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:290 `uint64_t tail = atomic_load_explicit(&tx->ring->tail, memory_order_acquire)` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
-			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:294 `st->starved = 1` */
+			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:299 `st->starved = 1` */
 			:: else
 			fi
 		:: else
@@ -308,25 +310,25 @@ inline tx_space(w)
 	}
 }
 
-/* vn_tx_publish(tx, th) (ring.h:419-434). Sequenced, the words are stored
+/* vn_tx_publish(tx, th) (ring.h:424-439). Sequenced, the words are stored
  * already: vn_tx_seal, called there before the head store, is modelled in
  * the send, after the copies. */
 inline tx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:377 `tx->st->head++` */
-		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:505 `tx->st->head += n` */
-		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:425 `vn_store_release(&tx->ring->head, head)` */
+		/* C: runtime/include/vanity/ring.h:382 `tx->st->head++` */
+		th = (th + n) & IMASK; /* C: runtime/include/vanity/ring.h:510 `tx->st->head += n` */
+		ST_HEAD(th); /* C: runtime/include/vanity/ring.h:430 `vn_store_release(&tx->ring->head, head)` */
 #ifndef SEQ
 		published = published + n
 #endif
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:429 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:434 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:430 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
-		req_c = 1 /* C: runtime/include/vanity/ring.h:432 `vn_notify(tx->channel)` */
+	:: rx_sleeping -> /* C: runtime/include/vanity/ring.h:435 `if (atomic_load_explicit(&tx->ring->rx_sleeping` */
+		req_c = 1 /* C: runtime/include/vanity/ring.h:437 `vn_notify(tx->channel)` */
 	:: else
 	fi
 }
@@ -366,13 +368,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:201-211): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:693 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:698 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:694 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:699 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:695 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:700 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -383,7 +385,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:700 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:705 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:211 `return r | ready(watch_rx, watch_tx)` */
@@ -404,13 +406,13 @@ proctype Producer()
 		/* Packed, vn_tx_resume returns head and attach.c:41 stores back the
 		 * value just read, in a location only the producer writes: no step. */
 #if defined(SEQ) && !defined(NO_RESUME)
-		/* vn_tx_resume (ring.h:406-416): past the messages a predecessor
+		/* vn_tx_resume (ring.h:411-421): past the messages a predecessor
 		 * sealed and did not publish, a ring's worth at most; st->sealed
 		 * is th (attach.c:40) */
 		k = 0;
 		do
-		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:412 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
-		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:415 `return h` */
+		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:417 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
+		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:420 `return h` */
 		od;
 		atomic { ST_HEAD(th) }; /* C: runtime/lib/attach.c:41 `atomic_store(&tx->ring->head, tx->st->head)` */
 #endif
@@ -433,27 +435,27 @@ proctype Producer()
 				:: NMSG - published >= 2 -> want = 2
 #endif
 				fi;
-				/* C: runtime/include/vanity/ring.h:370 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
-				tx_space(want); /* C: runtime/include/vanity/ring.h:459 `uint32_t space = vn_tx_space_at(tx, head, n)` */
-				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:469 `n = space` */
+				/* C: runtime/include/vanity/ring.h:375 `uint32_t space = vn_tx_space_at(tx, head, 1)` */
+				tx_space(want); /* C: runtime/include/vanity/ring.h:464 `uint32_t space = vn_tx_space_at(tx, head, n)` */
+				n = (want < space -> want : space); /* C: runtime/include/vanity/ring.h:474 `n = space` */
 				k = 0
 			};
 			if
 			:: space > 0 ->
 #ifndef SEQ
 				do /* one slot per step; message numbers are ghosts */
-				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:448 `memcpy(slot, msg, size)` */
+				:: atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:453 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
 #elif defined(SEAL_AT_PUBLISH)
 				do /* the slots, one step each; message numbers are ghosts */
-				:: /* C: runtime/include/vanity/ring.h:486 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
-					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:448 `memcpy(slot, msg, size)` */
+				:: /* C: runtime/include/vanity/ring.h:491 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
+					atomic { k < n -> slot[(th + k) & MASK] = published + k; k++ } /* C: runtime/include/vanity/ring.h:453 `memcpy(slot, msg, size)` */
 				:: else -> break
 				od;
 				k = 0;
 				do /* vn_tx_seal, from vn_tx_publish: their words, in order, a step each */
-				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:398 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
+				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:403 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
 				:: else -> break
 				od;
 #else
@@ -462,16 +464,16 @@ proctype Producer()
 				:: atomic { k < n -> ST_WORD((th + k) & MASK, (th + k + 1) & IMASK) };
 					atomic { slot[(th + k) & MASK] = published; published++; k++ }
 #else
-				:: /* C: runtime/include/vanity/ring.h:486 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
-					atomic { k < n -> slot[(th + k) & MASK] = published } /* C: runtime/include/vanity/ring.h:448 `memcpy(slot, msg, size)` */;
+				:: /* C: runtime/include/vanity/ring.h:491 `memcpy(vn_ring_slot(tx->slots, tx->mask, VN_EP_STRIDE(tx), head + i),` */
+					atomic { k < n -> slot[(th + k) & MASK] = published } /* C: runtime/include/vanity/ring.h:453 `memcpy(slot, msg, size)` */;
 					/* a single send's: vn_tx_seal, from vn_tx_publish */
-					/* C: runtime/include/vanity/ring.h:398 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
-					atomic { ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:491 `head + i + 1);` */
+					/* C: runtime/include/vanity/ring.h:403 `vn_store_release(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), p), p + 1)` */
+					atomic { ST_WORD((th + k) & MASK, (th + k + 1) & IMASK); published++; k++ } /* C: runtime/include/vanity/ring.h:496 `head + i + 1);` */
 #endif
 				:: else -> break
 				od;
 #endif
-				tx_publish() /* C: runtime/include/vanity/ring.h:449 `vn_tx_commit(tx)` */
+				tx_publish() /* C: runtime/include/vanity/ring.h:454 `vn_tx_commit(tx)` */
 			:: else -> tx_wait()
 			fi
 		:: else -> break
@@ -501,8 +503,8 @@ end_done:
 
 /* ---------------------------------------------------------------- consumer */
 
-/* vn_rx_avail(rx, w) (ring.h:527-557): sets avail. Sequenced, from the word
- * of slot tl (vn_rx_sealed, ring.h:516-525): w is 1 wherever it is asked. */
+/* vn_rx_avail(rx, w) (ring.h:532-562): sets avail. Sequenced, from the word
+ * of slot tl (vn_rx_sealed, ring.h:521-530): w is 1 wherever it is asked. */
 inline rx_avail(w)
 {
 	atomic {
@@ -510,42 +512,42 @@ inline rx_avail(w)
 		avail = (chead - tl) & IMASK;
 		if
 #ifndef UNSIGNED_CACHE
-		:: avail != 0 && !NEG(avail) && (w == 1 || avail >= w) -> /* C: runtime/include/vanity/ring.h:539 `if (cached > tail && (want == 1 || cached - tail >= want))` */
+		:: avail != 0 && !NEG(avail) && (w == 1 || avail >= w) -> /* C: runtime/include/vanity/ring.h:544 `if (cached > tail && (want == 1 || cached - tail >= want))` */
 			avail = (w == 1 -> 1 : avail)
 #else
 		:: avail != 0 && (w == 1 || avail >= w) -> /* a mutation: a cache behind tail as ahead */
 			avail = (w == 1 -> 1 : avail)
 #endif
 		:: else ->
-			avail = (head - tl) & IMASK; /* C: runtime/include/vanity/ring.h:541 `head = atomic_load_explicit(&rx->ring->head, memory_order_acquire);` */
+			avail = (head - tl) & IMASK; /* C: runtime/include/vanity/ring.h:546 `head = atomic_load_explicit(&rx->ring->head, memory_order_acquire);` */
 			if
-			:: w == 1 && avail == 1 -> skip /* C: runtime/include/vanity/ring.h:545 `if (want == 1 && head == tail + 1)` */
+			:: w == 1 && avail == 1 -> skip /* C: runtime/include/vanity/ring.h:550 `if (want == 1 && head == tail + 1)` */
 			:: else ->
-				chead = head; /* C: runtime/include/vanity/ring.h:547 `st->cached_head = head;` */
-				avail = (NEG(avail) -> 0 : (w == 1 && avail > 1 -> 1 : avail)) /* C: runtime/include/vanity/ring.h:548 `if (head <= tail)` */
+				chead = head; /* C: runtime/include/vanity/ring.h:552 `st->cached_head = head;` */
+				avail = (NEG(avail) -> 0 : (w == 1 && avail > 1 -> 1 : avail)) /* C: runtime/include/vanity/ring.h:553 `if (head <= tail)` */
 			fi
 		fi
 #else
-		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:521 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:526 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 #endif
 	}
 }
 
-/* vn_rx_publish(rx, tl) (ring.h:589-599). */
+/* vn_rx_publish(rx, tl) (ring.h:594-604). */
 inline rx_publish()
 {
 	atomic {
-		/* C: runtime/include/vanity/ring.h:582 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:664 `rx->st->tail += n` */
-		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:592 `vn_store_release(&rx->ring->tail, tail)` */
+		/* C: runtime/include/vanity/ring.h:587 `rx->st->tail++` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:669 `rx->st->tail += n` */
+		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:597 `vn_store_release(&rx->ring->tail, tail)` */
 		delivered = delivered + n
 	};
 #ifndef NO_PUBLISH_FENCE
-	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:594 `atomic_thread_fence(memory_order_seq_cst)` */
+	atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:599 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 	if
-	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:595 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
-		req_p = 1 /* C: runtime/include/vanity/ring.h:597 `vn_notify(rx->channel)` */
+	:: tx_sleeping -> /* C: runtime/include/vanity/ring.h:600 `if (atomic_load_explicit(&rx->ring->tx_sleeping` */
+		req_p = 1 /* C: runtime/include/vanity/ring.h:602 `vn_notify(rx->channel)` */
 	:: else
 	fi
 }
@@ -563,13 +565,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:680 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:685 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:681 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:686 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:682 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:687 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -577,7 +579,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:209 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:687 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:692 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:211 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
@@ -616,22 +618,22 @@ proctype Consumer()
 #endif
 				fi;
 #ifndef SEQ
-				/* C: runtime/include/vanity/ring.h:578 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:637 `avail = vn_rx_avail_at(rx, tail, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:642 `n = avail` */
+				/* C: runtime/include/vanity/ring.h:583 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:642 `avail = vn_rx_avail_at(rx, tail, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:647 `n = avail` */
 				k = 0
 #else
 				if
 				:: want == 1 -> /* vn_rx_peek: the word of slot tl */
-					rx_avail(1) /* C: runtime/include/vanity/ring.h:578 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
+					rx_avail(1) /* C: runtime/include/vanity/ring.h:583 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
 				:: else -> /* vn_rx_recv_burst: by head */
-					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:625 `avail = (uint32_t)(rx->st->cached_head - tail)` */
+					avail = (chead - tl) & IMASK; /* C: runtime/include/vanity/ring.h:630 `avail = (uint32_t)(rx->st->cached_head - tail)` */
 #ifndef NO_CLAMP
 					if
-					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:626 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
-						chead = head; /* C: runtime/include/vanity/ring.h:627 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
+					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:631 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
+						chead = head; /* C: runtime/include/vanity/ring.h:632 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
 						avail = (chead - tl) & IMASK;
-						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:630 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
+						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:635 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
 					:: else
 					fi
 #else
@@ -647,24 +649,24 @@ proctype Consumer()
 			/* a burst that head gives nothing goes by the words (vn_rx_sealed),
 			 * as vn_wait does: one word a step, at most `want` */
 			if
-			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:634 `if (avail == 0)` */
-				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:635 `avail = vn_rx_sealed(rx, tail, n)` */
+			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:639 `if (avail == 0)` */
+				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:640 `avail = vn_rx_sealed(rx, tail, n)` */
 				if
 				:: avail == 1 ->
-					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:521 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:526 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
 				:: else
 				fi
 			:: else
 			fi;
-			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:642 `n = avail` */
+			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:647 `n = avail` */
 #endif
 			if
 			:: avail > 0 ->
 				do /* each message is the next one, in order, once */
-				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:613 `memcpy(msg, slot, size)` */
+				:: atomic { k < n -> v = slot[(tl + k) & MASK]; assert(v == delivered + k); k++ } /* C: runtime/include/vanity/ring.h:618 `memcpy(msg, slot, size)` */
 				:: else -> break
 				od;
-				rx_publish() /* C: runtime/include/vanity/ring.h:614 `vn_rx_release(rx)` */
+				rx_publish() /* C: runtime/include/vanity/ring.h:619 `vn_rx_release(rx)` */
 			:: else -> rx_wait()
 			fi
 		od
