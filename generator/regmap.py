@@ -499,6 +499,8 @@ def structures(d, structs):
 def member(d, m, sizes, last):
     """One member's own rules; False if its size or alignment is unknown."""
     width, typ = m.get("width"), m.get("type")
+    if (m.given("width") and width is None) or (m.given("type") and typ is None):
+        return False        # written, but refused by the schema: reported there
     if (width is None) == (typ is None):
         node = m.at("type") if typ is not None else m.at("name")
         d.error(node, f"{m.prefix}give either width (an integer) or type (a structure)"

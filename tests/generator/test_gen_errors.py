@@ -226,7 +226,9 @@ EXPECTED = {
         "the argument as the next item, or drop the flag",
         "9:26: error: device 'far': window reaches the end of the 64-bit address space; it "
         "must end below 2^64",
-        "12:46: error: regmap 'm' register 'CR': width number 32.0 must be 8, 16, 32 or 64"],
+        "12:46: error: regmap 'm' register 'CR': width number 32.0 must be 8, 16, 32 or 64",
+        "13:66: error: regmap 'm' structure 'S' member 'n': width number 16.0 must be 8, 16, "
+        "32 or 64"],
     "nul_cflag": [
         "4:40: error: shard 'a': a compiler flag holds a NUL character, which no command "
         "line can pass"],
