@@ -745,9 +745,23 @@ def test_system_survives_escape_attempts(escape):
         assert f"{call}: ALLOWED" in r.log("evil"), r.report
     # A doorbell is the write end of a pipe: its rings cannot be taken.
     assert "read a doorbell: failed (errno 9)" in r.log("evil"), r.report
-    assert len(r.log("evil")) == len(ESCAPES) + len(allowed) + 2, r.report  # and nothing else
+    assert len(r.log("evil")) == len(ESCAPES) + len(allowed) + 4, r.report  # and nothing else
     assert r.log("victim") == ["still fine"], r.report
     assert r.status == 0, r.report
+
+
+def test_starting_shard_cannot_be_read_by_a_sibling(escape):
+    """A shard's process is not dumpable from its first instruction, so a
+    sibling (of the same user, so /proc lets it in otherwise) cannot open
+    its descriptors or its memory, even before its main() runs. The victim
+    waits 2 s in a constructor; evil, in its own, finds it among the
+    kernel's children and tries both, read-only (which the start filter
+    allows): the kernel refuses (EACCES), not the filter."""
+    log = escape.log("evil")
+    assert "before main: no sibling found" not in log, escape.report
+    for what in ("control page", "memory"):
+        assert f"before main: open the victim's {what}: failed (errno 13)" in log, \
+            escape.report
 
 
 def test_shard_cannot_forge_console_lines(escape):

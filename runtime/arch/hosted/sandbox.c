@@ -30,9 +30,10 @@
  *     allow are made.
  * What a shard's code could still do before main() is read the files its
  * user may read: it reaches no other process (another shard's memory
- * through /proc needs a capability it no longer has, as every shard and the
- * kernel are not dumpable), writes nothing outside itself and starts
- * nothing unconfined (no_new_privs, and both filters outlive execve).
+ * through /proc needs a capability it no longer has, as the kernel and
+ * every shard are not dumpable, a shard from its exec on: kernel/proc.c),
+ * writes nothing outside itself and starts nothing unconfined
+ * (no_new_privs, and both filters outlive execve).
  *
  * The filter is a list of what is allowed (rules[] below, compiled into a
  * chain of BPF tests when the shard starts): a call it does not name is

@@ -12,7 +12,9 @@
  *
  * A constructor makes its attempts before main(), where the kernel's start
  * filter holds (sandbox.c), and reads what capabilities the process has;
- * vn_main reports them first, as "before main: <attempt>".
+ * vn_main reports them first, as "before main: <attempt>". Among them:
+ * reading the victim through /proc while it waits in a constructor of its
+ * own (victim.c), before its main() could make it undumpable.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +32,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <vanity_shard.h>
@@ -47,13 +50,82 @@ static void report(const char *what, long ret)
 }
 
 /* Before main(): the results, kept for vn_main to report. */
-static long early_ret[4];
-static int early_errno[4];
+#define EARLY 6
+static long early_ret[EARLY];
+static int early_errno[EARLY];
 static char early_caps[96];
-static const char *const early_what[4] = {
+static int sibling;
+static const char *const early_what[EARLY] = {
 	"before main: kill kernel", "before main: open a file for writing",
 	"before main: open a UDP socket", "before main: clear PDEATHSIG",
+	"before main: open the victim's control page", "before main: open the victim's memory",
 };
+
+static uint64_t ms_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&t, NULL);
+}
+
+/* The other process of the kernel's: a pid just after this one's (the
+ * kernel starts the shards in turn), whose parent is the kernel; 0 if none
+ * shows within a second. */
+static int find_sibling(void)
+{
+	int self = getpid(), kernel = getppid();
+	uint64_t end = ms_now() + 1000;
+
+	do {
+		for (int pid = self + 1; pid < self + 512; pid++) {
+			char path[64], stat[512];
+			const char *close_paren;
+			int fd, ppid = 0;
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+			if ((fd = open(path, O_RDONLY)) < 0)
+				continue;
+			n = read(fd, stat, sizeof(stat) - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			stat[n] = 0;
+			close_paren = strrchr(stat, ')'); /* "pid (comm) S ppid ..." */
+			if (close_paren && sscanf(close_paren, ") %*c %d", &ppid) == 1 &&
+			    ppid == kernel)
+				return pid;
+		}
+		sleep_ms(1);
+	} while (ms_now() < end);
+	return 0;
+}
+
+/* Its control page (a shared memfd) and its memory, read-only: what a
+ * process of the same user may open while the other is dumpable. The
+ * victim spends 2 s in its constructor; 300 ms in, it is there. */
+static void read_sibling(long *ret, int *err)
+{
+	char path[64];
+
+	if (!(sibling = find_sibling()))
+		return;
+	sleep_ms(300);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", sibling, VN_FD_CTL);
+	ret[0] = open(path, O_RDONLY);
+	err[0] = errno;
+	snprintf(path, sizeof(path), "/proc/%d/mem", sibling);
+	ret[1] = open(path, O_RDONLY);
+	err[1] = errno;
+}
 
 /* "CapEff 0000000000000000 CapBnd 0000000000000000", from /proc/self/status. */
 static void read_caps(void)
@@ -76,7 +148,7 @@ static void read_caps(void)
 
 __attribute__((constructor)) static void before_main(void)
 {
-	long ret[4];
+	long ret[EARLY];
 
 	ret[0] = kill(getppid(), 0);
 	early_errno[0] = errno;
@@ -86,17 +158,21 @@ __attribute__((constructor)) static void before_main(void)
 	early_errno[2] = errno;
 	ret[3] = syscall(SYS_prctl, PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	early_errno[3] = errno;
-	for (int i = 0; i < 4; i++)
+	read_sibling(ret + 4, early_errno + 4);
+	for (int i = 0; i < EARLY; i++)
 		early_ret[i] = ret[i];
 	read_caps();
 }
 
 static void report_early(void)
 {
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < EARLY; i++) {
 		errno = early_errno[i];
-		report(early_what[i], early_ret[i]);
+		if (i < 4 || sibling)
+			report(early_what[i], early_ret[i]);
 	}
+	if (!sibling)
+		vn_log("before main: no sibling found");
 	vn_log("before main: capabilities: %s", early_caps);
 }
 

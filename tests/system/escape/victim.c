@@ -1,7 +1,17 @@
-/* Tells evil its pid, waits a little, and says it is still fine. */
+/* Waits 2 s before main() (evil tries to read it through /proc then), tells
+ * evil its pid, waits a little, and says it is still fine. */
+#include <time.h>
 #include <unistd.h>
 
 #include <vanity_shard.h>
+
+__attribute__((constructor)) static void before_main(void)
+{
+	struct timespec t = {2, 0};
+
+	while (nanosleep(&t, &t) != 0)
+		;
+}
 
 void vn_main(void)
 {

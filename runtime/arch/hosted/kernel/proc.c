@@ -16,7 +16,14 @@
  * The process starts confined: between fork and exec the kernel empties
  * its capability bounding set (a system run as root starts its shards with
  * no capability), sets its parent-death signal and installs the start
- * filter (sandbox.c), so no code of the shard's runs unconfined.
+ * filter (sandbox.c), so no code of the shard's runs unconfined. And it is
+ * not dumpable from its first instruction: the exec would make it so (a
+ * process of the user's that any other may open in /proc), until its
+ * runtime's main() says otherwise, and a sibling's code, waiting in a
+ * constructor, could then read its rings and pools through /proc/<pid>/fd.
+ * So the kernel runs a copy of the image that the process cannot read
+ * (exec_copy): Linux makes a process that runs a file it may not read
+ * undumpable, as it does a setuid program's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,9 +36,13 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "hk.h"
 #include "sandbox.h"
@@ -179,11 +190,54 @@ static int fd_plan(struct hk_shard *h, int *src, int *dst)
 	return n;
 }
 
+/* The image open at `image` (from `path`, for the messages), copied into a
+ * memfd that is sealed and that only its owner may execute, never read; -1
+ * if that fails or the copy is no image of h's shard (hk_image_fits: the
+ * checks are of the bytes that will run). A process without capabilities
+ * that runs it is not dumpable from the exec on (child_exec). */
+static int exec_copy(const struct hk_shard *h, int image, const char *path)
+{
+	const char *name = h->s->cfg->name;
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	struct stat st;
+	off_t at = 0;
+
+	if (fd < 0 || fstat(image, &st) != 0) {
+		hk_msg("shard '%s': cannot copy %s to run: %s", name, path, strerror(errno));
+		goto fail;
+	}
+	while (at < st.st_size) {
+		ssize_t n = sendfile(fd, image, &at, (size_t)(st.st_size - at));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			hk_msg("shard '%s': cannot copy %s to run: %s", name, path,
+			       n < 0 ? strerror(errno) : "it was cut short");
+			goto fail;
+		}
+	}
+	if (!hk_image_fits(h, fd, path))
+		goto fail;
+	if (fchmod(fd, S_IXUSR) != 0 ||
+	    fcntl(fd, F_ADD_SEALS, SEALS | F_SEAL_WRITE) != 0) {
+		hk_msg("shard '%s': cannot seal the copy of %s: %s", name, path, strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 /* In the child, between fork and exec: async-signal-safe calls only. It
- * runs the image open at `image`, the file the kernel checked. */
+ * runs the image open at `image`, the copy the kernel checked. */
 static _Noreturn void child_exec(int image, char *const argv[], int cpu, const int *src,
 				 const int *dst, int n)
 {
+	struct __user_cap_header_struct cap_hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct cap_none[_LINUX_CAPABILITY_U32S_3] = {{0}};
 	sigset_t none;
 	cpu_set_t set;
 	int tmp[MAX_FDS], top = 0, img;
@@ -196,6 +250,10 @@ static _Noreturn void child_exec(int image, char *const argv[], int cpu, const i
 	for (int cap = 0; cap < 64; cap++)
 		prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	/* Nor any before it: the exec then finds the image unreadable
+	 * (root's CAP_DAC_OVERRIDE would read it) and the process undumpable. */
+	if (syscall(SYS_capset, &cap_hdr, cap_none) != 0)
+		_exit(126);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
@@ -229,7 +287,7 @@ int hk_spawn(struct hk_shard *h)
 	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
 	const char *path = hk_image_path(h, buf, sizeof(buf));
 	pid_t pid;
-	int image;
+	int image, copy;
 
 	vn_rings_describe(&hk_kernel, h->s->cfg->id);
 	if (n < 0) {
@@ -245,10 +303,11 @@ int hk_spawn(struct hk_shard *h)
 		hk_msg("shard '%s': cannot read %s: %s", h->s->cfg->name, path, strerror(errno));
 		return -1;
 	}
-	if (!hk_image_fits(h, image, path)) {
-		close(image);
+	copy = exec_copy(h, image, path);
+	close(image);
+	if (copy < 0)
 		return -1;
-	}
+	image = copy;
 	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
 	fflush(NULL);
 	pid = fork();
