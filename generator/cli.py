@@ -203,9 +203,15 @@ def cmd_run(args, model):
 
 def _skipped_lines(trace):
     """A warning for each shard ring the trace left out: its header was
-    garbled (by the shard, which writes it)."""
+    garbled (by the shard, which writes it); and for records a shard wrote
+    with a kernel event's id, which were left out."""
+    from .obs import EV_USER
     for name, why in trace.skipped or ():
         print(f"vanity: warning: trace ring {name} left out: corrupt: {why}", file=sys.stderr)
+    if trace.forged:
+        print(f"vanity: warning: {trace.forged} records in shard trace rings carry a kernel "
+              f"event's id (below {EV_USER}), which only the kernel writes, on the cores' "
+              "rings: left out", file=sys.stderr)
 
 
 def _dump_dir(args, model, build_dir):

@@ -126,6 +126,10 @@ def parse(data, source):
         if len(r[-1].data) % 8:
             raise fail(f"{source}: corrupt: registers of {len(r[-1].data)} bytes")
         regs = list(struct.unpack(f"<{len(r[-1].data) // 8}Q", r[-1].data))
+    arch = ARCHES.get(machine)
+    if regs and arch and len(regs) != len(arch.regs):
+        raise fail(f"{source}: corrupt: {len(regs)} registers, where {arch.name}'s "
+                   f"record has {len(arch.regs)}")
     fp = dump.find(obs.DUMP_FPREGS)
     mem = {c.index: (c.addr, c.data) for c in dump.find(obs.DUMP_MEM)}
     return Crash(source, dump, shard, gen, sig, flags, addr, pc, sp, code, image_hash,
@@ -344,8 +348,13 @@ def _events(crash, manifest, n):
         if c is None:
             lines.append(f"last events of {title}: none (no trace ring)")
             continue
+        where = f"{crash.source}: {obs.DUMP_KINDS[kind]}"
         try:
-            ring = obs.decode_trace_ring(c.data, f"{crash.source}: {obs.DUMP_KINDS[kind]}")
+            ring = obs.decode_trace_ring(c.data, where)
+            why = (obs.shard_trace_problem(manifest, index, ring.owner, ring.n_recs)
+                   if kind == obs.DUMP_SHARD_TRACE else None)
+            if why:
+                raise fail(f"{where}: corrupt: {why}")
         except SpecError as exc:
             if kind == obs.DUMP_CORE_TRACE:
                 raise  # the kernel's own
@@ -354,8 +363,14 @@ def _events(crash, manifest, n):
             lines.append(f"last events of {title}: none (its trace ring is garbled: "
                          f"{obs.corrupt_why(exc)})")
             continue
+        forged = 0
+        if kind == obs.DUMP_SHARD_TRACE:  # only the kernel writes its events, on its cores'
+            kept = [rec for rec in ring.records if rec.id >= obs.EV_USER]
+            forged, ring.records = len(ring.records) - len(kept), kept
         recs = ring.records[-n:]
-        lines.append(f"last {len(recs)} events of {title} (of {ring.head}):")
+        lines.append(f"last {len(recs)} events of {title} (of {ring.head})"
+                     + (f"; {forged} records with a kernel event's id left out (forged)"
+                        if forged else "") + ":")
         hz = crash.dump.clock_hz
         for rec in recs:
             when = (crash.dump.now - rec.ts) / hz * 1e3 if hz else 0.0

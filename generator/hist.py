@@ -80,13 +80,39 @@ def percentile(buckets, q, vmax=None):
     return vmax
 
 
+def inconsistency(h):
+    """Why a decoded histogram's max or sum cannot be true of its buckets,
+    or None. A channel's histogram lies in memory its consumer shard writes,
+    and says only what the shard says. A live read copies it while samples
+    go in, so the sum may be one sample off either way; the max cannot be
+    above the highest sample's bucket, but may lag one that just went in."""
+    buckets, vmax = h["buckets"], h["max"]
+    used = [b for b, c in enumerate(buckets) if c]
+    if not used:
+        return None
+    low, high = bucket_low(used[-1]), bucket_high(used[-1])
+    if vmax < low or (high is not None and vmax > high):
+        return (f"max {vmax} is not in the highest bucket holding a sample "
+                f"({low} {'and up' if high is None else f'to {high}'})")
+    least = sum(buckets[b] * bucket_low(b) for b in used)
+    if "sum" in h and not least - vmax <= h["sum"] <= (sum(buckets) + 1) * vmax:
+        return f"sum {h['sum']} is outside what the buckets and max allow"
+    return None
+
+
 def summary(h, clock_hz=None):
     """Percentiles of a decoded histogram (decode()): {"count", "p50", "p90",
     "p99", "p99.9", "max", "mean"} in ticks, or in ns when clock_hz is given
-    (then floats, rounded to 0.1 ns). Percentiles are None without samples."""
+    (then floats, rounded to 0.1 ns). Percentiles are None without samples.
+    When max or sum contradict the buckets (inconsistency()), both are
+    None, the percentiles are the buckets' edges alone, and "inconsistent"
+    says why."""
     buckets, vmax = h["buckets"], h["max"]
     n = sum(buckets)
     out = {"count": h.get("count", n)}
+    why = inconsistency(h)
+    if why:
+        out["inconsistent"], vmax, h = why, None, {k: v for k, v in h.items() if k != "sum"}
     vals = {name: percentile(buckets, q, vmax) for name, q in PERCENTILES}
     vals["max"] = vmax if n else None
     vals["mean"] = (h["sum"] / n) if n and "sum" in h else None

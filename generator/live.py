@@ -430,14 +430,18 @@ class Target:
 
 # ---- top --------------------------------------------------------------------------
 
-def _ring_counts(dump):
+def _ring_counts(dump, manifest):
     """shard id -> (records written, dropped, capacity) of its trace ring,
     or the SpecError that says its header is garbled (the shard writes the
     ring, header and all: that costs its own row's trace column alone)."""
     out = {}
     for c in dump.find(obs.DUMP_SHARD_TRACE):
+        where = f"{dump.source}: shard trace"
         try:
-            owner, n_recs, head = obs.trace_ring_header(c.data, f"{dump.source}: shard trace")
+            owner, n_recs, head = obs.trace_ring_header(c.data, where)
+            why = obs.shard_trace_problem(manifest, c.index, owner, n_recs)
+            if why:
+                raise fail(f"{where}: corrupt: {why}")
         except SpecError as exc:
             out[c.index] = exc
             continue
@@ -460,6 +464,14 @@ def _ring(data, channel, source):
     if stride is not None and r["stride"] != stride:
         raise fail(f"{source}: corrupt: the ring says slots {r['stride']} bytes apart, "
                    f"the spec {stride} ({channel.get('slots', 'packed')} slots)")
+    # head is read before tail (the copy goes up the header), so a ring its
+    # shards keep honestly never holds more than its depth
+    if r["fill"] > r["depth"]:
+        raise fail(f"{source}: corrupt: head is {r['fill']} past tail, beyond the depth "
+                   f"{r['depth']}")
+    if r["tx_hwm"] > r["depth"]:
+        raise fail(f"{source}: corrupt: a high-water mark of {r['tx_hwm']}, beyond the "
+                   f"depth {r['depth']}")
     return r
 
 
@@ -494,7 +506,7 @@ def top_report(manifest, snap, prev=None, dt=None):
             return None
         return round((now - before) / dt, 1)
 
-    trace = _ring_counts(snap)
+    trace = _ring_counts(snap, manifest)
     shards = []
     for s in manifest.get("shards", []):
         sid = s["id"]
@@ -609,8 +621,8 @@ def format_top(rep):
             continue
         lines.append(f"{c['name'][:13]:<14}{route:<22}{_n(c['sent']):>9}{_n(c['sent_per_s']):>9}"
                      f"{_n(c['received']):>9}{_n(c['received_per_s']):>9}"
-                     f"{_n(c['bytes_sent']):>9}{str(c['queued']) + '/' + str(c['depth']):>11}"
-                     f"{c['high_water']:>6}{_n(c['full_stalls']):>7}{_n(c['empty_stalls']):>8}"
+                     f"{_n(c['bytes_sent']):>9}{_n(c['queued']) + '/' + _n(c['depth']):>11}"
+                     f"{_n(c['high_water']):>6}{_n(c['full_stalls']):>7}{_n(c['empty_stalls']):>8}"
                      f"{_n(c['notifications']):>8}")
     if rep.get("signals"):
         lines.append("")
@@ -628,7 +640,9 @@ def format_top(rep):
         lines.append(f"{title:<22}{'COUNT':>10}" + "".join(f"{c.upper():>10}" for c in cols))
         for name, s in rows:
             lines.append(f"{name[:21]:<22}{_n(s['count']):>10}" +
-                         "".join(f"{hist.format_ns(s[c]):>10}" for c in cols))
+                         "".join(f"{hist.format_ns(s[c]):>10}" for c in cols) +
+                         (f"  (inconsistent: {s['inconsistent']})"
+                          if s.get("inconsistent") else ""))
     return "\n".join(lines)
 
 

@@ -295,7 +295,9 @@ def format_latency(stats, title="latency"):
         lines += [f"{title}: {label}", head]
         for name, s in stats[kind].items():
             lines.append(f"{name[:23]:<24}{s['count']:>10}" +
-                         "".join(f"{_hist.format_ns(s[c]):>10}" for c in cols[1:]))
+                         "".join(f"{_hist.format_ns(s[c]):>10}" for c in cols[1:]) +
+                         (f"  (inconsistent: {s['inconsistent']})"
+                          if s.get("inconsistent") else ""))
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -392,6 +394,20 @@ def trace_ring_header(buf, source="dump"):
     return owner, n_recs, head
 
 
+def shard_trace_problem(manifest, index, owner, n_recs):
+    """What is wrong with shard `index`'s trace ring header, judged against
+    the spec (the manifest), or None. The shard writes its ring, header and
+    all, so its owner word and size say only what the shard says: the ring
+    must name the shard and hold the records the spec gave it."""
+    if owner != index:
+        return f"the ring says it belongs to {owner:#x}, not {index:#x}"
+    want = next(((s.get("trace") or {}).get("records") for s in manifest.get("shards", [])
+                 if s.get("id") == index), None)
+    if want is not None and n_recs != want:
+        return f"a ring of {n_recs} records; the spec gives the shard {want}"
+    return None
+
+
 def decode_trace_ring(buf, source="dump", head_after=None):
     """A trace ring's records in the order they were written. The ring
     overwrites its oldest: record n sits in slot n % n_recs, and head - n_recs
@@ -485,6 +501,7 @@ class Trace:
     rings: list        # of (name, TraceRing)
     unknown: int = 0   # records whose id the manifest does not declare
     skipped: list = None  # of (name, why): shard rings whose header is garbled
+    forged: int = 0    # records in shard rings with a kernel event's id: left out
 
     @property
     def clock_hz(self):
@@ -510,9 +527,11 @@ def decode_trace(dump, manifest, manifest_name="the spec"):
     kernel's own: a garbled one is a corrupt dump. A shard's ring lies in
     memory the shard writes (its header included): a garbled header is
     that shard's doing, and costs its ring alone (Trace.skipped, with why),
-    never the kernel's or another shard's."""
+    never the kernel's or another shard's. Only the kernel writes its
+    events (ids below EV_USER), on the cores' rings: such a record in a
+    shard's ring is the shard's forgery, left out and counted (Trace.forged)."""
     check_schema(dump, manifest, manifest_name)
-    rings, skipped = [], []
+    rings, skipped, forged = [], [], 0
     names = shard_names(manifest)
     for kind in (DUMP_CORE_TRACE, DUMP_SHARD_TRACE):
         seen = {}
@@ -520,22 +539,42 @@ def decode_trace(dump, manifest, manifest_name="the spec"):
             seen[c.index] = c
         for index in sorted(seen):
             where = f"{dump.source}: {DUMP_KINDS[kind]} {index}"
-            want = (TRACE_CORE | index) if kind == DUMP_CORE_TRACE else index
             try:
                 r = decode_trace_ring(seen[index].data, where)
-                if r.owner != want:
-                    raise fail(f"{where}: corrupt: the ring says it belongs to "
-                               f"{r.owner:#x}, not {want:#x}")
+                why = (shard_trace_problem(manifest, index, r.owner, r.n_recs)
+                       if kind == DUMP_SHARD_TRACE else
+                       None if r.owner == TRACE_CORE | index else
+                       f"the ring says it belongs to {r.owner:#x}, not "
+                       f"{TRACE_CORE | index:#x}")
+                if why:
+                    raise fail(f"{where}: corrupt: {why}")
             except SpecError as exc:
                 if kind == DUMP_CORE_TRACE:
                     raise
                 skipped.append((f"shard{index}_{names.get(index, 'unknown')}",
                                 corrupt_why(exc)))
                 continue
+            if kind == DUMP_SHARD_TRACE:
+                kept = [rec for rec in r.records if rec.id >= EV_USER]
+                forged += len(r.records) - len(kept)
+                r.records = kept
             rings.append((ring_name(manifest, r), r))
     events = EventTable(manifest)
     unknown = sum(1 for _, r in rings for rec in r.records if events.get(rec.id) is None)
-    return Trace(dump, manifest, events, rings, unknown, skipped)
+    return Trace(dump, manifest, events, rings, unknown, skipped, forged)
+
+
+def trace_span(trace):
+    """(first, last) timestamp of the trace, from the cores' rings: the
+    kernel's clock. A shard stamps its own records, and one it stamps 0 or
+    2^64 - 1 must not move every other record. From every ring only when
+    no core ring holds a record."""
+    for core_only in (True, False):
+        ts = [rec.ts for _, r in trace.rings if r.is_core or not core_only
+              for rec in r.records]
+        if ts:
+            return min(ts), max(ts)
+    return 0, 0
 
 
 def shard_names(manifest):
@@ -547,7 +586,7 @@ def text_events(trace):
     hz = trace.clock_hz
     rows = [(rec.ts, name, rec) for name, r in trace.rings for rec in r.records]
     rows.sort(key=lambda x: x[0])
-    t0 = rows[0][0] if rows else 0
+    t0 = trace_span(trace)[0]
     for ts, name, rec in rows:
         ev = trace.events.get(rec.id)
         when = f"{(ts - t0) / hz:14.9f}" if hz else f"{ts - t0:14d}"

@@ -12,7 +12,7 @@ first record.
 
 import json
 
-from .obs import decode_fields
+from .obs import decode_fields, trace_span
 
 PID = 1
 CORE_TID = 1000  # core N's track; shard N's is N + 1
@@ -37,8 +37,7 @@ def perfetto(trace):
     names = {s["id"]: s["name"] for s in m.get("shards", [])}
     rows = [(rec.ts, ring, rec) for _, ring in trace.rings for rec in ring.records]
     rows.sort(key=lambda x: x[0])
-    t0 = rows[0][0] if rows else 0
-    t_end = rows[-1][0] if rows else 0
+    t0, t_end = trace_span(trace)
 
     def us(ts):
         return (ts - t0) * 1e6 / hz

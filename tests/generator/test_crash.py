@@ -89,6 +89,49 @@ def test_a_garbled_shard_trace_ring_costs_its_events_alone(tmp_path):
         "0x00000000, expected 0x72546e56)" in lines
 
 
+@pytest.mark.parametrize("n", [3, 33, 40])
+def test_a_register_count_other_than_the_machines_is_corrupt(n):
+    """A core file of other counts is one gdb cannot read ("section .reg
+    too small"): refused with the counts, not written."""
+    with pytest.raises(SpecError, match=f"corrupt: {n} registers, where riscv64's record "
+                       "has 32"):
+        crash.parse(stream(crash.EM_RISCV, [0] * n), "t.vdump")
+
+
+def test_shard_events_are_judged_against_the_spec(tmp_path, monkeypatch):
+    """The shard writes its ring: one of a size the spec did not give it is
+    garbled, and a record there with a kernel event's id is a forgery (the
+    kernel writes its events on the cores' rings), left out and counted."""
+    def ring(n_recs, records):
+        head = struct.pack("<IIIIQ40x", 0x72546E56, n_recs, 2, 32, len(records))
+        return head + b"".join(records) + bytes(32 * (n_recs - len(records)))
+
+    def recd(ts, ev):
+        return obs.REC.pack(ts, ev, bytes(22))
+
+    man = {"shards": [{"id": 2, "name": "w", "trace": {"records": 8}}],
+           "trace": {"kernel_events": obs.kernel_event_table(), "events": [
+               {"id": 64, "name": "tick", "fields": []}]}}
+    monkeypatch.setattr(crash, "_manifest", lambda path: man)
+    for n_recs, records, want in (
+            (16, [], "last events of shard 'w': none (its trace ring is garbled: a ring of "
+                     "16 records; the spec gives the shard 8)"),
+            (8, [recd(1, 64), recd(2, 6), recd(3, 0), recd(4, 64)],
+             "last 2 events of shard 'w' (of 4); 2 records with a kernel event's id left "
+             "out (forged):")):
+        chunks = [(obs.DUMP_CRASH, 2, 0, rec(crash.EM_RISCV)),
+                  (obs.DUMP_REGS, crash.EM_RISCV, 0, words(*range(32))),
+                  (obs.DUMP_SHARD_TRACE, 2, 0, ring(n_recs, records))]
+        raw = obs.dump_bytes(0, 1000, 0, chunks)
+        path = tmp_path / "w.1.vdump"
+        path.write_bytes(struct.pack("<Q", crash.CRASH_MAGIC) + raw[8:])
+        lines = crash.report(crash.read(path), path)
+        assert want in lines, lines
+        if records:
+            i = lines.index(want)
+            assert [ln.split()[-1] for ln in lines[i + 1:i + 3]] == ["tick:", "tick:"], lines
+
+
 def test_a_trace_dump_is_not_a_crash_dump():
     with pytest.raises(SpecError, match="not a Vanity crash dump"):
         crash.parse(obs.dump_bytes(0, 1, 0, []), "t")

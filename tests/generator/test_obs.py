@@ -19,7 +19,7 @@ import pytest
 
 from vanity_testlib import PYTHON, REPO, vanity
 
-from generator import cli, ctf, hist, live, obs
+from generator import cli, ctf, hist, live, obs, perfetto
 from generator.errors import SpecError
 
 SCHEMA = 0x0123456789ABCDEF
@@ -367,6 +367,57 @@ def test_a_garbled_shard_ring_costs_that_ring_alone(tmp_path):
     assert "ping" in live.format_top(rep) and " corrupt" in live.format_top(rep).splitlines()[3]
 
 
+def test_a_shard_forges_no_kernel_event_and_moves_no_other_record(capsys):
+    """Only the kernel writes its events (ids below 64), on the cores'
+    rings: a record with such an id in a shard's ring is the shard's
+    forgery, left out and counted, so it draws no run slice and no fault.
+    And the shard stamps its own records: one it stamps 0 or 2^64 - 1
+    shows where it says, and moves no kernel record (the trace's time
+    starts at the cores' first record)."""
+    core = trace_ring(0x80000000, 512, 6, core_records())
+    forged = [rec(0, 0, struct.pack("<H", 1)),                  # switch_in pong
+              rec(1200, 6, struct.pack("<HB", 1, 11)),          # fault pong
+              rec(0, 66, b""), rec(2**64 - 1, 66, b"")]         # two ticks, far apart
+    data = obs.dump_bytes(SCHEMA, HZ, 2000, [
+        (obs.DUMP_OBS, 0, 0x1000, obs_chunk()), (obs.DUMP_CORE_TRACE, 0, 0x9000, core),
+        (obs.DUMP_SHARD_TRACE, 0, 0x100000, trace_ring(0, 8, 4, forged))])
+    t = obs.decode_trace(obs.parse_dump(data), manifest())
+    assert t.forged == 2
+    assert [r.id for r in dict(t.rings)["shard0_ping"].records] == [66, 66]
+    lines = list(obs.text_events(t))
+    assert lines[1].startswith("[   0.000000000] core0 switch_in: shard=0"), lines
+    assert not any("fault" in ln or "shard=1" in ln and "shard0" in ln for ln in lines), lines
+    pf = perfetto.perfetto(t)["traceEvents"]
+    assert not [e for e in pf if e.get("name") == "fault"], pf
+    runs = {e["name"]: (e["ts"], e["dur"]) for e in pf if e.get("ph") == "X"}
+    us = 1e6 / HZ  # a tick
+    assert runs == {"ping": (0.0, pytest.approx(500 * us)),           # 1000..1500
+                    "pong": (pytest.approx(800 * us), pytest.approx(100 * us))}, runs
+    cli._skipped_lines(t)
+    assert "2 records in shard trace rings carry a kernel event's id (below 64)" in \
+        capsys.readouterr().err
+
+
+def test_a_shard_ring_of_another_size_than_the_spec_gives_is_garbled():
+    """The ring's size is in its header, which the shard writes: it must be
+    the one the spec gave the shard, or the shard could make the tools read
+    past its ring or report records it never had."""
+    man = manifest(shard_trace={0: {"records": 8}})
+    core = trace_ring(0x80000000, 512, 6, core_records())
+    data = obs.dump_bytes(SCHEMA, HZ, 2000, [
+        (obs.DUMP_OBS, 0, 0x1000, obs_chunk()), (obs.DUMP_CORE_TRACE, 0, 0x9000, core),
+        (obs.DUMP_SHARD_TRACE, 0, 0x100000, trace_ring(0, 16, 3, user_records(3)))])
+    dump = obs.parse_dump(data)
+    why = "a ring of 16 records; the spec gives the shard 8"
+    assert obs.decode_trace(dump, man).skipped == [("shard0_ping", why)]
+    assert live.top_report(man, dump)["shards"][0]["trace"] == {"corrupt": why}
+    ok = obs.dump_bytes(SCHEMA, HZ, 2000, [
+        (obs.DUMP_OBS, 0, 0x1000, obs_chunk()),
+        (obs.DUMP_SHARD_TRACE, 0, 0x100000, trace_ring(0, 8, 3, user_records(3)))])
+    assert live.top_report(man, obs.parse_dump(ok))["shards"][0]["trace"] == \
+        {"records": 3, "dropped": 0, "capacity": 8}
+
+
 def test_schema_mismatch_names_both_hashes():
     dump = obs.parse_dump(sample_dump(schema=0x1111), "d.raw")
     with pytest.raises(SpecError) as exc:
@@ -659,6 +710,25 @@ def test_a_garbled_ring_header_is_that_channels_alone():
         live.peek_report(man, obs.parse_dump(obs.dump_bytes(SCHEMA, HZ, 1, [
             (obs.DUMP_RING, 1, 0, bytes(bad_magic)), (obs.DUMP_SLOTS, 1, 0, bytes(32))]),
             "t", obs.DUMP_MAGIC, "trace dump"), pong_out)
+
+
+@pytest.mark.parametrize("ring, why", [
+    (chan_ring(2**40, 0), "head is 1099511627776 past tail, beyond the depth 4"),
+    (chan_ring(3, 1, hwm=0xFFFFFFFF), "a high-water mark of 4294967295, beyond the depth 4"),
+], ids=["head", "high-water"])
+def test_ring_indices_beyond_the_depth_are_garbled(ring, why):
+    """A ring its shards keep honestly never holds more than its depth (the
+    copy reads head before tail): counts past it are a shard's writing, and
+    the row says so rather than show them."""
+    snap = obs.parse_dump(obs.dump_bytes(SCHEMA, HZ, 1, [
+        (obs.DUMP_OBS, 0, 0, obs_chunk()), (obs.DUMP_RING, 0, 0, ring),
+        (obs.DUMP_RING, 1, 0, chan_ring(7, 3, hwm=4))]), "t", obs.DUMP_MAGIC, "trace dump")
+    rep = live.top_report(manifest(), snap)
+    c0, c1 = rep["channels"]
+    assert c0["corrupt"] == why and "queued" not in c0
+    assert (c1["queued"], c1["high_water"]) == (4, 4)
+    assert "ping_out      ping->pong              corrupt ring header: " + why in \
+        live.format_top(rep)
 
 
 def test_queued_messages_are_numbered_by_the_64_bit_indices():
@@ -1105,6 +1175,31 @@ def test_top_shows_latency_percentiles():
     assert text[i + 1].split()[:2] == ["ping_out", "100"]
     j = text.index(next(t for t in text if t.startswith("SHARD RUN/ACT")))
     assert [t.split()[0] for t in text[j + 1:j + 3]] == ["ping", "pong"]
+
+
+def test_a_histogram_whose_max_or_sum_contradicts_its_buckets():
+    """The consumer writes its channel's histogram: a max below the highest
+    sample's bucket would cap every percentile, a sum of 2^64 - 1 make the
+    mean; both are then not shown, the percentiles are the buckets' edges,
+    and the row says why."""
+    buckets = [0] * hist.BUCKETS
+    buckets[200] = 1000
+    low = hist.bucket_low(200)
+    bad = {"buckets": buckets, "max": 0, "sum": 2**64 - 1, "count": 1000}
+    s = hist.summary(bad)
+    assert s["inconsistent"].startswith("max 0 is not in the highest bucket holding a sample")
+    assert s["max"] is None and s["mean"] is None and s["p50"] == hist.bucket_high(200)
+    s = hist.summary({**bad, "max": low + 5})
+    assert s["inconsistent"] == f"sum {2**64 - 1} is outside what the buckets and max allow"
+    assert hist.summary({**bad, "max": low + 5, "sum": 1000 * low + 9})["mean"] == low + 0.009
+    assert hist.summary({**bad, "max": hist.bucket_high(200) + 1})["max"] is None
+    raw = struct.pack("<4Q305Q", 0, 2**64 - 1, 0, 0, *buckets)
+    dump = obs.parse_dump(obs.dump_bytes(SCHEMA, HZ, 2000, [
+        (obs.DUMP_OBS, 0, 0x1000, obs_chunk()), (obs.DUMP_RING, 0, 0x2000, chan_ring(4, 4)),
+        (obs.DUMP_HIST, 0, 0x2200, raw)]), "d.raw")
+    text = live.format_top(live.top_report(manifest(), dump))
+    assert "(inconsistent: max 0 is not in the highest bucket" in text
+    assert "(inconsistent: max 0" in obs.format_latency(obs.latency_stats(dump, manifest()))
 
 
 def test_latency_stats_table():

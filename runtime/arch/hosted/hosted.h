@@ -134,6 +134,19 @@ enum vn_sleep_flag {
  * code around the pc. The kernel reads it once the process is gone. */
 #define VN_CRASH_CTX_REGS 34u
 #define VN_CRASH_CTX_FP 512u
+/* What this host's fault handler saves (shard/fault.c): pr_reg's words,
+ * and the FP state where the layout is the context's own (x86-64's
+ * FXSAVE area). The kernel takes a record with these counts, or none. */
+#if defined(__x86_64__)
+#define VN_CRASH_HOST_REGS 27u
+#define VN_CRASH_HOST_FP 512u
+#elif defined(__aarch64__)
+#define VN_CRASH_HOST_REGS 34u
+#define VN_CRASH_HOST_FP 0u
+#else /* riscv64 */
+#define VN_CRASH_HOST_REGS 32u
+#define VN_CRASH_HOST_FP 0u
+#endif
 #define VN_CRASH_CTX_STACK 1536u
 #define VN_CRASH_CTX_CODE 128u
 

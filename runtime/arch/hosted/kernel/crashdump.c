@@ -84,12 +84,17 @@ void port_crash_cpu(const struct vn_shard *s, struct vn_crash_cpu *c)
 	c->pc = r->pc;
 	c->has_addr = r->signo == SIGSEGV || r->signo == SIGBUS;
 	c->addr = r->addr;
-	/* The record is the shard's to write: its counts are held to what it
-	 * has room for, which the port's crash fits. */
-	_Static_assert(VN_CRASH_CTX_REGS <= VN_CRASH_MAX_REGS && VN_CRASH_CTX_FP <= VN_CRASH_MAX_FP,
+	/* The record is the shard's to write: its counts must be what this
+	 * host's fault handler saves (or none), which the record and the
+	 * port's crash have room for; a core file of other counts would be
+	 * one gdb cannot read. */
+	_Static_assert(VN_CRASH_HOST_REGS <= VN_CRASH_CTX_REGS &&
+		       VN_CRASH_HOST_FP <= VN_CRASH_CTX_FP &&
+		       VN_CRASH_CTX_REGS <= VN_CRASH_MAX_REGS && VN_CRASH_CTX_FP <= VN_CRASH_MAX_FP,
 		       "a shard's crash record must fit the port's crash");
-	if (r->n_regs > VN_CRASH_CTX_REGS || r->fp_len > VN_CRASH_CTX_FP)
-		return; /* not a record this kernel wrote the layout of */
+	if ((r->n_regs != VN_CRASH_HOST_REGS && r->n_regs != 0) ||
+	    (r->fp_len != VN_CRASH_HOST_FP && r->fp_len != 0))
+		return; /* not a record the shard library's fault handler wrote */
 	c->n_regs = r->n_regs;
 	memcpy(c->regs, r->regs, 8ull * r->n_regs);
 	c->fp_len = r->fp_len;

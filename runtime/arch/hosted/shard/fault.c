@@ -61,11 +61,11 @@ static void save_regs(struct vn_crash *c, const ucontext_t *uc)
 	c->regs[21] = fs_base;
 	for (unsigned i = 22; i < 27; i++)
 		c->regs[i] = 0;
-	c->n_regs = 27;
+	c->n_regs = VN_CRASH_HOST_REGS;
 	c->sp = (uint64_t)g[REG_RSP];
 	if (uc->uc_mcontext.fpregs) {
-		copy(c->fp, (uint64_t)(uintptr_t)uc->uc_mcontext.fpregs, VN_CRASH_CTX_FP);
-		c->fp_len = VN_CRASH_CTX_FP;
+		copy(c->fp, (uint64_t)(uintptr_t)uc->uc_mcontext.fpregs, VN_CRASH_HOST_FP);
+		c->fp_len = VN_CRASH_HOST_FP;
 	}
 #elif defined(__aarch64__)
 	for (unsigned i = 0; i < 31; i++)
@@ -73,12 +73,12 @@ static void save_regs(struct vn_crash *c, const ucontext_t *uc)
 	c->regs[31] = uc->uc_mcontext.sp;
 	c->regs[32] = uc->uc_mcontext.pc;
 	c->regs[33] = uc->uc_mcontext.pstate;
-	c->n_regs = 34;
+	c->n_regs = VN_CRASH_HOST_REGS;
 	c->sp = uc->uc_mcontext.sp;
 #elif defined(__riscv)
 	for (unsigned i = 0; i < 32; i++)
 		c->regs[i] = uc->uc_mcontext.__gregs[i];
-	c->n_regs = 32;
+	c->n_regs = VN_CRASH_HOST_REGS;
 	c->sp = uc->uc_mcontext.__gregs[2];
 #endif
 }
