@@ -31,6 +31,7 @@ before the kernel's first line (OpenSBI's banner on riscv64) goes to stderr.
 """
 
 
+import json
 import re
 
 import pytest
@@ -183,6 +184,40 @@ def test_a_board_with_fewer_cpus_than_cores_is_refused(board, tmp_path):
     assert BareRun(r).kernel() == [
         "cannot boot: the board has 1 CPU, the system uses 2 cores "
         "(run QEMU with -smp = cores used)"], r.report
+
+
+PINGPONG = REPO / "examples" / "pingpong" / "pingpong.yaml"
+
+
+@pytest.mark.parametrize("edits, refusal", [
+    ({"layout.c": [(".image_lo = {pong_image},", ".image_lo = {ping_heap},")]},
+     "a shard's memory is out of place in the layout: pong"),
+    ({"layout.c": [(".heap_hi = {ping_heap_hi},", ".heap_hi = {ping_heap_hi_odd},")]},
+     "a shard's memory is out of place in the layout: ping"),
+    ({"tables.c": [(".addr = {ring},", ".addr = {pt_pool},")]},
+     "a channel's ring is out of place in the layout: ping_to_pong"),
+], ids=["overlap", "unaligned", "page-tables"])
+def test_a_layout_out_of_place_is_refused_at_boot(board, tmp_path, edits, refusal):
+    """The kernel maps and zeroes what layout.c and tables.c say: one
+    that is stale, edited or wrong (a shard's window over another's heap,
+    a heap ending mid-page, a ring over the page tables at the top of RAM)
+    stops the boot with one line and status 1, before any shard runs."""
+    from systest_lib import boot_edited, vanity
+    r = vanity("gen", PINGPONG, "--board", board.name, "-o", tmp_path / "probe")
+    assert r.status == 0, r.report
+    man = json.loads((tmp_path / "probe" / "manifest.json").read_text())
+    ping, pong = (s["regions"] for s in man["shards"])
+    pt_pool = re.search(r"bm_pt_pool = (0x[0-9a-f]+)",
+                        (tmp_path / "probe" / "kernel" / "layout.c").read_text())[1]
+    heap_hi = int(ping["heap"]["addr"], 16) + int(ping["heap"]["size"], 16)
+    values = {"pong_image": pong["image"]["addr"], "ping_heap": ping["heap"]["addr"],
+              "ping_heap_hi": f"{heap_hi:#x}", "ping_heap_hi_odd": f"{heap_hi + 0x800:#x}",
+              "ring": man["channels"][0]["addr"], "pt_pool": pt_pool}
+    edits = {f: [(old.format(**values), new.format(**values)) for old, new in pairs]
+             for f, pairs in edits.items()}
+    r = boot_edited(PINGPONG, board.name, tmp_path, edits)
+    assert r.status == 1, r.report
+    assert r.stdout == "" and BareRun(r).kernel()[-1] == "cannot boot: " + refusal, r.report
 
 
 def test_pipeline_example(pipeline):

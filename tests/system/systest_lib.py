@@ -308,6 +308,36 @@ def copy_example(spec, work, edit):
     return copy_spec(spec, src, edit)
 
 
+_BOOT_BUILT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from generator import build
+image = build.build(sys.argv[2], sys.argv[3], sys.argv[4])
+sys.exit(build.run(image, board=sys.argv[5], cores=int(sys.argv[6])))
+"""
+
+
+def boot_edited(spec, board, work, edits, timeout=120):
+    """spec generated for board into work/out, its generated kernel files
+    edited (edits: {file under out/kernel: [(old, new), ...]}, each old text
+    found exactly once), then built from the edited files, not generated
+    again, and booted as `vanity run` would: the Run. For the checks a
+    kernel makes of its generated tables at boot."""
+    out, build_dir = Path(work) / "out", Path(work) / "build"
+    r = vanity("gen", spec, "--board", board, "-o", out)
+    assert r.status == 0, r.report
+    for name, pairs in edits.items():
+        f = out / "kernel" / name
+        text = f.read_text()
+        for old, new in pairs:
+            assert text.count(old) == 1, (name, old)
+            text = text.replace(old, new)
+        f.write_text(text)
+    cores = json.loads((out / "manifest.json").read_text())["cores"]
+    return run([PYTHON, "-c", _BOOT_BUILT, REPO, spec, out, build_dir, board, cores],
+               timeout=timeout)
+
+
 def shard_of(doc, name):
     """The shard named name in a spec document (for edit functions)."""
     return next(s for s in doc["shards"] if s["name"] == name)

@@ -60,3 +60,25 @@ def test_a_call_the_device_refuses_faults_the_caller_not_the_kernel(run):
     assert "kernel panic" not in run.stderr, run.report
     assert run.log("bystander") == ["alive"], run.report
     assert run.status == 1, run.report  # a shard was stopped by a fault
+
+
+@pytest.mark.parametrize("board", sorted(RTC), ids=lambda b: b.split("-")[-1])
+def test_a_shared_page_not_mediated_is_refused_at_boot(board, tmp_path):
+    """The kernel maps a device that is not mediated into its owner whole
+    pages at a time: tables.c edited so that one of two shards' devices on
+    one page is not mediated (the other's page would be its owner's too)
+    stops the boot with one line and status 1, before any shard runs."""
+    from bare_suite import BareRun
+    from systest_lib import boot_edited
+
+    def edit(doc):
+        doc["board"] = board
+        for d, off in zip(doc["devices"], (0, 0x800)):
+            d["address"] = RTC[board] + off
+    spec = copy_spec(SPEC, tmp_path / "src", edit)
+    hi = f".base       = {RTC[board] + 0x800:#x},\n\t        .size       = 0x800,\n"
+    r = boot_edited(spec, board, tmp_path, {"tables.c": [
+        (hi + "\t        .mediated   = 1,", hi + "\t        .mediated   = 0,")]})
+    assert r.status == 1, r.report
+    assert r.stdout == "" and BareRun(r).kernel()[-1] == \
+        "cannot boot: devices of two shards share a page that is not mediated: rtc_hi", r.report

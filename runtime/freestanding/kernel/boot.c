@@ -153,6 +153,62 @@ static void channels_init(void)
 		memset((void *)(uintptr_t)K->sys->pools[i].addr, 0, K->sys->pools[i].size);
 }
 
+/* The RAM shards map, as the generator lays it out (model.py: each shard's
+ * image window, control page, heap and stack in id order, then the rings,
+ * the pools, the reload door and the reload slots): one walk up through
+ * page-aligned ranges, each at or above the end of the one before, from the
+ * end of the kernel's window to the page tables at the top of RAM. A
+ * layout.c or tables.c that is stale, edited or wrong stops the boot here,
+ * before a page of one shard's (or of the page tables) is mapped into
+ * another's space or zeroed for it. */
+static uint64_t walked;
+
+static void walk(uint64_t lo, uint64_t hi, const char *what, const char *name)
+{
+	if (!aligned(lo) || !aligned(hi) || lo < walked || hi < lo || hi > bm_pt_pool)
+		bm_boot_fail(what, name);
+	walked = hi;
+}
+
+static void layout_check(void)
+{
+	const struct vn_ksystem *sys = K->sys;
+	static const char shard[] = "a shard's memory is out of place in the layout";
+
+	walked = ARCH_KERNEL_END;
+	if (bm_pt_pool + bm_pt_pages * VN_PAGE != ARCH_RAM_END)
+		bm_boot_fail("the page tables are not at the top of RAM", NULL);
+	for (uint32_t i = 0; i < sys->n_shards; i++) {
+		const struct bm_layout *l = &bm_layout[i];
+		const char *name = sys->shards[i].name;
+
+		walk(l->image_lo, l->image_hi, shard, name);
+		walk(l->ctl, l->ctl + sys->shards[i].ctl_size, shard, name);
+		walk(l->heap_lo, l->heap_hi, shard, name);
+		walk(l->stack_lo, l->stack_hi, shard, name);
+	}
+	for (uint32_t i = 0; i < sys->n_channels; i++) {
+		const struct vn_kchannel *c = &sys->channels[i];
+
+		if (vn_kchannel_ring(c))
+			walk(c->addr, c->addr + c->size,
+			     "a channel's ring is out of place in the layout", c->name);
+	}
+	for (uint32_t i = 0; i < sys->n_pools; i++) {
+		const struct vn_kpool *p = &sys->pools[i];
+
+		walk(p->addr, bm_page_up(p->addr + p->size), "a pool is out of place in the layout",
+		     p->name);
+	}
+	if (bm_door_size)
+		walk(bm_door, bm_door + bm_door_size,
+		     "the reload door is out of place in the layout", NULL);
+	for (uint32_t i = 0; i < sys->n_shards; i++)
+		for (int k = 0; k < 2 && bm_layout[i].slot[0]; k++)
+			walk(bm_layout[i].slot[k], bm_layout[i].slot[k] + bm_layout[i].slot_size,
+			     "a reload slot is out of place in the layout", sys->shards[i].name);
+}
+
 /* Whether [lo, hi) touches the MMIO the kernel keeps (board.h). */
 static bool kernel_device(uint64_t lo, uint64_t hi)
 {
@@ -169,16 +225,26 @@ _Static_assert(VN_BOARD_MMIO_END == ARCH_MMIO_END, "boards.py's mmio_end is the 
 
 /* A device window lies in MMIO space, and the pages that hold it (mapped
  * whole into the owner; devices of one shard may share a page) are not the
- * kernel's; its interrupt, if any, is one the controller can hand over. */
+ * kernel's, nor, unless both are mediated (reached through the MMIO call,
+ * never mapped), another shard's device's; its interrupt, if any, is one
+ * the controller can hand over. */
 static void devices_check(void)
 {
 	for (uint32_t i = 0; i < K->sys->n_devices; i++) {
 		const struct vn_kdevice *d = &K->sys->devices[i];
-		uint64_t hi = d->base + d->size;
+		uint64_t hi = d->base + d->size, lo = d->base & ~(uint64_t)(VN_PAGE - 1);
 
-		if (d->size == 0 || hi < d->base || hi > ARCH_MMIO_END ||
-		    kernel_device(d->base & ~(uint64_t)(VN_PAGE - 1), hi))
+		if (d->size == 0 || hi < d->base || hi > ARCH_MMIO_END || kernel_device(lo, hi))
 			bm_boot_fail("device window is not in free MMIO space", d->name);
+		for (uint32_t j = 0; j < i; j++) {
+			const struct vn_kdevice *e = &K->sys->devices[j];
+
+			if (e->shard != d->shard && !(d->mediated && e->mediated) &&
+			    lo < bm_page_up(e->base + e->size) &&
+			    (e->base & ~(uint64_t)(VN_PAGE - 1)) < bm_page_up(hi))
+				bm_boot_fail("devices of two shards share a page that is not "
+					     "mediated", d->name);
+		}
 		if (d->irq != VN_NO_IRQ &&
 		    (d->irq < VN_BOARD_IRQ_FIRST || d->irq > VN_BOARD_IRQ_LAST))
 			bm_boot_fail("device interrupt is not one the board's "
@@ -212,6 +278,7 @@ _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1)
 	if (bm_pt_kernel() != 0)
 		bm_boot_fail("out of page tables", NULL);
 	devices_check();
+	layout_check();
 	arch_irq_init();
 	arch_cpu_init(0);
 	bm_asid_plan();
