@@ -20,7 +20,8 @@
  *     list below what the program loader and the C library's start need
  *     (start_rules[]): execveat (the one that starts the program), opening
  *     files read-only (the loader opens ld.so.cache and the libraries), read
- *     and pread64, fstat, executable mappings, and the thread set-up calls.
+ *     and pread64, fstat, executable mappings, the thread set-up calls, and
+ *     the prctl calls the runtime's main() makes (its name among them).
  *     Before it the kernel has dropped every capability from the process's
  *     bounding set (so a system run as root starts its shards with none)
  *     and set the parent-death signal;
@@ -217,6 +218,7 @@ static const struct rule start_rules[] = {
 	CALL_IF_IS(__NR_prctl, 0, PR_SET_DUMPABLE),
 	CALL_IF_IS(__NR_prctl, 0, PR_SET_NO_NEW_PRIVS),
 	CALL_IF_IS(__NR_prctl, 0, PR_SET_SECCOMP),
+	CALL_IF_IS(__NR_prctl, 0, PR_SET_NAME),
 };
 
 #define NRULES (sizeof(rules) / sizeof(rules[0]))

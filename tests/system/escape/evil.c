@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -76,34 +77,53 @@ static void sleep_ms(long ms)
 	nanosleep(&t, NULL);
 }
 
-/* The other process of the kernel's: a pid just after this one's (the
- * kernel starts the shards in turn), whose parent is the kernel; 0 if none
- * shows within a second. */
+/* Whether pid is a process of the kernel's other than this one. */
+static int is_sibling(int pid)
+{
+	char path[64], stat[512];
+	const char *close_paren;
+	int fd, ppid = 0;
+	ssize_t n;
+
+	if (pid <= 0 || pid == getpid())
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return 0;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	stat[n] = 0;
+	close_paren = strrchr(stat, ')'); /* "pid (comm) S ppid ..." */
+	return close_paren && sscanf(close_paren, ") %*c %d", &ppid) == 1 && ppid == getppid();
+}
+
+/* The other process of the kernel's: one of the children its main thread
+ * lists (it starts the shards at boot), or else a pid near this one's; 0 if
+ * none shows within a second. */
 static int find_sibling(void)
 {
 	int self = getpid(), kernel = getppid();
 	uint64_t end = ms_now() + 1000;
 
 	do {
-		for (int pid = self + 1; pid < self + 512; pid++) {
-			char path[64], stat[512];
-			const char *close_paren;
-			int fd, ppid = 0;
-			ssize_t n;
+		char path[64], list[512], *e;
+		int fd, pid;
+		ssize_t n = -1;
 
-			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-			if ((fd = open(path, O_RDONLY)) < 0)
-				continue;
-			n = read(fd, stat, sizeof(stat) - 1);
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", kernel, kernel);
+		if ((fd = open(path, O_RDONLY)) >= 0) {
+			n = read(fd, list, sizeof(list) - 1);
 			close(fd);
-			if (n <= 0)
-				continue;
-			stat[n] = 0;
-			close_paren = strrchr(stat, ')'); /* "pid (comm) S ppid ..." */
-			if (close_paren && sscanf(close_paren, ") %*c %d", &ppid) == 1 &&
-			    ppid == kernel)
-				return pid;
 		}
+		list[n > 0 ? n : 0] = 0;
+		for (char *p = list; (pid = (int)strtol(p, &e, 10)) > 0; p = e)
+			if (is_sibling(pid))
+				return pid;
+		for (pid = self - 512; pid < self + 512; pid++)
+			if (is_sibling(pid))
+				return pid;
 		sleep_ms(1);
 	} while (ms_now() < end);
 	return 0;

@@ -23,7 +23,8 @@
  * constructor, could then read its rings and pools through /proc/<pid>/fd.
  * So the kernel runs a copy of the image that the process cannot read
  * (exec_copy): Linux makes a process that runs a file it may not read
- * undumpable, as it does a setuid program's.
+ * undumpable, as it does a setuid program's (unless fs.suid_dumpable is 1,
+ * which the kernel warns of).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +32,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -190,21 +192,45 @@ static int fd_plan(struct hk_shard *h, int *src, int *dst)
 	return n;
 }
 
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010u /* Linux 6.3: an executable memfd, whatever vm.memfd_noexec says */
+#endif
+
+/* A file nobody else can open, to copy an image into: a sealable memfd, or
+ * where the host allows no executable memfd (vm.memfd_noexec = 2) an
+ * unnamed file in the build directory (O_TMPFILE). *sealable says which. */
+static int exec_file(const char *name, bool *sealable)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+
+	if (fd < 0 && errno == EINVAL) /* before Linux 6.3 every memfd may be run */
+		fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	*sealable = fd >= 0;
+	if (fd < 0)
+		fd = open(hk_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, S_IRWXU);
+	return fd;
+}
+
 /* The image open at `image` (from `path`, for the messages), copied into a
- * memfd that is sealed and that only its owner may execute, never read; -1
- * if that fails or the copy is no image of h's shard (hk_image_fits: the
- * checks are of the bytes that will run). A process without capabilities
- * that runs it is not dumpable from the exec on (child_exec). */
+ * file of the kernel's that only its owner may execute, never read, and
+ * that nobody can write any more (sealed, and no descriptor to it left
+ * open for writing); a descriptor to run it by (O_PATH), or -1 if that
+ * fails or the copy is no image of h's shard (hk_image_fits: the checks
+ * are of the bytes that will run). A process without capabilities that
+ * runs it is not dumpable from the exec on (child_exec). */
 static int exec_copy(const struct hk_shard *h, int image, const char *path)
 {
 	const char *name = h->s->cfg->name;
-	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	bool sealable;
+	int fd = exec_file(name, &sealable), run = -1;
+	char self[64];
 	struct stat st;
 	off_t at = 0;
 
 	if (fd < 0 || fstat(image, &st) != 0) {
-		hk_msg("shard '%s': cannot copy %s to run: %s", name, path, strerror(errno));
-		goto fail;
+		hk_msg("shard '%s': cannot copy %s to run: %s (an executable memfd, or a file "
+		       "in %s)", name, path, strerror(errno), hk_dir);
+		goto out;
 	}
 	while (at < st.st_size) {
 		ssize_t n = sendfile(fd, image, &at, (size_t)(st.st_size - at));
@@ -214,21 +240,44 @@ static int exec_copy(const struct hk_shard *h, int image, const char *path)
 		if (n <= 0) {
 			hk_msg("shard '%s': cannot copy %s to run: %s", name, path,
 			       n < 0 ? strerror(errno) : "it was cut short");
-			goto fail;
+			goto out;
 		}
 	}
 	if (!hk_image_fits(h, fd, path))
-		goto fail;
+		goto out;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	if (fchmod(fd, S_IXUSR) != 0 ||
-	    fcntl(fd, F_ADD_SEALS, SEALS | F_SEAL_WRITE) != 0) {
-		hk_msg("shard '%s': cannot seal the copy of %s: %s", name, path, strerror(errno));
-		goto fail;
-	}
-	return fd;
-fail:
+	    (sealable && fcntl(fd, F_ADD_SEALS, SEALS | F_SEAL_WRITE) != 0) ||
+	    (run = open(self, O_PATH | O_CLOEXEC)) < 0)
+		hk_msg("shard '%s': cannot seal the copy of %s to run: %s", name, path,
+		       strerror(errno));
+out:
 	if (fd >= 0)
 		close(fd);
-	return -1;
+	return run;
+}
+
+/* Whether the host keeps a process that runs a file it may not read from
+ * being dumpable (fs.suid_dumpable 0 or 2, exec_copy's premise); said
+ * once, at the first start. */
+static void dumpable_check(void)
+{
+	static bool checked;
+	char v = '0';
+	int fd;
+
+	if (checked)
+		return;
+	checked = true;
+	if ((fd = open("/proc/sys/fs/suid_dumpable", O_RDONLY | O_CLOEXEC)) >= 0) {
+		if (read(fd, &v, 1) != 1)
+			v = '0';
+		close(fd);
+	}
+	if (v == '1')
+		hk_msg("warning: fs.suid_dumpable is 1 on this host: a shard's process is then "
+		       "dumpable until its main(), and a sibling's code could read its memory "
+		       "through /proc; set it to 0 or 2 (sysctl fs.suid_dumpable=0)");
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. It
@@ -298,6 +347,7 @@ int hk_spawn(struct hk_shard *h)
 		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
 		return -1;
 	}
+	dumpable_check();
 	image = open(path, O_RDONLY | O_CLOEXEC);
 	if (image < 0) {
 		hk_msg("shard '%s': cannot read %s: %s", h->s->cfg->name, path, strerror(errno));

@@ -130,14 +130,17 @@ static void run_on_stack(void)
 }
 
 /* The kernel set our parent-death signal and the start filter before it
- * exec'd us (kernel/proc.c). argv[1] is the kernel's pid: if our parent is
- * no longer the kernel, it died before PDEATHSIG was set, and we must not
- * run unsupervised. */
+ * exec'd us (kernel/proc.c). argv[0] is the shard's name, which the
+ * process takes too (ps, top: an exec names it after the copy of the image
+ * the kernel ran, kernel/proc.c). argv[1] is the kernel's pid: if our
+ * parent is no longer the kernel, it died before PDEATHSIG was set, and we
+ * must not run unsupervised. */
 int main(int argc, char **argv)
 {
 	prctl(PR_SET_DUMPABLE, 0);
 	if (argc < 2 || getppid() != (pid_t)atol(argv[1]))
 		_exit(125);
+	prctl(PR_SET_NAME, argv[0]);
 	if (vn_sandbox_install(VN_SANDBOX_RUN) != 0)
 		vn_hosted_die("cannot install the shard's seccomp filter", NULL);
 	map_private();
