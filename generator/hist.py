@@ -63,8 +63,8 @@ def percentile(buckets, q, vmax=None):
     """The value below which q percent of the samples lie, as the upper edge
     of the bucket that holds the sample of rank ceil(q/100 * n): never below
     the true value, at most 12.5 % above it; capped at vmax (the exact
-    largest sample), which also stands for the overflow bucket. None when
-    there are no samples."""
+    largest sample) where vmax lies in that bucket, and vmax stands for the
+    overflow bucket. None when there are no samples."""
     n = sum(buckets)
     if n == 0:
         return None
@@ -75,42 +75,53 @@ def percentile(buckets, q, vmax=None):
         if seen >= rank:
             high = bucket_high(b)
             if high is None:
-                return vmax if vmax is not None else bucket_low(b)
-            return min(high, vmax) if vmax is not None else high
+                return vmax if vmax is not None and vmax >= bucket_low(b) else bucket_low(b)
+            return min(high, vmax) if vmax is not None and vmax >= bucket_low(b) else high
     return vmax
 
 
 def inconsistency(h):
     """Why a decoded histogram's max or sum cannot be true of its buckets,
     or None. A channel's histogram lies in memory its consumer shard writes,
-    and says only what the shard says. A live read copies it while samples
-    go in, so the sum may be one sample off either way; the max cannot be
-    above the highest sample's bucket, but may lag one that just went in."""
+    and says only what the shard says. Its writer counts a sample in its
+    bucket, then in the max, then in the sum, and a reader copies the sum
+    and the max before the buckets, so a live copy (or a shard stopped
+    mid-sample) may show a few samples in the buckets that the max and the
+    sum do not have yet: up to `lag` of them, the largest, are allowed for.
+    A max above its highest bucket, or a sum above what the buckets can
+    hold, no honest copy shows. Not for the kernel's run-time histograms,
+    which no shard writes (their sum is the kernel's run_ticks, another
+    word)."""
     buckets, vmax = h["buckets"], h["max"]
     used = [b for b, c in enumerate(buckets) if c]
     if not used:
         return None
-    low, high = bucket_low(used[-1]), bucket_high(used[-1])
-    if vmax < low or (high is not None and vmax > high):
-        return (f"max {vmax} is not in the highest bucket holding a sample "
-                f"({low} {'and up' if high is None else f'to {high}'})")
-    least = sum(buckets[b] * bucket_low(b) for b in used)
-    if "sum" in h and not least - vmax <= h["sum"] <= (sum(buckets) + 1) * vmax:
-        return f"sum {h['sum']} is outside what the buckets and max allow"
+    n = sum(buckets)
+    lag = max(2, n // 100)
+    top = bucket_high(used[-1])
+    if top is not None and vmax > top:
+        return f"max {vmax} is above its highest bucket holding a sample (up to {top})"
+    if sum(buckets[b] for b in used if bucket_low(b) > vmax) > lag:
+        return f"max {vmax} is below more samples than a copy in flight can hold"
+    lows = [bucket_low(b) for b in used for _ in range(min(buckets[b], lag + 1))]
+    least = sum(buckets[b] * bucket_low(b) for b in used) - sum(sorted(lows)[-lag:])
+    most = None if top is None else sum(buckets[b] * bucket_high(b) for b in used)
+    if "sum" in h and (h["sum"] < least or (most is not None and h["sum"] > most)):
+        return f"sum {h['sum']} is outside what the buckets allow"
     return None
 
 
-def summary(h, clock_hz=None):
+def summary(h, clock_hz=None, trusted=False):
     """Percentiles of a decoded histogram (decode()): {"count", "p50", "p90",
     "p99", "p99.9", "max", "mean"} in ticks, or in ns when clock_hz is given
     (then floats, rounded to 0.1 ns). Percentiles are None without samples.
-    When max or sum contradict the buckets (inconsistency()), both are
-    None, the percentiles are the buckets' edges alone, and "inconsistent"
-    says why."""
+    Unless trusted (the kernel's own), a max or sum the buckets contradict
+    (inconsistency()) is not shown: both are None, the percentiles are the
+    buckets' edges alone, and "inconsistent" says why."""
     buckets, vmax = h["buckets"], h["max"]
     n = sum(buckets)
     out = {"count": h.get("count", n)}
-    why = inconsistency(h)
+    why = None if trusted else inconsistency(h)
     if why:
         out["inconsistent"], vmax, h = why, None, {k: v for k, v in h.items() if k != "sum"}
     vals = {name: percentile(buckets, q, vmax) for name, q in PERCENTILES}

@@ -537,8 +537,8 @@ def top_report(manifest, snap, prev=None, dt=None):
                       None if rec is None else {"records": rec, "dropped": dropped,
                                                 "capacity": cap}),
             # per activation, in ns (generator/hist.py: p50 ... max)
-            "run_time": (hist.summary(k.run_hists[sid], hz) if sid < len(k.run_hists)
-                         else None),
+            "run_time": (hist.summary(k.run_hists[sid], hz, trusted=True)
+                         if sid < len(k.run_hists) else None),
         })
     rings, prings = _rings(snap, manifest), (_rings(prev, manifest) if prev else {})
     hists = obs.channel_hists(snap)

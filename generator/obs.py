@@ -275,7 +275,8 @@ def latency_stats(dump, manifest):
         hz = k.clock_hz or hz
         for s in manifest.get("shards", []):
             if s["id"] < len(k.run_hists):
-                out["shards"][s["name"]] = _hist.summary(k.run_hists[s["id"]], hz)
+                out["shards"][s["name"]] = _hist.summary(k.run_hists[s["id"]], hz,
+                                                         trusted=True)
     hists = channel_hists(dump)
     for c in manifest.get("channels", []):
         if c["id"] in hists:
@@ -565,16 +566,14 @@ def decode_trace(dump, manifest, manifest_name="the spec"):
 
 
 def trace_span(trace):
-    """(first, last) timestamp of the trace, from the cores' rings: the
-    kernel's clock. A shard stamps its own records, and one it stamps 0 or
-    2^64 - 1 must not move every other record. From every ring only when
-    no core ring holds a record."""
-    for core_only in (True, False):
-        ts = [rec.ts for _, r in trace.rings if r.is_core or not core_only
-              for rec in r.records]
-        if ts:
-            return min(ts), max(ts)
-    return 0, 0
+    """(first, last) timestamp of the trace. A shard stamps its own records:
+    one stamped after the dump was taken (its `now`) has no honest time and
+    bounds nothing (it would stretch every run still going at the end);
+    one stamped early can move the origin, never the kernel's records'
+    order or spacing."""
+    now = trace.dump.now or None
+    ts = [rec.ts for _, r in trace.rings for rec in r.records if now is None or rec.ts <= now]
+    return (min(ts), max(ts)) if ts else (0, 0)
 
 
 def shard_names(manifest):

@@ -367,13 +367,14 @@ def test_a_garbled_shard_ring_costs_that_ring_alone(tmp_path):
     assert "ping" in live.format_top(rep) and " corrupt" in live.format_top(rep).splitlines()[3]
 
 
-def test_a_shard_forges_no_kernel_event_and_moves_no_other_record(capsys):
+def test_a_shard_forges_no_kernel_event_and_stretches_no_run(capsys):
     """Only the kernel writes its events (ids below 64), on the cores'
     rings: a record with such an id in a shard's ring is the shard's
     forgery, left out and counted, so it draws no run slice and no fault.
-    And the shard stamps its own records: one it stamps 0 or 2^64 - 1
-    shows where it says, and moves no kernel record (the trace's time
-    starts at the cores' first record)."""
+    And the shard stamps its own records: one stamped after the dump was
+    taken bounds nothing (the run still going at the end ends at the last
+    honest record), and one stamped 0 moves the origin, not the kernel's
+    records' spacing."""
     core = trace_ring(0x80000000, 512, 6, core_records())
     forged = [rec(0, 0, struct.pack("<H", 1)),                  # switch_in pong
               rec(1200, 6, struct.pack("<HB", 1, 11)),          # fault pong
@@ -384,15 +385,17 @@ def test_a_shard_forges_no_kernel_event_and_moves_no_other_record(capsys):
     t = obs.decode_trace(obs.parse_dump(data), manifest())
     assert t.forged == 2
     assert [r.id for r in dict(t.rings)["shard0_ping"].records] == [66, 66]
+    assert obs.trace_span(t) == (0, 1900)
     lines = list(obs.text_events(t))
-    assert lines[1].startswith("[   0.000000000] core0 switch_in: shard=0"), lines
-    assert not any("fault" in ln or "shard=1" in ln and "shard0" in ln for ln in lines), lines
+    assert lines[0].startswith("[   0.000000000] shard0_ping tick"), lines
+    assert lines[1].startswith(f"[{1000 / HZ:14.9f}] core0 switch_in: shard=0"), lines
+    assert not any("fault" in ln for ln in lines), lines
     pf = perfetto.perfetto(t)["traceEvents"]
     assert not [e for e in pf if e.get("name") == "fault"], pf
     runs = {e["name"]: (e["ts"], e["dur"]) for e in pf if e.get("ph") == "X"}
     us = 1e6 / HZ  # a tick
-    assert runs == {"ping": (0.0, pytest.approx(500 * us)),           # 1000..1500
-                    "pong": (pytest.approx(800 * us), pytest.approx(100 * us))}, runs
+    assert runs == {"ping": (pytest.approx(1000 * us), pytest.approx(500 * us)),
+                    "pong": (pytest.approx(1800 * us), pytest.approx(100 * us))}, runs
     cli._skipped_lines(t)
     assert "2 records in shard trace rings carry a kernel event's id (below 64)" in \
         capsys.readouterr().err
@@ -1179,26 +1182,39 @@ def test_top_shows_latency_percentiles():
 
 def test_a_histogram_whose_max_or_sum_contradicts_its_buckets():
     """The consumer writes its channel's histogram: a max below the highest
-    sample's bucket would cap every percentile, a sum of 2^64 - 1 make the
-    mean; both are then not shown, the percentiles are the buckets' edges,
-    and the row says why."""
+    samples would cap every percentile, a sum of 2^64 - 1 make the mean;
+    both are then not shown, the percentiles are the buckets' edges, and
+    the row says why. A copy taken while samples go in (counted in their
+    buckets before the max and the sum) is not called inconsistent."""
     buckets = [0] * hist.BUCKETS
     buckets[200] = 1000
-    low = hist.bucket_low(200)
+    low, high = hist.bucket_low(200), hist.bucket_high(200)
     bad = {"buckets": buckets, "max": 0, "sum": 2**64 - 1, "count": 1000}
     s = hist.summary(bad)
-    assert s["inconsistent"].startswith("max 0 is not in the highest bucket holding a sample")
-    assert s["max"] is None and s["mean"] is None and s["p50"] == hist.bucket_high(200)
+    assert s["inconsistent"] == "max 0 is below more samples than a copy in flight can hold"
+    assert s["max"] is None and s["mean"] is None and s["p50"] == high
     s = hist.summary({**bad, "max": low + 5})
-    assert s["inconsistent"] == f"sum {2**64 - 1} is outside what the buckets and max allow"
+    assert s["inconsistent"] == f"sum {2**64 - 1} is outside what the buckets allow"
     assert hist.summary({**bad, "max": low + 5, "sum": 1000 * low + 9})["mean"] == low + 0.009
-    assert hist.summary({**bad, "max": hist.bucket_high(200) + 1})["max"] is None
+    assert hist.summary({**bad, "max": high + 1})["inconsistent"] == \
+        f"max {high + 1} is above its highest bucket holding a sample (up to {high})"
+    # copies in flight: 900 is in its bucket, not yet in the max or the sum;
+    # three samples in the buckets, not yet in the sum
+    in_flight = [0] * hist.BUCKETS
+    for v in (100, 120, 130, 900):
+        in_flight[hist.bucket(v)] += 1
+    s = hist.summary({"buckets": in_flight, "max": 130, "sum": 350})
+    assert "inconsistent" not in s and s["max"] == 130 and s["p99"] == hist.bucket_high(
+        hist.bucket(900)), s  # the max caps only within its own bucket
+    assert "inconsistent" not in hist.summary({"buckets": in_flight, "max": 900, "sum": 900})
+    # the kernel's run-time histograms are its own: taken as they are
+    assert "inconsistent" not in hist.summary(bad, trusted=True)
     raw = struct.pack("<4Q305Q", 0, 2**64 - 1, 0, 0, *buckets)
     dump = obs.parse_dump(obs.dump_bytes(SCHEMA, HZ, 2000, [
         (obs.DUMP_OBS, 0, 0x1000, obs_chunk()), (obs.DUMP_RING, 0, 0x2000, chan_ring(4, 4)),
         (obs.DUMP_HIST, 0, 0x2200, raw)]), "d.raw")
     text = live.format_top(live.top_report(manifest(), dump))
-    assert "(inconsistent: max 0 is not in the highest bucket" in text
+    assert "(inconsistent: max 0 is below more samples" in text
     assert "(inconsistent: max 0" in obs.format_latency(obs.latency_stats(dump, manifest()))
 
 

@@ -120,8 +120,10 @@ int hk_write_fd(void *ctx, const void *p, uint64_t len)
 /* The writer of a snapshot: it sends memory the shards share and write as
  * it is read (their rings and channels), so each word is read once, with
  * one load (never torn, never read twice), into the thread's own buffer,
- * and sent from there. The kernel's own writes to that memory are atomic
- * too (vn_ring_describe, from vn_rings_describe). */
+ * and sent from there; in address order (acquire loads), so a ring's head
+ * is read before its tail on every host, and an honest ring never shows
+ * more than its depth (generator/live.py). The kernel's own writes to that
+ * memory are atomic too (vn_ring_describe, from vn_rings_describe). */
 static int send_shared(void *ctx, const void *p, uint64_t len)
 {
 	static uint64_t buf[8192]; /* the server thread's, one at a time */
@@ -133,10 +135,10 @@ static int send_shared(void *ctx, const void *p, uint64_t len)
 		if (((uintptr_t)b | n) % 8 == 0)
 			for (uint64_t i = 0; i < n / 8; i++)
 				buf[i] = __atomic_load_n((const uint64_t *)(const void *)b + i,
-							 __ATOMIC_RELAXED);
+							 __ATOMIC_ACQUIRE);
 		else
 			for (uint64_t i = 0; i < n; i++)
-				((uint8_t *)buf)[i] = __atomic_load_n(b + i, __ATOMIC_RELAXED);
+				((uint8_t *)buf)[i] = __atomic_load_n(b + i, __ATOMIC_ACQUIRE);
 		if (hk_write_fd(ctx, buf, n) != 0)
 			return -1;
 		b += n;
