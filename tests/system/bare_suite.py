@@ -196,12 +196,16 @@ PINGPONG = REPO / "examples" / "pingpong" / "pingpong.yaml"
      "a shard's memory is out of place in the layout: ping"),
     ({"tables.c": [(".addr = {ring},", ".addr = {pt_pool},")]},
      "a channel's ring is out of place in the layout: ping_to_pong"),
-], ids=["overlap", "unaligned", "page-tables"])
+    ({"tables.c": [(".ctl = {pong_ctl},", ".ctl = {ping_heap},")]},
+     "a shard's memory is out of place in the layout: pong"),
+], ids=["overlap", "unaligned", "page-tables", "control-region"])
 def test_a_layout_out_of_place_is_refused_at_boot(board, tmp_path, edits, refusal):
     """The kernel maps and zeroes what layout.c and tables.c say: one
     that is stale, edited or wrong (a shard's window over another's heap,
-    a heap ending mid-page, a ring over the page tables at the top of RAM)
-    stops the boot with one line and status 1, before any shard runs."""
+    a heap ending mid-page, a ring over the page tables at the top of RAM,
+    tables that put a control region, and the trace ring the kernel clears
+    in it, elsewhere than the layout) stops the boot with one line and
+    status 1, before any shard runs."""
     from systest_lib import boot_edited, vanity
     r = vanity("gen", PINGPONG, "--board", board.name, "-o", tmp_path / "probe")
     assert r.status == 0, r.report
@@ -212,7 +216,8 @@ def test_a_layout_out_of_place_is_refused_at_boot(board, tmp_path, edits, refusa
     heap_hi = int(ping["heap"]["addr"], 16) + int(ping["heap"]["size"], 16)
     values = {"pong_image": pong["image"]["addr"], "ping_heap": ping["heap"]["addr"],
               "ping_heap_hi": f"{heap_hi:#x}", "ping_heap_hi_odd": f"{heap_hi + 0x800:#x}",
-              "ring": man["channels"][0]["addr"], "pt_pool": pt_pool}
+              "ring": man["channels"][0]["addr"], "pt_pool": pt_pool,
+              "pong_ctl": pong["ctl"]["addr"]}
     edits = {f: [(old.format(**values), new.format(**values)) for old, new in pairs]
              for f, pairs in edits.items()}
     r = boot_edited(PINGPONG, board.name, tmp_path, edits)

@@ -154,20 +154,23 @@ static void channels_init(void)
 }
 
 /* The RAM shards map, as the generator lays it out (model.py: each shard's
- * image window, control page, heap and stack in id order, then the rings,
- * the pools, the reload door and the reload slots): one walk up through
- * page-aligned ranges, each at or above the end of the one before, from the
- * end of the kernel's window to the page tables at the top of RAM. A
- * layout.c or tables.c that is stale, edited or wrong stops the boot here,
- * before a page of one shard's (or of the page tables) is mapped into
- * another's space or zeroed for it. */
+ * image window, control region, heap, a guard page and its stack, then
+ * each ring and each pool with a guard page after it, the reload door and
+ * the reload slots): one walk up through page-aligned ranges, each at or
+ * above the end of the one before (and of its guard page), from the end of
+ * the kernel's window to the page tables, which end at the top of RAM. The
+ * tables must put each shard's control region where the layout does, with
+ * its trace ring inside it. Checked before the kernel writes a page of
+ * any of it: a layout.c or tables.c that is stale, edited or wrong stops
+ * the boot here, before a page of one shard's (or of the page tables) is
+ * zeroed, written or mapped into another's space. */
 static uint64_t walked;
 
-static void walk(uint64_t lo, uint64_t hi, const char *what, const char *name)
+static void walk(uint64_t lo, uint64_t hi, uint64_t guard, const char *what, const char *name)
 {
-	if (!aligned(lo) || !aligned(hi) || lo < walked || hi < lo || hi > bm_pt_pool)
+	if (!aligned(lo) || !aligned(hi) || lo < walked || hi < lo || hi + guard > bm_pt_pool)
 		bm_boot_fail(what, name);
-	walked = hi;
+	walked = hi + guard;
 }
 
 static void layout_check(void)
@@ -176,36 +179,39 @@ static void layout_check(void)
 	static const char shard[] = "a shard's memory is out of place in the layout";
 
 	walked = ARCH_KERNEL_END;
-	if (bm_pt_pool + bm_pt_pages * VN_PAGE != ARCH_RAM_END)
+	if (!aligned(bm_pt_pool) || bm_pt_pool + bm_pt_pages * VN_PAGE != ARCH_RAM_END)
 		bm_boot_fail("the page tables are not at the top of RAM", NULL);
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
 		const struct bm_layout *l = &bm_layout[i];
-		const char *name = sys->shards[i].name;
+		const struct vn_kshard *cfg = &sys->shards[i];
 
-		walk(l->image_lo, l->image_hi, shard, name);
-		walk(l->ctl, l->ctl + sys->shards[i].ctl_size, shard, name);
-		walk(l->heap_lo, l->heap_hi, shard, name);
-		walk(l->stack_lo, l->stack_hi, shard, name);
+		if (cfg->ctl != l->ctl || (cfg->trace_recs &&
+		    VN_TRACE_OFFSET + VN_TRACE_RING_BYTES(cfg->trace_recs) > cfg->ctl_size))
+			bm_boot_fail(shard, cfg->name);
+		walk(l->image_lo, l->image_hi, 0, shard, cfg->name);
+		walk(l->ctl, l->ctl + cfg->ctl_size, 0, shard, cfg->name);
+		walk(l->heap_lo, l->heap_hi, VN_PAGE, shard, cfg->name);
+		walk(l->stack_lo, l->stack_hi, VN_PAGE, shard, cfg->name);
 	}
 	for (uint32_t i = 0; i < sys->n_channels; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
 
 		if (vn_kchannel_ring(c))
-			walk(c->addr, c->addr + c->size,
+			walk(c->addr, c->addr + c->size, VN_PAGE,
 			     "a channel's ring is out of place in the layout", c->name);
 	}
 	for (uint32_t i = 0; i < sys->n_pools; i++) {
 		const struct vn_kpool *p = &sys->pools[i];
 
-		walk(p->addr, bm_page_up(p->addr + p->size), "a pool is out of place in the layout",
-		     p->name);
+		walk(p->addr, bm_page_up(p->addr + p->size), VN_PAGE,
+		     "a pool is out of place in the layout", p->name);
 	}
 	if (bm_door_size)
-		walk(bm_door, bm_door + bm_door_size,
+		walk(bm_door, bm_door + bm_door_size, 0,
 		     "the reload door is out of place in the layout", NULL);
 	for (uint32_t i = 0; i < sys->n_shards; i++)
 		for (int k = 0; k < 2 && bm_layout[i].slot[0]; k++)
-			walk(bm_layout[i].slot[k], bm_layout[i].slot[k] + bm_layout[i].slot_size,
+			walk(bm_layout[i].slot[k], bm_layout[i].slot[k] + bm_layout[i].slot_size, 0,
 			     "a reload slot is out of place in the layout", sys->shards[i].name);
 }
 
@@ -274,11 +280,11 @@ _Noreturn void bm_boot(uint64_t arg0, uint64_t arg1)
 	arch_boot(arg0, arg1);
 	if (vn_kernel_init(K, sys, &vn_obs) != 0 || sys->n_cores > ARCH_MAX_CPUS)
 		bm_boot_fail("system tables are inconsistent", NULL);
+	devices_check();
+	layout_check();
 	bm_obs_init();
 	if (bm_pt_kernel() != 0)
 		bm_boot_fail("out of page tables", NULL);
-	devices_check();
-	layout_check();
 	arch_irq_init();
 	arch_cpu_init(0);
 	bm_asid_plan();
