@@ -6,6 +6,8 @@ sees makes a new object."""
 import os
 import subprocess
 
+import pytest
+
 from vanity_testlib import REPO
 
 from generator import toolchain
@@ -65,7 +67,7 @@ def test_a_compile_error_names_the_source(tmp_path, monkeypatch):
 
 def test_two_systems_share_the_runtime_objects(tmp_path):
     """The second system of a board compiles none of the runtime again, and
-    both run."""
+    both run. The first compiles every runtime source, with no warning."""
     env = dict(os.environ, VANITY_CACHE=str(tmp_path / "cache"))
     count = lambda: len(list((tmp_path / "cache").glob("*/*.o")))
     seen = []
@@ -76,9 +78,23 @@ def test_two_systems_share_the_runtime_objects(tmp_path):
                             str(tmp_path / name / "build")],
                            env=env, capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr
+        assert "warning:" not in r.stdout + r.stderr, r.stdout + r.stderr
         seen.append(count())
     assert seen[0] > 20          # the kernel's and the shard library's sources
     assert seen[1] == seen[0]    # all of them again, from the cache
+
+
+@pytest.mark.parametrize("board", ["qemu-virt-aarch64", "qemu-virt-riscv64"])
+def test_a_bare_metal_build_from_nothing_has_no_warning(tmp_path, board):
+    """Every runtime source of a bare-metal board, the kernel's and the
+    shard library's, compiled from an empty cache: no compiler warning."""
+    env = dict(os.environ, VANITY_CACHE=str(tmp_path / "cache"))
+    r = subprocess.run([PY, str(REPO / "vanity"), "build",
+                        str(REPO / "examples" / "pingpong" / "pingpong.yaml"), "--board", board,
+                        "-o", str(tmp_path / "out"), "--build-dir", str(tmp_path / "build")],
+                       env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "warning:" not in r.stdout + r.stderr, r.stdout + r.stderr
 
 
 def test_include_flags_are_the_spec_directorys(tmp_path):

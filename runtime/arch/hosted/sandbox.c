@@ -124,11 +124,11 @@ struct rule {
 	uint32_t flags; /* IS_BUT: the bits that may be set too */
 };
 
-#define CALL(nr) {(nr), ANY, 0, 0}
-#define CALL_IF_IS(nr, arg, value) {(nr), IS, (arg), (value)}
-#define CALL_IF_SELF(nr, arg) {(nr), IS_SELF, (arg), 0}
-#define CALL_IF_LACKS(nr, arg, bits) {(nr), LACKS, (arg), (bits)}
-#define CALL_IF_AT_LEAST(nr, arg, value) {(nr), AT_LEAST, (arg), (value)}
+#define CALL(nr) {(nr), ANY, 0, 0, 0}
+#define CALL_IF_IS(nr, arg, value) {(nr), IS, (arg), (value), 0}
+#define CALL_IF_SELF(nr, arg) {(nr), IS_SELF, (arg), 0, 0}
+#define CALL_IF_LACKS(nr, arg, bits) {(nr), LACKS, (arg), (bits), 0}
+#define CALL_IF_AT_LEAST(nr, arg, value) {(nr), AT_LEAST, (arg), (value), 0}
 #define CALL_IF_IS_BUT(nr, arg, value, flags) {(nr), IS_BUT, (arg), (value), (flags)}
 
 /* futex: waiting on a word and waking its waiters, the only operations a
