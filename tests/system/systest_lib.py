@@ -74,10 +74,10 @@ class Pipes:
 class Running:
     """`vanity run ARGS` kept running in its own session: its output read as
     it comes (.text), its standard input open (the hosted UARTs read it, as
-    the QEMU boards' serial port does)."""
+    the QEMU boards' serial port does). prefix: a command it runs under."""
 
-    def __init__(self, args, env=None):
-        self.proc = subprocess.Popen([PYTHON, str(VANITY), "run", *map(str, args)],
+    def __init__(self, args, env=None, prefix=()):
+        self.proc = subprocess.Popen([*prefix, PYTHON, str(VANITY), "run", *map(str, args)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, start_new_session=True,
                                      env=dict(os.environ, **(env or {})))

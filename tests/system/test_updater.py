@@ -5,6 +5,8 @@ vn_reload(); the kernel checks it and swaps it in. A corrupted copy sent
 the same way is refused with its reason, and the old version runs on.
 """
 
+import os
+
 import pytest
 
 import reloadfuzz
@@ -35,19 +37,30 @@ def reload_image(tmp_path, board, v, loader_cflags=()):
     return image.read_bytes()
 
 
-def start_v1(tmp_path, board, loader_cflags=()):
-    """The system with the app at version 1, built and started."""
+def start_v1(tmp_path, board, loader_cflags=(), prefix=()):
+    """The system with the app at version 1, built and started (under the
+    command prefix, if any)."""
     v1 = copy_example(SPEC, tmp_path / "v1", version(1, loader_cflags))
     common = ["--board", board, "-o", tmp_path / "out", "--build-dir", tmp_path / "b"]
     r = vanity("build", v1, *common, timeout=BOOT)
     assert r.status == 0, r.report
-    return Running([v1, *common])
+    return Running([v1, *common], prefix=prefix)
 
 
-@pytest.mark.parametrize("board", BOARDS)
-def test_update_over_the_uart(tmp_path, board):
+# The hosted kernel without CAP_SYS_PTRACE, as a system not run as root is:
+# it cannot read a shard's process, which is not dumpable, so it reads the
+# image where the loader put it, in the heap the two share (kernel/proc.c).
+NO_PTRACE = ("setpriv", "--bounding-set=-sys_ptrace", "--inh-caps=-sys_ptrace", "--")
+
+
+@pytest.mark.parametrize("board, prefix", [(b, ()) for b in BOARDS] + [("hosted", NO_PTRACE)],
+                         ids=BOARDS + ["hosted-no-ptrace"])
+def test_update_over_the_uart(tmp_path, board, prefix):
+    if prefix and os.geteuid() != 0:
+        pytest.skip("runs as root without CAP_SYS_PTRACE; as another user it has none "
+                    "anyway, and the hosted case above is that one")
     good = reload_image(tmp_path, board, 2)
-    system = start_v1(tmp_path, board)
+    system = start_v1(tmp_path, board, prefix=prefix)
     try:
         system.wait_for("app version 1 up", BOOT)
         system.send(load(good))

@@ -28,7 +28,8 @@ struct hk_shard {
 	int16_t chan_of_bit[64]; /* endpoint bit -> channel id, or -1 */
 	uint64_t rings;          /* the endpoint bits of channels with a ring */
 	char kfault[160];   /* why the kernel stopped it, if it did (a bad MMIO call) */
-	int heap_fd;        /* -1, or its heap's memfd when a device of it does DMA */
+	int heap_fd;        /* -1, or its heap's memfd when a device of it does DMA or
+			       it may reload others (port_shard_view reads it) */
 	uint8_t *heap;      /* the kernel's mapping of that heap */
 	/* While its death is being handled (fault.c): the shard's crash record,
 	 * if the host agrees it is about this death, and the cause in words. */

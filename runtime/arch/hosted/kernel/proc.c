@@ -133,6 +133,16 @@ int hk_ctl_create(struct hk_shard *h)
 	h->pid = 0;
 	h->pidfd = -1;
 	h->heap_fd = -1;
+	/* An updater's heap is one the kernel maps too, so that it reads the
+	 * images there itself (port_shard_view): a process that is not
+	 * dumpable can be read only with CAP_SYS_PTRACE, which a system not
+	 * run as root does not have. */
+	if (h->s->cfg->reload.n_updates && h->s->cfg->memory) {
+		h->heap_fd = hk_memfd(h->s->cfg->name, h->s->cfg->memory, &map);
+		if (h->heap_fd < 0)
+			return -1;
+		h->heap = map;
+	}
 	hk_ctl_reset(h);
 	return 0;
 }

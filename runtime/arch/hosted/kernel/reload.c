@@ -216,21 +216,42 @@ void port_shard_view_end(const struct vn_shard *s)
 	(void)s;
 }
 
-/* An updater's image: copied out of its process, header first, into its
- * core's buffer (the digest is computed with the kernel lock dropped, so
- * an updater on another core may be copying meanwhile). */
+/* Copy up to n bytes at addr of shard s's heap, which the kernel maps
+ * (proc.c: an updater's), into buf; the bytes copied. */
+static uint64_t heap_read(const struct hk_shard *h, uint64_t addr, void *buf, uint64_t n)
+{
+	uint64_t lo = h->s->cfg->heap, hi = lo + h->s->cfg->memory;
+
+	if (!h->heap || addr < lo || addr >= hi)
+		return 0;
+	n = n < hi - addr ? n : hi - addr;
+	memcpy(buf, h->heap + (addr - lo), n);
+	return n;
+}
+
+/* An updater's image: copied out of its heap (which the kernel maps) or
+ * else its process, header first, into its core's buffer (the digest is
+ * computed with the kernel lock dropped, so an updater on another core may
+ * be copying meanwhile). */
 const void *port_shard_view(const struct vn_shard *s, uint64_t addr, uint64_t *len)
 {
 	static uint8_t *bufs[VN_MAX_CORES];
 	uint8_t *buf = bufs[s->cfg->core % VN_MAX_CORES];
+	const struct hk_shard *h = hk_of(s);
 	struct vn_reload_hdr hdr;
-	pid_t pid = hk_of(s)->pid;
+	pid_t pid = h->pid;
 	struct iovec local, remote = {.iov_base = (void *)(uintptr_t)addr};
 	uint64_t want;
 	ssize_t n;
 
 	if (pid <= 0 || (!buf && !(buf = bufs[s->cfg->core % VN_MAX_CORES] = malloc(MAX_IMAGE))))
 		return NULL;
+	if (heap_read(h, addr, &hdr, sizeof(hdr)) == sizeof(hdr)) {
+		want = hdr.length < MAX_IMAGE - VN_RELOAD_HDR ? hdr.length + VN_RELOAD_HDR
+							      : MAX_IMAGE;
+		*len = heap_read(h, addr, buf, want);
+		return buf;
+	}
 	local = (struct iovec){.iov_base = &hdr, .iov_len = sizeof(hdr)};
 	remote.iov_len = sizeof(hdr);
 	if (process_vm_readv(pid, &local, 1, &remote, 1, 0) != (ssize_t)sizeof(hdr))
