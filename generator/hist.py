@@ -103,8 +103,13 @@ def inconsistency(h):
         return f"max {vmax} is above its highest bucket holding a sample (up to {top})"
     if sum(buckets[b] for b in used if bucket_low(b) > vmax) > lag:
         return f"max {vmax} is below more samples than a copy in flight can hold"
-    lows = [bucket_low(b) for b in used for _ in range(min(buckets[b], lag + 1))]
-    least = sum(buckets[b] * bucket_low(b) for b in used) - sum(sorted(lows)[-lag:])
+    spare, in_flight = lag, 0  # the lag largest samples' low edges, from the top
+    for b in reversed(used):
+        k = min(buckets[b], spare)
+        in_flight, spare = in_flight + k * bucket_low(b), spare - k
+        if not spare:
+            break
+    least = sum(buckets[b] * bucket_low(b) for b in used) - in_flight
     most = None if top is None else sum(buckets[b] * bucket_high(b) for b in used)
     if "sum" in h and (h["sum"] < least or (most is not None and h["sum"] > most)):
         return f"sum {h['sum']} is outside what the buckets allow"
