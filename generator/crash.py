@@ -363,10 +363,7 @@ def _events(crash, manifest, n):
             lines.append(f"last events of {title}: none (its trace ring is garbled: "
                          f"{obs.corrupt_why(exc)})")
             continue
-        forged = 0
-        if kind == obs.DUMP_SHARD_TRACE:  # only the kernel writes its events, on its cores'
-            kept = [rec for rec in ring.records if rec.id >= obs.EV_USER]
-            forged, ring.records = len(ring.records) - len(kept), kept
+        forged = obs.drop_forged(ring) if kind == obs.DUMP_SHARD_TRACE else 0
         recs = ring.records[-n:]
         lines.append(f"last {len(recs)} events of {title} (of {ring.head})"
                      + (f"; {forged} records with a kernel event's id left out (forged)"

@@ -139,6 +139,12 @@ def summary(h, clock_hz=None, trusted=False):
     return out
 
 
+def inconsistent_suffix(s):
+    """The note a table row of summary() s ends with when its histogram
+    does not add up, else nothing."""
+    return f"  (inconsistent: {s['inconsistent']})" if s.get("inconsistent") else ""
+
+
 def format_ns(v):
     """A duration in ns for a column: ns, us, ms or s, 3 significant digits."""
     if v is None:

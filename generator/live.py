@@ -641,8 +641,7 @@ def format_top(rep):
         for name, s in rows:
             lines.append(f"{name[:21]:<22}{_n(s['count']):>10}" +
                          "".join(f"{hist.format_ns(s[c]):>10}" for c in cols) +
-                         (f"  (inconsistent: {s['inconsistent']})"
-                          if s.get("inconsistent") else ""))
+                         hist.inconsistent_suffix(s))
     return "\n".join(lines)
 
 

@@ -297,8 +297,7 @@ def format_latency(stats, title="latency"):
         for name, s in stats[kind].items():
             lines.append(f"{name[:23]:<24}{s['count']:>10}" +
                          "".join(f"{_hist.format_ns(s[c]):>10}" for c in cols[1:]) +
-                         (f"  (inconsistent: {s['inconsistent']})"
-                          if s.get("inconsistent") else ""))
+                         _hist.inconsistent_suffix(s))
         lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -522,6 +521,15 @@ def corrupt_why(exc):
     return str(exc).split(": corrupt: ", 1)[-1]
 
 
+def drop_forged(ring):
+    """Only the kernel writes its events (ids below EV_USER), on its cores'
+    rings: in a shard's ring such a record is the shard's forgery. Drops
+    them from the decoded ring and returns how many there were."""
+    kept = [rec for rec in ring.records if rec.id >= EV_USER]
+    dropped, ring.records = len(ring.records) - len(kept), kept
+    return dropped
+
+
 def decode_trace(dump, manifest, manifest_name="the spec"):
     """Checks the schema hash, then decodes every trace ring in the dump
     (cores first, then shards, each by index). A core's ring is the
@@ -556,9 +564,7 @@ def decode_trace(dump, manifest, manifest_name="the spec"):
                                 corrupt_why(exc)))
                 continue
             if kind == DUMP_SHARD_TRACE:
-                kept = [rec for rec in r.records if rec.id >= EV_USER]
-                forged += len(r.records) - len(kept)
-                r.records = kept
+                forged += drop_forged(r)
             rings.append((ring_name(manifest, r), r))
     events = EventTable(manifest)
     unknown = sum(1 for _, r in rings for rec in r.records if events.get(rec.id) is None)

@@ -163,22 +163,22 @@ static void channels_init(void)
  * its trace ring inside it. Checked before the kernel writes a page of
  * any of it: a layout.c or tables.c that is stale, edited or wrong stops
  * the boot here, before a page of one shard's (or of the page tables) is
- * zeroed, written or mapped into another's space. */
-static uint64_t walked;
-
-static void walk(uint64_t lo, uint64_t hi, uint64_t guard, const char *what, const char *name)
+ * zeroed, written or mapped into another's space. *at is where the walk
+ * has reached. */
+static void walk(uint64_t *at, uint64_t lo, uint64_t hi, uint64_t guard, const char *what,
+		 const char *name)
 {
-	if (!aligned(lo) || !aligned(hi) || lo < walked || hi < lo || hi + guard > bm_pt_pool)
+	if (!aligned(lo) || !aligned(hi) || lo < *at || hi < lo || hi + guard > bm_pt_pool)
 		bm_boot_fail(what, name);
-	walked = hi + guard;
+	*at = hi + guard;
 }
 
 static void layout_check(void)
 {
 	const struct vn_ksystem *sys = K->sys;
 	static const char shard[] = "a shard's memory is out of place in the layout";
+	uint64_t at = ARCH_KERNEL_END;
 
-	walked = ARCH_KERNEL_END;
 	if (!aligned(bm_pt_pool) || bm_pt_pool + bm_pt_pages * VN_PAGE != ARCH_RAM_END)
 		bm_boot_fail("the page tables are not at the top of RAM", NULL);
 	for (uint32_t i = 0; i < sys->n_shards; i++) {
@@ -188,31 +188,34 @@ static void layout_check(void)
 		if (cfg->ctl != l->ctl || (cfg->trace_recs &&
 		    VN_TRACE_OFFSET + VN_TRACE_RING_BYTES(cfg->trace_recs) > cfg->ctl_size))
 			bm_boot_fail(shard, cfg->name);
-		walk(l->image_lo, l->image_hi, 0, shard, cfg->name);
-		walk(l->ctl, l->ctl + cfg->ctl_size, 0, shard, cfg->name);
-		walk(l->heap_lo, l->heap_hi, VN_PAGE, shard, cfg->name);
-		walk(l->stack_lo, l->stack_hi, VN_PAGE, shard, cfg->name);
+		walk(&at, l->image_lo, l->image_hi, 0, shard, cfg->name);
+		walk(&at, l->ctl, l->ctl + cfg->ctl_size, 0, shard, cfg->name);
+		walk(&at, l->heap_lo, l->heap_hi, VN_PAGE, shard, cfg->name);
+		walk(&at, l->stack_lo, l->stack_hi, VN_PAGE, shard, cfg->name);
 	}
 	for (uint32_t i = 0; i < sys->n_channels; i++) {
 		const struct vn_kchannel *c = &sys->channels[i];
 
 		if (vn_kchannel_ring(c))
-			walk(c->addr, c->addr + c->size, VN_PAGE,
+			walk(&at, c->addr, c->addr + c->size, VN_PAGE,
 			     "a channel's ring is out of place in the layout", c->name);
 	}
 	for (uint32_t i = 0; i < sys->n_pools; i++) {
 		const struct vn_kpool *p = &sys->pools[i];
 
-		walk(p->addr, bm_page_up(p->addr + p->size), VN_PAGE,
+		walk(&at, p->addr, bm_page_up(p->addr + p->size), VN_PAGE,
 		     "a pool is out of place in the layout", p->name);
 	}
 	if (bm_door_size)
-		walk(bm_door, bm_door + bm_door_size, 0,
+		walk(&at, bm_door, bm_door + bm_door_size, 0,
 		     "the reload door is out of place in the layout", NULL);
-	for (uint32_t i = 0; i < sys->n_shards; i++)
-		for (int k = 0; k < 2 && bm_layout[i].slot[0]; k++)
-			walk(bm_layout[i].slot[k], bm_layout[i].slot[k] + bm_layout[i].slot_size, 0,
+	for (uint32_t i = 0; i < sys->n_shards; i++) {
+		const struct bm_layout *l = &bm_layout[i];
+
+		for (int k = 0; k < 2 && l->slot[0]; k++)
+			walk(&at, l->slot[k], l->slot[k] + l->slot_size, 0,
 			     "a reload slot is out of place in the layout", sys->shards[i].name);
+	}
 }
 
 /* Whether [lo, hi) touches the MMIO the kernel keeps (board.h). */
