@@ -307,18 +307,23 @@ def part_rtt(build, n, rounds):
             r = kv(line)
             per_round.setdefault(r["mode"], {})[int(r["round"])] = float(r["p50"])
     floor = res["raw"]["p50"]
-    for m in ("vanity8", "vanity64"):
+    for m in ("vanity8", "vanity64", "ring64"):
         x = [per_round[m][i] / per_round["raw"][i] for i in sorted(per_round["raw"])]
         res[m]["x_raw_rounds"] = x
         res[m]["x_raw_spread"] = spread(x)
+    x = [per_round["vanity64"][i] / per_round["ring64"][i] for i in sorted(per_round["raw"])]
+    res["vanity64"]["x_ring64"] = statistics.median(x)
+    res["vanity64"]["x_ring64_spread"] = spread(x)
     table("3. Poll-mode round trip, CPU 0 <-> CPU 1, ns (%d x %d samples, "
           "each the mean of 8 back-to-back round trips; per round: each "
-          "round's p50 over raw's p50 in that round)" % (rounds, n),
+          "round's p50 over raw's p50 in that round;\n   ring64: the floor "
+          "under vanity64, each message in its own line and its flag in the "
+          "next, advancing through 1024 entries, no library)" % (rounds, n),
           ["path", "min", "p50", "p99", "p50 x raw", "per round"],
           [[m, "%.1f" % res[m]["min"], "%.1f" % res[m]["p50"],
             "%.1f" % res[m]["p99"], "%.2f" % (res[m]["p50"] / floor),
             " ".join("%.2f" % x for x in res[m].get("x_raw_rounds", []))]
-           for m in ("raw", "vanity8", "vanity64")])
+           for m in ("raw", "vanity8", "vanity64", "ring64")])
     return res
 
 
@@ -823,6 +828,14 @@ def aims(results):
             r = rt[m]["p50"] / rt["raw"]["p50"]
             add("poll RTT %sB vs raw" % m[6:], "%.2fx" % r, "<= 1.25x",
                 r <= 1.25, rt[m].get("x_raw_spread"), False)
+        if "ring64" in rt:
+            rows.append(["poll RTT 64B floor (ring64) vs raw",
+                         "%.2fx" % (rt["ring64"]["p50"] / rt["raw"]["p50"]),
+                         "%.2f..%.2f" % rt["ring64"]["x_raw_spread"], "(no aim)", "recorded"])
+            rows.append(["poll RTT 64B vs its floor (ring64)",
+                         "%.2fx" % rt["vanity64"]["x_ring64"],
+                         "%.2f..%.2f" % rt["vanity64"]["x_ring64_spread"], "(no aim)",
+                         "recorded"])
     wk = results.get("wake")
     if wk:
         for label, r in wk.items():

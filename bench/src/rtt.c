@@ -9,6 +9,12 @@
  *   vanity64 the same with 64-byte messages, in sequenced slots (VN_EP_SEQ,
  *            what a channel of 64-byte messages has unless its spec says
  *            `slots: packed`): each side polls the slot, not the head.
+ *   ring64   the floor under vanity64: no library and no indices, each
+ *            64-byte message in its own line with its flag in the next, the
+ *            pair advancing through BENCH_DEPTH entries as a ring's slots
+ *            do; echo copies the message out and forwards it. What any ring
+ *            of 64-byte messages pays for lines that move on, where raw
+ *            ping-pongs the same two lines.
  *
  * Timing: the TSC on the ping side. On this machine RDTSC advances in steps
  * of 10 ns and costs ~20 ns (with its lfence), both large next to a ~70 ns
@@ -35,21 +41,29 @@
 #define WARMUP 2000u /* samples */
 #define RTT_BATCH 8u /* round trips per sample */
 
-enum mode { MODE_RAW, MODE_VANITY8, MODE_VANITY64, N_MODES };
-static const char *const mode_names[N_MODES] = {"raw", "vanity8", "vanity64"};
+enum mode { MODE_RAW, MODE_VANITY8, MODE_VANITY64, MODE_RING64, N_MODES };
+static const char *const mode_names[N_MODES] = {"raw", "vanity8", "vanity64", "ring64"};
 
 struct raw_lines {
 	_Alignas(BENCH_LINE) uint64_t ping;
 	_Alignas(BENCH_LINE) uint64_t pong;
 };
 
-/* Shared memory of one round: the raw lines, or two rings of 1024 slots. */
+/* ring64's entry: the message in one line, its flag in the next. */
+struct ring64_entry {
+	_Alignas(BENCH_LINE) struct msg64 msg;
+	uint64_t flag; /* the message's number once it is in (release) */
+};
+
+/* Shared memory of one round: the raw lines, or two rings of 1024 slots,
+ * or (after those) ring64's two arrays of entries. */
 struct shared {
 	_Alignas(BENCH_LINE) uint32_t ready;
 	struct raw_lines raw;
 };
 #define RING_BYTES VN_RING_BYTES(64, BENCH_DEPTH, 1)
-#define SHM_BYTES (4096 + 2 * RING_BYTES)
+#define RING64_OFFSET ((4096 + 2 * RING_BYTES + 4095) & ~(size_t)4095)
+#define SHM_BYTES (RING64_OFFSET + 2 * BENCH_DEPTH * sizeof(struct ring64_entry))
 
 /* Each process's private endpoints. (A shard's generated endpoints are
  * static const with the ring address folded in; here the address is known
@@ -62,6 +76,10 @@ static struct vn_rx_state rx_st;
 
 static void *ring_a(void *shm) { return (char *)shm + 4096; }
 static void *ring_b(void *shm) { return (char *)shm + 4096 + RING_BYTES; }
+static struct ring64_entry *ring64(void *shm, int which)
+{
+	return (struct ring64_entry *)((char *)shm + RING64_OFFSET) + which * BENCH_DEPTH;
+}
 
 /* ---- raw cache-line ping-pong ------------------------------------------ */
 
@@ -90,6 +108,49 @@ static void raw_ping(struct raw_lines *l, uint64_t n, uint64_t *lat)
 		}
 		lat[s] = tsc_now() - t;
 	}
+}
+
+/* ---- the floor under vanity64: lines that move on, no library ----------- */
+
+static void ring64_echo(struct ring64_entry *in, struct ring64_entry *out, uint64_t n)
+{
+	for (uint64_t i = 1; i <= n; i++) {
+		struct ring64_entry *e = &in[(i - 1) % BENCH_DEPTH];
+		struct ring64_entry *o = &out[(i - 1) % BENCH_DEPTH];
+		struct msg64 m;
+
+		while (__atomic_load_n(&e->flag, __ATOMIC_ACQUIRE) != i)
+			cpu_relax();
+		m = e->msg;
+		o->msg = m;
+		__atomic_store_n(&o->flag, i, __ATOMIC_RELEASE);
+	}
+}
+
+static uint64_t ring64_ping(struct ring64_entry *out, struct ring64_entry *in, uint64_t n,
+			    uint64_t *lat)
+{
+	uint64_t bad = 0, i = 0;
+
+	for (uint64_t s = 0; s < n; s++) {
+		uint64_t t = tsc_now();
+
+		for (uint32_t b = 0; b < RTT_BATCH; b++) {
+			struct ring64_entry *o = &out[i % BENCH_DEPTH], *e = &in[i % BENCH_DEPTH];
+			struct msg64 m, r;
+
+			i++;
+			MSG_FILL(m, i);
+			o->msg = m;
+			__atomic_store_n(&o->flag, i, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&e->flag, __ATOMIC_ACQUIRE) != i)
+				cpu_relax();
+			r = e->msg;
+			bad += !MSG_OK(r, i);
+		}
+		lat[s] = tsc_now() - t;
+	}
+	return bad;
 }
 
 /* ---- the same through two Vanity rings ---------------------------------- */
@@ -147,7 +208,7 @@ static uint64_t round_trip(enum mode mode, uint64_t n, uint64_t *lat)
 
 	if (!all)
 		die("malloc");
-	if (mode != MODE_RAW) {
+	if (mode == MODE_VANITY8 || mode == MODE_VANITY64) {
 		vn_ring_init(ring_a(shm), msg_size(mode), BENCH_DEPTH, ep_flags(mode));
 		vn_ring_init(ring_b(shm), msg_size(mode), BENCH_DEPTH, ep_flags(mode));
 	}
@@ -158,7 +219,7 @@ static uint64_t round_trip(enum mode mode, uint64_t n, uint64_t *lat)
 		die("fork");
 	if (pid == 0) {
 		pin_to_cpu(ECHO_CPU);
-		if (mode != MODE_RAW) {
+		if (mode == MODE_VANITY8 || mode == MODE_VANITY64) {
 			rx = (struct vn_rx)VN_RX_INIT(0, ring_a(shm), msg_size(mode), BENCH_DEPTH,
 						      ep_flags(mode), &rx_st);
 			tx = (struct vn_tx)VN_TX_INIT(1, ring_b(shm), msg_size(mode), BENCH_DEPTH,
@@ -168,11 +229,12 @@ static uint64_t round_trip(enum mode mode, uint64_t n, uint64_t *lat)
 		switch (mode) {
 		case MODE_RAW: raw_echo(&shm->raw, trips); break;
 		case MODE_VANITY8: vanity_echo8(trips); break;
-		default: vanity_echo64(trips); break;
+		case MODE_VANITY64: vanity_echo64(trips); break;
+		default: ring64_echo(ring64(shm, 0), ring64(shm, 1), trips); break;
 		}
 		_exit(0);
 	}
-	if (mode != MODE_RAW) {
+	if (mode == MODE_VANITY8 || mode == MODE_VANITY64) {
 		tx = (struct vn_tx)VN_TX_INIT(0, ring_a(shm), msg_size(mode), BENCH_DEPTH,
 					      ep_flags(mode), &tx_st);
 		rx = (struct vn_rx)VN_RX_INIT(1, ring_b(shm), msg_size(mode), BENCH_DEPTH,
@@ -183,7 +245,8 @@ static uint64_t round_trip(enum mode mode, uint64_t n, uint64_t *lat)
 	switch (mode) {
 	case MODE_RAW: raw_ping(&shm->raw, total, all); break;
 	case MODE_VANITY8: bad = vanity_ping8(total, all); break;
-	default: bad = vanity_ping64(total, all); break;
+	case MODE_VANITY64: bad = vanity_ping64(total, all); break;
+	default: bad = ring64_ping(ring64(shm, 0), ring64(shm, 1), total, all); break;
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -234,5 +297,5 @@ int main(int argc, char **argv)
 		       s.p50, s.p99, (unsigned long long)bad[m]);
 		free(lat[m]);
 	}
-	return bad[MODE_VANITY8] + bad[MODE_VANITY64] != 0;
+	return bad[MODE_VANITY8] + bad[MODE_VANITY64] + bad[MODE_RING64] != 0;
 }
