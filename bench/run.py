@@ -6,7 +6,8 @@ Parts (all side by side with the peers a user would pick instead):
      and the message fill alone (build/bench/sfwd-fill0, -fill1), and
      64-byte messages in both slot layouts (part 1c, `slots`)
   2. instructions / pair  build/bench/icount    under valgrind --tool=callgrind
-  3. poll-mode round trip build/bench/rtt       (Vanity rings vs raw cache line)
+  3. poll-mode round trip build/bench/rtt       (Vanity rings vs raw cache line,
+                          and the floor under 64-byte messages: ring64)
   4. wake-up round trip   build/bench/futex_rtt and `./vanity run bench/wake/*.yaml`
   5. one trace event      build/bench/trace_cost: Vanity's emitter vs an
                           LTTng-UST tracepoint (no session, and a live session
