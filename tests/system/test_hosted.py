@@ -134,6 +134,54 @@ def test_a_shard_image_of_another_build_does_not_start(tmp_path):
     assert "[ping]" not in r.stdout and "[pong]" not in r.stdout, r.stdout
 
 
+def test_a_restart_runs_the_image_that_started(tmp_path):
+    """The kernel copies a shard's executable once, checks the copy and
+    runs it (kernel/proc.c), and keeps it for the shard's restarts until a
+    reload changes the image. Here the executable on disk is replaced by
+    another build of it while the first life waits: the restart runs the
+    first build again, and both lives' crash dumps carry the image hash of
+    the bytes that ran, which `vanity dump` finds in a copy of the first
+    build and not in the file now on disk."""
+    spec = REPO / "tests/system/rebuilt/rebuilt.yaml"
+
+    def build2(doc):
+        shard_of(doc, "worker")["cflags"] = ["-DBUILD=2"]
+    a = System(copy_spec(spec, tmp_path / "a" / "src"), tmp_path / "a")
+    b = System(copy_spec(spec, tmp_path / "b" / "src", build2), tmp_path / "b")
+    kernel = a.build()
+    b.build()
+    worker = a.build_dir / "shards" / "worker"
+    first = tmp_path / "worker-build1"
+    shutil.copy2(worker, first)
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    p = subprocess.Popen([kernel], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, VANITY_DUMP_DIR=str(dumps)),
+                         start_new_session=True)
+    try:
+        said = []
+        for line in p.stdout:  # the first life waits 1.5 s after this line
+            said.append(line.rstrip("\n"))
+            if said[-1] == "[worker] build 1":
+                break
+        os.replace(b.build_dir / "shards" / "worker", worker)
+        out, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    said += out.splitlines()
+    assert said == ["[worker] build 1", "[worker] build 1"], (said, err)
+    assert "shard 'worker': on_fault=restart, restarted (1)" in err, err
+    for life in (1, 2):
+        d = dumps / f"worker.{life}.vdump"
+        assert d.is_file(), err
+        ran = vanity("dump", d, "--elf", first)
+        assert "(matches the dump's image hash" in ran.stdout, ran.report
+        now = vanity("dump", d, "--elf", worker)
+        assert "(DIFFERS FROM the dump's image hash" in now.stdout, now.report
+
+
 @pytest.mark.skipif(shutil.which("gdb-multiarch") is None,
                     reason="gdb-multiarch is not installed (make deps)")
 def test_the_kernel_runs_the_image_it_checked(tmp_path):

@@ -10,10 +10,12 @@
  *
  * VANITY_DUMP_DIR=DIR (`vanity run` sets it: --dump-dir, or the build
  * directory's dumps/) is where the kernel writes `<shard>.<generation>.vdump`;
- * without it no dump is taken. The image hash is FNV-1a 64 of the shard's
- * executable, the file `vanity dump` reads symbols from.
+ * without it no dump is taken. The image hash is FNV-1a 64 of the copy of
+ * the shard's executable that the kernel ran (proc.c), which is the file
+ * `vanity dump` reads symbols from unless that was built again since.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -127,32 +129,27 @@ uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, voi
 	return n ? n : piece(lo, hi, r->code_lo, r->code_len, r->code_bytes, buf, at);
 }
 
-/* Hashed once per run: the executable does not change under a running
- * system (a rebuild makes a new file). */
-static uint64_t known[VN_MAX_SHARDS];
-
-/* s runs another executable now (reload.c). */
-void hk_image_hash_forget(const struct vn_shard *s)
+/* FNV-1a 64 of the file open at fd, from its start; 0 if it cannot be read. */
+uint64_t hk_image_hash(int fd)
 {
-	known[s->cfg->id] = 0;
+	static uint8_t buf[65536];
+	uint64_t h = 0xcbf29ce484222325ull;
+	off_t at = 0;
+	ssize_t n;
+
+	while ((n = pread(fd, buf, sizeof(buf), at)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return 0;
+		for (ssize_t i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 0x100000001b3ull;
+		at += n;
+	}
+	return h;
 }
 
 uint64_t port_shard_image_hash(const struct vn_shard *s)
 {
-	static uint8_t buf[65536];
-	char path[PATH_MAX];
-	uint64_t h = 0xcbf29ce484222325ull;
-	ssize_t n;
-	int fd;
-
-	if (known[s->cfg->id])
-		return known[s->cfg->id];
-	fd = open(hk_image_path(hk_of(s), path, sizeof(path)), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < n; i++)
-			h = (h ^ buf[i]) * 0x100000001b3ull;
-	close(fd);
-	return n < 0 ? 0 : (known[s->cfg->id] = h);
+	return hk_of(s)->image_hash;
 }

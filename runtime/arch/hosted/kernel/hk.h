@@ -46,6 +46,12 @@ struct hk_shard {
 	 * build's shards/<name>); img_seq numbers the files. */
 	char *img_run, *img_prev, *img_staged;
 	uint32_t img_seq;
+	/* The sealed copy of the image it runs (proc.c: exec_copy), made at its
+	 * first start and again only after a reload changed the image, so a
+	 * restart runs the bytes the kernel checked and started before: an
+	 * O_PATH descriptor, or -1; and FNV-1a 64 of those bytes (crash dumps). */
+	int run_fd;
+	uint64_t image_hash;
 };
 
 /* This host's ELF machine: what a shard's executable is built for. */
@@ -144,6 +150,7 @@ int hk_pools_create(void);
 int hk_ctl_create(struct hk_shard *h);
 void hk_ctl_reset(struct hk_shard *h);
 int hk_spawn(struct hk_shard *h);
+void hk_image_forget(struct hk_shard *h);
 void hk_kill(struct hk_shard *h);
 
 /* core.c */
@@ -169,7 +176,7 @@ bool hk_image_fits(const struct hk_shard *h, int fd, const char *path);
 void hk_reload_serve(int c, const char *args);
 
 /* crashdump.c */
-void hk_image_hash_forget(const struct vn_shard *s);
+uint64_t hk_image_hash(int fd);
 
 /* fault.c */
 void hk_reap(struct hk_shard *h);

@@ -133,6 +133,7 @@ int hk_ctl_create(struct hk_shard *h)
 	h->pid = 0;
 	h->pidfd = -1;
 	h->heap_fd = -1;
+	h->run_fd = -1;
 	/* An updater's heap is one the kernel maps too, so that it reads the
 	 * images there itself (port_shard_view): a process that is not
 	 * dumpable can be read only with CAP_SYS_PTRACE, which a system not
@@ -226,9 +227,10 @@ static int exec_file(const char *name, bool *sealable)
  * that nobody can write any more (sealed, and no descriptor to it left
  * open for writing); a descriptor to run it by (O_PATH), or -1 if that
  * fails or the copy is no image of h's shard (hk_image_fits: the checks
- * are of the bytes that will run). A process without capabilities that
- * runs it is not dumpable from the exec on (child_exec). */
-static int exec_copy(const struct hk_shard *h, int image, const char *path)
+ * are of the bytes that will run); *hash, the copy's (hk_image_hash). A
+ * process without capabilities that runs it is not dumpable from the exec
+ * on (child_exec). */
+static int exec_copy(const struct hk_shard *h, int image, const char *path, uint64_t *hash)
 {
 	const char *name = h->s->cfg->name;
 	bool sealable;
@@ -255,6 +257,7 @@ static int exec_copy(const struct hk_shard *h, int image, const char *path)
 	}
 	if (!hk_image_fits(h, fd, path))
 		goto out;
+	*hash = hk_image_hash(fd);
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
 	if (fchmod(fd, S_IXUSR) != 0 ||
 	    (sealable && fcntl(fd, F_ADD_SEALS, SEALS | F_SEAL_WRITE) != 0) ||
@@ -346,33 +349,34 @@ int hk_spawn(struct hk_shard *h)
 	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
 	const char *path = hk_image_path(h, buf, sizeof(buf));
 	pid_t pid;
-	int image, copy;
+	int image;
 
 	vn_rings_describe(&hk_kernel, h->s->cfg->id);
 	if (n < 0) {
 		hk_msg("shard '%s': cannot open /dev/null: %s", h->s->cfg->name, strerror(errno));
 		return -1;
 	}
-	if (access(path, X_OK) != 0) {
-		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
-		return -1;
+	if (h->run_fd < 0) { /* its first start, or the first since a reload */
+		if (access(path, X_OK) != 0) {
+			hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path,
+			       strerror(errno));
+			return -1;
+		}
+		dumpable_check();
+		image = open(path, O_RDONLY | O_CLOEXEC);
+		if (image < 0) {
+			hk_msg("shard '%s': cannot read %s: %s", h->s->cfg->name, path,
+			       strerror(errno));
+			return -1;
+		}
+		h->run_fd = exec_copy(h, image, path, &h->image_hash);
+		close(image);
+		if (h->run_fd < 0)
+			return -1;
 	}
-	dumpable_check();
-	image = open(path, O_RDONLY | O_CLOEXEC);
-	if (image < 0) {
-		hk_msg("shard '%s': cannot read %s: %s", h->s->cfg->name, path, strerror(errno));
-		return -1;
-	}
-	copy = exec_copy(h, image, path);
-	close(image);
-	if (copy < 0)
-		return -1;
-	image = copy;
 	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
 	fflush(NULL);
 	pid = fork();
-	if (pid != 0)
-		close(image);
 	if (pid < 0) {
 		struct rlimit r;
 
@@ -388,7 +392,7 @@ int hk_spawn(struct hk_shard *h)
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(image, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
+		child_exec(h->run_fd, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
 	h->pid = pid;
 	h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (h->pidfd < 0) {
@@ -400,6 +404,16 @@ int hk_spawn(struct hk_shard *h)
 	h->cpu_off = HK_ON_CORE;
 	fcntl(h->pidfd, F_SETFD, FD_CLOEXEC);
 	return 0;
+}
+
+/* h's image changed (a reload, or its rollback): its next start copies and
+ * checks the new one. */
+void hk_image_forget(struct hk_shard *h)
+{
+	if (h->run_fd >= 0)
+		close(h->run_fd);
+	h->run_fd = -1;
+	h->image_hash = 0;
 }
 
 void hk_kill(struct hk_shard *h)

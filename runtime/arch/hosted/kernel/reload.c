@@ -184,7 +184,7 @@ void port_reload_commit(struct vn_shard *s)
 	h->img_prev = h->img_run; /* NULL: the build's own, never deleted */
 	h->img_run = h->img_staged;
 	h->img_staged = NULL;
-	hk_image_hash_forget(s);
+	hk_image_forget(h);
 }
 
 void port_reload_drop(struct vn_shard *s)
@@ -201,7 +201,7 @@ int port_reload_back(struct vn_shard *s)
 	forget(&h->img_run);
 	h->img_run = h->img_prev;
 	h->img_prev = NULL;
-	hk_image_hash_forget(s);
+	hk_image_forget(h);
 	return 0;
 }
 
