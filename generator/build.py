@@ -34,8 +34,8 @@ from pathlib import Path
 
 from . import build_bare
 from .boards import BOARDS
-from .toolchain import (RUNTIME, BuildError, c_files, compile_, generated_headers, headers,
-                        objects, parallel, user_flags, user_inputs)
+from .toolchain import (GENERATED_CFLAGS, RUNTIME, BuildError, c_files, compile_,
+                        generated_headers, headers, objects, parallel, user_flags, user_inputs)
 
 # Misusing a channel endpoint (sending on a receive end, or on an endpoint of
 # another type) is a type error; C only warns about it, so make it an error.
@@ -86,8 +86,8 @@ def _build_kernel(board, out_dir, build_dir, keys):
     # -z now: every library call is bound at load, so none pays the dynamic
     # linker on its first use, inside a step (tens of microseconds under
     # ASan; a shard's budget started that long before its SWITCH_IN).
-    command = lambda objs: [cc, *flags, *objs, tables, "-o", target, "-Wl,-z,now",
-                            "-lxdp", "-lbpf", "-lpthread"]
+    command = lambda objs: [cc, *flags, *GENERATED_CFLAGS, *objs, tables, "-o", target,
+                            "-Wl,-z,now", "-lxdp", "-lbpf", "-lpthread"]
     compile_("the kernel", lambda: command(objects(cc, flags, runtime, [out_dir], keys)),
              runtime + [tables] + headers(*incs), target, key=command(runtime))
     return target

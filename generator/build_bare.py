@@ -24,8 +24,8 @@ import sys
 import threading
 from pathlib import Path
 
-from .toolchain import (RUNTIME, BuildError, compile_, generated_headers, headers, objects,
-                        parallel, user_flags, user_inputs)
+from .toolchain import (GENERATED_CFLAGS, RUNTIME, BuildError, compile_, generated_headers,
+                        headers, objects, parallel, user_flags, user_inputs)
 
 FREE = RUNTIME / "freestanding"
 
@@ -195,8 +195,9 @@ def build(board, manifest, spec_dir, out_dir, build_dir):
         [RUNTIME / "lib" / "format.c"]
     gens = [kdir / "tables.c", kdir / "layout.c", kdir / "blobs.S"]
     target = build_dir / "image.elf"
-    command = lambda objs: [cc, *flags, f"-Wa,-I{build_dir / 'shards'}", *objs, *gens, *LDFLAGS,
-                         "-T", kdir / "image.ld", "-o", target, _libgcc(tc, tc.integer_flags)]
+    command = lambda objs: [cc, *flags, *GENERATED_CFLAGS, f"-Wa,-I{build_dir / 'shards'}",
+                            *objs, *gens, *LDFLAGS, "-T", kdir / "image.ld", "-o", target,
+                            _libgcc(tc, tc.integer_flags)]
     before = target.stat().st_mtime if target.exists() else None
     try:
         compile_("the kernel image", lambda: command(objects(cc, flags, runtime, [out_dir], keys)),

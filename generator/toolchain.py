@@ -31,6 +31,15 @@ CACHE = Path(os.environ.get("VANITY_CACHE") or REPO / "build" / "cache")
 CACHE_MAX = 4000
 
 
+# The generated kernel sources (tables.c, and layout.c on bare metal) are
+# compiled with every warning an error: a warning there is the generator's
+# bug (an integer literal wider than its field, which GCC would cut to fit
+# with a warning, say) and must stop the build, not change what the kernel
+# does. On the final command line, where the runtime's objects are already
+# compiled, so it reaches the generated sources alone.
+GENERATED_CFLAGS = ["-Werror"]
+
+
 class BuildError(Exception):
     """A compiler or linker failure; the message says which binary, and
     .output holds what the tool printed."""

@@ -159,3 +159,22 @@ def test_another_compiler_builds_again(tmp_path):
     os.utime(cc, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     assert build() == 2  # the same command, another compiler
     assert build() == 2
+
+
+@pytest.mark.parametrize("board", ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"])
+def test_a_warning_in_the_generated_tables_stops_the_build(tmp_path, board):
+    """The generated kernel sources are compiled with warnings as errors
+    (toolchain.GENERATED_CFLAGS): a table the generator got wrong, here an
+    integer literal wider than any type, which GCC would otherwise cut to
+    64 bits with a warning, stops the build."""
+    from generator import build
+    spec, out = REPO / "examples" / "pingpong" / "pingpong.yaml", tmp_path / "out"
+    r = subprocess.run([PY, str(REPO / "vanity"), "gen", str(spec), "--board", board,
+                        "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    with open(out / "kernel" / "tables.c", "a") as f:
+        f.write("const unsigned long long vn_too_wide = 0x1ffffffffffffffffULL;\n")
+    with pytest.raises(toolchain.BuildError) as e:
+        build.build(spec, out, tmp_path / "build")
+    assert "error: integer constant is too large for its type" in e.value.output, \
+        e.value.output
