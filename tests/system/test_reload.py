@@ -17,6 +17,7 @@ so the stream need not outlast the builds.
 """
 
 import hashlib
+import os
 import re
 import struct
 import sys
@@ -130,6 +131,41 @@ def test_reload_under_traffic(tmp_path, board):
     crashes = len(re.findall(r"shard 'crasher': on_fault=restart, restarted", log))
     assert crashes >= 10, log[-6000:]
     assert "gave up" not in log, log[-6000:]
+
+
+def test_a_rollback_runs_the_copy_it_ran_before(tmp_path):
+    """On hosted the kernel runs a sealed copy of a shard's executable and
+    keeps the copy it ran before a reload for a rollback (kernel/reload.c).
+    Here the build's own worker (version 1) is replaced on disk by another
+    build (version 5) while it runs; version 3 faults as it starts and is
+    rolled back: version 1 takes its state up again, not the file now at
+    the path."""
+    n = 6000
+    v1 = copy_spec(SPEC, tmp_path / "v1", versioned(1, n))
+    v3 = write_image(copy_spec(SPEC, tmp_path / "v3", versioned(3, n)), "hosted", tmp_path, "v3")
+    v5 = copy_spec(SPEC, tmp_path / "v5", versioned(5, n))
+    r = vanity("build", v5, "-o", tmp_path / "out5", "--build-dir", tmp_path / "b5", timeout=BOOT)
+    assert r.status == 0, r.report
+    common = ["-o", tmp_path / "out", "--build-dir", tmp_path / "b"]
+    r = vanity("build", v1, *common, timeout=BOOT)
+    assert r.status == 0, r.report
+    system = Running([v1, *common])
+    try:
+        system.wait_for(r"^\[worker\] version 1 up$", BOOT, regex=True)
+        os.replace(tmp_path / "b5" / "shards" / "worker", tmp_path / "b" / "shards" / "worker")
+        r = vanity("reload", v1, "worker", *common, "--image", v3, timeout=60)
+        assert r.status == 0 and "reloaded: generation 2 runs" in r.stdout, r.report
+        system.wait_for(r"shard 'worker': faulted within 1 s of its reload: rolled back to "
+                        r"its previous image \(generation 3\)", 10, regex=True)
+        system.wait_for(r"^\[worker\] \S+ \S+ up: took over from version 1", 10, regex=True)
+        assert system.end(120) == 0, system.text[-6000:]
+    finally:
+        system.kill()
+    log = system.text
+    assert re.search(r"^\[worker\] version 1 up: took over from version 1 \(generation 1\)",
+                     log, re.M), log[-6000:]
+    assert "version 5" not in log, log[-6000:]
+    assert f"[worker] version 1: passed {n}" in log, log[-6000:]
 
 
 def test_reload_errors(tmp_path):

@@ -47,11 +47,12 @@ struct hk_shard {
 	char *img_run, *img_prev, *img_staged;
 	uint32_t img_seq;
 	/* The sealed copy of the image it runs (proc.c: exec_copy), made at its
-	 * first start and again only after a reload changed the image, so a
-	 * restart runs the bytes the kernel checked and started before: an
-	 * O_PATH descriptor, or -1; and FNV-1a 64 of those bytes (crash dumps). */
-	int run_fd;
-	uint64_t image_hash;
+	 * first start and at the first start after a reload, so a restart runs
+	 * the bytes the kernel checked and started before: an O_PATH
+	 * descriptor, or -1; and FNV-1a 64 of those bytes (crash dumps). The
+	 * copy of the image it ran before the reload is kept for a rollback. */
+	int run_fd, prev_fd;
+	uint64_t image_hash, prev_hash;
 };
 
 /* This host's ELF machine: what a shard's executable is built for. */
@@ -150,7 +151,6 @@ int hk_pools_create(void);
 int hk_ctl_create(struct hk_shard *h);
 void hk_ctl_reset(struct hk_shard *h);
 int hk_spawn(struct hk_shard *h);
-void hk_image_forget(struct hk_shard *h);
 void hk_kill(struct hk_shard *h);
 
 /* core.c */

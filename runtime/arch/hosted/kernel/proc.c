@@ -133,7 +133,7 @@ int hk_ctl_create(struct hk_shard *h)
 	h->pid = 0;
 	h->pidfd = -1;
 	h->heap_fd = -1;
-	h->run_fd = -1;
+	h->run_fd = h->prev_fd = -1;
 	/* An updater's heap is one the kernel maps too, so that it reads the
 	 * images there itself (port_shard_view): a process that is not
 	 * dumpable can be read only with CAP_SYS_PTRACE, which a system not
@@ -404,16 +404,6 @@ int hk_spawn(struct hk_shard *h)
 	h->cpu_off = HK_ON_CORE;
 	fcntl(h->pidfd, F_SETFD, FD_CLOEXEC);
 	return 0;
-}
-
-/* h's image changed (a reload, or its rollback): its next start copies and
- * checks the new one. */
-void hk_image_forget(struct hk_shard *h)
-{
-	if (h->run_fd >= 0)
-		close(h->run_fd);
-	h->run_fd = -1;
-	h->image_hash = 0;
 }
 
 void hk_kill(struct hk_shard *h)

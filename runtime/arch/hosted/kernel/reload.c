@@ -49,9 +49,11 @@ const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n)
 /* Whether the executable open at fd (from `path`, for the messages) is an
  * image of h's shard in this system, said otherwise: the checks a reload's
  * image passes (elf_check.c) and its interface hash the shard's in the
- * tables. Before every start: a shard takes its rings up as its build
- * describes them, without asking (attach.c), so an image of another build
- * (the system built again while it runs, say) must not start. Read, not
+ * tables. Before a shard's first start and the first after a reload (its
+ * restarts run the copy checked then: proc.c): a shard takes its rings up
+ * as its build describes them, without asking (attach.c), so an image of
+ * another build (the system built again while it runs, say) must not
+ * start. Read, not
  * mapped: a file cut short meanwhile is a short read here, not a SIGBUS
  * of the kernel. The first MAX_IMAGE bytes hold the headers and notes
  * (the link puts them first); the rest is debug information. The child
@@ -184,7 +186,12 @@ void port_reload_commit(struct vn_shard *s)
 	h->img_prev = h->img_run; /* NULL: the build's own, never deleted */
 	h->img_run = h->img_staged;
 	h->img_staged = NULL;
-	hk_image_forget(h);
+	/* the copy it ran stays for a rollback; the next start copies the new */
+	if (h->prev_fd >= 0)
+		close(h->prev_fd);
+	h->prev_fd = h->run_fd;
+	h->prev_hash = h->image_hash;
+	h->run_fd = -1;
 }
 
 void port_reload_drop(struct vn_shard *s)
@@ -201,7 +208,13 @@ int port_reload_back(struct vn_shard *s)
 	forget(&h->img_run);
 	h->img_run = h->img_prev;
 	h->img_prev = NULL;
-	hk_image_forget(h);
+	/* the copy it ran before (or, if it never started, none: the next
+	 * start copies it from its file again) */
+	if (h->run_fd >= 0)
+		close(h->run_fd);
+	h->run_fd = h->prev_fd;
+	h->image_hash = h->prev_hash;
+	h->prev_fd = -1;
 	return 0;
 }
 
