@@ -20,7 +20,7 @@
  * of 10 ns and costs ~20 ns (with its lfence), both large next to a ~70 ns
  * round trip, so one sample is the mean of RTT_BATCH back-to-back round
  * trips (resolution 10/RTT_BATCH ns, overhead amortised). min/p50/p99 are
- * over those samples. The three modes run in interleaved rounds; samples of
+ * over those samples. The four modes run in interleaved rounds; samples of
  * all rounds are pooled per mode.
  * Output, per mode:  rtt mode=raw n=... min=... p50=... p99=... (ns)
  * and before that, per round and mode:  rtt-round mode=raw round=R p50=...
