@@ -124,6 +124,18 @@ def _build_shard(board, shard, spec_dir, out_dir, build_dir, keys):
     return target
 
 
+def strip_debug(board, elf):
+    """A copy of a hosted shard's executable without its debug information
+    (a quarter of its size), beside it as <name>.image: what a reload image
+    carries. The ELF keeps it for gdb and `vanity dump`."""
+    out = Path(elf).with_name(Path(elf).name + ".image")
+    proc = subprocess.run([board.toolchain.tool("objcopy"), "--strip-debug", str(elf), str(out)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise BuildError(f"objcopy --strip-debug {Path(elf).name} failed: {proc.stderr.strip()}")
+    return out
+
+
 def _addr(value):
     return int(value, 0) if isinstance(value, str) else int(value)
 

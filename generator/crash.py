@@ -11,8 +11,9 @@ stack window the dump holds, and names each frame with binutils' addr2line
 on the shard's ELF. The ELF is found through the dump's directory: `vanity
 run` notes there which build the dumps come from (note_build); --elf
 overrides. The dump's image hash (FNV-1a 64 of the shard's executable on
-hosted, of its .bin blob on the QEMU boards) tells whether that ELF is the
-one that ran.
+hosted, of its .bin blob on the QEMU boards; for a version `vanity reload`
+built, of the .bin kept beside its ELF) tells whether that ELF is the one
+that ran.
 """
 
 import json

@@ -90,7 +90,7 @@ def build_image(spec_path, model, shard, out_dir, work):
             image, elf = binary.read_bytes(), binary.with_suffix(".elf")
         else:
             elf = build._build_shard(board, entry, spec_dir, out_dir, work, {})
-            image = Path(elf).read_bytes()
+            image = build.strip_debug(board, elf).read_bytes()
     except build.BuildError as exc:
         raise fail(str(exc)) from None
     keep(work, shard.name, Path(elf), image)
@@ -99,14 +99,16 @@ def build_image(spec_path, model, shard, out_dir, work):
 
 def keep(work, name, elf, image):
     """Every version built is kept under reload/images/, named by its image's
-    hash, so `vanity dump` finds the ELF of the version that faulted."""
+    hash, so `vanity dump` finds the ELF of the version that faulted, and
+    the image beside it as .bin, the bytes the hash is of: a bare-metal
+    shard's blob, a hosted shard's executable without its debug
+    information."""
     from .crash import fnv1a, kept_path
     target = kept_path(Path(work).parent, name, fnv1a(image))
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         shutil.copyfile(elf, target)
-        if elf.suffix == ".elf":  # bare metal: the hash is of the blob beside it
-            (target.with_suffix(".bin")).write_bytes(image)
+        target.with_suffix(".bin").write_bytes(image)
 
 
 PENDING = -1  # the swap waits for the shard to give its core up

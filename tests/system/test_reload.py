@@ -139,7 +139,8 @@ def test_a_rollback_runs_the_copy_it_ran_before(tmp_path):
     Here the build's own worker (version 1) is replaced on disk by another
     build (version 5) while it runs; version 3 faults as it starts and is
     rolled back: version 1 takes its state up again, not the file now at
-    the path."""
+    the path. Version 3's crash dump reads with the ELF `vanity reload`
+    kept."""
     n = 6000
     v1 = copy_spec(SPEC, tmp_path / "v1", versioned(1, n))
     v3 = write_image(copy_spec(SPEC, tmp_path / "v3", versioned(3, n)), "hosted", tmp_path, "v3")
@@ -166,6 +167,15 @@ def test_a_rollback_runs_the_copy_it_ran_before(tmp_path):
                      log, re.M), log[-6000:]
     assert "version 5" not in log, log[-6000:]
     assert f"[worker] version 1: passed {n}" in log, log[-6000:]
+    # Version 3's image is its executable without debug information; its
+    # ELF, kept by `vanity reload` beside the image, matches the dump of
+    # the life that faulted and names where.
+    [kept] = (tmp_path / "b-v3" / "reload" / "images").glob("worker-*.elf")
+    assert kept.with_suffix(".bin").stat().st_size < kept.stat().st_size / 2
+    d = vanity("dump", tmp_path / "b" / "dumps" / "worker.2.vdump", "--elf", kept)
+    assert "(matches the dump's image hash" in d.stdout, d.report
+    assert re.search(r"^  #0 +0x[0-9a-f]+ in vn_main at \S+/v3/worker\.c:\d+$", d.stdout,
+                     re.M), d.report
 
 
 def test_reload_errors(tmp_path):
