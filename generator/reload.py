@@ -4,8 +4,9 @@ The shard is rebuilt from its current sources and the spec as it is now,
 into <build dir>/reload/ (the running system's out/ and build are not
 touched), and wrapped as a reload image (runtime/include/vanity/reload.h):
 a 128-byte header with the board, the shard, the interface hash, the
-image's length and SHA-256, then the image: the shard's executable on the
-hosted board, its blob (objcopy -O binary) on a bare-metal one.
+image's length and SHA-256, then the image: the shard's executable without
+its debug information (objcopy --strip-debug) on the hosted board, its blob
+(objcopy -O binary) on a bare-metal one.
 
 The kernel checks it before anything stops, and answers: swapped (and the
 generation now running), or refused and why. The way in is the one the
