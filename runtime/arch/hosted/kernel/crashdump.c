@@ -33,11 +33,19 @@ static int dump_fd = -1;
 static char dump_path[PATH_MAX];
 static const char *dump_shard;
 
-void *port_crash_open(const struct vn_shard *s, uint32_t generation)
+/* The directory dumps go to, or NULL: none is taken. */
+static const char *dump_dir(void)
 {
 	const char *dir = getenv("VANITY_DUMP_DIR");
 
-	if (!dir || !*dir)
+	return dir && *dir ? dir : NULL;
+}
+
+void *port_crash_open(const struct vn_shard *s, uint32_t generation)
+{
+	const char *dir = dump_dir();
+
+	if (!dir)
 		return NULL;
 	if ((size_t)snprintf(dump_path, sizeof(dump_path), "%s/%s.%u.vdump", dir, s->cfg->name,
 			     generation) >= sizeof(dump_path)) {
@@ -134,12 +142,11 @@ uint64_t port_shard_copy(const struct vn_shard *s, uint64_t lo, uint64_t hi, voi
 uint64_t hk_image_hash(int fd)
 {
 	static uint8_t buf[65536];
-	const char *dir = getenv("VANITY_DUMP_DIR");
 	uint64_t h = 0xcbf29ce484222325ull;
 	off_t at = 0;
 	ssize_t n;
 
-	if (!dir || !*dir)
+	if (!dump_dir())
 		return 0;
 	while ((n = pread(fd, buf, sizeof(buf), at)) != 0) {
 		if (n < 0 && errno == EINTR)

@@ -341,39 +341,45 @@ static _Noreturn void child_exec(int image, char *const argv[], int cpu, const i
 	_exit(127);
 }
 
+/* h->run_fd: the copy of the image h runs now (exec_copy), made from its
+ * file. At its first start and the first after a reload; its restarts run
+ * the same copy again. */
+static int take_image(struct hk_shard *h)
+{
+	char buf[PATH_MAX];
+	const char *path = hk_image_path(h, buf, sizeof(buf));
+	int image;
+
+	if (access(path, X_OK) != 0) {
+		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
+		return -1;
+	}
+	dumpable_check();
+	image = open(path, O_RDONLY | O_CLOEXEC);
+	if (image < 0) {
+		hk_msg("shard '%s': cannot read %s: %s", h->s->cfg->name, path, strerror(errno));
+		return -1;
+	}
+	h->run_fd = exec_copy(h, image, path, &h->image_hash);
+	close(image);
+	return h->run_fd < 0 ? -1 : 0;
+}
+
 /* Start h's shard process. Called with hk_lock held. */
 int hk_spawn(struct hk_shard *h)
 {
 	int src[MAX_FDS], dst[MAX_FDS], n = fd_plan(h, src, dst);
-	char buf[PATH_MAX], kpid[24];
+	char kpid[24];
 	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
-	const char *path = hk_image_path(h, buf, sizeof(buf));
 	pid_t pid;
-	int image;
 
 	vn_rings_describe(&hk_kernel, h->s->cfg->id);
 	if (n < 0) {
 		hk_msg("shard '%s': cannot open /dev/null: %s", h->s->cfg->name, strerror(errno));
 		return -1;
 	}
-	if (h->run_fd < 0) { /* its first start, or the first since a reload */
-		if (access(path, X_OK) != 0) {
-			hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path,
-			       strerror(errno));
-			return -1;
-		}
-		dumpable_check();
-		image = open(path, O_RDONLY | O_CLOEXEC);
-		if (image < 0) {
-			hk_msg("shard '%s': cannot read %s: %s", h->s->cfg->name, path,
-			       strerror(errno));
-			return -1;
-		}
-		h->run_fd = exec_copy(h, image, path, &h->image_hash);
-		close(image);
-		if (h->run_fd < 0)
-			return -1;
-	}
+	if (h->run_fd < 0 && take_image(h) != 0) /* its first start, or the first since a reload */
+		return -1;
 	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
 	fflush(NULL);
 	pid = fork();
