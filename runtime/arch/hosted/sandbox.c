@@ -29,12 +29,16 @@
  *     touches its channels and so before any untrusted input can reach it:
  *     the list below alone. Filters stack, so from then on only calls both
  *     allow are made.
- * What a shard's code could still do before main() is read the files its
- * user may read: it reaches no other process (another shard's memory
- * through /proc needs a capability it no longer has, as the kernel and
- * every shard are not dumpable, a shard from its exec on: kernel/proc.c),
- * writes nothing outside itself and starts nothing unconfined
- * (no_new_privs, and both filters outlive execve).
+ * The run filter is the shard's own code's to install, so an image that
+ * never lets main() run keeps the start filter's list for good. What that
+ * list adds reaches nothing outside the shard: the files it may open are
+ * only the program loader's (the kernel's Landlock rules, kernel/proc.c;
+ * on a host without Landlock, which the kernel warns of, every file its
+ * user may read, and in /proc the memory of the user's other dumpable
+ * processes); the kernel and every shard are not dumpable, a shard from
+ * its exec on (kernel/proc.c), and it holds no capability to look past
+ * that; it writes nothing outside itself and starts nothing unconfined
+ * (no_new_privs, and the filters and the Landlock domain outlive execve).
  *
  * The filter is a list of what is allowed (rules[] below, compiled into a
  * chain of BPF tests when the shard starts): a call it does not name is

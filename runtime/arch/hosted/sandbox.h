@@ -9,9 +9,10 @@ enum vn_sandbox {
 	/* Installed by the kernel in the new process, just before it execs
 	 * the shard's program: what the program loader and the C library
 	 * need to start it, on top of VN_SANDBOX_RUN, and nothing that
-	 * reaches another process. It holds from the program's first
-	 * instruction, so no shard code (a constructor, an ifunc resolver)
-	 * runs unconfined. */
+	 * reaches another process (the files it may open are the loader's:
+	 * the kernel's Landlock rules, kernel/proc.c). It holds from the
+	 * program's first instruction, so no shard code (a constructor, an
+	 * ifunc resolver) runs unconfined. */
 	VN_SANDBOX_START,
 	/* Installed by the shard's runtime in main(), before it maps its
 	 * channels: the calls a running shard makes, and no others. */

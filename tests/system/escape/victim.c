@@ -1,5 +1,6 @@
-/* Waits 2 s before main() (evil tries to read it through /proc then), tells
- * evil its pid, waits a little, and says it is still fine. */
+/* Waits 2 s before main() (the test tries to read it through /proc then, as
+ * a process of the same user with no capability), tells evil its pid, waits
+ * a little, and says it is still fine. */
 #include <time.h>
 #include <unistd.h>
 

@@ -15,8 +15,10 @@
  *
  * The process starts confined: between fork and exec the kernel empties
  * its capability bounding set (a system run as root starts its shards with
- * no capability), sets its parent-death signal and installs the start
- * filter (sandbox.c), so no code of the shard's runs unconfined. And it is
+ * no capability), sets its parent-death signal, enters the Landlock domain
+ * that leaves it only the program loader's files (fs_rules) and installs
+ * the start filter (sandbox.c), so no code of the shard's runs unconfined.
+ * And it is
  * not dumpable from its first instruction: the exec would make it so (a
  * process of the user's that any other may open in /proc), until its
  * runtime's main() says otherwise, and a sibling's code, waiting in a
@@ -34,6 +36,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -45,6 +48,7 @@
 #include <unistd.h>
 
 #include <linux/capability.h>
+#include <linux/landlock.h>
 
 #include "hk.h"
 #include "sandbox.h"
@@ -293,10 +297,115 @@ static void dumpable_check(void)
 		       "through /proc; set it to 0 or 2 (sysctl fs.suid_dumpable=0)");
 }
 
+/* ---- the files a shard's process may open: Landlock ---------------------- */
+
+/* The start filter lets a shard's process open files read-only, as the
+ * program loader must (sandbox.c), and that lasts until the runtime's
+ * main() installs the run filter, a step of the shard's own code, which a
+ * hostile image skips. So before the exec the kernel also puts the process
+ * in a Landlock domain (Linux 5.13 on) in which the only files it may open
+ * are the loader's: beneath /usr and /lib*, ld.so.cache and ld.so.preload,
+ * what LD_LIBRARY_PATH and LD_PRELOAD name, read or run, never written.
+ * Not the user's files, nor anything in /proc, where /proc/<pid>/mem of any
+ * dumpable process of the user's (a shell, an editor, the tool that started
+ * the system) would be open to it. Executing its own image needs no rule:
+ * a memfd lies outside every path; the unnamed file used where memfds may
+ * not be run gets one of its own. The rights of ABI 2 and 3, which older
+ * headers do not name, are given by number (the ABI fixes them). */
+#define FS_ABI1 ((1ull << 13) - 1) /* execute .. make_sym */
+#define FS_REFER (1ull << 13)      /* ABI 2 */
+#define FS_TRUNCATE (1ull << 14)   /* ABI 3 */
+#define FS_RUN (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE)
+
+static const char *const fs_loader[] = {
+	"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache", "/etc/ld.so.preload",
+};
+
+/* Files beneath fd (a directory) or fd itself may be read and run; one on
+ * an internal mount (a memfd) cannot take a rule and needs none. */
+static void fs_allow(int rules, int fd)
+{
+	struct landlock_path_beneath_attr rule = {.parent_fd = fd};
+	struct stat st;
+
+	if (fstat(fd, &st) != 0)
+		return;
+	rule.allowed_access = S_ISDIR(st.st_mode) ? FS_RUN : LANDLOCK_ACCESS_FS_READ_FILE |
+		(S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) ? LANDLOCK_ACCESS_FS_EXECUTE : 0);
+	syscall(SYS_landlock_add_rule, rules, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+}
+
+static void fs_allow_path(int rules, const char *path)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fs_allow(rules, fd);
+		close(fd);
+	}
+}
+
+/* Every entry of a list such as LD_LIBRARY_PATH (separated by any of seps). */
+static void fs_allow_list(int rules, const char *list, const char *seps)
+{
+	char path[PATH_MAX];
+
+	while (list && *list) {
+		size_t n = strcspn(list, seps);
+
+		if (n > 0 && n < sizeof(path)) {
+			memcpy(path, list, n);
+			path[n] = '\0';
+			fs_allow_path(rules, path);
+		}
+		list += n + (list[n] != '\0');
+	}
+}
+
+/* A Landlock ruleset for h's process (run_fd: the copy it runs), to
+ * enter between fork and exec; -1 on a host without Landlock (said once),
+ * -2 if one cannot be made. */
+static int fs_rules(const struct hk_shard *h)
+{
+	static int abi;
+	struct landlock_ruleset_attr attr = {0};
+	int rules;
+
+	if (abi == 0) {
+		abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+				   LANDLOCK_CREATE_RULESET_VERSION);
+		if (abi < 1) {
+			abi = -1;
+			hk_msg("warning: this host has no Landlock (Linux 5.13 or later, with "
+			       "landlock among its LSMs): a shard's process may then open every "
+			       "file its user may read, and through /proc the memory of the "
+			       "user's other processes, until its runtime's main() confines it, "
+			       "and for good if the shard's code never lets main() run");
+		}
+	}
+	if (abi < 1)
+		return -1;
+	attr.handled_access_fs = FS_ABI1 | (abi >= 2 ? FS_REFER : 0) |
+		(abi >= 3 ? FS_TRUNCATE : 0);
+	rules = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (rules < 0) {
+		hk_msg("shard '%s': cannot make the Landlock rules it starts under: %s",
+		       h->s->cfg->name, strerror(errno));
+		return -2;
+	}
+	for (size_t i = 0; i < sizeof(fs_loader) / sizeof(fs_loader[0]); i++)
+		fs_allow_path(rules, fs_loader[i]);
+	fs_allow_list(rules, getenv("LD_LIBRARY_PATH"), ":;");
+	fs_allow_list(rules, getenv("LD_PRELOAD"), ": ");
+	fs_allow(rules, h->run_fd);
+	return rules;
+}
+
 /* In the child, between fork and exec: async-signal-safe calls only. It
- * runs the image open at `image`, the copy the kernel checked. */
-static _Noreturn void child_exec(int image, char *const argv[], int cpu, const int *src,
-				 const int *dst, int n)
+ * runs the image open at `image`, the copy the kernel checked, in the
+ * Landlock domain of `rules` (fs_rules; none if -1). */
+static _Noreturn void child_exec(int image, int rules, char *const argv[], int cpu,
+				 const int *src, const int *dst, int n)
 {
 	struct __user_cap_header_struct cap_hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct cap_none[_LINUX_CAPABILITY_U32S_3] = {{0}};
@@ -315,6 +424,11 @@ static _Noreturn void child_exec(int image, char *const argv[], int cpu, const i
 	/* Nor any before it: the exec then finds the image unreadable
 	 * (root's CAP_DAC_OVERRIDE would read it) and the process undumpable. */
 	if (syscall(SYS_capset, &cap_hdr, cap_none) != 0)
+		_exit(126);
+	/* no_new_privs first, which entering a domain without a capability
+	 * needs (the filter sets it again) */
+	if (rules >= 0 && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+			   syscall(SYS_landlock_restrict_self, rules, 0) != 0))
 		_exit(126);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
@@ -371,6 +485,7 @@ int hk_spawn(struct hk_shard *h)
 	int src[MAX_FDS], dst[MAX_FDS], n = fd_plan(h, src, dst);
 	char kpid[24];
 	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
+	int rules;
 	pid_t pid;
 
 	vn_rings_describe(&hk_kernel, h->s->cfg->id);
@@ -380,9 +495,17 @@ int hk_spawn(struct hk_shard *h)
 	}
 	if (h->run_fd < 0 && take_image(h) != 0) /* its first start, or the first since a reload */
 		return -1;
+	if ((rules = fs_rules(h)) == -2)
+		return -1;
 	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
 	fflush(NULL);
 	pid = fork();
+	if (pid != 0 && rules >= 0) { /* the child's own copy is closed by its exec */
+		int err = errno;
+
+		close(rules);
+		errno = err;
+	}
 	if (pid < 0) {
 		struct rlimit r;
 
@@ -398,7 +521,7 @@ int hk_spawn(struct hk_shard *h)
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(h->run_fd, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
+		child_exec(h->run_fd, rules, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
 	h->pid = pid;
 	h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (h->pidfd < 0) {
