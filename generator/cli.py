@@ -217,10 +217,12 @@ def _skipped_lines(trace):
 def _dump_dir(args, model, build_dir):
     """Where the kernel writes a crash dump per fault (--dump-dir, default
     <build dir>/dumps/), made ready, with a note of the build the dumps come
-    from so that `vanity dump` finds the shards' ELF files (generator/crash.py)."""
+    from so that `vanity dump` finds the shards' ELF files (generator/crash.py).
+    Made for its user alone, as a dump holds a shard's registers, stack and
+    code (QEMU's semihosting writes files that others may read)."""
     from .crash import note_build
     d = Path(args.dump_dir) if getattr(args, "dump_dir", None) else build_dir / "dumps"
-    d.mkdir(parents=True, exist_ok=True)
+    d.mkdir(mode=0o700, parents=True, exist_ok=True)
     note_build(d, build_dir, _out_dir(args, model))
     return d.resolve()
 

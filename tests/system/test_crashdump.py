@@ -60,9 +60,14 @@ def elf_of(work, board, shard):
 def test_every_fault_leaves_a_dump(crashed):
     board, r, dumps, _, _ = crashed
     assert r.status == 1, r.report  # every shard stopped by a fault
+    # A dump is its user's alone, as a core file: the directory vanity run
+    # made, and on hosted the file the kernel wrote.
+    assert dumps.stat().st_mode & 0o777 == 0o700, oct(dumps.stat().st_mode)
     for shard in FAULTS:
         f = dumps / f"{shard}.1.vdump"
         assert f.is_file(), r.report
+        if board == "hosted":
+            assert f.stat().st_mode & 0o777 == 0o600, oct(f.stat().st_mode)
         assert f"vanity: crash dump of shard '{shard}': {f}" in r.stderr, r.report
     # `again` faults in every life: one dump per life, named by its generation.
     lives = sorted(dumps.glob("again.*.vdump"))

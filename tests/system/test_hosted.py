@@ -178,6 +178,7 @@ def test_a_restart_runs_the_image_that_started(tmp_path):
     for life in (1, 2):
         d = dumps / f"worker.{life}.vdump"
         assert d.is_file(), err
+        assert d.stat().st_mode & 0o777 == 0o600, oct(d.stat().st_mode)  # a core file's
         ran = vanity("dump", d, "--elf", first)
         assert "(matches the dump's image hash" in ran.stdout, ran.report
         now = vanity("dump", d, "--elf", worker)

@@ -9,8 +9,9 @@
  * it over (hk_shard.crash) for the length of vn_shard_fault().
  *
  * VANITY_DUMP_DIR=DIR (`vanity run` sets it: --dump-dir, or the build
- * directory's dumps/) is where the kernel writes `<shard>.<generation>.vdump`;
- * without it no dump is taken. The image hash is FNV-1a 64 of the copy of
+ * directory's dumps/) is where the kernel writes `<shard>.<generation>.vdump`,
+ * which only its user may read, as a core file (it holds the shard's
+ * registers, stack and code); without it no dump is taken. The image hash is FNV-1a 64 of the copy of
  * the shard's executable that the kernel ran (proc.c), which is the file
  * `vanity dump` reads symbols from unless that was built again since.
  */
@@ -54,7 +55,7 @@ void *port_crash_open(const struct vn_shard *s, uint32_t generation)
 		return NULL;
 	}
 	dump_shard = s->cfg->name;
-	dump_fd = open(dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	dump_fd = open(dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (dump_fd < 0) {
 		hk_msg("cannot write the crash dump of shard '%s', %s: %m", s->cfg->name,
 		       dump_path);

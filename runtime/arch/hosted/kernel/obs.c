@@ -147,7 +147,8 @@ static int send_shared(void *ctx, const void *p, uint64_t len)
 	return 0;
 }
 
-/* The end of the system: leave the dump where VANITY_TRACE_DUMP says. */
+/* The end of the system: leave the dump where VANITY_TRACE_DUMP says, for
+ * its user alone to read (what every shard traced). */
 void hk_obs_end(void)
 {
 	const char *path = getenv("VANITY_TRACE_DUMP");
@@ -157,7 +158,7 @@ void hk_obs_end(void)
 		unlink(sock_path);
 	if (!path || !*path)
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || vn_dump(&hk_kernel, &hk_obs, hk_write_fd, &fd, VN_DUMP_NO_PEEK) != 0)
 		hk_msg("cannot write the trace dump %s: %m", path);
 	if (fd >= 0)
