@@ -221,8 +221,11 @@ def _dump_dir(args, model, build_dir):
     Made for its user alone, as a dump holds a shard's registers, stack and
     code (QEMU's semihosting writes files that others may read)."""
     from .crash import note_build
-    d = Path(args.dump_dir) if getattr(args, "dump_dir", None) else build_dir / "dumps"
+    given = getattr(args, "dump_dir", None)
+    d = Path(given) if given else build_dir / "dumps"
     d.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not given:
+        d.chmod(0o700)  # made readable by a run before
     note_build(d, build_dir, _out_dir(args, model))
     return d.resolve()
 

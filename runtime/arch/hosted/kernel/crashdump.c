@@ -11,9 +11,10 @@
  * VANITY_DUMP_DIR=DIR (`vanity run` sets it: --dump-dir, or the build
  * directory's dumps/) is where the kernel writes `<shard>.<generation>.vdump`,
  * which only its user may read, as a core file (it holds the shard's
- * registers, stack and code); without it no dump is taken. The image hash is FNV-1a 64 of the copy of
- * the shard's executable that the kernel ran (proc.c), which is the file
- * `vanity dump` reads symbols from unless that was built again since.
+ * registers, stack and code); without it no dump is taken. The image hash
+ * is FNV-1a 64 of the copy of the shard's executable that the kernel ran
+ * (proc.c), which is the file `vanity dump` reads symbols from unless that
+ * was built again since.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hk.h"
@@ -56,6 +58,8 @@ void *port_crash_open(const struct vn_shard *s, uint32_t generation)
 	}
 	dump_shard = s->cfg->name;
 	dump_fd = open(dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (dump_fd >= 0)
+		fchmod(dump_fd, 0600); /* one a run before left may have been readable */
 	if (dump_fd < 0) {
 		hk_msg("cannot write the crash dump of shard '%s', %s: %m", s->cfg->name,
 		       dump_path);

@@ -159,6 +159,8 @@ void hk_obs_end(void)
 	if (!path || !*path)
 		return;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		fchmod(fd, 0600); /* an older file of that name may have been readable */
 	if (fd < 0 || vn_dump(&hk_kernel, &hk_obs, hk_write_fd, &fd, VN_DUMP_NO_PEEK) != 0)
 		hk_msg("cannot write the trace dump %s: %m", path);
 	if (fd >= 0)
