@@ -22,6 +22,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,16 +61,22 @@ static const char *const early_what[EARLY] = {
 	"before main: read a file of the user's", "before main: look into /proc",
 };
 
-/* A file the user may read (the test's, named by VANITY_ESCAPE_SECRET),
- * opened read-only and read, as the start filter allows. */
+/* A file the user may read (the test's, whose path it builds in), opened
+ * read-only and read, as the start filter allows. */
+#ifndef ESCAPE_SECRET
+#error "the test names its file: -DESCAPE_SECRET=\"PATH\""
+#endif
 static long read_users_file(void)
 {
-	const char *path = getenv("VANITY_ESCAPE_SECRET");
 	char buf[64];
-	int fd = open(path ? path : "/etc/hostname", O_RDONLY);
+	int fd = open(ESCAPE_SECRET, O_RDONLY);
 
 	return fd < 0 ? -1 : read(fd, buf, sizeof(buf));
 }
+
+/* Whether the kernel's environment reached this process: the test sets
+ * VANITY_ESCAPE_CANARY in it. */
+static bool saw_canary;
 
 __attribute__((constructor)) static void before_main(void)
 {
@@ -90,6 +97,7 @@ __attribute__((constructor)) static void before_main(void)
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", getppid(), getppid());
 	ret[5] = open(path, O_RDONLY);
 	early_errno[5] = errno;
+	saw_canary = getenv("VANITY_ESCAPE_CANARY") != NULL;
 	for (int i = 0; i < EARLY; i++)
 		early_ret[i] = ret[i];
 }
@@ -100,6 +108,7 @@ static void report_early(void)
 		errno = early_errno[i];
 		report(early_what[i], early_ret[i]);
 	}
+	vn_log("before main: the user's environment: %s", saw_canary ? "SEEN" : "not seen");
 }
 
 static void try_allowlist(pid_t kernel)

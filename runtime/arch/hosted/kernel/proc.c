@@ -9,35 +9,36 @@
  * maps (a read-only one through a read-only descriptor), at the numbers
  * hosted.h fixes, and nothing else besides its standard output and error,
  * a pipe the kernel relays (console.c), and /dev/null for its standard
- * input. A signal has no ring and no
- * memfd. A doorbell is the write end of its core's pipe: a shard can ring
- * it, never read it.
+ * input; and of the environment, only what the loader and the sanitizers
+ * read (shard_environ). A signal has no ring and no memfd. A doorbell is
+ * the write end of its core's pipe: a shard can ring it, never read it.
  *
  * The process starts confined: between fork and exec the kernel empties
  * its capability bounding set (a system run as root starts its shards with
  * no capability), sets its parent-death signal, enters the Landlock domain
  * that leaves it only the program loader's files (fs_rules) and installs
  * the start filter (sandbox.c), so no code of the shard's runs unconfined.
- * And it is
- * not dumpable from its first instruction: the exec would make it so (a
- * process of the user's that any other may open in /proc), until its
- * runtime's main() says otherwise, and a sibling's code, waiting in a
- * constructor, could then read its rings and pools through /proc/<pid>/fd.
- * So the kernel runs a copy of the image that the process cannot read
- * (exec_copy): Linux makes a process that runs a file it may not read
- * undumpable, as it does a setuid program's (unless fs.suid_dumpable is 1,
- * which the kernel warns of).
+ * And it is not dumpable from its first instruction: the exec would make it
+ * so (a process of the user's that any other may open in /proc), until its
+ * runtime's main() says otherwise, and another process's code (a sibling's,
+ * on a host without Landlock) could then read its rings and pools through
+ * /proc/<pid>/fd. So the kernel runs a copy of the image that the process
+ * cannot read (exec_copy): Linux makes a process that runs a file it may
+ * not read undumpable, as it does a setuid program's (unless
+ * fs.suid_dumpable is 1, which the kernel warns of).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -304,43 +305,47 @@ static void dumpable_check(void)
  * main() installs the run filter, a step of the shard's own code, which a
  * hostile image skips. So before the exec the kernel also puts the process
  * in a Landlock domain (Linux 5.13 on) in which the only files it may open
- * are the loader's: beneath /usr and /lib*, ld.so.cache and ld.so.preload,
- * what LD_LIBRARY_PATH and LD_PRELOAD name, read or run, never written.
- * Not the user's files, nor anything in /proc, where /proc/<pid>/mem of any
- * dumpable process of the user's (a shell, an editor, the tool that started
- * the system) would be open to it. Executing its own image needs no rule:
- * a memfd lies outside every path; the unnamed file used where memfds may
- * not be run gets one of its own. The rights of ABI 2 and 3, which older
- * headers do not name, are given by number (the ABI fixes them). */
+ * are the loader's, to read: beneath /usr and /lib*, ld.so.cache and
+ * ld.so.preload, what LD_LIBRARY_PATH and LD_PRELOAD name. Not the user's
+ * files, nor anything in /proc, where /proc/<pid>/mem of any dumpable
+ * process of the user's (a shell, an editor, the tool that started the
+ * system) would be open to it. It may run two files: the program loader
+ * (its path in the image, the same as the kernel's: one compiler links
+ * both) and its own image. No other program: one run from a file it can
+ * read would be dumpable, with the shard's descriptors. A memfd lies
+ * outside every path and needs no rule; the unnamed file used where no
+ * memfd may be run gets one. Libraries elsewhere (a toolchain's, in /opt
+ * or a home directory) must be named in LD_LIBRARY_PATH. The rights
+ * of ABI 2 and 3, which older headers do not name, are given by number
+ * (the ABI fixes them). */
 #define FS_ABI1 ((1ull << 13) - 1) /* execute .. make_sym */
 #define FS_REFER (1ull << 13)      /* ABI 2 */
 #define FS_TRUNCATE (1ull << 14)   /* ABI 3 */
+#define FS_READ LANDLOCK_ACCESS_FS_READ_FILE
 #define FS_RUN (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_EXECUTE)
 
 static const char *const fs_loader[] = {
 	"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache", "/etc/ld.so.preload",
 };
 
-/* Files beneath fd (a directory) or fd itself may be read and run; one on
- * an internal mount (a memfd) cannot take a rule and needs none. */
-static void fs_allow(int rules, int fd)
+/* `access` to the file at fd, or to the files beneath it (a directory).
+ * One on an internal mount (a memfd) takes no rule, and needs none. */
+static void fs_allow(int rules, int fd, uint64_t access, const char *what)
 {
-	struct landlock_path_beneath_attr rule = {.parent_fd = fd};
-	struct stat st;
+	struct landlock_path_beneath_attr rule = {.parent_fd = fd, .allowed_access = access};
 
-	if (fstat(fd, &st) != 0)
-		return;
-	rule.allowed_access = S_ISDIR(st.st_mode) ? FS_RUN : LANDLOCK_ACCESS_FS_READ_FILE |
-		(S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) ? LANDLOCK_ACCESS_FS_EXECUTE : 0);
-	syscall(SYS_landlock_add_rule, rules, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+	if (syscall(SYS_landlock_add_rule, rules, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0 &&
+	    errno != EBADFD)
+		hk_msg("warning: shard processes may not open %s: Landlock refused the rule (%s)",
+		       what, strerror(errno));
 }
 
-static void fs_allow_path(int rules, const char *path)
+static void fs_allow_path(int rules, const char *path, uint64_t access)
 {
 	int fd = open(path, O_PATH | O_CLOEXEC);
 
 	if (fd >= 0) {
-		fs_allow(rules, fd);
+		fs_allow(rules, fd, access, path);
 		close(fd);
 	}
 }
@@ -356,10 +361,21 @@ static void fs_allow_list(int rules, const char *list, const char *seps)
 		if (n > 0 && n < sizeof(path)) {
 			memcpy(path, list, n);
 			path[n] = '\0';
-			fs_allow_path(rules, path);
+			fs_allow_path(rules, path, FS_READ);
 		}
 		list += n + (list[n] != '\0');
 	}
+}
+
+/* The program loader's path, as the kernel's own image names it: the
+ * object mapped where the auxiliary vector says the loader is. */
+static int loader_of(struct dl_phdr_info *info, size_t size, void *path)
+{
+	(void)size;
+	if (info->dlpi_addr != getauxval(AT_BASE) || !info->dlpi_name || !info->dlpi_name[0])
+		return 0;
+	*(const char **)path = info->dlpi_name;
+	return 1;
 }
 
 /* A Landlock ruleset for h's process (run_fd: the copy it runs), to
@@ -367,6 +383,7 @@ static void fs_allow_list(int rules, const char *list, const char *seps)
  * -2 if one cannot be made. */
 static int fs_rules(const struct hk_shard *h)
 {
+	static const char *loader;
 	static int abi;
 	struct landlock_ruleset_attr attr = {0};
 	int rules;
@@ -382,6 +399,7 @@ static int fs_rules(const struct hk_shard *h)
 			       "user's other processes, until its runtime's main() confines it, "
 			       "and for good if the shard's code never lets main() run");
 		}
+		dl_iterate_phdr(loader_of, &loader);
 	}
 	if (abi < 1)
 		return -1;
@@ -394,18 +412,45 @@ static int fs_rules(const struct hk_shard *h)
 		return -2;
 	}
 	for (size_t i = 0; i < sizeof(fs_loader) / sizeof(fs_loader[0]); i++)
-		fs_allow_path(rules, fs_loader[i]);
+		fs_allow_path(rules, fs_loader[i], FS_READ);
 	fs_allow_list(rules, getenv("LD_LIBRARY_PATH"), ":;");
 	fs_allow_list(rules, getenv("LD_PRELOAD"), ": ");
-	fs_allow(rules, h->run_fd);
+	if (loader)
+		fs_allow_path(rules, loader, FS_RUN);
+	fs_allow(rules, h->run_fd, FS_RUN, "the copy of its image");
 	return rules;
+}
+
+/* The environment a shard's process starts with: the variables the program
+ * loader and the sanitizers read, and none of its user's others. A shard
+ * has none on the other boards, and a token, a password or a socket's path
+ * in the user's is not its business. */
+static const char *const env_kept[] = {
+	"LD_LIBRARY_PATH=", "LD_PRELOAD=", "GLIBC_TUNABLES=", "UBSAN_OPTIONS=",
+};
+#define ENV_KEPT (sizeof(env_kept) / sizeof(env_kept[0]))
+
+static char *const *shard_environ(void)
+{
+	static char *env[ENV_KEPT + 1];
+	static bool made;
+	size_t n = 0;
+
+	for (char **e = environ; !made && *e && n < ENV_KEPT; e++)
+		for (size_t i = 0; i < ENV_KEPT; i++)
+			if (strncmp(*e, env_kept[i], strlen(env_kept[i])) == 0) {
+				env[n++] = *e;
+				break;
+			}
+	made = true;
+	return env;
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. It
  * runs the image open at `image`, the copy the kernel checked, in the
  * Landlock domain of `rules` (fs_rules; none if -1). */
-static _Noreturn void child_exec(int image, int rules, char *const argv[], int cpu,
-				 const int *src, const int *dst, int n)
+static _Noreturn void child_exec(int image, int rules, char *const argv[], char *const envp[],
+				 int cpu, const int *src, const int *dst, int n)
 {
 	struct __user_cap_header_struct cap_hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct cap_none[_LINUX_CAPABILITY_U32S_3] = {{0}};
@@ -451,7 +496,7 @@ static _Noreturn void child_exec(int image, int rules, char *const argv[], int c
 	syscall(SYS_close_range, top + 2, ~0u, 0);
 	if (vn_sandbox_install(VN_SANDBOX_START) != 0)
 		_exit(126);
-	syscall(SYS_execveat, top + 1, "", argv, environ, AT_EMPTY_PATH);
+	syscall(SYS_execveat, top + 1, "", argv, envp, AT_EMPTY_PATH);
 	_exit(127);
 }
 
@@ -485,6 +530,7 @@ int hk_spawn(struct hk_shard *h)
 	int src[MAX_FDS], dst[MAX_FDS], n = fd_plan(h, src, dst);
 	char kpid[24];
 	char *argv[] = {(char *)h->s->cfg->name, kpid, NULL};
+	char *const *envp = shard_environ();
 	int rules;
 	pid_t pid;
 
@@ -521,7 +567,8 @@ int hk_spawn(struct hk_shard *h)
 		return -1;
 	}
 	if (pid == 0)
-		child_exec(h->run_fd, rules, argv, hk_cores[h->s->cfg->core].cpu, src, dst, n);
+		child_exec(h->run_fd, rules, argv, envp, hk_cores[h->s->cfg->core].cpu, src, dst,
+			   n);
 	h->pid = pid;
 	h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (h->pidfd < 0) {
