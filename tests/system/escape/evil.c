@@ -52,13 +52,14 @@ static void report(const char *what, long ret)
 }
 
 /* Before main(): the results, kept for vn_main to report. */
-#define EARLY 6
+#define EARLY 7
 static long early_ret[EARLY];
 static int early_errno[EARLY];
 static const char *const early_what[EARLY] = {
 	"before main: kill kernel", "before main: open a file for writing",
 	"before main: open a UDP socket", "before main: clear PDEATHSIG",
 	"before main: read a file of the user's", "before main: look into /proc",
+	"before main: run a program",
 };
 
 /* A file the user may read (the test's, whose path it builds in), opened
@@ -98,6 +99,12 @@ __attribute__((constructor)) static void before_main(void)
 	ret[5] = open(path, O_RDONLY);
 	early_errno[5] = errno;
 	saw_canary = getenv("VANITY_ESCAPE_CANARY") != NULL;
+	/* one the start filter's execveat would run: were it allowed, this
+	 * process would become that program, and the test would miss every
+	 * line after */
+	ret[6] = syscall(SYS_execveat, AT_FDCWD, "/usr/bin/true", (char *[]){"true", NULL},
+			 (char *[]){NULL}, 0);
+	early_errno[6] = errno;
 	for (int i = 0; i < EARLY; i++)
 		early_ret[i] = ret[i];
 }
