@@ -48,14 +48,16 @@
  *   RESTART  the card's owner restarts (devices.c: reset, heap zeroed)
  *
  * Checked after every operation (abort() on a violation): a live card has
- * DRIVER_OK and no NEEDS_RESET; every used entry the card writes names a
- * descriptor of its queue and, on transmit, has length 0, on receive the
- * header plus the frame, the header alone (a frame it could not hold) or
- * the corrupt knob's length; every frame the card counts as sent was
- * queued to the host; a send the host refused is not tried again sooner
- * than the card's back-off (RETRY_MIN_NS); a UART's data register returns
- * the bytes typed, in order; the RTC's count, alarm and next event are
- * those of a reference clock (below); an unmasked line is low.
+ * DRIVER_OK and no NEEDS_RESET; every avail entry the card reads is one
+ * the driver's index made available, no more than the queue's size ahead;
+ * every used entry the card writes names a descriptor of its queue and, on
+ * transmit, has length 0, on receive the header plus the frame, the header
+ * alone (a frame it could not hold) or the corrupt knob's length; every
+ * frame the card counts as sent was queued to the host; a send the host
+ * refused is not tried again sooner than the card's back-off
+ * (RETRY_MIN_NS); a UART's data register returns the bytes typed, in
+ * order; the RTC's count, alarm and next event are those of a reference
+ * clock (below); an unmasked line is low.
  *
  * tests/fuzz/run.sh builds and runs it (target `devices`); a crash input
  * replays with `fuzz_devices CRASH-FILE`, and FUZZ_DEVICES_VERBOSE=1 prints
@@ -287,8 +289,22 @@ static void fz_put_used(struct virtq *q, uint16_t head, uint32_t len)
 	virtq_put_used(q, head, len);
 }
 
+/* Every avail entry the card reads is one the driver's index made
+ * available, no more than the queue's size ahead of the card. */
+static uint16_t fz_next(const struct virtq *q)
+{
+	uint16_t ahead = (uint16_t)(q->avail->idx - q->last_avail);
+
+	check(ahead >= 1 && ahead <= q->num,
+	      "an avail entry read that the driver's index did not make available (or ran "
+	      "more than the queue's size ahead of)");
+	return virtq_next(q);
+}
+
 #define virtq_put_used fz_put_used
+#define virtq_next fz_next
 #include "../../runtime/arch/hosted/kernel/dev_virtio_net.c"
+#undef virtq_next
 #undef virtq_put_used
 
 /* ---- the rest of the kernel, as the models see it -------------------------- */

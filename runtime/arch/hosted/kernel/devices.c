@@ -20,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -266,7 +267,10 @@ static int timeout_ms(uint64_t now)
 	}
 	if (next == VN_NEVER)
 		return -1;
-	return next <= now ? 0 : (int)((next - now + 999999) / 1000000);
+	if (next <= now)
+		return 0;
+	/* an RTC match may be 2^32 s away: more milliseconds than an int holds */
+	return (next - now) / 1000000 >= INT_MAX ? INT_MAX : (int)((next - now + 999999) / 1000000);
 }
 
 /* Take what fits of the pending input. */

@@ -73,18 +73,21 @@ void virtq_put_used(struct virtq *q, uint16_t head, uint32_t len)
 			      memory_order_release);
 }
 
-bool virtq_has_avail(const struct virtq *q)
-{
-	return atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx, memory_order_acquire) !=
-	       q->last_avail;
-}
-
+/* The buffers the driver has made available and the device not taken: 0
+ * too while its index runs more than the queue's size ahead, where the
+ * slots past the size would be old entries taken again (a driver bug:
+ * the device waits for it to make the index sense). */
 uint32_t virtq_avail_count(const struct virtq *q)
 {
 	uint16_t n = (uint16_t)(atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx,
 						     memory_order_acquire) - q->last_avail);
 
 	return n <= q->num ? n : 0;
+}
+
+bool virtq_has_avail(const struct virtq *q)
+{
+	return virtq_avail_count(q) != 0;
 }
 
 bool virtq_wants_interrupt(const struct virtq *q)

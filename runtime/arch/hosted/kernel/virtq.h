@@ -42,7 +42,7 @@ bool virtq_map(struct virtq *q, struct hk_dev *dev, uint32_t max);
 long virtq_chain(struct virtq *q, struct hk_dev *dev, uint16_t head, bool write,
 		 struct iovec *iov, int *niov, const char **why);
 uint16_t virtq_next(const struct virtq *q);  /* the head of the next avail entry */
-bool virtq_has_avail(const struct virtq *q);
+bool virtq_has_avail(const struct virtq *q); /* virtq_avail_count() != 0 */
 /* Entries the driver made available and the device has not taken; 0 for
  * a count no queue of this size can hold (the driver's index is bogus). */
 uint32_t virtq_avail_count(const struct virtq *q);
