@@ -400,6 +400,10 @@ static int fs_rules(const struct hk_shard *h)
 			       "and for good if the shard's code never lets main() run");
 		}
 		dl_iterate_phdr(loader_of, &loader);
+		if (abi >= 1 && !loader)
+			hk_msg("warning: the kernel cannot tell the program loader's path, so a "
+			       "shard's process may not run it: a shard that needs one cannot "
+			       "start");
 	}
 	if (abi < 1)
 		return -1;
