@@ -10,8 +10,8 @@
  * are called here, synchronously, instead of from their threads, and its
  * AF_PACKET backend (net_packet.c) is replaced by a fake one whose received
  * frames come from the input (the AF_XDP backend, net_xdp.c, by one that
- * never opens, so the card falls back to the fake). What
- * the rest of the hosted kernel gives the models (dev.h: hk_dma, hk_rx_pop,
+ * never opens, so the card falls back to the fake). What the rest of the
+ * hosted kernel gives the models (dev.h: hk_dma, hk_dma_ring, hk_rx_pop,
  * hk_tx_put, hk_dev_changed, hk_dev_raise, hk_dev_option; hk_msg,
  * hk_eventfd_ring, port_now) are stubs below.
  *
@@ -20,7 +20,8 @@
  * bounds-checks every request against it as devices.c does, and any byte
  * the models touch outside it is a crash. A pool its owner maps read-only
  * is RO bytes at RO_BASE, mapped PROT_READ here: hk_dma gives it for
- * reading only, and a model that writes where it asked to read crashes.
+ * reading only, and a model that writes where it asked to read crashes;
+ * hk_dma_ring gives the heap alone.
  *
  * The input: one byte of setup (the card's --net option: none, an
  * interface, an interface with corrupt=N, or fuzzer text), then
@@ -338,15 +339,22 @@ static char fz_option[40];
 static bool fz_has_option;
 static uint64_t n_dma, n_kicks, n_changed, n_tx_bytes, n_irqs, n_msgs, n_broken;
 
-void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write)
+void *hk_dma_ring(struct hk_dev *d, uint64_t addr, uint64_t len)
 {
 	n_dma++;
 	check(d == &devs[D_VNET], "DMA by a model that does none");
-	if (!write && addr >= RO_BASE && len <= RO && addr - RO_BASE <= RO - len)
-		return ro_pool + (addr - RO_BASE);
 	if (addr < HEAP_BASE || len > HEAP || addr - HEAP_BASE > HEAP - len)
 		return NULL;
 	return heap + (addr - HEAP_BASE);
+}
+
+void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write)
+{
+	if (!write && addr >= RO_BASE && len <= RO && addr - RO_BASE <= RO - len) {
+		n_dma++;
+		return ro_pool + (addr - RO_BASE);
+	}
+	return hk_dma_ring(d, addr, len);
 }
 
 int hk_rx_pop(struct hk_dev *d)

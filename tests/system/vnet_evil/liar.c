@@ -3,7 +3,9 @@
  * between: a descriptor pointing outside this shard's heap (at the kernel's
  * usual addresses and at the top of memory), one longer than the heap, a
  * chain that loops on itself, an index past the queue, a receive-only
- * buffer on the transmit queue; and a ring itself outside the heap. After
+ * buffer on the transmit queue; and a ring itself outside the heap, or in
+ * a pool (with a good descriptor in it: a pool another shard may write is
+ * no place for what the card follows with our rights). After
  * each, the device must report DEVICE_NEEDS_RESET (status bit 0x40) and a
  * configuration interrupt, and after a reset take a good frame again.
  */
@@ -110,6 +112,9 @@ void vn_main(void)
 	lie("next past the queue", (uintptr_t)q[1]->pad, 64, F_NEXT, QSZ + 3);
 	lie("a receive buffer to send", (uintptr_t)q[1]->pad, 64, F_WRITE, 0);
 	lie_at("a ring outside the heap", 0x400000, (uintptr_t)q[1]->pad, 64, 0, 0);
+	((struct virtio_mmio_vq_desc *)vn_pool_shared.base)[0] =
+		(struct virtio_mmio_vq_desc){(uintptr_t)q[1]->pad, 64, 0, 0};
+	lie_at("a ring in a pool", vn_pool_shared.base, (uintptr_t)q[1]->pad, 64, 0, 0);
 	lie("the truth", (uintptr_t)q[1]->pad, 64, 0, 0);
 	vn_exit(0);
 }

@@ -82,6 +82,8 @@ void hk_tx_put(struct hk_dev *d, uint8_t c);
 void hk_dev_changed(void);         /* a deadline or the FIFO changed */
 /* NULL: neither the owner's heap nor a pool it maps (for writing, read-write) */
 void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write);
+/* NULL: not in the owner's heap, where a device's rings must lie */
+void *hk_dma_ring(struct hk_dev *d, uint64_t addr, uint64_t len);
 void hk_dev_raise(struct hk_dev *d); /* from a worker: the line may have risen */
 const char *hk_dev_option(const char *device); /* --net DEVICE=VALUE, or NULL */
 

@@ -659,7 +659,8 @@ static void set_status(struct vnet *n, uint32_t v)
 		n->status = v;
 		if (!(v & S_FEATURES_OK) || !virtq_map(&n->q[0], n->dev, QUEUE_MAX) ||
 		    !virtq_map(&n->q[1], n->dev, QUEUE_MAX))
-			return broken(n, "DRIVER_OK without valid features and queues");
+			return broken(n, "DRIVER_OK without valid features and queues (rings "
+				      "in the owner's heap)");
 		n->live = true;
 		return;
 	}

@@ -209,10 +209,10 @@ void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write)
 {
 	const struct vn_ksystem *sys = hk_kernel.sys;
 	const struct vn_kshard *s = &sys->shards[d->kd->shard];
-	uint8_t *heap = hk_shards[d->kd->shard].heap;
+	void *p = hk_dma_ring(d, addr, len);
 
-	if (heap && addr >= s->heap && len <= s->memory && addr - s->heap <= s->memory - len)
-		return heap + (addr - s->heap);
+	if (p)
+		return p;
 	for (uint32_t i = 0; i < sys->n_pools; i++) {
 		const struct vn_kpool *p = &sys->pools[i];
 		int w = vn_kpool_access(p, s->id);
@@ -221,6 +221,19 @@ void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write)
 		    addr - p->addr <= p->size - len)
 			return hk_pools[i].map + (addr - p->addr);
 	}
+	return NULL;
+}
+
+/* The owner's heap alone, for a device's rings: what they say, the device
+ * does with the owner's rights, so in a pool another shard may write that
+ * shard could point the owner's device at the owner's heap. */
+void *hk_dma_ring(struct hk_dev *d, uint64_t addr, uint64_t len)
+{
+	const struct vn_kshard *s = &hk_kernel.sys->shards[d->kd->shard];
+	uint8_t *heap = hk_shards[d->kd->shard].heap;
+
+	if (heap && addr >= s->heap && len <= s->memory && addr - s->heap <= s->memory - len)
+		return heap + (addr - s->heap);
 	return NULL;
 }
 

@@ -13,12 +13,13 @@ bool virtq_map(struct virtq *q, struct hk_dev *dev, uint32_t max)
 
 	if (!q->ready || num == 0 || num > max || (num & (num - 1)))
 		return false;
-	/* Each ring: its header, num entries, then a 16-bit event index. */
-	q->desc = hk_dma(dev, q->desc_addr, VIRTIO_MMIO_VQ_DESC_SIZE * num, false);
-	q->avail = hk_dma(dev, q->avail_addr, VIRTIO_MMIO_VQ_AVAIL_SIZE +
-			  sizeof(q->avail->ring[0]) * num + 2, false);
-	q->used = hk_dma(dev, q->used_addr, VIRTIO_MMIO_VQ_USED_SIZE +
-			 VIRTIO_MMIO_VQ_USED_ELEM_SIZE * num + 2, true);
+	/* Each ring: its header, num entries, then a 16-bit event index; in
+	 * the owner's heap (hk_dma_ring: not in a pool another shard writes). */
+	q->desc = hk_dma_ring(dev, q->desc_addr, VIRTIO_MMIO_VQ_DESC_SIZE * num);
+	q->avail = hk_dma_ring(dev, q->avail_addr, VIRTIO_MMIO_VQ_AVAIL_SIZE +
+			       sizeof(q->avail->ring[0]) * num + 2);
+	q->used = hk_dma_ring(dev, q->used_addr, VIRTIO_MMIO_VQ_USED_SIZE +
+			      VIRTIO_MMIO_VQ_USED_ELEM_SIZE * num + 2);
 	q->last_avail = q->used_idx = 0;
 	/* The alignments of virtio 1.1, 2.6: 16, 2 and 4. */
 	return q->desc && q->avail && q->used && q->desc_addr % 16 == 0 &&
