@@ -209,10 +209,10 @@ void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write)
 {
 	const struct vn_ksystem *sys = hk_kernel.sys;
 	const struct vn_kshard *s = &sys->shards[d->kd->shard];
-	void *p = hk_dma_ring(d, addr, len);
+	void *own = hk_dma_ring(d, addr, len);
 
-	if (p)
-		return p;
+	if (own)
+		return own;
 	for (uint32_t i = 0; i < sys->n_pools; i++) {
 		const struct vn_kpool *p = &sys->pools[i];
 		int w = vn_kpool_access(p, s->id);

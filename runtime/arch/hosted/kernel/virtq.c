@@ -77,7 +77,7 @@ void virtq_put_used(struct virtq *q, uint16_t head, uint32_t len)
 /* The buffers the driver has made available and the device not taken: 0
  * too while its index runs more than the queue's size ahead, where the
  * slots past the size would be old entries taken again (a driver bug:
- * the device waits for it to make the index sense). */
+ * the device waits until the index makes sense again). */
 uint32_t virtq_avail_count(const struct virtq *q)
 {
 	uint16_t n = (uint16_t)(atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx,
