@@ -65,8 +65,9 @@ const char *vnet_strerror(int err)
  * The address a device is given for a buffer or a ring. Shard memory is
  * identity-mapped on the bare-metal boards and there is no IOMMU, so it is
  * the pointer's value; the hosted simulator's model takes the same
- * addresses and accepts only those inside this shard's heap (where the
- * pool and rings are). The only place the driver makes that assumption.
+ * addresses and accepts only those inside this shard's heap or a pool it
+ * maps, and for the rings the heap alone. The only place the driver makes
+ * that assumption.
  */
 static uint64_t vnet_dma_addr(const void *p)
 {

@@ -352,6 +352,7 @@ void *hk_dma(struct hk_dev *d, uint64_t addr, uint64_t len, bool write)
 {
 	if (!write && addr >= RO_BASE && len <= RO && addr - RO_BASE <= RO - len) {
 		n_dma++;
+		check(d == &devs[D_VNET], "DMA by a model that does none");
 		return ro_pool + (addr - RO_BASE);
 	}
 	return hk_dma_ring(d, addr, len);

@@ -3,7 +3,8 @@
  * for the simulator's virtio device models.
  *
  * The driver owns the three rings, in its owner's heap; the device reaches
- * them through hk_dma (dev.h), so nothing outside that heap is reachable.
+ * them through hk_dma_ring (dev.h), which takes that heap alone, and the
+ * buffers through hk_dma (the heap, or a pool the owner maps).
  * The driver is not trusted: every descriptor index, chain, address and
  * length is checked before use, and a bad one is reported (why) for the
  * model to put its device in DEVICE_NEEDS_RESET.
