@@ -58,13 +58,12 @@ void *port_crash_open(const struct vn_shard *s, uint32_t generation)
 	}
 	dump_shard = s->cfg->name;
 	dump_fd = open(dump_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (dump_fd >= 0)
-		fchmod(dump_fd, 0600); /* one a run before left may have been readable */
 	if (dump_fd < 0) {
 		hk_msg("cannot write the crash dump of shard '%s', %s: %m", s->cfg->name,
 		       dump_path);
 		return NULL;
 	}
+	fchmod(dump_fd, 0600); /* one a run before left may have been readable */
 	return &dump_fd;
 }
 

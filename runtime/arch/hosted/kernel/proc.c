@@ -440,7 +440,9 @@ static char *const *shard_environ(void)
 	static bool made;
 	size_t n = 0;
 
-	for (char **e = environ; !made && *e && n < ENV_KEPT; e++)
+	if (made)
+		return env;
+	for (char **e = environ; *e && n < ENV_KEPT; e++)
 		for (size_t i = 0; i < ENV_KEPT; i++)
 			if (strncmp(*e, env_kept[i], strlen(env_kept[i])) == 0) {
 				env[n++] = *e;

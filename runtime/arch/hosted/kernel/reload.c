@@ -54,10 +54,11 @@ const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n)
  * as its build describes them, without asking (attach.c), so an image of
  * another build (the system built again while it runs, say) must not
  * start. Read, not mapped: a file cut short meanwhile is a short read
- * here, not a SIGBUS of the kernel. The first MAX_IMAGE bytes hold the headers and notes
- * (the link puts them first); the rest is debug information. The child
- * then runs the file open at fd (proc.c: execveat), not the one at the
- * path, which may have been replaced in between. */
+ * here, not a SIGBUS of the kernel. The first MAX_IMAGE bytes hold the
+ * headers and notes (the link puts them first); the rest is debug
+ * information. The child then runs the file open at fd (proc.c:
+ * execveat), not the one at the path, which may have been replaced in
+ * between. */
 bool hk_image_fits(const struct hk_shard *h, int fd, const char *path)
 {
 	const struct vn_kshard *cfg = h->s->cfg;
