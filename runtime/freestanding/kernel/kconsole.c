@@ -59,25 +59,93 @@ static __attribute__((noinline)) void console_write(const char *s, uint32_t n)
 	}
 }
 
+/* fmt's text into line (size bytes), cut to fit, a '\n' after it: its
+ * length with the '\n', or 0 if there is none. */
+static uint32_t format(char *line, uint32_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(line, size - 1, fmt, ap);
+
+	if (n < 0)
+		return 0;
+	if (n > (int)size - 2)
+		n = (int)size - 2;
+	line[n] = '\n';
+	return (uint32_t)n + 1;
+}
+
+static void kmsg_out(const char *line, uint32_t n)
+{
+	uint64_t was = console_lock();
+
+	console_write("vanity: ", 8);
+	console_write(line, n);
+	console_unlock(was);
+}
+
 void vn_kmsg(const char *fmt, ...)
 {
 	char line[320];
-	uint64_t was;
+	uint32_t n;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = format(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n] = '\n';
-	was = console_lock();
-	console_write("vanity: ", 8);
-	console_write(line, (uint32_t)n + 1);
+	if (n)
+		kmsg_out(line, n);
+}
+
+/* The lines vn_kmsg_later keeps, each CPU's own: only that CPU writes
+ * them (under the kernel lock) and prints them (without it). One more
+ * than fit is printed at once, as vn_kmsg would. A reload's line, with a
+ * 63-character name and the longest reason, is under 200 bytes. */
+#define LATER 4u
+#define LATER_LINE 256u
+uint32_t bm_kmsg_later[ARCH_MAX_CPUS];
+static struct {
+	uint32_t len[LATER];
+	char line[LATER][LATER_LINE];
+} later[ARCH_MAX_CPUS];
+
+void vn_kmsg_later(const char *fmt, ...)
+{
+	uint32_t cpu = arch_cpu(), i = bm_kmsg_later[cpu];
+	char line[LATER_LINE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (i < LATER) {
+		later[cpu].len[i] = format(later[cpu].line[i], LATER_LINE, fmt, ap);
+		bm_kmsg_later[cpu] = i + 1;
+	} else {
+		i = format(line, sizeof(line), fmt, ap);
+		if (i)
+			kmsg_out(line, i);
+	}
+	va_end(ap);
+}
+
+void bm_kmsg_flush_now(uint32_t cpu)
+{
+	uint64_t was = console_lock();
+
+	for (uint32_t i = 0; i < bm_kmsg_later[cpu]; i++)
+		if (later[cpu].len[i]) {
+			console_write("vanity: ", 8);
+			console_write(later[cpu].line[i], later[cpu].len[i]);
+		}
 	console_unlock(was);
+	__atomic_store_n(&bm_kmsg_later[cpu], 0, __ATOMIC_RELEASE);
+}
+
+/* Under the lock, at the system's end: this CPU's lines, then the other
+ * CPUs', which they are printing now (bm_unlock). */
+void bm_kmsg_flush_all(void)
+{
+	bm_kmsg_flush(arch_cpu());
+	for (uint32_t cpu = 0; cpu < ARCH_MAX_CPUS; cpu++)
+		while (__atomic_load_n(&bm_kmsg_later[cpu], __ATOMIC_ACQUIRE))
+			arch_relax();
 }
 
 void vn_kshard_log(const char *name, const volatile char *log, uint32_t len)

@@ -23,6 +23,29 @@ void port_console_tx(uint8_t c);
 /* "vanity: <formatted>\n" */
 void vn_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* vn_kmsg's line for one a shard can make the kernel say without end (a
+ * reload's outcome: an updater shard may ask in a loop), said under the
+ * kernel lock: kept on this CPU and printed by bm_kmsg_flush once its trap
+ * has dropped the lock. So a line's time on the UART is this CPU's alone,
+ * as a shard's own log line's is (run.c: port_shard_log), and no other
+ * core waits for the kernel meanwhile. A CPU keeps a few; past those, a
+ * line is printed at once. */
+void vn_kmsg_later(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print what this CPU kept (vn_kmsg_later), without the kernel lock: at a
+ * trap's end, and whenever it drops the lock (run.c: bm_unlock).
+ * bm_kmsg_flush_all, under the lock at the system's end, waits until every
+ * CPU's are out. */
+extern uint32_t bm_kmsg_later[];
+void bm_kmsg_flush_now(uint32_t cpu);
+void bm_kmsg_flush_all(void);
+
+static inline void bm_kmsg_flush(uint32_t cpu)
+{
+	if (__builtin_expect(bm_kmsg_later[cpu] != 0, 0))
+		bm_kmsg_flush_now(cpu);
+}
+
 /* The len bytes at log (copied first) as one "[name] text" line per line,
  * anything unprintable shown as '?'. Needs no kernel lock. */
 void vn_kshard_log(const char *name, const volatile char *log, uint32_t len);

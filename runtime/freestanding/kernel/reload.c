@@ -204,11 +204,12 @@ void port_shard_view_end(const struct vn_shard *s)
 	arch_user_end(view_was[arch_cpu()]);
 }
 
-/* A request is over: the console line is the core's (vn_reload_say); the
+/* A request is over: the console line is the core's (vn_reload_say),
+ * printed once the lock is dropped (an updater may ask in a loop); the
  * door answers from reload_done and reload_gen (bm_door_poll). */
 void port_reload_done(const struct vn_shard *s, uint32_t outcome, uint32_t status)
 {
-	vn_reload_say(s, outcome, status, vn_kmsg);
+	vn_reload_say(s, outcome, status, vn_kmsg_later);
 }
 
 /* ---- the door ------------------------------------------------------------ */

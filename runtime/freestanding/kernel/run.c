@@ -57,9 +57,14 @@ void bm_lock(void)
 	lock();
 }
 
+/* Every way out of the lock but the YIELD paths' (which never keep a
+ * line) prints what this CPU kept under it (vn_kmsg_later) next. So a CPU
+ * that holds kept lines holds the lock or is printing them: finish() may
+ * wait for them. */
 void bm_unlock(void)
 {
 	unlock();
+	bm_kmsg_flush(arch_cpu());
 }
 
 /* Out of line: called from every step of the loop. */
@@ -145,7 +150,7 @@ void port_shard_log(struct vn_shard *s, uint32_t len)
 	for (uint32_t i = 0; i < len; i++)
 		text[i] = log[i];
 	arch_user_end(was);
-	unlock();
+	bm_unlock();
 	vn_kshard_log(s->cfg->name, text, len);
 	lock();
 }
@@ -295,6 +300,7 @@ static _Noreturn void finish(void)
 
 	vn_sched_end(K);
 	bm_obs_end();
+	bm_kmsg_flush_all();
 	vn_kmsg("system '%s' exited with status %d", K->sys->name, status);
 	arch_exit(status);
 }
@@ -382,13 +388,14 @@ static struct bm_shard *load(struct vn_shard *s, uint32_t cpu)
 }
 
 /* The trap's end: b's shard holds the core (its space is the CPU's, or
- * goes in now under a shared ASID), the lock released, its frame to
- * return to. */
+ * goes in now under a shared ASID), the lock released, the lines this
+ * trap kept printed (vn_kmsg_later), its frame to return to. */
 static inline struct arch_frame *leave(uint32_t cpu, struct bm_shard *b)
 {
 	if (bm_asid_reuse)
 		arch_trap_leave_reuse(cpu, b->space.token);
 	unlock();
+	bm_kmsg_flush(cpu);
 	return &b->ctx;
 }
 
