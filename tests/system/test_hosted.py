@@ -1170,7 +1170,8 @@ def vnet_evil(tmp_path_factory):
 
 LIES = ["outside the heap", "at the top of memory", "longer than the heap",
         "ending past the heap", "a chain that loops", "next past the queue",
-        "a receive buffer to send", "a ring outside the heap", "a ring in a pool"]
+        "a receive buffer to send", "a ring outside the heap", "a ring in a pool",
+        "an index past the size"]
 
 
 @pytest.mark.parametrize("lie", LIES)

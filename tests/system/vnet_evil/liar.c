@@ -3,7 +3,8 @@
  * between: a descriptor pointing outside this shard's heap (at the kernel's
  * usual addresses and at the top of memory), one longer than the heap, a
  * chain that loops on itself, an index past the queue, a receive-only
- * buffer on the transmit queue; and a ring itself outside the heap, or in
+ * buffer on the transmit queue, an available index that runs more than
+ * the queue's size ahead; and a ring itself outside the heap, or in
  * a pool (with a good descriptor in it: a pool another shard may write is
  * no place for what the card follows with our rights). After
  * each, the device must report DEVICE_NEEDS_RESET (status bit 0x40) and a
@@ -56,15 +57,16 @@ static void setup(uint64_t desc_at)
 	virtio_mmio_status_write(NET, 1 | 2 | 8 | 4);      /* DRIVER_OK */
 }
 
-/* Post descriptor 0 (and what it chains to) on the transmit queue, kick,
- * and wait up to a second for the device to take it or give up. */
-static uint32_t transmit(void)
+/* Post descriptor 0 (and what it chains to) on the transmit queue, its
+ * index moved `ahead` entries (1: the truth), kick, and wait up to a
+ * second for the device to take it or give up. */
+static uint32_t transmit(uint16_t ahead)
 {
 	struct ring *t = q[1];
 	uint64_t until = vn_now() + 1000000000ull;
 
 	t->avail[2] = 0;
-	__atomic_store_n(&t->avail[1], (uint16_t)(t->avail[1] + 1), __ATOMIC_RELEASE);
+	__atomic_store_n(&t->avail[1], (uint16_t)(t->avail[1] + ahead), __ATOMIC_RELEASE);
 	virtio_mmio_queue_notify_write(NET, 1);
 	while (vn_now() < until) {
 		uint32_t st = virtio_mmio_status_read(NET);
@@ -77,14 +79,14 @@ static uint32_t transmit(void)
 }
 
 static void lie_at(const char *what, uint64_t desc_at, uint64_t addr, uint32_t len,
-		   uint16_t flags, uint16_t next)
+		   uint16_t flags, uint16_t next, uint16_t ahead)
 {
 	uint32_t st, isr;
 
 	setup(desc_at);
 	q[1]->desc[0] = (struct virtio_mmio_vq_desc){addr, len, flags, next};
 	q[1]->desc[1] = (struct virtio_mmio_vq_desc){(uintptr_t)q[1]->pad, 64, 0, 0};
-	st = transmit();
+	st = transmit(ahead);
 	isr = virtio_mmio_interrupt_status_read(NET);
 	virtio_mmio_interrupt_ack_write(NET, isr);
 	vn_irq_ack(VN_NOTIFY_NET);
@@ -93,7 +95,7 @@ static void lie_at(const char *what, uint64_t desc_at, uint64_t addr, uint32_t l
 
 static void lie(const char *what, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-	lie_at(what, 0, addr, len, flags, next);
+	lie_at(what, 0, addr, len, flags, next, 1);
 }
 
 void vn_main(void)
@@ -111,10 +113,11 @@ void vn_main(void)
 	lie("a chain that loops", (uintptr_t)q[1]->pad, 64, F_NEXT, 0);
 	lie("next past the queue", (uintptr_t)q[1]->pad, 64, F_NEXT, QSZ + 3);
 	lie("a receive buffer to send", (uintptr_t)q[1]->pad, 64, F_WRITE, 0);
-	lie_at("a ring outside the heap", 0x400000, (uintptr_t)q[1]->pad, 64, 0, 0);
+	lie_at("a ring outside the heap", 0x400000, (uintptr_t)q[1]->pad, 64, 0, 0, 1);
 	((struct virtio_mmio_vq_desc *)vn_pool_shared.base)[0] =
 		(struct virtio_mmio_vq_desc){(uintptr_t)q[1]->pad, 64, 0, 0};
-	lie_at("a ring in a pool", vn_pool_shared.base, (uintptr_t)q[1]->pad, 64, 0, 0);
+	lie_at("a ring in a pool", vn_pool_shared.base, (uintptr_t)q[1]->pad, 64, 0, 0, 1);
+	lie_at("an index past the size", 0, (uintptr_t)q[1]->pad, 64, 0, 0, QSZ + 1);
 	lie("the truth", (uintptr_t)q[1]->pad, 64, 0, 0);
 	vn_exit(0);
 }

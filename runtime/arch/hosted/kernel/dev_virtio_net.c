@@ -234,6 +234,18 @@ static long chain(struct vnet *n, struct virtq *q, uint16_t head, bool write,
 	return total;
 }
 
+/* Whether q holds a buffer for the card. An index more than the queue's
+ * size ahead of the entries the card took would have it take old entries
+ * again: the driver broke the rules. */
+static bool has_avail(struct vnet *n, struct virtq *q)
+{
+	uint16_t ahead = virtq_avail_ahead(q);
+
+	if (ahead > q->num)
+		broken(n, "available index more than the queue's size ahead");
+	return ahead && ahead <= q->num;
+}
+
 /* ---- moving frames ------------------------------------------------------- */
 
 /* Up to BATCH frames from the receive ring into posted buffers. A frame
@@ -248,7 +260,7 @@ static unsigned rx_batch(struct vnet *n, bool *irq)
 	struct virtq *q = &n->q[0];
 	unsigned done = 0;
 
-	while (done < BATCH && n->live && virtq_has_avail(q)) {
+	while (done < BATCH && n->live && has_avail(n, q)) {
 		/* No offloads; num_buffers (the last field) is 1. */
 		static const uint8_t net_hdr[NET_HDR] = {[10] = 1};
 		struct iovec iov[VIRTQ_CHAIN_MAX];
@@ -329,7 +341,7 @@ static unsigned tx_batch(struct vnet *n, bool *irq)
 	unsigned done = 0, queued = 0;
 	bool full = false;
 
-	while (done < BATCH && n->live && virtq_has_avail(q)) {
+	while (done < BATCH && n->live && has_avail(n, q)) {
 		bool up = be_up(n);
 		size_t room = 0, len = SIZE_MAX;
 		uint8_t *slot = up ? be_tx_slot(n, &room) : NULL;

@@ -74,14 +74,19 @@ void virtq_put_used(struct virtq *q, uint16_t head, uint32_t len)
 			      memory_order_release);
 }
 
+uint16_t virtq_avail_ahead(const struct virtq *q)
+{
+	return (uint16_t)(atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx,
+					       memory_order_acquire) - q->last_avail);
+}
+
 /* The buffers the driver has made available and the device not taken: 0
  * too while its index runs more than the queue's size ahead, where the
- * slots past the size would be old entries taken again (a driver bug:
- * the device waits until the index makes sense again). */
+ * slots past the size would be old entries taken again (a driver bug,
+ * which the card reports: dev_virtio_net.c, has_avail). */
 uint32_t virtq_avail_count(const struct virtq *q)
 {
-	uint16_t n = (uint16_t)(atomic_load_explicit((_Atomic uint16_t *)&q->avail->idx,
-						     memory_order_acquire) - q->last_avail);
+	uint16_t n = virtq_avail_ahead(q);
 
 	return n <= q->num ? n : 0;
 }

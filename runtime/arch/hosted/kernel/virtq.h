@@ -47,6 +47,9 @@ bool virtq_has_avail(const struct virtq *q); /* virtq_avail_count() != 0 */
 /* Entries the driver made available and the device has not taken; 0 for
  * a count no queue of this size can hold (the driver's index is bogus). */
 uint32_t virtq_avail_count(const struct virtq *q);
+/* How far the driver's index runs ahead of the entries the device took,
+ * bogus or not (over num: a driver bug). */
+uint16_t virtq_avail_ahead(const struct virtq *q);
 void virtq_put_used(struct virtq *q, uint16_t head, uint32_t len); /* and take it */
 bool virtq_wants_interrupt(const struct virtq *q);
 void virtq_set_notify(struct virtq *q, bool on);
