@@ -73,10 +73,38 @@ static uint32_t format(char *line, uint32_t size, const char *fmt, va_list ap)
 	return (uint32_t)n + 1;
 }
 
+/* The lines vn_kmsg_later keeps, each CPU's own: only that CPU writes
+ * them (under the kernel lock) and prints them. A reload's line, with a
+ * 63-character name and the longest reason, is under 200 bytes. */
+#define LATER 4u
+#define LATER_LINE 256u
+uint32_t bm_kmsg_later[ARCH_MAX_CPUS];
+static struct {
+	uint32_t len[LATER];
+	char line[LATER][LATER_LINE];
+} later[ARCH_MAX_CPUS];
+
+/* Under the console lock: cpu's kept lines, taken first (a fault while
+ * printing them, a panic, does not print them again). */
+static void kept_out(uint32_t cpu)
+{
+	uint32_t n = bm_kmsg_later[cpu];
+
+	__atomic_store_n(&bm_kmsg_later[cpu], 0, __ATOMIC_RELEASE);
+	for (uint32_t i = 0; i < n; i++)
+		if (later[cpu].len[i]) {
+			console_write("vanity: ", 8);
+			console_write(later[cpu].line[i], later[cpu].len[i]);
+		}
+}
+
+/* A line now, after the lines this CPU kept, so that they stay in the
+ * order they were said. */
 static void kmsg_out(const char *line, uint32_t n)
 {
 	uint64_t was = console_lock();
 
+	kept_out(arch_cpu());
 	console_write("vanity: ", 8);
 	console_write(line, n);
 	console_unlock(was);
@@ -95,18 +123,8 @@ void vn_kmsg(const char *fmt, ...)
 		kmsg_out(line, n);
 }
 
-/* The lines vn_kmsg_later keeps, each CPU's own: only that CPU writes
- * them (under the kernel lock) and prints them (without it). One more
- * than fit is printed at once, as vn_kmsg would. A reload's line, with a
- * 63-character name and the longest reason, is under 200 bytes. */
-#define LATER 4u
-#define LATER_LINE 256u
-uint32_t bm_kmsg_later[ARCH_MAX_CPUS];
-static struct {
-	uint32_t len[LATER];
-	char line[LATER][LATER_LINE];
-} later[ARCH_MAX_CPUS];
-
+/* One more than fit is printed at once, after the kept ones, as vn_kmsg
+ * would. */
 void vn_kmsg_later(const char *fmt, ...)
 {
 	uint32_t cpu = arch_cpu(), i = bm_kmsg_later[cpu];
@@ -129,17 +147,14 @@ void bm_kmsg_flush_now(uint32_t cpu)
 {
 	uint64_t was = console_lock();
 
-	for (uint32_t i = 0; i < bm_kmsg_later[cpu]; i++)
-		if (later[cpu].len[i]) {
-			console_write("vanity: ", 8);
-			console_write(later[cpu].line[i], later[cpu].len[i]);
-		}
+	kept_out(cpu);
 	console_unlock(was);
-	__atomic_store_n(&bm_kmsg_later[cpu], 0, __ATOMIC_RELEASE);
 }
 
 /* Under the lock, at the system's end: this CPU's lines, then the other
- * CPUs', which they are printing now (bm_unlock). */
+ * CPUs', which they are printing now (bm_unlock): a CPU that took its
+ * lines holds the console lock until they are out, and the end's own
+ * line waits for it. */
 void bm_kmsg_flush_all(void)
 {
 	bm_kmsg_flush(arch_cpu());

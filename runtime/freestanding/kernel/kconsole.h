@@ -20,7 +20,8 @@
 bool port_console_tx_full(void);
 void port_console_tx(uint8_t c);
 
-/* "vanity: <formatted>\n" */
+/* "vanity: <formatted>\n", after the lines this CPU kept (vn_kmsg_later):
+ * every CPU's lines come out in the order it said them. */
 void vn_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* vn_kmsg's line for one a shard can make the kernel say without end (a
@@ -29,7 +30,7 @@ void vn_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * has dropped the lock. So a line's time on the UART is this CPU's alone,
  * as a shard's own log line's is (run.c: port_shard_log), and no other
  * core waits for the kernel meanwhile. A CPU keeps a few; past those, a
- * line is printed at once. */
+ * line is printed at once, after them. */
 void vn_kmsg_later(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print what this CPU kept (vn_kmsg_later), without the kernel lock: at a
