@@ -161,13 +161,15 @@ def shard_stats(kernel_lines, shard):
 
 
 def run(cmd, *, env=None, timeout=TIMEOUT, cwd=REPO):
-    """Runs cmd in its own session; returns a Run. A hang fails the test."""
+    """Runs cmd in its own session; returns a Run. A hang fails the test.
+    Its output is decoded as Pipes does, a byte that is no UTF-8 replaced:
+    a shard's UART passes on whatever bytes it was given."""
     full_env = dict(os.environ, **(env or {}))
     what = " ".join(map(str, cmd))
     t0 = time.monotonic()
     proc = subprocess.Popen([str(c) for c in cmd], cwd=cwd, env=full_env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            errors="replace", stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
     hung = False
     try:
         out, err = proc.communicate(timeout=timeout)
