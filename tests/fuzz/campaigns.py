@@ -276,13 +276,15 @@ def devfuzz(work, seed, calls, sanitize=False):
     for ln in err.splitlines():
         k = re.match(r"vanity: (?:virtio-net|uart|rtc)[^:]*: (.*)", ln)
         if k:
-            key = re.sub(r"\d+", "N", k[1])[:50]
+            # the reason alone: "; device needs reset" and whatever
+            # follows a reason's own parenthesis or semicolon dropped
+            key = re.sub(r"\d+", "N", re.split(r"[;(]", k[1])[0].strip())
             classes[key] = classes.get(key, 0) + 1
     note = ""
     if m:
         note = (f"{int(m[1]) * 1e6 / max(int(m[3]), 1):,.0f} accesses/s; {m[2]}; "
                 f"driver faults {faults}; model refusals: "
-                + "; ".join(f"{k} {v}" for k, v in sorted(classes.items())))
+                + "; ".join(f"{k}: {v}" for k, v in sorted(classes.items())))
     ok = bool(m) and not hang and not crash and not lost and not faults
     if not ok:
         show_failure("devices", "hosted", status, out, err,
