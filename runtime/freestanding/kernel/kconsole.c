@@ -98,49 +98,41 @@ static void kept_out(uint32_t cpu)
 		}
 }
 
-/* A line now, after the lines this CPU kept, so that they stay in the
- * order they were said. */
-static void kmsg_out(const char *line, uint32_t n)
-{
-	uint64_t was = console_lock();
-
-	kept_out(arch_cpu());
-	console_write("vanity: ", 8);
-	console_write(line, n);
-	console_unlock(was);
-}
-
+/* The line goes out after the lines this CPU kept, so that they stay in
+ * the order they were said. */
 void vn_kmsg(const char *fmt, ...)
 {
 	char line[320];
+	uint64_t was;
 	uint32_t n;
 	va_list ap;
 
 	va_start(ap, fmt);
 	n = format(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n)
-		kmsg_out(line, n);
+	if (!n)
+		return;
+	was = console_lock();
+	kept_out(arch_cpu());
+	console_write("vanity: ", 8);
+	console_write(line, n);
+	console_unlock(was);
 }
 
-/* One more than fit is printed at once, after the kept ones, as vn_kmsg
- * would. */
+/* With LATER lines kept already, those are printed at once (under the
+ * lock, as vn_kmsg's are) to make room. */
 void vn_kmsg_later(const char *fmt, ...)
 {
-	uint32_t cpu = arch_cpu(), i = bm_kmsg_later[cpu];
-	char line[LATER_LINE];
+	uint32_t cpu = arch_cpu(), i;
 	va_list ap;
 
+	if (bm_kmsg_later[cpu] == LATER)
+		bm_kmsg_flush_now(cpu);
+	i = bm_kmsg_later[cpu];
 	va_start(ap, fmt);
-	if (i < LATER) {
-		later[cpu].len[i] = format(later[cpu].line[i], LATER_LINE, fmt, ap);
-		bm_kmsg_later[cpu] = i + 1;
-	} else {
-		i = format(line, sizeof(line), fmt, ap);
-		if (i)
-			kmsg_out(line, i);
-	}
+	later[cpu].len[i] = format(later[cpu].line[i], LATER_LINE, fmt, ap);
 	va_end(ap);
+	bm_kmsg_later[cpu] = i + 1;
 }
 
 void bm_kmsg_flush_now(uint32_t cpu)

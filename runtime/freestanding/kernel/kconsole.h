@@ -29,8 +29,8 @@ void vn_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * kernel lock: kept on this CPU and printed by bm_kmsg_flush once its trap
  * has dropped the lock. So a line's time on the UART is this CPU's alone,
  * as a shard's own log line's is (run.c: port_shard_log), and no other
- * core waits for the kernel meanwhile. A CPU keeps a few; past those, a
- * line is printed at once, after them. */
+ * core waits for the kernel meanwhile. A CPU keeps a few; one more prints
+ * those at once. */
 void vn_kmsg_later(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print what this CPU kept (vn_kmsg_later), without the kernel lock: at a
