@@ -13,6 +13,7 @@ toolchain's default). riscv64 code is compiled for Zba and Zbb too
 ABI.
 """
 
+import fcntl
 import functools
 import json
 import os
@@ -394,6 +395,24 @@ def supervise(proc, pump=None):
     return 128 - status if status < 0 else status
 
 
+CONSOLE_PIPE = 1 << 20
+
+
+def _widen(fd):
+    """QEMU's console output reaches us through a pipe. A full pipe leaves
+    the guest's UART without room (riscv64's NS16550A: its kernel waits a
+    while, then drops bytes and says how many, freestanding/kernel/
+    kconsole.c; aarch64's PL011: QEMU stops the guest until it can write).
+    Widened from the default 64 KiB to 1 MiB, as much as a hosted kernel
+    queues (hosted/kernel/console.c), so that a pause of ours on a loaded
+    host, or a reader of ours that stops for a while, costs the guest
+    nothing. A host that allows less keeps what it gives."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, CONSOLE_PIPE)
+    except OSError:
+        pass
+
+
 def run(board, image, extra_args=(), cores=1, gdb=False):
     """Boots the image; returns QEMU's exit status, which is the system's
     (aarch64: semihosting SYS_EXIT; riscv64: the sifive_test device).
@@ -426,6 +445,7 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
 
     try:
         with subprocess.Popen(cmd, stdin=_serial_stdin(), stdout=subprocess.PIPE) as proc:
+            _widen(proc.stdout.fileno())
             status = supervise(proc, pump)
     finally:
         console.close()

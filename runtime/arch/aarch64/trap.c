@@ -168,6 +168,7 @@ _Noreturn void a64_panic(struct arch_frame *f)
 
 	__asm__ volatile("mrs %0, esr_el1" : "=r"(esr));
 	__asm__ volatile("mrs %0, far_el1" : "=r"(far));
+	vn_kconsole_last();
 	vn_kmsg("kernel panic on cpu %u: %s (esr %#llx) at %#llx, pc %#llx", arch_cpu(),
 		ec_name((uint32_t)(esr >> 26) & 0x3f), (unsigned long long)esr,
 		(unsigned long long)far, (unsigned long long)f->elr);

@@ -158,6 +158,7 @@ _Noreturn void rv64_panic(struct arch_frame *f)
 {
 	uint64_t scause = csr_read(scause), stval = csr_read(stval);
 
+	vn_kconsole_last();
 	vn_kmsg("kernel panic on cpu %u: %s (scause %#llx) at %#llx, pc %#llx", arch_cpu(),
 		 scause & CAUSE_IRQ ? "interrupt" : cause_name(scause),
 		 (unsigned long long)scause, (unsigned long long)stval,

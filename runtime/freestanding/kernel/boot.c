@@ -22,6 +22,7 @@ uint8_t bm_stacks[ARCH_MAX_CPUS][BM_STACK] __attribute__((aligned(16)));
 
 _Noreturn void bm_boot_fail(const char *why, const char *name)
 {
+	vn_kconsole_last();
 	vn_kmsg("cannot boot: %s%s%s", why, name ? ": " : "", name ? name : "");
 	arch_exit(1);
 }

@@ -8,6 +8,83 @@
 #include "bm.h"
 #include "kconsole.h"
 
+/* A byte waits for room in the UART at most TX_WAIT_MS. A shard may own
+ * the console's UART and leave it unable to send (transmit disabled, flow
+ * control held); on QEMU the host takes the bytes, and can fall behind
+ * (`vanity run`, held up on a loaded host or behind a reader of its own
+ * that stopped, a pager). Either way the kernel's prints, under the
+ * console lock and at times the kernel lock, never wait for good: a byte
+ * that found no room for that long is dropped, and so is every byte after
+ * it that finds none at once, until the UART takes one again. Nothing is
+ * lost unsaid: once there is room, the next line to begin is first
+ * "vanity: console: N bytes not written: ...", as a hosted kernel says
+ * how many lines it could not write (hosted/kernel/console.c). The lines
+ * that end the system (vn_kconsole_last) wait up to LAST_WAIT_MS instead,
+ * and say a count still owed first: they are its last word. */
+#define TX_WAIT_MS 100u
+#define LAST_WAIT_MS 10000u
+static bool last;        /* the system ends: vn_kconsole_last */
+static bool wedged;      /* a byte waited in vain, and none went out since */
+static uint64_t dropped; /* bytes, since the last note of them */
+static bool mid_line;    /* the last byte out ended no line */
+
+static bool tx_room(void)
+{
+	uint64_t until;
+
+	if (!port_console_tx_full())
+		return true;
+	if (wedged)
+		return false;
+	until = arch_ticks() + arch_tick_hz() / 1000u * (last ? LAST_WAIT_MS : TX_WAIT_MS);
+	while (port_console_tx_full())
+		if ((int64_t)(arch_ticks() - until) >= 0) {
+			wedged = true;
+			return false;
+		}
+	return true;
+}
+
+static void console_putc(char c)
+{
+	if (!tx_room()) {
+		dropped++;
+		return;
+	}
+	wedged = false;
+	port_console_tx((uint8_t)c);
+	mid_line = c != '\n';
+}
+
+/* n bytes out, each line ending "\r\n" as a terminal wants it. Out of
+ * line: ten calls, none of them hot. */
+static __attribute__((noinline)) void console_write(const char *s, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			console_putc('\r');
+		console_putc(s[i]);
+	}
+}
+
+/* Under the console lock, where a line begins: the count of the bytes
+ * dropped (console_putc), once the UART has room for it, on a line of its
+ * own; at the system's end, whether it has room or not (vn_kconsole_last). */
+static void dropped_note(void)
+{
+	char note[128];
+	int n;
+
+	if (!dropped || (!last && port_console_tx_full()))
+		return;
+	n = snprintf(note, sizeof(note), "%svanity: console: %llu byte%s not written: "
+		     "the UART had no room for %s\n", mid_line ? "\n" : "",
+		     (unsigned long long)dropped, dropped == 1 ? "" : "s",
+		     dropped == 1 ? "it" : "them");
+	dropped = 0;
+	console_write(note, (uint32_t)n);
+}
+
 /* The console's own lock: a shard's log line is printed without the kernel
  * lock (run.c: port_shard_log), a kernel message with it, and neither may
  * cut into another's line. Taken after the kernel lock, never before it.
@@ -17,10 +94,14 @@ static uint32_t console_busy;
 
 static uint64_t console_lock(void)
 {
+	uint64_t was;
+
 	while (__atomic_exchange_n(&console_busy, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&console_busy, __ATOMIC_RELAXED))
 			;
-	return arch_user_begin();
+	was = arch_user_begin();
+	dropped_note();
+	return was;
 }
 
 static void console_unlock(uint64_t was)
@@ -29,34 +110,14 @@ static void console_unlock(uint64_t was)
 	__atomic_store_n(&console_busy, 0, __ATOMIC_RELEASE);
 }
 
-/* A shard may own the console's UART, and can leave it unable to send
- * (transmit disabled, flow control held): then a byte gives up after
- * TX_SPINS looks, and the bytes after it are dropped at once until the
- * UART takes one again, so the kernel's prints, under the console lock,
- * never wait for good. */
-#define TX_SPINS (1u << 20)
-static bool wedged;
-
-static void console_putc(char c)
+void vn_kconsole_last(void)
 {
-	for (uint32_t spins = 0; port_console_tx_full(); spins++)
-		if (wedged || spins == TX_SPINS) {
-			wedged = true;
-			return;
-		}
+	uint64_t was = console_lock();
+
+	last = true;
 	wedged = false;
-	port_console_tx((uint8_t)c);
-}
-
-/* n bytes out, each line ending "\r\n" as a terminal wants it. Out of
- * line: seven calls, none of them hot. */
-static __attribute__((noinline)) void console_write(const char *s, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {
-		if (s[i] == '\n')
-			console_putc('\r');
-		console_putc(s[i]);
-	}
+	dropped_note();
+	console_unlock(was);
 }
 
 /* fmt's text into line (size bytes), cut to fit, a '\n' after it: its

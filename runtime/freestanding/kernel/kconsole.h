@@ -20,6 +20,11 @@
 bool port_console_tx_full(void);
 void port_console_tx(uint8_t c);
 
+/* The system ends after the lines that follow (its exit status, a panic,
+ * a failed boot): they wait longer for room in the UART, and a count of
+ * bytes dropped, still owed, comes out before them (kconsole.c). */
+void vn_kconsole_last(void);
+
 /* "vanity: <formatted>\n", after the lines this CPU kept (vn_kmsg_later):
  * every CPU's lines come out in the order it said them. */
 void vn_kmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

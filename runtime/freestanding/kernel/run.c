@@ -300,6 +300,7 @@ static _Noreturn void finish(void)
 
 	vn_sched_end(K);
 	bm_obs_end();
+	vn_kconsole_last();
 	bm_kmsg_flush_all();
 	vn_kmsg("system '%s' exited with status %d", K->sys->name, status);
 	arch_exit(status);
