@@ -274,7 +274,12 @@ class Console:
     kernel's option) drops the firmware's lines and the kernel's two
     informational ones, which the hosted kernel's --quiet drops too: the
     system's start (boot.c) and its end with a status (run.c: finish).
-    Every other kernel line (a fault, a watchdog, a dump) still goes out."""
+    Every other kernel line (a fault, a watchdog, a dump) still goes out.
+
+    A stream whose reader has gone (`vanity run ... | head`) takes nothing
+    more (_Sink): the system runs on to its end, as a hosted system does
+    (its kernel drops what it cannot write, hosted/kernel/console.c), and
+    QEMU's output is still read, so the guest never waits for it."""
 
     PREFIX = b"vanity: "
     LOG = re.compile(rb"\[(?:[A-Za-z_][A-Za-z0-9_]*)?(\] ?)?")
@@ -288,8 +293,32 @@ class Console:
         def flush(self):
             pass
 
+    class _Sink:
+        def __init__(self, stream):
+            self.stream = stream
+
+        def write(self, b):
+            self._do(lambda s: s.write(b))
+
+        def flush(self):
+            self._do(lambda s: s.flush())
+
+        def _do(self, what):
+            if self.stream is None:
+                return
+            try:
+                what(self.stream)
+            except BrokenPipeError:
+                try:  # what its buffer holds goes nowhere at our exit, unsaid
+                    null = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(null, self.stream.fileno())
+                    os.close(null)
+                except (OSError, ValueError):
+                    pass
+                self.stream = None
+
     def __init__(self, out, err, quiet=False):
-        self.out, self.err = out, err
+        self.out, self.err = self._Sink(out), self._Sink(err)
         self.quiet = quiet
         self.drop = self._Drop()
         self.head = b""       # the start of a line whose stream is not decided

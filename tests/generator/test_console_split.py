@@ -79,3 +79,28 @@ def test_quiet_a_kernel_line_cut_short_is_still_the_kernels():
     c.feed(b"vanity: system 'x' (hosted): 1 shard on 1 core\r\nvanity: shard 'a' fau")
     c.close()
     assert (out.getvalue(), err.getvalue()) == (b"", b"vanity: shard 'a' fau")
+
+
+class Gone(io.BytesIO):
+    """A stream whose reader has left (`| head`) after `room` bytes."""
+
+    def __init__(self, room):
+        super().__init__()
+        self.room = room
+
+    def write(self, b):
+        if self.tell() + len(b) > self.room:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(b)
+
+
+def test_a_stream_whose_reader_left_takes_nothing_more():
+    """stdout breaks at the second shard line: the rest is read and split
+    on, and every kernel line still reaches stderr."""
+    out, err = Gone(len(b"[talker] hi\n")), io.BytesIO()
+    c = Console(out, err)
+    c.feed(UART)
+    c.feed(b"\r\nvanity: system 'x' exited with status 0\r\n")
+    c.close()
+    assert out.getvalue() == b"[talker] hi\n"
+    assert err.getvalue() == ERR + b"vanity: system 'x' exited with status 0\n"

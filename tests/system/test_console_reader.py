@@ -1,4 +1,8 @@
-"""A reader that stops reading a QEMU board's console (tests/system/uartstall).
+"""A reader of `vanity run`'s output that pauses, or leaves
+(tests/system/uartstall: a shard logs 2.6 MB, then the system ends).
+
+A reader that pauses, on the QEMU boards (hosted: test_hosted.py,
+test_unread_output_stops_no_shard).
 
 `vanity run` relays the guest's UART from QEMU's standard output, through
 a pipe it widens to 1 MiB (generator/build_bare.py: _widen). Here the
@@ -16,6 +20,13 @@ On both, every byte the shard logged either reaches the reader or is
 counted, the lines that arrive whole are in order, and the system ends
 with status 0. Before the kernel counted, riscv64 lost the rest of the
 run unsaid, its status line too.
+
+A reader that leaves after the first line (`vanity run ... | head -1`), on
+every board: the system runs on to its end, with its status, as a hosted
+system always did (its kernel drops what it cannot write). On the QEMU
+boards `vanity run` relays the console, and used to stop reading QEMU at
+its first broken write: the guest then waited for room until QEMU's
+timeout, and `vanity run` said "Broken pipe".
 """
 
 import os
@@ -26,7 +37,7 @@ import time
 
 import pytest
 
-from systest_lib import HERE, PYTHON, REPO, VANITY, kill_session, processes, vanity
+from systest_lib import BOARDS, HERE, PYTHON, REPO, VANITY, kill_session, processes, vanity
 
 SPEC = HERE / "uartstall" / "stall.yaml"
 LINES = 20000
@@ -70,20 +81,29 @@ def pause_until_blocked(relay, session, quiet=1.0, longest=60):
     return time.monotonic() - start
 
 
-@pytest.mark.parametrize("board", ["qemu-virt-aarch64", "qemu-virt-riscv64"])
-def test_a_paused_reader_loses_nothing_unsaid(board, tmp_path):
+def launch(board, tmp_path):
+    """`vanity run` of the system, built first; (the process, the bytes of
+    its stdout up to the end of its first line)."""
     out, bld = tmp_path / "out", tmp_path / "build"
     r = vanity("build", SPEC, "--board", board, "-o", out, "--build-dir", bld, timeout=300)
     assert r.status == 0, r.report
     cmd = [PYTHON, VANITY, "run", SPEC, "--board", board, "-o", out, "--build-dir", bld]
     proc = subprocess.Popen([str(c) for c in cmd], cwd=REPO, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True)
+    first = b""
+    while b"\n" not in first:
+        got = os.read(proc.stdout.fileno(), 4096)
+        if not got:
+            kill_session(proc.pid)
+            pytest.fail(f"the system ended before its first line: {proc.stderr.read()!r}")
+        first += got
+    return proc, first
+
+
+@pytest.mark.parametrize("board", ["qemu-virt-aarch64", "qemu-virt-riscv64"])
+def test_a_paused_reader_loses_nothing_unsaid(board, tmp_path):
+    proc, first = launch(board, tmp_path)  # the shard logs: pause the reader now
     try:
-        first = b""
-        while b"\n" not in first:  # the shard logs: pause the reader now
-            got = os.read(proc.stdout.fileno(), 4096)
-            assert got, "the system ended before its first line"
-            first += got
         paused = pause_until_blocked(proc.pid, proc.pid)
         rest, err = proc.communicate(timeout=120)
     finally:
@@ -109,3 +129,18 @@ def test_a_paused_reader_loses_nothing_unsaid(board, tmp_path):
         # 2.6 MB against a 1 MiB pipe: the rest found the UART without room
         assert dropped > LINES * ON_UART - 2 * (1 << 20), (dropped, report)
         assert LINES - len(whole) >= dropped // ON_UART, (len(whole), dropped, report)
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_a_reader_that_leaves_ends_nothing(board, tmp_path):
+    proc, _ = launch(board, tmp_path)
+    try:
+        proc.stdout.close()  # | head -1
+        _, err = proc.communicate(timeout=120)
+    finally:
+        kill_session(proc.pid)
+    err = err.decode(errors="replace")
+    assert proc.returncode == 0, err[-3000:]
+    assert err.splitlines()[-1] == "vanity: system 'uartstall' exited with status 0", \
+        err[-3000:]
+    assert "error" not in err and "Traceback" not in err, err[-3000:]
