@@ -309,12 +309,13 @@ class Console:
             try:
                 what(self.stream)
             except BrokenPipeError:
+                null = os.open(os.devnull, os.O_WRONLY)
                 try:  # what its buffer holds goes nowhere at our exit, unsaid
-                    null = os.open(os.devnull, os.O_WRONLY)
                     os.dup2(null, self.stream.fileno())
-                    os.close(null)
                 except (OSError, ValueError):
                     pass
+                finally:
+                    os.close(null)
                 self.stream = None
 
     def __init__(self, out, err, quiet=False):
@@ -435,11 +436,17 @@ def _widen(fd):
     Widened from the default 64 KiB to 1 MiB, as much as a hosted kernel
     queues (hosted/kernel/console.c), so that a pause of ours on a loaded
     host, or a reader of ours that stops for a while, costs the guest
-    nothing. A host that allows less keeps what it gives."""
-    try:
-        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, CONSOLE_PIPE)
-    except OSError:
-        pass
+    nothing; to the host's most for a user (fs.pipe-max-size) where that
+    is less."""
+    for size in (CONSOLE_PIPE, None):
+        try:
+            if size is None:
+                with open("/proc/sys/fs/pipe-max-size") as f:
+                    size = int(f.read())
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+            return
+        except (OSError, ValueError):
+            pass
 
 
 def run(board, image, extra_args=(), cores=1, gdb=False):

@@ -14,19 +14,45 @@
  * (`vanity run`, held up on a loaded host or behind a reader of its own
  * that stopped, a pager). Either way the kernel's prints, under the
  * console lock and at times the kernel lock, never wait for good: a byte
- * that found no room for that long is dropped, and so is every byte after
- * it that finds none at once, until the UART takes one again. Nothing is
- * lost unsaid: once there is room, the next line to begin is first
- * "vanity: console: N bytes not written: ...", as a hosted kernel says
- * how many lines it could not write (hosted/kernel/console.c). The lines
- * that end the system (vn_kconsole_last) wait up to LAST_WAIT_MS instead,
- * and say a count still owed first: they are its last word. */
+ * that found no room for that long is dropped, with the rest of its line,
+ * and so is every line after it whose first byte finds none at once, until
+ * the UART takes one again. A line is out whole or cut short, never joined
+ * to another's end. Nothing is lost unsaid: the first line to begin once
+ * there is room is "vanity: console: N bytes not written: ...", on a line
+ * of its own, as a hosted kernel says how many lines it could not write
+ * (hosted/kernel/console.c). The lines that end the system
+ * (vn_kconsole_last) wait for room up to LAST_WAIT_MS instead, once: after
+ * that long in vain, the UART is taken for dead. They say a count still
+ * owed first: they are its last word.
+ * All of this state is the console lock's. */
 #define TX_WAIT_MS 100u
 #define LAST_WAIT_MS 10000u
-static bool last;        /* the system ends: vn_kconsole_last */
-static bool wedged;      /* a byte waited in vain, and none went out since */
-static uint64_t dropped; /* bytes, since the last note of them */
-static bool mid_line;    /* the last byte out ended no line */
+static bool last;            /* the system ends: vn_kconsole_last */
+static bool wedged;          /* a byte waited in vain, and none went out since */
+static bool cut;             /* a byte of this line was dropped: so is the rest */
+static bool at_start = true; /* the last byte, out or dropped, ended a line */
+static bool mid_line;        /* the last byte out ended no line */
+static uint64_t dropped;     /* bytes, since the last note of them */
+
+static void console_write(const char *s, uint32_t n);
+
+/* Where a line begins: the count of the bytes dropped, if any, once the
+ * UART has room for it (or at the system's end), on a line of its own,
+ * ending a line that was cut short. */
+static void dropped_note(void)
+{
+	char note[128];
+	int n;
+
+	if (!dropped || (!last && port_console_tx_full()))
+		return;
+	n = snprintf(note, sizeof(note), "%svanity: console: %llu byte%s not written: "
+		     "the UART had no room for %s\n", mid_line ? "\n" : "",
+		     (unsigned long long)dropped, dropped == 1 ? "" : "s",
+		     dropped == 1 ? "it" : "them");
+	dropped = 0; /* the note's own bytes, if dropped, count again */
+	console_write(note, (uint32_t)n);
+}
 
 static bool tx_room(void)
 {
@@ -47,17 +73,21 @@ static bool tx_room(void)
 
 static void console_putc(char c)
 {
-	if (!tx_room()) {
+	if (at_start)
+		dropped_note();
+	at_start = c == '\n';
+	if (cut || !tx_room()) {
 		dropped++;
+		cut = !at_start;
 		return;
 	}
 	wedged = false;
 	port_console_tx((uint8_t)c);
-	mid_line = c != '\n';
+	mid_line = !at_start;
 }
 
 /* n bytes out, each line ending "\r\n" as a terminal wants it. Out of
- * line: ten calls, none of them hot. */
+ * line: eleven calls, none of them hot. */
 static __attribute__((noinline)) void console_write(const char *s, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
@@ -67,41 +97,28 @@ static __attribute__((noinline)) void console_write(const char *s, uint32_t n)
 	}
 }
 
-/* Under the console lock, where a line begins: the count of the bytes
- * dropped (console_putc), once the UART has room for it, on a line of its
- * own; at the system's end, whether it has room or not (vn_kconsole_last). */
-static void dropped_note(void)
-{
-	char note[128];
-	int n;
-
-	if (!dropped || (!last && port_console_tx_full()))
-		return;
-	n = snprintf(note, sizeof(note), "%svanity: console: %llu byte%s not written: "
-		     "the UART had no room for %s\n", mid_line ? "\n" : "",
-		     (unsigned long long)dropped, dropped == 1 ? "" : "s",
-		     dropped == 1 ? "it" : "them");
-	dropped = 0;
-	console_write(note, (uint32_t)n);
-}
-
 /* The console's own lock: a shard's log line is printed without the kernel
  * lock (run.c: port_shard_log), a kernel message with it, and neither may
  * cut into another's line. Taken after the kernel lock, never before it.
  * Held with the running shard's own devices in reach (arch_user_begin): the
- * console's UART may be its device (a console driver). */
+ * console's UART may be its device (a console driver). It holds the number
+ * of the CPU that holds it, plus one: a kernel panic in that CPU's own
+ * printing (a fault there is one) takes the lock over, where waiting for
+ * it would end the system at QEMU's timeout with no word of why. */
 static uint32_t console_busy;
 
 static uint64_t console_lock(void)
 {
-	uint64_t was;
+	uint32_t me = arch_cpu() + 1, free = 0;
 
-	while (__atomic_exchange_n(&console_busy, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&console_busy, __ATOMIC_RELAXED))
-			;
-	was = arch_user_begin();
-	dropped_note();
-	return was;
+	if (__atomic_load_n(&console_busy, __ATOMIC_RELAXED) != me)
+		while (!__atomic_compare_exchange_n(&console_busy, &free, me, false,
+						    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+			while (__atomic_load_n(&console_busy, __ATOMIC_RELAXED))
+				;
+			free = 0;
+		}
+	return arch_user_begin();
 }
 
 static void console_unlock(uint64_t was)
@@ -116,6 +133,8 @@ void vn_kconsole_last(void)
 
 	last = true;
 	wedged = false;
+	if (!at_start) /* a panic cut a line of ours short: end it */
+		console_write("\n", 1);
 	dropped_note();
 	console_unlock(was);
 }
