@@ -6,6 +6,7 @@ import dataclasses
 import difflib
 import json
 import os
+import select
 import sys
 import tempfile
 from pathlib import Path
@@ -312,13 +313,9 @@ def cmd_trace(args):
         print(f"vanity: {args.perfetto}: {n} records; open it in https://ui.perfetto.dev",
               file=sys.stderr)
         return 0
-    try:
-        for line in text_events(trace):
-            print(line)
-        sys.stdout.flush()
-    except BrokenPipeError:  # `vanity trace DIR | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    for line in text_events(trace):
+        print(line)
+    sys.stdout.flush()
     for name, r in trace.rings:
         if r.dropped:
             print(f"vanity: {name}: {r.dropped} older records were overwritten",
@@ -359,9 +356,15 @@ def cmd_diff(args, model):
             if a == b and name in old and name in new:
                 continue
             changed = True
-            sys.stdout.writelines(difflib.unified_diff(
-                a, b, f"a/{rel}/{name}" if name in old else "/dev/null",
-                f"b/{rel}/{name}" if name in new else "/dev/null"))
+            try:
+                sys.stdout.writelines(difflib.unified_diff(
+                    a, b, f"a/{rel}/{name}" if name in old else "/dev/null",
+                    f"b/{rel}/{name}" if name in new else "/dev/null"))
+                sys.stdout.flush()
+            except BrokenPipeError:  # `vanity diff | head`: it would change all the same
+                if not _reader_left():
+                    raise
+                break
     return 1 if changed else 0
 
 
@@ -528,6 +531,22 @@ def parser():
     return p
 
 
+def _reader_left():
+    """Whether our standard output is a pipe its reader has closed (`vanity
+    ... | head`); if so, what is left to print goes nowhere, and unsaid."""
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), 0)  # a pipe without a reader: POLLERR
+        if not poll.poll(0):
+            return False
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -551,6 +570,11 @@ def main(argv=None):
         return EXIT_SPEC
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError as exc:
+        if _reader_left():
+            return 141  # as a program the pipe's SIGPIPE ends
+        print(f"vanity: error: {exc.strerror}", file=sys.stderr)
+        return EXIT_SPEC
     except OSError as exc:  # a path the user gave that cannot be used
         print(f"vanity: error: '{exc.filename}': {exc.strerror}", file=sys.stderr)
         return EXIT_SPEC

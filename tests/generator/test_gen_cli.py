@@ -1,8 +1,10 @@
 """Command-line behaviours: output dirs, stale files, diff, boards, crashes."""
 
+import os
 import shutil
+import subprocess
 
-from vanity_testlib import REPO, vanity
+from vanity_testlib import PYTHON, REPO, vanity
 
 PINGPONG = "examples/pingpong/pingpong.yaml"
 
@@ -101,3 +103,24 @@ def test_unwritable_output_is_an_error_not_a_crash(tmp_path):
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     assert r.stderr.startswith("vanity: error: '"), r.stderr
+
+
+def _into_a_closed_pipe(*args):
+    """The command with its stdout a pipe whose reader has left (`| head`
+    that had enough): (status, stderr)."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([PYTHON, str(REPO / "vanity"), *map(str, args)], cwd=REPO,
+                           stdout=w, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(w)
+    return p.returncode, p.stderr
+
+
+def test_a_reader_that_left_is_no_error(tmp_path):
+    """What is left to print goes nowhere, and unsaid: never "'None': Broken
+    pipe". diff still says, by its status, that the output would change;
+    another command ends as a program the pipe's SIGPIPE ends (141)."""
+    assert _into_a_closed_pipe("diff", PINGPONG, "-o", tmp_path / "none") == (1, "")
+    assert _into_a_closed_pipe("check", PINGPONG) == (141, "")
