@@ -18,9 +18,9 @@
  * and so is every line after it whose first byte finds none at once, until
  * the UART takes one again. A line is out whole or cut short, never joined
  * to another's end. Nothing is lost unsaid: the first line to begin once
- * there is room is "vanity: console: N bytes not written: ...", on a line
- * of its own, as a hosted kernel says how many lines it could not write
- * (hosted/kernel/console.c). The lines that end the system
+ * the UART has room again is "vanity: console: N bytes not written: ...",
+ * on a line of its own, as a hosted kernel says how many lines it could
+ * not write (hosted/kernel/console.c). The lines that end the system
  * (vn_kconsole_last) wait for room up to LAST_WAIT_MS instead, once: after
  * that long in vain, the UART is taken for dead. They say a count still
  * owed first: they are its last word.
@@ -36,15 +36,16 @@ static uint64_t dropped;     /* bytes, since the last note of them */
 
 static void console_write(const char *s, uint32_t n);
 
-/* Where a line begins: the count of the bytes dropped, if any, once the
- * UART has room for it (or at the system's end), on a line of its own,
- * ending a line that was cut short. */
+/* Where a line begins: the count of the bytes dropped, if any, on a line
+ * of its own, ending a line that was cut short. Not while the UART is
+ * still wedged (but at the system's end): the count's own bytes would be
+ * dropped at once, and counted. */
 static void dropped_note(void)
 {
 	char note[128];
 	int n;
 
-	if (!dropped || (!last && port_console_tx_full()))
+	if (!dropped || (!last && wedged && port_console_tx_full()))
 		return;
 	n = snprintf(note, sizeof(note), "%svanity: console: %llu byte%s not written: "
 		     "the UART had no room for %s\n", mid_line ? "\n" : "",
