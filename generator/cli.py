@@ -536,15 +536,30 @@ def _reader_left():
     ... | head`); if so, what is left to print goes nowhere, and unsaid."""
     try:
         poll = select.poll()
-        poll.register(sys.stdout.fileno(), 0)  # a pipe without a reader: POLLERR
+        # no events asked: a pipe without a reader says POLLERR, a terminal
+        # or socket hung up POLLHUP; a file or a live pipe nothing
+        poll.register(sys.stdout.fileno(), 0)
         if not poll.poll(0):
             return False
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())
         os.close(null)
         return True
-    except (OSError, ValueError):
+    except (AttributeError, OSError, ValueError):  # no stdout at all
         return False
+
+
+def _command(args):
+    if args.command == "import-svd":
+        return cmd_import_svd(args)
+    if args.command == "trace":
+        return cmd_trace(args)
+    if args.command == "dump":
+        return cmd_dump(args)
+    model, warnings = load(args)
+    for w in warnings:
+        print(w, file=sys.stderr)
+    return COMMANDS[args.command][0](args, model)
 
 
 def main(argv=None):
@@ -555,16 +570,10 @@ def main(argv=None):
     if extra and args.command != "run":
         parser().error("only 'run' takes arguments after '--'")
     try:
-        if args.command == "import-svd":
-            return cmd_import_svd(args)
-        if args.command == "trace":
-            return cmd_trace(args)
-        if args.command == "dump":
-            return cmd_dump(args)
-        model, warnings = load(args)
-        for w in warnings:
-            print(w, file=sys.stderr)
-        return COMMANDS[args.command][0](args, model)
+        status = _command(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a reader that left (`| head`) is seen here, not at exit
+        return status
     except SpecError as exc:
         print_diags(exc.diags)
         return EXIT_SPEC

@@ -40,7 +40,7 @@ def test_a_panic_while_printing_is_said(board, tmp_path):
     proc = subprocess.Popen([str(c) for c in cmd], cwd=REPO, text=True, errors="replace",
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True,
-                            env=dict(os.environ, VANITY_QEMU_TIMEOUT="30"))
+                            env=dict(os.environ, VANITY_QEMU_TIMEOUT="60"))
     try:
         sock = bld / "run" / "gdb.sock"
         until = time.monotonic() + 60

@@ -32,6 +32,7 @@ static bool wedged;          /* a byte waited in vain, and none went out since *
 static bool cut;             /* a byte of this line was dropped: so is the rest */
 static bool at_start = true; /* the last byte, out or dropped, ended a line */
 static bool mid_line;        /* the last byte out ended no line */
+static bool noting;          /* a count is being printed: its own line starts hold none */
 static uint64_t dropped;     /* bytes, since the last note of them */
 
 static void console_write(const char *s, uint32_t n);
@@ -39,20 +40,23 @@ static void console_write(const char *s, uint32_t n);
 /* Where a line begins: the count of the bytes dropped, if any, on a line
  * of its own, ending a line that was cut short. Not while the UART is
  * still wedged (but at the system's end): the count's own bytes would be
- * dropped at once, and counted. */
+ * dropped at once, and counted. Those of its bytes that are dropped are
+ * said at the next line's start, not within it. */
 static void dropped_note(void)
 {
 	char note[128];
 	int n;
 
-	if (!dropped || (!last && wedged && port_console_tx_full()))
+	if (noting || !dropped || (!last && wedged && port_console_tx_full()))
 		return;
 	n = snprintf(note, sizeof(note), "%svanity: console: %llu byte%s not written: "
 		     "the UART had no room for %s\n", mid_line ? "\n" : "",
 		     (unsigned long long)dropped, dropped == 1 ? "" : "s",
 		     dropped == 1 ? "it" : "them");
 	dropped = 0; /* the note's own bytes, if dropped, count again */
+	noting = true;
 	console_write(note, (uint32_t)n);
+	noting = false;
 }
 
 static bool tx_room(void)
@@ -105,7 +109,9 @@ static __attribute__((noinline)) void console_write(const char *s, uint32_t n)
  * console's UART may be its device (a console driver). It holds the number
  * of the CPU that holds it, plus one: a kernel panic in that CPU's own
  * printing (a fault there is one) takes the lock over, where waiting for
- * it would end the system at QEMU's timeout with no word of why. */
+ * it would end the system at QEMU's timeout with no word of why. A panic
+ * is the only way back in (no fault fixup prints), and the frame it cut
+ * short never resumes. */
 static uint32_t console_busy;
 
 static uint64_t console_lock(void)
@@ -134,8 +140,13 @@ void vn_kconsole_last(void)
 
 	last = true;
 	wedged = false;
-	if (!at_start) /* a panic cut a line of ours short: end it */
+	noting = false; /* a panic in a count's printing */
+	if (cut) { /* the count ends the line, and says what it lost */
+		cut = false;
+		at_start = true;
+	} else if (!at_start) { /* a panic cut a line of ours short: end it */
 		console_write("\n", 1);
+	}
 	dropped_note();
 	console_unlock(was);
 }
