@@ -234,6 +234,40 @@ def vanity(*args, **kw):
 
 BOARDS = ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"]
 
+NEEDS_GDB = pytest.mark.skipif(shutil.which("gdb-multiarch") is None,
+                               reason="gdb-multiarch is not installed (make deps)")
+
+
+def under_gdb(spec, board, work, script, env=None):
+    """Builds spec for a QEMU board into work, runs it halted (`vanity run
+    ... -- -S`, its gdbstub on build/run/gdb.sock), and runs gdb-multiarch
+    on the kernel's image with script (gdb commands, after `target
+    remote`); then waits for the system's end. (gdb's CompletedProcess,
+    the system's stdout and stderr as one text, its status)."""
+    bld = work / "build"
+    r = vanity("build", spec, "--board", board, "-o", work / "out", "--build-dir", bld,
+               timeout=300)
+    assert r.status == 0, r.report
+    cmd = [PYTHON, VANITY, "run", spec, "--board", board, "-o", work / "out",
+           "--build-dir", bld, "--", "-S"]
+    proc = subprocess.Popen([str(c) for c in cmd], cwd=REPO, text=True, errors="replace",
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, env=dict(os.environ, **(env or {})))
+    try:
+        sock = bld / "run" / "gdb.sock"
+        until = time.monotonic() + 60
+        while not sock.exists():
+            assert proc.poll() is None and time.monotonic() < until, proc.communicate()
+            time.sleep(0.05)
+        (work / "gdb.cmd").write_text("\n".join(["set pagination off",
+                                                 f"target remote {sock}", *script]) + "\n")
+        g = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-x", work / "gdb.cmd",
+                            bld / "image.elf"], capture_output=True, text=True, timeout=120)
+        out, _ = proc.communicate(timeout=120)
+    finally:
+        kill_session(proc.pid)
+    return g, out, proc.returncode
+
 
 def run_on_every_board(spec, timeout=TIMEOUT):
     """A module fixture: `vanity run SPEC --board B` for each of BOARDS, into

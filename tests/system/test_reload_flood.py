@@ -11,13 +11,9 @@ a refusal's bytes and reads the kernel lock: the system has one core, so a
 lock held then would be held by the very trap that prints.
 """
 
-import shutil
-import subprocess
-import time
-
 import pytest
 
-from systest_lib import BOARDS, HERE, PYTHON, REPO, VANITY, kill_session, vanity
+from systest_lib import BOARDS, HERE, NEEDS_GDB, under_gdb, vanity
 
 SPEC = HERE / "reloadflood" / "flood.yaml"
 FLOODS = 200
@@ -43,38 +39,15 @@ def test_every_refusal_is_said(board, tmp_path):
     assert f"[target] told: {FLOODS} refusals" in lines, r.report
 
 
-@pytest.mark.skipif(shutil.which("gdb-multiarch") is None,
-                    reason="gdb-multiarch is not installed (make deps)")
+@NEEDS_GDB
 @pytest.mark.parametrize("board", [b for b in BOARDS if b != "hosted"])
 def test_a_refusal_is_printed_without_the_kernel_lock(board, tmp_path):
-    bld = tmp_path / "build"
-    r = vanity("build", SPEC, "--board", board, "-o", tmp_path / "out", "--build-dir", bld,
-               timeout=300)
-    assert r.status == 0, r.report
-    # QEMU starts halted (-S), its gdbstub on run/gdb.sock
-    cmd = [PYTHON, VANITY, "run", SPEC, "--board", board, "-o", tmp_path / "out",
-           "--build-dir", bld, "--", "-S"]
-    proc = subprocess.Popen([str(c) for c in cmd], cwd=REPO, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        sock = bld / "run" / "gdb.sock"
-        until = time.monotonic() + 60
-        while not sock.exists():
-            assert proc.poll() is None and time.monotonic() < until, proc.communicate()
-            time.sleep(0.05)
-        script = ["set pagination off", f"target remote {sock}",
-                  f"break console_write if {IS_REFUSAL}"]
-        script += ["continue", 'printf "kernel lock %lu\\n", *(unsigned long *)&kernel_lock',
-                   "bt 3"] * 3
-        script += ["delete", "detach"]
-        (tmp_path / "gdb.cmd").write_text("\n".join(script) + "\n")
-        g = subprocess.run(["gdb-multiarch", "-nx", "-batch", "-x", tmp_path / "gdb.cmd",
-                            bld / "image.elf"], capture_output=True, text=True, timeout=120)
-        locks = [ln for ln in g.stdout.splitlines() if ln.startswith("kernel lock ")]
-        assert locks == ["kernel lock 0"] * 3, g.stdout + g.stderr
-        out, _ = proc.communicate(timeout=120)
-    finally:
-        kill_session(proc.pid)
-    assert proc.returncode == 0, out
+    script = [f"break console_write if {IS_REFUSAL}"]
+    script += ["continue", 'printf "kernel lock %lu\\n", *(unsigned long *)&kernel_lock',
+               "bt 3"] * 3
+    script += ["delete", "detach"]
+    g, out, status = under_gdb(SPEC, board, tmp_path, script)
+    locks = [ln for ln in g.stdout.splitlines() if ln.startswith("kernel lock ")]
+    assert locks == ["kernel lock 0"] * 3, g.stdout + g.stderr
+    assert status == 0, out
     assert sum(ln.startswith(REFUSED) for ln in out.splitlines()) == FLOODS, out
