@@ -169,5 +169,5 @@ def run(kernel_path, extra_args=(), board=None, cores=1, gdb=False):
     """Runs a built system; returns its exit status (128+N if killed by N)."""
     if board is not None and BOARDS[board].image:
         return build_bare.run(BOARDS[board], kernel_path, extra_args, cores, gdb)
-    with subprocess.Popen([str(kernel_path), *extra_args]) as proc:
+    with subprocess.Popen(build_bare.ended_with_us([str(kernel_path), *extra_args])) as proc:
         return build_bare.supervise(proc)

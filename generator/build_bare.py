@@ -30,8 +30,26 @@ from .toolchain import (GENERATED_CFLAGS, RUNTIME, BuildError, compile_, generat
 
 FREE = RUNTIME / "freestanding"
 
-TIMEOUT = int(os.environ.get("VANITY_QEMU_TIMEOUT", "60"))
 GDB_PORT = 1234
+
+
+def qemu_timeout():
+    """VANITY_QEMU_TIMEOUT: how many seconds a run on a QEMU board may take
+    before QEMU is ended (exit 124), or None, the default (unset, empty or
+    0): it runs until the system ends, as a hosted system does; a Ctrl-C
+    or a SIGTERM ends it sooner (supervise). Raises BuildError naming the
+    variable for anything but a whole number of seconds."""
+    text = os.environ.get("VANITY_QEMU_TIMEOUT", "").strip()
+    if not text:
+        return None
+    try:
+        seconds = int(text)
+    except ValueError:
+        seconds = -1
+    if seconds < 0:
+        raise BuildError(f"VANITY_QEMU_TIMEOUT={text!r} is no number of seconds; "
+                         "set it to a whole number, or unset it (or 0) for no bound")
+    return seconds or None
 
 
 def _arch(board):
@@ -449,16 +467,31 @@ def _widen(fd):
             pass
 
 
+def ended_with_us(cmd):
+    """cmd, run so that it is sent SIGTERM when we end (the parent-death
+    signal, util-linux's setpriv): QEMU exits on it, `timeout` passes it on
+    to QEMU, and a hosted kernel ends its system as it does when told to.
+    supervise passes on the signals we can catch; this covers a SIGKILL, a
+    crash, and a harness that kills only us. Where setpriv is missing (no
+    util-linux), cmd as it is."""
+    if shutil.which("setpriv") is None:
+        return cmd
+    return ["setpriv", "--pdeathsig", "TERM", *cmd]
+
+
 def run(board, image, extra_args=(), cores=1, gdb=False):
     """Boots the image; returns QEMU's exit status, which is the system's
     (aarch64: semihosting SYS_EXIT; riscv64: the sifive_test device).
-    Bounded by VANITY_QEMU_TIMEOUT seconds unless --gdb, which starts QEMU
-    halted and waits for the debugger. The guest's UART is our stdin when it
-    is safe (_serial_stdin), and our stdout and stderr as a hosted system's
-    would be (Console). `--quiet` among the arguments is the hosted
+    Bounded by VANITY_QEMU_TIMEOUT seconds if it is set (qemu_timeout),
+    unless --gdb, which starts QEMU halted and waits for the debugger. QEMU
+    is told to end (SIGTERM) when we do, however we end: it never runs on
+    without `vanity run`, even when that is killed (ended_with_us). The
+    guest's UART is our stdin when it is safe (_serial_stdin), and our
+    stdout and stderr as a hosted system's would be (Console). `--quiet` among the arguments is the hosted
     kernel's option, the Console's to honour: QEMU has none of that name."""
     quiet = "--quiet" in extra_args
     extra_args = [a for a in extra_args if a != "--quiet"]
+    timeout = None if gdb else qemu_timeout()
     qemu = board.qemu[0]
     if shutil.which(qemu) is None:
         print(f"vanity: error: {qemu} is not installed; install {board.qemu_package}",
@@ -469,8 +502,9 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
         print(f"vanity: QEMU is halted, waiting for gdb on 127.0.0.1:{GDB_PORT}:\n"
               f"  gdb-multiarch {image} -ex 'target remote 127.0.0.1:{GDB_PORT}'",
               file=sys.stderr, flush=True)
-    else:
-        cmd = ["timeout", "--foreground", "-k", "5", str(TIMEOUT), *cmd]
+    elif timeout is not None:
+        cmd = ["timeout", "--foreground", "-k", "5", str(timeout), *cmd]
+    cmd = ended_with_us(cmd)
     sys.stdout.flush()
     sys.stderr.flush()
     console = Console(sys.stdout.buffer, sys.stderr.buffer, quiet)
@@ -485,7 +519,7 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
             status = supervise(proc, pump)
     finally:
         console.close()
-    if status == 124 and not gdb:
-        print(f"vanity: error: QEMU did not finish within {TIMEOUT} s (killed)",
-              file=sys.stderr)
+    if status == 124 and timeout is not None:
+        print(f"vanity: error: QEMU did not finish within {timeout} s (killed; "
+              "VANITY_QEMU_TIMEOUT)", file=sys.stderr)
     return status

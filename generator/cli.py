@@ -141,9 +141,14 @@ def _build_and_run(args, model):
     """cmd_run up to the system's end: (status, trace_dir, manifest,
     manifest_name), the last two None without a trace."""
     from . import build_bare, live
-    builder, kernel = _build(args, model)
     gdb = getattr(args, "gdb", False)
     board = BOARDS[model.board]
+    if board.image and not gdb:
+        try:  # said before the build, not after it
+            build_bare.qemu_timeout()
+        except build_bare.BuildError as exc:
+            raise fail(str(exc)) from None
+    builder, kernel = _build(args, model)
     run_dir = live.run_dir(kernel.parent)
     trace_dir = Path(args.trace) if getattr(args, "trace", None) else None
     raw = manifest = manifest_name = None

@@ -28,6 +28,12 @@ PYTHON = "/usr/bin/python3"
 VANITY = REPO / "vanity"
 TIMEOUT = 60
 
+# A user's run on a QEMU board has no bound (generator/build_bare.py,
+# qemu_timeout); the tests' runs have, QEMU's own as well as the harness's,
+# so that a guest that hangs ends with QEMU's word (exit 124, said), not
+# only with the harness's kill. A test that needs longer sets its own.
+os.environ.setdefault("VANITY_QEMU_TIMEOUT", str(TIMEOUT))
+
 # "vanity: shard 'x' faulted: SIGSEGV (address not mapped) at 0x10000000, pc 0x30001493"
 FAULT_RE = re.compile(
     r"^shard '(?P<shard>\w+)' faulted: (?P<sig>SIG\w+) \((?P<code>[^)]*)\)"

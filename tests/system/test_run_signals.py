@@ -59,3 +59,27 @@ def test_a_signal_to_vanity_run_ends_the_system(built, board, sig):
     finally:
         system.kill()
         kill_session(system.proc.pid)  # what a failure left
+
+
+@pytest.mark.parametrize("board", BOARDS)
+def test_a_killed_vanity_run_takes_its_system_with_it(built, board):
+    """SIGKILL to `vanity run` alone, which it cannot catch to pass on: the
+    system is told to end all the same (its parent-death signal, SIGTERM:
+    build_bare.ended_with_us), and it does. On a QEMU board this is a
+    user's run, with no VANITY_QEMU_TIMEOUT: nothing else would end it."""
+    out, build = built(board)
+    system = Running([CONSOLE, "--board", board, "-o", out, "--build-dir", build],
+                     env={"VANITY_QEMU_TIMEOUT": ""})
+    try:
+        system.wait_for("shell> ", BOOT_TIMEOUT)
+        before = outliving(system.proc.pid, grace=0)
+        assert len(before) >= 2, before  # vanity run and what runs the system
+        system.proc.send_signal(signal.SIGKILL)
+        assert system.proc.wait(timeout=10) == -signal.SIGKILL
+        assert not outliving(system.proc.pid, grace=15), (before, system.text[-3000:])
+        if board == "hosted":
+            assert "vanity: system 'console' terminated by SIGTERM" in system.text, \
+                system.text[-3000:]
+    finally:
+        system.kill()
+        kill_session(system.proc.pid)
