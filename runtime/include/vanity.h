@@ -22,8 +22,11 @@
  * loads and stores on the shared ring, always inlined (VN_RING_FN), so the
  * endpoint's description and the message size fold into constants wherever
  * they are called; they never enter the kernel unless the peer is a `yield`
- * shard that is asleep. The kernel is entered by vn_yield, vn_wait, vn_exit,
- * vn_halt, vn_irq_ack, vn_log and vn_signal_<S> only.
+ * shard that is asleep. The calls that ask the kernel for something enter
+ * it: vn_yield, vn_wait (a poll shard's spin only every 64 rounds), vn_sleep,
+ * vn_exit, vn_halt, vn_irq_ack, vn_log, the peer and reload calls, MMIO
+ * calls, and vn_signal_<S> on the QEMU boards (on hosted it posts its bit
+ * through the control page and rings a doorbell, as a send does).
  */
 #ifndef VANITY_H
 #define VANITY_H
