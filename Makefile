@@ -119,7 +119,8 @@ bench-l2fwd: deps
 # random system calls, 100 000 rounds of a shard writing over the memory it
 # shares and 400 random MMIO calls per board, random
 # instructions on the QEMU boards, a malicious driver against the hosted
-# device models, the generator's inputs, then libFuzzer over the virtio-net
+# device models, the generator's inputs, damaged traces and crash dumps read
+# back, then libFuzzer over the virtio-net
 # driver's frame and used-ring handling, over the hosted device models and
 # over the hosted kernel's check of a reload's executable, FUZZ_TIME seconds
 # each; ends in one table.

@@ -34,6 +34,11 @@ each ending in one row of a table:
   sanitizers  both hosted campaigns again (seed 2, 200 000 inputs each)
               with VANITY_SANITIZE=1: ASan+UBSan in the kernel process,
               UBSan in the shards; a finding counts as a crash
+  records     tests/generator/test_records_fuzz.py's mutator on the traces
+              and crash dumps real runs leave on each board: `vanity trace`
+              and `vanity dump` must read each or refuse it in one error
+              line, never an internal error, within 10 s
+              (VANITY_RECORDFUZZ_SEED, _ROUNDS)
   libFuzzer   tests/fuzz/run.sh: the virtio-net driver's frame code, then
               the hosted device models driven directly (fuzz_devices.c:
               register accesses, a fuzzer-written DMA heap, time, console
@@ -366,6 +371,54 @@ def specfuzz(seed, rounds):
     return crashes == 0 and hangs == 0
 
 
+RECORD_SPECS = [REPO / "tests/system/obs/traced.yaml", REPO / "tests/system/latency/latency.yaml"]
+
+
+def recordfuzz(boards, work, seed, rounds):
+    """What vanity reads back from a system, made wrong: the traces and crash
+    dumps real runs of RECORD_SPECS leave on each board, mutated by
+    tests/generator/test_records_fuzz.py's mutator and read in this process
+    by `vanity trace` (plain, --stats, --perfetto) and `vanity dump` (plain,
+    --core); rounds inputs per file. A crash is an internal error or an exit
+    other than 0 or 1; a hang, an input that takes over its bound."""
+    import random
+    sys.path[:0] = [str(REPO), str(REPO / "tests" / "generator")]
+    import test_records_fuzz as rf
+    from generator import ctf
+    t0, rng, samples = time.monotonic(), random.Random(seed), []
+    for board in boards:
+        for spec in RECORD_SPECS:
+            w = work / f"{board}-{spec.stem}"
+            env = dict(os.environ, VANITY_QEMU_TIMEOUT="120")
+            p = subprocess.run([sys.executable, str(VANITY), "run", str(spec), "--board", board,
+                                "-o", str(w / "out"), "--build-dir", str(w / "build"),
+                                "--trace", str(w / "trace"), "--dump-dir", str(w / "dumps")],
+                               cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+            raw = w / "trace" / ctf.KEPT_RAW
+            if not raw.is_file():
+                print(p.stdout[-2000:], p.stderr[-2000:])
+                row("traces and crash dumps read back", board, 0, 1, 0, 0,
+                    time.monotonic() - t0, f"{spec.name} left no trace (exit {p.returncode})")
+                return False
+            samples.append((f"{board}-{spec.stem}-trace", raw.read_bytes(), raw))
+            for f in sorted((w / "dumps").glob("*.vdump")):
+                samples.append((f"{board}-{f.stem}", f.read_bytes(), f))
+    crashes = hangs = inputs = 0
+    first = ""
+    for name, data, place in samples:
+        commands = rf.trace_commands if place.name == ctf.KEPT_RAW else rf.dump_commands
+        failures = rf.campaign(rng, rounds, [(name, data, place)], work, commands)
+        inputs += rounds
+        hangs += sum("took" in why for _, why in failures)
+        crashes += sum("took" not in why for _, why in failures)
+        if failures and not first:
+            first = f"{failures[0][0]}: {failures[0][1][:300]}"
+    row("traces and crash dumps read back", "generator", inputs, crashes, hangs, 0,
+        time.monotonic() - t0, first or f"{len(samples)} real files from "
+        f"{', '.join(boards)}")
+    return crashes == 0 and hangs == 0
+
+
 def table():
     head = ("attack surface", "board", "inputs tried", "crashes", "hangs", "msgs lost",
             "time")
@@ -427,6 +480,10 @@ def main():
         if want("specs"):
             ok &= specfuzz(int(os.environ.get("VANITY_SPECFUZZ_SEED", "1")),
                            int(os.environ.get("VANITY_SPECFUZZ_ROUNDS", "4000")))
+        if want("records"):
+            ok &= recordfuzz(boards, tmp / "records",
+                             int(os.environ.get("VANITY_RECORDFUZZ_SEED", "1")),
+                             int(os.environ.get("VANITY_RECORDFUZZ_ROUNDS", "200")))
         if want("libfuzzer"):
             secs = int(os.environ.get("FUZZ_TIME", "60"))
             ok &= libfuzzer(secs, "frame", "virtio-net frames (libFuzzer)")
