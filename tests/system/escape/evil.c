@@ -32,6 +32,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -52,14 +53,14 @@ static void report(const char *what, long ret)
 }
 
 /* Before main(): the results, kept for vn_main to report. */
-#define EARLY 7
+#define EARLY 8
 static long early_ret[EARLY];
 static int early_errno[EARLY];
 static const char *const early_what[EARLY] = {
 	"before main: kill kernel", "before main: open a file for writing",
 	"before main: open a UDP socket", "before main: clear PDEATHSIG",
 	"before main: read a file of the user's", "before main: look into /proc",
-	"before main: run a program",
+	"before main: run a program", "before main: see a file of the user's",
 };
 
 /* A file the user may read (the test's, whose path it builds in), opened
@@ -105,6 +106,14 @@ __attribute__((constructor)) static void before_main(void)
 	ret[6] = syscall(SYS_execveat, AT_FDCWD, "/usr/bin/true", (char *[]){"true", NULL},
 			 (char *[]){NULL}, 0);
 	early_errno[6] = errno;
+	/* whether it exists, and its size: what stat tells of a path, which
+	 * Landlock does not govern (only a tree of the shard's own hides it) */
+	{
+		struct stat st;
+
+		ret[7] = stat(ESCAPE_SECRET, &st);
+		early_errno[7] = errno;
+	}
 	for (int i = 0; i < EARLY; i++)
 		early_ret[i] = ret[i];
 }

@@ -13,11 +13,13 @@
  * read (shard_environ). A signal has no ring and no memfd. A doorbell is
  * the write end of its core's pipe: a shard can ring it, never read it.
  *
- * The process starts confined: between fork and exec the kernel empties
- * its capability bounding set (a system run as root starts its shards with
- * no capability), sets its parent-death signal, enters the Landlock domain
- * that leaves it only the program loader's files (fs_rules) and installs
- * the start filter (sandbox.c), so no code of the shard's runs unconfined.
+ * The process starts confined: between fork and exec the kernel gives it,
+ * where it may (as root), a file tree of its own that holds the program
+ * loader's files alone (view_enter), empties its capability bounding set
+ * (a system run as root starts its shards with no capability), sets its
+ * parent-death signal, enters the Landlock domain that leaves it only the
+ * loader's files to open (fs_rules) and installs the start filter
+ * (sandbox.c), so no code of the shard's runs unconfined.
  * And it is not dumpable from its first instruction: the exec would make it
  * so (a process of the user's that any other may open in /proc), until its
  * runtime's main() says otherwise, and another process's code (a sibling's,
@@ -40,11 +42,13 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -350,8 +354,10 @@ static void fs_allow_path(int rules, const char *path, uint64_t access)
 	}
 }
 
-/* Every entry of a list such as LD_LIBRARY_PATH (separated by any of seps). */
-static void fs_allow_list(int rules, const char *list, const char *seps)
+/* fn(path, arg) for every entry of a list such as LD_LIBRARY_PATH
+ * (separated by any of seps). */
+static void each_path(const char *list, const char *seps, void (*fn)(const char *, void *),
+		      void *arg)
 {
 	char path[PATH_MAX];
 
@@ -361,10 +367,15 @@ static void fs_allow_list(int rules, const char *list, const char *seps)
 		if (n > 0 && n < sizeof(path)) {
 			memcpy(path, list, n);
 			path[n] = '\0';
-			fs_allow_path(rules, path, FS_READ);
+			fn(path, arg);
 		}
 		list += n + (list[n] != '\0');
 	}
+}
+
+static void fs_allow_read(const char *path, void *rules)
+{
+	fs_allow_path(*(int *)rules, path, FS_READ);
 }
 
 /* The program loader's path, as the kernel's own image names it: the
@@ -417,12 +428,256 @@ static int fs_rules(const struct hk_shard *h)
 	}
 	for (size_t i = 0; i < sizeof(fs_loader) / sizeof(fs_loader[0]); i++)
 		fs_allow_path(rules, fs_loader[i], FS_READ);
-	fs_allow_list(rules, getenv("LD_LIBRARY_PATH"), ":;");
-	fs_allow_list(rules, getenv("LD_PRELOAD"), ": ");
+	each_path(getenv("LD_LIBRARY_PATH"), ":;", fs_allow_read, &rules);
+	each_path(getenv("LD_PRELOAD"), ": ", fs_allow_read, &rules);
 	if (loader)
 		fs_allow_path(rules, loader, FS_RUN);
 	fs_allow(rules, h->run_fd, FS_RUN, "the copy of its image");
 	return rules;
+}
+
+/* ---- the paths a shard's process may see: a file tree of its own --------- */
+
+/* Landlock decides which files a shard's process may open, not what it may
+ * learn of a path: stat, access and an O_PATH open see past it, and the
+ * start filter lets them through for the loader (a filter cannot read a
+ * path). So where the kernel may make mount namespaces (CAP_SYS_ADMIN: a
+ * system run as root) each shard's process gets, before the exec, a tree
+ * of its own that holds the loader's files alone: a tmpfs root with, at
+ * their own paths, read-only binds of the fs_loader entries that exist and
+ * of what LD_LIBRARY_PATH and LD_PRELOAD name, and the symbolic links on
+ * the way to them (Debian's /lib -> usr/lib) as links. Every other path is
+ * not there (ENOENT), /proc and the user's files among them. Without that
+ * capability (a user's run) the tree is the host's, and a shard's code may
+ * learn before its main() which files exist, their sizes and times, but
+ * read none (docs/hosted.md). The plan is made once, by the kernel; the
+ * child only makes the mounts and links it lists (view_enter). */
+#define VIEW_MAX 32
+enum view_kind { VIEW_DIR, VIEW_FILE, VIEW_LINK };
+struct view_entry {
+	enum view_kind kind;
+	char path[PATH_MAX];
+	char link[PATH_MAX]; /* VIEW_LINK: what the link says */
+};
+static struct view_entry view[VIEW_MAX];
+static int view_n = -1; /* entries; -1 until planned */
+static bool view_on;    /* whether shard processes get a tree of their own */
+
+static bool view_has(const char *path)
+{
+	for (int i = 0; i < view_n; i++)
+		if (strcmp(view[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/* Whether path is beneath (or is) a directory the plan binds: there it is
+ * seen through that bind, and nothing can be made. */
+static bool view_covered(const char *path)
+{
+	for (int i = 0; i < view_n; i++) {
+		size_t n = strlen(view[i].path);
+
+		if (view[i].kind == VIEW_DIR && strncmp(path, view[i].path, n) == 0 &&
+		    (path[n] == '/' || path[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+static void view_put(enum view_kind kind, const char *path, const char *link)
+{
+	struct view_entry *e;
+
+	if (view_n >= VIEW_MAX || view_has(path) || strlen(path) >= PATH_MAX)
+		return;
+	e = &view[view_n++];
+	e->kind = kind;
+	strcpy(e->path, path);
+	strcpy(e->link, link ? link : "");
+}
+
+/* The symbolic links on the way to the absolute path `path`, each as a
+ * link: the first, then those on the way from what it says (to a depth). */
+static void view_links(const char *path, int depth)
+{
+	char prefix[PATH_MAX], link[PATH_MAX], next[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (depth > 8 || len >= sizeof(prefix))
+		return;
+	for (size_t i = 1; i <= len; i++) {
+		struct stat st;
+		size_t dir;
+		ssize_t n;
+
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		if (lstat(prefix, &st) != 0)
+			return;
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		n = readlink(prefix, link, sizeof(link) - 1);
+		if (n <= 0)
+			return;
+		link[n] = '\0';
+		view_put(VIEW_LINK, prefix, link);
+		/* the path it leads to (from the directory it is in, if what it
+		 * says is relative), and the rest of path beyond it: the links
+		 * on the way there are on the way to path */
+		dir = link[0] == '/' ? 0 : (size_t)(strrchr(prefix, '/') + 1 - prefix);
+		if (dir + (size_t)n + (len - i) >= sizeof(next))
+			return;
+		memcpy(next, prefix, dir);
+		memcpy(next + dir, link, (size_t)n);
+		memcpy(next + dir + n, path + i, len - i + 1);
+		view_links(next, depth + 1);
+		return;
+	}
+}
+
+/* path, as the loader will ask for it: its links, and the file or
+ * directory they lead to. */
+static void view_add(const char *path)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (path[0] != '/' || !realpath(path, real) || stat(real, &st) != 0)
+		return;
+	view_links(path, 0);
+	view_put(S_ISDIR(st.st_mode) ? VIEW_DIR : VIEW_FILE, real, NULL);
+}
+
+static void view_add_entry(const char *path, void *unused)
+{
+	(void)unused;
+	view_add(path);
+}
+
+/* The binds first, shortest first, then the links. */
+static int view_order(const void *a, const void *b)
+{
+	const struct view_entry *x = a, *y = b;
+	size_t m = strlen(x->path), n = strlen(y->path);
+
+	if ((x->kind == VIEW_LINK) != (y->kind == VIEW_LINK))
+		return x->kind == VIEW_LINK ? 1 : -1;
+	return m < n ? -1 : m > n ? 1 : strcmp(x->path, y->path);
+}
+
+static int view_enter(void);
+
+/* Whether the kernel may give a process a tree of its own: a child tries
+ * to make one, empty (the plan is not made yet). */
+static bool view_possible(void)
+{
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = {{0}};
+	int st = 1;
+	pid_t pid;
+
+	if (syscall(SYS_capget, &hdr, caps) != 0 ||
+	    !(caps[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))))
+		return false;
+	pid = fork();
+	if (pid == 0) /* the plan is empty yet: a tree with nothing in it */
+		_exit(view_enter() != 0);
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return true;
+	hk_msg("warning: the kernel has CAP_SYS_ADMIN but cannot make a mount namespace here "
+	       "(a container's rules?): a shard's process then sees the host's file tree, "
+	       "and its code may learn which files exist before its main(), though it "
+	       "reads none");
+	return false;
+}
+
+/* The plan, made at the first start. */
+static void view_plan(void)
+{
+	const char *loader = NULL;
+	int all;
+
+	if (view_n >= 0)
+		return;
+	view_n = 0;
+	if (!(view_on = view_possible()))
+		return;
+	dl_iterate_phdr(loader_of, &loader);
+	for (size_t i = 0; i < sizeof(fs_loader) / sizeof(fs_loader[0]); i++)
+		view_add(fs_loader[i]);
+	if (loader)
+		view_add(loader);
+	each_path(getenv("LD_LIBRARY_PATH"), ":;", view_add_entry, NULL);
+	each_path(getenv("LD_PRELOAD"), ": ", view_add_entry, NULL);
+	/* each bind that no shorter one holds, then each link that no bind holds */
+	qsort(view, (size_t)view_n, sizeof(view[0]), view_order);
+	all = view_n;
+	view_n = 0;
+	for (int i = 0; i < all; i++)
+		if (!view_covered(view[i].path))
+			view[view_n++] = view[i];
+}
+
+/* In the child: the directories of `path` that the tmpfs lacks (path is
+ * the tree's, beneath root). */
+static int view_mkdirs(char *path, size_t root)
+{
+	for (size_t i = root + 1; path[i]; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) != 0 && errno != EEXIST)
+			return -1;
+		path[i] = '/';
+	}
+	return 0;
+}
+
+/* In the child, between fork and exec, with CAP_SYS_ADMIN still: a mount
+ * namespace whose root is a tmpfs holding the plan's binds and links, the
+ * host's tree gone from it. Async-signal-safe calls only; -1 if any step
+ * fails (the child then ends: no shard runs with a tree half made). The
+ * tmpfs is mounted over the kernel's own directory (which exists) while
+ * it is filled, then made the root. */
+static int view_enter(void)
+{
+	size_t root = strlen(hk_dir);
+	char at[2 * PATH_MAX];
+
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("vanity", hk_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0)
+		return -1;
+	for (int i = 0; i < view_n; i++) {
+		const struct view_entry *e = &view[i];
+		int fd;
+
+		memcpy(at, hk_dir, root);
+		memcpy(at + root, e->path, strlen(e->path) + 1);
+		if (view_mkdirs(at, root) != 0)
+			return -1;
+		if (e->kind == VIEW_LINK) {
+			if (symlink(e->link, at) != 0)
+				return -1;
+			continue;
+		}
+		if (e->kind == VIEW_DIR ? mkdir(at, 0755) != 0 :
+		    (fd = open(at, O_CREAT | O_WRONLY | O_CLOEXEC, 0444)) < 0 || close(fd) != 0)
+			return -1;
+		if (mount(e->path, at, NULL, MS_BIND | MS_REC, NULL) != 0 ||
+		    mount(NULL, at, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+			  NULL) != 0)
+			return -1;
+	}
+	if (chdir(hk_dir) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
+	    umount2(".", MNT_DETACH) != 0 || chdir("/") != 0 ||
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+		return -1;
+	return 0;
 }
 
 /* The environment a shard's process starts with: the variables the program
@@ -467,6 +722,8 @@ static _Noreturn void child_exec(int image, int rules, char *const argv[], char 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (view_on && view_enter() != 0)
+		_exit(126);
 	/* No capability survives the exec, even for root: without the
 	 * capability to (CAP_SETPCAP) there were none to drop. */
 	for (int cap = 0; cap < 64; cap++)
@@ -549,6 +806,7 @@ int hk_spawn(struct hk_shard *h)
 		return -1;
 	if ((rules = fs_rules(h)) == -2)
 		return -1;
+	view_plan();
 	snprintf(kpid, sizeof(kpid), "%d", (int)getpid());
 	fflush(NULL);
 	pid = fork();
