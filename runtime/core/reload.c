@@ -163,14 +163,16 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 	bool cancelled = false;
 
 	memcpy(&h, image, len < sizeof(h) ? len : sizeof(h));
-	if (k->halted)
+	/* busy first: a refusal for any other reason ends the request under
+	 * way (finish), one still being checked on another core among them */
+	if (s->reload != VN_RELOAD_IDLE)
+		st = VN_RELOAD_BUSY;
+	else if (k->halted)
 		st = VN_RELOAD_HALTED;
 	else if (!s->cfg->reload.on)
 		st = VN_RELOAD_OFF;
 	else if (s->state == VN_FINISHED)
 		st = VN_RELOAD_EXITED; /* its exit is reported and counted */
-	else if (s->reload != VN_RELOAD_IDLE)
-		st = VN_RELOAD_BUSY;
 	else
 		st = check_header(s, &h, len);
 	if (st == VN_RELOAD_OK) {

@@ -336,6 +336,16 @@ static void halt_it(void)
 	vn_system_halt_by(&fx_k, NULL, 3);
 }
 
+/* A halt, then another request for the shard: BUSY, like any other while
+ * one is under way; refused for the halt, it would end the first one (and
+ * drop what it stages) under the core still hashing it. */
+static void halt_and_again(void)
+{
+	halt_it();
+	another_request();
+	assert_int_equal(S(0)->reload, VN_RELOAD_CHECKING);
+}
+
 /* A fault cancels the request, and another request for the shard starts
  * its digest before the first one's ends. */
 static void fault_and_again(void)
@@ -346,15 +356,16 @@ static void fault_and_again(void)
 
 static void test_digest_unlocked(void **state)
 {
-	void (*const meanwhile[])(void) = {another_request, fault_it, halt_it, fault_and_again};
+	void (*const meanwhile[])(void) = {another_request, fault_it, halt_it, fault_and_again,
+					   halt_and_again};
 	const uint32_t want[] = {VN_RELOAD_OK, VN_RELOAD_FAULTED, VN_RELOAD_HALTED,
-				 VN_RELOAD_FAULTED};
-	/* the other request's, in the last case */
+				 VN_RELOAD_FAULTED, VN_RELOAD_HALTED};
+	/* the other request's, in the fourth case */
 	const uint32_t step[] = {VN_RELOAD_DUE, VN_RELOAD_IDLE, VN_RELOAD_IDLE,
-				 VN_RELOAD_CHECKING};
+				 VN_RELOAD_CHECKING, VN_RELOAD_IDLE};
 
 	(void)state;
-	for (unsigned i = 0; i < 4; i++) {
+	for (unsigned i = 0; i < 5; i++) {
 		boot();
 		make(0, 9);
 		stub.meanwhile = meanwhile[i];

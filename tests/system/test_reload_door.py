@@ -235,3 +235,40 @@ def test_swap_between_activations(board, tmp_path):
     assert log[:2] == ["[ticker] version 1 starts", "[ticker] version 2 starts"], report
     assert re.fullmatch(r"\[ticker\] version 2 ends after \d+ ticks", log[2]), report
     assert "[spinner] spun and yielded" in out, report
+
+
+def test_the_door_is_looked_at_while_its_core_only_yields(board, tmp_path):
+    """CPU 0 looks at the door about every millisecond while its shards
+    run. Here core 0 holds a shard in an 11 s timed wait and one that only
+    yields for 10 s, so every trap there takes the YIELD path, which looks
+    at the door only when the core has a time due. The door's next look is
+    one of those times, whatever the waits' deadlines: the reload of ticker
+    (core 1) is answered while the spinner still spins, not once it stops
+    (the door's look was lost to the waits' deadline before)."""
+    spec = HERE / "reload_door" / "sleeper.yaml"
+    base, bld, src = build(tmp_path, board, "base", spec=spec)
+    v2, v2_bld, _ = build(tmp_path, board, "v2", spec=spec,
+                          edit=lambda doc: shard_of(doc, "ticker").update(
+                              cflags=["-DVERSION=2"]))
+    ticker = next(s for s in base["shards"] if s["name"] == "ticker")
+    proc = start(board, src, tmp_path / "base" / "out", bld)
+    answer, took = None, None
+    try:
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        answer = gdbremote.door_reload(
+            bld, base, package(blob(v2_bld, "ticker"), base, "ticker", MACHINE[board]),
+            ticker["id"], timeout=30)
+        took = time.monotonic() - t0
+        out, err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            kill_session(proc.pid)
+            out, err = proc.communicate()
+    report = f"\nanswer {answer} after {took} s\n--- stdout\n{out}--- stderr\n{err}---"
+    assert proc.returncode == 0, report
+    assert answer[0] == OK, report
+    assert took < 5, report  # the spinner spins 9 s more
+    log = [ln for ln in out.splitlines() if ln.startswith("[ticker] ")]
+    assert log[:2] == ["[ticker] version 1 starts", "[ticker] version 2 starts"], report
+    assert "[spinner] spun and yielded" in out and "[sleeper] slept" in out, report

@@ -197,11 +197,16 @@ static inline void arch_user_end(uint64_t was)
 	(void)was;
 }
 
-/* New code at [lo, hi): clean it to the point of unification, then drop
- * stale instructions on every CPU. */
+/* New code at [lo, hi): clean it to the point of unification, a line at a
+ * time (the smallest data cache line, CTR_EL0.DminLine: log2 of words),
+ * then drop stale instructions on every CPU. */
 static inline void arch_sync_icache(uint64_t lo, uint64_t hi)
 {
-	for (uint64_t a = lo & ~63ull; a < hi; a += 64)
+	uint64_t ctr, line;
+
+	__asm__ volatile("mrs %0, ctr_el0" : "=r"(ctr));
+	line = 4ull << ((ctr >> 16) & 0xf);
+	for (uint64_t a = lo & ~(line - 1); a < hi; a += line)
 		__asm__ volatile("dc cvau, %0" :: "r"(a) : "memory");
 	__asm__ volatile("dsb ish\n\tic ialluis\n\tdsb ish\n\tisb" ::: "memory");
 }

@@ -339,10 +339,16 @@ static void door(void)
 }
 
 /* Arm the timer for this core's next deadline, as of `now` (a time read
- * in this trap: an earlier one arms no later). */
+ * in this trap: an earlier one arms no later). On CPU 0 of a system with a
+ * reload door, the deadline's rescan of the waits (a timed wait is under
+ * way) has set c->wake_at to theirs again: the door's next look is made
+ * one of its times once more (door()), or a YIELD would not look at the
+ * door until the longest wait on the core had run out. */
 static void arm_timer(uint32_t cpu, uint64_t now)
 {
 	arch_timer_set(vn_core_deadline(K, cpu, now));
+	if (cpu == 0 && bm_door_next < K->core[0].wake_at)
+		K->core[0].wake_at = bm_door_next;
 }
 
 /* Nothing to run: sleep until an interrupt is pending (it ends the wait
