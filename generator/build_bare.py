@@ -467,14 +467,26 @@ def _widen(fd):
             pass
 
 
+@functools.lru_cache(maxsize=None)
+def _pdeathsig():
+    """Whether setpriv can set the parent-death signal (util-linux 2.33 on;
+    not busybox's)."""
+    try:
+        return subprocess.run(["setpriv", "--pdeathsig", "TERM", "true"],
+                              capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
 def ended_with_us(cmd):
     """cmd, run so that it is sent SIGTERM when we end (the parent-death
     signal, util-linux's setpriv): QEMU exits on it, `timeout` passes it on
     to QEMU, and a hosted kernel ends its system as it does when told to.
     supervise passes on the signals we can catch; this covers a SIGKILL, a
-    crash, and a harness that kills only us. Where setpriv is missing (no
-    util-linux), cmd as it is."""
-    if shutil.which("setpriv") is None:
+    crash, and a harness that kills only us. The signal is the starting
+    thread's, so cmd is started from the main thread, which lives as long
+    as we do. Where setpriv cannot set it, cmd as it is."""
+    if not _pdeathsig():
         return cmd
     return ["setpriv", "--pdeathsig", "TERM", *cmd]
 

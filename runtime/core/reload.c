@@ -163,9 +163,10 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 	bool cancelled = false;
 
 	memcpy(&h, image, len < sizeof(h) ? len : sizeof(h));
-	/* busy first: a refusal for any other reason ends the request under
-	 * way (finish), one still being checked on another core among them */
-	if (s->reload != VN_RELOAD_IDLE)
+	/* Busy before halted while one is checked on another core: a refusal
+	 * ends the request under way (finish), and would end that one, and
+	 * drop what it stages, under the core still hashing it. */
+	if (s->reload == VN_RELOAD_CHECKING || (s->reload != VN_RELOAD_IDLE && !k->halted))
 		st = VN_RELOAD_BUSY;
 	else if (k->halted)
 		st = VN_RELOAD_HALTED;

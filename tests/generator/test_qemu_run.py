@@ -58,6 +58,7 @@ def started(monkeypatch):
 
     monkeypatch.setattr(build_bare.subprocess, "Popen", popen)
     monkeypatch.setattr(build_bare.shutil, "which", lambda name: "/usr/bin/" + name)
+    monkeypatch.setattr(build_bare, "_pdeathsig", lambda: True)
 
     def start(gdb=False):
         with pytest.raises(Started):
@@ -84,3 +85,15 @@ def test_gdb_is_never_bounded(started, monkeypatch):
     monkeypatch.setenv("VANITY_QEMU_TIMEOUT", "7")
     cmd = started(gdb=True)
     assert "timeout" not in cmd and cmd[:3] == ["setpriv", "--pdeathsig", "TERM"], cmd
+
+
+def test_without_a_setpriv_that_can_qemu_runs_as_it_is(started, monkeypatch):
+    monkeypatch.delenv("VANITY_QEMU_TIMEOUT", raising=False)
+    monkeypatch.setattr(build_bare, "_pdeathsig", lambda: False)
+    assert started()[0] == "qemu-system-riscv64"
+
+
+def test_this_hosts_setpriv_can():
+    """Debian's util-linux (2.38) has --pdeathsig: make deps installs it."""
+    build_bare._pdeathsig.cache_clear()
+    assert build_bare._pdeathsig()

@@ -958,6 +958,25 @@ def test_starting_shard_sees_no_path_but_the_loaders(escape):
         escape.report
 
 
+def test_a_library_path_anywhere_is_in_the_tree(tmp_path):
+    """What LD_LIBRARY_PATH names is in a shard's tree as the loader will
+    ask for it: here a directory in the kernel's own build directory (which
+    the tree is made over) and one reached through two symbolic links, the
+    second relative. Each shard starts and the run is a clean one."""
+    sysm = System(copy_spec(REPO / "examples/pingpong/pingpong.yaml", tmp_path / "src"),
+                  tmp_path)
+    sysm.build()
+    own = sysm.build_dir / "lib"
+    (tmp_path / "real" / "lib").mkdir(parents=True)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b" / "c").symlink_to("../real")
+    own.mkdir()
+    r = sysm.run(env={"LD_LIBRARY_PATH": f"{own}:{tmp_path}/a/c/lib"})
+    assert r.status == 0, r.report
+    assert "10000 round trips, every payload verified" in r.stdout, r.report
+
+
 def test_shard_cannot_forge_console_lines(escape):
     """What a shard writes to its own stdout and stderr reaches the console
     through the kernel's relay, each line named after the shard: it cannot

@@ -452,15 +452,16 @@ static int fs_rules(const struct hk_shard *h)
  * learn before its main() which files exist, their sizes and times, but
  * read none (docs/hosted.md). The plan is made once, by the kernel; the
  * child only makes the mounts and links it lists (view_enter). */
-#define VIEW_MAX 32
+#define VIEW_MAX 64
 enum view_kind { VIEW_DIR, VIEW_FILE, VIEW_LINK };
 struct view_entry {
 	enum view_kind kind;
-	char path[PATH_MAX];
+	char path[PATH_MAX]; /* canonical: absolute, no link, no "." or ".." in it */
 	char link[PATH_MAX]; /* VIEW_LINK: what the link says */
 };
 static struct view_entry view[VIEW_MAX];
 static int view_n = -1; /* entries; -1 until planned */
+static bool view_full;  /* an entry found no room: no tree then */
 static bool view_on;    /* whether shard processes get a tree of their own */
 
 static bool view_has(const char *path)
@@ -489,65 +490,92 @@ static void view_put(enum view_kind kind, const char *path, const char *link)
 {
 	struct view_entry *e;
 
-	if (view_n >= VIEW_MAX || view_has(path) || strlen(path) >= PATH_MAX)
+	if (view_has(path))
 		return;
+	if (view_n >= VIEW_MAX) {
+		view_full = true;
+		return;
+	}
 	e = &view[view_n++];
 	e->kind = kind;
 	strcpy(e->path, path);
 	strcpy(e->link, link ? link : "");
 }
 
-/* The symbolic links on the way to the absolute path `path`, each as a
- * link: the first, then those on the way from what it says (to a depth). */
-static void view_links(const char *path, int depth)
+/* Resolves the absolute path `path` as the kernel does, a component at a
+ * time, into `out` (canonical, as realpath gives it), putting each
+ * symbolic link met on the way into the plan as a link: the loader, asking
+ * for path in the tree, then meets the same links and reaches the same
+ * place. False if path leads nowhere (or past a bound on links). */
+static bool view_resolve(const char *path, char out[PATH_MAX])
 {
-	char prefix[PATH_MAX], link[PATH_MAX], next[PATH_MAX];
-	size_t len = strlen(path);
+	char rest[PATH_MAX], link[PATH_MAX], next[PATH_MAX];
+	size_t len = 0;
+	int links = 0;
 
-	if (depth > 8 || len >= sizeof(prefix))
-		return;
-	for (size_t i = 1; i <= len; i++) {
+	if (strlen(path) >= sizeof(rest))
+		return false;
+	strcpy(rest, path);
+	out[0] = '\0';
+	for (char *at = rest; *at;) {
+		size_t n = strcspn(at, "/");
+		char *after = at + n + (at[n] == '/');
 		struct stat st;
-		size_t dir;
-		ssize_t n;
+		ssize_t k;
 
-		if (path[i] != '/' && path[i] != '\0')
+		if (n == 0 || (n == 1 && at[0] == '.')) { /* "//", "/./" */
+			at = after;
 			continue;
-		memcpy(prefix, path, i);
-		prefix[i] = '\0';
-		if (lstat(prefix, &st) != 0)
-			return;
-		if (!S_ISLNK(st.st_mode))
+		}
+		if (n == 2 && at[0] == '.' && at[1] == '.') { /* a directory up */
+			while (len > 0 && out[--len] != '/')
+				;
+			out[len] = '\0';
+			at = after;
 			continue;
-		n = readlink(prefix, link, sizeof(link) - 1);
-		if (n <= 0)
-			return;
-		link[n] = '\0';
-		view_put(VIEW_LINK, prefix, link);
-		/* the path it leads to (from the directory it is in, if what it
-		 * says is relative), and the rest of path beyond it: the links
-		 * on the way there are on the way to path */
-		dir = link[0] == '/' ? 0 : (size_t)(strrchr(prefix, '/') + 1 - prefix);
-		if (dir + (size_t)n + (len - i) >= sizeof(next))
-			return;
-		memcpy(next, prefix, dir);
-		memcpy(next + dir, link, (size_t)n);
-		memcpy(next + dir + n, path + i, len - i + 1);
-		view_links(next, depth + 1);
-		return;
+		}
+		if (len + 1 + n >= PATH_MAX)
+			return false;
+		out[len] = '/';
+		memcpy(out + len + 1, at, n);
+		out[len + 1 + n] = '\0';
+		if (lstat(out, &st) != 0)
+			return false;
+		if (!S_ISLNK(st.st_mode)) {
+			len += 1 + n;
+			at = after;
+			continue;
+		}
+		if (++links > 40 || (k = readlink(out, link, sizeof(link) - 1)) <= 0)
+			return false;
+		link[k] = '\0';
+		view_put(VIEW_LINK, out, link);
+		/* on with what it says, then the rest of path, from where the
+		 * link is (the root, if what it says is absolute) */
+		out[len] = '\0';
+		if ((size_t)k + 1 + strlen(at + n) >= sizeof(next))
+			return false;
+		memcpy(next, link, (size_t)k);
+		strcpy(next + k, at + n);
+		if (link[0] == '/')
+			len = 0, out[0] = '\0';
+		strcpy(rest, next);
+		at = rest;
 	}
+	return true;
 }
 
-/* path, as the loader will ask for it: its links, and the file or
- * directory they lead to. */
+/* path, as the loader will ask for it: the links on the way, and the file
+ * or directory they lead to (never the root: that would be the host's
+ * whole tree). */
 static void view_add(const char *path)
 {
 	char real[PATH_MAX];
 	struct stat st;
 
-	if (path[0] != '/' || !realpath(path, real) || stat(real, &st) != 0)
+	if (path[0] != '/' || !view_resolve(path, real) || real[0] == '\0' ||
+	    stat(real, &st) != 0)
 		return;
-	view_links(path, 0);
 	view_put(S_ISDIR(st.st_mode) ? VIEW_DIR : VIEW_FILE, real, NULL);
 }
 
@@ -570,33 +598,41 @@ static int view_order(const void *a, const void *b)
 
 static int view_enter(void);
 
-/* Whether the kernel may give a process a tree of its own: a child tries
- * to make one, empty (the plan is not made yet). */
+/* Whether the kernel may give a process this tree: a child makes it. Its
+ * exit status is the errno of the step that failed. */
 static bool view_possible(void)
 {
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = {{0}};
-	int st = 1;
+	int st = 0;
 	pid_t pid;
 
 	if (syscall(SYS_capget, &hdr, caps) != 0 ||
 	    !(caps[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))))
 		return false;
+	if (view_full) {
+		hk_msg("warning: LD_LIBRARY_PATH and LD_PRELOAD name more than the %d places a "
+		       "shard's own file tree holds: shard processes see the host's tree, and "
+		       "their code may learn which files exist before its main(), though it "
+		       "reads none", VIEW_MAX);
+		return false;
+	}
 	pid = fork();
-	if (pid == 0) /* the plan is empty yet: a tree with nothing in it */
-		_exit(view_enter() != 0);
+	if (pid == 0)
+		_exit(view_enter() == 0 ? 0 : errno ? errno & 0xff : 255);
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return true;
-	hk_msg("warning: the kernel has CAP_SYS_ADMIN but cannot make a mount namespace here "
-	       "(a container's rules?): a shard's process then sees the host's file tree, "
-	       "and its code may learn which files exist before its main(), though it "
-	       "reads none");
+	hk_msg("warning: the kernel has CAP_SYS_ADMIN but cannot give shard processes a file "
+	       "tree of their own (a mount namespace: %s): they see the host's tree, and "
+	       "their code may learn which files exist before its main(), though it reads "
+	       "none", pid < 0 ? strerror(errno) : WIFEXITED(st) ? strerror(WEXITSTATUS(st)) :
+	       "the child was killed");
 	return false;
 }
 
-/* The plan, made at the first start. */
+/* The plan, made at the first start, and tried once. */
 static void view_plan(void)
 {
 	const char *loader = NULL;
@@ -605,8 +641,6 @@ static void view_plan(void)
 	if (view_n >= 0)
 		return;
 	view_n = 0;
-	if (!(view_on = view_possible()))
-		return;
 	dl_iterate_phdr(loader_of, &loader);
 	for (size_t i = 0; i < sizeof(fs_loader) / sizeof(fs_loader[0]); i++)
 		view_add(fs_loader[i]);
@@ -621,6 +655,7 @@ static void view_plan(void)
 	for (int i = 0; i < all; i++)
 		if (!view_covered(view[i].path))
 			view[view_n++] = view[i];
+	view_on = view_possible();
 }
 
 /* In the child: the directories of `path` that the tmpfs lacks (path is
@@ -638,19 +673,53 @@ static int view_mkdirs(char *path, size_t root)
 	return 0;
 }
 
+/* In the child: the detached copy of a bind's source made read-only,
+ * nosuid and nodev, its sub-mounts too and its other flags kept: 0; 1
+ * where the kernel has no mount_setattr (Linux before 5.12), for
+ * view_seal_top to do once it is in place; -1 if it fails. */
+static int view_seal(int tree)
+{
+	struct mount_attr attr = {
+		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	};
+
+	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+		    sizeof(attr)) == 0)
+		return 0;
+	return errno == ENOSYS ? 1 : -1;
+}
+
+/* Its top mount alone, at `at`, with those flags and no others. */
+static int view_seal_top(const char *at)
+{
+	return mount(NULL, at, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
+		     NULL);
+}
+
 /* In the child, between fork and exec, with CAP_SYS_ADMIN still: a mount
  * namespace whose root is a tmpfs holding the plan's binds and links, the
- * host's tree gone from it. Async-signal-safe calls only; -1 if any step
- * fails (the child then ends: no shard runs with a tree half made). The
- * tmpfs is mounted over the kernel's own directory (which exists) while
- * it is filled, then made the root. */
+ * host's tree gone from it. Async-signal-safe calls only; -1 and errno if
+ * a step fails (the child then ends: no shard runs with a tree half made;
+ * view_possible tried this plan first). Each bind's source is first taken
+ * as a detached copy (open_tree), so that the tmpfs, mounted over the
+ * kernel's own directory (which exists) while it is filled, hides none of
+ * them; the tmpfs then becomes the root. */
 static int view_enter(void)
 {
 	size_t root = strlen(hk_dir);
 	char at[2 * PATH_MAX];
+	int tree[VIEW_MAX], later[VIEW_MAX];
 
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("vanity", hk_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0)
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return -1;
+	for (int i = 0; i < view_n; i++)
+		if (view[i].kind != VIEW_LINK &&
+		    ((tree[i] = (int)syscall(SYS_open_tree, AT_FDCWD, view[i].path,
+					     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+					     AT_RECURSIVE)) < 0 ||
+		     (later[i] = view_seal(tree[i])) < 0))
+			return -1;
+	if (mount("vanity", hk_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") != 0)
 		return -1;
 	for (int i = 0; i < view_n; i++) {
 		const struct view_entry *e = &view[i];
@@ -668,9 +737,9 @@ static int view_enter(void)
 		if (e->kind == VIEW_DIR ? mkdir(at, 0755) != 0 :
 		    (fd = open(at, O_CREAT | O_WRONLY | O_CLOEXEC, 0444)) < 0 || close(fd) != 0)
 			return -1;
-		if (mount(e->path, at, NULL, MS_BIND | MS_REC, NULL) != 0 ||
-		    mount(NULL, at, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV,
-			  NULL) != 0)
+		if (syscall(SYS_move_mount, tree[i], "", AT_FDCWD, at,
+			    MOVE_MOUNT_F_EMPTY_PATH) != 0 ||
+		    close(tree[i]) != 0 || (later[i] && view_seal_top(at) != 0))
 			return -1;
 	}
 	if (chdir(hk_dir) != 0 || syscall(SYS_pivot_root, ".", ".") != 0 ||
@@ -707,6 +776,27 @@ static char *const *shard_environ(void)
 	return env;
 }
 
+/* In the child: why it cannot start, said on the kernel's standard error
+ * (one write: a line no other interleaves), and the end. */
+static _Noreturn void child_fail(const char *name, const char *what, int err)
+{
+	char line[256], num[12];
+	size_t n = 0, k = sizeof(num);
+	const char *parts[] = {"vanity: shard '", name, "': ", what, ": errno "};
+
+	do
+		num[--k] = (char)('0' + err % 10);
+	while ((err /= 10) > 0 && k > 0);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		for (const char *c = parts[i]; *c && n < sizeof(line) - sizeof(num) - 1; c++)
+			line[n++] = *c;
+	memcpy(line + n, num + k, sizeof(num) - k);
+	n += sizeof(num) - k;
+	line[n++] = '\n';
+	(void)!write(2, line, n);
+	_exit(126);
+}
+
 /* In the child, between fork and exec: async-signal-safe calls only. It
  * runs the image open at `image`, the copy the kernel checked, in the
  * Landlock domain of `rules` (fs_rules; none if -1). */
@@ -723,7 +813,7 @@ static _Noreturn void child_exec(int image, int rules, char *const argv[], char 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (view_on && view_enter() != 0)
-		_exit(126);
+		child_fail(argv[0], "cannot make its own file tree (a mount namespace)", errno);
 	/* No capability survives the exec, even for root: without the
 	 * capability to (CAP_SETPCAP) there were none to drop. */
 	for (int cap = 0; cap < 64; cap++)
