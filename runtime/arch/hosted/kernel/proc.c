@@ -776,9 +776,11 @@ static char *const *shard_environ(void)
 	return env;
 }
 
-/* In the child: why it cannot start, said on the kernel's standard error
- * (one write: a line no other interleaves), and the end. */
-static _Noreturn void child_fail(const char *name, const char *what, int err)
+/* In the child: why it cannot start, said on its standard error (one
+ * write: a line no other interleaves; the kernel's own until the
+ * descriptors are moved into place, the relay of its shard's after), and
+ * the end, with `status`. */
+static _Noreturn void child_fail(const char *name, const char *what, int err, int status)
 {
 	char line[256], num[12];
 	size_t n = 0, k = sizeof(num);
@@ -794,7 +796,7 @@ static _Noreturn void child_fail(const char *name, const char *what, int err)
 	n += sizeof(num) - k;
 	line[n++] = '\n';
 	(void)!write(2, line, n);
-	_exit(126);
+	_exit(status);
 }
 
 /* In the child, between fork and exec: async-signal-safe calls only. It
@@ -813,7 +815,8 @@ static _Noreturn void child_exec(int image, int rules, char *const argv[], char 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (view_on && view_enter() != 0)
-		child_fail(argv[0], "cannot make its own file tree (a mount namespace)", errno);
+		child_fail(argv[0], "cannot make its own file tree (a mount namespace)", errno,
+			   126);
 	/* No capability survives the exec, even for root: without the
 	 * capability to (CAP_SETPCAP) there were none to drop. */
 	for (int cap = 0; cap < 64; cap++)
@@ -822,12 +825,12 @@ static _Noreturn void child_exec(int image, int rules, char *const argv[], char 
 	/* Nor any before it: the exec then finds the image unreadable
 	 * (root's CAP_DAC_OVERRIDE would read it) and the process undumpable. */
 	if (syscall(SYS_capset, &cap_hdr, cap_none) != 0)
-		_exit(126);
+		child_fail(argv[0], "cannot drop its capabilities", errno, 126);
 	/* no_new_privs first, which entering a domain without a capability
 	 * needs (the filter sets it again) */
 	if (rules >= 0 && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 			   syscall(SYS_landlock_restrict_self, rules, 0) != 0))
-		_exit(126);
+		child_fail(argv[0], "cannot enter its Landlock domain", errno, 126);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
@@ -835,22 +838,22 @@ static _Noreturn void child_exec(int image, int rules, char *const argv[], char 
 	 * source that is still to be moved. */
 	for (int i = 0; i < n; i++)
 		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, MAX_FDS)) < 0)
-			_exit(126);
+			child_fail(argv[0], "cannot move its descriptors", errno, 126);
 	if ((img = fcntl(image, F_DUPFD_CLOEXEC, MAX_FDS)) < 0)
-		_exit(126);
+		child_fail(argv[0], "cannot move its descriptors", errno, 126);
 	for (int i = 0; i < n; i++) {
 		if (dup2(tmp[i], dst[i]) < 0)
-			_exit(126);
+			child_fail(argv[0], "cannot move its descriptors", errno, 126);
 		top = dst[i] > top ? dst[i] : top;
 	}
 	/* the image just past the shard's own descriptors, closed by the exec */
 	if (dup3(img, top + 1, O_CLOEXEC) < 0)
-		_exit(126);
+		child_fail(argv[0], "cannot move its descriptors", errno, 126);
 	syscall(SYS_close_range, top + 2, ~0u, 0);
 	if (vn_sandbox_install(VN_SANDBOX_START) != 0)
-		_exit(126);
+		child_fail(argv[0], "cannot install its start filter", errno, 126);
 	syscall(SYS_execveat, top + 1, "", argv, envp, AT_EMPTY_PATH);
-	_exit(127);
+	child_fail(argv[0], "cannot run its image", errno, 127);
 }
 
 /* h->run_fd: the copy of the image h runs now (exec_copy), made from its
