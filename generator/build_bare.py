@@ -499,8 +499,9 @@ def run(board, image, extra_args=(), cores=1, gdb=False):
     is told to end (SIGTERM) when we do, however we end: it never runs on
     without `vanity run`, even when that is killed (ended_with_us). The
     guest's UART is our stdin when it is safe (_serial_stdin), and our
-    stdout and stderr as a hosted system's would be (Console). `--quiet` among the arguments is the hosted
-    kernel's option, the Console's to honour: QEMU has none of that name."""
+    stdout and stderr as a hosted system's would be (Console). `--quiet`
+    among the arguments is the hosted kernel's option, the Console's to
+    honour: QEMU has none of that name."""
     quiet = "--quiet" in extra_args
     extra_args = [a for a in extra_args if a != "--quiet"]
     timeout = None if gdb else qemu_timeout()
