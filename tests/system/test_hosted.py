@@ -1082,16 +1082,30 @@ def test_parked_shard_running_on_is_stopped(tmp_path):
     assert r.status == 1, r.report  # shards were stopped by faults
 
 
+def test_a_claim_its_cpu_time_belies_stretches_no_watchdog(tmp_path):
+    """A parked shard that runs on uses up its watchdog's budget off its
+    core; claiming its park back, it says when it did, and the kernel
+    believes no claim later than its CPU time allows: `later` runs 900 ms
+    parked and then claims "now", and is stopped about 100 ms later, not
+    a whole watchdog (1 s) after its claim (offcore/later.yaml)."""
+    r = System(HERE / "offcore" / "later.yaml", tmp_path).run()
+    assert r.log("later") == ["parked, claiming, and running on"], r.report
+    one_match(r"shard 'later' watchdog: ran \d+ ms without yielding", r.kernel(), r)
+    assert r.log("feeder") == ["late at 1.6 s: stopped", "slept 2.5 s"], r.report
+    assert r.status == 1, r.report
+
+
 def test_false_wakes_of_a_parked_flag_are_not_listened_to(tmp_path):
     """A sleeping flag is in the ring, which the peer can write (hosted.h,
     "A parked wait"). A peer that sets it woken with nothing sent, wakes it
-    without a change, or writes values the protocol never makes, costs the
-    sleeper no more than a look: the sleeper stops listening to that flag
-    and sleeps on, in the kernel, neither running nor holding its core
-    (its watchdog would stop it) for 1.2 s of lies; and the message sent
+    without a change, writes values the protocol never makes, or flips it
+    between the values the sleeper sleeps on, waking it each time, costs
+    the sleeper no more than a look: the sleeper stops listening to that
+    flag and sleeps on, in the kernel, neither running nor holding its core
+    (its watchdog would stop it) for 1.6 s of lies; and the message sent
     after them still wakes it, through the kernel."""
     r = System(HERE / "offcore" / "deaf.yaml", tmp_path).run()
-    assert r.log("liar") == ["sent"], r.report
+    assert r.log("liar") == ["flag parked, then armed and woken: deaf", "sent"], r.report
     [line] = r.log("listener")
     m = re.fullmatch(r"got 42, (\d+) ms of CPU", line)
     assert m and int(m[1]) < 200, r.report

@@ -58,8 +58,9 @@
  *  - A flag is in memory the peer can write, so the shard believes it
  *    only where it can vouch for it. A flag found woken with nothing on
  *    its ring (a peer wakes it only after it published), a futex wake that
- *    changed nothing (a late one, or a false one), or a value the protocol
- *    does not make, is no notification: the shard stops listening to that
+ *    brought no news (a late one, or a false one, whatever the flag holds
+ *    now but woken with news), or a value the protocol does not make, is
+ *    no notification: the shard stops listening to that
  *    flag for the rest of the wait (VN_SLEEP_DEAF, which the kernel leaves
  *    as it is and on which the peer notifies through the kernel) and
  *    sleeps on the rest; one neither armed nor parked when the shard asks

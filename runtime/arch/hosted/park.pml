@@ -166,16 +166,16 @@ proctype A() {
 		v = flag; /* C: runtime/include/vanity/ring.h:435 `if (atomic_load_explicit(&tx->ring->rx_sleeping,` */
 		if
 		:: v != 0 ->
-			/* C: runtime/arch/hosted/shard/syscall.c:267 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
+			/* C: runtime/arch/hosted/shard/syscall.c:274 `if (flag && atomic_compare_exchange_strong(flag, &parked, VN_SLEEP_WOKEN)) {` */
 			atomic { if :: flag == PARKED -> flag = WOKEN; ok = 1 :: else -> ok = 0 fi };
 			if
-			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:270 `vn_futex_wake(flag);` */
+			:: ok -> futex_wake() /* C: runtime/arch/hosted/shard/syscall.c:277 `vn_futex_wake(flag);` */
 #ifdef DROP_WAKE
 			:: ok -> skip /* stopped before the wake */
 #endif
 			:: else ->
-				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:275 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
-				bell++ /* C: runtime/arch/hosted/shard/syscall.c:277 `ring_bell(VN_FD_BELL0 + bit);` */
+				req = 1; /* C: runtime/arch/hosted/shard/syscall.c:282 `atomic_fetch_or_explicit(&CTL->notify_req, UINT64_C(1) << bit,` */
+				bell++ /* C: runtime/arch/hosted/shard/syscall.c:284 `ring_bell(VN_FD_BELL0 + bit);` */
 			fi
 		:: else -> skip
 		fi
@@ -183,13 +183,15 @@ proctype A() {
 	od
 }
 
-/* B stops listening to the flag, if it still reads v. */
+/* B stops listening to the flag, whatever it reads now, unless a peer has
+ * set it woken with news (its compare-and-swap, retried until one of the
+ * two holds, is this step). */
 inline deafen(v) {
 #ifdef DEAF_TO_ARMED
-	atomic { if :: flag == v -> flag = ARMED; listen = 0 :: else -> skip fi }
+	atomic { if :: flag == WOKEN && sent != got -> skip :: else -> flag = ARMED; listen = 0 fi }
 #else
-	/* C: runtime/arch/hosted/shard/syscall.c:95 `return atomic_compare_exchange_strong(f, &v, VN_SLEEP_DEAF);` */
-	atomic { if :: flag == v -> flag = DEAF; listen = 0 :: else -> skip fi }
+	/* C: runtime/arch/hosted/shard/syscall.c:99 `while (!(v == VN_SLEEP_WOKEN && has_news(bit)))` */
+	atomic { if :: flag == WOKEN && sent != got -> skip :: else -> flag = DEAF; listen = 0 fi }
 #endif
 }
 
@@ -207,31 +209,31 @@ top:
 	:: sent != got -> goto disarm
 	:: else -> skip
 	fi;
-	/* C: runtime/arch/hosted/shard/syscall.c:207 `if (atomic_compare_exchange_strong(f, &v, VN_SLEEP_PARKED) ||` */
+	/* C: runtime/arch/hosted/shard/syscall.c:214 `if (atomic_compare_exchange_strong(f, &v, VN_SLEEP_PARKED) ||` */
 	atomic { if :: flag == ARMED -> flag = PARKED; v = PARKED :: else -> v = flag fi };
 	if
-	:: v == PARKED -> listen = 1 /* C: runtime/arch/hosted/shard/syscall.c:208 `v == VN_SLEEP_PARKED)` */
+	:: v == PARKED -> listen = 1 /* C: runtime/arch/hosted/shard/syscall.c:215 `v == VN_SLEEP_PARKED)` */
 	:: else ->
 		listen = 0;
-		atomic { v = flag; flag = DEAF }; /* C: runtime/arch/hosted/shard/syscall.c:211 `if (atomic_exchange(f, VN_SLEEP_DEAF) == VN_SLEEP_WOKEN && has_news(b))` */
+		atomic { v = flag; flag = DEAF }; /* C: runtime/arch/hosted/shard/syscall.c:218 `if (atomic_exchange(f, VN_SLEEP_DEAF) == VN_SLEEP_WOKEN && has_news(b))` */
 		if
 		:: v == WOKEN && sent != got -> goto disarm
 		:: else -> skip
 		fi
 	fi;
-	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:219 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
-	bell++; /* C: runtime/arch/hosted/shard/syscall.c:220 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
+	atomic { turn = KERNEL; b_on = 0 }; /* C: runtime/arch/hosted/shard/syscall.c:226 `atomic_store_explicit(&ctl->turn, VN_TURN_KERNEL, memory_order_release);` */
+	bell++; /* C: runtime/arch/hosted/shard/syscall.c:227 `while (write(VN_FD_DOORBELL, &one, sizeof(one)) < 0 && errno == EINTR)` */
 wait:
-	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:113 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
-	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:126 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
+	t = turn; /* C: runtime/arch/hosted/shard/syscall.c:120 `while ((t = atomic_load_explicit(&CTL->turn, memory_order_acquire)) ==` */
+	v = flag; /* C: runtime/arch/hosted/shard/syscall.c:133 `uint32_t v = atomic_load_explicit(f, memory_order_acquire);` */
 	if
 	:: t == SHARD -> b_on = 1; goto disarm
 	:: listen && v == WOKEN && sent == got ->
-		/* C: runtime/arch/hosted/shard/syscall.c:128 `if (v == VN_SLEEP_WOKEN ? !has_news(b)` */
+		/* C: runtime/arch/hosted/shard/syscall.c:135 `if (v == VN_SLEEP_WOKEN ? !has_news(b)` */
 		deafen(v);
 		goto wait
 	:: listen && t == PARK && v == WOKEN && sent != got ->
-		/* C: runtime/arch/hosted/shard/syscall.c:150 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
+		/* C: runtime/arch/hosted/shard/syscall.c:157 `atomic_compare_exchange_strong(&CTL->turn, &park, VN_TURN_CLAIMED))` */
 		atomic { if :: turn == PARK -> turn = CLAIMED; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
 	:: listen && t == KERNEL && v == WOKEN && sent != got ->
@@ -239,17 +241,17 @@ wait:
 		atomic { turn = SHARD; b_on = 1 };
 		goto disarm
 #else
-		/* C: runtime/arch/hosted/shard/syscall.c:156 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
+		/* C: runtime/arch/hosted/shard/syscall.c:163 `atomic_compare_exchange_strong(&CTL->turn, &posted, VN_TURN_SHARD))` */
 		atomic { if :: turn == KERNEL -> turn = SHARD; b_on = 1; ok = 1 :: else -> ok = 0 fi };
 		if :: ok -> goto disarm :: else -> goto wait fi
 #endif
 	:: else ->
-		/* C: runtime/arch/hosted/shard/syscall.c:160 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
+		/* C: runtime/arch/hosted/shard/syscall.c:167 `syscall(SYS_futex_waitv, w, n, 0, NULL, CLOCK_MONOTONIC)` */
 		atomic { if :: turn == t && (!listen || flag == v) -> asleep = 1 :: else -> skip fi };
 end_asleep:
 		!asleep;
 		/* a wake taken for the flag's, a late or a false one
-		 * C: runtime/arch/hosted/shard/syscall.c:164 `if (r > 0 && r < (long)n && w[r].val != VN_SLEEP_WOKEN &&` */
+		 * C: runtime/arch/hosted/shard/syscall.c:171 `if (r > 0 && r < (long)n && w[r].val != VN_SLEEP_WOKEN &&` */
 		if
 		:: listen && v != WOKEN -> deafen(v)
 		:: true -> skip

@@ -1,5 +1,7 @@
 /* Writes the listener's sleeping flag, which is in the ring they share.
- * `liar`, for 0.4 s each: woken, with nothing sent, and a futex wake each
+ * `liar`, for 0.4 s each: armed and parked in turn, the values the
+ * listener sleeps on, each with a futex wake, 20 us apart (time for it to
+ * sleep again in between); woken, with nothing sent, and a futex wake each
  * time; futex wakes alone; values no side writes while the listener
  * waits (0, as if disarmed, and 7, no value at all). Then it sets the
  * flag armed, as the listener's own vn_wait does, and sends 42: the send
@@ -25,7 +27,12 @@ static void for_a_while(_Atomic uint32_t *flag, int how)
 			atomic_store(flag, VN_SLEEP_WOKEN);
 		else if (how == 2)
 			atomic_store(flag, n & 1 ? 0u : 7u);
+		else if (how == 3)
+			atomic_store(flag, n & 1 ? VN_SLEEP_ARMED : VN_SLEEP_PARKED);
 		vn_futex_wake(flag);
+		/* long enough for the listener to sleep again in between */
+		for (uint64_t t = vn_now(); how == 3 && vn_now() - t < 20000u;)
+			;
 	}
 }
 
@@ -53,8 +60,20 @@ void vn_main(void)
 		for (;;)
 			vn_wait(VN_FOREVER);
 	}
-	for (int how = 0; how < 3; how++)
-		for_a_while(flag, how);
+	/* The flips first: any lie before them leaves the flag deaf. The
+	 * listener sleeps on it parked: armed instead, and a wake, must leave
+	 * it deaf, not listened to with the new value. */
+	if (strcmp(vn_self.name, "liar") == 0) {
+		uint32_t was = atomic_exchange(flag, VN_SLEEP_ARMED);
+
+		vn_futex_wake(flag);
+		for (uint64_t t = vn_now(); vn_now() - t < 20000000u;)
+			;
+		vn_log("flag %s, then armed and woken: %s", was == VN_SLEEP_PARKED ? "parked" :
+		       "not parked", atomic_load(flag) == VN_SLEEP_DEAF ? "deaf" : "listened to");
+	}
+	for (int how = 3; how < 7; how++)
+		for_a_while(flag, how % 4);
 	atomic_store(flag, VN_SLEEP_ARMED);
 	vn_log(vn_tx_send(&vn_tx_lies, &msg, sizeof(msg)) ? "sent" : "full");
 }

@@ -430,7 +430,7 @@ static void settle(uint32_t core, bool take)
 	if (at < c->parked_at || at > now)
 		at = c->parked_at;
 	if (h->cpu_off < HK_LEFT && cpu_used(h, &used) && used >= h->cpu_off &&
-	    used - h->cpu_off < now - at)
+	    used - h->cpu_off > now - at) /* it ran longer than it says: from then */
 		at = now - (used - h->cpu_off);
 	h->cpu_off = HK_ON_CORE;
 	h->ctl->core_shared = vn_core_shared(&hk_kernel, core);

@@ -86,13 +86,20 @@ static bool has_news(uint32_t bit)
 }
 
 /* Stop listening to flag f, which read `v`, for the rest of this wait
- * (hosted.h: VN_SLEEP_DEAF); false if it changed meanwhile (look again).
- * Not back to armed: the kernel parks a WAIT's flags after its turn word,
- * so a park that comes late would park it again, and a peer's wake would
- * go to a flag we no longer sleep on (park.pml: DEAF_TO_ARMED). */
-static bool deafen(_Atomic uint32_t *f, uint32_t v)
+ * (hosted.h: VN_SLEEP_DEAF); false if a peer has set it woken with news
+ * meanwhile (a notification: look again). Whatever else it changed to, it
+ * is made deaf all the same: a peer that flips it between the values we
+ * sleep on, waking it each time, would otherwise wake us for ever, each
+ * wake a look and CPU off our core. Not back to armed: the kernel parks a
+ * WAIT's flags after its turn word, so a park that comes late would park
+ * it again, and a peer's wake would go to a flag we no longer sleep on
+ * (park.pml: DEAF_TO_ARMED). */
+static bool deafen(_Atomic uint32_t *f, uint32_t v, uint32_t bit)
 {
-	return atomic_compare_exchange_strong(f, &v, VN_SLEEP_DEAF);
+	while (!(v == VN_SLEEP_WOKEN && has_news(bit)))
+		if (atomic_compare_exchange_strong(f, &v, VN_SLEEP_DEAF))
+			return true;
+	return false;
 }
 
 /* Wait for the turn after a WAIT that armed the rings of `armed`, on the
@@ -128,7 +135,7 @@ static bool wait_parked(uint64_t armed)
 			if (v == VN_SLEEP_WOKEN ? !has_news(b)
 						: v != VN_SLEEP_PARKED && v != VN_SLEEP_ARMED) {
 				/* no notification woke it: not listened to */
-				if (deafen(f, v))
+				if (deafen(f, v, b))
 					armed &= ~(UINT64_C(1) << b);
 				else
 					changed = true;
@@ -162,7 +169,7 @@ static bool wait_parked(uint64_t armed)
 		 * armed: a woken one is news we wait to act on): a peer's late
 		 * wake, or a false one. */
 		if (r > 0 && r < (long)n && w[r].val != VN_SLEEP_WOKEN &&
-		    deafen((_Atomic uint32_t *)(uintptr_t)w[r].uaddr, (uint32_t)w[r].val))
+		    deafen((_Atomic uint32_t *)(uintptr_t)w[r].uaddr, (uint32_t)w[r].val, bit[r]))
 			armed &= ~(UINT64_C(1) << bit[r]);
 		else if (r < 0 && errno != EAGAIN && errno != EINTR)
 			sched_yield(); /* not seen: can_park() asked */
