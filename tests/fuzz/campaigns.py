@@ -409,8 +409,8 @@ def recordfuzz(boards, work, seed, rounds):
         commands = rf.trace_commands if place.name == ctf.KEPT_RAW else rf.dump_commands
         failures = rf.campaign(rng, rounds, [(name, data, place)], work, commands)
         inputs += rounds
-        hangs += sum("took" in why for _, why in failures)
-        crashes += sum("took" not in why for _, why in failures)
+        hangs += sum(why.startswith("took ") for _, why in failures)
+        crashes += sum(not why.startswith("took ") for _, why in failures)
         if failures and not first:
             first = f"{failures[0][0]}: {failures[0][1][:300]}"
     row("traces and crash dumps read back", "generator", inputs, crashes, hangs, 0,

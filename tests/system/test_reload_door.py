@@ -207,29 +207,40 @@ def test_door(board, tmp_path):
     assert wlog.count(big) == 2, report  # after the reload, and after the rollback
 
 
-def test_swap_between_activations(board, tmp_path):
-    """Without a handoff the shard is not asked: the kernel swaps it at a
-    pick on its core while another shard spins there."""
-    spec = HERE / "reload_door" / "ticker.yaml"
+def reload_ticker(board, tmp_path, spec, after):
+    """spec runs; `after` seconds in, ticker is replaced through the door by
+    a build of it with -DVERSION=2, and the system runs to its end: (the
+    door's answer, the seconds it took, stdout, stderr, a report)."""
     base, bld, src = build(tmp_path, board, "base", spec=spec)
-    v2, v2_bld, _ = build(tmp_path, board, "v2", spec=spec,
-                          edit=lambda doc: shard_of(doc, "ticker").update(
-                              cflags=["-DVERSION=2"]))
+    _, v2_bld, _ = build(tmp_path, board, "v2", spec=spec,
+                         edit=lambda doc: shard_of(doc, "ticker").update(
+                             cflags=["-DVERSION=2"]))
+    ticker = next(s for s in base["shards"] if s["name"] == "ticker")
     proc = start(board, src, tmp_path / "base" / "out", bld)
-    answer = None
+    answer, took = None, None
     try:
-        time.sleep(0.5)
+        time.sleep(after)
+        t0 = time.monotonic()
         answer = gdbremote.door_reload(
-            bld, base, package(blob(v2_bld, "ticker"), base, "ticker", MACHINE[board]), 0,
-            timeout=30)
+            bld, base, package(blob(v2_bld, "ticker"), base, "ticker", MACHINE[board]),
+            ticker["id"], timeout=30)
+        took = time.monotonic() - t0
         out, err = proc.communicate(timeout=TIMEOUT)
     finally:
         if proc.poll() is None:
             kill_session(proc.pid)
             out, err = proc.communicate()
-    report = f"\nanswer {answer}\n--- stdout\n{out}--- stderr\n{err}---"
+    report = f"\nanswer {answer} after {took} s\n--- stdout\n{out}--- stderr\n{err}---"
     assert proc.returncode == 0, report
     assert answer[0] == OK, report
+    return answer, took, out, err, report
+
+
+def test_swap_between_activations(board, tmp_path):
+    """Without a handoff the shard is not asked: the kernel swaps it at a
+    pick on its core while another shard spins there."""
+    answer, _, out, err, report = reload_ticker(board, tmp_path,
+                                                HERE / "reload_door" / "ticker.yaml", 0.5)
     assert f"vanity: shard 'ticker': reloaded, generation {answer[1]}" in err, report
     log = [ln for ln in out.splitlines() if ln.startswith("[ticker] ")]
     assert log[:2] == ["[ticker] version 1 starts", "[ticker] version 2 starts"], report
@@ -245,29 +256,8 @@ def test_the_door_is_looked_at_while_its_core_only_yields(board, tmp_path):
     one of those times, whatever the waits' deadlines: the reload of ticker
     (core 1) is answered while the spinner still spins, not once it stops
     (the door's look was lost to the waits' deadline before)."""
-    spec = HERE / "reload_door" / "sleeper.yaml"
-    base, bld, src = build(tmp_path, board, "base", spec=spec)
-    v2, v2_bld, _ = build(tmp_path, board, "v2", spec=spec,
-                          edit=lambda doc: shard_of(doc, "ticker").update(
-                              cflags=["-DVERSION=2"]))
-    ticker = next(s for s in base["shards"] if s["name"] == "ticker")
-    proc = start(board, src, tmp_path / "base" / "out", bld)
-    answer, took = None, None
-    try:
-        time.sleep(1.0)
-        t0 = time.monotonic()
-        answer = gdbremote.door_reload(
-            bld, base, package(blob(v2_bld, "ticker"), base, "ticker", MACHINE[board]),
-            ticker["id"], timeout=30)
-        took = time.monotonic() - t0
-        out, err = proc.communicate(timeout=TIMEOUT)
-    finally:
-        if proc.poll() is None:
-            kill_session(proc.pid)
-            out, err = proc.communicate()
-    report = f"\nanswer {answer} after {took} s\n--- stdout\n{out}--- stderr\n{err}---"
-    assert proc.returncode == 0, report
-    assert answer[0] == OK, report
+    _, took, out, _, report = reload_ticker(board, tmp_path,
+                                            HERE / "reload_door" / "sleeper.yaml", 1.0)
     assert took < 5, report  # the spinner spins 9 s more
     log = [ln for ln in out.splitlines() if ln.startswith("[ticker] ")]
     assert log[:2] == ["[ticker] version 1 starts", "[ticker] version 2 starts"], report
