@@ -32,6 +32,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -39,7 +40,7 @@ from pathlib import Path
 import pytest
 
 from systest_lib import (FP_RESULTS, HERE, REPO, Pipes, System, copy_spec, outliving,
-                         processes, shard_of, vanity)
+                         processes, run, shard_of, vanity)
 
 ENOSYS, EINVAL, EPERM = 1, 2, 3  # runtime/include/vanity/syscall.h
 
@@ -224,7 +225,7 @@ run
                        capture_output=True, text=True, timeout=180)
     out = r.stdout + r.stderr
     swapped = re.findall(r"^swapped \S+/shards/(\w+)$", out, re.M)
-    # (the first start forks twice as root: once to try a mount namespace)
+    # (the first start forks twice: once to try a shard's own file tree)
     assert sorted(set(swapped)) == ["ping", "pong"], out
     assert "impostor ran" not in out, out
     assert "system 'pingpong' exited with status 0" in out, out
@@ -782,16 +783,20 @@ def test_relative_output_and_build_dirs(tmp_path, board):
 class StartingShardProbe(threading.Thread):
     """While the escape system runs: finds the victim's process in its 2 s
     wait in a constructor, before its main(), reads its capabilities from
-    /proc/<pid>/status, and tries to open its control page and its memory
-    from a process of the same user that holds no capability, as a shard's
-    does (on a host without Landlock, a sibling shard's code could try the
-    same). Linux answers that by the victim's dumpability."""
+    /proc/<pid>/status and its user namespace and its kernel's, and tries
+    to open its control page and its memory from a process of the same
+    user that holds no capability, as a shard's does (on a host without
+    Landlock, a sibling shard's code could try the same). Linux answers
+    that by the victim's dumpability. `prefix` runs that process as
+    another user, or in a namespace of its own."""
 
-    def __init__(self):
+    def __init__(self, prefix=()):
         super().__init__(daemon=True)
         self.stop = threading.Event()
+        self.prefix = list(prefix)
         self.caps = {}
         self.opens = {}
+        self.userns = {}
         self.comm = None
         self.error = None
 
@@ -827,8 +832,11 @@ class StartingShardProbe(threading.Thread):
         self.comm = Path(f"/proc/{pid}/comm").read_text().strip()
         status = Path(f"/proc/{pid}/status").read_text()
         self.caps = dict(re.findall(r"^(CapEff|CapBnd):\t(\w+)$", status, re.M))
-        drop = (["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"]
-                if os.geteuid() == 0 else [])
+        ppid = int(re.search(r"^PPid:\t(\d+)$", status, re.M)[1])
+        self.userns = {who: os.readlink(f"/proc/{p}/ns/user")
+                       for who, p in (("shard", pid), ("kernel", ppid))}
+        drop = self.prefix or (["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"]
+                               if os.geteuid() == 0 else [])
         code = ("import os, sys\n"
                 "for p in sys.argv[1:]:\n"
                 "    try:\n"
@@ -842,25 +850,65 @@ class StartingShardProbe(threading.Thread):
         self.opens = {what: int(errnos.get(path, -1)) for what, path in paths.items()}
 
 
-@pytest.fixture(scope="module")
-def escape(tmp_path_factory):
-    work = tmp_path_factory.mktemp("escape")
+def run_escape(work, user=None):
+    """The escape system, its secret a file of its user's in work: run as
+    the test's user through `vanity run`; or built so, then its kernel run
+    as `user`, whose work becomes, and its probe run as that user in a user
+    namespace of its own, as a sibling shard's process is."""
     secret = work / "secret"
     secret.write_text("a file of the user's\n")
     secret.chmod(0o600)
 
     def secret_path(doc):
         shard_of(doc, "evil")["cflags"] = [f'-DESCAPE_SECRET="{secret}"']
-    spec = copy_spec(HERE / "escape/escape.yaml", work / "src", secret_path)
-    probe = StartingShardProbe()
+    sysm = System(copy_spec(HERE / "escape/escape.yaml", work / "src", secret_path), work)
+    env = {"VANITY_ESCAPE_CANARY": "1"}
+    if user is not None:
+        kernel = sysm.build()
+        (sysm.build_dir / "run").mkdir(exist_ok=True)
+        subprocess.run(["chown", "-R", f"{user}:{user}", str(work)], check=True)
+    probe = StartingShardProbe([*as_user(user), "unshare", "--user", "--"] if user else ())
     probe.start()
     try:
-        r = System(spec, work).run(env={"VANITY_ESCAPE_CANARY": "1"})
+        r = sysm.run(env=env) if user is None else run([*as_user(user), kernel], env=env)
     finally:
         probe.stop.set()
         probe.join(timeout=60)
     r.probe = probe
     return r
+
+
+def as_user(uid):
+    """The command prefix that runs a program as uid, with no group and no
+    capability: a user's (root drops its capabilities with its uid)."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+
+
+@pytest.fixture(scope="module")
+def escape(tmp_path_factory):
+    return run_escape(tmp_path_factory.mktemp("escape"))
+
+
+NOBODY = 65534
+
+
+@pytest.fixture(scope="module")
+def escape_as_user():
+    """The escape system run by a user, nobody, in a directory of nobody's
+    (pytest's are root's alone)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to run the system as another user (setpriv)")
+    if subprocess.run([*as_user(NOBODY), "unshare", "--user", "--map-current-user", "--mount",
+                       "true"], capture_output=True).returncode != 0:
+        pytest.skip("this host does not let a user make a user namespace and a mount "
+                    "namespace: a user's run has no file tree of its own there "
+                    "(docs/hosted.md)")
+    work = Path(tempfile.mkdtemp(prefix="vanity-user-"))
+    try:
+        work.chmod(0o755)
+        yield run_escape(work, NOBODY)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # Each refused with EPERM by the shard's seccomp filters (sandbox.c): the
@@ -926,7 +974,7 @@ def test_starting_shard_cannot_read_the_users_files(escape):
         pytest.skip("this host has no Landlock: a shard's code reads the user's files "
                     "before main() (the kernel said so at boot)")
     log = escape.log("evil")
-    # ENOENT in a tree of its own (a run as root: below), EACCES from Landlock
+    # ENOENT in a tree of its own (below), else EACCES from Landlock
     errno = 2 if own_tree(escape) else 13
     for what in ("read a file of the user's", "look into /proc"):
         assert f"before main: {what}: failed (errno {errno})" in log, escape.report
@@ -936,23 +984,23 @@ def test_starting_shard_cannot_read_the_users_files(escape):
 
 def own_tree(r):
     """Whether the kernel gave shard processes a file tree of their own
-    (kernel/proc.c, view_plan): where it has CAP_SYS_ADMIN, and the host
-    lets it make a mount namespace (else it says so)."""
-    return os.geteuid() == 0 and not any("cannot make a mount namespace" in ln
-                                         for ln in r.kernel())
+    (kernel/proc.c, view_possible): else it said why at the first start."""
+    return not any("file tree of their own" in ln or "own file tree" in ln
+                   for ln in r.kernel())
 
 
 def test_starting_shard_sees_no_path_but_the_loaders(escape):
     """Landlock governs what a process may open, not what stat tells of a
-    path; the start filter must let stat through for the loader. In a
-    system run as root each shard's process has a tree of its own, holding
-    the loader's files alone: a file of the user's is not there (ENOENT),
-    not even to stat. A user's run has no such tree: its shard's code may
-    learn which files exist before its main() (docs/hosted.md)."""
-    if os.geteuid() != 0:
-        pytest.skip("not run as root: the kernel cannot give a shard's process a tree of "
-                    "its own, and stat sees the user's files before main() "
-                    "(docs/hosted.md)")
+    path; the start filter must let stat through for the loader. So each
+    shard's process has a tree of its own, holding the loader's files
+    alone: a file of the user's is not there (ENOENT), not even to stat.
+    Root's kernel makes it in a mount namespace; a user's, where the host
+    lets users make user namespaces, in one of those too (below); where
+    not, it says so, and a shard's code may learn which files exist before
+    its main() (docs/hosted.md)."""
+    if os.geteuid() != 0 and not own_tree(escape):
+        pytest.skip("this host does not let a user make a user namespace: shard processes "
+                    "see the host's tree (the kernel said so; docs/hosted.md)")
     assert own_tree(escape), escape.report
     assert "before main: see a file of the user's: failed (errno 2)" in escape.log("evil"), \
         escape.report
@@ -1151,6 +1199,40 @@ def test_shard_gets_none_of_the_users_environment(escape):
     run in does not reach it."""
     assert "before main: the user's environment: not seen" in escape.log("evil"), \
         escape.report
+
+
+def test_a_users_run_gives_each_shard_a_tree_of_its_own(escape_as_user):
+    """A user's kernel has no CAP_SYS_ADMIN to make a mount namespace with,
+    so each shard's process makes a user namespace first, in which it has
+    it (kernel/proc.c, view_possible), mapped to the same user. Before its
+    main() a shard's code then finds neither a file of the user's nor /proc
+    (ENOENT), runs no program, and every escape is refused as in root's
+    run; the system runs to its end."""
+    r = escape_as_user
+    log = r.log("evil")
+    assert r.status == 0, r.report
+    assert own_tree(r), r.report
+    for what in ("read a file of the user's", "look into /proc", "see a file of the user's"):
+        assert f"before main: {what}: failed (errno 2)" in log, r.report
+    assert "before main: run a program: failed (errno 13)" in log, r.report
+    for attempt in ESCAPES:
+        assert f"{attempt}: refused" in log, r.report
+    assert r.log("victim") == ["still fine"], r.report
+
+
+def test_a_users_shard_is_out_of_reach_of_another_namespace(escape_as_user):
+    """In a user's run each shard's process is in a user namespace of its
+    own, not its kernel's, and holds no capability in it. Its user owns
+    that namespace; a process of the same user in another namespace, as a
+    sibling shard's is, does not: it can open neither the shard's
+    descriptors nor its memory through /proc before its main()."""
+    probe = escape_as_user.probe
+    why = f"{probe.comm} {probe.error} {probe.userns}{escape_as_user.report}"
+    assert probe.comm not in (None, "victim"), f"not before main: {why}"
+    assert probe.userns["shard"] != probe.userns["kernel"], why
+    assert probe.caps.get("CapEff") == "0000000000000000", why
+    assert probe.caps.get("CapBnd") == "0000000000000000", why
+    assert probe.opens == {"control page": 13, "memory": 13}, f"{probe.opens} {why}"
 
 
 def test_shard_has_no_capabilities(escape):

@@ -14,7 +14,7 @@
  * the write end of its core's pipe: a shard can ring it, never read it.
  *
  * The process starts confined: between fork and exec the kernel gives it,
- * where it may (as root), a file tree of its own that holds the program
+ * where the host lets it, a file tree of its own that holds the program
  * loader's files alone (view_enter), empties its capability bounding set
  * (a system run as root starts its shards with no capability), sets its
  * parent-death signal, enters the Landlock domain that leaves it only the
@@ -441,14 +441,15 @@ static int fs_rules(const struct hk_shard *h)
 /* Landlock decides which files a shard's process may open, not what it may
  * learn of a path: stat, access and an O_PATH open see past it, and the
  * start filter lets them through for the loader (a filter cannot read a
- * path). So where the kernel may make mount namespaces (CAP_SYS_ADMIN: a
- * system run as root) each shard's process gets, before the exec, a tree
- * of its own that holds the loader's files alone: a tmpfs root with, at
- * their own paths, read-only binds of the fs_loader entries that exist and
- * of what LD_LIBRARY_PATH and LD_PRELOAD name, and the symbolic links on
- * the way to them (Debian's /lib -> usr/lib) as links. Every other path is
- * not there (ENOENT), /proc and the user's files among them. Without that
- * capability (a user's run) the tree is the host's, and a shard's code may
+ * path). So each shard's process gets, before the exec, a mount namespace
+ * whose tree holds the loader's files alone: a tmpfs root with, at their
+ * own paths, read-only binds of the fs_loader entries that exist and of
+ * what LD_LIBRARY_PATH and LD_PRELOAD name, and the symbolic links on the
+ * way to them (Debian's /lib -> usr/lib) as links. Every other path is not
+ * there (ENOENT), /proc and the user's files among them. Making it takes
+ * CAP_SYS_ADMIN: a root's, or in a user's run the one a process has in a
+ * user namespace it makes first (view_map). Where the host refuses that
+ * (view_possible says why) the tree is the host's, and a shard's code may
  * learn before its main() which files exist, their sizes and times, but
  * read none (docs/hosted.md). The plan is made once, by the kernel; the
  * child only makes the mounts and links it lists (view_enter). */
@@ -463,6 +464,8 @@ static struct view_entry view[VIEW_MAX];
 static int view_n = -1; /* entries; -1 until planned */
 static bool view_full;  /* an entry found no room: no tree then */
 static bool view_on;    /* whether shard processes get a tree of their own */
+static bool view_user;  /* made in a user namespace too (a user's run) */
+static char view_ids[2][32]; /* its uid_map and gid_map: the kernel's own ids */
 
 static bool view_has(const char *path)
 {
@@ -599,7 +602,9 @@ static int view_order(const void *a, const void *b)
 static int view_enter(void);
 
 /* Whether the kernel may give a process this tree: a child makes it. Its
- * exit status is the errno of the step that failed. */
+ * exit status is the errno of the step that failed. Without CAP_SYS_ADMIN
+ * (a user's run) the child first makes a user namespace, in which it has
+ * the capability: where the host lets users make them (Debian's does). */
 static bool view_possible(void)
 {
 	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
@@ -607,9 +612,6 @@ static bool view_possible(void)
 	int st = 0;
 	pid_t pid;
 
-	if (syscall(SYS_capget, &hdr, caps) != 0 ||
-	    !(caps[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32))))
-		return false;
 	if (view_full) {
 		hk_msg("warning: LD_LIBRARY_PATH and LD_PRELOAD name more than the %d places a "
 		       "shard's own file tree holds: shard processes see the host's tree, and "
@@ -617,6 +619,12 @@ static bool view_possible(void)
 		       "reads none", VIEW_MAX);
 		return false;
 	}
+	view_user = syscall(SYS_capget, &hdr, caps) != 0 ||
+		    !(caps[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32)));
+	snprintf(view_ids[0], sizeof(view_ids[0]), "%u %u 1", (unsigned)geteuid(),
+		 (unsigned)geteuid());
+	snprintf(view_ids[1], sizeof(view_ids[1]), "%u %u 1", (unsigned)getegid(),
+		 (unsigned)getegid());
 	pid = fork();
 	if (pid == 0)
 		_exit(view_enter() == 0 ? 0 : errno ? errno & 0xff : 255);
@@ -624,10 +632,11 @@ static bool view_possible(void)
 		;
 	if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return true;
-	hk_msg("warning: the kernel has CAP_SYS_ADMIN but cannot give shard processes a file "
-	       "tree of their own (a mount namespace: %s): they see the host's tree, and "
-	       "their code may learn which files exist before its main(), though it reads "
-	       "none", pid < 0 ? strerror(errno) : WIFEXITED(st) ? strerror(WEXITSTATUS(st)) :
+	hk_msg("warning: the kernel cannot give shard processes a file tree of their own (%s: "
+	       "%s): they see the host's tree, and their code may learn which files exist "
+	       "before its main(), though it reads none",
+	       view_user ? "a user namespace, then a mount namespace" : "a mount namespace",
+	       pid < 0 ? strerror(errno) : WIFEXITED(st) ? strerror(WEXITSTATUS(st)) :
 	       "the child was killed");
 	return false;
 }
@@ -696,7 +705,39 @@ static int view_seal_top(const char *at)
 		     NULL);
 }
 
-/* In the child, between fork and exec, with CAP_SYS_ADMIN still: a mount
+/* In the child, just in a user namespace of its own: the user and group it
+ * has inside are those it had outside (the one mapping a process may give
+ * itself), and it may not change its groups. Its /proc/self files are
+ * root's while it is not dumpable (as the kernel is not), so it is
+ * dumpable for these three writes: to the user's own processes, which
+ * already own the system, not to a shard's, which may not trace. */
+static int view_map(void)
+{
+	static const char *const file[] = {
+		"/proc/self/uid_map", "/proc/self/setgroups", "/proc/self/gid_map",
+	};
+	const char *line[] = {view_ids[0], "deny", view_ids[1]};
+	int err = 0;
+
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+		return -1;
+	for (int i = 0; i < 3 && !err; i++) {
+		int fd = open(file[i], O_WRONLY | O_CLOEXEC);
+		ssize_t n = fd < 0 ? -1 : write(fd, line[i], strlen(line[i]));
+
+		if (n != (ssize_t)strlen(line[i]))
+			err = n < 0 ? errno : EIO;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 && !err)
+		err = errno;
+	errno = err;
+	return err ? -1 : 0;
+}
+
+/* In the child, between fork and exec, with CAP_SYS_ADMIN still (or, in a
+ * user's run, in a user namespace of its own, where it has it): a mount
  * namespace whose root is a tmpfs holding the plan's binds and links, the
  * host's tree gone from it. Async-signal-safe calls only; -1 and errno if
  * a step fails (the child then ends: no shard runs with a tree half made;
@@ -710,7 +751,9 @@ static int view_enter(void)
 	char at[2 * PATH_MAX];
 	int tree[VIEW_MAX], later[VIEW_MAX];
 
-	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+	if (unshare(view_user ? CLONE_NEWUSER | CLONE_NEWNS : CLONE_NEWNS) != 0 ||
+	    (view_user && view_map() != 0) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return -1;
 	for (int i = 0; i < view_n; i++)
 		if (view[i].kind != VIEW_LINK &&
