@@ -784,18 +784,22 @@ class StartingShardProbe(threading.Thread):
     """While the escape system runs: finds the victim's process in its 2 s
     wait in a constructor, before its main(), reads its capabilities from
     /proc/<pid>/status and its user namespace and its kernel's, and tries
-    to open its control page and its memory from a process of the same
-    user that holds no capability, as a shard's does (on a host without
-    Landlock, a sibling shard's code could try the same). Linux answers
-    that by the victim's dumpability. `prefix` runs that process as
-    another user, or in a namespace of its own."""
+    to open its control page and its memory through /proc, and to read its
+    memory with process_vm_readv, from a process of the same user that
+    holds no capability, as a shard's does (on a host without Landlock, a
+    sibling shard's code could try the opens). Linux answers that by the
+    victim's dumpability. `prefix` runs that process as another user, or in
+    a namespace of its own; `also`, if given, runs it a second time so
+    (`also_found`)."""
 
-    def __init__(self, prefix=()):
+    def __init__(self, prefix=(), also=None):
         super().__init__(daemon=True)
         self.stop = threading.Event()
         self.prefix = list(prefix)
+        self.also = also
         self.caps = {}
         self.opens = {}
+        self.also_found = {}
         self.userns = {}
         self.comm = None
         self.error = None
@@ -837,17 +841,37 @@ class StartingShardProbe(threading.Thread):
                        for who, p in (("shard", pid), ("kernel", ppid))}
         drop = self.prefix or (["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"]
                                if os.geteuid() == 0 else [])
-        code = ("import os, sys\n"
-                "for p in sys.argv[1:]:\n"
+        # an address in its memory: the start of its first mapping
+        addr = Path(f"/proc/{pid}/maps").read_text().split("-", 1)[0]
+        self.opens = self._try(drop, pid, addr)
+        if self.also is not None:
+            self.also_found = self._try(self.also, pid, addr)
+
+    @staticmethod
+    def _try(prefix, pid, addr):
+        """{what: errno, 0 if it worked} of each way in, run under prefix."""
+        code = ("import ctypes, os, sys\n"
+                "for p in sys.argv[3:]:\n"
                 "    try:\n"
                 "        os.close(os.open(p, os.O_RDONLY)); print(p, 0)\n"
                 "    except OSError as e:\n"
-                "        print(p, e.errno)\n")
-        paths = {"control page": f"/proc/{pid}/fd/3", "memory": f"/proc/{pid}/mem"}
-        out = subprocess.run([*drop, "/usr/bin/python3", "-c", code, *paths.values()],
+                "        print(p, e.errno)\n"
+                "class iovec(ctypes.Structure):\n"
+                "    _fields_ = [('base', ctypes.c_void_p), ('len', ctypes.c_size_t)]\n"
+                "libc = ctypes.CDLL(None, use_errno=True)\n"
+                "buf = ctypes.create_string_buffer(8)\n"
+                "local = iovec(ctypes.cast(buf, ctypes.c_void_p), 8)\n"
+                "remote = iovec(int(sys.argv[2], 16), 8)\n"
+                "n = libc.process_vm_readv(int(sys.argv[1]), ctypes.byref(local), 1,\n"
+                "                          ctypes.byref(remote), 1, 0)\n"
+                "print('vm', 0 if n == 8 else ctypes.get_errno())\n")
+        paths = {"control page": f"/proc/{pid}/fd/3", "memory": f"/proc/{pid}/mem",
+                 "memory read": "vm"}
+        out = subprocess.run([*prefix, "/usr/bin/python3", "-c", code, str(pid), addr,
+                              *list(paths.values())[:2]],
                              capture_output=True, text=True, timeout=30).stdout
         errnos = dict(line.rsplit(" ", 1) for line in out.splitlines())
-        self.opens = {what: int(errnos.get(path, -1)) for what, path in paths.items()}
+        return {what: int(errnos.get(path, -1)) for what, path in paths.items()}
 
 
 def run_escape(work, user=None):
@@ -867,7 +891,8 @@ def run_escape(work, user=None):
         kernel = sysm.build()
         (sysm.build_dir / "run").mkdir(exist_ok=True)
         subprocess.run(["chown", "-R", f"{user}:{user}", str(work)], check=True)
-    probe = StartingShardProbe([*as_user(user), "unshare", "--user", "--"] if user else ())
+    probe = (StartingShardProbe([*as_user(user), "unshare", "--user", "--"], as_user(user))
+             if user else StartingShardProbe())
     probe.start()
     try:
         r = sysm.run(env=env) if user is None else run([*as_user(user), kernel], env=env)
@@ -953,12 +978,13 @@ def test_system_survives_escape_attempts(escape):
 def test_starting_shard_cannot_be_read_by_a_sibling(escape):
     """A shard's process is not dumpable from its first instruction, so a
     process of the same user without capabilities, as a sibling shard is,
-    cannot open its descriptors or its memory through /proc, even before its
-    main() runs: the victim waits 2 s in a constructor, and the test's probe
-    tries both then, read-only. Linux refuses (EACCES)."""
+    cannot open its descriptors or its memory through /proc (EACCES) or
+    read its memory with process_vm_readv (EPERM), even before its main()
+    runs: the victim waits 2 s in a constructor, and the test's probe tries
+    all three then."""
     probe = escape.probe
     assert probe.comm not in (None, "victim"), f"not before main: {probe.comm} {probe.error}"
-    assert probe.opens == {"control page": 13, "memory": 13}, \
+    assert probe.opens == {"control page": 13, "memory": 13, "memory read": 1}, \
         f"{probe.opens} {probe.error}{escape.report}"
 
 
@@ -1222,17 +1248,23 @@ def test_a_users_run_gives_each_shard_a_tree_of_its_own(escape_as_user):
 
 def test_a_users_shard_is_out_of_reach_of_another_namespace(escape_as_user):
     """In a user's run each shard's process is in a user namespace of its
-    own, not its kernel's, and holds no capability in it. Its user owns
-    that namespace; a process of the same user in another namespace, as a
-    sibling shard's is, does not: it can open neither the shard's
-    descriptors nor its memory through /proc before its main()."""
+    own, not its kernel's, and holds no capability in it. A process of the
+    same user in another user namespace, as a sibling shard's is, can
+    neither open the shard's descriptors or memory through /proc nor read
+    its memory with process_vm_readv, before its main(). The user owns the
+    shard's namespace: a process of the user's outside any may read its
+    memory (gdb -p, docs/hosted.md), though not through /proc, whose files
+    of a process that is not dumpable are root's."""
     probe = escape_as_user.probe
     why = f"{probe.comm} {probe.error} {probe.userns}{escape_as_user.report}"
     assert probe.comm not in (None, "victim"), f"not before main: {why}"
     assert probe.userns["shard"] != probe.userns["kernel"], why
     assert probe.caps.get("CapEff") == "0000000000000000", why
     assert probe.caps.get("CapBnd") == "0000000000000000", why
-    assert probe.opens == {"control page": 13, "memory": 13}, f"{probe.opens} {why}"
+    assert probe.opens == {"control page": 13, "memory": 13, "memory read": 1}, \
+        f"{probe.opens} {why}"
+    assert probe.also_found == {"control page": 13, "memory": 13, "memory read": 0}, \
+        f"{probe.also_found} {why}"
 
 
 def test_shard_has_no_capabilities(escape):

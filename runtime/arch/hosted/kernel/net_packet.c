@@ -56,6 +56,8 @@ static int map_rings(struct net_packet *p)
 		   MAP_SHARED, p->sock, 0);
 	if (map == MAP_FAILED)
 		return -1;
+	/* the frames in it stay out of the shard processes forked from here */
+	(void)madvise(map, (size_t)SLOT * (RX_SLOTS + TX_SLOTS), MADV_DONTFORK);
 	p->rx_ring = map;
 	p->tx_ring = p->rx_ring + (size_t)SLOT * RX_SLOTS;
 	return 0;

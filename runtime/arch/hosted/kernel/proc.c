@@ -77,6 +77,11 @@ int hk_memfd(const char *name, uint64_t size, void **map)
 	*map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (*map == MAP_FAILED)
 		goto out_close;
+	/* not in a child: one between fork and exec holds no shard's memory */
+	if (madvise(*map, size, MADV_DONTFORK) != 0) {
+		munmap(*map, size);
+		goto out_close;
+	}
 	return fd;
 out_close:
 	close(fd);
@@ -626,8 +631,10 @@ static bool view_possible(void)
 	snprintf(view_ids[1], sizeof(view_ids[1]), "%u %u 1", (unsigned)getegid(),
 		 (unsigned)getegid());
 	pid = fork();
-	if (pid == 0)
+	if (pid == 0) { /* the kernel's descriptors closed first, as child_exec does */
+		syscall(SYS_close_range, 3, ~0u, 0);
 		_exit(view_enter() == 0 ? 0 : errno ? errno & 0xff : 255);
+	}
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -636,8 +643,8 @@ static bool view_possible(void)
 	       "%s): they see the host's tree, and their code may learn which files exist "
 	       "before its main(), though it reads none",
 	       view_user ? "a user namespace, then a mount namespace" : "a mount namespace",
-	       pid < 0 ? strerror(errno) : WIFEXITED(st) ? strerror(WEXITSTATUS(st)) :
-	       "the child was killed");
+	       pid < 0 ? strerror(errno) : !WIFEXITED(st) ? "the child was killed" :
+	       WEXITSTATUS(st) == 255 ? "a step failed" : strerror(WEXITSTATUS(st)));
 	return false;
 }
 
@@ -844,7 +851,11 @@ static _Noreturn void child_fail(const char *name, const char *what, int err, in
 
 /* In the child, between fork and exec: async-signal-safe calls only. It
  * runs the image open at `image`, the copy the kernel checked, in the
- * Landlock domain of `rules` (fs_rules; none if -1). */
+ * Landlock domain of `rules` (fs_rules; none if -1). Its descriptors are
+ * the shard's alone before anything else: the kernel's others (every
+ * shard's memory among them) are closed before a user's run makes the
+ * child dumpable for a moment (view_map), and the kernel's shared
+ * mappings never reached it (hk_memfd: MADV_DONTFORK). */
 static _Noreturn void child_exec(int image, int rules, char *const argv[], char *const envp[],
 				 int cpu, const int *src, const int *dst, int n)
 {
@@ -852,11 +863,29 @@ static _Noreturn void child_exec(int image, int rules, char *const argv[], char 
 	struct __user_cap_data_struct cap_none[_LINUX_CAPABILITY_U32S_3] = {{0}};
 	sigset_t none;
 	cpu_set_t set;
-	int tmp[MAX_FDS], top = 0, img;
+	int tmp[MAX_FDS], top = 0, img, dom = -1;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Move every source above all targets first, so no dup2 clobbers a
+	 * source that is still to be moved. */
+	for (int i = 0; i < n; i++)
+		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, MAX_FDS)) < 0)
+			child_fail(argv[0], "cannot move its descriptors", errno, 126);
+	if ((img = fcntl(image, F_DUPFD_CLOEXEC, MAX_FDS)) < 0 ||
+	    (rules >= 0 && (dom = fcntl(rules, F_DUPFD_CLOEXEC, MAX_FDS)) < 0))
+		child_fail(argv[0], "cannot move its descriptors", errno, 126);
+	for (int i = 0; i < n; i++) {
+		if (dup2(tmp[i], dst[i]) < 0)
+			child_fail(argv[0], "cannot move its descriptors", errno, 126);
+		top = dst[i] > top ? dst[i] : top;
+	}
+	/* the image just past the shard's own descriptors, then the Landlock
+	 * domain: both closed by the exec */
+	if (dup3(img, top + 1, O_CLOEXEC) < 0 || (dom >= 0 && dup3(dom, top + 2, O_CLOEXEC) < 0))
+		child_fail(argv[0], "cannot move its descriptors", errno, 126);
+	syscall(SYS_close_range, top + 3, ~0u, 0);
 	if (view_on && view_enter() != 0)
 		child_fail(argv[0], "cannot make its own file tree (a mount namespace)", errno,
 			   126);
@@ -871,28 +900,12 @@ static _Noreturn void child_exec(int image, int rules, char *const argv[], char 
 		child_fail(argv[0], "cannot drop its capabilities", errno, 126);
 	/* no_new_privs first, which entering a domain without a capability
 	 * needs (the filter sets it again) */
-	if (rules >= 0 && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-			   syscall(SYS_landlock_restrict_self, rules, 0) != 0))
+	if (dom >= 0 && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+			 syscall(SYS_landlock_restrict_self, top + 2, 0) != 0))
 		child_fail(argv[0], "cannot enter its Landlock domain", errno, 126);
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-	/* Move every source above all targets first, so no dup2 clobbers a
-	 * source that is still to be moved. */
-	for (int i = 0; i < n; i++)
-		if ((tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, MAX_FDS)) < 0)
-			child_fail(argv[0], "cannot move its descriptors", errno, 126);
-	if ((img = fcntl(image, F_DUPFD_CLOEXEC, MAX_FDS)) < 0)
-		child_fail(argv[0], "cannot move its descriptors", errno, 126);
-	for (int i = 0; i < n; i++) {
-		if (dup2(tmp[i], dst[i]) < 0)
-			child_fail(argv[0], "cannot move its descriptors", errno, 126);
-		top = dst[i] > top ? dst[i] : top;
-	}
-	/* the image just past the shard's own descriptors, closed by the exec */
-	if (dup3(img, top + 1, O_CLOEXEC) < 0)
-		child_fail(argv[0], "cannot move its descriptors", errno, 126);
-	syscall(SYS_close_range, top + 2, ~0u, 0);
 	if (vn_sandbox_install(VN_SANDBOX_START) != 0)
 		child_fail(argv[0], "cannot install its start filter", errno, 126);
 	syscall(SYS_execveat, top + 1, "", argv, envp, AT_EMPTY_PATH);
