@@ -1187,6 +1187,23 @@ def test_false_wakes_of_a_parked_flag_are_not_listened_to(tmp_path):
     assert r.status == 0, r.report
 
 
+def test_a_flag_flipped_without_wakes_costs_the_sleeper_nothing(tmp_path):
+    """A peer that flips a sleeper's flag between armed and parked, the
+    values it sleeps on, without a futex wake, can only make a look of the
+    sleeper's that comes as it goes to sleep find the flag changed (EAGAIN)
+    and look again: with two values, each look has at most an even chance
+    of that, and once asleep only a wake wakes it. Through 1.4 s of flips
+    from its first sleep on, the sleeper runs a few ms, far under its 1 s
+    watchdog, and the message after them wakes it (offcore/restless.yaml)."""
+    r = System(HERE / "offcore" / "restless.yaml", tmp_path).run()
+    assert r.log("flipper") == ["flipped over a million times, sent"], r.report
+    [line] = r.log("listener")
+    m = re.fullmatch(r"got 42, (\d+) ms of CPU", line)
+    assert m and int(m[1]) < 200, r.report
+    assert not [ln for ln in r.kernel() if "'listener'" in ln], r.report
+    assert r.status == 0, r.report
+
+
 def test_stuck_with_a_false_wake_in_a_parked_flag(tmp_path):
     """tests/system/offcore/hush.yaml: a peer sets a parked shard's flag
     woken with nothing sent (and no futex wake: the shard sleeps on), then

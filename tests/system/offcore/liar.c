@@ -9,7 +9,9 @@
  * sets it woken once, without a futex wake, and waits for ever.
  * `dropper` sends 7 as a notifying send does, publishing it and swapping
  * the parked flag for woken, but never futex-wakes the flag (a peer that
- * stopped between the two and lives on), and waits for ever. */
+ * stopped between the two and lives on), and waits for ever. `flipper`
+ * flips it between armed and parked from its start, as fast as it can and
+ * with no futex wake, for 1.5 s; then it sets it armed and sends 42. */
 #include <stdatomic.h>
 #include <string.h>
 
@@ -41,6 +43,16 @@ void vn_main(void)
 	_Atomic uint32_t *flag = &vn_tx_lies.ring->rx_sleeping;
 	uint64_t msg = 42;
 
+	if (strcmp(vn_self.name, "flipper") == 0) {
+		uint64_t n = 0;
+
+		for (uint64_t t0 = vn_now(); vn_now() - t0 < 1500000000u; n++)
+			atomic_store(flag, n & 1 ? VN_SLEEP_ARMED : VN_SLEEP_PARKED);
+		atomic_store(flag, VN_SLEEP_ARMED);
+		vn_log("flipped %s, %s", n > 1000000 ? "over a million times" : "less",
+		       vn_tx_send(&vn_tx_lies, &msg, sizeof(msg)) ? "sent" : "full");
+		return;
+	}
 	vn_sleep(200000000u); /* the listener sleeps, parked */
 	if (strcmp(vn_self.name, "quitter") == 0) {
 		atomic_store(flag, VN_SLEEP_WOKEN); /* no wake: the listener sleeps on */

@@ -1,5 +1,6 @@
 /* Sleeps in vn_wait until a message comes, and says what it cost it: the
- * CPU time it ran, which no write of its flag may stretch. */
+ * CPU time it ran, which no write of its flag may stretch. With
+ * LISTENER_NAP it first sleeps that many ns, a wait with no ring armed. */
 #include <time.h>
 
 #include <vanity_shard.h>
@@ -9,6 +10,9 @@ void vn_main(void)
 	struct timespec cpu;
 	uint64_t msg = 0;
 
+#ifdef LISTENER_NAP
+	vn_sleep(LISTENER_NAP);
+#endif
 	while (!vn_rx_recv(&vn_rx_lies, &msg, sizeof(msg)))
 		vn_wait(VN_FOREVER);
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
