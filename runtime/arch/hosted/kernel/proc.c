@@ -716,8 +716,9 @@ static int view_seal_top(const char *at)
  * has inside are those it had outside (the one mapping a process may give
  * itself), and it may not change its groups. Its /proc/self files are
  * root's while it is not dumpable (as the kernel is not), so it is
- * dumpable for these three writes: to the user's own processes, which
- * already own the system, not to a shard's, which may not trace. */
+ * dumpable for these three writes: to the user's own processes, not to a
+ * shard's, which may not trace. By then it holds its shard's descriptors
+ * alone and none of the kernel's shared memory (child_exec). */
 static int view_map(void)
 {
 	static const char *const file[] = {
