@@ -8,9 +8,9 @@ adds its record here; a new ISA also adds one runtime/arch/<port> folder.
 A bare-metal board says where its RAM is and which part of it the kernel
 image may use (its window); the model places shards and channels after it.
 RAM is at most 1 GiB (one top-level page-table entry, pt.c), and QEMU's -m
-gives exactly the RAM the record says. The pool of page tables (8 MiB of
-the kernel's bss at 2048) holds 256 shards of a few channels each; the
-model counts what a system needs and refuses one that needs more.
+gives exactly the RAM the record says. The page tables come from a pool at
+the top of RAM that the model sizes to what the system needs
+(model._page_tables); shards and channels must end below it.
 """
 
 import os
@@ -120,7 +120,7 @@ BOARDS = {
                   "gcc-aarch64-linux-gnu",
                   ("-mstrict-align", "-mno-outline-atomics"),
                   integer_flags=("-mgeneral-regs-only",)),
-              irq=Irq("gic", 32, 1019, base=0x08000000, cpu_base=0x08010000),
+              irq=Irq("gic", 32, 287, base=0x08000000, cpu_base=0x08010000),  # 256 SPIs
               console=("arm,pl011", 0x09000000),
               image=BareImage(0x3436416e61765f5f, " + XN"),
               ram=(0x40000000, 0x40000000), kernel=(0x40100000, 0x41000000),

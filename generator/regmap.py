@@ -413,6 +413,7 @@ def register(d, reg, what="register"):
         if hi >= width:
             d.error(f.at("bits"), f"{f.prefix}bits {_bits(f)} exceed the {what}'s "
                     f"{width}-bit width")
+            continue  # and its values are not looked at: 2**hi of them
         enum(d, f)
     for i, b in enumerate(fields):
         for a in fields[:i]:

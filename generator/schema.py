@@ -74,7 +74,7 @@ def bare_problem(name):
     return None
 
 
-_BITS = re.compile(r"([0-9]+):([0-9]+)$")
+_BITS = re.compile(r"([0-9]{1,6}):([0-9]{1,6})$")  # bits are below 64: no int() of 5000 digits
 
 
 class Checked(dict):

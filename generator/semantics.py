@@ -15,6 +15,7 @@ from . import regmap, toolchain
 from .events import EVENT_BYTES, USER_BASE, WIDTHS
 from .resolve import regmap_names
 from .schema import COMPATIBLE, pos, suggest
+from .units import format_time
 
 # The limits every board shares (docs/limits.md says why each is what it is).
 MAX_SHARDS = 256          # VN_MAX_SHARDS (core/kernel.h), VN_OBS_MAX_SHARDS (vanity/trace.h)
@@ -324,6 +325,7 @@ class Semantics:
         if s.get("spin") and s.get("mode") == "poll":
             self.d.warning(s.at("spin"), f"{s.prefix}spin has no effect on a poll shard, "
                            "which always spins")
+        self.watchdog(s)
         self.trace(s)
         self.on_fault(s)
         self.reload(s)
@@ -331,6 +333,29 @@ class Semantics:
             if name is not None and name not in self.devices:
                 self.d.error(s.item_at("devices", i), f"{s.prefix}unknown device "
                              f"'{name}'{suggest(name, self.devices)}")
+
+    def watchdog(self, s):
+        """A watchdog counts from when the shard got its core, and a shard
+        holds its core while it spins in vn_wait: a yield shard's spin as
+        long as its watchdog would be stopped while it only waits. A poll
+        shard alone on its core never gives it up in vn_wait, so its
+        watchdog also stops it whenever it waits that long for input."""
+        dog, spin = s.get("watchdog"), s.get("spin")
+        if not dog:
+            return
+        if spin and spin >= dog and s.get("mode") != "poll":
+            self.d.error(s.at("spin"), f"{s.prefix}spin {format_time(spin)} is not shorter "
+                         f"than its watchdog {format_time(dog)}: the shard holds its core "
+                         "while it spins, and the watchdog would stop it while it only waits; "
+                         "spin less, or give the watchdog longer")
+        alone = not any(o is not s and o.get("core") == s.get("core")
+                        for o in self.shards.values())
+        if s.get("mode") == "poll" and alone:
+            self.d.warning(s.at("watchdog"), f"{s.prefix}a poll shard alone on its core never "
+                           "gives it up while it waits in vn_wait, so its watchdog "
+                           f"({format_time(dog)}) also stops it whenever no input comes for "
+                           "that long; wait with a timeout and vn_yield() between waits, "
+                           "or leave the watchdog out")
 
     def on_fault(self, s):
         """A restart policy: a budget the kernel can count, a backoff whose
@@ -528,7 +553,7 @@ class Semantics:
         size = c.get("message")
         if c.get("pool") is not None:
             self.pool_channel(c)
-        elif size is None:
+        elif size is None and "message" not in c.nodes:  # not one already refused
             self.d.error(c.node, f"{c.prefix}missing required key 'message' (bytes per "
                          "message); or give 'pool: NAME' to carry buffer handles")
         if size == 0:

@@ -28,8 +28,14 @@ class UnitError(Exception):
     pass
 
 
+MAX_DIGITS = 30  # more than any size or time a board could hold
+
+
 def _split(text):
     m = _NUMBER_UNIT.match(text)
+    if m and len(m.group(1)) > MAX_DIGITS:
+        raise UnitError(f"has a number of {len(m.group(1))} digits, more than any size or "
+                        "time can be")
     return (int(m.group(1)), m.group(2)) if m else (None, None)
 
 

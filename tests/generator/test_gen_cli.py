@@ -86,6 +86,34 @@ def test_warning_does_not_fail(tmp_path):
                            "poll shard, which always spins\n")
 
 
+def test_a_watchdog_that_would_stop_a_waiting_shard(tmp_path):
+    """A shard holds its core while it spins in vn_wait, and its watchdog
+    counts from when it got its core: a yield shard whose spin is not
+    shorter than its watchdog is refused, and a poll shard alone on its core
+    with a watchdog gets a warning (it never gives its core up in vn_wait).
+    A poll shard that shares its core yields in vn_wait: no warning."""
+    spec = tmp_path / "w.yaml"
+    (tmp_path / "a.c").write_text("")
+    head = "vanity: 1\nsystem: w\nshards:\n"
+    spec.write_text(head + "  - {name: a, sources: [a.c], spin: 2ms, watchdog: 2ms}\n")
+    proc = vanity("check", spec, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr == (f"{spec}:4:37: error: shard 'a': spin 2ms is not shorter than "
+                           "its watchdog 2ms: the shard holds its core while it spins, and the "
+                           "watchdog would stop it while it only waits; spin less, or give "
+                           "the watchdog longer\n")
+    spec.write_text(head + "  - {name: a, sources: [a.c], spin: 1ms, watchdog: 2ms}\n"
+                    "  - {name: b, sources: [a.c], mode: poll, core: 1, watchdog: 1s}\n"
+                    "  - {name: c, sources: [a.c], mode: poll, core: 2, watchdog: 1s}\n"
+                    "  - {name: d, sources: [a.c], mode: poll, core: 2}\n")
+    proc = vanity("check", spec, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == (f"{spec}:5:62: warning: shard 'b': a poll shard alone on its core "
+                           "never gives it up while it waits in vn_wait, so its watchdog (1s) "
+                           "also stops it whenever no input comes for that long; wait with a "
+                           "timeout and vn_yield() between waits, or leave the watchdog out\n")
+
+
 def test_gen_leaves_files_it_did_not_write(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "notes.txt").write_text("mine\n")

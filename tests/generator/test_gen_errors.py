@@ -370,6 +370,15 @@ def test_board_override_checks_cores():
         "does not exist on board 'qemu-virt-aarch64' (cores 0-3)"]
 
 
+def test_board_override_checks_interrupts():
+    """QEMU virt's GIC has 288 lines (256 SPIs after the 32 private ones):
+    an ID past them would be accepted, boot, and never interrupt."""
+    proc = vanity("check", "tests/generator/bad/bad_device_values.yaml",
+                  "--board", "qemu-virt-aarch64")
+    assert "7:53: error: device 'gpio': irq 4096 is out of range; at most 287" in \
+        proc.stderr, proc.stderr
+
+
 def test_unknown_board():
     proc = vanity("check", "examples/pingpong/pingpong.yaml", "--board", "hostd")
     assert proc.returncode == 1
@@ -393,3 +402,46 @@ def test_deep_nesting_is_an_error_not_a_crash(tmp_path):
         assert r.returncode == 1, r.stderr
         assert r.stderr.strip().endswith("deep.yaml:1:1: error: YAML nesting is too deep"), \
             r.stderr
+
+
+def test_a_number_of_thousands_of_digits_is_an_error_not_a_crash(tmp_path):
+    """Python refuses to read a decimal of more than 4300 digits, and a bit
+    range's values were counted as 2**width: a size, a time or a bit range
+    of thousands of digits gets a located error, at once, not a traceback
+    nor gigabytes of memory."""
+    big = "9" * 5000
+    cases = {
+        f'stack: "{big}KiB"': "5:38: error: shard 'a': stack has a number of 5000 digits, "
+                              "more than any size or time can be",
+        f'watchdog: "{big}ms"': "5:41: error: shard 'a': watchdog has a number of 5000 "
+                                "digits, more than any size or time can be",
+    }
+    head = "vanity: 1\nsystem: s\nboard: hosted\nshards:\n"
+    (tmp_path / "a.c").write_text("")
+    for key, want in cases.items():
+        spec = tmp_path / "big.yaml"
+        spec.write_text(head + f"  - {{name: a, sources: [a.c], {key}}}\n")
+        r = vanity("check", spec)
+        assert r.returncode == 1 and r.stderr.strip().endswith(want), r.stderr
+    for bits in (f'"{big}:0"', "400000000000"):
+        spec.write_text(head + "  - {name: a, sources: [a.c]}\n"
+                        "regmaps:\n  m:\n    registers:\n      - name: R\n"
+                        "        offset: 0\n        fields:\n"
+                        f"          - {{name: f, bits: {bits}}}\n")
+        r = vanity("check", spec)
+        assert r.returncode == 1, r.stderr
+        assert "big.yaml:12:29: error: regmap 'm' register 'R' field 'f': " in r.stderr, \
+            r.stderr
+        assert "internal error" not in r.stderr, r.stderr
+
+
+def test_a_refused_message_size_is_not_also_missing(tmp_path):
+    (tmp_path / "a.c").write_text("")
+    spec = tmp_path / "m.yaml"
+    spec.write_text("vanity: 1\nsystem: s\nshards:\n  - {name: a, sources: [a.c]}\n"
+                    "  - {name: b, sources: [a.c]}\nchannels:\n"
+                    "  - {name: c, from: a, to: b, message: \"abc\", depth: 4}\n")
+    r = vanity("check", spec)
+    assert r.stderr.splitlines() == [
+        f"{spec}:7:40: error: channel 'c': message 'abc' is not a size; write a number of "
+        "bytes or a number with B, KiB, MiB or GiB"], r.stderr

@@ -634,13 +634,13 @@ _Static_assert(VIRTIO_MMIO_CONFIG_OFFSET % sizeof(uint8_t) == 0,
 static inline uint8_t virtio_mmio_config_read(uintptr_t base, unsigned i)
 {
 	return vn_mmio_read8(base + VIRTIO_MMIO_CONFIG_OFFSET +
-	                     i * VIRTIO_MMIO_CONFIG_STRIDE);
+	                     (uintptr_t)i * VIRTIO_MMIO_CONFIG_STRIDE);
 }
 static inline void virtio_mmio_config_write(uintptr_t base, unsigned i,
                                             uint8_t v)
 {
 	vn_mmio_write8(base + VIRTIO_MMIO_CONFIG_OFFSET +
-	                       i * VIRTIO_MMIO_CONFIG_STRIDE,
+	                       (uintptr_t)i * VIRTIO_MMIO_CONFIG_STRIDE,
 	               v);
 }
 /* Sets the bits in mask to val's; leaves w1c/w0c flags it read alone. */

@@ -14,7 +14,7 @@
 /* Interrupt numbers a device may have (gic) */
 #define VN_BOARD_IRQ_CONTROLLER "GIC"
 #define VN_BOARD_IRQ_FIRST      32u
-#define VN_BOARD_IRQ_LAST       1019u
+#define VN_BOARD_IRQ_LAST       287u
 #define VN_BOARD_IRQ_BASE       0x8000000ul
 #define VN_BOARD_IRQ_CPU_BASE   0x8010000ul
 
