@@ -839,8 +839,7 @@ class StartingShardProbe(threading.Thread):
         ppid = int(re.search(r"^PPid:\t(\d+)$", status, re.M)[1])
         self.userns = {who: os.readlink(f"/proc/{p}/ns/user")
                        for who, p in (("shard", pid), ("kernel", ppid))}
-        drop = self.prefix or (["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"]
-                               if os.geteuid() == 0 else [])
+        drop = self.prefix or (CAPLESS if os.geteuid() == 0 else [])
         # an address in its memory: the start of its first mapping
         addr = Path(f"/proc/{pid}/maps").read_text().split("-", 1)[0]
         self.opens = self._try(drop, pid, addr)
@@ -874,11 +873,12 @@ class StartingShardProbe(threading.Thread):
         return {what: int(errnos.get(path, -1)) for what, path in paths.items()}
 
 
-def run_escape(work, user=None):
+def run_escape(work, user=None, capless=False):
     """The escape system, its secret a file of its user's in work: run as
     the test's user through `vanity run`; or built so, then its kernel run
     as `user`, whose work becomes, and its probe run as that user in a user
-    namespace of its own, as a sibling shard's process is."""
+    namespace of its own, as a sibling shard's process is; or, `capless`,
+    its kernel run as the test's user without a capability."""
     secret = work / "secret"
     secret.write_text("a file of the user's\n")
     secret.chmod(0o600)
@@ -887,20 +887,25 @@ def run_escape(work, user=None):
         shard_of(doc, "evil")["cflags"] = [f'-DESCAPE_SECRET="{secret}"']
     sysm = System(copy_spec(HERE / "escape/escape.yaml", work / "src", secret_path), work)
     env = {"VANITY_ESCAPE_CANARY": "1"}
-    if user is not None:
+    prefix = as_user(user) if user is not None else CAPLESS if capless else None
+    if prefix:
         kernel = sysm.build()
         (sysm.build_dir / "run").mkdir(exist_ok=True)
+    if user is not None:
         subprocess.run(["chown", "-R", f"{user}:{user}", str(work)], check=True)
     probe = (StartingShardProbe([*as_user(user), "unshare", "--user", "--"], as_user(user))
              if user else StartingShardProbe())
     probe.start()
     try:
-        r = sysm.run(env=env) if user is None else run([*as_user(user), kernel], env=env)
+        r = run([*prefix, kernel], env=env) if prefix else sysm.run(env=env)
     finally:
         probe.stop.set()
         probe.join(timeout=60)
     r.probe = probe
     return r
+
+
+CAPLESS = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"]
 
 
 def as_user(uid):
@@ -1282,6 +1287,37 @@ def test_a_users_shard_is_out_of_reach_of_another_namespace(escape_as_user):
         f"{probe.opens} {why}"
     assert probe.also_found == {"control page": 13, "memory": 13, "memory read": 0}, \
         f"{probe.also_found} {why}"
+
+
+def test_a_kernel_refused_its_namespaces_says_so_and_confines_shards_still():
+    """Root without a capability is a user the kernel cannot make a tree
+    for: mapping uid 0 in a user namespace takes CAP_SETFCAP (Linux 5.12
+    on). The kernel says so at the first start and runs its shards in the
+    host's tree, where Landlock still keeps the user's files and /proc from
+    them (EACCES; stat sees the file), and every escape is refused. Where
+    the host does let it, the shards have their tree (ENOENT)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to run the kernel as root without a capability")
+    work = Path(tempfile.mkdtemp(prefix="vanity-capless-"))
+    try:
+        r = run_escape(work, capless=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log = r.log("evil")
+    assert r.status == 0, r.report
+    if own_tree(r):
+        errno, seen = 2, "failed (errno 2)"
+    else:
+        one_match(r"warning: the kernel cannot give shard processes a file tree of their own "
+                  r"\(a user namespace, then a mount namespace: .+\): they see the host's "
+                  r"tree, .*", r.kernel(), r)
+        errno, seen = 13, "ALLOWED"
+    for what in ("read a file of the user's", "look into /proc"):
+        assert f"before main: {what}: failed (errno {errno})" in log, r.report
+    assert f"before main: see a file of the user's: {seen}" in log, r.report
+    for attempt in ESCAPES:
+        assert f"{attempt}: refused" in log, r.report
+    assert r.log("victim") == ["still fine"], r.report
 
 
 def test_shard_has_no_capabilities(escape):
