@@ -486,9 +486,18 @@ def ended_with_us(cmd):
     crash, and a harness that kills only us. The signal is the starting
     thread's, so cmd is started from the main thread, which lives as long
     as we do. Where setpriv cannot set it, cmd as it is."""
-    if not _pdeathsig():
-        return cmd
-    return ["setpriv", "--pdeathsig", "TERM", *cmd]
+    return _while_parent(cmd, os.getpid()) if _pdeathsig() else cmd
+
+
+# Run once the parent-death signal is set, and only if the parent is still
+# `parent`: one that ended before setpriv set it (we were killed between
+# the fork and its prctl) sends no signal, and the child was given to
+# another parent already.
+_STILL_OURS = 'test "$PPID" = "$0" && exec "$@"'
+
+
+def _while_parent(cmd, parent):
+    return ["setpriv", "--pdeathsig", "TERM", "/bin/sh", "-c", _STILL_OURS, str(parent), *cmd]
 
 
 def run(board, image, extra_args=(), cores=1, gdb=False):

@@ -2,6 +2,7 @@
 only when VANITY_QEMU_TIMEOUT says so, and told to end when `vanity run`
 does. tests/system/test_run_signals.py kills a real run."""
 
+import os
 import subprocess
 
 import pytest
@@ -9,6 +10,10 @@ import pytest
 from vanity_testlib import PYTHON, REPO
 from generator import build_bare
 from generator.boards import BOARDS
+
+# what runs QEMU: with the parent-death signal, while we are its parent
+WRAP = ["setpriv", "--pdeathsig", "TERM", "/bin/sh", "-c", build_bare._STILL_OURS,
+        str(os.getpid())]
 
 PINGPONG = REPO / "examples/pingpong/pingpong.yaml"
 
@@ -70,27 +75,39 @@ def started(monkeypatch):
 def test_a_users_run_has_no_bound_and_ends_with_vanity_run(started, monkeypatch):
     monkeypatch.delenv("VANITY_QEMU_TIMEOUT", raising=False)
     cmd = started()
-    assert cmd[:4] == ["setpriv", "--pdeathsig", "TERM", "qemu-system-riscv64"], cmd
+    assert cmd[:8] == [*WRAP, "qemu-system-riscv64"], cmd
     assert "timeout" not in cmd
 
 
 def test_a_bound_runs_qemu_under_timeout(started, monkeypatch):
     monkeypatch.setenv("VANITY_QEMU_TIMEOUT", "7")
     cmd = started()
-    assert cmd[:9] == ["setpriv", "--pdeathsig", "TERM", "timeout", "--foreground", "-k", "5",
-                       "7", "qemu-system-riscv64"], cmd
+    assert cmd[:13] == [*WRAP, "timeout", "--foreground", "-k", "5", "7",
+                        "qemu-system-riscv64"], cmd
 
 
 def test_gdb_is_never_bounded(started, monkeypatch):
     monkeypatch.setenv("VANITY_QEMU_TIMEOUT", "7")
     cmd = started(gdb=True)
-    assert "timeout" not in cmd and cmd[:3] == ["setpriv", "--pdeathsig", "TERM"], cmd
+    assert "timeout" not in cmd and cmd[:7] == WRAP, cmd
 
 
 def test_without_a_setpriv_that_can_qemu_runs_as_it_is(started, monkeypatch):
     monkeypatch.delenv("VANITY_QEMU_TIMEOUT", raising=False)
     monkeypatch.setattr(build_bare, "_pdeathsig", lambda: False)
     assert started()[0] == "qemu-system-riscv64"
+
+
+def test_a_run_whose_parent_is_gone_runs_nothing():
+    """The command runs only while its parent is the one that started it:
+    one killed before setpriv set the parent-death signal would send none,
+    so the child, given to another parent, must not go on to start QEMU or
+    a hosted kernel. Here the parent is named wrongly, as it would be then."""
+    ok = build_bare._while_parent(["echo", "ran"], os.getpid())
+    gone = build_bare._while_parent(["echo", "ran"], 1)
+    assert subprocess.run(ok, capture_output=True, text=True).stdout == "ran\n"
+    r = subprocess.run(gone, capture_output=True, text=True)
+    assert r.stdout == "" and r.returncode != 0, r
 
 
 def test_this_hosts_setpriv_can():
