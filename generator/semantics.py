@@ -348,9 +348,8 @@ class Semantics:
                          f"than its watchdog {format_time(dog)}: the shard holds its core "
                          "while it spins, and the watchdog would stop it while it only waits; "
                          "spin less, or give the watchdog longer")
-        alone = not any(o is not s and o.get("core") == s.get("core")
-                        for o in self.shards.values())
-        if s.get("mode") == "poll" and alone:
+        if s.get("mode") == "poll" and not any(o is not s and o.get("core") == s.get("core")
+                                                for o in self.shards.values()):
             self.d.warning(s.at("watchdog"), f"{s.prefix}a poll shard alone on its core never "
                            "gives it up while it waits in vn_wait, so its watchdog "
                            f"({format_time(dog)}) also stops it whenever no input comes for "
