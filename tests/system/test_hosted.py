@@ -875,9 +875,9 @@ class StartingShardProbe(threading.Thread):
 
 def run_escape(work, user=None, capless=False):
     """The escape system, its secret a file of its user's in work: run as
-    the test's user through `vanity run`; or built so, then its kernel run
-    as `user`, whose work becomes, and its probe run as that user in a user
-    namespace of its own, as a sibling shard's process is; or, `capless`,
+    the test's user through `vanity run`; or built so, work given to
+    `user`, and its kernel run as that user, and its probe as that user in
+    a user namespace of its own, as a sibling shard's process is; or, `capless`,
     its kernel run as the test's user without a capability."""
     secret = work / "secret"
     secret.write_text("a file of the user's\n")
