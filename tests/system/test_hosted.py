@@ -952,6 +952,7 @@ def escape_as_user():
 # reading the console's terminal.
 ESCAPES = ["before main: kill kernel", "before main: open a file for writing",
            "before main: open a UDP socket", "before main: clear PDEATHSIG",
+           "before main: make itself dumpable",
            "open kernel mem", "open victim mem", "open a file", "open a packet socket",
            "open a UDP socket", "ptrace victim",
            "process_vm_writev victim", "stop kernel", "kill kernel", "kill victim",

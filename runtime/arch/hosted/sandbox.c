@@ -118,6 +118,7 @@ enum test {
 	LACKS,    /* allowed when argument arg has none of value's bits */
 	AT_LEAST, /* allowed when argument arg is value or more (unsigned) */
 	IS_BUT,   /* allowed when argument arg is value, but for the bits of flags */
+	IS_PAIR,  /* allowed when argument arg is value and argument arg + 1 is flags */
 };
 
 struct rule {
@@ -125,7 +126,7 @@ struct rule {
 	enum test test;
 	unsigned arg;
 	uint32_t value;
-	uint32_t flags; /* IS_BUT: the bits that may be set too */
+	uint32_t flags; /* IS_BUT: the bits that may be set too; IS_PAIR: the next */
 };
 
 #define CALL(nr) {(nr), ANY, 0, 0, 0}
@@ -134,6 +135,7 @@ struct rule {
 #define CALL_IF_LACKS(nr, arg, bits) {(nr), LACKS, (arg), (bits), 0}
 #define CALL_IF_AT_LEAST(nr, arg, value) {(nr), AT_LEAST, (arg), (value), 0}
 #define CALL_IF_IS_BUT(nr, arg, value, flags) {(nr), IS_BUT, (arg), (value), (flags)}
+#define CALL_IF_PAIR(nr, arg, value, next) {(nr), IS_PAIR, (arg), (value), (next)}
 
 /* futex: waiting on a word and waking its waiters, the only operations a
  * shard (its turn word) and its C library (a lock, one thread) use. The
@@ -219,7 +221,7 @@ static const struct rule start_rules[] = {
 	CALL(__NR_set_robust_list),
 	CALL(__NR_rseq),
 	CALL_IF_IS(__NR_prlimit64, 0, 0),
-	CALL_IF_IS(__NR_prctl, 0, PR_SET_DUMPABLE),
+	CALL_IF_PAIR(__NR_prctl, 0, PR_SET_DUMPABLE, 0), /* not dumpable: never the other way */
 	CALL_IF_IS(__NR_prctl, 0, PR_SET_NO_NEW_PRIVS),
 	CALL_IF_IS(__NR_prctl, 0, PR_SET_SECCOMP),
 	CALL_IF_IS(__NR_prctl, 0, PR_SET_NAME),
@@ -227,7 +229,7 @@ static const struct rule start_rules[] = {
 
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
 #define NSTART (sizeof(start_rules) / sizeof(start_rules[0]))
-#define MAX_CODE (6 + 6 * (NRULES + NSTART) + 1)
+#define MAX_CODE (6 + 7 * (NRULES + NSTART) + 1)
 
 #define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
 #define JUMP(code, k, jt, jf) ((struct sock_filter)BPF_JUMP((code), (k), (jt), (jf)))
@@ -240,6 +242,10 @@ static const struct rule start_rules[] = {
 /*
  * One rule, with the call number in the accumulator and left there:
  *   ANY:        if nr == n: allow
+ *   IS_PAIR:    if nr != n: skip 6
+ *               load the argument; if it is not value: skip 3
+ *               load the next; if it is flags: allow
+ *               load nr again, for the rules after
  *   the others: if nr != n: skip 4 (5 for IS_BUT)
  *               load the argument
  *               (IS_BUT: clear the bits of flags)
@@ -254,6 +260,16 @@ static unsigned compile_rule(struct sock_filter *c, const struct rule *r, uint32
 	if (r->test == ANY) {
 		c[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->nr, 0, 1);
 		c[n++] = ALLOW;
+		return n;
+	}
+	if (r->test == IS_PAIR) {
+		c[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->nr, 0, 6);
+		c[n++] = LOAD_ARG(r->arg);
+		c[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->value, 0, 3);
+		c[n++] = LOAD_ARG(r->arg + 1);
+		c[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, r->flags, 0, 1);
+		c[n++] = ALLOW;
+		c[n++] = LOAD(nr);
 		return n;
 	}
 	c[n++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)r->nr, 0, r->test == IS_BUT ? 5 : 4);

@@ -53,7 +53,7 @@ static void report(const char *what, long ret)
 }
 
 /* Before main(): the results, kept for vn_main to report. */
-#define EARLY 8
+#define EARLY 9
 static long early_ret[EARLY];
 static int early_errno[EARLY];
 static const char *const early_what[EARLY] = {
@@ -61,6 +61,7 @@ static const char *const early_what[EARLY] = {
 	"before main: open a UDP socket", "before main: clear PDEATHSIG",
 	"before main: read a file of the user's", "before main: look into /proc",
 	"before main: run a program", "before main: see a file of the user's",
+	"before main: make itself dumpable",
 };
 
 /* A file the user may read (the test's, whose path it builds in), opened
@@ -114,6 +115,10 @@ __attribute__((constructor)) static void before_main(void)
 		ret[7] = stat(ESCAPE_SECRET, &st);
 		early_errno[7] = errno;
 	}
+	/* which would open its memory to any process of its user's that can
+	 * reach /proc (the start filter lets it make itself not dumpable) */
+	ret[8] = syscall(SYS_prctl, PR_SET_DUMPABLE, 1, 0, 0, 0);
+	early_errno[8] = errno;
 	for (int i = 0; i < EARLY; i++)
 		early_ret[i] = ret[i];
 }
