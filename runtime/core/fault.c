@@ -56,9 +56,11 @@ uint64_t vn_restart_delay(const struct vn_krestart *p, uint32_t recent)
  * fault, a rollback or a reload (the port starts the image it runs now).
  * `keep`: its pending notification bits stay for the new start (a reload:
  * a masked interrupt stays masked, its bit waiting to be acknowledged);
- * otherwise they are dropped and its interrupts unmasked, as at boot. */
-int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at,
-			 bool keep)
+ * otherwise they are dropped and its interrupts unmasked, as at boot.
+ * Returns 0, or -1 if the port could not start it: s is then off its core
+ * (VN_STOPPED), but nobody has been told (vn_shard_start_again tells). */
+int vn_shard_try_start(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at,
+		       bool keep)
 {
 	vn_sched_remove(k, s, VN_STOPPED);
 	if (!keep) {
@@ -67,10 +69,8 @@ int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, 
 	}
 	s->waiting = false;
 	vn_watchdog_rearm(s);
-	if (port_shard_start(s) != 0) {
-		stop(k, s);
+	if (port_shard_start(s) != 0)
 		return -1;
-	}
 	s->st->generation++;
 	vn_kev_shard(k, s, VN_KEV_RESTART, &s->st->generation, sizeof(s->st->generation));
 	if (at > now)
@@ -80,6 +80,16 @@ int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, 
 	port_kick_core(s->cfg->core);
 	vn_peer_changed(k, s);
 	return 0;
+}
+
+/* vn_shard_try_start, and a shard that could not start is stopped. */
+int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at,
+			 bool keep)
+{
+	if (vn_shard_try_start(k, s, now, at, keep) == 0)
+		return 0;
+	stop(k, s);
+	return -1;
 }
 
 /* A restart after a fault: it counts, and the handoff region holds no

@@ -351,6 +351,8 @@ void vn_reload_cancel(struct vn_kernel *k, struct vn_shard *s, uint32_t why);
 bool vn_reload_may(const struct vn_shard *by, uint32_t target);
 int vn_shard_start_again(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at,
 			 bool keep);
+int vn_shard_try_start(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint64_t at,
+		       bool keep);
 typedef void vn_say_fn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The report line of a finished request (outcome: enum vn_reload_outcome),
  * as every port words it, through the port's console `say`. */

@@ -213,18 +213,26 @@ uint32_t vn_reload_request(struct vn_kernel *k, struct vn_shard *s, const void *
 	return VN_RELOAD_OK;
 }
 
-/* The staged image becomes s's, and s starts from it. */
+/* The staged image becomes s's, and s starts from it. If the port cannot
+ * start it (hosted: no process; bare metal: no page tables), the image s
+ * ran before becomes its own again and starts instead, as a rollback
+ * would bring it back (a handoff it wrote when it quiesced is its own to
+ * take up again), and the request is refused; s is stopped only if
+ * neither starts. */
 static void swap(struct vn_kernel *k, struct vn_shard *s, uint64_t now, uint32_t handoff)
 {
 	port_reload_commit(s);
 	s->handoff_gen = handoff;
 	s->pending &= ~(UINT64_C(1) << VN_RELOAD_BIT);
-	if (vn_shard_start_again(k, s, now, now, true) != 0) {
-		finish(k, s, VN_RL_REFUSED, VN_RELOAD_IMAGE);
+	if (vn_shard_try_start(k, s, now, now, true) == 0) {
+		s->reloaded_at = now ? now : 1;
+		finish(k, s, VN_RL_SWAPPED, VN_RELOAD_OK);
 		return;
 	}
-	s->reloaded_at = now ? now : 1;
-	finish(k, s, VN_RL_SWAPPED, VN_RELOAD_OK);
+	s->reloaded_at = 0;
+	(void)port_reload_back(s); /* the commit kept the one it ran */
+	finish(k, s, VN_RL_REFUSED, vn_shard_start_again(k, s, now, now, true) == 0 ?
+	       VN_RELOAD_START : VN_RELOAD_STOPPED);
 }
 
 void vn_reload_cancel(struct vn_kernel *k, struct vn_shard *s, uint32_t why)

@@ -54,7 +54,7 @@ int port_shard_start(struct vn_shard *s)
 {
 	stub.starts++;
 	stub.last_start = s->cfg->id;
-	return stub.start_fails ? -1 : 0;
+	return stub.start_fails || (stub.unstartable && stub.running == stub.unstartable) ? -1 : 0;
 }
 
 void port_shard_stop(struct vn_shard *s)

@@ -27,6 +27,7 @@ struct stub_port {
 	 * one it was built with). */
 	unsigned staged, committed, dropped, backs;
 	uint64_t stage_word, running, previous;
+	uint64_t unstartable; /* non-zero: the image word no start succeeds with */
 	int stage_fails;
 	/* port_reload_copy: the kernel's copy of a request's image, how many
 	 * were made, how many are still open (port_reload_copy_end); over_prev

@@ -266,6 +266,59 @@ static void test_rollback(void **state)
 	assert_int_equal(stub.backs, 1);
 }
 
+/* A new image that cannot start (hosted: no process for it) is refused
+ * after the commit: the image before it runs again, with the state it
+ * handed over, and nothing counts as a fault. If that cannot start
+ * either, the shard is stopped, and the refusal says so. */
+static void test_start_fails(void **state)
+{
+	struct vn_shard *s;
+
+	(void)state;
+	boot();
+	fx_shards[2].reload.quiesce_ns = 1000;
+	fx_shards[2].reload.rollback_ns = 1000000;
+	s = S(2);
+	stub.unstartable = 7;
+	make(2, 7);
+	assert_int_equal(request(2, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	while (vn_sched_pick(&fx_k, 0, 10) != s)
+		vn_sched_yield(&fx_k, fx_k.core[0].current);
+	assert_int_equal(vn_reload_quiesce(&fx_k, s, 20), 0);
+	assert_int_equal(stub.committed, 1);
+	assert_int_equal(stub.backs, 1);
+	assert_int_equal(stub.running, 0);
+	assert_int_equal(s->reload_status, VN_RELOAD_START);
+	assert_int_equal(stub.reload_outcome, VN_RL_REFUSED);
+	assert_int_equal(s->reload, VN_RELOAD_IDLE);
+	assert_int_equal(fx_k.core[0].reloads, 0);
+	assert_int_equal(s->st->generation, 2); /* one start: the old image's */
+	assert_int_equal(s->handoff_gen, 1);    /* what it wrote as it quiesced */
+	assert_true(vn_shard_live(s));
+	assert_false(fx_k.any_fault);
+	assert_int_equal(vn_system_status(&fx_k), 0);
+	/* no rollback window: a fault now is its policy's */
+	assert_int_equal(s->reloaded_at, 0);
+	assert_string_equal(vn_reload_why(VN_RELOAD_START),
+			    "the new image did not start; the one before it runs again");
+
+	/* neither starts: stopped, and said */
+	boot();
+	s = S(2);
+	stub.unstartable = 7;
+	make(2, 7);
+	assert_int_equal(request(2, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	stub.start_fails = 1;
+	vn_core_deadline(&fx_k, 0, 0);
+	assert_int_equal(stub.committed, 1);
+	assert_int_equal(stub.backs, 1);
+	assert_int_equal(s->reload_status, VN_RELOAD_STOPPED);
+	assert_int_equal(s->state, VN_STOPPED);
+	assert_true(fx_k.any_fault);
+	assert_int_equal(s->st->generation, 1);
+	assert_int_equal(fx_k.core[0].reloads, 0);
+}
+
 /* A fault while a reload waits drops it; the policy applies as usual. */
 static void test_fault_cancels(void **state)
 {
@@ -498,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_handoff),
 		cmocka_unit_test(test_late),
 		cmocka_unit_test(test_rollback),
+		cmocka_unit_test(test_start_fails),
 		cmocka_unit_test(test_fault_cancels),
 		cmocka_unit_test(test_exited_refused),
 		cmocka_unit_test(test_digest_unlocked),

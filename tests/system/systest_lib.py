@@ -27,6 +27,14 @@ HERE = Path(__file__).resolve().parent
 PYTHON = "/usr/bin/python3"
 VANITY = REPO / "vanity"
 TIMEOUT = 60
+NOBODY = 65534
+
+
+def as_user(uid):
+    """The command prefix that runs a program as uid, with no group and no
+    capability: a user's (root drops its capabilities with its uid)."""
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+
 
 # A user's run on a QEMU board has no bound (generator/build_bare.py,
 # qemu_timeout); the tests' runs have, QEMU's own as well as the harness's,

@@ -39,8 +39,8 @@ from pathlib import Path
 
 import pytest
 
-from systest_lib import (FP_RESULTS, HERE, REPO, Pipes, System, copy_spec, outliving,
-                         processes, run, shard_of, vanity)
+from systest_lib import (FP_RESULTS, HERE, NOBODY, REPO, Pipes, System, as_user, copy_spec,
+                         outliving, processes, run, shard_of, vanity)
 
 ENOSYS, EINVAL, EPERM = 1, 2, 3  # runtime/include/vanity/syscall.h
 
@@ -908,18 +908,9 @@ def run_escape(work, user=None, capless=False):
 CAPLESS = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--"]
 
 
-def as_user(uid):
-    """The command prefix that runs a program as uid, with no group and no
-    capability: a user's (root drops its capabilities with its uid)."""
-    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
-
-
 @pytest.fixture(scope="module")
 def escape(tmp_path_factory):
     return run_escape(tmp_path_factory.mktemp("escape"))
-
-
-NOBODY = 65534
 
 
 @pytest.fixture(scope="module")

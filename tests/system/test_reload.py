@@ -19,14 +19,18 @@ so the stream need not outlast the builds.
 import hashlib
 import os
 import re
+import shutil
 import struct
+import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
-from systest_lib import HERE, REPO, Running, copy_spec, shard_of, vanity
+from systest_lib import HERE, NOBODY, REPO, Running, as_user, copy_spec, shard_of, vanity
 
 sys.path.insert(0, str(REPO))
 from generator import reload as reloader  # noqa: E402
@@ -198,6 +202,17 @@ def test_reload_errors(tmp_path):
     assert "Traceback" not in r.stderr
 
 
+def deaf(version, count, quiesce, late="swap"):
+    """versioned(), with a worker that never quiesces (built -DDEAF): a
+    reload waits out its quiesce bound, then `late` decides."""
+    def edit(doc):
+        versioned(version, count)(doc)
+        w = shard_of(doc, "worker")
+        w["cflags"].append("-DDEAF")
+        w["reload"].update(quiesce=quiesce, late=late)
+    return edit
+
+
 @pytest.mark.parametrize("late", ["refuse", "swap"])
 def test_reload_late(tmp_path, late):
     """A running version that never quiesces (built -DDEAF): after the
@@ -206,12 +221,7 @@ def test_reload_late(tmp_path, late):
     refused one waits out its 2 s, `vanity top` is answered."""
 
     def edit(version):
-        def e(doc):
-            versioned(version, 3000)(doc)
-            w = shard_of(doc, "worker")
-            w["cflags"].append("-DDEAF")
-            w["reload"].update(quiesce="2s" if late == "refuse" else "100ms", late=late)
-        return e
+        return deaf(version, 3000, "2s" if late == "refuse" else "100ms", late)
     v1 = copy_spec(SPEC, tmp_path / "v1", edit(1))
     image = write_image(copy_spec(SPEC, tmp_path / "v2", edit(2)), "hosted", tmp_path, "v2")
     common = ["-o", tmp_path / "out", "--build-dir", tmp_path / "b"]
@@ -240,6 +250,100 @@ def test_reload_late(tmp_path, late):
     assert system.end(120) == 0, system.text[-6000:]
     assert "version 1 -> 2" in system.text if late == "swap" else \
         "[worker] version 1: passed" in system.text, system.text[-6000:]
+
+
+def test_the_swap_starts_the_bytes_the_kernel_checked(tmp_path):
+    """On hosted the kernel stages an accepted image as a sealed copy of the
+    bytes it checked (kernel/reload.c), so nothing can change the image
+    while the swap waits for its clean point. Here, while it waits out the
+    running version's 2 s bound, every file of the build's that holds the
+    image is overwritten with another good build (version 5), as the user's
+    own processes may: there is none, and version 2 starts."""
+    v1 = copy_spec(SPEC, tmp_path / "v1", deaf(1, 3000, "2s"))
+    image = write_image(copy_spec(SPEC, tmp_path / "v2", deaf(2, 3000, "2s")), "hosted",
+                        tmp_path, "v2")
+    other = write_image(copy_spec(SPEC, tmp_path / "v5", deaf(5, 3000, "2s")), "hosted",
+                        tmp_path, "v5")
+    payload, replacement = image.read_bytes()[128:], other.read_bytes()[128:]
+    common = ["-o", tmp_path / "out", "--build-dir", tmp_path / "b"]
+    r = vanity("build", v1, *common, timeout=BOOT)
+    assert r.status == 0, r.report
+    system = Running([v1, *common])
+    found = set()
+    try:
+        system.wait_for(r"^\[worker\] version 1 up$", BOOT, regex=True)
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(vanity, "reload", v1, "worker", *common, "--image", image,
+                                  timeout=60)
+            while not waiting.done() and time.monotonic() < t0 + 1.5:
+                for p in (tmp_path / "b").rglob("*"):
+                    if p.is_file() and not p.is_symlink() and \
+                            p.stat().st_size == len(payload) and p.read_bytes() == payload:
+                        found.add(p)
+                        p.write_bytes(replacement)
+                time.sleep(0.05)
+            r = waiting.result()
+        assert not found, f"the staged image is a file anybody of the user's may write: {found}"
+        assert r.status == 0 and "reloaded: generation 2 runs" in r.stdout, r.report
+        system.wait_for(r"^\[worker\] version 2 up$", 10, regex=True)
+        assert system.end(120) == 0, system.text[-6000:]
+    finally:
+        system.kill()
+    assert "version 5" not in system.text, system.text[-6000:]
+
+
+def children(pid):
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_a_reload_that_cannot_start_stops_only_its_shard(tmp_path):
+    """The swap makes the new image the shard's and starts it; if that start
+    fails, the image before it starts again (core/reload.c: swap), and only
+    if that fails too is the shard stopped. Here the system runs as a user,
+    nobody, whose process limit (RLIMIT_NPROC, which root's processes are
+    not held to) is cut to 1 while the swap waits out the running version's
+    bound: neither image gets a process. The request is refused, saying so;
+    worker is stopped, reported once and told to its peers; the rest of the
+    system runs on, and the door still answers."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to run the system as another user (setpriv)")
+    work = Path(tempfile.mkdtemp(prefix="vanity-nproc-"))
+    try:
+        work.chmod(0o755)
+        v1 = copy_spec(SPEC, work / "v1", deaf(1, 100000, "2s"))
+        image = write_image(copy_spec(SPEC, work / "v2", deaf(2, 100000, "2s")), "hosted",
+                            work, "v2")
+        common = ["-o", work / "out", "--build-dir", work / "b"]
+        r = vanity("build", v1, *common, timeout=BOOT)
+        assert r.status == 0, r.report
+        subprocess.run(["chown", "-R", f"{NOBODY}:{NOBODY}", str(work)], check=True)
+        system = Running([v1, *common], prefix=as_user(NOBODY))
+        try:
+            system.wait_for(r"^\[worker\] version 1 up$", BOOT, regex=True)
+            [kernel] = children(system.proc.pid)
+            with ThreadPoolExecutor(1) as pool:
+                waiting = pool.submit(vanity, "reload", v1, "worker", *common, "--image",
+                                      image, timeout=60)
+                time.sleep(0.5)  # accepted, staged: the swap waits out the 2 s bound
+                assert not waiting.done(), waiting.result().report
+                subprocess.run([*as_user(NOBODY), "prlimit", f"--pid={kernel}", "--nproc=1:1"],
+                               check=True)  # its own user may lower it
+                r = waiting.result()
+            assert r.status == 1 and "reload refused: neither the new image nor the one " \
+                "before it started; the shard is stopped" in r.stderr, r.report
+            log = system.text
+            assert log.count("shard 'worker': cannot start a process: this user's process "
+                             "limit (ulimit -u: 1) is reached") == 2, log[-6000:]
+            top = vanity("top", v1, *common, "--once", "--interval", "0.1", timeout=30)
+            assert top.status == 0 and re.search(r"^\s*worker\b.*\bstopped\b", top.stdout,
+                                                 re.M), top.report
+            assert system.proc.poll() is None, system.text[-6000:]
+        finally:
+            system.kill()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert "version 2" not in system.text, system.text[-6000:]
 
 
 @pytest.mark.parametrize("board", ["hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"])

@@ -121,7 +121,10 @@ _Static_assert(sizeof(struct vn_door) == 56, "the door's mailbox (generator/gdbr
 	X(LATE, "the running version did not quiesce in time")                       \
 	X(FAULTED, "the running version faulted before the swap")                    \
 	X(OFF, "the shard cannot be reloaded: its spec has no reload: key")           \
-	X(EXITED, "the shard has exited; restart the system to run it again")
+	X(EXITED, "the shard has exited; restart the system to run it again")          \
+	X(START, "the new image did not start; the one before it runs again")          \
+	X(STOPPED, "neither the new image nor the one before it started; the shard "   \
+		   "is stopped")
 
 enum vn_reload_status {
 #define VN_RELOAD_ENUM(n, s) VN_RELOAD_##n,

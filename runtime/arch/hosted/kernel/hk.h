@@ -41,18 +41,17 @@ struct hk_shard {
 	 * call): what it runs off its core counts against its watchdog. */
 	clockid_t cpu_clock;
 	uint64_t cpu_off;
-	/* Hot reload (reload.c): the executables it runs, ran before and has
-	 * staged, each a file under run/reload/, or NULL (img_run NULL: the
-	 * build's shards/<name>); img_seq numbers the files. */
-	char *img_run, *img_prev, *img_staged;
-	uint32_t img_seq;
 	/* The sealed copy of the image it runs (proc.c: exec_copy), made at its
-	 * first start and at the first start after a reload, so a restart runs
-	 * the bytes the kernel checked and started before: an O_PATH
-	 * descriptor, or -1; and FNV-1a 64 of those bytes (crash dumps). The
-	 * copy of the image it ran before the reload is kept for a rollback. */
-	int run_fd, prev_fd;
-	uint64_t image_hash, prev_hash;
+	 * first start, so a restart runs the bytes the kernel checked and
+	 * started before: an O_PATH descriptor, or -1 (none yet: the next start
+	 * copies the build's shards/<name>); and FNV-1a 64 of those bytes
+	 * (crash dumps). Hot reload (reload.c) stages an image as a sealed copy
+	 * of the very bytes it checked (staged_fd), and keeps the copy it ran
+	 * before the reload for a rollback (prev_fd, -1: the build's own, not
+	 * copied yet; has_prev: there is one). */
+	int run_fd, prev_fd, staged_fd;
+	uint64_t image_hash, prev_hash, staged_hash;
+	bool has_prev;
 };
 
 /* This host's ELF machine: what a shard's executable is built for. */
@@ -152,6 +151,8 @@ int hk_ctl_create(struct hk_shard *h);
 void hk_ctl_reset(struct hk_shard *h);
 int hk_spawn(struct hk_shard *h);
 void hk_kill(struct hk_shard *h);
+int hk_exec_bytes(const struct hk_shard *h, const uint8_t *img, uint64_t len, const char *what,
+		  uint64_t *hash);
 
 /* core.c */
 int hk_cores_prepare(void);
@@ -171,7 +172,6 @@ int hk_write_fd(void *ctx, const void *p, uint64_t len);
 void hk_reply(int fd, const char *line);
 
 /* reload.c */
-const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n);
 bool hk_image_fits(const struct hk_shard *h, int fd, const char *path);
 void hk_reload_serve(int c, const char *args);
 

@@ -147,7 +147,7 @@ int hk_ctl_create(struct hk_shard *h)
 	h->pid = 0;
 	h->pidfd = -1;
 	h->heap_fd = -1;
-	h->run_fd = h->prev_fd = -1;
+	h->run_fd = h->prev_fd = h->staged_fd = -1;
 	/* An updater's heap is one the kernel maps too, so that it reads the
 	 * images there itself (port_shard_view): a process that is not
 	 * dumpable can be read only with CAP_SYS_PTRACE, which a system not
@@ -236,27 +236,48 @@ static int exec_file(const char *name, bool *sealable)
 	return fd;
 }
 
-/* The image open at `image` (from `path`, for the messages), copied into a
- * file of the kernel's that only its owner may execute, never read, and
- * that nobody can write any more (sealed, and no descriptor to it left
- * open for writing); a descriptor to run it by (O_PATH), or -1 if that
- * fails or the copy is no image of h's shard (hk_image_fits: the checks
- * are of the bytes that will run); *hash, the copy's (hk_image_hash). A
- * process without capabilities that runs it is not dumpable from the exec
- * on (child_exec). */
+/* The copy of an image in fd (exec_file; `what` names the image in the
+ * messages), made into a file of the kernel's that only its owner may
+ * execute, never read, and that nobody can write any more (sealed, and no
+ * descriptor to it left open for writing); a descriptor to run it by
+ * (O_PATH), or -1 if that fails or the copy is no image of h's shard
+ * (hk_image_fits: the checks are of the bytes that will run); *hash, the
+ * copy's (hk_image_hash). fd is closed. A process without capabilities
+ * that runs it is not dumpable from the exec on (child_exec). */
+static int exec_seal(const struct hk_shard *h, int fd, bool sealable, const char *what,
+		     uint64_t *hash)
+{
+	char self[64];
+	int run = -1;
+
+	if (hk_image_fits(h, fd, what)) {
+		*hash = hk_image_hash(fd);
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		if (fchmod(fd, S_IXUSR) != 0 ||
+		    (sealable && fcntl(fd, F_ADD_SEALS, SEALS | F_SEAL_WRITE) != 0) ||
+		    (run = open(self, O_PATH | O_CLOEXEC)) < 0)
+			hk_msg("shard '%s': cannot seal the copy of %s to run: %s",
+			       h->s->cfg->name, what, strerror(errno));
+	}
+	close(fd);
+	return run;
+}
+
+/* exec_seal of a copy of the image open at `image` (from `path`). */
 static int exec_copy(const struct hk_shard *h, int image, const char *path, uint64_t *hash)
 {
 	const char *name = h->s->cfg->name;
 	bool sealable;
-	int fd = exec_file(name, &sealable), run = -1;
-	char self[64];
+	int fd = exec_file(name, &sealable);
 	struct stat st;
 	off_t at = 0;
 
 	if (fd < 0 || fstat(image, &st) != 0) {
 		hk_msg("shard '%s': cannot copy %s to run: %s (an executable memfd, or a file "
 		       "in %s)", name, path, strerror(errno), hk_dir);
-		goto out;
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
 	while (at < st.st_size) {
 		ssize_t n = sendfile(fd, image, &at, (size_t)(st.st_size - at));
@@ -266,22 +287,40 @@ static int exec_copy(const struct hk_shard *h, int image, const char *path, uint
 		if (n <= 0) {
 			hk_msg("shard '%s': cannot copy %s to run: %s", name, path,
 			       n < 0 ? strerror(errno) : "it was cut short");
-			goto out;
+			close(fd);
+			return -1;
 		}
 	}
-	if (!hk_image_fits(h, fd, path))
-		goto out;
-	*hash = hk_image_hash(fd);
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-	if (fchmod(fd, S_IXUSR) != 0 ||
-	    (sealable && fcntl(fd, F_ADD_SEALS, SEALS | F_SEAL_WRITE) != 0) ||
-	    (run = open(self, O_PATH | O_CLOEXEC)) < 0)
-		hk_msg("shard '%s': cannot seal the copy of %s to run: %s", name, path,
-		       strerror(errno));
-out:
-	if (fd >= 0)
-		close(fd);
-	return run;
+	return exec_seal(h, fd, sealable, path, hash);
+}
+
+/* exec_seal of a copy of the len bytes at img (`what`: what they are). */
+int hk_exec_bytes(const struct hk_shard *h, const uint8_t *img, uint64_t len, const char *what,
+		  uint64_t *hash)
+{
+	const char *name = h->s->cfg->name;
+	bool sealable;
+	int fd = exec_file(name, &sealable);
+
+	for (uint64_t done = 0; fd >= 0 && done < len;) {
+		ssize_t n = write(fd, img + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			errno = n < 0 ? errno : ENOSPC;
+			close(fd);
+			fd = -1;
+			break;
+		}
+		done += (uint64_t)n;
+	}
+	if (fd < 0) {
+		hk_msg("shard '%s': cannot copy %s to run: %s (an executable memfd, or a file "
+		       "in %s)", name, what, strerror(errno), hk_dir);
+		return -1;
+	}
+	return exec_seal(h, fd, sealable, what, hash);
 }
 
 /* Whether the host keeps a process that runs a file it may not read from
@@ -913,15 +952,15 @@ static _Noreturn void child_exec(int image, int rules, char *const argv[], char 
 	child_fail(argv[0], "cannot run its image", errno, 127);
 }
 
-/* h->run_fd: the copy of the image h runs now (exec_copy), made from its
- * file. At its first start and the first after a reload; its restarts run
- * the same copy again. */
+/* h->run_fd: the copy of the build's image of h (exec_copy), made at its
+ * first start (or the first after a rollback to it); its restarts run the
+ * same copy again, and a reload stages a copy of its own (reload.c). */
 static int take_image(struct hk_shard *h)
 {
-	char buf[PATH_MAX];
-	const char *path = hk_image_path(h, buf, sizeof(buf));
+	char path[PATH_MAX];
 	int image;
 
+	snprintf(path, sizeof(path), "%s/%s", hk_dir, h->s->cfg->image);
 	if (access(path, X_OK) != 0) {
 		hk_msg("shard '%s': cannot run %s: %s", h->s->cfg->name, path, strerror(errno));
 		return -1;
@@ -952,7 +991,7 @@ int hk_spawn(struct hk_shard *h)
 		hk_msg("shard '%s': cannot open /dev/null: %s", h->s->cfg->name, strerror(errno));
 		return -1;
 	}
-	if (h->run_fd < 0 && take_image(h) != 0) /* its first start, or the first since a reload */
+	if (h->run_fd < 0 && take_image(h) != 0) /* its first start */
 		return -1;
 	if ((rules = fs_rules(h)) == -2)
 		return -1;

@@ -1,14 +1,14 @@
 /*
  * reload.c - the hosted side of hot reload (core/reload.c).
  *
- * A shard's image is an executable. The kernel runs the one the build left
- * in shards/<name> until a reload: then it writes each accepted image to
- * <build dir>/run/reload/<name>.<n> (owner-only, executable) and runs that.
- * It keeps the previous one for a rollback and deletes what it no longer
- * needs. What it checks of an image before it stages it (elf_check.c): an
- * ELF executable of this host's machine, every loadable segment inside the
- * shard's image slot (the generator's IMAGE_SIZE below its base), and the
- * interface hash in its "Vanity" note.
+ * A shard's image is an executable. The kernel runs a sealed copy of the
+ * one the build left in shards/<name> until a reload: then it stages each
+ * accepted image as a sealed copy of the bytes it checked (an executable
+ * memfd no one can write, proc.c: exec_seal) and runs that. It keeps the
+ * copy it ran before for a rollback. What it checks of an image before it
+ * stages it (elf_check.c): an ELF executable of this host's machine, every
+ * loadable segment inside the shard's image slot (the generator's
+ * IMAGE_SIZE below its base), and the interface hash in its "Vanity" note.
  *
  * The door (obs.c): a host tool sends `reload <shard id> <path>`; the kernel
  * reads the file, hands it to vn_reload_request and answers when the
@@ -19,7 +19,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +36,6 @@
 /* How long the door waits for a swap beyond the shard's quiesce bound
  * before it answers "pending" (the request stays under way). */
 #define HK_RELOAD_ANSWER_NS 5000000000ull
-
-const char *hk_image_path(const struct hk_shard *h, char *buf, size_t n)
-{
-	if (h->img_run)
-		return h->img_run;
-	snprintf(buf, n, "%s/%s", hk_dir, h->s->cfg->image);
-	return buf;
-}
 
 /* Whether the executable open at fd (from `path`, for the messages) is an
  * image of h's shard in this system, said otherwise: the checks a reload's
@@ -116,7 +107,8 @@ uint64_t port_reload_room(const struct vn_shard *s)
 /* The image is the kernel's own already: an updater's was read out of its
  * process (port_shard_view), the door's out of a file (hk_reload_serve),
  * each into a buffer of the kernel's that nothing else writes while the
- * request is checked. Staging writes the checked bytes to a file. */
+ * request is checked. Staging copies the checked bytes into a sealed file
+ * of the kernel's. */
 const uint8_t *port_reload_copy(struct vn_shard *s, const uint8_t *img, uint64_t len)
 {
 	(void)s;
@@ -135,86 +127,54 @@ bool port_reload_over_prev(const struct vn_shard *s)
 	return false;
 }
 
-static void forget(char **path)
-{
-	if (*path) {
-		unlink(*path);
-		free(*path);
-		*path = NULL;
-	}
-}
-
+/* The checked bytes become a sealed copy of the kernel's (proc.c:
+ * exec_seal), the one the swap will start: nothing the request came from,
+ * and no file anybody may write, is read again. */
 int port_reload_stage(struct vn_shard *s, const uint8_t *img, uint64_t len)
 {
 	struct hk_shard *h = hk_of(s);
-	char path[PATH_MAX];
-	int fd;
 
-	forget(&h->img_staged);
-	snprintf(path, sizeof(path), "%s/run/reload", hk_dir);
-	mkdir(path, 0700);
-	if (snprintf(path, sizeof(path), "%s/run/reload/%s.%u", hk_dir, s->cfg->name,
-		     ++h->img_seq) >= (int)sizeof(path))
-		return -1;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-	if (fd < 0)
-		return -1;
-	for (uint64_t done = 0; done < len;) {
-		ssize_t n = write(fd, img + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			unlink(path);
-			return -1;
-		}
-		done += (uint64_t)n;
-	}
-	if (close(fd) != 0 || !(h->img_staged = strdup(path))) {
-		unlink(path);
-		return -1;
-	}
-	return 0;
+	port_reload_drop(s);
+	h->staged_fd = hk_exec_bytes(h, img, len, "its reload image", &h->staged_hash);
+	return h->staged_fd < 0 ? -1 : 0;
 }
 
 void port_reload_commit(struct vn_shard *s)
 {
 	struct hk_shard *h = hk_of(s);
 
-	forget(&h->img_prev);
-	h->img_prev = h->img_run; /* NULL: the build's own, never deleted */
-	h->img_run = h->img_staged;
-	h->img_staged = NULL;
-	/* the copy it ran stays for a rollback; the next start copies the new */
+	/* the copy it ran stays for a rollback */
 	if (h->prev_fd >= 0)
 		close(h->prev_fd);
-	h->prev_fd = h->run_fd;
+	h->prev_fd = h->run_fd; /* -1: the build's own, never started */
 	h->prev_hash = h->image_hash;
-	h->run_fd = -1;
+	h->has_prev = true;
+	h->run_fd = h->staged_fd;
+	h->image_hash = h->staged_hash;
+	h->staged_fd = -1;
 }
 
 void port_reload_drop(struct vn_shard *s)
 {
-	forget(&hk_of(s)->img_staged);
+	struct hk_shard *h = hk_of(s);
+
+	if (h->staged_fd >= 0)
+		close(h->staged_fd);
+	h->staged_fd = -1;
 }
 
 int port_reload_back(struct vn_shard *s)
 {
 	struct hk_shard *h = hk_of(s);
 
-	if (!h->img_run)
+	if (!h->has_prev)
 		return -1; /* it runs the build's own: nothing before it */
-	forget(&h->img_run);
-	h->img_run = h->img_prev;
-	h->img_prev = NULL;
-	/* the copy it ran before (or, if it never started, none: the next
-	 * start copies it from its file again) */
 	if (h->run_fd >= 0)
 		close(h->run_fd);
 	h->run_fd = h->prev_fd;
 	h->image_hash = h->prev_hash;
 	h->prev_fd = -1;
+	h->has_prev = false;
 	return 0;
 }
 
