@@ -296,8 +296,9 @@ bool vn_reload_rollback(struct vn_kernel *k, struct vn_shard *s, uint64_t now)
 	if (port_reload_back(s) != 0)
 		return false;
 	/* handoff_gen stays: the region holds what the old version left there
-	 * when it quiesced, for it to take up again (docs/reload.md). */
-	if (vn_shard_start_again(k, s, now, now, false) != 0)
+	 * when it quiesced, for it to take up again (docs/reload.md). If it
+	 * cannot start, the fault's policy decides, as for any fault. */
+	if (vn_shard_try_start(k, s, now, now, false) != 0)
 		return false;
 	s->reload_done++;
 	event(k, s, VN_RL_ROLLED_BACK, VN_RELOAD_OK);

@@ -264,6 +264,33 @@ static void test_rollback(void **state)
 		vn_sched_yield(&fx_k, fx_k.core[0].current);
 	assert_int_equal(vn_shard_fault(&fx_k, s, 300, 139), VN_FAULT_STOPPED);
 	assert_int_equal(stub.backs, 1);
+
+	/* the old image cannot start: the fault's policy decides, once (its
+	 * restart, on the old image; one report of the stop, not two) */
+	boot();
+	fx_shards[1].reload.rollback_ns = 1000000;
+	fx_shards[1].on_fault = VN_FAULT_RESTART;
+	fx_shards[1].restart = (struct vn_krestart){.budget = 4, .window_ns = 1000000000};
+	s = S(1);
+	make(1, 9);
+	stub.now = 100;
+	assert_int_equal(request(1, sizeof(pkg.h) + 16), VN_RELOAD_OK);
+	vn_core_deadline(&fx_k, 0, 100);
+	while (vn_sched_pick(&fx_k, 0, 200) != s)
+		vn_sched_yield(&fx_k, fx_k.core[0].current);
+	stub.unstartable = 0;
+	stub.start_fails = 1;
+	{
+		unsigned starts = stub.starts, events = stub.events;
+
+		assert_int_equal(vn_shard_fault(&fx_k, s, 200, 139), VN_FAULT_START_FAILED);
+		assert_int_equal(stub.starts, starts + 2); /* the rollback's, the policy's */
+		assert_int_equal(stub.events, events + 1);
+	}
+	assert_int_equal(stub.backs, 1);
+	assert_int_equal(stub.running, 0);
+	assert_int_equal(s->st->restarts, 1);
+	assert_int_equal(s->state, VN_STOPPED);
 }
 
 /* A new image that cannot start (hosted: no process for it) is refused
