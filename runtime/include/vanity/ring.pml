@@ -487,8 +487,8 @@ proctype Producer()
 			/* hosted: requests posted before death are delivered first */
 			if :: req_c -> req_c = 0; DELIVER_C :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:121 `hk_collect(h, s->cfg->core)` */
 			req_c = 0; /* port_shard_start clears the control page */
-			pend_p = 0; /* C: runtime/core/fault.c:65 `s->pending = 0` */
-			waiting_p = 0; /* C: runtime/core/fault.c:68 `s->waiting = false` */
+			pend_p = 0; /* C: runtime/core/fault.c:67 `s->pending = 0` */
+			waiting_p = 0; /* C: runtime/core/fault.c:70 `s->waiting = false` */
 			blocked_p = 0;
 			FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS; /* a dead CPU context's stores still drain */
 			th = 0; ctail = 0; space = 0; starved = 0; watch = 0; r = 0;
@@ -675,8 +675,8 @@ proctype Consumer()
 		atomic {
 			if :: req_p -> req_p = 0; DELIVER_P :: else fi; /* C: runtime/arch/hosted/kernel/fault.c:121 `hk_collect(h, s->cfg->core)` */
 			req_p = 0;
-			pend_c = 0; /* C: runtime/core/fault.c:65 `s->pending = 0` */
-			waiting_c = 0; /* C: runtime/core/fault.c:68 `s->waiting = false` */
+			pend_c = 0; /* C: runtime/core/fault.c:67 `s->pending = 0` */
+			waiting_c = 0; /* C: runtime/core/fault.c:70 `s->waiting = false` */
 			blocked_c = 0;
 			FLUSH_TAIL; FLUSH_RXS;
 			tl = 0; chead = 0; avail = 0; v = 0; r = 0;
