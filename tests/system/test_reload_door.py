@@ -262,3 +262,17 @@ def test_the_door_is_looked_at_while_its_core_only_yields(board, tmp_path):
     log = [ln for ln in out.splitlines() if ln.startswith("[ticker] ")]
     assert log[:2] == ["[ticker] version 1 starts", "[ticker] version 2 starts"], report
     assert "[spinner] spun and yielded" in out and "[sleeper] slept" in out, report
+
+
+def test_the_door_is_looked_at_while_a_shard_holds_cpu0_without_a_call(board, tmp_path):
+    """A shard that holds CPU 0 and never calls the kernel (a poll loop)
+    leaves it no trap of its own; CPU 0's timer is set for the door's
+    latest next look all the same (10 ms after the last). So the reload of
+    ticker (core 1) is answered while hog still holds CPU 0, not once it
+    lets go (it was, 7 s later, before)."""
+    _, took, out, _, report = reload_ticker(board, tmp_path,
+                                            HERE / "reload_door" / "hogged.yaml", 1.0)
+    assert took < 4, report  # hog holds CPU 0 for 7 s more
+    log = [ln for ln in out.splitlines() if ln.startswith("[ticker] ")]
+    assert log[:2] == ["[ticker] version 1 starts", "[ticker] version 2 starts"], report
+    assert "[hog] held core 0 without a call" in out, report

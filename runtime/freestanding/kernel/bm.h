@@ -153,10 +153,12 @@ uint64_t bm_sh_create(const char *path, uint32_t n);
 int bm_sh_write(void *ctx, const void *p, uint64_t len);
 void bm_sh_close(uint64_t fd);
 
-/* reload.c: the door, polled by CPU 0 at every trap and every
- * BM_DOOR_POLL_NS while it idles */
+/* reload.c: the door, polled by CPU 0 in its traps, at most once every
+ * BM_DOOR_POLL_NS / 10, and at least once every BM_DOOR_POLL_NS, its timer
+ * set for that while it idles or runs a shard that makes no call */
 #define BM_DOOR_POLL_NS 10000000ull
 extern uint64_t bm_door_next; /* the next look; VN_NEVER: no door */
+extern uint64_t bm_door_due;  /* the latest next look; VN_NEVER: no door */
 void bm_door_open(void);
 void bm_door_poll(void);
 

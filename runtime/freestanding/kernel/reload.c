@@ -24,8 +24,10 @@
  * struct vn_image, which the core compares with the kernel's table.
  *
  * The door (vanity/reload.h: struct vn_door) is polled by CPU 0, under the
- * lock, at every trap it takes and every BM_DOOR_POLL_NS while it idles
- * (run.c); a request is answered when the shard's reload_done moves.
+ * lock, in the traps it takes, and its timer makes sure there is one at
+ * least every BM_DOOR_POLL_NS, while it idles or while a shard holds it
+ * without a call (run.c); a request is answered when the shard's
+ * reload_done moves.
  *
  * The console lines of a reload are the core's (vn_reload_say, from
  * port_reload_done); a rollback is reported by vn_fault_say.
@@ -233,8 +235,9 @@ static void answer(volatile struct vn_door *d, uint32_t seq, uint32_t status, ui
 	__atomic_store_n(&d->done, seq, __ATOMIC_RELEASE);
 }
 
-/* When CPU 0 looks at the door next (bm_door_poll); VN_NEVER: no door. */
-uint64_t bm_door_next = VN_NEVER;
+/* When CPU 0 may look at the door next (bm_door_poll), and when it must
+ * (run.c: arm_timer); VN_NEVER: no door. */
+uint64_t bm_door_next = VN_NEVER, bm_door_due = VN_NEVER;
 
 /* At boot, on CPU 0, before any other CPU runs. */
 void bm_door_open(void)
@@ -244,6 +247,7 @@ void bm_door_open(void)
 	if (!bm_door_size)
 		return;
 	bm_door_next = BM_DOOR_POLL_NS / 10;
+	bm_door_due = BM_DOOR_POLL_NS;
 	view = arch_load_begin();
 	memset((void *)(uintptr_t)bm_door, 0, VN_DOOR_PAGE);
 	__atomic_store_n(&mailbox()->open, VN_DOOR_OPEN, __ATOMIC_RELEASE);
@@ -266,6 +270,7 @@ void bm_door_poll(void)
 	if (now < bm_door_next)
 		return;
 	bm_door_next = now + BM_DOOR_POLL_NS / 10;
+	bm_door_due = now + BM_DOOR_POLL_NS;
 	view = arch_load_begin();
 	if (door.busy) {
 		const struct vn_shard *s = &K->shard[door.shard];

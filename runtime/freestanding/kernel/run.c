@@ -340,29 +340,30 @@ static void door(void)
 
 /* Arm the timer for this core's next deadline, as of `now` (a time read
  * in this trap: an earlier one arms no later). On CPU 0 of a system with a
- * reload door, the deadline's rescan of the waits (a timed wait is under
- * way) has set c->wake_at to theirs again: the door's next look is made
- * one of its times once more (door()), or a YIELD would not look at the
- * door until the longest wait on the core had run out. */
+ * reload door, no later than the door's latest next look: a shard that
+ * holds the core without a call, or an idle core, would otherwise leave a
+ * request there until the watchdog, or for ever. And the deadline's rescan
+ * of the waits (a timed wait is under way) has set c->wake_at to theirs
+ * again: the door's next look is made one of its times once more
+ * (door()), or a YIELD would not look at the door until the longest wait
+ * on the core had run out. */
 static void arm_timer(uint32_t cpu, uint64_t now)
 {
-	arch_timer_set(vn_core_deadline(K, cpu, now));
+	uint64_t at = vn_core_deadline(K, cpu, now);
+
+	if (cpu == 0 && bm_door_due < at)
+		at = bm_door_due;
+	arch_timer_set(at);
 	if (cpu == 0 && bm_door_next < K->core[0].wake_at)
 		K->core[0].wake_at = bm_door_next;
 }
 
 /* Nothing to run: sleep until an interrupt is pending (it ends the wait
  * even masked), then take what it brought. CPU 0 of a system with a
- * reload door wakes every BM_DOOR_POLL_NS to look at it. */
+ * reload door wakes at least every BM_DOOR_POLL_NS to look at it. */
 static void idle(uint32_t cpu)
 {
-	if (cpu == 0 && bm_door_size) {
-		uint64_t now = port_now(), next = vn_core_deadline(K, cpu, now);
-
-		arch_timer_set(next > now + BM_DOOR_POLL_NS ? now + BM_DOOR_POLL_NS : next);
-	} else {
-		arm_timer(cpu, port_now());
-	}
+	arm_timer(cpu, port_now());
 	/* Arming expires the waits already due. A shard it made ready would
 	 * otherwise sleep with us: no timer left, no kick coming. Every other
 	 * way a shard of ours becomes ready (another core's kick, a device)
