@@ -16,7 +16,8 @@
  * QUIESCE, and the swap happens inside that call. If it does not answer
  * within its bound, its spec's `late` decides: swap anyway, without its
  * state, or refuse. The swap itself is a restart (fault.c:
- * vn_shard_start_again): channels and their queued messages, device grants,
+ * vn_shard_try_start; swap() says what follows if it fails): channels and
+ * their queued messages, device grants,
  * masked interrupts and the notification bits not yet taken stay; the
  * shard's memory starts fresh but for its handoff region; its generation
  * goes up and its peers are told.
@@ -297,10 +298,13 @@ bool vn_reload_rollback(struct vn_kernel *k, struct vn_shard *s, uint64_t now)
 		return false;
 	/* handoff_gen stays: the region holds what the old version left there
 	 * when it quiesced, for it to take up again (docs/reload.md). If it
-	 * cannot start, the fault's policy decides, as for any fault. */
-	if (vn_shard_try_start(k, s, now, now, false) != 0)
-		return false;
+	 * cannot start, the fault's policy decides, as for any fault, and
+	 * starts that image again if it restarts s: the event says so. */
 	s->reload_done++;
+	if (vn_shard_try_start(k, s, now, now, false) != 0) {
+		event(k, s, VN_RL_ROLLED_BACK, VN_RELOAD_START);
+		return false;
+	}
 	event(k, s, VN_RL_ROLLED_BACK, VN_RELOAD_OK);
 	return true;
 }

@@ -291,6 +291,7 @@ static void test_rollback(void **state)
 	assert_int_equal(stub.running, 0);
 	assert_int_equal(s->st->restarts, 1);
 	assert_int_equal(s->state, VN_STOPPED);
+	assert_int_equal(s->reload_done, 2); /* the swap, the rollback (its event) */
 }
 
 /* A new image that cannot start (hosted: no process for it) is refused

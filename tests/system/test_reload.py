@@ -303,9 +303,9 @@ def test_a_reload_that_cannot_start_stops_only_its_shard(tmp_path):
     if that fails too is the shard stopped. Here the system runs as a user,
     nobody, whose process limit (RLIMIT_NPROC, which root's processes are
     not held to) is cut to 1 while the swap waits out the running version's
-    bound: neither image gets a process. The request is refused, saying so;
-    worker is stopped, reported once and told to its peers; the rest of the
-    system runs on, and the door still answers."""
+    bound: neither image gets a process. The request is refused, saying so
+    once on the console and to `vanity reload`; worker is stopped (`vanity
+    top` says so); the rest of the system runs on."""
     if os.geteuid() != 0:
         pytest.skip("needs root, to run the system as another user (setpriv)")
     work = Path(tempfile.mkdtemp(prefix="vanity-nproc-"))
@@ -335,6 +335,8 @@ def test_a_reload_that_cannot_start_stops_only_its_shard(tmp_path):
             log = system.text
             assert log.count("shard 'worker': cannot start a process: this user's process "
                              "limit (ulimit -u: 1) is reached") == 2, log[-6000:]
+            assert log.count("shard 'worker': reload refused: neither the new image nor the "
+                             "one before it started; the shard is stopped") == 1, log[-6000:]
             top = vanity("top", v1, *common, "--once", "--interval", "0.1", timeout=30)
             assert top.status == 0 and re.search(r"^\s*worker\b.*\bstopped\b", top.stdout,
                                                  re.M), top.report

@@ -4,7 +4,9 @@
  * A shard's image is an executable. The kernel runs a sealed copy of the
  * one the build left in shards/<name> until a reload: then it stages each
  * accepted image as a sealed copy of the bytes it checked (an executable
- * memfd no one can write, proc.c: exec_seal) and runs that. It keeps the
+ * memfd sealed against writes, or an unlinked owner-execute-only file
+ * where the host allows no executable memfd: proc.c, exec_seal) and runs
+ * that. It keeps the
  * copy it ran before for a rollback. What it checks of an image before it
  * stages it (elf_check.c): an ELF executable of this host's machine, every
  * loadable segment inside the shard's image slot (the generator's
