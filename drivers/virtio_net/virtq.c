@@ -54,20 +54,29 @@ int vq_init(struct virtq *q, void *mem, unsigned size, bool no_interrupt)
 	return 0;
 }
 
+/* The queue's own fields are read into locals and written back before the
+ * descriptor's stores: with -fno-strict-aliasing, a store through a
+ * volatile pointer into the ring may alias *q as far as the compiler knows,
+ * and it would load q's fields again after each one. */
 bool vq_add(struct virtq *q, void *token, uint64_t addr, uint32_t len, bool device_writes)
 {
-	uint16_t id;
+	uint16_t n = q->n_free, avail = q->avail_idx, id;
+	volatile struct virtio_mmio_vq_desc *d;
+	volatile uint16_t *slot;
 
-	if (q->n_free == 0)
+	if (n == 0)
 		return false;
-	id = q->free_id[--q->n_free];
-	q->desc[id].addr = addr;
-	q->desc[id].len = len;
-	q->desc[id].flags = device_writes ? VIRTIO_MMIO_VQ_DESC_FLAGS_WRITE_MASK : 0;
-	q->desc[id].next = 0;
+	id = q->free_id[--n];
+	q->n_free = n;
 	q->token[id] = token;
-	q->avail->ring[q->avail_idx & (q->size - 1)] = id;
-	q->avail_idx++;
+	q->avail_idx = (uint16_t)(avail + 1);
+	d = &q->desc[id];
+	slot = &q->avail->ring[avail & (q->size - 1)];
+	d->addr = addr;
+	d->len = len;
+	d->flags = device_writes ? VIRTIO_MMIO_VQ_DESC_FLAGS_WRITE_MASK : 0;
+	d->next = 0;
+	*slot = id;
 	return true;
 }
 
@@ -86,46 +95,44 @@ bool vq_kick_needed(const struct virtq *q)
 	return !(q->used->flags & VIRTIO_MMIO_VQ_USED_FLAGS_NO_NOTIFY_MASK);
 }
 
-/* The used entry at last_used: its token, or NULL if the device lied. */
-static void *take_one(struct virtq *q, uint32_t *len)
-{
-	volatile struct virtio_mmio_vq_used_elem *e = &q->used->ring[q->last_used & (q->size - 1)];
-	uint32_t id = e->id;
-	void *token;
-
-	*len = e->len;
-	q->last_used++;
-	if (id >= q->size || q->token[id] == NULL) {
-		q->bad_used++;
-		return NULL;
-	}
-	token = q->token[id];
-	q->token[id] = NULL;
-	q->free_id[q->n_free++] = (uint16_t)id;
-	return token;
-}
-
+/* Locals, as in vq_add: the stores to tokens[] and lens[] may alias *q as
+ * far as the compiler knows. An entry whose id is out of range, or names a
+ * descriptor not in flight, is the device lying: counted and skipped. */
 unsigned vq_get_used(struct virtq *q, void **tokens, uint32_t *lens, unsigned max)
 {
-	uint16_t ready, in_flight = (uint16_t)(q->size - q->n_free);
+	const uint16_t size = q->size, mask = (uint16_t)(size - 1);
+	volatile struct virtio_mmio_vq_used_elem *ring = q->used->ring;
+	uint16_t last = q->last_used, n_free = q->n_free, ready;
+	uint32_t bad = 0;
 	unsigned n = 0;
 
 	if (q->broken)
 		return 0;
-	ready = (uint16_t)(q->used->idx - q->last_used);
+	ready = (uint16_t)(q->used->idx - last);
 	/* The index before the entries it covers. */
 	vq_rmb();
-	if (ready > in_flight) {
+	if (ready > (uint16_t)(size - n_free)) {
 		/* More used than we ever gave: the index is garbage, and so
 		 * is everything after it. Stop trusting this queue. */
 		q->broken = true;
 		return 0;
 	}
-	while (ready-- && n < max) {
-		void *t = take_one(q, &lens[n]);
+	for (; ready && n < max; ready--) {
+		volatile struct virtio_mmio_vq_used_elem *e = &ring[last++ & mask];
+		uint32_t id = e->id, len = e->len;
+		void *t = id < size ? q->token[id] : NULL;
 
-		if (t)
-			tokens[n++] = t;
+		if (!t) {
+			bad++;
+			continue;
+		}
+		q->token[id] = NULL;
+		q->free_id[n_free++] = (uint16_t)id;
+		lens[n] = len;
+		tokens[n++] = t;
 	}
+	q->last_used = last;
+	q->n_free = n_free;
+	q->bad_used += bad;
 	return n;
 }
