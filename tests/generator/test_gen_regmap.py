@@ -56,9 +56,9 @@ def _generate(tmp_path, spec=SPEC):
     return out
 
 
-def _compile(tmp_path, out, body, run=False):
+def _compile(tmp_path, out, body, run=False, head=""):
     src = tmp_path / "user.c"
-    src.write_text("#include <vanity_shard.h>\n#include <stdio.h>\n\n"
+    src.write_text(f"{head}#include <vanity_shard.h>\n#include <stdio.h>\n\n"
                    f"int main(void)\n{{\n{body}\n\treturn 0;\n}}\n")
     exe = tmp_path / "user"
     flags = ["-o", str(exe)] if run else ["-fsyntax-only"]
@@ -111,6 +111,42 @@ def test_header_compiles_and_modify_keeps_flags(tmp_path):
     assert proc.returncode == 0, proc.stderr
     # OV (w1c) was set but is not written back; Z (w0c) is written as 1.
     assert proc.stdout.split("\n")[:3] == ["0x58", "42 42", "7"]
+
+
+WIDE = """\
+vanity: 1
+system: rw
+shards:
+  - {name: a, sources: [a.c]}
+devices:
+  - {name: win, regmap: wide, address: 0x100000000, size: 8GiB, shard: a}
+regmaps:
+  wide:
+    registers:
+      - {name: W, offset: 0x4, count: 17, stride: 0x10000000}
+"""
+
+
+def test_an_array_index_times_its_stride_does_not_wrap_at_4gib(tmp_path):
+    """Element 16 of a 256 MiB stride is 4 GiB past the first: the accessor
+    widens the index before it multiplies (in 32 bits the address would
+    wrap to the first element's). The window is address space reserved
+    without memory; the two pages written are the only ones touched."""
+    out = _generate(tmp_path, WIDE)
+    body = """\
+	size_t len = (16ul << 28) + 8192;
+	uint8_t *w = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (w == MAP_FAILED)
+		return 2;
+	wide_w_write((uintptr_t)w, 16, 0x5a5a5a5a);
+	wide_w_write((uintptr_t)w, 1, 7);
+	printf("%#x %#x %u %u\\n", *(uint32_t *)(w + (16ul << 28) + 4),
+	       *(uint32_t *)(w + 4), wide_w_read((uintptr_t)w, 16) == 0x5a5a5a5a,
+	       *(uint32_t *)(w + (1ul << 28) + 4));"""
+    proc = _compile(tmp_path, out, body, run=True, head="#define _DEFAULT_SOURCE\n#include <sys/mman.h>\n")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[0] == "0x5a5a5a5a 0 1 7", proc.stdout
 
 
 @pytest.mark.parametrize("body", ["tim_id_write(VN_DEVICE_TIM0_BASE, 1);",
