@@ -17,10 +17,10 @@
  * within its bound, its spec's `late` decides: swap anyway, without its
  * state, or refuse. The swap itself is a restart (fault.c:
  * vn_shard_try_start; swap() says what follows if it fails): channels and
- * their queued messages, device grants,
- * masked interrupts and the notification bits not yet taken stay; the
- * shard's memory starts fresh but for its handoff region; its generation
- * goes up and its peers are told.
+ * their queued messages, device grants, masked interrupts and the
+ * notification bits not yet taken stay; the shard's memory starts fresh
+ * but for its handoff region; its generation goes up and its peers are
+ * told.
  *
  * A fault within the shard's rollback window after a swap brings the
  * previous image back (vn_reload_rollback, from vn_shard_fault), once.

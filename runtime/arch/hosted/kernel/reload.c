@@ -6,11 +6,11 @@
  * accepted image as a sealed copy of the bytes it checked (an executable
  * memfd sealed against writes, or an unlinked owner-execute-only file
  * where the host allows no executable memfd: proc.c, exec_seal) and runs
- * that. It keeps the
- * copy it ran before for a rollback. What it checks of an image before it
- * stages it (elf_check.c): an ELF executable of this host's machine, every
- * loadable segment inside the shard's image slot (the generator's
- * IMAGE_SIZE below its base), and the interface hash in its "Vanity" note.
+ * that. It keeps the copy it ran before for a rollback. What it checks of
+ * an image before it stages it (elf_check.c): an ELF executable of this
+ * host's machine, every loadable segment inside the shard's image slot (the
+ * generator's IMAGE_SIZE below its base), and the interface hash in its
+ * "Vanity" note.
  *
  * The door (obs.c): a host tool sends `reload <shard id> <path>`; the kernel
  * reads the file, hands it to vn_reload_request and answers when the
