@@ -338,24 +338,33 @@ static void door(void)
 		c->wake_at = bm_door_next;
 }
 
-/* Arm the timer for this core's next deadline, as of `now` (a time read
- * in this trap: an earlier one arms no later). On CPU 0 of a system with a
- * reload door, no later than the door's latest next look: a shard that
- * holds the core without a call, or an idle core, would otherwise leave a
- * request there until the watchdog, or for ever. And the deadline's rescan
- * of the waits (a timed wait is under way) has set c->wake_at to theirs
- * again: the door's next look is made one of its times once more
- * (door()), or a YIELD would not look at the door until the longest wait
- * on the core had run out. */
-static void arm_timer(uint32_t cpu, uint64_t now)
+/* arm_timer() on CPU 0 of a system with a reload door: the timer no later
+ * than the door's latest next look, or a shard that holds the core without
+ * a call, or an idle core, would leave a request there until the watchdog,
+ * or for ever. And the deadline's rescan of the waits (a timed wait is
+ * under way) has set c->wake_at to theirs again: the door's next look is
+ * made one of its times once more (door()), or a YIELD would not look at
+ * the door until the longest wait on the core had run out. Out of line,
+ * so that the timer of a core without a door is set as if there were
+ * none: a tail call. */
+static __attribute__((noinline)) void arm_timer_door(uint64_t now)
 {
-	uint64_t at = vn_core_deadline(K, cpu, now);
+	struct vn_core *c = &K->core[0];
+	uint64_t at = vn_core_deadline(K, 0, now);
 
-	if (cpu == 0 && bm_door_due < at)
-		at = bm_door_due;
-	arch_timer_set(at);
-	if (cpu == 0 && bm_door_next < K->core[0].wake_at)
-		K->core[0].wake_at = bm_door_next;
+	if (bm_door_next < c->wake_at)
+		c->wake_at = bm_door_next;
+	arch_timer_set(bm_door_due < at ? bm_door_due : at);
+}
+
+/* Arm the timer for this core's next deadline, as of `now` (a time read
+ * in this trap: an earlier one arms no later). */
+static inline void arm_timer(uint32_t cpu, uint64_t now)
+{
+	if (cpu == 0 && bm_door_size)
+		arm_timer_door(now);
+	else
+		arch_timer_set(vn_core_deadline(K, cpu, now));
 }
 
 /* Nothing to run: sleep until an interrupt is pending (it ends the wait
