@@ -25,6 +25,7 @@ EXIT_SPEC = 1
 EXIT_INTERNAL = 70
 EXIT_MISSING = 2   # a Debian package is not installed
 MAX_SHOWN = 50     # errors printed; the rest are counted, as a compiler does
+ALL_BOARDS = "all"  # vanity check --board all: every board with a port
 
 
 def print_diags(diags):
@@ -89,11 +90,47 @@ def _count(items, noun):
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
+def _contents(model):
+    return (f"{_count(model.shards, 'shard')}, {_count(model.channels, 'channel')}"
+            + (f", {_count(model.signals, 'signal')}" if model.signals else "")
+            + (f", {_count(model.pools, 'pool')}" if model.pools else ""))
+
+
 def cmd_check(args, model):
-    print(f"{args.spec}: ok ({_count(model.shards, 'shard')}, "
-          f"{_count(model.channels, 'channel')}"
-          + (f", {_count(model.signals, 'signal')}" if model.signals else "")
-          + (f", {_count(model.pools, 'pool')}" if model.pools else "") + ")")
+    print(f"{args.spec}: ok ({_contents(model)})")
+    return 0
+
+
+def check_all(args):
+    """`vanity check --board all`: the spec checked for every board with a
+    port, as if each were its board. A refusal the same on every board (a
+    YAML or schema error) is printed once; otherwise each board's under its
+    name, and a warning the boards share once. 1 when any board refuses it."""
+    results = []
+    for name in ported():
+        args.board = name
+        try:
+            model, warnings = load(args)
+            results.append((name, model, warnings))
+        except SpecError as exc:
+            results.append((name, None, exc.diags))
+    refused = [name for name, model, _ in results if model is None]
+    if len(refused) == len(results) and len({tuple(map(str, r[2])) for r in results}) == 1:
+        print_diags(results[0][2])
+        return EXIT_SPEC
+    said = set()
+    for name, model, diags in results:
+        fresh = [d for d in diags if d.severity == "error" or str(d) not in said]
+        said.update(str(d) for d in fresh)
+        if model is None:
+            print(f"vanity: board {name} refuses {args.spec}:", file=sys.stderr)
+        print_diags(fresh)
+        if model is not None:
+            print(f"{args.spec}: ok on {name} ({_contents(model)})")
+    if refused:
+        print(f"vanity: error: {args.spec}: refused on {len(refused)} of {len(results)} "
+              f"boards ({', '.join(refused)})", file=sys.stderr)
+        return EXIT_SPEC
     return 0
 
 
@@ -457,7 +494,9 @@ def parser():
     for name, (_, help_text) in COMMANDS.items():
         c = sub.add_parser(name, help=help_text, description=help_text)
         c.add_argument("spec", metavar="SPEC", help="the system spec (YAML)")
-        c.add_argument("--board", "-b", help=f"board (overrides the spec's; default {DEFAULT_BOARD})")
+        c.add_argument("--board", "-b", help=f"board (overrides the spec's; default {DEFAULT_BOARD})"
+                       + ("; 'all': every board with a port, each as if the spec named it"
+                          if name == "check" else ""))
         if name in ("gen", "build", "run"):
             c.add_argument("-o", "--output", metavar="DIR",
                            help="where generated sources go (default out/<system>/<board>/)")
@@ -561,6 +600,8 @@ def _command(args):
         return cmd_trace(args)
     if args.command == "dump":
         return cmd_dump(args)
+    if args.command == "check" and args.board == ALL_BOARDS:
+        return check_all(args)
     model, warnings = load(args)
     for w in warnings:
         print(w, file=sys.stderr)

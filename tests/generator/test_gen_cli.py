@@ -15,6 +15,42 @@ def test_check_ok():
         0, f"{PINGPONG}: ok (2 shards, 2 channels)\n", "")
 
 
+def test_check_every_board(tmp_path):
+    """--board all: the spec as each board with a port would take it. A
+    refusal on some boards names each; one the same on every board (a YAML
+    error) is said once; a warning the boards share, once."""
+    proc = vanity("check", PINGPONG, "--board", "all")
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout == "".join(f"{PINGPONG}: ok on {b} (2 shards, 2 channels)\n"
+                                  for b in ("hosted", "qemu-virt-aarch64", "qemu-virt-riscv64"))
+    spec = tmp_path / "c.yaml"
+    (tmp_path / "a.c").write_text("")
+    spec.write_text("vanity: 1\nsystem: c\nshards:\n"
+                    "  - {name: a, sources: [a.c], core: 5, mode: poll, spin: 5us}\n")
+    proc = vanity("check", spec, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    proc = vanity("check", spec, "--board", "all", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout == f"{spec}: ok on hosted (1 shard, 0 channels)\n"
+    warn = f"{spec}:4:58: warning: shard 'a': spin has no effect on a poll shard"
+    err = proc.stderr.splitlines()
+    assert err[0].startswith(warn) and sum(line.startswith(warn) for line in err) == 1
+    assert err[1:] == [
+        f"vanity: board qemu-virt-aarch64 refuses {spec}:",
+        f"{spec}:4:37: error: shard 'a': core 5 does not exist on board "
+        "'qemu-virt-aarch64' (cores 0-3)",
+        f"vanity: board qemu-virt-riscv64 refuses {spec}:",
+        f"{spec}:4:37: error: shard 'a': core 5 does not exist on board "
+        "'qemu-virt-riscv64' (cores 0-3)",
+        f"vanity: error: {spec}: refused on 2 of 3 boards (qemu-virt-aarch64, "
+        "qemu-virt-riscv64)"]
+    spec.write_text("vanity: 1\nsystem: c\nshards: [\n")
+    proc = vanity("check", spec, "--board", "all", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == (f"{spec}:4:1: error: YAML syntax: expected the node content, "
+                           "but found '<stream end>'\n")
+
+
 def test_gen_removes_stale_files(tmp_path):
     (tmp_path / "shards/old").mkdir(parents=True)
     (tmp_path / "shards/old/config.c").write_text(
