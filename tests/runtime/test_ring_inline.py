@@ -143,3 +143,79 @@ def test_hot_path_is_inlined(tmp_path, unit):
     assert set(called.get("bursts", [])) <= {"memcpy"}, called
     syms = subprocess.run(["nm", str(obj)], check=True, capture_output=True, text=True).stdout
     assert [s for s in syms.split() if s.startswith("vn_")] == [], syms
+
+
+# A poll-mode shard's channels on riscv64, packed and sequenced, every call
+# that publishes or reads the other side: and the arms before a sleep.
+RISCV_UNIT = "#include <vanity.h>\n" + r"""
+struct m64 { uint64_t w[8]; };
+static struct vn_tx_state ts[2];
+static struct vn_rx_state rs[2];
+static const struct vn_tx tx = VN_TX_INIT(0, 0x40000000ul, 64, 1024, 0, &ts[0]);
+static const struct vn_rx rx = VN_RX_INIT(0, 0x40000000ul, 64, 1024, 0, &rs[0]);
+static const struct vn_tx stx = VN_TX_INIT(1, 0x40100000ul, 64, 256, VN_EP_SEQ, &ts[1]);
+static const struct vn_rx srx = VN_RX_INIT(1, 0x40100000ul, 64, 256, VN_EP_SEQ, &rs[1]);
+
+unsigned traffic(struct m64 *in, struct m64 *out)
+{
+	unsigned n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		n += vn_recv(&rx, &out[i]) + vn_send(&tx, &in[i]);
+		n += vn_recv(&srx, &out[i + 2]) + vn_send(&stx, &in[i + 2]);
+	}
+	n += vn_recv_burst(&rx, out, 4) + vn_send_burst(&tx, in, 4);
+	n += vn_recv_burst(&srx, out, 4) + vn_send_burst(&stx, in, 4);
+	return n;
+}
+
+unsigned arms(void)
+{
+	unsigned n = vn_rx_arm(&rx) + vn_tx_arm(&stx);
+
+	vn_rx_disarm(&rx);
+	vn_tx_disarm(&stx);
+	return n;
+}
+"""
+
+
+@pytest.mark.skipif(not shutil.which("riscv64-unknown-elf-gcc"), reason="no riscv64-unknown-elf-gcc")
+def test_riscv64_orderings_are_rvwmo_ones(tmp_path):
+    """GCC 12 makes a release store an AMO swap after `fence iorw,ow`, a
+    relaxed one an AMO swap, and an acquire load a load and a full fence
+    (`fence iorw,iorw`, which orders device I/O too). vanity/atomic.h gives
+    the ring the RVWMO mappings
+    instead: no AMO in the traffic or the arms, and no fence but `r,rw`
+    after an acquire load and `rw,w` before a release store; the arms'
+    seq_cst fence (Dekker, before a sleep) is their only other."""
+    src, obj = tmp_path / "unit.c", tmp_path / "unit.o"
+    src.write_text(RISCV_UNIT)
+    inc = subprocess.run(["riscv64-unknown-elf-gcc", "-print-file-name=include"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    subprocess.run(["riscv64-unknown-elf-gcc", "-std=gnu11", "-O2", "-march=rv64imafdc_zba_zbb",
+                    "-mabi=lp64d", "-ffreestanding", "-nostdinc", "-isystem", inc, "-isystem",
+                    str(REPO / "runtime/freestanding/include"), "-Wall", "-Werror",
+                    "-I", str(REPO / "runtime/include"), "-I", str(REPO / "runtime/arch/riscv64"),
+                    "-c", str(src), "-o", str(obj)],
+                   check=True)
+    dis = subprocess.run(["riscv64-unknown-elf-objdump", "-d", "--no-show-raw-insn", str(obj)],
+                         check=True, capture_output=True, text=True).stdout
+    fences, amos, fn = {}, [], None
+    for line in dis.splitlines():
+        if line.endswith(">:"):  # a function, or a local label in one
+            name = line.split("<")[1].rstrip(">:")
+            fn = fn if name.startswith(".L") else name
+            continue
+        parts = line.split("\t")
+        if len(parts) < 2:
+            continue
+        op = parts[1].strip()
+        if op.startswith("amo") or op.startswith("lr.") or op.startswith("sc."):
+            amos.append((fn, line.strip()))
+        if op == "fence":
+            fences.setdefault(fn, set()).add(parts[2].strip() if len(parts) > 2 else "")
+    assert amos == []
+    assert fences.get("traffic") == {"r,rw", "rw,w"}, fences
+    # "": objdump's plain `fence`, iorw,iorw (GCC 12's seq_cst fence)
+    assert fences.get("arms") == {"r,rw", ""}, fences

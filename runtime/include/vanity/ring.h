@@ -287,7 +287,7 @@ VN_RING_FN uint32_t vn_tx_space_at(const struct vn_tx *tx, uint64_t head, uint32
 	uint32_t space = (uint32_t)(st->limit - head);
 
 	if (space < want) {
-		uint64_t tail = atomic_load_explicit(&tx->ring->tail, memory_order_acquire);
+		uint64_t tail = vn_load_acquire(&tx->ring->tail);
 
 		st->limit = tail + tx->mask + 1u;
 		if (tail == head)
@@ -414,8 +414,8 @@ static inline uint64_t vn_tx_resume(const struct vn_tx *tx, uint64_t head)
 
 	if (tx->flags & VN_EP_SEQ)
 		while (h - head <= tx->mask &&
-		       atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),
-					    memory_order_acquire) == h + 1)
+		       vn_load_acquire(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h)) ==
+			       h + 1)
 			h++;
 	return h;
 }
@@ -523,8 +523,8 @@ VN_RING_FN uint32_t vn_rx_sealed(const struct vn_rx *rx, uint64_t tail, uint32_t
 	uint32_t n = 0, most = want < rx->mask + 1u ? want : rx->mask + 1u;
 
 	while (n < most &&
-	       atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),
-				    memory_order_acquire) == tail + n + 1)
+	       vn_load_acquire(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n)) ==
+		       tail + n + 1)
 		n++;
 	return n;
 }
@@ -543,7 +543,7 @@ VN_RING_FN uint32_t vn_rx_avail_at(const struct vn_rx *rx, uint64_t tail, uint32
 		return vn_rx_sealed(rx, tail, want);
 	if (cached > tail && (want == 1 || cached - tail >= want))
 		return want == 1 ? 1 : (uint32_t)(cached - tail);
-	head = atomic_load_explicit(&rx->ring->head, memory_order_acquire);
+	head = vn_load_acquire(&rx->ring->head);
 	/* Just the message a single receive asks for: not cached, as taking
 	 * it would use the cache up (which then stays behind tail). A consumer
 	 * that keeps up, finding one message at a time, stores once fewer. */
@@ -629,8 +629,7 @@ VN_RING_FN uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
 	if (rx->flags & VN_EP_SEQ) { /* whole bursts by head */
 		avail = (uint32_t)(rx->st->cached_head - tail);
 		if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n) {
-			rx->st->cached_head = atomic_load_explicit(&rx->ring->head,
-								   memory_order_acquire);
+			rx->st->cached_head = vn_load_acquire(&rx->ring->head);
 			avail = (int64_t)(rx->st->cached_head - tail) > 0
 					? (uint32_t)(rx->st->cached_head - tail) : 0;
 		}
@@ -682,27 +681,27 @@ VN_RING_FN uint32_t vn_rx_recv_burst(const struct vn_rx *rx, void *msgs,
  */
 static inline bool vn_rx_arm(const struct vn_rx *rx)
 {
-	atomic_store_explicit(&rx->ring->rx_sleeping, 1, memory_order_relaxed);
+	vn_store_relaxed32(&rx->ring->rx_sleeping, 1);
 	atomic_thread_fence(memory_order_seq_cst);
 	return vn_rx_avail(rx, 1) != 0;
 }
 
 static inline void vn_rx_disarm(const struct vn_rx *rx)
 {
-	atomic_store_explicit(&rx->ring->rx_sleeping, 0, memory_order_relaxed);
+	vn_store_relaxed32(&rx->ring->rx_sleeping, 0);
 }
 
 /* For a producer waiting for space: true when there is space already. */
 static inline bool vn_tx_arm(const struct vn_tx *tx)
 {
-	atomic_store_explicit(&tx->ring->tx_sleeping, 1, memory_order_relaxed);
+	vn_store_relaxed32(&tx->ring->tx_sleeping, 1);
 	atomic_thread_fence(memory_order_seq_cst);
 	return vn_tx_space(tx, 1) != 0;
 }
 
 static inline void vn_tx_disarm(const struct vn_tx *tx)
 {
-	atomic_store_explicit(&tx->ring->tx_sleeping, 0, memory_order_relaxed);
+	vn_store_relaxed32(&tx->ring->tx_sleeping, 0);
 }
 
 #endif /* VANITY_RING_H */

@@ -299,7 +299,7 @@ inline tx_space(w)
 		space = DEPTH - ((th - ctail) & IMASK);
 		if
 		:: space < w ->
-			ctail = tail; /* C: runtime/include/vanity/ring.h:290 `uint64_t tail = atomic_load_explicit(&tx->ring->tail, memory_order_acquire)` */
+			ctail = tail; /* C: runtime/include/vanity/ring.h:290 `uint64_t tail = vn_load_acquire(&tx->ring->tail)` */
 			space = DEPTH - ((th - ctail) & IMASK);
 			if
 			:: space == 0 -> starved = 1 /* C: runtime/include/vanity/ring.h:299 `st->starved = 1` */
@@ -368,13 +368,13 @@ inline tx_wait()
 		/* sleep_once (wait.c:201-211): arm() is vn_tx_arm */
 		if
 		:: watch ->
-			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:698 `atomic_store_explicit(&tx->ring->tx_sleeping, 1` */
+			atomic { ST_TXS(1) }; /* C: runtime/include/vanity/ring.h:697 `vn_store_relaxed32(&tx->ring->tx_sleeping, 1)` */
 #ifndef NO_ARM_FENCE
-			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:699 `atomic_thread_fence(memory_order_seq_cst)` */
+			atomic { FLUSH_HEAD; FLUSH_TXS; FLUSH_WORDS }; /* C: runtime/include/vanity/ring.h:698 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 			atomic {
-				tx_space(1); /* C: runtime/include/vanity/ring.h:700 `return vn_tx_space(tx, 1) != 0` */
+				tx_space(1); /* C: runtime/include/vanity/ring.h:699 `return vn_tx_space(tx, 1) != 0` */
 				r = (space > 0)
 			}
 #endif
@@ -385,7 +385,7 @@ inline tx_wait()
 		:: else
 		fi;
 		if
-		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:705 `atomic_store_explicit(&tx->ring->tx_sleeping, 0` */
+		:: watch -> atomic { ST_TXS(0) } /* C: runtime/include/vanity/ring.h:704 `vn_store_relaxed32(&tx->ring->tx_sleeping, 0)` */
 		:: else
 		fi;
 		tx_ready() /* C: runtime/lib/wait.c:211 `return r | ready(watch_rx, watch_tx)` */
@@ -411,7 +411,7 @@ proctype Producer()
 		 * is th (attach.c:40) */
 		k = 0;
 		do
-		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:417 `atomic_load_explicit(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h),` */
+		:: atomic { k <= MASK && word[(th + k) & MASK] == ((th + k + 1) & IMASK) -> k++ } /* C: runtime/include/vanity/ring.h:417 `vn_load_acquire(vn_ring_seq(tx->slots, tx->mask, VN_EP_STRIDE(tx), h)) ==` */
 		:: else -> th = (th + k) & IMASK; k = 0; break /* C: runtime/include/vanity/ring.h:420 `return h` */
 		od;
 		atomic { ST_HEAD(th) }; /* C: runtime/lib/attach.c:41 `atomic_store(&tx->ring->head, tx->st->head)` */
@@ -519,7 +519,7 @@ inline rx_avail(w)
 			avail = (w == 1 -> 1 : avail)
 #endif
 		:: else ->
-			avail = (head - tl) & IMASK; /* C: runtime/include/vanity/ring.h:546 `head = atomic_load_explicit(&rx->ring->head, memory_order_acquire);` */
+			avail = (head - tl) & IMASK; /* C: runtime/include/vanity/ring.h:546 `head = vn_load_acquire(&rx->ring->head);` */
 			if
 			:: w == 1 && avail == 1 -> skip /* C: runtime/include/vanity/ring.h:550 `if (want == 1 && head == tail + 1)` */
 			:: else ->
@@ -528,7 +528,7 @@ inline rx_avail(w)
 			fi
 		fi
 #else
-		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:526 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+		avail = (word[tl & MASK] == ((tl + 1) & IMASK)) /* C: runtime/include/vanity/ring.h:526 `vn_load_acquire(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n)) ==` */
 #endif
 	}
 }
@@ -538,7 +538,7 @@ inline rx_publish()
 {
 	atomic {
 		/* C: runtime/include/vanity/ring.h:587 `rx->st->tail++` */
-		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:669 `rx->st->tail += n` */
+		tl = (tl + n) & IMASK; /* C: runtime/include/vanity/ring.h:668 `rx->st->tail += n` */
 		ST_TAIL(tl); /* C: runtime/include/vanity/ring.h:597 `vn_store_release(&rx->ring->tail, tail)` */
 		delivered = delivered + n
 	};
@@ -565,13 +565,13 @@ inline rx_wait()
 	do
 	:: r -> break
 	:: else ->
-		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:685 `atomic_store_explicit(&rx->ring->rx_sleeping, 1` */
+		atomic { ST_RXS(1) }; /* C: runtime/include/vanity/ring.h:684 `vn_store_relaxed32(&rx->ring->rx_sleeping, 1)` */
 #ifndef NO_ARM_FENCE
-		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:686 `atomic_thread_fence(memory_order_seq_cst)` */
+		atomic { FLUSH_TAIL; FLUSH_RXS }; /* C: runtime/include/vanity/ring.h:685 `atomic_thread_fence(memory_order_seq_cst)` */
 #endif
 #ifndef NO_RECHECK
 		atomic {
-			rx_avail(1); /* C: runtime/include/vanity/ring.h:687 `return vn_rx_avail(rx, 1) != 0` */
+			rx_avail(1); /* C: runtime/include/vanity/ring.h:686 `return vn_rx_avail(rx, 1) != 0` */
 			r = (avail > 0)
 		};
 #endif
@@ -579,7 +579,7 @@ inline rx_wait()
 		:: !r -> SYS_WAIT(pend_c, waiting_c, blocked_c, r) /* C: runtime/lib/wait.c:209 `r = keep(vn_syscall(VN_SYS_WAIT` */
 		:: else
 		fi;
-		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:692 `atomic_store_explicit(&rx->ring->rx_sleeping, 0` */
+		atomic { ST_RXS(0) }; /* C: runtime/include/vanity/ring.h:691 `vn_store_relaxed32(&rx->ring->rx_sleeping, 0)` */
 		atomic {
 			rx_avail(1); /* C: runtime/lib/wait.c:211 `return r | ready(watch_rx, watch_tx)` */
 			r = r | (avail > 0)
@@ -619,8 +619,8 @@ proctype Consumer()
 				fi;
 #ifndef SEQ
 				/* C: runtime/include/vanity/ring.h:583 `if (vn_rx_avail_at(rx, t, 1) == 0)` */
-				rx_avail(want); /* C: runtime/include/vanity/ring.h:642 `avail = vn_rx_avail_at(rx, tail, n)` */
-				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:647 `n = avail` */
+				rx_avail(want); /* C: runtime/include/vanity/ring.h:641 `avail = vn_rx_avail_at(rx, tail, n)` */
+				n = (want < avail -> want : avail); /* C: runtime/include/vanity/ring.h:646 `n = avail` */
 				k = 0
 #else
 				if
@@ -631,9 +631,9 @@ proctype Consumer()
 #ifndef NO_CLAMP
 					if
 					:: NEG(avail) || avail < want -> /* C: runtime/include/vanity/ring.h:631 `if ((int64_t)(rx->st->cached_head - tail) < (int64_t)n)` */
-						chead = head; /* C: runtime/include/vanity/ring.h:632 `rx->st->cached_head = atomic_load_explicit(&rx->ring->head,` */
+						chead = head; /* C: runtime/include/vanity/ring.h:632 `rx->st->cached_head = vn_load_acquire(&rx->ring->head);` */
 						avail = (chead - tl) & IMASK;
-						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:635 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
+						avail = (NEG(avail) -> 0 : avail) /* C: runtime/include/vanity/ring.h:634 `? (uint32_t)(rx->st->cached_head - tail) : 0` */
 					:: else
 					fi
 #else
@@ -649,16 +649,16 @@ proctype Consumer()
 			/* a burst that head gives nothing goes by the words (vn_rx_sealed),
 			 * as vn_wait does: one word a step, at most `want` */
 			if
-			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:639 `if (avail == 0)` */
-				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:640 `avail = vn_rx_sealed(rx, tail, n)` */
+			:: want > 1 && avail == 0 -> /* C: runtime/include/vanity/ring.h:638 `if (avail == 0)` */
+				atomic { avail = (word[tl & MASK] == ((tl + 1) & IMASK)) }; /* C: runtime/include/vanity/ring.h:639 `avail = vn_rx_sealed(rx, tail, n)` */
 				if
 				:: avail == 1 ->
-					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:526 `atomic_load_explicit(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n),` */
+					atomic { avail = avail + (word[(tl + 1) & MASK] == ((tl + 2) & IMASK)) } /* C: runtime/include/vanity/ring.h:526 `vn_load_acquire(vn_ring_seq(rx->slots, rx->mask, VN_EP_STRIDE(rx), tail + n)) ==` */
 				:: else
 				fi
 			:: else
 			fi;
-			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:647 `n = avail` */
+			atomic { n = (want < avail -> want : avail); k = 0 }; /* C: runtime/include/vanity/ring.h:646 `n = avail` */
 #endif
 			if
 			:: avail > 0 ->
