@@ -104,8 +104,9 @@ def cmd_check(args, model):
 def check_all(args):
     """`vanity check --board all`: the spec checked for every board with a
     port, as if each were its board. A refusal the same on every board (a
-    YAML or schema error) is printed once; otherwise each board's under its
-    name, and a warning the boards share once. 1 when any board refuses it."""
+    YAML or schema error) is printed once; otherwise each refusal under its
+    board's name (up to MAX_SHOWN errors each), and each warning once. 1
+    when any board refuses it."""
     results = []
     for name in ported():
         args.board = name

@@ -2,8 +2,8 @@
 K, under the benchmark's own QEMU options, and its two lines parse into
 instruction counts that are all positive and plausible. A smoke test of the
 benchmark, not a measurement: `bench/run.py --only kcost` is that. But the
-counts are exact, so where an aim is met (aarch64's switch) the test holds
-it.
+counts are exact, so the test holds the switch where its aim is met, and
+the common path (a null call) where it stands.
 """
 
 import importlib.util
@@ -47,8 +47,10 @@ def test_kcost_boots_and_parses(board, tmp_path):
     # cost every trap of every system a stack frame here (274 and 312,
     # found only by a recorded make bench); what is added to the path
     # must pay its way, and moves this line with it.
+    # (+1, and two ticks of this small K's resolution: a count is the
+    # difference of tick-quantised reads)
     hold = {"qemu-virt-aarch64": 253.0, "qemu-virt-riscv64": 291.0}[board]
-    assert r["null"] <= hold + 1, r
+    assert r["null"] <= hold + 1 + 2 * r["resolution"], r
 
 
 def test_riscv64_kicks_through_the_aclint_sswi(tmp_path):

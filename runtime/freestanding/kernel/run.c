@@ -346,7 +346,7 @@ static void door(void)
  * made one of its times once more (door()), or a YIELD would not look at
  * the door until the longest wait on the core had run out. Out of line,
  * so that the timer of a core without a door is set as if there were
- * none: a tail call. */
+ * none, with no stack frame for the door's checks. */
 static __attribute__((noinline)) void arm_timer_door(uint64_t now)
 {
 	struct vn_core *c = &K->core[0];
