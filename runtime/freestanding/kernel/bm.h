@@ -158,7 +158,6 @@ void bm_sh_close(uint64_t fd);
  * set for that while it idles or runs a shard that makes no call */
 #define BM_DOOR_POLL_NS 10000000ull
 extern uint64_t bm_door_next; /* the next look; VN_NEVER: no door */
-extern uint64_t bm_door_due;  /* the latest next look; VN_NEVER: no door */
 void bm_door_open(void);
 void bm_door_poll(void);
 

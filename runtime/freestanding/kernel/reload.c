@@ -235,9 +235,10 @@ static void answer(volatile struct vn_door *d, uint32_t seq, uint32_t status, ui
 	__atomic_store_n(&d->done, seq, __ATOMIC_RELEASE);
 }
 
-/* When CPU 0 may look at the door next (bm_door_poll), and when it must
- * (run.c: arm_timer); VN_NEVER: no door. */
-uint64_t bm_door_next = VN_NEVER, bm_door_due = VN_NEVER;
+/* When CPU 0 may look at the door next (bm_door_poll): a tenth of
+ * BM_DOOR_POLL_NS after the last look, which it must make again within
+ * BM_DOOR_POLL_NS (run.c: arm_timer_door); VN_NEVER: no door. */
+uint64_t bm_door_next = VN_NEVER;
 
 /* At boot, on CPU 0, before any other CPU runs. */
 void bm_door_open(void)
@@ -247,7 +248,6 @@ void bm_door_open(void)
 	if (!bm_door_size)
 		return;
 	bm_door_next = BM_DOOR_POLL_NS / 10;
-	bm_door_due = BM_DOOR_POLL_NS;
 	view = arch_load_begin();
 	memset((void *)(uintptr_t)bm_door, 0, VN_DOOR_PAGE);
 	__atomic_store_n(&mailbox()->open, VN_DOOR_OPEN, __ATOMIC_RELEASE);
@@ -270,7 +270,6 @@ void bm_door_poll(void)
 	if (now < bm_door_next)
 		return;
 	bm_door_next = now + BM_DOOR_POLL_NS / 10;
-	bm_door_due = now + BM_DOOR_POLL_NS;
 	view = arch_load_begin();
 	if (door.busy) {
 		const struct vn_shard *s = &K->shard[door.shard];

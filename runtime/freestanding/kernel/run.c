@@ -339,22 +339,24 @@ static void door(void)
 }
 
 /* arm_timer() on CPU 0 of a system with a reload door: the timer no later
- * than the door's latest next look, or a shard that holds the core without
- * a call, or an idle core, would leave a request there until the watchdog,
- * or for ever. And the deadline's rescan of the waits (a timed wait is
- * under way) has set c->wake_at to theirs again: the door's next look is
- * made one of its times once more (door()), or a YIELD would not look at
- * the door until the longest wait on the core had run out. Out of line,
- * so that the timer of a core without a door is set as if there were
- * none, with no stack frame for the door's checks. */
+ * than the door's latest next look (BM_DOOR_POLL_NS after the last one,
+ * which bm_door_next follows by a tenth of that), or a shard that holds
+ * the core without a call, or an idle core, would leave a request there
+ * until the watchdog, or for ever. And the deadline's rescan of the waits
+ * (a timed wait is under way) has set c->wake_at to theirs again: the
+ * door's next look is made one of its times once more (door()), or a
+ * YIELD would not look at the door until the longest wait on the core had
+ * run out. Out of line, so that the timer of a core without a door is set
+ * as if there were none, with no stack frame for the door's checks. */
 static __attribute__((noinline)) void arm_timer_door(uint64_t now)
 {
 	struct vn_core *c = &K->core[0];
 	uint64_t at = vn_core_deadline(K, 0, now);
+	uint64_t due = bm_door_next - BM_DOOR_POLL_NS / 10 + BM_DOOR_POLL_NS;
 
 	if (bm_door_next < c->wake_at)
 		c->wake_at = bm_door_next;
-	arch_timer_set(bm_door_due < at ? bm_door_due : at);
+	arch_timer_set(due < at ? due : at);
 }
 
 /* Arm the timer for this core's next deadline, as of `now` (a time read
